@@ -1,0 +1,138 @@
+# segkit: one non-recursive GNU Makefile (see STYLE.md section 10).
+# Objects go to $(O), programs to bin/.  make DEV=1 (and make check) add -Werror.
+
+O        ?= build
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+VERSION  := 0.1.0
+
+CSTD  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
+WARN  = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+        -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wcast-qual \
+        -Wformat=2 -Wvla -Wundef -Wpointer-arith
+ifeq ($(DEV),1)
+WARN += -Werror
+endif
+
+PKGS      = yaml-0.1 libzstd libxxhash cairo
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) -fopenmp $(DEP_CFLAGS) -Ilib -I$(O) -MMD -MP
+
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
+CMDS      := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard cmd/*/main.c)))))
+PROGS     := $(CMDS:%=bin/%)
+# A command's files other than main.c (taskrun's scheduler, agent, ...) form
+# its own small library, which its unit tests link too.
+CMD_LIBS  := $(foreach c,$(CMDS),$(if $(filter-out cmd/$(c)/main.c,$(wildcard cmd/$(c)/*.c)),$(O)/cmd/$(c)/lib$(c).a))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
+HDRS      := $(sort $(wildcard lib/*.h))
+ALL_SRCS  := $(LIB_SRCS) $(wildcard cmd/*/*.c) $(UNIT_SRCS)
+
+.PHONY: all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind manlint headers
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(PROGS)
+
+$(O)/version.h: Makefile
+	@mkdir -p $(@D) && echo '#define SK_VERSION "$(VERSION)"' > $@
+
+$(O)/cflags.stamp: FORCE
+	@mkdir -p $(@D); echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' > $@
+FORCE:
+
+$(O)/%.o: %.c $(O)/version.h $(O)/cflags.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libsegkit.a: $(LIB_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+
+$(O)/cmd/%.a:
+	@rm -f $@ && ar rcs $@ $^
+
+define cmd_rules
+$(O)/cmd/$(1)/lib$(1).a: $(patsubst %.c,$(O)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
+bin/$(1): $(O)/cmd/$(1)/main.o $(filter $(O)/cmd/$(1)/%,$(CMD_LIBS)) $(O)/libsegkit.a
+	@mkdir -p bin
+	$$(CC) $$(CFLAGS) -fopenmp $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
+endef
+$(foreach c,$(CMDS),$(eval $(call cmd_rules,$(c))))
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(CMD_LIBS) $(O)/libsegkit.a
+	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Every public header compiles on its own (segyio's test-include.c idea).
+$(O)/headers.stamp: $(HDRS)
+	@mkdir -p $(O)/hdrcheck
+	@for h in $(HDRS); do echo "#include \"$$(basename $$h)\"" > $(O)/hdrcheck/t.c; \
+	  $(CC) $(ALL_CFLAGS) -fsyntax-only $(O)/hdrcheck/t.c || exit 1; done
+	@touch $@
+headers: $(O)/headers.stamp
+
+# make check: dependencies, a -Werror build, then every test; the runner prints
+# the final "N passed, N failed" line.
+check:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory DEV=1 all units headers fuzzers
+	@sh scripts/check.sh $(O)
+
+units: $(UNITS)
+
+unit: units
+	@for t in $(UNITS); do $$t || exit 1; done
+
+cli: all
+	bats tests/cli
+
+manlint:
+	@out=$$(for m in man/*.[157]; do groff -mandoc -ww -z $$m 2>&1; mandoc -Tlint -W warning $$m 2>&1; done); \
+	  [ -z "$$out" ] || { echo "$$out"; exit 1; }
+
+# libFuzzer harnesses (clang); fuzz-short is what check runs, fuzz runs longer.
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(O)/version.h
+	@mkdir -p $(@D)
+	clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
+fuzzers: $(FUZZERS)
+FUZZ_TIME ?= 300
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do sh tests/fuzz/run.sh $$f $(FUZZ_TIME) || exit 1; done
+
+asan:
+	$(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+valgrind: units
+	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"
+
+bench: all
+	@for b in bench/*.sh; do [ -f $$b ] && sh $$b; done
+
+demo:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C examples/line demo HOSTS=$(HOSTS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1; done
+	for m in man/*.5; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5; done; true
+	for m in man/*.7; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man7; done; true
+
+uninstall:
+	rm -f $(CMDS:%=$(DESTDIR)$(BINDIR)/%) $(CMDS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(DESTDIR)$(MANDIR)/man5/sgk.5 $(DESTDIR)$(MANDIR)/man7/segkit.7
+
+clean:
+	rm -rf $(O) build-asan bin
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

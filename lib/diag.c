@@ -1,0 +1,110 @@
+#include "diag.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *progname = "segkit";
+
+int sk_error_set(struct sk_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		err->code = code;
+		err->errnum = 0;
+	}
+	return code;
+}
+
+int sk_error_sys(struct sk_error *err, const char *fmt, ...)
+{
+	const int e = errno;
+	if (err) {
+		va_list ap;
+		size_t n;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof err->msg - n, "%s%s", n ? ": " : "", strerror(e));
+		err->code = SK_EIO;
+		err->errnum = e;
+	}
+	return SK_EIO;
+}
+
+void sk_error_clear(struct sk_error *err)
+{
+	err->code = 0;
+	err->errnum = 0;
+	err->msg[0] = '\0';
+}
+
+void sk_init(const char *argv0)
+{
+	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+	sigset_t set;
+
+	if (argv0)
+		progname = slash ? slash + 1 : argv0;
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+const char *sk_progname(void)
+{
+	return progname;
+}
+
+void sk_vwarnx(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void sk_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sk_vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+void sk_warn(const char *fmt, ...)
+{
+	const int e = errno;
+	va_list ap;
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+}
+
+void sk_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sk_vwarnx(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+int sk_report(const char *what, const struct sk_error *err)
+{
+	if (what && *what)
+		sk_warnx("%s: %s", what, err->msg);
+	else
+		sk_warnx("%s", err->msg);
+	return err->code == SK_EARG ? 2 : 1;
+}

@@ -1,0 +1,168 @@
+#include "par.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int sk_par_long(const char *what, const char *s, long min, long max, long *out,
+		struct sk_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+		return sk_error_set(err, SK_EARG, "invalid %s '%s' (expected an integer in %ld..%ld)",
+				    what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int sk_par_double(const char *what, const char *s, double *out, struct sk_error *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+		return sk_error_set(err, SK_EARG, "invalid %s '%s' (expected a number)", what, s);
+	*out = v;
+	return 0;
+}
+
+int sk_par_size(const char *what, const char *s, uint64_t *out, struct sk_error *err)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s == '-' || !isdigit((unsigned char)*s))
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno == ERANGE)
+		goto bad;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: goto bad;
+	}
+	if (*end == 'B' || *end == 'i')
+		end += (end[0] == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end != '\0' || (shift && v > (UINT64_MAX >> shift)))
+		goto bad;
+	*out = (uint64_t)v << shift;
+	return 0;
+bad:
+	return sk_error_set(err, SK_EARG, "invalid %s '%s' (expected a size like 64k, 1M or 2G)",
+			    what, s);
+}
+
+int sk_par_duration(const char *what, const char *s, double *out, struct sk_error *err)
+{
+	char *end;
+	double v, mul = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE || !isfinite(v) || v < 0)
+		goto bad;
+	if (strcmp(end, "ms") == 0)
+		mul = 1e-3;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mul = 1;
+	else if (strcmp(end, "m") == 0)
+		mul = 60;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400;
+	else
+		goto bad;
+	*out = v * mul;
+	return 0;
+bad:
+	return sk_error_set(err, SK_EARG, "invalid %s '%s' (expected a duration like 30s, 5m or 2h)",
+			    what, s);
+}
+
+int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n,
+		   struct sk_error *err)
+{
+	const char *p = s;
+	int k = 0;
+
+	for (;;) {
+		char *end;
+		double v;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno == ERANGE || !isfinite(v) || (*end != ',' && *end != '\0'))
+			return sk_error_set(err, SK_EARG, "invalid %s '%s' (expected numbers separated by commas)",
+					    what, s);
+		if (k == max)
+			return sk_error_set(err, SK_EARG, "invalid %s '%s' (at most %d values)", what, s, max);
+		out[k++] = v;
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	*n = k;
+	return 0;
+}
+
+static int looks_keyval(const char *a, size_t *klen)
+{
+	const char *eq = strchr(a, '=');
+	const char *p;
+	struct stat st;
+
+	if (!eq || eq == a || !islower((unsigned char)a[0]))
+		return 0;
+	for (p = a; p < eq; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	if (stat(a, &st) == 0)
+		return 0;    /* an existing file whose name has '=' stays a file */
+	*klen = (size_t)(eq - a);
+	return 1;
+}
+
+int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char **bad)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t klen;
+		const struct option *o;
+
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (!looks_keyval(argv[i], &klen))
+			continue;
+		for (o = opts; o->name; o++)
+			if (o->has_arg != no_argument && strlen(o->name) == klen &&
+			    strncmp(o->name, argv[i], klen) == 0)
+				break;
+		if (!o->name) {
+			*bad = argv[i];
+			return SK_EARG;
+		}
+		{
+			const size_t n = strlen(argv[i]) + 3;
+			char *s = malloc(n);
+			if (!s)
+				return SK_ENOMEM;
+			snprintf(s, n, "--%s", argv[i]);
+			argv[i] = s;
+		}
+	}
+	return 0;
+}

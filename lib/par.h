@@ -1,0 +1,39 @@
+/*
+ * par: option values.  Number parsing with full checks (never atoi), size and
+ * duration suffixes, lists, and Seismic Unix style key=value operands driven
+ * by the same getopt_long table as the long options.
+ */
+#ifndef SK_PAR_H
+#define SK_PAR_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* Whole-string parses; on failure set err (SK_EARG) naming what, the text and
+ * the allowed range, and return SK_EARG. */
+int sk_par_long(const char *what, const char *s, long min, long max, long *out,
+		struct sk_error *err);
+int sk_par_double(const char *what, const char *s, double *out, struct sk_error *err);
+/* A byte count with an optional k, M, G or T suffix (powers of 1024). */
+int sk_par_size(const char *what, const char *s, uint64_t *out, struct sk_error *err);
+/* A duration in seconds with an optional ms, s, m, h or d suffix. */
+int sk_par_duration(const char *what, const char *s, double *out, struct sk_error *err);
+/* A comma-separated list of at most max doubles; returns the count in *n. */
+int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n,
+		   struct sk_error *err);
+
+/*
+ * Rewrites key=value operands into --key=value for every key that names a
+ * long option taking an argument in opts, and key=1/0-free flags are not
+ * accepted.  An operand that looks like key=value (lower-case key of letters,
+ * digits, '-' or '_', and no such file exists) but whose key is not a long
+ * option is a usage error: *bad is set to it and SK_EARG returned.
+ * argv is modified in place; the replaced strings are allocated and live for
+ * the program's lifetime.
+ */
+int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char **bad);
+
+#endif
