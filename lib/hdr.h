@@ -1,0 +1,84 @@
+/*
+ * hdr: trace header keys.  A trace header block is the 240-byte SEG-Y trace
+ * header as big-endian SEG-Y bytes, followed by k x 240 bytes of rev 2 extra
+ * headers.  Keys are named as in Seismic Unix for bytes 1-180 and as in SEG-Y
+ * rev 1 for 181-240, or written @BYTE:TYPE for any bytes (1-based position in
+ * the header block, TYPE one of i1 i2 i4 i8 u1 u2 u4 u8 f4 f8 ibm).  The
+ * table lives here once; sk_hdr_table() gives it to seginfo and the man page.
+ */
+#ifndef SK_HDR_H
+#define SK_HDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define SK_HDR_LEN 240
+
+enum sk_type {
+	SK_T_I1, SK_T_I2, SK_T_I4, SK_T_I8, SK_T_U1, SK_T_U2, SK_T_U4, SK_T_U8,
+	SK_T_F4, SK_T_F8, SK_T_IBM
+};
+
+/* Byte positions (1-based) of the scalars. */
+enum { SK_SCALEL = 69, SK_SCALCO = 71, SK_SCALSP = 201, SK_SCALT = 215 };
+
+struct sk_key {
+	char name[24];
+	unsigned short byte;  /* 1-based position in the header block */
+	unsigned char type;   /* enum sk_type */
+	unsigned char scalar; /* byte of the scalar that applies (SK_SCAL*), 0 none */
+	unsigned char desc;   /* 1 when written "-key": descending order */
+};
+
+/* The named keys, in byte order; *n receives the count. */
+const struct sk_key *sk_hdr_table(size_t *n);
+/* Size in bytes of a key's type. */
+int sk_type_size(int type);
+const char *sk_type_name(int type);
+
+/* Parses one key ("cdp", "-offset", "@189:i4").  hdrlen bounds @BYTE (pass
+ * 0 to allow any position up to 240 x 16).  SK_EARG on an unknown name. */
+int sk_key_parse(const char *s, size_t hdrlen, struct sk_key *out, struct sk_error *err);
+/* Parses a comma-separated list of at most max keys. */
+int sk_keys_parse(const char *list, size_t hdrlen, struct sk_key *out, int max, int *n,
+		  struct sk_error *err);
+
+/* The raw value of a key (no scalar) and, for sk_key_value, with its scalar
+ * applied (positive multiplies, negative divides, 0 means 1). */
+double sk_key_raw(const unsigned char *hdr, const struct sk_key *k);
+int64_t sk_key_int(const unsigned char *hdr, const struct sk_key *k);
+double sk_key_value(const unsigned char *hdr, const struct sk_key *k);
+/* Stores v (rounded to nearest for integer types, saturated) in the key's
+ * bytes; no scalar is applied. */
+void sk_key_set(unsigned char *hdr, const struct sk_key *k, double v);
+/* Compares two header blocks by keys in order (desc reverses one key). */
+int sk_keys_cmp(const unsigned char *a, const unsigned char *b, const struct sk_key *keys, int n);
+/* Looks a named key up; NULL when unknown. */
+const struct sk_key *sk_hdr_key(const char *name);
+
+/* Big-endian field access by 1-based byte position. */
+int16_t sk_hdr_i16(const unsigned char *h, int byte);
+int32_t sk_hdr_i32(const unsigned char *h, int byte);
+uint16_t sk_hdr_u16(const unsigned char *h, int byte);
+void sk_hdr_set_i16(unsigned char *h, int byte, int16_t v);
+void sk_hdr_set_i32(unsigned char *h, int byte, int32_t v);
+
+/* The factor a SEG-Y scalar stands for: s > 0 multiplies, s < 0 divides. */
+double sk_scalar_factor(int16_t s);
+/* Coordinates (sx sy gx gy cdpx cdpy) with scalco applied. */
+double sk_hdr_coord(const unsigned char *h, int byte);
+/* The scalco (1, -10, -100, ... -10000) that writes every value exactly as an
+ * i32, or the finest that fits when none does; values are in metres. */
+int16_t sk_scalco_for(const double *v, size_t n);
+/* Writes a coordinate with the header's current scalco (rounded to nearest). */
+void sk_hdr_set_coord(unsigned char *h, int byte, double v);
+
+/* Converts a trace header block between a little-endian file's byte order
+ * and the canonical big-endian layout, field by field (its own inverse).
+ * Extra header 1 is swapped by the rev 2 layout; later (proprietary) extra
+ * headers are left as they are. */
+void sk_hdr_swap(unsigned char *h, size_t hdrlen);
+
+#endif

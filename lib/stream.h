@@ -1,0 +1,113 @@
+/*
+ * stream: one reader and one writer interface over SEG-Y, SU and sgk, files
+ * and pipes.  A stream is a file header (the carried SEG-Y textual, binary
+ * and extended textual headers, verbatim; empty for SU) and traces that share
+ * ns and the header block length.  In memory a trace is its header block in
+ * canonical big-endian SEG-Y layout (hdr.h) and ns float samples.
+ *
+ * Readers detect the format (sgk magic; SEG-Y by its textual and binary
+ * header; SU by a plausible ns/dt in the first header) unless told.  They
+ * handle short reads, so pipes fed in any chunk sizes read exactly as files.
+ * Writers given a path write atomically: into a temporary file beside it,
+ * renamed over it by sk_writer_close, removed by sk_writer_abort (or when
+ * close fails).  Path NULL or "-" means standard input or output.
+ *
+ * Errors: SK_EIO (with errno), SK_EFMT for malformed data with the trace
+ * number (1-based) and byte position in the message, SK_EARG for impossible
+ * requests (a format that cannot hold the stream, ...).  Messages never name
+ * the file: the command prefixes it.
+ */
+#ifndef SK_STREAM_H
+#define SK_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum sk_format { SK_FMT_AUTO = 0, SK_FMT_SEGY, SK_FMT_SU, SK_FMT_SGK };
+
+/* Largest ns any reader accepts (a trace of 2^28 samples is 1 GiB). */
+#define SK_MAX_NS (1L << 28)
+
+struct sk_info {
+	int fmt;               /* enum sk_format */
+	int little;            /* SEG-Y/SU: fields are little-endian in the file */
+	int sample_format;     /* SEG-Y format code (1..16); SU and sgk: 5 */
+	long ns;               /* samples per trace */
+	double dt;             /* sample interval in the binary header's unit (µs for time) */
+	size_t hdrlen;         /* trace header block length: 240 x (1 + extra) */
+	int64_t ntraces;       /* traces in the stream, -1 when unknown (pipe) */
+	unsigned char *fhdr;   /* carried SEG-Y file header, fhdr_len bytes (NULL for none) */
+	size_t fhdr_len;       /* 3600 + 3200 x next, or 0 */
+	/* SEG-Y details, for seginfo. */
+	int ebcdic;            /* textual header encoding detected as EBCDIC */
+	int rev_major, rev_minor;
+	int next;              /* extended textual headers */
+	int fixed_length;      /* binary header fixed-length flag */
+	int byte_order_word;   /* rev 2 byte-order word present */
+	int64_t trailing;      /* bytes after the last whole trace (file input) */
+	/* sgk details. */
+	int compressed;        /* sgk: blocks are zstd-compressed */
+	long block;            /* sgk: traces per block */
+};
+
+struct sk_reader;
+
+/* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect). */
+int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err);
+const struct sk_info *sk_reader_info(const struct sk_reader *r);
+/* Reads the next trace into hdr (info->hdrlen bytes) and data (info->ns
+ * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.
+ * Either buffer may be NULL to skip decoding that part. */
+int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
+/* Traces returned so far (the 0-based index of the next one). */
+int64_t sk_reader_tell(const struct sk_reader *r);
+/* Positions the reader at trace idx; SK_EARG when the input does not allow
+ * random access (pipes, compressed or unterminated sgk). */
+int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
+void sk_reader_free(struct sk_reader *r);
+
+struct sk_wopts {
+	int fmt;               /* enum sk_format; SK_FMT_AUTO: like the input */
+	int sample_format;     /* SEG-Y output code; 0: like the input (5 from SU/sgk) */
+	int little;            /* -1: like the input (SU default little), 0 big, 1 little */
+	int zstd;              /* sgk: zstd level, 0 uncompressed */
+	long block;            /* sgk: traces per block, 0 for about 4 MiB blocks */
+};
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0 }
+
+struct sk_writer;
+
+/* Opens path (NULL or "-" for stdout) for a stream shaped like `like` (ns,
+ * dt, hdrlen and the carried file header are taken from it; fmt, little and
+ * sample_format are the input's, to be overridden by opts). */
+int sk_writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *opts,
+		   struct sk_writer **out, struct sk_error *err);
+const struct sk_info *sk_writer_info(const struct sk_writer *w);
+int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data,
+		  struct sk_error *err);
+/* Flushes, fixes the counts a format records (sgk count, SEG-Y rev 2 trace
+ * count) when the output is seekable, and commits the file.  Frees w. */
+int sk_writer_close(struct sk_writer *w, struct sk_error *err);
+/* Discards the output (removes the temporary file).  Frees w; NULL is fine. */
+void sk_writer_abort(struct sk_writer *w);
+
+/*
+ * Raw records, for copies that need no conversion: the trace as it is
+ * encoded in the file (header block in the file's byte order, then samples
+ * in the file's sample format).  sk_stream_same_encoding says whether a
+ * reader's records can go to a writer unchanged.
+ */
+int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
+int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w);
+
+/* Detects the format from the first bytes of a stream (at least 3600 if
+ * available); returns enum sk_format or SK_FMT_AUTO when unknown. */
+int sk_detect(const unsigned char *buf, size_t n);
+const char *sk_format_name(int fmt);
+/* Parses "segy", "su" or "sgk"; SK_EARG otherwise. */
+int sk_format_parse(const char *s, int *out, struct sk_error *err);
+
+#endif
