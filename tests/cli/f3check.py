@@ -2,6 +2,13 @@
 """Checks that every multiformats file decodes to the F3 values of f3.sgy.
 
     f3check.py DATA OURS_DIR
+    f3check.py roundtrip ORIG BACK
+
+roundtrip: BACK is ORIG (an integer format) through sgk and back.  Samples
+carried as float32 come back exact below 2^24; larger ones come back as the
+nearest float32, saturated to the type (uint32 and uint64 files hold the
+negative F3 values wrapped, near 2^32 and 2^64).  Everything else (file
+header, trace headers, smaller samples) is identical.
 
 OURS_DIR/NAME.su is `segmerge --to su --endian little DATA/multiformats/NAME`
 for every NAME but the format 4 files (which segmerge refuses).  f3.sgy
@@ -67,7 +74,44 @@ def file_samples(path, code, little, ntr, ns):
     return v.astype(np.float64), d[:, :240]
 
 
+def sat_f32(v, lo, hi):
+    x = int(f32_nearest(v))
+    return min(max(x, lo), hi)
+
+
+def roundtrip(orig, back):
+    a = np.fromfile(orig, dtype=np.uint8)
+    b = np.fromfile(back, dtype=np.uint8)
+    little = int(a[3224:3226].view(">i2")[0]) not in TYPES
+    e = "<" if little else ">"
+    code = int(a[3224:3226].view(e + "i2")[0])
+    ns = int(a[3220:3222].view(e + "u2")[0])
+    typ, bps = TYPES[code]
+    ntr = (a.size - 3600) // (240 + ns * bps)
+    if a.size != b.size or not np.array_equal(a[:3600], b[:3600]):
+        print("%s: the file header or the size differs" % back)
+        return 1
+    ra, rb = a[3600:].reshape(ntr, -1), b[3600:].reshape(ntr, -1)
+    if not np.array_equal(ra[:, :240], rb[:, :240]):
+        print("%s: trace headers differ" % back)
+        return 1
+    va, _ = file_samples(orig, code, little, ntr, ns)
+    vb, _ = file_samples(back, code, little, ntr, ns)
+    bits = 8 * bps
+    small = np.vectorize(lambda x: abs(x) < (1 << 24), otypes=[bool])(va)
+    want = np.vectorize(lambda x: sat_f32(x, 0, (1 << bits) - 1), otypes=[object])(va)
+    bad = (small & (va != vb)) | (vb != want)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        print("%s: %d samples wrong; first: trace %d sample %d: %d, was %d" % (back, bad.sum(), i + 1, j + 1, vb[i, j], va[i, j]))
+        return 1
+    print("%s: %d samples exact below 2^24, %d above it rounded to float32" % (back, small.sum(), (~small).sum()))
+    return 0
+
+
 def main():
+    if sys.argv[1] == "roundtrip":
+        return roundtrip(sys.argv[2], sys.argv[3])
     data, ours_dir = sys.argv[1:3]
     f3raw = np.fromfile(os.path.join(data, "f3.sgy"), dtype=np.uint8)
     ns = int(f3raw[3220:3222].view(">u2")[0])

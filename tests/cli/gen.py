@@ -5,11 +5,14 @@
                               test vectors of notes/segy.md and 20000 random
                               words (a fixed seed), non-normalised ones among
                               them; big-endian unless "little"
+    gen.py fmt4 OUT [little]  a SEG-Y file in format 4 (fixed point with gain)
+                              with random gains 0-60 and mantissas
     gen.py feed FILE          copies FILE to standard output in chunks of
                               1-997 bytes (a fixed seed), flushing each and
                               yielding the CPU (sleep(0)) between them
 """
 import random
+import signal
 import struct
 import sys
 import time
@@ -21,19 +24,14 @@ VECTORS = [0x41100000, 0xC1100000, 0x42640000, 0xC276A000, 0x40800000, 0x3F10000
            0xFFFFFFFF, 0xC0000000, 0x3DCCCCCD]
 
 
-def ibm(out, little):
-    rnd = random.Random(20261121)
-    words = VECTORS + [rnd.getrandbits(32) for _ in range(20000 - len(VECTORS))]
-    # One word in eight non-normalised (top fraction digit 0), whatever the draw.
-    for i in range(len(VECTORS), len(words), 8):
-        words[i] &= 0xFF0FFFFF
-    ns, ntr = 1000, len(words) // 1000
+def segy(out, little, code, words, ns):
+    ntr = len(words) // ns
     e = "<" if little else ">"
     text = bytes([0x40]) * 3200          # EBCDIC spaces
     binh = bytearray(400)
     struct.pack_into(e + "hhh", binh, 16, 4000, 4000, ns)   # 3217 dt, 3219 dt orig, 3221 ns
     struct.pack_into(e + "h", binh, 22, ns)                 # 3223 ns orig
-    struct.pack_into(e + "h", binh, 24, 1)                  # 3225 format
+    struct.pack_into(e + "h", binh, 24, code)               # 3225 format
     with open(out, "wb") as f:
         f.write(text + bytes(binh))
         for t in range(ntr):
@@ -45,7 +43,24 @@ def ibm(out, little):
             f.write(struct.pack(e + "%dI" % ns, *words[t * ns:(t + 1) * ns]))
 
 
+def ibm(out, little):
+    rnd = random.Random(20261121)
+    words = VECTORS + [rnd.getrandbits(32) for _ in range(20000 - len(VECTORS))]
+    # One word in eight non-normalised (top fraction digit 0), whatever the draw.
+    for i in range(len(VECTORS), len(words), 8):
+        words[i] &= 0xFF0FFFFF
+    segy(out, little, 1, words, 1000)
+
+
+def fmt4(out, little):
+    rnd = random.Random(4)
+    words = [0, 0x0000FFFF, 0x00007FFF, 0x00008000, 0x000F0001, 0x003C8000]
+    words += [rnd.randint(0, 60) << 16 | rnd.getrandbits(16) for _ in range(256 - len(words))]
+    segy(out, little, 4, words, 64)
+
+
 def feed(path):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a reader that stops is no error here
     rnd = random.Random(997)
     out = sys.stdout.buffer
     with open(path, "rb") as f:
@@ -62,6 +77,8 @@ def feed(path):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "ibm":
         ibm(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == "little")
+    elif len(sys.argv) >= 3 and sys.argv[1] == "fmt4":
+        fmt4(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == "little")
     elif len(sys.argv) == 3 and sys.argv[1] == "feed":
         feed(sys.argv[2])
     else:

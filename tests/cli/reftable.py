@@ -4,6 +4,10 @@
     reftable.py list DATA [segyio]   one line per file: PATH FMT ENDIAN TRUNCATED
                                      (segyio: only files segyio 1.8.3 reads
                                      right, in formats 1, 2, 3, 5 and 8)
+    reftable.py trace1 DATA          one line per file with traces: PATH, then
+                                     the first trace header's fields of the
+                                     table as raw integers, tab-separated, in
+                                     the order of TRACE1_KEYS
     reftable.py check DATA           reads "RC<TAB>JSON" lines (seginfo --json
                                      output and its exit status), compares
                                      them with the table, exits 1 on a mismatch
@@ -11,12 +15,19 @@
 The table is the reference: this script never hard-codes an answer except the
 two SU files, which the table lists without values and the README describes
 as "the same cube [as small.sgy] as SU files (big and little endian)": their
-ns, dt and trace count are taken from the small.sgy row.
+ns and trace count are taken from the small.sgy row, and dt (an SU file
+keeps it in the trace headers only) from that row's first trace header.
 """
 import json
 import os
 import re
 import sys
+
+# The "trace 1 header" column of the table, with the byte and type of each
+# field (notes/segy.md) for seginfo -k @BYTE:TYPE.
+TRACE1_KEYS = [("tracl", "@1:i4"), ("cdp", "@21:i4"), ("iline", "@189:i4"), ("xline", "@193:i4"),
+               ("offset", "@37:i4"), ("scalco", "@71:i2"), ("sx", "@73:i4"), ("cdpx", "@181:i4"),
+               ("delrt", "@109:i2"), ("ns", "@115:u2"), ("dt", "@117:u2")]
 
 
 def parse(data):
@@ -43,6 +54,8 @@ def parse(data):
             r.update(text=text, byte_order=endian, sample_format=int(cells[4]), ns=int(cells[5]),
                      dt=float(cells[6]), extended_headers=int(cells[8]), traces=int(m.group(1)),
                      trailing_bytes=int(m.group(2) or 0), header_length=240 * int(m.group(3)))
+            if cells[10] != "-":
+                r["trace1"] = dict(kv.split("=") for kv in cells[10].split())
             rows[name] = r
     if not rows:
         sys.exit("reftable.py: no table in %s/README.md" % data)
@@ -52,7 +65,7 @@ def parse(data):
             # README: "small.su / small-lsb.su: the same cube as SU files (big
             # and little endian)".
             r.update(byte_order="little" if "-lsb" in name else "big", sample_format=5,
-                     ns=small["ns"], dt=small["dt"], traces=small["traces"], trailing_bytes=0,
+                     ns=small["ns"], dt=float(small["trace1"]["dt"]), traces=small["traces"], trailing_bytes=0,
                      header_length=240)
             rec = 240 + 4 * small["ns"]
             if r["bytes"] != rec * small["traces"]:
@@ -91,6 +104,16 @@ def main():
                 continue
             print(os.path.join(data, name), r.get("sample_format", 5), r["byte_order"],
                   int(expected_fail(r)))
+        return 0
+    if cmd == "keys":
+        print(",".join(k for _, k in TRACE1_KEYS))
+        return 0
+    if cmd == "trace1":
+        for name in files_in(data):
+            r = rows[name]
+            if r.get("su") or not r["traces"]:
+                continue
+            print("\t".join([os.path.join(data, name)] + [r["trace1"][k] for k, _ in TRACE1_KEYS]))
         return 0
     if cmd != "check":
         sys.exit(__doc__)

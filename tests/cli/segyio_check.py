@@ -19,7 +19,9 @@ with little-endian fields, then ns little-endian float32 samples.  Checks:
   (115, 117), which an SU writer sets, the unassigned bytes 233-240, and the
   2-byte fields of little-endian files, which segyio 1.8.3 misreads.
 
---exact-only skips segyio (for synthetic IBM files segyio decodes wrongly).
+--exact-only skips segyio (for synthetic IBM files segyio decodes wrongly,
+and format 4, which it cannot read: then the samples are compared with
+M x 2^-G, M the mantissa in bytes 3-4 and G the gain in byte 2 of a word).
 Run one file per process: segyio aborts the process on some inputs.
 """
 import sys
@@ -58,7 +60,7 @@ def main():
     fmt = int(raw[3224:3226].view(e + "i2")[0])
     next_ = int(raw[3504:3506].view(e + "i2")[0])
     ns = int(raw[3220:3222].view(e + "u2")[0])
-    bps = {1: 4, 2: 4, 3: 2, 5: 4, 8: 1}[fmt]
+    bps = {1: 4, 2: 4, 3: 2, 4: 4, 5: 4, 8: 1}[fmt]
     rec = 240 + ns * bps
     start = 3600 + 3200 * next_
     ntr = (raw.size - start) // rec
@@ -86,6 +88,17 @@ def main():
             w = int(fsmp.view(e + "u4")[i, j])
             fail("%d IBM samples differ from the exact formula; first: trace %d sample %d word 0x%08x: "
                  "ours %r, exact %r" % (diff.sum(), i + 1, j + 1, w, float(osmp[i, j]), float(exact[i, j])))
+    if fmt == 4:
+        # Fixed point with gain: byte 1 zero, byte 2 the gain G, bytes 3-4
+        # a two's complement mantissa M; value M x 2^-G.
+        w = fsmp.view(e + "u4").astype(np.int64)
+        m = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+        exact = np.ldexp(m.astype(np.float64), -((w >> 16) & 0xFF).astype(np.int32)).astype(np.float32)
+        diff = exact.view(np.uint32) != osmp.view(np.uint32)
+        if diff.any():
+            i, j = np.argwhere(diff)[0]
+            fail("%d format 4 samples differ from M x 2^-G; first: trace %d sample %d word 0x%08x: ours %r, exact %r"
+                 % (diff.sum(), i + 1, j + 1, int(w[i, j]), float(osmp[i, j]), float(exact[i, j])))
     if exact_only:
         print("%s: %d traces x %d samples, exact" % (path, ntr, ns))
         return 1 if bad else 0
