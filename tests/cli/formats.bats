@@ -223,13 +223,30 @@ rt() {
 	segmerge --endian little "$DATA/f3.sgy" | segmerge --endian big | cmp - "$DATA/f3.sgy"
 }
 
+@test "formats: sgk from segmerge is the layout of man 5 sgk (an independent reader), blocks, zstd planes" {
+	local f i
+	for i in 1 2 3 4 5 6 7 8 9 10; do set -- "$@" "$DATA/long.sgy"; done
+	segmerge "$@" >"$T/long10.sgy"   # 10 x 3 traces of 240240 bytes: 2 blocks of 4 MiB
+	for f in "$DATA/f3.sgy" "$DATA/small.sgy" "$DATA/multi-text.sgy" "$DATA/multiformats/Format5msb.sgy" "$T/long10.sgy"; do
+		segmerge --to sgk -o "$T/a.sgk" "$f"
+		run -0 "$PY" "$H/sgkcheck.py" "$T/a.sgk" "$f" "$(seginfo --json "$f" | sed 's/.*"traces": \([0-9]*\).*/\1/')"
+		segmerge --zstd "$f" | cat >"$T/z.sgk"
+		run -0 "$PY" "$H/sgkcheck.py" "$T/z.sgk" "$f" -1
+		segmerge --to segy "$T/z.sgk" | cmp - "$f"
+		segmerge --to segy "$T/a.sgk" | cmp - "$f"
+	done
+	[ "$output" = "$T/z.sgk: 30 traces in 2 blocks of B=17, zstd" ]
+}
+
 # --- 5. pipes in irregular chunks ------------------------------------------------
 
 @test "formats: a pipe fed in 1-997-byte chunks reads exactly as the file (SEG-Y, SU, sgk, sgk+zstd)" {
 	local f to
 	segmerge --to sgk -o "$T/f3.sgk" "$DATA/f3.sgy"
 	segmerge --zstd -o "$T/f3z.sgk" "$DATA/f3.sgy"
-	segmerge --zstd -o "$T/longz.sgk" "$DATA/long.sgy"
+	segmerge "$DATA/long.sgy" "$DATA/long.sgy" "$DATA/long.sgy" "$DATA/long.sgy" "$DATA/long.sgy" \
+		"$DATA/long.sgy" "$DATA/long.sgy" >"$T/long7.sgy"
+	segmerge --zstd -o "$T/longz.sgk" "$T/long7.sgy"   # 2 blocks
 	segmerge --to sgk "$DATA/small.su" >"$T/small.sgk"
 	segmerge --to su "$DATA/f3.sgy" >"$T/f3.su"
 	for f in "$DATA/small.sgy" "$DATA/small-lsb.sgy" "$DATA/f3.sgy" "$DATA/long.sgy" \
