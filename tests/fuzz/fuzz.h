@@ -76,35 +76,68 @@ static void fuzz_read_all(struct sk_reader *r)
 	free(data);
 }
 
-static void fuzz_seek(struct sk_reader *r)
+/* Reads trace idx by seeking to it and by reading from trace 0 after a seek
+ * to 0: both must give the same bytes. */
+static void fuzz_seek_same(struct sk_reader *r, int64_t idx, unsigned char *h1, float *d1,
+			   unsigned char *h2, float *d2)
 {
 	const struct sk_info *in = sk_reader_info(r);
 	struct sk_error err;
-	int64_t targets[4];
+	int rc = sk_reader_seek(r, idx, &err);
+
+	fuzz_check_err(rc, &err);
+	if (rc < 0)
+		return;
+	if (sk_reader_tell(r) != idx)
+		fuzz_fail("sk_reader_tell is not where sk_reader_seek went");
+	rc = sk_reader_next(r, h1, d1, &err);
+	fuzz_check_err(rc, &err);
+	if (rc > 0 && idx >= in->ntraces)
+		fuzz_fail("a trace after the last one");
+	if (rc <= 0 || idx > FUZZ_MAX_TRACES)
+		return;
+	rc = sk_reader_seek(r, 0, &err);
+	fuzz_check_err(rc, &err);
+	if (rc < 0)
+		fuzz_fail("a seek to trace 0 failed after a seek that worked");
+	for (int64_t i = 0; i <= idx; i++) {
+		rc = sk_reader_next(r, h2, d2, &err);
+		fuzz_check_err(rc, &err);
+		if (rc <= 0)
+			return;  /* a bad trace before idx: sequential reading stops there */
+	}
+	if (memcmp(h1, h2, in->hdrlen) != 0 || memcmp(d1, d2, sizeof *d1 * (size_t)in->ns) != 0)
+		fuzz_fail("a trace read after a seek differs from the same trace read in sequence");
+}
+
+static void fuzz_seek(struct sk_reader *r)
+{
+	const struct sk_info *in = sk_reader_info(r);
+	unsigned char *h1, *h2;
+	float *d1, *d2;
+	struct sk_error err;
 	int rc;
 
 	if (in->ntraces < 0)
 		return;
-	targets[0] = in->ntraces / 2;
-	targets[1] = 0;
-	targets[2] = in->ntraces;
-	targets[3] = in->ntraces > 0 ? in->ntraces - 1 : 0;
-	for (int i = 0; i < 4; i++) {
-		rc = sk_reader_seek(r, targets[i], &err);
-		fuzz_check_err(rc, &err);
-		if (rc < 0)
-			continue;
-		if (sk_reader_tell(r) != targets[i])
-			fuzz_fail("sk_reader_tell is not where sk_reader_seek went");
-		rc = sk_reader_next(r, NULL, NULL, &err);
-		fuzz_check_err(rc, &err);
-		if (rc > 0 && targets[i] >= in->ntraces)
-			fuzz_fail("a trace after the last one");
-	}
+	h1 = malloc(in->hdrlen);
+	h2 = malloc(in->hdrlen);
+	d1 = malloc(sizeof *d1 * (size_t)in->ns);
+	d2 = malloc(sizeof *d2 * (size_t)in->ns);
+	if (!h1 || !h2 || !d1 || !d2)
+		fuzz_fail("out of memory for one trace");
+	fuzz_seek_same(r, in->ntraces / 2, h1, d1, h2, d2);
+	fuzz_seek_same(r, in->ntraces > 0 ? in->ntraces - 1 : 0, h1, d1, h2, d2);
+	fuzz_seek_same(r, in->ntraces, h1, d1, h2, d2);
+	fuzz_seek_same(r, 0, h1, d1, h2, d2);
 	rc = sk_reader_seek(r, in->ntraces + 1, &err);
 	if (rc == 0)
 		fuzz_fail("a seek beyond the end succeeded");
 	fuzz_check_err(rc, &err);
+	free(h1);
+	free(h2);
+	free(d1);
+	free(d2);
 }
 
 /* Converts the stream to format `to` (with a SEG-Y sample format and zstd
