@@ -195,13 +195,22 @@ rt() {
 	done
 }
 
-@test "formats: f3 int16 -> another sample format -> int16 is byte-identical" {
+@test "formats: f3 int16 -> another sample format -> int16 is byte-identical, other types likewise" {
 	local fmt
 	for fmt in ibm int32 ieee double int24 int64 1 2 5 6 7 9; do
 		segmerge --format "$fmt" "$DATA/f3.sgy" >"$T/x.sgy"
 		segmerge --format int16 "$T/x.sgy" | cmp - "$DATA/f3.sgy"
 		segmerge --format "$fmt" --endian little "$DATA/f3.sgy" |
 			segmerge --to sgk | segmerge --to segy --format int16 --endian big | cmp - "$DATA/f3.sgy"
+	done
+	# The other integer files through a wider type and back.
+	local spec name via back
+	for spec in "Format8msb int32 int8" "Format16lsb int16 uint8" "Format11msb int32 uint16" \
+		"Format15lsb int32 uint24" "Format9msb double int64" "Format7msb ieee int24" \
+		"Format2lsb ibm int32" "Format1lsb double ibm"; do
+		read -r name via back <<<"$spec"
+		segmerge --format "$via" "$DATA/multiformats/$name.sgy" | segmerge --format "$back" |
+			cmp - "$DATA/multiformats/$name.sgy" || { echo "$spec"; return 1; }
 	done
 	# The format code and byte order are what was asked for.
 	segmerge --format double --endian little "$DATA/f3.sgy" >"$T/x.sgy"
