@@ -1,0 +1,189 @@
+/* segsynth: writes a synthetic prestack survey from an analytic model. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "par.h"
+#include "stream.h"
+#include "synth.h"
+#include "version.h"
+
+static const char usage_text[] =
+	"usage: segsynth [-chPV] [-A mode] [-a x0,x1,y0,y1] [-b dx[,dy]] [-D spec] [-d dt]\n"
+	"                [-E spread] [-e endian] [-f code] [-G offset] [-H spec] [-j nx,ny]\n"
+	"                [-l spec] [-m file] [-N snr] [-n nt] [-O min,max] [-o file] [-p spec]\n"
+	"                [-R spec] [-r count] [-S spec] [-s seed] [-T fmt] [-v vel] [-w wavelet]\n"
+	"                [-z level] [key=value ...]\n"
+	"geometry:\n"
+	"  -l, --line=SPEC         2-D line: shots,shot_spacing,channels,receiver_spacing[,x0]\n"
+	"  -E, --spread=SPREAD     split (default) or end-on\n"
+	"  -G, --near=OFFSET       signed offset of channel 1 (m)\n"
+	"  -S, --survey=SPEC       3-D orthogonal: shot_lines,shot_line_spacing,shots,shot_spacing,\n"
+	"                          receiver_lines,receiver_line_spacing,receivers,receiver_spacing\n"
+	"                          [,sx0,sy0,rx0,ry0]\n"
+	"  -r, --random=COUNT      random midpoints (or pairs) inside --area\n"
+	"  -j, --jitter=NX,NY      one midpoint jittered in each cell of an NX x NY grid on --area\n"
+	"  -a, --area=X0,X1,Y0,Y1  the area of --random and --jitter (m)\n"
+	"  -c, --pairs             --random draws source and receiver independently\n"
+	"  -O, --offsets=MIN,MAX   --random/--jitter offset range (m; default zero offset)\n"
+	"  -b, --bin=DX[,DY]       midpoint bin size for cdp (m)\n"
+	"model:\n"
+	"  -n, --nt=N              samples per trace (default 1001)\n"
+	"  -d, --dt=DT             sample interval, seconds or with ms (default 0.004)\n"
+	"  -v, --vel=V|t:v,...     RMS velocity (m/s) against two-way time (s) (default 2000)\n"
+	"  -D, --diffractor=SPEC   point diffractor: x,tau or x,y,tau or x=,y=,tau=,amp=\n"
+	"  -R, --reflector=SPEC    flat reflector tau, or plane in depth z=,x=,y=,dip=,az=,amp=\n"
+	"  -p, --plane=SPEC        plane wave on midpoints: tau,px[,py] (s, s/m)\n"
+	"  -H, --hyperbola=SPEC    hyperbola on midpoints: tau,v,x[,y]\n"
+	"  -w, --wavelet=W         ricker:HZ (default ricker:25) or spike\n"
+	"  -A, --amplitude=MODE    unit (default) or spreading\n"
+	"  -N, --noise=SNR         add Gaussian noise at this RMS signal-to-noise ratio\n"
+	"  -s, --seed=N            seed of noise and random positions (default 1)\n"
+	"  -m, --model=FILE        read settings and events from a YAML file first\n"
+	"output:\n"
+	"  -o, --output=FILE       write FILE (atomically) instead of standard output\n"
+	"  -T, --to=FMT            segy (default), su or sgk\n"
+	"  -f, --format=CODE       SEG-Y sample format code (default 5, IEEE float)\n"
+	"  -e, --endian=ORDER      big (SEG-Y default) or little\n"
+	"  -z, --zstd=LEVEL        sgk: compress blocks with zstd at LEVEL\n"
+	"  -P, --progress          draw a progress bar on standard error\n"
+	"  -h, --help              print this help and exit\n"
+	"  -V, --version           print the version and exit\n";
+
+static const struct option longopts[] = {
+	{"amplitude", required_argument, NULL, 'A'}, {"area", required_argument, NULL, 'a'},
+	{"bin", required_argument, NULL, 'b'}, {"pairs", no_argument, NULL, 'c'},
+	{"diffractor", required_argument, NULL, 'D'}, {"dt", required_argument, NULL, 'd'},
+	{"spread", required_argument, NULL, 'E'}, {"endian", required_argument, NULL, 'e'},
+	{"format", required_argument, NULL, 'f'}, {"near", required_argument, NULL, 'G'},
+	{"hyperbola", required_argument, NULL, 'H'}, {"help", no_argument, NULL, 'h'},
+	{"jitter", required_argument, NULL, 'j'}, {"line", required_argument, NULL, 'l'},
+	{"model", required_argument, NULL, 'm'}, {"noise", required_argument, NULL, 'N'},
+	{"nt", required_argument, NULL, 'n'}, {"offsets", required_argument, NULL, 'O'},
+	{"output", required_argument, NULL, 'o'}, {"progress", no_argument, NULL, 'P'},
+	{"plane", required_argument, NULL, 'p'}, {"reflector", required_argument, NULL, 'R'},
+	{"random", required_argument, NULL, 'r'}, {"survey", required_argument, NULL, 'S'},
+	{"seed", required_argument, NULL, 's'}, {"to", required_argument, NULL, 'T'},
+	{"version", no_argument, NULL, 'V'}, {"vel", required_argument, NULL, 'v'},
+	{"wavelet", required_argument, NULL, 'w'}, {"zstd", required_argument, NULL, 'z'},
+	{NULL, 0, NULL, 0}};
+
+static _Noreturn void usage(int status)
+{
+	fputs(usage_text, status ? stderr : stdout);
+	exit(status);
+}
+
+static void progress(void *arg, int64_t done, int64_t total)
+{
+	(void)arg;
+	fprintf(stderr, "\rsegsynth: %3d%% (%lld of %lld traces)", (int)(100 * done / total),
+		(long long)done, (long long)total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static const char *long_name(int c)
+{
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+int main(int argc, char **argv)
+{
+	struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_synth s;
+	struct sk_info info;
+	struct sk_writer *w = NULL;
+	struct sk_error err;
+	const char *model = NULL, *out = NULL, *bad = NULL;
+	const char **keys = calloc((size_t)argc + 1, sizeof *keys);
+	const char **vals = calloc((size_t)argc + 1, sizeof *vals);
+	int nset = 0, show = 0, c, rc;
+	long l;
+
+	sk_init(argv[0]);
+	if (!keys || !vals)
+		sk_die(1, "out of memory");
+	if (sk_par_keyvals(argc, argv, longopts, &bad)) {
+		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
+		usage(2);
+	}
+	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:T:Vv:w:z:",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(0);
+		case 'V': puts("segsynth " SK_VERSION); return 0;
+		case 'm': model = optarg; break;
+		case 'o': out = optarg; break;
+		case 'P': show = 1; break;
+		case 'T':
+			if (sk_format_parse(optarg, &wo.fmt, &err))
+				return sk_report(NULL, &err);
+			break;
+		case 'f':
+			if (sk_par_long("format", optarg, 1, 16, &l, &err))
+				return sk_report(NULL, &err);
+			wo.sample_format = (int)l;
+			break;
+		case 'e':
+			if (strcmp(optarg, "big") && strcmp(optarg, "little")) {
+				sk_warnx("invalid endian '%s' (expected big or little)", optarg);
+				return 2;
+			}
+			wo.little = strcmp(optarg, "little") == 0;
+			break;
+		case 'z':
+			if (sk_par_long("zstd level", optarg, 0, 22, &l, &err))
+				return sk_report(NULL, &err);
+			wo.zstd = (int)l;
+			break;
+		case 'c':
+			keys[nset] = "pairs";
+			vals[nset++] = "1";
+			break;
+		case '?':
+			usage(2);
+		default:
+			keys[nset] = long_name(c);
+			vals[nset++] = optarg;
+		}
+	}
+	if (optind < argc) {
+		sk_warnx("unexpected operand '%s'", argv[optind]);
+		usage(2);
+	}
+	sk_synth_init(&s);
+	if (model && (rc = sk_synth_load(&s, model, &err))) {
+		sk_report(model, &err);
+		return 1;
+	}
+	for (int i = 0; i < nset; i++)
+		if (sk_synth_set(&s, keys[i], vals[i], &err))
+			return sk_report(NULL, &err);
+	if (sk_synth_check(&s, &err))
+		return sk_report(NULL, &err);
+	sk_synth_info(&s, &info);
+	if (wo.fmt == SK_FMT_SU && wo.little < 0)
+		wo.little = 1;
+	if (sk_writer_open(out, &info, &wo, &w, &err))
+		return sk_report(out ? out : "stdout", &err);
+	if ((rc = sk_synth_run(&s, w, show ? progress : NULL, NULL, &err))) {
+		sk_writer_abort(w);
+		sk_report(out ? out : "stdout", &err);
+		return 1;
+	}
+	if (sk_writer_close(w, &err)) {
+		sk_report(out ? out : "stdout", &err);
+		return 1;
+	}
+	sk_synth_release(&s);
+	free(keys);
+	free(vals);
+	return 0;
+}
