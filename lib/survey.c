@@ -451,7 +451,8 @@ void sk_survey_get(const struct sk_survey *sv, int64_t i, struct sk_survey_trace
 	case SK_SURVEY_RANDOM: {
 		const uint64_t base = sk_rand_base(sv->seed, 1, (uint64_t)i);
 		const double w = sv->ax1 - sv->ax0, h = sv->ay1 - sv->ay0;
-		const double q = sv->quantum;
+		/* Ends on a grid of twice the resolution keep midpoints exact too. */
+		const double q = 2 * sv->quantum;
 		if (sv->pairs) {
 			out->s[0] = quant(sv->ax0 + sk_rand_u(base, 0) * w, q);
 			out->s[1] = quant(sv->ay0 + sk_rand_u(base, 1) * h, q);

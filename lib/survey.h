@@ -17,8 +17,9 @@
  *         [offset_min, offset_max] at a uniform azimuth), or with pairs the
  *         source and the receiver each uniform in the area; jitter NX,NY puts
  *         one midpoint uniformly inside each cell of an NX x NY grid instead
- *         (cell order x fastest).  Positions are rounded to the coordinate
- *         resolution of the scalco chosen, so headers hold them exactly.
+ *         (cell order x fastest).  Positions are rounded to twice the
+ *         coordinate resolution of the scalco chosen, so headers hold them
+ *         and their midpoints exactly.
  *
  * Random numbers are counter based (splitmix64 finaliser, Steele, Lea and
  * Flood 2014): value k of trace i of stream s under seed is

@@ -364,6 +364,7 @@ int sk_synth_check(struct sk_synth *s, struct sk_error *err)
 	double us;
 	int rc;
 
+	s->survey.seed = s->seed;
 	if ((rc = check_geometry_options(s, err)) || (rc = sk_model_check(&s->model, err)) ||
 	    (rc = sk_survey_check(&s->survey, err)))
 		return rc;

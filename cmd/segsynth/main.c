@@ -94,96 +94,120 @@ static const char *long_name(int c)
 	return "?";
 }
 
-int main(int argc, char **argv)
-{
-	struct sk_wopts wo = SK_WOPTS_INIT;
-	struct sk_synth s;
-	struct sk_info info;
-	struct sk_writer *w = NULL;
-	struct sk_error err;
-	const char *model = NULL, *out = NULL, *bad = NULL;
-	const char **keys = calloc((size_t)argc + 1, sizeof *keys);
-	const char **vals = calloc((size_t)argc + 1, sizeof *vals);
-	int nset = 0, show = 0, c, rc;
-	long l;
+struct opts {
+	struct sk_wopts wo;
+	const char *model, *out;
+	const char **keys, **vals;   /* settings in command-line order */
+	int nset, show;
+};
 
-	sk_init(argv[0]);
-	if (!keys || !vals)
-		sk_die(1, "out of memory");
-	if (sk_par_keyvals(argc, argv, longopts, &bad)) {
-		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-		usage(2);
-	}
+/* One getopt pass; returns the index of the first operand. */
+static int parse(int argc, char **argv, struct opts *o)
+{
+	struct sk_error err;
+	long l;
+	int c;
+
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:T:Vv:w:z:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0);
-		case 'V': puts("segsynth " SK_VERSION); return 0;
-		case 'm': model = optarg; break;
-		case 'o': out = optarg; break;
-		case 'P': show = 1; break;
+		case 'V': puts("segsynth " SK_VERSION); exit(0);
+		case 'm': o->model = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'P': o->show = 1; break;
 		case 'T':
-			if (sk_format_parse(optarg, &wo.fmt, &err))
-				return sk_report(NULL, &err);
+			if (sk_format_parse(optarg, &o->wo.fmt, &err))
+				exit(sk_report(NULL, &err));
 			break;
 		case 'f':
 			if (sk_par_long("format", optarg, 1, 16, &l, &err))
-				return sk_report(NULL, &err);
-			wo.sample_format = (int)l;
+				exit(sk_report(NULL, &err));
+			o->wo.sample_format = (int)l;
 			break;
 		case 'e':
-			if (strcmp(optarg, "big") && strcmp(optarg, "little")) {
-				sk_warnx("invalid endian '%s' (expected big or little)", optarg);
-				return 2;
-			}
-			wo.little = strcmp(optarg, "little") == 0;
+			if (strcmp(optarg, "big") && strcmp(optarg, "little"))
+				sk_die(2, "invalid endian '%s' (expected big or little)", optarg);
+			o->wo.little = strcmp(optarg, "little") == 0;
 			break;
 		case 'z':
 			if (sk_par_long("zstd level", optarg, 0, 22, &l, &err))
-				return sk_report(NULL, &err);
-			wo.zstd = (int)l;
+				exit(sk_report(NULL, &err));
+			o->wo.zstd = (int)l;
 			break;
 		case 'c':
-			keys[nset] = "pairs";
-			vals[nset++] = "1";
+			o->keys[o->nset] = "pairs";
+			o->vals[o->nset++] = "1";
 			break;
 		case '?':
 			usage(2);
 		default:
-			keys[nset] = long_name(c);
-			vals[nset++] = optarg;
+			o->keys[o->nset] = long_name(c);
+			o->vals[o->nset++] = optarg;
 		}
 	}
-	if (optind < argc) {
-		sk_warnx("unexpected operand '%s'", argv[optind]);
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {SK_WOPTS_INIT, NULL, NULL, NULL, NULL, 0, 0};
+	struct sk_synth s;
+	struct sk_info info;
+	struct sk_writer *w = NULL;
+	struct sk_error err;
+	const char *bad = NULL;
+	char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	int nops = 1, first;
+
+	sk_init(argv[0]);
+	o.keys = calloc((size_t)argc + 1, sizeof *o.keys);
+	o.vals = calloc((size_t)argc + 1, sizeof *o.vals);
+	if (!o.keys || !o.vals || !ops)
+		sk_die(1, "out of memory");
+	/* Options first, then the key=value operands left over (only those:
+	 * an option's own argument may contain '='). */
+	first = parse(argc, argv, &o);
+	ops[0] = argv[0];
+	for (int i = first; i < argc; i++)
+		ops[nops++] = argv[i];
+	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
+		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
+		usage(2);
+	}
+	first = parse(nops, ops, &o);
+	if (first < nops) {
+		sk_warnx("unexpected operand '%s'", ops[first]);
 		usage(2);
 	}
 	sk_synth_init(&s);
-	if (model && (rc = sk_synth_load(&s, model, &err))) {
-		sk_report(model, &err);
+	if (o.model && sk_synth_load(&s, o.model, &err)) {
+		sk_report(o.model, &err);
 		return 1;
 	}
-	for (int i = 0; i < nset; i++)
-		if (sk_synth_set(&s, keys[i], vals[i], &err))
+	for (int i = 0; i < o.nset; i++)
+		if (sk_synth_set(&s, o.keys[i], o.vals[i], &err))
 			return sk_report(NULL, &err);
 	if (sk_synth_check(&s, &err))
 		return sk_report(NULL, &err);
 	sk_synth_info(&s, &info);
-	if (wo.fmt == SK_FMT_SU && wo.little < 0)
-		wo.little = 1;
-	if (sk_writer_open(out, &info, &wo, &w, &err))
-		return sk_report(out ? out : "stdout", &err);
-	if ((rc = sk_synth_run(&s, w, show ? progress : NULL, NULL, &err))) {
+	if (o.wo.fmt == SK_FMT_SU && o.wo.little < 0)
+		o.wo.little = 1;
+	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
+		return sk_report(o.out ? o.out : "stdout", &err);
+	if (sk_synth_run(&s, w, o.show ? progress : NULL, NULL, &err)) {
 		sk_writer_abort(w);
-		sk_report(out ? out : "stdout", &err);
+		sk_report(o.out ? o.out : "stdout", &err);
 		return 1;
 	}
 	if (sk_writer_close(w, &err)) {
-		sk_report(out ? out : "stdout", &err);
+		sk_report(o.out ? o.out : "stdout", &err);
 		return 1;
 	}
 	sk_synth_release(&s);
-	free(keys);
-	free(vals);
+	free(o.keys);
+	free(o.vals);
+	free(ops);
 	return 0;
 }

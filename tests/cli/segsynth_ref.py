@@ -49,6 +49,7 @@ def parse():
     ap.add_argument('--su', action='store_true')
     ap.add_argument('--little', action='store_true')
     ap.add_argument('--check', type=int, default=20)
+    ap.add_argument('--to')
     ap.add_argument('--line')
     ap.add_argument('--survey')
     ap.add_argument('--random', type=int)
@@ -149,7 +150,7 @@ def geometry(a):
             n = a.random
         for i in range(n):
             bs = rbase(a.seed, 1, i)
-            qq = lambda v: math.floor(v / q + 0.5) * q
+            qq = lambda v: math.floor(v / (2 * q) + 0.5) * (2 * q)
             if a.pairs:
                 s = (qq(ax0 + ru(bs, 0) * w), qq(ay0 + ru(bs, 1) * h))
                 r = (qq(ax0 + ru(bs, 2) * w), qq(ay0 + ru(bs, 3) * h))
