@@ -15,8 +15,8 @@ static const char usage_text[] =
 	"usage: segsynth [-chPV] [-A mode] [-a x0,x1,y0,y1] [-b dx[,dy]] [-D spec] [-d dt]\n"
 	"                [-E spread] [-e endian] [-f code] [-G offset] [-H spec] [-j nx,ny]\n"
 	"                [-l spec] [-m file] [-N snr] [-n nt] [-O min,max] [-o file] [-p spec]\n"
-	"                [-R spec] [-r count] [-S spec] [-s seed] [-T fmt] [-v vel] [-w wavelet]\n"
-	"                [-z level] [key=value ...]\n"
+	"                [-R spec] [-r count] [-S spec] [-s seed] [-t fmt] [-v vel] [-w wavelet]\n"
+	"                [-z[level]] [key=value ...]\n"
 	"geometry:\n"
 	"  -l, --line=SPEC         2-D line: shots,shot_spacing,channels,receiver_spacing[,x0]\n"
 	"  -E, --spread=SPREAD     split (default) or end-on\n"
@@ -45,10 +45,10 @@ static const char usage_text[] =
 	"  -m, --model=FILE        read settings and events from a YAML file first\n"
 	"output:\n"
 	"  -o, --output=FILE       write FILE (atomically) instead of standard output\n"
-	"  -T, --to=FMT            segy (default), su or sgk\n"
-	"  -f, --format=CODE       SEG-Y sample format code (default 5, IEEE float)\n"
-	"  -e, --endian=ORDER      big (SEG-Y default) or little\n"
-	"  -z, --zstd=LEVEL        sgk: compress blocks with zstd at LEVEL\n"
+	"  -t, --to=FMT            segy (default), su or sgk\n"
+	"  -f, --format=CODE       SEG-Y sample format code or name (default 5, ieee)\n"
+	"  -e, --endian=ORDER      big or little (default big for SEG-Y, little for SU)\n"
+	"  -z, --zstd[=LEVEL]      compress sgk output with zstd (level 1-19, default 3)\n"
 	"  -P, --progress          draw a progress bar on standard error\n"
 	"  -h, --help              print this help and exit\n"
 	"  -V, --version           print the version and exit\n";
@@ -66,9 +66,9 @@ static const struct option longopts[] = {
 	{"output", required_argument, NULL, 'o'}, {"progress", no_argument, NULL, 'P'},
 	{"plane", required_argument, NULL, 'p'}, {"reflector", required_argument, NULL, 'R'},
 	{"random", required_argument, NULL, 'r'}, {"survey", required_argument, NULL, 'S'},
-	{"seed", required_argument, NULL, 's'}, {"to", required_argument, NULL, 'T'},
+	{"seed", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'}, {"vel", required_argument, NULL, 'v'},
-	{"wavelet", required_argument, NULL, 'w'}, {"zstd", required_argument, NULL, 'z'},
+	{"wavelet", required_argument, NULL, 'w'}, {"zstd", optional_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0}};
 
 static _Noreturn void usage(int status)
@@ -105,11 +105,10 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
 	struct sk_error err;
-	long l;
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:T:Vv:w:z:",
+	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0);
@@ -117,24 +116,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'P': o->show = 1; break;
-		case 'T':
-			if (sk_format_parse(optarg, &o->wo.fmt, &err))
+		case 'e': case 'f': case 't': case 'z':
+			if (sk_wopts_set(&o->wo, c == 'e' ? "endian" : c == 'f' ? "format" : c == 't' ? "to" : "zstd",
+					 optarg, &err))
 				exit(sk_report(NULL, &err));
-			break;
-		case 'f':
-			if (sk_par_long("format", optarg, 1, 16, &l, &err))
-				exit(sk_report(NULL, &err));
-			o->wo.sample_format = (int)l;
-			break;
-		case 'e':
-			if (strcmp(optarg, "big") && strcmp(optarg, "little"))
-				sk_die(2, "invalid endian '%s' (expected big or little)", optarg);
-			o->wo.little = strcmp(optarg, "little") == 0;
-			break;
-		case 'z':
-			if (sk_par_long("zstd level", optarg, 0, 22, &l, &err))
-				exit(sk_report(NULL, &err));
-			o->wo.zstd = (int)l;
 			break;
 		case 'c':
 			o->keys[o->nset] = "pairs";
@@ -192,8 +177,6 @@ int main(int argc, char **argv)
 	if (sk_synth_check(&s, &err))
 		return sk_report(NULL, &err);
 	sk_synth_info(&s, &info);
-	if (o.wo.fmt == SK_FMT_SU && o.wo.little < 0)
-		o.wo.little = 1;
 	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
 		return sk_report(o.out ? o.out : "stdout", &err);
 	if (sk_synth_run(&s, w, o.show ? progress : NULL, NULL, &err)) {

@@ -46,10 +46,9 @@ def items(spec):
 def parse():
     ap = argparse.ArgumentParser()
     ap.add_argument('file')
-    ap.add_argument('--su', action='store_true')
-    ap.add_argument('--little', action='store_true')
     ap.add_argument('--check', type=int, default=20)
-    ap.add_argument('--to')
+    ap.add_argument('--to', default='segy')
+    ap.add_argument('--endian')
     ap.add_argument('--line')
     ap.add_argument('--survey')
     ap.add_argument('--random', type=int)
@@ -295,12 +294,10 @@ def noise(a, i, sigma):
 
 def read(a):
     raw = open(a.file, 'rb').read()
-    e = '<' if a.little or (a.su and not a.little and False) else '>'
-    if a.su:
-        e = '>' if not a.little else '<'
-        off = 0
-    else:
-        off = 3600
+    su = a.to == 'su'
+    little = a.endian == 'little' or (su and a.endian != 'big')
+    e = '<' if little else '>'
+    off = 0 if su else 3600
     recl = 240 + 4 * a.nt
     n = (len(raw) - off) // recl
     if (len(raw) - off) % recl:
@@ -349,7 +346,7 @@ def main():
                counit=(89, 2), ns=(115, 2), dt=(117, 2), cdpx=(181, 4), cdpy=(185, 4), iline=(189, 4),
                xline=(193, 4))
     for k, (byte, size) in pos.items():
-        if a.su and byte > 180:
+        if (a.to == 'su') and byte > 180:
             got = field(hdr, byte, size, e)
             if got.any():
                 bad.append(f'{k}: SU output should leave bytes 181-240 zero')
