@@ -89,7 +89,9 @@ def geometry(a):
     """Yields per trace: s, r, shot, chan; and returns bin layout + scalco."""
     tr = []
     if a.line:
-        v = [float(x) for x in a.line.split(',')]
+        v = items(a.line)
+        if isinstance(v, dict):
+            v = [v['shots'], v['shot_spacing'], v['channels'], v['receiver_spacing'], v.get('x0', 0.0)]
         ns_, ds, nc, dr = int(v[0]), v[1], int(v[2]), v[3]
         x0 = v[4] if len(v) > 4 else 0.0
         near = a.near if a.near is not None else (-(nc - 1) * dr / 2 if a.spread == 'split' else 0.0)
