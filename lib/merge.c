@@ -49,7 +49,7 @@ static int at(struct merger *g, long where, int rc)
 
 static const char *name_of(const char *path)
 {
-	return (!path || strcmp(path, "-") == 0) ? "standard input" : path;
+	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
 }
 
 /* The first input sets ns, dt and header length; the others must agree. */
@@ -60,11 +60,11 @@ static int check_shape(struct merger *g, size_t i, const struct sk_info *a, stru
 	int rc = 0;
 
 	if (a->ns != f->ns)
-		rc = sk_error_set(err, SK_ESTATE, "ns %ld differs from %s (ns %ld)", a->ns, fname, f->ns);
+		rc = sk_error_set(err, SK_ESTATE, "ns=%ld differs from %s's ns=%ld", a->ns, fname, f->ns);
 	else if (a->dt != f->dt)
-		rc = sk_error_set(err, SK_ESTATE, "dt %g differs from %s (dt %g)", a->dt, fname, f->dt);
+		rc = sk_error_set(err, SK_ESTATE, "dt=%g differs from %s's dt=%g", a->dt, fname, f->dt);
 	else if (a->hdrlen != f->hdrlen)
-		rc = sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s (%zu)",
+		rc = sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s's %zu",
 				  a->hdrlen, fname, f->hdrlen);
 	return rc < 0 ? at(g, (long)i, rc) : 0;
 }
@@ -464,7 +464,7 @@ out:
 /* ---- manifests ---- */
 
 size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
-		      void *ctx)
+		      const void *ctx)
 {
 	size_t bad = 0;
 	char path[4096];

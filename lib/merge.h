@@ -70,9 +70,9 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
  * manifest: concat, interleave for round-robin, runs for ranges, and key by
  * the manifest's sort keys for sorted pieces.
  */
-typedef void (*sk_merge_report_fn)(void *ctx, const char *path, const struct sk_error *err);
+typedef void (*sk_merge_report_fn)(const void *ctx, const char *path, const struct sk_error *err);
 size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
-		      void *ctx);
+		      const void *ctx);
 int sk_merge_plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths,
 		  size_t *n, char **order_path, struct sk_error *err);
 void sk_merge_plan_free(char **paths, size_t n, char *order_path);

@@ -236,11 +236,19 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 	return 0;
 }
 
-/* Sorts and flushes a piece, commits its file and records it. */
+/* Sorts and flushes a piece, commits its file and records it.  A piece
+ * without traces is discarded: a SEG-Y file of headers only is not a
+ * stream the readers accept, and an empty piece carries nothing. */
 static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 {
 	struct sk_writer *w = out->w;
 	int rc;
+
+	if (out->p.traces == 0) {
+		sk_writer_abort(w);
+		out->w = NULL;
+		return 0;
+	}
 
 	if (c->o->sort.n > 0) {
 		if ((rc = sk_sortbuf_sort(&c->sb, err)) < 0)
@@ -316,6 +324,8 @@ static int run_sequential(struct ctx *c, struct sk_error *err)
 		/* Parts: move on (over empty parts when there are fewer traces
 		 * than parts) until trace i falls inside the current part. */
 		while (o->mode == SK_SPLIT_PARTS && i >= part_end) {
+			if (cur->p.traces == 0)
+				c->num--;  /* an empty part gives no file, and no gap */
 			if ((rc = piece_close(c, cur, err)) < 0)
 				return rc;
 			out_free(cur);
@@ -341,12 +351,6 @@ static int run_sequential(struct ctx *c, struct sk_error *err)
 	if ((rc = piece_close(c, cur, err)) < 0)
 		return rc;
 	out_free(cur);
-	/* Trailing empty parts. */
-	while (o->mode == SK_SPLIT_PARTS && ++part < o->n) {
-		if ((rc = piece_open(c, cur, c->total, 0, err)) < 0 || (rc = piece_close(c, cur, err)) < 0)
-			return rc;
-		out_free(cur);
-	}
 	c->res->traces = i;
 	return 0;
 }
@@ -386,6 +390,65 @@ static int flush_run(struct ctx *c, struct sk_error *err)
 	c->m.order_runs++;
 	c->run_len = 0;
 	return 0;
+}
+
+/*
+ * The runs were written with range numbers (1-based, the overflow piece
+ * last); empty ranges gave no piece, so the order file is rewritten with
+ * positions in the manifest's piece list, which is what segmerge follows.
+ */
+static int renumber_runs(struct ctx *c, struct sk_error *err)
+{
+	int64_t *pos = calloc(c->nouts + 1, sizeof *pos);
+	char *tmp = malloc(strlen(c->order_path) + 5);
+	FILE *in = NULL, *out = NULL;
+	char line[64];
+	int64_t next = 0;
+	int rc = 0;
+
+	if (!pos || !tmp) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < c->nouts; k++)
+		pos[k + 1] = c->outs[k].p.traces > 0 ? ++next : 0;
+	if (next == (int64_t)c->nouts)
+		goto done;  /* no empty range: the numbers are the positions */
+	sprintf(tmp, "%s.new", c->order_path);
+	if (!(in = fopen(c->order_path, "r")) || !(out = fopen(tmp, "w"))) {
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		goto done;
+	}
+	while (fgets(line, sizeof line, in)) {
+		long long piece, count;
+		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 ||
+		    (size_t)piece > c->nouts) {
+			rc = fail_path(c, c->order_path, sk_error_set(err, SK_EFMT, "bad run '%s'", line));
+			goto done;
+		}
+		if (fprintf(out, "%" PRId64 "\t%lld\n", pos[piece], count) < 0) {
+			rc = fail_path(c, tmp, sk_error_sys(err, "write"));
+			goto done;
+		}
+	}
+	if (ferror(in) || fclose(out) != 0) {
+		out = NULL;
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		goto done;
+	}
+	out = NULL;
+	if (rename(tmp, c->order_path) != 0)
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "rename"));
+done:
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(pos);
+	return rc;
 }
 
 static int run_concurrent(struct ctx *c, struct sk_error *err)
@@ -436,6 +499,8 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 		c->order = NULL;
 		if (fclose(fp) != 0)
 			return fail_path(c, c->order_path, sk_error_sys(err, "close"));
+		if ((rc = renumber_runs(c, err)) < 0)
+			return rc;
 		if ((rc = sk_file_xxh64(c->order_path, &h, &size, err)) < 0)
 			return fail_path(c, c->order_path, rc);
 		c->m.order_xxh64 = h;
