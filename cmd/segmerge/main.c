@@ -55,10 +55,11 @@ static _Noreturn void usage(void)
 	exit(2);
 }
 
+/* Bad option values and combinations: the message alone, status 2. */
 static _Noreturn void usage_msg(const char *msg)
 {
 	sk_warnx("%s", msg);
-	usage();
+	exit(2);
 }
 
 static const char *name_of(const char *path)

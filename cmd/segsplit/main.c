@@ -59,10 +59,11 @@ static _Noreturn void usage(void)
 	exit(2);
 }
 
+/* Bad option values: the message alone, status 2 (as segmerge). */
 static _Noreturn void bad_arg(const struct sk_error *err)
 {
 	sk_warnx("%s", err->msg);
-	usage();
+	exit(2);
 }
 
 static void set_mode(struct sk_split_opts *o, int mode)
