@@ -688,7 +688,8 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 			return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
 		c.made_dir = 1;
 	} else if (!S_ISDIR(st.st_mode)) {
-		return fail_path(&c, o->dir, sk_error_set(err, SK_EARG, "not a directory"));
+		errno = ENOTDIR;
+		return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
 	}
 	if (!(mpath = join(o->dir, "manifest.yaml")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
