@@ -74,7 +74,8 @@ static int open_input(struct merger *g, size_t i, struct sk_error *err)
 	struct input *in = &g->in[i];
 	int rc;
 
-	if ((rc = sk_reader_open(in->path, g->o->from, &in->r, err)) < 0)
+	/* With many inputs open at once, memory is about one record each. */
+	if ((rc = sk_reader_open_buf(in->path, g->o->from, g->n > 16 ? SK_MANY_BUF : 0, &in->r, err)) < 0)
 		return at(g, (long)i, rc);
 	if (!g->first)
 		g->first = sk_reader_info(in->r);

@@ -187,8 +187,14 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 	memcpy(out->p.file, name, strlen(name) + 1);
 	out->p.first = first;
 	like.ntraces = expect;
-	if ((rc = sk_writer_open(out->path, &like, &c->o->wopts, &out->w, err)) < 0)
-		return fail_path(c, out->path, rc);
+	{
+		/* With many pieces open at once, memory is about one record each. */
+		struct sk_wopts wo = c->o->wopts;
+		if (c->nouts > 16)
+			wo.bufsize = SK_MANY_BUF;
+		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
+			return fail_path(c, out->path, rc);
+	}
 	return 0;
 }
 

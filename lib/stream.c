@@ -341,6 +341,12 @@ static int open_sgk(struct sk_reader *r, struct sk_error *err)
 
 int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err)
 {
+	return sk_reader_open_buf(path, fmt, 0, out, err);
+}
+
+int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err)
+{
 	struct sk_reader *r = calloc(1, sizeof *r);
 	int rc;
 
@@ -379,6 +385,8 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
 	}
 	r->info.fmt = fmt;
 	rc = fmt == SK_FMT_SEGY ? open_segy(r, err) : fmt == SK_FMT_SU ? open_su(r, err) : open_sgk(r, err);
+	if (rc == 0 && bufsize)
+		rc = sk_in_resize(&r->in, bufsize > r->recsize ? bufsize : r->recsize, err);
 	if (rc < 0) {
 		sk_reader_free(r);
 		return rc;
@@ -720,7 +728,7 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 		w->samp_fmt = 5;
 		w->zlevel = o->zstd;
 		w->B = o->block > 0 ? o->block
-				    : (long)((4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
+				    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
 		if (w->B < 1)
 			w->B = 1;
 		if (w->B > SK_SGK_MAX_BLOCK)
@@ -754,6 +762,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	}
 	if ((rc = sk_out_open(&w->out, path, err)) < 0) {
 		w->out.fd = -1;
+		sk_writer_abort(w);
+		return rc;
+	}
+	if (o->bufsize && (rc = sk_out_resize(&w->out, o->bufsize > w->recsize ? o->bufsize : w->recsize, err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
 	}
