@@ -103,6 +103,18 @@ int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w);
 
+/* Copies every remaining trace of r to w: raw records when the encodings
+ * match, else decoded and encoded again.  *n (may be NULL) receives the count
+ * copied.  Read errors are returned as they are; the caller names the file. */
+int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, struct sk_error *err);
+
+/* Sets one output option from its command line form, for every command that
+ * writes traces: name is "to" (segy|su|sgk), "format" (a SEG-Y sample format
+ * code or name: ibm int32 int16 ieee double int24 int8 int64 uint32 uint16
+ * uint64 uint24 uint8), "endian" (big|little) or "zstd" (a level 1-19; val
+ * NULL for the default 3, implies --to sgk when no --to is given). */
+int sk_wopts_set(struct sk_wopts *o, const char *name, const char *val, struct sk_error *err);
+
 /* Detects the format from the first bytes of a stream (at least 3600 if
  * available); returns enum sk_format or SK_FMT_AUTO when unknown. */
 int sk_detect(const unsigned char *buf, size_t n);
