@@ -25,6 +25,7 @@
 #define SINC_HALF 4              /* taps each side: 8-point interpolator */
 #define SINC_FRAC 512            /* tabulated fractional positions */
 #define UPS 4                    /* dip scan: time upsampling factor */
+#define DIP_NCOMP 3              /* dip: dips separated per window */
 #define ZERO_DIST 1e-6           /* metres: coincident with the output location */
 #define PI 3.14159265358979323846
 
@@ -61,7 +62,7 @@ struct sk_regrid {
 	struct cls *c;
 	float sinc[SINC_FRAC + 1][2 * SINC_HALF];
 	/* dip: the slopes, sorted by |p| so ties go to the gentlest */
-	long nslope;
+	long nslope, npu, npv;   /* slope s = a * npv + b: p_u index a, p_v index b */
 	double *spu, *spv;
 	long maxnb;              /* largest neighbour count any method asks for */
 };
@@ -78,7 +79,7 @@ struct sk_regrid_ws {
 	long upcap;
 	long *shift;             /* dip: nslope x dip_k shifts */
 	long shcap;
-	int *best;               /* dip: best slope per window */
+	double *bests;           /* dip: 2 x ns scratch */
 	long bestcap;
 	long *hint;              /* per class walk hint */
 	/* a small direct-mapped cache of fetched raw traces */
@@ -140,15 +141,13 @@ static float interp(const struct sk_regrid *rg, const float *tr, long ns, double
 	return acc;
 }
 
-static int cmp_slope(const void *a, const void *b)
+/* Linear interpolation on an upsampled trace (the caller keeps x inside). */
+static float lin(const float *b, double x)
 {
-	const double *x = a, *y = b;
-	const double rx = x[0] * x[0] + x[1] * x[1], ry = y[0] * y[0] + y[1] * y[1];
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return (x[1] > y[1]) - (x[1] < y[1]);
+	const double fl = floor(x);
+	const long i = (long)fl;
+	const float f = (float)(x - fl);
+	return b[i] + f * (b[i + 1] - b[i]);
 }
 
 void sk_regrid_free(struct sk_regrid *rg)
@@ -241,26 +240,20 @@ int sk_regrid_new(const struct sk_regrid_opts *o, const struct sk_regrid_input *
 	}
 	if (o->method == SK_REGRID_DIP) {
 		const long npu = o->dip_np, npv = o->line ? 1 : o->dip_np;
-		double (*sl)[2] = malloc((size_t)(npu * npv) * sizeof *sl);
 		rg->spu = malloc((size_t)(npu * npv) * sizeof *rg->spu);
 		rg->spv = malloc((size_t)(npu * npv) * sizeof *rg->spv);
-		if (!sl || !rg->spu || !rg->spv) {
-			free(sl);
+		if (!rg->spu || !rg->spv) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto fail;
 		}
 		for (long a = 0; a < npu; a++)
 			for (long b = 0; b < npv; b++) {
-				sl[a * npv + b][0] = npu > 1 ? -o->dip_pmax + 2 * o->dip_pmax * (double)a / (double)(npu - 1) : 0;
-				sl[a * npv + b][1] = npv > 1 ? -o->dip_pmax + 2 * o->dip_pmax * (double)b / (double)(npv - 1) : 0;
+				rg->spu[a * npv + b] = npu > 1 ? -o->dip_pmax + 2 * o->dip_pmax * (double)a / (double)(npu - 1) : 0;
+				rg->spv[a * npv + b] = npv > 1 ? -o->dip_pmax + 2 * o->dip_pmax * (double)b / (double)(npv - 1) : 0;
 			}
-		qsort(sl, (size_t)(npu * npv), sizeof *sl, cmp_slope);
 		rg->nslope = npu * npv;
-		for (long s = 0; s < rg->nslope; s++) {
-			rg->spu[s] = sl[s][0];
-			rg->spv[s] = sl[s][1];
-		}
-		free(sl);
+		rg->npu = npu;
+		rg->npv = npv;
 	}
 	rg->maxnb = o->method == SK_REGRID_IDW ? o->k : o->method == SK_REGRID_DIP ? o->dip_k : 3;
 	*out = rg;
@@ -283,7 +276,7 @@ void sk_regrid_ws_free(struct sk_regrid_ws *ws)
 	free(ws->tmap);
 	free(ws->up);
 	free(ws->shift);
-	free(ws->best);
+	free(ws->bests);
 	free(ws->hint);
 	free(ws->cache_id);
 	free(ws->cache);
@@ -599,20 +592,52 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 
 /*
  * dip: neighbours a = 0..m-1 at offsets (du_a, dv_a) from the output.  For
- * window centres c_j = j * H (H = half the window), scan the slopes for the
- * highest semblance of the neighbours aligned by t + p . d_a over [c_j - H,
- * c_j + H], on traces upsampled UPS times (so shifts are whole upsampled
- * samples); then each output sample t between c_j and c_j+1 blends the two
- * windows' estimates sum_a w_a tr_a(t + p_j . d_a) with triangular weights.
+ * every output sample t, scan the slopes for the highest semblance of the
+ * neighbours aligned by t + p . d_a over the window [t - H, t + H] (H = half
+ * the window), on traces upsampled UPS times so that shifts are whole
+ * upsampled samples and window sums are running sums; then the estimate is
+ * sum_a w_a tr_a(t + p_t . d_a) with inverse-distance weights w_a.  Choosing
+ * the slope per sample rather than per window keeps crossing events of
+ * different dips apart.
  */
+/* Semblance of slope s over samples t0..t1 of the residual traces; keeps
+ * the best (ties: the smaller |p|, then the smaller index). */
+static void try_slope(const struct sk_regrid *rg, const struct sk_regrid_ws *ws, const float *res,
+		      long ulen, long pad, long m, long t0, long t1, long s, long *best, double *bests)
+{
+	const long *sh = ws->shift + s * m;
+	double num = 0, den = 0, sem;
+	for (long t = t0; t <= t1; t++) {
+		double sum = 0;
+		for (long a = 0; a < m; a++) {
+			const float x = res[(size_t)a * (size_t)ulen + (size_t)(pad + t * UPS + sh[a])];
+			sum += x;
+			den += (double)x * x;
+		}
+		num += sum * sum;
+	}
+	if (!(den > 0))
+		return;
+	sem = num / den;
+	if (sem > *bests || (sem == *bests && *best >= 0 &&
+			     (rg->spu[s] * rg->spu[s] + rg->spv[s] * rg->spv[s] <
+			      rg->spu[*best] * rg->spu[*best] + rg->spv[*best] * rg->spv[*best] ||
+			      (rg->spu[s] * rg->spu[s] + rg->spv[s] * rg->spv[s] ==
+			       rg->spu[*best] * rg->spu[*best] + rg->spv[*best] * rg->spv[*best] && s < *best)))) {
+		*bests = sem;
+		*best = s;
+	}
+}
+
 static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot,
 		     const struct cls *k, double u, double v, long m, int have_map, double h0,
 		     float *out, struct sk_error *err)
 {
 	const struct sk_regrid_opts *o = &rg->o;
 	const long ns = o->ns, nsl = rg->nslope;
-	long H = lround(o->dip_win / o->dt / 2), ncen, pad = 0, ulen;
-	double dmax = 0;
+	long H = lround(o->dip_win / o->dt / 2), pad = 0, ulen, S;
+	double dmax = 0, *acc, *est;
+	float *up, *res, *cb;
 
 	if (H < 2)
 		H = 2;
@@ -634,14 +659,15 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 		if (d > dmax)
 			dmax = d;
 	}
-	pad = (long)ceil(o->dip_pmax * dmax * 1.5 / o->dt * UPS) + UPS * (H + 2);
+	S = (long)ceil(o->dip_pmax * dmax / o->dt * UPS) + 2;
+	pad = 2 * S + UPS * (2 * H + 4);
 	ulen = ns * UPS + 2 * pad;
-	if (ulen * m > ws->upcap) {
-		float *up = realloc(ws->up, (size_t)(ulen * m) * sizeof *up);
-		if (!up)
+	if ((2 * m + 1) * ulen > ws->upcap) {
+		float *nu = realloc(ws->up, (size_t)((2 * m + 1) * ulen) * sizeof *nu);
+		if (!nu)
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		ws->up = up;
-		ws->upcap = ulen * m;
+		ws->up = nu;
+		ws->upcap = (2 * m + 1) * ulen;
 	}
 	if (nsl * m > ws->shcap) {
 		long *sh = realloc(ws->shift, (size_t)(nsl * m) * sizeof *sh);
@@ -650,20 +676,24 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 		ws->shift = sh;
 		ws->shcap = nsl * m;
 	}
-	ncen = ns / H + 2;
-	if (ncen > ws->bestcap) {
-		int *b = realloc(ws->best, (size_t)ncen * sizeof *b);
-		if (!b)
+	if (ns > ws->bestcap) {
+		double *bs = realloc(ws->bests, (size_t)ns * 2 * sizeof *bs);
+		if (!bs)
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		ws->best = b;
-		ws->bestcap = ncen;
+		ws->bests = bs;
+		ws->bestcap = ns;
 	}
+	up = ws->up;
+	res = ws->up + (size_t)m * (size_t)ulen;
+	cb = ws->up + (size_t)(2 * m) * (size_t)ulen;
+	acc = ws->bests;
+	est = ws->bests + ns;
 	for (long a = 0; a < m; a++) {
-		float *up = ws->up + (size_t)a * (size_t)ulen;
+		float *ua = up + (size_t)a * (size_t)ulen;
 		const float *tr = ws->tr + (size_t)a * (size_t)ns;
-		memset(up, 0, (size_t)ulen * sizeof *up);
+		memset(ua, 0, (size_t)ulen * sizeof *ua);
 		for (long s = 0; s < ns * UPS; s++)
-			up[pad + s] = interp(rg, tr, ns, (double)s / UPS);
+			ua[pad + s] = interp(rg, tr, ns, (double)s / UPS);
 	}
 	for (long s = 0; s < nsl; s++)
 		for (long a = 0; a < m; a++) {
@@ -671,63 +701,77 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 			const double du = k->u[ci] - u, dv = k->v[ci] - (o->line ? 0.0 : v);
 			ws->shift[s * m + a] = lround((rg->spu[s] * du + rg->spv[s] * dv) / o->dt * UPS);
 		}
-	/* The slope scan, window by window. */
-	for (long j = 0; j < ncen; j++) {
-		const long c = j * H;
-		long best = 0;
-		double bests = -1;
-		double energy = 0;
-		for (long a = 0; a < m; a++) {
-			const float *up = ws->up + (size_t)a * (size_t)ulen + pad;
-			for (long t = c - H; t <= c + H; t++)
-				if (t >= 0 && t < ns)
-					energy += (double)up[t * UPS] * up[t * UPS];
-		}
-		if (energy > 0) {
-			for (long s = 0; s < nsl; s++) {
-				double num = 0, den = 0;
-				const long *sh = ws->shift + s * m;
-				for (long t = c - H; t <= c + H; t++) {
-					double sum = 0;
-					if (t < 0 || t >= ns)
-						continue;
-					for (long a = 0; a < m; a++) {
-						const float x = ws->up[(size_t)a * (size_t)ulen + (size_t)(pad + t * UPS + sh[a])];
-						sum += x;
-						den += (double)x * x;
-					}
-					num += sum * sum;
+	memset(acc, 0, (size_t)ns * sizeof *acc);
+	for (long j = 0; j * H < ns + H; j++) {
+		const long c = j * H, t0 = c - H < 0 ? 0 : c - H, t1 = c + H > ns - 1 ? ns - 1 : c + H;
+		double e0 = -1;
+		if (t0 > t1)
+			break;
+		memcpy(res, up, (size_t)m * (size_t)ulen * sizeof *res);
+		for (long t = t0; t <= t1; t++)
+			est[t] = 0;
+		for (int comp = 0; comp < DIP_NCOMP; comp++) {
+			long best = -1;
+			double bests = -1, energy = 0, tau[64];
+			for (long a = 0; a < m; a++)
+				for (long t = t0; t <= t1; t++) {
+					const double x = res[(size_t)a * (size_t)ulen + (size_t)(pad + t * UPS)];
+					energy += x * x;
 				}
-				if (den > 0 && num / den > bests) {
-					bests = num / den;
-					best = s;
+			if (e0 < 0)
+				e0 = energy;
+			/* Nothing (left) to explain in this window. */
+			if (!(energy > 1e-30) || energy < 1e-6 * e0)
+				break;
+			/* Coarse scan on every other slope, then the fine neighbours
+			 * of the coarse best: semblance peaks are several fine steps
+			 * wide (half a period over the neighbour distances). */
+			{
+				const long step = rg->npu > 5 ? 2 : 1;
+				long ba = 0, bb = 0;
+				for (long a = 0; a < rg->npu; a += step)
+					for (long b = 0; b < rg->npv; b += (rg->npv > 5 ? 2 : 1))
+						try_slope(rg, ws, res, ulen, pad, m, t0, t1, a * rg->npv + b, &best, &bests);
+				if (best >= 0 && step > 1) {
+					ba = best / rg->npv;
+					bb = best % rg->npv;
+					for (long a = ba - 1; a <= ba + 1; a++)
+						for (long b = bb - 1; b <= bb + 1; b++)
+							if (a >= 0 && a < rg->npu && b >= 0 && b < rg->npv &&
+							    (a != ba || b != bb))
+								try_slope(rg, ws, res, ulen, pad, m, t0, t1, a * rg->npv + b,
+									  &best, &bests);
 				}
 			}
-		}
-		ws->best[j] = (int)best;
-	}
-	/* Estimates blended between window centres. */
-	for (long t = 0; t < ns; t++) {
-		const long j = t / H;
-		const double f = (double)(t - j * H) / (double)H;
-		double acc = 0;
-		for (int side = 0; side < 2; side++) {
-			const double wt = side ? f : 1 - f;
-			const long s = ws->best[j + side];
-			double e = 0;
-			if (wt == 0)
-				continue;
+			if (best < 0)
+				break;
 			for (long a = 0; a < m; a++) {
 				const long ci = ws->cidx[a];
 				const double du = k->u[ci] - u, dv = k->v[ci] - (o->line ? 0.0 : v);
-				const double tau = rg->spu[s] * du + rg->spv[s] * dv;
-				e += ws->w[a] * interp(rg, ws->tr + (size_t)a * (size_t)ns, ns,
-						       ((double)t * o->dt + tau) / o->dt);
+				tau[a] = (rg->spu[best] * du + rg->spv[best] * dv) / o->dt * UPS;
 			}
-			acc += wt * e;
+			/* The component along the slope, at the output location. */
+			for (long T = t0 * UPS - 2 * S; T <= t1 * UPS + 2 * S; T++) {
+				double cv = 0;
+				for (long a = 0; a < m; a++)
+					cv += ws->w[a] * lin(res + (size_t)a * (size_t)ulen, (double)(pad + T) + tau[a]);
+				cb[pad + T] = (float)cv;
+			}
+			for (long t = t0; t <= t1; t++)
+				est[t] += cb[pad + t * UPS];
+			if (comp + 1 < DIP_NCOMP)
+				/* Remove it from the neighbours for the next slope. */
+				for (long a = 0; a < m; a++) {
+					float *ra = res + (size_t)a * (size_t)ulen;
+					for (long T = t0 * UPS - S; T <= t1 * UPS + S; T++)
+						ra[pad + T] -= lin(cb, (double)(pad + T) - tau[a]);
+				}
 		}
-		out[t] = (float)acc;
+		for (long t = t0; t <= t1; t++)
+			acc[t] += (1.0 - fabs((double)(t - c)) / (double)H) * est[t];
 	}
+	for (long t = 0; t < ns; t++)
+		out[t] = (float)acc[t];
 	return 0;
 }
 

@@ -68,7 +68,7 @@ struct sk_regrid_opts {
 	double dt;             /* sample interval (s) */
 	const double *vrms;    /* ns RMS velocities (m/s) against zero-offset time, or NULL */
 };
-#define SK_REGRID_OPTS_INIT { SK_REGRID_LINEAR, -1.0, 0, 1.0, 1.0, 0, 4, 2.0, 6, 33, 0.6e-3, \
+#define SK_REGRID_OPTS_INIT { SK_REGRID_LINEAR, -1.0, 0, 1.0, 1.0, 0, 4, 2.0, 8, 33, 0.6e-3, \
 			      0.064, 0, 0.004, NULL }
 
 /* Fills out (ns floats) with input trace idx.  slot is the calling thread's
