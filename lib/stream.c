@@ -797,6 +797,22 @@ static int sgk_flush(struct sk_writer *w, struct sk_error *err)
 	return rc;
 }
 
+/* The header and sample slots of the next trace in an sgk writer's block:
+ * decoding straight into them saves a copy of every sample. */
+static void sgk_slot(struct sk_writer *w, unsigned char **hdr, float **data)
+{
+	*hdr = w->hbuf + (size_t)w->blk_n * w->info.hdrlen;
+	*data = (float *)(void *)(w->sbuf + (size_t)w->blk_n * 4 * (size_t)w->info.ns);
+}
+
+static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
+{
+	w->count++;
+	if (++w->blk_n == w->B)
+		return sgk_flush(w, err);
+	return 0;
+}
+
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	if (w->info.fmt == SK_FMT_SGK) {
@@ -818,12 +834,12 @@ int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *da
 	unsigned char *d;
 
 	if (w->info.fmt == SK_FMT_SGK) {
-		memcpy(w->hbuf + (size_t)w->blk_n * hl, hdr, hl);
-		memcpy(w->sbuf + (size_t)w->blk_n * 4 * (size_t)w->info.ns, data, 4 * (size_t)w->info.ns);
-		w->count++;
-		if (++w->blk_n == w->B)
-			return sgk_flush(w, err);
-		return 0;
+		unsigned char *h;
+		float *s;
+		sgk_slot(w, &h, &s);
+		memcpy(h, hdr, hl);
+		memcpy(s, data, 4 * (size_t)w->info.ns);
+		return sgk_commit_slot(w, err);
 	}
 	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
 		return err->code;
@@ -919,7 +935,14 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, struct 
 		}
 	}
 	for (;;) {
-		if (raw) {
+		if (!raw && w->info.fmt == SK_FMT_SGK) {
+			unsigned char *h;
+			float *d;
+			sgk_slot(w, &h, &d);
+			if ((rc = sk_reader_next(r, h, d, err)) <= 0)
+				break;
+			rc = sgk_commit_slot(w, err);
+		} else if (raw) {
 			const unsigned char *rec;
 			if ((rc = sk_reader_next_raw(r, &rec, err)) <= 0)
 				break;

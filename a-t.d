@@ -1,0 +1,3 @@
+t.o: build/hdrcheck/t.c lib/zio.h lib/diag.h
+lib/zio.h:
+lib/diag.h:
