@@ -115,9 +115,23 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
 		    const double *h0, long n, float *out, int *live, struct sk_error *err);
 
 /*
- * The driver behind the regrid command.
+ * The driver behind the regrid command.  It reads the input once: headers
+ * (coordinates, offset, trid; dead and dummy traces, trid 2 and 3, are not
+ * used) and samples.  Samples are kept in memory when they fit in mem bytes;
+ * otherwise a seekable SEG-Y or SU file is read in place (one reader per
+ * thread), and anything else (pipes, sgk) is spooled as raw floats to an
+ * unlinked temporary file in $TMPDIR (default /tmp).
+ *
+ * Output traces: the grid's locations in inline-major order (--part: a
+ * slice of them), each with its offsets when there is an offset axis.
+ * Headers: tracl and tracr (running number over the whole output, so parts
+ * concatenate to the whole), cdp, cdpx, cdpy, scalco, iline, xline (grid.h),
+ * offset, trid (1 live, 2 dead), nhs (the fold: input traces in the bin),
+ * delrt and scalt of the first input trace, ns, dt.
  */
 enum sk_regrid_coords { SK_COORDS_MID, SK_COORDS_CDP, SK_COORDS_SRC, SK_COORDS_RCV };
+/* Parses mid, cdp, src or rcv. */
+int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err);
 
 struct sk_regrid_job {
 	const char *in;            /* input path, NULL or "-" for stdin */
@@ -127,23 +141,30 @@ struct sk_regrid_job {
 	struct sk_wopts wopts;
 	struct sk_grid grid;
 	int coords;                /* enum sk_regrid_coords */
-	int have_offsets;          /* offset axis o0, do, no */
+	int have_offsets;          /* offset axis o0, dof, no */
 	double o0, dof;
 	long no;
 	const char *part;          /* "K/N" or NULL */
-	struct sk_regrid_opts opts;/* ns, dt, vrms and the bin sizes are set by the driver */
+	struct sk_regrid_opts opts;/* ns, dt, vrms, line and the bin sizes are set by the driver;
+				      radius < 0 here means the default, two bins */
 	double vel_t[64], vel_v[64];
-	int nvel;                  /* 0: no moveout; 1: constant; else t:v pairs */
-	int progress;              /* draw a progress bar on stderr */
+	int nvel;                  /* 0: no moveout; 1: vel_v[0] everywhere; else t:v pairs */
+	uint64_t mem;              /* bytes of samples to keep in memory */
+	void (*progress)(void *ctx, int64_t done, int64_t total);
+	void *progress_ctx;
 };
+
+enum { SK_WHERE_INPUT, SK_WHERE_OUTPUT, SK_WHERE_FOLD, SK_WHERE_NONE };
 
 struct sk_regrid_stats {
-	int64_t inputs, used, outputs, dead;
+	int64_t inputs;            /* traces read */
+	int64_t used;              /* traces with a position and an offset class */
+	int64_t outputs, dead;     /* traces written, of them dead */
+	int where;                 /* on error: which file err is about (SK_WHERE_*) */
 };
 
-/* Runs a job.  Errors name what failed; the caller prefixes the program and
- * file name (err->msg may start with "FILE: " for errors in a file other
- * than the input).  Returns 0 or a negative SK_E* code. */
+/* Runs a job.  Returns 0 or a negative SK_E* code with err set and
+ * st->where naming the file it concerns. */
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err);
 
