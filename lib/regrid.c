@@ -654,13 +654,15 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 		return 0;
 	}
 	idw_weights(ws->w, ws->d2, m, 2.0);
+	/* |p . d| <= pmax (|du| + |dv|): the largest shift of any slope. */
 	for (long a = 0; a < m; a++) {
-		const double d = sqrt(ws->d2[a]);
+		const long ci = ws->cidx[a];
+		const double d = fabs(k->u[ci] - u) + (o->line ? 0.0 : fabs(k->v[ci] - v));
 		if (d > dmax)
 			dmax = d;
 	}
 	S = (long)ceil(o->dip_pmax * dmax / o->dt * UPS) + 2;
-	pad = 2 * S + UPS * (2 * H + 4);
+	pad = 3 * S + UPS * (2 * H + 4);
 	ulen = ns * UPS + 2 * pad;
 	if ((2 * m + 1) * ulen > ws->upcap) {
 		float *nu = realloc(ws->up, (size_t)((2 * m + 1) * ulen) * sizeof *nu);
@@ -751,7 +753,7 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 				tau[a] = (rg->spu[best] * du + rg->spv[best] * dv) / o->dt * UPS;
 			}
 			/* The component along the slope, at the output location. */
-			for (long T = t0 * UPS - 2 * S; T <= t1 * UPS + 2 * S; T++) {
+			for (long T = t0 * UPS - 2 * S - 1; T <= t1 * UPS + 2 * S + 1; T++) {
 				double cv = 0;
 				for (long a = 0; a < m; a++)
 					cv += ws->w[a] * lin(res + (size_t)a * (size_t)ulen, (double)(pad + T) + tau[a]);
