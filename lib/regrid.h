@@ -154,6 +154,11 @@ struct sk_regrid_job {
 	void *progress_ctx;
 };
 
+/* Parses --vel: "V" (m/s) or "t:v,t:v,..." (seconds, m/s; times
+ * increasing, velocities positive, at most 64 pairs) into job->vel_t,
+ * vel_v and nvel.  SK_EARG with the text otherwise. */
+int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err);
+
 enum { SK_WHERE_INPUT, SK_WHERE_OUTPUT, SK_WHERE_FOLD, SK_WHERE_NONE };
 
 struct sk_regrid_stats {

@@ -17,8 +17,11 @@
 #endif
 
 #include "hdr.h"
+#include "par.h"
 
-#define BLOCK_LOCS 64           /* output locations per parallel block */
+/* Output samples per parallel block (about 64 MiB of floats): few blocks, so
+ * that thread start-up and workspaces are paid rarely, and bounded memory. */
+#define BLOCK_SAMPLES (16L << 20)
 
 int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err)
 {
@@ -29,6 +32,40 @@ int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err)
 			return 0;
 		}
 	return sk_error_set(err, SK_EARG, "invalid coords '%s' (expected mid, cdp, src or rcv)", s);
+}
+
+int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err)
+{
+	double v[128];
+	int n;
+	char *copy, *p;
+	if (!strchr(s, ':')) {
+		int rc = sk_par_double("vel", s, &job->vel_v[0], err);
+		if (rc == 0 && !(job->vel_v[0] > 0))
+			rc = sk_error_set(err, SK_EARG, "invalid vel '%s' (expected a positive velocity)", s);
+		job->nvel = 1;
+		return rc;
+	}
+	if (!(copy = strdup(s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (p = copy; *p; p++)
+		if (*p == ':')
+			*p = ',';
+	n = 0;
+	if (sk_par_doubles("vel", copy, v, 128, &n, err) < 0 || n % 2 || n / 2 > 64) {
+		free(copy);
+		return sk_error_set(err, SK_EARG, "invalid vel '%s' (expected V or t:v,t:v,...)", s);
+	}
+	free(copy);
+	job->nvel = n / 2;
+	for (int i = 0; i < n / 2; i++) {
+		job->vel_t[i] = v[2 * i];
+		job->vel_v[i] = v[2 * i + 1];
+		if (!(job->vel_v[i] > 0) || (i > 0 && !(job->vel_t[i] > job->vel_t[i - 1])))
+			return sk_error_set(err, SK_EARG,
+					    "invalid vel '%s' (times must increase, velocities be positive)", s);
+	}
+	return 0;
 }
 
 /* Where the samples of the used traces live. */
@@ -211,6 +248,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
 	const long no = job->have_offsets ? job->no : 1;
 	int rc = 0, in_place = 0;
+	long blk;
 
 	memset(st, 0, sizeof *st);
 	st->where = SK_WHERE_INPUT;
@@ -419,8 +457,11 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		}
 		fputs("cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive\n", fold);
 	}
+	blk = BLOCK_SAMPLES / (info->ns * no);
+	if (blk < 16)
+		blk = 16;
 	{
-		const long nb = BLOCK_LOCS * no;
+		const long nb = blk * no;
 		bu = malloc((size_t)nb * sizeof *bu);
 		bv = malloc((size_t)nb * sizeof *bv);
 		bh = malloc((size_t)nb * sizeof *bh);
@@ -432,8 +473,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			goto done;
 		}
 	}
-	for (int64_t b0 = first; b0 < last; b0 += BLOCK_LOCS) {
-		const int64_t b1 = b0 + BLOCK_LOCS < last ? b0 + BLOCK_LOCS : last;
+	for (int64_t b0 = first; b0 < last; b0 += blk) {
+		const int64_t b1 = b0 + blk < last ? b0 + blk : last;
 		long n = 0;
 		for (int64_t i = b0; i < b1; i++)
 			for (long j = 0; j < no; j++) {

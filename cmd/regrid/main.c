@@ -93,41 +93,6 @@ static void progress(void *ctx, int64_t done, int64_t total)
 		fputc('\n', stderr);
 }
 
-/* --vel V or t:v,t:v,... (seconds, m/s). */
-static int parse_vel(const char *s, struct sk_regrid_job *job, struct sk_error *err)
-{
-	double v[128];
-	int n;
-	char *copy, *p;
-	if (!strchr(s, ':')) {
-		int rc = sk_par_double("vel", s, &job->vel_v[0], err);
-		if (rc == 0 && !(job->vel_v[0] > 0))
-			rc = sk_error_set(err, SK_EARG, "invalid vel '%s' (expected a positive velocity)", s);
-		job->nvel = 1;
-		return rc;
-	}
-	if (!(copy = strdup(s)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	for (p = copy; *p; p++)
-		if (*p == ':')
-			*p = ',';
-	n = 0;
-	if (sk_par_doubles("vel", copy, v, 128, &n, err) < 0 || n % 2 || n / 2 > 64) {
-		free(copy);
-		return sk_error_set(err, SK_EARG, "invalid vel '%s' (expected V or t:v,t:v,...)", s);
-	}
-	free(copy);
-	job->nvel = n / 2;
-	for (int i = 0; i < n / 2; i++) {
-		job->vel_t[i] = v[2 * i];
-		job->vel_v[i] = v[2 * i + 1];
-		if (!(job->vel_v[i] > 0) || (i > 0 && !(job->vel_t[i] > job->vel_t[i - 1])))
-			return sk_error_set(err, SK_EARG,
-					    "invalid vel '%s' (times must increase, velocities be positive)", s);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct sk_regrid_job job;
@@ -196,7 +161,7 @@ int main(int argc, char **argv)
 		case 's': check(sk_par_long("slopes", optarg, 1, 201, &job.opts.dip_np, &err), &err); break;
 		case 't': check(sk_wopts_set(&job.wopts, "to", optarg, &err), &err); break;
 		case 'V': puts("regrid " SK_VERSION); return 0;
-		case 'v': check(parse_vel(optarg, &job, &err), &err); break;
+		case 'v': check(sk_regrid_vel_parse(optarg, &job, &err), &err); break;
 		case 'w':
 			check(sk_par_double("window", optarg, &d, &err), &err);
 			if (!(d > 0) || d > 10000)
