@@ -233,3 +233,10 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	run -1 --separate-stderr regrid -g "$BATS_TEST_TMPDIR/none.yaml" "$DATA/f3.sgy"
 	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/none.yaml: No such file or directory" ]
 }
+
+@test "--progress draws a bar on stderr and leaves stdout alone" {
+	survey b.sgy 200 gentle
+	run -0 --separate-stderr regrid -g 0,25,10,0,25,10 --progress -r 1000 "$BATS_TEST_TMPDIR/b.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	[ "$output" = "" ]
+	[[ "$stderr" == *"regrid: 100% (100 of 100 locations)" ]]
+}
