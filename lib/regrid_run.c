@@ -6,6 +6,7 @@
 #include "regrid.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "fmt.h"
 #include "hdr.h"
 #include "par.h"
 
@@ -74,12 +76,36 @@ struct store {
 	float *mem;              /* used x ns, or NULL */
 	int spool_fd;            /* raw float records, or -1 */
 	long nmem;               /* traces in mem before spilling to the spool */
-	struct sk_reader **rd;   /* in place: one reader per thread */
-	int nrd;
-	const int64_t *tidx;     /* used trace -> input trace index (in place) */
-	const char *path;
-	int fmt;
+	/* In place: records read with pread and decoded with fmt.h. */
+	int fd;
+	int64_t data_start;      /* byte offset of trace 0 */
+	size_t recsize, hdrlen;  /* bytes per trace record, of its header block */
+	int code, little;        /* sample format and byte order */
+	unsigned char **raw;     /* one record buffer per thread */
+	int nraw;
+	const int64_t *tidx;     /* used trace -> input trace index */
 };
+
+/* Reads and decodes the samples of input trace t in place. */
+static int pread_trace(const struct store *s, unsigned char *raw, int64_t t, float *out,
+		       struct sk_error *err)
+{
+	const size_t n = s->recsize - s->hdrlen;
+	const off_t off = (off_t)(s->data_start + t * (int64_t)s->recsize + (int64_t)s->hdrlen);
+	size_t got = 0;
+	while (got < n) {
+		const ssize_t r = pread(s->fd, raw + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_error_sys(err, "trace %lld: read", (long long)t + 1);
+		if (r == 0)
+			return sk_error_set(err, SK_EFMT, "trace %lld: unexpected end of file", (long long)t + 1);
+		got += (size_t)r;
+	}
+	sk_fmt_decode(s->code, s->little, raw, (size_t)s->ns, out);
+	return 0;
+}
 
 static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
 {
@@ -103,17 +129,7 @@ static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_erro
 		}
 		return 0;
 	}
-	{
-		struct sk_reader *r = s->rd[slot];
-		int rc;
-		if (sk_reader_tell(r) != s->tidx[idx] && (rc = sk_reader_seek(r, s->tidx[idx], err)) < 0)
-			return rc;
-		rc = sk_reader_next(r, NULL, out, err);
-		if (rc == 0)
-			return sk_error_set(err, SK_EFMT, "trace %lld: unexpected end of input",
-					    (long long)s->tidx[idx] + 1);
-		return rc < 0 ? rc : 0;
-	}
+	return pread_trace(s, s->raw[slot], s->tidx[idx], out, err);
 }
 
 static int spool_write(int fd, const void *p, size_t n, struct sk_error *err)
@@ -226,6 +242,57 @@ static void vel_table(const struct sk_regrid_job *job, double dt, long ns, doubl
 	}
 }
 
+/*
+ * Prepares reading a SEG-Y or SU file in place: the record layout from the
+ * reader's info (trace i at fhdr_len + i x (hdrlen + ns x bytes per
+ * sample)), checked against the reader itself on the first and the last
+ * trace, so a layout this code does not know shows up as an error rather
+ * than wrong samples.
+ */
+static int in_place_open(struct store *s, struct sk_reader *r, const char *path,
+			 const struct sk_info *info, struct sk_error *err)
+{
+	int nth = 1, rc;
+	float *a = malloc((size_t)info->ns * 2 * sizeof *a);
+	if (!a)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	s->data_start = info->fmt == SK_FMT_SEGY ? (int64_t)info->fhdr_len : 0;
+	s->hdrlen = info->hdrlen;
+	s->code = info->sample_format;
+	s->little = info->little;
+	s->recsize = info->hdrlen + (size_t)info->ns * (size_t)sk_fmt_size(info->sample_format);
+	s->raw = calloc((size_t)nth, sizeof *s->raw);
+	s->fd = open(path, O_RDONLY);
+	if (!s->raw || s->fd < 0) {
+		free(a);
+		return s->fd < 0 ? sk_error_sys(err, "open") : sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	s->nraw = nth;
+	for (int t = 0; t < nth; t++)
+		if (!(s->raw[t] = malloc(s->recsize))) {
+			free(a);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+	for (int k = 0; k < 2; k++) {
+		const int64_t t = k ? info->ntraces - 1 : 0;
+		if ((rc = sk_reader_seek(r, t, err)) < 0 || (rc = sk_reader_next(r, NULL, a, err)) < 0 ||
+		    (rc = pread_trace(s, s->raw[0], t, a + info->ns, err)) < 0) {
+			free(a);
+			return rc;
+		}
+		if (memcmp(a, a + info->ns, (size_t)info->ns * sizeof *a) != 0) {
+			free(a);
+			return sk_error_set(err, SK_ESTATE, "trace %lld: in-place read disagrees with the reader",
+					    (long long)t + 1);
+		}
+	}
+	free(a);
+	return 0;
+}
+
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err)
 {
@@ -261,8 +328,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		return rc;
 	info = sk_reader_info(r);
 	store.ns = info->ns;
-	store.path = job->in;
-	store.fmt = info->fmt;
+	store.fd = -1;
 	o.ns = info->ns;
 	o.dt = info->dt * 1e-6;
 	o.line = gr->is_line;
@@ -399,22 +465,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			goto done;
 		}
 	}
-	if (in_place) {
-		int nth = 1;
-#ifdef _OPENMP
-		nth = omp_get_max_threads();
-#endif
-		store.rd = calloc((size_t)nth, sizeof *store.rd);
-		if (!store.rd) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-			goto done;
-		}
-		store.nrd = nth;
-		store.tidx = g.tidx;
-		for (int t = 0; t < nth; t++)
-			if ((rc = sk_reader_open(job->in, info->fmt, &store.rd[t], err)) < 0)
-				goto done;
-	}
+	store.tidx = g.tidx;
+	if (in_place && (rc = in_place_open(&store, r, job->in, info, err)) < 0)
+		goto done;
 	if (job->nvel > 0) {
 		vr = malloc((size_t)info->ns * sizeof *vr);
 		if (!vr) {
@@ -549,9 +602,11 @@ done:
 	}
 	sk_regrid_free(rg);
 	sk_reader_free(r);
-	for (int t = 0; t < store.nrd; t++)
-		sk_reader_free(store.rd[t]);
-	free(store.rd);
+	for (int t = 0; t < store.nraw; t++)
+		free(store.raw[t]);
+	free(store.raw);
+	if (store.fd >= 0)
+		close(store.fd);
 	free(store.mem);
 	if (store.spool_fd >= 0)
 		close(store.spool_fd);

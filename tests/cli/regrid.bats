@@ -158,6 +158,16 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	cat "$BATS_TEST_TMPDIR/q.sgy" | regrid -g $GRID -m linear --mem 100k -o "$BATS_TEST_TMPDIR/spool.sgy"
 	regrid -g $GRID -m linear --mem 100k "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/inplace.sgy"
 	segmerge --to sgk "$BATS_TEST_TMPDIR/q.sgy" | regrid -g $GRID -m linear --mem 1 --to segy -o "$BATS_TEST_TMPDIR/sgk.sgy"
+	# In place from IBM SEG-Y and little-endian SU (records read and decoded
+	# directly) equals the same data read through the stream reader.
+	segmerge -f ibm "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/ibm.sgy"
+	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/ibm.sgy" -o "$BATS_TEST_TMPDIR/ibm-mem.sgy"
+	regrid -g $GRID -m linear --mem 1 "$BATS_TEST_TMPDIR/ibm.sgy" -o "$BATS_TEST_TMPDIR/ibm-inplace.sgy"
+	cmp "$BATS_TEST_TMPDIR/ibm-mem.sgy" "$BATS_TEST_TMPDIR/ibm-inplace.sgy"
+	segmerge --to su "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/q.su"
+	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-mem.su"
+	regrid -g $GRID -m linear --mem 1 "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-inplace.su"
+	cmp "$BATS_TEST_TMPDIR/su-mem.su" "$BATS_TEST_TMPDIR/su-inplace.su"
 	for f in pipe spool inplace sgk; do
 		cmp "$BATS_TEST_TMPDIR/mem.sgy" "$BATS_TEST_TMPDIR/$f.sgy"
 	done
