@@ -187,6 +187,9 @@ int main(int argc, char **argv)
 		job.opts.dip_k = k < 2 ? 2 : k;
 	}
 	job.in = optind < argc ? argv[optind] : NULL;
+	/* On a terminal, long work shows its progress unasked. */
+	if (!job.progress && isatty(STDERR_FILENO) && job.opts.method == SK_REGRID_DIP)
+		job.progress = progress;
 	if ((rc = sk_grid_parse(grid, &job.grid, &err)) < 0) {
 		/* A grid file that is missing or malformed is a data error. */
 		if (access(grid, F_OK) == 0 || err.code == SK_EIO) {
