@@ -82,7 +82,11 @@ static inline float d2f(double v)
  * gcc and clang implement on this platform (__STDC_IEC_559__), defines it as
  * IEEE 754 does.
  */
+#if defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#else
 __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
 static void ibm_decode(const unsigned char *restrict s, size_t n, float *restrict out)
 {
 	for (size_t i = 0; i < n; i++) {

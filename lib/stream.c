@@ -84,11 +84,10 @@ static int su_plausible(const unsigned char *b, size_t n, int64_t size, int litt
 		return 0;
 	if (size >= 0 && (size == 0 || size % (int64_t)rec != 0))
 		return 0;
-	if (n >= rec + 240 && su_ns(b + rec, little) != ns)
-		return 0;
-	if (size < 0 && sk_segy_get(b, 117, 2, little) == 0)
-		return 0;
-	return 1;
+	if (n >= rec + 240)
+		return su_ns(b + rec, little) == ns;
+	/* One header of a stream of unknown size: ask for a dt as well. */
+	return size >= 0 || sk_segy_get(b, 117, 2, little) != 0;
 }
 
 /* The byte order in which SU is plausible (1 little, 0 big), -1 for none;
