@@ -74,13 +74,35 @@ static inline float d2f(double v)
 	return (float)v;
 }
 
-/* Kept separate so the compiler vectorises the hot IBM loop. */
-static void ibm_be(const unsigned char *restrict s, size_t n, float *restrict out)
+/*
+ * The hot loop: IBM words to float, exactly, without branches, so that the
+ * compiler vectorises it (and builds an AVX2 clone picked at run time).
+ * F x 2^(4E-280) is exact in double; one conversion rounds it to float.  The
+ * conversion of a double beyond FLT_MAX gives infinity: C11 Annex F, which
+ * gcc and clang implement on this platform (__STDC_IEC_559__), defines it as
+ * IEEE 754 does.
+ */
+#if defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#else
+__attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
+static void ibm_decode(const unsigned char *restrict s, size_t n, float *restrict out)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint32_t w;
 		memcpy(&w, s + 4 * i, 4);
-		out[i] = sk_ibm_to_float(__builtin_bswap32(w));
+		w = __builtin_bswap32(w);
+		const uint64_t sb = (uint64_t)(4 * (int64_t)((w >> 24) & 0x7f) - 280 + 1023) << 52;
+		double scale;
+		float r;
+		uint32_t rb;
+
+		memcpy(&scale, &sb, 8);
+		r = (float)((double)(int32_t)(w & 0xffffff) * scale);
+		memcpy(&rb, &r, 4);
+		rb |= w & 0x80000000u;
+		memcpy(out + i, &rb, 4);
 	}
 }
 
@@ -91,12 +113,12 @@ size_t sk_fmt_decode(int code, int little, const void *src, size_t n, float *out
 
 	switch (code) {
 	case 1:
-		if (!little) {
-			ibm_be(s, n, out);
-			break;
+		if (little) {
+			for (i = 0; i < n; i++)
+				out[i] = sk_ibm_to_float(ld32(s + 4 * i, 1));
+		} else {
+			ibm_decode(s, n, out);
 		}
-		for (i = 0; i < n; i++)
-			out[i] = sk_ibm_to_float(ld32(s + 4 * i, 1));
 		break;
 	case 2:
 		for (i = 0; i < n; i++)

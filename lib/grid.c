@@ -84,9 +84,10 @@ int sk_grid_parse(const char *arg, struct sk_grid *g, struct sk_error *err)
 	g->il0 = g->dil = g->xl0 = g->dxl = 1;
 	if (strchr(arg, ',') == NULL || strstr(arg, ".yaml") || strstr(arg, ".yml")) {
 		if ((rc = parse_file(arg, g, err)) < 0) {
+			/* A bad grid file is bad data (exit 1), not a bad option. */
 			char m[sizeof err->msg];
 			snprintf(m, sizeof m, "%s", err->msg);
-			return sk_error_set(err, rc, "%s: %s", arg, m);
+			return sk_error_set(err, rc == SK_EARG ? SK_EFMT : rc, "%s: %s", arg, m);
 		}
 		return check(g, arg, err);
 	}

@@ -83,6 +83,22 @@ int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err)
 	return (int64_t)(in->end < n ? in->end : n);
 }
 
+int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err)
+{
+	unsigned char *b;
+
+	memmove(in->buf, in->buf + in->beg, in->end - in->beg);
+	in->end -= in->beg;
+	in->beg = 0;
+	if (cap < in->end)
+		cap = in->end;
+	if (!(b = realloc(in->buf, cap ? cap : 1)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	in->buf = b;
+	in->cap = cap;
+	return 0;
+}
+
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
 {
 	if (!in->seekable)
@@ -190,6 +206,19 @@ int sk_out_flush(struct sk_out *out, struct sk_error *err)
 		rc = write_all(out->fd, out->buf, out->len, err);
 	out->len = 0;
 	return rc;
+}
+
+int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err)
+{
+	unsigned char *b;
+
+	if (sk_out_flush(out, err) < 0)
+		return err->code;
+	if (!(b = realloc(out->buf, cap ? cap : 1)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	out->buf = b;
+	out->cap = cap;
+	return 0;
 }
 
 unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err)

@@ -28,6 +28,8 @@ int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err);
 int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err);
 static inline const unsigned char *sk_in_ptr(const struct sk_in *in) { return in->buf + in->beg; }
 static inline void sk_in_skip(struct sk_in *in, size_t n) { in->beg += n; in->pos += (int64_t)n; }
+/* Sets the buffer to cap bytes (at least what is buffered and unread). */
+int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 /* Moves to byte off of a seekable input. */
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
 void sk_in_close(struct sk_in *in);
@@ -52,6 +54,8 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err);
 static inline void sk_out_advance(struct sk_out *out, size_t n) { out->len += n; out->off += (int64_t)n; }
 int sk_out_flush(struct sk_out *out, struct sk_error *err);
+/* Flushes and sets the buffer to cap bytes. */
+int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);
 /* Overwrites n bytes at offset off of a seekable output (after a flush). */
 int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err);
 /* Flushes and commits (rename).  On failure the temporary file is removed. */

@@ -84,11 +84,10 @@ static int su_plausible(const unsigned char *b, size_t n, int64_t size, int litt
 		return 0;
 	if (size >= 0 && (size == 0 || size % (int64_t)rec != 0))
 		return 0;
-	if (n >= rec + 240 && su_ns(b + rec, little) != ns)
-		return 0;
-	if (size < 0 && sk_segy_get(b, 117, 2, little) == 0)
-		return 0;
-	return 1;
+	if (n >= rec + 240)
+		return su_ns(b + rec, little) == ns;
+	/* One header of a stream of unknown size: ask for a dt as well. */
+	return size >= 0 || sk_segy_get(b, 117, 2, little) != 0;
 }
 
 /* The byte order in which SU is plausible (1 little, 0 big), -1 for none;
@@ -341,6 +340,12 @@ static int open_sgk(struct sk_reader *r, struct sk_error *err)
 
 int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err)
 {
+	return sk_reader_open_buf(path, fmt, 0, out, err);
+}
+
+int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err)
+{
 	struct sk_reader *r = calloc(1, sizeof *r);
 	int rc;
 
@@ -379,6 +384,8 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
 	}
 	r->info.fmt = fmt;
 	rc = fmt == SK_FMT_SEGY ? open_segy(r, err) : fmt == SK_FMT_SU ? open_su(r, err) : open_sgk(r, err);
+	if (rc == 0 && bufsize)
+		rc = sk_in_resize(&r->in, bufsize > r->recsize ? bufsize : r->recsize, err);
 	if (rc < 0) {
 		sk_reader_free(r);
 		return rc;
@@ -720,7 +727,7 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 		w->samp_fmt = 5;
 		w->zlevel = o->zstd;
 		w->B = o->block > 0 ? o->block
-				    : (long)((4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
+				    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
 		if (w->B < 1)
 			w->B = 1;
 		if (w->B > SK_SGK_MAX_BLOCK)
@@ -754,6 +761,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	}
 	if ((rc = sk_out_open(&w->out, path, err)) < 0) {
 		w->out.fd = -1;
+		sk_writer_abort(w);
+		return rc;
+	}
+	if (o->bufsize && (rc = sk_out_resize(&w->out, o->bufsize > w->recsize ? o->bufsize : w->recsize, err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
 	}
@@ -797,6 +808,22 @@ static int sgk_flush(struct sk_writer *w, struct sk_error *err)
 	return rc;
 }
 
+/* The header and sample slots of the next trace in an sgk writer's block:
+ * decoding straight into them saves a copy of every sample. */
+static void sgk_slot(struct sk_writer *w, unsigned char **hdr, float **data)
+{
+	*hdr = w->hbuf + (size_t)w->blk_n * w->info.hdrlen;
+	*data = (float *)(void *)(w->sbuf + (size_t)w->blk_n * 4 * (size_t)w->info.ns);
+}
+
+static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
+{
+	w->count++;
+	if (++w->blk_n == w->B)
+		return sgk_flush(w, err);
+	return 0;
+}
+
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	if (w->info.fmt == SK_FMT_SGK) {
@@ -818,12 +845,12 @@ int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *da
 	unsigned char *d;
 
 	if (w->info.fmt == SK_FMT_SGK) {
-		memcpy(w->hbuf + (size_t)w->blk_n * hl, hdr, hl);
-		memcpy(w->sbuf + (size_t)w->blk_n * 4 * (size_t)w->info.ns, data, 4 * (size_t)w->info.ns);
-		w->count++;
-		if (++w->blk_n == w->B)
-			return sgk_flush(w, err);
-		return 0;
+		unsigned char *h;
+		float *s;
+		sgk_slot(w, &h, &s);
+		memcpy(h, hdr, hl);
+		memcpy(s, data, 4 * (size_t)w->info.ns);
+		return sgk_commit_slot(w, err);
 	}
 	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
 		return err->code;
@@ -919,7 +946,14 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, struct 
 		}
 	}
 	for (;;) {
-		if (raw) {
+		if (!raw && w->info.fmt == SK_FMT_SGK) {
+			unsigned char *h;
+			float *d;
+			sgk_slot(w, &h, &d);
+			if ((rc = sk_reader_next(r, h, d, err)) <= 0)
+				break;
+			rc = sgk_commit_slot(w, err);
+		} else if (raw) {
 			const unsigned char *rec;
 			if ((rc = sk_reader_next_raw(r, &rec, err)) <= 0)
 				break;

@@ -27,6 +27,9 @@
 
 enum sk_format { SK_FMT_AUTO = 0, SK_FMT_SEGY, SK_FMT_SU, SK_FMT_SGK };
 
+/* The buffer size for commands holding many streams open at once. */
+#define SK_MANY_BUF ((size_t)64 << 10)
+
 /* Largest ns any reader accepts (a trace of 2^28 samples is 1 GiB). */
 #define SK_MAX_NS (1L << 28)
 
@@ -54,8 +57,13 @@ struct sk_info {
 
 struct sk_reader;
 
-/* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect). */
+/* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect), with
+ * a 4 MiB input buffer. */
 int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err);
+/* The same with an input buffer of bufsize bytes (at least one record), for
+ * commands that hold thousands of inputs open at once. */
+int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* Reads the next trace into hdr (info->hdrlen bytes) and data (info->ns
  * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.
@@ -74,8 +82,9 @@ struct sk_wopts {
 	int little;            /* -1: like the input (SU default little), 0 big, 1 little */
 	int zstd;              /* sgk: zstd level, 0 uncompressed */
 	long block;            /* sgk: traces per block, 0 for about 4 MiB blocks */
+	size_t bufsize;        /* output buffer, 0 for 4 MiB (SEG-Y and SU: at least a record) */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0 }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0 }
 
 struct sk_writer;
 

@@ -14,7 +14,7 @@
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: seginfo [-bhjtV] [-k KEYS] [--from FMT] [FILE ...]\n"
+	"usage: seginfo [-bhjltV] [-k KEYS] [--from FMT] [FILE ...]\n"
 	"Summarises each file (standard input when none): format, byte order,\n"
 	"revision, text encoding, ns, dt, sample format, traces, key ranges.\n"
 	"  -b, --binary      print the binary header fields\n"
@@ -23,6 +23,7 @@ static const char usage_text[] =
 	"  -j, --json        print the summary as one JSON object per file\n"
 	"  -k, --keys=KEYS   print header KEYS of every trace as tab-separated values\n"
 	"                    (names such as cdp,offset or @BYTE:TYPE)\n"
+	"  -l, --list-keys   print the table of header key names, bytes and types\n"
 	"  -t, --text        print the textual header(s) as text\n"
 	"  -V, --version     print the version and exit\n"
 	"Operands key=value are aliases for the long options (keys=cdp,offset).\n";
@@ -33,6 +34,7 @@ static const struct option longopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"json", no_argument, NULL, 'j'},
 	{"keys", required_argument, NULL, 'k'},
+	{"list-keys", no_argument, NULL, 'l'},
 	{"text", no_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -195,7 +197,7 @@ int main(int argc, char **argv)
 		sk_warnx("unknown operand '%s'", bad);
 		usage();
 	}
-	while ((c = getopt_long(argc, argv, "bhjk:tV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bhjk:ltV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o.binary = 1; break;
 		case 'F':
@@ -205,6 +207,15 @@ int main(int argc, char **argv)
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'j': o.json = 1; break;
 		case 'k': o.keys = optarg; break;
+		case 'l': {
+			size_t n;
+			const struct sk_key *t = sk_hdr_table(&n);
+			for (size_t i = 0; i < n; i++)
+				printf("%s\t%u\t%s%s\n", t[i].name, t[i].byte, sk_type_name(t[i].type),
+				       t[i].scalar == SK_SCALCO ? "\tscalco" : t[i].scalar == SK_SCALEL ? "\tscalel"
+				       : t[i].scalar == SK_SCALT ? "\tscalt" : t[i].scalar == SK_SCALSP ? "\tscalsp" : "");
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
 		case 't': o.text = 1; break;
 		case 'V': puts("seginfo " SK_VERSION); return 0;
 		default: usage();

@@ -84,3 +84,13 @@ load helpers
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$stderr" = "seginfo: $BATS_TEST_TMPDIR/no: No such file or directory" ]
 }
+
+@test "seginfo -l prints the key table, and segkit(7) holds the same table" {
+	run -0 seginfo -l
+	[ "${lines[0]}" = $'tracl\t1\ti4' ]
+	[[ "$output" == *$'sx\t73\ti4\tscalco'* ]]
+	[[ "$output" == *$'delrt\t109\ti2\tscalt'* ]]
+	diff <(seginfo -l | awk -F'\t' '{print $1, $2, $3, ($4 == "" ? "\\-" : $4)}') \
+	     <(sed -n 's/^\.It \([a-z0-9]*\) Ta \([0-9]*\) Ta \([a-z0-9]*\) Ta \(.*\)$/\1 \2 \3 \4/p' \
+	       "$BATS_TEST_DIRNAME/../../man/segkit.7")
+}

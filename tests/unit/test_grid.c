@@ -81,7 +81,7 @@ int main(void)
 			fputs("x0: 1\ndx: 5\nnx: 3\nbogus: 4\n", fp);
 			fclose(fp);
 		}
-		CHECK(sk_grid_parse(path, &g, &err) == SK_EARG);
+		CHECK(sk_grid_parse(path, &g, &err) == SK_EFMT);
 		CHECKF(strstr(err.msg, "line 4, column 1: unknown grid key 'bogus'") != NULL, "%s", err.msg);
 		unlink(path);
 	}
