@@ -9,7 +9,8 @@ trace count, first-trace offset), extended textual headers counted and -1
 with an ((SEG: EndText)) stanza, ns only in the trace header, a truncated
 last trace.  DIR/fuzz_su: SU in both byte orders, dt set and 0.  DIR/fuzz_sgk:
 sgk (man 5 sgk) with and without a carried file header, several blocks, a
-known and an unknown count, and zstd blocks (compressed by the zstd program).
+known and an unknown count, a count smaller than the traces held, and zstd
+blocks (compressed by the zstd program).
 Every byte is made here; no real file is copied.  The output is the same on
 every run.
 """
@@ -129,11 +130,13 @@ def su(little=False, ns=8, ntr=3, dt=4000):
     return bytes(out)
 
 
-def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=False):
+def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=False, declared=None):
     head = bytearray(64)
     head[0:8] = b"\x89SGK\r\n\x1a\n"
     struct.pack_into("<IIIId", head, 8, 1, 1 if zstd else 0, ns, 240, 4000.0)
-    struct.pack_into("<IIqQ", head, 32, block, 1 | (origin_little << 8), ntr if count else -1, len(fhdr))
+    if declared is None:
+        declared = ntr if count else -1
+    struct.pack_into("<IIqQ", head, 32, block, 1 | (origin_little << 8), declared, len(fhdr))
     out = bytearray(head) + fhdr
     t = 0
     while t < ntr:
@@ -191,6 +194,9 @@ def main():
     s["sgk-zstd"] = sgk(zstd=True)
     s["sgk-zstd-fhdr"] = sgk(zstd=True, fhdr=fh, count=False, block=4, ntr=9)
     s["sgk-empty"] = sgk(ntr=0)
+    # Declares fewer traces than it holds: a seek to the declared end must not
+    # read on (found by fuzz_sgk).
+    s["sgk-count-short"] = sgk(ntr=5, block=2, declared=4)
     for name, files in seeds.items():
         d = os.path.join(top, name)
         os.makedirs(d, exist_ok=True)
