@@ -177,6 +177,30 @@ static int job_opts(struct opts *o, const struct sk_job *job, struct sk_error *e
 	return 0;
 }
 
+/*
+ * Whether operand a is a key=value alias: returns the key length when a is
+ * "key=value" with a lower-case key, and sets *known when the key names a
+ * long option that takes a value.  An unknown key counts only when the
+ * operand has no blank, so that a command such as 'i=0; while ...' or a
+ * shell assignment followed by a command is not mistaken for one (start
+ * the command with -- to be sure).
+ */
+static size_t keyval_len(const char *a, int *known)
+{
+	const char *eq = strchr(a, '=');
+	const size_t k = strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789-_");
+
+	*known = 0;
+	if (!eq || k == 0 || a + k != eq || a[0] < 'a' || a[0] > 'z')
+		return 0;
+	for (const struct option *lo = longopts; lo->name; lo++)
+		if (lo->has_arg != no_argument && strlen(lo->name) == k && strncmp(lo->name, a, k) == 0)
+			*known = 1;
+	if (!*known && strpbrk(a, " \t\n"))
+		return 0;
+	return k;
+}
+
 static int read_lines(const char *path, char ***out, long *n, struct sk_error *err)
 {
 	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "r") : stdin;
@@ -252,7 +276,7 @@ static int build_tasks(const struct opts *o, const struct sk_job *job, int argc,
 	if (job && job->command) {
 		char *t = job->command;
 		char buf[32];
-		if (!sk_tmpl_has_placeholder(t) && job->nargs) {
+		if (!sk_tmpl_has_placeholder(t) && job->nargs && !o->in_tmpl) {
 			const size_t n = strlen(t) + 4;
 			if (!(tmpl = malloc(n)))
 				return SK_ENOMEM;
@@ -282,7 +306,9 @@ static int build_tasks(const struct opts *o, const struct sk_job *job, int argc,
 				strcat(tmpl, " ");
 			strcat(tmpl, argv[i]);
 		}
-		if (!sk_tmpl_has_placeholder(tmpl))
+		/* As in GNU parallel, a command without a placeholder gets the
+		 * argument appended, unless the argument names its input. */
+		if (!sk_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
 			strcat(tmpl, " {}");
 	} else if (colons >= 0) {
 		return sk_error_set(err, SK_EARG, "::: without a command");
@@ -316,7 +342,7 @@ static int run(int argc, char **argv)
 	int c, nkv = 0, rc, status = 0;
 	long nfailed = 0;
 	const char *bad = NULL;
-	int have_job = 0;
+	int have_job = 0, known;
 	ssize_t sl;
 
 	memset(&o, 0, sizeof o);
@@ -342,13 +368,16 @@ static int run(int argc, char **argv)
 		if (set_opt(&o, c, optarg, &err) != 0)
 			return sk_report(NULL, &err);
 	}
-	/* Leading key=value operands are the long options' aliases; the
-	 * command starts at the first operand that is not one. */
-	while (optind + nkv < argc && strchr(argv[optind + nkv], '=') &&
-	       argv[optind + nkv][0] >= 'a' && argv[optind + nkv][0] <= 'z' &&
-	       strspn(argv[optind + nkv], "abcdefghijklmnopqrstuvwxyz0123456789-_") ==
-		       (size_t)(strchr(argv[optind + nkv], '=') - argv[optind + nkv]))
+	/* Leading key=value operands are the long options' aliases (see
+	 * keyval_len); the command starts at the first operand that is not
+	 * one. */
+	while (optind + nkv < argc && keyval_len(argv[optind + nkv], &known) > 0) {
+		if (!known) {
+			sk_warnx("unknown parameter '%s'", argv[optind + nkv]);
+			usage(2);
+		}
 		nkv++;
+	}
 	if (nkv > 0) {
 		char **kv = calloc((size_t)nkv + 2, sizeof *kv);
 		if (!kv)
@@ -370,10 +399,9 @@ static int run(int argc, char **argv)
 				if (strlen(lo->name) == (size_t)(eq - kv[i] - 2) &&
 				    strncmp(lo->name, kv[i] + 2, (size_t)(eq - kv[i] - 2)) == 0)
 					break;
-			if (!lo->name || set_opt(&o, lo->val, eq + 1, &err) != 0) {
-				if (lo->name)
-					return sk_report(NULL, &err);
-				usage(2);
+			if (lo->name && set_opt(&o, lo->val, eq + 1, &err) != 0) {
+				free(kv);
+				return sk_report(NULL, &err);
 			}
 		}
 		free(kv);
