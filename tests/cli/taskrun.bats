@@ -181,12 +181,17 @@ teardown() {
 
 @test "taskrun status and report agree with the journal; CPU-bound efficiency near 1" {
 	burn='i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'
-	run -0 --separate-stderr taskrun -s "$T/s" -j 2 "$burn; : {}" ::: 1 2 3 4
+	# The machine may be busy with other work: the efficiency taskrun
+	# reports is compared with that of the same loop run directly.
+	ref=$( { /usr/bin/time -f '%e %U %S' sh -c "$burn"; } 2>&1 | tail -n 1)
+	eref=$(echo "$ref" | awk '{ print ($1 > 0) ? ($2 + $3) / $1 : 1 }')
+	run -0 --separate-stderr taskrun -s "$T/s" -j 1 "$burn; : {}" ::: 1 2 3 4
 	j="$T/s/journal"
 	run -0 taskrun status "$T/s"
 	[ "${lines[0]}" = "controller: not running" ]
 	[ "${lines[1]}" = "tasks: 4 total, 4 done, 0 failed, 0 running, 0 pending" ]
-	[ "${lines[3]}" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : down 2 4 0 0)" ]
+	[ "${lines[3]}" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : down 1 4 0 0)" ]
+	[ "${lines[4]}" = "eta: finished" ]
 	run -0 taskrun report "$T/s"
 	cpu=$(awk -F'\t' '$2 ~ /^(done|fail|cancel|lost)$/ { c += $9 + $10 } END { printf "%.3f", c }' "$j")
 	ctl=$(awk -F'\t' '$2 == "end" { c += $9 + $10 } END { printf "%.3f", c }' "$j")
@@ -196,14 +201,15 @@ teardown() {
 	[[ "${lines[4]}" == "controller cpu: $ctl s "* ]]
 	for t in 1 2 3 4; do
 		row=$(printf '%s\n' "${lines[@]}" | awk -v t=$t '$1 == t && $2 == "done"')
-		want=$(awk -F'\t' -v t=$t '$2 == "done" && $3 == t { printf "%.3f %.3f", $8, $9 + $10 }' "$j")
-		[ "$(echo "$row" | awk '{ print $6, $7 }')" = "$want" ]
-		# Per-task efficiency (CPU / wall) of a CPU-bound loop: near 1,
-		# less whatever else the machine is running.
-		awk -v e="$(echo "$row" | awk '{ print $9 }')" 'BEGIN { exit !(e > 0.6 && e <= 1.05) }'
+		want=$(awk -F'\t' -v t=$t '$2 == "done" && $3 == t { printf "%.3f %.3f %.3f", $8, $9 + $10, ($9 + $10) / $8 }' "$j")
+		[ "$(echo "$row" | awk '{ print $6, $7, $9 }')" = "$want" ]
+		# CPU / wall of a CPU-bound loop under taskrun: near 1 on an
+		# idle machine, and never far below the loop run directly.
+		awk -v e="$(echo "$row" | awk '{ print $9 }')" -v r="$eref" \
+			'BEGIN { exit !(e > 0.6 * r && e <= 1.05) }'
 	done
 	host=$(printf '%s\n' "${lines[@]}" | awk '$1 == ":"')
-	awk -v e="$(echo "$host" | awk '{ print $9 }')" 'BEGIN { exit !(e > 0.5 && e <= 1.05) }'
+	awk -v e="$(echo "$host" | awk '{ print $9 }')" -v r="$eref" 'BEGIN { exit !(e > 0.5 * r && e <= 1.05) }'
 	run -0 taskrun report --html "$T/s"
 	[[ "$output" == "<!DOCTYPE html>"* ]]
 	[[ "$output" == *"<svg"* ]]
