@@ -26,6 +26,7 @@
 #define QUAR_AFTER 3             /* consecutive task failures that quarantine */
 #define QUAR_MAX 600.0           /* longest quarantine, seconds */
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
+#define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
 #define MAX_LOSSES 3             /* host losses that turn into a task failure */
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
@@ -42,7 +43,8 @@ struct host {
 	char etail[512];
 	double last_rx, last_tx, conn_at, closing_at;
 	double quar_until, streak_start;
-	int nquar, probing, cfail, nrun, hello, said_nostart, quit_sent;
+	int nquar, probing, cfail, nrun, hello, said_nostart, quit_sent, ever_up;
+	long nfail, others_at_streak;
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -79,7 +81,7 @@ struct ctl {
 	const struct sk_sched_opts *o;
 	const struct sk_tasklist *tl;
 	struct tstate *ts;
-	long lo, ndone, nfinal, npending;
+	long lo, ndone, nfinal, npending, nfail;
 	struct host *h;
 	int nh;
 	struct attempt *a;
@@ -680,11 +682,22 @@ static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
 		}
 	}
 	if (h->cfail++ == 0)
-		h->streak_start = a->start;
-	if ((h->probing || h->cfail >= QUAR_AFTER) && c->last_success > h->streak_start) {
-		char q[64];
-		snprintf(q, sizeof q, "%d task failures in a row", h->cfail);
-		quarantine(c, h, q);
+		h->others_at_streak = c->nfail - h->nfail;
+	c->nfail++;
+	h->nfail++;
+	/* Blame the host when its failures come in a row while no other host
+	 * fails (so the tasks are fine) and another host can take the work;
+	 * a broken task fails everywhere and quarantines nobody. */
+	if ((h->probing || h->cfail >= QUAR_AFTER) && c->nfail - h->nfail == h->others_at_streak) {
+		int other = 0;
+		const double now = sk_mono();
+		for (int g = 0; g < c->nh && !other; g++)
+			other = &c->h[g] != h && usable(c, &c->h[g], now);
+		if (other) {
+			char q[64];
+			snprintf(q, sizeof q, "%d task failures in a row", h->cfail);
+			quarantine(c, h, q);
+		}
 	}
 	forget_attempt(c, k);
 	if (t->nrun == 0) {
@@ -746,6 +759,7 @@ static void host_frame(struct ctl *c, struct host *h, const struct sk_frame *f)
 			return;
 		}
 		h->hello = 1;
+		h->ever_up = 1;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
 		if (h->nquar > 0 && !h->probing) {
@@ -1309,7 +1323,8 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 			live++;
 			if (h->st == HS_UP || h->st == HS_CONN || h->st == HS_CLOSING)
 				usable_hosts++;
-			if (h->nquar < GIVE_UP)
+			/* Hosts that never came up are given up on sooner. */
+			if (h->nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 				all_failing = 0;
 		}
 		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing) {
@@ -1318,7 +1333,7 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 					c.npending--;
 					final_fail(&c, i, "not run: no usable host");
 				}
-			sk_warnx("no usable host: every host failed %d times in a row", GIVE_UP);
+			sk_warnx("no usable host left");
 			break;
 		}
 
