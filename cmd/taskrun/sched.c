@@ -371,10 +371,15 @@ static void host_connect(struct ctl *c, struct host *h)
 			argv[k++] = *p;
 	}
 	argv[k] = NULL;
-	if (pipe(to) != 0)
+	/* Close-on-exec from the start: the agent must not hold the write
+	 * end of its own stdin, or it would never see the controller go. */
+	if (pipe(to) != 0 || pipe(from) != 0 || pipe(er) != 0)
 		sk_die(1, "pipe: %s", strerror(errno));
-	if (pipe(from) != 0 || pipe(er) != 0)
-		sk_die(1, "pipe: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		sk_set_cloexec(to[i]);
+		sk_set_cloexec(from[i]);
+		sk_set_cloexec(er[i]);
+	}
 	pid = fork();
 	if (pid < 0)
 		sk_die(1, "fork: %s", strerror(errno));
@@ -400,9 +405,6 @@ static void host_connect(struct ctl *c, struct host *h)
 	h->wfd = to[1];
 	h->rfd = from[0];
 	h->efd = er[0];
-	sk_set_cloexec(h->wfd);
-	sk_set_cloexec(h->rfd);
-	sk_set_cloexec(h->efd);
 	sk_set_nonblock(h->wfd);
 	sk_set_nonblock(h->rfd);
 	sk_set_nonblock(h->efd);

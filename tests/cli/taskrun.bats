@@ -156,14 +156,21 @@ teardown() {
 @test "taskrun survives kill -9 of the controller at several points" {
 	mkdir "$T/out"
 	cmd='sleep 0.$(( {} % 4 )); echo "task {} output"'
-	for delay in 0.3 0.9 0.5 1.4; do
+	# Four kills at random moments (printed, should one ever fail).
+	for delay in $(awk 'BEGIN { srand(); for (i = 0; i < 4; i++) printf "%.2f ", 0.2 + 1.2 * rand() }'); do
+		echo "# kill -9 after ${delay}s" >&3
 		taskrun -s "$T/s" -j 3 --no-speculate --stdout "$T/out/{}" "$cmd" ::: $(seq 40) 2>/dev/null &
 		pid=$!
 		BG="$BG $pid"
 		sleep "$delay"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" || true
-		lab_wait "[ \$(taskrun status '$T/s' | head -n 1) = 'controller: not running' ]" 5 || true
+		lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+		# The orphaned agent sees its controller go and exits at once.
+		agent=$(awk -F'\t' '$2 == "up" { sub(/.*agent_pid=/, "", $12); p = $12 } END { print p }' "$T/s/journal")
+		if [ -n "$agent" ]; then
+			lab_wait "! kill -0 $agent 2>/dev/null" 5
+		fi
 	done
 	run -0 --separate-stderr taskrun -s "$T/s" -j 3 --stdout "$T/out/{}" "$cmd" ::: $(seq 40)
 	j="$T/s/journal"
