@@ -683,14 +683,18 @@ static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
 			fo[t->nfo++] = a->host;
 		}
 	}
-	if (h->cfail++ == 0)
+	/* A streak is failures on this host with none elsewhere in between. */
+	if (h->cfail == 0 || c->nfail - h->nfail != h->others_at_streak) {
+		h->cfail = 0;
 		h->others_at_streak = c->nfail - h->nfail;
+	}
+	h->cfail++;
 	c->nfail++;
 	h->nfail++;
 	/* Blame the host when its failures come in a row while no other host
 	 * fails (so the tasks are fine) and another host can take the work;
 	 * a broken task fails everywhere and quarantines nobody. */
-	if ((h->probing || h->cfail >= QUAR_AFTER) && c->nfail - h->nfail == h->others_at_streak) {
+	if (h->probing || h->cfail >= QUAR_AFTER) {
 		int other = 0;
 		const double now = sk_mono();
 		for (int g = 0; g < c->nh && !other; g++)

@@ -33,6 +33,15 @@ teardown() {
 	[ "$output" = "" ]
 }
 
+@test "taskrun -V prints the version; --progress prints progress lines" {
+	run -0 --separate-stderr taskrun -V
+	[[ "$output" =~ ^taskrun\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run -0 --separate-stderr taskrun --progress -j 1 true ::: 1 2
+	[ "${stderr_lines[${#stderr_lines[@]} - 1]}" = "taskrun: 2/2 done, 0 failed, 0 running, 1 host up" ]
+	run -0 --separate-stderr taskrun -j 1 true ::: 1 2
+	[ "$stderr" = "" ]
+}
+
 @test "taskrun rejects bad values and unknown key=value operands" {
 	run -2 --separate-stderr taskrun -j 0 true
 	[ "$stderr" = "taskrun: invalid slot count '0' (expected an integer in 1..100000)" ]

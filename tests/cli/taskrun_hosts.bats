@@ -80,7 +80,8 @@ started() { j_count "$1" start "$2"; }
 	agent=$(awk -F'\t' '$2 == "up" && $5 == "node2" { sub(/.*agent_pid=/, "", $12); p = $12 } END { print p }' "$j")
 	kill -9 "$agent"
 	# Cut cut1's link: its tasks are lost when the lease runs out.
-	cutpids=$(cat "$LAB"/pids/*.cut1.* )
+	lab_wait "[ \$(ls '$LAB/pids' | grep -c 'cut1') -ge 2 ]" 10
+	cutpids=$(cat "$LAB"/pids/*.cut1.*)
 	[ -n "$cutpids" ]
 	ip link set "${LAB_VETH}a" down
 	cut_at=$(date +%s.%N)
