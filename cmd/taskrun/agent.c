@@ -74,7 +74,7 @@ static void send_frame(struct agent *a, int type, uint32_t id, const void *d, si
 	a->last_tx = sk_mono();
 }
 
-static void cancel_task(struct agent *a, struct atask *t)
+static void cancel_task(struct atask *t)
 {
 	if (t->kill_at == 0 && !t->reaped) {
 		kill(-t->pid, SIGTERM);
@@ -84,13 +84,12 @@ static void cancel_task(struct agent *a, struct atask *t)
 		close(t->in_fd);
 		t->in_fd = -1;
 	}
-	(void)a;
 }
 
 static void cancel_all(struct agent *a)
 {
 	for (int i = 0; i < a->nt; i++)
-		cancel_task(a, &a->t[i]);
+		cancel_task(&a->t[i]);
 }
 
 static struct atask *find(struct agent *a, uint32_t id)
@@ -272,7 +271,7 @@ static int handle_frame(struct agent *a, const struct sk_frame *f)
 		break;
 	case SK_F_CANCEL:
 		if ((t = find(a, f->id)))
-			cancel_task(a, t);
+			cancel_task(t);
 		break;
 	case SK_F_QUIT:
 		a->quitting = 1;

@@ -835,8 +835,10 @@ static void host_read(struct ctl *c, struct host *h)
 static void host_stderr(struct host *h)
 {
 	char buf[4096];
-	const ssize_t n = read(h->efd, buf, sizeof buf - 1);
-	size_t have;
+	const ssize_t n = read(h->efd, buf, sizeof buf);
+	const size_t cap = sizeof h->etail - 1;
+	size_t have = strlen(h->etail), add;
+	const char *src = buf;
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		close_fd(&h->efd);
@@ -844,16 +846,20 @@ static void host_stderr(struct host *h)
 	}
 	if (n < 0)
 		return;
-	/* Keep the tail, for "agent did not start" and "connection lost". */
-	buf[n] = '\0';
-	have = strlen(h->etail);
-	if (have + (size_t)n >= sizeof h->etail) {
-		const size_t keep = sizeof h->etail - 1 > (size_t)n ? sizeof h->etail - 1 - (size_t)n : 0;
-		memmove(h->etail, h->etail + have - (keep < have ? keep : have), keep < have ? keep : have);
-		h->etail[keep < have ? keep : have] = '\0';
-		have = strlen(h->etail);
+	/* Keep the last bytes, for "agent did not start" and "connection
+	 * lost" messages. */
+	add = (size_t)n;
+	if (add >= cap) {
+		src += add - cap;
+		add = cap;
+		have = 0;
+	} else if (have + add > cap) {
+		const size_t drop = have + add - cap;
+		memmove(h->etail, h->etail + drop, have - drop);
+		have -= drop;
 	}
-	snprintf(h->etail + have, sizeof h->etail - have, "%s", buf + ((size_t)n > sizeof h->etail - 1 ? (size_t)n - (sizeof h->etail - 1) : 0));
+	memcpy(h->etail + have, src, add);
+	h->etail[have + add] = '\0';
 }
 
 /* The last non-empty line of a host's stderr. */

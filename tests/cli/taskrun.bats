@@ -42,6 +42,12 @@ teardown() {
 	[ "$stderr" = "" ]
 }
 
+@test "taskrun draws a progress bar on a terminal and clears it at the end" {
+	run -0 script -qec "taskrun -j 1 'sleep 0.3; : {}' ::: 1 2" /dev/null
+	[[ "$output" == *$'\r'"taskrun: [####################] 2/2 done, 0 failed, 0 running, 1 host up"$'\e[K'* ]]
+	[[ "$output" == *$'\r\e[K' ]]
+}
+
 @test "taskrun rejects bad values and unknown key=value operands" {
 	run -2 --separate-stderr taskrun -j 0 true
 	[ "$stderr" = "taskrun: invalid slot count '0' (expected an integer in 1..100000)" ]
