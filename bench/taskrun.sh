@@ -130,4 +130,4 @@ tc=$(task_cpu "$W/s3") cc=$(ctl_cpu "$W/s3")
 awk -v t="$tc" -v c="$cc" -v w="$WALL" -v n="$C" 'BEGIN {
 	printf "  %d tasks: %.1f s wall, task CPU %.2f s, controller CPU %.3f s = %.3f%% of task CPU (bar: 0.3%%)\n",
 		n, w, t, c, 100 * c / t }'
-"$TR" report "$W/s3" | sed -n '5p;8,9p' | sed 's/^/  /'
+"$TR" report "$W/s3" | sed -n '5p;8p' | sed 's/^/  /'
