@@ -28,6 +28,7 @@
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
 #define MAX_LOSSES 3             /* host losses that turn into a task failure */
+#define MAX_CONNECTING 8         /* agents starting at once */
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
 enum { T_PENDING, T_ACTIVE, T_DONE, T_FAILED };
@@ -909,6 +910,9 @@ static void reload_hosts(struct ctl *c, int force)
 			sk_warn("%s", c->o->hostfile);
 		return;
 	}
+	/* A pipe (-H <(...)) can be read only once. */
+	if (c->hst_ok && !S_ISREG(st.st_mode))
+		return;
 	if (!force && c->hst_ok && st.st_mtim.tv_sec == c->hst.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == c->hst.st_mtim.tv_nsec && st.st_size == c->hst.st_size &&
 	    st.st_ino == c->hst.st_ino)
@@ -1270,20 +1274,26 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 
 	for (;;) {
 		double now = sk_mono();
-		int np = 0, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0;
+		int np = 0, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0, connecting;
 
 		if (got_hup || now >= c.next_hcheck) {
 			reload_hosts(&c, got_hup);
 			got_hup = 0;
 			c.next_hcheck = now + 1;
 		}
+		connecting = 0;
+		for (int i = 0; i < c.nh; i++)
+			connecting += c.h[i].st == HS_CONN;
 		for (int i = 0; i < c.nh; i++) {
 			struct host *h = &c.h[i];
 			if (h->gone)
 				continue;
+			/* Pace new logins: sshd refuses bursts (MaxStartups). */
 			if (h->st == HS_DOWN && !h->removed && h->quar_until <= now &&
-			    (c.npending > 0 || (o->speculate && c.na > 0)))
+			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				host_connect(&c, h);
+				connecting++;
+			}
 			if (h->st == HS_CLOSING)
 				finish_closing(&c, h, now);
 			else if (h->st == HS_CONN && now - h->last_rx > (o->lease > 20 ? o->lease : 20))
