@@ -194,6 +194,9 @@ started() { j_count "$1" start "$2"; }
 	[ "$stderr" = "taskrun: dead1: agent did not start: ssh: connect to host 127.0.0.1 port 1: Connection refused" ]
 	[ "$(j_count "$T/s/journal" done node1)" = 16 ]
 	[ "$(j_count "$T/s/journal" quarantine dead1)" -ge 2 ]
-	run -1 --separate-stderr taskrun --ssh "$LAB_SSH" --agent /nonexistent/taskrun -H <(echo node1) 'true {}' ::: 1
+	run -1 --separate-stderr taskrun --ssh "$LAB_SSH" --agent /nonexistent/taskrun --backoff 0.5s -H <(echo node1) 'true {}' ::: 1
 	[ "${stderr_lines[0]}" = "taskrun: node1: agent did not start: sh: 1: /nonexistent/taskrun: not found" ]
+	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
+	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host" ]
+	[ "${#stderr_lines[@]}" = 3 ]
 }
