@@ -24,12 +24,6 @@
 
 #include "stream.h"
 
-/* Inputs shorter than this skip sk_detect: build with -DFUZZ_DETECT_MIN=240
- * to fuzz past its read beyond short buffers (reported to the lead). */
-#ifndef FUZZ_DETECT_MIN
-#define FUZZ_DETECT_MIN 0
-#endif
-
 /* At most this many traces are read per pass (inputs are at most 256 KiB,
  * so only tiny traces come in larger numbers). */
 #define FUZZ_MAX_TRACES 20000
@@ -217,8 +211,7 @@ static int fuzz_input(const uint8_t *data, size_t size, int fmt, int to, int cod
 	char path[64];
 	int fd, p[2], saved;
 
-	if (size >= FUZZ_DETECT_MIN)
-		(void)sk_detect(data, size);
+	(void)sk_detect(data, size);
 	fd = memfd_create("fuzz", 0);
 	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
 		fuzz_fail("memfd");
