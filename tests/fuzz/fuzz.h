@@ -4,8 +4,9 @@
  * size) and to a pipe (standard input, no size).  The file is read forced to
  * the harness's format (every trace, with and without its header and
  * samples, then seeks), converted auto-detected to another format, and
- * converted forced to zstd sgk in blocks of 3 traces, both written to
- * /dev/null; the pipe is read forced.  Besides the sanitizers, it checks what the
+ * converted forced to zstd sgk in blocks of 3 traces and to SEG-Y in a
+ * sample format and byte order picked by the input's last byte, all written
+ * to /dev/null; the pipe is read forced.  Besides the sanitizers, it checks what the
  * interface promises: an error always carries a message, a reader that
  * reaches the end returned the trace count it announced, and a seek lands
  * where it was asked.
@@ -136,7 +137,7 @@ static void fuzz_seek(struct sk_reader *r)
 
 /* Converts the stream to format `to` (with a SEG-Y sample format and zstd
  * level when they apply) into /dev/null. */
-static void fuzz_convert(struct sk_reader *r, int to, int code, int zstd)
+static void fuzz_convert(struct sk_reader *r, int to, int code, int little, int zstd)
 {
 	struct sk_wopts o = SK_WOPTS_INIT;
 	struct sk_writer *w;
@@ -146,6 +147,7 @@ static void fuzz_convert(struct sk_reader *r, int to, int code, int zstd)
 
 	o.fmt = to;
 	o.sample_format = code;
+	o.little = little;
 	o.zstd = zstd;
 	o.block = zstd ? 3 : 0;
 	rc = sk_writer_open("/dev/null", sk_reader_info(r), &o, &w, &err);
@@ -195,13 +197,13 @@ static void fuzz_read(const char *path, int fmt, int seekable)
 	sk_reader_free(r);
 }
 
-static void fuzz_conv(const char *path, int fmt, int to, int code, int zstd)
+static void fuzz_conv(const char *path, int fmt, int to, int code, int little, int zstd)
 {
 	struct sk_reader *r = fuzz_open(path, fmt);
 
 	if (!r)
 		return;
-	fuzz_convert(r, to, code, zstd);
+	fuzz_convert(r, to, code, little, zstd);
 	sk_reader_free(r);
 }
 
@@ -217,8 +219,13 @@ static int fuzz_input(const uint8_t *data, size_t size, int fmt, int to, int cod
 		fuzz_fail("memfd");
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	fuzz_read(path, fmt, 1);
-	fuzz_conv(path, SK_FMT_AUTO, to, code, 0);
-	fuzz_conv(path, fmt, SK_FMT_SGK, 0, 1);
+	fuzz_conv(path, SK_FMT_AUTO, to, code, -1, 0);
+	fuzz_conv(path, fmt, SK_FMT_SGK, 0, -1, 1);
+	if (size) {
+		/* SEG-Y in a writable sample format and byte order the input picks. */
+		static const int codes[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16};
+		fuzz_conv(path, fmt, SK_FMT_SEGY, codes[data[size - 1] % 13], data[size - 1] >> 7, 0);
+	}
 	close(fd);
 
 	/* A pipe: the whole input fits in its buffer, so one write fills it. */

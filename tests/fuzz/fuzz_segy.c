@@ -1,6 +1,6 @@
-/* libFuzzer harness of the SEG-Y reader: the input read forced as SEG-Y and
- * auto-detected, from a file and from a pipe, then converted to SU
- * (fuzz.h has the passes and the invariants checked). */
+/* libFuzzer harness of the SEG-Y reader: fuzz.h reads the input forced as SEG-Y
+ * from a file and a pipe, seeks, and converts it (detected) to SU,
+ * (forced) to zstd sgk and to SEG-Y in a format the input picks. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
-/* libFuzzer harness of the sgk reader: the input read forced as sgk and
- * auto-detected, from a file and from a pipe, then converted to SEG-Y in
- * int16 (saturating) (fuzz.h has the passes and the invariants checked). */
+/* libFuzzer harness of the sgk reader: fuzz.h reads the input forced as sgk
+ * from a file and a pipe, seeks, and converts it (detected) to SEG-Y in int16 (saturating),
+ * (forced) to zstd sgk and to SEG-Y in a format the input picks. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
-/* libFuzzer harness of the SU reader: the input read forced as SU and
- * auto-detected, from a file and from a pipe, then converted to SEG-Y in IBM floats
- * (fuzz.h has the passes and the invariants checked). */
+/* libFuzzer harness of the SU reader: fuzz.h reads the input forced as SU
+ * from a file and a pipe, seeks, and converts it (detected) to SEG-Y in IBM floats,
+ * (forced) to zstd sgk and to SEG-Y in a format the input picks. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
