@@ -130,13 +130,14 @@ def su(little=False, ns=8, ntr=3, dt=4000):
     return bytes(out)
 
 
-def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=False, declared=None):
+def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=False, declared=None,
+        head_block=None):
     head = bytearray(64)
     head[0:8] = b"\x89SGK\r\n\x1a\n"
     struct.pack_into("<IIIId", head, 8, 1, 1 if zstd else 0, ns, 240, 4000.0)
     if declared is None:
         declared = ntr if count else -1
-    struct.pack_into("<IIqQ", head, 32, block, 1 | (origin_little << 8), declared, len(fhdr))
+    struct.pack_into("<IIqQ", head, 32, head_block or block, 1 | (origin_little << 8), declared, len(fhdr))
     out = bytearray(head) + fhdr
     t = 0
     while t < ntr:
@@ -197,6 +198,9 @@ def main():
     # Declares fewer traces than it holds: a seek to the declared end must not
     # read on (found by fuzz_sgk).
     s["sgk-count-short"] = sgk(ntr=5, block=2, declared=4)
+    # Blocks of 2 traces in a stream that says B = 4: a seek must not read
+    # past the block it loads (found by fuzz_sgk).
+    s["sgk-short-blocks"] = sgk(ntr=7, block=2, head_block=4)
     for name, files in seeds.items():
         d = os.path.join(top, name)
         os.makedirs(d, exist_ok=True)
