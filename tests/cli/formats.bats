@@ -166,6 +166,8 @@ rt() {
 	segmerge --to sgk -o "$T/b.sgk" "$f"
 	segmerge --to "$to" -o "$T/back" "$T/b.sgk"
 	cmp "$T/back" "$f"
+	segmerge --zstd -o "$T/bz.sgk" "$f"
+	segmerge --to "$to" "$T/bz.sgk" | cmp - "$f"
 	# A same-format copy is the identity too.
 	segmerge "$f" | cmp - "$f"
 }
@@ -356,7 +358,9 @@ patch() {
 
 @test "formats: bad input: a truncated sgk stream, cut anywhere, end marker included" {
 	local size n stored
-	segmerge --to sgk "$DATA/small.sgy" >"$T/s.sgk"
+	# Written to a pipe: no trace count in the header, so every cut is found
+	# while reading.
+	segmerge --to sgk "$DATA/small.sgy" | cat >"$T/s.sgk"
 	size=$(stat -c %s "$T/s.sgk")
 	[ "$size" -eq $((64 + 3600 + 24 + 25 * (240 + 200) + 24)) ]
 	head -c 10 "$T/s.sgk" >"$T/c.sgk"
@@ -375,7 +379,12 @@ patch() {
 		head -c $((size - 24 + n)) "$T/s.sgk" >"$T/c.sgk"
 		bad "$T/c.sgk" "truncated sgk stream: no end marker after trace 25 (the stream ends at byte $((size - 24 + n)))"
 	done
-	# Compressed: cut inside the zstd block.
+	# With the trace count in the header (written with -o), a cut file is
+	# refused when it is opened.
+	segmerge --to sgk -o "$T/n.sgk" "$DATA/small.sgy"
+	head -c $((size - 100)) "$T/n.sgk" >"$T/c.sgk"
+	bad "$T/c.sgk" "byte 41: the trace count 25 does not fit the stream"
+	# Compressed, with its count: cut inside the zstd block.
 	segmerge --zstd "$DATA/small.sgy" >"$T/z.sgk"
 	stored=$(od -An -t u8 -j $((3664 + 16)) -N 8 "$T/z.sgk" | tr -d ' ')
 	[ "$(stat -c %s "$T/z.sgk")" -eq $((3664 + 24 + stored + 24)) ]
