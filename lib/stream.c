@@ -336,8 +336,7 @@ static int open_sgk(struct sk_reader *r, struct sk_error *err)
 		sk_in_skip(&r->in, flen);
 	}
 	r->data_start = SK_SGK_HEAD + (int64_t)flen;
-	if (r->info.ntraces < -1 ||
-	    (r->in.size >= 0 && r->info.ntraces > (r->in.size - r->data_start) / (int64_t)r->recsize))
+	if (r->info.ntraces < -1 || r->info.ntraces > (INT64_MAX / 4) / (int64_t)r->recsize)
 		return sk_error_set(err, SK_EFMT, "byte 41: the trace count %lld does not fit the stream",
 				    (long long)r->info.ntraces);
 	if (!(r->rec = malloc(r->recsize)))
