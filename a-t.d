@@ -1,3 +1,3 @@
-t.o: build/hdrcheck/t.c lib/par.h lib/diag.h
-lib/par.h:
+t.o: build/hdrcheck/t.c lib/zio.h lib/diag.h
+lib/zio.h:
 lib/diag.h:
