@@ -49,7 +49,7 @@ FORCE:
 
 $(O)/%.o: %.c $(O)/version.h $(O)/cflags.stamp
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/libsegkit.a: $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
@@ -61,12 +61,12 @@ define cmd_rules
 $(O)/cmd/$(1)/lib$(1).a: $(patsubst %.c,$(O)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
 bin/$(1): $(O)/cmd/$(1)/main.o $(filter $(O)/cmd/$(1)/%,$(CMD_LIBS)) $(O)/libsegkit.a
 	@mkdir -p bin
-	$$(CC) $$(CFLAGS) -fopenmp $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
+	@echo "LD $$@"; $$(CC) $$(CFLAGS) -fopenmp $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
 endef
 $(foreach c,$(CMDS),$(eval $(call cmd_rules,$(c))))
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(CMD_LIBS) $(O)/libsegkit.a
-	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # Every public header compiles on its own (segyio's test-include.c idea).
 $(O)/headers.stamp: $(HDRS)
@@ -101,7 +101,7 @@ FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(O)/version.h
 	@mkdir -p $(@D)
-	clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
+	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
 fuzzers: $(FUZZERS)
 FUZZ_TIME ?= 300
 fuzz: $(FUZZERS)
@@ -111,7 +111,7 @@ asan:
 	$(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
 
 valgrind: units
-	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"
+	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"
 
 bench: all
 	@for b in bench/*.sh; do [ -f $$b ] && sh $$b; done

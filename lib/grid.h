@@ -27,7 +27,9 @@ struct sk_grid {
 	int is_line;           /* given as x0,dx,nx */
 };
 
-/* Parses the --grid argument: a list of numbers or a YAML file name. */
+/* Parses the --grid argument: a list of numbers or a YAML file name.  A bad
+ * list is SK_EARG; a file that cannot be read SK_EIO; bad file contents
+ * SK_EFMT, "FILE: line L, column C: ...". */
 int sk_grid_parse(const char *arg, struct sk_grid *out, struct sk_error *err);
 /* Number of output locations (nx * ny). */
 int64_t sk_grid_size(const struct sk_grid *g);

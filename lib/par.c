@@ -137,6 +137,30 @@ static int looks_keyval(const char *a, size_t *klen)
 	return 1;
 }
 
+/* 1 when argv element a is an option whose argument is the next element. */
+static int takes_next(const char *a, const struct option *opts)
+{
+	const struct option *o;
+
+	if (a[0] != '-' || a[1] == '\0')
+		return 0;
+	if (a[1] == '-') {
+		if (strchr(a, '='))
+			return 0;
+		for (o = opts; o->name; o++)
+			if (strcmp(o->name, a + 2) == 0)
+				return o->has_arg == required_argument;
+		return 0;
+	}
+	/* A group of short options, as getopt reads it: the first that takes
+	 * an argument takes the rest of the group, or the next element. */
+	for (const char *c = a + 1; *c; c++)
+		for (o = opts; o->name; o++)
+			if (o->flag == NULL && o->val == *c && o->has_arg == required_argument)
+				return c[1] == '\0';
+	return 0;
+}
+
 int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char **bad)
 {
 	for (int i = 1; i < argc; i++) {
@@ -145,6 +169,10 @@ int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char 
 
 		if (strcmp(argv[i], "--") == 0)
 			break;
+		if (takes_next(argv[i], opts)) {
+			i++;    /* "--reflector z=600,x=500" keeps its argument */
+			continue;
+		}
 		if (!looks_keyval(argv[i], &klen))
 			continue;
 		for (o = opts; o->name; o++)

@@ -27,8 +27,9 @@ int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n
 
 /*
  * Rewrites key=value operands into --key=value for every key that names a
- * long option taking an argument in opts, and key=1/0-free flags are not
- * accepted.  An operand that looks like key=value (lower-case key of letters,
+ * long option taking an argument in opts (flags have no key=value form).
+ * The argument of an option ("-o a=b.sgy", "--grid x=1") is left alone; short
+ * options are recognised through the val of their long twin in opts.  An operand that looks like key=value (lower-case key of letters,
  * digits, '-' or '_', and no such file exists) but whose key is not a long
  * option is a usage error: *bad is set to it and SK_EARG returned.
  * argv is modified in place; the replaced strings are allocated and live for

@@ -27,6 +27,9 @@
 
 enum sk_format { SK_FMT_AUTO = 0, SK_FMT_SEGY, SK_FMT_SU, SK_FMT_SGK };
 
+/* The buffer size for commands holding many streams open at once. */
+#define SK_MANY_BUF ((size_t)64 << 10)
+
 /* Largest ns any reader accepts (a trace of 2^28 samples is 1 GiB). */
 #define SK_MAX_NS (1L << 28)
 
@@ -54,8 +57,13 @@ struct sk_info {
 
 struct sk_reader;
 
-/* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect). */
+/* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect), with
+ * a 4 MiB input buffer. */
 int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err);
+/* The same with an input buffer of bufsize bytes (at least one record), for
+ * commands that hold thousands of inputs open at once. */
+int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* Reads the next trace into hdr (info->hdrlen bytes) and data (info->ns
  * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.
@@ -74,8 +82,9 @@ struct sk_wopts {
 	int little;            /* -1: like the input (SU default little), 0 big, 1 little */
 	int zstd;              /* sgk: zstd level, 0 uncompressed */
 	long block;            /* sgk: traces per block, 0 for about 4 MiB blocks */
+	size_t bufsize;        /* output buffer, 0 for 4 MiB (SEG-Y and SU: at least a record) */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0 }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0 }
 
 struct sk_writer;
 
@@ -102,6 +111,18 @@ void sk_writer_abort(struct sk_writer *w);
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w);
+
+/* Copies every remaining trace of r to w: raw records when the encodings
+ * match, else decoded and encoded again.  *n (may be NULL) receives the count
+ * copied.  Read errors are returned as they are; the caller names the file. */
+int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, struct sk_error *err);
+
+/* Sets one output option from its command line form, for every command that
+ * writes traces: name is "to" (segy|su|sgk), "format" (a SEG-Y sample format
+ * code or name: ibm int32 int16 ieee double int24 int8 int64 uint32 uint16
+ * uint64 uint24 uint8), "endian" (big|little) or "zstd" (a level 1-19; val
+ * NULL for the default 3, implies --to sgk when no --to is given). */
+int sk_wopts_set(struct sk_wopts *o, const char *name, const char *val, struct sk_error *err);
 
 /* Detects the format from the first bytes of a stream (at least 3600 if
  * available); returns enum sk_format or SK_FMT_AUTO when unknown. */

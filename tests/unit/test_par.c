@@ -44,6 +44,18 @@ int main(void)
 		CHECK(sk_par_keyvals(4, argv, opts, &bad) == SK_EARG && strcmp(bad, "bogus=1") == 0);
 	}
 	{
+		static const struct option opts[] = {
+			{"reflector", required_argument, NULL, 'r'},
+			{"count", required_argument, NULL, 'n'},
+			{NULL, 0, NULL, 0}};
+		char a0[] = "prog", a1[] = "--reflector", a2[] = "z=600,x=500", a3[] = "-r", a4[] = "z=1",
+		     a5[] = "count=3";
+		char *argv[] = {a0, a1, a2, a3, a4, a5, NULL};
+		CHECK(sk_par_keyvals(6, argv, opts, &bad) == 0);
+		CHECK(strcmp(argv[2], "z=600,x=500") == 0 && strcmp(argv[4], "z=1") == 0);
+		CHECK(strcmp(argv[5], "--count=3") == 0);
+	}
+	{
 		static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
 		char a0[] = "prog", a1[] = "verbose=1";
 		char *argv[] = {a0, a1, NULL};

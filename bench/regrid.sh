@@ -1,0 +1,47 @@
+#!/bin/sh
+# regrid throughput: output traces per second per method for a 100k-trace
+# irregular 3-D survey onto a 200 x 200 grid (25 m bins), with 1 and 2
+# threads, and the 2-thread speed-up.  The anchor measured in the same run is
+# a plain copy of the input (segmerge, same bytes read and written), so the
+# ratios say how much work each method adds over moving the data.  The
+# machine load (uptime) is printed beside the numbers: the cores are shared.
+# dip is measured on a slice (--part) of the grid: it costs milliseconds per
+# trace.  BENCH_N and BENCH_NT override the input size.
+set -eu
+PATH=$PWD/bin:$PATH
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=${BENCH_N:-100000}
+nt=${BENCH_NT:-500}
+now() { date +%s.%N; }
+load() { uptime | sed 's/.*load average: //'; }
+
+segsynth -r "$n" -a -12.5,4987.5,-12.5,4987.5 -n "$nt" -d 0.004 \
+	-p tau=0.6,px=0.0002,py=0.0001,x=2500,y=2500 -p tau=1.2,px=-0.0003,py=0.0002,x=2500,y=2500 \
+	-H 0.4,2500,2000,3000 -s 5 -o "$tmp/in.sgy"
+echo "regrid bench: $n traces x $nt samples -> 200 x 200 grid (40000 traces); load $(load)"
+
+t0=$(now); segmerge "$tmp/in.sgy" -o "$tmp/copy.sgy"; t1=$(now)
+anchor=$(echo "$t0 $t1" | awk '{ print $2 - $1 }')
+echo "anchor: segmerge copy of the input: ${anchor} s"
+
+run() {  # run METHOD THREADS PART -> seconds, output traces
+	part=""
+	[ "$3" = all ] || part="--part $3"
+	s=$(now)
+	# shellcheck disable=SC2086
+	OMP_NUM_THREADS=$2 regrid -g 0,25,200,0,25,200 -m "$1" -r 100 $part "$tmp/in.sgy" -o "$tmp/out.sgy" 2>/dev/null
+	e=$(now)
+	tr=$(seginfo "$tmp/out.sgy" | sed -n 's/^  traces: *\([0-9]*\),.*/\1/p')
+	echo "$s $e $tr" | awk '{ printf "%.3f %d\n", $2 - $1, $3 }'
+}
+
+for m in nearest bin idw linear dip; do
+	part=all
+	[ "$m" = dip ] && part=1/40
+	set -- $(run "$m" 1 "$part"); t1=$1 tr=$2
+	set -- $(run "$m" 2 "$part"); t2=$1
+	awk -v m="$m" -v t1="$t1" -v t2="$t2" -v tr="$tr" -v a="$anchor" -v l="$(load)" 'BEGIN {
+		printf "%-8s %6d traces: 1 thread %8.3f s (%9.0f traces/s, %5.1f x anchor), 2 threads %8.3f s (%9.0f traces/s), speed-up %.2f; load %s\n",
+		    m, tr, t1, tr / t1, t1 / a, t2, tr / t2, t1 / t2, l }'
+done

@@ -1,0 +1,88 @@
+#!/bin/sh
+# segsplit / segmerge throughput against cat, and an external sort against
+# reading and writing the data once (and Seismic Unix's susort when it is
+# installed).  Peak memory of each step from /usr/bin/time -v.
+#   SPLIT_MB (default 1024): size of the survey for split and merge
+#   SORT_MB  (default 2048): size of the shuffled survey for the sort
+#   BENCH_DIR (default a fresh directory under /tmp)
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$PWD/bin:$PATH"
+SPLIT_MB=${SPLIT_MB:-1024}
+SORT_MB=${SORT_MB:-2048}
+W=${BENCH_DIR:-$(mktemp -d /tmp/segkit-bench-split.XXXXXX)}
+trap 'rm -rf "$W"' EXIT
+GEN=tests/cli/gensegy.py
+
+# run NAME CMD...: wall seconds and max RSS (kB) of CMD, into $W/NAME.t
+run() {
+	name=$1
+	shift
+	/usr/bin/time -v -o "$W/$name.time" sh -c "$*"
+	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$W/$name.time" |
+		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/$name.time")
+	echo "$wall $rss" > "$W/$name.t"
+}
+wall() { cut -d' ' -f1 "$W/$1.t"; }
+rss() { cut -d' ' -f2 "$W/$1.t"; }
+ratio() { awk -v a="$(wall "$1")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
+mbs() { awk -v s="$(wall "$1")" -v m="$2" 'BEGIN { printf "%.0f", m / (s > 0 ? s : 0.001) }'; }
+line() { printf '%-44s %8.2f s %7s MB/s %8s kB max RSS  %s\n' "$1" "$(wall "$2")" "$(mbs "$2" "$3")" "$(rss "$2")" "$4"; }
+
+shots=$(( SPLIT_MB * 1000000 / 4240 / 100 + 1 ))
+"$GEN" --shots $shots --chans 100 --ns 1000 --format 5 > "$W/in.sgy"
+size=$(stat -c %s "$W/in.sgy")
+mb=$(( size / 1000000 ))
+echo "== segsplit / segmerge on a $mb MB SEG-Y survey ($((shots * 100)) traces x 1000 samples, warm cache)"
+cat "$W/in.sgy" > /dev/null
+run cat "cat '$W/in.sgy' > '$W/cat.out'"
+run split "segsplit --count 10000 -d '$W/parts' '$W/in.sgy'"
+run merge "segmerge -m '$W/parts/manifest.yaml' -o '$W/merged.sgy'"
+run mergenv "segmerge --no-verify -m '$W/parts/manifest.yaml' -o '$W/merged2.sgy'"
+run splitrr "segsplit --round-robin 64 -d '$W/rr' '$W/in.sgy'"
+run mergerr "segmerge --no-verify -m '$W/rr/manifest.yaml' -o '$W/merged3.sgy'"
+cmp "$W/merged.sgy" "$W/in.sgy" && cmp "$W/merged3.sgy" "$W/in.sgy"
+line "cat (anchor)" cat $mb "1.00 x cat"
+line "segsplit --count 10000 (+xxh64)" split $mb "$(ratio split cat) x cat"
+line "segmerge -m (verify xxh64, concat)" merge $mb "$(ratio merge cat) x cat"
+line "segmerge -m --no-verify" mergenv $mb "$(ratio mergenv cat) x cat"
+line "segsplit --round-robin 64" splitrr $mb "$(ratio splitrr cat) x cat"
+line "segmerge -m --no-verify (interleave 64)" mergerr $mb "$(ratio mergerr cat) x cat"
+echo "identity: merged files equal the input byte for byte"
+rm -rf "$W/parts" "$W/rr" "$W"/*.out "$W"/merged*.sgy "$W/in.sgy"
+
+shots=$(( SORT_MB * 1000000 / 4240 / 100 + 1 ))
+"$GEN" --shots $shots --chans 100 --ns 1000 --format 5 --shuffle 11 > "$W/big.sgy"
+size=$(stat -c %s "$W/big.sgy")
+mb=$(( size / 1000000 ))
+n=$((shots * 100))
+echo "== external sort by cdp,offset of a shuffled $mb MB survey ($n traces)"
+cat "$W/big.sgy" > /dev/null
+run copy "segmerge '$W/big.sgy' -o '$W/copy.sgy'"
+rm -f "$W/copy.sgy"
+run cat2 "cat '$W/big.sgy' > '$W/copy.sgy'"
+rm -f "$W/copy.sgy"
+run sort1 "segsplit --count 100000 --sort cdp,offset -d '$W/runs' '$W/big.sgy'"
+run sort2 "segmerge --no-verify --key cdp,offset -m '$W/runs/manifest.yaml' -o '$W/sorted.sgy'"
+awk -v a="$(wall sort1)" -v b="$(wall sort2)" 'BEGIN { print a + b, 0 }' > "$W/sort.t"
+line "read+write once: segmerge in -o copy (anchor)" copy $mb "1.00 x copy"
+line "cat in > copy" cat2 $mb "$(ratio cat2 copy) x copy"
+line "segsplit --count 100000 --sort cdp,offset" sort1 $mb "$(ratio sort1 copy) x copy"
+line "segmerge --key cdp,offset -m (k-way merge)" sort2 $mb "$(ratio sort2 copy) x copy"
+printf '%-44s %8.2f s %7s MB/s  %s x copy; max RSS %s kB of a %s MB input\n' "external sort in all" "$(wall sort)" \
+	"$(mbs sort $mb)" "$(ratio sort copy)" "$(rss sort1)" "$mb"
+if command -v susort >/dev/null 2>&1; then
+	run susort "segmerge --to su '$W/big.sgy' | susort cdp offset > '$W/su.out'"
+	line "susort cdp offset (Seismic Unix)" susort $mb "$(ratio susort copy) x copy"
+else
+	echo "susort: Seismic Unix is not installed (it is not packaged in Debian): no comparison"
+fi
+seginfo -k cdp,offset,tracl "$W/big.sgy" | sort -s -t"$(printf '\t')" -k1,1n -k2,2n > "$W/want"
+seginfo -k cdp,offset,tracl "$W/sorted.sgy" > "$W/got"
+if cmp -s "$W/want" "$W/got" && [ "$(stat -c %s "$W/sorted.sgy")" -eq "$size" ]; then
+	echo "check: the sorted order equals seginfo -k cdp,offset,tracl | sort -s (all $n traces, tracl unique)"
+else
+	echo "check: FAILED: the sorted order differs from seginfo -k | sort -s"
+	exit 1
+fi

@@ -1,0 +1,171 @@
+/* segmerge: reassembles streams: concatenation (a format converter with one
+ * input), manifests of segsplit with verification, k-way merge, stacking. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "fdlimit.h"
+#include "manifest.h"
+#include "merge.h"
+#include "par.h"
+#include "stream.h"
+#include "version.h"
+
+static const char usage_text[] =
+	"usage: segmerge [-hnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
+	"                [-t segy|su|sgk] [-z[LEVEL]] [--from FMT] [INPUT ...]\n"
+	"Concatenates the inputs (standard input when none) into one stream,\n"
+	"converting it on the way; merges sorted inputs, stacks partial results,\n"
+	"or reassembles the pieces of a segsplit manifest.\n"
+	"  -e, --endian=ORDER   byte order of SEG-Y or SU output: big or little\n"
+	"  -f, --format=CODE    SEG-Y sample format code or name (1 ibm, 5 ieee, ...)\n"
+	"      --from=FMT       read the inputs as segy, su or sgk (default: detect)\n"
+	"  -h, --help           print this help and exit\n"
+	"  -k, --key=KEYS       stable k-way merge of inputs sorted by KEYS (-key descending)\n"
+	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first\n"
+	"  -n, --no-verify      with -m: skip the checksums (sizes and counts are still checked)\n"
+	"  -o, --output=FILE    write FILE atomically instead of standard output\n"
+	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
+	"  -t, --to=FMT         output format: segy, su or sgk (default: the input's)\n"
+	"  -V, --version        print the version and exit\n"
+	"  -z, --zstd[=LEVEL]   compress sgk output with zstd (level 1-19, default 3)\n"
+	"Operands key=value are aliases for the long options (to=sgk).\n";
+
+static const struct option longopts[] = {
+	{"endian", required_argument, NULL, 'e'},
+	{"format", required_argument, NULL, 'f'},
+	{"from", required_argument, NULL, 'F'},
+	{"help", no_argument, NULL, 'h'},
+	{"key", required_argument, NULL, 'k'},
+	{"manifest", required_argument, NULL, 'm'},
+	{"no-verify", no_argument, NULL, 'n'},
+	{"output", required_argument, NULL, 'o'},
+	{"sum", no_argument, NULL, 's'},
+	{"to", required_argument, NULL, 't'},
+	{"version", no_argument, NULL, 'V'},
+	{"zstd", optional_argument, NULL, 'z'},
+	{NULL, 0, NULL, 0},
+};
+
+static _Noreturn void usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+/* Bad option values and combinations: the message alone, status 2. */
+static _Noreturn void usage_msg(const char *msg)
+{
+	sk_warnx("%s", msg);
+	exit(2);
+}
+
+static const char *name_of(const char *path)
+{
+	return path && strcmp(path, "-") != 0 ? path : "<stdin>";
+}
+
+static void report_piece(const void *ctx, const char *path, const struct sk_error *err)
+{
+	sk_report(path ? path : (const char *)ctx, err);
+}
+
+int main(int argc, char **argv)
+{
+	struct sk_merge_opts o;
+	struct sk_merge_result res;
+	struct sk_manifest m;
+	struct sk_error err;
+	struct sk_fdlimit fd;
+	const char *bad = NULL, *mpath = NULL, *keys = NULL;
+	char *stdin_only[] = {NULL};
+	char **inputs, **plan = NULL, *order = NULL;
+	size_t n;
+	int c, status = 0, verify = 1, sum = 0;
+
+	sk_init(argv[0]);
+	sk_merge_opts_init(&o);
+	sk_manifest_init(&m);
+	if (sk_par_keyvals(argc, argv, longopts, &bad) < 0) {
+		sk_warnx("unknown operand '%s'", bad);
+		usage();
+	}
+	while ((c = getopt_long(argc, argv, "e:f:hk:m:no:st:Vz::", longopts, NULL)) != -1) {
+		const char *name = NULL;
+		switch (c) {
+		case 'e': name = "endian"; break;
+		case 'f': name = "format"; break;
+		case 't': name = "to"; break;
+		case 'z': name = "zstd"; break;
+		case 'F':
+			if (sk_format_parse(optarg, &o.from, &err) < 0)
+				usage_msg(err.msg);
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'k': keys = optarg; break;
+		case 'm': mpath = optarg; break;
+		case 'n': verify = 0; break;
+		case 'o': o.out = optarg; break;
+		case 's': sum = 1; break;
+		case 'V': puts("segmerge " SK_VERSION); return 0;
+		default: usage();
+		}
+		if (name && sk_wopts_set(&o.wopts, name, optarg, &err) < 0)
+			usage_msg(err.msg);
+	}
+	if (keys && sum)
+		usage_msg("--key and --sum exclude each other");
+	if (mpath && (sum || optind < argc))
+		usage_msg(sum ? "--sum works on inputs, not on a manifest" : "-m takes no INPUT operands");
+	if (!verify && !mpath)
+		usage_msg("--no-verify needs -m");
+	if (keys) {
+		o.mode = SK_MERGE_KEY;
+		if (sk_keyset_parse(keys, 0, &o.keys, &err) < 0)
+			usage_msg(err.msg);
+	}
+	if (sum)
+		o.mode = SK_MERGE_SUM;
+	if (mpath) {
+		size_t bad_pieces;
+		/* A manifest that does not parse is damaged data, not a usage error. */
+		if (sk_manifest_read(mpath, &m, &err) < 0)
+			return sk_report(mpath, &err), 1;
+		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, mpath)) > 0) {
+			sk_warnx("%s: %zu problem%s in a set of %zu pieces: nothing written", mpath, bad_pieces,
+				 bad_pieces > 1 ? "s" : "", m.npieces);
+			sk_manifest_release(&m);
+			return 1;
+		}
+		if (sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
+			status = sk_report(mpath, &err) ? 1 : 0;
+			goto done;
+		}
+		inputs = plan;
+	} else {
+		n = (size_t)(argc - optind);
+		inputs = n ? argv + optind : stdin_only;
+		n = n ? n : 1;
+	}
+	if (o.mode != SK_MERGE_CONCAT) {
+		if (sk_fdlimit_ensure(n, "inputs", &fd, &err) < 0) {
+			status = sk_report(NULL, &err);
+			goto done;
+		}
+		if (fd.new_soft > fd.old_soft)
+			sk_warnx("raised the open-file limit from %lu to %lu for %zu inputs", fd.old_soft,
+				 fd.new_soft, n);
+	}
+	if (sk_merge_run((const char *const *)inputs, n, &o, &res, &err) < 0) {
+		const char *what = res.at >= 0 ? name_of(inputs[res.at])
+				   : res.at == SK_MERGE_AT_OUTPUT ? (o.out ? o.out : "<stdout>")
+				   : res.at == SK_MERGE_AT_ORDER ? order : NULL;
+		status = sk_report(err.code == SK_EARG && res.at == SK_MERGE_AT_OUTPUT ? NULL : what, &err);
+	}
+done:
+	sk_merge_plan_free(plan, plan ? n : 0, order);
+	sk_manifest_release(&m);
+	return status;
+}

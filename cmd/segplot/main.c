@@ -1,0 +1,182 @@
+/* segplot: draws a section or gather as a PNG, SVG or PDF picture. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "hdr.h"
+#include "par.h"
+#include "plot.h"
+#include "section.h"
+#include "stream.h"
+#include "version.h"
+
+static const char usage_text[] =
+	"usage: segplot [-bhNVw] [-C clip] [-c cmap] [-F fmt] [-p perc] [-s WxH] [-T title]\n"
+	"               [-t type] [-x key] -o file [input] [key=value ...]\n"
+	"  -o, --output=FILE     the picture: FILE.png, FILE.svg or FILE.pdf (- for stdout with --type)\n"
+	"  -t, --type=TYPE       png, svg or pdf (default: from the output name)\n"
+	"  -s, --size=WxH        picture size in pixels or points (default 1000x700)\n"
+	"  -c, --cmap=CMAP       grey (default), diverging or none\n"
+	"  -p, --perc=P          clip at the P-th percentile of |amplitude| (default 99)\n"
+	"  -C, --clip=C          clip at amplitude C instead\n"
+	"  -w, --wiggle          draw wiggle traces (for small gathers)\n"
+	"  -x, --xkey=KEY        label the horizontal axis with header KEY (default: trace number)\n"
+	"  -T, --title=TEXT      title (default: the input name)\n"
+	"  -N, --no-colorbar     leave the colour bar out\n"
+	"  -b, --bare            the data only: no axes, title or colour bar\n"
+	"  -F, --from=FMT        input format: segy, su or sgk (default: detected)\n"
+	"  -h, --help            print this help and exit\n"
+	"  -V, --version         print the version and exit\n";
+
+static const struct option longopts[] = {
+	{"bare", no_argument, NULL, 'b'}, {"clip", required_argument, NULL, 'C'},
+	{"cmap", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'F'},
+	{"help", no_argument, NULL, 'h'}, {"no-colorbar", no_argument, NULL, 'N'},
+	{"output", required_argument, NULL, 'o'}, {"perc", required_argument, NULL, 'p'},
+	{"size", required_argument, NULL, 's'}, {"title", required_argument, NULL, 'T'},
+	{"type", required_argument, NULL, 't'}, {"version", no_argument, NULL, 'V'},
+	{"wiggle", no_argument, NULL, 'w'}, {"xkey", required_argument, NULL, 'x'},
+	{NULL, 0, NULL, 0}};
+
+struct opts {
+	struct sk_plot_opts plot;
+	const char *out, *xkey;
+	int from, title_set;
+};
+
+static _Noreturn void usage(int status)
+{
+	fputs(usage_text, status ? stderr : stdout);
+	exit(status);
+}
+
+static void size(const char *s, struct sk_plot_opts *o)
+{
+	long w, h;
+	char a[32], *x;
+	struct sk_error err;
+
+	if (strlen(s) >= sizeof a || !(x = strchr(strcpy(a, s), 'x')))
+		sk_die(2, "invalid size '%s' (expected WxH, as in 1000x700)", s);
+	*x = '\0';
+	if (sk_par_long("width", a, 16, 32768, &w, &err) || sk_par_long("height", x + 1, 16, 32768, &h, &err))
+		sk_die(2, "invalid size '%s' (expected WxH, each 16 to 32768)", s);
+	o->width = (int)w;
+	o->height = (int)h;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	struct sk_error err;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "bC:c:F:hNo:p:s:T:t:Vwx:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->plot.bare = 1; break;
+		case 'C':
+			if (sk_par_double("clip", optarg, &o->plot.clip, &err))
+				exit(sk_report(NULL, &err));
+			if (!(o->plot.clip > 0))
+				sk_die(2, "invalid clip '%s' (expected a positive amplitude)", optarg);
+			break;
+		case 'c':
+			if (sk_cmap_parse(optarg, &o->plot.cmap, &err))
+				exit(sk_report(NULL, &err));
+			break;
+		case 'F':
+			if (sk_format_parse(optarg, &o->from, &err))
+				exit(sk_report(NULL, &err));
+			break;
+		case 'h': usage(0);
+		case 'N': o->plot.colorbar = 0; break;
+		case 'o': o->out = optarg; break;
+		case 'p':
+			if (sk_par_double("perc", optarg, &o->plot.perc, &err))
+				exit(sk_report(NULL, &err));
+			if (!(o->plot.perc > 0 && o->plot.perc <= 100))
+				sk_die(2, "invalid perc '%s' (expected a percentile in (0, 100])", optarg);
+			break;
+		case 's': size(optarg, &o->plot); break;
+		case 'T': o->plot.title = optarg; o->title_set = 1; break;
+		case 't':
+			if (sk_plot_type_parse(optarg, &o->plot.type, &err))
+				exit(sk_report(NULL, &err));
+			break;
+		case 'V': puts("segplot " SK_VERSION); exit(0);
+		case 'w': o->plot.wiggle = 1; break;
+		case 'x': o->xkey = optarg; break;
+		default: usage(2);
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct sk_reader *r;
+	struct sk_section sec;
+	struct sk_key key;
+	struct sk_error err;
+	const char *in = NULL, *bad = NULL;
+	char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	int nops = 1, first, rc;
+
+	sk_init(argv[0]);
+	if (!ops)
+		sk_die(1, "out of memory");
+	memset(&o, 0, sizeof o);
+	sk_plot_opts_init(&o.plot);
+	first = parse(argc, argv, &o);
+	ops[0] = argv[0];
+	for (int i = first; i < argc; i++)
+		ops[nops++] = argv[i];
+	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
+		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
+		usage(2);
+	}
+	first = parse(nops, ops, &o);
+	if (nops - first > 1) {
+		sk_warnx("one input at most ('%s' and '%s' given)", ops[first], ops[first + 1]);
+		usage(2);
+	}
+	if (first < nops)
+		in = ops[first];
+	if (!o.out)
+		sk_die(2, "no output: give -o FILE.png, FILE.svg or FILE.pdf");
+	if (!o.plot.type && sk_plot_type_of(o.out) == SK_PLOT_AUTO)
+		sk_die(2, "%s: unknown picture type (name it .png, .svg or .pdf, or give --type)", o.out);
+	if (o.xkey) {
+		if (sk_key_parse(o.xkey, 0, &key, &err))
+			return sk_report(NULL, &err);
+		o.plot.xlabel = o.xkey;
+	}
+	if (!o.title_set)
+		o.plot.title = in && strcmp(in, "-") ? in : "stdin";
+	if ((rc = sk_reader_open(in, o.from, &r, &err)))
+		{
+		sk_report(in && strcmp(in, "-") ? in : "stdin", &err);
+		return 1;
+	}
+	{
+		double x, y, w, h;
+		sk_plot_area(&o.plot, &x, &y, &w, &h);
+		/* Two data cells per pixel at most: finer detail cannot show. */
+		rc = sk_section_read(r, o.xkey ? &key : NULL, (long)(w > 32 ? 2 * w : 64),
+				     (long)(h > 32 ? 2 * h : 64), &sec, &err);
+	}
+	sk_reader_free(r);
+	if (rc) {
+		sk_report(in && strcmp(in, "-") ? in : "stdin", &err);
+		return 1;
+	}
+	rc = sk_plot_write(&sec, &o.plot, o.out, &err);
+	sk_section_release(&sec);
+	free(ops);
+	if (rc)
+		return sk_report(o.out, &err);
+	return 0;
+}

@@ -1,0 +1,210 @@
+/* segsplit: partitions a stream into pieces plus DIR/manifest.yaml. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "par.h"
+#include "split.h"
+#include "stream.h"
+#include "version.h"
+
+static const char usage_text[] =
+	"usage: segsplit [-hV] -d DIR (-c N | -k KEYS [-g G] | -p N | -R N | -r KEY=a:b,...)\n"
+	"                [-s KEYS] [-e big|little] [-f CODE] [-t segy|su|sgk] [-z[LEVEL]]\n"
+	"                [--from FMT] [INPUT]\n"
+	"Partitions a stream (standard input when no INPUT) into pieces DIR/part-NNNNNN.*,\n"
+	"each a valid file on its own, and writes DIR/manifest.yaml for segmerge -m.\n"
+	"  -c, --count=N         N traces per piece\n"
+	"  -d, --dir=DIR         directory of the pieces (created when missing)\n"
+	"  -e, --endian=ORDER    byte order of SEG-Y or SU pieces: big or little\n"
+	"  -f, --format=CODE     SEG-Y sample format code or name of the pieces\n"
+	"      --from=FMT        read the input as segy, su or sgk (default: detect)\n"
+	"  -g, --group=G         with --key: G gathers per piece (default 1)\n"
+	"  -h, --help            print this help and exit\n"
+	"  -k, --key=KEYS        a new gather when a key value changes (gathers are never split)\n"
+	"  -p, --parts=N         N pieces of equal size\n"
+	"  -R, --round-robin=N   trace i goes to piece i mod N\n"
+	"  -r, --ranges=KEY=a:b,...  a piece per value range a <= KEY < b, plus one for the rest\n"
+	"  -s, --sort=KEYS       sort each piece by KEYS (stable; -key descending)\n"
+	"  -t, --to=FMT          format of the pieces: segy, su or sgk (default: the input's)\n"
+	"  -V, --version         print the version and exit\n"
+	"  -z, --zstd[=LEVEL]    compress sgk pieces with zstd (level 1-19, default 3)\n"
+	"Operands key=value are aliases for the long options (count=1000 dir=parts).\n";
+
+static const struct option longopts[] = {
+	{"count", required_argument, NULL, 'c'},
+	{"dir", required_argument, NULL, 'd'},
+	{"endian", required_argument, NULL, 'e'},
+	{"format", required_argument, NULL, 'f'},
+	{"from", required_argument, NULL, 'F'},
+	{"group", required_argument, NULL, 'g'},
+	{"help", no_argument, NULL, 'h'},
+	{"key", required_argument, NULL, 'k'},
+	{"parts", required_argument, NULL, 'p'},
+	{"round-robin", required_argument, NULL, 'R'},
+	{"ranges", required_argument, NULL, 'r'},
+	{"sort", required_argument, NULL, 's'},
+	{"to", required_argument, NULL, 't'},
+	{"version", no_argument, NULL, 'V'},
+	{"zstd", optional_argument, NULL, 'z'},
+	{NULL, 0, NULL, 0},
+};
+
+static _Noreturn void usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+/* Bad option values: the message alone, status 2 (as segmerge). */
+static _Noreturn void bad_arg(const struct sk_error *err)
+{
+	sk_warnx("%s", err->msg);
+	exit(2);
+}
+
+static void set_mode(struct sk_split_opts *o, int mode)
+{
+	if (o->mode != SK_SPLIT_NONE && o->mode != mode) {
+		sk_warnx("give one of --count, --key, --parts, --ranges and --round-robin");
+		usage();
+	}
+	o->mode = mode;
+}
+
+/*
+ * sk_par_keyvals also rewrites option arguments that look like key=value,
+ * and the argument of "-r offset=0:100" does.  Such arguments are hidden
+ * from it and put back.
+ */
+static int keyvals(int argc, char **argv, const char **bad)
+{
+	char *hidden = NULL;
+	int at = -1, rc;
+
+	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--ranges") == 0) {
+			at = i + 1;
+			hidden = argv[at];
+			argv[at] = (char *)(uintptr_t)"-";
+			break;
+		}
+	rc = sk_par_keyvals(argc, argv, longopts, bad);
+	if (at >= 0)
+		argv[at] = hidden;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct sk_split_opts o;
+	struct sk_split_result res;
+	struct sk_error err;
+	struct sk_reader *r = NULL;
+	const char *bad = NULL, *input = NULL, *keys = NULL, *sort = NULL;
+	const struct sk_wopts wo = SK_WOPTS_INIT;
+	long group = 0;
+	int from = SK_FMT_AUTO, c, status = 0;
+
+	sk_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.wopts = wo;
+	if (keyvals(argc, argv, &bad) < 0) {
+		sk_warnx("unknown operand '%s'", bad);
+		usage();
+	}
+	while ((c = getopt_long(argc, argv, "c:d:e:f:g:hk:p:R:r:s:t:Vz::", longopts, NULL)) != -1) {
+		const char *wname = NULL;
+		switch (c) {
+		case 'c':
+			set_mode(&o, SK_SPLIT_COUNT);
+			if (sk_par_long("count", optarg, 1, 1L << 40, &o.n, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'd': o.dir = optarg; break;
+		case 'e': wname = "endian"; break;
+		case 'f': wname = "format"; break;
+		case 'F':
+			if (sk_format_parse(optarg, &from, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'g':
+			if (sk_par_long("group", optarg, 1, 1L << 40, &group, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'k': set_mode(&o, SK_SPLIT_KEY); keys = optarg; break;
+		case 'p':
+			set_mode(&o, SK_SPLIT_PARTS);
+			if (sk_par_long("parts", optarg, 1, 1000000, &o.n, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'R':
+			set_mode(&o, SK_SPLIT_RR);
+			if (sk_par_long("round-robin", optarg, 1, 1000000, &o.n, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'r':
+			set_mode(&o, SK_SPLIT_RANGES);
+			free(o.ranges);
+			if (sk_split_ranges_parse(optarg, &o, &err) < 0)
+				bad_arg(&err);
+			o.keys_text = o.keys.key[0].name;
+			o.ranges_text = strchr(optarg, '=') + 1;
+			o.n = 1;
+			break;
+		case 's': sort = optarg; break;
+		case 't': wname = "to"; break;
+		case 'V': puts("segsplit " SK_VERSION); return 0;
+		case 'z': wname = "zstd"; break;
+		default: usage();
+		}
+		if (wname && sk_wopts_set(&o.wopts, wname, optarg, &err) < 0)
+			bad_arg(&err);
+	}
+	if (argc - optind > 1) {
+		sk_warnx("one input at most");
+		usage();
+	}
+	if (o.mode == SK_SPLIT_NONE) {
+		sk_warnx("no split mode: give one of --count, --key, --parts, --ranges and --round-robin");
+		usage();
+	}
+	if (!o.dir) {
+		sk_warnx("no output directory: give --dir");
+		usage();
+	}
+	if (group && o.mode != SK_SPLIT_KEY) {
+		sk_warnx("--group needs --key");
+		usage();
+	}
+	if (o.mode == SK_SPLIT_KEY) {
+		o.n = group ? group : 1;
+		o.keys_text = keys;
+		if (sk_keyset_parse(keys, 0, &o.keys, &err) < 0)
+			bad_arg(&err);
+	}
+	if (sort) {
+		o.sort_text = sort;
+		if (sk_keyset_parse(sort, 0, &o.sort, &err) < 0)
+			bad_arg(&err);
+	}
+	input = optind < argc ? argv[optind] : "-";
+	o.source = input;
+	if (sk_reader_open(input, from, &r, &err) < 0)
+		return sk_report(strcmp(input, "-") == 0 ? "<stdin>" : input, &err);
+	if (sk_split_run(r, &o, &res, &err) < 0) {
+		status = err.code == SK_EARG && !res.errpath[0] ? (sk_warnx("%s", err.msg), 2)
+			 : sk_report(res.errpath[0] ? res.errpath : strcmp(input, "-") == 0 ? "<stdin>" : input,
+				     &err);
+	} else if (res.fd.new_soft > res.fd.old_soft) {
+		sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
+			 res.fd.new_soft, res.pieces);
+	}
+	sk_reader_free(r);
+	free(o.ranges);
+	return status;
+}

@@ -1,0 +1,698 @@
+/*
+ * Incremental Delaunay triangulation (Bowyer 1981, Watson 1981: remove the
+ * triangles whose circumcircle contains the new point, connect the point to
+ * the boundary of that cavity), with
+ * - exact predicates: the orientation determinant and the in-circle
+ *   determinant of Guibas & Stolfi (1985), evaluated in integer arithmetic on
+ *   lattice coordinates.  Shewchuk (1997, "Adaptive precision floating-point
+ *   arithmetic and fast robust geometric predicates") explains why inexact
+ *   predicates break incremental triangulators; snapping to a 2^26 lattice
+ *   makes 64-bit (orientation) and 128-bit (in-circle) sums exact instead.
+ * - ghost triangles (Shewchuk, "Triangle", 1996; also the "infinite vertex"
+ *   of CGAL's design papers): every convex hull edge carries a triangle with a
+ *   vertex at infinity, which conflicts with a new point strictly outside
+ *   that edge (or on the edge's open segment).  No bounding super-triangle,
+ *   so the hull is exactly the convex hull.
+ * - points inserted along a Hilbert curve, each located by a visibility walk
+ *   from the previous insertion (Devillers, Pion & Teillaud 2002, "Walking in
+ *   a triangulation"), so location costs O(1) steps on average.
+ * All of this is written from the published descriptions; no code copied.
+ */
+#include "delaunay.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LATTICE ((1LL << 26) - 1)
+#define GHOST (-1L)
+
+__extension__ typedef __int128 i128;
+
+struct tri {
+	long v[3];  /* vertex ids, counter-clockwise; GHOST for the infinite vertex */
+	long n[3];  /* neighbour across the edge opposite v[i] */
+};
+
+struct sk_delaunay {
+	int dim;
+	long n;                 /* input points */
+	long nv;                /* distinct vertices */
+	long long (*p)[2];      /* lattice coordinates per vertex */
+	long *rep;              /* vertex -> representative input index */
+	long *vof;              /* input index -> vertex */
+	long *gstart, *glist;   /* vertex groups: glist[gstart[v] .. gstart[v + 1]) */
+	double *x, *y;          /* original coordinates per input index */
+	double xmin, ymin, scale;
+	struct tri *t;          /* triangles, real and ghost */
+	long nt, capt;
+	long *real;             /* ids of the real triangles (after building) */
+	long nreal;
+	long start;             /* a real triangle to start walks from */
+	/* 1-D: vertices sorted along the line, their abscissae. */
+	long *order;
+	double *s;
+	double ux, uy, ox, oy;
+};
+
+int sk_delaunay_orient(const long long a[2], const long long b[2], const long long c[2])
+{
+	const long long det = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+	return (det > 0) - (det < 0);
+}
+
+int sk_delaunay_incircle(const long long a[2], const long long b[2], const long long c[2],
+			 const long long d[2])
+{
+	const long long adx = a[0] - d[0], ady = a[1] - d[1];
+	const long long bdx = b[0] - d[0], bdy = b[1] - d[1];
+	const long long cdx = c[0] - d[0], cdy = c[1] - d[1];
+	const i128 alift = (i128)adx * adx + (i128)ady * ady;
+	const i128 blift = (i128)bdx * bdx + (i128)bdy * bdy;
+	const i128 clift = (i128)cdx * cdx + (i128)cdy * cdy;
+	const i128 bc = (i128)bdx * cdy - (i128)cdx * bdy;
+	const i128 ca = (i128)cdx * ady - (i128)adx * cdy;
+	const i128 ab = (i128)adx * bdy - (i128)bdx * ady;
+	const i128 det = alift * bc + blift * ca + clift * ab;
+	return (det > 0) - (det < 0);
+}
+
+/* Hilbert curve index of (x, y) on a 2^order grid: the classic
+ * rotate-and-reflect recursion, written iteratively. */
+static unsigned long long hilbert(unsigned long long x, unsigned long long y, int order)
+{
+	const unsigned long long n = 1ULL << order;
+	unsigned long long d = 0;
+	for (unsigned long long s = n >> 1; s > 0; s >>= 1) {
+		const unsigned long long rx = (x & s) > 0, ry = (y & s) > 0;
+		d += s * s * ((3 * rx) ^ ry);
+		if (ry == 0) {
+			if (rx == 1) {
+				x = n - 1 - x;
+				y = n - 1 - y;
+			}
+			{
+				const unsigned long long tmp = x;
+				x = y;
+				y = tmp;
+			}
+		}
+	}
+	return d;
+}
+
+struct key {
+	long long X, Y;
+	unsigned long long h;
+	long i;
+};
+
+static int cmp_xy(const void *pa, const void *pb)
+{
+	const struct key *a = pa, *b = pb;
+	if (a->X != b->X)
+		return a->X < b->X ? -1 : 1;
+	if (a->Y != b->Y)
+		return a->Y < b->Y ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static int cmp_h(const void *pa, const void *pb)
+{
+	const struct key *a = pa, *b = pb;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+struct sv_pair {
+	double s;
+	long v;
+};
+
+static int cmp_sv(const void *pa, const void *pb)
+{
+	const struct sv_pair *a = pa, *b = pb;
+	if (a->s != b->s)
+		return a->s < b->s ? -1 : 1;
+	return (a->v > b->v) - (a->v < b->v);
+}
+
+void sk_delaunay_free(struct sk_delaunay *d)
+{
+	if (!d)
+		return;
+	free(d->p);
+	free(d->rep);
+	free(d->vof);
+	free(d->gstart);
+	free(d->glist);
+	free(d->x);
+	free(d->y);
+	free(d->t);
+	free(d->real);
+	free(d->order);
+	free(d->s);
+	free(d);
+}
+
+int sk_delaunay_dim(const struct sk_delaunay *d)
+{
+	return d->dim;
+}
+
+long sk_delaunay_nvertices(const struct sk_delaunay *d)
+{
+	return d->nv;
+}
+
+long sk_delaunay_ntriangles(const struct sk_delaunay *d)
+{
+	return d->nreal;
+}
+
+void sk_delaunay_triangle(const struct sk_delaunay *d, long t, long v[3])
+{
+	const struct tri *tr = &d->t[d->real[t]];
+	for (int k = 0; k < 3; k++)
+		v[k] = d->rep[tr->v[k]];
+}
+
+const long *sk_delaunay_group(const struct sk_delaunay *d, long i, long *count)
+{
+	const long v = d->vof[i];
+	*count = d->gstart[v + 1] - d->gstart[v];
+	return d->glist + d->gstart[v];
+}
+
+static long new_tri(struct sk_delaunay *d, long *freel, long *nfree)
+{
+	if (*nfree > 0)
+		return freel[--*nfree];
+	if (d->nt == d->capt) {
+		const long cap = d->capt ? 2 * d->capt : 64;
+		struct tri *t = realloc(d->t, (size_t)cap * sizeof *t);
+		if (!t)
+			return -1;
+		d->t = t;
+		d->capt = cap;
+	}
+	return d->nt++;
+}
+
+static int is_ghost(const struct tri *t)
+{
+	return t->v[0] == GHOST || t->v[1] == GHOST || t->v[2] == GHOST;
+}
+
+/* Does triangle t conflict with (have in its circumcircle) vertex pv? */
+static int conflict(const struct sk_delaunay *d, const struct tri *t, const long long *q)
+{
+	if (is_ghost(t)) {
+		int k = 0;
+		while (t->v[k] != GHOST)
+			k++;
+		{
+			const long long *a = d->p[t->v[(k + 1) % 3]], *b = d->p[t->v[(k + 2) % 3]];
+			const int o = sk_delaunay_orient(a, b, q);
+			if (o != 0)
+				return o > 0;
+			/* On the hull edge's line: a conflict only strictly inside the segment. */
+			return (q[0] - a[0]) * (b[0] - a[0]) + (q[1] - a[1]) * (b[1] - a[1]) > 0 &&
+			       (q[0] - b[0]) * (a[0] - b[0]) + (q[1] - b[1]) * (a[1] - b[1]) > 0;
+		}
+	}
+	return sk_delaunay_incircle(d->p[t->v[0]], d->p[t->v[1]], d->p[t->v[2]], q) > 0;
+}
+
+/* Visibility walk from real triangle t towards q: returns a real triangle
+ * containing q (closed), or a ghost triangle whose hull edge q lies strictly
+ * outside.  Returns -1 after too many steps (never expected; the caller then
+ * scans). */
+static long walk(const struct sk_delaunay *d, long t, const long long *q)
+{
+	const long cap = 4 * d->nt + 16;
+	for (long step = 0; step < cap; step++) {
+		const struct tri *tr = &d->t[t];
+		int moved = 0;
+		if (is_ghost(tr))
+			return t;
+		for (int e = 0; e < 3; e++) {
+			const int k = (e + (int)(step % 3)) % 3;
+			if (sk_delaunay_orient(d->p[tr->v[(k + 1) % 3]], d->p[tr->v[(k + 2) % 3]], q) < 0) {
+				t = tr->n[k];
+				moved = 1;
+				break;
+			}
+		}
+		if (!moved)
+			return t;
+	}
+	return -1;
+}
+
+static long scan_conflict(const struct sk_delaunay *d, const long long *q)
+{
+	for (long t = 0; t < d->nt; t++)
+		if (d->t[t].v[0] != -2 && conflict(d, &d->t[t], q))
+			return t;
+	return -1;
+}
+
+struct bedge {
+	long a, b, outer;
+	int oe;
+};
+
+/* Builds the triangulation of vertices 0..nv-1 (inserted in that order). */
+static int triangulate(struct sk_delaunay *d, struct sk_error *err)
+{
+	long *stack = NULL, *cav = NULL, *freel = NULL, *link = NULL;
+	long *mark = NULL, *inc = NULL;
+	struct bedge *be = NULL;
+	long ncap = 0, mcap = 0, hint, v2 = -1;
+	int rc = 0;
+
+	/* The first vertex not collinear with vertices 0 and 1 goes third. */
+	for (long k = 2; k < d->nv; k++)
+		if (sk_delaunay_orient(d->p[0], d->p[1], d->p[k]) != 0) {
+			v2 = k;
+			break;
+		}
+	if (v2 < 0) {
+		d->dim = d->nv >= 2 ? 1 : 0;
+		return 0;
+	}
+	d->dim = 2;
+	{
+		/* Move v2 to position 2, shifting 2..v2-1 up by one (keeps the
+		 * Hilbert order of the rest). */
+		long long pt[2] = {d->p[v2][0], d->p[v2][1]};
+		const long r = d->rep[v2];
+		memmove(d->p + 3, d->p + 2, (size_t)(v2 - 2) * sizeof *d->p);
+		memmove(d->rep + 3, d->rep + 2, (size_t)(v2 - 2) * sizeof *d->rep);
+		d->p[2][0] = pt[0];
+		d->p[2][1] = pt[1];
+		d->rep[2] = r;
+	}
+	ncap = 64;
+	stack = malloc((size_t)ncap * sizeof *stack);
+	cav = malloc((size_t)ncap * sizeof *cav);
+	freel = malloc((size_t)ncap * sizeof *freel);
+	be = malloc((size_t)ncap * sizeof *be);
+	link = malloc((size_t)(d->nv + 1) * sizeof *link);
+	if (!stack || !cav || !freel || !be || !link) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		long a = 0, b = 1, c = 2;
+		long nfree = 0, ids[4];
+		if (sk_delaunay_orient(d->p[0], d->p[1], d->p[2]) < 0) {
+			b = 2;
+			c = 1;
+		}
+		for (int k = 0; k < 4; k++)
+			if ((ids[k] = new_tri(d, freel, &nfree)) < 0) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto out;
+			}
+		d->t[ids[0]] = (struct tri){{a, b, c}, {ids[1], ids[2], ids[3]}};
+		/* Ghost across edge (b, c) is (c, b, G), and so on round the triangle. */
+		d->t[ids[1]] = (struct tri){{c, b, GHOST}, {ids[3], ids[2], ids[0]}};
+		d->t[ids[2]] = (struct tri){{a, c, GHOST}, {ids[1], ids[3], ids[0]}};
+		d->t[ids[3]] = (struct tri){{b, a, GHOST}, {ids[2], ids[1], ids[0]}};
+		hint = ids[0];
+	}
+	mcap = d->capt;
+	mark = calloc((size_t)mcap, sizeof *mark);
+	inc = calloc((size_t)mcap, sizeof *inc);
+	if (!mark || !inc) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (long pv = 3; pv < d->nv; pv++) {
+		const long long *q = d->p[pv];
+		long t0 = walk(d, hint, q), ns = 0, nc = 0, nb = 0, nfree = 0;
+		const long stamp = pv;
+		if (t0 < 0 || !conflict(d, &d->t[t0], q))
+			t0 = scan_conflict(d, q);
+		if (t0 < 0) {
+			rc = sk_error_set(err, SK_ESTATE, "delaunay: no triangle conflicts with point %ld",
+					  d->rep[pv] + 1);
+			goto out;
+		}
+		/* Depth-first search of the cavity; mark[t] == stamp means tested,
+		 * inc[t] == stamp means in conflict. */
+		mark[t0] = stamp;
+		inc[t0] = stamp;
+		stack[ns++] = t0;
+		while (ns > 0) {
+			const long t = stack[--ns];
+			if (nc + 3 >= ncap || ns + 3 >= ncap || nb + 3 >= ncap) {
+				const long cap2 = 2 * ncap;
+				long *s2 = realloc(stack, (size_t)cap2 * sizeof *s2);
+				if (s2) stack = s2;
+				long *c2 = realloc(cav, (size_t)cap2 * sizeof *c2);
+				if (c2) cav = c2;
+				long *f2 = realloc(freel, (size_t)cap2 * sizeof *f2);
+				if (f2) freel = f2;
+				struct bedge *b2 = realloc(be, (size_t)cap2 * sizeof *b2);
+				if (b2) be = b2;
+				if (!s2 || !c2 || !f2 || !b2) {
+					rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+					goto out;
+				}
+				ncap = cap2;
+			}
+			cav[nc++] = t;
+			for (int e = 0; e < 3; e++) {
+				const long u = d->t[t].n[e];
+				if (mark[u] != stamp) {
+					mark[u] = stamp;
+					if (conflict(d, &d->t[u], q)) {
+						inc[u] = stamp;
+						stack[ns++] = u;
+					}
+				}
+				if (inc[u] != stamp) {
+					int oe = 0;
+					while (d->t[u].n[oe] != t)
+						oe++;
+					be[nb++] = (struct bedge){d->t[t].v[(e + 1) % 3], d->t[t].v[(e + 2) % 3], u, oe};
+				}
+			}
+		}
+		for (long k = 0; k < nc; k++) {
+			d->t[cav[k]].v[0] = -2; /* dead until reused */
+			freel[nfree++] = cav[k];
+		}
+		for (long k = 0; k < nb; k++) {
+			const long nt = new_tri(d, freel, &nfree);
+			if (nt < 0) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto out;
+			}
+			d->t[nt] = (struct tri){{be[k].a, be[k].b, pv}, {-1, -1, be[k].outer}};
+			d->t[be[k].outer].n[be[k].oe] = nt;
+			link[be[k].a == GHOST ? d->nv : be[k].a] = nt;
+			be[k].outer = nt;
+			if (be[k].a != GHOST && be[k].b != GHOST)
+				hint = nt;
+		}
+		for (long k = 0; k < nb; k++) {
+			const long t = be[k].outer;
+			const long t2 = link[be[k].b == GHOST ? d->nv : be[k].b];
+			d->t[t].n[0] = t2;
+			d->t[t2].n[1] = t;
+		}
+		if (d->capt > mcap) {
+			/* Keep the marks as long as the triangle array, new ones zero. */
+			long *m2 = realloc(mark, (size_t)d->capt * sizeof *m2);
+			if (m2) mark = m2;
+			long *i2 = realloc(inc, (size_t)d->capt * sizeof *i2);
+			if (i2) inc = i2;
+			if (!m2 || !i2) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto out;
+			}
+			memset(mark + mcap, 0, (size_t)(d->capt - mcap) * sizeof *mark);
+			memset(inc + mcap, 0, (size_t)(d->capt - mcap) * sizeof *inc);
+			mcap = d->capt;
+		}
+	}
+	d->start = hint;
+out:
+	free(stack);
+	free(cav);
+	free(freel);
+	free(be);
+	free(link);
+	free(mark);
+	free(inc);
+	return rc;
+}
+
+int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
+		    struct sk_error *err)
+{
+	struct sk_delaunay *d;
+	struct key *k = NULL;
+	double xmax = 0, ymax = 0, ext;
+	int rc = 0;
+
+	*out = NULL;
+	d = calloc(1, sizeof *d);
+	if (!d)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	d->n = n;
+	for (long i = 0; i < n; i++) {
+		if (!isfinite(x[i]) || !isfinite(y[i])) {
+			sk_delaunay_free(d);
+			return sk_error_set(err, SK_EARG, "point %ld: coordinate is not finite", i + 1);
+		}
+		if (i == 0 || x[i] < d->xmin) d->xmin = x[i];
+		if (i == 0 || x[i] > xmax) xmax = x[i];
+		if (i == 0 || y[i] < d->ymin) d->ymin = y[i];
+		if (i == 0 || y[i] > ymax) ymax = y[i];
+	}
+	ext = xmax - d->xmin > ymax - d->ymin ? xmax - d->xmin : ymax - d->ymin;
+	d->scale = ext > 0 ? (double)LATTICE / ext : 1.0;
+	{
+		const size_t m = (size_t)(n > 0 ? n : 1);
+		d->x = malloc(m * sizeof *d->x);
+		d->y = malloc(m * sizeof *d->y);
+		d->vof = malloc(m * sizeof *d->vof);
+		d->glist = malloc(m * sizeof *d->glist);
+		d->gstart = malloc((m + 1) * sizeof *d->gstart);
+		d->p = malloc(m * sizeof *d->p);
+		d->rep = malloc(m * sizeof *d->rep);
+		k = malloc(m * sizeof *k);
+	}
+	if (!d->x || !d->y || !d->vof || !d->glist || !d->gstart || !d->p || !d->rep || !k) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (n > 0) {
+		memcpy(d->x, x, (size_t)n * sizeof *x);
+		memcpy(d->y, y, (size_t)n * sizeof *y);
+	}
+	for (long i = 0; i < n; i++) {
+		k[i].X = llround((x[i] - d->xmin) * d->scale);
+		k[i].Y = llround((y[i] - d->ymin) * d->scale);
+		k[i].i = i;
+	}
+	/* Group duplicates (same lattice point): sorted by (X, Y, index), the
+	 * first of a run is the representative. */
+	qsort(k, (size_t)n, sizeof *k, cmp_xy);
+	d->nv = 0;
+	for (long i = 0; i < n; i++) {
+		if (i == 0 || k[i].X != k[i - 1].X || k[i].Y != k[i - 1].Y) {
+			d->gstart[d->nv] = i;
+			k[d->nv].X = k[i].X; /* compacted below through rep */
+			d->nv++;
+		}
+		d->glist[i] = k[i].i;
+		d->vof[k[i].i] = d->nv - 1;
+	}
+	d->gstart[d->nv] = n;
+	/* Distinct vertices in Hilbert order; vertex ids follow that order, so
+	 * the groups are renumbered too. */
+	{
+		struct key *vk = malloc((size_t)(d->nv > 0 ? d->nv : 1) * sizeof *vk);
+		long *gs = malloc((size_t)(d->nv + 1) * sizeof *gs);
+		long *gl = malloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
+		if (!vk || !gs || !gl) {
+			free(vk);
+			free(gs);
+			free(gl);
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (long v = 0; v < d->nv; v++) {
+			const long first = d->glist[d->gstart[v]];
+			vk[v].X = llround((x[first] - d->xmin) * d->scale);
+			vk[v].Y = llround((y[first] - d->ymin) * d->scale);
+			vk[v].h = hilbert((unsigned long long)vk[v].X, (unsigned long long)vk[v].Y, 26);
+			vk[v].i = v;
+		}
+		qsort(vk, (size_t)d->nv, sizeof *vk, cmp_h);
+		gs[0] = 0;
+		for (long v = 0; v < d->nv; v++) {
+			const long old = vk[v].i, a = d->gstart[old], b = d->gstart[old + 1];
+			d->p[v][0] = vk[v].X;
+			d->p[v][1] = vk[v].Y;
+			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
+			gs[v + 1] = gs[v] + (b - a);
+			d->rep[v] = d->glist[a]; /* smallest index: the group is sorted */
+		}
+		free(vk);
+		free(d->gstart);
+		free(d->glist);
+		d->gstart = gs;
+		d->glist = gl;
+	}
+	/* Vertex ids may move during triangulate (the third vertex), so vof is
+	 * recomputed from rep afterwards. */
+	rc = triangulate(d, err);
+	if (rc < 0)
+		goto fail;
+	{
+		/* Rebuild the groups in final vertex order: group of rep r. */
+		long *gs = malloc((size_t)(d->nv + 1) * sizeof *gs);
+		long *gl = malloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
+		long *where = malloc((size_t)(n > 0 ? n : 1) * sizeof *where);
+		if (!gs || !gl || !where) {
+			free(gs);
+			free(gl);
+			free(where);
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto fail;
+		}
+		/* where[rep] = old group index */
+		for (long v = 0; v < d->nv; v++)
+			where[d->glist[d->gstart[v]]] = v;
+		gs[0] = 0;
+		for (long v = 0; v < d->nv; v++) {
+			const long old = where[d->rep[v]], a = d->gstart[old], b = d->gstart[old + 1];
+			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
+			gs[v + 1] = gs[v] + (b - a);
+			for (long j = a; j < b; j++)
+				d->vof[d->glist[j]] = v;
+		}
+		free(where);
+		free(d->gstart);
+		free(d->glist);
+		d->gstart = gs;
+		d->glist = gl;
+	}
+	if (d->dim == 2) {
+		d->real = malloc((size_t)(d->nt > 0 ? d->nt : 1) * sizeof *d->real);
+		if (!d->real) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (long t = 0; t < d->nt; t++)
+			if (d->t[t].v[0] != -2 && !is_ghost(&d->t[t]))
+				d->real[d->nreal++] = t;
+	} else if (d->dim == 1) {
+		/* Abscissa along the line through the first two vertices, from the
+		 * original coordinates of the representatives. */
+		double ux = x[d->rep[1]] - x[d->rep[0]], uy = y[d->rep[1]] - y[d->rep[0]];
+		const double len = hypot(ux, uy);
+		d->ux = ux / len;
+		d->uy = uy / len;
+		d->ox = x[d->rep[0]];
+		d->oy = y[d->rep[0]];
+		d->order = malloc((size_t)d->nv * sizeof *d->order);
+		d->s = malloc((size_t)d->nv * sizeof *d->s);
+		if (!d->order || !d->s) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto fail;
+		}
+		{
+			struct sv_pair *pr = malloc((size_t)d->nv * sizeof *pr);
+			if (!pr) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto fail;
+			}
+			for (long v = 0; v < d->nv; v++) {
+				pr[v].s = (x[d->rep[v]] - d->ox) * d->ux + (y[d->rep[v]] - d->oy) * d->uy;
+				pr[v].v = v;
+			}
+			qsort(pr, (size_t)d->nv, sizeof *pr, cmp_sv);
+			for (long v = 0; v < d->nv; v++) {
+				d->order[v] = pr[v].v;
+				d->s[v] = pr[v].s;
+			}
+			free(pr);
+		}
+	}
+	free(k);
+	*out = d;
+	return 0;
+fail:
+	free(k);
+	sk_delaunay_free(d);
+	return rc;
+}
+
+static int bary(const struct sk_delaunay *d, const struct tri *t, double qx, double qy, long v[3],
+		double w[3])
+{
+	const long a = d->rep[t->v[0]], b = d->rep[t->v[1]], c = d->rep[t->v[2]];
+	const double x0 = d->x[a], y0 = d->y[a], x1 = d->x[b], y1 = d->y[b], x2 = d->x[c], y2 = d->y[c];
+	const double det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+	w[0] = ((y1 - y2) * (qx - x2) + (x2 - x1) * (qy - y2)) / det;
+	w[1] = ((y2 - y0) * (qx - x2) + (x0 - x2) * (qy - y2)) / det;
+	w[2] = 1.0 - w[0] - w[1];
+	v[0] = a;
+	v[1] = b;
+	v[2] = c;
+	return 3;
+}
+
+int sk_delaunay_locate(const struct sk_delaunay *d, double qx, double qy, long *hint, long v[3],
+		       double w[3])
+{
+	if (d->dim == 0) {
+		if (d->nv == 1 && qx == d->x[d->rep[0]] && qy == d->y[d->rep[0]]) {
+			v[0] = d->rep[0];
+			w[0] = 1;
+			return 1;
+		}
+		return 0;
+	}
+	if (d->dim == 1) {
+		const double s = (qx - d->ox) * d->ux + (qy - d->oy) * d->uy;
+		long lo = 0, hi = d->nv - 1;
+		if (s < d->s[0] || s > d->s[d->nv - 1])
+			return 0;
+		while (hi - lo > 1) {
+			const long mid = (lo + hi) / 2;
+			if (d->s[mid] <= s)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		{
+			const double span = d->s[hi] - d->s[lo];
+			const double f = span > 0 ? (s - d->s[lo]) / span : 0;
+			v[0] = d->rep[d->order[lo]];
+			v[1] = d->rep[d->order[hi]];
+			w[0] = 1 - f;
+			w[1] = f;
+		}
+		return 2;
+	}
+	{
+		const double fx = (qx - d->xmin) * d->scale, fy = (qy - d->ymin) * d->scale;
+		long long q[2];
+		long t;
+		if (!(fx >= -0.5 && fy >= -0.5 && fx <= (double)LATTICE + 0.5 && fy <= (double)LATTICE + 0.5))
+			return 0;
+		q[0] = llround(fx);
+		q[1] = llround(fy);
+		t = (*hint >= 0 && *hint < d->nt && d->t[*hint].v[0] != -2 && !is_ghost(&d->t[*hint]))
+			    ? *hint : d->start;
+		t = walk(d, t, q);
+		if (t < 0) {
+			/* Not expected; fall back to testing every triangle. */
+			for (long r = 0; r < d->nreal; r++) {
+				const struct tri *tr = &d->t[d->real[r]];
+				if (sk_delaunay_orient(d->p[tr->v[0]], d->p[tr->v[1]], q) >= 0 &&
+				    sk_delaunay_orient(d->p[tr->v[1]], d->p[tr->v[2]], q) >= 0 &&
+				    sk_delaunay_orient(d->p[tr->v[2]], d->p[tr->v[0]], q) >= 0) {
+					t = d->real[r];
+					break;
+				}
+			}
+			if (t < 0)
+				return 0;
+		}
+		if (is_ghost(&d->t[t]))
+			return 0;
+		*hint = t;
+		return bary(d, &d->t[t], qx, qy, v, w);
+	}
+}

@@ -1,0 +1,312 @@
+#include "fmt.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ibm.h"
+
+static const struct {
+	unsigned char size;
+	unsigned char writable;
+	const char *name;
+} fmts[17] = {
+	[1] = {4, 1, "ibm"},     [2] = {4, 1, "int32"},  [3] = {2, 1, "int16"},
+	[4] = {4, 0, "fixgain"}, [5] = {4, 1, "ieee"},   [6] = {8, 1, "double"},
+	[7] = {3, 1, "int24"},   [8] = {1, 1, "int8"},   [9] = {8, 1, "int64"},
+	[10] = {4, 1, "uint32"}, [11] = {2, 1, "uint16"}, [12] = {8, 1, "uint64"},
+	[15] = {3, 1, "uint24"}, [16] = {1, 1, "uint8"},
+};
+
+int sk_fmt_size(int code)
+{
+	return code >= 1 && code <= 16 ? fmts[code].size : 0;
+}
+
+const char *sk_fmt_name(int code)
+{
+	return code >= 1 && code <= 16 ? fmts[code].name : NULL;
+}
+
+int sk_fmt_writable(int code)
+{
+	return code >= 1 && code <= 16 && fmts[code].writable;
+}
+
+static inline uint32_t ld32(const unsigned char *p, int little)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return little ? v : __builtin_bswap32(v);
+}
+
+static inline uint64_t ld64(const unsigned char *p, int little)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return little ? v : __builtin_bswap64(v);
+}
+
+static inline uint16_t ld16(const unsigned char *p, int little)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return little ? v : __builtin_bswap16(v);
+}
+
+static inline uint32_t ld24(const unsigned char *p, int little)
+{
+	return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+		      : (uint32_t)p[2] | (uint32_t)p[1] << 8 | (uint32_t)p[0] << 16;
+}
+
+static inline float d2f(double v)
+{
+	/* Round a double to float without the undefined out-of-range cast. */
+	if (v > (double)FLT_MAX || v < -(double)FLT_MAX) {
+		/* Values within half an ulp of FLT_MAX still round to it. */
+		const double lim = 0x1.ffffffp127;
+		if (fabs(v) < lim)
+			return v < 0 ? -FLT_MAX : FLT_MAX;
+		return v < 0 ? -INFINITY : INFINITY;
+	}
+	return (float)v;
+}
+
+/*
+ * The hot loop: IBM words to float, exactly, without branches, so that the
+ * compiler vectorises it (and builds an AVX2 clone picked at run time).
+ * F x 2^(4E-280) is exact in double; one conversion rounds it to float.  The
+ * conversion of a double beyond FLT_MAX gives infinity: C11 Annex F, which
+ * gcc and clang implement on this platform (__STDC_IEC_559__), defines it as
+ * IEEE 754 does.
+ */
+#if defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#else
+__attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
+static void ibm_decode(const unsigned char *restrict s, size_t n, float *restrict out)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t w;
+		memcpy(&w, s + 4 * i, 4);
+		w = __builtin_bswap32(w);
+		const uint64_t sb = (uint64_t)(4 * (int64_t)((w >> 24) & 0x7f) - 280 + 1023) << 52;
+		double scale;
+		float r;
+		uint32_t rb;
+
+		memcpy(&scale, &sb, 8);
+		r = (float)((double)(int32_t)(w & 0xffffff) * scale);
+		memcpy(&rb, &r, 4);
+		rb |= w & 0x80000000u;
+		memcpy(out + i, &rb, 4);
+	}
+}
+
+size_t sk_fmt_decode(int code, int little, const void *src, size_t n, float *out)
+{
+	const unsigned char *s = src;
+	size_t i;
+
+	switch (code) {
+	case 1:
+		if (little) {
+			for (i = 0; i < n; i++)
+				out[i] = sk_ibm_to_float(ld32(s + 4 * i, 1));
+		} else {
+			ibm_decode(s, n, out);
+		}
+		break;
+	case 2:
+		for (i = 0; i < n; i++)
+			out[i] = (float)(int32_t)ld32(s + 4 * i, little);
+		break;
+	case 3:
+		for (i = 0; i < n; i++)
+			out[i] = (float)(int16_t)ld16(s + 2 * i, little);
+		break;
+	case 4:
+		for (i = 0; i < n; i++) {
+			const uint32_t w = ld32(s + 4 * i, little);
+			if (w >> 24)
+				return i + 1;
+			out[i] = (float)ldexp((double)(int16_t)(w & 0xffff), -(int)((w >> 16) & 0xff));
+		}
+		break;
+	case 5:
+		if (little) {
+			memcpy(out, s, 4 * n);
+		} else {
+			for (i = 0; i < n; i++) {
+				const uint32_t w = ld32(s + 4 * i, 0);
+				memcpy(out + i, &w, 4);
+			}
+		}
+		break;
+	case 6:
+		for (i = 0; i < n; i++) {
+			const uint64_t w = ld64(s + 8 * i, little);
+			double d;
+			memcpy(&d, &w, 8);
+			out[i] = isnan(d) ? (float)NAN : d2f(d);
+		}
+		break;
+	case 7:
+		for (i = 0; i < n; i++) {
+			const uint32_t w = ld24(s + 3 * i, little);
+			out[i] = (float)((int32_t)(w << 8) >> 8);
+		}
+		break;
+	case 8:
+		for (i = 0; i < n; i++)
+			out[i] = (float)(int8_t)s[i];
+		break;
+	case 9:
+		for (i = 0; i < n; i++)
+			out[i] = (float)(int64_t)ld64(s + 8 * i, little);
+		break;
+	case 10:
+		for (i = 0; i < n; i++)
+			out[i] = (float)ld32(s + 4 * i, little);
+		break;
+	case 11:
+		for (i = 0; i < n; i++)
+			out[i] = (float)ld16(s + 2 * i, little);
+		break;
+	case 12:
+		for (i = 0; i < n; i++)
+			out[i] = (float)ld64(s + 8 * i, little);
+		break;
+	case 15:
+		for (i = 0; i < n; i++)
+			out[i] = (float)ld24(s + 3 * i, little);
+		break;
+	case 16:
+		for (i = 0; i < n; i++)
+			out[i] = (float)s[i];
+		break;
+	default:
+		memset(out, 0, n * sizeof *out);
+	}
+	return 0;
+}
+
+static inline void st32(unsigned char *p, uint32_t v, int little)
+{
+	v = little ? v : __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void st64(unsigned char *p, uint64_t v, int little)
+{
+	v = little ? v : __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+}
+
+static inline void st16(unsigned char *p, uint16_t v, int little)
+{
+	v = little ? v : __builtin_bswap16(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void st24(unsigned char *p, uint32_t v, int little)
+{
+	if (little) {
+		p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16);
+	} else {
+		p[2] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[0] = (unsigned char)(v >> 16);
+	}
+}
+
+/* Round to nearest (ties to even) and saturate into [lo, hi]. */
+static inline double rsat(float x, double lo, double hi)
+{
+	double r;
+	if (isnan(x))
+		return 0;
+	r = rint((double)x);
+	return r < lo ? lo : r > hi ? hi : r;
+}
+
+void sk_fmt_encode(int code, int little, const float *src, size_t n, void *dst)
+{
+	unsigned char *d = dst;
+	size_t i;
+
+	switch (code) {
+	case 1:
+		for (i = 0; i < n; i++)
+			st32(d + 4 * i, sk_float_to_ibm(src[i]), little);
+		break;
+	case 2:
+		for (i = 0; i < n; i++)
+			st32(d + 4 * i, (uint32_t)(int32_t)rsat(src[i], INT32_MIN, INT32_MAX), little);
+		break;
+	case 3:
+		for (i = 0; i < n; i++)
+			st16(d + 2 * i, (uint16_t)(int16_t)rsat(src[i], INT16_MIN, INT16_MAX), little);
+		break;
+	case 5:
+		if (little) {
+			memcpy(d, src, 4 * n);
+		} else {
+			for (i = 0; i < n; i++) {
+				uint32_t w;
+				memcpy(&w, src + i, 4);
+				st32(d + 4 * i, w, 0);
+			}
+		}
+		break;
+	case 6:
+		for (i = 0; i < n; i++) {
+			const double v = src[i];
+			uint64_t w;
+			memcpy(&w, &v, 8);
+			st64(d + 8 * i, w, little);
+		}
+		break;
+	case 7:
+		for (i = 0; i < n; i++)
+			st24(d + 3 * i, (uint32_t)(int32_t)rsat(src[i], -8388608, 8388607), little);
+		break;
+	case 8:
+		for (i = 0; i < n; i++)
+			d[i] = (unsigned char)(int8_t)rsat(src[i], INT8_MIN, INT8_MAX);
+		break;
+	case 9:
+		for (i = 0; i < n; i++) {
+			/* 2^63 is not an int64: saturate below it. */
+			const double r = rsat(src[i], -0x1p63, 0x1p63);
+			const int64_t v = r >= 0x1p63 ? INT64_MAX : (int64_t)r;
+			st64(d + 8 * i, (uint64_t)v, little);
+		}
+		break;
+	case 10:
+		for (i = 0; i < n; i++)
+			st32(d + 4 * i, (uint32_t)rsat(src[i], 0, UINT32_MAX), little);
+		break;
+	case 11:
+		for (i = 0; i < n; i++)
+			st16(d + 2 * i, (uint16_t)rsat(src[i], 0, UINT16_MAX), little);
+		break;
+	case 12:
+		for (i = 0; i < n; i++) {
+			const double r = rsat(src[i], 0, 0x1p64);
+			st64(d + 8 * i, r >= 0x1p64 ? UINT64_MAX : (uint64_t)r, little);
+		}
+		break;
+	case 15:
+		for (i = 0; i < n; i++)
+			st24(d + 3 * i, (uint32_t)rsat(src[i], 0, 16777215), little);
+		break;
+	case 16:
+		for (i = 0; i < n; i++)
+			d[i] = (unsigned char)rsat(src[i], 0, 255);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,65 @@
+/*
+ * io: buffered byte input over a file or a pipe with correct handling of
+ * short reads, and buffered output that commits files atomically.
+ */
+#ifndef SK_IO_H
+#define SK_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct sk_in {
+	int fd;
+	int own;             /* close fd at the end */
+	int seekable;        /* a regular file */
+	int64_t size;        /* file size, -1 for pipes */
+	unsigned char *buf;
+	size_t cap, beg, end;
+	int eof;
+	int64_t pos;         /* offset of buf[beg] in the input */
+};
+
+/* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */
+int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err);
+/* Makes n bytes available at sk_in_ptr, reading as needed.  Returns the
+ * number available: n, or fewer at the end of the input; or an error. */
+int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err);
+static inline const unsigned char *sk_in_ptr(const struct sk_in *in) { return in->buf + in->beg; }
+static inline void sk_in_skip(struct sk_in *in, size_t n) { in->beg += n; in->pos += (int64_t)n; }
+/* Sets the buffer to cap bytes (at least what is buffered and unread). */
+int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
+/* Moves to byte off of a seekable input. */
+int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
+void sk_in_close(struct sk_in *in);
+
+struct sk_out {
+	int fd;
+	char *path;          /* final name, NULL for stdout or a device */
+	char *tmp;           /* temporary file beside it */
+	int seekable;        /* a regular file written from offset 0 */
+	unsigned char *buf;
+	size_t cap, len;
+	int64_t off;         /* bytes written so far, buffer included */
+};
+
+/* Opens path (NULL or "-" for stdout).  A regular file is written to a
+ * temporary file in the same directory and renamed by sk_out_close; other
+ * files (devices, fifos) are written directly. */
+int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err);
+int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err);
+/* Room for n bytes in the buffer (flushing first as needed); the caller fills
+ * them and calls sk_out_advance(out, n).  NULL with err set on failure. */
+unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err);
+static inline void sk_out_advance(struct sk_out *out, size_t n) { out->len += n; out->off += (int64_t)n; }
+int sk_out_flush(struct sk_out *out, struct sk_error *err);
+/* Flushes and sets the buffer to cap bytes. */
+int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);
+/* Overwrites n bytes at offset off of a seekable output (after a flush). */
+int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err);
+/* Flushes and commits (rename).  On failure the temporary file is removed. */
+int sk_out_close(struct sk_out *out, struct sk_error *err);
+void sk_out_abort(struct sk_out *out);
+
+#endif

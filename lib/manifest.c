@@ -1,0 +1,587 @@
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "cfg.h"
+#include "stream.h"
+
+static const char *const mode_names[] = {
+	[SK_SPLIT_NONE] = "none", [SK_SPLIT_COUNT] = "count", [SK_SPLIT_PARTS] = "parts",
+	[SK_SPLIT_KEY] = "key", [SK_SPLIT_RANGES] = "ranges", [SK_SPLIT_RR] = "round-robin",
+};
+
+const char *sk_split_mode_name(int mode)
+{
+	if (mode < 0 || mode > SK_SPLIT_RR)
+		return "none";
+	return mode_names[mode];
+}
+
+int sk_split_mode_parse(const char *s)
+{
+	for (int i = SK_SPLIT_COUNT; i <= SK_SPLIT_RR; i++)
+		if (strcmp(s, mode_names[i]) == 0)
+			return i;
+	return SK_SPLIT_NONE;
+}
+
+void sk_manifest_init(struct sk_manifest *m)
+{
+	memset(m, 0, sizeof *m);
+	m->traces = -1;
+}
+
+static void piece_release(struct sk_mpiece *p)
+{
+	free(p->file);
+	free(p->range);
+}
+
+void sk_manifest_release(struct sk_manifest *m)
+{
+	for (size_t i = 0; i < m->npieces; i++)
+		piece_release(&m->pieces[i]);
+	free(m->pieces);
+	free(m->dir);
+	free(m->source);
+	free(m->keys);
+	free(m->ranges);
+	free(m->sort);
+	free(m->order_file);
+	sk_manifest_init(m);
+}
+
+static char *dupstr(const char *s)
+{
+	char *d;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+int sk_manifest_set_str(char **field, const char *s, struct sk_error *err)
+{
+	char *d = NULL;
+
+	if (s && !(d = dupstr(s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	free(*field);
+	*field = d;
+	return 0;
+}
+
+int sk_manifest_add(struct sk_manifest *m, const struct sk_mpiece *p, struct sk_error *err)
+{
+	struct sk_mpiece *q;
+
+	if (m->npieces == m->cap) {
+		const size_t cap = m->cap ? 2 * m->cap : 16;
+		q = realloc(m->pieces, cap * sizeof *q);
+		if (!q)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		m->pieces = q;
+		m->cap = cap;
+	}
+	q = &m->pieces[m->npieces];
+	*q = *p;
+	q->file = dupstr(p->file);
+	q->range = dupstr(p->range);
+	if ((p->file && !q->file) || (p->range && !q->range)) {
+		piece_release(q);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	m->npieces++;
+	return 0;
+}
+
+void sk_manifest_new_id(struct sk_manifest *m)
+{
+	struct timespec ts;
+	uint64_t seed[3] = {0, 0, 0};
+	int fd;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	seed[1] = (uint64_t)getpid();
+	fd = open("/dev/urandom", O_RDONLY);
+	if (fd >= 0) {
+		if (read(fd, &seed[2], sizeof seed[2]) != (ssize_t)sizeof seed[2])
+			seed[2] = 0;
+		close(fd);
+	}
+	snprintf(m->id, sizeof m->id, "%016" PRIx64, (uint64_t)XXH64(seed, sizeof seed, 0));
+}
+
+/* ---- writing ---- */
+
+static void put_kv_str(FILE *fp, const char *indent, const char *key, const char *val)
+{
+	fprintf(fp, "%s%s: ", indent, key);
+	sk_cfg_write_str(fp, val);
+	fputc('\n', fp);
+}
+
+static void put_minmax(FILE *fp, const struct sk_keyset *ks, const char *which, const uint64_t *v)
+{
+	fprintf(fp, "    %s: {", which);
+	for (int k = 0; k < ks->n; k++) {
+		char val[48];
+		sk_keyset_value_str(ks, k, v[k], val, sizeof val);
+		if (k)
+			fputs(", ", fp);
+		sk_cfg_write_str(fp, ks->key[k].name);
+		fprintf(fp, ": %s", val);
+	}
+	fputs("}\n", fp);
+}
+
+static void write_body(FILE *fp, const struct sk_manifest *m)
+{
+	fputs("# segsplit manifest: segmerge -m reassembles and verifies the pieces\n", fp);
+	fputs("manifest: segkit-split\nversion: 1\n", fp);
+	put_kv_str(fp, "", "id", m->id);
+	put_kv_str(fp, "", "source", m->source ? m->source : "-");
+	fprintf(fp, "format: %s\n", sk_format_name(m->fmt));
+	fprintf(fp, "ns: %ld\n", m->ns);
+	fprintf(fp, "dt: %.17g\n", m->dt);
+	fprintf(fp, "hdrlen: %zu\n", m->hdrlen);
+	fprintf(fp, "traces: %" PRId64 "\n", m->traces);
+	fprintf(fp, "mode: %s\n", sk_split_mode_name(m->mode));
+	switch (m->mode) {
+	case SK_SPLIT_COUNT: fprintf(fp, "count: %ld\n", m->n); break;
+	case SK_SPLIT_PARTS: fprintf(fp, "parts: %ld\n", m->n); break;
+	case SK_SPLIT_KEY: fprintf(fp, "group: %ld\n", m->n); break;
+	case SK_SPLIT_RR: fprintf(fp, "round-robin: %ld\n", m->n); break;
+	default: break;
+	}
+	if (m->keys)
+		put_kv_str(fp, "", "keys", m->keys);
+	if (m->ranges)
+		put_kv_str(fp, "", "ranges", m->ranges);
+	if (m->sort)
+		put_kv_str(fp, "", "sort", m->sort);
+	if (m->order_file) {
+		fputs("order: {file: ", fp);
+		sk_cfg_write_str(fp, m->order_file);
+		fprintf(fp, ", runs: %" PRId64 ", bytes: %" PRIu64 ", xxh64: \"%016" PRIx64 "\"}\n",
+			m->order_runs, m->order_bytes, m->order_xxh64);
+	}
+	fputs(m->npieces ? "pieces:\n" : "pieces: []\n", fp);
+	for (size_t i = 0; i < m->npieces; i++) {
+		const struct sk_mpiece *p = &m->pieces[i];
+		put_kv_str(fp, "  - ", "file", p->file);
+		fprintf(fp, "    traces: %" PRId64 "\n", p->traces);
+		fprintf(fp, "    first: %" PRId64 "\n", p->first);
+		fprintf(fp, "    bytes: %" PRIu64 "\n", p->bytes);
+		fprintf(fp, "    xxh64: \"%016" PRIx64 "\"\n", p->xxh64);
+		if (p->range)
+			put_kv_str(fp, "    ", "range", p->range);
+		if (p->has_minmax && m->mm.n > 0) {
+			put_minmax(fp, &m->mm, "min", p->min);
+			put_minmax(fp, &m->mm, "max", p->max);
+		}
+	}
+}
+
+int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_error *err)
+{
+	const size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	FILE *fp;
+	int fd, rc = 0;
+
+	if (!tmp)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp.XXXXXX", 12);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = sk_error_sys(err, "cannot create a temporary file beside it");
+		free(tmp);
+		return rc;
+	}
+	fp = fdopen(fd, "w");
+	if (!fp) {
+		rc = sk_error_sys(err, "fdopen");
+		close(fd);
+		goto fail;
+	}
+	write_body(fp, m);
+	if (fflush(fp) != 0 || ferror(fp) || fsync(fd) != 0) {
+		rc = sk_error_sys(err, "write");
+		fclose(fp);
+		goto fail;
+	}
+	/* mkstemp makes 0600 files; a manifest is as readable as the pieces. */
+	{
+		const mode_t um = umask(0);
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	if (fclose(fp) != 0) {
+		rc = sk_error_sys(err, "close");
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		rc = sk_error_sys(err, "rename");
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static int where(struct sk_error *err, const struct sk_cfg *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int where(struct sk_error *err, const struct sk_cfg *n, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return sk_error_set(err, SK_EARG, "line %d, column %d: %s", sk_cfg_line(n),
+			    sk_cfg_column(n), msg);
+}
+
+static int get(const struct sk_cfg *map, const char *key, const struct sk_cfg **out,
+	       struct sk_error *err)
+{
+	*out = sk_cfg_get(map, key);
+	if (!*out)
+		return where(err, map, "no '%s' field", key);
+	return 0;
+}
+
+static int get_long(const struct sk_cfg *map, const char *key, long min, long *out,
+		    struct sk_error *err)
+{
+	const struct sk_cfg *n;
+	int rc = get(map, key, &n, err);
+
+	if (rc < 0 || (rc = sk_cfg_long(n, key, out, err)) < 0)
+		return rc;
+	if (*out < min)
+		return where(err, n, "%s: out of range", key);
+	return 0;
+}
+
+static int get_str(const struct sk_cfg *map, const char *key, int optional, const char **out,
+		   struct sk_error *err)
+{
+	const struct sk_cfg *n = sk_cfg_get(map, key);
+
+	*out = NULL;
+	if (!n)
+		return optional ? 0 : where(err, map, "no '%s' field", key);
+	if (!(*out = sk_cfg_str(n)))
+		return where(err, n, "%s: expected a string", key);
+	return 0;
+}
+
+static int get_hex(const struct sk_cfg *map, const char *key, uint64_t *out, struct sk_error *err)
+{
+	const char *s;
+	char *end;
+	const int rc = get_str(map, key, 0, &s, err);
+
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	*out = strtoull(s, &end, 16);
+	if (strlen(s) != 16 || *end != '\0' || errno)
+		return where(err, sk_cfg_get(map, key), "%s: expected 16 hex digits", key);
+	return 0;
+}
+
+static int read_piece(const struct sk_cfg *n, struct sk_mpiece *p, struct sk_error *err)
+{
+	const char *s;
+	long v;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if (sk_cfg_kind(n) != SK_CFG_MAP)
+		return where(err, n, "%s", "a piece must be a map");
+	if ((rc = get_str(n, "file", 0, &s, err)) < 0)
+		return rc;
+	if (!*s || strchr(s, '/'))
+		return where(err, sk_cfg_get(n, "file"), "file: '%s' is not a file name in the manifest's directory", s);
+	if (!(p->file = dupstr(s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if ((rc = get_long(n, "traces", 0, &v, err)) < 0)
+		return rc;
+	p->traces = v;
+	if ((rc = get_long(n, "first", 0, &v, err)) < 0)
+		return rc;
+	p->first = v;
+	if ((rc = get_long(n, "bytes", 0, &v, err)) < 0)
+		return rc;
+	p->bytes = (uint64_t)v;
+	if ((rc = get_hex(n, "xxh64", &p->xxh64, err)) < 0)
+		return rc;
+	if ((rc = get_str(n, "range", 1, &s, err)) < 0)
+		return rc;
+	if (s && !(p->range = dupstr(s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk_error *err)
+{
+	const struct sk_cfg *n;
+	const char *s;
+	long v;
+	int rc;
+
+	if (sk_cfg_kind(root) != SK_CFG_MAP || !(s = sk_cfg_str(sk_cfg_get(root, "manifest"))) ||
+	    strcmp(s, "segkit-split") != 0)
+		return where(err, root, "%s", "not a segsplit manifest (no 'manifest: segkit-split')");
+	if ((rc = get_long(root, "version", 1, &v, err)) < 0)
+		return rc;
+	if (v != 1)
+		return where(err, sk_cfg_get(root, "version"), "version %s is not supported (1 is)",
+			     sk_cfg_str(sk_cfg_get(root, "version")));
+	if ((rc = get_str(root, "id", 0, &s, err)) < 0)
+		return rc;
+	snprintf(m->id, sizeof m->id, "%s", s);
+	if ((rc = get_str(root, "source", 0, &s, err)) < 0 ||
+	    (rc = sk_manifest_set_str(&m->source, s, err)) < 0)
+		return rc;
+	if ((rc = get_str(root, "format", 0, &s, err)) < 0)
+		return rc;
+	if (sk_format_parse(s, &m->fmt, err) < 0)
+		return where(err, sk_cfg_get(root, "format"), "format: unknown format '%s'", s);
+	if ((rc = get_long(root, "ns", 0, &m->ns, err)) < 0)
+		return rc;
+	if ((rc = get(root, "dt", &n, err)) < 0 || (rc = sk_cfg_double(n, "dt", &m->dt, err)) < 0)
+		return rc;
+	if ((rc = get_long(root, "hdrlen", 240, &v, err)) < 0)
+		return rc;
+	m->hdrlen = (size_t)v;
+	if ((rc = get_long(root, "traces", 0, &v, err)) < 0)
+		return rc;
+	m->traces = v;
+	if ((rc = get_str(root, "mode", 0, &s, err)) < 0)
+		return rc;
+	if ((m->mode = sk_split_mode_parse(s)) == SK_SPLIT_NONE)
+		return where(err, sk_cfg_get(root, "mode"), "mode: unknown split mode '%s'", s);
+	switch (m->mode) {
+	case SK_SPLIT_COUNT: rc = get_long(root, "count", 1, &m->n, err); break;
+	case SK_SPLIT_PARTS: rc = get_long(root, "parts", 1, &m->n, err); break;
+	case SK_SPLIT_KEY: rc = get_long(root, "group", 1, &m->n, err); break;
+	case SK_SPLIT_RR: rc = get_long(root, "round-robin", 1, &m->n, err); break;
+	default: break;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = get_str(root, "keys", m->mode != SK_SPLIT_KEY && m->mode != SK_SPLIT_RANGES, &s, err)) < 0 ||
+	    (rc = sk_manifest_set_str(&m->keys, s, err)) < 0)
+		return rc;
+	if ((rc = get_str(root, "ranges", m->mode != SK_SPLIT_RANGES, &s, err)) < 0 ||
+	    (rc = sk_manifest_set_str(&m->ranges, s, err)) < 0)
+		return rc;
+	if ((rc = get_str(root, "sort", 1, &s, err)) < 0 || (rc = sk_manifest_set_str(&m->sort, s, err)) < 0)
+		return rc;
+	if (m->mode == SK_SPLIT_RANGES && !m->sort) {
+		const struct sk_cfg *o;
+		if ((rc = get(root, "order", &o, err)) < 0)
+			return rc;
+		if (sk_cfg_kind(o) != SK_CFG_MAP)
+			return where(err, o, "%s", "order: expected a map");
+		if ((rc = get_str(o, "file", 0, &s, err)) < 0)
+			return rc;
+		if (!*s || strchr(s, '/'))
+			return where(err, sk_cfg_get(o, "file"), "file: '%s' is not a file name in the manifest's directory", s);
+		if ((rc = sk_manifest_set_str(&m->order_file, s, err)) < 0)
+			return rc;
+		if ((rc = get_long(o, "runs", 0, &v, err)) < 0)
+			return rc;
+		m->order_runs = v;
+		if ((rc = get_long(o, "bytes", 0, &v, err)) < 0)
+			return rc;
+		m->order_bytes = (uint64_t)v;
+		if ((rc = get_hex(o, "xxh64", &m->order_xxh64, err)) < 0)
+			return rc;
+	}
+	if ((rc = get(root, "pieces", &n, err)) < 0)
+		return rc;
+	if (sk_cfg_kind(n) != SK_CFG_SEQ)
+		return where(err, n, "%s", "pieces: expected a list");
+	for (size_t i = 0; i < sk_cfg_len(n); i++) {
+		struct sk_mpiece p;
+		rc = read_piece(sk_cfg_at(n, i), &p, err);
+		if (rc == 0)
+			rc = sk_manifest_add(m, &p, err);
+		piece_release(&p);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err)
+{
+	struct sk_cfg *root = NULL;
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	sk_manifest_init(m);
+	if ((rc = sk_cfg_load(path, &root, err)) < 0)
+		return rc;
+	if (slash) {
+		const size_t n = slash == path ? 1 : (size_t)(slash - path);
+		m->dir = malloc(n + 1);
+		if (m->dir) {
+			memcpy(m->dir, path, n);
+			m->dir[n] = '\0';
+		}
+	} else {
+		m->dir = dupstr(".");
+	}
+	rc = m->dir ? read_tree(root, m, err) : sk_error_set(err, SK_ENOMEM, "out of memory");
+	sk_cfg_free(root);
+	if (rc < 0)
+		sk_manifest_release(m);
+	return rc;
+}
+
+int sk_manifest_piece_path(const struct sk_manifest *m, size_t i, char *buf, size_t len,
+			   struct sk_error *err)
+{
+	const char *dir = m->dir ? m->dir : ".";
+	const int w = strcmp(dir, ".") == 0 ? snprintf(buf, len, "%s", m->pieces[i].file)
+					    : snprintf(buf, len, "%s%s%s", dir,
+						       dir[strlen(dir) - 1] == '/' ? "" : "/",
+						       m->pieces[i].file);
+
+	if (w < 0 || (size_t)w >= len)
+		return sk_error_set(err, SK_EARG, "path of piece %zu is too long", i + 1);
+	return 0;
+}
+
+int sk_file_xxh64(const char *path, uint64_t *hash, uint64_t *size, struct sk_error *err)
+{
+	const size_t bufsz = 1 << 20;
+	XXH64_state_t *st = XXH64_createState();
+	unsigned char *buf = malloc(bufsz);
+	const int fd = open(path, O_RDONLY);
+	uint64_t total = 0;
+	int rc = 0;
+
+	if (!st || !buf) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (fd < 0) {
+		rc = sk_error_sys(err, "%s", "");
+		goto out;
+	}
+	XXH64_reset(st, 0);
+	for (;;) {
+		const ssize_t got = read(fd, buf, bufsz);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = sk_error_sys(err, "read");
+			goto out;
+		}
+		if (got == 0)
+			break;
+		XXH64_update(st, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	*hash = (uint64_t)XXH64_digest(st);
+	*size = total;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	XXH64_freeState(st);
+	return rc;
+}
+
+int sk_manifest_check(const struct sk_manifest *m, size_t i, int checksums,
+		      struct sk_error *err)
+{
+	const struct sk_mpiece *p = &m->pieces[i];
+	const struct sk_info *info;
+	struct sk_reader *r = NULL;
+	struct stat st;
+	char path[4096];
+	int64_t count;
+	int rc;
+
+	if ((rc = sk_manifest_piece_path(m, i, path, sizeof path, err)) < 0)
+		return rc;
+	if (stat(path, &st) != 0)
+		return sk_error_sys(err, "%s", "");
+	if ((uint64_t)st.st_size != p->bytes)
+		return sk_error_set(err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRIu64 " (%s)",
+				    (uint64_t)st.st_size, p->bytes,
+				    (uint64_t)st.st_size < p->bytes ? "truncated" : "longer than written");
+	if ((rc = sk_reader_open(path, m->fmt, &r, err)) < 0)
+		return rc;
+	info = sk_reader_info(r);
+	if (info->ns != m->ns)
+		rc = sk_error_set(err, SK_ESTATE, "ns %ld, the manifest says %ld", info->ns, m->ns);
+	else if (info->dt != m->dt)
+		rc = sk_error_set(err, SK_ESTATE, "dt %g, the manifest says %g", info->dt, m->dt);
+	else if (info->hdrlen != m->hdrlen)
+		rc = sk_error_set(err, SK_ESTATE, "trace header length %zu, the manifest says %zu",
+				  info->hdrlen, m->hdrlen);
+	if (rc < 0)
+		goto out;
+	count = info->ntraces;
+	if (count < 0) {
+		/* No count in the file (a compressed or unterminated sgk stream):
+		 * read through it, which also proves it is readable. */
+		while ((rc = sk_reader_next(r, NULL, NULL, err)) == 1)
+			;
+		if (rc < 0)
+			goto out;
+		count = sk_reader_tell(r);
+	}
+	if (count != p->traces) {
+		rc = sk_error_set(err, SK_ESTATE, "%" PRId64 " traces, the manifest says %" PRId64,
+				  count, p->traces);
+		goto out;
+	}
+	if (checksums) {
+		uint64_t h, size;
+		if ((rc = sk_file_xxh64(path, &h, &size, err)) < 0)
+			goto out;
+		if (h != p->xxh64)
+			rc = sk_error_set(err, SK_ESTATE,
+					  "xxh64 %016" PRIx64 ", the manifest says %016" PRIx64
+					  " (changed since the split, or a piece of another split)",
+					  h, p->xxh64);
+	}
+out:
+	sk_reader_free(r);
+	return rc;
+}

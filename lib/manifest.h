@@ -1,0 +1,122 @@
+/*
+ * manifest: DIR/manifest.yaml, the record segsplit leaves beside its pieces
+ * and segmerge -m reads back.  It names the source, the pieces' format, ns,
+ * dt, header length and trace count, the split mode with its parameters,
+ * and per piece its file (relative to the manifest), trace count, first
+ * source trace index (0-based), byte size, xxh64 checksum of the file's
+ * bytes, and the min/max of the split and sort keys.  A ranges split also
+ * lists the order file that interleaves its pieces back into source order.
+ *
+ * Layout (YAML, written by sk_manifest_write, read through cfg.h):
+ *
+ *   manifest: segkit-split
+ *   version: 1
+ *   id: "5f0c9a3e1b2d4c67"
+ *   source: "line.sgy"
+ *   format: segy
+ *   ns: 50
+ *   dt: 4000
+ *   hdrlen: 240
+ *   traces: 25
+ *   mode: count            count | parts | key | ranges | round-robin
+ *   count: 10              the mode's parameter (count, parts, group, round-robin)
+ *   keys: "cdp"            key: the gather keys; ranges: the key
+ *   ranges: "1:3,3:6"      ranges only, as given
+ *   sort: "cdp,offset"     only when the pieces were sorted
+ *   order: {file: "order.tsv", runs: 7, bytes: 52, xxh64: "..."}   ranges only
+ *   pieces:
+ *     - file: "part-000001.sgy"
+ *       traces: 10
+ *       first: 0
+ *       bytes: 7600
+ *       xxh64: "0123456789abcdef"
+ *       range: "1:3"       ranges only ("outside" for the overflow piece)
+ *       min: {cdp: 1}
+ *       max: {cdp: 3}
+ *
+ * Errors: SK_EIO (errno), SK_EARG for a manifest that does not parse or
+ * lacks a field ("line L, column C: ..."), SK_ESTATE for a piece that does
+ * not match it.  Messages never name the manifest: the command does.
+ */
+#ifndef SK_MANIFEST_H
+#define SK_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "sortbuf.h"
+
+enum sk_split_mode {
+	SK_SPLIT_NONE = 0, SK_SPLIT_COUNT, SK_SPLIT_PARTS, SK_SPLIT_KEY, SK_SPLIT_RANGES,
+	SK_SPLIT_RR
+};
+
+struct sk_mpiece {
+	char *file;           /* relative to the manifest's directory */
+	int64_t traces;
+	int64_t first;        /* source index of the piece's first trace (0-based) */
+	uint64_t bytes;
+	uint64_t xxh64;
+	char *range;          /* ranges mode: "a:b" or "outside"; else NULL */
+	int has_minmax;       /* min/max hold codes (sortbuf.h) for the manifest's mm keys */
+	uint64_t min[SK_SORT_MAXKEYS], max[SK_SORT_MAXKEYS];
+};
+
+struct sk_manifest {
+	char *dir;            /* directory of the manifest ("." when none) */
+	char id[17];          /* 16 hex digits naming this split */
+	char *source;         /* the source as named on segsplit's command line */
+	int fmt;              /* enum sk_format of the pieces */
+	long ns;
+	double dt;
+	size_t hdrlen;
+	int64_t traces;
+	int mode;             /* enum sk_split_mode */
+	long n;               /* count, parts, group or round-robin N */
+	char *keys;           /* key: gather keys; ranges: the key; else NULL */
+	char *ranges;         /* ranges: the list as given */
+	char *sort;           /* sort keys, NULL when unsorted */
+	char *order_file;     /* ranges: file of "piece<TAB>count" runs */
+	int64_t order_runs;
+	uint64_t order_bytes, order_xxh64;
+	struct sk_keyset mm;  /* keys of the pieces' min/max (written only) */
+	size_t npieces, cap;
+	struct sk_mpiece *pieces;
+};
+
+void sk_manifest_init(struct sk_manifest *m);
+void sk_manifest_release(struct sk_manifest *m);
+/* Appends a copy of p (its strings are duplicated). */
+int sk_manifest_add(struct sk_manifest *m, const struct sk_mpiece *p, struct sk_error *err);
+/* Sets a string field (duplicating s; NULL clears it). */
+int sk_manifest_set_str(char **field, const char *s, struct sk_error *err);
+/* A fresh split id from the clock, the pid and /dev/urandom. */
+void sk_manifest_new_id(struct sk_manifest *m);
+
+/* Writes m to path atomically (temporary file, fsync, rename). */
+int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_error *err);
+/* Reads path into m (initialised here); m->dir becomes path's directory. */
+int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err);
+/* The path of piece i (dir/file) in buf; SK_EARG when it does not fit. */
+int sk_manifest_piece_path(const struct sk_manifest *m, size_t i, char *buf, size_t len,
+			   struct sk_error *err);
+
+const char *sk_split_mode_name(int mode);
+int sk_split_mode_parse(const char *s);  /* SK_SPLIT_NONE when unknown */
+
+/* xxh64 (seed 0) of a whole file's bytes and its size. */
+int sk_file_xxh64(const char *path, uint64_t *hash, uint64_t *size, struct sk_error *err);
+
+/*
+ * Checks piece i against the manifest: that it exists, has the recorded
+ * size, is a stream of the recorded format, ns, dt and header length with
+ * the recorded trace count, and (when checksums) the recorded xxh64.  The
+ * first difference is SK_ESTATE (SK_EIO for a missing file) with a message
+ * that says what differs, e.g. "7000 bytes, the manifest says 7600
+ * (truncated)".
+ */
+int sk_manifest_check(const struct sk_manifest *m, size_t i, int checksums,
+		      struct sk_error *err);
+
+#endif

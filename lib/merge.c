@@ -1,0 +1,569 @@
+#include "merge.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hdr.h"
+#include "recio.h"
+
+struct input {
+	const char *path;
+	struct sk_reader *r;
+	struct sk_rec rec;
+	int64_t n;            /* traces read so far */
+	uint64_t codes[SK_SORT_MAXKEYS], prev[SK_SORT_MAXKEYS];
+};
+
+struct merger {
+	const struct sk_merge_opts *o;
+	struct sk_merge_result *res;
+	struct input *in;
+	size_t n;
+	struct sk_writer *w;
+	const struct sk_info *first;  /* the first input's info (the writer's model) */
+	size_t *heap;
+	double *acc;
+	float *sum;
+};
+
+void sk_merge_opts_init(struct sk_merge_opts *o)
+{
+	const struct sk_wopts wo = SK_WOPTS_INIT;
+
+	memset(o, 0, sizeof *o);
+	o->mode = SK_MERGE_CONCAT;
+	o->total = -1;
+	o->from = SK_FMT_AUTO;
+	o->wopts = wo;
+}
+
+static int at(struct merger *g, long where, int rc)
+{
+	g->res->at = where;
+	return rc;
+}
+
+static const char *name_of(const char *path)
+{
+	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
+}
+
+/* The first input sets ns, dt and header length; the others must agree. */
+static int check_shape(struct merger *g, size_t i, const struct sk_info *a, struct sk_error *err)
+{
+	const struct sk_info *f = g->first;
+	const char *fname = name_of(g->in[0].path);
+	int rc = 0;
+
+	if (a->ns != f->ns)
+		rc = sk_error_set(err, SK_ESTATE, "ns=%ld differs from %s's ns=%ld", a->ns, fname, f->ns);
+	else if (a->dt != f->dt)
+		rc = sk_error_set(err, SK_ESTATE, "dt=%g differs from %s's dt=%g", a->dt, fname, f->dt);
+	else if (a->hdrlen != f->hdrlen)
+		rc = sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s's %zu",
+				  a->hdrlen, fname, f->hdrlen);
+	return rc < 0 ? at(g, (long)i, rc) : 0;
+}
+
+static int open_input(struct merger *g, size_t i, struct sk_error *err)
+{
+	struct input *in = &g->in[i];
+	int rc;
+
+	/* With many inputs open at once, memory is about one record each. */
+	if ((rc = sk_reader_open_buf(in->path, g->o->from, g->n > 16 ? SK_MANY_BUF : 0, &in->r, err)) < 0)
+		return at(g, (long)i, rc);
+	if (!g->first)
+		g->first = sk_reader_info(in->r);
+	else if ((rc = check_shape(g, i, sk_reader_info(in->r), err)) < 0)
+		return rc;
+	return 0;
+}
+
+static int start_input(struct merger *g, size_t i, struct sk_error *err)
+{
+	struct input *in = &g->in[i];
+	const int raw = g->o->mode != SK_MERGE_SUM && sk_stream_same_encoding(in->r, g->w);
+	const int rc = sk_rec_init(&in->rec, in->r, raw, err);
+
+	return rc < 0 ? at(g, (long)i, rc) : 0;
+}
+
+static void close_input(struct input *in)
+{
+	sk_rec_release(&in->rec);
+	sk_reader_free(in->r);
+	in->r = NULL;
+}
+
+static int open_output(struct merger *g, struct sk_error *err)
+{
+	struct sk_info like = *g->first;
+	int rc;
+
+	like.ntraces = g->o->total;
+	if ((rc = sk_writer_open(g->o->out, &like, &g->o->wopts, &g->w, err)) < 0)
+		return at(g, SK_MERGE_AT_OUTPUT, rc);
+	return 0;
+}
+
+static int next(struct merger *g, size_t i, int want_hdr, struct sk_error *err)
+{
+	struct input *in = &g->in[i];
+	const int rc = sk_rec_next(&in->rec, want_hdr, err);
+
+	if (rc < 0)
+		return at(g, (long)i, rc);
+	in->n += rc;
+	return rc;
+}
+
+static int put(struct merger *g, size_t i, struct sk_error *err)
+{
+	const int rc = sk_rec_put(&g->in[i].rec, g->w, err);
+
+	if (rc < 0)
+		return at(g, SK_MERGE_AT_OUTPUT, rc);
+	g->res->traces++;
+	return 0;
+}
+
+static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
+{
+	int rc;
+
+	while ((rc = next(g, i, 0, err)) == 1)
+		if ((rc = put(g, i, err)) < 0)
+			return rc;
+	return rc;
+}
+
+/* ---- concat ---- */
+
+static int run_concat(struct merger *g, struct sk_error *err)
+{
+	int rc;
+
+	/* Check every input's shape before writing anything, so a mismatch
+	 * leaves no partial output; standard input is checked when reached. */
+	for (size_t i = 1; i < g->n; i++) {
+		struct sk_reader *r;
+		if (!g->in[i].path || strcmp(g->in[i].path, "-") == 0)
+			continue;
+		if ((rc = sk_reader_open(g->in[i].path, g->o->from, &r, err)) < 0)
+			return at(g, (long)i, rc);
+		rc = check_shape(g, i, sk_reader_info(r), err);
+		sk_reader_free(r);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		if (i > 0 && (rc = open_input(g, i, err)) < 0)
+			return rc;
+		if ((rc = start_input(g, i, err)) < 0 || (rc = copy_rest(g, i, err)) < 0)
+			return rc;
+		/* The first input's info is the writer's model until the end. */
+		if (i > 0)
+			close_input(&g->in[i]);
+	}
+	return 0;
+}
+
+/* ---- key: k-way merge with a binary heap ---- */
+
+static int heap_less(const struct merger *g, size_t a, size_t b)
+{
+	const int c = sk_keyset_cmp(&g->o->keys, g->in[a].codes, g->in[b].codes);
+
+	return c < 0 || (c == 0 && a < b);
+}
+
+static void sift_down(struct merger *g, size_t len, size_t pos)
+{
+	size_t *h = g->heap;
+
+	for (;;) {
+		const size_t l = 2 * pos + 1, r = l + 1;
+		size_t m = pos;
+		if (l < len && heap_less(g, h[l], h[m]))
+			m = l;
+		if (r < len && heap_less(g, h[r], h[m]))
+			m = r;
+		if (m == pos)
+			return;
+		const size_t t = h[m];
+		h[m] = h[pos];
+		h[pos] = t;
+		pos = m;
+	}
+}
+
+/* Reads input i's next trace and checks that it does not sort before the
+ * previous one. */
+static int next_sorted(struct merger *g, size_t i, struct sk_error *err)
+{
+	struct input *in = &g->in[i];
+	const struct sk_keyset *ks = &g->o->keys;
+	int rc = next(g, i, 1, err);
+
+	if (rc != 1)
+		return rc;
+	memcpy(in->prev, in->codes, sizeof in->codes);
+	sk_keyset_eval(ks, in->rec.hdr, in->codes);
+	if (in->n > 1 && sk_keyset_cmp(ks, in->prev, in->codes) > 0) {
+		char names[200], a[200], b[200];
+		sk_keyset_names(ks, names, sizeof names);
+		sk_keyset_str(ks, in->codes, a, sizeof a);
+		sk_keyset_str(ks, in->prev, b, sizeof b);
+		return at(g, (long)i, sk_error_set(err, SK_EFMT, "trace %" PRId64 ": not sorted by %s (%s after %s)",
+						     in->n, names, a, b));
+	}
+	return 1;
+}
+
+static int run_key(struct merger *g, struct sk_error *err)
+{
+	size_t len = 0;
+	int rc;
+
+	if (!(g->heap = malloc(g->n * sizeof *g->heap)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->n; i++) {
+		if ((rc = next_sorted(g, i, err)) < 0)
+			return rc;
+		if (rc == 1)
+			g->heap[len++] = i;
+	}
+	for (size_t k = len / 2; k-- > 0;)
+		sift_down(g, len, k);
+	while (len > 0) {
+		const size_t i = g->heap[0];
+		if ((rc = put(g, i, err)) < 0 || (rc = next_sorted(g, i, err)) < 0)
+			return rc;
+		if (rc == 0)
+			g->heap[0] = g->heap[--len];
+		sift_down(g, len, 0);
+	}
+	return 0;
+}
+
+/* ---- sum ---- */
+
+struct sumkey { const char *name; int byte; int coord; };
+static const struct sumkey sum_keys[] = {
+	{"cdp", 21, 0}, {"iline", 189, 0}, {"xline", 193, 0}, {"offset", 37, 0},
+	{"cdpx", 181, 1}, {"cdpy", 185, 1},
+};
+
+static int run_sum(struct merger *g, struct sk_error *err)
+{
+	const long ns = g->first->ns;
+	int rc;
+
+	g->acc = malloc(((size_t)ns + 1) * sizeof *g->acc);
+	g->sum = malloc(((size_t)ns + 1) * sizeof *g->sum);
+	if (!g->acc || !g->sum)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (int64_t t = 1;; t++) {
+		const unsigned char *h0;
+		int got0;
+
+		if ((got0 = next(g, 0, 1, err)) < 0)
+			return got0;
+		for (size_t i = 1; i < g->n; i++) {
+			if ((rc = next(g, i, 1, err)) < 0)
+				return rc;
+			if (rc != got0) {
+				const size_t shorter = rc ? 0 : i;
+				return at(g, (long)shorter,
+					  sk_error_set(err, SK_ESTATE, "%" PRId64 " traces, but %s has more",
+						       t - 1, name_of(g->in[shorter == 0 ? i : 0].path)));
+			}
+		}
+		if (!got0)
+			return 0;
+		h0 = g->in[0].rec.hdr;
+		for (long s = 0; s < ns; s++)
+			g->acc[s] = g->in[0].rec.data[s];
+		for (size_t i = 1; i < g->n; i++) {
+			const unsigned char *h = g->in[i].rec.hdr;
+			for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
+				const struct sumkey *sk = &sum_keys[k];
+				const double a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
+				const double b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
+				if (a != b)
+					return at(g, (long)i,
+						  sk_error_set(err, SK_ESTATE,
+							       "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
+							       "not the same traces", t, sk->name, a,
+							       name_of(g->in[0].path), sk->name, b));
+			}
+			for (long s = 0; s < ns; s++)
+				g->acc[s] += g->in[i].rec.data[s];
+		}
+		for (long s = 0; s < ns; s++)
+			g->sum[s] = (float)g->acc[s];
+		if ((rc = sk_writer_put(g->w, h0, g->sum, err)) < 0)
+			return at(g, SK_MERGE_AT_OUTPUT, rc);
+		g->res->traces++;
+	}
+}
+
+/* ---- interleave (round-robin pieces) ---- */
+
+static int run_interleave(struct merger *g, struct sk_error *err)
+{
+	int rc;
+
+	for (size_t i = 0;; i = (i + 1) % g->n) {
+		if ((rc = next(g, i, 0, err)) < 0)
+			return rc;
+		if (rc == 0) {
+			/* Piece i is done: every later one must be too, and the
+			 * earlier ones have given exactly one trace more. */
+			for (size_t k = 0; k < g->n; k++) {
+				if (k == i)
+					continue;
+				if ((rc = next(g, k, 0, err)) < 0)
+					return rc;
+				if (rc == 1)
+					return at(g, (long)k, sk_error_set(err, SK_ESTATE,
+									  "trace %" PRId64 ": more traces than a round-robin split gives",
+									  g->in[k].n));
+			}
+			return 0;
+		}
+		if ((rc = put(g, i, err)) < 0)
+			return rc;
+	}
+}
+
+/* ---- runs (ranges pieces) ---- */
+
+static int run_runs(struct merger *g, struct sk_error *err)
+{
+	FILE *fp = fopen(g->o->order, "r");
+	char line[128];
+	long lineno = 0;
+	int rc = 0;
+
+	if (!fp)
+		return at(g, SK_MERGE_AT_ORDER, sk_error_sys(err, "%s", ""));
+	while (fgets(line, sizeof line, fp)) {
+		char *end, *p;
+		long long piece, count;
+
+		lineno++;
+		errno = 0;
+		piece = strtoll(line, &end, 10);
+		p = end;
+		if (p == line || *p != '\t' || errno)
+			goto bad;
+		count = strtoll(p + 1, &end, 10);
+		if (end == p + 1 || *end != '\n' || errno || piece < 1 || (size_t)piece > g->n || count < 1)
+			goto bad;
+		for (long long k = 0; k < count; k++) {
+			if ((rc = next(g, (size_t)piece - 1, 0, err)) < 0)
+				goto out;
+			if (rc == 0) {
+				rc = at(g, (long)piece - 1, sk_error_set(err, SK_ESTATE,
+						"%" PRId64 " traces, but the order file (line %ld) needs more",
+						g->in[piece - 1].n, lineno));
+				goto out;
+			}
+			if ((rc = put(g, (size_t)piece - 1, err)) < 0)
+				goto out;
+		}
+	}
+	if (ferror(fp)) {
+		rc = at(g, SK_MERGE_AT_ORDER, sk_error_sys(err, "read"));
+		goto out;
+	}
+	for (size_t k = 0; k < g->n; k++) {
+		if ((rc = next(g, k, 0, err)) < 0)
+			goto out;
+		if (rc == 1) {
+			rc = at(g, (long)k, sk_error_set(err, SK_ESTATE,
+					"trace %" PRId64 ": not in the order file", g->in[k].n));
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+bad:
+	rc = at(g, SK_MERGE_AT_ORDER, sk_error_set(err, SK_EFMT, "line %ld: expected PIECE<TAB>COUNT", lineno));
+out:
+	fclose(fp);
+	return rc;
+}
+
+int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts *o,
+		 struct sk_merge_result *res, struct sk_error *err)
+{
+	struct merger g;
+	const int all_open = o->mode != SK_MERGE_CONCAT;
+	size_t stdin_uses = 0;
+	int rc;
+
+	memset(&g, 0, sizeof g);
+	memset(res, 0, sizeof *res);
+	res->at = SK_MERGE_AT_NONE;
+	g.o = o;
+	g.res = res;
+	g.n = n;
+	if (n == 0)
+		return sk_error_set(err, SK_EARG, "no inputs");
+	for (size_t i = 0; i < n; i++)
+		stdin_uses += !paths[i] || strcmp(paths[i], "-") == 0;
+	if (stdin_uses > 1)
+		return sk_error_set(err, SK_EARG, "standard input can be read only once");
+	if (o->mode == SK_MERGE_KEY && o->keys.n < 1)
+		return sk_error_set(err, SK_EARG, "no merge keys");
+	if (all_open && (rc = sk_fdlimit_ensure(n, "inputs", &res->fd, err)) < 0)
+		return rc;
+	if (!(g.in = calloc(n, sizeof *g.in)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		g.in[i].path = paths[i];
+	for (size_t i = 0; i < (all_open ? n : 1); i++)
+		if ((rc = open_input(&g, i, err)) < 0)
+			goto out;
+	if ((rc = open_output(&g, err)) < 0)
+		goto out;
+	for (size_t i = 0; all_open && i < n; i++)
+		if ((rc = start_input(&g, i, err)) < 0)
+			goto out;
+	switch (o->mode) {
+	case SK_MERGE_KEY: rc = run_key(&g, err); break;
+	case SK_MERGE_SUM: rc = run_sum(&g, err); break;
+	case SK_MERGE_INTERLEAVE: rc = run_interleave(&g, err); break;
+	case SK_MERGE_RUNS: rc = run_runs(&g, err); break;
+	default: rc = run_concat(&g, err); break;
+	}
+	if (rc == 0) {
+		struct sk_writer *w = g.w;
+		g.w = NULL;
+		if ((rc = sk_writer_close(w, err)) < 0)
+			at(&g, SK_MERGE_AT_OUTPUT, rc);
+	}
+out:
+	sk_writer_abort(g.w);
+	/* Inputs go last: the first one's info was the writer's model. */
+	for (size_t i = 0; i < n; i++)
+		close_input(&g.in[i]);
+	free(g.in);
+	free(g.heap);
+	free(g.acc);
+	free(g.sum);
+	return rc;
+}
+
+/* ---- manifests ---- */
+
+size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
+		      const void *ctx)
+{
+	size_t bad = 0;
+	char path[4096];
+	struct sk_error err;
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < m->npieces; i++) {
+		if (sk_manifest_piece_path(m, i, path, sizeof path, &err) < 0 ||
+		    sk_manifest_check(m, i, checksums, &err) < 0) {
+			report(ctx, path, &err);
+			bad++;
+		}
+		sum += m->pieces[i].traces;
+	}
+	if (m->order_file) {
+		const int w = snprintf(path, sizeof path, "%s/%s", m->dir ? m->dir : ".", m->order_file);
+		uint64_t h = 0, size = 0;
+		if (w < 0 || (size_t)w >= sizeof path) {
+			sk_error_set(&err, SK_EARG, "path too long");
+			report(ctx, m->order_file, &err);
+			bad++;
+		} else if (sk_file_xxh64(path, &h, &size, &err) < 0) {
+			report(ctx, path, &err);
+			bad++;
+		} else if (size != m->order_bytes) {
+			sk_error_set(&err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRIu64, size,
+				     m->order_bytes);
+			report(ctx, path, &err);
+			bad++;
+		} else if (checksums && h != m->order_xxh64) {
+			sk_error_set(&err, SK_ESTATE, "xxh64 %016" PRIx64 ", the manifest says %016" PRIx64
+				     " (changed since the split, or the order of another split)", h, m->order_xxh64);
+			report(ctx, path, &err);
+			bad++;
+		}
+	}
+	if (bad == 0 && sum != m->traces) {
+		sk_error_set(&err, SK_ESTATE, "the pieces hold %" PRId64 " traces, but the source had %" PRId64,
+			     sum, m->traces);
+		report(ctx, NULL, &err);
+		bad++;
+	}
+	return bad;
+}
+
+int sk_merge_plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths,
+		  size_t *n, char **order_path, struct sk_error *err)
+{
+	char buf[4096];
+	char **p;
+	int rc;
+
+	*paths = NULL;
+	*n = 0;
+	*order_path = NULL;
+	if (m->npieces == 0)
+		return sk_error_set(err, SK_EARG, "the manifest lists no pieces");
+	if (!(p = calloc(m->npieces, sizeof *p)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->npieces; i++) {
+		if ((rc = sk_manifest_piece_path(m, i, buf, sizeof buf, err)) < 0 ||
+		    !(p[i] = malloc(strlen(buf) + 1))) {
+			sk_merge_plan_free(p, i, NULL);
+			return rc < 0 ? rc : sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+		memcpy(p[i], buf, strlen(buf) + 1);
+	}
+	*paths = p;
+	*n = m->npieces;
+	o->total = m->traces;
+	o->from = m->fmt;
+	if (m->sort) {
+		if (o->mode != SK_MERGE_KEY) {
+			o->mode = SK_MERGE_KEY;
+			if ((rc = sk_keyset_parse(m->sort, 0, &o->keys, err)) < 0)
+				return rc;
+		}
+	} else if (o->mode == SK_MERGE_KEY) {
+		/* Explicit keys on unsorted pieces: k-way merge as asked. */
+	} else if (m->mode == SK_SPLIT_RR) {
+		o->mode = SK_MERGE_INTERLEAVE;
+	} else if (m->mode == SK_SPLIT_RANGES) {
+		const int w = snprintf(buf, sizeof buf, "%s/%s", m->dir ? m->dir : ".", m->order_file);
+		if (w < 0 || (size_t)w >= sizeof buf || !(*order_path = malloc((size_t)w + 1)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		memcpy(*order_path, buf, (size_t)w + 1);
+		o->mode = SK_MERGE_RUNS;
+		o->order = *order_path;
+	} else {
+		o->mode = SK_MERGE_CONCAT;
+	}
+	return 0;
+}
+
+void sk_merge_plan_free(char **paths, size_t n, char *order_path)
+{
+	for (size_t i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(order_path);
+}

@@ -1,0 +1,80 @@
+/*
+ * merge: segmerge's engine.  Reads several streams (files, or "-" for
+ * standard input once) and writes one, in one of these ways:
+ *
+ *   concat      the inputs one after the other (the converter, and -m for
+ *               count, parts and key splits);
+ *   key         a stable k-way merge of inputs each sorted by keys (ties
+ *               keep input order), with a heap: the second half of an
+ *               external sort.  An input that is not sorted is an error
+ *               naming the trace and both key values;
+ *   sum         the sample-wise sum of inputs holding the same traces (same
+ *               count; cdp, iline, xline, offset, cdpx and cdpy equal trace
+ *               by trace, coordinates compared with scalco applied), with
+ *               the first input's headers; sums are formed in double, in
+ *               input order, and rounded to float once;
+ *   interleave  trace i from input i mod N (-m for round-robin splits);
+ *   runs        runs "PIECE<TAB>COUNT" from an order file (-m for ranges).
+ *
+ * Every input must agree with the first in ns, dt and trace header length.
+ * Records pass through unchanged when an input is encoded as the output is
+ * (so merging SEG-Y pieces gives back the source's bytes); otherwise they
+ * are decoded and re-encoded by the writer.  Memory: one trace per input.
+ * The output is written atomically when it is a file.
+ */
+#ifndef SK_MERGE_H
+#define SK_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "fdlimit.h"
+#include "manifest.h"
+#include "sortbuf.h"
+#include "stream.h"
+
+enum sk_merge_mode { SK_MERGE_CONCAT, SK_MERGE_KEY, SK_MERGE_SUM, SK_MERGE_INTERLEAVE, SK_MERGE_RUNS };
+
+struct sk_merge_opts {
+	int mode;              /* enum sk_merge_mode */
+	struct sk_keyset keys; /* key mode */
+	const char *order;     /* runs mode: the order file */
+	int64_t total;         /* traces expected in all (-1 unknown): given to the writer */
+	int from;              /* input format (SK_FMT_AUTO to detect) */
+	struct sk_wopts wopts; /* output format; AUTO: like the first input */
+	const char *out;       /* output path; NULL or "-" for standard output */
+};
+
+/* Where an error belongs, for the command's "prog: file: message". */
+enum { SK_MERGE_AT_OUTPUT = -1, SK_MERGE_AT_ORDER = -2, SK_MERGE_AT_NONE = -3 };
+
+struct sk_merge_result {
+	int64_t traces;        /* traces written */
+	struct sk_fdlimit fd;  /* fd.new_soft > fd.old_soft: the limit was raised */
+	long at;               /* on failure: index of the input, or SK_MERGE_AT_* */
+};
+
+void sk_merge_opts_init(struct sk_merge_opts *o);
+
+/* Merges paths[0..n-1] as o says (n >= 1). */
+int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts *o,
+		 struct sk_merge_result *res, struct sk_error *err);
+
+/*
+ * Manifest support (segmerge -m).  sk_merge_check verifies every piece
+ * (sk_manifest_check) and the order file, and calls report(ctx, path, err)
+ * for each problem; it returns the number of problems (0: all is well).
+ * sk_merge_plan fills the input list (malloc'ed paths, freed with
+ * sk_merge_plan_free) and o's mode, order file and total from the
+ * manifest: concat, interleave for round-robin, runs for ranges, and key by
+ * the manifest's sort keys for sorted pieces.
+ */
+typedef void (*sk_merge_report_fn)(const void *ctx, const char *path, const struct sk_error *err);
+size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
+		      const void *ctx);
+int sk_merge_plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths,
+		  size_t *n, char **order_path, struct sk_error *err);
+void sk_merge_plan_free(char **paths, size_t n, char *order_path);
+
+#endif

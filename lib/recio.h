@@ -1,0 +1,51 @@
+/*
+ * recio: one trace at a time from a reader, either as its raw file record
+ * (passed to a writer of the same encoding unchanged, so split and merge
+ * give back the input's bytes: IBM words, odd sample formats and all) or
+ * decoded (header + float samples, converted by the writer), with a
+ * canonical big-endian copy of its header for key evaluation either way.
+ * segsplit and segmerge move every trace through this.
+ */
+#ifndef SK_RECIO_H
+#define SK_RECIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "stream.h"
+
+struct sk_rec {
+	struct sk_reader *r;       /* not owned */
+	const struct sk_info *info;
+	int raw;                   /* records pass through unchanged */
+	int swap;                  /* raw headers are little-endian: swap the copy */
+	size_t rawlen;             /* bytes of a raw record */
+	size_t declen;             /* bytes of a decoded record: hdrlen + 4 ns */
+	const unsigned char *rec;  /* raw: the current record (the reader's buffer) */
+	unsigned char *hdr;        /* canonical header of the current trace */
+	float *data;               /* decoded samples (decoded mode) */
+};
+
+/* Bytes of one raw record of a stream: header block plus ns samples in the
+ * file's sample format (SEG-Y by format code, SU and sgk 4-byte floats). */
+size_t sk_rec_rawlen(const struct sk_info *info);
+/* Sets up s over r; raw chooses pass-through (use sk_stream_same_encoding
+ * against the writer to decide). */
+int sk_rec_init(struct sk_rec *s, struct sk_reader *r, int raw, struct sk_error *err);
+/* Reads the next trace: 1, 0 at the end, or an error.  want_hdr: fill
+ * s->hdr in raw mode (decoded mode always fills it). */
+int sk_rec_next(struct sk_rec *s, int want_hdr, struct sk_error *err);
+/* Length of the current trace's record as sk_rec_copy writes it. */
+size_t sk_rec_len(const struct sk_rec *s);
+/* Copies the current trace's record (raw bytes, or header + samples). */
+void sk_rec_copy(const struct sk_rec *s, unsigned char *out);
+/* Writes the current trace to w. */
+int sk_rec_put(const struct sk_rec *s, struct sk_writer *w, struct sk_error *err);
+/* Writes a record saved by sk_rec_copy to w (s gives the mode; its data
+ * buffer is used as scratch). */
+int sk_rec_put_saved(struct sk_rec *s, const unsigned char *rec, struct sk_writer *w,
+		     struct sk_error *err);
+void sk_rec_release(struct sk_rec *s);
+
+#endif

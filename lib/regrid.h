@@ -1,0 +1,177 @@
+/*
+ * regrid: regularization, building the traces of a regular grid from traces
+ * at irregular locations (DESIGN.md, regrid; notes/regrid.md).
+ *
+ * Two layers.  The core (sk_regrid_new ... sk_regrid_block) works on
+ * positions in the grid's local frame (metres along the fast and slow axes,
+ * so output bins are axis-aligned rectangles bin_dx x bin_dy centred on the
+ * output locations) and fetches input samples through a callback, so it runs
+ * on in-memory data as well as on files.  The driver (sk_regrid_run) reads a
+ * stream, spools a pipe to a temporary file, maps coordinates into the grid
+ * frame, and writes the output stream.
+ *
+ * Methods:
+ *   nearest  the nearest input trace (within the radius, or inside the bin);
+ *   bin      the mean of the input traces inside the bin;
+ *   idw      inverse-distance weights 1/d^power of the k nearest;
+ *   linear   barycentric weights on the Delaunay triangulation of the input
+ *            positions (1-D: between the two neighbours); outside the convex
+ *            hull, the nearest trace;
+ *   dip      per time window, the slope (p_u, p_v) of highest semblance among
+ *            the dip_k nearest traces, scanned over dip_np x dip_np slopes in
+ *            [-dip_pmax, dip_pmax]; then inverse-distance interpolation of
+ *            the traces shifted along that slope.  Overlapping windows are
+ *            blended with triangular weights.
+ * An output trace is dead (all zero) when no input trace lies within the
+ * radius (or, with in_bin, inside its bin).
+ *
+ * Offset classes: each input trace has a class (an offset bin) and each
+ * output trace takes only inputs of its own class.  With a velocity, inputs
+ * are moved out to the output offset first: the sample at output time t
+ * comes from t_i = sqrt(t0^2 + h_i^2 / v(t0)^2) where t^2 = t0^2 + h0^2 /
+ * v(t0)^2 (NMO to the output offset, interpolate, inverse NMO in one step).
+ * Time interpolation is an 8-point Lanczos-windowed sinc (normalised, so a
+ * constant stays exact).
+ *
+ * Everything is deterministic: the same output for any number of threads.
+ */
+#ifndef SK_REGRID_H
+#define SK_REGRID_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "grid.h"
+#include "stream.h"
+
+enum sk_regrid_method {
+	SK_REGRID_NEAREST, SK_REGRID_BIN, SK_REGRID_IDW, SK_REGRID_LINEAR, SK_REGRID_DIP
+};
+
+/* Parses a method name; SK_EARG naming the choices otherwise. */
+int sk_regrid_method_parse(const char *s, int *out, struct sk_error *err);
+const char *sk_regrid_method_name(int method);
+
+struct sk_regrid_opts {
+	int method;            /* enum sk_regrid_method */
+	double radius;         /* metres; < 0: no limit */
+	int in_bin;            /* only inputs inside the output bin count */
+	double bin_dx, bin_dy; /* bin size along the local axes (metres) */
+	int line;              /* 1-D: inputs and outputs lie on the local u axis */
+	long k;                /* idw: neighbours */
+	double power;          /* idw: distance power */
+	long dip_k;            /* dip: neighbours in the semblance */
+	long dip_np;           /* dip: slopes per axis */
+	double dip_pmax;       /* dip: largest slope (s/m) */
+	double dip_win;        /* dip: window length (s) */
+	long ns;               /* samples per trace */
+	double dt;             /* sample interval (s) */
+	const double *vrms;    /* ns RMS velocities (m/s) against zero-offset time, or NULL */
+};
+#define SK_REGRID_OPTS_INIT { SK_REGRID_LINEAR, -1.0, 0, 1.0, 1.0, 0, 4, 2.0, 8, 33, 0.6e-3, \
+			      0.064, 0, 0.004, NULL }
+
+/* Fills out (ns floats) with input trace idx.  slot is the calling thread's
+ * number (0 .. threads-1), so a callback may keep one reader per thread. */
+typedef int (*sk_regrid_fetch_fn)(void *ctx, int slot, long idx, float *out, struct sk_error *err);
+
+struct sk_regrid_input {
+	long n;                /* input traces */
+	const double *u, *v;   /* positions in the local frame (metres) */
+	const double *h;       /* offsets (metres), or NULL */
+	const int *cls;        /* offset class per trace (< 0: not used), or NULL (all 0) */
+	int ncls;              /* number of classes (1 without offsets) */
+	sk_regrid_fetch_fn fetch;
+	void *ctx;
+};
+
+struct sk_regrid;
+struct sk_regrid_ws;
+
+/* Builds the indexes (and triangulations for linear) of every class.  The
+ * input arrays must outlive the result.  SK_EARG for bad options. */
+int sk_regrid_new(const struct sk_regrid_opts *o, const struct sk_regrid_input *in,
+		  struct sk_regrid **out, struct sk_error *err);
+void sk_regrid_free(struct sk_regrid *rg);
+
+/* A workspace for one thread. */
+struct sk_regrid_ws *sk_regrid_ws_new(const struct sk_regrid *rg);
+void sk_regrid_ws_free(struct sk_regrid_ws *ws);
+
+/* Builds the output trace at local (u, v) of class cls and offset h0 into
+ * out (ns floats).  Returns 1 for a live trace, 0 for a dead one (out
+ * zeroed), or a negative error from the fetch callback. */
+int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u,
+		    double v, int cls, double h0, float *out, struct sk_error *err);
+
+/* Input traces of class cls inside the bin centred on (u, v). */
+long sk_regrid_fold(const struct sk_regrid *rg, double u, double v, int cls);
+
+/* Builds n output traces (at u[i], v[i], class cls[i] or 0 when cls is NULL,
+ * offset h0[i] or 0) into out (n x ns floats) with OpenMP over the traces;
+ * live[i] receives 1 or 0.  On error, the error of the first failing trace
+ * in output order. */
+int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
+		    const double *h0, long n, float *out, int *live, struct sk_error *err);
+
+/*
+ * The driver behind the regrid command.  It reads the input once: headers
+ * (coordinates, offset, trid; dead and dummy traces, trid 2 and 3, are not
+ * used) and samples.  Samples are kept in memory when they fit in mem bytes;
+ * otherwise a seekable SEG-Y or SU file is read in place (records read with
+ * pread and decoded with fmt.h, the layout checked against the stream reader
+ * on the first and last trace), and anything else (pipes, sgk) is spooled as
+ * raw floats to an unlinked temporary file in $TMPDIR (default /tmp).
+ *
+ * Output traces: the grid's locations in inline-major order (--part: a
+ * slice of them), each with its offsets when there is an offset axis.
+ * Headers: tracl and tracr (running number over the whole output, so parts
+ * concatenate to the whole), cdp, cdpx, cdpy, scalco, iline, xline (grid.h),
+ * offset, trid (1 live, 2 dead), nhs (the fold: input traces in the bin),
+ * delrt and scalt of the first input trace, ns, dt.
+ */
+enum sk_regrid_coords { SK_COORDS_MID, SK_COORDS_CDP, SK_COORDS_SRC, SK_COORDS_RCV };
+/* Parses mid, cdp, src or rcv. */
+int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err);
+
+struct sk_regrid_job {
+	const char *in;            /* input path, NULL or "-" for stdin */
+	const char *out;           /* output path, NULL or "-" for stdout */
+	const char *fold;          /* fold TSV path, or NULL */
+	int from;                  /* enum sk_format, SK_FMT_AUTO to detect */
+	struct sk_wopts wopts;
+	struct sk_grid grid;
+	int coords;                /* enum sk_regrid_coords */
+	int have_offsets;          /* offset axis o0, dof, no */
+	double o0, dof;
+	long no;
+	const char *part;          /* "K/N" or NULL */
+	struct sk_regrid_opts opts;/* ns, dt, vrms, line and the bin sizes are set by the driver;
+				      radius < 0 here means the default, two bins */
+	double vel_t[64], vel_v[64];
+	int nvel;                  /* 0: no moveout; 1: vel_v[0] everywhere; else t:v pairs */
+	uint64_t mem;              /* bytes of samples to keep in memory */
+	void (*progress)(void *ctx, int64_t done, int64_t total);
+	void *progress_ctx;
+};
+
+/* Parses --vel: "V" (m/s) or "t:v,t:v,..." (seconds, m/s; times
+ * increasing, velocities positive, at most 64 pairs) into job->vel_t,
+ * vel_v and nvel.  SK_EARG with the text otherwise. */
+int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err);
+
+enum { SK_WHERE_INPUT, SK_WHERE_OUTPUT, SK_WHERE_FOLD, SK_WHERE_NONE };
+
+struct sk_regrid_stats {
+	int64_t inputs;            /* traces read */
+	int64_t used;              /* traces with a position and an offset class */
+	int64_t outputs, dead;     /* traces written, of them dead */
+	int where;                 /* on error: which file err is about (SK_WHERE_*) */
+};
+
+/* Runs a job.  Returns 0 or a negative SK_E* code with err set and
+ * st->where naming the file it concerns. */
+int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
+		  struct sk_error *err);
+
+#endif

@@ -1,0 +1,629 @@
+/*
+ * The regrid driver: input pass, sample storage (memory, in place, or a raw
+ * spool), the grid frame, output headers, the fold table.  regrid.h has the
+ * contract.
+ */
+#include "regrid.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "fmt.h"
+#include "hdr.h"
+#include "par.h"
+
+/* Output samples per parallel block (about 64 MiB of floats): few blocks, so
+ * that thread start-up and workspaces are paid rarely, and bounded memory. */
+#define BLOCK_SAMPLES (16L << 20)
+
+int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err)
+{
+	static const char *const names[] = {"mid", "cdp", "src", "rcv"};
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return sk_error_set(err, SK_EARG, "invalid coords '%s' (expected mid, cdp, src or rcv)", s);
+}
+
+int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err)
+{
+	double v[128];
+	int n;
+	char *copy, *p;
+	if (!strchr(s, ':')) {
+		int rc = sk_par_double("vel", s, &job->vel_v[0], err);
+		if (rc == 0 && !(job->vel_v[0] > 0))
+			rc = sk_error_set(err, SK_EARG, "invalid vel '%s' (expected a positive velocity)", s);
+		job->nvel = 1;
+		return rc;
+	}
+	if (!(copy = strdup(s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (p = copy; *p; p++)
+		if (*p == ':')
+			*p = ',';
+	n = 0;
+	if (sk_par_doubles("vel", copy, v, 128, &n, err) < 0 || n % 2 || n / 2 > 64) {
+		free(copy);
+		return sk_error_set(err, SK_EARG, "invalid vel '%s' (expected V or t:v,t:v,...)", s);
+	}
+	free(copy);
+	job->nvel = n / 2;
+	for (int i = 0; i < n / 2; i++) {
+		job->vel_t[i] = v[2 * i];
+		job->vel_v[i] = v[2 * i + 1];
+		if (!(job->vel_v[i] > 0) || (i > 0 && !(job->vel_t[i] > job->vel_t[i - 1])))
+			return sk_error_set(err, SK_EARG,
+					    "invalid vel '%s' (times must increase, velocities be positive)", s);
+	}
+	return 0;
+}
+
+/* Where the samples of the used traces live. */
+struct store {
+	long ns;
+	float *mem;              /* used x ns, or NULL */
+	int spool_fd;            /* raw float records, or -1 */
+	long nmem;               /* traces in mem before spilling to the spool */
+	/* In place: records read with pread and decoded with fmt.h. */
+	int fd;
+	int64_t data_start;      /* byte offset of trace 0 */
+	size_t recsize, hdrlen;  /* bytes per trace record, of its header block */
+	int code, little;        /* sample format and byte order */
+	unsigned char **raw;     /* one record buffer per thread */
+	int nraw;
+	const int64_t *tidx;     /* used trace -> input trace index */
+};
+
+/* Reads and decodes the samples of input trace t in place. */
+static int pread_trace(const struct store *s, unsigned char *raw, int64_t t, float *out,
+		       struct sk_error *err)
+{
+	const size_t n = s->recsize - s->hdrlen;
+	const off_t off = (off_t)(s->data_start + t * (int64_t)s->recsize + (int64_t)s->hdrlen);
+	size_t got = 0;
+	while (got < n) {
+		const ssize_t r = pread(s->fd, raw + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_error_sys(err, "trace %lld: read", (long long)t + 1);
+		if (r == 0)
+			return sk_error_set(err, SK_EFMT, "trace %lld: unexpected end of file", (long long)t + 1);
+		got += (size_t)r;
+	}
+	sk_fmt_decode(s->code, s->little, raw, (size_t)s->ns, out);
+	return 0;
+}
+
+static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
+{
+	struct store *s = ctx;
+	const size_t rec = (size_t)s->ns * sizeof(float);
+	if (s->mem) {
+		memcpy(out, s->mem + (size_t)idx * (size_t)s->ns, rec);
+		return 0;
+	}
+	if (s->spool_fd >= 0) {
+		size_t got = 0;
+		while (got < rec) {
+			const ssize_t r = pread(s->spool_fd, (char *)out + got, rec - got,
+						(off_t)((size_t)idx * rec + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return r < 0 ? sk_error_sys(err, "spool file: read")
+					     : sk_error_set(err, SK_EIO, "spool file: short read");
+			got += (size_t)r;
+		}
+		return 0;
+	}
+	return pread_trace(s, s->raw[slot], s->tidx[idx], out, err);
+}
+
+static int spool_write(int fd, const void *p, size_t n, struct sk_error *err)
+{
+	const char *c = p;
+	while (n > 0) {
+		const ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return sk_error_sys(err, "spool file: write");
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int spool_open(struct sk_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+	snprintf(path, sizeof path, "%s/regrid-spool-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return sk_error_sys(err, "%s", path);
+	/* Unlinked at once: the space is freed however the process ends. */
+	unlink(path);
+	return fd;
+}
+
+static void position(const unsigned char *h, int coords, double *x, double *y)
+{
+	switch (coords) {
+	case SK_COORDS_CDP:
+		*x = sk_hdr_coord(h, 181);
+		*y = sk_hdr_coord(h, 185);
+		break;
+	case SK_COORDS_SRC:
+		*x = sk_hdr_coord(h, 73);
+		*y = sk_hdr_coord(h, 77);
+		break;
+	case SK_COORDS_RCV:
+		*x = sk_hdr_coord(h, 81);
+		*y = sk_hdr_coord(h, 85);
+		break;
+	default:
+		*x = (sk_hdr_coord(h, 73) + sk_hdr_coord(h, 81)) / 2;
+		*y = (sk_hdr_coord(h, 77) + sk_hdr_coord(h, 85)) / 2;
+	}
+}
+
+static const char *coords_keys(int coords)
+{
+	static const char *const k[] = {"sx, sy, gx and gy", "cdpx and cdpy", "sx and sy", "gx and gy"};
+	return k[coords];
+}
+
+struct grow {
+	double *u, *v, *h;
+	int *cls;
+	int64_t *tidx;
+	long n, cap;
+};
+
+static int grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t)
+{
+	if (g->n == g->cap) {
+		const long cap = g->cap ? 2 * g->cap : 4096;
+		double *nu = realloc(g->u, (size_t)cap * sizeof *nu);
+		if (nu) g->u = nu;
+		double *nv = realloc(g->v, (size_t)cap * sizeof *nv);
+		if (nv) g->v = nv;
+		double *nh = realloc(g->h, (size_t)cap * sizeof *nh);
+		if (nh) g->h = nh;
+		int *nc = realloc(g->cls, (size_t)cap * sizeof *nc);
+		if (nc) g->cls = nc;
+		int64_t *nt = realloc(g->tidx, (size_t)cap * sizeof *nt);
+		if (nt) g->tidx = nt;
+		if (!nu || !nv || !nh || !nc || !nt)
+			return SK_ENOMEM;
+		g->cap = cap;
+	}
+	g->u[g->n] = u;
+	g->v[g->n] = v;
+	g->h[g->n] = h;
+	g->cls[g->n] = cls;
+	g->tidx[g->n] = t;
+	g->n++;
+	return 0;
+}
+
+/* RMS velocity per sample of zero-offset time from the job's t:v list. */
+static void vel_table(const struct sk_regrid_job *job, double dt, long ns, double *vr)
+{
+	for (long s = 0; s < ns; s++) {
+		const double t = (double)s * dt;
+		int k = 0;
+		if (job->nvel == 1 || t <= job->vel_t[0]) {
+			vr[s] = job->vel_v[0];
+			continue;
+		}
+		while (k + 1 < job->nvel && job->vel_t[k + 1] < t)
+			k++;
+		if (k + 1 >= job->nvel)
+			vr[s] = job->vel_v[job->nvel - 1];
+		else
+			vr[s] = job->vel_v[k] + (job->vel_v[k + 1] - job->vel_v[k]) * (t - job->vel_t[k]) /
+							(job->vel_t[k + 1] - job->vel_t[k]);
+	}
+}
+
+/*
+ * Prepares reading a SEG-Y or SU file in place: the record layout from the
+ * reader's info (trace i at fhdr_len + i x (hdrlen + ns x bytes per
+ * sample)), checked against the reader itself on the first and the last
+ * trace, so a layout this code does not know shows up as an error rather
+ * than wrong samples.
+ */
+static int in_place_open(struct store *s, struct sk_reader *r, const char *path,
+			 const struct sk_info *info, struct sk_error *err)
+{
+	int nth = 1, rc;
+	float *a = malloc((size_t)info->ns * 2 * sizeof *a);
+	if (!a)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	s->data_start = info->fmt == SK_FMT_SEGY ? (int64_t)info->fhdr_len : 0;
+	s->hdrlen = info->hdrlen;
+	s->code = info->sample_format;
+	s->little = info->little;
+	s->recsize = info->hdrlen + (size_t)info->ns * (size_t)sk_fmt_size(info->sample_format);
+	s->raw = calloc((size_t)nth, sizeof *s->raw);
+	s->fd = open(path, O_RDONLY);
+	if (!s->raw || s->fd < 0) {
+		free(a);
+		return s->fd < 0 ? sk_error_sys(err, "open") : sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	s->nraw = nth;
+	for (int t = 0; t < nth; t++)
+		if (!(s->raw[t] = malloc(s->recsize))) {
+			free(a);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+	for (int k = 0; k < 2; k++) {
+		const int64_t t = k ? info->ntraces - 1 : 0;
+		if ((rc = sk_reader_seek(r, t, err)) < 0 || (rc = sk_reader_next(r, NULL, a, err)) < 0 ||
+		    (rc = pread_trace(s, s->raw[0], t, a + info->ns, err)) < 0) {
+			free(a);
+			return rc;
+		}
+		if (memcmp(a, a + info->ns, (size_t)info->ns * sizeof *a) != 0) {
+			free(a);
+			return sk_error_set(err, SK_ESTATE, "trace %lld: in-place read disagrees with the reader",
+					    (long long)t + 1);
+		}
+	}
+	free(a);
+	return 0;
+}
+
+int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
+		  struct sk_error *err)
+{
+	struct sk_reader *r = NULL;
+	struct sk_writer *w = NULL;
+	struct sk_regrid *rg = NULL;
+	struct store store = {0};
+	struct grow g = {0};
+	struct sk_info like;
+	const struct sk_info *info;
+	const struct sk_grid *gr = &job->grid;
+	struct sk_regrid_opts o = job->opts;
+	unsigned char *hdr = NULL, *first_hdr = NULL;
+	float *buf = NULL, *out = NULL;
+	double *vr = NULL, *bu = NULL, *bv = NULL, *bh = NULL;
+	int *bc = NULL, *live = NULL;
+	FILE *fold = NULL;
+	char *fold_tmp = NULL;
+	int64_t first = 0, last = sk_grid_size(gr), zero_xy = 0;
+	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+	const long no = job->have_offsets ? job->no : 1;
+	int rc = 0, in_place = 0;
+	long blk;
+
+	memset(st, 0, sizeof *st);
+	st->where = SK_WHERE_INPUT;
+	store.spool_fd = -1;
+	if (job->part && (rc = sk_grid_part(job->part, sk_grid_size(gr), &first, &last, err)) < 0) {
+		st->where = SK_WHERE_NONE;
+		return rc;
+	}
+	if ((rc = sk_reader_open(job->in, job->from, &r, err)) < 0)
+		return rc;
+	info = sk_reader_info(r);
+	store.ns = info->ns;
+	store.fd = -1;
+	o.ns = info->ns;
+	o.dt = info->dt * 1e-6;
+	o.line = gr->is_line;
+	o.bin_dx = gr->dx;
+	o.bin_dy = gr->is_line ? 0 : gr->dy;
+	if (o.radius < 0 && !o.in_bin)
+		o.radius = 2 * (gr->is_line || gr->dx > gr->dy ? gr->dx : gr->dy);
+	if (!(o.dt > 0)) {
+		rc = sk_error_set(err, SK_EFMT, "sample interval dt=%g is not positive", info->dt);
+		goto done;
+	}
+	hdr = malloc(info->hdrlen);
+	first_hdr = calloc(1, info->hdrlen);
+	buf = malloc((size_t)info->ns * sizeof *buf);
+	if (!hdr || !first_hdr || !buf) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* A large seekable SEG-Y or SU file is read in place. */
+	in_place = info->ntraces >= 0 && info->fmt != SK_FMT_SGK &&
+		   (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem &&
+		   sk_reader_seek(r, 0, NULL) == 0;
+	for (;;) {
+		double x, y, fast, slow, h = 0;
+		int cls = 0, trid;
+		const int64_t t = sk_reader_tell(r);
+		rc = sk_reader_next(r, hdr, in_place ? NULL : buf, err);
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			goto done;
+		st->inputs++;
+		trid = sk_hdr_i16(hdr, 29);
+		if (trid == 2 || trid == 3)
+			continue;
+		position(hdr, job->coords, &x, &y);
+		if (x == 0 && y == 0)
+			zero_xy++;
+		if (job->have_offsets) {
+			const double ho = fabs((double)sk_hdr_i32(hdr, 37));
+			const double c = floor((ho - job->o0) / job->dof + 0.5);
+			if (!(c >= 0 && c < (double)job->no))
+				continue;
+			cls = (int)c;
+			h = ho;
+		}
+		if (g.n == 0)
+			memcpy(first_hdr, hdr, info->hdrlen);
+		if (x < xmin) xmin = x;
+		if (x > xmax) xmax = x;
+		if (y < ymin) ymin = y;
+		if (y > ymax) ymax = y;
+		sk_grid_locate(gr, x, y, &fast, &slow);
+		if (grow_push(&g, fast * gr->dx, gr->is_line ? 0.0 : slow * gr->dy, h, cls, t) < 0) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (in_place)
+			continue;
+		/* Samples: memory while they fit, then the spool. */
+		if (store.spool_fd < 0) {
+			if ((uint64_t)g.n * (uint64_t)info->ns * sizeof(float) <= job->mem) {
+				if ((size_t)g.n > (size_t)store.nmem) {
+					const long cap = store.nmem ? 2 * store.nmem : 1024;
+					float *m = realloc(store.mem, (size_t)cap * (size_t)info->ns * sizeof *m);
+					if (!m) {
+						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+						goto done;
+					}
+					store.mem = m;
+					store.nmem = cap;
+				}
+				memcpy(store.mem + (size_t)(g.n - 1) * (size_t)info->ns, buf,
+				       (size_t)info->ns * sizeof *buf);
+				continue;
+			}
+			if ((rc = spool_open(err)) < 0) {
+				st->where = SK_WHERE_NONE;
+				goto done;
+			}
+			store.spool_fd = rc;
+			rc = spool_write(store.spool_fd, store.mem,
+					 (size_t)(g.n - 1) * (size_t)info->ns * sizeof(float), err);
+			free(store.mem);
+			store.mem = NULL;
+			if (rc < 0) {
+				st->where = SK_WHERE_NONE;
+				goto done;
+			}
+		}
+		if ((rc = spool_write(store.spool_fd, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
+			st->where = SK_WHERE_NONE;
+			goto done;
+		}
+	}
+	st->used = g.n;
+	if (g.n == 0) {
+		rc = sk_error_set(err, SK_EFMT, st->inputs ? "no live trace%s" : "no traces",
+				  job->have_offsets ? " in the offset range" : "");
+		goto done;
+	}
+	if (zero_xy == g.n) {
+		rc = sk_error_set(err, SK_EFMT, "no coordinates: %s are 0 in all %ld traces (see --coords)",
+				  coords_keys(job->coords), g.n);
+		goto done;
+	}
+	{
+		/* Some trace must reach the grid's bins (or their radius). */
+		const double mu = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dx;
+		const double mv = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dy;
+		long near = 0;
+		for (long i = 0; i < g.n && !near; i++) {
+			const double fu = g.u[i] / gr->dx, fv = g.v[i] / gr->dy;
+			near = fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
+			       (gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
+		}
+		if (!near) {
+			double c[4][2];
+			double gx0 = INFINITY, gx1 = -INFINITY, gy0 = INFINITY, gy1 = -INFINITY;
+			sk_grid_point(gr, 0, &c[0][0], &c[0][1]);
+			sk_grid_point(gr, gr->nx - 1, &c[1][0], &c[1][1]);
+			sk_grid_point(gr, sk_grid_size(gr) - gr->nx, &c[2][0], &c[2][1]);
+			sk_grid_point(gr, sk_grid_size(gr) - 1, &c[3][0], &c[3][1]);
+			for (int k = 0; k < 4; k++) {
+				if (c[k][0] < gx0) gx0 = c[k][0];
+				if (c[k][0] > gx1) gx1 = c[k][0];
+				if (c[k][1] < gy0) gy0 = c[k][1];
+				if (c[k][1] > gy1) gy1 = c[k][1];
+			}
+			rc = sk_error_set(err, SK_ESTATE,
+					  "the grid does not overlap the data: traces lie in x %.1f..%.1f, y %.1f..%.1f; "
+					  "grid locations in x %.1f..%.1f, y %.1f..%.1f", xmin, xmax, ymin, ymax, gx0, gx1,
+					  gy0, gy1);
+			goto done;
+		}
+	}
+	store.tidx = g.tidx;
+	if (in_place && (rc = in_place_open(&store, r, job->in, info, err)) < 0)
+		goto done;
+	if (job->nvel > 0) {
+		vr = malloc((size_t)info->ns * sizeof *vr);
+		if (!vr) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto done;
+		}
+		vel_table(job, o.dt, info->ns, vr);
+		o.vrms = vr;
+	}
+	{
+		const struct sk_regrid_input in = {g.n, g.u, g.v, job->have_offsets ? g.h : NULL, g.cls,
+						   (int)no, store_fetch, &store};
+		st->where = SK_WHERE_NONE;
+		if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
+			goto done;
+	}
+	st->where = SK_WHERE_OUTPUT;
+	like = *info;
+	if ((rc = sk_writer_open(job->out, &like, &job->wopts, &w, err)) < 0) {
+		w = NULL;
+		if (err->code == SK_EARG)
+			st->where = SK_WHERE_NONE;
+		goto done;
+	}
+	if (job->fold) {
+		const size_t len = strlen(job->fold) + 16;
+		fold_tmp = malloc(len);
+		if (!fold_tmp) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto done;
+		}
+		snprintf(fold_tmp, len, "%s.tmp%ld", job->fold, (long)getpid());
+		fold = fopen(fold_tmp, "w");
+		if (!fold) {
+			st->where = SK_WHERE_FOLD;
+			rc = sk_error_sys(err, "cannot create");
+			free(fold_tmp);
+			fold_tmp = NULL;
+			goto done;
+		}
+		fputs("cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive\n", fold);
+	}
+	blk = BLOCK_SAMPLES / (info->ns * no);
+	if (blk < 16)
+		blk = 16;
+	{
+		const long nb = blk * no;
+		bu = malloc((size_t)nb * sizeof *bu);
+		bv = malloc((size_t)nb * sizeof *bv);
+		bh = malloc((size_t)nb * sizeof *bh);
+		bc = malloc((size_t)nb * sizeof *bc);
+		live = malloc((size_t)nb * sizeof *live);
+		out = malloc((size_t)nb * (size_t)info->ns * sizeof *out);
+		if (!bu || !bv || !bh || !bc || !live || !out) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	for (int64_t b0 = first; b0 < last; b0 += blk) {
+		const int64_t b1 = b0 + blk < last ? b0 + blk : last;
+		long n = 0;
+		for (int64_t i = b0; i < b1; i++)
+			for (long j = 0; j < no; j++) {
+				bu[n] = (double)(i % gr->nx) * gr->dx;
+				bv[n] = gr->is_line ? 0.0 : (double)(i / gr->nx) * gr->dy;
+				bc[n] = (int)j;
+				bh[n] = job->have_offsets ? job->o0 + (double)j * job->dof : 0.0;
+				n++;
+			}
+		st->where = SK_WHERE_INPUT;
+		if ((rc = sk_regrid_block(rg, bu, bv, bc, bh, n, out, live, err)) < 0) {
+			if (!in_place)
+				st->where = SK_WHERE_NONE;
+			goto done;
+		}
+		st->where = SK_WHERE_OUTPUT;
+		n = 0;
+		for (int64_t i = b0; i < b1; i++)
+			for (long j = 0; j < no; j++, n++) {
+				const long fold_n = sk_regrid_fold(rg, bu[n], bv[n], bc[n]);
+				const int64_t seq = i * no + j + 1;
+				double cx, cy;
+				long il, xl;
+				memset(hdr, 0, info->hdrlen);
+				sk_grid_header(gr, i, hdr);
+				sk_hdr_set_i32(hdr, 1, (int32_t)seq);
+				sk_hdr_set_i32(hdr, 5, (int32_t)seq);
+				sk_hdr_set_i16(hdr, 29, (int16_t)(live[n] ? 1 : 2));
+				sk_hdr_set_i16(hdr, 33, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
+				sk_hdr_set_i32(hdr, 37, (int32_t)lround(bh[n]));
+				/* The first input's recording delay and its time scalar. */
+				memcpy(hdr + 108, first_hdr + 108, 2);
+				memcpy(hdr + 214, first_hdr + 214, 2);
+				sk_hdr_set_i16(hdr, 115, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
+				sk_hdr_set_i16(hdr, 117, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
+				if (!live[n])
+					st->dead++;
+				st->outputs++;
+				if ((rc = sk_writer_put(w, hdr, out + (size_t)n * (size_t)info->ns, err)) < 0)
+					goto done;
+				if (fold) {
+					sk_grid_point(gr, i, &cx, &cy);
+					sk_grid_numbers(gr, i, &il, &xl);
+					fprintf(fold, "%lld\t%ld\t%ld\t%.10g\t%.10g\t%.10g\t%ld\t%d\n", (long long)i + 1, il,
+						xl, cx, cy, bh[n], fold_n, live[n]);
+				}
+			}
+		if (job->progress)
+			job->progress(job->progress_ctx, b1 - first, last - first);
+	}
+	if (fold) {
+		const int bad = ferror(fold) | fclose(fold);
+		fold = NULL;
+		if (bad || rename(fold_tmp, job->fold) < 0) {
+			st->where = SK_WHERE_FOLD;
+			rc = sk_error_sys(err, "write");
+			goto done;
+		}
+		free(fold_tmp);
+		fold_tmp = NULL;
+	}
+	st->where = SK_WHERE_OUTPUT;
+	rc = sk_writer_close(w, err);
+	w = NULL;
+done:
+	sk_writer_abort(w);
+	if (fold)
+		fclose(fold);
+	if (fold_tmp) {
+		remove(fold_tmp);
+		free(fold_tmp);
+	}
+	sk_regrid_free(rg);
+	sk_reader_free(r);
+	for (int t = 0; t < store.nraw; t++)
+		free(store.raw[t]);
+	free(store.raw);
+	if (store.fd >= 0)
+		close(store.fd);
+	free(store.mem);
+	if (store.spool_fd >= 0)
+		close(store.spool_fd);
+	free(g.u);
+	free(g.v);
+	free(g.h);
+	free(g.cls);
+	free(g.tidx);
+	free(hdr);
+	free(first_hdr);
+	free(buf);
+	free(out);
+	free(vr);
+	free(bu);
+	free(bv);
+	free(bh);
+	free(bc);
+	free(live);
+	return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * sortbuf: ordering traces by header keys, shared by segsplit --sort (the
+ * in-memory first half of an external sort) and segmerge --key (the k-way
+ * merge that is its second half), so both halves agree on the order.
+ *
+ * A key value becomes a 64-bit code whose unsigned order is the order of the
+ * values: integer keys without a scalar by their exact int64 value, keys with
+ * a scalar (sx, cdpx, ... with scalco) and float keys by their scaled value
+ * as a double (IEEE total order; -0 sorts before +0, NaN after +inf).  Codes
+ * are ascending; a key written "-key" reverses its comparison only.
+ *
+ * The sort buffer holds fixed-length records (raw file records or decoded
+ * header + samples, the caller's choice) and the codes of their keys, and
+ * sorts them stably: ties keep their input order.  Memory: the records,
+ * plus (8 x keys + 16) bytes per record.
+ */
+#ifndef SK_SORTBUF_H
+#define SK_SORTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "hdr.h"
+
+#define SK_SORT_MAXKEYS 8
+
+struct sk_keyset {
+	struct sk_key key[SK_SORT_MAXKEYS];
+	unsigned char is_int[SK_SORT_MAXKEYS]; /* coded as int64 (else as double) */
+	int n;
+};
+
+/* Parses a comma-separated key list (at most SK_SORT_MAXKEYS keys); hdrlen
+ * bounds @BYTE positions (0: any).  SK_EARG on a bad key. */
+int sk_keyset_parse(const char *list, size_t hdrlen, struct sk_keyset *out, struct sk_error *err);
+/* Builds a key set from parsed keys (n <= SK_SORT_MAXKEYS). */
+void sk_keyset_init(struct sk_keyset *ks, const struct sk_key *keys, int n);
+/* Codes of the key values of one canonical (big-endian) header block. */
+void sk_keyset_eval(const struct sk_keyset *ks, const unsigned char *hdr, uint64_t *out);
+/* Compares two code vectors, honouring descending keys: <0, 0, >0. */
+int sk_keyset_cmp(const struct sk_keyset *ks, const uint64_t *a, const uint64_t *b);
+/* The value a code stands for, as text: integers exactly, doubles with %.17g. */
+void sk_keyset_value_str(const struct sk_keyset *ks, int i, uint64_t code, char *buf, size_t len);
+/* All values as "cdp=5 offset=-100" (for messages). */
+void sk_keyset_str(const struct sk_keyset *ks, const uint64_t *codes, char *buf, size_t len);
+/* The key list as given ("cdp,-offset"). */
+void sk_keyset_names(const struct sk_keyset *ks, char *buf, size_t len);
+
+struct sk_sortbuf {
+	const struct sk_keyset *ks;
+	size_t reclen;        /* bytes per record */
+	size_t n, cap;        /* records held, records allocated */
+	unsigned char *rec;   /* n x reclen bytes, in input order */
+	uint64_t *codes;      /* n x ks->n codes */
+	size_t *order;        /* after sk_sortbuf_sort: record indices in sorted order */
+	size_t *tmp;          /* merge sort scratch */
+};
+
+/* Sets up an empty buffer of reclen-byte records ordered by ks (which must
+ * outlive it). */
+void sk_sortbuf_init(struct sk_sortbuf *b, const struct sk_keyset *ks, size_t reclen);
+/* Makes room for n records in all (SK_ENOMEM). */
+int sk_sortbuf_reserve(struct sk_sortbuf *b, size_t n, struct sk_error *err);
+/* Appends a record keyed by the canonical header hdr; *slot receives the
+ * place (reclen bytes) where the caller copies the record. */
+int sk_sortbuf_add(struct sk_sortbuf *b, const unsigned char *hdr, unsigned char **slot,
+		   struct sk_error *err);
+/* Sorts stably (a merge sort; O(n log n), ties by input order). */
+int sk_sortbuf_sort(struct sk_sortbuf *b, struct sk_error *err);
+/* The i-th record in sorted order (only after sk_sortbuf_sort). */
+const unsigned char *sk_sortbuf_get(const struct sk_sortbuf *b, size_t i);
+/* Empties the buffer and keeps its memory for the next piece. */
+void sk_sortbuf_clear(struct sk_sortbuf *b);
+void sk_sortbuf_release(struct sk_sortbuf *b);
+
+#endif

@@ -1,0 +1,756 @@
+#include "split.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hdr.h"
+#include "recio.h"
+
+/* ---- ranges ---- */
+
+/* One side of a:b; -1 when it is not a number. */
+static int parse_bound(const char *s, size_t len, double *v, int *has)
+{
+	char buf[64], *end;
+
+	if (len == 0) {
+		*has = 0;
+		return 0;
+	}
+	if (len >= sizeof buf)
+		goto bad;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	*v = strtod(buf, &end);
+	if (end == buf || *end != '\0' || errno == ERANGE || !isfinite(*v))
+		goto bad;
+	*has = 1;
+	return 0;
+bad:
+	return -1;
+}
+
+static int range_lo_cmp(const struct sk_range *a, const struct sk_range *b)
+{
+	if (!a->has_lo || !b->has_lo)
+		return a->has_lo - b->has_lo;
+	return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+int sk_split_ranges_parse(const char *arg, struct sk_split_opts *o, struct sk_error *err)
+{
+	const char *eq = strchr(arg, '=');
+	char keyname[64];
+	struct sk_range *rg = NULL;
+	int n = 0, rc;
+	const char *p;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof keyname || !eq[1])
+		return sk_error_set(err, SK_EARG, "invalid ranges '%s' (expected KEY=a:b,b:c,...)", arg);
+	memcpy(keyname, arg, (size_t)(eq - arg));
+	keyname[eq - arg] = '\0';
+	if ((rc = sk_keyset_parse(keyname, 0, &o->keys, err)) < 0)
+		return rc;
+	if (o->keys.n != 1)
+		return sk_error_set(err, SK_EARG, "invalid ranges '%s' (one key only)", arg);
+	for (p = eq + 1;;) {
+		const char *comma = strchr(p, ',');
+		const size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
+		struct sk_range *r;
+
+		if (n == SK_SPLIT_MAXRANGES) {
+			free(rg);
+			return sk_error_set(err, SK_EARG, "too many ranges (at most %d)", SK_SPLIT_MAXRANGES);
+		}
+		if (!(r = realloc(rg, (size_t)(n + 1) * sizeof *rg))) {
+			free(rg);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+		rg = r;
+		r = &rg[n];
+		memset(r, 0, sizeof *r);
+		snprintf(r->text, sizeof r->text, "%.*s", (int)len, p);
+		if (!colon || parse_bound(p, (size_t)(colon - p), &r->lo, &r->has_lo) < 0 ||
+		    parse_bound(colon + 1, len - (size_t)(colon - p) - 1, &r->hi, &r->has_hi) < 0) {
+			rc = sk_error_set(err, SK_EARG, "invalid range '%.*s' in '%s' (expected a:b, a: or :b)",
+					  (int)len, p, arg);
+			free(rg);
+			return rc;
+		}
+		if (r->has_lo && r->has_hi && r->lo >= r->hi) {
+			rc = sk_error_set(err, SK_EARG, "empty range '%s' in '%s' (a:b needs a < b)", r->text, arg);
+			free(rg);
+			return rc;
+		}
+		n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	/* Overlaps: compare every pair (ranges are few; this keeps the check
+	 * independent of the lookup's sorted copy). */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++) {
+			const struct sk_range *a = &rg[i], *b = &rg[j];
+			const struct sk_range *lo = range_lo_cmp(a, b) <= 0 ? a : b, *hi = lo == a ? b : a;
+			if (!lo->has_hi || !hi->has_lo || lo->hi > hi->lo) {
+				rc = sk_error_set(err, SK_EARG, "ranges '%s' and '%s' overlap", a->text, b->text);
+				free(rg);
+				return rc;
+			}
+		}
+	o->ranges = rg;
+	o->nranges = n;
+	return 0;
+}
+
+/* ---- the splitter ---- */
+
+struct out {
+	struct sk_writer *w;
+	char *path;
+	struct sk_mpiece p;
+};
+
+struct ctx {
+	const struct sk_split_opts *o;
+	struct sk_split_result *res;
+	struct sk_reader *r;
+	struct sk_rec rec;
+	struct sk_info like;
+	struct sk_keyset mm;      /* split keys, then sort keys: recorded min/max */
+	int64_t total;            /* parts mode: input traces */
+	struct sk_manifest m;
+	struct out *outs;
+	size_t nouts;             /* concurrent modes: all pieces; else 1 */
+	size_t num;               /* number of the last piece opened */
+	struct sk_sortbuf sb;
+	const char *ext;
+	uint64_t *codes;          /* mm codes of the current trace */
+	uint64_t *prev;           /* key mode: codes of the previous trace */
+	size_t *rorder;           /* ranges sorted by lo, for lookup */
+	FILE *order;
+	char *order_path;
+	int64_t run_piece, run_len;
+	int made_dir;
+	int wfmt;                 /* the pieces' format and header length */
+	size_t whdrlen;
+};
+
+static const char *ext_of(int fmt)
+{
+	return fmt == SK_FMT_SU ? "su" : fmt == SK_FMT_SGK ? "sgk" : "sgy";
+}
+
+static char *join(const char *dir, const char *name)
+{
+	const size_t a = strlen(dir), b = strlen(name);
+	char *s = malloc(a + b + 2);
+
+	if (s) {
+		memcpy(s, dir, a);
+		s[a] = '/';
+		memcpy(s + a + 1, name, b + 1);
+	}
+	return s;
+}
+
+static int fail_path(struct ctx *c, const char *path, int rc)
+{
+	snprintf(c->res->errpath, sizeof c->res->errpath, "%s", path);
+	return rc;
+}
+
+/* Opens the next piece's writer into out. */
+static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t expect,
+		      struct sk_error *err)
+{
+	char name[64];
+	struct sk_info like = c->like;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	c->num++;
+	snprintf(name, sizeof name, "part-%06zu.%s", c->num, c->ext);
+	out->p.file = malloc(strlen(name) + 1);
+	out->path = join(c->o->dir, name);
+	if (!out->p.file || !out->path)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	memcpy(out->p.file, name, strlen(name) + 1);
+	out->p.first = first;
+	like.ntraces = expect;
+	{
+		/* With many pieces open at once, memory is about one record each. */
+		struct sk_wopts wo = c->o->wopts;
+		if (c->nouts > 16)
+			wo.bufsize = SK_MANY_BUF;
+		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
+			return fail_path(c, out->path, rc);
+	}
+	return 0;
+}
+
+static void out_free(struct out *out)
+{
+	sk_writer_abort(out->w);
+	out->w = NULL;
+	free(out->path);
+	free(out->p.file);
+	free(out->p.range);
+	memset(out, 0, sizeof *out);
+}
+
+static void note_trace(struct ctx *c, struct out *out)
+{
+	struct sk_mpiece *p = &out->p;
+
+	if (c->mm.n > 0) {
+		for (int k = 0; k < c->mm.n; k++) {
+			if (!p->has_minmax || c->codes[k] < p->min[k])
+				p->min[k] = c->codes[k];
+			if (!p->has_minmax || c->codes[k] > p->max[k])
+				p->max[k] = c->codes[k];
+		}
+		p->has_minmax = 1;
+	}
+	p->traces++;
+}
+
+/* Writes the current trace to a piece, or into the sort buffer. */
+static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
+{
+	int rc;
+
+	note_trace(c, out);
+	if (c->o->sort.n > 0) {
+		unsigned char *slot;
+		if ((rc = sk_sortbuf_add(&c->sb, c->rec.hdr, &slot, err)) < 0)
+			return rc;
+		sk_rec_copy(&c->rec, slot);
+		return 0;
+	}
+	if ((rc = sk_rec_put(&c->rec, out->w, err)) < 0)
+		return fail_path(c, out->path, rc);
+	return 0;
+}
+
+/* Sorts and flushes a piece, commits its file and records it.  A piece
+ * without traces is discarded: a SEG-Y file of headers only is not a
+ * stream the readers accept, and an empty piece carries nothing. */
+static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
+{
+	struct sk_writer *w = out->w;
+	int rc;
+
+	if (out->p.traces == 0) {
+		sk_writer_abort(w);
+		out->w = NULL;
+		return 0;
+	}
+
+	if (c->o->sort.n > 0) {
+		if ((rc = sk_sortbuf_sort(&c->sb, err)) < 0)
+			return rc;
+		for (size_t i = 0; i < c->sb.n; i++)
+			if ((rc = sk_rec_put_saved(&c->rec, sk_sortbuf_get(&c->sb, i), w, err)) < 0)
+				return fail_path(c, out->path, rc);
+		sk_sortbuf_clear(&c->sb);
+	}
+	out->w = NULL;
+	if ((rc = sk_writer_close(w, err)) < 0)
+		return fail_path(c, out->path, rc);
+	if ((rc = sk_manifest_add(&c->m, &out->p, err)) < 0)
+		return rc;
+	/* The checksum is of the committed file, after the writer fixed its
+	 * counts; reading it back costs a pass over the page cache. */
+	{
+		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
+		if ((rc = sk_file_xxh64(out->path, &p->xxh64, &p->bytes, err)) < 0)
+			return fail_path(c, out->path, rc);
+	}
+	c->res->pieces++;
+	return 0;
+}
+
+static int64_t part_start(int64_t k, int64_t total, int64_t parts)
+{
+	/* floor(k * total / parts) without overflowing k * total. */
+	return k * (total / parts) + (k * (total % parts)) / parts;
+}
+
+static int run_sequential(struct ctx *c, struct sk_error *err)
+{
+	const struct sk_split_opts *o = c->o;
+	struct out *cur = &c->outs[0];
+	int64_t i = 0, part = 0, part_end = 0, gathers = 0;
+	int rc;
+
+	if (o->mode == SK_SPLIT_PARTS)
+		part_end = part_start(1, c->total, o->n);
+	for (;;) {
+		int boundary = 0;
+
+		rc = sk_rec_next(&c->rec, c->mm.n > 0, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break;
+		if (c->mm.n > 0)
+			sk_keyset_eval(&c->mm, c->rec.hdr, c->codes);
+		switch (o->mode) {
+		case SK_SPLIT_COUNT:
+			boundary = cur->p.traces == o->n;
+			break;
+		case SK_SPLIT_PARTS:
+			if (i >= c->total)
+				return sk_error_set(err, SK_EFMT, "trace %" PRId64 ": more traces than the %" PRId64
+						    " counted", i + 1, c->total);
+			break;
+		case SK_SPLIT_KEY:
+			if (i == 0 || memcmp(c->prev, c->codes, (size_t)o->keys.n * sizeof *c->codes) != 0) {
+				if (gathers == o->n) {
+					boundary = 1;
+					gathers = 0;
+				}
+				gathers++;
+				memcpy(c->prev, c->codes, (size_t)o->keys.n * sizeof *c->codes);
+			}
+			break;
+		default:
+			break;
+		}
+		/* Parts: move on (over empty parts when there are fewer traces
+		 * than parts) until trace i falls inside the current part. */
+		while (o->mode == SK_SPLIT_PARTS && i >= part_end) {
+			if (cur->p.traces == 0)
+				c->num--;  /* an empty part gives no file, and no gap */
+			if ((rc = piece_close(c, cur, err)) < 0)
+				return rc;
+			out_free(cur);
+			part++;
+			part_end = part_start(part + 1, c->total, o->n);
+			if ((rc = piece_open(c, cur, part_start(part, c->total, o->n),
+					     part_end - part_start(part, c->total, o->n), err)) < 0)
+				return rc;
+		}
+		if (boundary) {
+			if ((rc = piece_close(c, cur, err)) < 0)
+				return rc;
+			out_free(cur);
+			if ((rc = piece_open(c, cur, i, o->mode == SK_SPLIT_COUNT ? o->n : -1, err)) < 0)
+				return rc;
+		}
+		if ((rc = piece_add(c, cur, err)) < 0)
+			return rc;
+		i++;
+	}
+	if (o->mode == SK_SPLIT_PARTS && i != c->total)
+		return sk_error_set(err, SK_EFMT, "%" PRId64 " traces, %" PRId64 " were counted", i, c->total);
+	if ((rc = piece_close(c, cur, err)) < 0)
+		return rc;
+	out_free(cur);
+	c->res->traces = i;
+	return 0;
+}
+
+/* The piece (0-based) a value belongs to: the range that holds it, or the
+ * overflow piece nranges. */
+static size_t range_of(const struct ctx *c, double v)
+{
+	const struct sk_split_opts *o = c->o;
+	size_t lo = 0, hi = (size_t)o->nranges;
+
+	if (isnan(v))
+		return (size_t)o->nranges;
+	/* Last range (in lo order) whose lower bound is <= v. */
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+		const struct sk_range *r = &o->ranges[c->rorder[mid]];
+		if (!r->has_lo || r->lo <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct sk_range *r = &o->ranges[c->rorder[lo - 1]];
+		if (!r->has_hi || v < r->hi)
+			return c->rorder[lo - 1];
+	}
+	return (size_t)o->nranges;
+}
+
+static int flush_run(struct ctx *c, struct sk_error *err)
+{
+	if (c->run_len == 0)
+		return 0;
+	if (fprintf(c->order, "%" PRId64 "\t%" PRId64 "\n", c->run_piece, c->run_len) < 0)
+		return fail_path(c, c->order_path, sk_error_sys(err, "write"));
+	c->m.order_runs++;
+	c->run_len = 0;
+	return 0;
+}
+
+/*
+ * The runs were written with range numbers (1-based, the overflow piece
+ * last); empty ranges gave no piece, so the order file is rewritten with
+ * positions in the manifest's piece list, which is what segmerge follows.
+ */
+static int renumber_runs(struct ctx *c, struct sk_error *err)
+{
+	int64_t *pos = calloc(c->nouts + 1, sizeof *pos);
+	char *tmp = malloc(strlen(c->order_path) + 5);
+	FILE *in = NULL, *out = NULL;
+	char line[64];
+	int64_t next = 0;
+	int rc = 0;
+
+	if (!pos || !tmp) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < c->nouts; k++)
+		pos[k + 1] = c->outs[k].p.traces > 0 ? ++next : 0;
+	if (next == (int64_t)c->nouts)
+		goto done;  /* no empty range: the numbers are the positions */
+	sprintf(tmp, "%s.new", c->order_path);
+	if (!(in = fopen(c->order_path, "r")) || !(out = fopen(tmp, "w"))) {
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		goto done;
+	}
+	while (fgets(line, sizeof line, in)) {
+		long long piece, count;
+		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 ||
+		    (size_t)piece > c->nouts) {
+			rc = fail_path(c, c->order_path, sk_error_set(err, SK_EFMT, "bad run '%s'", line));
+			goto done;
+		}
+		if (fprintf(out, "%" PRId64 "\t%lld\n", pos[piece], count) < 0) {
+			rc = fail_path(c, tmp, sk_error_sys(err, "write"));
+			goto done;
+		}
+	}
+	if (ferror(in) || fclose(out) != 0) {
+		out = NULL;
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		goto done;
+	}
+	out = NULL;
+	if (rename(tmp, c->order_path) != 0)
+		rc = fail_path(c, c->order_path, sk_error_sys(err, "rename"));
+done:
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(pos);
+	return rc;
+}
+
+static int run_concurrent(struct ctx *c, struct sk_error *err)
+{
+	const struct sk_split_opts *o = c->o;
+	int64_t i = 0;
+	int rc;
+
+	for (;;) {
+		size_t k;
+		struct out *out;
+
+		rc = sk_rec_next(&c->rec, c->mm.n > 0, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break;
+		if (c->mm.n > 0)
+			sk_keyset_eval(&c->mm, c->rec.hdr, c->codes);
+		if (o->mode == SK_SPLIT_RR) {
+			k = (size_t)(i % o->n);
+		} else {
+			k = range_of(c, sk_key_value(c->rec.hdr, &o->keys.key[0]));
+			if (c->run_len > 0 && c->run_piece != (int64_t)k + 1 && (rc = flush_run(c, err)) < 0)
+				return rc;
+			c->run_piece = (int64_t)k + 1;
+			c->run_len++;
+		}
+		out = &c->outs[k];
+		if (out->p.traces == 0)
+			out->p.first = i;
+		if ((rc = piece_add(c, out, err)) < 0)
+			return rc;
+		i++;
+	}
+	for (size_t k = 0; k < c->nouts; k++) {
+		if (c->outs[k].p.traces == 0)
+			c->outs[k].p.first = i;
+		if ((rc = piece_close(c, &c->outs[k], err)) < 0)
+			return rc;
+	}
+	c->res->traces = i;
+	if (c->order) {
+		uint64_t h, size;
+		FILE *fp = c->order;
+		if ((rc = flush_run(c, err)) < 0)
+			return rc;
+		c->order = NULL;
+		if (fclose(fp) != 0)
+			return fail_path(c, c->order_path, sk_error_sys(err, "close"));
+		if ((rc = renumber_runs(c, err)) < 0)
+			return rc;
+		if ((rc = sk_file_xxh64(c->order_path, &h, &size, err)) < 0)
+			return fail_path(c, c->order_path, rc);
+		c->m.order_xxh64 = h;
+		c->m.order_bytes = size;
+	}
+	return 0;
+}
+
+static int add_mm_key(struct sk_keyset *mm, const struct sk_key *k)
+{
+	for (int i = 0; i < mm->n; i++)
+		if (mm->key[i].byte == k->byte && mm->key[i].type == k->type)
+			return 0;
+	if (mm->n == SK_SORT_MAXKEYS)
+		return 0;
+	mm->key[mm->n] = *k;
+	mm->key[mm->n].desc = 0;
+	mm->n++;
+	return 1;
+}
+
+static void cleanup(struct ctx *c)
+{
+	for (size_t k = 0; k < c->nouts; k++)
+		out_free(&c->outs[k]);
+	if (c->order) {
+		fclose(c->order);
+		c->order = NULL;
+	}
+}
+
+static void remove_outputs(struct ctx *c)
+{
+	for (size_t i = 0; i < c->m.npieces; i++) {
+		char *p = join(c->o->dir, c->m.pieces[i].file);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	if (c->order_path)
+		unlink(c->order_path);
+	if (c->made_dir)
+		rmdir(c->o->dir);
+}
+
+static int split_reader(struct ctx *c, struct sk_error *err)
+{
+	const struct sk_split_opts *o = c->o;
+	const int concurrent = o->mode == SK_SPLIT_RR || o->mode == SK_SPLIT_RANGES;
+	struct sk_keyset mm;
+	int rc;
+
+	c->like = *sk_reader_info(c->r);
+	/* Min/max are recorded for the split keys and the sort keys. */
+	memset(&mm, 0, sizeof mm);
+	if (o->mode == SK_SPLIT_KEY || o->mode == SK_SPLIT_RANGES)
+		for (int k = 0; k < o->keys.n; k++)
+			add_mm_key(&mm, &o->keys.key[k]);
+	for (int k = 0; k < o->sort.n; k++)
+		add_mm_key(&mm, &o->sort.key[k]);
+	sk_keyset_init(&c->mm, mm.key, mm.n);
+	c->m.mm = c->mm;
+	c->codes = calloc(SK_SORT_MAXKEYS, sizeof *c->codes);
+	c->prev = calloc(SK_SORT_MAXKEYS, sizeof *c->prev);
+	if (!c->codes || !c->prev)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+
+	c->nouts = concurrent ? (o->mode == SK_SPLIT_RR ? (size_t)o->n : (size_t)o->nranges + 1) : 1;
+	if (concurrent && (rc = sk_fdlimit_ensure(c->nouts, "pieces", &c->res->fd, err)) < 0)
+		return rc;
+	c->outs = calloc(c->nouts, sizeof *c->outs);
+	if (!c->outs)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (size_t k = 0; k < c->nouts; k++) {
+		int64_t expect = -1;
+		if (o->mode == SK_SPLIT_COUNT)
+			expect = o->n;
+		else if (o->mode == SK_SPLIT_PARTS)
+			expect = part_start(1, c->total, o->n);
+		if ((rc = piece_open(c, &c->outs[k], 0, expect, err)) < 0)
+			return rc;
+		if (o->mode == SK_SPLIT_RANGES)
+			c->outs[k].p.range = malloc(sizeof o->ranges[0].text);
+		if (o->mode == SK_SPLIT_RANGES && c->outs[k].p.range)
+			snprintf(c->outs[k].p.range, sizeof o->ranges[0].text, "%s",
+				 k < (size_t)o->nranges ? o->ranges[k].text : "outside");
+	}
+	c->wfmt = sk_writer_info(c->outs[0].w)->fmt;
+	c->whdrlen = sk_writer_info(c->outs[0].w)->hdrlen;
+	/* Records pass through unchanged when the pieces are encoded as the
+	 * input is: SEG-Y pieces then hold the input's bytes exactly. */
+	if ((rc = sk_rec_init(&c->rec, c->r, sk_stream_same_encoding(c->r, c->outs[0].w), err)) < 0)
+		return rc;
+	if (o->sort.n > 0) {
+		sk_sortbuf_init(&c->sb, &o->sort, sk_rec_len(&c->rec));
+		if (o->mode == SK_SPLIT_COUNT &&
+		    (rc = sk_sortbuf_reserve(&c->sb, (size_t)(c->like.ntraces >= 0 && c->like.ntraces < o->n
+							      ? c->like.ntraces : o->n), err)) < 0)
+			return rc;
+	}
+	if (o->mode == SK_SPLIT_RANGES) {
+		if (!(c->rorder = malloc((size_t)o->nranges * sizeof *c->rorder)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		for (size_t k = 0; k < (size_t)o->nranges; k++) {
+			size_t j = k;
+			while (j > 0 && range_lo_cmp(&o->ranges[c->rorder[j - 1]], &o->ranges[k]) > 0) {
+				c->rorder[j] = c->rorder[j - 1];
+				j--;
+			}
+			c->rorder[j] = k;
+		}
+		if (o->sort.n == 0) {
+			if (!(c->order_path = join(o->dir, "order.tsv")))
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			if (!(c->order = fopen(c->order_path, "w")))
+				return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+			if ((rc = sk_manifest_set_str(&c->m.order_file, "order.tsv", err)) < 0)
+				return rc;
+		}
+	}
+	return concurrent ? run_concurrent(c, err) : run_sequential(c, err);
+}
+
+/* Parts from a pipe: copy the stream into DIR to learn its length. */
+static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_error *err)
+{
+	const struct sk_info *info = sk_reader_info(c->r);
+	const struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_writer *w = NULL;
+	struct sk_rec rec;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof name, ".segsplit-spool.%s", ext_of(info->fmt));
+	if (!(*path = join(c->o->dir, name)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
+		return fail_path(c, *path, rc);
+	if ((rc = sk_rec_init(&rec, c->r, sk_stream_same_encoding(c->r, w), err)) < 0) {
+		sk_writer_abort(w);
+		return rc;
+	}
+	while ((rc = sk_rec_next(&rec, 0, err)) == 1)
+		if ((rc = sk_rec_put(&rec, w, err)) < 0) {
+			fail_path(c, *path, rc);
+			break;
+		}
+	sk_rec_release(&rec);
+	if (rc < 0) {
+		sk_writer_abort(w);
+		return rc;
+	}
+	if ((rc = sk_writer_close(w, err)) < 0)
+		return fail_path(c, *path, rc);
+	c->res->spooled = 1;
+	if ((rc = sk_reader_open(*path, info->fmt, out, err)) < 0)
+		return fail_path(c, *path, rc);
+	if (sk_reader_info(*out)->ntraces < 0)
+		return fail_path(c, *path, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"));
+	return 0;
+}
+
+int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
+		 struct sk_error *err)
+{
+	struct ctx c;
+	struct sk_reader *spooled = NULL;
+	char *spool_path = NULL, *mpath = NULL;
+	struct stat st;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	memset(res, 0, sizeof *res);
+	c.o = o;
+	c.res = res;
+	c.r = r;
+	sk_manifest_init(&c.m);
+	if (o->mode < SK_SPLIT_COUNT || o->mode > SK_SPLIT_RR || o->n < 1)
+		return sk_error_set(err, SK_EARG, "no split mode");
+	if (o->sort.n > 0 && (o->mode == SK_SPLIT_RR || o->mode == SK_SPLIT_RANGES))
+		return sk_error_set(err, SK_EARG, "--sort works with --count, --parts and --key "
+				    "(it holds one piece in memory at a time)");
+	if (stat(o->dir, &st) != 0) {
+		if (errno != ENOENT || mkdir(o->dir, 0777) != 0)
+			return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
+		c.made_dir = 1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
+	}
+	if (!(mpath = join(o->dir, "manifest.yaml")))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	/* A manifest left from an earlier split would describe pieces this run
+	 * overwrites: it goes now, and the new one is written last. */
+	if (unlink(mpath) != 0 && errno != ENOENT) {
+		rc = fail_path(&c, mpath, sk_error_sys(err, "%s", ""));
+		free(mpath);
+		return rc;
+	}
+	c.ext = ext_of(o->wopts.fmt != SK_FMT_AUTO ? o->wopts.fmt : sk_reader_info(r)->fmt);
+	c.total = sk_reader_info(r)->ntraces;
+	if (o->mode == SK_SPLIT_PARTS && c.total < 0) {
+		if ((rc = spool(&c, &spool_path, &spooled, err)) < 0)
+			goto out;
+		c.r = spooled;
+		c.total = sk_reader_info(spooled)->ntraces;
+	}
+	if ((rc = split_reader(&c, err)) < 0)
+		goto out;
+
+	sk_manifest_new_id(&c.m);
+	c.m.fmt = c.wfmt;
+	c.m.ns = c.like.ns;
+	c.m.dt = c.like.dt;
+	c.m.hdrlen = c.whdrlen;
+	c.m.traces = res->traces;
+	c.m.mode = o->mode;
+	c.m.n = o->mode == SK_SPLIT_RANGES ? 0 : o->n;
+	if ((rc = sk_manifest_set_str(&c.m.source, o->source ? o->source : "-", err)) < 0 ||
+	    (rc = sk_manifest_set_str(&c.m.keys, o->mode == SK_SPLIT_KEY || o->mode == SK_SPLIT_RANGES
+					      ? o->keys_text : NULL, err)) < 0 ||
+	    (rc = sk_manifest_set_str(&c.m.ranges, o->mode == SK_SPLIT_RANGES ? o->ranges_text : NULL,
+				      err)) < 0 ||
+	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
+		goto out;
+	if ((rc = sk_manifest_write(&c.m, mpath, err)) < 0)
+		fail_path(&c, mpath, rc);
+out:
+	cleanup(&c);
+	if (rc < 0)
+		remove_outputs(&c);
+	if (spooled)
+		sk_reader_free(spooled);
+	if (spool_path)
+		unlink(spool_path);
+	free(spool_path);
+	free(mpath);
+	free(c.order_path);
+	free(c.outs);
+	free(c.codes);
+	free(c.prev);
+	free(c.rorder);
+	sk_rec_release(&c.rec);
+	sk_sortbuf_release(&c.sb);
+	sk_manifest_release(&c.m);
+	return rc;
+}

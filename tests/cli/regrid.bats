@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# regrid: accuracy on segsynth data measured by an independent Python
+# implementation of the wavefield (tests/cli/regrid_err.py), parts, threads,
+# pipes and spooling, offsets with moveout, lines, grid files, fold, errors.
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+ERR="/usr/bin/python3 tests/cli/regrid_err.py"
+# The gentle and steep scenarios of notes/regrid.md (the unit test's events):
+# 48 x 48 bins of 25 m, events centred on the grid's middle.
+GENTLE_SYN="-p tau=0.20,px=0.0001,py=0.00005,x=587.5,y=587.5 -p tau=0.32,px=-0.00015,py=0.00012,x=587.5,y=587.5 -p tau=0.45,px=0.0002,py=-0.0001,x=587.5,y=587.5 -H 0.25,4500,400,700"
+GENTLE_REF="--plane 0.20,0.0001,0.00005,587.5,587.5 --plane 0.32,-0.00015,0.00012,587.5,587.5 --plane 0.45,0.0002,-0.0001,587.5,587.5 --hyperbola 0.25,4500,400,700"
+STEEP_SYN="-p tau=0.45,px=0.00036,py=0.00018,x=587.5,y=587.5 -p tau=0.50,px=-0.00026,py=0.0003,x=587.5,y=587.5 -p tau=0.55,px=0.00008,py=-0.00039,x=587.5,y=587.5 -H 0.20,2200,600,600"
+STEEP_REF="--plane 0.45,0.00036,0.00018,587.5,587.5 --plane 0.50,-0.00026,0.0003,587.5,587.5 --plane 0.55,0.00008,-0.00039,587.5,587.5 --hyperbola 0.20,2200,600,600"
+AREA="-a -12.5,1187.5,-12.5,1187.5"
+GRID="0,25,48,0,25,48"
+BOX="100,1075,100,1075"
+
+# survey NAME COUNT SCENARIO: irregular traces at COUNT random midpoints.
+survey() {
+	local syn=$GENTLE_SYN nt=160
+	[ "$3" = steep ] && { syn=$STEEP_SYN; nt=250; }
+	# shellcheck disable=SC2086
+	segsynth -r "$2" $AREA -n $nt -d 0.004 $syn -s 11 -o "$BATS_TEST_TMPDIR/$1"
+}
+
+# below E BAR: E <= 1.25 x BAR.
+below() {
+	/usr/bin/python3 -c "import sys; e, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if e <= 1.25 * b else 1)" "$1" "$2" ||
+		{ echo "E $1 above 1.25 x $2"; return 1; }
+}
+
+@test "--help prints usage on stdout and exits 0" {
+	run -0 --separate-stderr regrid --help
+	[[ "${lines[0]}" == "usage: regrid "* ]]
+	[ -z "$stderr" ]
+	run -0 regrid -V
+	[[ "$output" == "regrid "* ]]
+}
+
+@test "a bad option or value is a usage error" {
+	run -2 --separate-stderr regrid --bogus -g 0,1,2
+	[[ "$stderr" == *"unrecognized option '--bogus'"* ]]
+	[[ "$stderr" == *"usage: regrid"* ]]
+	run -2 --separate-stderr regrid -g 0,1,2 -m cubic
+	[ "$stderr" = "regrid: invalid method 'cubic' (expected nearest, bin, idw, linear or dip)" ]
+	run -2 --separate-stderr regrid -g 1,2
+	[ "$stderr" = "regrid: invalid grid '1,2' (expected x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth] or a YAML file)" ]
+	run -2 --separate-stderr regrid
+	[ "${stderr_lines[0]}" = "regrid: missing --grid" ]
+	run -2 --separate-stderr regrid -g 0,1,2 bogus=1
+	[[ "$stderr" == "regrid: unknown operand 'bogus=1'"* ]]
+	run -2 --separate-stderr regrid -g 0,1,2 -P 4/3
+	[ "$stderr" = "regrid: invalid part '4/3' (expected K/N with 1 <= K <= N)" ]
+	run -2 --separate-stderr regrid -g 0,1,2 -v 2000
+	[ "$stderr" = "regrid: --vel needs --offsets" ]
+}
+
+@test "a missing input file" {
+	run -1 --separate-stderr regrid -g 0,25,4 nope.sgy
+	[ "$stderr" = "regrid: nope.sgy: No such file or directory" ]
+}
+
+@test "every long option in --help is in the man page" {
+	check_help_in_man regrid
+}
+
+@test "key=value operands equal the long options" {
+	survey s.sgy 600 gentle
+	regrid --grid $GRID --method idw --k 3 "$BATS_TEST_TMPDIR/s.sgy" -o "$BATS_TEST_TMPDIR/a.sgy"
+	regrid grid=$GRID method=idw k=3 "$BATS_TEST_TMPDIR/s.sgy" -o "$BATS_TEST_TMPDIR/b.sgy"
+	cmp "$BATS_TEST_TMPDIR/a.sgy" "$BATS_TEST_TMPDIR/b.sgy"
+}
+
+@test "accuracy on segsynth data, gentle, rho 1: every method within 25% of notes/regrid.md" {
+	survey g.sgy 2304 gentle
+	for mb in nearest:0.27 idw:0.19 linear:0.13; do
+		regrid -g $GRID -m "${mb%:*}" -r 1000 "$BATS_TEST_TMPDIR/g.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+		# shellcheck disable=SC2086
+		read -r e fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $GENTLE_REF --box $BOX)
+		echo "${mb%:*} E $e"
+		below "$e" "${mb#*:}"
+		[ "$fill" = 1.0000 ] && [ "$dead" = 0 ]
+	done
+	# dip on every third bin (the grid of 75 m keeps the test short).
+	regrid -g 100,75,14,100,75,14 -m dip -r 1000 "$BATS_TEST_TMPDIR/g.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# shellcheck disable=SC2086
+	read -r e fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $GENTLE_REF)
+	echo "dip E $e"
+	below "$e" 0.12
+	# Nearest inside the bin: the empty bins count as zero.
+	regrid -g $GRID -m nearest -r bin "$BATS_TEST_TMPDIR/g.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# shellcheck disable=SC2086
+	read -r e fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $GENTLE_REF --box $BOX)
+	echo "nearest in bin E $e fill $fill"
+	below "$e" 0.63
+}
+
+@test "accuracy on segsynth data, steep, rho 1 and 4: linear and dip" {
+	survey s1.sgy 2304 steep
+	regrid -g $GRID -m linear -r 1000 "$BATS_TEST_TMPDIR/s1.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# shellcheck disable=SC2086
+	read -r e1 fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $STEEP_REF --box $BOX)
+	echo "linear rho 1 E $e1"
+	below "$e1" 0.45
+	regrid -g 100,75,14,100,75,14 -m dip -r 1000 "$BATS_TEST_TMPDIR/s1.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# shellcheck disable=SC2086
+	read -r e fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $STEEP_REF)
+	echo "dip rho 1 E $e"
+	below "$e" 0.17
+	survey s4.sgy 9216 steep
+	regrid -g $GRID -m linear -r 1000 "$BATS_TEST_TMPDIR/s4.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# shellcheck disable=SC2086
+	read -r e4 fill dead < <($ERR "$BATS_TEST_TMPDIR/o.sgy" $STEEP_REF --box $BOX)
+	echo "linear rho 4 E $e4"
+	below "$e4" 0.16
+	# Second order: four times the density, far less than half the error.
+	/usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.5 * float(sys.argv[2]) else 1)" "$e4" "$e1"
+}
+
+@test "traces at the bin centres are reproduced exactly by every method" {
+	# One jittered trace per bin, moved onto the bin centres by a first
+	# nearest-in-bin regrid; regridding that (by cdp) gives it back.
+	# shellcheck disable=SC2086
+	segsynth -j 8,8 -a -12.5,187.5,-12.5,187.5 -n 100 $GENTLE_SYN -o "$BATS_TEST_TMPDIR/j.sgy"
+	regrid -g 0,25,8,0,25,8 -m nearest -r bin "$BATS_TEST_TMPDIR/j.sgy" -o "$BATS_TEST_TMPDIR/c.sgy"
+	for m in nearest bin idw linear dip; do
+		regrid -g 0,25,8,0,25,8 -c cdp -m $m "$BATS_TEST_TMPDIR/c.sgy" -o "$BATS_TEST_TMPDIR/r.sgy"
+		/usr/bin/python3 -c "
+import sys, segyio, numpy as np
+a, b = (segyio.open(f, ignore_geometry=True) for f in sys.argv[1:3])
+x, y = a.trace.raw[:], b.trace.raw[:]
+e = np.sqrt(np.sum((x - y) ** 2) / np.sum(x * x))
+print(sys.argv[3], e)
+sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BATS_TEST_TMPDIR/r.sgy" $m
+	done
+}
+
+@test "--part slices concatenate (segmerge) to the whole; 1 and 2 threads agree" {
+	survey p.sgy 500 steep
+	OMP_NUM_THREADS=2 regrid -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/all.sgy"
+	OMP_NUM_THREADS=1 regrid -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/one.sgy"
+	cmp "$BATS_TEST_TMPDIR/all.sgy" "$BATS_TEST_TMPDIR/one.sgy"
+	for k in 1 2 3; do
+		regrid -g 0,25,20,0,25,20 -m dip --part $k/3 "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/part$k.sgy"
+	done
+	segmerge "$BATS_TEST_TMPDIR"/part1.sgy "$BATS_TEST_TMPDIR"/part2.sgy "$BATS_TEST_TMPDIR"/part3.sgy -o "$BATS_TEST_TMPDIR/merged.sgy"
+	cmp "$BATS_TEST_TMPDIR/all.sgy" "$BATS_TEST_TMPDIR/merged.sgy"
+	run -0 seginfo -k cdp "$BATS_TEST_TMPDIR/part2.sgy"
+	[ "${lines[0]}" = 134 ] && [ "${#lines[@]}" -eq 133 ]
+}
+
+@test "pipes are spooled; memory, spool and in-place reading give the same output" {
+	survey q.sgy 700 gentle
+	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/mem.sgy"
+	cat "$BATS_TEST_TMPDIR/q.sgy" | regrid -g $GRID -m linear -o "$BATS_TEST_TMPDIR/pipe.sgy"
+	cat "$BATS_TEST_TMPDIR/q.sgy" | regrid -g $GRID -m linear --mem 100k -o "$BATS_TEST_TMPDIR/spool.sgy"
+	regrid -g $GRID -m linear --mem 100k "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/inplace.sgy"
+	segmerge --to sgk "$BATS_TEST_TMPDIR/q.sgy" | regrid -g $GRID -m linear --mem 1 --to segy -o "$BATS_TEST_TMPDIR/sgk.sgy"
+	# In place from IBM SEG-Y and little-endian SU (records read and decoded
+	# directly) equals the same data read through the stream reader.
+	segmerge -f ibm "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/ibm.sgy"
+	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/ibm.sgy" -o "$BATS_TEST_TMPDIR/ibm-mem.sgy"
+	regrid -g $GRID -m linear --mem 1 "$BATS_TEST_TMPDIR/ibm.sgy" -o "$BATS_TEST_TMPDIR/ibm-inplace.sgy"
+	cmp "$BATS_TEST_TMPDIR/ibm-mem.sgy" "$BATS_TEST_TMPDIR/ibm-inplace.sgy"
+	segmerge --to su "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/q.su"
+	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-mem.su"
+	regrid -g $GRID -m linear --mem 1 "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-inplace.su"
+	cmp "$BATS_TEST_TMPDIR/su-mem.su" "$BATS_TEST_TMPDIR/su-inplace.su"
+	for f in pipe spool inplace sgk; do
+		cmp "$BATS_TEST_TMPDIR/mem.sgy" "$BATS_TEST_TMPDIR/$f.sgy"
+	done
+	# No spool file is left behind.
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep spool-)" ]
+}
+
+@test "dead traces are counted and reported; --fold writes the fold table" {
+	survey d.sgy 300 gentle
+	run -0 --separate-stderr regrid -g -150,25,10,0,25,4 -m idw -r 30 -F "$BATS_TEST_TMPDIR/fold.tsv" "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# Dead: no midpoint within 30 m, counted by awk.
+	seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
+		{ x[NR] = ($1 + $3) / 2; y[NR] = ($2 + $4) / 2 }
+		END { for (j = 0; j < 4; j++) for (i = 0; i < 10; i++) {
+			px = -150 + 25 * i; py = 25 * j; live = 0
+			for (k = 1; k <= NR; k++) if ((x[k] - px) ^ 2 + (y[k] - py) ^ 2 <= 900) live = 1
+			print live } }' >"$BATS_TEST_TMPDIR/live"
+	dead=$(grep -c '^0$' "$BATS_TEST_TMPDIR/live")
+	[ "$dead" -ge 20 ]
+	[ "$stderr" = "regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
+	seginfo -k trid "$BATS_TEST_TMPDIR/o.sgy" | awk '{ print $1 == 1 }' | diff - "$BATS_TEST_TMPDIR/live"
+	head -n 1 "$BATS_TEST_TMPDIR/fold.tsv" | grep -qx "$(printf 'cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive')"
+	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 8 | diff - "$BATS_TEST_TMPDIR/live"
+	# The fold column against midpoints counted into bins by awk.
+	seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
+		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
+		  i = x + 150 + 12.5; j = y + 12.5
+		  if (i >= 0 && j >= 0) { i = int(i / 25); j = int(j / 25); if (i < 10 && j < 4) n[j * 10 + i]++ } }
+		END { for (k = 0; k < 40; k++) print n[k] + 0 }' >"$BATS_TEST_TMPDIR/expect"
+	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 7 | diff - "$BATS_TEST_TMPDIR/expect"
+	seginfo -k nhs "$BATS_TEST_TMPDIR/o.sgy" | diff - "$BATS_TEST_TMPDIR/expect"
+}
+
+@test "offsets: classes and moveout-aware interpolation (--vel)" {
+	segsynth -r 3000 -a 0,500,0,500 -O 0,1000 -R 0.5 -v 2000 -n 300 -o "$BATS_TEST_TMPDIR/h.sgy"
+	regrid -g 100,50,7,100,50,7 -O 50,100,10 -m idw -r 100 "$BATS_TEST_TMPDIR/h.sgy" -o "$BATS_TEST_TMPDIR/plain.sgy"
+	regrid -g 100,50,7,100,50,7 -O 50,100,10 -m idw -r 100 -v 2000 "$BATS_TEST_TMPDIR/h.sgy" -o "$BATS_TEST_TMPDIR/nmo.sgy"
+	run -0 seginfo -k cdp,offset "$BATS_TEST_TMPDIR/nmo.sgy"
+	[ "${#lines[@]}" -eq 490 ]
+	[ "${lines[0]}" = "$(printf '1\t50')" ] && [ "${lines[9]}" = "$(printf '1\t950')" ] && [ "${lines[10]}" = "$(printf '2\t50')" ]
+	read -r ep fill dead < <($ERR "$BATS_TEST_TMPDIR/plain.sgy" --reflector 0.5,2000)
+	read -r en fill dead < <($ERR "$BATS_TEST_TMPDIR/nmo.sgy" --reflector 0.5,2000)
+	echo "plain E $ep, moveout-aware E $en"
+	/usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.06 and float(sys.argv[2]) > 0.2 else 1)" "$en" "$ep"
+	[ "$fill" = 1.0000 ]
+}
+
+@test "a 2-D line grid and a YAML grid file with inline and crossline numbering" {
+	segsynth -l 20,50,48,25 -R 0.4 -n 150 -o "$BATS_TEST_TMPDIR/line.sgy"
+	run -0 --separate-stderr regrid -g 200,12.5,80 -m linear "$BATS_TEST_TMPDIR/line.sgy" -o "$BATS_TEST_TMPDIR/l.sgy"
+	run -0 seginfo -k cdp,cdpx,cdpy,trid "$BATS_TEST_TMPDIR/l.sgy"
+	[ "${#lines[@]}" -eq 80 ] && [ "${lines[1]}" = "$(printf '2\t212.5\t0\t1')" ]
+	printf 'x0: 0\ny0: 0\ndx: 25\ndy: 25\nnx: 8\nny: 4\nazimuth: 90\niline: {first: 1000, step: 2}\nxline: {first: 500, step: 1}\n' >"$BATS_TEST_TMPDIR/g.yaml"
+	survey y.sgy 300 gentle
+	regrid -g "$BATS_TEST_TMPDIR/g.yaml" "$BATS_TEST_TMPDIR/y.sgy" -o "$BATS_TEST_TMPDIR/y.out"
+	run -0 seginfo -k iline,xline,cdpx,cdpy "$BATS_TEST_TMPDIR/y.out"
+	[ "${lines[0]}" = "$(printf '1000\t500\t0\t0')" ] && [ "${lines[9]}" = "$(printf '1002\t501\t25\t25')" ]
+}
+
+@test "bad input: no coordinates, a grid off the data, a malformed grid file" {
+	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 "$DATA/small.sgy"
+	[ "$stderr" = "regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)" ]
+	mkdir "$BATS_TEST_TMPDIR/out"
+	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 -c cdp "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/out/x.sgy"
+	[ "$stderr" = "regrid: $DATA/f3.sgy: the grid does not overlap the data: traces lie in x 620181.9..620622.1, y 6074232.9..6074794.5; grid locations in x 0.0..75.0, y 0.0..75.0" ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
+	printf 'x0: 0\ndx: [1\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run -1 --separate-stderr regrid -g "$BATS_TEST_TMPDIR/bad.yaml" "$DATA/f3.sgy"
+	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/bad.yaml: line 3, column 1: did not find expected ',' or ']'" ]
+	printf 'x0: 0\ndx: 25\nnx: 4\ncolour: red\n' >"$BATS_TEST_TMPDIR/bad2.yaml"
+	run -1 --separate-stderr regrid -g "$BATS_TEST_TMPDIR/bad2.yaml" "$DATA/f3.sgy"
+	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/bad2.yaml: line 4, column 1: unknown grid key 'colour'" ]
+	run -1 --separate-stderr regrid -g "$BATS_TEST_TMPDIR/none.yaml" "$DATA/f3.sgy"
+	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/none.yaml: No such file or directory" ]
+}
+
+@test "--progress draws a bar on stderr and leaves stdout alone" {
+	survey b.sgy 200 gentle
+	run -0 --separate-stderr regrid -g 0,25,10,0,25,10 --progress -r 1000 "$BATS_TEST_TMPDIR/b.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	[ "$output" = "" ]
+	[[ "$stderr" == *"regrid: 100% (100 of 100 locations)" ]]
+}
+
+@test "real data: f3.sgy onto its own (rotated) bin grid gives back its traces" {
+	# The F3 crop's bins: 18 crosslines x 23 inlines of 25 m, azimuth 88.41
+	# degrees; coordinates in the file are rounded to 0.1 m.
+	printf 'x0: 620197.2\ny0: 6074232.9\ndx: 25.0036\ndy: 25.0036\nnx: 18\nny: 23\nazimuth: 88.41\niline: {first: 111, step: 1}\nxline: {first: 875, step: 1}\n' >"$BATS_TEST_TMPDIR/f3.yaml"
+	for m in nearest bin; do
+		run -0 --separate-stderr regrid -g "$BATS_TEST_TMPDIR/f3.yaml" -c cdp -m $m -r 1 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/f3.out"
+		[ -z "$stderr" ]
+		diff <(seginfo -k iline,xline "$DATA/f3.sgy") <(seginfo -k iline,xline "$BATS_TEST_TMPDIR/f3.out")
+		/usr/bin/python3 -c "
+import sys, segyio, numpy as np
+a, b = (segyio.open(f, ignore_geometry=True) for f in sys.argv[1:3])
+sys.exit(0 if np.array_equal(a.trace.raw[:], b.trace.raw[:]) else 1)" "$DATA/f3.sgy" "$BATS_TEST_TMPDIR/f3.out"
+	done
+	# The output keeps the input's sample format (int16) and delrt.
+	run -0 seginfo "$BATS_TEST_TMPDIR/f3.out"
+	[[ "${lines[1]}" == *"format 3 (int16), ns 75, dt 4000"* ]]
+	[[ "${lines[3]}" == *"delrt 4..4"* ]]
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# segsplit: every mode round-trips through segmerge -m to the same bytes,
+# loses and duplicates no trace, keeps gathers whole, cleans up on failure.
+bats_require_minimum_version 1.5.0
+load helpers
+
+GEN=${BATS_TEST_DIRNAME}/gensegy.py
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# roundtrip FILE SPLIT-ARGS...: split into $T/d, merge -m, compare bytes, and
+# check that the pieces hold every source trace exactly once.
+roundtrip() {
+	local f=$1
+	shift
+	rm -rf "$T/d"
+	segsplit "$@" -d "$T/d" "$f"
+	segmerge -m "$T/d/manifest.yaml" -o "$T/back"
+	cmp "$T/back" "$f"
+	# The pieces' traces, in any order, are the source's: none lost or doubled.
+	diff <(seginfo -k tracl,tracr,fldr,tracf,cdp,offset,iline,xline "$f" | sort) \
+	     <(for p in "$T"/d/part-*; do seginfo -k tracl,tracr,fldr,tracf,cdp,offset,iline,xline "$p"; done | sort)
+}
+
+@test "segsplit --help prints usage on stdout and exits 0" {
+	run -0 --separate-stderr segsplit --help
+	[[ "${lines[0]}" == "usage: segsplit "* ]]
+	[ -z "$stderr" ]
+}
+
+@test "segsplit: bad options and option values are usage errors" {
+	run -2 --separate-stderr segsplit -Q
+	[[ "$stderr" == *"invalid option -- 'Q'"* ]]
+	run -2 --separate-stderr segsplit -d "$T/d" "$DATA/small.sgy"
+	[ "${stderr%%$'\n'*}" = "segsplit: no split mode: give one of --count, --key, --parts, --ranges and --round-robin" ]
+	run -2 --separate-stderr segsplit -c 0 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: invalid count '0' (expected an integer in 1..1099511627776)" ]
+	run -2 --separate-stderr segsplit -c 5 -R 2 -d "$T/d" "$DATA/small.sgy"
+	[ "${stderr%%$'\n'*}" = "segsplit: give one of --count, --key, --parts, --ranges and --round-robin" ]
+	run -2 --separate-stderr segsplit -r offset=0:10,5:20 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: ranges '0:10' and '5:20' overlap" ]
+	run -2 --separate-stderr segsplit -k nosuch -d "$T/d" "$DATA/small.sgy"
+	[[ "$stderr" == "segsplit: "*"nosuch"* ]]
+	run -2 --separate-stderr segsplit -R 2 -s cdp -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: --sort works with --count, --parts and --key (it holds one piece in memory at a time)" ]
+	run -2 --separate-stderr segsplit -c 5 "$DATA/small.sgy"
+	[ "${stderr%%$'\n'*}" = "segsplit: no output directory: give --dir" ]
+	[ ! -e "$T/d" ]
+}
+
+@test "segsplit: a missing file" {
+	run -1 --separate-stderr segsplit -c 5 -d "$T/d" "$T/none.sgy"
+	[ "$stderr" = "segsplit: $T/none.sgy: No such file or directory" ]
+	[ ! -e "$T/d" ]
+}
+
+@test "segsplit: every long option in --help is in the man page" {
+	check_help_in_man segsplit
+}
+
+@test "segsplit: key=value operands equal the long options" {
+	segsplit --count 7 --dir "$T/a" "$DATA/small.sgy"
+	segsplit count=7 dir="$T/b" "$DATA/small.sgy"
+	segsplit ranges=xline=21:23 dir="$T/c" "$DATA/small.sgy"
+	segsplit --ranges xline=21:23 --dir "$T/e" "$DATA/small.sgy"
+	for p in "$T"/a/part-*; do cmp "$p" "$T/b/${p##*/}"; done
+	for p in "$T"/c/part-*; do cmp "$p" "$T/e/${p##*/}"; done
+	[ "$(ls "$T/a")" = "$(ls "$T/b")" ]
+	[ "$(ls "$T/c")" = "$(ls "$T/e")" ]
+}
+
+@test "segsplit --count: pieces, manifest fields, identity" {
+	roundtrip "$DATA/small.sgy" --count 7
+	[ "$(ls "$T/d")" = "$(printf 'manifest.yaml\npart-000001.sgy\npart-000002.sgy\npart-000003.sgy\npart-000004.sgy')" ]
+	# Each piece is a SEG-Y file on its own with the source's file header.
+	for p in "$T"/d/part-*; do cmp -n 3600 "$p" "$DATA/small.sgy"; done
+	[ "$(seginfo -k tracl "$T/d/part-000004.sgy" | wc -l)" -eq 4 ]
+	m=$T/d/manifest.yaml
+	grep -qx 'manifest: segkit-split' "$m"
+	grep -qx "source: \"$DATA/small.sgy\"" "$m"
+	grep -qx 'format: segy' "$m"
+	grep -qx 'ns: 50' "$m"
+	grep -qx 'dt: 4000' "$m"
+	grep -qx 'traces: 25' "$m"
+	grep -qx 'mode: count' "$m"
+	grep -qx 'count: 7' "$m"
+	# Sizes and checksums as an independent xxh64 (xxhsum) computes them.
+	[ "$(grep -c '^    bytes: 6680$' "$m")" -eq 3 ]
+	grep -qx '    bytes: 5360' "$m"
+	grep -qx '    first: 21' "$m"
+	for p in "$T"/d/part-*; do
+		h=$(/usr/bin/python3 "$BATS_TEST_DIRNAME/xxh64.py" "$p")
+		[ ${#h} -eq 16 ]
+		grep -qx "    xxh64: \"$h\"" "$m"
+	done
+}
+
+@test "segsplit: every mode gives back the same bytes, on real files" {
+	for f in small.sgy small-lsb.sgy f3.sgy shot-gather.sgy small.su small-lsb.su long.sgy \
+		 multiformats/Format7lsb.sgy multiformats/Format16msb.sgy multi-text.sgy; do
+		roundtrip "$DATA/$f" --count 5
+		roundtrip "$DATA/$f" --parts 3
+		roundtrip "$DATA/$f" --round-robin 4
+		roundtrip "$DATA/$f" --key fldr
+		roundtrip "$DATA/$f" --ranges offset=:1,1:2
+	done
+	roundtrip "$DATA/f3.sgy" --key iline --group 2
+	roundtrip "$DATA/f3.sgy" --ranges xline=880:890,:870,900:
+	roundtrip "$DATA/shot-gather.sgy" --key offset
+}
+
+@test "segsplit: rev 2 files come back, their trace count recomputed" {
+	"$GEN" --shots 6 --chans 5 --rev 2 > "$T/r2.sgy"
+	# The source declares 30 traces at byte 3513; each piece its own count.
+	[ "$(od -An -tu1 -j3512 -N8 "$T/r2.sgy" | tr -s ' ')" = " 0 0 0 0 0 0 0 30" ]
+	roundtrip "$T/r2.sgy" --count 7
+	[ "$(od -An -tu1 -j3512 -N8 "$T/d/part-000001.sgy" | tr -s ' ')" = " 0 0 0 0 0 0 0 7" ]
+	[ "$(od -An -tu1 -j3512 -N8 "$T/d/part-000005.sgy" | tr -s ' ')" = " 0 0 0 0 0 0 0 2" ]
+	roundtrip "$DATA/rotated-small-rev2.sgy" --parts 2
+	roundtrip "$DATA/trace-header-extensions.sgy" --round-robin 2
+	# Through a pipe the count cannot be fixed in place: merging to a file can.
+	segmerge -m "$T/d/manifest.yaml" | cmp - "$DATA/trace-header-extensions.sgy"
+}
+
+@test "segsplit: synthetic survey, every mode, and sgk pieces" {
+	"$GEN" --shots 12 --chans 10 > "$T/s.sgy"
+	roundtrip "$T/s.sgy" --count 13
+	roundtrip "$T/s.sgy" --parts 7
+	roundtrip "$T/s.sgy" --parts 500
+	[ "$(ls "$T"/d/part-* | wc -l)" -eq 120 ]
+	roundtrip "$T/s.sgy" --key fldr --group 5
+	roundtrip "$T/s.sgy" --round-robin 7
+	roundtrip "$T/s.sgy" --ranges offset=-150:-50,0:1,1000:2000
+	# The overflow piece holds exactly the traces outside every range.
+	[ ! -e "$T/d/part-000003.sgy" ]
+	diff <(seginfo -k offset "$T/d/part-000004.sgy" | sort -nu) <(printf '%s\n' -50 -25 25 50 75 100)
+	# sgk pieces, compressed or not, merge back to the SEG-Y source.
+	rm -rf "$T/d"
+	segsplit --count 50 --to sgk --zstd -d "$T/d" "$T/s.sgy"
+	[ "$(head -c 4 "$T/d/part-000001.sgk" | od -An -c | tr -d ' ')" = '211SGK' ]
+	segmerge -m "$T/d/manifest.yaml" --to segy | cmp - "$T/s.sgy"
+}
+
+@test "segsplit --key never splits a gather" {
+	"$GEN" --shots 9 --chans 7 > "$T/s.sgy"
+	for g in 1 2 4; do
+		rm -rf "$T/d"
+		segsplit --key fldr --group $g -d "$T/d" "$T/s.sgy"
+		# A gather value appears in exactly one piece, and each piece has
+		# g gathers (the last may have fewer).
+		for p in "$T"/d/part-*; do seginfo -k fldr "$p" | sort -u | sed "s|^|${p##*/} |"; done > "$T/where"
+		[ "$(cut -d' ' -f2 "$T/where" | sort | uniq -d)" = "" ]
+		[ "$(wc -l < "$T/where")" -eq 9 ]
+		[ "$(cut -d' ' -f1 "$T/where" | uniq -c | awk '{print $1}' | sort -u | head -1)" -le $g ]
+		[ "$(cut -d' ' -f1 "$T/where" | head -n $g | sort -u | wc -l)" -eq 1 ]
+	done
+	# With two keys, a gather is a run of equal (fldr, tracf) pairs: one trace.
+	rm -rf "$T/d"
+	segsplit --key fldr,tracf --group 10 -d "$T/d" "$T/s.sgy"
+	[ "$(ls "$T"/d/part-* | wc -l)" -eq 7 ]
+}
+
+@test "segsplit from standard input, segmerge to standard output, in one pipeline" {
+	"$GEN" --shots 5 --chans 8 > "$T/s.sgy"
+	cat "$T/s.sgy" | segsplit --parts 3 -d "$T/d" && segmerge -m "$T/d/manifest.yaml" | cmp - "$T/s.sgy"
+	grep -qx 'source: "-"' "$T/d/manifest.yaml"
+	# The spool used to count the traces of the pipe is gone.
+	[ "$(ls -A "$T/d")" = "$(printf 'manifest.yaml\npart-000001.sgy\npart-000002.sgy\npart-000003.sgy')" ]
+	cat "$DATA/small-lsb.su" | segsplit --ranges cdp=:1 -d "$T/e" && segmerge -m "$T/e/manifest.yaml" | cmp - "$DATA/small-lsb.su"
+}
+
+@test "segsplit: a damaged input leaves no pieces and no manifest" {
+	mkdir "$T/d"
+	segsplit --count 5 -d "$T/d" "$DATA/small.sgy"
+	run -1 --separate-stderr segsplit --count 1 -d "$T/d" "$DATA/broken.sgy"
+	[ "$stderr" = "segsplit: $DATA/broken.sgy: trace 4 (from byte 10769) is truncated: 68 of 256 bytes" ]
+	# The earlier manifest is gone (some of its pieces were overwritten), and
+	# so are the pieces the failed run committed (1 and 2); the piece it was
+	# writing was never committed, so the earlier 3, 4 and 5 remain.
+	[ ! -e "$T/d/manifest.yaml" ]
+	[ "$(ls "$T/d" | tr '\n' ' ')" = "part-000003.sgy part-000004.sgy part-000005.sgy " ]
+	run -1 --separate-stderr segsplit --count 1 -d "$T/new" "$DATA/broken.sgy"
+	[ ! -e "$T/new" ]
+	run -1 --separate-stderr segsplit --count 1 -d "$DATA/small.sgy" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: $DATA/small.sgy: Not a directory" ]
+}

@@ -1,0 +1,11 @@
+/* libFuzzer harness of the SU reader: the input read forced as SU and
+ * auto-detected, from a file and from a pipe, then converted to SEG-Y in IBM floats
+ * (fuzz.h has the passes and the invariants checked). */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_input(data, size, SK_FMT_SU, SK_FMT_SEGY, 1);
+}

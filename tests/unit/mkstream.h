@@ -1,0 +1,105 @@
+/* Test helper: writes small synthetic streams through the library's writer.
+ * Trace t (0-based) has tracl = t + 1, fldr = t / per_shot + 1, cdp and
+ * offset as given by the caller's callback (or defaults), and samples
+ * value(t, i) = (t + 1) * 1000 + i (integers: exact in every format). */
+#ifndef SK_TEST_MKSTREAM_H
+#define SK_TEST_MKSTREAM_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hdr.h"
+#include "stream.h"
+
+struct mk_trace { int cdp, offset, iline, xline; double scale; };
+typedef void (*mk_fn)(long t, struct mk_trace *out);
+
+static inline void mk_info(struct sk_info *like, int fmt, long ns)
+{
+	memset(like, 0, sizeof *like);
+	like->fmt = fmt;
+	like->ns = ns;
+	like->dt = 4000;
+	like->hdrlen = 240;
+	like->ntraces = -1;
+	like->sample_format = fmt == SK_FMT_SEGY ? 1 : 5;
+	like->little = fmt == SK_FMT_SU;
+}
+
+static inline int mk_stream(const char *path, int fmt, long n, long ns, mk_fn fn)
+{
+	struct sk_info like;
+	struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_writer *w;
+	struct sk_error err;
+	unsigned char h[240];
+	float *d = malloc((size_t)ns * sizeof *d);
+
+	mk_info(&like, fmt, ns);
+	if (fmt == SK_FMT_SEGY)
+		wo.sample_format = 1;
+	if (!d || sk_writer_open(path, &like, &wo, &w, &err) < 0) {
+		printf("# mk_stream: %s\n", err.msg);
+		free(d);
+		return -1;
+	}
+	for (long t = 0; t < n; t++) {
+		struct mk_trace tr = {(int)(t / 3 + 1), (int)(t % 3) * 100, 1, (int)t + 1, 1.0};
+		if (fn)
+			fn(t, &tr);
+		memset(h, 0, sizeof h);
+		sk_hdr_set_i32(h, 1, (int32_t)(t + 1));
+		sk_hdr_set_i32(h, 5, (int32_t)(t + 1));
+		sk_hdr_set_i32(h, 9, (int32_t)(t / 4 + 1));
+		sk_hdr_set_i32(h, 21, tr.cdp);
+		sk_hdr_set_i32(h, 37, tr.offset);
+		sk_hdr_set_i32(h, 189, tr.iline);
+		sk_hdr_set_i32(h, 193, tr.xline);
+		sk_hdr_set_i16(h, 115, (int16_t)ns);
+		sk_hdr_set_i16(h, 117, 4000);
+		for (long i = 0; i < ns; i++)
+			d[i] = (float)(((double)(t + 1) * 1000 + (double)i) * tr.scale);
+		if (sk_writer_put(w, h, d, &err) < 0) {
+			printf("# mk_stream: %s\n", err.msg);
+			sk_writer_abort(w);
+			free(d);
+			return -1;
+		}
+	}
+	free(d);
+	if (sk_writer_close(w, &err) < 0) {
+		printf("# mk_stream: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a whole file; *len receives its size.  NULL on failure. */
+static inline unsigned char *mk_slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	if (!fp)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, fp) == (size_t)n) {
+		*len = (size_t)n;
+	} else {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* A fresh directory under /tmp for one test binary. */
+static inline const char *mk_tmpdir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "/tmp/sk-%s-XXXXXX", name);
+	return mkdtemp(buf);
+}
+
+#endif

@@ -1,0 +1,95 @@
+#include <string.h>
+
+#include "check.h"
+#include "hdr.h"
+
+int main(void)
+{
+	unsigned char h[480];
+	struct sk_key k[4];
+	struct sk_error err;
+	size_t n;
+	int nk;
+	const struct sk_key *t = sk_hdr_table(&n);
+
+	CHECK(n > 80 && strcmp(t[0].name, "tracl") == 0 && t[0].byte == 1);
+	CHECK(sk_hdr_key("cdpx")->byte == 181 && sk_hdr_key("cdpx")->scalar == SK_SCALCO);
+	CHECK(sk_hdr_key("ns")->byte == 115 && sk_hdr_key("ns")->type == SK_T_U2);
+	CHECK(sk_hdr_key("delrt")->scalar == SK_SCALT && sk_hdr_key("nosuch") == NULL);
+	for (size_t i = 1; i < n; i++)   /* in byte order, no overlaps */
+		CHECKF(t[i].byte >= t[i - 1].byte + sk_type_size(t[i - 1].type), "%s", t[i].name);
+
+	memset(h, 0, sizeof h);
+	CHECK(sk_keys_parse("cdp,-offset,@189:i4", 240, k, 4, &nk, &err) == 0 && nk == 3);
+	CHECK(k[1].desc == 1 && k[2].byte == 189 && k[2].type == SK_T_I4);
+	CHECK(sk_key_parse("@239:i4", 240, k, &err) == SK_EARG);
+	CHECK(strcmp(err.msg, "invalid key '@239:i4': bytes 239-242 are outside the 240-byte trace header") == 0);
+	CHECK(sk_key_parse("@300:f8", 480, k, &err) == 0);
+	CHECK(sk_key_parse("@5:i3", 240, k, &err) == SK_EARG);
+	CHECK(sk_key_parse("cpd", 240, k, &err) == SK_EARG && strcmp(err.msg, "unknown header key 'cpd'") == 0);
+	CHECK(sk_keys_parse("cdp,,x", 240, k, 4, &nk, &err) == SK_EARG);
+
+	/* Big-endian storage and scalars. */
+	sk_hdr_set_i32(h, 21, 875);
+	CHECK(h[20] == 0 && h[21] == 0 && h[22] == 3 && h[23] == 0x6b);
+	sk_hdr_set_i16(h, SK_SCALCO, -10);
+	sk_hdr_set_i32(h, 73, 6201972);
+	CHECK(sk_hdr_coord(h, 73) == 620197.2);
+	CHECK(sk_key_value(h, sk_hdr_key("sx")) == 620197.2 && sk_key_raw(h, sk_hdr_key("sx")) == 6201972);
+	sk_hdr_set_i16(h, SK_SCALCO, 100);
+	CHECK(sk_hdr_coord(h, 73) == 620197200.0);
+	sk_hdr_set_i16(h, SK_SCALCO, 0);
+	CHECK(sk_hdr_coord(h, 73) == 6201972);
+	sk_hdr_set_i16(h, SK_SCALT, -10);
+	sk_hdr_set_i16(h, 109, 10000);
+	CHECK(sk_key_value(h, sk_hdr_key("delrt")) == 1000);
+	sk_hdr_set_i16(h, 115, (int16_t)60000);
+	CHECK(sk_key_int(h, sk_hdr_key("ns")) == 60000);
+	{
+		double v[3] = {620197.2, 6074232.9, 12.5};
+		CHECK(sk_scalco_for(v, 3) == -10);
+		v[2] = 0.25;
+		CHECK(sk_scalco_for(v, 3) == -100);
+		v[0] = 1e9;
+		CHECK(sk_scalco_for(v, 1) == 1);
+	}
+	sk_hdr_set_i16(h, SK_SCALCO, -100);
+	sk_hdr_set_coord(h, 81, 1234.56);
+	CHECK(sk_hdr_i32(h, 81) == 123456 && sk_hdr_coord(h, 81) == 1234.56);
+	sk_key_set(h, sk_hdr_key("trid"), 70000);          /* saturates an i16 */
+	CHECK(sk_hdr_i16(h, 29) == 32767);
+	CHECK(sk_key_parse("@200:f8", 480, &k[0], &err) == 0);
+	sk_key_set(h, &k[0], 2.5);
+	CHECK(sk_key_raw(h, &k[0]) == 2.5);
+	CHECK(sk_key_parse("@240:ibm", 480, &k[0], &err) == 0);
+	sk_key_set(h, &k[0], -118.625);
+	CHECK(h[239] == 0xc2 && h[240] == 0x76 && h[241] == 0xa0 && sk_key_raw(h, &k[0]) == -118.625);
+
+	/* Comparison by keys, with a descending key. */
+	{
+		unsigned char a[240], b[240];
+		memset(a, 0, sizeof a);
+		memset(b, 0, sizeof b);
+		sk_hdr_set_i32(a, 21, 5);
+		sk_hdr_set_i32(b, 21, 5);
+		sk_hdr_set_i32(a, 37, 100);
+		sk_hdr_set_i32(b, 37, 200);
+		CHECK(sk_keys_parse("cdp,offset", 240, k, 4, &nk, &err) == 0);
+		CHECK(sk_keys_cmp(a, b, k, nk) < 0);
+		CHECK(sk_keys_parse("cdp,-offset", 240, k, 4, &nk, &err) == 0);
+		CHECK(sk_keys_cmp(a, b, k, nk) > 0 && sk_keys_cmp(a, a, k, nk) == 0);
+	}
+	/* Byte swapping is its own inverse and swaps fields, not the block. */
+	{
+		unsigned char a[480], b[480];
+		for (int i = 0; i < 480; i++)
+			a[i] = (unsigned char)(i * 7 + 3);
+		memcpy(b, a, sizeof a);
+		sk_hdr_swap(b, 480);
+		CHECK(b[0] == a[3] && b[3] == a[0] && b[28] == a[29] && b[232] == a[232]);
+		CHECK(b[240] == a[247]);                     /* extra header 1: u64 at 1 */
+		sk_hdr_swap(b, 480);
+		CHECK(memcmp(a, b, sizeof a) == 0);
+	}
+	return test_done();
+}

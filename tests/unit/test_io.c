@@ -1,0 +1,90 @@
+/* Buffered input from pipes fed in small chunks; atomic output. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "io.h"
+
+int main(void)
+{
+	enum { N = 3 * 1000 * 1000 };
+	unsigned char *data = malloc(N);
+	struct sk_in in;
+	struct sk_out out;
+	struct sk_error err;
+	int fd[2];
+	pid_t pid;
+	char path[64];
+	struct stat st;
+
+	for (int i = 0; i < N; i++)
+		data[i] = (unsigned char)(i * 31 + i / 977);
+	CHECK(pipe(fd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		/* Irregular chunks from 1 to 997 bytes. */
+		size_t at = 0, k = 1;
+		close(fd[0]);
+		while (at < N) {
+			size_t n = k % 997 + 1;
+			if (n > N - at)
+				n = N - at;
+			if (write(fd[1], data + at, n) != (ssize_t)n)
+				_exit(1);
+			at += n;
+			k = k * 7 + 3;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	{
+		const int saved = dup(0);
+		size_t at = 0;
+		int ok = 1;
+		dup2(fd[0], 0);
+		close(fd[0]);
+		CHECK(sk_in_open(&in, "-", &err) == 0 && !in.seekable && in.size == -1);
+		/* Records of 12345 bytes: always whole, whatever the chunks. */
+		for (;;) {
+			const int64_t n = sk_in_need(&in, 12345, &err);
+			if (n <= 0)
+				break;
+			ok &= memcmp(sk_in_ptr(&in), data + at, (size_t)n) == 0;
+			ok &= n == 12345 || at + (size_t)n == N;
+			at += (size_t)n;
+			sk_in_skip(&in, (size_t)n);
+		}
+		CHECK(ok && at == N);
+		sk_in_close(&in);
+		dup2(saved, 0);
+		close(saved);
+		waitpid(pid, NULL, 0);
+	}
+	/* Atomic output: invisible until closed; abort leaves nothing. */
+	snprintf(path, sizeof path, "/tmp/test_io_%ld.bin", (long)getpid());
+	CHECK(sk_out_open(&out, path, &err) == 0);
+	CHECK(sk_out_write(&out, data, N, &err) == 0 && sk_out_write(&out, "abc", 3, &err) == 0);
+	CHECK(stat(path, &st) != 0 && errno == ENOENT);
+	CHECK(sk_out_pwrite(&out, 0, "XY", 2, &err) == 0);
+	CHECK(sk_out_close(&out, &err) == 0);
+	CHECK(stat(path, &st) == 0 && st.st_size == N + 3);
+	CHECK(sk_in_open(&in, path, &err) == 0 && in.seekable && in.size == N + 3);
+	CHECK(sk_in_need(&in, N + 10, &err) == N + 3);
+	CHECK(sk_in_ptr(&in)[0] == 'X' && sk_in_ptr(&in)[2] == data[2] && sk_in_ptr(&in)[N + 2] == 'c');
+	CHECK(sk_in_seek(&in, 5, &err) == 0 && sk_in_need(&in, 1, &err) == 1 && sk_in_ptr(&in)[0] == data[5]);
+	sk_in_close(&in);
+	CHECK(sk_out_open(&out, path, &err) == 0 && sk_out_write(&out, "z", 1, &err) == 0);
+	sk_out_abort(&out);
+	CHECK(stat(path, &st) == 0 && st.st_size == N + 3);   /* the old file stays */
+	unlink(path);
+	CHECK(sk_in_open(&in, "/", &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
+	CHECK(sk_out_open(&out, "/nonexistent/dir/x", &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0);
+	free(data);
+	return test_done();
+}

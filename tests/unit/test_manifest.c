@@ -1,0 +1,152 @@
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "manifest.h"
+#include "mkstream.h"
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	if (!fp)
+		return -1;
+	fputs(text, fp);
+	return fclose(fp);
+}
+
+int main(void)
+{
+	struct sk_manifest m, r;
+	struct sk_mpiece p;
+	struct sk_error err;
+	char dir[64], path[128], piece[128];
+	uint64_t h, size;
+
+	CHECK(mk_tmpdir(dir, sizeof dir, "manifest") != NULL);
+	snprintf(path, sizeof path, "%s/manifest.yaml", dir);
+	snprintf(piece, sizeof piece, "%s/part-000001.sgy", dir);
+
+	/* xxh64 of a known input: XXH64("", 0) and XXH64("abc", 0), the
+	 * reference values of the xxHash specification. */
+	CHECK(write_text(piece, "") == 0);
+	CHECK(sk_file_xxh64(piece, &h, &size, &err) == 0 && h == 0xEF46DB3751D8E999ULL && size == 0);
+	CHECK(write_text(piece, "abc") == 0);
+	CHECK(sk_file_xxh64(piece, &h, &size, &err) == 0 && h == 0x44BC2CF5AD770999ULL && size == 3);
+	CHECK(sk_file_xxh64("/nonexistent/x", &h, &size, &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0);
+
+	/* Write, read back. */
+	CHECK(mk_stream(piece, SK_FMT_SEGY, 5, 8, NULL) == 0);
+	sk_manifest_init(&m);
+	sk_manifest_new_id(&m);
+	CHECK(strlen(m.id) == 16);
+	CHECK(sk_manifest_set_str(&m.source, "in \"quoted\".sgy", &err) == 0);
+	m.fmt = SK_FMT_SEGY;
+	m.ns = 8;
+	m.dt = 4000;
+	m.hdrlen = 240;
+	m.traces = 5;
+	m.mode = SK_SPLIT_RANGES;
+	CHECK(sk_manifest_set_str(&m.keys, "cdp", &err) == 0);
+	CHECK(sk_manifest_set_str(&m.ranges, "1:3,3:", &err) == 0);
+	CHECK(sk_manifest_set_str(&m.order_file, "order.tsv", &err) == 0);
+	m.order_runs = 2;
+	m.order_bytes = 8;
+	m.order_xxh64 = 0x0123456789abcdefULL;
+	CHECK(sk_keyset_parse("cdp", 0, &m.mm, &err) == 0);
+	memset(&p, 0, sizeof p);
+	p.file = (char *)(uintptr_t)"part-000001.sgy";
+	p.range = (char *)(uintptr_t)"1:3";
+	p.traces = 5;
+	CHECK(sk_file_xxh64(piece, &p.xxh64, &p.bytes, &err) == 0);
+	p.has_minmax = 1;
+	sk_keyset_eval(&m.mm, (const unsigned char *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", p.min);
+	p.max[0] = p.min[0] + 2;
+	CHECK(sk_manifest_add(&m, &p, &err) == 0);
+	CHECK(sk_manifest_write(&m, path, &err) == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == 0);
+	CHECK(strcmp(r.id, m.id) == 0 && strcmp(r.source, "in \"quoted\".sgy") == 0);
+	CHECK(r.fmt == SK_FMT_SEGY && r.ns == 8 && r.dt == 4000 && r.hdrlen == 240 && r.traces == 5);
+	CHECK(r.mode == SK_SPLIT_RANGES && strcmp(r.keys, "cdp") == 0 && strcmp(r.ranges, "1:3,3:") == 0);
+	CHECK(r.order_file && strcmp(r.order_file, "order.tsv") == 0 && r.order_runs == 2 &&
+	      r.order_bytes == 8 && r.order_xxh64 == 0x0123456789abcdefULL);
+	CHECK(r.npieces == 1 && strcmp(r.pieces[0].file, "part-000001.sgy") == 0 &&
+	      strcmp(r.pieces[0].range, "1:3") == 0 && r.pieces[0].traces == 5 &&
+	      r.pieces[0].bytes == p.bytes && r.pieces[0].xxh64 == p.xxh64);
+	CHECK(strcmp(r.dir, dir) == 0);
+	/* The piece as written passes every check. */
+	CHECK(sk_manifest_check(&r, 0, 1, &err) == 0);
+	{
+		char *text;
+		size_t len;
+		text = (char *)mk_slurp(path, &len);
+		CHECK(text && strstr(text, "    min: {\"cdp\": 1}\n    max: {\"cdp\": 3}\n") != NULL);
+		free(text);
+	}
+
+	/* Damage: a changed byte, a truncation, a missing piece, a wrong count. */
+	{
+		size_t len;
+		unsigned char *b = mk_slurp(piece, &len);
+		FILE *fp;
+		CHECK(b != NULL);
+		b[len - 1] ^= 1;
+		fp = fopen(piece, "wb");
+		fwrite(b, 1, len, fp);
+		fclose(fp);
+		CHECK(sk_manifest_check(&r, 0, 0, &err) == 0);  /* --no-verify */
+		CHECK(sk_manifest_check(&r, 0, 1, &err) == SK_ESTATE);
+		CHECKF(strstr(err.msg, "the manifest says") && strstr(err.msg, "(changed since the split, or a piece of another split)"),
+		       "%s", err.msg);
+		fp = fopen(piece, "wb");
+		fwrite(b, 1, len - 10, fp);
+		fclose(fp);
+		CHECK(sk_manifest_check(&r, 0, 1, &err) == SK_ESTATE);
+		snprintf(path, sizeof path, "%zu bytes, the manifest says %zu (truncated)", len - 10, len);
+		CHECKF(strcmp(err.msg, path) == 0, "%s", err.msg);
+		free(b);
+		CHECK(mk_stream(piece, SK_FMT_SEGY, 4, 8, NULL) == 0);
+		r.pieces[0].bytes = 3600 + 4 * (240 + 32);
+		CHECK(sk_manifest_check(&r, 0, 1, &err) == SK_ESTATE);
+		CHECKF(strcmp(err.msg, "4 traces, the manifest says 5") == 0, "%s", err.msg);
+		CHECK(mk_stream(piece, SK_FMT_SEGY, 4, 9, NULL) == 0);
+		r.pieces[0].bytes = 3600 + 4 * (240 + 36);
+		CHECK(sk_manifest_check(&r, 0, 1, &err) == SK_ESTATE);
+		CHECKF(strcmp(err.msg, "ns 9, the manifest says 8") == 0, "%s", err.msg);
+		unlink(piece);
+		CHECK(sk_manifest_check(&r, 0, 1, &err) == SK_EIO);
+		CHECK(strcmp(err.msg, "No such file or directory") == 0);
+	}
+	sk_manifest_release(&r);
+	sk_manifest_release(&m);
+
+	/* Bad manifests say where. */
+	snprintf(path, sizeof path, "%s/manifest.yaml", dir);
+	CHECK(write_text(path, "manifest: segkit-split\nversion: 1\nid: [unclosed\n") == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
+	CHECKF(strncmp(err.msg, "line ", 5) == 0, "%s", err.msg);
+	CHECK(write_text(path, "manifest: other\n") == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
+	CHECKF(strcmp(err.msg, "line 1, column 1: not a segsplit manifest (no 'manifest: segkit-split')") == 0, "%s", err.msg);
+	CHECK(write_text(path, "manifest: segkit-split\nversion: 1\nid: \"x\"\nsource: \"-\"\nformat: segy\n"
+			       "ns: 8\ndt: 4000\nhdrlen: 240\ntraces: 1\nmode: count\ncount: 1\n") == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
+	CHECKF(strcmp(err.msg, "line 1, column 1: no 'pieces' field") == 0, "%s", err.msg);
+	CHECK(write_text(path, "manifest: segkit-split\nversion: 1\nid: \"x\"\nsource: \"-\"\nformat: segy\n"
+			       "ns: 8\ndt: 4000\nhdrlen: 240\ntraces: 1\nmode: count\ncount: 1\n"
+			       "pieces:\n  - file: \"../etc/passwd\"\n    traces: 1\n    first: 0\n"
+			       "    bytes: 1\n    xxh64: \"0000000000000000\"\n") == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
+	CHECKF(strcmp(err.msg, "line 13, column 11: file: '../etc/passwd' is not a file name in the manifest's directory") == 0,
+	       "%s", err.msg);
+	CHECK(write_text(path, "manifest: segkit-split\nversion: 2\n") == 0);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
+	CHECKF(strcmp(err.msg, "line 2, column 10: version 2 is not supported (1 is)") == 0, "%s", err.msg);
+	unlink(path);
+	CHECK(sk_manifest_read(path, &r, &err) == SK_EIO);
+	CHECK(sk_split_mode_parse("round-robin") == SK_SPLIT_RR && sk_split_mode_parse("x") == SK_SPLIT_NONE);
+	CHECK(strcmp(sk_split_mode_name(SK_SPLIT_PARTS), "parts") == 0);
+	rmdir(dir);
+	return test_done();
+}

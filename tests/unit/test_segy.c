@@ -1,0 +1,64 @@
+#include <string.h>
+
+#include "check.h"
+#include "segy.h"
+
+int main(void)
+{
+	unsigned char h[3600], c[3600];
+	struct sk_segy_bin b;
+	struct sk_error err;
+
+	sk_segy_default(h);
+	CHECK(sk_segy_text_is_ebcdic(h, 3200));
+	CHECK(sk_ebcdic_to_ascii(h[0]) == 'C' && sk_ascii_to_ebcdic('C') == 0xc3 && sk_ascii_to_ebcdic(' ') == 0x40);
+	CHECK(sk_segy_set_bin(h, 0, 0, 1, 1500, 4000, &err) == 0);
+	CHECK(sk_segy_parse_bin(h, &b, &err) == 0);
+	CHECK(!b.little && b.format == 1 && b.ns == 1500 && b.dt == 4000 && b.rev_major == 1 && b.fixed_length == 1);
+	CHECK(h[3220] == 0x05 && h[3221] == 0xdc);          /* ns 1500 big-endian at 3221 */
+
+	/* Setting the values a header already holds changes no byte. */
+	memcpy(c, h, sizeof h);
+	CHECK(sk_segy_set_bin(c, 0, 0, 1, 1500, 4000, &err) == 0 && memcmp(c, h, sizeof h) == 0);
+	/* To little-endian and back is exact. */
+	CHECK(sk_segy_set_bin(c, 0, 1, 1, 1500, 4000, &err) == 0);
+	CHECK(c[3224] == 1 && c[3225] == 0);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == 0 && b.little && b.format == 1 && b.ns == 1500);
+	CHECK(sk_segy_set_bin(c, 1, 0, 1, 1500, 4000, &err) == 0 && memcmp(c, h, sizeof h) == 0);
+	/* ns above 65535 goes to rev 2's extended ns. */
+	CHECK(sk_segy_set_bin(c, 0, 0, 5, 70000, 4000, &err) == 0);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == 0 && b.rev2 && b.ns == 70000 && b.format == 5);
+	/* Byte-order word and rev 2 fields. */
+	memcpy(c, h, sizeof c);
+	c[3500] = 2;
+	sk_segy_put(c, 3297, 4, 0, 0x01020304u);
+	sk_segy_put(c, 3507, 2, 0, 2);
+	sk_segy_put(c, 3513, 8, 0, 77);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == 0 && b.byte_order_word && b.extra == 2 && b.ntraces == 77);
+	sk_segy_set_count(c, 0, 99);
+	CHECK(sk_segy_get(c, 3513, 8, 0) == 99);
+	sk_segy_put(c, 3297, 4, 0, 0x02010403u);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == SK_EFMT);
+	CHECK(strcmp(err.msg, "byte 3297: byte-order word 0x02010403 means pair-swapped fields, which segkit does not read") == 0);
+	/* Impossible format codes in both byte orders. */
+	memcpy(c, h, sizeof c);
+	sk_segy_put(c, 3225, 2, 0, 99);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == SK_EFMT);
+	CHECK(strcmp(err.msg, "byte 3225: impossible sample format code 99 (0x0063)") == 0);
+	sk_segy_put(c, 3225, 2, 0, 1);
+	sk_segy_put(c, 3505, 2, 0, (uint64_t)-5 & 0xffff);
+	CHECK(sk_segy_parse_bin(c, &b, &err) == SK_EFMT && strcmp(err.msg, "byte 3505: invalid extended textual header count -5") == 0);
+	/* The EndText stanza in ASCII and EBCDIC. */
+	memset(c, ' ', 3200);
+	CHECK(!sk_segy_is_endtext(c));
+	memcpy(c + 100, "((SEG: EndText))", 16);
+	CHECK(sk_segy_is_endtext(c));
+	for (int i = 0; i < 16; i++)
+		c[100 + i] = sk_ascii_to_ebcdic((unsigned char)"((SEG: EndText))"[i]);
+	CHECK(sk_segy_is_endtext(c));
+	/* ASCII text padded with NULs is ASCII. */
+	memset(c, 0, 3200);
+	memcpy(c, "C 1 CLIENT SEGKIT TEST LINE 7", 29);
+	CHECK(!sk_segy_text_is_ebcdic(c, 3200));
+	return test_done();
+}

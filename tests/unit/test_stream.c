@@ -1,0 +1,265 @@
+/* Readers and writers of every format, through files and pipes. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "hdr.h"
+#include "segy.h"
+#include "stream.h"
+
+#define NS 37
+#define NT 23
+
+static char dir[64];
+
+static void make_trace(int i, unsigned char *h, float *d)
+{
+	memset(h, 0, 240);
+	sk_hdr_set_i32(h, 1, i + 1);
+	sk_hdr_set_i32(h, 21, 100 + i / 3);
+	sk_hdr_set_i32(h, 37, (i % 3) * 25 - 25);
+	sk_hdr_set_i16(h, 115, NS);
+	sk_hdr_set_i16(h, 117, 2000);
+	for (int s = 0; s < NS; s++)
+		d[s] = (float)(i * 1000 + s) - 0.5f;
+}
+
+static int write_stream(const char *path, const struct sk_wopts *o, int n)
+{
+	struct sk_info like;
+	struct sk_writer *w;
+	struct sk_error err;
+	unsigned char h[240];
+	float d[NS];
+
+	memset(&like, 0, sizeof like);
+	like.fmt = SK_FMT_SEGY;
+	like.ns = NS;
+	like.dt = 2000;
+	like.hdrlen = 240;
+	if (sk_writer_open(path, &like, o, &w, &err) < 0) {
+		printf("# %s\n", err.msg);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		make_trace(i, h, d);
+		if (sk_writer_put(w, h, d, &err) < 0)
+			return -1;
+	}
+	return sk_writer_close(w, &err);
+}
+
+/* Reads every trace and checks it against make_trace. */
+static int check_stream(const char *path, int fmt, int n)
+{
+	struct sk_reader *r;
+	struct sk_error err;
+	unsigned char h[240], e[240];
+	float d[NS], f[NS];
+	int rc, i = 0, bad = 0;
+
+	if (sk_reader_open(path, fmt, &r, &err) < 0) {
+		printf("# %s: %s\n", path, err.msg);
+		return -1;
+	}
+	if (sk_reader_info(r)->ns != NS || sk_reader_info(r)->dt != 2000)
+		bad++;
+	while ((rc = sk_reader_next(r, h, d, &err)) > 0) {
+		make_trace(i++, e, f);
+		if (memcmp(h, e, 240) != 0 || memcmp(d, f, sizeof d) != 0)
+			bad++;
+	}
+	if (rc < 0)
+		printf("# %s: %s\n", path, err.msg);
+	sk_reader_free(r);
+	return rc < 0 || bad || i != n ? -1 : 0;
+}
+
+static void path_of(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+int main(void)
+{
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_error err;
+	struct sk_reader *r;
+	char p[128], q[128];
+	struct stat st;
+
+	snprintf(dir, sizeof dir, "/tmp/test_stream_%ld", (long)getpid());
+	mkdir(dir, 0700);
+
+	/* Every format and byte order, written and read back exactly. */
+	{
+		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
+			{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SEGY, 5, 1, 0, "b.sgy"},
+			{SK_FMT_SEGY, 6, 0, 0, "c.sgy"}, {SK_FMT_SU, 0, 1, 0, "a.su"},
+			{SK_FMT_SU, 0, 0, 0, "b.su"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
+			{SK_FMT_SGK, 0, -1, 5, "b.sgk"},
+		};
+		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+			o.fmt = cases[c].fmt;
+			o.sample_format = cases[c].code;
+			o.little = cases[c].little;
+			o.zstd = cases[c].zstd;
+			o.block = 5;    /* several blocks and a partial one */
+			path_of(p, sizeof p, cases[c].name);
+			CHECKF(write_stream(p, &o, NT) == 0, "%s", cases[c].name);
+			CHECKF(check_stream(p, SK_FMT_AUTO, NT) == 0, "%s", cases[c].name);
+		}
+	}
+	/* Detection and info. */
+	path_of(p, sizeof p, "b.sgy");
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+	CHECK(sk_reader_info(r)->fmt == SK_FMT_SEGY && sk_reader_info(r)->little == 1 &&
+	      sk_reader_info(r)->ntraces == NT && sk_reader_info(r)->fhdr_len == 3600 &&
+	      sk_reader_info(r)->ebcdic == 1);
+	/* Random access on SEG-Y. */
+	{
+		unsigned char h[240];
+		float d[NS];
+		CHECK(sk_reader_seek(r, 17, &err) == 0 && sk_reader_next(r, h, d, &err) == 1);
+		CHECK(sk_hdr_i32(h, 1) == 18 && d[3] == 17003 - 0.5f && sk_reader_tell(r) == 18);
+		CHECK(sk_reader_seek(r, 24, &err) == SK_EARG);
+	}
+	sk_reader_free(r);
+	path_of(p, sizeof p, "a.sgk");
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+	CHECK(sk_reader_info(r)->fmt == SK_FMT_SGK && sk_reader_info(r)->ntraces == NT &&
+	      sk_reader_info(r)->block == 5 && !sk_reader_info(r)->compressed);
+	{
+		unsigned char h[240];
+		float d[NS];
+		int ok = 1;
+		for (int i = NT - 1; i >= 0; i -= 4) {
+			ok &= sk_reader_seek(r, i, &err) == 0 && sk_reader_next(r, h, d, &err) == 1;
+			ok &= sk_hdr_i32(h, 1) == i + 1 && d[NS - 1] == (float)(i * 1000 + NS - 1) - 0.5f;
+		}
+		CHECK(ok);
+		CHECK(sk_reader_seek(r, NT, &err) == 0 && sk_reader_next(r, h, d, &err) == 0);
+	}
+	sk_reader_free(r);
+	path_of(p, sizeof p, "b.sgk");
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->compressed);
+	CHECK(sk_reader_seek(r, 3, &err) == SK_EARG);
+	sk_reader_free(r);
+
+	/* A truncated sgk stream is detected wherever it is cut. */
+	path_of(p, sizeof p, "b.sgk");
+	path_of(q, sizeof q, "cut.sgk");
+	CHECK(stat(p, &st) == 0);
+	{
+		int detected = 0, tries = 0;
+		FILE *in = fopen(p, "rb");
+		unsigned char *all = malloc((size_t)st.st_size);
+		CHECK(in && fread(all, 1, (size_t)st.st_size, in) == (size_t)st.st_size);
+		fclose(in);
+		for (off_t cut = 1; cut < st.st_size; cut += 1 + cut / 3) {
+			FILE *out = fopen(q, "wb");
+			unsigned char h[240];
+			float d[NS];
+			int rc;
+			fwrite(all, 1, (size_t)cut, out);
+			fclose(out);
+			tries++;
+			if (sk_reader_open(q, SK_FMT_AUTO, &r, &err) < 0) {
+				detected++;
+				continue;
+			}
+			while ((rc = sk_reader_next(r, h, d, &err)) > 0)
+				;
+			detected += rc < 0;
+			sk_reader_free(r);
+		}
+		CHECKF(detected == tries, "%d of %d cuts detected", detected, tries);
+		free(all);
+	}
+
+	/* Pipes: a writer to a pipe and a reader from one (unknown count). */
+	{
+		int fd[2];
+		pid_t pid;
+		CHECK(pipe(fd) == 0);
+		pid = fork();
+		if (pid == 0) {
+			struct sk_wopts po = SK_WOPTS_INIT;
+			close(fd[0]);
+			dup2(fd[1], 1);
+			po.fmt = SK_FMT_SGK;
+			po.zstd = 1;
+			po.block = 4;
+			_exit(write_stream(NULL, &po, NT) == 0 ? 0 : 1);
+		}
+		close(fd[1]);
+		{
+			int saved = dup(0), status;
+			dup2(fd[0], 0);
+			close(fd[0]);
+			CHECK(check_stream(NULL, SK_FMT_AUTO, NT) == 0);
+			dup2(saved, 0);
+			close(saved);
+			waitpid(pid, &status, 0);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+	}
+
+	/* Atomic output: a failed writer leaves nothing behind. */
+	{
+		struct sk_info like;
+		struct sk_writer *w;
+		memset(&like, 0, sizeof like);
+		like.fmt = SK_FMT_SEGY;
+		like.ns = NS;
+		like.hdrlen = 240;
+		path_of(p, sizeof p, "never.sgy");
+		CHECK(sk_writer_open(p, &like, &o, &w, &err) == 0);
+		CHECK(stat(p, &st) != 0);     /* not there until close */
+		sk_writer_abort(w);
+		CHECK(stat(p, &st) != 0);
+		o = (struct sk_wopts)SK_WOPTS_INIT;
+		o.fmt = SK_FMT_SU;
+		like.ns = 70000;
+		CHECK(sk_writer_open(p, &like, &o, &w, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "SU cannot hold ns=70000 (at most 65535)") == 0);
+		o.fmt = SK_FMT_SEGY;
+		o.zstd = 3;
+		like.ns = 10;
+		CHECK(sk_writer_open(p, &like, &o, &w, &err) == SK_EARG && strcmp(err.msg, "--zstd needs sgk output") == 0);
+	}
+	/* Output options. */
+	o = (struct sk_wopts)SK_WOPTS_INIT;
+	CHECK(sk_wopts_set(&o, "format", "ibm", &err) == 0 && o.sample_format == 1);
+	CHECK(sk_wopts_set(&o, "format", "16", &err) == 0 && o.sample_format == 16);
+	CHECK(sk_wopts_set(&o, "format", "4", &err) == SK_EARG);
+	CHECK(sk_wopts_set(&o, "endian", "little", &err) == 0 && o.little == 1);
+	CHECK(sk_wopts_set(&o, "endian", "middle", &err) == SK_EARG);
+	CHECK(strcmp(err.msg, "invalid endian 'middle' (big or little)") == 0);
+	CHECK(sk_wopts_set(&o, "zstd", NULL, &err) == 0 && o.zstd == 3 && o.fmt == SK_FMT_SGK);
+	CHECK(sk_wopts_set(&o, "zstd", "20", &err) == SK_EARG);
+	CHECK(sk_wopts_set(&o, "to", "segy", &err) == 0 && o.fmt == SK_FMT_SEGY);
+	CHECK(sk_wopts_set(&o, "to", "rsf", &err) == SK_EARG);
+
+	/* Bad inputs. */
+	path_of(p, sizeof p, "empty");
+	fclose(fopen(p, "w"));
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == SK_EFMT && strcmp(err.msg, "empty file") == 0);
+	CHECK(sk_reader_open(dir, SK_FMT_AUTO, &r, &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
+	path_of(p, sizeof p, "missing");
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == SK_EIO &&
+	      strcmp(err.msg, "No such file or directory") == 0);
+
+	{
+		char cmd[160];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return test_done();
+}
