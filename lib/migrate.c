@@ -327,7 +327,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	unsigned char *hdr = NULL;
 	float *data = NULL, *img = NULL, *vel = NULL;
 	double *ox = NULL, *oy = NULL, t_start;
-	int64_t first, last, nloc, ntotal = -1, with_pos = 0;
+	int64_t first, last, nloc, ntotal = -1, with_pos = 0, nlive = 0;
 	long block, nb = 0;
 	int rc, per_loc = 0;
 
@@ -352,6 +352,10 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			goto done;
 		if (ntotal == 0) {
 			rc = sk_error_set(err, SK_EFMT, "empty input (no traces)");
+			goto done;
+		}
+		if (sc.n == 0) {
+			rc = sk_error_set(err, SK_EFMT, "no live traces (all are dead or dummy: trid 2 or 3)");
 			goto done;
 		}
 		if (sc.with_pos == 0) {
@@ -456,6 +460,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			if (live(hdr)) {
 				double fx, fy;
 				struct sk_kirch_trace *t = &tr[nb];
+				nlive++;
 				with_pos += position(hdr, p);
 				sk_grid_locate(&g, p[0], p[1], &fx, &fy);
 				t->sx = fx * g.dx;
@@ -483,6 +488,10 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			goto done;
 	}
 	st->seconds = omp_get_wtime() - t_start;
+	if (nlive == 0) {
+		rc = sk_error_set(err, SK_EFMT, "no live traces (all are dead or dummy: trid 2 or 3)");
+		goto done;
+	}
 	if (with_pos == 0) {
 		rc = sk_error_set(err, SK_EFMT,
 				  "no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)");

@@ -16,6 +16,13 @@
     migrate_ref.py close A B tol                max |A - B| <= tol max |B|
     migrate_ref.py stack GATHERS STACK noff tol gathers summed over offset = stack
     migrate_ref.py grid IMG x0,dx,nx,y0,dy,ny,az  cdpx/cdpy/iline/xline/tracl of IMG
+    migrate_ref.py velsu OUT nt dt T0 t:v,...|V [x0,dx,nx[,shift]]  an SU file of RMS
+        velocity traces (little-endian): one, or one per location of the line
+        grid with cdpx = x0 + i dx (+ shift metres)
+    migrate_ref.py nocoords IN OUT              IN with sx sy gx gy cdpx cdpy zeroed
+    migrate_ref.py dead IN OUT                  IN with every trace dead (trid 2)
+    migrate_ref.py rotate IN OUT DEG            IN with sx sy gx gy turned DEG degrees
+        counter-clockwise about the origin (scalco -100)
 """
 import struct
 import sys
@@ -100,7 +107,14 @@ def ref(args):
         ox, oy = proj(X, Y), np.zeros_like(X)
         sx, sy, rx, ry = proj(h["sx"], h["sy"]), 0 * h["sx"], proj(h["gx"], h["gy"]), 0 * h["sx"]
     else:
-        ox, oy, sx, sy, rx, ry = X, Y, h["sx"], h["sy"], h["gx"], h["gy"]
+        # The frame of the grid's axes (the antialiasing slope is split
+        # along them): u from trace 0 to trace 1, v perpendicular.
+        u = np.array([X[1] - X[0], Y[1] - Y[0]])
+        u /= np.hypot(*u)
+        fu = lambda x, y: (x - X[0]) * u[0] + (y - Y[0]) * u[1]
+        fv = lambda x, y: -(x - X[0]) * u[1] + (y - Y[0]) * u[0]
+        ox, oy = fu(X, Y), fv(X, Y)
+        sx, sy, rx, ry = fu(h["sx"], h["sy"]), fv(h["sx"], h["sy"]), fu(h["gx"], h["gy"]), fv(h["gx"], h["gy"])
     out = np.zeros((len(X), nt))
     KMAX = 64
     tan1 = np.tan(np.radians(angle))
@@ -264,13 +278,84 @@ def grid(args):
     w = np.array([-np.cos(a), np.sin(a)])
     i = np.arange(nx * ny)
     p = np.array([x0, y0])[None, :] + (i % nx)[:, None] * dx * u + (i // nx)[:, None] * dy * w
-    ok = (np.abs(h["cdpx"] - p[:, 0]).max() < 0.01 and np.abs(h["cdpy"] - p[:, 1]).max() < 0.01
+    ok = (len(h["cdpx"]) == nx * ny and np.abs(h["cdpx"] - p[:, 0]).max() < 0.01
+          and np.abs(h["cdpy"] - p[:, 1]).max() < 0.01
           and (h["iline"] == 1 + i // nx).all() and (h["xline"] == 1 + i % nx).all()
           and (h["tracl"] == i + 1).all() and (h["cdp"] == i + 1).all())
-    print("grid ok" if ok else "grid mismatch")
+    print("grid ok" if ok else f"grid mismatch: {len(h['cdpx'])} traces, first {h['cdpx'][0]}, {h['cdpy'][0]}, "
+          f"last {h['cdpx'][-1]}, {h['cdpy'][-1]}")
     return 0 if ok else 1
+
+
+def velsu(args):
+    out, nt, dt, t0 = args[0], int(args[1]), float(args[2]), float(args[3])
+    spec = args[4]
+    t = t0 + dt * np.arange(nt)
+    if ":" in spec:
+        tv = np.array([[float(x) for x in p.split(":")] for p in spec.split(",")])
+        v = np.interp(t, tv[:, 0], tv[:, 1])
+    else:
+        v = np.full(nt, float(spec))
+    locs = [None]
+    if len(args) > 5:
+        g = [float(x) for x in args[5].split(",")]
+        shift = g[3] if len(g) > 3 else 0.0
+        locs = [g[0] + i * g[1] + shift for i in range(int(g[2]))]
+    with open(out, "wb") as f:
+        for i, x in enumerate(locs):
+            h = bytearray(240)
+            struct.pack_into("<i", h, 0, i + 1)
+            struct.pack_into("<h", h, 70, -100)
+            if x is not None:
+                struct.pack_into("<i", h, 180, int(round(x * 100)))
+            struct.pack_into("<h", h, 108, int(round(t0 * 1000)))
+            struct.pack_into("<H", h, 114, nt)
+            struct.pack_into("<H", h, 116, int(round(dt * 1e6)))
+            f.write(h)
+            f.write(v.astype("<f4").tobytes())
+    return 0
+
+
+def nocoords(args, dead=False):
+    with open(args[0], "rb") as f:
+        b = bytearray(f.read())
+    ns = struct.unpack(">H", b[3220:3222])[0]
+    rec = 240 + 4 * ns
+    for o in range(3600, len(b), rec):
+        if dead:
+            struct.pack_into(">h", b, o + 28, 2)
+        else:
+            b[o + 72:o + 88] = bytes(16)
+            b[o + 180:o + 188] = bytes(8)
+    with open(args[1], "wb") as f:
+        f.write(b)
+    return 0
+
+
+def rotate(args):
+    with open(args[0], "rb") as f:
+        b = bytearray(f.read())
+    a = np.radians(float(args[2]))
+    ns = struct.unpack(">H", b[3220:3222])[0]
+    rec = 240 + 4 * ns
+    for o in range(3600, len(b), rec):
+        sc = struct.unpack(">h", b[o + 70:o + 72])[0]
+        f = 1 / -sc if sc < 0 else (sc or 1)
+        for px, py in ((72, 76), (80, 84)):
+            x = struct.unpack(">i", b[o + px:o + px + 4])[0] * f
+            y = struct.unpack(">i", b[o + py:o + py + 4])[0] * f
+            xr, yr = x * np.cos(a) - y * np.sin(a), x * np.sin(a) + y * np.cos(a)
+            struct.pack_into(">i", b, o + px, int(round(xr * 100)))
+            struct.pack_into(">i", b, o + py, int(round(yr * 100)))
+        struct.pack_into(">h", b, o + 70, -100)
+        b[o + 180:o + 188] = bytes(8)
+    with open(args[1], "wb") as f:
+        f.write(b)
+    return 0
 
 
 if __name__ == "__main__":
     sys.exit({"ref": ref, "diffractor": diffractor, "flat": flat, "dip": dip, "close": close,
-              "stack": stack, "grid": grid}[sys.argv[1]](sys.argv[2:]))
+              "stack": stack, "grid": grid, "velsu": velsu, "nocoords": nocoords,
+              "dead": lambda a: nocoords(a, True),
+              "rotate": rotate}[sys.argv[1]](sys.argv[2:]))
