@@ -508,6 +508,7 @@ KINLINE float max_f(float a, float b)
 struct pc {
 	const float *L;
 	const double *S;
+	const float *isrc;        /* 1/t_s over output time: the source leg, cached */
 	float ds2, dr2, cross;    /* |s-x|^2, |r-x|^2, (s-x).(r-x) */
 	float dsx, dsy, drx, dry; /* s - x, r - x for the slope */
 	float idt, goff, glo, ghi;
@@ -533,7 +534,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	struct tap q;
 	const float wj = ta->w[j];
 	const float qs = ta->a[j] + c->ds2 * wj + TEPS, qr = ta->a[j] + c->dr2 * wj + TEPS;
-	const float is = rsqrt_f(qs), ir = rsqrt_f(qr);
+	const float is = c->isrc[j], ir = rsqrt_f(qr);
 	const float t = qs * is + qr * ir;
 	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
 	float W = c->wap;
@@ -642,6 +643,41 @@ KINLINE void run_kern(const struct tarr *ta, const struct pc *c, float *acc, lon
 		break;
 	}
 #undef KCALL
+}
+
+/*
+ * The source leg 1/t_s = 1/sqrt(tau^2/4 + |s-x|^2/v^2 + eps) over [j0, j1),
+ * computed once for all the traces of a shot (input in shot order shares it
+ * trace after trace), with the arithmetic the receiver leg uses.
+ */
+KINLINE void src_leg(const struct tarr *ta, float ds2, float *isrc, long j0, long j1)
+{
+#pragma omp simd
+	for (long j = j0; j < j1; j++)
+		isrc[j] = rsqrt_f(ta->a[j] + ds2 * ta->w[j] + TEPS);
+}
+
+/* Keeps the cache [*c0, *c1) of the source leg of source (sx, sy) covering
+ * [j0, j1). */
+KINLINE void src_cache(const struct tarr *ta, const struct pc *c, double sx, double sy, double *csx,
+		       double *csy, float *isrc, long *c0, long *c1, long j0, long j1)
+{
+	if (sx != *csx || sy != *csy || *c0 >= *c1) {
+		*csx = sx;
+		*csy = sy;
+		src_leg(ta, c->ds2, isrc, j0, j1);
+		*c0 = j0;
+		*c1 = j1;
+		return;
+	}
+	if (j0 < *c0) {
+		src_leg(ta, c->ds2, isrc, j0, *c0);
+		*c0 = j0;
+	}
+	if (j1 > *c1) {
+		src_leg(ta, c->ds2, isrc, *c1, j1);
+		*c1 = j1;
+	}
 }
 
 /* Modelling is for tests and small jobs: one generic loop, with the flags
@@ -761,11 +797,13 @@ static int tile_far(const struct sk_kirch *k, const double *box, long o)
  * box) to output trace o (noff x nt floats). */
 KCLONES
 static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
-			  float *img, struct tarr *scratch)
+			  float *img, struct tarr *scratch, float *isrc)
 {
 	const struct tarr *ta;
 	const long nt = k->p.nt;
 	uint64_t n = 0;
+	double csx = HUGE_VAL, csy = HUGE_VAL;
+	long c0 = 0, c1 = 0;
 
 	if (tile_far(k, box, o))
 		return 0;
@@ -776,6 +814,8 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 		float *acc;
 		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
 			continue;
+		src_cache(ta, &c, k->meta[m].sx, k->meta[m].sy, &csx, &csy, isrc, &c0, &c1, jt0, jf1);
+		c.isrc = isrc;
 		acc = img + (size_t)k->meta[m].bin * (size_t)nt;
 		if (jt0 < jt1) {
 			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1));
@@ -789,7 +829,8 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 	return n;
 }
 
-static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float *img, struct tarr *scratch)
+static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float *img, struct tarr *scratch,
+			  float *isrc)
 {
 	const long nt = k->p.nt;
 	float *L = k->L ? k->L + (size_t)m * (size_t)k->len : NULL;
@@ -803,6 +844,8 @@ static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float
 		tarr_for(k, o, scratch, &ta);
 		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
 			continue;
+		src_leg(ta, c.ds2, isrc, jt0, jf1);
+		c.isrc = isrc;
 		if (jt0 < jt1)
 			run_kern_adj(ta, &c, acc, L, S, jt0, jt1, kflags(k, 1));
 		if (jf0 < jf1)
@@ -909,7 +952,8 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 	{
 		struct tarr scratch = {0};
 		double *buf = malloc(4 * (size_t)nf * sizeof *buf);
-		if (!buf || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
+		float *isrc = malloc((size_t)nt * sizeof *isrc);
+		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
 			fail = 1;
 #pragma omp for schedule(static)
 		for (long m = 0; m < n; m += 2)
@@ -919,10 +963,11 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
 #pragma omp for schedule(static, 1) nowait
 			for (long o = 0; o < k->nout; o++)
-				if (buf && (!k->vel_per_loc || scratch.mem))
+				if (buf && isrc && (!k->vel_per_loc || scratch.mem))
 					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
-							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch);
+							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, isrc);
 		}
+		free(isrc);
 		free(buf);
 		free(scratch.mem);
 	}
@@ -953,7 +998,8 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		struct tarr scratch = {0};
 		double *buf = malloc(5 * (size_t)nf * sizeof *buf);
 		double *x = buf, *hr = buf + nf, *hi = buf + 2 * nf, *re = buf + 3 * nf, *im = buf + 4 * nf;
-		if (!buf || (k->vel_per_loc && tarr_alloc(&scratch, k->p.nt) < 0))
+		float *isrc = malloc((size_t)k->p.nt * sizeof *isrc);
+		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, k->p.nt) < 0))
 			fail = 1;
 		/* The adjoint of the anticausal filter is the causal one: the
 		 * conjugate spectrum. */
@@ -963,10 +1009,10 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		}
 #pragma omp for schedule(dynamic, 1)
 		for (long m = 0; m < n; m++) {
-			if (!buf || fail)
+			if (!buf || !isrc || fail)
 				continue;
 			if (k->meta[m].bin >= 0)
-				out_trace_adj(k, m, k->nout, img, &scratch);
+				out_trace_adj(k, m, k->nout, img, &scratch, isrc);
 			/* The adjoint of the preparation: fold the padding
 			 * (every read before the trace was a read of S[0]; the
 			 * zeros after it are constants), integrate (the double
@@ -989,6 +1035,7 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 				data[(size_t)m * (size_t)nt + i] = (float)x[i];
 		}
 		free(buf);
+		free(isrc);
 		free(scratch.mem);
 	}
 	if (fail)
