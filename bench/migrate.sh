@@ -5,7 +5,9 @@
 #   M: 200 shots x 160 channels (32,000 traces), 800 output traces, +-2000 m
 # with linear interpolation and with the triangle antialiasing (default rho
 # filter and weights), on 1 and 2 threads: nanoseconds per sample update per
-# thread (wall time x threads / updates) and the 2-thread speed-up.  The angle
+# thread, from the wall time (wall x threads / updates) and from the CPU time
+# (user + system / updates: the work done, whatever else shares the cores),
+# and the 2-thread speed-up.  The angle
 # limit is off (--angle 90) so that the updates are exactly the pairs within
 # the aperture times nt, the notes' cost model.
 # Anchors: the notes' independent implementation on one core of this machine
@@ -44,21 +46,23 @@ for sz in ${BENCH_SIZES:-S M}; do
 		[ "$mode" = linear ] && opt=--no-antialias
 		for th in 1 2; do
 			# shellcheck disable=SC2086
-			line=$(OMP_NUM_THREADS=$th migrate --progress $opt --vel 0:2000,4:3500 --angle 90 \
-				--aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" -o "$tmp/out.sgk" 2>&1 |
-				tr '\r' '\n' | grep 'sample updates')
+			OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" migrate --progress $opt \
+				--vel 0:2000,4:3500 --angle 90 --aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" \
+				-o "$tmp/out.sgk" 2>"$tmp/err"
+			line=$(tr '\r' '\n' < "$tmp/err" | grep 'sample updates')
 			upd=$(echo "$line" | sed 's/.*: \([0-9.e+]*\) sample updates.*/\1/')
 			sec=$(echo "$line" | sed 's/.* in \([0-9.]*\) s,.*/\1/')
-			eval "upd_$th=$upd sec_$th=$sec load_$th=\"$(load)\""
+			cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
+			eval "upd_$th=$upd sec_$th=$sec cpu_$th=$cpu load_$th=\"$(load)\""
 		done
 		# shellcheck disable=SC2154
-		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v l1="$load_1" \
-		    -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" 'BEGIN {
+		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
+		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" 'BEGIN {
 			ref = m == "linear" ? rl : ra; bar = m == "linear" ? 2 : 6
-			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u
-			printf "  %-11s %.3g updates: 1 thread %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
-			    m, u, s1, ns1, bar, ns1 / bar, ref, s1 / ref, l1
-			printf "  %-11s             2 threads %6.2f s = %.2f ns/update/thread, speed-up %.2f (bar 1.8) [load %s]\n",
-			    "", s2, ns2, s1 / s2, l2 }'
+			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
+			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
+			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
+			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.8) [load %s]\n",
+			    m, u, s2, ns2, c2, cn2, s1 / s2, l2 }'
 	done
 done

@@ -59,7 +59,7 @@ struct sk_kirch_par {
 	double dt, t0;        /* output sample interval and first time (s) */
 	long noff;            /* offset bins per location (1: a stack) */
 	double off0, doff;    /* offset of bin 0 and bin width (metres); doff 0 for a stack */
-	long chunk;           /* input traces per chunk; 0: sized for the L2 cache */
+	long chunk;           /* input traces per cache tile; 0: sized for the L2 cache */
 };
 
 /* An input trace: source and receiver in the output's local frame (the
