@@ -96,29 +96,35 @@ static long pow2_at_least(long n)
 	return m;
 }
 
+/* Twiddle factors stage by stage: for the butterflies of half-length h,
+ * cos and sin of 2 pi q / (2h), q < h, at offset h - 1 (n - 1 values), so
+ * the inner loop reads them contiguously and vectorises. */
 static int twiddles(long n, double **cs, double **sn)
 {
-	const long h = n / 2 > 0 ? n / 2 : 1;
-	*cs = malloc(h * sizeof **cs);
-	*sn = malloc(h * sizeof **sn);
+	*cs = malloc((size_t)n * sizeof **cs);
+	*sn = malloc((size_t)n * sizeof **sn);
 	if (!*cs || !*sn) {
 		free(*cs);
 		free(*sn);
 		*cs = *sn = NULL;
 		return SK_ENOMEM;
 	}
-	for (long k = 0; k < h; k++) {
-		const double a = 2.0 * PI * (double)k / (double)n;
-		(*cs)[k] = cos(a);
-		(*sn)[k] = sin(a);
-	}
+	for (long h = 1; h < n; h <<= 1)
+		for (long q = 0; q < h; q++) {
+			const double a = PI * (double)q / (double)h;
+			(*cs)[h - 1 + q] = cos(a);
+			(*sn)[h - 1 + q] = sin(a);
+		}
 	return 0;
 }
 
 /* In-place radix-2 complex FFT of length n (a power of two); forward uses
  * exp(-i 2 pi k m / n), the inverse exp(+i ...) without the 1/n. */
+KCLONES
 static void fft(long n, double *re, double *im, const double *cs, const double *sn, int inv)
 {
+	const double sg = inv ? 1.0 : -1.0;
+
 	for (long i = 1, j = 0; i < n; i++) {
 		long bit = n >> 1;
 		for (; j & bit; bit >>= 1)
@@ -133,18 +139,20 @@ static void fft(long n, double *re, double *im, const double *cs, const double *
 			im[j] = t;
 		}
 	}
-	for (long len = 2; len <= n; len <<= 1) {
-		const long half = len / 2, step = n / len;
-		for (long i = 0; i < n; i += len)
-			for (long q = 0; q < half; q++) {
-				const double wr = cs[q * step], wi = inv ? sn[q * step] : -sn[q * step];
-				const long a = i + q, b = a + half;
-				const double xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr;
-				re[b] = re[a] - xr;
-				im[b] = im[a] - xi;
-				re[a] += xr;
-				im[a] += xi;
+	for (long h = 1; h < n; h <<= 1) {
+		const double *wc = cs + h - 1, *ws = sn + h - 1;
+		for (long i = 0; i < n; i += 2 * h) {
+			double *ar = re + i, *ai = im + i, *br = re + i + h, *bi = im + i + h;
+#pragma omp simd
+			for (long q = 0; q < h; q++) {
+				const double wr = wc[q], wi = sg * ws[q];
+				const double xr = br[q] * wr - bi[q] * wi, xi = br[q] * wi + bi[q] * wr;
+				br[q] = ar[q] - xr;
+				bi[q] = ai[q] - xi;
+				ar[q] += xr;
+				ai[q] += xi;
 			}
+		}
 	}
 }
 
@@ -391,7 +399,7 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	if (p.chunk <= 0) {
 		/* About 256 KiB of prepared traces: half the L2 of this machine's
 		 * cores, leaving room for the output trace and the time arrays. */
-		const long bytes = k->len * (long)(p.antialias ? sizeof(double) : sizeof(float));
+		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
 		p.chunk = (256L << 10) / bytes;
 		p.chunk = p.chunk < 16 ? 16 : p.chunk > 512 ? 512 : p.chunk;
 	}
@@ -399,18 +407,19 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	{
 		/* A block is what one parallel region works on: the threads
 		 * meet at a barrier once per block, not once per tile. */
-		const long bytes = k->len * (long)(p.antialias ? sizeof(double) : sizeof(float));
+		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
 		long tiles = (8L << 20) / (bytes * p.chunk);
 		tiles = tiles < 1 ? 1 : tiles;
 		k->block = tiles * p.chunk;
 	}
 	k->meta = malloc(k->block * sizeof *k->meta);
 	k->box = malloc(4 * (size_t)(k->block / k->chunk + 1) * sizeof *k->box);
+	/* Antialiasing keeps S (double) and its first differences D (float,
+	 * in L); linear interpolation the plain trace in L. */
 	if (p.antialias)
 		k->S = malloc((size_t)k->block * (size_t)k->len * sizeof *k->S);
-	else
-		k->L = malloc((size_t)k->block * (size_t)k->len * sizeof *k->L);
-	if (!k->meta || !k->box || (!k->S && !k->L))
+	k->L = malloc((size_t)k->block * (size_t)k->len * sizeof *k->L);
+	if (!k->meta || !k->box || (p.antialias && !k->S) || !k->L)
 		goto nomem;
 	k->p = p;
 	*out = k;
@@ -479,29 +488,38 @@ KINLINE float rsqrt_f(float x)
 	return y * (1.5f - 0.5f * x * y * y);
 }
 
-/* Branch-free float select, minimum and maximum: GCC turns float ternaries
- * into branches it then cannot if-convert (under -ftrapping-math), so the
- * choice is made on the bits with an integer mask. */
-KINLINE float sel_f(int cond, float a, float b)
+/*
+ * Branch-free float minimum and maximum on the bits: non-negative IEEE
+ * floats order like their bit patterns read as int32, and a negative float
+ * reads as a negative int32.  So max_f(a, b) is exact for any a when b >= 0,
+ * and min_f(a, b) when both are >= 0: every bound in the kernel is.  (GCC
+ * turns float ternaries into branches it cannot if-convert under the
+ * default -ftrapping-math; integer max and min are single instructions.)
+ */
+KINLINE int32_t fbits(float a)
 {
-	const uint32_t m = (uint32_t)0 - (uint32_t)(cond != 0);
-	uint32_t ia, ib, r;
-	float y;
-	memcpy(&ia, &a, sizeof ia);
-	memcpy(&ib, &b, sizeof ib);
-	r = (ia & m) | (ib & ~m);
-	memcpy(&y, &r, sizeof y);
-	return y;
+	int32_t i;
+	memcpy(&i, &a, sizeof i);
+	return i;
 }
 
-KINLINE float min_f(float a, float b)
+KINLINE float bitsf(int32_t i)
 {
-	return sel_f(a < b, a, b);
+	float a;
+	memcpy(&a, &i, sizeof a);
+	return a;
 }
 
 KINLINE float max_f(float a, float b)
 {
-	return sel_f(a > b, a, b);
+	const int32_t x = fbits(a), y = fbits(b);
+	return bitsf(x > y ? x : y);
+}
+
+KINLINE float min_f(float a, float b)
+{
+	const int32_t x = fbits(a), y = fbits(b);
+	return bitsf(x < y ? x : y);
 }
 
 /* Constants of one (output, input) pair. */
@@ -585,14 +603,16 @@ KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0
 		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
 		float v;
 		if (aa) {
-			/* Plain int indices off the base pointer: GCC 12 does not
-			 * vectorise the double gathers through a shifted pointer. */
-			const double fr = q.fr;
+			/* The three reads share fr (k is whole), so the pick is the
+			 * second difference of S at whole samples (in double: S is
+			 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
+			 * float is enough).  Plain int indices off the base
+			 * pointers: GCC 12 does not vectorise gathers through a
+			 * shifted pointer. */
 			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-			const double s0 = S[i] + fr * (S[i + 1] - S[i]);
-			const double sm = S[m] + fr * (S[m + 1] - S[m]);
-			const double sp = S[p] + fr * (S[p + 1] - S[p]);
-			v = (float)(2.0 * s0 - sm - sp);
+			const double a = 2.0 * S[i] - S[m] - S[p];
+			const float b = 2.0f * L[i] - L[m] - L[p];
+			v = (float)a + q.fr * b;
 		} else {
 			v = L[q.i0] + q.fr * (L[q.i0 + 1] - L[q.i0]);
 		}
@@ -743,7 +763,7 @@ static int pair_setup(const struct sk_kirch *k, const struct tarr *ta, long o, l
 	c->goff = t->goff;
 	if (p->antialias) {
 		c->S = k->S + (size_t)m * (size_t)k->len;
-		c->L = NULL;
+		c->L = k->L + (size_t)m * (size_t)k->len;
 		c->glo = (float)SK_KIRCH_KMAX;
 		c->ghi = (float)(k->len - SK_KIRCH_KMAX - 2);
 		c->ax = (float)(p->aal * p->dx / p->dt_in);
@@ -909,11 +929,15 @@ static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, dou
 		const long mm = m + q;
 		if (k->p.antialias) {
 			double *S = k->S + (size_t)mm * (size_t)k->len;
+			float *D = k->L + (size_t)mm * (size_t)k->len;
 			sk_kirch_integrate(nt, x, S + PADS);
 			for (long i = 0; i < PADS; i++) {
 				S[i] = S[PADS];
 				S[PADS + nt + i] = 0.0;
 			}
+			for (long i = 0; i + 1 < k->len; i++)
+				D[i] = (float)(S[i + 1] - S[i]);
+			D[k->len - 1] = 0.0f;
 		} else {
 			float *L = k->L + (size_t)mm * (size_t)k->len;
 			L[0] = 0.0f;
