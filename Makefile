@@ -116,10 +116,12 @@ valgrind: units
 bench: all
 	@for b in bench/*.sh; do [ -f $$b ] && sh $$b; done
 
+# The demo: the examples/line flow on local slots, or over HOSTS=hostfile.
 demo:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory -C examples/line demo HOSTS=$(HOSTS)
+	@PATH="$(CURDIR)/bin:$$PATH" $(MAKE) --no-print-directory -C examples/line demo \
+		$(if $(HOSTS),HOSTS=$(abspath $(HOSTS)))
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

@@ -77,11 +77,12 @@ static long su_ns(const unsigned char *b, int little)
  * header (when present) has the same ns. */
 static int su_plausible(const unsigned char *b, size_t n, int64_t size, int little)
 {
-	const long ns = su_ns(b, little);
-	const size_t rec = 240 + 4 * (size_t)ns;
+	long ns;
+	size_t rec;
 
-	if (n < 240 || ns <= 0)
+	if (n < 240 || (ns = su_ns(b, little)) <= 0)
 		return 0;
+	rec = 240 + 4 * (size_t)ns;
 	if (size >= 0 && (size == 0 || size % (int64_t)rec != 0))
 		return 0;
 	if (n >= rec + 240)
@@ -308,6 +309,8 @@ static int open_sgk(struct sk_reader *r, struct sk_error *err)
 	r->info.ns = ns;
 	r->info.hdrlen = hl;
 	memcpy(&r->info.dt, &dtw, sizeof dtw);
+	if (!isfinite(r->info.dt) || r->info.dt < 0 || r->info.dt > 1e12)
+		return sk_error_set(err, SK_EFMT, "byte 25: impossible sample interval %g", r->info.dt);
 	r->info.block = B;
 	r->info.ntraces = (int64_t)le64(h + 40);
 	r->info.compressed = (le32(h + 12) & 1) != 0;
@@ -333,6 +336,9 @@ static int open_sgk(struct sk_reader *r, struct sk_error *err)
 		sk_in_skip(&r->in, flen);
 	}
 	r->data_start = SK_SGK_HEAD + (int64_t)flen;
+	if (r->info.ntraces < -1 || r->info.ntraces > (INT64_MAX / 4) / (int64_t)r->recsize)
+		return sk_error_set(err, SK_EFMT, "byte 41: the trace count %lld does not fit the stream",
+				    (long long)r->info.ntraces);
 	if (!(r->rec = malloc(r->recsize)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	return 0;
@@ -681,6 +687,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	w->info.dt = like->dt;
 	w->info.hdrlen = like->hdrlen ? like->hdrlen : 240;
 	w->info.ntraces = -1;
+	if (!isfinite(like->dt) || like->dt < 0) {
+		free(w);
+		return sk_error_set(err, SK_EARG, "cannot write the sample interval %g", like->dt);
+	}
 	if (like->ns <= 0 || like->ns > SK_MAX_NS || w->info.hdrlen % 240) {
 		const size_t hl = w->info.hdrlen;
 		free(w);

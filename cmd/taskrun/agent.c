@@ -1,0 +1,544 @@
+/* wait4() (per-task rusage) and prctl() are not in POSIX; the rest is. */
+#define _DEFAULT_SOURCE
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "proto.h"
+#include "tmpl.h"
+
+#define OUT_HIGH (1u << 20)   /* stop reading task output above this backlog */
+#define DRAIN_WAIT 2.0        /* seconds to wait for a dead task's pipes */
+
+struct atask {
+	uint32_t id;
+	pid_t pid;
+	int in_fd, out_fd, err_fd;
+	struct sk_buf inq;
+	int in_close;          /* close stdin once inq is written */
+	double start, reaped_at, kill_at;
+	int reaped, hard;
+	int status;
+	struct rusage ru;
+};
+
+struct agent {
+	int in, out;
+	struct sk_buf rbuf, wbuf;
+	struct atask *t;
+	int nt, capt;
+	double lease, grace, hb, last_rx, last_tx;
+	char host[256];
+	int quitting, out_dead;
+};
+
+/* The SIGCHLD self-pipe: a signal handler can reach nothing but file-scope
+ * state, so this one descriptor is the exception to "no mutable globals". */
+static int chld_pipe = -1;
+
+static void on_chld(int sig)
+{
+	const int e = errno;
+	(void)sig;
+	if (chld_pipe >= 0 && write(chld_pipe, "c", 1) < 0) {
+		/* A full pipe already holds a wake-up. */
+	}
+	errno = e;
+}
+
+static long long usec(const struct timeval *tv)
+{
+	return (long long)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
+static void send_frame(struct agent *a, int type, uint32_t id, const void *d, size_t n)
+{
+	if (a->out_dead)
+		return;
+	if (sk_proto_put(&a->wbuf, type, id, d, n) != 0)
+		a->out_dead = 1;
+	a->last_tx = sk_mono();
+}
+
+static void cancel_task(struct atask *t)
+{
+	if (t->kill_at == 0 && !t->reaped) {
+		kill(-t->pid, SIGTERM);
+		t->kill_at = sk_mono();
+	}
+	if (t->in_fd >= 0) {
+		close(t->in_fd);
+		t->in_fd = -1;
+	}
+}
+
+static void cancel_all(struct agent *a)
+{
+	for (int i = 0; i < a->nt; i++)
+		cancel_task(&a->t[i]);
+}
+
+static struct atask *find(struct agent *a, uint32_t id)
+{
+	for (int i = 0; i < a->nt; i++)
+		if (a->t[i].id == id)
+			return &a->t[i];
+	return NULL;
+}
+
+static _Noreturn void child(const char *cmd, int in, int out, int errfd, const long long *hdr,
+			    const char *host)
+{
+	char num[32];
+	sigset_t set;
+
+	setpgid(0, 0);
+#ifdef __linux__
+	/* If the agent dies without cleaning up (SIGKILL), the task's shell
+	 * goes with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	snprintf(num, sizeof num, "%lld", hdr[1]);
+	setenv("TASKRUN_TASK", num, 1);
+	snprintf(num, sizeof num, "%lld", hdr[2]);
+	setenv("TASKRUN_ATTEMPT", num, 1);
+	snprintf(num, sizeof num, "%lld", hdr[3]);
+	setenv("TASKRUN_SLOT", num, 1);
+	setenv("TASKRUN_HOST", host, 1);
+	if (sk_tmpl_plain(cmd)) {
+		char **w;
+		if (sk_tmpl_words(cmd, &w, NULL) > 0) {
+			execvp(w[0], w);
+			/* Not a program (a shell builtin such as exit or cd, or
+			 * a missing one): let the shell run it and say so. */
+		}
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	dprintf(2, "taskrun agent: /bin/sh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+static int make_pipe(int p[2])
+{
+	if (pipe(p) != 0)
+		return -1;
+	sk_set_cloexec(p[0]);
+	sk_set_cloexec(p[1]);
+	return 0;
+}
+
+static void start_task(struct agent *a, uint32_t id, const char *data, size_t len)
+{
+	long long hdr[4] = {0, 0, 0, 0};
+	const char *rest;
+	char *cmd;
+	int ip[2] = {-1, -1}, op[2], ep[2];
+	struct atask *t;
+	pid_t pid;
+
+	if (sk_proto_ints(data, len, hdr, 4, &rest) != 4 || find(a, id))
+		return;
+	cmd = strndup(rest, len - (size_t)(rest - data));
+	if (!cmd)
+		return;
+	if (a->nt == a->capt) {
+		const int cap = a->capt ? a->capt * 2 : 8;
+		struct atask *nt = realloc(a->t, (size_t)cap * sizeof *nt);
+		if (!nt) {
+			free(cmd);
+			return;
+		}
+		a->t = nt;
+		a->capt = cap;
+	}
+	if (hdr[0]) {
+		if (make_pipe(ip) != 0)
+			goto spawn_fail;
+	} else if ((ip[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		goto spawn_fail;
+	}
+	if (make_pipe(op) != 0) {
+		close(ip[0]);
+		if (ip[1] >= 0)
+			close(ip[1]);
+		goto spawn_fail;
+	}
+	if (make_pipe(ep) != 0) {
+		close(ip[0]);
+		if (ip[1] >= 0)
+			close(ip[1]);
+		close(op[0]);
+		close(op[1]);
+		goto spawn_fail;
+	}
+	pid = fork();
+	if (pid == 0)
+		child(cmd, ip[0], op[1], ep[1], hdr, a->host);
+	close(ip[0]);
+	close(op[1]);
+	close(ep[1]);
+	if (pid < 0) {
+		if (ip[1] >= 0)
+			close(ip[1]);
+		close(op[0]);
+		close(ep[0]);
+		goto spawn_fail;
+	}
+	setpgid(pid, pid);
+	free(cmd);
+	t = &a->t[a->nt++];
+	memset(t, 0, sizeof *t);
+	t->id = id;
+	t->pid = pid;
+	t->in_fd = ip[1];
+	t->out_fd = op[0];
+	t->err_fd = ep[0];
+	if (t->in_fd >= 0)
+		sk_set_nonblock(t->in_fd);
+	sk_set_nonblock(t->out_fd);
+	sk_set_nonblock(t->err_fd);
+	t->start = sk_mono();
+	sk_proto_putf(&a->wbuf, SK_F_STARTED, id, "%ld", (long)pid);
+	return;
+spawn_fail:
+	{
+		char msg[256];
+		const int n = snprintf(msg, sizeof msg, "taskrun agent: cannot start task: %s\n",
+				       strerror(errno));
+		free(cmd);
+		send_frame(a, SK_F_ERR, id, msg, (size_t)n);
+		sk_proto_putf(&a->wbuf, SK_F_EXIT, id, "126 0 0 0 0 0");
+	}
+}
+
+static int handle_frame(struct agent *a, const struct sk_frame *f)
+{
+	struct atask *t;
+	long long v[4];
+
+	switch (f->type) {
+	case SK_F_HELLO:
+		if (sk_proto_ints(f->data, f->len, v, 3, NULL) == 3 && v[1] > 0) {
+			const char *sp = memchr(f->data, ' ', f->len);
+			a->lease = (double)v[1] / 1000;
+			a->grace = (double)v[2] / 1000;
+			a->hb = a->lease / 6;
+			/* The host name is the fourth field. */
+			for (int k = 0; k < 2 && sp; k++)
+				sp = memchr(sp + 1, ' ', f->len - (size_t)(sp + 1 - f->data));
+			if (sp) {
+				const size_t n = f->len - (size_t)(sp + 1 - f->data);
+				snprintf(a->host, sizeof a->host, "%.*s", (int)n, sp + 1);
+			}
+		}
+		break;
+	case SK_F_RUN:
+		if (!a->quitting)
+			start_task(a, f->id, f->data, f->len);
+		break;
+	case SK_F_IN:
+		t = find(a, f->id);
+		if (t && t->in_fd >= 0) {
+			if (f->len == 0)
+				t->in_close = 1;
+			else if (sk_buf_put(&t->inq, f->data, f->len) != 0)
+				return sk_error_set(NULL, SK_ENOMEM, "oom");
+		} else if (f->len) {
+			sk_proto_putf(&a->wbuf, SK_F_CREDIT, f->id, "%zu", f->len);
+		}
+		break;
+	case SK_F_CANCEL:
+		if ((t = find(a, f->id)))
+			cancel_task(t);
+		break;
+	case SK_F_QUIT:
+		a->quitting = 1;
+		cancel_all(a);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void reap(struct agent *a)
+{
+	for (;;) {
+		int st;
+		struct rusage ru;
+		const pid_t pid = wait4(-1, &st, WNOHANG, &ru);
+		if (pid <= 0)
+			break;
+		for (int i = 0; i < a->nt; i++)
+			if (a->t[i].pid == pid && !a->t[i].reaped) {
+				a->t[i].reaped = 1;
+				a->t[i].reaped_at = sk_mono();
+				a->t[i].status = st;
+				a->t[i].ru = ru;
+			}
+	}
+}
+
+/* Sends the exit frame of tasks that are reaped and whose output is all
+ * forwarded (or that have waited long enough for it), and forgets them. */
+static void finish_tasks(struct agent *a, double now)
+{
+	for (int i = 0; i < a->nt; i++) {
+		struct atask *t = &a->t[i];
+		int status, sig;
+		if (!t->reaped)
+			continue;
+		if ((t->out_fd >= 0 || t->err_fd >= 0) && now - t->reaped_at < DRAIN_WAIT &&
+		    !a->quitting)
+			continue;
+		if (WIFSIGNALED(t->status)) {
+			status = -1;
+			sig = WTERMSIG(t->status);
+		} else {
+			status = WEXITSTATUS(t->status);
+			sig = 0;
+		}
+		sk_proto_putf(&a->wbuf, SK_F_EXIT, t->id, "%d %d %lld %lld %lld %ld", status, sig,
+			      (long long)((t->reaped_at - t->start) * 1e6), usec(&t->ru.ru_utime),
+			      usec(&t->ru.ru_stime), (long)t->ru.ru_maxrss);
+		if (t->in_fd >= 0)
+			close(t->in_fd);
+		if (t->out_fd >= 0)
+			close(t->out_fd);
+		if (t->err_fd >= 0)
+			close(t->err_fd);
+		sk_buf_release(&t->inq);
+		a->t[i--] = a->t[--a->nt];
+	}
+}
+
+static void pump_output(struct agent *a, int *fd, int type, uint32_t id)
+{
+	char buf[65536];
+	ssize_t n;
+
+	do
+		n = read(*fd, buf, sizeof buf);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		send_frame(a, type, id, buf, (size_t)n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void pump_input(struct agent *a, struct atask *t)
+{
+	const size_t before = sk_buf_used(&t->inq);
+
+	if (sk_buf_flush(&t->inq, t->in_fd) != 0) {
+		/* The task closed its stdin: drop the rest, but credit it so the
+		 * controller keeps going until the task exits. */
+		sk_buf_consume(&t->inq, sk_buf_used(&t->inq));
+		close(t->in_fd);
+		t->in_fd = -1;
+	}
+	if (before > sk_buf_used(&t->inq))
+		sk_proto_putf(&a->wbuf, SK_F_CREDIT, t->id, "%zu", before - sk_buf_used(&t->inq));
+	if (t->in_fd >= 0 && t->in_close && sk_buf_used(&t->inq) == 0) {
+		close(t->in_fd);
+		t->in_fd = -1;
+	}
+}
+
+int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
+{
+	struct agent a;
+	struct pollfd *pfd = NULL;
+	int sp[2], rc = 0;
+	struct sigaction sa;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&a, 0, sizeof a);
+	a.in = in_fd;
+	a.out = out_fd;
+	a.lease = 60;
+	a.grace = 2;
+	a.hb = a.lease / 6;
+	a.last_rx = sk_mono();
+	if (gethostname(a.host, sizeof a.host) != 0)
+		strcpy(a.host, "?");
+	a.host[sizeof a.host - 1] = '\0';
+	if (make_pipe(sp) != 0)
+		return sk_error_sys(err, "pipe");
+	sk_set_nonblock(sp[0]);
+	sk_set_nonblock(sp[1]);
+	chld_pipe = sp[1];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sk_set_nonblock(in_fd);
+	sk_set_nonblock(out_fd);
+	sk_proto_putf(&a.wbuf, SK_F_AHELLO, 0, "%d %ld %ld %s", SK_PROTO_VERSION, (long)getpid(),
+		      ncpu > 0 ? ncpu : 1, a.host);
+
+	for (;;) {
+		const double now = sk_mono();
+		double wake = now + a.hb;
+		int np = 0, timeout;
+
+		if (!a.quitting && now - a.last_rx > a.lease) {
+			a.quitting = 1;
+			cancel_all(&a);
+		}
+		if (now - a.last_tx >= a.hb) {
+			struct rusage ru;
+			getrusage(RUSAGE_SELF, &ru);
+			sk_proto_putf(&a.wbuf, SK_F_APING, 0, "%lld %lld", usec(&ru.ru_utime),
+				      usec(&ru.ru_stime));
+			a.last_tx = now;
+		}
+		for (int i = 0; i < a.nt; i++) {
+			struct atask *t = &a.t[i];
+			if (t->kill_at > 0 && !t->hard) {
+				if (now >= t->kill_at + a.grace) {
+					kill(-t->pid, SIGKILL);
+					t->hard = 1;
+				} else if (t->kill_at + a.grace < wake) {
+					wake = t->kill_at + a.grace;
+				}
+			}
+			if (t->reaped && now - t->reaped_at < DRAIN_WAIT &&
+			    t->reaped_at + DRAIN_WAIT < wake)
+				wake = t->reaped_at + DRAIN_WAIT;
+		}
+		finish_tasks(&a, now);
+		if (!a.out_dead && sk_buf_flush(&a.wbuf, a.out) != 0) {
+			a.out_dead = 1;
+			if (!a.quitting) {
+				a.quitting = 1;
+				cancel_all(&a);
+			}
+		}
+		if (a.quitting && a.nt == 0 && (a.out_dead || sk_buf_used(&a.wbuf) == 0))
+			break;
+
+		free(pfd);
+		pfd = calloc((size_t)(3 + 3 * a.nt), sizeof *pfd);
+		if (!pfd) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			break;
+		}
+		pfd[np].fd = sp[0];
+		pfd[np++].events = POLLIN;
+		if (a.in >= 0) {
+			pfd[np].fd = a.in;
+			pfd[np++].events = POLLIN;
+		}
+		if (!a.out_dead && sk_buf_used(&a.wbuf) > 0) {
+			pfd[np].fd = a.out;
+			pfd[np++].events = POLLOUT;
+		}
+		for (int i = 0; i < a.nt; i++) {
+			struct atask *t = &a.t[i];
+			if (sk_buf_used(&a.wbuf) < OUT_HIGH || a.out_dead) {
+				if (t->out_fd >= 0) {
+					pfd[np].fd = t->out_fd;
+					pfd[np++].events = POLLIN;
+				}
+				if (t->err_fd >= 0) {
+					pfd[np].fd = t->err_fd;
+					pfd[np++].events = POLLIN;
+				}
+			}
+			if (t->in_fd >= 0 && (sk_buf_used(&t->inq) > 0 || t->in_close)) {
+				pfd[np].fd = t->in_fd;
+				pfd[np++].events = POLLOUT;
+			}
+		}
+		if (!a.quitting && a.last_rx + a.lease < wake)
+			wake = a.last_rx + a.lease;
+		timeout = (int)((wake - now) * 1000) + 1;
+		if (timeout < 0)
+			timeout = 0;
+		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR) {
+			rc = sk_error_sys(err, "poll");
+			break;
+		}
+		for (int k = 0; k < np; k++) {
+			const int fd = pfd[k].fd;
+			if (!pfd[k].revents)
+				continue;
+			if (fd == sp[0]) {
+				char junk[64];
+				while (read(sp[0], junk, sizeof junk) > 0)
+					;
+				reap(&a);
+			} else if (fd == a.in) {
+				const ssize_t n = sk_buf_fill(&a.rbuf, a.in);
+				if (n > 0) {
+					struct sk_frame f;
+					int r;
+					a.last_rx = sk_mono();
+					while ((r = sk_proto_next(&a.rbuf, &f, err)) == 1) {
+						handle_frame(&a, &f);
+						sk_buf_consume(&a.rbuf, SK_PROTO_HDR + f.len);
+					}
+					if (r < 0) {
+						rc = r;
+						a.in = -1;
+						a.quitting = 1;
+						cancel_all(&a);
+					}
+				} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+					a.in = -1;
+					a.quitting = 1;
+					cancel_all(&a);
+				}
+			} else if (fd == a.out) {
+				/* Flushed at the top of the loop. */
+			} else {
+				for (int i = 0; i < a.nt; i++) {
+					struct atask *t = &a.t[i];
+					if (fd == t->out_fd)
+						pump_output(&a, &t->out_fd, SK_F_OUT, t->id);
+					else if (fd == t->err_fd)
+						pump_output(&a, &t->err_fd, SK_F_ERR, t->id);
+					else if (fd == t->in_fd)
+						pump_input(&a, t);
+				}
+			}
+		}
+		reap(&a);
+	}
+	free(pfd);
+	for (int i = 0; i < a.nt; i++)
+		sk_buf_release(&a.t[i].inq);
+	free(a.t);
+	sk_buf_release(&a.rbuf);
+	sk_buf_release(&a.wbuf);
+	chld_pipe = -1;
+	close(sp[0]);
+	close(sp[1]);
+	return rc;
+}

@@ -1,0 +1,150 @@
+#include "hostfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "par.h"
+
+void sk_hostfile_free(struct sk_hostent *h, int n)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < n; i++)
+		free(h[i].name);
+	free(h);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int sk_hostfile_parse(const char *what, const char *text, struct sk_hostent **out, int *n,
+		      struct sk_error *err)
+{
+	struct sk_hostent *h = NULL;
+	int nh = 0, lineno = 0, rc = 0;
+	char *copy = strdup(text), *line, *next;
+
+	(void)what;
+	if (!copy)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (line = copy; line; line = next) {
+		char *s, *slash, *name;
+		long slots = 0;
+		struct sk_hostent *nhp;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		name = s;
+		slash = strchr(s, '/');
+		if (slash && slash > s && strspn(s, "0123456789") == (size_t)(slash - s)) {
+			struct sk_error e;
+			*slash = '\0';
+			if (sk_par_long("slot count", s, 1, 100000, &slots, &e) != 0) {
+				rc = sk_error_set(err, SK_EARG, "line %d: %s", lineno, e.msg);
+				goto fail;
+			}
+			name = trim(slash + 1);
+		}
+		if (*name == '\0') {
+			rc = sk_error_set(err, SK_EARG, "line %d: no host name", lineno);
+			goto fail;
+		}
+		for (int i = 0; i < nh; i++)
+			if (strcmp(h[i].name, name) == 0 ||
+			    (h[i].local && (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0))) {
+				rc = sk_error_set(err, SK_EARG, "line %d: host '%s' listed twice", lineno, name);
+				goto fail;
+			}
+		nhp = realloc(h, (size_t)(nh + 1) * sizeof *h);
+		if (!nhp)
+			goto oom;
+		h = nhp;
+		h[nh].local = strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0;
+		h[nh].name = strdup(h[nh].local ? ":" : name);
+		h[nh].slots = (int)slots;
+		if (!h[nh].name)
+			goto oom;
+		nh++;
+	}
+	free(copy);
+	*out = h;
+	*n = nh;
+	return 0;
+oom:
+	rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+fail:
+	free(copy);
+	sk_hostfile_free(h, nh);
+	return rc;
+}
+
+int sk_read_file(const char *path, char **out, size_t *len, struct sk_error *err)
+{
+	const int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fd < 0)
+		return sk_error_sys(err, "%s", path);
+	for (;;) {
+		ssize_t r;
+		if (cap - n < 4096) {
+			char *nb = realloc(buf, cap ? cap * 2 : 8192);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 8192;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			const int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return sk_error_sys(err, "%s", path);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int sk_hostfile_load(const char *path, struct sk_hostent **out, int *n, struct sk_error *err)
+{
+	char *text;
+	int rc = sk_read_file(path, &text, NULL, err);
+
+	if (rc)
+		return rc;
+	rc = sk_hostfile_parse(path, text, out, n, err);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * input: builds the task list from what taskrun was given: command lines
+ * (stdin or -a FILE), a command template with ::: arguments or argument
+ * lines, and the tasks of a YAML job file, with the --stdin and --stdout
+ * templates applied.  Task numbers ({#}) follow the list order: job file
+ * tasks, then its command's arguments, then the command line's.
+ */
+#ifndef SK_TR_INPUT_H
+#define SK_TR_INPUT_H
+
+#include "diag.h"
+#include "job.h"
+#include "state.h"
+
+struct sk_input {
+	const char *argfile;   /* -a FILE; NULL or "-" for stdin */
+	const char *in_tmpl;   /* --stdin template, or NULL */
+	const char *out_tmpl;  /* --stdout template, or NULL */
+};
+
+/*
+ * Adds the tasks to l.  argv holds the command words and the ::: group
+ * (argc words); job may be NULL.  Without command words and job, command
+ * lines are read from argfile or stdin; with command words and no :::,
+ * argument lines are.  Returns 0, SK_EARG (a second :::, ::: without a
+ * command), SK_EIO or SK_ENOMEM with err set.
+ */
+int sk_input_tasks(const struct sk_input *o, const struct sk_job *job, int argc, char **argv,
+		   struct sk_tasklist *l, struct sk_error *err);
+
+#endif

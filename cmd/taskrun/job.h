@@ -1,0 +1,42 @@
+/*
+ * job: the YAML job file (-J FILE).  The only taskrun file that includes
+ * yaml.h (STYLE keeps libyaml behind one wrapper; lib/cfg.c does not exist
+ * yet, so taskrun's parser lives here).
+ *
+ *	command: "migrate --vel 1500:0,2500:2 {}"   # a template, with args
+ *	args: [a.sgy, b.sgy]
+ *	tasks:                                      # and/or command lines
+ *	  - "gzip -9 < x > x.gz"
+ *	  - {cmd: "wc -c", stdin: x, stdout: x.wc}
+ *	hosts: ["2/node1", "4/node2", ":"]           # as in a hostfile
+ *	options: {retries: 2, timeout: 10m, stdin: "parts/{}"}
+ *
+ * Option keys are taskrun's long option names; options given on the command
+ * line take precedence.
+ */
+#ifndef SK_TR_JOB_H
+#define SK_TR_JOB_H
+
+#include "diag.h"
+
+struct sk_jobtask {
+	char *cmd, *in, *out;
+};
+
+struct sk_job {
+	char *command;              /* template, or NULL */
+	char **args;                /* its arguments */
+	long nargs;
+	struct sk_jobtask *tasks;   /* explicit tasks */
+	long ntasks;
+	char *hosts;                /* hostfile text, or NULL */
+	char **optk, **optv;        /* options, in file order */
+	int nopt;
+};
+
+/* Loads a job file; SK_EIO when unreadable, SK_EARG with "line L, column
+ * C: ..." for bad YAML or an unknown key. */
+int sk_job_load(const char *path, struct sk_job *job, struct sk_error *err);
+void sk_job_release(struct sk_job *job);
+
+#endif

@@ -1,0 +1,396 @@
+/* taskrun: fault-tolerant fan-out of command lines over hosts.  This file
+ * parses options and builds the task list; sched.c runs it. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "diag.h"
+#include "input.h"
+#include "job.h"
+#include "par.h"
+#include "report.h"
+#include "sched.h"
+#include "state.h"
+#include "tmpl.h"
+#include "version.h"
+
+enum { O_AGENT = 256, O_BACKOFF, O_FRESH, O_LEASE, O_NOPROGRESS, O_NOSPEC, O_PROGRESS,
+       O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_MAX };
+
+static const struct option longopts[] = {
+	{"arg-file", required_argument, NULL, 'a'},
+	{"agent", required_argument, NULL, O_AGENT},
+	{"backoff", required_argument, NULL, O_BACKOFF},
+	{"fresh", no_argument, NULL, O_FRESH},
+	{"help", no_argument, NULL, 'h'},
+	{"hosts", required_argument, NULL, 'H'},
+	{"job", required_argument, NULL, 'J'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"lease", required_argument, NULL, O_LEASE},
+	{"no-progress", no_argument, NULL, O_NOPROGRESS},
+	{"no-speculate", no_argument, NULL, O_NOSPEC},
+	{"progress", no_argument, NULL, O_PROGRESS},
+	{"retries", required_argument, NULL, 'r'},
+	{"speculate", no_argument, NULL, O_SPEC},
+	{"ssh", required_argument, NULL, O_SSH},
+	{"state", required_argument, NULL, 's'},
+	{"stdin", required_argument, NULL, O_STDIN},
+	{"stdout", required_argument, NULL, O_STDOUT},
+	{"timeout", required_argument, NULL, 't'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0}};
+
+static const char usage_text[] =
+	"usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
+	"               [-s dir] [-t duration] [--agent command] [--backoff duration]\n"
+	"               [--fresh] [--lease duration] [--[no-]progress] [--[no-]speculate]\n"
+	"               [--ssh command] [--stdin template] [--stdout template]\n"
+	"               [key=value ...] [command [arg ...] [::: arg ...]]\n"
+	"       taskrun status dir\n"
+	"       taskrun report [--html] dir\n"
+	"       taskrun agent\n";
+
+static const char help_text[] =
+	"\n"
+	"Runs command lines (one per line on stdin or in -a file, or a command\n"
+	"template applied to arguments) on local slots or on hosts over ssh.\n"
+	"\n"
+	"  -a, --arg-file=FILE    read command lines (or arguments) from FILE\n"
+	"      --agent=COMMAND    remote agent command (default: taskrun agent)\n"
+	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
+	"      --fresh            start over when the task list changed\n"
+	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
+	"  -h, --help             print this help and exit\n"
+	"  -J, --job=FILE         YAML job file: tasks, hosts and options\n"
+	"  -j, --jobs=N           local slots without hosts (default: CPUs)\n"
+	"      --lease=DUR        heartbeat lease of agents (default 30s)\n"
+	"      --no-progress      no progress line\n"
+	"      --no-speculate     never duplicate stragglers\n"
+	"      --progress         progress line on stderr (default on a terminal)\n"
+	"  -r, --retries=N        retries of a failing task (default 3)\n"
+	"      --speculate        duplicate stragglers at the end (default)\n"
+	"      --ssh=COMMAND      command that reaches a host (default: ssh with\n"
+	"                         BatchMode, ConnectTimeout, ServerAliveInterval)\n"
+	"  -s, --state=DIR        state directory: journal, logs, resume\n"
+	"      --stdin=TEMPLATE   file streamed to each task's standard input\n"
+	"      --stdout=TEMPLATE  file receiving each task's standard output\n"
+	"  -t, --timeout=DUR      time limit of one attempt\n"
+	"  -V, --version          print the version and exit\n"
+	"\n"
+	"Placeholders: {} {.} {/} {//} {/.} {#}; substituted arguments are\n"
+	"shell-quoted.  key=value operands are aliases of the long options.\n";
+
+#define DEFAULT_SSH "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
+
+struct opts {
+	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl;
+	const char *ssh, *agent;
+	long jobs, retries;
+	double timeout, lease, backoff;
+	int fresh, progress, speculate;
+	char set[O_MAX];
+};
+
+static _Noreturn void usage(int status)
+{
+	fputs(usage_text, status ? stderr : stdout);
+	if (!status)
+		fputs(help_text, stdout);
+	exit(status);
+}
+
+static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
+{
+	int rc = 0;
+
+	switch (c) {
+	case 'a': o->argfile = arg; break;
+	case O_AGENT: o->agent = arg; break;
+	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
+	case O_FRESH: o->fresh = 1; break;
+	case 'H': o->hostfile = arg; break;
+	case 'J': o->jobfile = arg; break;
+	case 'j': rc = sk_par_long("slot count", arg, 1, 100000, &o->jobs, err); break;
+	case O_LEASE:
+		rc = sk_par_duration("lease", arg, &o->lease, err);
+		if (!rc && o->lease < 0.5)
+			rc = sk_error_set(err, SK_EARG, "invalid lease '%s' (at least 0.5s)", arg);
+		break;
+	case O_NOPROGRESS: o->progress = 0; break;
+	case O_NOSPEC: o->speculate = 0; break;
+	case O_PROGRESS: o->progress = 1; break;
+	case 'r': rc = sk_par_long("retry count", arg, 0, 1000000, &o->retries, err); break;
+	case O_SPEC: o->speculate = 1; break;
+	case O_SSH: o->ssh = arg; break;
+	case 's': o->state = arg; break;
+	case O_STDIN: o->in_tmpl = arg; break;
+	case O_STDOUT: o->out_tmpl = arg; break;
+	case 't': rc = sk_par_duration("timeout", arg, &o->timeout, err); break;
+	default: return SK_EARG;
+	}
+	if (!rc && c >= 0 && c < O_MAX)
+		o->set[c] = 1;
+	return rc;
+}
+
+/* Options from the job file, unless the command line set them. */
+static int job_opts(struct opts *o, const struct sk_job *job, struct sk_error *err)
+{
+	for (int i = 0; i < job->nopt; i++) {
+		const struct option *lo;
+		const char *k = job->optk[i], *v = job->optv[i];
+		int no = strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "off") == 0;
+		int rc;
+		for (lo = longopts; lo->name && strcmp(lo->name, k) != 0; lo++)
+			;
+		if (!lo->name || lo->val == 'h' || lo->val == 'V' || lo->val == 'J')
+			return sk_error_set(err, SK_EARG, "%s: unknown option '%s'", o->jobfile, k);
+		if (lo->has_arg == no_argument) {
+			char name[64];
+			if (!no && strcmp(v, "true") != 0 && strcmp(v, "yes") != 0 && strcmp(v, "on") != 0)
+				return sk_error_set(err, SK_EARG, "%s: option '%s' expects true or false",
+						    o->jobfile, k);
+			if (no) {
+				snprintf(name, sizeof name, "no-%s", k);
+				for (lo = longopts; lo->name && strcmp(lo->name, name) != 0; lo++)
+					;
+				if (!lo->name)
+					continue;
+			}
+		}
+		if (o->set[lo->val] || (lo->val == O_NOSPEC && o->set[O_SPEC]) ||
+		    (lo->val == O_SPEC && o->set[O_NOSPEC]) ||
+		    (lo->val == O_NOPROGRESS && o->set[O_PROGRESS]) ||
+		    (lo->val == O_PROGRESS && o->set[O_NOPROGRESS]))
+			continue;
+		if ((rc = set_opt(o, lo->val, v, err)) != 0) {
+			char msg[sizeof err->msg];
+			snprintf(msg, sizeof msg, "%.200s: %.300s", o->jobfile, err->msg);
+			memcpy(err->msg, msg, sizeof msg);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether operand a is a key=value alias: returns the key length when a is
+ * "key=value" with a lower-case key, and sets *known when the key names a
+ * long option that takes a value.  An unknown key counts only when the
+ * operand has no blank, so that a command such as 'i=0; while ...' or a
+ * shell assignment followed by a command is not mistaken for one (start
+ * the command with -- to be sure).
+ */
+static size_t keyval_len(const char *a, int *known)
+{
+	const char *eq = strchr(a, '=');
+	const size_t k = strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789-_");
+
+	*known = 0;
+	if (!eq || k == 0 || a + k != eq || a[0] < 'a' || a[0] > 'z')
+		return 0;
+	for (const struct option *lo = longopts; lo->name; lo++)
+		if (lo->has_arg != no_argument && strlen(lo->name) == k && strncmp(lo->name, a, k) == 0)
+			*known = 1;
+	if (!*known && strpbrk(a, " \t\n"))
+		return 0;
+	return k;
+}
+
+static int run(int argc, char **argv)
+{
+	struct opts o;
+	struct sk_error err;
+	struct sk_job job;
+	struct sk_tasklist tl = {0};
+	struct sk_sched_opts so;
+	struct sk_input in;
+	char self[PATH_MAX];
+	char **ssh = NULL, **agent = NULL;
+	int c, nkv = 0, rc, status = 0;
+	long nfailed = 0;
+	const char *bad = NULL;
+	int have_job = 0, known;
+	ssize_t sl;
+
+	memset(&o, 0, sizeof o);
+	memset(&job, 0, sizeof job);
+	o.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	o.retries = 3;
+	o.lease = 30;
+	o.backoff = 5;
+	o.speculate = 1;
+	o.progress = -1;
+	o.ssh = DEFAULT_SSH;
+	o.agent = "taskrun agent";
+
+	while ((c = getopt_long(argc, argv, "+a:H:hJ:j:r:s:t:V", longopts, NULL)) != -1) {
+		if (c == 'h')
+			usage(0);
+		if (c == 'V') {
+			printf("taskrun %s\n", SK_VERSION);
+			return 0;
+		}
+		if (c == '?' || c == ':')
+			usage(2);
+		if (set_opt(&o, c, optarg, &err) != 0)
+			return sk_report(NULL, &err);
+	}
+	/* Leading key=value operands are the long options' aliases (see
+	 * keyval_len); the command starts at the first operand that is not
+	 * one. */
+	while (optind + nkv < argc && keyval_len(argv[optind + nkv], &known) > 0) {
+		if (!known) {
+			sk_warnx("unknown parameter '%s'", argv[optind + nkv]);
+			usage(2);
+		}
+		nkv++;
+	}
+	if (nkv > 0) {
+		char **kv = calloc((size_t)nkv + 2, sizeof *kv);
+		if (!kv)
+			sk_die(1, "out of memory");
+		kv[0] = argv[0];
+		memcpy(kv + 1, argv + optind, (size_t)nkv * sizeof *kv);
+		if (sk_par_keyvals(nkv + 1, kv, longopts, &bad) != 0) {
+			sk_warnx("unknown parameter '%s'", bad ? bad : "?");
+			usage(2);
+		}
+		for (int i = 1; i <= nkv; i++) {
+			const char *eq = strchr(kv[i], '=');
+			const struct option *lo;
+			if (strncmp(kv[i], "--", 2) != 0) {
+				nkv = i - 1;   /* an existing file: the command starts */
+				break;
+			}
+			for (lo = longopts; lo->name; lo++)
+				if (strlen(lo->name) == (size_t)(eq - kv[i] - 2) &&
+				    strncmp(lo->name, kv[i] + 2, (size_t)(eq - kv[i] - 2)) == 0)
+					break;
+			if (lo->name && set_opt(&o, lo->val, eq + 1, &err) != 0) {
+				free(kv);
+				return sk_report(NULL, &err);
+			}
+		}
+		free(kv);
+		optind += nkv;
+	}
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+
+	if (o.jobfile) {
+		if ((rc = sk_job_load(o.jobfile, &job, &err)) != 0)
+			return sk_report(o.jobfile, &err);
+		have_job = 1;
+		if ((rc = job_opts(&o, &job, &err)) != 0) {
+			sk_job_release(&job);
+			return sk_report(NULL, &err);
+		}
+	}
+	if (o.hostfile && strcmp(o.hostfile, "-") == 0) {
+		sk_warnx("-H: the host file must be a file (it is re-read)");
+		usage(2);
+	}
+	if (sk_tmpl_words(o.ssh, &ssh, &err) <= 0 || sk_tmpl_words(o.agent, &agent, &err) <= 0) {
+		sk_warnx("%s", err.code ? err.msg : "empty --ssh or --agent command");
+		status = 2;
+		goto out;
+	}
+	in.argfile = o.argfile;
+	in.in_tmpl = o.in_tmpl;
+	in.out_tmpl = o.out_tmpl;
+	if ((rc = sk_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
+		status = sk_report(NULL, &err);
+		goto out;
+	}
+	sl = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (sl > 0)
+		self[sl] = '\0';
+	else
+		snprintf(self, sizeof self, "%s", argv[0]);
+
+	memset(&so, 0, sizeof so);
+	so.hostfile = o.hostfile;
+	so.hosts_text = have_job ? job.hosts : NULL;
+	so.jobs = (int)o.jobs;
+	so.ssh = ssh;
+	so.agent = agent;
+	so.self = self;
+	so.retries = (int)o.retries;
+	so.timeout = o.timeout;
+	so.lease = o.lease;
+	so.backoff = o.backoff;
+	so.speculate = o.speculate;
+	so.state = o.state;
+	so.fresh = o.fresh;
+	so.progress = o.progress;
+	if (tl.n == 0 && !o.state) {
+		status = 0;
+		goto out;
+	}
+	if ((rc = sk_sched_run(&so, &tl, &nfailed, &err)) != 0)
+		status = sk_report(NULL, &err);
+	else
+		status = nfailed > 0;
+out:
+	sk_tmpl_words_free(ssh);
+	sk_tmpl_words_free(agent);
+	sk_tasklist_release(&tl);
+	if (have_job)
+		sk_job_release(&job);
+	return status;
+}
+
+static int report_cmd(int argc, char **argv)
+{
+	static const struct option ropts[] = {
+		{"help", no_argument, NULL, 'h'}, {"html", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+	struct sk_error err;
+	int c, html = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "+h", ropts, NULL)) != -1) {
+		if (c == 'h')
+			usage(0);
+		if (c == 'm')
+			html = 1;
+		else
+			usage(2);
+	}
+	if (optind != argc - 1)
+		usage(2);
+	rc = html ? sk_report_html(argv[optind], stdout, &err) : sk_report_text(argv[optind], stdout, &err);
+	if (rc)
+		return sk_report(NULL, &err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sk_error err;
+	int status;
+
+	sk_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
+		if (argc > 2)
+			usage(2);
+		status = sk_agent_run(0, 1, &err) ? sk_report(NULL, &err) : 0;
+	} else if (argc > 1 && strcmp(argv[1], "status") == 0) {
+		if (argc != 3 || argv[2][0] == '-')
+			usage(argc == 3 && strcmp(argv[2], "--help") == 0 ? 0 : 2);
+		status = sk_report_status(argv[2], stdout, &err) ? sk_report(NULL, &err) : 0;
+	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
+		status = report_cmd(argc - 1, argv + 1);
+	} else {
+		status = run(argc, argv);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		sk_warn("stdout");
+		status = 1;
+	}
+	return status;
+}

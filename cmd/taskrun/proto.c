@@ -1,0 +1,246 @@
+#include "proto.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int sk_buf_put(struct sk_buf *b, const void *data, size_t n)
+{
+	if (b->off > 0 && b->off == b->len)
+		b->off = b->len = 0;
+	if (b->len + n > b->cap) {
+		size_t cap;
+		char *p;
+		if (b->off > 0 && b->off >= b->cap / 2) {
+			memmove(b->p, b->p + b->off, b->len - b->off);
+			b->len -= b->off;
+			b->off = 0;
+		}
+		cap = b->cap ? b->cap : 4096;
+		while (b->len + n > cap)
+			cap *= 2;
+		if (cap != b->cap) {
+			p = realloc(b->p, cap);
+			if (!p)
+				return SK_ENOMEM;
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return 0;
+}
+
+void sk_buf_consume(struct sk_buf *b, size_t n)
+{
+	b->off += n;
+	if (b->off >= b->len)
+		b->off = b->len = 0;
+}
+
+void sk_buf_release(struct sk_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->off = b->len = b->cap = 0;
+}
+
+ssize_t sk_buf_fill(struct sk_buf *b, int fd)
+{
+	ssize_t n;
+
+	if (b->cap - b->len < 65536) {
+		if (sk_buf_put(b, "", 0) != 0)
+			return -1;
+		if (b->off > 0) {
+			memmove(b->p, b->p + b->off, b->len - b->off);
+			b->len -= b->off;
+			b->off = 0;
+		}
+		if (b->cap - b->len < 65536) {
+			char *p = realloc(b->p, b->len + 65536);
+			if (!p) {
+				errno = ENOMEM;
+				return -1;
+			}
+			b->p = p;
+			b->cap = b->len + 65536;
+		}
+	}
+	do
+		n = read(fd, b->p + b->len, b->cap - b->len);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		b->len += (size_t)n;
+	return n;
+}
+
+int sk_buf_flush(struct sk_buf *b, int fd)
+{
+	while (sk_buf_used(b) > 0) {
+		const ssize_t n = write(fd, b->p + b->off, sk_buf_used(b));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		}
+		sk_buf_consume(b, (size_t)n);
+	}
+	return 0;
+}
+
+/*
+ * The taskrun protocol.  The controller and each agent talk over one byte
+ * stream in each direction (the agent's stdin and stdout, through ssh or any
+ * launcher that connects stdio, or a pipe for local slots).  Everything is a
+ * frame:
+ *
+ *	offset 0  1 byte   type (an ASCII letter, below)
+ *	offset 1  4 bytes  id, big-endian: the attempt the frame is about (0: none)
+ *	offset 5  4 bytes  payload length n, big-endian, at most 1 MiB
+ *	offset 9  n bytes  payload
+ *
+ * Control payloads are text: decimal fields separated by single spaces.
+ *
+ * Controller to agent:
+ *	H  hello: "version lease_ms grace_ms hostname".  Sets the lease: an
+ *	   agent that receives no frame for lease_ms kills every task's process
+ *	   group (SIGTERM, SIGKILL grace_ms later) and exits.
+ *	R  run attempt id: "stdin task attempt slot\n" then the command line,
+ *	   run by /bin/sh -c (or exec'd directly when it is plain words) in a
+ *	   new process group.  stdin is 1 when I frames follow, 0 for /dev/null.
+ *	I  data for the task's standard input; an empty payload closes it.
+ *	   The controller keeps at most 1 MiB unacknowledged per task (see k).
+ *	C  cancel: SIGTERM to the process group, SIGKILL grace_ms later.
+ *	P  heartbeat.
+ *	Q  quit: cancel everything, send the last x frames and exit.
+ * Agent to controller:
+ *	h  hello, sent first: "version pid ncpu hostname".
+ *	s  started: "pid" (also the process group id).
+ *	o  bytes the task wrote to its standard output.
+ *	e  bytes the task wrote to its standard error.
+ *	k  credit: "n", n more bytes of standard input were written to the task.
+ *	x  exit: "status signal wall_us user_us sys_us maxrss_kb"; status is the
+ *	   exit status (-1 when killed by a signal), signal the signal number or
+ *	   0, followed by resource use from wait4.  Sent after the o and e
+ *	   frames of the attempt; the last frame about that id.
+ *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
+ * Each side sends a heartbeat at least every lease/6 and treats silence for a
+ * whole lease as a lost peer.  Frames of unknown type are ignored, so either
+ * side can grow new ones.
+ */
+int sk_proto_put(struct sk_buf *b, int type, uint32_t id, const void *data, size_t len)
+{
+	unsigned char h[SK_PROTO_HDR];
+	int rc;
+
+	h[0] = (unsigned char)type;
+	h[1] = (unsigned char)(id >> 24);
+	h[2] = (unsigned char)(id >> 16);
+	h[3] = (unsigned char)(id >> 8);
+	h[4] = (unsigned char)id;
+	h[5] = (unsigned char)(len >> 24);
+	h[6] = (unsigned char)(len >> 16);
+	h[7] = (unsigned char)(len >> 8);
+	h[8] = (unsigned char)len;
+	if ((rc = sk_buf_put(b, h, sizeof h)) != 0)
+		return rc;
+	return sk_buf_put(b, data, len);
+}
+
+int sk_proto_putf(struct sk_buf *b, int type, uint32_t id, const char *fmt, ...)
+{
+	char s[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s, sizeof s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return SK_EARG;
+	return sk_proto_put(b, type, id, s, (size_t)n < sizeof s ? (size_t)n : sizeof s - 1);
+}
+
+int sk_proto_next(const struct sk_buf *b, struct sk_frame *f, struct sk_error *err)
+{
+	const unsigned char *h = (const unsigned char *)b->p + b->off;
+	uint32_t len;
+
+	if (sk_buf_used(b) < SK_PROTO_HDR)
+		return 0;
+	if (!isalpha(h[0]))
+		return sk_error_set(err, SK_EFMT, "protocol error: bad frame type 0x%02x", h[0]);
+	len = (uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+	if (len > SK_PROTO_MAX)
+		return sk_error_set(err, SK_EFMT, "protocol error: frame of %lu bytes",
+				    (unsigned long)len);
+	if (sk_buf_used(b) < SK_PROTO_HDR + (size_t)len)
+		return 0;
+	f->type = h[0];
+	f->id = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+	f->data = (const char *)h + SK_PROTO_HDR;
+	f->len = len;
+	return 1;
+}
+
+int sk_proto_ints(const char *data, size_t len, long long *v, int max, const char **rest)
+{
+	const char *p = data, *const end = data + len;
+	int k = 0;
+
+	while (k < max && p < end) {
+		int neg = 0;
+		long long x = 0;
+		if (*p == '-') {
+			neg = 1;
+			p++;
+		}
+		if (p >= end || !isdigit((unsigned char)*p))
+			break;
+		while (p < end && isdigit((unsigned char)*p))
+			x = x * 10 + (*p++ - '0');
+		v[k++] = neg ? -x : x;
+		if (p < end && (*p == ' ' || *p == '\n'))
+			p++;
+		else
+			break;
+	}
+	if (rest)
+		*rest = p;
+	return k;
+}
+
+double sk_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double sk_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int sk_set_nonblock(int fd)
+{
+	const int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int sk_set_cloexec(int fd)
+{
+	const int fl = fcntl(fd, F_GETFD);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}

@@ -1,0 +1,469 @@
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hostfile.h"
+#include "proto.h"
+
+static int host_index(struct sk_summary *s, const char *name)
+{
+	struct sk_rhost *nh;
+	if (strcmp(name, "-") == 0)
+		return -1;
+	for (int i = 0; i < s->nh; i++)
+		if (strcmp(s->h[i].name, name) == 0)
+			return i;
+	nh = realloc(s->h, (size_t)(s->nh + 1) * sizeof *nh);
+	if (!nh)
+		return -2;
+	s->h = nh;
+	memset(&nh[s->nh], 0, sizeof *nh);
+	snprintf(nh[s->nh].name, sizeof nh[s->nh].name, "%s", name);
+	nh[s->nh].first = -1;
+	return s->nh++;
+}
+
+/* Host sessions: an "up" opens one, "down" (or the next run, or the end of
+ * the journal) closes it. */
+struct session {
+	double since;
+	int slots;
+};
+
+static void close_session(struct sk_rhost *h, struct session *ss, double t)
+{
+	if (ss->since > 0 && t > ss->since) {
+		h->wall += t - ss->since;
+		h->alloc += (t - ss->since) * ss->slots;
+	}
+	ss->since = 0;
+}
+
+int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
+{
+	char *path, *text;
+	struct sk_event *ev = NULL;
+	long n = 0;
+	struct session *ss = NULL;
+	struct stat st;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	if (stat(dir, &st) != 0)
+		return sk_error_sys(err, "%s", dir);
+	if (!(path = sk_state_path(dir, "tasks")))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	rc = sk_read_file(path, &text, NULL, err);
+	if (rc) {
+		if (err->errnum == ENOENT)
+			sk_error_set(err, SK_EIO, "%s: not a taskrun state directory", dir);
+		free(path);
+		return rc;
+	}
+	rc = sk_tasklist_parse(text, &s->tl, err);
+	free(text);
+	if (rc) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%.250s: %.250s", path, err->msg);
+		memcpy(err->msg, msg, sizeof msg);
+		free(path);
+		return rc;
+	}
+	free(path);
+	if (!(path = sk_state_path(dir, "journal")))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	rc = sk_journal_read(path, &ev, &n, err);
+	free(path);
+	if (rc)
+		return rc;
+	s->t = calloc((size_t)s->tl.n + 1, sizeof *s->t);
+	if (!s->t)
+		goto oom;
+	for (long i = 0; i < s->tl.n; i++)
+		s->t[i].host = -1;
+	s->holder = sk_state_holder(dir);
+	for (long i = 0; i < n; i++) {
+		const struct sk_event *e = &ev[i];
+		const long ti = e->task - 1;
+		const int hi = host_index(s, e->host);
+		struct sk_rattempt *a = NULL;
+
+		if (hi == -2)
+			goto oom;
+		if (hi >= 0) {
+			struct session *ns = realloc(ss, (size_t)s->nh * sizeof *ns);
+			if (!ns)
+				goto oom;
+			if (hi == s->nh - 1 && (!ss || s->h[hi].first < 0))
+				memset(&ns[hi], 0, sizeof *ns);
+			ss = ns;
+			if (s->h[hi].first < 0)
+				s->h[hi].first = e->t;
+			s->h[hi].last = e->t;
+		}
+		if (i == 0 || e->t < s->t0)
+			s->t0 = e->t;
+		if (e->t > s->t1)
+			s->t1 = e->t;
+		if (strcmp(e->ev, "run") == 0) {
+			/* A new run: sessions of a killed controller end at its
+			 * last event. */
+			for (int h = 0; h < s->nh; h++)
+				close_session(&s->h[h], &ss[h], s->h[h].last);
+			s->runs++;
+			s->run_start = e->t;
+			s->run_done = 0;
+			continue;
+		}
+		if (strcmp(e->ev, "end") == 0) {
+			s->ctl_cpu += e->user + e->sys;
+			continue;
+		}
+		if (hi >= 0 && ti < 0) {
+			struct sk_rhost *h = &s->h[hi];
+			if (strcmp(e->ev, "up") == 0) {
+				const char *p = strstr(e->note, "slots=");
+				close_session(h, &ss[hi], e->t);
+				ss[hi].since = e->t;
+				ss[hi].slots = p ? atoi(p + 6) : 1;
+				h->slots = ss[hi].slots;
+				h->state = 1;
+			} else if (strcmp(e->ev, "down") == 0) {
+				close_session(h, &ss[hi], e->t);
+				s->agent_cpu += e->user + e->sys;
+				if (h->state != 3)
+					h->state = strstr(e->note, "finished") ? 0 : h->state == 2 ? 2 : 0;
+			} else if (strcmp(e->ev, "quarantine") == 0) {
+				h->state = 2;
+			} else if (strcmp(e->ev, "probe") == 0) {
+				h->state = 1;
+			} else if (strcmp(e->ev, "drain") == 0) {
+				h->state = 3;
+			} else if (strcmp(e->ev, "add") == 0) {
+				h->state = 0;
+			}
+			continue;
+		}
+		if (ti < 0 || ti >= s->tl.n)
+			continue;
+		if (strcmp(e->ev, "failed") == 0) {
+			s->t[ti].state = 3;
+			snprintf(s->t[ti].why, sizeof s->t[ti].why, "%s", e->note);
+			continue;
+		}
+		if (strcmp(e->ev, "start") == 0) {
+			struct sk_rattempt *na = realloc(s->a, (size_t)(s->na + 1) * sizeof *na);
+			const char *p = strstr(e->note, "slot=");
+			if (!na)
+				goto oom;
+			s->a = na;
+			a = &s->a[s->na++];
+			memset(a, 0, sizeof *a);
+			a->task = ti;
+			a->attempt = e->attempt;
+			a->host = hi;
+			a->slot = p ? atoi(p + 5) : 1;
+			a->spec = strstr(e->note, "speculative") != NULL;
+			a->start = e->t;
+			s->t[ti].attempts++;
+			if (s->t[ti].state != 2)
+				s->t[ti].state = 1;
+			if (hi >= 0)
+				s->h[hi].attempts++;
+			continue;
+		}
+		/* The start of an attempt is usually recent: search back. */
+		for (long k = s->na - 1; k >= 0 && !a; k--)
+			if (s->a[k].task == ti && s->a[k].attempt == e->attempt && !s->a[k].ev[0])
+				a = &s->a[k];
+		if (!a)
+			continue;
+		snprintf(a->ev, sizeof a->ev, "%s", e->ev);
+		a->end = e->t;
+		a->wall = e->wall;
+		a->user = e->user;
+		a->sys = e->sys;
+		a->maxrss = e->maxrss;
+		s->task_user += e->user;
+		s->task_sys += e->sys;
+		if (hi >= 0) {
+			s->h[hi].cpu += e->user + e->sys;
+			s->h[hi].busy += e->wall;
+		}
+		if (strcmp(e->ev, "done") == 0) {
+			s->t[ti].state = 2;
+			s->t[ti].host = hi;
+			s->t[ti].wall = e->wall;
+			s->t[ti].cpu = e->user + e->sys;
+			s->t[ti].maxrss = e->maxrss;
+			s->run_done++;
+			if (hi >= 0)
+				s->h[hi].done++;
+		} else if (strcmp(e->ev, "fail") == 0) {
+			s->t[ti].failures++;
+			s->nfail++;
+			if (hi >= 0)
+				s->h[hi].failed++;
+		} else if (strcmp(e->ev, "lost") == 0) {
+			s->nlost++;
+			if (hi >= 0)
+				s->h[hi].lost++;
+		} else if (strcmp(e->ev, "cancel") == 0) {
+			s->ncancel++;
+		}
+	}
+	/* Open sessions end at the host's last event, or now while the
+	 * controller runs. */
+	for (int h = 0; h < s->nh; h++)
+		close_session(&s->h[h], &ss[h], s->holder > 0 ? sk_wall() : s->h[h].last);
+	for (long k = 0; k < s->na; k++)
+		if (!s->a[k].ev[0] && s->holder > 0 && s->a[k].host >= 0)
+			s->h[s->a[k].host].running++;
+	for (long i = 0; i < s->tl.n; i++) {
+		int running = 0;
+		for (long k = 0; k < s->na && s->t[i].state == 1; k++)
+			running |= s->a[k].task == i && !s->a[k].ev[0];
+		if (s->t[i].state == 1 && !(running && s->holder > 0))
+			s->t[i].state = 0;
+		s->done += s->t[i].state == 2;
+		s->failed += s->t[i].state == 3;
+		s->running += s->t[i].state == 1;
+		s->pending += s->t[i].state == 0;
+	}
+	free(ev);
+	free(ss);
+	return 0;
+oom:
+	free(ev);
+	free(ss);
+	sk_summary_release(s);
+	return sk_error_set(err, SK_ENOMEM, "out of memory");
+}
+
+void sk_summary_release(struct sk_summary *s)
+{
+	sk_tasklist_release(&s->tl);
+	free(s->t);
+	free(s->h);
+	free(s->a);
+	memset(s, 0, sizeof *s);
+}
+
+static const char *const hstate[] = {"down", "up", "quarantined", "drained"};
+static const char *const tstate[] = {"pending", "running", "done", "failed"};
+
+static double eff(double cpu, double alloc)
+{
+	return alloc > 0 ? cpu / alloc : 0;
+}
+
+int sk_report_status(const char *dir, FILE *out, struct sk_error *err)
+{
+	struct sk_summary s;
+	const int rc = sk_summary_load(dir, &s, err);
+
+	if (rc)
+		return rc;
+	if (s.holder > 0)
+		fprintf(out, "controller: running (pid %ld)\n", s.holder);
+	else
+		fprintf(out, "controller: not running\n");
+	fprintf(out, "tasks: %ld total, %ld done, %ld failed, %ld running, %ld pending\n", s.tl.n,
+		s.done, s.failed, s.running, s.pending);
+	fprintf(out, "%-20s %-12s %5s %6s %6s %7s\n", "host", "state", "slots", "done", "failed",
+		"running");
+	for (int i = 0; i < s.nh; i++)
+		fprintf(out, "%-20s %-12s %5d %6ld %6ld %7ld\n", s.h[i].name, hstate[s.h[i].state],
+			s.h[i].slots, s.h[i].done, s.h[i].failed, s.h[i].running);
+	if (s.holder > 0 && s.run_done > 0 && s.pending + s.running > 0) {
+		const double rate = (double)s.run_done / (sk_wall() - s.run_start);
+		fprintf(out, "eta: %.0fs\n", (double)(s.pending + s.running) / rate);
+	} else if (s.pending + s.running > 0) {
+		fprintf(out, "eta: unknown\n");
+	} else {
+		fprintf(out, "eta: finished\n");
+	}
+	sk_summary_release(&s);
+	return 0;
+}
+
+int sk_report_text(const char *dir, FILE *out, struct sk_error *err)
+{
+	struct sk_summary s;
+	const int rc = sk_summary_load(dir, &s, err);
+	if (rc)
+		return rc;
+	fprintf(out, "tasks: %ld total, %ld done, %ld failed, %ld not done\n", s.tl.n, s.done,
+		s.failed, s.tl.n - s.done - s.failed);
+	fprintf(out, "attempts: %ld (%ld failed, %ld lost, %ld cancelled)\n", s.na, s.nfail, s.nlost,
+		s.ncancel);
+	fprintf(out, "runs: %d, wall %.3f s\n", s.runs, s.t1 - s.t0);
+	fprintf(out, "task cpu: %.3f s (user %.3f s, sys %.3f s)\n", s.task_user + s.task_sys,
+		s.task_user, s.task_sys);
+	fprintf(out, "controller cpu: %.3f s (%.3f%% of task cpu), agents cpu: %.3f s (%.3f%%)\n",
+		s.ctl_cpu, s.task_user + s.task_sys > 0 ? 100 * s.ctl_cpu / (s.task_user + s.task_sys) : 0,
+		s.agent_cpu,
+		s.task_user + s.task_sys > 0 ? 100 * s.agent_cpu / (s.task_user + s.task_sys) : 0);
+	fprintf(out, "\n%-20s %5s %6s %8s %6s %5s %10s %10s %10s\n", "host", "slots", "done",
+		"attempts", "failed", "lost", "wall_s", "cpu_s", "efficiency");
+	for (int i = 0; i < s.nh; i++)
+		fprintf(out, "%-20s %5d %6ld %8ld %6ld %5ld %10.3f %10.3f %10.3f\n", s.h[i].name,
+			s.h[i].slots, s.h[i].done, s.h[i].attempts, s.h[i].failed, s.h[i].lost,
+			s.h[i].wall, s.h[i].cpu, eff(s.h[i].cpu, s.h[i].alloc));
+	fprintf(out, "\n%6s %-8s %8s %8s %-20s %10s %10s %10s %10s\n", "task", "state", "attempts",
+		"failures", "host", "wall_s", "cpu_s", "maxrss_kb", "efficiency");
+	for (long i = 0; i < s.tl.n; i++) {
+		const struct sk_rtask *t = &s.t[i];
+		fprintf(out, "%6ld %-8s %8d %8d %-20s %10.3f %10.3f %10ld %10.3f\n", i + 1,
+			tstate[t->state], t->attempts, t->failures, t->host >= 0 ? s.h[t->host].name : "-",
+			t->wall, t->cpu, t->maxrss, eff(t->cpu, t->wall));
+	}
+	sk_summary_release(&s);
+	return 0;
+}
+
+static void html_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else if (*s == '&')
+			fputs("&amp;", out);
+		else if (*s == '"')
+			fputs("&quot;", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static const char *colour(const char *ev)
+{
+	if (strcmp(ev, "done") == 0)
+		return "#3a9d5d";
+	if (strcmp(ev, "fail") == 0)
+		return "#d0453f";
+	if (strcmp(ev, "lost") == 0)
+		return "#888888";
+	if (strcmp(ev, "cancel") == 0)
+		return "#e7a23b";
+	return "#4a7fd0";
+}
+
+int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
+{
+	struct sk_summary s;
+	const int rc = sk_summary_load(dir, &s, err);
+	const double left = 160, width = 760, lane = 14;
+	double span, y = 30, total_cpu;
+	int *lanes, nl = 0;
+
+	if (rc)
+		return rc;
+	total_cpu = s.task_user + s.task_sys;
+	span = s.t1 > s.t0 ? s.t1 - s.t0 : 1;
+	lanes = calloc((size_t)s.nh + 1, sizeof *lanes);
+	if (!lanes) {
+		sk_summary_release(&s);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	for (long k = 0; k < s.na; k++)
+		if (s.a[k].host >= 0 && s.a[k].slot > lanes[s.a[k].host])
+			lanes[s.a[k].host] = s.a[k].slot;
+	for (int i = 0; i < s.nh; i++) {
+		if (lanes[i] < s.h[i].slots)
+			lanes[i] = s.h[i].slots;
+		if (lanes[i] < 1)
+			lanes[i] = 1;
+		nl += lanes[i];
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>taskrun report: ", out);
+	html_text(out, dir);
+	fputs("</title>\n<style>body{font:14px sans-serif;margin:2em;color:#222}"
+	      "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
+	      "th{border-bottom:1px solid #999}td:first-child,th:first-child{text-align:left}"
+	      "svg text{font:11px sans-serif}</style></head><body>\n<h1>taskrun report: ", out);
+	html_text(out, dir);
+	fprintf(out, "</h1>\n<p>%ld tasks: %ld done, %ld failed, %ld not done. %ld attempts (%ld failed, "
+		"%ld lost, %ld cancelled) in %d run(s) over %.1f s.</p>\n",
+		s.tl.n, s.done, s.failed, s.tl.n - s.done - s.failed, s.na, s.nfail, s.nlost, s.ncancel,
+		s.runs, s.t1 - s.t0);
+	fprintf(out, "<p>Task CPU %.3f s; controller CPU %.3f s (%.3f%%); agents CPU %.3f s.</p>\n",
+		total_cpu, s.ctl_cpu, total_cpu > 0 ? 100 * s.ctl_cpu / total_cpu : 0, s.agent_cpu);
+
+	fputs("<h2>Allocation over time</h2>\n", out);
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n",
+		left + width + 20, 50 + nl * lane + s.nh * 6);
+	for (int t = 0; t <= 10; t++) {
+		const double x = left + width * t / 10;
+		fprintf(out, "<line x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>"
+			"<text x=\"%.1f\" y=\"14\" text-anchor=\"middle\">%.1fs</text>\n",
+			x, x, 30 + nl * lane + s.nh * 6, x, span * t / 10);
+	}
+	for (int i = 0; i < s.nh; i++) {
+		fputs("<text x=\"4\" y=\"", out);
+		fprintf(out, "%.0f\">", y + lane - 3);
+		html_text(out, s.h[i].name);
+		fprintf(out, " (%d)</text>\n", lanes[i]);
+		for (long k = 0; k < s.na; k++) {
+			const struct sk_rattempt *a = &s.a[k];
+			const double end = a->end > 0 ? a->end : s.t1;
+			double x0, w;
+			if (a->host != i)
+				continue;
+			x0 = left + width * (a->start - s.t0) / span;
+			w = width * (end - a->start) / span;
+			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"%s>"
+				"<title>task %ld attempt %d: %s, %.3f s</title></rect>\n",
+				x0, y + (a->slot > 0 ? a->slot - 1 : 0) * lane, w < 0.5 ? 0.5 : w, lane - 2,
+				colour(a->ev), a->spec ? " stroke=\"#000\" stroke-width=\"0.5\"" : "",
+				a->task + 1, a->attempt, a->ev[0] ? a->ev : "running", end - a->start);
+		}
+		y += lanes[i] * lane + 6;
+	}
+	fputs("</svg>\n<p>Green: done; red: failed; grey: lost with its host; orange: cancelled "
+	      "(the other copy won); blue: running; outlined: speculative copy.</p>\n", out);
+
+	fputs("<h2>Efficiency per host</h2>\n<p>CPU time / (connected wall time x slots).</p>\n", out);
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n",
+		left + width + 20, 30 + s.nh * 20.0);
+	for (int i = 0; i < s.nh; i++) {
+		const double e = eff(s.h[i].cpu, s.h[i].alloc);
+		const double w = width * (e > 1 ? 1 : e);
+		fprintf(out, "<text x=\"4\" y=\"%.0f\">", 20 + i * 20.0 + 11);
+		html_text(out, s.h[i].name);
+		fprintf(out, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"14\" fill=\"#4a7fd0\"/>"
+			"<text x=\"%.1f\" y=\"%.0f\">%.3f</text>\n",
+			left, 20 + i * 20.0, w, left + w + 4, 20 + i * 20.0 + 11, e);
+	}
+	fputs("</svg>\n<h2>Hosts</h2>\n<table><tr><th>host</th><th>slots</th><th>done</th><th>attempts</th>"
+	      "<th>failed</th><th>lost</th><th>wall s</th><th>CPU s</th><th>efficiency</th></tr>\n", out);
+	for (int i = 0; i < s.nh; i++) {
+		fputs("<tr><td>", out);
+		html_text(out, s.h[i].name);
+		fprintf(out, "</td><td>%d</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.3f</td>"
+			"<td>%.3f</td><td>%.3f</td></tr>\n", s.h[i].slots, s.h[i].done, s.h[i].attempts,
+			s.h[i].failed, s.h[i].lost, s.h[i].wall, s.h[i].cpu, eff(s.h[i].cpu, s.h[i].alloc));
+	}
+	fputs("</table>\n<h2>Tasks</h2>\n<table><tr><th>task</th><th>state</th><th>attempts</th>"
+	      "<th>failures</th><th>host</th><th>wall s</th><th>CPU s</th><th>max RSS KiB</th>"
+	      "<th>command</th></tr>\n", out);
+	for (long i = 0; i < s.tl.n; i++) {
+		const struct sk_rtask *t = &s.t[i];
+		fprintf(out, "<tr><td>%ld</td><td>%s</td><td>%d</td><td>%d</td><td>", i + 1,
+			tstate[t->state], t->attempts, t->failures);
+		html_text(out, t->host >= 0 ? s.h[t->host].name : "-");
+		fprintf(out, "</td><td>%.3f</td><td>%.3f</td><td>%ld</td><td style=\"text-align:left\"><code>",
+			t->wall, t->cpu, t->maxrss);
+		html_text(out, s.tl.t[i].cmd);
+		fputs("</code></td></tr>\n", out);
+	}
+	fputs("</table>\n</body></html>\n", out);
+	free(lanes);
+	sk_summary_release(&s);
+	return 0;
+}

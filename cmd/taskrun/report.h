@@ -1,0 +1,69 @@
+/*
+ * report: what a state directory says.  status (counts, hosts, ETA), the
+ * text report (per task and per host wall, CPU, efficiency = CPU / (wall x
+ * slots), attempts, failures, controller overhead) and a self-contained
+ * HTML page (inline SVG: allocation over time per host, efficiency per
+ * host).  All numbers come from DIR/tasks and DIR/journal.
+ */
+#ifndef SK_TR_REPORT_H
+#define SK_TR_REPORT_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "state.h"
+
+struct sk_rattempt {
+	long task;
+	int attempt, slot, host, spec;
+	double start, end;          /* Unix seconds; end 0 while running */
+	char ev[16];                /* done, fail, lost, cancel, or "" */
+	double wall, user, sys;
+	long maxrss;
+};
+
+struct sk_rtask {
+	int state;                  /* 0 pending, 1 running, 2 done, 3 failed */
+	int attempts, failures;
+	int host;                   /* of the committed attempt, or -1 */
+	double wall, cpu;
+	long maxrss;
+	char why[256];
+};
+
+struct sk_rhost {
+	char name[128];
+	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained */
+	long done, attempts, failed, lost, running;
+	double alloc;               /* slot-seconds the host was connected */
+	double wall;                /* seconds connected */
+	double cpu, busy;
+	double first, last;         /* first up, last event */
+};
+
+struct sk_summary {
+	struct sk_tasklist tl;
+	struct sk_rtask *t;
+	struct sk_rhost *h;
+	int nh;
+	struct sk_rattempt *a;
+	long na;
+	long done, failed, running, pending;
+	long nfail, nlost, ncancel;
+	int runs;
+	double t0, t1;              /* first and last event */
+	double task_user, task_sys, ctl_cpu, agent_cpu;
+	double run_start;           /* start of the last run */
+	long run_done;              /* tasks done in the last run */
+	long holder;                /* pid of the running controller, or 0 */
+};
+
+/* Reads DIR into s (release with sk_summary_release). */
+int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err);
+void sk_summary_release(struct sk_summary *s);
+
+int sk_report_status(const char *dir, FILE *out, struct sk_error *err);
+int sk_report_text(const char *dir, FILE *out, struct sk_error *err);
+int sk_report_html(const char *dir, FILE *out, struct sk_error *err);
+
+#endif

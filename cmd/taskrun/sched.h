@@ -1,0 +1,41 @@
+/*
+ * sched: the controller.  Starts one agent per host (ssh, or directly for
+ * local slots), hands tasks to free slots, streams task data, retries failed
+ * tasks on other hosts, requeues the tasks of lost hosts, quarantines
+ * failing hosts, duplicates stragglers, and records every event in the
+ * journal of the state directory.
+ */
+#ifndef SK_TR_SCHED_H
+#define SK_TR_SCHED_H
+
+#include "diag.h"
+#include "state.h"
+
+struct sk_sched_opts {
+	const char *hostfile;     /* -H FILE, re-read on change and SIGHUP; or NULL */
+	const char *hosts_text;   /* hosts from a job file when no -H; or NULL */
+	int jobs;                 /* local slots when there are no hosts */
+	char **ssh;               /* --ssh words */
+	char **agent;             /* --agent words */
+	const char *self;         /* this program, to start local agents */
+	int retries;
+	double timeout;           /* per attempt, seconds; 0: none */
+	double lease;             /* seconds */
+	double backoff;           /* first quarantine, seconds */
+	int speculate;
+	const char *state;        /* -s DIR, or NULL */
+	int fresh;
+	int progress;             /* 1 on, 0 off, -1 on a terminal */
+};
+
+/*
+ * Runs every task not already done in the state directory.  Prints
+ * diagnostics, the progress line and the list of failed tasks to stderr
+ * and task output (without --stdout) to stdout.  Returns 0 with *nfailed
+ * the number of tasks that finally failed or could not run, or an error
+ * (state directory, usage) with err set.
+ */
+int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks, long *nfailed,
+		 struct sk_error *err);
+
+#endif

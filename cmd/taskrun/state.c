@@ -1,0 +1,500 @@
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostfile.h"
+#include "proto.h"
+
+int sk_tasklist_add(struct sk_tasklist *l, char *cmd, char *in, char *out)
+{
+	if (!cmd)
+		goto oom;
+	if (l->n == l->cap) {
+		const long cap = l->cap ? l->cap * 2 : 64;
+		struct sk_task *t = realloc(l->t, (size_t)cap * sizeof *t);
+		if (!t)
+			goto oom;
+		l->t = t;
+		l->cap = cap;
+	}
+	l->t[l->n].cmd = cmd;
+	l->t[l->n].in = in;
+	l->t[l->n].out = out;
+	l->n++;
+	return 0;
+oom:
+	free(cmd);
+	free(in);
+	free(out);
+	return SK_ENOMEM;
+}
+
+void sk_tasklist_release(struct sk_tasklist *l)
+{
+	for (long i = 0; i < l->n; i++) {
+		free(l->t[i].cmd);
+		free(l->t[i].in);
+		free(l->t[i].out);
+	}
+	free(l->t);
+	l->t = NULL;
+	l->n = l->cap = 0;
+}
+
+static int put_escaped(struct sk_buf *b, const char *s)
+{
+	int rc = 0;
+	for (; s && *s; s++) {
+		if (*s == '\t')
+			rc |= sk_buf_put(b, "\\t", 2);
+		else if (*s == '\n')
+			rc |= sk_buf_put(b, "\\n", 2);
+		else if (*s == '\\')
+			rc |= sk_buf_put(b, "\\\\", 2);
+		else
+			rc |= sk_buf_put(b, s, 1);
+	}
+	return rc;
+}
+
+char *sk_tasklist_format(const struct sk_tasklist *l)
+{
+	struct sk_buf b = {0};
+	int rc = sk_buf_put(&b, "taskrun tasks 1\n", 16);
+
+	for (long i = 0; i < l->n; i++) {
+		rc |= put_escaped(&b, l->t[i].cmd);
+		rc |= sk_buf_put(&b, "\t", 1);
+		rc |= put_escaped(&b, l->t[i].in);
+		rc |= sk_buf_put(&b, "\t", 1);
+		rc |= put_escaped(&b, l->t[i].out);
+		rc |= sk_buf_put(&b, "\n", 1);
+	}
+	rc |= sk_buf_put(&b, "", 1);
+	if (rc) {
+		sk_buf_release(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Unescapes s[0..n) into a malloc'd string; NULL for an empty field when
+ * empty_null. */
+static char *unescape(const char *s, size_t n, int empty_null, int *oom)
+{
+	char *o, *q;
+	if (n == 0 && empty_null)
+		return NULL;
+	o = q = malloc(n + 1);
+	if (!o) {
+		*oom = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			*q++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' : s[i];
+		} else {
+			*q++ = s[i];
+		}
+	}
+	*q = '\0';
+	return o;
+}
+
+int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error *err)
+{
+	const char *p = text;
+	long lineno = 1;
+
+	memset(out, 0, sizeof *out);
+	if (strncmp(p, "taskrun tasks 1\n", 16) != 0)
+		return sk_error_set(err, SK_EFMT, "not a taskrun task list");
+	p += 16;
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *t1, *t2;
+		int oom = 0;
+		char *c, *i, *o;
+		lineno++;
+		if (!nl)
+			return sk_error_set(err, SK_EFMT, "line %ld: truncated", lineno);
+		t1 = memchr(p, '\t', (size_t)(nl - p));
+		t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
+		if (!t2) {
+			sk_tasklist_release(out);
+			return sk_error_set(err, SK_EFMT, "line %ld: malformed", lineno);
+		}
+		c = unescape(p, (size_t)(t1 - p), 0, &oom);
+		i = unescape(t1 + 1, (size_t)(t2 - t1 - 1), 1, &oom);
+		o = unescape(t2 + 1, (size_t)(nl - t2 - 1), 1, &oom);
+		if (oom || sk_tasklist_add(out, c, i, o) != 0) {
+			if (oom) {
+				free(c);
+				free(i);
+				free(o);
+			}
+			sk_tasklist_release(out);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+void sk_event_init(struct sk_event *e, const char *ev)
+{
+	memset(e, 0, sizeof *e);
+	e->t = sk_wall();
+	snprintf(e->ev, sizeof e->ev, "%s", ev);
+	strcpy(e->host, "-");
+}
+
+static void clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
+int sk_event_format(const struct sk_event *e, char *buf, size_t n)
+{
+	char host[sizeof e->host], note[sizeof e->note];
+
+	snprintf(host, sizeof host, "%s", e->host[0] ? e->host : "-");
+	snprintf(note, sizeof note, "%s", e->note);
+	clean(host);
+	clean(note);
+	return snprintf(buf, n, "%.6f\t%s\t%ld\t%d\t%s\t%d\t%d\t%.6f\t%.6f\t%.6f\t%ld\t%s\n", e->t,
+			e->ev, e->task, e->attempt, host, e->status, e->sig, e->wall, e->user, e->sys,
+			e->maxrss, note);
+}
+
+int sk_event_parse(const char *line, struct sk_event *e)
+{
+	const char *f[12];
+	size_t len[12];
+	int k = 0;
+	const char *p = line;
+	char tmp[64], *end;
+
+	memset(e, 0, sizeof *e);
+	while (k < 12) {
+		const char *tab = strchr(p, '\t');
+		f[k] = p;
+		len[k] = tab ? (size_t)(tab - p) : strlen(p);
+		k++;
+		if (!tab)
+			break;
+		p = tab + 1;
+	}
+	if (k != 12)
+		return SK_EFMT;
+#define NUM(i, conv, dst)                                                   \
+	do {                                                                \
+		if (len[i] == 0 || len[i] >= sizeof tmp)                    \
+			return SK_EFMT;                                     \
+		memcpy(tmp, f[i], len[i]);                                  \
+		tmp[len[i]] = '\0';                                         \
+		dst = conv;                                                 \
+		if (*end)                                                   \
+			return SK_EFMT;                                     \
+	} while (0)
+	NUM(0, strtod(tmp, &end), e->t);
+	NUM(2, strtol(tmp, &end, 10), e->task);
+	NUM(3, (int)strtol(tmp, &end, 10), e->attempt);
+	NUM(5, (int)strtol(tmp, &end, 10), e->status);
+	NUM(6, (int)strtol(tmp, &end, 10), e->sig);
+	NUM(7, strtod(tmp, &end), e->wall);
+	NUM(8, strtod(tmp, &end), e->user);
+	NUM(9, strtod(tmp, &end), e->sys);
+	NUM(10, strtol(tmp, &end, 10), e->maxrss);
+#undef NUM
+	if (len[1] == 0 || len[1] >= sizeof e->ev || len[4] >= sizeof e->host)
+		return SK_EFMT;
+	memcpy(e->ev, f[1], len[1]);
+	memcpy(e->host, f[4], len[4]);
+	snprintf(e->note, sizeof e->note, "%.*s", (int)len[11], f[11]);
+	return 0;
+}
+
+int sk_journal_open(struct sk_journal *j, const char *path, int sync, struct sk_error *err)
+{
+	struct stat st;
+
+	j->sync = sync;
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (j->fd < 0)
+		return sk_error_sys(err, "%s", path);
+	/* Terminate a line torn by a crash, so that the next event starts on
+	 * a line of its own and the reader skips the torn one. */
+	if (fstat(j->fd, &st) == 0 && st.st_size > 0) {
+		const int rfd = open(path, O_RDONLY | O_CLOEXEC);
+		char c = '\n';
+		if (rfd >= 0) {
+			if (pread(rfd, &c, 1, st.st_size - 1) != 1)
+				c = '\n';
+			close(rfd);
+		}
+		if (c != '\n' && write(j->fd, "\n", 1) != 1)
+			return sk_error_sys(err, "%s", path);
+	}
+	return 0;
+}
+
+int sk_journal_write(struct sk_journal *j, const struct sk_event *e, struct sk_error *err)
+{
+	char line[1024];
+	int n;
+
+	if (j->fd < 0)
+		return 0;
+	n = sk_event_format(e, line, sizeof line);
+	if (n < 0 || (size_t)n >= sizeof line)
+		return sk_error_set(err, SK_EARG, "journal line too long");
+	if (write(j->fd, line, (size_t)n) != n)
+		return sk_error_sys(err, "journal");
+	if (j->sync && fdatasync(j->fd) != 0)
+		return sk_error_sys(err, "journal");
+	return 0;
+}
+
+void sk_journal_close(struct sk_journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_error *err)
+{
+	char *text, *p;
+	struct sk_event *ev = NULL;
+	long ne = 0, cap = 0;
+	int rc = sk_read_file(path, &text, NULL, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc) {
+		if (err && err->errnum == ENOENT)
+			return 0;
+		return rc;
+	}
+	for (p = text; *p;) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;   /* torn last line */
+		*nl = '\0';
+		if (ne == cap) {
+			struct sk_event *ne2;
+			cap = cap ? cap * 2 : 256;
+			ne2 = realloc(ev, (size_t)cap * sizeof *ev);
+			if (!ne2) {
+				free(ev);
+				free(text);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			ev = ne2;
+		}
+		if (sk_event_parse(p, &ev[ne]) == 0)
+			ne++;
+		p = nl + 1;
+	}
+	free(text);
+	*out = ev;
+	*n = ne;
+	return 0;
+}
+
+char *sk_state_path(const char *dir, const char *name)
+{
+	const size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+long sk_state_holder(const char *dir)
+{
+	char *path = sk_state_path(dir, "lock");
+	struct flock fl;
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return fl.l_type == F_UNLCK ? 0 : (long)fl.l_pid;
+}
+
+int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err)
+{
+	struct stat st;
+	struct flock fl;
+	char *path;
+	char pid[32];
+	int n;
+
+	s->dir = NULL;
+	s->lockfd = -1;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return sk_error_sys(err, "%s", dir);
+	if (stat(dir, &st) != 0)
+		return sk_error_sys(err, "%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return sk_error_set(err, SK_ESTATE, "%s: not a directory", dir);
+	if (st.st_uid != geteuid())
+		return sk_error_set(err, SK_ESTATE, "%s: owned by another user", dir);
+	if (st.st_mode & 077)
+		return sk_error_set(err, SK_ESTATE, "%s: accessible by other users (expected mode 0700)", dir);
+	if (!(s->dir = strdup(dir)) || !(path = sk_state_path(dir, "lock")))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (s->lockfd < 0)
+		return sk_error_sys(err, "%s/lock", dir);
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(s->lockfd, F_SETLK, &fl) != 0) {
+		const long holder = sk_state_holder(dir);
+		close(s->lockfd);
+		s->lockfd = -1;
+		return sk_error_set(err, SK_ESTATE, "%s: in use by process %ld", dir, holder);
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(s->lockfd, 0) != 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
+		return sk_error_sys(err, "%s/lock", dir);
+	if (!(path = sk_state_path(dir, "logs")))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		sk_error_sys(err, "%s", path);
+		free(path);
+		return SK_EIO;
+	}
+	free(path);
+	return 0;
+}
+
+static int write_synced(const char *path, const char *data, size_t n, struct sk_error *err)
+{
+	const size_t tn = strlen(path) + 5;
+	char *tmp = malloc(tn);
+	int fd, rc = 0;
+
+	if (!tmp)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	snprintf(tmp, tn, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, data, n) != (ssize_t)n || fsync(fd) != 0)
+		rc = sk_error_sys(err, "%s", tmp);
+	if (fd >= 0 && close(fd) != 0 && !rc)
+		rc = sk_error_sys(err, "%s", tmp);
+	if (!rc && rename(tmp, path) != 0)
+		rc = sk_error_sys(err, "%s", path);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
+		   struct sk_error *err)
+{
+	char *path = sk_state_path(s->dir, "tasks");
+	char *text = sk_tasklist_format(l), *old = NULL;
+	size_t oldn;
+	int rc = 0;
+
+	if (!path || !text) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (sk_read_file(path, &old, &oldn, err) == 0) {
+		if (strcmp(old, text) == 0)
+			goto out;
+		if (!fresh) {
+			rc = sk_error_set(err, SK_ESTATE,
+					  "%s: the task list differs from the one in the state directory (--fresh starts over)",
+					  s->dir);
+			goto out;
+		}
+		for (int k = 1; k < 10000; k++) {
+			char name[32], *aside;
+			snprintf(name, sizeof name, "old.%d", k);
+			if (!(aside = sk_state_path(s->dir, name))) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (mkdir(aside, 0700) == 0) {
+				static const char *const move[] = {"tasks", "journal", "logs"};
+				for (int i = 0; i < 3; i++) {
+					char *from = sk_state_path(s->dir, move[i]);
+					char *to = sk_state_path(aside, move[i]);
+					if (from && to && rename(from, to) != 0 && errno != ENOENT)
+						rc = sk_error_sys(err, "%s", from);
+					free(from);
+					free(to);
+				}
+				free(aside);
+				break;
+			}
+			free(aside);
+			if (errno != EEXIST) {
+				rc = sk_error_sys(err, "%s", s->dir);
+				break;
+			}
+		}
+		if (rc)
+			goto out;
+		{
+			char *logs = sk_state_path(s->dir, "logs");
+			if (logs && mkdir(logs, 0700) != 0 && errno != EEXIST)
+				rc = sk_error_sys(err, "%s", logs);
+			free(logs);
+			if (rc)
+				goto out;
+		}
+	} else if (err && err->errnum != ENOENT) {
+		rc = err->code;
+		goto out;
+	}
+	rc = write_synced(path, text, strlen(text), err);
+	if (!rc) {
+		const int dfd = open(s->dir, O_RDONLY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
+	free(old);
+	free(path);
+	free(text);
+	return rc;
+}
+
+void sk_state_close(struct sk_state *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+	free(s->dir);
+	s->dir = NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * state: the state directory of a run (-s DIR) and its journal.
+ *
+ *	DIR/lock      held (fcntl write lock) by the one controller using DIR
+ *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
+ *	              "command<TAB>stdin<TAB>stdout" with \t \n \\ escaped
+ *	DIR/journal   append-only, one event per line, synced per event
+ *	DIR/logs/T.A.err  standard error of attempt A of task T
+ *
+ * Journal lines are tab-separated: time (Unix seconds), event, task (0:
+ * none), attempt, host ("-": none), status, signal, wall, user and sys CPU
+ * seconds, max RSS (KiB), and a note.  Events: run, end, up, down, add,
+ * drain, quarantine, probe (hosts); start, done, fail, lost, cancel, failed
+ * (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
+ */
+#ifndef SK_TR_STATE_H
+#define SK_TR_STATE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct sk_task {
+	char *cmd;
+	char *in;    /* controller-side file for stdin, or NULL */
+	char *out;   /* controller-side file for stdout, or NULL */
+};
+
+struct sk_tasklist {
+	struct sk_task *t;
+	long n, cap;
+};
+
+int sk_tasklist_add(struct sk_tasklist *l, char *cmd, char *in, char *out);
+void sk_tasklist_release(struct sk_tasklist *l);
+/* The DIR/tasks text of l (malloc'd). */
+char *sk_tasklist_format(const struct sk_tasklist *l);
+int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error *err);
+
+struct sk_event {
+	double t;
+	char ev[16];
+	long task;
+	int attempt;
+	char host[128];
+	int status, sig;
+	double wall, user, sys;
+	long maxrss;
+	char note[256];
+};
+
+void sk_event_init(struct sk_event *e, const char *ev);
+/* One journal line (with '\n') for e into buf of size n. */
+int sk_event_format(const struct sk_event *e, char *buf, size_t n);
+/* Parses one line (without '\n'); 0 or SK_EFMT. */
+int sk_event_parse(const char *line, struct sk_event *e);
+
+struct sk_journal {
+	int fd;
+	int sync;    /* fdatasync after every event */
+};
+
+int sk_journal_open(struct sk_journal *j, const char *path, int sync, struct sk_error *err);
+int sk_journal_write(struct sk_journal *j, const struct sk_event *e, struct sk_error *err);
+void sk_journal_close(struct sk_journal *j);
+/* Reads every complete event of a journal file (a missing file is empty). */
+int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_error *err);
+
+struct sk_state {
+	char *dir;
+	int lockfd;
+};
+
+/* Creates DIR (0700) or opens it, refusing one owned by another user, and
+ * takes its lock (SK_ESTATE when another controller holds it). */
+int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err);
+/* Freezes l as DIR/tasks, or checks that it equals the frozen list.  A
+ * different list is SK_ESTATE unless fresh, which moves the old list,
+ * journal and logs aside (DIR/old.N/) and starts over. */
+int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
+		   struct sk_error *err);
+void sk_state_close(struct sk_state *s);
+/* "DIR/name" (malloc'd). */
+char *sk_state_path(const char *dir, const char *name);
+/* Whether a controller holds DIR's lock: its pid, 0 if none, or -1. */
+long sk_state_holder(const char *dir);
+
+#endif

@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# taskrun over real ssh: sshd processes on loopback ports and one in a
+# network namespace (lab.bash), started in setup_file and stopped by PID in
+# teardown_file.  Short leases keep the fault tests quick.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load lab
+	[ "$(id -u)" -eq 0 ] || return 0
+	lab_start
+}
+
+teardown_file() {
+	load lab
+	lab_stop
+}
+
+setup() {
+	load lab
+	lab_need_root
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	chmod 755 "$T"
+	BG=""
+	rm -f "$LAB"/pids/*
+	TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
+}
+
+teardown() {
+	local p
+	for p in $BG; do
+		lab_kill_tree "$p"
+	done
+	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# started FILE HOST: the number of start events on HOST.
+started() { j_count "$1" start "$2"; }
+
+@test "taskrun: 200 tasks over 3 ssh hosts and local slots, outputs committed once" {
+	printf '2/node1\n2/node2\n2/node3\n2/:\n' >"$T/hosts"
+	mkdir "$T/in"
+	for i in $(seq 200); do
+		head -c $((i * 97)) /dev/urandom >"$T/in/$i"
+	done
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --stdin "$T/in/{}" \
+		--stdout "$T/out/{}" 'md5sum; echo $TASKRUN_TASK' ::: $(seq 200)
+	[ "$stderr" = "" ]
+	for i in $(seq 200); do
+		[ "$(cat "$T/out/$i")" = "$(md5sum <"$T/in/$i")"$'\n'"$i" ]
+	done
+	[ "$(ls "$T/out" | wc -l)" = 200 ]
+	[ "$(j_count "$T/s/journal" done)" = 200 ]
+	[ "$(j_count "$T/s/journal" start)" = 200 ]
+	for h in node1 node2 node3 :; do
+		[ "$(j_count "$T/s/journal" done "$h")" -gt 0 ]
+	done
+}
+
+@test "taskrun over ssh: arguments with spaces, quotes, \$ and unicode arrive intact" {
+	args=("a b" "it's" '$HOME "x"' 'ünïcødé ✓' '`id`;x' 'back\slash')
+	run -0 --separate-stderr "${TR[@]}" -H <(echo 1/node1) -s "$T/s" --stdout "$T/out/{#}" \
+		printf '%s' ::: "${args[@]}"
+	[ "$stderr" = "" ]
+	for i in "${!args[@]}"; do
+		[ "$(cat "$T/out/$((i + 1))")" = "${args[$i]}" ]
+	done
+}
+
+@test "taskrun: a killed agent and a cut link requeue their tasks without spending retries" {
+	printf '2/node1\n2/node2\n2/cut1\n' >"$T/hosts"
+	cmd='echo $$ > '"$LAB"'/pids/{}.$TASKRUN_HOST.$TASKRUN_ATTEMPT; sleep 4; echo done {}'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --lease 3s -r 0 --no-speculate --stdout "$T/out/{}" \
+		"$cmd" ::: $(seq 12) 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(started '$j' node2) -ge 2 ] && [ \$(started '$j' cut1) -ge 2 ]" 30
+	# Kill node2's agent: its tasks are lost at once.
+	agent=$(awk -F'\t' '$2 == "up" && $5 == "node2" { sub(/.*agent_pid=/, "", $12); p = $12 } END { print p }' "$j")
+	kill -9 "$agent"
+	# Cut cut1's link: its tasks are lost when the lease runs out.
+	lab_wait "[ \$(ls '$LAB/pids' | grep -c 'cut1') -ge 2 ]" 10
+	cutpids=$(cat "$LAB"/pids/*.cut1.*)
+	[ -n "$cutpids" ]
+	ip link set "${LAB_VETH}a" down
+	cut_at=$(date +%s.%N)
+	# The remote task processes behind the cut link die within the lease
+	# (3s) plus the kill grace (1.5s), checked by PID.
+	lab_wait "! kill -0 $(echo $cutpids | sed 's/ / \&\& ! kill -0 /g') 2>/dev/null" 10
+	gone_at=$(date +%s.%N)
+	awk -v a="$cut_at" -v b="$gone_at" 'BEGIN { exit !(b - a < 3 + 1.5 + 1.5) }'
+	wait "$BG"
+	BG=""
+	[ "$(grep -c '' "$T/err")" -ge 2 ]
+	grep -qx "taskrun: node2: connection lost: .*" "$T/err"
+	grep -qx "taskrun: cut1: connection lost: no heartbeat for 3s" "$T/err"
+	for i in $(seq 12); do
+		[ "$(cat "$T/out/$i")" = "done $i" ]
+		[ "$(j_count "$j" done "" "$i")" = 1 ]
+	done
+	[ "$(j_count "$j" fail)" = 0 ]
+	[ "$(j_count "$j" lost node2)" -ge 2 ]
+	[ "$(j_count "$j" lost cut1)" -ge 2 ]
+	[ "$(j_count "$j" quarantine node2)" -ge 1 ]
+	[ "$(j_count "$j" quarantine cut1)" -ge 1 ]
+}
+
+@test "taskrun: failing tasks retry on another host; a failing host is quarantined and probed" {
+	printf '2/node1\n2/node2\n1/node3\n' >"$T/hosts"
+	# Every task fails on node3, and the first attempt of task 1 fails
+	# wherever it runs.
+	cmd='[ "$TASKRUN_HOST" != node3 ] || exit 9; [ {} != 1 ] || [ $TASKRUN_ATTEMPT != 1 ] || exit 4; sleep 0.3'
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 5 --no-speculate "$cmd" ::: $(seq 40)
+	[ "$stderr" = "" ]
+	j="$T/s/journal"
+	[ "$(j_count "$j" done)" = 40 ]
+	[ "$(j_count "$j" done node3)" = 0 ]
+	# Task 1's retry went to another host.
+	h1=$(awk -F'\t' '$2 == "fail" && $3 == 1 && $4 == 1 { print $5 }' "$j")
+	h2=$(awk -F'\t' '$2 == "start" && $3 == 1 && $4 == 2 { print $5 }' "$j")
+	[ -n "$h1" ] && [ -n "$h2" ] && [ "$h1" != "$h2" ]
+	# node3 was quarantined, got no work while quarantined, then was probed.
+	[ "$(j_count "$j" quarantine node3)" -ge 1 ]
+	[ "$(j_count "$j" probe node3)" -ge 1 ]
+	run -0 awk -F'\t' '$5 == "node3" && $2 == "quarantine" { q = 1 } $5 == "node3" && $2 == "probe" { q = 0 }
+		$5 == "node3" && $2 == "start" && q { bad = 1 } END { exit bad }' "$j"
+	# Fewer attempts went to node3 than a round-robin would give it.
+	[ "$(started "$j" node3)" -lt 10 ]
+}
+
+@test "taskrun: a task that always fails ends failed after its retries, with its stderr logged" {
+	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
+	run -1 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 2 'echo "broken on $TASKRUN_HOST" >&2; exit 3' ::: x
+	[ "$stderr" = "taskrun: task 1: exited with status 3" ]
+	j="$T/s/journal"
+	[ "$(j_count "$j" fail)" = 3 ]
+	[ "$(awk -F'\t' '$2 == "start" { print $5 }' "$j" | sort -u | wc -l)" = 3 ]
+	for a in 1 2 3; do
+		h=$(awk -F'\t' -v a=$a '$2 == "start" && $4 == a { print $5 }' "$j")
+		[ "$(cat "$T/s/logs/1.$a.err")" = "broken on $h" ]
+	done
+}
+
+@test "taskrun: a slow host's tail task is duplicated on a fast host, the slow copy killed" {
+	echo 1/node1 >"$T/hosts"
+	cmd='echo $$ > '"$LAB"'/pids/{}.$TASKRUN_HOST; if [ "$TASKRUN_HOST" = node1 ]; then sleep 60; else sleep 0.3; fi; echo {} $TASKRUN_HOST'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --stdout "$T/out/{}" "$cmd" ::: 1 2 3 4 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(started '$j' node1) -ge 1 ]" 20
+	printf '1/node1\n1/node2\n' >"$T/hosts"
+	kill -HUP "$BG"
+	lab_wait "! kill -0 $BG 2>/dev/null" 40
+	wait "$BG"
+	BG=""
+	[ "$(cat "$T/err")" = "" ]
+	[ "$(cat "$T/out/1")" = "1 node2" ]
+	for i in 2 3 4; do
+		[ "$(cat "$T/out/$i")" = "$i node2" ]
+	done
+	[ "$(awk -F'\t' '$2 == "start" && $3 == 1 && $5 == "node2" { print $12 }' "$j")" = "slot=1 speculative" ]
+	[ "$(j_count "$j" cancel node1 1)" = 1 ]
+	[ "$(j_count "$j" done "" 1)" = 1 ]
+	! kill -0 "$(cat "$LAB/pids/1.node1")" 2>/dev/null
+}
+
+@test "taskrun: editing the host file adds a host (it gets work) and removes one (it drains)" {
+	echo 1/node1 >"$T/hosts"
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate 'sleep 0.4; : {}' ::: $(seq 24) 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done node1) -ge 2 ]" 20
+	printf '1/node2\n1/node3\n' >"$T/hosts.new"
+	mv "$T/hosts.new" "$T/hosts"
+	lab_wait "! kill -0 $BG 2>/dev/null" 40
+	wait "$BG"
+	BG=""
+	[ "$(cat "$T/err")" = "" ]
+	[ "$(j_count "$j" done)" = 24 ]
+	[ "$(j_count "$j" drain node1)" = 1 ]
+	[ "$(j_count "$j" add node2)" = 1 ]
+	[ "$(j_count "$j" done node2)" -gt 0 ]
+	[ "$(j_count "$j" done node3)" -gt 0 ]
+	# node1 started nothing after it was drained, and finished what it ran.
+	run -0 awk -F'\t' '$5 == "node1" && $2 == "drain" { d = 1 } $5 == "node1" && $2 == "start" && d { bad = 1 }
+		END { exit bad }' "$j"
+	[ "$(j_count "$j" lost node1)" = 0 ]
+}
+
+@test "taskrun: a host whose agent cannot start is reported once and the job finishes" {
+	printf '1/node1\n1/dead1\n' >"$T/hosts"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" 'sleep 0.3; : {}' ::: $(seq 16)
+	[ "$stderr" = "taskrun: dead1: agent did not start: ssh: connect to host 127.0.0.1 port 1: Connection refused" ]
+	[ "$(j_count "$T/s/journal" done node1)" = 16 ]
+	[ "$(j_count "$T/s/journal" quarantine dead1)" -ge 2 ]
+	run -1 --separate-stderr taskrun --ssh "$LAB_SSH" --agent /nonexistent/taskrun --backoff 0.5s -H <(echo node1) 'true {}' ::: 1
+	[ "${stderr_lines[0]}" = "taskrun: node1: agent did not start: sh: 1: /nonexistent/taskrun: not found" ]
+	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
+	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host" ]
+	[ "${#stderr_lines[@]}" = 3 ]
+}

@@ -1,0 +1,174 @@
+/* The agent, driven through pipes as the controller drives it. */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../cmd/taskrun/agent.h"
+#include "../../cmd/taskrun/proto.h"
+#include "check.h"
+
+struct conn {
+	pid_t pid;
+	int to, from;
+	struct sk_buf r;
+};
+
+static void start(struct conn *c)
+{
+	int a[2], b[2];
+	if (pipe(a) != 0 || pipe(b) != 0)
+		exit(1);
+	c->pid = fork();
+	if (c->pid == 0) {
+		close(a[1]);
+		close(b[0]);
+		_exit(sk_agent_run(a[0], b[1], NULL) ? 1 : 0);
+	}
+	close(a[0]);
+	close(b[1]);
+	c->to = a[1];
+	c->from = b[0];
+	memset(&c->r, 0, sizeof c->r);
+}
+
+static void send_frame(struct conn *c, int type, uint32_t id, const char *s)
+{
+	struct sk_buf b = {0};
+	sk_proto_put(&b, type, id, s, s ? strlen(s) : 0);
+	if (write(c->to, b.p, b.len) != (ssize_t)b.len)
+		exit(1);
+	sk_buf_release(&b);
+}
+
+/* Reads frames until one of type (heartbeats skipped, output collected);
+ * returns 0 on timeout or end of file. */
+static int expect(struct conn *c, int type, struct sk_frame *f, char *out, double secs)
+{
+	const double end = sk_mono() + secs;
+	for (;;) {
+		struct pollfd p = {c->from, POLLIN, 0};
+		while (sk_proto_next(&c->r, f, NULL) == 1) {
+			const int t = f->type;
+			if (t == SK_F_OUT && out)
+				strncat(out, f->data, f->len);
+			if (t == type)
+				return 1;
+			sk_buf_consume(&c->r, SK_PROTO_HDR + f->len);
+		}
+		if (sk_mono() > end || poll(&p, 1, 50) < 0)
+			return 0;
+		if (p.revents && sk_buf_fill(&c->r, c->from) <= 0)
+			return 0;
+	}
+}
+
+/* Whether a process (or, for a negative pid, a process group) is gone
+ * within two seconds. */
+static int gone(pid_t pid)
+{
+	for (int i = 0; i < 100; i++) {
+		if (kill(pid, 0) != 0)
+			return 1;
+		poll(NULL, 0, 20);
+	}
+	return 0;
+}
+
+static void done(struct conn *c, struct sk_frame *f)
+{
+	sk_buf_consume(&c->r, SK_PROTO_HDR + f->len);
+}
+
+int main(void)
+{
+	struct conn c;
+	struct sk_frame f;
+	char out[4096] = "";
+	long long v[6];
+	int st;
+	pid_t pg;
+	double t0;
+
+	signal(SIGPIPE, SIG_IGN);
+	start(&c);
+	CHECK(expect(&c, SK_F_AHELLO, &f, NULL, 5));
+	CHECK(sk_proto_ints(f.data, f.len, v, 3, NULL) == 3 && v[0] == SK_PROTO_VERSION && v[1] == c.pid);
+	done(&c, &f);
+	send_frame(&c, SK_F_HELLO, 0, "1 60000 500 testhost");
+
+	/* Output, environment, exit status and resource use. */
+	send_frame(&c, SK_F_RUN, 5, "0 7 2 1\necho \"$TASKRUN_TASK $TASKRUN_ATTEMPT $TASKRUN_HOST\"; exit 3");
+	CHECK(expect(&c, SK_F_STARTED, &f, out, 5) && f.id == 5);
+	done(&c, &f);
+	CHECK(expect(&c, SK_F_EXIT, &f, out, 5) && f.id == 5);
+	CHECK(sk_proto_ints(f.data, f.len, v, 6, NULL) == 6 && v[0] == 3 && v[1] == 0 && v[2] > 0);
+	done(&c, &f);
+	CHECK(strcmp(out, "7 2 testhost\n") == 0);
+
+	/* Standard input, with credit, then end of input. */
+	out[0] = '\0';
+	send_frame(&c, SK_F_RUN, 6, "1 1 1 1\ntr a-z A-Z");
+	send_frame(&c, SK_F_IN, 6, "hello ");
+	send_frame(&c, SK_F_IN, 6, "world\n");
+	send_frame(&c, SK_F_IN, 6, NULL);
+	CHECK(expect(&c, SK_F_CREDIT, &f, out, 5) && f.id == 6);
+	done(&c, &f);
+	CHECK(expect(&c, SK_F_EXIT, &f, out, 5));
+	CHECK(sk_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0 && v[1] == 0);
+	done(&c, &f);
+	CHECK(strcmp(out, "HELLO WORLD\n") == 0);
+
+	/* Cancel kills the whole process group. */
+	send_frame(&c, SK_F_RUN, 8, "0 2 1 1\nsleep 30 & sleep 30; wait");
+	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
+	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	pg = (pid_t)v[0];
+	done(&c, &f);
+	poll(NULL, 0, 200);   /* let the shell start both sleeps */
+	t0 = sk_mono();
+	send_frame(&c, SK_F_CANCEL, 8, NULL);
+	CHECK(expect(&c, SK_F_EXIT, &f, NULL, 5));
+	CHECK(sk_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == -1 && v[1] == SIGTERM);
+	done(&c, &f);
+	CHECK(sk_mono() - t0 < 3);
+	CHECK(pg > 1 && gone(-pg));
+
+	/* Quit: the agent exits. */
+	send_frame(&c, SK_F_QUIT, 0, NULL);
+	CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(c.to);
+	close(c.from);
+	sk_buf_release(&c.r);
+
+	/* Lease: no heartbeat for 0.6 s, and the task's group is killed. */
+	start(&c);
+	send_frame(&c, SK_F_HELLO, 0, "1 600 300 h");
+	send_frame(&c, SK_F_RUN, 1, "0 1 1 1\nsleep 30");
+	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
+	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	done(&c, &f);
+	t0 = sk_mono();
+	CHECK(waitpid(c.pid, &st, 0) == c.pid);
+	CHECK(sk_mono() - t0 < 3);
+	CHECK(gone((pid_t)v[0]));
+	close(c.to);
+	close(c.from);
+	sk_buf_release(&c.r);
+
+	/* End of input: the agent kills its tasks and exits. */
+	start(&c);
+	send_frame(&c, SK_F_RUN, 1, "0 1 1 1\nsleep 30");
+	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
+	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	done(&c, &f);
+	close(c.to);
+	CHECK(waitpid(c.pid, &st, 0) == c.pid);
+	CHECK(gone((pid_t)v[0]));
+	close(c.from);
+	sk_buf_release(&c.r);
+	return test_done();
+}
