@@ -3,8 +3,9 @@
 # 50 m shots, split spread, dt 4 ms, nt 1001, 12.5 m output spacing):
 #   S: 100 shots x 120 channels (12,000 traces), 400 output traces, +-1500 m
 #   M: 200 shots x 160 channels (32,000 traces), 800 output traces, +-2000 m
-# with linear interpolation and with the triangle antialiasing (default rho
-# filter and weights), on 1 and 2 threads: nanoseconds per sample update per
+# with linear interpolation (linear-w1: W = 1 and no rho filter, the bare
+# kernel; linear: the default weights and rho filter) and with the triangle
+# antialiasing (default rho filter and weights), on 1 and 2 threads: nanoseconds per sample update per
 # thread, from the wall time (wall x threads / updates) and from the CPU time
 # (user + system / updates: the work done, whatever else shares the cores),
 # and the 2-thread speed-up.  The angle
@@ -41,9 +42,10 @@ for sz in ${BENCH_SIZES:-S M}; do
 	segsynth --line "$ns,50,$nch,25" --nt 1001 --vel 0:2000,4:3500 --to sgk \
 		-D "$((ns * 25)),1.2" -R 1.6 -R 2.8 -o "$tmp/in.sgk"
 	echo "size $sz: $ns shots x $nch channels, nt 1001 -> $nout traces at 12.5 m, aperture +-$ap m; load $(load)"
-	for mode in linear antialiased; do
+	for mode in linear-w1 linear antialiased; do
 		opt=""
 		[ "$mode" = linear ] && opt=--no-antialias
+		[ "$mode" = linear-w1 ] && opt="--no-antialias --weights none --rho none"
 		for th in 1 2; do
 			# shellcheck disable=SC2086
 			OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" migrate --progress $opt \
@@ -58,7 +60,7 @@ for sz in ${BENCH_SIZES:-S M}; do
 		# shellcheck disable=SC2154
 		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
 		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" 'BEGIN {
-			ref = m == "linear" ? rl : ra; bar = m == "linear" ? 2 : 6
+			ref = m ~ /^linear/ ? rl : ra; bar = m ~ /^linear/ ? 2 : 6
 			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
 			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
 			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
