@@ -1,3 +1,0 @@
-t.o: build/hdrcheck/t.c lib/zio.h lib/diag.h
-lib/zio.h:
-lib/diag.h:
