@@ -138,7 +138,7 @@ static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 	int64_t n = 0;
 	int wfail = 0, rc;
 
-	/* A buffer at a time, decoding on all threads where it must. */
+	/* A buffer at a time (stream.c batches records). */
 	rc = sk_copy_traces(in->r, g->w, &n, &wfail, err);
 	in->n += n;
 	g->res->traces += n;
