@@ -241,7 +241,8 @@ unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err
 
 int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err)
 {
-	if (n >= out->cap) {
+	if (n >= out->cap || (n >= (256u << 10) && out->cap >= (256u << 10))) {
+		/* Large pieces go straight from the caller's memory. */
 		int rc = sk_out_flush(out, err);
 		if (rc == 0)
 			rc = write_all(out->fd, p, n, err);

@@ -134,12 +134,17 @@ static int put(struct merger *g, size_t i, struct sk_error *err)
 
 static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 {
-	int rc;
+	struct input *in = &g->in[i];
+	int64_t n = 0;
+	int wfail = 0, rc;
 
-	while ((rc = next(g, i, 0, err)) == 1)
-		if ((rc = put(g, i, err)) < 0)
-			return rc;
-	return rc;
+	/* A buffer at a time (stream.c batches records). */
+	rc = sk_copy_traces(in->r, g->w, &n, &wfail, err);
+	in->n += n;
+	g->res->traces += n;
+	if (rc < 0)
+		return at(g, wfail ? SK_MERGE_AT_OUTPUT : (long)i, rc);
+	return 0;
 }
 
 /* ---- concat ---- */

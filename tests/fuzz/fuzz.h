@@ -154,7 +154,7 @@ static void fuzz_convert(struct sk_reader *r, int to, int code, int little, int 
 	fuzz_check_err(rc, &err);
 	if (rc < 0)
 		return;
-	rc = sk_copy_traces(r, w, &n, &err);
+	rc = sk_copy_traces(r, w, &n, NULL, &err);
 	fuzz_check_err(rc, &err);
 	if (rc < 0) {
 		sk_writer_abort(w);

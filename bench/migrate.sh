@@ -1,0 +1,70 @@
+#!/bin/sh
+# migrate speed on the sizes of notes/kirchhoff.md (2-D line, 25 m receivers,
+# 50 m shots, split spread, dt 4 ms, nt 1001, 12.5 m output spacing):
+#   S: 100 shots x 120 channels (12,000 traces), 400 output traces, +-1500 m
+#   M: 200 shots x 160 channels (32,000 traces), 800 output traces, +-2000 m
+# with linear interpolation (linear-w1: W = 1 and no rho filter, the bare
+# kernel; linear: the default weights and rho filter) and with the triangle
+# antialiasing (default rho filter and weights), on 1 and 2 threads: nanoseconds per sample update per
+# thread, from the wall time (wall x threads / updates) and from the CPU time
+# (user + system / updates: the work done, whatever else shares the cores),
+# and the 2-thread speed-up.  The angle
+# limit is off (--angle 90) so that the updates are exactly the pairs within
+# the aperture times nt, the notes' cost model.
+# Anchors: the notes' independent implementation on one core of this machine
+# (S: 3.6 s linear, 11.8 s antialiased; M: 15.4 s, 42.7 s) and the bars of
+# issue 6 (<= 2 ns linear, <= 6 ns antialiased, >= 1.8x on 2 threads).
+# Seismic Unix (suktmig2d, sukdmig2d) is not packaged in Debian; the script
+# says so.  The machine load (uptime) is printed beside every
+# number: the cores are shared.  BENCH_SIZES selects sizes (default "S M").
+set -eu
+PATH=$PWD/bin:$PATH
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+load() { uptime | sed 's/.*load average: //'; }
+
+size() {  # size S|M -> shots channels nout aperture ref_linear ref_aa
+	case $1 in
+	S) echo 100 120 400 1500 3.6 11.8 ;;
+	M) echo 200 160 800 2000 15.4 42.7 ;;
+	esac
+}
+
+if command -v suktmig2d >/dev/null 2>&1 || command -v sukdmig2d >/dev/null 2>&1; then
+	echo "migrate bench: Seismic Unix found, but its runs are not scripted here (no SU anchor)"
+else
+	echo "migrate bench: Seismic Unix (suktmig2d, sukdmig2d) is not installed (not packaged in Debian): no SU anchor"
+fi
+
+for sz in ${BENCH_SIZES:-S M}; do
+	set -- $(size "$sz")
+	ns=$1 nch=$2 nout=$3 ap=$4 ref_lin=$5 ref_aa=$6
+	segsynth --line "$ns,50,$nch,25" --nt 1001 --vel 0:2000,4:3500 --to sgk \
+		-D "$((ns * 25)),1.2" -R 1.6 -R 2.8 -o "$tmp/in.sgk"
+	echo "size $sz: $ns shots x $nch channels, nt 1001 -> $nout traces at 12.5 m, aperture +-$ap m; load $(load)"
+	for mode in linear-w1 linear antialiased; do
+		opt=""
+		[ "$mode" = linear ] && opt=--no-antialias
+		[ "$mode" = linear-w1 ] && opt="--no-antialias --weights none --rho none"
+		for th in 1 2; do
+			# shellcheck disable=SC2086
+			OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" migrate --progress $opt \
+				--vel 0:2000,4:3500 --angle 90 --aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" \
+				-o "$tmp/out.sgk" 2>"$tmp/err"
+			line=$(tr '\r' '\n' < "$tmp/err" | grep 'sample updates')
+			upd=$(echo "$line" | sed 's/.*: \([0-9.e+]*\) sample updates.*/\1/')
+			sec=$(echo "$line" | sed 's/.* in \([0-9.]*\) s,.*/\1/')
+			cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
+			eval "upd_$th=$upd sec_$th=$sec cpu_$th=$cpu load_$th=\"$(load)\""
+		done
+		# shellcheck disable=SC2154
+		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
+		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" 'BEGIN {
+			ref = m ~ /^linear/ ? rl : ra; bar = m ~ /^linear/ ? 2 : 6
+			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
+			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
+			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
+			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.8) [load %s]\n",
+			    m, u, s2, ns2, c2, cn2, s1 / s2, l2 }'
+	done
+done

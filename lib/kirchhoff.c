@@ -1,0 +1,1068 @@
+/*
+ * kirchhoff: Kirchhoff prestack time migration kernel.  The formulas are the
+ * public ones of notes/kirchhoff.md (DSR traveltime; triangle antialiasing
+ * after Lumley, Claerbout & Bevc 1994 with the exact 1/k^2 normalisation;
+ * the rho filter as the adjoint of the causal leaky (1 - rho Z)^(1/2); the
+ * obliquity cos((theta_s + theta_r)/2) and spreading weights).
+ */
+#include "kirchhoff.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+/*
+ * The hot loop must vectorise under the project's strict IEEE flags (no
+ * -ffast-math): GCC will not vectorise sqrtf while it may set errno, nor
+ * fminf/fmaxf, so the kernel uses its own inverse square root (below) and
+ * comparisons against loop-invariant bounds, which if-convert to blends.  On
+ * x86-64 the output-trace function is also built for AVX2 and picked at
+ * load time (GCC's target_clones).
+ */
+#define KINLINE static inline __attribute__((always_inline))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KCLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KCLONES
+#endif
+
+/* Padding of an integrated trace: S[0] before, 0 after, so that a clamped
+ * read position gives exactly the value of a triangle outside the trace. */
+#define PADS (2 * SK_KIRCH_KMAX + 2)
+/* Padding of a plain trace: one 0 before, two after. */
+#define PADL_FRONT 1
+#define PADL_BACK 2
+#define BIG 1e30f
+#define PI 3.14159265358979323846
+#define TEPS 1e-12f
+
+/* Per output trace arrays over output time j. */
+struct tarr {
+	float *a;   /* tau^2 / 4 */
+	float *w;   /* 1 / v^2 */
+	float *h;   /* max(tau, 0) / 2 */
+	float *sv;  /* spreading: 1/sqrt(v) in 2-D, 1/v in 3-D */
+	float *ia;  /* 2 / (v tau), BIG for tau <= 0: tan(angle) per metre */
+	float *E;   /* running minimum of ia from j = 0 */
+	float *F;   /* maximum of ia over j' >= j */
+	float *mem;
+};
+
+/* A prepared input trace of the current block. */
+struct tmeta {
+	double sx, sy, rx, ry, mx, my;
+	float goff;  /* read position = t / dt_in + goff */
+	long jhi;    /* output samples j >= jhi read only zeros */
+	long bin;    /* offset bin, -1 unused */
+};
+
+struct sk_kirch {
+	struct sk_kirch_par p;
+	long nout;
+	double *x, *y;
+	float *vel;        /* nt (shared) or nout x nt */
+	int vel_per_loc;
+	struct tarr shared;
+	/* Angle limit: tan of the limit and of the start of its taper. */
+	int angle_on;
+	float tan0, tan1, itw;
+	double aeff;       /* no pair farther apart than this contributes */
+	/* FFT for the rho filter. */
+	int rho;
+	long nfft;
+	double *cs, *sn, *hr, *hi;
+	/* Chunk storage. */
+	long chunk;        /* traces per tile (cache-sized) */
+	long block;        /* traces per call: whole tiles, about 8 MiB prepared */
+	long len;          /* padded samples per prepared trace */
+	float *L;
+	double *S;
+	struct tmeta *meta;
+	double *box;       /* per tile: bounding box of its midpoints x0 x1 y0 y1 */
+	uint64_t updates;
+	int64_t used;
+};
+
+/* ---------------------------------------------------------------- FFT */
+
+static long pow2_at_least(long n)
+{
+	long m = 1;
+	while (m < n)
+		m <<= 1;
+	return m;
+}
+
+/* Twiddle factors stage by stage: for the butterflies of half-length h,
+ * cos and sin of 2 pi q / (2h), q < h, at offset h - 1 (n - 1 values), so
+ * the inner loop reads them contiguously and vectorises. */
+static int twiddles(long n, double **cs, double **sn)
+{
+	*cs = malloc((size_t)n * sizeof **cs);
+	*sn = malloc((size_t)n * sizeof **sn);
+	if (!*cs || !*sn) {
+		free(*cs);
+		free(*sn);
+		*cs = *sn = NULL;
+		return SK_ENOMEM;
+	}
+	for (long h = 1; h < n; h <<= 1)
+		for (long q = 0; q < h; q++) {
+			const double a = PI * (double)q / (double)h;
+			(*cs)[h - 1 + q] = cos(a);
+			(*sn)[h - 1 + q] = sin(a);
+		}
+	return 0;
+}
+
+/* In-place radix-2 complex FFT of length n (a power of two); forward uses
+ * exp(-i 2 pi k m / n), the inverse exp(+i ...) without the 1/n. */
+KCLONES
+static void fft(long n, double *re, double *im, const double *cs, const double *sn, int inv)
+{
+	const double sg = inv ? 1.0 : -1.0;
+
+	for (long i = 1, j = 0; i < n; i++) {
+		long bit = n >> 1;
+		for (; j & bit; bit >>= 1)
+			j ^= bit;
+		j ^= bit;
+		if (i < j) {
+			double t = re[i];
+			re[i] = re[j];
+			re[j] = t;
+			t = im[i];
+			im[i] = im[j];
+			im[j] = t;
+		}
+	}
+	for (long h = 1; h < n; h <<= 1) {
+		const double *wc = cs + h - 1, *ws = sn + h - 1;
+		for (long i = 0; i < n; i += 2 * h) {
+			double *ar = re + i, *ai = im + i, *br = re + i + h, *bi = im + i + h;
+#pragma omp simd
+			for (long q = 0; q < h; q++) {
+				const double wr = wc[q], wi = sg * ws[q];
+				const double xr = br[q] * wr - bi[q] * wi, xi = br[q] * wi + bi[q] * wr;
+				br[q] = ar[q] - xr;
+				bi[q] = ai[q] - xi;
+				ar[q] += xr;
+				ai[q] += xi;
+			}
+		}
+	}
+}
+
+/*
+ * The rho filter's spectrum at bin q of an n-point DFT (X[q] = sum x[m]
+ * exp(-i w m), w = 2 pi q / n, so a unit advance is exp(+i w)).  HALF:
+ * (1 - rho e^{iw})^(1/2), the adjoint of the causal (1 - rho Z)^(1/2), with
+ * the principal root (its argument has a positive real part).  FIRST: -i w
+ * (the anticausal first derivative, centred: no half-sample shift), 0 at
+ * Nyquist.  The adjoint (causal) filter is the complex conjugate.
+ */
+static void rho_spectrum(int mode, int adjoint, long n, long nt, double *hr, double *hi)
+{
+	const double rho = 1.0 - 1.0 / (double)nt;
+	for (long q = 0; q < n; q++) {
+		const double w = 2.0 * PI * (double)q / (double)n;
+		double r, i;
+		if (mode == SK_RHO_HALF) {
+			const double zr = 1.0 - rho * cos(w), zi = -rho * sin(w);
+			const double m = hypot(zr, zi);
+			r = sqrt(0.5 * (m + zr));
+			i = copysign(sqrt(0.5 * fmax(m - zr, 0.0)), zi);
+		} else {
+			const double ws = q < n / 2 ? w : q == n / 2 ? 0.0 : w - 2.0 * PI;
+			r = 0.0;
+			i = -ws;
+		}
+		hr[q] = r;
+		hi[q] = adjoint ? -i : i;
+	}
+}
+
+/* Filters x1 and x2 (either may be NULL) of nt samples with the spectrum
+ * (hr, hi) of length n, packing them as the real and imaginary parts of one
+ * complex FFT: the filter is real, so they do not mix. */
+static void filter_pair(long n, long nt, const double *cs, const double *sn, const double *hr,
+			const double *hi, double *x1, double *x2, double *re, double *im)
+{
+	for (long m = 0; m < n; m++) {
+		re[m] = (x1 && m < nt) ? x1[m] : 0.0;
+		im[m] = (x2 && m < nt) ? x2[m] : 0.0;
+	}
+	fft(n, re, im, cs, sn, 0);
+	for (long q = 0; q < n; q++) {
+		const double r = re[q] * hr[q] - im[q] * hi[q];
+		const double i = re[q] * hi[q] + im[q] * hr[q];
+		re[q] = r;
+		im[q] = i;
+	}
+	fft(n, re, im, cs, sn, 1);
+	for (long m = 0; m < nt; m++) {
+		if (x1)
+			x1[m] = re[m] / (double)n;
+		if (x2)
+			x2[m] = im[m] / (double)n;
+	}
+}
+
+int sk_kirch_rho(int mode, int adjoint, long n, double *x, struct sk_error *err)
+{
+	long nf;
+	double *cs = NULL, *sn = NULL, *buf;
+
+	if (mode == SK_RHO_NONE || n <= 0)
+		return 0;
+	if (mode != SK_RHO_HALF && mode != SK_RHO_FIRST)
+		return sk_error_set(err, SK_EARG, "rho filter: unknown mode %d", mode);
+	nf = pow2_at_least(2 * n);
+	buf = malloc(4 * nf * sizeof *buf);
+	if (!buf || twiddles(nf, &cs, &sn) < 0) {
+		free(buf);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	rho_spectrum(mode, adjoint, nf, n, buf + 2 * nf, buf + 3 * nf);
+	filter_pair(nf, n, cs, sn, buf + 2 * nf, buf + 3 * nf, x, NULL, buf, buf + nf);
+	free(buf);
+	free(cs);
+	free(sn);
+	return 0;
+}
+
+/* ------------------------------------------------------- integration */
+
+void sk_kirch_integrate(long n, const double *x, double *S)
+{
+	double c = 0.0, s = 0.0;
+	/* S[i] = sum_{m >= i} c[m], c[m] = sum_{q <= m} x[q]: first the causal
+	 * running sum into S, then the anticausal one in place. */
+	for (long i = 0; i < n; i++) {
+		c += x[i];
+		S[i] = c;
+	}
+	for (long i = n - 1; i >= 0; i--) {
+		s += S[i];
+		S[i] = s;
+	}
+}
+
+static double sext(const double *S, long n, long i)
+{
+	return i < 0 ? (n > 0 ? S[0] : 0.0) : i >= n ? 0.0 : S[i];
+}
+
+double sk_kirch_triangle(const double *S, long n, double f, int k)
+{
+	const double fl = floor(f), fr = f - fl;
+	const long i = (long)fl;
+	const double s0 = sext(S, n, i) + fr * (sext(S, n, i + 1) - sext(S, n, i));
+	const double sm = sext(S, n, i - k) + fr * (sext(S, n, i - k + 1) - sext(S, n, i - k));
+	const double sp = sext(S, n, i + k) + fr * (sext(S, n, i + k + 1) - sext(S, n, i + k));
+	return (2.0 * s0 - sm - sp) / ((double)k * (double)k);
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int tarr_alloc(struct tarr *t, long nt)
+{
+	t->mem = malloc(7 * (size_t)nt * sizeof *t->mem);
+	if (!t->mem)
+		return SK_ENOMEM;
+	t->a = t->mem;
+	t->w = t->a + nt;
+	t->h = t->w + nt;
+	t->sv = t->h + nt;
+	t->ia = t->sv + nt;
+	t->E = t->ia + nt;
+	t->F = t->E + nt;
+	return 0;
+}
+
+static void tarr_fill(struct tarr *t, const struct sk_kirch_par *p, const float *v)
+{
+	const long nt = p->nt;
+	for (long j = 0; j < nt; j++) {
+		const double tau = p->t0 + (double)j * p->dt, vj = v[j];
+		t->a[j] = (float)(0.25 * tau * tau);
+		t->w[j] = (float)(1.0 / (vj * vj));
+		t->h[j] = (float)(tau > 0 ? 0.5 * tau : 0.0);
+		t->sv[j] = (float)(p->dim == 3 ? 1.0 / vj : 1.0 / sqrt(vj));
+		t->ia[j] = tau > 0 ? (float)fmin(2.0 / (vj * tau), BIG) : BIG;
+	}
+	for (long j = 0; j < nt; j++)
+		t->E[j] = j == 0 ? t->ia[0] : fminf(t->E[j - 1], t->ia[j]);
+	for (long j = nt - 1; j >= 0; j--)
+		t->F[j] = j == nt - 1 ? t->ia[j] : fmaxf(t->F[j + 1], t->ia[j]);
+}
+
+void sk_kirch_free(struct sk_kirch *k)
+{
+	if (!k)
+		return;
+	free(k->x);
+	free(k->y);
+	free(k->vel);
+	free(k->shared.mem);
+	free(k->cs);
+	free(k->sn);
+	free(k->hr);
+	free(k->L);
+	free(k->S);
+	free(k->meta);
+	free(k->box);
+	free(k);
+}
+
+int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, const double *y,
+		 const float *vel, int vel_per_loc, struct sk_kirch **out, struct sk_error *err)
+{
+	struct sk_kirch *k;
+	struct sk_kirch_par p = *par;
+	const size_t nv = (size_t)(vel_per_loc ? nout : 1) * (size_t)p.nt;
+	double vmax = 0.0;
+
+	*out = NULL;
+	if (p.dim != 2 && p.dim != 3)
+		return sk_error_set(err, SK_EARG, "dimension must be 2 or 3, not %d", p.dim);
+	if (p.nt_in < 1 || p.nt < 1 || !(p.dt_in > 0) || !(p.dt > 0) || nout < 1)
+		return sk_error_set(err, SK_EARG, "empty or invalid time axis or grid");
+	if (!(p.angle > 0) || p.angle > 90)
+		return sk_error_set(err, SK_EARG, "angle %g is not in (0, 90] degrees", p.angle);
+	if (p.aperture < 0 || !isfinite(p.aperture))
+		return sk_error_set(err, SK_EARG, "aperture %g is negative", p.aperture);
+	if (p.noff < 1 || (p.noff > 1 && !(p.doff > 0)))
+		return sk_error_set(err, SK_EARG, "offset bins need a positive width");
+	if (p.antialias && (!(p.aal > 0) || !(p.dx > 0) || (p.dim == 3 && !(p.dy > 0))))
+		return sk_error_set(err, SK_EARG, "antialiasing needs positive trace spacings");
+	if (p.rho == SK_RHO_AUTO)
+		p.rho = p.dim == 2 ? SK_RHO_HALF : SK_RHO_FIRST;
+	for (size_t i = 0; i < nv; i++) {
+		if (!(vel[i] > 0) || !isfinite(vel[i])) {
+			const size_t j = i % (size_t)p.nt;
+			return sk_error_set(err, SK_EARG,
+					    "non-positive velocity %g at location %zu, time %g s",
+					    (double)vel[i], i / (size_t)p.nt, p.t0 + (double)j * p.dt);
+		}
+	}
+	k = calloc(1, sizeof *k);
+	if (!k)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	k->nout = nout;
+	k->vel_per_loc = vel_per_loc;
+	k->rho = p.rho;
+	k->x = malloc(nout * sizeof *k->x);
+	k->y = malloc(nout * sizeof *k->y);
+	k->vel = malloc(nv * sizeof *k->vel);
+	if (!k->x || !k->y || !k->vel)
+		goto nomem;
+	memcpy(k->x, x, nout * sizeof *x);
+	for (long i = 0; i < nout; i++)
+		k->y[i] = p.dim == 3 && y ? y[i] : 0.0;
+	memcpy(k->vel, vel, nv * sizeof *vel);
+	if (!vel_per_loc) {
+		if (tarr_alloc(&k->shared, p.nt) < 0)
+			goto nomem;
+		tarr_fill(&k->shared, &p, k->vel);
+	}
+
+	k->angle_on = p.angle < 90.0;
+	if (k->angle_on) {
+		const double a1 = p.angle * PI / 180.0;
+		const double a0 = fmax(p.angle - SK_KIRCH_ANGLE_TAPER, 0.0) * PI / 180.0;
+		k->tan1 = (float)tan(a1);
+		k->tan0 = (float)tan(a0);
+		k->itw = (float)(1.0 / (tan(a1) - tan(a0)));
+	}
+	for (size_t i = 0; i < nv; i++) {
+		const double tau = p.t0 + (double)(i % (size_t)p.nt) * p.dt;
+		vmax = fmax(vmax, 0.5 * vel[i] * tau);
+	}
+	k->aeff = p.aperture > 0 ? p.aperture : HUGE_VAL;
+	if (k->angle_on)
+		k->aeff = fmin(k->aeff, (double)k->tan1 * vmax * (1 + 1e-6) + 1e-3);
+
+	if (k->rho != SK_RHO_NONE) {
+		k->nfft = pow2_at_least(2 * p.nt_in);
+		k->hr = malloc(2 * k->nfft * sizeof *k->hr);
+		if (!k->hr || twiddles(k->nfft, &k->cs, &k->sn) < 0)
+			goto nomem;
+		k->hi = k->hr + k->nfft;
+		rho_spectrum(k->rho, 0, k->nfft, p.nt_in, k->hr, k->hi);
+	}
+
+	k->len = p.antialias ? p.nt_in + 2 * PADS : p.nt_in + PADL_FRONT + PADL_BACK;
+	if (p.chunk <= 0) {
+		/* About 256 KiB of prepared traces: half the L2 of this machine's
+		 * cores, leaving room for the output trace and the time arrays. */
+		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
+		p.chunk = (256L << 10) / bytes;
+		p.chunk = p.chunk < 16 ? 16 : p.chunk > 512 ? 512 : p.chunk;
+	}
+	k->chunk = p.chunk;
+	{
+		/* A block is what one parallel region works on: the threads
+		 * meet at a barrier once per block, not once per tile. */
+		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
+		long tiles = (8L << 20) / (bytes * p.chunk);
+		tiles = tiles < 1 ? 1 : tiles;
+		k->block = tiles * p.chunk;
+	}
+	k->meta = malloc(k->block * sizeof *k->meta);
+	k->box = malloc(4 * (size_t)(k->block / k->chunk + 1) * sizeof *k->box);
+	/* Antialiasing keeps S (double) and its first differences D (float,
+	 * in L); linear interpolation the plain trace in L. */
+	if (p.antialias)
+		k->S = malloc((size_t)k->block * (size_t)k->len * sizeof *k->S);
+	k->L = malloc((size_t)k->block * (size_t)k->len * sizeof *k->L);
+	if (!k->meta || !k->box || (p.antialias && !k->S) || !k->L)
+		goto nomem;
+	k->p = p;
+	*out = k;
+	return 0;
+nomem:
+	sk_kirch_free(k);
+	return sk_error_set(err, SK_ENOMEM, "out of memory");
+}
+
+long sk_kirch_chunk(const struct sk_kirch *k)
+{
+	return k->block;
+}
+
+const struct sk_kirch_par *sk_kirch_params(const struct sk_kirch *k)
+{
+	return &k->p;
+}
+
+uint64_t sk_kirch_updates(const struct sk_kirch *k)
+{
+	return k->updates;
+}
+
+int64_t sk_kirch_used(const struct sk_kirch *k)
+{
+	return k->used;
+}
+
+long sk_kirch_bin(const struct sk_kirch *k, const struct sk_kirch_trace *tr)
+{
+	const struct sk_kirch_par *p = &k->p;
+	double off, b;
+
+	if (p->noff == 1 && p->doff == 0)
+		return 0;
+	off = p->dim == 3 ? hypot(tr->rx - tr->sx, tr->ry - tr->sy) : fabs(tr->rx - tr->sx);
+	b = floor((off - p->off0) / p->doff + 0.5);
+	return b >= 0 && b < (double)p->noff ? (long)b : -1;
+}
+
+/* ------------------------------------------------------ the kernel */
+
+/*
+ * 1/sqrt(x) for a positive normal float: the classic bit-level first guess
+ * (Lomont's constant 0x5f375a86, error < 3.5%) and Newton steps, each
+ * squaring the error (x 1.5): 1.8e-3, 4.6e-6, then float rounding.  The
+ * traveltimes take three steps, the weights two.  Pure arithmetic, so it
+ * vectorises and gives the same bits wherever the same code runs.
+ */
+KINLINE float rsqrt_w(float x)
+{
+	uint32_t i;
+	float y;
+	memcpy(&i, &x, sizeof i);
+	i = 0x5f375a86u - (i >> 1);
+	memcpy(&y, &i, sizeof y);
+	y = y * (1.5f - 0.5f * x * y * y);
+	y = y * (1.5f - 0.5f * x * y * y);
+	return y;
+}
+
+KINLINE float rsqrt_f(float x)
+{
+	const float y = rsqrt_w(x);
+	return y * (1.5f - 0.5f * x * y * y);
+}
+
+/*
+ * Branch-free float minimum and maximum on the bits: non-negative IEEE
+ * floats order like their bit patterns read as int32, and a negative float
+ * reads as a negative int32.  So max_f(a, b) is exact for any a when b >= 0,
+ * and min_f(a, b) when both are >= 0: every bound in the kernel is.  (GCC
+ * turns float ternaries into branches it cannot if-convert under the
+ * default -ftrapping-math; integer max and min are single instructions.)
+ */
+KINLINE int32_t fbits(float a)
+{
+	int32_t i;
+	memcpy(&i, &a, sizeof i);
+	return i;
+}
+
+KINLINE float bitsf(int32_t i)
+{
+	float a;
+	memcpy(&a, &i, sizeof a);
+	return a;
+}
+
+KINLINE float max_f(float a, float b)
+{
+	const int32_t x = fbits(a), y = fbits(b);
+	return bitsf(x > y ? x : y);
+}
+
+KINLINE float min_f(float a, float b)
+{
+	const int32_t x = fbits(a), y = fbits(b);
+	return bitsf(x < y ? x : y);
+}
+
+/* Constants of one (output, input) pair. */
+struct pc {
+	const float *L;
+	const double *S;
+	const float *isrc;        /* 1/t_s over output time: the source leg, cached */
+	float ds2, dr2, cross;    /* |s-x|^2, |r-x|^2, (s-x).(r-x) */
+	float dsx, dsy, drx, dry; /* s - x, r - x for the slope */
+	float idt, goff, glo, ghi;
+	float ax, ay;             /* aal dx / dt_in, aal dy / dt_in */
+	float kmax;
+	float wap, dist, tan0, itw;
+};
+
+struct tap {
+	int i0, kk;
+	float fr, W;
+};
+
+/*
+ * The arithmetic of one sample update, shared by migration and modelling so
+ * that the two are exact adjoints: read position (i0 + fr in the padded
+ * trace), triangle half-length kk and weight W.  The flags are constants at
+ * every call, so each combination compiles to its own branch-free loop.
+ */
+KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, const int aa,
+			  const int obl, const int spr, const int d3, const int tap)
+{
+	struct tap q;
+	const float wj = ta->w[j];
+	const float qs = ta->a[j] + c->ds2 * wj + TEPS, qr = ta->a[j] + c->dr2 * wj + TEPS;
+	const float is = c->isrc[j], ir = rsqrt_f(qr);
+	const float t = qs * is + qr * ir;
+	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
+	float W = c->wap;
+
+	q.i0 = (int)g;
+	q.fr = g - (float)q.i0;
+	q.kk = 1;
+	if (aa) {
+		float kf = c->ax * fabsf(wj * (c->dsx * is + c->drx * ir)) + 1.0f;
+		if (d3)
+			kf += c->ay * fabsf(wj * (c->dsy * is + c->dry * ir));
+		q.kk = (int)min_f(kf, c->kmax);
+		W *= 1.0f / ((float)q.kk * (float)q.kk);
+	}
+	if (obl || spr) {
+		float num = 1.0f, den = 1.0f;
+		if (obl) {
+			const float hs = ta->h[j] * is, hr = ta->h[j] * ir;
+			num = hs + hr;
+			den = max_f(2.0f + 2.0f * (hs * hr + c->cross * wj * is * ir), TEPS);
+		}
+		if (spr) {
+			num *= ta->sv[j];
+			den *= d3 ? t * t : t;
+		}
+		W *= num * rsqrt_w(den);
+	}
+	if (tap) {
+		/* Cosine taper 0.5 + 0.5 cos(pi u) = 0.5 - 0.5 sin(pi (u - 1/2)),
+		 * sin by its Taylor series to z^11 (error < 6e-8 on [-pi/2, pi/2]). */
+		const float u = min_f(max_f((c->dist * ta->ia[j] - c->tan0) * c->itw, 0.0f), 1.0f);
+		const float z = 3.14159265f * (u - 0.5f), z2 = z * z;
+		const float s = z * (1.0f + z2 * (-1.0f / 6 + z2 * (1.0f / 120 + z2 * (-1.0f / 5040 +
+				z2 * (1.0f / 362880 + z2 * (-1.0f / 39916800))))));
+		W *= 0.5f - 0.5f * s;
+	}
+	q.W = W;
+	return q;
+}
+
+KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
+		  const int aa, const int obl, const int spr, const int d3, const int tap)
+{
+	const float *L = c->L;
+	const double *S = c->S;
+#pragma omp simd
+	for (long j = j0; j < j1; j++) {
+		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
+		float v;
+		if (aa) {
+			/* The three reads share fr (k is whole), so the pick is the
+			 * second difference of S at whole samples (in double: S is
+			 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
+			 * float is enough).  Plain int indices off the base
+			 * pointers: GCC 12 does not vectorise gathers through a
+			 * shifted pointer. */
+			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
+			const double a = 2.0 * S[i] - S[m] - S[p];
+			const float b = 2.0f * L[i] - L[m] - L[p];
+			v = (float)a + q.fr * b;
+		} else {
+			v = L[q.i0] + q.fr * (L[q.i0 + 1] - L[q.i0]);
+		}
+		acc[j] += q.W * v;
+	}
+}
+
+/* The adjoint of kern: spreads acc back into the padded trace. */
+KINLINE void kern_adj(const struct tarr *ta, const struct pc *c, const float *acc, float *L,
+		      double *S, long j0, long j1, const int aa, const int obl, const int spr,
+		      const int d3, const int tap)
+{
+	for (long j = j0; j < j1; j++) {
+		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
+		const float v = q.W * acc[j];
+		if (aa) {
+			const double fr = q.fr, vd = v;
+			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
+			S[i] += 2.0 * vd * (1.0 - fr);
+			S[i + 1] += 2.0 * vd * fr;
+			S[m] -= vd * (1.0 - fr);
+			S[m + 1] -= vd * fr;
+			S[p] -= vd * (1.0 - fr);
+			S[p + 1] -= vd * fr;
+		} else {
+			L[q.i0] += (1.0f - q.fr) * v;
+			L[q.i0 + 1] += q.fr * v;
+		}
+	}
+}
+
+#define KFLAGS(aa, obl, spr, d3, tap) ((aa) | (obl) << 1 | (spr) << 2 | (d3) << 3 | (tap) << 4)
+#define KCASE(aa, obl, spr, d3, tap, call) \
+	case KFLAGS(aa, obl, spr, d3, tap): call(aa, obl, spr, d3, tap); break;
+#define KCASES_TAP(aa, obl, spr, d3, call) KCASE(aa, obl, spr, d3, 0, call) KCASE(aa, obl, spr, d3, 1, call)
+#define KCASES_D3(aa, obl, spr, call) KCASES_TAP(aa, obl, spr, 0, call) KCASES_TAP(aa, obl, spr, 1, call)
+#define KCASES_SPR(aa, obl, call) KCASES_D3(aa, obl, 0, call) KCASES_D3(aa, obl, 1, call)
+#define KCASES_OBL(aa, call) KCASES_SPR(aa, 0, call) KCASES_SPR(aa, 1, call)
+#define KCASES(call) KCASES_OBL(0, call) KCASES_OBL(1, call)
+
+KINLINE void run_kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
+		      int flags)
+{
+#define KCALL(aa, obl, spr, d3, tap) kern(ta, c, acc, j0, j1, aa, obl, spr, d3, tap)
+	switch (flags) {
+		KCASES(KCALL)
+	default:
+		break;
+	}
+#undef KCALL
+}
+
+/*
+ * The source leg 1/t_s = 1/sqrt(tau^2/4 + |s-x|^2/v^2 + eps) over [j0, j1),
+ * computed once for all the traces of a shot (input in shot order shares it
+ * trace after trace), with the arithmetic the receiver leg uses.
+ */
+KINLINE void src_leg(const struct tarr *ta, float ds2, float *isrc, long j0, long j1)
+{
+#pragma omp simd
+	for (long j = j0; j < j1; j++)
+		isrc[j] = rsqrt_f(ta->a[j] + ds2 * ta->w[j] + TEPS);
+}
+
+/* Keeps the cache [*c0, *c1) of the source leg of source (sx, sy) covering
+ * [j0, j1). */
+KINLINE void src_cache(const struct tarr *ta, const struct pc *c, double sx, double sy, double *csx,
+		       double *csy, float *isrc, long *c0, long *c1, long j0, long j1)
+{
+	if (sx != *csx || sy != *csy || *c0 >= *c1) {
+		*csx = sx;
+		*csy = sy;
+		src_leg(ta, c->ds2, isrc, j0, j1);
+		*c0 = j0;
+		*c1 = j1;
+		return;
+	}
+	if (j0 < *c0) {
+		src_leg(ta, c->ds2, isrc, j0, *c0);
+		*c0 = j0;
+	}
+	if (j1 > *c1) {
+		src_leg(ta, c->ds2, isrc, *c1, j1);
+		*c1 = j1;
+	}
+}
+
+/* Modelling is for tests and small jobs: one generic loop, with the flags
+ * as run-time values, is enough (the per-update arithmetic is the same). */
+static void run_kern_adj(const struct tarr *ta, const struct pc *c, const float *acc, float *L,
+			 double *S, long j0, long j1, int flags)
+{
+	kern_adj(ta, c, acc, L, S, j0, j1, flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1,
+		 flags >> 4 & 1);
+}
+
+/* First j of a non-increasing array with dist * e[j] <= lim (n if none). */
+static long first_within(const float *e, long n, float dist, float lim)
+{
+	long lo = 0, hi = n;
+	while (lo < hi) {
+		const long mid = lo + (hi - lo) / 2;
+		if (dist * e[mid] <= lim)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * Sets up the pair (output o, trace m) in *c and its time range; returns 0
+ * when the pair does not contribute.  j-ranges: [jt0, jt1) with the angle
+ * taper, [jf0, jf1) without.
+ */
+static int pair_setup(const struct sk_kirch *k, const struct tarr *ta, long o, long m,
+		      struct pc *c, long *jt0, long *jt1, long *jf0, long *jf1)
+{
+	const struct sk_kirch_par *p = &k->p;
+	const struct tmeta *t = &k->meta[m];
+	const double x = k->x[o], y = k->y[o];
+	const int d3 = p->dim == 3;
+	const double dsx = t->sx - x, dsy = d3 ? t->sy - y : 0.0;
+	const double drx = t->rx - x, dry = d3 ? t->ry - y : 0.0;
+	const double dist = d3 ? hypot(t->mx - x, t->my - y) : fabs(t->mx - x);
+	long jlo = 0, jfull = 0;
+	const long jhi = t->jhi;
+
+	if (t->bin < 0 || dist > k->aeff)
+		return 0;
+	c->wap = 1.0f;
+	if (p->aperture > 0) {
+		const double a0 = (1.0 - SK_KIRCH_APER_TAPER) * p->aperture;
+		if (dist > a0)
+			c->wap = (float)(0.5 + 0.5 * cos(PI * (dist - a0) / (p->aperture - a0)));
+	}
+	c->ds2 = (float)(dsx * dsx + dsy * dsy);
+	c->dr2 = (float)(drx * drx + dry * dry);
+	c->cross = (float)(dsx * drx + dsy * dry);
+	c->dsx = (float)dsx;
+	c->dsy = (float)dsy;
+	c->drx = (float)drx;
+	c->dry = (float)dry;
+	c->dist = (float)dist;
+	c->tan0 = k->tan0;
+	c->itw = k->itw;
+	c->idt = (float)(1.0 / p->dt_in);
+	c->goff = t->goff;
+	if (p->antialias) {
+		c->S = k->S + (size_t)m * (size_t)k->len;
+		c->L = k->L + (size_t)m * (size_t)k->len;
+		c->glo = (float)SK_KIRCH_KMAX;
+		c->ghi = (float)(k->len - SK_KIRCH_KMAX - 2);
+		c->ax = (float)(p->aal * p->dx / p->dt_in);
+		c->ay = (float)(p->aal * p->dy / p->dt_in);
+		c->kmax = (float)SK_KIRCH_KMAX;
+	} else {
+		c->L = k->L + (size_t)m * (size_t)k->len;
+		c->S = NULL;
+		c->glo = 0.0f;
+		c->ghi = (float)(k->len - PADL_BACK);
+		c->ax = c->ay = 0.0f;
+		c->kmax = 1.0f;
+	}
+	if (k->angle_on) {
+		jlo = first_within(ta->E, p->nt, c->dist, k->tan1);
+		jfull = first_within(ta->F, p->nt, c->dist, k->tan0);
+	}
+	*jt0 = jlo;
+	*jt1 = jfull < jhi ? jfull : jhi;
+	*jf0 = jfull > jlo ? jfull : jlo;
+	*jf1 = jhi;
+	return jlo < jhi;
+}
+
+static int kflags(const struct sk_kirch *k, int tap)
+{
+	const int w = k->p.weights;
+	return KFLAGS(k->p.antialias != 0, w == SK_W_OBLIQUITY || w == SK_W_BOTH,
+		      w == SK_W_SPREADING || w == SK_W_BOTH, k->p.dim == 3, tap);
+}
+
+static void tarr_for(const struct sk_kirch *k, long o, struct tarr *scratch, const struct tarr **ta)
+{
+	if (k->vel_per_loc) {
+		tarr_fill(scratch, &k->p, k->vel + (size_t)o * (size_t)k->p.nt);
+		*ta = scratch;
+	} else {
+		*ta = &k->shared;
+	}
+}
+
+static int tile_far(const struct sk_kirch *k, const double *box, long o)
+{
+	const double x = k->x[o], y = k->y[o];
+	const double ex = fmax(fmax(box[0] - x, x - box[1]), 0.0);
+	const double ey = k->p.dim == 3 ? fmax(fmax(box[2] - y, y - box[3]), 0.0) : 0.0;
+	return hypot(ex, ey) > k->aeff;
+}
+
+/* Adds the contributions of block traces [m0, m1) (a tile with bounding box
+ * box) to output trace o (noff x nt floats). */
+KCLONES
+static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
+			  float *img, struct tarr *scratch, float *isrc)
+{
+	const struct tarr *ta;
+	const long nt = k->p.nt;
+	uint64_t n = 0;
+	double csx = HUGE_VAL, csy = HUGE_VAL;
+	long c0 = 0, c1 = 0;
+
+	if (tile_far(k, box, o))
+		return 0;
+	tarr_for(k, o, scratch, &ta);
+	for (long m = m0; m < m1; m++) {
+		struct pc c;
+		long jt0, jt1, jf0, jf1;
+		float *acc;
+		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
+			continue;
+		src_cache(ta, &c, k->meta[m].sx, k->meta[m].sy, &csx, &csy, isrc, &c0, &c1, jt0, jf1);
+		c.isrc = isrc;
+		acc = img + (size_t)k->meta[m].bin * (size_t)nt;
+		if (jt0 < jt1) {
+			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1));
+			n += (uint64_t)(jt1 - jt0);
+		}
+		if (jf0 < jf1) {
+			run_kern(ta, &c, acc, jf0, jf1, kflags(k, 0));
+			n += (uint64_t)(jf1 - jf0);
+		}
+	}
+	return n;
+}
+
+static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float *img, struct tarr *scratch,
+			  float *isrc)
+{
+	const long nt = k->p.nt;
+	float *L = k->L ? k->L + (size_t)m * (size_t)k->len : NULL;
+	double *S = k->S ? k->S + (size_t)m * (size_t)k->len : NULL;
+
+	for (long o = 0; o < no; o++) {
+		const struct tarr *ta;
+		struct pc c;
+		long jt0, jt1, jf0, jf1;
+		const float *acc = img + ((size_t)o * (size_t)k->p.noff + (size_t)k->meta[m].bin) * (size_t)nt;
+		tarr_for(k, o, scratch, &ta);
+		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
+			continue;
+		src_leg(ta, c.ds2, isrc, jt0, jf1);
+		c.isrc = isrc;
+		if (jt0 < jt1)
+			run_kern_adj(ta, &c, acc, L, S, jt0, jt1, kflags(k, 1));
+		if (jf0 < jf1)
+			run_kern_adj(ta, &c, acc, L, S, jf0, jf1, kflags(k, 0));
+	}
+}
+
+/* ------------------------------------------------- chunk preparation */
+
+static void meta_fill(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr)
+{
+	const struct sk_kirch_par *p = &k->p;
+	const double pad = p->antialias ? PADS : PADL_FRONT;
+	const double reach = p->antialias ? SK_KIRCH_KMAX + 1 : 1;
+
+	for (long m = 0; m < n; m++) {
+		struct tmeta *t = &k->meta[m];
+		double *box = k->box + 4 * (m / k->chunk);
+		/* t >= tau for every pair, so past the trace's end (plus the
+		 * reach of the interpolation or triangle) nothing is read. */
+		const double tend = tr[m].t0 + ((double)p->nt_in - 1 + reach) * p->dt_in;
+		const double jh = floor((tend - p->t0) / p->dt) + 1;
+		if (m % k->chunk == 0) {
+			box[0] = box[2] = HUGE_VAL;
+			box[1] = box[3] = -HUGE_VAL;
+		}
+		t->sx = tr[m].sx;
+		t->sy = p->dim == 3 ? tr[m].sy : 0.0;
+		t->rx = tr[m].rx;
+		t->ry = p->dim == 3 ? tr[m].ry : 0.0;
+		t->mx = 0.5 * (t->sx + t->rx);
+		t->my = 0.5 * (t->sy + t->ry);
+		t->goff = (float)(pad - tr[m].t0 / p->dt_in);
+		t->jhi = jh < 0 ? 0 : jh > (double)p->nt ? p->nt : (long)jh;
+		t->bin = sk_kirch_bin(k, &tr[m]);
+		if (t->bin >= 0) {
+			box[0] = fmin(box[0], t->mx);
+			box[1] = fmax(box[1], t->mx);
+			box[2] = fmin(box[2], t->my);
+			box[3] = fmax(box[3], t->my);
+		}
+	}
+}
+
+/* Rho filter and integration of traces m and m+1 (when m + 1 < n). */
+static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, double *x1, double *x2,
+		      double *re, double *im)
+{
+	const long nt = k->p.nt_in;
+	const int two = m + 1 < n;
+
+	for (long i = 0; i < nt; i++) {
+		x1[i] = data[(size_t)m * (size_t)nt + i];
+		if (two)
+			x2[i] = data[(size_t)(m + 1) * (size_t)nt + i];
+	}
+	if (k->rho != SK_RHO_NONE)
+		filter_pair(k->nfft, nt, k->cs, k->sn, k->hr, k->hi, x1, two ? x2 : NULL, re, im);
+	for (int q = 0; q <= two; q++) {
+		const double *x = q ? x2 : x1;
+		const long mm = m + q;
+		if (k->p.antialias) {
+			double *S = k->S + (size_t)mm * (size_t)k->len;
+			float *D = k->L + (size_t)mm * (size_t)k->len;
+			sk_kirch_integrate(nt, x, S + PADS);
+			for (long i = 0; i < PADS; i++) {
+				S[i] = S[PADS];
+				S[PADS + nt + i] = 0.0;
+			}
+			for (long i = 0; i + 1 < k->len; i++)
+				D[i] = (float)(S[i + 1] - S[i]);
+			D[k->len - 1] = 0.0f;
+		} else {
+			float *L = k->L + (size_t)mm * (size_t)k->len;
+			L[0] = 0.0f;
+			for (long i = 0; i < nt; i++)
+				L[PADL_FRONT + i] = (float)x[i];
+			L[PADL_FRONT + nt] = L[PADL_FRONT + nt + 1] = 0.0f;
+		}
+	}
+}
+
+int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
+		     const float *data, float *img, struct sk_error *err)
+{
+	const long nt = k->p.nt, noff = k->p.noff, nti = k->p.nt_in;
+	const long nf = k->nfft > nti ? k->nfft : nti, ntiles = (n + k->chunk - 1) / k->chunk;
+	uint64_t upd = 0;
+	int fail = 0;
+
+	if (n <= 0)
+		return 0;
+	if (n > k->block)
+		return sk_error_set(err, SK_EARG, "block of %ld traces exceeds %ld", n, k->block);
+	meta_fill(k, n, tr);
+	for (long m = 0; m < n; m++)
+		k->used += k->meta[m].bin >= 0;
+
+	/*
+	 * One parallel region per block: prepare every trace, then for each
+	 * tile in order, every output trace.  Output traces go to threads
+	 * round-robin, the same way for every tile, so the tiles need no
+	 * barrier between them (nowait): a thread only ever touches its own
+	 * output traces, and each output trace sums the tiles in input order
+	 * whatever the number of threads.
+	 */
+#pragma omp parallel reduction(+:upd) reduction(|:fail)
+	{
+		struct tarr scratch = {0};
+		double *buf = malloc(4 * (size_t)nf * sizeof *buf);
+		float *isrc = malloc((size_t)nt * sizeof *isrc);
+		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
+			fail = 1;
+#pragma omp for schedule(static)
+		for (long m = 0; m < n; m += 2)
+			if (buf)
+				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
+		for (long t = 0; t < ntiles; t++) {
+			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
+#pragma omp for schedule(static, 1) nowait
+			for (long o = 0; o < k->nout; o++)
+				if (buf && isrc && (!k->vel_per_loc || scratch.mem))
+					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
+							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, isrc);
+		}
+		free(isrc);
+		free(buf);
+		free(scratch.mem);
+	}
+	if (fail)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	k->updates += upd;
+	return 0;
+}
+
+int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
+		   const float *img, float *data, struct sk_error *err)
+{
+	const long nt = k->p.nt_in, nf = k->nfft > nt ? k->nfft : nt;
+	int fail = 0;
+
+	if (n <= 0)
+		return 0;
+	if (n > k->block)
+		return sk_error_set(err, SK_EARG, "block of %ld traces exceeds %ld", n, k->block);
+	meta_fill(k, n, tr);
+	if (k->S)
+		memset(k->S, 0, (size_t)n * (size_t)k->len * sizeof *k->S);
+	else
+		memset(k->L, 0, (size_t)n * (size_t)k->len * sizeof *k->L);
+
+#pragma omp parallel reduction(|:fail)
+	{
+		struct tarr scratch = {0};
+		double *buf = malloc(5 * (size_t)nf * sizeof *buf);
+		double *x = buf, *hr = buf + nf, *hi = buf + 2 * nf, *re = buf + 3 * nf, *im = buf + 4 * nf;
+		float *isrc = malloc((size_t)k->p.nt * sizeof *isrc);
+		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, k->p.nt) < 0))
+			fail = 1;
+		/* The adjoint of the anticausal filter is the causal one: the
+		 * conjugate spectrum. */
+		for (long q = 0; buf && q < k->nfft; q++) {
+			hr[q] = k->hr[q];
+			hi[q] = -k->hi[q];
+		}
+#pragma omp for schedule(dynamic, 1)
+		for (long m = 0; m < n; m++) {
+			if (!buf || !isrc || fail)
+				continue;
+			if (k->meta[m].bin >= 0)
+				out_trace_adj(k, m, k->nout, img, &scratch, isrc);
+			/* The adjoint of the preparation: fold the padding
+			 * (every read before the trace was a read of S[0]; the
+			 * zeros after it are constants), integrate (the double
+			 * integral is symmetric), then the causal rho filter. */
+			if (k->S) {
+				double *S = k->S + (size_t)m * (size_t)k->len;
+				double s0 = 0.0;
+				for (long i = 0; i <= PADS; i++)
+					s0 += S[i];
+				S[PADS] = s0;
+				sk_kirch_integrate(nt, S + PADS, x);
+			} else {
+				const float *L = k->L + (size_t)m * (size_t)k->len;
+				for (long i = 0; i < nt; i++)
+					x[i] = L[PADL_FRONT + i];
+			}
+			if (k->rho != SK_RHO_NONE)
+				filter_pair(k->nfft, nt, k->cs, k->sn, hr, hi, x, NULL, re, im);
+			for (long i = 0; i < nt; i++)
+				data[(size_t)m * (size_t)nt + i] = (float)x[i];
+		}
+		free(buf);
+		free(isrc);
+		free(scratch.mem);
+	}
+	if (fail)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# migrate: the acceptance tests of notes/kirchhoff.md on segsynth data
+# (point diffractors 2-D and 3-D, flat reflector phase and amplitude,
+# dipping reflectors, thread determinism, split-sum through segsplit and
+# segmerge --sum), a sample-by-sample comparison with an independent numpy
+# implementation (tests/cli/migrate_ref.py), velocity forms, parts, gathers,
+# default grids, pipes and bad input.  The adjoint and constant-trace tests
+# are unit tests (tests/unit/test_kirchhoff.c).
+bats_require_minimum_version 1.5.0
+load helpers
+
+REF="/usr/bin/python3 tests/cli/migrate_ref.py"
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# A small 2-D line: 12 shots every 100 m from 1000 m, 24 channels every
+# 25 m, a diffractor and a flat reflector.
+small_line() {
+	segsynth --line 12,100,24,25,1000 --nt 300 --vel 2000 -D 1400,0.4 -R 0.6 -o "$T/s.sgy"
+}
+
+@test "--help, --version, bad options" {
+	run -0 migrate --help
+	[[ "$output" == usage:\ migrate* ]]
+	run -0 migrate -V
+	[[ "$output" == "migrate "* ]]
+	run -2 --separate-stderr migrate --bogus --vel 2000
+	[[ "$stderr" == *"usage: migrate"* ]]
+	run -2 --separate-stderr migrate
+	[ "${stderr%%$'\n'*}" = "migrate: missing --vel" ]
+	run -2 --separate-stderr migrate --vel 2000 --rho sideways x.sgy
+	[ "$stderr" = "migrate: invalid rho 'sideways'" ]
+	run -2 --separate-stderr migrate --vel 2000 --weights all x.sgy
+	[ "$stderr" = "migrate: invalid weights 'all'" ]
+	run -2 --separate-stderr migrate --vel 2000 --angle 95 x.sgy
+	[ "$stderr" = "migrate: invalid angle '95' (expected degrees in (0, 90])" ]
+	run -2 --separate-stderr migrate --vel 2000 --offsets 0,0,4 x.sgy
+	[ "$stderr" = "migrate: invalid offsets '0,0,4' (expected o0,do,no with do > 0 and no >= 1)" ]
+	run -2 --separate-stderr migrate --vel 2000 bogus=1 x.sgy
+	[[ "$stderr" == "migrate: unknown operand 'bogus=1'"* ]]
+}
+
+@test "every long option of --help is in the man page" {
+	check_help_in_man migrate
+}
+
+@test "a missing input file" {
+	run -1 --separate-stderr migrate --vel 2000 "$T/nosuch.sgy"
+	[ "$stderr" = "migrate: $T/nosuch.sgy: No such file or directory" ]
+}
+
+@test "key=value operands equal the long options" {
+	small_line
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 "$T/s.sgy" -o "$T/a.sgy"
+	migrate vel=2000 grid=1000,25,40 nt=250 "$T/s.sgy" -o "$T/b.sgy"
+	cmp "$T/a.sgy" "$T/b.sgy"
+}
+
+@test "2-D: sample by sample against an independent implementation" {
+	small_line
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 --no-antialias --rho none --weights none \
+		--angle 90 "$T/s.sgy" -o "$T/a.sgy"
+	run -0 $REF ref "$T/s.sgy" "$T/a.sgy" vel=2000 aa=0 rho=none weights=none angle=90 tol=1e-4
+	echo "$output"
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 --rho half --weights both --angle 50 \
+		--aperture 400 "$T/s.sgy" -o "$T/b.sgy"
+	run -0 $REF ref "$T/s.sgy" "$T/b.sgy" vel=2000 aa=1 rho=half weights=both angle=50 aperture=400 tol=1e-3
+	echo "$output"
+	# The default is the same operator: antialiasing, half derivative, both weights, 60 degrees.
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 --aal 2 "$T/s.sgy" -o "$T/c.sgy"
+	run -0 $REF ref "$T/s.sgy" "$T/c.sgy" vel=2000 aa=1 aal=2 rho=half weights=both tol=1e-3
+	echo "$output"
+}
+
+@test "3-D on a rotated grid: sample by sample against an independent implementation" {
+	segsynth --survey 3,100,5,50,3,100,5,50 --nt 200 --vel 2000 -D 100,110,0.3 -o "$T/s3.sgy"
+	migrate --vel 2000 --grid 60,20,5,40,25,4,60 --nt 180 "$T/s3.sgy" -o "$T/a.sgy"
+	run -0 $REF grid "$T/a.sgy" 60,20,5,40,25,4,60
+	run -0 $REF ref "$T/s3.sgy" "$T/a.sgy" vel=2000 dim=3 aa=1 rho=first weights=both dx=20 dy=25 tol=1e-3
+	echo "$output"
+}
+
+@test "point diffractor, 2-D: the survey of the notes, through a pipe" {
+	segsynth --line 81,50,61,25 --nt 626 --vel 0:2000,1:2500,2:3000 -D 2000,1.0 |
+		migrate --vel 0:2000,1:2500,2:3000 --grid 1500,12.5,81 --nt 376 --rho none --weights none \
+			-o "$T/d.sgy"
+	run -0 $REF diffractor "$T/d.sgy" 2000 1.0
+	echo "$output"
+}
+
+@test "point diffractor, 3-D" {
+	segsynth --survey 6,100,9,50,6,100,9,50 --nt 300 --vel 2000 -D 250,200,0.4 -o "$T/d3.sgy"
+	migrate --vel 2000 --grid 125,25,11,75,25,11 --nt 200 --rho none --weights none "$T/d3.sgy" \
+		-o "$T/i3.sgy"
+	run -0 $REF diffractor "$T/i3.sgy" 250,200 0.4
+	echo "$output"
+}
+
+@test "flat reflector: phase and amplitude with the rho filter" {
+	segsynth --line 121,50,61,25 --nt 401 --vel 2000 -R 1.2 -o "$T/f.sgy"
+	migrate --vel 2000 --grid 2500,25,41 --t0 0.9 --nt 151 "$T/f.sgy" -o "$T/fi.sgy"
+	run -0 $REF flat "$T/fi.sgy" 1.2 2500 3500
+	echo "$output"
+	# Without the rho filter the 2-D sum rotates the phase: the test discriminates.
+	migrate --vel 2000 --grid 2500,25,41 --t0 0.9 --nt 151 --rho none "$T/f.sgy" -o "$T/fn.sgy"
+	run -1 $REF flat "$T/fn.sgy" 1.2 2500 3500
+}
+
+@test "dipping reflectors at 15, 30 and 45 degrees" {
+	for dip in 15 30 45; do
+		segsynth --line 141,50,61,25 --nt 1001 --vel 2500 -R z=1500,x=3000,dip=$dip,az=90 \
+			-o "$T/p.sgy"
+		migrate --vel 2500 --grid 2500,25,41 --t0 0.5 --nt 301 "$T/p.sgy" -o "$T/pi.sgy"
+		run -0 $REF dip "$T/pi.sgy" $dip 2500 2500 3500
+		echo "$output"
+	done
+	# The unmigrated section is off: the check discriminates.
+	run -1 $REF dip "$T/p.sgy" 45 2500 2500 3500
+}
+
+@test "1 and 2 threads give the same bytes" {
+	segsynth --line 30,50,48,25 --nt 400 --vel 2200 -D 700,0.6 -R 0.9 -o "$T/t.sgy"
+	OMP_NUM_THREADS=1 migrate --vel 2200 "$T/t.sgy" -o "$T/one.sgy"
+	OMP_NUM_THREADS=2 migrate --vel 2200 "$T/t.sgy" -o "$T/two.sgy"
+	cmp "$T/one.sgy" "$T/two.sgy"
+	OMP_NUM_THREADS=2 migrate --vel 2200 --no-antialias --offsets 0,300,3 "$T/t.sgy" -o "$T/g2.sgy"
+	OMP_NUM_THREADS=1 migrate --vel 2200 --no-antialias --offsets 0,300,3 "$T/t.sgy" -o "$T/g1.sgy"
+	cmp "$T/g1.sgy" "$T/g2.sgy"
+}
+
+@test "split-sum: segsplit, migrate the pieces, segmerge --sum equals the whole" {
+	segsynth --line 30,50,48,25 --nt 400 --vel 2200 -D 700,0.6 -R 0.9 -o "$T/t.sgy"
+	migrate --vel 2200 --grid 0,12.5,150 "$T/t.sgy" -o "$T/whole.sgy"
+	segsplit --key fldr --group 7 -d "$T/parts" "$T/t.sgy"
+	n=0
+	for p in "$T"/parts/*.sgy; do
+		migrate --vel 2200 --grid 0,12.5,150 --t0 0 "$p" -o "$T/img$n.sgy"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 4 ]
+	segmerge --sum "$T"/img*.sgy -o "$T/sum.sgy"
+	run -0 $REF close "$T/sum.sgy" "$T/whole.sgy" 1e-5
+	echo "$output"
+}
+
+@test "the velocity forms agree when they describe the same velocity" {
+	small_line
+	args="--grid 1000,25,40 --nt 250 $T/s.sgy"
+	migrate --vel 2000 $args -o "$T/c.sgy"
+	migrate --vel 0:2000,3:2000 $args -o "$T/p.sgy"
+	$REF velsu "$T/v1.su" 300 0.004 0 2000
+	migrate --vel "$T/v1.su" $args -o "$T/f1.sgy"
+	$REF velsu "$T/v40.su" 100 0.012 0 2000 1000,25,40
+	migrate --vel "$T/v40.su" $args -o "$T/f40.sgy"
+	cmp "$T/c.sgy" "$T/p.sgy"
+	cmp "$T/c.sgy" "$T/f1.sgy"
+	cmp "$T/c.sgy" "$T/f40.sgy"
+	# v(t): pairs and a file on another time axis, resampled.
+	migrate --vel 0:1800,1.2:2600 $args -o "$T/vp.sgy"
+	$REF velsu "$T/vt.su" 301 0.004 0 0:1800,1.2:2600 1000,25,40
+	migrate --vel "$T/vt.su" $args -o "$T/vf.sgy"
+	run -0 $REF close "$T/vf.sgy" "$T/vp.sgy" 1e-5
+	run -1 $REF close "$T/vf.sgy" "$T/c.sgy" 1e-2
+}
+
+@test "--part slices concatenate to the whole image" {
+	small_line
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 "$T/s.sgy" -o "$T/whole.sgy"
+	for k in 1 2 3; do
+		migrate --vel 2000 --grid 1000,25,40 --nt 250 --part $k/3 "$T/s.sgy" -o "$T/p$k.sgy"
+	done
+	segmerge "$T/p1.sgy" "$T/p2.sgy" "$T/p3.sgy" -o "$T/cat.sgy"
+	cmp "$T/cat.sgy" "$T/whole.sgy"
+	run -2 --separate-stderr migrate --vel 2000 --grid 1000,25,40 --part 4/3 "$T/s.sgy"
+	[ "$stderr" = "migrate: invalid part '4/3' (expected K/N with 1 <= K <= N)" ]
+}
+
+@test "offset gathers stacked over offset equal the stacked image" {
+	small_line
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 "$T/s.sgy" -o "$T/st.sgy"
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 --offsets 0,200,3 "$T/s.sgy" -o "$T/g.sgy"
+	run -0 $REF stack "$T/g.sgy" "$T/st.sgy" 3 1e-5
+	echo "$output"
+	[[ "$output" == *"offsets [0, 200, 400]"* ]]
+}
+
+@test "default grid: the input's midpoint line at half the receiver spacing; pipes spool" {
+	small_line
+	migrate --vel 2000 --nt 250 "$T/s.sgy" -o "$T/a.sgy"
+	# Midpoints 1000 - 287.5/2 ... 2100 + 287.5/2: 1143.75 - 143.75 = 856.25 .. 2243.75 every 12.5 m.
+	run -0 $REF grid "$T/a.sgy" 856.25,12.5,112,0,12.5,1,90
+	migrate --vel 2000 --grid 856.25,12.5,112 --nt 250 "$T/s.sgy" -o "$T/b.sgy"
+	cmp "$T/a.sgy" "$T/b.sgy"
+	migrate --vel 2000 --nt 250 < "$T/s.sgy" > "$T/c.sgy"
+	cmp "$T/a.sgy" "$T/c.sgy"
+}
+
+@test "a 2-D line along a diagonal: the default grid follows it" {
+	segsynth --line 8,100,16,25 --nt 200 --vel 2000 -D 400,0.3 -o "$T/l.sgy"
+	migrate --vel 2000 --nt 150 "$T/l.sgy" -o "$T/a.sgy"
+	run -0 $REF grid "$T/a.sgy" -93.75,12.5,72,0,12.5,1,90
+	# The same survey turned by 30 degrees about the origin (the synthetic
+	# depends on distances only): the same image, on the turned line.
+	$REF rotate "$T/l.sgy" "$T/r.sgy" 30
+	migrate --vel 2000 --nt 150 "$T/r.sgy" -o "$T/b.sgy"
+	run -0 $REF grid "$T/b.sgy" -81.1899,12.5,72,-46.875,12.5,1,60
+	run -0 $REF close "$T/b.sgy" "$T/a.sgy" 2e-3
+	echo "$output"
+}
+
+@test "--progress reports the rate; output formats" {
+	small_line
+	run -0 --separate-stderr migrate --progress --vel 2000 --grid 1000,25,40 --nt 250 --to su \
+		"$T/s.sgy" -o "$T/a.su"
+	[[ "$stderr" == *"2-D, 288 of 288 traces migrated into 40 output traces: "*" sample updates in "*" updates/s" ]]
+	run -0 seginfo "$T/a.su"
+	[[ "$output" == *"su"* ]]
+}
+
+@test "bad input: no coordinates, empty input, velocity stream and velocity errors" {
+	small_line
+	$REF nocoords "$T/s.sgy" "$T/nc.sgy"
+	run -1 --separate-stderr migrate --vel 2000 "$T/nc.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/nc.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)" ]
+	run -1 --separate-stderr migrate --vel 2000 --grid 1000,25,40 "$T/nc.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/nc.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)" ]
+	[ ! -e "$T/out.sgy" ]
+	head -c 3600 "$T/s.sgy" > "$T/empty.sgy"
+	run -1 --separate-stderr migrate --vel 2000 "$T/empty.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/empty.sgy: no traces: the file ends at byte 3600, after its headers" ]
+	run -1 --separate-stderr migrate --vel 2000 --grid 1000,25,40 -o "$T/out.sgy" < /dev/null
+	[ "$stderr" = "migrate: <stdin>: empty file" ]
+	$REF dead "$T/s.sgy" "$T/dead.sgy"
+	run -1 --separate-stderr migrate --vel 2000 -o "$T/out.sgy" "$T/dead.sgy"
+	[ "$stderr" = "migrate: $T/dead.sgy: no live traces (all are dead or dummy: trid 2 or 3)" ]
+	run -1 --separate-stderr migrate --vel 2000 --grid 1000,25,40 -o "$T/out.sgy" < "$T/dead.sgy"
+	[ "$stderr" = "migrate: <stdin>: no live traces (all are dead or dummy: trid 2 or 3)" ]
+	[ ! -e "$T/out.sgy" ]
+	$REF velsu "$T/v7.su" 100 0.012 0 2000 1000,25,7
+	run -1 --separate-stderr migrate --vel "$T/v7.su" --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/v7.su: 7 velocity traces for a grid of 40 locations (expected 1 or 40)" ]
+	$REF velsu "$T/vs.su" 100 0.012 0 2000 1000,25,40,30
+	run -1 --separate-stderr migrate --vel "$T/vs.su" --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/vs.su: trace 1: cdpx/cdpy (1030, 0) is not grid location 1 (1000, 0)" ]
+	$REF velsu "$T/v0.su" 100 0.012 0 0:2000,0.5:0 1000,25,40
+	run -1 --separate-stderr migrate --vel "$T/v0.su" --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/v0.su: trace 1: non-positive velocity 0 at 0.504 s" ]
+	[ ! -e "$T/out.sgy" ]
+	run -2 --separate-stderr migrate --vel 0 "$T/s.sgy"
+	[ "$stderr" = "migrate: invalid vel '0' (expected a positive velocity)" ]
+	run -2 --separate-stderr migrate --vel 0:2000,1:-5 "$T/s.sgy"
+	[ "$stderr" = "migrate: invalid vel '0:2000,1:-5' (non-positive velocity -5 at 1 s)" ]
+	run -2 --separate-stderr migrate --vel 1:2000,0.5:2500 "$T/s.sgy"
+	[ "$stderr" = "migrate: invalid vel '1:2000,0.5:2500' (times must increase)" ]
+	run -1 --separate-stderr migrate --vel "$T/novel.su" "$T/s.sgy"
+	[ "$stderr" = "migrate: $T/novel.su: No such file or directory" ]
+}
+
+@test "a 3-D survey needs --grid" {
+	segsynth --survey 2,100,3,50,2,100,3,50 --nt 100 -D 50,50,0.2 -o "$T/s3.sgy"
+	run -2 --separate-stderr migrate --vel 2000 "$T/s3.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: a 3-D survey (sources and receivers up to 50 m off a line) needs --grid" ]
+	[ ! -e "$T/out.sgy" ]
+}
