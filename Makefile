@@ -101,7 +101,7 @@ manlint:
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(O)/version.h
+$(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) $(HDRS) $(O)/version.h
 	@mkdir -p $(@D)
 	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
 fuzzers: $(FUZZERS)

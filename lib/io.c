@@ -53,6 +53,10 @@ int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err)
 {
 	if (in->end - in->beg >= n)
 		return (int64_t)n;
+	/* A file cannot hold more than its size: no buffer for a record that
+	 * a bad header makes larger than the file. */
+	if (in->size >= 0 && (int64_t)n > in->size - in->pos)
+		n = in->size > in->pos ? (size_t)(in->size - in->pos) : 0;
 	if (in->beg > 0) {
 		memmove(in->buf, in->buf + in->beg, in->end - in->beg);
 		in->end -= in->beg;

@@ -7,7 +7,8 @@
  *  12  u32 flags (bit 0: blocks are zstd-compressed)
  *  16  u32 ns                          20 u32 trace header length (240 x (1 + k))
  *  24  f64 sample interval (the SEG-Y binary header's unit: µs for time)
- *  32  u32 traces per block B          36 u32 reserved (0)
+ *  32  u32 traces per block B
+ *  36  u32 origin: bits 0-7 the format converted from, bit 8 little-endian
  *  40  i64 trace count, -1 when written to a pipe
  *  48  u64 length L of the carried SEG-Y file header (0 or 3600 + 3200 n)
  *  56  8 reserved bytes (0)

@@ -629,13 +629,21 @@ int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 		off = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
 		if ((rc = sk_in_seek(&r->in, off, err)) < 0)
 			return rc;
-		r->idx = k * B;
 		r->blk_n = r->blk_i = 0;
-		r->done = 0;
-		if (idx == r->info.ntraces && idx % B == 0)
+		if (idx == r->info.ntraces) {
+			/* At the end: the next read returns none. */
+			r->idx = idx;
+			r->done = 1;
 			return 0;
+		}
+		r->idx = k * B;
+		r->done = 0;
 		if ((rc = sgk_block(r, err)) < 0)
 			return rc;
+		if (rc == 0 || idx - k * B >= r->blk_n)
+			return sk_error_set(err, SK_EFMT,
+					    "corrupt sgk stream: the block at byte %lld holds %ld traces, not %lld, before the last",
+					    (long long)off, rc == 0 ? 0L : r->blk_n, (long long)B);
 		r->blk_i = (long)(idx - k * B);
 		r->idx = idx;
 		return 0;
