@@ -11,6 +11,7 @@ struct sk_cfg {
 	int line, column;
 	char *str;                 /* scalar text */
 	char **keys;               /* map keys */
+	int *kpos;                 /* map keys: line, column pairs */
 	struct sk_cfg **items;     /* map values or sequence items */
 	size_t n, cap;
 };
@@ -25,6 +26,7 @@ void sk_cfg_free(struct sk_cfg *n)
 		sk_cfg_free(n->items[i]);
 	}
 	free(n->keys);
+	free(n->kpos);
 	free(n->items);
 	free(n->str);
 	free(n);
@@ -41,7 +43,7 @@ static struct sk_cfg *node(int kind, const yaml_mark_t *m)
 	return n;
 }
 
-static int add(struct sk_cfg *p, char *key, struct sk_cfg *child)
+static int add(struct sk_cfg *p, char *key, const yaml_mark_t *kmark, struct sk_cfg *child)
 {
 	if (p->n == p->cap) {
 		const size_t cap = p->cap ? 2 * p->cap : 8;
@@ -51,14 +53,21 @@ static int add(struct sk_cfg *p, char *key, struct sk_cfg *child)
 		p->items = it;
 		if (p->kind == SK_CFG_MAP) {
 			char **k = realloc(p->keys, cap * sizeof *k);
+			int *kp;
 			if (!k)
 				return -1;
 			p->keys = k;
+			if (!(kp = realloc(p->kpos, 2 * cap * sizeof *kp)))
+				return -1;
+			p->kpos = kp;
 		}
 		p->cap = cap;
 	}
-	if (p->kind == SK_CFG_MAP)
+	if (p->kind == SK_CFG_MAP) {
 		p->keys[p->n] = key;
+		p->kpos[2 * p->n] = (int)kmark->line + 1;
+		p->kpos[2 * p->n + 1] = (int)kmark->column + 1;
+	}
 	p->items[p->n++] = child;
 	return 0;
 }
@@ -98,6 +107,7 @@ static int build(yaml_parser_t *ps, yaml_event_t *ev, struct sk_cfg **out, struc
 		for (;;) {
 			struct sk_cfg *child = NULL;
 			char *key = NULL;
+			yaml_mark_t kmark = {0, 0, 0};
 			int rc;
 
 			if (!yaml_parser_parse(ps, &e))
@@ -115,6 +125,7 @@ static int build(yaml_parser_t *ps, yaml_event_t *ev, struct sk_cfg **out, struc
 					return rc;
 				}
 				key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
+				kmark = e.start_mark;
 				yaml_event_delete(&e);
 				if (!yaml_parser_parse(ps, &e)) {
 					free(key);
@@ -123,7 +134,7 @@ static int build(yaml_parser_t *ps, yaml_event_t *ev, struct sk_cfg **out, struc
 			}
 			rc = build(ps, &e, &child, err, depth + 1);
 			yaml_event_delete(&e);
-			if (rc < 0 || add(n, key, child) < 0) {
+			if (rc < 0 || add(n, key, &kmark, child) < 0) {
 				free(key);
 				sk_cfg_free(child);
 				sk_cfg_free(n);
@@ -246,6 +257,12 @@ const struct sk_cfg *sk_cfg_get(const struct sk_cfg *map, const char *key)
 const struct sk_cfg *sk_cfg_at(const struct sk_cfg *n, size_t i)
 {
 	return n && n->kind != SK_CFG_SCALAR && i < n->n ? n->items[i] : NULL;
+}
+
+void sk_cfg_key_pos(const struct sk_cfg *map, size_t i, int *line, int *column)
+{
+	*line = map->kpos[2 * i];
+	*column = map->kpos[2 * i + 1];
 }
 
 const char *sk_cfg_key_at(const struct sk_cfg *map, size_t i)

@@ -32,6 +32,8 @@ const struct sk_cfg *sk_cfg_get(const struct sk_cfg *map, const char *key);
 size_t sk_cfg_len(const struct sk_cfg *n);
 const struct sk_cfg *sk_cfg_at(const struct sk_cfg *n, size_t i);
 const char *sk_cfg_key_at(const struct sk_cfg *map, size_t i);
+/* Where the i-th key of a map is written (1-based line and column). */
+void sk_cfg_key_pos(const struct sk_cfg *map, size_t i, int *line, int *column);
 /* Scalars: the text (NULL for a map or sequence). */
 const char *sk_cfg_str(const struct sk_cfg *n);
 /* Typed scalar reads; a wrong type or range is SK_EARG naming the line and

@@ -61,8 +61,9 @@ static int parse_file(const char *path, struct sk_grid *g, struct sk_error *err)
 			if (rc == 0 && s && (rc = sk_cfg_long(s, "step", &l, err)) == 0)
 				*step = l;
 		} else {
-			rc = sk_error_set(err, SK_EARG, "line %d, column %d: unknown grid key '%s'",
-					  sk_cfg_line(v), sk_cfg_column(v) - (int)strlen(k) - 2, k);
+			int line, col;
+			sk_cfg_key_pos(c, i, &line, &col);
+			rc = sk_error_set(err, SK_EARG, "line %d, column %d: unknown grid key '%s'", line, col, k);
 		}
 	}
 	if (rc == 0 && (!seen_nx || !seen_dx))

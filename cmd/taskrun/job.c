@@ -3,18 +3,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-static int at(struct sk_error *err, const yaml_node_t *n, const char *msg)
+#include "cfg.h"
+
+static int at(struct sk_error *err, const struct sk_cfg *n, const char *msg)
 {
-	return sk_error_set(err, SK_EARG, "line %lu, column %lu: %s",
-			    (unsigned long)n->start_mark.line + 1, (unsigned long)n->start_mark.column + 1,
-			    msg);
+	return sk_error_set(err, SK_EARG, "line %d, column %d: %s", sk_cfg_line(n), sk_cfg_column(n), msg);
 }
 
-static const char *scalar(const yaml_node_t *n)
+static int at_key(struct sk_error *err, const struct sk_cfg *map, size_t i, const char *msg)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+	int line, col;
+	sk_cfg_key_pos(map, i, &line, &col);
+	return sk_error_set(err, SK_EARG, "line %d, column %d: %s", line, col, msg);
 }
 
 static int push(char ***v, long *n, const char *s)
@@ -29,48 +30,45 @@ static int push(char ***v, long *n, const char *s)
 	return 0;
 }
 
-static int str_list(yaml_document_t *d, const yaml_node_t *n, char ***v, long *cnt,
-		    struct sk_error *err)
+static int str_list(const struct sk_cfg *n, char ***v, long *cnt, struct sk_error *err)
 {
-	if (n->type == YAML_SCALAR_NODE)
-		return push(v, cnt, scalar(n)) ? sk_error_set(err, SK_ENOMEM, "out of memory") : 0;
-	if (n->type != YAML_SEQUENCE_NODE)
+	if (sk_cfg_str(n))
+		return push(v, cnt, sk_cfg_str(n)) ? sk_error_set(err, SK_ENOMEM, "out of memory") : 0;
+	if (sk_cfg_kind(n) != SK_CFG_SEQ)
 		return at(err, n, "expected a list of strings");
-	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-		const yaml_node_t *e = yaml_document_get_node(d, *i);
-		if (!scalar(e))
+	for (size_t i = 0; i < sk_cfg_len(n); i++) {
+		const struct sk_cfg *e = sk_cfg_at(n, i);
+		if (!sk_cfg_str(e))
 			return at(err, e, "expected a string");
-		if (push(v, cnt, scalar(e)))
+		if (push(v, cnt, sk_cfg_str(e)))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-static int add_task(yaml_document_t *d, struct sk_job *job, const yaml_node_t *n,
-		    struct sk_error *err)
+static int add_task(struct sk_job *job, const struct sk_cfg *n, struct sk_error *err)
 {
 	struct sk_jobtask t = {NULL, NULL, NULL};
 	struct sk_jobtask *nt;
 
-	if (scalar(n)) {
-		t.cmd = strdup(scalar(n));
-	} else if (n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			const yaml_node_t *k = yaml_document_get_node(d, p->key);
-			const yaml_node_t *v = yaml_document_get_node(d, p->value);
-			const char *key = scalar(k);
-			char **dst = !key ? NULL : strcmp(key, "cmd") == 0 ? &t.cmd
+	if (sk_cfg_str(n)) {
+		t.cmd = strdup(sk_cfg_str(n));
+	} else if (sk_cfg_kind(n) == SK_CFG_MAP) {
+		for (size_t i = 0; i < sk_cfg_len(n); i++) {
+			const char *key = sk_cfg_key_at(n, i);
+			const struct sk_cfg *v = sk_cfg_at(n, i);
+			char **dst = strcmp(key, "cmd") == 0 ? &t.cmd
 				   : strcmp(key, "stdin") == 0 ? &t.in
 				   : strcmp(key, "stdout") == 0 ? &t.out : NULL;
-			if (!dst || *dst || !scalar(v)) {
+			if (!dst || *dst || !sk_cfg_str(v)) {
 				free(t.cmd);
 				free(t.in);
 				free(t.out);
-				return at(err, !dst || *dst ? k : v,
-					  !dst ? "unknown task key (expected cmd, stdin or stdout)"
-					  : *dst ? "task key given twice" : "expected a string");
+				return !dst || *dst ? at_key(err, n, i, !dst ? "unknown task key (expected cmd, stdin or stdout)"
+									     : "task key given twice")
+						    : at(err, v, "expected a string");
 			}
-			*dst = strdup(scalar(v));
+			*dst = strdup(sk_cfg_str(v));
 		}
 		if (!t.cmd) {
 			free(t.in);
@@ -92,41 +90,35 @@ static int add_task(yaml_document_t *d, struct sk_job *job, const yaml_node_t *n
 	return 0;
 }
 
-static int walk(yaml_document_t *d, struct sk_job *job, struct sk_error *err)
+static int walk(const struct sk_cfg *root, struct sk_job *job, struct sk_error *err)
 {
-	const yaml_node_t *root = yaml_document_get_root_node(d);
-
-	if (!root)
-		return sk_error_set(err, SK_EARG, "empty job file");
-	if (root->type != YAML_MAPPING_NODE)
+	if (sk_cfg_kind(root) != SK_CFG_MAP)
 		return at(err, root, "expected a mapping (command, args, tasks, hosts, options)");
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = yaml_document_get_node(d, p->key);
-		const yaml_node_t *v = yaml_document_get_node(d, p->value);
-		const char *key = scalar(k);
+	if (sk_cfg_len(root) == 0)
+		return sk_error_set(err, SK_EARG, "empty job file");
+	for (size_t j = 0; j < sk_cfg_len(root); j++) {
+		const char *key = sk_cfg_key_at(root, j);
+		const struct sk_cfg *v = sk_cfg_at(root, j);
 		int rc = 0;
 
-		if (!key)
-			return at(err, k, "expected a key");
 		if (strcmp(key, "command") == 0) {
-			if (!scalar(v))
+			if (!sk_cfg_str(v))
 				return at(err, v, "expected a string");
 			free(job->command);
-			if (!(job->command = strdup(scalar(v))))
+			if (!(job->command = strdup(sk_cfg_str(v))))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
 		} else if (strcmp(key, "args") == 0) {
-			rc = str_list(d, v, &job->args, &job->nargs, err);
+			rc = str_list(v, &job->args, &job->nargs, err);
 		} else if (strcmp(key, "tasks") == 0) {
-			if (v->type != YAML_SEQUENCE_NODE)
+			if (sk_cfg_kind(v) != SK_CFG_SEQ)
 				return at(err, v, "expected a list of tasks");
-			for (yaml_node_item_t *i = v->data.sequence.items.start;
-			     !rc && i < v->data.sequence.items.top; i++)
-				rc = add_task(d, job, yaml_document_get_node(d, *i), err);
+			for (size_t i = 0; !rc && i < sk_cfg_len(v); i++)
+				rc = add_task(job, sk_cfg_at(v, i), err);
 		} else if (strcmp(key, "hosts") == 0) {
 			char **h = NULL;
 			long nh = 0;
 			size_t len = 1;
-			rc = str_list(d, v, &h, &nh, err);
+			rc = str_list(v, &h, &nh, err);
 			for (long i = 0; !rc && i < nh; i++)
 				len += strlen(h[i]) + 1;
 			if (!rc && (job->hosts = malloc(len))) {
@@ -142,20 +134,19 @@ static int walk(yaml_document_t *d, struct sk_job *job, struct sk_error *err)
 				free(h[i]);
 			free(h);
 		} else if (strcmp(key, "options") == 0) {
-			if (v->type != YAML_MAPPING_NODE)
+			if (sk_cfg_kind(v) != SK_CFG_MAP)
 				return at(err, v, "expected a mapping of option names to values");
-			for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-				const yaml_node_t *ok = yaml_document_get_node(d, q->key);
-				const yaml_node_t *ov = yaml_document_get_node(d, q->value);
+			for (size_t i = 0; i < sk_cfg_len(v); i++) {
+				const struct sk_cfg *ov = sk_cfg_at(v, i);
 				long n = job->nopt, n2 = job->nopt;
-				if (!scalar(ok) || !scalar(ov))
-					return at(err, scalar(ok) ? ov : ok, "expected an option name and a value");
-				if (push(&job->optk, &n, scalar(ok)) || push(&job->optv, &n2, scalar(ov)))
+				if (!sk_cfg_str(ov))
+					return at(err, ov, "expected an option name and a value");
+				if (push(&job->optk, &n, sk_cfg_key_at(v, i)) || push(&job->optv, &n2, sk_cfg_str(ov)))
 					return sk_error_set(err, SK_ENOMEM, "out of memory");
 				job->nopt++;
 			}
 		} else {
-			return at(err, k, "unknown key (expected command, args, tasks, hosts or options)");
+			return at_key(err, root, j, "unknown key (expected command, args, tasks, hosts or options)");
 		}
 		if (rc)
 			return rc;
@@ -167,32 +158,20 @@ static int walk(yaml_document_t *d, struct sk_job *job, struct sk_error *err)
 
 int sk_job_load(const char *path, struct sk_job *job, struct sk_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct sk_cfg *root;
 	int rc;
 
 	memset(job, 0, sizeof *job);
-	if (!f)
-		return sk_error_sys(err, "%s", path);
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = sk_error_set(err, SK_EARG, "line %lu, column %lu: %s",
-				  (unsigned long)parser.problem_mark.line + 1,
-				  (unsigned long)parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "malformed YAML");
-		yaml_parser_delete(&parser);
-		fclose(f);
+	if ((rc = sk_cfg_load(path, &root, err)) < 0) {
+		if (rc == SK_EIO) {
+			char m[sizeof err->msg];
+			snprintf(m, sizeof m, "%s", err->msg);
+			return sk_error_set(err, SK_EIO, "%s: %s", path, m);
+		}
 		return rc;
 	}
-	rc = walk(&doc, job, err);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	rc = walk(root, job, err);
+	sk_cfg_free(root);
 	if (rc)
 		sk_job_release(job);
 	return rc;

@@ -1,7 +1,5 @@
 /*
- * job: the YAML job file (-J FILE).  The only taskrun file that includes
- * yaml.h (STYLE keeps libyaml behind one wrapper; lib/cfg.c does not exist
- * yet, so taskrun's parser lives here).
+ * job: the YAML job file (-J FILE), read through lib/cfg.
  *
  *	command: "migrate --vel 1500:0,2500:2 {}"   # a template, with args
  *	args: [a.sgy, b.sgy]

@@ -32,6 +32,11 @@ int main(void)
 		CHECK(sk_cfg_long(sk_cfg_get(sk_cfg_at(p, 1), "traces"), "traces", &l, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, "line 8, column 13: traces: expected an integer, got 'x'") == 0);
 		CHECK(strcmp(sk_cfg_key_at(c, 3), "pieces") == 0);
+		{
+			int line, col;
+			sk_cfg_key_pos(sk_cfg_at(p, 1), 1, &line, &col);
+			CHECK(line == 8 && col == 5);
+		}
 		CHECK(sk_cfg_long(p, "pieces", &l, &err) == SK_EARG);
 	}
 	CHECK(sk_cfg_get(c, "missing") == NULL);
