@@ -242,36 +242,18 @@ int sk_model_add(struct sk_model *m, int kind, const char *spec, struct sk_error
 {
 	enum { MAXI = 8 };
 	char buf[512];
-	char *items[MAXI];
+	char *items[MAXI], *vals[MAXI];
 	int n = 0, keyed = 0;
 	struct sk_event *e;
 	const char *name = sk_event_name(kind);
 
-	if (strlen(spec) >= sizeof buf)
-		return sk_error_set(err, SK_EARG, "%s: specification too long", name);
-	strcpy(buf, spec);
-	for (char *p = buf;;) {
-		char *c = strchr(p, ',');
-		if (n == MAXI)
-			return sk_error_set(err, SK_EARG, "%s: too many values in '%s'", name, spec);
-		items[n++] = p;
-		if (strchr(p, '=') && (!c || strchr(p, '=') < c))
-			keyed++;
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
-	if (keyed && keyed != n)
-		return sk_error_set(err, SK_EARG, "%s: mix of positional and key=value items in '%s'",
-				    name, spec);
+	if (sk_par_items(name, spec, buf, sizeof buf, items, vals, MAXI, &n, &keyed, err) < 0)
+		return SK_EARG;
 	if (sk_model_new_event(m, kind, &e, err))
 		return SK_ENOMEM;
 	if (keyed) {
 		for (int i = 0; i < n; i++) {
-			char *eq = strchr(items[i], '=');
-			*eq = '\0';
-			if (sk_event_set(e, items[i], eq + 1, err)) {
+			if (sk_event_set(e, items[i], vals[i], err)) {
 				m->nev--;
 				return SK_EARG;
 			}

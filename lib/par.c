@@ -120,6 +120,39 @@ int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n
 	return 0;
 }
 
+int sk_par_items(const char *what, const char *spec, char *buf, size_t bufsize, char **items,
+		 char **vals, int max, int *n, int *keyed, struct sk_error *err)
+{
+	int k = 0, nkeyed = 0;
+
+	if (strlen(spec) >= bufsize)
+		return sk_error_set(err, SK_EARG, "%s: specification too long", what);
+	strcpy(buf, spec);
+	for (char *p = buf;;) {
+		char *c = strchr(p, ',');
+		if (k == max)
+			return sk_error_set(err, SK_EARG, "%s: too many values in '%s'", what, spec);
+		items[k++] = p;
+		if (strchr(p, '=') && (!c || strchr(p, '=') < c))
+			nkeyed++;
+		if (!c)
+			break;
+		*c = '\0';
+		p = c + 1;
+	}
+	if (nkeyed && nkeyed != k)
+		return sk_error_set(err, SK_EARG, "%s: mix of positional and key=value items in '%s'", what, spec);
+	for (int i = 0; i < k; i++) {
+		char *eq = nkeyed ? strchr(items[i], '=') : NULL;
+		if (eq)
+			*eq = '\0';
+		vals[i] = eq ? eq + 1 : NULL;
+	}
+	*n = k;
+	*keyed = nkeyed != 0;
+	return 0;
+}
+
 static int looks_keyval(const char *a, size_t *klen)
 {
 	const char *eq = strchr(a, '=');

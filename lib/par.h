@@ -26,6 +26,16 @@ int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n
 		   struct sk_error *err);
 
 /*
+ * Splits a comma-separated specification ("2000,1.0" or "x=2000,tau=1.0")
+ * into at most max items, copying spec into buf (bufsize bytes).  Either all
+ * items are key=value (then *keyed = 1, items[i] is the key and vals[i] the
+ * value) or none is (*keyed = 0, items[i] the value).  SK_EARG, prefixed
+ * with what, for a specification too long, too many items or a mix.
+ */
+int sk_par_items(const char *what, const char *spec, char *buf, size_t bufsize, char **items,
+		 char **vals, int max, int *n, int *keyed, struct sk_error *err);
+
+/*
  * Rewrites key=value operands into --key=value for every key that names a
  * long option taking an argument in opts (flags have no key=value form).
  * The argument of an option ("-o a=b.sgy", "--grid x=1") is left alone; short

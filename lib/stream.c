@@ -43,7 +43,6 @@ struct sk_writer {
 	size_t zcap;
 	struct sk_zio *z;
 	int zlevel;
-	unsigned char *tmp;    /* one encoded record for the raw path */
 };
 
 const char *sk_format_name(int fmt)
@@ -531,25 +530,41 @@ static int check_record(const struct sk_reader *r, const unsigned char *p, int64
 			    (long long)idx + 1, (long long)at + 115, tns, r->info.ns);
 }
 
+/* The next trace of an sgk stream, in place in the decoded block: its
+ * header block and its samples.  1, 0 at the end, or an error. */
+static int sgk_next(struct sk_reader *r, const unsigned char **hdr, const unsigned char **smp,
+		    struct sk_error *err)
+{
+	const size_t hl = r->info.hdrlen, sb = 4 * (size_t)r->info.ns;
+
+	if (r->blk_i == r->blk_n && !r->done) {
+		const int rc = sgk_block(r, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (r->done) {
+		if (r->info.ntraces >= 0 && r->idx != r->info.ntraces)
+			return sk_error_set(err, SK_EFMT, "the sgk header declares %lld traces, the stream holds %lld",
+					    (long long)r->info.ntraces, (long long)r->idx);
+		return 0;
+	}
+	*hdr = r->blk + (size_t)r->blk_i * hl;
+	*smp = r->blk + (size_t)r->blk_n * hl + (size_t)r->blk_i * sb;
+	r->blk_i++;
+	r->idx++;
+	return 1;
+}
+
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
 {
 	if (r->info.fmt == SK_FMT_SGK) {
-		const size_t hl = r->info.hdrlen, sb = 4 * (size_t)r->info.ns;
-		if (r->blk_i == r->blk_n && !r->done) {
-			const int rc = sgk_block(r, err);
-			if (rc < 0)
-				return rc;
-		}
-		if (r->done) {
-			if (r->info.ntraces >= 0 && r->idx != r->info.ntraces)
-				return sk_error_set(err, SK_EFMT, "the sgk header declares %lld traces, the stream holds %lld",
-						    (long long)r->info.ntraces, (long long)r->idx);
-			return 0;
-		}
-		memcpy(r->rec, r->blk + (size_t)r->blk_i * hl, hl);
-		memcpy(r->rec + hl, r->blk + (size_t)r->blk_n * hl + (size_t)r->blk_i * sb, sb);
-		r->blk_i++;
-		r->idx++;
+		const unsigned char *h, *d;
+		const int rc = sgk_next(r, &h, &d, err);
+		if (rc <= 0)
+			return rc;
+		/* A raw record is contiguous: assemble it from the block. */
+		memcpy(r->rec, h, r->info.hdrlen);
+		memcpy(r->rec + r->info.hdrlen, d, 4 * (size_t)r->info.ns);
 		*rec = r->rec;
 		return 1;
 	}
@@ -585,9 +600,20 @@ int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk
 int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
 {
 	const unsigned char *rec;
-	const int rc = sk_reader_next_raw(r, &rec, err);
+	int rc;
 
-	if (rc <= 0)
+	if (r->info.fmt == SK_FMT_SGK) {
+		/* Straight from the block, without assembling a record. */
+		const unsigned char *h, *d;
+		if ((rc = sgk_next(r, &h, &d, err)) <= 0)
+			return rc;
+		if (hdr)
+			memcpy(hdr, h, r->info.hdrlen);
+		if (data)
+			memcpy(data, d, 4 * (size_t)r->info.ns);
+		return 1;
+	}
+	if ((rc = sk_reader_next_raw(r, &rec, err)) <= 0)
 		return rc;
 	if (hdr) {
 		memcpy(hdr, rec, r->info.hdrlen);
@@ -786,10 +812,6 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	w->info.little = w->samp_little;
 	w->bps = sk_fmt_size(w->samp_fmt);
 	w->recsize = w->info.hdrlen + (size_t)like->ns * w->bps;
-	if (!(w->tmp = malloc(w->recsize))) {
-		free(w);
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	}
 	if (w->info.fmt == SK_FMT_SGK) {
 		const size_t hb = (size_t)w->B * w->info.hdrlen, sb = (size_t)w->B * 4 * (size_t)like->ns;
 		w->hbuf = malloc(hb);
@@ -873,13 +895,13 @@ static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	if (w->info.fmt == SK_FMT_SGK) {
-		const size_t hl = w->info.hdrlen, sb = 4 * (size_t)w->info.ns;
-		memcpy(w->hbuf + (size_t)w->blk_n * hl, rec, hl);
-		memcpy(w->sbuf + (size_t)w->blk_n * sb, rec + hl, sb);
-		w->count++;
-		if (++w->blk_n == w->B)
-			return sgk_flush(w, err);
-		return 0;
+		/* An sgk record is the header block and little-endian floats. */
+		unsigned char *h;
+		float *d;
+		sgk_slot(w, &h, &d);
+		memcpy(h, rec, w->info.hdrlen);
+		memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
+		return sgk_commit_slot(w, err);
 	}
 	w->count++;
 	return sk_out_write(&w->out, rec, w->recsize, err);
@@ -970,7 +992,6 @@ void sk_writer_abort(struct sk_writer *w)
 	free(w->sbuf);
 	free(w->zraw);
 	free(w->zbuf);
-	free(w->tmp);
 	free(w);
 }
 

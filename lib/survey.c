@@ -147,37 +147,17 @@ int sk_survey_parse(struct sk_survey *sv, const char *kind, const char *spec, st
 		"shot_lines", "shot_line_spacing", "shots", "shot_spacing", "receiver_lines",
 		"receiver_line_spacing", "receivers", "receiver_spacing", "sx0", "sy0", "rx0", "ry0"};
 	char buf[512];
-	char *items[16];
+	char *items[16], *vals[16];
 	int n = 0, keyed = 0;
 
 	if (sk_survey_set_kind(sv, kind, err))
 		return SK_EARG;
-	if (strlen(spec) >= sizeof buf)
-		return sk_error_set(err, SK_EARG, "%s: specification too long", kind_names[sv->kind]);
-	strcpy(buf, spec);
-	for (char *p = buf;;) {
-		char *c = strchr(p, ',');
-		if (n == 16)
-			return sk_error_set(err, SK_EARG, "%s: too many values in '%s'", kind_names[sv->kind],
-					    spec);
-		items[n++] = p;
-		if (strchr(p, '=') && (!c || strchr(p, '=') < c))
-			keyed++;
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
+	if (sk_par_items(kind_names[sv->kind], spec, buf, sizeof buf, items, vals, 16, &n, &keyed, err) < 0)
+		return SK_EARG;
 	if (keyed) {
-		if (keyed != n)
-			return sk_error_set(err, SK_EARG, "%s: mix of positional and key=value items in '%s'",
-					    kind_names[sv->kind], spec);
-		for (int i = 0; i < n; i++) {
-			char *eq = strchr(items[i], '=');
-			*eq = '\0';
-			if (sk_survey_set(sv, items[i], eq + 1, err))
+		for (int i = 0; i < n; i++)
+			if (sk_survey_set(sv, items[i], vals[i], err))
 				return SK_EARG;
-		}
 		return 0;
 	}
 	if (sv->kind == SK_SURVEY_LINE && (n == 4 || n == 5)) {

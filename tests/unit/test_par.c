@@ -61,5 +61,19 @@ int main(void)
 		char *argv[] = {a0, a1, NULL};
 		CHECK(sk_par_keyvals(2, argv, opts, &bad) == SK_EARG);
 	}
+	{
+		char buf[64], *items[4], *vals[4];
+		int k;
+		CHECK(sk_par_items("plane", "0.2,0.0001", buf, sizeof buf, items, vals, 4, &n, &k, &err) == 0);
+		CHECK(n == 2 && !k && strcmp(items[1], "0.0001") == 0 && vals[0] == NULL);
+		CHECK(sk_par_items("plane", "tau=0.2,px=1e-4", buf, sizeof buf, items, vals, 4, &n, &k, &err) == 0);
+		CHECK(n == 2 && k && strcmp(items[1], "px") == 0 && strcmp(vals[1], "1e-4") == 0);
+		CHECK(sk_par_items("plane", "tau=0.2,1", buf, sizeof buf, items, vals, 4, &n, &k, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "plane: mix of positional and key=value items in 'tau=0.2,1'") == 0);
+		CHECK(sk_par_items("line", "1,2,3,4,5", buf, sizeof buf, items, vals, 4, &n, &k, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "line: too many values in '1,2,3,4,5'") == 0);
+		CHECK(sk_par_items("line", "1,2", buf, 3, items, vals, 4, &n, &k, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "line: specification too long") == 0);
+	}
 	return test_done();
 }
