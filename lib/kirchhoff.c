@@ -16,11 +16,12 @@
 
 /*
  * The hot loop must vectorise under the project's strict IEEE flags (no
- * -ffast-math): GCC will not vectorise sqrtf while it may set errno, nor
- * fminf/fmaxf, so the kernel uses its own inverse square root (below) and
- * comparisons against loop-invariant bounds, which if-convert to blends.  On
- * x86-64 the output-trace function is also built for AVX2 and picked at
- * load time (GCC's target_clones).
+ * -ffast-math): square roots and quotients are IEEE's, exact and the same on
+ * every machine (sqrtf vectorises because the Makefile gives
+ * -fno-math-errno); minimum and maximum are integer operations on the bits
+ * (below), because GCC keeps float ternaries as branches.  On x86-64 the
+ * output-trace function is also built for AVX2 and picked at load time
+ * (GCC's target_clones).
  */
 #define KINLINE static inline __attribute__((always_inline))
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -418,7 +419,9 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	 * in L); linear interpolation the plain trace in L. */
 	if (p.antialias)
 		k->S = malloc((size_t)k->block * (size_t)k->len * sizeof *k->S);
-	k->L = malloc((size_t)k->block * (size_t)k->len * sizeof *k->L);
+	/* Zeroed, and 8 floats longer: the vector reads of kern_lin may
+	 * look up to 7 samples past the last trace. */
+	k->L = calloc((size_t)k->block * (size_t)k->len + 8, sizeof *k->L);
 	if (!k->meta || !k->box || (p.antialias && !k->S) || !k->L)
 		goto nomem;
 	k->p = p;
@@ -464,31 +467,6 @@ long sk_kirch_bin(const struct sk_kirch *k, const struct sk_kirch_trace *tr)
 /* ------------------------------------------------------ the kernel */
 
 /*
- * 1/sqrt(x) for a positive normal float: the classic bit-level first guess
- * (Lomont's constant 0x5f375a86, error < 3.5%) and Newton steps, each
- * squaring the error (x 1.5): 1.8e-3, 4.6e-6, then float rounding.  The
- * traveltimes take three steps, the weights two.  Pure arithmetic, so it
- * vectorises and gives the same bits wherever the same code runs.
- */
-KINLINE float rsqrt_w(float x)
-{
-	uint32_t i;
-	float y;
-	memcpy(&i, &x, sizeof i);
-	i = 0x5f375a86u - (i >> 1);
-	memcpy(&y, &i, sizeof y);
-	y = y * (1.5f - 0.5f * x * y * y);
-	y = y * (1.5f - 0.5f * x * y * y);
-	return y;
-}
-
-KINLINE float rsqrt_f(float x)
-{
-	const float y = rsqrt_w(x);
-	return y * (1.5f - 0.5f * x * y * y);
-}
-
-/*
  * Branch-free float minimum and maximum on the bits: non-negative IEEE
  * floats order like their bit patterns read as int32, and a negative float
  * reads as a negative int32.  So max_f(a, b) is exact for any a when b >= 0,
@@ -526,7 +504,7 @@ KINLINE float min_f(float a, float b)
 struct pc {
 	const float *L;
 	const double *S;
-	const float *isrc;        /* 1/t_s over output time: the source leg, cached */
+	const float *tsrc;        /* t_s over output time: the source leg, cached */
 	float ds2, dr2, cross;    /* |s-x|^2, |r-x|^2, (s-x).(r-x) */
 	float dsx, dsy, drx, dry; /* s - x, r - x for the slope */
 	float idt, goff, glo, ghi;
@@ -551,9 +529,8 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 {
 	struct tap q;
 	const float wj = ta->w[j];
-	const float qs = ta->a[j] + c->ds2 * wj + TEPS, qr = ta->a[j] + c->dr2 * wj + TEPS;
-	const float is = c->isrc[j], ir = rsqrt_f(qr);
-	const float t = qs * is + qr * ir;
+	const float ts = c->tsrc[j], tr = sqrtf(ta->a[j] + c->dr2 * wj + TEPS);
+	const float t = ts + tr;
 	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
 	float W = c->wap;
 
@@ -561,24 +538,34 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	q.fr = g - (float)q.i0;
 	q.kk = 1;
 	if (aa) {
-		float kf = c->ax * fabsf(wj * (c->dsx * is + c->drx * ir)) + 1.0f;
+		/* |dt/dx| = w |dsx / ts + drx / tr| over one product. */
+		const float itt = 1.0f / (ts * tr);
+		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt + 1.0f;
 		if (d3)
-			kf += c->ay * fabsf(wj * (c->dsy * is + c->dry * ir));
+			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
 		q.kk = (int)min_f(kf, c->kmax);
 		W *= 1.0f / ((float)q.kk * (float)q.kk);
 	}
 	if (obl || spr) {
+		/* W = num / sqrt(den).  Obliquity: the vertical component of
+		 * the bisector of the unit rays u_s, u_r, (h/ts + h/tr) /
+		 * sqrt(2 + 2 u_s.u_r) with h = tau/2 and u_s.u_r = (h^2 +
+		 * (s-x).(r-x)/v^2) / (ts tr); over the common factor ts tr,
+		 * h t / sqrt(2 ts tr (ts tr + h^2 + (s-x).(r-x)/v^2)).
+		 * Spreading multiplies by sv and divides by sqrt(t) (2-D) or t
+		 * (3-D).  The floor keeps den a normal float where the rays are
+		 * opposite (then h = 0, so W = 0). */
 		float num = 1.0f, den = 1.0f;
 		if (obl) {
-			const float hs = ta->h[j] * is, hr = ta->h[j] * ir;
-			num = hs + hr;
-			den = max_f(2.0f + 2.0f * (hs * hr + c->cross * wj * is * ir), TEPS);
+			const float h = ta->h[j], tt = ts * tr;
+			num = h * t;
+			den = max_f(2.0f * tt * (tt + h * h + c->cross * wj), 1e-30f);
 		}
 		if (spr) {
 			num *= ta->sv[j];
 			den *= d3 ? t * t : t;
 		}
-		W *= num * rsqrt_w(den);
+		W *= num / sqrtf(den);
 	}
 	if (tap) {
 		/* Cosine taper 0.5 + 0.5 cos(pi u) = 0.5 - 0.5 sin(pi (u - 1/2)),
@@ -593,30 +580,91 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	return q;
 }
 
+/*
+ * Linear interpolation reads L at i0 and i0 + 1.  Where the moveout grows by
+ * at most one input sample per output sample (dt <= dt_in, as usual), 8
+ * neighbouring updates read within 9 neighbouring samples: two unaligned
+ * vector loads and one lane permutation each (vpermps with AVX2) replace 16
+ * single-float loads, which cost more than all the arithmetic.  Groups that
+ * spread wider take the plain reads; the values read are the same.  So the
+ * updates go by strips: positions and weights (vectorised), reads, sums.
+ */
+#define KSTRIP 64
+typedef float kv8f __attribute__((vector_size(32)));
+typedef int32_t kv8i __attribute__((vector_size(32)));
+
+KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
+		      const int obl, const int spr, const int d3, const int tap)
+{
+	const float *L = c->L;
+	int32_t ix[KSTRIP];
+	float fr[KSTRIP], W[KSTRIP], v[KSTRIP];
+
+	for (long jb = j0; jb < j1; jb += KSTRIP) {
+		const long n = j1 - jb < KSTRIP ? j1 - jb : KSTRIP;
+		long l;
+#pragma omp simd
+		for (l = 0; l < n; l++) {
+			const struct tap q = tap_at(ta, c, jb + l, 0, obl, spr, d3, tap);
+			ix[l] = q.i0;
+			fr[l] = q.fr;
+			W[l] = q.W;
+		}
+		for (l = 0; l + 8 <= n; l += 8) {
+			const int32_t b = ix[l];
+			kv8i d;
+			kv8f lo, hi, f;
+			uint64_t out[4];
+			memcpy(&d, ix + l, sizeof d);
+			d -= b;
+			/* Every lane within [b, b + 7]? */
+			{
+				const kv8i m = d & ~7;
+				memcpy(out, &m, sizeof out);
+			}
+			if (out[0] | out[1] | out[2] | out[3]) {
+				for (long e = l; e < l + 8; e++)
+					v[e] = L[ix[e]] + fr[e] * (L[ix[e] + 1] - L[ix[e]]);
+				continue;
+			}
+			memcpy(&lo, L + b, sizeof lo);
+			memcpy(&hi, L + b + 1, sizeof hi);
+			memcpy(&f, fr + l, sizeof f);
+			lo = __builtin_shuffle(lo, d);
+			hi = __builtin_shuffle(hi, d);
+			lo = lo + f * (hi - lo);
+			memcpy(v + l, &lo, sizeof lo);
+		}
+		for (; l < n; l++)
+			v[l] = L[ix[l]] + fr[l] * (L[ix[l] + 1] - L[ix[l]]);
+#pragma omp simd
+		for (l = 0; l < n; l++)
+			acc[jb + l] += W[l] * v[l];
+	}
+}
+
 KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
 		  const int aa, const int obl, const int spr, const int d3, const int tap)
 {
 	const float *L = c->L;
 	const double *S = c->S;
+
+	if (!aa) {
+		kern_lin(ta, c, acc, j0, j1, obl, spr, d3, tap);
+		return;
+	}
 #pragma omp simd
 	for (long j = j0; j < j1; j++) {
 		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
-		float v;
-		if (aa) {
-			/* The three reads share fr (k is whole), so the pick is the
-			 * second difference of S at whole samples (in double: S is
-			 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
-			 * float is enough).  Plain int indices off the base
-			 * pointers: GCC 12 does not vectorise gathers through a
-			 * shifted pointer. */
-			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-			const double a = 2.0 * S[i] - S[m] - S[p];
-			const float b = 2.0f * L[i] - L[m] - L[p];
-			v = (float)a + q.fr * b;
-		} else {
-			v = L[q.i0] + q.fr * (L[q.i0 + 1] - L[q.i0]);
-		}
-		acc[j] += q.W * v;
+		/* The three reads share fr (k is whole), so the pick is the
+		 * second difference of S at whole samples (in double: S is
+		 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
+		 * float is enough).  Plain int indices off the base pointers:
+		 * GCC 12 does not vectorise gathers through a shifted pointer. */
+		const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
+		const double a = 2.0 * S[i] - S[m] - S[p];
+		const float b = 2.0f * L[i] - L[m] - L[p];
+		acc[j] += q.W * ((float)a + q.fr * b);
 	}
 }
 
@@ -666,36 +714,36 @@ KINLINE void run_kern(const struct tarr *ta, const struct pc *c, float *acc, lon
 }
 
 /*
- * The source leg 1/t_s = 1/sqrt(tau^2/4 + |s-x|^2/v^2 + eps) over [j0, j1),
+ * The source leg t_s = sqrt(tau^2/4 + |s-x|^2/v^2 + eps) over [j0, j1),
  * computed once for all the traces of a shot (input in shot order shares it
  * trace after trace), with the arithmetic the receiver leg uses.
  */
-KINLINE void src_leg(const struct tarr *ta, float ds2, float *isrc, long j0, long j1)
+KINLINE void src_leg(const struct tarr *ta, float ds2, float *tsrc, long j0, long j1)
 {
 #pragma omp simd
 	for (long j = j0; j < j1; j++)
-		isrc[j] = rsqrt_f(ta->a[j] + ds2 * ta->w[j] + TEPS);
+		tsrc[j] = sqrtf(ta->a[j] + ds2 * ta->w[j] + TEPS);
 }
 
 /* Keeps the cache [*c0, *c1) of the source leg of source (sx, sy) covering
  * [j0, j1). */
 KINLINE void src_cache(const struct tarr *ta, const struct pc *c, double sx, double sy, double *csx,
-		       double *csy, float *isrc, long *c0, long *c1, long j0, long j1)
+		       double *csy, float *tsrc, long *c0, long *c1, long j0, long j1)
 {
 	if (sx != *csx || sy != *csy || *c0 >= *c1) {
 		*csx = sx;
 		*csy = sy;
-		src_leg(ta, c->ds2, isrc, j0, j1);
+		src_leg(ta, c->ds2, tsrc, j0, j1);
 		*c0 = j0;
 		*c1 = j1;
 		return;
 	}
 	if (j0 < *c0) {
-		src_leg(ta, c->ds2, isrc, j0, *c0);
+		src_leg(ta, c->ds2, tsrc, j0, *c0);
 		*c0 = j0;
 	}
 	if (j1 > *c1) {
-		src_leg(ta, c->ds2, isrc, *c1, j1);
+		src_leg(ta, c->ds2, tsrc, *c1, j1);
 		*c1 = j1;
 	}
 }
@@ -817,7 +865,7 @@ static int tile_far(const struct sk_kirch *k, const double *box, long o)
  * box) to output trace o (noff x nt floats). */
 KCLONES
 static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
-			  float *img, struct tarr *scratch, float *isrc)
+			  float *img, struct tarr *scratch, float *tsrc)
 {
 	const struct tarr *ta;
 	const long nt = k->p.nt;
@@ -834,8 +882,8 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 		float *acc;
 		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
 			continue;
-		src_cache(ta, &c, k->meta[m].sx, k->meta[m].sy, &csx, &csy, isrc, &c0, &c1, jt0, jf1);
-		c.isrc = isrc;
+		src_cache(ta, &c, k->meta[m].sx, k->meta[m].sy, &csx, &csy, tsrc, &c0, &c1, jt0, jf1);
+		c.tsrc = tsrc;
 		acc = img + (size_t)k->meta[m].bin * (size_t)nt;
 		if (jt0 < jt1) {
 			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1));
@@ -850,7 +898,7 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 }
 
 static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float *img, struct tarr *scratch,
-			  float *isrc)
+			  float *tsrc)
 {
 	const long nt = k->p.nt;
 	float *L = k->L ? k->L + (size_t)m * (size_t)k->len : NULL;
@@ -864,8 +912,8 @@ static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float
 		tarr_for(k, o, scratch, &ta);
 		if (!pair_setup(k, ta, o, m, &c, &jt0, &jt1, &jf0, &jf1))
 			continue;
-		src_leg(ta, c.ds2, isrc, jt0, jf1);
-		c.isrc = isrc;
+		src_leg(ta, c.ds2, tsrc, jt0, jf1);
+		c.tsrc = tsrc;
 		if (jt0 < jt1)
 			run_kern_adj(ta, &c, acc, L, S, jt0, jt1, kflags(k, 1));
 		if (jf0 < jf1)
@@ -976,8 +1024,8 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 	{
 		struct tarr scratch = {0};
 		double *buf = malloc(4 * (size_t)nf * sizeof *buf);
-		float *isrc = malloc((size_t)nt * sizeof *isrc);
-		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
+		float *tsrc = malloc((size_t)nt * sizeof *tsrc);
+		if (!buf || !tsrc || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
 			fail = 1;
 #pragma omp for schedule(static)
 		for (long m = 0; m < n; m += 2)
@@ -987,11 +1035,11 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
 #pragma omp for schedule(static, 1) nowait
 			for (long o = 0; o < k->nout; o++)
-				if (buf && isrc && (!k->vel_per_loc || scratch.mem))
+				if (buf && tsrc && (!k->vel_per_loc || scratch.mem))
 					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
-							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, isrc);
+							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc);
 		}
-		free(isrc);
+		free(tsrc);
 		free(buf);
 		free(scratch.mem);
 	}
@@ -1022,8 +1070,8 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		struct tarr scratch = {0};
 		double *buf = malloc(5 * (size_t)nf * sizeof *buf);
 		double *x = buf, *hr = buf + nf, *hi = buf + 2 * nf, *re = buf + 3 * nf, *im = buf + 4 * nf;
-		float *isrc = malloc((size_t)k->p.nt * sizeof *isrc);
-		if (!buf || !isrc || (k->vel_per_loc && tarr_alloc(&scratch, k->p.nt) < 0))
+		float *tsrc = malloc((size_t)k->p.nt * sizeof *tsrc);
+		if (!buf || !tsrc || (k->vel_per_loc && tarr_alloc(&scratch, k->p.nt) < 0))
 			fail = 1;
 		/* The adjoint of the anticausal filter is the causal one: the
 		 * conjugate spectrum. */
@@ -1033,10 +1081,10 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		}
 #pragma omp for schedule(dynamic, 1)
 		for (long m = 0; m < n; m++) {
-			if (!buf || !isrc || fail)
+			if (!buf || !tsrc || fail)
 				continue;
 			if (k->meta[m].bin >= 0)
-				out_trace_adj(k, m, k->nout, img, &scratch, isrc);
+				out_trace_adj(k, m, k->nout, img, &scratch, tsrc);
 			/* The adjoint of the preparation: fold the padding
 			 * (every read before the trace was a read of S[0]; the
 			 * zeros after it are constants), integrate (the double
@@ -1059,7 +1107,7 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 				data[(size_t)m * (size_t)nt + i] = (float)x[i];
 		}
 		free(buf);
-		free(isrc);
+		free(tsrc);
 		free(scratch.mem);
 	}
 	if (fail)
