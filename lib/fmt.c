@@ -106,6 +106,39 @@ static void ibm_decode(const unsigned char *restrict s, size_t n, float *restric
 	}
 }
 
+/*
+ * The other way, float to big-endian IBM words rounded to nearest (ties to
+ * even), as sk_float_to_ibm does, without branches for normal floats: the
+ * value is m / 2^24 x 2^x2 with the 24-bit significand m and x2 = eb - 126;
+ * E = ceil(x2 / 4), so E + 64 = (eb + 133) / 4 and m goes right by
+ * 4E - x2 = 0..3 bits.  Zeros (common: mutes, padding) keep their sign
+ * bit alone; subnormals, infinities and NaN (eb 0 or 255) are rare, marked
+ * here and redone by sk_float_to_ibm after the loop.
+ */
+#if defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#else
+__attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
+static uint32_t ibm_encode(const float *restrict src, size_t n, unsigned char *restrict d)
+{
+	uint32_t odd = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t b;
+		memcpy(&b, src + i, 4);
+		const uint32_t eb = b >> 23 & 0xff, m = (b & 0x7fffff) | 0x800000;
+		const uint32_t ep = (eb + 133) >> 2, sh = 4 * ep - eb - 130;
+		const uint32_t q = m >> sh, rem = m & ((1u << sh) - 1), half = (1u << sh) >> 1;
+		const uint32_t up = (rem > half) | ((rem == half) & (sh != 0) & q);
+		const uint32_t zero = (b & 0x7fffffffu) == 0;
+		const uint32_t w = (b & 0x80000000u) | (zero ? 0 : ep << 24 | (q + up));
+		odd |= (eb - 1 >= 254) & !zero;
+		memcpy(d + 4 * i, &(uint32_t){__builtin_bswap32(w)}, 4);
+	}
+	return odd;
+}
+
 size_t sk_fmt_decode(int code, int little, const void *src, size_t n, float *out)
 {
 	const unsigned char *s = src;
@@ -238,8 +271,14 @@ void sk_fmt_encode(int code, int little, const float *src, size_t n, void *dst)
 
 	switch (code) {
 	case 1:
-		for (i = 0; i < n; i++)
-			st32(d + 4 * i, sk_float_to_ibm(src[i]), little);
+		if (little || ibm_encode(src, n, d)) {
+			for (i = 0; i < n; i++) {
+				uint32_t b;
+				memcpy(&b, src + i, 4);
+				if (little || ((b >> 23 & 0xff) - 1 >= 254 && (b & 0x7fffffffu)))
+					st32(d + 4 * i, sk_float_to_ibm(src[i]), little);
+			}
+		}
 		break;
 	case 2:
 		for (i = 0; i < n; i++)
