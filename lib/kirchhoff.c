@@ -532,7 +532,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	const float ts = c->tsrc[j], tr = sqrtf(ta->a[j] + c->dr2 * wj + TEPS);
 	const float t = ts + tr;
 	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
-	float W = c->wap;
+	float W = c->wap, k2 = 1.0f;
 
 	q.i0 = (int)g;
 	q.fr = g - (float)q.i0;
@@ -544,7 +544,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 		if (d3)
 			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
 		q.kk = (int)min_f(kf, c->kmax);
-		W *= 1.0f / ((float)q.kk * (float)q.kk);
+		k2 = (float)q.kk * (float)q.kk;  /* the triangle's 1/k^2, below */
 	}
 	if (obl || spr) {
 		/* W = num / sqrt(den).  Obliquity: the vertical component of
@@ -565,7 +565,9 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 			num *= ta->sv[j];
 			den *= d3 ? t * t : t;
 		}
-		W *= num / sqrtf(den);
+		W *= num / (sqrtf(den) * k2);
+	} else if (aa) {
+		W /= k2;
 	}
 	if (tap) {
 		/* Cosine taper 0.5 + 0.5 cos(pi u) = 0.5 - 0.5 sin(pi (u - 1/2)),
