@@ -1017,10 +1017,12 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 	/*
 	 * One parallel region per block: prepare every trace, then for each
 	 * tile in order, every output trace.  Output traces go to threads
-	 * round-robin, the same way for every tile, so the tiles need no
-	 * barrier between them (nowait): a thread only ever touches its own
-	 * output traces, and each output trace sums the tiles in input order
-	 * whatever the number of threads.
+	 * round-robin in runs of 8, the same way for every tile, so the tiles
+	 * need no barrier between them (nowait): a thread only ever touches
+	 * its own output traces, and each output trace sums the tiles in input
+	 * order whatever the number of threads.  (Runs, not single traces:
+	 * two threads writing neighbouring image rows share the cache line
+	 * where one row ends and the next begins.)
 	 */
 #pragma omp parallel reduction(+:upd) reduction(|:fail)
 	{
@@ -1035,7 +1037,7 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
 		for (long t = 0; t < ntiles; t++) {
 			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
-#pragma omp for schedule(static, 1) nowait
+#pragma omp for schedule(static, 8) nowait
 			for (long o = 0; o < k->nout; o++)
 				if (buf && tsrc && (!k->vel_per_loc || scratch.mem))
 					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
