@@ -8,7 +8,9 @@
 # antialiasing (default rho filter and weights), on 1 and 2 threads: nanoseconds per sample update per
 # thread, from the wall time (wall x threads / updates) and from the CPU time
 # (user + system / updates: the work done, whatever else shares the cores),
-# and the 2-thread speed-up.  The angle
+# and the 2-thread speed-up, beside the machine's own ceiling for it (two
+# 1-thread runs at once: how much of one run's work they do together in the
+# same time; the two cores share caches, memory, clock and host).  The angle
 # limit is off (--angle 90) so that the updates are exactly the pairs within
 # the aperture times nt, the notes' cost model.
 # Anchors: the notes' independent implementation on one core of this machine
@@ -57,14 +59,28 @@ for sz in ${BENCH_SIZES:-S M}; do
 			cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
 			eval "upd_$th=$upd sec_$th=$sec cpu_$th=$cpu load_$th=\"$(load)\""
 		done
+		# The machine's own ceiling for two threads: two 1-thread runs at
+		# once (shared caches, memory, clock and host) do s1/sa + s1/sb
+		# times the work of one alone.
+		for r in a b; do
+			# shellcheck disable=SC2086
+			OMP_NUM_THREADS=1 migrate --progress $opt --vel 0:2000,4:3500 --angle 90 --aperture "$ap" \
+				--grid "0,12.5,$nout" "$tmp/in.sgk" -o "$tmp/out-$r.sgk" 2>"$tmp/err-$r" &
+		done
+		wait
+		sec_a=$(tr '\r' '\n' < "$tmp/err-a" | sed -n 's/.* in \([0-9.]*\) s,.*/\1/p')
+		sec_b=$(tr '\r' '\n' < "$tmp/err-b" | sed -n 's/.* in \([0-9.]*\) s,.*/\1/p')
 		# shellcheck disable=SC2154
 		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
-		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" 'BEGIN {
+		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" \
+		    -v sa="$sec_a" -v sb="$sec_b" 'BEGIN {
 			ref = m ~ /^linear/ ? rl : ra; bar = m ~ /^linear/ ? 2 : 6
 			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
 			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
 			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
 			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.8) [load %s]\n",
-			    m, u, s2, ns2, c2, cn2, s1 / s2, l2 }'
+			    m, u, s2, ns2, c2, cn2, s1 / s2, l2
+			printf "  %-11s two 1-thread runs at once: %.2f s and %.2f s, %.2fx the work of one (the 2-thread ceiling here); migrate reaches %.0f%% of it\n",
+			    m, sa, sb, s1 / sa + s1 / sb, 100 * (s1 / s2) / (s1 / sa + s1 / sb) }'
 	done
 done
