@@ -10,6 +10,8 @@
 
 #include "diag.h"
 
+struct sk_ra;
+
 struct sk_in {
 	int fd;
 	int own;             /* close fd at the end */
@@ -19,6 +21,7 @@ struct sk_in {
 	size_t cap, beg, end;
 	int eof;
 	int64_t pos;         /* offset of buf[beg] in the input */
+	struct sk_ra *ra;    /* read-ahead, NULL when off (io.c only) */
 };
 
 /* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */
@@ -33,6 +36,18 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 /* Moves to byte off of a seekable input. */
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
 void sk_in_close(struct sk_in *in);
+/* Starts read-ahead: one thread reads the input sequentially, from where it
+ * is, into two buffers while the caller works on the data of the last one,
+ * so reading overlaps the caller's work.  For one large input read from
+ * start to end.  sk_in_need, sk_in_ptr and sk_in_skip behave as without it
+ * (the same bytes, short results only at the end, the same read errors);
+ * requests of up to the buffer size at the call (clamped to 4-64 MiB) are
+ * served in place, larger ones by copying.  The buffers take twice that
+ * size each.  sk_in_seek outside the buffer, sk_in_resize and sk_in_close
+ * stop it (resize waits for the thread's current read: on an idle pipe,
+ * until data or the end arrives).  Does nothing when the input is read to
+ * its end already.  SK_ENOMEM, or SK_EIO when no thread can start. */
+int sk_in_readahead(struct sk_in *in, struct sk_error *err);
 
 struct sk_out {
 	int fd;
