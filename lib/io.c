@@ -12,11 +12,20 @@
 #include <unistd.h>
 
 #define IO_BUF (4u << 20)
-#define RA_MAX ((size_t)64 << 20)
+/* Slots: RA_SLOTS of RA_CHUNK bytes each (plus the headroom) for records
+ * up to half that size, and two of twice the record size for larger ones,
+ * up to RA_MAX (larger records are assembled by copying).  Small, so that
+ * what the kernel writes stays in the cache (4 buffers of 4 MiB read 1.35x
+ * slower than one); four of them, so that the thread runs on while the
+ * consumer wakes up (with two it waited each time: copies ran 1.4x slower).
+ * An IBM SEG-Y decode ran 1.2x faster with 4 x 2 MiB than with 2 x 4 MiB. */
+#define RA_SLOTS 4
+#define RA_CHUNK ((size_t)2 << 20)
+#define RA_MAX ((size_t)16 << 20)
 #define RA_ALIGN 4096
 
 /*
- * Read-ahead.  A producer thread fills the data part [H, H + C) of two slots
+ * Read-ahead.  A producer thread fills the data part [H, H + C) of its slots
  * in turn and publishes it: full (the first up to a page boundary of a
  * file), or short at the end of the input, after an error, or when a pipe
  * has nothing more at the moment.  The consumer takes the slots in order.
@@ -40,14 +49,25 @@ struct sk_ra {
 	int fd;
 	int pipe;            /* not a regular file: reads may block */
 	size_t H, C;
-	unsigned char *slot[2];
-	int state[2];
-	size_t len[2];
-	int eof[2], errnum[2];
+	int n;               /* slots */
+	unsigned char *slot[RA_SLOTS];
+	int state[RA_SLOTS];
+	size_t len[RA_SLOTS];
+	int eof[RA_SLOTS], errnum[RA_SLOTS];
 	int stop;
+	int cwait, pwait;    /* the consumer waits for a slot, the thread for room */
+	int batch;           /* slots per wake-up */
 	int take;            /* the slot the consumer takes next */
 	int held;            /* the slot in->buf points into, -1 for a malloc'd buffer */
 };
+
+static int ra_count(const struct sk_ra *ra, int state)
+{
+	int k = 0;
+	for (int i = 0; i < ra->n; i++)
+		k += ra->state[i] == state;
+	return k;
+}
 
 static void *ra_main(void *arg)
 {
@@ -67,8 +87,13 @@ static void *ra_main(void *arg)
 		size_t len = 0;
 		int eof = 0, e = 0, stop = 0;
 
-		while (!ra->stop && ra->state[i] != RA_FREE)
+		while (!ra->stop && ra->state[i] != RA_FREE) {
+			if (ra->cwait)
+				pthread_cond_broadcast(&ra->cv);
+			ra->pwait = 1;
 			pthread_cond_wait(&ra->cv, &ra->mu);
+		}
+		ra->pwait = 0;
 		if (ra->stop)
 			break;
 		ra->state[i] = RA_FILLING;
@@ -110,10 +135,14 @@ static void *ra_main(void *arg)
 		ra->eof[i] = eof;
 		ra->errnum[i] = e;
 		ra->state[i] = RA_READY;
-		pthread_cond_broadcast(&ra->cv);
+		/* A wake-up costs about 30 us (an inter-processor interrupt
+		 * in a VM): a waiting consumer is woken for a batch of slots,
+		 * unless the input ends or a pipe may keep it waiting. */
+		if (ra->cwait && (ra->pipe || eof || e || stop || ra_count(ra, RA_READY) >= ra->batch))
+			pthread_cond_broadcast(&ra->cv);
 		if (eof || e || stop)
 			break;
-		i ^= 1;
+		i = (i + 1) % ra->n;
 	}
 	pthread_mutex_unlock(&ra->mu);
 	return NULL;
@@ -125,12 +154,25 @@ static int ra_take(struct sk_ra *ra)
 	const int i = ra->take;
 
 	pthread_mutex_lock(&ra->mu);
-	while (ra->state[i] != RA_READY)
+	while (ra->state[i] != RA_READY) {
+		ra->cwait = 1;
 		pthread_cond_wait(&ra->cv, &ra->mu);
+	}
+	ra->cwait = 0;
 	ra->state[i] = RA_HELD;
 	pthread_mutex_unlock(&ra->mu);
-	ra->take = i ^ 1;
+	ra->take = (i + 1) % ra->n;
 	return i;
+}
+
+/* Gives back slot i; the thread, when it waits, is woken for a batch. */
+static void ra_give(struct sk_ra *ra, int i)
+{
+	pthread_mutex_lock(&ra->mu);
+	ra->state[i] = RA_FREE;
+	if (ra->pwait && ra_count(ra, RA_FREE) >= ra->batch)
+		pthread_cond_broadcast(&ra->cv);
+	pthread_mutex_unlock(&ra->mu);
 }
 
 /* Gives back the slot or buffer in->buf is in (after its bytes moved). */
@@ -141,13 +183,19 @@ static void ra_release(struct sk_in *in)
 	if (ra->held < 0) {
 		free(in->buf);
 	} else {
-		pthread_mutex_lock(&ra->mu);
-		ra->state[ra->held] = RA_FREE;
-		pthread_cond_broadcast(&ra->cv);
-		pthread_mutex_unlock(&ra->mu);
+		ra_give(ra, ra->held);
 	}
 	in->buf = NULL;
 	ra->held = -1;
+}
+
+static void ra_free(struct sk_ra *ra)
+{
+	for (int i = 0; i < ra->n; i++)
+		free(ra->slot[i]);
+	pthread_mutex_destroy(&ra->mu);
+	pthread_cond_destroy(&ra->cv);
+	free(ra);
 }
 
 /* Ends read-ahead (mode RA_*); in->buf then is a malloc'd buffer holding the
@@ -182,8 +230,8 @@ static int ra_end(struct sk_in *in, int mode, struct sk_error *err)
 		}
 		in->beg = 0;
 		in->end = left;
-		for (int k = 0; k < 2 && mode == RA_DRAIN && rc == 0; k++) {
-			const int i = (ra->take + k) & 1;
+		for (int k = 0; k < ra->n && mode == RA_DRAIN && rc == 0; k++) {
+			const int i = (ra->take + k) % ra->n;
 			if (ra->state[i] != RA_READY)
 				continue;
 			if (in->cap - in->end < ra->len[i]) {
@@ -202,16 +250,12 @@ static int ra_end(struct sk_in *in, int mode, struct sk_error *err)
 		if (mode == RA_KEEP && in->seekable)
 			lseek(in->fd, (off_t)(in->pos + (int64_t)left), SEEK_SET);
 	}
-	free(ra->slot[0]);
-	free(ra->slot[1]);
-	pthread_mutex_destroy(&ra->mu);
-	pthread_cond_destroy(&ra->cv);
-	free(ra);
+	ra_free(ra);
 	in->ra = NULL;
 	return rc;
 }
 
-int sk_in_readahead(struct sk_in *in, struct sk_error *err)
+int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
 {
 	struct sk_ra *ra;
 	sigset_t all, old;
@@ -223,31 +267,28 @@ int sk_in_readahead(struct sk_in *in, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	ra->fd = in->fd;
 	ra->pipe = !in->seekable;
-	ra->H = in->cap < IO_BUF ? IO_BUF : in->cap > RA_MAX ? RA_MAX : in->cap;
+	if (!unit)
+		unit = in->cap;
+	ra->H = unit > RA_MAX ? RA_MAX : unit < RA_ALIGN ? RA_ALIGN : unit;
 	ra->H = (ra->H + RA_ALIGN - 1) / RA_ALIGN * RA_ALIGN;
-	ra->C = ra->H;
+	ra->C = 2 * ra->H > RA_CHUNK ? 2 * ra->H : RA_CHUNK;
+	ra->n = ra->C > RA_CHUNK ? 2 : RA_SLOTS;
+	ra->batch = ra->n / 2;
 	ra->held = -1;
-	ra->slot[0] = aligned_alloc(RA_ALIGN, ra->H + ra->C);
-	ra->slot[1] = aligned_alloc(RA_ALIGN, ra->H + ra->C);
-	if (!ra->slot[0] || !ra->slot[1]) {
-		free(ra->slot[0]);
-		free(ra->slot[1]);
-		free(ra);
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	}
 	pthread_mutex_init(&ra->mu, NULL);
 	pthread_cond_init(&ra->cv, NULL);
+	for (int i = 0; i < ra->n; i++)
+		if (!(ra->slot[i] = aligned_alloc(RA_ALIGN, ra->H + ra->C))) {
+			ra_free(ra);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
 	/* Signals go to the caller's threads, not to the reader. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&ra->th, NULL, ra_main, ra);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		pthread_mutex_destroy(&ra->mu);
-		pthread_cond_destroy(&ra->cv);
-		free(ra->slot[0]);
-		free(ra->slot[1]);
-		free(ra);
+		ra_free(ra);
 		errno = rc;
 		return sk_error_sys(err, "cannot start the read-ahead thread");
 	}
@@ -298,10 +339,7 @@ static int64_t ra_gather(struct sk_in *in, size_t n, struct sk_error *err)
 		memcpy(in->buf + in->end, ra->slot[i] + ra->H, ra->len[i]);
 		in->end += ra->len[i];
 		in->eof = ra->eof[i];
-		pthread_mutex_lock(&ra->mu);
-		ra->state[i] = RA_FREE;
-		pthread_cond_broadcast(&ra->cv);
-		pthread_mutex_unlock(&ra->mu);
+		ra_give(ra, i);
 		if (ra->errnum[i])
 			return ra_failed(in, n, err);
 	}

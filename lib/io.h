@@ -37,17 +37,18 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
 void sk_in_close(struct sk_in *in);
 /* Starts read-ahead: one thread reads the input sequentially, from where it
- * is, into two buffers while the caller works on the data of the last one,
- * so reading overlaps the caller's work.  For one large input read from
- * start to end.  sk_in_need, sk_in_ptr and sk_in_skip behave as without it
- * (the same bytes, short results only at the end, the same read errors);
- * requests of up to the buffer size at the call (clamped to 4-64 MiB) are
- * served in place, larger ones by copying.  The buffers take twice that
- * size each.  sk_in_seek outside the buffer, sk_in_resize and sk_in_close
- * stop it (resize waits for the thread's current read: on an idle pipe,
- * until data or the end arrives).  Does nothing when the input is read to
- * its end already.  SK_ENOMEM, or SK_EIO when no thread can start. */
-int sk_in_readahead(struct sk_in *in, struct sk_error *err);
+ * is, into a few buffers while the caller works on the data of another, so
+ * reading overlaps the caller's work.  For one large input read from start
+ * to end.  sk_in_need, sk_in_ptr and sk_in_skip behave as without it (the
+ * same bytes, short results only at the end, the same read errors at the
+ * same bytes).  unit is the largest request expected (0: the buffer size):
+ * requests up to it (and up to 16 MiB) are served in place, larger ones by
+ * copying.  Memory: 8-12 MiB for units up to 1 MiB, 6 x unit above.
+ * sk_in_seek outside the buffer, sk_in_resize and sk_in_close stop it
+ * (resize waits for the thread's current read: on an idle pipe, until data
+ * or the end arrives).  Does nothing when the input is read to its end
+ * already.  SK_ENOMEM, or SK_EIO when no thread can start. */
+int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
 	int fd;

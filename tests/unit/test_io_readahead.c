@@ -172,23 +172,26 @@ static void test_files(const char *path)
 	struct sk_error err;
 
 	/* From the start, and after reads that leave bytes buffered. */
-	for (unsigned long seed = 1; seed <= 6; seed++) {
+	for (unsigned long seed = 1; seed <= 10; seed++) {
+		/* Units: the buffer (4 MiB: two 8 MiB slots), a record (four
+		 * 2 MiB slots), a large record (two 3 MiB slots). */
+		const size_t unit = seed <= 6 ? 0 : seed <= 8 ? 10240 : 1500000;
 		size_t at = 0;
 		CHECK(sk_in_open(&in, path, &err) == 0);
-		if (seed > 3) {
+		if (seed % 2 == 0) {
 			CHECK(sk_in_need(&in, 5000 * seed, &err) == (int64_t)(5000 * seed));
 			sk_in_skip(&in, 777 * seed);
 			at = 777 * seed;
 		}
-		CHECK(sk_in_readahead(&in, &err) == 0 && in.ra);
+		CHECK(sk_in_readahead(&in, unit, &err) == 0 && in.ra);
 		CHECKF(consume(&in, data, at, N, seed * 7919), "seed %lu", seed);
 		sk_in_close(&in);
 	}
 	/* Started again, and twice. */
 	CHECK(sk_in_open(&in, path, &err) == 0);
-	CHECK(sk_in_readahead(&in, &err) == 0 && sk_in_readahead(&in, &err) == 0);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 	CHECK(consume(&in, data, 0, N, 99));
-	CHECK(sk_in_readahead(&in, &err) == 0);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0);
 	sk_in_close(&in);
 }
 
@@ -202,11 +205,11 @@ static void test_small_file(void)
 	snprintf(path, sizeof path, "/tmp/test_io_ra_small_%ld", (long)getpid());
 	CHECK(write_file(path, data, 1000));
 	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_need(&in, 10, &err) == 10);
-	CHECK(sk_in_readahead(&in, &err) == 0 && !in.ra);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0 && !in.ra);
 	CHECK(sk_in_need(&in, 5000, &err) == 1000 && memcmp(sk_in_ptr(&in), data, 1000) == 0);
 	sk_in_close(&in);
 	/* Not yet read: a thread, the same bytes, the same short result. */
-	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0 && in.ra);
+	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0 && in.ra);
 	CHECK(sk_in_need(&in, 0, &err) == 0);
 	CHECK(sk_in_need(&in, 5000, &err) == 1000 && memcmp(sk_in_ptr(&in), data, 1000) == 0 && in.eof);
 	sk_in_skip(&in, 1000);
@@ -214,7 +217,7 @@ static void test_small_file(void)
 	sk_in_close(&in);
 	/* Empty. */
 	CHECK(write_file(path, data, 0));
-	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0 && !in.ra);
+	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0 && !in.ra);
 	CHECK(sk_in_need(&in, 10, &err) == 0);
 	sk_in_close(&in);
 	unlink(path);
@@ -236,7 +239,7 @@ static void test_pipes(void)
 			sk_in_skip(&in, 1234);
 			at = 1234;
 		}
-		CHECK(sk_in_readahead(&in, &err) == 0 && in.ra);
+		CHECK(sk_in_readahead(&in, 0, &err) == 0 && in.ra);
 		CHECKF(consume(&in, data, at, N, seed * 104729), "pipe seed %lu", seed);
 		sk_in_close(&in);
 		pthread_join(th, NULL);
@@ -250,7 +253,7 @@ static void test_pipes(void)
 		pthread_t th;
 
 		CHECK(open_pipe(&in, &f, &th, data, N, 42, 1) == 0);
-		CHECK(sk_in_readahead(&in, &err) == 0);
+		CHECK(sk_in_readahead(&in, 0, &err) == 0);
 		CHECK(sk_in_need(&in, 300000, &err) == 300000 && memcmp(sk_in_ptr(&in), data, 300000) == 0);
 		sk_in_skip(&in, 100000);
 		CHECK(sk_in_resize(&in, 1 << 20, &err) == 0 && !in.ra);
@@ -266,30 +269,30 @@ static void test_seek(const char *path)
 	struct sk_error err;
 	unsigned long s = 5;
 
-	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0);
-	/* Well into the second slot. */
-	CHECK(advance(&in, 6000000));
-	CHECK(sk_in_need(&in, 20000, &err) == 20000 && memcmp(sk_in_ptr(&in), data + 6000000, 20000) == 0);
+	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
+	/* Well into the second slot (of 8 MiB for a 4 MiB unit). */
+	CHECK(advance(&in, 9500000));
+	CHECK(sk_in_need(&in, 20000, &err) == 20000 && memcmp(sk_in_ptr(&in), data + 9500000, 20000) == 0);
 	sk_in_skip(&in, 10000);
 	/* Back and forth inside the buffer: read-ahead goes on. */
-	CHECK(sk_in_seek(&in, 6000000, &err) == 0 && in.ra);
-	CHECK(sk_in_need(&in, 10, &err) == 10 && memcmp(sk_in_ptr(&in), data + 6000000, 10) == 0);
-	CHECK(sk_in_seek(&in, 6015000, &err) == 0 && in.ra);
-	CHECK(sk_in_need(&in, 5000, &err) == 5000 && memcmp(sk_in_ptr(&in), data + 6015000, 5000) == 0);
+	CHECK(sk_in_seek(&in, 9500000, &err) == 0 && in.ra);
+	CHECK(sk_in_need(&in, 10, &err) == 10 && memcmp(sk_in_ptr(&in), data + 9500000, 10) == 0);
+	CHECK(sk_in_seek(&in, 9515000, &err) == 0 && in.ra);
+	CHECK(sk_in_need(&in, 5000, &err) == 5000 && memcmp(sk_in_ptr(&in), data + 9515000, 5000) == 0);
 	/* Outside: it stops, and the bytes are right. */
 	CHECK(sk_in_seek(&in, 17, &err) == 0 && !in.ra);
 	CHECK(sk_in_need(&in, 100, &err) == 100 && memcmp(sk_in_ptr(&in), data + 17, 100) == 0);
 	CHECK(sk_in_seek(&in, 9000000, &err) == 0);
 	CHECK(sk_in_need(&in, 100, &err) == 100 && memcmp(sk_in_ptr(&in), data + 9000000, 100) == 0);
 	/* Started again after the seek, to the end (all buffered: no thread). */
-	CHECK(sk_in_readahead(&in, &err) == 0 && !in.ra);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0 && !in.ra);
 	CHECK(consume(&in, data, 9000000, N, 77));
 	CHECK(sk_in_seek(&in, 5000000, &err) == 0 && sk_in_need(&in, 10, &err) == 10);
-	CHECK(sk_in_readahead(&in, &err) == 0);   /* the buffer grew: maybe all read */
+	CHECK(sk_in_readahead(&in, 0, &err) == 0);   /* the buffer grew: maybe all read */
 	CHECK(consume(&in, data, 5000000, N, 79));
 	/* Back to the start after the end. */
 	CHECK(sk_in_seek(&in, 0, &err) == 0 && !in.eof);
-	CHECK(sk_in_readahead(&in, &err) == 0 && in.ra);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0 && in.ra);
 	CHECK(consume(&in, data, 0, N, 78));
 	sk_in_close(&in);
 	/* Stopped by a seek just after a slot change, many times: the fd is
@@ -297,14 +300,14 @@ static void test_seek(const char *path)
 	for (int k = 0; k < 20; k++) {
 		const size_t at = (size_t)(rnd(&s) % (N - 100000));
 		const size_t to = (size_t)(rnd(&s) % (N - 100000));
-		CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0);
+		CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 		CHECK(advance(&in, at));
 		CHECK(sk_in_need(&in, 50000, &err) == 50000 && memcmp(sk_in_ptr(&in), data + at, 50000) == 0);
 		sk_in_skip(&in, 50000);
 		CHECK(sk_in_seek(&in, (int64_t)to, &err) == 0);
 		CHECK(sk_in_need(&in, 100000, &err) == 100000 && memcmp(sk_in_ptr(&in), data + to, 100000) == 0);
 		/* A resize of a file keeps the buffered bytes, then reads on. */
-		CHECK(sk_in_readahead(&in, &err) == 0);
+		CHECK(sk_in_readahead(&in, 0, &err) == 0);
 		sk_in_skip(&in, 99000);
 		CHECK(sk_in_resize(&in, 65536, &err) == 0 && !in.ra);
 		CHECK(sk_in_need(&in, 3000, &err) == 3000 && memcmp(sk_in_ptr(&in), data + to + 99000, 3000) == 0);
@@ -327,7 +330,7 @@ static void test_close(const char *path)
 	CHECK(sk_in_open(&in, p, &err) == 0);
 	close(fd[0]);
 	CHECK(write(fd[1], "abcdef", 6) == 6);
-	CHECK(sk_in_readahead(&in, &err) == 0 && in.ra);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0 && in.ra);
 	CHECK(sk_in_need(&in, 3, &err) == 3 && memcmp(sk_in_ptr(&in), "abc", 3) == 0);
 	t = now();
 	sk_in_close(&in);
@@ -338,13 +341,13 @@ static void test_close(const char *path)
 	snprintf(p, sizeof p, "/dev/fd/%d", fd[0]);
 	CHECK(sk_in_open(&in, p, &err) == 0);
 	close(fd[0]);
-	CHECK(sk_in_readahead(&in, &err) == 0);
+	CHECK(sk_in_readahead(&in, 0, &err) == 0);
 	t = now();
 	sk_in_close(&in);
 	CHECKF(now() - t < 1.0, "%.3f s", now() - t);
 	close(fd[1]);
 	/* A file: both slots full, the thread waiting. */
-	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0);
+	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 	CHECK(sk_in_need(&in, 10, &err) == 10);
 	{
 		const struct timespec ms = {0, 50000000};
@@ -355,7 +358,7 @@ static void test_close(const char *path)
 	CHECKF(now() - t < 1.0, "%.3f s", now() - t);
 	/* Straight after the start. */
 	for (int k = 0; k < 50; k++) {
-		CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, &err) == 0);
+		CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 		sk_in_close(&in);
 	}
 }
@@ -391,7 +394,7 @@ static void test_error(void)
 		in.size = -1;
 		CHECK(lseek(in.fd, (off_t)(uintptr_t)m, SEEK_SET) != (off_t)-1);
 		if (ra)
-			CHECK(sk_in_readahead(&in, &err) == 0 && in.ra);
+			CHECK(sk_in_readahead(&in, 0, &err) == 0 && in.ra);
 		CHECK(sk_in_need(&in, 100, &err) == 100 && memcmp(sk_in_ptr(&in), m, 100) == 0);
 		sk_in_skip(&in, 50);
 		CHECK(sk_in_need(&in, 20000, &err) == SK_EIO);
