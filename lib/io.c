@@ -32,14 +32,17 @@
  * When it needs more than its buffer holds, it copies the unread bytes (a
  * partial record, less than H) into the headroom [0, H) of the next slot,
  * just before its data, and gives back the slot it held: the bulk data is
- * never copied.  The thread can be cancelled only inside read() (a pipe may
- * block it for ever) and never holds the mutex there.
+ * never copied.  To stop, the thread finishes its current read of a file;
+ * on a pipe, where a read may block for ever, it waits in poll() on the
+ * pipe and on a wake-up pipe instead.  (pthread_cancel in read() would do,
+ * but ASan reports a false stack-buffer-overflow on a cancelled thread,
+ * google/sanitizers#1399, which make asan would trip on.)
  */
 enum { RA_FREE, RA_FILLING, RA_READY, RA_HELD };
 /* How read-ahead ends: the input closes; the consumer's unread bytes stay
  * and a seekable fd is set back after them (what the thread read beyond is
- * dropped); or the thread stops after its current read and all it read stays
- * buffered (for pipes, where nothing read can be read again). */
+ * dropped); or everything the thread read stays buffered (for pipes, where
+ * nothing read can be read again). */
 enum { RA_CLOSE, RA_KEEP, RA_DRAIN };
 
 struct sk_ra {
@@ -48,6 +51,7 @@ struct sk_ra {
 	pthread_cond_t cv;
 	int fd;
 	int pipe;            /* not a regular file: reads may block */
+	int wake[2];         /* for a pipe: written to stop the thread's poll */
 	size_t H, C;
 	int n;               /* slots */
 	unsigned char *slot[RA_SLOTS];
@@ -78,9 +82,8 @@ static void *ra_main(void *arg)
 	 * first read of a file ends on a page boundary of the file. */
 	const off_t at = lseek(ra->fd, 0, SEEK_CUR);
 	size_t skew = at > 0 ? (size_t)(at % RA_ALIGN) : 0;
-	int i = 0, old;
+	int i = 0;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	pthread_mutex_lock(&ra->mu);
 	for (;;) {
 		unsigned char *const d = ra->slot[i] + ra->H;
@@ -100,16 +103,22 @@ static void *ra_main(void *arg)
 		pthread_mutex_unlock(&ra->mu);
 		while (len < ra->C - skew && !stop) {
 			ssize_t r;
-			if (len > 0 && ra->pipe) {
-				/* Never wait on a pipe while holding bytes the
-				 * consumer may be waiting for. */
-				struct pollfd pf = {ra->fd, POLLIN, 0};
-				if (poll(&pf, 1, 0) == 0)
+			if (ra->pipe) {
+				/* Wait for data or for a stop; and never wait
+				 * while holding bytes the consumer may wait
+				 * for. */
+				struct pollfd pf[2] = {{ra->fd, POLLIN, 0}, {ra->wake[0], POLLIN, 0}};
+				const int k = poll(pf, 2, len > 0 ? 0 : -1);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (pf[1].revents) {
+					stop = 1;
+					break;
+				}
+				if (k == 0)
 					break;
 			}
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
 			r = read(ra->fd, d + len, ra->C - skew - len);
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
@@ -121,13 +130,6 @@ static void *ra_main(void *arg)
 				break;
 			}
 			len += (size_t)r;
-			if (len < ra->C - skew) {
-				/* A short read (a pipe): a draining consumer
-				 * must not wait for a full slot. */
-				pthread_mutex_lock(&ra->mu);
-				stop = ra->stop;
-				pthread_mutex_unlock(&ra->mu);
-			}
 		}
 		skew = 0;
 		pthread_mutex_lock(&ra->mu);
@@ -193,6 +195,10 @@ static void ra_free(struct sk_ra *ra)
 {
 	for (int i = 0; i < ra->n; i++)
 		free(ra->slot[i]);
+	if (ra->pipe) {
+		close(ra->wake[0]);
+		close(ra->wake[1]);
+	}
 	pthread_mutex_destroy(&ra->mu);
 	pthread_cond_destroy(&ra->cv);
 	free(ra);
@@ -211,8 +217,10 @@ static int ra_end(struct sk_in *in, int mode, struct sk_error *err)
 	ra->stop = 1;
 	pthread_cond_broadcast(&ra->cv);
 	pthread_mutex_unlock(&ra->mu);
-	if (mode != RA_DRAIN)
-		pthread_cancel(ra->th);
+	if (ra->pipe) {
+		while (write(ra->wake[1], "", 1) < 0 && errno == EINTR)
+			;
+	}
 	pthread_join(ra->th, NULL);
 	if (mode == RA_CLOSE) {
 		if (ra->held >= 0)
@@ -266,6 +274,10 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
 	if (!(ra = calloc(1, sizeof *ra)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	ra->fd = in->fd;
+	if (!in->seekable && pipe(ra->wake) != 0) {
+		free(ra);
+		return sk_error_sys(err, "cannot start the read-ahead thread");
+	}
 	ra->pipe = !in->seekable;
 	if (!unit)
 		unit = in->cap;

@@ -45,8 +45,7 @@ void sk_in_close(struct sk_in *in);
  * requests up to it (and up to 16 MiB) are served in place, larger ones by
  * copying.  Memory: 8-12 MiB for units up to 1 MiB, 6 x unit above.
  * sk_in_seek outside the buffer, sk_in_resize and sk_in_close stop it
- * (resize waits for the thread's current read: on an idle pipe, until data
- * or the end arrives).  Does nothing when the input is read to its end
+ * (at once on a pipe, after the current read of a file).  Does nothing when the input is read to its end
  * already.  SK_ENOMEM, or SK_EIO when no thread can start. */
 int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
