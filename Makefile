@@ -22,7 +22,7 @@ DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # -fno-math-errno: no code reads errno after a math call, and it lets the
 # compiler vectorise sqrtf in the migration kernel.
-ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) -fno-math-errno -fopenmp $(DEP_CFLAGS) -Ilib -I$(O) -MMD -MP
+ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) -fno-math-errno -fopenmp -pthread $(DEP_CFLAGS) -Ilib -I$(O) -MMD -MP
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -63,12 +63,12 @@ define cmd_rules
 $(O)/cmd/$(1)/lib$(1).a: $(patsubst %.c,$(O)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
 bin/$(1): $(O)/cmd/$(1)/main.o $(filter $(O)/cmd/$(1)/%,$(CMD_LIBS)) $(O)/libsegkit.a
 	@mkdir -p bin
-	@echo "LD $$@"; $$(CC) $$(CFLAGS) -fopenmp $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
+	@echo "LD $$@"; $$(CC) $$(CFLAGS) -fopenmp -pthread $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
 endef
 $(foreach c,$(CMDS),$(eval $(call cmd_rules,$(c))))
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(CMD_LIBS) $(O)/libsegkit.a
-	@echo "LD $@"; $(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -fopenmp -pthread $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # Every public header compiles on its own (segyio's test-include.c idea).
 $(O)/headers.stamp: $(HDRS)
@@ -103,7 +103,7 @@ FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) $(HDRS) $(O)/version.h
 	@mkdir -p $(@D)
-	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
+	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -pthread -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
 fuzzers: $(FUZZERS)
 FUZZ_TIME ?= 300
 fuzz: $(FUZZERS)

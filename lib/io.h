@@ -10,6 +10,8 @@
 
 #include "diag.h"
 
+struct sk_ra;
+
 struct sk_in {
 	int fd;
 	int own;             /* close fd at the end */
@@ -19,6 +21,7 @@ struct sk_in {
 	size_t cap, beg, end;
 	int eof;
 	int64_t pos;         /* offset of buf[beg] in the input */
+	struct sk_ra *ra;    /* read-ahead, NULL when off (io.c only) */
 };
 
 /* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */
@@ -33,6 +36,18 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 /* Moves to byte off of a seekable input. */
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
 void sk_in_close(struct sk_in *in);
+/* Starts read-ahead: one thread reads the input sequentially, from where it
+ * is, into a few buffers while the caller works on the data of another, so
+ * reading overlaps the caller's work.  For one large input read from start
+ * to end.  sk_in_need, sk_in_ptr and sk_in_skip behave as without it (the
+ * same bytes, short results only at the end, the same read errors at the
+ * same bytes).  unit is the largest request expected (0: the buffer size):
+ * requests up to it (and up to 16 MiB) are served in place, larger ones by
+ * copying.  Memory: 8-12 MiB for units up to 1 MiB, 6 x unit above.
+ * sk_in_seek outside the buffer, sk_in_resize and sk_in_close stop it
+ * (at once on a pipe, after the current read of a file).  Does nothing when the input is read to its end
+ * already.  SK_ENOMEM, or SK_EIO when no thread can start. */
+int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
 	int fd;

@@ -169,6 +169,9 @@ static int run_concat(struct merger *g, struct sk_error *err)
 	for (size_t i = 0; i < g->n; i++) {
 		if (i > 0 && (rc = open_input(g, i, err)) < 0)
 			return rc;
+		/* One input at a time: reading overlaps the copy.  Without
+		 * read-ahead (out of memory) the copy works as well. */
+		sk_reader_readahead(g->in[i].r, NULL);
 		if ((rc = start_input(g, i, err)) < 0 || (rc = copy_rest(g, i, err)) < 0)
 			return rc;
 		/* The first input's info is the writer's model until the end. */

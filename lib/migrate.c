@@ -335,6 +335,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	st->where = SK_MIG_WHERE_INPUT;
 	if ((rc = sk_reader_open(job->in, job->from, &s.r, err)) < 0)
 		return rc;
+	sk_reader_readahead(s.r, NULL);  /* the scan reads in order; without, as well */
 	info = sk_reader_info(s.r);
 	s.hdrlen = info->hdrlen;
 	s.ns = info->ns;

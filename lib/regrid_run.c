@@ -351,6 +351,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	in_place = info->ntraces >= 0 && info->fmt != SK_FMT_SGK &&
 		   (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem &&
 		   sk_reader_seek(r, 0, NULL) == 0;
+	/* The first pass reads from start to end; the in-place reads later
+	 * seek, which ends the read-ahead. */
+	sk_reader_readahead(r, NULL);
 	for (;;) {
 		double x, y, fast, slow, h = 0;
 		int cls = 0, trid;

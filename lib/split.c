@@ -708,9 +708,13 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 	}
 	c.ext = ext_of(o->wopts.fmt != SK_FMT_AUTO ? o->wopts.fmt : sk_reader_info(r)->fmt);
 	c.total = sk_reader_info(r)->ntraces;
+	/* One input read from start to end: reading overlaps the split (and
+	 * without read-ahead, out of memory, it works as well). */
+	sk_reader_readahead(r, NULL);
 	if (o->mode == SK_SPLIT_PARTS && c.total < 0) {
 		if ((rc = spool(&c, &spool_path, &spooled, err)) < 0)
 			goto out;
+		sk_reader_readahead(spooled, NULL);
 		c.r = spooled;
 		c.total = sk_reader_info(spooled)->ntraces;
 	}

@@ -64,6 +64,13 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
  * commands that hold thousands of inputs open at once. */
 int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
 		       struct sk_error *err);
+/* Starts reading ahead in a thread (io.h sk_in_readahead), so that reading
+ * overlaps decoding: for one large input read from start to end, not for
+ * many inputs open at once (it takes about 8 MiB).  Stops at a seek outside
+ * the buffered data.  A no-op for sgk input (whole blocks are read in place)
+ * and for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader
+ * works on without it after an error. */
+int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* Reads the next trace into hdr (info->hdrlen bytes) and data (info->ns
  * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.

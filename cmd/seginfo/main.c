@@ -175,9 +175,11 @@ static int one(const char *path, const struct opts *o)
 			sk_reader_free(r);
 			return sk_report(NULL, &err);
 		}
+		sk_reader_readahead(r, NULL);  /* reading overlaps the work; optional */
 		rc = sk_dump_keys(r, keys, n, stdout, &err);
 	} else {
 		struct sk_summary s;
+		sk_reader_readahead(r, NULL);
 		rc = sk_summarize(r, &s, &err);
 		summary(name, in, &s, o->json);
 	}
