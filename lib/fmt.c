@@ -76,11 +76,15 @@ static inline float d2f(double v)
 
 /*
  * The hot loop: IBM words to float, exactly, without branches, so that the
- * compiler vectorises it (and builds an AVX2 clone picked at run time).
- * F x 2^(4E-280) is exact in double; one conversion rounds it to float.  The
- * conversion of a double beyond FLT_MAX gives infinity: C11 Annex F, which
- * gcc and clang implement on this platform (__STDC_IEC_559__), defines it as
- * IEEE 754 does.
+ * compiler vectorises it (and builds an AVX2 clone picked at run time), in
+ * float arithmetic (8 lanes, not 4 in double).  The value is F x 2^k with
+ * F < 2^24 (exact in float) and k = 4E - 280.  With k1 = k clamped to
+ * [-100, 100], F x 2^k1 is an exact normal float; multiplying by 2^(k - k1)
+ * (a normal or subnormal power of two, clamped to [2^-149, 2^127] where the
+ * result is 0 or infinite either way) rounds once, to nearest as IEEE 754
+ * does: the correctly rounded result, the same bits as sk_ibm_to_float (the
+ * unit test checks 10^6 random words).  Needs subnormals (no flush to zero,
+ * which no segkit build sets).
  */
 #if defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
@@ -93,13 +97,18 @@ static void ibm_decode(const unsigned char *restrict s, size_t n, float *restric
 		uint32_t w;
 		memcpy(&w, s + 4 * i, 4);
 		w = __builtin_bswap32(w);
-		const uint64_t sb = (uint64_t)(4 * (int64_t)((w >> 24) & 0x7f) - 280 + 1023) << 52;
-		double scale;
-		float r;
+		const int32_t k = 4 * (int32_t)(w >> 24 & 0x7f) - 280;
+		const int32_t k1 = k < -100 ? -100 : k > 100 ? 100 : k;
+		const int32_t x0 = k - k1, x = x0 < -149 ? -149 : x0 > 127 ? 127 : x0;
+		const int32_t sub = x + 149 < 22 ? x + 149 : 22;
+		const uint32_t b1 = (uint32_t)(k1 + 127) << 23;
+		const uint32_t b2 = x >= -126 ? (uint32_t)(x + 127) << 23 : 1u << sub;
+		float s1, s2, r;
 		uint32_t rb;
 
-		memcpy(&scale, &sb, 8);
-		r = (float)((double)(int32_t)(w & 0xffffff) * scale);
+		memcpy(&s1, &b1, 4);
+		memcpy(&s2, &b2, 4);
+		r = (float)(int32_t)(w & 0xffffff) * s1 * s2;
 		memcpy(&rb, &r, 4);
 		rb |= w & 0x80000000u;
 		memcpy(out + i, &rb, 4);

@@ -171,7 +171,7 @@ static int run_concat(struct merger *g, struct sk_error *err)
 			return rc;
 		/* One input at a time: reading overlaps the copy.  Without
 		 * read-ahead (out of memory) the copy works as well. */
-		sk_reader_readahead(g->in[i].r, NULL);
+		sk_copy_readahead(g->in[i].r, g->w, NULL);
 		if ((rc = start_input(g, i, err)) < 0 || (rc = copy_rest(g, i, err)) < 0)
 			return rc;
 		/* The first input's info is the writer's model until the end. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fmt.h"
 #include "hdr.h"
@@ -407,6 +408,20 @@ int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
 	if (r->info.fmt == SK_FMT_SGK)
 		return 0;
 	return sk_in_readahead(&r->in, r->recsize, err);
+}
+
+int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err)
+{
+	/* A raw copy into /dev/null only reads: a second thread adds its
+	 * hand-overs and has nothing to overlap (1 GB IBM SEG-Y: 0.67x cat
+	 * with it, 0.86x without).  Into a file or a pipe the writes cost a
+	 * copy each and overlap the reads (tmpfs file 1.07x cat against
+	 * 0.94x; through a pipe 0.82 s against 1.16 s for 512 MB). */
+	struct stat o, null;
+	if (sk_stream_same_encoding(r, w) && fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) &&
+	    stat("/dev/null", &null) == 0 && o.st_rdev == null.st_rdev)
+		return 0;
+	return sk_reader_readahead(r, err);
 }
 
 const struct sk_info *sk_reader_info(const struct sk_reader *r)

@@ -120,11 +120,14 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w);
 
 /* Copies every remaining trace of r to w: raw records when the encodings
- * match, else decoded and encoded again, a buffer at a time.  *n (may be NULL) receives the count copied; on an error *wfail
- * (may be NULL) says whether the output (1) or the input (0) failed, so the
+ * match, else decoded and encoded again, a buffer at a time.  *n (may be NULL) receives the count
+ * copied; on an error *wfail (may be NULL) says whether the output (1) or the input (0) failed, so the
  * caller can name the right file. */
 int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
 		   struct sk_error *err);
+/* sk_reader_readahead for copying r to w, unless the copy has nothing to
+ * overlap with reading: a raw copy into /dev/null. */
+int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err);
 
 /* Sets one output option from its command line form, for every command that
  * writes traces: name is "to" (segy|su|sgk), "format" (a SEG-Y sample format

@@ -97,7 +97,8 @@ int main(void)
 		CHECK(isinf(back[0]) && back[0] > 0 && isinf(back[1]) && back[1] < 0);
 	}
 	/* The vectorised IBM loop agrees with the scalar exact conversion on
-	 * 10^6 random words, in both byte orders, bit for bit. */
+	 * 10^6 random words, in both byte orders, bit for bit: every exponent,
+	 * so results overflow, come out subnormal or round to zero. */
 	{
 		enum { M = 1000000 };
 		static unsigned char wb[4 * M];
@@ -108,6 +109,18 @@ int main(void)
 			for (size_t i = 0; i < 4 * M; i++) {
 				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
 				wb[i] = (unsigned char)(x >> 56);
+			}
+			/* The second half: fractions shifted right by 0-23
+			 * bits (unnormalised, down to a single bit), where
+			 * products become subnormal or round. */
+			for (size_t i = M / 2; i < M; i++) {
+				unsigned char *p = wb + 4 * i;
+				uint32_t w;
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				w = (uint32_t)(x >> 32);
+				w = (w & 0xff000000u) | ((w & 0xffffffu) >> (x % 24));
+				for (int b = 0; b < 4; b++)
+					p[le ? b : 3 - b] = (unsigned char)(w >> 8 * b);
 			}
 			sk_fmt_decode(1, le, wb, M, a);
 			for (size_t i = 0; i < M; i++) {
