@@ -595,6 +595,21 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 typedef float kv8f __attribute__((vector_size(32)));
 typedef int32_t kv8i __attribute__((vector_size(32)));
 
+/* Lane permutation by a variable index vector (GCC: vpermps with AVX2;
+ * clang has no variable-index shuffle builtin, so lane by lane there). */
+#if defined(__clang__)
+#define KPERM(v, d) kperm_lanes(v, d)
+static inline kv8f kperm_lanes(kv8f v, kv8i d)
+{
+	kv8f r;
+	for (int e = 0; e < 8; e++)
+		r[e] = v[d[e] & 7];
+	return r;
+}
+#else
+#define KPERM(v, d) __builtin_shuffle(v, d)
+#endif
+
 KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
 		      const int obl, const int spr, const int d3, const int tap)
 {
@@ -632,8 +647,8 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 			memcpy(&lo, L + b, sizeof lo);
 			memcpy(&hi, L + b + 1, sizeof hi);
 			memcpy(&f, fr + l, sizeof f);
-			lo = __builtin_shuffle(lo, d);
-			hi = __builtin_shuffle(hi, d);
+			lo = KPERM(lo, d);
+			hi = KPERM(hi, d);
 			lo = lo + f * (hi - lo);
 			memcpy(v + l, &lo, sizeof lo);
 		}
