@@ -878,14 +878,20 @@ static int tile_far(const struct sk_kirch *k, const double *box, long o)
 	return hypot(ex, ey) > k->aeff;
 }
 
-/* Adds the contributions of block traces [m0, m1) (a tile with bounding box
- * box) to output trace o (noff x nt floats). */
+/*
+ * Adds the contributions of block traces [m0, m1) (a tile with bounding box
+ * box) to output trace o (noff x nt floats at img).  The sums run in the
+ * thread's own aligned rows (priv, noff x nt; touched marks the offset bins
+ * copied in): a row of img shares its first and last cache lines with its
+ * neighbours, which other threads write.
+ */
 KCLONES
 static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
-			  float *img, struct tarr *scratch, float *tsrc)
+			  float *img, struct tarr *scratch, float *tsrc, float *priv, unsigned char *touched)
 {
 	const struct tarr *ta;
 	const long nt = k->p.nt;
+	const size_t row = (size_t)nt * sizeof *img;
 	uint64_t n = 0;
 	double csx = HUGE_VAL, csy = HUGE_VAL;
 	long c0 = 0, c1 = 0;
@@ -893,7 +899,9 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 	if (tile_far(k, box, o))
 		return 0;
 	tarr_for(k, o, scratch, &ta);
+	memset(touched, 0, (size_t)k->p.noff);
 	for (long m = m0; m < m1; m++) {
+		const long bin = k->meta[m].bin;
 		struct pc c;
 		long jt0, jt1, jf0, jf1;
 		float *acc;
@@ -901,7 +909,11 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 			continue;
 		src_cache(ta, &c, k->meta[m].sx, k->meta[m].sy, &csx, &csy, tsrc, &c0, &c1, jt0, jf1);
 		c.tsrc = tsrc;
-		acc = img + (size_t)k->meta[m].bin * (size_t)nt;
+		acc = priv + (size_t)bin * (size_t)nt;
+		if (!touched[bin]) {
+			memcpy(acc, img + (size_t)bin * (size_t)nt, row);
+			touched[bin] = 1;
+		}
 		if (jt0 < jt1) {
 			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1));
 			n += (uint64_t)(jt1 - jt0);
@@ -911,6 +923,9 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 			n += (uint64_t)(jf1 - jf0);
 		}
 	}
+	for (long b = 0; b < k->p.noff; b++)
+		if (touched[b])
+			memcpy(img + (size_t)b * (size_t)nt, priv + (size_t)b * (size_t)nt, row);
 	return n;
 }
 
@@ -1032,19 +1047,21 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 	/*
 	 * One parallel region per block: prepare every trace, then for each
 	 * tile in order, every output trace.  Output traces go to threads
-	 * round-robin in runs of 8, the same way for every tile, so the tiles
-	 * need no barrier between them (nowait): a thread only ever touches
-	 * its own output traces, and each output trace sums the tiles in input
-	 * order whatever the number of threads.  (Runs, not single traces:
-	 * two threads writing neighbouring image rows share the cache line
-	 * where one row ends and the next begins.)
+	 * round-robin, the same way for every tile, so the tiles need no
+	 * barrier between them (nowait): a thread only ever touches its own
+	 * output traces, and each output trace sums the tiles in input order
+	 * whatever the number of threads.
 	 */
 #pragma omp parallel reduction(+:upd) reduction(|:fail)
 	{
 		struct tarr scratch = {0};
+		const size_t prow = ((size_t)noff * (size_t)nt * sizeof(float) + 63) / 64 * 64;
 		double *buf = malloc(4 * (size_t)nf * sizeof *buf);
 		float *tsrc = malloc((size_t)nt * sizeof *tsrc);
-		if (!buf || !tsrc || (k->vel_per_loc && tarr_alloc(&scratch, nt) < 0))
+		float *priv = aligned_alloc(64, prow);
+		unsigned char *touched = malloc((size_t)noff);
+		const int ok = buf && tsrc && priv && touched && (!k->vel_per_loc || tarr_alloc(&scratch, nt) == 0);
+		if (!ok)
 			fail = 1;
 #pragma omp for schedule(static)
 		for (long m = 0; m < n; m += 2)
@@ -1052,12 +1069,15 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
 		for (long t = 0; t < ntiles; t++) {
 			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
-#pragma omp for schedule(static, 8) nowait
+#pragma omp for schedule(static, 1) nowait
 			for (long o = 0; o < k->nout; o++)
-				if (buf && tsrc && (!k->vel_per_loc || scratch.mem))
+				if (ok)
 					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
-							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc);
+							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc,
+							 priv, touched);
 		}
+		free(touched);
+		free(priv);
 		free(tsrc);
 		free(buf);
 		free(scratch.mem);
