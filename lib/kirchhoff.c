@@ -610,6 +610,12 @@ static inline kv8f kperm_lanes(kv8f v, kv8i d)
 #define KPERM(v, d) __builtin_shuffle(v, d)
 #endif
 
+/* The plain read: L at i + f by linear interpolation. */
+KINLINE float lin_at(const float *L, int32_t i, float f)
+{
+	return L[i] + f * (L[i + 1] - L[i]);
+}
+
 KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
 		      const int obl, const int spr, const int d3, const int tap)
 {
@@ -641,7 +647,7 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 			}
 			if (out[0] | out[1] | out[2] | out[3]) {
 				for (long e = l; e < l + 8; e++)
-					v[e] = L[ix[e]] + fr[e] * (L[ix[e] + 1] - L[ix[e]]);
+					v[e] = lin_at(L, ix[e], fr[e]);
 				continue;
 			}
 			memcpy(&lo, L + b, sizeof lo);
@@ -653,7 +659,7 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 			memcpy(v + l, &lo, sizeof lo);
 		}
 		for (; l < n; l++)
-			v[l] = L[ix[l]] + fr[l] * (L[ix[l] + 1] - L[ix[l]]);
+			v[l] = lin_at(L, ix[l], fr[l]);
 #pragma omp simd
 		for (l = 0; l < n; l++)
 			acc[jb + l] += W[l] * v[l];
