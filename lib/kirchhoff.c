@@ -598,16 +598,16 @@ typedef int32_t kv8i __attribute__((vector_size(32)));
 /* Lane permutation by a variable index vector (GCC: vpermps with AVX2;
  * clang has no variable-index shuffle builtin, so lane by lane there). */
 #if defined(__clang__)
-#define KPERM(v, d) kperm_lanes(v, d)
-static inline kv8f kperm_lanes(kv8f v, kv8i d)
+#define KPERM(v, d) kperm_lanes(&(v), &(d))
+static inline void kperm_lanes(kv8f *v, const kv8i *d)
 {
 	kv8f r;
 	for (int e = 0; e < 8; e++)
-		r[e] = v[d[e] & 7];
-	return r;
+		r[e] = (*v)[(*d)[e] & 7];
+	*v = r;
 }
 #else
-#define KPERM(v, d) __builtin_shuffle(v, d)
+#define KPERM(v, d) ((v) = __builtin_shuffle(v, d))
 #endif
 
 /* The plain read: L at i + f by linear interpolation. */
@@ -653,8 +653,8 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 			memcpy(&lo, L + b, sizeof lo);
 			memcpy(&hi, L + b + 1, sizeof hi);
 			memcpy(&f, fr + l, sizeof f);
-			lo = KPERM(lo, d);
-			hi = KPERM(hi, d);
+			KPERM(lo, d);
+			KPERM(hi, d);
 			lo = lo + f * (hi - lo);
 			memcpy(v + l, &lo, sizeof lo);
 		}
