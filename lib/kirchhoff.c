@@ -592,6 +592,8 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
  * updates go by strips: positions and weights (vectorised), reads, sums.
  */
 #define KSTRIP 64
+/* Output traces per unit of work of a thread (sk_kirch_migrate). */
+#define KGROUP 8
 typedef float kv8f __attribute__((vector_size(32)));
 typedef int32_t kv8i __attribute__((vector_size(32)));
 
@@ -1053,7 +1055,7 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 	/*
 	 * One parallel region per block: prepare every trace, then for each
 	 * tile in order, every output trace.  Output traces go to threads
-	 * round-robin, the same way for every tile, so the tiles need no
+	 * in a fixed order, the same way for every tile, so the tiles need no
 	 * barrier between them (nowait): a thread only ever touches its own
 	 * output traces, and each output trace sums the tiles in input order
 	 * whatever the number of threads.
@@ -1073,15 +1075,21 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 		for (long m = 0; m < n; m += 2)
 			if (buf)
 				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
-		for (long t = 0; t < ntiles; t++) {
-			const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
-#pragma omp for schedule(static, 1) nowait
-			for (long o = 0; o < k->nout; o++)
-				if (ok)
+		/* Groups of KGROUP output traces to whichever thread is free
+		 * (the cores of a shared machine do not keep one speed), each
+		 * group through every tile in order: each output trace still
+		 * sums the tiles in input order, and a tile read into the cache
+		 * serves the whole group. */
+#pragma omp for schedule(dynamic, 1) nowait
+		for (long g = 0; g < (k->nout + KGROUP - 1) / KGROUP; g++)
+			for (long t = 0; t < ntiles; t++) {
+				const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
+				const long o1 = (g + 1) * KGROUP < k->nout ? (g + 1) * KGROUP : k->nout;
+				for (long o = g * KGROUP; o < o1 && ok; o++)
 					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
 							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc,
 							 priv, touched);
-		}
+			}
 		free(touched);
 		free(priv);
 		free(tsrc);
