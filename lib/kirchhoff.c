@@ -1053,12 +1053,9 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 		k->used += k->meta[m].bin >= 0;
 
 	/*
-	 * One parallel region per block: prepare every trace, then for each
-	 * tile in order, every output trace.  Output traces go to threads
-	 * in a fixed order, the same way for every tile, so the tiles need no
-	 * barrier between them (nowait): a thread only ever touches its own
-	 * output traces, and each output trace sums the tiles in input order
-	 * whatever the number of threads.
+	 * One parallel region per block: prepare every trace, then every
+	 * output trace, each through the tiles in order by one thread, so the
+	 * image is the same whatever the number of threads.
 	 */
 #pragma omp parallel reduction(+:upd) reduction(|:fail)
 	{
