@@ -124,6 +124,13 @@ static void ibm_decode(const unsigned char *restrict s, size_t n, float *restric
  * bit alone; subnormals, infinities and NaN (eb 0 or 255) are rare, marked
  * here and redone by sk_float_to_ibm after the loop.
  */
+/* A float that ibm_encode leaves to sk_float_to_ibm: a subnormal, an
+ * infinity or NaN (exponent byte 0 or 255), not a zero. */
+static inline uint32_t ibm_enc_special(uint32_t b)
+{
+	return ((b >> 23 & 0xff) - 1 >= 254) & ((b & 0x7fffffffu) != 0);
+}
+
 #if defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #else
@@ -142,7 +149,7 @@ static uint32_t ibm_encode(const float *restrict src, size_t n, unsigned char *r
 		const uint32_t up = (rem > half) | ((rem == half) & (sh != 0) & q);
 		const uint32_t zero = (b & 0x7fffffffu) == 0;
 		const uint32_t w = (b & 0x80000000u) | (zero ? 0 : ep << 24 | (q + up));
-		odd |= (eb - 1 >= 254) & !zero;
+		odd |= ibm_enc_special(b);
 		memcpy(d + 4 * i, &(uint32_t){__builtin_bswap32(w)}, 4);
 	}
 	return odd;
@@ -284,7 +291,7 @@ void sk_fmt_encode(int code, int little, const float *src, size_t n, void *dst)
 			for (i = 0; i < n; i++) {
 				uint32_t b;
 				memcpy(&b, src + i, 4);
-				if (little || ((b >> 23 & 0xff) - 1 >= 254 && (b & 0x7fffffffu)))
+				if (little || ibm_enc_special(b))
 					st32(d + 4 * i, sk_float_to_ibm(src[i]), little);
 			}
 		}
