@@ -22,9 +22,13 @@ DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # -fno-math-errno: no code reads errno after a math call, and it lets the
 # compiler vectorise sqrtf in the migration kernel.
-ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) -fno-math-errno -fopenmp -pthread $(DEP_CFLAGS) -Ilib -I$(O) -MMD -MP
+ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) -fno-math-errno -fopenmp -pthread $(DEP_CFLAGS) $(LIB_INC) -I$(O) -MMD -MP
 
-LIB_SRCS  := $(sort $(wildcard lib/*.c))
+# lib/ is grouped by layer, each folder a floor that includes only the floors
+# below it (scripts/layers.sh checks): core < format < geom < kernel < flow.
+FLOORS    := core format geom kernel flow
+LIB_INC   := $(FLOORS:%=-Ilib/%)
+LIB_SRCS  := $(sort $(wildcard $(FLOORS:%=lib/%/*.c)))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
 CMDS      := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard cmd/*/main.c)))))
 PROGS     := $(CMDS:%=bin/%)
@@ -33,7 +37,7 @@ PROGS     := $(CMDS:%=bin/%)
 CMD_LIBS  := $(foreach c,$(CMDS),$(if $(filter-out cmd/$(c)/main.c,$(wildcard cmd/$(c)/*.c)),$(O)/cmd/$(c)/lib$(c).a))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
-HDRS      := $(sort $(wildcard lib/*.h))
+HDRS      := $(sort $(wildcard $(FLOORS:%=lib/%/*.h)))
 ALL_SRCS  := $(LIB_SRCS) $(wildcard cmd/*/*.c) $(UNIT_SRCS)
 
 .PHONY: all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind manlint headers
@@ -71,10 +75,11 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(CMD_LIBS) $(O)/libsegkit.a
 	@echo "LD $@"; $(CC) $(CFLAGS) -fopenmp -pthread $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # Every public header compiles on its own (segyio's test-include.c idea).
-$(O)/headers.stamp: $(HDRS)
+$(O)/headers.stamp: $(HDRS) $(LIB_SRCS) scripts/layers.sh
 	@mkdir -p $(O)/hdrcheck
 	@for h in $(HDRS); do echo "#include \"$$(basename $$h)\"" > $(O)/hdrcheck/t.c; \
 	  $(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fsyntax-only $(O)/hdrcheck/t.c || exit 1; done
+	@sh scripts/layers.sh
 	@touch $@
 headers: $(O)/headers.stamp
 
@@ -103,7 +108,7 @@ FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) $(HDRS) $(O)/version.h
 	@mkdir -p $(@D)
-	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) -Ilib -I$(O) -fopenmp=libgomp -pthread -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
+	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) $(LIB_INC) -I$(O) -fopenmp=libgomp -pthread -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
 fuzzers: $(FUZZERS)
 FUZZ_TIME ?= 300
 fuzz: $(FUZZERS)

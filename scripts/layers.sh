@@ -1,0 +1,23 @@
+#!/bin/sh
+# lib/ is grouped by layer; a file may include headers of its own floor and of
+# the floors below it, never above: core < format < geom < kernel < flow.
+# Prints each violation and exits 1 if there is any.
+set -eu
+floors="core format geom kernel flow"
+rank() { i=0; for f in $floors; do [ "$f" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo -1; }
+bad=0
+for fl in $floors; do
+	r=$(rank "$fl")
+	for src in lib/"$fl"/*.[ch]; do
+		for h in $(sed -n 's/^#include "\([^"/]*\.h\)".*/\1/p' "$src"); do
+			[ "$h" = version.h ] && continue
+			hit=$(ls lib/*/"$h" 2>/dev/null | head -n 1)
+			if [ -z "$hit" ]; then echo "layers: $src: $h is not in lib/"; bad=1; continue; fi
+			hf=$(basename "$(dirname "$hit")")
+			if [ "$(rank "$hf")" -gt "$r" ]; then
+				echo "layers: $src includes $hf/$h from a higher floor"; bad=1
+			fi
+		done
+	done
+done
+exit $bad
