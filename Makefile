@@ -40,7 +40,7 @@ UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 HDRS      := $(sort $(wildcard $(FLOORS:%=lib/%/*.h)))
 ALL_SRCS  := $(LIB_SRCS) $(wildcard cmd/*/*.c) $(UNIT_SRCS)
 
-.PHONY: all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind manlint headers
+.PHONY: FORCE all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind manlint headers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
