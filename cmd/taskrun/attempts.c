@@ -23,17 +23,9 @@
 #include "proto.h"
 #include "tmpl.h"
 
-int tr_failed_on(const struct tr_tstate *t, int h)
-{
-	for (int i = 0; i < t->nfo; i++)
-		if (t->failed_on[i] == h)
-			return 1;
-	return 0;
-}
-
 void tr_set_pending(struct tr_ctl *c, long i)
 {
-	c->ts[i].st = T_PENDING;
+	c->ts[i].st = TR_T_PENDING;
 	c->npending++;
 	if (i < c->lo)
 		c->lo = i;
@@ -92,7 +84,7 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 
 	free(t->why);
 	t->why = strdup(why);
-	t->st = T_FAILED;
+	t->st = TR_T_FAILED;
 	c->nfinal++;
 	tr_event_init(&e, "failed");
 	e.task = i + 1;
@@ -142,7 +134,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	if (task->in && (in_fd = open(task->in, O_RDONLY | O_CLOEXEC)) < 0) {
 		char why[512];
 		snprintf(why, sizeof why, "%s: %s", task->in, strerror(errno));
-		if (t->st == T_PENDING)
+		if (t->st == TR_T_PENDING)
 			c->npending--;
 		tr_final_fail(c, ti, why);
 		return;
@@ -159,7 +151,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 			snprintf(why, sizeof why, "%s: %s", tmp, strerror(errno));
 			free(tmp);
 			tr_close_fd(&in_fd);
-			if (t->st == T_PENDING)
+			if (t->st == TR_T_PENDING)
 				c->npending--;
 			tr_final_fail(c, ti, why);
 			return;
@@ -201,9 +193,9 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->out_fd = out_fd;
 	a->out_tmp = tmp;
 	a->err_fd = -1;
-	if (t->st == T_PENDING)
+	if (t->st == TR_T_PENDING)
 		c->npending--;
-	t->st = T_ACTIVE;
+	t->st = TR_T_ACTIVE;
 	t->nrun++;
 	h->nrun++;
 	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
@@ -290,7 +282,7 @@ static void note_wall(struct tr_ctl *c, double w)
 		return;
 	c->walls = nw;
 	c->walls[c->nwalls++] = w;
-	c->median_dirty = 1;
+	c->walls_dirty = 1;
 }
 
 void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
@@ -312,9 +304,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	e.user = (double)v[3] / 1e6;
 	e.sys = (double)v[4] / 1e6;
 	e.maxrss = (long)v[5];
-	if (t->st == T_DONE || t->st == T_FAILED || a->cancel == C_LOSER) {
+	if (t->st == TR_T_DONE || t->st == TR_T_FAILED || a->cancel == C_LOSER) {
 		strcpy(e.ev, "cancel");
-		snprintf(e.note, sizeof e.note, "%s", t->st == T_DONE ? "another attempt won" : "discarded");
+		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, k);
 		return;
@@ -325,13 +317,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		ok = 0;
 	if (ok) {
 		tr_jlog(c, &e);
-		t->st = T_DONE;
+		t->st = TR_T_DONE;
 		c->ndone++;
-		h->cfail = 0;
-		h->nquar = 0;
-		if (h->probing) {
-			h->probing = 0;
-		}
+		tr_policy_success(&h->hl);
 		c->last_success = tr_mono();
 		note_wall(c, e.wall);
 		tr_forget_attempt(c, k);
@@ -352,32 +340,24 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	snprintf(e.note, sizeof e.note, "%.*s", (int)sizeof e.note - 1, why);
 	tr_jlog(c, &e);
 	t->failures++;
-	if (!tr_failed_on(t, a->host)) {
+	if (!tr_policy_failed_on(t, a->host)) {
 		int *fo = realloc(t->failed_on, (size_t)(t->nfo + 1) * sizeof *fo);
 		if (fo) {
 			t->failed_on = fo;
 			fo[t->nfo++] = a->host;
 		}
 	}
-	/* A streak is failures on this host with none elsewhere in between. */
-	if (h->cfail == 0 || c->nfail - h->nfail != h->others_at_streak) {
-		h->cfail = 0;
-		h->others_at_streak = c->nfail - h->nfail;
-	}
-	h->cfail++;
-	c->nfail++;
-	h->nfail++;
 	/* Blame the host when its failures come in a row while no other host
 	 * fails (so the tasks are fine) and another host can take the work;
 	 * a broken task fails everywhere and quarantines nobody. */
-	if (h->probing || h->cfail >= QUAR_AFTER) {
-		int other = 0;
+	{
 		const double now = tr_mono();
+		int other = 0;
 		for (int g = 0; g < c->nh && !other; g++)
 			other = &c->h[g] != h && tr_usable(c, &c->h[g], now);
-		if (other) {
+		if (tr_policy_blame(&h->hl, &c->nfail, other)) {
 			char q[64];
-			snprintf(q, sizeof q, "%d task failures in a row", h->cfail);
+			snprintf(q, sizeof q, "%d task failures in a row", h->hl.cfail);
 			tr_quarantine(c, h, q);
 		}
 	}

@@ -26,20 +26,13 @@
 int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now)
 {
 	(void)c;
-	return !h->removed && !h->gone && h->quar_until <= now &&
+	return !h->removed && !h->gone && h->hl.quar_until <= now &&
 	       (h->st == HS_UP || h->st == HS_CONN);
 }
 
 void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why)
 {
-	const double now = tr_mono();
-	double d = c->o->backoff * pow(2, h->nquar);
-	if (d > QUAR_MAX)
-		d = QUAR_MAX;
-	h->quar_until = now + d;
-	h->nquar++;
-	h->probing = 0;
-	h->cfail = 0;
+	const double d = tr_policy_quarantine(&h->hl, c->o->backoff, tr_mono());
 	tr_jhost(c, "quarantine", h, "for %.1fs: %s", d, why);
 }
 
@@ -97,7 +90,7 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 		snprintf(e.note, sizeof e.note, "host lost: %s", why);
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, k--);
-		if (c->ts[ti].st == T_ACTIVE && c->ts[ti].nrun == 0) {
+		if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
 			if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
 				char msg[96];
 				snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
@@ -234,9 +227,9 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		h->ever_up = 1;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
-		if (h->nquar > 0 && !h->probing) {
-			h->probing = 1;
-			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->nquar);
+		if (h->hl.nquar > 0 && !h->hl.probing) {
+			h->hl.probing = 1;
+			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
 		}
 		tr_jhost(c, "up", h, "slots=%d agent_pid=%lld", h->slots, v[1]);
 		break;

@@ -34,7 +34,7 @@ void tr_show_progress(struct tr_ctl *c, double now, int last)
 	c->next_progress = now + (c->tty ? 0.2 : 1.0);
 	for (int i = 0; i < c->nh; i++) {
 		up += c->h[i].st == HS_UP && !c->h[i].removed;
-		quar += c->h[i].quar_until > now && !c->h[i].removed;
+		quar += c->h[i].hl.quar_until > now && !c->h[i].removed;
 	}
 	snprintf(line, sizeof line, "%ld/%ld done, %ld failed, %d running, %d host%s up%s", c->ndone, n,
 		 c->nfinal, running, up, up == 1 ? "" : "s", quar ? ", some quarantined" : "");

@@ -47,6 +47,22 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 		sk_die(1, "%s/journal: %s", c->o->state, err.msg);
 }
 
+void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[sizeof c->fatal.msg];
+
+	if (!c->stop)
+		c->stop = TR_STOP_ERROR;
+	if (c->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sk_error_set(&c->fatal, code, "%s", msg);
+	c->failed = 1;
+}
+
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 {
 	struct tr_event e;
@@ -66,28 +82,26 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 
 static void assign(struct tr_ctl *c, double now)
 {
+	if (c->npending == 0)
+		return;
+	if (c->nusable < c->nh) {
+		unsigned char *u = realloc(c->usable, (size_t)c->nh);
+		if (!u) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		c->usable = u;
+		c->nusable = c->nh;
+	}
+	for (int g = 0; g < c->nh; g++)
+		c->usable[g] = (unsigned char)tr_usable(c, &c->h[g], now);
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
-		const int cap = h->probing ? 1 : h->slots;
-		if (h->st != HS_UP || h->removed || h->quar_until > now)
+		const int cap = h->hl.probing ? 1 : h->slots;
+		if (h->st != HS_UP || h->removed || h->hl.quar_until > now)
 			continue;
-		while (h->nrun < cap && c->npending > 0) {
-			long pick = -1;
-			while (c->lo < c->tl->n && c->ts[c->lo].st != T_PENDING)
-				c->lo++;
-			for (long ti = c->lo; ti < c->tl->n; ti++) {
-				const struct tr_tstate *t = &c->ts[ti];
-				int other = 0;
-				if (t->st != T_PENDING)
-					continue;
-				if (tr_failed_on(t, i))
-					for (int g = 0; g < c->nh && !other; g++)
-						other = g != i && tr_usable(c, &c->h[g], now) && !tr_failed_on(t, g);
-				if (!other) {
-					pick = ti;
-					break;
-				}
-			}
+		while (h->nrun < cap && c->npending > 0 && !c->stop) {
+			const long pick = tr_policy_pick(c->ts, c->tl->n, &c->lo, i, c->usable, c->nh);
 			if (pick < 0)
 				break;
 			tr_start_attempt(c, h, pick, 0);
@@ -95,48 +109,40 @@ static void assign(struct tr_ctl *c, double now)
 	}
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	const double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
-
 static void speculate(struct tr_ctl *c, double now)
 {
-	double thr;
+	struct tr_run *r = NULL;
 
 	if (!c->o->speculate || c->npending > 0 || c->nwalls == 0)
 		return;
-	if (c->median_dirty) {
-		double *w = malloc((size_t)c->nwalls * sizeof *w);
-		if (!w)
-			return;
-		memcpy(w, c->walls, (size_t)c->nwalls * sizeof *w);
-		qsort(w, (size_t)c->nwalls, sizeof *w, cmp_double);
-		c->median = w[c->nwalls / 2];
-		free(w);
-		c->median_dirty = 0;
+	if (c->walls_dirty) {
+		c->spec_after = tr_policy_spec_after(c->walls, c->nwalls);
+		c->walls_dirty = 0;
 	}
-	thr = 2 * c->median > 1.0 ? 2 * c->median : 1.0;
+	if (c->spec_after < 0)
+		return;
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
-		while (h->st == HS_UP && !h->removed && h->quar_until <= now && !h->probing &&
-		       h->nrun < h->slots) {
-			int best = -1;
+		while (h->st == HS_UP && !h->removed && h->hl.quar_until <= now && !h->hl.probing &&
+		       h->nrun < h->slots && !c->stop) {
+			struct tr_run *nr = realloc(r, (size_t)(c->na + 1) * sizeof *r);
+			int best;
+			if (!nr)
+				break;
+			r = nr;
 			for (int k = 0; k < c->na; k++) {
-				const struct tr_attempt *a = &c->a[k];
-				const struct tr_tstate *t = &c->ts[a->task];
-				if (a->host == i || a->cancel || t->nrun != 1 || t->st != T_ACTIVE ||
-				    tr_failed_on(t, i) || now - a->start < thr)
-					continue;
-				if (best < 0 || a->start < c->a[best].start)
-					best = k;
+				r[k].task = c->a[k].task;
+				r[k].host = c->a[k].host;
+				r[k].cancelled = c->a[k].cancel != C_NONE;
+				r[k].start = c->a[k].start;
 			}
+			best = tr_policy_straggler(r, c->na, c->ts, i, now, c->spec_after);
 			if (best < 0)
 				break;
 			tr_start_attempt(c, h, c->a[best].task, 1);
 		}
 	}
+	free(r);
 }
 
 /* Marks what the journal says: done tasks, attempt numbers, and attempts a
@@ -161,7 +167,7 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 		if (ev[i].attempt > c->ts[ti].attempts)
 			c->ts[ti].attempts = ev[i].attempt;
 		if (strcmp(ev[i].ev, "done") == 0)
-			c->ts[ti].st = T_DONE;
+			c->ts[ti].st = TR_T_DONE;
 	}
 	for (long i = 0; i < n; i++) {
 		const long ti = ev[i].task - 1;
@@ -216,7 +222,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			return rc;
 	}
 	for (long i = 0; i < c->tl->n; i++)
-		if (c->ts[i].st != T_DONE)
+		if (c->ts[i].st != TR_T_DONE)
 			tr_set_pending(c, i);
 		else
 			c->ndone++;
@@ -319,7 +325,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (h->gone)
 				continue;
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->quar_until <= now &&
+			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				tr_host_connect(&c, h);
 				connecting++;
@@ -333,12 +339,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				snprintf(why, sizeof why, "no heartbeat for %gs", o->lease);
 				tr_host_down(&c, h, why);
 			}
-			if (h->st == HS_UP && h->probing == 0 && h->nquar > 0 && h->quar_until <= now &&
-			    h->cfail == 0 && h->quar_until > 0) {
-				h->probing = 1;
-				h->quar_until = 0;
-				tr_jhost(&c, "probe", h, "after %d quarantine(s)", h->nquar);
-			}
+			if (h->st == HS_UP && tr_policy_probe(&h->hl, now))
+				tr_jhost(&c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
 			if (h->st == HS_UP && h->removed && h->nrun == 0 && !h->quit_sent) {
 				tr_send_frame(&c, h, TR_F_QUIT, 0, NULL, 0);
 				h->quit_sent = 1;
@@ -376,12 +378,12 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (h->st == HS_UP || h->st == HS_CONN || h->st == HS_CLOSING)
 				usable_hosts++;
 			/* Hosts that never came up are given up on sooner. */
-			if (h->nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
+			if (h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 				all_failing = 0;
 		}
 		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing) {
 			for (long i = 0; i < tasks->n; i++)
-				if (c.ts[i].st == T_PENDING) {
+				if (c.ts[i].st == TR_T_PENDING) {
 					c.npending--;
 					tr_final_fail(&c, i, "not run: no usable host");
 				}
@@ -493,7 +495,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld", c.ndone, c.nfinal);
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
-		if (c.ts[i].st == T_FAILED)
+		if (c.ts[i].st == TR_T_FAILED)
 			sk_warnx("task %ld: %s", i + 1, c.ts[i].why ? c.ts[i].why : "failed");
 	*nfailed = c.nfinal;
 	rc = 0;
@@ -521,6 +523,7 @@ out:
 		}
 	free(c.ts);
 	free(c.walls);
+	free(c.usable);
 	free(c.kids);
 	return rc;
 }

@@ -10,21 +10,21 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "policy.h"
 #include "proto.h"
 #include "sched.h"
 #include "state.h"
 
 #define WINDOW (1L << 20)        /* unacknowledged stdin bytes per attempt */
 #define HOST_WB_HIGH (256u << 10) /* stop feeding stdin above this backlog */
-#define QUAR_AFTER 3             /* consecutive task failures that quarantine */
-#define QUAR_MAX 600.0           /* longest quarantine, seconds */
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
 #define MAX_LOSSES 3             /* host losses that turn into a task failure */
 #define MAX_CONNECTING 8         /* agents starting at once */
 
+#define TR_STOP_ERROR (-1)
+
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { T_PENDING, T_ACTIVE, T_DONE, T_FAILED };
 enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN };
 
 struct tr_host {
@@ -36,9 +36,8 @@ struct tr_host {
 	struct tr_buf wb, rb;
 	char etail[512];
 	double last_rx, last_tx, conn_at, closing_at;
-	double quar_until, streak_start;
-	int nquar, probing, cfail, nrun, hello, said_nostart, quit_sent, ever_up;
-	long nfail, others_at_streak;
+	struct tr_health hl;
+	int nrun, hello, said_nostart, quit_sent, ever_up;
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -57,13 +56,6 @@ struct tr_attempt {
 	FILE *spool;
 	int err_fd;
 	long pid;
-};
-
-struct tr_tstate {
-	int st, failures, attempts, nrun, losses;
-	int *failed_on;
-	int nfo;
-	char *why;
 };
 
 struct tr_child {
@@ -85,10 +77,10 @@ struct tr_ctl {
 	uint32_t next_id;
 	struct tr_journal j;
 	struct tr_state state;
-	double hb, grace, last_success, median;
+	double hb, grace, last_success, spec_after;
 	double *walls;
 	long nwalls;
-	int median_dirty;
+	int walls_dirty;
 	struct stat hst;
 	int hst_ok;
 	double next_hcheck;
@@ -96,9 +88,18 @@ struct tr_ctl {
 	double next_progress;
 	char last_line[256];
 	int out_broken;
+	unsigned char *usable;    /* per host, for tr_policy_pick */
+	int nusable;
+	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
+	int failed;               /* fatal holds an error */
+	struct sk_error fatal;    /* the first error that stops the run */
 };
 
 /* sched.c */
+/* Records an error that stops the run (the first one is reported) and asks
+ * the loop to stop: attempts are cancelled, their outputs removed, and the
+ * run ends with the error. */
+void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -117,7 +118,6 @@ void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reload_hosts(struct tr_ctl *c, int force);
 
 /* attempts.c */
-int tr_failed_on(const struct tr_tstate *t, int h);
 void tr_set_pending(struct tr_ctl *c, long i);
 void tr_close_fd(int *fd);
 void tr_drop_attempt_files(struct tr_attempt *a);
