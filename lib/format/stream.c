@@ -337,10 +337,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	w->bps = sk_fmt_size(w->samp_fmt);
 	w->recsize = w->info.hdrlen + (size_t)like->ns * w->bps;
 	if ((rc = sk_out_open(&w->out, path, err)) < 0) {
-		w->out.fd = -1;
 		sk_writer_abort(w);
 		return rc;
 	}
+	w->out.set = o->set;
 	if ((o->bufsize && (rc = sk_out_resize(&w->out, o->bufsize > w->recsize ? o->bufsize : w->recsize, err)) < 0) ||
 	    (w->ops->whead && (rc = w->ops->whead(w, like, err)) < 0)) {
 		sk_writer_abort(w);
@@ -420,8 +420,6 @@ int sk_writer_close(struct sk_writer *w, struct sk_error *err)
 		rc = sk_out_close(&w->out, err);
 	else
 		sk_out_abort(&w->out);
-	w->out.fd = -1;
-	w->out.tmp = NULL;
 	sk_writer_abort(w);
 	return rc;
 }
@@ -430,8 +428,7 @@ void sk_writer_abort(struct sk_writer *w)
 {
 	if (!w)
 		return;
-	if (w->out.fd >= 0 || w->out.tmp)
-		sk_out_abort(&w->out);
+	sk_out_abort(&w->out);
 	if (w->ops && w->ops->wrelease)
 		w->ops->wrelease(w);
 	free(w->fhdr);
