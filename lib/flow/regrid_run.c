@@ -147,20 +147,20 @@ static void position(const unsigned char *h, int coords, double *x, double *y)
 {
 	switch (coords) {
 	case SK_COORDS_CDP:
-		*x = sk_hdr_coord(h, 181);
-		*y = sk_hdr_coord(h, 185);
+		*x = sk_hdr_coord(h, SK_TR_CDPX);
+		*y = sk_hdr_coord(h, SK_TR_CDPY);
 		break;
 	case SK_COORDS_SRC:
-		*x = sk_hdr_coord(h, 73);
-		*y = sk_hdr_coord(h, 77);
+		*x = sk_hdr_coord(h, SK_TR_SX);
+		*y = sk_hdr_coord(h, SK_TR_SY);
 		break;
 	case SK_COORDS_RCV:
-		*x = sk_hdr_coord(h, 81);
-		*y = sk_hdr_coord(h, 85);
+		*x = sk_hdr_coord(h, SK_TR_GX);
+		*y = sk_hdr_coord(h, SK_TR_GY);
 		break;
 	default:
-		*x = (sk_hdr_coord(h, 73) + sk_hdr_coord(h, 81)) / 2;
-		*y = (sk_hdr_coord(h, 77) + sk_hdr_coord(h, 85)) / 2;
+		*x = (sk_hdr_coord(h, SK_TR_SX) + sk_hdr_coord(h, SK_TR_GX)) / 2;
+		*y = (sk_hdr_coord(h, SK_TR_SY) + sk_hdr_coord(h, SK_TR_GY)) / 2;
 	}
 }
 
@@ -351,14 +351,14 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		if (rc < 0)
 			goto done;
 		st->inputs++;
-		trid = sk_hdr_i16(hdr, 29);
+		trid = sk_hdr_i16(hdr, SK_TR_TRID);
 		if (trid == 2 || trid == 3)
 			continue;
 		position(hdr, job->coords, &x, &y);
 		if (x == 0 && y == 0)
 			zero_xy++;
 		if (job->have_offsets) {
-			const double ho = fabs((double)sk_hdr_i32(hdr, 37));
+			const double ho = fabs((double)sk_hdr_i32(hdr, SK_TR_OFFSET));
 			const double c = floor((ho - job->o0) / job->dof + 0.5);
 			if (!(c >= 0 && c < (double)job->no))
 				continue;
@@ -535,16 +535,16 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				long il, xl;
 				memset(hdr, 0, info->hdrlen);
 				sk_grid_header(gr, i, hdr);
-				sk_hdr_set_i32(hdr, 1, (int32_t)seq);
-				sk_hdr_set_i32(hdr, 5, (int32_t)seq);
-				sk_hdr_set_i16(hdr, 29, (int16_t)(live[n] ? 1 : 2));
-				sk_hdr_set_i16(hdr, 33, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
-				sk_hdr_set_i32(hdr, 37, (int32_t)lround(bh[n]));
+				sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)seq);
+				sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)seq);
+				sk_hdr_set_i16(hdr, SK_TR_TRID, (int16_t)(live[n] ? 1 : 2));
+				sk_hdr_set_i16(hdr, SK_TR_NHS, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
+				sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)lround(bh[n]));
 				/* The first input's recording delay and its time scalar. */
-				memcpy(hdr + 108, first_hdr + 108, 2);
-				memcpy(hdr + 214, first_hdr + 214, 2);
-				sk_hdr_set_i16(hdr, 115, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
-				sk_hdr_set_i16(hdr, 117, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
+				memcpy(hdr + SK_TR_DELRT - 1, first_hdr + SK_TR_DELRT - 1, 2);
+				memcpy(hdr + SK_TR_SCALT - 1, first_hdr + SK_TR_SCALT - 1, 2);
+				sk_hdr_set_i16(hdr, SK_TR_NS, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
+				sk_hdr_set_i16(hdr, SK_TR_DT, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
 				if (!live[n])
 					st->dead++;
 				st->outputs++;
