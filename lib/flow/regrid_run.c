@@ -476,6 +476,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	}
 	st->where = SK_WHERE_OUTPUT;
 	like = *info;
+	like.su_tail = 0;   /* output headers carry cdpx, cdpy, iline, xline */
 	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0) {
 		w = NULL;
 		if (err->code == SK_EARG)

@@ -53,7 +53,7 @@ int sk_rec_next(struct sk_rec *s, int want_hdr, struct sk_error *err)
 	if (rc == 1 && want_hdr) {
 		memcpy(s->hdr, s->rec, s->info->hdrlen);
 		if (s->swap)
-			sk_hdr_swap(s->hdr, s->info->hdrlen);
+			sk_stream_swap(s->hdr, s->info);
 	}
 	return rc;
 }

@@ -252,7 +252,7 @@ int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, str
 	if (hdr) {
 		memcpy(hdr, rec, r->info.hdrlen);
 		if (r->hdr_little)
-			sk_hdr_swap(hdr, r->info.hdrlen);
+			sk_stream_swap(hdr, &r->info);
 	}
 	if (data) {
 		const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + r->info.hdrlen,
@@ -297,6 +297,14 @@ int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 	return r->ops->seek(r, idx, err);
 }
 
+void sk_stream_swap(unsigned char *hdr, const struct sk_info *info)
+{
+	if (info->su_tail)
+		sk_hdr_swap_su(hdr);
+	else
+		sk_hdr_swap(hdr, info->hdrlen);
+}
+
 /* ---- writer ------------------------------------------------------------- */
 
 int sk_writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
@@ -315,6 +323,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	w->info.dt = like->dt;
 	w->info.hdrlen = like->hdrlen ? like->hdrlen : 240;
 	w->info.ntraces = -1;
+	/* sgk keeps its source's header bytes as they are; SEG-Y and SU hold
+	 * their own meaning of bytes 181-240. */
+	w->from_su_tail = like->su_tail;
+	w->info.su_tail = w->info.fmt == SK_FMT_SU || (w->info.fmt == SK_FMT_SGK && like->su_tail);
 	if (!isfinite(like->dt) || like->dt < 0) {
 		sk_writer_abort(w);
 		return sk_error_set(err, SK_EARG, "cannot write the sample interval %g", like->dt);
@@ -359,15 +371,17 @@ unsigned char *sk_stream_rec_begin(struct sk_writer *w, const unsigned char *hdr
 {
 	unsigned char *const d = sk_out_reserve(&w->out, w->recsize, err);
 
-	if (d)
+	if (d) {
 		memcpy(d, hdr, w->info.hdrlen);
+		sk_hdr_tail_convert(d, w->from_su_tail, w->info.su_tail);
+	}
 	return d;
 }
 
 void sk_stream_rec_end(struct sk_writer *w, unsigned char *d, const float *data)
 {
 	if (w->hdr_little)
-		sk_hdr_swap(d, w->info.hdrlen);
+		sk_stream_swap(d, &w->info);
 	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d + w->info.hdrlen);
 	sk_out_advance(&w->out, w->recsize);
 	w->count++;
@@ -401,7 +415,8 @@ int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *da
 
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w)
 {
-	if (r->info.ns != w->info.ns || r->info.hdrlen != w->info.hdrlen || r->samp_fmt != w->samp_fmt)
+	if (r->info.ns != w->info.ns || r->info.hdrlen != w->info.hdrlen || r->samp_fmt != w->samp_fmt ||
+	    r->info.su_tail != w->info.su_tail)
 		return 0;
 	if ((r->info.fmt == SK_FMT_SGK) != (w->info.fmt == SK_FMT_SGK))
 		return 0;

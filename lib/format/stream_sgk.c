@@ -87,6 +87,7 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 	/* The byte order of the SEG-Y or SU stream it was made from, so that
 	 * converting back looks like the original. */
 	r->info.little = (le32(h + 36) >> 8) & 1;
+	r->info.su_tail = (le32(h + 36) & 0xff) == SK_FMT_SU;
 	r->samp_fmt = 5;
 	r->samp_little = 1;
 	r->bps = 4;
@@ -376,7 +377,10 @@ static int sgk_whead(struct sk_writer *w, const struct sk_info *like, struct sk_
 	memcpy(&dtw, &w->info.dt, 8);
 	sk_segy_put(h, 25, 8, 1, dtw);
 	sk_segy_put(h, 33, 4, 1, (uint64_t)s->B);
-	sk_segy_put(h, 37, 4, 1, (uint64_t)(unsigned)like->fmt | (uint64_t)(like->little != 0) << 8);
+	/* The origin says SU whenever the headers are SU's (an sgk copy of an
+	 * sgk made from SU too), so that bytes 181-240 keep their meaning. */
+	sk_segy_put(h, 37, 4, 1, (uint64_t)(unsigned)(like->su_tail ? SK_FMT_SU : like->fmt) |
+				 (uint64_t)(like->little != 0) << 8);
 	sk_segy_put(h, 41, 8, 1, (uint64_t)(int64_t)-1);
 	sk_segy_put(h, 49, 8, 1, like->fhdr_len);
 	if (sk_out_write(&w->out, h, sizeof h, err) < 0)
@@ -502,7 +506,7 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 
 		memcpy(h, rec, hl);
 		if (r->hdr_little)
-			sk_hdr_swap(h, hl);
+			sk_stream_swap(h, &r->info);
 		bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + hl, ns, d);
 		if (bad) {
 			*wfail = 0;
