@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "edit.h"
 #include "expr.h"
+#include "file.h"
 #include "par.h"
 #include "stream.h"
 #include "version.h"
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
 	if (tpath) {
 		char *text;
 		size_t len;
-		if (sk_edit_read_file(tpath, &text, &len, &err) < 0)
+		if (sk_file_read_all(tpath, &text, &len, &err) < 0)
 			return sk_report(tpath, &err);
 		status = sk_edit_table_parse(text, len, by, 0, &table, &err);
 		free(text);

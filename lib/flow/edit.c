@@ -401,46 +401,6 @@ void sk_edit_table_release(struct sk_edit_table *t)
 	t->nrow = 0;
 }
 
-int sk_edit_read_file(const char *path, char **text, size_t *len, struct sk_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	*text = NULL;
-	if (!fp)
-		return sk_error_sys(err, "cannot open");
-	for (;;) {
-		size_t got;
-		if (cap - n < 65536) {
-			char *b = realloc(buf, cap ? 2 * cap : 65536 + 1);
-			if (!b) {
-				free(buf);
-				fclose(fp);
-				return sk_error_set(err, SK_ENOMEM, "out of memory");
-			}
-			buf = b;
-			cap = cap ? 2 * cap : 65536 + 1;
-		}
-		got = fread(buf + n, 1, cap - n - 1, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		const int e = errno;
-		free(buf);
-		fclose(fp);
-		errno = e;
-		return sk_error_sys(err, "read error");
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 /* ---- the pass ---- */
 
 struct editor {
@@ -483,20 +443,61 @@ static int on_trace(struct sk_error *err, int64_t tr, const char *label, const c
 	return sk_error_set(err, err->code, "trace %" PRId64 ": %s", tr, m);
 }
 
+/* 1 when key k names bytes 181-240 in the other meaning than the stream's:
+ * a SEG-Y rev 1 key (cdpx, iline, ...) in an SU stream, or an SU key (d1,
+ * f1, ...) in a SEG-Y or sgk one. */
+static int wrong_tail(const struct sk_key *k, int su)
+{
+	size_t n;
+	const struct sk_key *t;
+
+	if (k->byte < SK_HDR_SU_TAIL || k->name[0] == '@')
+		return 0;
+	t = su ? sk_hdr_table(&n) : sk_hdr_su_table(&n);
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(t[j].name, k->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int tail_error(const struct sk_key *k, int su, const char *label, const char *what, struct sk_error *err)
+{
+	return sk_error_set(err, SK_EARG, "%s in %s'%s': %s streams hold %s at bytes 181-240, not %s", k->name, label, what,
+			    su ? "SU" : "SEG-Y and sgk", su ? "d1 f1 d2 f2 ungpow unscale ntr mark" : "cdpx cdpy iline xline ...",
+			    k->name);
+}
+
 static int check_keys(const struct editor *g, const struct sk_info *info, struct sk_error *err)
 {
 	const struct sk_edit_opts *o = g->o;
+	const int su = info->fmt == SK_FMT_SU;
 	size_t end = o->where ? sk_expr_hdr_end(o->where) : 0;
 	const char *what = o->where_src;
+	const struct sk_key *k;
 
-	for (size_t k = 0; k < o->nassign; k++) {
-		const struct sk_key *key = &o->assign[k].key;
-		size_t e = sk_expr_hdr_end(o->assign[k].expr);
+	if (o->where)
+		for (size_t pos = 0; (k = sk_expr_next_key(o->where, &pos)) != NULL;)
+			if (wrong_tail(k, su))
+				return tail_error(k, su, "--where ", o->where_src, err);
+	for (size_t j = 0; j < o->nassign; j++) {
+		if (wrong_tail(&o->assign[j].key, su))
+			return tail_error(&o->assign[j].key, su, "", o->assign[j].src, err);
+		for (size_t pos = 0; (k = sk_expr_next_key(o->assign[j].expr, &pos)) != NULL;)
+			if (wrong_tail(k, su))
+				return tail_error(k, su, "", o->assign[j].src, err);
+	}
+	if (o->table)
+		for (int j = 0; j < o->table->ncol; j++)
+			if (wrong_tail(&o->table->key[j], su))
+				return tail_error(&o->table->key[j], su, "", o->table_path, err);
+	for (size_t j = 0; j < o->nassign; j++) {
+		const struct sk_key *key = &o->assign[j].key;
+		size_t e = sk_expr_hdr_end(o->assign[j].expr);
 		if (key->byte - 1u + (size_t)sk_type_size(key->type) > e)
 			e = key->byte - 1u + (size_t)sk_type_size(key->type);
 		if (e > end) {
 			end = e;
-			what = o->assign[k].src;
+			what = o->assign[j].src;
 		}
 	}
 	if (o->table)
@@ -639,6 +640,16 @@ static int open_output(struct editor *g, struct sk_error *err)
 	return 0;
 }
 
+/* Between a raw record's header block (little-endian files) and the
+ * canonical layout; its own inverse. */
+static void swap_hdr(const struct sk_info *info, unsigned char *h)
+{
+	if (info->fmt == SK_FMT_SU)
+		sk_hdr_swap_su(h);
+	else
+		sk_hdr_swap(h, info->hdrlen);
+}
+
 /* Edits every trace of input k (its reader r open).  The writer is open
  * unless --time waits for the first trace's delrt. */
 static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_error *err)
@@ -668,7 +679,7 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 			if (rc == 1) {
 				memcpy(g->hdr, rec, hl);
 				if (swap)
-					sk_hdr_swap(g->hdr, hl);
+					swap_hdr(info, g->hdr);
 			}
 		} else if ((rc = sk_reader_next(r, g->hdr, g->data, err)) < 0) {
 			return at(g, (long)k, rc);
@@ -686,7 +697,7 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 		if (raw) {
 			memcpy(g->fhdr, g->hdr, hl);
 			if (swap)
-				sk_hdr_swap(g->fhdr, hl);
+				swap_hdr(info, g->fhdr);
 			rc = sk_writer_put_raw_hdr(g->w, g->fhdr, rec, err);
 		} else {
 			if ((rc = samples(g, tr, &d, err)) < 0)

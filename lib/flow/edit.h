@@ -123,7 +123,4 @@ struct sk_edit_result {
 int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o,
 		struct sk_edit_result *res, struct sk_error *err);
 
-/* Reads a whole file (for --table) into a malloc'ed, NUL-terminated buffer. */
-int sk_edit_read_file(const char *path, char **text, size_t *len, struct sk_error *err);
-
 #endif

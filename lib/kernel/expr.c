@@ -564,12 +564,12 @@ size_t sk_expr_hdr_end(const struct sk_expr *e)
 	return end;
 }
 
-int sk_expr_reads(const struct sk_expr *e, int byte)
+const struct sk_key *sk_expr_next_key(const struct sk_expr *e, size_t *pos)
 {
-	for (int k = 0; k < e->len; k++)
-		if (e->n[k].op == OP_KEY && e->n[k].key.byte == byte)
-			return 1;
-	return 0;
+	while (*pos < (size_t)e->len)
+		if (e->n[(*pos)++].op == OP_KEY)
+			return &e->n[*pos - 1].key;
+	return NULL;
 }
 
 void sk_expr_free(struct sk_expr *e)

@@ -61,8 +61,9 @@ int sk_expr_eval(const struct sk_expr *e, const unsigned char *hdr, int64_t i, d
 		 struct sk_error *err);
 /* One past the last header byte e reads (0 when it reads none). */
 size_t sk_expr_hdr_end(const struct sk_expr *e);
-/* 1 when e reads the key at byte position byte (1-based), whatever its type. */
-int sk_expr_reads(const struct sk_expr *e, int byte);
+/* The keys e reads, one per call: the next from *pos (start at 0), or NULL
+ * after the last. */
+const struct sk_key *sk_expr_next_key(const struct sk_expr *e, size_t *pos);
 void sk_expr_free(struct sk_expr *e);
 
 #endif

@@ -98,7 +98,7 @@ run_block() {
 	run -1 --separate-stderr segedit 'cdp = 1' "$T/none.sgy"
 	[ "$stderr" = "segedit: $T/none.sgy: No such file or directory" ]
 	run -1 --separate-stderr segedit --table "$T/none.tsv" --by cdp "$DATA/small.sgy"
-	[ "$stderr" = "segedit: $T/none.tsv: cannot open: No such file or directory" ]
+	[ "$stderr" = "segedit: $T/none.tsv: No such file or directory" ]
 }
 
 @test "segedit: every long option in --help is in the man page" {
@@ -223,6 +223,12 @@ run_block() {
 	err 1 "segedit: $T/nan.tsv: line 2, column 2: 'x' is not a number" -T "$T/nan.tsv" -b iline "$f"
 	printf 'iline\tcdq\n' >"$T/key.tsv"
 	err 2 "segedit: $T/key.tsv: line 1, column 2: unknown header key 'cdq'" -T "$T/key.tsv" -b iline "$f"
+	# Bytes 181-240 by the stream's meaning: SEG-Y rev 1 fields, or SU's own.
+	err 2 "segedit: $f: d1 in 'd1 = 0.004': SEG-Y and sgk streams hold cdpx cdpy iline xline ... at bytes 181-240, not d1" \
+		'd1 = 0.004' "$f"
+	segmerge --to su "$f" -o "$T/f3.su"
+	err 2 "segedit: $T/f3.su: iline in --where 'iline > 3': SU streams hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" \
+		--where 'iline > 3' "$T/f3.su"
 	err 1 "segedit: $f: trace 1: the window 0.2-0.4 s is outside the trace (0.004-0.3 s, ns 75)" --time 0.2:0.4 "$f"
 	err 1 "segedit: $f: trace 1: the window 0-0.1 s is outside the trace (0.004-0.3 s, ns 75)" --time 0:0.1 "$f"
 }

@@ -176,7 +176,11 @@ int main(void)
 
 	/* What an expression reads. */
 	CHECK(sk_expr_parse("fldr + i", 240, &e, NULL, &err) == 0 && sk_expr_hdr_end(e) == 12);
-	CHECK(sk_expr_reads(e, 9) && !sk_expr_reads(e, 13));
+	{
+		size_t pos = 0;
+		const struct sk_key *k1 = sk_expr_next_key(e, &pos);
+		CHECK(k1 && k1->byte == 9 && sk_expr_next_key(e, &pos) == NULL && sk_expr_next_key(e, &pos) == NULL);
+	}
 	sk_expr_free(e);
 	CHECK(sk_expr_parse("gx", 240, &e, NULL, &err) == 0 && sk_expr_hdr_end(e) == 84);
 	sk_expr_free(e);
