@@ -157,3 +157,20 @@ interrupt() {
 	[ "$(ls -A "$T/out")" = target ]
 	[ -z "$(ls -A "$T/tmp")" ]
 }
+
+@test "a signal the command was started with ignored stays ignored (nohup)" {
+	bash -c "trap '' HUP; exec segsynth $LINE -o $T/out/target" &
+	pid=$!
+	# Mid-write (the temporary is there): stopped, hung up, continued.
+	for i in $(seq 1 2000); do
+		[ -n "$(ls -A "$T/out" | grep '^\.target\.')" ] && break
+		sleep 0.005
+	done
+	kill -STOP $pid
+	[ -n "$(ls -A "$T/out" | grep '^\.target\.')" ]
+	kill -HUP $pid
+	kill -CONT $pid
+	wait $pid
+	cmp "$T/out/target" "$F/line.sgy"
+	[ "$(ls -A "$T/out")" = target ]
+}
