@@ -436,6 +436,22 @@ int sk_stream_rec_put_raw(struct sk_writer *w, const unsigned char *rec, struct 
 	return sk_out_write(&w->out, rec, w->recsize, err);
 }
 
+int sk_stream_rec_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			      struct sk_error *err)
+{
+	const size_t hl = w->info.hdrlen;
+	unsigned char *d;
+
+	/* Straight into the output buffer: the one copy of the samples. */
+	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
+		return err->code;
+	memcpy(d, hdr, hl);
+	memcpy(d + hl, rec + hl, w->recsize - hl);
+	sk_out_advance(&w->out, w->recsize);
+	w->count++;
+	return 0;
+}
+
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	return w->ops->put_raw(w, rec, err);
@@ -444,6 +460,12 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	return w->ops->put(w, hdr, data, err);
+}
+
+int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			  struct sk_error *err)
+{
+	return w->ops->put_raw_hdr(w, hdr, rec, err);
 }
 
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w)

@@ -83,6 +83,9 @@ struct sk_format_ops {
 	int (*whead)(struct sk_writer *w, const struct sk_info *like, struct sk_error *err);
 	int (*put)(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err);
 	int (*put_raw)(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+	/* sk_writer_put_raw_hdr: a raw record with its header block given apart. */
+	int (*put_raw_hdr)(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			   struct sk_error *err);
 	/* Ends the stream and fixes recorded counts (NULL: nothing to do). */
 	int (*finish)(struct sk_writer *w, struct sk_error *err);
 	/* Frees w->fs (may be NULL). */
@@ -105,6 +108,8 @@ int sk_stream_decode(const struct sk_reader *r, int64_t idx, const unsigned char
 int sk_stream_rec_put(struct sk_writer *w, const unsigned char *hdr, const float *data,
 		      struct sk_error *err);
 int sk_stream_rec_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+int sk_stream_rec_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			      struct sk_error *err);
 /* sk_stream_rec_put in two halves, for formats that adjust the header: a
  * record reserved in the output with the canonical header hdr copied into
  * it (NULL with err set on failure); then the header put into the file's

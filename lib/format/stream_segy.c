@@ -194,6 +194,7 @@ const struct sk_format_ops sk_segy_ops = {
 	.whead = segy_whead,
 	.put = sk_stream_rec_put,
 	.put_raw = sk_stream_rec_put_raw,
+	.put_raw_hdr = sk_stream_rec_put_raw_hdr,
 	.finish = segy_finish,
 	.wrelease = NULL,
 };

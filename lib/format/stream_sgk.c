@@ -488,6 +488,18 @@ static int sgk_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_
 	return sgk_commit_slot(w, err);
 }
 
+static int sgk_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			   struct sk_error *err)
+{
+	unsigned char *h;
+	float *d;
+
+	sgk_slot(w, &h, &d);
+	memcpy(h, hdr, w->info.hdrlen);
+	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
+	return sgk_commit_slot(w, err);
+}
+
 static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	unsigned char *h;
@@ -604,6 +616,7 @@ const struct sk_format_ops sk_sgk_ops = {
 	.whead = sgk_whead,
 	.put = sgk_put,
 	.put_raw = sgk_put_raw,
+	.put_raw_hdr = sgk_put_raw_hdr,
 	.finish = sgk_finish,
 	.wrelease = sgk_wrelease,
 };

@@ -122,6 +122,7 @@ const struct sk_format_ops sk_su_ops = {
 	.whead = NULL,
 	.put = su_put,
 	.put_raw = sk_stream_rec_put_raw,
+	.put_raw_hdr = sk_stream_rec_put_raw_hdr,
 	.finish = NULL,
 	.wrelease = NULL,
 };
