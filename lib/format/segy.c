@@ -137,18 +137,52 @@ int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *b, struct sk_e
 	return 0;
 }
 
+static int upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+/* The character c of a block read as ASCII (ebc 0) or EBCDIC (ebc 1), in
+ * upper case; blanks (space, tab, NUL) as ' '. */
+static int text_char(unsigned char c, int ebc)
+{
+	const int a = upper(ebc ? sk_ebcdic_to_ascii(c) : c);
+	return a == '\t' || a == 0 ? ' ' : a;
+}
+
+/* Whether the n bytes at p (just after "((") hold name and "))", blanks
+ * skipped in both and case ignored. */
+static int stanza_at(const unsigned char *p, size_t n, const char *name, int ebc)
+{
+	size_t i = 0;
+
+	for (;;) {
+		while (i < n && text_char(p[i], ebc) == ' ')
+			i++;
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			return i + 1 < n && text_char(p[i], ebc) == ')' && text_char(p[i + 1], ebc) == ')';
+		if (i >= n || text_char(p[i], ebc) != upper((unsigned char)*name))
+			return 0;
+		i++;
+		name++;
+	}
+}
+
+int sk_segy_has_stanza(const unsigned char *block, const char *name)
+{
+	for (int ebc = 0; ebc < 2; ebc++)
+		for (size_t i = 0; i + 4 <= SK_SEGY_TEXT; i++)
+			if (text_char(block[i], ebc) == '(' && text_char(block[i + 1], ebc) == '(' &&
+			    stanza_at(block + i + 2, SK_SEGY_TEXT - i - 2, name, ebc))
+				return 1;
+	return 0;
+}
+
 int sk_segy_is_endtext(const unsigned char *block)
 {
-	static const char stanza[] = "((SEG: EndText))";
-	const size_t n = sizeof stanza - 1;
-	unsigned char ebc[sizeof stanza];
-
-	for (size_t i = 0; i < n; i++)
-		ebc[i] = sk_ascii_to_ebcdic((unsigned char)stanza[i]);
-	for (size_t i = 0; i + n <= SK_SEGY_TEXT; i++)
-		if (memcmp(block + i, stanza, n) == 0 || memcmp(block + i, ebc, n) == 0)
-			return 1;
-	return 0;
+	return sk_segy_has_stanza(block, "SEG: EndText");
 }
 
 /* Binary header fields (file byte position, size) for byte swapping. */

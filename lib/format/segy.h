@@ -72,8 +72,12 @@ unsigned char sk_ascii_to_ebcdic(unsigned char c);
  * falls back to the first trace header). */
 int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *out, struct sk_error *err);
 
-/* 1 when a 3200-byte block holds the "((SEG: EndText))" stanza, in ASCII or
- * EBCDIC. */
+/* 1 when a 3200-byte block holds the stanza "((name))", in ASCII or EBCDIC,
+ * matched as real writers write stanza names (and as segyio matches them):
+ * case ignored, blanks (spaces, tabs, NULs) inside the parentheses ignored,
+ * so "((  seg: endTEXt  ))" and "((SEG:EndText))" are "SEG: EndText". */
+int sk_segy_has_stanza(const unsigned char *block, const char *name);
+/* 1 when a 3200-byte block holds the ((SEG: EndText)) stanza. */
 int sk_segy_is_endtext(const unsigned char *block);
 
 /* Swaps every binary header field of h (3600 bytes) between byte orders. */

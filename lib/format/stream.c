@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "io.h"
@@ -242,6 +243,22 @@ int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struc
 	return 1;
 }
 
+int sk_stream_decode(const struct sk_reader *r, int64_t idx, const unsigned char *rec_hdr,
+		     const unsigned char *rec_smp, unsigned char *hdr, float *data, struct sk_error *err)
+{
+	if (hdr) {
+		memcpy(hdr, rec_hdr, r->info.hdrlen);
+		if (r->hdr_little)
+			sk_stream_swap(hdr, &r->info);
+	}
+	if (data) {
+		const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec_smp, (size_t)r->info.ns, data);
+		if (bad)
+			return sk_stream_bad_fixed(idx + 1, bad, rec_smp, r->samp_little, err);
+	}
+	return 0;
+}
+
 int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
 {
 	const unsigned char *rec;
@@ -249,18 +266,31 @@ int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, str
 
 	if ((rc = sk_stream_rec_next_raw(r, &rec, err)) <= 0)
 		return rc;
-	if (hdr) {
-		memcpy(hdr, rec, r->info.hdrlen);
-		if (r->hdr_little)
-			sk_stream_swap(hdr, &r->info);
-	}
-	if (data) {
-		const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + r->info.hdrlen,
-						 (size_t)r->info.ns, data);
-		if (bad)
-			return sk_stream_bad_fixed(r->idx, bad, rec + r->info.hdrlen, r->samp_little, err);
-	}
+	if ((rc = sk_stream_decode(r, r->idx - 1, rec, rec + r->info.hdrlen, hdr, data, err)) < 0)
+		return rc;
 	return 1;
+}
+
+size_t sk_stream_rec_pread_size(const struct sk_reader *r)
+{
+	return r->in.seekable && r->info.ntraces >= 0 ? r->recsize : 0;
+}
+
+int sk_stream_rec_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
+			float *data, struct sk_error *err)
+{
+	const int64_t at = r->data_start + idx * (int64_t)r->recsize;
+	size_t got;
+	int rc;
+
+	if ((rc = sk_file_pread_all(r->in.fd, scratch, r->recsize, at, &got, err)) < 0)
+		return rc;
+	if (got < r->recsize)
+		return sk_error_set(err, SK_EFMT, "trace %lld (from byte %lld) is truncated: %zu of %zu bytes",
+				    (long long)idx + 1, (long long)at + 1, got, r->recsize);
+	if (r->check_ns && (rc = sk_stream_check_record(r, scratch, idx, at, err)) < 0)
+		return rc;
+	return sk_stream_decode(r, idx, scratch, scratch + r->info.hdrlen, hdr, data, err);
 }
 
 int sk_stream_check_index(const struct sk_reader *r, int64_t idx, struct sk_error *err)
@@ -303,6 +333,23 @@ void sk_stream_swap(unsigned char *hdr, const struct sk_info *info)
 		sk_hdr_swap_su(hdr);
 	else
 		sk_hdr_swap(hdr, info->hdrlen);
+}
+
+size_t sk_reader_pread_size(const struct sk_reader *r)
+{
+	return r->ops->pread_size(r);
+}
+
+int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr, float *data,
+		    struct sk_error *err)
+{
+	if (r->ops->pread_size(r) == 0)
+		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe)%s",
+				    r->info.fmt == SK_FMT_SGK ? " holding uncompressed sgk with a trace count" : "");
+	if (idx < 0 || idx >= r->info.ntraces)
+		return sk_error_set(err, SK_EARG, "trace %lld is out of range (1-%lld)", (long long)idx + 1,
+				    (long long)r->info.ntraces);
+	return r->ops->pread(r, idx, scratch, hdr, data, err);
 }
 
 /* ---- writer ------------------------------------------------------------- */
@@ -403,6 +450,22 @@ int sk_stream_rec_put_raw(struct sk_writer *w, const unsigned char *rec, struct 
 	return sk_out_write(&w->out, rec, w->recsize, err);
 }
 
+int sk_stream_rec_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			      struct sk_error *err)
+{
+	const size_t hl = w->info.hdrlen;
+	unsigned char *d;
+
+	/* Straight into the output buffer: the one copy of the samples. */
+	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
+		return err->code;
+	memcpy(d, hdr, hl);
+	memcpy(d + hl, rec + hl, w->recsize - hl);
+	sk_out_advance(&w->out, w->recsize);
+	w->count++;
+	return 0;
+}
+
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	return w->ops->put_raw(w, rec, err);
@@ -411,6 +474,12 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	return w->ops->put(w, hdr, data, err);
+}
+
+int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			  struct sk_error *err)
+{
+	return w->ops->put_raw_hdr(w, hdr, rec, err);
 }
 
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w)

@@ -65,6 +65,11 @@ struct sk_format_ops {
 	int (*next)(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
 	/* Positions the reader at trace idx (idx == ntraces: at the end). */
 	int (*seek)(struct sk_reader *r, int64_t idx, struct sk_error *err);
+	/* Scratch bytes for pread, 0 when r cannot be read at random so. */
+	size_t (*pread_size)(const struct sk_reader *r);
+	/* sk_reader_pread, idx checked against the trace count already. */
+	int (*pread)(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
+		     float *data, struct sk_error *err);
 	/* Frees r->fs (may be NULL). */
 	void (*release)(struct sk_reader *r);
 	/* Reading ahead in a thread pays (sk_reader_readahead). */
@@ -79,6 +84,9 @@ struct sk_format_ops {
 	int (*whead)(struct sk_writer *w, const struct sk_info *like, struct sk_error *err);
 	int (*put)(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err);
 	int (*put_raw)(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+	/* sk_writer_put_raw_hdr: a raw record with its header block given apart. */
+	int (*put_raw_hdr)(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			   struct sk_error *err);
 	/* Ends the stream and fixes recorded counts (NULL: nothing to do). */
 	int (*finish)(struct sk_writer *w, struct sk_error *err);
 	/* Frees w->fs (may be NULL). */
@@ -91,9 +99,18 @@ extern const struct sk_format_ops sk_segy_ops, sk_su_ops, sk_sgk_ops;
 int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
 int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
 int sk_stream_rec_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
+size_t sk_stream_rec_pread_size(const struct sk_reader *r);
+int sk_stream_rec_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
+			float *data, struct sk_error *err);
+/* Decodes a record's header block (hdr_little) and samples (samp_fmt,
+ * samp_little) for trace idx (0-based) into hdr and data, either NULL. */
+int sk_stream_decode(const struct sk_reader *r, int64_t idx, const unsigned char *rec_hdr,
+		     const unsigned char *rec_smp, unsigned char *hdr, float *data, struct sk_error *err);
 int sk_stream_rec_put(struct sk_writer *w, const unsigned char *hdr, const float *data,
 		      struct sk_error *err);
 int sk_stream_rec_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+int sk_stream_rec_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			      struct sk_error *err);
 /* sk_stream_rec_put in two halves, for formats that adjust the header: a
  * record reserved in the output with the canonical header hdr copied into
  * it (NULL with err set on failure); then the header put into the file's

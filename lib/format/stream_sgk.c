@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "segy.h"
@@ -296,6 +297,47 @@ static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 	return 0;
 }
 
+static size_t sgk_pread_size(const struct sk_reader *r)
+{
+	return r->in.seekable && !r->info.compressed && r->info.ntraces >= 0 ? r->recsize : 0;
+}
+
+/* Trace idx of an uncompressed file: every block but the last holds B
+ * traces, so its block, and in it the header and the samples, are at
+ * computable offsets; the block header is read too, to check that. */
+static int sgk_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
+		     float *data, struct sk_error *err)
+{
+	const int64_t B = r->info.block, k = idx / B, j = idx % B;
+	const int64_t at = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
+	const int64_t cnt = r->info.ntraces - k * B < B ? r->info.ntraces - k * B : B;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl;
+	unsigned char bh[SK_SGK_BLOCK_HEAD];
+	size_t got, got2 = 0;
+	int rc;
+
+	if ((rc = sk_file_pread_all(r->in.fd, bh, sizeof bh, at, &got, err)) < 0)
+		return rc;
+	if (got < sizeof bh || le32(bh) != (uint64_t)cnt || le32(bh + 4) != 0)
+		return sk_error_set(err, SK_EFMT,
+				    "corrupt sgk stream: the block at byte %lld does not hold traces %lld-%lld",
+				    (long long)at, (long long)(k * B + 1), (long long)(k * B + cnt));
+	if ((hdr && (rc = sk_file_pread_all(r->in.fd, scratch, hl, at + (int64_t)sizeof bh + j * (int64_t)hl,
+					    &got, err)) < 0) ||
+	    (data && (rc = sk_file_pread_all(r->in.fd, scratch + hl, sb,
+					     at + (int64_t)sizeof bh + cnt * (int64_t)hl + j * (int64_t)sb, &got2,
+					     err)) < 0))
+		return rc;
+	if ((hdr && got < hl) || (data && got2 < sb))
+		return sk_error_set(err, SK_EFMT, "truncated sgk stream: the block at byte %lld is cut short",
+				    (long long)at);
+	if (hdr)
+		memcpy(hdr, scratch, hl);
+	if (data)
+		memcpy(data, scratch + hl, sb);
+	return 0;
+}
+
 static void sgk_release(struct sk_reader *r)
 {
 	struct sgk_rd *const s = r->fs;
@@ -450,6 +492,18 @@ static int sgk_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_
 	return sgk_commit_slot(w, err);
 }
 
+static int sgk_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			   struct sk_error *err)
+{
+	unsigned char *h;
+	float *d;
+
+	sgk_slot(w, &h, &d);
+	memcpy(h, hdr, w->info.hdrlen);
+	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
+	return sgk_commit_slot(w, err);
+}
+
 static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	unsigned char *h;
@@ -555,6 +609,8 @@ const struct sk_format_ops sk_sgk_ops = {
 	.next_raw = sgk_next_raw,
 	.next = sgk_read,
 	.seek = sgk_seek,
+	.pread_size = sgk_pread_size,
+	.pread = sgk_pread,
 	.release = sgk_release,
 	/* Not for sgk: a block (about 4 MiB) spans read-ahead slots and would
 	 * be copied together; the copy cost more than the overlap saved (sgk
@@ -564,6 +620,7 @@ const struct sk_format_ops sk_sgk_ops = {
 	.whead = sgk_whead,
 	.put = sgk_put,
 	.put_raw = sgk_put_raw,
+	.put_raw_hdr = sgk_put_raw_hdr,
 	.finish = sgk_finish,
 	.wrelease = sgk_wrelease,
 };
