@@ -10,11 +10,14 @@ set -eu
 # The useful window and the live channels (61-64 are not), in segkit's native format.
 segedit --where 'tracf <= 60' --time 0:$TMAX --to sgk $D/servilleta_lomablanca_053018_H1_shots001-120.su -o line.sgk
 # Geometry from the field notes: source point k = records 2k-1 and 2k at x = k-1 m, channel c
-# at x = c-0.5 m; the hits from the south-west (even records) negated.
+# at x = c-0.5 m; the hits from the south-west (even records) negated.  cdpx is cleared first:
+# the SEG-2 conversion left a constant there that no scalco shared with sx and gx can hold.
 segedit --where 'fldr % 2 == 1' -o ne.sgk \
-	'ep = floor((fldr + 1) / 2)' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
+	'ep = floor((fldr + 1) / 2)' 'cdpx = 0' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
+	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
 segedit --where 'fldr % 2 == 0' --scale -1 -o sw.sgk \
-	'ep = floor((fldr + 1) / 2)' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
+	'ep = floor((fldr + 1) / 2)' 'cdpx = 0' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
+	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
 # Each pair subtracted: SH doubles, P cancels.
 segmerge --sum ne.sgk sw.sgk -o sh.sgk
 # A t^2 gain (tgain.py: segkit has none yet); the traces within 6 m of the source (the ringing beam) dropped.
