@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 /* Fuzz builds (tests/fuzz) read inputs of a few KB: a 4 MiB buffer per
  * stream would cost more than the parsing, under ASan, and never let a
  * record straddle a refill.  The buffers grow as records need. */
@@ -531,50 +533,21 @@ void sk_in_close(struct sk_in *in)
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 {
 	struct stat st;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->fd = -1;
+	out->of.fd = -1;
+	out->of.slot = -1;
 	if (!path || strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
 			out->seekable = 1;
-	} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode)) {
-			errno = EISDIR;
-			return sk_error_sys(err, "%s", "");
-		}
-		out->fd = open(path, O_WRONLY | O_TRUNC);
-		if (out->fd < 0)
-			return sk_error_sys(err, "%s", "");
 	} else {
-		const char *slash = strrchr(path, '/');
-		const size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
-		const size_t n = strlen(path) + 16;
-		mode_t mask;
-
-		out->path = strdup(path);
-		out->tmp = malloc(n);
-		if (!out->path || !out->tmp) {
-			sk_out_abort(out);
-			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		}
-		snprintf(out->tmp, n, "%.*s.%s.XXXXXX", (int)dlen, path, path + dlen);
-		out->fd = mkstemp(out->tmp);
-		if (out->fd < 0) {
-			const int e = errno;
-			free(out->tmp);
-			out->tmp = NULL;
-			sk_out_abort(out);
-			errno = e;
-			return sk_error_sys(err, "%s", "");
-		}
-		mask = umask(0);
-		umask(mask);
-		if (fchmod(out->fd, 0666 & ~mask) < 0) {
-			sk_out_abort(out);
-			return sk_error_sys(err, "%s", "");
-		}
-		out->seekable = 1;
+		if ((rc = sk_ofile_open(&out->of, path, err)) < 0)
+			return rc;
+		out->fd = out->of.fd;
+		out->seekable = out->of.tmp != NULL;
 	}
 	out->cap = IO_BUF;
 	out->buf = malloc(out->cap);
@@ -585,26 +558,11 @@ int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n, struct sk_error *err)
-{
-	while (n) {
-		const ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return sk_error_sys(err, "write error");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int sk_out_flush(struct sk_out *out, struct sk_error *err)
 {
 	int rc = 0;
 	if (out->len)
-		rc = write_all(out->fd, out->buf, out->len, err);
+		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
 	out->len = 0;
 	return rc;
 }
@@ -646,7 +604,7 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 		/* Large pieces go straight from the caller's memory. */
 		int rc = sk_out_flush(out, err);
 		if (rc == 0)
-			rc = write_all(out->fd, p, n, err);
+			rc = sk_file_write_all(out->fd, p, n, err);
 		out->off += (int64_t)n;
 		return rc;
 	}
@@ -666,25 +624,18 @@ int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, stru
 		return 0;
 	if (sk_out_flush(out, err) < 0)
 		return err->code;
-	if (pwrite(out->fd, p, n, (off_t)off) != (ssize_t)n)
-		return sk_error_sys(err, "write error");
-	return 0;
+	return sk_file_pwrite_all(out->fd, p, n, off, err);
 }
 
 int sk_out_close(struct sk_out *out, struct sk_error *err)
 {
 	int rc = sk_out_flush(out, err);
 
-	if (out->fd >= 0 && out->fd != STDOUT_FILENO) {
-		if (close(out->fd) < 0 && rc == 0)
-			rc = sk_error_sys(err, "write error");
-		out->fd = -1;
-	}
-	if (rc == 0 && out->tmp && rename(out->tmp, out->path) < 0)
-		rc = sk_error_sys(err, "cannot rename the temporary file");
-	if (rc == 0) {
-		free(out->tmp);
-		out->tmp = NULL;
+	if (out->fd != STDOUT_FILENO) {
+		out->fd = -1;  /* the ofile's */
+		if (rc == 0)
+			rc = out->set && out->of.tmp ? sk_ofset_add(out->set, &out->of, err)
+						     : sk_ofile_commit(&out->of, err);
 	}
 	sk_out_abort(out);
 	return rc;
@@ -692,14 +643,10 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 
 void sk_out_abort(struct sk_out *out)
 {
-	if (out->fd >= 0 && out->fd != STDOUT_FILENO)
-		close(out->fd);
+	/* out->fd is stdout or the ofile's descriptor. */
+	sk_ofile_abort(&out->of);
 	out->fd = -1;
-	if (out->tmp)
-		unlink(out->tmp);
-	free(out->tmp);
-	free(out->path);
 	free(out->buf);
-	out->tmp = out->path = NULL;
 	out->buf = NULL;
+	out->cap = out->len = 0;
 }

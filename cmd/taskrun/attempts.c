@@ -1,0 +1,458 @@
+/* attempts: one run of a task on a slot: start, stdin streaming, output,
+ * commit or failure, and the journal events that record them. */
+#include "sched_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "hostfile.h"
+#include "ofile.h"
+#include "proto.h"
+#include "tmpl.h"
+
+void tr_set_pending(struct tr_ctl *c, long i)
+{
+	c->ts[i].st = TR_T_PENDING;
+	c->npending++;
+	if (i < c->lo)
+		c->lo = i;
+}
+
+void tr_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void tr_drop_attempt_files(struct tr_attempt *a)
+{
+	tr_close_fd(&a->in_fd);
+	tr_close_fd(&a->err_fd);
+	sk_ofile_abort(&a->out);
+	if (a->spool) {
+		fclose(a->spool);
+		a->spool = NULL;
+	}
+}
+
+/* Removes attempt k from the table (after its files are dealt with). */
+void tr_forget_attempt(struct tr_ctl *c, int k)
+{
+	struct tr_attempt *a = &c->a[k];
+	struct tr_host *h = &c->h[a->host];
+	struct tr_tstate *t = &c->ts[a->task];
+
+	tr_drop_attempt_files(a);
+	if (a->slot >= 1 && a->slot <= h->nbusy)
+		h->busy[a->slot - 1] = 0;
+	h->nrun--;
+	t->nrun--;
+	c->a[k] = c->a[--c->na];
+}
+
+void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev)
+{
+	tr_event_init(e, ev);
+	e->task = a->task + 1;
+	e->attempt = a->att;
+	snprintf(e->host, sizeof e->host, "%s", c->h[a->host].name);
+}
+
+void tr_final_fail(struct tr_ctl *c, long i, const char *why)
+{
+	struct tr_event e;
+	struct tr_tstate *t = &c->ts[i];
+
+	free(t->why);
+	t->why = strdup(why);
+	t->st = TR_T_FAILED;
+	c->nfinal++;
+	tr_event_init(&e, "failed");
+	e.task = i + 1;
+	e.attempt = t->attempts;
+	snprintf(e.note, sizeof e.note, "%s", why);
+	tr_jlog(c, &e);
+}
+
+/* The name of a --stdout temporary as the journal records it: the part
+ * after the target's directory, which is the same. */
+static const char *tmp_base(const char *tmp)
+{
+	const char *slash = strrchr(tmp, '/');
+	return slash ? slash + 1 : tmp;
+}
+
+/* Opens the temporary of target (creating its directory when missing). */
+static int open_output(struct sk_ofile *f, const char *target, struct sk_error *err)
+{
+	int rc = sk_ofile_open(f, target, err);
+
+	if (rc == SK_EIO && err->errnum == ENOENT && strrchr(target, '/')) {
+		const size_t n = (size_t)(strrchr(target, '/') - target);
+		char *dir = strndup(target, n ? n : 1);
+		if (!dir)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		rc = sk_file_mkdirs(dir, 0777, err);
+		free(dir);
+		if (rc == 0)
+			rc = sk_ofile_open(f, target, err);
+	}
+	return rc;
+}
+
+void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
+{
+	const struct tr_task *task = &c->tl->t[ti];
+	struct tr_tstate *t = &c->ts[ti];
+	struct tr_attempt *a;
+	struct tr_buf run = {0};
+	struct sk_ofile out = {-1, NULL, NULL, -1};
+	struct sk_error err;
+	char hdr[96];
+	int in_fd = -1, slot = 0, n;
+	struct tr_event e;
+
+	if (c->na == c->capa) {
+		const int cap = c->capa ? c->capa * 2 : 16;
+		struct tr_attempt *na = realloc(c->a, (size_t)cap * sizeof *na);
+		if (!na) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		c->a = na;
+		c->capa = cap;
+	}
+	if (h->nbusy < h->slots) {
+		unsigned char *b = realloc(h->busy, (size_t)h->slots);
+		if (!b) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		memset(b + h->nbusy, 0, (size_t)(h->slots - h->nbusy));
+		h->busy = b;
+		h->nbusy = h->slots;
+	}
+	if (task->in && (in_fd = open(task->in, O_RDONLY | O_CLOEXEC)) < 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%s: %s", task->in, strerror(errno));
+		if (t->st == TR_T_PENDING)
+			c->npending--;
+		tr_final_fail(c, ti, why);
+		return;
+	}
+	if (task->out && open_output(&out, task->out, &err) != 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%.250s: %.250s", task->out, err.msg);
+		tr_close_fd(&in_fd);
+		if (err.code == SK_ENOMEM) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		if (t->st == TR_T_PENDING)
+			c->npending--;
+		tr_final_fail(c, ti, why);
+		return;
+	}
+	for (int s = 0; s < h->nbusy; s++)
+		if (!h->busy[s]) {
+			h->busy[s] = 1;
+			slot = s + 1;
+			break;
+		}
+	a = &c->a[c->na++];
+	memset(a, 0, sizeof *a);
+	a->id = c->next_id++;
+	a->task = ti;
+	a->att = ++t->attempts;
+	a->host = (int)(h - c->h);
+	a->slot = slot;
+	a->spec = spec;
+	a->start = tr_mono();
+	a->in_fd = in_fd;
+	a->in_done = in_fd < 0;
+	a->out = out;
+	a->err_fd = -1;
+	if (t->st == TR_T_PENDING)
+		c->npending--;
+	t->st = TR_T_ACTIVE;
+	t->nrun++;
+	h->nrun++;
+	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
+	if (tr_buf_put(&run, hdr, (size_t)n) || tr_buf_put(&run, task->cmd, strlen(task->cmd)))
+		tr_fail(c, SK_ENOMEM, "out of memory");
+	else
+		tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+	tr_buf_release(&run);
+	/* The journal names the temporary, so that a resume after kill -9
+	 * removes it. */
+	tr_attempt_event(c, a, &e, "start");
+	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
+		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
+	tr_jlog(c, &e);
+}
+
+struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)
+{
+	for (int i = 0; i < c->na; i++)
+		if (c->a[i].id == id) {
+			*k = i;
+			return &c->a[i];
+		}
+	return NULL;
+}
+
+void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
+{
+	if (a->cancel)
+		return;
+	a->cancel = why;
+	tr_send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
+	tr_close_fd(&a->in_fd);
+	a->in_done = 1;
+}
+
+/* Makes attempt a's output the task's: renames the --stdout file into
+ * place, or copies the spooled output to our stdout. */
+static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
+{
+	const struct tr_task *task = &c->tl->t[a->task];
+
+	if (task->out) {
+		struct sk_error err;
+		/* With a state directory the output must outlast a crash as
+		 * long as the journal line that says it is done. */
+		if ((c->o->state && fsync(a->out.fd) != 0 && sk_error_sys(&err, "%s", "")) ||
+		    sk_ofile_commit(&a->out, &err) != 0) {
+			snprintf(why, nwhy, "%.250s: %.250s", task->out, err.msg);
+			sk_ofile_abort(&a->out);
+			return -1;
+		}
+	} else if (a->spool) {
+		char buf[65536];
+		size_t n;
+		fflush(stdout);
+		rewind(a->spool);
+		while ((n = fread(buf, 1, sizeof buf, a->spool)) > 0)
+			if (!c->out_broken && sk_file_write_all(1, buf, n, NULL) != 0) {
+				sk_warn("stdout");
+				c->out_broken = 1;
+			}
+	}
+	return 0;
+}
+
+static void note_wall(struct tr_ctl *c, double w)
+{
+	double *nw = realloc(c->walls, (size_t)(c->nwalls + 1) * sizeof *nw);
+	if (!nw)
+		return;
+	c->walls = nw;
+	c->walls[c->nwalls++] = w;
+	c->walls_dirty = 1;
+}
+
+void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
+{
+	struct tr_attempt *a = &c->a[k];
+	struct tr_host *h = &c->h[a->host];
+	struct tr_tstate *t = &c->ts[a->task];
+	long long v[6] = {0, 0, 0, 0, 0, 0};
+	struct tr_event e;
+	const long ti = a->task;
+	char why[512];
+	int ok;
+
+	tr_proto_ints(f->data, f->len, v, 6, NULL);
+	tr_attempt_event(c, a, &e, "done");
+	e.status = (int)v[0];
+	e.sig = (int)v[1];
+	e.wall = (double)v[2] / 1e6;
+	e.user = (double)v[3] / 1e6;
+	e.sys = (double)v[4] / 1e6;
+	e.maxrss = (long)v[5];
+	if (a->cancel == C_STOP) {
+		/* Not a failure of the task: a resume runs it again. */
+		strcpy(e.ev, "cancel");
+		snprintf(e.note, sizeof e.note, "%s", c->stop > 0 ? "interrupted" : "stopped by an error");
+		tr_jlog(c, &e);
+		tr_forget_attempt(c, k);
+		if (t->st == TR_T_ACTIVE && t->nrun == 0)
+			tr_set_pending(c, ti);
+		return;
+	}
+	if (t->st == TR_T_DONE || t->st == TR_T_FAILED || a->cancel == C_LOSER) {
+		strcpy(e.ev, "cancel");
+		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
+		tr_jlog(c, &e);
+		tr_forget_attempt(c, k);
+		return;
+	}
+	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
+	why[0] = '\0';
+	if (ok && commit(c, a, why, sizeof why) != 0)
+		ok = 0;
+	if (ok) {
+		tr_jlog(c, &e);
+		t->st = TR_T_DONE;
+		c->ndone++;
+		tr_policy_success(&h->hl);
+		c->last_success = tr_mono();
+		note_wall(c, e.wall);
+		tr_forget_attempt(c, k);
+		for (int i = 0; i < c->na; i++)
+			if (c->a[i].task == ti)
+				tr_cancel_attempt(c, &c->a[i], C_LOSER);
+		return;
+	}
+	if (!why[0]) {
+		if (a->cancel == C_TIMEOUT)
+			snprintf(why, sizeof why, "timed out after %gs", c->o->timeout);
+		else if (v[1])
+			snprintf(why, sizeof why, "killed by signal %lld", v[1]);
+		else
+			snprintf(why, sizeof why, "exited with status %lld", v[0]);
+	}
+	strcpy(e.ev, "fail");
+	snprintf(e.note, sizeof e.note, "%.*s", (int)sizeof e.note - 1, why);
+	tr_jlog(c, &e);
+	t->failures++;
+	if (!tr_policy_failed_on(t, a->host)) {
+		int *fo = realloc(t->failed_on, (size_t)(t->nfo + 1) * sizeof *fo);
+		if (fo) {
+			t->failed_on = fo;
+			fo[t->nfo++] = a->host;
+		}
+	}
+	/* Blame the host when its failures come in a row while no other host
+	 * fails (so the tasks are fine) and another host can take the work;
+	 * a broken task fails everywhere and quarantines nobody. */
+	{
+		const double now = tr_mono();
+		int other = 0;
+		for (int g = 0; g < c->nh && !other; g++)
+			other = &c->h[g] != h && tr_usable(c, &c->h[g], now);
+		if (tr_policy_blame(&h->hl, &c->nfail, other)) {
+			char q[64];
+			snprintf(q, sizeof q, "%d task failures in a row", h->hl.cfail);
+			tr_quarantine(c, h, q);
+		}
+	}
+	tr_forget_attempt(c, k);
+	if (t->nrun == 0) {
+		if (t->failures > c->o->retries)
+			tr_final_fail(c, ti, why);
+		else
+			tr_set_pending(c, ti);
+	}
+}
+
+void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n)
+{
+	if (type == TR_F_OUT) {
+		struct sk_error err;
+		if (c->tl->t[a->task].out) {
+			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
+				sk_warnx("%s: %s", c->tl->t[a->task].out, err.msg);
+				tr_cancel_attempt(c, a, C_STDIN);
+			}
+			return;
+		}
+		if (a->cancel)
+			return;
+		if (!a->spool) {
+			const int fd = sk_ofile_spool("taskrun-stdout", &err);
+			if (fd < 0) {
+				tr_fail(c, err.code, "%s", err.msg);
+				return;
+			}
+			if (!(a->spool = fdopen(fd, "w+"))) {
+				close(fd);
+				tr_fail(c, SK_ENOMEM, "out of memory");
+				return;
+			}
+		}
+		if (fwrite(d, 1, n, a->spool) != n)
+			tr_fail(c, SK_EIO, "spool file of task %ld: %s", a->task + 1, strerror(errno));
+		return;
+	}
+	if (!c->o->state) {
+		fflush(stdout);
+		if (sk_file_write_all(2, d, n, NULL) != 0) {
+			/* Nowhere left to report it. */
+		}
+		return;
+	}
+	if (a->err_fd < 0) {
+		char name[64], *path;
+		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
+		path = tr_state_path(c->o->state, name);
+		if (!path) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (a->err_fd < 0) {
+			tr_fail(c, SK_EIO, "%s: %s", path, strerror(errno));
+			free(path);
+			return;
+		}
+		free(path);
+	}
+	if (sk_file_write_all(a->err_fd, d, n, NULL) != 0) {
+		tr_fail(c, SK_EIO, "%s/logs/%ld.%d.err: %s", c->o->state, a->task + 1, a->att, strerror(errno));
+		tr_close_fd(&a->err_fd);
+	}
+}
+
+void tr_pump_stdin(struct tr_ctl *c)
+{
+	char buf[65536];
+
+	for (int k = 0; k < c->na; k++) {
+		struct tr_attempt *a = &c->a[k];
+		struct tr_host *h = &c->h[a->host];
+		while (!a->in_done && a->window < WINDOW && tr_buf_used(&h->wb) < HOST_WB_HIGH &&
+		       h->wfd >= 0) {
+			const ssize_t n = read(a->in_fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				sk_warn("%s", c->tl->t[a->task].in);
+			if (n <= 0) {
+				tr_send_frame(c, h, TR_F_IN, a->id, NULL, 0);
+				tr_close_fd(&a->in_fd);
+				a->in_done = 1;
+				break;
+			}
+			tr_send_frame(c, h, TR_F_IN, a->id, buf, (size_t)n);
+			a->window += n;
+		}
+	}
+}
+
+int tr_stdin_ready(const struct tr_ctl *c)
+{
+	for (int k = 0; k < c->na; k++) {
+		const struct tr_attempt *a = &c->a[k];
+		if (!a->in_done && a->window < WINDOW && c->h[a->host].wfd >= 0 &&
+		    tr_buf_used(&c->h[a->host].wb) < HOST_WB_HIGH)
+			return 1;
+	}
+	return 0;
+}
