@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh FUZZER SECONDS: runs a libFuzzer harness for SECONDS from the seeds
-# tests/fuzz/mkcorpus.py made beside it (FUZZER's directory, corpus/NAME),
+# tests/fuzz/mkcorpus.py made beside it (FUZZER's directory, corpus/NAME)
+# and the committed text seeds in tests/fuzz/corpus/NAME, if any,
 # with the dictionary tests/fuzz/NAME.dict when there is one, on inputs of
 # up to FUZZ_MAX_LEN bytes (8192: the seeds reach as many edges cut there as
 # whole, see mkcorpus.py).  Fails on any crash, leak, timeout or sanitizer
@@ -16,6 +17,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$work/art"
 set --
 [ -d "$dir/corpus/$name" ] && set -- "$dir/corpus/$name"
+[ -d "tests/fuzz/corpus/$name" ] && set -- "$@" "tests/fuzz/corpus/$name"
 dict=tests/fuzz/$name.dict
 [ -f "$dict" ] || dict=/dev/null
 # A small quarantine: a fuzzer's allocations are small and many, and the
