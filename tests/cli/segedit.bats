@@ -236,6 +236,10 @@ run_block() {
 @test "segedit: pipes, formats and several inputs" {
 	cat "$DATA/f3.sgy" | segedit 'cdp = i' --to sgk --zstd | segedit --where 'cdp < 10' --to su | segedit --to segy --format ieee -o "$T/p.sgy"
 	seginfo -k cdp "$T/p.sgy" | diff - <(seq 0 9)
+	# Conversions on the way are segmerge's, byte for byte.
+	for o in "--to su" "--zstd" "--format ieee --endian little" "--to su --endian big"; do
+		segedit $o "$DATA/f3.sgy" | cmp - <(segmerge $o "$DATA/f3.sgy")
+	done
 	run -1 --separate-stderr segedit "$DATA/small.sgy" "$DATA/tiny.sgy"
 	[ "$stderr" = "segedit: $DATA/tiny.sgy: ns=4 differs from $DATA/small.sgy's ns=50" ]
 }
