@@ -207,6 +207,7 @@ run_block() {
 	err 2 "segedit: column 1: unknown header key 'ofset'
   ofset = 1
   ^" 'ofset = 1' "$f"
+	err 2 "segedit: $f: 'ns = 10': ns is the stream's samples per trace (--time changes it)" 'ns = 10' "$f"
 	err 2 "segedit: $f: 'cdp = @241:i4' reaches byte 244, beyond the 240-byte trace headers" 'cdp = @241:i4' "$f"
 	err 1 "segedit: $f: trace 18: division by zero at column 14 in 'cdp = 0 * (1 / (xline - 892))'" \
 		'cdp = 0 * (1 / (xline - 892))' "$f"
