@@ -413,6 +413,7 @@ struct editor {
 	double dt_s;                 /* sample interval in seconds */
 	unsigned char *hdr, *fhdr;   /* canonical header; the same in the file's order */
 	float *data, *wdata;
+	int64_t count;               /* traces the output will hold when known, else -1 */
 };
 
 void sk_edit_opts_init(struct sk_edit_opts *o)
@@ -620,6 +621,7 @@ static int open_output(struct editor *g, struct sk_error *err)
 {
 	const struct sk_edit_opts *o = g->o;
 	struct sk_info like = *g->first;
+	struct sk_wopts wo;
 	int rc;
 
 	g->dt_s = like.dt * 1e-6;
@@ -634,7 +636,14 @@ static int open_output(struct editor *g, struct sk_error *err)
 		like.ns = g->ns_out;
 	}
 	like.ntraces = -1;
-	if ((rc = sk_writer_open(o->out, &like, &o->wopts, &g->w, err)) < 0)
+	/* Every trace of one input goes out when nothing selects: the count is
+	 * known, and a pipe carries it as a file does. */
+	wo = o->wopts;
+	if (g->count >= 0) {
+		wo.count_known = 1;
+		wo.count = g->count;
+	}
+	if ((rc = sk_writer_open(o->out, &like, &wo, &g->w, err)) < 0)
 		return at(g, SK_EDIT_AT_OUTPUT, rc);
 	g->su = g->first->fmt == SK_FMT_SU || sk_writer_info(g->w)->fmt == SK_FMT_SU;
 	return 0;
@@ -732,6 +741,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		return at(&g, 0, rc);
 	/* The first input's info is the writer's model until the end. */
 	g.first = sk_reader_info(r0);
+	g.count = n == 1 && !o->where && o->missing != SK_EDIT_MISSING_DROP ? g.first->ntraces : -1;
 	if ((rc = check_keys(&g, g.first, err)) < 0) {
 		rc = at(&g, 0, rc);
 		goto out;
