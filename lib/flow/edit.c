@@ -403,6 +403,13 @@ void sk_edit_table_release(struct sk_edit_table *t)
 
 /* ---- the pass ---- */
 
+/* Input and output buffers of SEG-Y and SU streams: small enough to stay
+ * in the cache, so that a header edit's one copy of the samples (input
+ * buffer to output buffer) runs from it.  On 100 MB of IBM SEG-Y into
+ * /dev/null, 256 KiB buffers took 0.04 s of CPU against 0.05-0.06 s with
+ * 4 MiB and read-ahead, and cat 0.02-0.03 s. */
+#define EDIT_BUF ((size_t)256 << 10)
+
 struct editor {
 	const struct sk_edit_opts *o;
 	struct sk_edit_result *res;
@@ -480,6 +487,16 @@ static int check_keys(const struct editor *g, const struct sk_info *info, struct
 		for (size_t pos = 0; (k = sk_expr_next_key(o->where, &pos)) != NULL;)
 			if (wrong_tail(k, su))
 				return tail_error(k, su, "--where ", o->where_src, err);
+	/* ns belongs to the stream (every trace has it): --time changes it. */
+	for (size_t j = 0; j < o->nassign; j++)
+		if (o->assign[j].key.byte == SK_TR_NS)
+			return sk_error_set(err, SK_EARG, "'%s': ns is the stream's samples per trace (--time changes it)",
+					    o->assign[j].src);
+	if (o->table)
+		for (int j = 0; j < o->table->ncol; j++)
+			if (o->table->key[j].byte == SK_TR_NS)
+				return sk_error_set(err, SK_EARG, "%s: ns is the stream's samples per trace (--time changes it)",
+						    o->table_path);
 	for (size_t j = 0; j < o->nassign; j++) {
 		if (wrong_tail(&o->assign[j].key, su))
 			return tail_error(&o->assign[j].key, su, "", o->assign[j].src, err);
@@ -605,7 +622,7 @@ static int samples(struct editor *g, int64_t tr, const float **out, struct sk_er
 		if ((rc = sk_edit_store(g->hdr, g->first->hdrlen, delrt, (ts + (double)a * g->dt_s) * 1000, g->su,
 					err)) < 0)
 			return on_trace(err, tr, NULL, NULL);
-		sk_hdr_set_i16(g->hdr, 115, (int16_t)(uint16_t)(g->ns_out > 65535 ? 0 : g->ns_out));
+		sk_hdr_set_i16(g->hdr, SK_TR_NS, (int16_t)(uint16_t)(g->ns_out > 65535 ? 0 : g->ns_out));
 	}
 	if (o->scale_set) {
 		float *w = g->wdata;
@@ -621,7 +638,7 @@ static int open_output(struct editor *g, struct sk_error *err)
 {
 	const struct sk_edit_opts *o = g->o;
 	struct sk_info like = *g->first;
-	struct sk_wopts wo;
+	struct sk_wopts wo = o->wopts;
 	int rc;
 
 	g->dt_s = like.dt * 1e-6;
@@ -638,11 +655,13 @@ static int open_output(struct editor *g, struct sk_error *err)
 	like.ntraces = -1;
 	/* Every trace of one input goes out when nothing selects: the count is
 	 * known, and a pipe carries it as a file does. */
-	wo = o->wopts;
 	if (g->count >= 0) {
 		wo.count_known = 1;
 		wo.count = g->count;
 	}
+	/* sgk takes its block size from the buffer: keep its default. */
+	if ((o->wopts.fmt ? o->wopts.fmt : like.fmt) != SK_FMT_SGK && !wo.bufsize)
+		wo.bufsize = EDIT_BUF;
 	if ((rc = sk_writer_open(o->out, &like, &wo, &g->w, err)) < 0)
 		return at(g, SK_EDIT_AT_OUTPUT, rc);
 	g->su = g->first->fmt == SK_FMT_SU || sk_writer_info(g->w)->fmt == SK_FMT_SU;
@@ -671,11 +690,11 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 	int64_t tr = 0;
 	int rc;
 
-	/* One large input read from start to end: reading overlaps the
-	 * editing (without read-ahead, out of memory, it works as well). */
-	if (raw)
-		sk_copy_readahead(r, g->w, NULL);
-	else
+	/* Decoding overlaps reading in another thread (without read-ahead, out
+	 * of memory, it works as well).  A raw copy does not gain from it: its
+	 * one copy of the samples is memory-bound, and runs fastest through
+	 * buffers that stay in the cache (EDIT_BUF). */
+	if (!raw)
 		sk_reader_readahead(r, NULL);
 	for (;;) {
 		const unsigned char *rec = NULL;
@@ -737,7 +756,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 	res->at = SK_EDIT_AT_NONE;
 	g.o = o;
 	g.res = res;
-	if ((rc = sk_reader_open(paths[0], o->from, &r0, err)) < 0)
+	if ((rc = sk_reader_open_buf(paths[0], o->from, EDIT_BUF, &r0, err)) < 0)
 		return at(&g, 0, rc);
 	/* The first input's info is the writer's model until the end. */
 	g.first = sk_reader_info(r0);
@@ -776,7 +795,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 	for (size_t k = 0; k < n; k++) {
 		struct sk_reader *r = r0;
 		if (k > 0) {
-			if ((rc = sk_reader_open(paths[k], o->from, &r, err)) < 0) {
+			if ((rc = sk_reader_open_buf(paths[k], o->from, EDIT_BUF, &r, err)) < 0) {
 				rc = at(&g, (long)k, rc);
 				goto out;
 			}
