@@ -12,7 +12,11 @@
 
 struct sk_ra;
 
+/* Errors of the functions below name the file (sk_error_at): its path, or
+ * "<stdin>" and "<stdout>". */
+
 struct sk_in {
+	char *name;          /* the name errors give it: the path or "<stdin>" */
 	int fd;
 	int own;             /* close fd at the end */
 	int seekable;        /* a regular file */
@@ -50,6 +54,7 @@ void sk_in_close(struct sk_in *in);
 int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
+	char *name;          /* the name errors give it: the path or "<stdout>" */
 	int fd;
 	char *path;          /* final name, NULL for stdout or a device */
 	char *tmp;           /* temporary file beside it */

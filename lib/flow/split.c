@@ -163,12 +163,6 @@ static char *join(const char *dir, const char *name)
 	return s;
 }
 
-static int fail_path(struct ctx *c, const char *path, int rc)
-{
-	snprintf(c->res->errpath, sizeof c->res->errpath, "%s", path);
-	return rc;
-}
-
 /* Opens the next piece's writer into out. */
 static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t expect,
 		      struct sk_error *err)
@@ -192,8 +186,9 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		struct sk_wopts wo = c->o->wopts;
 		if (c->nouts > 16)
 			wo.bufsize = SK_MANY_BUF;
+		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
-			return fail_path(c, out->path, rc);
+			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);
 	}
 	return 0;
 }
@@ -238,7 +233,7 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 		return 0;
 	}
 	if ((rc = sk_rec_put(&c->rec, out->w, err)) < 0)
-		return fail_path(c, out->path, rc);
+		return sk_error_at(err, rc, out->path);
 	return 0;
 }
 
@@ -261,12 +256,12 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 			return rc;
 		for (size_t i = 0; i < c->sb.n; i++)
 			if ((rc = sk_rec_put_saved(&c->rec, sk_sortbuf_get(&c->sb, i), w, err)) < 0)
-				return fail_path(c, out->path, rc);
+				return sk_error_at(err, rc, out->path);
 		sk_sortbuf_clear(&c->sb);
 	}
 	out->w = NULL;
 	if ((rc = sk_writer_close(w, err)) < 0)
-		return fail_path(c, out->path, rc);
+		return sk_error_at(err, rc, out->path);
 	if ((rc = sk_manifest_add(&c->m, &out->p, err)) < 0)
 		return rc;
 	/* The checksum is of the committed file, after the writer fixed its
@@ -274,7 +269,7 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 	{
 		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
 		if ((rc = sk_file_xxh64(out->path, &p->xxh64, &p->bytes, err)) < 0)
-			return fail_path(c, out->path, rc);
+			return sk_error_at(err, rc, out->path);
 	}
 	c->res->pieces++;
 	return 0;
@@ -392,7 +387,7 @@ static int flush_run(struct ctx *c, struct sk_error *err)
 	if (c->run_len == 0)
 		return 0;
 	if (fprintf(c->order, "%" PRId64 "\t%" PRId64 "\n", c->run_piece, c->run_len) < 0)
-		return fail_path(c, c->order_path, sk_error_sys(err, "write"));
+		return sk_error_at(err, sk_error_sys(err, "write"), c->order_path);
 	c->m.order_runs++;
 	c->run_len = 0;
 	return 0;
@@ -422,29 +417,29 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 		goto done;  /* no empty range: the numbers are the positions */
 	sprintf(tmp, "%s.new", c->order_path);
 	if (!(in = fopen(c->order_path, "r")) || !(out = fopen(tmp, "w"))) {
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		rc = sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 		goto done;
 	}
 	while (fgets(line, sizeof line, in)) {
 		long long piece, count;
 		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 ||
 		    (size_t)piece > c->nouts) {
-			rc = fail_path(c, c->order_path, sk_error_set(err, SK_EFMT, "bad run '%s'", line));
+			rc = sk_error_at(err, sk_error_set(err, SK_EFMT, "bad run '%s'", line), c->order_path);
 			goto done;
 		}
 		if (fprintf(out, "%" PRId64 "\t%lld\n", pos[piece], count) < 0) {
-			rc = fail_path(c, tmp, sk_error_sys(err, "write"));
+			rc = sk_error_at(err, sk_error_sys(err, "write"), tmp);
 			goto done;
 		}
 	}
 	if (ferror(in) || fclose(out) != 0) {
 		out = NULL;
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		rc = sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 		goto done;
 	}
 	out = NULL;
 	if (rename(tmp, c->order_path) != 0)
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "rename"));
+		rc = sk_error_at(err, sk_error_sys(err, "rename"), c->order_path);
 done:
 	if (in)
 		fclose(in);
@@ -504,11 +499,11 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 			return rc;
 		c->order = NULL;
 		if (fclose(fp) != 0)
-			return fail_path(c, c->order_path, sk_error_sys(err, "close"));
+			return sk_error_at(err, sk_error_sys(err, "close"), c->order_path);
 		if ((rc = renumber_runs(c, err)) < 0)
 			return rc;
 		if ((rc = sk_file_xxh64(c->order_path, &h, &size, err)) < 0)
-			return fail_path(c, c->order_path, rc);
+			return sk_error_at(err, rc, c->order_path);
 		c->m.order_xxh64 = h;
 		c->m.order_bytes = size;
 	}
@@ -622,7 +617,7 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 			if (!(c->order_path = join(o->dir, "order.tsv")))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
 			if (!(c->order = fopen(c->order_path, "w")))
-				return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+				return sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 			if ((rc = sk_manifest_set_str(&c->m.order_file, "order.tsv", err)) < 0)
 				return rc;
 		}
@@ -644,14 +639,14 @@ static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_e
 	if (!(*path = join(c->o->dir, name)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	if ((rc = sk_rec_init(&rec, c->r, sk_stream_same_encoding(c->r, w), err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
 	}
 	while ((rc = sk_rec_next(&rec, 0, err)) == 1)
 		if ((rc = sk_rec_put(&rec, w, err)) < 0) {
-			fail_path(c, *path, rc);
+			sk_error_at(err, rc, *path);
 			break;
 		}
 	sk_rec_release(&rec);
@@ -660,17 +655,28 @@ static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_e
 		return rc;
 	}
 	if ((rc = sk_writer_close(w, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	c->res->spooled = 1;
 	if ((rc = sk_reader_open(*path, info->fmt, out, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	if (sk_reader_info(*out)->ntraces < 0)
-		return fail_path(c, *path, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"));
+		return sk_error_at(err, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"), *path);
 	return 0;
 }
 
+static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
+		     struct sk_error *err);
+
 int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
 		 struct sk_error *err)
+{
+	const int rc = split_run(r, o, res, err);
+	/* What no output file claims is the input's (bad options are no file's). */
+	return rc == SK_EARG ? rc : sk_error_at(err, rc, sk_in_name(o->source));
+}
+
+static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
+		     struct sk_error *err)
 {
 	struct ctx c;
 	struct sk_reader *spooled = NULL;
@@ -691,18 +697,18 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 				    "(it holds one piece in memory at a time)");
 	if (stat(o->dir, &st) != 0) {
 		if (errno != ENOENT || mkdir(o->dir, 0777) != 0)
-			return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
+			return sk_error_at(err, sk_error_sys(err, "%s", ""), o->dir);
 		c.made_dir = 1;
 	} else if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
-		return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), o->dir);
 	}
 	if (!(mpath = join(o->dir, "manifest.yaml")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	/* A manifest left from an earlier split would describe pieces this run
 	 * overwrites: it goes now, and the new one is written last. */
 	if (unlink(mpath) != 0 && errno != ENOENT) {
-		rc = fail_path(&c, mpath, sk_error_sys(err, "%s", ""));
+		rc = sk_error_at(err, sk_error_sys(err, "%s", ""), mpath);
 		free(mpath);
 		return rc;
 	}
@@ -737,7 +743,7 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
 		goto out;
 	if ((rc = sk_manifest_write(&c.m, mpath, err)) < 0)
-		fail_path(&c, mpath, rc);
+		sk_error_at(err, rc, mpath);
 out:
 	cleanup(&c);
 	if (rc < 0)

@@ -349,7 +349,18 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
 	return sk_reader_open_buf(path, fmt, 0, out, err);
 }
 
+static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err);
+
+/* The public reader and writer functions name the file in their errors
+ * (sk_error_at); the static ones they call leave that to them. */
 int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err)
+{
+	return sk_error_at(err, reader_open(path, fmt, bufsize, out, err), sk_in_name(path));
+}
+
+static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
 		       struct sk_error *err)
 {
 	struct sk_reader *r = calloc(1, sizeof *r);
@@ -407,7 +418,7 @@ int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
 	 * copies ran 1.25x slower), and sgk input needs no sample decoding. */
 	if (r->info.fmt == SK_FMT_SGK)
 		return 0;
-	return sk_in_readahead(&r->in, r->recsize, err);
+	return sk_error_at(err, sk_in_readahead(&r->in, r->recsize, err), r->in.name);
 }
 
 int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err)
@@ -427,6 +438,11 @@ int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_
 const struct sk_info *sk_reader_info(const struct sk_reader *r)
 {
 	return &r->info;
+}
+
+const char *sk_reader_name(const struct sk_reader *r)
+{
+	return r->in.name;
 }
 
 int64_t sk_reader_tell(const struct sk_reader *r)
@@ -580,7 +596,14 @@ static int sgk_next(struct sk_reader *r, const unsigned char **hdr, const unsign
 	return 1;
 }
 
+static int next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
+
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
+{
+	return sk_error_at(err, next_raw(r, rec, err), r->in.name);
+}
+
+static int next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
 {
 	if (r->info.fmt == SK_FMT_SGK) {
 		const unsigned char *h, *d;
@@ -622,7 +645,14 @@ int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk
 	}
 }
 
+static int next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
+
 int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
+{
+	return sk_error_at(err, next(r, hdr, data, err), r->in.name);
+}
+
+static int next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
 {
 	const unsigned char *rec;
 	int rc;
@@ -657,7 +687,14 @@ int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct 
 	return 1;
 }
 
+static int seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
+
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
+{
+	return sk_error_at(err, seek(r, idx, err), r->in.name);
+}
+
+static int seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 {
 	int64_t off;
 	int rc;
@@ -757,8 +794,19 @@ static int writer_header(struct sk_writer *w, const struct sk_info *like, struct
 	return 0;
 }
 
+static int writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
+		       struct sk_writer **out, struct sk_error *err);
+
 int sk_writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
 		   struct sk_writer **out, struct sk_error *err)
+{
+	const int rc = writer_open(path, like, o, out, err);
+	/* SK_EARG: the options cannot hold the stream; not the file's fault. */
+	return rc == SK_EARG ? rc : sk_error_at(err, rc, sk_out_name(path));
+}
+
+static int writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
+		       struct sk_writer **out, struct sk_error *err)
 {
 	struct sk_writer *w = calloc(1, sizeof *w);
 	struct sk_segy_bin cb;
@@ -917,7 +965,14 @@ static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
 	return 0;
 }
 
+static int put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
+
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
+{
+	return sk_error_at(err, put_raw(w, rec, err), w->out.name);
+}
+
+static int put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
 	if (w->info.fmt == SK_FMT_SGK) {
 		/* An sgk record is the header block and little-endian floats. */
@@ -932,7 +987,14 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 	return sk_out_write(&w->out, rec, w->recsize, err);
 }
 
+static int put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err);
+
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
+{
+	return sk_error_at(err, put(w, hdr, data, err), w->out.name);
+}
+
+static int put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	const size_t hl = w->info.hdrlen;
 	unsigned char *d;
@@ -995,6 +1057,7 @@ int sk_writer_close(struct sk_writer *w, struct sk_error *err)
 		if (memcmp(h, w->fhdr + 3512, 8) != 0)
 			rc = sk_out_pwrite(&w->out, 3512, w->fhdr + 3512, 8, err);
 	}
+	sk_error_at(err, rc, w->out.name);
 	if (rc == 0)
 		rc = sk_out_close(&w->out, err);
 	else
@@ -1174,8 +1237,8 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 	if (wfail)
 		*wfail = rc < 0;
 	if (got < 0)
-		return (int)got;
-	return rc < 0 ? rc : 0;
+		return sk_error_at(err, (int)got, r->in.name);
+	return sk_error_at(err, rc < 0 ? rc : 0, w->out.name);
 }
 
 int sk_wopts_set(struct sk_wopts *o, const char *name, const char *val, struct sk_error *err)
