@@ -51,9 +51,10 @@ int sk_error_at(struct sk_error *err, int rc, const char *file);
 const char *sk_in_name(const char *path);
 const char *sk_out_name(const char *path);
 
-/* Command side.  sk_init sets the program name from argv[0] and restores the
+/* Command side.  sk_init sets the program name from argv[0], restores the
  * default SIGPIPE disposition (unblocked), so a filter whose reader went away
- * dies quietly with status 141. */
+ * dies quietly with status 141, and installs the SIGINT, SIGTERM and SIGHUP
+ * handlers that remove unfinished output files (ofile.h). */
 void sk_init(const char *argv0);
 const char *sk_progname(void);
 void sk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
