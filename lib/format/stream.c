@@ -988,6 +988,30 @@ static int put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_erro
 	return sk_out_write(&w->out, rec, w->recsize, err);
 }
 
+int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			  struct sk_error *err)
+{
+	const size_t hl = w->info.hdrlen;
+	unsigned char *d;
+
+	if (w->info.fmt == SK_FMT_SGK) {
+		unsigned char *h;
+		float *s;
+		sgk_slot(w, &h, &s);
+		memcpy(h, hdr, hl);
+		memcpy(s, rec + hl, 4 * (size_t)w->info.ns);
+		return sk_error_at(err, sgk_commit_slot(w, err), w->out.name);
+	}
+	/* Straight into the output buffer: the one copy of the samples. */
+	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
+		return sk_error_at(err, err->code, w->out.name);
+	memcpy(d, hdr, hl);
+	memcpy(d + hl, rec + hl, w->recsize - hl);
+	sk_out_advance(&w->out, w->recsize);
+	w->count++;
+	return 0;
+}
+
 static int put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err);
 
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
