@@ -58,14 +58,14 @@ static FILE *spool_open(struct sk_error *err)
  * a coordinate is refused). */
 static int position(const unsigned char *h, double p[4])
 {
-	p[0] = sk_hdr_coord(h, 73);
-	p[1] = sk_hdr_coord(h, 77);
-	p[2] = sk_hdr_coord(h, 81);
-	p[3] = sk_hdr_coord(h, 85);
+	p[0] = sk_hdr_coord(h, SK_TR_SX);
+	p[1] = sk_hdr_coord(h, SK_TR_SY);
+	p[2] = sk_hdr_coord(h, SK_TR_GX);
+	p[3] = sk_hdr_coord(h, SK_TR_GY);
 	if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
 		/* Post-stack data often carries only the CDP location. */
-		p[0] = p[2] = sk_hdr_coord(h, 181);
-		p[1] = p[3] = sk_hdr_coord(h, 185);
+		p[0] = p[2] = sk_hdr_coord(h, SK_TR_CDPX);
+		p[1] = p[3] = sk_hdr_coord(h, SK_TR_CDPY);
 		return p[0] != 0 || p[1] != 0;
 	}
 	return 1;
@@ -73,7 +73,7 @@ static int position(const unsigned char *h, double p[4])
 
 static int live(const unsigned char *h)
 {
-	const int16_t trid = sk_hdr_i16(h, 29);
+	const int16_t trid = sk_hdr_i16(h, SK_TR_TRID);
 	return trid != 2 && trid != 3;
 }
 
@@ -257,12 +257,12 @@ static void set_delrt(unsigned char *h, double t0)
 		const double f = i == 0 ? 1.0 : (double)-sc[i];
 		const double v = t0 * 1e3 * f;
 		if (fabs(v - nearbyint(v)) < 1e-6 * f && fabs(v) <= 32767) {
-			sk_hdr_set_i16(h, 109, (int16_t)nearbyint(v));
+			sk_hdr_set_i16(h, SK_TR_DELRT, (int16_t)nearbyint(v));
 			sk_hdr_set_i16(h, SK_SCALT, sc[i]);
 			return;
 		}
 	}
-	sk_hdr_set_i16(h, 109, (int16_t)fmax(fmin(nearbyint(t0 * 1e3), 32767), -32768));
+	sk_hdr_set_i16(h, SK_TR_DELRT, (int16_t)fmax(fmin(nearbyint(t0 * 1e3), 32767), -32768));
 	sk_hdr_set_i16(h, SK_SCALT, 1);
 }
 
@@ -287,14 +287,14 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 			const int64_t seq = i * noff + b + 1;
 			memset(hdr, 0, sizeof hdr);
 			sk_grid_header(g, i, hdr);
-			sk_hdr_set_i32(hdr, 1, (int32_t)seq);
-			sk_hdr_set_i32(hdr, 5, (int32_t)seq);
-			sk_hdr_set_i16(hdr, 29, 1);
+			sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)seq);
+			sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)seq);
+			sk_hdr_set_i16(hdr, SK_TR_TRID, 1);
 			if (job->have_offsets)
-				sk_hdr_set_i32(hdr, 37, (int32_t)nearbyint(job->o0 + (double)b * job->dof));
+				sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)nearbyint(job->o0 + (double)b * job->dof));
 			set_delrt(hdr, t0);
-			sk_hdr_set_i16(hdr, 115, (int16_t)(uint16_t)(nt > 65535 ? 0 : nt));
-			sk_hdr_set_i16(hdr, 117, (int16_t)(uint16_t)nearbyint(dt * 1e6));
+			sk_hdr_set_i16(hdr, SK_TR_NS, (int16_t)(uint16_t)(nt > 65535 ? 0 : nt));
+			sk_hdr_set_i16(hdr, SK_TR_DT, (int16_t)(uint16_t)nearbyint(dt * 1e6));
 			if ((rc = sk_writer_put(w, hdr, img + ((size_t)(i - first) * (size_t)noff + (size_t)b) * (size_t)nt,
 						err)) < 0) {
 				sk_writer_abort(w);
