@@ -281,7 +281,6 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 	like.hdrlen = SK_HDR_LEN;
 	like.su_tail = 0;   /* image headers carry cdpx, cdpy, iline, xline */
 	like.ntraces = (last - first) * noff;
-	st->where = SK_MIG_WHERE_OUTPUT;
 	if ((rc = sk_writer_open(job->out, &like, &job->wopts, &w, err)) < 0)
 		return rc;
 	for (int64_t i = first; i < last; i++)
@@ -324,9 +323,10 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int64_t first, last, nloc, ntotal = -1, with_pos = 0, nlive = 0;
 	long block, nb = 0;
 	int rc, per_loc = 0;
+	const char *what;      /* the file an error is about */
 
 	memset(st, 0, sizeof *st);
-	st->where = SK_MIG_WHERE_INPUT;
+	what = sk_in_name(job->in);
 	if ((rc = sk_reader_open(job->in, job->from, &s.r, err)) < 0)
 		return rc;
 	sk_reader_readahead(s.r, NULL);  /* the scan reads in order; without, as well */
@@ -359,7 +359,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			goto done;
 		}
 		if ((rc = default_grid(&sc, &g, err)) < 0) {
-			st->where = SK_MIG_WHERE_NONE;
+			what = NULL;
 			goto done;
 		}
 	}
@@ -367,7 +367,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	st->dim = kp.dim = g.is_line ? 2 : 3;
 	if (job->part) {
 		if ((rc = sk_grid_part(job->part, sk_grid_size(&g), &first, &last, err)) < 0) {
-			st->where = SK_MIG_WHERE_NONE;
+			what = NULL;
 			goto done;
 		}
 	} else {
@@ -402,11 +402,11 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 
 	/* Velocity on the output axis. */
 	if (job->vel.kind == SK_VEL_FILE) {
-		st->where = SK_MIG_WHERE_VEL;
+		what = job->vel.path;
 		if ((rc = sk_vel_load(job->vel.path, &g, first, last, kp.nt, kp.t0, kp.dt, &vel, &per_loc,
 				      err)) < 0)
 			goto done;
-		st->where = SK_MIG_WHERE_INPUT;
+		what = sk_in_name(job->in);
 	} else {
 		vel = malloc((size_t)kp.nt * sizeof *vel);
 		if (!vel) {
@@ -428,7 +428,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		oy[i - first] = (double)(i / g.nx) * g.dy;
 	}
 	if ((rc = sk_kirch_new(&kp, (long)nloc, ox, oy, vel, per_loc, &k, err)) < 0) {
-		st->where = SK_MIG_WHERE_NONE;
+		what = NULL;
 		goto done;
 	}
 	block = sk_kirch_chunk(k);
@@ -494,6 +494,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	}
 	st->used = sk_kirch_used(k);
 	st->updates = sk_kirch_updates(k);
+	what = NULL;  /* the writer names its file */
 	rc = write_image(job, info, &g, first, last, kp.noff, kp.nt, kp.dt, kp.t0, img, st, err);
 done:
 	sk_kirch_free(k);
@@ -508,5 +509,5 @@ done:
 	free(ox);
 	free(oy);
 	free(tr);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? sk_error_at(err, rc, what) : 0;
 }
