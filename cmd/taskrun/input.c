@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tmpl.h"
 
@@ -12,6 +13,10 @@ static int read_lines(const char *path, char ***out, long *n, struct sk_error *e
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
+
+	if (f == stdin && isatty(STDIN_FILENO))
+		return sk_error_at(err, sk_error_set(err, SK_EUSAGE, "standard input is a terminal; give the tasks "
+						     "in a file (-a), a pipe or after :::"), "<stdin>");
 
 	if (!f)
 		return sk_error_sys(err, "%s", path);

@@ -410,6 +410,12 @@ static int in_open(struct sk_in *in, const char *path, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (!path || strcmp(path, "-") == 0) {
 		in->fd = STDIN_FILENO;
+		/* Trace data typed at a terminal is never meant: waiting silently
+		 * for it is what a user mistakes for a hang. */
+		if (isatty(in->fd)) {
+			sk_in_close(in);
+			return sk_error_set(err, SK_EUSAGE, "standard input is a terminal; give a file or a pipe");
+		}
 	} else {
 		in->fd = open(path, O_RDONLY);
 		if (in->fd < 0) {
@@ -576,6 +582,11 @@ static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (!path || strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
+		/* Binary trace data onto a terminal only when -o - asks for it, as
+		 * zstd and gzip do. */
+		if (!path && isatty(out->fd))
+			return sk_error_set(err, SK_EUSAGE,
+					    "standard output is a terminal; give -o FILE, or -o - to write to it anyway");
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
 			out->seekable = 1;
 	} else {
