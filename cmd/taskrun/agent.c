@@ -28,7 +28,7 @@ struct atask {
 	uint32_t id;
 	pid_t pid;
 	int in_fd, out_fd, err_fd;
-	struct sk_buf inq;
+	struct tr_buf inq;
 	int in_close;          /* close stdin once inq is written */
 	double start, reaped_at, kill_at;
 	int reaped, hard;
@@ -38,7 +38,7 @@ struct atask {
 
 struct agent {
 	int in, out;
-	struct sk_buf rbuf, wbuf;
+	struct tr_buf rbuf, wbuf;
 	struct atask *t;
 	int nt, capt;
 	double lease, grace, hb, last_rx, last_tx;
@@ -69,16 +69,16 @@ static void send_frame(struct agent *a, int type, uint32_t id, const void *d, si
 {
 	if (a->out_dead)
 		return;
-	if (sk_proto_put(&a->wbuf, type, id, d, n) != 0)
+	if (tr_proto_put(&a->wbuf, type, id, d, n) != 0)
 		a->out_dead = 1;
-	a->last_tx = sk_mono();
+	a->last_tx = tr_mono();
 }
 
 static void cancel_task(struct atask *t)
 {
 	if (t->kill_at == 0 && !t->reaped) {
 		kill(-t->pid, SIGTERM);
-		t->kill_at = sk_mono();
+		t->kill_at = tr_mono();
 	}
 	if (t->in_fd >= 0) {
 		close(t->in_fd);
@@ -127,9 +127,9 @@ static _Noreturn void child(const char *cmd, int in, int out, int errfd, const l
 	snprintf(num, sizeof num, "%lld", hdr[3]);
 	setenv("TASKRUN_SLOT", num, 1);
 	setenv("TASKRUN_HOST", host, 1);
-	if (sk_tmpl_plain(cmd)) {
+	if (tr_tmpl_plain(cmd)) {
 		char **w;
-		if (sk_tmpl_words(cmd, &w, NULL) > 0) {
+		if (tr_tmpl_words(cmd, &w, NULL) > 0) {
 			execvp(w[0], w);
 			/* Not a program (a shell builtin such as exit or cd, or
 			 * a missing one): let the shell run it and say so. */
@@ -144,8 +144,8 @@ static int make_pipe(int p[2])
 {
 	if (pipe(p) != 0)
 		return -1;
-	sk_set_cloexec(p[0]);
-	sk_set_cloexec(p[1]);
+	tr_set_cloexec(p[0]);
+	tr_set_cloexec(p[1]);
 	return 0;
 }
 
@@ -158,7 +158,7 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	struct atask *t;
 	pid_t pid;
 
-	if (sk_proto_ints(data, len, hdr, 4, &rest) != 4 || find(a, id))
+	if (tr_proto_ints(data, len, hdr, 4, &rest) != 4 || find(a, id))
 		return;
 	cmd = strndup(rest, len - (size_t)(rest - data));
 	if (!cmd)
@@ -216,11 +216,11 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	t->out_fd = op[0];
 	t->err_fd = ep[0];
 	if (t->in_fd >= 0)
-		sk_set_nonblock(t->in_fd);
-	sk_set_nonblock(t->out_fd);
-	sk_set_nonblock(t->err_fd);
-	t->start = sk_mono();
-	sk_proto_putf(&a->wbuf, SK_F_STARTED, id, "%ld", (long)pid);
+		tr_set_nonblock(t->in_fd);
+	tr_set_nonblock(t->out_fd);
+	tr_set_nonblock(t->err_fd);
+	t->start = tr_mono();
+	tr_proto_putf(&a->wbuf, TR_F_STARTED, id, "%ld", (long)pid);
 	return;
 spawn_fail:
 	{
@@ -228,19 +228,19 @@ spawn_fail:
 		const int n = snprintf(msg, sizeof msg, "taskrun agent: cannot start task: %s\n",
 				       strerror(errno));
 		free(cmd);
-		send_frame(a, SK_F_ERR, id, msg, (size_t)n);
-		sk_proto_putf(&a->wbuf, SK_F_EXIT, id, "126 0 0 0 0 0");
+		send_frame(a, TR_F_ERR, id, msg, (size_t)n);
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, id, "126 0 0 0 0 0");
 	}
 }
 
-static int handle_frame(struct agent *a, const struct sk_frame *f)
+static int handle_frame(struct agent *a, const struct tr_frame *f)
 {
 	struct atask *t;
 	long long v[4];
 
 	switch (f->type) {
-	case SK_F_HELLO:
-		if (sk_proto_ints(f->data, f->len, v, 3, NULL) == 3 && v[1] > 0) {
+	case TR_F_HELLO:
+		if (tr_proto_ints(f->data, f->len, v, 3, NULL) == 3 && v[1] > 0) {
 			const char *sp = memchr(f->data, ' ', f->len);
 			a->lease = (double)v[1] / 1000;
 			a->grace = (double)v[2] / 1000;
@@ -254,26 +254,26 @@ static int handle_frame(struct agent *a, const struct sk_frame *f)
 			}
 		}
 		break;
-	case SK_F_RUN:
+	case TR_F_RUN:
 		if (!a->quitting)
 			start_task(a, f->id, f->data, f->len);
 		break;
-	case SK_F_IN:
+	case TR_F_IN:
 		t = find(a, f->id);
 		if (t && t->in_fd >= 0) {
 			if (f->len == 0)
 				t->in_close = 1;
-			else if (sk_buf_put(&t->inq, f->data, f->len) != 0)
+			else if (tr_buf_put(&t->inq, f->data, f->len) != 0)
 				return sk_error_set(NULL, SK_ENOMEM, "oom");
 		} else if (f->len) {
-			sk_proto_putf(&a->wbuf, SK_F_CREDIT, f->id, "%zu", f->len);
+			tr_proto_putf(&a->wbuf, TR_F_CREDIT, f->id, "%zu", f->len);
 		}
 		break;
-	case SK_F_CANCEL:
+	case TR_F_CANCEL:
 		if ((t = find(a, f->id)))
 			cancel_task(t);
 		break;
-	case SK_F_QUIT:
+	case TR_F_QUIT:
 		a->quitting = 1;
 		cancel_all(a);
 		break;
@@ -294,7 +294,7 @@ static void reap(struct agent *a)
 		for (int i = 0; i < a->nt; i++)
 			if (a->t[i].pid == pid && !a->t[i].reaped) {
 				a->t[i].reaped = 1;
-				a->t[i].reaped_at = sk_mono();
+				a->t[i].reaped_at = tr_mono();
 				a->t[i].status = st;
 				a->t[i].ru = ru;
 			}
@@ -320,7 +320,7 @@ static void finish_tasks(struct agent *a, double now)
 			status = WEXITSTATUS(t->status);
 			sig = 0;
 		}
-		sk_proto_putf(&a->wbuf, SK_F_EXIT, t->id, "%d %d %lld %lld %lld %ld", status, sig,
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, t->id, "%d %d %lld %lld %lld %ld", status, sig,
 			      (long long)((t->reaped_at - t->start) * 1e6), usec(&t->ru.ru_utime),
 			      usec(&t->ru.ru_stime), (long)t->ru.ru_maxrss);
 		if (t->in_fd >= 0)
@@ -329,7 +329,7 @@ static void finish_tasks(struct agent *a, double now)
 			close(t->out_fd);
 		if (t->err_fd >= 0)
 			close(t->err_fd);
-		sk_buf_release(&t->inq);
+		tr_buf_release(&t->inq);
 		a->t[i--] = a->t[--a->nt];
 	}
 }
@@ -352,24 +352,24 @@ static void pump_output(struct agent *a, int *fd, int type, uint32_t id)
 
 static void pump_input(struct agent *a, struct atask *t)
 {
-	const size_t before = sk_buf_used(&t->inq);
+	const size_t before = tr_buf_used(&t->inq);
 
-	if (sk_buf_flush(&t->inq, t->in_fd) != 0) {
+	if (tr_buf_flush(&t->inq, t->in_fd) != 0) {
 		/* The task closed its stdin: drop the rest, but credit it so the
 		 * controller keeps going until the task exits. */
-		sk_buf_consume(&t->inq, sk_buf_used(&t->inq));
+		tr_buf_consume(&t->inq, tr_buf_used(&t->inq));
 		close(t->in_fd);
 		t->in_fd = -1;
 	}
-	if (before > sk_buf_used(&t->inq))
-		sk_proto_putf(&a->wbuf, SK_F_CREDIT, t->id, "%zu", before - sk_buf_used(&t->inq));
-	if (t->in_fd >= 0 && t->in_close && sk_buf_used(&t->inq) == 0) {
+	if (before > tr_buf_used(&t->inq))
+		tr_proto_putf(&a->wbuf, TR_F_CREDIT, t->id, "%zu", before - tr_buf_used(&t->inq));
+	if (t->in_fd >= 0 && t->in_close && tr_buf_used(&t->inq) == 0) {
 		close(t->in_fd);
 		t->in_fd = -1;
 	}
 }
 
-int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
+int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 {
 	struct agent a;
 	struct pollfd *pfd = NULL;
@@ -383,27 +383,27 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	a.lease = 60;
 	a.grace = 2;
 	a.hb = a.lease / 6;
-	a.last_rx = sk_mono();
+	a.last_rx = tr_mono();
 	if (gethostname(a.host, sizeof a.host) != 0)
 		strcpy(a.host, "?");
 	a.host[sizeof a.host - 1] = '\0';
 	if (make_pipe(sp) != 0)
 		return sk_error_sys(err, "pipe");
-	sk_set_nonblock(sp[0]);
-	sk_set_nonblock(sp[1]);
+	tr_set_nonblock(sp[0]);
+	tr_set_nonblock(sp[1]);
 	chld_pipe = sp[1];
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_chld;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sk_set_nonblock(in_fd);
-	sk_set_nonblock(out_fd);
-	sk_proto_putf(&a.wbuf, SK_F_AHELLO, 0, "%d %ld %ld %s", SK_PROTO_VERSION, (long)getpid(),
+	tr_set_nonblock(in_fd);
+	tr_set_nonblock(out_fd);
+	tr_proto_putf(&a.wbuf, TR_F_AHELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION, (long)getpid(),
 		      ncpu > 0 ? ncpu : 1, a.host);
 
 	for (;;) {
-		const double now = sk_mono();
+		const double now = tr_mono();
 		double wake = now + a.hb;
 		int np = 0, timeout;
 
@@ -414,7 +414,7 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		if (now - a.last_tx >= a.hb) {
 			struct rusage ru;
 			getrusage(RUSAGE_SELF, &ru);
-			sk_proto_putf(&a.wbuf, SK_F_APING, 0, "%lld %lld", usec(&ru.ru_utime),
+			tr_proto_putf(&a.wbuf, TR_F_APING, 0, "%lld %lld", usec(&ru.ru_utime),
 				      usec(&ru.ru_stime));
 			a.last_tx = now;
 		}
@@ -433,14 +433,14 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				wake = t->reaped_at + DRAIN_WAIT;
 		}
 		finish_tasks(&a, now);
-		if (!a.out_dead && sk_buf_flush(&a.wbuf, a.out) != 0) {
+		if (!a.out_dead && tr_buf_flush(&a.wbuf, a.out) != 0) {
 			a.out_dead = 1;
 			if (!a.quitting) {
 				a.quitting = 1;
 				cancel_all(&a);
 			}
 		}
-		if (a.quitting && a.nt == 0 && (a.out_dead || sk_buf_used(&a.wbuf) == 0))
+		if (a.quitting && a.nt == 0 && (a.out_dead || tr_buf_used(&a.wbuf) == 0))
 			break;
 
 		free(pfd);
@@ -455,13 +455,13 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 			pfd[np].fd = a.in;
 			pfd[np++].events = POLLIN;
 		}
-		if (!a.out_dead && sk_buf_used(&a.wbuf) > 0) {
+		if (!a.out_dead && tr_buf_used(&a.wbuf) > 0) {
 			pfd[np].fd = a.out;
 			pfd[np++].events = POLLOUT;
 		}
 		for (int i = 0; i < a.nt; i++) {
 			struct atask *t = &a.t[i];
-			if (sk_buf_used(&a.wbuf) < OUT_HIGH || a.out_dead) {
+			if (tr_buf_used(&a.wbuf) < OUT_HIGH || a.out_dead) {
 				if (t->out_fd >= 0) {
 					pfd[np].fd = t->out_fd;
 					pfd[np++].events = POLLIN;
@@ -471,7 +471,7 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 					pfd[np++].events = POLLIN;
 				}
 			}
-			if (t->in_fd >= 0 && (sk_buf_used(&t->inq) > 0 || t->in_close)) {
+			if (t->in_fd >= 0 && (tr_buf_used(&t->inq) > 0 || t->in_close)) {
 				pfd[np].fd = t->in_fd;
 				pfd[np++].events = POLLOUT;
 			}
@@ -495,14 +495,14 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 					;
 				reap(&a);
 			} else if (fd == a.in) {
-				const ssize_t n = sk_buf_fill(&a.rbuf, a.in);
+				const ssize_t n = tr_buf_fill(&a.rbuf, a.in);
 				if (n > 0) {
-					struct sk_frame f;
+					struct tr_frame f;
 					int r;
-					a.last_rx = sk_mono();
-					while ((r = sk_proto_next(&a.rbuf, &f, err)) == 1) {
+					a.last_rx = tr_mono();
+					while ((r = tr_proto_next(&a.rbuf, &f, err)) == 1) {
 						handle_frame(&a, &f);
-						sk_buf_consume(&a.rbuf, SK_PROTO_HDR + f.len);
+						tr_buf_consume(&a.rbuf, TR_PROTO_HDR + f.len);
 					}
 					if (r < 0) {
 						rc = r;
@@ -521,9 +521,9 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				for (int i = 0; i < a.nt; i++) {
 					struct atask *t = &a.t[i];
 					if (fd == t->out_fd)
-						pump_output(&a, &t->out_fd, SK_F_OUT, t->id);
+						pump_output(&a, &t->out_fd, TR_F_OUT, t->id);
 					else if (fd == t->err_fd)
-						pump_output(&a, &t->err_fd, SK_F_ERR, t->id);
+						pump_output(&a, &t->err_fd, TR_F_ERR, t->id);
 					else if (fd == t->in_fd)
 						pump_input(&a, t);
 				}
@@ -533,10 +533,10 @@ int sk_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	}
 	free(pfd);
 	for (int i = 0; i < a.nt; i++)
-		sk_buf_release(&a.t[i].inq);
+		tr_buf_release(&a.t[i].inq);
 	free(a.t);
-	sk_buf_release(&a.rbuf);
-	sk_buf_release(&a.wbuf);
+	tr_buf_release(&a.rbuf);
+	tr_buf_release(&a.wbuf);
 	chld_pipe = -1;
 	close(sp[0]);
 	close(sp[1]);

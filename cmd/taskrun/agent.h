@@ -6,14 +6,14 @@
  * group when the controller cancels it, when the connection closes, and when
  * no frame arrives for the lease time, so no task outlives a lost link.
  */
-#ifndef SK_TR_AGENT_H
-#define SK_TR_AGENT_H
+#ifndef TR_AGENT_H
+#define TR_AGENT_H
 
 #include "diag.h"
 
 /* Runs until the controller quits or is lost.  Returns 0 after an orderly
  * quit or end of input, or SK_EIO/SK_EFMT for a broken connection or
  * protocol error (with err set). */
-int sk_agent_run(int in_fd, int out_fd, struct sk_error *err);
+int tr_agent_run(int in_fd, int out_fd, struct sk_error *err);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "par.h"
 
-void sk_hostfile_free(struct sk_hostent *h, int n)
+void tr_hostfile_free(struct tr_hostent *h, int n)
 {
 	if (!h)
 		return;
@@ -29,10 +29,10 @@ static char *trim(char *s)
 	return s;
 }
 
-int sk_hostfile_parse(const char *what, const char *text, struct sk_hostent **out, int *n,
+int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **out, int *n,
 		      struct sk_error *err)
 {
-	struct sk_hostent *h = NULL;
+	struct tr_hostent *h = NULL;
 	int nh = 0, lineno = 0, rc = 0;
 	char *copy = strdup(text), *line, *next;
 
@@ -42,7 +42,7 @@ int sk_hostfile_parse(const char *what, const char *text, struct sk_hostent **ou
 	for (line = copy; line; line = next) {
 		char *s, *slash, *name;
 		long slots = 0;
-		struct sk_hostent *nhp;
+		struct tr_hostent *nhp;
 
 		lineno++;
 		next = strchr(line, '\n');
@@ -91,11 +91,11 @@ oom:
 	rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 fail:
 	free(copy);
-	sk_hostfile_free(h, nh);
+	tr_hostfile_free(h, nh);
 	return rc;
 }
 
-int sk_read_file(const char *path, char **out, size_t *len, struct sk_error *err)
+int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err)
 {
 	const int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL;
@@ -137,14 +137,14 @@ int sk_read_file(const char *path, char **out, size_t *len, struct sk_error *err
 	return 0;
 }
 
-int sk_hostfile_load(const char *path, struct sk_hostent **out, int *n, struct sk_error *err)
+int tr_hostfile_load(const char *path, struct tr_hostent **out, int *n, struct sk_error *err)
 {
 	char *text;
-	int rc = sk_read_file(path, &text, NULL, err);
+	int rc = tr_read_file(path, &text, NULL, err);
 
 	if (rc)
 		return rc;
-	rc = sk_hostfile_parse(path, text, out, n, err);
+	rc = tr_hostfile_parse(path, text, out, n, err);
 	free(text);
 	return rc;
 }

@@ -5,14 +5,14 @@
  * words such as "-p 2222 host"), ":" or "localhost" for local slots without
  * ssh.  Blank lines and lines starting with '#' are ignored.
  */
-#ifndef SK_TR_HOSTFILE_H
-#define SK_TR_HOSTFILE_H
+#ifndef TR_HOSTFILE_H
+#define TR_HOSTFILE_H
 
 #include <stddef.h>
 
 #include "diag.h"
 
-struct sk_hostent {
+struct tr_hostent {
 	char *name;     /* malloc'd; ":" for local */
 	int slots;      /* 0: the host's CPU count */
 	int local;
@@ -21,13 +21,13 @@ struct sk_hostent {
 /* Parses text (of a file named what, for messages).  *out is a malloc'd
  * array of *n entries; a host listed twice is an error.  Returns 0 or
  * SK_EARG ("line L: ...") or SK_ENOMEM. */
-int sk_hostfile_parse(const char *what, const char *text, struct sk_hostent **out, int *n,
+int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **out, int *n,
 		      struct sk_error *err);
 /* Reads and parses a file; SK_EIO when it cannot be read. */
-int sk_hostfile_load(const char *path, struct sk_hostent **out, int *n, struct sk_error *err);
-void sk_hostfile_free(struct sk_hostent *h, int n);
+int tr_hostfile_load(const char *path, struct tr_hostent **out, int *n, struct sk_error *err);
+void tr_hostfile_free(struct tr_hostent *h, int n);
 
 /* Reads a whole file into a malloc'd NUL-terminated string. */
-int sk_read_file(const char *path, char **out, size_t *len, struct sk_error *err);
+int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err);
 
 #endif

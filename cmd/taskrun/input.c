@@ -41,13 +41,13 @@ static int read_lines(const char *path, char ***out, long *n, struct sk_error *e
 }
 
 /* Adds one task for argument arg (or a command line when tmpl is NULL). */
-static int add_task(struct sk_tasklist *l, const struct sk_input *o, const char *tmpl, const char *arg,
+static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl, const char *arg,
 		    const char *in, const char *out)
 {
 	const long seq = l->n + 1;
-	char *cmd = tmpl ? sk_tmpl_expand(tmpl, arg, seq, 1) : strdup(arg);
-	char *i = in ? strdup(in) : o->in_tmpl ? sk_tmpl_expand(o->in_tmpl, arg, seq, 0) : NULL;
-	char *w = out ? strdup(out) : o->out_tmpl ? sk_tmpl_expand(o->out_tmpl, arg, seq, 0) : NULL;
+	char *cmd = tmpl ? tr_tmpl_expand(tmpl, arg, seq, 1) : strdup(arg);
+	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expand(o->in_tmpl, arg, seq, 0) : NULL;
+	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expand(o->out_tmpl, arg, seq, 0) : NULL;
 
 	if ((in || o->in_tmpl) && !i) {
 		free(cmd);
@@ -59,11 +59,11 @@ static int add_task(struct sk_tasklist *l, const struct sk_input *o, const char 
 		free(i);
 		return SK_ENOMEM;
 	}
-	return sk_tasklist_add(l, cmd, i, w);
+	return tr_tasklist_add(l, cmd, i, w);
 }
 
-int sk_input_tasks(const struct sk_input *o, const struct sk_job *job, int argc, char **argv,
-		       struct sk_tasklist *l, struct sk_error *err)
+int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc, char **argv,
+		       struct tr_tasklist *l, struct sk_error *err)
 {
 	char *tmpl = NULL, **args = NULL;
 	long nargs = 0;
@@ -81,7 +81,7 @@ int sk_input_tasks(const struct sk_input *o, const struct sk_job *job, int argc,
 	if (job && job->command) {
 		char *t = job->command;
 		char buf[32];
-		if (!sk_tmpl_has_placeholder(t) && job->nargs && !o->in_tmpl) {
+		if (!tr_tmpl_has_placeholder(t) && job->nargs && !o->in_tmpl) {
 			const size_t n = strlen(t) + 4;
 			if (!(tmpl = malloc(n)))
 				return SK_ENOMEM;
@@ -113,7 +113,7 @@ int sk_input_tasks(const struct sk_input *o, const struct sk_job *job, int argc,
 		}
 		/* As in GNU parallel, a command without a placeholder gets the
 		 * argument appended, unless the argument names its input. */
-		if (!sk_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
+		if (!tr_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
 			strcat(tmpl, " {}");
 	} else if (colons >= 0) {
 		return sk_error_set(err, SK_EARG, "::: without a command");

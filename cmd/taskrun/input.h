@@ -5,14 +5,14 @@
  * templates applied.  Task numbers ({#}) follow the list order: job file
  * tasks, then its command's arguments, then the command line's.
  */
-#ifndef SK_TR_INPUT_H
-#define SK_TR_INPUT_H
+#ifndef TR_INPUT_H
+#define TR_INPUT_H
 
 #include "diag.h"
 #include "job.h"
 #include "state.h"
 
-struct sk_input {
+struct tr_input {
 	const char *argfile;   /* -a FILE; NULL or "-" for stdin */
 	const char *in_tmpl;   /* --stdin template, or NULL */
 	const char *out_tmpl;  /* --stdout template, or NULL */
@@ -25,7 +25,7 @@ struct sk_input {
  * argument lines are.  Returns 0, SK_EARG (a second :::, ::: without a
  * command), SK_EIO or SK_ENOMEM with err set.
  */
-int sk_input_tasks(const struct sk_input *o, const struct sk_job *job, int argc, char **argv,
-		   struct sk_tasklist *l, struct sk_error *err);
+int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc, char **argv,
+		   struct tr_tasklist *l, struct sk_error *err);
 
 #endif

@@ -46,10 +46,10 @@ static int str_list(const struct sk_cfg *n, char ***v, long *cnt, struct sk_erro
 	return 0;
 }
 
-static int add_task(struct sk_job *job, const struct sk_cfg *n, struct sk_error *err)
+static int add_task(struct tr_job *job, const struct sk_cfg *n, struct sk_error *err)
 {
-	struct sk_jobtask t = {NULL, NULL, NULL};
-	struct sk_jobtask *nt;
+	struct tr_jobtask t = {NULL, NULL, NULL};
+	struct tr_jobtask *nt;
 
 	if (sk_cfg_str(n)) {
 		t.cmd = strdup(sk_cfg_str(n));
@@ -90,7 +90,7 @@ static int add_task(struct sk_job *job, const struct sk_cfg *n, struct sk_error 
 	return 0;
 }
 
-static int walk(const struct sk_cfg *root, struct sk_job *job, struct sk_error *err)
+static int walk(const struct sk_cfg *root, struct tr_job *job, struct sk_error *err)
 {
 	if (sk_cfg_kind(root) != SK_CFG_MAP)
 		return at(err, root, "expected a mapping (command, args, tasks, hosts, options)");
@@ -156,7 +156,7 @@ static int walk(const struct sk_cfg *root, struct sk_job *job, struct sk_error *
 	return 0;
 }
 
-int sk_job_load(const char *path, struct sk_job *job, struct sk_error *err)
+int tr_job_load(const char *path, struct tr_job *job, struct sk_error *err)
 {
 	struct sk_cfg *root;
 	int rc;
@@ -173,11 +173,11 @@ int sk_job_load(const char *path, struct sk_job *job, struct sk_error *err)
 	rc = walk(root, job, err);
 	sk_cfg_free(root);
 	if (rc)
-		sk_job_release(job);
+		tr_job_release(job);
 	return rc;
 }
 
-void sk_job_release(struct sk_job *job)
+void tr_job_release(struct tr_job *job)
 {
 	free(job->command);
 	for (long i = 0; i < job->nargs; i++)

@@ -12,20 +12,20 @@
  * Option keys are taskrun's long option names; options given on the command
  * line take precedence.
  */
-#ifndef SK_TR_JOB_H
-#define SK_TR_JOB_H
+#ifndef TR_JOB_H
+#define TR_JOB_H
 
 #include "diag.h"
 
-struct sk_jobtask {
+struct tr_jobtask {
 	char *cmd, *in, *out;
 };
 
-struct sk_job {
+struct tr_job {
 	char *command;              /* template, or NULL */
 	char **args;                /* its arguments */
 	long nargs;
-	struct sk_jobtask *tasks;   /* explicit tasks */
+	struct tr_jobtask *tasks;   /* explicit tasks */
 	long ntasks;
 	char *hosts;                /* hostfile text, or NULL */
 	char **optk, **optv;        /* options, in file order */
@@ -34,7 +34,7 @@ struct sk_job {
 
 /* Loads a job file; SK_EIO when unreadable, SK_EARG with "line L, column
  * C: ..." for bad YAML or an unknown key. */
-int sk_job_load(const char *path, struct sk_job *job, struct sk_error *err);
-void sk_job_release(struct sk_job *job);
+int tr_job_load(const char *path, struct tr_job *job, struct sk_error *err);
+void tr_job_release(struct tr_job *job);
 
 #endif

@@ -139,7 +139,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 }
 
 /* Options from the job file, unless the command line set them. */
-static int job_opts(struct opts *o, const struct sk_job *job, struct sk_error *err)
+static int job_opts(struct opts *o, const struct tr_job *job, struct sk_error *err)
 {
 	for (int i = 0; i < job->nopt; i++) {
 		const struct option *lo;
@@ -206,10 +206,10 @@ static int run(int argc, char **argv)
 {
 	struct opts o;
 	struct sk_error err;
-	struct sk_job job;
-	struct sk_tasklist tl = {0};
-	struct sk_sched_opts so;
-	struct sk_input in;
+	struct tr_job job;
+	struct tr_tasklist tl = {0};
+	struct tr_sched_opts so;
+	struct tr_input in;
 	char self[PATH_MAX];
 	char **ssh = NULL, **agent = NULL;
 	int c, nkv = 0, rc, status = 0;
@@ -284,11 +284,11 @@ static int run(int argc, char **argv)
 		optind++;
 
 	if (o.jobfile) {
-		if ((rc = sk_job_load(o.jobfile, &job, &err)) != 0)
+		if ((rc = tr_job_load(o.jobfile, &job, &err)) != 0)
 			return sk_report(o.jobfile, &err);
 		have_job = 1;
 		if ((rc = job_opts(&o, &job, &err)) != 0) {
-			sk_job_release(&job);
+			tr_job_release(&job);
 			return sk_report(NULL, &err);
 		}
 	}
@@ -296,7 +296,7 @@ static int run(int argc, char **argv)
 		sk_warnx("-H: the host file must be a file (it is re-read)");
 		usage(2);
 	}
-	if (sk_tmpl_words(o.ssh, &ssh, &err) <= 0 || sk_tmpl_words(o.agent, &agent, &err) <= 0) {
+	if (tr_tmpl_words(o.ssh, &ssh, &err) <= 0 || tr_tmpl_words(o.agent, &agent, &err) <= 0) {
 		sk_warnx("%s", err.code ? err.msg : "empty --ssh or --agent command");
 		status = 2;
 		goto out;
@@ -304,7 +304,7 @@ static int run(int argc, char **argv)
 	in.argfile = o.argfile;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
-	if ((rc = sk_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
+	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(NULL, &err);
 		goto out;
 	}
@@ -333,16 +333,16 @@ static int run(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	if ((rc = sk_sched_run(&so, &tl, &nfailed, &err)) != 0)
+	if ((rc = tr_sched_run(&so, &tl, &nfailed, &err)) != 0)
 		status = sk_report(NULL, &err);
 	else
 		status = nfailed > 0;
 out:
-	sk_tmpl_words_free(ssh);
-	sk_tmpl_words_free(agent);
-	sk_tasklist_release(&tl);
+	tr_tmpl_words_free(ssh);
+	tr_tmpl_words_free(agent);
+	tr_tasklist_release(&tl);
 	if (have_job)
-		sk_job_release(&job);
+		tr_job_release(&job);
 	return status;
 }
 
@@ -363,7 +363,7 @@ static int report_cmd(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage(2);
-	rc = html ? sk_report_html(argv[optind], stdout, &err) : sk_report_text(argv[optind], stdout, &err);
+	rc = html ? tr_report_html(argv[optind], stdout, &err) : tr_report_text(argv[optind], stdout, &err);
 	if (rc)
 		return sk_report(NULL, &err);
 	return 0;
@@ -378,11 +378,11 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
 		if (argc > 2)
 			usage(2);
-		status = sk_agent_run(0, 1, &err) ? sk_report(NULL, &err) : 0;
+		status = tr_agent_run(0, 1, &err) ? sk_report(NULL, &err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "status") == 0) {
 		if (argc != 3 || argv[2][0] == '-')
 			usage(argc == 3 && strcmp(argv[2], "--help") == 0 ? 0 : 2);
-		status = sk_report_status(argv[2], stdout, &err) ? sk_report(NULL, &err) : 0;
+		status = tr_report_status(argv[2], stdout, &err) ? sk_report(NULL, &err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		status = report_cmd(argc - 1, argv + 1);
 	} else {

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int sk_buf_put(struct sk_buf *b, const void *data, size_t n)
+int tr_buf_put(struct tr_buf *b, const void *data, size_t n)
 {
 	if (b->off > 0 && b->off == b->len)
 		b->off = b->len = 0;
@@ -39,26 +39,26 @@ int sk_buf_put(struct sk_buf *b, const void *data, size_t n)
 	return 0;
 }
 
-void sk_buf_consume(struct sk_buf *b, size_t n)
+void tr_buf_consume(struct tr_buf *b, size_t n)
 {
 	b->off += n;
 	if (b->off >= b->len)
 		b->off = b->len = 0;
 }
 
-void sk_buf_release(struct sk_buf *b)
+void tr_buf_release(struct tr_buf *b)
 {
 	free(b->p);
 	b->p = NULL;
 	b->off = b->len = b->cap = 0;
 }
 
-ssize_t sk_buf_fill(struct sk_buf *b, int fd)
+ssize_t tr_buf_fill(struct tr_buf *b, int fd)
 {
 	ssize_t n;
 
 	if (b->cap - b->len < 65536) {
-		if (sk_buf_put(b, "", 0) != 0)
+		if (tr_buf_put(b, "", 0) != 0)
 			return -1;
 		if (b->off > 0) {
 			memmove(b->p, b->p + b->off, b->len - b->off);
@@ -83,16 +83,16 @@ ssize_t sk_buf_fill(struct sk_buf *b, int fd)
 	return n;
 }
 
-int sk_buf_flush(struct sk_buf *b, int fd)
+int tr_buf_flush(struct tr_buf *b, int fd)
 {
-	while (sk_buf_used(b) > 0) {
-		const ssize_t n = write(fd, b->p + b->off, sk_buf_used(b));
+	while (tr_buf_used(b) > 0) {
+		const ssize_t n = write(fd, b->p + b->off, tr_buf_used(b));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
-		sk_buf_consume(b, (size_t)n);
+		tr_buf_consume(b, (size_t)n);
 	}
 	return 0;
 }
@@ -137,9 +137,9 @@ int sk_buf_flush(struct sk_buf *b, int fd)
  * whole lease as a lost peer.  Frames of unknown type are ignored, so either
  * side can grow new ones.
  */
-int sk_proto_put(struct sk_buf *b, int type, uint32_t id, const void *data, size_t len)
+int tr_proto_put(struct tr_buf *b, int type, uint32_t id, const void *data, size_t len)
 {
-	unsigned char h[SK_PROTO_HDR];
+	unsigned char h[TR_PROTO_HDR];
 	int rc;
 
 	h[0] = (unsigned char)type;
@@ -151,12 +151,12 @@ int sk_proto_put(struct sk_buf *b, int type, uint32_t id, const void *data, size
 	h[6] = (unsigned char)(len >> 16);
 	h[7] = (unsigned char)(len >> 8);
 	h[8] = (unsigned char)len;
-	if ((rc = sk_buf_put(b, h, sizeof h)) != 0)
+	if ((rc = tr_buf_put(b, h, sizeof h)) != 0)
 		return rc;
-	return sk_buf_put(b, data, len);
+	return tr_buf_put(b, data, len);
 }
 
-int sk_proto_putf(struct sk_buf *b, int type, uint32_t id, const char *fmt, ...)
+int tr_proto_putf(struct tr_buf *b, int type, uint32_t id, const char *fmt, ...)
 {
 	char s[512];
 	va_list ap;
@@ -167,32 +167,32 @@ int sk_proto_putf(struct sk_buf *b, int type, uint32_t id, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return SK_EARG;
-	return sk_proto_put(b, type, id, s, (size_t)n < sizeof s ? (size_t)n : sizeof s - 1);
+	return tr_proto_put(b, type, id, s, (size_t)n < sizeof s ? (size_t)n : sizeof s - 1);
 }
 
-int sk_proto_next(const struct sk_buf *b, struct sk_frame *f, struct sk_error *err)
+int tr_proto_next(const struct tr_buf *b, struct tr_frame *f, struct sk_error *err)
 {
 	const unsigned char *h = (const unsigned char *)b->p + b->off;
 	uint32_t len;
 
-	if (sk_buf_used(b) < SK_PROTO_HDR)
+	if (tr_buf_used(b) < TR_PROTO_HDR)
 		return 0;
 	if (!isalpha(h[0]))
 		return sk_error_set(err, SK_EFMT, "protocol error: bad frame type 0x%02x", h[0]);
 	len = (uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
-	if (len > SK_PROTO_MAX)
+	if (len > TR_PROTO_MAX)
 		return sk_error_set(err, SK_EFMT, "protocol error: frame of %lu bytes",
 				    (unsigned long)len);
-	if (sk_buf_used(b) < SK_PROTO_HDR + (size_t)len)
+	if (tr_buf_used(b) < TR_PROTO_HDR + (size_t)len)
 		return 0;
 	f->type = h[0];
 	f->id = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
-	f->data = (const char *)h + SK_PROTO_HDR;
+	f->data = (const char *)h + TR_PROTO_HDR;
 	f->len = len;
 	return 1;
 }
 
-int sk_proto_ints(const char *data, size_t len, long long *v, int max, const char **rest)
+int tr_proto_ints(const char *data, size_t len, long long *v, int max, const char **rest)
 {
 	const char *p = data, *const end = data + len;
 	int k = 0;
@@ -219,27 +219,27 @@ int sk_proto_ints(const char *data, size_t len, long long *v, int max, const cha
 	return k;
 }
 
-double sk_mono(void)
+double tr_mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-double sk_wall(void)
+double tr_wall(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int sk_set_nonblock(int fd)
+int tr_set_nonblock(int fd)
 {
 	const int fl = fcntl(fd, F_GETFL);
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-int sk_set_cloexec(int fd)
+int tr_set_cloexec(int fd)
 {
 	const int fl = fcntl(fd, F_GETFD);
 	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);

@@ -3,10 +3,10 @@
  * byte buffers for non-blocking I/O, and clocks.
  *
  * The frame layout and the meaning of every frame type are documented once,
- * in the comment block above sk_proto_put in proto.c.
+ * in the comment block above tr_proto_put in proto.c.
  */
-#ifndef SK_TR_PROTO_H
-#define SK_TR_PROTO_H
+#ifndef TR_PROTO_H
+#define TR_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,45 +14,45 @@
 
 #include "diag.h"
 
-#define SK_PROTO_VERSION 1
-#define SK_PROTO_HDR 9              /* bytes: type, id, length */
-#define SK_PROTO_MAX (1u << 20)     /* largest payload accepted, bytes */
+#define TR_PROTO_VERSION 1
+#define TR_PROTO_HDR 9              /* bytes: type, id, length */
+#define TR_PROTO_MAX (1u << 20)     /* largest payload accepted, bytes */
 
 /* Frame types: upper case from the controller, lower case from the agent. */
 enum {
-	SK_F_HELLO = 'H',   /* "version lease_ms grace_ms hostname" */
-	SK_F_RUN = 'R',     /* "stdin task attempt slot\ncommand" */
-	SK_F_IN = 'I',      /* task stdin bytes; empty: end of input */
-	SK_F_CANCEL = 'C',  /* kill the task's process group */
-	SK_F_PING = 'P',    /* heartbeat */
-	SK_F_QUIT = 'Q',    /* kill what runs and exit */
-	SK_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
-	SK_F_STARTED = 's', /* "pid" */
-	SK_F_OUT = 'o',     /* task stdout bytes */
-	SK_F_ERR = 'e',     /* task stderr bytes */
-	SK_F_CREDIT = 'k',  /* "n": bytes the task consumed from its stdin */
-	SK_F_EXIT = 'x',    /* "status signal wall_us user_us sys_us maxrss_kb" */
-	SK_F_APING = 'p'    /* heartbeat: "user_us sys_us" of the agent itself */
+	TR_F_HELLO = 'H',   /* "version lease_ms grace_ms hostname" */
+	TR_F_RUN = 'R',     /* "stdin task attempt slot\ncommand" */
+	TR_F_IN = 'I',      /* task stdin bytes; empty: end of input */
+	TR_F_CANCEL = 'C',  /* kill the task's process group */
+	TR_F_PING = 'P',    /* heartbeat */
+	TR_F_QUIT = 'Q',    /* kill what runs and exit */
+	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
+	TR_F_STARTED = 's', /* "pid" */
+	TR_F_OUT = 'o',     /* task stdout bytes */
+	TR_F_ERR = 'e',     /* task stderr bytes */
+	TR_F_CREDIT = 'k',  /* "n": bytes the task consumed from its stdin */
+	TR_F_EXIT = 'x',    /* "status signal wall_us user_us sys_us maxrss_kb" */
+	TR_F_APING = 'p'    /* heartbeat: "user_us sys_us" of the agent itself */
 };
 
 /* A byte queue: valid data is p[off..len). */
-struct sk_buf {
+struct tr_buf {
 	char *p;
 	size_t off, len, cap;
 };
 
-static inline size_t sk_buf_used(const struct sk_buf *b) { return b->len - b->off; }
-int sk_buf_put(struct sk_buf *b, const void *data, size_t n);
-void sk_buf_consume(struct sk_buf *b, size_t n);
-void sk_buf_release(struct sk_buf *b);
+static inline size_t tr_buf_used(const struct tr_buf *b) { return b->len - b->off; }
+int tr_buf_put(struct tr_buf *b, const void *data, size_t n);
+void tr_buf_consume(struct tr_buf *b, size_t n);
+void tr_buf_release(struct tr_buf *b);
 /* Reads once from fd (up to 64 KiB) into b.  Returns the byte count, 0 at end
  * of file, or -1 with errno set (EAGAIN when nothing is there). */
-ssize_t sk_buf_fill(struct sk_buf *b, int fd);
+ssize_t tr_buf_fill(struct tr_buf *b, int fd);
 /* Writes as much of b to fd as it takes without blocking.  Returns 0, or -1
  * with errno set on a real error (not EAGAIN). */
-int sk_buf_flush(struct sk_buf *b, int fd);
+int tr_buf_flush(struct tr_buf *b, int fd);
 
-struct sk_frame {
+struct tr_frame {
 	int type;
 	uint32_t id;
 	const char *data;   /* points into the buffer; valid until it changes */
@@ -60,22 +60,22 @@ struct sk_frame {
 };
 
 /* Appends one frame to b.  Returns 0 or SK_ENOMEM. */
-int sk_proto_put(struct sk_buf *b, int type, uint32_t id, const void *data, size_t len);
-int sk_proto_putf(struct sk_buf *b, int type, uint32_t id, const char *fmt, ...)
+int tr_proto_put(struct tr_buf *b, int type, uint32_t id, const void *data, size_t len);
+int tr_proto_putf(struct tr_buf *b, int type, uint32_t id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Looks at the front of b: returns 1 and fills f when a whole frame is
- * there (consume SK_PROTO_HDR + f->len bytes after use), 0 when more bytes are
+ * there (consume TR_PROTO_HDR + f->len bytes after use), 0 when more bytes are
  * needed, SK_EFMT when the bytes are not a frame. */
-int sk_proto_next(const struct sk_buf *b, struct sk_frame *f, struct sk_error *err);
+int tr_proto_next(const struct tr_buf *b, struct tr_frame *f, struct sk_error *err);
 /* Parses up to max whitespace-separated decimal integers from a payload;
  * returns how many were read, and *rest points after them (past one space or
  * newline). */
-int sk_proto_ints(const char *data, size_t len, long long *v, int max, const char **rest);
+int tr_proto_ints(const char *data, size_t len, long long *v, int max, const char **rest);
 
 /* Seconds on the monotonic clock, and on the wall clock (Unix time). */
-double sk_mono(void);
-double sk_wall(void);
-int sk_set_nonblock(int fd);
-int sk_set_cloexec(int fd);
+double tr_mono(void);
+double tr_wall(void);
+int tr_set_nonblock(int fd);
+int tr_set_cloexec(int fd);
 
 #endif

@@ -8,9 +8,9 @@
 #include "hostfile.h"
 #include "proto.h"
 
-static int host_index(struct sk_summary *s, const char *name)
+static int host_index(struct tr_summary *s, const char *name)
 {
-	struct sk_rhost *nh;
+	struct tr_rhost *nh;
 	if (strcmp(name, "-") == 0)
 		return -1;
 	for (int i = 0; i < s->nh; i++)
@@ -33,7 +33,7 @@ struct session {
 	int slots;
 };
 
-static void close_session(struct sk_rhost *h, struct session *ss, double t)
+static void close_session(struct tr_rhost *h, struct session *ss, double t)
 {
 	if (ss->since > 0 && t > ss->since) {
 		h->wall += t - ss->since;
@@ -42,10 +42,10 @@ static void close_session(struct sk_rhost *h, struct session *ss, double t)
 	ss->since = 0;
 }
 
-int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
+int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 {
 	char *path, *text;
-	struct sk_event *ev = NULL;
+	struct tr_event *ev = NULL;
 	long n = 0;
 	struct session *ss = NULL;
 	struct stat st;
@@ -54,16 +54,16 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 	memset(s, 0, sizeof *s);
 	if (stat(dir, &st) != 0)
 		return sk_error_sys(err, "%s", dir);
-	if (!(path = sk_state_path(dir, "tasks")))
+	if (!(path = tr_state_path(dir, "tasks")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = sk_read_file(path, &text, NULL, err);
+	rc = tr_read_file(path, &text, NULL, err);
 	if (rc) {
 		if (err->errnum == ENOENT)
 			sk_error_set(err, SK_EIO, "%s: not a taskrun state directory", dir);
 		free(path);
 		return rc;
 	}
-	rc = sk_tasklist_parse(text, &s->tl, err);
+	rc = tr_tasklist_parse(text, &s->tl, err);
 	free(text);
 	if (rc) {
 		char msg[sizeof err->msg];
@@ -73,9 +73,9 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 		return rc;
 	}
 	free(path);
-	if (!(path = sk_state_path(dir, "journal")))
+	if (!(path = tr_state_path(dir, "journal")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = sk_journal_read(path, &ev, &n, err);
+	rc = tr_journal_read(path, &ev, &n, err);
 	free(path);
 	if (rc)
 		return rc;
@@ -84,12 +84,12 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 		goto oom;
 	for (long i = 0; i < s->tl.n; i++)
 		s->t[i].host = -1;
-	s->holder = sk_state_holder(dir);
+	s->holder = tr_state_holder(dir);
 	for (long i = 0; i < n; i++) {
-		const struct sk_event *e = &ev[i];
+		const struct tr_event *e = &ev[i];
 		const long ti = e->task - 1;
 		const int hi = host_index(s, e->host);
-		struct sk_rattempt *a = NULL;
+		struct tr_rattempt *a = NULL;
 
 		if (hi == -2)
 			goto oom;
@@ -123,7 +123,7 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 			continue;
 		}
 		if (hi >= 0 && ti < 0) {
-			struct sk_rhost *h = &s->h[hi];
+			struct tr_rhost *h = &s->h[hi];
 			if (strcmp(e->ev, "up") == 0) {
 				const char *p = strstr(e->note, "slots=");
 				close_session(h, &ss[hi], e->t);
@@ -155,7 +155,7 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 			continue;
 		}
 		if (strcmp(e->ev, "start") == 0) {
-			struct sk_rattempt *na = realloc(s->a, (size_t)(s->na + 1) * sizeof *na);
+			struct tr_rattempt *na = realloc(s->a, (size_t)(s->na + 1) * sizeof *na);
 			const char *p = strstr(e->note, "slot=");
 			if (!na)
 				goto oom;
@@ -218,7 +218,7 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 	/* Open sessions end at the host's last event, or now while the
 	 * controller runs. */
 	for (int h = 0; h < s->nh; h++)
-		close_session(&s->h[h], &ss[h], s->holder > 0 ? sk_wall() : s->h[h].last);
+		close_session(&s->h[h], &ss[h], s->holder > 0 ? tr_wall() : s->h[h].last);
 	for (long k = 0; k < s->na; k++)
 		if (!s->a[k].ev[0] && s->holder > 0 && s->a[k].host >= 0)
 			s->h[s->a[k].host].running++;
@@ -239,13 +239,13 @@ int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err)
 oom:
 	free(ev);
 	free(ss);
-	sk_summary_release(s);
+	tr_summary_release(s);
 	return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
-void sk_summary_release(struct sk_summary *s)
+void tr_summary_release(struct tr_summary *s)
 {
-	sk_tasklist_release(&s->tl);
+	tr_tasklist_release(&s->tl);
 	free(s->t);
 	free(s->h);
 	free(s->a);
@@ -260,10 +260,10 @@ static double eff(double cpu, double alloc)
 	return alloc > 0 ? cpu / alloc : 0;
 }
 
-int sk_report_status(const char *dir, FILE *out, struct sk_error *err)
+int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 {
-	struct sk_summary s;
-	const int rc = sk_summary_load(dir, &s, err);
+	struct tr_summary s;
+	const int rc = tr_summary_load(dir, &s, err);
 
 	if (rc)
 		return rc;
@@ -279,21 +279,21 @@ int sk_report_status(const char *dir, FILE *out, struct sk_error *err)
 		fprintf(out, "%-20s %-12s %5d %6ld %6ld %7ld\n", s.h[i].name, hstate[s.h[i].state],
 			s.h[i].slots, s.h[i].done, s.h[i].failed, s.h[i].running);
 	if (s.holder > 0 && s.run_done > 0 && s.pending + s.running > 0) {
-		const double rate = (double)s.run_done / (sk_wall() - s.run_start);
+		const double rate = (double)s.run_done / (tr_wall() - s.run_start);
 		fprintf(out, "eta: %.0fs\n", (double)(s.pending + s.running) / rate);
 	} else if (s.pending + s.running > 0) {
 		fprintf(out, "eta: unknown\n");
 	} else {
 		fprintf(out, "eta: finished\n");
 	}
-	sk_summary_release(&s);
+	tr_summary_release(&s);
 	return 0;
 }
 
-int sk_report_text(const char *dir, FILE *out, struct sk_error *err)
+int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 {
-	struct sk_summary s;
-	const int rc = sk_summary_load(dir, &s, err);
+	struct tr_summary s;
+	const int rc = tr_summary_load(dir, &s, err);
 	if (rc)
 		return rc;
 	fprintf(out, "tasks: %ld total, %ld done, %ld failed, %ld not done\n", s.tl.n, s.done,
@@ -316,12 +316,12 @@ int sk_report_text(const char *dir, FILE *out, struct sk_error *err)
 	fprintf(out, "\n%6s %-8s %8s %8s %-20s %10s %10s %10s %10s\n", "task", "state", "attempts",
 		"failures", "host", "wall_s", "cpu_s", "maxrss_kb", "efficiency");
 	for (long i = 0; i < s.tl.n; i++) {
-		const struct sk_rtask *t = &s.t[i];
+		const struct tr_rtask *t = &s.t[i];
 		fprintf(out, "%6ld %-8s %8d %8d %-20s %10.3f %10.3f %10ld %10.3f\n", i + 1,
 			tstate[t->state], t->attempts, t->failures, t->host >= 0 ? s.h[t->host].name : "-",
 			t->wall, t->cpu, t->maxrss, eff(t->cpu, t->wall));
 	}
-	sk_summary_release(&s);
+	tr_summary_release(&s);
 	return 0;
 }
 
@@ -354,10 +354,10 @@ static const char *colour(const char *ev)
 	return "#4a7fd0";
 }
 
-int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
+int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 {
-	struct sk_summary s;
-	const int rc = sk_summary_load(dir, &s, err);
+	struct tr_summary s;
+	const int rc = tr_summary_load(dir, &s, err);
 	const double left = 160, width = 760, lane = 14;
 	double span, y = 30, total_cpu;
 	int *lanes, nl = 0;
@@ -368,7 +368,7 @@ int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
 	span = s.t1 > s.t0 ? s.t1 - s.t0 : 1;
 	lanes = calloc((size_t)s.nh + 1, sizeof *lanes);
 	if (!lanes) {
-		sk_summary_release(&s);
+		tr_summary_release(&s);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
 	for (long k = 0; k < s.na; k++)
@@ -410,7 +410,7 @@ int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
 		html_text(out, s.h[i].name);
 		fprintf(out, " (%d)</text>\n", lanes[i]);
 		for (long k = 0; k < s.na; k++) {
-			const struct sk_rattempt *a = &s.a[k];
+			const struct tr_rattempt *a = &s.a[k];
 			const double end = a->end > 0 ? a->end : s.t1;
 			double x0, w;
 			if (a->host != i)
@@ -453,7 +453,7 @@ int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
 	      "<th>failures</th><th>host</th><th>wall s</th><th>CPU s</th><th>max RSS KiB</th>"
 	      "<th>command</th></tr>\n", out);
 	for (long i = 0; i < s.tl.n; i++) {
-		const struct sk_rtask *t = &s.t[i];
+		const struct tr_rtask *t = &s.t[i];
 		fprintf(out, "<tr><td>%ld</td><td>%s</td><td>%d</td><td>%d</td><td>", i + 1,
 			tstate[t->state], t->attempts, t->failures);
 		html_text(out, t->host >= 0 ? s.h[t->host].name : "-");
@@ -464,6 +464,6 @@ int sk_report_html(const char *dir, FILE *out, struct sk_error *err)
 	}
 	fputs("</table>\n</body></html>\n", out);
 	free(lanes);
-	sk_summary_release(&s);
+	tr_summary_release(&s);
 	return 0;
 }

@@ -5,15 +5,15 @@
  * HTML page (inline SVG: allocation over time per host, efficiency per
  * host).  All numbers come from DIR/tasks and DIR/journal.
  */
-#ifndef SK_TR_REPORT_H
-#define SK_TR_REPORT_H
+#ifndef TR_REPORT_H
+#define TR_REPORT_H
 
 #include <stdio.h>
 
 #include "diag.h"
 #include "state.h"
 
-struct sk_rattempt {
+struct tr_rattempt {
 	long task;
 	int attempt, slot, host, spec;
 	double start, end;          /* Unix seconds; end 0 while running */
@@ -22,7 +22,7 @@ struct sk_rattempt {
 	long maxrss;
 };
 
-struct sk_rtask {
+struct tr_rtask {
 	int state;                  /* 0 pending, 1 running, 2 done, 3 failed */
 	int attempts, failures;
 	int host;                   /* of the committed attempt, or -1 */
@@ -31,7 +31,7 @@ struct sk_rtask {
 	char why[256];
 };
 
-struct sk_rhost {
+struct tr_rhost {
 	char name[128];
 	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained */
 	long done, attempts, failed, lost, running;
@@ -41,12 +41,12 @@ struct sk_rhost {
 	double first, last;         /* first up, last event */
 };
 
-struct sk_summary {
-	struct sk_tasklist tl;
-	struct sk_rtask *t;
-	struct sk_rhost *h;
+struct tr_summary {
+	struct tr_tasklist tl;
+	struct tr_rtask *t;
+	struct tr_rhost *h;
 	int nh;
-	struct sk_rattempt *a;
+	struct tr_rattempt *a;
 	long na;
 	long done, failed, running, pending;
 	long nfail, nlost, ncancel;
@@ -58,12 +58,12 @@ struct sk_summary {
 	long holder;                /* pid of the running controller, or 0 */
 };
 
-/* Reads DIR into s (release with sk_summary_release). */
-int sk_summary_load(const char *dir, struct sk_summary *s, struct sk_error *err);
-void sk_summary_release(struct sk_summary *s);
+/* Reads DIR into s (release with tr_summary_release). */
+int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err);
+void tr_summary_release(struct tr_summary *s);
 
-int sk_report_status(const char *dir, FILE *out, struct sk_error *err);
-int sk_report_text(const char *dir, FILE *out, struct sk_error *err);
-int sk_report_html(const char *dir, FILE *out, struct sk_error *err);
+int tr_report_status(const char *dir, FILE *out, struct sk_error *err);
+int tr_report_text(const char *dir, FILE *out, struct sk_error *err);
+int tr_report_html(const char *dir, FILE *out, struct sk_error *err);
 
 #endif

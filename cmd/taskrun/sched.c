@@ -40,7 +40,7 @@ struct host {
 	int st, removed, gone;
 	pid_t pid;
 	int wfd, rfd, efd;
-	struct sk_buf wb, rb;
+	struct tr_buf wb, rb;
 	char etail[512];
 	double last_rx, last_tx, conn_at, closing_at;
 	double quar_until, streak_start;
@@ -79,8 +79,8 @@ struct child {
 };
 
 struct ctl {
-	const struct sk_sched_opts *o;
-	const struct sk_tasklist *tl;
+	const struct tr_sched_opts *o;
+	const struct tr_tasklist *tl;
 	struct tstate *ts;
 	long lo, ndone, nfinal, npending, nfail;
 	struct host *h;
@@ -90,8 +90,8 @@ struct ctl {
 	struct child *kids;
 	int nkids;
 	uint32_t next_id;
-	struct sk_journal j;
-	struct sk_state state;
+	struct tr_journal j;
+	struct tr_state state;
 	double hb, grace, last_success, median;
 	double *walls;
 	long nwalls;
@@ -121,10 +121,10 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-static void jlog(struct ctl *c, struct sk_event *e)
+static void jlog(struct ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
-	if (sk_journal_write(&c->j, e, &err) != 0)
+	if (tr_journal_write(&c->j, e, &err) != 0)
 		sk_die(1, "%s/journal: %s", c->o->state, err.msg);
 }
 
@@ -132,10 +132,10 @@ static void jhost(struct ctl *c, const char *ev, const struct host *h, const cha
 	__attribute__((format(printf, 4, 5)));
 static void jhost(struct ctl *c, const char *ev, const struct host *h, const char *fmt, ...)
 {
-	struct sk_event e;
+	struct tr_event e;
 	va_list ap;
 
-	sk_event_init(&e, ev);
+	tr_event_init(&e, ev);
 	snprintf(e.host, sizeof e.host, "%s", h->name);
 	va_start(ap, fmt);
 	vsnprintf(e.note, sizeof e.note, fmt, ap);
@@ -172,7 +172,7 @@ static int usable(const struct ctl *c, const struct host *h, double now)
 
 static void quarantine(struct ctl *c, struct host *h, const char *why)
 {
-	const double now = sk_mono();
+	const double now = tr_mono();
 	double d = c->o->backoff * pow(2, h->nquar);
 	if (d > QUAR_MAX)
 		d = QUAR_MAX;
@@ -193,12 +193,12 @@ static void add_kid(struct ctl *c, pid_t pid)
 	c->kids = k;
 	kill(pid, SIGTERM);
 	k[c->nkids].pid = pid;
-	k[c->nkids++].kill_at = sk_mono() + 2;
+	k[c->nkids++].kill_at = tr_mono() + 2;
 }
 
 static void reap_kids(struct ctl *c)
 {
-	const double now = sk_mono();
+	const double now = tr_mono();
 	for (int i = 0; i < c->nkids; i++) {
 		if (waitpid(c->kids[i].pid, NULL, WNOHANG) == c->kids[i].pid ||
 		    (kill(c->kids[i].pid, 0) != 0 && errno == ESRCH)) {
@@ -250,9 +250,9 @@ static void forget_attempt(struct ctl *c, int k)
 	c->a[k] = c->a[--c->na];
 }
 
-static void attempt_event(struct ctl *c, const struct attempt *a, struct sk_event *e, const char *ev)
+static void attempt_event(struct ctl *c, const struct attempt *a, struct tr_event *e, const char *ev)
 {
-	sk_event_init(e, ev);
+	tr_event_init(e, ev);
 	e->task = a->task + 1;
 	e->attempt = a->att;
 	snprintf(e->host, sizeof e->host, "%s", c->h[a->host].name);
@@ -260,14 +260,14 @@ static void attempt_event(struct ctl *c, const struct attempt *a, struct sk_even
 
 static void final_fail(struct ctl *c, long i, const char *why)
 {
-	struct sk_event e;
+	struct tr_event e;
 	struct tstate *t = &c->ts[i];
 
 	free(t->why);
 	t->why = strdup(why);
 	t->st = T_FAILED;
 	c->nfinal++;
-	sk_event_init(&e, "failed");
+	tr_event_init(&e, "failed");
 	e.task = i + 1;
 	e.attempt = t->attempts;
 	snprintf(e.note, sizeof e.note, "%s", why);
@@ -290,7 +290,7 @@ static void host_down(struct ctl *c, struct host *h, const char *why)
 	}
 	for (int k = 0; k < c->na; k++) {
 		struct attempt *a = &c->a[k];
-		struct sk_event e;
+		struct tr_event e;
 		long ti;
 		if (a->host != hi)
 			continue;
@@ -312,8 +312,8 @@ static void host_down(struct ctl *c, struct host *h, const char *why)
 	close_fd(&h->wfd);
 	close_fd(&h->rfd);
 	close_fd(&h->efd);
-	sk_buf_release(&h->wb);
-	sk_buf_release(&h->rb);
+	tr_buf_release(&h->wb);
+	tr_buf_release(&h->rb);
 	if (h->pid > 0)
 		add_kid(c, h->pid);
 	h->pid = 0;
@@ -333,9 +333,9 @@ static void send_frame(struct ctl *c, struct host *h, int type, uint32_t id, con
 	(void)c;
 	if (h->wfd < 0)
 		return;
-	if (sk_proto_put(&h->wb, type, id, d, n) != 0)
+	if (tr_proto_put(&h->wb, type, id, d, n) != 0)
 		sk_die(1, "out of memory");
-	h->last_tx = sk_mono();
+	h->last_tx = tr_mono();
 }
 
 static void host_connect(struct ctl *c, struct host *h)
@@ -348,7 +348,7 @@ static void host_connect(struct ctl *c, struct host *h)
 	char **hw = NULL;
 
 	if (!h->local) {
-		if (sk_tmpl_words(h->name, &hw, &err) < 0)
+		if (tr_tmpl_words(h->name, &hw, &err) < 0)
 			sk_die(1, "%s: %s", h->name, err.msg);
 	}
 	for (char **p = c->o->ssh; !h->local && *p; p++)
@@ -377,9 +377,9 @@ static void host_connect(struct ctl *c, struct host *h)
 	if (pipe(to) != 0 || pipe(from) != 0 || pipe(er) != 0)
 		sk_die(1, "pipe: %s", strerror(errno));
 	for (int i = 0; i < 2; i++) {
-		sk_set_cloexec(to[i]);
-		sk_set_cloexec(from[i]);
-		sk_set_cloexec(er[i]);
+		tr_set_cloexec(to[i]);
+		tr_set_cloexec(from[i]);
+		tr_set_cloexec(er[i]);
 	}
 	pid = fork();
 	if (pid < 0)
@@ -402,22 +402,22 @@ static void host_connect(struct ctl *c, struct host *h)
 	close(from[1]);
 	close(er[1]);
 	free(argv);
-	sk_tmpl_words_free(hw);
+	tr_tmpl_words_free(hw);
 	h->wfd = to[1];
 	h->rfd = from[0];
 	h->efd = er[0];
-	sk_set_nonblock(h->wfd);
-	sk_set_nonblock(h->rfd);
-	sk_set_nonblock(h->efd);
+	tr_set_nonblock(h->wfd);
+	tr_set_nonblock(h->rfd);
+	tr_set_nonblock(h->efd);
 	h->pid = pid;
 	h->st = HS_CONN;
 	h->hello = 0;
 	h->quit_sent = 0;
-	h->conn_at = h->last_rx = sk_mono();
+	h->conn_at = h->last_rx = tr_mono();
 	h->etail[0] = '\0';
-	sk_proto_putf(&h->wb, SK_F_HELLO, 0, "%d %ld %ld %s", SK_PROTO_VERSION,
+	tr_proto_putf(&h->wb, TR_F_HELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION,
 		      (long)(c->o->lease * 1000), (long)(c->grace * 1000), h->name);
-	h->last_tx = sk_mono();
+	h->last_tx = tr_mono();
 }
 
 static int mkdir_parents(char *path)
@@ -449,14 +449,14 @@ static char *tmp_name(const char *target, int att)
 
 static void start_attempt(struct ctl *c, struct host *h, long ti, int spec)
 {
-	const struct sk_task *task = &c->tl->t[ti];
+	const struct tr_task *task = &c->tl->t[ti];
 	struct tstate *t = &c->ts[ti];
 	struct attempt *a;
-	struct sk_buf run = {0};
+	struct tr_buf run = {0};
 	char hdr[96];
 	int in_fd = -1, out_fd = -1, slot = 0, n;
 	char *tmp = NULL;
-	struct sk_event e;
+	struct tr_event e;
 
 	if (task->in && (in_fd = open(task->in, O_RDONLY | O_CLOEXEC)) < 0) {
 		char why[512];
@@ -514,7 +514,7 @@ static void start_attempt(struct ctl *c, struct host *h, long ti, int spec)
 	a->host = (int)(h - c->h);
 	a->slot = slot;
 	a->spec = spec;
-	a->start = sk_mono();
+	a->start = tr_mono();
 	a->in_fd = in_fd;
 	a->in_done = in_fd < 0;
 	a->out_fd = out_fd;
@@ -526,10 +526,10 @@ static void start_attempt(struct ctl *c, struct host *h, long ti, int spec)
 	t->nrun++;
 	h->nrun++;
 	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
-	if (sk_buf_put(&run, hdr, (size_t)n) || sk_buf_put(&run, task->cmd, strlen(task->cmd)))
+	if (tr_buf_put(&run, hdr, (size_t)n) || tr_buf_put(&run, task->cmd, strlen(task->cmd)))
 		sk_die(1, "out of memory");
-	send_frame(c, h, SK_F_RUN, a->id, run.p, sk_buf_used(&run));
-	sk_buf_release(&run);
+	send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+	tr_buf_release(&run);
 	attempt_event(c, a, &e, "start");
 	snprintf(e.note, sizeof e.note, "slot=%d%s", slot, spec ? " speculative" : "");
 	jlog(c, &e);
@@ -550,7 +550,7 @@ static void cancel_attempt(struct ctl *c, struct attempt *a, int why)
 	if (a->cancel)
 		return;
 	a->cancel = why;
-	send_frame(c, &c->h[a->host], SK_F_CANCEL, a->id, NULL, 0);
+	send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
 	close_fd(&a->in_fd);
 	a->in_done = 1;
 }
@@ -573,7 +573,7 @@ static int write_all(int fd, const char *p, size_t n)
  * place, or copies the spooled output to our stdout. */
 static int commit(struct ctl *c, struct attempt *a, char *why, size_t nwhy)
 {
-	const struct sk_task *task = &c->tl->t[a->task];
+	const struct tr_task *task = &c->tl->t[a->task];
 
 	if (task->out) {
 		if ((c->o->state && fsync(a->out_fd) != 0) || close(a->out_fd) != 0) {
@@ -618,18 +618,18 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
+static void attempt_exit(struct ctl *c, int k, const struct tr_frame *f)
 {
 	struct attempt *a = &c->a[k];
 	struct host *h = &c->h[a->host];
 	struct tstate *t = &c->ts[a->task];
 	long long v[6] = {0, 0, 0, 0, 0, 0};
-	struct sk_event e;
+	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
 	int ok;
 
-	sk_proto_ints(f->data, f->len, v, 6, NULL);
+	tr_proto_ints(f->data, f->len, v, 6, NULL);
 	attempt_event(c, a, &e, "done");
 	e.status = (int)v[0];
 	e.sig = (int)v[1];
@@ -657,7 +657,7 @@ static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
 		if (h->probing) {
 			h->probing = 0;
 		}
-		c->last_success = sk_mono();
+		c->last_success = tr_mono();
 		note_wall(c, e.wall);
 		forget_attempt(c, k);
 		for (int i = 0; i < c->na; i++)
@@ -697,7 +697,7 @@ static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
 	 * a broken task fails everywhere and quarantines nobody. */
 	if (h->probing || h->cfail >= QUAR_AFTER) {
 		int other = 0;
-		const double now = sk_mono();
+		const double now = tr_mono();
 		for (int g = 0; g < c->nh && !other; g++)
 			other = &c->h[g] != h && usable(c, &c->h[g], now);
 		if (other) {
@@ -717,7 +717,7 @@ static void attempt_exit(struct ctl *c, int k, const struct sk_frame *f)
 
 static void attempt_data(struct ctl *c, struct attempt *a, int type, const char *d, size_t n)
 {
-	if (type == SK_F_OUT) {
+	if (type == TR_F_OUT) {
 		if (a->out_fd >= 0) {
 			if (write_all(a->out_fd, d, n) != 0 && !a->cancel) {
 				sk_warn("%s", a->out_tmp);
@@ -741,7 +741,7 @@ static void attempt_data(struct ctl *c, struct attempt *a, int type, const char 
 	if (a->err_fd < 0) {
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
-		path = sk_state_path(c->o->state, name);
+		path = tr_state_path(c->o->state, name);
 		if (!path)
 			sk_die(1, "out of memory");
 		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -753,15 +753,15 @@ static void attempt_data(struct ctl *c, struct attempt *a, int type, const char 
 		sk_die(1, "%s/logs: %s", c->o->state, strerror(errno));
 }
 
-static void host_frame(struct ctl *c, struct host *h, const struct sk_frame *f)
+static void host_frame(struct ctl *c, struct host *h, const struct tr_frame *f)
 {
 	struct attempt *a;
 	long long v[4];
 	int k;
 
 	switch (f->type) {
-	case SK_F_AHELLO:
-		if (sk_proto_ints(f->data, f->len, v, 3, NULL) != 3 || v[0] != SK_PROTO_VERSION) {
+	case TR_F_AHELLO:
+		if (tr_proto_ints(f->data, f->len, v, 3, NULL) != 3 || v[0] != TR_PROTO_VERSION) {
 			snprintf(h->why, sizeof h->why, "agent speaks another protocol version");
 			return;
 		}
@@ -775,25 +775,25 @@ static void host_frame(struct ctl *c, struct host *h, const struct sk_frame *f)
 		}
 		jhost(c, "up", h, "slots=%d agent_pid=%lld", h->slots, v[1]);
 		break;
-	case SK_F_STARTED:
-		if ((a = find_attempt(c, f->id, &k)) && sk_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+	case TR_F_STARTED:
+		if ((a = find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
 			a->pid = (long)v[0];
 		break;
-	case SK_F_OUT:
-	case SK_F_ERR:
+	case TR_F_OUT:
+	case TR_F_ERR:
 		if ((a = find_attempt(c, f->id, &k)))
 			attempt_data(c, a, f->type, f->data, f->len);
 		break;
-	case SK_F_CREDIT:
-		if ((a = find_attempt(c, f->id, &k)) && sk_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+	case TR_F_CREDIT:
+		if ((a = find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
 			a->window -= (long)v[0];
 		break;
-	case SK_F_EXIT:
+	case TR_F_EXIT:
 		if (find_attempt(c, f->id, &k))
 			attempt_exit(c, k, f);
 		break;
-	case SK_F_APING:
-		if (sk_proto_ints(f->data, f->len, v, 2, NULL) == 2) {
+	case TR_F_APING:
+		if (tr_proto_ints(f->data, f->len, v, 2, NULL) == 2) {
 			h->agent_user = (double)v[0] / 1e6;
 			h->agent_sys = (double)v[1] / 1e6;
 		}
@@ -805,8 +805,8 @@ static void host_frame(struct ctl *c, struct host *h, const struct sk_frame *f)
 
 static void host_read(struct ctl *c, struct host *h)
 {
-	const ssize_t n = sk_buf_fill(&h->rb, h->rfd);
-	struct sk_frame f;
+	const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
+	struct tr_frame f;
 	struct sk_error err;
 	int r;
 
@@ -814,15 +814,15 @@ static void host_read(struct ctl *c, struct host *h)
 		/* Wait a moment for the process's last words on stderr. */
 		close_fd(&h->rfd);
 		h->st = HS_CLOSING;
-		h->closing_at = sk_mono();
+		h->closing_at = tr_mono();
 		return;
 	}
 	if (n < 0)
 		return;
-	h->last_rx = sk_mono();
-	while (h->rfd >= 0 && (r = sk_proto_next(&h->rb, &f, &err)) == 1) {
+	h->last_rx = tr_mono();
+	while (h->rfd >= 0 && (r = tr_proto_next(&h->rb, &f, &err)) == 1) {
 		host_frame(c, h, &f);
-		sk_buf_consume(&h->rb, SK_PROTO_HDR + f.len);
+		tr_buf_consume(&h->rb, TR_PROTO_HDR + f.len);
 		if (h->why[0]) {
 			host_down(c, h, h->why);
 			h->why[0] = '\0';
@@ -899,7 +899,7 @@ static void finish_closing(struct ctl *c, struct host *h, double now)
 static void reload_hosts(struct ctl *c, int force)
 {
 	struct stat st;
-	struct sk_hostent *he;
+	struct tr_hostent *he;
 	struct sk_error err;
 	int n;
 
@@ -919,7 +919,7 @@ static void reload_hosts(struct ctl *c, int force)
 		return;
 	c->hst = st;
 	c->hst_ok = 1;
-	if (sk_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
+	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
 		sk_warnx("%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
 		return;
 	}
@@ -967,7 +967,7 @@ static void reload_hosts(struct ctl *c, int force)
 			c->nh++;
 		}
 	}
-	sk_hostfile_free(he, n);
+	tr_hostfile_free(he, n);
 }
 
 static void assign(struct ctl *c, double now)
@@ -1046,7 +1046,7 @@ static void pump_stdin(struct ctl *c)
 	for (int k = 0; k < c->na; k++) {
 		struct attempt *a = &c->a[k];
 		struct host *h = &c->h[a->host];
-		while (!a->in_done && a->window < WINDOW && sk_buf_used(&h->wb) < HOST_WB_HIGH &&
+		while (!a->in_done && a->window < WINDOW && tr_buf_used(&h->wb) < HOST_WB_HIGH &&
 		       h->wfd >= 0) {
 			const ssize_t n = read(a->in_fd, buf, sizeof buf);
 			if (n < 0 && errno == EINTR)
@@ -1054,12 +1054,12 @@ static void pump_stdin(struct ctl *c)
 			if (n < 0)
 				sk_warn("%s", c->tl->t[a->task].in);
 			if (n <= 0) {
-				send_frame(c, h, SK_F_IN, a->id, NULL, 0);
+				send_frame(c, h, TR_F_IN, a->id, NULL, 0);
 				close_fd(&a->in_fd);
 				a->in_done = 1;
 				break;
 			}
-			send_frame(c, h, SK_F_IN, a->id, buf, (size_t)n);
+			send_frame(c, h, TR_F_IN, a->id, buf, (size_t)n);
 			a->window += n;
 		}
 	}
@@ -1070,7 +1070,7 @@ static int stdin_ready(const struct ctl *c)
 	for (int k = 0; k < c->na; k++) {
 		const struct attempt *a = &c->a[k];
 		if (!a->in_done && a->window < WINDOW && c->h[a->host].wfd >= 0 &&
-		    sk_buf_used(&c->h[a->host].wb) < HOST_WB_HIGH)
+		    tr_buf_used(&c->h[a->host].wb) < HOST_WB_HIGH)
 			return 1;
 	}
 	return 0;
@@ -1113,14 +1113,14 @@ static void show_progress(struct ctl *c, double now, int last)
  * killed controller left behind (journalled as lost, their files removed). */
 static int resume(struct ctl *c, struct sk_error *err)
 {
-	char *path = sk_state_path(c->o->state, "journal");
-	struct sk_event *ev;
+	char *path = tr_state_path(c->o->state, "journal");
+	struct tr_event *ev;
 	long n;
 	int rc;
 
 	if (!path)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = sk_journal_read(path, &ev, &n, err);
+	rc = tr_journal_read(path, &ev, &n, err);
 	free(path);
 	if (rc)
 		return rc;
@@ -1136,7 +1136,7 @@ static int resume(struct ctl *c, struct sk_error *err)
 	for (long i = 0; i < n; i++) {
 		const long ti = ev[i].task - 1;
 		int open = 1;
-		struct sk_event e;
+		struct tr_event e;
 		if (ti < 0 || ti >= c->tl->n || strcmp(ev[i].ev, "start") != 0)
 			continue;
 		for (long k = i + 1; k < n && open; k++)
@@ -1153,7 +1153,7 @@ static int resume(struct ctl *c, struct sk_error *err)
 			free(tmp);
 		}
 		e = ev[i];
-		e.t = sk_wall();
+		e.t = tr_wall();
 		strcpy(e.ev, "lost");
 		snprintf(e.note, sizeof e.note, "controller stopped");
 		jlog(c, &e);
@@ -1172,13 +1172,13 @@ static int setup(struct ctl *c, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (c->o->state) {
 		char *path;
-		if ((rc = sk_state_open(&c->state, c->o->state, err)) != 0)
+		if ((rc = tr_state_open(&c->state, c->o->state, err)) != 0)
 			return rc;
-		if ((rc = sk_state_tasks(&c->state, c->tl, c->o->fresh, err)) != 0)
+		if ((rc = tr_state_tasks(&c->state, c->tl, c->o->fresh, err)) != 0)
 			return rc;
-		if (!(path = sk_state_path(c->o->state, "journal")))
+		if (!(path = tr_state_path(c->o->state, "journal")))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		rc = sk_journal_open(&c->j, path, 1, err);
+		rc = tr_journal_open(&c->j, path, 1, err);
 		free(path);
 		if (rc)
 			return rc;
@@ -1195,9 +1195,9 @@ static int setup(struct ctl *c, struct sk_error *err)
 		if (!c->hst_ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
 	} else if (c->o->hosts_text) {
-		struct sk_hostent *he;
+		struct tr_hostent *he;
 		int n;
-		if ((rc = sk_hostfile_parse("hosts", c->o->hosts_text, &he, &n, err)) != 0)
+		if ((rc = tr_hostfile_parse("hosts", c->o->hosts_text, &he, &n, err)) != 0)
 			return rc;
 		c->h = calloc((size_t)(n ? n : 1), sizeof *c->h);
 		if (!c->h)
@@ -1210,7 +1210,7 @@ static int setup(struct ctl *c, struct sk_error *err)
 			c->h[i].wfd = c->h[i].rfd = c->h[i].efd = -1;
 		}
 		c->nh = n;
-		sk_hostfile_free(he, n);
+		tr_hostfile_free(he, n);
 	} else {
 		c->h = calloc(1, sizeof *c->h);
 		if (!c->h || !(c->h[0].name = strdup(":")))
@@ -1225,14 +1225,14 @@ static int setup(struct ctl *c, struct sk_error *err)
 	return 0;
 }
 
-int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks, long *nfailed,
+int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks, long *nfailed,
 		 struct sk_error *err)
 {
 	struct ctl c;
 	int sp[2], rc;
 	struct sigaction sa;
 	struct pollfd *pfd = NULL;
-	struct sk_event e;
+	struct tr_event e;
 	struct rusage ru;
 	double t_end = 0;
 
@@ -1254,10 +1254,10 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 		rc = sk_error_sys(err, "pipe");
 		goto out;
 	}
-	sk_set_cloexec(sp[0]);
-	sk_set_cloexec(sp[1]);
-	sk_set_nonblock(sp[0]);
-	sk_set_nonblock(sp[1]);
+	tr_set_cloexec(sp[0]);
+	tr_set_cloexec(sp[1]);
+	tr_set_nonblock(sp[0]);
+	tr_set_nonblock(sp[1]);
 	sig_fd = sp[1];
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -1266,14 +1266,14 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	sk_event_init(&e, "run");
+	tr_event_init(&e, "run");
 	snprintf(e.note, sizeof e.note, "pid=%ld tasks=%ld done=%ld hosts=%d", (long)getpid(),
 		 tasks->n, c.ndone, c.nh);
 	jlog(&c, &e);
-	c.next_hcheck = sk_mono() + 1;
+	c.next_hcheck = tr_mono() + 1;
 
 	for (;;) {
-		double now = sk_mono();
+		double now = tr_mono();
 		int np = 0, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0, connecting;
 
 		if (got_hup || now >= c.next_hcheck) {
@@ -1310,11 +1310,11 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 				jhost(&c, "probe", h, "after %d quarantine(s)", h->nquar);
 			}
 			if (h->st == HS_UP && h->removed && h->nrun == 0 && !h->quit_sent) {
-				send_frame(&c, h, SK_F_QUIT, 0, NULL, 0);
+				send_frame(&c, h, TR_F_QUIT, 0, NULL, 0);
 				h->quit_sent = 1;
 			}
 			if ((h->st == HS_UP || h->st == HS_CONN) && now - h->last_tx >= c.hb)
-				send_frame(&c, h, SK_F_PING, 0, NULL, 0);
+				send_frame(&c, h, TR_F_PING, 0, NULL, 0);
 		}
 		assign(&c, now);
 		speculate(&c, now);
@@ -1324,14 +1324,14 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 		pump_stdin(&c);
 		for (int i = 0; i < c.nh; i++) {
 			struct host *h = &c.h[i];
-			if (h->wfd >= 0 && sk_buf_flush(&h->wb, h->wfd) != 0) {
+			if (h->wfd >= 0 && tr_buf_flush(&h->wb, h->wfd) != 0) {
 				close_fd(&h->wfd);
 				if (h->st != HS_CLOSING) {
 					h->st = HS_CLOSING;
 					h->closing_at = now;
 				}
 			}
-			if (h->quit_sent && h->wfd >= 0 && sk_buf_used(&h->wb) == 0)
+			if (h->quit_sent && h->wfd >= 0 && tr_buf_used(&h->wb) == 0)
 				close_fd(&h->wfd);
 		}
 		show_progress(&c, now, 0);
@@ -1375,7 +1375,7 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 				pfd[np].fd = h->efd;
 				pfd[np++].events = POLLIN;
 			}
-			if (h->wfd >= 0 && sk_buf_used(&h->wb) > 0) {
+			if (h->wfd >= 0 && tr_buf_used(&h->wb) > 0) {
 				pfd[np].fd = h->wfd;
 				pfd[np++].events = POLLOUT;
 			}
@@ -1403,19 +1403,19 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 		}
 		reap_kids(&c);
 	}
-	show_progress(&c, sk_mono(), 1);
+	show_progress(&c, tr_mono(), 1);
 
 	/* Orderly shutdown: ask every agent to quit and wait briefly. */
 	for (int i = 0; i < c.nh; i++) {
 		struct host *h = &c.h[i];
 		if (h->wfd >= 0) {
-			send_frame(&c, h, SK_F_QUIT, 0, NULL, 0);
+			send_frame(&c, h, TR_F_QUIT, 0, NULL, 0);
 			h->quit_sent = 1;
-			sk_buf_flush(&h->wb, h->wfd);
+			tr_buf_flush(&h->wb, h->wfd);
 			close_fd(&h->wfd);
 		}
 	}
-	t_end = sk_mono() + 3;
+	t_end = tr_mono() + 3;
 	for (;;) {
 		int open = 0;
 		for (int i = 0; i < c.nh; i++) {
@@ -1423,12 +1423,12 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 			if (h->rfd >= 0) {
 				struct pollfd p = {h->rfd, POLLIN, 0};
 				if (poll(&p, 1, 50) > 0) {
-					const ssize_t n = sk_buf_fill(&h->rb, h->rfd);
-					struct sk_frame f;
-					while (sk_proto_next(&h->rb, &f, NULL) == 1) {
-						if (f.type == SK_F_APING)
+					const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
+					struct tr_frame f;
+					while (tr_proto_next(&h->rb, &f, NULL) == 1) {
+						if (f.type == TR_F_APING)
 							host_frame(&c, h, &f);
-						sk_buf_consume(&h->rb, SK_PROTO_HDR + f.len);
+						tr_buf_consume(&h->rb, TR_PROTO_HDR + f.len);
 					}
 					if (n == 0 || (n < 0 && errno != EAGAIN))
 						close_fd(&h->rfd);
@@ -1436,7 +1436,7 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 				open += h->rfd >= 0;
 			}
 		}
-		if (!open || sk_mono() > t_end)
+		if (!open || tr_mono() > t_end)
 			break;
 	}
 	for (int i = 0; i < c.nh; i++) {
@@ -1448,7 +1448,7 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 			host_down(&c, h, "finished");
 		}
 	}
-	while (c.nkids > 0 && sk_mono() < t_end + 2) {
+	while (c.nkids > 0 && tr_mono() < t_end + 2) {
 		reap_kids(&c);
 		if (c.nkids)
 			poll(NULL, 0, 20);
@@ -1457,7 +1457,7 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 		kill(c.kids[i].pid, SIGKILL);
 
 	getrusage(RUSAGE_SELF, &ru);
-	sk_event_init(&e, "end");
+	tr_event_init(&e, "end");
 	e.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	e.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld", c.ndone, c.nfinal);
@@ -1472,13 +1472,13 @@ int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks,
 	close(sp[1]);
 out:
 	free(pfd);
-	sk_journal_close(&c.j);
-	sk_state_close(&c.state);
+	tr_journal_close(&c.j);
+	tr_state_close(&c.state);
 	for (int i = 0; i < c.nh; i++) {
 		free(c.h[i].name);
 		free(c.h[i].busy);
-		sk_buf_release(&c.h[i].wb);
-		sk_buf_release(&c.h[i].rb);
+		tr_buf_release(&c.h[i].wb);
+		tr_buf_release(&c.h[i].rb);
 	}
 	free(c.h);
 	for (int k = 0; k < c.na; k++)

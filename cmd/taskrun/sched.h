@@ -5,13 +5,13 @@
  * failing hosts, duplicates stragglers, and records every event in the
  * journal of the state directory.
  */
-#ifndef SK_TR_SCHED_H
-#define SK_TR_SCHED_H
+#ifndef TR_SCHED_H
+#define TR_SCHED_H
 
 #include "diag.h"
 #include "state.h"
 
-struct sk_sched_opts {
+struct tr_sched_opts {
 	const char *hostfile;     /* -H FILE, re-read on change and SIGHUP; or NULL */
 	const char *hosts_text;   /* hosts from a job file when no -H; or NULL */
 	int jobs;                 /* local slots when there are no hosts */
@@ -35,7 +35,7 @@ struct sk_sched_opts {
  * the number of tasks that finally failed or could not run, or an error
  * (state directory, usage) with err set.
  */
-int sk_sched_run(const struct sk_sched_opts *o, const struct sk_tasklist *tasks, long *nfailed,
+int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks, long *nfailed,
 		 struct sk_error *err);
 
 #endif

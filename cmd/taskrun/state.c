@@ -11,13 +11,13 @@
 #include "hostfile.h"
 #include "proto.h"
 
-int sk_tasklist_add(struct sk_tasklist *l, char *cmd, char *in, char *out)
+int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 {
 	if (!cmd)
 		goto oom;
 	if (l->n == l->cap) {
 		const long cap = l->cap ? l->cap * 2 : 64;
-		struct sk_task *t = realloc(l->t, (size_t)cap * sizeof *t);
+		struct tr_task *t = realloc(l->t, (size_t)cap * sizeof *t);
 		if (!t)
 			goto oom;
 		l->t = t;
@@ -35,7 +35,7 @@ oom:
 	return SK_ENOMEM;
 }
 
-void sk_tasklist_release(struct sk_tasklist *l)
+void tr_tasklist_release(struct tr_tasklist *l)
 {
 	for (long i = 0; i < l->n; i++) {
 		free(l->t[i].cmd);
@@ -47,38 +47,38 @@ void sk_tasklist_release(struct sk_tasklist *l)
 	l->n = l->cap = 0;
 }
 
-static int put_escaped(struct sk_buf *b, const char *s)
+static int put_escaped(struct tr_buf *b, const char *s)
 {
 	int rc = 0;
 	for (; s && *s; s++) {
 		if (*s == '\t')
-			rc |= sk_buf_put(b, "\\t", 2);
+			rc |= tr_buf_put(b, "\\t", 2);
 		else if (*s == '\n')
-			rc |= sk_buf_put(b, "\\n", 2);
+			rc |= tr_buf_put(b, "\\n", 2);
 		else if (*s == '\\')
-			rc |= sk_buf_put(b, "\\\\", 2);
+			rc |= tr_buf_put(b, "\\\\", 2);
 		else
-			rc |= sk_buf_put(b, s, 1);
+			rc |= tr_buf_put(b, s, 1);
 	}
 	return rc;
 }
 
-char *sk_tasklist_format(const struct sk_tasklist *l)
+char *tr_tasklist_format(const struct tr_tasklist *l)
 {
-	struct sk_buf b = {0};
-	int rc = sk_buf_put(&b, "taskrun tasks 1\n", 16);
+	struct tr_buf b = {0};
+	int rc = tr_buf_put(&b, "taskrun tasks 1\n", 16);
 
 	for (long i = 0; i < l->n; i++) {
 		rc |= put_escaped(&b, l->t[i].cmd);
-		rc |= sk_buf_put(&b, "\t", 1);
+		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].in);
-		rc |= sk_buf_put(&b, "\t", 1);
+		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].out);
-		rc |= sk_buf_put(&b, "\n", 1);
+		rc |= tr_buf_put(&b, "\n", 1);
 	}
-	rc |= sk_buf_put(&b, "", 1);
+	rc |= tr_buf_put(&b, "", 1);
 	if (rc) {
-		sk_buf_release(&b);
+		tr_buf_release(&b);
 		return NULL;
 	}
 	return b.p;
@@ -108,7 +108,7 @@ static char *unescape(const char *s, size_t n, int empty_null, int *oom)
 	return o;
 }
 
-int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error *err)
+int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error *err)
 {
 	const char *p = text;
 	long lineno = 1;
@@ -127,19 +127,19 @@ int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error
 		t1 = memchr(p, '\t', (size_t)(nl - p));
 		t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
 		if (!t2) {
-			sk_tasklist_release(out);
+			tr_tasklist_release(out);
 			return sk_error_set(err, SK_EFMT, "line %ld: malformed", lineno);
 		}
 		c = unescape(p, (size_t)(t1 - p), 0, &oom);
 		i = unescape(t1 + 1, (size_t)(t2 - t1 - 1), 1, &oom);
 		o = unescape(t2 + 1, (size_t)(nl - t2 - 1), 1, &oom);
-		if (oom || sk_tasklist_add(out, c, i, o) != 0) {
+		if (oom || tr_tasklist_add(out, c, i, o) != 0) {
 			if (oom) {
 				free(c);
 				free(i);
 				free(o);
 			}
-			sk_tasklist_release(out);
+			tr_tasklist_release(out);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
 		p = nl + 1;
@@ -147,10 +147,10 @@ int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error
 	return 0;
 }
 
-void sk_event_init(struct sk_event *e, const char *ev)
+void tr_event_init(struct tr_event *e, const char *ev)
 {
 	memset(e, 0, sizeof *e);
-	e->t = sk_wall();
+	e->t = tr_wall();
 	snprintf(e->ev, sizeof e->ev, "%s", ev);
 	strcpy(e->host, "-");
 }
@@ -162,7 +162,7 @@ static void clean(char *s)
 			*s = ' ';
 }
 
-int sk_event_format(const struct sk_event *e, char *buf, size_t n)
+int tr_event_format(const struct tr_event *e, char *buf, size_t n)
 {
 	char host[sizeof e->host], note[sizeof e->note];
 
@@ -175,7 +175,7 @@ int sk_event_format(const struct sk_event *e, char *buf, size_t n)
 			e->maxrss, note);
 }
 
-int sk_event_parse(const char *line, struct sk_event *e)
+int tr_event_parse(const char *line, struct tr_event *e)
 {
 	const char *f[12];
 	size_t len[12];
@@ -223,7 +223,7 @@ int sk_event_parse(const char *line, struct sk_event *e)
 	return 0;
 }
 
-int sk_journal_open(struct sk_journal *j, const char *path, int sync, struct sk_error *err)
+int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_error *err)
 {
 	struct stat st;
 
@@ -247,14 +247,14 @@ int sk_journal_open(struct sk_journal *j, const char *path, int sync, struct sk_
 	return 0;
 }
 
-int sk_journal_write(struct sk_journal *j, const struct sk_event *e, struct sk_error *err)
+int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
 {
 	char line[1024];
 	int n;
 
 	if (j->fd < 0)
 		return 0;
-	n = sk_event_format(e, line, sizeof line);
+	n = tr_event_format(e, line, sizeof line);
 	if (n < 0 || (size_t)n >= sizeof line)
 		return sk_error_set(err, SK_EARG, "journal line too long");
 	if (write(j->fd, line, (size_t)n) != n)
@@ -264,19 +264,19 @@ int sk_journal_write(struct sk_journal *j, const struct sk_event *e, struct sk_e
 	return 0;
 }
 
-void sk_journal_close(struct sk_journal *j)
+void tr_journal_close(struct tr_journal *j)
 {
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
 }
 
-int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_error *err)
+int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err)
 {
 	char *text, *p;
-	struct sk_event *ev = NULL;
+	struct tr_event *ev = NULL;
 	long ne = 0, cap = 0;
-	int rc = sk_read_file(path, &text, NULL, err);
+	int rc = tr_read_file(path, &text, NULL, err);
 
 	*out = NULL;
 	*n = 0;
@@ -291,7 +291,7 @@ int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_
 			break;   /* torn last line */
 		*nl = '\0';
 		if (ne == cap) {
-			struct sk_event *ne2;
+			struct tr_event *ne2;
 			cap = cap ? cap * 2 : 256;
 			ne2 = realloc(ev, (size_t)cap * sizeof *ev);
 			if (!ne2) {
@@ -301,7 +301,7 @@ int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_
 			}
 			ev = ne2;
 		}
-		if (sk_event_parse(p, &ev[ne]) == 0)
+		if (tr_event_parse(p, &ev[ne]) == 0)
 			ne++;
 		p = nl + 1;
 	}
@@ -311,7 +311,7 @@ int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_
 	return 0;
 }
 
-char *sk_state_path(const char *dir, const char *name)
+char *tr_state_path(const char *dir, const char *name)
 {
 	const size_t n = strlen(dir) + strlen(name) + 2;
 	char *p = malloc(n);
@@ -320,9 +320,9 @@ char *sk_state_path(const char *dir, const char *name)
 	return p;
 }
 
-long sk_state_holder(const char *dir)
+long tr_state_holder(const char *dir)
 {
-	char *path = sk_state_path(dir, "lock");
+	char *path = tr_state_path(dir, "lock");
 	struct flock fl;
 	int fd;
 
@@ -343,7 +343,7 @@ long sk_state_holder(const char *dir)
 	return fl.l_type == F_UNLCK ? 0 : (long)fl.l_pid;
 }
 
-int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err)
+int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 {
 	struct stat st;
 	struct flock fl;
@@ -363,7 +363,7 @@ int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err)
 		return sk_error_set(err, SK_ESTATE, "%s: owned by another user", dir);
 	if (st.st_mode & 077)
 		return sk_error_set(err, SK_ESTATE, "%s: accessible by other users (expected mode 0700)", dir);
-	if (!(s->dir = strdup(dir)) || !(path = sk_state_path(dir, "lock")))
+	if (!(s->dir = strdup(dir)) || !(path = tr_state_path(dir, "lock")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(path);
@@ -373,7 +373,7 @@ int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err)
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(s->lockfd, F_SETLK, &fl) != 0) {
-		const long holder = sk_state_holder(dir);
+		const long holder = tr_state_holder(dir);
 		close(s->lockfd);
 		s->lockfd = -1;
 		return sk_error_set(err, SK_ESTATE, "%s: in use by process %ld", dir, holder);
@@ -381,7 +381,7 @@ int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err)
 	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(s->lockfd, 0) != 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
 		return sk_error_sys(err, "%s/lock", dir);
-	if (!(path = sk_state_path(dir, "logs")))
+	if (!(path = tr_state_path(dir, "logs")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 		sk_error_sys(err, "%s", path);
@@ -414,11 +414,11 @@ static int write_synced(const char *path, const char *data, size_t n, struct sk_
 	return rc;
 }
 
-int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
+int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err)
 {
-	char *path = sk_state_path(s->dir, "tasks");
-	char *text = sk_tasklist_format(l), *old = NULL;
+	char *path = tr_state_path(s->dir, "tasks");
+	char *text = tr_tasklist_format(l), *old = NULL;
 	size_t oldn;
 	int rc = 0;
 
@@ -426,7 +426,7 @@ int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (sk_read_file(path, &old, &oldn, err) == 0) {
+	if (tr_read_file(path, &old, &oldn, err) == 0) {
 		if (strcmp(old, text) == 0)
 			goto out;
 		if (!fresh) {
@@ -438,15 +438,15 @@ int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
 		for (int k = 1; k < 10000; k++) {
 			char name[32], *aside;
 			snprintf(name, sizeof name, "old.%d", k);
-			if (!(aside = sk_state_path(s->dir, name))) {
+			if (!(aside = tr_state_path(s->dir, name))) {
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto out;
 			}
 			if (mkdir(aside, 0700) == 0) {
 				static const char *const move[] = {"tasks", "journal", "logs"};
 				for (int i = 0; i < 3; i++) {
-					char *from = sk_state_path(s->dir, move[i]);
-					char *to = sk_state_path(aside, move[i]);
+					char *from = tr_state_path(s->dir, move[i]);
+					char *to = tr_state_path(aside, move[i]);
 					if (from && to && rename(from, to) != 0 && errno != ENOENT)
 						rc = sk_error_sys(err, "%s", from);
 					free(from);
@@ -464,7 +464,7 @@ int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
 		if (rc)
 			goto out;
 		{
-			char *logs = sk_state_path(s->dir, "logs");
+			char *logs = tr_state_path(s->dir, "logs");
 			if (logs && mkdir(logs, 0700) != 0 && errno != EEXIST)
 				rc = sk_error_sys(err, "%s", logs);
 			free(logs);
@@ -490,7 +490,7 @@ out:
 	return rc;
 }
 
-void sk_state_close(struct sk_state *s)
+void tr_state_close(struct tr_state *s)
 {
 	if (s->lockfd >= 0)
 		close(s->lockfd);

@@ -13,31 +13,31 @@
  * drain, quarantine, probe (hosts); start, done, fail, lost, cancel, failed
  * (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
  */
-#ifndef SK_TR_STATE_H
-#define SK_TR_STATE_H
+#ifndef TR_STATE_H
+#define TR_STATE_H
 
 #include <stddef.h>
 
 #include "diag.h"
 
-struct sk_task {
+struct tr_task {
 	char *cmd;
 	char *in;    /* controller-side file for stdin, or NULL */
 	char *out;   /* controller-side file for stdout, or NULL */
 };
 
-struct sk_tasklist {
-	struct sk_task *t;
+struct tr_tasklist {
+	struct tr_task *t;
 	long n, cap;
 };
 
-int sk_tasklist_add(struct sk_tasklist *l, char *cmd, char *in, char *out);
-void sk_tasklist_release(struct sk_tasklist *l);
+int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out);
+void tr_tasklist_release(struct tr_tasklist *l);
 /* The DIR/tasks text of l (malloc'd). */
-char *sk_tasklist_format(const struct sk_tasklist *l);
-int sk_tasklist_parse(const char *text, struct sk_tasklist *out, struct sk_error *err);
+char *tr_tasklist_format(const struct tr_tasklist *l);
+int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error *err);
 
-struct sk_event {
+struct tr_event {
 	double t;
 	char ev[16];
 	long task;
@@ -49,40 +49,40 @@ struct sk_event {
 	char note[256];
 };
 
-void sk_event_init(struct sk_event *e, const char *ev);
+void tr_event_init(struct tr_event *e, const char *ev);
 /* One journal line (with '\n') for e into buf of size n. */
-int sk_event_format(const struct sk_event *e, char *buf, size_t n);
+int tr_event_format(const struct tr_event *e, char *buf, size_t n);
 /* Parses one line (without '\n'); 0 or SK_EFMT. */
-int sk_event_parse(const char *line, struct sk_event *e);
+int tr_event_parse(const char *line, struct tr_event *e);
 
-struct sk_journal {
+struct tr_journal {
 	int fd;
 	int sync;    /* fdatasync after every event */
 };
 
-int sk_journal_open(struct sk_journal *j, const char *path, int sync, struct sk_error *err);
-int sk_journal_write(struct sk_journal *j, const struct sk_event *e, struct sk_error *err);
-void sk_journal_close(struct sk_journal *j);
+int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_error *err);
+int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
+void tr_journal_close(struct tr_journal *j);
 /* Reads every complete event of a journal file (a missing file is empty). */
-int sk_journal_read(const char *path, struct sk_event **out, long *n, struct sk_error *err);
+int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err);
 
-struct sk_state {
+struct tr_state {
 	char *dir;
 	int lockfd;
 };
 
 /* Creates DIR (0700) or opens it, refusing one owned by another user, and
  * takes its lock (SK_ESTATE when another controller holds it). */
-int sk_state_open(struct sk_state *s, const char *dir, struct sk_error *err);
+int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err);
 /* Freezes l as DIR/tasks, or checks that it equals the frozen list.  A
  * different list is SK_ESTATE unless fresh, which moves the old list,
  * journal and logs aside (DIR/old.N/) and starts over. */
-int sk_state_tasks(struct sk_state *s, const struct sk_tasklist *l, int fresh,
+int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err);
-void sk_state_close(struct sk_state *s);
+void tr_state_close(struct tr_state *s);
 /* "DIR/name" (malloc'd). */
-char *sk_state_path(const char *dir, const char *name);
+char *tr_state_path(const char *dir, const char *name);
 /* Whether a controller holds DIR's lock: its pid, 0 if none, or -1. */
-long sk_state_holder(const char *dir);
+long tr_state_holder(const char *dir);
 
 #endif

@@ -12,7 +12,7 @@ static int safe_char(unsigned char c)
 	       strchr("_-+./,:@%^", c) != NULL || c >= 0x80;
 }
 
-char *sk_tmpl_quote(const char *s)
+char *tr_tmpl_quote(const char *s)
 {
 	size_t n = 0, extra = 0;
 	const char *p;
@@ -58,7 +58,7 @@ static int placeholder_at(const char *p)
 	return -1;
 }
 
-int sk_tmpl_has_placeholder(const char *tmpl)
+int tr_tmpl_has_placeholder(const char *tmpl)
 {
 	for (const char *p = strchr(tmpl, '{'); p; p = strchr(p + 1, '{'))
 		if (placeholder_at(p) >= 0)
@@ -92,9 +92,9 @@ static char *value(int which, const char *arg, long seq)
 	}
 }
 
-char *sk_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
+char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 {
-	struct sk_buf b = {0};
+	struct tr_buf b = {0};
 	const char *p = tmpl;
 
 	while (*p) {
@@ -103,15 +103,15 @@ char *sk_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 		char *v, *qv;
 
 		if (!q) {
-			if (sk_buf_put(&b, p, strlen(p)) != 0)
+			if (tr_buf_put(&b, p, strlen(p)) != 0)
 				goto oom;
 			break;
 		}
-		if (sk_buf_put(&b, p, (size_t)(q - p)) != 0)
+		if (tr_buf_put(&b, p, (size_t)(q - p)) != 0)
 			goto oom;
 		which = placeholder_at(q);
 		if (which < 0) {
-			if (sk_buf_put(&b, "{", 1) != 0)
+			if (tr_buf_put(&b, "{", 1) != 0)
 				goto oom;
 			p = q + 1;
 			continue;
@@ -119,8 +119,8 @@ char *sk_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 		v = value(which, arg, seq);
 		if (!v)
 			goto oom;
-		qv = quote ? sk_tmpl_quote(v) : v;
-		if (!qv || sk_buf_put(&b, qv, strlen(qv)) != 0) {
+		qv = quote ? tr_tmpl_quote(v) : v;
+		if (!qv || tr_buf_put(&b, qv, strlen(qv)) != 0) {
 			if (qv != v)
 				free(qv);
 			free(v);
@@ -131,15 +131,15 @@ char *sk_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 		free(v);
 		p = q + strlen(placeholders[which]);
 	}
-	if (sk_buf_put(&b, "", 1) != 0)
+	if (tr_buf_put(&b, "", 1) != 0)
 		goto oom;
 	return b.p;
 oom:
-	sk_buf_release(&b);
+	tr_buf_release(&b);
 	return NULL;
 }
 
-void sk_tmpl_words_free(char **w)
+void tr_tmpl_words_free(char **w)
 {
 	if (!w)
 		return;
@@ -148,14 +148,14 @@ void sk_tmpl_words_free(char **w)
 	free(w);
 }
 
-int sk_tmpl_words(const char *s, char ***out, struct sk_error *err)
+int tr_tmpl_words(const char *s, char ***out, struct sk_error *err)
 {
 	char **w = NULL;
 	int n = 0;
 	const char *p = s;
 
 	for (;;) {
-		struct sk_buf word = {0};
+		struct tr_buf word = {0};
 		char **nw;
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
@@ -168,28 +168,28 @@ int sk_tmpl_words(const char *s, char ***out, struct sk_error *err)
 				while (*p && *p != qc) {
 					if (qc == '"' && *p == '\\' && p[1] && strchr("\\\"$`", p[1]))
 						p++;
-					rc |= sk_buf_put(&word, p++, 1);
+					rc |= tr_buf_put(&word, p++, 1);
 				}
 				if (!*p) {
-					sk_buf_release(&word);
-					sk_tmpl_words_free(w);
+					tr_buf_release(&word);
+					tr_tmpl_words_free(w);
 					return sk_error_set(err, SK_EARG, "unclosed quote in '%s'", s);
 				}
 				p++;
 			} else if (*p == '\\' && p[1]) {
-				rc |= sk_buf_put(&word, p + 1, 1);
+				rc |= tr_buf_put(&word, p + 1, 1);
 				p += 2;
 			} else {
-				rc |= sk_buf_put(&word, p++, 1);
+				rc |= tr_buf_put(&word, p++, 1);
 			}
 			if (rc) {
-				sk_buf_release(&word);
+				tr_buf_release(&word);
 				goto oom;
 			}
 		}
-		if (sk_buf_put(&word, "", 1) != 0 ||
+		if (tr_buf_put(&word, "", 1) != 0 ||
 		    !(nw = realloc(w, (size_t)(n + 2) * sizeof *w))) {
-			sk_buf_release(&word);
+			tr_buf_release(&word);
 			goto oom;
 		}
 		w = nw;
@@ -201,11 +201,11 @@ int sk_tmpl_words(const char *s, char ***out, struct sk_error *err)
 	*out = w;
 	return n;
 oom:
-	sk_tmpl_words_free(w);
+	tr_tmpl_words_free(w);
 	return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
-int sk_tmpl_plain(const char *cmd)
+int tr_tmpl_plain(const char *cmd)
 {
 	const unsigned char *p = (const unsigned char *)cmd;
 	int words = 0;

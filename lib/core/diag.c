@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofile.h"
+
 static const char *progname = "segkit";
 
 int sk_error_set(struct sk_error *err, int code, const char *fmt, ...)
@@ -56,6 +58,7 @@ void sk_init(const char *argv0)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sk_ofile_signals();
 }
 
 const char *sk_progname(void)

@@ -33,9 +33,10 @@ int sk_error_sys(struct sk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sk_error_clear(struct sk_error *err);
 
-/* Command side.  sk_init sets the program name from argv[0] and restores the
+/* Command side.  sk_init sets the program name from argv[0], restores the
  * default SIGPIPE disposition (unblocked), so a filter whose reader went away
- * dies quietly with status 141. */
+ * dies quietly with status 141, and installs the SIGINT, SIGTERM and SIGHUP
+ * handlers that remove unfinished output files (ofile.h). */
 void sk_init(const char *argv0);
 const char *sk_progname(void);
 void sk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 #define IO_BUF (4u << 20)
 /* Slots: RA_SLOTS of RA_CHUNK bytes each (plus the headroom) for records
  * up to half that size, and two of twice the record size for larger ones,
@@ -523,9 +525,12 @@ void sk_in_close(struct sk_in *in)
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 {
 	struct stat st;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->fd = -1;
+	out->of.fd = -1;
+	out->of.slot = -1;
 	if (!path || strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
@@ -535,37 +540,13 @@ int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 			errno = EISDIR;
 			return sk_error_sys(err, "%s", "");
 		}
-		out->fd = open(path, O_WRONLY | O_TRUNC);
+		out->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (out->fd < 0)
 			return sk_error_sys(err, "%s", "");
 	} else {
-		const char *slash = strrchr(path, '/');
-		const size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
-		const size_t n = strlen(path) + 16;
-		mode_t mask;
-
-		out->path = strdup(path);
-		out->tmp = malloc(n);
-		if (!out->path || !out->tmp) {
-			sk_out_abort(out);
-			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		}
-		snprintf(out->tmp, n, "%.*s.%s.XXXXXX", (int)dlen, path, path + dlen);
-		out->fd = mkstemp(out->tmp);
-		if (out->fd < 0) {
-			const int e = errno;
-			free(out->tmp);
-			out->tmp = NULL;
-			sk_out_abort(out);
-			errno = e;
-			return sk_error_sys(err, "%s", "");
-		}
-		mask = umask(0);
-		umask(mask);
-		if (fchmod(out->fd, 0666 & ~mask) < 0) {
-			sk_out_abort(out);
-			return sk_error_sys(err, "%s", "");
-		}
+		if ((rc = sk_ofile_open(&out->of, path, err)) < 0)
+			return rc;
+		out->fd = out->of.fd;
 		out->seekable = 1;
 	}
 	out->cap = IO_BUF;
@@ -577,26 +558,11 @@ int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n, struct sk_error *err)
-{
-	while (n) {
-		const ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return sk_error_sys(err, "write error");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int sk_out_flush(struct sk_out *out, struct sk_error *err)
 {
 	int rc = 0;
 	if (out->len)
-		rc = write_all(out->fd, out->buf, out->len, err);
+		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
 	out->len = 0;
 	return rc;
 }
@@ -638,7 +604,7 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 		/* Large pieces go straight from the caller's memory. */
 		int rc = sk_out_flush(out, err);
 		if (rc == 0)
-			rc = write_all(out->fd, p, n, err);
+			rc = sk_file_write_all(out->fd, p, n, err);
 		out->off += (int64_t)n;
 		return rc;
 	}
@@ -658,25 +624,21 @@ int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, stru
 		return 0;
 	if (sk_out_flush(out, err) < 0)
 		return err->code;
-	if (pwrite(out->fd, p, n, (off_t)off) != (ssize_t)n)
-		return sk_error_sys(err, "write error");
-	return 0;
+	return sk_file_pwrite_all(out->fd, p, n, off, err);
 }
 
 int sk_out_close(struct sk_out *out, struct sk_error *err)
 {
 	int rc = sk_out_flush(out, err);
 
-	if (out->fd >= 0 && out->fd != STDOUT_FILENO) {
-		if (close(out->fd) < 0 && rc == 0)
-			rc = sk_error_sys(err, "write error");
+	if (out->of.tmp) {
 		out->fd = -1;
-	}
-	if (rc == 0 && out->tmp && rename(out->tmp, out->path) < 0)
-		rc = sk_error_sys(err, "cannot rename the temporary file");
-	if (rc == 0) {
-		free(out->tmp);
-		out->tmp = NULL;
+		if (rc == 0)
+			rc = out->set ? sk_ofset_add(out->set, &out->of, err) : sk_ofile_commit(&out->of, err);
+	} else if (out->fd >= 0 && out->fd != STDOUT_FILENO) {
+		if (close(out->fd) < 0 && rc == 0)
+			rc = sk_error_sys(err, "%s", "");
+		out->fd = -1;
 	}
 	sk_out_abort(out);
 	return rc;
@@ -684,14 +646,13 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 
 void sk_out_abort(struct sk_out *out)
 {
+	if (out->of.tmp)
+		out->fd = -1;  /* the ofile's own */
+	sk_ofile_abort(&out->of);
 	if (out->fd >= 0 && out->fd != STDOUT_FILENO)
 		close(out->fd);
 	out->fd = -1;
-	if (out->tmp)
-		unlink(out->tmp);
-	free(out->tmp);
-	free(out->path);
 	free(out->buf);
-	out->tmp = out->path = NULL;
 	out->buf = NULL;
+	out->cap = out->len = 0;
 }

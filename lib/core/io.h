@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "ofile.h"
 
 struct sk_ra;
 
@@ -51,8 +52,9 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
 	int fd;
-	char *path;          /* final name, NULL for stdout or a device */
-	char *tmp;           /* temporary file beside it */
+	struct sk_ofile of;  /* a regular file's temporary (of.tmp NULL otherwise) */
+	struct sk_ofset *set; /* when not NULL, sk_out_close hands the closed
+	                       * temporary to this set instead of renaming it */
 	int seekable;        /* a regular file written from offset 0 */
 	unsigned char *buf;
 	size_t cap, len;
@@ -60,8 +62,9 @@ struct sk_out {
 };
 
 /* Opens path (NULL or "-" for stdout).  A regular file is written to a
- * temporary file in the same directory and renamed by sk_out_close; other
- * files (devices, fifos) are written directly. */
+ * temporary file in the same directory (ofile.h) and renamed by
+ * sk_out_close; other files (devices, fifos) are written directly.  Write
+ * errors are the errno text alone ("No space left on device"). */
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err);
 int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err);
 /* Room for n bytes in the buffer (flushing first as needed); the caller fills
@@ -73,8 +76,11 @@ int sk_out_flush(struct sk_out *out, struct sk_error *err);
 int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);
 /* Overwrites n bytes at offset off of a seekable output (after a flush). */
 int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err);
-/* Flushes and commits (rename).  On failure the temporary file is removed. */
+/* Flushes and commits (rename, or into out->set).  On failure the temporary
+ * file is removed.  Releases out. */
 int sk_out_close(struct sk_out *out, struct sk_error *err);
+/* Removes the temporary file and releases out; does nothing more on an out
+ * already closed or aborted (or whose open failed). */
 void sk_out_abort(struct sk_out *out);
 
 #endif

@@ -769,6 +769,7 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	*out = NULL;
 	if (!w)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	w->out.fd = -1;
 	w->info.fmt = o->fmt ? o->fmt : like->fmt ? like->fmt : SK_FMT_SEGY;
 	w->info.ns = like->ns;
 	w->info.dt = like->dt;
@@ -853,10 +854,10 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 		}
 	}
 	if ((rc = sk_out_open(&w->out, path, err)) < 0) {
-		w->out.fd = -1;
 		sk_writer_abort(w);
 		return rc;
 	}
+	w->out.set = o->set;
 	if (o->bufsize && (rc = sk_out_resize(&w->out, o->bufsize > w->recsize ? o->bufsize : w->recsize, err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
@@ -999,8 +1000,6 @@ int sk_writer_close(struct sk_writer *w, struct sk_error *err)
 		rc = sk_out_close(&w->out, err);
 	else
 		sk_out_abort(&w->out);
-	w->out.fd = -1;
-	w->out.tmp = NULL;
 	sk_writer_abort(w);
 	return rc;
 }
@@ -1009,8 +1008,7 @@ void sk_writer_abort(struct sk_writer *w)
 {
 	if (!w)
 		return;
-	if (w->out.fd >= 0 || w->out.tmp)
-		sk_out_abort(&w->out);
+	sk_out_abort(&w->out);
 	sk_zio_free(w->z);
 	free(w->fhdr);
 	free(w->hbuf);

@@ -83,6 +83,8 @@ int64_t sk_reader_tell(const struct sk_reader *r);
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
 void sk_reader_free(struct sk_reader *r);
 
+struct sk_ofset;
+
 struct sk_wopts {
 	int fmt;               /* enum sk_format; SK_FMT_AUTO: like the input */
 	int sample_format;     /* SEG-Y output code; 0: like the input (5 from SU/sgk) */
@@ -90,8 +92,10 @@ struct sk_wopts {
 	int zstd;              /* sgk: zstd level, 0 uncompressed */
 	long block;            /* sgk: traces per block, 0 for about 4 MiB blocks */
 	size_t bufsize;        /* output buffer, 0 for 4 MiB (SEG-Y and SU: at least a record) */
+	struct sk_ofset *set;  /* a file output joins this set (ofile.h) at
+	                        * sk_writer_close instead of being renamed */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0 }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL }
 
 struct sk_writer;
 

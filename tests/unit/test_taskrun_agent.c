@@ -14,7 +14,7 @@
 struct conn {
 	pid_t pid;
 	int to, from;
-	struct sk_buf r;
+	struct tr_buf r;
 };
 
 static void start(struct conn *c)
@@ -26,7 +26,7 @@ static void start(struct conn *c)
 	if (c->pid == 0) {
 		close(a[1]);
 		close(b[0]);
-		_exit(sk_agent_run(a[0], b[1], NULL) ? 1 : 0);
+		_exit(tr_agent_run(a[0], b[1], NULL) ? 1 : 0);
 	}
 	close(a[0]);
 	close(b[1]);
@@ -37,31 +37,31 @@ static void start(struct conn *c)
 
 static void send_frame(struct conn *c, int type, uint32_t id, const char *s)
 {
-	struct sk_buf b = {0};
-	sk_proto_put(&b, type, id, s, s ? strlen(s) : 0);
+	struct tr_buf b = {0};
+	tr_proto_put(&b, type, id, s, s ? strlen(s) : 0);
 	if (write(c->to, b.p, b.len) != (ssize_t)b.len)
 		exit(1);
-	sk_buf_release(&b);
+	tr_buf_release(&b);
 }
 
 /* Reads frames until one of type (heartbeats skipped, output collected);
  * returns 0 on timeout or end of file. */
-static int expect(struct conn *c, int type, struct sk_frame *f, char *out, double secs)
+static int expect(struct conn *c, int type, struct tr_frame *f, char *out, double secs)
 {
-	const double end = sk_mono() + secs;
+	const double end = tr_mono() + secs;
 	for (;;) {
 		struct pollfd p = {c->from, POLLIN, 0};
-		while (sk_proto_next(&c->r, f, NULL) == 1) {
+		while (tr_proto_next(&c->r, f, NULL) == 1) {
 			const int t = f->type;
-			if (t == SK_F_OUT && out)
+			if (t == TR_F_OUT && out)
 				strncat(out, f->data, f->len);
 			if (t == type)
 				return 1;
-			sk_buf_consume(&c->r, SK_PROTO_HDR + f->len);
+			tr_buf_consume(&c->r, TR_PROTO_HDR + f->len);
 		}
-		if (sk_mono() > end || poll(&p, 1, 50) < 0)
+		if (tr_mono() > end || poll(&p, 1, 50) < 0)
 			return 0;
-		if (p.revents && sk_buf_fill(&c->r, c->from) <= 0)
+		if (p.revents && tr_buf_fill(&c->r, c->from) <= 0)
 			return 0;
 	}
 }
@@ -78,15 +78,15 @@ static int gone(pid_t pid)
 	return 0;
 }
 
-static void done(struct conn *c, struct sk_frame *f)
+static void done(struct conn *c, struct tr_frame *f)
 {
-	sk_buf_consume(&c->r, SK_PROTO_HDR + f->len);
+	tr_buf_consume(&c->r, TR_PROTO_HDR + f->len);
 }
 
 int main(void)
 {
 	struct conn c;
-	struct sk_frame f;
+	struct tr_frame f;
 	char out[4096] = "";
 	long long v[6];
 	int st;
@@ -95,80 +95,80 @@ int main(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	start(&c);
-	CHECK(expect(&c, SK_F_AHELLO, &f, NULL, 5));
-	CHECK(sk_proto_ints(f.data, f.len, v, 3, NULL) == 3 && v[0] == SK_PROTO_VERSION && v[1] == c.pid);
+	CHECK(expect(&c, TR_F_AHELLO, &f, NULL, 5));
+	CHECK(tr_proto_ints(f.data, f.len, v, 3, NULL) == 3 && v[0] == TR_PROTO_VERSION && v[1] == c.pid);
 	done(&c, &f);
-	send_frame(&c, SK_F_HELLO, 0, "1 60000 500 testhost");
+	send_frame(&c, TR_F_HELLO, 0, "1 60000 500 testhost");
 
 	/* Output, environment, exit status and resource use. */
-	send_frame(&c, SK_F_RUN, 5, "0 7 2 1\necho \"$TASKRUN_TASK $TASKRUN_ATTEMPT $TASKRUN_HOST\"; exit 3");
-	CHECK(expect(&c, SK_F_STARTED, &f, out, 5) && f.id == 5);
+	send_frame(&c, TR_F_RUN, 5, "0 7 2 1\necho \"$TASKRUN_TASK $TASKRUN_ATTEMPT $TASKRUN_HOST\"; exit 3");
+	CHECK(expect(&c, TR_F_STARTED, &f, out, 5) && f.id == 5);
 	done(&c, &f);
-	CHECK(expect(&c, SK_F_EXIT, &f, out, 5) && f.id == 5);
-	CHECK(sk_proto_ints(f.data, f.len, v, 6, NULL) == 6 && v[0] == 3 && v[1] == 0 && v[2] > 0);
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 5);
+	CHECK(tr_proto_ints(f.data, f.len, v, 6, NULL) == 6 && v[0] == 3 && v[1] == 0 && v[2] > 0);
 	done(&c, &f);
 	CHECK(strcmp(out, "7 2 testhost\n") == 0);
 
 	/* Standard input, with credit, then end of input. */
 	out[0] = '\0';
-	send_frame(&c, SK_F_RUN, 6, "1 1 1 1\ntr a-z A-Z");
-	send_frame(&c, SK_F_IN, 6, "hello ");
-	send_frame(&c, SK_F_IN, 6, "world\n");
-	send_frame(&c, SK_F_IN, 6, NULL);
-	CHECK(expect(&c, SK_F_CREDIT, &f, out, 5) && f.id == 6);
+	send_frame(&c, TR_F_RUN, 6, "1 1 1 1\ntr a-z A-Z");
+	send_frame(&c, TR_F_IN, 6, "hello ");
+	send_frame(&c, TR_F_IN, 6, "world\n");
+	send_frame(&c, TR_F_IN, 6, NULL);
+	CHECK(expect(&c, TR_F_CREDIT, &f, out, 5) && f.id == 6);
 	done(&c, &f);
-	CHECK(expect(&c, SK_F_EXIT, &f, out, 5));
-	CHECK(sk_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0 && v[1] == 0);
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5));
+	CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0 && v[1] == 0);
 	done(&c, &f);
 	CHECK(strcmp(out, "HELLO WORLD\n") == 0);
 
 	/* Cancel kills the whole process group. */
-	send_frame(&c, SK_F_RUN, 8, "0 2 1 1\nsleep 30 & sleep 30; wait");
-	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
-	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	send_frame(&c, TR_F_RUN, 8, "0 2 1 1\nsleep 30 & sleep 30; wait");
+	CHECK(expect(&c, TR_F_STARTED, &f, NULL, 5));
+	tr_proto_ints(f.data, f.len, v, 1, NULL);
 	pg = (pid_t)v[0];
 	done(&c, &f);
 	poll(NULL, 0, 200);   /* let the shell start both sleeps */
-	t0 = sk_mono();
-	send_frame(&c, SK_F_CANCEL, 8, NULL);
-	CHECK(expect(&c, SK_F_EXIT, &f, NULL, 5));
-	CHECK(sk_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == -1 && v[1] == SIGTERM);
+	t0 = tr_mono();
+	send_frame(&c, TR_F_CANCEL, 8, NULL);
+	CHECK(expect(&c, TR_F_EXIT, &f, NULL, 5));
+	CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == -1 && v[1] == SIGTERM);
 	done(&c, &f);
-	CHECK(sk_mono() - t0 < 3);
+	CHECK(tr_mono() - t0 < 3);
 	CHECK(pg > 1 && gone(-pg));
 
 	/* Quit: the agent exits. */
-	send_frame(&c, SK_F_QUIT, 0, NULL);
+	send_frame(&c, TR_F_QUIT, 0, NULL);
 	CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	close(c.to);
 	close(c.from);
-	sk_buf_release(&c.r);
+	tr_buf_release(&c.r);
 
 	/* Lease: no heartbeat for 0.6 s, and the task's group is killed. */
 	start(&c);
-	send_frame(&c, SK_F_HELLO, 0, "1 600 300 h");
-	send_frame(&c, SK_F_RUN, 1, "0 1 1 1\nsleep 30");
-	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
-	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	send_frame(&c, TR_F_HELLO, 0, "1 600 300 h");
+	send_frame(&c, TR_F_RUN, 1, "0 1 1 1\nsleep 30");
+	CHECK(expect(&c, TR_F_STARTED, &f, NULL, 5));
+	tr_proto_ints(f.data, f.len, v, 1, NULL);
 	done(&c, &f);
-	t0 = sk_mono();
+	t0 = tr_mono();
 	CHECK(waitpid(c.pid, &st, 0) == c.pid);
-	CHECK(sk_mono() - t0 < 3);
+	CHECK(tr_mono() - t0 < 3);
 	CHECK(gone((pid_t)v[0]));
 	close(c.to);
 	close(c.from);
-	sk_buf_release(&c.r);
+	tr_buf_release(&c.r);
 
 	/* End of input: the agent kills its tasks and exits. */
 	start(&c);
-	send_frame(&c, SK_F_RUN, 1, "0 1 1 1\nsleep 30");
-	CHECK(expect(&c, SK_F_STARTED, &f, NULL, 5));
-	sk_proto_ints(f.data, f.len, v, 1, NULL);
+	send_frame(&c, TR_F_RUN, 1, "0 1 1 1\nsleep 30");
+	CHECK(expect(&c, TR_F_STARTED, &f, NULL, 5));
+	tr_proto_ints(f.data, f.len, v, 1, NULL);
 	done(&c, &f);
 	close(c.to);
 	CHECK(waitpid(c.pid, &st, 0) == c.pid);
 	CHECK(gone((pid_t)v[0]));
 	close(c.from);
-	sk_buf_release(&c.r);
+	tr_buf_release(&c.r);
 	return test_done();
 }

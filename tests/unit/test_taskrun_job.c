@@ -21,34 +21,34 @@ static const char *write_tmp(const char *text)
 
 int main(void)
 {
-	struct sk_job job;
+	struct tr_job job;
 	struct sk_error err;
 	const char *p;
 
 	p = write_tmp("command: \"migrate {}\"\nargs: [a.sgy, \"b c.sgy\"]\n"
 		      "tasks:\n  - echo one\n  - {cmd: wc -c, stdin: in, stdout: out}\n"
 		      "hosts: [\"2/node1\", \":\"]\noptions:\n  retries: 2\n  speculate: false\n");
-	CHECK(sk_job_load(p, &job, &err) == 0);
+	CHECK(tr_job_load(p, &job, &err) == 0);
 	CHECK(strcmp(job.command, "migrate {}") == 0 && job.nargs == 2 && strcmp(job.args[1], "b c.sgy") == 0);
 	CHECK(job.ntasks == 2 && strcmp(job.tasks[0].cmd, "echo one") == 0 && job.tasks[0].in == NULL);
 	CHECK(strcmp(job.tasks[1].in, "in") == 0 && strcmp(job.tasks[1].out, "out") == 0);
 	CHECK(job.hosts && strcmp(job.hosts, "2/node1\n:\n") == 0);
 	CHECK(job.nopt == 2 && strcmp(job.optk[0], "retries") == 0 && strcmp(job.optv[0], "2") == 0 &&
 	      strcmp(job.optv[1], "false") == 0);
-	sk_job_release(&job);
+	tr_job_release(&job);
 
 	p = write_tmp("tasks:\n  - {cmd: x, bogus: 1}\n");
-	CHECK(sk_job_load(p, &job, &err) == SK_EARG);
+	CHECK(tr_job_load(p, &job, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "line 2, column 14: unknown task key (expected cmd, stdin or stdout)") == 0);
 	p = write_tmp("args: [a]\n");
-	CHECK(sk_job_load(p, &job, &err) == SK_EARG && strcmp(err.msg, "args without command") == 0);
+	CHECK(tr_job_load(p, &job, &err) == SK_EARG && strcmp(err.msg, "args without command") == 0);
 	p = write_tmp("- a\n");
-	CHECK(sk_job_load(p, &job, &err) == SK_EARG);
+	CHECK(tr_job_load(p, &job, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "line 1, column 1: expected a mapping (command, args, tasks, hosts, options)") == 0);
 	p = write_tmp("tasks: [a\n");
-	CHECK(sk_job_load(p, &job, &err) == SK_EARG && strncmp(err.msg, "line 2, column 1: ", 18) == 0);
+	CHECK(tr_job_load(p, &job, &err) == SK_EARG && strncmp(err.msg, "line 2, column 1: ", 18) == 0);
 	unlink(p);
-	CHECK(sk_job_load("/nonexistent.yaml", &job, &err) == SK_EIO);
+	CHECK(tr_job_load("/nonexistent.yaml", &job, &err) == SK_EIO);
 	CHECK(strcmp(err.msg, "/nonexistent.yaml: No such file or directory") == 0);
 	return test_done();
 }

@@ -9,28 +9,28 @@
 
 int main(void)
 {
-	struct sk_tasklist l = {0}, back;
-	struct sk_event e, f, *ev;
+	struct tr_tasklist l = {0}, back;
+	struct tr_event e, f, *ev;
 	struct sk_error err;
-	struct sk_journal j;
-	struct sk_state s, s2;
+	struct tr_journal j;
+	struct tr_state s, s2;
 	char dir[] = "/tmp/test_taskrun_state.XXXXXX", line[1024], path[512];
 	char *text;
 	long n;
 	struct stat st;
 
-	CHECK(sk_tasklist_add(&l, strdup("echo 'a\tb'\nx \\ y"), NULL, strdup("out/1")) == 0);
-	CHECK(sk_tasklist_add(&l, strdup("true"), strdup("in 2"), NULL) == 0);
-	text = sk_tasklist_format(&l);
+	CHECK(tr_tasklist_add(&l, strdup("echo 'a\tb'\nx \\ y"), NULL, strdup("out/1")) == 0);
+	CHECK(tr_tasklist_add(&l, strdup("true"), strdup("in 2"), NULL) == 0);
+	text = tr_tasklist_format(&l);
 	CHECK(text && strcmp(text, "taskrun tasks 1\necho 'a\\tb'\\nx \\\\ y\t\tout/1\ntrue\tin 2\t\n") == 0);
-	CHECK(sk_tasklist_parse(text, &back, &err) == 0 && back.n == 2);
+	CHECK(tr_tasklist_parse(text, &back, &err) == 0 && back.n == 2);
 	CHECK(strcmp(back.t[0].cmd, l.t[0].cmd) == 0 && back.t[0].in == NULL && strcmp(back.t[0].out, "out/1") == 0);
 	CHECK(strcmp(back.t[1].in, "in 2") == 0 && back.t[1].out == NULL);
-	sk_tasklist_release(&back);
-	CHECK(sk_tasklist_parse("taskrun tasks 1\nno tabs\n", &back, &err) == SK_EFMT);
-	CHECK(sk_tasklist_parse("other\n", &back, &err) == SK_EFMT);
+	tr_tasklist_release(&back);
+	CHECK(tr_tasklist_parse("taskrun tasks 1\nno tabs\n", &back, &err) == SK_EFMT);
+	CHECK(tr_tasklist_parse("other\n", &back, &err) == SK_EFMT);
 
-	sk_event_init(&e, "done");
+	tr_event_init(&e, "done");
 	e.task = 17;
 	e.attempt = 2;
 	snprintf(e.host, sizeof e.host, "node1");
@@ -39,52 +39,52 @@ int main(void)
 	e.user = 0.25;
 	e.maxrss = 1234;
 	snprintf(e.note, sizeof e.note, "tab\there\nnewline");
-	CHECK(sk_event_format(&e, line, sizeof line) > 0);
+	CHECK(tr_event_format(&e, line, sizeof line) > 0);
 	line[strlen(line) - 1] = '\0';
-	CHECK(sk_event_parse(line, &f) == 0);
+	CHECK(tr_event_parse(line, &f) == 0);
 	CHECK(f.task == 17 && f.attempt == 2 && strcmp(f.host, "node1") == 0 && f.status == 3 &&
 	      f.wall == 1.5 && f.user == 0.25 && f.maxrss == 1234 && strcmp(f.note, "tab here newline") == 0);
-	CHECK(sk_event_parse("1\tdone\t1", &f) == SK_EFMT);
+	CHECK(tr_event_parse("1\tdone\t1", &f) == SK_EFMT);
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/st", dir);
-	CHECK(sk_state_open(&s, path, &err) == 0);
+	CHECK(tr_state_open(&s, path, &err) == 0);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700);
-	CHECK(sk_state_holder(path) == 0 || sk_state_holder(path) == (long)getpid());
-	CHECK(sk_state_tasks(&s, &l, 0, &err) == 0);
-	CHECK(sk_state_tasks(&s, &l, 0, &err) == 0);
+	CHECK(tr_state_holder(path) == 0 || tr_state_holder(path) == (long)getpid());
+	CHECK(tr_state_tasks(&s, &l, 0, &err) == 0);
+	CHECK(tr_state_tasks(&s, &l, 0, &err) == 0);
 	free(l.t[1].cmd);
 	l.t[1].cmd = strdup("false");
-	CHECK(sk_state_tasks(&s, &l, 0, &err) == SK_ESTATE);
-	CHECK(sk_state_tasks(&s, &l, 1, &err) == 0);
+	CHECK(tr_state_tasks(&s, &l, 0, &err) == SK_ESTATE);
+	CHECK(tr_state_tasks(&s, &l, 1, &err) == 0);
 	snprintf(line, sizeof line, "%s/old.1/tasks", path);
 	CHECK(access(line, F_OK) == 0);
 
 	/* The journal: appended, synced, a torn last line ignored and
 	 * terminated before the next event. */
 	snprintf(line, sizeof line, "%s/journal", path);
-	CHECK(sk_journal_open(&j, line, 1, &err) == 0);
-	CHECK(sk_journal_write(&j, &e, &err) == 0);
+	CHECK(tr_journal_open(&j, line, 1, &err) == 0);
+	CHECK(tr_journal_write(&j, &e, &err) == 0);
 	CHECK(write(j.fd, "123.0\tstart\t4", 13) == 13);
-	sk_journal_close(&j);
-	CHECK(sk_journal_read(line, &ev, &n, &err) == 0 && n == 1 && ev[0].task == 17);
+	tr_journal_close(&j);
+	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 1 && ev[0].task == 17);
 	free(ev);
-	CHECK(sk_journal_open(&j, line, 0, &err) == 0);
+	CHECK(tr_journal_open(&j, line, 0, &err) == 0);
 	e.task = 18;
-	CHECK(sk_journal_write(&j, &e, &err) == 0);
-	sk_journal_close(&j);
-	CHECK(sk_journal_read(line, &ev, &n, &err) == 0 && n == 2 && ev[1].task == 18);
+	CHECK(tr_journal_write(&j, &e, &err) == 0);
+	tr_journal_close(&j);
+	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 2 && ev[1].task == 18);
 	free(ev);
 	snprintf(line, sizeof line, "%s/none", path);
-	CHECK(sk_journal_read(line, &ev, &n, &err) == 0 && n == 0);
+	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 0);
 
 	chmod(path, 0755);
-	CHECK(sk_state_open(&s2, path, &err) == SK_ESTATE);
+	CHECK(tr_state_open(&s2, path, &err) == SK_ESTATE);
 	chmod(path, 0700);
-	sk_state_close(&s);
+	tr_state_close(&s);
 	snprintf(line, sizeof line, "rm -rf '%s'", dir);
 	CHECK(system(line) == 0);
-	sk_tasklist_release(&l);
+	tr_tasklist_release(&l);
 	free(text);
 	return test_done();
 }

@@ -6,7 +6,7 @@
 
 static int expands(const char *t, const char *arg, long seq, int quote, const char *want)
 {
-	char *s = sk_tmpl_expand(t, arg, seq, quote);
+	char *s = tr_tmpl_expand(t, arg, seq, quote);
 	const int ok = s && strcmp(s, want) == 0;
 	if (!ok)
 		printf("# '%s' with '%s' gave '%s', want '%s'\n", t, arg, s ? s : "(null)", want);
@@ -16,7 +16,7 @@ static int expands(const char *t, const char *arg, long seq, int quote, const ch
 
 static int quotes(const char *s, const char *want)
 {
-	char *q = sk_tmpl_quote(s);
+	char *q = tr_tmpl_quote(s);
 	const int ok = q && strcmp(q, want) == 0;
 	if (!ok)
 		printf("# quote '%s' gave '%s', want '%s'\n", s, q ? q : "(null)", want);
@@ -47,26 +47,26 @@ int main(void)
 	CHECK(expands("awk '{print}' {}", "x", 1, 1, "awk '{print}' x"));
 	CHECK(expands("a {{}} b", "x", 1, 1, "a {x} b"));
 
-	CHECK(sk_tmpl_has_placeholder("echo {/.}") == 1);
-	CHECK(sk_tmpl_has_placeholder("awk '{print $1}'") == 0);
+	CHECK(tr_tmpl_has_placeholder("echo {/.}") == 1);
+	CHECK(tr_tmpl_has_placeholder("awk '{print $1}'") == 0);
 
-	CHECK(sk_tmpl_words("ssh -F 'my cfg' -o \"A=b c\" x\\ y", &w, &err) == 6);
+	CHECK(tr_tmpl_words("ssh -F 'my cfg' -o \"A=b c\" x\\ y", &w, &err) == 6);
 	CHECK(strcmp(w[0], "ssh") == 0 && strcmp(w[2], "my cfg") == 0 && strcmp(w[4], "A=b c") == 0 &&
 	      strcmp(w[5], "x y") == 0 && w[6] == NULL);
-	sk_tmpl_words_free(w);
-	CHECK(sk_tmpl_words("srun -N1 -n1 -w", &w, &err) == 4 && w[4] == NULL);
-	sk_tmpl_words_free(w);
-	CHECK(sk_tmpl_words("  ", &w, &err) == 0 && w[0] == NULL);
-	sk_tmpl_words_free(w);
-	CHECK(sk_tmpl_words("a 'b", &w, &err) == SK_EARG);
+	tr_tmpl_words_free(w);
+	CHECK(tr_tmpl_words("srun -N1 -n1 -w", &w, &err) == 4 && w[4] == NULL);
+	tr_tmpl_words_free(w);
+	CHECK(tr_tmpl_words("  ", &w, &err) == 0 && w[0] == NULL);
+	tr_tmpl_words_free(w);
+	CHECK(tr_tmpl_words("a 'b", &w, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "unclosed quote in 'a 'b'") == 0);
 
-	CHECK(sk_tmpl_plain("true"));
-	CHECK(sk_tmpl_plain("segsplit --count 10 -d out/x in.sgy"));
-	CHECK(!sk_tmpl_plain("echo $HOME"));
-	CHECK(!sk_tmpl_plain("a | b"));
-	CHECK(!sk_tmpl_plain("'quoted'"));
-	CHECK(!sk_tmpl_plain("X=1 cmd"));
-	CHECK(!sk_tmpl_plain(""));
+	CHECK(tr_tmpl_plain("true"));
+	CHECK(tr_tmpl_plain("segsplit --count 10 -d out/x in.sgy"));
+	CHECK(!tr_tmpl_plain("echo $HOME"));
+	CHECK(!tr_tmpl_plain("a | b"));
+	CHECK(!tr_tmpl_plain("'quoted'"));
+	CHECK(!tr_tmpl_plain("X=1 cmd"));
+	CHECK(!tr_tmpl_plain(""));
 	return test_done();
 }

@@ -1,0 +1,131 @@
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err)
+{
+	const unsigned char *c = p;
+
+	while (n > 0) {
+		const ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return sk_error_sys(err, "%s", "");
+		}
+		if (w == 0) {
+			/* write(2) returns 0 for n > 0 only on odd devices; do
+			 * not loop for ever on one. */
+			errno = EIO;
+			return sk_error_sys(err, "%s", "");
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int sk_file_pwrite_all(int fd, const void *p, size_t n, int64_t off, struct sk_error *err)
+{
+	const unsigned char *c = p;
+
+	while (n > 0) {
+		const ssize_t w = pwrite(fd, c, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return sk_error_sys(err, "%s", "");
+		}
+		if (w == 0) {
+			errno = EIO;
+			return sk_error_sys(err, "%s", "");
+		}
+		c += w;
+		n -= (size_t)w;
+		off += (int64_t)w;
+	}
+	return 0;
+}
+
+int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error *err)
+{
+	const int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (fd < 0)
+		return sk_error_sys(err, "%s", "");
+	for (;;) {
+		ssize_t r;
+		if (cap - n < 4096) {
+			const size_t c = cap ? 2 * cap : 65536;
+			char *b = realloc(buf, c);
+			if (!b) {
+				free(buf);
+				close(fd);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			buf = b;
+			cap = c;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			const int e = errno;
+			if (e == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			errno = e;
+			return sk_error_sys(err, "%s", "");
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int sk_file_mkdirs(const char *path, mode_t mode, struct sk_error *err)
+{
+	char *p = strdup(path);
+	size_t n;
+	int rc = 0;
+
+	if (!p)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	/* Each prefix ending before a slash, then the whole path. */
+	for (char *s = p + 1;; s++) {
+		const int last = *s == '\0';
+		struct stat st;
+		if (!last && *s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) != 0) {
+			const int e = errno;
+			if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				errno = e == EEXIST ? (last ? EEXIST : ENOTDIR) : e;
+				rc = sk_error_sys(err, "%s", "");
+				break;
+			}
+		}
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * file: the small file-system mechanisms every writer and reader shares,
+ * each in one place: writing a whole buffer, reading a whole file, and
+ * creating a directory with its parents (mkdir -p).
+ *
+ * Errors are SK_EIO with the errno text alone as the message ("No space left
+ * on device"): the caller knows which file it is about and names it.
+ */
+#ifndef SK_FILE_H
+#define SK_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+/* Writes n bytes to fd, retrying after short writes and EINTR. */
+int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err);
+/* The same at offset off (pwrite), for a seekable fd. */
+int sk_file_pwrite_all(int fd, const void *p, size_t n, int64_t off, struct sk_error *err);
+/* Reads the whole file at path into a malloc'd buffer, NUL-terminated (the
+ * NUL not counted in *len; len may be NULL).  A directory is SK_EIO with
+ * EISDIR. */
+int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error *err);
+/* Creates directory path and its missing parents with mode (as mkdir -p);
+ * an existing directory is fine, anything else in the way is ENOTDIR or
+ * EEXIST. */
+int sk_file_mkdirs(const char *path, mode_t mode, struct sk_error *err);
+
+#endif

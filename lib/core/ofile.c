@@ -1,0 +1,501 @@
+#include "ofile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+
+/*
+ * The registry.  It is file-scope state, against the style guide's rule,
+ * because a signal handler can reach nothing else.  Entries are name
+ * pointers owned by their sk_ofile or sk_ofset (valid while registered),
+ * with the pid that registered them, so that a forked child that has not
+ * exec'd yet never removes its parent's files.  Every change happens with
+ * SIGINT, SIGTERM and SIGHUP blocked in the changing thread and under
+ * reg_busy; a handler (running in some other thread then) takes reg_busy
+ * and keeps it until the process dies.
+ */
+enum { REG_FILE = 1, REG_DIR = 2 };
+
+struct reg_entry {
+	const char *path;
+	pid_t pid;
+	int kind;
+};
+
+static struct reg_entry *reg_e;
+static size_t reg_cap, reg_n, reg_hint;
+static int reg_atexit;
+static atomic_flag reg_busy = ATOMIC_FLAG_INIT;
+
+static const int reg_signals[] = {SIGHUP, SIGINT, SIGTERM};
+
+static void nap(void)
+{
+	const struct timespec ts = {0, 100000};
+	nanosleep(&ts, NULL);
+}
+
+static void reg_lock(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	for (size_t i = 0; i < sizeof reg_signals / sizeof reg_signals[0]; i++)
+		sigaddset(&s, reg_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &s, old);
+	while (atomic_flag_test_and_set_explicit(&reg_busy, memory_order_acquire))
+		nap();
+}
+
+static void reg_unlock(const sigset_t *old)
+{
+	atomic_flag_clear_explicit(&reg_busy, memory_order_release);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* Removes this process's registered files, then its directories (deepest
+ * first: a pass removes those that are empty by then).  Under the lock;
+ * async-signal-safe. */
+static void reg_remove_all(void)
+{
+	const pid_t me = getpid();
+	int more = 1;
+
+	for (size_t i = 0; i < reg_cap; i++)
+		if (reg_e[i].path && reg_e[i].pid == me && reg_e[i].kind == REG_FILE) {
+			unlink(reg_e[i].path);
+			reg_e[i].path = NULL;
+			reg_n--;
+		}
+	for (int pass = 0; pass < 64 && more; pass++) {
+		more = 0;
+		for (size_t i = 0; i < reg_cap; i++)
+			if (reg_e[i].path && reg_e[i].pid == me && reg_e[i].kind == REG_DIR &&
+			    rmdir(reg_e[i].path) == 0) {
+				reg_e[i].path = NULL;
+				reg_n--;
+				more = 1;
+			}
+	}
+}
+
+static void on_signal(int sig)
+{
+	struct sigaction sa;
+	sigset_t s;
+
+	while (atomic_flag_test_and_set_explicit(&reg_busy, memory_order_acquire))
+		nap();
+	reg_remove_all();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(sig);
+}
+
+static void at_exit(void)
+{
+	sigset_t old;
+
+	reg_lock(&old);
+	reg_remove_all();
+	reg_unlock(&old);
+}
+
+/* Grows the array to hold at least n more entries.  Under the lock. */
+static int reg_reserve(size_t n)
+{
+	size_t cap = reg_cap ? reg_cap : 64;
+	struct reg_entry *e;
+
+	while (cap - reg_n < n)
+		cap *= 2;
+	if (cap == reg_cap)
+		return 0;
+	if (!(e = realloc(reg_e, cap * sizeof *e)))
+		return -1;
+	memset(e + reg_cap, 0, (cap - reg_cap) * sizeof *e);
+	reg_hint = reg_cap;
+	reg_e = e;
+	reg_cap = cap;
+	return 0;
+}
+
+/* Registers path; returns its slot, or -1 out of memory.  Under the lock. */
+static int reg_add(const char *path, int kind)
+{
+	size_t i;
+
+	if (reg_reserve(1) < 0)
+		return -1;
+	for (i = reg_hint; reg_e[i].path; i = (i + 1) % reg_cap)
+		;
+	reg_e[i].path = path;
+	reg_e[i].pid = getpid();
+	reg_e[i].kind = kind;
+	reg_n++;
+	reg_hint = (i + 1) % reg_cap;
+	if (!reg_atexit)
+		reg_atexit = atexit(at_exit) == 0;
+	return (int)i;
+}
+
+static void reg_del(int slot)
+{
+	if (slot >= 0 && reg_e[slot].path) {
+		reg_e[slot].path = NULL;
+		reg_n--;
+	}
+}
+
+void sk_ofile_signals(void)
+{
+	sigset_t old;
+
+	reg_lock(&old);
+	reg_reserve(64);
+	reg_unlock(&old);
+	for (size_t i = 0; i < sizeof reg_signals / sizeof reg_signals[0]; i++) {
+		struct sigaction sa, was;
+		if (sigaction(reg_signals[i], NULL, &was) != 0 || was.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		for (size_t k = 0; k < sizeof reg_signals / sizeof reg_signals[0]; k++)
+			sigaddset(&sa.sa_mask, reg_signals[k]);
+		sigaction(reg_signals[i], &sa, NULL);
+	}
+}
+
+size_t sk_ofile_registered(void)
+{
+	const pid_t me = getpid();
+	sigset_t old;
+	size_t n = 0;
+
+	reg_lock(&old);
+	for (size_t i = 0; i < reg_cap; i++)
+		n += reg_e[i].path && reg_e[i].pid == me;
+	reg_unlock(&old);
+	return n;
+}
+
+/* ---- one file ---- */
+
+/* fsync of the directory holding path, so that a rename into it lasts.
+ * File systems that cannot sync a directory (EINVAL) are fine. */
+static int sync_dir(const char *path, struct sk_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	int fd, rc = 0;
+
+	if (slash) {
+		const size_t n = slash == path ? 1 : (size_t)(slash - path);
+		if (!(dir = malloc(n + 1)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return 0;  /* a directory we may write but not read: nothing to sync with */
+	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+		rc = sk_error_sys(err, "%s", "");
+	close(fd);
+	return rc;
+}
+
+int sk_ofile_open(struct sk_ofile *f, const char *path, struct sk_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	const size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
+	const size_t n = strlen(path) + 9;
+	sigset_t old;
+	mode_t mask;
+	int e = 0;
+
+	f->fd = -1;
+	f->slot = -1;
+	f->path = strdup(path);
+	f->tmp = malloc(n);
+	if (!f->path || !f->tmp) {
+		free(f->path);
+		free(f->tmp);
+		f->path = f->tmp = NULL;
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	snprintf(f->tmp, n, "%.*s.%s.XXXXXX", (int)dlen, path, path + dlen);
+	/* Made and registered in one step: a signal finds it registered. */
+	reg_lock(&old);
+	f->fd = mkstemp(f->tmp);
+	if (f->fd < 0) {
+		e = errno;
+	} else if ((f->slot = reg_add(f->tmp, REG_FILE)) < 0) {
+		unlink(f->tmp);
+		close(f->fd);
+		f->fd = -1;
+		e = ENOMEM;
+	}
+	reg_unlock(&old);
+	if (f->fd < 0) {
+		free(f->path);
+		free(f->tmp);
+		f->path = f->tmp = NULL;
+		if (e == ENOMEM)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		errno = e;
+		return sk_error_sys(err, "%s", "");
+	}
+	/* mkstemp makes 0600 files; an output is as readable as any new file. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(f->fd, 0666 & ~mask) != 0 || fcntl(f->fd, F_SETFD, FD_CLOEXEC) != 0) {
+		const int rc = sk_error_sys(err, "%s", "");
+		sk_ofile_abort(f);
+		return rc;
+	}
+	return 0;
+}
+
+int sk_ofile_write(struct sk_ofile *f, const void *p, size_t n, struct sk_error *err)
+{
+	return sk_file_write_all(f->fd, p, n, err);
+}
+
+int sk_ofile_close(struct sk_ofile *f, struct sk_error *err)
+{
+	int rc = 0;
+
+	if (f->tmp && f->fd >= 0) {
+		if (close(f->fd) != 0)
+			rc = sk_error_sys(err, "%s", "");
+		f->fd = -1;
+	}
+	return rc;
+}
+
+int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err)
+{
+	int rc = sk_ofile_close(f, err);
+
+	if (rc == 0 && f->tmp) {
+		sigset_t old;
+		reg_lock(&old);
+		if (rename(f->tmp, f->path) != 0) {
+			rc = sk_error_sys(err, "%s", "");
+		} else {
+			reg_del(f->slot);
+			f->slot = -1;
+			free(f->tmp);
+			f->tmp = NULL;
+		}
+		reg_unlock(&old);
+		if (rc == 0)
+			rc = sync_dir(f->path, err);
+	}
+	sk_ofile_abort(f);
+	return rc;
+}
+
+void sk_ofile_abort(struct sk_ofile *f)
+{
+	if (f->tmp) {
+		sigset_t old;
+		if (f->fd >= 0)
+			close(f->fd);
+		reg_lock(&old);
+		unlink(f->tmp);
+		reg_del(f->slot);
+		reg_unlock(&old);
+	}
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+	f->fd = -1;
+	f->slot = -1;
+}
+
+/* ---- sets ---- */
+
+void sk_ofset_init(struct sk_ofset *s)
+{
+	memset(s, 0, sizeof *s);
+	s->dir_slot = -1;
+}
+
+int sk_ofset_mkdir(struct sk_ofset *s, const char *dir, struct sk_error *err)
+{
+	struct stat st;
+	sigset_t old;
+	char *copy = strdup(dir);
+	int made = 0, e = 0;
+
+	if (!copy)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	reg_lock(&old);
+	if (mkdir(dir, 0777) == 0) {
+		made = 1;
+		if ((s->dir_slot = reg_add(copy, REG_DIR)) < 0) {
+			rmdir(dir);
+			made = 0;
+			e = ENOMEM;
+		}
+	} else {
+		e = errno;
+	}
+	reg_unlock(&old);
+	if (made) {
+		free(s->dir);
+		s->dir = copy;
+		return 0;
+	}
+	free(copy);
+	if (e == ENOMEM)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (e == EEXIST && stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		e = ENOTDIR;
+	}
+	errno = e;
+	return sk_error_sys(err, "%s", "");
+}
+
+int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err)
+{
+	int rc = sk_ofile_close(f, err);
+
+	if (rc == 0 && s->n == s->cap) {
+		const size_t cap = s->cap ? 2 * s->cap : 16;
+		struct sk_ofile *a = realloc(s->f, cap * sizeof *a);
+		if (!a) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		} else {
+			s->f = a;
+			s->cap = cap;
+		}
+	}
+	if (rc < 0) {
+		sk_ofile_abort(f);
+		return rc;
+	}
+	s->f[s->n++] = *f;
+	f->fd = -1;
+	f->slot = -1;
+	f->path = f->tmp = NULL;
+	return 0;
+}
+
+/* Whether a and b are in the same directory (by their names). */
+static int same_dir(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	const size_t na = sa ? (size_t)(sa - a) : 0, nb = sb ? (size_t)(sb - b) : 0;
+
+	return (!sa) == (!sb) && na == nb && memcmp(a, b, na) == 0;
+}
+
+int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err)
+{
+	sigset_t old;
+	size_t i;
+	int rc = 0;
+
+	s->failed = -1;
+	reg_lock(&old);
+	for (i = 0; i < s->n; i++)
+		if (rename(s->f[i].tmp, s->f[i].path) != 0) {
+			rc = sk_error_sys(err, "%s", "");
+			s->failed = (long)i;
+			break;
+		}
+	if (rc < 0) {
+		/* Back as they were, as far as renaming can (a target that
+		 * existed before has been replaced). */
+		while (i-- > 0)
+			rename(s->f[i].path, s->f[i].tmp);
+	} else {
+		for (i = 0; i < s->n; i++) {
+			reg_del(s->f[i].slot);
+			s->f[i].slot = -1;
+			free(s->f[i].tmp);
+			s->f[i].tmp = NULL;
+		}
+		reg_del(s->dir_slot);
+		s->dir_slot = -1;
+		free(s->dir);
+		s->dir = NULL;
+	}
+	reg_unlock(&old);
+	for (i = 0; rc == 0 && i < s->n; i++)
+		if ((i == 0 || !same_dir(s->f[i].path, s->f[i - 1].path)) && (rc = sync_dir(s->f[i].path, err)) < 0)
+			s->failed = (long)i;
+	return rc;
+}
+
+void sk_ofset_abort(struct sk_ofset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		sk_ofile_abort(&s->f[i]);
+	if (s->dir) {
+		sigset_t old;
+		reg_lock(&old);
+		rmdir(s->dir);
+		reg_del(s->dir_slot);
+		reg_unlock(&old);
+	}
+	free(s->dir);
+	free(s->f);
+	s->f = NULL;
+	s->n = s->cap = 0;
+	s->dir = NULL;
+	s->dir_slot = -1;
+}
+
+/* ---- spool files ---- */
+
+int sk_ofile_spool(const char *name, struct sk_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	sigset_t old;
+	int fd, e = 0;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof path, "%s/%s-XXXXXX", dir, name) >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return sk_error_sys(err, "%s", dir);
+	}
+	/* Made and unlinked with the signals held off: no moment exists when
+	 * a signal could leave it behind. */
+	reg_lock(&old);
+	fd = mkstemp(path);
+	if (fd < 0)
+		e = errno;
+	else
+		unlink(path);
+	reg_unlock(&old);
+	if (fd < 0) {
+		errno = e;
+		return sk_error_sys(err, "%s", dir);
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}

@@ -1,0 +1,94 @@
+/*
+ * ofile: output files that appear complete or not at all.
+ *
+ * A file is written to a temporary file beside its target (".NAME.XXXXXX",
+ * made by mkstemp, so the rename stays on one file system), then renamed
+ * over the target on commit, after which the directory is synced; an abort
+ * removes it.  A set commits several files together (segsplit's pieces and
+ * manifest): they stay temporaries until the set commits, and a directory
+ * the set created goes with them when it aborts.
+ *
+ * Every temporary is in a registry that the handlers sk_ofile_signals
+ * installs for SIGINT, SIGTERM and SIGHUP read: they remove every temporary
+ * (and directory) the process registered, restore the default disposition
+ * and raise the signal again, so the process dies of it (status 128+n in a
+ * shell) and leaves nothing behind.  At exit, whatever is still registered
+ * is removed too, so exit() in the middle of a write leaves nothing either.
+ * Registry updates happen with those signals blocked and under a lock the
+ * handlers take, so a handler never sees a half-made change, in any thread.
+ *
+ * Errors are SK_EIO with the errno text as the message ("No space left on
+ * device"): the caller names the file, which is the target the user gave.
+ */
+#ifndef SK_OFILE_H
+#define SK_OFILE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct sk_ofile {
+	int fd;              /* the temporary file, -1 once closed */
+	char *path;          /* the target */
+	char *tmp;           /* the temporary file's name, NULL when there is none */
+	int slot;            /* registry slot, -1 when not registered */
+};
+
+/* Creates the temporary file for target path (mode 0666 less the umask, as
+ * a new file gets).  On failure f holds nothing to release. */
+int sk_ofile_open(struct sk_ofile *f, const char *path, struct sk_error *err);
+int sk_ofile_write(struct sk_ofile *f, const void *p, size_t n, struct sk_error *err);
+/* Closes the temporary file, checking the close (deferred write errors show
+ * there); the file stays registered until committed or aborted. */
+int sk_ofile_close(struct sk_ofile *f, struct sk_error *err);
+/* Closes (when still open), renames the temporary over the target and syncs
+ * the directory.  On failure the temporary is removed.  f is released either
+ * way. */
+int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err);
+/* Closes and removes the temporary; releases f.  Does nothing on a released
+ * or zeroed-then-released f (fd -1, no tmp). */
+void sk_ofile_abort(struct sk_ofile *f);
+
+struct sk_ofset {
+	struct sk_ofile *f;  /* closed temporaries, committed in this order */
+	size_t n, cap;
+	char *dir;           /* a directory the set created, or NULL */
+	int dir_slot;
+	long failed;         /* after a failed commit: the file (index) that failed */
+};
+
+void sk_ofset_init(struct sk_ofset *s);
+/* Makes sure directory dir exists; when it has to be created (its parent
+ * must exist), it is registered, and removed again if the set aborts or a
+ * signal kills the process first.  ENOTDIR when dir is something else. */
+int sk_ofset_mkdir(struct sk_ofset *s, const char *dir, struct sk_error *err);
+/* Closes f (with checks) and moves it into the set; f is released.  On
+ * failure f is aborted. */
+int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err);
+/* Renames every temporary over its target, in order, with the signals held
+ * off until all are done, then syncs the directories.  If a rename fails,
+ * the ones done are renamed back (a target that existed before stays
+ * replaced) and s->failed says which file failed; sk_ofset_abort then
+ * removes the rest. */
+int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err);
+/* Removes every temporary still in the set and the directory the set
+ * created, and releases s; after a commit it only releases s. */
+void sk_ofset_abort(struct sk_ofset *s);
+
+/*
+ * A spool file: an unlinked temporary file in $TMPDIR (else /tmp) for data
+ * that must be read twice, such as a pipe.  Unlinked before any signal can
+ * be handled, so its space is freed however the process ends.  name is a
+ * prefix for the file name ("migrate-spool").  Returns the descriptor (read
+ * and write), or an error (SK_EIO naming the directory).
+ */
+int sk_ofile_spool(const char *name, struct sk_error *err);
+
+/* Installs the handlers (sk_init calls it).  A signal the process was
+ * started with ignored (nohup's SIGHUP, SIGINT of a background job in a
+ * non-interactive shell) stays ignored: that is what the caller asked for. */
+void sk_ofile_signals(void);
+/* The number of temporaries and directories registered (for tests). */
+size_t sk_ofile_registered(void);
+
+#endif

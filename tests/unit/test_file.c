@@ -1,0 +1,104 @@
+/* write_all over pipes and full devices, whole-file reading, mkdir -p. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "file.h"
+#include "mkstream.h"
+
+int main(void)
+{
+	enum { N = 1 << 20 };
+	unsigned char *data = malloc(N);
+	struct sk_error err;
+	char dir[64], path[256];
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd;
+
+	CHECK(mk_tmpdir(dir, sizeof dir, "file") != NULL);
+	for (int i = 0; i < N; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+
+	/* A whole MiB through a pipe whose reader takes small bites: every
+	 * byte arrives, in order. */
+	{
+		int p[2], status = 0;
+		pid_t pid;
+		CHECK(pipe(p) == 0);
+		pid = fork();
+		if (pid == 0) {
+			unsigned char b[1000];
+			size_t at = 0;
+			ssize_t r;
+			close(p[1]);
+			while ((r = read(p[0], b, 1 + at % 997)) > 0) {
+				if (memcmp(b, data + at, (size_t)r) != 0)
+					_exit(2);
+				at += (size_t)r;
+			}
+			_exit(at == N ? 0 : 3);
+		}
+		close(p[0]);
+		CHECK(sk_file_write_all(p[1], data, N, &err) == 0);
+		close(p[1]);
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+
+	/* A full device, a closed descriptor: the errno text alone. */
+	fd = open("/dev/full", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK(sk_file_write_all(fd, data, 10, &err) == SK_EIO && err.errnum == ENOSPC);
+	CHECK(strcmp(err.msg, "No space left on device") == 0);
+	CHECK(sk_file_pwrite_all(fd, data, 10, 0, &err) == SK_EIO);
+	close(fd);
+	CHECK(sk_file_write_all(fd, data, 10, &err) == SK_EIO && strcmp(err.msg, "Bad file descriptor") == 0);
+
+	/* pwrite_all, then reading the whole file back. */
+	snprintf(path, sizeof path, "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && sk_file_write_all(fd, data, N, &err) == 0);
+	CHECK(sk_file_pwrite_all(fd, "ABCD", 4, 1000, &err) == 0);
+	close(fd);
+	memcpy(data + 1000, "ABCD", 4);
+	CHECK(sk_file_read_all(path, &text, &len, &err) == 0 && len == N);
+	CHECK(text && memcmp(text, data, N) == 0 && text[N] == '\0');
+	free(text);
+	/* Empty files, directories, missing files. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	close(fd);
+	CHECK(sk_file_read_all(path, &text, NULL, &err) == 0 && text && text[0] == '\0');
+	free(text);
+	CHECK(sk_file_read_all(dir, &text, &len, &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
+	CHECK(text == NULL);
+	snprintf(path, sizeof path, "%s/missing", dir);
+	CHECK(sk_file_read_all(path, &text, &len, &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0);
+
+	/* mkdir -p: new parents, an existing path, trailing slashes, a file
+	 * in the way. */
+	snprintf(path, sizeof path, "%s/a/b/c", dir);
+	CHECK(sk_file_mkdirs(path, 0755, &err) == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(sk_file_mkdirs(path, 0755, &err) == 0);
+	snprintf(path, sizeof path, "%s/a/b/d//", dir);
+	CHECK(sk_file_mkdirs(path, 0755, &err) == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+	snprintf(path, sizeof path, "%s/f/x", dir);
+	CHECK(sk_file_mkdirs(path, 0755, &err) == SK_EIO && strcmp(err.msg, "Not a directory") == 0);
+	snprintf(path, sizeof path, "%s/f", dir);
+	CHECK(sk_file_mkdirs(path, 0755, &err) == SK_EIO && strcmp(err.msg, "File exists") == 0);
+	CHECK(sk_file_mkdirs("/", 0755, &err) == 0);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		CHECK(system(cmd) == 0);
+	}
+	free(data);
+	return test_done();
+}

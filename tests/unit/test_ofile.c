@@ -1,0 +1,360 @@
+/* Output files: commit, abort, sets, the registry growing past its first
+ * allocation, spool files, and processes killed by SIGTERM, SIGINT and
+ * SIGHUP (or leaving by exit) leaving no temporary behind. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mkstream.h"
+#include "ofile.h"
+
+/* Number of entries of dir (without . and ..); with names, the first one
+ * starting with prefix is copied there. */
+static int entries(const char *dir, const char *prefix, char *name, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (name && prefix && strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			snprintf(name, len, "%s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int has(const char *path, const char *text)
+{
+	char buf[256];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+	if (!fp)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return strcmp(buf, text) == 0;
+}
+
+static void sleep_ms(long ms)
+{
+	const struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A child that registers files and a directory, says so on the pipe, and
+ * then writes until it is killed.  threaded: the main thread keeps the
+ * signals blocked and creates and removes temporaries in a loop, so the
+ * signal lands in another thread while the registry is being changed.
+ */
+static void child(const char *dir, int ready, int ignore_int, int threaded)
+{
+	struct sk_ofset set;
+	struct sk_ofile f;
+	struct sk_error err;
+	char path[256];
+	static char buf[65536];
+
+	if (ignore_int)
+		signal(SIGINT, SIG_IGN);
+	sk_ofile_signals();
+	sk_ofset_init(&set);
+	snprintf(path, sizeof path, "%s/made", dir);
+	if (sk_ofset_mkdir(&set, path, &err) < 0)
+		_exit(10);
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof path, "%s/made/piece-%03d", dir, i);
+		if (sk_ofile_open(&f, path, &err) < 0 || sk_ofile_write(&f, "x", 1, &err) < 0 ||
+		    sk_ofset_add(&set, &f, &err) < 0)
+			_exit(11);
+	}
+	snprintf(path, sizeof path, "%s/out", dir);
+	if (sk_ofile_open(&f, path, &err) < 0)
+		_exit(12);
+	if (threaded) {
+		pthread_t th;
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGINT);
+		sigaddset(&s, SIGTERM);
+		sigaddset(&s, SIGHUP);
+		if (pthread_create(&th, NULL, idle, NULL) != 0)
+			_exit(13);
+		pthread_sigmask(SIG_BLOCK, &s, NULL);
+		if (write(ready, "r", 1) != 1)
+			_exit(14);
+		for (long k = 0;; k++) {
+			struct sk_ofile g;
+			snprintf(path, sizeof path, "%s/churn-%ld", dir, k % 7);
+			if (sk_ofile_open(&g, path, &err) < 0)
+				_exit(15);
+			sk_ofile_write(&g, buf, 100, &err);
+			if (k % 2)
+				sk_ofile_abort(&g);
+			else
+				sk_ofile_commit(&g, &err);
+		}
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(14);
+	for (;;)
+		if (sk_ofile_write(&f, buf, sizeof buf, &err) < 0 || lseek(f.fd, 0, SEEK_SET) < 0)
+			_exit(16);
+}
+
+/* Runs child, sends sig, and checks how it ended and what it left. */
+static void killed(const char *dir, int sig, int ignore_int, int threaded)
+{
+	int p[2], status = 0;
+	char c, made[300];
+	pid_t pid;
+
+	CHECK(pipe(p) == 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		child(dir, p[1], ignore_int, threaded);
+	}
+	close(p[1]);
+	CHECK(read(p[0], &c, 1) == 1);
+	close(p[0]);
+	snprintf(made, sizeof made, "%s/made", dir);
+	CHECK(entries(made, NULL, NULL, 0) == 300);
+	sleep_ms(threaded ? 30 : 5);
+	if (ignore_int) {
+		/* An ignored SIGINT stays ignored: the child writes on. */
+		CHECK(kill(pid, SIGINT) == 0);
+		sleep_ms(30);
+		CHECK(waitpid(pid, &status, WNOHANG) == 0);
+	}
+	CHECK(kill(pid, sig) == 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == sig, "signal %d: status %#x", sig, status);
+	/* Nothing left: no temporary, no directory it made; the churn targets
+	 * (committed ones) are all that may be there. */
+	{
+		char name[256] = "";
+		const int n = entries(dir, ".", name, sizeof name);
+		CHECKF(name[0] == '\0', "signal %d left %s", sig, name);
+		CHECKF(access(made, F_OK) != 0, "signal %d left %s", sig, made);
+		CHECKF(n >= 0 && n <= 7, "signal %d: %d entries", sig, n);
+	}
+	for (int k = 0; k < 7; k++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s/churn-%d", dir, k);
+		unlink(path);
+	}
+}
+
+int main(void)
+{
+	struct sk_ofile f;
+	struct sk_ofset set;
+	struct sk_error err;
+	char dir[64], path[512], other[256], name[256];
+	struct stat st;
+	mode_t mask;
+	int fd;
+
+	CHECK(mk_tmpdir(dir, sizeof dir, "ofile") != NULL);
+	snprintf(path, sizeof path, "%s/out.sgy", dir);
+
+	/* Commit: the temporary beside the target, named after it, registered;
+	 * then the target with the bytes and the mode of a new file. */
+	CHECK(sk_ofile_registered() == 0);
+	CHECK(sk_ofile_open(&f, path, &err) == 0 && f.fd >= 0);
+	CHECK(sk_ofile_registered() == 1);
+	CHECK(entries(dir, ".out.sgy.", name, sizeof name) == 1 && strlen(name) == strlen(".out.sgy.XXXXXX"));
+	CHECK(access(path, F_OK) != 0);
+	CHECK(sk_ofile_write(&f, "abc", 3, &err) == 0);
+	CHECK(sk_ofile_commit(&f, &err) == 0 && f.tmp == NULL && f.fd == -1);
+	CHECK(has(path, "abc"));
+	CHECK(entries(dir, NULL, NULL, 0) == 1 && sk_ofile_registered() == 0);
+	mask = umask(0);
+	umask(mask);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == (0666 & ~mask));
+
+	/* Abort: the target keeps its bytes, the temporary goes. */
+	CHECK(sk_ofile_open(&f, path, &err) == 0);
+	CHECK(sk_ofile_write(&f, "new", 3, &err) == 0);
+	sk_ofile_abort(&f);
+	CHECK(has(path, "abc") && entries(dir, NULL, NULL, 0) == 1 && sk_ofile_registered() == 0);
+	sk_ofile_abort(&f);  /* twice is harmless */
+
+	/* Commit over an existing target replaces it. */
+	CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofile_write(&f, "xyz", 3, &err) == 0);
+	CHECK(sk_ofile_commit(&f, &err) == 0 && has(path, "xyz"));
+
+	/* A relative name and a directory that does not exist. */
+	{
+		char cwd[4096];
+		CHECK(getcwd(cwd, sizeof cwd) != NULL && chdir(dir) == 0);
+		CHECK(sk_ofile_open(&f, "rel", &err) == 0 && sk_ofile_commit(&f, &err) == 0);
+		CHECK(access("rel", F_OK) == 0 && unlink("rel") == 0);
+		CHECK(chdir(cwd) == 0);
+	}
+	snprintf(other, sizeof other, "%s/no/such", dir);
+	CHECK(sk_ofile_open(&f, other, &err) == SK_EIO && err.errnum == ENOENT);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0 && f.tmp == NULL);
+	sk_ofile_abort(&f);
+
+	/* A failing write: the errno text alone. */
+	CHECK(sk_ofile_open(&f, path, &err) == 0);
+	fd = f.fd;
+	CHECK(dup2(open("/dev/full", O_WRONLY), fd) == fd);
+	CHECK(sk_ofile_write(&f, "x", 1, &err) == SK_EIO && strcmp(err.msg, "No space left on device") == 0);
+	sk_ofile_abort(&f);
+	CHECK(entries(dir, NULL, NULL, 0) == 1 && has(path, "xyz"));
+
+	/* A set: nothing appears until the commit; the registry grows from
+	 * its first 64 entries to thousands. */
+	sk_ofset_init(&set);
+	snprintf(other, sizeof other, "%s/parts", dir);
+	CHECK(sk_ofset_mkdir(&set, other, &err) == 0 && set.dir != NULL);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(path, sizeof path, "%s/parts/p%04d", dir, i);
+		CHECK(sk_ofile_open(&f, path, &err) == 0);
+		CHECK(sk_ofile_write(&f, path, strlen(path), &err) == 0);
+		CHECK(sk_ofset_add(&set, &f, &err) == 0 && f.tmp == NULL);
+	}
+	CHECK(sk_ofile_registered() == 3001 && set.n == 3000);
+	name[0] = '\0';
+	CHECK(entries(other, "p", name, sizeof name) == 3000 && name[0] == '\0');
+	CHECK(sk_ofset_commit(&set, &err) == 0);
+	sk_ofset_abort(&set);
+	CHECK(sk_ofile_registered() == 0 && entries(other, "p", NULL, 0) == 3000);
+	snprintf(path, sizeof path, "%s/parts/p2999", dir);
+	CHECK(has(path, path));
+
+	/* A set that aborts: its files go, and the directory it made. */
+	sk_ofset_init(&set);
+	snprintf(other, sizeof other, "%s/gone", dir);
+	CHECK(sk_ofset_mkdir(&set, other, &err) == 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(path, sizeof path, "%s/gone/p%d", dir, i);
+		CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
+	}
+	sk_ofset_abort(&set);
+	CHECK(access(other, F_OK) != 0 && sk_ofile_registered() == 0);
+
+	/* An existing directory is kept when the set aborts; a file in the
+	 * way is ENOTDIR. */
+	sk_ofset_init(&set);
+	snprintf(other, sizeof other, "%s/parts", dir);
+	CHECK(sk_ofset_mkdir(&set, other, &err) == 0 && set.dir == NULL);
+	sk_ofset_abort(&set);
+	CHECK(access(other, F_OK) == 0);
+	snprintf(other, sizeof other, "%s/out.sgy", dir);
+	sk_ofset_init(&set);
+	CHECK(sk_ofset_mkdir(&set, other, &err) == SK_EIO && strcmp(err.msg, "Not a directory") == 0);
+	sk_ofset_abort(&set);
+
+	/* A commit whose rename fails puts the others back. */
+	sk_ofset_init(&set);
+	snprintf(path, sizeof path, "%s/first", dir);
+	CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
+	snprintf(path, sizeof path, "%s/parts", dir);  /* a file cannot replace a directory */
+	CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
+	CHECK(sk_ofset_commit(&set, &err) == SK_EIO && set.failed == 1 && err.errnum == EISDIR);
+	sk_ofset_abort(&set);
+	snprintf(path, sizeof path, "%s/first", dir);
+	CHECK(access(path, F_OK) != 0 && sk_ofile_registered() == 0);
+	CHECK(entries(dir, ".", name, sizeof name) == 2);  /* out.sgy and parts */
+
+	/* Spool files: in $TMPDIR, never visible there. */
+	{
+		char back[4];
+		snprintf(other, sizeof other, "%s/spool", dir);
+		CHECK(mkdir(other, 0700) == 0 && setenv("TMPDIR", other, 1) == 0);
+		fd = sk_ofile_spool("test-spool", &err);
+		CHECK(fd >= 0 && entries(other, NULL, NULL, 0) == 0);
+		CHECK(write(fd, "abc", 3) == 3 && pread(fd, back, 3, 0) == 3 && memcmp(back, "abc", 3) == 0);
+		close(fd);
+		CHECK(setenv("TMPDIR", "/nonexistent-dir", 1) == 0);
+		CHECK(sk_ofile_spool("test-spool", &err) == SK_EIO);
+		CHECK(strcmp(err.msg, "/nonexistent-dir: No such file or directory") == 0);
+		unsetenv("TMPDIR");
+		rmdir(other);
+	}
+
+	/* Killed by each signal, with a single thread and with the signal
+	 * landing in another thread while the main one changes the
+	 * registry; a SIGINT the process started with ignored stays so. */
+	snprintf(other, sizeof other, "%s/kill", dir);
+	CHECK(mkdir(other, 0700) == 0);
+	killed(other, SIGTERM, 0, 0);
+	killed(other, SIGINT, 0, 0);
+	killed(other, SIGHUP, 0, 0);
+	killed(other, SIGTERM, 0, 1);
+	killed(other, SIGINT, 0, 1);
+	killed(other, SIGHUP, 0, 1);
+	killed(other, SIGTERM, 1, 0);
+	CHECK(entries(other, NULL, NULL, 0) == 0);
+
+	/* exit() with temporaries open removes them too. */
+	{
+		pid_t pid;
+		int status = 0;
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			snprintf(path, sizeof path, "%s/exit", other);
+			if (sk_ofile_open(&f, path, &err) < 0)
+				_exit(10);
+			exit(3);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 3);
+		CHECK(entries(other, NULL, NULL, 0) == 0);
+	}
+	/* A forked child never removes its parent's temporaries. */
+	{
+		pid_t pid;
+		int status = 0;
+		snprintf(path, sizeof path, "%s/parent", other);
+		CHECK(sk_ofile_open(&f, path, &err) == 0);
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			sk_ofile_signals();
+			raise(SIGTERM);
+			_exit(0);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		CHECK(entries(other, ".parent.", NULL, 0) == 1);
+		sk_ofile_abort(&f);
+		CHECK(entries(other, NULL, NULL, 0) == 0);
+	}
+	rmdir(other);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return test_done();
+}
