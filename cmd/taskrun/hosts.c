@@ -1,0 +1,429 @@
+/* hosts: agents' connections (start, frames, stderr, loss), the host file
+ * re-read, quarantine, and the reaping of agent processes. */
+#include "sched_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hostfile.h"
+#include "proto.h"
+#include "tmpl.h"
+
+int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now)
+{
+	(void)c;
+	return !h->removed && !h->gone && h->hl.quar_until <= now &&
+	       (h->st == HS_UP || h->st == HS_CONN);
+}
+
+void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why)
+{
+	const double d = tr_policy_quarantine(&h->hl, c->o->backoff, tr_mono());
+	tr_jhost(c, "quarantine", h, "for %.1fs: %s", d, why);
+}
+
+static void add_kid(struct tr_ctl *c, pid_t pid)
+{
+	struct tr_child *k = realloc(c->kids, (size_t)(c->nkids + 1) * sizeof *k);
+	if (!k) {
+		kill(pid, SIGKILL);
+		return;
+	}
+	c->kids = k;
+	kill(pid, SIGTERM);
+	k[c->nkids].pid = pid;
+	k[c->nkids++].kill_at = tr_mono() + 2;
+}
+
+void tr_reap_kids(struct tr_ctl *c)
+{
+	const double now = tr_mono();
+	for (int i = 0; i < c->nkids; i++) {
+		if (waitpid(c->kids[i].pid, NULL, WNOHANG) == c->kids[i].pid ||
+		    (kill(c->kids[i].pid, 0) != 0 && errno == ESRCH)) {
+			c->kids[i--] = c->kids[--c->nkids];
+			continue;
+		}
+		if (now >= c->kids[i].kill_at) {
+			kill(c->kids[i].pid, SIGKILL);
+			c->kids[i].kill_at = now + 3600;
+		}
+	}
+}
+
+/* A host is gone (connection lost, agent dead, lease expired): its attempts
+ * go back to the queue without spending retries, and it is quarantined. */
+void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
+{
+	const int hi = (int)(h - c->h);
+	const int orderly = h->quit_sent && h->removed;
+
+	if (!h->hello && !orderly) {
+		if (!h->said_nostart)
+			sk_warnx("%s: agent did not start: %s", h->name, why);
+		h->said_nostart = 1;
+	} else if (!orderly && !h->quit_sent) {
+		sk_warnx("%s: connection lost: %s", h->name, why);
+	}
+	for (int k = 0; k < c->na; k++) {
+		struct tr_attempt *a = &c->a[k];
+		struct tr_event e;
+		long ti;
+		if (a->host != hi)
+			continue;
+		ti = a->task;
+		tr_attempt_event(c, a, &e, "lost");
+		snprintf(e.note, sizeof e.note, "host lost: %s", why);
+		tr_jlog(c, &e);
+		tr_forget_attempt(c, k--);
+		if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
+			if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
+				char msg[96];
+				snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
+				tr_final_fail(c, ti, msg);
+			} else {
+				tr_set_pending(c, ti);
+			}
+		}
+	}
+	tr_close_fd(&h->wfd);
+	tr_close_fd(&h->rfd);
+	tr_close_fd(&h->efd);
+	tr_buf_release(&h->wb);
+	tr_buf_release(&h->rb);
+	if (h->pid > 0)
+		add_kid(c, h->pid);
+	h->pid = 0;
+	if (h->hello || h->st != HS_DOWN)
+		tr_jhost(c, "down", h, "%s", why);
+	h->st = HS_DOWN;
+	h->hello = 0;
+	h->etail[0] = '\0';
+	if (h->removed)
+		h->gone = 1;
+	else if (!orderly)
+		tr_quarantine(c, h, why);
+}
+
+void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n)
+{
+	(void)c;
+	if (h->wfd < 0)
+		return;
+	if (tr_proto_put(&h->wb, type, id, d, n) != 0)
+		sk_die(1, "out of memory");
+	h->last_tx = tr_mono();
+}
+
+void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
+{
+	int to[2], from[2], er[2];
+	char **argv;
+	int n = 0, k = 0;
+	pid_t pid;
+	struct sk_error err;
+	char **hw = NULL;
+
+	if (!h->local) {
+		if (tr_tmpl_words(h->name, &hw, &err) < 0)
+			sk_die(1, "%s: %s", h->name, err.msg);
+	}
+	for (char **p = c->o->ssh; !h->local && *p; p++)
+		n++;
+	for (char **p = hw; p && *p; p++)
+		n++;
+	for (char **p = c->o->agent; !h->local && *p; p++)
+		n++;
+	argv = calloc((size_t)n + 3, sizeof *argv);
+	if (!argv)
+		sk_die(1, "out of memory");
+	if (h->local) {
+		argv[k++] = (char *)(uintptr_t)c->o->self;
+		argv[k++] = (char *)(uintptr_t)"agent";
+	} else {
+		for (char **p = c->o->ssh; *p; p++)
+			argv[k++] = *p;
+		for (char **p = hw; *p; p++)
+			argv[k++] = *p;
+		for (char **p = c->o->agent; *p; p++)
+			argv[k++] = *p;
+	}
+	argv[k] = NULL;
+	/* Close-on-exec from the start: the agent must not hold the write
+	 * end of its own stdin, or it would never see the controller go. */
+	if (pipe(to) != 0 || pipe(from) != 0 || pipe(er) != 0)
+		sk_die(1, "pipe: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		tr_set_cloexec(to[i]);
+		tr_set_cloexec(from[i]);
+		tr_set_cloexec(er[i]);
+	}
+	pid = fork();
+	if (pid < 0)
+		sk_die(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigset_t set;
+		setpgid(0, 0);
+		if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(er[1], 2) < 0)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	close(er[1]);
+	free(argv);
+	tr_tmpl_words_free(hw);
+	h->wfd = to[1];
+	h->rfd = from[0];
+	h->efd = er[0];
+	tr_set_nonblock(h->wfd);
+	tr_set_nonblock(h->rfd);
+	tr_set_nonblock(h->efd);
+	h->pid = pid;
+	h->st = HS_CONN;
+	h->hello = 0;
+	h->quit_sent = 0;
+	h->conn_at = h->last_rx = tr_mono();
+	h->etail[0] = '\0';
+	tr_proto_putf(&h->wb, TR_F_HELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION,
+		      (long)(c->o->lease * 1000), (long)(c->grace * 1000), h->name);
+	h->last_tx = tr_mono();
+}
+
+void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f)
+{
+	struct tr_attempt *a;
+	long long v[4];
+	int k;
+
+	switch (f->type) {
+	case TR_F_AHELLO:
+		if (tr_proto_ints(f->data, f->len, v, 3, NULL) != 3 || v[0] != TR_PROTO_VERSION) {
+			snprintf(h->why, sizeof h->why, "agent speaks another protocol version");
+			return;
+		}
+		h->hello = 1;
+		h->ever_up = 1;
+		h->st = HS_UP;
+		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
+		if (h->hl.nquar > 0 && !h->hl.probing) {
+			h->hl.probing = 1;
+			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
+		}
+		tr_jhost(c, "up", h, "slots=%d agent_pid=%lld", h->slots, v[1]);
+		break;
+	case TR_F_STARTED:
+		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+			a->pid = (long)v[0];
+		break;
+	case TR_F_OUT:
+	case TR_F_ERR:
+		if ((a = tr_find_attempt(c, f->id, &k)))
+			tr_attempt_data(c, a, f->type, f->data, f->len);
+		break;
+	case TR_F_CREDIT:
+		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+			a->window -= (long)v[0];
+		break;
+	case TR_F_EXIT:
+		if (tr_find_attempt(c, f->id, &k))
+			tr_attempt_exit(c, k, f);
+		break;
+	case TR_F_APING:
+		if (tr_proto_ints(f->data, f->len, v, 2, NULL) == 2) {
+			h->agent_user = (double)v[0] / 1e6;
+			h->agent_sys = (double)v[1] / 1e6;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void tr_host_read(struct tr_ctl *c, struct tr_host *h)
+{
+	const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
+	struct tr_frame f;
+	struct sk_error err;
+	int r;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		/* Wait a moment for the process's last words on stderr. */
+		tr_close_fd(&h->rfd);
+		h->st = HS_CLOSING;
+		h->closing_at = tr_mono();
+		return;
+	}
+	if (n < 0)
+		return;
+	h->last_rx = tr_mono();
+	while (h->rfd >= 0 && (r = tr_proto_next(&h->rb, &f, &err)) == 1) {
+		tr_host_frame(c, h, &f);
+		tr_buf_consume(&h->rb, TR_PROTO_HDR + f.len);
+		if (h->why[0]) {
+			tr_host_down(c, h, h->why);
+			h->why[0] = '\0';
+			return;
+		}
+	}
+	if (h->rfd >= 0 && r < 0)
+		tr_host_down(c, h, err.msg);
+}
+
+void tr_host_stderr(struct tr_host *h)
+{
+	char buf[4096];
+	const ssize_t n = read(h->efd, buf, sizeof buf);
+	const size_t cap = sizeof h->etail - 1;
+	size_t have = strlen(h->etail), add;
+	const char *src = buf;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		tr_close_fd(&h->efd);
+		return;
+	}
+	if (n < 0)
+		return;
+	/* Keep the last bytes, for "agent did not start" and "connection
+	 * lost" messages. */
+	add = (size_t)n;
+	if (add >= cap) {
+		src += add - cap;
+		add = cap;
+		have = 0;
+	} else if (have + add > cap) {
+		const size_t drop = have + add - cap;
+		memmove(h->etail, h->etail + drop, have - drop);
+		have -= drop;
+	}
+	memcpy(h->etail + have, src, add);
+	h->etail[have + add] = '\0';
+}
+
+/* The last non-empty line of a host's stderr. */
+static const char *last_line(struct tr_host *h)
+{
+	char *e = h->etail + strlen(h->etail), *s;
+	while (e > h->etail && (e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	s = strrchr(h->etail, '\n');
+	return s ? s + 1 : h->etail;
+}
+
+void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
+{
+	int st;
+	char why[600];
+
+	if (h->efd >= 0 && now - h->closing_at < 1.0)
+		return;
+	if (h->pid > 0 && waitpid(h->pid, &st, WNOHANG) == h->pid) {
+		h->pid = 0;
+		if (*last_line(h))
+			snprintf(why, sizeof why, "%s", last_line(h));
+		else if (WIFSIGNALED(st))
+			snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
+		else
+			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+	} else if (h->pid > 0 && now - h->closing_at < 1.0) {
+		return;
+	} else {
+		snprintf(why, sizeof why, "%s", *last_line(h) ? last_line(h) : "connection closed");
+	}
+	tr_host_down(c, h, why);
+}
+
+void tr_reload_hosts(struct tr_ctl *c, int force)
+{
+	struct stat st;
+	struct tr_hostent *he;
+	struct sk_error err;
+	int n;
+
+	if (!c->o->hostfile)
+		return;
+	if (stat(c->o->hostfile, &st) != 0) {
+		if (force)
+			sk_warn("%s", c->o->hostfile);
+		return;
+	}
+	/* A pipe (-H <(...)) can be read only once. */
+	if (c->hst_ok && !S_ISREG(st.st_mode))
+		return;
+	if (!force && c->hst_ok && st.st_mtim.tv_sec == c->hst.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == c->hst.st_mtim.tv_nsec && st.st_size == c->hst.st_size &&
+	    st.st_ino == c->hst.st_ino)
+		return;
+	c->hst = st;
+	c->hst_ok = 1;
+	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
+		sk_warnx("%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
+		return;
+	}
+	for (int i = 0; i < c->nh; i++) {
+		struct tr_host *h = &c->h[i];
+		int keep = 0;
+		if (h->gone && !h->removed)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (strcmp(he[k].name, h->name) == 0) {
+				keep = 1;
+				if (h->removed) {
+					h->removed = 0;
+					h->gone = 0;
+					tr_jhost(c, "add", h, "back in %s", c->o->hostfile);
+				}
+				if (he[k].slots && he[k].slots != h->slots_cfg) {
+					h->slots_cfg = h->slots = he[k].slots;
+				}
+			}
+		if (!keep && !h->removed) {
+			h->removed = 1;
+			tr_jhost(c, "drain", h, "removed from %s", c->o->hostfile);
+		}
+	}
+	for (int k = 0; k < n; k++) {
+		int found = 0;
+		for (int i = 0; i < c->nh; i++)
+			if (strcmp(c->h[i].name, he[k].name) == 0)
+				found = 1;
+		if (!found) {
+			struct tr_host *nh = realloc(c->h, (size_t)(c->nh + 1) * sizeof *nh);
+			if (!nh)
+				sk_die(1, "out of memory");
+			c->h = nh;
+			memset(&nh[c->nh], 0, sizeof *nh);
+			nh[c->nh].name = strdup(he[k].name);
+			if (!nh[c->nh].name)
+				sk_die(1, "out of memory");
+			nh[c->nh].local = he[k].local;
+			nh[c->nh].slots_cfg = nh[c->nh].slots = he[k].slots;
+			nh[c->nh].wfd = nh[c->nh].rfd = nh[c->nh].efd = -1;
+			if (c->next_hcheck > 0)
+				tr_jhost(c, "add", &nh[c->nh], "new in %s", c->o->hostfile);
+			c->nh++;
+		}
+	}
+	tr_hostfile_free(he, n);
+}

@@ -1,0 +1,139 @@
+/*
+ * sched_int.h: the controller's state, shared by cmd/taskrun/sched.c,
+ * hosts.c, attempts.c and progress.c; for those files alone.
+ */
+#ifndef TR_SCHED_INT_H
+#define TR_SCHED_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "proto.h"
+#include "sched.h"
+#include "state.h"
+
+#define WINDOW (1L << 20)        /* unacknowledged stdin bytes per attempt */
+#define HOST_WB_HIGH (256u << 10) /* stop feeding stdin above this backlog */
+#define GIVE_UP 5                /* quarantines in a row of every host: give up */
+#define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
+#define MAX_LOSSES 3             /* host losses that turn into a task failure */
+#define MAX_CONNECTING 8         /* agents starting at once */
+
+#define TR_STOP_ERROR (-1)
+
+enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN };
+
+struct tr_host {
+	char *name;
+	int local, slots_cfg, slots;
+	int st, removed, gone;
+	pid_t pid;
+	int wfd, rfd, efd;
+	struct tr_buf wb, rb;
+	char etail[512];
+	double last_rx, last_tx, conn_at, closing_at;
+	struct tr_health hl;
+	int nrun, hello, said_nostart, quit_sent, ever_up;
+	unsigned char *busy;
+	int nbusy;
+	double agent_user, agent_sys;
+	char why[256];
+};
+
+struct tr_attempt {
+	uint32_t id;
+	long task;
+	int att, host, slot, spec, cancel;
+	double start;
+	int in_fd, in_done;
+	long window;
+	int out_fd;
+	char *out_tmp;
+	FILE *spool;
+	int err_fd;
+	long pid;
+};
+
+struct tr_child {
+	pid_t pid;
+	double kill_at;
+};
+
+struct tr_ctl {
+	const struct tr_sched_opts *o;
+	const struct tr_tasklist *tl;
+	struct tr_tstate *ts;
+	long lo, ndone, nfinal, npending, nfail;
+	struct tr_host *h;
+	int nh;
+	struct tr_attempt *a;
+	int na, capa;
+	struct tr_child *kids;
+	int nkids;
+	uint32_t next_id;
+	struct tr_journal j;
+	struct tr_state state;
+	double hb, grace, last_success, spec_after;
+	double *walls;
+	long nwalls;
+	int walls_dirty;
+	struct stat hst;
+	int hst_ok;
+	double next_hcheck;
+	int tty, progress;
+	double next_progress;
+	char last_line[256];
+	int out_broken;
+	unsigned char *usable;    /* per host, for tr_policy_pick */
+	int nusable;
+	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
+	int failed;               /* fatal holds an error */
+	struct sk_error fatal;    /* the first error that stops the run */
+};
+
+/* sched.c */
+/* Records an error that stops the run (the first one is reported) and asks
+ * the loop to stop: attempts are cancelled, their outputs removed, and the
+ * run ends with the error. */
+void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tr_jlog(struct tr_ctl *c, struct tr_event *e);
+void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* hosts.c */
+int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now);
+void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why);
+void tr_reap_kids(struct tr_ctl *c);
+void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
+void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n);
+void tr_host_connect(struct tr_ctl *c, struct tr_host *h);
+void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f);
+void tr_host_read(struct tr_ctl *c, struct tr_host *h);
+void tr_host_stderr(struct tr_host *h);
+void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now);
+void tr_reload_hosts(struct tr_ctl *c, int force);
+
+/* attempts.c */
+void tr_set_pending(struct tr_ctl *c, long i);
+void tr_close_fd(int *fd);
+void tr_drop_attempt_files(struct tr_attempt *a);
+void tr_forget_attempt(struct tr_ctl *c, int k);
+void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
+void tr_final_fail(struct tr_ctl *c, long i, const char *why);
+char *tr_tmp_name(const char *target, int att);
+void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
+struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k);
+void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why);
+void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f);
+void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n);
+void tr_pump_stdin(struct tr_ctl *c);
+int tr_stdin_ready(const struct tr_ctl *c);
+
+/* progress.c */
+void tr_show_progress(struct tr_ctl *c, double now, int last);
+
+#endif
