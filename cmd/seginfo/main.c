@@ -216,6 +216,9 @@ int main(int argc, char **argv)
 				printf("%s\t%u\t%s%s\n", t[i].name, t[i].byte, sk_type_name(t[i].type),
 				       t[i].scalar == SK_SCALCO ? "\tscalco" : t[i].scalar == SK_SCALEL ? "\tscalel"
 				       : t[i].scalar == SK_SCALT ? "\tscalt" : t[i].scalar == SK_SCALSP ? "\tscalsp" : "");
+			t = sk_hdr_su_table(&n);
+			for (size_t i = 0; i < n; i++)
+				printf("%s\t%u\t%s\tsu\n", t[i].name, t[i].byte, sk_type_name(t[i].type));
 			return fflush(stdout) == 0 ? 0 : 1;
 		}
 		case 't': o.text = 1; break;

@@ -46,6 +46,15 @@ static const struct sk_key table[] = {
 	K("smmant", 225, I4), K("smexp", 229, I2), K("smunit", 231, I2),
 };
 
+/* Seismic Unix reuses bytes 181-240 for its own fields (SU's segy.h: d1 f1
+ * d2 f2 ungpow unscale as floats, ntr, mark, then pad and unassigned shorts).
+ * In SU streams these names and meanings hold; in SEG-Y streams the rev 1
+ * names above do.  Names differ, so both sets are always known. */
+static const struct sk_key su_table[] = {
+	K("d1", 181, F4), K("f1", 185, F4), K("d2", 189, F4), K("f2", 193, F4),
+	K("ungpow", 197, F4), K("unscale", 201, F4), K("ntr", 205, I4), K("mark", 209, I2),
+};
+
 static const char *const type_names[] = {
 	"i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "ibm"
 };
@@ -55,6 +64,12 @@ const struct sk_key *sk_hdr_table(size_t *n)
 {
 	*n = sizeof table / sizeof table[0];
 	return table;
+}
+
+const struct sk_key *sk_hdr_su_table(size_t *n)
+{
+	*n = sizeof su_table / sizeof su_table[0];
+	return su_table;
 }
 
 int sk_type_size(int type)
@@ -72,6 +87,9 @@ const struct sk_key *sk_hdr_key(const char *name)
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(table[i].name, name) == 0)
 			return &table[i];
+	for (size_t i = 0; i < sizeof su_table / sizeof su_table[0]; i++)
+		if (strcmp(su_table[i].name, name) == 0)
+			return &su_table[i];
 	return NULL;
 }
 
@@ -378,4 +396,21 @@ void sk_hdr_swap(unsigned char *h, size_t hdrlen)
 	if (hdrlen >= 2 * SK_HDR_LEN)
 		for (size_t i = 0; i < sizeof ext1_fields / sizeof ext1_fields[0]; i++)
 			swap_bytes(h + SK_HDR_LEN + ext1_fields[i][0] - 1, ext1_fields[i][1]);
+}
+
+void sk_hdr_swap_su(unsigned char *h)
+{
+	for (size_t i = 0; i < sizeof table / sizeof table[0] && table[i].byte < SK_HDR_SU_TAIL; i++)
+		swap_bytes(h + table[i].byte - 1, type_sizes[table[i].type]);
+	/* Six floats and ntr, then mark, shortpad and 14 unassigned shorts. */
+	for (int b = SK_HDR_SU_TAIL; b < 209; b += 4)
+		swap_bytes(h + b - 1, 4);
+	for (int b = 209; b < SK_HDR_LEN; b += 2)
+		swap_bytes(h + b - 1, 2);
+}
+
+void sk_hdr_tail_convert(unsigned char *h, int from_su, int to_su)
+{
+	if (!from_su != !to_su)
+		memset(h + SK_HDR_SU_TAIL - 1, 0, SK_HDR_LEN - SK_HDR_SU_TAIL + 1);
 }

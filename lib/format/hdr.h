@@ -15,6 +15,9 @@
 #include "diag.h"
 
 #define SK_HDR_LEN 240
+/* Bytes SK_HDR_SU_TAIL..240 are SEG-Y rev 1 fields in SEG-Y and sgk streams
+ * made from SEG-Y, and SU's own fields (d1 f1 d2 f2 ...) in SU streams. */
+#define SK_HDR_SU_TAIL 181
 
 enum sk_type {
 	SK_T_I1, SK_T_I2, SK_T_I4, SK_T_I8, SK_T_U1, SK_T_U2, SK_T_U4, SK_T_U8,
@@ -34,6 +37,9 @@ struct sk_key {
 
 /* The named keys, in byte order; *n receives the count. */
 const struct sk_key *sk_hdr_table(size_t *n);
+/* SU's names for bytes 181-240 (d1 f1 d2 f2 ungpow unscale ntr mark), which
+ * hold in SU streams; sk_hdr_key and sk_key_parse know them too. */
+const struct sk_key *sk_hdr_su_table(size_t *n);
 /* Size in bytes of a key's type. */
 int sk_type_size(int type);
 const char *sk_type_name(int type);
@@ -80,5 +86,14 @@ void sk_hdr_set_coord(unsigned char *h, int byte, double v);
  * Extra header 1 is swapped by the rev 2 layout; later (proprietary) extra
  * headers are left as they are. */
 void sk_hdr_swap(unsigned char *h, size_t hdrlen);
+
+/* As sk_hdr_swap for an SU header: bytes 181-240 by SU's layout (six
+ * floats, an int, then shorts). */
+void sk_hdr_swap_su(unsigned char *h);
+/* Converts bytes 181-240 of a canonical header between SEG-Y's meaning and
+ * SU's (from_su, to_su non-zero for SU): when they differ, the fields of one
+ * mean nothing in the other, so they are cleared (SU programs then take the
+ * time axis from dt and delrt; segkit(7) says so). */
+void sk_hdr_tail_convert(unsigned char *h, int from_su, int to_su);
 
 #endif

@@ -91,5 +91,40 @@ int main(void)
 		sk_hdr_swap(b, 480);
 		CHECK(memcmp(a, b, sizeof a) == 0);
 	}
+	/* SU's bytes 181-240: SU's names and layout (d1 f1 d2 f2 ungpow unscale
+	 * floats, ntr int, then shorts), as in SU's segy.h. */
+	{
+		unsigned char a[240], b[240];
+		size_t ns;
+		const struct sk_key *su = sk_hdr_su_table(&ns);
+		CHECK(ns == 8 && strcmp(su[0].name, "d1") == 0 && strcmp(su[7].name, "mark") == 0);
+		CHECK(sk_hdr_key("d1")->byte == 181 && sk_hdr_key("d1")->type == SK_T_F4);
+		CHECK(sk_hdr_key("f2")->byte == 193 && sk_hdr_key("unscale")->byte == 201);
+		CHECK(sk_hdr_key("unscale")->type == SK_T_F4 && sk_hdr_key("ntr")->type == SK_T_I4);
+		CHECK(sk_hdr_key("mark")->byte == 209 && sk_hdr_key("mark")->type == SK_T_I2);
+		CHECK(sk_key_parse("d2", 240, k, &err) == 0 && k[0].byte == 189);
+		for (size_t i = 1; i < ns; i++)
+			CHECK(su[i].byte == su[i - 1].byte + sk_type_size(su[i - 1].type));
+		for (int i = 0; i < 240; i++)
+			a[i] = (unsigned char)(i * 5 + 1);
+		memcpy(b, a, sizeof a);
+		sk_hdr_swap_su(b);
+		CHECK(b[0] == a[3] && b[114] == a[115]);          /* tracl, ns as in SEG-Y */
+		CHECK(b[200] == a[203] && b[203] == a[200]);      /* unscale is one float */
+		CHECK(b[204] == a[207] && b[208] == a[209]);      /* ntr i4, mark i2 */
+		CHECK(b[238] == a[239]);                          /* last unassigned short */
+		sk_hdr_swap_su(b);
+		CHECK(memcmp(a, b, sizeof a) == 0);
+		/* Crossing between the two meanings clears 181-240, and only them. */
+		sk_hdr_tail_convert(b, 0, 0);
+		sk_hdr_tail_convert(b, 1, 1);
+		CHECK(memcmp(a, b, sizeof a) == 0);
+		sk_hdr_tail_convert(b, 0, 1);
+		CHECK(memcmp(a, b, 180) == 0 && b[180] == 0 && b[239] == 0);
+		memcpy(b, a, sizeof a);
+		sk_hdr_tail_convert(b, 1, 0);
+		for (int i = 180; i < 240; i++)
+			CHECKF(b[i] == 0, "byte %d", i + 1);
+	}
 	return test_done();
 }
