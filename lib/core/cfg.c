@@ -6,6 +6,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "file.h"
+
 struct sk_cfg {
 	int kind;
 	int line, column;
@@ -203,36 +205,13 @@ int sk_cfg_parse(const char *text, size_t len, struct sk_cfg **out, struct sk_er
 
 int sk_cfg_load(const char *path, struct sk_cfg **out, struct sk_error *err)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf;
+	size_t len;
 	int rc;
 
 	*out = NULL;
-	if (!fp)
-		return sk_error_sys(err, "%s", "");
-	for (;;) {
-		size_t r;
-		if (cap - len < 65536) {
-			char *b = realloc(buf, cap = cap ? 2 * cap : 65536);
-			if (!b) {
-				free(buf);
-				fclose(fp);
-				return sk_error_set(err, SK_ENOMEM, "out of memory");
-			}
-			buf = b;
-		}
-		r = fread(buf + len, 1, cap - len, fp);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		free(buf);
-		fclose(fp);
-		return sk_error_sys(err, "read error");
-	}
-	fclose(fp);
+	if ((rc = sk_file_read_all(path, &buf, &len, err)) < 0)
+		return rc;
 	rc = sk_cfg_parse(buf, len, out, err);
 	free(buf);
 	return rc;

@@ -535,19 +535,11 @@ int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 		out->fd = STDOUT_FILENO;
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
 			out->seekable = 1;
-	} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode)) {
-			errno = EISDIR;
-			return sk_error_sys(err, "%s", "");
-		}
-		out->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (out->fd < 0)
-			return sk_error_sys(err, "%s", "");
 	} else {
 		if ((rc = sk_ofile_open(&out->of, path, err)) < 0)
 			return rc;
 		out->fd = out->of.fd;
-		out->seekable = 1;
+		out->seekable = out->of.tmp != NULL;
 	}
 	out->cap = IO_BUF;
 	out->buf = malloc(out->cap);
@@ -631,14 +623,11 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 {
 	int rc = sk_out_flush(out, err);
 
-	if (out->of.tmp) {
-		out->fd = -1;
+	if (out->fd != STDOUT_FILENO) {
+		out->fd = -1;  /* the ofile's */
 		if (rc == 0)
-			rc = out->set ? sk_ofset_add(out->set, &out->of, err) : sk_ofile_commit(&out->of, err);
-	} else if (out->fd >= 0 && out->fd != STDOUT_FILENO) {
-		if (close(out->fd) < 0 && rc == 0)
-			rc = sk_error_sys(err, "%s", "");
-		out->fd = -1;
+			rc = out->set && out->of.tmp ? sk_ofset_add(out->set, &out->of, err)
+						     : sk_ofile_commit(&out->of, err);
 	}
 	sk_out_abort(out);
 	return rc;
@@ -646,11 +635,8 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 
 void sk_out_abort(struct sk_out *out)
 {
-	if (out->of.tmp)
-		out->fd = -1;  /* the ofile's own */
+	/* out->fd is stdout or the ofile's descriptor. */
 	sk_ofile_abort(&out->of);
-	if (out->fd >= 0 && out->fd != STDOUT_FILENO)
-		close(out->fd);
 	out->fd = -1;
 	free(out->buf);
 	out->buf = NULL;

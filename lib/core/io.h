@@ -52,7 +52,7 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
 	int fd;
-	struct sk_ofile of;  /* a regular file's temporary (of.tmp NULL otherwise) */
+	struct sk_ofile of;  /* the file (of.tmp set for a regular file's temporary) */
 	struct sk_ofset *set; /* when not NULL, sk_out_close hands the closed
 	                       * temporary to this set instead of renaming it */
 	int seekable;        /* a regular file written from offset 0 */

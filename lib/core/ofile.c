@@ -226,12 +226,24 @@ int sk_ofile_open(struct sk_ofile *f, const char *path, struct sk_error *err)
 	const char *slash = strrchr(path, '/');
 	const size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
 	const size_t n = strlen(path) + 9;
+	struct stat st;
 	sigset_t old;
 	mode_t mask;
 	int e = 0;
 
 	f->fd = -1;
 	f->slot = -1;
+	f->path = f->tmp = NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or a fifo is written as it is; a directory cannot be. */
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return sk_error_sys(err, "%s", "");
+		}
+		if ((f->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
+			return sk_error_sys(err, "%s", "");
+		return 0;
+	}
 	f->path = strdup(path);
 	f->tmp = malloc(n);
 	if (!f->path || !f->tmp) {
@@ -282,7 +294,7 @@ int sk_ofile_close(struct sk_ofile *f, struct sk_error *err)
 {
 	int rc = 0;
 
-	if (f->tmp && f->fd >= 0) {
+	if (f->fd >= 0) {
 		if (close(f->fd) != 0)
 			rc = sk_error_sys(err, "%s", "");
 		f->fd = -1;
@@ -315,10 +327,10 @@ int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err)
 
 void sk_ofile_abort(struct sk_ofile *f)
 {
+	if (f->fd >= 0)
+		close(f->fd);
 	if (f->tmp) {
 		sigset_t old;
-		if (f->fd >= 0)
-			close(f->fd);
 		reg_lock(&old);
 		unlink(f->tmp);
 		reg_del(f->slot);

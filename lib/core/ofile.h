@@ -27,15 +27,18 @@
 
 #include "diag.h"
 
+/* Initialise with {-1, NULL, NULL, -1} (or through sk_ofile_open). */
 struct sk_ofile {
-	int fd;              /* the temporary file, -1 once closed */
-	char *path;          /* the target */
+	int fd;              /* the file being written, -1 once closed */
+	char *path;          /* the target (NULL for a device) */
 	char *tmp;           /* the temporary file's name, NULL when there is none */
 	int slot;            /* registry slot, -1 when not registered */
 };
 
 /* Creates the temporary file for target path (mode 0666 less the umask, as
- * a new file gets).  On failure f holds nothing to release. */
+ * a new file gets).  A target that exists and is not a regular file (a
+ * device, a fifo) is opened and written directly, without a temporary; a
+ * directory is EISDIR.  On failure f holds nothing to release. */
 int sk_ofile_open(struct sk_ofile *f, const char *path, struct sk_error *err);
 int sk_ofile_write(struct sk_ofile *f, const void *p, size_t n, struct sk_error *err);
 /* Closes the temporary file, checking the close (deferred write errors show
@@ -45,8 +48,8 @@ int sk_ofile_close(struct sk_ofile *f, struct sk_error *err);
  * the directory.  On failure the temporary is removed.  f is released either
  * way. */
 int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err);
-/* Closes and removes the temporary; releases f.  Does nothing on a released
- * or zeroed-then-released f (fd -1, no tmp). */
+/* Closes and removes the temporary; releases f.  Does nothing more on a
+ * released f. */
 void sk_ofile_abort(struct sk_ofile *f);
 
 struct sk_ofset {

@@ -200,55 +200,40 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 	}
 }
 
-int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_error *err)
+int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
+		      struct sk_error *err)
 {
-	const size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
+	struct sk_ofile f;
 	FILE *fp;
-	int fd, rc = 0;
+	int rc;
 
-	if (!tmp)
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".tmp.XXXXXX", 12);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = sk_error_sys(err, "cannot create a temporary file beside it");
-		free(tmp);
+	if ((rc = sk_ofile_open(&f, path, err)) < 0)
+		return rc;
+	if (!(fp = fdopen(f.fd, "w"))) {
+		rc = sk_error_sys(err, "%s", "");
+		sk_ofile_abort(&f);
 		return rc;
 	}
-	fp = fdopen(fd, "w");
-	if (!fp) {
-		rc = sk_error_sys(err, "fdopen");
-		close(fd);
-		goto fail;
-	}
+	errno = 0;
 	write_body(fp, m);
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fd) != 0) {
-		rc = sk_error_sys(err, "write");
+	/* The manifest is small and is what says a split is complete: its
+	 * bytes are synced before it is renamed into place. */
+	if (fflush(fp) != 0 || ferror(fp) || fsync(f.fd) != 0) {
+		if (errno == 0)
+			errno = EIO;
+		rc = sk_error_sys(err, "%s", "");
 		fclose(fp);
-		goto fail;
+		f.fd = -1;
+		sk_ofile_abort(&f);
+		return rc;
 	}
-	/* mkstemp makes 0600 files; a manifest is as readable as the pieces. */
-	{
-		const mode_t um = umask(0);
-		umask(um);
-		fchmod(fd, 0666 & ~um);
-	}
+	f.fd = -1;  /* closed by fclose */
 	if (fclose(fp) != 0) {
-		rc = sk_error_sys(err, "close");
-		goto fail;
+		rc = sk_error_sys(err, "%s", "");
+		sk_ofile_abort(&f);
+		return rc;
 	}
-	if (rename(tmp, path) != 0) {
-		rc = sk_error_sys(err, "rename");
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return rc;
+	return set ? sk_ofset_add(set, &f, err) : sk_ofile_commit(&f, err);
 }
 
 /* ---- reading ---- */

@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "ofile.h"
 #include "sortbuf.h"
 
 enum sk_split_mode {
@@ -94,8 +95,10 @@ int sk_manifest_set_str(char **field, const char *s, struct sk_error *err);
 /* A fresh split id from the clock, the pid and /dev/urandom. */
 void sk_manifest_new_id(struct sk_manifest *m);
 
-/* Writes m to path atomically (temporary file, fsync, rename). */
-int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_error *err);
+/* Writes m to path atomically (temporary file, fsync, rename: ofile.h); with
+ * a set, the finished temporary joins it instead of being renamed. */
+int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
+		      struct sk_error *err);
 /* Reads path into m (initialised here); m->dir becomes path's directory. */
 int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err);
 /* The path of piece i (dir/file) in buf; SK_EARG when it does not fit. */

@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "hdr.h"
+#include "ofile.h"
 
 /* Sources of traces: the stream itself, or the spool a pipe was copied to
  * by the geometry scan (header block then ns floats per trace). */
@@ -37,19 +38,11 @@ static int src_next(struct src *s, unsigned char *hdr, float *data, struct sk_er
 
 static FILE *spool_open(struct sk_error *err)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	const int fd = sk_ofile_spool("migrate-spool", err);
 	FILE *f;
-	int fd;
 
-	snprintf(path, sizeof path, "%s/migrate-spool-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0) {
-		sk_error_sys(err, "%s", path);
+	if (fd < 0)
 		return NULL;
-	}
-	/* Unlinked at once: the space is freed however the process ends. */
-	unlink(path);
 	f = fdopen(fd, "w+b");
 	if (!f) {
 		sk_error_sys(err, "spool file");

@@ -17,8 +17,10 @@
 #include <omp.h>
 #endif
 
+#include "file.h"
 #include "fmt.h"
 #include "hdr.h"
+#include "ofile.h"
 #include "par.h"
 
 /* Output samples per parallel block (about 64 MiB of floats): few blocks, so
@@ -134,31 +136,11 @@ static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_erro
 
 static int spool_write(int fd, const void *p, size_t n, struct sk_error *err)
 {
-	const char *c = p;
-	while (n > 0) {
-		const ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return sk_error_sys(err, "spool file: write");
-		c += w;
-		n -= (size_t)w;
+	if (sk_file_write_all(fd, p, n, err) < 0) {
+		errno = err->errnum;
+		return sk_error_sys(err, "spool file: write");
 	}
 	return 0;
-}
-
-static int spool_open(struct sk_error *err)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
-	snprintf(path, sizeof path, "%s/regrid-spool-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return sk_error_sys(err, "%s", path);
-	/* Unlinked at once: the space is freed however the process ends. */
-	unlink(path);
-	return fd;
 }
 
 static void position(const unsigned char *h, int coords, double *x, double *y)
@@ -310,7 +292,10 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	double *vr = NULL, *bu = NULL, *bv = NULL, *bh = NULL;
 	int *bc = NULL, *live = NULL;
 	FILE *fold = NULL;
-	char *fold_tmp = NULL;
+	/* The output and the fold table commit together, or neither does. */
+	struct sk_ofile fold_of = {-1, NULL, NULL, -1};
+	struct sk_ofset set;
+	struct sk_wopts wo = job->wopts;
 	int64_t first = 0, last = sk_grid_size(gr), zero_xy = 0;
 	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
 	const long no = job->have_offsets ? job->no : 1;
@@ -318,6 +303,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	long blk;
 
 	memset(st, 0, sizeof *st);
+	sk_ofset_init(&set);
+	wo.set = &set;
 	st->where = SK_WHERE_INPUT;
 	store.spool_fd = -1;
 	if (job->part && (rc = sk_grid_part(job->part, sk_grid_size(gr), &first, &last, err)) < 0) {
@@ -408,7 +395,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				       (size_t)info->ns * sizeof *buf);
 				continue;
 			}
-			if ((rc = spool_open(err)) < 0) {
+			if ((rc = sk_ofile_spool("regrid-spool", err)) < 0) {
 				st->where = SK_WHERE_NONE;
 				goto done;
 			}
@@ -489,28 +476,20 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	}
 	st->where = SK_WHERE_OUTPUT;
 	like = *info;
-	if ((rc = sk_writer_open(job->out, &like, &job->wopts, &w, err)) < 0) {
+	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0) {
 		w = NULL;
 		if (err->code == SK_EARG)
 			st->where = SK_WHERE_NONE;
 		goto done;
 	}
 	if (job->fold) {
-		const size_t len = strlen(job->fold) + 16;
-		fold_tmp = malloc(len);
-		if (!fold_tmp) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-			goto done;
-		}
-		snprintf(fold_tmp, len, "%s.tmp%ld", job->fold, (long)getpid());
-		fold = fopen(fold_tmp, "w");
-		if (!fold) {
+		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 || !(fold = fdopen(fold_of.fd, "w"))) {
 			st->where = SK_WHERE_FOLD;
-			rc = sk_error_sys(err, "cannot create");
-			free(fold_tmp);
-			fold_tmp = NULL;
+			if (rc == 0)
+				rc = sk_error_sys(err, "%s", "");
 			goto done;
 		}
+		fold_of.fd = -1;  /* fold's */
 		fputs("cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive\n", fold);
 	}
 	blk = BLOCK_SAMPLES / (info->ns * no);
@@ -582,27 +561,33 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			job->progress(job->progress_ctx, b1 - first, last - first);
 	}
 	if (fold) {
-		const int bad = ferror(fold) | fclose(fold);
+		const int bad = fflush(fold) != 0 || ferror(fold);
+		const int e = errno ? errno : EIO;
+		const int cbad = fclose(fold) != 0;
 		fold = NULL;
-		if (bad || rename(fold_tmp, job->fold) < 0) {
+		if (!bad && !cbad)
+			rc = sk_ofset_add(&set, &fold_of, err);
+		if (bad || cbad || rc < 0) {
 			st->where = SK_WHERE_FOLD;
-			rc = sk_error_sys(err, "write");
+			if (bad)
+				errno = e;
+			if (bad || cbad)
+				rc = sk_error_sys(err, "%s", "");
 			goto done;
 		}
-		free(fold_tmp);
-		fold_tmp = NULL;
 	}
 	st->where = SK_WHERE_OUTPUT;
 	rc = sk_writer_close(w, err);
 	w = NULL;
+	if (rc == 0 && (rc = sk_ofset_commit(&set, err)) < 0 && job->fold &&
+	    strcmp(set.f[set.failed].path, job->fold) == 0)
+		st->where = SK_WHERE_FOLD;
 done:
 	sk_writer_abort(w);
 	if (fold)
 		fclose(fold);
-	if (fold_tmp) {
-		remove(fold_tmp);
-		free(fold_tmp);
-	}
+	sk_ofile_abort(&fold_of);
+	sk_ofset_abort(&set);
 	sk_regrid_free(rg);
 	sk_reader_free(r);
 	for (int t = 0; t < store.nraw; t++)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hdr.h"
+#include "ofile.h"
 #include "recio.h"
 
 /* ---- ranges ---- */
@@ -138,9 +139,13 @@ struct ctx {
 	uint64_t *prev;           /* key mode: codes of the previous trace */
 	size_t *rorder;           /* ranges sorted by lo, for lookup */
 	FILE *order;
+	struct sk_ofile order_of;  /* order.tsv's temporary */
 	char *order_path;
 	int64_t run_piece, run_len;
-	int made_dir;
+	/* Every file of the split (pieces, order.tsv, manifest) stays a
+	 * temporary in this set until the end: an interrupted or failed
+	 * split leaves DIR as it was (and no DIR if it made it). */
+	struct sk_ofset set;
 	int wfmt;                 /* the pieces' format and header length */
 	size_t whdrlen;
 };
@@ -190,6 +195,7 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 	{
 		/* With many pieces open at once, memory is about one record each. */
 		struct sk_wopts wo = c->o->wopts;
+		wo.set = &c->set;
 		if (c->nouts > 16)
 			wo.bufsize = SK_MANY_BUF;
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
@@ -242,7 +248,7 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 	return 0;
 }
 
-/* Sorts and flushes a piece, commits its file and records it.  A piece
+/* Sorts and flushes a piece, puts its file in the set and records it.  A piece
  * without traces is discarded: a SEG-Y file of headers only is not a
  * stream the readers accept, and an empty piece carries nothing. */
 static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
@@ -269,11 +275,12 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 		return fail_path(c, out->path, rc);
 	if ((rc = sk_manifest_add(&c->m, &out->p, err)) < 0)
 		return rc;
-	/* The checksum is of the committed file, after the writer fixed its
-	 * counts; reading it back costs a pass over the page cache. */
+	/* The checksum is of the finished file (the set's last), after the
+	 * writer fixed its counts; reading it back costs a pass over the page
+	 * cache. */
 	{
 		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
-		if ((rc = sk_file_xxh64(out->path, &p->xxh64, &p->bytes, err)) < 0)
+		if ((rc = sk_file_xxh64(c->set.f[c->set.n - 1].tmp, &p->xxh64, &p->bytes, err)) < 0)
 			return fail_path(c, out->path, rc);
 	}
 	c->res->pieces++;
@@ -400,19 +407,19 @@ static int flush_run(struct ctx *c, struct sk_error *err)
 
 /*
  * The runs were written with range numbers (1-based, the overflow piece
- * last); empty ranges gave no piece, so the order file is rewritten with
+ * last); empty ranges gave no piece, so the order file is written again with
  * positions in the manifest's piece list, which is what segmerge follows.
  */
 static int renumber_runs(struct ctx *c, struct sk_error *err)
 {
 	int64_t *pos = calloc(c->nouts + 1, sizeof *pos);
-	char *tmp = malloc(strlen(c->order_path) + 5);
+	struct sk_ofile nf = {-1, NULL, NULL, -1};
 	FILE *in = NULL, *out = NULL;
 	char line[64];
 	int64_t next = 0;
 	int rc = 0;
 
-	if (!pos || !tmp) {
+	if (!pos) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -420,11 +427,15 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 		pos[k + 1] = c->outs[k].p.traces > 0 ? ++next : 0;
 	if (next == (int64_t)c->nouts)
 		goto done;  /* no empty range: the numbers are the positions */
-	sprintf(tmp, "%s.new", c->order_path);
-	if (!(in = fopen(c->order_path, "r")) || !(out = fopen(tmp, "w"))) {
+	if ((rc = sk_ofile_open(&nf, c->order_path, err)) < 0) {
+		fail_path(c, c->order_path, rc);
+		goto done;
+	}
+	if (!(in = fopen(c->order_of.tmp, "r")) || !(out = fdopen(nf.fd, "w"))) {
 		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
 		goto done;
 	}
+	nf.fd = -1;  /* out's now */
 	while (fgets(line, sizeof line, in)) {
 		long long piece, count;
 		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 ||
@@ -433,7 +444,7 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 			goto done;
 		}
 		if (fprintf(out, "%" PRId64 "\t%lld\n", pos[piece], count) < 0) {
-			rc = fail_path(c, tmp, sk_error_sys(err, "write"));
+			rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
 			goto done;
 		}
 	}
@@ -443,16 +454,16 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 		goto done;
 	}
 	out = NULL;
-	if (rename(tmp, c->order_path) != 0)
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "rename"));
+	/* The renumbered file takes the first one's place. */
+	sk_ofile_abort(&c->order_of);
+	c->order_of = nf;
+	nf.tmp = nf.path = NULL;
 done:
 	if (in)
 		fclose(in);
 	if (out)
 		fclose(out);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
+	sk_ofile_abort(&nf);
 	free(pos);
 	return rc;
 }
@@ -503,14 +514,17 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 		if ((rc = flush_run(c, err)) < 0)
 			return rc;
 		c->order = NULL;
+		c->order_of.fd = -1;  /* fp's */
 		if (fclose(fp) != 0)
-			return fail_path(c, c->order_path, sk_error_sys(err, "close"));
+			return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
 		if ((rc = renumber_runs(c, err)) < 0)
 			return rc;
-		if ((rc = sk_file_xxh64(c->order_path, &h, &size, err)) < 0)
+		if ((rc = sk_file_xxh64(c->order_of.tmp, &h, &size, err)) < 0)
 			return fail_path(c, c->order_path, rc);
 		c->m.order_xxh64 = h;
 		c->m.order_bytes = size;
+		if ((rc = sk_ofset_add(&c->set, &c->order_of, err)) < 0)
+			return fail_path(c, c->order_path, rc);
 	}
 	return 0;
 }
@@ -535,21 +549,9 @@ static void cleanup(struct ctx *c)
 	if (c->order) {
 		fclose(c->order);
 		c->order = NULL;
+		c->order_of.fd = -1;
 	}
-}
-
-static void remove_outputs(struct ctx *c)
-{
-	for (size_t i = 0; i < c->m.npieces; i++) {
-		char *p = join(c->o->dir, c->m.pieces[i].file);
-		if (p)
-			unlink(p);
-		free(p);
-	}
-	if (c->order_path)
-		unlink(c->order_path);
-	if (c->made_dir)
-		rmdir(c->o->dir);
+	sk_ofile_abort(&c->order_of);
 }
 
 static int split_reader(struct ctx *c, struct sk_error *err)
@@ -621,7 +623,9 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 		if (o->sort.n == 0) {
 			if (!(c->order_path = join(o->dir, "order.tsv")))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
-			if (!(c->order = fopen(c->order_path, "w")))
+			if ((rc = sk_ofile_open(&c->order_of, c->order_path, err)) < 0)
+				return fail_path(c, c->order_path, rc);
+			if (!(c->order = fdopen(c->order_of.fd, "w")))
 				return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
 			if ((rc = sk_manifest_set_str(&c->m.order_file, "order.tsv", err)) < 0)
 				return rc;
@@ -630,11 +634,13 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 	return concurrent ? run_concurrent(c, err) : run_sequential(c, err);
 }
 
-/* Parts from a pipe: copy the stream into DIR to learn its length. */
-static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_error *err)
+/* Parts from a pipe: copy the stream into DIR to learn its length.  The
+ * copy stays a temporary (in set, to be aborted at the end). */
+static int spool(struct ctx *c, struct sk_ofset *set, char **path, struct sk_reader **out,
+		 struct sk_error *err)
 {
 	const struct sk_info *info = sk_reader_info(c->r);
-	const struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_wopts wo = SK_WOPTS_INIT;
 	struct sk_writer *w = NULL;
 	struct sk_rec rec;
 	char name[64];
@@ -643,6 +649,7 @@ static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_e
 	snprintf(name, sizeof name, ".segsplit-spool.%s", ext_of(info->fmt));
 	if (!(*path = join(c->o->dir, name)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	wo.set = set;
 	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
 		return fail_path(c, *path, rc);
 	if ((rc = sk_rec_init(&rec, c->r, sk_stream_same_encoding(c->r, w), err)) < 0) {
@@ -662,7 +669,7 @@ static int spool(struct ctx *c, char **path, struct sk_reader **out, struct sk_e
 	if ((rc = sk_writer_close(w, err)) < 0)
 		return fail_path(c, *path, rc);
 	c->res->spooled = 1;
-	if ((rc = sk_reader_open(*path, info->fmt, out, err)) < 0)
+	if ((rc = sk_reader_open(set->f[0].tmp, info->fmt, out, err)) < 0)
 		return fail_path(c, *path, rc);
 	if (sk_reader_info(*out)->ntraces < 0)
 		return fail_path(c, *path, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"));
@@ -674,8 +681,8 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 {
 	struct ctx c;
 	struct sk_reader *spooled = NULL;
+	struct sk_ofset spool_set;
 	char *spool_path = NULL, *mpath = NULL;
-	struct stat st;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -684,27 +691,21 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 	c.res = res;
 	c.r = r;
 	sk_manifest_init(&c.m);
+	sk_ofset_init(&c.set);
+	sk_ofset_init(&spool_set);
+	c.order_of.fd = c.order_of.slot = -1;
 	if (o->mode < SK_SPLIT_COUNT || o->mode > SK_SPLIT_RR || o->n < 1)
 		return sk_error_set(err, SK_EARG, "no split mode");
 	if (o->sort.n > 0 && (o->mode == SK_SPLIT_RR || o->mode == SK_SPLIT_RANGES))
 		return sk_error_set(err, SK_EARG, "--sort works with --count, --parts and --key "
 				    "(it holds one piece in memory at a time)");
-	if (stat(o->dir, &st) != 0) {
-		if (errno != ENOENT || mkdir(o->dir, 0777) != 0)
-			return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
-		c.made_dir = 1;
-	} else if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return fail_path(&c, o->dir, sk_error_sys(err, "%s", ""));
-	}
-	if (!(mpath = join(o->dir, "manifest.yaml")))
+	if ((rc = sk_ofset_mkdir(&c.set, o->dir, err)) < 0)
+		return fail_path(&c, o->dir, rc);
+	/* A manifest left from an earlier split stays until this one commits
+	 * its pieces and then its own manifest, last. */
+	if (!(mpath = join(o->dir, "manifest.yaml"))) {
+		sk_ofset_abort(&c.set);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	/* A manifest left from an earlier split would describe pieces this run
-	 * overwrites: it goes now, and the new one is written last. */
-	if (unlink(mpath) != 0 && errno != ENOENT) {
-		rc = fail_path(&c, mpath, sk_error_sys(err, "%s", ""));
-		free(mpath);
-		return rc;
 	}
 	c.ext = ext_of(o->wopts.fmt != SK_FMT_AUTO ? o->wopts.fmt : sk_reader_info(r)->fmt);
 	c.total = sk_reader_info(r)->ntraces;
@@ -712,7 +713,7 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 	 * without read-ahead, out of memory, it works as well). */
 	sk_reader_readahead(r, NULL);
 	if (o->mode == SK_SPLIT_PARTS && c.total < 0) {
-		if ((rc = spool(&c, &spool_path, &spooled, err)) < 0)
+		if ((rc = spool(&c, &spool_set, &spool_path, &spooled, err)) < 0)
 			goto out;
 		sk_reader_readahead(spooled, NULL);
 		c.r = spooled;
@@ -736,16 +737,18 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 				      err)) < 0 ||
 	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
 		goto out;
-	if ((rc = sk_manifest_write(&c.m, mpath, err)) < 0)
+	if ((rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0) {
 		fail_path(&c, mpath, rc);
+		goto out;
+	}
+	if ((rc = sk_ofset_commit(&c.set, err)) < 0)
+		fail_path(&c, c.set.f[c.set.failed].path, rc);
 out:
 	cleanup(&c);
-	if (rc < 0)
-		remove_outputs(&c);
 	if (spooled)
 		sk_reader_free(spooled);
-	if (spool_path)
-		unlink(spool_path);
+	sk_ofset_abort(&spool_set);
+	sk_ofset_abort(&c.set);
 	free(spool_path);
 	free(mpath);
 	free(c.order_path);

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+#include "ofile.h"
+
 enum { ML = 72, MT = 36, MB = 48, MR = 24, CBAR = 88 };
 #define FONT 12.0
 #define MAXTICKS 64
@@ -346,9 +349,25 @@ static void draw(cairo_t *cr, const struct sk_section *s, const struct sk_plot_o
 	}
 }
 
+/* Where cairo's bytes go: a descriptor, and the first write error's errno
+ * (cairo's own status says only "write error"). */
+struct sink {
+	int fd;
+	int errnum;
+};
+
 static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigned int len)
 {
-	return fwrite(data, 1, len, closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+	struct sink *k = closure;
+	struct sk_error e;
+
+	if (k->errnum)
+		return CAIRO_STATUS_WRITE_ERROR;
+	if (sk_file_write_all(k->fd, data, len, &e) < 0) {
+		k->errnum = e.errnum;
+		return CAIRO_STATUS_WRITE_ERROR;
+	}
+	return CAIRO_STATUS_SUCCESS;
 }
 
 int sk_plot_write(const struct sk_section *s, const struct sk_plot_opts *o, const char *path,
@@ -356,8 +375,8 @@ int sk_plot_write(const struct sk_section *s, const struct sk_plot_opts *o, cons
 {
 	const int to_stdout = !path || strcmp(path, "-") == 0;
 	const int type = o->type ? o->type : sk_plot_type_of(path);
-	char *tmp = NULL;
-	FILE *fp = stdout;
+	struct sk_ofile f = {-1, NULL, NULL, -1};
+	struct sink k = {STDOUT_FILENO, 0};
 	cairo_surface_t *sf;
 	cairo_status_t st;
 	cairo_t *cr;
@@ -373,60 +392,39 @@ int sk_plot_write(const struct sk_section *s, const struct sk_plot_opts *o, cons
 		if (w < 1 || h < 1)
 			return sk_error_set(err, SK_EARG, "size %dx%d leaves no room for the data", o->width, o->height);
 	}
-	if (!to_stdout) {
-		int fd;
-		tmp = malloc(strlen(path) + 16);
-		if (!tmp)
-			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(fp = fdopen(fd, "wb"))) {
-			rc = sk_error_sys(err, "%s", "");
-			if (fd >= 0)
-				close(fd);
-			free(tmp);
+	if (to_stdout) {
+		fflush(stdout);
+	} else {
+		if ((rc = sk_ofile_open(&f, path, err)) < 0)
 			return rc;
-		}
-		/* mkstemp makes 0600; a picture is for sharing, like any new file. */
-		{
-			const mode_t um = umask(0);
-			umask(um);
-			fchmod(fd, 0666 & ~um);
-		}
+		k.fd = f.fd;
 	}
 	if (type == SK_PLOT_PNG)
 		sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o->width, o->height);
 	else if (type == SK_PLOT_SVG)
-		sf = cairo_svg_surface_create_for_stream(write_fn, fp, o->width, o->height);
+		sf = cairo_svg_surface_create_for_stream(write_fn, &k, o->width, o->height);
 	else
-		sf = cairo_pdf_surface_create_for_stream(write_fn, fp, o->width, o->height);
+		sf = cairo_pdf_surface_create_for_stream(write_fn, &k, o->width, o->height);
 	cr = cairo_create(sf);
 	draw(cr, s, o);
 	st = cairo_status(cr);
 	cairo_destroy(cr);
 	if (st == CAIRO_STATUS_SUCCESS && type == SK_PLOT_PNG)
-		st = cairo_surface_write_to_png_stream(sf, write_fn, fp);
+		st = cairo_surface_write_to_png_stream(sf, write_fn, &k);
 	cairo_surface_finish(sf);
 	if (st == CAIRO_STATUS_SUCCESS)
 		st = cairo_surface_status(sf);
 	cairo_surface_destroy(sf);
-	if (st != CAIRO_STATUS_SUCCESS) {
-		if (st == CAIRO_STATUS_WRITE_ERROR)
-			rc = sk_error_sys(err, "%s", "");
-		else
-			rc = sk_error_set(err, SK_EIO, "cairo: %s", cairo_status_to_string(st));
+	if (k.errnum) {
+		errno = k.errnum;
+		rc = sk_error_sys(err, "%s", "");
+	} else if (st != CAIRO_STATUS_SUCCESS) {
+		rc = sk_error_set(err, SK_EIO, "cairo: %s", cairo_status_to_string(st));
 	}
-	if (to_stdout) {
-		if (!rc && fflush(stdout))
-			rc = sk_error_sys(err, "%s", "");
+	if (to_stdout)
 		return rc;
-	}
-	if (fclose(fp) && !rc)
-		rc = sk_error_sys(err, "%s", "");
-	if (!rc && rename(tmp, path))
-		rc = sk_error_sys(err, "%s", "");
-	if (rc)
-		unlink(tmp);
-	free(tmp);
+	if (rc == 0)
+		return sk_ofile_commit(&f, err);
+	sk_ofile_abort(&f);
 	return rc;
 }

@@ -171,16 +171,17 @@ roundtrip() {
 	cat "$DATA/small-lsb.su" | segsplit --ranges cdp=:1 -d "$T/e" && segmerge -m "$T/e/manifest.yaml" | cmp - "$DATA/small-lsb.su"
 }
 
-@test "segsplit: a damaged input leaves no pieces and no manifest" {
+@test "segsplit: a damaged input leaves the directory as it was" {
 	mkdir "$T/d"
 	segsplit --count 5 -d "$T/d" "$DATA/small.sgy"
+	before=$(cd "$T/d" && ls -la --time-style=+ . && sha256sum -- *)
 	run -1 --separate-stderr segsplit --count 1 -d "$T/d" "$DATA/broken.sgy"
 	[ "$stderr" = "segsplit: $DATA/broken.sgy: trace 4 (from byte 10769) is truncated: 68 of 256 bytes" ]
-	# The earlier manifest is gone (some of its pieces were overwritten), and
-	# so are the pieces the failed run committed (1 and 2); the piece it was
-	# writing was never committed, so the earlier 3, 4 and 5 remain.
-	[ ! -e "$T/d/manifest.yaml" ]
-	[ "$(ls "$T/d" | tr '\n' ' ')" = "part-000003.sgy part-000004.sgy part-000005.sgy " ]
+	# The pieces of the failed run were never renamed into place: the
+	# earlier manifest and all its pieces are there, byte for byte, and no
+	# temporary is.
+	[ "$(cd "$T/d" && ls -la --time-style=+ . && sha256sum -- *)" = "$before" ]
+	[ "$(ls "$T/d" | tr '\n' ' ')" = "manifest.yaml part-000001.sgy part-000002.sgy part-000003.sgy part-000004.sgy part-000005.sgy " ]
 	run -1 --separate-stderr segsplit --count 1 -d "$T/new" "$DATA/broken.sgy"
 	[ ! -e "$T/new" ]
 	run -1 --separate-stderr segsplit --count 1 -d "$DATA/small.sgy" "$DATA/small.sgy"

@@ -64,7 +64,7 @@ int main(void)
 	sk_keyset_eval(&m.mm, (const unsigned char *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", p.min);
 	p.max[0] = p.min[0] + 2;
 	CHECK(sk_manifest_add(&m, &p, &err) == 0);
-	CHECK(sk_manifest_write(&m, path, &err) == 0);
+	CHECK(sk_manifest_write(&m, path, NULL, &err) == 0);
 	CHECK(sk_manifest_read(path, &r, &err) == 0);
 	CHECK(strcmp(r.id, m.id) == 0 && strcmp(r.source, "in \"quoted\".sgy") == 0);
 	CHECK(r.fmt == SK_FMT_SEGY && r.ns == 8 && r.dt == 4000 && r.hdrlen == 240 && r.traces == 5);

@@ -279,13 +279,19 @@ int main(void)
 	sk_ofset_init(&set);
 	snprintf(path, sizeof path, "%s/first", dir);
 	CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
-	snprintf(path, sizeof path, "%s/parts", dir);  /* a file cannot replace a directory */
+	snprintf(path, sizeof path, "%s/second", dir);
 	CHECK(sk_ofile_open(&f, path, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
-	CHECK(sk_ofset_commit(&set, &err) == SK_EIO && set.failed == 1 && err.errnum == EISDIR);
+	CHECK(unlink(set.f[1].tmp) == 0);  /* its rename fails */
+	CHECK(sk_ofset_commit(&set, &err) == SK_EIO && set.failed == 1 && err.errnum == ENOENT);
 	sk_ofset_abort(&set);
 	snprintf(path, sizeof path, "%s/first", dir);
 	CHECK(access(path, F_OK) != 0 && sk_ofile_registered() == 0);
-	CHECK(entries(dir, ".", name, sizeof name) == 2);  /* out.sgy and parts */
+	CHECK(entries(dir, NULL, NULL, 0) == 2);  /* out.sgy and parts */
+
+	/* A device is written directly, and a directory is refused. */
+	CHECK(sk_ofile_open(&f, "/dev/null", &err) == 0 && f.tmp == NULL && f.fd >= 0);
+	CHECK(sk_ofile_write(&f, "abc", 3, &err) == 0 && sk_ofile_commit(&f, &err) == 0);
+	CHECK(sk_ofile_open(&f, dir, &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
 
 	/* Spool files: in $TMPDIR, never visible there. */
 	{
