@@ -313,6 +313,10 @@ static void finish_tasks(struct agent *a, double now)
 		if ((t->out_fd >= 0 || t->err_fd >= 0) && now - t->reaped_at < DRAIN_WAIT &&
 		    !a->quitting)
 			continue;
+		/* A cancelled task's group goes with it: a process that
+		 * ignored SIGTERM, or outlived its leader, is no orphan. */
+		if (t->kill_at > 0)
+			kill(-t->pid, SIGKILL);
 		if (WIFSIGNALED(t->status)) {
 			status = -1;
 			sig = WTERMSIG(t->status);

@@ -19,7 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "hostfile.h"
+#include "ofile.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -41,13 +43,8 @@ void tr_close_fd(int *fd)
 void tr_drop_attempt_files(struct tr_attempt *a)
 {
 	tr_close_fd(&a->in_fd);
-	tr_close_fd(&a->out_fd);
 	tr_close_fd(&a->err_fd);
-	if (a->out_tmp) {
-		unlink(a->out_tmp);
-		free(a->out_tmp);
-		a->out_tmp = NULL;
-	}
+	sk_ofile_abort(&a->out);
 	if (a->spool) {
 		fclose(a->spool);
 		a->spool = NULL;
@@ -93,31 +90,30 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	tr_jlog(c, &e);
 }
 
-static int mkdir_parents(char *path)
+/* The name of a --stdout temporary as the journal records it: the part
+ * after the target's directory, which is the same. */
+static const char *tmp_base(const char *tmp)
 {
-	char *slash = strrchr(path, '/');
-	int rc = 0;
-
-	if (!slash || slash == path)
-		return 0;
-	*slash = '\0';
-	if (mkdir(path, 0777) != 0) {
-		if (errno == ENOENT && mkdir_parents(path) == 0)
-			rc = mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
-		else if (errno != EEXIST)
-			rc = -1;
-	}
-	*slash = '/';
-	return rc;
+	const char *slash = strrchr(tmp, '/');
+	return slash ? slash + 1 : tmp;
 }
 
-char *tr_tmp_name(const char *target, int att)
+/* Opens the temporary of target (creating its directory when missing). */
+static int open_output(struct sk_ofile *f, const char *target, struct sk_error *err)
 {
-	const size_t n = strlen(target) + 32;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s.taskrun-%d", target, att);
-	return p;
+	int rc = sk_ofile_open(f, target, err);
+
+	if (rc == SK_EIO && err->errnum == ENOENT && strrchr(target, '/')) {
+		const size_t n = (size_t)(strrchr(target, '/') - target);
+		char *dir = strndup(target, n ? n : 1);
+		if (!dir)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		rc = sk_file_mkdirs(dir, 0777, err);
+		free(dir);
+		if (rc == 0)
+			rc = sk_ofile_open(f, target, err);
+	}
+	return rc;
 }
 
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
@@ -126,11 +122,32 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	struct tr_tstate *t = &c->ts[ti];
 	struct tr_attempt *a;
 	struct tr_buf run = {0};
+	struct sk_ofile out = {-1, NULL, NULL, -1};
+	struct sk_error err;
 	char hdr[96];
-	int in_fd = -1, out_fd = -1, slot = 0, n;
-	char *tmp = NULL;
+	int in_fd = -1, slot = 0, n;
 	struct tr_event e;
 
+	if (c->na == c->capa) {
+		const int cap = c->capa ? c->capa * 2 : 16;
+		struct tr_attempt *na = realloc(c->a, (size_t)cap * sizeof *na);
+		if (!na) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		c->a = na;
+		c->capa = cap;
+	}
+	if (h->nbusy < h->slots) {
+		unsigned char *b = realloc(h->busy, (size_t)h->slots);
+		if (!b) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		memset(b + h->nbusy, 0, (size_t)(h->slots - h->nbusy));
+		h->busy = b;
+		h->nbusy = h->slots;
+	}
 	if (task->in && (in_fd = open(task->in, O_RDONLY | O_CLOEXEC)) < 0) {
 		char why[512];
 		snprintf(why, sizeof why, "%s: %s", task->in, strerror(errno));
@@ -139,39 +156,18 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		tr_final_fail(c, ti, why);
 		return;
 	}
-	if (task->out) {
-		tmp = tr_tmp_name(task->out, t->attempts + 1);
-		if (!tmp)
-			sk_die(1, "out of memory");
-		out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (out_fd < 0 && errno == ENOENT && mkdir_parents(tmp) == 0)
-			out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (out_fd < 0) {
-			char why[512];
-			snprintf(why, sizeof why, "%s: %s", tmp, strerror(errno));
-			free(tmp);
-			tr_close_fd(&in_fd);
-			if (t->st == TR_T_PENDING)
-				c->npending--;
-			tr_final_fail(c, ti, why);
+	if (task->out && open_output(&out, task->out, &err) != 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%.250s: %.250s", task->out, err.msg);
+		tr_close_fd(&in_fd);
+		if (err.code == SK_ENOMEM) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
 		}
-	}
-	if (c->na == c->capa) {
-		const int cap = c->capa ? c->capa * 2 : 16;
-		struct tr_attempt *na = realloc(c->a, (size_t)cap * sizeof *na);
-		if (!na)
-			sk_die(1, "out of memory");
-		c->a = na;
-		c->capa = cap;
-	}
-	if (h->nbusy < h->slots) {
-		unsigned char *b = realloc(h->busy, (size_t)h->slots);
-		if (!b)
-			sk_die(1, "out of memory");
-		memset(b + h->nbusy, 0, (size_t)(h->slots - h->nbusy));
-		h->busy = b;
-		h->nbusy = h->slots;
+		if (t->st == TR_T_PENDING)
+			c->npending--;
+		tr_final_fail(c, ti, why);
+		return;
 	}
 	for (int s = 0; s < h->nbusy; s++)
 		if (!h->busy[s]) {
@@ -190,8 +186,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->start = tr_mono();
 	a->in_fd = in_fd;
 	a->in_done = in_fd < 0;
-	a->out_fd = out_fd;
-	a->out_tmp = tmp;
+	a->out = out;
 	a->err_fd = -1;
 	if (t->st == TR_T_PENDING)
 		c->npending--;
@@ -200,11 +195,15 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	h->nrun++;
 	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
 	if (tr_buf_put(&run, hdr, (size_t)n) || tr_buf_put(&run, task->cmd, strlen(task->cmd)))
-		sk_die(1, "out of memory");
-	tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+		tr_fail(c, SK_ENOMEM, "out of memory");
+	else
+		tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
 	tr_buf_release(&run);
+	/* The journal names the temporary, so that a resume after kill -9
+	 * removes it. */
 	tr_attempt_event(c, a, &e, "start");
-	snprintf(e.note, sizeof e.note, "slot=%d%s", slot, spec ? " speculative" : "");
+	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
+		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
 	tr_jlog(c, &e);
 }
 
@@ -228,20 +227,6 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
 	a->in_done = 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		const ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Makes attempt a's output the task's: renames the --stdout file into
  * place, or copies the spooled output to our stdout. */
 static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
@@ -249,25 +234,22 @@ static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy
 	const struct tr_task *task = &c->tl->t[a->task];
 
 	if (task->out) {
-		if ((c->o->state && fsync(a->out_fd) != 0) || close(a->out_fd) != 0) {
-			a->out_fd = -1;
-			snprintf(why, nwhy, "%s: %s", a->out_tmp, strerror(errno));
+		struct sk_error err;
+		/* With a state directory the output must outlast a crash as
+		 * long as the journal line that says it is done. */
+		if ((c->o->state && fsync(a->out.fd) != 0 && sk_error_sys(&err, "%s", "")) ||
+		    sk_ofile_commit(&a->out, &err) != 0) {
+			snprintf(why, nwhy, "%.250s: %.250s", task->out, err.msg);
+			sk_ofile_abort(&a->out);
 			return -1;
 		}
-		a->out_fd = -1;
-		if (rename(a->out_tmp, task->out) != 0) {
-			snprintf(why, nwhy, "%s: %s", task->out, strerror(errno));
-			return -1;
-		}
-		free(a->out_tmp);
-		a->out_tmp = NULL;
 	} else if (a->spool) {
 		char buf[65536];
 		size_t n;
 		fflush(stdout);
 		rewind(a->spool);
 		while ((n = fread(buf, 1, sizeof buf, a->spool)) > 0)
-			if (!c->out_broken && write_all(1, buf, n) != 0) {
+			if (!c->out_broken && sk_file_write_all(1, buf, n, NULL) != 0) {
 				sk_warn("stdout");
 				c->out_broken = 1;
 			}
@@ -304,6 +286,16 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	e.user = (double)v[3] / 1e6;
 	e.sys = (double)v[4] / 1e6;
 	e.maxrss = (long)v[5];
+	if (a->cancel == C_STOP) {
+		/* Not a failure of the task: a resume runs it again. */
+		strcpy(e.ev, "cancel");
+		snprintf(e.note, sizeof e.note, "%s", c->stop > 0 ? "interrupted" : "stopped by an error");
+		tr_jlog(c, &e);
+		tr_forget_attempt(c, k);
+		if (t->st == TR_T_ACTIVE && t->nrun == 0)
+			tr_set_pending(c, ti);
+		return;
+	}
 	if (t->st == TR_T_DONE || t->st == TR_T_FAILED || a->cancel == C_LOSER) {
 		strcpy(e.ev, "cancel");
 		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
@@ -373,22 +365,35 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n)
 {
 	if (type == TR_F_OUT) {
-		if (a->out_fd >= 0) {
-			if (write_all(a->out_fd, d, n) != 0 && !a->cancel) {
-				sk_warn("%s", a->out_tmp);
+		struct sk_error err;
+		if (c->tl->t[a->task].out) {
+			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
+				sk_warnx("%s: %s", c->tl->t[a->task].out, err.msg);
 				tr_cancel_attempt(c, a, C_STDIN);
 			}
 			return;
 		}
-		if (!a->spool && !(a->spool = tmpfile()))
-			sk_die(1, "tmpfile: %s", strerror(errno));
+		if (a->cancel)
+			return;
+		if (!a->spool) {
+			const int fd = sk_ofile_spool("taskrun-stdout", &err);
+			if (fd < 0) {
+				tr_fail(c, err.code, "%s", err.msg);
+				return;
+			}
+			if (!(a->spool = fdopen(fd, "w+"))) {
+				close(fd);
+				tr_fail(c, SK_ENOMEM, "out of memory");
+				return;
+			}
+		}
 		if (fwrite(d, 1, n, a->spool) != n)
-			sk_die(1, "tmpfile: %s", strerror(errno));
+			tr_fail(c, SK_EIO, "spool file of task %ld: %s", a->task + 1, strerror(errno));
 		return;
 	}
 	if (!c->o->state) {
 		fflush(stdout);
-		if (write_all(2, d, n) != 0) {
+		if (sk_file_write_all(2, d, n, NULL) != 0) {
 			/* Nowhere left to report it. */
 		}
 		return;
@@ -397,15 +402,22 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
 		path = tr_state_path(c->o->state, name);
-		if (!path)
-			sk_die(1, "out of memory");
+		if (!path) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
 		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (a->err_fd < 0)
-			sk_die(1, "%s: %s", path, strerror(errno));
+		if (a->err_fd < 0) {
+			tr_fail(c, SK_EIO, "%s: %s", path, strerror(errno));
+			free(path);
+			return;
+		}
 		free(path);
 	}
-	if (write_all(a->err_fd, d, n) != 0)
-		sk_die(1, "%s/logs: %s", c->o->state, strerror(errno));
+	if (sk_file_write_all(a->err_fd, d, n, NULL) != 0) {
+		tr_fail(c, SK_EIO, "%s/logs/%ld.%d.err: %s", c->o->state, a->task + 1, a->att, strerror(errno));
+		tr_close_fd(&a->err_fd);
+	}
 }
 
 void tr_pump_stdin(struct tr_ctl *c)

@@ -121,17 +121,16 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n)
 {
-	(void)c;
 	if (h->wfd < 0)
 		return;
 	if (tr_proto_put(&h->wb, type, id, d, n) != 0)
-		sk_die(1, "out of memory");
+		tr_fail(c, SK_ENOMEM, "out of memory");
 	h->last_tx = tr_mono();
 }
 
 void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 {
-	int to[2], from[2], er[2];
+	int to[2] = {-1, -1}, from[2] = {-1, -1}, er[2] = {-1, -1};
 	char **argv;
 	int n = 0, k = 0;
 	pid_t pid;
@@ -139,8 +138,10 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	char **hw = NULL;
 
 	if (!h->local) {
-		if (tr_tmpl_words(h->name, &hw, &err) < 0)
-			sk_die(1, "%s: %s", h->name, err.msg);
+		if (tr_tmpl_words(h->name, &hw, &err) < 0) {
+			tr_fail(c, SK_EARG, "%s: %s", h->name, err.msg);
+			return;
+		}
 	}
 	for (char **p = c->o->ssh; !h->local && *p; p++)
 		n++;
@@ -149,8 +150,11 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	for (char **p = c->o->agent; !h->local && *p; p++)
 		n++;
 	argv = calloc((size_t)n + 3, sizeof *argv);
-	if (!argv)
-		sk_die(1, "out of memory");
+	if (!argv) {
+		tr_tmpl_words_free(hw);
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
 	if (h->local) {
 		argv[k++] = (char *)(uintptr_t)c->o->self;
 		argv[k++] = (char *)(uintptr_t)"agent";
@@ -165,16 +169,26 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	argv[k] = NULL;
 	/* Close-on-exec from the start: the agent must not hold the write
 	 * end of its own stdin, or it would never see the controller go. */
-	if (pipe(to) != 0 || pipe(from) != 0 || pipe(er) != 0)
-		sk_die(1, "pipe: %s", strerror(errno));
-	for (int i = 0; i < 2; i++) {
-		tr_set_cloexec(to[i]);
-		tr_set_cloexec(from[i]);
-		tr_set_cloexec(er[i]);
+	pid = -1;
+	if (pipe(to) == 0 && pipe(from) == 0 && pipe(er) == 0) {
+		for (int i = 0; i < 2; i++) {
+			tr_set_cloexec(to[i]);
+			tr_set_cloexec(from[i]);
+			tr_set_cloexec(er[i]);
+		}
+		pid = fork();
 	}
-	pid = fork();
-	if (pid < 0)
-		sk_die(1, "fork: %s", strerror(errno));
+	if (pid < 0) {
+		tr_fail(c, SK_EIO, "%s: %s", er[0] < 0 ? "pipe" : "fork", strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			tr_close_fd(&to[i]);
+			tr_close_fd(&from[i]);
+			tr_close_fd(&er[i]);
+		}
+		free(argv);
+		tr_tmpl_words_free(hw);
+		return;
+	}
 	if (pid == 0) {
 		sigset_t set;
 		setpgid(0, 0);
@@ -410,13 +424,17 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 				found = 1;
 		if (!found) {
 			struct tr_host *nh = realloc(c->h, (size_t)(c->nh + 1) * sizeof *nh);
-			if (!nh)
-				sk_die(1, "out of memory");
+			if (!nh) {
+				tr_fail(c, SK_ENOMEM, "out of memory");
+				break;
+			}
 			c->h = nh;
 			memset(&nh[c->nh], 0, sizeof *nh);
 			nh[c->nh].name = strdup(he[k].name);
-			if (!nh[c->nh].name)
-				sk_die(1, "out of memory");
+			if (!nh[c->nh].name) {
+				tr_fail(c, SK_ENOMEM, "out of memory");
+				break;
+			}
 			nh[c->nh].local = he[k].local;
 			nh[c->nh].slots_cfg = nh[c->nh].slots = he[k].slots;
 			nh[c->nh].wfd = nh[c->nh].rfd = nh[c->nh].efd = -1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,7 @@ static size_t keyval_len(const char *a, int *known)
 	return k;
 }
 
-static int run(int argc, char **argv)
+static int run(int argc, char **argv, int *stopsig)
 {
 	struct opts o;
 	struct sk_error err;
@@ -213,7 +214,7 @@ static int run(int argc, char **argv)
 	char self[PATH_MAX];
 	char **ssh = NULL, **agent = NULL;
 	int c, nkv = 0, rc, status = 0;
-	long nfailed = 0;
+	struct tr_sched_result res = {0, 0, 0, 0, 0};
 	const char *bad = NULL;
 	int have_job = 0, known;
 	ssize_t sl;
@@ -333,10 +334,17 @@ static int run(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	if ((rc = tr_sched_run(&so, &tl, &nfailed, &err)) != 0)
+	rc = tr_sched_run(&so, &tl, &res, &err);
+	if (rc)
 		status = sk_report(NULL, &err);
 	else
-		status = nfailed > 0;
+		status = res.nfailed > 0;
+	if (res.stopsig || (rc && res.ran)) {
+		/* How far the run got, and how to go on. */
+		sk_warnx("%s: %ld of %ld tasks done%s", res.stopsig ? "interrupted" : "stopped", res.ndone,
+			 res.ntasks, o.state ? "; run the same command again to resume" : "");
+		*stopsig = res.stopsig;
+	}
 out:
 	tr_tmpl_words_free(ssh);
 	tr_tmpl_words_free(agent);
@@ -372,7 +380,7 @@ static int report_cmd(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct sk_error err;
-	int status;
+	int status, stopsig = 0;
 
 	sk_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
@@ -386,11 +394,18 @@ int main(int argc, char **argv)
 	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		status = report_cmd(argc - 1, argv + 1);
 	} else {
-		status = run(argc, argv);
+		status = run(argc, argv, &stopsig);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		sk_warn("stdout");
 		status = 1;
+	}
+	if (stopsig) {
+		/* Die of the signal, as a shell expects of an interrupted
+		 * command (status 128+n), now that nothing is left behind. */
+		signal(stopsig, SIG_DFL);
+		raise(stopsig);
+		status = 128 + stopsig;
 	}
 	return status;
 }

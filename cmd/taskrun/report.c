@@ -166,7 +166,8 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 			a->attempt = e->attempt;
 			a->host = hi;
 			a->slot = p ? atoi(p + 5) : 1;
-			a->spec = strstr(e->note, "speculative") != NULL;
+			/* The note is "slot=N[ speculative][ tmp=NAME]". */
+			a->spec = strncmp(e->note + strcspn(e->note, " "), " speculative", 12) == 0;
 			a->start = e->t;
 			s->t[ti].attempts++;
 			if (s->t[ti].state != 2)

@@ -28,7 +28,7 @@ struct tr_rtask {
 	int host;                   /* of the committed attempt, or -1 */
 	double wall, cpu;
 	long maxrss;
-	char why[256];
+	char why[384];
 };
 
 struct tr_rhost {

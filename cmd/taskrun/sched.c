@@ -24,27 +24,101 @@
 #include "proto.h"
 #include "tmpl.h"
 
-/* Signal handlers can reach only file-scope state: the write end of the
- * self-pipe that wakes poll() is the one mutable global (STYLE section 7). */
+/*
+ * Signals.  SIGINT, SIGTERM and SIGHUP stop the run: running attempts are
+ * cancelled on their hosts, their partial outputs removed, every one of
+ * them journalled, and the process dies of the signal.  A second one dies
+ * at once through ofile's handler, which removes every registered
+ * temporary (the --stdout files of running attempts).  SIGUSR1 re-reads
+ * the host file.  Signal handlers can reach only file-scope state, so
+ * these are the mutable globals STYLE section 7 allows: the write end of
+ * the self-pipe that wakes poll(), what arrived, and ofile's handlers.
+ */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
 static int sig_fd = -1;
-static volatile sig_atomic_t got_hup;
+static volatile sig_atomic_t got_stop, got_usr1;
+static struct sigaction ofile_act[NSTOP];
 
 static void on_signal(int sig)
 {
 	const int e = errno;
-	if (sig == SIGHUP)
-		got_hup = 1;
+
+	if (sig == SIGUSR1) {
+		got_usr1 = 1;
+	} else if (sig != SIGCHLD && got_stop) {
+		/* The signal stays blocked until this handler returns; then
+		 * ofile's handler cleans up and re-raises it. */
+		for (size_t i = 0; i < NSTOP; i++)
+			if (stop_signals[i] == sig)
+				sigaction(sig, &ofile_act[i], NULL);
+		raise(sig);
+	} else if (sig != SIGCHLD) {
+		got_stop = sig;
+	}
 	if (sig_fd >= 0 && write(sig_fd, "s", 1) < 0) {
 		/* The pipe is full: poll() wakes anyway. */
 	}
 	errno = e;
 }
 
+/* Installs the handlers, also over an inherited SIG_IGN of SIGINT (a
+ * background job of a shell without job control still stops when told to),
+ * except that an ignored SIGHUP stays ignored: nohup(1) asks for that. */
+static void install_signals(void)
+{
+	struct sigaction sa, was;
+	sigset_t set;
+	int ign[NSTOP];
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSTOP; i++) {
+		ign[i] = sigaction(stop_signals[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN;
+		sigaction(stop_signals[i], &sa, NULL);
+	}
+	/* ofile installs its handlers only where the default is in place. */
+	sk_ofile_signals();
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], NULL, &ofile_act[i]);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&set);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	for (size_t i = 0; i < NSTOP; i++) {
+		if (stop_signals[i] == SIGHUP && ign[i]) {
+			signal(SIGHUP, SIG_IGN);
+			continue;
+		}
+		sigaction(stop_signals[i], &sa, NULL);
+		sigaddset(&set, stop_signals[i]);
+	}
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Back to ofile's handlers (or an ignored SIGHUP), and the default for the
+ * rest. */
+static void restore_signals(void)
+{
+	for (size_t i = 0; i < NSTOP; i++) {
+		struct sigaction was;
+		if (sigaction(stop_signals[i], NULL, &was) == 0 && was.sa_handler == on_signal)
+			sigaction(stop_signals[i], &ofile_act[i], NULL);
+	}
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_write(&c->j, e, &err) != 0)
-		sk_die(1, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -145,6 +219,29 @@ static void speculate(struct tr_ctl *c, double now)
 	free(r);
 }
 
+/* Removes the --stdout temporary of target that a start event's note names
+ * ("tmp=.NAME.XXXXXX", beside target), if the name is one. */
+static void remove_tmp(const char *target, const char *note)
+{
+	const char *p = strstr(note, " tmp="), *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	const size_t nb = strlen(base), nd = slash ? (size_t)(slash - target + 1) : 0;
+	char *path;
+
+	if (!p)
+		return;
+	p += 5;
+	if (strchr(p, '/') || p[0] != '.' || strncmp(p + 1, base, nb) != 0 || p[1 + nb] != '.' ||
+	    strlen(p + 2 + nb) != 6)
+		return;
+	if ((path = malloc(nd + strlen(p) + 1))) {
+		memcpy(path, target, nd);
+		strcpy(path + nd, p);
+		unlink(path);
+		free(path);
+	}
+}
+
 /* Marks what the journal says: done tasks, attempt numbers, and attempts a
  * killed controller left behind (journalled as lost, their files removed). */
 static int resume(struct tr_ctl *c, struct sk_error *err)
@@ -182,12 +279,8 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 				open = 0;
 		if (!open)
 			continue;
-		if (c->tl->t[ti].out) {
-			char *tmp = tr_tmp_name(c->tl->t[ti].out, ev[i].attempt);
-			if (tmp)
-				unlink(tmp);
-			free(tmp);
-		}
+		if (c->tl->t[ti].out)
+			remove_tmp(c->tl->t[ti].out, ev[i].note);
 		e = ev[i];
 		e.t = tr_wall();
 		strcpy(e.ev, "lost");
@@ -261,16 +354,44 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	return 0;
 }
 
-int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks, long *nfailed,
-		 struct sk_error *err)
+static const char *sigabbrev(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/* The run stops (a signal or an error): every running attempt is
+ * cancelled on its host; the loop waits for them until the deadline. */
+static void begin_stop(struct tr_ctl *c, double now)
+{
+	for (int k = 0; k < c->na; k++)
+		tr_cancel_attempt(c, &c->a[k], C_STOP);
+	c->stop_at = now + c->grace + 3;
+}
+
+/* Attempts whose host did not answer the cancel in time: journalled as
+ * cancelled, their outputs removed; the agent's lease kills the task. */
+static void abandon_attempts(struct tr_ctl *c)
+{
+	while (c->na > 0) {
+		struct tr_event e;
+		tr_attempt_event(c, &c->a[0], &e, "cancel");
+		snprintf(e.note, sizeof e.note, "%s; no answer from the host",
+			 c->stop > 0 ? "interrupted" : "stopped by an error");
+		tr_jlog(c, &e);
+		tr_forget_attempt(c, 0);
+	}
+}
+
+int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
+		 struct tr_sched_result *res, struct sk_error *err)
 {
 	struct tr_ctl c;
-	int sp[2], rc;
-	struct sigaction sa;
+	int sp[2] = {-1, -1}, rc;
 	struct pollfd *pfd = NULL;
 	struct tr_event e;
 	struct rusage ru;
 	double t_end = 0;
+	int stopping = 0;
 
 	memset(&c, 0, sizeof c);
 	c.o = o;
@@ -280,7 +401,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.grace = o->lease / 2 < 2 ? o->lease / 2 : 2;
 	c.last_success = -1;
 	c.state.lockfd = -1;
-	*nfailed = 0;
+	memset(res, 0, sizeof *res);
+	res->ntasks = tasks->n;
+	got_stop = got_usr1 = 0;
 	if ((rc = setup(&c, err)) != 0)
 		goto out;
 	c.tty = isatty(2);
@@ -295,12 +418,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_set_nonblock(sp[0]);
 	tr_set_nonblock(sp[1]);
 	sig_fd = sp[1];
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	install_signals();
+	res->ran = 1;
 
 	tr_event_init(&e, "run");
 	snprintf(e.note, sizeof e.note, "pid=%ld tasks=%ld done=%ld hosts=%d", (long)getpid(),
@@ -312,9 +431,19 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		double now = tr_mono();
 		int np = 0, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0, connecting;
 
-		if (got_hup || now >= c.next_hcheck) {
-			tr_reload_hosts(&c, got_hup);
-			got_hup = 0;
+		if (got_stop && c.stop <= 0)
+			c.stop = got_stop;
+		if (c.stop && !stopping) {
+			stopping = 1;
+			begin_stop(&c, now);
+		}
+		if (stopping && (c.na == 0 || now >= c.stop_at)) {
+			abandon_attempts(&c);
+			break;
+		}
+		if (!stopping && (got_usr1 || now >= c.next_hcheck)) {
+			tr_reload_hosts(&c, got_usr1);
+			got_usr1 = 0;
 			c.next_hcheck = now + 1;
 		}
 		connecting = 0;
@@ -325,7 +454,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (h->gone)
 				continue;
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now &&
+			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				tr_host_connect(&c, h);
 				connecting++;
@@ -368,7 +497,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		tr_show_progress(&c, now, 0);
 
-		if (c.ndone + c.nfinal >= tasks->n && c.na == 0)
+		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop)
 			break;
 		for (int i = 0; i < c.nh; i++) {
 			const struct tr_host *h = &c.h[i];
@@ -381,7 +510,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 				all_failing = 0;
 		}
-		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing) {
+		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping) {
 			for (long i = 0; i < tasks->n; i++)
 				if (c.ts[i].st == TR_T_PENDING) {
 					c.npending--;
@@ -393,8 +522,12 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 
 		free(pfd);
 		pfd = calloc((size_t)(1 + 3 * c.nh), sizeof *pfd);
-		if (!pfd)
-			sk_die(1, "out of memory");
+		if (!pfd) {
+			/* Nothing can be polled: give up on the attempts now. */
+			tr_fail(&c, SK_ENOMEM, "out of memory");
+			abandon_attempts(&c);
+			break;
+		}
 		pfd[np].fd = sp[0];
 		pfd[np++].events = POLLIN;
 		for (int i = 0; i < c.nh; i++) {
@@ -414,8 +547,12 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		if (tr_stdin_ready(&c))
 			timeout = 0;
-		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
-			sk_die(1, "poll: %s", strerror(errno));
+		if (got_stop && !stopping)
+			timeout = 0;
+		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR) {
+			tr_fail(&c, SK_EIO, "poll: %s", strerror(errno));
+			continue;
+		}
 		for (int k = 0; k < np; k++) {
 			if (!pfd[k].revents)
 				continue;
@@ -492,17 +629,28 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_event_init(&e, "end");
 	e.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	e.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld", c.ndone, c.nfinal);
+	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld%s%s", c.ndone, c.nfinal,
+		 c.stop > 0 ? " interrupted by " : c.stop ? " stopped by an error" : "",
+		 c.stop > 0 ? sigabbrev(c.stop) : "");
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
 		if (c.ts[i].st == TR_T_FAILED)
 			sk_warnx("task %ld: %s", i + 1, c.ts[i].why ? c.ts[i].why : "failed");
-	*nfailed = c.nfinal;
+	res->nfailed = c.nfinal;
+	res->ndone = c.ndone;
+	res->stopsig = got_stop;
 	rc = 0;
-	sig_fd = -1;
-	close(sp[0]);
-	close(sp[1]);
+	if (c.failed) {
+		*err = c.fatal;
+		rc = c.fatal.code ? c.fatal.code : SK_EIO;
+	}
 out:
+	restore_signals();
+	sig_fd = -1;
+	if (sp[0] >= 0) {
+		close(sp[0]);
+		close(sp[1]);
+	}
 	free(pfd);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);

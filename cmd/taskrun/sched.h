@@ -12,7 +12,7 @@
 #include "state.h"
 
 struct tr_sched_opts {
-	const char *hostfile;     /* -H FILE, re-read on change and SIGHUP; or NULL */
+	const char *hostfile;     /* -H FILE, re-read on change and SIGUSR1; or NULL */
 	const char *hosts_text;   /* hosts from a job file when no -H; or NULL */
 	int jobs;                 /* local slots when there are no hosts */
 	char **ssh;               /* --ssh words */
@@ -28,14 +28,26 @@ struct tr_sched_opts {
 	int progress;             /* 1 on, 0 off, -1 on a terminal */
 };
 
+struct tr_sched_result {
+	long ntasks;     /* tasks in the list */
+	long ndone;      /* tasks done, in this run or before */
+	long nfailed;    /* tasks that finally failed or could not run */
+	int stopsig;     /* the signal that stopped the run, or 0 */
+	int ran;         /* the run started (setup succeeded) */
+};
+
 /*
  * Runs every task not already done in the state directory.  Prints
  * diagnostics, the progress line and the list of failed tasks to stderr
- * and task output (without --stdout) to stdout.  Returns 0 with *nfailed
- * the number of tasks that finally failed or could not run, or an error
- * (state directory, usage) with err set.
+ * and task output (without --stdout) to stdout.  SIGINT, SIGTERM and SIGHUP
+ * stop the run (res->stopsig; see sched.c), SIGUSR1 re-reads the host
+ * file.  Returns 0 with res filled, or an error with err set: one that
+ * prevented the run (state directory, hosts), or one that stopped it
+ * (res filled too).  A stopped run has cancelled its running attempts,
+ * removed their partial outputs and journalled them: a resume runs those
+ * tasks again.
  */
-int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks, long *nfailed,
-		 struct sk_error *err);
+int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
+		 struct tr_sched_result *res, struct sk_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "ofile.h"
 #include "policy.h"
 #include "proto.h"
 #include "sched.h"
@@ -25,7 +26,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP };
 
 struct tr_host {
 	char *name;
@@ -51,8 +52,7 @@ struct tr_attempt {
 	double start;
 	int in_fd, in_done;
 	long window;
-	int out_fd;
-	char *out_tmp;
+	struct sk_ofile out;       /* the --stdout temporary, or none (tmp NULL) */
 	FILE *spool;
 	int err_fd;
 	long pid;
@@ -91,6 +91,7 @@ struct tr_ctl {
 	unsigned char *usable;    /* per host, for tr_policy_pick */
 	int nusable;
 	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
+	double stop_at;           /* when stopping gives up on running attempts */
 	int failed;               /* fatal holds an error */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
@@ -124,7 +125,6 @@ void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
 void tr_final_fail(struct tr_ctl *c, long i, const char *why);
-char *tr_tmp_name(const char *target, int att);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k);
 void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why);

@@ -258,9 +258,9 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
 	if (n < 0 || (size_t)n >= sizeof line)
 		return sk_error_set(err, SK_EARG, "journal line too long");
 	if (write(j->fd, line, (size_t)n) != n)
-		return sk_error_sys(err, "journal");
+		return sk_error_sys(err, "%s", "");
 	if (j->sync && fdatasync(j->fd) != 0)
-		return sk_error_sys(err, "journal");
+		return sk_error_sys(err, "%s", "");
 	return 0;
 }
 

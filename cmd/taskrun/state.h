@@ -46,7 +46,7 @@ struct tr_event {
 	int status, sig;
 	double wall, user, sys;
 	long maxrss;
-	char note[256];
+	char note[384];
 };
 
 void tr_event_init(struct tr_event *e, const char *ev);

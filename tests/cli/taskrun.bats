@@ -195,7 +195,7 @@ teardown() {
 		[ "$(j_count "$j" done "" "$i")" = 1 ]
 	done
 	# No temporary files left, and every attempt started has an end.
-	[ "$(ls "$T/out" | wc -l)" = 40 ]
+	[ "$(ls -A "$T/out" | wc -l)" = 40 ]
 	run -0 awk -F'\t' '$2 == "start" { s[$3 "." $4]++ } $2 ~ /^(done|fail|lost|cancel)$/ { e[$3 "." $4]++ }
 		END { for (k in s) if (e[k] != 1) { print "attempt " k " has " e[k] + 0 " ends"; bad = 1 } exit bad }' "$j"
 	[ "$(j_count "$j" lost)" -ge 1 ]
