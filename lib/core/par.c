@@ -196,6 +196,12 @@ static int takes_next(const char *a, const struct option *opts)
 
 int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char **bad)
 {
+	return sk_par_keyvals_keep(argc, argv, opts, NULL, bad);
+}
+
+int sk_par_keyvals_keep(int argc, char **argv, const struct option *opts, int (*keep)(const char *arg),
+			const char **bad)
+{
 	for (int i = 1; i < argc; i++) {
 		size_t klen;
 		const struct option *o;
@@ -206,7 +212,7 @@ int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char 
 			i++;    /* "--reflector z=600,x=500" keeps its argument */
 			continue;
 		}
-		if (!looks_keyval(argv[i], &klen))
+		if (!looks_keyval(argv[i], &klen) || (keep && keep(argv[i])))
 			continue;
 		for (o = opts; o->name; o++)
 			if (o->has_arg != no_argument && strlen(o->name) == klen &&

@@ -46,5 +46,9 @@ int sk_par_items(const char *what, const char *spec, char *buf, size_t bufsize, 
  * the program's lifetime.
  */
 int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char **bad);
+/* The same, leaving alone every key=value operand that keep(operand)
+ * accepts (keep may be NULL): segedit's assignments "offset=gx-sx". */
+int sk_par_keyvals_keep(int argc, char **argv, const struct option *opts, int (*keep)(const char *arg),
+			const char **bad);
 
 #endif

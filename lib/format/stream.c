@@ -933,6 +933,30 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 	return sk_out_write(&w->out, rec, w->recsize, err);
 }
 
+int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			  struct sk_error *err)
+{
+	const size_t hl = w->info.hdrlen;
+	unsigned char *d;
+
+	if (w->info.fmt == SK_FMT_SGK) {
+		unsigned char *h;
+		float *s;
+		sgk_slot(w, &h, &s);
+		memcpy(h, hdr, hl);
+		memcpy(s, rec + hl, 4 * (size_t)w->info.ns);
+		return sgk_commit_slot(w, err);
+	}
+	/* Straight into the output buffer: the one copy of the samples. */
+	if (!(d = sk_out_reserve(&w->out, w->recsize, err)))
+		return err->code;
+	memcpy(d, hdr, hl);
+	memcpy(d + hl, rec + hl, w->recsize - hl);
+	sk_out_advance(&w->out, w->recsize);
+	w->count++;
+	return 0;
+}
+
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	const size_t hl = w->info.hdrlen;

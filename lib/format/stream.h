@@ -122,6 +122,11 @@ void sk_writer_abort(struct sk_writer *w);
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err);
 int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w);
+/* sk_writer_put_raw with the header block given apart (hdrlen bytes in the
+ * file's byte order, an edited copy of the record's): the samples come from
+ * rec, after its header block.  For header edits at the speed of a copy. */
+int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			  struct sk_error *err);
 
 /* Copies every remaining trace of r to w: raw records when the encodings
  * match, else decoded and encoded again, a buffer at a time.  *n (may be NULL) receives the count

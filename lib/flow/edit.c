@@ -1,0 +1,797 @@
+#include "edit.h"
+
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recio.h"
+
+/* ---- storing values ---- */
+
+static const double type_lo[] = {-128, -32768, -2147483648.0, -0x1p63, 0, 0, 0, 0};
+static const double type_hi[] = {127, 32767, 2147483647.0, 0x1p63 - 1024, 255, 65535, 4294967295.0, 0x1p64 - 2048};
+
+static int is_float_type(int t)
+{
+	return t == SK_T_F4 || t == SK_T_F8 || t == SK_T_IBM;
+}
+
+/* 1 when raw (a value in the key's own units) can be stored in its type. */
+static int fits(const struct sk_key *k, double raw)
+{
+	if (!isfinite(raw))
+		return 0;
+	if (k->type == SK_T_F8)
+		return 1;
+	if (is_float_type(k->type))
+		return fabs(raw) <= FLT_MAX;
+	return raw >= type_lo[k->type] && raw <= type_hi[k->type];
+}
+
+static int near_integer(double v)
+{
+	return fabs(v - nearbyint(v)) <= 1e-9 * (fabs(v) > 1 ? fabs(v) : 1);
+}
+
+/* v in a scalar's raw units: s < 0 divides on reading, so multiply. */
+static double to_raw(double v, int16_t s)
+{
+	return s < 0 ? v * -(double)s : s > 0 ? v / s : v;
+}
+
+static int not_fit(const struct sk_key *k, double v, const char *why, struct sk_error *err)
+{
+	return sk_error_set(err, SK_EFMT, "%s = %.15g %s (%s is %s)", k->name, v, why, k->name,
+			    sk_type_name(k->type));
+}
+
+int sk_edit_store(unsigned char *hdr, size_t hdrlen, const struct sk_key *k, double v, int su,
+		  struct sk_error *err)
+{
+	static const int16_t cands[] = {1, -10, -100, -1000, -10000, 10, 100, 1000, 10000};
+	/* The same, finest first, for values no scalar writes exactly. */
+	static const int16_t finest[] = {-10000, -1000, -100, -10, 1, 10, 100, 1000, 10000};
+	const struct sk_key *grp[32];
+	double val[32];
+	size_t nt, ng = 0;
+	const struct sk_key *tab;
+	int16_t cur, use;
+	int found = 0;
+
+	if (!isfinite(v))
+		return not_fit(k, v, "is not a finite number", err);
+	if (!k->scalar) {
+		if (!is_float_type(k->type) && !near_integer(v))
+			return not_fit(k, v, "is not an integer", err);
+		if (!fits(k, is_float_type(k->type) ? v : nearbyint(v)))
+			return not_fit(k, v, "is out of range", err);
+		sk_key_set(hdr, k, v);
+		return 0;
+	}
+	/* The keys that share k's scalar; in SU streams only bytes 1-180,
+	 * since SU keeps its own floats after them. */
+	tab = sk_hdr_table(&nt);
+	for (size_t j = 0; j < nt && ng < 32; j++) {
+		const struct sk_key *g = &tab[j];
+		if (g->scalar != k->scalar || g->byte - 1u + (size_t)sk_type_size(g->type) > hdrlen ||
+		    (su && g->byte > 180 && g->byte != k->byte))
+			continue;
+		grp[ng] = g;
+		val[ng] = g->byte == k->byte ? v : sk_key_value(hdr, g);
+		ng++;
+	}
+	cur = sk_hdr_i16(hdr, k->scalar);
+	for (size_t c = 0; c <= sizeof cands / sizeof cands[0] && !found; c++) {
+		const int16_t s = c == 0 ? cur : cands[c - 1];
+		size_t j;
+		if (c > 0 && (s == cur || (su && k->scalar > 180)))
+			continue;
+		for (j = 0; j < ng; j++) {
+			const double raw = to_raw(val[j], s);
+			if (!fits(grp[j], nearbyint(raw)) || fabs(raw - nearbyint(raw)) > 1e-6)
+				break;
+		}
+		if (j == ng) {
+			use = s;
+			found = 1;
+		}
+	}
+	for (size_t c = 0; c < sizeof finest / sizeof finest[0] && !found; c++) {
+		const int16_t s = su && k->scalar > 180 ? cur : finest[c];
+		size_t j;
+		for (j = 0; j < ng; j++)
+			if (!fits(grp[j], round(to_raw(val[j], s))))
+				break;
+		if (j == ng) {
+			use = s;
+			found = 1;
+		}
+	}
+	if (!found)
+		return not_fit(k, v, "is out of range with any scalar", err);
+	if (use != cur)
+		sk_hdr_set_i16(hdr, k->scalar, use);
+	for (size_t j = 0; j < ng; j++)
+		if (use != cur || grp[j]->byte == k->byte)
+			sk_key_set(hdr, grp[j], round(to_raw(val[j], use)));
+	return 0;
+}
+
+/* ---- tables ---- */
+
+static int cmp_rows(const struct sk_edit_table *t, size_t a, size_t b)
+{
+	for (int j = 0; j < t->nby; j++) {
+		const double x = t->val[a * (size_t)t->ncol + (size_t)t->by[j]];
+		const double y = t->val[b * (size_t)t->ncol + (size_t)t->by[j]];
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Heap sort of the row order by --by values, ties by line (qsort has no
+ * context argument in C11). */
+static int row_less(const struct sk_edit_table *t, size_t a, size_t b)
+{
+	const int c = cmp_rows(t, a, b);
+	return c < 0 || (c == 0 && a < b);
+}
+
+static void sift(const struct sk_edit_table *t, size_t *o, size_t len, size_t pos)
+{
+	for (;;) {
+		const size_t l = 2 * pos + 1, r = l + 1;
+		size_t m = pos;
+		if (l < len && row_less(t, o[m], o[l]))
+			m = l;
+		if (r < len && row_less(t, o[m], o[r]))
+			m = r;
+		if (m == pos)
+			return;
+		{
+			const size_t x = o[m];
+			o[m] = o[pos];
+			o[pos] = x;
+		}
+		pos = m;
+	}
+}
+
+static void sort_rows(struct sk_edit_table *t)
+{
+	size_t *o = t->order;
+	const size_t n = t->nrow;
+
+	for (size_t i = 0; i < n; i++)
+		o[i] = i;
+	for (size_t i = n / 2; i-- > 0;)
+		sift(t, o, n, i);
+	for (size_t i = n; i-- > 1;) {
+		const size_t x = o[0];
+		o[0] = o[i];
+		o[i] = x;
+		sift(t, o, i, 0);
+	}
+}
+
+/* "fldr 3, tracf 7": the --by values of row r. */
+static void by_text(const struct sk_edit_table *t, const double *v, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int j = 0; j < t->nby && len < size; j++) {
+		const int n = snprintf(buf + len, size - len, "%s%s %.15g", j ? ", " : "",
+				       t->key[t->by[j]].name, v[j]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+/* Splits line (NUL-terminated, modified) at tabs into at most max fields,
+ * blanks around each trimmed; returns the count, or max + 1 for too many. */
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (char *p = line;;) {
+		char *tab = strchr(p, '\t');
+		char *e;
+		if (n == max)
+			return max + 1;
+		if (tab)
+			*tab = '\0';
+		while (*p == ' ')
+			p++;
+		for (e = p + strlen(p); e > p && e[-1] == ' ';)
+			*--e = '\0';
+		f[n++] = p;
+		if (!tab)
+			return n;
+		p = tab + 1;
+	}
+}
+
+int sk_edit_table_parse(const char *text, size_t len, const char *by, size_t hdrlen,
+			struct sk_edit_table *t, struct sk_error *err)
+{
+	enum { MAXCOL = sizeof t->key / sizeof t->key[0] };
+	struct sk_key bykeys[SK_EDIT_MAX_BY];
+	char *buf = malloc(len + 1), *p, *f[MAXCOL + 1];
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = 0, nbk = 0, header = 0;
+
+	memset(t, 0, sizeof *t);
+	if (!buf)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if ((rc = sk_keys_parse(by, hdrlen, bykeys, SK_EDIT_MAX_BY, &nbk, err)) < 0)
+		goto out;
+	for (p = buf; *p || p < buf + len;) {
+		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+		char *line = p;
+		int nf;
+
+		if (nl)
+			*nl = '\0';
+		p = nl ? nl + 1 : buf + len;
+		lineno++;
+		if (strlen(line) > 0 && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		if (strlen(line) != (size_t)((nl ? nl : buf + len) - line) && strlen(line) + 1 != (size_t)((nl ? nl : buf + len) - line)) {
+			rc = sk_error_set(err, SK_EFMT, "line %ld: a NUL byte: not a text table", lineno);
+			goto out;
+		}
+		if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
+			continue;
+		nf = split_tabs(line, f, MAXCOL);
+		if (!header) {
+			if (nf > MAXCOL) {
+				rc = sk_error_set(err, SK_EARG, "line %ld: more than %d columns", lineno, MAXCOL);
+				goto out;
+			}
+			for (int j = 0; j < nf; j++) {
+				if ((rc = sk_key_parse(f[j], hdrlen, &t->key[j], err)) < 0) {
+					char m[sizeof err->msg];
+					snprintf(m, sizeof m, "%s", err->msg);
+					rc = sk_error_set(err, SK_EARG, "line %ld, column %d: %s", lineno, j + 1, m);
+					goto out;
+				}
+				if (t->key[j].desc) {
+					rc = sk_error_set(err, SK_EARG, "line %ld, column %d: unknown header key '%s'",
+							  lineno, j + 1, f[j]);
+					goto out;
+				}
+				for (int i = 0; i < j; i++)
+					if (t->key[i].byte == t->key[j].byte) {
+						rc = sk_error_set(err, SK_EARG, "line %ld: columns %d and %d both name %s",
+								  lineno, i + 1, j + 1, t->key[j].name);
+						goto out;
+					}
+			}
+			t->ncol = nf;
+			for (int b = 0; b < nbk; b++) {
+				int j;
+				for (j = 0; j < nf; j++)
+					if (t->key[j].byte == bykeys[b].byte && t->key[j].type == bykeys[b].type)
+						break;
+				if (j == nf) {
+					rc = sk_error_set(err, SK_EARG, "--by key %s is not a column of the table", bykeys[b].name);
+					goto out;
+				}
+				t->by[b] = j;
+			}
+			t->nby = nbk;
+			header = 1;
+			continue;
+		}
+		if (nf != t->ncol) {
+			rc = sk_error_set(err, SK_EFMT, "line %ld has %s%d fields, the header line %d", lineno,
+					  nf > MAXCOL ? "more than " : "", nf > MAXCOL ? MAXCOL : nf, t->ncol);
+			goto out;
+		}
+		if (t->nrow == cap) {
+			const size_t nc = cap ? 2 * cap : 256;
+			double *v = realloc(t->val, nc * (size_t)t->ncol * sizeof *v);
+			long *l;
+			if (v)
+				t->val = v;
+			l = v ? realloc(t->line, nc * sizeof *l) : NULL;
+			if (!l) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto out;
+			}
+			t->line = l;
+			cap = nc;
+		}
+		for (int j = 0; j < nf; j++) {
+			char *end;
+			double x;
+			errno = 0;
+			x = strtod(f[j], &end);
+			if (end == f[j] || *end != '\0' || !isfinite(x)) {
+				rc = sk_error_set(err, SK_EFMT, "line %ld, column %d: '%s' is not a number", lineno, j + 1,
+						  f[j]);
+				goto out;
+			}
+			t->val[t->nrow * (size_t)t->ncol + (size_t)j] = x;
+		}
+		t->line[t->nrow++] = lineno;
+	}
+	if (!header) {
+		rc = sk_error_set(err, SK_EFMT, "no header line naming keys");
+		goto out;
+	}
+	if (!(t->order = malloc((t->nrow ? t->nrow : 1) * sizeof *t->order))) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	sort_rows(t);
+	{
+		/* Report the duplicate that comes first in the file. */
+		size_t bad = 0;
+		long first = 0;
+		for (size_t k = 1; k < t->nrow; k++)
+			if (cmp_rows(t, t->order[k - 1], t->order[k]) == 0 &&
+			    (!first || t->line[t->order[k]] < first)) {
+				first = t->line[t->order[k]];
+				bad = k;
+			}
+		if (first) {
+			double v[SK_EDIT_MAX_BY];
+			char what[256];
+			size_t k0 = bad;
+			while (k0 > 0 && cmp_rows(t, t->order[k0 - 1], t->order[bad]) == 0)
+				k0--;
+			for (int j = 0; j < t->nby; j++)
+				v[j] = t->val[t->order[bad] * (size_t)t->ncol + (size_t)t->by[j]];
+			by_text(t, v, what, sizeof what);
+			rc = sk_error_set(err, SK_EFMT, "line %ld: the same %s as line %ld", first, what,
+					  t->line[t->order[k0]]);
+		}
+	}
+out:
+	free(buf);
+	if (rc < 0)
+		sk_edit_table_release(t);
+	return rc;
+}
+
+const double *sk_edit_table_find(const struct sk_edit_table *t, const unsigned char *hdr)
+{
+	double key[SK_EDIT_MAX_BY];
+	size_t lo = 0, hi = t->nrow;
+
+	for (int j = 0; j < t->nby; j++)
+		key[j] = sk_key_value(hdr, &t->key[t->by[j]]);
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+		const double *row = t->val + t->order[mid] * (size_t)t->ncol;
+		int c = 0;
+		for (int j = 0; j < t->nby && c == 0; j++) {
+			const double x = row[t->by[j]];
+			c = x < key[j] ? -1 : x > key[j] ? 1 : 0;
+		}
+		if (c == 0)
+			return row;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void sk_edit_table_release(struct sk_edit_table *t)
+{
+	free(t->val);
+	free(t->line);
+	free(t->order);
+	t->val = NULL;
+	t->line = NULL;
+	t->order = NULL;
+	t->nrow = 0;
+}
+
+/* ---- the pass ---- */
+
+struct editor {
+	const struct sk_edit_opts *o;
+	struct sk_edit_result *res;
+	struct sk_writer *w;
+	const struct sk_info *first;
+	int su;                      /* SU on either side: scalars after byte 180 are SU's */
+	long ns_out;                 /* samples per output trace */
+	double dt_s;                 /* sample interval in seconds */
+	unsigned char *hdr, *fhdr;   /* canonical header; the same in the file's order */
+	float *data, *wdata;
+};
+
+void sk_edit_opts_init(struct sk_edit_opts *o)
+{
+	const struct sk_wopts wo = SK_WOPTS_INIT;
+
+	memset(o, 0, sizeof *o);
+	o->from = SK_FMT_AUTO;
+	o->wopts = wo;
+	o->scale = 1;
+}
+
+static int at(struct editor *g, long where, int rc)
+{
+	g->res->at = where;
+	return rc;
+}
+
+/* Prefixes err's message with "trace N: " and, given, names the expression
+ * (label "" for an assignment, "--where "). */
+static int on_trace(struct sk_error *err, int64_t tr, const char *label, const char *src)
+{
+	char m[sizeof err->msg];
+
+	snprintf(m, sizeof m, "%s", err->msg);
+	if (src)
+		return sk_error_set(err, err->code, "trace %" PRId64 ": %s in %s'%s'", tr, m, label, src);
+	return sk_error_set(err, err->code, "trace %" PRId64 ": %s", tr, m);
+}
+
+/* 1 when key k names bytes 181-240 in the other meaning than the stream's:
+ * a SEG-Y rev 1 key (cdpx, iline, ...) in an SU stream, or an SU key (d1,
+ * f1, ...) in a SEG-Y or sgk one. */
+static int wrong_tail(const struct sk_key *k, int su)
+{
+	size_t n;
+	const struct sk_key *t;
+
+	if (k->byte < SK_HDR_SU_TAIL || k->name[0] == '@')
+		return 0;
+	t = su ? sk_hdr_table(&n) : sk_hdr_su_table(&n);
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(t[j].name, k->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int tail_error(const struct sk_key *k, int su, const char *label, const char *what, struct sk_error *err)
+{
+	return sk_error_set(err, SK_EARG, "%s in %s'%s': %s streams hold %s at bytes 181-240, not %s", k->name, label, what,
+			    su ? "SU" : "SEG-Y and sgk", su ? "d1 f1 d2 f2 ungpow unscale ntr mark" : "cdpx cdpy iline xline ...",
+			    k->name);
+}
+
+static int check_keys(const struct editor *g, const struct sk_info *info, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	const int su = info->fmt == SK_FMT_SU;
+	size_t end = o->where ? sk_expr_hdr_end(o->where) : 0;
+	const char *what = o->where_src;
+	const struct sk_key *k;
+
+	if (o->where)
+		for (size_t pos = 0; (k = sk_expr_next_key(o->where, &pos)) != NULL;)
+			if (wrong_tail(k, su))
+				return tail_error(k, su, "--where ", o->where_src, err);
+	for (size_t j = 0; j < o->nassign; j++) {
+		if (wrong_tail(&o->assign[j].key, su))
+			return tail_error(&o->assign[j].key, su, "", o->assign[j].src, err);
+		for (size_t pos = 0; (k = sk_expr_next_key(o->assign[j].expr, &pos)) != NULL;)
+			if (wrong_tail(k, su))
+				return tail_error(k, su, "", o->assign[j].src, err);
+	}
+	if (o->table)
+		for (int j = 0; j < o->table->ncol; j++)
+			if (wrong_tail(&o->table->key[j], su))
+				return tail_error(&o->table->key[j], su, "", o->table_path, err);
+	for (size_t j = 0; j < o->nassign; j++) {
+		const struct sk_key *key = &o->assign[j].key;
+		size_t e = sk_expr_hdr_end(o->assign[j].expr);
+		if (key->byte - 1u + (size_t)sk_type_size(key->type) > e)
+			e = key->byte - 1u + (size_t)sk_type_size(key->type);
+		if (e > end) {
+			end = e;
+			what = o->assign[j].src;
+		}
+	}
+	if (o->table)
+		for (int j = 0; j < o->table->ncol; j++) {
+			const struct sk_key *key = &o->table->key[j];
+			if (key->byte - 1u + (size_t)sk_type_size(key->type) > end) {
+				end = key->byte - 1u + (size_t)sk_type_size(key->type);
+				what = o->table_path;
+			}
+		}
+	if (end > info->hdrlen)
+		return sk_error_set(err, SK_EARG, "'%s' reaches byte %zu, beyond the %zu-byte trace headers", what,
+				    end, info->hdrlen);
+	return 0;
+}
+
+static int check_shape(const struct editor *g, const struct sk_info *a, const char *fname,
+		       struct sk_error *err)
+{
+	const struct sk_info *f = g->first;
+
+	if (a->ns != f->ns)
+		return sk_error_set(err, SK_ESTATE, "ns=%ld differs from %s's ns=%ld", a->ns, fname, f->ns);
+	if (a->dt != f->dt)
+		return sk_error_set(err, SK_ESTATE, "dt=%g differs from %s's dt=%g", a->dt, fname, f->dt);
+	if (a->hdrlen != f->hdrlen)
+		return sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s's %zu", a->hdrlen,
+				    fname, f->hdrlen);
+	return 0;
+}
+
+/* Steps 1-3 on g->hdr: 1 keep, 0 drop, or an error. */
+static int edit_header(struct editor *g, int64_t tr, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	const size_t hl = g->first->hdrlen;
+	const int64_t i = g->res->read - 1;
+	int rc;
+
+	if (o->table) {
+		const double *row = sk_edit_table_find(o->table, g->hdr);
+		if (!row) {
+			if (o->missing == SK_EDIT_MISSING_DROP)
+				return 0;
+			if (o->missing == SK_EDIT_MISSING_ERROR) {
+				double v[SK_EDIT_MAX_BY];
+				char what[256];
+				for (int j = 0; j < o->table->nby; j++)
+					v[j] = sk_key_value(g->hdr, &o->table->key[o->table->by[j]]);
+				by_text(o->table, v, what, sizeof what);
+				return sk_error_set(err, SK_EFMT, "trace %" PRId64 ": no row of %s has %s", tr,
+						    o->table_path, what);
+			}
+		} else {
+			for (int j = 0; j < o->table->ncol; j++) {
+				int b = 0;
+				for (int k = 0; k < o->table->nby; k++)
+					b |= o->table->by[k] == j;
+				if (!b && (rc = sk_edit_store(g->hdr, hl, &o->table->key[j], row[j], g->su, err)) < 0)
+					return on_trace(err, tr, NULL, NULL);
+			}
+		}
+	}
+	for (size_t k = 0; k < o->nassign; k++) {
+		double v;
+		if ((rc = sk_expr_eval(o->assign[k].expr, g->hdr, i, &v, err)) < 0 ||
+		    (rc = sk_edit_store(g->hdr, hl, &o->assign[k].key, v, g->su, err)) < 0)
+			return on_trace(err, tr, "", o->assign[k].src);
+	}
+	if (o->where) {
+		double v;
+		if ((rc = sk_expr_eval(o->where, g->hdr, i, &v, err)) < 0)
+			return on_trace(err, tr, "--where ", o->where_src);
+		return v != 0;
+	}
+	return 1;
+}
+
+/* The first sample of the window for a trace whose first sample is at ts
+ * seconds, as suwind: the nearest sample, halves away from zero. */
+static long first_sample(const struct editor *g, double ts, double t)
+{
+	return lround((t - ts) / g->dt_s);
+}
+
+/* Steps 4 and 5: the output samples of the trace in g->hdr / g->data. */
+static int samples(struct editor *g, int64_t tr, const float **out, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	const float *d = g->data;
+
+	if (o->window) {
+		const struct sk_key *delrt = sk_hdr_key("delrt");
+		const double ts = sk_key_value(g->hdr, delrt) / 1000;
+		const long a = first_sample(g, ts, o->t0);
+		int rc;
+
+		if (a < 0 || a + g->ns_out > g->first->ns)
+			return sk_error_set(err, SK_EFMT,
+					    "trace %" PRId64 ": the window %g-%g s is outside the trace (%g-%g s, ns %ld)",
+					    tr, o->t0, o->t1, ts, ts + (double)(g->first->ns - 1) * g->dt_s, g->first->ns);
+		memmove(g->wdata, d + a, (size_t)g->ns_out * sizeof *d);
+		d = g->wdata;
+		if ((rc = sk_edit_store(g->hdr, g->first->hdrlen, delrt, (ts + (double)a * g->dt_s) * 1000, g->su,
+					err)) < 0)
+			return on_trace(err, tr, NULL, NULL);
+		sk_hdr_set_i16(g->hdr, 115, (int16_t)(uint16_t)(g->ns_out > 65535 ? 0 : g->ns_out));
+	}
+	if (o->scale_set) {
+		float *w = g->wdata;
+		for (long k = 0; k < g->ns_out; k++)
+			w[k] = (float)((double)d[k] * o->scale);
+		d = w;
+	}
+	*out = d;
+	return 0;
+}
+
+static int open_output(struct editor *g, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	struct sk_info like = *g->first;
+	int rc;
+
+	g->dt_s = like.dt * 1e-6;
+	g->ns_out = like.ns;
+	if (o->window) {
+		/* ns from the first trace's start (delrt), or from a zero start
+		 * when there is none: the window's samples, both ends included. */
+		const double ts = g->res->read > 0 ? sk_key_value(g->hdr, sk_hdr_key("delrt")) / 1000 : 0;
+		if (!(g->dt_s > 0))
+			return at(g, 0, sk_error_set(err, SK_EFMT, "--time needs a sample interval (dt is 0)"));
+		g->ns_out = first_sample(g, ts, o->t1) - first_sample(g, ts, o->t0) + 1;
+		like.ns = g->ns_out;
+	}
+	like.ntraces = -1;
+	if ((rc = sk_writer_open(o->out, &like, &o->wopts, &g->w, err)) < 0)
+		return at(g, SK_EDIT_AT_OUTPUT, rc);
+	g->su = g->first->fmt == SK_FMT_SU || sk_writer_info(g->w)->fmt == SK_FMT_SU;
+	return 0;
+}
+
+/* Between a raw record's header block (little-endian files) and the
+ * canonical layout; its own inverse. */
+static void swap_hdr(const struct sk_info *info, unsigned char *h)
+{
+	if (info->fmt == SK_FMT_SU)
+		sk_hdr_swap_su(h);
+	else
+		sk_hdr_swap(h, info->hdrlen);
+}
+
+/* Edits every trace of input k (its reader r open).  The writer is open
+ * unless --time waits for the first trace's delrt. */
+static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	const struct sk_info *info = sk_reader_info(r);
+	const size_t hl = info->hdrlen;
+	const int raw = g->w && !o->window && !o->scale_set && sk_stream_same_encoding(r, g->w);
+	const int swap = raw && info->little && info->fmt != SK_FMT_SGK;
+	int64_t tr = 0;
+	int rc;
+
+	/* One large input read from start to end: reading overlaps the
+	 * editing (without read-ahead, out of memory, it works as well). */
+	if (raw)
+		sk_copy_readahead(r, g->w, NULL);
+	else
+		sk_reader_readahead(r, NULL);
+	for (;;) {
+		const unsigned char *rec = NULL;
+		const float *d = g->data;
+		int keep;
+
+		if (raw) {
+			if ((rc = sk_reader_next_raw(r, &rec, err)) < 0)
+				return at(g, (long)k, rc);
+			if (rc == 1) {
+				memcpy(g->hdr, rec, hl);
+				if (swap)
+					swap_hdr(info, g->hdr);
+			}
+		} else if ((rc = sk_reader_next(r, g->hdr, g->data, err)) < 0) {
+			return at(g, (long)k, rc);
+		}
+		if (rc == 0)
+			break;
+		tr++;
+		g->res->read++;
+		if ((keep = edit_header(g, tr, err)) < 0)
+			return at(g, (long)k, keep);
+		if (!g->w && (rc = open_output(g, err)) < 0)
+			return rc;
+		if (!keep)
+			continue;
+		if (raw) {
+			memcpy(g->fhdr, g->hdr, hl);
+			if (swap)
+				swap_hdr(info, g->fhdr);
+			rc = sk_writer_put_raw_hdr(g->w, g->fhdr, rec, err);
+		} else {
+			if ((rc = samples(g, tr, &d, err)) < 0)
+				return at(g, (long)k, rc);
+			rc = sk_writer_put(g->w, g->hdr, d, err);
+		}
+		if (rc < 0)
+			return at(g, SK_EDIT_AT_OUTPUT, rc);
+		g->res->written++;
+	}
+	return 0;
+}
+
+static const char *name_of(const char *path)
+{
+	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
+}
+
+int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o,
+		struct sk_edit_result *res, struct sk_error *err)
+{
+	struct editor g;
+	struct sk_reader *r0 = NULL;
+	int rc;
+
+	memset(&g, 0, sizeof g);
+	memset(res, 0, sizeof *res);
+	res->at = SK_EDIT_AT_NONE;
+	g.o = o;
+	g.res = res;
+	if ((rc = sk_reader_open(paths[0], o->from, &r0, err)) < 0)
+		return at(&g, 0, rc);
+	/* The first input's info is the writer's model until the end. */
+	g.first = sk_reader_info(r0);
+	if ((rc = check_keys(&g, g.first, err)) < 0) {
+		rc = at(&g, 0, rc);
+		goto out;
+	}
+	/* Every other input's shape first, so a mismatch writes nothing;
+	 * standard input is checked when reached. */
+	for (size_t k = 1; k < n; k++) {
+		struct sk_reader *q;
+		if (!paths[k] || strcmp(paths[k], "-") == 0)
+			continue;
+		if ((rc = sk_reader_open(paths[k], o->from, &q, err)) < 0) {
+			rc = at(&g, (long)k, rc);
+			goto out;
+		}
+		rc = check_shape(&g, sk_reader_info(q), name_of(paths[0]), err);
+		sk_reader_free(q);
+		if (rc < 0) {
+			rc = at(&g, (long)k, rc);
+			goto out;
+		}
+	}
+	g.hdr = malloc(g.first->hdrlen);
+	g.fhdr = malloc(g.first->hdrlen);
+	g.data = malloc(((size_t)g.first->ns + 1) * sizeof *g.data);
+	g.wdata = malloc(((size_t)g.first->ns + 1) * sizeof *g.wdata);
+	if (!g.hdr || !g.fhdr || !g.data || !g.wdata) {
+		rc = at(&g, SK_EDIT_AT_NONE, sk_error_set(err, SK_ENOMEM, "out of memory"));
+		goto out;
+	}
+	if (!o->window && (rc = open_output(&g, err)) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct sk_reader *r = r0;
+		if (k > 0) {
+			if ((rc = sk_reader_open(paths[k], o->from, &r, err)) < 0) {
+				rc = at(&g, (long)k, rc);
+				goto out;
+			}
+			if ((rc = check_shape(&g, sk_reader_info(r), name_of(paths[0]), err)) < 0)
+				rc = at(&g, (long)k, rc);
+		}
+		if (rc == 0)
+			rc = run_input(&g, k, r, err);
+		if (k > 0)
+			sk_reader_free(r);
+		if (rc < 0)
+			goto out;
+	}
+	if (!g.w && (rc = open_output(&g, err)) < 0)
+		goto out;
+	rc = sk_writer_close(g.w, err);
+	g.w = NULL;
+	if (rc < 0)
+		at(&g, SK_EDIT_AT_OUTPUT, rc);
+out:
+	sk_writer_abort(g.w);
+	sk_reader_free(r0);
+	free(g.hdr);
+	free(g.fhdr);
+	free(g.data);
+	free(g.wdata);
+	return rc;
+}
