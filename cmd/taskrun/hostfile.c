@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "par.h"
 
 void tr_hostfile_free(struct tr_hostent *h, int n)
@@ -97,43 +98,15 @@ fail:
 
 int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err)
 {
-	const int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	struct sk_error e;
+	const int rc = sk_file_read_all(path, out, len, &e);
 
-	if (fd < 0)
+	if (rc == SK_EIO) {
+		errno = e.errnum;
 		return sk_error_sys(err, "%s", path);
-	for (;;) {
-		ssize_t r;
-		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap ? cap * 2 : 8192);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				return sk_error_set(err, SK_ENOMEM, "out of memory");
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 8192;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			const int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return sk_error_sys(err, "%s", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
 	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	if (len)
-		*len = n;
+	if (rc)
+		return sk_error_set(err, rc, "%s: %s", path, e.msg);
 	return 0;
 }
 

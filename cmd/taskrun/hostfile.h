@@ -27,7 +27,9 @@ int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **ou
 int tr_hostfile_load(const char *path, struct tr_hostent **out, int *n, struct sk_error *err);
 void tr_hostfile_free(struct tr_hostent *h, int n);
 
-/* Reads a whole file into a malloc'd NUL-terminated string. */
+/* Reads a whole file into a malloc'd NUL-terminated string (lib/core's
+ * sk_file_read_all), with the file named in the message ("path: No such
+ * file or directory"; err->errnum kept). */
 int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hostfile.h"
+#include "ofile.h"
 #include "proto.h"
 
 int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
@@ -392,26 +393,23 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 	return 0;
 }
 
+/* Writes data to path through a temporary (lib/core ofile), synced before
+ * the rename so that the file outlasts a crash. */
 static int write_synced(const char *path, const char *data, size_t n, struct sk_error *err)
 {
-	const size_t tn = strlen(path) + 5;
-	char *tmp = malloc(tn);
-	int fd, rc = 0;
+	struct sk_ofile f = {-1, NULL, NULL, -1};
+	struct sk_error e;
+	int rc = sk_ofile_open(&f, path, &e);
 
-	if (!tmp)
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	snprintf(tmp, tn, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, data, n) != (ssize_t)n || fsync(fd) != 0)
-		rc = sk_error_sys(err, "%s", tmp);
-	if (fd >= 0 && close(fd) != 0 && !rc)
-		rc = sk_error_sys(err, "%s", tmp);
-	if (!rc && rename(tmp, path) != 0)
-		rc = sk_error_sys(err, "%s", path);
+	if (!rc && (rc = sk_ofile_write(&f, data, n, &e)) == 0 && fsync(f.fd) != 0)
+		rc = sk_error_sys(&e, "%s", "");
+	if (!rc)
+		rc = sk_ofile_commit(&f, &e);
+	else
+		sk_ofile_abort(&f);
 	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return sk_error_set(err, rc, "%s: %s", path, e.msg);
+	return 0;
 }
 
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
@@ -475,14 +473,8 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		rc = err->code;
 		goto out;
 	}
+	/* The commit syncs the directory too. */
 	rc = write_synced(path, text, strlen(text), err);
-	if (!rc) {
-		const int dfd = open(s->dir, O_RDONLY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
 out:
 	free(old);
 	free(path);

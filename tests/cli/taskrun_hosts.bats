@@ -200,3 +200,42 @@ started() { j_count "$1" start "$2"; }
 	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host" ]
 	[ "${#stderr_lines[@]}" = 3 ]
 }
+
+@test "taskrun over ssh: SIGINT cancels the tasks on every host; a host that does not answer is given up on" {
+	printf '2/node1\n2/node2\n' >"$T/hosts"
+	cmd='echo $$ > '"$LAB"'/pids/{}.$TASKRUN_HOST; if [ ! -e '"$T"'/fast ]; then sleep 30; fi; echo {}'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --stdout "$T/out/{}" "$cmd" ::: $(seq 6) 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ \$(ls '$LAB/pids' | wc -l) = 4 ]" 30
+	# node2's agent stops answering (its tasks keep running).
+	agent=$(awk -F'\t' '$2 == "up" && $5 == "node2" { sub(/.*agent_pid=/, "", $12); p = $12 } END { print p }' "$j")
+	kill -STOP "$agent"
+	start=$(date +%s.%N)
+	kill -INT "$BG"
+	status=0
+	wait "$BG" || status=$?
+	BG=""
+	[ "$status" = 130 ]
+	# The cancel grace (2 s) and 3 s more for node2, then 3 s for the
+	# agents to quit.
+	awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 10) }'
+	[ "$(cat "$T/err")" = "taskrun: interrupted: 0 of 6 tasks done; run the same command again to resume" ]
+	[ "$(ls -A "$T/out")" = "" ]
+	[ "$(awk -F'\t' '$2 == "cancel" { print $5 ": " $12 }' "$j" | sort | uniq -c | sed 's/^ *//')" = \
+		"$(printf '2 node1: interrupted\n2 node2: interrupted; no answer from the host')" ]
+	for p in $(cat "$LAB"/pids/*.node1); do
+		! kill -0 "$p" 2>/dev/null
+	done
+	# Once it runs again, node2's agent finds its controller gone and
+	# kills its tasks.
+	kill -CONT "$agent"
+	lab_wait "! kill -0 $(cat "$LAB"/pids/*.node2 | sed -n 1p) 2>/dev/null && ! kill -0 $(cat "$LAB"/pids/*.node2 | sed -n 2p) 2>/dev/null" 10
+	touch "$T/fast"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --stdout "$T/out/{}" "$cmd" ::: $(seq 6)
+	[ "$stderr" = "" ]
+	for i in $(seq 6); do
+		[ "$(cat "$T/out/$i")" = "$i" ]
+	done
+	[ "$(ls -A "$T/out" | wc -l)" = 6 ]
+}

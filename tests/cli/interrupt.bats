@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# Interrupted or out of space, every writer leaves nothing half-written:
+# SIGINT, SIGTERM and SIGHUP at random moments (before and in the middle of
+# the write) kill the command with status 128+n and leave the target, its
+# directory and $TMPDIR exactly as they were; a full disk (a full device, a
+# small tmpfs, a file size limit) is "prog: FILE: <errno text>", exit 1, and
+# nothing left behind.
+bats_require_minimum_version 1.5.0
+load helpers
+
+SIGRUN="/usr/bin/python3 $BATS_TEST_DIRNAME/sigrun.py"
+LINE="--line 50,50,48,25 --reflector 1.2 -n 1001"   # 2400 traces, 10 MB
+
+setup_file() {
+	local F=$BATS_FILE_TMPDIR
+	segsynth $LINE -o "$F/line.sgy"
+	segsplit --count 500 -d "$F/parts" "$F/line.sgy"
+	segsynth --line 12,50,24,25 --diffractor 300,0.6 -n 501 -o "$F/m.sgy"
+	segsynth --random 3000 --area 0,1000,0,1000 --plane 0.4,0.0002 -n 501 -o "$F/r.sgy"
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	F=$BATS_FILE_TMPDIR
+	mkdir -p "$T/out" "$T/tmp"
+	export TMPDIR=$T/tmp
+	printf 'old bytes\n' > "$T/out/target"
+	MNT=
+}
+
+teardown() {
+	if [ -n "$MNT" ]; then umount "$MNT" || true; fi
+}
+
+# state DIR: every file and directory under DIR with its type, mode, size
+# (files) and checksum; a directory's own size is left out (it grows with
+# the entries it held a moment, and does not shrink).
+state() {
+	(cd "$1" && find . -mindepth 1 -type d -printf 'd %m %p\n' | sort &&
+	 find . -type f -printf 'f %m %s %p\n' | sort && find . -type f -exec sha256sum {} + | sort -k 2)
+}
+
+# interrupt [SIGRUN-OPTIONS] -- COMMAND...: for each of SIGINT, SIGTERM and
+# SIGHUP, one random moment early and one in the middle of the write; each
+# time the status is 128+n, a mid-write stop saw the temporary, and $T/out
+# and $TMPDIR are as before.
+interrupt() {
+	local before sig n mode out status seen
+	before=$(state "$T/out")
+	for sig in INT:2 TERM:15 HUP:1; do
+		n=${sig#*:}
+		sig=${sig%:*}
+		for mode in early mid; do
+			out=$($SIGRUN $sig $mode --watch "$T/out" "$@")
+			status=${out% *}
+			seen=${out#* }
+			echo "SIG$sig $mode: status $status, temporary seen $seen"
+			[ "$status" -eq $((128 + n)) ]
+			[ "$mode" = early ] || [ "$seen" = 1 ]
+			[ "$(state "$T/out")" = "$before" ]
+			[ -z "$(ls -A "$T/tmp")" ]
+		done
+	done
+}
+
+@test "segsynth -o: interrupted, the target keeps its bytes" {
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- segsynth $LINE -o "$T/out/target"
+}
+
+@test "segmerge --zstd -o fed by a pipe: interrupted, nothing changes" {
+	interrupt --in "segsynth $LINE" --reset "printf 'old bytes\n' > $T/out/target" -- \
+		segmerge --zstd -o "$T/out/target"
+}
+
+@test "segmerge -m MANIFEST -o: interrupted, nothing changes" {
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- segmerge -m "$F/parts/manifest.yaml" -o "$T/out/target"
+}
+
+@test "segsplit -d over an earlier split: interrupted, the directory is as it was" {
+	segsplit --count 700 -d "$T/saved" "$F/line.sgy"
+	cp -a "$T/saved" "$T/out/split"
+	interrupt --watch "$T/out/split" --in "cat $F/line.sgy" --reset "rm -rf $T/out/split && cp -a $T/saved $T/out/split" -- \
+		segsplit --count 100 -d "$T/out/split"
+}
+
+@test "segsplit -d into a new directory: interrupted, no directory" {
+	interrupt --watch "$T/out/new" --in "segsynth $LINE" --reset "rm -rf $T/out/new" -- \
+		segsplit --count 100 -d "$T/out/new"
+	[ ! -e "$T/out/new" ]
+}
+
+@test "regrid -o fed by a pipe (spooled to TMPDIR): interrupted, nothing changes" {
+	interrupt --in "cat $F/r.sgy" --reset "printf 'old bytes\n' > $T/out/target" -- \
+		regrid -g 0,10,100,0,10,100 -m nearest -M 100k -F "$T/out/fold.tsv" -o "$T/out/target"
+}
+
+@test "migrate -o fed by a pipe (spooled to TMPDIR): interrupted, nothing changes" {
+	interrupt --in "cat $F/m.sgy" --reset "printf 'old bytes\n' > $T/out/target" -- \
+		migrate --vel 2000 --grid 0,5,120 -o "$T/out/target"
+}
+
+@test "segplot -o: interrupted, nothing changes" {
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- \
+		segplot -s 2000x1500 --type png -o "$T/out/target" "$F/line.sgy"
+}
+
+@test "a full device: every writer says so, exit 1" {
+	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" "migrate --vel 2000 $F/m.sgy -o" \
+		 "segplot --type png $F/line.sgy -o"; do
+		run -1 --separate-stderr $c /dev/full
+		echo "$c: $stderr"
+		[ "$stderr" = "${c%% *}: /dev/full: No space left on device" ]
+	done
+	run -1 --separate-stderr regrid -g 0,10,100,0,10,100 -m nearest -F /dev/full "$F/r.sgy" -o "$T/out/x"
+	[ "$stderr" = "regrid: /dev/full: No space left on device" ]
+	[ "$(ls -A "$T/out")" = target ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "a file size limit: File too large, exit 1, nothing left" {
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 64; segsynth $LINE -o $T/out/big.sgy"
+	[ "$stderr" = "segsynth: $T/out/big.sgy: File too large" ]
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 64; segsplit --count 9000 -d $T/out/parts $F/line.sgy"
+	[ "$stderr" = "segsplit: $T/out/parts/part-000001.sgy: File too large" ]
+	[ "$(ls -A "$T/out")" = target ]
+}
+
+@test "a full file system (a 2 MB tmpfs): every writer says so, exit 1, nothing left" {
+	if [ "$(id -u)" != 0 ]; then
+		skip "mounting a tmpfs needs root"
+	fi
+	MNT=$T/full
+	mkdir "$MNT"
+	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
+	# Full but for 16 KiB: every output below is larger.
+	head -c $((2048 - 16))k /dev/zero > "$MNT/filler"
+	before=$(state "$MNT")
+	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" "migrate --vel 2000 $F/m.sgy -o" \
+		 "segplot -s 2000x1500 $F/line.sgy -o"; do
+		run -1 --separate-stderr $c "$MNT/out.png"
+		echo "$c: $stderr"
+		[ "$stderr" = "${c%% *}: $MNT/out.png: No space left on device" ]
+		[ "$(state "$MNT")" = "$before" ]
+	done
+	run -1 --separate-stderr regrid -g 0,10,100,0,10,100 -m nearest -F "$MNT/fold.tsv" "$F/r.sgy" -o "$T/out/x"
+	[ "$stderr" = "regrid: $MNT/fold.tsv: No space left on device" ]
+	run -1 --separate-stderr segsplit --count 9000 -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: No space left on device" ]
+	[ "$(state "$MNT")" = "$before" ]
+	# A pipe spooled to a full $TMPDIR: the spool is named, and gone.
+	run -1 --separate-stderr env TMPDIR="$MNT" sh -c "cat $F/m.sgy | migrate --vel 2000 -o $T/out/x"
+	echo "$stderr"
+	[[ "$stderr" == "migrate: "*"No space left on device" ]]
+	[ "$(state "$MNT")" = "$before" ]
+	[ "$(ls -A "$T/out")" = target ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "a signal the command was started with ignored stays ignored (nohup)" {
+	bash -c "trap '' HUP; exec segsynth $LINE -o $T/out/target" &
+	pid=$!
+	# Mid-write (the temporary is there): stopped, hung up, continued.
+	for i in $(seq 1 2000); do
+		[ -n "$(ls -A "$T/out" | grep '^\.target\.')" ] && break
+		sleep 0.005
+	done
+	kill -STOP $pid
+	[ -n "$(ls -A "$T/out" | grep '^\.target\.')" ]
+	kill -HUP $pid
+	kill -CONT $pid
+	wait $pid
+	cmp "$T/out/target" "$F/line.sgy"
+	[ "$(ls -A "$T/out")" = target ]
+}

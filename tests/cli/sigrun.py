@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Interrupts a command at a chosen moment, as a user's Ctrl-C, kill or hang-up does.
+
+usage: sigrun.py SIGNAL MODE [--in SHELLCMD] [--reset SHELLCMD] [--watch DIR]... -- COMMAND [ARG...]
+
+Starts COMMAND with SIGINT, SIGTERM and SIGHUP at their default disposition
+(a background job of a non-interactive shell starts with SIGINT ignored), its
+standard input the output of SHELLCMD when given.  MODE says when to stop it:
+  early     a random moment in the first 0.3 s, before the output is
+            committed (a temporary seen earlier must still be there);
+  mid       a random 0-20 ms after a temporary file (a name starting with '.')
+            appears in one of the watched directories, while it is there:
+            mid-write.
+The command is stopped (SIGSTOP) at that moment, then sent SIGNAL and
+continued, so the signal lands exactly there, before the command has begun
+to rename its output into place.  A command that ends before its
+moment comes is run again (up to 5 times; early halves its delay each time),
+after the --reset command puts back what that run changed.
+Prints "STATUS SEEN": the shell's exit status of the command (128+n when a
+signal killed it) and 1 if a temporary existed when it was stopped.
+"""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+
+def default_signals():
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
+def temporaries(dirs):
+    n = 0
+    for d in dirs:
+        try:
+            n += sum(1 for e in os.listdir(d) if e.startswith('.'))
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def targets(dirs):
+    """The files other than temporaries, by name, with their inodes."""
+    t = {}
+    for d in dirs:
+        try:
+            for e in os.scandir(d):
+                if not e.name.startswith('.') and e.is_file(follow_symlinks=False):
+                    t[os.path.join(d, e.name)] = e.inode()
+        except FileNotFoundError:
+            pass
+    return t
+
+
+def attempt(sig, mode, feed, dirs, cmd, delay):
+    before = targets(dirs)
+    prod = None
+    stdin = None
+    if feed:
+        prod = subprocess.Popen(feed, shell=True, stdout=subprocess.PIPE, preexec_fn=default_signals)
+        stdin = prod.stdout
+    p = subprocess.Popen(cmd, stdin=stdin, preexec_fn=default_signals)
+    if prod:
+        prod.stdout.close()
+    was = 0  # a temporary was seen before the stop
+    if mode == 'early':
+        end = time.monotonic() + delay
+        while time.monotonic() < end and p.poll() is None:
+            was = was or temporaries(dirs)
+            time.sleep(0.002)
+    else:
+        end = time.monotonic() + 60
+        while time.monotonic() < end and p.poll() is None and not was:
+            was = temporaries(dirs)
+            time.sleep(0.002)
+        if was:
+            time.sleep(random.uniform(0, delay))
+    seen = 0
+    ok = p.poll() is None and (mode == 'early' or was)
+    if ok:
+        os.kill(p.pid, signal.SIGSTOP)
+        seen = 1 if temporaries(dirs) else 0
+        # Not a moment before the end: the command must not have ended just
+        # before the stop, nor committed its output (its temporaries gone),
+        # nor begun to (a target renamed into place already: a set of files
+        # commits with the signals held off, and a signal then lands after).
+        ok = p.poll() is None and (seen or not was) and targets(dirs) == before
+        if ok:
+            os.kill(p.pid, sig)
+        os.kill(p.pid, signal.SIGCONT)
+    rc = p.wait()
+    if prod:
+        if prod.poll() is None:
+            prod.kill()
+        prod.wait()
+    return ok, (128 - rc if rc < 0 else rc), seen
+
+
+def main():
+    args = sys.argv[1:]
+    sig = getattr(signal, 'SIG' + args[0]) if not args[0].isdigit() else int(args[0])
+    mode = args[1]
+    feed = reset = None
+    dirs = []
+    i = 2
+    while args[i] != '--':
+        if args[i] == '--in':
+            feed = args[i + 1]
+        elif args[i] == '--reset':
+            reset = args[i + 1]
+        elif args[i] == '--watch':
+            dirs.append(args[i + 1])
+        i += 2
+    cmd = args[i + 1:]
+    delay = random.uniform(0.01, 0.3) if mode == 'early' else 0.02
+    for _ in range(5):
+        ok, status, seen = attempt(sig, mode, feed, dirs, cmd, delay)
+        if ok:
+            print(status, seen)
+            return 0
+        delay /= 2
+        if reset:
+            subprocess.run(reset, shell=True, check=True)
+    print('command ended before the signal could land', file=sys.stderr)
+    return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
