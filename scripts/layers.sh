@@ -20,4 +20,14 @@ for fl in $floors; do
 		done
 	done
 done
+# A floor's private headers (*_internal.h) are for the files of that floor.
+for src in lib/*/*.[ch] cmd/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]; do
+	[ -f "$src" ] || continue
+	for h in $(sed -n 's/^#include "\([^"/]*_internal\.h\)".*/\1/p' "$src"); do
+		hit=$(ls lib/*/"$h" 2>/dev/null | head -n 1)
+		if [ -n "$hit" ] && [ "$(dirname "$hit")" != "$(dirname "$src")" ]; then
+			echo "layers: $src includes $h, private to $(dirname "$hit")"; bad=1
+		fi
+	done
+done
 exit $bad

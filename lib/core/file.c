@@ -52,6 +52,25 @@ int sk_file_pwrite_all(int fd, const void *p, size_t n, int64_t off, struct sk_e
 	return 0;
 }
 
+int sk_file_pread_all(int fd, void *p, size_t n, int64_t off, size_t *got, struct sk_error *err)
+{
+	unsigned char *c = p;
+
+	*got = 0;
+	while (*got < n) {
+		const ssize_t r = pread(fd, c + *got, n - *got, (off_t)(off + (int64_t)*got));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return sk_error_sys(err, "%s", "");
+		}
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
 int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error *err)
 {
 	const int fd = open(path, O_RDONLY | O_CLOEXEC);

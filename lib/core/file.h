@@ -19,6 +19,10 @@
 int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err);
 /* The same at offset off (pwrite), for a seekable fd. */
 int sk_file_pwrite_all(int fd, const void *p, size_t n, int64_t off, struct sk_error *err);
+/* Reads n bytes at offset off (pread) into p, retrying after short reads and
+ * EINTR; *got receives the bytes read, fewer than n only at the end of the
+ * file.  Moves no file offset, so threads may share fd. */
+int sk_file_pread_all(int fd, void *p, size_t n, int64_t off, size_t *got, struct sk_error *err);
 /* Reads the whole file at path into a malloc'd buffer, NUL-terminated (the
  * NUL not counted in *len; len may be NULL).  A directory is SK_EIO with
  * EISDIR. */

@@ -71,7 +71,7 @@ static FILE *spool_open(struct sk_error *err)
  */
 static int stack_like(const unsigned char *h)
 {
-	return sk_hdr_i32(h, 37) == 0 && sk_hdr_coord(h, 81) == 0 && sk_hdr_coord(h, 85) == 0;
+	return sk_hdr_i32(h, SK_TR_OFFSET) == 0 && sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
 }
 
 /* Source and receiver of a trace (zo: as a zero-offset trace at its CMP);
@@ -79,12 +79,13 @@ static int stack_like(const unsigned char *h)
  * origin: only a stream where no trace has a coordinate is refused). */
 static int position(const unsigned char *h, int zo, double p[4])
 {
-	p[0] = sk_hdr_coord(h, 73);
-	p[1] = sk_hdr_coord(h, 77);
-	p[2] = sk_hdr_coord(h, 81);
-	p[3] = sk_hdr_coord(h, 85);
+	p[0] = sk_hdr_coord(h, SK_TR_SX);
+	p[1] = sk_hdr_coord(h, SK_TR_SY);
+	p[2] = sk_hdr_coord(h, SK_TR_GX);
+	p[3] = sk_hdr_coord(h, SK_TR_GY);
 	if (zo || (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) || stack_like(h)) {
-		const double cx = sk_hdr_coord(h, 181), cy = sk_hdr_coord(h, 185);
+		/* Post-stack data often carries only the CDP location. */
+		const double cx = sk_hdr_coord(h, SK_TR_CDPX), cy = sk_hdr_coord(h, SK_TR_CDPY);
 		if (cx != 0 || cy != 0) {
 			p[0] = p[2] = cx;
 			p[1] = p[3] = cy;
@@ -99,7 +100,7 @@ static int position(const unsigned char *h, int zo, double p[4])
 
 static int live(const unsigned char *h)
 {
-	const int16_t trid = sk_hdr_i16(h, 29);
+	const int16_t trid = sk_hdr_i16(h, SK_TR_TRID);
 	return trid != 2 && trid != 3;
 }
 
@@ -127,7 +128,7 @@ struct scan {
 	int nonzero[3];    /* some trace has a cdp, iline, xline that is not 0 */
 };
 
-static const int num_bytes[3] = {21, 189, 193};
+static const int num_bytes[3] = {SK_TR_CDP, SK_TR_ILINE, SK_TR_XLINE};
 
 /*
  * The default grid: the line through every source and receiver (their
@@ -267,8 +268,8 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 			continue;
 		sc->with_pos += position(hdr, zo, p);
 		sc->stack += stack_like(hdr);
-		sc->r0 += sk_hdr_coord(hdr, 81) == 0 && sk_hdr_coord(hdr, 85) == 0 &&
-			  (sk_hdr_coord(hdr, 73) != 0 || sk_hdr_coord(hdr, 77) != 0);
+		sc->r0 += sk_hdr_coord(hdr, SK_TR_GX) == 0 && sk_hdr_coord(hdr, SK_TR_GY) == 0 &&
+			  (sk_hdr_coord(hdr, SK_TR_SX) != 0 || sk_hdr_coord(hdr, SK_TR_SY) != 0);
 		if (sc->n == sc->cap) {
 			const size_t cap = sc->cap ? 2 * sc->cap : 4096;
 			double *q = realloc(sc->p, 4 * cap * sizeof *q);
@@ -422,8 +423,8 @@ static void reach_add(struct reach *rc, const struct sk_grid *g, int dim, double
 {
 	const double mx = 0.5 * (p[0] + p[2]), my = 0.5 * (p[1] + p[3]);
 	const double d = grid_distance(g, dim, 0.5 * (t->sx + t->rx), 0.5 * (t->sy + t->ry));
-	const int r0 = sk_hdr_coord(h, 81) == 0 && sk_hdr_coord(h, 85) == 0;
-	const int s0 = sk_hdr_coord(h, 73) == 0 && sk_hdr_coord(h, 77) == 0;
+	const int r0 = sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
+	const int s0 = sk_hdr_coord(h, SK_TR_SX) == 0 && sk_hdr_coord(h, SK_TR_SY) == 0;
 
 	rc->live++;
 	rc->pos += has_pos;
@@ -511,12 +512,12 @@ static void set_delrt(unsigned char *h, double t0)
 		const double f = i == 0 ? 1.0 : (double)-sc[i];
 		const double v = t0 * 1e3 * f;
 		if (fabs(v - nearbyint(v)) < 1e-6 * f && fabs(v) <= 32767) {
-			sk_hdr_set_i16(h, 109, (int16_t)nearbyint(v));
+			sk_hdr_set_i16(h, SK_TR_DELRT, (int16_t)nearbyint(v));
 			sk_hdr_set_i16(h, SK_SCALT, sc[i]);
 			return;
 		}
 	}
-	sk_hdr_set_i16(h, 109, (int16_t)fmax(fmin(nearbyint(t0 * 1e3), 32767), -32768));
+	sk_hdr_set_i16(h, SK_TR_DELRT, (int16_t)fmax(fmin(nearbyint(t0 * 1e3), 32767), -32768));
 	sk_hdr_set_i16(h, SK_SCALT, 1);
 }
 
@@ -550,14 +551,14 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 			for (int k = 0; carry && k < 3; k++)
 				if (nonzero[k])
 					sk_hdr_set_i32(hdr, num_bytes[k], carry[3 * (i - first) + k]);
-			sk_hdr_set_i32(hdr, 1, (int32_t)seq);
-			sk_hdr_set_i32(hdr, 5, (int32_t)seq);
-			sk_hdr_set_i16(hdr, 29, 1);
+			sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)seq);
+			sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)seq);
+			sk_hdr_set_i16(hdr, SK_TR_TRID, 1);
 			if (job->have_offsets)
-				sk_hdr_set_i32(hdr, 37, (int32_t)nearbyint(job->o0 + (double)b * job->dof));
+				sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)nearbyint(job->o0 + (double)b * job->dof));
 			set_delrt(hdr, t0);
-			sk_hdr_set_i16(hdr, 115, (int16_t)(uint16_t)(nt > 65535 ? 0 : nt));
-			sk_hdr_set_i16(hdr, 117, (int16_t)(uint16_t)nearbyint(dt * 1e6));
+			sk_hdr_set_i16(hdr, SK_TR_NS, (int16_t)(uint16_t)(nt > 65535 ? 0 : nt));
+			sk_hdr_set_i16(hdr, SK_TR_DT, (int16_t)(uint16_t)nearbyint(dt * 1e6));
 			if ((rc = sk_writer_put(w, hdr, img + ((size_t)(i - first) * (size_t)noff + (size_t)b) * (size_t)nt,
 						err)) < 0) {
 				sk_writer_abort(w);

@@ -18,7 +18,6 @@
 #endif
 
 #include "file.h"
-#include "fmt.h"
 #include "hdr.h"
 #include "ofile.h"
 #include "par.h"
@@ -78,36 +77,12 @@ struct store {
 	float *mem;              /* used x ns, or NULL */
 	int spool_fd;            /* raw float records, or -1 */
 	long nmem;               /* traces in mem before spilling to the spool */
-	/* In place: records read with pread and decoded with fmt.h. */
-	int fd;
-	int64_t data_start;      /* byte offset of trace 0 */
-	size_t recsize, hdrlen;  /* bytes per trace record, of its header block */
-	int code, little;        /* sample format and byte order */
-	unsigned char **raw;     /* one record buffer per thread */
+	/* In place: traces read from the reader with sk_reader_pread. */
+	const struct sk_reader *r;
+	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
 	const int64_t *tidx;     /* used trace -> input trace index */
 };
-
-/* Reads and decodes the samples of input trace t in place. */
-static int pread_trace(const struct store *s, unsigned char *raw, int64_t t, float *out,
-		       struct sk_error *err)
-{
-	const size_t n = s->recsize - s->hdrlen;
-	const off_t off = (off_t)(s->data_start + t * (int64_t)s->recsize + (int64_t)s->hdrlen);
-	size_t got = 0;
-	while (got < n) {
-		const ssize_t r = pread(s->fd, raw + got, n - got, off + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sk_error_sys(err, "trace %lld: read", (long long)t + 1);
-		if (r == 0)
-			return sk_error_set(err, SK_EFMT, "trace %lld: unexpected end of file", (long long)t + 1);
-		got += (size_t)r;
-	}
-	sk_fmt_decode(s->code, s->little, raw, (size_t)s->ns, out);
-	return 0;
-}
 
 static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
 {
@@ -118,20 +93,14 @@ static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_erro
 		return 0;
 	}
 	if (s->spool_fd >= 0) {
-		size_t got = 0;
-		while (got < rec) {
-			const ssize_t r = pread(s->spool_fd, (char *)out + got, rec - got,
-						(off_t)((size_t)idx * rec + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return r < 0 ? sk_error_sys(err, "spool file: read")
-					     : sk_error_set(err, SK_EIO, "spool file: short read");
-			got += (size_t)r;
+		size_t got;
+		if (sk_file_pread_all(s->spool_fd, out, rec, (int64_t)((size_t)idx * rec), &got, err) < 0) {
+			errno = err->errnum;
+			return sk_error_sys(err, "spool file: read");
 		}
-		return 0;
+		return got == rec ? 0 : sk_error_set(err, SK_EIO, "spool file: short read");
 	}
-	return pread_trace(s, s->raw[slot], s->tidx[idx], out, err);
+	return sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err);
 }
 
 static int spool_write(int fd, const void *p, size_t n, struct sk_error *err)
@@ -147,20 +116,20 @@ static void position(const unsigned char *h, int coords, double *x, double *y)
 {
 	switch (coords) {
 	case SK_COORDS_CDP:
-		*x = sk_hdr_coord(h, 181);
-		*y = sk_hdr_coord(h, 185);
+		*x = sk_hdr_coord(h, SK_TR_CDPX);
+		*y = sk_hdr_coord(h, SK_TR_CDPY);
 		break;
 	case SK_COORDS_SRC:
-		*x = sk_hdr_coord(h, 73);
-		*y = sk_hdr_coord(h, 77);
+		*x = sk_hdr_coord(h, SK_TR_SX);
+		*y = sk_hdr_coord(h, SK_TR_SY);
 		break;
 	case SK_COORDS_RCV:
-		*x = sk_hdr_coord(h, 81);
-		*y = sk_hdr_coord(h, 85);
+		*x = sk_hdr_coord(h, SK_TR_GX);
+		*y = sk_hdr_coord(h, SK_TR_GY);
 		break;
 	default:
-		*x = (sk_hdr_coord(h, 73) + sk_hdr_coord(h, 81)) / 2;
-		*y = (sk_hdr_coord(h, 77) + sk_hdr_coord(h, 85)) / 2;
+		*x = (sk_hdr_coord(h, SK_TR_SX) + sk_hdr_coord(h, SK_TR_GX)) / 2;
+		*y = (sk_hdr_coord(h, SK_TR_SY) + sk_hdr_coord(h, SK_TR_GY)) / 2;
 	}
 }
 
@@ -224,54 +193,22 @@ static void vel_table(const struct sk_regrid_job *job, double dt, long ns, doubl
 	}
 }
 
-/*
- * Prepares reading a SEG-Y or SU file in place: the record layout from the
- * reader's info (trace i at fhdr_len + i x (hdrlen + ns x bytes per
- * sample)), checked against the reader itself on the first and the last
- * trace, so a layout this code does not know shows up as an error rather
- * than wrong samples.
- */
-static int in_place_open(struct store *s, struct sk_reader *r, const char *path,
-			 const struct sk_info *info, struct sk_error *err)
+/* Prepares reading the input in place: one scratch buffer per thread. */
+static int in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err)
 {
-	int nth = 1, rc;
-	float *a = malloc((size_t)info->ns * 2 * sizeof *a);
-	if (!a)
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	const size_t size = sk_reader_pread_size(r);
+	int nth = 1;
+
 #ifdef _OPENMP
 	nth = omp_get_max_threads();
 #endif
-	s->data_start = info->fmt == SK_FMT_SEGY ? (int64_t)info->fhdr_len : 0;
-	s->hdrlen = info->hdrlen;
-	s->code = info->sample_format;
-	s->little = info->little;
-	s->recsize = info->hdrlen + (size_t)info->ns * (size_t)sk_fmt_size(info->sample_format);
-	s->raw = calloc((size_t)nth, sizeof *s->raw);
-	s->fd = open(path, O_RDONLY);
-	if (!s->raw || s->fd < 0) {
-		free(a);
-		return s->fd < 0 ? sk_error_sys(err, "open") : sk_error_set(err, SK_ENOMEM, "out of memory");
-	}
+	s->r = r;
+	if (!(s->raw = calloc((size_t)nth, sizeof *s->raw)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	s->nraw = nth;
 	for (int t = 0; t < nth; t++)
-		if (!(s->raw[t] = malloc(s->recsize))) {
-			free(a);
+		if (!(s->raw[t] = malloc(size)))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		}
-	for (int k = 0; k < 2; k++) {
-		const int64_t t = k ? info->ntraces - 1 : 0;
-		if ((rc = sk_reader_seek(r, t, err)) < 0 || (rc = sk_reader_next(r, NULL, a, err)) < 0 ||
-		    (rc = pread_trace(s, s->raw[0], t, a + info->ns, err)) < 0) {
-			free(a);
-			return rc;
-		}
-		if (memcmp(a, a + info->ns, (size_t)info->ns * sizeof *a) != 0) {
-			free(a);
-			return sk_error_set(err, SK_ESTATE, "trace %lld: in-place read disagrees with the reader",
-					    (long long)t + 1);
-		}
-	}
-	free(a);
 	return 0;
 }
 
@@ -315,7 +252,6 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		return rc;
 	info = sk_reader_info(r);
 	store.ns = info->ns;
-	store.fd = -1;
 	o.ns = info->ns;
 	o.dt = info->dt * 1e-6;
 	o.line = gr->is_line;
@@ -334,10 +270,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* A large seekable SEG-Y or SU file is read in place. */
-	in_place = info->ntraces >= 0 && info->fmt != SK_FMT_SGK &&
-		   (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem &&
-		   sk_reader_seek(r, 0, NULL) == 0;
+	/* A large file that allows random reads is read in place. */
+	in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
+		   (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
 	/* The first pass reads from start to end; the in-place reads later
 	 * seek, which ends the read-ahead. */
 	sk_reader_readahead(r, NULL);
@@ -351,14 +286,14 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		if (rc < 0)
 			goto done;
 		st->inputs++;
-		trid = sk_hdr_i16(hdr, 29);
+		trid = sk_hdr_i16(hdr, SK_TR_TRID);
 		if (trid == 2 || trid == 3)
 			continue;
 		position(hdr, job->coords, &x, &y);
 		if (x == 0 && y == 0)
 			zero_xy++;
 		if (job->have_offsets) {
-			const double ho = fabs((double)sk_hdr_i32(hdr, 37));
+			const double ho = fabs((double)sk_hdr_i32(hdr, SK_TR_OFFSET));
 			const double c = floor((ho - job->o0) / job->dof + 0.5);
 			if (!(c >= 0 && c < (double)job->no))
 				continue;
@@ -456,7 +391,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		}
 	}
 	store.tidx = g.tidx;
-	if (in_place && (rc = in_place_open(&store, r, job->in, info, err)) < 0)
+	if (in_place && (rc = in_place_open(&store, r, err)) < 0)
 		goto done;
 	if (job->nvel > 0) {
 		vr = malloc((size_t)info->ns * sizeof *vr);
@@ -535,16 +470,16 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				long il, xl;
 				memset(hdr, 0, info->hdrlen);
 				sk_grid_header(gr, i, hdr);
-				sk_hdr_set_i32(hdr, 1, (int32_t)seq);
-				sk_hdr_set_i32(hdr, 5, (int32_t)seq);
-				sk_hdr_set_i16(hdr, 29, (int16_t)(live[n] ? 1 : 2));
-				sk_hdr_set_i16(hdr, 33, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
-				sk_hdr_set_i32(hdr, 37, (int32_t)lround(bh[n]));
+				sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)seq);
+				sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)seq);
+				sk_hdr_set_i16(hdr, SK_TR_TRID, (int16_t)(live[n] ? 1 : 2));
+				sk_hdr_set_i16(hdr, SK_TR_NHS, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
+				sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)lround(bh[n]));
 				/* The first input's recording delay and its time scalar. */
-				memcpy(hdr + 108, first_hdr + 108, 2);
-				memcpy(hdr + 214, first_hdr + 214, 2);
-				sk_hdr_set_i16(hdr, 115, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
-				sk_hdr_set_i16(hdr, 117, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
+				memcpy(hdr + SK_TR_DELRT - 1, first_hdr + SK_TR_DELRT - 1, 2);
+				memcpy(hdr + SK_TR_SCALT - 1, first_hdr + SK_TR_SCALT - 1, 2);
+				sk_hdr_set_i16(hdr, SK_TR_NS, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
+				sk_hdr_set_i16(hdr, SK_TR_DT, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
 				if (!live[n])
 					st->dead++;
 				st->outputs++;
@@ -593,8 +528,6 @@ done:
 	for (int t = 0; t < store.nraw; t++)
 		free(store.raw[t]);
 	free(store.raw);
-	if (store.fd >= 0)
-		close(store.fd);
 	free(store.mem);
 	if (store.spool_fd >= 0)
 		close(store.spool_fd);

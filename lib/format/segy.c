@@ -75,9 +75,9 @@ static int valid_format(int f)
 
 int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *b, struct sk_error *err)
 {
-	const uint32_t bow = (uint32_t)sk_segy_get(h, 3297, 4, 0);
-	const int fbe = (int16_t)sk_segy_get(h, 3225, 2, 0);
-	const int fle = (int16_t)sk_segy_get(h, 3225, 2, 1);
+	const uint32_t bow = (uint32_t)sk_segy_get(h, SK_BIN_BYTE_ORDER, 4, 0);
+	const int fbe = (int16_t)sk_segy_get(h, SK_BIN_FORMAT, 2, 0);
+	const int fle = (int16_t)sk_segy_get(h, SK_BIN_FORMAT, 2, 1);
 	int little;
 
 	memset(b, 0, sizeof *b);
@@ -97,24 +97,24 @@ int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *b, struct sk_e
 				    fbe, (unsigned)(uint16_t)fbe);
 	}
 	b->little = little;
-	b->format = (int16_t)sk_segy_get(h, 3225, 2, little);
+	b->format = (int16_t)sk_segy_get(h, SK_BIN_FORMAT, 2, little);
 	if (!valid_format(b->format))
 		return sk_error_set(err, SK_EFMT, "byte 3225: impossible sample format code %d", b->format);
-	b->rev_major = h[3500];
-	b->rev_minor = h[3501];
+	b->rev_major = h[SK_BIN_REV_MAJOR - 1];
+	b->rev_minor = h[SK_BIN_REV_MINOR - 1];
 	/* Older files have garbage in the unassigned area: trust rev 2 fields
 	 * only when the major revision byte says 2. */
 	b->rev2 = b->rev_major == 2;
-	b->ns = (long)sk_segy_get(h, 3221, 2, little);
-	b->dt = (double)sk_segy_get(h, 3217, 2, little);
-	b->fixed_length = (int16_t)sk_segy_get(h, 3503, 2, little);
-	b->next = (int16_t)sk_segy_get(h, 3505, 2, little);
+	b->ns = (long)sk_segy_get(h, SK_BIN_NS, 2, little);
+	b->dt = (double)sk_segy_get(h, SK_BIN_DT, 2, little);
+	b->fixed_length = (int16_t)sk_segy_get(h, SK_BIN_FIXED_LENGTH, 2, little);
+	b->next = (int16_t)sk_segy_get(h, SK_BIN_NEXT, 2, little);
 	if (b->next < -1)
 		return sk_error_set(err, SK_EFMT, "byte 3505: invalid extended textual header count %d", b->next);
 	if (b->rev2) {
-		const int32_t ens = (int32_t)sk_segy_get(h, 3269, 4, little);
-		const uint64_t edt = sk_segy_get(h, 3273, 8, little);
-		int extra = (int16_t)sk_segy_get(h, 3507, 2, little);
+		const int32_t ens = (int32_t)sk_segy_get(h, SK_BIN_EXT_NS, 4, little);
+		const uint64_t edt = sk_segy_get(h, SK_BIN_EXT_DT, 8, little);
+		int extra = (int16_t)sk_segy_get(h, SK_BIN_EXTRA, 2, little);
 		double d;
 
 		if (ens > 0)
@@ -124,31 +124,65 @@ int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *b, struct sk_e
 			b->dt = d;
 		if (extra == 0) {
 			/* Rev 2.0 wrote this count as an i32 over 3507-3510. */
-			const int32_t e32 = (int32_t)sk_segy_get(h, 3507, 4, little);
+			const int32_t e32 = (int32_t)sk_segy_get(h, SK_BIN_EXTRA, 4, little);
 			if (e32 > 0 && e32 < 1000)
 				extra = e32;
 		}
 		if (extra < 0 || extra > 1000)
 			return sk_error_set(err, SK_EFMT, "byte 3507: invalid extra trace header count %d", extra);
 		b->extra = extra;
-		b->ntraces = sk_segy_get(h, 3513, 8, little);
-		b->first_trace = sk_segy_get(h, 3521, 8, little);
+		b->ntraces = sk_segy_get(h, SK_BIN_NTRACES, 8, little);
+		b->first_trace = sk_segy_get(h, SK_BIN_FIRST_TRACE, 8, little);
 	}
+	return 0;
+}
+
+static int upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+/* The character c of a block read as ASCII (ebc 0) or EBCDIC (ebc 1), in
+ * upper case; blanks (space, tab, NUL) as ' '. */
+static int text_char(unsigned char c, int ebc)
+{
+	const int a = upper(ebc ? sk_ebcdic_to_ascii(c) : c);
+	return a == '\t' || a == 0 ? ' ' : a;
+}
+
+/* Whether the n bytes at p (just after "((") hold name and "))", blanks
+ * skipped in both and case ignored. */
+static int stanza_at(const unsigned char *p, size_t n, const char *name, int ebc)
+{
+	size_t i = 0;
+
+	for (;;) {
+		while (i < n && text_char(p[i], ebc) == ' ')
+			i++;
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			return i + 1 < n && text_char(p[i], ebc) == ')' && text_char(p[i + 1], ebc) == ')';
+		if (i >= n || text_char(p[i], ebc) != upper((unsigned char)*name))
+			return 0;
+		i++;
+		name++;
+	}
+}
+
+int sk_segy_has_stanza(const unsigned char *block, const char *name)
+{
+	for (int ebc = 0; ebc < 2; ebc++)
+		for (size_t i = 0; i + 4 <= SK_SEGY_TEXT; i++)
+			if (text_char(block[i], ebc) == '(' && text_char(block[i + 1], ebc) == '(' &&
+			    stanza_at(block + i + 2, SK_SEGY_TEXT - i - 2, name, ebc))
+				return 1;
 	return 0;
 }
 
 int sk_segy_is_endtext(const unsigned char *block)
 {
-	static const char stanza[] = "((SEG: EndText))";
-	const size_t n = sizeof stanza - 1;
-	unsigned char ebc[sizeof stanza];
-
-	for (size_t i = 0; i < n; i++)
-		ebc[i] = sk_ascii_to_ebcdic((unsigned char)stanza[i]);
-	for (size_t i = 0; i + n <= SK_SEGY_TEXT; i++)
-		if (memcmp(block + i, stanza, n) == 0 || memcmp(block + i, ebc, n) == 0)
-			return 1;
-	return 0;
+	return sk_segy_has_stanza(block, "SEG: EndText");
 }
 
 /* Binary header fields (file byte position, size) for byte swapping. */
@@ -195,9 +229,9 @@ void sk_segy_default(unsigned char *h)
 		for (int i = 0; i < 80; i++)
 			h[80 * c + i] = sk_ascii_to_ebcdic((unsigned char)card[i]);
 	}
-	h[3500] = 1;   /* rev 1: major 1, minor 0 */
-	h[3501] = 0;
-	sk_segy_put(h, 3503, 2, 0, 1);  /* fixed-length traces */
+	h[SK_BIN_REV_MAJOR - 1] = 1;   /* rev 1: major 1, minor 0 */
+	h[SK_BIN_REV_MINOR - 1] = 0;
+	sk_segy_put(h, SK_BIN_FIXED_LENGTH, 2, 0, 1);  /* fixed-length traces */
 }
 
 int sk_segy_set_bin(unsigned char *h, int little, int to_little, int format, long ns, double dt,
@@ -210,22 +244,22 @@ int sk_segy_set_bin(unsigned char *h, int little, int to_little, int format, lon
 	if (little != to_little) {
 		sk_segy_swap_bin(h);
 		if (b.byte_order_word)
-			sk_segy_put(h, 3297, 4, to_little, 0x01020304u);
+			sk_segy_put(h, SK_BIN_BYTE_ORDER, 4, to_little, 0x01020304u);
 	}
 	if (!have || b.format != format)
-		sk_segy_put(h, 3225, 2, to_little, (uint64_t)format);
+		sk_segy_put(h, SK_BIN_FORMAT, 2, to_little, (uint64_t)format);
 	if (!have || b.ns != ns) {
 		if (ns <= 65535) {
-			sk_segy_put(h, 3221, 2, to_little, (uint64_t)ns);
-			if (have && b.rev2 && sk_segy_get(h, 3269, 4, to_little))
-				sk_segy_put(h, 3269, 4, to_little, (uint64_t)ns);
+			sk_segy_put(h, SK_BIN_NS, 2, to_little, (uint64_t)ns);
+			if (have && b.rev2 && sk_segy_get(h, SK_BIN_EXT_NS, 4, to_little))
+				sk_segy_put(h, SK_BIN_EXT_NS, 4, to_little, (uint64_t)ns);
 		} else if (ns <= INT32_MAX) {
 			/* Only rev 2 can record it: 3221 zero, 3269 the count. */
-			sk_segy_put(h, 3221, 2, to_little, 0);
-			sk_segy_put(h, 3269, 4, to_little, (uint64_t)ns);
-			if (h[3500] != 2) {
-				h[3500] = 2;
-				h[3501] = 0;
+			sk_segy_put(h, SK_BIN_NS, 2, to_little, 0);
+			sk_segy_put(h, SK_BIN_EXT_NS, 4, to_little, (uint64_t)ns);
+			if (h[SK_BIN_REV_MAJOR - 1] != 2) {
+				h[SK_BIN_REV_MAJOR - 1] = 2;
+				h[SK_BIN_REV_MINOR - 1] = 0;
 			}
 		} else {
 			return sk_error_set(err, SK_EARG, "ns=%ld cannot be recorded in SEG-Y", ns);
@@ -233,12 +267,12 @@ int sk_segy_set_bin(unsigned char *h, int little, int to_little, int format, lon
 	}
 	if (!have || b.dt != dt) {
 		const double r = dt < 0 ? 0 : dt > 65535 ? 65535 : dt;
-		sk_segy_put(h, 3217, 2, to_little, (uint64_t)(r + 0.5));
-		if ((double)(uint64_t)(r + 0.5) != dt || (have && b.rev2 && sk_segy_get(h, 3273, 8, to_little))) {
+		sk_segy_put(h, SK_BIN_DT, 2, to_little, (uint64_t)(r + 0.5));
+		if ((double)(uint64_t)(r + 0.5) != dt || (have && b.rev2 && sk_segy_get(h, SK_BIN_EXT_DT, 8, to_little))) {
 			uint64_t w;
 			memcpy(&w, &dt, sizeof w);
-			if (h[3500] == 2)
-				sk_segy_put(h, 3273, 8, to_little, w);
+			if (h[SK_BIN_REV_MAJOR - 1] == 2)
+				sk_segy_put(h, SK_BIN_EXT_DT, 8, to_little, w);
 		}
 	}
 	return 0;
@@ -246,6 +280,6 @@ int sk_segy_set_bin(unsigned char *h, int little, int to_little, int format, lon
 
 void sk_segy_set_count(unsigned char *h, int little, uint64_t n)
 {
-	if (h[3500] == 2 && sk_segy_get(h, 3513, 8, little) != 0)
-		sk_segy_put(h, 3513, 8, little, n);
+	if (h[SK_BIN_REV_MAJOR - 1] == 2 && sk_segy_get(h, SK_BIN_NTRACES, 8, little) != 0)
+		sk_segy_put(h, SK_BIN_NTRACES, 8, little, n);
 }

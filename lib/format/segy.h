@@ -16,6 +16,35 @@
 #define SK_SEGY_BIN 400
 #define SK_SEGY_HDR 3600
 
+/* Byte positions (1-based file offsets) of the binary header's fields
+ * (notes/segy.md; segyio's segy.h names the same).  SK_BIN_EXT_* and later
+ * are rev 2. */
+enum sk_bin_byte {
+	SK_BIN_JOB = 3201, SK_BIN_LINE = 3205, SK_BIN_REEL = 3209,
+	SK_BIN_NTRPR = 3213,          /* traces per ensemble */
+	SK_BIN_NART = 3215,           /* auxiliary traces per ensemble */
+	SK_BIN_DT = 3217,             /* sample interval (u16) */
+	SK_BIN_DTO = 3219,            /* original sample interval */
+	SK_BIN_NS = 3221,             /* samples per trace (u16) */
+	SK_BIN_NSO = 3223,            /* original samples per trace */
+	SK_BIN_FORMAT = 3225,         /* sample format code */
+	SK_BIN_FOLD = 3227, SK_BIN_SORT = 3229,
+	SK_BIN_MEASUREMENT = 3255,    /* 1 metres, 2 feet */
+	SK_BIN_EXT_NTRPR = 3261, SK_BIN_EXT_NART = 3265,
+	SK_BIN_EXT_NS = 3269,         /* i32, used when non-zero */
+	SK_BIN_EXT_DT = 3273,         /* f64, used when non-zero */
+	SK_BIN_EXT_DTO = 3281, SK_BIN_EXT_NSO = 3289, SK_BIN_EXT_FOLD = 3293,
+	SK_BIN_BYTE_ORDER = 3297,     /* 0x01020304 as written */
+	SK_BIN_REV_MAJOR = 3501, SK_BIN_REV_MINOR = 3502,   /* one byte each */
+	SK_BIN_FIXED_LENGTH = 3503,
+	SK_BIN_NEXT = 3505,           /* extended textual headers: 0, -1 unknown, n */
+	SK_BIN_EXTRA = 3507,          /* extra trace headers per trace */
+	SK_BIN_TIME_BASIS = 3511,
+	SK_BIN_NTRACES = 3513,        /* u64 trace count, 0 unknown */
+	SK_BIN_FIRST_TRACE = 3521,    /* u64 byte offset of the first trace, 0 unset */
+	SK_BIN_TRAILERS = 3529,       /* trailer stanzas */
+};
+
 struct sk_segy_bin {
 	int little;           /* binary and trace headers, samples: little-endian */
 	int byte_order_word;  /* 3297 held 0x01020304 in one of the byte orders */
@@ -43,8 +72,12 @@ unsigned char sk_ascii_to_ebcdic(unsigned char c);
  * falls back to the first trace header). */
 int sk_segy_parse_bin(const unsigned char *h, struct sk_segy_bin *out, struct sk_error *err);
 
-/* 1 when a 3200-byte block holds the "((SEG: EndText))" stanza, in ASCII or
- * EBCDIC. */
+/* 1 when a 3200-byte block holds the stanza "((name))", in ASCII or EBCDIC,
+ * matched as real writers write stanza names (and as segyio matches them):
+ * case ignored, blanks (spaces, tabs, NULs) inside the parentheses ignored,
+ * so "((  seg: endTEXt  ))" and "((SEG:EndText))" are "SEG: EndText". */
+int sk_segy_has_stanza(const unsigned char *block, const char *name);
+/* 1 when a 3200-byte block holds the ((SEG: EndText)) stanza. */
 int sk_segy_is_endtext(const unsigned char *block);
 
 /* Swaps every binary header field of h (3600 bytes) between byte orders. */

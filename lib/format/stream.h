@@ -81,6 +81,19 @@ int64_t sk_reader_tell(const struct sk_reader *r);
 /* Positions the reader at trace idx; SK_EARG when the input does not allow
  * random access (pipes, compressed or unterminated sgk). */
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
+/* Bytes of scratch space sk_reader_pread needs, or 0 when r cannot be read
+ * that way: a pipe, a stream of unknown length, compressed sgk. */
+size_t sk_reader_pread_size(const struct sk_reader *r);
+/* Reads trace idx (0-based) of a seekable input with pread, without moving
+ * the reader: its header block (hdr: info->hdrlen bytes, canonical) and its
+ * samples (data: info->ns floats), either NULL to skip.  It changes no state
+ * of r, so any number of threads may call it at once on one reader, each with
+ * its own scratch of sk_reader_pread_size(r) bytes, while one thread goes on
+ * with sk_reader_next.  SK_EARG when r cannot be read at random or idx is out
+ * of range (1-based in the message, as everywhere), SK_EIO with errno,
+ * SK_EFMT for a truncated or malformed trace. */
+int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
+		    float *data, struct sk_error *err);
 void sk_reader_free(struct sk_reader *r);
 
 struct sk_ofset;

@@ -193,10 +193,10 @@ void sk_grid_header(const struct sk_grid *g, int64_t i, unsigned char *hdr)
 	sc = sk_scalco_for(c, 8);
 	sk_grid_point(g, i, &x, &y);
 	sk_grid_numbers(g, i, &il, &xl);
-	sk_hdr_set_i32(hdr, 21, (int32_t)(i + 1));
+	sk_hdr_set_i32(hdr, SK_TR_CDP, (int32_t)(i + 1));
 	sk_hdr_set_i16(hdr, SK_SCALCO, sc);
-	sk_hdr_set_coord(hdr, 181, x);
-	sk_hdr_set_coord(hdr, 185, y);
-	sk_hdr_set_i32(hdr, 189, (int32_t)il);
-	sk_hdr_set_i32(hdr, 193, (int32_t)xl);
+	sk_hdr_set_coord(hdr, SK_TR_CDPX, x);
+	sk_hdr_set_coord(hdr, SK_TR_CDPY, y);
+	sk_hdr_set_i32(hdr, SK_TR_ILINE, (int32_t)il);
+	sk_hdr_set_i32(hdr, SK_TR_XLINE, (int32_t)xl);
 }

@@ -483,25 +483,25 @@ void sk_survey_header(struct sk_survey *sv, int64_t i, const struct sk_survey_tr
 	const double dx = t->r[0] - t->s[0], dy = t->r[1] - t->s[1];
 	const double off = sv->kind == SK_SURVEY_LINE ? dx : sqrt(dx * dx + dy * dy);
 
-	sk_hdr_set_i32(hdr, 1, (int32_t)(i + 1));
-	sk_hdr_set_i32(hdr, 5, (int32_t)(i + 1));
-	sk_hdr_set_i32(hdr, 9, (int32_t)t->shot);
-	sk_hdr_set_i32(hdr, 13, (int32_t)t->chan);
-	sk_hdr_set_i32(hdr, 17, (int32_t)t->shot);
-	sk_hdr_set_i32(hdr, 21, (int32_t)(bin + 1));
-	sk_hdr_set_i32(hdr, 25, (int32_t)++sv->fold[bin]);
-	sk_hdr_set_i16(hdr, 29, 1);
-	sk_hdr_set_i32(hdr, 37, (int32_t)floor(off + 0.5));
+	sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)(i + 1));
+	sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)(i + 1));
+	sk_hdr_set_i32(hdr, SK_TR_FLDR, (int32_t)t->shot);
+	sk_hdr_set_i32(hdr, SK_TR_TRACF, (int32_t)t->chan);
+	sk_hdr_set_i32(hdr, SK_TR_EP, (int32_t)t->shot);
+	sk_hdr_set_i32(hdr, SK_TR_CDP, (int32_t)(bin + 1));
+	sk_hdr_set_i32(hdr, SK_TR_CDPT, (int32_t)++sv->fold[bin]);
+	sk_hdr_set_i16(hdr, SK_TR_TRID, 1);
+	sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)floor(off + 0.5));
 	sk_hdr_set_i16(hdr, SK_SCALCO, sv->scalco);
-	sk_hdr_set_coord(hdr, 73, t->s[0]);
-	sk_hdr_set_coord(hdr, 77, t->s[1]);
-	sk_hdr_set_coord(hdr, 81, t->r[0]);
-	sk_hdr_set_coord(hdr, 85, t->r[1]);
-	sk_hdr_set_i16(hdr, 89, 1);
-	sk_hdr_set_coord(hdr, 181, t->m[0]);
-	sk_hdr_set_coord(hdr, 185, t->m[1]);
+	sk_hdr_set_coord(hdr, SK_TR_SX, t->s[0]);
+	sk_hdr_set_coord(hdr, SK_TR_SY, t->s[1]);
+	sk_hdr_set_coord(hdr, SK_TR_GX, t->r[0]);
+	sk_hdr_set_coord(hdr, SK_TR_GY, t->r[1]);
+	sk_hdr_set_i16(hdr, SK_TR_COUNIT, 1);
+	sk_hdr_set_coord(hdr, SK_TR_CDPX, t->m[0]);
+	sk_hdr_set_coord(hdr, SK_TR_CDPY, t->m[1]);
 	if (sv->kind != SK_SURVEY_LINE) {
-		sk_hdr_set_i32(hdr, 189, (int32_t)(t->iy + 1));
-		sk_hdr_set_i32(hdr, 193, (int32_t)(t->ix + 1));
+		sk_hdr_set_i32(hdr, SK_TR_ILINE, (int32_t)(t->iy + 1));
+		sk_hdr_set_i32(hdr, SK_TR_XLINE, (int32_t)(t->ix + 1));
 	}
 }

@@ -118,10 +118,10 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
  * The driver behind the regrid command.  It reads the input once: headers
  * (coordinates, offset, trid; dead and dummy traces, trid 2 and 3, are not
  * used) and samples.  Samples are kept in memory when they fit in mem bytes;
- * otherwise a seekable SEG-Y or SU file is read in place (records read with
- * pread and decoded with fmt.h, the layout checked against the stream reader
- * on the first and last trace), and anything else (pipes, sgk) is spooled as
- * raw floats to an unlinked temporary file in $TMPDIR (default /tmp).
+ * otherwise a file that allows random reads (SEG-Y, SU, uncompressed sgk:
+ * stream.h sk_reader_pread) is read in place, and anything else (pipes,
+ * compressed sgk) is spooled as raw floats to an unlinked temporary file in
+ * $TMPDIR (default /tmp).
  *
  * Output traces: the grid's locations in inline-major order (--part: a
  * slice of them), each with its offsets when there is an offset axis.

@@ -64,7 +64,7 @@ int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, long max_col
 		if (n == 0) {
 			const struct sk_key *d = sk_hdr_key("delrt");
 			if (s->dt <= 0)
-				s->dt = sk_hdr_u16(hdr, 117) * 1e-6;
+				s->dt = sk_hdr_u16(hdr, SK_TR_DT) * 1e-6;
 			s->t0 = d ? sk_key_value(hdr, d) * 1e-3 : 0;
 		}
 		if (n / s->xstride >= s->ncol && s->ncol == max_cols)

@@ -434,8 +434,8 @@ int sk_synth_run(struct sk_synth *s, struct sk_writer *w,
 			memset(h, 0, SK_HDR_LEN);
 			sk_survey_get(&s->survey, i0 + j, &geo[j]);
 			sk_survey_header(&s->survey, i0 + j, &geo[j], h);
-			sk_hdr_set_i16(h, 115, (int16_t)(uint16_t)s->ns);
-			sk_hdr_set_i16(h, 117, (int16_t)dt_us);
+			sk_hdr_set_i16(h, SK_TR_NS, (int16_t)(uint16_t)s->ns);
+			sk_hdr_set_i16(h, SK_TR_DT, (int16_t)dt_us);
 			if (su)
 				memset(h + 180, 0, SK_HDR_LEN - 180);
 		}

@@ -45,3 +45,14 @@ load helpers
 	[ "$status" -eq 1 ]
 	[ "$output" = "layers: lib/core/par.c includes flow/migrate.h from a higher floor" ]
 }
+
+@test "a floor's private header is refused outside its folder" {
+	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	src=$BATS_TEST_TMPDIR/src
+	mkdir -p "$src"
+	(cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$src")
+	sed -i '0,/#include "/s//#include "stream_internal.h"\n#include "/' "$src/cmd/seginfo/main.c"
+	run sh -c "cd '$src' && sh scripts/layers.sh"
+	[ "$status" -eq 1 ]
+	[ "$output" = "layers: cmd/seginfo/main.c includes stream_internal.h, private to lib/format" ]
+}

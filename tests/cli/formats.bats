@@ -405,3 +405,35 @@ patch() {
 	[ "$(cat "$T/out/x.sgy")" = keep ]
 	[ "$(ls -A "$T/out")" = x.sgy ]
 }
+
+# with_stanzas IN OUT STANZA ENC: IN with byte 3505 set to -1 (count unknown),
+# the revision to 2, and two extended textual headers inserted: a location
+# stanza, then STANZA, both in ENC (ascii or cp037, EBCDIC).
+with_stanzas() {
+	"$PY" - "$@" <<'PYEOF'
+import sys
+src, dst, stanza, enc = sys.argv[1:5]
+b = bytearray(open(src, 'rb').read())
+b[3504:3506] = (-1).to_bytes(2, 'big', signed=True)
+b[3500] = 2
+ext = ('((SEG: Location Data ver 1.0))'.ljust(3200) + stanza.ljust(3200)).encode(enc)
+open(dst, 'wb').write(bytes(b[:3600]) + ext + bytes(b[3600:]))
+PYEOF
+}
+
+@test "formats: the EndText stanza is found in any case and spacing, ASCII or EBCDIC" {
+	for stanza in '((  seg: endTEXt  ))' '((SEG:EndText))' '(( SEG : END TEXT ))' '((SEG: EndText))'; do
+		for enc in ascii cp037; do
+			with_stanzas "$DATA/small.sgy" "$T/x.sgy" "$stanza" $enc
+			run -0 seginfo --json "$T/x.sgy"
+			[[ "$output" == *'"extended_headers": 2,'*'"traces": 25,'* ]]
+			# The traces are small.sgy's, and the file comes back whole.
+			segmerge "$T/x.sgy" --to su | cmp - <(segmerge --to su "$DATA/small.sgy")
+			segmerge "$T/x.sgy" | cmp - "$T/x.sgy"
+		done
+	done
+	# A stanza that is not EndText leaves the count open: a clear error.
+	with_stanzas "$DATA/small.sgy" "$T/x.sgy" '((SEG: EndTextual))' ascii
+	run -1 --separate-stderr seginfo "$T/x.sgy"
+	[ "$stderr" = "seginfo: $T/x.sgy: byte 3505: extended textual headers (count -1) end without a ((SEG: EndText)) stanza" ]
+}

@@ -71,6 +71,21 @@ int main(void)
 	CHECK(sk_file_read_all(path, &text, &len, &err) == 0 && len == N);
 	CHECK(text && memcmp(text, data, N) == 0 && text[N] == '\0');
 	free(text);
+	/* pread_all: a middle piece, a piece cut by the end, nothing past it,
+	 * and a descriptor not open for reading. */
+	{
+		unsigned char b[16];
+		size_t got = 99;
+		fd = open(path, O_RDONLY);
+		CHECK(sk_file_pread_all(fd, b, 6, 999, &got, &err) == 0 && got == 6 && memcmp(b, data + 999, 6) == 0);
+		CHECK(sk_file_pread_all(fd, b, 16, N - 5, &got, &err) == 0 && got == 5 &&
+		      memcmp(b, data + N - 5, 5) == 0);
+		CHECK(sk_file_pread_all(fd, b, 16, N + 100, &got, &err) == 0 && got == 0);
+		close(fd);
+		fd = open(path, O_WRONLY);
+		CHECK(sk_file_pread_all(fd, b, 4, 0, &got, &err) == SK_EIO && strcmp(err.msg, "Bad file descriptor") == 0);
+		close(fd);
+	}
 	/* Empty files, directories, missing files. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	close(fd);

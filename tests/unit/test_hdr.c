@@ -3,6 +3,108 @@
 #include "check.h"
 #include "hdr.h"
 
+/* The named byte positions against the key table, name by name. */
+static void test_positions(void)
+{
+	static const struct { const char *name; int byte; } pos[] = {
+		{"tracl", SK_TR_TRACL},
+		{"tracr", SK_TR_TRACR},
+		{"fldr", SK_TR_FLDR},
+		{"tracf", SK_TR_TRACF},
+		{"ep", SK_TR_EP},
+		{"cdp", SK_TR_CDP},
+		{"cdpt", SK_TR_CDPT},
+		{"trid", SK_TR_TRID},
+		{"nvs", SK_TR_NVS},
+		{"nhs", SK_TR_NHS},
+		{"duse", SK_TR_DUSE},
+		{"offset", SK_TR_OFFSET},
+		{"gelev", SK_TR_GELEV},
+		{"selev", SK_TR_SELEV},
+		{"sdepth", SK_TR_SDEPTH},
+		{"gdel", SK_TR_GDEL},
+		{"sdel", SK_TR_SDEL},
+		{"swdep", SK_TR_SWDEP},
+		{"gwdep", SK_TR_GWDEP},
+		{"scalel", SK_TR_SCALEL},
+		{"scalco", SK_TR_SCALCO},
+		{"sx", SK_TR_SX},
+		{"sy", SK_TR_SY},
+		{"gx", SK_TR_GX},
+		{"gy", SK_TR_GY},
+		{"counit", SK_TR_COUNIT},
+		{"wevel", SK_TR_WEVEL},
+		{"swevel", SK_TR_SWEVEL},
+		{"sut", SK_TR_SUT},
+		{"gut", SK_TR_GUT},
+		{"sstat", SK_TR_SSTAT},
+		{"gstat", SK_TR_GSTAT},
+		{"tstat", SK_TR_TSTAT},
+		{"laga", SK_TR_LAGA},
+		{"lagb", SK_TR_LAGB},
+		{"delrt", SK_TR_DELRT},
+		{"muts", SK_TR_MUTS},
+		{"mute", SK_TR_MUTE},
+		{"ns", SK_TR_NS},
+		{"dt", SK_TR_DT},
+		{"gain", SK_TR_GAIN},
+		{"igc", SK_TR_IGC},
+		{"igi", SK_TR_IGI},
+		{"corr", SK_TR_CORR},
+		{"sfs", SK_TR_SFS},
+		{"sfe", SK_TR_SFE},
+		{"slen", SK_TR_SLEN},
+		{"styp", SK_TR_STYP},
+		{"stas", SK_TR_STAS},
+		{"stae", SK_TR_STAE},
+		{"tatyp", SK_TR_TATYP},
+		{"afilf", SK_TR_AFILF},
+		{"afils", SK_TR_AFILS},
+		{"nofilf", SK_TR_NOFILF},
+		{"nofils", SK_TR_NOFILS},
+		{"lcf", SK_TR_LCF},
+		{"hcf", SK_TR_HCF},
+		{"lcs", SK_TR_LCS},
+		{"hcs", SK_TR_HCS},
+		{"year", SK_TR_YEAR},
+		{"day", SK_TR_DAY},
+		{"hour", SK_TR_HOUR},
+		{"minute", SK_TR_MINUTE},
+		{"sec", SK_TR_SEC},
+		{"timbas", SK_TR_TIMBAS},
+		{"trwf", SK_TR_TRWF},
+		{"grnors", SK_TR_GRNORS},
+		{"grnofr", SK_TR_GRNOFR},
+		{"grnlof", SK_TR_GRNLOF},
+		{"gaps", SK_TR_GAPS},
+		{"otrav", SK_TR_OTRAV},
+		{"cdpx", SK_TR_CDPX},
+		{"cdpy", SK_TR_CDPY},
+		{"iline", SK_TR_ILINE},
+		{"xline", SK_TR_XLINE},
+		{"sp", SK_TR_SP},
+		{"scalsp", SK_TR_SCALSP},
+		{"trunit", SK_TR_TRUNIT},
+		{"tdmant", SK_TR_TDMANT},
+		{"tdexp", SK_TR_TDEXP},
+		{"tdunit", SK_TR_TDUNIT},
+		{"devid", SK_TR_DEVID},
+		{"scalt", SK_TR_SCALT},
+		{"srctype", SK_TR_SRCTYPE},
+		{"srcdir", SK_TR_SRCDIR},
+		{"smmant", SK_TR_SMMANT},
+		{"smexp", SK_TR_SMEXP},
+		{"smunit", SK_TR_SMUNIT}
+	};
+	size_t n;
+	const struct sk_key *t = sk_hdr_table(&n);
+
+	CHECK(n == sizeof pos / sizeof pos[0]);
+	for (size_t i = 0; i < n && i < sizeof pos / sizeof pos[0]; i++)
+		CHECKF(strcmp(t[i].name, pos[i].name) == 0 && t[i].byte == pos[i].byte, "%s", pos[i].name);
+	CHECK(SK_SCALCO == 71 && SK_SCALT == 215);
+}
+
 int main(void)
 {
 	unsigned char h[480];
@@ -126,5 +228,6 @@ int main(void)
 		for (int i = 180; i < 240; i++)
 			CHECKF(b[i] == 0, "byte %d", i + 1);
 	}
+	test_positions();
 	return test_done();
 }

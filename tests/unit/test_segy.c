@@ -56,6 +56,37 @@ int main(void)
 	for (int i = 0; i < 16; i++)
 		c[100 + i] = sk_ascii_to_ebcdic((unsigned char)"((SEG: EndText))"[i]);
 	CHECK(sk_segy_is_endtext(c));
+	/* Stanza names as real writers write them: any case, blanks and NULs
+	 * inside the parentheses; not a different name, an unclosed one, or a
+	 * stanza cut by the end of the block. */
+	{
+		static const struct { const char *text; int yes; } st[] = {
+			{"((  seg: endTEXt  ))", 1}, {"((SEG:EndText))", 1}, {"(( SEG : END TEXT ))", 1},
+			{"((\tseg:\tendtext\t))", 1}, {"((SEG: EndText)) ((x))", 1}, {"(((SEG: EndText)))", 1},
+			{"((SEG: EndTextX))", 0}, {"((SEG: EndTex))", 0}, {"((SEG: EndText)", 0},
+			{"(SEG: EndText))", 0}, {"((SEG- EndText))", 0}, {"((SEG: End-Text))", 0},
+		};
+		for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+			const size_t n = strlen(st[k].text);
+			for (int ebc = 0; ebc < 2; ebc++) {
+				memset(c, ebc ? 0x40 : ' ', 3200);
+				for (size_t i = 0; i < n; i++)
+					c[200 + i] = ebc ? sk_ascii_to_ebcdic((unsigned char)st[k].text[i])
+							 : (unsigned char)st[k].text[i];
+				CHECKF(sk_segy_is_endtext(c) == st[k].yes, "%s (%s)", st[k].text, ebc ? "EBCDIC" : "ASCII");
+			}
+		}
+		memset(c, ' ', 3200);
+		memcpy(c + 3200 - 15, "((SEG: EndText)", 15);
+		CHECK(!sk_segy_is_endtext(c));
+		memcpy(c + 3200 - 20, "((seg:endtext))", 15);
+		CHECK(sk_segy_is_endtext(c));
+		memset(c, ' ', 3200);
+		memcpy(c + 10, "((  SEG: Location Data ver 1.0 ))", 33);
+		CHECK(sk_segy_has_stanza(c, "SEG: Location Data ver 1.0") && !sk_segy_is_endtext(c));
+		c[20] = 0;    /* a NUL in the middle of "Location" */
+		CHECK(!sk_segy_has_stanza(c, "SEG: Location Data ver 1.0"));
+	}
 	/* ASCII text padded with NULs is ASCII. */
 	memset(c, 0, 3200);
 	memcpy(c, "C 1 CLIENT SEGKIT TEST LINE 7", 29);

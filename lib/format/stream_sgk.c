@@ -1,0 +1,622 @@
+/*
+ * stream_sgk: segkit's native format in the stream layer
+ * (stream_internal.h; man/sgk.5 is the specification, sgk.h the constants):
+ * the stream header, blocks of traces (plain, or byte-shuffled in one zstd
+ * frame), random access to uncompressed files with a count, and the block
+ * fast paths that sk_copy_traces uses.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "fmt.h"
+#include "hdr.h"
+#include "segy.h"
+#include "sgk.h"
+#include "stream_internal.h"
+#include "zio.h"
+
+/* Reader state: the current block, decoded. */
+struct sgk_rd {
+	struct sk_zio *z;
+	unsigned char *blk, *zbuf, *rec;
+	size_t blk_cap, zbuf_cap;
+	long blk_n, blk_i;
+	int done;
+};
+
+/* Writer state: the block being filled. */
+struct sgk_wr {
+	long B, blk_n;
+	unsigned char *hbuf, *sbuf, *zraw, *zbuf;
+	size_t zcap;
+	struct sk_zio *z;
+	int zlevel;
+};
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)sk_segy_get(p, 1, 4, 1);
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return sk_segy_get(p, 1, 8, 1);
+}
+
+static int sgk_open(struct sk_reader *r, struct sk_error *err)
+{
+	struct sgk_rd *s = calloc(1, sizeof *s);
+	int64_t n = sk_in_need(&r->in, SK_SGK_HEAD, err);
+	const unsigned char *h = sk_in_ptr(&r->in);
+	uint64_t flen, dtw;
+	uint32_t ns, hl, B;
+
+	if (!s)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	r->fs = s;
+	if (n < 0)
+		return (int)n;
+	if (n < SK_SGK_HEAD || memcmp(h, SK_SGK_MAGIC, 8) != 0)
+		return sk_error_set(err, SK_EFMT, "truncated sgk stream header: %lld of %d bytes", (long long)n, SK_SGK_HEAD);
+	if (le32(h + 8) != 1)
+		return sk_error_set(err, SK_EFMT, "byte 9: unsupported sgk version %u", le32(h + 8));
+	ns = le32(h + 16);
+	hl = le32(h + 20);
+	B = le32(h + 32);
+	dtw = le64(h + 24);
+	flen = le64(h + 48);
+	if (ns == 0 || ns > SK_MAX_NS)
+		return sk_error_set(err, SK_EFMT, "byte 17: impossible ns=%u", ns);
+	if (hl == 0 || hl % 240 || hl > 240 * 1001)
+		return sk_error_set(err, SK_EFMT, "byte 21: impossible trace header length %u", hl);
+	if (B == 0 || B > SK_SGK_MAX_BLOCK)
+		return sk_error_set(err, SK_EFMT, "byte 33: impossible traces per block %u", B);
+	if (flen > (1u << 30) || (flen && flen < SK_SEGY_HDR))
+		return sk_error_set(err, SK_EFMT, "byte 49: impossible file header length %llu", (unsigned long long)flen);
+	r->info.ns = ns;
+	r->info.hdrlen = hl;
+	memcpy(&r->info.dt, &dtw, sizeof dtw);
+	if (!isfinite(r->info.dt) || r->info.dt < 0 || r->info.dt > 1e12)
+		return sk_error_set(err, SK_EFMT, "byte 25: impossible sample interval %g", r->info.dt);
+	r->info.block = B;
+	r->info.ntraces = (int64_t)le64(h + 40);
+	r->info.compressed = (le32(h + 12) & 1) != 0;
+	r->info.sample_format = 5;
+	/* The byte order of the SEG-Y or SU stream it was made from, so that
+	 * converting back looks like the original. */
+	r->info.little = (le32(h + 36) >> 8) & 1;
+	r->samp_fmt = 5;
+	r->samp_little = 1;
+	r->bps = 4;
+	r->recsize = hl + 4 * (size_t)ns;
+	sk_in_skip(&r->in, SK_SGK_HEAD);
+	if (flen) {
+		if ((n = sk_in_need(&r->in, flen, err)) < 0)
+			return (int)n;
+		if ((uint64_t)n < flen)
+			return sk_error_set(err, SK_EFMT, "truncated sgk stream: file header has %lld of %llu bytes",
+					    (long long)n, (unsigned long long)flen);
+		if (!(r->info.fhdr = malloc(flen)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		memcpy(r->info.fhdr, sk_in_ptr(&r->in), flen);
+		r->info.fhdr_len = flen;
+		sk_in_skip(&r->in, flen);
+	}
+	r->data_start = SK_SGK_HEAD + (int64_t)flen;
+	if (r->info.ntraces < -1 || r->info.ntraces > (INT64_MAX / 4) / (int64_t)r->recsize)
+		return sk_error_set(err, SK_EFMT, "byte 41: the trace count %lld does not fit the stream",
+				    (long long)r->info.ntraces);
+	if (!(s->rec = malloc(r->recsize)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Reads and checks the next sgk block header and makes its payload available
+ * at sk_in_ptr.  Returns 1 with the header's fields, 0 at the end marker, or
+ * an error. */
+static int sgk_block_head(struct sk_reader *r, uint32_t *cnt, uint32_t *flags, uint64_t *raw,
+			  uint64_t *stored, struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+	const int64_t at = r->in.pos;
+	int64_t n = sk_in_need(&r->in, SK_SGK_BLOCK_HEAD, err);
+	const unsigned char *h = sk_in_ptr(&r->in);
+
+	if (n < 0)
+		return (int)n;
+	if (n < SK_SGK_BLOCK_HEAD)
+		return sk_error_set(err, SK_EFMT,
+				    "truncated sgk stream: no end marker after trace %lld (the stream ends at byte %lld)",
+				    (long long)r->idx, (long long)(at + n));
+	*cnt = le32(h);
+	*flags = le32(h + 4);
+	*raw = le64(h + 8);
+	*stored = le64(h + 16);
+	if (*cnt == 0) {
+		sk_in_skip(&r->in, SK_SGK_BLOCK_HEAD);
+		s->done = 1;
+		return 0;
+	}
+	if (*cnt > (uint32_t)r->info.block || *raw != (uint64_t)*cnt * r->recsize ||
+	    (!(*flags & 1) && *stored != *raw) || ((*flags & 1) && *stored > sk_zio_bound(*raw)) || (*flags & ~1u))
+		return sk_error_set(err, SK_EFMT,
+				    "corrupt sgk block header at byte %lld: %u traces, %llu raw bytes, %llu stored, flags %u",
+				    (long long)at, *cnt, (unsigned long long)*raw, (unsigned long long)*stored, *flags);
+	sk_in_skip(&r->in, SK_SGK_BLOCK_HEAD);
+	if ((n = sk_in_need(&r->in, *stored, err)) < 0)
+		return (int)n;
+	if ((uint64_t)n < *stored)
+		return sk_error_set(err, SK_EFMT,
+				    "truncated sgk stream: the block at byte %lld (traces %lld-%lld) has %lld of %llu bytes",
+				    (long long)at, (long long)r->idx + 1, (long long)r->idx + *cnt, (long long)n,
+				    (unsigned long long)*stored);
+	return 1;
+}
+
+/* Loads the payload of a block whose header sgk_block_head read (at byte
+ * at) into s->blk: headers, then samples. */
+static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_t flags, uint64_t raw,
+			  uint64_t stored, struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+
+	if (s->blk_cap < raw) {
+		free(s->blk);
+		if (!(s->blk = malloc(raw)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		s->blk_cap = raw;
+	}
+	if (flags & 1) {
+		int zrc;
+		if (s->zbuf_cap < raw) {
+			free(s->zbuf);
+			if (!(s->zbuf = malloc(raw)))
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			s->zbuf_cap = raw;
+		}
+		if (!s->z && !(s->z = sk_zio_new(0)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		zrc = sk_zio_decompress(s->z, sk_in_ptr(&r->in), stored, s->zbuf, raw, err);
+		if (zrc < 0) {
+			char m[sizeof err->msg];
+			snprintf(m, sizeof m, "%s", err->msg);
+			return sk_error_set(err, zrc, "sgk block at byte %lld: %s", (long long)at, m);
+		}
+		sk_sgk_unshuffle(s->zbuf, cnt, r->info.hdrlen, (size_t)r->info.ns, s->blk);
+	} else {
+		memcpy(s->blk, sk_in_ptr(&r->in), raw);
+	}
+	sk_in_skip(&r->in, stored);
+	s->blk_n = cnt;
+	s->blk_i = 0;
+	return 1;
+}
+
+/* Reads the next sgk block into s->blk; 0 at the end marker. */
+static int sgk_block(struct sk_reader *r, struct sk_error *err)
+{
+	const int64_t at = r->in.pos;
+	uint32_t cnt, flags;
+	uint64_t raw, stored;
+	const int rc = sgk_block_head(r, &cnt, &flags, &raw, &stored, err);
+
+	return rc <= 0 ? rc : sgk_block_load(r, at, cnt, flags, raw, stored, err);
+}
+
+/* The next trace of an sgk stream, in place in the decoded block: its
+ * header block and its samples.  1, 0 at the end, or an error. */
+static int sgk_next(struct sk_reader *r, const unsigned char **hdr, const unsigned char **smp,
+		    struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+	const size_t hl = r->info.hdrlen, sb = 4 * (size_t)r->info.ns;
+
+	if (s->blk_i == s->blk_n && !s->done) {
+		const int rc = sgk_block(r, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (s->done) {
+		if (r->info.ntraces >= 0 && r->idx != r->info.ntraces)
+			return sk_error_set(err, SK_EFMT, "the sgk header declares %lld traces, the stream holds %lld",
+					    (long long)r->info.ntraces, (long long)r->idx);
+		return 0;
+	}
+	*hdr = s->blk + (size_t)s->blk_i * hl;
+	*smp = s->blk + (size_t)s->blk_n * hl + (size_t)s->blk_i * sb;
+	s->blk_i++;
+	r->idx++;
+	return 1;
+}
+
+static int sgk_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+	const unsigned char *h, *d;
+	const int rc = sgk_next(r, &h, &d, err);
+
+	if (rc <= 0)
+		return rc;
+	/* A raw record is contiguous: assemble it from the block. */
+	memcpy(s->rec, h, r->info.hdrlen);
+	memcpy(s->rec + r->info.hdrlen, d, 4 * (size_t)r->info.ns);
+	*rec = s->rec;
+	return 1;
+}
+
+static int sgk_read(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
+{
+	/* Straight from the block, without assembling a record. */
+	const unsigned char *h, *d;
+	const int rc = sgk_next(r, &h, &d, err);
+
+	if (rc <= 0)
+		return rc;
+	if (hdr)
+		memcpy(hdr, h, r->info.hdrlen);
+	if (data)
+		memcpy(data, d, 4 * (size_t)r->info.ns);
+	return 1;
+}
+
+static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+	const int64_t B = r->info.block, k = idx / B;
+	const int64_t off = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
+	int rc;
+
+	if (!r->in.seekable || r->info.compressed || r->info.ntraces < 0)
+		return sk_error_set(err, SK_EARG,
+				    "random access needs a file (not a pipe) holding uncompressed sgk with a trace count");
+	if ((rc = sk_stream_check_index(r, idx, err)) < 0)
+		return rc;
+	if ((rc = sk_in_seek(&r->in, off, err)) < 0)
+		return rc;
+	s->blk_n = s->blk_i = 0;
+	if (idx == r->info.ntraces) {
+		/* At the end: the next read returns none. */
+		r->idx = idx;
+		s->done = 1;
+		return 0;
+	}
+	r->idx = k * B;
+	s->done = 0;
+	if ((rc = sgk_block(r, err)) < 0)
+		return rc;
+	if (rc == 0 || idx - k * B >= s->blk_n)
+		return sk_error_set(err, SK_EFMT,
+				    "corrupt sgk stream: the block at byte %lld holds %ld traces, not %lld, before the last",
+				    (long long)off, rc == 0 ? 0L : s->blk_n, (long long)B);
+	s->blk_i = (long)(idx - k * B);
+	r->idx = idx;
+	return 0;
+}
+
+static size_t sgk_pread_size(const struct sk_reader *r)
+{
+	return r->in.seekable && !r->info.compressed && r->info.ntraces >= 0 ? r->recsize : 0;
+}
+
+/* Trace idx of an uncompressed file: every block but the last holds B
+ * traces, so its block, and in it the header and the samples, are at
+ * computable offsets; the block header is read too, to check that. */
+static int sgk_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
+		     float *data, struct sk_error *err)
+{
+	const int64_t B = r->info.block, k = idx / B, j = idx % B;
+	const int64_t at = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
+	const int64_t cnt = r->info.ntraces - k * B < B ? r->info.ntraces - k * B : B;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl;
+	unsigned char bh[SK_SGK_BLOCK_HEAD];
+	size_t got, got2 = 0;
+	int rc;
+
+	if ((rc = sk_file_pread_all(r->in.fd, bh, sizeof bh, at, &got, err)) < 0)
+		return rc;
+	if (got < sizeof bh || le32(bh) != (uint64_t)cnt || le32(bh + 4) != 0)
+		return sk_error_set(err, SK_EFMT,
+				    "corrupt sgk stream: the block at byte %lld does not hold traces %lld-%lld",
+				    (long long)at, (long long)(k * B + 1), (long long)(k * B + cnt));
+	if ((hdr && (rc = sk_file_pread_all(r->in.fd, scratch, hl, at + (int64_t)sizeof bh + j * (int64_t)hl,
+					    &got, err)) < 0) ||
+	    (data && (rc = sk_file_pread_all(r->in.fd, scratch + hl, sb,
+					     at + (int64_t)sizeof bh + cnt * (int64_t)hl + j * (int64_t)sb, &got2,
+					     err)) < 0))
+		return rc;
+	if ((hdr && got < hl) || (data && got2 < sb))
+		return sk_error_set(err, SK_EFMT, "truncated sgk stream: the block at byte %lld is cut short",
+				    (long long)at);
+	if (hdr)
+		memcpy(hdr, scratch, hl);
+	if (data)
+		memcpy(data, scratch + hl, sb);
+	return 0;
+}
+
+static void sgk_release(struct sk_reader *r)
+{
+	struct sgk_rd *const s = r->fs;
+
+	if (!s)
+		return;
+	sk_zio_free(s->z);
+	free(s->blk);
+	free(s->zbuf);
+	free(s->rec);
+	free(s);
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static void sgk_wrelease(struct sk_writer *w)
+{
+	struct sgk_wr *const s = w->fs;
+
+	if (!s)
+		return;
+	sk_zio_free(s->z);
+	free(s->hbuf);
+	free(s->sbuf);
+	free(s->zraw);
+	free(s->zbuf);
+	free(s);
+	w->fs = NULL;
+}
+
+static int sgk_wopen(struct sk_writer *w, const struct sk_info *like, const struct sk_wopts *o,
+		     struct sk_error *err)
+{
+	struct sgk_wr *s;
+	size_t hb, sb;
+
+	if (o->sample_format && o->sample_format != 5)
+		return sk_error_set(err, SK_EARG, "sgk holds float samples only (format 5, not %d)", o->sample_format);
+	if (!(s = w->fs = calloc(1, sizeof *s)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	w->samp_little = like->little;   /* recorded as the origin's byte order */
+	w->samp_fmt = 5;
+	s->zlevel = o->zstd;
+	s->B = o->block > 0 ? o->block
+			    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
+	if (s->B < 1)
+		s->B = 1;
+	if (s->B > SK_SGK_MAX_BLOCK)
+		s->B = SK_SGK_MAX_BLOCK;
+	w->info.block = s->B;
+	w->info.compressed = s->zlevel != 0;
+	hb = (size_t)s->B * w->info.hdrlen;
+	sb = (size_t)s->B * 4 * (size_t)like->ns;
+	s->hbuf = malloc(hb);
+	s->sbuf = malloc(sb);
+	if (s->zlevel) {
+		s->zraw = malloc(hb + sb);
+		s->zcap = sk_zio_bound(hb + sb);
+		s->zbuf = malloc(s->zcap);
+		s->z = sk_zio_new(s->zlevel);
+	}
+	if (!s->hbuf || !s->sbuf || (s->zlevel && (!s->zraw || !s->zbuf || !s->z)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int sgk_whead(struct sk_writer *w, const struct sk_info *like, struct sk_error *err)
+{
+	const struct sgk_wr *const s = w->fs;
+	unsigned char h[SK_SGK_HEAD];
+	uint64_t dtw;
+
+	memset(h, 0, sizeof h);
+	memcpy(h, SK_SGK_MAGIC, 8);
+	sk_segy_put(h, 9, 4, 1, 1);
+	sk_segy_put(h, 13, 4, 1, s->zlevel ? 1 : 0);
+	sk_segy_put(h, 17, 4, 1, (uint64_t)w->info.ns);
+	sk_segy_put(h, 21, 4, 1, w->info.hdrlen);
+	memcpy(&dtw, &w->info.dt, 8);
+	sk_segy_put(h, 25, 8, 1, dtw);
+	sk_segy_put(h, 33, 4, 1, (uint64_t)s->B);
+	sk_segy_put(h, 37, 4, 1, (uint64_t)(unsigned)like->fmt | (uint64_t)(like->little != 0) << 8);
+	sk_segy_put(h, 41, 8, 1, (uint64_t)(int64_t)-1);
+	sk_segy_put(h, 49, 8, 1, like->fhdr_len);
+	if (sk_out_write(&w->out, h, sizeof h, err) < 0)
+		return err->code;
+	if (like->fhdr_len)
+		return sk_out_write(&w->out, like->fhdr, like->fhdr_len, err);
+	return 0;
+}
+
+static int sgk_flush(struct sk_writer *w, struct sk_error *err)
+{
+	struct sgk_wr *const s = w->fs;
+	unsigned char h[SK_SGK_BLOCK_HEAD];
+	const size_t hl = w->info.hdrlen, sb = 4 * (size_t)w->info.ns;
+	const size_t raw = (size_t)s->blk_n * (hl + sb);
+	size_t stored = raw;
+	int rc;
+
+	if (s->zlevel && s->blk_n) {
+		sk_sgk_shuffle(s->hbuf, s->sbuf, (size_t)s->blk_n, hl, (size_t)w->info.ns, s->zraw);
+		if ((rc = sk_zio_compress(s->z, s->zraw, raw, s->zbuf, s->zcap, &stored, err)) < 0)
+			return rc;
+	}
+	sk_segy_put(h, 1, 4, 1, (uint64_t)s->blk_n);
+	sk_segy_put(h, 5, 4, 1, s->zlevel && s->blk_n ? 1 : 0);
+	sk_segy_put(h, 9, 8, 1, raw);
+	sk_segy_put(h, 17, 8, 1, stored);
+	if ((rc = sk_out_write(&w->out, h, sizeof h, err)) < 0)
+		return rc;
+	if (s->zlevel && s->blk_n)
+		rc = sk_out_write(&w->out, s->zbuf, stored, err);
+	else if (s->blk_n && (rc = sk_out_write(&w->out, s->hbuf, (size_t)s->blk_n * hl, err)) == 0)
+		rc = sk_out_write(&w->out, s->sbuf, (size_t)s->blk_n * sb, err);
+	s->blk_n = 0;
+	return rc;
+}
+
+/* The header and sample slots of the next trace in an sgk writer's block:
+ * decoding straight into them saves a copy of every sample. */
+static void sgk_slot(const struct sk_writer *w, unsigned char **hdr, float **data)
+{
+	const struct sgk_wr *const s = w->fs;
+
+	*hdr = s->hbuf + (size_t)s->blk_n * w->info.hdrlen;
+	*data = (float *)(void *)(s->sbuf + (size_t)s->blk_n * 4 * (size_t)w->info.ns);
+}
+
+static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
+{
+	struct sgk_wr *const s = w->fs;
+
+	w->count++;
+	if (++s->blk_n == s->B)
+		return sgk_flush(w, err);
+	return 0;
+}
+
+static int sgk_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
+{
+	/* An sgk record is the header block and little-endian floats. */
+	unsigned char *h;
+	float *d;
+
+	sgk_slot(w, &h, &d);
+	memcpy(h, rec, w->info.hdrlen);
+	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
+	return sgk_commit_slot(w, err);
+}
+
+static int sgk_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
+			   struct sk_error *err)
+{
+	unsigned char *h;
+	float *d;
+
+	sgk_slot(w, &h, &d);
+	memcpy(h, hdr, w->info.hdrlen);
+	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
+	return sgk_commit_slot(w, err);
+}
+
+static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
+{
+	unsigned char *h;
+	float *d;
+
+	sgk_slot(w, &h, &d);
+	memcpy(h, hdr, w->info.hdrlen);
+	memcpy(d, data, 4 * (size_t)w->info.ns);
+	return sgk_commit_slot(w, err);
+}
+
+/* Writes the last block, the end marker (a block of 0 traces) and, into a
+ * file, the trace count. */
+static int sgk_finish(struct sk_writer *w, struct sk_error *err)
+{
+	const struct sgk_wr *const s = w->fs;
+	int rc = 0;
+
+	if (s->blk_n)
+		rc = sgk_flush(w, err);
+	if (rc == 0)
+		rc = sgk_flush(w, err);
+	if (rc == 0 && w->out.seekable) {
+		unsigned char c[8];
+		sk_segy_put(c, 1, 8, 1, (uint64_t)w->count);
+		rc = sk_out_pwrite(&w->out, 40, c, 8, err);
+	}
+	return rc;
+}
+
+/* ---- fast paths for sk_copy_traces --------------------------------------- */
+
+int64_t sk_sgk_room(const struct sk_writer *w)
+{
+	const struct sgk_wr *const s = w->fs;
+
+	return s->B - s->blk_n;
+}
+
+/* One thread: the vectorised decoding outruns the kernel's copy from the
+ * page cache, and a parallel region per buffer cost more than it saved
+ * (0.41 s against 0.08 s for 200 MB of IBM SEG-Y on 2 threads). */
+int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const unsigned char *p, int64_t n,
+		       int *wfail, struct sk_error *err)
+{
+	struct sgk_wr *const s = w->fs;
+	const size_t hl = r->info.hdrlen, ns = (size_t)r->info.ns;
+
+	for (int64_t i = 0; i < n; i++) {
+		const unsigned char *rec = p + i * (int64_t)r->recsize;
+		unsigned char *h = s->hbuf + (size_t)(s->blk_n + i) * hl;
+		float *d = (float *)(void *)(s->sbuf + (size_t)(s->blk_n + i) * 4 * ns);
+		size_t bad;
+
+		memcpy(h, rec, hl);
+		if (r->hdr_little)
+			sk_hdr_swap(h, hl);
+		bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + hl, ns, d);
+		if (bad) {
+			*wfail = 0;
+			return sk_stream_bad_fixed(r->idx - n + i + 1, bad, rec + hl, r->samp_little, err);
+		}
+	}
+	s->blk_n += (long)n;
+	w->count += n;
+	*wfail = 1;
+	return s->blk_n == s->B ? sgk_flush(w, err) : 0;
+}
+
+int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, struct sk_error *err)
+{
+	const struct sgk_rd *const rs = r->fs;
+	const struct sgk_wr *const ws = w->fs;
+	const int64_t at = r->in.pos;
+	uint32_t cnt, flags;
+	uint64_t raw, stored;
+	unsigned char h[SK_SGK_BLOCK_HEAD];
+	int rc;
+
+	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done)
+		return 0;
+	if ((rc = sgk_block_head(r, &cnt, &flags, &raw, &stored, err)) <= 0)
+		return rc;
+	/* Any other block is loaded for the trace-by-trace path, so that only
+	 * the last block of the output is short. */
+	if ((flags & 1) || cnt != (uint32_t)ws->B)
+		return (rc = sgk_block_load(r, at, cnt, flags, raw, stored, err)) < 0 ? rc : 0;
+	sk_segy_put(h, 1, 4, 1, cnt);
+	sk_segy_put(h, 5, 4, 1, 0);
+	sk_segy_put(h, 9, 8, 1, raw);
+	sk_segy_put(h, 17, 8, 1, stored);
+	if ((rc = sk_out_write(&w->out, h, sizeof h, err)) < 0 ||
+	    (rc = sk_out_write(&w->out, sk_in_ptr(&r->in), stored, err)) < 0)
+		return *wfail = 1, rc;
+	sk_in_skip(&r->in, stored);
+	r->idx += cnt;
+	w->count += cnt;
+	return cnt;
+}
+
+const struct sk_format_ops sk_sgk_ops = {
+	.open = sgk_open,
+	.next_raw = sgk_next_raw,
+	.next = sgk_read,
+	.seek = sgk_seek,
+	.pread_size = sgk_pread_size,
+	.pread = sgk_pread,
+	.release = sgk_release,
+	/* Not for sgk: a block (about 4 MiB) spans read-ahead slots and would
+	 * be copied together; the copy cost more than the overlap saved (sgk
+	 * copies ran 1.25x slower), and sgk input needs no sample decoding. */
+	.readahead = 0,
+	.wopen = sgk_wopen,
+	.whead = sgk_whead,
+	.put = sgk_put,
+	.put_raw = sgk_put_raw,
+	.put_raw_hdr = sgk_put_raw_hdr,
+	.finish = sgk_finish,
+	.wrelease = sgk_wrelease,
+};
