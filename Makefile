@@ -102,17 +102,32 @@ manlint:
 	@out=$$(for m in man/*.[157]; do groff -mandoc -ww -z $$m 2>&1; mandoc -Tlint -W warning $$m 2>&1; done); \
 	  [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
-# libFuzzer harnesses (clang); fuzz-short is what check runs, fuzz runs longer.
+# libFuzzer harnesses (clang), one per tests/fuzz/fuzz_*.c, each with an
+# optional dictionary tests/fuzz/fuzz_*.dict.  lib/ is compiled once for all
+# of them (coverage and sanitizers); FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+# gives io.c small buffers.  The seeds are made by tests/fuzz/mkcorpus.py
+# into $(O)/fuzz/corpus.  fuzz-short is what check runs (scripts/check.sh),
+# fuzz runs each harness FUZZ_TIME seconds.
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
-FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) $(HDRS) $(O)/version.h
+FUZZ_OBJS  := $(LIB_SRCS:%.c=$(O)/fuzzobj/%.o)
+FUZZ_CFLAGS = $(CSTD) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(DEP_CFLAGS) $(LIB_INC) -I$(O) -fopenmp=libgomp -pthread
+$(O)/fuzzobj/%.o: %.c $(O)/version.h
 	@mkdir -p $(@D)
-	@echo "FUZZ $@"; clang $(CSTD) $(FUZZ_FLAGS) $(DEP_CFLAGS) $(LIB_INC) -I$(O) -fopenmp=libgomp -pthread -o $@ $< $(LIB_SRCS) $(DEP_LIBS)
+	@echo "FUZZCC $<"; clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS) $(O)/fuzz/corpus.stamp
+	@echo "FUZZ $@"; clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DEP_LIBS)
+$(O)/fuzz/corpus.stamp: tests/fuzz/mkcorpus.py
+	@mkdir -p $(@D) && rm -rf $(O)/fuzz/corpus
+	@/usr/bin/python3 tests/fuzz/mkcorpus.py $(O)/fuzz/corpus ../shared/data/segy && touch $@
 fuzzers: $(FUZZERS)
 FUZZ_TIME ?= 300
+FUZZ_SHORT ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do sh tests/fuzz/run.sh $$f $(FUZZ_TIME) || exit 1; done
+fuzz-short: $(FUZZERS)
+	@for f in $(FUZZERS); do sh tests/fuzz/run.sh $$f $(FUZZ_SHORT) || exit 1; done
 
 asan:
 	$(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check

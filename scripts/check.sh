@@ -51,7 +51,7 @@ echo "== fuzz (short)"
 for fz in "$O"/fuzz/fuzz_*; do
 	[ -x "$fz" ] || continue
 	if sh tests/fuzz/run.sh "$fz" "${FUZZ_SHORT:-20}" >"$log/fuzz" 2>&1; then
-		count 1 0; echo "$(basename "$fz"): ok"
+		count 1 0; echo "$(tail -n 1 "$log/fuzz")"
 	else
 		tail -n 30 "$log/fuzz"; count 0 1; echo "$(basename "$fz"): FAILED"
 	fi

@@ -259,12 +259,12 @@ static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy
 
 static void note_wall(struct tr_ctl *c, double w)
 {
-	double *nw = realloc(c->walls, (size_t)(c->nwalls + 1) * sizeof *nw);
+	double *nw = realloc(c->spec.walls, (size_t)(c->spec.nwalls + 1) * sizeof *nw);
 	if (!nw)
 		return;
-	c->walls = nw;
-	c->walls[c->nwalls++] = w;
-	c->walls_dirty = 1;
+	c->spec.walls = nw;
+	c->spec.walls[c->spec.nwalls++] = w;
+	c->spec.dirty = 1;
 }
 
 void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
@@ -312,7 +312,6 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		t->st = TR_T_DONE;
 		c->ndone++;
 		tr_policy_success(&h->hl);
-		c->last_success = tr_mono();
 		note_wall(c, e.wall);
 		tr_forget_attempt(c, k);
 		for (int i = 0; i < c->na; i++)

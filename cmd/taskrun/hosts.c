@@ -383,14 +383,14 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		return;
 	}
 	/* A pipe (-H <(...)) can be read only once. */
-	if (c->hst_ok && !S_ISREG(st.st_mode))
+	if (c->hw.ok && !S_ISREG(st.st_mode))
 		return;
-	if (!force && c->hst_ok && st.st_mtim.tv_sec == c->hst.st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == c->hst.st_mtim.tv_nsec && st.st_size == c->hst.st_size &&
-	    st.st_ino == c->hst.st_ino)
+	if (!force && c->hw.ok && st.st_mtim.tv_sec == c->hw.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == c->hw.st.st_mtim.tv_nsec && st.st_size == c->hw.st.st_size &&
+	    st.st_ino == c->hw.st.st_ino)
 		return;
-	c->hst = st;
-	c->hst_ok = 1;
+	c->hw.st = st;
+	c->hw.ok = 1;
 	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
 		sk_warnx("%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
 		return;
@@ -438,7 +438,7 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 			nh[c->nh].local = he[k].local;
 			nh[c->nh].slots_cfg = nh[c->nh].slots = he[k].slots;
 			nh[c->nh].wfd = nh[c->nh].rfd = nh[c->nh].efd = -1;
-			if (c->next_hcheck > 0)
+			if (c->hw.next > 0)
 				tr_jhost(c, "add", &nh[c->nh], "new in %s", c->o->hostfile);
 			c->nh++;
 		}

@@ -29,16 +29,16 @@ void tr_show_progress(struct tr_ctl *c, double now, int last)
 	int up = 0, quar = 0, running = c->na;
 	const long n = c->tl->n;
 
-	if (!c->progress || (!last && now < c->next_progress))
+	if (!c->pg.on || (!last && now < c->pg.next))
 		return;
-	c->next_progress = now + (c->tty ? 0.2 : 1.0);
+	c->pg.next = now + (c->pg.tty ? 0.2 : 1.0);
 	for (int i = 0; i < c->nh; i++) {
 		up += c->h[i].st == HS_UP && !c->h[i].removed;
 		quar += c->h[i].hl.quar_until > now && !c->h[i].removed;
 	}
 	snprintf(line, sizeof line, "%ld/%ld done, %ld failed, %d running, %d host%s up%s", c->ndone, n,
 		 c->nfinal, running, up, up == 1 ? "" : "s", quar ? ", some quarantined" : "");
-	if (c->tty) {
+	if (c->pg.tty) {
 		char bar[32];
 		const int w = 20;
 		const int fill = n ? (int)((c->ndone + c->nfinal) * w / n) : w;
@@ -49,9 +49,9 @@ void tr_show_progress(struct tr_ctl *c, double now, int last)
 		if (last)
 			fputs("\r\033[K", stderr);
 		fflush(stderr);
-	} else if (strcmp(line, c->last_line) != 0 || last) {
-		if (strcmp(line, c->last_line) != 0)
+	} else if (strcmp(line, c->pg.last) != 0 || last) {
+		if (strcmp(line, c->pg.last) != 0)
 			fprintf(stderr, "%s: %s\n", sk_progname(), line);
-		snprintf(c->last_line, sizeof c->last_line, "%s", line);
+		snprintf(c->pg.last, sizeof c->pg.last, "%s", line);
 	}
 }

@@ -187,13 +187,13 @@ static void speculate(struct tr_ctl *c, double now)
 {
 	struct tr_run *r = NULL;
 
-	if (!c->o->speculate || c->npending > 0 || c->nwalls == 0)
+	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0)
 		return;
-	if (c->walls_dirty) {
-		c->spec_after = tr_policy_spec_after(c->walls, c->nwalls);
-		c->walls_dirty = 0;
+	if (c->spec.dirty) {
+		c->spec.after = tr_policy_spec_after(c->spec.walls, c->spec.nwalls);
+		c->spec.dirty = 0;
 	}
-	if (c->spec_after < 0)
+	if (c->spec.after < 0)
 		return;
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
@@ -210,7 +210,7 @@ static void speculate(struct tr_ctl *c, double now)
 				r[k].cancelled = c->a[k].cancel != C_NONE;
 				r[k].start = c->a[k].start;
 			}
-			best = tr_policy_straggler(r, c->na, c->ts, i, now, c->spec_after);
+			best = tr_policy_straggler(r, c->na, c->ts, i, now, c->spec.after);
 			if (best < 0)
 				break;
 			tr_start_attempt(c, h, c->a[best].task, 1);
@@ -321,7 +321,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->ndone++;
 	if (c->o->hostfile) {
 		tr_reload_hosts(c, 1);
-		if (!c->hst_ok)
+		if (!c->hw.ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
 	} else if (c->o->hosts_text) {
 		struct tr_hostent *he;
@@ -399,15 +399,14 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.next_id = 1;
 	c.hb = o->lease / 6;
 	c.grace = o->lease / 2 < 2 ? o->lease / 2 : 2;
-	c.last_success = -1;
 	c.state.lockfd = -1;
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	got_stop = got_usr1 = 0;
 	if ((rc = setup(&c, err)) != 0)
 		goto out;
-	c.tty = isatty(2);
-	c.progress = o->progress < 0 ? c.tty : o->progress;
+	c.pg.tty = isatty(2);
+	c.pg.on = o->progress < 0 ? c.pg.tty : o->progress;
 
 	if (pipe(sp) != 0) {
 		rc = sk_error_sys(err, "pipe");
@@ -425,7 +424,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	snprintf(e.note, sizeof e.note, "pid=%ld tasks=%ld done=%ld hosts=%d", (long)getpid(),
 		 tasks->n, c.ndone, c.nh);
 	tr_jlog(&c, &e);
-	c.next_hcheck = tr_mono() + 1;
+	c.hw.next = tr_mono() + 1;
 
 	for (;;) {
 		double now = tr_mono();
@@ -441,10 +440,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			abandon_attempts(&c);
 			break;
 		}
-		if (!stopping && (got_usr1 || now >= c.next_hcheck)) {
+		if (!stopping && (got_usr1 || now >= c.hw.next)) {
 			tr_reload_hosts(&c, got_usr1);
 			got_usr1 = 0;
-			c.next_hcheck = now + 1;
+			c.hw.next = now + 1;
 		}
 		connecting = 0;
 		for (int i = 0; i < c.nh; i++)
@@ -670,7 +669,7 @@ out:
 			free(c.ts[i].why);
 		}
 	free(c.ts);
-	free(c.walls);
+	free(c.spec.walls);
 	free(c.usable);
 	free(c.kids);
 	return rc;

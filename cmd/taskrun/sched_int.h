@@ -63,31 +63,48 @@ struct tr_child {
 	double kill_at;
 };
 
+/* What speculation knows: the wall times of the attempts that succeeded. */
+struct tr_spec {
+	double *walls;
+	long nwalls;
+	int dirty;                /* after is to be computed again */
+	double after;             /* tr_policy_spec_after of walls */
+};
+
+/* The host file, watched for changes. */
+struct tr_hostwatch {
+	struct stat st;           /* when it was last read */
+	int ok;                   /* st is set */
+	double next;              /* the next look, monotonic seconds */
+};
+
+/* The progress line (progress.c). */
+struct tr_progress {
+	int on, tty;
+	double next;              /* the next update, monotonic seconds */
+	char last[256];           /* the last line printed (not on a terminal) */
+};
+
 struct tr_ctl {
 	const struct tr_sched_opts *o;
 	const struct tr_tasklist *tl;
-	struct tr_tstate *ts;
-	long lo, ndone, nfinal, npending, nfail;
+	struct tr_tstate *ts;     /* per task */
+	long lo;                  /* no pending task before this one */
+	long ndone, nfinal, npending, nfail;
 	struct tr_host *h;
 	int nh;
-	struct tr_attempt *a;
+	struct tr_attempt *a;     /* running attempts */
 	int na, capa;
-	struct tr_child *kids;
+	struct tr_child *kids;    /* agent processes being reaped */
 	int nkids;
-	uint32_t next_id;
+	uint32_t next_id;         /* of the next attempt */
 	struct tr_journal j;
 	struct tr_state state;
-	double hb, grace, last_success, spec_after;
-	double *walls;
-	long nwalls;
-	int walls_dirty;
-	struct stat hst;
-	int hst_ok;
-	double next_hcheck;
-	int tty, progress;
-	double next_progress;
-	char last_line[256];
-	int out_broken;
+	double hb, grace;         /* heartbeat interval; the agents' kill grace */
+	struct tr_spec spec;
+	struct tr_hostwatch hw;
+	struct tr_progress pg;
+	int out_broken;           /* our stdout failed: task output is dropped */
 	unsigned char *usable;    /* per host, for tr_policy_pick */
 	int nusable;
 	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */

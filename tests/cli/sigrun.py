@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Interrupts a command at a chosen moment, as a user's Ctrl-C, kill or hang-up does.
 
-usage: sigrun.py SIGNAL MODE [--in SHELLCMD] [--reset SHELLCMD] [--watch DIR]... -- COMMAND [ARG...]
+usage: sigrun.py SIGNAL MODE [--in SHELLCMD] [--reset SHELLCMD] [--ignore SIG] [--watch DIR]... -- COMMAND [ARG...]
 
 Starts COMMAND with SIGINT, SIGTERM and SIGHUP at their default disposition
-(a background job of a non-interactive shell starts with SIGINT ignored), its
-standard input the output of SHELLCMD when given.  MODE says when to stop it:
+(a background job of a non-interactive shell starts with SIGINT ignored), or
+with --ignore SIG ignored (as nohup starts it with SIGHUP), its standard input
+the output of SHELLCMD when given.  MODE says when to stop it:
   early     a random moment in the first 0.3 s, before the output is
             committed (a temporary seen earlier must still be there);
   mid       a random 0-20 ms after a temporary file (a name starting with '.')
@@ -27,9 +28,12 @@ import sys
 import time
 
 
+IGNORE = []
+
+
 def default_signals():
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, signal.SIG_DFL)
+        signal.signal(s, signal.SIG_IGN if s in IGNORE else signal.SIG_DFL)
 
 
 def temporaries(dirs):
@@ -111,6 +115,8 @@ def main():
             feed = args[i + 1]
         elif args[i] == '--reset':
             reset = args[i + 1]
+        elif args[i] == '--ignore':
+            IGNORE.append(getattr(signal, 'SIG' + args[i + 1]))
         elif args[i] == '--watch':
             dirs.append(args[i + 1])
         i += 2

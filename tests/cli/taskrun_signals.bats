@@ -136,20 +136,22 @@ no_task_left() {
 	[ "$(j_count "$T/s/journal" lost)" = 3 ]
 }
 
-@test "signals ignored at start: SIGINT still stops taskrun, SIGHUP stays ignored (nohup)" {
+@test "signals ignored at start: SIGINT and SIGTERM still stop taskrun, SIGHUP stays ignored (nohup)" {
 	cmd='echo $$ >>'"$T"'/pids; sleep 3; echo {}; : '"$MARK"
-	(trap '' INT TERM; exec taskrun -j 2 --stdout "$T/out/{}.txt" "$cmd" ::: 1 2 3) 2>"$T/err" &
-	pid=$!
-	BG="$pid"
-	lab_wait "[ \$(ls -A '$T/out' 2>/dev/null | wc -l) = 2 ]" 10
-	kill -INT "$pid"
-	status=0
-	wait "$pid" || status=$?
-	BG=""
-	[ "$status" = 130 ]
-	[ "$(cat "$T/err")" = "taskrun: interrupted: 0 of 3 tasks done" ]
-	[ "$(ls -A "$T/out")" = "" ]
-	no_task_left
+	for sig in INT TERM; do
+		(trap '' INT TERM; exec taskrun -j 2 --stdout "$T/out/{}.txt" "$cmd" ::: 1 2 3) 2>"$T/err" &
+		pid=$!
+		BG="$pid"
+		lab_wait "[ \$(ls -A '$T/out' 2>/dev/null | wc -l) = 2 ]" 10
+		kill -"$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		BG=""
+		[ "$status" = $((128 + $(kill -l "$sig"))) ]
+		[ "$(cat "$T/err")" = "taskrun: interrupted: 0 of 3 tasks done" ]
+		[ "$(ls -A "$T/out")" = "" ]
+		no_task_left
+	done
 	cmd='sleep 0.5; echo {}; : '"$MARK"
 	(trap '' HUP; exec taskrun -s "$T/s" -j 2 --stdout "$T/out/{}.txt" "$cmd" ::: 1 2 3 4) 2>"$T/err" &
 	pid=$!

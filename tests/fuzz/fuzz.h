@@ -1,15 +1,18 @@
 /*
  * The body of the reader fuzz harnesses (fuzz_segy.c, fuzz_su.c,
  * fuzz_sgk.c).  Each input is written to a memfd (a seekable file of known
- * size) and to a pipe (standard input, no size).  The file is read forced to
- * the harness's format (every trace, with and without its header and
- * samples, then seeks), converted auto-detected to another format, and
- * converted forced to zstd sgk in blocks of 3 traces and to SEG-Y in a
- * sample format and byte order picked by the input's last byte, all written
- * to /dev/null; the pipe is read forced.  Besides the sanitizers, it checks what the
- * interface promises: an error always carries a message, a reader that
- * reaches the end returned the trace count it announced, and a seek lands
- * where it was asked.
+ * size) and read forced to the harness's format: every trace, with and
+ * without its header and samples, then seeks.  The input's last byte then
+ * picks one more pass: the file converted auto-detected to another format,
+ * converted forced to zstd sgk in blocks of 3 traces, converted forced to
+ * SEG-Y in a sample format and byte order the byte also picks, or read
+ * forced from a pipe (standard input, no size).  Output goes to /dev/null.
+ * One pass per input rather than all four keeps an execution to a few
+ * hundred microseconds: the fuzzer mutates the last byte as any other.
+ * FUZZ_ALL_PASSES=1 in the environment runs all four.
+ * Besides the sanitizers, it checks what the interface promises: an error
+ * always carries a message, a reader that reaches the end returned the
+ * trace count it announced, and a seek lands where it was asked.
  */
 #ifndef FUZZ_H
 #define FUZZ_H
@@ -25,9 +28,17 @@
 
 #include "stream.h"
 
-/* At most this many traces are read per pass (inputs are at most 256 KiB,
- * so only tiny traces come in larger numbers). */
+/* At most this many traces are read per pass (run.sh caps inputs at a few
+ * KiB; an input kept from a finding may be larger). */
 #define FUZZ_MAX_TRACES 20000
+
+/* Samples are decoded, and streams converted, for traces of up to this
+ * many samples (above 65535, SEG-Y needs rev 2's extended ns).  Inputs of
+ * a few KiB hold more only in a zstd block, or announce more in a header
+ * whose trace is cut short; buffers for 2^28 samples would make those
+ * inputs a thousand times slower than the rest.  Longer traces are read
+ * headers only. */
+#define FUZZ_MAX_NS (1L << 17)
 
 static void fuzz_fail(const char *what)
 {
@@ -48,12 +59,12 @@ static void fuzz_read_all(struct sk_reader *r)
 {
 	const struct sk_info *in = sk_reader_info(r);
 	unsigned char *hdr = malloc(in->hdrlen);
-	float *data = malloc(sizeof *data * (size_t)in->ns);
+	float *data = in->ns <= FUZZ_MAX_NS ? malloc(sizeof *data * (size_t)in->ns) : NULL;
 	struct sk_error err;
 	int64_t n = 0;
 	int rc = 0;
 
-	if (!hdr || !data)
+	if (!hdr || (!data && in->ns <= FUZZ_MAX_NS))
 		fuzz_fail("out of memory for one trace");
 	while (n < FUZZ_MAX_TRACES) {
 		const int mode = (int)(n % 4);
@@ -105,7 +116,7 @@ static void fuzz_seek_same(struct sk_reader *r, int64_t idx, unsigned char *h1, 
 		if (rc <= 0)
 			return;  /* a bad trace before idx: sequential reading stops there */
 	}
-	if (memcmp(h1, h2, in->hdrlen) != 0 || memcmp(d1, d2, sizeof *d1 * (size_t)in->ns) != 0)
+	if (memcmp(h1, h2, in->hdrlen) != 0 || (d1 && memcmp(d1, d2, sizeof *d1 * (size_t)in->ns) != 0))
 		fuzz_fail("a trace read after a seek differs from the same trace read in sequence");
 }
 
@@ -121,9 +132,9 @@ static void fuzz_seek(struct sk_reader *r)
 		return;
 	h1 = malloc(in->hdrlen);
 	h2 = malloc(in->hdrlen);
-	d1 = malloc(sizeof *d1 * (size_t)in->ns);
-	d2 = malloc(sizeof *d2 * (size_t)in->ns);
-	if (!h1 || !h2 || !d1 || !d2)
+	d1 = in->ns <= FUZZ_MAX_NS ? malloc(sizeof *d1 * (size_t)in->ns) : NULL;
+	d2 = in->ns <= FUZZ_MAX_NS ? malloc(sizeof *d2 * (size_t)in->ns) : NULL;
+	if (!h1 || !h2 || ((!d1 || !d2) && in->ns <= FUZZ_MAX_NS))
 		fuzz_fail("out of memory for one trace");
 	fuzz_seek_same(r, in->ntraces / 2, h1, d1, h2, d2);
 	fuzz_seek_same(r, in->ntraces > 0 ? in->ntraces - 1 : 0, h1, d1, h2, d2);
@@ -155,11 +166,10 @@ static void fuzz_convert(struct sk_reader *r, int to, int code, int little, int 
 	o.zstd = zstd;
 	o.block = zstd ? 3 : 0;
 	/* The writer allocates its blocks when it opens: with zstd, three
-	 * buffers of 3 traces.  A header may announce traces of up to
-	 * SK_MAX_NS samples that a tiny compressed input can still hold;
-	 * converting those would pass libFuzzer's 2 GB malloc limit, so the
-	 * harness converts traces of up to 2^22 samples only (it reads all). */
-	if (sk_reader_info(r)->ns > (1 << 22))
+	 * buffers of 3 traces, so only traces of up to FUZZ_MAX_NS samples
+	 * are converted (at SK_MAX_NS they would pass libFuzzer's 2 GB malloc
+	 * limit). */
+	if (sk_reader_info(r)->ns > FUZZ_MAX_NS)
 		return;
 	rc = sk_writer_open("/dev/null", sk_reader_info(r), &o, &w, &err);
 	fuzz_check_err(rc, &err);
@@ -218,34 +228,18 @@ static void fuzz_conv(const char *path, int fmt, int to, int code, int little, i
 	sk_reader_free(r);
 }
 
-/* Runs the input as a file (forced and detected) and as a pipe (forced). */
-static int fuzz_input(const uint8_t *data, size_t size, int fmt, int to, int code)
+/* Reads data from a pipe as standard input, forced to fmt. */
+static void fuzz_pipe(const uint8_t *data, size_t size, int fmt)
 {
-	char path[64];
-	int fd, p[2], saved;
+	int p[2], saved;
 
-	(void)sk_detect(data, size);
-	fd = memfd_create("fuzz", 0);
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
-		fuzz_fail("memfd");
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	fuzz_read(path, fmt, 1);
-	fuzz_conv(path, SK_FMT_AUTO, to, code, -1, 0);
-	fuzz_conv(path, fmt, SK_FMT_SGK, 0, -1, 1);
-	if (size) {
-		/* SEG-Y in a writable sample format and byte order the input picks. */
-		static const int codes[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16};
-		fuzz_conv(path, fmt, SK_FMT_SEGY, codes[data[size - 1] % 13], data[size - 1] >> 7, 0);
-	}
-	close(fd);
-
-	/* A pipe: the whole input fits in its buffer, so one write fills it. */
 	if (pipe(p) < 0)
 		fuzz_fail("pipe");
+	/* The whole input fits in the pipe's buffer, so one write fills it. */
 	if (size > 65536 && fcntl(p[1], F_SETPIPE_SZ, (int)size) < 0) {
 		close(p[0]);
 		close(p[1]);
-		return 0;
+		return;
 	}
 	if (size && write(p[1], data, size) != (ssize_t)size)
 		fuzz_fail("pipe write");
@@ -256,6 +250,37 @@ static int fuzz_input(const uint8_t *data, size_t size, int fmt, int to, int cod
 	fuzz_read(NULL, fmt, 0);
 	dup2(saved, STDIN_FILENO);
 	close(saved);
+}
+
+/* Runs the input as a file read forced, then the pass its last byte picks,
+ * or every pass when FUZZ_ALL_PASSES is set (to measure what a corpus
+ * reaches: mkcorpus.py). */
+static int fuzz_input(const uint8_t *data, size_t size, int fmt, int to, int code)
+{
+	/* SEG-Y sample formats a writer takes. */
+	static const int codes[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16};
+	static int all = -1;
+	const unsigned k = size ? data[size - 1] : 0;
+	char path[64];
+	int fd;
+
+	if (all < 0)
+		all = getenv("FUZZ_ALL_PASSES") != NULL;
+	(void)sk_detect(data, size);
+	fd = memfd_create("fuzz", 0);
+	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
+		fuzz_fail("memfd");
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	fuzz_read(path, fmt, 1);
+	if (all || k % 4 == 0)
+		fuzz_conv(path, SK_FMT_AUTO, to, code, -1, 0);
+	if (all || k % 4 == 1)
+		fuzz_conv(path, fmt, SK_FMT_SGK, 0, -1, 1);
+	if (all || k % 4 == 2)
+		fuzz_conv(path, fmt, SK_FMT_SEGY, codes[k / 4 % 13], (int)(k >> 7), 0);
+	if (all || k % 4 == 3)
+		fuzz_pipe(data, size, fmt);
+	close(fd);
 	return 0;
 }
 

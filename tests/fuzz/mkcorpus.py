@@ -1,18 +1,25 @@
 #!/usr/bin/python3
-"""Writes the small synthetic seed corpus of the reader fuzzers:
+"""Writes the seed corpus of the reader fuzzers (make runs it into
+$(O)/fuzz/corpus; nothing it writes is committed):
 
-    tests/fuzz/mkcorpus.py [DIR]     (default tests/fuzz/corpus)
+    tests/fuzz/mkcorpus.py DIR [REAL]
 
 DIR/fuzz_segy: SEG-Y in every sample format and both byte orders, rev 0, 1
 and 2 binary headers (byte-order word, extended ns, extra trace headers,
-trace count, first-trace offset), extended textual headers counted and -1
-with an ((SEG: EndText)) stanza, ns only in the trace header, a truncated
-last trace.  DIR/fuzz_su: SU in both byte orders, dt set and 0.  DIR/fuzz_sgk:
-sgk (man 5 sgk) with and without a carried file header, several blocks, a
-known and an unknown count, a count smaller than the traces held, and zstd
-blocks (compressed by the zstd program).
-Every byte is made here; no real file is copied.  The output is the same on
-every run.
+trace count and trailer, first-trace offset), extended textual headers
+counted and -1 with an ((SEG: EndText)) stanza in EBCDIC and ASCII, ns only
+in the trace header, ns above 32767, a truncated last trace, no traces.
+DIR/fuzz_su: SU in both byte orders, dt set and 0.  DIR/fuzz_sgk: sgk
+(man 5 sgk) with and without a carried file header, several blocks, a known
+and an unknown count, a count smaller than the traces held, blocks shorter
+than B, and zstd blocks (compressed by the zstd program).  Each seed is a
+few traces of a few samples, so that it fits the fuzzers' input cap
+(run.sh, 8 KiB; only the seeds with several extended textual headers are
+longer, and are cut there).
+REAL, a directory of real files (../shared/data/segy), adds cut-down
+copies of them: the file header and the first three traces (SU: traces),
+as real-NAME in fuzz_segy and fuzz_su.  They are read, never copied whole.
+Every synthetic byte is made here.  The output is the same on every run.
 """
 import os
 import random
@@ -73,7 +80,7 @@ def sample_bytes(code, little, n):
 
 
 def segy(code=1, little=False, ns=8, ntr=3, rev=(0, 0), bow=False, ext=0, ext_stanzas=0,
-         extra=0, count=0, first=0, ext_ns=0, bin_ns=True, cut=0, ebcdic=True):
+         extra=0, count=0, first=0, ext_ns=0, bin_ns=True, cut=0, ebcdic=True, fixed=1):
     e = "<" if little else ">"
     b = bytearray(400)
     struct.pack_into(e + "iii", b, 0, 1, 2, 3)
@@ -85,7 +92,7 @@ def segy(code=1, little=False, ns=8, ntr=3, rev=(0, 0), bow=False, ext=0, ext_st
         struct.pack_into(e + "i", b, 68, ns)                     # 3269
         struct.pack_into(e + "d", b, 72, 4000.0)                 # 3273
     b[300], b[301] = rev
-    struct.pack_into(e + "hhh", b, 302, 1, ext, extra)           # 3503, 3505, 3507
+    struct.pack_into(e + "hhh", b, 302, fixed, ext, extra)       # 3503, 3505, 3507
     if count:
         struct.pack_into(e + "Q", b, 312, count)                 # 3513
     if first:
@@ -131,10 +138,10 @@ def su(little=False, ns=8, ntr=3, dt=4000):
 
 
 def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=False, declared=None,
-        head_block=None):
+        head_block=None, hdrlen=240):
     head = bytearray(64)
     head[0:8] = b"\x89SGK\r\n\x1a\n"
-    struct.pack_into("<IIIId", head, 8, 1, 1 if zstd else 0, ns, 240, 4000.0)
+    struct.pack_into("<IIIId", head, 8, 1, 1 if zstd else 0, ns, hdrlen, 4000.0)
     if declared is None:
         declared = ntr if count else -1
     struct.pack_into("<IIqQ", head, 32, head_block or block, 1 | (origin_little << 8), declared, len(fhdr))
@@ -145,7 +152,7 @@ def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=Fa
         hdrs = bytearray()
         smp = bytearray()
         for i in range(n):
-            h = bytearray(240)
+            h = bytearray(hdrlen)
             struct.pack_into(">iiHH", h, 0, t + i + 1, t + i + 1, 0, 0)
             struct.pack_into(">HH", h, 114, ns, 4000)
             hdrs += h
@@ -164,22 +171,49 @@ def sgk(ns=8, ntr=5, block=2, fhdr=b"", count=True, zstd=False, origin_little=Fa
     return bytes(out)
 
 
+def cut_real(data, su_file):
+    """The first three records of a real file, with its file header."""
+    if su_file:
+        for e in "<>":
+            ns = struct.unpack_from(e + "H", data, 114)[0] if len(data) >= 240 else 0
+            if ns and len(data) % (240 + 4 * ns) == 0:
+                return data[:3 * (240 + 4 * ns)]
+        return data[:3 * 240]
+    if len(data) < 3600:
+        return data
+    for e in "><":
+        code = struct.unpack_from(e + "h", data, 3224)[0]
+        if code in SIZES:
+            break
+    else:
+        return data[:8192]
+    ns = struct.unpack_from(e + "H", data, 3220)[0]
+    nxt = max(struct.unpack_from(e + "h", data, 3504)[0], 0)
+    extra = min(max(struct.unpack_from(e + "h", data, 3506)[0], 0), 4) if data[3500] == 2 else 0
+    return data[:min(3600 + 3200 * nxt + 3 * (240 * (1 + extra) + ns * SIZES[code]), 16384)]
+
+
 def main():
-    top = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+    top = sys.argv[1]
     seeds = {"fuzz_segy": {}, "fuzz_su": {}, "fuzz_sgk": {}}
     s = seeds["fuzz_segy"]
     for code in SIZES:
         for little in (False, True):
             s["fmt%d-%s" % (code, "le" if little else "be")] = segy(code, little, ns=6, ntr=2)
     s["rev1-bow-le"] = segy(3, True, rev=(1, 0), bow=True)
+    s["rev1-varlen"] = segy(3, False, rev=(1, 0), fixed=0, ntr=2)
     s["rev2-extra"] = segy(5, False, rev=(2, 0), bow=True, extra=1, count=3)
+    s["rev2-extra2-le"] = segy(6, True, rev=(2, 1), bow=True, extra=2, ns=3, ntr=2)
     s["rev2-count-trailer"] = segy(1, False, rev=(2, 0), count=2, ntr=3)
     s["rev2-extns"] = segy(2, False, rev=(2, 0), ext_ns=True, ns=5)
     s["rev2-first"] = segy(8, False, rev=(2, 0), first=3800)
-    s["ext2"] = segy(1, False, ext=2)
-    s["ext-minus1"] = segy(1, False, rev=(1, 0), ext=-1, ext_stanzas=2)
-    s["ext-minus1-ascii"] = segy(1, True, rev=(1, 0), ext=-1, ext_stanzas=1, ebcdic=False)
+    s["rev2-ext1-le"] = segy(16, True, rev=(2, 0), bow=True, ext=1, ns=4, ntr=2)
+    s["ext2"] = segy(1, False, ext=2, ntr=2)
+    s["ext-minus1"] = segy(1, False, rev=(1, 0), ext=-1, ext_stanzas=1, ntr=2)
+    s["ext-minus1-2"] = segy(1, False, rev=(1, 0), ext=-1, ext_stanzas=2, ntr=1)
+    s["ext-minus1-ascii"] = segy(1, True, rev=(1, 0), ext=-1, ext_stanzas=1, ebcdic=False, ntr=2)
     s["ns-in-trace"] = segy(1, False, bin_ns=False)
+    s["ns-33000-int8"] = segy(8, False, ns=33000, ntr=1)
     s["truncated"] = segy(1, False, cut=5)
     s["notraces"] = segy(1, False, ntr=0)
     s = seeds["fuzz_su"]
@@ -187,6 +221,7 @@ def main():
     s["su-le"] = su(True)
     s["su-dt0"] = su(False, dt=0, ns=3, ntr=4)
     s["su-one"] = su(True, ns=1, ntr=1)
+    s["su-cut"] = su(True, ns=5, ntr=3)[:-7]
     s = seeds["fuzz_sgk"]
     fh = segy(1, False, ntr=0)
     s["sgk-plain"] = sgk()
@@ -195,12 +230,26 @@ def main():
     s["sgk-zstd"] = sgk(zstd=True)
     s["sgk-zstd-fhdr"] = sgk(zstd=True, fhdr=fh, count=False, block=4, ntr=9)
     s["sgk-empty"] = sgk(ntr=0)
+    s["sgk-extra"] = sgk(hdrlen=480, ns=3, ntr=3)
     # Declares fewer traces than it holds: a seek to the declared end must not
     # read on (found by fuzz_sgk).
     s["sgk-count-short"] = sgk(ntr=5, block=2, declared=4)
     # Blocks of 2 traces in a stream that says B = 4: a seek must not read
     # past the block it loads (found by fuzz_sgk).
     s["sgk-short-blocks"] = sgk(ntr=7, block=2, head_block=4)
+    if len(sys.argv) > 2 and os.path.isdir(sys.argv[2]):
+        real = sys.argv[2]
+        for sub in ("", "multiformats"):
+            d = os.path.join(real, sub)
+            if not os.path.isdir(d):
+                continue
+            for f in sorted(os.listdir(d)):
+                if not f.endswith((".sgy", ".su")):
+                    continue
+                with open(os.path.join(d, f), "rb") as fp:
+                    data = fp.read()
+                kind = "fuzz_su" if f.endswith(".su") else "fuzz_segy"
+                seeds[kind]["real-" + f.rsplit(".", 1)[0]] = cut_real(data, kind == "fuzz_su")
     for name, files in seeds.items():
         d = os.path.join(top, name)
         os.makedirs(d, exist_ok=True)

@@ -91,5 +91,27 @@ int main(void)
 	memset(c, 0, 3200);
 	memcpy(c, "C 1 CLIENT SEGKIT TEST LINE 7", 29);
 	CHECK(!sk_segy_text_is_ebcdic(c, 3200));
+	/* Every byte counts as notes/segy.md says: alone, EBCDIC evidence
+	 * wins; beside an EBCDIC space, ASCII evidence ties (not EBCDIC). */
+	for (int v = 0; v < 256; v++) {
+		const int e = v == 0x40 || (v >= 0x81 && v <= 0xa9) || (v >= 0xc1 && v <= 0xe9) ||
+			      (v >= 0xf0 && v <= 0xf9);
+		const int a = v == 0x20 || (v >= '0' && v <= '9') || (v >= 'A' && v <= 'Z') ||
+			      (v >= 'a' && v <= 'z');
+		const unsigned char two[2] = {(unsigned char)v, 0x40};
+		CHECK(sk_segy_text_is_ebcdic(two, 1) == e);
+		CHECK(sk_segy_text_is_ebcdic(two, 2) == !a);
+	}
+	/* ASCII to EBCDIC is the first code EBCDIC gives that byte ('?' for
+	 * none; 0x6f itself for '?'). */
+	for (int v = 0; v < 256; v++) {
+		int want = 0x6f;
+		for (int i = 0; i < 256; i++)
+			if (sk_ebcdic_to_ascii((unsigned char)i) == v && (v != '?' || i == 0x6f)) {
+				want = i;
+				break;
+			}
+		CHECK(sk_ascii_to_ebcdic((unsigned char)v) == want);
+	}
 	return test_done();
 }
