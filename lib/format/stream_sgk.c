@@ -109,8 +109,6 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 	if (r->info.ntraces < -1 || r->info.ntraces > (INT64_MAX / 4) / (int64_t)r->recsize)
 		return sk_error_set(err, SK_EFMT, "byte 41: the trace count %lld does not fit the stream",
 				    (long long)r->info.ntraces);
-	if (!(s->rec = malloc(r->recsize)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -240,7 +238,11 @@ static int sgk_next_raw(struct sk_reader *r, const unsigned char **rec, struct s
 
 	if (rc <= 0)
 		return rc;
-	/* A raw record is contiguous: assemble it from the block. */
+	/* A raw record is contiguous: assemble it from the block, in a buffer
+	 * made for the first trace (a header's ns alone, up to 2^28, is no
+	 * reason for 1 GiB). */
+	if (!s->rec && !(s->rec = malloc(r->recsize)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	memcpy(s->rec, h, r->info.hdrlen);
 	memcpy(s->rec + r->info.hdrlen, d, 4 * (size_t)r->info.ns);
 	*rec = s->rec;

@@ -36,3 +36,62 @@ PY
 	run -0 make -s -C "$BATS_TEST_DIRNAME/../../examples/sort" W="$BATS_TEST_TMPDIR/sort"
 	[ "$output" = "sort: 11520 traces in cdp,offset order, the same order as sort -s" ]
 }
+
+# The real-data flows read ../shared/data/real (never copied into the project).
+REAL=$BATS_TEST_DIRNAME/../../../shared/data/real
+SUDIR=$BATS_TEST_DIRNAME/../../../shared/tools/su
+
+@test "examples/shotline: the real shot line images coherently at the picked velocities" {
+	[ -f "$REAL/servilleta_lomablanca_053018_H1_shots001-120.su" ] || skip "no $REAL"
+	local w=$BATS_TEST_TMPDIR/shotline
+	run -0 make -s -C "$BATS_TEST_DIRNAME/../../examples/shotline" check W="$w" D="$REAL" SU="$SUDIR"
+	local out=$output
+	echo "$out"
+	[[ "$out" == *"picked v(t): 0.15:"*",0.35:"*",0.55:"* ]]
+	[[ "$out" == *"with the pairs subtracted (SH)"*"bar 0.26: ok"* ]]
+	[ -s "$w/shot.png" ] && [ -s "$w/image.png" ]
+	# 3600 live traces (60 source points x 60 channels), 2916 beyond 6 m.
+	[ "$(seginfo -k cdp "$w/sh.sgk" | wc -l)" -eq 3600 ]
+	[ "$(seginfo -k cdp "$w/cmp.sgk" | wc -l)" -eq 2916 ]
+	# The check fails on gathers without SH signal: the null against itself.
+	run -1 /usr/bin/python3 "$BATS_TEST_DIRNAME/../../examples/shotline/semblance.py" check 0.05:0.65 0.26 \
+		"$w/null.sgk" "$w/null.sgk"
+	[[ "$output" == *"FAILED"* ]]
+	if [ -x "$SUDIR/bin/sunmo" ]; then
+		[[ "$out" == *"against SU's sunmo+sustack"*"best at lag +0"*" ok"* ]]
+		# SU's stack at 600 m/s does not match the image migrated at the picks.
+		echo 0.15:600 > "$w/wrong.txt"
+		run -1 env SU="$SUDIR" /usr/bin/python3 "$BATS_TEST_DIRNAME/../../examples/shotline/sucheck.py" \
+			"$w/image.sgk" "$w/cmp.sgk" "$w/wrong.txt"
+		[[ "$output" == *"FAILED"* ]]
+	else
+		[[ "$out" == *"Seismic Unix not found"* ]]
+	fi
+}
+
+@test "examples/alaska: the migrated Alaska line focuses and matches Seismic Unix's sustolt" {
+	[ -f "$REAL/alaska_31-81_PR_stack.sgy" ] || skip "no $REAL"
+	local w=$BATS_TEST_TMPDIR/alaska
+	run -0 make -s -C "$BATS_TEST_DIRNAME/../../examples/alaska" W="$w" D="$REAL" SU="$SUDIR"
+	echo "$output"
+	[[ "$output" == *"kurtosis "*" ok"* ]]
+	if [ -x "$SUDIR/bin/sustolt" ]; then
+		[[ "$output" == *"against SU's sustolt"*" ok"* ]]
+	else
+		[[ "$output" == *"Seismic Unix not found"* ]]
+	fi
+	[ -s "$w/stack.png" ] && [ -s "$w/vel.png" ] && [ -s "$w/image.png" ]
+	# The unmigrated stack in place of the image fails both checks.
+	run -1 env SU="$SUDIR" /usr/bin/python3 "$BATS_TEST_DIRNAME/../../examples/alaska/focus.py" \
+		"$w/stack.sgy" "$w/stack.sgy" "$w/vel.su"
+	[[ "$output" == *"FAILED"* ]]
+}
+
+@test "README: the real-data flows' commands are flow.sh's, as written" {
+	local top=$BATS_TEST_DIRNAME/../.. ex
+	for ex in shotline alaska; do
+		diff <(awk -v h="### examples/$ex" '$0 == h { s = 1; next } s && /^```sh$/ { b = 1; next }
+			b && /^```$/ { exit } b' "$top/README.md") \
+			<(sed '1,/^: "/d' "$top/examples/$ex/flow.sh" | sed '/./,$!d')
+	done
+}

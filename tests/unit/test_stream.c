@@ -1,5 +1,6 @@
 /* Readers and writers of every format, through files and pipes. */
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,20 @@
 #include "check.h"
 #include "hdr.h"
 #include "segy.h"
+#include "sgk.h"
 #include "stream.h"
 
 #define NS 37
 #define NT 23
+
+/* ASan's allocator is not glibc's: mallinfo2 says nothing under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
 
 static char dir[64];
 
@@ -385,6 +396,30 @@ int main(void)
 	path_of(p, sizeof p, "missing");
 	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == SK_EIO &&
 	      strcmp(err.msg, "No such file or directory") == 0);
+
+	/* An sgk stream announcing 2^28 samples a trace and holding none opens
+	 * without a trace-sized buffer (fuzz_sgk: 1 GiB for 88 bytes). */
+	{
+		unsigned char b[SK_SGK_HEAD + SK_SGK_BLOCK_HEAD] = {0};
+		size_t before;
+		FILE *f;
+
+		memcpy(b, SK_SGK_MAGIC, 8);
+		b[8] = 1;                       /* version */
+		b[19] = 0x10;                   /* ns 2^28 */
+		b[20] = 240;                    /* header length */
+		b[32] = 1;                      /* traces per block */
+		path_of(p, sizeof p, "huge-ns.sgk");
+		CHECK((f = fopen(p, "wb")) != NULL && fwrite(b, sizeof b, 1, f) == 1 && fclose(f) == 0);
+		before = mallinfo2().hblkhd;
+		CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ns == SK_MAX_NS);
+#ifndef TEST_ASAN
+		CHECK(mallinfo2().hblkhd - before < ((size_t)1 << 20));  /* glibc's count of mmap'd blocks */
+#endif
+		(void)before;
+		CHECK(sk_reader_next(r, NULL, NULL, &err) == 0);
+		sk_reader_free(r);
+	}
 
 	{
 		char cmd[160];
