@@ -486,6 +486,16 @@ static int check_keys(const struct editor *g, const struct sk_info *info, struct
 		for (size_t pos = 0; (k = sk_expr_next_key(o->where, &pos)) != NULL;)
 			if (wrong_tail(k, su))
 				return tail_error(k, su, "--where ", o->where_src, err);
+	/* ns belongs to the stream (every trace has it): --time changes it. */
+	for (size_t j = 0; j < o->nassign; j++)
+		if (o->assign[j].key.byte == SK_TR_NS)
+			return sk_error_set(err, SK_EARG, "'%s': ns is the stream's samples per trace (--time changes it)",
+					    o->assign[j].src);
+	if (o->table)
+		for (int j = 0; j < o->table->ncol; j++)
+			if (o->table->key[j].byte == SK_TR_NS)
+				return sk_error_set(err, SK_EARG, "%s: ns is the stream's samples per trace (--time changes it)",
+						    o->table_path);
 	for (size_t j = 0; j < o->nassign; j++) {
 		if (wrong_tail(&o->assign[j].key, su))
 			return tail_error(&o->assign[j].key, su, "", o->assign[j].src, err);
@@ -611,7 +621,7 @@ static int samples(struct editor *g, int64_t tr, const float **out, struct sk_er
 		if ((rc = sk_edit_store(g->hdr, g->first->hdrlen, delrt, (ts + (double)a * g->dt_s) * 1000, g->su,
 					err)) < 0)
 			return on_trace(err, tr, NULL, NULL);
-		sk_hdr_set_i16(g->hdr, 115, (int16_t)(uint16_t)(g->ns_out > 65535 ? 0 : g->ns_out));
+		sk_hdr_set_i16(g->hdr, SK_TR_NS, (int16_t)(uint16_t)(g->ns_out > 65535 ? 0 : g->ns_out));
 	}
 	if (o->scale_set) {
 		float *w = g->wdata;

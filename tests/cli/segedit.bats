@@ -207,6 +207,7 @@ run_block() {
 	err 2 "segedit: column 1: unknown header key 'ofset'
   ofset = 1
   ^" 'ofset = 1' "$f"
+	err 2 "segedit: $f: 'ns = 10': ns is the stream's samples per trace (--time changes it)" 'ns = 10' "$f"
 	err 2 "segedit: $f: 'cdp = @241:i4' reaches byte 244, beyond the 240-byte trace headers" 'cdp = @241:i4' "$f"
 	err 1 "segedit: $f: trace 18: division by zero at column 14 in 'cdp = 0 * (1 / (xline - 892))'" \
 		'cdp = 0 * (1 / (xline - 892))' "$f"
@@ -236,6 +237,10 @@ run_block() {
 @test "segedit: pipes, formats and several inputs" {
 	cat "$DATA/f3.sgy" | segedit 'cdp = i' --to sgk --zstd | segedit --where 'cdp < 10' --to su | segedit --to segy --format ieee -o "$T/p.sgy"
 	seginfo -k cdp "$T/p.sgy" | diff - <(seq 0 9)
+	# Conversions on the way are segmerge's, byte for byte.
+	for o in "--to su" "--zstd" "--format ieee --endian little" "--to su --endian big"; do
+		segedit $o "$DATA/f3.sgy" | cmp - <(segmerge $o "$DATA/f3.sgy")
+	done
 	run -1 --separate-stderr segedit "$DATA/small.sgy" "$DATA/tiny.sgy"
 	[ "$stderr" = "segedit: $DATA/tiny.sgy: ns=4 differs from $DATA/small.sgy's ns=50" ]
 }
