@@ -427,7 +427,7 @@ int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 		y += lanes[i] * lane + 6;
 	}
 	fputs("</svg>\n<p>Green: done; red: failed; grey: lost with its host; orange: cancelled "
-	      "(the other copy won); blue: running; outlined: speculative copy.</p>\n", out);
+	      "(another copy won, or the run was stopped); blue: running; outlined: speculative copy.</p>\n", out);
 
 	fputs("<h2>Efficiency per host</h2>\n<p>CPU time / (connected wall time x slots).</p>\n", out);
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n",

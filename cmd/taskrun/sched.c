@@ -403,11 +403,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	got_stop = got_usr1 = 0;
-	if ((rc = setup(&c, err)) != 0)
-		goto out;
-	c.pg.tty = isatty(2);
-	c.pg.on = o->progress < 0 ? c.pg.tty : o->progress;
-
+	/* The handlers come first: a signal during the setup (reading a long
+	 * journal) stops the run as soon as it starts. */
 	if (pipe(sp) != 0) {
 		rc = sk_error_sys(err, "pipe");
 		goto out;
@@ -418,6 +415,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_set_nonblock(sp[1]);
 	sig_fd = sp[1];
 	install_signals();
+	if ((rc = setup(&c, err)) != 0)
+		goto out;
+	c.pg.tty = isatty(2);
+	c.pg.on = o->progress < 0 ? c.pg.tty : o->progress;
 	res->ran = 1;
 
 	tr_event_init(&e, "run");
@@ -645,6 +646,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	}
 out:
 	restore_signals();
+	res->stopsig = got_stop;
 	sig_fd = -1;
 	if (sp[0] >= 0) {
 		close(sp[0]);

@@ -110,7 +110,9 @@ no_task_left() {
 	taskrun -s "$T/s" -j 3 --stdout "$T/out/{}.txt" "$cmd" ::: 1 2 3 4 5 6 2>"$T/err" &
 	pid=$!
 	BG="$pid"
-	lab_wait "[ \$(find '$T/out' -name '.*' 2>/dev/null | wc -l) = 3 ]" 10
+	# Each task writes its pid once its trap is set.
+	lab_wait "[ -f '$T/pids' ] && [ \$(wc -l <'$T/pids') = 3 ]" 10
+	[ "$(find "$T/out" -name '.*' | wc -l)" = 3 ]
 	kill -INT "$pid"
 	sleep 0.3
 	# Still stopping: the tasks did not die of SIGTERM.
