@@ -7,6 +7,12 @@
 #                                              trace converted (bench/segyio_read.c)
 #   segmerge FILE.sgk > /dev/null              sgk -> sgk copy
 #   segmerge FILE > /dev/null                  SEG-Y -> SEG-Y copy
+#   segmerge --to su FILE / FILE.sgk / FILE-float.sgk > /dev/null
+#                                              reading with decoding: SEG-Y,
+#                                              sgk version 2 (IBM words kept,
+#                                              decoded on reading) and float32
+#                                              sgk (--format ieee, the layout
+#                                              of version 1)
 # and sgk+zstd (level 3) against `zstd -3 -T1` of the SEG-Y file: sizes,
 # compression and decompression speeds, on ../shared/data/segy/f3.sgy and on
 # the generated file.  Each timing is the best of BENCH_REPS (3) runs.
@@ -67,10 +73,11 @@ echo "generating $ntr traces x $ns samples (IBM float SEG-Y) ..."
 	"$bin/segmerge" --to segy --format ibm --endian big -o "$f"
 size=$(stat -c %s "$f")
 "$bin/segmerge" --to sgk -o "$work/bench.sgk" "$f"
+"$bin/segmerge" --to sgk --format ieee -o "$work/bench-float.sgk" "$f"
 sgksize=$(stat -c %s "$work/bench.sgk")
 echo "file: $size bytes ($(awk -v n="$size" 'BEGIN { printf "%.2f", n / 1e9 }') GB), sgk copy $sgksize bytes"
-cat "$f" "$work/bench.sgk" >/dev/null
-cat "$f" "$work/bench.sgk" >/dev/null
+cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
+cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
 
 t_cat=$(best "cat '$f' >/dev/null")
 t_sgk=$(best "'$bin/segmerge' --to sgk '$f' >/dev/null")
@@ -80,6 +87,9 @@ t_cp_sgk=$(best "'$bin/segmerge' '$work/bench.sgk' >/dev/null")
 t_cp_segy=$(best "'$bin/segmerge' '$f' >/dev/null")
 t_cat_sgk=$(best "cat '$work/bench.sgk' >/dev/null")
 t_sgk_segy=$(best "'$bin/segmerge' --to segy --format ibm '$work/bench.sgk' >/dev/null")
+t_rd_segy=$(best "'$bin/segmerge' --to su '$f' >/dev/null")
+t_rd_sgk=$(best "'$bin/segmerge' --to su '$work/bench.sgk' >/dev/null")
+t_rd_float=$(best "'$bin/segmerge' --to su '$work/bench-float.sgk' >/dev/null")
 
 r_cat=$(mbps "$size" "$t_cat")
 r_sgk=$(mbps "$size" "$t_sgk")
@@ -101,6 +111,10 @@ printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge SEG-Y -> SEG-Y (copy)" "$r_cp_segy
 printf '  %-40s %6s MB/s  %5.2fs\n' "cat sgk > /dev/null" "$r_cat_sgk" "$t_cat_sgk"
 printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge sgk -> sgk (copy)" "$r_cp_sgk" "$t_cp_sgk"
 printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge sgk -> IBM SEG-Y" "$r_sgk_segy" "$t_sgk_segy"
+# Reading with decoding, in traces per second terms: the same traces each.
+printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge --to su SEG-Y (IBM)" "$(mbps "$size" "$t_rd_segy")" "$t_rd_segy"
+printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge --to su sgk v2 (IBM words)" "$(mbps "$size" "$t_rd_sgk")" "$t_rd_sgk"
+printf '  %-40s %6s MB/s  %5.2fs\n' "segmerge --to su sgk float32" "$(mbps "$size" "$t_rd_float")" "$t_rd_float"
 # Copies into a file in memory (tmpfs), where writing costs a copy too: the
 # reading thread of segmerge overlaps it (into /dev/null it reads alone).
 shm=${BENCH_SHM:-/dev/shm}
@@ -121,6 +135,8 @@ bar "SEG-Y -> sgk / segyio (best of plain, mmap)" "$(ratio "$r_sgk" "$sio_best")
 bar "SEG-Y -> sgk / cat" "$(ratio "$r_sgk" "$r_cat")" 0.5
 bar "SEG-Y -> SEG-Y copy / cat" "$(ratio "$r_cp_segy" "$r_cat")" 0.8
 bar "sgk -> sgk copy / cat (of the sgk file)" "$(ratio "$r_cp_sgk" "$r_cat_sgk")" 0.8
+bar "reading sgk v2 (IBM) / reading SEG-Y" "$(ratio "$t_rd_segy" "$t_rd_sgk")" 0.8
+bar "reading sgk v2 (IBM) / reading float32 sgk" "$(ratio "$t_rd_float" "$t_rd_sgk")" 0.8
 
 # zstd: sgk+zstd (level 3, byte-shuffled blocks) against zstd -3 of SEG-Y.
 zbench() {

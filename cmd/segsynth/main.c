@@ -177,6 +177,9 @@ int main(int argc, char **argv)
 	if (sk_synth_check(&s, &err))
 		return sk_report(NULL, &err);
 	sk_synth_info(&s, &info);
+	/* The count is known from the start: an sgk pipe carries it. */
+	o.wo.count_known = 1;
+	o.wo.count = info.ntraces;
 	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
 		return sk_report(o.out ? o.out : "stdout", &err);
 	if (sk_synth_run(&s, w, o.show ? progress : NULL, NULL, &err)) {

@@ -420,6 +420,7 @@ struct editor {
 	double dt_s;                 /* sample interval in seconds */
 	unsigned char *hdr, *fhdr;   /* canonical header; the same in the file's order */
 	float *data, *wdata;
+	int64_t count;               /* traces the output will hold when known, else -1 */
 };
 
 void sk_edit_opts_init(struct sk_edit_opts *o)
@@ -652,6 +653,12 @@ static int open_output(struct editor *g, struct sk_error *err)
 		like.ns = g->ns_out;
 	}
 	like.ntraces = -1;
+	/* Every trace of one input goes out when nothing selects: the count is
+	 * known, and a pipe carries it as a file does. */
+	if (g->count >= 0) {
+		wo.count_known = 1;
+		wo.count = g->count;
+	}
 	/* sgk takes its block size from the buffer: keep its default. */
 	if ((o->wopts.fmt ? o->wopts.fmt : like.fmt) != SK_FMT_SGK && !wo.bufsize)
 		wo.bufsize = EDIT_BUF;
@@ -753,6 +760,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		return at(&g, 0, rc);
 	/* The first input's info is the writer's model until the end. */
 	g.first = sk_reader_info(r0);
+	g.count = n == 1 && !o->where && o->missing != SK_EDIT_MISSING_DROP ? g.first->ntraces : -1;
 	if ((rc = check_keys(&g, g.first, err)) < 0) {
 		rc = at(&g, 0, rc);
 		goto out;

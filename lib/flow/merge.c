@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hdr.h"
 #include "recio.h"
@@ -87,7 +88,7 @@ static int open_input(struct merger *g, size_t i, struct sk_error *err)
 static int start_input(struct merger *g, size_t i, struct sk_error *err)
 {
 	struct input *in = &g->in[i];
-	const int raw = g->o->mode != SK_MERGE_SUM && sk_stream_same_encoding(in->r, g->w);
+	const int raw = g->o->mode != SK_MERGE_SUM ? sk_stream_raw_mode(in->r, g->w) : SK_RAW_NO;
 	const int rc = sk_rec_init(&in->rec, in->r, raw, err);
 
 	return rc < 0 ? at(g, (long)i, rc) : 0;
@@ -100,13 +101,57 @@ static void close_input(struct input *in)
 	in->r = NULL;
 }
 
+/* The traces the output will hold, when the inputs tell it (-1 when not):
+ * the manifest's total; the first input's for a sum; the sum of the inputs'
+ * counts otherwise.  A concatenation opens its inputs one at a time, so to
+ * count them it reads the others' headers first, but only for an output that
+ * cannot be fixed afterwards (standard output not a file): a file gets its
+ * count when it is closed. */
+static int64_t output_count(struct merger *g)
+{
+	const int all_open = g->o->mode != SK_MERGE_CONCAT;
+	struct stat st;
+	int64_t total = g->first->ntraces;
+
+	if (g->o->total >= 0)
+		return g->o->total;
+	if (g->o->mode == SK_MERGE_SUM || g->n == 1 || total < 0)
+		return total;
+	if (!all_open && ((g->o->out && strcmp(g->o->out, "-") != 0) ||
+			  (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))))
+		return -1;
+	for (size_t i = 1; i < g->n && total >= 0; i++) {
+		struct sk_reader *r = g->in[i].r;
+		struct sk_error e;
+		int64_t n = -1;
+		if (!g->in[i].path || strcmp(g->in[i].path, "-") == 0)
+			return -1;
+		if (r)
+			n = sk_reader_info(r)->ntraces;
+		else if (sk_reader_open_buf(g->in[i].path, g->o->from, SK_MANY_BUF, &r, &e) == 0) {
+			n = sk_reader_info(r)->ntraces;
+			sk_reader_free(r);
+		}
+		total = n < 0 ? -1 : total + n;
+	}
+	return total;
+}
+
 static int open_output(struct merger *g, struct sk_error *err)
 {
 	struct sk_info like = *g->first;
+	struct sk_wopts wo = g->o->wopts;
+	const int64_t total = output_count(g);
 	int rc;
 
 	like.ntraces = g->o->total;
-	if ((rc = sk_writer_open(g->o->out, &like, &g->o->wopts, &g->w, err)) < 0)
+	/* The writer records the count from the start, so that the stream
+	 * header of a pipe is the file's (SEG-Y rev 2, sgk). */
+	if (total >= 0) {
+		wo.count_known = 1;
+		wo.count = total;
+	}
+	if ((rc = sk_writer_open(g->o->out, &like, &wo, &g->w, err)) < 0)
 		return at(g, SK_MERGE_AT_OUTPUT, rc);
 	return 0;
 }

@@ -600,7 +600,7 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 	c->whdrlen = sk_writer_info(c->outs[0].w)->hdrlen;
 	/* Records pass through unchanged when the pieces are encoded as the
 	 * input is: SEG-Y pieces then hold the input's bytes exactly. */
-	if ((rc = sk_rec_init(&c->rec, c->r, sk_stream_same_encoding(c->r, c->outs[0].w), err)) < 0)
+	if ((rc = sk_rec_init(&c->rec, c->r, sk_stream_raw_mode(c->r, c->outs[0].w), err)) < 0)
 		return rc;
 	if (o->sort.n > 0) {
 		sk_sortbuf_init(&c->sb, &o->sort, sk_rec_len(&c->rec));
@@ -652,7 +652,7 @@ static int spool(struct ctx *c, struct sk_ofset *set, char **path, struct sk_rea
 	wo.set = set;
 	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
 		return fail_path(c, *path, rc);
-	if ((rc = sk_rec_init(&rec, c->r, sk_stream_same_encoding(c->r, w), err)) < 0) {
+	if ((rc = sk_rec_init(&rec, c->r, sk_stream_raw_mode(c->r, w), err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
 	}

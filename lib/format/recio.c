@@ -3,24 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "hdr.h"
-
-static size_t sample_bytes(int code)
-{
-	switch (code) {
-	case 3: case 11: return 2;
-	case 6: case 9: case 12: return 8;
-	case 7: case 15: return 3;
-	case 8: case 16: return 1;
-	default: return 4;  /* 1, 2, 4, 5, 10 */
-	}
-}
 
 size_t sk_rec_rawlen(const struct sk_info *info)
 {
-	const size_t bps = info->fmt == SK_FMT_SEGY ? sample_bytes(info->sample_format) : 4;
-
-	return info->hdrlen + (size_t)info->ns * bps;
+	return info->hdrlen + (size_t)info->ns * (size_t)sk_fmt_size(info->sample_format);
 }
 
 int sk_rec_init(struct sk_rec *s, struct sk_reader *r, int raw, struct sk_error *err)
@@ -36,7 +24,9 @@ int sk_rec_init(struct sk_rec *s, struct sk_reader *r, int raw, struct sk_error 
 	s->declen = s->info->hdrlen + (size_t)s->info->ns * sizeof(float);
 	s->hdr = malloc(s->info->hdrlen);
 	s->data = malloc(((size_t)s->info->ns + 1) * sizeof(float));
-	if (!s->hdr || !s->data) {
+	if (raw == SK_RAW_HSWAP)
+		s->out = malloc(s->rawlen);
+	if (!s->hdr || !s->data || (raw == SK_RAW_HSWAP && !s->out)) {
 		sk_rec_release(s);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
@@ -73,16 +63,26 @@ void sk_rec_copy(const struct sk_rec *s, unsigned char *out)
 	}
 }
 
+/* A raw record to w, its header block swapped in SK_RAW_HSWAP mode. */
+static int put_raw(const struct sk_rec *s, const unsigned char *rec, struct sk_writer *w, struct sk_error *err)
+{
+	if (s->raw != SK_RAW_HSWAP)
+		return sk_writer_put_raw(w, rec, err);
+	memcpy(s->out, rec, s->rawlen);
+	sk_hdr_swap(s->out, s->info->hdrlen);
+	return sk_writer_put_raw(w, s->out, err);
+}
+
 int sk_rec_put(const struct sk_rec *s, struct sk_writer *w, struct sk_error *err)
 {
-	return s->raw ? sk_writer_put_raw(w, s->rec, err) : sk_writer_put(w, s->hdr, s->data, err);
+	return s->raw ? put_raw(s, s->rec, w, err) : sk_writer_put(w, s->hdr, s->data, err);
 }
 
 int sk_rec_put_saved(struct sk_rec *s, const unsigned char *rec, struct sk_writer *w,
 		     struct sk_error *err)
 {
 	if (s->raw)
-		return sk_writer_put_raw(w, rec, err);
+		return put_raw(s, rec, w, err);
 	/* Copied out rather than cast: the record buffer holds bytes. */
 	memcpy(s->data, rec + s->info->hdrlen, (size_t)s->info->ns * sizeof(float));
 	return sk_writer_put(w, rec, s->data, err);
@@ -92,6 +92,8 @@ void sk_rec_release(struct sk_rec *s)
 {
 	free(s->hdr);
 	free(s->data);
+	free(s->out);
 	s->hdr = NULL;
 	s->data = NULL;
+	s->out = NULL;
 }

@@ -18,20 +18,22 @@
 struct sk_rec {
 	struct sk_reader *r;       /* not owned */
 	const struct sk_info *info;
-	int raw;                   /* records pass through unchanged */
+	int raw;                   /* records pass through: SK_RAW_SAME, or SK_RAW_HSWAP */
 	int swap;                  /* raw headers are little-endian: swap the copy */
 	size_t rawlen;             /* bytes of a raw record */
 	size_t declen;             /* bytes of a decoded record: hdrlen + 4 ns */
 	const unsigned char *rec;  /* raw: the current record (the reader's buffer) */
 	unsigned char *hdr;        /* canonical header of the current trace */
 	float *data;               /* decoded samples (decoded mode) */
+	unsigned char *out;        /* SK_RAW_HSWAP: the record as it is written */
 };
 
 /* Bytes of one raw record of a stream: header block plus ns samples in the
- * file's sample format (SEG-Y by format code, SU and sgk 4-byte floats). */
+ * stream's sample format (its format code; 5 for SU). */
 size_t sk_rec_rawlen(const struct sk_info *info);
-/* Sets up s over r; raw chooses pass-through (use sk_stream_same_encoding
- * against the writer to decide). */
+/* Sets up s over r; raw chooses pass-through: sk_stream_raw_mode against
+ * the writer (SK_RAW_HSWAP swaps each header block on the way out), or 0 to
+ * decode. */
 int sk_rec_init(struct sk_rec *s, struct sk_reader *r, int raw, struct sk_error *err);
 /* Reads the next trace: 1, 0 at the end, or an error.  want_hdr: fill
  * s->hdr in raw mode (decoded mode always fills it). */

@@ -362,6 +362,7 @@ int sk_writer_open(const char *path, const struct sk_info *like, const struct sk
 	w->info.dt = like->dt;
 	w->info.hdrlen = like->hdrlen ? like->hdrlen : 240;
 	w->info.ntraces = -1;
+	w->declared = o->count_known && o->count >= 0 ? o->count : -1;
 	if (!isfinite(like->dt) || like->dt < 0) {
 		sk_writer_abort(w);
 		return sk_error_set(err, SK_EARG, "cannot write the sample interval %g", like->dt);
@@ -468,22 +469,31 @@ int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const u
 	return w->ops->put_raw_hdr(w, hdr, rec, err);
 }
 
-int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w)
+int sk_stream_raw_mode(const struct sk_reader *r, const struct sk_writer *w)
 {
-	if (r->info.ns != w->info.ns || r->info.hdrlen != w->info.hdrlen || r->samp_fmt != w->samp_fmt)
-		return 0;
-	if ((r->info.fmt == SK_FMT_SGK) != (w->info.fmt == SK_FMT_SGK))
-		return 0;
+	if (r->info.ns != w->info.ns || r->info.hdrlen != w->info.hdrlen || r->samp_fmt != w->samp_fmt ||
+	    r->samp_little != w->samp_little)
+		return SK_RAW_NO;
 	/* An SU writer sets ns and dt in every header. */
 	if (w->info.fmt == SK_FMT_SU && r->info.fmt != SK_FMT_SU)
-		return 0;
-	return r->info.fmt == SK_FMT_SGK ||
-	       (r->hdr_little == w->hdr_little && r->samp_little == w->samp_little);
+		return SK_RAW_NO;
+	return r->hdr_little == w->hdr_little ? SK_RAW_SAME : SK_RAW_HSWAP;
+}
+
+int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w)
+{
+	return sk_stream_raw_mode(r, w) == SK_RAW_SAME;
 }
 
 int sk_writer_close(struct sk_writer *w, struct sk_error *err)
 {
-	int rc = w->ops->finish ? w->ops->finish(w, err) : 0;
+	int rc = 0;
+
+	if (w->declared >= 0 && w->count != w->declared)
+		rc = sk_error_set(err, SK_ESTATE, "%lld traces written, the stream header declares %lld",
+				  (long long)w->count, (long long)w->declared);
+	if (rc == 0 && w->ops->finish)
+		rc = w->ops->finish(w, err);
 
 	if (rc == 0)
 		rc = sk_out_close(&w->out, err);
@@ -538,14 +548,16 @@ static int64_t raw_batch(struct sk_reader *r, int64_t max, const unsigned char *
 int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
 		   struct sk_error *err)
 {
-	const int raw = sk_stream_same_encoding(r, w);
+	const int mode = sk_stream_raw_mode(r, w);
 	const int sgk_in = r->info.fmt == SK_FMT_SGK, sgk_out = w->info.fmt == SK_FMT_SGK;
-	unsigned char *hdr = NULL;
+	unsigned char *hdr = NULL, *rec = NULL;
 	float *data = NULL;
 	int64_t k = 0, got = 0;
 	int rc = 0, side = 0;
 
-	if (!raw && (sgk_in || !sgk_out)) {
+	if (mode == SK_RAW_HSWAP && (sgk_in || !sgk_out) && !(rec = malloc(r->recsize)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (mode == SK_RAW_NO && (sgk_in || !sgk_out)) {
 		hdr = malloc(r->info.hdrlen);
 		data = malloc(sizeof *data * (size_t)r->info.ns);
 		if (!hdr || !data) {
@@ -559,21 +571,28 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 		const unsigned char *p;
 
 		side = 0;
-		if (raw && sgk_in && (got = sk_sgk_pass_block(r, w, &side, err)) != 0) {
+		if (mode == SK_RAW_SAME && sgk_in && sgk_out && (got = sk_sgk_pass_block(r, w, &side, err)) != 0) {
 			if (got < 0 && side)
 				rc = (int)got, got = 0;
-		} else if (raw && !sgk_in) {
+		} else if (mode == SK_RAW_SAME && !sgk_in && !sgk_out) {
 			if ((got = raw_batch(r, INT64_MAX, &p, err)) > 0) {
 				rc = sk_out_write(&w->out, p, (size_t)got * r->recsize, err);
 				w->count += got;
 			}
-		} else if (raw) {
-			if ((got = sk_reader_next_raw(r, &p, err)) > 0)
-				rc = sk_writer_put_raw(w, p, err);
 		} else if (sgk_out && !sgk_in) {
+			/* Whole buffers of records into the block, recoded as needed. */
 			if ((got = raw_batch(r, sk_sgk_room(w), &p, err)) > 0 &&
 			    (rc = sk_sgk_put_records(w, r, p, got, &side, err)) < 0 && !side)
 				got = rc, rc = 0;
+		} else if (mode == SK_RAW_SAME) {
+			if ((got = sk_reader_next_raw(r, &p, err)) > 0)
+				rc = sk_writer_put_raw(w, p, err);
+		} else if (mode == SK_RAW_HSWAP) {
+			if ((got = sk_reader_next_raw(r, &p, err)) > 0) {
+				memcpy(rec, p, r->recsize);
+				sk_hdr_swap(rec, r->info.hdrlen);
+				rc = sk_writer_put_raw(w, rec, err);
+			}
 		} else {
 			if ((got = sk_reader_next(r, hdr, data, err)) > 0)
 				rc = sk_writer_put(w, hdr, data, err);
@@ -584,6 +603,7 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 	}
 	free(hdr);
 	free(data);
+	free(rec);
 	if (n)
 		*n = k;
 	if (wfail)

@@ -36,7 +36,7 @@ enum sk_format { SK_FMT_AUTO = 0, SK_FMT_SEGY, SK_FMT_SU, SK_FMT_SGK };
 struct sk_info {
 	int fmt;               /* enum sk_format */
 	int little;            /* SEG-Y/SU: fields are little-endian in the file */
-	int sample_format;     /* SEG-Y format code (1..16); SU and sgk: 5 */
+	int sample_format;     /* SEG-Y format code (1..16): SEG-Y and sgk its samples' encoding, SU 5 */
 	long ns;               /* samples per trace */
 	double dt;             /* sample interval in the binary header's unit (µs for time) */
 	size_t hdrlen;         /* trace header block length: 240 x (1 + extra) */
@@ -100,15 +100,19 @@ struct sk_ofset;
 
 struct sk_wopts {
 	int fmt;               /* enum sk_format; SK_FMT_AUTO: like the input */
-	int sample_format;     /* SEG-Y output code; 0: like the input (5 from SU/sgk) */
-	int little;            /* -1: like the input (SU default little), 0 big, 1 little */
+	int sample_format;     /* SEG-Y and sgk sample format code; 0: like the input (5 from SU) */
+	int little;            /* -1: like the input (SU default little), 0 big, 1 little (sgk: of the samples) */
 	int zstd;              /* sgk: zstd level, 0 uncompressed */
 	long block;            /* sgk: traces per block, 0 for about 4 MiB blocks */
 	size_t bufsize;        /* output buffer, 0 for 4 MiB (SEG-Y and SU: at least a record) */
 	struct sk_ofset *set;  /* a file output joins this set (ofile.h) at
 	                        * sk_writer_close instead of being renamed */
+	int count_known;       /* the caller knows how many traces it will write: */
+	int64_t count;         /* then the stream header records count from the
+	                        * start (SEG-Y rev 2 3513, sgk), so a pipe carries
+	                        * it too; sk_writer_close fails when it differs */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0 }
 
 struct sk_writer;
 
@@ -121,15 +125,17 @@ const struct sk_info *sk_writer_info(const struct sk_writer *w);
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data,
 		  struct sk_error *err);
 /* Flushes, fixes the counts a format records (sgk count, SEG-Y rev 2 trace
- * count) when the output is seekable, and commits the file.  Frees w. */
+ * count) when the output is seekable, and commits the file.  Frees w.
+ * SK_ESTATE (and nothing committed) when opts declared a count that the
+ * traces written do not match. */
 int sk_writer_close(struct sk_writer *w, struct sk_error *err);
 /* Discards the output (removes the temporary file).  Frees w; NULL is fine. */
 void sk_writer_abort(struct sk_writer *w);
 
 /*
  * Raw records, for copies that need no conversion: the trace as it is
- * encoded in the file (header block in the file's byte order, then samples
- * in the file's sample format).  sk_stream_same_encoding says whether a
+ * encoded in the file (header block in the file's byte order, canonical in
+ * sgk, then samples in the file's sample format).  sk_stream_same_encoding says whether a
  * reader's records can go to a writer unchanged.
  */
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
@@ -140,6 +146,13 @@ int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w
  * rec, after its header block.  For header edits at the speed of a copy. */
 int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
 			  struct sk_error *err);
+/* How a reader's raw records can go to a writer: SK_RAW_SAME unchanged (as
+ * sk_stream_same_encoding says), SK_RAW_HSWAP with the samples unchanged and
+ * the header block in the other byte order (sk_hdr_swap it on the way: sgk
+ * keeps header blocks canonical, so little-endian SEG-Y -> sgk -> SEG-Y
+ * passes samples through this way), SK_RAW_NO decoded and encoded again. */
+enum { SK_RAW_NO = 0, SK_RAW_SAME = 1, SK_RAW_HSWAP = 2 };
+int sk_stream_raw_mode(const struct sk_reader *r, const struct sk_writer *w);
 
 /* Copies every remaining trace of r to w: raw records when the encodings
  * match, else decoded and encoded again, a buffer at a time.  *n (may be NULL) receives the count

@@ -42,6 +42,7 @@ struct sk_writer {
 	int hdr_little, samp_fmt, samp_little, bps;
 	size_t recsize;        /* raw record: header block + encoded samples */
 	int64_t count;         /* traces written */
+	int64_t declared;      /* the count opts declared, or -1 */
 	unsigned char *fhdr;   /* the file header as written (SEG-Y), owned */
 	void *fs;              /* the format's own state (its ops free it) */
 };

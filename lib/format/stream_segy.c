@@ -163,6 +163,10 @@ static int segy_whead(struct sk_writer *w, const struct sk_info *like, struct sk
 			sk_segy_put(w->fhdr, SK_BIN_EXTRA, 2, w->samp_little, (uint64_t)extra);
 		}
 	}
+	/* A count known from the start goes into the header written now, so
+	 * that a pipe carries it as a file does. */
+	if (w->declared >= 0)
+		sk_segy_set_count(w->fhdr, w->samp_little, (uint64_t)w->declared);
 	w->info.fhdr = w->fhdr;
 	return sk_out_write(&w->out, w->fhdr, w->info.fhdr_len, err);
 }

@@ -2,8 +2,10 @@
  * stream_sgk: segkit's native format in the stream layer
  * (stream_internal.h; man/sgk.5 is the specification, sgk.h the constants):
  * the stream header, blocks of traces (plain, or byte-shuffled in one zstd
- * frame), random access to uncompressed files with a count, and the block
- * fast paths that sk_copy_traces uses.
+ * frame) whose samples keep the source's encoding, the block index of a file
+ * (for a count the writer could not record, and for seeking in compressed
+ * files), random reads of uncompressed files, and the block fast paths that
+ * sk_copy_traces uses.  Version 1 streams (float32 samples) are read too.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,13 +20,17 @@
 #include "stream_internal.h"
 #include "zio.h"
 
-/* Reader state: the current block, decoded. */
+/* Reader state: the current block, decoded, and the block index. */
 struct sgk_rd {
 	struct sk_zio *z;
 	unsigned char *blk, *zbuf, *rec;
 	size_t blk_cap, zbuf_cap;
 	long blk_n, blk_i;
 	int done;
+	int version;           /* of the stream: 1 or 2 */
+	int indexed;           /* the block index below was built */
+	int64_t *boff;         /* file offset of each block's header */
+	int64_t nblk;
 };
 
 /* Writer state: the block being filled. */
@@ -34,6 +40,7 @@ struct sgk_wr {
 	size_t zcap;
 	struct sk_zio *z;
 	int zlevel;
+	float *tmp;            /* one trace, for records recoded on the way */
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -46,13 +53,21 @@ static uint64_t le64(const unsigned char *p)
 	return sk_segy_get(p, 1, 8, 1);
 }
 
+static void put_le(unsigned char *p, int size, uint64_t v)
+{
+	sk_segy_put(p, 1, size, 1, v);
+}
+
+static int sgk_index(struct sk_reader *r, struct sk_error *err);
+
 static int sgk_open(struct sk_reader *r, struct sk_error *err)
 {
 	struct sgk_rd *s = calloc(1, sizeof *s);
 	int64_t n = sk_in_need(&r->in, SK_SGK_HEAD, err);
 	const unsigned char *h = sk_in_ptr(&r->in);
 	uint64_t flen, dtw;
-	uint32_t ns, hl, B;
+	uint32_t version, ns, hl, B;
+	int code = 5, order = 1;
 
 	if (!s)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -61,13 +76,15 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 		return (int)n;
 	if (n < SK_SGK_HEAD || memcmp(h, SK_SGK_MAGIC, 8) != 0)
 		return sk_error_set(err, SK_EFMT, "truncated sgk stream header: %lld of %d bytes", (long long)n, SK_SGK_HEAD);
-	if (le32(h + 8) != 1)
-		return sk_error_set(err, SK_EFMT, "byte 9: unsupported sgk version %u", le32(h + 8));
-	ns = le32(h + 16);
-	hl = le32(h + 20);
-	B = le32(h + 32);
-	dtw = le64(h + 24);
-	flen = le64(h + 48);
+	version = le32(h + SK_SGK_H_VERSION);
+	if (version != 1 && version != 2)
+		return sk_error_set(err, SK_EFMT, "byte 9: unsupported sgk version %u", version);
+	s->version = (int)version;
+	ns = le32(h + SK_SGK_H_NS);
+	hl = le32(h + SK_SGK_H_HDRLEN);
+	B = le32(h + SK_SGK_H_BLOCK);
+	dtw = le64(h + SK_SGK_H_DT);
+	flen = le64(h + SK_SGK_H_FHDR);
 	if (ns == 0 || ns > SK_MAX_NS)
 		return sk_error_set(err, SK_EFMT, "byte 17: impossible ns=%u", ns);
 	if (hl == 0 || hl % 240 || hl > 240 * 1001)
@@ -76,22 +93,32 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 		return sk_error_set(err, SK_EFMT, "byte 33: impossible traces per block %u", B);
 	if (flen > (1u << 30) || (flen && flen < SK_SEGY_HDR))
 		return sk_error_set(err, SK_EFMT, "byte 49: impossible file header length %llu", (unsigned long long)flen);
+	if (version >= 2) {
+		code = (int)sk_segy_get(h, SK_SGK_H_CODE + 1, 2, 1);
+		order = h[SK_SGK_H_ORDER];
+		if (sk_fmt_size(code) == 0)
+			return sk_error_set(err, SK_EFMT, "byte 57: impossible sample format code %d", code);
+		if (order > 1)
+			return sk_error_set(err, SK_EFMT, "byte 59: impossible byte order %d", order);
+	}
 	r->info.ns = ns;
 	r->info.hdrlen = hl;
 	memcpy(&r->info.dt, &dtw, sizeof dtw);
 	if (!isfinite(r->info.dt) || r->info.dt < 0 || r->info.dt > 1e12)
 		return sk_error_set(err, SK_EFMT, "byte 25: impossible sample interval %g", r->info.dt);
 	r->info.block = B;
-	r->info.ntraces = (int64_t)le64(h + 40);
-	r->info.compressed = (le32(h + 12) & 1) != 0;
-	r->info.sample_format = 5;
-	/* The byte order of the SEG-Y or SU stream it was made from, so that
-	 * converting back looks like the original. */
-	r->info.little = (le32(h + 36) >> 8) & 1;
-	r->samp_fmt = 5;
-	r->samp_little = 1;
-	r->bps = 4;
-	r->recsize = hl + 4 * (size_t)ns;
+	r->info.ntraces = (int64_t)le64(h + SK_SGK_H_COUNT);
+	r->info.compressed = (le32(h + SK_SGK_H_FLAGS) & 1) != 0;
+	r->info.sample_format = code;
+	/* Version 1: the byte order of the SEG-Y or SU stream it was made from,
+	 * so that converting back looks like the original; version 2: the
+	 * samples', which are the original's. */
+	r->info.little = version >= 2 ? order : (int)((le32(h + SK_SGK_H_ORIGIN) >> 8) & 1);
+	r->hdr_little = 0;   /* header blocks are canonical */
+	r->samp_fmt = code;
+	r->samp_little = order;
+	r->bps = sk_fmt_size(code);
+	r->recsize = hl + (size_t)r->bps * ns;
 	sk_in_skip(&r->in, SK_SGK_HEAD);
 	if (flen) {
 		if ((n = sk_in_need(&r->in, flen, err)) < 0)
@@ -109,6 +136,67 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 	if (r->info.ntraces < -1 || r->info.ntraces > (INT64_MAX / 4) / (int64_t)r->recsize)
 		return sk_error_set(err, SK_EFMT, "byte 41: the trace count %lld does not fit the stream",
 				    (long long)r->info.ntraces);
+	if (r->in.seekable && (r->info.ntraces < 0 || r->info.compressed))
+		return sgk_index(r, err);
+	return 0;
+}
+
+/*
+ * The block index of a file: the block headers walked with pread from the
+ * first block to the end marker, each checked as sequential reading checks
+ * it.  It gives a stream written to a pipe and saved to a file its trace
+ * count, and compressed files their block offsets for seeking.  A walk that
+ * finds anything amiss leaves no index and the count as it was: sequential
+ * reading then reports the fault where it is.  Only I/O errors fail.
+ */
+static int sgk_index(struct sk_reader *r, struct sk_error *err)
+{
+	struct sgk_rd *const s = r->fs;
+	const uint64_t B = (uint64_t)r->info.block;
+	int64_t at = r->data_start, total = 0, n = 0, cap = 0;
+	int64_t *off = NULL;
+	int ok = 0, rc = 0, short_seen = 0;
+
+	for (;;) {
+		unsigned char h[SK_SGK_BLOCK_HEAD];
+		uint64_t cnt, flags, raw, stored;
+		size_t got;
+
+		if ((rc = sk_file_pread_all(r->in.fd, h, sizeof h, at, &got, err)) < 0 || got < sizeof h)
+			break;
+		cnt = le32(h + SK_SGK_B_COUNT);
+		flags = le32(h + SK_SGK_B_FLAGS);
+		raw = le64(h + SK_SGK_B_RAW);
+		stored = le64(h + SK_SGK_B_STORED);
+		if (cnt == 0) {
+			ok = r->info.ntraces < 0 || r->info.ntraces == total;
+			break;
+		}
+		if (short_seen || cnt > B || raw != cnt * r->recsize || (flags & ~1u) ||
+		    (!(flags & 1) && stored != raw) || ((flags & 1) && stored > sk_zio_bound(raw)) ||
+		    stored > (uint64_t)(r->in.size - at))
+			break;
+		short_seen = cnt < B;
+		if (n == cap) {
+			int64_t *const m = realloc(off, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *m);
+			if (!m) {
+				free(off);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			off = m;
+		}
+		off[n++] = at;
+		total += (int64_t)cnt;
+		at += SK_SGK_BLOCK_HEAD + (int64_t)stored;
+	}
+	if (!ok) {
+		free(off);
+		return rc;
+	}
+	s->indexed = 1;
+	s->boff = off;
+	s->nblk = n;
+	r->info.ntraces = total;
 	return 0;
 }
 
@@ -129,10 +217,10 @@ static int sgk_block_head(struct sk_reader *r, uint32_t *cnt, uint32_t *flags, u
 		return sk_error_set(err, SK_EFMT,
 				    "truncated sgk stream: no end marker after trace %lld (the stream ends at byte %lld)",
 				    (long long)r->idx, (long long)(at + n));
-	*cnt = le32(h);
-	*flags = le32(h + 4);
-	*raw = le64(h + 8);
-	*stored = le64(h + 16);
+	*cnt = le32(h + SK_SGK_B_COUNT);
+	*flags = le32(h + SK_SGK_B_FLAGS);
+	*raw = le64(h + SK_SGK_B_RAW);
+	*stored = le64(h + SK_SGK_B_STORED);
 	if (*cnt == 0) {
 		sk_in_skip(&r->in, SK_SGK_BLOCK_HEAD);
 		s->done = 1;
@@ -183,7 +271,7 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 			snprintf(m, sizeof m, "%s", err->msg);
 			return sk_error_set(err, zrc, "sgk block at byte %lld: %s", (long long)at, m);
 		}
-		sk_sgk_unshuffle(s->zbuf, cnt, r->info.hdrlen, (size_t)r->info.ns, s->blk);
+		sk_sgk_unshuffle(s->zbuf, cnt, r->info.hdrlen, (size_t)r->info.ns, (size_t)r->bps, s->version >= 2, s->blk);
 	} else {
 		memcpy(s->blk, sk_in_ptr(&r->in), raw);
 	}
@@ -210,7 +298,7 @@ static int sgk_next(struct sk_reader *r, const unsigned char **hdr, const unsign
 		    struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
-	const size_t hl = r->info.hdrlen, sb = 4 * (size_t)r->info.ns;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl;
 
 	if (s->blk_i == s->blk_n && !s->done) {
 		const int rc = sgk_block(r, err);
@@ -244,7 +332,7 @@ static int sgk_next_raw(struct sk_reader *r, const unsigned char **rec, struct s
 	if (!s->rec && !(s->rec = malloc(r->recsize)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	memcpy(s->rec, h, r->info.hdrlen);
-	memcpy(s->rec + r->info.hdrlen, d, 4 * (size_t)r->info.ns);
+	memcpy(s->rec + r->info.hdrlen, d, r->recsize - r->info.hdrlen);
 	*rec = s->rec;
 	return 1;
 }
@@ -253,30 +341,36 @@ static int sgk_read(struct sk_reader *r, unsigned char *hdr, float *data, struct
 {
 	/* Straight from the block, without assembling a record. */
 	const unsigned char *h, *d;
-	const int rc = sgk_next(r, &h, &d, err);
+	int rc = sgk_next(r, &h, &d, err);
 
 	if (rc <= 0)
 		return rc;
-	if (hdr)
-		memcpy(hdr, h, r->info.hdrlen);
-	if (data)
-		memcpy(data, d, 4 * (size_t)r->info.ns);
+	if ((rc = sk_stream_decode(r, r->idx - 1, h, d, hdr, data, err)) < 0)
+		return rc;
 	return 1;
+}
+
+/* The offset of block k of a file: from the index, or computed when every
+ * block but the last holds B traces and none is compressed. */
+static int64_t block_at(const struct sk_reader *r, int64_t k)
+{
+	const struct sgk_rd *const s = r->fs;
+
+	if (s->indexed)
+		return k < s->nblk ? s->boff[k] : -1;
+	return r->data_start + k * (SK_SGK_BLOCK_HEAD + r->info.block * (int64_t)r->recsize);
 }
 
 static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
 	const int64_t B = r->info.block, k = idx / B;
-	const int64_t off = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
+	int64_t off;
 	int rc;
 
-	if (!r->in.seekable || r->info.compressed || r->info.ntraces < 0)
-		return sk_error_set(err, SK_EARG,
-				    "random access needs a file (not a pipe) holding uncompressed sgk with a trace count");
+	if (!r->in.seekable || (!s->indexed && (r->info.compressed || r->info.ntraces < 0)))
+		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe) holding a whole sgk stream");
 	if ((rc = sk_stream_check_index(r, idx, err)) < 0)
-		return rc;
-	if ((rc = sk_in_seek(&r->in, off, err)) < 0)
 		return rc;
 	s->blk_n = s->blk_i = 0;
 	if (idx == r->info.ntraces) {
@@ -285,6 +379,9 @@ static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 		s->done = 1;
 		return 0;
 	}
+	off = block_at(r, k);
+	if ((rc = sk_in_seek(&r->in, off, err)) < 0)
+		return rc;
 	r->idx = k * B;
 	s->done = 0;
 	if ((rc = sgk_block(r, err)) < 0)
@@ -303,40 +400,36 @@ static size_t sgk_pread_size(const struct sk_reader *r)
 	return r->in.seekable && !r->info.compressed && r->info.ntraces >= 0 ? r->recsize : 0;
 }
 
-/* Trace idx of an uncompressed file: every block but the last holds B
- * traces, so its block, and in it the header and the samples, are at
- * computable offsets; the block header is read too, to check that. */
+/* Trace idx of an uncompressed file: in block k = idx / B, its header and
+ * its samples at offsets from the block's; the block header is read too, to
+ * check them. */
 static int sgk_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
 		     float *data, struct sk_error *err)
 {
 	const int64_t B = r->info.block, k = idx / B, j = idx % B;
-	const int64_t at = r->data_start + k * (SK_SGK_BLOCK_HEAD + B * (int64_t)r->recsize);
+	const int64_t at = block_at(r, k);
 	const int64_t cnt = r->info.ntraces - k * B < B ? r->info.ntraces - k * B : B;
 	const size_t hl = r->info.hdrlen, sb = r->recsize - hl;
 	unsigned char bh[SK_SGK_BLOCK_HEAD];
-	size_t got, got2 = 0;
+	size_t got, got2 = sb;
 	int rc;
 
 	if ((rc = sk_file_pread_all(r->in.fd, bh, sizeof bh, at, &got, err)) < 0)
 		return rc;
-	if (got < sizeof bh || le32(bh) != (uint64_t)cnt || le32(bh + 4) != 0)
+	if (got < sizeof bh || le32(bh + SK_SGK_B_COUNT) != (uint64_t)cnt || le32(bh + SK_SGK_B_FLAGS) != 0)
 		return sk_error_set(err, SK_EFMT,
 				    "corrupt sgk stream: the block at byte %lld does not hold traces %lld-%lld",
 				    (long long)at, (long long)(k * B + 1), (long long)(k * B + cnt));
-	if ((hdr && (rc = sk_file_pread_all(r->in.fd, scratch, hl, at + (int64_t)sizeof bh + j * (int64_t)hl,
-					    &got, err)) < 0) ||
+	if ((rc = sk_file_pread_all(r->in.fd, scratch, hl, at + (int64_t)sizeof bh + j * (int64_t)hl, &got,
+				    err)) < 0 ||
 	    (data && (rc = sk_file_pread_all(r->in.fd, scratch + hl, sb,
 					     at + (int64_t)sizeof bh + cnt * (int64_t)hl + j * (int64_t)sb, &got2,
 					     err)) < 0))
 		return rc;
-	if ((hdr && got < hl) || (data && got2 < sb))
+	if (got < hl || got2 < sb)
 		return sk_error_set(err, SK_EFMT, "truncated sgk stream: the block at byte %lld is cut short",
 				    (long long)at);
-	if (hdr)
-		memcpy(hdr, scratch, hl);
-	if (data)
-		memcpy(data, scratch + hl, sb);
-	return 0;
+	return sk_stream_decode(r, idx, scratch, scratch + hl, hdr, data, err);
 }
 
 static void sgk_release(struct sk_reader *r)
@@ -349,6 +442,7 @@ static void sgk_release(struct sk_reader *r)
 	free(s->blk);
 	free(s->zbuf);
 	free(s->rec);
+	free(s->boff);
 	free(s);
 }
 
@@ -365,25 +459,33 @@ static void sgk_wrelease(struct sk_writer *w)
 	free(s->sbuf);
 	free(s->zraw);
 	free(s->zbuf);
+	free(s->tmp);
 	free(s);
 	w->fs = NULL;
 }
 
+/* The encoding: the source's own (its sample format and byte order), so
+ * that SEG-Y -> sgk -> SEG-Y gives back the same bytes, unless the options
+ * ask for another; float32 for formats that cannot be written (4). */
 static int sgk_wopen(struct sk_writer *w, const struct sk_info *like, const struct sk_wopts *o,
 		     struct sk_error *err)
 {
 	struct sgk_wr *s;
-	size_t hb, sb;
+	size_t hb, sb, bps;
 
-	if (o->sample_format && o->sample_format != 5)
-		return sk_error_set(err, SK_EARG, "sgk holds float samples only (format 5, not %d)", o->sample_format);
+	w->samp_fmt = o->sample_format ? o->sample_format
+		    : like->sample_format && sk_fmt_writable(like->sample_format) ? like->sample_format : 5;
+	if (!sk_fmt_writable(w->samp_fmt))
+		return sk_error_set(err, SK_EARG, "sample format %d cannot be written (1-3, 5-12, 15, 16)",
+				    o->sample_format);
+	w->samp_little = o->little >= 0 ? o->little : like->little != 0;
+	w->hdr_little = 0;   /* header blocks are canonical */
+	bps = (size_t)sk_fmt_size(w->samp_fmt);
 	if (!(s = w->fs = calloc(1, sizeof *s)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	w->samp_little = like->little;   /* recorded as the origin's byte order */
-	w->samp_fmt = 5;
 	s->zlevel = o->zstd;
 	s->B = o->block > 0 ? o->block
-			    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + 4 * (size_t)like->ns));
+			    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + bps * (size_t)like->ns));
 	if (s->B < 1)
 		s->B = 1;
 	if (s->B > SK_SGK_MAX_BLOCK)
@@ -391,16 +493,17 @@ static int sgk_wopen(struct sk_writer *w, const struct sk_info *like, const stru
 	w->info.block = s->B;
 	w->info.compressed = s->zlevel != 0;
 	hb = (size_t)s->B * w->info.hdrlen;
-	sb = (size_t)s->B * 4 * (size_t)like->ns;
+	sb = (size_t)s->B * bps * (size_t)like->ns;
 	s->hbuf = malloc(hb);
 	s->sbuf = malloc(sb);
+	s->tmp = malloc((size_t)like->ns * sizeof *s->tmp);
 	if (s->zlevel) {
 		s->zraw = malloc(hb + sb);
 		s->zcap = sk_zio_bound(hb + sb);
 		s->zbuf = malloc(s->zcap);
 		s->z = sk_zio_new(s->zlevel);
 	}
-	if (!s->hbuf || !s->sbuf || (s->zlevel && (!s->zraw || !s->zbuf || !s->z)))
+	if (!s->hbuf || !s->sbuf || !s->tmp || (s->zlevel && (!s->zraw || !s->zbuf || !s->z)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	return 0;
 }
@@ -413,16 +516,18 @@ static int sgk_whead(struct sk_writer *w, const struct sk_info *like, struct sk_
 
 	memset(h, 0, sizeof h);
 	memcpy(h, SK_SGK_MAGIC, 8);
-	sk_segy_put(h, 9, 4, 1, 1);
-	sk_segy_put(h, 13, 4, 1, s->zlevel ? 1 : 0);
-	sk_segy_put(h, 17, 4, 1, (uint64_t)w->info.ns);
-	sk_segy_put(h, 21, 4, 1, w->info.hdrlen);
+	put_le(h + SK_SGK_H_VERSION, 4, SK_SGK_VERSION);
+	put_le(h + SK_SGK_H_FLAGS, 4, s->zlevel ? 1 : 0);
+	put_le(h + SK_SGK_H_NS, 4, (uint64_t)w->info.ns);
+	put_le(h + SK_SGK_H_HDRLEN, 4, w->info.hdrlen);
 	memcpy(&dtw, &w->info.dt, 8);
-	sk_segy_put(h, 25, 8, 1, dtw);
-	sk_segy_put(h, 33, 4, 1, (uint64_t)s->B);
-	sk_segy_put(h, 37, 4, 1, (uint64_t)(unsigned)like->fmt | (uint64_t)(like->little != 0) << 8);
-	sk_segy_put(h, 41, 8, 1, (uint64_t)(int64_t)-1);
-	sk_segy_put(h, 49, 8, 1, like->fhdr_len);
+	put_le(h + SK_SGK_H_DT, 8, dtw);
+	put_le(h + SK_SGK_H_BLOCK, 4, (uint64_t)s->B);
+	put_le(h + SK_SGK_H_ORIGIN, 4, (uint64_t)(unsigned)like->fmt | (uint64_t)(like->little != 0) << 8);
+	put_le(h + SK_SGK_H_COUNT, 8, (uint64_t)w->declared);   /* -1 when not known yet */
+	put_le(h + SK_SGK_H_FHDR, 8, like->fhdr_len);
+	put_le(h + SK_SGK_H_CODE, 2, (uint64_t)w->samp_fmt);
+	h[SK_SGK_H_ORDER] = (unsigned char)w->samp_little;
 	if (sk_out_write(&w->out, h, sizeof h, err) < 0)
 		return err->code;
 	if (like->fhdr_len)
@@ -434,20 +539,20 @@ static int sgk_flush(struct sk_writer *w, struct sk_error *err)
 {
 	struct sgk_wr *const s = w->fs;
 	unsigned char h[SK_SGK_BLOCK_HEAD];
-	const size_t hl = w->info.hdrlen, sb = 4 * (size_t)w->info.ns;
+	const size_t hl = w->info.hdrlen, sb = w->recsize - hl;
 	const size_t raw = (size_t)s->blk_n * (hl + sb);
 	size_t stored = raw;
 	int rc;
 
 	if (s->zlevel && s->blk_n) {
-		sk_sgk_shuffle(s->hbuf, s->sbuf, (size_t)s->blk_n, hl, (size_t)w->info.ns, s->zraw);
+		sk_sgk_shuffle(s->hbuf, s->sbuf, (size_t)s->blk_n, hl, (size_t)w->info.ns, (size_t)w->bps, 1, s->zraw);
 		if ((rc = sk_zio_compress(s->z, s->zraw, raw, s->zbuf, s->zcap, &stored, err)) < 0)
 			return rc;
 	}
-	sk_segy_put(h, 1, 4, 1, (uint64_t)s->blk_n);
-	sk_segy_put(h, 5, 4, 1, s->zlevel && s->blk_n ? 1 : 0);
-	sk_segy_put(h, 9, 8, 1, raw);
-	sk_segy_put(h, 17, 8, 1, stored);
+	put_le(h + SK_SGK_B_COUNT, 4, (uint64_t)s->blk_n);
+	put_le(h + SK_SGK_B_FLAGS, 4, s->zlevel && s->blk_n ? 1 : 0);
+	put_le(h + SK_SGK_B_RAW, 8, raw);
+	put_le(h + SK_SGK_B_STORED, 8, stored);
 	if ((rc = sk_out_write(&w->out, h, sizeof h, err)) < 0)
 		return rc;
 	if (s->zlevel && s->blk_n)
@@ -458,59 +563,58 @@ static int sgk_flush(struct sk_writer *w, struct sk_error *err)
 	return rc;
 }
 
-/* The header and sample slots of the next trace in an sgk writer's block:
- * decoding straight into them saves a copy of every sample. */
-static void sgk_slot(const struct sk_writer *w, unsigned char **hdr, float **data)
+/* The header and sample slots of trace i of the writer's block from its
+ * current fill: records go straight into them. */
+static void sgk_slot(const struct sk_writer *w, int64_t i, unsigned char **hdr, unsigned char **smp)
 {
 	const struct sgk_wr *const s = w->fs;
+	const size_t sb = w->recsize - w->info.hdrlen;
 
-	*hdr = s->hbuf + (size_t)s->blk_n * w->info.hdrlen;
-	*data = (float *)(void *)(s->sbuf + (size_t)s->blk_n * 4 * (size_t)w->info.ns);
+	*hdr = s->hbuf + (size_t)(s->blk_n + i) * w->info.hdrlen;
+	*smp = s->sbuf + (size_t)(s->blk_n + i) * sb;
 }
 
-static int sgk_commit_slot(struct sk_writer *w, struct sk_error *err)
+static int sgk_commit(struct sk_writer *w, int64_t n, struct sk_error *err)
 {
 	struct sgk_wr *const s = w->fs;
 
-	w->count++;
-	if (++s->blk_n == s->B)
+	w->count += n;
+	s->blk_n += (long)n;
+	if (s->blk_n == s->B)
 		return sgk_flush(w, err);
 	return 0;
 }
 
 static int sgk_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
-	/* An sgk record is the header block and little-endian floats. */
-	unsigned char *h;
-	float *d;
+	/* A record is the header block and the samples in the stream's encoding. */
+	unsigned char *h, *d;
 
-	sgk_slot(w, &h, &d);
+	sgk_slot(w, 0, &h, &d);
 	memcpy(h, rec, w->info.hdrlen);
-	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
-	return sgk_commit_slot(w, err);
+	memcpy(d, rec + w->info.hdrlen, w->recsize - w->info.hdrlen);
+	return sgk_commit(w, 1, err);
 }
 
 static int sgk_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
 			   struct sk_error *err)
 {
-	unsigned char *h;
-	float *d;
+	unsigned char *h, *d;
 
-	sgk_slot(w, &h, &d);
+	sgk_slot(w, 0, &h, &d);
 	memcpy(h, hdr, w->info.hdrlen);
-	memcpy(d, rec + w->info.hdrlen, 4 * (size_t)w->info.ns);
-	return sgk_commit_slot(w, err);
+	memcpy(d, rec + w->info.hdrlen, w->recsize - w->info.hdrlen);
+	return sgk_commit(w, 1, err);
 }
 
 static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
-	unsigned char *h;
-	float *d;
+	unsigned char *h, *d;
 
-	sgk_slot(w, &h, &d);
+	sgk_slot(w, 0, &h, &d);
 	memcpy(h, hdr, w->info.hdrlen);
-	memcpy(d, data, 4 * (size_t)w->info.ns);
-	return sgk_commit_slot(w, err);
+	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d);
+	return sgk_commit(w, 1, err);
 }
 
 /* Writes the last block, the end marker (a block of 0 traces) and, into a
@@ -526,8 +630,8 @@ static int sgk_finish(struct sk_writer *w, struct sk_error *err)
 		rc = sgk_flush(w, err);
 	if (rc == 0 && w->out.seekable) {
 		unsigned char c[8];
-		sk_segy_put(c, 1, 8, 1, (uint64_t)w->count);
-		rc = sk_out_pwrite(&w->out, 40, c, 8, err);
+		put_le(c, 8, (uint64_t)w->count);
+		rc = sk_out_pwrite(&w->out, SK_SGK_H_COUNT, c, 8, err);
 	}
 	return rc;
 }
@@ -543,32 +647,37 @@ int64_t sk_sgk_room(const struct sk_writer *w)
 
 /* One thread: the vectorised decoding outruns the kernel's copy from the
  * page cache, and a parallel region per buffer cost more than it saved
- * (0.41 s against 0.08 s for 200 MB of IBM SEG-Y on 2 threads). */
+ * (0.41 s against 0.08 s for 200 MB of IBM SEG-Y on 2 threads).  Samples in
+ * the writer's encoding (the default: the source's) are copied as they are;
+ * others are decoded and encoded again. */
 int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const unsigned char *p, int64_t n,
 		       int *wfail, struct sk_error *err)
 {
 	struct sgk_wr *const s = w->fs;
 	const size_t hl = r->info.hdrlen, ns = (size_t)r->info.ns;
+	const int same = r->samp_fmt == w->samp_fmt && r->samp_little == w->samp_little;
 
 	for (int64_t i = 0; i < n; i++) {
 		const unsigned char *rec = p + i * (int64_t)r->recsize;
-		unsigned char *h = s->hbuf + (size_t)(s->blk_n + i) * hl;
-		float *d = (float *)(void *)(s->sbuf + (size_t)(s->blk_n + i) * 4 * ns);
-		size_t bad;
+		unsigned char *h, *d;
 
+		sgk_slot(w, i, &h, &d);
 		memcpy(h, rec, hl);
 		if (r->hdr_little)
 			sk_hdr_swap(h, hl);
-		bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + hl, ns, d);
-		if (bad) {
-			*wfail = 0;
-			return sk_stream_bad_fixed(r->idx - n + i + 1, bad, rec + hl, r->samp_little, err);
+		if (same) {
+			memcpy(d, rec + hl, r->recsize - hl);
+		} else {
+			const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + hl, ns, s->tmp);
+			if (bad) {
+				*wfail = 0;
+				return sk_stream_bad_fixed(r->idx - n + i + 1, bad, rec + hl, r->samp_little, err);
+			}
+			sk_fmt_encode(w->samp_fmt, w->samp_little, s->tmp, ns, d);
 		}
 	}
-	s->blk_n += (long)n;
-	w->count += n;
 	*wfail = 1;
-	return s->blk_n == s->B ? sgk_flush(w, err) : 0;
+	return sgk_commit(w, n, err);
 }
 
 int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, struct sk_error *err)
@@ -589,10 +698,10 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	 * the last block of the output is short. */
 	if ((flags & 1) || cnt != (uint32_t)ws->B)
 		return (rc = sgk_block_load(r, at, cnt, flags, raw, stored, err)) < 0 ? rc : 0;
-	sk_segy_put(h, 1, 4, 1, cnt);
-	sk_segy_put(h, 5, 4, 1, 0);
-	sk_segy_put(h, 9, 8, 1, raw);
-	sk_segy_put(h, 17, 8, 1, stored);
+	put_le(h + SK_SGK_B_COUNT, 4, cnt);
+	put_le(h + SK_SGK_B_FLAGS, 4, 0);
+	put_le(h + SK_SGK_B_RAW, 8, raw);
+	put_le(h + SK_SGK_B_STORED, 8, stored);
 	if ((rc = sk_out_write(&w->out, h, sizeof h, err)) < 0 ||
 	    (rc = sk_out_write(&w->out, sk_in_ptr(&r->in), stored, err)) < 0)
 		return *wfail = 1, rc;
@@ -612,7 +721,7 @@ const struct sk_format_ops sk_sgk_ops = {
 	.release = sgk_release,
 	/* Not for sgk: a block (about 4 MiB) spans read-ahead slots and would
 	 * be copied together; the copy cost more than the overlap saved (sgk
-	 * copies ran 1.25x slower), and sgk input needs no sample decoding. */
+	 * copies ran 1.25x slower). */
 	.readahead = 0,
 	.wopen = sgk_wopen,
 	.whead = sgk_whead,

@@ -162,6 +162,8 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	# compressed one spooled.
 	segmerge --to sgk "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/q.sgk"
 	regrid -g $GRID -m linear --mem 1 --to segy "$BATS_TEST_TMPDIR/q.sgk" -o "$BATS_TEST_TMPDIR/sgkfile.sgy"
+	segmerge --to sgk "$BATS_TEST_TMPDIR/q.sgy" | cat >"$BATS_TEST_TMPDIR/qp.sgk"
+	regrid -g $GRID -m linear --mem 1 --to segy "$BATS_TEST_TMPDIR/qp.sgk" -o "$BATS_TEST_TMPDIR/sgkpipe.sgy"
 	segmerge --zstd "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/qz.sgk"
 	regrid -g $GRID -m linear --mem 1 --to segy "$BATS_TEST_TMPDIR/qz.sgk" -o "$BATS_TEST_TMPDIR/sgkz.sgy"
 	# In place from IBM SEG-Y and little-endian SU (records read and decoded
@@ -174,7 +176,7 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-mem.su"
 	regrid -g $GRID -m linear --mem 1 "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/su-inplace.su"
 	cmp "$BATS_TEST_TMPDIR/su-mem.su" "$BATS_TEST_TMPDIR/su-inplace.su"
-	for f in pipe spool inplace sgk sgkfile sgkz; do
+	for f in pipe spool inplace sgk sgkfile sgkpipe sgkz; do
 		cmp "$BATS_TEST_TMPDIR/mem.sgy" "$BATS_TEST_TMPDIR/$f.sgy"
 	done
 	# No spool file is left behind.

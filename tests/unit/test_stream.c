@@ -249,7 +249,19 @@ int main(void)
 	sk_reader_free(r);
 	path_of(p, sizeof p, "b.sgk");
 	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->compressed);
-	CHECK(sk_reader_seek(r, 3, &err) == SK_EARG);
+	{
+		/* A compressed file seeks through its block index. */
+		unsigned char h[240];
+		float d[NS];
+		int ok = 1;
+		for (int i = NT - 1; i >= 0; i -= 3) {
+			ok &= sk_reader_seek(r, i, &err) == 0 && sk_reader_next(r, h, d, &err) == 1;
+			ok &= sk_hdr_i32(h, 1) == i + 1 && d[NS - 1] == (float)(i * 1000 + NS - 1) - 0.5f;
+		}
+		CHECK(ok);
+		CHECK(sk_reader_seek(r, NT, &err) == 0 && sk_reader_next(r, h, d, &err) == 0);
+		CHECK(sk_reader_seek(r, NT + 1, &err) == SK_EARG);
+	}
 	sk_reader_free(r);
 
 	/* sk_copy_traces: two sgk streams of 23 traces in blocks of 5 (full
@@ -374,6 +386,34 @@ int main(void)
 		o.zstd = 3;
 		like.ns = 10;
 		CHECK(sk_writer_open(p, &like, &o, &w, &err) == SK_EARG && strcmp(err.msg, "--zstd needs sgk output") == 0);
+	}
+	/* A declared count: in the header from the first byte (sgk offset 40),
+	 * also through a pipe; a stream that does not hold it is refused at
+	 * close, leaving no file. */
+	{
+		unsigned char h[64];
+		int fd[2], status;
+		pid_t pid;
+		o = (struct sk_wopts)SK_WOPTS_INIT;
+		o.fmt = SK_FMT_SGK;
+		o.count_known = 1;
+		o.count = NT;
+		CHECK(pipe(fd) == 0);
+		if ((pid = fork()) == 0) {
+			close(fd[0]);
+			dup2(fd[1], 1);
+			_exit(write_stream(NULL, &o, NT) == 0 ? 0 : 1);
+		}
+		close(fd[1]);
+		CHECK(read(fd[0], h, sizeof h) == (ssize_t)sizeof h && sk_segy_get(h, 41, 8, 1) == NT);
+		while (read(fd[0], h, sizeof h) > 0)
+			;
+		close(fd[0]);
+		waitpid(pid, &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		path_of(q, sizeof q, "wrong.sgk");
+		o.count = NT + 1;
+		CHECK(write_stream(q, &o, NT) == SK_ESTATE && stat(q, &st) != 0);
 	}
 	/* Output options. */
 	o = (struct sk_wopts)SK_WOPTS_INIT;

@@ -1,0 +1,357 @@
+/* sgk version 2 (stream_sgk.c): samples kept in the source's encoding for
+ * every sample format and byte order, byte-identical SEG-Y -> sgk -> SEG-Y,
+ * float32 on request, version 1 streams still read, and a stream written to
+ * a pipe and saved to a file read at random. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fmt.h"
+#include "hdr.h"
+#include "segy.h"
+#include "sgk.h"
+#include "stream.h"
+#include "zio.h"
+
+#define NS 13
+#define NT 17
+
+static char dir[64];
+
+static void path_of(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+/* A SEG-Y file written byte by byte: format code, byte order, and samples
+ * that are arbitrary words (for IBM: non-normalised ones too, which no float
+ * encodes to). */
+static int make_segy(const char *path, int code, int little, unsigned seed)
+{
+	const size_t w = (size_t)sk_fmt_size(code), rec = 240 + w * NS;
+	unsigned char h[SK_SEGY_HDR], t[240 + 8 * NS];
+	FILE *f = fopen(path, "wb");
+	struct sk_error err;
+
+	if (!f)
+		return -1;
+	sk_segy_default(h);
+	if (sk_segy_set_bin(h, 0, little, code, NS, 2000, &err) < 0)
+		return -1;
+	fwrite(h, 1, sizeof h, f);
+	for (int i = 0; i < NT; i++) {
+		memset(t, 0, 240);
+		sk_hdr_set_i32(t, SK_TR_TRACL, i + 1);
+		sk_hdr_set_i32(t, SK_TR_CDPX, -1234567 * i);
+		sk_hdr_set_i16(t, SK_TR_NS, NS);
+		sk_hdr_set_i16(t, SK_TR_DT, 2000);
+		if (little)
+			sk_hdr_swap(t, 240);
+		for (size_t k = 240; k < rec; k++) {
+			seed = seed * 1103515245u + 12345u;
+			t[k] = (unsigned char)(seed >> 16);
+		}
+		if (code == 1)
+			t[240 + (little ? 2 : 1)] = 0x01;  /* a word with leading hex digit 0 */
+		if (code == 4)    /* fixed point with gain: a zero first byte, G < 32 */
+			for (size_t k = 240; k < rec; k += 4) {
+				t[k + (little ? 3 : 0)] = 0;
+				t[k + (little ? 2 : 1)] &= 0x1f;
+			}
+		fwrite(t, 1, rec, f);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Copies in to out with sk_copy_traces and the given options. */
+static int convert(const char *in, const char *out, const struct sk_wopts *o)
+{
+	struct sk_reader *r;
+	struct sk_writer *w;
+	struct sk_error err;
+	int rc;
+
+	if (sk_reader_open(in, SK_FMT_AUTO, &r, &err) < 0) {
+		printf("# %s: %s\n", in, err.msg);
+		return -1;
+	}
+	if ((rc = sk_writer_open(out, sk_reader_info(r), o, &w, &err)) == 0 &&
+	    (rc = sk_copy_traces(r, w, NULL, NULL, &err)) == 0)
+		rc = sk_writer_close(w, &err);
+	else if (rc < 0 && w)
+		sk_writer_abort(w);
+	if (rc < 0)
+		printf("# %s -> %s: %s\n", in, out, err.msg);
+	sk_reader_free(r);
+	return rc;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "cmp -s %s %s", a, b);
+	return system(cmd) == 0;
+}
+
+/* Every trace of a and b decoded alike (bit for bit, NaNs included). */
+static int same_traces(const char *a, const char *b)
+{
+	struct sk_reader *ra, *rb;
+	struct sk_error err;
+	unsigned char ha[240], hb[240];
+	float da[NS], db[NS];
+	int n = 0, bad = 0, x, y;
+
+	if (sk_reader_open(a, SK_FMT_AUTO, &ra, &err) < 0 || sk_reader_open(b, SK_FMT_AUTO, &rb, &err) < 0)
+		return 0;
+	while ((x = sk_reader_next(ra, ha, da, &err)) == 1 && (y = sk_reader_next(rb, hb, db, &err)) == 1) {
+		bad += memcmp(ha, hb, 240) != 0 || memcmp(da, db, sizeof da) != 0;
+		n++;
+	}
+	sk_reader_free(ra);
+	sk_reader_free(rb);
+	return x == 0 && n == NT && bad == 0;
+}
+
+/* The sgk stream header's version, sample code and byte order. */
+static int sgk_fields(const char *path, unsigned *version, unsigned *code, unsigned *order)
+{
+	unsigned char h[SK_SGK_HEAD];
+	FILE *f = fopen(path, "rb");
+	const size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n != sizeof h)
+		return -1;
+	*version = (unsigned)sk_segy_get(h, SK_SGK_H_VERSION + 1, 4, 1);
+	*code = (unsigned)sk_segy_get(h, SK_SGK_H_CODE + 1, 2, 1);
+	*order = h[SK_SGK_H_ORDER];
+	return 0;
+}
+
+static void test_encodings(void)
+{
+	static const int codes[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16};
+	char a[128], s[128], z[128], b[128], c[128];
+
+	path_of(a, sizeof a, "a.sgy");
+	path_of(s, sizeof s, "a.sgk");
+	path_of(z, sizeof z, "z.sgk");
+	path_of(b, sizeof b, "b.sgy");
+	path_of(c, sizeof c, "c.sgy");
+	for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++)
+		for (int little = 0; little < 2; little++) {
+			const int code = codes[k];
+			struct sk_wopts o = SK_WOPTS_INIT;
+			unsigned v, sc, so;
+
+			CHECK(make_segy(a, code, little, (unsigned)(code * 7 + little)) == 0);
+			o.fmt = SK_FMT_SGK;
+			o.block = 5;
+			CHECKF(convert(a, s, &o) == 0, "code %d little %d", code, little);
+			CHECKF(sgk_fields(s, &v, &sc, &so) == 0 && v == 2 && sc == (unsigned)code &&
+			       so == (unsigned)little, "code %d little %d: version %u code %u order %u", code, little, v, sc, so);
+			o.zstd = 3;
+			CHECK(convert(a, z, &o) == 0);
+			/* Decoded alike, and back to the same bytes, plain and zstd. */
+			CHECKF(same_traces(a, s) && same_traces(a, z), "code %d little %d decoded", code, little);
+			o = (struct sk_wopts)SK_WOPTS_INIT;
+			o.fmt = SK_FMT_SEGY;
+			CHECK(convert(s, b, &o) == 0 && convert(z, c, &o) == 0);
+			CHECKF(same_file(a, b) && same_file(a, c), "code %d little %d round trip", code, little);
+			/* sgk -> sgk keeps the encoding too. */
+			o.fmt = SK_FMT_SGK;
+			CHECK(convert(z, s, &o) == 0);
+			o.fmt = SK_FMT_SEGY;
+			CHECK(convert(s, b, &o) == 0);
+			CHECKF(same_file(a, b), "code %d little %d via sgk -> sgk", code, little);
+		}
+	/* float32 on request: --format ieee (the byte order the source's, or
+	 * --endian's); the values are the source's rounded to float. */
+	{
+		struct sk_wopts o = SK_WOPTS_INIT;
+		unsigned v, sc, so;
+		CHECK(make_segy(a, 3, 1, 5) == 0);
+		o.fmt = SK_FMT_SGK;
+		o.sample_format = 5;
+		CHECK(convert(a, s, &o) == 0 && sgk_fields(s, &v, &sc, &so) == 0 && sc == 5 && so == 1);
+		CHECK(same_traces(a, s));
+		o.little = 0;
+		CHECK(convert(a, s, &o) == 0 && sgk_fields(s, &v, &sc, &so) == 0 && sc == 5 && so == 0);
+		CHECK(same_traces(a, s));
+		o.sample_format = 4;
+		CHECK(convert(a, s, &o) == SK_EARG);
+	}
+	/* Format 4 cannot be written: sgk stores it as float32. */
+	{
+		struct sk_wopts o = SK_WOPTS_INIT;
+		unsigned v, sc, so;
+		CHECK(make_segy(a, 4, 0, 11) == 0);
+		o.fmt = SK_FMT_SGK;
+		CHECK(convert(a, s, &o) == 0 && sgk_fields(s, &v, &sc, &so) == 0 && sc == 5);
+		CHECK(same_traces(a, s));
+	}
+}
+
+/* A version 1 stream, written here by the layout of man/sgk.5 version 1:
+ * float32 little-endian samples, one plain block and one zstd block. */
+static void test_version1(void)
+{
+	unsigned char h[SK_SGK_HEAD], bh[SK_SGK_BLOCK_HEAD], hdrs[3 * 240], smp[3 * NS * 4];
+	unsigned char raw[sizeof hdrs + sizeof smp], zb[4096];
+	struct sk_zio *zc = sk_zio_new(3);
+	struct sk_reader *r;
+	struct sk_error err;
+	char p[128];
+	size_t zn = 0;
+	FILE *f;
+	int ok = 1, i = 0, rc;
+	unsigned char th[240];
+	float d[NS];
+
+	path_of(p, sizeof p, "v1.sgk");
+	memset(h, 0, sizeof h);
+	memcpy(h, SK_SGK_MAGIC, 8);
+	sk_segy_put(h, 9, 4, 1, 1);
+	sk_segy_put(h, 13, 4, 1, 1);
+	sk_segy_put(h, 17, 4, 1, NS);
+	sk_segy_put(h, 21, 4, 1, 240);
+	{
+		const double dt = 4000;
+		uint64_t u;
+		memcpy(&u, &dt, 8);
+		sk_segy_put(h, 25, 8, 1, u);
+	}
+	sk_segy_put(h, 33, 4, 1, 3);
+	sk_segy_put(h, 37, 4, 1, 1);
+	sk_segy_put(h, 41, 8, 1, (uint64_t)(int64_t)-1);
+	for (int t = 0; t < 3; t++) {
+		memset(hdrs + 240 * t, 0, 240);
+		sk_hdr_set_i32(hdrs + 240 * t, SK_TR_TRACL, t + 1);
+		for (int k = 0; k < NS; k++) {
+			const float v = (float)(t * 100 + k) + 0.25f;
+			uint32_t u;
+			memcpy(&u, &v, 4);
+			sk_segy_put(smp, 4 * (t * NS + k) + 1, 4, 1, u);
+		}
+	}
+	sk_sgk_shuffle(hdrs, smp, 3, 240, NS, 4, 0, raw);
+	CHECK(zc && sk_zio_compress(zc, raw, sizeof raw, zb, sizeof zb, &zn, &err) == 0);
+	f = fopen(p, "wb");
+	fwrite(h, 1, sizeof h, f);
+	for (int blk = 0; blk < 3; blk++) {
+		const int z = blk == 1, n = blk == 2 ? 0 : 3;
+		memset(bh, 0, sizeof bh);
+		sk_segy_put(bh, 1, 4, 1, (uint64_t)n);
+		sk_segy_put(bh, 5, 4, 1, (uint64_t)z);
+		sk_segy_put(bh, 9, 8, 1, n ? sizeof raw : 0);
+		sk_segy_put(bh, 17, 8, 1, n ? (z ? zn : sizeof raw) : 0);
+		fwrite(bh, 1, sizeof bh, f);
+		if (n && z)
+			fwrite(zb, 1, zn, f);
+		else if (n) {
+			fwrite(hdrs, 1, sizeof hdrs, f);
+			fwrite(smp, 1, sizeof smp, f);
+		}
+	}
+	fclose(f);
+	sk_zio_free(zc);
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+	CHECK(sk_reader_info(r)->sample_format == 5 && sk_reader_info(r)->ntraces == 6);
+	while ((rc = sk_reader_next(r, th, d, &err)) == 1) {
+		const int t = i % 3;
+		ok &= sk_hdr_i32(th, SK_TR_TRACL) == t + 1 && d[NS - 1] == (float)(t * 100 + NS - 1) + 0.25f;
+		i++;
+	}
+	CHECK(rc == 0 && ok && i == 6);
+	sk_reader_free(r);
+}
+
+/* An sgk stream written to a pipe (count -1 in its header) and saved to a
+ * file: the reader derives the count from the blocks, seeks, and reads at
+ * random.  Cut short, it keeps the count unknown and reports the cut. */
+static void test_from_pipe(int zstd)
+{
+	char a[128], p[128], cut[128], cmd[400];
+	struct sk_reader *r;
+	struct sk_error err;
+	int fd[2], status;
+	pid_t pid;
+	FILE *f;
+	unsigned char buf[4096], h[240], scratch[240 + 8 * NS];
+	float d[NS], e[NS];
+	size_t n;
+	int ok = 1;
+
+	path_of(a, sizeof a, "p.sgy");
+	path_of(p, sizeof p, "p.sgk");
+	path_of(cut, sizeof cut, "cut.sgk");
+	CHECK(make_segy(a, 1, 0, 99) == 0);
+	CHECK(pipe(fd) == 0);
+	if ((pid = fork()) == 0) {
+		struct sk_wopts o = SK_WOPTS_INIT;
+		close(fd[0]);
+		dup2(fd[1], 1);
+		o.fmt = SK_FMT_SGK;
+		o.block = 4;
+		o.zstd = zstd;
+		_exit(convert(a, NULL, &o) == 0 ? 0 : 1);
+	}
+	close(fd[1]);
+	f = fopen(p, "wb");
+	while ((n = (size_t)read(fd[0], buf, sizeof buf)) > 0 && n <= sizeof buf)
+		fwrite(buf, 1, n, f);
+	fclose(f);
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == NT);
+	for (int i = NT - 1; i >= 0; i -= 2) {
+		ok &= sk_reader_seek(r, i, &err) == 0 && sk_reader_next(r, h, d, &err) == 1 &&
+		      sk_hdr_i32(h, SK_TR_TRACL) == i + 1;
+		if (!zstd)
+			ok &= sk_reader_pread(r, i, scratch, h, e, &err) == 0 && memcmp(d, e, sizeof d) == 0 &&
+			      sk_hdr_i32(h, SK_TR_TRACL) == i + 1;
+	}
+	CHECKF(ok, "zstd %d", zstd);
+	CHECK(sk_reader_pread_size(r) == (zstd ? 0 : 240 + 4 * NS));
+	sk_reader_free(r);
+
+	/* Without its end marker: the count stays unknown, reading reports it. */
+	{
+		struct stat st;
+		int rc;
+		CHECK(stat(p, &st) == 0);
+		snprintf(cmd, sizeof cmd, "head -c %lld %s > %s", (long long)st.st_size - 24, p, cut);
+		CHECK(system(cmd) == 0);
+		CHECK(sk_reader_open(cut, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == -1);
+		CHECK(sk_reader_seek(r, 1, &err) == SK_EARG);
+		while ((rc = sk_reader_next(r, h, d, &err)) == 1)
+			;
+		CHECK(rc == SK_EFMT && strncmp(err.msg, "truncated sgk stream: no end marker after trace 17", 50) == 0);
+		sk_reader_free(r);
+	}
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/test_stream_sgk_%ld", (long)getpid());
+	mkdir(dir, 0700);
+	test_encodings();
+	test_version1();
+	test_from_pipe(0);
+	test_from_pipe(3);
+	{
+		char cmd[160];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return test_done();
+}
