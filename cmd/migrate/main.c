@@ -87,7 +87,7 @@ static _Noreturn void usage(void)
 static void check(int rc, const struct sk_error *err)
 {
 	if (rc < 0)
-		exit(sk_report(NULL, err));
+		exit(sk_report(err));
 }
 
 static int choice(const char *what, const char *s, const char *const *names)
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	struct sk_migrate_stats st;
 	struct sk_error err;
 	struct ui ui = {NULL, 0};
-	const char *grid = NULL, *bad = NULL, *what;
+	const char *grid = NULL, *bad = NULL;
 	int c, rc, have_vel = 0;
 
 	sk_init(argv[0]);
@@ -235,26 +235,16 @@ int main(int argc, char **argv)
 	if (!job.progress && isatty(STDERR_FILENO))
 		job.progress = progress;
 	if (grid) {
-		if ((rc = sk_grid_parse(grid, &job.grid, &err)) < 0) {
-			/* A grid file that is missing or malformed is a data error. */
-			if (access(grid, F_OK) == 0 || err.code == SK_EIO) {
-				sk_warnx("%s", err.msg);
-				return 1;
-			}
-			return sk_report(NULL, &err);
-		}
+		/* A grid file that is missing or malformed is a data error. */
+		if (sk_grid_parse(grid, &job.grid, &err) < 0)
+			return sk_report(&err);
 		job.have_grid = 1;
 	}
 	rc = sk_migrate_run(&job, &st, &err);
 	if (ui.mid_line)
 		fputc('\n', stderr);
-	if (rc < 0) {
-		what = st.where == SK_MIG_WHERE_INPUT ? (job.in && strcmp(job.in, "-") ? job.in : "<stdin>")
-		       : st.where == SK_MIG_WHERE_OUTPUT ? (job.out && strcmp(job.out, "-") ? job.out : "<stdout>")
-		       : st.where == SK_MIG_WHERE_VEL ? job.vel.path : NULL;
-		rc = sk_report(what, &err);
-		return rc == 2 && st.where != SK_MIG_WHERE_NONE ? 1 : rc;
-	}
+	if (rc < 0)
+		return sk_report(&err);
 	if (job.progress)
 		sk_warnx("%d-D, %lld of %lld traces migrated into %lld output traces: %.3g sample updates "
 			 "in %.2f s, %.3g updates/s", st.dim, (long long)st.used, (long long)st.inputs,

@@ -81,7 +81,7 @@ static _Noreturn void usage(void)
 static void check(int rc, const struct sk_error *err)
 {
 	if (rc < 0)
-		exit(sk_report(NULL, err));
+		exit(sk_report(err));
 }
 
 static void progress(void *ctx, int64_t done, int64_t total)
@@ -98,9 +98,9 @@ int main(int argc, char **argv)
 	struct sk_regrid_job job;
 	struct sk_regrid_stats st;
 	struct sk_error err;
-	const char *grid = NULL, *bad = NULL, *what;
+	const char *grid = NULL, *bad = NULL;
 	long k = -1;
-	int c, rc;
+	int c;
 
 	sk_init(argv[0]);
 	memset(&job, 0, sizeof job);
@@ -190,22 +190,9 @@ int main(int argc, char **argv)
 	/* On a terminal, long work shows its progress unasked. */
 	if (!job.progress && isatty(STDERR_FILENO) && job.opts.method == SK_REGRID_DIP)
 		job.progress = progress;
-	if ((rc = sk_grid_parse(grid, &job.grid, &err)) < 0) {
-		/* A grid file that is missing or malformed is a data error. */
-		if (access(grid, F_OK) == 0 || err.code == SK_EIO) {
-			sk_warnx("%s", err.msg);
-			return 1;
-		}
-		return sk_report(NULL, &err);
-	}
-	rc = sk_regrid_run(&job, &st, &err);
-	if (rc < 0) {
-		what = st.where == SK_WHERE_INPUT ? (job.in && strcmp(job.in, "-") ? job.in : "<stdin>")
-		       : st.where == SK_WHERE_OUTPUT ? (job.out && strcmp(job.out, "-") ? job.out : "<stdout>")
-		       : st.where == SK_WHERE_FOLD ? job.fold : NULL;
-		rc = sk_report(what, &err);
-		return rc == 2 && st.where != SK_WHERE_NONE ? 1 : rc;
-	}
+	/* A grid file that is missing or malformed is a data error. */
+	if (sk_grid_parse(grid, &job.grid, &err) < 0 || sk_regrid_run(&job, &st, &err) < 0)
+		return sk_report(&err);
 	if (st.dead > 0)
 		sk_warnx("%lld of %lld output traces are dead (no input trace %s)", (long long)st.dead,
 			 (long long)st.outputs, job.opts.in_bin ? "inside the bin" : "within the radius");

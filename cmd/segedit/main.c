@@ -200,14 +200,8 @@ int main(int argc, char **argv)
 	if (wsrc && sk_expr_parse(wsrc, 0, &where, &col, &err) < 0)
 		syntax_error("--where: ", wsrc, col, &err);
 	if (tpath) {
-		char *text;
-		size_t len;
-		if (sk_file_read_all(tpath, &text, &len, &err) < 0)
-			return sk_report(tpath, &err);
-		status = sk_edit_table_parse(text, len, by, 0, &table, &err);
-		free(text);
-		if (status < 0)
-			return sk_report(tpath, &err);
+		if (sk_edit_table_load(tpath, by, 0, &table, &err) < 0)
+			return sk_report(&err);
 		o.table = &table;
 		o.table_path = tpath;
 	}
@@ -219,12 +213,8 @@ int main(int argc, char **argv)
 		inputs = stdin_only;
 		nin = 1;
 	}
-	if (sk_edit_run(inputs, nin, &o, &res, &err) < 0) {
-		const char *what = res.at >= 0 ? (inputs[res.at] && strcmp(inputs[res.at], "-") ? inputs[res.at] : "<stdin>")
-				   : res.at == SK_EDIT_AT_OUTPUT ? (o.out && strcmp(o.out, "-") ? o.out : "<stdout>")
-				   : NULL;
-		status = sk_report(err.code == SK_EARG && res.at == SK_EDIT_AT_OUTPUT ? NULL : what, &err);
-	}
+	if (sk_edit_run(inputs, nin, &o, &res, &err) < 0)
+		status = sk_report(&err);
 	if (tpath)
 		sk_edit_table_release(&table);
 	for (size_t k = 0; k < nas; k++)

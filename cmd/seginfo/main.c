@@ -149,20 +149,20 @@ static void binary(const struct sk_info *in)
 
 static int one(const char *path, const struct opts *o)
 {
-	const char *name = path ? path : "<stdin>";
 	struct sk_reader *r;
 	struct sk_error err;
 	const struct sk_info *in;
 	int rc = 0;
 
 	if (sk_reader_open(path, o->from, &r, &err) < 0)
-		return sk_report(name, &err);
+		return sk_report(&err);
 	in = sk_reader_info(r);
 	if (o->text || o->binary) {
 		if (in->fhdr_len < SK_SEGY_HDR) {
-			sk_warnx("%s: no SEG-Y file header (%s)", name, sk_format_name(in->fmt));
+			sk_error_set(&err, SK_EFMT, "no SEG-Y file header (%s)", sk_format_name(in->fmt));
+			sk_error_at(&err, err.code, sk_reader_name(r));
 			sk_reader_free(r);
-			return 1;
+			return sk_report(&err);
 		}
 		if (o->text)
 			sk_print_text(in->fhdr, in->fhdr_len, stdout);
@@ -173,7 +173,7 @@ static int one(const char *path, const struct opts *o)
 		int n;
 		if (sk_keys_parse(o->keys, in->hdrlen, keys, 64, &n, &err) < 0) {
 			sk_reader_free(r);
-			return sk_report(NULL, &err);
+			return sk_report(&err);
 		}
 		sk_reader_readahead(r, NULL);  /* reading overlaps the work; optional */
 		rc = sk_dump_keys(r, keys, n, stdout, &err);
@@ -181,10 +181,10 @@ static int one(const char *path, const struct opts *o)
 		struct sk_summary s;
 		sk_reader_readahead(r, NULL);
 		rc = sk_summarize(r, &s, &err);
-		summary(name, in, &s, o->json);
+		summary(sk_reader_name(r), in, &s, o->json);
 	}
 	sk_reader_free(r);
-	return rc < 0 ? sk_report(name, &err) : 0;
+	return rc < 0 ? sk_report(&err) : 0;
 }
 
 int main(int argc, char **argv)
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		case 'b': o.binary = 1; break;
 		case 'F':
 			if (sk_format_parse(optarg, &o.from, &err) < 0)
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'j': o.json = 1; break;
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 		struct sk_key k[64];
 		int n;
 		if (sk_keys_parse(o.keys, 0, k, 64, &n, &err) < 0)
-			exit(sk_report(NULL, &err));
+			exit(sk_report(&err));
 	}
 	if (optind == argc)
 		status = one(NULL, &o);

@@ -62,14 +62,10 @@ static _Noreturn void usage_msg(const char *msg)
 	exit(2);
 }
 
-static const char *name_of(const char *path)
+static void report_piece(void *ctx, const struct sk_error *err)
 {
-	return path && strcmp(path, "-") != 0 ? path : "<stdin>";
-}
-
-static void report_piece(const void *ctx, const char *path, const struct sk_error *err)
-{
-	sk_report(path ? path : (const char *)ctx, err);
+	(void)ctx;
+	sk_report(err);
 }
 
 int main(int argc, char **argv)
@@ -132,15 +128,15 @@ int main(int argc, char **argv)
 		size_t bad_pieces;
 		/* A manifest that does not parse is damaged data, not a usage error. */
 		if (sk_manifest_read(mpath, &m, &err) < 0)
-			return sk_report(mpath, &err), 1;
-		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, mpath)) > 0) {
+			return sk_report(&err), 1;
+		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, NULL)) > 0) {
 			sk_warnx("%s: %zu problem%s in a set of %zu pieces: nothing written", mpath, bad_pieces,
 				 bad_pieces > 1 ? "s" : "", m.npieces);
 			sk_manifest_release(&m);
 			return 1;
 		}
 		if (sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
-			status = sk_report(mpath, &err) ? 1 : 0;
+			status = sk_report(&err) ? 1 : 0;
 			goto done;
 		}
 		inputs = plan;
@@ -151,19 +147,15 @@ int main(int argc, char **argv)
 	}
 	if (o.mode != SK_MERGE_CONCAT) {
 		if (sk_fdlimit_ensure(n, "inputs", &fd, &err) < 0) {
-			status = sk_report(NULL, &err);
+			status = sk_report(&err);
 			goto done;
 		}
 		if (fd.new_soft > fd.old_soft)
 			sk_warnx("raised the open-file limit from %lu to %lu for %zu inputs", fd.old_soft,
 				 fd.new_soft, n);
 	}
-	if (sk_merge_run((const char *const *)inputs, n, &o, &res, &err) < 0) {
-		const char *what = res.at >= 0 ? name_of(inputs[res.at])
-				   : res.at == SK_MERGE_AT_OUTPUT ? (o.out ? o.out : "<stdout>")
-				   : res.at == SK_MERGE_AT_ORDER ? order : NULL;
-		status = sk_report(err.code == SK_EARG && res.at == SK_MERGE_AT_OUTPUT ? NULL : what, &err);
-	}
+	if (sk_merge_run((const char *const *)inputs, n, &o, &res, &err) < 0)
+		status = sk_report(&err);
 done:
 	sk_merge_plan_free(plan, plan ? n : 0, order);
 	sk_manifest_release(&m);

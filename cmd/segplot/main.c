@@ -78,24 +78,24 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'b': o->plot.bare = 1; break;
 		case 'C':
 			if (sk_par_double("clip", optarg, &o->plot.clip, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			if (!(o->plot.clip > 0))
 				sk_die(2, "invalid clip '%s' (expected a positive amplitude)", optarg);
 			break;
 		case 'c':
 			if (sk_cmap_parse(optarg, &o->plot.cmap, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			break;
 		case 'F':
 			if (sk_format_parse(optarg, &o->from, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			break;
 		case 'h': usage(0);
 		case 'N': o->plot.colorbar = 0; break;
 		case 'o': o->out = optarg; break;
 		case 'p':
 			if (sk_par_double("perc", optarg, &o->plot.perc, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			if (!(o->plot.perc > 0 && o->plot.perc <= 100))
 				sk_die(2, "invalid perc '%s' (expected a percentile in (0, 100])", optarg);
 			break;
@@ -103,7 +103,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'T': o->plot.title = optarg; o->title_set = 1; break;
 		case 't':
 			if (sk_plot_type_parse(optarg, &o->plot.type, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			break;
 		case 'V': puts("segplot " SK_VERSION); exit(0);
 		case 'w': o->plot.wiggle = 1; break;
@@ -151,16 +151,13 @@ int main(int argc, char **argv)
 		sk_die(2, "%s: unknown picture type (name it .png, .svg or .pdf, or give --type)", o.out);
 	if (o.xkey) {
 		if (sk_key_parse(o.xkey, 0, &key, &err))
-			return sk_report(NULL, &err);
+			return sk_report(&err);
 		o.plot.xlabel = o.xkey;
 	}
 	if (!o.title_set)
 		o.plot.title = in && strcmp(in, "-") ? in : "stdin";
-	if ((rc = sk_reader_open(in, o.from, &r, &err)))
-		{
-		sk_report(in && strcmp(in, "-") ? in : "stdin", &err);
-		return 1;
-	}
+	if (sk_reader_open(in, o.from, &r, &err) < 0)
+		return sk_report(&err);
 	{
 		double x, y, w, h;
 		sk_plot_area(&o.plot, &x, &y, &w, &h);
@@ -169,14 +166,10 @@ int main(int argc, char **argv)
 				     (long)(h > 32 ? 2 * h : 64), &sec, &err);
 	}
 	sk_reader_free(r);
-	if (rc) {
-		sk_report(in && strcmp(in, "-") ? in : "stdin", &err);
-		return 1;
-	}
+	if (rc)
+		return sk_report(&err);
 	rc = sk_plot_write(&sec, &o.plot, o.out, &err);
 	sk_section_release(&sec);
 	free(ops);
-	if (rc)
-		return sk_report(o.out, &err);
-	return 0;
+	return rc ? sk_report(&err) : 0;
 }

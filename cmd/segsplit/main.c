@@ -195,11 +195,9 @@ int main(int argc, char **argv)
 	input = optind < argc ? argv[optind] : "-";
 	o.source = input;
 	if (sk_reader_open(input, from, &r, &err) < 0)
-		return sk_report(strcmp(input, "-") == 0 ? "<stdin>" : input, &err);
+		return sk_report(&err);
 	if (sk_split_run(r, &o, &res, &err) < 0) {
-		status = err.code == SK_EARG && !res.errpath[0] ? (sk_warnx("%s", err.msg), 2)
-			 : sk_report(res.errpath[0] ? res.errpath : strcmp(input, "-") == 0 ? "<stdin>" : input,
-				     &err);
+		status = sk_report(&err);
 	} else if (res.fd.new_soft > res.fd.old_soft) {
 		sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
 			 res.fd.new_soft, res.pieces);

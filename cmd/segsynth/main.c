@@ -119,7 +119,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'e': case 'f': case 't': case 'z':
 			if (sk_wopts_set(&o->wo, c == 'e' ? "endian" : c == 'f' ? "format" : c == 't' ? "to" : "zstd",
 					 optarg, &err))
-				exit(sk_report(NULL, &err));
+				exit(sk_report(&err));
 			break;
 		case 'c':
 			o->keys[o->nset] = "pairs";
@@ -167,30 +167,26 @@ int main(int argc, char **argv)
 		usage(2);
 	}
 	sk_synth_init(&s);
-	if (o.model && sk_synth_load(&s, o.model, &err)) {
-		sk_report(o.model, &err);
-		return 1;
-	}
+	/* A bad model file is a data error (exit 1): the error names it. */
+	if (o.model && sk_synth_load(&s, o.model, &err))
+		return sk_report(&err);
 	for (int i = 0; i < o.nset; i++)
 		if (sk_synth_set(&s, o.keys[i], o.vals[i], &err))
-			return sk_report(NULL, &err);
+			return sk_report(&err);
 	if (sk_synth_check(&s, &err))
-		return sk_report(NULL, &err);
+		return sk_report(&err);
 	sk_synth_info(&s, &info);
 	/* The count is known from the start: an sgk pipe carries it. */
 	o.wo.count_known = 1;
 	o.wo.count = info.ntraces;
 	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
-		return sk_report(o.out ? o.out : "stdout", &err);
+		return sk_report(&err);
 	if (sk_synth_run(&s, w, o.show ? progress : NULL, NULL, &err)) {
 		sk_writer_abort(w);
-		sk_report(o.out ? o.out : "stdout", &err);
-		return 1;
+		return sk_report(&err);
 	}
-	if (sk_writer_close(w, &err)) {
-		sk_report(o.out ? o.out : "stdout", &err);
-		return 1;
-	}
+	if (sk_writer_close(w, &err))
+		return sk_report(&err);
 	sk_synth_release(&s);
 	free(o.keys);
 	free(o.vals);

@@ -162,19 +162,17 @@ int tr_job_load(const char *path, struct tr_job *job, struct sk_error *err)
 	int rc;
 
 	memset(job, 0, sizeof *job);
-	if ((rc = sk_cfg_load(path, &root, err)) < 0) {
-		if (rc == SK_EIO) {
-			char m[sizeof err->msg];
-			snprintf(m, sizeof m, "%s", err->msg);
-			return sk_error_set(err, SK_EIO, "%s: %s", path, m);
-		}
-		return rc;
-	}
+	if ((rc = sk_cfg_load(path, &root, err)) < 0)
+		return rc == SK_EARG ? (err->code = SK_EUSAGE) : rc;
 	rc = walk(root, job, err);
 	sk_cfg_free(root);
 	if (rc)
 		tr_job_release(job);
-	return rc;
+	/* A job file is the command line's continuation: what it gets wrong
+	 * is a usage error, which names it. */
+	if (rc == SK_EARG)
+		rc = err->code = SK_EUSAGE;
+	return sk_error_at(err, rc, path);
 }
 
 void tr_job_release(struct tr_job *job)

@@ -32,8 +32,8 @@ struct tr_job {
 	int nopt;
 };
 
-/* Loads a job file; SK_EIO when unreadable, SK_EARG with "line L, column
- * C: ..." for bad YAML or an unknown key. */
+/* Loads a job file; SK_EIO when unreadable, SK_EUSAGE with "line L, column
+ * C: ..." for bad YAML or an unknown key; errors name path. */
 int tr_job_load(const char *path, struct tr_job *job, struct sk_error *err);
 void tr_job_release(struct tr_job *job);
 

@@ -150,12 +150,12 @@ static int job_opts(struct opts *o, const struct tr_job *job, struct sk_error *e
 		for (lo = longopts; lo->name && strcmp(lo->name, k) != 0; lo++)
 			;
 		if (!lo->name || lo->val == 'h' || lo->val == 'V' || lo->val == 'J')
-			return sk_error_set(err, SK_EARG, "%s: unknown option '%s'", o->jobfile, k);
+			return sk_error_at(err, sk_error_set(err, SK_EUSAGE, "unknown option '%s'", k), o->jobfile);
 		if (lo->has_arg == no_argument) {
 			char name[64];
 			if (!no && strcmp(v, "true") != 0 && strcmp(v, "yes") != 0 && strcmp(v, "on") != 0)
-				return sk_error_set(err, SK_EARG, "%s: option '%s' expects true or false",
-						    o->jobfile, k);
+				return sk_error_at(err, sk_error_set(err, SK_EUSAGE, "option '%s' expects true or false", k),
+						   o->jobfile);
 			if (no) {
 				snprintf(name, sizeof name, "no-%s", k);
 				for (lo = longopts; lo->name && strcmp(lo->name, name) != 0; lo++)
@@ -170,10 +170,10 @@ static int job_opts(struct opts *o, const struct tr_job *job, struct sk_error *e
 		    (lo->val == O_PROGRESS && o->set[O_NOPROGRESS]))
 			continue;
 		if ((rc = set_opt(o, lo->val, v, err)) != 0) {
-			char msg[sizeof err->msg];
-			snprintf(msg, sizeof msg, "%.200s: %.300s", o->jobfile, err->msg);
-			memcpy(err->msg, msg, sizeof msg);
-			return rc;
+			/* A bad value in the job file is a usage error there. */
+			if (rc == SK_EARG)
+				rc = err->code = SK_EUSAGE;
+			return sk_error_at(err, rc, o->jobfile);
 		}
 	}
 	return 0;
@@ -240,7 +240,7 @@ static int run(int argc, char **argv, int *stopsig)
 		if (c == '?' || c == ':')
 			usage(2);
 		if (set_opt(&o, c, optarg, &err) != 0)
-			return sk_report(NULL, &err);
+			return sk_report(&err);
 	}
 	/* Leading key=value operands are the long options' aliases (see
 	 * keyval_len); the command starts at the first operand that is not
@@ -275,7 +275,7 @@ static int run(int argc, char **argv, int *stopsig)
 					break;
 			if (lo->name && set_opt(&o, lo->val, eq + 1, &err) != 0) {
 				free(kv);
-				return sk_report(NULL, &err);
+				return sk_report(&err);
 			}
 		}
 		free(kv);
@@ -286,11 +286,11 @@ static int run(int argc, char **argv, int *stopsig)
 
 	if (o.jobfile) {
 		if ((rc = tr_job_load(o.jobfile, &job, &err)) != 0)
-			return sk_report(o.jobfile, &err);
+			return sk_report(&err);
 		have_job = 1;
 		if ((rc = job_opts(&o, &job, &err)) != 0) {
 			tr_job_release(&job);
-			return sk_report(NULL, &err);
+			return sk_report(&err);
 		}
 	}
 	if (o.hostfile && strcmp(o.hostfile, "-") == 0) {
@@ -306,7 +306,7 @@ static int run(int argc, char **argv, int *stopsig)
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
-		status = sk_report(NULL, &err);
+		status = sk_report(&err);
 		goto out;
 	}
 	sl = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -336,7 +336,7 @@ static int run(int argc, char **argv, int *stopsig)
 	}
 	rc = tr_sched_run(&so, &tl, &res, &err);
 	if (rc)
-		status = sk_report(NULL, &err);
+		status = sk_report(&err);
 	else
 		status = res.nfailed > 0;
 	if (res.stopsig || (rc && res.ran)) {
@@ -373,7 +373,7 @@ static int report_cmd(int argc, char **argv)
 		usage(2);
 	rc = html ? tr_report_html(argv[optind], stdout, &err) : tr_report_text(argv[optind], stdout, &err);
 	if (rc)
-		return sk_report(NULL, &err);
+		return sk_report(&err);
 	return 0;
 }
 
@@ -386,11 +386,11 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
 		if (argc > 2)
 			usage(2);
-		status = tr_agent_run(0, 1, &err) ? sk_report(NULL, &err) : 0;
+		status = tr_agent_run(0, 1, &err) ? sk_report(&err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "status") == 0) {
 		if (argc != 3 || argv[2][0] == '-')
 			usage(argc == 3 && strcmp(argv[2], "--help") == 0 ? 0 : 2);
-		status = tr_report_status(argv[2], stdout, &err) ? sk_report(NULL, &err) : 0;
+		status = tr_report_status(argv[2], stdout, &err) ? sk_report(&err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		status = report_cmd(argc - 1, argv + 1);
 	} else {

@@ -203,7 +203,14 @@ int sk_cfg_parse(const char *text, size_t len, struct sk_cfg **out, struct sk_er
 	return 0;
 }
 
+static int load(const char *path, struct sk_cfg **out, struct sk_error *err);
+
 int sk_cfg_load(const char *path, struct sk_cfg **out, struct sk_error *err)
+{
+	return sk_error_at(err, load(path, out, err), path);
+}
+
+static int load(const char *path, struct sk_cfg **out, struct sk_error *err)
 {
 	char *buf;
 	size_t len;

@@ -17,7 +17,8 @@ enum sk_cfg_kind { SK_CFG_SCALAR, SK_CFG_MAP, SK_CFG_SEQ };
 struct sk_cfg;
 
 /* Loads a YAML document.  Syntax errors: SK_EARG, "line L, column C: what"
- * (1-based).  A missing file: SK_EIO.  An empty document gives an empty map. */
+ * (1-based).  A missing file: SK_EIO.  Errors name path (sk_error_at).  An
+ * empty document gives an empty map. */
 int sk_cfg_load(const char *path, struct sk_cfg **out, struct sk_error *err);
 /* The same from memory (len bytes). */
 int sk_cfg_parse(const char *text, size_t len, struct sk_cfg **out, struct sk_error *err);

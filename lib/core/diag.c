@@ -19,6 +19,7 @@ int sk_error_set(struct sk_error *err, int code, const char *fmt, ...)
 		va_end(ap);
 		err->code = code;
 		err->errnum = 0;
+		err->file[0] = '\0';
 	}
 	return code;
 }
@@ -36,6 +37,7 @@ int sk_error_sys(struct sk_error *err, const char *fmt, ...)
 		snprintf(err->msg + n, sizeof err->msg - n, "%s%s", n ? ": " : "", strerror(e));
 		err->code = SK_EIO;
 		err->errnum = e;
+		err->file[0] = '\0';
 	}
 	return SK_EIO;
 }
@@ -44,7 +46,25 @@ void sk_error_clear(struct sk_error *err)
 {
 	err->code = 0;
 	err->errnum = 0;
+	err->file[0] = '\0';
 	err->msg[0] = '\0';
+}
+
+int sk_error_at(struct sk_error *err, int rc, const char *file)
+{
+	if (rc < 0 && err && file && !err->file[0])
+		snprintf(err->file, sizeof err->file, "%s", file);
+	return rc;
+}
+
+const char *sk_in_name(const char *path)
+{
+	return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+const char *sk_out_name(const char *path)
+{
+	return !path || strcmp(path, "-") == 0 ? "<stdout>" : path;
 }
 
 void sk_init(const char *argv0)
@@ -103,11 +123,11 @@ void sk_die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-int sk_report(const char *what, const struct sk_error *err)
+int sk_report(const struct sk_error *err)
 {
-	if (what && *what)
-		sk_warnx("%s: %s", what, err->msg);
+	if (err->file[0])
+		sk_warnx("%s: %s", err->file, err->msg);
 	else
 		sk_warnx("%s", err->msg);
-	return err->code == SK_EARG ? 2 : 1;
+	return err->code == SK_EUSAGE || (err->code == SK_EARG && !err->file[0]) ? 2 : 1;
 }

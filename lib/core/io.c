@@ -393,18 +393,30 @@ static int64_t ra_need(struct sk_in *in, size_t n, struct sk_error *err)
 	return (int64_t)(in->end - in->beg < n ? in->end - in->beg : n);
 }
 
+static int in_open(struct sk_in *in, const char *path, struct sk_error *err);
+
 int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err)
+{
+	return sk_error_at(err, in_open(in, path, err), sk_in_name(path));
+}
+
+static int in_open(struct sk_in *in, const char *path, struct sk_error *err)
 {
 	struct stat st;
 
 	memset(in, 0, sizeof *in);
 	in->size = -1;
+	if (!(in->name = strdup(sk_in_name(path))))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (!path || strcmp(path, "-") == 0) {
 		in->fd = STDIN_FILENO;
 	} else {
 		in->fd = open(path, O_RDONLY);
-		if (in->fd < 0)
-			return sk_error_sys(err, "%s", "");
+		if (in->fd < 0) {
+			const int rc = sk_error_sys(err, "%s", "");
+			sk_in_close(in);
+			return rc;
+		}
 		in->own = 1;
 	}
 	if (fstat(in->fd, &st) == 0) {
@@ -434,13 +446,18 @@ int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err)
 
 int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err)
 {
+	int64_t got;
+
 	if (in->end - in->beg >= n)
 		return (int64_t)n;
 	/* A file cannot hold more than its size: no buffer for a record that
 	 * a bad header makes larger than the file. */
 	if (in->size >= 0 && (int64_t)n > in->size - in->pos)
 		n = in->size > in->pos ? (size_t)(in->size - in->pos) : 0;
-	return in->ra ? ra_need(in, n, err) : need(in, n, err);
+	got = in->ra ? ra_need(in, n, err) : need(in, n, err);
+	if (got < 0)
+		sk_error_at(err, (int)got, in->name);
+	return got;
 }
 
 /* sk_in_need without read-ahead, n capped. */
@@ -498,7 +515,14 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err)
 	return 0;
 }
 
+static int in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
+
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
+{
+	return sk_error_at(err, in_seek(in, off, err), in->name);
+}
+
+static int in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
 {
 	if (!in->seekable)
 		return sk_error_set(err, SK_EARG, "input is not seekable");
@@ -528,9 +552,18 @@ void sk_in_close(struct sk_in *in)
 	in->fd = -1;
 	free(in->buf);
 	in->buf = NULL;
+	free(in->name);
+	in->name = NULL;
 }
 
+static int out_open(struct sk_out *out, const char *path, struct sk_error *err);
+
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
+{
+	return sk_error_at(err, out_open(out, path, err), sk_out_name(path));
+}
+
+static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
 {
 	struct stat st;
 	int rc;
@@ -539,6 +572,8 @@ int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 	out->fd = -1;
 	out->of.fd = -1;
 	out->of.slot = -1;
+	if (!(out->name = strdup(sk_out_name(path))))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (!path || strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
@@ -564,7 +599,7 @@ int sk_out_flush(struct sk_out *out, struct sk_error *err)
 	if (out->len)
 		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
 	out->len = 0;
-	return rc;
+	return sk_error_at(err, rc, out->name);
 }
 
 int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err)
@@ -606,7 +641,7 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 		if (rc == 0)
 			rc = sk_file_write_all(out->fd, p, n, err);
 		out->off += (int64_t)n;
-		return rc;
+		return sk_error_at(err, rc, out->name);
 	}
 	{
 		unsigned char *d = sk_out_reserve(out, n, err);
@@ -624,7 +659,7 @@ int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, stru
 		return 0;
 	if (sk_out_flush(out, err) < 0)
 		return err->code;
-	return sk_file_pwrite_all(out->fd, p, n, off, err);
+	return sk_error_at(err, sk_file_pwrite_all(out->fd, p, n, off, err), out->name);
 }
 
 int sk_out_close(struct sk_out *out, struct sk_error *err)
@@ -637,6 +672,7 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 			rc = out->set && out->of.tmp ? sk_ofset_add(out->set, &out->of, err)
 						     : sk_ofile_commit(&out->of, err);
 	}
+	sk_error_at(err, rc, out->name);
 	sk_out_abort(out);
 	return rc;
 }
@@ -647,6 +683,8 @@ void sk_out_abort(struct sk_out *out)
 	sk_ofile_abort(&out->of);
 	out->fd = -1;
 	free(out->buf);
+	free(out->name);
+	out->name = NULL;
 	out->buf = NULL;
 	out->cap = out->len = 0;
 }

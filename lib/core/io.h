@@ -13,7 +13,11 @@
 
 struct sk_ra;
 
+/* Errors of the functions below name the file (sk_error_at): its path, or
+ * "<stdin>" and "<stdout>". */
+
 struct sk_in {
+	char *name;          /* the name errors give it: the path or "<stdin>" */
 	int fd;
 	int own;             /* close fd at the end */
 	int seekable;        /* a regular file */
@@ -51,6 +55,7 @@ void sk_in_close(struct sk_in *in);
 int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 
 struct sk_out {
+	char *name;          /* the name errors give it: the path or "<stdout>" */
 	int fd;
 	struct sk_ofile of;  /* the file (of.tmp set for a regular file's temporary) */
 	struct sk_ofset *set; /* when not NULL, sk_out_close hands the closed

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "recio.h"
 
 /* ---- storing values ---- */
@@ -218,6 +219,22 @@ static int split_tabs(char *line, char **f, int max)
 	}
 }
 
+int sk_edit_table_load(const char *path, const char *by, size_t hdrlen, struct sk_edit_table *out,
+		       struct sk_error *err)
+{
+	char *text;
+	size_t len;
+	int rc = sk_file_read_all(path, &text, &len, err);
+
+	if (rc == 0) {
+		rc = sk_edit_table_parse(text, len, by, hdrlen, out, err);
+		free(text);
+	}
+	if (rc == SK_EARG)
+		rc = err->code = SK_EUSAGE;
+	return sk_error_at(err, rc, path);
+}
+
 int sk_edit_table_parse(const char *text, size_t len, const char *by, size_t hdrlen,
 			struct sk_edit_table *t, struct sk_error *err)
 {
@@ -420,6 +437,8 @@ struct editor {
 	double dt_s;                 /* sample interval in seconds */
 	unsigned char *hdr, *fhdr;   /* canonical header; the same in the file's order */
 	float *data, *wdata;
+	const char *const *paths;    /* the inputs, which at() names */
+	struct sk_error *err;
 	int64_t count;               /* traces the output will hold when known, else -1 */
 };
 
@@ -433,10 +452,10 @@ void sk_edit_opts_init(struct sk_edit_opts *o)
 	o->scale = 1;
 }
 
-static int at(struct editor *g, long where, int rc)
+/* Says that the error rc is about input k. */
+static int at(const struct editor *g, size_t k, int rc)
 {
-	g->res->at = where;
-	return rc;
+	return sk_error_at(g->err, rc, sk_in_name(g->paths[k]));
 }
 
 /* Prefixes err's message with "trace N: " and, given, names the expression
@@ -663,7 +682,7 @@ static int open_output(struct editor *g, struct sk_error *err)
 	if ((o->wopts.fmt ? o->wopts.fmt : like.fmt) != SK_FMT_SGK && !wo.bufsize)
 		wo.bufsize = EDIT_BUF;
 	if ((rc = sk_writer_open(o->out, &like, &wo, &g->w, err)) < 0)
-		return at(g, SK_EDIT_AT_OUTPUT, rc);
+		return rc;
 	g->su = g->first->fmt == SK_FMT_SU || sk_writer_info(g->w)->fmt == SK_FMT_SU;
 	return 0;
 }
@@ -703,21 +722,21 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 
 		if (raw) {
 			if ((rc = sk_reader_next_raw(r, &rec, err)) < 0)
-				return at(g, (long)k, rc);
+				return at(g, k, rc);
 			if (rc == 1) {
 				memcpy(g->hdr, rec, hl);
 				if (swap)
 					swap_hdr(info, g->hdr);
 			}
 		} else if ((rc = sk_reader_next(r, g->hdr, g->data, err)) < 0) {
-			return at(g, (long)k, rc);
+			return at(g, k, rc);
 		}
 		if (rc == 0)
 			break;
 		tr++;
 		g->res->read++;
 		if ((keep = edit_header(g, tr, err)) < 0)
-			return at(g, (long)k, keep);
+			return at(g, k, keep);
 		if (!g->w && (rc = open_output(g, err)) < 0)
 			return rc;
 		if (!keep)
@@ -729,19 +748,14 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 			rc = sk_writer_put_raw_hdr(g->w, g->fhdr, rec, err);
 		} else {
 			if ((rc = samples(g, tr, &d, err)) < 0)
-				return at(g, (long)k, rc);
+				return at(g, k, rc);
 			rc = sk_writer_put(g->w, g->hdr, d, err);
 		}
 		if (rc < 0)
-			return at(g, SK_EDIT_AT_OUTPUT, rc);
+			return rc;
 		g->res->written++;
 	}
 	return 0;
-}
-
-static const char *name_of(const char *path)
-{
-	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
 }
 
 int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o,
@@ -753,15 +767,20 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 
 	memset(&g, 0, sizeof g);
 	memset(res, 0, sizeof *res);
-	res->at = SK_EDIT_AT_NONE;
 	g.o = o;
 	g.res = res;
+	g.err = err;
+	g.paths = paths;
 	if ((rc = sk_reader_open_buf(paths[0], o->from, EDIT_BUF, &r0, err)) < 0)
 		return at(&g, 0, rc);
 	/* The first input's info is the writer's model until the end. */
 	g.first = sk_reader_info(r0);
 	g.count = n == 1 && !o->where && o->missing != SK_EDIT_MISSING_DROP ? g.first->ntraces : -1;
 	if ((rc = check_keys(&g, g.first, err)) < 0) {
+		/* Keys the headers cannot hold: the expressions and this input
+		 * do not go together. */
+		if (rc == SK_EARG)
+			rc = err->code = SK_EUSAGE;
 		rc = at(&g, 0, rc);
 		goto out;
 	}
@@ -772,13 +791,13 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		if (!paths[k] || strcmp(paths[k], "-") == 0)
 			continue;
 		if ((rc = sk_reader_open(paths[k], o->from, &q, err)) < 0) {
-			rc = at(&g, (long)k, rc);
+			rc = at(&g, k, rc);
 			goto out;
 		}
-		rc = check_shape(&g, sk_reader_info(q), name_of(paths[0]), err);
+		rc = check_shape(&g, sk_reader_info(q), sk_in_name(paths[0]), err);
 		sk_reader_free(q);
 		if (rc < 0) {
-			rc = at(&g, (long)k, rc);
+			rc = at(&g, k, rc);
 			goto out;
 		}
 	}
@@ -787,7 +806,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 	g.data = malloc(((size_t)g.first->ns + 1) * sizeof *g.data);
 	g.wdata = malloc(((size_t)g.first->ns + 1) * sizeof *g.wdata);
 	if (!g.hdr || !g.fhdr || !g.data || !g.wdata) {
-		rc = at(&g, SK_EDIT_AT_NONE, sk_error_set(err, SK_ENOMEM, "out of memory"));
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (!o->window && (rc = open_output(&g, err)) < 0)
@@ -796,11 +815,11 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		struct sk_reader *r = r0;
 		if (k > 0) {
 			if ((rc = sk_reader_open_buf(paths[k], o->from, EDIT_BUF, &r, err)) < 0) {
-				rc = at(&g, (long)k, rc);
+				rc = at(&g, k, rc);
 				goto out;
 			}
-			if ((rc = check_shape(&g, sk_reader_info(r), name_of(paths[0]), err)) < 0)
-				rc = at(&g, (long)k, rc);
+			if ((rc = check_shape(&g, sk_reader_info(r), sk_in_name(paths[0]), err)) < 0)
+				rc = at(&g, k, rc);
 		}
 		if (rc == 0)
 			rc = run_input(&g, k, r, err);
@@ -813,8 +832,6 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		goto out;
 	rc = sk_writer_close(g.w, err);
 	g.w = NULL;
-	if (rc < 0)
-		at(&g, SK_EDIT_AT_OUTPUT, rc);
 out:
 	sk_writer_abort(g.w);
 	sk_reader_free(r0);

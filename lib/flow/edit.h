@@ -69,6 +69,11 @@ struct sk_edit_table {
  */
 int sk_edit_table_parse(const char *text, size_t len, const char *by, size_t hdrlen,
 			struct sk_edit_table *out, struct sk_error *err);
+/* sk_edit_table_parse of the file at path; its errors name the file, and
+ * what the parser calls SK_EARG is SK_EUSAGE (a usage error about a named
+ * file: the table and --by do not go together). */
+int sk_edit_table_load(const char *path, const char *by, size_t hdrlen, struct sk_edit_table *out,
+		       struct sk_error *err);
 /* The row matching hdr's --by keys, or NULL. */
 const double *sk_edit_table_find(const struct sk_edit_table *t, const unsigned char *hdr);
 void sk_edit_table_release(struct sk_edit_table *t);
@@ -108,18 +113,16 @@ struct sk_edit_opts {
 
 void sk_edit_opts_init(struct sk_edit_opts *o);
 
-/* Where an error belongs, for the command's "prog: file: message". */
-enum { SK_EDIT_AT_OUTPUT = -1, SK_EDIT_AT_NONE = -2 };
-
 struct sk_edit_result {
 	int64_t read;               /* traces read */
 	int64_t written;            /* traces written */
-	long at;                    /* on failure: index of the input, or SK_EDIT_AT_* */
 };
 
 /* Edits the stream of paths[0..n-1] (n >= 1; "-" or NULL for standard
  * input) into o->out.  The inputs must agree in ns, dt and header length.
- * The output is committed only on success. */
+ * The output is committed only on success.  Errors name the input or the
+ * output they are about; keys that the input's headers cannot hold are
+ * SK_EUSAGE about the first input. */
 int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o,
 		struct sk_edit_result *res, struct sk_error *err);
 

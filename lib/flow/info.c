@@ -64,7 +64,7 @@ int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, FILE *ou
 				fprintf(out, "%lld", (long long)sk_key_int(hdr, &keys[i]));
 		}
 		if (fputc('\n', out) == EOF) {
-			rc = sk_error_sys(err, "write error");
+			rc = sk_error_at(err, sk_error_sys(err, "write error"), out == stdout ? "<stdout>" : NULL);
 			break;
 		}
 	}

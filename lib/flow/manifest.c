@@ -53,6 +53,7 @@ void sk_manifest_release(struct sk_manifest *m)
 	for (size_t i = 0; i < m->npieces; i++)
 		piece_release(&m->pieces[i]);
 	free(m->pieces);
+	free(m->path);
 	free(m->dir);
 	free(m->source);
 	free(m->keys);
@@ -429,7 +430,14 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 	return 0;
 }
 
+static int manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err);
+
 int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err)
+{
+	return sk_error_at(err, manifest_read(path, m, err), path);
+}
+
+static int manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err)
 {
 	struct sk_cfg *root = NULL;
 	const char *slash = strrchr(path, '/');
@@ -438,6 +446,10 @@ int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *e
 	sk_manifest_init(m);
 	if ((rc = sk_cfg_load(path, &root, err)) < 0)
 		return rc;
+	if (!(m->path = dupstr(path))) {
+		sk_cfg_free(root);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	if (slash) {
 		const size_t n = slash == path ? 1 : (size_t)(slash - path);
 		m->dir = malloc(n + 1);
@@ -524,11 +536,11 @@ int sk_manifest_check(const struct sk_manifest *m, size_t i, int checksums,
 	if ((rc = sk_manifest_piece_path(m, i, path, sizeof path, err)) < 0)
 		return rc;
 	if (stat(path, &st) != 0)
-		return sk_error_sys(err, "%s", "");
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), path);
 	if ((uint64_t)st.st_size != p->bytes)
-		return sk_error_set(err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRIu64 " (%s)",
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRIu64 " (%s)",
 				    (uint64_t)st.st_size, p->bytes,
-				    (uint64_t)st.st_size < p->bytes ? "truncated" : "longer than written");
+				    (uint64_t)st.st_size < p->bytes ? "truncated" : "longer than written"), path);
 	if ((rc = sk_reader_open(path, m->fmt, &r, err)) < 0)
 		return rc;
 	info = sk_reader_info(r);
@@ -568,5 +580,5 @@ int sk_manifest_check(const struct sk_manifest *m, size_t i, int checksums,
 	}
 out:
 	sk_reader_free(r);
-	return rc;
+	return sk_error_at(err, rc, path);
 }

@@ -65,6 +65,7 @@ struct sk_mpiece {
 };
 
 struct sk_manifest {
+	char *path;           /* the file it was read from (NULL when made) */
 	char *dir;            /* directory of the manifest ("." when none) */
 	char id[17];          /* 16 hex digits naming this split */
 	char *source;         /* the source as named on segsplit's command line */

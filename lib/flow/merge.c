@@ -29,6 +29,7 @@ struct merger {
 	size_t *heap;
 	double *acc;
 	float *sum;
+	struct sk_error *err;   /* where at() names the input */
 };
 
 void sk_merge_opts_init(struct sk_merge_opts *o)
@@ -42,22 +43,17 @@ void sk_merge_opts_init(struct sk_merge_opts *o)
 	o->wopts = wo;
 }
 
-static int at(struct merger *g, long where, int rc)
+/* Says that the error rc is about input i. */
+static int at(const struct merger *g, size_t i, int rc)
 {
-	g->res->at = where;
-	return rc;
-}
-
-static const char *name_of(const char *path)
-{
-	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
+	return sk_error_at(g->err, rc, sk_in_name(g->in[i].path));
 }
 
 /* The first input sets ns, dt and header length; the others must agree. */
 static int check_shape(struct merger *g, size_t i, const struct sk_info *a, struct sk_error *err)
 {
 	const struct sk_info *f = g->first;
-	const char *fname = name_of(g->in[0].path);
+	const char *fname = sk_in_name(g->in[0].path);
 	int rc = 0;
 
 	if (a->ns != f->ns)
@@ -67,7 +63,7 @@ static int check_shape(struct merger *g, size_t i, const struct sk_info *a, stru
 	else if (a->hdrlen != f->hdrlen)
 		rc = sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s's %zu",
 				  a->hdrlen, fname, f->hdrlen);
-	return rc < 0 ? at(g, (long)i, rc) : 0;
+	return rc < 0 ? at(g, i, rc) : 0;
 }
 
 static int open_input(struct merger *g, size_t i, struct sk_error *err)
@@ -77,7 +73,7 @@ static int open_input(struct merger *g, size_t i, struct sk_error *err)
 
 	/* With many inputs open at once, memory is about one record each. */
 	if ((rc = sk_reader_open_buf(in->path, g->o->from, g->n > 16 ? SK_MANY_BUF : 0, &in->r, err)) < 0)
-		return at(g, (long)i, rc);
+		return at(g, i, rc);
 	if (!g->first)
 		g->first = sk_reader_info(in->r);
 	else if ((rc = check_shape(g, i, sk_reader_info(in->r), err)) < 0)
@@ -91,7 +87,7 @@ static int start_input(struct merger *g, size_t i, struct sk_error *err)
 	const int raw = g->o->mode != SK_MERGE_SUM ? sk_stream_raw_mode(in->r, g->w) : SK_RAW_NO;
 	const int rc = sk_rec_init(&in->rec, in->r, raw, err);
 
-	return rc < 0 ? at(g, (long)i, rc) : 0;
+	return rc < 0 ? at(g, i, rc) : 0;
 }
 
 static void close_input(struct input *in)
@@ -152,7 +148,7 @@ static int open_output(struct merger *g, struct sk_error *err)
 		wo.count = total;
 	}
 	if ((rc = sk_writer_open(g->o->out, &like, &wo, &g->w, err)) < 0)
-		return at(g, SK_MERGE_AT_OUTPUT, rc);
+		return rc;
 	return 0;
 }
 
@@ -162,7 +158,7 @@ static int next(struct merger *g, size_t i, int want_hdr, struct sk_error *err)
 	const int rc = sk_rec_next(&in->rec, want_hdr, err);
 
 	if (rc < 0)
-		return at(g, (long)i, rc);
+		return at(g, i, rc);
 	in->n += rc;
 	return rc;
 }
@@ -172,7 +168,7 @@ static int put(struct merger *g, size_t i, struct sk_error *err)
 	const int rc = sk_rec_put(&g->in[i].rec, g->w, err);
 
 	if (rc < 0)
-		return at(g, SK_MERGE_AT_OUTPUT, rc);
+		return rc;
 	g->res->traces++;
 	return 0;
 }
@@ -181,14 +177,14 @@ static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 {
 	struct input *in = &g->in[i];
 	int64_t n = 0;
-	int wfail = 0, rc;
+	int rc;
 
 	/* A buffer at a time (stream.c batches records). */
-	rc = sk_copy_traces(in->r, g->w, &n, &wfail, err);
+	rc = sk_copy_traces(in->r, g->w, &n, NULL, err);
 	in->n += n;
 	g->res->traces += n;
 	if (rc < 0)
-		return at(g, wfail ? SK_MERGE_AT_OUTPUT : (long)i, rc);
+		return rc;
 	return 0;
 }
 
@@ -205,7 +201,7 @@ static int run_concat(struct merger *g, struct sk_error *err)
 		if (!g->in[i].path || strcmp(g->in[i].path, "-") == 0)
 			continue;
 		if ((rc = sk_reader_open(g->in[i].path, g->o->from, &r, err)) < 0)
-			return at(g, (long)i, rc);
+			return at(g, i, rc);
 		rc = check_shape(g, i, sk_reader_info(r), err);
 		sk_reader_free(r);
 		if (rc < 0)
@@ -272,7 +268,7 @@ static int next_sorted(struct merger *g, size_t i, struct sk_error *err)
 		sk_keyset_names(ks, names, sizeof names);
 		sk_keyset_str(ks, in->codes, a, sizeof a);
 		sk_keyset_str(ks, in->prev, b, sizeof b);
-		return at(g, (long)i, sk_error_set(err, SK_EFMT, "trace %" PRId64 ": not sorted by %s (%s after %s)",
+		return at(g, i, sk_error_set(err, SK_EFMT, "trace %" PRId64 ": not sorted by %s (%s after %s)",
 						     in->n, names, a, b));
 	}
 	return 1;
@@ -332,9 +328,9 @@ static int run_sum(struct merger *g, struct sk_error *err)
 				return rc;
 			if (rc != got0) {
 				const size_t shorter = rc ? 0 : i;
-				return at(g, (long)shorter,
+				return at(g, shorter,
 					  sk_error_set(err, SK_ESTATE, "%" PRId64 " traces, but %s has more",
-						       t - 1, name_of(g->in[shorter == 0 ? i : 0].path)));
+						       t - 1, sk_in_name(g->in[shorter == 0 ? i : 0].path)));
 			}
 		}
 		if (!got0)
@@ -349,11 +345,11 @@ static int run_sum(struct merger *g, struct sk_error *err)
 				const double a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
 				const double b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
 				if (a != b)
-					return at(g, (long)i,
+					return at(g, i,
 						  sk_error_set(err, SK_ESTATE,
 							       "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
 							       "not the same traces", t, sk->name, a,
-							       name_of(g->in[0].path), sk->name, b));
+							       sk_in_name(g->in[0].path), sk->name, b));
 			}
 			for (long s = 0; s < ns; s++)
 				g->acc[s] += g->in[i].rec.data[s];
@@ -361,7 +357,7 @@ static int run_sum(struct merger *g, struct sk_error *err)
 		for (long s = 0; s < ns; s++)
 			g->sum[s] = (float)g->acc[s];
 		if ((rc = sk_writer_put(g->w, h0, g->sum, err)) < 0)
-			return at(g, SK_MERGE_AT_OUTPUT, rc);
+			return rc;
 		g->res->traces++;
 	}
 }
@@ -384,7 +380,7 @@ static int run_interleave(struct merger *g, struct sk_error *err)
 				if ((rc = next(g, k, 0, err)) < 0)
 					return rc;
 				if (rc == 1)
-					return at(g, (long)k, sk_error_set(err, SK_ESTATE,
+					return at(g, k, sk_error_set(err, SK_ESTATE,
 									  "trace %" PRId64 ": more traces than a round-robin split gives",
 									  g->in[k].n));
 			}
@@ -405,7 +401,7 @@ static int run_runs(struct merger *g, struct sk_error *err)
 	int rc = 0;
 
 	if (!fp)
-		return at(g, SK_MERGE_AT_ORDER, sk_error_sys(err, "%s", ""));
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), g->o->order);
 	while (fgets(line, sizeof line, fp)) {
 		char *end, *p;
 		long long piece, count;
@@ -423,7 +419,7 @@ static int run_runs(struct merger *g, struct sk_error *err)
 			if ((rc = next(g, (size_t)piece - 1, 0, err)) < 0)
 				goto out;
 			if (rc == 0) {
-				rc = at(g, (long)piece - 1, sk_error_set(err, SK_ESTATE,
+				rc = at(g, piece - 1, sk_error_set(err, SK_ESTATE,
 						"%" PRId64 " traces, but the order file (line %ld) needs more",
 						g->in[piece - 1].n, lineno));
 				goto out;
@@ -433,14 +429,14 @@ static int run_runs(struct merger *g, struct sk_error *err)
 		}
 	}
 	if (ferror(fp)) {
-		rc = at(g, SK_MERGE_AT_ORDER, sk_error_sys(err, "read"));
+		rc = sk_error_at(err, sk_error_sys(err, "read"), g->o->order);
 		goto out;
 	}
 	for (size_t k = 0; k < g->n; k++) {
 		if ((rc = next(g, k, 0, err)) < 0)
 			goto out;
 		if (rc == 1) {
-			rc = at(g, (long)k, sk_error_set(err, SK_ESTATE,
+			rc = at(g, k, sk_error_set(err, SK_ESTATE,
 					"trace %" PRId64 ": not in the order file", g->in[k].n));
 			goto out;
 		}
@@ -448,7 +444,7 @@ static int run_runs(struct merger *g, struct sk_error *err)
 	rc = 0;
 	goto out;
 bad:
-	rc = at(g, SK_MERGE_AT_ORDER, sk_error_set(err, SK_EFMT, "line %ld: expected PIECE<TAB>COUNT", lineno));
+	rc = sk_error_at(err, sk_error_set(err, SK_EFMT, "line %ld: expected PIECE<TAB>COUNT", lineno), g->o->order);
 out:
 	fclose(fp);
 	return rc;
@@ -464,9 +460,9 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 
 	memset(&g, 0, sizeof g);
 	memset(res, 0, sizeof *res);
-	res->at = SK_MERGE_AT_NONE;
 	g.o = o;
 	g.res = res;
+	g.err = err;
 	g.n = n;
 	if (n == 0)
 		return sk_error_set(err, SK_EARG, "no inputs");
@@ -500,8 +496,7 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 	if (rc == 0) {
 		struct sk_writer *w = g.w;
 		g.w = NULL;
-		if ((rc = sk_writer_close(w, err)) < 0)
-			at(&g, SK_MERGE_AT_OUTPUT, rc);
+		rc = sk_writer_close(w, err);
 	}
 out:
 	sk_writer_abort(g.w);
@@ -518,7 +513,7 @@ out:
 /* ---- manifests ---- */
 
 size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
-		      const void *ctx)
+		      void *ctx)
 {
 	size_t bad = 0;
 	char path[4096];
@@ -528,7 +523,8 @@ size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_repor
 	for (size_t i = 0; i < m->npieces; i++) {
 		if (sk_manifest_piece_path(m, i, path, sizeof path, &err) < 0 ||
 		    sk_manifest_check(m, i, checksums, &err) < 0) {
-			report(ctx, path, &err);
+			sk_error_at(&err, err.code, path);
+			report(ctx, &err);
 			bad++;
 		}
 		sum += m->pieces[i].traces;
@@ -538,34 +534,48 @@ size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_repor
 		uint64_t h = 0, size = 0;
 		if (w < 0 || (size_t)w >= sizeof path) {
 			sk_error_set(&err, SK_EARG, "path too long");
-			report(ctx, m->order_file, &err);
+			sk_error_at(&err, err.code, m->order_file);
+			report(ctx, &err);
 			bad++;
 		} else if (sk_file_xxh64(path, &h, &size, &err) < 0) {
-			report(ctx, path, &err);
+			sk_error_at(&err, err.code, path);
+			report(ctx, &err);
 			bad++;
 		} else if (size != m->order_bytes) {
 			sk_error_set(&err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRIu64, size,
 				     m->order_bytes);
-			report(ctx, path, &err);
+			sk_error_at(&err, err.code, path);
+			report(ctx, &err);
 			bad++;
 		} else if (checksums && h != m->order_xxh64) {
 			sk_error_set(&err, SK_ESTATE, "xxh64 %016" PRIx64 ", the manifest says %016" PRIx64
 				     " (changed since the split, or the order of another split)", h, m->order_xxh64);
-			report(ctx, path, &err);
+			sk_error_at(&err, err.code, path);
+			report(ctx, &err);
 			bad++;
 		}
 	}
 	if (bad == 0 && sum != m->traces) {
 		sk_error_set(&err, SK_ESTATE, "the pieces hold %" PRId64 " traces, but the source had %" PRId64,
 			     sum, m->traces);
-		report(ctx, NULL, &err);
+		sk_error_at(&err, err.code, m->path);
+		report(ctx, &err);
 		bad++;
 	}
 	return bad;
 }
 
+static int plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths, size_t *n,
+		char **order_path, struct sk_error *err);
+
 int sk_merge_plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths,
 		  size_t *n, char **order_path, struct sk_error *err)
+{
+	return sk_error_at(err, plan(m, o, paths, n, order_path, err), m->path);
+}
+
+static int plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths, size_t *n,
+		char **order_path, struct sk_error *err)
 {
 	char buf[4096];
 	char **p;

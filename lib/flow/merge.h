@@ -46,18 +46,15 @@ struct sk_merge_opts {
 	const char *out;       /* output path; NULL or "-" for standard output */
 };
 
-/* Where an error belongs, for the command's "prog: file: message". */
-enum { SK_MERGE_AT_OUTPUT = -1, SK_MERGE_AT_ORDER = -2, SK_MERGE_AT_NONE = -3 };
-
 struct sk_merge_result {
 	int64_t traces;        /* traces written */
 	struct sk_fdlimit fd;  /* fd.new_soft > fd.old_soft: the limit was raised */
-	long at;               /* on failure: index of the input, or SK_MERGE_AT_* */
 };
 
 void sk_merge_opts_init(struct sk_merge_opts *o);
 
-/* Merges paths[0..n-1] as o says (n >= 1). */
+/* Merges paths[0..n-1] as o says (n >= 1).  Errors name the input, the
+ * output or the order file they are about (none for bad options). */
 int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts *o,
 		 struct sk_merge_result *res, struct sk_error *err);
 
@@ -68,11 +65,11 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
  * sk_merge_plan fills the input list (malloc'ed paths, freed with
  * sk_merge_plan_free) and o's mode, order file and total from the
  * manifest: concat, interleave for round-robin, runs for ranges, and key by
- * the manifest's sort keys for sorted pieces.
+ * the manifest's sort keys for sorted pieces; its errors name the manifest.
  */
-typedef void (*sk_merge_report_fn)(const void *ctx, const char *path, const struct sk_error *err);
+typedef void (*sk_merge_report_fn)(void *ctx, const struct sk_error *err);
 size_t sk_merge_check(const struct sk_manifest *m, int checksums, sk_merge_report_fn report,
-		      const void *ctx);
+		      void *ctx);
 int sk_merge_plan(const struct sk_manifest *m, struct sk_merge_opts *o, char ***paths,
 		  size_t *n, char **order_path, struct sk_error *err);
 void sk_merge_plan_free(char **paths, size_t n, char *order_path);

@@ -540,7 +540,6 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 	 * --format asks otherwise. */
 	if (!wo.sample_format && like.sample_format != 1 && like.sample_format != 5 && like.sample_format != 6)
 		wo.sample_format = 5;
-	st->where = SK_MIG_WHERE_OUTPUT;
 	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0)
 		return rc;
 	for (int64_t i = first; i < last; i++)
@@ -590,9 +589,10 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int rc, per_loc = 0, noticed = 0;
 	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
 				     "post-stack data, each trace at its CMP (--zero-offset)";
+	const char *what;      /* the file an error is about */
 
 	memset(st, 0, sizeof *st);
-	st->where = SK_MIG_WHERE_INPUT;
+	what = sk_in_name(job->in);
 	if ((rc = sk_reader_open(job->in, job->from, &s.r, err)) < 0)
 		return rc;
 	sk_reader_readahead(s.r, NULL);  /* the scan reads in order; without, as well */
@@ -637,7 +637,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		}
 		if ((rc = default_grid(&sc, &g, err)) < 0) {
 			if (rc == SK_EARG)
-				st->where = SK_MIG_WHERE_NONE;
+				what = NULL;  /* a usage error */
 			goto done;
 		}
 	}
@@ -645,7 +645,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	st->dim = kp.dim = g.is_line ? 2 : 3;
 	if (job->part) {
 		if ((rc = sk_grid_part(job->part, sk_grid_size(&g), &first, &last, err)) < 0) {
-			st->where = SK_MIG_WHERE_NONE;
+			what = NULL;
 			goto done;
 		}
 	} else {
@@ -682,11 +682,11 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 
 	/* Velocity on the output axis. */
 	if (job->vel.kind == SK_VEL_FILE) {
-		st->where = SK_MIG_WHERE_VEL;
+		what = job->vel.path;
 		if ((rc = sk_vel_load(job->vel.path, &g, first, last, kp.nt, kp.t0, kp.dt, &vel, &per_loc,
 				      err)) < 0)
 			goto done;
-		st->where = SK_MIG_WHERE_INPUT;
+		what = sk_in_name(job->in);
 	} else {
 		vel = malloc((size_t)kp.nt * sizeof *vel);
 		if (!vel) {
@@ -708,7 +708,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		oy[i - first] = (double)(i / g.nx) * g.dy;
 	}
 	if ((rc = sk_kirch_new(&kp, (long)nloc, ox, oy, vel, per_loc, &k, err)) < 0) {
-		st->where = SK_MIG_WHERE_NONE;
+		what = NULL;
 		goto done;
 	}
 	block = sk_kirch_chunk(k);
@@ -795,6 +795,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	}
 	if ((rc = empty_cause(job, &rc_, &g, lim, &kp, st, err)) < 0)
 		goto done;
+	what = NULL;  /* the writer names its file */
 	rc = write_image(job, info, &g, first, last, kp.noff, kp.nt, kp.dt, kp.t0, img, carry, sc.nonzero, st,
 			 err);
 done:
@@ -812,5 +813,5 @@ done:
 	free(ox);
 	free(oy);
 	free(tr);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? sk_error_at(err, rc, what) : 0;
 }

@@ -72,8 +72,6 @@ struct sk_migrate_job {
 	void *progress_ctx;
 };
 
-enum { SK_MIG_WHERE_NONE, SK_MIG_WHERE_INPUT, SK_MIG_WHERE_OUTPUT, SK_MIG_WHERE_VEL };
-
 struct sk_migrate_stats {
 	int64_t inputs;            /* traces read */
 	int64_t used;              /* traces migrated (live, with a position and an offset bin) */
@@ -83,11 +81,10 @@ struct sk_migrate_stats {
 	int dim;                   /* 2 or 3 */
 	int post_stack;            /* traces migrated as zero-offset (by request or detected) */
 	struct sk_grid grid;       /* the grid used (the default one when none was given) */
-	int where;                 /* on error: which file err is about (SK_MIG_WHERE_*) */
 };
 
-/* Runs a job.  0, or a negative SK_E* code with err set and st->where
- * naming the file it concerns (SK_EARG with WHERE_NONE: a usage error). */
+/* Runs a job.  0, or a negative SK_E* code with err set, naming the file it
+ * concerns (none for a usage error). */
 int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st,
 		   struct sk_error *err);
 

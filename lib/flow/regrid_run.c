@@ -238,16 +238,15 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	const long no = job->have_offsets ? job->no : 1;
 	int rc = 0, in_place = 0;
 	long blk;
+	const char *what;      /* the file an error is about */
 
 	memset(st, 0, sizeof *st);
 	sk_ofset_init(&set);
 	wo.set = &set;
-	st->where = SK_WHERE_INPUT;
+	what = sk_in_name(job->in);
 	store.spool_fd = -1;
-	if (job->part && (rc = sk_grid_part(job->part, sk_grid_size(gr), &first, &last, err)) < 0) {
-		st->where = SK_WHERE_NONE;
+	if (job->part && (rc = sk_grid_part(job->part, sk_grid_size(gr), &first, &last, err)) < 0)
 		return rc;
-	}
 	if ((rc = sk_reader_open(job->in, job->from, &r, err)) < 0)
 		return rc;
 	info = sk_reader_info(r);
@@ -331,7 +330,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				continue;
 			}
 			if ((rc = sk_ofile_spool("regrid-spool", err)) < 0) {
-				st->where = SK_WHERE_NONE;
+				what = NULL;
 				goto done;
 			}
 			store.spool_fd = rc;
@@ -340,12 +339,12 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			free(store.mem);
 			store.mem = NULL;
 			if (rc < 0) {
-				st->where = SK_WHERE_NONE;
+				what = NULL;
 				goto done;
 			}
 		}
 		if ((rc = spool_write(store.spool_fd, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
-			st->where = SK_WHERE_NONE;
+			what = NULL;
 			goto done;
 		}
 	}
@@ -405,21 +404,21 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	{
 		const struct sk_regrid_input in = {g.n, g.u, g.v, job->have_offsets ? g.h : NULL, g.cls,
 						   (int)no, store_fetch, &store};
-		st->where = SK_WHERE_NONE;
+		what = NULL;
 		if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
 			goto done;
 	}
-	st->where = SK_WHERE_OUTPUT;
+	what = sk_out_name(job->out);
 	like = *info;
 	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0) {
 		w = NULL;
 		if (err->code == SK_EARG)
-			st->where = SK_WHERE_NONE;
+			what = NULL;
 		goto done;
 	}
 	if (job->fold) {
 		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 || !(fold = fdopen(fold_of.fd, "w"))) {
-			st->where = SK_WHERE_FOLD;
+			what = job->fold;
 			if (rc == 0)
 				rc = sk_error_sys(err, "%s", "");
 			goto done;
@@ -454,13 +453,13 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				bh[n] = job->have_offsets ? job->o0 + (double)j * job->dof : 0.0;
 				n++;
 			}
-		st->where = SK_WHERE_INPUT;
+		what = sk_in_name(job->in);
 		if ((rc = sk_regrid_block(rg, bu, bv, bc, bh, n, out, live, err)) < 0) {
 			if (!in_place)
-				st->where = SK_WHERE_NONE;
+				what = NULL;
 			goto done;
 		}
-		st->where = SK_WHERE_OUTPUT;
+		what = sk_out_name(job->out);
 		n = 0;
 		for (int64_t i = b0; i < b1; i++)
 			for (long j = 0; j < no; j++, n++) {
@@ -503,7 +502,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		if (!bad && !cbad)
 			rc = sk_ofset_add(&set, &fold_of, err);
 		if (bad || cbad || rc < 0) {
-			st->where = SK_WHERE_FOLD;
+			what = job->fold;
 			if (bad)
 				errno = e;
 			if (bad || cbad)
@@ -511,12 +510,12 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			goto done;
 		}
 	}
-	st->where = SK_WHERE_OUTPUT;
+	what = sk_out_name(job->out);
 	rc = sk_writer_close(w, err);
 	w = NULL;
 	if (rc == 0 && (rc = sk_ofset_commit(&set, err)) < 0 && job->fold &&
 	    strcmp(set.f[set.failed].path, job->fold) == 0)
-		st->where = SK_WHERE_FOLD;
+		what = job->fold;
 done:
 	sk_writer_abort(w);
 	if (fold)
@@ -546,5 +545,5 @@ done:
 	free(bh);
 	free(bc);
 	free(live);
-	return rc;
+	return sk_error_at(err, rc, what);
 }

@@ -168,12 +168,6 @@ static char *join(const char *dir, const char *name)
 	return s;
 }
 
-static int fail_path(struct ctx *c, const char *path, int rc)
-{
-	snprintf(c->res->errpath, sizeof c->res->errpath, "%s", path);
-	return rc;
-}
-
 /* Opens the next piece's writer into out. */
 static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t expect,
 		      struct sk_error *err)
@@ -198,8 +192,9 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		wo.set = &c->set;
 		if (c->nouts > 16)
 			wo.bufsize = SK_MANY_BUF;
+		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
-			return fail_path(c, out->path, rc);
+			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);
 	}
 	return 0;
 }
@@ -244,7 +239,7 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 		return 0;
 	}
 	if ((rc = sk_rec_put(&c->rec, out->w, err)) < 0)
-		return fail_path(c, out->path, rc);
+		return sk_error_at(err, rc, out->path);
 	return 0;
 }
 
@@ -267,12 +262,12 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 			return rc;
 		for (size_t i = 0; i < c->sb.n; i++)
 			if ((rc = sk_rec_put_saved(&c->rec, sk_sortbuf_get(&c->sb, i), w, err)) < 0)
-				return fail_path(c, out->path, rc);
+				return sk_error_at(err, rc, out->path);
 		sk_sortbuf_clear(&c->sb);
 	}
 	out->w = NULL;
 	if ((rc = sk_writer_close(w, err)) < 0)
-		return fail_path(c, out->path, rc);
+		return sk_error_at(err, rc, out->path);
 	if ((rc = sk_manifest_add(&c->m, &out->p, err)) < 0)
 		return rc;
 	/* The checksum is of the finished file (the set's last), after the
@@ -281,7 +276,7 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 	{
 		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
 		if ((rc = sk_file_xxh64(c->set.f[c->set.n - 1].tmp, &p->xxh64, &p->bytes, err)) < 0)
-			return fail_path(c, out->path, rc);
+			return sk_error_at(err, rc, out->path);
 	}
 	c->res->pieces++;
 	return 0;
@@ -399,7 +394,7 @@ static int flush_run(struct ctx *c, struct sk_error *err)
 	if (c->run_len == 0)
 		return 0;
 	if (fprintf(c->order, "%" PRId64 "\t%" PRId64 "\n", c->run_piece, c->run_len) < 0)
-		return fail_path(c, c->order_path, sk_error_sys(err, "write"));
+		return sk_error_at(err, sk_error_sys(err, "write"), c->order_path);
 	c->m.order_runs++;
 	c->run_len = 0;
 	return 0;
@@ -428,11 +423,11 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 	if (next == (int64_t)c->nouts)
 		goto done;  /* no empty range: the numbers are the positions */
 	if ((rc = sk_ofile_open(&nf, c->order_path, err)) < 0) {
-		fail_path(c, c->order_path, rc);
+		sk_error_at(err, rc, c->order_path);
 		goto done;
 	}
 	if (!(in = fopen(c->order_of.tmp, "r")) || !(out = fdopen(nf.fd, "w"))) {
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		rc = sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 		goto done;
 	}
 	nf.fd = -1;  /* out's now */
@@ -440,17 +435,17 @@ static int renumber_runs(struct ctx *c, struct sk_error *err)
 		long long piece, count;
 		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 ||
 		    (size_t)piece > c->nouts) {
-			rc = fail_path(c, c->order_path, sk_error_set(err, SK_EFMT, "bad run '%s'", line));
+			rc = sk_error_at(err, sk_error_set(err, SK_EFMT, "bad run '%s'", line), c->order_path);
 			goto done;
 		}
 		if (fprintf(out, "%" PRId64 "\t%lld\n", pos[piece], count) < 0) {
-			rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+			rc = sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 			goto done;
 		}
 	}
 	if (ferror(in) || fclose(out) != 0) {
 		out = NULL;
-		rc = fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+		rc = sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 		goto done;
 	}
 	out = NULL;
@@ -516,15 +511,15 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 		c->order = NULL;
 		c->order_of.fd = -1;  /* fp's */
 		if (fclose(fp) != 0)
-			return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+			return sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 		if ((rc = renumber_runs(c, err)) < 0)
 			return rc;
 		if ((rc = sk_file_xxh64(c->order_of.tmp, &h, &size, err)) < 0)
-			return fail_path(c, c->order_path, rc);
+			return sk_error_at(err, rc, c->order_path);
 		c->m.order_xxh64 = h;
 		c->m.order_bytes = size;
 		if ((rc = sk_ofset_add(&c->set, &c->order_of, err)) < 0)
-			return fail_path(c, c->order_path, rc);
+			return sk_error_at(err, rc, c->order_path);
 	}
 	return 0;
 }
@@ -624,9 +619,9 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 			if (!(c->order_path = join(o->dir, "order.tsv")))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
 			if ((rc = sk_ofile_open(&c->order_of, c->order_path, err)) < 0)
-				return fail_path(c, c->order_path, rc);
+				return sk_error_at(err, rc, c->order_path);
 			if (!(c->order = fdopen(c->order_of.fd, "w")))
-				return fail_path(c, c->order_path, sk_error_sys(err, "%s", ""));
+				return sk_error_at(err, sk_error_sys(err, "%s", ""), c->order_path);
 			if ((rc = sk_manifest_set_str(&c->m.order_file, "order.tsv", err)) < 0)
 				return rc;
 		}
@@ -651,14 +646,14 @@ static int spool(struct ctx *c, struct sk_ofset *set, char **path, struct sk_rea
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	wo.set = set;
 	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	if ((rc = sk_rec_init(&rec, c->r, sk_stream_raw_mode(c->r, w), err)) < 0) {
 		sk_writer_abort(w);
 		return rc;
 	}
 	while ((rc = sk_rec_next(&rec, 0, err)) == 1)
 		if ((rc = sk_rec_put(&rec, w, err)) < 0) {
-			fail_path(c, *path, rc);
+			sk_error_at(err, rc, *path);
 			break;
 		}
 	sk_rec_release(&rec);
@@ -667,17 +662,28 @@ static int spool(struct ctx *c, struct sk_ofset *set, char **path, struct sk_rea
 		return rc;
 	}
 	if ((rc = sk_writer_close(w, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	c->res->spooled = 1;
 	if ((rc = sk_reader_open(set->f[0].tmp, info->fmt, out, err)) < 0)
-		return fail_path(c, *path, rc);
+		return sk_error_at(err, rc, *path);
 	if (sk_reader_info(*out)->ntraces < 0)
-		return fail_path(c, *path, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"));
+		return sk_error_at(err, sk_error_set(err, SK_EFMT, "cannot count the spooled traces"), *path);
 	return 0;
 }
 
+static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
+		     struct sk_error *err);
+
 int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
 		 struct sk_error *err)
+{
+	const int rc = split_run(r, o, res, err);
+	/* What no output file claims is the input's (bad options are no file's). */
+	return rc == SK_EARG ? rc : sk_error_at(err, rc, sk_in_name(o->source));
+}
+
+static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
+		     struct sk_error *err)
 {
 	struct ctx c;
 	struct sk_reader *spooled = NULL;
@@ -700,7 +706,7 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 		return sk_error_set(err, SK_EARG, "--sort works with --count, --parts and --key "
 				    "(it holds one piece in memory at a time)");
 	if ((rc = sk_ofset_mkdir(&c.set, o->dir, err)) < 0)
-		return fail_path(&c, o->dir, rc);
+		return sk_error_at(err, rc, o->dir);
 	/* A manifest left from an earlier split stays until this one commits
 	 * its pieces and then its own manifest, last. */
 	if (!(mpath = join(o->dir, "manifest.yaml"))) {
@@ -738,11 +744,11 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
 		goto out;
 	if ((rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0) {
-		fail_path(&c, mpath, rc);
+		sk_error_at(err, rc, mpath);
 		goto out;
 	}
 	if ((rc = sk_ofset_commit(&c.set, err)) < 0)
-		fail_path(&c, c.set.f[c.set.failed].path, rc);
+		sk_error_at(err, rc, c.set.f[c.set.failed].path);
 out:
 	cleanup(&c);
 	if (spooled)

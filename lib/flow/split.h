@@ -62,7 +62,6 @@ struct sk_split_result {
 	int64_t traces;
 	struct sk_fdlimit fd;  /* fd.new_soft > fd.old_soft: the limit was raised */
 	int spooled;           /* parts mode read a pipe through a spool file */
-	char errpath[4096];    /* on failure: the output file concerned, "" for the input */
 };
 
 /*
@@ -72,8 +71,9 @@ struct sk_split_result {
  */
 int sk_split_ranges_parse(const char *arg, struct sk_split_opts *o, struct sk_error *err);
 
-/* Splits r (owned by the caller) as o says.  Errors from the input carry
- * the trace number; errors about DIR's files name them in the message. */
+/* Splits r (owned by the caller) as o says.  Errors name the file they are
+ * about: a piece, the order file, DIR, the manifest, or else the input
+ * (o->source), with the trace number; bad options (SK_EARG) name none. */
 int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
 		 struct sk_error *err);
 

@@ -94,7 +94,18 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
 	return sk_reader_open_buf(path, fmt, 0, out, err);
 }
 
+static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err);
+
+/* The public reader and writer functions name the file in their errors
+ * (sk_error_at); what they call leaves that to them. */
 int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
+		       struct sk_error *err)
+{
+	return sk_error_at(err, reader_open(path, fmt, bufsize, out, err), sk_in_name(path));
+}
+
+static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
 		       struct sk_error *err)
 {
 	struct sk_reader *r = calloc(1, sizeof *r);
@@ -150,7 +161,7 @@ int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
 {
 	if (!r->ops->readahead)
 		return 0;
-	return sk_in_readahead(&r->in, r->recsize, err);
+	return sk_error_at(err, sk_in_readahead(&r->in, r->recsize, err), r->in.name);
 }
 
 int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err)
@@ -170,6 +181,11 @@ int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_
 const struct sk_info *sk_reader_info(const struct sk_reader *r)
 {
 	return &r->info;
+}
+
+const char *sk_reader_name(const struct sk_reader *r)
+{
+	return r->in.name;
 }
 
 int64_t sk_reader_tell(const struct sk_reader *r)
@@ -314,17 +330,17 @@ int sk_stream_rec_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
 {
-	return r->ops->next_raw(r, rec, err);
+	return sk_error_at(err, r->ops->next_raw(r, rec, err), r->in.name);
 }
 
 int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
 {
-	return r->ops->next(r, hdr, data, err);
+	return sk_error_at(err, r->ops->next(r, hdr, data, err), r->in.name);
 }
 
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 {
-	return r->ops->seek(r, idx, err);
+	return sk_error_at(err, r->ops->seek(r, idx, err), r->in.name);
 }
 
 size_t sk_reader_pread_size(const struct sk_reader *r)
@@ -332,8 +348,8 @@ size_t sk_reader_pread_size(const struct sk_reader *r)
 	return r->ops->pread_size(r);
 }
 
-int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr, float *data,
-		    struct sk_error *err)
+static int pread_trace(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr, float *data,
+		       struct sk_error *err)
 {
 	if (r->ops->pread_size(r) == 0)
 		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe)%s",
@@ -344,10 +360,27 @@ int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsig
 	return r->ops->pread(r, idx, scratch, hdr, data, err);
 }
 
+int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr, float *data,
+		    struct sk_error *err)
+{
+	return sk_error_at(err, pread_trace(r, idx, scratch, hdr, data, err), r->in.name);
+}
+
 /* ---- writer ------------------------------------------------------------- */
+
+static int writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
+		       struct sk_writer **out, struct sk_error *err);
 
 int sk_writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
 		   struct sk_writer **out, struct sk_error *err)
+{
+	const int rc = writer_open(path, like, o, out, err);
+	/* SK_EARG: the options cannot hold the stream; not the file's fault. */
+	return rc == SK_EARG ? rc : sk_error_at(err, rc, sk_out_name(path));
+}
+
+static int writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
+		       struct sk_writer **out, struct sk_error *err)
 {
 	struct sk_writer *w = calloc(1, sizeof *w);
 	int rc;
@@ -455,18 +488,18 @@ int sk_stream_rec_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, con
 
 int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
 {
-	return w->ops->put_raw(w, rec, err);
+	return sk_error_at(err, w->ops->put_raw(w, rec, err), w->out.name);
 }
 
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
-	return w->ops->put(w, hdr, data, err);
+	return sk_error_at(err, w->ops->put(w, hdr, data, err), w->out.name);
 }
 
 int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
 			  struct sk_error *err)
 {
-	return w->ops->put_raw_hdr(w, hdr, rec, err);
+	return sk_error_at(err, w->ops->put_raw_hdr(w, hdr, rec, err), w->out.name);
 }
 
 int sk_stream_raw_mode(const struct sk_reader *r, const struct sk_writer *w)
@@ -495,6 +528,7 @@ int sk_writer_close(struct sk_writer *w, struct sk_error *err)
 	if (rc == 0 && w->ops->finish)
 		rc = w->ops->finish(w, err);
 
+	sk_error_at(err, rc, w->out.name);
 	if (rc == 0)
 		rc = sk_out_close(&w->out, err);
 	else
@@ -609,8 +643,8 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 	if (wfail)
 		*wfail = rc < 0;
 	if (got < 0)
-		return (int)got;
-	return rc < 0 ? rc : 0;
+		return sk_error_at(err, (int)got, r->in.name);
+	return sk_error_at(err, rc < 0 ? rc : 0, w->out.name);
 }
 
 int sk_wopts_set(struct sk_wopts *o, const char *name, const char *val, struct sk_error *err)

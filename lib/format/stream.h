@@ -15,7 +15,8 @@
  * Errors: SK_EIO (with errno), SK_EFMT for malformed data with the trace
  * number (1-based) and byte position in the message, SK_EARG for impossible
  * requests (a format that cannot hold the stream, ...).  Messages never name
- * the file: the command prefixes it.
+ * the file: err->file does (sk_error_at), the path or "<stdin>"/"<stdout>",
+ * except for sk_writer_open's SK_EARG, which is about the options.
  */
 #ifndef SK_STREAM_H
 #define SK_STREAM_H
@@ -72,6 +73,8 @@ int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_read
  * works on without it after an error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
+/* The name its errors give the input: the path, or "<stdin>". */
+const char *sk_reader_name(const struct sk_reader *r);
 /* Reads the next trace into hdr (info->hdrlen bytes) and data (info->ns
  * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.
  * Either buffer may be NULL to skip decoding that part. */

@@ -86,11 +86,13 @@ int sk_grid_parse(const char *arg, struct sk_grid *g, struct sk_error *err)
 	if (strchr(arg, ',') == NULL || strstr(arg, ".yaml") || strstr(arg, ".yml")) {
 		if ((rc = parse_file(arg, g, err)) < 0) {
 			/* A bad grid file is bad data (exit 1), not a bad option. */
-			char m[sizeof err->msg];
-			snprintf(m, sizeof m, "%s", err->msg);
-			return sk_error_set(err, rc == SK_EARG ? SK_EFMT : rc, "%s: %s", arg, m);
+			if (rc == SK_EARG)
+				rc = err->code = SK_EFMT;
+			return sk_error_at(err, rc, arg);
 		}
-		return check(g, arg, err);
+		if ((rc = check(g, arg, err)) == SK_EARG)
+			rc = err->code = SK_EFMT;
+		return rc;
 	}
 	if ((rc = sk_par_doubles("grid", arg, v, 7, &n, err)) < 0)
 		return rc;

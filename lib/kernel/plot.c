@@ -370,8 +370,19 @@ static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigne
 	return CAIRO_STATUS_SUCCESS;
 }
 
+static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, const char *path,
+		      struct sk_error *err);
+
 int sk_plot_write(const struct sk_section *s, const struct sk_plot_opts *o, const char *path,
 		  struct sk_error *err)
+{
+	const int rc = plot_write(s, o, path, err);
+	/* SK_EARG: the options cannot make a picture (no file's fault). */
+	return rc == SK_EARG ? rc : sk_error_at(err, rc, sk_out_name(path));
+}
+
+static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, const char *path,
+		      struct sk_error *err)
 {
 	const int to_stdout = !path || strcmp(path, "-") == 0;
 	const int type = o->type ? o->type : sk_plot_type_of(path);

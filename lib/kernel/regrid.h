@@ -160,17 +160,14 @@ struct sk_regrid_job {
  * vel_v and nvel.  SK_EARG with the text otherwise. */
 int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err);
 
-enum { SK_WHERE_INPUT, SK_WHERE_OUTPUT, SK_WHERE_FOLD, SK_WHERE_NONE };
-
 struct sk_regrid_stats {
 	int64_t inputs;            /* traces read */
 	int64_t used;              /* traces with a position and an offset class */
 	int64_t outputs, dead;     /* traces written, of them dead */
-	int where;                 /* on error: which file err is about (SK_WHERE_*) */
 };
 
-/* Runs a job.  Returns 0 or a negative SK_E* code with err set and
- * st->where naming the file it concerns. */
+/* Runs a job.  Returns 0 or a negative SK_E* code with err set, naming the
+ * file it concerns (none for a usage error). */
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err);
 

@@ -29,8 +29,17 @@ static void halve(struct sk_section *s)
 	s->xstride *= 2;
 }
 
+static int section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
+			struct sk_section *s, struct sk_error *err);
+
 int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
 		    struct sk_section *s, struct sk_error *err)
+{
+	return sk_error_at(err, section_read(r, xkey, max_cols, max_rows, s, err), sk_reader_name(r));
+}
+
+static int section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
+			struct sk_section *s, struct sk_error *err)
 {
 	const struct sk_info *info = sk_reader_info(r);
 	unsigned char *hdr = malloc(info->hdrlen ? info->hdrlen : 240);

@@ -240,7 +240,14 @@ out:
 	return rc;
 }
 
+static int load(struct sk_synth *s, const char *path, struct sk_error *err);
+
 int sk_synth_load(struct sk_synth *s, const char *path, struct sk_error *err)
+{
+	return sk_error_at(err, load(s, path, err), path);
+}
+
+static int load(struct sk_synth *s, const char *path, struct sk_error *err)
 {
 	struct sk_cfg *root;
 	int rc;

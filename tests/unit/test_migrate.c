@@ -133,7 +133,7 @@ int main(void)
 
 	/* Offsets off the line make a 3-D survey: a grid is needed. */
 	CHECK(write_line(in, 9, 0.0, 5.0, 1) == 0);
-	CHECK(sk_migrate_run(&job, &st, &err) == SK_EARG && st.where == SK_MIG_WHERE_NONE);
+	CHECK(sk_migrate_run(&job, &st, &err) == SK_EARG && err.file[0] == 0);
 	CHECKF(strncmp(err.msg, "a 3-D survey (sources and receivers up to ", 42) == 0 && strstr(err.msg, " m off a line) needs --grid"), "%s", err.msg);
 	CHECK(sk_grid_parse("0,25,9,-50,25,5", &job.grid, &err) == 0);
 	job.have_grid = 1;
@@ -141,17 +141,17 @@ int main(void)
 
 	/* No coordinates. */
 	CHECK(write_line(in, 3, 0.0, 0.0, 0) == 0);
-	CHECK(sk_migrate_run(&job, &st, &err) == SK_EFMT && st.where == SK_MIG_WHERE_INPUT);
+	CHECK(sk_migrate_run(&job, &st, &err) == SK_EFMT && strcmp(err.file, job.in) == 0);
 	CHECK(strcmp(err.msg, "no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)") == 0);
 	job.have_grid = 0;
-	CHECK(sk_migrate_run(&job, &st, &err) == SK_EFMT && st.where == SK_MIG_WHERE_INPUT);
+	CHECK(sk_migrate_run(&job, &st, &err) == SK_EFMT && strcmp(err.file, job.in) == 0);
 
 	/* Parts and gathers. */
 	CHECK(write_line(in, 9, 0.0, 0.0, 1) == 0);
 	job.part = "2/3";
 	CHECK(sk_migrate_run(&job, &st, &err) == 0 && st.outputs == 40 * 2 / 3 - 40 / 3);
 	job.part = "3/2";
-	CHECK(sk_migrate_run(&job, &st, &err) == SK_EARG && st.where == SK_MIG_WHERE_NONE);
+	CHECK(sk_migrate_run(&job, &st, &err) == SK_EARG && err.file[0] == 0);
 	job.part = NULL;
 	job.have_offsets = 1;
 	job.o0 = 0;

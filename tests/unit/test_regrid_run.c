@@ -48,6 +48,9 @@ static int write_input(const char *path)
 	return sk_writer_close(w, &err);
 }
 
+/* The file the last failed run's error named. */
+static char err_file[SK_ERROR_FILE];
+
 static int run(const char *in, const char *out, int method, uint64_t mem, struct sk_regrid_stats *st)
 {
 	struct sk_regrid_job job;
@@ -67,8 +70,10 @@ static int run(const char *in, const char *out, int method, uint64_t mem, struct
 	if (sk_grid_parse("0,10,6,0,10,5", &job.grid, &err) < 0)
 		return -1;
 	rc = sk_regrid_run(&job, st, &err);
-	if (rc < 0)
-		printf("# %s\n", err.msg);
+	if (rc < 0) {
+		printf("# %s: %s\n", err.file, err.msg);
+		snprintf(err_file, sizeof err_file, "%s", err.file);
+	}
 	return rc;
 }
 
@@ -119,7 +124,7 @@ int main(void)
 		CHECK(system(cmd) == 0);
 	}
 	/* A missing input names the input. */
-	CHECK(run("/nonexistent.sgy", out, SK_REGRID_LINEAR, 0, &st) < 0 && st.where == SK_WHERE_INPUT);
+	CHECK(run("/nonexistent.sgy", out, SK_REGRID_LINEAR, 0, &st) == SK_EIO && strcmp(err_file, "/nonexistent.sgy") == 0);
 	/* Option parsers. */
 	CHECK(sk_regrid_coords_parse("cdp", &c, &err) == 0 && c == SK_COORDS_CDP);
 	CHECK(sk_regrid_coords_parse("middle", &c, &err) == SK_EARG);

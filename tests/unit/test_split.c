@@ -45,7 +45,7 @@ static int split(const char *mode, long n, const char *keys, const char *sort, s
 	sk_reader_free(r);
 	free(o.ranges);
 	if (rc < 0) {
-		printf("# split: %s: %s\n", res.errpath, err.msg);
+		printf("# split: %s: %s\n", err.file, err.msg);
 		return rc;
 	}
 	snprintf(mpath, sizeof mpath, "%s/manifest.yaml", out);

@@ -38,17 +38,18 @@ int main(void)
 	tr_job_release(&job);
 
 	p = write_tmp("tasks:\n  - {cmd: x, bogus: 1}\n");
-	CHECK(tr_job_load(p, &job, &err) == SK_EARG);
+	CHECK(tr_job_load(p, &job, &err) == SK_EUSAGE);
 	CHECK(strcmp(err.msg, "line 2, column 14: unknown task key (expected cmd, stdin or stdout)") == 0);
+	CHECK(strcmp(err.file, p) == 0);
 	p = write_tmp("args: [a]\n");
-	CHECK(tr_job_load(p, &job, &err) == SK_EARG && strcmp(err.msg, "args without command") == 0);
+	CHECK(tr_job_load(p, &job, &err) == SK_EUSAGE && strcmp(err.msg, "args without command") == 0);
 	p = write_tmp("- a\n");
-	CHECK(tr_job_load(p, &job, &err) == SK_EARG);
+	CHECK(tr_job_load(p, &job, &err) == SK_EUSAGE);
 	CHECK(strcmp(err.msg, "line 1, column 1: expected a mapping (command, args, tasks, hosts, options)") == 0);
 	p = write_tmp("tasks: [a\n");
-	CHECK(tr_job_load(p, &job, &err) == SK_EARG && strncmp(err.msg, "line 2, column 1: ", 18) == 0);
+	CHECK(tr_job_load(p, &job, &err) == SK_EUSAGE && strncmp(err.msg, "line 2, column 1: ", 18) == 0);
 	unlink(p);
 	CHECK(tr_job_load("/nonexistent.yaml", &job, &err) == SK_EIO);
-	CHECK(strcmp(err.msg, "/nonexistent.yaml: No such file or directory") == 0);
+	CHECK(strcmp(err.file, "/nonexistent.yaml") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 	return test_done();
 }
