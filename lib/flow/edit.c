@@ -497,7 +497,7 @@ static int tail_error(const struct sk_key *k, int su, const char *label, const c
 static int check_keys(const struct editor *g, const struct sk_info *info, struct sk_error *err)
 {
 	const struct sk_edit_opts *o = g->o;
-	const int su = info->fmt == SK_FMT_SU;
+	const int su = info->su_tail;
 	size_t end = o->where ? sk_expr_hdr_end(o->where) : 0;
 	const char *what = o->where_src;
 	const struct sk_key *k;
@@ -683,18 +683,8 @@ static int open_output(struct editor *g, struct sk_error *err)
 		wo.bufsize = EDIT_BUF;
 	if ((rc = sk_writer_open(o->out, &like, &wo, &g->w, err)) < 0)
 		return rc;
-	g->su = g->first->fmt == SK_FMT_SU || sk_writer_info(g->w)->fmt == SK_FMT_SU;
+	g->su = g->first->su_tail || sk_writer_info(g->w)->su_tail;
 	return 0;
-}
-
-/* Between a raw record's header block (little-endian files) and the
- * canonical layout; its own inverse. */
-static void swap_hdr(const struct sk_info *info, unsigned char *h)
-{
-	if (info->fmt == SK_FMT_SU)
-		sk_hdr_swap_su(h);
-	else
-		sk_hdr_swap(h, info->hdrlen);
 }
 
 /* Edits every trace of input k (its reader r open).  The writer is open
@@ -726,7 +716,7 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 			if (rc == 1) {
 				memcpy(g->hdr, rec, hl);
 				if (swap)
-					swap_hdr(info, g->hdr);
+					sk_stream_swap(g->hdr, info);
 			}
 		} else if ((rc = sk_reader_next(r, g->hdr, g->data, err)) < 0) {
 			return at(g, k, rc);
@@ -744,7 +734,7 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 		if (raw) {
 			memcpy(g->fhdr, g->hdr, hl);
 			if (swap)
-				swap_hdr(info, g->fhdr);
+				sk_stream_swap(g->fhdr, info);
 			rc = sk_writer_put_raw_hdr(g->w, g->fhdr, rec, err);
 		} else {
 			if ((rc = samples(g, tr, &d, err)) < 0)

@@ -21,13 +21,16 @@ int sk_summarize(struct sk_reader *r, struct sk_summary *s, struct sk_error *err
 	if (!hdr)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	for (int i = 0; i < SK_INFO_KEYS; i++) {
-		s->keys[i] = sk_hdr_key(summary_keys[i]);
-		s->min[i] = INFINITY;
-		s->max[i] = -INFINITY;
+		const struct sk_key *k = sk_hdr_key(summary_keys[i]);
+		/* In SU headers bytes 181-240 are SU's own fields, not rev 1's. */
+		if (in->su_tail && k->byte >= SK_HDR_SU_TAIL)
+			continue;
+		s->keys[s->nkeys] = k;
+		s->min[s->nkeys] = INFINITY;
+		s->max[s->nkeys++] = -INFINITY;
 	}
-	s->nkeys = SK_INFO_KEYS;
 	while ((rc = sk_reader_next(r, hdr, NULL, err)) > 0) {
-		for (int i = 0; i < SK_INFO_KEYS; i++) {
+		for (int i = 0; i < s->nkeys; i++) {
 			const double v = sk_key_value(hdr, s->keys[i]);
 			if (v < s->min[i])
 				s->min[i] = v;

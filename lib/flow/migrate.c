@@ -535,6 +535,7 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 	like.ns = nt;
 	like.dt = dt * 1e6;
 	like.hdrlen = SK_HDR_LEN;
+	like.su_tail = 0;   /* image headers carry cdpx, cdpy, iline, xline */
 	like.ntraces = (last - first) * noff;
 	/* An image is not quantised like integer input: IEEE float unless
 	 * --format asks otherwise. */

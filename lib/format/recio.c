@@ -43,7 +43,7 @@ int sk_rec_next(struct sk_rec *s, int want_hdr, struct sk_error *err)
 	if (rc == 1 && want_hdr) {
 		memcpy(s->hdr, s->rec, s->info->hdrlen);
 		if (s->swap)
-			sk_hdr_swap(s->hdr, s->info->hdrlen);
+			sk_stream_swap(s->hdr, s->info);
 	}
 	return rc;
 }
@@ -69,7 +69,7 @@ static int put_raw(const struct sk_rec *s, const unsigned char *rec, struct sk_w
 	if (s->raw != SK_RAW_HSWAP)
 		return sk_writer_put_raw(w, rec, err);
 	memcpy(s->out, rec, s->rawlen);
-	sk_hdr_swap(s->out, s->info->hdrlen);
+	sk_stream_swap(s->out, s->info);
 	return sk_writer_put_raw(w, s->out, err);
 }
 

@@ -265,7 +265,7 @@ int sk_stream_decode(const struct sk_reader *r, int64_t idx, const unsigned char
 	if (hdr) {
 		memcpy(hdr, rec_hdr, r->info.hdrlen);
 		if (r->hdr_little)
-			sk_hdr_swap(hdr, r->info.hdrlen);
+			sk_stream_swap(hdr, &r->info);
 	}
 	if (data) {
 		const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec_smp, (size_t)r->info.ns, data);
@@ -343,6 +343,14 @@ int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 	return sk_error_at(err, r->ops->seek(r, idx, err), r->in.name);
 }
 
+void sk_stream_swap(unsigned char *hdr, const struct sk_info *info)
+{
+	if (info->su_tail)
+		sk_hdr_swap_su(hdr);
+	else
+		sk_hdr_swap(hdr, info->hdrlen);
+}
+
 size_t sk_reader_pread_size(const struct sk_reader *r)
 {
 	return r->ops->pread_size(r);
@@ -395,6 +403,10 @@ static int writer_open(const char *path, const struct sk_info *like, const struc
 	w->info.dt = like->dt;
 	w->info.hdrlen = like->hdrlen ? like->hdrlen : 240;
 	w->info.ntraces = -1;
+	/* sgk keeps its source's header bytes as they are; SEG-Y and SU hold
+	 * their own meaning of bytes 181-240. */
+	w->from_su_tail = like->su_tail;
+	w->info.su_tail = w->info.fmt == SK_FMT_SU || (w->info.fmt == SK_FMT_SGK && like->su_tail);
 	w->declared = o->count_known && o->count >= 0 ? o->count : -1;
 	if (!isfinite(like->dt) || like->dt < 0) {
 		sk_writer_abort(w);
@@ -440,15 +452,17 @@ unsigned char *sk_stream_rec_begin(struct sk_writer *w, const unsigned char *hdr
 {
 	unsigned char *const d = sk_out_reserve(&w->out, w->recsize, err);
 
-	if (d)
+	if (d) {
 		memcpy(d, hdr, w->info.hdrlen);
+		sk_hdr_tail_convert(d, w->from_su_tail, w->info.su_tail);
+	}
 	return d;
 }
 
 void sk_stream_rec_end(struct sk_writer *w, unsigned char *d, const float *data)
 {
 	if (w->hdr_little)
-		sk_hdr_swap(d, w->info.hdrlen);
+		sk_stream_swap(d, &w->info);
 	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d + w->info.hdrlen);
 	sk_out_advance(&w->out, w->recsize);
 	w->count++;
@@ -505,7 +519,8 @@ int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const u
 int sk_stream_raw_mode(const struct sk_reader *r, const struct sk_writer *w)
 {
 	if (r->info.ns != w->info.ns || r->info.hdrlen != w->info.hdrlen || r->samp_fmt != w->samp_fmt ||
-	    r->samp_little != w->samp_little)
+	    r->samp_little != w->samp_little ||
+	    r->info.su_tail != w->info.su_tail)
 		return SK_RAW_NO;
 	/* An SU writer sets ns and dt in every header. */
 	if (w->info.fmt == SK_FMT_SU && r->info.fmt != SK_FMT_SU)
@@ -624,7 +639,7 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 		} else if (mode == SK_RAW_HSWAP) {
 			if ((got = sk_reader_next_raw(r, &p, err)) > 0) {
 				memcpy(rec, p, r->recsize);
-				sk_hdr_swap(rec, r->info.hdrlen);
+				sk_stream_swap(rec, &r->info);
 				rc = sk_writer_put_raw(w, rec, err);
 			}
 		} else {

@@ -51,12 +51,21 @@ struct sk_info {
 	int fixed_length;      /* binary header fixed-length flag */
 	int byte_order_word;   /* rev 2 byte-order word present */
 	int64_t trailing;      /* bytes after the last whole trace (file input) */
+	/* Trace header bytes 181-240 hold SU's fields (d1 f1 d2 f2 ...): SU
+	 * streams and sgk streams made from SU; else SEG-Y rev 1 fields.  A
+	 * writer of the other kind clears them (sk_hdr_tail_convert). */
+	int su_tail;
 	/* sgk details. */
 	int compressed;        /* sgk: blocks are zstd-compressed */
 	long block;            /* sgk: traces per block */
 };
 
 struct sk_reader;
+
+/* Swaps a trace header block between a little-endian file's byte order and
+ * the canonical layout, field by field, by the stream's layout (SU's for
+ * bytes 181-240 when info->su_tail).  Its own inverse. */
+void sk_stream_swap(unsigned char *hdr, const struct sk_info *info);
 
 /* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect), with
  * a 4 MiB input buffer. */

@@ -40,6 +40,7 @@ struct sk_writer {
 	struct sk_out out;
 	struct sk_info info;
 	int hdr_little, samp_fmt, samp_little, bps;
+	int from_su_tail;      /* the source's info.su_tail (rec_begin converts) */
 	size_t recsize;        /* raw record: header block + encoded samples */
 	int64_t count;         /* traces written */
 	int64_t declared;      /* the count opts declared, or -1 */

@@ -114,6 +114,7 @@ static int sgk_open(struct sk_reader *r, struct sk_error *err)
 	 * so that converting back looks like the original; version 2: the
 	 * samples', which are the original's. */
 	r->info.little = version >= 2 ? order : (int)((le32(h + SK_SGK_H_ORIGIN) >> 8) & 1);
+	r->info.su_tail = (le32(h + SK_SGK_H_ORIGIN) & 0xff) == SK_FMT_SU;
 	r->hdr_little = 0;   /* header blocks are canonical */
 	r->samp_fmt = code;
 	r->samp_little = order;
@@ -523,7 +524,10 @@ static int sgk_whead(struct sk_writer *w, const struct sk_info *like, struct sk_
 	memcpy(&dtw, &w->info.dt, 8);
 	put_le(h + SK_SGK_H_DT, 8, dtw);
 	put_le(h + SK_SGK_H_BLOCK, 4, (uint64_t)s->B);
-	put_le(h + SK_SGK_H_ORIGIN, 4, (uint64_t)(unsigned)like->fmt | (uint64_t)(like->little != 0) << 8);
+	/* The origin says SU whenever the headers are SU's (an sgk copy of an
+	 * sgk made from SU too), so that bytes 181-240 keep their meaning. */
+	put_le(h + SK_SGK_H_ORIGIN, 4, (uint64_t)(unsigned)(like->su_tail ? SK_FMT_SU : like->fmt) |
+					       (uint64_t)(like->little != 0) << 8);
 	put_le(h + SK_SGK_H_COUNT, 8, (uint64_t)w->declared);   /* -1 when not known yet */
 	put_le(h + SK_SGK_H_FHDR, 8, like->fhdr_len);
 	put_le(h + SK_SGK_H_CODE, 2, (uint64_t)w->samp_fmt);
@@ -664,7 +668,7 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 		sgk_slot(w, i, &h, &d);
 		memcpy(h, rec, hl);
 		if (r->hdr_little)
-			sk_hdr_swap(h, hl);
+			sk_stream_swap(h, &r->info);
 		if (same) {
 			memcpy(d, rec + hl, r->recsize - hl);
 		} else {

@@ -62,6 +62,7 @@ static int su_open(struct sk_reader *r, struct sk_error *err)
 				    "not an SU file: ns=%ld (little-endian) or %ld (big-endian) at byte 115 does not fit",
 				    su_ns(b, 1), su_ns(b, 0));
 	r->info.little = r->hdr_little = r->samp_little = little;
+	r->info.su_tail = 1;
 	r->info.sample_format = r->samp_fmt = 5;
 	r->bps = 4;
 	r->info.ns = su_ns(b, little);

@@ -144,7 +144,8 @@ int sk_vel_load(const char *path, const struct sk_grid *g, int64_t first, int64_
 	while ((rc = sk_reader_next(r, hdr, tr, err)) == 1) {
 		const double tv0 = sk_key_value(hdr, delrt) * 1e-3;
 		const double cx = sk_hdr_coord(hdr, SK_TR_CDPX), cy = sk_hdr_coord(hdr, SK_TR_CDPY);
-		if (n < total && (cx != 0 || cy != 0)) {
+		/* SU headers hold d1 f1 ... where SEG-Y has cdpx/cdpy: no check. */
+		if (!info->su_tail && n < total && (cx != 0 || cy != 0)) {
 			double x, y;
 			sk_grid_point(g, n, &x, &y);
 			if (hypot(cx - x, cy - y) > tol) {

@@ -10,7 +10,8 @@ nearest float32, saturated to the type (uint32 and uint64 files hold the
 negative F3 values wrapped, near 2^32 and 2^64).  Everything else (file
 header, trace headers, smaller samples) is identical.
 
-OURS_DIR/NAME.su is `segmerge --to su --endian little DATA/multiformats/NAME`
+OURS_DIR/NAME.su is the trace records of `segmerge --to segy --format ieee
+--endian little DATA/multiformats/NAME` (formats.bats: dump)
 for every NAME but the format 4 files (which segmerge refuses).  f3.sgy
 (int16, big-endian) and each file's own samples are decoded here with numpy,
 independently of segkit.  Checks, for every sample:

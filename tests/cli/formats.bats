@@ -25,9 +25,17 @@ readable() {
 	"$PY" "$H/reftable.py" list "$DATA" | awk '$4 == 0 && $2 != 4 { print $1 }'
 }
 
-# dump FILE OUT: our decoding as little-endian SU (float32 samples).
+# dump FILE OUT: our decoding as its trace records alone: 240-byte headers
+# with little-endian fields, then float32 little-endian samples (the records
+# of a little-endian IEEE SEG-Y file, which keep bytes 181-240 as rev 1
+# fields; SU output clears those, as SU reads its own fields there).
 dump() {
-	segmerge --to su --endian little "$1" >"$2"
+	local n ns
+	segmerge --to segy --format ieee --endian little "$1" >"$2.sgy"
+	n=$(seginfo --json "$2.sgy" | sed -n 's/.*"traces": \([0-9]*\),.*/\1/p')
+	ns=$(seginfo --json "$2.sgy" | sed -n 's/.*"ns": \([0-9]*\),.*/\1/p')
+	tail -c $((n * (240 + 4 * ns))) "$2.sgy" >"$2"
+	rm "$2.sgy"
 }
 
 # --- 1. the reference table ---------------------------------------------------

@@ -4,7 +4,8 @@
     segyio_check.py FILE ENDIAN OURS.su
     segyio_check.py --exact-only FILE ENDIAN OURS.su
 
-OURS.su is `segmerge --to su --endian little FILE`: 240-byte trace headers
+OURS.su is the trace records of `segmerge --to segy --format ieee --endian little
+FILE` (formats.bats: dump): 240-byte trace headers
 with little-endian fields, then ns little-endian float32 samples.  Checks:
 
 - the trace count and ns agree with segyio's;

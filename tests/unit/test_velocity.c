@@ -22,7 +22,7 @@ static int write_vel(const char *path, long n, long ns, double t0, double dt, do
 	float *d = malloc(ns * sizeof *d);
 
 	memset(&like, 0, sizeof like);
-	like.fmt = SK_FMT_SU;
+	like.fmt = SK_FMT_SEGY;   /* cdpx/cdpy are SEG-Y's (SU has d1 f1 there) */
 	like.little = 1;
 	like.sample_format = 5;
 	like.ns = ns;
