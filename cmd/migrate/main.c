@@ -14,7 +14,7 @@
 static const char usage_text[] =
 	"usage: migrate [-bhNV] [-A DEG] [-a METRES] [-C N] [-d DT] [-e big|little] [-f CODE]\n"
 	"               [-g GRID] [-K AAL] [-n NT] [-O o0,do,no] [-o FILE] [-P K/N]\n"
-	"               [-r RHO] [-T T0] [-t segy|su|sgk] [-w WEIGHTS] [-z[LEVEL]]\n"
+	"               [-r RHO] [-T T0] [-t segy|su|sgk] [-w WEIGHTS] [-Z] [-z[LEVEL]]\n"
 	"               [--antialias] [--from FMT] -v V|t:v,...|FILE [INPUT]\n"
 	"Kirchhoff prestack time migration of a 2-D line or a 3-D survey.\n"
 	"  -A, --angle=DEG       largest angle from the vertical (default 60; 90: none)\n"
@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"  -V, --version         print the version and exit\n"
 	"  -v, --vel=VEL         RMS velocity: V (m/s), t:v,t:v,... (s, m/s) or a file\n"
 	"  -w, --weights=W       none, obliquity, spreading or both (default)\n"
+	"  -Z, --zero-offset     post-stack data: each trace at its CMP (cdpx/cdpy, else sx/sy)\n"
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (vel=2000).\n";
 
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
 	{"vel", required_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
 	{"weights", required_argument, NULL, 'w'},
+	{"zero-offset", no_argument, NULL, 'Z'},
 	{"zstd", optional_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0},
 };
@@ -111,9 +113,27 @@ static double seconds(const char *what, const char *s)
 	return d;
 }
 
+/* What the callbacks share: the input's name, and whether the progress
+ * line is open (a notice then starts a line of its own). */
+struct ui {
+	const char *in;
+	int mid_line;
+};
+
+/* The driver's notice, about the input: "migrate: FILE: msg". */
+static void notice(void *ctx, const char *msg)
+{
+	struct ui *u = ctx;
+	if (u->mid_line)
+		fputc('\n', stderr);
+	u->mid_line = 0;
+	sk_warnx("%s: %s", u->in && strcmp(u->in, "-") ? u->in : "<stdin>", msg);
+}
+
 static void progress(void *ctx, int64_t done, int64_t total)
 {
-	(void)ctx;
+	struct ui *u = ctx;
+	u->mid_line = 1;
 	if (total > 0)
 		fprintf(stderr, "\rmigrate: %3d%% (%lld of %lld traces)", (int)(100 * done / total),
 			(long long)done, (long long)total);
@@ -126,6 +146,7 @@ int main(int argc, char **argv)
 	struct sk_migrate_job job;
 	struct sk_migrate_stats st;
 	struct sk_error err;
+	struct ui ui = {NULL, 0};
 	const char *grid = NULL, *bad = NULL;
 	int c, rc, have_vel = 0;
 
@@ -141,7 +162,7 @@ int main(int argc, char **argv)
 		sk_warnx("unknown operand '%s'", bad);
 		usage();
 	}
-	while ((c = getopt_long(argc, argv, "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:z::", longopts,
+	while ((c = getopt_long(argc, argv, "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:Zz::", longopts,
 				NULL)) != -1) {
 		double ov[3];
 		int n;
@@ -193,6 +214,7 @@ int main(int argc, char **argv)
 		case 'V': puts("migrate " SK_VERSION); return 0;
 		case 'v': check(sk_vel_parse(optarg, &job.vel, &err), &err); have_vel = 1; break;
 		case 'w': job.kp.weights = choice("weights", optarg, weight_names); break;
+		case 'Z': job.zero_offset = 1; break;
 		case 'z': check(sk_wopts_set(&job.wopts, "zstd", optarg, &err), &err); break;
 		default: usage();
 		}
@@ -206,6 +228,10 @@ int main(int argc, char **argv)
 		usage();
 	}
 	job.in = optind < argc ? argv[optind] : NULL;
+	ui.in = job.in;
+	job.notice = notice;
+	job.notice_ctx = &ui;
+	job.progress_ctx = &ui;
 	if (!job.progress && isatty(STDERR_FILENO))
 		job.progress = progress;
 	if (grid) {
@@ -215,7 +241,7 @@ int main(int argc, char **argv)
 		job.have_grid = 1;
 	}
 	rc = sk_migrate_run(&job, &st, &err);
-	if (job.progress && st.inputs > 0)
+	if (ui.mid_line)
 		fputc('\n', stderr);
 	if (rc < 0)
 		return sk_report(&err);

@@ -53,19 +53,46 @@ static FILE *spool_open(struct sk_error *err)
 	return f;
 }
 
-/* Source and receiver of a trace; returns 0 when every coordinate is 0
- * (the trace may still sit at the origin: only a stream where no trace has
- * a coordinate is refused). */
-static int position(const unsigned char *h, double p[4])
+/*
+ * Post-stack traces.  A trace with offset 0 and no receiver (gx = gy = 0)
+ * cannot be prestack unless its source is at the origin too (its offset
+ * would be |g - s| > 0): exporters of stacked data write such traces, with
+ * the source or the CDP coordinates set to the CMP.  Such a trace, and every
+ * trace under --zero-offset, is migrated as a zero-offset trace at its CMP m
+ * (cdpx/cdpy, or sx/sy where those are 0): s = r = m in the kernel's
+ * double-square-root time of notes/kirchhoff.md,
+ *     t = sqrt(tau^2/4 + |s-x|^2/v^2) + sqrt(tau^2/4 + |r-x|^2/v^2)
+ *       = 2 sqrt((tau/2)^2 + |m-x|^2/v^2) = sqrt(tau^2 + 4 |m-x|^2/v^2),
+ * the post-stack (exploding reflector) time with v the RMS velocity.  The
+ * kernel's weights reduce to the post-stack ones as well: the obliquity
+ * cos((theta_s + theta_r)/2) = cos theta = tau/t, the spreading 1/sqrt(v t)
+ * (2-D) or 1/(v t) (3-D), and the antialiasing slope (s-x)/(v^2 t_s) +
+ * (r-x)/(v^2 t_r) = 4 (m-x)/(v^2 t), the notes' post-stack p.
+ */
+static int stack_like(const unsigned char *h)
+{
+	return sk_hdr_i32(h, SK_TR_OFFSET) == 0 && sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
+}
+
+/* Source and receiver of a trace (zo: as a zero-offset trace at its CMP);
+ * returns 0 when every coordinate is 0 (the trace may still sit at the
+ * origin: only a stream where no trace has a coordinate is refused). */
+static int position(const unsigned char *h, int zo, double p[4])
 {
 	p[0] = sk_hdr_coord(h, SK_TR_SX);
 	p[1] = sk_hdr_coord(h, SK_TR_SY);
 	p[2] = sk_hdr_coord(h, SK_TR_GX);
 	p[3] = sk_hdr_coord(h, SK_TR_GY);
-	if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+	if (zo || (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) || stack_like(h)) {
 		/* Post-stack data often carries only the CDP location. */
-		p[0] = p[2] = sk_hdr_coord(h, SK_TR_CDPX);
-		p[1] = p[3] = sk_hdr_coord(h, SK_TR_CDPY);
+		const double cx = sk_hdr_coord(h, SK_TR_CDPX), cy = sk_hdr_coord(h, SK_TR_CDPY);
+		if (cx != 0 || cy != 0) {
+			p[0] = p[2] = cx;
+			p[1] = p[3] = cy;
+		} else {
+			p[2] = p[0];
+			p[3] = p[1];
+		}
 		return p[0] != 0 || p[1] != 0;
 	}
 	return 1;
@@ -89,17 +116,25 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Positions of the scanned traces: s and r, 4 doubles per trace. */
+/* Positions of the scanned traces: s and r, 4 doubles per trace, and
+ * their cdp, iline and xline. */
 struct scan {
 	double *p;
+	int32_t *num;
 	size_t n, cap;
 	size_t with_pos;   /* traces with a coordinate that is not 0 */
+	size_t stack;      /* traces with offset 0 and gx = gy = 0 */
+	size_t r0;         /* traces with gx = gy = 0 and a source not at the origin */
+	int nonzero[3];    /* some trace has a cdp, iline, xline that is not 0 */
 };
+
+static const int num_bytes[3] = {SK_TR_CDP, SK_TR_ILINE, SK_TR_XLINE};
 
 /*
  * The default grid: the line through every source and receiver (their
  * principal axis), from the first to the last projected midpoint, binned at
- * half the median receiver spacing.  SK_EARG when the survey is not a line.
+ * half the median receiver spacing.  SK_EARG when the survey is not a line,
+ * SK_ESTATE when every midpoint is the same.
  */
 static int default_grid(const struct scan *sc, struct sk_grid *g, struct sk_error *err)
 {
@@ -131,9 +166,15 @@ static int default_grid(const struct scan *sc, struct sk_grid *g, struct sk_erro
 		ux = (l - syy) / m;
 		uy = sxy / m;
 	}
-	if (ux < 0 || (ux == 0 && uy < 0)) {
-		ux = -ux;
-		uy = -uy;
+	{
+		/* The first trace first: the axis points from the first trace's
+		 * midpoint towards the last one's (ties: towards +x, then +y). */
+		const double *a = sc->p, *b = sc->p + 4 * (n - 1);
+		const double along = 0.5 * ((b[0] + b[2] - a[0] - a[2]) * ux + (b[1] + b[3] - a[1] - a[3]) * uy);
+		if (along < 0 || (along == 0 && (ux < 0 || (ux == 0 && uy < 0)))) {
+			ux = -ux;
+			uy = -uy;
+		}
 	}
 	for (size_t i = 0; i < 2 * n; i++) {
 		const double x = sc->p[2 * i] - cx, y = sc->p[2 * i + 1] - cy;
@@ -176,11 +217,17 @@ static int default_grid(const struct scan *sc, struct sk_grid *g, struct sk_erro
 		amin = fmin(amin, a);
 		amax = fmax(amax, a);
 	}
+	if (amax == amin && n > 1)
+		return sk_error_set(err, SK_ESTATE,
+				    "all %zu live traces have the same midpoint (%g, %g): set their coordinates "
+				    "(segedit) or give --grid", n, cx, cy);
 	memset(g, 0, sizeof *g);
 	g->x0 = cx + amin * ux;
 	g->y0 = cy + amin * uy;
-	if (ux == 1.0 && uy == 0.0)
+	if (uy == 0.0)
 		g->y0 = cy;
+	if (ux == 0.0)
+		g->x0 = cx;
 	g->dx = g->dy = bin;
 	g->nx = (long)floor((amax - amin) / bin + 0.5) + 1;
 	g->ny = 1;
@@ -192,7 +239,7 @@ static int default_grid(const struct scan *sc, struct sk_grid *g, struct sk_erro
 
 /* Reads every header (and, from a pipe, every trace into a spool) to get
  * the positions; leaves s ready to deliver the traces again. */
-static int scan_input(struct src *s, const struct sk_info *info, struct scan *sc, int64_t *ntr,
+static int scan_input(struct src *s, const struct sk_info *info, int zo, struct scan *sc, int64_t *ntr,
 		      struct sk_error *err)
 {
 	unsigned char *hdr = malloc(info->hdrlen);
@@ -219,16 +266,28 @@ static int scan_input(struct src *s, const struct sk_info *info, struct scan *sc
 		}
 		if (!live(hdr))
 			continue;
-		sc->with_pos += position(hdr, p);
+		sc->with_pos += position(hdr, zo, p);
+		sc->stack += stack_like(hdr);
+		sc->r0 += sk_hdr_coord(hdr, SK_TR_GX) == 0 && sk_hdr_coord(hdr, SK_TR_GY) == 0 &&
+			  (sk_hdr_coord(hdr, SK_TR_SX) != 0 || sk_hdr_coord(hdr, SK_TR_SY) != 0);
 		if (sc->n == sc->cap) {
 			const size_t cap = sc->cap ? 2 * sc->cap : 4096;
 			double *q = realloc(sc->p, 4 * cap * sizeof *q);
-			if (!q) {
+			int32_t *u;
+			if (q)
+				sc->p = q;
+			u = realloc(sc->num, 3 * cap * sizeof *u);
+			if (u)
+				sc->num = u;
+			if (!q || !u) {
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto done;
 			}
-			sc->p = q;
 			sc->cap = cap;
+		}
+		for (int k = 0; k < 3; k++) {
+			sc->num[3 * sc->n + k] = sk_hdr_i32(hdr, num_bytes[k]);
+			sc->nonzero[k] |= sc->num[3 * sc->n + k] != 0;
 		}
 		memcpy(sc->p + 4 * sc->n++, p, sizeof p);
 	}
@@ -247,6 +306,202 @@ done:
 	free(hdr);
 	free(data);
 	return rc;
+}
+
+struct along {
+	double a;
+	size_t i;
+};
+
+static int cmp_along(const void *x, const void *y)
+{
+	const struct along *a = x, *b = y;
+	return a->a < b->a ? -1 : a->a > b->a ? 1 : (a->i > b->i) - (a->i < b->i);
+}
+
+/*
+ * The cdp, iline and xline of the scanned trace nearest each location
+ * [first, last) of the line grid g (by midpoint along the line; the earlier
+ * trace on a tie), 3 per location into *out (the caller frees it).
+ */
+static int carry_numbers(const struct scan *sc, const struct sk_grid *g, int64_t first, int64_t last,
+			 int32_t **out, struct sk_error *err)
+{
+	struct along *v = malloc(sc->n * sizeof *v);
+	int32_t *c = malloc(3 * (size_t)(last - first) * sizeof *c);
+
+	*out = NULL;
+	if (!v || !c) {
+		free(v);
+		free(c);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < sc->n; i++) {
+		const double *q = sc->p + 4 * i;
+		double fy;
+		sk_grid_locate(g, 0.5 * (q[0] + q[2]), 0.5 * (q[1] + q[3]), &v[i].a, &fy);
+		v[i].i = i;
+	}
+	qsort(v, sc->n, sizeof *v, cmp_along);
+	for (int64_t j = first; j < last; j++) {
+		const double a = (double)(j % g->nx);
+		size_t lo = 0, hi = sc->n, best;
+		while (lo < hi) {
+			const size_t mid = lo + (hi - lo) / 2;
+			if (v[mid].a < a)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == sc->n) {
+			best = lo - 1;
+		} else if (lo == 0) {
+			best = 0;
+		} else {
+			const double dl = a - v[lo - 1].a, dr = v[lo].a - a;
+			/* The equal run below lo: its first trace is the earliest. */
+			size_t l = lo - 1;
+			while (l > 0 && v[l - 1].a == v[lo - 1].a)
+				l--;
+			best = dl < dr || (dl == dr && v[l].i < v[lo].i) ? l : lo;
+		}
+		memcpy(c + 3 * (j - first), sc->num + 3 * v[best].i, 3 * sizeof *c);
+	}
+	free(v);
+	*out = c;
+	return 0;
+}
+
+/* A distance for a message: metres below 10 km, else km with thousands
+ * separators ("6,000 km"). */
+static const char *distance(double d, char *buf, size_t len)
+{
+	if (d < 1e4) {
+		snprintf(buf, len, "%.0f m", d);
+	} else if (d >= 1e15) {
+		snprintf(buf, len, "%.3g km", d * 1e-3);
+	} else {
+		char digits[32];
+		size_t n, o = 0;
+		snprintf(digits, sizeof digits, "%.0f", d * 1e-3);
+		n = strlen(digits);
+		for (size_t i = 0; i < n && o + 2 < len; i++) {
+			if (i > 0 && (n - i) % 3 == 0)
+				buf[o++] = ',';
+			buf[o++] = digits[i];
+		}
+		snprintf(buf + o, len - o, " km");
+	}
+	return buf;
+}
+
+/* Distance from a point in the grid's frame (metres along its axes) to the
+ * whole grid: along the line only in 2-D, as the kernel measures. */
+static double grid_distance(const struct sk_grid *g, int dim, double u, double v)
+{
+	const double eu = fmax(fmax(-u, u - (double)(g->nx - 1) * g->dx), 0.0);
+	const double ev = dim == 3 ? fmax(fmax(-v, v - (double)(g->ny - 1) * g->dy), 0.0) : 0.0;
+	return hypot(eu, ev);
+}
+
+/* What the driver learns about the traces' reach, for the messages. */
+struct reach {
+	int64_t live, pos;       /* live traces, of them with a coordinate */
+	int64_t stack;           /* live traces with offset 0 and gx = gy = 0 */
+	int64_t stack_src;       /* of them with a source that is not at the origin */
+	int64_t far;             /* traces whose midpoint is beyond the reach of the grid */
+	int64_t far_r0, far_s0;  /* of them with gx = gy = 0 or sx = sy = 0 (not both) */
+	double r0_dist, s0_dist; /* distance of the origin from the grid */
+	double near_far;         /* nearest midpoint of a far trace */
+	double mx0, mx1, my0, my1; /* midpoint extents (metres) */
+	double tin1;             /* latest input time */
+};
+
+/* Counts one live trace (frame positions in t, world ones in p). */
+static void reach_add(struct reach *rc, const struct sk_grid *g, int dim, double lim, const unsigned char *h,
+		      const double *p, int has_pos, const struct sk_kirch_trace *t, double tend)
+{
+	const double mx = 0.5 * (p[0] + p[2]), my = 0.5 * (p[1] + p[3]);
+	const double d = grid_distance(g, dim, 0.5 * (t->sx + t->rx), 0.5 * (t->sy + t->ry));
+	const int r0 = sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
+	const int s0 = sk_hdr_coord(h, SK_TR_SX) == 0 && sk_hdr_coord(h, SK_TR_SY) == 0;
+
+	rc->live++;
+	rc->pos += has_pos;
+	if (stack_like(h)) {
+		rc->stack++;
+		rc->stack_src += !s0;
+	}
+	rc->mx0 = fmin(rc->mx0, mx);
+	rc->mx1 = fmax(rc->mx1, mx);
+	rc->my0 = fmin(rc->my0, my);
+	rc->my1 = fmax(rc->my1, my);
+	rc->tin1 = fmax(rc->tin1, tend);
+	if (d > lim) {
+		rc->far++;
+		rc->near_far = fmin(rc->near_far, d);
+		rc->far_r0 += r0 && !s0;
+		rc->far_s0 += s0 && !r0;
+	}
+}
+
+/*
+ * Why the image would be empty or mostly unreached, or 0 when it is not:
+ * more than half the live traces beyond the reach of the grid (receivers
+ * or sources at the origin named as the cause), no trace in an offset
+ * bin, input times that end before the output axis begins, or (whole
+ * grids only) no sample updated at all.
+ */
+static int empty_cause(const struct sk_migrate_job *job, const struct reach *rc, const struct sk_grid *g,
+		       double lim, const struct sk_kirch_par *kp, const struct sk_migrate_stats *st,
+		       struct sk_error *err)
+{
+	char d[64];
+
+	if (rc->far > 0 && 2 * rc->far > rc->live) {
+		if (2 * rc->far_r0 > rc->far)
+			return sk_error_set(err, SK_ESTATE,
+					    "receivers %s from the grid because gx/gy are 0 (%lld of %lld traces); "
+					    "give --zero-offset for post-stack data",
+					    distance(rc->r0_dist, d, sizeof d), (long long)rc->far_r0, (long long)rc->live);
+		if (2 * rc->far_s0 > rc->far)
+			return sk_error_set(err, SK_ESTATE,
+					    "sources %s from the grid because sx/sy are 0 (%lld of %lld traces)",
+					    distance(rc->s0_dist, d, sizeof d), (long long)rc->far_s0, (long long)rc->live);
+		{
+			double c[4][2], gx0 = HUGE_VAL, gx1 = -HUGE_VAL, gy0 = HUGE_VAL, gy1 = -HUGE_VAL;
+			char r[64];
+			sk_grid_point(g, 0, &c[0][0], &c[0][1]);
+			sk_grid_point(g, g->nx - 1, &c[1][0], &c[1][1]);
+			sk_grid_point(g, sk_grid_size(g) - g->nx, &c[2][0], &c[2][1]);
+			sk_grid_point(g, sk_grid_size(g) - 1, &c[3][0], &c[3][1]);
+			for (int i = 0; i < 4; i++) {
+				gx0 = fmin(gx0, c[i][0]);
+				gx1 = fmax(gx1, c[i][0]);
+				gy0 = fmin(gy0, c[i][1]);
+				gy1 = fmax(gy1, c[i][1]);
+			}
+			return sk_error_set(err, SK_ESTATE,
+					    "%lld of %lld traces lie beyond the migration's reach of the grid "
+					    "(%s, from --aperture and --angle; the nearest is %s away): midpoints in "
+					    "x %.1f..%.1f, y %.1f..%.1f, grid locations in x %.1f..%.1f, y %.1f..%.1f",
+					    (long long)rc->far, (long long)rc->live, distance(lim, r, sizeof r),
+					    distance(rc->near_far, d, sizeof d), rc->mx0, rc->mx1, rc->my0, rc->my1,
+					    gx0, gx1, gy0, gy1);
+		}
+	}
+	if (st->used == 0 && job->have_offsets)
+		return sk_error_set(err, SK_ESTATE,
+				    "no trace has an offset in the bins of --offsets (%g to %g m)",
+				    job->o0 - 0.5 * job->dof, job->o0 + ((double)job->no - 0.5) * job->dof);
+	if (rc->tin1 < kp->t0)
+		return sk_error_set(err, SK_ESTATE,
+				    "the input ends at %g s, before the output's first time %g s (--t0)", rc->tin1, kp->t0);
+	if (st->updates == 0 && !job->part)
+		return sk_error_set(err, SK_ESTATE,
+				    "no output sample was updated: no trace is within the angle (--angle) of the "
+				    "grid's locations at the output times");
+	return 0;
 }
 
 /* delrt in ms with the scalt that writes t0 (s) exactly when one does. */
@@ -268,10 +523,11 @@ static void set_delrt(unsigned char *h, double t0)
 
 static int write_image(const struct sk_migrate_job *job, const struct sk_info *in_info,
 		       const struct sk_grid *g, int64_t first, int64_t last, long noff, long nt,
-		       double dt, double t0, const float *img, struct sk_migrate_stats *st,
-		       struct sk_error *err)
+		       double dt, double t0, const float *img, const int32_t *carry, const int *nonzero,
+		       struct sk_migrate_stats *st, struct sk_error *err)
 {
 	struct sk_info like = *in_info;
+	struct sk_wopts wo = job->wopts;
 	struct sk_writer *w;
 	unsigned char hdr[SK_HDR_LEN];
 	int rc;
@@ -281,13 +537,20 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 	like.hdrlen = SK_HDR_LEN;
 	like.su_tail = 0;   /* image headers carry cdpx, cdpy, iline, xline */
 	like.ntraces = (last - first) * noff;
-	if ((rc = sk_writer_open(job->out, &like, &job->wopts, &w, err)) < 0)
+	/* An image is not quantised like integer input: IEEE float unless
+	 * --format asks otherwise. */
+	if (!wo.sample_format && like.sample_format != 1 && like.sample_format != 5 && like.sample_format != 6)
+		wo.sample_format = 5;
+	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0)
 		return rc;
 	for (int64_t i = first; i < last; i++)
 		for (long b = 0; b < noff; b++) {
 			const int64_t seq = i * noff + b + 1;
 			memset(hdr, 0, sizeof hdr);
 			sk_grid_header(g, i, hdr);
+			for (int k = 0; carry && k < 3; k++)
+				if (nonzero[k])
+					sk_hdr_set_i32(hdr, num_bytes[k], carry[3 * (i - first) + k]);
 			sk_hdr_set_i32(hdr, SK_TR_TRACL, (int32_t)seq);
 			sk_hdr_set_i32(hdr, SK_TR_TRACR, (int32_t)seq);
 			sk_hdr_set_i16(hdr, SK_TR_TRID, 1);
@@ -319,10 +582,14 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	const struct sk_key *delrt = sk_hdr_key("delrt");
 	unsigned char *hdr = NULL;
 	float *data = NULL, *img = NULL, *vel = NULL;
-	double *ox = NULL, *oy = NULL, t_start;
-	int64_t first, last, nloc, ntotal = -1, with_pos = 0, nlive = 0;
+	double *ox = NULL, *oy = NULL, t_start, lim;
+	int32_t *carry = NULL;
+	int64_t first, last, nloc, ntotal = -1;
+	struct reach rc_ = {0};
 	long block, nb = 0;
-	int rc, per_loc = 0;
+	int rc, per_loc = 0, noticed = 0;
+	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
+				     "post-stack data, each trace at its CMP (--zero-offset)";
 	const char *what;      /* the file an error is about */
 
 	memset(st, 0, sizeof *st);
@@ -343,7 +610,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	if (job->have_grid) {
 		g = job->grid;
 	} else {
-		if ((rc = scan_input(&s, info, &sc, &ntotal, err)) < 0)
+		if ((rc = scan_input(&s, info, job->zero_offset, &sc, &ntotal, err)) < 0)
 			goto done;
 		if (ntotal == 0) {
 			rc = sk_error_set(err, SK_EFMT, "empty input (no traces)");
@@ -358,8 +625,20 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 					  "no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)");
 			goto done;
 		}
+		if (!job->zero_offset && sc.r0 == sc.n && sc.stack < sc.n) {
+			rc = sk_error_set(err, SK_ESTATE,
+					  "every trace has gx = gy = 0, and offsets that are not 0: the receivers "
+					  "are missing; give --zero-offset for post-stack data, or set gx/gy");
+			goto done;
+		}
+		if (!job->zero_offset && sc.stack == sc.n) {
+			if (job->notice)
+				job->notice(job->notice_ctx, notice);
+			noticed = 1;
+		}
 		if ((rc = default_grid(&sc, &g, err)) < 0) {
-			what = NULL;
+			if (rc == SK_EARG)
+				what = NULL;  /* a usage error */
 			goto done;
 		}
 	}
@@ -375,6 +654,8 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		last = sk_grid_size(&g);
 	}
 	nloc = last - first;
+	if (!job->have_grid && (rc = carry_numbers(&sc, &g, first, last, &carry, err)) < 0)
+		goto done;
 
 	/* The first trace fixes the default output axis. */
 	hdr = malloc(info->hdrlen);
@@ -432,6 +713,14 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		goto done;
 	}
 	block = sk_kirch_chunk(k);
+	lim = sk_kirch_reach(k);
+	rc_.mx0 = rc_.my0 = rc_.near_far = HUGE_VAL;
+	rc_.mx1 = rc_.my1 = rc_.tin1 = -HUGE_VAL;
+	{
+		double fx, fy;
+		sk_grid_locate(&g, 0.0, 0.0, &fx, &fy);
+		rc_.r0_dist = rc_.s0_dist = grid_distance(&g, kp.dim, fx * g.dx, fy * g.dy);
+	}
 	img = calloc((size_t)nloc * (size_t)kp.noff * (size_t)kp.nt, sizeof *img);
 	tr = malloc((size_t)block * sizeof *tr);
 	{
@@ -455,8 +744,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			if (live(hdr)) {
 				double fx, fy;
 				struct sk_kirch_trace *t = &tr[nb];
-				nlive++;
-				with_pos += position(hdr, p);
+				const int has_pos = position(hdr, job->zero_offset, p);
 				sk_grid_locate(&g, p[0], p[1], &fx, &fy);
 				t->sx = fx * g.dx;
 				t->sy = fy * g.dy;
@@ -464,6 +752,8 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 				t->rx = fx * g.dx;
 				t->ry = fy * g.dy;
 				t->t0 = sk_key_value(hdr, delrt) * 1e-3;
+				reach_add(&rc_, &g, kp.dim, lim, hdr, p, has_pos, t,
+					  t->t0 + (double)(info->ns - 1) * kp.dt_in);
 				nb++;
 			}
 		}
@@ -483,25 +773,40 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 			goto done;
 	}
 	st->seconds = omp_get_wtime() - t_start;
-	if (nlive == 0) {
+	if (rc_.live == 0) {
 		rc = sk_error_set(err, SK_EFMT, "no live traces (all are dead or dummy: trid 2 or 3)");
 		goto done;
 	}
-	if (with_pos == 0) {
+	if (rc_.pos == 0) {
 		rc = sk_error_set(err, SK_EFMT,
 				  "no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)");
 		goto done;
 	}
 	st->used = sk_kirch_used(k);
 	st->updates = sk_kirch_updates(k);
+	st->post_stack = job->zero_offset || rc_.stack == rc_.live;
+	if (!job->zero_offset && rc_.stack == rc_.live && !noticed && job->notice)
+		job->notice(job->notice_ctx, notice);
+	if (!job->zero_offset && rc_.stack_src > 0 && rc_.stack < rc_.live) {
+		rc = sk_error_set(err, SK_ESTATE,
+				  "%lld traces have offset 0 and gx = gy = 0 beside %lld with receivers: "
+				  "give --zero-offset for post-stack data, or set gx/gy",
+				  (long long)rc_.stack, (long long)(rc_.live - rc_.stack));
+		goto done;
+	}
+	if ((rc = empty_cause(job, &rc_, &g, lim, &kp, st, err)) < 0)
+		goto done;
 	what = NULL;  /* the writer names its file */
-	rc = write_image(job, info, &g, first, last, kp.noff, kp.nt, kp.dt, kp.t0, img, st, err);
+	rc = write_image(job, info, &g, first, last, kp.noff, kp.nt, kp.dt, kp.t0, img, carry, sc.nonzero, st,
+			 err);
 done:
 	sk_kirch_free(k);
 	sk_reader_free(s.r);
 	if (s.spool)
 		fclose(s.spool);
 	free(sc.p);
+	free(sc.num);
+	free(carry);
 	free(hdr);
 	free(data);
 	free(img);

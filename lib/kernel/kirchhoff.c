@@ -452,6 +452,11 @@ int64_t sk_kirch_used(const struct sk_kirch *k)
 	return k->used;
 }
 
+double sk_kirch_reach(const struct sk_kirch *k)
+{
+	return k->aeff;
+}
+
 long sk_kirch_bin(const struct sk_kirch *k, const struct sk_kirch_trace *tr)
 {
 	const struct sk_kirch_par *p = &k->p;

@@ -104,6 +104,10 @@ int sk_kirch_model(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
  * used so far. */
 uint64_t sk_kirch_updates(const struct sk_kirch *k);
 int64_t sk_kirch_used(const struct sk_kirch *k);
+/* The farthest a midpoint can lie from a location and still contribute
+ * (metres): the aperture, or the angle limit at the largest v tau / 2 on
+ * the output axis; HUGE_VAL without either. */
+double sk_kirch_reach(const struct sk_kirch *k);
 /* Offset bin of a source-receiver pair, -1 when outside every bin. */
 long sk_kirch_bin(const struct sk_kirch *k, const struct sk_kirch_trace *tr);
 

@@ -264,3 +264,114 @@ small_line() {
 	[ "$stderr" = "migrate: a 3-D survey (sources and receivers up to 50 m off a line) needs --grid" ]
 	[ ! -e "$T/out.sgy" ]
 }
+
+# Post-stack data: the real Alaska stack (../shared/data/real/README.md: 534
+# CDPs 16.76 m apart, no usable coordinates, IBM floats, 6 s), given its
+# coordinates by tests/cli/poststack.py.  Seismic Unix for the cross-check
+# (../shared/tools/su/README.md).
+PS="/usr/bin/python3 tests/cli/poststack.py"
+REAL=$BATS_TEST_DIRNAME/../../../shared/data/real
+SUDIR=$BATS_TEST_DIRNAME/../../../shared/tools/su
+NOTICE="every trace has offset 0 and gx = gy = 0: migrating the input as post-stack data, each trace at its CMP (--zero-offset)"
+
+alaska() {
+	[ -r "$REAL/alaska_31-81_PR_stack.sgy" ] || skip "no $REAL/alaska_31-81_PR_stack.sgy"
+	$PS coords "$REAL/alaska_31-81_PR_stack.sgy" "$T/ak.sgy" 16.76 "$@"
+}
+
+@test "post-stack: the real Alaska stack against Seismic Unix's sustolt at constant velocity" {
+	[ -x "$SUDIR/bin/sustolt" ] || skip "no Seismic Unix in $SUDIR"
+	alaska
+	# The first 3 s of the image (751 samples) from the whole input: the
+	# same window of Stolt's image of the whole input.
+	run -0 --separate-stderr migrate --zero-offset --vel 3000 --nt 751 --to su "$T/ak.sgy" -o "$T/k.su"
+	[ "$stderr" = "" ]
+	CWPROOT=$SUDIR "$SUDIR/bin/segyread" tape="$T/ak.sgy" endian=0 > "$T/in.su" 2>/dev/null
+	CWPROOT=$SUDIR "$SUDIR/bin/sustolt" cdpmin=101 cdpmax=634 dxcdp=16.76 tmig=0 vmig=3000 \
+		< "$T/in.su" > "$T/stolt.su"
+	run -0 $PS corr "$T/k.su" "$T/stolt.su" 0.95
+	echo "$output"
+	# The unmigrated section is far from Stolt's image: the check discriminates.
+	run -1 $PS corr "$T/in.su" "$T/stolt.su" 0.95
+	echo "$output"
+}
+
+@test "post-stack: offset 0 and gx = gy = 0 is detected and said; the default grid follows the input" {
+	alaska
+	$PS coords "$REAL/alaska_31-81_PR_stack.sgy" "$T/aks.sgy" 16.76 sx
+	migrate --zero-offset --vel 3000 --nt 251 "$T/ak.sgy" -o "$T/a.sgy"
+	# The CMP from sx/sy (gx = gy = 0, offset 0), without the flag: the same bytes.
+	run -0 --separate-stderr migrate --vel 3000 --nt 251 "$T/aks.sgy" -o "$T/b.sgy"
+	[ "$stderr" = "migrate: $T/aks.sgy: $NOTICE" ]
+	cmp "$T/a.sgy" "$T/b.sgy"
+	# The grid starts at the first trace, 16.76 m apart, and carries the input's cdp.
+	run -0 $PS keys "$T/a.sgy"
+	[ "$output" = "101 634 0 16.76 534" ]
+	# Float input keeps its format (IBM here); iline and xline, 0 in the
+	# input, are the grid's numbering.
+	run -0 seginfo "$T/a.sgy"
+	[[ "$output" == *"format 1 (ibm), ns 251, dt 4000"* ]]
+	[[ "$output" == *"cdp 101..634, trid 1..1, iline 1..1, xline 1..534"* ]]
+	# Read from a pipe onto the same grid given explicitly: the same
+	# samples; the cdp is then the grid's running number.
+	run -0 --separate-stderr migrate --vel 3000 --nt 251 --grid 0,16.76,534 -o "$T/c.sgy" < "$T/aks.sgy"
+	[ "$stderr" = "migrate: <stdin>: $NOTICE" ]
+	run -0 $PS keys "$T/c.sgy"
+	[ "$output" = "1 534 0 16.76 534" ]
+	cmp -l "$T/a.sgy" "$T/c.sgy" | awk '{ o = ($1 - 3601) % (240 + 4 * 251); if (o < 20 || o > 23) bad++ }
+		END { exit bad > 0 }'
+	# The line in reverse (the last CDP at x = 0): the grid starts at the
+	# first trace all the same.
+	$PS coords "$REAL/alaska_31-81_PR_stack.sgy" "$T/rev.sgy" -16.76 cdpx 8933.08
+	migrate --vel 3000 --nt 251 "$T/rev.sgy" -o "$T/r.sgy" 2>/dev/null
+	run -0 $PS keys "$T/r.sgy"
+	[ "$output" = "101 634 8933.08 -16.76 534" ]
+}
+
+@test "post-stack: no silent empty image; the messages name the cause" {
+	alaska
+	# The file as it is: every cdpx 6000, every cdpy 65536.
+	run -1 --separate-stderr migrate --vel 3000 "$REAL/alaska_31-81_PR_stack.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $REAL/alaska_31-81_PR_stack.sgy: $NOTICE
+migrate: $REAL/alaska_31-81_PR_stack.sgy: all 534 live traces have the same midpoint (6000, 65536): set their coordinates (segedit) or give --grid" ]
+	# An explicit grid 91 km away from the data.
+	run -1 --separate-stderr migrate --zero-offset --vel 3000 --grid 100000,16.76,100 "$T/ak.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/ak.sgy: 534 of 534 traces lie beyond the migration's reach of the grid (16 km, from --aperture and --angle; the nearest is 91 km away): midpoints in x 0.0..8933.1, y 0.0..0.0, grid locations in x 100000.0..101659.2, y 0.0..0.0" ]
+	[ ! -e "$T/out.sgy" ]
+	# Sources at the CMP in real coordinates, receivers 0, offsets 1 (not
+	# detected as post-stack): named, on a given grid and on the default one.
+	$PS coords "$REAL/alaska_31-81_PR_stack.sgy" "$T/utm.sgy" 16.76 sx 500000 6000000 1
+	run -1 --separate-stderr migrate --vel 3000 --grid 500000,16.76,534,6000000,25,1,90 "$T/utm.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/utm.sgy: receivers 6,021 km from the grid because gx/gy are 0 (534 of 534 traces); give --zero-offset for post-stack data" ]
+	run -1 --separate-stderr migrate --vel 3000 "$T/utm.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/utm.sgy: every trace has gx = gy = 0, and offsets that are not 0: the receivers are missing; give --zero-offset for post-stack data, or set gx/gy" ]
+	[ ! -e "$T/out.sgy" ]
+	# With the flag, the same file migrates.
+	run -0 --separate-stderr migrate --zero-offset --vel 3000 --nt 101 --grid 500000,16.76,534,6000000,25,1,90 \
+		"$T/utm.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "" ]
+}
+
+@test "prestack: most traces beyond the reach, an output axis after the data, offsets outside every bin" {
+	small_line
+	run -1 --separate-stderr migrate --vel 2000 --aperture 300 --grid 3000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: 288 of 288 traces lie beyond the migration's reach of the grid (300 m, from --aperture and --angle; the nearest is 756 m away): midpoints in x 856.2..2243.8, y 0.0..0.0, grid locations in x 3000.0..3975.0, y 0.0..0.0" ]
+	run -1 --separate-stderr migrate --vel 2000 --t0 2 --nt 10 --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: the input ends at 1.196 s, before the output's first time 2 s (--t0)" ]
+	run -1 --separate-stderr migrate --vel 2000 --offsets 1000,100,3 --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: no trace has an offset in the bins of --offsets (950 to 1250 m)" ]
+	[ ! -e "$T/out.sgy" ]
+	# A part of the grid beyond the data is empty, not an error: the other parts hold the image.
+	run -0 --separate-stderr migrate --vel 2000 --aperture 300 --grid 0,25,200 --part 5/5 "$T/s.sgy" -o "$T/p5.sgy"
+	[ "$stderr" = "" ]
+}
+
+@test "integer input gives a float image unless --format says otherwise" {
+	segsynth --line 12,100,24,25,1000 --nt 300 --vel 2000 -D 1400,0.4 --format 3 -o "$T/i16.sgy"
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 "$T/i16.sgy" -o "$T/a.sgy"
+	run -0 seginfo "$T/a.sgy"
+	[[ "$output" == *"format 5 (ieee), ns 250"* ]]
+	migrate --vel 2000 --grid 1000,25,40 --nt 250 --format 3 "$T/i16.sgy" -o "$T/b.sgy"
+	run -0 seginfo "$T/b.sgy"
+	[[ "$output" == *"format 3 (int16), ns 250"* ]]
+}
