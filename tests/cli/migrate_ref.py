@@ -18,7 +18,7 @@
     migrate_ref.py grid IMG x0,dx,nx,y0,dy,ny,az  cdpx/cdpy/iline/xline/tracl of IMG
     migrate_ref.py velsu OUT nt dt T0 t:v,...|V [x0,dx,nx[,shift]]  an SU file of RMS
         velocity traces (little-endian): one, or one per location of the line
-        grid with cdpx = x0 + i dx (+ shift metres)
+        grid with cdpx = x0 + i dx (+ shift metres); SEG-Y when OUT ends in .sgy
     migrate_ref.py nocoords IN OUT              IN with sx sy gx gy cdpx cdpy zeroed
     migrate_ref.py dead IN OUT                  IN with every trace dead (trid 2)
     migrate_ref.py rotate IN OUT DEG            IN with sx sy gx gy turned DEG degrees
@@ -302,6 +302,14 @@ def velsu(args):
         shift = g[3] if len(g) > 3 else 0.0
         locs = [g[0] + i * g[1] + shift for i in range(int(g[2]))]
     with open(out, "wb") as f:
+        if out.endswith(".sgy"):
+            # Little-endian SEG-Y, IEEE floats: bytes 181-240 are SEG-Y's
+            # (cdpx); in SU they are SU's own fields (d1 f1 ...).
+            b = bytearray(b" " * 3200 + bytes(400))
+            struct.pack_into("<H", b, 3216, int(round(dt * 1e6)))
+            struct.pack_into("<H", b, 3220, nt)
+            struct.pack_into("<h", b, 3224, 5)
+            f.write(b)
         for i, x in enumerate(locs):
             h = bytearray(240)
             struct.pack_into("<i", h, 0, i + 1)
