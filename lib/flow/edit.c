@@ -114,6 +114,30 @@ int sk_edit_store(unsigned char *hdr, size_t hdrlen, const struct sk_key *k, dou
 	}
 	if (!found)
 		return not_fit(k, v, "is out of range with any scalar", err);
+	/* No scalar writes the group exactly.  Rounding the assigned value
+	 * more coarsely than it needs on its own, because another key of the
+	 * group (a leftover cdpx, say) forces a coarse scalar, would change it
+	 * silently: refuse that, naming the key. */
+	if (!(su && k->scalar > 180)) {
+		for (size_t c = 0; c < sizeof finest / sizeof finest[0]; c++) {
+			const double alone = round(to_raw(v, finest[c]));
+			if (!fits(k, alone))
+				continue;
+			if (finest[c] != use && fabs(round(to_raw(v, use)) / to_raw(1, use) - v) >
+						    fabs(alone / to_raw(1, finest[c]) - v) * (1 + 1e-9) + 1e-12) {
+				size_t j = 0;
+				while (j < ng && fits(grp[j], round(to_raw(val[j], finest[c]))))
+					j++;
+				return sk_error_set(err, SK_EFMT,
+						    "%s = %.15g would be written as %.15g: the scalar at byte %d is shared "
+						    "with %s = %.15g, which needs %d; set %s first",
+						    k->name, v, round(to_raw(v, use)) / to_raw(1, use), k->scalar,
+						    j < ng ? grp[j]->name : "?", j < ng ? val[j] : 0.0, use,
+						    j < ng ? grp[j]->name : "it");
+			}
+			break;
+		}
+	}
 	if (use != cur)
 		sk_hdr_set_i16(hdr, k->scalar, use);
 	for (size_t j = 0; j < ng; j++)

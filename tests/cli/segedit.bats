@@ -144,6 +144,13 @@ run_block() {
 	segedit 'gx = 100' "$DATA/f3.sgy" | seginfo -k scalco,gx | sort -u | diff - <(printf -- '-10\t100\n')
 	# @BYTE:TYPE is raw: gx's raw integer, 10 x metres here.
 	segedit '@81:i4 = 1001' "$DATA/f3.sgy" | seginfo -k gx | sort -u | diff - <(echo 100.1)
+	# A key sharing the scalar that forces a coarse one (a leftover cdpx) is
+	# named, rather than the value rounded silently; set it first and it works.
+	segedit 'cdpx = 2000000000' "$DATA/small.sgy" -o "$T/big.sgy"
+	run -1 --separate-stderr segedit 'gx = 0.5' "$T/big.sgy" -o "$T/c.sgy"
+	[ "$stderr" = "segedit: $T/big.sgy: trace 1: gx = 0.5 would be written as 1: the scalar at byte 71 is shared with cdpx = 2000000000, which needs 1; set cdpx first in 'gx = 0.5'" ]
+	[ ! -e "$T/c.sgy" ]
+	segedit 'cdpx = 0' 'gx = 0.5' "$T/big.sgy" | seginfo -k gx,scalco | sort -u | diff - <(printf -- '0.5\t-10\n')
 }
 
 @test "segedit --where keeps the traces for which the expression holds" {

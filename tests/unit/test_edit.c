@@ -81,8 +81,11 @@ int main(void)
 	CHECK(store(h, "delrt", 0.5, 1, &err) == 0 && sk_hdr_i16(h, SK_SCALT) == 0 && sk_hdr_i16(h, 109) == 1);
 	CHECK(store(h, "sx", 0.5, 1, &err) == 0 && sk_hdr_i16(h, SK_SCALCO) == -10 && sk_hdr_i32(h, 181) == 0x3a83126f);
 	CHECK(store(h, "sx", 0.5, 0, &err) == 0 && sk_hdr_i32(h, 181) == 0x3a83126f);
-	/* Outside SU, cdpx is in the group: no finer scalar holds its value. */
-	CHECK(store(h, "sx", 0.25, 0, &err) == 0 && sk_hdr_i16(h, SK_SCALCO) == -10 && sk_hdr_i32(h, 73) == 3);
+	/* Outside SU, cdpx is in the group: no finer scalar holds its value, so
+	 * sx would be rounded: an error naming the key to set first. */
+	CHECK(store(h, "sx", 0.25, 0, &err) == SK_EFMT && sk_hdr_i16(h, SK_SCALCO) == -10 && sk_hdr_i32(h, 73) == 5);
+	CHECK(strcmp(err.msg, "sx = 0.25 would be written as 0.3: the scalar at byte 71 is shared with "
+			      "cdpx = 98166846.3, which needs -10; set cdpx first") == 0);
 
 	/* Tables. */
 	text = "# geometry\nfldr\ttracf\tsx\tgx\n1\t1\t0\t0.5\n1\t2\t0\t1.5\r\n\n2\t1\t1\t0.5\n";
