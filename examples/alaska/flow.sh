@@ -12,10 +12,10 @@ segedit 'cdpx = (cdp - 101) * 16.76' 'cdpy = 0' $D/alaska_31-81_PR_stack.sgy -o 
 # The NMO picks (ft/s) as RMS velocity traces in m/s, one per CDP (migrate's default
 # grid: the input's CDPs).
 /usr/bin/python3 $E/vpicks.py $D/alaska_31-81_vnmo_picks.txt 101 634 1501 0.004 > vel.su
-# Post-stack: sx, sy, gx and gy are 0, so migrate takes each trace as zero-offset at its cdpx.
-migrate --vel vel.su stack.sgy -o image.sgy
-segplot stack.sgy --xkey cdpx -s 480x360 -T 'stack (input)' -o stack.png
+# Post-stack: each trace is zero-offset at its cdpx.
+migrate --zero-offset --vel vel.su stack.sgy -o image.sgy
+segplot stack.sgy --xkey cdp -s 480x360 -T 'stack (input)' -o stack.png
 segedit --where '(cdp - 181) % 48 == 0 && cdp <= 565' vel.su | segplot --wiggle --cmap none --clip 4300 \
 	--xkey cdp -s 480x360 -T 'RMS velocity at the picked CDPs, 0-4300 m/s' -o vel.png
-segplot image.sgy --xkey cdpx -s 480x360 -T 'post-stack time migration' -o image.png
+segplot image.sgy --xkey cdp -s 480x360 -T 'post-stack time migration' -o image.png
 /usr/bin/python3 $E/focus.py stack.sgy image.sgy vel.su
