@@ -378,7 +378,8 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 	if (!c->o->hostfile)
 		return;
 	if (stat(c->o->hostfile, &st) != 0) {
-		if (force)
+		/* At the start (nothing read yet) the caller reports it. */
+		if (force && c->hw.ok)
 			sk_warn("%s", c->o->hostfile);
 		return;
 	}

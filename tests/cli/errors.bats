@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# Every message names its file (issue 12): a table of bad inputs for every
+# command, each with its exact standard error and exit status (1 for data and
+# I/O errors, 2 for usage errors), and nothing written where -o was given.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	cd "$T"
+	: >empty
+	head -c 5000 "$DATA/f3.sgy" >trunc.sgy
+	echo "hello world" >text.txt
+	mkdir dir
+}
+
+# check STATUS 'COMMAND' 'STDERR': runs COMMAND (a shell line, in $T, with
+# $DATA set) and compares; on a mismatch says which row.
+check() {
+	run --separate-stderr sh -c "$2"
+	[ "$status" -eq "$1" ] && [ "$stderr" = "$3" ] && return 0
+	echo "row: $2"
+	echo "status $status (want $1)"
+	echo "stderr: $stderr"
+	echo "want:   $3"
+	return 1
+}
+
+@test "errors: missing, directory, empty, truncated and foreign inputs name the file, for every reading command" {
+	local c
+	for c in "seginfo" "segmerge" "segsplit -c 10 -d out" "segplot -o x.png" "migrate --vel 2000" \
+		"regrid --grid 0,10,5" "segedit cdp=1"; do
+		check 1 "$c nofile" "${c%% *}: nofile: No such file or directory"
+		check 1 "$c dir" "${c%% *}: dir: Is a directory"
+		check 1 "$c empty" "${c%% *}: empty: empty file"
+		check 1 "$c trunc.sgy" "${c%% *}: trunc.sgy: trace 4 (from byte 4771) is truncated: 230 of 390 bytes"
+		check 1 "$c text.txt" \
+			"${c%% *}: text.txt: not a SEG-Y, SU or sgk file: 12 bytes, shorter than a 3600-byte SEG-Y header, and no SU trace fits"
+		check 1 "$c - <trunc.sgy" "${c%% *}: <stdin>: trace 4 (from byte 4771) is truncated: 230 of 390 bytes"
+	done
+	[ ! -e out ] && [ ! -e x.png ]
+}
+
+@test "errors: bad option values and key=value typos are usage errors (2) with the value" {
+	check 2 "seginfo --from xx $DATA/f3.sgy" "seginfo: unknown format 'xx' (segy, su or sgk)"
+	check 2 "seginfo -k nokey $DATA/f3.sgy" "seginfo: unknown header key 'nokey'"
+	check 2 "segmerge --format 99 $DATA/f3.sgy" \
+		"segmerge: invalid sample format '99' (1 ibm, 2 int32, 3 int16, 5 ieee, 6 double, 7 int24, 8 int8, 9 int64, 10 uint32, 11 uint16, 12 uint64, 15 uint24, 16 uint8)"
+	check 2 "segmerge endian=middle $DATA/f3.sgy" "segmerge: invalid endian 'middle' (big or little)"
+	check 2 "segsplit -c 0 -d out $DATA/f3.sgy" "segsplit: invalid count '0' (expected an integer in 1..1099511627776)"
+	check 2 "segsplit count=x dir=out $DATA/f3.sgy" "segsplit: invalid count 'x' (expected an integer in 1..1099511627776)"
+	check 2 "segplot -o x.xyz $DATA/f3.sgy" "segplot: x.xyz: unknown picture type (name it .png, .svg or .pdf, or give --type)"
+	check 2 "migrate --vel 2000 --grid 1,2 $DATA/f3.sgy" \
+		"migrate: invalid grid '1,2' (expected x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth] or a YAML file)"
+	check 2 "regrid --grid 0,10,5 --method magic $DATA/f3.sgy" \
+		"regrid: invalid method 'magic' (expected nearest, bin, idw, linear or dip)"
+	check 2 "segsynth --line 2,50,4 --reflector 0.01" \
+		"segsynth: line: cannot read '2,50,4' (expected shots,shot_spacing,channels,receiver_spacing[,x0] or key=value,...)"
+	check 2 "taskrun --retries x echo ::: a" "taskrun: invalid retry count 'x' (expected an integer in 0..1000000)"
+	check 2 "segedit 'nokey = 1' $DATA/f3.sgy" "segedit: column 1: unknown header key 'nokey'
+  nokey = 1
+  ^"
+	[ ! -e out ]
+}
+
+@test "errors: files named by options (velocity, grid, hosts, tasks, outputs) are named in their messages" {
+	check 1 "migrate --vel abc --grid 0,10,5 $DATA/f3.sgy -o o.sgy" "migrate: abc: No such file or directory"
+	check 1 "regrid --grid x $DATA/f3.sgy -o o.sgy" "regrid: x: No such file or directory"
+	check 1 "taskrun -a nofile" "taskrun: nofile: No such file or directory"
+	check 1 "taskrun -H nofile echo ::: a" "taskrun: nofile: No such file or directory"
+	check 1 "segmerge $DATA/f3.sgy -o /nonexistent/x.sgy" "segmerge: /nonexistent/x.sgy: No such file or directory"
+	check 1 "segsplit -c 10 -d /nonexistent/a/b $DATA/f3.sgy" "segsplit: /nonexistent/a/b: No such file or directory"
+	check 1 "segplot -o /nonexistent/x.png $DATA/f3.sgy" "segplot: /nonexistent/x.png: No such file or directory"
+	check 1 "segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o /nonexistent/x.sgy" \
+		"segsynth: /nonexistent/x.sgy: No such file or directory"
+	check 1 "segedit 'cdp = 1 / (i - 2)' $DATA/f3.sgy -o o.sgy" \
+		"segedit: $DATA/f3.sgy: trace 1: cdp = -0.5 is not an integer (cdp is i4) in 'cdp = 1 / (i - 2)'"
+	check 1 "regrid --grid 0,10,5 $DATA/small.sgy -o o.sgy" \
+		"regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)"
+	check 1 "migrate --vel 2000 $DATA/shot-gather.sgy -o o.sgy" \
+		"migrate: $DATA/shot-gather.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)"
+	[ ! -e o.sgy ]
+}
