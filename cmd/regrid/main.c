@@ -15,7 +15,7 @@ static const char usage_text[] =
 	"usage: regrid [-bhV] [-c mid|cdp|src|rcv] [-D PMAX] [-E POWER] [-e big|little]\n"
 	"              [-F FILE] [-f CODE] [-k K] [-M SIZE] [-m METHOD] [-O o0,do,no]\n"
 	"              [-o FILE] [-P K/N] [-r RADIUS|bin] [-s N] [-t segy|su|sgk]\n"
-	"              [-v V|t:v,...] [-w MS] [-z[LEVEL]] [--from FMT] -g GRID [INPUT]\n"
+	"              [-v V|t:v,...|FILE] [-w MS] [-z[LEVEL]] [--from FMT] -g GRID [INPUT]\n"
 	"Builds the traces of a regular grid from irregularly located traces.\n"
 	"  -b, --progress        draw a progress bar on standard error\n"
 	"  -c, --coords=WHICH    positions: mid (default), cdp, src or rcv\n"
@@ -39,7 +39,7 @@ static const char usage_text[] =
 	"  -s, --slopes=N        dip: slopes scanned per axis (default 33)\n"
 	"  -t, --to=FMT          output format: segy, su or sgk (default: the input's)\n"
 	"  -V, --version         print the version and exit\n"
-	"  -v, --vel=V|t:v,...   RMS velocity (m/s) for moveout-aware offset interpolation\n"
+	"  -v, --vel=V|t:v,...|FILE  RMS velocity (m/s) for moveout-aware offset interpolation\n"
 	"  -w, --window=MS       dip: semblance window, ms (default 64)\n"
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (method=dip).\n";
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		case 's': check(sk_par_long("slopes", optarg, 1, 201, &job.opts.dip_np, &err), &err); break;
 		case 't': check(sk_wopts_set(&job.wopts, "to", optarg, &err), &err); break;
 		case 'V': puts("regrid " SK_VERSION); return 0;
-		case 'v': check(sk_regrid_vel_parse(optarg, &job, &err), &err); break;
+		case 'v': check(sk_vel_parse(optarg, &job.vel, &err), &err); job.have_vel = 1; break;
 		case 'w':
 			check(sk_par_double("window", optarg, &d, &err), &err);
 			if (!(d > 0) || d > 10000)
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		sk_warnx("missing --grid");
 		usage();
 	}
-	if (job.nvel && !job.have_offsets)
+	if (job.have_vel && !job.have_offsets)
 		sk_die(2, "--vel needs --offsets");
 	if (k > 0) {
 		job.opts.k = k;

@@ -37,40 +37,6 @@ int sk_regrid_coords_parse(const char *s, int *out, struct sk_error *err)
 	return sk_error_set(err, SK_EARG, "invalid coords '%s' (expected mid, cdp, src or rcv)", s);
 }
 
-int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err)
-{
-	double v[128];
-	int n;
-	char *copy, *p;
-	if (!strchr(s, ':')) {
-		int rc = sk_par_double("vel", s, &job->vel_v[0], err);
-		if (rc == 0 && !(job->vel_v[0] > 0))
-			rc = sk_error_set(err, SK_EARG, "invalid vel '%s' (expected a positive velocity)", s);
-		job->nvel = 1;
-		return rc;
-	}
-	if (!(copy = strdup(s)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	for (p = copy; *p; p++)
-		if (*p == ':')
-			*p = ',';
-	n = 0;
-	if (sk_par_doubles("vel", copy, v, 128, &n, err) < 0 || n % 2 || n / 2 > 64) {
-		free(copy);
-		return sk_error_set(err, SK_EARG, "invalid vel '%s' (expected V or t:v,t:v,...)", s);
-	}
-	free(copy);
-	job->nvel = n / 2;
-	for (int i = 0; i < n / 2; i++) {
-		job->vel_t[i] = v[2 * i];
-		job->vel_v[i] = v[2 * i + 1];
-		if (!(job->vel_v[i] > 0) || (i > 0 && !(job->vel_t[i] > job->vel_t[i - 1])))
-			return sk_error_set(err, SK_EARG,
-					    "invalid vel '%s' (times must increase, velocities be positive)", s);
-	}
-	return 0;
-}
-
 /* Where the samples of the used traces live. */
 struct store {
 	long ns;
@@ -173,24 +139,30 @@ static int grow_push(struct grow *g, double u, double v, double h, int cls, int6
 	return 0;
 }
 
-/* RMS velocity per sample of zero-offset time from the job's t:v list. */
-static void vel_table(const struct sk_regrid_job *job, double dt, long ns, double *vr)
+/* RMS velocity per sample of zero-offset time, from --vel through
+ * lib/geom/velocity as migrate reads it.  regrid's moveout takes one v(t)
+ * everywhere, so a file holds one trace. */
+static int vel_table(const struct sk_regrid_job *job, double dt, long ns, double *vr, struct sk_error *err)
 {
-	for (long s = 0; s < ns; s++) {
-		const double t = (double)s * dt;
-		int k = 0;
-		if (job->nvel == 1 || t <= job->vel_t[0]) {
-			vr[s] = job->vel_v[0];
-			continue;
-		}
-		while (k + 1 < job->nvel && job->vel_t[k + 1] < t)
-			k++;
-		if (k + 1 >= job->nvel)
-			vr[s] = job->vel_v[job->nvel - 1];
-		else
-			vr[s] = job->vel_v[k] + (job->vel_v[k + 1] - job->vel_v[k]) * (t - job->vel_t[k]) /
-							(job->vel_t[k + 1] - job->vel_t[k]);
+	float *v = NULL;
+	int per = 0, rc;
+
+	if (job->vel.kind != SK_VEL_FILE) {
+		for (long s = 0; s < ns; s++)
+			vr[s] = sk_vel_at(&job->vel, (double)s * dt);
+		return 0;
 	}
+	if ((rc = sk_vel_load(job->vel.path, &job->grid, 0, 1, ns, 0.0, dt, &v, &per, err)) < 0)
+		return sk_error_at(err, rc, job->vel.path);
+	if (per) {
+		free(v);
+		return sk_error_at(err, sk_error_set(err, SK_EUSAGE, "regrid takes one velocity trace (v(t) "
+						     "everywhere), not one per grid location"), job->vel.path);
+	}
+	for (long s = 0; s < ns; s++)
+		vr[s] = v[s];
+	free(v);
+	return 0;
 }
 
 /* Prepares reading the input in place: one scratch buffer per thread. */
@@ -392,13 +364,14 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	store.tidx = g.tidx;
 	if (in_place && (rc = in_place_open(&store, r, err)) < 0)
 		goto done;
-	if (job->nvel > 0) {
+	if (job->have_vel) {
 		vr = malloc((size_t)info->ns * sizeof *vr);
 		if (!vr) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto done;
 		}
-		vel_table(job, o.dt, info->ns, vr);
+		if ((rc = vel_table(job, o.dt, info->ns, vr, err)) < 0)
+			goto done;
 		o.vrms = vr;
 	}
 	{

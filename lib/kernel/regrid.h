@@ -43,6 +43,7 @@
 #include "diag.h"
 #include "grid.h"
 #include "stream.h"
+#include "velocity.h"
 
 enum sk_regrid_method {
 	SK_REGRID_NEAREST, SK_REGRID_BIN, SK_REGRID_IDW, SK_REGRID_LINEAR, SK_REGRID_DIP
@@ -148,17 +149,14 @@ struct sk_regrid_job {
 	const char *part;          /* "K/N" or NULL */
 	struct sk_regrid_opts opts;/* ns, dt, vrms, line and the bin sizes are set by the driver;
 				      radius < 0 here means the default, two bins */
-	double vel_t[64], vel_v[64];
-	int nvel;                  /* 0: no moveout; 1: vel_v[0] everywhere; else t:v pairs */
+	struct sk_vel vel;         /* --vel (lib/geom/velocity: a constant, t:v pairs or a file
+				      of one trace), when have_vel */
+	int have_vel;              /* 0: no moveout */
 	uint64_t mem;              /* bytes of samples to keep in memory */
 	void (*progress)(void *ctx, int64_t done, int64_t total);
 	void *progress_ctx;
 };
 
-/* Parses --vel: "V" (m/s) or "t:v,t:v,..." (seconds, m/s; times
- * increasing, velocities positive, at most 64 pairs) into job->vel_t,
- * vel_v and nvel.  SK_EARG with the text otherwise. */
-int sk_regrid_vel_parse(const char *s, struct sk_regrid_job *job, struct sk_error *err);
 
 struct sk_regrid_stats {
 	int64_t inputs;            /* traces read */

@@ -221,6 +221,14 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	echo "plain E $ep, moveout-aware E $en"
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.06 and float(sys.argv[2]) > 0.2 else 1)" "$en" "$ep"
 	[ "$fill" = 1.0000 ]
+	# --vel as migrate reads it (lib/geom/velocity): t:v pairs and a file of one trace give the same output.
+	regrid -g 100,50,7,100,50,7 -O 50,100,10 -m idw -r 100 -v 0:2000,9:2000 "$BATS_TEST_TMPDIR/h.sgy" | cmp - "$BATS_TEST_TMPDIR/nmo.sgy"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/migrate_ref.py" velsu "$BATS_TEST_TMPDIR/v1.su" 400 0.004 0 2000
+	regrid -g 100,50,7,100,50,7 -O 50,100,10 -m idw -r 100 -v "$BATS_TEST_TMPDIR/v1.su" "$BATS_TEST_TMPDIR/h.sgy" | cmp - "$BATS_TEST_TMPDIR/nmo.sgy"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/migrate_ref.py" velsu "$BATS_TEST_TMPDIR/v49.su" 400 0.004 0 2000 0,1,49
+	run -2 --separate-stderr regrid -g 100,50,7,100,50,7 -O 50,100,10 -v "$BATS_TEST_TMPDIR/v49.su" "$BATS_TEST_TMPDIR/h.sgy" -o "$BATS_TEST_TMPDIR/x.sgy"
+	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/v49.su: regrid takes one velocity trace (v(t) everywhere), not one per grid location" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.sgy" ]
 }
 
 @test "a 2-D line grid and a YAML grid file with inline and crossline numbering" {

@@ -605,13 +605,12 @@ static void options(void)
 		struct sk_regrid_job job;
 		int cs;
 		memset(&job, 0, sizeof job);
-		CHECK(sk_regrid_vel_parse("2000", &job, &err) == 0 && job.nvel == 1 && job.vel_v[0] == 2000);
-		CHECK(sk_regrid_vel_parse("0:1500,2:2500", &job, &err) == 0 && job.nvel == 2 &&
-		      job.vel_t[1] == 2 && job.vel_v[1] == 2500);
-		CHECK(sk_regrid_vel_parse("1:1500,0.5:2500", &job, &err) == SK_EARG);
-		CHECK(strcmp(err.msg, "invalid vel '1:1500,0.5:2500' (times must increase, velocities be positive)") == 0);
-		CHECK(sk_regrid_vel_parse("0:1500,2", &job, &err) == SK_EARG);
-		CHECK(sk_regrid_vel_parse("-3", &job, &err) == SK_EARG);
+		CHECK(sk_vel_parse("2000", &job.vel, &err) == 0 && job.vel.n == 1 && job.vel.v[0] == 2000);
+		CHECK(sk_vel_parse("0:1500,2:2500", &job.vel, &err) == 0 && job.vel.n == 2 &&
+		      job.vel.t[1] == 2 && job.vel.v[1] == 2500);
+		CHECK(sk_vel_parse("1:1500,0.5:2500", &job.vel, &err) == SK_EARG);
+		CHECK(sk_vel_parse("0:1500,2", &job.vel, &err) == SK_EARG);
+		CHECK(sk_vel_parse("-3", &job.vel, &err) == SK_EARG);
 		CHECK(sk_regrid_coords_parse("cdp", &cs, &err) == 0 && cs == SK_COORDS_CDP);
 		CHECK(sk_regrid_coords_parse("gps", &cs, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, "invalid coords 'gps' (expected mid, cdp, src or rcv)") == 0);

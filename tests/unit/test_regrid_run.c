@@ -129,9 +129,10 @@ int main(void)
 	CHECK(sk_regrid_coords_parse("cdp", &c, &err) == 0 && c == SK_COORDS_CDP);
 	CHECK(sk_regrid_coords_parse("middle", &c, &err) == SK_EARG);
 	memset(&job, 0, sizeof job);
-	CHECK(sk_regrid_vel_parse("0:1500,2:2500", &job, &err) == 0 && job.nvel == 2 && job.vel_v[1] == 2500);
-	CHECK(sk_regrid_vel_parse("2000", &job, &err) == 0 && job.nvel == 1);
-	CHECK(sk_regrid_vel_parse("0:-5", &job, &err) == SK_EARG);
+	/* --vel goes through lib/geom/velocity, as in migrate. */
+	CHECK(sk_vel_parse("0:1500,2:2500", &job.vel, &err) == 0 && job.vel.n == 2 && job.vel.v[1] == 2500);
+	CHECK(sk_vel_parse("2000", &job.vel, &err) == 0 && job.vel.kind == SK_VEL_CONST);
+	CHECK(sk_vel_parse("0:-5", &job.vel, &err) == SK_EARG);
 	unlink(in);
 	unlink(out);
 	unlink(out2);
