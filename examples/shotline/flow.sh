@@ -7,17 +7,17 @@
 set -eu
 : "${D:?}" "${E:?}" "${TMAX:=1}" "${VELS:=100 150 200 250 300 350 400 450 500}"
 
-# The useful window and the live channels (61-64 are not), in segkit's native format.
-segedit --where 'tracf <= 60' --time 0:$TMAX --to sgk $D/servilleta_lomablanca_053018_H1_shots001-120.su -o line.sgk
+# The useful window and the live channels (61-64 are not), as SEG-Y (bytes 181-240, SU's d1 f1
+# ... in the SU file, are cleared on the way and can hold cdpx).
+segedit --where 'tracf <= 60' --time 0:$TMAX --to segy $D/servilleta_lomablanca_053018_H1_shots001-120.su -o line.sgy
 # Geometry from the field notes: source point k = records 2k-1 and 2k at x = k-1 m, channel c
-# at x = c-0.5 m; the hits from the south-west (even records) negated.  cdpx is cleared first:
-# the SEG-2 conversion left a constant there that no scalco shared with sx and gx can hold.
+# at x = c-0.5 m; the hits from the south-west (even records) negated.
 segedit --where 'fldr % 2 == 1' -o ne.sgk \
-	'ep = floor((fldr + 1) / 2)' 'cdpx = 0' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
-	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
+	'ep = floor((fldr + 1) / 2)' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
+	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgy
 segedit --where 'fldr % 2 == 0' --scale -1 -o sw.sgk \
-	'ep = floor((fldr + 1) / 2)' 'cdpx = 0' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
-	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgk
+	'ep = floor((fldr + 1) / 2)' 'sx = ep - 1' 'gx = tracf - 0.5' 'cdpx = (sx + gx) / 2' \
+	'cdp = sx + gx + 0.5' 'offset = round(gx - sx)' line.sgy
 # Each pair subtracted: SH doubles, P cancels.
 segmerge --sum ne.sgk sw.sgk -o sh.sgk
 # A t^2 gain (tgain.py: segkit has none yet); the traces within 6 m of the source (the ringing beam) dropped.
