@@ -537,10 +537,7 @@ static int write_image(const struct sk_migrate_job *job, const struct sk_info *i
 	like.hdrlen = SK_HDR_LEN;
 	like.su_tail = 0;   /* image headers carry cdpx, cdpy, iline, xline */
 	like.ntraces = (last - first) * noff;
-	/* An image is not quantised like integer input: IEEE float unless
-	 * --format asks otherwise. */
-	if (!wo.sample_format && like.sample_format != 1 && like.sample_format != 5 && like.sample_format != 6)
-		wo.sample_format = 5;
+	sk_wopts_computed(&wo, &like);
 	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0)
 		return rc;
 	for (int64_t i = first; i < last; i++)

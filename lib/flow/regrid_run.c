@@ -384,6 +384,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	what = sk_out_name(job->out);
 	like = *info;
 	like.su_tail = 0;   /* output headers carry cdpx, cdpy, iline, xline */
+	sk_wopts_computed(&wo, &like);
 	if ((rc = sk_writer_open(job->out, &like, &wo, &w, err)) < 0) {
 		w = NULL;
 		if (err->code == SK_EARG)

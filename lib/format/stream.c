@@ -376,6 +376,14 @@ int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsig
 
 /* ---- writer ------------------------------------------------------------- */
 
+void sk_wopts_computed(struct sk_wopts *o, const struct sk_info *like)
+{
+	const int f = like->sample_format;
+
+	if (!o->sample_format && f != 1 && f != 4 && f != 5 && f != 6)
+		o->sample_format = 5;
+}
+
 static int writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *o,
 		       struct sk_writer **out, struct sk_error *err);
 

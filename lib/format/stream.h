@@ -128,6 +128,11 @@ struct sk_wopts {
 
 struct sk_writer;
 
+/* For computed traces (images, interpolated traces), which must not be
+ * quantised like integer input: IEEE float (5) when o asks for no sample
+ * format and like's is an integer one. */
+void sk_wopts_computed(struct sk_wopts *o, const struct sk_info *like);
+
 /* Opens path (NULL or "-" for stdout) for a stream shaped like `like` (ns,
  * dt, hdrlen and the carried file header are taken from it; fmt, little and
  * sample_format are the input's, to be overridden by opts). */

@@ -243,6 +243,18 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	[ "${lines[0]}" = "$(printf '1000\t500\t0\t0')" ] && [ "${lines[9]}" = "$(printf '1002\t501\t25\t25')" ]
 }
 
+@test "regridded traces from integer input are IEEE float unless --format asks" {
+	regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/r.sgy"
+	run -0 seginfo --json "$BATS_TEST_TMPDIR/r.sgy"
+	[[ "$output" == *'"sample_format": 5, "ns": 75'* ]]
+	regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 --format int16 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/i.sgy"
+	run -0 seginfo --json "$BATS_TEST_TMPDIR/i.sgy"
+	[[ "$output" == *'"sample_format": 3, "ns": 75'* ]]
+	# Nearest traces hold the input's values exactly either way.
+	cmp <(segmerge --to su "$BATS_TEST_TMPDIR/r.sgy" | tail -c +241 | head -c 300) \
+	    <(segmerge --to su "$BATS_TEST_TMPDIR/i.sgy" | tail -c +241 | head -c 300)
+}
+
 @test "bad input: no coordinates, a grid off the data, a malformed grid file" {
 	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 "$DATA/small.sgy"
 	[ "$stderr" = "regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)" ]
@@ -280,8 +292,12 @@ import sys, segyio, numpy as np
 a, b = (segyio.open(f, ignore_geometry=True) for f in sys.argv[1:3])
 sys.exit(0 if np.array_equal(a.trace.raw[:], b.trace.raw[:]) else 1)" "$DATA/f3.sgy" "$BATS_TEST_TMPDIR/f3.out"
 	done
-	# The output keeps the input's sample format (int16) and delrt.
+	# The output is IEEE float (computed traces from integer input, issue 13)
+	# holding the same values, and keeps delrt; --format int16 keeps the input's.
 	run -0 seginfo "$BATS_TEST_TMPDIR/f3.out"
-	[[ "${lines[1]}" == *"format 3 (int16), ns 75, dt 4000"* ]]
+	[[ "${lines[1]}" == *"format 5 (ieee), ns 75, dt 4000"* ]]
 	[[ "${lines[3]}" == *"delrt 4..4"* ]]
+	regrid -g "$BATS_TEST_TMPDIR/f3.yaml" -c cdp -m nearest -r 1 --format int16 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/f3i.out"
+	run -0 seginfo "$BATS_TEST_TMPDIR/f3i.out"
+	[[ "${lines[1]}" == *"format 3 (int16), ns 75, dt 4000"* ]]
 }

@@ -466,5 +466,21 @@ int main(void)
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 		CHECK(system(cmd) == 0);
 	}
+	/* Computed traces from integer input are IEEE float unless asked. */
+	{
+		struct sk_wopts wo = SK_WOPTS_INIT;
+		struct sk_info like;
+		memset(&like, 0, sizeof like);
+		for (int f = 1; f <= 16; f++) {
+			like.sample_format = f;
+			wo.sample_format = 0;
+			sk_wopts_computed(&wo, &like);
+			CHECKF(wo.sample_format == (f == 1 || f == 4 || f == 5 || f == 6 ? 0 : 5), "format %d", f);
+		}
+		like.sample_format = 3;
+		wo.sample_format = 3;
+		sk_wopts_computed(&wo, &like);
+		CHECK(wo.sample_format == 3);
+	}
 	return test_done();
 }
