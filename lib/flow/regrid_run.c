@@ -469,6 +469,19 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		if (job->progress)
 			job->progress(job->progress_ctx, b1 - first, last - first);
 	}
+	/* Not one grid location has an input trace in reach: all-dead output
+	 * is no result (a --part slice may be empty on its own). */
+	if (st->outputs > 0 && st->dead == st->outputs && !job->part) {
+		what = sk_in_name(job->in);
+		if (o.in_bin)
+			rc = sk_error_set(err, SK_ESTATE, "all %lld output traces would be dead: no input trace lies inside "
+					  "a bin of the grid", (long long)st->outputs);
+		else
+			rc = sk_error_set(err, SK_ESTATE, "all %lld output traces would be dead: no input trace lies "
+					  "within %g m of a grid location (see --radius)", (long long)st->outputs,
+					  o.radius);
+		goto done;
+	}
 	if (fold) {
 		const int bad = fflush(fold) != 0 || ferror(fold);
 		const int e = errno ? errno : EIO;

@@ -185,12 +185,14 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 
 @test "dead traces are counted and reported; --fold writes the fold table" {
 	survey d.sgy 300 gentle
-	run -0 --separate-stderr regrid -g -150,25,10,0,25,4 -m idw -r 30 -F "$BATS_TEST_TMPDIR/fold.tsv" "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# The grid overlaps the survey's corner: some traces live, most dead (all
+	# dead is an error, tested with bad input).
+	run -0 --separate-stderr regrid -g -100,25,10,0,25,4 -m idw -r 30 -F "$BATS_TEST_TMPDIR/fold.tsv" "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
 	# Dead: no midpoint within 30 m, counted by awk.
 	seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
 		{ x[NR] = ($1 + $3) / 2; y[NR] = ($2 + $4) / 2 }
 		END { for (j = 0; j < 4; j++) for (i = 0; i < 10; i++) {
-			px = -150 + 25 * i; py = 25 * j; live = 0
+			px = -100 + 25 * i; py = 25 * j; live = 0
 			for (k = 1; k <= NR; k++) if ((x[k] - px) ^ 2 + (y[k] - py) ^ 2 <= 900) live = 1
 			print live } }' >"$BATS_TEST_TMPDIR/live"
 	dead=$(grep -c '^0$' "$BATS_TEST_TMPDIR/live")
@@ -202,7 +204,7 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	# The fold column against midpoints counted into bins by awk.
 	seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
 		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
-		  i = x + 150 + 12.5; j = y + 12.5
+		  i = x + 100 + 12.5; j = y + 12.5
 		  if (i >= 0 && j >= 0) { i = int(i / 25); j = int(j / 25); if (i < 10 && j < 4) n[j * 10 + i]++ } }
 		END { for (k = 0; k < 40; k++) print n[k] + 0 }' >"$BATS_TEST_TMPDIR/expect"
 	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 7 | diff - "$BATS_TEST_TMPDIR/expect"
@@ -256,6 +258,10 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 }
 
 @test "bad input: no coordinates, a grid off the data, a malformed grid file" {
+	# A grid over the data with nothing in reach: exit 1, nothing written.
+	run -1 --separate-stderr regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 0.01 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/d.sgy"
+	[ "$stderr" = "regrid: $DATA/f3.sgy: all 25 output traces would be dead: no input trace lies within 0.01 m of a grid location (see --radius)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/d.sgy" ]
 	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 "$DATA/small.sgy"
 	[ "$stderr" = "regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)" ]
 	mkdir "$BATS_TEST_TMPDIR/out"
