@@ -15,6 +15,16 @@
 struct mk_trace { int cdp, offset, iline, xline; double scale; };
 typedef void (*mk_fn)(long t, struct mk_trace *out);
 
+/* Reads n bytes of path from offset off (0, or -1 when short). */
+static inline int bytes_at(const char *path, long off, unsigned char *out, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	const int ok = f && fseek(f, off, SEEK_SET) == 0 && fread(out, 1, n, f) == n;
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
 static inline void mk_info(struct sk_info *like, int fmt, long ns)
 {
 	memset(like, 0, sizeof *like);

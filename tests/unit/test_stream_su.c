@@ -10,15 +10,6 @@
 #include "mkstream.h"
 #include "stream.h"
 
-static int bytes_at(const char *path, long off, unsigned char *out, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	const int ok = f && fseek(f, off, SEEK_SET) == 0 && fread(out, 1, n, f) == n;
-	if (f)
-		fclose(f);
-	return ok ? 0 : -1;
-}
-
 int main(void)
 {
 	char path[] = "/tmp/test_stream_su_XXXXXX";
