@@ -94,7 +94,10 @@ def attempt(sig, mode, feed, dirs, cmd, delay):
         ok = p.poll() is None and (seen or not was) and targets(dirs) == before
         if ok:
             os.kill(p.pid, sig)
-        os.kill(p.pid, signal.SIGCONT)
+        # p.poll() above reaps a command that ended just before the stop;
+        # its pid is then gone and must not be signalled.
+        if p.returncode is None:
+            os.kill(p.pid, signal.SIGCONT)
     rc = p.wait()
     if prod:
         if prod.poll() is None:
