@@ -10,18 +10,20 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cpus.h"
 #include "diag.h"
 #include "input.h"
 #include "job.h"
 #include "par.h"
 #include "report.h"
 #include "sched.h"
+#include "slurm.h"
 #include "state.h"
 #include "tmpl.h"
 #include "version.h"
 
 enum { O_AGENT = 256, O_BACKOFF, O_FRESH, O_LEASE, O_NOPROGRESS, O_NOSPEC, O_PROGRESS,
-       O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_MAX };
+       O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
@@ -37,6 +39,7 @@ static const struct option longopts[] = {
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
 	{"progress", no_argument, NULL, O_PROGRESS},
 	{"retries", required_argument, NULL, 'r'},
+	{"slurm", no_argument, NULL, O_SLURM},
 	{"speculate", no_argument, NULL, O_SPEC},
 	{"ssh", required_argument, NULL, O_SSH},
 	{"state", required_argument, NULL, 's'},
@@ -49,8 +52,9 @@ static const struct option longopts[] = {
 static const char usage_text[] =
 	"usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-s dir] [-t duration] [--agent command] [--backoff duration]\n"
-	"               [--fresh] [--lease duration] [--[no-]progress] [--[no-]speculate]\n"
-	"               [--ssh command] [--stdin template] [--stdout template]\n"
+	"               [--fresh] [--lease duration] [--[no-]progress] [--slurm]\n"
+	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
+	"               [--stdout template]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ...]]\n"
 	"       taskrun status dir\n"
 	"       taskrun report [--html] dir\n"
@@ -74,6 +78,8 @@ static const char help_text[] =
 	"      --no-speculate     never duplicate stragglers\n"
 	"      --progress         progress line on stderr (default on a terminal)\n"
 	"  -r, --retries=N        retries of a failing task (default 3)\n"
+	"      --slurm            the nodes of the Slurm allocation, one agent\n"
+	"                         per node started with srun\n"
 	"      --speculate        duplicate stragglers at the end (default)\n"
 	"      --ssh=COMMAND      command that reaches a host (default: ssh with\n"
 	"                         BatchMode, ConnectTimeout, ServerAliveInterval)\n"
@@ -93,7 +99,7 @@ struct opts {
 	const char *ssh, *agent;
 	long jobs, retries;
 	double timeout, lease, backoff;
-	int fresh, progress, speculate;
+	int fresh, progress, speculate, slurm;
 	char set[O_MAX];
 };
 
@@ -126,6 +132,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_NOSPEC: o->speculate = 0; break;
 	case O_PROGRESS: o->progress = 1; break;
 	case 'r': rc = sk_par_long("retry count", arg, 0, 1000000, &o->retries, err); break;
+	case O_SLURM: o->slurm = 1; break;
 	case O_SPEC: o->speculate = 1; break;
 	case O_SSH: o->ssh = arg; break;
 	case 's': o->state = arg; break;
@@ -212,7 +219,7 @@ static int run(int argc, char **argv, int *stopsig)
 	struct tr_sched_opts so;
 	struct tr_input in;
 	char self[PATH_MAX];
-	char **ssh = NULL, **agent = NULL;
+	char **ssh = NULL, **agent = NULL, **srun = NULL, **srun_agent = NULL;
 	int c, nkv = 0, rc, status = 0;
 	struct tr_sched_result res = {0, 0, 0, 0, 0};
 	const char *bad = NULL;
@@ -221,7 +228,7 @@ static int run(int argc, char **argv, int *stopsig)
 
 	memset(&o, 0, sizeof o);
 	memset(&job, 0, sizeof job);
-	o.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	o.jobs = sk_cpus_usable();
 	o.retries = 3;
 	o.lease = 30;
 	o.backoff = 5;
@@ -302,6 +309,22 @@ static int run(int argc, char **argv, int *stopsig)
 		status = 2;
 		goto out;
 	}
+	if (o.slurm && o.hostfile) {
+		sk_warnx("--slurm and -H are exclusive (a host file may list the line 'slurm')");
+		usage(2);
+	}
+	if (o.slurm) {
+		/* Said once, before anything starts. */
+		struct tr_hostent *sh;
+		int n;
+		if (tr_slurm_hosts(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_JOB_CPUS_PER_NODE"), 0, &sh, &n,
+				   &err) != 0) {
+			sk_warnx("--slurm: %s", err.msg);
+			status = 1;
+			goto out;
+		}
+		tr_hostfile_free(sh, n);
+	}
 	in.argfile = o.argfile;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
@@ -314,13 +337,37 @@ static int run(int argc, char **argv, int *stopsig)
 		self[sl] = '\0';
 	else
 		snprintf(self, sizeof self, "%s", argv[0]);
+	/* The nodes of an allocation usually share this file system, and the
+	 * agent should be this very program: by default srun starts it by
+	 * its absolute path; --agent says otherwise. */
+	if (tr_tmpl_words(TR_SLURM_SRUN, &srun, &err) <= 0) {
+		status = sk_report(&err);
+		goto out;
+	}
+	if (o.set[O_AGENT]) {
+		rc = tr_tmpl_words(o.agent, &srun_agent, &err) <= 0;
+	} else {
+		if ((srun_agent = calloc(3, sizeof *srun_agent))) {
+			srun_agent[0] = strdup(self);
+			srun_agent[1] = strdup("agent");
+		}
+		rc = !srun_agent || !srun_agent[0] || !srun_agent[1];
+		if (rc)
+			sk_error_set(&err, SK_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		status = sk_report(&err);
+		goto out;
+	}
 
 	memset(&so, 0, sizeof so);
 	so.hostfile = o.hostfile;
-	so.hosts_text = have_job ? job.hosts : NULL;
+	so.hosts_text = o.slurm ? "slurm\n" : have_job ? job.hosts : NULL;
 	so.jobs = (int)o.jobs;
 	so.ssh = ssh;
 	so.agent = agent;
+	so.srun = srun;
+	so.srun_agent = srun_agent;
 	so.self = self;
 	so.retries = (int)o.retries;
 	so.timeout = o.timeout;
@@ -348,6 +395,8 @@ static int run(int argc, char **argv, int *stopsig)
 out:
 	tr_tmpl_words_free(ssh);
 	tr_tmpl_words_free(agent);
+	tr_tmpl_words_free(srun);
+	tr_tmpl_words_free(srun_agent);
 	tr_tasklist_release(&tl);
 	if (have_job)
 		tr_job_release(&job);

@@ -135,7 +135,7 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 				close_session(h, &ss[hi], e->t);
 				s->agent_cpu += e->user + e->sys;
 				if (h->state != 3)
-					h->state = strstr(e->note, "finished") ? 0 : h->state == 2 ? 2 : 0;
+					h->state = strstr(e->note, "finished") ? 4 : h->state == 2 ? 2 : 0;
 			} else if (strcmp(e->ev, "quarantine") == 0) {
 				h->state = 2;
 			} else if (strcmp(e->ev, "probe") == 0) {
@@ -253,7 +253,7 @@ void tr_summary_release(struct tr_summary *s)
 	memset(s, 0, sizeof *s);
 }
 
-static const char *const hstate[] = {"down", "up", "quarantined", "drained"};
+static const char *const hstate[] = {"down", "up", "quarantined", "drained", "finished"};
 static const char *const tstate[] = {"pending", "running", "done", "failed"};
 
 static double eff(double cpu, double alloc)

@@ -320,6 +320,13 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		else
 			c->ndone++;
 	if (c->o->hostfile) {
+		struct tr_hostent *he;
+		int n;
+		/* A host file that cannot be used at the start stops the run
+		 * with its one message (later, a bad edit keeps the hosts). */
+		if ((rc = tr_hostfile_load(c->o->hostfile, &he, &n, err)) != 0)
+			return rc == SK_EARG ? sk_error_at(err, rc, c->o->hostfile) : rc;
+		tr_hostfile_free(he, n);
 		tr_reload_hosts(c, 1);
 		if (!c->hw.ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
@@ -335,6 +342,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->h[i].name = he[i].name;
 			he[i].name = NULL;
 			c->h[i].local = he[i].local;
+			c->h[i].slurm = he[i].slurm;
 			c->h[i].slots_cfg = c->h[i].slots = he[i].slots;
 			c->h[i].wfd = c->h[i].rfd = c->h[i].efd = -1;
 		}
