@@ -36,6 +36,8 @@ struct tr_rhost {
 	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained,
 	                               4 finished (up until the run ended) */
 	long done, attempts, failed, lost, running;
+	int quar;                   /* quarantined now: no release since */
+	long nquar;                 /* quarantines, in every run */
 	double alloc;               /* slot-seconds the host was connected */
 	double wall;                /* seconds connected */
 	double cpu, busy;

@@ -157,7 +157,11 @@ EOF
 	echo 2/n1 >"$T/hosts"
 	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/fake/launch" --agent "$TASKRUN agent" \
 		--backoff 0.1s -s "$T/s" --stdout "$T/out/{}" 'sleep 0.4; echo {}' ::: $(seq 6)
-	[ "$stderr" = "taskrun: n1: connection lost: srun: Job step aborted: Waiting up to 32 seconds for job step to finish.; slurmstepd: error: *** STEP 9.0 ON vm CANCELLED AT 2026-12-05T11:00:00 ***" ]
+	why="srun: Job step aborted: Waiting up to 32 seconds for job step to finish.; slurmstepd: error: *** STEP 9.0 ON vm CANCELLED AT 2026-12-05T11:00:00 ***"
+	[ "${stderr_lines[0]}" = "taskrun: n1: connection lost: $why" ]
+	[ "${stderr_lines[1]}" = "taskrun: n1: quarantined for 0.1s: $why" ]
+	[ "${stderr_lines[2]}" = "taskrun: n1: quarantine over" ]
+	[ "${#stderr_lines[@]}" = 3 ]
 	for i in $(seq 6); do
 		[ "$(cat "$T/out/$i")" = "$i" ]
 		[ "$(j_count "$T/s/journal" done "" "$i")" = 1 ]
