@@ -376,14 +376,13 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		else
 			c->ndone++;
 	if (c->o->hostfile) {
-		struct tr_hostent *he;
-		int n;
-		/* A host file that cannot be used at the start stops the run
-		 * with its one message (later, a bad edit keeps the hosts). */
-		if ((rc = tr_hostfile_load(c->o->hostfile, &he, &n, err)) != 0)
-			return rc == SK_EARG ? sk_error_at(err, rc, c->o->hostfile) : rc;
-		tr_hostfile_free(he, n);
 		tr_reload_hosts(c, 1);
+		/* A host file that cannot be used at the start stops the run
+		 * with its one message. */
+		if (c->failed) {
+			*err = c->fatal;
+			return err->code;
+		}
 		if (!c->hw.ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
 	} else if (c->o->hosts_text) {
