@@ -96,6 +96,26 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	tr_jlog(c, &e);
 }
 
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
+{
+	const long ti = c->a[k].task;
+	struct tr_event e;
+
+	tr_attempt_event(c, &c->a[k], &e, "lost");
+	snprintf(e.note, sizeof e.note, "%s", note);
+	tr_jput(c, &e);
+	tr_forget_attempt(c, k);
+	if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
+		if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
+			tr_final_fail(c, ti, msg);
+		} else {
+			tr_set_pending(c, ti);
+		}
+	}
+}
+
 /* The name of a --stdout temporary as the journal records it: the part
  * after the target's directory, which is the same. */
 static const char *tmp_base(const char *tmp)
@@ -218,7 +238,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	tr_attempt_event(c, a, &e, "start");
 	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
 		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
-	tr_jlog(c, &e);
+	tr_jput(c, &e);
 }
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)
@@ -241,18 +261,25 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
 	a->in_done = 1;
 }
 
-/* Makes attempt a's --stdout file the task's, renamed into place (output
- * without --stdout goes out through output.c). */
-static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
+/*
+ * Makes attempt a's --stdout file the task's, in two steps around the
+ * journal line that says the task is done.  A --stdout file is synced (with
+ * a state directory) before the line and renamed into place after it, so
+ * that the file appears only once the journal says done, and a controller
+ * killed in between leaves the temporary for the resume to rename (resume):
+ * a task whose output is there never runs again, and none is committed
+ * twice.  Output spooled for our stdout goes out (output.c) before the
+ * line: a kill between the two prints it again on resume rather than never
+ * (with -k it may wait for earlier tasks, and a kill loses it).
+ */
+static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
 {
 	const struct tr_task *task = &c->tl->t[a->task];
 
 	if (task->out) {
 		struct sk_error err;
-		/* With a state directory the output must outlast a crash as
-		 * long as the journal line that says it is done. */
-		if ((c->o->state && fsync(a->out.fd) != 0 && sk_error_sys(&err, "%s", "")) ||
-		    sk_ofile_commit(&a->out, &err) != 0) {
+		if (c->o->state && fsync(a->out.fd) != 0) {
+			sk_error_sys(&err, "%s", "");
 			snprintf(why, nwhy, "%.250s: %.250s", task->out, err.msg);
 			sk_ofile_abort(&a->out);
 			return -1;
@@ -276,13 +303,13 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	struct tr_attempt *a = &c->a[k];
 	struct tr_host *h = &c->h[a->host];
 	struct tr_tstate *t = &c->ts[a->task];
-	long long v[6] = {0, 0, 0, 0, 0, 0};
+	long long v[7] = {0, 0, 0, 0, 0, 0, 0};
 	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
 	int ok;
 
-	tr_proto_ints(f->data, f->len, v, 6, NULL);
+	tr_proto_ints(f->data, f->len, v, 7, NULL);
 	tr_attempt_event(c, a, &e, "done");
 	e.status = (int)v[0];
 	e.sig = (int)v[1];
@@ -308,18 +335,40 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		tr_forget_attempt(c, k);
 		return;
 	}
+	if (v[6] != TR_LOST_NO && a->cancel == C_NONE) {
+		/* The agent killed it because it lost us (sshd closed its
+		 * input, say, while its output still reaches us): the host is
+		 * lost, not the task failed. */
+		static const char *const lost[] = {"", "its input closed", "no frame for the lease",
+						   "a malformed frame", "its output failed"};
+		char note[128];
+		snprintf(note, sizeof note, "host lost: the agent lost the controller: %s",
+			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
+		tr_lose_attempt(c, k, note, 0);
+		return;
+	}
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
 	why[0] = '\0';
-	if (ok && commit(c, a, why, sizeof why) != 0)
+	if (ok && commit_prepare(c, a, why, sizeof why) != 0)
 		ok = 0;
 	if (ok) {
+		struct sk_error err;
+		tr_output_end(c, a, 1);
 		tr_jlog(c, &e);
+		/* A rename that fails after the line (rare: the temporary is
+		 * beside the target) is journalled as this attempt's failure
+		 * right after it, which a resume reads as not done. */
+		if (c->tl->t[ti].out && sk_ofile_commit(&a->out, &err) != 0) {
+			snprintf(why, sizeof why, "%.250s: %.250s", c->tl->t[ti].out, err.msg);
+			ok = 0;
+		}
+	}
+	if (ok) {
 		t->st = TR_T_DONE;
 		c->ndone++;
 		c->nsucc++;
 		tr_policy_success(&h->hl);
 		note_wall(c, e.wall);
-		tr_output_end(c, a, 1);
 		tr_joblog_line(c, a, e.status, e.sig, e.wall);
 		tr_forget_attempt(c, k);
 		for (int i = 0; i < c->na; i++)
@@ -338,7 +387,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	}
 	strcpy(e.ev, "fail");
 	snprintf(e.note, sizeof e.note, "%.*s", (int)sizeof e.note - 1, why);
-	tr_jlog(c, &e);
+	tr_jput(c, &e);
 	t->failures++;
 	if (!tr_policy_failed_on(t, a->host)) {
 		int *fo = realloc(t->failed_on, (size_t)(t->nfo + 1) * sizeof *fo);

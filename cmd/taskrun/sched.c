@@ -121,6 +121,20 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
 }
 
+void tr_jput(struct tr_ctl *c, struct tr_event *e)
+{
+	struct sk_error err;
+	if (tr_journal_put(&c->j, e, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
+void tr_jsync(struct tr_ctl *c)
+{
+	struct sk_error err;
+	if (tr_journal_sync(&c->j, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -219,9 +233,10 @@ static void speculate(struct tr_ctl *c, double now)
 	free(r);
 }
 
-/* Removes the --stdout temporary of target that a start event's note names
- * ("tmp=.NAME.XXXXXX", beside target), if the name is one. */
-static void remove_tmp(const char *target, const char *note)
+/* The path of the --stdout temporary of target that a start event's note
+ * names ("tmp=.NAME.XXXXXX", beside target), if the name is one (malloc'd),
+ * or NULL. */
+static char *tmp_path(const char *target, const char *note)
 {
 	const char *p = strstr(note, " tmp="), *slash = strrchr(target, '/');
 	const char *base = slash ? slash + 1 : target;
@@ -229,16 +244,52 @@ static void remove_tmp(const char *target, const char *note)
 	char *path;
 
 	if (!p)
-		return;
+		return NULL;
 	p += 5;
 	if (strchr(p, '/') || p[0] != '.' || strncmp(p + 1, base, nb) != 0 || p[1 + nb] != '.' ||
 	    strlen(p + 2 + nb) != 6)
-		return;
+		return NULL;
 	if ((path = malloc(nd + strlen(p) + 1))) {
 		memcpy(path, target, nd);
 		strcpy(path + nd, p);
+	}
+	return path;
+}
+
+static void remove_tmp(const char *target, const char *note)
+{
+	char *path = tmp_path(target, note);
+	if (path)
 		unlink(path);
-		free(path);
+	free(path);
+}
+
+/* A controller killed between a done line and the rename of that attempt's
+ * output (attempts.c, commit_prepare) left the temporary: the rename is
+ * finished here.  Only the last run can hold such a line, and only when it
+ * did not end (a failed rename is journalled as a fail at once). */
+static void finish_commits(struct tr_ctl *c, const struct tr_event *ev, long n)
+{
+	long last = -1;
+
+	for (long i = 0; i < n; i++)
+		if (strcmp(ev[i].ev, "run") == 0)
+			last = i;
+		else if (strcmp(ev[i].ev, "end") == 0)
+			last = -1;
+	for (long i = last + 1; last >= 0 && i < n; i++) {
+		const long ti = ev[i].task - 1;
+		if (ti < 0 || ti >= c->tl->n || !c->tl->t[ti].out || strcmp(ev[i].ev, "done") != 0)
+			continue;
+		for (long k = i - 1; k > last; k--)
+			if (ev[k].task == ev[i].task && ev[k].attempt == ev[i].attempt &&
+			    strcmp(ev[k].ev, "start") == 0) {
+				char *path = tmp_path(c->tl->t[ti].out, ev[k].note);
+				if (path && rename(path, c->tl->t[ti].out) != 0 && errno != ENOENT)
+					sk_warn("%s", c->tl->t[ti].out);
+				free(path);
+				break;
+			}
 	}
 }
 
@@ -265,7 +316,12 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			c->ts[ti].attempts = ev[i].attempt;
 		if (strcmp(ev[i].ev, "done") == 0)
 			c->ts[ti].st = TR_T_DONE;
+		/* A commit that failed after its done line (attempts.c). */
+		else if (strcmp(ev[i].ev, "fail") == 0 && i > 0 && strcmp(ev[i - 1].ev, "done") == 0 &&
+			 ev[i - 1].task == ev[i].task && ev[i - 1].attempt == ev[i].attempt)
+			c->ts[ti].st = TR_T_PENDING;
 	}
+	finish_commits(c, ev, n);
 	for (long i = 0; i < n; i++) {
 		const long ti = ev[i].task - 1;
 		int open = 1;
@@ -479,6 +535,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			struct tr_host *h = &c.h[i];
 			if (h->gone)
 				continue;
+			tr_quarantine_over(&c, h, now);
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
 			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping && !c.halted &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
@@ -510,6 +567,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 		tr_pump_stdin(&c);
 		tr_output_flush(&c, 0);
+		/* The events of this pass (attempts started, failed, lost) are
+		 * on disk before any host hears of them. */
+		tr_jsync(&c);
 		for (int i = 0; i < c.nh; i++) {
 			struct tr_host *h = &c.h[i];
 			if (h->wfd >= 0 && tr_buf_flush(&h->wb, h->wfd) != 0) {

@@ -39,6 +39,7 @@ struct tr_host {
 	double last_rx, last_tx, conn_at, closing_at;
 	struct tr_health hl;
 	int nrun, hello, said_nostart, quit_sent, ever_up;
+	int quar_open;            /* a quarantine is journalled, its release not yet */
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -137,13 +138,23 @@ struct tr_ctl {
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
+/* Journals e; the sync waits for the next tr_jlog or tr_jsync (the loop
+ * syncs once a pass, before it sends anything to a host). */
+void tr_jput(struct tr_ctl *c, struct tr_event *e);
+void tr_jsync(struct tr_ctl *c);
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* hosts.c */
 int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now);
+/* Quarantines h (journalled; on stderr for a host that has been up: the
+ * agent that never started is reported once, by "agent did not start"). */
 void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why);
+/* Ends h's quarantine once its time is over (at now): journals "release"
+ * and says so on stderr as tr_quarantine did. */
+void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reap_kids(struct tr_ctl *c);
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n);
@@ -161,6 +172,10 @@ void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
 void tr_final_fail(struct tr_ctl *c, long i, const char *why);
+/* Attempt k is lost with its host: journalled as lost with note, forgotten,
+ * and its task requeued without spending a retry; a task lost MAX_LOSSES
+ * times fails (it may be what kills its hosts), unless orderly. */
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k);
 void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why);

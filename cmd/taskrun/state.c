@@ -250,7 +250,7 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 	return 0;
 }
 
-int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
+int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
 {
 	char line[1024];
 	int n;
@@ -262,9 +262,24 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
 		return sk_error_set(err, SK_EARG, "journal line too long");
 	if (write(j->fd, line, (size_t)n) != n)
 		return sk_error_sys(err, "%s", "");
-	if (j->sync && fdatasync(j->fd) != 0)
-		return sk_error_sys(err, "%s", "");
+	j->dirty = 1;
 	return 0;
+}
+
+int tr_journal_sync(struct tr_journal *j, struct sk_error *err)
+{
+	if (j->fd < 0 || !j->dirty || !j->sync)
+		return 0;
+	if (fdatasync(j->fd) != 0)
+		return sk_error_sys(err, "%s", "");
+	j->dirty = 0;
+	return 0;
+}
+
+int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
+{
+	const int rc = tr_journal_put(j, e, err);
+	return rc ? rc : tr_journal_sync(j, err);
 }
 
 void tr_journal_close(struct tr_journal *j)

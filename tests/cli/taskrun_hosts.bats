@@ -112,8 +112,12 @@ started() { j_count "$1" start "$2"; }
 	# wherever it runs.
 	cmd='[ "$TASKRUN_HOST" != node3 ] || exit 9; [ {} != 1 ] || [ $TASKRUN_ATTEMPT != 1 ] || exit 4; sleep 0.3'
 	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 5 --no-speculate "$cmd" ::: $(seq 40)
-	[ "$stderr" = "" ]
+	# Each quarantine of node3 is announced when it starts and ends.
+	[ "${stderr_lines[0]}" = "taskrun: node3: quarantined for 1.0s: 3 task failures in a row" ]
+	[ "$(grep -cvE '^taskrun: node3: (quarantined for [0-9.]+s: [0-9]+ task failures in a row|quarantine over)$' <<<"$stderr")" = 0 ]
 	j="$T/s/journal"
+	[ "$(grep -c ': quarantined for ' <<<"$stderr")" = "$(j_count "$j" quarantine node3)" ]
+	[ "$(grep -c ': quarantine over$' <<<"$stderr")" = "$(j_count "$j" release node3)" ]
 	[ "$(j_count "$j" done)" = 40 ]
 	[ "$(j_count "$j" done node3)" = 0 ]
 	# Task 1's retry went to another host.
