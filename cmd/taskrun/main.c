@@ -380,7 +380,7 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			usage(2);
+			sk_par_fail(argv, "+a:H:hJ:j:kr:S:s:t:V", longopts);
 		if (set_opt(&o, c, optarg, &err) != 0) {
 			free(o.sshlogin);
 			return sk_report(&err);
@@ -391,8 +391,7 @@ static int run(int argc, char **argv, int *stopsig)
 	 * one. */
 	while (optind + nkv < argc && keyval_len(argv[optind + nkv], &known) > 0) {
 		if (!known) {
-			sk_warnx("unknown parameter '%s'", argv[optind + nkv]);
-			usage(2);
+			sk_par_keyval_fail(argv[optind + nkv], longopts);
 		}
 		nkv++;
 	}
@@ -403,8 +402,7 @@ static int run(int argc, char **argv, int *stopsig)
 		kv[0] = argv[0];
 		memcpy(kv + 1, argv + optind, (size_t)nkv * sizeof *kv);
 		if (sk_par_keyvals(nkv + 1, kv, longopts, &bad) != 0) {
-			sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-			usage(2);
+			sk_par_keyval_fail(bad, longopts);
 		}
 		for (int i = 1; i <= nkv; i++) {
 			const char *eq = strchr(kv[i], '=');
@@ -529,7 +527,7 @@ static int report_cmd(int argc, char **argv)
 		if (c == 'm')
 			html = 1;
 		else
-			usage(2);
+			sk_par_fail(argv, "+h", ropts);
 	}
 	if (optind != argc - 1)
 		usage(2);
