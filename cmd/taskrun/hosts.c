@@ -140,6 +140,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	 * ssh. */
 	char **const launch = h->slurm ? c->o->srun : c->o->ssh;
 	char **const agent = h->slurm ? c->o->srun_agent : c->o->agent;
+	int own = 0;
 
 	if (!h->local) {
 		if (tr_tmpl_words(h->name, &hw, &err) < 0) {
@@ -147,7 +148,13 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 			return;
 		}
 	}
-	for (char **p = launch; !h->local && *p; p++)
+	/* As in GNU parallel, a host of several words that does not start
+	 * with an option is the whole command that reaches it
+	 * ("ssh -p 2222 node4"), in place of --ssh; "-p 2222 node4" is
+	 * appended to --ssh. */
+	if (hw && hw[0] && hw[1] && hw[0][0] != '-')
+		own = 1;
+	for (char **p = launch; !h->local && !own && *p; p++)
 		n++;
 	for (char **p = hw; p && *p; p++)
 		n++;
@@ -163,7 +170,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 		argv[k++] = (char *)(uintptr_t)c->o->self;
 		argv[k++] = (char *)(uintptr_t)"agent";
 	} else {
-		for (char **p = launch; *p; p++)
+		for (char **p = launch; !own && *p; p++)
 			argv[k++] = *p;
 		for (char **p = hw; *p; p++)
 			argv[k++] = *p;

@@ -102,7 +102,7 @@ EOF
 	[ "$stderr" = "taskrun: --slurm: SLURM_JOB_NODELIST: invalid hostlist 'n[2-1]': invalid range" ]
 	echo : >"$T/hosts"
 	run -2 --separate-stderr taskrun --slurm -H "$T/hosts" echo ::: 1
-	[ "${stderr_lines[0]}" = "taskrun: --slurm and -H are exclusive (a host file may list the line 'slurm')" ]
+	[ "${stderr_lines[0]}" = "taskrun: --slurm and -H or -S are exclusive (a host file may list the line 'slurm')" ]
 	printf 'slurm\n' >"$T/hosts"
 	run -1 --separate-stderr taskrun -H "$T/hosts" echo ::: 1
 	[ "$stderr" = "taskrun: $T/hosts: line 1: slurm: SLURM_JOB_NODELIST is not set: not inside a Slurm allocation" ]
@@ -123,11 +123,11 @@ exit 2
 EOF
 	chmod 755 "$T/fake/srun"
 	SLURM_JOB_NODELIST=n1 SLURM_JOB_CPUS_PER_NODE=1 PATH="$T/fake:$PATH" \
-		run -1 --separate-stderr taskrun --slurm --backoff 0.1s -s "$T/s" 'true {}' ::: 1 2
+		run -2 --separate-stderr taskrun --slurm --backoff 0.1s -s "$T/s" 'true {}' ::: 1 2
 	[ "${stderr_lines[0]}" = "taskrun: n1: agent did not start: srun: job 7 queued and waiting for resources; slurmstepd: error: execve(): taskrun: No such file or directory; srun: error: n1: task 0: Exited with exit code 2" ]
 	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
-	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host" ]
-	[ "${stderr_lines[3]}" = "taskrun: task 2: not run: no usable host" ]
+	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host: true 1" ]
+	[ "${stderr_lines[3]}" = "taskrun: task 2: not run: no usable host: true 2" ]
 	[ "${#stderr_lines[@]}" = 4 ]
 	# The journal keeps the reason too.
 	[ "$(awk -F'\t' '$2 == "down" { print $12; exit }' "$T/s/journal")" = "srun: job 7 queued and waiting for resources; slurmstepd: error: execve(): taskrun: No such file or directory; srun: error: n1: task 0: Exited with exit code 2" ]
