@@ -306,7 +306,11 @@ def cmd_run(args):
         shutil.rmtree(docfix, ignore_errors=True)
     print("%d examples ran (%d commands), %d failed, %d skipped" % (
         counts["ran"] + counts["failed"], counts["commands"], counts["failed"], counts["skipped"]))
-    return 1 if failures else 0
+    if failures:
+        print("(an example that cannot run here, or a block that is not a command, is marked in its page:"
+              " see tests/cli/docexamples.py)")
+        return 1
+    return 0
 
 
 def main(argv):
