@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hostfile.h"
+#include "idmap.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -242,53 +243,150 @@ static void remove_tmp(const char *target, const char *note)
 	}
 }
 
+/* What a resume gathers in one pass over the journal: the attempts started
+ * and not ended yet, in journal order (an id map from task and attempt to
+ * their place in open[]).  They are few (at most the slots of the runs
+ * that a kill ended), whatever the journal's length. */
+static int cmp_long(const void *x, const void *y)
+{
+	const long a = *(const long *)x, b = *(const long *)y;
+	return (a > b) - (a < b);
+}
+
+struct resume_scan {
+	struct tr_ctl *c;
+	struct tr_event *open;
+	long nopen, capopen, seq;
+	long *order;              /* per open[] entry, its journal position */
+	struct tr_idmap where;
+};
+
+/* *d = *s, copying only the bytes of the strings that are used. */
+static void copy_event(struct tr_event *d, const struct tr_event *s)
+{
+	d->t = s->t;
+	memcpy(d->ev, s->ev, strlen(s->ev) + 1);
+	d->task = s->task;
+	d->attempt = s->attempt;
+	memcpy(d->host, s->host, strlen(s->host) + 1);
+	d->status = s->status;
+	d->sig = s->sig;
+	d->wall = s->wall;
+	d->user = s->user;
+	d->sys = s->sys;
+	d->maxrss = s->maxrss;
+	memcpy(d->note, s->note, strlen(s->note) + 1);
+}
+
+static uint64_t attempt_key(long task, int attempt)
+{
+	return ((uint64_t)task << 32) ^ (uint32_t)attempt;
+}
+
+static int resume_event(const struct tr_event *e, void *arg)
+{
+	struct resume_scan *r = arg;
+	struct tr_ctl *c = r->c;
+	const long ti = e->task - 1;
+	const uint64_t key = attempt_key(e->task, e->attempt);
+	long k;
+
+	r->seq++;
+	if (ti < 0 || ti >= c->tl->n)
+		return 0;
+	if (e->attempt > c->ts[ti].attempts)
+		c->ts[ti].attempts = e->attempt;
+	if (strcmp(e->ev, "start") == 0) {
+		if (r->nopen == r->capopen) {
+			const long cap = r->capopen ? r->capopen * 2 : 64;
+			struct tr_event *no = realloc(r->open, (size_t)cap * sizeof *no);
+			long *nord;
+			if (!no)
+				return SK_ENOMEM;
+			r->open = no;
+			if (!(nord = realloc(r->order, (size_t)cap * sizeof *nord)))
+				return SK_ENOMEM;
+			r->order = nord;
+			r->capopen = cap;
+		}
+		/* Attempt numbers are not reused: a second start of one
+		 * attempt (none is written) replaces the first. */
+		if (!tr_idmap_get(&r->where, key, &k)) {
+			if (tr_idmap_put(&r->where, key, r->nopen) != 0)
+				return SK_ENOMEM;
+			k = r->nopen++;
+		}
+		copy_event(&r->open[k], e);
+		r->order[k] = r->seq;
+		return 0;
+	}
+	if (strcmp(e->ev, "done") == 0)
+		c->ts[ti].st = TR_T_DONE;
+	if ((strcmp(e->ev, "done") == 0 || strcmp(e->ev, "fail") == 0 || strcmp(e->ev, "lost") == 0 ||
+	     strcmp(e->ev, "cancel") == 0) &&
+	    tr_idmap_get(&r->where, key, &k)) {
+		tr_idmap_del(&r->where, key);
+		if (k != --r->nopen) {
+			copy_event(&r->open[k], &r->open[r->nopen]);
+			r->order[k] = r->order[r->nopen];
+			if (tr_idmap_put(&r->where, attempt_key(r->open[k].task, r->open[k].attempt), k) != 0)
+				return SK_ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Marks what the journal says: done tasks, attempt numbers, and attempts a
- * killed controller left behind (journalled as lost, their files removed). */
+ * killed controller left behind (journalled as lost, in the order they
+ * started, their files removed).  One pass, memory for the open attempts
+ * only: a journal of millions of tasks resumes in about a second. */
 static int resume(struct tr_ctl *c, struct sk_error *err)
 {
 	char *path = tr_state_path(c->o->state, "journal");
-	struct tr_event *ev;
-	long n;
+	struct resume_scan r;
+	long *ix = NULL;
 	int rc;
 
 	if (!path)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = tr_journal_read(path, &ev, &n, err);
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	tr_idmap_init(&r.where);
+	rc = tr_journal_scan(path, resume_event, &r, err);
 	free(path);
-	if (rc)
-		return rc;
-	for (long i = 0; i < n; i++) {
-		const long ti = ev[i].task - 1;
-		if (ti < 0 || ti >= c->tl->n)
-			continue;
-		if (ev[i].attempt > c->ts[ti].attempts)
-			c->ts[ti].attempts = ev[i].attempt;
-		if (strcmp(ev[i].ev, "done") == 0)
-			c->ts[ti].st = TR_T_DONE;
+	if (rc == SK_ENOMEM)
+		sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (!rc && r.nopen > 0 && !(ix = malloc((size_t)r.nopen * sizeof *ix)))
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	/* From here the map goes from journal position to open[]. */
+	tr_idmap_release(&r.where);
+	for (long i = 0; !rc && i < r.nopen; i++)
+		if (tr_idmap_put(&r.where, (uint64_t)r.order[i], i) != 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (!rc) {
+		/* Journal order: open[] was shuffled by the removals. */
+		for (long i = 0; i < r.nopen; i++)
+			ix[i] = r.order[i];
+		qsort(ix, (size_t)r.nopen, sizeof *ix, cmp_long);
+		for (long i = 0; i < r.nopen; i++) {
+			long k = 0;
+			struct tr_event e;
+			tr_idmap_get(&r.where, (uint64_t)ix[i], &k);
+			e = r.open[k];
+			const long ti = e.task - 1;
+			if (c->tl->t[ti].out)
+				remove_tmp(c->tl->t[ti].out, e.note);
+			e.t = tr_wall();
+			strcpy(e.ev, "lost");
+			snprintf(e.note, sizeof e.note, "controller stopped");
+			tr_jlog(c, &e);
+		}
 	}
-	for (long i = 0; i < n; i++) {
-		const long ti = ev[i].task - 1;
-		int open = 1;
-		struct tr_event e;
-		if (ti < 0 || ti >= c->tl->n || strcmp(ev[i].ev, "start") != 0)
-			continue;
-		for (long k = i + 1; k < n && open; k++)
-			if (ev[k].task == ev[i].task && ev[k].attempt == ev[i].attempt &&
-			    (strcmp(ev[k].ev, "done") == 0 || strcmp(ev[k].ev, "fail") == 0 ||
-			     strcmp(ev[k].ev, "lost") == 0 || strcmp(ev[k].ev, "cancel") == 0))
-				open = 0;
-		if (!open)
-			continue;
-		if (c->tl->t[ti].out)
-			remove_tmp(c->tl->t[ti].out, ev[i].note);
-		e = ev[i];
-		e.t = tr_wall();
-		strcpy(e.ev, "lost");
-		snprintf(e.note, sizeof e.note, "controller stopped");
-		tr_jlog(c, &e);
-	}
-	free(ev);
-	return 0;
+	free(ix);
+	free(r.open);
+	free(r.order);
+	tr_idmap_release(&r.where);
+	return rc;
 }
 
 static int setup(struct tr_ctl *c, struct sk_error *err)
@@ -629,6 +727,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_event_init(&e, "end");
 	e.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	e.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	e.maxrss = ru.ru_maxrss;
 	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld%s%s", c.ndone, c.nfinal,
 		 c.stop > 0 ? " interrupted by " : c.stop ? " stopped by an error" : "",
 		 c.stop > 0 ? sigabbrev(c.stop) : "");
