@@ -122,6 +122,20 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
 }
 
+void tr_jput(struct tr_ctl *c, struct tr_event *e)
+{
+	struct sk_error err;
+	if (tr_journal_put(&c->j, e, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
+void tr_jsync(struct tr_ctl *c)
+{
+	struct sk_error err;
+	if (tr_journal_sync(&c->j, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -157,7 +171,7 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 
 static void assign(struct tr_ctl *c, double now)
 {
-	if (c->npending == 0)
+	if (c->npending == 0 || c->halted)
 		return;
 	if (c->nusable < c->nh) {
 		unsigned char *u = realloc(c->usable, (size_t)c->nh);
@@ -188,7 +202,7 @@ static void speculate(struct tr_ctl *c, double now)
 {
 	struct tr_run *r = NULL;
 
-	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0)
+	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0 || c->halted)
 		return;
 	if (c->spec.dirty) {
 		c->spec.after = tr_policy_spec_after(c->spec.walls, c->spec.nwalls);
@@ -220,9 +234,10 @@ static void speculate(struct tr_ctl *c, double now)
 	free(r);
 }
 
-/* Removes the --stdout temporary of target that a start event's note names
- * ("tmp=.NAME.XXXXXX", beside target), if the name is one. */
-static void remove_tmp(const char *target, const char *note)
+/* The path of the --stdout temporary of target that a start event's note
+ * names ("tmp=.NAME.XXXXXX", beside target), if the name is one (malloc'd),
+ * or NULL. */
+static char *tmp_path(const char *target, const char *note)
 {
 	const char *p = strstr(note, " tmp="), *slash = strrchr(target, '/');
 	const char *base = slash ? slash + 1 : target;
@@ -230,17 +245,24 @@ static void remove_tmp(const char *target, const char *note)
 	char *path;
 
 	if (!p)
-		return;
+		return NULL;
 	p += 5;
 	if (strchr(p, '/') || p[0] != '.' || strncmp(p + 1, base, nb) != 0 || p[1 + nb] != '.' ||
 	    strlen(p + 2 + nb) != 6)
-		return;
+		return NULL;
 	if ((path = malloc(nd + strlen(p) + 1))) {
 		memcpy(path, target, nd);
 		strcpy(path + nd, p);
-		unlink(path);
-		free(path);
 	}
+	return path;
+}
+
+static void remove_tmp(const char *target, const char *note)
+{
+	char *path = tmp_path(target, note);
+	if (path)
+		unlink(path);
+	free(path);
 }
 
 /* What a resume gathers in one pass over the journal: the attempts started
@@ -253,13 +275,91 @@ static int cmp_long(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* An attempt started in the last run with a --stdout temporary. */
+struct seg_start {
+	long task;
+	char *tmp;                /* its path, or NULL once it ended otherwise */
+	int commit;               /* done: the rename is to be finished */
+};
+
 struct resume_scan {
 	struct tr_ctl *c;
 	struct tr_event *open;
 	long nopen, capopen, seq;
 	long *order;              /* per open[] entry, its journal position */
 	struct tr_idmap where;
+	/* The previous event, for a fail right after a done. */
+	char prev_ev[16];
+	long prev_task;
+	int prev_attempt;
+	/* The last run, while no end follows it: its attempts that have a
+	 * --stdout temporary (key: task and attempt, value: index). */
+	int seg;
+	struct seg_start *ss;
+	long nss, capss;
+	struct tr_idmap segmap;
 };
+
+static void seg_reset(struct resume_scan *r, int seg)
+{
+	for (long i = 0; i < r->nss; i++)
+		free(r->ss[i].tmp);
+	r->nss = 0;
+	tr_idmap_release(&r->segmap);
+	r->seg = seg;
+}
+
+/* A controller killed between a done line and the rename of that attempt's
+ * output (attempts.c, commit_prepare) left the temporary, named by the
+ * attempt's start: the rename is finished here.  Only the last run can hold
+ * such a line, and only when it did not end (a failed rename is journalled
+ * as a fail at once).  Tracked as the scan goes: the starts with a
+ * temporary of the current run, each until its attempt ends. */
+static int seg_event(struct resume_scan *r, const struct tr_event *e, uint64_t key)
+{
+	const struct tr_task *t = &r->c->tl->t[e->task - 1];
+	long k;
+
+	if (!r->seg || !t->out)
+		return 0;
+	if (strcmp(e->ev, "start") == 0) {
+		char *path = tmp_path(t->out, e->note);
+		if (!path)
+			return 0;
+		if (r->nss == r->capss) {
+			const long cap = r->capss ? r->capss * 2 : 64;
+			struct seg_start *n = realloc(r->ss, (size_t)cap * sizeof *n);
+			if (!n) {
+				free(path);
+				return SK_ENOMEM;
+			}
+			r->ss = n;
+			r->capss = cap;
+		}
+		if (tr_idmap_put(&r->segmap, key, r->nss) != 0) {
+			free(path);
+			return SK_ENOMEM;
+		}
+		r->ss[r->nss].task = e->task - 1;
+		r->ss[r->nss].tmp = path;
+		r->ss[r->nss++].commit = 0;
+		return 0;
+	}
+	if (!tr_idmap_get(&r->segmap, key, &k))
+		return 0;
+	if (strcmp(e->ev, "done") == 0) {
+		r->ss[k].commit = 1;
+	} else if (strcmp(e->ev, "fail") == 0 && r->ss[k].commit) {
+		/* The rename failed after the done line: nothing to finish. */
+		r->ss[k].commit = 0;
+	} else if (strcmp(e->ev, "fail") == 0 || strcmp(e->ev, "lost") == 0 ||
+		   strcmp(e->ev, "cancel") == 0) {
+		free(r->ss[k].tmp);
+		r->ss[k].tmp = NULL;
+		tr_idmap_del(&r->segmap, key);
+	}
+	return 0;
+}
 
 /* *d = *s, copying only the bytes of the strings that are used. */
 static void copy_event(struct tr_event *d, const struct tr_event *s)
@@ -290,12 +390,17 @@ static int resume_event(const struct tr_event *e, void *arg)
 	const long ti = e->task - 1;
 	const uint64_t key = attempt_key(e->task, e->attempt);
 	long k;
+	int rc;
 
 	r->seq++;
+	if (strcmp(e->ev, "run") == 0 || strcmp(e->ev, "end") == 0)
+		seg_reset(r, e->ev[0] == 'r');
 	if (ti < 0 || ti >= c->tl->n)
-		return 0;
+		goto out;
 	if (e->attempt > c->ts[ti].attempts)
 		c->ts[ti].attempts = e->attempt;
+	if ((rc = seg_event(r, e, key)) != 0)
+		return rc;
 	if (strcmp(e->ev, "start") == 0) {
 		if (r->nopen == r->capopen) {
 			const long cap = r->capopen ? r->capopen * 2 : 64;
@@ -318,10 +423,14 @@ static int resume_event(const struct tr_event *e, void *arg)
 		}
 		copy_event(&r->open[k], e);
 		r->order[k] = r->seq;
-		return 0;
+		goto out;
 	}
 	if (strcmp(e->ev, "done") == 0)
 		c->ts[ti].st = TR_T_DONE;
+	/* A commit that failed after its done line (attempts.c). */
+	else if (strcmp(e->ev, "fail") == 0 && strcmp(r->prev_ev, "done") == 0 && r->prev_task == e->task &&
+		 r->prev_attempt == e->attempt)
+		c->ts[ti].st = TR_T_PENDING;
 	if ((strcmp(e->ev, "done") == 0 || strcmp(e->ev, "fail") == 0 || strcmp(e->ev, "lost") == 0 ||
 	     strcmp(e->ev, "cancel") == 0) &&
 	    tr_idmap_get(&r->where, key, &k)) {
@@ -333,6 +442,10 @@ static int resume_event(const struct tr_event *e, void *arg)
 				return SK_ENOMEM;
 		}
 	}
+out:
+	memcpy(r->prev_ev, e->ev, sizeof r->prev_ev);
+	r->prev_task = e->task;
+	r->prev_attempt = e->attempt;
 	return 0;
 }
 
@@ -363,6 +476,14 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 	for (long i = 0; !rc && i < r.nopen; i++)
 		if (tr_idmap_put(&r.where, (uint64_t)r.order[i], i) != 0)
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (long i = 0; !rc && r.seg && i < r.nss; i++)
+		if (r.ss[i].tmp && r.ss[i].commit) {
+			const char *out = c->tl->t[r.ss[i].task].out;
+			if (rename(r.ss[i].tmp, out) != 0 && errno != ENOENT)
+				sk_warn("%s", out);
+		}
+	seg_reset(&r, 0);
+	free(r.ss);
 	if (!rc) {
 		/* Journal order: open[] was shuffled by the removals. */
 		for (long i = 0; i < r.nopen; i++)
@@ -419,6 +540,12 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->ndone++;
 	if (c->o->hostfile) {
 		tr_reload_hosts(c, 1);
+		/* A host file that cannot be used at the start stops the run
+		 * with its one message. */
+		if (c->failed) {
+			*err = c->fatal;
+			return err->code;
+		}
 		if (!c->hw.ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
 	} else if (c->o->hosts_text) {
@@ -433,6 +560,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->h[i].name = he[i].name;
 			he[i].name = NULL;
 			c->h[i].local = he[i].local;
+			c->h[i].slurm = he[i].slurm;
 			c->h[i].slots_cfg = c->h[i].slots = he[i].slots;
 			c->h[i].wfd = c->h[i].rfd = c->h[i].efd = -1;
 		}
@@ -449,7 +577,27 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	}
 	if (c->nh == 0)
 		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
-	return 0;
+	return tr_output_open(c, err);
+}
+
+/* The final failure of task i: why, the log of its last attempt when it
+ * wrote one, and its command line (shortened when long). */
+static void say_failed(const struct tr_ctl *c, long i)
+{
+	const struct tr_tstate *t = &c->ts[i];
+	const char *cmd = c->tl->t[i].cmd;
+	char log[64], *path = NULL;
+	struct stat st;
+	const int cut = strlen(cmd) > 200;
+
+	snprintf(log, sizeof log, "logs/%ld.%d.err", i + 1, t->attempts);
+	if (c->o->state && t->attempts > 0 && (path = tr_state_path(c->o->state, log)) && stat(path, &st) != 0) {
+		free(path);
+		path = NULL;
+	}
+	sk_warnx("task %ld: %s%s%s%s: %.*s%s", i + 1, t->why ? t->why : "failed", path ? " (log " : "",
+		 path ? path : "", path ? ")" : "", cut ? 197 : 200, cmd, cut ? "..." : "");
+	free(path);
 }
 
 static const char *sigabbrev(int sig)
@@ -474,7 +622,7 @@ static void abandon_attempts(struct tr_ctl *c)
 		struct tr_event e;
 		tr_attempt_event(c, &c->a[0], &e, "cancel");
 		snprintf(e.note, sizeof e.note, "%s; no answer from the host",
-			 c->stop > 0 ? "interrupted" : "stopped by an error");
+			 c->stop > 0 ? "interrupted" : c->stop ? "stopped by an error" : "halted");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, 0);
 	}
@@ -500,6 +648,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.state.lockfd = -1;
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
+	res->halt_status = c.halt_status = -1;
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -539,6 +688,11 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			abandon_attempts(&c);
 			break;
 		}
+		if (c.halted && !stopping &&
+		    (c.na == 0 || (o->halt.when == TR_HALT_NOW && now >= c.halt_at))) {
+			abandon_attempts(&c);
+			break;
+		}
 		if (!stopping && (got_usr1 || now >= c.hw.next)) {
 			tr_reload_hosts(&c, got_usr1);
 			got_usr1 = 0;
@@ -551,8 +705,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			struct tr_host *h = &c.h[i];
 			if (h->gone)
 				continue;
+			tr_quarantine_over(&c, h, now);
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
+			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping && !c.halted &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				tr_host_connect(&c, h);
 				connecting++;
@@ -581,6 +736,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
 				tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 		tr_pump_stdin(&c);
+		tr_output_flush(&c, 0);
+		/* The events of this pass (attempts started, failed, lost) are
+		 * on disk before any host hears of them. */
+		tr_jsync(&c);
 		for (int i = 0; i < c.nh; i++) {
 			struct tr_host *h = &c.h[i];
 			if (h->wfd >= 0 && tr_buf_flush(&h->wb, h->wfd) != 0) {
@@ -671,6 +830,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		tr_reap_kids(&c);
 	}
 	tr_show_progress(&c, tr_mono(), 1);
+	tr_output_flush(&c, 1);
 
 	/* Orderly shutdown: ask every agent to quit and wait briefly. */
 	for (int i = 0; i < c.nh; i++) {
@@ -734,8 +894,12 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
 		if (c.ts[i].st == TR_T_FAILED)
-			sk_warnx("task %ld: %s", i + 1, c.ts[i].why ? c.ts[i].why : "failed");
+			say_failed(&c, i);
 	res->nfailed = c.nfinal;
+	res->halt_status = c.halt_status;
+	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
+		/* GNU parallel's: the percentage of failed tasks, rounded up. */
+		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -752,6 +916,7 @@ out:
 		close(sp[1]);
 	}
 	free(pfd);
+	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);
 	for (int i = 0; i < c.nh; i++) {

@@ -11,12 +11,25 @@
 #include "diag.h"
 #include "state.h"
 
+/* --halt: when to stop early. */
+enum { TR_HALT_NEVER, TR_HALT_SOON, TR_HALT_NOW };
+struct tr_halt {
+	int when;                 /* TR_HALT_*: soon starts no more tasks, now
+				     also kills the running ones */
+	int on;                   /* TR_HALT_FAIL, _SUCCESS or _DONE (either) */
+	long n;                   /* that many tasks, or percent with pct */
+	int pct;                  /* n is a percentage of all the tasks */
+};
+enum { TR_HALT_FAIL, TR_HALT_SUCCESS, TR_HALT_DONE };
+
 struct tr_sched_opts {
 	const char *hostfile;     /* -H FILE, re-read on change and SIGUSR1; or NULL */
 	const char *hosts_text;   /* hosts from a job file when no -H; or NULL */
 	int jobs;                 /* local slots when there are no hosts */
 	char **ssh;               /* --ssh words */
 	char **agent;             /* --agent words */
+	char **srun;              /* the launcher of Slurm nodes' agents */
+	char **srun_agent;        /* their agent command */
 	const char *self;         /* this program, to start local agents */
 	int retries;
 	double timeout;           /* per attempt, seconds; 0: none */
@@ -26,6 +39,11 @@ struct tr_sched_opts {
 	const char *state;        /* -s DIR, or NULL */
 	int fresh;
 	int progress;             /* 1 on, 0 off, -1 on a terminal */
+	int keep;                 /* -k: task output in task order */
+	int tag;                  /* --tag: lines start with the task's tag */
+	int linebuf;              /* --line-buffer: lines as they come */
+	const char *joblog;       /* --joblog FILE, or NULL */
+	struct tr_halt halt;
 };
 
 struct tr_sched_result {
@@ -34,6 +52,8 @@ struct tr_sched_result {
 	long nfailed;    /* tasks that finally failed or could not run */
 	int stopsig;     /* the signal that stopped the run, or 0 */
 	int ran;         /* the run started (setup succeeded) */
+	int halt_status; /* the exit status that --halt asks for (see
+			    tr_halt_check and tr_sched_run), else -1 */
 };
 
 /*
