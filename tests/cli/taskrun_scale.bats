@@ -114,3 +114,35 @@ ref_resume() {
 	[ "$stderr" = "" ]
 	[ "$(tail -c +$((len + 1)) "$T/s/journal" | awk -F'\t' '$2 == "start" || $2 == "lost"')" = "" ]
 }
+
+@test "taskrun's resume finishes the commits of a killed run, and only of the last run" {
+	seq 4 >"$T/args"
+	mkdir -m 700 "$T/s" "$T/out"
+	awk -v d="$T/out" 'BEGIN { print "taskrun tasks 1"
+		for (i = 1; i <= 4; i++) printf "echo %d\t\t%s/%d\n", i, d, i }' >"$T/s/tasks"
+	ev() { printf '1700000000.%06d\t%s\t%d\t%d\th1\t0\t0\t0.0\t0.0\t0.0\t0\t%s\n' "$@"; }
+	{
+		ev 1 run 0 0 "pid=1 tasks=4 done=0 hosts=1"
+		ev 2 start 1 1 "slot=1 tmp=.1.AAAAAA"
+		ev 3 done 1 1 ""
+		ev 4 end 0 0 "done=1 failed=0"
+		ev 5 run 0 0 "pid=2 tasks=4 done=1 hosts=1"
+		ev 6 start 2 1 "slot=1 tmp=.2.BBBBBB"
+		ev 7 start 3 1 "slot=2 tmp=.3.CCCCCC"
+		ev 8 start 4 1 "slot=3 tmp=.4.DDDDDD"
+		ev 9 done 2 1 ""
+		ev 10 done 3 1 ""
+		ev 11 fail 3 1 "$T/out/3: No space left on device"
+	} >"$T/s/journal"
+	echo stale >"$T/out/.1.AAAAAA"    # an ended run: left alone
+	echo kept >"$T/out/.2.BBBBBB"     # done, not renamed yet: renamed
+	echo partial >"$T/out/.4.DDDDDD"  # never ended: removed, run again
+	run -0 --separate-stderr taskrun -j1 --no-progress -s "$T/s" --stdout "$T/out/{}" -a "$T/args" 'echo {}'
+	[ "$stderr" = "" ]
+	[ "$(cat "$T/out/2")" = "kept" ]
+	[ "$(cat "$T/out/3")" = "3" ]
+	[ "$(cat "$T/out/4")" = "4" ]
+	[ ! -e "$T/out/1" ]
+	[ "$(cd "$T/out" && ls -A | tr '\n' ' ')" = ".1.AAAAAA 2 3 4 " ]
+	[ "$(awk -F'\t' '$2 == "start" || $2 == "lost" { print $2, $3, $4 }' "$T/s/journal" | tail -n 3 | tr '\n' ,)" = "lost 4 1,start 3 2,start 4 2," ]
+}
