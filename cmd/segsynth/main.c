@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"  -h, --help              print this help and exit\n"
 	"  -V, --version           print the version and exit\n";
 
+static const char shortopts[] = "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::";
+
 static const struct option longopts[] = {
 	{"amplitude", required_argument, NULL, 'A'}, {"area", required_argument, NULL, 'a'},
 	{"bin", required_argument, NULL, 'b'}, {"pairs", no_argument, NULL, 'c'},
@@ -108,7 +110,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::",
+	while ((c = getopt_long(argc, argv, shortopts,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0);
@@ -126,7 +128,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->vals[o->nset++] = "1";
 			break;
 		case '?':
-			usage(2);
+			sk_par_fail(argv, shortopts, longopts);
 		default:
 			o->keys[o->nset] = long_name(c);
 			o->vals[o->nset++] = optarg;
@@ -158,8 +160,7 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		ops[nops++] = argv[i];
 	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
-		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-		usage(2);
+		sk_par_keyval_fail(bad, longopts);
 	}
 	first = parse(nops, ops, &o);
 	if (first < nops) {

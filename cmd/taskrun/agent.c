@@ -130,10 +130,12 @@ static _Noreturn void child(const char *cmd, int in, int out, int errfd, const l
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	snprintf(num, sizeof num, "%lld", hdr[1]);
 	setenv("TASKRUN_TASK", num, 1);
+	setenv("PARALLEL_SEQ", num, 1);
 	snprintf(num, sizeof num, "%lld", hdr[2]);
 	setenv("TASKRUN_ATTEMPT", num, 1);
 	snprintf(num, sizeof num, "%lld", hdr[3]);
 	setenv("TASKRUN_SLOT", num, 1);
+	setenv("PARALLEL_JOBSLOT", num, 1);
 	setenv("TASKRUN_HOST", host, 1);
 	if (tr_tmpl_plain(cmd)) {
 		char **w;

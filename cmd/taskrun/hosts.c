@@ -135,6 +135,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	pid_t pid;
 	struct sk_error err;
 	char **hw = NULL;
+	int own = 0;
 
 	if (!h->local) {
 		if (tr_tmpl_words(h->name, &hw, &err) < 0) {
@@ -142,7 +143,13 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 			return;
 		}
 	}
-	for (char **p = c->o->ssh; !h->local && *p; p++)
+	/* As in GNU parallel, a host of several words that does not start
+	 * with an option is the whole command that reaches it
+	 * ("ssh -p 2222 node4"), in place of --ssh; "-p 2222 node4" is
+	 * appended to --ssh. */
+	if (hw && hw[0] && hw[1] && hw[0][0] != '-')
+		own = 1;
+	for (char **p = c->o->ssh; !h->local && !own && *p; p++)
 		n++;
 	for (char **p = hw; p && *p; p++)
 		n++;
@@ -158,7 +165,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 		argv[k++] = (char *)(uintptr_t)c->o->self;
 		argv[k++] = (char *)(uintptr_t)"agent";
 	} else {
-		for (char **p = c->o->ssh; *p; p++)
+		for (char **p = c->o->ssh; !own && *p; p++)
 			argv[k++] = *p;
 		for (char **p = hw; *p; p++)
 			argv[k++] = *p;

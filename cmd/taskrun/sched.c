@@ -170,7 +170,7 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 
 static void assign(struct tr_ctl *c, double now)
 {
-	if (c->npending == 0)
+	if (c->npending == 0 || c->halted)
 		return;
 	if (c->nusable < c->nh) {
 		unsigned char *u = realloc(c->usable, (size_t)c->nh);
@@ -201,7 +201,7 @@ static void speculate(struct tr_ctl *c, double now)
 {
 	struct tr_run *r = NULL;
 
-	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0)
+	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0 || c->halted)
 		return;
 	if (c->spec.dirty) {
 		c->spec.after = tr_policy_spec_after(c->spec.walls, c->spec.nwalls);
@@ -407,7 +407,27 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	}
 	if (c->nh == 0)
 		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
-	return 0;
+	return tr_output_open(c, err);
+}
+
+/* The final failure of task i: why, the log of its last attempt when it
+ * wrote one, and its command line (shortened when long). */
+static void say_failed(const struct tr_ctl *c, long i)
+{
+	const struct tr_tstate *t = &c->ts[i];
+	const char *cmd = c->tl->t[i].cmd;
+	char log[64], *path = NULL;
+	struct stat st;
+	const int cut = strlen(cmd) > 200;
+
+	snprintf(log, sizeof log, "logs/%ld.%d.err", i + 1, t->attempts);
+	if (c->o->state && t->attempts > 0 && (path = tr_state_path(c->o->state, log)) && stat(path, &st) != 0) {
+		free(path);
+		path = NULL;
+	}
+	sk_warnx("task %ld: %s%s%s%s: %.*s%s", i + 1, t->why ? t->why : "failed", path ? " (log " : "",
+		 path ? path : "", path ? ")" : "", cut ? 197 : 200, cmd, cut ? "..." : "");
+	free(path);
 }
 
 static const char *sigabbrev(int sig)
@@ -432,7 +452,7 @@ static void abandon_attempts(struct tr_ctl *c)
 		struct tr_event e;
 		tr_attempt_event(c, &c->a[0], &e, "cancel");
 		snprintf(e.note, sizeof e.note, "%s; no answer from the host",
-			 c->stop > 0 ? "interrupted" : "stopped by an error");
+			 c->stop > 0 ? "interrupted" : c->stop ? "stopped by an error" : "halted");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, 0);
 	}
@@ -458,6 +478,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.state.lockfd = -1;
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
+	res->halt_status = c.halt_status = -1;
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -497,6 +518,11 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			abandon_attempts(&c);
 			break;
 		}
+		if (c.halted && !stopping &&
+		    (c.na == 0 || (o->halt.when == TR_HALT_NOW && now >= c.halt_at))) {
+			abandon_attempts(&c);
+			break;
+		}
 		if (!stopping && (got_usr1 || now >= c.hw.next)) {
 			tr_reload_hosts(&c, got_usr1);
 			got_usr1 = 0;
@@ -511,7 +537,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				continue;
 			tr_quarantine_over(&c, h, now);
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
+			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping && !c.halted &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				tr_host_connect(&c, h);
 				connecting++;
@@ -540,6 +566,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
 				tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 		tr_pump_stdin(&c);
+		tr_output_flush(&c, 0);
 		/* The events of this pass (attempts started, failed, lost) are
 		 * on disk before any host hears of them. */
 		tr_jsync(&c);
@@ -633,6 +660,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		tr_reap_kids(&c);
 	}
 	tr_show_progress(&c, tr_mono(), 1);
+	tr_output_flush(&c, 1);
 
 	/* Orderly shutdown: ask every agent to quit and wait briefly. */
 	for (int i = 0; i < c.nh; i++) {
@@ -695,8 +723,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
 		if (c.ts[i].st == TR_T_FAILED)
-			sk_warnx("task %ld: %s", i + 1, c.ts[i].why ? c.ts[i].why : "failed");
+			say_failed(&c, i);
 	res->nfailed = c.nfinal;
+	res->halt_status = c.halt_status;
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -713,6 +742,7 @@ out:
 		close(sp[1]);
 	}
 	free(pfd);
+	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);
 	for (int i = 0; i < c.nh; i++) {

@@ -26,7 +26,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -57,6 +57,17 @@ struct tr_attempt {
 	FILE *spool;
 	int err_fd;
 	long pid;
+	FILE *espool;              /* stderr, grouped (no state directory) */
+	struct tr_buf lbuf[2];     /* --line-buffer: stdout's and stderr's
+				      unfinished line */
+	double wstart;             /* wall clock at the start (--joblog) */
+	long long rx;              /* stdout bytes received (--joblog) */
+};
+
+/* A task's finished output, held for -k until the tasks before it are
+ * finished (output.c). */
+struct tr_held {
+	FILE *out, *err;
 };
 
 struct tr_child {
@@ -84,6 +95,7 @@ struct tr_progress {
 	int on, tty;
 	double next;              /* the next update, monotonic seconds */
 	char last[256];           /* the last line printed (not on a terminal) */
+	int drawn;                /* a bar is on the terminal's last line */
 };
 
 struct tr_ctl {
@@ -110,6 +122,13 @@ struct tr_ctl {
 	int nusable;
 	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
 	double stop_at;           /* when stopping gives up on running attempts */
+	FILE *joblog;             /* --joblog, or NULL */
+	struct tr_held *held;     /* -k: per task, or NULL */
+	long next_emit;           /* -k: the first task whose output is not out */
+	long nsucc;               /* tasks that succeeded in this run */
+	int halted;               /* --halt: no more tasks are started */
+	double halt_at;           /* --halt now: when to give up on attempts */
+	int halt_status;          /* the exit status --halt asks for, or -1 */
 	int failed;               /* fatal holds an error */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
@@ -167,5 +186,26 @@ int tr_stdin_ready(const struct tr_ctl *c);
 
 /* progress.c */
 void tr_show_progress(struct tr_ctl *c, double now, int last);
+/* Clears the bar from the terminal before something else is written there,
+ * so that no output line is glued to it. */
+void tr_progress_clear(struct tr_ctl *c);
+
+/* output.c: where task output goes (grouped per task, -k, --tag,
+ * --line-buffer), --joblog and --halt. */
+int tr_output_open(struct tr_ctl *c, struct sk_error *err);
+void tr_output_close(struct tr_ctl *c);
+/* Output of attempt a: fd 1 (its stdout) or 2 (its stderr). */
+void tr_output_data(struct tr_ctl *c, struct tr_attempt *a, int fd, const char *d, size_t n);
+/* Attempt a ended: its output goes out (final: the task is done or failed
+ * for good) or is dropped (it will be retried). */
+void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final);
+/* -k: writes the held output of the finished tasks in order; all: of every
+ * task, finished or not (the end of the run). */
+void tr_output_flush(struct tr_ctl *c, int all);
+/* The --joblog line of task a->task's last attempt. */
+void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, int sig, double wall);
+/* A task finished (ok or for good): checks --halt. status and sig are the
+ * failed attempt's. */
+void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now);
 
 #endif

@@ -27,6 +27,7 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].cmd = cmd;
 	l->t[l->n].in = in;
 	l->t[l->n].out = out;
+	l->t[l->n].tag = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -42,6 +43,7 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].cmd);
 		free(l->t[i].in);
 		free(l->t[i].out);
+		free(l->t[i].tag);
 	}
 	free(l->t);
 	l->t = NULL;

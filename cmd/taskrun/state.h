@@ -24,6 +24,7 @@ struct tr_task {
 	char *cmd;
 	char *in;    /* controller-side file for stdin, or NULL */
 	char *out;   /* controller-side file for stdout, or NULL */
+	char *tag;   /* --tag: the task's arguments joined by blanks, or NULL */
 };
 
 struct tr_tasklist {
