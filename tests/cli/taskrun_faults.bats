@@ -92,7 +92,7 @@ agent_of() {
 	mkdir "$T/out"
 	# Task k ends at once when the file go.k exists; the others wait.
 	cmd='echo $$ > '"$T"'/pids/{}; echo {} >> '"$T"'/ran; while [ ! -e '"$T"'/go.{} ] && [ ! -e '"$T"'/fast ]; do sleep 0.05; done; echo out {}'
-	for k in 1 2 3; do
+	for k in 1 2; do
 		taskrun -s "$T/s" -j 4 --no-speculate --stdout "$T/out/{}" "$cmd" ::: 1 2 3 4 2>/dev/null &
 		BG=$!
 		lab_wait "[ -f '$T/pids/$k' ] && kill -0 \$(cat '$T/pids/$k') 2>/dev/null" 20
@@ -117,8 +117,8 @@ agent_of() {
 		[ "$(j_count "$T/s/journal" done "" "$k")" = 1 ]
 	done
 	# Task k started in runs 1..k only (the killed runs' attempts of
-	# the others were lost and ran again); task 4 in every run.
-	[ "$(sort "$T/ran" | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')" = "1:1 2:2 3:3 4:4 " ]
+	# the others were lost and ran again); tasks 3 and 4 in every run.
+	[ "$(sort "$T/ran" | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')" = "1:1 2:2 3:3 4:3 " ]
 }
 
 @test "taskrun: a done task whose output the killed controller had not renamed yet is renamed on resume" {
@@ -198,7 +198,7 @@ agent_of() {
 # TASKRUN_CHAOS_SEED=N repeats a run (the seed is printed).
 @test "taskrun chaos: controller and agent kill -9, sshd kill, link down, SIGSTOP: nothing lost, twice or left" {
 	lab_need_root
-	local seed=${TASKRUN_CHAOS_SEED:-$(( $(od -An -N2 -tu2 /dev/urandom) ))} n=100 faults=""
+	local seed=${TASKRUN_CHAOS_SEED:-$(( $(od -An -N2 -tu2 /dev/urandom) ))} n=160 faults=""
 	RANDOM=$seed
 	echo "# chaos seed $seed" >&3
 	printf '2/node1\n2/node2\n2/node3\n2/cut1\n' >"$T/hosts"
@@ -208,9 +208,10 @@ agent_of() {
 	done
 	# A task: its shell (the group leader) records its pid, starts a
 	# helper that would outlive it if the group were not killed, works
-	# 1.0-1.8 s, and prints its input's checksum and its attempt.
-	cmd='echo $$ >> '"$LAB"'/pids/{}; sleep 30 & h=$!; sleep 1.$(( ({} * 7) % 9 )); kill $h; md5sum; echo {} $TASKRUN_ATTEMPT'
-	TRC=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --lease 3s --backoff 0.5s -H "$T/hosts" -s "$T/s"
+	# 1.0-1.8 s (0.1 s once the faults are over), and prints its input's
+	# checksum and its attempt.
+	cmd='echo $$ >> '"$LAB"'/pids/{}; sleep 30 & h=$!; if [ -e '"$T"'/fast ]; then sleep 0.1; else sleep 1.$(( ({} * 7) % 9 )); fi; kill $h; md5sum; echo {} $TASKRUN_ATTEMPT'
+	TRC=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --lease 2s --backoff 0.5s -H "$T/hosts" -s "$T/s"
 		--stdin "$T/in/{}" --stdout "$T/out/{}" "$cmd" ::: $(seq $n))
 	j="$T/s/journal"
 	"${TRC[@]}" 2>>"$T/err" &
@@ -223,7 +224,7 @@ agent_of() {
 		plan[$r]=$x
 	done
 	for f in "${plan[@]}"; do
-		sleep "$((RANDOM % 3)).$((RANDOM % 10))"
+		sleep "$((RANDOM % 2)).$((RANDOM % 10))"
 		kill -0 "$BG" 2>/dev/null || break
 		local node=node$((RANDOM % 3 + 1)) agent
 		case $f in
@@ -242,48 +243,73 @@ agent_of() {
 			agent=$(agent_of "$j" "$node")
 			kill "$(cat "$LAB/sshd_$node.pid")"
 			[ -z "$agent" ] || kill -9 "$(ps -o ppid= -p "$agent")" 2>/dev/null || true
-			sleep 2
+			sleep 1.5
 			/usr/sbin/sshd -f "$LAB/sshd_$node.conf" -E "$LAB/sshd_$node.log"
 			lab_wait "[ -s '$LAB/sshd_$node.pid' ] && kill -0 \$(cat '$LAB/sshd_$node.pid') 2>/dev/null" 5
 			cat "$LAB/sshd_$node.pid" >>"$LAB/sshd.pids" ;;
 		3)	faults="$faults link-down:cut1"
 			ip link set "${LAB_VETH}a" down
-			sleep 4
+			sleep 2.5
 			ip link set "${LAB_VETH}a" up ;;
 		4)	agent=$(agent_of "$j" "$node")
 			faults="$faults sigstop:$node"
 			if [ -n "$agent" ]; then
 				kill -STOP "$agent" 2>/dev/null || true
-				sleep 4
+				sleep 2.5
 				kill -CONT "$agent" 2>/dev/null || true
 			fi ;;
 		esac
 	done
 	echo "# faults:$faults" >&3
+	[ "$(wc -w <<<"$faults")" = 8 ]
+	touch "$T/fast"
 	lab_wait "! kill -0 $BG 2>/dev/null" 120
 	status=0
 	wait "$BG" || status=$?
 	BG=""
-	[ "$status" = 0 ]
+	# A task lost with its host three times in one run fails (it may be
+	# what kills its hosts); running the command again completes the job.
+	local finally_failed=$(j_count "$j" failed)
+	[ "$status" = 0 ] || [ "$finally_failed" -gt 0 ]
+	if [ "$status" != 0 ]; then
+		run -0 --separate-stderr "${TRC[@]}"
+	fi
 	# Lost outputs: missing, or not the task's.  Double commits: a task
-	# done twice, or whose output is not from the attempt journalled done.
-	local lost=0 twice=0 orphans
-	for i in $(seq $n); do
-		done_att=$(awk -F'\t' -v t=$i '$2 == "done" && $3 == t { print $4 }' "$j")
-		if [ "$(wc -w <<<"$done_att")" != 1 ]; then
-			twice=$((twice + 1))
-		elif [ "$(cat "$T/out/$i" 2>/dev/null)" != "$(md5sum <"$T/in/$i")"$'\n'"$i $done_att" ]; then
-			[ -f "$T/out/$i" ] && [ "$(head -n 1 "$T/out/$i")" = "$(md5sum <"$T/in/$i")" ] &&
-				twice=$((twice + 1)) || lost=$((lost + 1))
-		fi
-	done
+	# done twice, or whose output is from another attempt than the one
+	# journalled done.
+	local counts lost twice orphans
+	counts=$(python3 - "$T" "$n" <<'PY'
+import hashlib, os, sys
+t, n = sys.argv[1], int(sys.argv[2])
+done = {}
+for line in open(t + "/s/journal"):
+    f = line.rstrip("\n").split("\t")
+    if len(f) == 12 and f[1] == "done":
+        done.setdefault(int(f[2]), []).append(f[3])
+lost = twice = 0
+for i in range(1, n + 1):
+    want = hashlib.md5(open("%s/in/%d" % (t, i), "rb").read()).hexdigest() + "  -\n"
+    try:
+        got = open("%s/out/%d" % (t, i)).read()
+    except OSError:
+        got = None
+    if len(done.get(i, [])) > 1:
+        twice += 1
+    elif got is None or not got.startswith(want) or not done.get(i):
+        lost += 1
+    elif got != want + "%d %s\n" % (i, done[i][0]):
+        twice += 1
+print(lost, twice)
+PY
+)
+	read -r lost twice <<<"$counts"
 	# Orphans: once the lease and the kill grace are past, no process of
 	# any task's process group.
 	lab_wait "[ -z \"\$(left_in_groups '$LAB'/pids/*)\" ]" 8 || true
 	orphans=$(left_in_groups "$LAB"/pids/* | wc -l)
 	echo "# lost outputs $lost, double commits $twice, orphan processes $orphans" \
-		"($(j_count "$j" run) runs, $(j_count "$j" lost) attempts lost, $(j_count "$j" start) started)" >&3
+		"($(j_count "$j" run) runs, $(j_count "$j" lost) attempts lost, $(j_count "$j" start) started," \
+		"$finally_failed failed after 3 losses)" >&3
 	[ "$lost" = 0 ] && [ "$twice" = 0 ] && [ "$orphans" = 0 ]
 	[ "$(ls -A "$T/out" | wc -l)" = "$n" ]
-	[ "$(j_count "$j" failed)" = 0 ]
 }
