@@ -82,8 +82,10 @@ small_line() {
 	echo "$output"
 }
 
+# The kinematic tests of the notes (W = 1, no rho filter): the wavelet
+# itself on the diffraction curve.
 @test "point diffractor, 2-D: the survey of the notes, through a pipe" {
-	segsynth --line 81,50,61,25 --nt 626 --vel 0:2000,1:2500,2:3000 -D 2000,1.0 |
+	segsynth --line 81,50,61,25 --nt 626 --vel 0:2000,1:2500,2:3000 -D 2000,1.0 --diffraction wavelet |
 		migrate --vel 0:2000,1:2500,2:3000 --grid 1500,12.5,81 --nt 376 --rho none --weights none \
 			-o "$T/d.sgy"
 	run -0 $REF diffractor "$T/d.sgy" 2000 1.0
@@ -91,7 +93,8 @@ small_line() {
 }
 
 @test "point diffractor, 3-D" {
-	segsynth --survey 6,100,9,50,6,100,9,50 --nt 300 --vel 2000 -D 250,200,0.4 -o "$T/d3.sgy"
+	segsynth --survey 6,100,9,50,6,100,9,50 --nt 300 --vel 2000 -D 250,200,0.4 --diffraction wavelet \
+		-o "$T/d3.sgy"
 	migrate --vel 2000 --grid 125,25,11,75,25,11 --nt 200 --rho none --weights none "$T/d3.sgy" \
 		-o "$T/i3.sgy"
 	run -0 $REF diffractor "$T/i3.sgy" 250,200 0.4
