@@ -28,6 +28,8 @@ struct tr_sched_opts {
 	int jobs;                 /* local slots when there are no hosts */
 	char **ssh;               /* --ssh words */
 	char **agent;             /* --agent words */
+	char **srun;              /* the launcher of Slurm nodes' agents */
+	char **srun_agent;        /* their agent command */
 	const char *self;         /* this program, to start local agents */
 	int retries;
 	double timeout;           /* per attempt, seconds; 0: none */
