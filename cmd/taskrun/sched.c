@@ -733,6 +733,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
+	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
+		/* GNU parallel's: the percentage of failed tasks, rounded up. */
+		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
