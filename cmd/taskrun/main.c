@@ -79,7 +79,8 @@ static const char help_text[] =
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
 	"      --dry-run          print the command lines, run nothing\n"
 	"      --fresh            start over when the task list changed\n"
-	"      --halt=WHEN        now|soon,fail=N|success=N (N or N%): stop early\n"
+	"      --halt=WHEN        now|soon,fail=N|success=N|done=N (N or N%): stop\n"
+	"                         early\n"
 	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
 	"                         (also --sshloginfile)\n"
 	"  -h, --help             print this help and exit\n"
@@ -166,8 +167,8 @@ static int parse_jobs(const char *arg, long *out, int *all, struct sk_error *err
 	return 0;
 }
 
-/* --halt as GNU parallel reads it: now|soon,fail=N|success=N, N a count or a
- * percentage; "never" for none. */
+/* --halt as GNU parallel reads it: now|soon,fail=N|success=N|done=N, N a
+ * count or a percentage; "never" for none. */
 static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 {
 	const char *comma = strchr(arg, ','), *v;
@@ -187,9 +188,11 @@ static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 	else
 		goto bad;
 	if (strncmp(comma + 1, "fail=", 5) == 0)
-		h->fail = 1, v = comma + 6;
+		h->on = TR_HALT_FAIL, v = comma + 6;
 	else if (strncmp(comma + 1, "success=", 8) == 0)
-		h->fail = 0, v = comma + 9;
+		h->on = TR_HALT_SUCCESS, v = comma + 9;
+	else if (strncmp(comma + 1, "done=", 5) == 0)
+		h->on = TR_HALT_DONE, v = comma + 6;
 	else
 		goto bad;
 	n = strlen(v);
@@ -201,8 +204,8 @@ static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 	return 0;
 bad:
 	memset(h, 0, sizeof *h);
-	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N, N a count "
-			    "or a percentage)", arg);
+	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N|done=N, N a "
+			    "count or a percentage)", arg);
 }
 
 /* Adds -S's comma-separated hosts to o->sshlogin, one per line. */
