@@ -341,10 +341,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		 * lost, not the task failed. */
 		static const char *const lost[] = {"", "its input closed", "no frame for the lease",
 						   "a malformed frame", "its output failed"};
-		char note[128];
-		snprintf(note, sizeof note, "host lost: the agent lost the controller: %s",
+		/* The agent is going: no more work for it.  tr_host_read
+		 * takes the host down after this frame, losing its attempts
+		 * (this one too) without spending their retries. */
+		snprintf(h->why, sizeof h->why, "the agent lost the controller: %s",
 			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
-		tr_lose_attempt(c, k, note, 0);
 		return;
 	}
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
