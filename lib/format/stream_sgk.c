@@ -264,7 +264,16 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 			  uint64_t stored, struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
+	int zrc;
 
+	/* The header bounds raw (B traces of ns samples), but a hostile one
+	 * can claim gigabytes: a compressed block's frame must record that
+	 * size and be able to hold it before any of it is allocated. */
+	if (flags & 1 && (zrc = sk_zio_check(sk_in_ptr(&r->in), stored, raw, err)) < 0) {
+		char m[sizeof err->msg];
+		snprintf(m, sizeof m, "%s", err->msg);
+		return sk_error_set(err, zrc, "sgk block at byte %lld: %s", (long long)at, m);
+	}
 	if (s->blk_cap < raw) {
 		free(s->blk);
 		if (!(s->blk = malloc(raw)))
@@ -272,7 +281,6 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 		s->blk_cap = raw;
 	}
 	if (flags & 1) {
-		int zrc;
 		if (s->zbuf_cap < raw) {
 			free(s->zbuf);
 			if (!(s->zbuf = malloc(raw)))
