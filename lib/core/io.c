@@ -657,7 +657,13 @@ static int out_open(struct sk_out *out, const char *path, struct sk_error *err);
 
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 {
-	return sk_error_at(err, out_open(out, path, err), sk_out_name(path));
+	const int rc = out_open(out, path, err);
+
+	/* A failed open keeps nothing (its name included): callers do not
+	 * abort what they could not open. */
+	if (rc < 0)
+		sk_out_abort(out);
+	return sk_error_at(err, rc, sk_out_name(path));
 }
 
 static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
