@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (vel=2000).\n";
 
+static const char shortopts[] = "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:Zz::";
+
 static const struct option longopts[] = {
 	{"aal", required_argument, NULL, 'K'},
 	{"angle", required_argument, NULL, 'A'},
@@ -159,10 +161,9 @@ int main(int argc, char **argv)
 	job.kp.weights = SK_W_BOTH;
 	job.kp.angle = 60.0;
 	if (sk_par_keyvals(argc, argv, longopts, &bad) < 0) {
-		sk_warnx("unknown operand '%s'", bad);
-		usage();
+		sk_par_keyval_fail(bad, longopts);
 	}
-	while ((c = getopt_long(argc, argv, "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:Zz::", longopts,
+	while ((c = getopt_long(argc, argv, shortopts, longopts,
 				NULL)) != -1) {
 		double ov[3];
 		int n;
@@ -216,7 +217,7 @@ int main(int argc, char **argv)
 		case 'w': job.kp.weights = choice("weights", optarg, weight_names); break;
 		case 'Z': job.zero_offset = 1; break;
 		case 'z': check(sk_wopts_set(&job.wopts, "zstd", optarg, &err), &err); break;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
 	if (argc - optind > 1) {

@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (method=dip).\n";
 
+static const char shortopts[] = "bc:D:E:e:F:f:g:hk:M:m:O:o:P:r:s:t:Vv:w:z::";
+
 static const struct option longopts[] = {
 	{"coords", required_argument, NULL, 'c'},
 	{"endian", required_argument, NULL, 'e'},
@@ -108,10 +110,9 @@ int main(int argc, char **argv)
 	job.opts = (struct sk_regrid_opts)SK_REGRID_OPTS_INIT;
 	job.mem = 1ULL << 30;
 	if (sk_par_keyvals(argc, argv, longopts, &bad) < 0) {
-		sk_warnx("unknown operand '%s'", bad);
-		usage();
+		sk_par_keyval_fail(bad, longopts);
 	}
-	while ((c = getopt_long(argc, argv, "bc:D:E:e:F:f:g:hk:M:m:O:o:P:r:s:t:Vv:w:z::", longopts,
+	while ((c = getopt_long(argc, argv, shortopts, longopts,
 				NULL)) != -1) {
 		double d, ov[3];
 		int n;
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 			job.opts.dip_win = d * 1e-3;
 			break;
 		case 'z': check(sk_wopts_set(&job.wopts, "zstd", optarg, &err), &err); break;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
 	if (argc - optind > 1) {

@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"Operands key=value are aliases for the long options (where=EXPR); other\n"
 	"operands with '=' that name no file are assignments (offset=gx-sx).\n";
 
+static const char shortopts[] = "b:e:f:hm:o:s:T:t:VW:w:z::";
+
 static const struct option longopts[] = {
 	{"by", required_argument, NULL, 'b'},
 	{"endian", required_argument, NULL, 'e'},
@@ -57,12 +59,6 @@ static const struct option longopts[] = {
 	{"zstd", optional_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0},
 };
-
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
 
 static _Noreturn void usage_msg(const char *msg)
 {
@@ -137,7 +133,7 @@ int main(int argc, char **argv)
 	sk_edit_opts_init(&o);
 	if (sk_par_keyvals_keep(argc, argv, longopts, is_key_assignment, &bad) < 0)
 		sk_die(1, "out of memory");
-	while ((c = getopt_long(argc, argv, "b:e:f:hm:o:s:T:t:VW:w:z::", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
 		case 'b': by = optarg; break;
@@ -161,7 +157,7 @@ int main(int argc, char **argv)
 		case 'V': puts("segedit " SK_VERSION); return 0;
 		case 'W': parse_time(optarg, &o); break;
 		case 'w': wsrc = optarg; break;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 		if (name && sk_wopts_set(&o.wopts, name, optarg, &err) < 0)
 			usage_msg(err.msg);

@@ -14,7 +14,7 @@
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: seginfo [-bhjltV] [-k KEYS] [--from FMT] [FILE ...]\n"
+	"usage: seginfo [-bhjlNtV] [-k KEYS] [--from FMT] [FILE ...]\n"
 	"Summarises each file (standard input when none): format, byte order,\n"
 	"revision, text encoding, ns, dt, sample format, traces, key ranges.\n"
 	"  -b, --binary      print the binary header fields\n"
@@ -24,9 +24,12 @@ static const char usage_text[] =
 	"  -k, --keys=KEYS   print header KEYS of every trace as tab-separated values\n"
 	"                    (names such as cdp,offset or @BYTE:TYPE)\n"
 	"  -l, --list-keys   print the table of header key names, bytes and types\n"
+	"  -N, --no-filename with -k and several files: no file name before each row\n"
 	"  -t, --text        print the textual header(s) as text\n"
 	"  -V, --version     print the version and exit\n"
 	"Operands key=value are aliases for the long options (keys=cdp,offset).\n";
+
+static const char shortopts[] = "bhjk:lNtV";
 
 static const struct option longopts[] = {
 	{"binary", no_argument, NULL, 'b'},
@@ -35,21 +38,16 @@ static const struct option longopts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"keys", required_argument, NULL, 'k'},
 	{"list-keys", no_argument, NULL, 'l'},
+	{"no-filename", no_argument, NULL, 'N'},
 	{"text", no_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
 struct opts {
-	int binary, json, text, from;
+	int binary, json, text, from, names;
 	const char *keys;
 };
-
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
 
 static void json_str(const char *s)
 {
@@ -176,7 +174,7 @@ static int one(const char *path, const struct opts *o)
 			return sk_report(&err);
 		}
 		sk_reader_readahead(r, NULL);  /* reading overlaps the work; optional */
-		rc = sk_dump_keys(r, keys, n, stdout, &err);
+		rc = sk_dump_keys(r, keys, n, o->names ? sk_reader_name(r) : NULL, stdout, &err);
 	} else {
 		struct sk_summary s;
 		sk_reader_readahead(r, NULL);
@@ -189,17 +187,16 @@ static int one(const char *path, const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {0, 0, 0, SK_FMT_AUTO, NULL};
+	struct opts o = {0, 0, 0, SK_FMT_AUTO, 1, NULL};
 	struct sk_error err;
 	const char *bad;
 	int c, status = 0;
 
 	sk_init(argv[0]);
 	if (sk_par_keyvals(argc, argv, longopts, &bad) < 0) {
-		sk_warnx("unknown operand '%s'", bad);
-		usage();
+		sk_par_keyval_fail(bad, longopts);
 	}
-	while ((c = getopt_long(argc, argv, "bhjk:ltV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o.binary = 1; break;
 		case 'F':
@@ -221,9 +218,10 @@ int main(int argc, char **argv)
 				printf("%s\t%u\t%s\tsu\n", t[i].name, t[i].byte, sk_type_name(t[i].type));
 			return fflush(stdout) == 0 ? 0 : 1;
 		}
+		case 'N': o.names = 0; break;
 		case 't': o.text = 1; break;
 		case 'V': puts("seginfo " SK_VERSION); return 0;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
 	if (o.keys) {
@@ -232,6 +230,9 @@ int main(int argc, char **argv)
 		if (sk_keys_parse(o.keys, 0, k, 64, &n, &err) < 0)
 			exit(sk_report(&err));
 	}
+	/* As grep: rows say which file they are from when there are several. */
+	if (argc - optind < 2)
+		o.names = 0;
 	if (optind == argc)
 		status = one(NULL, &o);
 	for (int i = optind; i < argc; i++) {

@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]   compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (to=sgk).\n";
 
+static const char shortopts[] = "e:f:hk:m:no:st:Vz::";
+
 static const struct option longopts[] = {
 	{"endian", required_argument, NULL, 'e'},
 	{"format", required_argument, NULL, 'f'},
@@ -48,12 +50,6 @@ static const struct option longopts[] = {
 	{"zstd", optional_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0},
 };
-
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
 
 /* Bad option values and combinations: the message alone, status 2. */
 static _Noreturn void usage_msg(const char *msg)
@@ -85,10 +81,9 @@ int main(int argc, char **argv)
 	sk_merge_opts_init(&o);
 	sk_manifest_init(&m);
 	if (sk_par_keyvals(argc, argv, longopts, &bad) < 0) {
-		sk_warnx("unknown operand '%s'", bad);
-		usage();
+		sk_par_keyval_fail(bad, longopts);
 	}
-	while ((c = getopt_long(argc, argv, "e:f:hk:m:no:st:Vz::", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
 		case 'e': name = "endian"; break;
@@ -106,7 +101,7 @@ int main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 's': sum = 1; break;
 		case 'V': puts("segmerge " SK_VERSION); return 0;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 		if (name && sk_wopts_set(&o.wopts, name, optarg, &err) < 0)
 			usage_msg(err.msg);

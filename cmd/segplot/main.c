@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"  -h, --help            print this help and exit\n"
 	"  -V, --version         print the version and exit\n";
 
+static const char shortopts[] = "bC:c:F:hNo:p:s:T:t:Vwx:";
+
 static const struct option longopts[] = {
 	{"bare", no_argument, NULL, 'b'}, {"clip", required_argument, NULL, 'C'},
 	{"cmap", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'F'},
@@ -73,7 +75,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "bC:c:F:hNo:p:s:T:t:Vwx:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->plot.bare = 1; break;
 		case 'C':
@@ -108,7 +110,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'V': puts("segplot " SK_VERSION); exit(0);
 		case 'w': o->plot.wiggle = 1; break;
 		case 'x': o->xkey = optarg; break;
-		default: usage(2);
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
 	return optind;
@@ -135,8 +137,7 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		ops[nops++] = argv[i];
 	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
-		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-		usage(2);
+		sk_par_keyval_fail(bad, longopts);
 	}
 	first = parse(nops, ops, &o);
 	if (nops - first > 1) {

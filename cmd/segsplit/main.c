@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]    compress sgk pieces with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (count=1000 dir=parts).\n";
 
+static const char shortopts[] = "c:d:e:f:g:hk:p:R:r:s:t:Vz::";
+
 static const struct option longopts[] = {
 	{"count", required_argument, NULL, 'c'},
 	{"dir", required_argument, NULL, 'd'},
@@ -113,10 +115,9 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.wopts = wo;
 	if (keyvals(argc, argv, &bad) < 0) {
-		sk_warnx("unknown operand '%s'", bad);
-		usage();
+		sk_par_keyval_fail(bad, longopts);
 	}
-	while ((c = getopt_long(argc, argv, "c:d:e:f:g:hk:p:R:r:s:t:Vz::", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *wname = NULL;
 		switch (c) {
 		case 'c':
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
 		case 't': wname = "to"; break;
 		case 'V': puts("segsplit " SK_VERSION); return 0;
 		case 'z': wname = "zstd"; break;
-		default: usage();
+		default: sk_par_fail(argv, shortopts, longopts);
 		}
 		if (wname && sk_wopts_set(&o.wopts, wname, optarg, &err) < 0)
 			bad_arg(&err);

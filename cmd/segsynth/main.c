@@ -13,10 +13,10 @@
 
 static const char usage_text[] =
 	"usage: segsynth [-chPV] [-A mode] [-a x0,x1,y0,y1] [-b dx[,dy]] [-D spec] [-d dt]\n"
-	"                [-E spread] [-e endian] [-f code] [-G offset] [-H spec] [-j nx,ny]\n"
-	"                [-l spec] [-m file] [-N snr] [-n nt] [-O min,max] [-o file] [-p spec]\n"
-	"                [-R spec] [-r count] [-S spec] [-s seed] [-t fmt] [-v vel] [-w wavelet]\n"
-	"                [-z[level]] [key=value ...]\n"
+	"                [-E spread] [-e endian] [-F kind] [-f code] [-G offset] [-H spec]\n"
+	"                [-j nx,ny] [-l spec] [-m file] [-N snr] [-n nt] [-O min,max] [-o file]\n"
+	"                [-p spec] [-R spec] [-r count] [-S spec] [-s seed] [-t fmt] [-v vel]\n"
+	"                [-w wavelet] [-z[level]] [key=value ...]\n"
 	"geometry:\n"
 	"  -l, --line=SPEC         2-D line: shots,shot_spacing,channels,receiver_spacing[,x0]\n"
 	"  -E, --spread=SPREAD     split (default) or end-on\n"
@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"  -H, --hyperbola=SPEC    hyperbola on midpoints: tau,v,x[,y]\n"
 	"  -w, --wavelet=W         ricker:HZ (default ricker:25) or spike\n"
 	"  -A, --amplitude=MODE    unit (default) or spreading\n"
+	"  -F, --diffraction=KIND  diffractors as exact 2d or 3d diffractions, or the plain\n"
+	"                          wavelet on the curve (auto: 2d on a line, else 3d)\n"
 	"  -N, --noise=SNR         add Gaussian noise at this RMS signal-to-noise ratio\n"
 	"  -s, --seed=N            seed of noise and random positions (default 1)\n"
 	"  -m, --model=FILE        read settings and events from a YAML file first\n"
@@ -53,11 +55,14 @@ static const char usage_text[] =
 	"  -h, --help              print this help and exit\n"
 	"  -V, --version           print the version and exit\n";
 
+static const char shortopts[] = "A:a:b:cD:d:E:e:F:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::";
+
 static const struct option longopts[] = {
 	{"amplitude", required_argument, NULL, 'A'}, {"area", required_argument, NULL, 'a'},
 	{"bin", required_argument, NULL, 'b'}, {"pairs", no_argument, NULL, 'c'},
 	{"diffractor", required_argument, NULL, 'D'}, {"dt", required_argument, NULL, 'd'},
 	{"spread", required_argument, NULL, 'E'}, {"endian", required_argument, NULL, 'e'},
+	{"diffraction", required_argument, NULL, 'F'},
 	{"format", required_argument, NULL, 'f'}, {"near", required_argument, NULL, 'G'},
 	{"hyperbola", required_argument, NULL, 'H'}, {"help", no_argument, NULL, 'h'},
 	{"jitter", required_argument, NULL, 'j'}, {"line", required_argument, NULL, 'l'},
@@ -108,7 +113,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "A:a:b:cD:d:E:e:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::",
+	while ((c = getopt_long(argc, argv, shortopts,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0);
@@ -126,7 +131,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->vals[o->nset++] = "1";
 			break;
 		case '?':
-			usage(2);
+			sk_par_fail(argv, shortopts, longopts);
 		default:
 			o->keys[o->nset] = long_name(c);
 			o->vals[o->nset++] = optarg;
@@ -158,8 +163,7 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		ops[nops++] = argv[i];
 	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
-		sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-		usage(2);
+		sk_par_keyval_fail(bad, longopts);
 	}
 	first = parse(nops, ops, &o);
 	if (first < nops) {

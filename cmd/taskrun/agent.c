@@ -20,6 +20,7 @@
 
 #include "proto.h"
 #include "tmpl.h"
+#include "watchdog.h"
 
 #define OUT_HIGH (1u << 20)   /* stop reading task output above this backlog */
 #define DRAIN_WAIT 2.0        /* seconds to wait for a dead task's pipes */
@@ -32,6 +33,7 @@ struct atask {
 	int in_close;          /* close stdin once inq is written */
 	double start, reaped_at, kill_at;
 	int reaped, hard;
+	int lost;              /* TR_LOST_*: killed because the controller was lost */
 	int status;
 	struct rusage ru;
 };
@@ -44,6 +46,7 @@ struct agent {
 	double lease, grace, hb, last_rx, last_tx;
 	char host[256];
 	int quitting, out_dead;
+	struct tr_watchdog wd;
 };
 
 /* The SIGCHLD self-pipe: a signal handler can reach nothing but file-scope
@@ -86,10 +89,15 @@ static void cancel_task(struct atask *t)
 	}
 }
 
-static void cancel_all(struct agent *a)
+/* Cancels every task; lost says why when the controller is lost (its
+ * tasks are then reported as lost, not failed), TR_LOST_NO when it asked. */
+static void cancel_all(struct agent *a, int lost)
 {
-	for (int i = 0; i < a->nt; i++)
+	for (int i = 0; i < a->nt; i++) {
+		if (!a->t[i].reaped && a->t[i].kill_at == 0)
+			a->t[i].lost = lost;
 		cancel_task(&a->t[i]);
+	}
 }
 
 static struct atask *find(struct agent *a, uint32_t id)
@@ -122,10 +130,12 @@ static _Noreturn void child(const char *cmd, int in, int out, int errfd, const l
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	snprintf(num, sizeof num, "%lld", hdr[1]);
 	setenv("TASKRUN_TASK", num, 1);
+	setenv("PARALLEL_SEQ", num, 1);
 	snprintf(num, sizeof num, "%lld", hdr[2]);
 	setenv("TASKRUN_ATTEMPT", num, 1);
 	snprintf(num, sizeof num, "%lld", hdr[3]);
 	setenv("TASKRUN_SLOT", num, 1);
+	setenv("PARALLEL_JOBSLOT", num, 1);
 	setenv("TASKRUN_HOST", host, 1);
 	if (tr_tmpl_plain(cmd)) {
 		char **w;
@@ -207,6 +217,7 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 		goto spawn_fail;
 	}
 	setpgid(pid, pid);
+	tr_watchdog_send(&a->wd, TR_WD_ADD, (long)pid);
 	free(cmd);
 	t = &a->t[a->nt++];
 	memset(t, 0, sizeof *t);
@@ -245,6 +256,8 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 			a->lease = (double)v[1] / 1000;
 			a->grace = (double)v[2] / 1000;
 			a->hb = a->lease / 6;
+			tr_watchdog_send(&a->wd, TR_WD_LEASE, (long)v[1]);
+			tr_watchdog_send(&a->wd, TR_WD_GRACE, (long)v[2]);
 			/* The host name is the fourth field. */
 			for (int k = 0; k < 2 && sp; k++)
 				sp = memchr(sp + 1, ' ', f->len - (size_t)(sp + 1 - f->data));
@@ -275,7 +288,7 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 		break;
 	case TR_F_QUIT:
 		a->quitting = 1;
-		cancel_all(a);
+		cancel_all(a, TR_LOST_NO);
 		break;
 	default:
 		break;
@@ -324,9 +337,10 @@ static void finish_tasks(struct agent *a, double now)
 			status = WEXITSTATUS(t->status);
 			sig = 0;
 		}
-		tr_proto_putf(&a->wbuf, TR_F_EXIT, t->id, "%d %d %lld %lld %lld %ld", status, sig,
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, t->id, "%d %d %lld %lld %lld %ld %d", status, sig,
 			      (long long)((t->reaped_at - t->start) * 1e6), usec(&t->ru.ru_utime),
-			      usec(&t->ru.ru_stime), (long)t->ru.ru_maxrss);
+			      usec(&t->ru.ru_stime), (long)t->ru.ru_maxrss, t->lost);
+		tr_watchdog_send(&a->wd, TR_WD_DEL, (long)t->pid);
 		if (t->in_fd >= 0)
 			close(t->in_fd);
 		if (t->out_fd >= 0)
@@ -391,8 +405,13 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	if (gethostname(a.host, sizeof a.host) != 0)
 		strcpy(a.host, "?");
 	a.host[sizeof a.host - 1] = '\0';
-	if (make_pipe(sp) != 0)
+	/* First, while the agent holds nothing the watchdog should not. */
+	if ((rc = tr_watchdog_start(&a.wd, a.lease, a.grace, err)) != 0)
+		return rc;
+	if (make_pipe(sp) != 0) {
+		tr_watchdog_stop(&a.wd);
 		return sk_error_sys(err, "pipe");
+	}
 	tr_set_nonblock(sp[0]);
 	tr_set_nonblock(sp[1]);
 	chld_pipe = sp[1];
@@ -413,8 +432,10 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 
 		if (!a.quitting && now - a.last_rx > a.lease) {
 			a.quitting = 1;
-			cancel_all(&a);
+			cancel_all(&a, TR_LOST_LEASE);
 		}
+		if (now - a.wd.last >= a.hb)
+			tr_watchdog_send(&a.wd, TR_WD_PING, 0);
 		if (now - a.last_tx >= a.hb) {
 			struct rusage ru;
 			getrusage(RUSAGE_SELF, &ru);
@@ -441,7 +462,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 			a.out_dead = 1;
 			if (!a.quitting) {
 				a.quitting = 1;
-				cancel_all(&a);
+				cancel_all(&a, TR_LOST_OUTPUT);
 			}
 		}
 		if (a.quitting && a.nt == 0 && (a.out_dead || tr_buf_used(&a.wbuf) == 0))
@@ -512,12 +533,12 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 						rc = r;
 						a.in = -1;
 						a.quitting = 1;
-						cancel_all(&a);
+						cancel_all(&a, TR_LOST_PROTO);
 					}
 				} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 					a.in = -1;
 					a.quitting = 1;
-					cancel_all(&a);
+					cancel_all(&a, TR_LOST_INPUT);
 				}
 			} else if (fd == a.out) {
 				/* Flushed at the top of the loop. */
@@ -544,5 +565,6 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	chld_pipe = -1;
 	close(sp[0]);
 	close(sp[1]);
+	tr_watchdog_stop(&a.wd);
 	return rc;
 }

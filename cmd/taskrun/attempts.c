@@ -49,6 +49,12 @@ void tr_drop_attempt_files(struct tr_attempt *a)
 		fclose(a->spool);
 		a->spool = NULL;
 	}
+	if (a->espool) {
+		fclose(a->espool);
+		a->espool = NULL;
+	}
+	tr_buf_release(&a->lbuf[0]);
+	tr_buf_release(&a->lbuf[1]);
 }
 
 /* Removes attempt k from the table (after its files are dealt with). */
@@ -88,6 +94,26 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	e.attempt = t->attempts;
 	snprintf(e.note, sizeof e.note, "%s", why);
 	tr_jlog(c, &e);
+}
+
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
+{
+	const long ti = c->a[k].task;
+	struct tr_event e;
+
+	tr_attempt_event(c, &c->a[k], &e, "lost");
+	snprintf(e.note, sizeof e.note, "%s", note);
+	tr_jput(c, &e);
+	tr_forget_attempt(c, k);
+	if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
+		if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
+			tr_final_fail(c, ti, msg);
+		} else {
+			tr_set_pending(c, ti);
+		}
+	}
 }
 
 /* The name of a --stdout temporary as the journal records it: the part
@@ -184,6 +210,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->slot = slot;
 	a->spec = spec;
 	a->start = tr_mono();
+	a->wstart = tr_wall();
 	a->in_fd = in_fd;
 	a->in_done = in_fd < 0;
 	a->out = out;
@@ -194,17 +221,24 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	t->nrun++;
 	h->nrun++;
 	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
-	if (tr_buf_put(&run, hdr, (size_t)n) || tr_buf_put(&run, task->cmd, strlen(task->cmd)))
-		tr_fail(c, SK_ENOMEM, "out of memory");
-	else
-		tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+	{
+		/* {%} is the slot the task runs in. */
+		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, slot) : NULL;
+		const char *run_cmd = cmd ? cmd : task->cmd;
+		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
+		    tr_buf_put(&run, run_cmd, strlen(run_cmd)))
+			tr_fail(c, SK_ENOMEM, "out of memory");
+		else
+			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+		free(cmd);
+	}
 	tr_buf_release(&run);
 	/* The journal names the temporary, so that a resume after kill -9
 	 * removes it. */
 	tr_attempt_event(c, a, &e, "start");
 	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
 		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
-	tr_jlog(c, &e);
+	tr_jput(c, &e);
 }
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)
@@ -227,32 +261,29 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
 	a->in_done = 1;
 }
 
-/* Makes attempt a's output the task's: renames the --stdout file into
- * place, or copies the spooled output to our stdout. */
-static int commit(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
+/*
+ * Makes attempt a's --stdout file the task's, in two steps around the
+ * journal line that says the task is done.  A --stdout file is synced (with
+ * a state directory) before the line and renamed into place after it, so
+ * that the file appears only once the journal says done, and a controller
+ * killed in between leaves the temporary for the resume to rename (resume):
+ * a task whose output is there never runs again, and none is committed
+ * twice.  Output spooled for our stdout goes out (output.c) before the
+ * line: a kill between the two prints it again on resume rather than never
+ * (with -k it may wait for earlier tasks, and a kill loses it).
+ */
+static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
 {
 	const struct tr_task *task = &c->tl->t[a->task];
 
 	if (task->out) {
 		struct sk_error err;
-		/* With a state directory the output must outlast a crash as
-		 * long as the journal line that says it is done. */
-		if ((c->o->state && fsync(a->out.fd) != 0 && sk_error_sys(&err, "%s", "")) ||
-		    sk_ofile_commit(&a->out, &err) != 0) {
+		if (c->o->state && fsync(a->out.fd) != 0) {
+			sk_error_sys(&err, "%s", "");
 			snprintf(why, nwhy, "%.250s: %.250s", task->out, err.msg);
 			sk_ofile_abort(&a->out);
 			return -1;
 		}
-	} else if (a->spool) {
-		char buf[65536];
-		size_t n;
-		fflush(stdout);
-		rewind(a->spool);
-		while ((n = fread(buf, 1, sizeof buf, a->spool)) > 0)
-			if (!c->out_broken && sk_file_write_all(1, buf, n, NULL) != 0) {
-				sk_warn("stdout");
-				c->out_broken = 1;
-			}
 	}
 	return 0;
 }
@@ -272,13 +303,13 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	struct tr_attempt *a = &c->a[k];
 	struct tr_host *h = &c->h[a->host];
 	struct tr_tstate *t = &c->ts[a->task];
-	long long v[6] = {0, 0, 0, 0, 0, 0};
+	long long v[7] = {0, 0, 0, 0, 0, 0, 0};
 	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
 	int ok;
 
-	tr_proto_ints(f->data, f->len, v, 6, NULL);
+	tr_proto_ints(f->data, f->len, v, 7, NULL);
 	tr_attempt_event(c, a, &e, "done");
 	e.status = (int)v[0];
 	e.sig = (int)v[1];
@@ -286,10 +317,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	e.user = (double)v[3] / 1e6;
 	e.sys = (double)v[4] / 1e6;
 	e.maxrss = (long)v[5];
-	if (a->cancel == C_STOP) {
+	if (a->cancel == C_STOP || a->cancel == C_HALT) {
 		/* Not a failure of the task: a resume runs it again. */
 		strcpy(e.ev, "cancel");
-		snprintf(e.note, sizeof e.note, "%s", c->stop > 0 ? "interrupted" : "stopped by an error");
+		snprintf(e.note, sizeof e.note, "%s",
+			 a->cancel == C_HALT ? "halted" : c->stop > 0 ? "interrupted" : "stopped by an error");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, k);
 		if (t->st == TR_T_ACTIVE && t->nrun == 0)
@@ -303,20 +335,46 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		tr_forget_attempt(c, k);
 		return;
 	}
+	if (v[6] != TR_LOST_NO && a->cancel == C_NONE) {
+		/* The agent killed it because it lost us (sshd closed its
+		 * input, say, while its output still reaches us): the host is
+		 * lost, not the task failed. */
+		static const char *const lost[] = {"", "its input closed", "no frame for the lease",
+						   "a malformed frame", "its output failed"};
+		char note[128];
+		snprintf(note, sizeof note, "host lost: the agent lost the controller: %s",
+			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
+		tr_lose_attempt(c, k, note, 0);
+		return;
+	}
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
 	why[0] = '\0';
-	if (ok && commit(c, a, why, sizeof why) != 0)
+	if (ok && commit_prepare(c, a, why, sizeof why) != 0)
 		ok = 0;
 	if (ok) {
+		struct sk_error err;
+		tr_output_end(c, a, 1);
 		tr_jlog(c, &e);
+		/* A rename that fails after the line (rare: the temporary is
+		 * beside the target) is journalled as this attempt's failure
+		 * right after it, which a resume reads as not done. */
+		if (c->tl->t[ti].out && sk_ofile_commit(&a->out, &err) != 0) {
+			snprintf(why, sizeof why, "%.250s: %.250s", c->tl->t[ti].out, err.msg);
+			ok = 0;
+		}
+	}
+	if (ok) {
 		t->st = TR_T_DONE;
 		c->ndone++;
+		c->nsucc++;
 		tr_policy_success(&h->hl);
 		note_wall(c, e.wall);
+		tr_joblog_line(c, a, e.status, e.sig, e.wall);
 		tr_forget_attempt(c, k);
 		for (int i = 0; i < c->na; i++)
 			if (c->a[i].task == ti)
 				tr_cancel_attempt(c, &c->a[i], C_LOSER);
+		tr_halt_check(c, 1, 0, 0, tr_mono());
 		return;
 	}
 	if (!why[0]) {
@@ -329,7 +387,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	}
 	strcpy(e.ev, "fail");
 	snprintf(e.note, sizeof e.note, "%.*s", (int)sizeof e.note - 1, why);
-	tr_jlog(c, &e);
+	tr_jput(c, &e);
 	t->failures++;
 	if (!tr_policy_failed_on(t, a->host)) {
 		int *fo = realloc(t->failed_on, (size_t)(t->nfo + 1) * sizeof *fo);
@@ -352,12 +410,20 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			tr_quarantine(c, h, q);
 		}
 	}
-	tr_forget_attempt(c, k);
-	if (t->nrun == 0) {
-		if (t->failures > c->o->retries)
+	{
+		/* --retries N: N runs in all, as in GNU parallel (0 is 1). */
+		const int final = t->nrun == 1 && t->failures >= (c->o->retries > 1 ? c->o->retries : 1);
+		const int status = e.status, sig = e.sig;
+		tr_output_end(c, a, final);
+		if (final)
+			tr_joblog_line(c, a, status, sig, e.wall);
+		tr_forget_attempt(c, k);
+		if (final) {
 			tr_final_fail(c, ti, why);
-		else
+			tr_halt_check(c, 0, status, sig, tr_mono());
+		} else if (t->nrun == 0) {
 			tr_set_pending(c, ti);
+		}
 	}
 }
 
@@ -366,35 +432,20 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 	if (type == TR_F_OUT) {
 		struct sk_error err;
 		if (c->tl->t[a->task].out) {
+			a->rx += (long long)n;
 			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
 				sk_warnx("%s: %s", c->tl->t[a->task].out, err.msg);
 				tr_cancel_attempt(c, a, C_STDIN);
 			}
 			return;
 		}
-		if (a->cancel)
-			return;
-		if (!a->spool) {
-			const int fd = sk_ofile_spool("taskrun-stdout", &err);
-			if (fd < 0) {
-				tr_fail(c, err.code, "%s", err.msg);
-				return;
-			}
-			if (!(a->spool = fdopen(fd, "w+"))) {
-				close(fd);
-				tr_fail(c, SK_ENOMEM, "out of memory");
-				return;
-			}
-		}
-		if (fwrite(d, 1, n, a->spool) != n)
-			tr_fail(c, SK_EIO, "spool file of task %ld: %s", a->task + 1, strerror(errno));
+		if (!a->cancel)
+			tr_output_data(c, a, 1, d, n);
 		return;
 	}
 	if (!c->o->state) {
-		fflush(stdout);
-		if (sk_file_write_all(2, d, n, NULL) != 0) {
-			/* Nowhere left to report it. */
-		}
+		/* Grouped with the task's stdout (or line by line). */
+		tr_output_data(c, a, 2, d, n);
 		return;
 	}
 	if (a->err_fd < 0) {

@@ -34,6 +34,19 @@ void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why)
 {
 	const double d = tr_policy_quarantine(&h->hl, c->o->backoff, tr_mono());
 	tr_jhost(c, "quarantine", h, "for %.1fs: %s", d, why);
+	if (h->ever_up)
+		sk_warnx("%s: quarantined for %.1fs: %s", h->name, d, why);
+	h->quar_open = 1;
+}
+
+void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now)
+{
+	if (!h->quar_open || h->hl.quar_until > now)
+		return;
+	h->quar_open = 0;
+	tr_jhost(c, "release", h, "quarantine over");
+	if (h->ever_up && !h->removed && !h->gone)
+		sk_warnx("%s: quarantine over", h->name);
 }
 
 static void add_kid(struct tr_ctl *c, pid_t pid)
@@ -80,25 +93,11 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 		sk_warnx("%s: connection lost: %s", h->name, why);
 	}
 	for (int k = 0; k < c->na; k++) {
-		struct tr_attempt *a = &c->a[k];
-		struct tr_event e;
-		long ti;
-		if (a->host != hi)
+		char note[384];
+		if (c->a[k].host != hi)
 			continue;
-		ti = a->task;
-		tr_attempt_event(c, a, &e, "lost");
-		snprintf(e.note, sizeof e.note, "host lost: %s", why);
-		tr_jlog(c, &e);
-		tr_forget_attempt(c, k--);
-		if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
-			if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
-				char msg[96];
-				snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
-				tr_final_fail(c, ti, msg);
-			} else {
-				tr_set_pending(c, ti);
-			}
-		}
+		snprintf(note, sizeof note, "host lost: %s", why);
+		tr_lose_attempt(c, k--, note, orderly);
 	}
 	tr_close_fd(&h->wfd);
 	tr_close_fd(&h->rfd);
@@ -136,6 +135,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	pid_t pid;
 	struct sk_error err;
 	char **hw = NULL;
+	int own = 0;
 
 	if (!h->local) {
 		if (tr_tmpl_words(h->name, &hw, &err) < 0) {
@@ -143,7 +143,13 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 			return;
 		}
 	}
-	for (char **p = c->o->ssh; !h->local && *p; p++)
+	/* As in GNU parallel, a host of several words that does not start
+	 * with an option is the whole command that reaches it
+	 * ("ssh -p 2222 node4"), in place of --ssh; "-p 2222 node4" is
+	 * appended to --ssh. */
+	if (hw && hw[0] && hw[1] && hw[0][0] != '-')
+		own = 1;
+	for (char **p = c->o->ssh; !h->local && !own && *p; p++)
 		n++;
 	for (char **p = hw; p && *p; p++)
 		n++;
@@ -159,7 +165,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 		argv[k++] = (char *)(uintptr_t)c->o->self;
 		argv[k++] = (char *)(uintptr_t)"agent";
 	} else {
-		for (char **p = c->o->ssh; *p; p++)
+		for (char **p = c->o->ssh; !own && *p; p++)
 			argv[k++] = *p;
 		for (char **p = hw; *p; p++)
 			argv[k++] = *p;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "tmpl.h"
 
 static int read_lines(const char *path, char ***out, long *n, struct sk_error *err)
@@ -45,26 +46,157 @@ static int read_lines(const char *path, char ***out, long *n, struct sk_error *e
 	return 0;
 }
 
-/* Adds one task for argument arg (or a command line when tmpl is NULL). */
-static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl, const char *arg,
-		    const char *in, const char *out)
+/* Adds one task for the nargs inputs args (or a command line when tmpl is
+ * NULL). */
+static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
+		    const char *const *args, int nargs, const char *in, const char *out)
 {
 	const long seq = l->n + 1;
-	char *cmd = tmpl ? tr_tmpl_expand(tmpl, arg, seq, 1) : strdup(arg);
-	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expand(o->in_tmpl, arg, seq, 0) : NULL;
-	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expand(o->out_tmpl, arg, seq, 0) : NULL;
+	char *cmd = tmpl ? tr_tmpl_expandv(tmpl, args, nargs, seq, 1) : strdup(args[0]);
+	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expandv(o->in_tmpl, args, nargs, seq, 0) : NULL;
+	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expandv(o->out_tmpl, args, nargs, seq, 0) : NULL;
 
-	if ((in || o->in_tmpl) && !i) {
+	if (!cmd || ((in || o->in_tmpl) && !i) || ((out || o->out_tmpl) && !w)) {
 		free(cmd);
+		free(i);
 		free(w);
 		return SK_ENOMEM;
 	}
-	if ((out || o->out_tmpl) && !w) {
-		free(cmd);
-		free(i);
+	if (tr_tasklist_add(l, cmd, i, w) != 0)
 		return SK_ENOMEM;
+	if (o->tag) {
+		/* GNU parallel's tag: the arguments as given, joined by
+		 * blanks. */
+		struct tr_buf b = {0};
+		int rc = 0;
+		for (int k = 0; k < nargs; k++)
+			rc |= (k && tr_buf_put(&b, " ", 1)) || tr_buf_put(&b, args[k], strlen(args[k]));
+		if (rc || tr_buf_put(&b, "", 1) != 0) {
+			tr_buf_release(&b);
+			return SK_ENOMEM;
+		}
+		l->t[l->n - 1].tag = b.p;
 	}
-	return tr_tasklist_add(l, cmd, i, w);
+	return 0;
+}
+
+/* One input source: the arguments after a ::: or the lines of a :::: file;
+ * linked (:::+, ::::+) to the source before it. */
+struct source {
+	char **v;
+	long n;
+	int linked, owned;
+};
+
+static int is_sep(const char *a)
+{
+	return strcmp(a, ":::") == 0 || strcmp(a, ":::+") == 0 || strcmp(a, "::::") == 0 ||
+	       strcmp(a, "::::+") == 0;
+}
+
+static void free_sources(struct source *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (s[i].owned)
+			for (long k = 0; k < s[i].n; k++)
+				free(s[i].v[k]);
+		if (s[i].owned)
+			free(s[i].v);
+	}
+	free(s);
+}
+
+/* The sources of argv[first..argc): "::: a b" one source of the words,
+ * ":::: f g" one source per file. */
+static int parse_sources(int argc, char **argv, int first, struct source **out, int *nout,
+			 struct sk_error *err)
+{
+	struct source *s = NULL;
+	int n = 0, rc = 0;
+
+	for (int i = first; i < argc && !rc;) {
+		const char *sep = argv[i++];
+		const int files = strncmp(sep, "::::", 4) == 0, linked = sep[strlen(sep) - 1] == '+';
+		int j = i;
+		while (j < argc && !is_sep(argv[j]))
+			j++;
+		if (files && j == i)
+			rc = sk_error_set(err, SK_EARG, "%s without a file", sep);
+		for (int k = files ? i : 0; !rc && k < (files ? j : 1); k++) {
+			struct source *ns = realloc(s, (size_t)(n + 1) * sizeof *s);
+			if (!ns) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				break;
+			}
+			s = ns;
+			memset(&s[n], 0, sizeof *s);
+			s[n].linked = linked && n > 0 && (!files || k == i);
+			if (files) {
+				s[n].owned = 1;
+				n++;
+				rc = read_lines(argv[k], &s[n - 1].v, &s[n - 1].n, err);
+			} else {
+				s[n].v = argv + i;
+				s[n].n = j - i;
+				n++;
+			}
+		}
+		i = j;
+	}
+	*out = s;
+	*nout = n;
+	return rc;
+}
+
+/*
+ * Adds a task for each combination of the sources, in GNU parallel's order:
+ * the last source varies fastest; a linked source moves with the one
+ * before it, and linked sources stop at the shortest.
+ */
+static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
+			    const struct source *s, int ns, struct sk_error *err)
+{
+	int nd = 0, rc = 0;
+	int *dim = calloc((size_t)ns + 1, sizeof *dim);       /* first source of each dimension */
+	long *len = calloc((size_t)ns + 1, sizeof *len), *at = calloc((size_t)ns + 1, sizeof *at);
+	const char **args = calloc((size_t)ns + 1, sizeof *args);
+
+	if (!dim || !len || !at || !args) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < ns; i++) {
+		if (!s[i].linked || nd == 0) {
+			dim[nd] = i;
+			len[nd++] = s[i].n;
+		} else if (s[i].n < len[nd - 1]) {
+			len[nd - 1] = s[i].n;
+		}
+	}
+	dim[nd] = ns;
+	for (int d = 0; d < nd; d++)
+		if (len[d] == 0)
+			goto out;
+	for (;;) {
+		for (int d = 0; d < nd; d++)
+			for (int i = dim[d]; i < dim[d + 1]; i++)
+				args[i] = s[i].v[at[d]];
+		if ((rc = add_task(l, o, tmpl, args, ns, NULL, NULL)) != 0) {
+			rc = sk_error_set(err, rc, "out of memory");
+			break;
+		}
+		int d = nd - 1;
+		while (d >= 0 && ++at[d] == len[d])
+			at[d--] = 0;
+		if (d < 0)
+			break;
+	}
+out:
+	free(dim);
+	free(len);
+	free(at);
+	free(args);
+	return rc;
 }
 
 int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc, char **argv,
@@ -74,15 +206,14 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 	long nargs = 0;
 	int ncmd = 0, rc = 0, colons = -1;
 
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], ":::") == 0) {
-			if (colons >= 0)
-				return sk_error_set(err, SK_EARG, "only one ::: group is supported");
+	for (int i = 0; i < argc && colons < 0; i++)
+		if (is_sep(argv[i]))
 			colons = i;
-		}
 	ncmd = colons >= 0 ? colons : argc;
-	for (long i = 0; job && i < job->ntasks && !rc; i++)
-		rc = add_task(l, o, NULL, job->tasks[i].cmd, job->tasks[i].in, job->tasks[i].out);
+	for (long i = 0; job && i < job->ntasks && !rc; i++) {
+		const char *cmd = job->tasks[i].cmd;
+		rc = add_task(l, o, NULL, &cmd, 1, job->tasks[i].in, job->tasks[i].out);
+	}
 	if (job && job->command) {
 		char *t = job->command;
 		char buf[32];
@@ -93,11 +224,14 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 			snprintf(tmpl, n, "%s {}", t);
 			t = tmpl;
 		}
-		for (long i = 0; i < job->nargs && !rc; i++)
-			rc = add_task(l, o, t, job->args[i], NULL, NULL);
+		for (long i = 0; i < job->nargs && !rc; i++) {
+			const char *a = job->args[i];
+			rc = add_task(l, o, t, &a, 1, NULL, NULL);
+		}
 		if (!job->nargs && !rc) {
+			const char *a = buf;
 			snprintf(buf, sizeof buf, "%ld", l->n + 1);
-			rc = add_task(l, o, t, buf, NULL, NULL);
+			rc = add_task(l, o, t, &a, 1, NULL, NULL);
 		}
 		free(tmpl);
 		tmpl = NULL;
@@ -117,19 +251,25 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 			strcat(tmpl, argv[i]);
 		}
 		/* As in GNU parallel, a command without a placeholder gets the
-		 * argument appended, unless the argument names its input. */
+		 * arguments appended, unless the argument names its input. */
 		if (!tr_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
 			strcat(tmpl, " {}");
 	} else if (colons >= 0) {
-		return sk_error_set(err, SK_EARG, "::: without a command");
+		return sk_error_set(err, SK_EARG, "%s without a command", argv[colons]);
 	}
 	if (colons >= 0) {
-		for (int i = colons + 1; i < argc && !rc; i++)
-			rc = add_task(l, o, tmpl, argv[i], NULL, NULL);
+		struct source *s = NULL;
+		int ns = 0;
+		rc = parse_sources(argc, argv, colons, &s, &ns, err);
+		if (!rc)
+			rc = add_combinations(l, o, tmpl, s, ns, err);
+		free_sources(s, ns);
 	} else if (ncmd > 0 || !job || o->argfile) {
 		rc = read_lines(o->argfile, &args, &nargs, err);
-		for (long i = 0; i < nargs && !rc; i++)
-			rc = add_task(l, o, tmpl, args[i], NULL, NULL);
+		for (long i = 0; i < nargs && !rc; i++) {
+			const char *a = args[i];
+			rc = add_task(l, o, tmpl, &a, 1, NULL, NULL);
+		}
 		if (rc == SK_ENOMEM)
 			sk_error_set(err, rc, "out of memory");
 	}
@@ -139,4 +279,3 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 	free(tmpl);
 	return rc;
 }
-

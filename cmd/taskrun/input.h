@@ -16,14 +16,20 @@ struct tr_input {
 	const char *argfile;   /* -a FILE; NULL or "-" for stdin */
 	const char *in_tmpl;   /* --stdin template, or NULL */
 	const char *out_tmpl;  /* --stdout template, or NULL */
+	int tag;               /* set each task's tag (--tag) */
 };
 
 /*
- * Adds the tasks to l.  argv holds the command words and the ::: group
- * (argc words); job may be NULL.  Without command words and job, command
- * lines are read from argfile or stdin; with command words and no :::,
- * argument lines are.  Returns 0, SK_EARG (a second :::, ::: without a
- * command), SK_EIO or SK_ENOMEM with err set.
+ * Adds the tasks to l.  argv holds the command words and the input sources
+ * (argc words): "::: a b" a source of words, ":::: f g" a source per file
+ * (its lines), ":::+" and "::::+" linked to the source before.  Every
+ * combination of the sources becomes a task, in GNU parallel's order (the
+ * last source varies fastest; linked sources move together and stop at the
+ * shortest).  job may be NULL.  Without command words and job, command
+ * lines are read from argfile or stdin; with command words and no source,
+ * argument lines are.  Returns 0, SK_EARG (a source without a command, a
+ * :::: without a file), SK_EIO (a file that cannot be read) or SK_ENOMEM,
+ * with err set.
  */
 int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc, char **argv,
 		   struct tr_tasklist *l, struct sk_error *err);

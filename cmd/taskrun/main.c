@@ -20,38 +20,48 @@
 #include "tmpl.h"
 #include "version.h"
 
-enum { O_AGENT = 256, O_BACKOFF, O_FRESH, O_LEASE, O_NOPROGRESS, O_NOSPEC, O_PROGRESS,
-       O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_MAX };
+enum { O_AGENT = 256, O_BACKOFF, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_LEASE, O_LINEBUF,
+       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
 	{"agent", required_argument, NULL, O_AGENT},
 	{"backoff", required_argument, NULL, O_BACKOFF},
+	{"dry-run", no_argument, NULL, O_DRYRUN},
 	{"fresh", no_argument, NULL, O_FRESH},
+	{"halt", required_argument, NULL, O_HALT},
 	{"help", no_argument, NULL, 'h'},
 	{"hosts", required_argument, NULL, 'H'},
 	{"job", required_argument, NULL, 'J'},
+	{"joblog", required_argument, NULL, O_JOBLOG},
 	{"jobs", required_argument, NULL, 'j'},
+	{"keep-order", no_argument, NULL, 'k'},
 	{"lease", required_argument, NULL, O_LEASE},
+	{"line-buffer", no_argument, NULL, O_LINEBUF},
 	{"no-progress", no_argument, NULL, O_NOPROGRESS},
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
 	{"progress", no_argument, NULL, O_PROGRESS},
 	{"retries", required_argument, NULL, 'r'},
 	{"speculate", no_argument, NULL, O_SPEC},
 	{"ssh", required_argument, NULL, O_SSH},
+	{"sshlogin", required_argument, NULL, 'S'},
+	{"sshloginfile", required_argument, NULL, 'H'},
 	{"state", required_argument, NULL, 's'},
 	{"stdin", required_argument, NULL, O_STDIN},
 	{"stdout", required_argument, NULL, O_STDOUT},
+	{"tag", no_argument, NULL, O_TAG},
 	{"timeout", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
 	"usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
-	"               [-s dir] [-t duration] [--agent command] [--backoff duration]\n"
-	"               [--fresh] [--lease duration] [--[no-]progress] [--[no-]speculate]\n"
-	"               [--ssh command] [--stdin template] [--stdout template]\n"
-	"               [key=value ...] [command [arg ...] [::: arg ...]]\n"
+	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
+	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
+	"               [--joblog file] [--lease duration] [--line-buffer]\n"
+	"               [--[no-]progress] [--[no-]speculate] [--ssh command]\n"
+	"               [--stdin template] [--stdout template] [--tag]\n"
+	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
 	"       taskrun report [--html] dir\n"
 	"       taskrun agent\n";
@@ -64,38 +74,149 @@ static const char help_text[] =
 	"  -a, --arg-file=FILE    read command lines (or arguments) from FILE\n"
 	"      --agent=COMMAND    remote agent command (default: taskrun agent)\n"
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
+	"      --dry-run          print the command lines, run nothing\n"
 	"      --fresh            start over when the task list changed\n"
+	"      --halt=WHEN        now|soon,fail=N|success=N (N or N%): stop early\n"
 	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
+	"                         (also --sshloginfile)\n"
 	"  -h, --help             print this help and exit\n"
 	"  -J, --job=FILE         YAML job file: tasks, hosts and options\n"
-	"  -j, --jobs=N           local slots without hosts (default: CPUs)\n"
+	"      --joblog=FILE      GNU parallel's job log of the finished tasks\n"
+	"  -j, --jobs=N           local slots without hosts: N, N% or +N/-N of\n"
+	"                         the CPUs, 0 one per task (default: CPUs)\n"
+	"  -k, --keep-order       output in task order\n"
 	"      --lease=DUR        heartbeat lease of agents (default 30s)\n"
+	"      --line-buffer      output line by line as it comes\n"
 	"      --no-progress      no progress line\n"
 	"      --no-speculate     never duplicate stragglers\n"
 	"      --progress         progress line on stderr (default on a terminal)\n"
-	"  -r, --retries=N        retries of a failing task (default 3)\n"
+	"  -r, --retries=N        runs of a failing task in all (default 4)\n"
+	"  -S, --sshlogin=HOSTS   hosts, [N/]host separated by commas\n"
 	"      --speculate        duplicate stragglers at the end (default)\n"
 	"      --ssh=COMMAND      command that reaches a host (default: ssh with\n"
 	"                         BatchMode, ConnectTimeout, ServerAliveInterval)\n"
 	"  -s, --state=DIR        state directory: journal, logs, resume\n"
 	"      --stdin=TEMPLATE   file streamed to each task's standard input\n"
 	"      --stdout=TEMPLATE  file receiving each task's standard output\n"
+	"      --tag              each output line starts with the task's arguments\n"
 	"  -t, --timeout=DUR      time limit of one attempt\n"
 	"  -V, --version          print the version and exit\n"
 	"\n"
-	"Placeholders: {} {.} {/} {//} {/.} {#}; substituted arguments are\n"
-	"shell-quoted.  key=value operands are aliases of the long options.\n";
+	"Placeholders: {} {.} {/} {//} {/.}, {N} {N.} {N/} {N//} {N/.} for the\n"
+	"N-th input source, {#} the task number, {%} the slot; substituted\n"
+	"arguments are shell-quoted.  key=value operands are aliases of the long\n"
+	"options.\n";
 
 #define DEFAULT_SSH "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 
 struct opts {
 	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl;
-	const char *ssh, *agent;
+	const char *ssh, *agent, *joblog;
+	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries;
 	double timeout, lease, backoff;
-	int fresh, progress, speculate;
+	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all;
+	struct tr_halt halt;
 	char set[O_MAX];
 };
+
+/* The CPUs online. */
+static long cpu_count(void)
+{
+	const long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+/* -j as GNU parallel reads it: N slots, N% of the CPUs, +N or -N CPUs more
+ * or fewer (at least 1), or 0: one slot per task (*all set). */
+static int parse_jobs(const char *arg, long *out, int *all, struct sk_error *err)
+{
+	const long ncpu = cpu_count();
+	const size_t n = strlen(arg);
+	long v;
+	int rc;
+
+	*all = 0;
+	if (n > 1 && arg[n - 1] == '%') {
+		char num[32];
+		snprintf(num, sizeof num, "%.*s", (int)(n - 1 < 31 ? n - 1 : 31), arg);
+		if (sk_par_long("slot count", num, 1, 100000, &v, err) != 0)
+			return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)",
+					    arg);
+		*out = ncpu * v / 100 > 0 ? ncpu * v / 100 : 1;
+		return 0;
+	}
+	if (arg[0] == '+' || arg[0] == '-') {
+		if (sk_par_long("slot count", arg + 1, 0, 100000, &v, err) != 0)
+			return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)",
+					    arg);
+		v = arg[0] == '+' ? ncpu + v : ncpu - v;
+		*out = v > 0 ? v : 1;
+		return 0;
+	}
+	rc = sk_par_long("slot count", arg, 0, 100000, out, err);
+	if (rc)
+		return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)", arg);
+	*all = *out == 0;
+	return 0;
+}
+
+/* --halt as GNU parallel reads it: now|soon,fail=N|success=N, N a count or a
+ * percentage; "never" for none. */
+static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
+{
+	const char *comma = strchr(arg, ','), *v;
+	char num[32];
+	size_t n;
+	long x;
+
+	memset(h, 0, sizeof *h);
+	if (strcmp(arg, "never") == 0)
+		return 0;
+	if (!comma)
+		goto bad;
+	if (strncmp(arg, "now,", 4) == 0)
+		h->when = TR_HALT_NOW;
+	else if (strncmp(arg, "soon,", 5) == 0)
+		h->when = TR_HALT_SOON;
+	else
+		goto bad;
+	if (strncmp(comma + 1, "fail=", 5) == 0)
+		h->fail = 1, v = comma + 6;
+	else if (strncmp(comma + 1, "success=", 8) == 0)
+		h->fail = 0, v = comma + 9;
+	else
+		goto bad;
+	n = strlen(v);
+	h->pct = n > 1 && v[n - 1] == '%';
+	snprintf(num, sizeof num, "%.*s", (int)(h->pct ? n - 1 : n), v);
+	if (n == 0 || n >= sizeof num || sk_par_long("halt", num, 1, h->pct ? 100 : 100000000, &x, err) != 0)
+		goto bad;
+	h->n = x;
+	return 0;
+bad:
+	memset(h, 0, sizeof *h);
+	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N, N a count "
+			    "or a percentage)", arg);
+}
+
+/* Adds -S's comma-separated hosts to o->sshlogin, one per line. */
+static int add_sshlogin(struct opts *o, const char *arg, struct sk_error *err)
+{
+	const size_t had = o->sshlogin ? strlen(o->sshlogin) : 0, n = strlen(arg);
+	char *s = realloc(o->sshlogin, had + n + 2);
+
+	if (!s)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	o->sshlogin = s;
+	memcpy(s + had, arg, n);
+	s[had + n] = '\n';
+	s[had + n + 1] = '\0';
+	for (char *p = s + had; *p; p++)
+		if (*p == ',')
+			*p = '\n';
+	return 0;
+}
 
 static _Noreturn void usage(int status)
 {
@@ -113,10 +234,17 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case 'a': o->argfile = arg; break;
 	case O_AGENT: o->agent = arg; break;
 	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
+	case O_DRYRUN: o->dryrun = 1; break;
 	case O_FRESH: o->fresh = 1; break;
+	case O_HALT: rc = parse_halt(arg, &o->halt, err); break;
+	case O_JOBLOG: o->joblog = arg; break;
+	case 'k': o->keep = 1; break;
+	case O_LINEBUF: o->linebuf = 1; break;
+	case 'S': rc = add_sshlogin(o, arg, err); break;
+	case O_TAG: o->tag = 1; break;
 	case 'H': o->hostfile = arg; break;
 	case 'J': o->jobfile = arg; break;
-	case 'j': rc = sk_par_long("slot count", arg, 1, 100000, &o->jobs, err); break;
+	case 'j': rc = parse_jobs(arg, &o->jobs, &o->jobs_all, err); break;
 	case O_LEASE:
 		rc = sk_par_duration("lease", arg, &o->lease, err);
 		if (!rc && o->lease < 0.5)
@@ -203,6 +331,20 @@ static size_t keyval_len(const char *a, int *known)
 	return k;
 }
 
+/* --dry-run: the command lines on stdout, {%} as the slot the task would
+ * have on a single host that finishes tasks in order. */
+static int dry_run(const struct tr_tasklist *tl, int jobs)
+{
+	for (long i = 0; i < tl->n; i++) {
+		char *cmd = tr_tmpl_slot(tl->t[i].cmd, (int)(i % (jobs > 0 ? jobs : 1)) + 1);
+		if (!cmd)
+			sk_die(1, "out of memory");
+		puts(cmd);
+		free(cmd);
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv, int *stopsig)
 {
 	struct opts o;
@@ -214,15 +356,15 @@ static int run(int argc, char **argv, int *stopsig)
 	char self[PATH_MAX];
 	char **ssh = NULL, **agent = NULL;
 	int c, nkv = 0, rc, status = 0;
-	struct tr_sched_result res = {0, 0, 0, 0, 0};
+	struct tr_sched_result res = {0, 0, 0, 0, 0, -1};
 	const char *bad = NULL;
 	int have_job = 0, known;
 	ssize_t sl;
 
 	memset(&o, 0, sizeof o);
 	memset(&job, 0, sizeof job);
-	o.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-	o.retries = 3;
+	o.jobs = cpu_count();
+	o.retries = 4;
 	o.lease = 30;
 	o.backoff = 5;
 	o.speculate = 1;
@@ -230,7 +372,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.ssh = DEFAULT_SSH;
 	o.agent = "taskrun agent";
 
-	while ((c = getopt_long(argc, argv, "+a:H:hJ:j:r:s:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+a:H:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(0);
 		if (c == 'V') {
@@ -238,17 +380,18 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			usage(2);
-		if (set_opt(&o, c, optarg, &err) != 0)
+			sk_par_fail(argv, "+a:H:hJ:j:kr:S:s:t:V", longopts);
+		if (set_opt(&o, c, optarg, &err) != 0) {
+			free(o.sshlogin);
 			return sk_report(&err);
+		}
 	}
 	/* Leading key=value operands are the long options' aliases (see
 	 * keyval_len); the command starts at the first operand that is not
 	 * one. */
 	while (optind + nkv < argc && keyval_len(argv[optind + nkv], &known) > 0) {
 		if (!known) {
-			sk_warnx("unknown parameter '%s'", argv[optind + nkv]);
-			usage(2);
+			sk_par_keyval_fail(argv[optind + nkv], longopts);
 		}
 		nkv++;
 	}
@@ -259,8 +402,7 @@ static int run(int argc, char **argv, int *stopsig)
 		kv[0] = argv[0];
 		memcpy(kv + 1, argv + optind, (size_t)nkv * sizeof *kv);
 		if (sk_par_keyvals(nkv + 1, kv, longopts, &bad) != 0) {
-			sk_warnx("unknown parameter '%s'", bad ? bad : "?");
-			usage(2);
+			sk_par_keyval_fail(bad, longopts);
 		}
 		for (int i = 1; i <= nkv; i++) {
 			const char *eq = strchr(kv[i], '=');
@@ -293,6 +435,10 @@ static int run(int argc, char **argv, int *stopsig)
 			return sk_report(&err);
 		}
 	}
+	if (o.hostfile && o.sshlogin) {
+		sk_warnx("-S and -H both name hosts: give one of them");
+		usage(2);
+	}
 	if (o.hostfile && strcmp(o.hostfile, "-") == 0) {
 		sk_warnx("-H: the host file must be a file (it is re-read)");
 		usage(2);
@@ -305,6 +451,7 @@ static int run(int argc, char **argv, int *stopsig)
 	in.argfile = o.argfile;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
+	in.tag = o.tag;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(&err);
 		goto out;
@@ -317,8 +464,9 @@ static int run(int argc, char **argv, int *stopsig)
 
 	memset(&so, 0, sizeof so);
 	so.hostfile = o.hostfile;
-	so.hosts_text = have_job ? job.hosts : NULL;
-	so.jobs = (int)o.jobs;
+	so.hosts_text = o.sshlogin ? o.sshlogin : have_job ? job.hosts : NULL;
+	/* -j 0: as many slots as tasks, within reason. */
+	so.jobs = o.jobs_all ? (int)(tl.n < 1 ? 1 : tl.n > 1000 ? 1000 : tl.n) : (int)o.jobs;
 	so.ssh = ssh;
 	so.agent = agent;
 	so.self = self;
@@ -330,6 +478,15 @@ static int run(int argc, char **argv, int *stopsig)
 	so.state = o.state;
 	so.fresh = o.fresh;
 	so.progress = o.progress;
+	so.keep = o.keep;
+	so.tag = o.tag;
+	so.linebuf = o.linebuf;
+	so.joblog = o.joblog;
+	so.halt = o.halt;
+	if (o.dryrun) {
+		status = dry_run(&tl, so.jobs);
+		goto out;
+	}
 	if (tl.n == 0 && !o.state) {
 		status = 0;
 		goto out;
@@ -337,8 +494,10 @@ static int run(int argc, char **argv, int *stopsig)
 	rc = tr_sched_run(&so, &tl, &res, &err);
 	if (rc)
 		status = sk_report(&err);
+	else if (res.halt_status >= 0)
+		status = res.halt_status;
 	else
-		status = res.nfailed > 0;
+		status = res.nfailed > 101 ? 101 : (int)res.nfailed;
 	if (res.stopsig || (rc && res.ran)) {
 		/* How far the run got, and how to go on. */
 		sk_warnx("%s: %ld of %ld tasks done%s", res.stopsig ? "interrupted" : "stopped", res.ndone,
@@ -349,6 +508,7 @@ out:
 	tr_tmpl_words_free(ssh);
 	tr_tmpl_words_free(agent);
 	tr_tasklist_release(&tl);
+	free(o.sshlogin);
 	if (have_job)
 		tr_job_release(&job);
 	return status;
@@ -367,7 +527,7 @@ static int report_cmd(int argc, char **argv)
 		if (c == 'm')
 			html = 1;
 		else
-			usage(2);
+			sk_par_fail(argv, "+h", ropts);
 	}
 	if (optind != argc - 1)
 		usage(2);

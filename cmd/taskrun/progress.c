@@ -46,12 +46,24 @@ void tr_show_progress(struct tr_ctl *c, double now, int last)
 			bar[i] = i < fill ? '#' : '.';
 		bar[w] = '\0';
 		fprintf(stderr, "\r%s: [%s] %s\033[K", sk_progname(), bar, line);
-		if (last)
+		c->pg.drawn = 1;
+		if (last) {
 			fputs("\r\033[K", stderr);
+			c->pg.drawn = 0;
+		}
 		fflush(stderr);
 	} else if (strcmp(line, c->pg.last) != 0 || last) {
 		if (strcmp(line, c->pg.last) != 0)
 			fprintf(stderr, "%s: %s\n", sk_progname(), line);
 		snprintf(c->pg.last, sizeof c->pg.last, "%s", line);
 	}
+}
+
+void tr_progress_clear(struct tr_ctl *c)
+{
+	if (!c->pg.drawn)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	c->pg.drawn = 0;
 }

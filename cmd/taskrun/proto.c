@@ -128,10 +128,13 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	o  bytes the task wrote to its standard output.
  *	e  bytes the task wrote to its standard error.
  *	k  credit: "n", n more bytes of standard input were written to the task.
- *	x  exit: "status signal wall_us user_us sys_us maxrss_kb"; status is the
- *	   exit status (-1 when killed by a signal), signal the signal number or
- *	   0, followed by resource use from wait4.  Sent after the o and e
- *	   frames of the attempt; the last frame about that id.
+ *	x  exit: "status signal wall_us user_us sys_us maxrss_kb lost"; status
+ *	   is the exit status (-1 when killed by a signal), signal the signal
+ *	   number or 0, followed by resource use from wait4, and lost: 0, or a
+ *	   TR_LOST_* code when the agent killed the task because it lost the
+ *	   controller (its input closed, no frame for the lease): the task is
+ *	   then lost with its host, not failed.  Sent after the o and e frames
+ *	   of the attempt; the last frame about that id.
  *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
  * Each side sends a heartbeat at least every lease/6 and treats silence for a
  * whole lease as a lost peer.  Frames of unknown type are ignored, so either

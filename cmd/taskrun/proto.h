@@ -31,8 +31,18 @@ enum {
 	TR_F_OUT = 'o',     /* task stdout bytes */
 	TR_F_ERR = 'e',     /* task stderr bytes */
 	TR_F_CREDIT = 'k',  /* "n": bytes the task consumed from its stdin */
-	TR_F_EXIT = 'x',    /* "status signal wall_us user_us sys_us maxrss_kb" */
+	TR_F_EXIT = 'x',    /* "status signal wall_us user_us sys_us maxrss_kb lost" */
 	TR_F_APING = 'p'    /* heartbeat: "user_us sys_us" of the agent itself */
+};
+
+/* Why an agent killed a task on its own (the last field of TR_F_EXIT): it
+ * lost its controller, so the task is lost, not failed. */
+enum {
+	TR_LOST_NO,         /* it did not: the task ended, or was cancelled */
+	TR_LOST_INPUT,      /* its input (the controller's frames) closed */
+	TR_LOST_LEASE,      /* no frame for the lease */
+	TR_LOST_PROTO,      /* a malformed frame */
+	TR_LOST_OUTPUT      /* its output to the controller failed */
 };
 
 /* A byte queue: valid data is p[off..len). */

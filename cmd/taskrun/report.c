@@ -111,8 +111,10 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 		if (strcmp(e->ev, "run") == 0) {
 			/* A new run: sessions of a killed controller end at its
 			 * last event. */
-			for (int h = 0; h < s->nh; h++)
+			for (int h = 0; h < s->nh; h++) {
 				close_session(&s->h[h], &ss[h], s->h[h].last);
+				s->h[h].quar = 0;
+			}
 			s->runs++;
 			s->run_start = e->t;
 			s->run_done = 0;
@@ -138,7 +140,14 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 					h->state = strstr(e->note, "finished") ? 0 : h->state == 2 ? 2 : 0;
 			} else if (strcmp(e->ev, "quarantine") == 0) {
 				h->state = 2;
+				h->quar = 1;
+				h->nquar++;
+			} else if (strcmp(e->ev, "release") == 0) {
+				h->quar = 0;
+				if (h->state == 2)
+					h->state = ss[hi].since > 0;
 			} else if (strcmp(e->ev, "probe") == 0) {
+				h->quar = 0;
 				h->state = 1;
 			} else if (strcmp(e->ev, "drain") == 0) {
 				h->state = 3;
@@ -254,6 +263,13 @@ void tr_summary_release(struct tr_summary *s)
 }
 
 static const char *const hstate[] = {"down", "up", "quarantined", "drained"};
+
+/* A host's state as status shows it: quarantined from its quarantine to
+ * its release, whether or not it is connected; drained once removed. */
+static const char *host_state(const struct tr_rhost *h)
+{
+	return h->state == 3 ? hstate[3] : h->quar ? hstate[2] : hstate[h->state == 2 ? 0 : h->state];
+}
 static const char *const tstate[] = {"pending", "running", "done", "failed"};
 
 static double eff(double cpu, double alloc)
@@ -277,7 +293,7 @@ int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 	fprintf(out, "%-20s %-12s %5s %6s %6s %7s\n", "host", "state", "slots", "done", "failed",
 		"running");
 	for (int i = 0; i < s.nh; i++)
-		fprintf(out, "%-20s %-12s %5d %6ld %6ld %7ld\n", s.h[i].name, hstate[s.h[i].state],
+		fprintf(out, "%-20s %-12s %5d %6ld %6ld %7ld\n", s.h[i].name, host_state(&s.h[i]),
 			s.h[i].slots, s.h[i].done, s.h[i].failed, s.h[i].running);
 	if (s.holder > 0 && s.run_done > 0 && s.pending + s.running > 0) {
 		const double rate = (double)s.run_done / (tr_wall() - s.run_start);
@@ -308,12 +324,12 @@ int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 		s.ctl_cpu, s.task_user + s.task_sys > 0 ? 100 * s.ctl_cpu / (s.task_user + s.task_sys) : 0,
 		s.agent_cpu,
 		s.task_user + s.task_sys > 0 ? 100 * s.agent_cpu / (s.task_user + s.task_sys) : 0);
-	fprintf(out, "\n%-20s %5s %6s %8s %6s %5s %10s %10s %10s\n", "host", "slots", "done",
-		"attempts", "failed", "lost", "wall_s", "cpu_s", "efficiency");
+	fprintf(out, "\n%-20s %5s %6s %8s %6s %5s %10s %10s %10s %11s\n", "host", "slots", "done",
+		"attempts", "failed", "lost", "wall_s", "cpu_s", "efficiency", "quarantines");
 	for (int i = 0; i < s.nh; i++)
-		fprintf(out, "%-20s %5d %6ld %8ld %6ld %5ld %10.3f %10.3f %10.3f\n", s.h[i].name,
+		fprintf(out, "%-20s %5d %6ld %8ld %6ld %5ld %10.3f %10.3f %10.3f %11ld\n", s.h[i].name,
 			s.h[i].slots, s.h[i].done, s.h[i].attempts, s.h[i].failed, s.h[i].lost,
-			s.h[i].wall, s.h[i].cpu, eff(s.h[i].cpu, s.h[i].alloc));
+			s.h[i].wall, s.h[i].cpu, eff(s.h[i].cpu, s.h[i].alloc), s.h[i].nquar);
 	fprintf(out, "\n%6s %-8s %8s %8s %-20s %10s %10s %10s %10s\n", "task", "state", "attempts",
 		"failures", "host", "wall_s", "cpu_s", "maxrss_kb", "efficiency");
 	for (long i = 0; i < s.tl.n; i++) {
@@ -442,13 +458,15 @@ int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 			left, 20 + i * 20.0, w, left + w + 4, 20 + i * 20.0 + 11, e);
 	}
 	fputs("</svg>\n<h2>Hosts</h2>\n<table><tr><th>host</th><th>slots</th><th>done</th><th>attempts</th>"
-	      "<th>failed</th><th>lost</th><th>wall s</th><th>CPU s</th><th>efficiency</th></tr>\n", out);
+	      "<th>failed</th><th>lost</th><th>wall s</th><th>CPU s</th><th>efficiency</th>"
+	      "<th>quarantines</th></tr>\n", out);
 	for (int i = 0; i < s.nh; i++) {
 		fputs("<tr><td>", out);
 		html_text(out, s.h[i].name);
 		fprintf(out, "</td><td>%d</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.3f</td>"
-			"<td>%.3f</td><td>%.3f</td></tr>\n", s.h[i].slots, s.h[i].done, s.h[i].attempts,
-			s.h[i].failed, s.h[i].lost, s.h[i].wall, s.h[i].cpu, eff(s.h[i].cpu, s.h[i].alloc));
+			"<td>%.3f</td><td>%.3f</td><td>%ld</td></tr>\n", s.h[i].slots, s.h[i].done,
+			s.h[i].attempts, s.h[i].failed, s.h[i].lost, s.h[i].wall, s.h[i].cpu,
+			eff(s.h[i].cpu, s.h[i].alloc), s.h[i].nquar);
 	}
 	fputs("</table>\n<h2>Tasks</h2>\n<table><tr><th>task</th><th>state</th><th>attempts</th>"
 	      "<th>failures</th><th>host</th><th>wall s</th><th>CPU s</th><th>max RSS KiB</th>"

@@ -35,6 +35,8 @@ struct tr_rhost {
 	char name[128];
 	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained */
 	long done, attempts, failed, lost, running;
+	int quar;                   /* quarantined now: no release since */
+	long nquar;                 /* quarantines, in every run */
 	double alloc;               /* slot-seconds the host was connected */
 	double wall;                /* seconds connected */
 	double cpu, busy;

@@ -121,6 +121,20 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
 }
 
+void tr_jput(struct tr_ctl *c, struct tr_event *e)
+{
+	struct sk_error err;
+	if (tr_journal_put(&c->j, e, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
+void tr_jsync(struct tr_ctl *c)
+{
+	struct sk_error err;
+	if (tr_journal_sync(&c->j, &err) != 0)
+		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+}
+
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -156,7 +170,7 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 
 static void assign(struct tr_ctl *c, double now)
 {
-	if (c->npending == 0)
+	if (c->npending == 0 || c->halted)
 		return;
 	if (c->nusable < c->nh) {
 		unsigned char *u = realloc(c->usable, (size_t)c->nh);
@@ -187,7 +201,7 @@ static void speculate(struct tr_ctl *c, double now)
 {
 	struct tr_run *r = NULL;
 
-	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0)
+	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0 || c->halted)
 		return;
 	if (c->spec.dirty) {
 		c->spec.after = tr_policy_spec_after(c->spec.walls, c->spec.nwalls);
@@ -219,9 +233,10 @@ static void speculate(struct tr_ctl *c, double now)
 	free(r);
 }
 
-/* Removes the --stdout temporary of target that a start event's note names
- * ("tmp=.NAME.XXXXXX", beside target), if the name is one. */
-static void remove_tmp(const char *target, const char *note)
+/* The path of the --stdout temporary of target that a start event's note
+ * names ("tmp=.NAME.XXXXXX", beside target), if the name is one (malloc'd),
+ * or NULL. */
+static char *tmp_path(const char *target, const char *note)
 {
 	const char *p = strstr(note, " tmp="), *slash = strrchr(target, '/');
 	const char *base = slash ? slash + 1 : target;
@@ -229,16 +244,52 @@ static void remove_tmp(const char *target, const char *note)
 	char *path;
 
 	if (!p)
-		return;
+		return NULL;
 	p += 5;
 	if (strchr(p, '/') || p[0] != '.' || strncmp(p + 1, base, nb) != 0 || p[1 + nb] != '.' ||
 	    strlen(p + 2 + nb) != 6)
-		return;
+		return NULL;
 	if ((path = malloc(nd + strlen(p) + 1))) {
 		memcpy(path, target, nd);
 		strcpy(path + nd, p);
+	}
+	return path;
+}
+
+static void remove_tmp(const char *target, const char *note)
+{
+	char *path = tmp_path(target, note);
+	if (path)
 		unlink(path);
-		free(path);
+	free(path);
+}
+
+/* A controller killed between a done line and the rename of that attempt's
+ * output (attempts.c, commit_prepare) left the temporary: the rename is
+ * finished here.  Only the last run can hold such a line, and only when it
+ * did not end (a failed rename is journalled as a fail at once). */
+static void finish_commits(struct tr_ctl *c, const struct tr_event *ev, long n)
+{
+	long last = -1;
+
+	for (long i = 0; i < n; i++)
+		if (strcmp(ev[i].ev, "run") == 0)
+			last = i;
+		else if (strcmp(ev[i].ev, "end") == 0)
+			last = -1;
+	for (long i = last + 1; last >= 0 && i < n; i++) {
+		const long ti = ev[i].task - 1;
+		if (ti < 0 || ti >= c->tl->n || !c->tl->t[ti].out || strcmp(ev[i].ev, "done") != 0)
+			continue;
+		for (long k = i - 1; k > last; k--)
+			if (ev[k].task == ev[i].task && ev[k].attempt == ev[i].attempt &&
+			    strcmp(ev[k].ev, "start") == 0) {
+				char *path = tmp_path(c->tl->t[ti].out, ev[k].note);
+				if (path && rename(path, c->tl->t[ti].out) != 0 && errno != ENOENT)
+					sk_warn("%s", c->tl->t[ti].out);
+				free(path);
+				break;
+			}
 	}
 }
 
@@ -265,7 +316,12 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			c->ts[ti].attempts = ev[i].attempt;
 		if (strcmp(ev[i].ev, "done") == 0)
 			c->ts[ti].st = TR_T_DONE;
+		/* A commit that failed after its done line (attempts.c). */
+		else if (strcmp(ev[i].ev, "fail") == 0 && i > 0 && strcmp(ev[i - 1].ev, "done") == 0 &&
+			 ev[i - 1].task == ev[i].task && ev[i - 1].attempt == ev[i].attempt)
+			c->ts[ti].st = TR_T_PENDING;
 	}
+	finish_commits(c, ev, n);
 	for (long i = 0; i < n; i++) {
 		const long ti = ev[i].task - 1;
 		int open = 1;
@@ -351,7 +407,27 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	}
 	if (c->nh == 0)
 		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
-	return 0;
+	return tr_output_open(c, err);
+}
+
+/* The final failure of task i: why, the log of its last attempt when it
+ * wrote one, and its command line (shortened when long). */
+static void say_failed(const struct tr_ctl *c, long i)
+{
+	const struct tr_tstate *t = &c->ts[i];
+	const char *cmd = c->tl->t[i].cmd;
+	char log[64], *path = NULL;
+	struct stat st;
+	const int cut = strlen(cmd) > 200;
+
+	snprintf(log, sizeof log, "logs/%ld.%d.err", i + 1, t->attempts);
+	if (c->o->state && t->attempts > 0 && (path = tr_state_path(c->o->state, log)) && stat(path, &st) != 0) {
+		free(path);
+		path = NULL;
+	}
+	sk_warnx("task %ld: %s%s%s%s: %.*s%s", i + 1, t->why ? t->why : "failed", path ? " (log " : "",
+		 path ? path : "", path ? ")" : "", cut ? 197 : 200, cmd, cut ? "..." : "");
+	free(path);
 }
 
 static const char *sigabbrev(int sig)
@@ -376,7 +452,7 @@ static void abandon_attempts(struct tr_ctl *c)
 		struct tr_event e;
 		tr_attempt_event(c, &c->a[0], &e, "cancel");
 		snprintf(e.note, sizeof e.note, "%s; no answer from the host",
-			 c->stop > 0 ? "interrupted" : "stopped by an error");
+			 c->stop > 0 ? "interrupted" : c->stop ? "stopped by an error" : "halted");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, 0);
 	}
@@ -402,6 +478,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.state.lockfd = -1;
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
+	res->halt_status = c.halt_status = -1;
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -441,6 +518,11 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			abandon_attempts(&c);
 			break;
 		}
+		if (c.halted && !stopping &&
+		    (c.na == 0 || (o->halt.when == TR_HALT_NOW && now >= c.halt_at))) {
+			abandon_attempts(&c);
+			break;
+		}
 		if (!stopping && (got_usr1 || now >= c.hw.next)) {
 			tr_reload_hosts(&c, got_usr1);
 			got_usr1 = 0;
@@ -453,8 +535,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			struct tr_host *h = &c.h[i];
 			if (h->gone)
 				continue;
+			tr_quarantine_over(&c, h, now);
 			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
+			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping && !c.halted &&
 			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
 				tr_host_connect(&c, h);
 				connecting++;
@@ -483,6 +566,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
 				tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 		tr_pump_stdin(&c);
+		tr_output_flush(&c, 0);
+		/* The events of this pass (attempts started, failed, lost) are
+		 * on disk before any host hears of them. */
+		tr_jsync(&c);
 		for (int i = 0; i < c.nh; i++) {
 			struct tr_host *h = &c.h[i];
 			if (h->wfd >= 0 && tr_buf_flush(&h->wb, h->wfd) != 0) {
@@ -573,6 +660,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		tr_reap_kids(&c);
 	}
 	tr_show_progress(&c, tr_mono(), 1);
+	tr_output_flush(&c, 1);
 
 	/* Orderly shutdown: ask every agent to quit and wait briefly. */
 	for (int i = 0; i < c.nh; i++) {
@@ -635,8 +723,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
 		if (c.ts[i].st == TR_T_FAILED)
-			sk_warnx("task %ld: %s", i + 1, c.ts[i].why ? c.ts[i].why : "failed");
+			say_failed(&c, i);
 	res->nfailed = c.nfinal;
+	res->halt_status = c.halt_status;
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -653,6 +742,7 @@ out:
 		close(sp[1]);
 	}
 	free(pfd);
+	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);
 	for (int i = 0; i < c.nh; i++) {

@@ -11,6 +11,17 @@
 #include "diag.h"
 #include "state.h"
 
+/* --halt: when to stop early. */
+enum { TR_HALT_NEVER, TR_HALT_SOON, TR_HALT_NOW };
+struct tr_halt {
+	int when;                 /* TR_HALT_*: soon starts no more tasks, now
+				     also kills the running ones */
+	int fail;                 /* 1: on failures, 0: on successes */
+	long n;                   /* that many tasks, or percent with pct */
+	int pct;                  /* n is a percentage of the finished tasks
+				     (from 3 finished on) */
+};
+
 struct tr_sched_opts {
 	const char *hostfile;     /* -H FILE, re-read on change and SIGUSR1; or NULL */
 	const char *hosts_text;   /* hosts from a job file when no -H; or NULL */
@@ -26,6 +37,11 @@ struct tr_sched_opts {
 	const char *state;        /* -s DIR, or NULL */
 	int fresh;
 	int progress;             /* 1 on, 0 off, -1 on a terminal */
+	int keep;                 /* -k: task output in task order */
+	int tag;                  /* --tag: lines start with the task's tag */
+	int linebuf;              /* --line-buffer: lines as they come */
+	const char *joblog;       /* --joblog FILE, or NULL */
+	struct tr_halt halt;
 };
 
 struct tr_sched_result {
@@ -34,6 +50,8 @@ struct tr_sched_result {
 	long nfailed;    /* tasks that finally failed or could not run */
 	int stopsig;     /* the signal that stopped the run, or 0 */
 	int ran;         /* the run started (setup succeeded) */
+	int halt_status; /* --halt ...,fail=1 stopped the run: the failed task's
+			    exit status (128+signal); else -1 */
 };
 
 /*

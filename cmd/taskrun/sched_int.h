@@ -26,7 +26,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -39,6 +39,7 @@ struct tr_host {
 	double last_rx, last_tx, conn_at, closing_at;
 	struct tr_health hl;
 	int nrun, hello, said_nostart, quit_sent, ever_up;
+	int quar_open;            /* a quarantine is journalled, its release not yet */
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -56,6 +57,17 @@ struct tr_attempt {
 	FILE *spool;
 	int err_fd;
 	long pid;
+	FILE *espool;              /* stderr, grouped (no state directory) */
+	struct tr_buf lbuf[2];     /* --line-buffer: stdout's and stderr's
+				      unfinished line */
+	double wstart;             /* wall clock at the start (--joblog) */
+	long long rx;              /* stdout bytes received (--joblog) */
+};
+
+/* A task's finished output, held for -k until the tasks before it are
+ * finished (output.c). */
+struct tr_held {
+	FILE *out, *err;
 };
 
 struct tr_child {
@@ -83,6 +95,7 @@ struct tr_progress {
 	int on, tty;
 	double next;              /* the next update, monotonic seconds */
 	char last[256];           /* the last line printed (not on a terminal) */
+	int drawn;                /* a bar is on the terminal's last line */
 };
 
 struct tr_ctl {
@@ -109,6 +122,13 @@ struct tr_ctl {
 	int nusable;
 	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
 	double stop_at;           /* when stopping gives up on running attempts */
+	FILE *joblog;             /* --joblog, or NULL */
+	struct tr_held *held;     /* -k: per task, or NULL */
+	long next_emit;           /* -k: the first task whose output is not out */
+	long nsucc;               /* tasks that succeeded in this run */
+	int halted;               /* --halt: no more tasks are started */
+	double halt_at;           /* --halt now: when to give up on attempts */
+	int halt_status;          /* the exit status --halt asks for, or -1 */
 	int failed;               /* fatal holds an error */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
@@ -118,13 +138,23 @@ struct tr_ctl {
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
+/* Journals e; the sync waits for the next tr_jlog or tr_jsync (the loop
+ * syncs once a pass, before it sends anything to a host). */
+void tr_jput(struct tr_ctl *c, struct tr_event *e);
+void tr_jsync(struct tr_ctl *c);
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* hosts.c */
 int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now);
+/* Quarantines h (journalled; on stderr for a host that has been up: the
+ * agent that never started is reported once, by "agent did not start"). */
 void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why);
+/* Ends h's quarantine once its time is over (at now): journals "release"
+ * and says so on stderr as tr_quarantine did. */
+void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reap_kids(struct tr_ctl *c);
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n);
@@ -142,6 +172,10 @@ void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
 void tr_final_fail(struct tr_ctl *c, long i, const char *why);
+/* Attempt k is lost with its host: journalled as lost with note, forgotten,
+ * and its task requeued without spending a retry; a task lost MAX_LOSSES
+ * times fails (it may be what kills its hosts), unless orderly. */
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k);
 void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why);
@@ -152,5 +186,26 @@ int tr_stdin_ready(const struct tr_ctl *c);
 
 /* progress.c */
 void tr_show_progress(struct tr_ctl *c, double now, int last);
+/* Clears the bar from the terminal before something else is written there,
+ * so that no output line is glued to it. */
+void tr_progress_clear(struct tr_ctl *c);
+
+/* output.c: where task output goes (grouped per task, -k, --tag,
+ * --line-buffer), --joblog and --halt. */
+int tr_output_open(struct tr_ctl *c, struct sk_error *err);
+void tr_output_close(struct tr_ctl *c);
+/* Output of attempt a: fd 1 (its stdout) or 2 (its stderr). */
+void tr_output_data(struct tr_ctl *c, struct tr_attempt *a, int fd, const char *d, size_t n);
+/* Attempt a ended: its output goes out (final: the task is done or failed
+ * for good) or is dropped (it will be retried). */
+void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final);
+/* -k: writes the held output of the finished tasks in order; all: of every
+ * task, finished or not (the end of the run). */
+void tr_output_flush(struct tr_ctl *c, int all);
+/* The --joblog line of task a->task's last attempt. */
+void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, int sig, double wall);
+/* A task finished (ok or for good): checks --halt. status and sig are the
+ * failed attempt's. */
+void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now);
 
 #endif

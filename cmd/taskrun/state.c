@@ -27,6 +27,7 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].cmd = cmd;
 	l->t[l->n].in = in;
 	l->t[l->n].out = out;
+	l->t[l->n].tag = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -42,6 +43,7 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].cmd);
 		free(l->t[i].in);
 		free(l->t[i].out);
+		free(l->t[i].tag);
 	}
 	free(l->t);
 	l->t = NULL;
@@ -248,7 +250,7 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 	return 0;
 }
 
-int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
+int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
 {
 	char line[1024];
 	int n;
@@ -260,9 +262,24 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
 		return sk_error_set(err, SK_EARG, "journal line too long");
 	if (write(j->fd, line, (size_t)n) != n)
 		return sk_error_sys(err, "%s", "");
-	if (j->sync && fdatasync(j->fd) != 0)
-		return sk_error_sys(err, "%s", "");
+	j->dirty = 1;
 	return 0;
+}
+
+int tr_journal_sync(struct tr_journal *j, struct sk_error *err)
+{
+	if (j->fd < 0 || !j->dirty || !j->sync)
+		return 0;
+	if (fdatasync(j->fd) != 0)
+		return sk_error_sys(err, "%s", "");
+	j->dirty = 0;
+	return 0;
+}
+
+int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
+{
+	const int rc = tr_journal_put(j, e, err);
+	return rc ? rc : tr_journal_sync(j, err);
 }
 
 void tr_journal_close(struct tr_journal *j)

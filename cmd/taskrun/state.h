@@ -24,6 +24,7 @@ struct tr_task {
 	char *cmd;
 	char *in;    /* controller-side file for stdin, or NULL */
 	char *out;   /* controller-side file for stdout, or NULL */
+	char *tag;   /* --tag: the task's arguments joined by blanks, or NULL */
 };
 
 struct tr_tasklist {
@@ -57,11 +58,19 @@ int tr_event_parse(const char *line, struct tr_event *e);
 
 struct tr_journal {
 	int fd;
-	int sync;    /* fdatasync after every event */
+	int sync;    /* fdatasync after every event (tr_journal_write) */
+	int dirty;   /* lines written by tr_journal_put and not synced yet */
 };
 
 int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_error *err);
+/* Writes one event (one write(2): a killed process loses nothing written)
+ * and, when j->sync, syncs it with every line before it. */
 int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
+/* Writes one event and leaves the sync to the next tr_journal_write or
+ * tr_journal_sync: group commit of events whose durability can wait. */
+int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
+/* Syncs the lines put since the last sync, if any. */
+int tr_journal_sync(struct tr_journal *j, struct sk_error *err);
 void tr_journal_close(struct tr_journal *j);
 /* Reads every complete event of a journal file (a missing file is empty). */
 int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err);

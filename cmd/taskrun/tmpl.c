@@ -12,95 +12,146 @@ static int safe_char(unsigned char c)
 	       strchr("_-+./,:@%^", c) != NULL || c >= 0x80;
 }
 
-char *tr_tmpl_quote(const char *s)
+/* What GNU parallel leaves unquoted: anything else is quoted, so that the
+ * command lines of both tools are the same text. */
+static int bare_char(unsigned char c)
 {
-	size_t n = 0, extra = 0;
-	const char *p;
-	char *q, *o;
-	int plain = *s != '\0';
-
-	for (p = s; *p; p++, n++) {
-		if (!safe_char((unsigned char)*p))
-			plain = 0;
-		if (*p == '\'')
-			extra += 3;
-	}
-	/* Bytes >= 0x80 are safe for sh unquoted, but a leading '~' or '=' is
-	 * not; safe_char excludes those already. */
-	if (plain)
-		return strdup(s);
-	q = malloc(n + extra + 3);
-	if (!q)
-		return NULL;
-	o = q;
-	*o++ = '\'';
-	for (p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o++ = '\'';
-	*o = '\0';
-	return q;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("_-+./", c) != NULL);
 }
 
-/* The placeholders, longest first so that "{/.}" is not read as "{/}". */
-static const char *const placeholders[] = {"{/.}", "{//}", "{}", "{.}", "{/}", "{#}"};
-
-static int placeholder_at(const char *p)
+char *tr_tmpl_quote(const char *s)
 {
-	for (int i = 0; i < (int)(sizeof placeholders / sizeof *placeholders); i++)
-		if (strncmp(p, placeholders[i], strlen(placeholders[i])) == 0)
-			return i;
-	return -1;
+	struct tr_buf b = {0};
+	const char *p;
+	int bare = *s != '\0', rc = 0;
+
+	for (p = s; *p; p++)
+		if (!bare_char((unsigned char)*p))
+			bare = 0;
+	if (bare)
+		return strdup(s);
+	/* '...' with each quote as '"'"' (GNU parallel's form), and the empty
+	 * '' that a leading or trailing quote leaves dropped. */
+	if (*s != '\'')
+		rc |= tr_buf_put(&b, "'", 1);
+	for (p = s; *p; p++) {
+		if (*p != '\'')
+			rc |= tr_buf_put(&b, p, 1);
+		else if (p == s && p[1] == '\0')
+			rc |= tr_buf_put(&b, "\"'\"", 3);
+		else if (p == s)
+			rc |= tr_buf_put(&b, "\"'\"'", 4);
+		else if (p[1] == '\0')
+			rc |= tr_buf_put(&b, "'\"'\"", 4);
+		else
+			rc |= tr_buf_put(&b, "'\"'\"'", 5);
+	}
+	if (p == s || p[-1] != '\'')
+		rc |= tr_buf_put(&b, "'", 1);
+	rc |= tr_buf_put(&b, "", 1);
+	if (rc) {
+		tr_buf_release(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+enum { OP_ALL, OP_NOEXT, OP_BASE, OP_DIR, OP_BASENOEXT, OP_SEQ, OP_SLOT };
+
+/* Parses a placeholder at p ('{'): {} {.} {/} {//} {/.} with an optional
+ * input number before the operator ({2/.}), {#} and {%}.  Returns its
+ * length and sets *op and *num (0: every input), or 0. */
+static size_t placeholder_at(const char *p, int *op, long *num)
+{
+	static const char *const ops[] = {"}", ".}", "/}", "//}", "/.}"};
+	const char *q = p + 1;
+	long n = 0;
+
+	if (strncmp(q, "#}", 2) == 0 || strncmp(q, "%}", 2) == 0) {
+		*op = q[0] == '#' ? OP_SEQ : OP_SLOT;
+		*num = 0;
+		return 3;
+	}
+	if (*q >= '1' && *q <= '9') {
+		while (*q >= '0' && *q <= '9' && n < 1000000)
+			n = n * 10 + (*q++ - '0');
+		if (*q >= '0' && *q <= '9')
+			return 0;
+	}
+	for (int i = (int)(sizeof ops / sizeof *ops) - 1; i >= 0; i--)
+		if (strncmp(q, ops[i], strlen(ops[i])) == 0) {
+			*op = i;
+			*num = n;
+			return (size_t)(q - p) + strlen(ops[i]);
+		}
+	return 0;
 }
 
 int tr_tmpl_has_placeholder(const char *tmpl)
 {
+	int op;
+	long num;
+
 	for (const char *p = strchr(tmpl, '{'); p; p = strchr(p + 1, '{'))
-		if (placeholder_at(p) >= 0)
+		if (placeholder_at(p, &op, &num) > 0)
 			return 1;
 	return 0;
 }
 
-static char *value(int which, const char *arg, long seq)
+int tr_tmpl_has_slot(const char *tmpl)
+{
+	return strchr(tmpl, TR_TMPL_SLOT) != NULL;
+}
+
+static char *value(int which, const char *arg)
 {
 	const char *base = strrchr(arg, '/');
 	const char *dot;
-	char num[32];
 
 	base = base ? base + 1 : arg;
 	switch (which) {
-	case 0: /* {/.} */
+	case OP_BASENOEXT:
 		dot = strrchr(base, '.');
 		return strndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
-	case 1: /* {//} */
+	case OP_DIR:
 		return base == arg ? strdup(".") : strndup(arg, base - arg > 1 ? (size_t)(base - arg - 1) : 1);
-	case 2: /* {} */
-		return strdup(arg);
-	case 3: /* {.} */
+	case OP_NOEXT:
 		dot = strrchr(base, '.');
 		return strndup(arg, dot && dot != base ? (size_t)(dot - arg) : strlen(arg));
-	case 4: /* {/} */
+	case OP_BASE:
 		return strdup(base);
-	default: /* {#} */
-		snprintf(num, sizeof num, "%ld", seq);
-		return strdup(num);
+	default:
+		return strdup(arg);
 	}
 }
 
-char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
+/* Appends op of arg, quoted when asked. */
+static int put_value(struct tr_buf *b, int op, const char *arg, int quote)
+{
+	char *v = value(op, arg), *qv;
+	int rc;
+
+	if (!v)
+		return -1;
+	qv = quote ? tr_tmpl_quote(v) : v;
+	rc = !qv || tr_buf_put(b, qv, strlen(qv)) != 0;
+	if (qv != v)
+		free(qv);
+	free(v);
+	return rc ? -1 : 0;
+}
+
+char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote)
 {
 	struct tr_buf b = {0};
 	const char *p = tmpl;
 
 	while (*p) {
 		const char *q = strchr(p, '{');
-		int which;
-		char *v, *qv;
+		int op, rc = 0;
+		long num;
+		size_t len;
 
 		if (!q) {
 			if (tr_buf_put(&b, p, strlen(p)) != 0)
@@ -109,27 +160,32 @@ char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 		}
 		if (tr_buf_put(&b, p, (size_t)(q - p)) != 0)
 			goto oom;
-		which = placeholder_at(q);
-		if (which < 0) {
+		if ((len = placeholder_at(q, &op, &num)) == 0) {
 			if (tr_buf_put(&b, "{", 1) != 0)
 				goto oom;
 			p = q + 1;
 			continue;
 		}
-		v = value(which, arg, seq);
-		if (!v)
-			goto oom;
-		qv = quote ? tr_tmpl_quote(v) : v;
-		if (!qv || tr_buf_put(&b, qv, strlen(qv)) != 0) {
-			if (qv != v)
-				free(qv);
-			free(v);
-			goto oom;
+		if (op == OP_SEQ) {
+			char n[32];
+			snprintf(n, sizeof n, "%ld", seq);
+			rc = tr_buf_put(&b, n, strlen(n));
+		} else if (op == OP_SLOT) {
+			/* Known when the task starts (tr_tmpl_slot). */
+			const char m = TR_TMPL_SLOT;
+			rc = tr_buf_put(&b, &m, 1);
+		} else if (num > 0) {
+			/* An input beyond the last one is empty, as in GNU
+			 * parallel. */
+			if (num <= nargs)
+				rc = put_value(&b, op, args[num - 1], quote);
+		} else {
+			for (int i = 0; i < nargs && !rc; i++)
+				rc = (i && tr_buf_put(&b, " ", 1)) || put_value(&b, op, args[i], quote);
 		}
-		if (qv != v)
-			free(qv);
-		free(v);
-		p = q + strlen(placeholders[which]);
+		if (rc)
+			goto oom;
+		p = q + len;
 	}
 	if (tr_buf_put(&b, "", 1) != 0)
 		goto oom;
@@ -137,6 +193,29 @@ char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
 oom:
 	tr_buf_release(&b);
 	return NULL;
+}
+
+char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)
+{
+	return tr_tmpl_expandv(tmpl, &arg, 1, seq, quote);
+}
+
+char *tr_tmpl_slot(const char *cmd, int slot)
+{
+	struct tr_buf b = {0};
+	char n[32];
+	const char *p;
+	int rc = 0;
+
+	snprintf(n, sizeof n, "%d", slot);
+	for (p = cmd; *p; p++)
+		rc |= *p == TR_TMPL_SLOT ? tr_buf_put(&b, n, strlen(n)) : tr_buf_put(&b, p, 1);
+	rc |= tr_buf_put(&b, "", 1);
+	if (rc) {
+		tr_buf_release(&b);
+		return NULL;
+	}
+	return b.p;
 }
 
 void tr_tmpl_words_free(char **w)

@@ -7,21 +7,37 @@
 
 #include "diag.h"
 
-/* Returns s quoted for /bin/sh: unchanged when it holds only characters that
- * need no quoting, else in single quotes ('\'' for a quote).  malloc'd;
- * NULL when out of memory. */
+/* Returns s quoted for /bin/sh as GNU parallel quotes it: unchanged when
+ * it is not empty and holds only letters, digits and _-+./, else in single
+ * quotes, each quote written '"'"'.  malloc'd; NULL when out of memory. */
 char *tr_tmpl_quote(const char *s);
 
-/* 1 if tmpl contains any of {} {.} {/} {/.} {//} {#}. */
+/* 1 if tmpl contains a placeholder: {} {.} {/} {//} {/.}, the same with an
+ * input number ({1} {2.} {3/} {1//} {2/.}), {#} or {%}. */
 int tr_tmpl_has_placeholder(const char *tmpl);
 
+/* The byte that an expanded command holds where {%} (the job slot) was,
+ * until tr_tmpl_slot puts the slot there when the task starts. */
+#define TR_TMPL_SLOT '\x1e'
+
+/* 1 if an expanded command has a {%} left for tr_tmpl_slot. */
+int tr_tmpl_has_slot(const char *cmd);
+
 /*
- * Expands tmpl for one argument: {} the argument, {.} without its extension,
- * {/} its base name, {//} its directory, {/.} base name without extension,
- * {#} seq.  With quote, substituted values are shell-quoted ({#} is digits).
- * Returns a malloc'd string, or NULL when out of memory.
+ * Expands tmpl for one task of nargs inputs (one per ::: group): {} the
+ * inputs joined by blanks, {N} the N-th input (empty beyond the last),
+ * {.} {N.} without the extension, {/} {N/} the base name, {//} {N//} the
+ * directory, {/.} {N/.} the base name without extension, {#} seq, {%}
+ * TR_TMPL_SLOT.  With quote, each substituted value is shell-quoted ({#}
+ * is digits).  Returns a malloc'd string, or NULL when out of memory.
  */
+char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote);
+/* tr_tmpl_expandv with one input. */
 char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote);
+
+/* cmd with every TR_TMPL_SLOT replaced by slot (malloc'd; NULL when out of
+ * memory). */
+char *tr_tmpl_slot(const char *cmd, int slot);
 
 /*
  * Splits s into words like a shell without expansions: blanks separate

@@ -1,6 +1,7 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,9 @@ void sk_init(const char *argv0)
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	sk_ofile_signals();
+	/* Option errors are the commands' to report, in one line with a
+	 * suggestion (sk_par_opterror), not getopt's. */
+	opterr = 0;
 }
 
 const char *sk_progname(void)

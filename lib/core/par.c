@@ -233,3 +233,144 @@ int sk_par_keyvals_keep(int argc, char **argv, const struct option *opts, int (*
 	}
 	return 0;
 }
+
+/* Optimal string alignment distance (Levenshtein with adjacent
+ * transpositions) between a[0..na) and b[0..nb), both under 64 bytes. */
+static int distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	int d[65][65];
+
+	for (size_t i = 0; i <= na; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= nb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= na; i++) {
+		for (size_t j = 1; j <= nb; j++) {
+			const int cost = a[i - 1] != b[j - 1];
+			int v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[na][nb];
+}
+
+const char *sk_par_closest(const char *word, size_t len, const struct option *opts, int with_arg)
+{
+	const int limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+	const char *best = NULL;
+	int bestd = limit + 1;
+
+	if (len == 0 || len > 64)
+		return NULL;
+	for (const struct option *o = opts; o->name; o++) {
+		const size_t n = strlen(o->name);
+		int dd;
+		if ((with_arg && o->has_arg == no_argument) || n > 64)
+			continue;
+		dd = distance(word, len, o->name, n);
+		if (dd < bestd) {
+			bestd = dd;
+			best = o->name;
+		}
+	}
+	return best;
+}
+
+/* The long option named by a[0..len): an exact match, else the only one it
+ * abbreviates; NULL for none or several. */
+static const struct option *long_named(const char *a, size_t len, const struct option *opts, int *nmatch)
+{
+	const struct option *hit = NULL;
+
+	*nmatch = 0;
+	for (const struct option *o = opts; o->name; o++) {
+		if (strncmp(o->name, a, len) != 0)
+			continue;
+		if (strlen(o->name) == len) {
+			*nmatch = 1;
+			return o;
+		}
+		if (!hit || hit->val != o->val || hit->has_arg != o->has_arg || hit->flag != o->flag)
+			++*nmatch;
+		if (!hit)
+			hit = o;
+	}
+	return *nmatch == 1 ? hit : NULL;
+}
+
+const char *sk_par_opterror(char *const *argv, int ind, int opt, const char *shortopts,
+			    const struct option *opts, char *buf, size_t n)
+{
+	const char *a = ind > 0 ? argv[ind - 1] : "";
+
+	if (a && a[0] == '-' && a[1] == '-' && a[2]) {
+		const char *name = a + 2, *eq = strchr(name, '=');
+		const size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		int nmatch;
+		const struct option *o = long_named(name, len, opts, &nmatch);
+		if (o && o->has_arg == no_argument && eq)
+			snprintf(buf, n, "option '--%s' takes no argument; try --help", o->name);
+		else if (o && opt != 0)
+			snprintf(buf, n, "option '--%s' needs an argument; try --help", o->name);
+		else if (nmatch > 1) {
+			size_t k = (size_t)snprintf(buf, n, "ambiguous option '--%.*s' (", (int)len, name);
+			int shown = 0;
+			for (o = opts; o->name && k < n; o++)
+				if (strncmp(o->name, name, len) == 0)
+					k += (size_t)snprintf(buf + k, n - k, "%s--%s", shown++ ? ", " : "", o->name);
+			if (k < n)
+				snprintf(buf + k, n - k, "?); try --help");
+		} else {
+			const char *c = sk_par_closest(name, len, opts, 0);
+			if (c)
+				snprintf(buf, n, "unknown option '--%.*s' (did you mean --%s?); try --help", (int)len,
+					 name, c);
+			else
+				snprintf(buf, n, "unknown option '--%.*s'; try --help", (int)len, name);
+		}
+		return buf;
+	}
+	{
+		const char *p = opt > 0 && opt < 256 && opt != ':' ? strchr(shortopts, opt) : NULL;
+		if (p && p[1] == ':')
+			snprintf(buf, n, "option '-%c' needs an argument; try --help", opt);
+		else if (opt > 32 && opt < 127)
+			snprintf(buf, n, "unknown option '-%c'; try --help", opt);
+		else
+			snprintf(buf, n, "unknown option; try --help");
+	}
+	return buf;
+}
+
+const char *sk_par_keyval_error(const char *bad, const struct option *opts, char *buf, size_t n)
+{
+	const char *eq = strchr(bad, '=');
+	const size_t len = eq ? (size_t)(eq - bad) : strlen(bad);
+	const char *c = sk_par_closest(bad, len, opts, 1);
+
+	if (c)
+		snprintf(buf, n, "unknown parameter '%s' (did you mean %s=?); try --help", bad, c);
+	else
+		snprintf(buf, n, "unknown parameter '%s'; try --help", bad);
+	return buf;
+}
+
+void sk_par_fail(char *const *argv, const char *shortopts, const struct option *opts)
+{
+	char buf[512];
+
+	sk_die(2, "%s", sk_par_opterror(argv, optind, optopt, shortopts, opts, buf, sizeof buf));
+}
+
+void sk_par_keyval_fail(const char *bad, const struct option *opts)
+{
+	char buf[512];
+
+	sk_die(2, "%s", sk_par_keyval_error(bad ? bad : "?", opts, buf, sizeof buf));
+}

@@ -51,4 +51,38 @@ int sk_par_keyvals(int argc, char **argv, const struct option *opts, const char 
 int sk_par_keyvals_keep(int argc, char **argv, const struct option *opts, int (*keep)(const char *arg),
 			const char **bad);
 
+/*
+ * Option errors, in one line each (the command prints it as "prog: LINE"
+ * and exits 2).  getopt_long runs with opterr = 0 (sk_init sets it), so it
+ * prints nothing itself.
+ *
+ * sk_par_closest: the long option name nearest to word[0..len) by edit
+ * distance (insertions, deletions, substitutions and swaps of neighbours),
+ * at most 1 edit for words of up to 4 letters, 2 up to 8, else 3; ties go
+ * to the first in opts; NULL when none is that near.  with_arg: only the
+ * options that take an argument (the key=value aliases).
+ *
+ * sk_par_opterror: the message for the error getopt_long has just reported
+ * by returning '?', from argv, optind and optopt as it left them and the
+ * same short and long option tables: "unknown option '--aperature' (did
+ * you mean --aperture?); try --help", "unknown option '-Q'; try --help",
+ * "option '--vel' needs an argument; try --help", "option '--help' takes
+ * no argument; try --help", "ambiguous option '--a' (--aal, --angle?);
+ * try --help".  Writes into buf (n bytes) and returns it.
+ *
+ * sk_par_keyval_error: the same for a key=value operand that
+ * sk_par_keyvals refused: "unknown parameter 'aperature=3' (did you mean
+ * aperture=?); try --help".
+ */
+const char *sk_par_closest(const char *word, size_t len, const struct option *opts, int with_arg);
+const char *sk_par_opterror(char *const *argv, int ind, int opt, const char *shortopts,
+			    const struct option *opts, char *buf, size_t n);
+const char *sk_par_keyval_error(const char *bad, const struct option *opts, char *buf, size_t n);
+
+/* Command side (they print and exit, as sk_die): "prog: " and the message
+ * of sk_par_opterror (from getopt's optind and optopt) or
+ * sk_par_keyval_error on stderr, then exit 2. */
+_Noreturn void sk_par_fail(char *const *argv, const char *shortopts, const struct option *opts);
+_Noreturn void sk_par_keyval_fail(const char *bad, const struct option *opts);
+
 #endif

@@ -48,7 +48,7 @@ static int is_float(const struct sk_key *k)
 	return k->type == SK_T_F4 || k->type == SK_T_F8 || k->type == SK_T_IBM || k->scalar;
 }
 
-int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, FILE *out,
+int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, const char *prefix, FILE *out,
 		 struct sk_error *err)
 {
 	const struct sk_info *in = sk_reader_info(r);
@@ -58,6 +58,8 @@ int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, FILE *ou
 	if (!hdr)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	while ((rc = sk_reader_next(r, hdr, NULL, err)) > 0) {
+		if (prefix)
+			fprintf(out, "%s\t", prefix);
 		for (int i = 0; i < n; i++) {
 			if (i)
 				fputc('\t', out);

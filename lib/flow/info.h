@@ -27,9 +27,10 @@ struct sk_summary {
 int sk_summarize(struct sk_reader *r, struct sk_summary *out, struct sk_error *err);
 
 /* Writes the chosen keys of every remaining trace as tab-separated lines:
- * integers as integers, scaled coordinates and floats with %.10g.  A write
- * error to stdout names "<stdout>". */
-int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, FILE *out,
+ * integers as integers, scaled coordinates and floats with %.10g, each line
+ * after prefix and a tab when prefix is not NULL (seginfo -k with several
+ * files: the file name).  A write error to stdout names "<stdout>". */
+int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, const char *prefix, FILE *out,
 		 struct sk_error *err);
 
 /* Binary header fields: name, 1-based byte, size in bytes, signedness. */

@@ -2,7 +2,7 @@
  * kirchhoff: Kirchhoff prestack time migration kernel.  The formulas are the
  * public ones of notes/kirchhoff.md (DSR traveltime; triangle antialiasing
  * after Lumley, Claerbout & Bevc 1994 with the exact 1/k^2 normalisation;
- * the rho filter as the adjoint of the causal leaky (1 - rho Z)^(1/2); the
+ * the rho filter as the exact anticausal half derivative (-i omega)^(1/2); the
  * obliquity cos((theta_s + theta_r)/2) and spreading weights).
  */
 #include "kirchhoff.h"
@@ -159,25 +159,28 @@ static void fft(long n, double *re, double *im, const double *cs, const double *
 
 /*
  * The rho filter's spectrum at bin q of an n-point DFT (X[q] = sum x[m]
- * exp(-i w m), w = 2 pi q / n, so a unit advance is exp(+i w)).  HALF:
- * (1 - rho e^{iw})^(1/2), the adjoint of the causal (1 - rho Z)^(1/2), with
- * the principal root (its argument has a positive real part).  FIRST: -i w
- * (the anticausal first derivative, centred: no half-sample shift), 0 at
- * Nyquist.  The adjoint (causal) filter is the complex conjugate.
+ * exp(-i w m), w = 2 pi q / n taken in (-pi, pi], so a unit advance is
+ * exp(+i w) and d/dt is +i w per sample).  HALF: (-i w)^(1/2) = |w|^(1/2)
+ * exp(-i pi/4 sgn w), the exact anticausal half derivative, the adjoint of
+ * the causal (i w)^(1/2): zero phase against the causal half derivative of
+ * segsynth's 2-D diffractions, and no time shift.  (The discrete leaky
+ * (1 - rho e^{iw})^(1/2) used before carries exp(i w/4), a quarter-sample
+ * advance: events imaged 0.25 samples early.)  It is real at Nyquist.
+ * FIRST: -i w (the anticausal first derivative, centred: no half-sample
+ * shift), 0 at Nyquist.  The adjoint (causal) filter is the complex
+ * conjugate.
  */
-static void rho_spectrum(int mode, int adjoint, long n, long nt, double *hr, double *hi)
+static void rho_spectrum(int mode, int adjoint, long n, double *hr, double *hi)
 {
-	const double rho = 1.0 - 1.0 / (double)nt;
 	for (long q = 0; q < n; q++) {
 		const double w = 2.0 * PI * (double)q / (double)n;
+		const double ws = q < n / 2 ? w : q == n / 2 ? 0.0 : w - 2.0 * PI;
 		double r, i;
 		if (mode == SK_RHO_HALF) {
-			const double zr = 1.0 - rho * cos(w), zi = -rho * sin(w);
-			const double m = hypot(zr, zi);
-			r = sqrt(0.5 * (m + zr));
-			i = copysign(sqrt(0.5 * fmax(m - zr, 0.0)), zi);
+			const double a = sqrt(0.5 * (q == n / 2 ? PI : fabs(ws)));
+			r = a;
+			i = ws > 0 ? -a : ws < 0 ? a : 0.0;
 		} else {
-			const double ws = q < n / 2 ? w : q == n / 2 ? 0.0 : w - 2.0 * PI;
 			r = 0.0;
 			i = -ws;
 		}
@@ -227,7 +230,7 @@ int sk_kirch_rho(int mode, int adjoint, long n, double *x, struct sk_error *err)
 		free(buf);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
-	rho_spectrum(mode, adjoint, nf, n, buf + 2 * nf, buf + 3 * nf);
+	rho_spectrum(mode, adjoint, nf, buf + 2 * nf, buf + 3 * nf);
 	filter_pair(nf, n, cs, sn, buf + 2 * nf, buf + 3 * nf, x, NULL, buf, buf + nf);
 	free(buf);
 	free(cs);
@@ -393,7 +396,7 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 		if (!k->hr || twiddles(k->nfft, &k->cs, &k->sn) < 0)
 			goto nomem;
 		k->hi = k->hr + k->nfft;
-		rho_spectrum(k->rho, 0, k->nfft, p.nt_in, k->hr, k->hi);
+		rho_spectrum(k->rho, 0, k->nfft, k->hr, k->hi);
 	}
 
 	k->len = p.antialias ? p.nt_in + 2 * PADS : p.nt_in + PADL_FRONT + PADL_BACK;

@@ -8,8 +8,9 @@
  * and image(x, tau) += W * d(s, r, t), summed over every input trace.
  *
  * Each input trace is prepared once: the anticausal rho filter (2-D half
- * derivative (1 - rho/Z)^(1/2) with rho = 1 - 1/nt, 3-D first derivative
- * -i omega, both applied spectrally), then for antialiasing its double
+ * derivative (-i omega)^(1/2), exact, without the quarter-sample advance of
+ * the discrete (1 - rho/Z)^(1/2); 3-D first derivative -i omega; both
+ * applied spectrally), then for antialiasing its double
  * integral S = anticausal(causal(sum)) kept in double, from which a triangle
  * of integer half-length k samples is picked with exactly 1/k^2 weight:
  *     (2 S(f) - S(f-k) - S(f+k)) / k^2,  k = floor(aal |p| dx / dt_in) + 1,

@@ -11,6 +11,9 @@
 /* The Ricker wavelet is below 1e-33 of its peak where pi^2 f^2 t^2 > 80:
  * far below float resolution, so samples beyond are left alone. */
 #define RICKER_ARG_MAX 80.0
+/* h2 (model.h) uses its Kummer series for |u| <= HALF_U and its asymptotic
+ * series beyond; before -HALF_U it is 0 (below 1e-25 of its peak). */
+#define HALF_U 8.0
 
 static const char *const kind_names[SK_EV_NKINDS] = {"diffractor", "reflector", "plane", "hyperbola"};
 
@@ -20,6 +23,8 @@ void sk_model_init(struct sk_model *m)
 	m->wavelet = SK_WAVELET_RICKER;
 	m->freq = 25;
 	m->amplitude = SK_AMP_UNIT;
+	m->diffraction = SK_DIFF_AUTO;
+	m->diff = SK_DIFF_2D;
 }
 
 void sk_model_release(struct sk_model *m)
@@ -152,6 +157,19 @@ int sk_model_set_amplitude(struct sk_model *m, const char *spec, struct sk_error
 	else
 		return sk_error_set(err, SK_EARG, "unknown amplitude '%s' (expected unit or spreading)", spec);
 	return 0;
+}
+
+int sk_model_set_diffraction(struct sk_model *m, const char *spec, struct sk_error *err)
+{
+	static const char *const names[] = {"auto", "2d", "3d", "wavelet"};
+	for (int k = 0; k < 4; k++) {
+		if (strcmp(spec, names[k]) == 0) {
+			m->diffraction = k;
+			return 0;
+		}
+	}
+	return sk_error_set(err, SK_EARG, "unknown diffraction '%s' (expected auto, 2d, 3d or wavelet)",
+			    spec);
 }
 
 int sk_event_kind(const char *name)
@@ -376,6 +394,7 @@ static int check_event(const struct sk_model *m, struct sk_event *e, struct sk_e
 
 int sk_model_check(struct sk_model *m, struct sk_error *err)
 {
+	m->diff = m->diffraction == SK_DIFF_AUTO ? SK_DIFF_2D : m->diffraction;
 	if (m->nev == 0)
 		return sk_error_set(err, SK_EARG,
 				    "no events: give --diffractor, --reflector, --plane or --hyperbola");
@@ -439,8 +458,15 @@ int sk_event_time(const struct sk_model *m, const struct sk_event *e, const doub
 		return 0;
 	}
 	*amp = e->amp;
-	if (m->amplitude == SK_AMP_SPREADING && e->kind != SK_EV_PLANE && t > 0)
+	if (e->kind == SK_EV_DIFFRACTOR && m->wavelet == SK_WAVELET_RICKER && m->diff != SK_DIFF_WAVELET) {
+		/* The exact diffractions' own spreading and obliquity. */
+		if (t > 0) {
+			const double c = e->tau / t;
+			*amp = e->amp * (m->diff == SK_DIFF_3D ? c * c : c * sqrt(c));
+		}
+	} else if (m->amplitude == SK_AMP_SPREADING && e->kind != SK_EV_PLANE && t > 0) {
 		*amp = e->amp / (v * t);
+	}
 	*tout = t;
 	return 1;
 }
@@ -449,6 +475,66 @@ double sk_ricker(double f, double t)
 {
 	const double a = PI * PI * f * f * t * t;
 	return (1 - 2 * a) * exp(-a);
+}
+
+/* Kummer's M(a, b, z) exp(-z) for z >= 0 by its power series, whose terms
+ * keep one sign from the third on for the (a, b) used here (a < 0 < b),
+ * so the sum loses no digits. */
+static double kummer_exp(double a, double b, double z)
+{
+	double term = 1, sum = 1;
+
+	for (int n = 0; n < 1000; n++) {
+		term *= (a + n) * z / ((b + n) * (n + 1));
+		sum += term;
+		if (n > z && fabs(term) <= 1e-17 * fabs(sum))
+			break;
+	}
+	return sum * exp(-z);
+}
+
+/* I(u) = int_0^inf x^(5/2) exp(-x^2) cos(2 u x + pi/4) dx. */
+static double half_integral(double u)
+{
+	if (u < -HALF_U)
+		return 0;
+	if (u <= HALF_U) {
+		/* The cosine and sine transforms of x^(5/2) exp(-x^2) are
+		 * Gamma(7/4)/2 M(7/4, 1/2, -u^2) and u Gamma(9/4) M(9/4, 3/2, -u^2);
+		 * Kummer's transformation M(a, b, -z) = exp(-z) M(b - a, b, z). */
+		const double g74 = 0.91906252684888323, g94 = 1.1330030963193463;
+		const double z = u * u;
+		const double c = 0.5 * g74 * kummer_exp(-1.25, 0.5, z);
+		const double s = u * g94 * kummer_exp(-0.75, 1.5, z);
+		return (c - s) * sqrt(0.5);
+	}
+	{
+		/* Watson's lemma at x = 0 (the saddle's share is below exp(-u^2)):
+		 * sum_k Gamma(7/2 + 2k) / (k! (2u)^(7/2 + 2k)), cut at its
+		 * smallest term. */
+		const double x = 2 * u, ix2 = 1 / (x * x);
+		double term = 3.3233509704478426 / (x * x * x * sqrt(x)), sum = term;
+		for (int k = 0; k < 200; k++) {
+			const double next = term * (3.5 + 2 * k) * (4.5 + 2 * k) * ix2 / (k + 1);
+			if (next >= term || next <= 1e-18 * sum)
+				break;
+			term = next;
+			sum += term;
+		}
+		return sum;
+	}
+}
+
+double sk_ricker_half(double f, double t)
+{
+	/* 4 / sqrt(pi) */
+	return 2.2567583341910251 * half_integral(PI * f * t);
+}
+
+double sk_ricker_d1(double f, double t)
+{
+	const double u = PI * f * t;
+	return u * (2 * u * u - 3) * exp(-u * u);
 }
 
 void sk_model_trace(const struct sk_model *m, const double s[2], const double r[2], long ns,
@@ -465,16 +551,24 @@ void sk_model_trace(const struct sk_model *m, const double s[2], const double r[
 			continue;
 		}
 		{
-			const double w = sqrt(RICKER_ARG_MAX) / (PI * m->freq);
-			double lo = ceil((t - w - t0) / dt), hi = floor((t + w - t0) / dt);
+			const int form = m->ev[k].kind != SK_EV_DIFFRACTOR ? SK_DIFF_WAVELET : m->diff;
+			/* The half-derivative has a causal tail to the end of the trace. */
+			const double w = form == SK_DIFF_2D ? HALF_U / (PI * m->freq) :
+				sqrt(RICKER_ARG_MAX) / (PI * m->freq);
+			double lo = ceil((t - w - t0) / dt);
+			double hi = form == SK_DIFF_2D ? (double)(ns - 1) : floor((t + w - t0) / dt);
 			if (lo < 0)
 				lo = 0;
 			if (hi > (double)(ns - 1))
 				hi = (double)(ns - 1);
 			if (lo > hi)
 				continue;
-			for (long i = (long)lo; i <= (long)hi; i++)
-				out[i] += amp * sk_ricker(m->freq, t0 + (double)i * dt - t);
+			for (long i = (long)lo; i <= (long)hi; i++) {
+				const double ti = t0 + (double)i * dt - t;
+				out[i] += amp * (form == SK_DIFF_2D ? sk_ricker_half(m->freq, ti) :
+						 form == SK_DIFF_3D ? sk_ricker_d1(m->freq, ti) :
+						 sk_ricker(m->freq, ti));
+			}
 		}
 	}
 }

@@ -24,6 +24,22 @@
  * 3-D point-source geometric spreading, v the event's velocity; events at
  * t = 0 and plane waves get none).
  *
+ * Diffractors with the Ricker wavelet are exact diffractions (diffraction
+ * 2d or 3d), so that a line (2-D) or a surface (3-D) of them sums to the
+ * zero-phase reflector by stationary phase.  With T the traveltime and u =
+ * pi f (t_i - T):
+ *   2d  amp (tau/T)^(3/2) h2(u), h2 = D^(1/2) w / sqrt(2 pi f), the causal
+ *       half-derivative ((-i omega)^(1/2) for time dependence e^{-i omega t})
+ *       of the Ricker wavelet, in closed form
+ *       h2(u) = (4/sqrt(pi)) int_0^inf x^(5/2) exp(-x^2) cos(2 u x + pi/4) dx
+ *   3d  amp (tau/T)^2 h3(u), h3 = w' / (2 pi f) = u (2u^2 - 3) exp(-u^2)
+ * (1/sqrt(T) and 1/T spreading with the obliquity tau/T; factor 1 at T = 0).
+ * Diffractors spaced dx along a line with amp a sum to the reflector at tau
+ * with amp a rF / dx (2d), spaced dx by dy over a surface to a rF^2/(dx dy)
+ * (3d), rF = (v/2) sqrt(tau/f) the Fresnel radius.  Diffraction "wavelet"
+ * (and the spike wavelet) draws the wavelet itself on the curve, with the
+ * amplitude rule above; the exact diffractions carry their own spreading.
+ *
  * Events are given as strings "a,b,c" (positional) or "key=value,..." and
  * validated by sk_model_check, which must be called before evaluating.
  */
@@ -37,6 +53,7 @@
 enum sk_event_kind { SK_EV_DIFFRACTOR, SK_EV_REFLECTOR, SK_EV_PLANE, SK_EV_HYPERBOLA, SK_EV_NKINDS };
 enum sk_wavelet_kind { SK_WAVELET_RICKER, SK_WAVELET_SPIKE };
 enum sk_amp_kind { SK_AMP_UNIT, SK_AMP_SPREADING };
+enum sk_diffraction { SK_DIFF_AUTO, SK_DIFF_2D, SK_DIFF_3D, SK_DIFF_WAVELET };
 
 /* NaN marks a value that was not given. */
 struct sk_event {
@@ -59,6 +76,9 @@ struct sk_model {
 	int wavelet;           /* enum sk_wavelet_kind */
 	double freq;           /* Ricker peak frequency (Hz) */
 	int amplitude;         /* enum sk_amp_kind */
+	int diffraction;       /* enum sk_diffraction, as given */
+	int diff;              /* resolved: SK_DIFF_2D, _3D or _WAVELET (sk_model_check
+	                        * makes AUTO 2D; sk_synth_check picks by geometry) */
 	struct sk_event *ev;
 	size_t nev, cap;
 };
@@ -78,6 +98,8 @@ double sk_model_vrms(const struct sk_model *m, double t);
 int sk_model_set_wavelet(struct sk_model *m, const char *spec, struct sk_error *err);
 /* "unit" or "spreading". */
 int sk_model_set_amplitude(struct sk_model *m, const char *spec, struct sk_error *err);
+/* "auto", "2d", "3d" or "wavelet".  SK_EARG. */
+int sk_model_set_diffraction(struct sk_model *m, const char *spec, struct sk_error *err);
 
 /* The kind named "diffractor", "reflector", "plane" or "hyperbola"; -1 else. */
 int sk_event_kind(const char *name);
@@ -104,6 +126,12 @@ int sk_event_time(const struct sk_model *m, const struct sk_event *e, const doub
 		  const double r[2], double *t, double *amp);
 /* The wavelet at time t (s) relative to its peak. */
 double sk_ricker(double f, double t);
+/* The 2-D diffraction wavelet h2 and the 3-D one h3 above, of a Ricker of
+ * peak frequency f (Hz), at time t (s) after the traveltime.  h2 is exact
+ * to about 1e-13 of its peak (a Kummer series for |u| <= 8, the asymptotic
+ * series beyond; 0 before u = -8, where it is below 1e-25). */
+double sk_ricker_half(double f, double t);
+double sk_ricker_d1(double f, double t);
 /* Adds every event for the pair to out[0..ns) (doubles, not cleared), at
  * times t0 + i dt (s). */
 void sk_model_trace(const struct sk_model *m, const double s[2], const double r[2], long ns,

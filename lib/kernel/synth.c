@@ -113,6 +113,8 @@ int sk_synth_set(struct sk_synth *s, const char *key, const char *val, struct sk
 		return sk_model_set_wavelet(&s->model, val, err);
 	if (strcmp(key, "amplitude") == 0)
 		return sk_model_set_amplitude(&s->model, val, err);
+	if (strcmp(key, "diffraction") == 0)
+		return sk_model_set_diffraction(&s->model, val, err);
 	if (strcmp(key, "noise") == 0) {
 		if (sk_par_double("noise", val, &s->snr, err))
 			return SK_EARG;
@@ -375,6 +377,13 @@ int sk_synth_check(struct sk_synth *s, struct sk_error *err)
 	if ((rc = check_geometry_options(s, err)) || (rc = sk_model_check(&s->model, err)) ||
 	    (rc = sk_survey_check(&s->survey, err)))
 		return rc;
+	if (s->model.diffraction == SK_DIFF_AUTO) {
+		/* 2-D when every source and receiver lies on one line. */
+		const struct sk_survey *sv = &s->survey;
+		const int flat = sv->kind == SK_SURVEY_RANDOM && (sv->ax0 == sv->ax1 || sv->ay0 == sv->ay1) &&
+			(sv->pairs || !(sv->omax > 0));
+		s->model.diff = sv->kind == SK_SURVEY_LINE || flat ? SK_DIFF_2D : SK_DIFF_3D;
+	}
 	us = s->dt * 1e6;
 	if (!(s->dt > 0) || fabs(us - floor(us + 0.5)) > 1e-6 * us || floor(us + 0.5) > 65535)
 		return sk_error_set(err, SK_EARG,

@@ -81,3 +81,27 @@ check() {
 		"migrate: $DATA/shot-gather.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)"
 	[ ! -e o.sgy ]
 }
+
+@test "errors: a misspelt option is one line naming the closest option and --help, in every command" {
+	check 2 "migrate --aperature 500 --vel 2000 $DATA/f3.sgy" \
+		"migrate: unknown option '--aperature' (did you mean --aperture?); try --help"
+	check 2 "migrate aperature=500 --vel 2000 $DATA/f3.sgy" \
+		"migrate: unknown parameter 'aperature=500' (did you mean aperture=?); try --help"
+	check 2 "migrate --a 5 --vel 2000 $DATA/f3.sgy" \
+		"migrate: ambiguous option '--a' (--aal, --angle, --antialias, --aperture?); try --help"
+	check 2 "migrate --vel" "migrate: option '--vel' needs an argument; try --help"
+	check 2 "regrid --metod dip -g 0,10,5 $DATA/f3.sgy" "regrid: unknown option '--metod' (did you mean --method?); try --help"
+	check 2 "segedit --were 'cdp > 1' $DATA/f3.sgy" "segedit: unknown option '--were' (did you mean --where?); try --help"
+	check 2 "seginfo --jsno $DATA/f3.sgy" "seginfo: unknown option '--jsno' (did you mean --json?); try --help"
+	check 2 "seginfo -k" "seginfo: option '-k' needs an argument; try --help"
+	check 2 "segmerge --sun $DATA/f3.sgy" "segmerge: unknown option '--sun' (did you mean --sum?); try --help"
+	check 2 "segplot --wigle -o x.png $DATA/f3.sgy" "segplot: unknown option '--wigle' (did you mean --wiggle?); try --help"
+	check 2 "segsplit --cuont 5 -d out $DATA/f3.sgy" "segsplit: unknown option '--cuont' (did you mean --count?); try --help"
+	check 2 "segsynth --diffracter 100,0.2" "segsynth: unknown option '--diffracter' (did you mean --diffractor?); try --help"
+	check 2 "segsynth diffracter=100,0.2" "segsynth: unknown parameter 'diffracter=100,0.2' (did you mean diffractor=?); try --help"
+	check 2 "taskrun --retrys 2 true" "taskrun: unknown option '--retrys' (did you mean --retries?); try --help"
+	check 2 "taskrun -Q true" "taskrun: unknown option '-Q'; try --help"
+	check 2 "segplot --help=yes" "segplot: option '--help' takes no argument; try --help"
+	check 2 "segsplit -Q" "segsplit: unknown option '-Q'; try --help"
+	[ ! -e out ] && [ ! -e x.png ]
+}

@@ -71,8 +71,11 @@ def rho_filter(x, mode):
         L *= 2
     w = 2 * np.pi * np.arange(L) / L
     if mode == "half":
-        rho = 1 - 1.0 / n
-        H = np.sqrt(1 - rho * np.exp(1j * w))       # principal root; anticausal
+        # The exact anticausal half derivative (-i w)^(1/2), w in (-pi, pi],
+        # real at Nyquist.
+        ws = np.where(np.arange(L) < L // 2, w, w - 2 * np.pi)
+        H = np.sqrt(np.abs(ws) / 2) * (1 - 1j * np.sign(ws))
+        H[L // 2] = np.sqrt(np.pi / 2)
     else:
         ws = np.where(np.arange(L) < L // 2, w, w - 2 * np.pi)
         ws[L // 2] = 0

@@ -9,7 +9,7 @@ load helpers
 
 @test "segmerge: a bad option is a usage error" {
 	run -2 --separate-stderr segmerge -Q
-	[[ "$stderr" == *"invalid option -- 'Q'"* ]]
+	[ "$stderr" = "segmerge: unknown option '-Q'; try --help" ]
 }
 
 @test "segmerge: bad option values are usage errors" {
@@ -42,7 +42,7 @@ load helpers
 	segmerge "$DATA/small.sgy" "$DATA/small.sgy" -o "$BATS_TEST_TMPDIR/two.sgy"
 	run -0 seginfo -k tracl,iline,xline "$BATS_TEST_TMPDIR/two.sgy"
 	[ "${#lines[@]}" -eq 50 ]
-	diff <(seginfo -k iline,xline "$DATA/small.sgy" "$DATA/small.sgy") <(seginfo -k iline,xline "$BATS_TEST_TMPDIR/two.sgy")
+	diff <(seginfo -N -k iline,xline "$DATA/small.sgy" "$DATA/small.sgy") <(seginfo -k iline,xline "$BATS_TEST_TMPDIR/two.sgy")
 	# The data of the second half is the data of the file.
 	tail -c $((25 * 440)) "$BATS_TEST_TMPDIR/two.sgy" | cmp - <(tail -c $((25 * 440)) "$DATA/small.sgy")
 }

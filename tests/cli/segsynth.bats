@@ -25,8 +25,7 @@ synth() {
 
 @test "a bad option is a usage error" {
 	run -2 --separate-stderr segsynth --bogus
-	[[ "$stderr" == *"unrecognized option '--bogus'"* ]]
-	[[ "$stderr" == *"usage: segsynth"* ]]
+	[ "$stderr" = "segsynth: unknown option '--bogus'; try --help" ]
 }
 
 @test "a missing model file" {
@@ -45,7 +44,7 @@ synth() {
 	segsynth line=3,50,8,25 nt=101 diffractor=100,0.2 dt=2ms -o "$BATS_TEST_TMPDIR/b"
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	run -2 --separate-stderr segsynth --line 3,50,8,25 --diffractor 1,1 shots=3
-	[[ "$stderr" == "segsynth: unknown parameter 'shots=3'"* ]]
+	[ "$stderr" = "segsynth: unknown parameter 'shots=3'; try --help" ]
 }
 
 @test "line: diffractor in v(t), flat reflector, hyperbola (the migrate test geometry)" {

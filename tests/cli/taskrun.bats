@@ -26,10 +26,9 @@ teardown() {
 	[[ "$output" == *"--stdout=TEMPLATE"* ]]
 }
 
-@test "taskrun with a bad option exits 2 with usage on stderr" {
+@test "taskrun with a bad option exits 2 with one line on stderr" {
 	run -2 --separate-stderr taskrun --bogus true
-	[ "${stderr_lines[0]}" = "taskrun: unrecognized option '--bogus'" ]
-	[ "${stderr_lines[1]}" = "usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]" ]
+	[ "$stderr" = "taskrun: unknown option '--bogus'; try --help" ]
 	[ "$output" = "" ]
 }
 
@@ -49,14 +48,14 @@ teardown() {
 }
 
 @test "taskrun rejects bad values and unknown key=value operands" {
-	run -2 --separate-stderr taskrun -j 0 true
-	[ "$stderr" = "taskrun: invalid slot count '0' (expected an integer in 1..100000)" ]
+	run -2 --separate-stderr taskrun -j x true
+	[ "$stderr" = "taskrun: invalid slot count 'x' (expected N, N%, +N, -N or 0)" ]
 	run -2 --separate-stderr taskrun bogus=1 true
-	[ "${stderr_lines[0]}" = "taskrun: unknown parameter 'bogus=1'" ]
+	[ "$stderr" = "taskrun: unknown parameter 'bogus=1'; try --help" ]
 	run -2 --separate-stderr taskrun --timeout 5x true
 	[ "$stderr" = "taskrun: invalid timeout '5x' (expected a duration like 30s, 5m or 2h)" ]
-	run -2 --separate-stderr taskrun echo ::: a ::: b
-	[ "$stderr" = "taskrun: only one ::: group is supported" ]
+	run -2 --separate-stderr taskrun echo ::: a ::::
+	[ "$stderr" = "taskrun: :::: without a file" ]
 }
 
 @test "every long option in taskrun --help is in the man page" {
@@ -88,10 +87,10 @@ teardown() {
 }
 
 @test "taskrun key=value operands are the long options" {
-	run -1 --separate-stderr taskrun retries=1 state="$T/a" 'exit 4' ::: x
-	[ "$stderr" = "taskrun: task 1: exited with status 4" ]
-	run -1 --separate-stderr taskrun --retries=1 --state="$T/b" 'exit 4' ::: x
-	[ "$stderr" = "taskrun: task 1: exited with status 4" ]
+	run -1 --separate-stderr taskrun retries=2 state="$T/a" 'exit 4' ::: x
+	[ "$stderr" = "taskrun: task 1: exited with status 4: exit 4 x" ]
+	run -1 --separate-stderr taskrun --retries=2 --state="$T/b" 'exit 4' ::: x
+	[ "$stderr" = "taskrun: task 1: exited with status 4: exit 4 x" ]
 	[ "$(j_count "$T/a/journal" fail)" = 2 ]
 	[ "$(j_count "$T/b/journal" fail)" = 2 ]
 }
@@ -117,12 +116,12 @@ teardown() {
 	cmp "$T/in/empty" "$T/out/empty.copy"
 	[ "$(ls -A "$T/out" | tr '\n' ' ')" = "big.copy empty.copy small.copy " ]
 	run -1 --separate-stderr taskrun -j 1 --stdin "$T/in/{}" cat ::: missing
-	[ "$stderr" = "taskrun: task 1: $T/in/missing: No such file or directory" ]
+	[ "$stderr" = "taskrun: task 1: $T/in/missing: No such file or directory: cat" ]
 }
 
 @test "taskrun: a failing task is retried, ends failed with exit 1, its stderr in the logs" {
-	run -1 --separate-stderr taskrun -s "$T/s" -r 2 -j 2 'echo oops {} >&2; exit 3' ::: x
-	[ "$stderr" = "taskrun: task 1: exited with status 3" ]
+	run -1 --separate-stderr taskrun -s "$T/s" -r 3 -j 2 'echo oops {} >&2; exit 3' ::: x
+	[ "$stderr" = "taskrun: task 1: exited with status 3 (log $T/s/logs/1.3.err): echo oops x >&2; exit 3" ]
 	[ "$(j_count "$T/s/journal" start)" = 3 ]
 	[ "$(j_count "$T/s/journal" fail)" = 3 ]
 	[ "$(j_count "$T/s/journal" failed)" = 1 ]
@@ -130,9 +129,9 @@ teardown() {
 		[ "$(cat "$T/s/logs/1.$a.err")" = "oops x" ]
 	done
 	run -1 --separate-stderr taskrun -r 0 -j 1 'kill -9 $$' ::: x
-	[ "$stderr" = "taskrun: task 1: killed by signal 9" ]
+	[ "$stderr" = "taskrun: task 1: killed by signal 9: kill -9 \$\$ x" ]
 	run -1 --separate-stderr taskrun -r 0 -j 1 -t 0.5 sleep ::: 30
-	[ "$stderr" = "taskrun: task 1: timed out after 0.5s" ]
+	[ "$stderr" = "taskrun: task 1: timed out after 0.5s: sleep 30" ]
 }
 
 @test "taskrun state directory: 0700, owner and lock checked, task list frozen" {
@@ -159,7 +158,7 @@ teardown() {
 	mkdir "$T/flag"
 	cmd='if [ {} = 3 ] && [ ! -e '"$T"'/flag/ok ]; then exit 1; fi; echo run {} >>'"$T"'/ran; echo {}'
 	run -1 --separate-stderr taskrun -s "$T/s" -r 0 -j 2 "$cmd" ::: 1 2 3 4
-	[ "$stderr" = "taskrun: task 3: exited with status 1" ]
+	[ "$stderr" = "taskrun: task 3: exited with status 1: ${cmd//\{\}/3}" ]
 	touch "$T/flag/ok"
 	run -0 --separate-stderr taskrun -s "$T/s" -r 0 -j 2 "$cmd" ::: 1 2 3 4
 	[ "$output" = "3" ]

@@ -112,8 +112,12 @@ started() { j_count "$1" start "$2"; }
 	# wherever it runs.
 	cmd='[ "$TASKRUN_HOST" != node3 ] || exit 9; [ {} != 1 ] || [ $TASKRUN_ATTEMPT != 1 ] || exit 4; sleep 0.3'
 	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 5 --no-speculate "$cmd" ::: $(seq 40)
-	[ "$stderr" = "" ]
+	# Each quarantine of node3 is announced when it starts and ends.
+	[ "${stderr_lines[0]}" = "taskrun: node3: quarantined for 1.0s: 3 task failures in a row" ]
+	[ "$(grep -cvE '^taskrun: node3: (quarantined for [0-9.]+s: [0-9]+ task failures in a row|quarantine over)$' <<<"$stderr")" = 0 ]
 	j="$T/s/journal"
+	[ "$(grep -c ': quarantined for ' <<<"$stderr")" = "$(j_count "$j" quarantine node3)" ]
+	[ "$(grep -c ': quarantine over$' <<<"$stderr")" = "$(j_count "$j" release node3)" ]
 	[ "$(j_count "$j" done)" = 40 ]
 	[ "$(j_count "$j" done node3)" = 0 ]
 	# Task 1's retry went to another host.
@@ -131,8 +135,8 @@ started() { j_count "$1" start "$2"; }
 
 @test "taskrun: a task that always fails ends failed after its retries, with its stderr logged" {
 	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
-	run -1 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 2 'echo "broken on $TASKRUN_HOST" >&2; exit 3' ::: x
-	[ "$stderr" = "taskrun: task 1: exited with status 3" ]
+	run -1 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" -r 3 'echo "broken on $TASKRUN_HOST" >&2; exit 3' ::: x
+	[ "$stderr" = "taskrun: task 1: exited with status 3 (log $T/s/logs/1.3.err): echo \"broken on \$TASKRUN_HOST\" >&2; exit 3 x" ]
 	j="$T/s/journal"
 	[ "$(j_count "$j" fail)" = 3 ]
 	[ "$(awk -F'\t' '$2 == "start" { print $5 }' "$j" | sort -u | wc -l)" = 3 ]
@@ -197,7 +201,7 @@ started() { j_count "$1" start "$2"; }
 	run -1 --separate-stderr taskrun --ssh "$LAB_SSH" --agent /nonexistent/taskrun --backoff 0.5s -H <(echo node1) 'true {}' ::: 1
 	[ "${stderr_lines[0]}" = "taskrun: node1: agent did not start: sh: 1: /nonexistent/taskrun: not found" ]
 	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
-	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host" ]
+	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host: true 1" ]
 	[ "${#stderr_lines[@]}" = 3 ]
 }
 

@@ -52,9 +52,15 @@ int main(void)
 	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
 	CHECK(sk_keys_parse("cdp,sx,@21:i2", 240, keys, 3, &nk, &err) == 0);
 	fp = fmemopen(buf, sizeof buf, "w");
-	CHECK(sk_dump_keys(r, keys, nk, fp, &err) == 0);
+	CHECK(sk_dump_keys(r, keys, nk, NULL, fp, &err) == 0);
 	fclose(fp);
 	CHECK(strcmp(buf, "10\t0\t0\n11\t123.45\t0\n12\t246.9\t0\n13\t370.35\t0\n14\t493.8\t0\n") == 0);
+	sk_reader_free(r);
+	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+	fp = fmemopen(buf, sizeof buf, "w");
+	CHECK(sk_dump_keys(r, keys, 1, "a b.sgy", fp, &err) == 0);
+	fclose(fp);
+	CHECK(strcmp(buf, "a b.sgy\t10\na b.sgy\t11\na b.sgy\t12\na b.sgy\t13\na b.sgy\t14\n") == 0);
 	{
 		const unsigned char *fh = sk_reader_info(r)->fhdr;
 		fp = fmemopen(buf, sizeof buf, "w");

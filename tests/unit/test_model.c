@@ -79,14 +79,44 @@ int main(void)
 		CHECK(sk_event_time(&m, &m.ev[4], s, r, &t, &amp) == 1 &&
 		      near(t, sqrt(0.09 + (100.0 * 100 + 50 * 50) / (1500.0 * 1500)), 1e-15));
 	}
-	/* Spreading divides by v t; plane waves keep their amplitude. */
+	/* Spreading divides by v t; plane waves keep their amplitude.  The
+	 * exact diffractions carry their own: (tau/T)^(3/2) in 2-D, (tau/T)^2
+	 * in 3-D, whatever --amplitude says. */
 	m.amplitude = SK_AMP_SPREADING;
+	m.diff = SK_DIFF_WAVELET;
 	{
-		const double s[2] = {500, 0};
+		const double s[2] = {500, 0}, r[2] = {900, 0};
+		double c;
 		CHECK(sk_event_time(&m, &m.ev[0], s, s, &t, &amp) == 1 && near(amp, 1 / (2000 * 1.0), 1e-18));
 		CHECK(sk_event_time(&m, &m.ev[3], s, s, &t, &amp) == 1 && amp == 1);
+		m.diff = SK_DIFF_2D;
+		CHECK(sk_event_time(&m, &m.ev[0], s, r, &t, &amp) == 1);
+		c = m.ev[0].tau / t;
+		CHECKF(near(amp, c * sqrt(c), 1e-15) && c < 0.99, "2-D diffraction amplitude %g, tau/T %g", amp, c);
+		m.diff = SK_DIFF_3D;
+		CHECK(sk_event_time(&m, &m.ev[0], s, r, &t, &amp) == 1 && near(amp, c * c, 1e-15));
 	}
 	m.amplitude = SK_AMP_UNIT;
+	/* The diffraction wavelets: h2 against values of its integral computed
+	 * independently (mpmath quadrature, 30 digits) on both sides of the
+	 * switch from the Kummer to the asymptotic series at u = 8, 0 before
+	 * u = -8; h3 the Ricker's derivative over 2 pi f. */
+	{
+		static const double h2[][2] = {
+			{-3, -0.0034454040631291031}, {0, 0.73330580058519285}, {1, -0.65570813088727775},
+			{6, 0.0014100390081199195}, {8, 0.00048807452509012639}, {8.5, 0.00039177205628728239},
+			{10, 0.00021827538245720958}, {30, 4.5023290296310009e-6}};
+		const double f = 1 / M_PI;  /* u = t */
+		for (size_t i = 0; i < sizeof h2 / sizeof h2[0]; i++)
+			CHECKF(near(sk_ricker_half(f, h2[i][0]), h2[i][1], 2e-15), "h2(%g) = %.17g, want %.17g",
+			       h2[i][0], sk_ricker_half(f, h2[i][0]), h2[i][1]);
+		CHECK(sk_ricker_half(f, -8.01) == 0);
+		CHECK(near(sk_ricker_half(f, 7.9999999), sk_ricker_half(f, 8.0000001), 1e-10));
+		for (double tt = -0.1; tt < 0.1; tt += 0.0037) {
+			const double d = (sk_ricker(25, tt + 1e-6) - sk_ricker(25, tt - 1e-6)) / 2e-6;
+			CHECK(near(sk_ricker_d1(25, tt), d / (2 * M_PI * 25), 1e-8));
+		}
+	}
 	/* A trace: the diffractor's peak at its sample, far samples untouched. */
 	{
 		double x[301];
@@ -94,7 +124,19 @@ int main(void)
 		const double s[2] = {500, 0};
 		sk_model_init(&one);
 		CHECK(sk_model_add(&one, SK_EV_DIFFRACTOR, "x=500,tau=0.6,amp=3", &err) == 0);
-		CHECK(sk_model_check(&one, &err) == 0);
+		CHECK(sk_model_check(&one, &err) == 0 && one.diff == SK_DIFF_2D);
+		/* 2-D: the causal tail reaches the last sample; nothing before
+		 * u = -8. */
+		memset(x, 0, sizeof x);
+		sk_model_trace(&one, s, s, 301, 0, 0.004, x);
+		CHECK(near(x[153], 3 * sk_ricker_half(25, 0.012), 1e-12) && x[0] == 0);
+		CHECK(near(x[300], 3 * sk_ricker_half(25, 0.6), 1e-18) && x[300] > 0);
+		CHECK(x[124] == 0 && x[125] != 0);  /* u = -8 at 0.6 - 0.1019 s: sample 124.5 */
+		one.diff = SK_DIFF_3D;
+		memset(x, 0, sizeof x);
+		sk_model_trace(&one, s, s, 301, 0, 0.004, x);
+		CHECK(near(x[153], 3 * sk_ricker_d1(25, 0.012), 1e-12) && x[0] == 0 && x[300] == 0);
+		one.diff = SK_DIFF_WAVELET;
 		memset(x, 0, sizeof x);
 		sk_model_trace(&one, s, s, 301, 0, 0.004, x);
 		CHECK(near(x[150], 3, 1e-12) && x[0] == 0 && x[300] == 0);

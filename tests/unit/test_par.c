@@ -1,3 +1,5 @@
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -74,6 +76,59 @@ int main(void)
 		CHECK(strcmp(err.msg, "line: too many values in '1,2,3,4,5'") == 0);
 		CHECK(sk_par_items("line", "1,2", buf, 3, items, vals, 4, &n, &k, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, "line: specification too long") == 0);
+	}
+	{
+		/* Option errors, from getopt_long itself (opterr off). */
+		static const struct option lo[] = {
+			{"aal", required_argument, NULL, 'K'}, {"angle", required_argument, NULL, 'A'},
+			{"antialias", no_argument, NULL, 2}, {"aperture", required_argument, NULL, 'a'},
+			{"help", no_argument, NULL, 'h'}, {"vel", required_argument, NULL, 'v'},
+			{"progress", no_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+		static const char so[] = "A:a:bhK:v:";
+		static const struct {
+			const char *args[3];
+			const char *msg;
+		} t[] = {
+			{{"--aperature", "3"}, "unknown option '--aperature' (did you mean --aperture?); try --help"},
+			{{"--aperature=3"}, "unknown option '--aperature' (did you mean --aperture?); try --help"},
+			{{"--progess"}, "unknown option '--progess' (did you mean --progress?); try --help"},
+			{{"--bogus"}, "unknown option '--bogus'; try --help"},
+			{{"--vl", "1"}, "unknown option '--vl' (did you mean --vel?); try --help"},
+			{{"-Q"}, "unknown option '-Q'; try --help"},
+			{{"-bQ"}, "unknown option '-Q'; try --help"},
+			{{"-v"}, "option '-v' needs an argument; try --help"},
+			{{"-b", "--vel"}, "option '--vel' needs an argument; try --help"},
+			{{"--help=1"}, "option '--help' takes no argument; try --help"},
+			{{"--a", "1"}, "ambiguous option '--a' (--aal, --angle, --antialias, --aperture?); try --help"},
+			{{"--an", "1"}, "ambiguous option '--an' (--angle, --antialias?); try --help"},
+		};
+		char buf[256];
+		for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+			char *av[5] = {(char *)(uintptr_t)"prog"};
+			int ac = 1, c;
+			for (int j = 0; j < 3 && t[i].args[j]; j++)
+				av[ac++] = (char *)(uintptr_t)t[i].args[j];
+			opterr = 0;
+			optind = 0;
+			while ((c = getopt_long(ac, av, so, lo, NULL)) != -1 && c != '?')
+				;
+			if (c != '?')
+				fprintf(stderr, "case %zu: getopt gave %d\n", i, c);
+			CHECK(c == '?');
+			sk_par_opterror(av, optind, optopt, so, lo, buf, sizeof buf);
+			if (strcmp(buf, t[i].msg) != 0)
+				fprintf(stderr, "case %zu: %s\n", i, buf);
+			CHECK(strcmp(buf, t[i].msg) == 0);
+		}
+		CHECK(strcmp(sk_par_keyval_error("aperature=3", lo, buf, sizeof buf),
+			     "unknown parameter 'aperature=3' (did you mean aperture=?); try --help") == 0);
+		/* key=value aliases name options that take a value. */
+		CHECK(strcmp(sk_par_keyval_error("progres=1", lo, buf, sizeof buf),
+			     "unknown parameter 'progres=1'; try --help") == 0);
+		CHECK(strcmp(sk_par_closest("angel", 5, lo, 0), "angle") == 0);
+		CHECK(strcmp(sk_par_closest("aal", 3, lo, 0), "aal") == 0);
+		CHECK(sk_par_closest("x", 1, lo, 0) == NULL);
+		CHECK(sk_par_closest("velocity", 8, lo, 0) == NULL);
 	}
 	return test_done();
 }

@@ -1,13 +1,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../cmd/taskrun/input.h"
 #include "check.h"
 
+#define W(s) ((char *)(uintptr_t)(s))
+
 int main(void)
 {
-	struct tr_input in = {NULL, NULL, NULL};
+	struct tr_input in = {NULL, NULL, NULL, 0};
 	struct tr_tasklist l = {0};
 	struct sk_error err;
 	struct tr_job job;
@@ -49,8 +52,49 @@ int main(void)
 	      strcmp(l.t[2].cmd, "gzip -c 'a b'") == 0);
 	tr_tasklist_release(&l);
 
-	CHECK(tr_input_tasks(&in, NULL, 5, bad, &l, &err) == SK_EARG);
-	CHECK(strcmp(err.msg, "only one ::: group is supported") == 0);
+	/* Several sources: every combination, the last varying fastest. */
+	CHECK(tr_input_tasks(&in, NULL, 5, bad, &l, &err) == 0 && l.n == 1);
+	CHECK(strcmp(l.t[0].cmd, "a x y") == 0);
+	tr_tasklist_release(&l);
+	{
+		char *grid[] = {W("e"), W("{2}{1}"), W(":::"), W("a"), W("b"), W(":::"), W("1"), W("2"), W("3")};
+		static const char *const want[] = {"e 1a", "e 2a", "e 3a", "e 1b", "e 2b", "e 3b"};
+		char *linked[] = {W("e"), W(":::"), W("a"), W("b"), W("c"), W(":::+"), W("1"), W("2"),
+				  W(":::"), W("x"), W("y")};
+		static const char *const lwant[] = {"e a 1 x", "e a 1 y", "e b 2 x", "e b 2 y"};
+		char path[] = "/tmp/test_taskrun_input.XXXXXX";
+		const int fd = mkstemp(path);
+		char *files[] = {W("e"), W("{1}-{2}-{3}"), W(":::"), W("$"), W("::::"), path, path};
+		char *nofile[] = {W("e"), W("::::")};
+		char *missing[] = {W("e"), W("::::"), W("/nonexistent/list")};
+		static const char *const fwant[] = {"e '$'-p-p", "e '$'-p-'q r'", "e '$'-'q r'-p",
+						    "e '$'-'q r'-'q r'"};
+
+		CHECK(tr_input_tasks(&in, NULL, 9, grid, &l, &err) == 0 && l.n == 6);
+		for (long i = 0; i < l.n && i < 6; i++)
+			CHECK(strcmp(l.t[i].cmd, want[i]) == 0);
+		tr_tasklist_release(&l);
+		/* Linked sources move together and stop at the shortest. */
+		CHECK(tr_input_tasks(&in, NULL, 11, linked, &l, &err) == 0 && l.n == 4);
+		for (long i = 0; i < l.n && i < 4; i++)
+			CHECK(strcmp(l.t[i].cmd, lwant[i]) == 0);
+		tr_tasklist_release(&l);
+		/* :::: files: a source per file, a line per argument. */
+		CHECK(fd >= 0 && write(fd, "p\nq r\n", 6) == 6 && close(fd) == 0);
+		in.tag = 1;
+		CHECK(tr_input_tasks(&in, NULL, 7, files, &l, &err) == 0 && l.n == 4);
+		for (long i = 0; i < l.n && i < 4; i++)
+			CHECK(strcmp(l.t[i].cmd, fwant[i]) == 0);
+		CHECK(l.n == 4 && strcmp(l.t[3].tag, "$ q r q r") == 0);
+		in.tag = 0;
+		tr_tasklist_release(&l);
+		unlink(path);
+		CHECK(tr_input_tasks(&in, NULL, 2, nofile, &l, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, ":::: without a file") == 0);
+		CHECK(tr_input_tasks(&in, NULL, 3, missing, &l, &err) == SK_EIO);
+		CHECK(strcmp(err.msg, "/nonexistent/list: No such file or directory") == 0);
+		tr_tasklist_release(&l);
+	}
 	CHECK(tr_input_tasks(&in, NULL, 2, nocmd, &l, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "::: without a command") == 0);
 	in.argfile = "/nonexistent/args";

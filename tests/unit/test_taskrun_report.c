@@ -44,9 +44,9 @@ static const char report_full[] =
 	"task cpu: 6.850 s (user 5.750 s, sys 1.100 s)\n"
 	"controller cpu: 0.150 s (2.190% of task cpu), agents cpu: 0.070 s (1.022%)\n"
 	"\n"
-	"host                 slots   done attempts failed  lost     wall_s      cpu_s efficiency\n"
-	"h1                       2      1        3      1     0      5.500      3.350      0.305\n"
-	"h2                       1      2        2      0     0      5.500      3.500      0.636\n"
+	"host                 slots   done attempts failed  lost     wall_s      cpu_s efficiency quarantines\n"
+	"h1                       2      1        3      1     0      5.500      3.350      0.305           0\n"
+	"h2                       1      2        2      0     0      5.500      3.500      0.636           0\n"
 	"\n"
 	"  task state    attempts failures host                     wall_s      cpu_s  maxrss_kb efficiency\n"
 	"     1 done            1        0 h1                        2.000      1.750       2048      0.875\n"
@@ -81,6 +81,23 @@ static const char journal_failed[] =
 	EV("2020.2", "failed", "3", "2", "-", "0", "0", "0", "0", "0", "0", "exited with status 1")
 	EV("2020.3", "down", "0", "0", ":", "0", "0", "0", "0", "0", "0", "finished")
 	EV("2020.3", "end", "0", "0", "-", "0", "0", "0", "0", "0", "0", "done=1 failed=1");
+
+/* h1 is quarantined for failures and released; h2 is lost and still
+ * quarantined when the run ends. */
+static const char journal_quar[] =
+	EV("3000.0", "run", "0", "0", "-", "0", "0", "0", "0", "0", "0", "pid=4 tasks=3 done=0 hosts=2")
+	EV("3000.1", "up", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "slots=1 agent_pid=40")
+	EV("3000.1", "up", "0", "0", "h2", "0", "0", "0", "0", "0", "0", "slots=1 agent_pid=41")
+	EV("3001.0", "quarantine", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "for 1.0s: 3 task failures in a row")
+	EV("3002.0", "release", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "quarantine over")
+	EV("3002.0", "probe", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "after 1 quarantine(s)")
+	EV("3003.0", "down", "0", "0", "h2", "0", "0", "0", "0", "0", "0", "connection lost")
+	EV("3003.0", "quarantine", "0", "0", "h2", "0", "0", "0", "0", "0", "0", "for 1.0s: connection lost")
+	EV("3003.5", "quarantine", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "for 2.0s: 1 task failures in a row");
+
+static const char journal_quar_end[] =
+	EV("3004.0", "down", "0", "0", "h1", "0", "0", "0", "0", "0", "0", "finished")
+	EV("3004.0", "end", "0", "0", "-", "0", "0", "0", "0", "0", "0", "done=0 failed=0");
 
 static void put(const char *dir, const char *name, const char *text, const char *mode)
 {
@@ -196,6 +213,33 @@ int main(void)
 			  "runs: 3, wall 20.300 s\n"), "\n%s", out);
 	CHECK(strstr(out, "\n     3 failed          2        1 -") != NULL);
 	CHECK(strstr(out, "\n     2 pending         2        0 -") != NULL);
+	free(out);
+
+	/* Quarantines: shown from the quarantine to its release, connected
+	 * or not, and counted per host; a new run starts with none. */
+	put(dir, "journal", journal_quar, "w");
+	out = text_of(tr_report_status, dir, &rc);
+	CHECK(rc == 0);
+	CHECKF(strstr(out, "\nh1                   quarantined      1      0      0       0\n"
+			   "h2                   quarantined      1      0      0       0\n") != NULL, "\n%s", out);
+	free(out);
+	put(dir, "journal", journal_quar_end, "a");
+	put(dir, "journal", EV("3005.0", "release", "0", "0", "h2", "0", "0", "0", "0", "0", "0", "quarantine over"), "a");
+	out = text_of(tr_report_status, dir, &rc);
+	CHECK(rc == 0);
+	CHECKF(strstr(out, "\nh1                   quarantined      1      0      0       0\n"
+			   "h2                   down             1      0      0       0\n") != NULL, "\n%s", out);
+	free(out);
+	out = text_of(tr_report_text, dir, &rc);
+	CHECK(rc == 0);
+	CHECKF(strstr(out, "\nh1                       1      0        0      0     0      3.900      0.000      0.000           2\n"
+			   "h2                       1      0        0      0     0      2.900      0.000      0.000           1\n") != NULL,
+	       "\n%s", out);
+	free(out);
+	put(dir, "journal", EV("3010.0", "run", "0", "0", "-", "0", "0", "0", "0", "0", "0", "pid=5 tasks=3 done=0 hosts=2"), "a");
+	out = text_of(tr_report_status, dir, &rc);
+	CHECK(rc == 0);
+	CHECKF(strstr(out, "\nh1                   down             1      0      0       0\n") != NULL, "\n%s", out);
 	free(out);
 
 	/* Not a state directory. */

@@ -31,10 +31,15 @@ int main(void)
 
 	CHECK(quotes("plain-file_1.sgy", "plain-file_1.sgy"));
 	CHECK(quotes("a b", "'a b'"));
-	CHECK(quotes("it's", "'it'\\''s'"));
+	CHECK(quotes("it's", "'it'\"'\"'s'"));
+	CHECK(quotes("'", "\"'\""));
+	CHECK(quotes("'a", "\"'\"'a'"));
+	CHECK(quotes("a'", "'a'\"'\""));
+	CHECK(quotes("a,b", "'a,b'"));
+	CHECK(quotes("a+b/c.d", "a+b/c.d"));
 	CHECK(quotes("$HOME", "'$HOME'"));
 	CHECK(quotes("", "''"));
-	CHECK(quotes("ünï", "ünï"));
+	CHECK(quotes("ünï", "'ünï'"));
 	CHECK(quotes("~x", "'~x'"));
 	CHECK(quotes("a=b", "'a=b'"));
 
@@ -47,7 +52,26 @@ int main(void)
 	CHECK(expands("awk '{print}' {}", "x", 1, 1, "awk '{print}' x"));
 	CHECK(expands("a {{}} b", "x", 1, 1, "a {x} b"));
 
+	{
+		const char *const two[] = {"d/a.b.c", "it's x"};
+		char *s = tr_tmpl_expandv("{} {1/} {1//} {1.} {1/.} {2} {3}|{.}|{#}", two, 2, 7, 1);
+		CHECK(s && strcmp(s, "d/a.b.c 'it'\"'\"'s x' a.b.c d d/a.b a.b 'it'\"'\"'s x' |d/a.b 'it'\"'\"'s x'|7") == 0);
+		free(s);
+		/* {%} is left for the start of the task. */
+		s = tr_tmpl_expandv("run {%} {}{%}", two, 1, 1, 1);
+		CHECK(s && strcmp(s, "run \x1e d/a.b.c\x1e") == 0 && tr_tmpl_has_slot(s));
+		{
+			char *t = s ? tr_tmpl_slot(s, 12) : NULL;
+			CHECK(t && strcmp(t, "run 12 d/a.b.c12") == 0 && !tr_tmpl_has_slot(t));
+			free(t);
+		}
+		free(s);
+		CHECK(expands("{10}{1x}{0}", "a", 1, 1, "{1x}{0}"));
+	}
 	CHECK(tr_tmpl_has_placeholder("echo {/.}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {2//}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {%}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {0} {x}") == 0);
 	CHECK(tr_tmpl_has_placeholder("awk '{print $1}'") == 0);
 
 	CHECK(tr_tmpl_words("ssh -F 'my cfg' -o \"A=b c\" x\\ y", &w, &err) == 6);
