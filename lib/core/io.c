@@ -655,6 +655,21 @@ void sk_in_close(struct sk_in *in)
 
 static int out_open(struct sk_out *out, const char *path, struct sk_error *err);
 
+/* Binary trace data onto a terminal only when -o - asks for it, as zstd and
+ * gzip do. */
+static int out_tty(const char *path, struct sk_error *err)
+{
+	if (!path && isatty(STDOUT_FILENO))
+		return sk_error_set(err, SK_EUSAGE,
+				    "standard output is a terminal; give -o FILE, or -o - to write to it anyway");
+	return 0;
+}
+
+int sk_out_check_tty(const char *path, struct sk_error *err)
+{
+	return sk_error_at(err, out_tty(path, err), sk_out_name(path));
+}
+
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
 {
 	const int rc = out_open(out, path, err);
@@ -679,11 +694,8 @@ static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (!path || strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
-		/* Binary trace data onto a terminal only when -o - asks for it, as
-		 * zstd and gzip do. */
-		if (!path && isatty(out->fd))
-			return sk_error_set(err, SK_EUSAGE,
-					    "standard output is a terminal; give -o FILE, or -o - to write to it anyway");
+		if ((rc = out_tty(path, err)) < 0)
+			return rc;
 		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
 			out->seekable = 1;
 	} else {

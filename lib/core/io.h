@@ -83,6 +83,10 @@ struct sk_out {
  * sk_out_close; other files (devices, fifos) are written directly.  Write
  * errors are the errno text alone ("No space left on device"). */
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err);
+/* The refusal sk_out_open gives a terminal on standard output when no path
+ * names it (NULL; "-" asks for it): SK_EUSAGE about "<stdout>", else 0.  For
+ * commands that work long before they open their output. */
+int sk_out_check_tty(const char *path, struct sk_error *err);
 int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err);
 /* Room for n bytes in the buffer (flushing first as needed); the caller fills
  * them and calls sk_out_advance(out, n).  NULL with err set on failure. */
