@@ -82,3 +82,113 @@ run_examples() {
 	cd "$TOP"
 	run_examples man/*.[1-9]
 }
+
+# The extractor itself, on pages made here: sessions with shown output,
+# commands spread over lines, markers, roff escapes; a failing example, a
+# wrong shown output and an unmarked non-command all fail the run.
+@test "docexamples.py: extraction, markers and failures on a made-up page" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/fix" "$d/wk"
+	cat >"$d/t.md" <<-'EOF'
+		```
+		$ echo hi
+		hi
+		$ printf 'a\n'
+		b
+		```
+
+		```sh
+		for k in 1 2; do
+		    echo $k
+		done | cat
+		false
+		```
+
+		<!-- example: skip it is a picture -->
+		```
+		rm -rf /
+		```
+
+		<!-- example: needs no-such-tool-here -->
+		```
+		no-such-tool-here --now
+		```
+
+		```yaml
+		not: a command
+		```
+
+		<!-- example: file f.txt -- grep -q two f.txt -->
+		```
+		one
+		two
+		```
+
+		```
+		$ ssh host true
+		```
+
+		<!-- example: continues -->
+		```
+		$ wc -l < f.txt
+		2
+		$ segfoo: a message without a marker
+		segfoo: a message without a marker
+		```
+	EOF
+	cd "$d"
+	run -1 /usr/bin/python3 "$EX" run --fixture fix --work wk t.md
+	echo "$output"
+	[ "$(sed 's/, [0-9.]* s)$/)/' <<<"$output")" = "$(cat <<-'EOF'
+		FAIL t.md:4: printf 'a\n'
+		  exit 0; shown output:
+		    | b
+		  real output:
+		    | a
+		FAIL t.md:12: false
+		  exit 1:
+		    (nothing)
+		skip t.md:16: it is a picture
+		skip t.md:21: needs no-such-tool-here, absent here
+		ok   t.md:30 (1 command)
+		skip t.md:35: needs the loopback sshd lab (root), absent here
+		FAIL t.md:43: segfoo: a message without a marker
+		  exit 127; shown output:
+		    | segfoo: a message without a marker
+		  real output:
+		    | bash: line 1: segfoo:: command not found
+		4 examples ran (7 commands), 3 failed, 3 skipped
+		(an example that cannot run here, or a block that is not a command, is marked in its page: see tests/cli/docexamples.py)
+	EOF
+	)" ]
+	# Every command, grouped as the shell reads it; man page escapes undone.
+	cat >"$d/t.1" <<-'EOF'
+		.Sh EXAMPLES
+		.Bd -literal -offset indent
+		$ printf 'a\etb\en' | \e
+		    cut -f2
+		b
+		.Ed
+		.Dl echo \(aqone\(aq \-two
+		.\" example: skip a formula
+		.Bd -literal
+		t = sqrt(x)
+		.Ed
+	EOF
+	run -0 /usr/bin/python3 "$EX" list t.1
+	[ "$output" = "$(printf '%s\n' "t.1:3	printf 'a\\tb\\n' | \\\\n    cut -f2	=> 1 lines" \
+		"t.1:7	echo 'one' -two" "t.1:9	skip a formula")" ]
+	run -0 /usr/bin/python3 "$EX" run --fixture fix --work wk t.1
+	[ "${lines[-1]}" = "2 examples ran (2 commands), 0 failed, 1 skipped" ]
+	# A skip needs its reason.
+	sed -i 's/skip a formula/skip/' t.1
+	run -1 --separate-stderr /usr/bin/python3 "$EX" run --fixture fix --work wk t.1
+	[ "$stderr" = "docexamples: t.1:9: 'example: skip' needs a reason" ]
+}
+
+# The model of man segsynth is examples/docs/model.yaml, which the README's
+# segsynth -m model.yaml reads.
+@test "man segsynth's model file is examples/docs/model.yaml" {
+	diff <(awk '/^\.\\" example: file model.yaml/ { m = 1; next } m && /^\.Bd/ { b = 1; next }
+		b && /^\.Ed/ { exit } b' "$TOP/man/segsynth.1") "$TOP/examples/docs/model.yaml"
+}

@@ -51,8 +51,10 @@ NEEDS_LAB = re.compile(r"(^|[\s|;(])ssh\s|(^|\s)(-H|--hosts)[\s=]")
 
 
 class Example:
-    def __init__(self, doc, line, lines, marker):
+    def __init__(self, doc, line, lines, marker, first=None):
+        # line: where the block starts; first: the line of its first text line.
         self.doc, self.line, self.lines = doc, line, lines
+        self.first = line + 1 if first is None else first
         self.kind, self.arg = "run", ""
         if marker is not None:
             m = MARK.match(marker)
@@ -83,7 +85,7 @@ def split_commands(ex):
     session = any(l.startswith("$ ") or l == "$" for l in ex.lines)
     cmd, start, shown = None, 0, None
     for i, l in enumerate(ex.lines):
-        n = ex.line + 1 + i
+        n = ex.first + i
         if session and (l.startswith("$ ") or l == "$"):
             if cmd is not None:
                 out.append((start, cmd, shown))
@@ -150,7 +152,7 @@ def roff(path, name):
             m = re.match(r'^\.\\"\s*(example:.*)$', lines[i - 1])
             mk = m.group(1) if m else None
         if l.startswith(".Dl "):
-            exs.append(Example(name, i + 1, [unroff(l[4:])], mk))
+            exs.append(Example(name, i + 1, [unroff(l[4:])], mk, first=i + 1))
             i += 1
             continue
         if not l.startswith(".Bd -literal"):
