@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev \
 libyaml-dev libzstd-dev zstd libxxhash-dev libcairo2-dev \
 bats parallel openssh-server openssh-client iproute2 procps \
 python3 python3-segyio python3-numpy libsegyio-dev \
-groff-base mandoc valgrind time xxd strace"
+groff-base mandoc valgrind time xxd strace \
+slurm-wlm slurm-client munge"
 
 missing=""
 for p in $PKGS; do

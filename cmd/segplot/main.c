@@ -1,5 +1,6 @@
 /* segplot: draws a section or gather as a PNG, SVG or PDF picture. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,22 @@
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: segplot [-bhNVw] [-C clip] [-c cmap] [-F fmt] [-p perc] [-s WxH] [-T title]\n"
-	"               [-t type] [-x key] -o file [input] [key=value ...]\n"
+	"usage: segplot [-bhNVw] [-C clip] [-c cmap] [-F fmt] [-n first:last] [-p perc]\n"
+	"               [-r key=lo:hi] [-s WxH] [-T title] [-t type] [-x key] [--tmin t]\n"
+	"               [--tmax t] -o file [input] [key=value ...]\n"
 	"  -o, --output=FILE     the picture: FILE.png, FILE.svg or FILE.pdf (- for stdout with --type)\n"
 	"  -t, --type=TYPE       png, svg or pdf (default: from the output name)\n"
 	"  -s, --size=WxH        picture size in pixels or points (default 1000x700)\n"
 	"  -c, --cmap=CMAP       grey (default), diverging or none\n"
-	"  -p, --perc=P          clip at the P-th percentile of |amplitude| (default 99)\n"
+	"  -p, --perc=P          clip at the P-th percentile of |amplitude| (default: a soft\n"
+	"                        clip, linear to the 99.5th percentile, compressed above)\n"
 	"  -C, --clip=C          clip at amplitude C instead\n"
-	"  -w, --wiggle          draw wiggle traces (for small gathers)\n"
+	"  -w, --wiggle          draw wiggle traces over the colours (for small gathers)\n"
 	"  -x, --xkey=KEY        label the horizontal axis with header KEY (default: trace number)\n"
+	"  -n, --traces=A:B      only input traces A to B (1-based; A: or :B leave an end open)\n"
+	"  -r, --range=KEY=LO:HI only the traces whose KEY is in LO..HI\n"
+	"      --tmin=T          start at time T (seconds, or with ms)\n"
+	"      --tmax=T          end at time T (seconds, or with ms)\n"
 	"  -T, --title=TEXT      title (default: the input name)\n"
 	"  -N, --no-colorbar     leave the colour bar out\n"
 	"  -b, --bare            the data only: no axes, title or colour bar\n"
@@ -30,13 +37,15 @@ static const char usage_text[] =
 	"  -h, --help            print this help and exit\n"
 	"  -V, --version         print the version and exit\n";
 
-static const char shortopts[] = "bC:c:F:hNo:p:s:T:t:Vwx:";
+static const char shortopts[] = "bC:c:F:hNn:o:p:r:s:T:t:Vwx:";
 
 static const struct option longopts[] = {
 	{"bare", no_argument, NULL, 'b'}, {"clip", required_argument, NULL, 'C'},
 	{"cmap", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'F'},
 	{"help", no_argument, NULL, 'h'}, {"no-colorbar", no_argument, NULL, 'N'},
 	{"output", required_argument, NULL, 'o'}, {"perc", required_argument, NULL, 'p'},
+	{"range", required_argument, NULL, 'r'}, {"tmax", required_argument, NULL, 2},
+	{"tmin", required_argument, NULL, 1}, {"traces", required_argument, NULL, 'n'},
 	{"size", required_argument, NULL, 's'}, {"title", required_argument, NULL, 'T'},
 	{"type", required_argument, NULL, 't'}, {"version", no_argument, NULL, 'V'},
 	{"wiggle", no_argument, NULL, 'w'}, {"xkey", required_argument, NULL, 'x'},
@@ -44,9 +53,71 @@ static const struct option longopts[] = {
 
 struct opts {
 	struct sk_plot_opts plot;
+	struct sk_section_window win;
+	struct sk_key rkey;
 	const char *out, *xkey;
 	int from, title_set;
 };
+
+/* A time: seconds, or milliseconds with "ms". */
+static double seconds(const char *what, const char *s)
+{
+	struct sk_error err;
+	char buf[64];
+	double d;
+	const size_t n = strlen(s);
+	const int ms = n > 2 && n < sizeof buf && strcmp(s + n - 2, "ms") == 0;
+
+	snprintf(buf, sizeof buf, "%.*s", ms ? (int)(n - 2) : (int)n, s);
+	if (sk_par_double(what, buf, &d, &err))
+		sk_die(2, "invalid %s '%s' (expected seconds, or milliseconds with ms)", what, s);
+	return ms ? d * 1e-3 : d;
+}
+
+/* --traces A:B, 1-based, either end open. */
+static void traces(const char *s, struct sk_section_window *w)
+{
+	const char *colon = strchr(s, ':');
+	struct sk_error err;
+	char a[32];
+	long v;
+
+	if (!colon || (size_t)(colon - s) >= sizeof a)
+		sk_die(2, "invalid traces '%s' (expected FIRST:LAST, 1-based)", s);
+	snprintf(a, sizeof a, "%.*s", (int)(colon - s), s);
+	w->first = w->last = 0;
+	if (*a && sk_par_long("traces", a, 1, LONG_MAX, &v, &err) == 0)
+		w->first = v;
+	else if (*a)
+		sk_die(2, "invalid traces '%s' (expected FIRST:LAST, 1-based)", s);
+	if (colon[1] && sk_par_long("traces", colon + 1, 1, LONG_MAX, &v, &err) == 0)
+		w->last = v;
+	else if (colon[1])
+		sk_die(2, "invalid traces '%s' (expected FIRST:LAST, 1-based)", s);
+	if (w->last && w->first > w->last)
+		sk_die(2, "invalid traces '%s' (FIRST is after LAST)", s);
+}
+
+/* --range KEY=LO:HI. */
+static void range(const char *s, struct opts *o)
+{
+	const char *eq = strchr(s, '='), *colon = eq ? strchr(eq, ':') : NULL;
+	struct sk_error err;
+	char k[64], lo[64], hi[64];
+
+	if (!eq || !colon || (size_t)(eq - s) >= sizeof k || (size_t)(colon - eq) >= sizeof lo ||
+	    strlen(colon) >= sizeof hi)
+		sk_die(2, "invalid range '%s' (expected KEY=LO:HI)", s);
+	snprintf(k, sizeof k, "%.*s", (int)(eq - s), s);
+	snprintf(lo, sizeof lo, "%.*s", (int)(colon - eq - 1), eq + 1);
+	snprintf(hi, sizeof hi, "%s", colon + 1);
+	if (sk_key_parse(k, 0, &o->rkey, &err))
+		exit(sk_report(&err));
+	if (sk_par_double("range", lo, &o->win.klo, &err) || sk_par_double("range", hi, &o->win.khi, &err) ||
+	    o->win.klo > o->win.khi)
+		sk_die(2, "invalid range '%s' (expected KEY=LO:HI with LO <= HI)", s);
+	o->win.key = &o->rkey;
+}
 
 static _Noreturn void usage(int status)
 {
@@ -94,6 +165,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h': usage(0);
 		case 'N': o->plot.colorbar = 0; break;
+		case 'n': traces(optarg, &o->win); break;
+		case 'r': range(optarg, o); break;
+		case 1: o->win.tmin = seconds("tmin", optarg); break;
+		case 2: o->win.tmax = seconds("tmax", optarg); break;
 		case 'o': o->out = optarg; break;
 		case 'p':
 			if (sk_par_double("perc", optarg, &o->plot.perc, &err))
@@ -124,6 +199,7 @@ int main(int argc, char **argv)
 	struct sk_key key;
 	struct sk_error err;
 	const char *in = NULL, *bad = NULL;
+	char xlabel[64];
 	char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 1, first, rc;
 
@@ -132,6 +208,7 @@ int main(int argc, char **argv)
 		sk_die(1, "out of memory");
 	memset(&o, 0, sizeof o);
 	sk_plot_opts_init(&o.plot);
+	sk_section_window_init(&o.win);
 	first = parse(argc, argv, &o);
 	ops[0] = argv[0];
 	for (int i = first; i < argc; i++)
@@ -150,11 +227,10 @@ int main(int argc, char **argv)
 		sk_die(2, "no output: give -o FILE.png, FILE.svg or FILE.pdf");
 	if (!o.plot.type && sk_plot_type_of(o.out) == SK_PLOT_AUTO)
 		sk_die(2, "%s: unknown picture type (name it .png, .svg or .pdf, or give --type)", o.out);
-	if (o.xkey) {
-		if (sk_key_parse(o.xkey, 0, &key, &err))
-			return sk_report(&err);
-		o.plot.xlabel = o.xkey;
-	}
+	if (o.xkey && sk_key_parse(o.xkey, 0, &key, &err))
+		return sk_report(&err);
+	if (o.win.tmin > o.win.tmax)
+		sk_die(2, "invalid time window: --tmin is after --tmax");
 	if (!o.title_set)
 		o.plot.title = in && strcmp(in, "-") ? in : "stdin";
 	if (sk_reader_open(in, o.from, &r, &err) < 0)
@@ -163,12 +239,13 @@ int main(int argc, char **argv)
 		double x, y, w, h;
 		sk_plot_area(&o.plot, &x, &y, &w, &h);
 		/* Two data cells per pixel at most: finer detail cannot show. */
-		rc = sk_section_read(r, o.xkey ? &key : NULL, (long)(w > 32 ? 2 * w : 64),
+		rc = sk_section_read(r, o.xkey ? &key : NULL, &o.win, (long)(w > 32 ? 2 * w : 64),
 				     (long)(h > 32 ? 2 * h : 64), &sec, &err);
 	}
 	sk_reader_free(r);
 	if (rc)
 		return sk_report(&err);
+	o.plot.xlabel = sk_plot_key_label(o.xkey ? &key : NULL, sec.feet, xlabel, sizeof xlabel);
 	rc = sk_plot_write(&sec, &o.plot, o.out, &err);
 	sk_section_release(&sec);
 	free(ops);

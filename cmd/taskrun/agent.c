@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "cpus.h"
 #include "proto.h"
 #include "tmpl.h"
 #include "watchdog.h"
@@ -393,7 +394,9 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	struct pollfd *pfd = NULL;
 	int sp[2], rc = 0;
 	struct sigaction sa;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	/* The CPUs this agent may use (its affinity mask, its cgroup's
+	 * quota), not the machine's: the slots of a host without N/. */
+	const int ncpu = sk_cpus_usable();
 
 	memset(&a, 0, sizeof a);
 	a.in = in_fd;
@@ -423,7 +426,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 	tr_set_nonblock(in_fd);
 	tr_set_nonblock(out_fd);
 	tr_proto_putf(&a.wbuf, TR_F_AHELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION, (long)getpid(),
-		      ncpu > 0 ? ncpu : 1, a.host);
+		      (long)ncpu, a.host);
 
 	for (;;) {
 		const double now = tr_mono();

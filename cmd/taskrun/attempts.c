@@ -341,10 +341,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		 * lost, not the task failed. */
 		static const char *const lost[] = {"", "its input closed", "no frame for the lease",
 						   "a malformed frame", "its output failed"};
-		char note[128];
-		snprintf(note, sizeof note, "host lost: the agent lost the controller: %s",
+		/* The agent is going: no more work for it.  tr_host_read
+		 * takes the host down after this frame, losing its attempts
+		 * (this one too) without spending their retries. */
+		snprintf(h->why, sizeof h->why, "the agent lost the controller: %s",
 			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
-		tr_lose_attempt(c, k, note, 0);
 		return;
 	}
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
@@ -411,8 +412,10 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		}
 	}
 	{
-		/* --retries N: N runs in all, as in GNU parallel (0 is 1). */
-		const int final = t->nrun == 1 && t->failures >= (c->o->retries > 1 ? c->o->retries : 1);
+		/* --retries N: N runs in all, as in GNU parallel (0 is 1); none
+		 * after --halt. */
+		const int final = t->nrun == 1 &&
+				  (t->failures >= (c->o->retries > 1 ? c->o->retries : 1) || c->halted);
 		const int status = e.status, sig = e.sig;
 		tr_output_end(c, a, final);
 		if (final)

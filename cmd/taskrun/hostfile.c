@@ -9,6 +9,7 @@
 
 #include "file.h"
 #include "par.h"
+#include "slurm.h"
 
 void tr_hostfile_free(struct tr_hostent *h, int n)
 {
@@ -30,6 +31,49 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Appends host name with slots to *h (*nh entries); a name already there
+ * is an error of line lineno. */
+static int add_host(struct tr_hostent **h, int *nh, const char *name, int slots, int slurm,
+		    int lineno, struct sk_error *err)
+{
+	struct tr_hostent *nhp;
+	const int local = !slurm && (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0);
+
+	for (int i = 0; i < *nh; i++)
+		if (strcmp((*h)[i].name, name) == 0)
+			return sk_error_set(err, SK_EARG, "line %d: host '%s' listed twice", lineno, name);
+	nhp = realloc(*h, (size_t)(*nh + 1) * sizeof *nhp);
+	if (!nhp)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	*h = nhp;
+	nhp[*nh].local = local;
+	nhp[*nh].slurm = slurm;
+	nhp[*nh].slots = slots;
+	if (!(nhp[*nh].name = strdup(local ? ":" : name)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	(*nh)++;
+	return 0;
+}
+
+/* The nodes of the Slurm allocation this program runs in. */
+static int add_slurm(struct tr_hostent **h, int *nh, int slots, int lineno, struct sk_error *err)
+{
+	struct tr_hostent *sh;
+	int n, rc;
+
+	if ((rc = tr_slurm_hosts(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_JOB_CPUS_PER_NODE"), slots,
+				 &sh, &n, err)) != 0) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "line %d: slurm: %.400s", lineno, err->msg);
+		memcpy(err->msg, msg, sizeof msg);
+		return rc;
+	}
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = add_host(h, nh, sh[i].name, sh[i].slots, 1, lineno, err);
+	tr_hostfile_free(sh, n);
+	return rc;
+}
+
 int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **out, int *n,
 		      struct sk_error *err)
 {
@@ -43,7 +87,6 @@ int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **ou
 	for (line = copy; line; line = next) {
 		char *s, *slash, *name;
 		long slots = 0;
-		struct tr_hostent *nhp;
 
 		lineno++;
 		next = strchr(line, '\n');
@@ -67,29 +110,28 @@ int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **ou
 			rc = sk_error_set(err, SK_EARG, "line %d: no host name", lineno);
 			goto fail;
 		}
-		for (int i = 0; i < nh; i++)
-			if (strcmp(h[i].name, name) == 0 ||
-			    (h[i].local && (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0))) {
-				rc = sk_error_set(err, SK_EARG, "line %d: host '%s' listed twice", lineno, name);
+		if (strcmp(name, "slurm") == 0) {
+			if ((rc = add_slurm(&h, &nh, (int)slots, lineno, err)) != 0)
 				goto fail;
-			}
-		nhp = realloc(h, (size_t)(nh + 1) * sizeof *h);
-		if (!nhp)
-			goto oom;
-		h = nhp;
-		h[nh].local = strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0;
-		h[nh].name = strdup(h[nh].local ? ":" : name);
-		h[nh].slots = (int)slots;
-		if (!h[nh].name)
-			goto oom;
-		nh++;
+			continue;
+		}
+		if (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0) {
+			int merged = 0;
+			for (int i = 0; i < nh; i++)
+				if (h[i].local) {
+					h[i].slots = h[i].slots && slots ? h[i].slots + (int)slots : 0;
+					merged = 1;
+				}
+			if (merged)
+				continue;
+		}
+		if ((rc = add_host(&h, &nh, name, (int)slots, 0, lineno, err)) != 0)
+			goto fail;
 	}
 	free(copy);
 	*out = h;
 	*n = nh;
 	return 0;
-oom:
-	rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 fail:
 	free(copy);
 	tr_hostfile_free(h, nh);

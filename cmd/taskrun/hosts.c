@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hostfile.h"
+#include "launcher.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -135,6 +136,10 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	pid_t pid;
 	struct sk_error err;
 	char **hw = NULL;
+	/* A Slurm node's agent starts through srun, another host's through
+	 * ssh. */
+	char **const launch = h->slurm ? c->o->srun : c->o->ssh;
+	char **const agent = h->slurm ? c->o->srun_agent : c->o->agent;
 	int own = 0;
 
 	if (!h->local) {
@@ -149,11 +154,11 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	 * appended to --ssh. */
 	if (hw && hw[0] && hw[1] && hw[0][0] != '-')
 		own = 1;
-	for (char **p = c->o->ssh; !h->local && !own && *p; p++)
+	for (char **p = launch; !h->local && !own && *p; p++)
 		n++;
 	for (char **p = hw; p && *p; p++)
 		n++;
-	for (char **p = c->o->agent; !h->local && *p; p++)
+	for (char **p = agent; !h->local && *p; p++)
 		n++;
 	argv = calloc((size_t)n + 3, sizeof *argv);
 	if (!argv) {
@@ -165,11 +170,11 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 		argv[k++] = (char *)(uintptr_t)c->o->self;
 		argv[k++] = (char *)(uintptr_t)"agent";
 	} else {
-		for (char **p = c->o->ssh; !own && *p; p++)
+		for (char **p = launch; !own && *p; p++)
 			argv[k++] = *p;
 		for (char **p = hw; *p; p++)
 			argv[k++] = *p;
-		for (char **p = c->o->agent; *p; p++)
+		for (char **p = agent; *p; p++)
 			argv[k++] = *p;
 	}
 	argv[k] = NULL;
@@ -341,14 +346,10 @@ void tr_host_stderr(struct tr_host *h)
 	h->etail[have + add] = '\0';
 }
 
-/* The last non-empty line of a host's stderr. */
-static const char *last_line(struct tr_host *h)
+/* The launcher's last words on stderr, into why (n bytes); 0 if none. */
+static int last_words(const struct tr_host *h, char *why, size_t n)
 {
-	char *e = h->etail + strlen(h->etail), *s;
-	while (e > h->etail && (e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	s = strrchr(h->etail, '\n');
-	return s ? s + 1 : h->etail;
+	return tr_launcher_lines(h->etail, TR_LAUNCHER_LINES, why, n);
 }
 
 void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
@@ -360,16 +361,16 @@ void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
 		return;
 	if (h->pid > 0 && waitpid(h->pid, &st, WNOHANG) == h->pid) {
 		h->pid = 0;
-		if (*last_line(h))
-			snprintf(why, sizeof why, "%s", last_line(h));
-		else if (WIFSIGNALED(st))
+		/* The launcher's own words say more than its status. */
+		if (last_words(h, why, sizeof why) == 0 && WIFSIGNALED(st))
 			snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
-		else
+		else if (why[0] == '\0')
 			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
 	} else if (h->pid > 0 && now - h->closing_at < 1.0) {
 		return;
 	} else {
-		snprintf(why, sizeof why, "%s", *last_line(h) ? last_line(h) : "connection closed");
+		if (last_words(h, why, sizeof why) == 0)
+			snprintf(why, sizeof why, "connection closed");
 	}
 	tr_host_down(c, h, why);
 }
@@ -399,6 +400,16 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 	c->hw.st = st;
 	c->hw.ok = 1;
 	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
+		if (c->nh == 0 && !c->failed) {
+			/* At the start: the run stops, with this message alone
+			 * (not also "no hosts"). */
+			c->fatal = err;
+			if (err.code == SK_EARG)
+				sk_error_at(&c->fatal, err.code, c->o->hostfile);
+			c->failed = 1;
+			c->stop = TR_STOP_ERROR;
+			return;
+		}
 		sk_warnx("%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
 		return;
 	}
@@ -443,6 +454,7 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 				break;
 			}
 			nh[c->nh].local = he[k].local;
+			nh[c->nh].slurm = he[k].slurm;
 			nh[c->nh].slots_cfg = nh[c->nh].slots = he[k].slots;
 			nh[c->nh].wfd = nh[c->nh].rfd = nh[c->nh].efd = -1;
 			if (c->hw.next > 0)

@@ -10,18 +10,20 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cpus.h"
 #include "diag.h"
 #include "input.h"
 #include "job.h"
 #include "par.h"
 #include "report.h"
 #include "sched.h"
+#include "slurm.h"
 #include "state.h"
 #include "tmpl.h"
 #include "version.h"
 
 enum { O_AGENT = 256, O_BACKOFF, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_LEASE, O_LINEBUF,
-       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
+       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
@@ -42,6 +44,7 @@ static const struct option longopts[] = {
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
 	{"progress", no_argument, NULL, O_PROGRESS},
 	{"retries", required_argument, NULL, 'r'},
+	{"slurm", no_argument, NULL, O_SLURM},
 	{"speculate", no_argument, NULL, O_SPEC},
 	{"ssh", required_argument, NULL, O_SSH},
 	{"sshlogin", required_argument, NULL, 'S'},
@@ -59,7 +62,7 @@ static const char usage_text[] =
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
 	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
 	"               [--joblog file] [--lease duration] [--line-buffer]\n"
-	"               [--[no-]progress] [--[no-]speculate] [--ssh command]\n"
+	"               [--[no-]progress] [--slurm] [--[no-]speculate] [--ssh command]\n"
 	"               [--stdin template] [--stdout template] [--tag]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
@@ -76,7 +79,8 @@ static const char help_text[] =
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
 	"      --dry-run          print the command lines, run nothing\n"
 	"      --fresh            start over when the task list changed\n"
-	"      --halt=WHEN        now|soon,fail=N|success=N (N or N%): stop early\n"
+	"      --halt=WHEN        now|soon,fail=N|success=N|done=N (N or N%): stop\n"
+	"                         early\n"
 	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
 	"                         (also --sshloginfile)\n"
 	"  -h, --help             print this help and exit\n"
@@ -92,6 +96,8 @@ static const char help_text[] =
 	"      --progress         progress line on stderr (default on a terminal)\n"
 	"  -r, --retries=N        runs of a failing task in all (default 4)\n"
 	"  -S, --sshlogin=HOSTS   hosts, [N/]host separated by commas\n"
+	"      --slurm            the nodes of the Slurm allocation, one agent\n"
+	"                         per node started with srun\n"
 	"      --speculate        duplicate stragglers at the end (default)\n"
 	"      --ssh=COMMAND      command that reaches a host (default: ssh with\n"
 	"                         BatchMode, ConnectTimeout, ServerAliveInterval)\n"
@@ -115,16 +121,16 @@ struct opts {
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries;
 	double timeout, lease, backoff;
-	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all;
+	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm;
 	struct tr_halt halt;
 	char set[O_MAX];
 };
 
-/* The CPUs online. */
+/* The CPUs this process may use (its affinity mask, its cgroup's quota),
+ * not the machine's. */
 static long cpu_count(void)
 {
-	const long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? n : 1;
+	return sk_cpus_usable();
 }
 
 /* -j as GNU parallel reads it: N slots, N% of the CPUs, +N or -N CPUs more
@@ -161,8 +167,8 @@ static int parse_jobs(const char *arg, long *out, int *all, struct sk_error *err
 	return 0;
 }
 
-/* --halt as GNU parallel reads it: now|soon,fail=N|success=N, N a count or a
- * percentage; "never" for none. */
+/* --halt as GNU parallel reads it: now|soon,fail=N|success=N|done=N, N a
+ * count or a percentage; "never" for none. */
 static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 {
 	const char *comma = strchr(arg, ','), *v;
@@ -182,9 +188,11 @@ static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 	else
 		goto bad;
 	if (strncmp(comma + 1, "fail=", 5) == 0)
-		h->fail = 1, v = comma + 6;
+		h->on = TR_HALT_FAIL, v = comma + 6;
 	else if (strncmp(comma + 1, "success=", 8) == 0)
-		h->fail = 0, v = comma + 9;
+		h->on = TR_HALT_SUCCESS, v = comma + 9;
+	else if (strncmp(comma + 1, "done=", 5) == 0)
+		h->on = TR_HALT_DONE, v = comma + 6;
 	else
 		goto bad;
 	n = strlen(v);
@@ -196,8 +204,8 @@ static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 	return 0;
 bad:
 	memset(h, 0, sizeof *h);
-	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N, N a count "
-			    "or a percentage)", arg);
+	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N|done=N, N a "
+			    "count or a percentage)", arg);
 }
 
 /* Adds -S's comma-separated hosts to o->sshlogin, one per line. */
@@ -254,6 +262,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_NOSPEC: o->speculate = 0; break;
 	case O_PROGRESS: o->progress = 1; break;
 	case 'r': rc = sk_par_long("retry count", arg, 0, 1000000, &o->retries, err); break;
+	case O_SLURM: o->slurm = 1; break;
 	case O_SPEC: o->speculate = 1; break;
 	case O_SSH: o->ssh = arg; break;
 	case 's': o->state = arg; break;
@@ -354,7 +363,7 @@ static int run(int argc, char **argv, int *stopsig)
 	struct tr_sched_opts so;
 	struct tr_input in;
 	char self[PATH_MAX];
-	char **ssh = NULL, **agent = NULL;
+	char **ssh = NULL, **agent = NULL, **srun = NULL, **srun_agent = NULL;
 	int c, nkv = 0, rc, status = 0;
 	struct tr_sched_result res = {0, 0, 0, 0, 0, -1};
 	const char *bad = NULL;
@@ -448,6 +457,22 @@ static int run(int argc, char **argv, int *stopsig)
 		status = 2;
 		goto out;
 	}
+	if (o.slurm && (o.hostfile || o.sshlogin)) {
+		sk_warnx("--slurm and -H or -S are exclusive (a host file may list the line 'slurm')");
+		usage(2);
+	}
+	if (o.slurm) {
+		/* Said once, before anything starts. */
+		struct tr_hostent *sh;
+		int n;
+		if (tr_slurm_hosts(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_JOB_CPUS_PER_NODE"), 0, &sh, &n,
+				   &err) != 0) {
+			sk_warnx("--slurm: %s", err.msg);
+			status = 1;
+			goto out;
+		}
+		tr_hostfile_free(sh, n);
+	}
 	in.argfile = o.argfile;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
@@ -461,14 +486,38 @@ static int run(int argc, char **argv, int *stopsig)
 		self[sl] = '\0';
 	else
 		snprintf(self, sizeof self, "%s", argv[0]);
+	/* The nodes of an allocation usually share this file system, and the
+	 * agent should be this very program: by default srun starts it by
+	 * its absolute path; --agent says otherwise. */
+	if (tr_tmpl_words(TR_SLURM_SRUN, &srun, &err) <= 0) {
+		status = sk_report(&err);
+		goto out;
+	}
+	if (o.set[O_AGENT]) {
+		rc = tr_tmpl_words(o.agent, &srun_agent, &err) <= 0;
+	} else {
+		if ((srun_agent = calloc(3, sizeof *srun_agent))) {
+			srun_agent[0] = strdup(self);
+			srun_agent[1] = strdup("agent");
+		}
+		rc = !srun_agent || !srun_agent[0] || !srun_agent[1];
+		if (rc)
+			sk_error_set(&err, SK_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		status = sk_report(&err);
+		goto out;
+	}
 
 	memset(&so, 0, sizeof so);
 	so.hostfile = o.hostfile;
-	so.hosts_text = o.sshlogin ? o.sshlogin : have_job ? job.hosts : NULL;
+	so.hosts_text = o.slurm ? "slurm\n" : o.sshlogin ? o.sshlogin : have_job ? job.hosts : NULL;
 	/* -j 0: as many slots as tasks, within reason. */
 	so.jobs = o.jobs_all ? (int)(tl.n < 1 ? 1 : tl.n > 1000 ? 1000 : tl.n) : (int)o.jobs;
 	so.ssh = ssh;
 	so.agent = agent;
+	so.srun = srun;
+	so.srun_agent = srun_agent;
 	so.self = self;
 	so.retries = (int)o.retries;
 	so.timeout = o.timeout;
@@ -507,6 +556,8 @@ static int run(int argc, char **argv, int *stopsig)
 out:
 	tr_tmpl_words_free(ssh);
 	tr_tmpl_words_free(agent);
+	tr_tmpl_words_free(srun);
+	tr_tmpl_words_free(srun_agent);
 	tr_tasklist_release(&tl);
 	free(o.sshlogin);
 	if (have_job)

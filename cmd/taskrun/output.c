@@ -227,29 +227,34 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 
 void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)
 {
+	static const char *const why[] = {"fail", "success", "done"};
+	static const char *const did[] = {"failed", "succeeded", "finished"};
 	const struct tr_halt *h = &c->o->halt;
-	const long finished = c->nsucc + c->nfinal, k = h->fail ? c->nfinal : c->nsucc;
+	const long k = h->on == TR_HALT_FAIL ? c->nfinal : h->on == TR_HALT_SUCCESS ? c->nsucc : c->nsucc + c->nfinal;
 	int running = 0;
 
-	if (h->when == TR_HALT_NEVER || c->halted || ok == h->fail)
+	if (h->when == TR_HALT_NEVER || c->halted || (h->on == TR_HALT_FAIL && ok) ||
+	    (h->on == TR_HALT_SUCCESS && !ok))
 		return;
-	if (h->pct ? finished < 3 || k * 100 < h->n * finished : k < h->n)
+	/* A percentage is of all the tasks, as in GNU parallel. */
+	if (h->pct ? k * 100 < h->n * c->tl->n : k < h->n)
 		return;
 	c->halted = 1;
-	/* GNU parallel's exit status: the failed task's with fail=1, 0 when
-	 * successes halt, else the number of failed tasks. */
-	if (h->fail && h->n == 1 && !h->pct)
+	/* GNU parallel's exit status: the task's with fail=1 or done=1, 0 when
+	 * successes halt, else the number of failed tasks (for fail=N% the
+	 * share of failed tasks, tr_sched_run). */
+	if (h->on != TR_HALT_SUCCESS && h->n == 1 && !h->pct)
 		c->halt_status = sig ? 128 + sig : status > 255 || status < 0 ? 1 : status;
-	else if (!h->fail)
+	else if (h->on == TR_HALT_SUCCESS)
 		c->halt_status = 0;
 	for (int i = 0; i < c->na; i++)
 		running += c->a[i].cancel == C_NONE;
 	tr_progress_clear(c);
 	fflush(stdout);
 	sk_warnx("halting (%s,%s=%ld%s): %ld task%s %s; %s %d running task%s",
-		 h->when == TR_HALT_NOW ? "now" : "soon", h->fail ? "fail" : "success", h->n, h->pct ? "%" : "",
-		 k, k == 1 ? "" : "s", h->fail ? "failed" : "succeeded",
-		 h->when == TR_HALT_NOW ? "killing" : "waiting for", running, running == 1 ? "" : "s");
+		 h->when == TR_HALT_NOW ? "now" : "soon", why[h->on], h->n, h->pct ? "%" : "", k,
+		 k == 1 ? "" : "s", did[h->on], h->when == TR_HALT_NOW ? "killing" : "waiting for", running,
+		 running == 1 ? "" : "s");
 	if (h->when == TR_HALT_NOW) {
 		for (int i = 0; i < c->na; i++)
 			tr_cancel_attempt(c, &c->a[i], C_HALT);

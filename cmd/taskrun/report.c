@@ -114,6 +114,9 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 			for (int h = 0; h < s->nh; h++) {
 				close_session(&s->h[h], &ss[h], s->h[h].last);
 				s->h[h].quar = 0;
+				/* Finished in the last run: down until it comes up. */
+				if (s->h[h].state == 4)
+					s->h[h].state = 0;
 			}
 			s->runs++;
 			s->run_start = e->t;
@@ -137,7 +140,7 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 				close_session(h, &ss[hi], e->t);
 				s->agent_cpu += e->user + e->sys;
 				if (h->state != 3)
-					h->state = strstr(e->note, "finished") ? 0 : h->state == 2 ? 2 : 0;
+					h->state = strstr(e->note, "finished") ? 4 : h->state == 2 ? 2 : 0;
 			} else if (strcmp(e->ev, "quarantine") == 0) {
 				h->state = 2;
 				h->quar = 1;
@@ -262,7 +265,7 @@ void tr_summary_release(struct tr_summary *s)
 	memset(s, 0, sizeof *s);
 }
 
-static const char *const hstate[] = {"down", "up", "quarantined", "drained"};
+static const char *const hstate[] = {"down", "up", "quarantined", "drained", "finished"};
 
 /* A host's state as status shows it: quarantined from its quarantine to
  * its release, whether or not it is connected; drained once removed. */

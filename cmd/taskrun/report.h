@@ -33,7 +33,8 @@ struct tr_rtask {
 
 struct tr_rhost {
 	char name[128];
-	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained */
+	int slots, state;           /* state: 0 down, 1 up, 2 quarantined, 3 drained,
+	                               4 finished (up until the run ended) */
 	long done, attempts, failed, lost, running;
 	int quar;                   /* quarantined now: no release since */
 	long nquar;                 /* quarantines, in every run */

@@ -377,6 +377,12 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->ndone++;
 	if (c->o->hostfile) {
 		tr_reload_hosts(c, 1);
+		/* A host file that cannot be used at the start stops the run
+		 * with its one message. */
+		if (c->failed) {
+			*err = c->fatal;
+			return err->code;
+		}
 		if (!c->hw.ok)
 			return sk_error_sys(err, "%s", c->o->hostfile);
 	} else if (c->o->hosts_text) {
@@ -391,6 +397,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			c->h[i].name = he[i].name;
 			he[i].name = NULL;
 			c->h[i].local = he[i].local;
+			c->h[i].slurm = he[i].slurm;
 			c->h[i].slots_cfg = c->h[i].slots = he[i].slots;
 			c->h[i].wfd = c->h[i].rfd = c->h[i].efd = -1;
 		}
@@ -726,6 +733,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
+	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
+		/* GNU parallel's: the percentage of failed tasks, rounded up. */
+		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;

@@ -16,11 +16,11 @@ enum { TR_HALT_NEVER, TR_HALT_SOON, TR_HALT_NOW };
 struct tr_halt {
 	int when;                 /* TR_HALT_*: soon starts no more tasks, now
 				     also kills the running ones */
-	int fail;                 /* 1: on failures, 0: on successes */
+	int on;                   /* TR_HALT_FAIL, _SUCCESS or _DONE (either) */
 	long n;                   /* that many tasks, or percent with pct */
-	int pct;                  /* n is a percentage of the finished tasks
-				     (from 3 finished on) */
+	int pct;                  /* n is a percentage of all the tasks */
 };
+enum { TR_HALT_FAIL, TR_HALT_SUCCESS, TR_HALT_DONE };
 
 struct tr_sched_opts {
 	const char *hostfile;     /* -H FILE, re-read on change and SIGUSR1; or NULL */
@@ -28,6 +28,8 @@ struct tr_sched_opts {
 	int jobs;                 /* local slots when there are no hosts */
 	char **ssh;               /* --ssh words */
 	char **agent;             /* --agent words */
+	char **srun;              /* the launcher of Slurm nodes' agents */
+	char **srun_agent;        /* their agent command */
 	const char *self;         /* this program, to start local agents */
 	int retries;
 	double timeout;           /* per attempt, seconds; 0: none */
@@ -50,8 +52,8 @@ struct tr_sched_result {
 	long nfailed;    /* tasks that finally failed or could not run */
 	int stopsig;     /* the signal that stopped the run, or 0 */
 	int ran;         /* the run started (setup succeeded) */
-	int halt_status; /* --halt ...,fail=1 stopped the run: the failed task's
-			    exit status (128+signal); else -1 */
+	int halt_status; /* the exit status that --halt asks for (see
+			    tr_halt_check and tr_sched_run), else -1 */
 };
 
 /*

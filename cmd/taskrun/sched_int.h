@@ -30,7 +30,7 @@ enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
-	int local, slots_cfg, slots;
+	int local, slurm, slots_cfg, slots;
 	int st, removed, gone;
 	pid_t pid;
 	int wfd, rfd, efd;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "hostfile.h"
 #include "ofile.h"
 #include "proto.h"
@@ -371,8 +372,13 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 
 	s->dir = NULL;
 	s->lockfd = -1;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	/* Missing parents too (-s runs/today/state), 0700 like the state. */
+	if ((n = sk_file_mkdirs(dir, 0700, err)) != 0) {
+		if (n != SK_EIO)
+			return n;
+		errno = err->errnum;
 		return sk_error_sys(err, "%s", dir);
+	}
 	if (stat(dir, &st) != 0)
 		return sk_error_sys(err, "%s", dir);
 	if (!S_ISDIR(st.st_mode))

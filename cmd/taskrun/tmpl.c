@@ -111,14 +111,16 @@ static char *value(int which, const char *arg)
 
 	base = base ? base + 1 : arg;
 	switch (which) {
+	/* The extension goes as GNU parallel removes it (s/\.[^\/.]*$//):
+	 * from the last dot of the base name, even its first character. */
 	case OP_BASENOEXT:
 		dot = strrchr(base, '.');
-		return strndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+		return strndup(base, dot ? (size_t)(dot - base) : strlen(base));
 	case OP_DIR:
 		return base == arg ? strdup(".") : strndup(arg, base - arg > 1 ? (size_t)(base - arg - 1) : 1);
 	case OP_NOEXT:
 		dot = strrchr(base, '.');
-		return strndup(arg, dot && dot != base ? (size_t)(dot - arg) : strlen(arg));
+		return strndup(arg, dot ? (size_t)(dot - arg) : strlen(arg));
 	case OP_BASE:
 		return strdup(base);
 	default:

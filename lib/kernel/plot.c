@@ -5,6 +5,7 @@
 #include <cairo-svg.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,8 @@ void sk_plot_opts_init(struct sk_plot_opts *o)
 	o->width = 1000;
 	o->height = 700;
 	o->cmap = SK_CMAP_GREY;
-	o->perc = 99;
 	o->colorbar = 1;
-	o->xlabel = "trace";
+	o->xlabel = "trace number";
 }
 
 int sk_plot_type_of(const char *path)
@@ -82,10 +82,74 @@ void sk_plot_area(const struct sk_plot_opts *o, double *x, double *y, double *w,
 	*h = o->height - t - b;
 }
 
-double sk_plot_clip(const struct sk_section *s, const struct sk_plot_opts *o)
+/* The default scale: linear up to the 99.5th percentile (KNEE_PERC), which
+ * takes KNEE_FRAC of the colour range, logarithmic above it up to the
+ * largest amplitude.  Chosen on the demo's migrated image (reflectors about
+ * 3-5, the 99.5th percentile 5.5, focused diffractors 36-42 with side lobes
+ * near 20) and on the real Alaska stack (99.5th percentile 2800, largest
+ * 9852): with 75% of the range below the knee the reflectors of both keep
+ * most of a percentile clip's contrast, and a diffractor shows as a point
+ * with its lobes, not a saturated blob.  A knee fraction of 0.8 left the
+ * demo's points looking saturated, 0.5 washed out the real stack. */
+#define KNEE_PERC 99.5
+#define KNEE_FRAC 0.75
+
+void sk_plot_scale(const struct sk_section *s, const struct sk_plot_opts *o, struct sk_plot_scale *out)
 {
-	const double c = o->clip > 0 ? o->clip : sk_section_percentile(s, o->perc);
-	return c > 0 ? c : 1;
+	double k;
+
+	out->frac = 1;
+	if (o->clip > 0 || o->perc > 0) {
+		k = o->clip > 0 ? o->clip : sk_section_percentile(s, o->perc);
+		out->knee = out->top = k > 0 ? k : 1;
+		return;
+	}
+	k = sk_section_percentile(s, KNEE_PERC);
+	out->top = sk_section_percentile(s, 100);
+	if (!(out->top > 0)) {
+		out->knee = out->top = 1;
+		return;
+	}
+	if (!(k > 0) || out->top < 1.25 * k) {
+		out->knee = out->top;
+		return;
+	}
+	out->knee = k;
+	out->frac = KNEE_FRAC;
+}
+
+double sk_plot_level(const struct sk_plot_scale *sc, double a)
+{
+	const double m = fabs(a);
+	double v;
+
+	if (!(m > 0))
+		return 0;
+	if (m <= sc->knee || sc->top <= sc->knee)
+		v = sc->frac * m / sc->knee;
+	else
+		v = sc->frac + (1 - sc->frac) * log(m / sc->knee) / log(sc->top / sc->knee);
+	v = v > 1 ? 1 : v;
+	return a < 0 ? -v : v;
+}
+
+const char *sk_plot_key_label(const struct sk_key *k, int feet, char *buf, size_t n)
+{
+	const char *unit = NULL;
+
+	if (!k) {
+		snprintf(buf, n, "trace number");
+		return buf;
+	}
+	if (k->scalar == SK_SCALCO || k->scalar == SK_SCALEL || strcmp(k->name, "offset") == 0)
+		unit = feet ? "ft" : "m";
+	else if (k->scalar == SK_SCALT)
+		unit = "ms";
+	if (unit)
+		snprintf(buf, n, "%s (%s)", k->name, unit);
+	else
+		snprintf(buf, n, "%s", k->name);
+	return buf;
 }
 
 static void colour(int cmap, double v, double rgb[3])
@@ -112,7 +176,7 @@ static unsigned char byte(double c)
 }
 
 /* An image surface of ncol x nrow pixels, one per cell. */
-static cairo_surface_t *raster(const struct sk_section *s, int cmap, double clip)
+static cairo_surface_t *raster(const struct sk_section *s, int cmap, const struct sk_plot_scale *sc)
 {
 	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)s->ncol, (int)s->nrow);
 	unsigned char *px;
@@ -128,7 +192,7 @@ static cairo_surface_t *raster(const struct sk_section *s, int cmap, double clip
 		for (long i = 0; i < s->nrow; i++) {
 			double rgb[3];
 			uint32_t p;
-			colour(cmap, col[i] / clip, rgb);
+			colour(cmap, sk_plot_level(sc, col[i]), rgb);
 			p = (uint32_t)byte(rgb[0]) << 16 | (uint32_t)byte(rgb[1]) << 8 | byte(rgb[2]);
 			memcpy(px + (size_t)i * (size_t)stride + 4 * (size_t)j, &p, 4);
 		}
@@ -152,8 +216,8 @@ static void draw_image(cairo_t *cr, cairo_surface_t *img, double x, double y, do
 	cairo_restore(cr);
 }
 
-static void draw_wiggles(cairo_t *cr, const struct sk_section *s, double clip, double x0, double y0,
-			 double w, double h)
+static void draw_wiggles(cairo_t *cr, const struct sk_section *s, const struct sk_plot_scale *sc, double x0,
+			 double y0, double w, double h)
 {
 	const double cw = w / (double)s->ncol, rh = h / (double)s->nrow;
 
@@ -168,14 +232,14 @@ static void draw_wiggles(cairo_t *cr, const struct sk_section *s, double clip, d
 		/* Positive lobes, filled against the zero line. */
 		cairo_move_to(cr, xc, y0 + 0.5 * rh);
 		for (long i = 0; i < s->nrow; i++) {
-			const double v = fmax(0, fmin(col[i] / clip, 1.5));
+			const double v = fmax(0, sk_plot_level(sc, col[i]));
 			cairo_line_to(cr, xc + v * cw, y0 + ((double)i + 0.5) * rh);
 		}
 		cairo_line_to(cr, xc, y0 + ((double)s->nrow - 0.5) * rh);
 		cairo_close_path(cr);
 		cairo_fill(cr);
 		for (long i = 0; i < s->nrow; i++) {
-			const double v = fmax(-1.5, fmin(col[i] / clip, 1.5));
+			const double v = sk_plot_level(sc, col[i]);
 			const double px = xc + v * cw, py = y0 + ((double)i + 0.5) * rh;
 			if (i == 0)
 				cairo_move_to(cr, px, py);
@@ -187,13 +251,96 @@ static void draw_wiggles(cairo_t *cr, const struct sk_section *s, double clip, d
 	cairo_restore(cr);
 }
 
-static void text(cairo_t *cr, double x, double y, const char *s, double ax, double ay)
+/* What a picture is drawn with: cairo, and for SVG the text, kept as
+ * <text> elements (cairo's SVG draws glyph outlines, which neither a
+ * reader's search nor a test can read) and added before </svg>. */
+struct canvas {
+	cairo_t *cr;
+	int svg;
+	char *text;
+	size_t len, cap;
+	int nomem;
+	double size;     /* font size */
+	int bold;
+};
+
+static void font(struct canvas *c, double size, int bold)
 {
+	cairo_select_font_face(c->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(c->cr, size);
+	c->size = size;
+	c->bold = bold;
+}
+
+static void add(struct canvas *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct canvas *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->nomem)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (c->len + (size_t)n + 1 > c->cap) {
+		const size_t cap = 2 * (c->len + (size_t)n + 1);
+		char *t = realloc(c->text, cap);
+		if (!t) {
+			c->nomem = 1;
+			return;
+		}
+		c->text = t;
+		c->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(c->text + c->len, c->cap - c->len, fmt, ap);
+	va_end(ap);
+	c->len += (size_t)n;
+}
+
+/* Text s with its box's point (ax, ay) (0 left/top .. 1 right/bottom) at
+ * (x, y), turned a quarter anticlockwise when up is set; cls names it in
+ * SVG.  Returns the width it takes along its baseline. */
+static double text(struct canvas *c, double x, double y, const char *s, double ax, double ay, int up,
+		   const char *cls)
+{
+	cairo_t *cr = c->cr;
 	cairo_text_extents_t e;
+	double bx, by;
 
 	cairo_text_extents(cr, s, &e);
-	cairo_move_to(cr, x - ax * e.width - e.x_bearing, y - ay * e.height - e.y_bearing);
-	cairo_show_text(cr, s);
+	bx = -ax * e.width - e.x_bearing;
+	by = -ay * e.height - e.y_bearing;
+	if (!c->svg) {
+		cairo_save(cr);
+		cairo_translate(cr, x, y);
+		if (up)
+			cairo_rotate(cr, -1.57079632679489661923);
+		cairo_move_to(cr, bx, by);
+		cairo_show_text(cr, s);
+		cairo_restore(cr);
+		return e.x_advance;
+	}
+	add(c, "<text class=\"%s\" transform=\"translate(%.2f %.2f)%s\" x=\"%.2f\" y=\"%.2f\" "
+	       "font-family=\"sans-serif\" font-size=\"%g\"%s fill=\"#000\">",
+	    cls, x, y, up ? " rotate(-90)" : "", bx, by, c->size, c->bold ? " font-weight=\"bold\"" : "");
+	for (const char *p = s; *p; p++) {
+		if (*p == '&')
+			add(c, "&amp;");
+		else if (*p == '<')
+			add(c, "&lt;");
+		else if (*p == '>')
+			add(c, "&gt;");
+		else
+			add(c, "%c", *p);
+	}
+	add(c, "</text>\n");
+	return e.x_advance;
 }
 
 static void label(char *buf, size_t n, double v)
@@ -201,23 +348,104 @@ static void label(char *buf, size_t n, double v)
 	snprintf(buf, n, "%.6g", fabs(v) < 1e-12 ? 0.0 : v);
 }
 
-static int monotonic(const double *k, long n)
+static void tick(cairo_t *cr, double x, double y, double dx, double dy)
 {
-	int up = 1, down = 1;
-
-	for (long j = 1; j < n; j++) {
-		up &= k[j] > k[j - 1];
-		down &= k[j] < k[j - 1];
-	}
-	return up || down;
+	cairo_move_to(cr, x, y);
+	cairo_line_to(cr, x + dx, y + dy);
+	cairo_stroke(cr);
 }
 
-static void draw_axes(cairo_t *cr, const struct sk_section *s, const struct sk_plot_opts *o, double x0,
+/* The end (exclusive) of the monotonic run of keys starting at column j0:
+ * values that only rise (or stay), or only fall (or stay). */
+static long run_end(const double *k, long j0, long n)
+{
+	int dir = 0;
+	long j = j0 + 1;
+
+	for (; j < n; j++) {
+		const int d = (k[j] > k[j - 1]) - (k[j] < k[j - 1]);
+		if (d && dir && d != dir)
+			break;
+		if (d)
+			dir = d;
+	}
+	return j;
+}
+
+/* Labels the columns j0 .. j1-1 (one monotonic run) along the bottom of the
+ * data area: nice values where the run is wide enough for several, else
+ * its first value; *next is the leftmost x a new label may start at, so
+ * that labels never overlap and read left to right in trace order. */
+static void label_run(struct canvas *c, const struct sk_section *s, long j0, long j1, double x0, double y,
+		      double cw, double *next)
+{
+	cairo_t *cr = c->cr;
+	const double *k = s->key;
+	const double a = fmin(k[j0], k[j1 - 1]), b = fmax(k[j0], k[j1 - 1]);
+	const double wr = (double)(j1 - j0) * cw;
+	double tk[MAXTICKS];
+	char buf[64];
+	int n = 0;
+
+	if (b > a && wr >= 100) {
+		int integral = 1, m = 0;
+		n = sk_ticks(a, b, (int)fmax(1, wr / 90), tk, MAXTICKS);
+		/* Whole numbers (trace numbers, most keys) get whole ticks. */
+		for (long j = j0; j < j1 && integral; j++)
+			integral = k[j] == floor(k[j]);
+		for (int i = 0; i < n; i++)
+			if (!integral || tk[i] == floor(tk[i]))
+				tk[m++] = tk[i];
+		n = m;
+	}
+	if (n == 0) {
+		const double x = x0 + ((double)j0 + 0.5) * cw;
+		cairo_text_extents_t e;
+		label(buf, sizeof buf, k[j0]);
+		cairo_text_extents(cr, buf, &e);
+		if (x - e.width / 2 < *next)
+			return;
+		tick(cr, x, y, 0, 5);
+		text(c, x, y + 8, buf, 0.5, 0, 0, "xtick");
+		*next = x + e.width / 2 + 8;
+		return;
+	}
+	if (k[j1 - 1] < k[j0]) {
+		/* A falling run: its ticks from left to right are descending. */
+		for (int i = 0; i < n / 2; i++) {
+			const double t = tk[i];
+			tk[i] = tk[n - 1 - i];
+			tk[n - 1 - i] = t;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		long j = j0;
+		double x;
+		cairo_text_extents_t e;
+		/* The first pair of neighbouring columns that brackets the value. */
+		while (j + 1 < j1 && !((tk[i] - k[j]) * (tk[i] - k[j + 1]) <= 0 && k[j] != k[j + 1]))
+			j++;
+		if (j + 1 >= j1 || k[j] == k[j + 1])
+			x = x0 + ((double)j + 0.5) * cw;
+		else
+			x = x0 + ((double)j + 0.5 + (tk[i] - k[j]) / (k[j + 1] - k[j])) * cw;
+		label(buf, sizeof buf, tk[i]);
+		cairo_text_extents(cr, buf, &e);
+		if (x - e.width / 2 < *next)
+			continue;
+		tick(cr, x, y, 0, 5);
+		text(c, x, y + 8, buf, 0.5, 0, 0, "xtick");
+		*next = x + e.width / 2 + 8;
+	}
+}
+
+static void draw_axes(struct canvas *c, const struct sk_section *s, const struct sk_plot_opts *o, double x0,
 		      double y0, double w, double h)
 {
+	cairo_t *cr = c->cr;
 	const double cw = w / (double)s->ncol;
 	const double tmax = s->dt > 0 ? s->t0 + (double)(s->ns - 1) * s->dt : (double)(s->ns - 1);
-	double tk[MAXTICKS];
+	double tk[MAXTICKS], next = -HUGE_VAL;
 	char buf[64];
 	int n;
 
@@ -225,8 +453,7 @@ static void draw_axes(cairo_t *cr, const struct sk_section *s, const struct sk_p
 	cairo_set_line_width(cr, 1);
 	cairo_rectangle(cr, x0, y0, w, h);
 	cairo_stroke(cr);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_font_size(cr, FONT);
+	font(c, FONT, 0);
 	/* Time axis: ms at the centre of each sample's cell. */
 	{
 		const double lo = s->dt > 0 ? s->t0 * 1000 : 0, hi = s->dt > 0 ? tmax * 1000 : tmax;
@@ -234,61 +461,35 @@ static void draw_axes(cairo_t *cr, const struct sk_section *s, const struct sk_p
 		for (int k = 0; k < n; k++) {
 			const double samp = s->dt > 0 ? (tk[k] / 1000 - s->t0) / s->dt : tk[k];
 			const double y = y0 + (samp + 0.5) / (double)s->tstride * (h / (double)s->nrow);
-			cairo_move_to(cr, x0, y);
-			cairo_line_to(cr, x0 - 5, y);
-			cairo_stroke(cr);
+			tick(cr, x0, y, -5, 0);
 			label(buf, sizeof buf, tk[k]);
-			text(cr, x0 - 8, y, buf, 1, 0.5);
+			text(c, x0 - 8, y, buf, 1, 0.5, 0, "ttick");
 		}
-		cairo_save(cr);
-		cairo_translate(cr, 14, y0 + h / 2);
-		cairo_rotate(cr, -1.57079632679489661923);
-		text(cr, 0, 0, s->dt > 0 ? "time (ms)" : "sample", 0.5, 0.5);
-		cairo_restore(cr);
+		text(c, 14, y0 + h / 2, s->dt > 0 ? "time (ms)" : "sample", 0.5, 0.5, 1, "tlabel");
 	}
-	/* Horizontal axis: key values, placed between column centres when they
-	 * run monotonically, else at columns. */
-	if (monotonic(s->key, s->ncol) && s->ncol > 1) {
-		const double a = fmin(s->key[0], s->key[s->ncol - 1]), b = fmax(s->key[0], s->key[s->ncol - 1]);
-		n = sk_ticks(a, b, (int)fmax(2, w / 90), tk, MAXTICKS);
-		for (int k = 0; k < n; k++) {
-			long j = 0;
-			double x;
-			while (j + 2 < s->ncol && !((tk[k] - s->key[j + 1]) * (tk[k] - s->key[j]) <= 0))
-				j++;
-			x = x0 + ((double)j + 0.5 + (tk[k] - s->key[j]) / (s->key[j + 1] - s->key[j])) * cw;
-			cairo_move_to(cr, x, y0 + h);
-			cairo_line_to(cr, x, y0 + h + 5);
-			cairo_stroke(cr);
-			label(buf, sizeof buf, tk[k]);
-			text(cr, x, y0 + h + 8, buf, 0.5, 0);
-		}
-	} else {
-		n = sk_ticks(1, (double)s->ncol, (int)fmax(1, w / 90), tk, MAXTICKS);
-		for (int k = 0; k < n; k++) {
-			const long j = (long)tk[k] - 1;
-			const double x = x0 + ((double)j + 0.5) * cw;
-			cairo_move_to(cr, x, y0 + h);
-			cairo_line_to(cr, x, y0 + h + 5);
-			cairo_stroke(cr);
-			label(buf, sizeof buf, s->key[j]);
-			text(cr, x, y0 + h + 8, buf, 0.5, 0);
-		}
+	/* Horizontal axis: each monotonic run of key values labelled on its
+	 * own, in trace order; a longer tick where a new run starts (a new
+	 * gather, when the key is offset). */
+	for (long j0 = 0, j1; j0 < s->ncol; j0 = j1) {
+		j1 = run_end(s->key, j0, s->ncol);
+		if (j0 > 0)
+			tick(cr, x0 + (double)j0 * cw, y0 + h, 0, 12);
+		label_run(c, s, j0, j1, x0, y0 + h, cw, &next);
 	}
-	text(cr, x0 + w / 2, o->height - 6, o->xlabel ? o->xlabel : "trace", 0.5, 1);
+	text(c, x0 + w / 2, o->height - 6, o->xlabel ? o->xlabel : "trace number", 0.5, 1, 0, "xlabel");
 	if (o->title) {
-		cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-		cairo_set_font_size(cr, FONT + 2);
-		text(cr, x0 + w / 2, y0 / 2, o->title, 0.5, 0.5);
+		font(c, FONT + 2, 1);
+		text(c, x0 + w / 2, y0 / 2, o->title, 0.5, 0.5, 0, "title");
 	}
 }
 
-static void draw_colorbar(cairo_t *cr, const struct sk_plot_opts *o, double clip, double x0, double y0,
-			  double h)
+static void draw_colorbar(struct canvas *c, const struct sk_plot_opts *o, const struct sk_plot_scale *sc,
+			  double x0, double y0, double h)
 {
 	enum { N = 256 };
+	cairo_t *cr = c->cr;
 	cairo_surface_t *bar = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, N);
-	double tk[MAXTICKS];
+	double tk[MAXTICKS + 2], last = -HUGE_VAL;
 	char buf[64];
 	int n;
 
@@ -313,39 +514,57 @@ static void draw_colorbar(cairo_t *cr, const struct sk_plot_opts *o, double clip
 	cairo_set_line_width(cr, 1);
 	cairo_rectangle(cr, x0, y0, 16, h);
 	cairo_stroke(cr);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_font_size(cr, FONT - 2);
-	n = sk_ticks(-clip, clip, 4, tk, MAXTICKS);
+	font(c, FONT - 2, 0);
+	/* Nice values below the knee, the knee and the top of a soft scale;
+	 * from the top of the bar down, skipping labels that would touch. */
+	n = sk_ticks(-sc->knee, sc->knee, 4, tk + 1, MAXTICKS);
+	if (sc->top > sc->knee) {
+		tk[0] = sc->top;
+		tk[n + 1] = -sc->top;
+		n += 2;
+	} else {
+		memmove(tk, tk + 1, (size_t)n * sizeof *tk);
+	}
+	/* Descending: the bar runs from +top down to -top. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && tk[j] > tk[j - 1]; j--) {
+			const double t = tk[j];
+			tk[j] = tk[j - 1];
+			tk[j - 1] = t;
+		}
 	for (int k = 0; k < n; k++) {
-		const double y = y0 + (clip - tk[k]) / (2 * clip) * h;
-		cairo_move_to(cr, x0 + 16, y);
-		cairo_line_to(cr, x0 + 20, y);
-		cairo_stroke(cr);
-		snprintf(buf, sizeof buf, "%.4g", fabs(tk[k]) < clip * 1e-9 ? 0.0 : tk[k]);
-		text(cr, x0 + 23, y, buf, 0, 0.5);
+		const double y = y0 + (1 - sk_plot_level(sc, tk[k])) / 2 * h;
+		if (y < last + FONT)
+			continue;
+		last = y;
+		tick(cr, x0 + 16, y, 4, 0);
+		snprintf(buf, sizeof buf, "%.4g", fabs(tk[k]) < sc->top * 1e-9 ? 0.0 : tk[k]);
+		text(c, x0 + 23, y, buf, 0, 0.5, 0, "cbar");
 	}
 }
 
-static void draw(cairo_t *cr, const struct sk_section *s, const struct sk_plot_opts *o)
+static void draw(struct canvas *c, const struct sk_section *s, const struct sk_plot_opts *o)
 {
-	const double clip = sk_plot_clip(s, o);
+	cairo_t *cr = c->cr;
+	struct sk_plot_scale sc;
 	double x, y, w, h;
 
+	sk_plot_scale(s, o, &sc);
 	sk_plot_area(o, &x, &y, &w, &h);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
 	if (o->cmap != SK_CMAP_NONE) {
-		cairo_surface_t *img = raster(s, o->cmap, clip);
+		cairo_surface_t *img = raster(s, o->cmap, &sc);
 		if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS)
 			draw_image(cr, img, x, y, w, h, s->ncol, s->nrow);
 		cairo_surface_destroy(img);
 	}
 	if (o->wiggle)
-		draw_wiggles(cr, s, clip, x, y, w, h);
+		draw_wiggles(cr, s, &sc, x, y, w, h);
 	if (!o->bare) {
-		draw_axes(cr, s, o, x, y, w, h);
+		draw_axes(c, s, o, x, y, w, h);
 		if (o->colorbar && o->cmap != SK_CMAP_NONE)
-			draw_colorbar(cr, o, clip, x + w + MR, y, h);
+			draw_colorbar(c, o, &sc, x + w + MR, y, h);
 	}
 }
 
@@ -354,6 +573,8 @@ static void draw(cairo_t *cr, const struct sk_section *s, const struct sk_plot_o
 struct sink {
 	int fd;
 	int errnum;
+	char *mem;       /* SVG: kept in memory until its text is added */
+	size_t len, cap;
 };
 
 static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigned int len)
@@ -363,6 +584,21 @@ static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigne
 
 	if (k->errnum)
 		return CAIRO_STATUS_WRITE_ERROR;
+	if (k->cap) {
+		if (k->len + len > k->cap) {
+			const size_t cap = 2 * (k->len + len);
+			char *m = realloc(k->mem, cap);
+			if (!m) {
+				k->errnum = ENOMEM;
+				return CAIRO_STATUS_WRITE_ERROR;
+			}
+			k->mem = m;
+			k->cap = cap;
+		}
+		memcpy(k->mem + k->len, data, len);
+		k->len += len;
+		return CAIRO_STATUS_SUCCESS;
+	}
 	if (sk_file_write_all(k->fd, data, len, &e) < 0) {
 		k->errnum = e.errnum;
 		return CAIRO_STATUS_WRITE_ERROR;
@@ -387,7 +623,8 @@ static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, 
 	const int to_stdout = !path || strcmp(path, "-") == 0;
 	const int type = o->type ? o->type : sk_plot_type_of(path);
 	struct sk_ofile f = {-1, NULL, NULL, -1};
-	struct sink k = {STDOUT_FILENO, 0};
+	struct sink k = {STDOUT_FILENO, 0, NULL, 0, 0};
+	struct canvas cv = {NULL, 0, NULL, 0, 0, 0, FONT, 0};
 	cairo_surface_t *sf;
 	cairo_status_t st;
 	cairo_t *cr;
@@ -410,6 +647,11 @@ static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, 
 			return rc;
 		k.fd = f.fd;
 	}
+	if (type == SK_PLOT_SVG) {
+		k.cap = 1 << 16;
+		if (!(k.mem = malloc(k.cap)))
+			k.cap = 0;   /* then straight to the file, without <text> */
+	}
 	if (type == SK_PLOT_PNG)
 		sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o->width, o->height);
 	else if (type == SK_PLOT_SVG)
@@ -417,7 +659,9 @@ static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, 
 	else
 		sf = cairo_pdf_surface_create_for_stream(write_fn, &k, o->width, o->height);
 	cr = cairo_create(sf);
-	draw(cr, s, o);
+	cv.cr = cr;
+	cv.svg = type == SK_PLOT_SVG;
+	draw(&cv, s, o);
 	st = cairo_status(cr);
 	cairo_destroy(cr);
 	if (st == CAIRO_STATUS_SUCCESS && type == SK_PLOT_PNG)
@@ -426,6 +670,27 @@ static int plot_write(const struct sk_section *s, const struct sk_plot_opts *o, 
 	if (st == CAIRO_STATUS_SUCCESS)
 		st = cairo_surface_status(sf);
 	cairo_surface_destroy(sf);
+	if (cv.nomem && !k.errnum)
+		k.errnum = ENOMEM;
+	if (type == SK_PLOT_SVG && !k.errnum && st == CAIRO_STATUS_SUCCESS) {
+		/* The text goes in before the closing tag. */
+		static const char end[] = "</svg>";
+		size_t at = k.len;
+		const size_t len = k.len;
+		char *mem = k.mem;
+		while (at >= sizeof end - 1 && memcmp(mem + at - (sizeof end - 1), end, sizeof end - 1) != 0)
+			at--;
+		at = at >= sizeof end - 1 ? at - (sizeof end - 1) : len;
+		k.cap = 0;
+		k.mem = NULL;
+		if (write_fn(&k, (const unsigned char *)mem, (unsigned)at) == CAIRO_STATUS_SUCCESS && cv.len)
+			write_fn(&k, (const unsigned char *)cv.text, (unsigned)cv.len);
+		if (!k.errnum)
+			write_fn(&k, (const unsigned char *)mem + at, (unsigned)(len - at));
+		free(mem);
+	}
+	free(k.mem);
+	free(cv.text);
 	if (k.errnum) {
 		errno = k.errnum;
 		rc = sk_error_sys(err, "%s", "");

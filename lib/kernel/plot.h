@@ -9,7 +9,17 @@
  * [L + j w/n, L + (j+1) w/n) and row i of m covers y in [T + i h/m,
  * T + (i+1) h/m) (w, h the data area's size), drawn without smoothing.
  *
- * Colours: v = sample / clip, clipped to [-1, 1].  grey: level (1 - v) / 2
+ * Amplitude scale (sk_plot_scale): with --clip C (clip > 0) or --perc P
+ * (perc > 0), linear: v = sample / C (or / the P-th percentile of
+ * |sample|), clipped to [-1, 1].  By default, a soft clip that shows weak
+ * reflectors beside strong focused points and clips nothing: below the knee
+ * K, the 99.5th percentile of |sample|, v = 0.75 sample / K (linear, the
+ * contrast of a 99.5% clip over 75% of the colour range); from K up to the
+ * largest |sample| M, |v| = 0.75 + 0.25 ln(|sample| / K) / ln(M / K), so a
+ * focused point keeps its shape with only its largest sample at the end of
+ * the scale.  (When M < 1.25 K the scale is linear up to M.)
+ *
+ * Colours: v from the scale above.  grey: level (1 - v) / 2
  * (positive black, negative white, zero mid grey); diverging: red
  * (1, 1-v, 1-v) for v > 0, blue (1+v, 1+v, 1) for v < 0, white at 0; none:
  * white (wiggles only).  Wiggles: one line per column around its centre,
@@ -28,13 +38,20 @@ struct sk_plot_opts {
 	int width, height;     /* default 1000 x 700 */
 	int type;              /* enum sk_plot_type; AUTO: by the file name */
 	int cmap;              /* enum sk_cmap */
-	double perc;           /* percentile clip (default 99) */
-	double clip;           /* explicit clip; > 0 overrides perc */
+	double perc;           /* > 0: linear clip at this percentile (default 0: soft clip) */
+	double clip;           /* > 0: linear clip at this amplitude; overrides perc */
 	int wiggle;            /* draw wiggle traces */
 	int bare;              /* data area only */
 	int colorbar;          /* default 1 */
 	const char *title;     /* NULL: none */
-	const char *xlabel;    /* default "trace" */
+	const char *xlabel;    /* default "trace number" */
+};
+
+/* The amplitude scale of a picture (see above). */
+struct sk_plot_scale {
+	double knee;           /* linear up to here: the clip of a linear scale */
+	double top;            /* soft: the largest |sample|; linear: = knee */
+	double frac;           /* the share of the colour range below the knee */
 };
 
 void sk_plot_opts_init(struct sk_plot_opts *o);
@@ -47,8 +64,14 @@ int sk_plot_type_parse(const char *s, int *out, struct sk_error *err);
 int sk_cmap_parse(const char *s, int *out, struct sk_error *err);
 /* The data area (see above). */
 void sk_plot_area(const struct sk_plot_opts *o, double *x, double *y, double *w, double *h);
-/* The clip the options give for s. */
-double sk_plot_clip(const struct sk_section *s, const struct sk_plot_opts *o);
+/* The scale the options give for s. */
+void sk_plot_scale(const struct sk_section *s, const struct sk_plot_opts *o, struct sk_plot_scale *out);
+/* The signed colour level in [-1, 1] of amplitude a on scale sc. */
+double sk_plot_level(const struct sk_plot_scale *sc, double a);
+/* The horizontal axis title for header key k: its name, with "(m)" or
+ * "(ft)" (feet set) for lengths (coordinates, elevations, depths, offset)
+ * and "(ms)" for times; "trace number" for k NULL.  Writes buf (n bytes). */
+const char *sk_plot_key_label(const struct sk_key *k, int feet, char *buf, size_t n);
 /* Draws s into path ("-" or NULL: standard output), atomically for a path:
  * a temporary file beside it, renamed when complete.  SK_EARG for an
  * unknown type or a bad size, SK_EIO for write failures. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "segy.h"
+
 static float pick(float a, float b)
 {
 	return fabsf(b) > fabsf(a) ? b : a;
@@ -29,21 +31,63 @@ static void halve(struct sk_section *s)
 	s->xstride *= 2;
 }
 
-static int section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
-			struct sk_section *s, struct sk_error *err);
-
-int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
-		    struct sk_section *s, struct sk_error *err)
+void sk_section_window_init(struct sk_section_window *w)
 {
-	return sk_error_at(err, section_read(r, xkey, max_cols, max_rows, s, err), sk_reader_name(r));
+	memset(w, 0, sizeof *w);
+	w->tmin = -HUGE_VAL;
+	w->tmax = HUGE_VAL;
 }
 
-static int section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
-			struct sk_section *s, struct sk_error *err)
+static int section_read(struct sk_reader *r, const struct sk_key *xkey, const struct sk_section_window *win,
+			long max_cols, long max_rows, struct sk_section *s, struct sk_error *err);
+
+int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, const struct sk_section_window *win,
+		    long max_cols, long max_rows, struct sk_section *s, struct sk_error *err)
+{
+	return sk_error_at(err, section_read(r, xkey, win, max_cols, max_rows, s, err), sk_reader_name(r));
+}
+
+/* The rows, once the first kept trace gives the start time: the samples
+ * i0 .. i0 + s->ns - 1 of each trace are kept. */
+static int layout(struct sk_section *s, const struct sk_info *info, const struct sk_section_window *win,
+		  const unsigned char *hdr, long max_cols, long max_rows, long *i0, struct sk_error *err)
+{
+	const struct sk_key *d = sk_hdr_key("delrt");
+	long i1 = info->ns - 1;
+
+	if (s->dt <= 0)
+		s->dt = sk_hdr_u16(hdr, SK_TR_DT) * 1e-6;
+	s->t0 = d ? sk_key_value(hdr, d) * 1e-3 : 0;
+	*i0 = 0;
+	if (win && s->dt > 0) {
+		if (win->tmin > -HUGE_VAL)
+			*i0 = (long)fmax(0, ceil((win->tmin - s->t0) / s->dt - 1e-3));
+		if (win->tmax < HUGE_VAL)
+			i1 = (long)fmin((double)i1, floor((win->tmax - s->t0) / s->dt + 1e-3));
+		if (i1 < *i0)
+			return sk_error_set(err, SK_EARG, "no sample in the time window (the traces span %g to %g ms)",
+					    s->t0 * 1e3, (s->t0 + (double)(info->ns - 1) * s->dt) * 1e3);
+	}
+	s->ns = i1 - *i0 + 1;
+	s->t0 += (double)*i0 * s->dt;
+	s->tstride = (s->ns + max_rows - 1) / max_rows;
+	if (s->tstride < 1)
+		s->tstride = 1;
+	s->nrow = (s->ns + s->tstride - 1) / s->tstride;
+	s->data = malloc((size_t)max_cols * (size_t)(s->nrow ? s->nrow : 1) * sizeof *s->data);
+	s->key = malloc((size_t)max_cols * sizeof *s->key);
+	if (!s->data || !s->key)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int section_read(struct sk_reader *r, const struct sk_key *xkey, const struct sk_section_window *win,
+			long max_cols, long max_rows, struct sk_section *s, struct sk_error *err)
 {
 	const struct sk_info *info = sk_reader_info(r);
 	unsigned char *hdr = malloc(info->hdrlen ? info->hdrlen : 240);
 	float *tr = malloc((size_t)(info->ns > 0 ? info->ns : 1) * sizeof *tr);
+	long i0 = 0;
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -52,50 +96,62 @@ static int section_read(struct sk_reader *r, const struct sk_key *xkey, long max
 	if (max_rows < 1)
 		max_rows = 1;
 	s->ns = info->ns;
-	s->tstride = (info->ns + max_rows - 1) / max_rows;
-	if (s->tstride < 1)
-		s->tstride = 1;
-	s->nrow = (info->ns + s->tstride - 1) / s->tstride;
 	s->xstride = 1;
 	s->cap = max_cols;
 	s->dt = info->dt * 1e-6;
-	s->data = malloc((size_t)max_cols * (size_t)(s->nrow ? s->nrow : 1) * sizeof *s->data);
-	s->key = malloc((size_t)max_cols * sizeof *s->key);
-	if (!hdr || !tr || !s->data || !s->key) {
+	if (info->fmt == SK_FMT_SEGY && info->fhdr_len >= SK_SEGY_HDR) {
+		struct sk_segy_bin b;
+		struct sk_error e;
+		/* Measurement system, binary header bytes 3255-3256: 2 is feet. */
+		if (sk_segy_parse_bin(info->fhdr, &b, &e) == 0)
+			s->feet = sk_segy_get(info->fhdr, 3255, 2, b.little) == 2;
+	}
+	if (!hdr || !tr) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto fail;
 	}
 	while ((rc = sk_reader_next(r, hdr, tr, err)) == 1) {
-		const int64_t n = s->ntraces;
+		const int64_t n = s->ntraces++, k = s->kept;
 		int64_t c;
 		float *col;
 		int fresh = 0;
-		if (n == 0) {
-			const struct sk_key *d = sk_hdr_key("delrt");
-			if (s->dt <= 0)
-				s->dt = sk_hdr_u16(hdr, SK_TR_DT) * 1e-6;
-			s->t0 = d ? sk_key_value(hdr, d) * 1e-3 : 0;
+		if (win && win->first > 0 && n + 1 < win->first)
+			continue;
+		if (win && win->last > 0 && n + 1 > win->last) {
+			s->ntraces--;
+			break;    /* past the window: the rest is not read */
 		}
-		if (n / s->xstride >= s->ncol && s->ncol == max_cols)
+		if (win && win->key) {
+			const double v = sk_key_value(hdr, win->key);
+			if (!(v >= win->klo && v <= win->khi))
+				continue;
+		}
+		if (k == 0 && (rc = layout(s, info, win, hdr, max_cols, max_rows, &i0, err)) < 0)
+			goto fail;
+		if (k / s->xstride >= s->ncol && s->ncol == max_cols)
 			halve(s);
-		c = n / s->xstride;
+		c = k / s->xstride;
 		col = s->data + (size_t)c * (size_t)s->nrow;
 		if (c >= s->ncol) {
 			s->ncol = (long)c + 1;
 			s->key[c] = xkey ? sk_key_value(hdr, xkey) : (double)(n + 1);
 			fresh = 1;
 		}
-		for (long j = 0; j < info->ns; j++) {
-			const float v = isfinite(tr[j]) ? tr[j] : 0;
+		for (long j = 0; j < s->ns; j++) {
+			const float v = isfinite(tr[i0 + j]) ? tr[i0 + j] : 0;
 			float *dst = &col[j / s->tstride];
 			*dst = fresh && j % s->tstride == 0 ? v : pick(*dst, v);
 		}
-		s->ntraces++;
+		s->kept++;
 	}
 	if (rc < 0)
 		goto fail;
 	if (s->ntraces == 0) {
 		rc = sk_error_set(err, SK_EFMT, "no traces");
+		goto fail;
+	}
+	if (s->kept == 0) {
+		rc = sk_error_set(err, SK_EARG, "no trace in the window (%lld traces read)", (long long)s->ntraces);
 		goto fail;
 	}
 	free(hdr);

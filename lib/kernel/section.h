@@ -17,24 +17,40 @@
 #include "hdr.h"
 #include "stream.h"
 
+/* Which traces and samples to keep (sk_section_window_init: all). */
+struct sk_section_window {
+	int64_t first, last;      /* 1-based input trace numbers, inclusive (0: no limit) */
+	const struct sk_key *key; /* NULL, or keep the traces whose value of key is */
+	double klo, khi;          /* in [klo, khi] */
+	double tmin, tmax;        /* seconds: the samples with tmin <= t <= tmax (within a
+				     thousandth of a sample); -HUGE_VAL / HUGE_VAL: no limit */
+};
+
 struct sk_section {
 	long ncol, nrow;       /* columns (trace groups) and rows (sample groups) kept */
 	long xstride, tstride; /* input traces per column, input samples per row */
 	int64_t ntraces;       /* input traces read */
-	long ns;               /* input samples per trace */
+	long ns;               /* samples kept per trace (all, or the time window's) */
 	double dt;             /* input sample interval in seconds (0: unknown) */
-	double t0;             /* time of the first sample (s), from delrt of trace 1 */
+	double t0;             /* time of the first kept sample (s), from delrt of
+				  the first trace read */
+	int64_t kept;          /* traces kept (the window's), <= ntraces */
+	int feet;              /* the SEG-Y binary header says lengths are in feet */
 	float *data;           /* ncol x nrow, column after column */
-	double *key;           /* per column: the key value (or 1-based trace number)
-				  of its first trace */
+	double *key;           /* per column: the key value (or 1-based input trace
+				  number) of its first trace */
 	long cap;              /* max_cols */
 };
 
-/* Reads every remaining trace of r.  xkey NULL labels columns by trace
- * number.  SK_EFMT/SK_EIO from the reader, SK_EFMT "no traces" for an empty
- * stream, SK_ENOMEM. */
-int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, long max_cols, long max_rows,
-		    struct sk_section *out, struct sk_error *err);
+void sk_section_window_init(struct sk_section_window *w);
+/* Reads every remaining trace of r, keeping those and the samples that win
+ * (NULL: all) selects.  xkey NULL labels columns by trace number.  A window
+ * stops the read after its last trace number.  SK_EFMT/SK_EIO from the
+ * reader, SK_EFMT "no traces" for an empty stream, SK_EARG "no trace in the
+ * window" / "no sample in the time window (t0 .. t1 ms)" when it selects
+ * nothing, SK_ENOMEM. */
+int sk_section_read(struct sk_reader *r, const struct sk_key *xkey, const struct sk_section_window *win,
+		    long max_cols, long max_rows, struct sk_section *out, struct sk_error *err);
 void sk_section_release(struct sk_section *s);
 /* The perc-th percentile (0-100] of |sample| over the section (NaN and
  * infinities count as 0); 0 for an all-zero section. */

@@ -5,6 +5,16 @@
   segplot_png.py pixel FILE X Y       prints the pixel as rrggbb
   segplot_png.py dark FILE            prints the bounding box "x0 y0 x1 y1" of
                                       pixels darker than 0x40 inside the image
+  segplot_png.py svgtext FILE CLASS   prints "X<tab>TEXT" for each SVG text element
+                                      of that class, in document order
+  segplot_png.py peaks FILE X0 Y0 W H NCOL NROW C,R ...
+                                      for each data cell C,R (0-based) of a
+                                      data area at X0,Y0 of W x H pixels split
+                                      in NCOL x NROW cells, counts the cells
+                                      within 4 columns and 10 rows whose
+                                      centre pixel is at the end of the
+                                      diverging scale (ff0000 or 0000ff) and
+                                      prints "C,R saturated N"
   segplot_png.py spike FILE N NS K I  writes an SU file (little-endian, dt
                                       4000 us) of N traces of NS zero samples
                                       but sample I of trace K (0-based) = 3
@@ -84,7 +94,28 @@ def main():
                     s[i] = 3.0
                 f.write(bytes(h) + struct.pack('<%df' % ns, *s))
         return
+    if cmd == 'svgtext':
+        import re
+        import xml.etree.ElementTree as E
+        for t in E.parse(path).getroot().iter('{http://www.w3.org/2000/svg}text'):
+            if t.get('class') == sys.argv[3]:
+                x = float(re.match(r'translate\(([-0-9.]+) ', t.get('transform')).group(1))
+                print('%g\t%s' % (x, t.text))
+        return
     w, h, bpp, rows = decode(path)
+    if cmd == 'peaks':
+        x0, y0, ww, hh = map(float, sys.argv[3:7])
+        nc, nr = int(sys.argv[7]), int(sys.argv[8])
+        for cr in sys.argv[9:]:
+            c, r = map(int, cr.split(','))
+            n = 0
+            for j in range(max(0, c - 4), min(nc, c + 5)):
+                for i in range(max(0, r - 10), min(nr, r + 11)):
+                    x, y = int(x0 + (j + 0.5) * ww / nc), int(y0 + (i + 0.5) * hh / nr)
+                    px = tuple(rows[y][bpp * x:bpp * x + 3])
+                    n += px in ((255, 0, 0), (0, 0, 255))
+            print('%d,%d saturated %d' % (c, r, n))
+        return
     if cmd == 'pixel':
         x, y = int(sys.argv[3]), int(sys.argv[4])
         print('%02x%02x%02x' % tuple(rows[y][bpp * x:bpp * x + 3]))

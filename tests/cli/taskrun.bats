@@ -211,7 +211,8 @@ teardown() {
 	run -0 taskrun status "$T/s"
 	[ "${lines[0]}" = "controller: not running" ]
 	[ "${lines[1]}" = "tasks: 4 total, 4 done, 0 failed, 0 running, 0 pending" ]
-	[ "${lines[3]}" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : down 1 4 0 0)" ]
+	# The local host was up until the end: "finished", not "down".
+	[ "${lines[3]}" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : finished 1 4 0 0)" ]
 	[ "${lines[4]}" = "eta: finished" ]
 	run -0 taskrun report "$T/s"
 	cpu=$(awk -F'\t' '$2 ~ /^(done|fail|cancel|lost)$/ { c += $9 + $10 } END { printf "%.3f", c }' "$j")

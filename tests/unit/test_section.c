@@ -67,7 +67,7 @@ int main(void)
 	/* No decimation: values, keys (trace numbers), time axis. */
 	make(path, 5, 7, ramp);
 	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
-	CHECK(sk_section_read(r, NULL, 100, 100, &s, &err) == 0);
+	CHECK(sk_section_read(r, NULL, NULL, 100, 100, &s, &err) == 0);
 	sk_reader_free(r);
 	CHECK(s.ncol == 5 && s.nrow == 7 && s.xstride == 1 && s.tstride == 1 && s.ntraces == 5);
 	CHECK(s.data[3 * 7 + 4] == 304 && s.key[0] == 1 && s.key[4] == 5);
@@ -81,7 +81,7 @@ int main(void)
 	make(path, 50, 30, spike);
 	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
 	CHECK(sk_key_parse("offset", 240, &off, &err) == 0);
-	CHECK(sk_section_read(r, &off, 8, 8, &s, &err) == 0);
+	CHECK(sk_section_read(r, &off, NULL, 8, 8, &s, &err) == 0);
 	sk_reader_free(r);
 	CHECK(s.xstride == 8 && s.ncol == 7 && s.tstride == 4 && s.nrow == 8);
 	CHECK(s.data[4 * 8 + 2] == -5.0f);       /* trace 37 -> column 4, sample 11 -> row 2 */
@@ -90,10 +90,51 @@ int main(void)
 	CHECK(sk_section_percentile(&s, 100) == 5.0);
 	sk_section_release(&s);
 
+	/* Windows: traces 2..4, offsets 10..20 (traces 2, 3), samples at
+	 * 10..14 ms (t0 8 ms, dt 2 ms: samples 1..3). */
+	{
+		struct sk_section_window w;
+		make(path, 5, 7, ramp);
+		sk_section_window_init(&w);
+		w.first = 2;
+		w.last = 4;
+		w.tmin = 0.010;
+		w.tmax = 0.0145;
+		CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_section_read(r, NULL, &w, 100, 100, &s, &err) == 0);
+		sk_reader_free(r);
+		CHECK(s.ncol == 3 && s.nrow == 3 && s.kept == 3 && s.ntraces == 4 && s.ns == 3);
+		CHECK(s.key[0] == 2 && s.key[2] == 4 && s.data[0] == 101 && s.data[2 * 3 + 2] == 303);
+		CHECK(fabs(s.t0 - 0.010) < 1e-15);
+		sk_section_release(&s);
+		sk_section_window_init(&w);
+		CHECK(sk_key_parse("offset", 240, &off, &err) == 0);
+		w.key = &off;
+		w.klo = 10;
+		w.khi = 20;
+		CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_section_read(r, NULL, &w, 100, 100, &s, &err) == 0);
+		sk_reader_free(r);
+		CHECK(s.ncol == 2 && s.key[0] == 2 && s.key[1] == 3 && s.ntraces == 5 && s.ns == 7);
+		sk_section_release(&s);
+		w.klo = 100;
+		w.khi = 200;
+		CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_section_read(r, NULL, &w, 100, 100, &s, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "no trace in the window (5 traces read)") == 0);
+		sk_reader_free(r);
+		sk_section_window_init(&w);
+		w.tmin = 1;
+		CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_section_read(r, NULL, &w, 100, 100, &s, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "no sample in the time window (the traces span 8 to 20 ms)") == 0);
+		sk_reader_free(r);
+	}
+
 	/* Odd capacity: the half-filled last column keeps merging. */
 	make(path, 10, 4, ramp);
 	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
-	CHECK(sk_section_read(r, NULL, 3, 100, &s, &err) == 0);
+	CHECK(sk_section_read(r, NULL, NULL, 3, 100, &s, &err) == 0);
 	sk_reader_free(r);
 	CHECK(s.xstride == 4 && s.ncol == 3 && s.key[1] == 5 && s.key[2] == 9);
 	CHECK(s.data[1 * 4 + 0] == 700 && s.data[2 * 4 + 3] == 903);
@@ -104,7 +145,7 @@ int main(void)
 		FILE *fp = fopen(path, "w");
 		fclose(fp);
 		if (sk_reader_open(path, SK_FMT_SU, &r, &err) == 0) {
-			CHECK(sk_section_read(r, NULL, 8, 8, &s, &err) != 0);
+			CHECK(sk_section_read(r, NULL, NULL, 8, 8, &s, &err) != 0);
 			sk_reader_free(r);
 		} else {
 			CHECK(err.code != 0);

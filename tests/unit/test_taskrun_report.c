@@ -181,8 +181,8 @@ int main(void)
 	CHECKF(strcmp(out, "controller: not running\n"
 		      "tasks: 3 total, 3 done, 0 failed, 0 running, 0 pending\n"
 		      "host                 state        slots   done failed running\n"
-		      "h1                   down             2      1      1       0\n"
-		      "h2                   down             1      2      0       0\n"
+		      "h1                   finished         2      1      1       0\n"
+		      "h2                   finished         1      2      0       0\n"
 		      "eta: finished\n") == 0, "\n%s", out);
 	free(out);
 

@@ -46,7 +46,8 @@ int main(void)
 	CHECK(expands("gzip {}", "dir/a b.sgy", 1, 1, "gzip 'dir/a b.sgy'"));
 	CHECK(expands("{.}|{/}|{//}|{/.}|{#}", "d/e/f.tar.gz", 12, 1, "d/e/f.tar|f.tar.gz|d/e|f.tar|12"));
 	CHECK(expands("{.}|{/}|{//}|{/.}", "noext", 1, 1, "noext|noext|.|noext"));
-	CHECK(expands("{.}", ".hidden", 1, 1, ".hidden"));
+	/* GNU parallel's: a leading dot starts the extension too. */
+	CHECK(expands("{.}|{/.}", "d/.hidden", 1, 1, "d/|''"));
 	CHECK(expands("{//}", "/top", 1, 1, "/"));
 	CHECK(expands("out/{/.}.img", "parts/p 1.sgy", 1, 0, "out/p 1.img"));
 	CHECK(expands("awk '{print}' {}", "x", 1, 1, "awk '{print}' x"));

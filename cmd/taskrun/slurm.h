@@ -1,0 +1,52 @@
+/*
+ * slurm: the hosts of a Slurm allocation.  Slurm names the allocation's
+ * nodes in SLURM_JOB_NODELIST with its hostlist syntax ("n[1-3,7]",
+ * "gpu[08-10],login1", "r[1-2]n[1-2]") and their CPUs in
+ * SLURM_JOB_CPUS_PER_NODE ("2(x3),1": three nodes of 2, then one of 1).
+ * taskrun starts one agent per node with SRUN below, the node's name after
+ * -w.  Pure functions: the caller passes the variables' values.
+ */
+#ifndef TR_SLURM_H
+#define TR_SLURM_H
+
+#include "diag.h"
+#include "hostfile.h"
+
+/* The launcher of an agent on node NODE of the allocation: srun's -u keeps
+ * the protocol's frames flowing (without it, srun holds a task's output
+ * until a newline); --whole gives the step every CPU the job has on the
+ * node (steps are exclusive by default since Slurm 20.11). */
+#define TR_SLURM_SRUN "srun -u -N1 -n1 --whole -w"
+
+/* At most this many nodes in one list. */
+#define TR_SLURM_MAX_NODES 100000
+
+/*
+ * Expands a hostlist: comma-separated names (blanks also separate), each
+ * with any number of bracketed range lists "[a-b,c,...]" expanded in
+ * order, the first bracket outermost; a range keeps the zero padding of
+ * its lower bound ("[08-10]": 08 09 10).  *out is a malloc'd array of *n
+ * malloc'd names (tr_slurm_nodes_free).  Returns 0, SK_EARG ("invalid
+ * hostlist 'L': ...") or SK_ENOMEM.
+ */
+int tr_slurm_nodes(const char *list, char ***out, int *n, struct sk_error *err);
+void tr_slurm_nodes_free(char **v, int n);
+
+/*
+ * Expands a per-node count list ("2(x3),1") into exactly n counts in out
+ * (the caller's array of n ints).  Returns 0 or SK_EARG when it is
+ * malformed or gives another number of counts than n.
+ */
+int tr_slurm_cpus(const char *spec, int n, int *out, struct sk_error *err);
+
+/*
+ * The hosts of an allocation, from the values of SLURM_JOB_NODELIST and
+ * SLURM_JOB_CPUS_PER_NODE (either NULL: not in an allocation, SK_EARG).
+ * Each entry is a node with slurm set and its CPU count as slots, or
+ * slots when slots > 0 (a hostfile's "N/slurm").  *out is malloc'd
+ * (tr_hostfile_free).
+ */
+int tr_slurm_hosts(const char *nodelist, const char *cpus, int slots, struct tr_hostent **out,
+		   int *n, struct sk_error *err);
+
+#endif

@@ -1,0 +1,170 @@
+# A Slurm cluster on one machine, for the taskrun tests: munged with its own
+# key and socket, slurmctld, and three slurmd (slurmd -N n1, n2, n3) on
+# 127.0.0.1 with their own ports, 2 CPUs each, everything (configuration,
+# state, spool, logs, pid files) in one temporary directory.  slurm_start
+# starts it and waits until sinfo shows the nodes idle; slurm_stop cancels
+# every job of the cluster and stops each daemon by the PID in its pid file,
+# then any slurmstepd that the cluster left (found by its SLURM_CONF).
+#
+# After slurm_start:
+#   SLURM_DIR   the directory
+#   SLURM_CONF  its slurm.conf (exported: sinfo, salloc, sbatch, srun use it)
+
+slurm_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Why the cluster cannot run here, or nothing.
+slurm_why_not() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "needs root: runs munged, slurmctld and slurmd"
+		return
+	fi
+	local p
+	for p in munged slurmctld slurmd srun salloc sbatch sinfo squeue scancel; do
+		command -v "$p" >/dev/null || PATH="$PATH:/usr/sbin" command -v "$p" >/dev/null ||
+			{ echo "$p is missing (scripts/deps.sh installs slurm-wlm and munge)"; return; }
+	done
+}
+
+slurm_start() {
+	local d host cport n port
+	d=$(mktemp -d /tmp/taskrun-slurm.XXXXXX)
+	SLURM_DIR=$d
+	SLURM_CONF=$d/slurm.conf
+	export SLURM_DIR SLURM_CONF
+	mkdir -p "$d/state" "$d/log" "$d/spool"
+	# munged: its own key and socket.
+	dd if=/dev/urandom of="$d/munge.key" bs=1024 count=1 2>/dev/null
+	chmod 600 "$d/munge.key"
+	/usr/sbin/munged --force --socket="$d/munge.sock" --key-file="$d/munge.key" \
+		--pid-file="$d/munged.pid" --log-file="$d/log/munged.log" --seed-file="$d/munged.seed" ||
+		return 1
+	echo "$d/munged.pid" >"$d/pidfiles"
+	host=$(hostname)
+	cport=$(slurm_free_port)
+	cat >"$SLURM_CONF" <<CONF
+ClusterName=taskrun
+SlurmctldHost=$host(127.0.0.1)
+SlurmctldPort=$cport
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$d/munge.sock
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$d/state
+SlurmdSpoolDir=$d/spool/%n
+SlurmctldPidFile=$d/slurmctld.pid
+SlurmdPidFile=$d/slurmd.%n.pid
+SlurmctldLogFile=$d/log/slurmctld.log
+SlurmdLogFile=$d/log/slurmd.%n.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/affinity
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/builtin
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+PlugStackConfig=/dev/null
+ReturnToService=2
+SlurmdTimeout=60
+InactiveLimit=0
+KillWait=2
+MessageTimeout=30
+CONF
+	for n in 1 2 3; do
+		port=$(slurm_free_port)
+		echo "NodeName=n$n NodeHostname=$host NodeAddr=127.0.0.1 Port=$port CPUs=2 State=UNKNOWN" >>"$SLURM_CONF"
+		mkdir -p "$d/spool/n$n"
+	done
+	echo "PartitionName=p Nodes=n[1-3] Default=YES MaxTime=INFINITE State=UP" >>"$SLURM_CONF"
+	/usr/sbin/slurmctld -f "$SLURM_CONF" -i || return 1
+	echo "$d/slurmctld.pid" >>"$d/pidfiles"
+	for n in 1 2 3; do
+		/usr/sbin/slurmd -f "$SLURM_CONF" -N "n$n" || return 1
+		echo "$d/slurmd.n$n.pid" >>"$d/pidfiles"
+	done
+	# Every node idle before the tests start.
+	for _ in $(seq 300); do
+		[ "$(sinfo -h -N -o '%N %t' 2>/dev/null | sort | tr '\n' ' ')" = "n1 idle n2 idle n3 idle " ] && return 0
+		sleep 0.1
+	done
+	echo "slurm: the nodes did not come up: $(sinfo -h -N -o '%N %t' 2>&1 | tr '\n' ' ')" >&2
+	return 1
+}
+
+# For setup_file: starts the cluster where it can run, and records why it
+# failed (slurm_need reports it).
+slurm_start_file() {
+	local why
+	why=$(slurm_why_not)
+	[ -z "$why" ] || return 0
+	if ! slurm_start >"$BATS_FILE_TMPDIR/slurm_start.log" 2>&1; then
+		echo "failed" >"$BATS_FILE_TMPDIR/slurm_failed"
+	fi
+	echo "$SLURM_DIR" >"$BATS_FILE_TMPDIR/slurm_dir"
+}
+
+# For a test that needs the cluster: skips where it cannot run (not root),
+# fails where it should have run and did not.
+slurm_need() {
+	local why
+	why=$(slurm_why_not)
+	[ -z "$why" ] || skip "$why"
+	if [ -e "$BATS_FILE_TMPDIR/slurm_failed" ]; then
+		cat "$BATS_FILE_TMPDIR/slurm_start.log" >&2
+		cat "$(cat "$BATS_FILE_TMPDIR/slurm_dir")"/log/*.log >&2 2>/dev/null || true
+		false
+	fi
+	SLURM_DIR=$(cat "$BATS_FILE_TMPDIR/slurm_dir")
+	SLURM_CONF=$SLURM_DIR/slurm.conf
+	export SLURM_DIR SLURM_CONF
+}
+
+# Waits until job JOB has left the queue (up to $2 seconds, default 60).
+slurm_wait_job() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		[ -z "$(squeue -h -j "$1" -o %i 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+slurm_stop() {
+	local d p f
+	if [ -z "${SLURM_DIR:-}" ] && [ -n "${BATS_FILE_TMPDIR:-}" ] && [ -f "$BATS_FILE_TMPDIR/slurm_dir" ]; then
+		SLURM_DIR=$(cat "$BATS_FILE_TMPDIR/slurm_dir")
+	fi
+	d=${SLURM_DIR:-}
+	[ -n "$d" ] && [ -d "$d" ] || return 0
+	export SLURM_CONF=$d/slurm.conf
+	# The jobs first (their steps end with them), while slurmctld runs.
+	if [ -f "$d/slurmctld.pid" ]; then
+		for p in $(squeue -h -o %i 2>/dev/null); do
+			scancel "$p" 2>/dev/null || true
+		done
+		for _ in $(seq 50); do
+			[ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+	fi
+	# The daemons, slurmd first, munged last.
+	for f in $(tac "$d/pidfiles" 2>/dev/null); do
+		p=$(cat "$f" 2>/dev/null) || continue
+		[ -n "$p" ] && kill "$p" 2>/dev/null || continue
+		for _ in $(seq 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	# Step daemons this cluster left: the ones started with its SLURM_CONF.
+	for p in $(pgrep -x slurmstepd 2>/dev/null); do
+		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$d/slurm.conf"; then
+			kill -9 "$p" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$d"
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# taskrun's rough edges, each with its exact message: slots from the CPUs
+# the agent may use, -s with missing parents, the local host under two
+# names, what status says of hosts after a run.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	load lab
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# slots FILE HOST: the slots of HOST's last "up" event.
+slots() {
+	awk -F'\t' -v h="$2" '$2 == "up" && $5 == h { s = $12; sub(/^slots=/, "", s); sub(/ .*/, "", s) } END { print s }' "$1"
+}
+
+@test "taskrun: slots follow the CPUs of the affinity mask, not the machine's; N/ still wins" {
+	command -v taskset >/dev/null || skip "taskset (util-linux) is not installed"
+	[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs to restrict"
+	# -j's default, and a host without N/.
+	run -0 --separate-stderr taskset -c 0 taskrun -s "$T/a" 'echo $TASKRUN_SLOT {}' ::: 1 2 3 4
+	[ "$(slots "$T/a/journal" :)" = 1 ]
+	[ "$(echo "$output" | awk '{ print $1 }' | sort -u)" = 1 ]
+	echo : >"$T/hosts"
+	run -0 --separate-stderr taskset -c 1 taskrun -H "$T/hosts" -s "$T/b" 'true {}' ::: 1 2
+	[ "$(slots "$T/b/journal" :)" = 1 ]
+	run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/c" 'true {}' ::: 1 2
+	[ "$(slots "$T/c/journal" :)" = "$(nproc)" ]
+	echo 3/: >"$T/hosts"
+	run -0 --separate-stderr taskset -c 0 taskrun -H "$T/hosts" -s "$T/d" 'true {}' ::: 1 2
+	[ "$(slots "$T/d/journal" :)" = 3 ]
+	# Tasks inherit the mask.
+	run -0 --separate-stderr taskset -c 1 taskrun -j 1 'grep Cpus_allowed_list /proc/self/status; : {}' ::: 1
+	[ "$output" = "$(printf 'Cpus_allowed_list:\t1')" ]
+}
+
+@test "taskrun -s creates the state directory's missing parents with mode 0700" {
+	run -0 --separate-stderr taskrun -s "$T/runs/today/state" 'echo {}' ::: a
+	[ "$output" = "a" ]
+	[ "$stderr" = "" ]
+	[ "$(stat -c %a "$T/runs")" = 700 ]
+	[ "$(stat -c %a "$T/runs/today")" = 700 ]
+	[ "$(stat -c %a "$T/runs/today/state")" = 700 ]
+	[ "$(j_count "$T/runs/today/state/journal" done)" = 1 ]
+	touch "$T/file"
+	run -1 --separate-stderr taskrun -s "$T/file/state" 'echo {}' ::: a
+	[ "$stderr" = "taskrun: $T/file/state: Not a directory" ]
+	[ "$output" = "" ]
+}
+
+@test "taskrun: ':' and 'localhost' are one host, their slots merged" {
+	printf '2/:\n1/localhost\n' >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/s" 'echo {}' ::: 1 2 3 4 5 6
+	[ "$stderr" = "" ]
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "1 2 3 4 5 6 " ]
+	[ "$(awk -F'\t' '$2 == "up"' "$T/s/journal" | wc -l)" = 1 ]
+	[ "$(slots "$T/s/journal" :)" = 3 ]
+}
+
+@test "taskrun status shows the hosts as the run ended them" {
+	printf '1/:\n' >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/s" 'true {}' ::: 1 2
+	run -0 taskrun status "$T/s"
+	[ "${lines[2]}" = "$(printf '%-20s %-12s %5s %6s %6s %7s' host state slots done failed running)" ]
+	[ "${lines[3]}" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : finished 1 2 0 0)" ]
+	# A host whose agent never started stays "down".
+	printf '1/:\n1/nohost.invalid\n' >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh false --backoff 0.1s -s "$T/t" 'true {}' ::: 1 2
+	run -0 taskrun status "$T/t"
+	[ "$(echo "$output" | grep '^: ')" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : finished 1 2 0 0)" ]
+	[ "$(echo "$output" | grep -c '^nohost.invalid ')" = 1 ]
+	[ "$(echo "$output" | grep '^nohost.invalid ' | grep -c finished)" = 0 ]
+}
+
+@test "taskrun -H with a missing host file says so once" {
+	run -1 --separate-stderr taskrun -H "$T/nohosts" 'true {}' ::: 1
+	[ "$stderr" = "taskrun: $T/nohosts: No such file or directory" ]
+}

@@ -1,0 +1,317 @@
+#!/usr/bin/env bats
+# taskrun against GNU parallel as the reference: the same command lines run
+# through both, and their output (sorted where the order is not promised,
+# exact with -k), exit status, --joblog columns and --dry-run lines are
+# compared.  Skipped where GNU parallel is not installed.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	command -v parallel >/dev/null || skip "GNU parallel is not installed"
+	T=$(mktemp -d)
+	export T
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# both ARGS...: runs "parallel --will-cite ARGS" and "taskrun ARGS"; sets
+# P_OUT P_ERR P_RC and T_OUT T_ERR T_RC.
+both() {
+	P_RC=0 T_RC=0
+	parallel --will-cite "$@" >"$T/p.out" 2>"$T/p.err" || P_RC=$?
+	taskrun "$@" >"$T/t.out" 2>"$T/t.err" || T_RC=$?
+	P_OUT=$(cat "$T/p.out") P_ERR=$(cat "$T/p.err")
+	T_OUT=$(cat "$T/t.out") T_ERR=$(cat "$T/t.err")
+}
+
+# same: the outputs and statuses of the last "both" are equal, exactly.
+same() {
+	if [ "$P_OUT" != "$T_OUT" ] || [ "$P_RC" != "$T_RC" ]; then
+		printf 'parallel (status %s):\n%s\ntaskrun (status %s):\n%s\n' "$P_RC" "$P_OUT" "$T_RC" "$T_OUT"
+		return 1
+	fi
+}
+
+# same_sorted: the same lines in any order, and the same status.
+same_sorted() {
+	P_OUT=$(sort <<<"$P_OUT") T_OUT=$(sort <<<"$T_OUT")
+	same
+}
+
+@test "parallel and taskrun: several ::: groups give every combination in parallel's order" {
+	both -k echo {1}-{2} ::: a b ::: 1 2
+	same
+	[ "$T_OUT" = $'a-1\na-2\nb-1\nb-2' ]
+	[ "$T_ERR" = "" ]
+	# Without -k the order is not promised, the set of lines is.
+	both -j 2 'sleep 0.0{2}; echo {2} {1} {3}' ::: a b c ::: 3 1 2 ::: p q
+	same_sorted
+	[ "$(wc -l <<<"$T_OUT")" = 18 ]
+}
+
+@test "parallel and taskrun: :::+ links a source to the one before, up to the shortest" {
+	both -k echo ::: a b c :::+ 1 2 3
+	same
+	[ "$T_OUT" = $'a 1\nb 2\nc 3' ]
+	both -k echo {4} {3} {2} {1} ::: a b c :::+ 1 2 ::: x y :::+ 7 8 9
+	same
+	[ "$T_OUT" = $'7 x 1 a\n8 y 1 a\n7 x 2 b\n8 y 2 b' ]
+}
+
+@test "parallel and taskrun: :::: files, alone and mixed with :::" {
+	printf 'f1\nf 2\n' >"$T/f"
+	printf 'g1\n' >"$T/g"
+	both -k echo {2} {1} ::: a b :::: "$T/f"
+	same
+	[ "$T_OUT" = $'f1 a\nf 2 a\nf1 b\nf 2 b' ]
+	both -k echo :::: "$T/f" "$T/g" ::::+ "$T/f" ::: z
+	same
+	[ "$T_OUT" = $'f1 g1 f1 z\nf 2 g1 f1 z' ]
+}
+
+@test "parallel and taskrun: {} {.} {/} {//} {/.} and {N} with the same forms" {
+	both -k echo '{1},{1.},{1/},{1//},{1/.},{2},{2.},{2/},{2//},{2/.},{},{.},{/},{//},{/.},{#},{3}' \
+		::: dir/a.b.c /x/y.tar.gz noext ::: 'sp ace/f.x' .hidden
+	same
+	[ "$(sed -n 1p <<<"$T_OUT")" = "dir/a.b.c,dir/a.b,a.b.c,dir,a.b,sp ace/f.x,sp ace/f,f.x,sp ace,f,dir/a.b.c sp ace/f.x,dir/a.b sp ace/f,a.b.c f.x,dir sp ace,a.b f,1," ]
+	[ "$(sed -n 6p <<<"$T_OUT")" = "noext,noext,noext,.,noext,.hidden,,.hidden,.,,noext .hidden,noext ,noext .hidden,. .,noext ,6," ]
+}
+
+@test "parallel and taskrun: arguments with spaces, quotes, \$, * and unicode reach the command unchanged" {
+	args=("a b" "it's" "'" '$HOME "x"' '*' 'ünïcødé ✓' '`id`;true' 'back\slash' 'tab	in' '' '-n' 'a,b=c:d@e%f^g~h')
+	both -k "printf '[%s]\n'" ::: "${args[@]}"
+	same
+	[ "$(sed -n 1p <<<"$T_OUT")" = "[a b]" ]
+	[ "$(sed -n 5p <<<"$T_OUT")" = "[*]" ]
+	[ "$(wc -l <<<"$T_OUT")" = 12 ]
+	# --dry-run prints the same command lines: the same quoting.
+	both --dry-run -k "printf '[%s]\n'" {} {//} ::: "${args[@]}"
+	same
+	[ "$(sed -n 2p <<<"$T_OUT")" = "printf '[%s]\n' 'it'\"'\"'s' ." ]
+	[ "$(sed -n 3p <<<"$T_OUT")" = "printf '[%s]\n' \"'\" ." ]
+	# Nothing ran.
+	[ ! -e "$HOME/\$HOME" ]
+}
+
+@test "parallel and taskrun: -k keeps task order whatever the finishing order" {
+	both -k -j 4 'sleep 0.{}; echo {}' ::: 4 3 2 1
+	same
+	[ "$T_OUT" = $'4\n3\n2\n1' ]
+}
+
+@test "parallel and taskrun: {%}, {#}, PARALLEL_SEQ and PARALLEL_JOBSLOT" {
+	both -k -j 1 'echo $PARALLEL_SEQ $PARALLEL_JOBSLOT {%} {#} {}' ::: a b c
+	same
+	[ "$T_OUT" = $'1 1 1 1 a\n2 1 1 2 b\n3 1 1 3 c' ]
+	# With 3 slots and tasks that overlap, slots 1 to 3 are used, and a
+	# task's {%} is its PARALLEL_JOBSLOT.
+	both -j 3 '[ {%} = $PARALLEL_JOBSLOT ] && sleep 0.3 && echo {%}' ::: 1 2 3 4 5 6
+	P_OUT=$(sort -u <<<"$P_OUT") T_OUT=$(sort -u <<<"$T_OUT")
+	same
+	[ "$T_OUT" = $'1\n2\n3' ]
+}
+
+@test "parallel and taskrun: -j N, N%, +N, -N and 0 give the same number of slots" {
+	ncpu=$(nproc)
+	for j in 50% 150% +1 -1 0; do
+		both -j "$j" 'sleep 0.2; echo {%}' ::: $(seq 4)
+		P_OUT=$(sort -un <<<"$P_OUT") T_OUT=$(sort -un <<<"$T_OUT")
+		same || { echo "-j $j"; false; }
+		case $j in
+		50%) n=$((ncpu / 2)) ;;
+		150%) n=$((ncpu * 3 / 2)) ;;
+		+1) n=$((ncpu + 1)) ;;
+		-1) n=$((ncpu - 1)) ;;
+		0) n=4 ;;
+		esac
+		n=$((n < 1 ? 1 : n > 4 ? 4 : n))
+		[ "$(tail -1 <<<"$T_OUT")" = "$n" ]
+	done
+}
+
+@test "parallel and taskrun: --tag starts each line of stdout and stderr with the arguments" {
+	both -k --tag 'echo out {2}; echo err {1} >&2; printf "no newline"' ::: a 'b c' ::: 1 2
+	same
+	[ "$T_ERR" = "$P_ERR" ]
+	[ "$(sed -n 1p <<<"$T_OUT")" = $'a 1\tout 1' ]
+	[ "$(sed -n 2p <<<"$T_OUT")" = $'a 1\tno newlinea 2\tout 2' ]
+	[ "$(sed -n 4p <<<"$T_ERR")" = $'b c 2\terr b c' ]
+}
+
+@test "parallel and taskrun: stdout and stderr are grouped per task" {
+	cmd='for i in 1 2 3; do echo {} out $i; echo {} err $i >&2; sleep 0.05; done'
+	both -k -j 3 "$cmd" ::: a b c
+	same
+	[ "$T_ERR" = "$P_ERR" ]
+	[ "$(sed -n 4p <<<"$T_OUT")" = "b out 1" ]
+	# Without -k each task's lines stay together, in any task order.
+	both -j 3 "$cmd" ::: a b c
+	for out in "$T_OUT" "$T_ERR" "$P_OUT" "$P_ERR"; do
+		[ "$(cut -c1 <<<"$out" | uniq | wc -l)" = 3 ]
+	done
+	same_sorted
+}
+
+@test "parallel and taskrun: --line-buffer passes whole lines as they come" {
+	# a prints a1, waits for b to print b1, then prints a2: line by line
+	# gives a1 b1 a2; grouped gives b's output, then a's.
+	cmd='if [ {} = a ]; then echo a1; touch $T/m1; while [ ! -e $T/m2 ]; do sleep 0.05; done; sleep 0.3; printf "a2 unfinished"
+else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2; fi'
+	for mode in --line-buffer --group; do
+		rm -f "$T/m1" "$T/m2"
+		parallel --will-cite $mode -j 2 "$cmd" ::: a b >"$T/p.out"
+		rm -f "$T/m1" "$T/m2"
+		if [ $mode = --group ]; then taskrun -j 2 "$cmd" ::: a b; else taskrun $mode -j 2 "$cmd" ::: a b; fi >"$T/t.out"
+		cmp "$T/p.out" "$T/t.out"
+	done
+	[ "$(cat "$T/t.out")" = $'b1\na1\na2 unfinished' ]
+	rm -f "$T/m1" "$T/m2"
+	taskrun --line-buffer -j 2 "$cmd" ::: a b >"$T/t.out"
+	[ "$(cat "$T/t.out")" = $'a1\nb1\na2 unfinished' ]
+}
+
+@test "parallel and taskrun: --joblog has the same columns, one line per task, for its last run" {
+	cmd='echo out {}; echo e >&2; [ {} != 4 ] || kill -TERM $$; exit {}'
+	parallel --will-cite -k --joblog "$T/p.log" --retries 2 "$cmd" ::: 0 3 4 0 >/dev/null 2>&1 || true
+	run -2 taskrun -k --joblog "$T/t.log" --retries 2 "$cmd" ::: 0 3 4 0
+	[ "$(head -1 "$T/t.log")" = "$(head -1 "$T/p.log")" ]
+	[ "$(head -1 "$T/t.log")" = $'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand' ]
+	cols() { tail -n +2 "$1" | sort -n | cut -f 1,2,5-; }
+	[ "$(cols "$T/t.log")" = "$(cols "$T/p.log")" ]
+	[ "$(cols "$T/t.log" | sed -n 3p)" = $'3\t:\t0\t6\t0\t15\techo out 4; echo e >&2; [ 4 != 4 ] || kill -TERM $$; exit 4' ]
+	# Starttime is seconds since the epoch, JobRuntime seconds, as parallel
+	# writes them.
+	now=$(date +%s)
+	awk -F'\t' -v now="$now" 'NR > 1 && !($3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $3 > now - 60 && $3 <= now + 1 &&
+		$4 ~ /^ *[0-9]+\.[0-9][0-9][0-9]$/ && length($4) == 10) { bad = 1 } END { exit bad }' "$T/t.log"
+	# {%} is written as it ran.
+	both --joblog "$T/j.log" -j 1 true {%} {} ::: a
+	[ "$(cut -f 9 "$T/j.log" | tail -1)" = "true 1 a" ]
+}
+
+@test "parallel and taskrun: --retries N is N runs in all" {
+	parallel --will-cite --retries 3 "echo run >>$T/runs.p; exit 1" ::: x 2>/dev/null || true
+	taskrun --retries 3 "echo run >>$T/runs.t; exit 1" ::: x 2>/dev/null || true
+	[ "$(wc -l <"$T/runs.t")" = 3 ]
+	[ "$(wc -l <"$T/runs.p")" = 3 ]
+	run -1 --separate-stderr taskrun --retries 1 "echo run >>$T/runs.1; exit 1" ::: x
+	[ "$(wc -l <"$T/runs.1")" = 1 ]
+	# The output printed is the last run's, once.
+	both -k --retries 3 'echo $PARALLEL_SEQ; [ -e $T/ok{} ] || { touch $T/ok{}; exit 1; }' ::: 1 2
+	same
+	[ "$T_OUT" = $'1\n2' ]
+}
+
+@test "parallel and taskrun: the exit status is the number of failed tasks, at most 101" {
+	both -k 'echo {}; exit {}' ::: 0 1 2 0 7
+	same
+	[ "$T_RC" = 3 ]
+	both true ::: a
+	same
+	[ "$T_RC" = 0 ]
+	# More than 100 failed: 101 (parallel is slow at this, so taskrun alone).
+	run -101 --separate-stderr taskrun -r 1 -j 4 'exit {}' ::: $(seq 0 105)
+	[ "${#stderr_lines[@]}" = 105 ]
+}
+
+@test "parallel and taskrun: --halt now and soon, on failures and successes, counts and percentages" {
+	both -j 1 -k --halt now,fail=1 'echo {}; exit {}' ::: 0 2 0 0
+	same
+	[ "$T_OUT" = $'0\n2' ]
+	[ "$T_RC" = 2 ]
+	[ "$T_ERR" = $'taskrun: halting (now,fail=1): 1 task failed; killing 0 running tasks\ntaskrun: task 2: exited with status 2: echo 2; exit 2' ]
+	both -j 1 -k --halt soon,fail=2 'echo {}; exit {}' ::: 0 2 3 0 0
+	same
+	[ "$T_RC" = 2 ]
+	both -j 1 -k --halt soon,success=2 'echo {}; exit {}' ::: 1 0 1 0 0
+	same
+	[ "$T_OUT" = $'1\n0\n1\n0' ]
+	# A percentage of all the tasks; the status is then the percentage of
+	# failed tasks, rounded up, halted or not.
+	both -j 1 -k --halt now,fail=50% 'echo {}; exit {}' ::: 1 0 1 0
+	same
+	[ "$T_OUT" = $'1\n0\n1' ]
+	[ "$T_RC" = 50 ]
+	both -j 1 -k --halt now,fail=50% 'echo {}; exit {}' ::: 0 1 0 1 0 0
+	same
+	[ "$T_RC" = 34 ]
+	# done counts both.
+	both -j 1 -k --halt soon,done=2 'echo {}; exit {}' ::: 0 5 0 0
+	same
+	[ "$T_OUT" = $'0\n5' ]
+	[ "$T_RC" = 1 ]
+	# now kills the running tasks, soon waits for them.
+	both -j 2 -k --halt now,fail=1 'sleep 0.{}; echo {}; exit {}' ::: 3 9
+	same
+	[ "$T_OUT" = "3" ]
+	[ "$T_RC" = 3 ]
+	both -j 2 -k --halt soon,fail=1 'sleep 0.{}; echo {}; exit {}' ::: 3 6
+	same
+	[ "$T_OUT" = $'3\n6' ]
+}
+
+@test "parallel and taskrun: -S, --sshloginfile and a host that is a whole ssh command" {
+	# A stand-in for ssh that logs its words and runs the command here,
+	# as both tools are given it: a host line "N/command words host".
+	cat >"$T/myssh" <<-'EOF'
+	#!/bin/sh
+	echo "$*" >>"$T/ssh.log"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-p | -o | -l) shift 2 ;;
+		--) shift; break ;;
+		-*) shift ;;
+		*) shift; break ;;
+		esac
+	done
+	[ "$1" != -- ] || shift
+	exec sh -c "$*"
+	EOF
+	chmod +x "$T/myssh"
+	agent="$BATS_TEST_DIRNAME/../../bin/taskrun agent"
+	printf '2/%s -p 2222 node4\n' "$T/myssh" >"$T/hosts"
+	parallel --will-cite -k --sshloginfile "$T/hosts" echo {} '$PARALLEL_SEQ' ::: a 'b c' d >"$T/p.out"
+	grep -q -- '-p 2222 node4' "$T/ssh.log"
+	: >"$T/ssh.log"
+	taskrun -k --sshloginfile "$T/hosts" --agent "$agent" echo {} '$PARALLEL_SEQ' ::: a 'b c' d >"$T/t.out"
+	cmp "$T/p.out" "$T/t.out"
+	[ "$(cat "$T/t.out")" = $'a 1\nb c 2\nd 3' ]
+	# One connection for the run, through the host's own command.
+	[ "$(cat "$T/ssh.log")" = "-p 2222 node4 $agent" ]
+	# -S: the same hosts, comma-separated, ':' for local slots.
+	: >"$T/ssh.log"
+	parallel --will-cite -k -S ":,1/$T/myssh -p 2222 node4" echo ::: 1 2 3 4 >"$T/p.out"
+	taskrun -k -S ":,1/$T/myssh -p 2222 node4" --agent "$agent" echo ::: 1 2 3 4 >"$T/t.out"
+	cmp "$T/p.out" "$T/t.out"
+	run -2 --separate-stderr taskrun -S : -H "$T/hosts" echo ::: 1
+	[ "${stderr_lines[0]}" = "taskrun: -S and -H both name hosts: give one of them" ]
+}
+
+@test "taskrun: GNU parallel options with bad values are usage errors with the value" {
+	run -2 --separate-stderr taskrun --halt later,fail=1 true ::: 1
+	[ "$stderr" = "taskrun: invalid halt 'later,fail=1' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage)" ]
+	run -2 --separate-stderr taskrun --halt now,fail=101% true ::: 1
+	[ "$stderr" = "taskrun: invalid halt 'now,fail=101%' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage)" ]
+	run -2 --separate-stderr taskrun -j 5x true ::: 1
+	[ "$stderr" = "taskrun: invalid slot count '5x' (expected N, N%, +N, -N or 0)" ]
+	run -2 --separate-stderr taskrun echo ::: a :::: 
+	[ "$stderr" = "taskrun: :::: without a file" ]
+	run -1 --separate-stderr taskrun echo :::: "$T/none"
+	[ "$stderr" = "taskrun: $T/none: No such file or directory" ]
+	run -1 --separate-stderr taskrun --joblog "$T/no/dir/log" echo ::: a
+	[ "$stderr" = "taskrun: $T/no/dir/log: No such file or directory" ]
+	[ "$output" = "" ]
+}
+
+@test "taskrun: on a terminal, the progress bar is cleared before task output, never glued to it" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run -0 script -qec "taskrun --progress -j 1 'sleep 0.4; echo out {}; echo err {} >&2' ::: 1 2" /dev/null
+	# Every output line starts a line of its own on the screen: after the
+	# bar is erased (\r ESC[K), or after a newline.
+	[[ "$output" == *$'\r\e[K'"out 1"$'\r\n'"err 1"$'\r\n'* ]]
+	[[ "$output" == *$'\r\e[K'"out 2"$'\r\n'"err 2"$'\r\n'* ]]
+	[[ "$output" != *"up"$'\e[K'"out"* ]]
+	[[ "$output" == *"[##########..........] 1/2 done"* ]]
+}

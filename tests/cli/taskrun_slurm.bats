@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# taskrun and Slurm.  The first tests stand a script in for srun (what
+# taskrun asks of it, and a launcher that fails); the others run a real
+# Slurm cluster on this machine (slurm.bash): munged, slurmctld and three
+# slurmd on loopback ports, all in a temporary directory, started in
+# setup_file and stopped by PID in teardown_file.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load slurm
+	slurm_start_file
+}
+
+teardown_file() {
+	load slurm
+	slurm_stop
+}
+
+setup() {
+	load lab
+	load slurm
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	BG=""
+	TASKRUN=$(readlink -f "$BATS_TEST_DIRNAME/../../bin/taskrun")
+}
+
+teardown() {
+	local p
+	for p in $BG; do
+		lab_kill_tree "$p"
+	done
+	rm -rf "$T"
+}
+
+# A stand-in for srun in $T/fake: logs its arguments, then runs what
+# follows "-w NODE" as node NODE.
+fake_srun() {
+	mkdir -p "$T/fake"
+	cat >"$T/fake/srun" <<'EOF'
+#!/bin/sh
+echo "$*" >>"$FAKE_SRUN_LOG"
+while [ $# -gt 0 ] && [ "$1" != -w ]; do shift; done
+node=$2
+shift 2
+SLURMD_NODENAME=$node exec "$@"
+EOF
+	chmod 755 "$T/fake/srun"
+	export FAKE_SRUN_LOG="$T/srun.log"
+}
+
+@test "taskrun --slurm: one agent per node of SLURM_JOB_NODELIST through srun -u, slots from SLURM_JOB_CPUS_PER_NODE" {
+	fake_srun
+	export SLURM_JOB_NODELIST='n[1-2],gpu[08-09]' SLURM_JOB_CPUS_PER_NODE='3,1(x3)'
+	PATH="$T/fake:$PATH" run -0 --separate-stderr taskrun --slurm -s "$T/s" \
+		'echo {} $SLURMD_NODENAME $TASKRUN_HOST' ::: $(seq 40)
+	[ "$stderr" = "" ]
+	# Every task once, on the node it was sent to.
+	[ "$(echo "$output" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "$(seq 40 | tr '\n' ' ')" ]
+	[ "$(echo "$output" | awk '$2 != $3' | wc -l)" = 0 ]
+	# The launcher of each node, and this very taskrun as the agent.
+	run -0 sort "$T/srun.log"
+	[ "$output" = "$(printf -- '-u -N1 -n1 --whole -w %s %s agent\n' \
+		gpu08 "$TASKRUN" gpu09 "$TASKRUN" n1 "$TASKRUN" n2 "$TASKRUN")" ]
+	# Slots as the allocation gives them.
+	run -0 awk -F'\t' '$2 == "up" { sub(/ .*/, "", $12); print $5, $12 }' "$T/s/journal"
+	[ "$(echo "$output" | sort)" = "$(printf 'gpu08 slots=1\ngpu09 slots=1\nn1 slots=3\nn2 slots=1')" ]
+	# The same from a host file line "slurm", here beside a local slot,
+	# and "N/slurm" for N slots on every node.
+	printf '1/:\nslurm\n' >"$T/hosts"
+	PATH="$T/fake:$PATH" run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/s2" --agent "$TASKRUN agent" 'echo {}' ::: $(seq 10)
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "$(seq 10 | tr '\n' ' ')" ]
+	[ "$(grep -c -- "--whole -w n1 $TASKRUN agent\$" "$T/srun.log")" = 2 ]
+	printf '2/slurm\n' >"$T/hosts"
+	PATH="$T/fake:$PATH" run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/s3" 'echo {}' ::: $(seq 10)
+	run -0 awk -F'\t' '$2 == "up" { sub(/ .*/, "", $12); print $12 }' "$T/s3/journal"
+	[ "$(echo "$output" | sort -u)" = "slots=2" ]
+}
+
+@test "taskrun --slurm: the node list expands as scontrol show hostnames does" {
+	command -v scontrol >/dev/null || skip "scontrol (slurm-client) is not installed"
+	fake_srun
+	printf 'ClusterName=t\nSlurmctldHost=localhost\n' >"$T/slurm.conf"
+	for list in 'n[1-3,7]' 'n[1-2],gpu[08-10],login' 'r[1-2]n[1-2]' 'x[9-11],y[001-3]'; do
+		want=$(SLURM_CONF="$T/slurm.conf" scontrol show hostnames "$list" | sort)
+		n=$(echo "$want" | wc -l)
+		rm -f "$T/srun.log"
+		SLURM_JOB_NODELIST=$list SLURM_JOB_CPUS_PER_NODE="1(x$n)" PATH="$T/fake:$PATH" \
+			run -0 --separate-stderr taskrun --slurm 'echo {}' ::: $(seq "$n")
+		[ "$(awk '{ print $6 }' "$T/srun.log" | sort)" = "$want" ]
+	done
+}
+
+@test "taskrun --slurm outside an allocation, and with -H, are errors" {
+	unset SLURM_JOB_NODELIST SLURM_JOB_CPUS_PER_NODE
+	run -1 --separate-stderr taskrun --slurm echo ::: 1
+	[ "$stderr" = "taskrun: --slurm: SLURM_JOB_NODELIST is not set: not inside a Slurm allocation" ]
+	[ "$output" = "" ]
+	SLURM_JOB_NODELIST='n[1-2]' SLURM_JOB_CPUS_PER_NODE=4 run -1 --separate-stderr taskrun --slurm echo ::: 1
+	[ "$stderr" = "taskrun: --slurm: SLURM_JOB_CPUS_PER_NODE: '4' gives 1 CPU count for 2 nodes" ]
+	SLURM_JOB_NODELIST='n[2-1]' SLURM_JOB_CPUS_PER_NODE=4 run -1 --separate-stderr taskrun --slurm echo ::: 1
+	[ "$stderr" = "taskrun: --slurm: SLURM_JOB_NODELIST: invalid hostlist 'n[2-1]': invalid range" ]
+	echo : >"$T/hosts"
+	run -2 --separate-stderr taskrun --slurm -H "$T/hosts" echo ::: 1
+	[ "${stderr_lines[0]}" = "taskrun: --slurm and -H or -S are exclusive (a host file may list the line 'slurm')" ]
+	printf 'slurm\n' >"$T/hosts"
+	run -1 --separate-stderr taskrun -H "$T/hosts" echo ::: 1
+	[ "$stderr" = "taskrun: $T/hosts: line 1: slurm: SLURM_JOB_NODELIST is not set: not inside a Slurm allocation" ]
+	# One message for one problem (no "no hosts" after it).
+	printf 'node1\n0/node2\n' >"$T/hosts"
+	run -1 --separate-stderr taskrun -H "$T/hosts" echo ::: 1
+	[ "$stderr" = "taskrun: $T/hosts: line 2: invalid slot count '0' (expected an integer in 1..100000)" ]
+}
+
+@test "taskrun: an agent that does not start is reported with the launcher's last lines of stderr" {
+	mkdir -p "$T/fake"
+	cat >"$T/fake/srun" <<'EOF'
+#!/bin/sh
+echo "srun: job 7 queued and waiting for resources" >&2
+echo "slurmstepd: error: execve(): taskrun: No such file or directory" >&2
+echo "srun: error: n1: task 0: Exited with exit code 2" >&2
+exit 2
+EOF
+	chmod 755 "$T/fake/srun"
+	SLURM_JOB_NODELIST=n1 SLURM_JOB_CPUS_PER_NODE=1 PATH="$T/fake:$PATH" \
+		run -2 --separate-stderr taskrun --slurm --backoff 0.1s -s "$T/s" 'true {}' ::: 1 2
+	[ "${stderr_lines[0]}" = "taskrun: n1: agent did not start: srun: job 7 queued and waiting for resources; slurmstepd: error: execve(): taskrun: No such file or directory; srun: error: n1: task 0: Exited with exit code 2" ]
+	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
+	[ "${stderr_lines[2]}" = "taskrun: task 1: not run: no usable host: true 1" ]
+	[ "${stderr_lines[3]}" = "taskrun: task 2: not run: no usable host: true 2" ]
+	[ "${#stderr_lines[@]}" = 4 ]
+	# The journal keeps the reason too.
+	[ "$(awk -F'\t' '$2 == "down" { print $12; exit }' "$T/s/journal")" = "srun: job 7 queued and waiting for resources; slurmstepd: error: execve(): taskrun: No such file or directory; srun: error: n1: task 0: Exited with exit code 2" ]
+}
+
+@test "taskrun: an agent lost after it started is reported with the launcher's last lines; its tasks run again" {
+	# The launcher runs the agent, and the first time kills it after a
+	# moment and says why, as srun does when its step is cancelled.
+	mkdir -p "$T/fake"
+	cat >"$T/fake/launch" <<EOF
+#!/bin/sh
+shift
+# A background job's stdin is /dev/null unless it is passed on.
+exec 3<&0
+"\$@" 0<&3 3<&- &
+agent=\$!
+if mkdir "$T/killed" 2>/dev/null; then
+	sleep 1
+	kill -9 \$agent
+	echo "srun: Job step aborted: Waiting up to 32 seconds for job step to finish." >&2
+	echo "slurmstepd: error: *** STEP 9.0 ON vm CANCELLED AT 2026-12-05T11:00:00 ***" >&2
+	exit 143
+fi
+wait \$agent
+EOF
+	chmod 755 "$T/fake/launch"
+	echo 2/n1 >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/fake/launch" --agent "$TASKRUN agent" \
+		--backoff 0.1s -s "$T/s" --stdout "$T/out/{}" 'sleep 0.4; echo {}' ::: $(seq 6)
+	why="srun: Job step aborted: Waiting up to 32 seconds for job step to finish.; slurmstepd: error: *** STEP 9.0 ON vm CANCELLED AT 2026-12-05T11:00:00 ***"
+	[ "${stderr_lines[0]}" = "taskrun: n1: connection lost: $why" ]
+	[ "${stderr_lines[1]}" = "taskrun: n1: quarantined for 0.1s: $why" ]
+	[ "${stderr_lines[2]}" = "taskrun: n1: quarantine over" ]
+	[ "${#stderr_lines[@]}" = 3 ]
+	for i in $(seq 6); do
+		[ "$(cat "$T/out/$i")" = "$i" ]
+		[ "$(j_count "$T/s/journal" done "" "$i")" = 1 ]
+	done
+	[ "$(j_count "$T/s/journal" lost n1)" -ge 1 ]
+	[ "$(j_count "$T/s/journal" fail)" = 0 ]
+}
+
+@test "slurm cluster: sinfo shows three idle nodes of 2 CPUs" {
+	slurm_need
+	run -0 sinfo -h -N -o '%N %c %t'
+	[ "$output" = "$(printf 'n1 2 idle\nn2 2 idle\nn3 2 idle')" ]
+}
