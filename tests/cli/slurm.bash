@@ -5,13 +5,21 @@
 # starts it and waits until sinfo shows the nodes idle; slurm_stop cancels
 # every job of the cluster and stops each daemon by the PID in its pid file,
 # then any slurmstepd that the cluster left (found by its SLURM_CONF).
+# Started by hand with slurm_start, a cluster is stopped with slurm_stop in
+# the same shell (it reads SLURM_DIR).
 #
 # After slurm_start:
 #   SLURM_DIR   the directory
 #   SLURM_CONF  its slurm.conf (exported: sinfo, salloc, sbatch, srun use it)
 
-slurm_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# N free loopback ports, one per line (one python start: they are slow here).
+slurm_free_ports() {
+	python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
 # Why the cluster cannot run here, or nothing.
@@ -28,7 +36,7 @@ slurm_why_not() {
 }
 
 slurm_start() {
-	local d host cport n port
+	local d host cport n ports
 	d=$(mktemp -d /tmp/taskrun-slurm.XXXXXX)
 	SLURM_DIR=$d
 	SLURM_CONF=$d/slurm.conf
@@ -40,9 +48,12 @@ slurm_start() {
 	/usr/sbin/munged --force --socket="$d/munge.sock" --key-file="$d/munge.key" \
 		--pid-file="$d/munged.pid" --log-file="$d/log/munged.log" --seed-file="$d/munged.seed" ||
 		return 1
-	echo "$d/munged.pid" >"$d/pidfiles"
 	host=$(hostname)
-	cport=$(slurm_free_port)
+	ports=$(slurm_free_ports 4)
+	cport=$(echo "$ports" | sed -n 1p)
+	# An empty plug-in stack file of our own (slurmctld warns about
+	# /dev/null's world-writable directory).
+	: >"$d/plugstack.conf"
 	cat >"$SLURM_CONF" <<CONF
 ClusterName=taskrun
 SlurmctldHost=$host(127.0.0.1)
@@ -66,7 +77,7 @@ SchedulerType=sched/builtin
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-PlugStackConfig=/dev/null
+PlugStackConfig=$d/plugstack.conf
 ReturnToService=2
 SlurmdTimeout=60
 InactiveLimit=0
@@ -74,16 +85,14 @@ KillWait=2
 MessageTimeout=30
 CONF
 	for n in 1 2 3; do
-		port=$(slurm_free_port)
-		echo "NodeName=n$n NodeHostname=$host NodeAddr=127.0.0.1 Port=$port CPUs=2 State=UNKNOWN" >>"$SLURM_CONF"
+		echo "NodeName=n$n NodeHostname=$host NodeAddr=127.0.0.1 Port=$(echo "$ports" | sed -n "$((n + 1))p")" \
+			"CPUs=2 State=UNKNOWN" >>"$SLURM_CONF"
 		mkdir -p "$d/spool/n$n"
 	done
 	echo "PartitionName=p Nodes=n[1-3] Default=YES MaxTime=INFINITE State=UP" >>"$SLURM_CONF"
 	/usr/sbin/slurmctld -f "$SLURM_CONF" -i || return 1
-	echo "$d/slurmctld.pid" >>"$d/pidfiles"
 	for n in 1 2 3; do
 		/usr/sbin/slurmd -f "$SLURM_CONF" -N "n$n" || return 1
-		echo "$d/slurmd.n$n.pid" >>"$d/pidfiles"
 	done
 	# Every node idle before the tests start.
 	for _ in $(seq 300); do
@@ -132,6 +141,24 @@ slurm_wait_job() {
 	return 1
 }
 
+# Sends SIGTERM to each PID, waits up to 5 s for all, then SIGKILL.
+slurm_kill_wait() {
+	local p left
+	[ $# -gt 0 ] || return 0
+	kill "$@" 2>/dev/null || true
+	for _ in $(seq 50); do
+		left=""
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && left="$left $p"
+		done
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	for p in $left; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
+
 slurm_stop() {
 	local d p f
 	if [ -z "${SLURM_DIR:-}" ] && [ -n "${BATS_FILE_TMPDIR:-}" ] && [ -f "$BATS_FILE_TMPDIR/slurm_dir" ]; then
@@ -150,16 +177,10 @@ slurm_stop() {
 			sleep 0.1
 		done
 	fi
-	# The daemons, slurmd first, munged last.
-	for f in $(tac "$d/pidfiles" 2>/dev/null); do
-		p=$(cat "$f" 2>/dev/null) || continue
-		[ -n "$p" ] && kill "$p" 2>/dev/null || continue
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null || true
-	done
+	# The daemons, all at once (each takes a second or two to go).
+	slurm_kill_wait $(for f in "$d"/slurmd.n*.pid "$d/slurmctld.pid" "$d/munged.pid"; do
+		cat "$f" 2>/dev/null
+	done)
 	# Step daemons this cluster left: the ones started with its SLURM_CONF.
 	for p in $(pgrep -x slurmstepd 2>/dev/null); do
 		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$d/slurm.conf"; then
