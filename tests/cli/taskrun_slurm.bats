@@ -25,6 +25,20 @@ setup() {
 	TASKRUN=$(readlink -f "$BATS_TEST_DIRNAME/../../bin/taskrun")
 }
 
+# $T/barrier JOURNAL N: waits (30 s at most) until N agents are up, so that
+# a run cannot end before every agent started.
+barrier() {
+	cat >"$T/barrier" <<'EOF'
+#!/bin/sh
+i=0
+while [ "$(awk -F'\t' '$2 == "up"' "$1" | wc -l)" -lt "$2" ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+EOF
+	chmod 755 "$T/barrier"
+}
+
 teardown() {
 	local p
 	for p in $BG; do
@@ -52,8 +66,9 @@ EOF
 @test "taskrun --slurm: one agent per node of SLURM_JOB_NODELIST through srun -u, slots from SLURM_JOB_CPUS_PER_NODE" {
 	fake_srun
 	export SLURM_JOB_NODELIST='n[1-2],gpu[08-09]' SLURM_JOB_CPUS_PER_NODE='3,1(x3)'
+	barrier
 	PATH="$T/fake:$PATH" run -0 --separate-stderr taskrun --slurm -s "$T/s" \
-		'echo {} $SLURMD_NODENAME $TASKRUN_HOST' ::: $(seq 40)
+		"$T/barrier $T/s/journal 4; "'echo {} $SLURMD_NODENAME $TASKRUN_HOST' ::: $(seq 40)
 	[ "$stderr" = "" ]
 	# Every task once, on the node it was sent to.
 	[ "$(echo "$output" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "$(seq 40 | tr '\n' ' ')" ]
@@ -188,7 +203,8 @@ upslots() {
 
 @test "slurm cluster: taskrun --slurm inside salloc runs every task once, with the slots and CPUs allocated" {
 	slurm_need
-	cmd='sleep 0.2; echo {} $SLURMD_NODENAME $TASKRUN_HOST $(nproc) $(grep Cpus_allowed_list /proc/self/status | cut -f2)'
+	barrier
+	cmd="$T/barrier $T/s/journal 3; "'sleep 0.2; echo {} $SLURMD_NODENAME $TASKRUN_HOST $(nproc) $(grep Cpus_allowed_list /proc/self/status | cut -f2)'
 	# 4 CPUs over 3 nodes: 2 on n1, 1 on n2 and n3.
 	run -0 --separate-stderr salloc -N3 -n4 -w 'n[1-3]' taskrun --slurm -s "$T/s" "$cmd" ::: $(seq 30)
 	# Nothing from taskrun on stderr: only salloc's lines (how many
@@ -216,8 +232,9 @@ upslots() {
 @test "slurm cluster: the documented --ssh 'srun -u -N1 -n1 -w' works; an agent's slots are its step's CPUs, N/ wins" {
 	slurm_need
 	printf 'n1\nn2\n3/n3\n' >"$T/hosts"
+	barrier
 	run -0 --separate-stderr salloc -N3 -n3 -w 'n[1-3]' taskrun -H "$T/hosts" --ssh 'srun -u -N1 -n1 -w' \
-		--agent "$TASKRUN agent" -s "$T/s" 'echo {} $SLURMD_NODENAME $(nproc)' ::: $(seq 20)
+		--agent "$TASKRUN agent" -s "$T/s" "$T/barrier $T/s/journal 3; "'echo {} $SLURMD_NODENAME $(nproc)' ::: $(seq 20)
 	[ "$(echo "$output" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
 	# A step of one task gets one CPU (steps are exclusive): the agent
 	# offers the CPUs of its affinity mask, not the node's 2.
@@ -227,9 +244,10 @@ upslots() {
 
 @test "slurm cluster: taskrun --slurm in an sbatch script" {
 	slurm_need
+	barrier
 	cat >"$T/job.sh" <<EOF
 #!/bin/sh
-taskrun --slurm -s "$T/s" 'echo {} \$SLURMD_NODENAME \$(nproc)' ::: \$(seq 20) >"$T/out"
+taskrun --slurm -s "$T/s" "$T/barrier $T/s/journal 3; "'echo {} \$SLURMD_NODENAME \$(nproc)' ::: \$(seq 20) >"$T/out"
 echo "status \$?" >"$T/status"
 EOF
 	run -0 sbatch --parsable -N3 -n3 -o "$T/job.log" "$T/job.sh"
