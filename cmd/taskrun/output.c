@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "file.h"
 #include "ofile.h"
 #include "tmpl.h"
@@ -233,20 +234,10 @@ void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)
 	const long k = h->on == TR_HALT_FAIL ? c->nfinal : h->on == TR_HALT_SUCCESS ? c->nsucc : c->nsucc + c->nfinal;
 	int running = 0;
 
-	if (h->when == TR_HALT_NEVER || c->halted || (h->on == TR_HALT_FAIL && ok) ||
-	    (h->on == TR_HALT_SUCCESS && !ok))
-		return;
-	/* A percentage is of all the tasks, as in GNU parallel. */
-	if (h->pct ? k * 100 < h->n * c->tl->n : k < h->n)
+	if (c->halted || !tr_halt_due(h, ok, c->nsucc, c->nfinal, c->tl->n))
 		return;
 	c->halted = 1;
-	/* GNU parallel's exit status: the task's with fail=1 or done=1, 0 when
-	 * successes halt, else the number of failed tasks (for fail=N% the
-	 * share of failed tasks, tr_sched_run). */
-	if (h->on != TR_HALT_SUCCESS && h->n == 1 && !h->pct)
-		c->halt_status = sig ? 128 + sig : status > 255 || status < 0 ? 1 : status;
-	else if (h->on == TR_HALT_SUCCESS)
-		c->halt_status = 0;
+	c->halt_status = tr_halt_status(h, 1, status, sig, c->nfinal, c->tl->n);
 	for (int i = 0; i < c->na; i++)
 		running += c->a[i].cancel == C_NONE;
 	tr_progress_clear(c);

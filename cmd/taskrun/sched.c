@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hostfile.h"
 #include "idmap.h"
 #include "proto.h"
@@ -773,7 +774,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 					c.npending--;
 					tr_final_fail(&c, i, "not run: no usable host");
 				}
-			sk_warnx("no usable host left");
+			tr_warnx(&c, "no usable host left");
 			break;
 		}
 
@@ -897,9 +898,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
-		/* GNU parallel's: the percentage of failed tasks, rounded up. */
-		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
+	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
+		/* GNU parallel's: the share of failed tasks, halted or not. */
+		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
