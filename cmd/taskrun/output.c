@@ -114,20 +114,21 @@ void tr_output_data(struct tr_ctl *c, struct tr_attempt *a, int fd, const char *
 	if (line_mode(c)) {
 		/* Whole lines go out now, the unfinished one waits. */
 		struct tr_buf *b = &a->lbuf[fd - 1];
-		const char *last;
+		const char *first, *last;
 		int bol = 1;
 		if (tr_buf_put(b, d, n) != 0) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
 		}
-		for (last = b->p + tr_buf_used(b); last > b->p && last[-1] != '\n'; last--)
+		first = b->p + b->off;
+		for (last = first + tr_buf_used(b); last > first && last[-1] != '\n'; last--)
 			;
-		if (last > b->p) {
+		if (last > first) {
 			tr_progress_clear(c);
 			if (fd == 2)
 				fflush(stdout);
-			put_tagged(c, fd, tag, b->p, (size_t)(last - b->p), &bol);
-			tr_buf_consume(b, (size_t)(last - b->p));
+			put_tagged(c, fd, tag, first, (size_t)(last - first), &bol);
+			tr_buf_consume(b, (size_t)(last - first));
 		}
 		return;
 	}
@@ -158,7 +159,8 @@ void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final)
 			int bol = 1;
 			if (tr_buf_used(&a->lbuf[k]) > 0) {
 				tr_progress_clear(c);
-				put_tagged(c, k + 1, tag, a->lbuf[k].p, tr_buf_used(&a->lbuf[k]), &bol);
+				put_tagged(c, k + 1, tag, a->lbuf[k].p + a->lbuf[k].off, tr_buf_used(&a->lbuf[k]),
+					   &bol);
 			}
 			tr_buf_release(&a->lbuf[k]);
 		}
