@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hostfile.h"
+#include "idmap.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -264,87 +266,249 @@ static void remove_tmp(const char *target, const char *note)
 	free(path);
 }
 
-/* A controller killed between a done line and the rename of that attempt's
- * output (attempts.c, commit_prepare) left the temporary: the rename is
- * finished here.  Only the last run can hold such a line, and only when it
- * did not end (a failed rename is journalled as a fail at once). */
-static void finish_commits(struct tr_ctl *c, const struct tr_event *ev, long n)
+/* What a resume gathers in one pass over the journal: the attempts started
+ * and not ended yet, in journal order (an id map from task and attempt to
+ * their place in open[]).  They are few (at most the slots of the runs
+ * that a kill ended), whatever the journal's length. */
+static int cmp_long(const void *x, const void *y)
 {
-	long last = -1;
+	const long a = *(const long *)x, b = *(const long *)y;
+	return (a > b) - (a < b);
+}
 
-	for (long i = 0; i < n; i++)
-		if (strcmp(ev[i].ev, "run") == 0)
-			last = i;
-		else if (strcmp(ev[i].ev, "end") == 0)
-			last = -1;
-	for (long i = last + 1; last >= 0 && i < n; i++) {
-		const long ti = ev[i].task - 1;
-		if (ti < 0 || ti >= c->tl->n || !c->tl->t[ti].out || strcmp(ev[i].ev, "done") != 0)
-			continue;
-		for (long k = i - 1; k > last; k--)
-			if (ev[k].task == ev[i].task && ev[k].attempt == ev[i].attempt &&
-			    strcmp(ev[k].ev, "start") == 0) {
-				char *path = tmp_path(c->tl->t[ti].out, ev[k].note);
-				if (path && rename(path, c->tl->t[ti].out) != 0 && errno != ENOENT)
-					sk_warn("%s", c->tl->t[ti].out);
+/* An attempt started in the last run with a --stdout temporary. */
+struct seg_start {
+	long task;
+	char *tmp;                /* its path, or NULL once it ended otherwise */
+	int commit;               /* done: the rename is to be finished */
+};
+
+struct resume_scan {
+	struct tr_ctl *c;
+	struct tr_event *open;
+	long nopen, capopen, seq;
+	long *order;              /* per open[] entry, its journal position */
+	struct tr_idmap where;
+	/* The previous event, for a fail right after a done. */
+	char prev_ev[16];
+	long prev_task;
+	int prev_attempt;
+	/* The last run, while no end follows it: its attempts that have a
+	 * --stdout temporary (key: task and attempt, value: index). */
+	int seg;
+	struct seg_start *ss;
+	long nss, capss;
+	struct tr_idmap segmap;
+};
+
+static void seg_reset(struct resume_scan *r, int seg)
+{
+	for (long i = 0; i < r->nss; i++)
+		free(r->ss[i].tmp);
+	r->nss = 0;
+	tr_idmap_release(&r->segmap);
+	r->seg = seg;
+}
+
+/* A controller killed between a done line and the rename of that attempt's
+ * output (attempts.c, commit_prepare) left the temporary, named by the
+ * attempt's start: the rename is finished here.  Only the last run can hold
+ * such a line, and only when it did not end (a failed rename is journalled
+ * as a fail at once).  Tracked as the scan goes: the starts with a
+ * temporary of the current run, each until its attempt ends. */
+static int seg_event(struct resume_scan *r, const struct tr_event *e, uint64_t key)
+{
+	const struct tr_task *t = &r->c->tl->t[e->task - 1];
+	long k;
+
+	if (!r->seg || !t->out)
+		return 0;
+	if (strcmp(e->ev, "start") == 0) {
+		char *path = tmp_path(t->out, e->note);
+		if (!path)
+			return 0;
+		if (r->nss == r->capss) {
+			const long cap = r->capss ? r->capss * 2 : 64;
+			struct seg_start *n = realloc(r->ss, (size_t)cap * sizeof *n);
+			if (!n) {
 				free(path);
-				break;
+				return SK_ENOMEM;
 			}
+			r->ss = n;
+			r->capss = cap;
+		}
+		if (tr_idmap_put(&r->segmap, key, r->nss) != 0) {
+			free(path);
+			return SK_ENOMEM;
+		}
+		r->ss[r->nss].task = e->task - 1;
+		r->ss[r->nss].tmp = path;
+		r->ss[r->nss++].commit = 0;
+		return 0;
 	}
+	if (!tr_idmap_get(&r->segmap, key, &k))
+		return 0;
+	if (strcmp(e->ev, "done") == 0) {
+		r->ss[k].commit = 1;
+	} else if (strcmp(e->ev, "fail") == 0 && r->ss[k].commit) {
+		/* The rename failed after the done line: nothing to finish. */
+		r->ss[k].commit = 0;
+	} else if (strcmp(e->ev, "fail") == 0 || strcmp(e->ev, "lost") == 0 ||
+		   strcmp(e->ev, "cancel") == 0) {
+		free(r->ss[k].tmp);
+		r->ss[k].tmp = NULL;
+		tr_idmap_del(&r->segmap, key);
+	}
+	return 0;
+}
+
+/* *d = *s, copying only the bytes of the strings that are used. */
+static void copy_event(struct tr_event *d, const struct tr_event *s)
+{
+	d->t = s->t;
+	memcpy(d->ev, s->ev, strlen(s->ev) + 1);
+	d->task = s->task;
+	d->attempt = s->attempt;
+	memcpy(d->host, s->host, strlen(s->host) + 1);
+	d->status = s->status;
+	d->sig = s->sig;
+	d->wall = s->wall;
+	d->user = s->user;
+	d->sys = s->sys;
+	d->maxrss = s->maxrss;
+	memcpy(d->note, s->note, strlen(s->note) + 1);
+}
+
+static uint64_t attempt_key(long task, int attempt)
+{
+	return ((uint64_t)task << 32) ^ (uint32_t)attempt;
+}
+
+static int resume_event(const struct tr_event *e, void *arg)
+{
+	struct resume_scan *r = arg;
+	struct tr_ctl *c = r->c;
+	const long ti = e->task - 1;
+	const uint64_t key = attempt_key(e->task, e->attempt);
+	long k;
+	int rc;
+
+	r->seq++;
+	if (strcmp(e->ev, "run") == 0 || strcmp(e->ev, "end") == 0)
+		seg_reset(r, e->ev[0] == 'r');
+	if (ti < 0 || ti >= c->tl->n)
+		goto out;
+	if (e->attempt > c->ts[ti].attempts)
+		c->ts[ti].attempts = e->attempt;
+	if ((rc = seg_event(r, e, key)) != 0)
+		return rc;
+	if (strcmp(e->ev, "start") == 0) {
+		if (r->nopen == r->capopen) {
+			const long cap = r->capopen ? r->capopen * 2 : 64;
+			struct tr_event *no = realloc(r->open, (size_t)cap * sizeof *no);
+			long *nord;
+			if (!no)
+				return SK_ENOMEM;
+			r->open = no;
+			if (!(nord = realloc(r->order, (size_t)cap * sizeof *nord)))
+				return SK_ENOMEM;
+			r->order = nord;
+			r->capopen = cap;
+		}
+		/* Attempt numbers are not reused: a second start of one
+		 * attempt (none is written) replaces the first. */
+		if (!tr_idmap_get(&r->where, key, &k)) {
+			if (tr_idmap_put(&r->where, key, r->nopen) != 0)
+				return SK_ENOMEM;
+			k = r->nopen++;
+		}
+		copy_event(&r->open[k], e);
+		r->order[k] = r->seq;
+		goto out;
+	}
+	if (strcmp(e->ev, "done") == 0)
+		c->ts[ti].st = TR_T_DONE;
+	/* A commit that failed after its done line (attempts.c). */
+	else if (strcmp(e->ev, "fail") == 0 && strcmp(r->prev_ev, "done") == 0 && r->prev_task == e->task &&
+		 r->prev_attempt == e->attempt)
+		c->ts[ti].st = TR_T_PENDING;
+	if ((strcmp(e->ev, "done") == 0 || strcmp(e->ev, "fail") == 0 || strcmp(e->ev, "lost") == 0 ||
+	     strcmp(e->ev, "cancel") == 0) &&
+	    tr_idmap_get(&r->where, key, &k)) {
+		tr_idmap_del(&r->where, key);
+		if (k != --r->nopen) {
+			copy_event(&r->open[k], &r->open[r->nopen]);
+			r->order[k] = r->order[r->nopen];
+			if (tr_idmap_put(&r->where, attempt_key(r->open[k].task, r->open[k].attempt), k) != 0)
+				return SK_ENOMEM;
+		}
+	}
+out:
+	memcpy(r->prev_ev, e->ev, sizeof r->prev_ev);
+	r->prev_task = e->task;
+	r->prev_attempt = e->attempt;
+	return 0;
 }
 
 /* Marks what the journal says: done tasks, attempt numbers, and attempts a
- * killed controller left behind (journalled as lost, their files removed). */
+ * killed controller left behind (journalled as lost, in the order they
+ * started, their files removed).  One pass, memory for the open attempts
+ * only: a journal of millions of tasks resumes in about a second. */
 static int resume(struct tr_ctl *c, struct sk_error *err)
 {
 	char *path = tr_state_path(c->o->state, "journal");
-	struct tr_event *ev;
-	long n;
+	struct resume_scan r;
+	long *ix = NULL;
 	int rc;
 
 	if (!path)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = tr_journal_read(path, &ev, &n, err);
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	tr_idmap_init(&r.where);
+	rc = tr_journal_scan(path, resume_event, &r, err);
 	free(path);
-	if (rc)
-		return rc;
-	for (long i = 0; i < n; i++) {
-		const long ti = ev[i].task - 1;
-		if (ti < 0 || ti >= c->tl->n)
-			continue;
-		if (ev[i].attempt > c->ts[ti].attempts)
-			c->ts[ti].attempts = ev[i].attempt;
-		if (strcmp(ev[i].ev, "done") == 0)
-			c->ts[ti].st = TR_T_DONE;
-		/* A commit that failed after its done line (attempts.c). */
-		else if (strcmp(ev[i].ev, "fail") == 0 && i > 0 && strcmp(ev[i - 1].ev, "done") == 0 &&
-			 ev[i - 1].task == ev[i].task && ev[i - 1].attempt == ev[i].attempt)
-			c->ts[ti].st = TR_T_PENDING;
+	if (rc == SK_ENOMEM)
+		sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (!rc && r.nopen > 0 && !(ix = malloc((size_t)r.nopen * sizeof *ix)))
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	/* From here the map goes from journal position to open[]. */
+	tr_idmap_release(&r.where);
+	for (long i = 0; !rc && i < r.nopen; i++)
+		if (tr_idmap_put(&r.where, (uint64_t)r.order[i], i) != 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (long i = 0; !rc && r.seg && i < r.nss; i++)
+		if (r.ss[i].tmp && r.ss[i].commit) {
+			const char *out = c->tl->t[r.ss[i].task].out;
+			if (rename(r.ss[i].tmp, out) != 0 && errno != ENOENT)
+				sk_warn("%s", out);
+		}
+	seg_reset(&r, 0);
+	free(r.ss);
+	if (!rc) {
+		/* Journal order: open[] was shuffled by the removals. */
+		for (long i = 0; i < r.nopen; i++)
+			ix[i] = r.order[i];
+		qsort(ix, (size_t)r.nopen, sizeof *ix, cmp_long);
+		for (long i = 0; i < r.nopen; i++) {
+			long k = 0;
+			struct tr_event e;
+			tr_idmap_get(&r.where, (uint64_t)ix[i], &k);
+			e = r.open[k];
+			const long ti = e.task - 1;
+			if (c->tl->t[ti].out)
+				remove_tmp(c->tl->t[ti].out, e.note);
+			e.t = tr_wall();
+			strcpy(e.ev, "lost");
+			snprintf(e.note, sizeof e.note, "controller stopped");
+			tr_jlog(c, &e);
+		}
 	}
-	finish_commits(c, ev, n);
-	for (long i = 0; i < n; i++) {
-		const long ti = ev[i].task - 1;
-		int open = 1;
-		struct tr_event e;
-		if (ti < 0 || ti >= c->tl->n || strcmp(ev[i].ev, "start") != 0)
-			continue;
-		for (long k = i + 1; k < n && open; k++)
-			if (ev[k].task == ev[i].task && ev[k].attempt == ev[i].attempt &&
-			    (strcmp(ev[k].ev, "done") == 0 || strcmp(ev[k].ev, "fail") == 0 ||
-			     strcmp(ev[k].ev, "lost") == 0 || strcmp(ev[k].ev, "cancel") == 0))
-				open = 0;
-		if (!open)
-			continue;
-		if (c->tl->t[ti].out)
-			remove_tmp(c->tl->t[ti].out, ev[i].note);
-		e = ev[i];
-		e.t = tr_wall();
-		strcpy(e.ev, "lost");
-		snprintf(e.note, sizeof e.note, "controller stopped");
-		tr_jlog(c, &e);
-	}
-	free(ev);
-	return 0;
+	free(ix);
+	free(r.open);
+	free(r.order);
+	tr_idmap_release(&r.where);
+	return rc;
 }
 
 static int setup(struct tr_ctl *c, struct sk_error *err)
@@ -610,7 +774,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 					c.npending--;
 					tr_final_fail(&c, i, "not run: no usable host");
 				}
-			sk_warnx("no usable host left");
+			tr_warnx(&c, "no usable host left");
 			break;
 		}
 
@@ -724,6 +888,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_event_init(&e, "end");
 	e.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	e.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	e.maxrss = ru.ru_maxrss;
 	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld%s%s", c.ndone, c.nfinal,
 		 c.stop > 0 ? " interrupted by " : c.stop ? " stopped by an error" : "",
 		 c.stop > 0 ? sigabbrev(c.stop) : "");
@@ -733,9 +898,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
-		/* GNU parallel's: the percentage of failed tasks, rounded up. */
-		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
+	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
+		/* GNU parallel's: the share of failed tasks, halted or not. */
+		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;

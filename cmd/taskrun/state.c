@@ -13,9 +13,28 @@
 #include "ofile.h"
 #include "proto.h"
 
+/* A copy of s at its size, and s freed: builders hand over strings in
+ * buffers with room to grow (4 KiB for a command of a few bytes), and a list
+ * of a million tasks keeps them all. */
+static int fit(char **s)
+{
+	size_t n;
+	char *c;
+
+	if (!*s)
+		return 0;
+	n = strlen(*s) + 1;
+	if (!(c = malloc(n)))
+		return SK_ENOMEM;
+	memcpy(c, *s, n);
+	free(*s);
+	*s = c;
+	return 0;
+}
+
 int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 {
-	if (!cmd)
+	if (!cmd || fit(&cmd) || fit(&in) || fit(&out))
 		goto oom;
 	if (l->n == l->cap) {
 		const long cap = l->cap ? l->cap * 2 : 64;
@@ -179,15 +198,64 @@ int tr_event_format(const struct tr_event *e, char *buf, size_t n)
 			e->maxrss, note);
 }
 
+/* A number of the form taskrun writes ("%.6f": digits, a point, up to six
+ * digits) without strtod: a resume reads millions.  The digits make an
+ * exact integer and one division by a power of ten rounds it as strtod
+ * does.  Anything else (signs, exponents, more digits) goes to strtod. */
+static double fixed6(const char *s, size_t n, int *ok)
+{
+	static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+	long long v = 0;
+	size_t i = 0, nd = 0, nf = 0;
+
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && nd < 12; i++, nd++)
+		v = v * 10 + (s[i] - '0');
+	if (nd > 0 && i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9' && nf < 6; i++, nf++)
+			v = v * 10 + (s[i] - '0');
+	}
+	if (nd == 0 || nd == 12 || i != n) {
+		char tmp[64], *end;
+		double d;
+		*ok = n > 0 && n < sizeof tmp;
+		if (!*ok)
+			return 0;
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
+		d = strtod(tmp, &end);
+		*ok = *end == '\0';
+		return d;
+	}
+	*ok = 1;
+	return (double)v / pow10[nf];
+}
+
+/* A decimal integer field (an optional '-', then digits, at most 18). */
+static long long integer(const char *s, size_t n, int *ok)
+{
+	long long v = 0;
+	size_t i = n > 0 && s[0] == '-';
+	const int neg = (int)i;
+
+	*ok = n > i && n - i <= 18;
+	for (; *ok && i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			*ok = 0;
+		else
+			v = v * 10 + (s[i] - '0');
+	}
+	return neg ? -v : v;
+}
+
 int tr_event_parse(const char *line, struct tr_event *e)
 {
 	const char *f[12];
 	size_t len[12];
-	int k = 0;
+	int k = 0, ok = 1, good;
 	const char *p = line;
-	char tmp[64], *end;
 
-	memset(e, 0, sizeof *e);
+	/* Every field is set below: no memset of the whole event (a resume
+	 * parses millions). */
 	while (k < 12) {
 		const char *tab = strchr(p, '\t');
 		f[k] = p;
@@ -199,31 +267,25 @@ int tr_event_parse(const char *line, struct tr_event *e)
 	}
 	if (k != 12)
 		return SK_EFMT;
-#define NUM(i, conv, dst)                                                   \
-	do {                                                                \
-		if (len[i] == 0 || len[i] >= sizeof tmp)                    \
-			return SK_EFMT;                                     \
-		memcpy(tmp, f[i], len[i]);                                  \
-		tmp[len[i]] = '\0';                                         \
-		dst = conv;                                                 \
-		if (*end)                                                   \
-			return SK_EFMT;                                     \
-	} while (0)
-	NUM(0, strtod(tmp, &end), e->t);
-	NUM(2, strtol(tmp, &end, 10), e->task);
-	NUM(3, (int)strtol(tmp, &end, 10), e->attempt);
-	NUM(5, (int)strtol(tmp, &end, 10), e->status);
-	NUM(6, (int)strtol(tmp, &end, 10), e->sig);
-	NUM(7, strtod(tmp, &end), e->wall);
-	NUM(8, strtod(tmp, &end), e->user);
-	NUM(9, strtod(tmp, &end), e->sys);
-	NUM(10, strtol(tmp, &end, 10), e->maxrss);
-#undef NUM
-	if (len[1] == 0 || len[1] >= sizeof e->ev || len[4] >= sizeof e->host)
+	e->t = fixed6(f[0], len[0], &good), ok &= good;
+	e->task = (long)integer(f[2], len[2], &good), ok &= good;
+	e->attempt = (int)integer(f[3], len[3], &good), ok &= good;
+	e->status = (int)integer(f[5], len[5], &good), ok &= good;
+	e->sig = (int)integer(f[6], len[6], &good), ok &= good;
+	e->wall = fixed6(f[7], len[7], &good), ok &= good;
+	e->user = fixed6(f[8], len[8], &good), ok &= good;
+	e->sys = fixed6(f[9], len[9], &good), ok &= good;
+	e->maxrss = (long)integer(f[10], len[10], &good), ok &= good;
+	if (!ok || len[1] == 0 || len[1] >= sizeof e->ev || len[4] >= sizeof e->host)
 		return SK_EFMT;
 	memcpy(e->ev, f[1], len[1]);
+	e->ev[len[1]] = '\0';
 	memcpy(e->host, f[4], len[4]);
-	snprintf(e->note, sizeof e->note, "%.*s", (int)len[11], f[11]);
+	e->host[len[4]] = '\0';
+	if (len[11] >= sizeof e->note)
+		len[11] = sizeof e->note - 1;
+	memcpy(e->note, f[11], len[11]);
+	e->note[len[11]] = '\0';
 	return 0;
 }
 
@@ -291,43 +353,97 @@ void tr_journal_close(struct tr_journal *j)
 	j->fd = -1;
 }
 
+int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *arg), void *arg,
+		    struct sk_error *err)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf;
+	struct tr_event e;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : sk_error_sys(err, "%s", path);
+	if (!(buf = malloc(cap))) {
+		close(fd);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	for (;;) {
+		char *p, *nl;
+		ssize_t n;
+		if (len == cap) {
+			/* A line longer than the buffer (not one taskrun
+			 * writes): make room for it. */
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		do
+			n = read(fd, buf + len, cap - len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			rc = sk_error_sys(err, "%s", path);
+			break;
+		}
+		if (n == 0)
+			break;   /* what is left is a torn last line */
+		len += (size_t)n;
+		p = buf;
+		while ((nl = memchr(p, '\n', len - (size_t)(p - buf)))) {
+			*nl = '\0';
+			if (tr_event_parse(p, &e) == 0 && (rc = fn(&e, arg)) != 0)
+				break;
+			p = nl + 1;
+		}
+		if (rc)
+			break;
+		len -= (size_t)(p - buf);
+		memmove(buf, p, len);
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+struct jread {
+	struct tr_event *ev;
+	long n, cap;
+};
+
+static int jread_add(const struct tr_event *e, void *arg)
+{
+	struct jread *r = arg;
+
+	if (r->n == r->cap) {
+		const long cap = r->cap ? r->cap * 2 : 256;
+		struct tr_event *ne = realloc(r->ev, (size_t)cap * sizeof *ne);
+		if (!ne)
+			return SK_ENOMEM;
+		r->ev = ne;
+		r->cap = cap;
+	}
+	r->ev[r->n++] = *e;
+	return 0;
+}
+
 int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err)
 {
-	char *text, *p;
-	struct tr_event *ev = NULL;
-	long ne = 0, cap = 0;
-	int rc = tr_read_file(path, &text, NULL, err);
+	struct jread r = {NULL, 0, 0};
+	int rc = tr_journal_scan(path, jread_add, &r, err);
 
 	*out = NULL;
 	*n = 0;
 	if (rc) {
-		if (err && err->errnum == ENOENT)
-			return 0;
+		free(r.ev);
+		if (rc == SK_ENOMEM)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		return rc;
 	}
-	for (p = text; *p;) {
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;   /* torn last line */
-		*nl = '\0';
-		if (ne == cap) {
-			struct tr_event *ne2;
-			cap = cap ? cap * 2 : 256;
-			ne2 = realloc(ev, (size_t)cap * sizeof *ev);
-			if (!ne2) {
-				free(ev);
-				free(text);
-				return sk_error_set(err, SK_ENOMEM, "out of memory");
-			}
-			ev = ne2;
-		}
-		if (tr_event_parse(p, &ev[ne]) == 0)
-			ne++;
-		p = nl + 1;
-	}
-	free(text);
-	*out = ev;
-	*n = ne;
+	*out = r.ev;
+	*n = r.n;
 	return 0;
 }
 

@@ -74,6 +74,11 @@ int tr_journal_sync(struct tr_journal *j, struct sk_error *err);
 void tr_journal_close(struct tr_journal *j);
 /* Reads every complete event of a journal file (a missing file is empty). */
 int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err);
+/* Calls fn on every complete event of a journal file in order, holding one
+ * event and a read buffer at a time (a missing file is empty); fn returns 0
+ * to go on, or an error code that ends the scan and is returned. */
+int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *arg), void *arg,
+		    struct sk_error *err);
 
 struct tr_state {
 	char *dir;

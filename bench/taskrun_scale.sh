@@ -1,0 +1,140 @@
+#!/bin/sh
+# Benchmarks taskrun's per-task overhead and its scale (make bench, or
+# sh bench/taskrun_scale.sh from the top directory):
+#   a. N trivial local tasks (`true`) on 2 slots: taskrun, xargs -P2 and
+#      parallel -j2 in the same run (bar: taskrun's wall time within 1.2x of
+#      xargs's);
+#   b. H simulated hosts with 1-4 slots each running T short tasks.  Every
+#      host is a real `taskrun agent` process, started through a launcher
+#      script given to --ssh that ignores the host name and execs the agent
+#      locally (no sshd, no network): what is simulated is only the
+#      transport.  The tasks are `true`, exec'd by the agents without a
+#      shell.  Measured: the controller's own CPU time and maximum RSS
+#      (getrusage RUSAGE_SELF, recorded in the journal's end event, so the
+#      agents and tasks are not counted) per task, and journal bytes per task
+#      (bars: 30 us of CPU and 300 bytes of RSS per task);
+#   c. resume of a state directory whose journal holds R tasks (generated:
+#      every task started and done, some after a failure or with a copy), so
+#      that nothing is left to run (bar: 2 s), then the same with one task in
+#      a thousand left open by a killed controller, which the resume
+#      journals as lost and runs again.
+# Environment: BENCH_N (default 1000), BENCH_HOSTS (1000), BENCH_TASKS
+# (100000), BENCH_RESUME (1000000), BENCH_PARTS (the parts to run: "a b c").
+[ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+TR=$top/bin/taskrun
+N=${BENCH_N:-1000}
+H=${BENCH_HOSTS:-1000}
+T=${BENCH_TASKS:-100000}
+R=${BENCH_RESUME:-1000000}
+PARTS=${BENCH_PARTS:-a b c}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+W=$(mktemp -d /tmp/taskrun-scale.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# timed NAME CMD...: runs CMD (output discarded), sets WALL and CPU (seconds).
+timed() {
+	local name=$1
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$W/time" "$@" >/dev/null 2>"$W/err.$name" || {
+		echo "taskrun_scale.sh: $name failed:" >&2
+		tail -5 "$W/err.$name" >&2
+		exit 1
+	}
+	WALL=$(awk '{ print $1 }' "$W/time")
+	CPU=$(awk '{ print $2 + $3 }' "$W/time")
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / (b > 0 ? b : 0.001) }'; }
+# The controller's own CPU seconds and max RSS (KiB): the journal's end event.
+end_field() { awk -F'\t' -v f="$2" '$2 == "end" { v = f == "cpu" ? $9 + $10 : $11 } END { print v }' "$1/journal"; }
+
+echo "taskrun scale benchmark ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+
+if part a; then
+echo "a. $N true tasks on 2 local slots"
+seq "$N" >"$W/args"
+timed xargs xargs -P2 -n1 -a "$W/args" true
+x_w=$WALL x_c=$CPU
+timed taskrun "$TR" -j2 --no-progress -a "$W/args" 'true {}'
+t_w=$WALL t_c=$CPU
+if command -v parallel >/dev/null 2>&1; then
+	timed parallel parallel --will-cite -j2 -a "$W/args" true
+	p_w=$WALL p_c=$CPU
+else
+	p_w="" p_c=""
+fi
+printf '  %-12s %7.2f s wall %7.2f s cpu\n' xargs "$x_w" "$x_c" taskrun "$t_w" "$t_c"
+[ -n "$p_w" ] && printf '  %-12s %7.2f s wall %7.2f s cpu\n' parallel "$p_w" "$p_c"
+echo "  wall: taskrun / xargs $(ratio "$t_w" "$x_w") (bar: 1.2x)${p_w:+; parallel / xargs $(ratio "$p_w" "$x_w")}"
+
+fi
+
+if part b; then
+echo "b. $H simulated hosts (1-4 slots each), $T true tasks"
+# The launcher: "launch HOST taskrun agent" runs the agent here.
+printf '#!/bin/sh\nshift\nexec "$@"\n' >"$W/launch"
+chmod 755 "$W/launch"
+awk -v h="$H" 'BEGIN { for (i = 1; i <= h; i++) printf "%d/host%d\n", 1 + i % 4, i }' >"$W/hosts"
+slots=$(awk -F/ '{ s += $1 } END { print s }' "$W/hosts")
+seq "$T" >"$W/targs"
+timed hosts "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress --no-speculate \
+	-s "$W/sb" -a "$W/targs" 'true {}'
+b_cpu=$(end_field "$W/sb" cpu) b_rss=$(end_field "$W/sb" rss)
+b_j=$(wc -c <"$W/sb/journal")
+b_done=$(awk -F'\t' '$2 == "done" { n++ } END { print n + 0 }' "$W/sb/journal")
+b_up=$(awk -F'\t' '$2 == "up" { n++ } END { print n + 0 }' "$W/sb/journal")
+[ "$b_done" -eq "$T" ] || { echo "taskrun_scale.sh: $b_done of $T tasks done" >&2; exit 1; }
+awk -v w="$WALL" -v c="$b_cpu" -v r="$b_rss" -v j="$b_j" -v t="$T" -v s="$slots" -v up="$b_up" 'BEGIN {
+	printf "  %d slots, %d agents up; %.1f s wall\n", s, up, w
+	printf "  controller CPU %.2f s = %.1f us/task (bar: 30)\n", c, c / t * 1e6
+	printf "  controller max RSS %.1f MiB = %.0f bytes/task (bar: 300)\n", r / 1024, r * 1024 / t
+	printf "  journal %.1f MiB = %.0f bytes/task\n", j / 1048576, j / t }'
+
+fi
+
+if part c; then
+echo "c. resume of a journal of $R tasks"
+# A state directory as a run of R tasks leaves it: tasks frozen, every task
+# started and done on one of 1000 hosts; one in 97 failed once first and one
+# in 89 had a speculative copy cancelled.  Open: with "open", one task in
+# 1000 has its last start unanswered (the controller was killed).
+mkstate() {  # DIR open|closed
+	mkdir -m 700 "$1"
+	awk -v r="$R" 'BEGIN { print "taskrun tasks 1"; for (i = 1; i <= r; i++) printf "true %d\t\t\n", i }' >"$1/tasks"
+	awk -v r="$R" -v open="$2" 'BEGIN {
+		t = 1700000000; OFS = "\t"
+		print t, "run", 0, 0, "-", 0, 0, "0.000000", "0.000000", "0.000000", 0, "pid=1 tasks=" r " done=0 hosts=1000"
+		for (i = 1; i <= r; i++) {
+			h = "host" (i % 1000 + 1); a = 1; t += 0.0001
+			if (i % 97 == 0) {
+				print t, "start", i, a, h, 0, 0, "0.000000", "0.000000", "0.000000", 0, "slot=1"
+				print t, "fail", i, a, h, 1, 0, "0.001000", "0.000500", "0.000300", 1024, "exited with status 1"
+				a++
+			}
+			print t, "start", i, a, h, 0, 0, "0.000000", "0.000000", "0.000000", 0, "slot=1"
+			if (i % 89 == 0)
+				print t, "start", i, a + 1, "host" ((i + 7) % 1000 + 1), 0, 0, "0.000000", "0.000000", "0.000000", 0, "slot=2 speculative"
+			if (open == "open" && i % 1000 == 500)
+				continue
+			print t, "done", i, a, h, 0, 0, "0.001000", "0.000500", "0.000300", 1024, ""
+			if (i % 89 == 0)
+				print t, "cancel", i, a + 1, "host" ((i + 7) % 1000 + 1), -1, 15, "0.001000", "0.000500", "0.000300", 1024, "another attempt won"
+		}
+	}' >"$1/journal"
+}
+seq "$R" >"$W/rargs"
+mkstate "$W/sc" closed
+c_j=$(wc -c <"$W/sc/journal")
+timed resume "$TR" -j2 --no-progress -s "$W/sc" -a "$W/rargs" 'true {}'
+c_w=$WALL c_c=$CPU c_rss=$(end_field "$W/sc" rss)
+mkstate "$W/so" open
+timed resume_open "$TR" -j2 --no-progress -s "$W/so" -a "$W/rargs" 'true {}'
+o_w=$WALL
+o_lost=$(awk -F'\t' '$2 == "lost" { n++ } END { print n + 0 }' "$W/so/journal")
+o_run=$(awk -F'\t' '$2 == "done" && $1 > 1750000000 { n++ } END { print n + 0 }' "$W/so/journal")
+awk -v w="$c_w" -v c="$c_c" -v j="$c_j" -v r="$c_rss" 'BEGIN {
+	printf "  nothing left: %.2f s wall (bar: 2), %.2f s CPU, max RSS %.0f MiB, journal %.0f MiB\n",
+		w, c, r / 1024, j / 1048576 }'
+echo "  one in 1000 open: $o_w s wall, $o_lost attempts journalled lost, $o_run tasks run again"
+fi
