@@ -337,15 +337,18 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		goto done;
 	}
 	{
-		/* Some trace must reach the grid's bins (or their radius). */
+		/* Some trace must reach the grid's bins (or their radius); the
+		 * others lie outside the grid, and the driver says how many. */
 		const double mu = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dx;
 		const double mv = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dy;
 		long near = 0;
-		for (long i = 0; i < g.n && !near; i++) {
+		for (long i = 0; i < g.n; i++) {
 			const double fu = g.u[i] / gr->dx, fv = g.v[i] / gr->dy;
-			near = fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
-			       (gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
+			near += fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
+				(gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
 		}
+		st->outside = g.n - near;
+		st->radius = o.radius;
 		if (!near) {
 			double c[4][2];
 			double gx0 = INFINITY, gx1 = -INFINITY, gy0 = INFINITY, gy1 = -INFINITY;
