@@ -59,7 +59,7 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
-	"usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
+	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
 	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
 	"               [--joblog file] [--lease duration] [--line-buffer]\n"
@@ -94,7 +94,7 @@ static const char help_text[] =
 	"      --line-buffer      output line by line as it comes\n"
 	"      --no-progress      no progress line\n"
 	"      --no-speculate     never duplicate stragglers\n"
-	"      --progress         progress line on stderr (default on a terminal)\n"
+	"  -b, --progress         progress line on stderr (default on a terminal)\n"
 	"  -r, --retries=N        runs of a failing task in all (default 4)\n"
 	"  -S, --sshlogin=HOSTS   hosts, [N/]host separated by commas\n"
 	"      --slurm            the nodes of the Slurm allocation, one agent\n"
@@ -307,7 +307,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.ssh = DEFAULT_SSH;
 	o.agent = "taskrun agent";
 
-	while ((c = getopt_long(argc, argv, "+a:H:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(0);
 		if (c == 'V') {
@@ -315,7 +315,9 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			sk_par_fail(argv, "+a:H:hJ:j:kr:S:s:t:V", longopts);
+			sk_par_fail(argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts);
+		if (c == 'b')
+			c = O_PROGRESS;   /* -b/--progress, as in every command */
 		if (set_opt(&o, c, optarg, &err) != 0) {
 			free(o.sshlogin);
 			return sk_report(&err);

@@ -880,10 +880,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	for (int i = 0; i < c.nh; i++) {
 		struct tr_host *h = &c.h[i];
 		if (h->st != HS_DOWN) {
+			/* "finished" (status shows it) only for a host that was
+			 * up; one still starting its agent was never up. */
+			const int up = h->hello;
 			h->removed = 1;
 			h->quit_sent = 1;
 			h->hello = 1;
-			tr_host_down(&c, h, "finished");
+			tr_host_down(&c, h, up ? "finished" : "the run ended while its agent was starting");
 		}
 	}
 	while (c.nkids > 0 && tr_mono() < t_end + 2) {

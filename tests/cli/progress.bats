@@ -39,6 +39,9 @@ total() {
 		run -0 $c --help
 		[[ "$output" == *$'\n'"  -P, --part=K/N "* ]]
 	done
+	# taskrun's progress line (tasks, hosts) has the same options.
+	run -0 taskrun --help
+	[[ "$output" == *$'\n'"  -b, --progress "* ]] && [[ "$output" == *$'\n'"      --no-progress "* ]]
 	run -0 segsynth --help
 	[[ "$output" != *"-P,"* ]]
 	run -0 segsynth --help
