@@ -192,7 +192,9 @@ static void assign(struct tr_ctl *c, double now)
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
 		const int cap = h->hl.probing ? 1 : h->slots;
-		if (h->st != HS_UP || h->removed || h->hl.quar_until > now)
+		/* A quarantine whose end housekeeping has not yet journalled
+		 * (release, probe) still holds. */
+		if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
 			continue;
 		while (h->nrun < cap && c->npending > 0 && !c->stop) {
 			const long pick = tr_policy_pick(c->ts, c->tl->n, &c->lo, i, c->usable, c->nh);
@@ -655,7 +657,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	struct tr_event e;
 	struct rusage ru;
 	double t_end = 0;
-	int stopping = 0;
+	int stopping = 0, closing = 0;
 
 	memset(&c, 0, sizeof c);
 	c.o = o;
@@ -738,11 +740,11 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		 * (connects, leases, heartbeats, quarantines, timeouts,
 		 * speculation) runs HK_EVERY, not in every pass: a pass that
 		 * only ends one task must not cost the number of hosts. */
-		hk = now >= c.hk_next || stopping;
+		hk = now >= c.hk_next || stopping || closing > 0;
 		if (hk) {
 			c.hk_next = now + (c.hb / 4 < HK_EVERY ? c.hb / 4 : HK_EVERY);
 			c.assign_dirty = 1;
-			connecting = 0;
+			closing = connecting = 0;
 			for (int i = 0; i < c.nh; i++)
 				connecting += c.h[i].st == HS_CONN;
 			for (int i = 0; i < c.nh; i++) {
@@ -774,6 +776,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				}
 				if ((h->st == HS_UP || h->st == HS_CONN) && now - h->last_tx >= c.hb)
 					tr_send_frame(&c, h, TR_F_PING, 0, NULL, 0);
+				/* A closing host is looked at in every pass until
+				 * it is down, as its end may be the run's. */
+				closing += h->st == HS_CLOSING;
 			}
 		}
 		assign(&c, now);
