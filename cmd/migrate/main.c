@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "migrate.h"
 #include "par.h"
+#include "progress.h"
 #include "stream.h"
 #include "version.h"
 
@@ -15,12 +16,13 @@ static const char usage_text[] =
 	"usage: migrate [-bhNV] [-A DEG] [-a METRES] [-C N] [-d DT] [-e big|little] [-f CODE]\n"
 	"               [-g GRID] [-K AAL] [-n NT] [-O o0,do,no] [-o FILE] [-P K/N]\n"
 	"               [-r RHO] [-T T0] [-t segy|su|sgk] [-w WEIGHTS] [-Z] [-z[LEVEL]]\n"
-	"               [--antialias] [--from FMT] -v V|t:v,...|FILE [INPUT]\n"
+	"               [--antialias] [--from FMT] [--no-progress] -v V|t:v,...|FILE [INPUT]\n"
 	"Kirchhoff prestack time migration of a 2-D line or a 3-D survey.\n"
 	"  -A, --angle=DEG       largest angle from the vertical (default 60; 90: none)\n"
 	"  -a, --aperture=METRES largest midpoint distance (default 0: no limit)\n"
 	"      --antialias       triangle-filter antialiasing (the default)\n"
-	"  -b, --progress        draw a progress bar and report the rate on standard error\n"
+	"  -b, --progress        report progress on standard error (a bar on a terminal,\n"
+	"                        a line every 5 s otherwise) and the rate at the end\n"
 	"  -C, --chunk=N         input traces per cache tile (default: fits 256 KiB)\n"
 	"  -d, --dt=DT           output sample interval, s or with ms (default: the input's)\n"
 	"  -e, --endian=ORDER    byte order of SEG-Y or SU output: big or little\n"
@@ -31,6 +33,7 @@ static const char usage_text[] =
 	"  -h, --help            print this help and exit\n"
 	"  -K, --aal=AAL         antialiasing factor (default 1)\n"
 	"  -N, --no-antialias    read samples by linear interpolation instead\n"
+	"      --no-progress     no progress report (default: one on a terminal)\n"
 	"  -n, --nt=NT           output samples per trace (default: the input's)\n"
 	"  -O, --offsets=o0,do,no  write common-offset image gathers\n"
 	"  -o, --output=FILE     write FILE atomically instead of standard output\n"
@@ -60,6 +63,7 @@ static const struct option longopts[] = {
 	{"grid", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{"no-antialias", no_argument, NULL, 'N'},
+	{"no-progress", no_argument, NULL, 3},
 	{"nt", required_argument, NULL, 'n'},
 	{"offsets", required_argument, NULL, 'O'},
 	{"output", required_argument, NULL, 'o'},
@@ -115,32 +119,24 @@ static double seconds(const char *what, const char *s)
 	return d;
 }
 
-/* What the callbacks share: the input's name, and whether the progress
- * line is open (a notice then starts a line of its own). */
+/* What the callbacks share: the input's name and the progress report. */
 struct ui {
 	const char *in;
-	int mid_line;
+	struct sk_progress pg;
 };
 
 /* The driver's notice, about the input: "migrate: FILE: msg". */
 static void notice(void *ctx, const char *msg)
 {
 	struct ui *u = ctx;
-	if (u->mid_line)
-		fputc('\n', stderr);
-	u->mid_line = 0;
+	sk_progress_clear(&u->pg);
 	sk_warnx("%s: %s", u->in && strcmp(u->in, "-") ? u->in : "<stdin>", msg);
 }
 
 static void progress(void *ctx, int64_t done, int64_t total)
 {
 	struct ui *u = ctx;
-	u->mid_line = 1;
-	if (total > 0)
-		fprintf(stderr, "\rmigrate: %3d%% (%lld of %lld traces)", (int)(100 * done / total),
-			(long long)done, (long long)total);
-	else
-		fprintf(stderr, "\rmigrate: %lld traces", (long long)done);
+	sk_progress_update(&u->pg, done, total);
 }
 
 int main(int argc, char **argv)
@@ -148,7 +144,8 @@ int main(int argc, char **argv)
 	struct sk_migrate_job job;
 	struct sk_migrate_stats st;
 	struct sk_error err;
-	struct ui ui = {NULL, 0};
+	struct ui ui;
+	int show = SK_PROGRESS_AUTO;
 	const char *grid = NULL, *bad = NULL;
 	int c, rc, have_vel = 0;
 
@@ -178,7 +175,8 @@ int main(int argc, char **argv)
 			if (job.kp.aperture < 0)
 				sk_die(2, "invalid aperture '%s' (expected metres >= 0)", optarg);
 			break;
-		case 'b': job.progress = progress; break;
+		case 'b': show = SK_PROGRESS_ON; break;
+		case 3: show = SK_PROGRESS_OFF; break;
 		case 'C': check(sk_par_long("chunk", optarg, 1, 65536, &job.kp.chunk, &err), &err); break;
 		case 'd':
 			job.dt = seconds("dt", optarg);
@@ -233,7 +231,8 @@ int main(int argc, char **argv)
 	job.notice = notice;
 	job.notice_ctx = &ui;
 	job.progress_ctx = &ui;
-	if (!job.progress && isatty(STDERR_FILENO))
+	sk_progress_init(&ui.pg, show, "traces");
+	if (ui.pg.on)
 		job.progress = progress;
 	if (grid) {
 		/* A grid file that is missing or malformed is a data error. */
@@ -242,10 +241,11 @@ int main(int argc, char **argv)
 		job.have_grid = 1;
 	}
 	rc = sk_migrate_run(&job, &st, &err);
-	if (ui.mid_line)
-		fputc('\n', stderr);
-	if (rc < 0)
+	if (rc < 0) {
+		sk_progress_clear(&ui.pg);
 		return sk_report(&err);
+	}
+	sk_progress_finish(&ui.pg);
 	if (job.progress)
 		sk_warnx("%d-D, %lld of %lld traces migrated into %lld output traces: %.3g sample updates "
 			 "in %.2f s, %.3g updates/s", st.dim, (long long)st.used, (long long)st.inputs,

@@ -7,6 +7,7 @@
 
 #include "diag.h"
 #include "par.h"
+#include "progress.h"
 #include "regrid.h"
 #include "stream.h"
 #include "version.h"
@@ -15,9 +16,11 @@ static const char usage_text[] =
 	"usage: regrid [-bhV] [-c mid|cdp|src|rcv] [-D PMAX] [-E POWER] [-e big|little]\n"
 	"              [-F FILE] [-f CODE] [-k K] [-M SIZE] [-m METHOD] [-O o0,do,no]\n"
 	"              [-o FILE] [-P K/N] [-r RADIUS|bin] [-s N] [-t segy|su|sgk]\n"
-	"              [-v V|t:v,...|FILE] [-w MS] [-z[LEVEL]] [--from FMT] -g GRID [INPUT]\n"
+	"              [-v V|t:v,...|FILE] [-w MS] [-z[LEVEL]] [--from FMT] [--no-progress]\n"
+	"              -g GRID [INPUT]\n"
 	"Builds the traces of a regular grid from irregularly located traces.\n"
-	"  -b, --progress        draw a progress bar on standard error\n"
+	"  -b, --progress        report progress on standard error (a bar on a terminal,\n"
+	"                        a line every 5 s otherwise)\n"
 	"  -c, --coords=WHICH    positions: mid (default), cdp, src or rcv\n"
 	"  -D, --pmax=PMAX       dip: largest slope scanned, ms/m (default 0.6)\n"
 	"  -E, --power=POWER     idw: distance power (default 2)\n"
@@ -32,6 +35,7 @@ static const char usage_text[] =
 	"  -M, --mem=SIZE        samples kept in memory before spooling (default 1G)\n"
 	"  -m, --method=METHOD   nearest, bin, idw, linear (default) or dip\n"
 	"  -O, --offsets=o0,do,no  offset axis: interpolate within offset classes\n"
+	"      --no-progress     no progress report (default: one for dip on a terminal)\n"
 	"  -o, --output=FILE     write FILE atomically instead of standard output\n"
 	"  -P, --part=K/N        build the K-th of N slices of the grid\n"
 	"  -r, --radius=RADIUS   use traces within RADIUS metres (default two bins),\n"
@@ -59,6 +63,7 @@ static const struct option longopts[] = {
 	{"method", required_argument, NULL, 'm'},
 	{"offsets", required_argument, NULL, 'O'},
 	{"output", required_argument, NULL, 'o'},
+	{"no-progress", no_argument, NULL, 2},
 	{"part", required_argument, NULL, 'P'},
 	{"pmax", required_argument, NULL, 'D'},
 	{"power", required_argument, NULL, 'E'},
@@ -88,11 +93,7 @@ static void check(int rc, const struct sk_error *err)
 
 static void progress(void *ctx, int64_t done, int64_t total)
 {
-	(void)ctx;
-	fprintf(stderr, "\rregrid: %3d%% (%lld of %lld locations)", (int)(100 * done / total),
-		(long long)done, (long long)total);
-	if (done == total)
-		fputc('\n', stderr);
+	sk_progress_update(ctx, done, total);
 }
 
 int main(int argc, char **argv)
@@ -101,8 +102,9 @@ int main(int argc, char **argv)
 	struct sk_regrid_stats st;
 	struct sk_error err;
 	const char *grid = NULL, *bad = NULL;
+	struct sk_progress pg;
 	long k = -1;
-	int c;
+	int c, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	memset(&job, 0, sizeof job);
@@ -117,7 +119,8 @@ int main(int argc, char **argv)
 		double d, ov[3];
 		int n;
 		switch (c) {
-		case 'b': job.progress = progress; break;
+		case 'b': show = SK_PROGRESS_ON; break;
+		case 2: show = SK_PROGRESS_OFF; break;
 		case 'c': check(sk_regrid_coords_parse(optarg, &job.coords, &err), &err); break;
 		case 'D':
 			check(sk_par_double("pmax", optarg, &d, &err), &err);
@@ -188,12 +191,19 @@ int main(int argc, char **argv)
 		job.opts.dip_k = k < 2 ? 2 : k;
 	}
 	job.in = optind < argc ? argv[optind] : NULL;
-	/* On a terminal, long work shows its progress unasked. */
-	if (!job.progress && isatty(STDERR_FILENO) && job.opts.method == SK_REGRID_DIP)
+	/* On a terminal, long work (dip) shows its progress unasked. */
+	sk_progress_init(&pg, show == SK_PROGRESS_AUTO && job.opts.method != SK_REGRID_DIP ? SK_PROGRESS_OFF : show,
+			 "locations");
+	if (pg.on) {
 		job.progress = progress;
+		job.progress_ctx = &pg;
+	}
 	/* A grid file that is missing or malformed is a data error. */
-	if (sk_grid_parse(grid, &job.grid, &err) < 0 || sk_regrid_run(&job, &st, &err) < 0)
+	if (sk_grid_parse(grid, &job.grid, &err) < 0 || sk_regrid_run(&job, &st, &err) < 0) {
+		sk_progress_clear(&pg);
 		return sk_report(&err);
+	}
+	sk_progress_finish(&pg);
 	if (st.dead > 0)
 		sk_warnx("%lld of %lld output traces are dead (no input trace %s)", (long long)st.dead,
 			 (long long)st.outputs, job.opts.in_bin ? "inside the bin" : "within the radius");

@@ -7,16 +7,17 @@
 
 #include "diag.h"
 #include "par.h"
+#include "progress.h"
 #include "stream.h"
 #include "synth.h"
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: segsynth [-chPV] [-A mode] [-a x0,x1,y0,y1] [-b dx[,dy]] [-D spec] [-d dt]\n"
+	"usage: segsynth [-bchV] [-A mode] [-a x0,x1,y0,y1] [-B dx[,dy]] [-D spec] [-d dt]\n"
 	"                [-E spread] [-e endian] [-F kind] [-f code] [-G offset] [-H spec]\n"
 	"                [-j nx,ny] [-l spec] [-m file] [-N snr] [-n nt] [-O min,max] [-o file]\n"
 	"                [-p spec] [-R spec] [-r count] [-S spec] [-s seed] [-t fmt] [-v vel]\n"
-	"                [-w wavelet] [-z[level]] [key=value ...]\n"
+	"                [-w wavelet] [-z[level]] [--no-progress] [key=value ...]\n"
 	"geometry:\n"
 	"  -l, --line=SPEC         2-D line: shots,shot_spacing,channels,receiver_spacing[,x0]\n"
 	"  -E, --spread=SPREAD     split (default) or end-on\n"
@@ -29,7 +30,7 @@ static const char usage_text[] =
 	"  -a, --area=X0,X1,Y0,Y1  the area of --random and --jitter (m)\n"
 	"  -c, --pairs             --random draws source and receiver independently\n"
 	"  -O, --offsets=MIN,MAX   --random/--jitter offset range (m; default zero offset)\n"
-	"  -b, --bin=DX[,DY]       midpoint bin size for cdp (m)\n"
+	"  -B, --bin=DX[,DY]       midpoint bin size for cdp (m)\n"
 	"model:\n"
 	"  -n, --nt=N              samples per trace (default 1001)\n"
 	"  -d, --dt=DT             sample interval, seconds or with ms (default 0.004)\n"
@@ -51,15 +52,17 @@ static const char usage_text[] =
 	"  -f, --format=CODE       SEG-Y sample format code or name (default 5, ieee)\n"
 	"  -e, --endian=ORDER      big or little (default big for SEG-Y, little for SU)\n"
 	"  -z, --zstd[=LEVEL]      compress sgk output with zstd (level 1-19, default 3)\n"
-	"  -P, --progress          draw a progress bar on standard error\n"
+	"  -b, --progress          report progress on standard error (a bar on a terminal,\n"
+	"                          a line every 5 s otherwise)\n"
+	"      --no-progress       no progress report (default: one on a terminal)\n"
 	"  -h, --help              print this help and exit\n"
 	"  -V, --version           print the version and exit\n";
 
-static const char shortopts[] = "A:a:b:cD:d:E:e:F:f:G:H:hj:l:m:N:n:O:o:Pp:R:r:S:s:t:Vv:w:z::";
+static const char shortopts[] = "A:a:B:bcD:d:E:e:F:f:G:H:hj:l:m:N:n:O:o:p:R:r:S:s:t:Vv:w:z::";
 
 static const struct option longopts[] = {
 	{"amplitude", required_argument, NULL, 'A'}, {"area", required_argument, NULL, 'a'},
-	{"bin", required_argument, NULL, 'b'}, {"pairs", no_argument, NULL, 'c'},
+	{"bin", required_argument, NULL, 'B'}, {"pairs", no_argument, NULL, 'c'},
 	{"diffractor", required_argument, NULL, 'D'}, {"dt", required_argument, NULL, 'd'},
 	{"spread", required_argument, NULL, 'E'}, {"endian", required_argument, NULL, 'e'},
 	{"diffraction", required_argument, NULL, 'F'},
@@ -68,7 +71,8 @@ static const struct option longopts[] = {
 	{"jitter", required_argument, NULL, 'j'}, {"line", required_argument, NULL, 'l'},
 	{"model", required_argument, NULL, 'm'}, {"noise", required_argument, NULL, 'N'},
 	{"nt", required_argument, NULL, 'n'}, {"offsets", required_argument, NULL, 'O'},
-	{"output", required_argument, NULL, 'o'}, {"progress", no_argument, NULL, 'P'},
+	{"output", required_argument, NULL, 'o'}, {"progress", no_argument, NULL, 'b'},
+	{"no-progress", no_argument, NULL, 2},
 	{"plane", required_argument, NULL, 'p'}, {"reflector", required_argument, NULL, 'R'},
 	{"random", required_argument, NULL, 'r'}, {"survey", required_argument, NULL, 'S'},
 	{"seed", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
@@ -84,11 +88,7 @@ static _Noreturn void usage(int status)
 
 static void progress(void *arg, int64_t done, int64_t total)
 {
-	(void)arg;
-	fprintf(stderr, "\rsegsynth: %3d%% (%lld of %lld traces)", (int)(100 * done / total),
-		(long long)done, (long long)total);
-	if (done == total)
-		fputc('\n', stderr);
+	sk_progress_update(arg, done, total);
 }
 
 static const char *long_name(int c)
@@ -120,7 +120,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'V': puts("segsynth " SK_VERSION); exit(0);
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'P': o->show = 1; break;
+		case 'b': o->show = SK_PROGRESS_ON; break;
+		case 2: o->show = SK_PROGRESS_OFF; break;
 		case 'e': case 'f': case 't': case 'z':
 			if (sk_wopts_set(&o->wo, c == 'e' ? "endian" : c == 'f' ? "format" : c == 't' ? "to" : "zstd",
 					 optarg, &err))
@@ -142,13 +143,14 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {SK_WOPTS_INIT, NULL, NULL, NULL, NULL, 0, 0};
+	struct opts o = {SK_WOPTS_INIT, NULL, NULL, NULL, NULL, 0, SK_PROGRESS_AUTO};
 	struct sk_synth s;
 	struct sk_info info;
 	struct sk_writer *w = NULL;
 	struct sk_error err;
 	const char *bad = NULL;
 	char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	struct sk_progress pg;
 	int nops = 1, first;
 
 	sk_init(argv[0]);
@@ -185,10 +187,13 @@ int main(int argc, char **argv)
 	o.wo.count = info.ntraces;
 	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
 		return sk_report(&err);
-	if (sk_synth_run(&s, w, o.show ? progress : NULL, NULL, &err)) {
+	sk_progress_init(&pg, o.show, "traces");
+	if (sk_synth_run(&s, w, pg.on ? progress : NULL, &pg, &err)) {
+		sk_progress_clear(&pg);
 		sk_writer_abort(w);
 		return sk_report(&err);
 	}
+	sk_progress_finish(&pg);
 	if (sk_writer_close(w, &err))
 		return sk_report(&err);
 	sk_synth_release(&s);

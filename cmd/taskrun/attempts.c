@@ -453,7 +453,7 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 		if (c->tl->t[a->task].out) {
 			a->rx += (long long)n;
 			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
-				sk_warnx("%s: %s", c->tl->t[a->task].out, err.msg);
+				tr_warnx(c, "%s: %s", c->tl->t[a->task].out, err.msg);
 				tr_cancel_attempt(c, a, C_STDIN);
 			}
 			return;

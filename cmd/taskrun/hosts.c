@@ -37,7 +37,7 @@ void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why)
 	const double d = tr_policy_quarantine(&h->hl, c->o->backoff, tr_mono());
 	tr_jhost(c, "quarantine", h, "for %.1fs: %s", d, why);
 	if (h->ever_up)
-		sk_warnx("%s: quarantined for %.1fs: %s", h->name, d, why);
+		tr_warnx(c, "%s: quarantined for %.1fs: %s", h->name, d, why);
 	h->quar_open = 1;
 }
 
@@ -48,7 +48,7 @@ void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now)
 	h->quar_open = 0;
 	tr_jhost(c, "release", h, "quarantine over");
 	if (h->ever_up && !h->removed && !h->gone)
-		sk_warnx("%s: quarantine over", h->name);
+		tr_warnx(c, "%s: quarantine over", h->name);
 }
 
 static void add_kid(struct tr_ctl *c, pid_t pid)
@@ -89,10 +89,10 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 
 	if (!h->hello && !orderly) {
 		if (!h->said_nostart)
-			sk_warnx("%s: agent did not start: %s", h->name, why);
+			tr_warnx(c, "%s: agent did not start: %s", h->name, why);
 		h->said_nostart = 1;
 	} else if (!orderly && !h->quit_sent) {
-		sk_warnx("%s: connection lost: %s", h->name, why);
+		tr_warnx(c, "%s: connection lost: %s", h->name, why);
 	}
 	for (int k = 0; k < c->na; k++) {
 		char note[384];
@@ -471,7 +471,7 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 			c->stop = TR_STOP_ERROR;
 			return;
 		}
-		sk_warnx("%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
+		tr_warnx(c, "%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
 		return;
 	}
 	for (int i = 0; i < c->nh; i++) {

@@ -8,7 +8,10 @@
 #include "proto.h"
 #include "tmpl.h"
 
-static int read_lines(const char *path, char ***out, long *n, struct sk_error *err)
+/* Reads the lines of path ("-" or NULL: stdin) into *out.  Command lines
+ * (args 0) lose a trailing CR, and blank ones are skipped; arguments (args
+ * 1) are kept as GNU parallel keeps them, empty or with a CR. */
+static int read_lines(const char *path, int args, char ***out, long *n, struct sk_error *err)
 {
 	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "r") : stdin;
 	char *line = NULL;
@@ -23,9 +26,11 @@ static int read_lines(const char *path, char ***out, long *n, struct sk_error *e
 		return sk_error_sys(err, "%s", path);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char **nv;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len == 0)
+		while (!args && len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0 && !args)
 			continue;
 		if (!(nv = realloc(*out, (size_t)(*n + 1) * sizeof *nv)) || !(nv[*n] = strdup(line))) {
 			free(line);
@@ -134,7 +139,7 @@ static int parse_sources(int argc, char **argv, int first, struct source **out, 
 			if (files) {
 				s[n].owned = 1;
 				n++;
-				rc = read_lines(argv[k], &s[n - 1].v, &s[n - 1].n, err);
+				rc = read_lines(argv[k], 1, &s[n - 1].v, &s[n - 1].n, err);
 			} else {
 				s[n].v = argv + i;
 				s[n].n = j - i;
@@ -265,7 +270,7 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 			rc = add_combinations(l, o, tmpl, s, ns, err);
 		free_sources(s, ns);
 	} else if (ncmd > 0 || !job || o->argfile) {
-		rc = read_lines(o->argfile, &args, &nargs, err);
+		rc = read_lines(o->argfile, ncmd > 0, &args, &nargs, err);
 		for (long i = 0; i < nargs && !rc; i++) {
 			const char *a = args[i];
 			rc = add_task(l, o, tmpl, &a, 1, NULL, NULL);

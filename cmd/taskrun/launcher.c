@@ -20,7 +20,9 @@ int tr_launcher_lines(const char *text, int max, char *out, size_t n)
 		end = s > text ? s - 1 : s;
 		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (e > s) {
+		/* A line said twice in a row (slurmstepd does) counts once. */
+		if (e > s && !(k > 0 && e - s == stop[k - 1] - start[k - 1] &&
+			       memcmp(s, start[k - 1], (size_t)(e - s)) == 0)) {
 			start[k] = s;
 			stop[k++] = e;
 		}

@@ -14,7 +14,8 @@
 
 /* Writes the last max non-blank lines of text (without their line ends or
  * trailing blanks) to out (n bytes, NUL-terminated, truncated to fit),
- * joined by "; ".  Returns the number of lines written. */
+ * joined by "; ", a line repeated right after itself counted once.
+ * Returns the number of lines written. */
 int tr_launcher_lines(const char *text, int max, char *out, size_t n);
 
 #endif

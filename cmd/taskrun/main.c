@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "compat.h"
 #include "cpus.h"
 #include "diag.h"
 #include "input.h"
@@ -58,7 +59,7 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
-	"usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
+	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
 	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
 	"               [--joblog file] [--lease duration] [--line-buffer]\n"
@@ -93,7 +94,7 @@ static const char help_text[] =
 	"      --line-buffer      output line by line as it comes\n"
 	"      --no-progress      no progress line\n"
 	"      --no-speculate     never duplicate stragglers\n"
-	"      --progress         progress line on stderr (default on a terminal)\n"
+	"  -b, --progress         progress line on stderr (default on a terminal)\n"
 	"  -r, --retries=N        runs of a failing task in all (default 4)\n"
 	"  -S, --sshlogin=HOSTS   hosts, [N/]host separated by commas\n"
 	"      --slurm            the nodes of the Slurm allocation, one agent\n"
@@ -133,81 +134,6 @@ static long cpu_count(void)
 	return sk_cpus_usable();
 }
 
-/* -j as GNU parallel reads it: N slots, N% of the CPUs, +N or -N CPUs more
- * or fewer (at least 1), or 0: one slot per task (*all set). */
-static int parse_jobs(const char *arg, long *out, int *all, struct sk_error *err)
-{
-	const long ncpu = cpu_count();
-	const size_t n = strlen(arg);
-	long v;
-	int rc;
-
-	*all = 0;
-	if (n > 1 && arg[n - 1] == '%') {
-		char num[32];
-		snprintf(num, sizeof num, "%.*s", (int)(n - 1 < 31 ? n - 1 : 31), arg);
-		if (sk_par_long("slot count", num, 1, 100000, &v, err) != 0)
-			return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)",
-					    arg);
-		*out = ncpu * v / 100 > 0 ? ncpu * v / 100 : 1;
-		return 0;
-	}
-	if (arg[0] == '+' || arg[0] == '-') {
-		if (sk_par_long("slot count", arg + 1, 0, 100000, &v, err) != 0)
-			return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)",
-					    arg);
-		v = arg[0] == '+' ? ncpu + v : ncpu - v;
-		*out = v > 0 ? v : 1;
-		return 0;
-	}
-	rc = sk_par_long("slot count", arg, 0, 100000, out, err);
-	if (rc)
-		return sk_error_set(err, SK_EARG, "invalid slot count '%s' (expected N, N%%, +N, -N or 0)", arg);
-	*all = *out == 0;
-	return 0;
-}
-
-/* --halt as GNU parallel reads it: now|soon,fail=N|success=N|done=N, N a
- * count or a percentage; "never" for none. */
-static int parse_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
-{
-	const char *comma = strchr(arg, ','), *v;
-	char num[32];
-	size_t n;
-	long x;
-
-	memset(h, 0, sizeof *h);
-	if (strcmp(arg, "never") == 0)
-		return 0;
-	if (!comma)
-		goto bad;
-	if (strncmp(arg, "now,", 4) == 0)
-		h->when = TR_HALT_NOW;
-	else if (strncmp(arg, "soon,", 5) == 0)
-		h->when = TR_HALT_SOON;
-	else
-		goto bad;
-	if (strncmp(comma + 1, "fail=", 5) == 0)
-		h->on = TR_HALT_FAIL, v = comma + 6;
-	else if (strncmp(comma + 1, "success=", 8) == 0)
-		h->on = TR_HALT_SUCCESS, v = comma + 9;
-	else if (strncmp(comma + 1, "done=", 5) == 0)
-		h->on = TR_HALT_DONE, v = comma + 6;
-	else
-		goto bad;
-	n = strlen(v);
-	h->pct = n > 1 && v[n - 1] == '%';
-	snprintf(num, sizeof num, "%.*s", (int)(h->pct ? n - 1 : n), v);
-	if (n == 0 || n >= sizeof num || sk_par_long("halt", num, 1, h->pct ? 100 : 100000000, &x, err) != 0)
-		goto bad;
-	h->n = x;
-	return 0;
-bad:
-	memset(h, 0, sizeof *h);
-	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N|done=N, N a "
-			    "count or a percentage)", arg);
-}
-
 /* Adds -S's comma-separated hosts to o->sshlogin, one per line. */
 static int add_sshlogin(struct opts *o, const char *arg, struct sk_error *err)
 {
@@ -244,7 +170,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
 	case O_DRYRUN: o->dryrun = 1; break;
 	case O_FRESH: o->fresh = 1; break;
-	case O_HALT: rc = parse_halt(arg, &o->halt, err); break;
+	case O_HALT: rc = tr_compat_halt(arg, &o->halt, err); break;
 	case O_JOBLOG: o->joblog = arg; break;
 	case 'k': o->keep = 1; break;
 	case O_LINEBUF: o->linebuf = 1; break;
@@ -252,7 +178,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_TAG: o->tag = 1; break;
 	case 'H': o->hostfile = arg; break;
 	case 'J': o->jobfile = arg; break;
-	case 'j': rc = parse_jobs(arg, &o->jobs, &o->jobs_all, err); break;
+	case 'j': rc = tr_compat_jobs(arg, cpu_count(), &o->jobs, &o->jobs_all, err); break;
 	case O_LEASE:
 		rc = sk_par_duration("lease", arg, &o->lease, err);
 		if (!rc && o->lease < 0.5)
@@ -381,7 +307,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.ssh = DEFAULT_SSH;
 	o.agent = "taskrun agent";
 
-	while ((c = getopt_long(argc, argv, "+a:H:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(0);
 		if (c == 'V') {
@@ -389,7 +315,9 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			sk_par_fail(argv, "+a:H:hJ:j:kr:S:s:t:V", longopts);
+			sk_par_fail(argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts);
+		if (c == 'b')
+			c = O_PROGRESS;   /* -b/--progress, as in every command */
 		if (set_opt(&o, c, optarg, &err) != 0) {
 			free(o.sshlogin);
 			return sk_report(&err);

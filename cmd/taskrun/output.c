@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "file.h"
 #include "ofile.h"
 #include "tmpl.h"
@@ -113,20 +114,21 @@ void tr_output_data(struct tr_ctl *c, struct tr_attempt *a, int fd, const char *
 	if (line_mode(c)) {
 		/* Whole lines go out now, the unfinished one waits. */
 		struct tr_buf *b = &a->lbuf[fd - 1];
-		const char *last;
+		const char *first, *last;
 		int bol = 1;
 		if (tr_buf_put(b, d, n) != 0) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
 		}
-		for (last = b->p + tr_buf_used(b); last > b->p && last[-1] != '\n'; last--)
+		first = b->p + b->off;
+		for (last = first + tr_buf_used(b); last > first && last[-1] != '\n'; last--)
 			;
-		if (last > b->p) {
+		if (last > first) {
 			tr_progress_clear(c);
 			if (fd == 2)
 				fflush(stdout);
-			put_tagged(c, fd, tag, b->p, (size_t)(last - b->p), &bol);
-			tr_buf_consume(b, (size_t)(last - b->p));
+			put_tagged(c, fd, tag, first, (size_t)(last - first), &bol);
+			tr_buf_consume(b, (size_t)(last - first));
 		}
 		return;
 	}
@@ -157,7 +159,8 @@ void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final)
 			int bol = 1;
 			if (tr_buf_used(&a->lbuf[k]) > 0) {
 				tr_progress_clear(c);
-				put_tagged(c, k + 1, tag, a->lbuf[k].p, tr_buf_used(&a->lbuf[k]), &bol);
+				put_tagged(c, k + 1, tag, a->lbuf[k].p + a->lbuf[k].off, tr_buf_used(&a->lbuf[k]),
+					   &bol);
 			}
 			tr_buf_release(&a->lbuf[k]);
 		}
@@ -233,20 +236,10 @@ void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)
 	const long k = h->on == TR_HALT_FAIL ? c->nfinal : h->on == TR_HALT_SUCCESS ? c->nsucc : c->nsucc + c->nfinal;
 	int running = 0;
 
-	if (h->when == TR_HALT_NEVER || c->halted || (h->on == TR_HALT_FAIL && ok) ||
-	    (h->on == TR_HALT_SUCCESS && !ok))
-		return;
-	/* A percentage is of all the tasks, as in GNU parallel. */
-	if (h->pct ? k * 100 < h->n * c->tl->n : k < h->n)
+	if (c->halted || !tr_halt_due(h, ok, c->nsucc, c->nfinal, c->tl->n))
 		return;
 	c->halted = 1;
-	/* GNU parallel's exit status: the task's with fail=1 or done=1, 0 when
-	 * successes halt, else the number of failed tasks (for fail=N% the
-	 * share of failed tasks, tr_sched_run). */
-	if (h->on != TR_HALT_SUCCESS && h->n == 1 && !h->pct)
-		c->halt_status = sig ? 128 + sig : status > 255 || status < 0 ? 1 : status;
-	else if (h->on == TR_HALT_SUCCESS)
-		c->halt_status = 0;
+	c->halt_status = tr_halt_status(h, 1, status, sig, c->nfinal, c->tl->n);
 	for (int i = 0; i < c->na; i++)
 		running += c->a[i].cancel == C_NONE;
 	tr_progress_clear(c);

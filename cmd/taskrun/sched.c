@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hostfile.h"
 #include "idmap.h"
 #include "proto.h"
@@ -835,7 +836,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 					c.npending--;
 					tr_final_fail(&c, i, "not run: no usable host");
 				}
-			sk_warnx("no usable host left");
+			tr_warnx(&c, "no usable host left");
 			break;
 		}
 
@@ -918,10 +919,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	for (int i = 0; i < c.nh; i++) {
 		struct tr_host *h = &c.h[i];
 		if (h->st != HS_DOWN) {
+			/* "finished" (status shows it) only for a host that was
+			 * up; one still starting its agent was never up. */
+			const int up = h->hello;
 			h->removed = 1;
 			h->quit_sent = 1;
 			h->hello = 1;
-			tr_host_down(&c, h, "finished");
+			tr_host_down(&c, h, up ? "finished" : "the run ended while its agent was starting");
 		}
 	}
 	while (c.nkids > 0 && tr_mono() < t_end + 2) {
@@ -946,9 +950,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.when != TR_HALT_NEVER && o->halt.pct && o->halt.on == TR_HALT_FAIL && tasks->n > 0)
-		/* GNU parallel's: the percentage of failed tasks, rounded up. */
-		res->halt_status = (int)((c.nfinal * 100 + tasks->n - 1) / tasks->n);
+	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
+		/* GNU parallel's: the share of failed tasks, halted or not. */
+		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;

@@ -207,6 +207,8 @@ void tr_show_progress(struct tr_ctl *c, double now, int last);
 /* Clears the bar from the terminal before something else is written there,
  * so that no output line is glued to it. */
 void tr_progress_clear(struct tr_ctl *c);
+/* sk_warnx on a line of its own, the bar cleared first. */
+#define tr_warnx(c, ...) (tr_progress_clear(c), sk_warnx(__VA_ARGS__))
 
 /* output.c: where task output goes (grouped per task, -k, --tag,
  * --line-buffer), --joblog and --halt. */

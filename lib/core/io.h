@@ -12,6 +12,7 @@
 #include "ofile.h"
 
 struct sk_ra;
+struct sk_out;
 
 /* Errors of the functions below name the file (sk_error_at): its path, or
  * "<stdin>" and "<stdout>". */
@@ -36,6 +37,17 @@ int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err);
 int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err);
 static inline const unsigned char *sk_in_ptr(const struct sk_in *in) { return in->buf + in->beg; }
 static inline void sk_in_skip(struct sk_in *in, size_t n) { in->beg += n; in->pos += (int64_t)n; }
+/* Reads n bytes of the input into dst: the buffered ones, then the rest
+ * straight into dst.  Returns the number read: n, or fewer at the end of the
+ * input; or an error. */
+int64_t sk_in_read(struct sk_in *in, void *dst, size_t n, struct sk_error *err);
+/* Copies n bytes of the input to out: the buffered ones, then the rest read
+ * in pieces of 256 KiB into the start of the buffer, each written at once,
+ * so that the bytes stay in the processor's cache between the two copies
+ * (what the last piece holds beyond the n bytes stays buffered).
+ * Returns the number copied: n, or fewer at the end of the input; or an
+ * error, with *wfail set when writing failed (else reading did). */
+int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail, struct sk_error *err);
 /* Sets the buffer to cap bytes (at least what is buffered and unread). */
 int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 /* Moves to byte off of a seekable input. */
@@ -71,6 +83,10 @@ struct sk_out {
  * sk_out_close; other files (devices, fifos) are written directly.  Write
  * errors are the errno text alone ("No space left on device"). */
 int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err);
+/* The refusal sk_out_open gives a terminal on standard output when no path
+ * names it (NULL; "-" asks for it): SK_EUSAGE about "<stdout>", else 0.  For
+ * commands that work long before they open their output. */
+int sk_out_check_tty(const char *path, struct sk_error *err);
 int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err);
 /* Room for n bytes in the buffer (flushing first as needed); the caller fills
  * them and calls sk_out_advance(out, n).  NULL with err set on failure. */

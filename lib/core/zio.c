@@ -45,6 +45,29 @@ int sk_zio_compress(struct sk_zio *z, const void *src, size_t n, void *dst, size
 	return 0;
 }
 
+int sk_zio_check(const void *src, size_t n, size_t raw, struct sk_error *err)
+{
+	const unsigned long long size = ZSTD_getFrameContentSize(src, n);
+	size_t len;
+
+	if (size == ZSTD_CONTENTSIZE_ERROR)
+		return sk_error_set(err, SK_EFMT, "corrupt zstd block: no zstd frame header");
+	/* A frame made from a stream (the zstd program reading a pipe) need
+	 * not record its size: the bound below holds for it all the same. */
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size != raw)
+		return sk_error_set(err, SK_EFMT, "zstd block says it expands to %llu bytes, not %zu", size, raw);
+	/* Each block of a frame gives at most ZSTD_BLOCKSIZE_MAX bytes and
+	 * takes at least 4 (a 3-byte header and one byte of content). */
+	if (raw && (raw - 1) / ZSTD_BLOCKSIZE_MAX >= n / 4)
+		return sk_error_set(err, SK_EFMT, "zstd block of %zu bytes cannot expand to %zu", n, raw);
+	len = ZSTD_findFrameCompressedSize(src, n);
+	if (ZSTD_isError(len))
+		return sk_error_set(err, SK_EFMT, "corrupt zstd block: %s", ZSTD_getErrorName(len));
+	if (len != n)
+		return sk_error_set(err, SK_EFMT, "corrupt zstd block: the frame ends at byte %zu of %zu", len, n);
+	return 0;
+}
+
 int sk_zio_decompress(struct sk_zio *z, const void *src, size_t n, void *dst, size_t raw,
 		      struct sk_error *err)
 {

@@ -450,6 +450,8 @@ void sk_edit_table_release(struct sk_edit_table *t)
  * /dev/null, 256 KiB buffers took 0.04 s of CPU against 0.05-0.06 s with
  * 4 MiB and read-ahead, and cat 0.02-0.03 s. */
 #define EDIT_BUF ((size_t)256 << 10)
+/* @BYTE keys one run may use (each a different byte and type). */
+#define EDIT_MAX_AT 32
 
 struct editor {
 	const struct sk_edit_opts *o;
@@ -464,6 +466,13 @@ struct editor {
 	const char *const *paths;    /* the inputs, which at() names */
 	struct sk_error *err;
 	int64_t count;               /* traces the output will hold when known, else -1 */
+	/* The @BYTE keys that name bytes no header swap reorders (outside the
+	 * key table): in a little-endian input they hold the input's byte
+	 * order in the canonical header, so edit_header turns them to
+	 * big-endian, as every key is there, and back (set by set_flips). */
+	const struct sk_key *at[EDIT_MAX_AT];
+	size_t nat, nflip;
+	const struct sk_key *flip[EDIT_MAX_AT];
 };
 
 void sk_edit_opts_init(struct sk_edit_opts *o)
@@ -591,7 +600,69 @@ static int check_shape(const struct editor *g, const struct sk_info *a, const ch
 }
 
 /* Steps 1-3 on g->hdr: 1 keep, 0 drop, or an error. */
+/* Notes key k when it is an @BYTE key of more than one byte. */
+static int note_at(struct editor *g, const struct sk_key *k, struct sk_error *err)
+{
+	if (k->name[0] != '@' || sk_type_size(k->type) < 2)
+		return 0;
+	for (size_t j = 0; j < g->nat; j++)
+		if (g->at[j]->byte == k->byte && g->at[j]->type == k->type)
+			return 0;
+	if (g->nat == EDIT_MAX_AT)
+		return sk_error_set(err, SK_EARG, "more than %d different @BYTE keys", EDIT_MAX_AT);
+	g->at[g->nat++] = k;
+	return 0;
+}
+
+/* Every @BYTE key the edits read or write. */
+static int note_at_keys(struct editor *g, struct sk_error *err)
+{
+	const struct sk_edit_opts *o = g->o;
+	const struct sk_key *k;
+	int rc = 0;
+
+	for (size_t pos = 0; o->where && rc == 0 && (k = sk_expr_next_key(o->where, &pos)) != NULL;)
+		rc = note_at(g, k, err);
+	for (size_t j = 0; j < o->nassign && rc == 0; j++) {
+		rc = note_at(g, &o->assign[j].key, err);
+		for (size_t pos = 0; rc == 0 && (k = sk_expr_next_key(o->assign[j].expr, &pos)) != NULL;)
+			rc = note_at(g, k, err);
+	}
+	for (int j = 0; o->table && j < o->table->ncol && rc == 0; j++)
+		rc = note_at(g, &o->table->key[j], err);
+	return rc;
+}
+
+/* The @BYTE keys to flip for an input (sk_stream_key_flips). */
+static void set_flips(struct editor *g, const struct sk_info *info)
+{
+	g->nflip = 0;
+	for (size_t j = 0; j < g->nat; j++)
+		if (sk_stream_key_flips(info, g->at[j]))
+			g->flip[g->nflip++] = g->at[j];
+}
+
+static void flip_at_keys(const struct editor *g, unsigned char *hdr)
+{
+	for (size_t j = 0; j < g->nflip; j++)
+		sk_key_flip(hdr, g->flip[j]);
+}
+
+static int edit_fields(struct editor *g, int64_t tr, struct sk_error *err);
+
+/* The edits of one trace's canonical header: 1 to keep the trace, 0 to
+ * drop it, or an error. */
 static int edit_header(struct editor *g, int64_t tr, struct sk_error *err)
+{
+	int rc;
+
+	flip_at_keys(g, g->hdr);
+	rc = edit_fields(g, tr, err);
+	flip_at_keys(g, g->hdr);
+	return rc;
+}
+
+static int edit_fields(struct editor *g, int64_t tr, struct sk_error *err)
 {
 	const struct sk_edit_opts *o = g->o;
 	const size_t hl = g->first->hdrlen;
@@ -723,6 +794,7 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 	int64_t tr = 0;
 	int rc;
 
+	set_flips(g, info);
 	/* Decoding overlaps reading in another thread (without read-ahead, out
 	 * of memory, it works as well).  A raw copy does not gain from it: its
 	 * one copy of the samples is memory-bound, and runs fastest through
@@ -790,7 +862,7 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 	/* The first input's info is the writer's model until the end. */
 	g.first = sk_reader_info(r0);
 	g.count = n == 1 && !o->where && o->missing != SK_EDIT_MISSING_DROP ? g.first->ntraces : -1;
-	if ((rc = check_keys(&g, g.first, err)) < 0) {
+	if ((rc = check_keys(&g, g.first, err)) < 0 || (rc = note_at_keys(&g, err)) < 0) {
 		/* Keys the headers cannot hold: the expressions and this input
 		 * do not go together. */
 		if (rc == SK_EARG)

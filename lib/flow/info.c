@@ -61,12 +61,18 @@ int sk_dump_keys(struct sk_reader *r, const struct sk_key *keys, int n, const ch
 		if (prefix)
 			fprintf(out, "%s\t", prefix);
 		for (int i = 0; i < n; i++) {
+			/* @BYTE outside the table: in the stream's byte order. */
+			const int flip = sk_stream_key_flips(in, &keys[i]);
 			if (i)
 				fputc('\t', out);
+			if (flip)
+				sk_key_flip(hdr, &keys[i]);
 			if (is_float(&keys[i]))
 				fprintf(out, "%.10g", sk_key_value(hdr, &keys[i]));
 			else
 				fprintf(out, "%lld", (long long)sk_key_int(hdr, &keys[i]));
+			if (flip)
+				sk_key_flip(hdr, &keys[i]);
 		}
 		if (fputc('\n', out) == EOF) {
 			rc = sk_error_at(err, sk_error_sys(err, "write error"), out == stdout ? "<stdout>" : NULL);

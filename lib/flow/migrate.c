@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "hdr.h"
+#include "io.h"
 #include "ofile.h"
 
 /* Sources of traces: the stream itself, or the spool a pipe was copied to
@@ -593,6 +594,9 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	what = sk_in_name(job->in);
 	if ((rc = sk_reader_open(job->in, job->from, &s.r, err)) < 0)
 		return rc;
+	/* A terminal for the image is refused now, not after the work. */
+	if ((rc = sk_out_check_tty(job->out, err)) < 0)
+		goto done;
 	sk_reader_readahead(s.r, NULL);  /* the scan reads in order; without, as well */
 	info = sk_reader_info(s.r);
 	s.hdrlen = info->hdrlen;

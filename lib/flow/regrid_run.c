@@ -19,6 +19,7 @@
 
 #include "file.h"
 #include "hdr.h"
+#include "io.h"
 #include "ofile.h"
 #include "par.h"
 
@@ -221,6 +222,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		return rc;
 	if ((rc = sk_reader_open(job->in, job->from, &r, err)) < 0)
 		return rc;
+	/* A terminal for the output is refused now, not after the work. */
+	if ((rc = sk_out_check_tty(job->out, err)) < 0)
+		goto done;
 	info = sk_reader_info(r);
 	store.ns = info->ns;
 	o.ns = info->ns;

@@ -351,6 +351,41 @@ void sk_stream_swap(unsigned char *hdr, const struct sk_info *info)
 		sk_hdr_swap(hdr, info->hdrlen);
 }
 
+int sk_stream_key_flips(const struct sk_info *info, const struct sk_key *k)
+{
+	const size_t at = k->byte - 1u, n = (size_t)sk_type_size(k->type);
+	unsigned char a[16], b[16];
+
+	if (k->name[0] != '@' || n < 2 || !info->little || info->fmt == SK_FMT_SGK || at + n > info->hdrlen)
+		return 0;
+	/* The swap of a header whose neighbouring bytes all differ moves
+	 * every byte it reorders: the key's bytes flip when none moves. */
+	{
+		unsigned char *h = malloc(info->hdrlen);
+		if (!h)
+			return 0;
+		for (size_t i = 0; i < info->hdrlen; i++)
+			h[i] = (unsigned char)(i % 8 + 1);
+		memcpy(a, h + at, n);
+		sk_stream_swap(h, info);
+		memcpy(b, h + at, n);
+		free(h);
+	}
+	return memcmp(a, b, n) == 0;
+}
+
+void sk_key_flip(unsigned char *hdr, const struct sk_key *k)
+{
+	unsigned char *const p = hdr + k->byte - 1;
+	const size_t n = (size_t)sk_type_size(k->type);
+
+	for (size_t i = 0; i < n / 2; i++) {
+		const unsigned char t = p[i];
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = t;
+	}
+}
+
 size_t sk_reader_pread_size(const struct sk_reader *r)
 {
 	return r->ops->pread_size(r);

@@ -61,11 +61,19 @@ struct sk_info {
 };
 
 struct sk_reader;
+struct sk_key;
 
 /* Swaps a trace header block between a little-endian file's byte order and
  * the canonical layout, field by field, by the stream's layout (SU's for
  * bytes 181-240 when info->su_tail).  Its own inverse. */
 void sk_stream_swap(unsigned char *hdr, const struct sk_info *info);
+/* 1 when the bytes of key k keep the stream's byte order in a canonical
+ * header: an @BYTE key of 2 to 8 bytes that no header swap reorders (outside
+ * the key table) in a little-endian SEG-Y or SU stream.  sk_key_flip turns
+ * such a key's bytes big-endian, as every key is read and written, and back;
+ * so @BYTE:TYPE means the stream's own byte order there. */
+int sk_stream_key_flips(const struct sk_info *info, const struct sk_key *k);
+void sk_key_flip(unsigned char *hdr, const struct sk_key *k);
 
 /* Opens path (NULL or "-" for stdin) as fmt (SK_FMT_AUTO to detect), with
  * a 4 MiB input buffer. */

@@ -548,10 +548,15 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	if (aa) {
 		/* |dt/dx| = w |dsx / ts + drx / tr| over one product. */
 		const float itt = 1.0f / (ts * tr);
-		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt + 1.0f;
+		/* Half-length: the moveout between neighbouring traces in
+		 * samples, rounded, at least 1 (Lumley, Claerbout & Bevc).  The
+		 * former floor + 1 filtered where nothing can alias (|p| dx <
+		 * dt), inside the Fresnel zone, and imaged flat reflectors up to
+		 * 0.13 samples early. */
+		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt + 0.5f;
 		if (d3)
 			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
-		q.kk = (int)min_f(kf, c->kmax);
+		q.kk = (int)min_f(max_f(kf, 1.0f), c->kmax);
 		k2 = (float)q.kk * (float)q.kk;  /* the triangle's 1/k^2, below */
 	}
 	if (obl || spr) {

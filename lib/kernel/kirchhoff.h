@@ -13,7 +13,7 @@
  * applied spectrally), then for antialiasing its double
  * integral S = anticausal(causal(sum)) kept in double, from which a triangle
  * of integer half-length k samples is picked with exactly 1/k^2 weight:
- *     (2 S(f) - S(f-k) - S(f+k)) / k^2,  k = floor(aal |p| dx / dt_in) + 1,
+ *     (2 S(f) - S(f-k) - S(f+k)) / k^2,  k = max(1, round(aal |p| dx / dt_in)),
  * p the operator slope (sum of the source and receiver terms with their
  * signs; in 3-D |p_x| dx + |p_y| dy), clipped to SK_KIRCH_KMAX.  Without
  * antialiasing the trace is read by linear interpolation.

@@ -170,6 +170,9 @@ run_examples() {
 		b
 		.Ed
 		.Dl echo \(aqone\(aq \-two
+		.EX
+		echo ex
+		.EE
 		.\" example: skip a formula
 		.Bd -literal
 		t = sqrt(x)
@@ -177,13 +180,13 @@ run_examples() {
 	EOF
 	run -0 /usr/bin/python3 "$EX" list t.1
 	[ "$output" = "$(printf '%s\n' "t.1:3	printf 'a\\tb\\n' | \\\\n    cut -f2	=> 1 lines" \
-		"t.1:7	echo 'one' -two" "t.1:9	skip a formula")" ]
+		"t.1:7	echo 'one' -two" "t.1:9	echo ex" "t.1:12	skip a formula")" ]
 	run -0 /usr/bin/python3 "$EX" run --fixture fix --work wk t.1
-	[ "${lines[-1]}" = "2 examples ran (2 commands), 0 failed, 1 skipped" ]
+	[ "${lines[-1]}" = "3 examples ran (3 commands), 0 failed, 1 skipped" ]
 	# A skip needs its reason.
 	sed -i 's/skip a formula/skip/' t.1
 	run -1 --separate-stderr /usr/bin/python3 "$EX" run --fixture fix --work wk t.1
-	[ "$stderr" = "docexamples: t.1:9: 'example: skip' needs a reason" ]
+	[ "$stderr" = "docexamples: t.1:12: 'example: skip' needs a reason" ]
 }
 
 # The model of man segsynth is examples/docs/model.yaml, which the README's

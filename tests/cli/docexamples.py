@@ -4,9 +4,10 @@
 usage: docexamples.py list DOC...
        docexamples.py run [--lab] [--timeout S] --fixture DIR --work DIR DOC...
 
-An example is a code block: in Markdown a fenced block with no language or
-sh, bash, shell or console; in a man page every .Bd -literal display and
-every .Dl line.  A block whose lines start with "$ " is a session: each "$"
+An example is a code block: in Markdown a fenced block (``` or ~~~) with no
+language or sh, bash, shell or console (other languages, such as text or
+yaml, are not commands); in a man page every .Bd -literal display, every
+.EX/.EE block and every .Dl line.  A block whose lines start with "$ " is a session: each "$"
 line (with the lines that complete it: a trailing backslash, pipe, && or an
 open for/if/quote) is one command, and the lines after it, up to the next
 "$", are the output it shows, which must be exactly what the command writes
@@ -118,14 +119,14 @@ def markdown(path, name):
     exs, lines = [], open(path, encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
-        m = re.match(r"^```\s*([A-Za-z]*)\s*$", lines[i])
+        m = re.match(r"^(```|~~~)\s*([A-Za-z]*)\s*$", lines[i])
         if not m:
             i += 1
             continue
         j = i + 1
-        while j < len(lines) and not lines[j].startswith("```"):
+        while j < len(lines) and not lines[j].startswith(m.group(1)):
             j += 1
-        if m.group(1) in SHELL_LANGS:
+        if m.group(2) in SHELL_LANGS:
             k = i - 1
             while k >= 0 and not lines[k].strip():
                 k -= 1
@@ -155,11 +156,12 @@ def roff(path, name):
             exs.append(Example(name, i + 1, [unroff(l[4:])], mk, first=i + 1))
             i += 1
             continue
-        if not l.startswith(".Bd -literal"):
+        if not l.startswith(".Bd -literal") and not l.startswith(".EX"):
             i += 1
             continue
+        end = ".Ed" if l.startswith(".Bd") else ".EE"
         j, body = i + 1, []
-        while j < len(lines) and not lines[j].startswith(".Ed"):
+        while j < len(lines) and not lines[j].startswith(end):
             if not re.match(r"^\.([A-Za-z]|\\\")", lines[j]):
                 body.append(unroff(lines[j]))
             j += 1

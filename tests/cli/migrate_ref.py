@@ -136,7 +136,7 @@ def ref(args):
             S = np.cumsum(c[::-1])[::-1]
             px = (dsx / ts + drx / tr) / v ** 2
             py = (dsy / ts + dry / tr) / v ** 2
-            k = np.floor(aal * (np.abs(px) * dx + (np.abs(py) * dy if dim == 3 else 0)) / dti) + 1
+            k = np.maximum(np.floor(aal * (np.abs(px) * dx + (np.abs(py) * dy if dim == 3 else 0)) / dti + 0.5), 1)
             k = np.minimum(k, KMAX)
 
             def Sat(q):

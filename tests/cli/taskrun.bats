@@ -21,7 +21,7 @@ teardown() {
 
 @test "taskrun --help prints usage on stdout and exits 0" {
 	run -0 --separate-stderr taskrun --help
-	[ "${lines[0]}" = "usage: taskrun [-hV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]" ]
+	[ "${lines[0]}" = "usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]" ]
 	[ "$stderr" = "" ]
 	[[ "$output" == *"--stdout=TEMPLATE"* ]]
 }

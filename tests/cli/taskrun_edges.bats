@@ -75,6 +75,15 @@ slots() {
 	[ "$(echo "$output" | grep '^: ')" = "$(printf '%-20s %-12s %5d %6d %6d %7d' : finished 1 2 0 0)" ]
 	[ "$(echo "$output" | grep -c '^nohost.invalid ')" = 1 ]
 	[ "$(echo "$output" | grep '^nohost.invalid ' | grep -c finished)" = 0 ]
+	# Nor one whose agent was still starting when the run ended.
+	printf '#!/bin/sh\nexec sleep 60\n' >"$T/slow"
+	chmod 755 "$T/slow"
+	printf '1/:\n1/slowhost\n' >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/slow" -s "$T/u" 'true {}' ::: 1 2
+	[ "$stderr" = "" ]
+	run -0 taskrun status "$T/u"
+	[ "$(echo "$output" | grep '^slowhost ')" = "$(printf '%-20s %-12s %5d %6d %6d %7d' slowhost down 0 0 0 0)" ]
+	[ "$(awk -F'\t' '$2 == "down" && $5 == "slowhost" { print $12 }' "$T/u/journal")" = "the run ended while its agent was starting" ]
 }
 
 @test "taskrun -H with a missing host file says so once" {

@@ -243,3 +243,23 @@ started() { j_count "$1" start "$2"; }
 	done
 	[ "$(ls -A "$T/out" | wc -l)" = 6 ]
 }
+
+@test "taskrun: a host line that is a whole ssh command, against GNU parallel over the same ssh" {
+	command -v parallel >/dev/null || skip "GNU parallel is not installed"
+	# No --ssh: the host's own command reaches it, as in GNU parallel.
+	printf '2/%s node1\n1/%s node2\n' "$LAB_SSH" "$LAB_SSH" >"$T/hosts"
+	args=("a b" "it's" '$HOME' '*' 'ünï ✓')
+	run -0 --separate-stderr taskrun --agent "$LAB_AGENT" -H "$T/hosts" -s "$T/s" -k \
+		'printf "[%s] " {}; echo $PARALLEL_SEQ' ::: "${args[@]}"
+	[ "$stderr" = "" ]
+	[ "${lines[0]}" = "[a b] 1" ]
+	[ "${lines[4]}" = "[ünï ✓] 5" ]
+	tr_out=$output
+	# Every task ran through one of the two commands.
+	[ "$(j_count "$T/s/journal" done)" = 5 ]
+	[ "$(awk -F'\t' '$2 == "done" { print $5 }' "$T/s/journal" | grep -cvxF -e "$LAB_SSH node1" -e "$LAB_SSH node2")" = 0 ]
+	cd "$T"
+	run -0 --separate-stderr parallel --will-cite --sshloginfile "$T/hosts" -k \
+		'printf "[%s] " {}; echo $PARALLEL_SEQ' ::: "${args[@]}"
+	[ "$output" = "$tr_out" ]
+}

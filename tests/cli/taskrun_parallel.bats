@@ -69,6 +69,13 @@ same_sorted() {
 	both -k echo :::: "$T/f" "$T/g" ::::+ "$T/f" ::: z
 	same
 	[ "$T_OUT" = $'f1 g1 f1 z\nf 2 g1 f1 z' ]
+	# Arguments are lines as they are: an empty one counts, a CR stays.
+	printf 'a\n\nb\r\n' >"$T/e"
+	both -k echo x{}y :::: "$T/e"
+	same
+	[ "$T_OUT" = $'xay\nxy\nxb\ry' ]
+	both -k -a "$T/e" echo x{}y
+	same
 }
 
 @test "parallel and taskrun: {} {.} {/} {//} {/.} and {N} with the same forms" {
@@ -116,7 +123,7 @@ same_sorted() {
 @test "parallel and taskrun: -j N, N%, +N, -N and 0 give the same number of slots" {
 	ncpu=$(nproc)
 	for j in 50% 150% +1 -1 0; do
-		both -j "$j" 'sleep 0.2; echo {%}' ::: $(seq 4)
+		both -j "$j" 'sleep 0.2; echo {%}' ::: $(seq 3)
 		P_OUT=$(sort -un <<<"$P_OUT") T_OUT=$(sort -un <<<"$T_OUT")
 		same || { echo "-j $j"; false; }
 		case $j in
@@ -124,9 +131,9 @@ same_sorted() {
 		150%) n=$((ncpu * 3 / 2)) ;;
 		+1) n=$((ncpu + 1)) ;;
 		-1) n=$((ncpu - 1)) ;;
-		0) n=4 ;;
+		0) n=3 ;;
 		esac
-		n=$((n < 1 ? 1 : n > 4 ? 4 : n))
+		n=$((n < 1 ? 1 : n > 3 ? 3 : n))
 		[ "$(tail -1 <<<"$T_OUT")" = "$n" ]
 	done
 }

@@ -175,3 +175,103 @@ EOF
 	run -0 sinfo -h -N -o '%N %c %t'
 	[ "$output" = "$(printf 'n1 2 idle\nn2 2 idle\nn3 2 idle')" ]
 }
+
+# maxrun FILE HOST: the most attempts that ran at once on HOST.
+maxrun() {
+	awk -F'\t' -v h="$2" '$5 == h && $2 == "start" { n++; if (n > m) m = n }
+		$5 == h && $2 ~ /^(done|fail|lost|cancel)$/ { n-- } END { print m + 0 }' "$1"
+}
+
+# upslots FILE: "HOST slots=N" of each "up" event, sorted.
+upslots() {
+	awk -F'\t' '$2 == "up" { sub(/ .*/, "", $12); print $5, $12 }' "$1" | sort
+}
+
+@test "slurm cluster: taskrun --slurm inside salloc runs every task once, with the slots and CPUs allocated" {
+	slurm_need
+	cmd='sleep 0.2; echo {} $SLURMD_NODENAME $TASKRUN_HOST $(nproc) $(grep Cpus_allowed_list /proc/self/status | cut -f2)'
+	# 4 CPUs over 3 nodes: 2 on n1, 1 on n2 and n3.
+	run -0 --separate-stderr salloc -N3 -n4 -w 'n[1-3]' taskrun --slurm -s "$T/s" "$cmd" ::: $(seq 30)
+	[ "$stderr" = "$(printf 'salloc: Granted job allocation %s\nsalloc: Relinquishing job allocation %s' \
+		"$(echo "$stderr" | awk 'NR == 1 { print $NF }')" "$(echo "$stderr" | awk 'NR == 1 { print $NF }')")" ]
+	echo "$output" >"$T/out"
+	# Every task once, on the node whose agent ran it.
+	[ "$(awk '{ print $1 }' "$T/out" | sort -n | tr '\n' ' ')" = "$(seq 30 | tr '\n' ' ')" ]
+	[ "$(awk '$2 != $3' "$T/out" | wc -l)" = 0 ]
+	[ "$(j_count "$T/s/journal" done)" = 30 ]
+	# Slots as allocated, and never more tasks at once.
+	[ "$(upslots "$T/s/journal")" = "$(printf 'n1 slots=2\nn2 slots=1\nn3 slots=1')" ]
+	[ "$(maxrun "$T/s/journal" n1)" -le 2 ]
+	[ "$(maxrun "$T/s/journal" n2)" = 1 ]
+	[ "$(maxrun "$T/s/journal" n3)" = 1 ]
+	# Tasks confined to the CPUs of the job on their node.
+	[ "$(awk '$2 == "n1" { print $4 }' "$T/out" | sort -u)" = 2 ]
+	[ "$(awk '$2 == "n2" || $2 == "n3" { print $4 }' "$T/out" | sort -u)" = 1 ]
+	for n in n1 n2 n3; do
+		[ "$(awk -v n=$n '$2 == n { print $5 }' "$T/out" | sort -u | wc -l)" = 1 ]
+	done
+}
+
+@test "slurm cluster: the documented --ssh 'srun -u -N1 -n1 -w' works; an agent's slots are its step's CPUs, N/ wins" {
+	slurm_need
+	printf 'n1\nn2\n3/n3\n' >"$T/hosts"
+	run -0 --separate-stderr salloc -N3 -n3 -w 'n[1-3]' taskrun -H "$T/hosts" --ssh 'srun -u -N1 -n1 -w' \
+		--agent "$TASKRUN agent" -s "$T/s" 'echo {} $SLURMD_NODENAME $(nproc)' ::: $(seq 20)
+	[ "$(echo "$output" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
+	# A step of one task gets one CPU (steps are exclusive): the agent
+	# offers the CPUs of its affinity mask, not the node's 2.
+	[ "$(upslots "$T/s/journal")" = "$(printf 'n1 slots=1\nn2 slots=1\nn3 slots=3')" ]
+	[ "$(echo "$output" | awk '{ print $3 }' | sort -u)" = 1 ]
+}
+
+@test "slurm cluster: taskrun --slurm in an sbatch script" {
+	slurm_need
+	cat >"$T/job.sh" <<EOF
+#!/bin/sh
+taskrun --slurm -s "$T/s" 'echo {} \$SLURMD_NODENAME \$(nproc)' ::: \$(seq 20) >"$T/out"
+echo "status \$?" >"$T/status"
+EOF
+	run -0 sbatch --parsable -N3 -n3 -o "$T/job.log" "$T/job.sh"
+	job=$output
+	slurm_wait_job "$job" 60
+	[ "$(cat "$T/status")" = "status 0" ]
+	[ "$(cat "$T/job.log")" = "" ]
+	[ "$(awk '{ print $1 }' "$T/out" | sort -n | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
+	[ "$(awk '{ print $3 }' "$T/out" | sort -u)" = 1 ]
+	[ "$(upslots "$T/s/journal")" = "$(printf 'n1 slots=1\nn2 slots=1\nn3 slots=1')" ]
+	for n in n1 n2 n3; do
+		[ "$(awk -v n=$n '$2 == n' "$T/out" | wc -l)" -ge 1 ]
+	done
+}
+
+@test "slurm cluster: scancel of one agent's step requeues its tasks; none lost, none run twice to the end" {
+	slurm_need
+	mkdir "$T/out"
+	salloc -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
+		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 12) >"$T/stdout" 2>"$T/err" &
+	BG=$!
+	lab_wait "[ -f '$T/s/journal' ] && awk -F'\t' '\$2 == \"start\" && \$5 == \"n2\"' '$T/s/journal' | grep -q ." 60
+	step=$(squeue -h -s -o '%i %N' | awk '$2 == "n2" && $1 ~ /^[0-9]+\.[0-9]+$/ { print $1 }')
+	[ -n "$step" ]
+	scancel "$step"
+	status=0
+	wait "$BG" || status=$?
+	BG=""
+	[ "$status" = 0 ]
+	# The launcher's words say what happened to n2: slurmstepd's
+	# cancellation (srun's own lines around it depend on timing).
+	grep -qE "^taskrun: n2: connection lost: (.*; )?slurmstepd[^:]*: error: \*\*\* STEP $step ON n2 CANCELLED AT [^;]* \*\*\*(; srun: .*)?\$" "$T/err" ||
+		{ cat "$T/err"; false; }
+	j=$T/s/journal
+	[ "$(j_count "$j" lost n2)" -ge 1 ]
+	[ "$(j_count "$j" fail)" = 0 ]
+	for i in $(seq 12); do
+		[ "$(awk '{ print $1 }' "$T/out/$i")" = "$i" ]
+		[ "$(j_count "$j" done "" "$i")" = 1 ]
+	done
+	# Every task lost with n2 ran again, elsewhere or on n2's new agent.
+	for t in $(awk -F'\t' '$2 == "lost" && $5 == "n2" { print $3 }' "$j"); do
+		[ "$(j_count "$j" done "" "$t")" = 1 ]
+		[ "$(j_count "$j" start "" "$t")" -ge 2 ]
+	done
+}

@@ -60,3 +60,22 @@ tty() {
 	tty "seginfo <'$DATA/small.sgy' | head -n 1"
 	[ "$output" = "<stdin>: segy rev 0.0, big-endian, EBCDIC text, 0 extended textual headers" ]
 }
+
+@test "terminal: migrate and regrid refuse a terminal for their output before the work" {
+	local c
+	# small.sgy has no coordinates: the work would fail with a data error
+	# (exit 1), so the refusal (exit 2) shows that it comes first.
+	for c in "migrate --vel 2000 '$DATA/small.sgy'" "regrid --grid 0,10,5 '$DATA/small.sgy'"; do
+		tty "$c"
+		[ "$status" -eq 2 ] || { echo "$c: status $status: $output"; return 1; }
+		[ "$output" = "${c%% *}: <stdout>: standard output is a terminal; give -o FILE, or -o - to write to it anyway" ] ||
+			{ echo "$c: $output"; return 1; }
+	done
+	# With -o - they go on to the work, and to its error.
+	tty "migrate --vel 2000 -o - '$DATA/small.sgy'"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migrate: $DATA/small.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)" ]
+	tty "regrid --grid 0,10,5 -o - '$DATA/small.sgy'"
+	[ "$status" -eq 1 ]
+	[ "$output" = "regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)" ]
+}

@@ -82,6 +82,45 @@ int main(void)
 	sk_out_abort(&out);
 	CHECK(stat(path, &st) == 0 && st.st_size == N + 3);   /* the old file stays */
 	unlink(path);
+	/* sk_in_copy and sk_in_read: the buffered bytes first, then straight
+	 * from the file; what the last piece read beyond stays buffered. */
+	{
+		char p2[64], p3[64];
+		unsigned char *back = malloc(N);
+		int wfail = 1;
+		FILE *f;
+		snprintf(p2, sizeof p2, "/tmp/test_io_copy_%ld.out", (long)getpid());
+		snprintf(p3, sizeof p3, "/tmp/test_io_copy_%ld.bin", (long)getpid());
+		CHECK(sk_out_open(&out, p3, &err) == 0 && sk_out_write(&out, data, N, &err) == 0 &&
+		      sk_out_close(&out, &err) == 0);
+		CHECK(sk_in_open(&in, p3, &err) == 0 && sk_in_need(&in, 10, &err) == 10);
+		CHECK(in.end == 256u << 10);   /* the first read: a piece, not the buffer */
+		CHECK(sk_out_open(&out, p2, &err) == 0);
+		CHECK(sk_in_copy(&in, &out, 1000003, &wfail, &err) == 1000003 && wfail == 0);
+		CHECK(in.pos == 1000003 && in.end - in.beg > 0);
+		CHECK(sk_in_read(&in, back, 500000, &err) == 500000 && memcmp(back, data + 1000003, 500000) == 0);
+		CHECK(in.pos == 1500003 && in.end == in.beg);
+		CHECK(sk_in_need(&in, 7, &err) == 7 && memcmp(sk_in_ptr(&in), data + 1500003, 7) == 0);
+		CHECK(sk_in_copy(&in, &out, N, &wfail, &err) == N - 1500003 && wfail == 0);
+		CHECK(sk_in_read(&in, back, 10, &err) == 0 && sk_in_copy(&in, &out, 10, &wfail, &err) == 0);
+		sk_in_close(&in);
+		CHECK(sk_out_close(&out, &err) == 0);
+		memset(back, 0, N);
+		f = fopen(p2, "rb");
+		CHECK(f && fread(back, 1, N, f) == N - 500000 && fgetc(f) == EOF);
+		CHECK(memcmp(back, data, 1000003) == 0 && memcmp(back + 1000003, data + 1500003, N - 1500003) == 0);
+		if (f)
+			fclose(f);
+		/* A write error is the output's. */
+		CHECK(sk_in_open(&in, p3, &err) == 0 && sk_out_open(&out, "/dev/full", &err) == 0);
+		CHECK(sk_in_copy(&in, &out, N, &wfail, &err) == SK_EIO && wfail == 1);
+		CHECK(strcmp(err.msg, "No space left on device") == 0 && strcmp(err.file, "/dev/full") == 0);
+		sk_out_abort(&out);
+		sk_in_close(&in);
+		unlink(p2);
+		unlink(p3);
+		free(back);
+	}
 	CHECK(sk_in_open(&in, "/", &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
 	CHECK(sk_out_open(&out, "/nonexistent/dir/x", &err) == SK_EIO);
 	CHECK(strcmp(err.msg, "No such file or directory") == 0);

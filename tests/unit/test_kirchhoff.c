@@ -240,11 +240,12 @@ static void test_constant_trace(void)
 			const double tt = sqrt(0.25 * tau * tau + (tr.rx - x[o]) * (tr.rx - x[o]) / (v * v));
 			const double t = ts + tt, f = t / p.dt_in;
 			const double pp = (tr.sx - x[o]) / (v * v * ts) + (tr.rx - x[o]) / (v * v * tt);
-			const int k = (int)fmin(floor(p.aal * fabs(pp) * p.dx / p.dt_in) + 1, SK_KIRCH_KMAX);
+			const double kx = p.aal * fabs(pp) * p.dx / p.dt_in + 0.5;
+			const int k = (int)fmin(fmax(floor(kx), 1), SK_KIRCH_KMAX);
 			/* Interior reads only, away from rounding of k. */
 			if (f < k + 2 || f > NT - k - 3 || tau < 0.02)
 				continue;
-			if (fabs(p.aal * fabs(pp) * p.dx / p.dt_in + 1 - floor(p.aal * fabs(pp) * p.dx / p.dt_in + 1)) < 1e-3)
+			if (fabs(kx - floor(kx)) < 1e-3)
 				continue;
 			n++;
 			kmax = k > kmax ? k : kmax;

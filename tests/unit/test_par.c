@@ -1,5 +1,6 @@
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -44,6 +45,8 @@ int main(void)
 		CHECK(sk_par_keyvals(3, argv, opts, &bad) == 0);
 		CHECK(strcmp(argv[1], "--count=5") == 0 && strcmp(argv[2], "in.sgy") == 0);
 		CHECK(sk_par_keyvals(4, argv, opts, &bad) == SK_EARG && strcmp(bad, "bogus=1") == 0);
+		/* The replaced strings are the caller's (a program keeps them). */
+		free(argv[1]);
 	}
 	{
 		static const struct option opts[] = {
@@ -56,6 +59,7 @@ int main(void)
 		CHECK(sk_par_keyvals(6, argv, opts, &bad) == 0);
 		CHECK(strcmp(argv[2], "z=600,x=500") == 0 && strcmp(argv[4], "z=1") == 0);
 		CHECK(strcmp(argv[5], "--count=3") == 0);
+		free(argv[5]);
 	}
 	{
 		static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};

@@ -482,5 +482,37 @@ int main(void)
 		sk_wopts_computed(&wo, &like);
 		CHECK(wo.sample_format == 3);
 	}
+	/* @BYTE keys that keep a little-endian stream's order: outside the
+	 * key table only, and only in SEG-Y and SU streams. */
+	{
+		static const struct { const char *key; int fmt, little, su, want; } c[] = {
+			{"@233:i4", SK_FMT_SEGY, 1, 0, 1}, {"@237:i2", SK_FMT_SEGY, 1, 0, 1},
+			{"@233:i8", SK_FMT_SEGY, 1, 0, 1}, {"@233:i4", SK_FMT_SEGY, 0, 0, 0},
+			{"@21:i4", SK_FMT_SEGY, 1, 0, 0},  {"@1:i2", SK_FMT_SEGY, 1, 0, 0},
+			{"@235:i1", SK_FMT_SEGY, 1, 0, 0}, {"@233:i4", SK_FMT_SU, 1, 1, 0},
+			{"@233:i4", SK_FMT_SGK, 1, 0, 0},  {"@231:i4", SK_FMT_SEGY, 1, 0, 0},
+			{"@413:i4", SK_FMT_SEGY, 1, 0, 0},  {"@473:i4", SK_FMT_SEGY, 1, 0, 1},
+		};
+		struct sk_info in;
+		struct sk_key k;
+		unsigned char h[480];
+		memset(&in, 0, sizeof in);
+		for (size_t j = 0; j < sizeof c / sizeof c[0]; j++) {
+			in.fmt = c[j].fmt;
+			in.little = c[j].little;
+			in.su_tail = c[j].su;
+			in.hdrlen = 480;
+			CHECK(sk_key_parse(c[j].key, 480, &k, &err) == 0);
+			CHECKF(sk_stream_key_flips(&in, &k) == c[j].want, "%s fmt %d little %d", c[j].key, c[j].fmt,
+			       c[j].little);
+		}
+		CHECK(sk_key_parse("cdp", 240, &k, &err) == 0 && sk_stream_key_flips(&in, &k) == 0);
+		for (int i = 0; i < 8; i++)
+			h[232 + i] = (unsigned char)(i + 1);
+		CHECK(sk_key_parse("@233:i4", 240, &k, &err) == 0);
+		sk_key_flip(h, &k);
+		CHECK(memcmp(h + 232, "\4\3\2\1\5\6\7\10", 8) == 0);
+		CHECK(sk_key_int(h, &k) == 0x04030201);
+	}
 	return test_done();
 }

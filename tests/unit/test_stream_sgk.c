@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "check.h"
 #include "fmt.h"
 #include "hdr.h"
+#include "mkstream.h"
 #include "segy.h"
 #include "sgk.h"
 #include "stream.h"
@@ -340,6 +342,244 @@ static void test_from_pipe(int zstd)
 	}
 }
 
+/* Copies the inputs (a path, or "-" for src_fd as standard input) one after
+ * the other into out with sk_copy_traces, as segmerge concatenates; the
+ * error, if any, in err. */
+static int copy_all(const char *const *in, int n, int src_fd, const char *out, int block, struct sk_error *err)
+{
+	struct sk_reader *r[4];
+	struct sk_writer *w = NULL;
+	struct sk_wopts o = SK_WOPTS_INIT;
+	const int saved = dup(0);
+	int rc = 0;
+
+	o.fmt = SK_FMT_SGK;
+	o.block = block;
+	if (src_fd >= 0)
+		dup2(src_fd, 0);
+	for (int i = 0; i < n && rc == 0; i++) {
+		if ((rc = sk_reader_open(in[i], SK_FMT_AUTO, &r[i], err)) < 0)
+			break;
+		if (i == 0 && (rc = sk_writer_open(out, sk_reader_info(r[0]), &o, &w, err)) < 0)
+			w = NULL;
+		if (rc == 0)
+			rc = sk_copy_traces(r[i], w, NULL, NULL, err);
+		sk_reader_free(r[i]);
+	}
+	if (rc == 0)
+		rc = sk_writer_close(w, err);
+	else if (w)
+		sk_writer_abort(w);
+	dup2(saved, 0);
+	close(saved);
+	return rc;
+}
+
+/* A pipe whose other end a child fills with the first n bytes of path. */
+static int pipe_of(const char *path, long n, pid_t *pid)
+{
+	int fd[2];
+	char cmd[200];
+
+	if (pipe(fd) != 0)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		close(fd[0]);
+		dup2(fd[1], 1);
+		snprintf(cmd, sizeof cmd, "head -c %ld %s", n, path);
+		_exit(system(cmd) == 0 ? 0 : 1);
+	}
+	close(fd[1]);
+	return fd[0];
+}
+
+/*
+ * sgk -> sgk copies pass whole blocks (sk_sgk_pass_block): from a file in
+ * pieces (sk_in_copy), from a pipe whole; a short last block goes into the
+ * writer's block, which the next input fills up.  The bytes are those of
+ * the trace-by-trace path: the input's, but for the origin field.
+ */
+static void test_pass_blocks(void)
+{
+	enum { REC = 240 + 4 * NS, BLK = 24 + 4 * REC, DATA0 = SK_SGK_HEAD + SK_SEGY_HDR };
+	char a[128], s[128], b[128], c[128], cut[128], cmd[400];
+	const char *two[2], *in[1];
+	unsigned char x[DATA0 + 5 * BLK], y[sizeof x];
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_reader *r, *ra;
+	struct sk_error err;
+	const unsigned char *p, *q;
+	struct stat st;
+	pid_t pid;
+	int fd, ok = 1, status;
+	long size;
+
+	path_of(a, sizeof a, "pass.sgy");
+	path_of(s, sizeof s, "pass.sgk");
+	path_of(b, sizeof b, "pass2.sgk");
+	path_of(c, sizeof c, "pass3.sgk");
+	path_of(cut, sizeof cut, "passcut.sgk");
+	CHECK(make_segy(a, 1, 0, 7) == 0);
+	o.fmt = SK_FMT_SGK;
+	o.block = 4;
+	CHECK(convert(a, s, &o) == 0);
+	/* 17 traces in blocks of 4: four full blocks and one of 1 trace. */
+	size = DATA0 + 4 * BLK + 24 + REC + 24;
+	CHECK(stat(s, &st) == 0 && st.st_size == size);
+
+	/* From a file and from a pipe: the same bytes but the origin (4 bytes
+	 * at 36: sgk now, SEG-Y before). */
+	in[0] = s;
+	CHECK(copy_all(in, 1, -1, b, 4, &err) == 0);
+	CHECK(bytes_at(s, 0, x, (size_t)size) == 0 && bytes_at(b, 0, y, (size_t)size) == 0);
+	CHECK(stat(b, &st) == 0 && st.st_size == size);
+	CHECK(memcmp(x, y, 36) == 0 && memcmp(x + 40, y + 40, (size_t)size - 40) == 0);
+	CHECK(sk_segy_get(y, SK_SGK_H_ORIGIN + 1, 4, 1) == SK_FMT_SGK);
+	in[0] = "-";
+	fd = pipe_of(s, size, &pid);
+	CHECK(copy_all(in, 1, fd, c, 4, &err) == 0 && same_file(b, c));
+	close(fd);
+	waitpid(pid, &status, 0);
+	/* Back to SEG-Y: the original bytes. */
+	o.fmt = SK_FMT_SEGY;
+	o.block = 0;
+	CHECK(convert(b, c, &o) == 0 && same_file(a, c));
+
+	/* Two inputs: the short block of the first is filled up by the second,
+	 * so that only the output's last block is short: 34 traces in 8 blocks
+	 * of 4 and one of 2, each trace the input's. */
+	two[0] = two[1] = s;
+	CHECK(copy_all(two, 2, -1, c, 4, &err) == 0);
+	CHECK(stat(c, &st) == 0 && st.st_size == DATA0 + 8 * BLK + 24 + 2 * REC + 24);
+	for (int k = 0; k < 9; k++) {
+		unsigned char bh[24];
+		ok &= bytes_at(c, DATA0 + (long)k * BLK, bh, sizeof bh) == 0 &&
+		      sk_segy_get(bh, 1, 4, 1) == (k < 8 ? 4u : 2u);
+	}
+	CHECK(ok);
+	CHECK(sk_reader_open(c, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == 2 * NT);
+	CHECK(sk_reader_open(s, SK_FMT_AUTO, &ra, &err) == 0);
+	for (int i = 0; i < 2 * NT; i++) {
+		static unsigned char want[REC];
+		if (i == NT)
+			ok &= sk_reader_seek(ra, 0, &err) == 0;
+		ok &= sk_reader_next_raw(ra, &q, &err) == 1;
+		memcpy(want, q, REC);
+		ok &= sk_reader_next_raw(r, &p, &err) == 1 && memcmp(p, want, REC) == 0;
+	}
+	CHECKF(ok, "%s", err.msg);
+	CHECK(sk_reader_next_raw(r, &p, &err) == 0);
+	sk_reader_free(r);
+	sk_reader_free(ra);
+
+	/* Cut in a full block and in the short last one: the messages of the
+	 * trace-by-trace path, from a file and from a pipe, and no output. */
+	{
+		static const struct { long at; const char *msg; } cuts[] = {
+			{DATA0 + BLK + 24 + 100,
+			 "truncated sgk stream: the block at byte 4856 (traces 5-8) has 100 of 1168 bytes"},
+			{DATA0 + 4 * BLK + 24 + 10,
+			 "truncated sgk stream: the block at byte 8432 (traces 17-17) has 10 of 292 bytes"},
+		};
+		CHECK(DATA0 + BLK == 4856 && DATA0 + 4 * BLK == 8432 && BLK - 24 == 1168);
+		for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+			snprintf(cmd, sizeof cmd, "head -c %ld %s > %s", cuts[k].at, s, cut);
+			CHECK(system(cmd) == 0);
+			unlink(c);
+			in[0] = cut;
+			CHECK(copy_all(in, 1, -1, c, 4, &err) == SK_EFMT);
+			CHECKF(strcmp(err.msg, cuts[k].msg) == 0, "%s", err.msg);
+			CHECK(stat(c, &st) != 0);
+			in[0] = "-";
+			fd = pipe_of(s, cuts[k].at, &pid);
+			CHECK(copy_all(in, 1, fd, c, 4, &err) == SK_EFMT);
+			CHECKF(strcmp(err.msg, cuts[k].msg) == 0, "%s", err.msg);
+			CHECK(stat(c, &st) != 0);
+			close(fd);
+			waitpid(pid, &status, 0);
+		}
+	}
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(UNDER_ASAN)
+#define UNDER_ASAN 1
+#endif
+
+/*
+ * A hostile compressed block: the largest ns the header allows (2^28) and 4
+ * traces claim 4 GiB + 960 bytes of samples from a 17-byte zstd frame that
+ * says so.  The reader refuses it from the frame, before allocating: in a
+ * child whose address space is 512 MiB (not under ASan, whose shadow memory
+ * needs terabytes of it), the message is that one, not "out of memory".
+ */
+static void test_hostile_block(void)
+{
+	static const unsigned char frame[17] = {0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0xc0, 0x03, 0x00, 0x00,
+						0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00};
+	unsigned char h[SK_SGK_HEAD + 24 + sizeof frame + 24];
+	const double dt = 4000;
+	char path[128];
+	FILE *f;
+	pid_t pid;
+	int status;
+
+	memset(h, 0, sizeof h);
+	memcpy(h, SK_SGK_MAGIC, 8);
+	sk_segy_put(h, SK_SGK_H_VERSION + 1, 4, 1, 2);
+	sk_segy_put(h, SK_SGK_H_FLAGS + 1, 4, 1, 1);
+	sk_segy_put(h, SK_SGK_H_NS + 1, 4, 1, 1u << 28);
+	sk_segy_put(h, SK_SGK_H_HDRLEN + 1, 4, 1, 240);
+	memcpy(h + SK_SGK_H_DT, &dt, 8);
+	sk_segy_put(h, SK_SGK_H_BLOCK + 1, 4, 1, 4);
+	sk_segy_put(h, SK_SGK_H_ORIGIN + 1, 4, 1, SK_FMT_SEGY);
+	sk_segy_put(h, SK_SGK_H_COUNT + 1, 8, 1, (uint64_t)-1);
+	sk_segy_put(h, SK_SGK_H_CODE + 1, 2, 1, 5);
+	h[SK_SGK_H_ORDER] = 1;
+	sk_segy_put(h, SK_SGK_HEAD + 1, 4, 1, 4);
+	sk_segy_put(h, SK_SGK_HEAD + 5, 4, 1, 1);
+	sk_segy_put(h, SK_SGK_HEAD + 9, 8, 1, 4 * (240 + 4 * ((uint64_t)1 << 28)));
+	sk_segy_put(h, SK_SGK_HEAD + 17, 8, 1, sizeof frame);
+	memcpy(h + SK_SGK_HEAD + 24, frame, sizeof frame);
+	path_of(path, sizeof path, "hostile.sgk");
+	CHECK((f = fopen(path, "wb")) && fwrite(h, 1, sizeof h, f) == sizeof h && fclose(f) == 0);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct sk_reader *r;
+		struct sk_error err;
+		const unsigned char *rec;
+		int rc;
+#ifndef UNDER_ASAN
+		const struct rlimit lim = {512u << 20, 512u << 20};
+		if (setrlimit(RLIMIT_AS, &lim) != 0)
+			_exit(3);
+#endif
+		if (sk_reader_open(path, SK_FMT_AUTO, &r, &err) < 0) {
+			printf("# open: %s\n", err.msg);
+			fflush(stdout);
+			_exit(2);
+		}
+		rc = sk_reader_next_raw(r, &rec, &err);
+		if (rc != SK_EFMT ||
+		    strcmp(err.msg, "sgk block at byte 64: zstd block of 17 bytes cannot expand to 4294968256") != 0 ||
+		    strcmp(err.file, path) != 0) {
+			printf("# rc %d: %s: %s\n", rc, err.file, err.msg);
+			fflush(stdout);
+			_exit(1);
+		}
+		sk_reader_free(r);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#ifdef UNDER_ASAN
+	printf("# skipped: the address space limit (under ASan); the message was checked\n");
+#endif
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/test_stream_sgk_%ld", (long)getpid());
@@ -348,6 +588,8 @@ int main(void)
 	test_version1();
 	test_from_pipe(0);
 	test_from_pipe(3);
+	test_pass_blocks();
+	test_hostile_block();
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -29,6 +29,12 @@ int main(void)
 	LINES(srun, 1, 512, "srun: error: n1: task 0: Exited with exit code 2");
 	LINES("a\r\n\n  \nb  \n\n\n", 3, 512, "a; b");
 	LINES("only", 3, 512, "only");
+	/* slurmstepd says the cancellation twice. */
+	LINES("x\nslurmstepd-n2: error: *** STEP 8.0 ON n2 CANCELLED ***\n"
+	      "slurmstepd-n2: error: *** STEP 8.0 ON n2 CANCELLED ***\nsrun: error: n2: task 0: Killed\n",
+	      3, 512, "x; slurmstepd-n2: error: *** STEP 8.0 ON n2 CANCELLED ***; srun: error: n2: task 0: Killed");
+	LINES("a\nb\na\n", 3, 512, "a; b; a");
+	LINES("a\na\n\na\n", 3, 512, "a");
 	LINES("\n\n", 3, 512, "");
 	LINES("", 3, 512, "");
 	LINES("x\ny\nz\n", 3, 6, "x; y;");

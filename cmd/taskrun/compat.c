@@ -1,0 +1,102 @@
+#include "compat.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "par.h"
+
+#define BAD_JOBS "invalid slot count '%s' (expected N, N%%, +N, -N or 0)"
+
+int tr_compat_jobs(const char *arg, long ncpu, long *out, int *all, struct sk_error *err)
+{
+	const size_t n = strlen(arg);
+	struct sk_error e;
+	char num[32];
+	long v;
+
+	*all = 0;
+	if (n > 1 && arg[n - 1] == '%') {
+		if (n > sizeof num)
+			return sk_error_set(err, SK_EARG, BAD_JOBS, arg);
+		snprintf(num, sizeof num, "%.*s", (int)(n - 1), arg);
+		if (sk_par_long("slot count", num, 1, 100000, &v, &e) != 0)
+			return sk_error_set(err, SK_EARG, BAD_JOBS, arg);
+		*out = ncpu * v / 100 > 0 ? ncpu * v / 100 : 1;
+		return 0;
+	}
+	if (arg[0] == '+' || arg[0] == '-') {
+		if (sk_par_long("slot count", arg + 1, 0, 100000, &v, &e) != 0)
+			return sk_error_set(err, SK_EARG, BAD_JOBS, arg);
+		v = arg[0] == '+' ? ncpu + v : ncpu - v;
+		*out = v > 0 ? v : 1;
+		return 0;
+	}
+	if (sk_par_long("slot count", arg, 0, 100000, out, &e) != 0)
+		return sk_error_set(err, SK_EARG, BAD_JOBS, arg);
+	*all = *out == 0;
+	return 0;
+}
+
+int tr_compat_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
+{
+	static const char *const ons[] = {"fail=", "success=", "done="};
+	const char *comma = strchr(arg, ','), *v = NULL;
+	struct sk_error e;
+	char num[32];
+	size_t n;
+	long x;
+
+	memset(h, 0, sizeof *h);
+	if (strcmp(arg, "never") == 0)
+		return 0;
+	if (comma && comma - arg == 3 && strncmp(arg, "now", 3) == 0)
+		h->when = TR_HALT_NOW;
+	else if (comma && comma - arg == 4 && strncmp(arg, "soon", 4) == 0)
+		h->when = TR_HALT_SOON;
+	else
+		goto bad;
+	for (int i = 0; i < 3 && !v; i++)
+		if (strncmp(comma + 1, ons[i], strlen(ons[i])) == 0) {
+			h->on = i;
+			v = comma + 1 + strlen(ons[i]);
+		}
+	if (!v)
+		goto bad;
+	n = strlen(v);
+	h->pct = n > 1 && v[n - 1] == '%';
+	if (n == 0 || n >= sizeof num)
+		goto bad;
+	snprintf(num, sizeof num, "%.*s", (int)(h->pct ? n - 1 : n), v);
+	if (sk_par_long("halt", num, 1, h->pct ? 100 : 100000000, &x, &e) != 0)
+		goto bad;
+	h->n = x;
+	return 0;
+bad:
+	memset(h, 0, sizeof *h);
+	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N|done=N, N a "
+			    "count or a percentage)", arg);
+}
+
+int tr_halt_due(const struct tr_halt *h, int ok, long nsucc, long nfail, long total)
+{
+	const long k = h->on == TR_HALT_FAIL ? nfail : h->on == TR_HALT_SUCCESS ? nsucc : nsucc + nfail;
+
+	if (h->when == TR_HALT_NEVER || (h->on == TR_HALT_FAIL && ok) || (h->on == TR_HALT_SUCCESS && !ok))
+		return 0;
+	return h->pct ? k * 100 >= h->n * total : k >= h->n;
+}
+
+int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, long nfail, long total)
+{
+	if (h->when == TR_HALT_NEVER)
+		return -1;
+	if (h->pct && h->on == TR_HALT_FAIL)
+		return total > 0 ? (int)((nfail * 100 + total - 1) / total) : 0;
+	if (!halted)
+		return -1;
+	if (h->on == TR_HALT_SUCCESS)
+		return 0;
+	if (h->n == 1 && !h->pct)
+		return sig ? 128 + sig : status < 0 || status > 255 ? 1 : status;
+	return -1;
+}

@@ -1,0 +1,36 @@
+/*
+ * compat: GNU parallel's option values and --halt rules, as pure functions
+ * (no I/O, no clock), so that they have unit tests.
+ */
+#ifndef TR_COMPAT_H
+#define TR_COMPAT_H
+
+#include "diag.h"
+#include "sched.h"
+
+/*
+ * -j as GNU parallel reads it, for a machine of ncpu CPUs: N slots, N% of
+ * the CPUs, +N or -N CPUs more or fewer (at least 1 in each case), or 0:
+ * one slot per task (*all set, *out 0).  Returns 0 or SK_EARG ("invalid
+ * slot count ...").
+ */
+int tr_compat_jobs(const char *arg, long ncpu, long *out, int *all, struct sk_error *err);
+
+/* --halt as GNU parallel reads it: "never", or now|soon, a comma, and
+ * fail=N|success=N|done=N, N a count (1..1e8) or a percentage (1%..100%).
+ * Returns 0 or SK_EARG ("invalid halt ..."). */
+int tr_compat_halt(const char *arg, struct tr_halt *out, struct sk_error *err);
+
+/* Whether a task that just finished (ok: it succeeded) makes h due, with
+ * nsucc and nfail tasks succeeded and failed so far (this one counted) of
+ * total.  A percentage is of all the tasks, as in GNU parallel. */
+int tr_halt_due(const struct tr_halt *h, int ok, long nsucc, long nfail, long total);
+
+/* The exit status GNU parallel gives for h at the end of a run: with
+ * fail=N% the percentage of failed tasks, rounded up, halted or not; once
+ * halted, with fail=1 or done=1 the status of the task that halted it
+ * (status, or 128 + sig when a signal killed it), with success=N 0.
+ * Returns -1 where the status is the number of failed tasks. */
+int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, long nfail, long total);
+
+#endif

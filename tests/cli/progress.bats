@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# One progress report for every command with long work (lib/core/progress.c):
+# the same options everywhere, a bar in place on a terminal (script(1) gives
+# the command one), plain lines into a file or a pipe, nothing when asked.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	segsynth --no-progress --line 4,50,24,25 --nt 101 --reflector 0.2 -o "$T/a.sgy"
+}
+
+# The command lines of the three commands, on small data.
+cmdline() {
+	case $1 in
+	segsynth) echo "segsynth --line 4,50,24,25 --nt 101 --reflector 0.2 -o $T/s.sgy" ;;
+	migrate) echo "migrate --vel 2000 --grid 0,25,20 --nt 100 $T/a.sgy -o $T/m.sgy" ;;
+	regrid) echo "regrid -m dip -g -125,25,17 -r 100 $T/a.sgy -o $T/r.sgy" ;;
+	esac
+}
+
+unit() {
+	[ "$1" = regrid ] && echo locations || echo traces
+}
+
+total() {
+	case $1 in segsynth|migrate) echo 96 ;; regrid) echo 17 ;; esac
+}
+
+@test "progress: the same options in every command with long work, and -P is --part wherever there is one" {
+	for c in segsynth migrate regrid; do
+		run -0 $c --help
+		[[ "$output" == *$'\n'"  -b, --progress "* ]] || { echo "$c: no -b, --progress"; return 1; }
+		[[ "$output" == *$'\n'"      --no-progress "* ]] || { echo "$c: no --no-progress"; return 1; }
+		grep -q -- "Fl b , Fl .*progress" man/$c.1
+		grep -q -- "no-progress" man/$c.1
+	done
+	for c in migrate regrid; do
+		run -0 $c --help
+		[[ "$output" == *$'\n'"  -P, --part=K/N "* ]]
+	done
+	# taskrun's progress line (tasks, hosts) has the same options.
+	run -0 taskrun --help
+	[[ "$output" == *$'\n'"  -b, --progress "* ]] && [[ "$output" == *$'\n'"      --no-progress "* ]]
+	run -0 segsynth --help
+	[[ "$output" != *"-P,"* ]]
+	run -0 segsynth --help
+	[[ "$output" == *"-B, --bin=DX[,DY]"* ]]
+}
+
+@test "progress: into a pipe, one plain line at the end (and one every 5 s before it)" {
+	for c in segsynth migrate regrid; do
+		u=$(unit $c) n=$(total $c)
+		run -0 --separate-stderr sh -c "$(cmdline $c) --progress 2>&1 >/dev/null | cat"
+		[[ "${lines[0]}" =~ ^"$c: 100% $n/$n $u, "([0-9.]+" $u/s, ")?"elapsed 0:0"[0-9]$ ]] ||
+			{ echo "$c: ${lines[0]}"; return 1; }
+		[[ "$output" != *$'\r'* ]]
+	done
+	# migrate adds its summary.
+	[[ "${lines[1]}" == "migrate: 2-D, 96 of 96 traces migrated into 20 output traces: "*" updates/s" ]] || [ "$c" = regrid ]
+	# Without --progress, nothing is said into a pipe.
+	for c in segsynth migrate regrid; do
+		run -0 sh -c "$(cmdline $c) 2>&1 >/dev/null | cat"
+		[ "$output" = "" ]
+	done
+}
+
+@test "progress: on a terminal, a bar redrawn in place, ended by a newline; --no-progress is silent" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	for c in segsynth migrate; do
+		u=$(unit $c) n=$(total $c)
+		run -0 script -qec "$(cmdline $c)" /dev/null </dev/null
+		# Every drawing starts with a carriage return and erases the rest
+		# of the line; the last is full and ends the line.
+		[[ "$output" == $'\r'"$c: ["* ]] || { echo "$c: $output"; return 1; }
+		[[ "$output" =~ $'\r'"$c: [########################] 100% $n/$n $u  "([0-9.]+" $u/s  ")?"elapsed 0:0"[0-9]$'\e[K\r'($'\n'|$) ]] ||
+			{ echo "$c: $output"; return 1; }
+		run -0 script -qec "$(cmdline $c) --no-progress" /dev/null </dev/null
+		[ "$output" = "" ]
+	done
+	# regrid shows it unasked for dip, its long method, and not for the others.
+	run -0 script -qec "$(cmdline regrid)" /dev/null </dev/null
+	[[ "$output" =~ $'\r'"regrid: [########################] 100% 17/17 locations  " ]]
+	run -0 script -qec "regrid -g -125,25,17 -r 100 $T/a.sgy -o $T/r2.sgy" /dev/null </dev/null
+	[ "$output" = "" ]
+}

@@ -1,0 +1,80 @@
+#include <string.h>
+
+#include "../../cmd/taskrun/compat.h"
+#include "check.h"
+
+static int jobs(const char *arg, long ncpu, long want, int want_all)
+{
+	struct sk_error err;
+	long n = -1;
+	int all = -1;
+	const int ok = tr_compat_jobs(arg, ncpu, &n, &all, &err) == 0 && n == want && all == want_all;
+	if (!ok)
+		printf("# -j %s on %ld CPUs gave %ld (all %d), want %ld (all %d)\n", arg, ncpu, n, all, want, want_all);
+	return ok;
+}
+
+int main(void)
+{
+	struct sk_error err;
+	struct tr_halt h;
+	long n;
+	int all;
+
+	CHECK(jobs("3", 8, 3, 0));
+	CHECK(jobs("0", 8, 0, 1));
+	CHECK(jobs("50%", 8, 4, 0));
+	CHECK(jobs("50%", 1, 1, 0));
+	CHECK(jobs("150%", 2, 3, 0));
+	CHECK(jobs("+2", 4, 6, 0));
+	CHECK(jobs("-2", 4, 2, 0));
+	CHECK(jobs("-9", 4, 1, 0));
+	CHECK(jobs("+0", 4, 4, 0));
+	CHECK(tr_compat_jobs("5x", 4, &n, &all, &err) == SK_EARG);
+	CHECK(strcmp(err.msg, "invalid slot count '5x' (expected N, N%, +N, -N or 0)") == 0);
+	CHECK(tr_compat_jobs("%", 4, &n, &all, &err) == SK_EARG);
+	CHECK(tr_compat_jobs("0%", 4, &n, &all, &err) == SK_EARG);
+	CHECK(tr_compat_jobs("-", 4, &n, &all, &err) == SK_EARG);
+	CHECK(tr_compat_jobs("100001", 4, &n, &all, &err) == SK_EARG);
+
+	CHECK(tr_compat_halt("now,fail=1", &h, &err) == 0 && h.when == TR_HALT_NOW && h.on == TR_HALT_FAIL &&
+	      h.n == 1 && !h.pct);
+	CHECK(tr_compat_halt("soon,success=30%", &h, &err) == 0 && h.when == TR_HALT_SOON &&
+	      h.on == TR_HALT_SUCCESS && h.n == 30 && h.pct);
+	CHECK(tr_compat_halt("soon,done=7", &h, &err) == 0 && h.on == TR_HALT_DONE && h.n == 7);
+	CHECK(tr_compat_halt("never", &h, &err) == 0 && h.when == TR_HALT_NEVER);
+	CHECK(tr_compat_halt("nowish,fail=1", &h, &err) == SK_EARG);
+	CHECK(strcmp(err.msg, "invalid halt 'nowish,fail=1' (expected now|soon,fail=N|success=N|done=N, N a "
+			      "count or a percentage)") == 0);
+	CHECK(tr_compat_halt("now,fail=0", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("now,fail=101%", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("now,fail=", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("now", &h, &err) == SK_EARG && h.when == TR_HALT_NEVER);
+	CHECK(tr_compat_halt("soon,lost=1", &h, &err) == SK_EARG);
+
+	/* Due: a count of the kind asked, or a percentage of all tasks. */
+	tr_compat_halt("now,fail=2", &h, &err);
+	CHECK(!tr_halt_due(&h, 0, 5, 1, 10) && tr_halt_due(&h, 0, 5, 2, 10) && !tr_halt_due(&h, 1, 5, 2, 10));
+	tr_compat_halt("soon,success=50%", &h, &err);
+	CHECK(!tr_halt_due(&h, 1, 1, 3, 4) && tr_halt_due(&h, 1, 2, 0, 4) && !tr_halt_due(&h, 0, 2, 1, 4));
+	tr_compat_halt("now,done=3", &h, &err);
+	CHECK(tr_halt_due(&h, 0, 2, 1, 9) && tr_halt_due(&h, 1, 2, 1, 9) && !tr_halt_due(&h, 1, 1, 1, 9));
+	tr_compat_halt("now,fail=50%", &h, &err);
+	CHECK(!tr_halt_due(&h, 0, 4, 2, 6) && tr_halt_due(&h, 0, 1, 3, 6));
+
+	/* GNU parallel's exit statuses. */
+	CHECK(tr_halt_status(&h, 0, 0, 0, 2, 6) == 34 && tr_halt_status(&h, 1, 3, 0, 2, 4) == 50);
+	CHECK(tr_halt_status(&h, 0, 0, 0, 0, 0) == 0);
+	tr_compat_halt("now,fail=1", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 7, 0, 1, 5) == 7 && tr_halt_status(&h, 1, -1, 15, 1, 5) == 143);
+	CHECK(tr_halt_status(&h, 0, 7, 0, 1, 5) == -1);
+	tr_compat_halt("soon,done=1", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 5, 0, 1, 5) == 5);
+	tr_compat_halt("soon,success=2", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 0, 0, 3, 5) == 0 && tr_halt_status(&h, 0, 0, 0, 3, 5) == -1);
+	tr_compat_halt("soon,fail=3", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 9, 0, 3, 5) == -1);
+	tr_compat_halt("never", &h, &err);
+	CHECK(tr_halt_status(&h, 0, 0, 0, 3, 5) == -1 && !tr_halt_due(&h, 0, 0, 9, 9));
+	return test_done();
+}
