@@ -154,6 +154,16 @@ void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 	c->failed = 1;
 }
 
+void tr_fail_err(struct tr_ctl *c, const struct sk_error *e)
+{
+	if (!c->stop)
+		c->stop = TR_STOP_ERROR;
+	if (c->failed)
+		return;
+	c->fatal = *e;
+	c->failed = 1;
+}
+
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 {
 	struct tr_event e;

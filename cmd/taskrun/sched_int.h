@@ -150,6 +150,8 @@ struct tr_ctl {
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* tr_fail with an error as the library gave it, its file included. */
+void tr_fail_err(struct tr_ctl *c, const struct sk_error *e);
 /* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
 /* Journals e; the sync waits for the next tr_jlog or tr_jsync (the loop
