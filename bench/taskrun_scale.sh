@@ -78,7 +78,7 @@ chmod 755 "$W/launch"
 awk -v h="$H" 'BEGIN { for (i = 1; i <= h; i++) printf "%d/host%d\n", 1 + i % 4, i }' >"$W/hosts"
 slots=$(awk -F/ '{ s += $1 } END { print s }' "$W/hosts")
 seq "$T" >"$W/targs"
-timed hosts "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress --no-speculate \
+timed hosts "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress \
 	-s "$W/sb" -a "$W/targs" 'true {}'
 b_cpu=$(end_field "$W/sb" cpu) b_rss=$(end_field "$W/sb" rss)
 b_j=$(wc -c <"$W/sb/journal")

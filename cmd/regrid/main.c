@@ -204,6 +204,17 @@ int main(int argc, char **argv)
 		return sk_report(&err);
 	}
 	sk_progress_finish(&pg);
+	/* Most of the survey off the grid is more often a wrong grid (or
+	 * coordinates) than a window: said, with the count. */
+	if (st.outside > st.used / 2) {
+		char r[64];
+		if (job.opts.in_bin)
+			snprintf(r, sizeof r, "outside its outer bins");
+		else
+			snprintf(r, sizeof r, "more than %g m beyond its outer bins", st.radius);
+		sk_warnx("%s: %lld of %lld input traces lie outside the grid (%s) and are not used",
+			 sk_in_name(job.in), (long long)st.outside, (long long)st.used, r);
+	}
 	if (st.dead > 0)
 		sk_warnx("%lld of %lld output traces are dead (no input trace %s)", (long long)st.dead,
 			 (long long)st.outputs, job.opts.in_bin ? "inside the bin" : "within the radius");

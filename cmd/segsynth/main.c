@@ -149,21 +149,22 @@ int main(int argc, char **argv)
 	struct sk_writer *w = NULL;
 	struct sk_error err;
 	const char *bad = NULL;
-	char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	/* The operands left after the options, moved up in argv itself. */
+	char **ops = argv;
 	struct sk_progress pg;
-	int nops = 1, first;
+	int nops = 1, first, status = 0;
 
 	sk_init(argv[0]);
 	o.keys = calloc((size_t)argc + 1, sizeof *o.keys);
 	o.vals = calloc((size_t)argc + 1, sizeof *o.vals);
-	if (!o.keys || !o.vals || !ops)
+	if (!o.keys || !o.vals)
 		sk_die(1, "out of memory");
 	/* Options first, then the key=value operands left over (only those:
 	 * an option's own argument may contain '='). */
 	first = parse(argc, argv, &o);
-	ops[0] = argv[0];
 	for (int i = first; i < argc; i++)
 		ops[nops++] = argv[i];
+	ops[nops] = NULL;
 	if (sk_par_keyvals(nops, ops, longopts, &bad)) {
 		sk_par_keyval_fail(bad, longopts);
 	}
@@ -173,32 +174,36 @@ int main(int argc, char **argv)
 		usage(2);
 	}
 	sk_synth_init(&s);
-	/* A bad model file is a data error (exit 1): the error names it. */
+	/* A bad model file is a data error (exit 1): the error names it.
+	 * Every way out releases what it holds (LeakSanitizer counts it). */
 	if (o.model && sk_synth_load(&s, o.model, &err))
-		return sk_report(&err);
+		goto fail;
 	for (int i = 0; i < o.nset; i++)
 		if (sk_synth_set(&s, o.keys[i], o.vals[i], &err))
-			return sk_report(&err);
+			goto fail;
 	if (sk_synth_check(&s, &err))
-		return sk_report(&err);
+		goto fail;
 	sk_synth_info(&s, &info);
 	/* The count is known from the start: an sgk pipe carries it. */
 	o.wo.count_known = 1;
 	o.wo.count = info.ntraces;
 	if (sk_writer_open(o.out, &info, &o.wo, &w, &err))
-		return sk_report(&err);
+		goto fail;
 	sk_progress_init(&pg, o.show, "traces");
 	if (sk_synth_run(&s, w, pg.on ? progress : NULL, &pg, &err)) {
 		sk_progress_clear(&pg);
 		sk_writer_abort(w);
-		return sk_report(&err);
+		goto fail;
 	}
 	sk_progress_finish(&pg);
 	if (sk_writer_close(w, &err))
-		return sk_report(&err);
+		goto fail;
+	goto out;
+fail:
+	status = sk_report(&err);
+out:
 	sk_synth_release(&s);
 	free(o.keys);
 	free(o.vals);
-	free(ops);
-	return 0;
+	return status;
 }

@@ -29,6 +29,7 @@ void tr_set_pending(struct tr_ctl *c, long i)
 {
 	c->ts[i].st = TR_T_PENDING;
 	c->npending++;
+	c->assign_dirty = 1;
 	if (i < c->lo)
 		c->lo = i;
 }
@@ -69,7 +70,13 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 		h->busy[a->slot - 1] = 0;
 	h->nrun--;
 	t->nrun--;
+	c->assign_dirty = 1;
+	if (c->tl->t[a->task].in)
+		c->nin--;
+	tr_idmap_del(&c->ids, a->id);
 	c->a[k] = c->a[--c->na];
+	if (k < c->na && tr_idmap_put(&c->ids, c->a[k].id, k) != 0)
+		tr_fail(c, SK_ENOMEM, "out of memory");
 }
 
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev)
@@ -220,6 +227,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	t->st = TR_T_ACTIVE;
 	t->nrun++;
 	h->nrun++;
+	if (task->in)
+		c->nin++;
+	if (tr_idmap_put(&c->ids, a->id, c->na - 1) != 0)
+		tr_fail(c, SK_ENOMEM, "out of memory");
 	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
 	{
 		/* {%} is the slot the task runs in. */
@@ -243,12 +254,12 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)
 {
-	for (int i = 0; i < c->na; i++)
-		if (c->a[i].id == id) {
-			*k = i;
-			return &c->a[i];
-		}
-	return NULL;
+	long i;
+
+	if (!tr_idmap_get(&c->ids, id, &i))
+		return NULL;
+	*k = (int)i;
+	return &c->a[i];
 }
 
 void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
@@ -290,10 +301,13 @@ static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, siz
 
 static void note_wall(struct tr_ctl *c, double w)
 {
-	double *nw = realloc(c->spec.walls, (size_t)(c->spec.nwalls + 1) * sizeof *nw);
-	if (!nw)
-		return;
-	c->spec.walls = nw;
+	/* Capacity doubles at powers of two. */
+	if ((c->spec.nwalls & (c->spec.nwalls - 1)) == 0) {
+		double *nw = realloc(c->spec.walls, (size_t)(c->spec.nwalls ? 2 * c->spec.nwalls : 1) * sizeof *nw);
+		if (!nw)
+			return;
+		c->spec.walls = nw;
+	}
 	c->spec.walls[c->spec.nwalls++] = w;
 	c->spec.dirty = 1;
 }
@@ -372,7 +386,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		note_wall(c, e.wall);
 		tr_joblog_line(c, a, e.status, e.sig, e.wall);
 		tr_forget_attempt(c, k);
-		for (int i = 0; i < c->na; i++)
+		/* Copies (speculation) lose; a look at every running attempt
+		 * only when there are some. */
+		for (int i = 0; t->nrun > 0 && i < c->na; i++)
 			if (c->a[i].task == ti)
 				tr_cancel_attempt(c, &c->a[i], C_LOSER);
 		tr_halt_check(c, 1, 0, 0, tr_mono());
@@ -477,6 +493,8 @@ void tr_pump_stdin(struct tr_ctl *c)
 {
 	char buf[65536];
 
+	if (c->nin == 0)
+		return;
 	for (int k = 0; k < c->na; k++) {
 		struct tr_attempt *a = &c->a[k];
 		struct tr_host *h = &c->h[a->host];
@@ -501,6 +519,8 @@ void tr_pump_stdin(struct tr_ctl *c)
 
 int tr_stdin_ready(const struct tr_ctl *c)
 {
+	if (c->nin == 0)
+		return 0;
 	for (int k = 0; k < c->na; k++) {
 		const struct tr_attempt *a = &c->a[k];
 		if (!a->in_done && a->window < WINDOW && c->h[a->host].wfd >= 0 &&

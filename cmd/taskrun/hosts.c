@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -119,6 +120,59 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 		tr_quarantine(c, h, why);
 }
 
+void tr_host_dirty(struct tr_ctl *c, struct tr_host *h)
+{
+	int *d;
+
+	if (h->wdirty)
+		return;
+	if (!(d = realloc(c->dirty, (size_t)c->nh * sizeof *d))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	c->dirty = d;
+	d[c->ndirty++] = (int)(h - c->h);
+	h->wdirty = 1;
+}
+
+/* epoll's data: the host's index and which of its descriptors. */
+#define EP_KEY(i, kind) (((uint64_t)(i) << 2) | (kind))
+
+static void ep_ctl(struct tr_ctl *c, int op, int fd, uint32_t events, uint64_t key)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.u64 = key;
+	if (c->ep >= 0 && fd >= 0 && epoll_ctl(c->ep, op, fd, &ev) != 0 && op != EPOLL_CTL_DEL)
+		tr_fail(c, SK_EIO, "epoll_ctl: %s", strerror(errno));
+}
+
+void tr_host_watch(struct tr_ctl *c, struct tr_host *h)
+{
+	const int i = (int)(h - c->h);
+
+	ep_ctl(c, EPOLL_CTL_ADD, h->rfd, EPOLLIN, EP_KEY(i, 0));
+	ep_ctl(c, EPOLL_CTL_ADD, h->efd, EPOLLIN, EP_KEY(i, 1));
+	ep_ctl(c, EPOLL_CTL_ADD, h->wfd, 0, EP_KEY(i, 2));
+	h->wout = 0;
+}
+
+void tr_host_wout(struct tr_ctl *c, struct tr_host *h, int on)
+{
+	if (h->wfd < 0 || h->wout < 0 || h->wout == on)
+		return;
+	if (on < 0) {
+		/* An error on a pipe is reported whatever is asked for: the
+		 * next write finds it. */
+		ep_ctl(c, EPOLL_CTL_DEL, h->wfd, 0, 0);
+	} else {
+		ep_ctl(c, EPOLL_CTL_MOD, h->wfd, on ? EPOLLOUT : 0, EP_KEY(h - c->h, 2));
+	}
+	h->wout = on;
+}
+
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n)
 {
 	if (h->wfd < 0)
@@ -126,6 +180,7 @@ void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, c
 	if (tr_proto_put(&h->wb, type, id, d, n) != 0)
 		tr_fail(c, SK_ENOMEM, "out of memory");
 	h->last_tx = tr_mono();
+	tr_host_dirty(c, h);
 }
 
 void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
@@ -231,6 +286,8 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	h->quit_sent = 0;
 	h->conn_at = h->last_rx = tr_mono();
 	h->etail[0] = '\0';
+	tr_host_watch(c, h);
+	tr_host_dirty(c, h);
 	tr_proto_putf(&h->wb, TR_F_HELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION,
 		      (long)(c->o->lease * 1000), (long)(c->grace * 1000), h->name);
 	h->last_tx = tr_mono();
@@ -249,6 +306,9 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			return;
 		}
 		h->hello = 1;
+		/* Its slots take work, and the hosts still to connect may. */
+		c->assign_dirty = 1;
+		c->hk_next = 0;
 		h->ever_up = 1;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
@@ -298,6 +358,7 @@ void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 		tr_close_fd(&h->rfd);
 		h->st = HS_CLOSING;
 		h->closing_at = tr_mono();
+		c->hk_next = 0;   /* the next pass looks at it */
 		return;
 	}
 	if (n < 0)

@@ -135,7 +135,7 @@ void tr_output_data(struct tr_ctl *c, struct tr_attempt *a, int fd, const char *
 	if (!*sp) {
 		const int sfd = sk_ofile_spool(fd == 1 ? "taskrun-stdout" : "taskrun-stderr", &err);
 		if (sfd < 0) {
-			tr_fail(c, err.code, "%s", err.msg);
+			tr_fail_err(c, &err);
 			return;
 		}
 		if (!(*sp = fdopen(sfd, "w+"))) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -153,6 +154,16 @@ void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 	c->failed = 1;
 }
 
+void tr_fail_err(struct tr_ctl *c, const struct sk_error *e)
+{
+	if (!c->stop)
+		c->stop = TR_STOP_ERROR;
+	if (c->failed)
+		return;
+	c->fatal = *e;
+	c->failed = 1;
+}
+
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 {
 	struct tr_event e;
@@ -170,10 +181,14 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 	tr_jlog(c, &e);
 }
 
+/* Hands pending tasks to free slots.  A scan of the hosts, so only when a
+ * slot or a task came free since the last one (or at housekeeping, when
+ * quarantines end): with many events in a pass, one scan serves them all. */
 static void assign(struct tr_ctl *c, double now)
 {
-	if (c->npending == 0 || c->halted)
+	if (c->npending == 0 || c->halted || !c->assign_dirty)
 		return;
+	c->assign_dirty = 0;
 	if (c->nusable < c->nh) {
 		unsigned char *u = realloc(c->usable, (size_t)c->nh);
 		if (!u) {
@@ -188,7 +203,9 @@ static void assign(struct tr_ctl *c, double now)
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
 		const int cap = h->hl.probing ? 1 : h->slots;
-		if (h->st != HS_UP || h->removed || h->hl.quar_until > now)
+		/* A quarantine whose end housekeeping has not yet journalled
+		 * (release, probe) still holds. */
+		if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
 			continue;
 		while (h->nrun < cap && c->npending > 0 && !c->stop) {
 			const long pick = tr_policy_pick(c->ts, c->tl->n, &c->lo, i, c->usable, c->nh);
@@ -211,25 +228,38 @@ static void speculate(struct tr_ctl *c, double now)
 	}
 	if (c->spec.after < 0)
 		return;
+	{
+		/* Nothing has run long enough to be copied: no host needs to
+		 * look (the usual case, and a look costs every attempt). */
+		int old = 0;
+		for (int k = 0; k < c->na && !old; k++)
+			old = !c->a[k].cancel && now - c->a[k].start >= c->spec.after;
+		if (!old)
+			return;
+	}
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
 		while (h->st == HS_UP && !h->removed && h->hl.quar_until <= now && !h->hl.probing &&
 		       h->nrun < h->slots && !c->stop) {
-			struct tr_run *nr = realloc(r, (size_t)(c->na + 1) * sizeof *r);
 			int best;
-			if (!nr)
-				break;
-			r = nr;
-			for (int k = 0; k < c->na; k++) {
-				r[k].task = c->a[k].task;
-				r[k].host = c->a[k].host;
-				r[k].cancelled = c->a[k].cancel != C_NONE;
-				r[k].start = c->a[k].start;
+			/* The running attempts as the policy sees them, once
+			 * for every host (a copy started adds one). */
+			if (!r) {
+				if (!(r = malloc((size_t)(c->na + 1) * sizeof *r)))
+					break;
+				for (int k = 0; k < c->na; k++) {
+					r[k].task = c->a[k].task;
+					r[k].host = c->a[k].host;
+					r[k].cancelled = c->a[k].cancel != C_NONE;
+					r[k].start = c->a[k].start;
+				}
 			}
 			best = tr_policy_straggler(r, c->na, c->ts, i, now, c->spec.after);
 			if (best < 0)
 				break;
 			tr_start_attempt(c, h, c->a[best].task, 1);
+			free(r);
+			r = NULL;
 		}
 	}
 	free(r);
@@ -634,11 +664,11 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 {
 	struct tr_ctl c;
 	int sp[2] = {-1, -1}, rc;
-	struct pollfd *pfd = NULL;
+	struct epoll_event evs[256];
 	struct tr_event e;
 	struct rusage ru;
 	double t_end = 0;
-	int stopping = 0;
+	int stopping = 0, closing = 0;
 
 	memset(&c, 0, sizeof c);
 	c.o = o;
@@ -647,6 +677,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.hb = o->lease / 6;
 	c.grace = o->lease / 2 < 2 ? o->lease / 2 : 2;
 	c.state.lockfd = -1;
+	c.ep = -1;
+	tr_idmap_init(&c.ids);
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
@@ -663,6 +695,22 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	tr_set_nonblock(sp[1]);
 	sig_fd = sp[1];
 	install_signals();
+	/* The loop waits on every agent's descriptors: epoll, so that a pass
+	 * costs what happened in it, not the number of hosts. */
+	if ((c.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		rc = sk_error_sys(err, "epoll_create1");
+		goto out;
+	}
+	{
+		struct epoll_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN;
+		ev.data.u64 = UINT64_MAX;
+		if (epoll_ctl(c.ep, EPOLL_CTL_ADD, sp[0], &ev) != 0) {
+			rc = sk_error_sys(err, "epoll_ctl");
+			goto out;
+		}
+	}
 	if ((rc = setup(&c, err)) != 0)
 		goto out;
 	c.pg.tty = isatty(2);
@@ -677,7 +725,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 
 	for (;;) {
 		double now = tr_mono();
-		int np = 0, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0, connecting;
+		int nev, timeout = 200, usable_hosts = 0, all_failing = 1, live = 0, connecting, hk;
 
 		if (got_stop && c.stop <= 0)
 			c.stop = got_stop;
@@ -699,65 +747,89 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			got_usr1 = 0;
 			c.hw.next = now + 1;
 		}
-		connecting = 0;
-		for (int i = 0; i < c.nh; i++)
-			connecting += c.h[i].st == HS_CONN;
-		for (int i = 0; i < c.nh; i++) {
-			struct tr_host *h = &c.h[i];
-			if (h->gone)
-				continue;
-			tr_quarantine_over(&c, h, now);
-			/* Pace new logins: sshd refuses bursts (MaxStartups). */
-			if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping && !c.halted &&
-			    (c.npending > 0 || (o->speculate && c.na > 0)) && connecting < MAX_CONNECTING) {
-				tr_host_connect(&c, h);
-				connecting++;
+		/* Housekeeping: what every host and attempt needs now and then
+		 * (connects, leases, heartbeats, quarantines, timeouts,
+		 * speculation) runs HK_EVERY, not in every pass: a pass that
+		 * only ends one task must not cost the number of hosts. */
+		hk = now >= c.hk_next || stopping || closing > 0;
+		if (hk) {
+			c.hk_next = now + (c.hb / 4 < HK_EVERY ? c.hb / 4 : HK_EVERY);
+			c.assign_dirty = 1;
+			closing = connecting = 0;
+			for (int i = 0; i < c.nh; i++)
+				connecting += c.h[i].st == HS_CONN;
+			for (int i = 0; i < c.nh; i++) {
+				struct tr_host *h = &c.h[i];
+				if (h->gone)
+					continue;
+				tr_quarantine_over(&c, h, now);
+				/* Pace new logins: sshd refuses bursts (MaxStartups). */
+				if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
+				    !c.halted && (c.npending > 0 || (o->speculate && c.na > 0)) &&
+				    connecting < MAX_CONNECTING) {
+					tr_host_connect(&c, h);
+					connecting++;
+				}
+				if (h->st == HS_CLOSING)
+					tr_finish_closing(&c, h, now);
+				else if (h->st == HS_CONN && now - h->last_rx > (o->lease > 20 ? o->lease : 20))
+					tr_host_down(&c, h, "no answer from the agent");
+				else if (h->st == HS_UP && now - h->last_rx > o->lease) {
+					char why[64];
+					snprintf(why, sizeof why, "no heartbeat for %gs", o->lease);
+					tr_host_down(&c, h, why);
+				}
+				if (h->st == HS_UP && tr_policy_probe(&h->hl, now))
+					tr_jhost(&c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
+				if (h->st == HS_UP && h->removed && h->nrun == 0 && !h->quit_sent) {
+					tr_send_frame(&c, h, TR_F_QUIT, 0, NULL, 0);
+					h->quit_sent = 1;
+				}
+				if ((h->st == HS_UP || h->st == HS_CONN) && now - h->last_tx >= c.hb)
+					tr_send_frame(&c, h, TR_F_PING, 0, NULL, 0);
+				/* A closing host is looked at in every pass until
+				 * it is down, as its end may be the run's. */
+				closing += h->st == HS_CLOSING;
 			}
-			if (h->st == HS_CLOSING)
-				tr_finish_closing(&c, h, now);
-			else if (h->st == HS_CONN && now - h->last_rx > (o->lease > 20 ? o->lease : 20))
-				tr_host_down(&c, h, "no answer from the agent");
-			else if (h->st == HS_UP && now - h->last_rx > o->lease) {
-				char why[64];
-				snprintf(why, sizeof why, "no heartbeat for %gs", o->lease);
-				tr_host_down(&c, h, why);
-			}
-			if (h->st == HS_UP && tr_policy_probe(&h->hl, now))
-				tr_jhost(&c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
-			if (h->st == HS_UP && h->removed && h->nrun == 0 && !h->quit_sent) {
-				tr_send_frame(&c, h, TR_F_QUIT, 0, NULL, 0);
-				h->quit_sent = 1;
-			}
-			if ((h->st == HS_UP || h->st == HS_CONN) && now - h->last_tx >= c.hb)
-				tr_send_frame(&c, h, TR_F_PING, 0, NULL, 0);
 		}
 		assign(&c, now);
-		speculate(&c, now);
-		for (int k = 0; k < c.na; k++)
-			if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
-				tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
+		if (hk) {
+			speculate(&c, now);
+			for (int k = 0; k < c.na; k++)
+				if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
+					tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
+		}
 		tr_pump_stdin(&c);
 		tr_output_flush(&c, 0);
 		/* The events of this pass (attempts started, failed, lost) are
 		 * on disk before any host hears of them. */
 		tr_jsync(&c);
-		for (int i = 0; i < c.nh; i++) {
-			struct tr_host *h = &c.h[i];
+		/* Only the hosts that have frames to write. */
+		for (int d = 0; d < c.ndirty; d++) {
+			struct tr_host *h = &c.h[c.dirty[d]];
 			if (h->wfd >= 0 && tr_buf_flush(&h->wb, h->wfd) != 0) {
 				tr_close_fd(&h->wfd);
 				if (h->st != HS_CLOSING) {
 					h->st = HS_CLOSING;
 					h->closing_at = now;
+					c.hk_next = 0;
 				}
 			}
 			if (h->quit_sent && h->wfd >= 0 && tr_buf_used(&h->wb) == 0)
 				tr_close_fd(&h->wfd);
+			if (h->wfd >= 0 && tr_buf_used(&h->wb) > 0) {
+				tr_host_wout(&c, h, 1);
+			} else {
+				tr_host_wout(&c, h, 0);
+				h->wdirty = 0;
+				c.dirty[d--] = c.dirty[--c.ndirty];
+			}
 		}
 		tr_show_progress(&c, now, 0);
 
 		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop)
 			break;
-		for (int i = 0; i < c.nh; i++) {
+		for (int i = 0; c.na == 0 && i < c.nh; i++) {
 			const struct tr_host *h = &c.h[i];
 			if (h->removed || h->gone)
 				continue;
@@ -778,54 +850,41 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			break;
 		}
 
-		free(pfd);
-		pfd = calloc((size_t)(1 + 3 * c.nh), sizeof *pfd);
-		if (!pfd) {
-			/* Nothing can be polled: give up on the attempts now. */
-			tr_fail(&c, SK_ENOMEM, "out of memory");
-			abandon_attempts(&c);
-			break;
-		}
-		pfd[np].fd = sp[0];
-		pfd[np++].events = POLLIN;
-		for (int i = 0; i < c.nh; i++) {
-			const struct tr_host *h = &c.h[i];
-			if (h->rfd >= 0) {
-				pfd[np].fd = h->rfd;
-				pfd[np++].events = POLLIN;
-			}
-			if (h->efd >= 0) {
-				pfd[np].fd = h->efd;
-				pfd[np++].events = POLLIN;
-			}
-			if (h->wfd >= 0 && tr_buf_used(&h->wb) > 0) {
-				pfd[np].fd = h->wfd;
-				pfd[np++].events = POLLOUT;
-			}
-		}
-		if (tr_stdin_ready(&c))
+		if (tr_stdin_ready(&c) || (got_stop && !stopping) || (c.assign_dirty && c.npending > 0 && !c.halted))
 			timeout = 0;
-		if (got_stop && !stopping)
-			timeout = 0;
-		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR) {
-			tr_fail(&c, SK_EIO, "poll: %s", strerror(errno));
+		else if (c.hk_next - now < 0.2)
+			timeout = c.hk_next > now ? (int)((c.hk_next - now) * 1000) + 1 : 0;
+		nev = epoll_wait(c.ep, evs, (int)(sizeof evs / sizeof evs[0]), timeout);
+		if (nev < 0 && errno != EINTR) {
+			tr_fail(&c, SK_EIO, "epoll_wait: %s", strerror(errno));
 			continue;
 		}
-		for (int k = 0; k < np; k++) {
-			if (!pfd[k].revents)
-				continue;
-			if (pfd[k].fd == sp[0]) {
+		for (int k = 0; k < nev; k++) {
+			const uint64_t key = evs[k].data.u64;
+			struct tr_host *h;
+			if (key == UINT64_MAX) {
 				char junk[64];
 				while (read(sp[0], junk, sizeof junk) > 0)
 					;
 				continue;
 			}
-			for (int i = 0; i < c.nh; i++) {
-				struct tr_host *h = &c.h[i];
-				if (pfd[k].fd == h->rfd)
-					tr_host_read(&c, h);
-				else if (pfd[k].fd == h->efd)
-					tr_host_stderr(h);
+			if ((key >> 2) >= (uint64_t)c.nh)
+				continue;
+			h = &c.h[key >> 2];
+			/* A descriptor closed while an agent being started held
+			 * a copy can still report: its host's is -1 or new. */
+			if ((key & 3) == 0 && h->rfd >= 0)
+				tr_host_read(&c, h);
+			else if ((key & 3) == 1 && h->efd >= 0) {
+				tr_host_stderr(h);
+				/* Its last words are in: a closing host ends. */
+				if (h->efd < 0)
+					c.hk_next = 0;
+			}
+			else if ((key & 3) == 2 && h->wfd >= 0) {
+				if (evs[k].events & (EPOLLERR | EPOLLHUP))
+					tr_host_wout(&c, h, -1);
+				tr_host_dirty(&c, h);
 			}
 		}
 		tr_reap_kids(&c);
@@ -919,7 +978,10 @@ out:
 		close(sp[0]);
 		close(sp[1]);
 	}
-	free(pfd);
+	if (c.ep >= 0)
+		close(c.ep);
+	tr_idmap_release(&c.ids);
+	free(c.dirty);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);

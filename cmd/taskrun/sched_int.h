@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "idmap.h"
 #include "ofile.h"
 #include "policy.h"
 #include "proto.h"
@@ -22,6 +23,7 @@
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
 #define MAX_LOSSES 3             /* host losses that turn into a task failure */
 #define MAX_CONNECTING 8         /* agents starting at once */
+#define HK_EVERY 0.05            /* seconds between looks at every host */
 
 #define TR_STOP_ERROR (-1)
 
@@ -40,6 +42,8 @@ struct tr_host {
 	struct tr_health hl;
 	int nrun, hello, said_nostart, quit_sent, ever_up;
 	int quar_open;            /* a quarantine is journalled, its release not yet */
+	int wdirty;               /* wb holds frames: in the controller's dirty list */
+	int wout;                 /* wfd watched for POLLOUT (1), not (0), dropped (-1) */
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -129,6 +133,14 @@ struct tr_ctl {
 	int halted;               /* --halt: no more tasks are started */
 	double halt_at;           /* --halt now: when to give up on attempts */
 	int halt_status;          /* the exit status --halt asks for, or -1 */
+	/* What keeps a pass of the loop from costing hosts x tasks: */
+	int ep;                   /* epoll: the agents' descriptors, or -1 */
+	struct tr_idmap ids;      /* attempt id -> index in a[] */
+	int *dirty;               /* hosts whose wb holds frames to write */
+	int ndirty;
+	int nin;                  /* running attempts that stream a --stdin file */
+	int assign_dirty;         /* a slot or a task came free: assign() scans */
+	double hk_next;           /* the next look at every host (housekeeping) */
 	int failed;               /* fatal holds an error */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
@@ -138,6 +150,8 @@ struct tr_ctl {
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* tr_fail with an error as the library gave it, its file included. */
+void tr_fail_err(struct tr_ctl *c, const struct sk_error *e);
 /* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
 /* Journals e; the sync waits for the next tr_jlog or tr_jsync (the loop
@@ -158,6 +172,12 @@ void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reap_kids(struct tr_ctl *c);
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n);
+/* Puts h in the list of hosts whose frames the loop writes out. */
+void tr_host_dirty(struct tr_ctl *c, struct tr_host *h);
+/* Watches h's descriptors (after a connect): readable agent output and
+ * stderr, and the agent's input when it cannot take more (tr_host_wout). */
+void tr_host_watch(struct tr_ctl *c, struct tr_host *h);
+void tr_host_wout(struct tr_ctl *c, struct tr_host *h, int on);
 void tr_host_connect(struct tr_ctl *c, struct tr_host *h);
 void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f);
 void tr_host_read(struct tr_ctl *c, struct tr_host *h);

@@ -294,6 +294,7 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 	struct stat st;
 
 	j->sync = sync;
+	j->dirty = 0;
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return sk_error_sys(err, "%s", path);

@@ -4,13 +4,13 @@
  *	DIR/lock      held (fcntl write lock) by the one controller using DIR
  *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
  *	              "command<TAB>stdin<TAB>stdout" with \t \n \\ escaped
- *	DIR/journal   append-only, one event per line, synced per event
+ *	DIR/journal   append-only, one event per line, synced (grouped per pass)
  *	DIR/logs/T.A.err  standard error of attempt A of task T
  *
  * Journal lines are tab-separated: time (Unix seconds), event, task (0:
  * none), attempt, host ("-": none), status, signal, wall, user and sys CPU
  * seconds, max RSS (KiB), and a note.  Events: run, end, up, down, add,
- * drain, quarantine, probe (hosts); start, done, fail, lost, cancel, failed
+ * drain, quarantine, release, probe (hosts); start, done, fail, lost, cancel, failed
  * (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
  */
 #ifndef TR_STATE_H

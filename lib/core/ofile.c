@@ -484,6 +484,13 @@ void sk_ofset_abort(struct sk_ofset *s)
 
 int sk_ofile_spool(const char *name, struct sk_error *err)
 {
+	char path[4096];
+
+	return sk_ofile_spool_at(name, path, sizeof path, err);
+}
+
+int sk_ofile_spool_at(const char *name, char *where, size_t wn, struct sk_error *err)
+{
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
 	sigset_t old;
@@ -493,7 +500,7 @@ int sk_ofile_spool(const char *name, struct sk_error *err)
 		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof path, "%s/%s-XXXXXX", dir, name) >= sizeof path) {
 		errno = ENAMETOOLONG;
-		return sk_error_sys(err, "%s", dir);
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), dir);
 	}
 	/* Made and unlinked with the signals held off: no moment exists when
 	 * a signal could leave it behind. */
@@ -506,8 +513,10 @@ int sk_ofile_spool(const char *name, struct sk_error *err)
 	reg_unlock(&old);
 	if (fd < 0) {
 		errno = e;
-		return sk_error_sys(err, "%s", dir);
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), dir);
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (wn)
+		snprintf(where, wn, "%s", path);
 	return fd;
 }

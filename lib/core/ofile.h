@@ -83,9 +83,12 @@ void sk_ofset_abort(struct sk_ofset *s);
  * that must be read twice, such as a pipe.  Unlinked before any signal can
  * be handled, so its space is freed however the process ends.  name is a
  * prefix for the file name ("migrate-spool").  Returns the descriptor (read
- * and write), or an error (SK_EIO naming the directory).
+ * and write), or an error (SK_EIO about the directory, sk_error_at).
  */
 int sk_ofile_spool(const char *name, struct sk_error *err);
+/* The same, with the path it had (for errors about it: a full $TMPDIR) in
+ * path (n bytes; cut when longer). */
+int sk_ofile_spool_at(const char *name, char *path, size_t n, struct sk_error *err);
 
 /* Installs the handlers (sk_init calls it).  A signal the process was
  * started with ignored (nohup's SIGHUP, SIGINT of a background job in a

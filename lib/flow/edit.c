@@ -680,8 +680,10 @@ static int edit_fields(struct editor *g, int64_t tr, struct sk_error *err)
 				for (int j = 0; j < o->table->nby; j++)
 					v[j] = sk_key_value(g->hdr, &o->table->key[o->table->by[j]]);
 				by_text(o->table, v, what, sizeof what);
-				return sk_error_set(err, SK_EFMT, "trace %" PRId64 ": no row of %s has %s", tr,
-						    o->table_path, what);
+				/* The table lacks the row: it is the file named. */
+				return sk_error_at(err,
+						   sk_error_set(err, SK_EFMT, "no row for trace %" PRId64 " (%s)", tr, what),
+						   o->table_path);
 			}
 		} else {
 			for (int j = 0; j < o->table->ncol; j++) {

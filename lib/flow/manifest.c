@@ -201,8 +201,17 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 	}
 }
 
+static int manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
+			  struct sk_error *err);
+
 int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
 		      struct sk_error *err)
+{
+	return sk_error_at(err, manifest_write(m, path, set, err), path);
+}
+
+static int manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
+			  struct sk_error *err)
 {
 	struct sk_ofile f;
 	FILE *fp;

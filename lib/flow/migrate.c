@@ -21,6 +21,7 @@
 struct src {
 	struct sk_reader *r;
 	FILE *spool;
+	char spool_path[SK_ERROR_FILE];   /* what errors about it name */
 	size_t hdrlen;
 	long ns;
 };
@@ -30,23 +31,24 @@ static int src_next(struct src *s, unsigned char *hdr, float *data, struct sk_er
 	if (!s->spool)
 		return sk_reader_next(s->r, hdr, data, err);
 	if (fread(hdr, 1, s->hdrlen, s->spool) != s->hdrlen)
-		return ferror(s->spool) ? sk_error_sys(err, "spool file: read") : 0;
+		return ferror(s->spool) ? sk_error_at(err, sk_error_sys(err, "read error"), s->spool_path) : 0;
 	if (fread(data, sizeof *data, (size_t)s->ns, s->spool) != (size_t)s->ns)
-		return ferror(s->spool) ? sk_error_sys(err, "spool file: read")
-					: sk_error_set(err, SK_EIO, "spool file: short read");
+		return sk_error_at(err, ferror(s->spool) ? sk_error_sys(err, "read error")
+							 : sk_error_set(err, SK_EIO, "short read"),
+				   s->spool_path);
 	return 1;
 }
 
-static FILE *spool_open(struct sk_error *err)
+static FILE *spool_open(struct src *s, struct sk_error *err)
 {
-	const int fd = sk_ofile_spool("migrate-spool", err);
+	const int fd = sk_ofile_spool_at("migrate-spool", s->spool_path, sizeof s->spool_path, err);
 	FILE *f;
 
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "w+b");
 	if (!f) {
-		sk_error_sys(err, "spool file");
+		sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
 		close(fd);
 		return NULL;
 	}
@@ -253,7 +255,7 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (!seekable && !(s->spool = spool_open(err))) {
+	if (!seekable && !(s->spool = spool_open(s, err))) {
 		rc = SK_EIO;
 		goto done;
 	}
@@ -262,7 +264,7 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 		(*ntr)++;
 		if (s->spool && (fwrite(hdr, 1, info->hdrlen, s->spool) != info->hdrlen ||
 				 fwrite(data, sizeof *data, (size_t)info->ns, s->spool) != (size_t)info->ns)) {
-			rc = sk_error_sys(err, "spool file: write");
+			rc = sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
 			goto done;
 		}
 		if (!live(hdr))
@@ -296,7 +298,7 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 		goto done;
 	if (s->spool) {
 		if (fflush(s->spool) != 0 || fseek(s->spool, 0, SEEK_SET) != 0) {
-			rc = sk_error_sys(err, "spool file");
+			rc = sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
 			goto done;
 		}
 	} else if ((rc = sk_reader_seek(s->r, 0, err)) < 0) {

@@ -43,6 +43,7 @@ struct store {
 	long ns;
 	float *mem;              /* used x ns, or NULL */
 	int spool_fd;            /* raw float records, or -1 */
+	char spool_path[SK_ERROR_FILE];   /* what errors about it name */
 	long nmem;               /* traces in mem before spilling to the spool */
 	/* In place: traces read from the reader with sk_reader_pread. */
 	const struct sk_reader *r;
@@ -63,18 +64,18 @@ static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_erro
 		size_t got;
 		if (sk_file_pread_all(s->spool_fd, out, rec, (int64_t)((size_t)idx * rec), &got, err) < 0) {
 			errno = err->errnum;
-			return sk_error_sys(err, "spool file: read");
+			return sk_error_at(err, sk_error_sys(err, "read error"), s->spool_path);
 		}
-		return got == rec ? 0 : sk_error_set(err, SK_EIO, "spool file: short read");
+		return got == rec ? 0 : sk_error_at(err, sk_error_set(err, SK_EIO, "short read"), s->spool_path);
 	}
 	return sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err);
 }
 
-static int spool_write(int fd, const void *p, size_t n, struct sk_error *err)
+static int spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err)
 {
-	if (sk_file_write_all(fd, p, n, err) < 0) {
+	if (sk_file_write_all(s->spool_fd, p, n, err) < 0) {
 		errno = err->errnum;
-		return sk_error_sys(err, "spool file: write");
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
 	}
 	return 0;
 }
@@ -305,12 +306,12 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				       (size_t)info->ns * sizeof *buf);
 				continue;
 			}
-			if ((rc = sk_ofile_spool("regrid-spool", err)) < 0) {
+			if ((rc = sk_ofile_spool_at("regrid-spool", store.spool_path, sizeof store.spool_path, err)) < 0) {
 				what = NULL;
 				goto done;
 			}
 			store.spool_fd = rc;
-			rc = spool_write(store.spool_fd, store.mem,
+			rc = spool_write(&store, store.mem,
 					 (size_t)(g.n - 1) * (size_t)info->ns * sizeof(float), err);
 			free(store.mem);
 			store.mem = NULL;
@@ -319,7 +320,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				goto done;
 			}
 		}
-		if ((rc = spool_write(store.spool_fd, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
+		if ((rc = spool_write(&store, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
 			what = NULL;
 			goto done;
 		}
@@ -336,15 +337,18 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		goto done;
 	}
 	{
-		/* Some trace must reach the grid's bins (or their radius). */
+		/* Some trace must reach the grid's bins (or their radius); the
+		 * others lie outside the grid, and the driver says how many. */
 		const double mu = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dx;
 		const double mv = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dy;
 		long near = 0;
-		for (long i = 0; i < g.n && !near; i++) {
+		for (long i = 0; i < g.n; i++) {
 			const double fu = g.u[i] / gr->dx, fv = g.v[i] / gr->dy;
-			near = fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
-			       (gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
+			near += fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
+				(gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
 		}
+		st->outside = g.n - near;
+		st->radius = o.radius;
 		if (!near) {
 			double c[4][2];
 			double gx0 = INFINITY, gx1 = -INFINITY, gy0 = INFINITY, gy1 = -INFINITY;

@@ -743,10 +743,8 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 				      err)) < 0 ||
 	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
 		goto out;
-	if ((rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0) {
-		sk_error_at(err, rc, mpath);
+	if ((rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0)
 		goto out;
-	}
 	if ((rc = sk_ofset_commit(&c.set, err)) < 0)
 		sk_error_at(err, rc, c.set.f[c.set.failed].path);
 out:

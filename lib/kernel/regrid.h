@@ -162,6 +162,9 @@ struct sk_regrid_stats {
 	int64_t inputs;            /* traces read */
 	int64_t used;              /* traces with a position and an offset class */
 	int64_t outputs, dead;     /* traces written, of them dead */
+	int64_t outside;           /* used traces beyond the grid's outer bins by
+	                            * more than the radius (all: an error) */
+	double radius;             /* the radius used, metres (its default resolved) */
 };
 
 /* Runs a job.  Returns 0 or a negative SK_E* code with err set, naming the

@@ -79,6 +79,11 @@ check() {
 		"regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)"
 	check 1 "migrate --vel 2000 $DATA/shot-gather.sgy -o o.sgy" \
 		"migrate: $DATA/shot-gather.sgy: no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)"
+	# A pipe spooled to a $TMPDIR that is missing: the directory is the file.
+	check 1 "cat $DATA/small.sgy | TMPDIR=/nonexistent migrate --vel 2000 -o o.sgy" \
+		"migrate: /nonexistent: No such file or directory"
+	check 1 "cat $DATA/small.sgy | TMPDIR=/nonexistent regrid --grid 0,10,5 --mem 1k -o o.sgy" \
+		"regrid: /nonexistent: No such file or directory"
 	[ ! -e o.sgy ]
 }
 

@@ -196,7 +196,16 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 			print live } }' >"$BATS_TEST_TMPDIR/live"
 	dead=$(grep -c '^0$' "$BATS_TEST_TMPDIR/live")
 	[ "$dead" -ge 20 ]
-	[ "$stderr" = "regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
+	# Most midpoints lie outside the grid: beyond its outer bins (x -112.5
+	# to 137.5, y -12.5 to 87.5) by more than 30 m, counted by awk; said
+	# first, with the count.
+	out=$(seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
+		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
+		  if (x < -142.5 || x > 167.5 || y < -42.5 || y > 117.5) n++ }
+		END { print n + 0 }')
+	[ "$out" -gt 150 ] && [ "$out" -lt 300 ]
+	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/d.sgy: $out of 300 input traces lie outside the grid (more than 30 m beyond its outer bins) and are not used
+regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
 	seginfo -k trid "$BATS_TEST_TMPDIR/o.sgy" | awk '{ print $1 == 1 }' | diff - "$BATS_TEST_TMPDIR/live"
 	head -n 1 "$BATS_TEST_TMPDIR/fold.tsv" | grep -qx "$(printf 'cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive')"
 	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 8 | diff - "$BATS_TEST_TMPDIR/live"
@@ -208,6 +217,17 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 		END { for (k = 0; k < 40; k++) print n[k] + 0 }' >"$BATS_TEST_TMPDIR/expect"
 	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 7 | diff - "$BATS_TEST_TMPDIR/expect"
 	seginfo -k nhs "$BATS_TEST_TMPDIR/o.sgy" | diff - "$BATS_TEST_TMPDIR/expect"
+	# Half or fewer outside: nothing said about it (a grid over the whole
+	# survey); with bins, outside is outside the outer bins.
+	run -0 --separate-stderr regrid -g 0,25,48,0,25,48 -m bin "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o2.sgy"
+	[[ "$stderr" != *"outside the grid"* ]]
+	run -0 --separate-stderr regrid -g 0,100,4,0,100,4 -r bin "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o2.sgy"
+	out=$(seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
+		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
+		  if (x < -50 || x > 350 || y < -50 || y > 350) n++ }
+		END { print n + 0 }')
+	[ "$out" -gt 150 ]
+	[[ "$stderr" == "regrid: $BATS_TEST_TMPDIR/d.sgy: $out of 300 input traces lie outside the grid (outside its outer bins) and are not used"* ]]
 }
 
 @test "offsets: classes and moveout-aware interpolation (--vel)" {

@@ -208,7 +208,7 @@ run_block() {
 	# A row missing: an error naming the trace, or kept, or dropped.
 	sed -i '3d' "$T/t.tsv"
 	run -1 --separate-stderr segedit -T "$T/t.tsv" -b iline,xline "$DATA/f3.sgy" -o "$T/x.sgy"
-	[ "$stderr" = "segedit: $DATA/f3.sgy: trace 2: no row of $T/t.tsv has iline 111, xline 876" ]
+	[ "$stderr" = "segedit: $T/t.tsv: no row for trace 2 (iline 111, xline 876)" ]
 	segedit -T "$T/t.tsv" -b iline,xline -m drop "$DATA/f3.sgy" | seginfo -k xline | head -2 | diff - <(printf '875\n877\n')
 	segedit -T "$T/t.tsv" -b iline,xline -m keep "$DATA/f3.sgy" | seginfo -k cdpx | sed -n 2p |
 		diff - <(seginfo -k cdpx "$DATA/f3.sgy" | sed -n 2p)
@@ -249,7 +249,7 @@ run_block() {
 	printf 'iline\txline\tcdp\n111\t875\t1\n111\t876\t2\n111\t875\t3\n' >"$T/dup.tsv"
 	err 1 "segedit: $T/dup.tsv: line 4: the same iline 111, xline 875 as line 2" -T "$T/dup.tsv" -b iline,xline "$f"
 	printf 'iline\txline\tcdp\n111\t875\t1\n' >"$T/one.tsv"
-	err 1 "segedit: $f: trace 2: no row of $T/one.tsv has iline 111, xline 876" -T "$T/one.tsv" -b iline,xline "$f"
+	err 1 "segedit: $T/one.tsv: no row for trace 2 (iline 111, xline 876)" -T "$T/one.tsv" -b iline,xline "$f"
 	printf 'iline\tcdp\n111\tx\n' >"$T/nan.tsv"
 	err 1 "segedit: $T/nan.tsv: line 2, column 2: 'x' is not a number" -T "$T/nan.tsv" -b iline "$f"
 	printf 'iline\tcdq\n' >"$T/key.tsv"

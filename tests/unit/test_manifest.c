@@ -65,6 +65,11 @@ int main(void)
 	p.max[0] = p.min[0] + 2;
 	CHECK(sk_manifest_add(&m, &p, &err) == 0);
 	CHECK(sk_manifest_write(&m, path, NULL, &err) == 0);
+	/* Errors name the manifest through err.file, not in the text. */
+	CHECK(sk_manifest_write(&m, "/nonexistent-dir/m.yaml", NULL, &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0 && strcmp(err.file, "/nonexistent-dir/m.yaml") == 0);
+	CHECK(sk_manifest_write(&m, "/dev/full", NULL, &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No space left on device") == 0 && strcmp(err.file, "/dev/full") == 0);
 	CHECK(sk_manifest_read(path, &r, &err) == 0);
 	CHECK(strcmp(r.id, m.id) == 0 && strcmp(r.source, "in \"quoted\".sgy") == 0);
 	CHECK(r.fmt == SK_FMT_SEGY && r.ns == 8 && r.dt == 4000 && r.hdrlen == 240 && r.traces == 5);

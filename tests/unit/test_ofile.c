@@ -298,13 +298,21 @@ int main(void)
 		char back[4];
 		snprintf(other, sizeof other, "%s/spool", dir);
 		CHECK(mkdir(other, 0700) == 0 && setenv("TMPDIR", other, 1) == 0);
+		char where[512], want[512];
 		fd = sk_ofile_spool("test-spool", &err);
 		CHECK(fd >= 0 && entries(other, NULL, NULL, 0) == 0);
 		CHECK(write(fd, "abc", 3) == 3 && pread(fd, back, 3, 0) == 3 && memcmp(back, "abc", 3) == 0);
 		close(fd);
+		/* Its path, for errors about it: gone already. */
+		fd = sk_ofile_spool_at("test-spool", where, sizeof where, &err);
+		snprintf(want, sizeof want, "%s/test-spool-", other);
+		CHECK(fd >= 0 && strncmp(where, want, strlen(want)) == 0 && strlen(where) == strlen(want) + 6);
+		CHECK(access(where, F_OK) != 0 && entries(other, NULL, NULL, 0) == 0);
+		close(fd);
+		/* An error names the directory through err.file. */
 		CHECK(setenv("TMPDIR", "/nonexistent-dir", 1) == 0);
 		CHECK(sk_ofile_spool("test-spool", &err) == SK_EIO);
-		CHECK(strcmp(err.msg, "/nonexistent-dir: No such file or directory") == 0);
+		CHECK(strcmp(err.msg, "No such file or directory") == 0 && strcmp(err.file, "/nonexistent-dir") == 0);
 		unsetenv("TMPDIR");
 		rmdir(other);
 	}

@@ -75,6 +75,23 @@ int main(void)
 	tr_journal_close(&j);
 	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 2 && ev[1].task == 18);
 	free(ev);
+	/* Group commit: put writes at once (a reader sees the line before
+	 * any sync) and marks the journal dirty; write and sync clear it. */
+	CHECK(tr_journal_open(&j, line, 1, &err) == 0);
+	CHECK(j.dirty == 0);
+	e.task = 19;
+	CHECK(tr_journal_put(&j, &e, &err) == 0 && j.dirty == 1);
+	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 3 && ev[2].task == 19);
+	free(ev);
+	CHECK(tr_journal_sync(&j, &err) == 0 && j.dirty == 0);
+	CHECK(tr_journal_sync(&j, &err) == 0 && j.dirty == 0);
+	e.task = 20;
+	CHECK(tr_journal_put(&j, &e, &err) == 0 && j.dirty == 1);
+	e.task = 21;
+	CHECK(tr_journal_write(&j, &e, &err) == 0 && j.dirty == 0);
+	tr_journal_close(&j);
+	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 5 && ev[3].task == 20 && ev[4].task == 21);
+	free(ev);
 	snprintf(line, sizeof line, "%s/none", path);
 	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 0);
 
