@@ -493,6 +493,21 @@ static double kummer_exp(double a, double b, double z)
 	return sum * exp(-z);
 }
 
+/* Gamma(7/2 + 2k) / (k! Gamma(7/2)), k = 0..47 (mpmath, 30 digits). */
+static const double ASYM[48] = {
+	1.0, 15.75, 281.53125, 5982.5390625,
+	149189.56787109375, 4289200.0762939453, 139935152.48908997, 5112630749.8692513,
+	206901775658.77126, 9189887202177.0902, 444560793405316.74, 23268716073010101.0,
+	1.3103195738613813e+18, 7.8997151231835201e+19, 5.0769776300602658e+21, 3.4650372325161314e+23,
+	2.5029479884253243e+25, 1.9077616800012435e+27, 1.5301838475009974e+29, 1.2883745315998529e+31,
+	1.1361852900546203e+33, 1.0473193691539197e+35, 1.0072117978579116e+37, 1.008853991006593e+39,
+	1.0507844850078045e+41, 1.1364234205359406e+43, 1.274433303241411e+45, 1.4801126780145388e+47,
+	1.7781175073826446e+49, 2.2071649990347154e+51, 2.8279301550132291e+53, 3.7362886878694946e+55,
+	5.0857310788086097e+57, 7.1258027501943361e+59, 1.0269015301548441e+62, 1.5209145162686208e+64,
+	2.3133743506827502e+66, 3.6112086232313228e+68, 5.7814974898904105e+70, 9.4872150156220909e+72,
+	1.5947415490322258e+75, 2.7444140694107628e+77, 4.8326191318677736e+79, 8.7029289307909469e+81,
+	1.6020806501630448e+84, 3.0132466895149935e+86, 5.7878900949743703e+88, 1.1348882583565969e+91};
+
 /* I(u) = int_0^inf x^(5/2) exp(-x^2) cos(2 u x + pi/4) dx. */
 static double half_integral(double u)
 {
@@ -510,18 +525,19 @@ static double half_integral(double u)
 	}
 	{
 		/* Watson's lemma at x = 0 (the saddle's share is below exp(-u^2)):
-		 * sum_k Gamma(7/2 + 2k) / (k! (2u)^(7/2 + 2k)), cut at its
-		 * smallest term. */
-		const double x = 2 * u, ix2 = 1 / (x * x);
-		double term = 3.3233509704478426 / (x * x * x * sqrt(x)), sum = term;
-		for (int k = 0; k < 200; k++) {
-			const double next = term * (3.5 + 2 * k) * (4.5 + 2 * k) * ix2 / (k + 1);
-			if (next >= term || next <= 1e-18 * sum)
-				break;
-			term = next;
+		 * Gamma(7/2) (2u)^(-7/2) sum_k ASYM[k] y^k, y = 1/(4u^2), whose
+		 * terms still fall at k = 47 for u >= 8 (the smallest is near
+		 * k = u^2) and are below 1e-22 of the sum there. */
+		const double x = 2 * u, y = 1 / (x * x);
+		double sum = 0, p = 1;
+		for (size_t k = 0; k < sizeof ASYM / sizeof ASYM[0]; k++) {
+			const double term = ASYM[k] * p;
 			sum += term;
+			if (term <= 1e-17 * sum)
+				break;
+			p *= y;
 		}
-		return sum;
+		return 3.3233509704478426 * sum / (x * x * x * sqrt(x));
 	}
 }
 
