@@ -103,7 +103,7 @@ mkstate() {  # DIR open|closed
 	mkdir -m 700 "$1"
 	awk -v r="$R" 'BEGIN { print "taskrun tasks 1"; for (i = 1; i <= r; i++) printf "true %d\t\t\n", i }' >"$1/tasks"
 	awk -v r="$R" -v open="$2" 'BEGIN {
-		t = 1700000000; OFS = "\t"
+		t = 1700000000; OFS = "\t"; OFMT = CONVFMT = "%.6f"
 		print t, "run", 0, 0, "-", 0, 0, "0.000000", "0.000000", "0.000000", 0, "pid=1 tasks=" r " done=0 hosts=1000"
 		for (i = 1; i <= r; i++) {
 			h = "host" (i % 1000 + 1); a = 1; t += 0.0001

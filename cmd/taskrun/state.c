@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ static int fit(char **s)
 	if (!*s)
 		return 0;
 	n = strlen(*s) + 1;
+	/* Already at its size (give or take malloc's rounding). */
+	if (malloc_usable_size(*s) <= n + 32)
+		return 0;
 	if (!(c = malloc(n)))
 		return SK_ENOMEM;
 	memcpy(c, *s, n);
