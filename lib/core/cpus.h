@@ -9,9 +9,10 @@
 #define SK_CPUS_H
 
 /*
- * The CPUs of the affinity mask (sched_getaffinity), lowered to the cgroup
- * v2 CPU quota of the process's cgroup and of each ancestor (cpu.max),
- * whichever is lowest; at least 1.  A quota of 1.5 CPUs counts as 2: the
+ * The CPUs of the affinity mask (sched_getaffinity), lowered to the CPU
+ * quota of the process's cgroup and of each ancestor, whichever is lowest
+ * (cgroup v2's cpu.max; v1's cpu.cfs_quota_us / cpu.cfs_period_us in the
+ * cpu controller's hierarchy); at least 1.  A quota of 1.5 CPUs counts as 2: the
  * half CPU is work the slots would otherwise leave unused.
  */
 int sk_cpus_usable(void);
@@ -26,5 +27,9 @@ int sk_cpus_quota(const char *cpu_max);
  * of its ancestors, the cgroup2 file system mounted at root; 0 when no
  * file there sets a limit or none can be read. */
 int sk_cpus_cgroup(const char *root, const char *cg);
+
+/* The same for a cgroup v1 hierarchy of the cpu controller mounted at root:
+ * ceil(cpu.cfs_quota_us / cpu.cfs_period_us), a quota of -1 no limit. */
+int sk_cpus_cgroup_v1(const char *root, const char *cg);
 
 #endif

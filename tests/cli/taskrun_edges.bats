@@ -11,6 +11,8 @@ setup() {
 }
 
 teardown() {
+	# A cgroup a test made: its processes have ended, so it can go.
+	[ -z "${CG:-}" ] || rmdir "$CG" 2>/dev/null || true
 	rm -rf "$T"
 }
 
@@ -37,6 +39,38 @@ slots() {
 	# Tasks inherit the mask.
 	run -0 --separate-stderr taskset -c 1 taskrun -j 1 'grep Cpus_allowed_list /proc/self/status; : {}' ::: 1
 	[ "$output" = "$(printf 'Cpus_allowed_list:\t1')" ]
+}
+
+@test "taskrun: slots follow a cgroup's CPU quota (a real cgroup allowed half a CPU: one slot)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make a cgroup"
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs, so that the quota is what limits"
+	# The hierarchy of the cpu controller: v1 (a cgroup mount with the cpu
+	# option) or v2 (cgroup2, when cpu is among its controllers).
+	local v1 v2
+	v1=$(awk '$0 ~ / - cgroup / && $NF ~ /(^|,)cpu(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+	v2=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+	if [ -n "$v1" ] && [ -w "$v1" ]; then
+		CG=$v1/segkit-test.$$
+		mkdir "$CG" || skip "cannot make a cgroup under $v1"
+		echo 100000 >"$CG/cpu.cfs_period_us"
+		echo 50000 >"$CG/cpu.cfs_quota_us"
+	elif [ -n "$v2" ] && grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+		grep -qw cpu "$v2/cgroup.subtree_control" || echo +cpu >"$v2/cgroup.subtree_control" ||
+			skip "cannot enable the cpu controller under $v2"
+		CG=$v2/segkit-test.$$
+		mkdir "$CG" || skip "cannot make a cgroup under $v2"
+		echo "50000 100000" >"$CG/cpu.max"
+	else
+		skip "no writable cgroup hierarchy with the cpu controller"
+	fi
+	run -0 --separate-stderr sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
+		taskrun -s "$T/a" 'echo $TASKRUN_SLOT {}' ::: 1 2 3 4
+	[ "$stderr" = "" ]
+	[ "$(slots "$T/a/journal" :)" = 1 ]
+	[ "$(echo "$output" | awk '{ print $1 }' | sort -u)" = 1 ]
+	# The same command outside the cgroup has every CPU.
+	run -0 --separate-stderr taskrun -s "$T/b" 'true {}' ::: 1 2
+	[ "$(slots "$T/b/journal" :)" = "$(nproc)" ]
 }
 
 @test "taskrun -s creates the state directory's missing parents with mode 0700" {

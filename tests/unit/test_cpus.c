@@ -66,6 +66,30 @@ int main(void)
 	CHECK(sk_cpus_cgroup(root, "/a/b/c") == 2);
 	CHECK(sk_cpus_cgroup(root, "/nonexistent/x") == 0);
 
+	/* A fake cgroup v1 cpu hierarchy: cpu.cfs_quota_us over
+	 * cpu.cfs_period_us, -1 no limit, the lowest on the way up. */
+	snprintf(p, sizeof p, "%s/a/b/c/cpu.cfs_quota_us", root);
+	put(p, "-1\n");
+	snprintf(p, sizeof p, "%s/a/b/c/cpu.cfs_period_us", root);
+	put(p, "100000\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 0);
+	snprintf(p, sizeof p, "%s/a/cpu.cfs_quota_us", root);
+	put(p, "250000\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 0); /* no period beside it */
+	snprintf(p, sizeof p, "%s/a/cpu.cfs_period_us", root);
+	put(p, "100000\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 3);
+	snprintf(p, sizeof p, "%s/a/b/c/cpu.cfs_quota_us", root);
+	put(p, "100000\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 1);
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b") == 3);
+	put(p, "150000\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 2);
+	snprintf(p, sizeof p, "%s/a/b/c/cpu.cfs_period_us", root);
+	put(p, "x\n");
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 3);
+	CHECK(sk_cpus_cgroup_v1(root, "/nonexistent") == 0);
+
 	/* This process: at least one CPU, at most the affinity mask's. */
 	CHECK(sk_cpus_usable() >= 1);
 	CHECK(sk_cpus_usable() <= sysconf(_SC_NPROCESSORS_ONLN));
