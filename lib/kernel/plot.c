@@ -372,6 +372,23 @@ static long run_end(const double *k, long j0, long n)
 	return j;
 }
 
+/* A tick and its label v at x on the bottom axis, unless the label would
+ * start left of *next (it would overlap the one before); *next then moves
+ * past it. */
+static void xtick(struct canvas *c, double x, double y, double v, double *next)
+{
+	char buf[64];
+	cairo_text_extents_t e;
+
+	label(buf, sizeof buf, v);
+	cairo_text_extents(c->cr, buf, &e);
+	if (x - e.width / 2 < *next)
+		return;
+	tick(c->cr, x, y, 0, 5);
+	text(c, x, y + 8, buf, 0.5, 0, 0, "xtick");
+	*next = x + e.width / 2 + 8;
+}
+
 /* Labels the columns j0 .. j1-1 (one monotonic run) along the bottom of the
  * data area: nice values where the run is wide enough for several, else
  * its first value; *next is the leftmost x a new label may start at, so
@@ -379,12 +396,10 @@ static long run_end(const double *k, long j0, long n)
 static void label_run(struct canvas *c, const struct sk_section *s, long j0, long j1, double x0, double y,
 		      double cw, double *next)
 {
-	cairo_t *cr = c->cr;
 	const double *k = s->key;
 	const double a = fmin(k[j0], k[j1 - 1]), b = fmax(k[j0], k[j1 - 1]);
 	const double wr = (double)(j1 - j0) * cw;
 	double tk[MAXTICKS];
-	char buf[64];
 	int n = 0;
 
 	if (b > a && wr >= 100) {
@@ -399,15 +414,7 @@ static void label_run(struct canvas *c, const struct sk_section *s, long j0, lon
 		n = m;
 	}
 	if (n == 0) {
-		const double x = x0 + ((double)j0 + 0.5) * cw;
-		cairo_text_extents_t e;
-		label(buf, sizeof buf, k[j0]);
-		cairo_text_extents(cr, buf, &e);
-		if (x - e.width / 2 < *next)
-			return;
-		tick(cr, x, y, 0, 5);
-		text(c, x, y + 8, buf, 0.5, 0, 0, "xtick");
-		*next = x + e.width / 2 + 8;
+		xtick(c, x0 + ((double)j0 + 0.5) * cw, y, k[j0], next);
 		return;
 	}
 	if (k[j1 - 1] < k[j0]) {
@@ -421,7 +428,6 @@ static void label_run(struct canvas *c, const struct sk_section *s, long j0, lon
 	for (int i = 0; i < n; i++) {
 		long j = j0;
 		double x;
-		cairo_text_extents_t e;
 		/* The first pair of neighbouring columns that brackets the value. */
 		while (j + 1 < j1 && !((tk[i] - k[j]) * (tk[i] - k[j + 1]) <= 0 && k[j] != k[j + 1]))
 			j++;
@@ -429,13 +435,7 @@ static void label_run(struct canvas *c, const struct sk_section *s, long j0, lon
 			x = x0 + ((double)j + 0.5) * cw;
 		else
 			x = x0 + ((double)j + 0.5 + (tk[i] - k[j]) / (k[j + 1] - k[j])) * cw;
-		label(buf, sizeof buf, tk[i]);
-		cairo_text_extents(cr, buf, &e);
-		if (x - e.width / 2 < *next)
-			continue;
-		tick(cr, x, y, 0, 5);
-		text(c, x, y + 8, buf, 0.5, 0, 0, "xtick");
-		*next = x + e.width / 2 + 8;
+		xtick(c, x, y, tk[i], next);
 	}
 }
 
