@@ -130,7 +130,7 @@ fuzz-short: $(FUZZERS)
 	@for f in $(FUZZERS); do sh tests/fuzz/run.sh $$f $(FUZZ_SHORT) || exit 1; done
 
 asan:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
 
 valgrind: units
 	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"

@@ -196,8 +196,11 @@ int main(int argc, char **argv)
 	if (wsrc && sk_expr_parse(wsrc, 0, &where, &col, &err) < 0)
 		syntax_error("--where: ", wsrc, col, &err);
 	if (tpath) {
-		if (sk_edit_table_load(tpath, by, 0, &table, &err) < 0)
-			return sk_report(&err);
+		if (sk_edit_table_load(tpath, by, 0, &table, &err) < 0) {
+			status = sk_report(&err);
+			tpath = NULL;
+			goto out;
+		}
 		o.table = &table;
 		o.table_path = tpath;
 	}
@@ -206,11 +209,13 @@ int main(int argc, char **argv)
 	o.where = where;
 	o.where_src = wsrc;
 	if (nin == 0) {
+		free(inputs);
 		inputs = stdin_only;
 		nin = 1;
 	}
 	if (sk_edit_run(inputs, nin, &o, &res, &err) < 0)
 		status = sk_report(&err);
+out:
 	if (tpath)
 		sk_edit_table_release(&table);
 	for (size_t k = 0; k < nas; k++)
