@@ -59,7 +59,9 @@ static int read_limit(char *dir, size_t n, int v1)
 		if (read_text(dir, buf, 64) == 0 && strtoll(buf, NULL, 10) > 0) {
 			strcpy(dir + n, "/cpu.cfs_period_us");
 			if (read_text(dir, period, sizeof period) == 0) {
-				buf[strcspn(buf, "\n")] = ' ';
+				const size_t k = strcspn(buf, "\n");
+				buf[k] = ' ';
+				buf[k + 1] = '\0';
 				strcat(buf, period);
 				lim = sk_cpus_quota(buf);
 			}

@@ -79,6 +79,9 @@ int main(void)
 	snprintf(p, sizeof p, "%s/a/cpu.cfs_period_us", root);
 	put(p, "100000\n");
 	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 3);
+	snprintf(p, sizeof p, "%s/a/cpu.cfs_quota_us", root);
+	put(p, "250000"); /* no newline */
+	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 3);
 	snprintf(p, sizeof p, "%s/a/b/c/cpu.cfs_quota_us", root);
 	put(p, "100000\n");
 	CHECK(sk_cpus_cgroup_v1(root, "/a/b/c") == 1);
