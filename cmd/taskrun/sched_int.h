@@ -143,6 +143,7 @@ struct tr_ctl {
 	int assign_dirty;         /* a slot or a task came free: assign() scans */
 	double hk_next;           /* the next look at every host (housekeeping) */
 	int failed;               /* fatal holds an error */
+	long stop_after_done;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
