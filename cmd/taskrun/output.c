@@ -212,7 +212,7 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 
 	if (!c->joblog)
 		return;
-	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->slot))) {
+	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->jobslot))) {
 		tr_fail(c, SK_ENOMEM, "out of memory");
 		return;
 	}

@@ -989,6 +989,7 @@ out:
 		close(c.ep);
 	tr_idmap_release(&c.ids);
 	free(c.dirty);
+	free(c.jfree);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);

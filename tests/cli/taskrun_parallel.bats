@@ -118,6 +118,44 @@ same_sorted() {
 	P_OUT=$(sort -u <<<"$P_OUT") T_OUT=$(sort -u <<<"$T_OUT")
 	same
 	[ "$T_OUT" = $'1\n2\n3' ]
+	# Over several hosts {%} counts over all of them (1 to 4 for two
+	# hosts of 2 slots), and TASKRUN_SLOT is the slot on the task's host.
+	myssh
+	agent="$BATS_TEST_DIRNAME/../../bin/taskrun agent"
+	# Each task waits for the four to run (at most 20 s), as the agent of
+	# the second host may be slow to start.
+	cmd='touch $T/b.{#}; i=0; while [ $(ls $T/b.* | wc -l) -lt 4 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; echo {%} $PARALLEL_JOBSLOT {#}'
+	for try in 1 2; do
+		# GNU parallel through the stand-in once came back empty (see
+		# the -S test): tried once more.
+		rm -f "$T"/b.*
+		parallel --will-cite -S "2/:,2/$T/myssh node4" "$cmd" ::: 1 2 3 4 >"$T/p.out" 2>"$T/p.err" || true
+		[ ! -s "$T/p.out" ] || break
+		echo "parallel try $try: empty output, stderr:"; cat "$T/p.err"
+	done
+	rm -f "$T"/b.*
+	taskrun -S "2/:,2/$T/myssh node4" --agent "$agent" --joblog "$T/j.log" "$cmd"' $TASKRUN_SLOT' ::: 1 2 3 4 \
+		>"$T/t.out"
+	[ "$(cut -d ' ' -f 1,2 "$T/p.out" | sort)" = $'1 1\n2 2\n3 3\n4 4' ]
+	[ "$(cut -d ' ' -f 1,2 "$T/t.out" | sort)" = $'1 1\n2 2\n3 3\n4 4' ]
+	[ "$(cut -d ' ' -f 4 "$T/t.out" | sort | tr '\n' ' ')" = "1 1 2 2 " ]
+	# --joblog writes each task's command with the {%} it ran with.
+	[ "$(awk -F'\t' 'NR > 1 { n = split($9, w, " "); print $1, w[n - 3] }' "$T/j.log" | sort)" = \
+		"$(awk '{ print $3, $1 }' "$T/t.out" | sort)" ]
+}
+
+@test "parallel and taskrun: --dry-run's {%}" {
+	# GNU parallel's dry run runs each job as true, which ends about when
+	# the next starts: with one slot {%} is always 1, with more mostly 1
+	# and 2 (1 2 1 2 ... or 1 1 2 1 2 ...; 3 too on a loaded machine: its
+	# timing).  taskrun prints 1 2 1 2 ..., the same set of slot numbers.
+	both --dry-run -j 1 'echo {%} {#}' ::: a b c
+	same
+	[ "$T_OUT" = $'echo 1 1\necho 1 2\necho 1 3' ]
+	run -0 taskrun --dry-run -j 3 'echo {%} {#}' ::: a b c d e f
+	[ "$output" = $'echo 1 1\necho 2 2\necho 1 3\necho 2 4\necho 1 5\necho 2 6' ]
+	run -0 taskrun --dry-run -S 1/:,1/node2 'echo {%}' ::: a b c
+	[ "$output" = $'echo 1\necho 2\necho 1' ]
 }
 
 @test "parallel and taskrun: -j N, N%, +N, -N and 0 give the same number of slots" {
@@ -259,9 +297,10 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	[ "$T_OUT" = $'3\n6' ]
 }
 
-@test "parallel and taskrun: -S, --sshloginfile and a host that is a whole ssh command" {
-	# A stand-in for ssh that logs its words and runs the command here,
-	# as both tools are given it: a host line "N/command words host".
+# myssh: writes $T/myssh, a stand-in for ssh that logs its words and runs
+# the command here, as both tools are given it: a host line "N/command
+# words host".
+myssh() {
 	cat >"$T/myssh" <<-'EOF'
 	#!/bin/sh
 	echo "$*" >>"$T/ssh.log"
@@ -277,6 +316,10 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	exec sh -c "$*"
 	EOF
 	chmod +x "$T/myssh"
+}
+
+@test "parallel and taskrun: -S, --sshloginfile and a host that is a whole ssh command" {
+	myssh
 	agent="$BATS_TEST_DIRNAME/../../bin/taskrun agent"
 	printf '2/%s -p 2222 node4\n' "$T/myssh" >"$T/hosts"
 	# GNU parallel's own run through the stand-in once came back empty in

@@ -191,7 +191,8 @@ int main(void)
 		make_ctl(&c, &o, &tl, ts, &h, a);
 		a[0].wstart = 1700000000.25;
 		a[0].rx = 42;
-		a[0].slot = 3;
+		a[0].slot = 1;     /* on its host */
+		a[0].jobslot = 3;  /* {%}, over all hosts */
 		tr_joblog_line(&c, &a[0], -1, 9, 1.5);
 		tr_joblog_line(&c, &a[1], 4, 0, 12.0625);
 		tr_output_close(&c);
