@@ -566,6 +566,7 @@ void tr_pump_stdin(struct tr_ctl *c)
 			}
 			tr_send_frame(c, h, TR_F_IN, a->id, buf, (size_t)n);
 			a->window += n;
+			a->tx += n;
 		}
 	}
 }

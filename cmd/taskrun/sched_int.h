@@ -68,6 +68,7 @@ struct tr_attempt {
 				      unfinished line */
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
+	long long tx;              /* --stdin bytes sent (--joblog) */
 };
 
 /* A task's finished output, held for -k until the tasks before it are

@@ -236,6 +236,25 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	[ "$(cut -f 9 "$T/j.log" | tail -1)" = "true 1 a" ]
 }
 
+@test "parallel and taskrun: --joblog's Send is the bytes of stdin, Receive of stdout" {
+	# GNU parallel --pipe sends each task a block of 2 lines; taskrun
+	# --stdin streams the same blocks from files; the third is 300 kB, more
+	# than taskrun's stdin window and pipe buffers.
+	{ printf 'a\nbb\n'; printf 'ccc\ndddd\n'; head -c 150000 /dev/zero | tr '\0' x; echo; head -c 150000 /dev/zero | tr '\0' y; echo; } >"$T/in"
+	sed -n 1,2p "$T/in" >"$T/in1"
+	sed -n 3,4p "$T/in" >"$T/in2"
+	sed -n 5,6p "$T/in" >"$T/in3"
+	parallel --will-cite -k --pipe -N 2 --block 1M --joblog "$T/p.log" 'cat; echo out' <"$T/in" >"$T/p.out"
+	taskrun -k --joblog "$T/t.log" --stdin "$T/in{}" 'cat; echo out; : {}' ::: 1 2 3 >"$T/t.out"
+	cmp "$T/p.out" "$T/t.out"
+	cols() { tail -n +2 "$1" | sort -n | cut -f 1,5-8; }
+	[ "$(cols "$T/t.log")" = "$(cols "$T/p.log")" ]
+	[ "$(cols "$T/t.log")" = $'1\t5\t9\t0\t0\n2\t9\t13\t0\t0\n3\t300002\t300006\t0\t0' ]
+	# Without stdin Send is 0; Receive counts output to a --stdout file too.
+	taskrun --joblog "$T/t.log" --stdout "$T/o{}" 'echo {}' ::: abc
+	[ "$(tail -n +2 "$T/t.log" | cut -f 5,6)" = $'0\t4' ]
+}
+
 @test "parallel and taskrun: --retries N is N runs in all" {
 	parallel --will-cite --retries 3 "echo run >>$T/runs.p; exit 1" ::: x 2>/dev/null || true
 	taskrun --retries 3 "echo run >>$T/runs.t; exit 1" ::: x 2>/dev/null || true
@@ -295,6 +314,40 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	both -j 2 -k --halt soon,fail=1 'sleep 0.{}; echo {}; exit {}' ::: 3 6
 	same
 	[ "$T_OUT" = $'3\n6' ]
+}
+
+@test "parallel and taskrun: --halt percentages, case by case" {
+	# A percentage that is one task (25% of 4) halts with its status.
+	both -j 1 -k --halt now,fail=25% 'echo {}; exit {}' ::: 0 3 0 0
+	same
+	[ "$T_OUT" = $'0\n3' ]
+	[ "$T_RC" = 3 ]
+	# The status is fixed when it halts: 2 of 4 failed, 50, though the
+	# two tasks left running by soon fail too.
+	both -j 3 -k --halt soon,fail=50% 'sleep {}; exit 1' ::: 0.1 0.3 1 0
+	same
+	[ "$T_RC" = 50 ]
+	# Not halted, any percentage gives the failed share of the tasks: 2
+	# of 3 (success=50% never reached): 67.  parallel divides by its jobs
+	# started, each retry counted (1 of 4 runs: 25), taskrun by the tasks
+	# (1 of 3: 34), as the man page says.
+	both -j 1 -k --halt soon,success=50% 'echo {}; exit {}' ::: 1 1 0
+	same
+	[ "$T_RC" = 67 ]
+	both -j 1 -k --retries 2 --halt soon,fail=90% 'echo {}; exit {}' ::: 1 0 0
+	[ "$T_OUT" = $'1\n0\n0' ] && [ "$P_OUT" = "$T_OUT" ]
+	[ "$P_RC" = 25 ] && [ "$T_RC" = 34 ]
+	# done counts both: the third done (2 failed of 6) halts: 34.
+	both -j 1 -k --halt soon,done=50% 'echo {}; exit {}' ::: 1 0 1 0 0 0
+	same
+	[ "$T_OUT" = $'1\n0\n1' ]
+	[ "$T_RC" = 34 ]
+	# parallel computes N% of the tasks in floating point: 28% of 25 is
+	# 7.000000000000001, so the 8th failure halts (8 of 25: 32).
+	both -j 1 -k --halt now,fail=28% 'echo {#}; exit {}' ::: 1 1 1 1 1 1 1 1 $(yes 0 | head -n 17)
+	same
+	[ "$T_OUT" = "$(seq 8)" ]
+	[ "$T_RC" = 32 ]
 }
 
 # myssh: writes $T/myssh, a stand-in for ssh that logs its words and runs
