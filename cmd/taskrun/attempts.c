@@ -58,6 +58,42 @@ void tr_drop_attempt_files(struct tr_attempt *a)
 	tr_buf_release(&a->lbuf[1]);
 }
 
+/* Job slots ({%}) over all hosts, as GNU parallel gives them: the one freed
+ * first is taken first, a new number when none is free. */
+static int jobslot_take(struct tr_ctl *c)
+{
+	int s;
+
+	if (c->jn == 0)
+		return ++c->njobslots;
+	s = c->jfree[c->jhead];
+	c->jhead = (c->jhead + 1) % c->jcap;
+	c->jn--;
+	return s;
+}
+
+static void jobslot_give(struct tr_ctl *c, int s)
+{
+	if (s <= 0)
+		return;
+	if (c->jn == c->jcap) {
+		const int cap = c->jcap ? 2 * c->jcap : 16;
+		int *nf = malloc((size_t)cap * sizeof *nf);
+		if (!nf) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		for (int i = 0; i < c->jn; i++)
+			nf[i] = c->jfree[(c->jhead + i) % c->jcap];
+		free(c->jfree);
+		c->jfree = nf;
+		c->jcap = cap;
+		c->jhead = 0;
+	}
+	c->jfree[(c->jhead + c->jn) % c->jcap] = s;
+	c->jn++;
+}
+
 /* Removes attempt k from the table (after its files are dealt with). */
 void tr_forget_attempt(struct tr_ctl *c, int k)
 {
@@ -68,6 +104,7 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	tr_drop_attempt_files(a);
 	if (a->slot >= 1 && a->slot <= h->nbusy)
 		h->busy[a->slot - 1] = 0;
+	jobslot_give(c, a->jobslot);
 	h->nrun--;
 	t->nrun--;
 	c->assign_dirty = 1;
@@ -215,6 +252,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->att = ++t->attempts;
 	a->host = (int)(h - c->h);
 	a->slot = slot;
+	a->jobslot = jobslot_take(c);
 	a->spec = spec;
 	a->start = tr_mono();
 	a->wstart = tr_wall();
@@ -231,10 +269,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		c->nin++;
 	if (tr_idmap_put(&c->ids, a->id, c->na - 1) != 0)
 		tr_fail(c, SK_ENOMEM, "out of memory");
-	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
+	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d %d\n", in_fd >= 0, ti + 1, a->att, slot, a->jobslot);
 	{
-		/* {%} is the slot the task runs in. */
-		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, slot) : NULL;
+		/* {%} is the job slot over all hosts. */
+		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, a->jobslot) : NULL;
 		const char *run_cmd = cmd ? cmd : task->cmd;
 		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
 		    tr_buf_put(&run, run_cmd, strlen(run_cmd)))
@@ -539,6 +577,7 @@ void tr_pump_stdin(struct tr_ctl *c)
 			}
 			tr_send_frame(c, h, TR_F_IN, a->id, buf, (size_t)n);
 			a->window += n;
+			a->tx += n;
 		}
 	}
 }

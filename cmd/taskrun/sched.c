@@ -969,9 +969,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
-		/* GNU parallel's: the share of failed tasks, halted or not. */
-		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
+	if (!c.halted)
+		/* GNU parallel's: with a percentage, the share of failed
+		 * tasks of those that ran to their end in this run. */
+		res->halt_status = tr_halt_status(&o->halt, 0, 0, 0, c.nfinal, c.nsucc + c.nfinal);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -991,6 +992,7 @@ out:
 		close(c.ep);
 	tr_idmap_release(&c.ids);
 	free(c.dirty);
+	free(c.jfree);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);
