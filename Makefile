@@ -129,8 +129,10 @@ fuzz: $(FUZZERS)
 fuzz-short: $(FUZZERS)
 	@for f in $(FUZZERS); do sh tests/fuzz/run.sh $$f $(FUZZ_SHORT) || exit 1; done
 
+# The suite with ASan and UBSan.  --no-print-directory: from a nested make,
+# every make a test runs (examples.bats) would print "Entering directory".
 asan:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) --no-print-directory O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" check
 
 valgrind: units
 	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"

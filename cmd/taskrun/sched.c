@@ -519,7 +519,8 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 		/* Journal order: open[] was shuffled by the removals. */
 		for (long i = 0; i < r.nopen; i++)
 			ix[i] = r.order[i];
-		qsort(ix, (size_t)r.nopen, sizeof *ix, cmp_long);
+		if (r.nopen > 0)   /* ix is NULL then: qsort's pointer may not be */
+			qsort(ix, (size_t)r.nopen, sizeof *ix, cmp_long);
 		for (long i = 0; i < r.nopen; i++) {
 			long k = 0;
 			struct tr_event e;
