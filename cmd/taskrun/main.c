@@ -337,7 +337,10 @@ static int run(int argc, char **argv, int *stopsig)
 		nkv++;
 	}
 	if (nkv > 0) {
-		char **kv = calloc((size_t)nkv + 2, sizeof *kv);
+		/* The "--key=value" strings sk_par_keyvals makes live as long
+		 * as the program (option values point into them): held here. */
+		static char **kv;
+		kv = calloc((size_t)nkv + 2, sizeof *kv);
 		if (!kv)
 			sk_die(1, "out of memory");
 		kv[0] = argv[0];
@@ -356,12 +359,9 @@ static int run(int argc, char **argv, int *stopsig)
 				if (strlen(lo->name) == (size_t)(eq - kv[i] - 2) &&
 				    strncmp(lo->name, kv[i] + 2, (size_t)(eq - kv[i] - 2)) == 0)
 					break;
-			if (lo->name && set_opt(&o, lo->val, eq + 1, &err) != 0) {
-				free(kv);
+			if (lo->name && set_opt(&o, lo->val, eq + 1, &err) != 0)
 				return sk_report(&err);
-			}
 		}
-		free(kv);
 		optind += nkv;
 	}
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
