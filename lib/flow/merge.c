@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hdr.h"
+#include "heap.h"
 #include "recio.h"
 
 struct input {
@@ -224,31 +225,12 @@ static int run_concat(struct merger *g, struct sk_error *err)
 
 /* ---- key: k-way merge with a binary heap ---- */
 
-static int heap_less(const struct merger *g, size_t a, size_t b)
+static int heap_less(const void *ctx, size_t a, size_t b)
 {
+	const struct merger *g = ctx;
 	const int c = sk_keyset_cmp(&g->o->keys, g->in[a].codes, g->in[b].codes);
 
 	return c < 0 || (c == 0 && a < b);
-}
-
-static void sift_down(struct merger *g, size_t len, size_t pos)
-{
-	size_t *h = g->heap;
-
-	for (;;) {
-		const size_t l = 2 * pos + 1, r = l + 1;
-		size_t m = pos;
-		if (l < len && heap_less(g, h[l], h[m]))
-			m = l;
-		if (r < len && heap_less(g, h[r], h[m]))
-			m = r;
-		if (m == pos)
-			return;
-		const size_t t = h[m];
-		h[m] = h[pos];
-		h[pos] = t;
-		pos = m;
-	}
 }
 
 /* Reads input i's next trace and checks that it does not sort before the
@@ -287,15 +269,14 @@ static int run_key(struct merger *g, struct sk_error *err)
 		if (rc == 1)
 			g->heap[len++] = i;
 	}
-	for (size_t k = len / 2; k-- > 0;)
-		sift_down(g, len, k);
+	sk_heap_make(g->heap, len, heap_less, g);
 	while (len > 0) {
 		const size_t i = g->heap[0];
 		if ((rc = put(g, i, err)) < 0 || (rc = next_sorted(g, i, err)) < 0)
 			return rc;
 		if (rc == 0)
 			g->heap[0] = g->heap[--len];
-		sift_down(g, len, 0);
+		sk_heap_sift(g->heap, len, 0, heap_less, g);
 	}
 	return 0;
 }
