@@ -28,7 +28,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -60,6 +60,7 @@ struct tr_attempt {
 	int in_fd, in_done;
 	long window;
 	struct sk_ofile out;       /* the --stdout temporary, or none (tmp NULL) */
+	int out_errnum;            /* errno of a failed write to it (C_OUTPUT) */
 	FILE *spool;
 	int err_fd;
 	long pid;
