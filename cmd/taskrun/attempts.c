@@ -448,7 +448,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		return;
 	}
 	if (!why[0]) {
-		if (a->cancel == C_TIMEOUT)
+		if (a->cancel == C_OUTPUT)
+			snprintf(why, sizeof why, "%.250s: %s", c->tl->t[ti].out, strerror(a->out_errnum));
+		else if (a->cancel == C_TIMEOUT)
 			snprintf(why, sizeof why, "timed out after %gs", c->o->timeout);
 		else if (v[1])
 			snprintf(why, sizeof why, "killed by signal %lld", v[1]);
@@ -501,13 +503,16 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n)
 {
+	struct sk_error err;
+
 	if (type == TR_F_OUT) {
-		struct sk_error err;
 		if (c->tl->t[a->task].out) {
 			a->rx += (long long)n;
-			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
-				tr_warnx(c, "%s: %s", c->tl->t[a->task].out, err.msg);
-				tr_cancel_attempt(c, a, C_STDIN);
+			if (a->out.fd >= 0 && !a->cancel && sk_ofile_write(&a->out, d, n, &err) != 0) {
+				/* The attempt fails with the file's error (its
+				 * exit names it, tr_attempt_exit). */
+				a->out_errnum = err.errnum ? err.errnum : EIO;
+				tr_cancel_attempt(c, a, C_OUTPUT);
 			}
 			return;
 		}
@@ -530,14 +535,20 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 		}
 		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (a->err_fd < 0) {
-			tr_fail(c, SK_EIO, "%s: %s", path, strerror(errno));
+			sk_error_sys_at(&err, path);
+			tr_fail_err(c, &err);
 			free(path);
 			return;
 		}
 		free(path);
 	}
-	if (sk_file_write_all(a->err_fd, d, n, NULL) != 0) {
-		tr_fail(c, SK_EIO, "%s/logs/%ld.%d.err: %s", c->o->state, a->task + 1, a->att, strerror(errno));
+	if (sk_file_write_all(a->err_fd, d, n, &err) != 0) {
+		char name[64], *path;
+		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
+		path = tr_state_path(c->o->state, name);
+		sk_error_at(&err, err.code, path ? path : c->o->state);
+		free(path);
+		tr_fail_err(c, &err);
 		tr_close_fd(&a->err_fd);
 	}
 }

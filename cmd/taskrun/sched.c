@@ -121,21 +121,46 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_write(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jput(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_put(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jsync(struct tr_ctl *c)
 {
 	struct sk_error err;
 	if (tr_journal_sync(&c->j, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
+}
+
+void tr_fd_room(struct tr_ctl *c, int slots)
+{
+	unsigned long need;
+	struct rlimit rl;
+
+	c->fd_slots += slots;
+	need = 3UL * (unsigned long)c->nh + 4UL * (unsigned long)c->fd_slots + 64;
+	if (need <= c->fd_room || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	c->fd_room = need;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (!c->fd_said)
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
+				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
+				 (unsigned long)rl.rlim_max);
+		c->fd_said = 1;
+		rl.rlim_cur = rl.rlim_max;
+	} else {
+		rl.rlim_cur = need;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -546,6 +571,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	int rc;
 
 	c->j.fd = -1;
+	c->j.path = NULL;
 	c->ts = calloc((size_t)(c->tl->n ? c->tl->n : 1), sizeof *c->ts);
 	if (!c->ts)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -578,7 +604,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			return err->code;
 		}
 		if (!c->hw.ok)
-			return sk_error_sys(err, "%s", c->o->hostfile);
+			return sk_error_sys_at(err, c->o->hostfile);
 	} else if (c->o->hosts_text) {
 		struct tr_hostent *he;
 		int n;
@@ -607,7 +633,9 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		c->nh = 1;
 	}
 	if (c->nh == 0)
-		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
+		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
+				      : sk_error_set(err, SK_EARG, "job file: no hosts");
+	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
 }
 
