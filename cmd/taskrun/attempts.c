@@ -298,9 +298,9 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
  * that the file appears only once the journal says done, and a controller
  * killed in between leaves the temporary for the resume to rename (resume):
  * a task whose output is there never runs again, and none is committed
- * twice.  Output spooled for our stdout goes out (output.c) before the
- * line: a kill between the two prints it again on resume rather than never
- * (with -k it may wait for earlier tasks, and a kill loses it).
+ * twice.  Output spooled for our stdout goes out (output.c) after the
+ * line (tr_attempt_exit): a kill between the two loses it rather than
+ * printing it twice, as with -k, where it may wait for earlier tasks.
  */
 static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
 {
@@ -340,7 +340,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
-	int ok;
+	int ok, printable = 1;
 
 	tr_proto_ints(f->data, f->len, v, 7, NULL);
 	tr_attempt_event(c, a, &e, "done");
@@ -404,7 +404,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	}
 	if (ok) {
 		struct sk_error err;
-		tr_output_end(c, a, 1);
+		const int failed = c->failed;
 		tr_jlog(c, &e);
 		/* A rename that fails after the line (rare: the temporary is
 		 * beside the target) is journalled as this attempt's failure
@@ -413,11 +413,26 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			snprintf(why, sizeof why, "%.250s: %.250s", c->tl->t[ti].out, err.msg);
 			ok = 0;
 		}
+		/* A done line that did not reach the journal: a resume runs
+		 * the task again and prints its output then, not twice. */
+		printable = !c->failed || failed;
 	}
 	if (ok) {
 		t->st = TR_T_DONE;
 		c->ndone++;
 		c->nsucc++;
+		/* Printed only now that the journal says done (synced), and
+		 * the --stdout file is in place: a controller killed before
+		 * this loses this task's printed output, and one killed after
+		 * never prints it again: at most once (docs/taskrun.md). */
+		if (c->stop_after_done == ti + 1) {
+			/* Test hook (TASKRUN_TEST_STOP_AFTER_DONE=N): stops
+			 * between task N's done line and its print. */
+			fflush(stdout);
+			raise(SIGSTOP);
+		}
+		if (printable)
+			tr_output_end(c, a, 1);
 		tr_policy_success(&h->hl);
 		note_wall(c, e.wall);
 		tr_joblog_line(c, a, e.status, e.sig, e.wall);

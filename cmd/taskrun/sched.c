@@ -740,6 +740,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
+	{
+		/* For the tests: stop (SIGSTOP) between the done line of task
+		 * N and the print of its output, where a kill -9 is to print
+		 * it neither twice nor after a resume (attempts.c). */
+		const char *hook = getenv("TASKRUN_TEST_STOP_AFTER_DONE");
+		c.stop_after_done = hook ? strtol(hook, NULL, 10) : 0;
+	}
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */

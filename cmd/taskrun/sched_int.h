@@ -153,6 +153,7 @@ struct tr_ctl {
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
+	long stop_after_done;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
