@@ -28,7 +28,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -60,10 +60,13 @@ struct tr_attempt {
 	uint32_t id;
 	long task;
 	int att, host, slot, spec, cancel;
+	int jobslot;               /* {%}: the slot over all hosts, as GNU
+				      parallel numbers them */
 	double start;
 	int in_fd, in_done;
 	long window;
 	struct sk_ofile out;       /* the --stdout temporary, or none (tmp NULL) */
+	int out_errnum;            /* errno of a failed write to it (C_OUTPUT) */
 	FILE *spool;
 	int err_fd;
 	long pid;
@@ -72,6 +75,7 @@ struct tr_attempt {
 				      unfinished line */
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
+	long long tx;              /* --stdin bytes sent (--joblog) */
 	int kept;                  /* --keep: the agent put the file in place */
 	unsigned long long ksize;  /* its size and xxh64 */
 	char khash[17];
@@ -153,7 +157,10 @@ struct tr_ctl {
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
-	long stop_after_done;     /* test hook: SIGSTOP after this task's done line */
+	long stop_after_done;
+	/* {%}: free job slots over all hosts, first freed first taken (GNU
+	 * parallel's order), in a ring; njobslots numbered so far. */
+	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
