@@ -316,7 +316,6 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			snprintf(h->why, sizeof h->why, "agent speaks another protocol version");
 			return;
 		}
-		h->hello = 1;
 		/* Its slots take work, and the hosts still to connect may. */
 		c->assign_dirty = 1;
 		c->hk_next = 0;
@@ -324,6 +323,9 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		h->lost = 0;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
+		if (!h->hello)
+			tr_fd_room(c, h->slots);
+		h->hello = 1;
 		if (h->hl.nquar > 0 && !h->hl.probing) {
 			h->hl.probing = 1;
 			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
@@ -547,4 +549,5 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		}
 	}
 	tr_hostfile_free(he, n);
+	tr_fd_room(c, 0);
 }

@@ -138,6 +138,31 @@ void tr_jsync(struct tr_ctl *c)
 		tr_fail_err(c, &err);
 }
 
+void tr_fd_room(struct tr_ctl *c, int slots)
+{
+	unsigned long need;
+	struct rlimit rl;
+
+	c->fd_slots += slots;
+	need = 3UL * (unsigned long)c->nh + 4UL * (unsigned long)c->fd_slots + 64;
+	if (need <= c->fd_room || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	c->fd_room = need;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (!c->fd_said)
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
+				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
+				 (unsigned long)rl.rlim_max);
+		c->fd_said = 1;
+		rl.rlim_cur = rl.rlim_max;
+	} else {
+		rl.rlim_cur = need;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -618,6 +643,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	if (c->nh == 0)
 		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
 				      : sk_error_set(err, SK_EARG, "job file: no hosts");
+	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
 }
 

@@ -158,6 +158,9 @@ struct tr_ctl {
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
 	long stop_after_done;
+	long fd_slots;            /* slots of the hosts that came up */
+	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
+	int fd_said;              /* the hard limit is short: said */
 	/* {%}: free job slots over all hosts, first freed first taken (GNU
 	 * parallel's order), in a ring; njobslots numbered so far. */
 	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
@@ -165,6 +168,12 @@ struct tr_ctl {
 };
 
 /* sched.c */
+/* Makes room for the open files of every host (3) and slot (up to 4: a
+ * --stdin file, a --stdout temporary, the stdout spool, the stderr log),
+ * with slots more slots up: raises the soft limit as needed, up to the hard
+ * one, and says once when even that is short. */
+void tr_fd_room(struct tr_ctl *c, int slots);
+
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
