@@ -640,6 +640,7 @@ static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *d
 
 	sgk_slot(w, 0, &h, &d);
 	memcpy(h, hdr, w->info.hdrlen);
+	sk_hdr_tail_convert(h, w->from_su_tail, w->info.su_tail);
 	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d);
 	return sgk_commit(w, 1, err);
 }
@@ -692,6 +693,7 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 		memcpy(h, rec, hl);
 		if (r->hdr_little)
 			sk_stream_swap(h, &r->info);
+		sk_hdr_tail_convert(h, r->info.su_tail, w->info.su_tail);
 		if (same) {
 			memcpy(d, rec + hl, r->recsize - hl);
 		} else {
