@@ -556,7 +556,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int64_t first, last, nloc, ntotal = -1;
 	struct reach rc_ = {0};
 	long block, nb = 0;
-	int rc, per_loc = 0, noticed = 0;
+	int rc, per_loc = 0, noticed = 0, doomed = 0;
 	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
 				     "post-stack data, each trace at its CMP (--zero-offset)";
 	const char *what;      /* the file an error is about */
@@ -729,8 +729,12 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 				nb++;
 			}
 		}
+		/* More than half of all the traces beyond reach fails whatever
+		 * comes next: the rest is only read, for the message's counts. */
+		if (!job->allow_outside && ntotal > 0 && 2 * rc_.far > ntotal)
+			doomed = 1;
 		if (nb == block || (rc == 0 && nb > 0)) {
-			const int rc2 = sk_kirch_migrate(k, nb, tr, data, img, err);
+			const int rc2 = doomed ? 0 : sk_kirch_migrate(k, nb, tr, data, img, err);
 			if (rc2 < 0) {
 				rc = rc2;
 				goto done;

@@ -677,6 +677,10 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 				rc = sk_out_write(&w->out, p, (size_t)got * r->recsize, err);
 				w->count += got;
 			}
+		} else if (sgk_out && !sgk_in && mode == SK_RAW_SAME &&
+			   (got = sk_sgk_put_block_direct(w, r, &side, err)) != 0) {
+			if (got < 0 && side)
+				rc = (int)got, got = 0;
 		} else if (sgk_out && !sgk_in) {
 			/* Whole buffers of records into the block, recoded as needed. */
 			if ((got = raw_batch(r, sk_sgk_room(w), &p, err)) > 0 &&
