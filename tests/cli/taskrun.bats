@@ -170,12 +170,18 @@ teardown() {
 @test "taskrun survives kill -9 of the controller at several points" {
 	mkdir "$T/out"
 	cmd='sleep 0.$(( {} % 4 )); echo "task {} output"'
-	# Four kills at random moments (printed, should one ever fail).
+	# Four kills at random moments of a run (printed, should one ever fail).
+	k=0
 	for delay in $(awk 'BEGIN { srand(); for (i = 0; i < 4; i++) printf "%.2f ", 0.2 + 1.2 * rand() }'); do
 		echo "# kill -9 after ${delay}s" >&3
+		k=$((k + 1))
 		taskrun -s "$T/s" -j 3 --no-speculate --stdout "$T/out/{}" "$cmd" ::: $(seq 40) 2>/dev/null &
 		pid=$!
 		BG="$BG $pid"
+		# The delay counts from the run's start in the journal: a loaded
+		# machine, or ASan (make asan), can take longer than the shortest
+		# delay to get there, and a kill before it tests nothing.
+		lab_wait "[ -f '$T/s/journal' ] && [ \"\$(j_count '$T/s/journal' run)\" = $k ]" 30
 		sleep "$delay"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" || true
