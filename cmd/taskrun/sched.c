@@ -590,6 +590,16 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 
 	c->j.fd = -1;
 	c->ts = calloc((size_t)(c->tl->n ? c->tl->n : 1), sizeof *c->ts);
+	if (c->ts) {
+		/* A write to every page first: a resume reads each task's
+		 * entry before it writes it, and a page whose first touch is
+		 * a read maps the shared zero page, which the write then
+		 * copies (a second fault and a TLB flush on every CPU). */
+		const size_t bytes = (size_t)(c->tl->n ? c->tl->n : 1) * sizeof *c->ts;
+		const long pg = sysconf(_SC_PAGESIZE);
+		for (size_t o = 0; o < bytes; o += (size_t)(pg > 0 ? pg : 4096))
+			((volatile char *)c->ts)[o] = 0;
+	}
 	if (!c->ts || tr_bitset_init(&c->fresh, c->tl->n) != 0 || tr_bitset_init(&c->retry, c->tl->n) != 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (c->o->state) {
