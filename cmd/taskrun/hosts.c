@@ -334,13 +334,15 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			snprintf(h->why, sizeof h->why, "agent speaks another protocol version");
 			return;
 		}
-		h->hello = 1;
 		/* Its slots take work, and the hosts still to connect may. */
 		tr_host_free(c, h);
 		c->hk_next = 0;
 		h->ever_up = 1;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
+		if (!h->hello)
+			tr_fd_room(c, h->slots);
+		h->hello = 1;
 		if (h->hl.nquar > 0 && !h->hl.probing) {
 			h->hl.probing = 1;
 			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
@@ -538,18 +540,14 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		return;
 	c->hw.st = st;
 	c->hw.ok = 1;
-	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
+	if (sk_error_at(&err, tr_hostfile_load(c->o->hostfile, &he, &n, &err), c->o->hostfile) != 0) {
 		if (c->nh == 0 && !c->failed) {
 			/* At the start: the run stops, with this message alone
 			 * (not also "no hosts"). */
-			c->fatal = err;
-			if (err.code == SK_EARG)
-				sk_error_at(&c->fatal, err.code, c->o->hostfile);
-			c->failed = 1;
-			c->stop = TR_STOP_ERROR;
+			tr_fail_err(c, &err);
 			return;
 		}
-		tr_warnx(c, "%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
+		tr_warnx(c, "%s: %s (keeping the hosts)", err.file, err.msg);
 		return;
 	}
 	/* The file's hosts against ours by name (a map, not every host of
@@ -594,4 +592,5 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		free(seen);
 	}
 	tr_hostfile_free(he, n);
+	tr_fd_room(c, 0);
 }

@@ -121,21 +121,46 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_write(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jput(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_put(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jsync(struct tr_ctl *c)
 {
 	struct sk_error err;
 	if (tr_journal_sync(&c->j, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
+}
+
+void tr_fd_room(struct tr_ctl *c, int slots)
+{
+	unsigned long need;
+	struct rlimit rl;
+
+	c->fd_slots += slots;
+	need = 3UL * (unsigned long)c->nh + 4UL * (unsigned long)c->fd_slots + 64;
+	if (need <= c->fd_room || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	c->fd_room = need;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (!c->fd_said)
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
+				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
+				 (unsigned long)rl.rlim_max);
+		c->fd_said = 1;
+		rl.rlim_cur = rl.rlim_max;
+	} else {
+		rl.rlim_cur = need;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -589,6 +614,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	int rc;
 
 	c->j.fd = -1;
+	c->j.path = NULL;
 	c->ts = calloc((size_t)(c->tl->n ? c->tl->n : 1), sizeof *c->ts);
 	if (c->ts) {
 		/* A write to every page first: a resume reads each task's
@@ -631,7 +657,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			return err->code;
 		}
 		if (!c->hw.ok)
-			return sk_error_sys(err, "%s", c->o->hostfile);
+			return sk_error_sys_at(err, c->o->hostfile);
 	} else if (c->o->hosts_text) {
 		struct tr_hostent *he;
 		int n;
@@ -660,9 +686,11 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		c->nh = 1;
 	}
 	if (c->nh == 0)
-		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
+		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
+				      : sk_error_set(err, SK_EARG, "job file: no hosts");
 	if (tr_host_arrays(c) != 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
 }
 
@@ -739,6 +767,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
+	{
+		/* For the tests: stop (SIGSTOP) between the done line of task
+		 * N and the print of its output, where a kill -9 is to print
+		 * it neither twice nor after a resume (attempts.c). */
+		const char *hook = getenv("TASKRUN_TEST_STOP_AFTER_DONE");
+		c.stop_after_done = hook ? strtol(hook, NULL, 10) : 0;
+	}
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -1017,9 +1052,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
-		/* GNU parallel's: the share of failed tasks, halted or not. */
-		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
+	if (!c.halted)
+		/* GNU parallel's: with a percentage, the share of failed
+		 * tasks of those that ran to their end in this run. */
+		res->halt_status = tr_halt_status(&o->halt, 0, 0, 0, c.nfinal, c.nsucc + c.nfinal);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -1039,6 +1075,7 @@ out:
 		close(c.ep);
 	tr_idmap_release(&c.ids);
 	free(c.dirty);
+	free(c.jfree);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);

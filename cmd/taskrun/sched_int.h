@@ -31,7 +31,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -58,10 +58,13 @@ struct tr_attempt {
 	uint32_t id;
 	long task;
 	int att, host, slot, spec, cancel;
+	int jobslot;               /* {%}: the slot over all hosts, as GNU
+				      parallel numbers them */
 	double start;
 	int in_fd, in_done;
 	long window;
 	struct sk_ofile out;       /* the --stdout temporary, or none (tmp NULL) */
+	int out_errnum;            /* errno of a failed write to it (C_OUTPUT) */
 	FILE *spool;
 	int err_fd;
 	long pid;
@@ -70,6 +73,7 @@ struct tr_attempt {
 				      unfinished line */
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
+	long long tx;              /* --stdin bytes sent (--joblog) */
 };
 
 /* A task's finished output, held for -k until the tasks before it are
@@ -150,10 +154,23 @@ struct tr_ctl {
 	struct tr_strmap hostmap; /* host name -> index in h[] */
 	double hk_next;           /* the next look at every host (housekeeping) */
 	int failed;               /* fatal holds an error */
+	long stop_after_done;
+	long fd_slots;            /* slots of the hosts that came up */
+	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
+	int fd_said;              /* the hard limit is short: said */
+	/* {%}: free job slots over all hosts, first freed first taken (GNU
+	 * parallel's order), in a ring; njobslots numbered so far. */
+	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
 /* sched.c */
+/* Makes room for the open files of every host (3) and slot (up to 4: a
+ * --stdin file, a --stdout temporary, the stdout spool, the stderr log),
+ * with slots more slots up: raises the soft limit as needed, up to the hard
+ * one, and says once when even that is short. */
+void tr_fd_room(struct tr_ctl *c, int slots);
+
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */

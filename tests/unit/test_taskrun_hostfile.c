@@ -68,7 +68,7 @@ int main(void)
 	CHECK(tr_hostfile_parse("f", "2/\n", &h, &n, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "line 1: no host name") == 0);
 	CHECK(tr_hostfile_load("/nonexistent/hosts", &h, &n, &err) == SK_EIO);
-	CHECK(strcmp(err.msg, "/nonexistent/hosts: No such file or directory") == 0);
+	CHECK(strcmp(err.file, "/nonexistent/hosts") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 	/* 20,000 hosts (the duplicate check is a map): every one in order,
 	 * then the same with host 7 again on the last line. */
 	{
