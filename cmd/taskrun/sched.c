@@ -524,8 +524,16 @@ static int resume_event(const struct tr_event *e, void *arg)
 		r->order[k] = r->seq;
 		goto out;
 	}
-	if (strcmp(e->ev, "done") == 0)
+	if (strcmp(e->ev, "done") == 0) {
 		c->ts[ti].st = TR_T_DONE;
+		if (c->tl->t[ti].keep && strstr(e->note, " keep="))
+			tr_keep_note(c, ti, e->host);
+		if (c->failed)
+			return SK_ENOMEM;
+	} else if (strcmp(e->ev, "remake") == 0) {
+		/* Its --keep file was lost with its host: it runs again. */
+		c->ts[ti].st = TR_T_PENDING;
+	}
 	/* A commit that failed after its done line (attempts.c). */
 	else if (strcmp(e->ev, "fail") == 0 && strcmp(r->prev_ev, "done") == 0 && r->prev_task == e->task &&
 		 r->prev_attempt == e->attempt)
@@ -692,6 +700,56 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
+}
+
+/*
+ * --keep files are where their tasks ran.  At the end of a run (nothing
+ * else to do), a done task whose file is on a host that was lost in this
+ * run and did not come back, or on a host no longer in the host list, is
+ * requeued: the task that made the file makes it again (a remake event,
+ * which a resume reads as not done).  Returns the number requeued.
+ */
+static long remake_lost(struct tr_ctl *c)
+{
+	long n = 0;
+
+	if (!c->keep_host || c->stop || c->halted)
+		return 0;
+	for (int g = 0; g <= c->nh; g++) {
+		long ng = 0;
+		for (long i = 0; i < c->tl->n; i++) {
+			const char *hn = c->keep_host[i];
+			struct tr_event e;
+			int k = 0;
+			if (!hn || c->ts[i].st != TR_T_DONE)
+				continue;
+			while (k < c->nh && strcmp(c->h[k].name, hn) != 0)
+				k++;
+			/* Pass g takes host g's files; pass nh those of hosts
+			 * not in the list. */
+			if (k != g || (k < c->nh && !c->h[k].lost))
+				continue;
+			tr_event_init(&e, "remake");
+			e.task = i + 1;
+			e.attempt = c->ts[i].attempts;
+			snprintf(e.host, sizeof e.host, "%s", hn);
+			snprintf(e.note, sizeof e.note, "%s: keep=%.300s", k < c->nh ? "host lost" : "host gone",
+				 c->tl->t[i].keep);
+			tr_jput(c, &e);
+			free(c->keep_host[i]);
+			c->keep_host[i] = NULL;
+			c->ndone--;
+			tr_set_pending(c, i);
+			ng++;
+		}
+		if (ng > 0 && g < c->nh)
+			tr_warnx(c, "%s: %ld kept output%s lost with the host: remade", c->h[g].name, ng,
+				 ng == 1 ? "" : "s");
+		n += ng;
+	}
+	if (n > 0)
+		tr_jsync(c);
+	return n;
 }
 
 /* The final failure of task i: why, the log of its last attempt when it
@@ -920,7 +978,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		tr_show_progress(&c, now, 0);
 
-		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop)
+		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop && remake_lost(&c) == 0)
 			break;
 		for (int i = 0; c.na == 0 && i < c.nh; i++) {
 			const struct tr_host *h = &c.h[i];
@@ -1004,6 +1062,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				if (poll(&p, 1, 50) > 0) {
 					const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
 					struct tr_frame f;
+					if (n > 0)
+						h->rx += n;
 					while (tr_proto_next(&h->rb, &f, NULL) == 1) {
 						if (f.type == TR_F_APING)
 							tr_host_frame(&c, h, &f);
@@ -1100,6 +1160,10 @@ out:
 	tr_bitset_release(&c.retry);
 	tr_strmap_release(&c.hostmap);
 	free(c.freeq);
+	if (c.keep_host)
+		for (long i = 0; i < tasks->n; i++)
+			free(c.keep_host[i]);
+	free(c.keep_host);
 	free(c.usable);
 	free(c.kids);
 	return rc;
