@@ -682,6 +682,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
+	{
+		/* For the tests: stop (SIGSTOP) between the done line of task
+		 * N and the print of its output, where a kill -9 is to print
+		 * it neither twice nor after a resume (attempts.c). */
+		const char *hook = getenv("TASKRUN_TEST_STOP_AFTER_DONE");
+		c.stop_after_done = hook ? strtol(hook, NULL, 10) : 0;
+	}
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -960,9 +967,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
-		/* GNU parallel's: the share of failed tasks, halted or not. */
-		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
+	if (!c.halted)
+		/* GNU parallel's: with a percentage, the share of failed
+		 * tasks of those that ran to their end in this run. */
+		res->halt_status = tr_halt_status(&o->halt, 0, 0, 0, c.nfinal, c.nsucc + c.nfinal);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -982,6 +990,7 @@ out:
 		close(c.ep);
 	tr_idmap_release(&c.ids);
 	free(c.dirty);
+	free(c.jfree);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);
