@@ -83,10 +83,19 @@ void sk_progress_init(struct sk_progress *p, int mode, const char *unit)
 	p->next = p->tty ? p->t0 : p->t0 + p->interval;
 }
 
+void sk_progress_lazy(struct sk_progress *p, int mode, double delay)
+{
+	if (mode != SK_PROGRESS_AUTO || !p->on)
+		return;
+	p->lazy = 1;
+	p->next = p->t0 + delay;
+}
+
 static void report(struct sk_progress *p, double now, int last)
 {
 	char line[256];
 
+	p->shown = 1;
 	sk_progress_format(line, sizeof line, p->tty, last, p->done, p->total, now - p->t0, p->unit);
 	if (p->tty) {
 		fprintf(p->fp, "\r%s: %s\033[K%s", sk_progname(), line, last ? "\n" : "");
@@ -115,7 +124,7 @@ void sk_progress_update(struct sk_progress *p, int64_t done, int64_t total)
 
 void sk_progress_finish_at(struct sk_progress *p, double now)
 {
-	if (p->on)
+	if (p->on && (!p->lazy || p->shown))
 		report(p, now, 1);
 	p->on = 0;
 }
