@@ -720,8 +720,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	}
 	if ((rc = setup(&c, err)) != 0)
 		goto out;
-	c.pg.tty = isatty(2);
-	c.pg.on = o->progress < 0 ? c.pg.tty : o->progress;
+	sk_progress_init(&c.pg, o->progress < 0 ? SK_PROGRESS_AUTO : o->progress ? SK_PROGRESS_ON : SK_PROGRESS_OFF,
+			 "tasks");
 	res->ran = 1;
 
 	tr_event_init(&e, "run");

@@ -13,6 +13,7 @@
 #include "idmap.h"
 #include "ofile.h"
 #include "policy.h"
+#include "progress.h"
 #include "proto.h"
 #include "sched.h"
 #include "state.h"
@@ -97,14 +98,6 @@ struct tr_hostwatch {
 	double next;              /* the next look, monotonic seconds */
 };
 
-/* The progress line (progress.c). */
-struct tr_progress {
-	int on, tty;
-	double next;              /* the next update, monotonic seconds */
-	char last[256];           /* the last line printed (not on a terminal) */
-	int drawn;                /* a bar is on the terminal's last line */
-};
-
 struct tr_ctl {
 	const struct tr_sched_opts *o;
 	const struct tr_tasklist *tl;
@@ -123,7 +116,7 @@ struct tr_ctl {
 	double hb, grace;         /* heartbeat interval; the agents' kill grace */
 	struct tr_spec spec;
 	struct tr_hostwatch hw;
-	struct tr_progress pg;
+	struct sk_progress pg;    /* the shared progress report (progress.c) */
 	int out_broken;           /* our stdout failed: task output is dropped */
 	unsigned char *usable;    /* per host, for tr_policy_pick */
 	int nusable;

@@ -104,6 +104,12 @@ int main(void)
 		free(mem);
 	}
 
+	/* A note after the count (taskrun's failed, running and host counts). */
+	sk_progress_format_note(buf, sizeof buf, 0, 0, 80, 200, 19.4, "tasks", "2 failed, 6 running, 3 hosts up");
+	CHECKF(strcmp(buf, "40% 80/200 tasks, 2 failed, 6 running, 3 hosts up, 4.12 tasks/s, elapsed 0:19, ETA 0:29") == 0,
+	       "note: '%s'", buf);
+	CHECK(strcmp(sk_progress_format_note(buf, sizeof buf, 0, 1, 5, -1, 0, "tasks", ""), "5 tasks, elapsed 0:00") == 0);
+
 	/* Off: nothing at all. */
 	sk_progress_init(&p, SK_PROGRESS_OFF, "traces");
 	CHECK(!p.on);
