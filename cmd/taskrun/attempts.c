@@ -160,6 +160,22 @@ void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
 	}
 }
 
+void tr_keep_note(struct tr_ctl *c, long ti, const char *host)
+{
+	char *dup;
+
+	if (!c->keep_host && !(c->keep_host = calloc((size_t)c->tl->n, sizeof *c->keep_host))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	if (!(dup = strdup(host))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	free(c->keep_host[ti]);
+	c->keep_host[ti] = dup;
+}
+
 /* The name of a --stdout temporary as the journal records it: the part
  * after the target's directory, which is the same. */
 static const char *tmp_base(const char *tmp)
@@ -275,10 +291,13 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, a->jobslot) : NULL;
 		const char *run_cmd = cmd ? cmd : task->cmd;
 		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
-		    tr_buf_put(&run, run_cmd, strlen(run_cmd)))
+		    tr_buf_put(&run, run_cmd, strlen(run_cmd))) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
-		else
+		} else {
+			if (task->keep)
+				tr_send_frame(c, h, TR_F_KEEP, a->id, task->keep, strlen(task->keep));
 			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+		}
 		free(cmd);
 	}
 	tr_buf_release(&run);
@@ -381,6 +400,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		return;
 	}
 	if (t->st == TR_T_DONE || t->st == TR_T_FAILED || a->cancel == C_LOSER) {
+		/* A copy that finished too put its file in place: it goes,
+		 * unless it is the winner's (the same host and path). */
+		if (a->kept && !(t->st == TR_T_DONE && c->keep_host && c->keep_host[ti] &&
+				 strcmp(c->keep_host[ti], h->name) == 0))
+			tr_send_frame(c, h, TR_F_DROP, a->id, c->tl->t[ti].keep, strlen(c->tl->t[ti].keep));
 		strcpy(e.ev, "cancel");
 		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
 		tr_jlog(c, &e);
@@ -404,6 +428,18 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	why[0] = '\0';
 	if (ok && commit_prepare(c, a, why, sizeof why) != 0)
 		ok = 0;
+	if (ok && c->tl->t[ti].keep) {
+		/* The file is in place on the host: the journal says where,
+		 * and what it holds. */
+		if (!a->kept) {
+			snprintf(why, sizeof why, "%.250s: no kept file reported by the agent", c->tl->t[ti].keep);
+			ok = 0;
+		} else {
+			snprintf(e.note, sizeof e.note, "size=%llu xxh64=%s keep=%.340s", a->ksize, a->khash,
+				 c->tl->t[ti].keep);
+			tr_keep_note(c, ti, h->name);
+		}
+	}
 	if (ok) {
 		struct sk_error err;
 		const int failed = c->failed;
@@ -448,7 +484,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		return;
 	}
 	if (!why[0]) {
-		if (a->cancel == C_TIMEOUT)
+		if (a->cancel == C_OUTPUT)
+			snprintf(why, sizeof why, "%.250s: %s", c->tl->t[ti].out, strerror(a->out_errnum));
+		else if (a->cancel == C_TIMEOUT)
 			snprintf(why, sizeof why, "timed out after %gs", c->o->timeout);
 		else if (v[1])
 			snprintf(why, sizeof why, "killed by signal %lld", v[1]);
@@ -501,13 +539,16 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n)
 {
+	struct sk_error err;
+
 	if (type == TR_F_OUT) {
-		struct sk_error err;
 		if (c->tl->t[a->task].out) {
 			a->rx += (long long)n;
-			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
-				tr_warnx(c, "%s: %s", c->tl->t[a->task].out, err.msg);
-				tr_cancel_attempt(c, a, C_STDIN);
+			if (a->out.fd >= 0 && !a->cancel && sk_ofile_write(&a->out, d, n, &err) != 0) {
+				/* The attempt fails with the file's error (its
+				 * exit names it, tr_attempt_exit). */
+				a->out_errnum = err.errnum ? err.errnum : EIO;
+				tr_cancel_attempt(c, a, C_OUTPUT);
 			}
 			return;
 		}
@@ -530,14 +571,20 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 		}
 		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (a->err_fd < 0) {
-			tr_fail(c, SK_EIO, "%s: %s", path, strerror(errno));
+			sk_error_sys_at(&err, path);
+			tr_fail_err(c, &err);
 			free(path);
 			return;
 		}
 		free(path);
 	}
-	if (sk_file_write_all(a->err_fd, d, n, NULL) != 0) {
-		tr_fail(c, SK_EIO, "%s/logs/%ld.%d.err: %s", c->o->state, a->task + 1, a->att, strerror(errno));
+	if (sk_file_write_all(a->err_fd, d, n, &err) != 0) {
+		char name[64], *path;
+		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
+		path = tr_state_path(c->o->state, name);
+		sk_error_at(&err, err.code, path ? path : c->o->state);
+		free(path);
+		tr_fail_err(c, &err);
 		tr_close_fd(&a->err_fd);
 	}
 }

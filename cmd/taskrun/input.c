@@ -23,7 +23,7 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 						     "in a file (-a), a pipe or after :::"), "<stdin>");
 
 	if (!f)
-		return sk_error_sys(err, "%s", path);
+		return sk_error_sys_at(err, path);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char **nv;
 		if (len > 0 && line[len - 1] == '\n')
@@ -41,7 +41,7 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 	}
 	free(line);
 	if (ferror(f)) {
-		const int rc = sk_error_sys(err, "%s", path ? path : "stdin");
+		const int rc = sk_error_sys_at(err, sk_in_name(path));
 		if (f != stdin)
 			fclose(f);
 		return rc;
@@ -68,6 +68,8 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		return SK_ENOMEM;
 	}
 	if (tr_tasklist_add(l, cmd, i, w) != 0)
+		return SK_ENOMEM;
+	if (o->keep_tmpl && !(l->t[l->n - 1].keep = tr_tmpl_expandv(o->keep_tmpl, args, nargs, seq, 0)))
 		return SK_ENOMEM;
 	if (o->tag) {
 		/* GNU parallel's tag: the arguments as given, joined by

@@ -73,10 +73,10 @@ int tr_output_open(struct tr_ctl *c, struct sk_error *err)
 		/* As GNU parallel without --resume: a new log each run. */
 		c->joblog = strcmp(c->o->joblog, "-") == 0 ? stdout : fopen(c->o->joblog, "w");
 		if (!c->joblog)
-			return sk_error_sys(err, "%s", c->o->joblog);
+			return sk_error_sys_at(err, c->o->joblog);
 		fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n", c->joblog);
 		if (fflush(c->joblog) != 0)
-			return sk_error_sys(err, "%s", c->o->joblog);
+			return sk_error_sys_at(err, c->o->joblog);
 	}
 	return 0;
 }
@@ -224,8 +224,11 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 	fprintf(c->joblog, "%ld\t%s\t%.3f\t%10.3f\t%lld\t%lld\t%d\t%d\t%s\n", a->task + 1, c->h[a->host].name,
 		a->wstart, wall, a->tx, a->rx, sig ? 0 : status, sig, cmd);
 	free(cmd);
-	if (fflush(c->joblog) != 0)
-		tr_fail(c, SK_EIO, "%s: %s", c->o->joblog, strerror(errno));
+	if (fflush(c->joblog) != 0) {
+		struct sk_error err;
+		sk_error_sys_at(&err, c->o->joblog);
+		tr_fail_err(c, &err);
+	}
 }
 
 void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)
