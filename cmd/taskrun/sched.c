@@ -206,6 +206,74 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 	tr_jlog(c, &e);
 }
 
+/*
+ * --cluster: how many tasks one request takes.  N as given; auto: one task
+ * until a task has succeeded, then as many as take about TR_CLUSTER_SECS by
+ * the median wall time of the tasks that succeeded, and no more than the
+ * pending tasks shared among all the slots of the hosts that are up (so
+ * that the tail of the run keeps every slot busy), at most TR_CLUSTER_MAX.
+ */
+#define TR_CLUSTER_SECS 1.0
+static int cluster_size(struct tr_ctl *c)
+{
+	double med;
+	long n, slots = 0;
+
+	if (c->o->cluster != TR_CLUSTER_AUTO)
+		return c->o->cluster > 1 ? c->o->cluster : 1;
+	if (c->spec.nwalls == 0)
+		return 1;
+	{
+		/* The median of the last (at most) 64 wall times: recent
+		 * tasks say best what the next ones take. */
+		double w[64];
+		const long k = c->spec.nwalls < 64 ? c->spec.nwalls : 64;
+		memcpy(w, c->spec.walls + (c->spec.nwalls - k), (size_t)k * sizeof *w);
+		for (long i = 1; i < k; i++)
+			for (long j = i; j > 0 && w[j - 1] > w[j]; j--) {
+				const double x = w[j];
+				w[j] = w[j - 1];
+				w[j - 1] = x;
+			}
+		med = w[k / 2];
+	}
+	n = med > 0 ? (long)(TR_CLUSTER_SECS / med) : TR_CLUSTER_MAX;
+	for (int g = 0; g < c->nh; g++)
+		if (c->h[g].st == HS_UP && !c->h[g].removed)
+			slots += c->h[g].slots;
+	if (slots > 0 && n > c->npending / slots)
+		n = c->npending / slots;
+	return n < 1 ? 1 : n > TR_CLUSTER_MAX ? TR_CLUSTER_MAX : (int)n;
+}
+
+/* Starts task pick and up to n - 1 more pending tasks (none with --stdin,
+ * which streams while the task runs) on one free slot of host h (index
+ * hi), sent as one request: the agent runs them one after another.  Each
+ * is an attempt of its own, journalled and ended on its own. */
+static void start_cluster(struct tr_ctl *c, struct tr_host *h, int hi, long pick, int n)
+{
+	struct tr_buf b = {0};
+	int k = 1;
+
+	c->batch = &b;
+	c->batch_slot = 0;
+	tr_start_attempt(c, h, pick, 0);
+	while (k < n && c->npending > 0 && !c->stop && c->batch_slot > 0 && tr_buf_used(&b) < TR_PROTO_MAX / 2) {
+		const long p = tr_policy_pick(c->ts, c->tl->n, &c->lo, hi, c->usable, c->nh);
+		if (p < 0 || c->tl->t[p].in)
+			break;
+		tr_start_attempt(c, h, p, 0);
+		k++;
+	}
+	c->batch = NULL;
+	c->batch_slot = 0;
+	if (tr_buf_used(&b) > 0) {
+		tr_send_frame(c, h, TR_F_CLUSTER, 0, b.p, tr_buf_used(&b));
+		h->requests++;
+	}
+	tr_buf_release(&b);
+}
+
 /* Hands pending tasks to free slots.  A scan of the hosts, so only when a
  * slot or a task came free since the last one (or at housekeeping, when
  * quarantines end): with many events in a pass, one scan serves them all. */
@@ -232,11 +300,15 @@ static void assign(struct tr_ctl *c, double now)
 		 * (release, probe) still holds. */
 		if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
 			continue;
-		while (h->nrun < cap && c->npending > 0 && !c->stop) {
+		while (h->slots_used < cap && c->npending > 0 && !c->stop) {
 			const long pick = tr_policy_pick(c->ts, c->tl->n, &c->lo, i, c->usable, c->nh);
+			const int n = pick >= 0 && !c->tl->t[pick].in && !h->hl.probing ? cluster_size(c) : 1;
 			if (pick < 0)
 				break;
-			tr_start_attempt(c, h, pick, 0);
+			if (n > 1)
+				start_cluster(c, h, i, pick, n);
+			else
+				tr_start_attempt(c, h, pick, 0);
 		}
 	}
 }
@@ -265,7 +337,7 @@ static void speculate(struct tr_ctl *c, double now)
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *h = &c->h[i];
 		while (h->st == HS_UP && !h->removed && h->hl.quar_until <= now && !h->hl.probing &&
-		       h->nrun < h->slots && !c->stop) {
+		       h->slots_used < h->slots && !c->stop) {
 			int best;
 			/* The running attempts as the policy sees them, once
 			 * for every host (a copy started adds one). */
