@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "heap.h"
 #include "recio.h"
 
 /* ---- storing values ---- */
@@ -159,49 +160,19 @@ static int cmp_rows(const struct sk_edit_table *t, size_t a, size_t b)
 	return 0;
 }
 
-/* Heap sort of the row order by --by values, ties by line (qsort has no
- * context argument in C11). */
-static int row_less(const struct sk_edit_table *t, size_t a, size_t b)
+/* The row order by --by values, ties by line (heap.h: qsort has no context
+ * argument in C11). */
+static int row_less(const void *ctx, size_t a, size_t b)
 {
-	const int c = cmp_rows(t, a, b);
+	const int c = cmp_rows(ctx, a, b);
 	return c < 0 || (c == 0 && a < b);
-}
-
-static void sift(const struct sk_edit_table *t, size_t *o, size_t len, size_t pos)
-{
-	for (;;) {
-		const size_t l = 2 * pos + 1, r = l + 1;
-		size_t m = pos;
-		if (l < len && row_less(t, o[m], o[l]))
-			m = l;
-		if (r < len && row_less(t, o[m], o[r]))
-			m = r;
-		if (m == pos)
-			return;
-		{
-			const size_t x = o[m];
-			o[m] = o[pos];
-			o[pos] = x;
-		}
-		pos = m;
-	}
 }
 
 static void sort_rows(struct sk_edit_table *t)
 {
-	size_t *o = t->order;
-	const size_t n = t->nrow;
-
-	for (size_t i = 0; i < n; i++)
-		o[i] = i;
-	for (size_t i = n / 2; i-- > 0;)
-		sift(t, o, n, i);
-	for (size_t i = n; i-- > 1;) {
-		const size_t x = o[0];
-		o[0] = o[i];
-		o[i] = x;
-		sift(t, o, i, 0);
-	}
+	for (size_t i = 0; i < t->nrow; i++)
+		t->order[i] = i;
+	sk_heap_sort(t->order, t->nrow, row_less, t);
 }
 
 /* "fldr 3, tracf 7": the --by values of row r. */

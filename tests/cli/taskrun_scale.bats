@@ -148,21 +148,21 @@ ref_resume() {
 }
 
 @test "taskrun makes room for the open files of many hosts, and says when the hard limit is short" {
-	# 30 simulated hosts (agents started here through a launcher, as in
+	# 20 simulated hosts (agents started here through a launcher, as in
 	# bench/taskrun_scale.sh) hold 3 descriptors each in the controller:
-	# more than a soft limit of 48, which taskrun raises.
+	# with its own, more than a soft limit of 40, which taskrun raises.
 	printf '#!/bin/sh\nshift\nexec "$@"\n' >"$T/launch"
 	chmod +x "$T/launch"
-	seq -f '1/node%g' 30 >"$T/hosts"
+	seq -f '1/node%g' 20 >"$T/hosts"
 	agent="$BATS_TEST_DIRNAME/../../bin/taskrun agent"
-	run -0 --separate-stderr bash -c 'ulimit -Sn 48 && exec taskrun -H "$1/hosts" --ssh "$1/launch" --agent "$2" \
-		"echo {}" ::: $(seq 60)' _ "$T" "$agent"
+	run -0 --separate-stderr bash -c 'ulimit -Sn 40 && exec taskrun -H "$1/hosts" --ssh "$1/launch" --agent "$2" \
+		"echo {}" ::: $(seq 40)' _ "$T" "$agent"
 	[ "$stderr" = "" ]
-	[ "$(sort -n <<<"$output")" = "$(seq 60)" ]
-	# A hard limit of 48 cannot be raised: said once, before the run
+	[ "$(sort -n <<<"$output")" = "$(seq 40)" ]
+	# A hard limit of 40 cannot be raised: said once, before the run
 	# fails for want of descriptors.
-	run --separate-stderr bash -c 'ulimit -Sn 48 && ulimit -Hn 48 && exec taskrun -H "$1/hosts" --ssh "$1/launch" \
-		--agent "$2" "echo {}" ::: $(seq 60)' _ "$T" "$agent"
-	[ "${stderr_lines[0]}" = "taskrun: 30 hosts need 154 open files or more, but the hard limit is 48 (raise it: ulimit -Hn as root, or nofile in /etc/security/limits.conf)" ]
+	run --separate-stderr bash -c 'ulimit -Sn 40 && ulimit -Hn 40 && exec taskrun -H "$1/hosts" --ssh "$1/launch" \
+		--agent "$2" "echo {}" ::: $(seq 40)' _ "$T" "$agent"
+	[ "${stderr_lines[0]}" = "taskrun: 20 hosts need 124 open files or more, but the hard limit is 40 (raise it: ulimit -Hn as root, or nofile in /etc/security/limits.conf)" ]
 	[ "$(grep -c 'open files or more' <<<"$stderr")" = 1 ]
 }
