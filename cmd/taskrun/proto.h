@@ -14,7 +14,7 @@
 
 #include "diag.h"
 
-#define TR_PROTO_VERSION 1
+#define TR_PROTO_VERSION 2         /* 2: run frames carry the job slot */
 #define TR_PROTO_HDR 9              /* bytes: type, id, length */
 #define TR_PROTO_MAX (1u << 20)     /* largest payload accepted, bytes */
 

@@ -794,10 +794,19 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 			break;
 		tr++;
 		g->res->read++;
+		if (tr == 1 && g->w) {
+			/* This input's meaning of bytes 181-240, converted to the
+			 * output's (segmerge does the same). */
+			g->su = info->su_tail || sk_writer_info(g->w)->su_tail;
+			sk_writer_source(g->w, info);
+		}
 		if ((keep = edit_header(g, tr, err)) < 0)
 			return at(g, k, keep);
-		if (!g->w && (rc = open_output(g, err)) < 0)
-			return rc;
+		if (!g->w) {
+			if ((rc = open_output(g, err)) < 0)
+				return rc;
+			sk_writer_source(g->w, info);
+		}
 		if (!keep)
 			continue;
 		if (raw) {
@@ -854,6 +863,11 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 			goto out;
 		}
 		rc = check_shape(&g, sk_reader_info(q), sk_in_name(paths[0]), err);
+		/* An input of the other kind (SU, SEG-Y) gives bytes 181-240
+		 * other names: its keys are checked on their own. */
+		if (rc == 0 && sk_reader_info(q)->su_tail != g.first->su_tail &&
+		    (rc = check_keys(&g, sk_reader_info(q), err)) == SK_EARG)
+			rc = err->code = SK_EUSAGE;
 		sk_reader_free(q);
 		if (rc < 0) {
 			rc = at(&g, k, rc);
@@ -877,7 +891,11 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 				rc = at(&g, k, rc);
 				goto out;
 			}
-			if ((rc = check_shape(&g, sk_reader_info(r), sk_in_name(paths[0]), err)) < 0)
+			if ((rc = check_shape(&g, sk_reader_info(r), sk_in_name(paths[0]), err)) == 0 &&
+			    sk_reader_info(r)->su_tail != g.first->su_tail &&
+			    (rc = check_keys(&g, sk_reader_info(r), err)) == SK_EARG)
+				rc = err->code = SK_EUSAGE;
+			if (rc < 0)
 				rc = at(&g, k, rc);
 		}
 		if (rc == 0)

@@ -324,7 +324,7 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	[ "$T_RC" = 3 ]
 	# The status is fixed when it halts: 2 of 4 failed, 50, though the
 	# two tasks left running by soon fail too.
-	both -j 3 -k --halt soon,fail=50% 'sleep {}; exit 1' ::: 0.1 0.3 1 0
+	both -j 3 -k --halt soon,fail=50% 'sleep {}; exit 1' ::: 0.1 0.3 0.5 0
 	same
 	[ "$T_RC" = 50 ]
 	# Not halted, any percentage gives the failed share of the tasks: 2

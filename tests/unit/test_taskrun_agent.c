@@ -122,6 +122,20 @@ int main(void)
 	done(&c, &f);
 	CHECK(strcmp(out, "7 2 testhost\n") == 0);
 
+	/* The slot on this host (TASKRUN_SLOT) and the job slot over all
+	 * hosts (PARALLEL_JOBSLOT, {%}); a run frame without the job slot
+	 * gives the slot to both. */
+	out[0] = '\0';
+	send_frame(&c, TR_F_RUN, 11, "0 3 1 2 7\necho $TASKRUN_SLOT $PARALLEL_JOBSLOT");
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 11);
+	done(&c, &f);
+	CHECK(strcmp(out, "2 7\n") == 0);
+	out[0] = '\0';
+	send_frame(&c, TR_F_RUN, 12, "0 3 1 2\n5 >/dev/null 2>&1; echo $TASKRUN_SLOT $PARALLEL_JOBSLOT");
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 12);
+	done(&c, &f);
+	CHECK(strcmp(out, "2 2\n") == 0);
+
 	/* Standard input, with credit, then end of input. */
 	out[0] = '\0';
 	send_frame(&c, TR_F_RUN, 6, "1 1 1 1\ntr a-z A-Z");
