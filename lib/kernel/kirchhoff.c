@@ -524,6 +524,7 @@ struct pc {
 struct tap {
 	int i0, kk;
 	float fr, W;
+	float c0, c1;  /* triangle weights: half-lengths kk and kk + 1 */
 };
 
 /*
@@ -540,24 +541,39 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	const float ts = c->tsrc[j], tr = sqrtf(ta->a[j] + c->dr2 * wj + TEPS);
 	const float t = ts + tr;
 	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
-	float W = c->wap, k2 = 1.0f;
+	float W = c->wap;
 
 	q.i0 = (int)g;
 	q.fr = g - (float)q.i0;
 	q.kk = 1;
+	q.c0 = 1.0f;
+	q.c1 = 0.0f;
 	if (aa) {
 		/* |dt/dx| = w |dsx / ts + drx / tr| over one product. */
 		const float itt = 1.0f / (ts * tr);
 		/* Half-length: the moveout between neighbouring traces in
-		 * samples, rounded, at least 1 (Lumley, Claerbout & Bevc).  The
-		 * former floor + 1 filtered where nothing can alias (|p| dx <
-		 * dt), inside the Fresnel zone, and imaged flat reflectors up to
-		 * 0.13 samples early. */
-		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt + 0.5f;
+		 * samples, at least 1 (Lumley, Claerbout & Bevc), and not
+		 * rounded: a length between two whole ones blends their two
+		 * triangles, so the filter changes smoothly along the
+		 * summation surface.  Whole lengths changed in steps, and in
+		 * 3-D (where every ring of the surface weighs the same) each
+		 * step left a ghost of the wavelet's derivative a few samples
+		 * from the apex of a flat reflector, moving it by up to 0.2
+		 * samples, late or early with the geometry. */
+		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt;
+		float b;
 		if (d3)
 			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
-		q.kk = (int)min_f(max_f(kf, 1.0f), c->kmax);
-		k2 = (float)q.kk * (float)q.kk;  /* the triangle's 1/k^2, below */
+		kf = min_f(max_f(kf, 1.0f), c->kmax);
+		q.kk = (int)min_f(kf, c->kmax - 1.0f);
+		b = kf - (float)q.kk;
+		{
+			/* (1 - b) / k^2 and b / (k + 1)^2 with one division. */
+			const float k0 = (float)q.kk * (float)q.kk, k1 = (float)(q.kk + 1) * (float)(q.kk + 1);
+			const float r = 1.0f / (k0 * k1);
+			q.c0 = (1.0f - b) * k1 * r;
+			q.c1 = b * k0 * r;
+		}
 	}
 	if (obl || spr) {
 		/* W = num / sqrt(den).  Obliquity: the vertical component of
@@ -578,9 +594,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 			num *= ta->sv[j];
 			den *= d3 ? t * t : t;
 		}
-		W *= num / (sqrtf(den) * k2);
-	} else if (aa) {
-		W /= k2;
+		W *= num / sqrtf(den);
 	}
 	if (tap) {
 		/* Cosine taper 0.5 + 0.5 cos(pi u) = 0.5 - 0.5 sin(pi (u - 1/2)),
@@ -698,11 +712,17 @@ KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0
 		 * second difference of S at whole samples (in double: S is
 		 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
 		 * float is enough).  Plain int indices off the base pointers:
-		 * GCC 12 does not vectorise gathers through a shifted pointer. */
+		 * GCC 12 does not vectorise gathers through a shifted pointer.
+		 * The triangle of half-length k + 1 needs S[m-1] and S[p+1]:
+		 * its second difference is that of k plus D[m-1] - D[p], so two
+		 * more float reads, not four. */
 		const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-		const double a = 2.0 * S[i] - S[m] - S[p];
-		const float b = 2.0f * L[i] - L[m] - L[p];
-		acc[j] += q.W * ((float)a + q.fr * b);
+		const float a0 = (float)(2.0 * S[i] - S[m] - S[p]);
+		const float li = L[i], lm = L[m], lp = L[p], lm1 = L[m - 1], lp1 = L[p + 1];
+		const float a1 = a0 + (lm1 - lp);
+		const float b0 = 2.0f * li - lm - lp;
+		const float b1 = 2.0f * li - lm1 - lp1;
+		acc[j] += q.W * (q.c0 * (a0 + q.fr * b0) + q.c1 * (a1 + q.fr * b1));
 	}
 }
 
@@ -715,14 +735,18 @@ KINLINE void kern_adj(const struct tarr *ta, const struct pc *c, const float *ac
 		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
 		const float v = q.W * acc[j];
 		if (aa) {
-			const double fr = q.fr, vd = v;
-			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-			S[i] += 2.0 * vd * (1.0 - fr);
-			S[i + 1] += 2.0 * vd * fr;
-			S[m] -= vd * (1.0 - fr);
-			S[m + 1] -= vd * fr;
-			S[p] -= vd * (1.0 - fr);
-			S[p + 1] -= vd * fr;
+			const double fr = q.fr;
+			const int i = q.i0;
+			for (int e = 0; e < 2; e++) {
+				const double vd = (double)v * (e ? q.c1 : q.c0);
+				const int m = i - q.kk - e, p = i + q.kk + e;
+				S[i] += 2.0 * vd * (1.0 - fr);
+				S[i + 1] += 2.0 * vd * fr;
+				S[m] -= vd * (1.0 - fr);
+				S[m + 1] -= vd * fr;
+				S[p] -= vd * (1.0 - fr);
+				S[p + 1] -= vd * fr;
+			}
 		} else {
 			L[q.i0] += (1.0f - q.fr) * v;
 			L[q.i0 + 1] += q.fr * v;
