@@ -136,6 +136,7 @@ static _Noreturn void child(const char *cmd, int in, int out, int errfd, const l
 	setenv("TASKRUN_ATTEMPT", num, 1);
 	snprintf(num, sizeof num, "%lld", hdr[3]);
 	setenv("TASKRUN_SLOT", num, 1);
+	snprintf(num, sizeof num, "%lld", hdr[4]);
 	setenv("PARALLEL_JOBSLOT", num, 1);
 	setenv("TASKRUN_HOST", host, 1);
 	if (tr_tmpl_plain(cmd)) {
@@ -162,16 +163,21 @@ static int make_pipe(int p[2])
 
 static void start_task(struct agent *a, uint32_t id, const char *data, size_t len)
 {
-	long long hdr[4] = {0, 0, 0, 0};
-	const char *rest;
+	long long hdr[5] = {0, 0, 0, 0, 0};
+	const char *const nl = memchr(data, '\n', len);
 	char *cmd;
-	int ip[2] = {-1, -1}, op[2], ep[2];
+	int ip[2] = {-1, -1}, op[2], ep[2], nh;
 	struct atask *t;
 	pid_t pid;
 
-	if (tr_proto_ints(data, len, hdr, 4, &rest) != 4 || find(a, id))
+	/* "stdin task attempt slot [jobslot]\n": the slot on this host and
+	 * the slot over all hosts ({%}, PARALLEL_JOBSLOT); a controller that
+	 * sends no jobslot means the same slot. */
+	if (!nl || (nh = tr_proto_ints(data, (size_t)(nl - data) + 1, hdr, 5, NULL)) < 4 || find(a, id))
 		return;
-	cmd = strndup(rest, len - (size_t)(rest - data));
+	if (nh == 4)
+		hdr[4] = hdr[3];
+	cmd = strndup(nl + 1, len - (size_t)(nl + 1 - data));
 	if (!cmd)
 		return;
 	if (a->nt == a->capt) {

@@ -58,6 +58,42 @@ void tr_drop_attempt_files(struct tr_attempt *a)
 	tr_buf_release(&a->lbuf[1]);
 }
 
+/* Job slots ({%}) over all hosts, as GNU parallel gives them: the one freed
+ * first is taken first, a new number when none is free. */
+static int jobslot_take(struct tr_ctl *c)
+{
+	int s;
+
+	if (c->jn == 0)
+		return ++c->njobslots;
+	s = c->jfree[c->jhead];
+	c->jhead = (c->jhead + 1) % c->jcap;
+	c->jn--;
+	return s;
+}
+
+static void jobslot_give(struct tr_ctl *c, int s)
+{
+	if (s <= 0)
+		return;
+	if (c->jn == c->jcap) {
+		const int cap = c->jcap ? 2 * c->jcap : 16;
+		int *nf = malloc((size_t)cap * sizeof *nf);
+		if (!nf) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
+		for (int i = 0; i < c->jn; i++)
+			nf[i] = c->jfree[(c->jhead + i) % c->jcap];
+		free(c->jfree);
+		c->jfree = nf;
+		c->jcap = cap;
+		c->jhead = 0;
+	}
+	c->jfree[(c->jhead + c->jn) % c->jcap] = s;
+	c->jn++;
+}
+
 /* Removes attempt k from the table (after its files are dealt with). */
 void tr_forget_attempt(struct tr_ctl *c, int k)
 {
@@ -68,6 +104,7 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	tr_drop_attempt_files(a);
 	if (a->slot >= 1 && a->slot <= h->nbusy)
 		h->busy[a->slot - 1] = 0;
+	jobslot_give(c, a->jobslot);
 	h->nrun--;
 	t->nrun--;
 	c->assign_dirty = 1;
@@ -215,6 +252,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->att = ++t->attempts;
 	a->host = (int)(h - c->h);
 	a->slot = slot;
+	a->jobslot = jobslot_take(c);
 	a->spec = spec;
 	a->start = tr_mono();
 	a->wstart = tr_wall();
@@ -231,10 +269,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		c->nin++;
 	if (tr_idmap_put(&c->ids, a->id, c->na - 1) != 0)
 		tr_fail(c, SK_ENOMEM, "out of memory");
-	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d\n", in_fd >= 0, ti + 1, a->att, slot);
+	n = snprintf(hdr, sizeof hdr, "%d %ld %d %d %d\n", in_fd >= 0, ti + 1, a->att, slot, a->jobslot);
 	{
-		/* {%} is the slot the task runs in. */
-		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, slot) : NULL;
+		/* {%} is the job slot over all hosts. */
+		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, a->jobslot) : NULL;
 		const char *run_cmd = cmd ? cmd : task->cmd;
 		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
 		    tr_buf_put(&run, run_cmd, strlen(run_cmd)))
@@ -279,9 +317,9 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
  * that the file appears only once the journal says done, and a controller
  * killed in between leaves the temporary for the resume to rename (resume):
  * a task whose output is there never runs again, and none is committed
- * twice.  Output spooled for our stdout goes out (output.c) before the
- * line: a kill between the two prints it again on resume rather than never
- * (with -k it may wait for earlier tasks, and a kill loses it).
+ * twice.  Output spooled for our stdout goes out (output.c) after the
+ * line (tr_attempt_exit): a kill between the two loses it rather than
+ * printing it twice, as with -k, where it may wait for earlier tasks.
  */
 static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, size_t nwhy)
 {
@@ -321,7 +359,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
-	int ok;
+	int ok, printable = 1;
 
 	tr_proto_ints(f->data, f->len, v, 7, NULL);
 	tr_attempt_event(c, a, &e, "done");
@@ -368,7 +406,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		ok = 0;
 	if (ok) {
 		struct sk_error err;
-		tr_output_end(c, a, 1);
+		const int failed = c->failed;
 		tr_jlog(c, &e);
 		/* A rename that fails after the line (rare: the temporary is
 		 * beside the target) is journalled as this attempt's failure
@@ -377,11 +415,26 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			snprintf(why, sizeof why, "%.250s: %.250s", c->tl->t[ti].out, err.msg);
 			ok = 0;
 		}
+		/* A done line that did not reach the journal: a resume runs
+		 * the task again and prints its output then, not twice. */
+		printable = !c->failed || failed;
 	}
 	if (ok) {
 		t->st = TR_T_DONE;
 		c->ndone++;
 		c->nsucc++;
+		/* Printed only now that the journal says done (synced), and
+		 * the --stdout file is in place: a controller killed before
+		 * this loses this task's printed output, and one killed after
+		 * never prints it again: at most once (docs/taskrun.md). */
+		if (c->stop_after_done == ti + 1) {
+			/* Test hook (TASKRUN_TEST_STOP_AFTER_DONE=N): stops
+			 * between task N's done line and its print. */
+			fflush(stdout);
+			raise(SIGSTOP);
+		}
+		if (printable)
+			tr_output_end(c, a, 1);
 		tr_policy_success(&h->hl);
 		note_wall(c, e.wall);
 		tr_joblog_line(c, a, e.status, e.sig, e.wall);
@@ -395,7 +448,9 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		return;
 	}
 	if (!why[0]) {
-		if (a->cancel == C_TIMEOUT)
+		if (a->cancel == C_OUTPUT)
+			snprintf(why, sizeof why, "%.250s: %s", c->tl->t[ti].out, strerror(a->out_errnum));
+		else if (a->cancel == C_TIMEOUT)
 			snprintf(why, sizeof why, "timed out after %gs", c->o->timeout);
 		else if (v[1])
 			snprintf(why, sizeof why, "killed by signal %lld", v[1]);
@@ -448,13 +503,16 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n)
 {
+	struct sk_error err;
+
 	if (type == TR_F_OUT) {
-		struct sk_error err;
 		if (c->tl->t[a->task].out) {
 			a->rx += (long long)n;
-			if (a->out.fd >= 0 && sk_ofile_write(&a->out, d, n, &err) != 0 && !a->cancel) {
-				tr_warnx(c, "%s: %s", c->tl->t[a->task].out, err.msg);
-				tr_cancel_attempt(c, a, C_STDIN);
+			if (a->out.fd >= 0 && !a->cancel && sk_ofile_write(&a->out, d, n, &err) != 0) {
+				/* The attempt fails with the file's error (its
+				 * exit names it, tr_attempt_exit). */
+				a->out_errnum = err.errnum ? err.errnum : EIO;
+				tr_cancel_attempt(c, a, C_OUTPUT);
 			}
 			return;
 		}
@@ -477,14 +535,20 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 		}
 		a->err_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (a->err_fd < 0) {
-			tr_fail(c, SK_EIO, "%s: %s", path, strerror(errno));
+			sk_error_sys_at(&err, path);
+			tr_fail_err(c, &err);
 			free(path);
 			return;
 		}
 		free(path);
 	}
-	if (sk_file_write_all(a->err_fd, d, n, NULL) != 0) {
-		tr_fail(c, SK_EIO, "%s/logs/%ld.%d.err: %s", c->o->state, a->task + 1, a->att, strerror(errno));
+	if (sk_file_write_all(a->err_fd, d, n, &err) != 0) {
+		char name[64], *path;
+		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
+		path = tr_state_path(c->o->state, name);
+		sk_error_at(&err, err.code, path ? path : c->o->state);
+		free(path);
+		tr_fail_err(c, &err);
 		tr_close_fd(&a->err_fd);
 	}
 }
@@ -513,6 +577,7 @@ void tr_pump_stdin(struct tr_ctl *c)
 			}
 			tr_send_frame(c, h, TR_F_IN, a->id, buf, (size_t)n);
 			a->window += n;
+			a->tx += n;
 		}
 	}
 }

@@ -1,5 +1,6 @@
 #include "compat.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,26 +78,39 @@ bad:
 			    "count or a percentage)", arg);
 }
 
+/* The count that halts: N, or N% of total as GNU parallel computes it, in
+ * floating point: total * (N / 100.0), so that 28% of 25 tasks is
+ * 7.000000000000001 and takes 8 of them, as in parallel. */
+static double halt_count(const struct tr_halt *h, long total)
+{
+	return h->pct ? (double)total * ((double)h->n / 100) : (double)h->n;
+}
+
 int tr_halt_due(const struct tr_halt *h, int ok, long nsucc, long nfail, long total)
 {
 	const long k = h->on == TR_HALT_FAIL ? nfail : h->on == TR_HALT_SUCCESS ? nsucc : nsucc + nfail;
 
 	if (h->when == TR_HALT_NEVER || (h->on == TR_HALT_FAIL && ok) || (h->on == TR_HALT_SUCCESS && !ok))
 		return 0;
-	return h->pct ? k * 100 >= h->n * total : k >= h->n;
+	return (double)k >= halt_count(h, total);
+}
+
+/* A percentage of failed tasks as GNU parallel computes it (in floating
+ * point, rounded up). */
+static int pct_of(long nfail, long of)
+{
+	return (int)ceil((double)nfail / (double)(of > 0 ? of : 1) * 100);
 }
 
 int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, long nfail, long total)
 {
 	if (h->when == TR_HALT_NEVER)
 		return -1;
-	if (h->pct && h->on == TR_HALT_FAIL)
-		return total > 0 ? (int)((nfail * 100 + total - 1) / total) : 0;
 	if (!halted)
-		return -1;
+		return h->pct ? pct_of(nfail, total) : -1;
 	if (h->on == TR_HALT_SUCCESS)
 		return 0;
-	if (h->n == 1 && !h->pct)
+	if (halt_count(h, total) == 1)
 		return sig ? 128 + sig : status < 0 || status > 255 ? 1 : status;
-	return -1;
+	return h->pct ? pct_of(nfail, total) : nfail > 101 ? 101 : (int)nfail;
 }

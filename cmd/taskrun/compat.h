@@ -23,13 +23,21 @@ int tr_compat_halt(const char *arg, struct tr_halt *out, struct sk_error *err);
 
 /* Whether a task that just finished (ok: it succeeded) makes h due, with
  * nsucc and nfail tasks succeeded and failed so far (this one counted) of
- * total.  A percentage is of all the tasks, as in GNU parallel. */
+ * total.  A percentage is of all the tasks, as in GNU parallel, computed
+ * as it does: count >= total * (N / 100.0) in floating point. */
 int tr_halt_due(const struct tr_halt *h, int ok, long nsucc, long nfail, long total);
 
-/* The exit status GNU parallel gives for h at the end of a run: with
- * fail=N% the percentage of failed tasks, rounded up, halted or not; once
- * halted, with fail=1 or done=1 the status of the task that halted it
- * (status, or 128 + sig when a signal killed it), with success=N 0.
+/* The exit status GNU parallel gives for h.  When h halted the run (called
+ * then, with the nfail failed tasks of total): on success 0; where the
+ * count that halts is 1 (fail=1, or a percentage that is 1 task) the status
+ * of the task that halted it (status, or 128 + sig when a signal killed
+ * it); else the number of failed tasks then (at most 101), or with a
+ * percentage their percentage of total, rounded up: more tasks that fail
+ * after a soon do not change it.
+ * When it did not (called at the end, total the tasks that ran in this
+ * run): with a percentage, on fail, success or done alike, the percentage
+ * of failed tasks of those.  (GNU parallel divides by its jobs started,
+ * each retry counted: the same without --retries, lower with it.)
  * Returns -1 where the status is the number of failed tasks. */
 int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, long nfail, long total);
 

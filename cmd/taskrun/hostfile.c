@@ -143,13 +143,9 @@ int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err
 	struct sk_error e;
 	const int rc = sk_file_read_all(path, out, len, &e);
 
-	if (rc == SK_EIO) {
-		errno = e.errnum;
-		return sk_error_sys(err, "%s", path);
-	}
-	if (rc)
-		return sk_error_set(err, rc, "%s: %s", path, e.msg);
-	return 0;
+	if (rc && err)
+		*err = e;
+	return sk_error_at(err, rc, path);
 }
 
 int tr_hostfile_load(const char *path, struct tr_hostent **out, int *n, struct sk_error *err)

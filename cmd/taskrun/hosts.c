@@ -460,18 +460,14 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		return;
 	c->hw.st = st;
 	c->hw.ok = 1;
-	if (tr_hostfile_load(c->o->hostfile, &he, &n, &err) != 0) {
+	if (sk_error_at(&err, tr_hostfile_load(c->o->hostfile, &he, &n, &err), c->o->hostfile) != 0) {
 		if (c->nh == 0 && !c->failed) {
 			/* At the start: the run stops, with this message alone
 			 * (not also "no hosts"). */
-			c->fatal = err;
-			if (err.code == SK_EARG)
-				sk_error_at(&c->fatal, err.code, c->o->hostfile);
-			c->failed = 1;
-			c->stop = TR_STOP_ERROR;
+			tr_fail_err(c, &err);
 			return;
 		}
-		tr_warnx(c, "%s: %s (keeping the hosts)", c->o->hostfile, err.msg);
+		tr_warnx(c, "%s: %s (keeping the hosts)", err.file, err.msg);
 		return;
 	}
 	for (int i = 0; i < c->nh; i++) {

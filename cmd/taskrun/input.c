@@ -23,7 +23,7 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 						     "in a file (-a), a pipe or after :::"), "<stdin>");
 
 	if (!f)
-		return sk_error_sys(err, "%s", path);
+		return sk_error_sys_at(err, path);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char **nv;
 		if (len > 0 && line[len - 1] == '\n')
@@ -41,7 +41,7 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 	}
 	free(line);
 	if (ferror(f)) {
-		const int rc = sk_error_sys(err, "%s", path ? path : "stdin");
+		const int rc = sk_error_sys_at(err, sk_in_name(path));
 		if (f != stdin)
 			fclose(f);
 		return rc;

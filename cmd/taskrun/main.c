@@ -266,12 +266,16 @@ static size_t keyval_len(const char *a, int *known)
 	return k;
 }
 
-/* --dry-run: the command lines on stdout, {%} as the slot the task would
- * have on a single host that finishes tasks in order. */
-static int dry_run(const struct tr_tasklist *tl, int jobs)
+/* --dry-run: the command lines on stdout.  {%} as GNU parallel's dry run
+ * prints it: it runs each task as `true`, which ends about when the next
+ * one starts, so with more than one slot the job slots are 1 and 2 in turn
+ * (a task's slot is free again once the task after it has one), else 1.
+ * parallel's own numbers depend on that timing (1 1 2 1 2 ... is as
+ * common); the real slots depend on when the real tasks end. */
+static int dry_run(const struct tr_tasklist *tl, int several)
 {
 	for (long i = 0; i < tl->n; i++) {
-		char *cmd = tr_tmpl_slot(tl->t[i].cmd, (int)(i % (jobs > 0 ? jobs : 1)) + 1);
+		char *cmd = tr_tmpl_slot(tl->t[i].cmd, several ? (int)(i % 2) + 1 : 1);
 		if (!cmd)
 			sk_die(1, "out of memory");
 		puts(cmd);
@@ -461,7 +465,7 @@ static int run(int argc, char **argv, int *stopsig)
 	so.joblog = o.joblog;
 	so.halt = o.halt;
 	if (o.dryrun) {
-		status = dry_run(&tl, so.jobs);
+		status = dry_run(&tl, so.jobs > 1 || so.hostfile || so.hosts_text);
 		goto out;
 	}
 	if (tl.n == 0 && !o.state) {

@@ -73,10 +73,10 @@ int tr_output_open(struct tr_ctl *c, struct sk_error *err)
 		/* As GNU parallel without --resume: a new log each run. */
 		c->joblog = strcmp(c->o->joblog, "-") == 0 ? stdout : fopen(c->o->joblog, "w");
 		if (!c->joblog)
-			return sk_error_sys(err, "%s", c->o->joblog);
+			return sk_error_sys_at(err, c->o->joblog);
 		fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n", c->joblog);
 		if (fflush(c->joblog) != 0)
-			return sk_error_sys(err, "%s", c->o->joblog);
+			return sk_error_sys_at(err, c->o->joblog);
 	}
 	return 0;
 }
@@ -212,20 +212,23 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 
 	if (!c->joblog)
 		return;
-	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->slot))) {
+	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->jobslot))) {
 		tr_fail(c, SK_ENOMEM, "out of memory");
 		return;
 	}
 	/* GNU parallel's columns: a killed task has Exitval 0 and its signal;
-	 * Send is 0 (parallel counts --transfer there), Receive the bytes of
-	 * the task's stdout. */
+	 * Send the bytes of its --stdin file (parallel: of its --pipe block),
+	 * Receive the bytes of the task's stdout. */
 	if (c->joblog == stdout)
 		fflush(stdout);
 	fprintf(c->joblog, "%ld\t%s\t%.3f\t%10.3f\t%lld\t%lld\t%d\t%d\t%s\n", a->task + 1, c->h[a->host].name,
-		a->wstart, wall, (long long)a->window, a->rx, sig ? 0 : status, sig, cmd);
+		a->wstart, wall, a->tx, a->rx, sig ? 0 : status, sig, cmd);
 	free(cmd);
-	if (fflush(c->joblog) != 0)
-		tr_fail(c, SK_EIO, "%s: %s", c->o->joblog, strerror(errno));
+	if (fflush(c->joblog) != 0) {
+		struct sk_error err;
+		sk_error_sys_at(&err, c->o->joblog);
+		tr_fail_err(c, &err);
+	}
 }
 
 void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)

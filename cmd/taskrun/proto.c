@@ -114,9 +114,12 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	H  hello: "version lease_ms grace_ms hostname".  Sets the lease: an
  *	   agent that receives no frame for lease_ms kills every task's process
  *	   group (SIGTERM, SIGKILL grace_ms later) and exits.
- *	R  run attempt id: "stdin task attempt slot\n" then the command line,
- *	   run by /bin/sh -c (or exec'd directly when it is plain words) in a
- *	   new process group.  stdin is 1 when I frames follow, 0 for /dev/null.
+ *	R  run attempt id: "stdin task attempt slot jobslot\n" then the command
+ *	   line, run by /bin/sh -c (or exec'd directly when it is plain words)
+ *	   in a new process group.  stdin is 1 when I frames follow, 0 for
+ *	   /dev/null; slot is the slot on the host (TASKRUN_SLOT), jobslot the
+ *	   slot over all hosts (PARALLEL_JOBSLOT; an agent given no jobslot
+ *	   uses slot).
  *	I  data for the task's standard input; an empty payload closes it.
  *	   The controller keeps at most 1 MiB unacknowledged per task (see k).
  *	C  cancel: SIGTERM to the process group, SIGKILL grace_ms later.

@@ -53,22 +53,20 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 
 	memset(s, 0, sizeof *s);
 	if (stat(dir, &st) != 0)
-		return sk_error_sys(err, "%s", dir);
+		return sk_error_sys_at(err, dir);
 	if (!(path = tr_state_path(dir, "tasks")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	rc = tr_read_file(path, &text, NULL, err);
 	if (rc) {
 		if (err->errnum == ENOENT)
-			sk_error_set(err, SK_EIO, "%s: not a taskrun state directory", dir);
+			sk_error_at(err, sk_error_set(err, SK_EIO, "not a taskrun state directory"), dir);
 		free(path);
 		return rc;
 	}
 	rc = tr_tasklist_parse(text, &s->tl, err);
 	free(text);
 	if (rc) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%.250s: %.250s", path, err->msg);
-		memcpy(err->msg, msg, sizeof msg);
+		sk_error_at(err, rc, path);
 		free(path);
 		return rc;
 	}

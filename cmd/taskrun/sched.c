@@ -121,21 +121,21 @@ void tr_jlog(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_write(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jput(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
 	if (tr_journal_put(&c->j, e, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_jsync(struct tr_ctl *c)
 {
 	struct sk_error err;
 	if (tr_journal_sync(&c->j, &err) != 0)
-		tr_fail(c, err.code, "%s/journal: %s", c->o->state, err.msg);
+		tr_fail_err(c, &err);
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -546,6 +546,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	int rc;
 
 	c->j.fd = -1;
+	c->j.path = NULL;
 	c->ts = calloc((size_t)(c->tl->n ? c->tl->n : 1), sizeof *c->ts);
 	if (!c->ts)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -578,7 +579,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			return err->code;
 		}
 		if (!c->hw.ok)
-			return sk_error_sys(err, "%s", c->o->hostfile);
+			return sk_error_sys_at(err, c->o->hostfile);
 	} else if (c->o->hosts_text) {
 		struct tr_hostent *he;
 		int n;
@@ -607,7 +608,8 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		c->nh = 1;
 	}
 	if (c->nh == 0)
-		return sk_error_set(err, SK_EARG, "%s: no hosts", c->o->hostfile ? c->o->hostfile : "job file");
+		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
+				      : sk_error_set(err, SK_EARG, "job file: no hosts");
 	return tr_output_open(c, err);
 }
 
@@ -682,6 +684,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
+	{
+		/* For the tests: stop (SIGSTOP) between the done line of task
+		 * N and the print of its output, where a kill -9 is to print
+		 * it neither twice nor after a resume (attempts.c). */
+		const char *hook = getenv("TASKRUN_TEST_STOP_AFTER_DONE");
+		c.stop_after_done = hook ? strtol(hook, NULL, 10) : 0;
+	}
 	got_stop = got_usr1 = 0;
 	/* The handlers come first: a signal during the setup (reading a long
 	 * journal) stops the run as soon as it starts. */
@@ -960,9 +969,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			say_failed(&c, i);
 	res->nfailed = c.nfinal;
 	res->halt_status = c.halt_status;
-	if (o->halt.pct && o->halt.on == TR_HALT_FAIL)
-		/* GNU parallel's: the share of failed tasks, halted or not. */
-		res->halt_status = tr_halt_status(&o->halt, c.halted, 0, 0, c.nfinal, tasks->n);
+	if (!c.halted)
+		/* GNU parallel's: with a percentage, the share of failed
+		 * tasks of those that ran to their end in this run. */
+		res->halt_status = tr_halt_status(&o->halt, 0, 0, 0, c.nfinal, c.nsucc + c.nfinal);
 	res->ndone = c.ndone;
 	res->stopsig = got_stop;
 	rc = 0;
@@ -982,6 +992,7 @@ out:
 		close(c.ep);
 	tr_idmap_release(&c.ids);
 	free(c.dirty);
+	free(c.jfree);
 	tr_output_close(&c);
 	tr_journal_close(&c.j);
 	tr_state_close(&c.state);

@@ -28,7 +28,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_STDIN, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
 
 struct tr_host {
 	char *name;
@@ -54,10 +54,13 @@ struct tr_attempt {
 	uint32_t id;
 	long task;
 	int att, host, slot, spec, cancel;
+	int jobslot;               /* {%}: the slot over all hosts, as GNU
+				      parallel numbers them */
 	double start;
 	int in_fd, in_done;
 	long window;
 	struct sk_ofile out;       /* the --stdout temporary, or none (tmp NULL) */
+	int out_errnum;            /* errno of a failed write to it (C_OUTPUT) */
 	FILE *spool;
 	int err_fd;
 	long pid;
@@ -66,6 +69,7 @@ struct tr_attempt {
 				      unfinished line */
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
+	long long tx;              /* --stdin bytes sent (--joblog) */
 };
 
 /* A task's finished output, held for -k until the tasks before it are
@@ -142,6 +146,10 @@ struct tr_ctl {
 	int assign_dirty;         /* a slot or a task came free: assign() scans */
 	double hk_next;           /* the next look at every host (housekeeping) */
 	int failed;               /* fatal holds an error */
+	long stop_after_done;
+	/* {%}: free job slots over all hosts, first freed first taken (GNU
+	 * parallel's order), in a ring; njobslots numbered so far. */
+	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 

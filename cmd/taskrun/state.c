@@ -299,9 +299,13 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 
 	j->sync = sync;
 	j->dirty = 0;
+	if (!(j->path = strdup(path))) {
+		j->fd = -1;
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
-		return sk_error_sys(err, "%s", path);
+		return sk_error_sys_at(err, path);
 	/* Terminate a line torn by a crash, so that the next event starts on
 	 * a line of its own and the reader skips the torn one. */
 	if (fstat(j->fd, &st) == 0 && st.st_size > 0) {
@@ -313,7 +317,7 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 			close(rfd);
 		}
 		if (c != '\n' && write(j->fd, "\n", 1) != 1)
-			return sk_error_sys(err, "%s", path);
+			return sk_error_sys_at(err, path);
 	}
 	return 0;
 }
@@ -327,9 +331,9 @@ int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_err
 		return 0;
 	n = tr_event_format(e, line, sizeof line);
 	if (n < 0 || (size_t)n >= sizeof line)
-		return sk_error_set(err, SK_EARG, "journal line too long");
+		return sk_error_at(err, sk_error_set(err, SK_EARG, "journal line too long"), j->path);
 	if (write(j->fd, line, (size_t)n) != n)
-		return sk_error_sys(err, "%s", "");
+		return sk_error_sys_at(err, j->path);
 	j->dirty = 1;
 	return 0;
 }
@@ -339,7 +343,7 @@ int tr_journal_sync(struct tr_journal *j, struct sk_error *err)
 	if (j->fd < 0 || !j->dirty || !j->sync)
 		return 0;
 	if (fdatasync(j->fd) != 0)
-		return sk_error_sys(err, "%s", "");
+		return sk_error_sys_at(err, j->path);
 	j->dirty = 0;
 	return 0;
 }
@@ -355,6 +359,8 @@ void tr_journal_close(struct tr_journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
+	free(j->path);
+	j->path = NULL;
 }
 
 int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *arg), void *arg,
@@ -366,7 +372,7 @@ int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : sk_error_sys(err, "%s", path);
+		return errno == ENOENT ? 0 : sk_error_sys_at(err, path);
 	if (!(buf = malloc(cap))) {
 		close(fd);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -389,7 +395,7 @@ int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *
 			n = read(fd, buf + len, cap - len);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			rc = sk_error_sys(err, "%s", path);
+			rc = sk_error_sys_at(err, path);
 			break;
 		}
 		if (n == 0)
@@ -498,38 +504,46 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 		if (n != SK_EIO)
 			return n;
 		errno = err->errnum;
-		return sk_error_sys(err, "%s", dir);
+		return sk_error_sys_at(err, dir);
 	}
 	if (stat(dir, &st) != 0)
-		return sk_error_sys(err, "%s", dir);
+		return sk_error_sys_at(err, dir);
 	if (!S_ISDIR(st.st_mode))
-		return sk_error_set(err, SK_ESTATE, "%s: not a directory", dir);
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "not a directory"), dir);
 	if (st.st_uid != geteuid())
-		return sk_error_set(err, SK_ESTATE, "%s: owned by another user", dir);
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "owned by another user"), dir);
 	if (st.st_mode & 077)
-		return sk_error_set(err, SK_ESTATE, "%s: accessible by other users (expected mode 0700)", dir);
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "accessible by other users (expected mode 0700)"),
+				   dir);
 	if (!(s->dir = strdup(dir)) || !(path = tr_state_path(dir, "lock")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
-	if (s->lockfd < 0)
-		return sk_error_sys(err, "%s/lock", dir);
+	if (s->lockfd < 0) {
+		sk_error_sys_at(err, path);
+		free(path);
+		return SK_EIO;
+	}
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(s->lockfd, F_SETLK, &fl) != 0) {
 		const long holder = tr_state_holder(dir);
+		free(path);
 		close(s->lockfd);
 		s->lockfd = -1;
-		return sk_error_set(err, SK_ESTATE, "%s: in use by process %ld", dir, holder);
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "in use by process %ld", holder), dir);
 	}
 	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	if (ftruncate(s->lockfd, 0) != 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
-		return sk_error_sys(err, "%s/lock", dir);
+	if (ftruncate(s->lockfd, 0) != 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n) {
+		sk_error_sys_at(err, path);
+		free(path);
+		return SK_EIO;
+	}
+	free(path);
 	if (!(path = tr_state_path(dir, "logs")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		sk_error_sys(err, "%s", path);
+		sk_error_sys_at(err, path);
 		free(path);
 		return SK_EIO;
 	}
@@ -551,9 +565,9 @@ static int write_synced(const char *path, const char *data, size_t n, struct sk_
 		rc = sk_ofile_commit(&f, &e);
 	else
 		sk_ofile_abort(&f);
-	if (rc)
-		return sk_error_set(err, rc, "%s: %s", path, e.msg);
-	return 0;
+	if (rc && err)
+		*err = e;
+	return sk_error_at(err, rc, path);
 }
 
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
@@ -572,9 +586,8 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		if (strcmp(old, text) == 0)
 			goto out;
 		if (!fresh) {
-			rc = sk_error_set(err, SK_ESTATE,
-					  "%s: the task list differs from the one in the state directory (--fresh starts over)",
-					  s->dir);
+			rc = sk_error_at(err, sk_error_set(err, SK_ESTATE, "the task list differs from the one in the "
+							     "state directory (--fresh starts over)"), s->dir);
 			goto out;
 		}
 		for (int k = 1; k < 10000; k++) {
@@ -590,7 +603,7 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 					char *from = tr_state_path(s->dir, move[i]);
 					char *to = tr_state_path(aside, move[i]);
 					if (from && to && rename(from, to) != 0 && errno != ENOENT)
-						rc = sk_error_sys(err, "%s", from);
+						rc = sk_error_sys_at(err, from);
 					free(from);
 					free(to);
 				}
@@ -599,7 +612,7 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 			}
 			free(aside);
 			if (errno != EEXIST) {
-				rc = sk_error_sys(err, "%s", s->dir);
+				rc = sk_error_sys_at(err, s->dir);
 				break;
 			}
 		}
@@ -608,7 +621,7 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		{
 			char *logs = tr_state_path(s->dir, "logs");
 			if (logs && mkdir(logs, 0700) != 0 && errno != EEXIST)
-				rc = sk_error_sys(err, "%s", logs);
+				rc = sk_error_sys_at(err, logs);
 			free(logs);
 			if (rc)
 				goto out;

@@ -58,6 +58,7 @@ int tr_event_parse(const char *line, struct tr_event *e);
 
 struct tr_journal {
 	int fd;
+	char *path;  /* its errors name it */
 	int sync;    /* fdatasync after every event (tr_journal_write) */
 	int dirty;   /* lines written by tr_journal_put and not synced yet */
 };

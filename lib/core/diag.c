@@ -43,6 +43,11 @@ int sk_error_sys(struct sk_error *err, const char *fmt, ...)
 	return SK_EIO;
 }
 
+int sk_error_sys_at(struct sk_error *err, const char *file)
+{
+	return sk_error_at(err, sk_error_sys(err, "%s", ""), file);
+}
+
 void sk_error_clear(struct sk_error *err)
 {
 	err->code = 0;

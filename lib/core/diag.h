@@ -41,6 +41,10 @@ int sk_error_set(struct sk_error *err, int code, const char *fmt, ...)
 /* As sk_error_set, appending ": strerror(errno)" and keeping errno. */
 int sk_error_sys(struct sk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* sk_error_sys with the errno text alone as the message, about file: what
+ * a failed open, read or write of a named file says ("No such file or
+ * directory"), printed by sk_report as "prog: file: No such file ...". */
+int sk_error_sys_at(struct sk_error *err, const char *file);
 void sk_error_clear(struct sk_error *err);
 /* Says which file err is about, unless it says so already (the code nearest
  * the failure knows best), and returns rc.  Does nothing when rc >= 0, when

@@ -48,7 +48,9 @@ int64_t sk_in_read(struct sk_in *in, void *dst, size_t n, struct sk_error *err);
  * Returns the number copied: n, or fewer at the end of the input; or an
  * error, with *wfail set when writing failed (else reading did). */
 int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail, struct sk_error *err);
-/* Sets the buffer to cap bytes (at least what is buffered and unread). */
+/* Sets the buffer to cap bytes.  A seekable input drops the buffered bytes
+ * beyond cap (they are read again); any other keeps at least what is
+ * buffered and unread. */
 int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
 /* Moves to byte off of a seekable input. */
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);

@@ -3,8 +3,9 @@
 # SIGINT, SIGTERM and SIGHUP at random moments (before and in the middle of
 # the write) kill the command with status 128+n and leave the target, its
 # directory and $TMPDIR exactly as they were; a full disk (a full device, a
-# small tmpfs, a file size limit) is "prog: FILE: <errno text>", exit 1, and
-# nothing left behind.
+# small tmpfs, a file size limit) or a failing one (EIO from a FUSE file
+# system, eiofs.c) is "prog: FILE: <errno text>", exit 1, and nothing left
+# behind.
 bats_require_minimum_version 1.5.0
 load helpers
 
@@ -17,6 +18,10 @@ setup_file() {
 	segsplit --count 500 -d "$F/parts" "$F/line.sgy"
 	segsynth --line 12,50,24,25 --diffractor 300,0.6 -n 501 -o "$F/m.sgy"
 	segsynth --random 3000 --area 0,1000,0,1000 --plane 0.4,0.0002 -n 501 -o "$F/r.sgy"
+	# The EIO file system (needs libfuse3-dev; the tests say so when absent).
+	if pkg-config --exists fuse3 2>/dev/null; then
+		cc -O1 -o "$F/eiofs" "$BATS_TEST_DIRNAME/eiofs.c" $(pkg-config --cflags --libs fuse3) || true
+	fi
 }
 
 setup() {
@@ -26,10 +31,56 @@ setup() {
 	export TMPDIR=$T/tmp
 	printf 'old bytes\n' > "$T/out/target"
 	MNT=
+	EIOPID=
 }
 
 teardown() {
-	if [ -n "$MNT" ]; then umount "$MNT" || true; fi
+	if [ -n "$MNT" ]; then umount "$MNT" || umount -l "$MNT" || true; fi
+	# eiofs ends when unmounted; by its PID if it has not.
+	if [ -n "$EIOPID" ]; then
+		kill "$EIOPID" 2>/dev/null || true
+		wait "$EIOPID" 2>/dev/null || true
+	fi
+}
+
+# eio_mount write|close: mounts eiofs at $T/eio (MNT, unmounted by
+# teardown) over $T/eio.back: every write(2) of a file fails with EIO, or
+# every close(2) of a file written to (as NFS reports a failed write-back).
+eio_mount() {
+	[ "$(id -u)" = 0 ] || skip "mounting a FUSE file system needs root"
+	[ -c /dev/fuse ] || skip "no /dev/fuse (FUSE is not in this kernel)"
+	[ -x "$F/eiofs" ] || skip "tests/cli/eiofs.c not built: libfuse3-dev is missing (scripts/deps.sh installs it)"
+	mkdir -p "$T/eio.back" "$T/eio"
+	"$F/eiofs" "$1" "$T/eio.back" "$T/eio" 2>"$T/eiofs.err" &
+	EIOPID=$!
+	for _ in $(seq 200); do
+		mountpoint -q "$T/eio" && break
+		sleep 0.05
+	done
+	mountpoint -q "$T/eio" || skip "cannot mount FUSE here: $(cat "$T/eiofs.err")"
+	MNT=$T/eio
+}
+
+# eio_writers MESSAGE-TEXT: every writer, its output on $MNT, exits 1 with
+# "prog: FILE: MESSAGE-TEXT" and leaves $MNT as it was.
+eio_writers() {
+	local c before
+	mkdir "$MNT/tr"
+	before=$(state "$MNT")
+	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
+		 "migrate --vel 2000 $F/m.sgy -o" "segplot $F/line.sgy -o"; do
+		run -1 --separate-stderr $c "$MNT/out.png"
+		echo "$c: $stderr"
+		[ "$stderr" = "${c%% *}: $MNT/out.png: $1" ]
+		[ "$(state "$MNT")" = "$before" ]
+	done
+	run -1 --separate-stderr segsplit --count 900 -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
+	run -1 --separate-stderr taskrun --retries 1 --stdout "$MNT/tr/{/}" cat ::: "$F/m.sgy"
+	[ "$stderr" = "taskrun: task 1: $MNT/tr/m.sgy: $1: cat $F/m.sgy" ]
+	[ "$(state "$MNT")" = "$before" ]
+	[ -z "$(ls -A "$T/tmp")" ]
 }
 
 # state DIR: every file and directory under DIR with its type, mode, size
@@ -159,6 +210,33 @@ interrupt() {
 	echo "$stderr"
 	[[ "$stderr" == "migrate: "*"No space left on device" ]]
 	[ "$(state "$MNT")" = "$before" ]
+	[ "$(ls -A "$T/out")" = target ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "a disk that fails every write (EIO): every writer says so, exit 1, nothing left" {
+	eio_mount write
+	eio_writers "Input/output error"
+}
+
+@test "a file system that fails at close (EIO, as NFS does): every writer says so, exit 1, nothing left" {
+	eio_mount close
+	eio_writers "Input/output error"
+}
+
+@test "a file size limit (EFBIG): every writer says File too large, exit 1, nothing left" {
+	local c
+	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
+		 "migrate --vel 2000 $F/m.sgy -o" "segplot $F/line.sgy -o"; do
+		run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 4; $c $T/out/big.png"
+		echo "$c: $stderr"
+		[ "$stderr" = "${c%% *}: $T/out/big.png: File too large" ]
+	done
+	mkdir "$T/out/tr"
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 4; taskrun --retries 1 --stdout '$T/out/tr/{/}' cat ::: $F/m.sgy"
+	[ "$stderr" = "taskrun: task 1: $T/out/tr/m.sgy: File too large: cat $F/m.sgy" ]
+	rmdir "$T/out/tr"
 	[ "$(ls -A "$T/out")" = target ]
 	[ -z "$(ls -A "$T/tmp")" ]
 }

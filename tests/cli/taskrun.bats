@@ -200,6 +200,43 @@ teardown() {
 	[ "$(j_count "$j" lost)" -ge 1 ]
 }
 
+@test "taskrun prints a task's output after its done line: a kill -9 between never prints it twice" {
+	# The test hook stops the controller (SIGSTOP) right after task 2's
+	# done line is synced and before its output is printed.
+	cmd='echo "out {}"; echo {} >>'"$T"'/ran'
+	TASKRUN_TEST_STOP_AFTER_DONE=2 taskrun -s "$T/s" -j 1 "$cmd" ::: 1 2 3 >"$T/out" 2>"$T/err" &
+	pid=$!
+	BG="$BG $pid"
+	lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
+	# Stopped there: the journal says done, stdout has only task 1.
+	[ "$(j_count "$T/s/journal" done "" 2)" = 1 ]
+	[ "$(cat "$T/out")" = "out 1" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+	# The resume runs task 3 only and prints its output: task 2's output
+	# is not printed again (at most once), and task 2 did not run again.
+	taskrun -s "$T/s" -j 1 "$cmd" ::: 1 2 3 >>"$T/out" 2>>"$T/err"
+	[ "$(cat "$T/out")" = $'out 1\nout 3' ]
+	[ "$(cat "$T/ran")" = $'1\n2\n3' ]
+	[ "$(cat "$T/err")" = "" ]
+	[ "$(j_count "$T/s/journal" done)" = 3 ]
+	# With -k the same: the output of a done task goes out after its line.
+	rm -rf "$T/s" "$T/ran"
+	TASKRUN_TEST_STOP_AFTER_DONE=1 taskrun -k -s "$T/s" -j 1 "$cmd" ::: 1 2 >"$T/out" 2>"$T/err" &
+	pid=$!
+	BG="$BG $pid"
+	lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
+	[ "$(j_count "$T/s/journal" done "" 1)" = 1 ]
+	[ "$(cat "$T/out")" = "" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+	taskrun -k -s "$T/s" -j 1 "$cmd" ::: 1 2 >>"$T/out"
+	[ "$(cat "$T/out")" = "out 2" ]
+	[ "$(cat "$T/ran")" = $'1\n2' ]
+}
+
 @test "taskrun status and report agree with the journal; CPU-bound efficiency near 1" {
 	burn='i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'
 	# The machine may be busy with other work: the efficiency taskrun

@@ -54,6 +54,13 @@ int main(void)
 	errno = EISDIR;
 	sk_error_sys(&err, "%s", "");
 	CHECK(err.file[0] == '\0' && strcmp(err.msg, "Is a directory") == 0);
+	/* The errno text about a file, in one call; errno is kept. */
+	errno = ENOSPC;
+	CHECK(sk_error_sys_at(&err, "full/out.sgy") == SK_EIO && err.errnum == ENOSPC);
+	CHECK(strcmp(err.file, "full/out.sgy") == 0 && strcmp(err.msg, "No space left on device") == 0);
+	CHECK(report(&err, out, sizeof out) == 1 && strcmp(out, "prog: full/out.sgy: No space left on device\n") == 0);
+	errno = EIO;
+	CHECK(sk_error_sys_at(NULL, "x") == SK_EIO);
 	CHECK(strcmp(sk_in_name(NULL), "<stdin>") == 0 && strcmp(sk_in_name("-"), "<stdin>") == 0);
 	CHECK(strcmp(sk_out_name(NULL), "<stdout>") == 0 && strcmp(sk_out_name("-"), "<stdout>") == 0);
 	CHECK(strcmp(sk_in_name("f"), "f") == 0 && strcmp(sk_out_name("f"), "f") == 0);

@@ -61,6 +61,15 @@ int main(void)
 		}
 		CHECK(ok && at == N);
 		sk_in_close(&in);
+		/* A pipe cannot give bytes back: a smaller buffer keeps them. */
+		CHECK(pipe(fd) == 0 && write(fd[1], data, 50000) == 50000 && close(fd[1]) == 0);
+		dup2(fd[0], 0);
+		close(fd[0]);
+		CHECK(sk_in_open(&in, "-", &err) == 0 && sk_in_need(&in, 40000, &err) == 40000);
+		sk_in_skip(&in, 100);
+		CHECK(sk_in_resize(&in, 1000, &err) == 0 && in.cap >= 39900 && in.cap == in.end);
+		CHECK(sk_in_need(&in, 60000, &err) == 49900 && memcmp(sk_in_ptr(&in), data + 100, 49900) == 0);
+		sk_in_close(&in);
 		dup2(saved, 0);
 		close(saved);
 		waitpid(pid, NULL, 0);
@@ -116,6 +125,21 @@ int main(void)
 		CHECK(sk_in_copy(&in, &out, N, &wfail, &err) == SK_EIO && wfail == 1);
 		CHECK(strcmp(err.msg, "No space left on device") == 0 && strcmp(err.file, "/dev/full") == 0);
 		sk_out_abort(&out);
+		sk_in_close(&in);
+		/* Shrinking the buffer of a file drops what does not fit (read
+		 * again later); bytes stay exact, at every record boundary. */
+		CHECK(sk_in_open(&in, p3, &err) == 0 && sk_in_need(&in, 300000, &err) == 300000);
+		sk_in_skip(&in, 1000);
+		CHECK(sk_in_resize(&in, 65536, &err) == 0 && in.cap == 65536 && in.end == 65536 && in.beg == 0);
+		{
+			size_t at = 1000;
+			int ok = 1;
+			for (int64_t n; (n = sk_in_need(&in, 4321, &err)) > 0; at += (size_t)n) {
+				ok &= memcmp(sk_in_ptr(&in), data + at, (size_t)n) == 0;
+				sk_in_skip(&in, (size_t)n);
+			}
+			CHECK(ok && at == N && in.cap == 65536);
+		}
 		sk_in_close(&in);
 		unlink(p2);
 		unlink(p3);

@@ -73,7 +73,22 @@ int main(void)
 	tr_compat_halt("soon,success=2", &h, &err);
 	CHECK(tr_halt_status(&h, 1, 0, 0, 3, 5) == 0 && tr_halt_status(&h, 0, 0, 0, 3, 5) == -1);
 	tr_compat_halt("soon,fail=3", &h, &err);
-	CHECK(tr_halt_status(&h, 1, 9, 0, 3, 5) == -1);
+	CHECK(tr_halt_status(&h, 1, 9, 0, 3, 5) == 3 && tr_halt_status(&h, 1, 9, 0, 300, 500) == 101);
+	/* A percentage that is one task is fail=1: the task's status. */
+	tr_compat_halt("now,fail=25%", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 3, 0, 1, 4) == 3 && tr_halt_status(&h, 1, 3, 0, 1, 5) == 20);
+	CHECK(tr_halt_due(&h, 0, 0, 1, 4) && !tr_halt_due(&h, 0, 0, 1, 5) && tr_halt_due(&h, 0, 0, 2, 5));
+	/* parallel's floating point: 28% of 25 is 7.000000000000001. */
+	tr_compat_halt("now,fail=28%", &h, &err);
+	CHECK(!tr_halt_due(&h, 0, 0, 7, 25) && tr_halt_due(&h, 0, 0, 8, 25));
+	CHECK(tr_halt_status(&h, 1, 1, 0, 8, 25) == 32);
+	/* Not halted: any percentage gives the failed share of the tasks
+	 * run (1 of 3 is 33.3: 34; 7 of 100 is 7.000000000000001: 8). */
+	tr_compat_halt("soon,success=50%", &h, &err);
+	CHECK(tr_halt_status(&h, 0, 0, 0, 1, 3) == 34 && tr_halt_status(&h, 0, 0, 0, 7, 100) == 8);
+	CHECK(tr_halt_status(&h, 1, 1, 0, 1, 3) == 0);
+	tr_compat_halt("soon,done=50%", &h, &err);
+	CHECK(tr_halt_status(&h, 1, 1, 0, 1, 4) == 25 && tr_halt_status(&h, 0, 1, 0, 2, 4) == 50);
 	tr_compat_halt("never", &h, &err);
 	CHECK(tr_halt_status(&h, 0, 0, 0, 3, 5) == -1 && !tr_halt_due(&h, 0, 0, 9, 9));
 	return test_done();

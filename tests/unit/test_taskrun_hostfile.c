@@ -67,6 +67,6 @@ int main(void)
 	CHECK(tr_hostfile_parse("f", "2/\n", &h, &n, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "line 1: no host name") == 0);
 	CHECK(tr_hostfile_load("/nonexistent/hosts", &h, &n, &err) == SK_EIO);
-	CHECK(strcmp(err.msg, "/nonexistent/hosts: No such file or directory") == 0);
+	CHECK(strcmp(err.file, "/nonexistent/hosts") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 	return test_done();
 }

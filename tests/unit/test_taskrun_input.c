@@ -92,14 +92,14 @@ int main(void)
 		CHECK(tr_input_tasks(&in, NULL, 2, nofile, &l, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, ":::: without a file") == 0);
 		CHECK(tr_input_tasks(&in, NULL, 3, missing, &l, &err) == SK_EIO);
-		CHECK(strcmp(err.msg, "/nonexistent/list: No such file or directory") == 0);
+		CHECK(strcmp(err.file, "/nonexistent/list") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 		tr_tasklist_release(&l);
 	}
 	CHECK(tr_input_tasks(&in, NULL, 2, nocmd, &l, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "::: without a command") == 0);
 	in.argfile = "/nonexistent/args";
 	CHECK(tr_input_tasks(&in, NULL, 0, NULL, &l, &err) == SK_EIO);
-	CHECK(strcmp(err.msg, "/nonexistent/args: No such file or directory") == 0);
+	CHECK(strcmp(err.file, "/nonexistent/args") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 	tr_tasklist_release(&l);
 	return test_done();
 }

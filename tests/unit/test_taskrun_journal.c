@@ -119,7 +119,7 @@ int main(void)
 
 	/* A directory is no journal. */
 	CHECK(tr_journal_scan(dir, count, &s, &err) == SK_EIO);
-	CHECK(strstr(err.msg, dir) == err.msg);
+	CHECK(strcmp(err.file, dir) == 0 && strcmp(err.msg, "Is a directory") == 0);
 
 	unlink(path);
 	rmdir(dir);

@@ -191,14 +191,17 @@ int main(void)
 		make_ctl(&c, &o, &tl, ts, &h, a);
 		a[0].wstart = 1700000000.25;
 		a[0].rx = 42;
-		a[0].slot = 3;
+		a[0].tx = 70000;
+		a[0].window = 5;   /* not yet acknowledged: not the count */
+		a[0].slot = 1;     /* on its host */
+		a[0].jobslot = 3;  /* {%}, over all hosts */
 		tr_joblog_line(&c, &a[0], -1, 9, 1.5);
 		tr_joblog_line(&c, &a[1], 4, 0, 12.0625);
 		tr_output_close(&c);
 		CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
 		CHECK(same("joblog", buf,
 			   "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n"
-			   "1\t:\t1700000000.250\t     1.500\t0\t42\t0\t9\techo 3 a\n"
+			   "1\t:\t1700000000.250\t     1.500\t70000\t42\t0\t9\techo 3 a\n"
 			   "2\t:\t0.000\t    12.062\t0\t0\t4\t0\techo b\n"));
 		close(fd);
 		unlink(path);

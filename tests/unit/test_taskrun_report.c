@@ -249,7 +249,8 @@ int main(void)
 		unlink(path);
 	}
 	CHECK(tr_summary_load(dir, &s, &err) == SK_EIO);
-	CHECKF(strstr(err.msg, ": not a taskrun state directory") != NULL, "%s", err.msg);
+	CHECKF(strcmp(err.msg, "not a taskrun state directory") == 0, "%s", err.msg);
+	CHECK(strcmp(err.file, dir) == 0);
 	rm_dir(dir);
 	return test_done();
 }

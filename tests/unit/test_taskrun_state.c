@@ -56,6 +56,8 @@ int main(void)
 	free(l.t[1].cmd);
 	l.t[1].cmd = strdup("false");
 	CHECK(tr_state_tasks(&s, &l, 0, &err) == SK_ESTATE);
+	CHECK(strcmp(err.file, path) == 0 &&
+	      strcmp(err.msg, "the task list differs from the one in the state directory (--fresh starts over)") == 0);
 	CHECK(tr_state_tasks(&s, &l, 1, &err) == 0);
 	snprintf(line, sizeof line, "%s/old.1/tasks", path);
 	CHECK(access(line, F_OK) == 0);
@@ -94,9 +96,17 @@ int main(void)
 	free(ev);
 	snprintf(line, sizeof line, "%s/none", path);
 	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 0);
+	/* A journal that cannot be written names itself. */
+	CHECK(tr_journal_open(&j, "/dev/full", 0, &err) == 0);
+	CHECK(tr_journal_write(&j, &e, &err) == SK_EIO);
+	CHECK(strcmp(err.file, "/dev/full") == 0 && strcmp(err.msg, "No space left on device") == 0);
+	tr_journal_close(&j);
+	CHECK(j.fd == -1 && j.path == NULL);
 
 	chmod(path, 0755);
 	CHECK(tr_state_open(&s2, path, &err) == SK_ESTATE);
+	CHECK(strcmp(err.file, path) == 0 && strcmp(err.msg, "accessible by other users (expected mode 0700)") == 0);
+	tr_state_close(&s2);
 	chmod(path, 0700);
 	tr_state_close(&s);
 	snprintf(line, sizeof line, "rm -rf '%s'", dir);
