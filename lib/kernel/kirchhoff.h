@@ -20,7 +20,9 @@
  *
  * Work is done in the pull order: for a chunk of input traces (sized to stay
  * in the L2 cache), in parallel over output traces, for each input trace of
- * the chunk, a branch-free vectorised loop over output times.  No two
+ * the chunk, a branch-free vectorised loop over output times, whose reads
+ * of the input go by vector windows (loads and lane permutations, no
+ * gathers; the same values as sample by sample).  No two
  * threads write the same image sample, so the image is bitwise the same for
  * any number of threads, and the image is a linear function of the input:
  * partial images of any split of the input sum to the image of the whole.
