@@ -78,6 +78,19 @@ if command -v susort >/dev/null 2>&1; then
 else
 	echo "susort: Seismic Unix is not installed (it is not packaged in Debian): no comparison"
 fi
+# A merge of 1,000 runs (issue 17): about 64 KiB and a record per input, so
+# at most 100 MiB whatever the runs' size.
+rm -rf "$W/runs"
+run split1k "segsplit --count $(( (n + 999) / 1000 )) --sort cdp,offset -d '$W/runs1k' '$W/big.sgy'"
+run merge1k "segmerge --no-verify --key cdp,offset -m '$W/runs1k/manifest.yaml' -o '$W/sorted1k.sgy'"
+cmp "$W/sorted.sgy" "$W/sorted1k.sgy"
+rm -rf "$W/runs1k" "$W/sorted1k.sgy"
+line "segmerge --key of $(( (n + 999) / 1000 )) traces x 1,000 runs" merge1k $mb "$(ratio merge1k copy) x copy"
+if [ "$(rss merge1k)" -le 102400 ]; then
+	echo "bar: merge of 1,000 runs at most 100 MiB: $(rss merge1k) kB, ok"
+else
+	echo "bar: merge of 1,000 runs at most 100 MiB: $(rss merge1k) kB, ABOVE"
+fi
 seginfo -k cdp,offset,tracl "$W/big.sgy" | sort -s -t"$(printf '\t')" -k1,1n -k2,2n > "$W/want"
 seginfo -k cdp,offset,tracl "$W/sorted.sgy" > "$W/got"
 if cmp -s "$W/want" "$W/got" && [ "$(stat -c %s "$W/sorted.sgy")" -eq "$size" ]; then

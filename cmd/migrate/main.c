@@ -13,7 +13,7 @@
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: migrate [-bhNV] [-A DEG] [-a METRES] [-C N] [-d DT] [-e big|little] [-f CODE]\n"
+	"usage: migrate [-bhNVx] [-A DEG] [-a METRES] [-C N] [-d DT] [-e big|little] [-f CODE]\n"
 	"               [-g GRID] [-K AAL] [-n NT] [-O o0,do,no] [-o FILE] [-P K/N]\n"
 	"               [-r RHO] [-T T0] [-t segy|su|sgk] [-w WEIGHTS] [-Z] [-z[LEVEL]]\n"
 	"               [--antialias] [--from FMT] [--no-progress] -v V|t:v,...|FILE [INPUT]\n"
@@ -44,14 +44,17 @@ static const char usage_text[] =
 	"  -V, --version         print the version and exit\n"
 	"  -v, --vel=VEL         RMS velocity: V (m/s), t:v,t:v,... (s, m/s) or a file\n"
 	"  -w, --weights=W       none, obliquity, spreading or both (default)\n"
+	"  -x, --allow-outside   migrate even when most traces lie beyond the grid's\n"
+	"                        reach (a grid over part of the data)\n"
 	"  -Z, --zero-offset     post-stack data: each trace at its CMP (cdpx/cdpy, else sx/sy)\n"
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (vel=2000).\n";
 
-static const char shortopts[] = "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:Zz::";
+static const char shortopts[] = "A:a:bC:d:e:f:g:hK:Nn:O:o:P:r:T:t:Vv:w:xZz::";
 
 static const struct option longopts[] = {
 	{"aal", required_argument, NULL, 'K'},
+	{"allow-outside", no_argument, NULL, 'x'},
 	{"angle", required_argument, NULL, 'A'},
 	{"antialias", no_argument, NULL, 2},
 	{"aperture", required_argument, NULL, 'a'},
@@ -213,6 +216,7 @@ int main(int argc, char **argv)
 		case 'V': puts("migrate " SK_VERSION); return 0;
 		case 'v': check(sk_vel_parse(optarg, &job.vel, &err), &err); have_vel = 1; break;
 		case 'w': job.kp.weights = choice("weights", optarg, weight_names); break;
+		case 'x': job.allow_outside = 1; break;
 		case 'Z': job.zero_offset = 1; break;
 		case 'z': check(sk_wopts_set(&job.wopts, "zstd", optarg, &err), &err); break;
 		default: sk_par_fail(argv, shortopts, longopts);

@@ -13,7 +13,7 @@
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: regrid [-bhV] [-c mid|cdp|src|rcv] [-D PMAX] [-E POWER] [-e big|little]\n"
+	"usage: regrid [-bhVx] [-c mid|cdp|src|rcv] [-D PMAX] [-E POWER] [-e big|little]\n"
 	"              [-F FILE] [-f CODE] [-k K] [-M SIZE] [-m METHOD] [-O o0,do,no]\n"
 	"              [-o FILE] [-P K/N] [-r RADIUS|bin] [-s N] [-t segy|su|sgk]\n"
 	"              [-v V|t:v,...|FILE] [-w MS] [-z[LEVEL]] [--from FMT] [--no-progress]\n"
@@ -45,12 +45,15 @@ static const char usage_text[] =
 	"  -V, --version         print the version and exit\n"
 	"  -v, --vel=V|t:v,...|FILE  RMS velocity (m/s) for moveout-aware offset interpolation\n"
 	"  -w, --window=MS       dip: semblance window, ms (default 64)\n"
+	"  -x, --allow-outside   regrid even when most traces lie outside the grid\n"
+	"                        (a grid over part of the data)\n"
 	"  -z, --zstd[=LEVEL]    compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (method=dip).\n";
 
-static const char shortopts[] = "bc:D:E:e:F:f:g:hk:M:m:O:o:P:r:s:t:Vv:w:z::";
+static const char shortopts[] = "bc:D:E:e:F:f:g:hk:M:m:O:o:P:r:s:t:Vv:w:xz::";
 
 static const struct option longopts[] = {
+	{"allow-outside", no_argument, NULL, 'x'},
 	{"coords", required_argument, NULL, 'c'},
 	{"endian", required_argument, NULL, 'e'},
 	{"fold", required_argument, NULL, 'F'},
@@ -172,6 +175,7 @@ int main(int argc, char **argv)
 				sk_die(2, "invalid window '%s' (expected 0..10000 ms)", optarg);
 			job.opts.dip_win = d * 1e-3;
 			break;
+		case 'x': job.allow_outside = 1; break;
 		case 'z': check(sk_wopts_set(&job.wopts, "zstd", optarg, &err), &err); break;
 		default: sk_par_fail(argv, shortopts, longopts);
 		}
@@ -204,17 +208,6 @@ int main(int argc, char **argv)
 		return sk_report(&err);
 	}
 	sk_progress_finish(&pg);
-	/* Most of the survey off the grid is more often a wrong grid (or
-	 * coordinates) than a window: said, with the count. */
-	if (st.outside > st.used / 2) {
-		char r[64];
-		if (job.opts.in_bin)
-			snprintf(r, sizeof r, "outside its outer bins");
-		else
-			snprintf(r, sizeof r, "more than %g m beyond its outer bins", st.radius);
-		sk_warnx("%s: %lld of %lld input traces lie outside the grid (%s) and are not used",
-			 sk_in_name(job.in), (long long)st.outside, (long long)st.used, r);
-	}
 	if (st.dead > 0)
 		sk_warnx("%lld of %lld output traces are dead (no input trace %s)", (long long)st.dead,
 			 (long long)st.outputs, job.opts.in_bin ? "inside the bin" : "within the radius");

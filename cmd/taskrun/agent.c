@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -19,6 +20,8 @@
 #endif
 
 #include "cpus.h"
+#include "file.h"
+#include "manifest.h"
 #include "proto.h"
 #include "tmpl.h"
 #include "watchdog.h"
@@ -37,6 +40,8 @@ struct atask {
 	int lost;              /* TR_LOST_*: killed because the controller was lost */
 	int status;
 	struct rusage ru;
+	char *keep, *ktmp;     /* --keep: the file and its temporary, or NULL */
+	int kfd;               /* the temporary, open for its fsync */
 };
 
 struct agent {
@@ -48,6 +53,8 @@ struct agent {
 	char host[256];
 	int quitting, out_dead;
 	struct tr_watchdog wd;
+	uint32_t keep_id;      /* the W frame waiting for its R */
+	char *keep;
 };
 
 /* The SIGCHLD self-pipe: a signal handler can reach nothing but file-scope
@@ -107,6 +114,110 @@ static struct atask *find(struct agent *a, uint32_t id)
 		if (a->t[i].id == id)
 			return &a->t[i];
 	return NULL;
+}
+
+/* Where a --keep path is on this host: relative paths start at
+ * $TASKRUN_KEEP_DIR when it is set (each host its own scratch directory),
+ * else at the agent's working directory (malloc'd). */
+static char *keep_path(const char *p, size_t n)
+{
+	const char *base = getenv("TASKRUN_KEEP_DIR");
+	char *out;
+
+	if (n > 0 && p[0] != '/' && base && *base) {
+		const size_t nb = strlen(base);
+		if ((out = malloc(nb + n + 2))) {
+			memcpy(out, base, nb);
+			out[nb] = '/';
+			memcpy(out + nb + 1, p, n);
+			out[nb + n + 1] = '\0';
+		}
+		return out;
+	}
+	return strndup(p, n);
+}
+
+/* Opens the temporary of t->keep (".NAME.XXXXXX" beside it, its directory
+ * made when missing); 0, or -1 with errno set. */
+static int keep_open(struct atask *t)
+{
+	const char *slash = strrchr(t->keep, '/');
+	const size_t nd = slash ? (size_t)(slash - t->keep + 1) : 0;
+	const char *base = t->keep + nd;
+
+	if (!*base) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (nd > 1) {
+		char *dir = strndup(t->keep, nd - 1);
+		struct sk_error e;
+		const int rc = dir ? sk_file_mkdirs(dir, 0777, &e) : -1;
+		free(dir);
+		if (rc != 0) {
+			if (!dir)
+				errno = ENOMEM;
+			else
+				errno = e.errnum ? e.errnum : EIO;
+			return -1;
+		}
+	}
+	if (!(t->ktmp = malloc(nd + strlen(base) + 9))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(t->ktmp, t->keep, nd);
+	sprintf(t->ktmp + nd, ".%s.XXXXXX", base);
+	if ((t->kfd = mkstemp(t->ktmp)) < 0) {
+		const int e = errno;
+		free(t->ktmp);
+		t->ktmp = NULL;
+		errno = e;
+		return -1;
+	}
+	tr_set_cloexec(t->kfd);
+	{
+		/* As any file the task would create: 0666 less the umask. */
+		const mode_t um = umask(0);
+		umask(um);
+		fchmod(t->kfd, 0666 & ~um);
+	}
+	return 0;
+}
+
+/* The end of a task with a --keep file: in place, its size and xxh64 to
+ * the controller, when the task succeeded (status 0); else removed.
+ * Returns the exit status to report (126 when the file could not be put in
+ * place, with the reason on the task's stderr). */
+static int keep_end(struct agent *a, struct atask *t, int status)
+{
+	struct sk_error e;
+	uint64_t hash, size;
+
+	if (!t->ktmp)
+		return status;
+	memset(&e, 0, sizeof e);
+	if (status == 0 && t->lost == TR_LOST_NO && t->kill_at == 0) {
+		if (fsync(t->kfd) != 0)
+			sk_error_sys(&e, "fsync");
+		else if (sk_file_xxh64(t->ktmp, &hash, &size, &e) == 0 && rename(t->ktmp, t->keep) != 0)
+			sk_error_sys(&e, "rename");
+		if (!e.code) {
+			tr_proto_putf(&a->wbuf, TR_F_KEPT, t->id, "%llu %016llx", (unsigned long long)size,
+				      (unsigned long long)hash);
+		} else {
+			char msg[600];
+			const int n = snprintf(msg, sizeof msg, "taskrun agent: %s: %s\n", t->keep, e.msg);
+			send_frame(a, TR_F_ERR, t->id, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+			status = 126;
+		}
+	}
+	if (status != 0 || t->lost != TR_LOST_NO || t->kill_at != 0)
+		unlink(t->ktmp);
+	close(t->kfd);
+	free(t->ktmp);
+	t->ktmp = NULL;
+	return status;
 }
 
 static _Noreturn void child(const char *cmd, int in, int out, int errfd, const long long *hdr,
@@ -170,16 +281,28 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	struct atask *t;
 	pid_t pid;
 
+	struct atask kt;
+
+	memset(&kt, 0, sizeof kt);
+	kt.kfd = -1;
+	if (a->keep && a->keep_id == id) {
+		kt.keep = a->keep;
+		a->keep = NULL;
+	}
 	/* "stdin task attempt slot [jobslot]\n": the slot on this host and
 	 * the slot over all hosts ({%}, PARALLEL_JOBSLOT); a controller that
 	 * sends no jobslot means the same slot. */
-	if (!nl || (nh = tr_proto_ints(data, (size_t)(nl - data) + 1, hdr, 5, NULL)) < 4 || find(a, id))
+	if (!nl || (nh = tr_proto_ints(data, (size_t)(nl - data) + 1, hdr, 5, NULL)) < 4 || find(a, id)) {
+		free(kt.keep);
 		return;
+	}
 	if (nh == 4)
 		hdr[4] = hdr[3];
 	cmd = strndup(nl + 1, len - (size_t)(nl + 1 - data));
-	if (!cmd)
+	if (!cmd) {
+		free(kt.keep);
 		return;
+	}
 	if (a->nt == a->capt) {
 		const int cap = a->capt ? a->capt * 2 : 8;
 		struct atask *nt = realloc(a->t, (size_t)cap * sizeof *nt);
@@ -196,17 +319,26 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	} else if ((ip[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		goto spawn_fail;
 	}
-	if (make_pipe(op) != 0) {
+	if (kt.keep ? keep_open(&kt) != 0 : make_pipe(op) != 0) {
+		const int e = errno;
 		close(ip[0]);
 		if (ip[1] >= 0)
 			close(ip[1]);
+		errno = e;
 		goto spawn_fail;
+	}
+	if (kt.keep) {
+		/* The task writes its file itself: no byte of it passes
+		 * through the agent or the controller. */
+		op[0] = -1;
+		op[1] = kt.kfd;
 	}
 	if (make_pipe(ep) != 0) {
 		close(ip[0]);
 		if (ip[1] >= 0)
 			close(ip[1]);
-		close(op[0]);
+		if (op[0] >= 0)
+			close(op[0]);
 		close(op[1]);
 		goto spawn_fail;
 	}
@@ -214,12 +346,14 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	if (pid == 0)
 		child(cmd, ip[0], op[1], ep[1], hdr, a->host);
 	close(ip[0]);
-	close(op[1]);
+	if (!kt.keep)
+		close(op[1]);
 	close(ep[1]);
 	if (pid < 0) {
 		if (ip[1] >= 0)
 			close(ip[1]);
-		close(op[0]);
+		if (op[0] >= 0)
+			close(op[0]);
 		close(ep[0]);
 		goto spawn_fail;
 	}
@@ -233,9 +367,13 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 	t->in_fd = ip[1];
 	t->out_fd = op[0];
 	t->err_fd = ep[0];
+	t->keep = kt.keep;
+	t->ktmp = kt.ktmp;
+	t->kfd = kt.kfd;
 	if (t->in_fd >= 0)
 		tr_set_nonblock(t->in_fd);
-	tr_set_nonblock(t->out_fd);
+	if (t->out_fd >= 0)
+		tr_set_nonblock(t->out_fd);
 	tr_set_nonblock(t->err_fd);
 	t->start = tr_mono();
 	tr_proto_putf(&a->wbuf, TR_F_STARTED, id, "%ld", (long)pid);
@@ -246,6 +384,12 @@ spawn_fail:
 		const int n = snprintf(msg, sizeof msg, "taskrun agent: cannot start task: %s\n",
 				       strerror(errno));
 		free(cmd);
+		if (kt.ktmp) {
+			close(kt.kfd);
+			unlink(kt.ktmp);
+			free(kt.ktmp);
+		}
+		free(kt.keep);
 		send_frame(a, TR_F_ERR, id, msg, (size_t)n);
 		tr_proto_putf(&a->wbuf, TR_F_EXIT, id, "126 0 0 0 0 0");
 	}
@@ -293,6 +437,18 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 		if ((t = find(a, f->id)))
 			cancel_task(t);
 		break;
+	case TR_F_KEEP:
+		free(a->keep);
+		a->keep = keep_path(f->data, f->len);
+		a->keep_id = f->id;
+		break;
+	case TR_F_DROP: {
+		char *p = keep_path(f->data, f->len);
+		if (p && f->len > 0)
+			unlink(p);
+		free(p);
+		break;
+	}
 	case TR_F_QUIT:
 		a->quitting = 1;
 		cancel_all(a, TR_LOST_NO);
@@ -344,6 +500,8 @@ static void finish_tasks(struct agent *a, double now)
 			status = WEXITSTATUS(t->status);
 			sig = 0;
 		}
+		if (t->ktmp)
+			status = keep_end(a, t, sig ? -1 : status);
 		tr_proto_putf(&a->wbuf, TR_F_EXIT, t->id, "%d %d %lld %lld %lld %ld %d", status, sig,
 			      (long long)((t->reaped_at - t->start) * 1e6), usec(&t->ru.ru_utime),
 			      usec(&t->ru.ru_stime), (long)t->ru.ru_maxrss, t->lost);
@@ -355,6 +513,7 @@ static void finish_tasks(struct agent *a, double now)
 		if (t->err_fd >= 0)
 			close(t->err_fd);
 		tr_buf_release(&t->inq);
+		free(t->keep);
 		a->t[i--] = a->t[--a->nt];
 	}
 }
@@ -566,8 +725,16 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		reap(&a);
 	}
 	free(pfd);
-	for (int i = 0; i < a.nt; i++)
+	for (int i = 0; i < a.nt; i++) {
 		tr_buf_release(&a.t[i].inq);
+		if (a.t[i].ktmp) {
+			close(a.t[i].kfd);
+			unlink(a.t[i].ktmp);
+			free(a.t[i].ktmp);
+		}
+		free(a.t[i].keep);
+	}
+	free(a.keep);
 	free(a.t);
 	tr_buf_release(&a.rbuf);
 	tr_buf_release(&a.wbuf);

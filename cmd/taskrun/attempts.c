@@ -160,6 +160,22 @@ void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
 	}
 }
 
+void tr_keep_note(struct tr_ctl *c, long ti, const char *host)
+{
+	char *dup;
+
+	if (!c->keep_host && !(c->keep_host = calloc((size_t)c->tl->n, sizeof *c->keep_host))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	if (!(dup = strdup(host))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	free(c->keep_host[ti]);
+	c->keep_host[ti] = dup;
+}
+
 /* The name of a --stdout temporary as the journal records it: the part
  * after the target's directory, which is the same. */
 static const char *tmp_base(const char *tmp)
@@ -275,10 +291,13 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		char *cmd = tr_tmpl_has_slot(task->cmd) ? tr_tmpl_slot(task->cmd, a->jobslot) : NULL;
 		const char *run_cmd = cmd ? cmd : task->cmd;
 		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
-		    tr_buf_put(&run, run_cmd, strlen(run_cmd)))
+		    tr_buf_put(&run, run_cmd, strlen(run_cmd))) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
-		else
+		} else {
+			if (task->keep)
+				tr_send_frame(c, h, TR_F_KEEP, a->id, task->keep, strlen(task->keep));
 			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+		}
 		free(cmd);
 	}
 	tr_buf_release(&run);
@@ -381,6 +400,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		return;
 	}
 	if (t->st == TR_T_DONE || t->st == TR_T_FAILED || a->cancel == C_LOSER) {
+		/* A copy that finished too put its file in place: it goes,
+		 * unless it is the winner's (the same host and path). */
+		if (a->kept && !(t->st == TR_T_DONE && c->keep_host && c->keep_host[ti] &&
+				 strcmp(c->keep_host[ti], h->name) == 0))
+			tr_send_frame(c, h, TR_F_DROP, a->id, c->tl->t[ti].keep, strlen(c->tl->t[ti].keep));
 		strcpy(e.ev, "cancel");
 		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
 		tr_jlog(c, &e);
@@ -404,6 +428,18 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	why[0] = '\0';
 	if (ok && commit_prepare(c, a, why, sizeof why) != 0)
 		ok = 0;
+	if (ok && c->tl->t[ti].keep) {
+		/* The file is in place on the host: the journal says where,
+		 * and what it holds. */
+		if (!a->kept) {
+			snprintf(why, sizeof why, "%.250s: no kept file reported by the agent", c->tl->t[ti].keep);
+			ok = 0;
+		} else {
+			snprintf(e.note, sizeof e.note, "size=%llu xxh64=%s keep=%.340s", a->ksize, a->khash,
+				 c->tl->t[ti].keep);
+			tr_keep_note(c, ti, h->name);
+		}
+	}
 	if (ok) {
 		struct sk_error err;
 		const int failed = c->failed;

@@ -109,8 +109,16 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	if (h->pid > 0)
 		add_kid(c, h->pid);
 	h->pid = 0;
-	if (h->hello || h->st != HS_DOWN)
-		tr_jhost(c, "down", h, "%s", why);
+	if (h->hello || h->st != HS_DOWN) {
+		if (h->ever_up)
+			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld", why, h->rx,
+				 h->tx, h->data_in, h->data_out);
+		else
+			tr_jhost(c, "down", h, "%s", why);
+	}
+	h->rx = h->tx = h->data_in = h->data_out = 0;
+	if (!orderly && h->ever_up)
+		h->lost = 1;
 	h->st = HS_DOWN;
 	h->hello = 0;
 	h->etail[0] = '\0';
@@ -179,6 +187,9 @@ void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, c
 		return;
 	if (tr_proto_put(&h->wb, type, id, d, n) != 0)
 		tr_fail(c, SK_ENOMEM, "out of memory");
+	h->tx += TR_PROTO_HDR + (long long)n;
+	if (type == TR_F_IN)
+		h->data_in += (long long)n;
 	h->last_tx = tr_mono();
 	tr_host_dirty(c, h);
 }
@@ -305,13 +316,16 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			snprintf(h->why, sizeof h->why, "agent speaks another protocol version");
 			return;
 		}
-		h->hello = 1;
 		/* Its slots take work, and the hosts still to connect may. */
 		c->assign_dirty = 1;
 		c->hk_next = 0;
 		h->ever_up = 1;
+		h->lost = 0;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
+		if (!h->hello)
+			tr_fd_room(c, h->slots);
+		h->hello = 1;
 		if (h->hl.nquar > 0 && !h->hl.probing) {
 			h->hl.probing = 1;
 			tr_jhost(c, "probe", h, "after %d quarantine(s)", h->hl.nquar);
@@ -322,7 +336,21 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
 			a->pid = (long)v[0];
 		break;
+	case TR_F_KEPT:
+		if ((a = tr_find_attempt(c, f->id, &k)) && f->len > 17 && f->len < 48) {
+			char buf[48];
+			unsigned long long size;
+			memcpy(buf, f->data, f->len);
+			buf[f->len] = '\0';
+			if (sscanf(buf, "%llu %16[0-9a-f]", &size, a->khash) == 2 && strlen(a->khash) == 16) {
+				a->ksize = size;
+				a->kept = 1;
+			}
+		}
+		break;
 	case TR_F_OUT:
+		h->data_out += (long long)f->len;
+		/* fall through */
 	case TR_F_ERR:
 		if ((a = tr_find_attempt(c, f->id, &k)))
 			tr_attempt_data(c, a, f->type, f->data, f->len);
@@ -363,6 +391,7 @@ void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 	}
 	if (n < 0)
 		return;
+	h->rx += n;
 	h->last_rx = tr_mono();
 	while (h->rfd >= 0 && (r = tr_proto_next(&h->rb, &f, &err)) == 1) {
 		tr_host_frame(c, h, &f);
@@ -520,4 +549,5 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		}
 	}
 	tr_hostfile_free(he, n);
+	tr_fd_room(c, 0);
 }

@@ -69,6 +69,8 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 	}
 	if (tr_tasklist_add(l, cmd, i, w) != 0)
 		return SK_ENOMEM;
+	if (o->keep_tmpl && !(l->t[l->n - 1].keep = tr_tmpl_expandv(o->keep_tmpl, args, nargs, seq, 0)))
+		return SK_ENOMEM;
 	if (o->tag) {
 		/* GNU parallel's tag: the arguments as given, joined by
 		 * blanks. */

@@ -17,6 +17,7 @@ struct tr_input {
 	const char *in_tmpl;   /* --stdin template, or NULL */
 	const char *out_tmpl;  /* --stdout template, or NULL */
 	int tag;               /* set each task's tag (--tag) */
+	const char *keep_tmpl; /* --keep template, or NULL */
 };
 
 /*

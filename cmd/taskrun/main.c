@@ -23,7 +23,7 @@
 #include "tmpl.h"
 #include "version.h"
 
-enum { O_AGENT = 256, O_BACKOFF, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_LEASE, O_LINEBUF,
+enum { O_AGENT = 256, O_BACKOFF, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF,
        O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
@@ -38,6 +38,7 @@ static const struct option longopts[] = {
 	{"job", required_argument, NULL, 'J'},
 	{"joblog", required_argument, NULL, O_JOBLOG},
 	{"jobs", required_argument, NULL, 'j'},
+	{"keep", required_argument, NULL, O_KEEP},
 	{"keep-order", no_argument, NULL, 'k'},
 	{"lease", required_argument, NULL, O_LEASE},
 	{"line-buffer", no_argument, NULL, O_LINEBUF},
@@ -62,9 +63,9 @@ static const char usage_text[] =
 	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
 	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
-	"               [--joblog file] [--lease duration] [--line-buffer]\n"
-	"               [--[no-]progress] [--slurm] [--[no-]speculate] [--ssh command]\n"
-	"               [--stdin template] [--stdout template] [--tag]\n"
+	"               [--joblog file] [--keep template] [--lease duration]\n"
+	"               [--line-buffer] [--[no-]progress] [--slurm] [--[no-]speculate]\n"
+	"               [--ssh command] [--stdin template] [--stdout template] [--tag]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
 	"       taskrun report [--html] dir\n"
@@ -89,6 +90,8 @@ static const char help_text[] =
 	"      --joblog=FILE      GNU parallel's job log of the finished tasks\n"
 	"  -j, --jobs=N           local slots without hosts: N, N% or +N/-N of\n"
 	"                         the CPUs, 0 one per task (default: CPUs)\n"
+	"      --keep=TEMPLATE    each task's standard output kept in this file on\n"
+	"                         the host that ran it\n"
 	"  -k, --keep-order       output in task order\n"
 	"      --lease=DUR        heartbeat lease of agents (default 30s)\n"
 	"      --line-buffer      output line by line as it comes\n"
@@ -117,7 +120,7 @@ static const char help_text[] =
 #define DEFAULT_SSH "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 
 struct opts {
-	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl;
+	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
 	const char *ssh, *agent, *joblog;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries;
@@ -172,6 +175,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_FRESH: o->fresh = 1; break;
 	case O_HALT: rc = tr_compat_halt(arg, &o->halt, err); break;
 	case O_JOBLOG: o->joblog = arg; break;
+	case O_KEEP: o->keep_tmpl = arg; break;
 	case 'k': o->keep = 1; break;
 	case O_LINEBUF: o->linebuf = 1; break;
 	case 'S': rc = add_sshlogin(o, arg, err); break;
@@ -376,6 +380,10 @@ static int run(int argc, char **argv, int *stopsig)
 			return sk_report(&err);
 		}
 	}
+	if (o.keep_tmpl && o.out_tmpl) {
+		sk_warnx("--keep and --stdout both say where output goes: give one of them");
+		usage(2);
+	}
 	if (o.hostfile && o.sshlogin) {
 		sk_warnx("-S and -H both name hosts: give one of them");
 		usage(2);
@@ -408,6 +416,7 @@ static int run(int argc, char **argv, int *stopsig)
 	in.argfile = o.argfile;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
+	in.keep_tmpl = o.keep_tmpl;
 	in.tag = o.tag;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(&err);

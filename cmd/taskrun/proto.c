@@ -125,6 +125,12 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	C  cancel: SIGTERM to the process group, SIGKILL grace_ms later.
  *	P  heartbeat.
  *	Q  quit: cancel everything, send the last x frames and exit.
+ *	W  keep (--keep), sent right before the R of the same id: the path of
+ *	   the file, on the agent's host, that receives the task's standard
+ *	   output (relative paths start at $TASKRUN_KEEP_DIR when the agent has
+ *	   it, else at its working directory).  The agent writes a temporary
+ *	   beside it and renames it into place when the task exits 0.
+ *	D  drop: "path", a kept file to remove (a copy that lost).
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
  *	s  started: "pid" (also the process group id).
@@ -139,6 +145,8 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   then lost with its host, not failed.  Sent after the o and e frames
  *	   of the attempt; the last frame about that id.
  *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
+ *	w  kept: "size xxh64" (decimal bytes, 16 hex digits) of the --keep file
+ *	   now in place; sent right before the x frame of a task that exited 0.
  * Each side sends a heartbeat at least every lease/6 and treats silence for a
  * whole lease as a lost peer.  Frames of unknown type are ignored, so either
  * side can grow new ones.

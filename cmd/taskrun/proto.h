@@ -14,7 +14,7 @@
 
 #include "diag.h"
 
-#define TR_PROTO_VERSION 1
+#define TR_PROTO_VERSION 2         /* 2: run frames carry the job slot */
 #define TR_PROTO_HDR 9              /* bytes: type, id, length */
 #define TR_PROTO_MAX (1u << 20)     /* largest payload accepted, bytes */
 
@@ -26,13 +26,16 @@ enum {
 	TR_F_CANCEL = 'C',  /* kill the task's process group */
 	TR_F_PING = 'P',    /* heartbeat */
 	TR_F_QUIT = 'Q',    /* kill what runs and exit */
+	TR_F_KEEP = 'W',    /* "path": the next R's stdout file on the host */
+	TR_F_DROP = 'D',    /* "path": remove a kept file */
 	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
 	TR_F_STARTED = 's', /* "pid" */
 	TR_F_OUT = 'o',     /* task stdout bytes */
 	TR_F_ERR = 'e',     /* task stderr bytes */
 	TR_F_CREDIT = 'k',  /* "n": bytes the task consumed from its stdin */
 	TR_F_EXIT = 'x',    /* "status signal wall_us user_us sys_us maxrss_kb lost" */
-	TR_F_APING = 'p'    /* heartbeat: "user_us sys_us" of the agent itself */
+	TR_F_APING = 'p',   /* heartbeat: "user_us sys_us" of the agent itself */
+	TR_F_KEPT = 'w'     /* "size xxh64": the W file is in place */
 };
 
 /* Why an agent killed a task on its own (the last field of TR_F_EXIT): it

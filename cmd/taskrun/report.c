@@ -135,7 +135,17 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 				h->slots = ss[hi].slots;
 				h->state = 1;
 			} else if (strcmp(e->ev, "down") == 0) {
+				const char *b = strstr(e->note, "; bytes rx=");
+				long long v[4];
 				close_session(h, &ss[hi], e->t);
+				if (b && sscanf(b, "; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld", &v[0], &v[1],
+						&v[2], &v[3]) == 4) {
+					h->rx += v[0];
+					h->tx += v[1];
+					h->data_in += v[2];
+					h->data_out += v[3];
+					h->traffic = 1;
+				}
 				s->agent_cpu += e->user + e->sys;
 				if (h->state != 3)
 					h->state = strstr(e->note, "finished") ? 4 : h->state == 2 ? 2 : 0;
@@ -159,6 +169,12 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 		}
 		if (ti < 0 || ti >= s->tl.n)
 			continue;
+		if (strcmp(e->ev, "remake") == 0) {
+			s->t[ti].state = 0;
+			s->t[ti].kept = 0;
+			s->t[ti].remade++;
+			continue;
+		}
 		if (strcmp(e->ev, "failed") == 0) {
 			s->t[ti].state = 3;
 			snprintf(s->t[ti].why, sizeof s->t[ti].why, "%s", e->note);
@@ -210,6 +226,8 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 			s->t[ti].wall = e->wall;
 			s->t[ti].cpu = e->user + e->sys;
 			s->t[ti].maxrss = e->maxrss;
+			s->t[ti].kept = sscanf(e->note, "size=%llu xxh64=%16[0-9a-f]", &s->t[ti].ksize,
+					       s->t[ti].khash) == 2;
 			s->run_done++;
 			if (hi >= 0)
 				s->h[hi].done++;
@@ -241,6 +259,10 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 			s->t[i].state = 0;
 		s->done += s->t[i].state == 2;
 		s->failed += s->t[i].state == 3;
+		if (s->t[i].state == 2 && s->t[i].kept && s->t[i].host >= 0) {
+			s->h[s->t[i].host].nkept++;
+			s->h[s->t[i].host].kept_bytes += s->t[i].ksize;
+		}
 		s->running += s->t[i].state == 1;
 		s->pending += s->t[i].state == 0;
 	}
@@ -278,6 +300,44 @@ static double eff(double cpu, double alloc)
 	return alloc > 0 ? cpu / alloc : 0;
 }
 
+/* Where the --keep files are, per host (status and report), when the run
+ * kept any. */
+static void kept_hosts(const struct tr_summary *s, FILE *out)
+{
+	long n = 0;
+	unsigned long long bytes = 0;
+
+	for (int i = 0; i < s->nh; i++) {
+		n += s->h[i].nkept;
+		bytes += s->h[i].kept_bytes;
+	}
+	if (n == 0)
+		return;
+	fprintf(out, "kept: %ld outputs, %llu bytes, on their hosts\n", n, bytes);
+	for (int i = 0; i < s->nh; i++)
+		if (s->h[i].nkept > 0)
+			fprintf(out, "  %-20s %6ld outputs %14llu bytes\n", s->h[i].name, s->h[i].nkept,
+				s->h[i].kept_bytes);
+}
+
+/* What went through the controller's connections, when the journal says. */
+static void traffic(const struct tr_summary *s, FILE *out)
+{
+	long long rx = 0, tx = 0, in = 0, o = 0;
+	int any = 0;
+
+	for (int i = 0; i < s->nh; i++) {
+		rx += s->h[i].rx;
+		tx += s->h[i].tx;
+		in += s->h[i].data_in;
+		o += s->h[i].data_out;
+		any |= s->h[i].traffic;
+	}
+	if (any)
+		fprintf(out, "controller traffic: %lld bytes in, %lld bytes out (task data: %lld stdin, %lld stdout)\n",
+			rx, tx, in, o);
+}
+
 int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 {
 	struct tr_summary s;
@@ -304,6 +364,7 @@ int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 	} else {
 		fprintf(out, "eta: finished\n");
 	}
+	kept_hosts(&s, out);
 	tr_summary_release(&s);
 	return 0;
 }
@@ -338,6 +399,29 @@ int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 		fprintf(out, "%6ld %-8s %8d %8d %-20s %10.3f %10.3f %10ld %10.3f\n", i + 1,
 			tstate[t->state], t->attempts, t->failures, t->host >= 0 ? s.h[t->host].name : "-",
 			t->wall, t->cpu, t->maxrss, eff(t->cpu, t->wall));
+	}
+	{
+		int any = 0;
+		for (long i = 0; i < s.tl.n && !any; i++)
+			any = (s.t[i].state == 2 && s.t[i].kept) || s.t[i].remade;
+		if (any) {
+			fputc('\n', out);
+			traffic(&s, out);
+			kept_hosts(&s, out);
+			fprintf(out, "%6s %-20s %14s %-16s %6s %s\n", "task", "host", "size", "xxh64", "remade",
+				"path");
+			for (long i = 0; i < s.tl.n; i++) {
+				const struct tr_rtask *t = &s.t[i];
+				if (!s.tl.t[i].keep || !((t->state == 2 && t->kept) || t->remade))
+					continue;
+				if (t->state == 2 && t->kept)
+					fprintf(out, "%6ld %-20s %14llu %-16s %6d %s\n", i + 1, s.h[t->host].name,
+						t->ksize, t->khash, t->remade, s.tl.t[i].keep);
+				else
+					fprintf(out, "%6ld %-20s %14s %-16s %6d %s\n", i + 1, "-", "-", "-", t->remade,
+						s.tl.t[i].keep);
+			}
+		}
 	}
 	tr_summary_release(&s);
 	return 0;

@@ -29,6 +29,10 @@ struct tr_rtask {
 	double wall, cpu;
 	long maxrss;
 	char why[384];
+	int kept;                   /* --keep: its file is in place on host */
+	unsigned long long ksize;   /* the file's size and xxh64 */
+	char khash[17];
+	int remade;                 /* times its file was lost and remade */
 };
 
 struct tr_rhost {
@@ -42,6 +46,12 @@ struct tr_rhost {
 	double wall;                /* seconds connected */
 	double cpu, busy;
 	double first, last;         /* first up, last event */
+	/* Bytes through the controller's connection to this host (down
+	 * events): all, each way, and the task data among them. */
+	long long rx, tx, data_in, data_out;
+	int traffic;                /* a down event carried those counts */
+	long nkept;                 /* --keep files on this host */
+	unsigned long long kept_bytes;
 };
 
 struct tr_summary {

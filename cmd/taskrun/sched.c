@@ -138,6 +138,31 @@ void tr_jsync(struct tr_ctl *c)
 		tr_fail_err(c, &err);
 }
 
+void tr_fd_room(struct tr_ctl *c, int slots)
+{
+	unsigned long need;
+	struct rlimit rl;
+
+	c->fd_slots += slots;
+	need = 3UL * (unsigned long)c->nh + 4UL * (unsigned long)c->fd_slots + 64;
+	if (need <= c->fd_room || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	c->fd_room = need;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (!c->fd_said)
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
+				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
+				 (unsigned long)rl.rlim_max);
+		c->fd_said = 1;
+		rl.rlim_cur = rl.rlim_max;
+	} else {
+		rl.rlim_cur = need;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -456,8 +481,16 @@ static int resume_event(const struct tr_event *e, void *arg)
 		r->order[k] = r->seq;
 		goto out;
 	}
-	if (strcmp(e->ev, "done") == 0)
+	if (strcmp(e->ev, "done") == 0) {
 		c->ts[ti].st = TR_T_DONE;
+		if (c->tl->t[ti].keep && strstr(e->note, " keep="))
+			tr_keep_note(c, ti, e->host);
+		if (c->failed)
+			return SK_ENOMEM;
+	} else if (strcmp(e->ev, "remake") == 0) {
+		/* Its --keep file was lost with its host: it runs again. */
+		c->ts[ti].st = TR_T_PENDING;
+	}
 	/* A commit that failed after its done line (attempts.c). */
 	else if (strcmp(e->ev, "fail") == 0 && strcmp(r->prev_ev, "done") == 0 && r->prev_task == e->task &&
 		 r->prev_attempt == e->attempt)
@@ -610,7 +643,58 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	if (c->nh == 0)
 		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
 				      : sk_error_set(err, SK_EARG, "job file: no hosts");
+	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
+}
+
+/*
+ * --keep files are where their tasks ran.  At the end of a run (nothing
+ * else to do), a done task whose file is on a host that was lost in this
+ * run and did not come back, or on a host no longer in the host list, is
+ * requeued: the task that made the file makes it again (a remake event,
+ * which a resume reads as not done).  Returns the number requeued.
+ */
+static long remake_lost(struct tr_ctl *c)
+{
+	long n = 0;
+
+	if (!c->keep_host || c->stop || c->halted)
+		return 0;
+	for (int g = 0; g <= c->nh; g++) {
+		long ng = 0;
+		for (long i = 0; i < c->tl->n; i++) {
+			const char *hn = c->keep_host[i];
+			struct tr_event e;
+			int k = 0;
+			if (!hn || c->ts[i].st != TR_T_DONE)
+				continue;
+			while (k < c->nh && strcmp(c->h[k].name, hn) != 0)
+				k++;
+			/* Pass g takes host g's files; pass nh those of hosts
+			 * not in the list. */
+			if (k != g || (k < c->nh && !c->h[k].lost))
+				continue;
+			tr_event_init(&e, "remake");
+			e.task = i + 1;
+			e.attempt = c->ts[i].attempts;
+			snprintf(e.host, sizeof e.host, "%s", hn);
+			snprintf(e.note, sizeof e.note, "%s: keep=%.300s", k < c->nh ? "host lost" : "host gone",
+				 c->tl->t[i].keep);
+			tr_jput(c, &e);
+			free(c->keep_host[i]);
+			c->keep_host[i] = NULL;
+			c->ndone--;
+			tr_set_pending(c, i);
+			ng++;
+		}
+		if (ng > 0 && g < c->nh)
+			tr_warnx(c, "%s: %ld kept output%s lost with the host: remade", c->h[g].name, ng,
+				 ng == 1 ? "" : "s");
+		n += ng;
+	}
+	if (n > 0)
+		tr_jsync(c);
+	return n;
 }
 
 /* The final failure of task i: why, the log of its last attempt when it
@@ -836,7 +920,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		tr_show_progress(&c, now, 0);
 
-		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop)
+		if (c.ndone + c.nfinal >= tasks->n && c.na == 0 && !c.stop && remake_lost(&c) == 0)
 			break;
 		for (int i = 0; c.na == 0 && i < c.nh; i++) {
 			const struct tr_host *h = &c.h[i];
@@ -921,6 +1005,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				if (poll(&p, 1, 50) > 0) {
 					const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
 					struct tr_frame f;
+					if (n > 0)
+						h->rx += n;
 					while (tr_proto_next(&h->rb, &f, NULL) == 1) {
 						if (f.type == TR_F_APING)
 							tr_host_frame(&c, h, &f);
@@ -1013,6 +1099,10 @@ out:
 		}
 	free(c.ts);
 	free(c.spec.walls);
+	if (c.keep_host)
+		for (long i = 0; i < tasks->n; i++)
+			free(c.keep_host[i]);
+	free(c.keep_host);
 	free(c.usable);
 	free(c.kids);
 	return rc;

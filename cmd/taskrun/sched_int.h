@@ -48,6 +48,12 @@ struct tr_host {
 	int nbusy;
 	double agent_user, agent_sys;
 	char why[256];
+	/* Bytes through this connection in its current session: all of
+	 * them each way, and the task data among them (--stdin, and stdout
+	 * without --keep); journalled with its down event. */
+	long long rx, tx, data_in, data_out;
+	int lost;                 /* lost in this run and not up since: its
+				     --keep files count as lost at the end */
 };
 
 struct tr_attempt {
@@ -70,6 +76,9 @@ struct tr_attempt {
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
 	long long tx;              /* --stdin bytes sent (--joblog) */
+	int kept;                  /* --keep: the agent put the file in place */
+	unsigned long long ksize;  /* its size and xxh64 */
+	char khash[17];
 };
 
 /* A task's finished output, held for -k until the tasks before it are
@@ -145,8 +154,13 @@ struct tr_ctl {
 	int nin;                  /* running attempts that stream a --stdin file */
 	int assign_dirty;         /* a slot or a task came free: assign() scans */
 	double hk_next;           /* the next look at every host (housekeeping) */
+	char **keep_host;         /* --keep: per task, the host that holds its
+				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
 	long stop_after_done;
+	long fd_slots;            /* slots of the hosts that came up */
+	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
+	int fd_said;              /* the hard limit is short: said */
 	/* {%}: free job slots over all hosts, first freed first taken (GNU
 	 * parallel's order), in a ring; njobslots numbered so far. */
 	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
@@ -154,6 +168,12 @@ struct tr_ctl {
 };
 
 /* sched.c */
+/* Makes room for the open files of every host (3) and slot (up to 4: a
+ * --stdin file, a --stdout temporary, the stdout spool, the stderr log),
+ * with slots more slots up: raises the soft limit as needed, up to the hard
+ * one, and says once when even that is short. */
+void tr_fd_room(struct tr_ctl *c, int slots);
+
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
  * run ends with the error. */
@@ -205,6 +225,8 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why);
  * times fails (it may be what kills its hosts), unless orderly. */
 void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
+/* --keep: task ti's file is on host (journalled done there). */
+void tr_keep_note(struct tr_ctl *c, long ti, const char *host);
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k);
 void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why);
 void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f);

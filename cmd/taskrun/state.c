@@ -52,6 +52,7 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].in = in;
 	l->t[l->n].out = out;
 	l->t[l->n].tag = NULL;
+	l->t[l->n].keep = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -68,6 +69,7 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].in);
 		free(l->t[i].out);
 		free(l->t[i].tag);
+		free(l->t[i].keep);
 	}
 	free(l->t);
 	l->t = NULL;
@@ -101,6 +103,10 @@ char *tr_tasklist_format(const struct tr_tasklist *l)
 		rc |= put_escaped(&b, l->t[i].in);
 		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].out);
+		if (l->t[i].keep) {
+			rc |= tr_buf_put(&b, "\t", 1);
+			rc |= put_escaped(&b, l->t[i].keep);
+		}
 		rc |= tr_buf_put(&b, "\n", 1);
 	}
 	rc |= tr_buf_put(&b, "", 1);
@@ -145,9 +151,9 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		return sk_error_set(err, SK_EFMT, "not a taskrun task list");
 	p += 16;
 	while (*p) {
-		const char *nl = strchr(p, '\n'), *t1, *t2;
+		const char *nl = strchr(p, '\n'), *t1, *t2, *t3;
 		int oom = 0;
-		char *c, *i, *o;
+		char *c, *i, *o, *k = NULL;
 		lineno++;
 		if (!nl)
 			return sk_error_set(err, SK_EFMT, "line %ld: truncated", lineno);
@@ -157,18 +163,24 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_EFMT, "line %ld: malformed", lineno);
 		}
+		/* A fourth field, --keep, only in lists that have one. */
+		t3 = memchr(t2 + 1, '\t', (size_t)(nl - t2 - 1));
 		c = unescape(p, (size_t)(t1 - p), 0, &oom);
 		i = unescape(t1 + 1, (size_t)(t2 - t1 - 1), 1, &oom);
-		o = unescape(t2 + 1, (size_t)(nl - t2 - 1), 1, &oom);
+		o = unescape(t2 + 1, (size_t)((t3 ? t3 : nl) - t2 - 1), 1, &oom);
+		if (t3)
+			k = unescape(t3 + 1, (size_t)(nl - t3 - 1), 1, &oom);
 		if (oom || tr_tasklist_add(out, c, i, o) != 0) {
 			if (oom) {
 				free(c);
 				free(i);
 				free(o);
 			}
+			free(k);
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
+		out->t[out->n - 1].keep = k;
 		p = nl + 1;
 	}
 	return 0;

@@ -3,15 +3,16 @@
  *
  *	DIR/lock      held (fcntl write lock) by the one controller using DIR
  *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
- *	              "command<TAB>stdin<TAB>stdout" with \t \n \\ escaped
+ *	              "command<TAB>stdin<TAB>stdout[<TAB>keep]" with \t \n \\
+ *	              escaped (the --keep field only when the task has one)
  *	DIR/journal   append-only, one event per line, synced (grouped per pass)
  *	DIR/logs/T.A.err  standard error of attempt A of task T
  *
  * Journal lines are tab-separated: time (Unix seconds), event, task (0:
  * none), attempt, host ("-": none), status, signal, wall, user and sys CPU
  * seconds, max RSS (KiB), and a note.  Events: run, end, up, down, add,
- * drain, quarantine, release, probe (hosts); start, done, fail, lost, cancel, failed
- * (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
+ * drain, quarantine, release, probe (hosts); start, done, fail, lost, cancel, failed,
+ * remake (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
  */
 #ifndef TR_STATE_H
 #define TR_STATE_H
@@ -24,6 +25,7 @@ struct tr_task {
 	char *cmd;
 	char *in;    /* controller-side file for stdin, or NULL */
 	char *out;   /* controller-side file for stdout, or NULL */
+	char *keep;  /* --keep: the file on the host that runs it, or NULL */
 	char *tag;   /* --tag: the task's arguments joined by blanks, or NULL */
 };
 

@@ -738,6 +738,46 @@ int sk_out_flush(struct sk_out *out, struct sk_error *err)
 	return sk_error_at(err, rc, out->name);
 }
 
+/* Pieces per writev: Linux's limit (IOV_MAX, which POSIX hides from
+ * _POSIX_C_SOURCE builds). */
+#define IO_IOV 1024
+
+static int out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = sk_out_flush(out, err)) < 0)
+		return rc;
+	while (n > 0) {
+		const int k = n < IO_IOV ? (int)n : IO_IOV;
+		ssize_t w = writev(out->fd, iov, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;  /* as sk_file_write_all */
+			return sk_error_sys(err, "%s", "");
+		}
+		out->off += (int64_t)w;
+		/* Drop the pieces written, and what was written of the next. */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int sk_out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_error *err)
+{
+	return sk_error_at(err, out_writev(out, iov, n, err), out->name);
+}
+
 int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err)
 {
 	unsigned char *b;

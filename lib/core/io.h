@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "diag.h"
 #include "ofile.h"
@@ -94,6 +95,10 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
  * them and calls sk_out_advance(out, n).  NULL with err set on failure. */
 unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err);
 static inline void sk_out_advance(struct sk_out *out, size_t n) { out->len += n; out->off += (int64_t)n; }
+/* Flushes, then writes the n pieces iov[] straight from the caller's
+ * memory (writev, IOV_MAX at a time; short writes continued).  iov is
+ * used up: its entries are changed. */
+int sk_out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_error *err);
 int sk_out_flush(struct sk_out *out, struct sk_error *err);
 /* Flushes and sets the buffer to cap bytes. */
 int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);

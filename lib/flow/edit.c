@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "heap.h"
 #include "recio.h"
 
 /* ---- storing values ---- */
@@ -159,49 +160,19 @@ static int cmp_rows(const struct sk_edit_table *t, size_t a, size_t b)
 	return 0;
 }
 
-/* Heap sort of the row order by --by values, ties by line (qsort has no
- * context argument in C11). */
-static int row_less(const struct sk_edit_table *t, size_t a, size_t b)
+/* The row order by --by values, ties by line (heap.h: qsort has no context
+ * argument in C11). */
+static int row_less(const void *ctx, size_t a, size_t b)
 {
-	const int c = cmp_rows(t, a, b);
+	const int c = cmp_rows(ctx, a, b);
 	return c < 0 || (c == 0 && a < b);
-}
-
-static void sift(const struct sk_edit_table *t, size_t *o, size_t len, size_t pos)
-{
-	for (;;) {
-		const size_t l = 2 * pos + 1, r = l + 1;
-		size_t m = pos;
-		if (l < len && row_less(t, o[m], o[l]))
-			m = l;
-		if (r < len && row_less(t, o[m], o[r]))
-			m = r;
-		if (m == pos)
-			return;
-		{
-			const size_t x = o[m];
-			o[m] = o[pos];
-			o[pos] = x;
-		}
-		pos = m;
-	}
 }
 
 static void sort_rows(struct sk_edit_table *t)
 {
-	size_t *o = t->order;
-	const size_t n = t->nrow;
-
-	for (size_t i = 0; i < n; i++)
-		o[i] = i;
-	for (size_t i = n / 2; i-- > 0;)
-		sift(t, o, n, i);
-	for (size_t i = n; i-- > 1;) {
-		const size_t x = o[0];
-		o[0] = o[i];
-		o[i] = x;
-		sift(t, o, i, 0);
-	}
+	for (size_t i = 0; i < t->nrow; i++)
+		t->order[i] = i;
+	sk_heap_sort(t->order, t->nrow, row_less, t);
 }
 
 /* "fldr 3, tracf 7": the --by values of row r. */
@@ -823,10 +794,19 @@ static int run_input(struct editor *g, size_t k, struct sk_reader *r, struct sk_
 			break;
 		tr++;
 		g->res->read++;
+		if (tr == 1 && g->w) {
+			/* This input's meaning of bytes 181-240, converted to the
+			 * output's (segmerge does the same). */
+			g->su = info->su_tail || sk_writer_info(g->w)->su_tail;
+			sk_writer_source(g->w, info);
+		}
 		if ((keep = edit_header(g, tr, err)) < 0)
 			return at(g, k, keep);
-		if (!g->w && (rc = open_output(g, err)) < 0)
-			return rc;
+		if (!g->w) {
+			if ((rc = open_output(g, err)) < 0)
+				return rc;
+			sk_writer_source(g->w, info);
+		}
 		if (!keep)
 			continue;
 		if (raw) {
@@ -883,6 +863,11 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 			goto out;
 		}
 		rc = check_shape(&g, sk_reader_info(q), sk_in_name(paths[0]), err);
+		/* An input of the other kind (SU, SEG-Y) gives bytes 181-240
+		 * other names: its keys are checked on their own. */
+		if (rc == 0 && sk_reader_info(q)->su_tail != g.first->su_tail &&
+		    (rc = check_keys(&g, sk_reader_info(q), err)) == SK_EARG)
+			rc = err->code = SK_EUSAGE;
 		sk_reader_free(q);
 		if (rc < 0) {
 			rc = at(&g, k, rc);
@@ -906,7 +891,11 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 				rc = at(&g, k, rc);
 				goto out;
 			}
-			if ((rc = check_shape(&g, sk_reader_info(r), sk_in_name(paths[0]), err)) < 0)
+			if ((rc = check_shape(&g, sk_reader_info(r), sk_in_name(paths[0]), err)) == 0 &&
+			    sk_reader_info(r)->su_tail != g.first->su_tail &&
+			    (rc = check_keys(&g, sk_reader_info(r), err)) == SK_EARG)
+				rc = err->code = SK_EUSAGE;
+			if (rc < 0)
 				rc = at(&g, k, rc);
 		}
 		if (rc == 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hdr.h"
+#include "heap.h"
 #include "recio.h"
 
 struct input {
@@ -224,31 +225,12 @@ static int run_concat(struct merger *g, struct sk_error *err)
 
 /* ---- key: k-way merge with a binary heap ---- */
 
-static int heap_less(const struct merger *g, size_t a, size_t b)
+static int heap_less(const void *ctx, size_t a, size_t b)
 {
+	const struct merger *g = ctx;
 	const int c = sk_keyset_cmp(&g->o->keys, g->in[a].codes, g->in[b].codes);
 
 	return c < 0 || (c == 0 && a < b);
-}
-
-static void sift_down(struct merger *g, size_t len, size_t pos)
-{
-	size_t *h = g->heap;
-
-	for (;;) {
-		const size_t l = 2 * pos + 1, r = l + 1;
-		size_t m = pos;
-		if (l < len && heap_less(g, h[l], h[m]))
-			m = l;
-		if (r < len && heap_less(g, h[r], h[m]))
-			m = r;
-		if (m == pos)
-			return;
-		const size_t t = h[m];
-		h[m] = h[pos];
-		h[pos] = t;
-		pos = m;
-	}
 }
 
 /* Reads input i's next trace and checks that it does not sort before the
@@ -274,10 +256,39 @@ static int next_sorted(struct merger *g, size_t i, struct sk_error *err)
 	return 1;
 }
 
+/* Keys in bytes 181-240 mean SU's fields in SU streams and SEG-Y rev 1's
+ * in the others: inputs of both flavours cannot be ordered by them. */
+static int check_key_flavours(struct merger *g, struct sk_error *err)
+{
+	const struct sk_keyset *ks = &g->o->keys;
+	const struct sk_info *f = sk_reader_info(g->in[0].r);
+
+	for (size_t i = 1; i < g->n; i++) {
+		const struct sk_info *a = sk_reader_info(g->in[i].r);
+		if (a->su_tail == f->su_tail)
+			continue;
+		for (int k = 0; k < ks->n; k++) {
+			const struct sk_key *key = &ks->key[k];
+			if (key->byte + sk_type_size(key->type) - 1 < SK_HDR_SU_TAIL || key->byte > SK_HDR_LEN)
+				continue;
+			return at(g, i, sk_error_set(err, SK_ESTATE,
+						     "byte %d (%s) holds %s in this stream but %s in %s: merge by keys "
+						     "outside bytes 181-240", key->byte, key->name,
+						     a->su_tail ? "one of SU's fields" : "a SEG-Y rev 1 field",
+						     f->su_tail ? "one of SU's fields" : "a SEG-Y rev 1 field",
+						     sk_in_name(g->in[0].path)));
+		}
+	}
+	return 0;
+}
+
 static int run_key(struct merger *g, struct sk_error *err)
 {
 	size_t len = 0;
 	int rc;
+
+	if ((rc = check_key_flavours(g, err)) < 0)
+		return rc;
 
 	if (!(g->heap = malloc(g->n * sizeof *g->heap)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -287,15 +298,14 @@ static int run_key(struct merger *g, struct sk_error *err)
 		if (rc == 1)
 			g->heap[len++] = i;
 	}
-	for (size_t k = len / 2; k-- > 0;)
-		sift_down(g, len, k);
+	sk_heap_make(g->heap, len, heap_less, g);
 	while (len > 0) {
 		const size_t i = g->heap[0];
 		if ((rc = put(g, i, err)) < 0 || (rc = next_sorted(g, i, err)) < 0)
 			return rc;
 		if (rc == 0)
 			g->heap[0] = g->heap[--len];
-		sift_down(g, len, 0);
+		sk_heap_sift(g->heap, len, 0, heap_less, g);
 	}
 	return 0;
 }
@@ -340,8 +350,13 @@ static int run_sum(struct merger *g, struct sk_error *err)
 			g->acc[s] = g->in[0].rec.data[s];
 		for (size_t i = 1; i < g->n; i++) {
 			const unsigned char *h = g->in[i].rec.hdr;
+			/* SU and SEG-Y give bytes 181-240 different meanings:
+			 * compared only between inputs of one flavour. */
+			const int same_tail = g->in[i].rec.info->su_tail == g->in[0].rec.info->su_tail;
 			for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
 				const struct sumkey *sk = &sum_keys[k];
+				if (!same_tail && sk->byte >= SK_HDR_SU_TAIL)
+					continue;
 				const double a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
 				const double b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
 				if (a != b)

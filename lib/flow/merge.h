@@ -17,6 +17,11 @@
  *   runs        runs "PIECE<TAB>COUNT" from an order file (-m for ranges).
  *
  * Every input must agree with the first in ns, dt and trace header length.
+ * Inputs may mix formats: each is read as its own, and its headers' bytes
+ * 181-240 converted to the output's meaning (SU's or SEG-Y rev 1's fields,
+ * stream.h sk_writer_source); key merges by keys in those bytes refuse such
+ * a mix, and sum compares cdpx, cdpy, iline and xline only between inputs
+ * of one meaning.
  * Records pass through unchanged when an input is encoded as the output is
  * (so merging SEG-Y pieces gives back the source's bytes); otherwise they
  * are decoded and re-encoded by the writer.  Memory: one trace per input.

@@ -376,29 +376,6 @@ static int carry_numbers(const struct scan *sc, const struct sk_grid *g, int64_t
 	return 0;
 }
 
-/* A distance for a message: metres below 10 km, else km with thousands
- * separators ("6,000 km"). */
-static const char *distance(double d, char *buf, size_t len)
-{
-	if (d < 1e4) {
-		snprintf(buf, len, "%.0f m", d);
-	} else if (d >= 1e15) {
-		snprintf(buf, len, "%.3g km", d * 1e-3);
-	} else {
-		char digits[32];
-		size_t n, o = 0;
-		snprintf(digits, sizeof digits, "%.0f", d * 1e-3);
-		n = strlen(digits);
-		for (size_t i = 0; i < n && o + 2 < len; i++) {
-			if (i > 0 && (n - i) % 3 == 0)
-				buf[o++] = ',';
-			buf[o++] = digits[i];
-		}
-		snprintf(buf + o, len - o, " km");
-	}
-	return buf;
-}
-
 /* Distance from a point in the grid's frame (metres along its axes) to the
  * whole grid: along the line only in 2-D, as the kernel measures. */
 static double grid_distance(const struct sk_grid *g, int dim, double u, double v)
@@ -533,36 +510,28 @@ static int empty_cause(const struct sk_migrate_job *job, const struct reach *rc,
 {
 	char d[64];
 
-	if (rc->far > 0 && 2 * rc->far > rc->live) {
+	if (rc->far > 0 && 2 * rc->far > rc->live && !(job->allow_outside && rc->far < rc->live)) {
 		if (2 * rc->far_r0 > rc->far)
 			return sk_error_set(err, SK_ESTATE,
 					    "receivers %s from the grid because gx/gy are 0 (%lld of %lld traces); "
 					    "give --zero-offset for post-stack data",
-					    distance(rc->r0_dist, d, sizeof d), (long long)rc->far_r0, (long long)rc->live);
+					    sk_distance_text(rc->r0_dist, d, sizeof d), (long long)rc->far_r0, (long long)rc->live);
 		if (2 * rc->far_s0 > rc->far)
 			return sk_error_set(err, SK_ESTATE,
 					    "sources %s from the grid because sx/sy are 0 (%lld of %lld traces)",
-					    distance(rc->s0_dist, d, sizeof d), (long long)rc->far_s0, (long long)rc->live);
+					    sk_distance_text(rc->s0_dist, d, sizeof d), (long long)rc->far_s0, (long long)rc->live);
 		{
-			double c[4][2], gx0 = HUGE_VAL, gx1 = -HUGE_VAL, gy0 = HUGE_VAL, gy1 = -HUGE_VAL;
+			double gx0, gx1, gy0, gy1;
 			char r[64];
-			sk_grid_point(g, 0, &c[0][0], &c[0][1]);
-			sk_grid_point(g, g->nx - 1, &c[1][0], &c[1][1]);
-			sk_grid_point(g, sk_grid_size(g) - g->nx, &c[2][0], &c[2][1]);
-			sk_grid_point(g, sk_grid_size(g) - 1, &c[3][0], &c[3][1]);
-			for (int i = 0; i < 4; i++) {
-				gx0 = fmin(gx0, c[i][0]);
-				gx1 = fmax(gx1, c[i][0]);
-				gy0 = fmin(gy0, c[i][1]);
-				gy1 = fmax(gy1, c[i][1]);
-			}
+			sk_grid_extent(g, &gx0, &gx1, &gy0, &gy1);
 			return sk_error_set(err, SK_ESTATE,
 					    "%lld of %lld traces lie beyond the migration's reach of the grid "
 					    "(%s, from --aperture and --angle; the nearest is %s away): midpoints in "
-					    "x %.1f..%.1f, y %.1f..%.1f, grid locations in x %.1f..%.1f, y %.1f..%.1f",
-					    (long long)rc->far, (long long)rc->live, distance(lim, r, sizeof r),
-					    distance(rc->near_far, d, sizeof d), rc->mx0, rc->mx1, rc->my0, rc->my1,
-					    gx0, gx1, gy0, gy1);
+					    "x %.1f..%.1f, y %.1f..%.1f, grid locations in x %.1f..%.1f, y %.1f..%.1f%s",
+					    (long long)rc->far, (long long)rc->live, sk_distance_text(lim, r, sizeof r),
+					    sk_distance_text(rc->near_far, d, sizeof d), rc->mx0, rc->mx1, rc->my0, rc->my1,
+					    gx0, gx1, gy0, gy1,
+					    rc->far < rc->live ? "; a grid over part of the data needs --allow-outside" : "");
 		}
 	}
 	if (st->used == 0 && job->have_offsets)
@@ -659,7 +628,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int64_t first, last, nloc, ntotal = -1;
 	struct reach rc_ = {0};
 	long block;
-	int rc, per_loc = 0, noticed = 0;
+	int rc, per_loc = 0, noticed = 0, doomed = 0;
 	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
 				     "post-stack data, each trace at its CMP (--zero-offset)";
 	const char *what;      /* the file an error is about */
@@ -830,12 +799,17 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		const int more = rc == 1;
 		pthread_t th;
 		int started = 0;
+		/* More than half of all the traces beyond reach fails whatever
+		 * comes next: the rest is only read, for the message's counts.
+		 * (rc_ counts the traces up to this block: no filling runs.) */
+		if (!job->allow_outside && ntotal > 0 && 2 * rc_.far > ntotal)
+			doomed = 1;
 		if (more) {
 			f.slot = 1 - cur;
 			started = pthread_create(&th, NULL, feed_thread, &f) == 0;
 		}
 		if (f.nb[cur] > 0) {
-			const int rc2 = sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
+			const int rc2 = doomed ? 0 : sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
 			if (rc2 < 0) {
 				if (started)
 					pthread_join(th, NULL);

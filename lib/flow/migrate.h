@@ -20,9 +20,10 @@
  * No silent empty result: the run fails (SK_ESTATE, nothing written) when
  * no output sample is updated (with a part: when the whole grid would not
  * be either) or when more than half the live traces have their midpoint
- * beyond the migration's reach (aperture and angle) of the whole grid; the
- * message names the cause from the geometry (coordinates that are 0, the
- * extents of data and grid, the time axes).
+ * beyond the migration's reach (aperture and angle) of the whole grid,
+ * unless allow_outside is set and some trace is within reach; the message
+ * names the cause from the geometry (coordinates that are 0, the extents
+ * of data and grid, the time axes).
  *
  * Output: the grid's locations in inline-major order (--part K/N: a slice),
  * with noff offset bins each for gathers.  Headers: tracl and tracr (running
@@ -64,6 +65,7 @@ struct sk_migrate_job {
 	double o0, dof;
 	long no;
 	int zero_offset;           /* migrate every trace as zero-offset at its CMP */
+	int allow_outside;         /* most traces beyond the grid's reach is not an error */
 	/* Called once (outside any parallel region) when the input is found
 	 * to be post-stack without zero_offset; msg says so. */
 	void (*notice)(void *ctx, const char *msg);

@@ -186,6 +186,106 @@ static int in_place_open(struct store *s, const struct sk_reader *r, struct sk_e
 	return 0;
 }
 
+/* Where the used traces lie against the grid: the outer bins widened by
+ * the radius (or the bins alone with in_bin) reach them or not; of the
+ * traces beyond, how many have the coordinates that are 0 that usually
+ * explain it, and how near the nearest one comes. */
+struct outside {
+	int64_t n;               /* used traces beyond the grid's reach */
+	int64_t r0, s0, zero;    /* of them: gx = gy = 0 (sources not), sx = sy = 0 (receivers not),
+				    the position itself (0, 0) */
+	double nearest;          /* metres beyond the outer bins of the nearest of them */
+	double nearest_r0, nearest_s0;
+};
+
+/* Metres from fractional grid coordinates (fast, slow) to the rectangle of
+ * the outer bins, per axis; 1 when the point lies beyond reach. */
+static int beyond(const struct sk_grid *gr, const struct sk_regrid_opts *o, double fast, double slow,
+		  double *dist)
+{
+	const double eu = fmax(fmax(-0.5 - fast, fast - (double)(gr->nx - 1) - 0.5), 0.0) * gr->dx;
+	const double ev = gr->is_line ? 0.0 : fmax(fmax(-0.5 - slow, slow - (double)(gr->ny - 1) - 0.5), 0.0) * gr->dy;
+	const double r = o->in_bin ? 0.0 : o->radius;
+
+	*dist = hypot(eu, ev);
+	return eu > r || ev > r;
+}
+
+static void outside_add(struct outside *ou, const unsigned char *h, double x, double y, double dist)
+{
+	const int r0 = sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
+	const int s0 = sk_hdr_coord(h, SK_TR_SX) == 0 && sk_hdr_coord(h, SK_TR_SY) == 0;
+
+	ou->n++;
+	ou->nearest = fmin(ou->nearest, dist);
+	if (r0 && !s0) {
+		ou->r0++;
+		ou->nearest_r0 = fmin(ou->nearest_r0, dist);
+	}
+	if (s0 && !r0) {
+		ou->s0++;
+		ou->nearest_s0 = fmin(ou->nearest_s0, dist);
+	}
+	ou->zero += x == 0 && y == 0;
+}
+
+static const char *const coords_what[] = {"midpoints", "CDPs", "sources", "receivers"};
+
+/* The error for most (or all) used traces beyond the grid's reach, naming
+ * the cause from the geometry; 0 when it is not one. */
+static int outside_error(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct outside *ou,
+			 int64_t used, const double ext[4], struct sk_error *err)
+{
+	const struct sk_grid *gr = &job->grid;
+	const long long n = (long long)ou->n, m = (long long)used;
+	char d[64], r[64];
+
+	if (2 * ou->n <= used || (job->allow_outside && ou->n < used))
+		return 0;
+	if (job->coords == SK_COORDS_MID && 2 * ou->r0 > ou->n)
+		return sk_error_set(err, SK_ESTATE,
+				    "%lld of %lld input traces lie outside the grid because gx/gy are 0 in %lld of "
+				    "them: their midpoints fall halfway between source and origin, the nearest %s "
+				    "beyond the outer bins; give --coords src or --coords cdp for post-stack data, or "
+				    "set gx/gy (segedit)", n, m, (long long)ou->r0,
+				    sk_distance_text(ou->nearest_r0, d, sizeof d));
+	if (job->coords == SK_COORDS_MID && 2 * ou->s0 > ou->n)
+		return sk_error_set(err, SK_ESTATE,
+				    "%lld of %lld input traces lie outside the grid because sx/sy are 0 in %lld of "
+				    "them: their midpoints fall halfway between receiver and origin, the nearest %s "
+				    "beyond the outer bins; set sx/sy (segedit), or give --coords rcv", n, m,
+				    (long long)ou->s0, sk_distance_text(ou->nearest_s0, d, sizeof d));
+	if (2 * ou->zero > ou->n) {
+		double f, sl, dist;
+		sk_grid_locate(gr, 0.0, 0.0, &f, &sl);
+		beyond(gr, o, f, sl, &dist);
+		return sk_error_set(err, SK_ESTATE,
+				    "%lld of %lld input traces lie outside the grid because %s are 0 in %lld "
+				    "of them (the origin is %s beyond the outer bins); set them (segedit) or give "
+				    "other --coords", n, m, coords_keys(job->coords), (long long)ou->zero,
+				    sk_distance_text(dist, d, sizeof d));
+	}
+	{
+		double gx0, gx1, gy0, gy1;
+		sk_grid_extent(gr, &gx0, &gx1, &gy0, &gy1);
+		if (ou->n == used)
+			return sk_error_set(err, SK_ESTATE,
+					    "the grid does not overlap the data: traces lie in x %.1f..%.1f, y %.1f..%.1f; "
+					    "grid locations in x %.1f..%.1f, y %.1f..%.1f", ext[0], ext[1], ext[2], ext[3],
+					    gx0, gx1, gy0, gy1);
+		if (o->in_bin)
+			snprintf(r, sizeof r, "outside its outer bins");
+		else
+			snprintf(r, sizeof r, "more than %s beyond its outer bins", sk_distance_text(o->radius, d, sizeof d));
+		return sk_error_set(err, SK_ESTATE,
+				    "%lld of %lld input traces lie outside the grid (%s; the nearest is %s beyond "
+				    "them): %s in x %.1f..%.1f, y %.1f..%.1f, grid locations in x %.1f..%.1f, "
+				    "y %.1f..%.1f; a grid over part of the data needs --allow-outside", n, m, r,
+				    sk_distance_text(ou->nearest, d, sizeof d), coords_what[job->coords], ext[0],
+				    ext[1], ext[2], ext[3], gx0, gx1, gy0, gy1);
+	}
+}
+
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err)
 {
@@ -209,6 +309,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	struct sk_wopts wo = job->wopts;
 	int64_t first = 0, last = sk_grid_size(gr), zero_xy = 0;
 	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+	struct outside ou = {0, 0, 0, 0, INFINITY, INFINITY, INFINITY};
 	const long no = job->have_offsets ? job->no : 1;
 	int rc = 0, in_place = 0;
 	long blk;
@@ -283,6 +384,11 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		if (y < ymin) ymin = y;
 		if (y > ymax) ymax = y;
 		sk_grid_locate(gr, x, y, &fast, &slow);
+		{
+			double dist;
+			if (beyond(gr, &o, fast, slow, &dist))
+				outside_add(&ou, hdr, x, y, dist);
+		}
 		if (grow_push(&g, fast * gr->dx, gr->is_line ? 0.0 : slow * gr->dy, h, cls, t) < 0) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto done;
@@ -336,38 +442,14 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				  coords_keys(job->coords), g.n);
 		goto done;
 	}
+	/* Some trace must reach the grid's bins (or their radius), and most
+	 * of them must unless allow_outside says otherwise. */
+	st->outside = ou.n;
+	st->radius = o.radius;
 	{
-		/* Some trace must reach the grid's bins (or their radius); the
-		 * others lie outside the grid, and the driver says how many. */
-		const double mu = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dx;
-		const double mv = o.in_bin ? 0.5 : 0.5 + o.radius / gr->dy;
-		long near = 0;
-		for (long i = 0; i < g.n; i++) {
-			const double fu = g.u[i] / gr->dx, fv = g.v[i] / gr->dy;
-			near += fu >= -mu && fu <= (double)(gr->nx - 1) + mu &&
-				(gr->is_line || (fv >= -mv && fv <= (double)(gr->ny - 1) + mv));
-		}
-		st->outside = g.n - near;
-		st->radius = o.radius;
-		if (!near) {
-			double c[4][2];
-			double gx0 = INFINITY, gx1 = -INFINITY, gy0 = INFINITY, gy1 = -INFINITY;
-			sk_grid_point(gr, 0, &c[0][0], &c[0][1]);
-			sk_grid_point(gr, gr->nx - 1, &c[1][0], &c[1][1]);
-			sk_grid_point(gr, sk_grid_size(gr) - gr->nx, &c[2][0], &c[2][1]);
-			sk_grid_point(gr, sk_grid_size(gr) - 1, &c[3][0], &c[3][1]);
-			for (int k = 0; k < 4; k++) {
-				if (c[k][0] < gx0) gx0 = c[k][0];
-				if (c[k][0] > gx1) gx1 = c[k][0];
-				if (c[k][1] < gy0) gy0 = c[k][1];
-				if (c[k][1] > gy1) gy1 = c[k][1];
-			}
-			rc = sk_error_set(err, SK_ESTATE,
-					  "the grid does not overlap the data: traces lie in x %.1f..%.1f, y %.1f..%.1f; "
-					  "grid locations in x %.1f..%.1f, y %.1f..%.1f", xmin, xmax, ymin, ymax, gx0, gx1,
-					  gy0, gy1);
+		const double ext[4] = {xmin, xmax, ymin, ymax};
+		if ((rc = outside_error(job, &o, &ou, g.n, ext, err)) < 0)
 			goto done;
-		}
 	}
 	store.tidx = g.tidx;
 	if (in_place && (rc = in_place_open(&store, r, err)) < 0)

@@ -75,12 +75,14 @@ static int put_raw(const struct sk_rec *s, const unsigned char *rec, struct sk_w
 
 int sk_rec_put(const struct sk_rec *s, struct sk_writer *w, struct sk_error *err)
 {
+	sk_writer_source(w, s->info);
 	return s->raw ? put_raw(s, s->rec, w, err) : sk_writer_put(w, s->hdr, s->data, err);
 }
 
 int sk_rec_put_saved(struct sk_rec *s, const unsigned char *rec, struct sk_writer *w,
 		     struct sk_error *err)
 {
+	sk_writer_source(w, s->info);
 	if (s->raw)
 		return put_raw(s, rec, w, err);
 	/* Copied out rather than cast: the record buffer holds bytes. */

@@ -491,6 +491,11 @@ const struct sk_info *sk_writer_info(const struct sk_writer *w)
 	return &w->info;
 }
 
+void sk_writer_source(struct sk_writer *w, const struct sk_info *src)
+{
+	w->from_su_tail = src->su_tail;
+}
+
 unsigned char *sk_stream_rec_begin(struct sk_writer *w, const unsigned char *hdr, struct sk_error *err)
 {
 	unsigned char *const d = sk_out_reserve(&w->out, w->recsize, err);
@@ -647,6 +652,7 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 	int64_t k = 0, got = 0;
 	int rc = 0, side = 0;
 
+	sk_writer_source(w, &r->info);
 	if (mode == SK_RAW_HSWAP && (sgk_in || !sgk_out) && !(rec = malloc(r->recsize)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mode == SK_RAW_NO && (sgk_in || !sgk_out)) {
@@ -671,6 +677,10 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 				rc = sk_out_write(&w->out, p, (size_t)got * r->recsize, err);
 				w->count += got;
 			}
+		} else if (sgk_out && !sgk_in && mode == SK_RAW_SAME &&
+			   (got = sk_sgk_put_block_direct(w, r, &side, err)) != 0) {
+			if (got < 0 && side)
+				rc = (int)got, got = 0;
 		} else if (sgk_out && !sgk_in) {
 			/* Whole buffers of records into the block, recoded as needed. */
 			if ((got = raw_batch(r, sk_sgk_room(w), &p, err)) > 0 &&

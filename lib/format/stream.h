@@ -147,6 +147,12 @@ void sk_wopts_computed(struct sk_wopts *o, const struct sk_info *like);
 int sk_writer_open(const char *path, const struct sk_info *like, const struct sk_wopts *opts,
 		   struct sk_writer **out, struct sk_error *err);
 const struct sk_info *sk_writer_info(const struct sk_writer *w);
+/* The headers put next come from a stream like src: bytes 181-240 are
+ * converted from its flavour (SU's fields or SEG-Y rev 1's, src->su_tail) to
+ * the writer's (sk_hdr_tail_convert), so one output can take the traces of
+ * SU and SEG-Y inputs.  sk_writer_open starts with like; sk_copy_traces and
+ * recio's puts set it from their reader. */
+void sk_writer_source(struct sk_writer *w, const struct sk_info *src);
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data,
 		  struct sk_error *err);
 /* Flushes, fixes the counts a format records (sgk count, SEG-Y rev 2 trace

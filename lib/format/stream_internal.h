@@ -140,6 +140,13 @@ int sk_su_order(const unsigned char *b, size_t n, int64_t size);
  * read, is left for the trace-by-trace path), or an error (*wfail 1 when the
  * output failed). */
 int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, struct sk_error *err);
+/* Writes the next B records of a SEG-Y or SU reader whose records the
+ * writer takes unchanged (SK_RAW_SAME) as one block, straight from the
+ * reader's buffer, when the writer is uncompressed and at a block boundary,
+ * the reader reads without read-ahead and B whole records follow.  Returns
+ * the traces written, 0 when it wrote none (nothing consumed), or an error
+ * (*wfail 1 when the output failed). */
+int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err);
 /* Traces that still fit into the writer's current block. */
 int64_t sk_sgk_room(const struct sk_writer *w);
 /* Decodes n raw records of a SEG-Y or SU reader (p, the last of them the

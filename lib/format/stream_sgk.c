@@ -41,6 +41,8 @@ struct sgk_wr {
 	struct sk_zio *z;
 	int zlevel;
 	float *tmp;            /* one trace, for records recoded on the way */
+	struct iovec *iov;     /* sk_sgk_put_block_direct's pieces */
+	int sized;             /* it set the reader's buffer to a block */
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -484,6 +486,7 @@ static void sgk_wrelease(struct sk_writer *w)
 	free(s->zraw);
 	free(s->zbuf);
 	free(s->tmp);
+	free(s->iov);
 	free(s);
 	w->fs = NULL;
 }
@@ -640,6 +643,7 @@ static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *d
 
 	sgk_slot(w, 0, &h, &d);
 	memcpy(h, hdr, w->info.hdrlen);
+	sk_hdr_tail_convert(h, w->from_su_tail, w->info.su_tail);
 	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d);
 	return sgk_commit(w, 1, err);
 }
@@ -692,6 +696,7 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 		memcpy(h, rec, hl);
 		if (r->hdr_little)
 			sk_stream_swap(h, &r->info);
+		sk_hdr_tail_convert(h, r->info.su_tail, w->info.su_tail);
 		if (same) {
 			memcpy(d, rec + hl, r->recsize - hl);
 		} else {
@@ -705,6 +710,68 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 	}
 	*wfail = 1;
 	return sgk_commit(w, n, err);
+}
+
+/*
+ * A whole block of SEG-Y or SU records straight from the reader's buffer:
+ * the block header, the B trace headers and the B sample runs gathered by
+ * writev, with no copy in user space (into /dev/null, IBM SEG-Y -> sgk then
+ * costs what reading costs: it ran at 0.65x cat with the copy into the
+ * block, on one core, as a copy into /dev/null starts no read-ahead).  The
+ * first call sets the reader's buffer to one block's bytes, so that each
+ * block is one read and nothing moves in the buffer.  The bytes written are
+ * those of sgk_flush.
+ */
+int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err)
+{
+	struct sgk_wr *const s = w->fs;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl, bytes = (size_t)s->B * r->recsize;
+	unsigned char h[SK_SGK_BLOCK_HEAD];
+	const unsigned char *p;
+	int64_t n;
+	int rc;
+
+	*wfail = 0;
+	if (s->zlevel || s->blk_n || r->in.ra || (r->info.ntraces >= 0 && r->info.ntraces - r->idx < s->B))
+		return 0;
+	if (!s->sized) {
+		s->sized = 1;
+		if ((rc = sk_in_resize(&r->in, bytes, err)) < 0)
+			return rc;
+	}
+	if (!s->iov && !(s->iov = malloc((2 * (size_t)s->B + 1) * sizeof *s->iov)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if ((n = sk_in_need(&r->in, bytes, err)) < 0)
+		return n;
+	if ((size_t)n < bytes)
+		return 0;  /* the last traces, or a truncated one: the record path */
+	p = sk_in_ptr(&r->in);
+	for (long k = 0; k < s->B && r->check_ns; k++) {
+		struct sk_error e;
+		if (sk_stream_check_record(r, p + (size_t)k * r->recsize, r->idx + k, 0, &e) < 0)
+			return 0;  /* the record path reports it, where it is */
+	}
+	put_le(h + SK_SGK_B_COUNT, 4, (uint64_t)s->B);
+	put_le(h + SK_SGK_B_FLAGS, 4, 0);
+	put_le(h + SK_SGK_B_RAW, 8, bytes);
+	put_le(h + SK_SGK_B_STORED, 8, bytes);
+	s->iov[0].iov_base = h;
+	s->iov[0].iov_len = sizeof h;
+	for (long k = 0; k < s->B; k++) {
+		unsigned char *const rec = (unsigned char *)(uintptr_t)(p + (size_t)k * r->recsize);
+		s->iov[1 + k].iov_base = rec;
+		s->iov[1 + k].iov_len = hl;
+		s->iov[1 + s->B + k].iov_base = rec + hl;
+		s->iov[1 + s->B + k].iov_len = sb;
+	}
+	if ((rc = sk_out_writev(&w->out, s->iov, 2 * (size_t)s->B + 1, err)) < 0) {
+		*wfail = 1;
+		return rc;
+	}
+	sk_in_skip(&r->in, bytes);
+	r->idx += s->B;
+	w->count += s->B;
+	return s->B;
 }
 
 /*

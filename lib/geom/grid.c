@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,44 @@ static void axes(const struct sk_grid *g, double *ux, double *uy, double *vx, do
 	*uy = c;
 	*vx = -c;
 	*vy = s;
+}
+
+void sk_grid_extent(const struct sk_grid *g, double *x0, double *x1, double *y0, double *y1)
+{
+	/* The four corners: the grid is a rotated rectangle. */
+	const int64_t corner[4] = {0, g->nx - 1, sk_grid_size(g) - g->nx, sk_grid_size(g) - 1};
+
+	*x0 = *y0 = HUGE_VAL;
+	*x1 = *y1 = -HUGE_VAL;
+	for (int k = 0; k < 4; k++) {
+		double x, y;
+		sk_grid_point(g, corner[k], &x, &y);
+		*x0 = fmin(*x0, x);
+		*x1 = fmax(*x1, x);
+		*y0 = fmin(*y0, y);
+		*y1 = fmax(*y1, y);
+	}
+}
+
+const char *sk_distance_text(double d, char *buf, size_t len)
+{
+	if (d < 1e4) {
+		snprintf(buf, len, "%.0f m", d);
+	} else if (d >= 1e15) {
+		snprintf(buf, len, "%.3g km", d * 1e-3);
+	} else {
+		char digits[32];
+		size_t n, o = 0;
+		snprintf(digits, sizeof digits, "%.0f", d * 1e-3);
+		n = strlen(digits);
+		for (size_t i = 0; i < n && o + 2 < len; i++) {
+			if (i > 0 && (n - i) % 3 == 0)
+				buf[o++] = ',';
+			buf[o++] = digits[i];
+		}
+		snprintf(buf + o, len - o, " km");
+	}
+	return buf;
 }
 
 void sk_grid_point(const struct sk_grid *g, int64_t i, double *x, double *y)

@@ -39,6 +39,11 @@ void sk_grid_numbers(const struct sk_grid *g, int64_t i, long *iline, long *xlin
 /* Fractional grid coordinates (fast, slow) of a point: the inverse of
  * sk_grid_point, so (0,0) is trace 0 and (1,0) its neighbour on the fast axis. */
 void sk_grid_locate(const struct sk_grid *g, double x, double y, double *fast, double *slow);
+/* The smallest box (world x and y) holding every location of the grid. */
+void sk_grid_extent(const struct sk_grid *g, double *x0, double *x1, double *y0, double *y1);
+/* A distance for a message, into buf: whole metres below 10 km ("756 m"),
+ * else kilometres with thousands separators ("6,021 km"); returns buf. */
+const char *sk_distance_text(double metres, char *buf, size_t len);
 /* Parses "K/N" and gives the half-open range [first, last) of trace indices. */
 int sk_grid_part(const char *arg, int64_t total, int64_t *first, int64_t *last,
 		 struct sk_error *err);

@@ -124,6 +124,13 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
  * compressed sgk) is spooled as raw floats to an unlinked temporary file in
  * $TMPDIR (default /tmp).
  *
+ * No silent partial result: when more than half the used traces lie beyond
+ * the whole grid's outer bins by more than the radius (outside the outer
+ * bins with in_bin), the run fails (SK_ESTATE, nothing written) with a
+ * message naming the cause from the geometry (receivers, sources or
+ * positions at the origin, else the extents of data and grid), unless
+ * allow_outside is set; when all of them do, it fails regardless.
+ *
  * Output traces: the grid's locations in inline-major order (--part: a
  * slice of them), each with its offsets when there is an offset axis.
  * Headers: tracl and tracr (running number over the whole output, so parts
@@ -153,6 +160,7 @@ struct sk_regrid_job {
 				      of one trace), when have_vel */
 	int have_vel;              /* 0: no moveout */
 	uint64_t mem;              /* bytes of samples to keep in memory */
+	int allow_outside;         /* most used traces outside the grid is not an error */
 	void (*progress)(void *ctx, int64_t done, int64_t total);
 	void *progress_ctx;
 };
@@ -163,7 +171,8 @@ struct sk_regrid_stats {
 	int64_t used;              /* traces with a position and an offset class */
 	int64_t outputs, dead;     /* traces written, of them dead */
 	int64_t outside;           /* used traces beyond the grid's outer bins by
-	                            * more than the radius (all: an error) */
+	                            * more than the radius (more than half: an error
+	                            * unless allow_outside, all: an error) */
 	double radius;             /* the radius used, metres (its default resolved) */
 };
 

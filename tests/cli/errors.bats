@@ -93,7 +93,7 @@ check() {
 	check 2 "migrate aperature=500 --vel 2000 $DATA/f3.sgy" \
 		"migrate: unknown parameter 'aperature=500' (did you mean aperture=?); try --help"
 	check 2 "migrate --a 5 --vel 2000 $DATA/f3.sgy" \
-		"migrate: ambiguous option '--a' (--aal, --angle, --antialias, --aperture?); try --help"
+		"migrate: ambiguous option '--a' (--aal, --allow-outside, --angle, --antialias, --aperture?); try --help"
 	check 2 "migrate --vel" "migrate: option '--vel' needs an argument; try --help"
 	check 2 "regrid --metod dip -g 0,10,5 $DATA/f3.sgy" "regrid: unknown option '--metod' (did you mean --method?); try --help"
 	check 2 "segedit --were 'cdp > 1' $DATA/f3.sgy" "segedit: unknown option '--were' (did you mean --where?); try --help"

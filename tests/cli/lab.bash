@@ -10,7 +10,8 @@
 #   LAB_SSH    the --ssh value: "ssh -F $LAB/ssh_config"
 #   LAB_AGENT  the --agent value: the copied taskrun binary + " agent"
 #   hosts node1 node2 node3 (loopback), cut1 (in the namespace), dead1 (a
-#   port where nothing listens)
+#   port where nothing listens); each host's sessions have
+#   TASKRUN_KEEP_DIR=$LAB/keep/HOST, a directory of its own
 
 lab_need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -40,7 +41,12 @@ PermitRootLogin no
 MaxStartups 200:30:400
 MaxSessions 200
 LogLevel ERROR
+SetEnv TASKRUN_KEEP_DIR=$LAB/keep/$name
 CONF
+	# Each host's own directory for taskrun --keep (they share one file
+	# system): the agents' relative --keep paths start there.
+	mkdir -p "$LAB/keep/$name"
+	chown "$LAB_USER" "$LAB/keep/$name"
 	/usr/sbin/sshd -t -f "$LAB/sshd_$name.conf"
 	if [ -n "$ns" ]; then
 		ip netns exec "$ns" /usr/sbin/sshd -f "$LAB/sshd_$name.conf" -E "$LAB/sshd_$name.log"

@@ -367,6 +367,26 @@ migrate: $REAL/alaska_31-81_PR_stack.sgy: all 534 live traces have the same midp
 	run -1 --separate-stderr migrate --vel 2000 --offsets 1000,100,3 --grid 1000,25,40 "$T/s.sgy" -o "$T/out.sgy"
 	[ "$stderr" = "migrate: $T/s.sgy: no trace has an offset in the bins of --offsets (950 to 1250 m)" ]
 	[ ! -e "$T/out.sgy" ]
+	# ... with -x too: no trace within reach is an empty image.
+	run -1 --separate-stderr migrate -x --vel 2000 --aperture 300 --grid 3000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: 288 of 288 traces lie beyond the migration's reach of the grid (300 m, from --aperture and --angle; the nearest is 756 m away): midpoints in x 856.2..2243.8, y 0.0..0.0, grid locations in x 3000.0..3975.0, y 0.0..0.0" ]
+	# Most but not all beyond the reach of a grid over x 2000..2975: the
+	# count and the nearest from awk, and the flag that allows it.
+	read -r far near < <(seginfo -k sx,gx "$T/s.sgy" | awk '
+		{ m = ($1 + $2) / 2; d = m < 2000 ? 2000 - m : m > 2975 ? m - 2975 : 0
+		  if (d > 300) { n++; if (n == 1 || d < best) best = d } }
+		END { printf "%d %.0f\n", n, best }')
+	[ "$far" -gt 144 ] && [ "$far" -lt 288 ]
+	run -1 --separate-stderr migrate --vel 2000 --aperture 300 --grid 2000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: $far of 288 traces lie beyond the migration's reach of the grid (300 m, from --aperture and --angle; the nearest is $near m away): midpoints in x 856.2..2243.8, y 0.0..0.0, grid locations in x 2000.0..2975.0, y 0.0..0.0; a grid over part of the data needs --allow-outside" ]
+	[ ! -e "$T/out.sgy" ]
+	run -0 --separate-stderr migrate --allow-outside --vel 2000 --aperture 300 --grid 2000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "" ]
+	# The traces beyond the reach add nothing: the image is that of the
+	# traces within it alone.
+	segedit --where '(sx + gx) / 2 >= 1700' "$T/s.sgy" -o "$T/near.sgy"
+	migrate --vel 2000 --aperture 300 --grid 2000,25,40 "$T/near.sgy" -o "$T/near_img.sgy"
+	cmp "$T/out.sgy" "$T/near_img.sgy"
 	# A part of the grid beyond the data is empty, not an error: the other parts hold the image.
 	run -0 --separate-stderr migrate --vel 2000 --aperture 300 --grid 0,25,200 --part 5/5 "$T/s.sgy" -o "$T/p5.sgy"
 	[ "$stderr" = "" ]

@@ -138,11 +138,13 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 
 @test "--part slices concatenate (segmerge) to the whole; 1 and 2 threads agree" {
 	survey p.sgy 500 steep
-	OMP_NUM_THREADS=2 regrid -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/all.sgy"
-	OMP_NUM_THREADS=1 regrid -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/one.sgy"
+	# A corner of the survey (dip costs milliseconds a trace): most traces
+	# lie outside it on purpose, so -x.
+	OMP_NUM_THREADS=2 regrid -x -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/all.sgy"
+	OMP_NUM_THREADS=1 regrid -x -g 0,25,20,0,25,20 -m dip "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/one.sgy"
 	cmp "$BATS_TEST_TMPDIR/all.sgy" "$BATS_TEST_TMPDIR/one.sgy"
 	for k in 1 2 3; do
-		regrid -g 0,25,20,0,25,20 -m dip --part $k/3 "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/part$k.sgy"
+		regrid -x -g 0,25,20,0,25,20 -m dip --part $k/3 "$BATS_TEST_TMPDIR/p.sgy" -o "$BATS_TEST_TMPDIR/part$k.sgy"
 	done
 	segmerge "$BATS_TEST_TMPDIR"/part1.sgy "$BATS_TEST_TMPDIR"/part2.sgy "$BATS_TEST_TMPDIR"/part3.sgy -o "$BATS_TEST_TMPDIR/merged.sgy"
 	cmp "$BATS_TEST_TMPDIR/all.sgy" "$BATS_TEST_TMPDIR/merged.sgy"
@@ -185,8 +187,9 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 @test "dead traces are counted and reported; --fold writes the fold table" {
 	survey d.sgy 300 gentle
 	# The grid overlaps the survey's corner: some traces live, most dead (all
-	# dead is an error, tested with bad input).
-	run -0 --separate-stderr regrid -g -100,25,10,0,25,4 -m idw -r 30 -F "$BATS_TEST_TMPDIR/fold.tsv" "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
+	# dead is an error, tested with bad input); most input traces lie
+	# outside it, so -x.
+	run -0 --separate-stderr regrid -x -g -100,25,10,0,25,4 -m idw -r 30 -F "$BATS_TEST_TMPDIR/fold.tsv" "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o.sgy"
 	# Dead: no midpoint within 30 m, counted by awk.
 	seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
 		{ x[NR] = ($1 + $3) / 2; y[NR] = ($2 + $4) / 2 }
@@ -196,16 +199,7 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 			print live } }' >"$BATS_TEST_TMPDIR/live"
 	dead=$(grep -c '^0$' "$BATS_TEST_TMPDIR/live")
 	[ "$dead" -ge 20 ]
-	# Most midpoints lie outside the grid: beyond its outer bins (x -112.5
-	# to 137.5, y -12.5 to 87.5) by more than 30 m, counted by awk; said
-	# first, with the count.
-	out=$(seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
-		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
-		  if (x < -142.5 || x > 167.5 || y < -42.5 || y > 117.5) n++ }
-		END { print n + 0 }')
-	[ "$out" -gt 150 ] && [ "$out" -lt 300 ]
-	[ "$stderr" = "regrid: $BATS_TEST_TMPDIR/d.sgy: $out of 300 input traces lie outside the grid (more than 30 m beyond its outer bins) and are not used
-regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
+	[ "$stderr" = "regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
 	seginfo -k trid "$BATS_TEST_TMPDIR/o.sgy" | awk '{ print $1 == 1 }' | diff - "$BATS_TEST_TMPDIR/live"
 	head -n 1 "$BATS_TEST_TMPDIR/fold.tsv" | grep -qx "$(printf 'cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive')"
 	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 8 | diff - "$BATS_TEST_TMPDIR/live"
@@ -217,17 +211,73 @@ regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
 		END { for (k = 0; k < 40; k++) print n[k] + 0 }' >"$BATS_TEST_TMPDIR/expect"
 	tail -n +2 "$BATS_TEST_TMPDIR/fold.tsv" | cut -f 7 | diff - "$BATS_TEST_TMPDIR/expect"
 	seginfo -k nhs "$BATS_TEST_TMPDIR/o.sgy" | diff - "$BATS_TEST_TMPDIR/expect"
-	# Half or fewer outside: nothing said about it (a grid over the whole
-	# survey); with bins, outside is outside the outer bins.
-	run -0 --separate-stderr regrid -g 0,25,48,0,25,48 -m bin "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o2.sgy"
-	[[ "$stderr" != *"outside the grid"* ]]
-	run -0 --separate-stderr regrid -g 0,100,4,0,100,4 -r bin "$BATS_TEST_TMPDIR/d.sgy" -o "$BATS_TEST_TMPDIR/o2.sgy"
-	out=$(seginfo -k sx,sy,gx,gy "$BATS_TEST_TMPDIR/d.sgy" | awk '
+}
+
+# outside X0 X1 Y0 Y1 R FILE: from the midpoints of FILE, by awk, the count
+# of those beyond the rectangle [X0, X1] x [Y0, Y1] (the outer bins) by more
+# than R along either axis (R < 0: by anything), the distance of the nearest
+# of them from the rectangle as regrid writes it ("12 m", "6,021 km"), and
+# the midpoints' extents (%.1f).
+outside() {
+	seginfo -k sx,sy,gx,gy "$6" | awk -v x0="$1" -v x1="$2" -v y0="$3" -v y1="$4" -v r="$5" '
+		function dist(d,   s, o, n, i) {
+			if (d < 1e4) return sprintf("%.0f m", d)
+			s = sprintf("%.0f", d / 1000); n = length(s); o = ""
+			for (i = 1; i <= n; i++) { if (i > 1 && (n - i + 1) % 3 == 0) o = o ","; o = o substr(s, i, 1) }
+			return o " km"
+		}
 		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
-		  if (x < -50 || x > 350 || y < -50 || y > 350) n++ }
-		END { print n + 0 }')
+		  if (NR == 1) { a = b = x; c = d = y }
+		  if (x < a) a = x; if (x > b) b = x; if (y < c) c = y; if (y > d) d = y
+		  ex = x0 - x; if (x - x1 > ex) ex = x - x1; if (ex < 0) ex = 0
+		  ey = y0 - y; if (y - y1 > ey) ey = y - y1; if (ey < 0) ey = 0
+		  if (r < 0 ? ex > 0 || ey > 0 : ex > r || ey > r) {
+			n++; e = sqrt(ex * ex + ey * ey); if (n == 1 || e < near) near = e } }
+		END { printf "%d\t%s\t%.1f..%.1f\t%.1f..%.1f\n", n, dist(near), a, b, c, d }'
+}
+
+@test "most input traces outside the grid: exit 1 naming the cause, nothing written; -x builds it" {
+	T=$BATS_TEST_TMPDIR
+	survey d.sgy 300 gentle
+	# A corner of the survey, radius 30 m: bins x -112.5..137.5, y -12.5..87.5.
+	IFS=$'\t' read -r out near xs ys < <(outside -112.5 137.5 -12.5 87.5 30 "$T/d.sgy")
+	[ "$out" -gt 150 ] && [ "$out" -lt 300 ]
+	run -1 --separate-stderr regrid -g -100,25,10,0,25,4 -m idw -r 30 "$T/d.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $T/d.sgy: $out of 300 input traces lie outside the grid (more than 30 m beyond its outer bins; the nearest is $near beyond them): midpoints in x $xs, y $ys, grid locations in x -100.0..125.0, y 0.0..75.0; a grid over part of the data needs --allow-outside" ]
+	[ ! -e "$T/x.sgy" ]
+	# With bins: outside the outer bins at all (x, y -50..350).
+	IFS=$'\t' read -r out near xs ys < <(outside -50 350 -50 350 -1 "$T/d.sgy")
 	[ "$out" -gt 150 ]
-	[[ "$stderr" == "regrid: $BATS_TEST_TMPDIR/d.sgy: $out of 300 input traces lie outside the grid (outside its outer bins) and are not used"* ]]
+	run -1 --separate-stderr regrid -g 0,100,4,0,100,4 -r bin "$T/d.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $T/d.sgy: $out of 300 input traces lie outside the grid (outside its outer bins; the nearest is $near beyond them): midpoints in x $xs, y $ys, grid locations in x 0.0..300.0, y 0.0..300.0; a grid over part of the data needs --allow-outside" ]
+	[ ! -e "$T/x.sgy" ]
+	run -0 --separate-stderr regrid --allow-outside -g 0,100,4,0,100,4 -r bin "$T/d.sgy" -o "$T/o.sgy"
+	dead=$(seginfo -k sx,sy,gx,gy "$T/d.sgy" | awk '
+		{ i = int(($1 + $3) / 2 / 100 + 0.5 + 10) - 10; j = int(($2 + $4) / 2 / 100 + 0.5 + 10) - 10
+		  if (i >= 0 && i < 4 && j >= 0 && j < 4) f[i, j] = 1 }
+		END { for (i = 0; i < 4; i++) for (j = 0; j < 4; j++) n += !f[i, j]; print n }')
+	[ "$stderr" = "regrid: $dead of 16 output traces are dead (no input trace inside the bin)" ]
+	# A grid over the whole survey: nothing said (no output trace is dead
+	# either with this radius); a --part slice is judged against the whole
+	# grid, not against itself.
+	run -0 --separate-stderr regrid -g 0,25,48,0,25,48 -m nearest -r 300 "$T/d.sgy" -o "$T/o2.sgy"
+	[ "$stderr" = "" ]
+	run -0 --separate-stderr regrid -g 0,25,48,0,25,48 -m nearest -r 300 --part 1/8 "$T/d.sgy" -o "$T/o3.sgy"
+	[ "$stderr" = "" ]
+	# Post-stack data in real coordinates with receivers at 0: midpoints
+	# halfway to the origin, named with the flag that helps.
+	segedit 'sx = sx + 500000' 'sy = sy + 6000000' 'gx = 0' 'gy = 0' "$T/d.sgy" -o "$T/r0.sgy"
+	IFS=$'\t' read -r out near xs ys < <(outside 499987.5 501187.5 5999987.5 6001187.5 50 "$T/r0.sgy")
+	[ "$out" -eq 300 ]
+	run -1 --separate-stderr regrid -x -g 500000,25,48,6000000,25,48 "$T/r0.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $T/r0.sgy: 300 of 300 input traces lie outside the grid because gx/gy are 0 in 300 of them: their midpoints fall halfway between source and origin, the nearest $near beyond the outer bins; give --coords src or --coords cdp for post-stack data, or set gx/gy (segedit)" ]
+	[ ! -e "$T/x.sgy" ]
+	run -0 --separate-stderr regrid -c src -m nearest -g 500000,25,48,6000000,25,48 "$T/r0.sgy" -o "$T/o.sgy"
+	# CDP coordinates that are 0 in most traces (--coords cdp).
+	segedit 'cdpx = (i < 50) * round((sx + gx) / 2)' 'cdpy = (i < 50) * round((sy + gy) / 2)' "$T/r0.sgy" -o "$T/c0.sgy"
+	run -1 --separate-stderr regrid -c cdp -g 250000,25,48,3000000,25,48 "$T/c0.sgy" -o "$T/x.sgy"
+	# The origin from the outer bins' corner (249987.5, 2999987.5): 3,010 km.
+	[ "$stderr" = "regrid: $T/c0.sgy: 250 of 300 input traces lie outside the grid because cdpx and cdpy are 0 in 250 of them (the origin is 3,010 km beyond the outer bins); set them (segedit) or give other --coords" ]
 }
 
 @test "offsets: classes and moveout-aware interpolation (--vel)" {
@@ -259,7 +309,8 @@ regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
 	[ "${#lines[@]}" -eq 80 ] && [ "${lines[1]}" = "$(printf '2\t212.5\t0\t1')" ]
 	printf 'x0: 0\ny0: 0\ndx: 25\ndy: 25\nnx: 8\nny: 4\nazimuth: 90\niline: {first: 1000, step: 2}\nxline: {first: 500, step: 1}\n' >"$BATS_TEST_TMPDIR/g.yaml"
 	survey y.sgy 300 gentle
-	regrid -g "$BATS_TEST_TMPDIR/g.yaml" "$BATS_TEST_TMPDIR/y.sgy" -o "$BATS_TEST_TMPDIR/y.out"
+	# The grid file's 8 x 4 bins are a corner of the survey: -x.
+	regrid --allow-outside -g "$BATS_TEST_TMPDIR/g.yaml" "$BATS_TEST_TMPDIR/y.sgy" -o "$BATS_TEST_TMPDIR/y.out"
 	run -0 seginfo -k iline,xline,cdpx,cdpy "$BATS_TEST_TMPDIR/y.out"
 	[ "${lines[0]}" = "$(printf '1000\t500\t0\t0')" ] && [ "${lines[9]}" = "$(printf '1002\t501\t25\t25')" ]
 }
@@ -277,8 +328,9 @@ regrid: $dead of 40 output traces are dead (no input trace within the radius)" ]
 }
 
 @test "bad input: no coordinates, a grid off the data, a malformed grid file" {
-	# A grid over the data with nothing in reach: exit 1, nothing written.
-	run -1 --separate-stderr regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 0.01 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/d.sgy"
+	# A grid over the data with nothing in reach: exit 1, nothing written
+	# (most traces lie more than 0.01 m beyond the outer bins: -x).
+	run -1 --separate-stderr regrid -x -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 0.01 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/d.sgy"
 	[ "$stderr" = "regrid: $DATA/f3.sgy: all 25 output traces would be dead: no input trace lies within 0.01 m of a grid location (see --radius)" ]
 	[ ! -e "$BATS_TEST_TMPDIR/d.sgy" ]
 	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 "$DATA/small.sgy"

@@ -355,3 +355,25 @@ run_block() {
 	[ "$(grep -c '^\$ ' readme.txt)" -eq 6 ]
 	run_block <readme.txt
 }
+
+@test "segedit: SU and SEG-Y inputs mixed, each read as its own kind (as segmerge merges them)" {
+	T=$BATS_TEST_TMPDIR
+	segsynth --line 2,100,4,25,1000 --nt 50 --vel 2000 -R 0.1 -o "$T/a0.sgy"
+	segedit 'cdpx = 1000 + i' 'iline = 7' "$T/a0.sgy" -o "$T/a.sgy"
+	segsynth --line 1,100,3,25,1500 --nt 50 --vel 2000 -R 0.1 --to su -o "$T/b0.su"
+	segedit 'd1 = 0.004' 'f1 = 0.5' "$T/b0.su" -o "$T/b.su"
+	# SU's d1 and f1 never become cdpx and cdpy, nor a's cdpx SU's d1.
+	segedit 'cdp = 5' "$T/a.sgy" "$T/b.su" -o "$T/e.sgy"
+	segmerge "$T/a.sgy" "$T/b.su" | segedit 'cdp = 5' | cmp - "$T/e.sgy"
+	segedit 'cdp = 5' "$T/b.su" "$T/a.sgy" -o "$T/e.su"
+	cat <(segedit 'cdp = 5' "$T/b.su") <(segmerge --to su "$T/a.sgy" | segedit 'cdp = 5') | cmp - "$T/e.su"
+	run -0 seginfo -k cdp,cdpx,iline "$T/e.sgy"
+	[ "${lines[0]}" = "$(printf '5\t1000\t7')" ] && [ "${lines[8]}" = "$(printf '5\t0\t0')" ]
+	# A key of bytes 181-240 names a field of one kind only: refused for an
+	# input of the other kind, naming it; nothing written.
+	run -2 --separate-stderr segedit 'iline = 3' "$T/a.sgy" "$T/b.su" -o "$T/x.sgy"
+	[ "$stderr" = "segedit: $T/b.su: iline in 'iline = 3': SU streams hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" ]
+	run -2 --separate-stderr segedit 'd1 = 3' "$T/b.su" "$T/a.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "segedit: $T/a.sgy: d1 in 'd1 = 3': SEG-Y and sgk streams hold cdpx cdpy iline xline ... at bytes 181-240, not d1" ]
+	[ ! -e "$T/x.sgy" ]
+}

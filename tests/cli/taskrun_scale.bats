@@ -146,3 +146,23 @@ ref_resume() {
 	[ "$(cd "$T/out" && ls -A | tr '\n' ' ')" = ".1.AAAAAA 2 3 4 " ]
 	[ "$(awk -F'\t' '$2 == "start" || $2 == "lost" { print $2, $3, $4 }' "$T/s/journal" | tail -n 3 | tr '\n' ,)" = "lost 4 1,start 3 2,start 4 2," ]
 }
+
+@test "taskrun makes room for the open files of many hosts, and says when the hard limit is short" {
+	# 20 simulated hosts (agents started here through a launcher, as in
+	# bench/taskrun_scale.sh) hold 3 descriptors each in the controller:
+	# with its own, more than a soft limit of 40, which taskrun raises.
+	printf '#!/bin/sh\nshift\nexec "$@"\n' >"$T/launch"
+	chmod +x "$T/launch"
+	seq -f '1/node%g' 20 >"$T/hosts"
+	agent="$BATS_TEST_DIRNAME/../../bin/taskrun agent"
+	run -0 --separate-stderr bash -c 'ulimit -Sn 40 && exec taskrun -H "$1/hosts" --ssh "$1/launch" --agent "$2" \
+		"echo {}" ::: $(seq 40)' _ "$T" "$agent"
+	[ "$stderr" = "" ]
+	[ "$(sort -n <<<"$output")" = "$(seq 40)" ]
+	# A hard limit of 40 cannot be raised: said once, before the run
+	# fails for want of descriptors.
+	run --separate-stderr bash -c 'ulimit -Sn 40 && ulimit -Hn 40 && exec taskrun -H "$1/hosts" --ssh "$1/launch" \
+		--agent "$2" "echo {}" ::: $(seq 40)' _ "$T" "$agent"
+	[ "${stderr_lines[0]}" = "taskrun: 20 hosts need 124 open files or more, but the hard limit is 40 (raise it: ulimit -Hn as root, or nofile in /etc/security/limits.conf)" ]
+	[ "$(grep -c 'open files or more' <<<"$stderr")" = 1 ]
+}

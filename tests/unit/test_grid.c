@@ -85,5 +85,26 @@ int main(void)
 		CHECKF(strstr(err.msg, "line 4, column 1: unknown grid key 'bogus'") != NULL, "%s", err.msg);
 		unlink(path);
 	}
+	/* The extent of a grid: its corners; a line's y is its own. */
+	{
+		struct sk_grid gl;
+		double x0, x1, y0, y1;
+		char buf[64];
+		CHECK(sk_grid_parse("3000,25,40", &gl, &err) == 0);
+		sk_grid_extent(&gl, &x0, &x1, &y0, &y1);
+		CHECK(x0 == 3000 && x1 == 3975 && y0 == 0 && y1 == 0);
+		/* Azimuth 0 (fast axis north): the slow axis runs west, x 100 to 60. */
+		CHECK(sk_grid_parse("100,10,5,200,20,3,0", &gl, &err) == 0);
+		sk_grid_extent(&gl, &x0, &x1, &y0, &y1);
+		CHECKF(fabs(x0 - 60) < 1e-9 && fabs(x1 - 100) < 1e-9 && fabs(y0 - 200) < 1e-9 && fabs(y1 - 240) < 1e-9,
+		       "%g %g %g %g", x0, x1, y0, y1);
+		/* Distances for messages. */
+		CHECK(strcmp(sk_distance_text(755.6, buf, sizeof buf), "756 m") == 0);
+		CHECK(strcmp(sk_distance_text(9999.4, buf, sizeof buf), "9999 m") == 0);
+		CHECK(strcmp(sk_distance_text(1e4, buf, sizeof buf), "10 km") == 0);
+		CHECK(strcmp(sk_distance_text(6021300, buf, sizeof buf), "6,021 km") == 0);
+		CHECK(strcmp(sk_distance_text(1234567890, buf, sizeof buf), "1,234,568 km") == 0);
+		CHECKF(strcmp(sk_distance_text(2e15, buf, sizeof buf), "2e+12 km") == 0, "%s", buf);
+	}
 	return test_done();
 }

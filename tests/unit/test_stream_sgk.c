@@ -2,6 +2,7 @@
  * every sample format and byte order, byte-identical SEG-Y -> sgk -> SEG-Y,
  * float32 on request, version 1 streams still read, and a stream written to
  * a pipe and saved to a file read at random. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,90 @@ static int pipe_of(const char *path, long n, pid_t *pid)
 }
 
 /*
+ * SEG-Y -> sgk writes whole blocks straight from the reader's buffer
+ * (sk_sgk_put_block_direct, writev); the bytes are checked against blocks
+ * built here from the SEG-Y file: from a file and from a pipe, with the
+ * last short block through the record path, and a bad ns or a cut trace
+ * reported where they are, as the record path reports them.
+ */
+static void test_direct_blocks(void)
+{
+	enum { REC = 240 + 4 * NS, B = 4, DATA0 = SK_SGK_HEAD + SK_SEGY_HDR };
+	enum { SIZE = DATA0 + 5 * SK_SGK_BLOCK_HEAD + NT * REC + SK_SGK_BLOCK_HEAD };
+	char a[128], s[128], bad[128], cut[128], cmd[400];
+	static unsigned char src[SK_SEGY_HDR + NT * REC], want[SIZE], got[SIZE + 1];
+	const char *in[1] = {"-"};
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_reader *r;
+	struct sk_writer *w;
+	struct sk_error err;
+	size_t at = DATA0;
+	int64_t n = 0;
+	pid_t pid;
+	int fd;
+
+	path_of(a, sizeof a, "direct.sgy");
+	path_of(s, sizeof s, "direct.sgk");
+	path_of(bad, sizeof bad, "direct-bad.sgy");
+	path_of(cut, sizeof cut, "direct-cut.sgy");
+	CHECK(make_segy(a, 1, 0, 7) == 0 && bytes_at(a, 0, src, sizeof src) == 0);
+	for (int t0 = 0; t0 < NT; t0 += B) {
+		const int c = NT - t0 < B ? NT - t0 : B;
+		memset(want + at, 0, SK_SGK_BLOCK_HEAD);
+		sk_segy_put(want + at, 1, 4, 1, (uint64_t)c);
+		sk_segy_put(want + at + 8, 1, 8, 1, (uint64_t)c * REC);
+		sk_segy_put(want + at + 16, 1, 8, 1, (uint64_t)c * REC);
+		at += SK_SGK_BLOCK_HEAD;
+		for (int t = t0; t < t0 + c; t++, at += 240)
+			memcpy(want + at, src + SK_SEGY_HDR + (size_t)t * REC, 240);
+		for (int t = t0; t < t0 + c; t++, at += REC - 240)
+			memcpy(want + at, src + SK_SEGY_HDR + (size_t)t * REC + 240, REC - 240);
+	}
+	memset(want + at, 0, SK_SGK_BLOCK_HEAD);   /* the end marker */
+	CHECK(at + SK_SGK_BLOCK_HEAD == SIZE);
+
+	o.fmt = SK_FMT_SGK;
+	o.block = B;
+	CHECK(sk_reader_open(a, SK_FMT_AUTO, &r, &err) == 0);
+	CHECK(sk_writer_open(s, sk_reader_info(r), &o, &w, &err) == 0);
+	CHECK(sk_copy_traces(r, w, &n, NULL, &err) == 0 && n == NT);
+	CHECK(sk_writer_close(w, &err) == 0);
+	sk_reader_free(r);
+	memset(got, 0, sizeof got);
+	fd = open(s, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, got, sizeof got) == SIZE);
+	close(fd);
+	CHECK(memcmp(got + DATA0, want + DATA0, SIZE - DATA0) == 0);
+
+	/* From a pipe: the same blocks. */
+	fd = pipe_of(a, (long)sizeof src, &pid);
+	CHECK(copy_all(in, 1, fd, s, B, &err) == 0);
+	close(fd);
+	waitpid(pid, NULL, 0);
+	CHECK(bytes_at(s, 0, got, SIZE) == 0 && memcmp(got + DATA0, want + DATA0, SIZE - DATA0) == 0);
+
+	/* Trace 6 (in the second block) with another ns in a file that does
+	 * not declare fixed-length traces. */
+	memcpy(got, src, sizeof src);
+	sk_segy_put(got, 3501, 2, 0, 0x0100);         /* rev 1.0 */
+	sk_segy_put(got, 3503, 2, 0, 0);              /* not fixed-length */
+	sk_segy_put(got + SK_SEGY_HDR + 5 * REC, SK_TR_NS, 2, 0, 99);
+	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, got, sizeof src) == (ssize_t)sizeof src && close(fd) == 0);
+	in[0] = bad;
+	CHECK(copy_all(in, 1, -1, s, B, &err) == SK_EFMT);
+	CHECKF(strcmp(err.msg, "trace 6 (byte 5175): ns=99 differs from the binary header's ns=13 and byte 3503 "
+			       "does not declare fixed-length traces: variable-length traces are not supported") == 0,
+	       "%s", err.msg);
+	/* Cut 100 bytes into trace 10 (in the third block). */
+	snprintf(cmd, sizeof cmd, "head -c %d %s > %s", SK_SEGY_HDR + 9 * REC + 100, a, cut);
+	CHECK(system(cmd) == 0);
+	in[0] = cut;
+	CHECK(copy_all(in, 1, -1, s, B, &err) == SK_EFMT);
+	CHECKF(strcmp(err.msg, "trace 10 (from byte 6229) is truncated: 100 of 292 bytes") == 0, "%s", err.msg);
+}
+
+/*
  * sgk -> sgk copies pass whole blocks (sk_sgk_pass_block): from a file in
  * pieces (sk_in_copy), from a pipe whole; a short last block goes into the
  * writer's block, which the next input fills up.  The bytes are those of
@@ -589,6 +674,7 @@ int main(void)
 	test_from_pipe(0);
 	test_from_pipe(3);
 	test_pass_blocks();
+	test_direct_blocks();
 	test_hostile_block();
 	{
 		char cmd[160];

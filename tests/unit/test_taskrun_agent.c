@@ -92,8 +92,12 @@ int main(void)
 	int st;
 	pid_t pg;
 	double t0;
+	char kdir[] = "/tmp/test_taskrun_agent.XXXXXX";
 
 	signal(SIGPIPE, SIG_IGN);
+	/* The agent's --keep directory. */
+	CHECK(mkdtemp(kdir) != NULL);
+	setenv("TASKRUN_KEEP_DIR", kdir, 1);
 	start(&c);
 	CHECK(expect(&c, TR_F_AHELLO, &f, NULL, 5));
 	CHECK(tr_proto_ints(f.data, f.len, v, 3, NULL) == 3 && v[0] == TR_PROTO_VERSION && v[1] == c.pid);
@@ -109,6 +113,20 @@ int main(void)
 	done(&c, &f);
 	CHECK(strcmp(out, "7 2 testhost\n") == 0);
 
+	/* The slot on this host (TASKRUN_SLOT) and the job slot over all
+	 * hosts (PARALLEL_JOBSLOT, {%}); a run frame without the job slot
+	 * gives the slot to both. */
+	out[0] = '\0';
+	send_frame(&c, TR_F_RUN, 11, "0 3 1 2 7\necho $TASKRUN_SLOT $PARALLEL_JOBSLOT");
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 11);
+	done(&c, &f);
+	CHECK(strcmp(out, "2 7\n") == 0);
+	out[0] = '\0';
+	send_frame(&c, TR_F_RUN, 12, "0 3 1 2\n5 >/dev/null 2>&1; echo $TASKRUN_SLOT $PARALLEL_JOBSLOT");
+	CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 12);
+	done(&c, &f);
+	CHECK(strcmp(out, "2 2\n") == 0);
+
 	/* Standard input, with credit, then end of input. */
 	out[0] = '\0';
 	send_frame(&c, TR_F_RUN, 6, "1 1 1 1\ntr a-z A-Z");
@@ -121,6 +139,43 @@ int main(void)
 	CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0 && v[1] == 0);
 	done(&c, &f);
 	CHECK(strcmp(out, "HELLO WORLD\n") == 0);
+
+	/* --keep: stdout goes to a file on the agent's host, under
+	 * $TASKRUN_KEEP_DIR; "w" gives its size and xxh64 (of "hello", from
+	 * tests/cli/xxh64.py) before "x", and no "o" frame carries it. */
+	{
+		char path[300], buf[16];
+		FILE *fp;
+		out[0] = '\0';
+		send_frame(&c, TR_F_KEEP, 9, "k/sub/1.out");
+		send_frame(&c, TR_F_RUN, 9, "0 1 1 1\nprintf hello");
+		CHECK(expect(&c, TR_F_KEPT, &f, out, 5) && f.id == 9);
+		CHECK(f.len == 18 && memcmp(f.data, "5 26c7827d889f6da3", 18) == 0);
+		done(&c, &f);
+		CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 9);
+		CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0 && v[1] == 0);
+		done(&c, &f);
+		CHECK(out[0] == '\0');
+		snprintf(path, sizeof path, "%s/k/sub/1.out", kdir);
+		CHECK((fp = fopen(path, "r")) && fread(buf, 1, sizeof buf, fp) == 5 && memcmp(buf, "hello", 5) == 0);
+		if (fp)
+			fclose(fp);
+		/* A failed task leaves no file. */
+		send_frame(&c, TR_F_KEEP, 10, "k/sub/2.out");
+		send_frame(&c, TR_F_RUN, 10, "0 2 1 1\nprintf partial; exit 4");
+		CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 10);
+		CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 4);
+		done(&c, &f);
+		/* D removes a kept file: the directory is then empty (no
+		 * temporary left either). */
+		send_frame(&c, TR_F_DROP, 9, "k/sub/1.out");
+		poll(NULL, 0, 300);
+		CHECK(access(path, F_OK) != 0);
+		snprintf(path, sizeof path, "%s/k/sub", kdir);
+		CHECK(rmdir(path) == 0);
+		snprintf(path, sizeof path, "%s/k", kdir);
+		CHECK(rmdir(path) == 0 && rmdir(kdir) == 0);
+	}
 
 	/* Cancel kills the whole process group. */
 	send_frame(&c, TR_F_RUN, 8, "0 2 1 1\nsleep 30 & sleep 30; wait");

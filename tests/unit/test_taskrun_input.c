@@ -10,7 +10,7 @@
 
 int main(void)
 {
-	struct tr_input in = {NULL, NULL, NULL, 0};
+	struct tr_input in = {NULL, NULL, NULL, 0, NULL};
 	struct tr_tasklist l = {0};
 	struct sk_error err;
 	struct tr_job job;
@@ -38,6 +38,12 @@ int main(void)
 	      strcmp(l.t[0].out, "img/a b.out") == 0);
 	tr_tasklist_release(&l);
 	in.in_tmpl = in.out_tmpl = NULL;
+	/* --keep expands as --stdout does, into the task's keep field. */
+	in.keep_tmpl = "k/{/.}.bin";
+	CHECK(tr_input_tasks(&in, NULL, 5, args, &l, &err) == 0 && l.n == 2);
+	CHECK(l.t[0].out == NULL && strcmp(l.t[0].keep, "k/a b.bin") == 0 && strcmp(l.t[1].keep, "k/c.bin") == 0);
+	tr_tasklist_release(&l);
+	in.keep_tmpl = NULL;
 	CHECK(tr_input_tasks(&in, NULL, 4, args2, &l, &err) == 0 && l.n == 1 &&
 	      strcmp(l.t[0].cmd, "wc x.sgy") == 0);
 	tr_tasklist_release(&l);

@@ -27,6 +27,14 @@ int main(void)
 	CHECK(strcmp(back.t[0].cmd, l.t[0].cmd) == 0 && back.t[0].in == NULL && strcmp(back.t[0].out, "out/1") == 0);
 	CHECK(strcmp(back.t[1].in, "in 2") == 0 && back.t[1].out == NULL);
 	tr_tasklist_release(&back);
+	/* A --keep path is a fourth field, only on the tasks that have one. */
+	CHECK((l.t[1].keep = strdup("k/2\tx")) != NULL);
+	free(text);
+	text = tr_tasklist_format(&l);
+	CHECK(text && strcmp(text, "taskrun tasks 1\necho 'a\\tb'\\nx \\\\ y\t\tout/1\ntrue\tin 2\t\tk/2\\tx\n") == 0);
+	CHECK(tr_tasklist_parse(text, &back, &err) == 0 && back.n == 2);
+	CHECK(back.t[0].keep == NULL && strcmp(back.t[1].keep, "k/2\tx") == 0 && back.t[1].out == NULL);
+	tr_tasklist_release(&back);
 	CHECK(tr_tasklist_parse("taskrun tasks 1\nno tabs\n", &back, &err) == SK_EFMT);
 	CHECK(tr_tasklist_parse("other\n", &back, &err) == SK_EFMT);
 

@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# taskrun --keep: each task's output stays on the host that ran it.  Real
+# ssh hosts on loopback and one in a network namespace (lab.bash); each lab
+# host has a directory of its own ($LAB/keep/HOST, the agents'
+# TASKRUN_KEEP_DIR), so a file's directory says which host wrote it.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load lab
+	[ "$(id -u)" -eq 0 ] || return 0
+	lab_start
+}
+
+teardown_file() {
+	load lab
+	lab_stop
+}
+
+setup() {
+	load lab
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	chmod 755 "$T"
+	BG=""
+	XXH="$BATS_TEST_DIRNAME/xxh64.py"
+	if [ -n "${LAB:-}" ]; then
+		rm -rf "$LAB"/keep/*/k
+		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
+	fi
+}
+
+teardown() {
+	local p
+	for p in $BG; do
+		lab_kill_tree "$p"
+	done
+	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# check_kept JOURNAL: every task's last done names a file on its host whose
+# size and xxh64 (tests/cli/xxh64.py, independent of libxxhash) are those
+# journalled, and no other host (but IGNORE, a lost host's) holds that
+# file; prints the task count.
+check_kept() {  # JOURNAL [IGNORE]
+	local j=$1 n=0 task host size hash path d
+	awk -F'\t' '$2 == "done" { split($12, f, /[ =]/); last[$3] = $3 "\t" $5 "\t" f[2] "\t" f[4] "\t" f[6] }
+		END { for (t in last) print last[t] }' "$j" >"$T/kept.tsv"
+	# One python start for every file (it takes seconds on a loaded machine).
+	python3 "$XXH" $(awk -F'\t' -v k="$LAB/keep" '{ print k "/" $2 "/" $5 }' "$T/kept.tsv") >"$T/kept.xxh" ||
+		{ echo "a kept file is missing"; return 1; }
+	while IFS=$'\t' read -r task host size hash path; do
+		n=$((n + 1))
+		[ "$(stat -c %s "$LAB/keep/$host/$path")" = "$size" ] || { echo "task $task: size"; return 1; }
+		[ "$(sed -n "${n}p" "$T/kept.xxh")" = "$hash" ] || { echo "task $task: xxh64"; return 1; }
+		for d in "$LAB"/keep/*; do
+			[ "$d" = "$LAB/keep/$host" ] || [ "$d" = "$LAB/keep/${2:-}" ] && continue
+			[ ! -e "$d/$path" ] || { echo "task $task: also on $d"; return 1; }
+		done
+	done <"$T/kept.tsv"
+	echo "$n"
+}
+
+@test "taskrun --keep and --stdout together is a usage error" {
+	run -2 --separate-stderr taskrun --keep 'k/{}' --stdout 'o/{}' echo ::: 1
+	[ "${stderr%%$'\n'*}" = "taskrun: --keep and --stdout both say where output goes: give one of them" ]
+}
+
+@test "taskrun --keep: outputs stay on the hosts that ran them; the controller carries none of their bytes" {
+	lab_need_root
+	printf '2/node1\n2/node2\n2/node3\n' >"$T/hosts"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' \
+		'head -c $(({} * 5000)) /dev/urandom' ::: $(seq 18)
+	[ "$stderr" = "" ]
+	j="$T/s/journal"
+	[ "$(check_kept "$j")" = 18 ]
+	[ "$(j_count "$j" done)" = 18 ]
+	# The work was spread: at least two hosts kept outputs.
+	[ "$(awk -F'\t' '$2 == "done" { h[$5] } END { print length(h) }' "$j")" -ge 2 ]
+	# Task data through the controller: none; everything it read and wrote
+	# (frames, task stderr, heartbeats) is small beside the 855,000 bytes
+	# kept.
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); n++; rx += f[4]; tx += f[6]; d += f[8] + f[10] }
+		END { print n, d, (rx + tx < 30000) }' "$j"
+	[ "$output" = "3 0 1" ]
+	# status and report say where the files are, with sums from the journal.
+	bytes=$(awk -F'\t' '$2 == "done" { split($12, f, /[ =]/); b += f[2] } END { print b }' "$j")
+	[ "$bytes" = 855000 ]
+	run -0 taskrun status "$T/s"
+	[ "${lines[7]}" = "kept: 18 outputs, 855000 bytes, on their hosts" ]
+	for h in node1 node2 node3; do
+		n=$(j_count "$j" done "$h")
+		b=$(awk -F'\t' -v h=$h '$2 == "done" && $5 == h { split($12, f, /[ =]/); b += f[2] } END { print b + 0 }' "$j")
+		if [ "$n" -gt 0 ]; then
+			grep -qx "$(printf '  %-20s %6d outputs %14d bytes' "$h" "$n" "$b")" <<<"$output"
+		fi
+	done
+	run -0 taskrun report "$T/s"
+	rx=$(awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); s += f[4] } END { print s }' "$j")
+	tx=$(awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); s += f[6] } END { print s }' "$j")
+	grep -qx "controller traffic: $rx bytes in, $tx bytes out (task data: 0 stdin, 0 stdout)" <<<"$output"
+	line=$(awk -F'\t' '$2 == "done" && $3 == 7 { split($12, f, /[ =]/); printf "%6d %-20s %14d %-16s %6d %s", 7, $5, f[2], f[4], 0, f[6] }' "$j")
+	grep -qxF "$line" <<<"$output"
+	[ "$(ls -A "$LAB"/keep/*/k | grep -c '^\.')" = 0 ]
+}
+
+@test "taskrun --keep: kill -9 of the controller, then a resume: every output accounted for once" {
+	lab_need_root
+	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
+	cmd='sleep 0.3; head -c $(({} * 3000)) /dev/urandom'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' "$cmd" ::: $(seq 24) 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done) -ge 6 ]" 30
+	kill -9 "$BG"
+	wait "$BG" || true
+	# The agents lose their controller and stop.
+	lab_wait "! pgrep -u $LAB_USER -f 'taskrun agent' >/dev/null" 20
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' "$cmd" ::: $(seq 24)
+	[ "$stderr" = "" ]
+	# One done per task, each file where its done says, and no temporary
+	# left on any host.
+	[ "$(awk -F'\t' '$2 == "done" { n[$3]++ } END { for (t in n) if (n[t] == 1) k++; print k }' "$j")" = 24 ]
+	[ "$(j_count "$j" done)" = 24 ]
+	[ "$(check_kept "$j")" = 24 ]
+	[ "$(ls -A "$LAB"/keep/*/k | grep -c '^\.')" = 0 ]
+	run -0 taskrun status "$T/s"
+	[ "${lines[1]}" = "tasks: 24 total, 24 done, 0 failed, 0 running, 0 pending" ]
+	grep -qx "kept: 24 outputs, $((3000 * 300)) bytes, on their hosts" <<<"$output"
+}
+
+@test "taskrun --keep: a host lost with outputs on it: their tasks are remade elsewhere at the end" {
+	lab_need_root
+	printf '1/node1\n1/cut1\n' >"$T/hosts"
+	cmd='sleep 0.4; head -c $(({} * 1000)) /dev/urandom'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --lease 2s --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 12) \
+		2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done cut1) -ge 2 ]" 30
+	ip link set "${LAB_VETH}a" down
+	wait "$BG"
+	BG=""
+	ip link set "${LAB_VETH}a" up
+	on_cut=$(awk -F'\t' '$2 == "done" && $5 == "cut1" { n++ } END { print n }' "$j")
+	[ "$on_cut" -ge 2 ]
+	# Each of cut1's outputs was remade, on node1.
+	[ "$(j_count "$j" remake cut1)" = "$on_cut" ]
+	grep -qx "taskrun: cut1: $on_cut kept outputs lost with the host: remade" "$T/err"
+	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] == "node1") n++; print n }' "$j")" = 12 ]
+	[ "$(check_kept "$j" cut1)" = 12 ]
+	run -0 taskrun report "$T/s"
+	t=$(awk -F'\t' '$2 == "remake" { print $3; exit }' "$j")
+	line=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { split($12, f, /[ =]/); l = sprintf("%6d %-20s %14d %-16s %6d %s", t, $5, f[2], f[4], 1, f[6]) } END { print l }' "$j")
+	grep -qxF "$line" <<<"$output"
+}
