@@ -83,10 +83,13 @@ timed hosts "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progr
 b_cpu=$(end_field "$W/sb" cpu) b_rss=$(end_field "$W/sb" rss)
 b_j=$(wc -c <"$W/sb/journal")
 b_done=$(awk -F'\t' '$2 == "done" { n++ } END { print n + 0 }' "$W/sb/journal")
-b_up=$(awk -F'\t' '$2 == "up" { n++ } END { print n + 0 }' "$W/sb/journal")
+# Hosts whose agent came up at least once, and agents started in all.
+b_up=$(awk -F'\t' '$2 == "up" && !($5 in u) { u[$5] = 1; n++ } END { print n + 0 }' "$W/sb/journal")
+b_ups=$(awk -F'\t' '$2 == "up" { n++ } END { print n + 0 }' "$W/sb/journal")
 [ "$b_done" -eq "$T" ] || { echo "taskrun_scale.sh: $b_done of $T tasks done" >&2; exit 1; }
-awk -v w="$WALL" -v c="$b_cpu" -v r="$b_rss" -v j="$b_j" -v t="$T" -v s="$slots" -v up="$b_up" 'BEGIN {
-	printf "  %d slots, %d agents up; %.1f s wall\n", s, up, w
+awk -v w="$WALL" -v c="$b_cpu" -v r="$b_rss" -v j="$b_j" -v t="$T" -v s="$slots" -v up="$b_up" -v ups="$b_ups" \
+	-v h="$H" 'BEGIN {
+	printf "  %d slots; %d of %d hosts came up (%d agent starts); %.1f s wall\n", s, up, h, ups, w
 	printf "  controller CPU %.2f s = %.1f us/task (bar: 30)\n", c, c / t * 1e6
 	printf "  controller max RSS %.1f MiB = %.0f bytes/task (bar: 300)\n", r / 1024, r * 1024 / t
 	printf "  journal %.1f MiB = %.0f bytes/task\n", j / 1048576, j / t }'

@@ -30,8 +30,26 @@ void tr_set_pending(struct tr_ctl *c, long i)
 	c->ts[i].st = TR_T_PENDING;
 	c->npending++;
 	c->assign_dirty = 1;
-	if (i < c->lo)
-		c->lo = i;
+	tr_bitset_add(c->ts[i].nfo ? &c->retry : &c->fresh, i);
+}
+
+void tr_unpend(struct tr_ctl *c, long i)
+{
+	if (c->ts[i].st != TR_T_PENDING)
+		return;
+	c->npending--;
+	tr_bitset_del(&c->fresh, i);
+	tr_bitset_del(&c->retry, i);
+}
+
+void tr_host_free(struct tr_ctl *c, struct tr_host *h)
+{
+	c->assign_dirty = 1;
+	if (h->inq)
+		return;
+	/* freeq has room for every host (tr_reload_hosts and setup). */
+	c->freeq[c->nfreeq++] = (int)(h - c->h);
+	h->inq = 1;
 }
 
 void tr_close_fd(int *fd)
@@ -107,7 +125,7 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	jobslot_give(c, a->jobslot);
 	h->nrun--;
 	t->nrun--;
-	c->assign_dirty = 1;
+	tr_host_free(c, h);
 	if (c->tl->t[a->task].in)
 		c->nin--;
 	tr_idmap_del(&c->ids, a->id);
@@ -237,8 +255,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	if (task->in && (in_fd = open(task->in, O_RDONLY | O_CLOEXEC)) < 0) {
 		char why[512];
 		snprintf(why, sizeof why, "%s: %s", task->in, strerror(errno));
-		if (t->st == TR_T_PENDING)
-			c->npending--;
+		tr_unpend(c, ti);
 		tr_final_fail(c, ti, why);
 		return;
 	}
@@ -250,8 +267,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
 		}
-		if (t->st == TR_T_PENDING)
-			c->npending--;
+		tr_unpend(c, ti);
 		tr_final_fail(c, ti, why);
 		return;
 	}
@@ -276,8 +292,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->in_done = in_fd < 0;
 	a->out = out;
 	a->err_fd = -1;
-	if (t->st == TR_T_PENDING)
-		c->npending--;
+	tr_unpend(c, ti);
 	t->st = TR_T_ACTIVE;
 	t->nrun++;
 	h->nrun++;
@@ -358,15 +373,8 @@ static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, siz
 
 static void note_wall(struct tr_ctl *c, double w)
 {
-	/* Capacity doubles at powers of two. */
-	if ((c->spec.nwalls & (c->spec.nwalls - 1)) == 0) {
-		double *nw = realloc(c->spec.walls, (size_t)(c->spec.nwalls ? 2 * c->spec.nwalls : 1) * sizeof *nw);
-		if (!nw)
-			return;
-		c->spec.walls = nw;
-	}
-	c->spec.walls[c->spec.nwalls++] = w;
-	c->spec.dirty = 1;
+	if (tr_median_add(&c->spec.walls, w) == 0)
+		c->spec.dirty = 1;
 }
 
 void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
@@ -443,7 +451,16 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	if (ok) {
 		struct sk_error err;
 		const int failed = c->failed;
-		tr_jlog(c, &e);
+		/* The line is written at once (a kill loses nothing).  It is
+		 * synced now when something follows from it: the rename of a
+		 * --stdout file, or output printed only once the journal says
+		 * done; otherwise the pass's group commit syncs it (a sync per
+		 * task was most of the controller's work). */
+		if (c->tl->t[ti].out || a->spool || a->espool || tr_buf_used(&a->lbuf[0]) > 0 ||
+		    tr_buf_used(&a->lbuf[1]) > 0)
+			tr_jlog(c, &e);
+		else
+			tr_jput(c, &e);
 		/* A rename that fails after the line (rare: the temporary is
 		 * beside the target) is journalled as this attempt's failure
 		 * right after it, which a resume reads as not done. */

@@ -10,6 +10,7 @@
 #include "file.h"
 #include "par.h"
 #include "slurm.h"
+#include "strmap.h"
 
 void tr_hostfile_free(struct tr_hostent *h, int n)
 {
@@ -31,32 +32,45 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Appends host name with slots to *h (*nh entries); a name already there
- * is an error of line lineno. */
-static int add_host(struct tr_hostent **h, int *nh, const char *name, int slots, int slurm,
-		    int lineno, struct sk_error *err)
-{
-	struct tr_hostent *nhp;
-	const int local = !slurm && (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0);
+/* The entries being parsed, with their names in a map: a duplicate is
+ * found without comparing every host with every other. */
+struct hlist {
+	struct tr_hostent *h;
+	int n, cap;
+	struct tr_strmap names;
+};
 
-	for (int i = 0; i < *nh; i++)
-		if (strcmp((*h)[i].name, name) == 0)
-			return sk_error_set(err, SK_EARG, "line %d: host '%s' listed twice", lineno, name);
-	nhp = realloc(*h, (size_t)(*nh + 1) * sizeof *nhp);
-	if (!nhp)
+/* Appends host name with slots to l; a name already there is an error of
+ * line lineno. */
+static int add_host(struct hlist *l, const char *name, int slots, int slurm, int lineno, struct sk_error *err)
+{
+	const int local = !slurm && (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0);
+	struct tr_hostent *e;
+
+	if (tr_strmap_get(&l->names, name, NULL))
+		return sk_error_set(err, SK_EARG, "line %d: host '%s' listed twice", lineno, name);
+	if (l->n == l->cap) {
+		const int cap = l->cap ? 2 * l->cap : 16;
+		struct tr_hostent *nh = realloc(l->h, (size_t)cap * sizeof *nh);
+		if (!nh)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		l->h = nh;
+		l->cap = cap;
+	}
+	e = &l->h[l->n];
+	e->local = local;
+	e->slurm = slurm;
+	e->slots = slots;
+	if (!(e->name = strdup(local ? ":" : name)) || tr_strmap_put(&l->names, e->name, l->n) != 0) {
+		free(e->name);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	*h = nhp;
-	nhp[*nh].local = local;
-	nhp[*nh].slurm = slurm;
-	nhp[*nh].slots = slots;
-	if (!(nhp[*nh].name = strdup(local ? ":" : name)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	(*nh)++;
+	}
+	l->n++;
 	return 0;
 }
 
 /* The nodes of the Slurm allocation this program runs in. */
-static int add_slurm(struct tr_hostent **h, int *nh, int slots, int lineno, struct sk_error *err)
+static int add_slurm(struct hlist *l, int slots, int lineno, struct sk_error *err)
 {
 	struct tr_hostent *sh;
 	int n, rc;
@@ -69,7 +83,7 @@ static int add_slurm(struct tr_hostent **h, int *nh, int slots, int lineno, stru
 		return rc;
 	}
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = add_host(h, nh, sh[i].name, sh[i].slots, 1, lineno, err);
+		rc = add_host(l, sh[i].name, sh[i].slots, 1, lineno, err);
 	tr_hostfile_free(sh, n);
 	return rc;
 }
@@ -77,13 +91,14 @@ static int add_slurm(struct tr_hostent **h, int *nh, int slots, int lineno, stru
 int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **out, int *n,
 		      struct sk_error *err)
 {
-	struct tr_hostent *h = NULL;
-	int nh = 0, lineno = 0, rc = 0;
+	struct hlist l = {NULL, 0, 0, {NULL, 0, 0}};
+	int lineno = 0, rc = 0, local = -1;
 	char *copy = strdup(text), *line, *next;
 
 	(void)what;
 	if (!copy)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	tr_strmap_init(&l.names);
 	for (line = copy; line; line = next) {
 		char *s, *slash, *name;
 		long slots = 0;
@@ -111,30 +126,31 @@ int tr_hostfile_parse(const char *what, const char *text, struct tr_hostent **ou
 			goto fail;
 		}
 		if (strcmp(name, "slurm") == 0) {
-			if ((rc = add_slurm(&h, &nh, (int)slots, lineno, err)) != 0)
+			if ((rc = add_slurm(&l, (int)slots, lineno, err)) != 0)
 				goto fail;
 			continue;
 		}
 		if (strcmp(name, ":") == 0 || strcmp(name, "localhost") == 0) {
-			int merged = 0;
-			for (int i = 0; i < nh; i++)
-				if (h[i].local) {
-					h[i].slots = h[i].slots && slots ? h[i].slots + (int)slots : 0;
-					merged = 1;
-				}
-			if (merged)
+			/* One local host: its lines' slots add up. */
+			if (local >= 0) {
+				struct tr_hostent *e = &l.h[local];
+				e->slots = e->slots && slots ? e->slots + (int)slots : 0;
 				continue;
+			}
+			local = l.n;
 		}
-		if ((rc = add_host(&h, &nh, name, (int)slots, 0, lineno, err)) != 0)
+		if ((rc = add_host(&l, name, (int)slots, 0, lineno, err)) != 0)
 			goto fail;
 	}
 	free(copy);
-	*out = h;
-	*n = nh;
+	tr_strmap_release(&l.names);
+	*out = l.h;
+	*n = l.n;
 	return 0;
 fail:
 	free(copy);
-	tr_hostfile_free(h, nh);
+	tr_strmap_release(&l.names);
+	tr_hostfile_free(l.h, l.n);
 	return rc;
 }
 

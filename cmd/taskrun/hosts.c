@@ -8,6 +8,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #include "launcher.h"
 #include "proto.h"
 #include "tmpl.h"
+
+extern char **environ;
 
 int tr_usable(const struct tr_ctl *c, const struct tr_host *h, double now)
 {
@@ -130,16 +133,10 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 
 void tr_host_dirty(struct tr_ctl *c, struct tr_host *h)
 {
-	int *d;
-
 	if (h->wdirty)
 		return;
-	if (!(d = realloc(c->dirty, (size_t)c->nh * sizeof *d))) {
-		tr_fail(c, SK_ENOMEM, "out of memory");
-		return;
-	}
-	c->dirty = d;
-	d[c->ndirty++] = (int)(h - c->h);
+	/* dirty has room for every host (tr_host_arrays). */
+	c->dirty[c->ndirty++] = (int)(h - c->h);
 	h->wdirty = 1;
 }
 
@@ -194,12 +191,48 @@ void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, c
 	tr_host_dirty(c, h);
 }
 
+/* Starts argv (searched in PATH) in a process group of its own with in,
+ * out and err as its standard descriptors, the signals we catch or ignore
+ * for ourselves back to their defaults and none blocked.  Returns 0 (*pid
+ * set) or the errno of the failure, exec's included. */
+static int spawn_agent(char **argv, int in, int out, int err, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	sigaddset(&dfl, SIGHUP);
+	if (!(rc = posix_spawn_file_actions_adddup2(&fa, in, 0)) &&
+	    !(rc = posix_spawn_file_actions_adddup2(&fa, out, 1)) &&
+	    !(rc = posix_spawn_file_actions_adddup2(&fa, err, 2)) &&
+	    !(rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						      POSIX_SPAWN_SETSIGDEF)) &&
+	    !(rc = posix_spawnattr_setpgroup(&at, 0)) && !(rc = posix_spawnattr_setsigmask(&at, &none)) &&
+	    !(rc = posix_spawnattr_setsigdefault(&at, &dfl)))
+		rc = posix_spawnp(pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
 void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 {
 	int to[2] = {-1, -1}, from[2] = {-1, -1}, er[2] = {-1, -1};
 	char **argv;
-	int n = 0, k = 0;
-	pid_t pid;
+	int n = 0, k = 0, rc;
+	pid_t pid = 0;
+	char nostart[sizeof h->etail];
 	struct sk_error err;
 	char **hw = NULL;
 	/* A Slurm node's agent starts through srun, another host's through
@@ -246,17 +279,8 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	argv[k] = NULL;
 	/* Close-on-exec from the start: the agent must not hold the write
 	 * end of its own stdin, or it would never see the controller go. */
-	pid = -1;
-	if (pipe(to) == 0 && pipe(from) == 0 && pipe(er) == 0) {
-		for (int i = 0; i < 2; i++) {
-			tr_set_cloexec(to[i]);
-			tr_set_cloexec(from[i]);
-			tr_set_cloexec(er[i]);
-		}
-		pid = fork();
-	}
-	if (pid < 0) {
-		tr_fail(c, SK_EIO, "%s: %s", er[0] < 0 ? "pipe" : "fork", strerror(errno));
+	if (pipe(to) != 0 || pipe(from) != 0 || pipe(er) != 0) {
+		tr_fail(c, SK_EIO, "pipe: %s", strerror(errno));
 		for (int i = 0; i < 2; i++) {
 			tr_close_fd(&to[i]);
 			tr_close_fd(&from[i]);
@@ -266,20 +290,18 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 		tr_tmpl_words_free(hw);
 		return;
 	}
-	if (pid == 0) {
-		sigset_t set;
-		setpgid(0, 0);
-		if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(er[1], 2) < 0)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&set);
-		sigprocmask(SIG_SETMASK, &set, NULL);
-		execvp(argv[0], argv);
-		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+	for (int i = 0; i < 2; i++) {
+		tr_set_cloexec(to[i]);
+		tr_set_cloexec(from[i]);
+		tr_set_cloexec(er[i]);
 	}
+	/* posix_spawn, not fork: the child shares our memory until it execs
+	 * (vfork), where a fork copied the page tables of a controller that
+	 * holds a million tasks and made every page we wrote afterwards a
+	 * copy-on-write fault, for each of a thousand agents. */
+	rc = spawn_agent(argv, to[0], from[1], er[1], &pid);
+	if (rc != 0)
+		snprintf(nostart, sizeof nostart, "%s: %s", argv[0], strerror(rc));
 	close(to[0]);
 	close(from[1]);
 	close(er[1]);
@@ -291,12 +313,19 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	tr_set_nonblock(h->wfd);
 	tr_set_nonblock(h->rfd);
 	tr_set_nonblock(h->efd);
-	h->pid = pid;
+	h->pid = rc == 0 ? pid : 0;
 	h->st = HS_CONN;
 	h->hello = 0;
 	h->quit_sent = 0;
 	h->conn_at = h->last_rx = tr_mono();
 	h->etail[0] = '\0';
+	if (rc != 0) {
+		/* The launcher could not be run (not found, say): what a forked
+		 * child said on its stderr before, as the agent's last words. */
+		snprintf(h->etail, sizeof h->etail, "%s", nostart);
+		tr_host_down(c, h, nostart);
+		return;
+	}
 	tr_host_watch(c, h);
 	tr_host_dirty(c, h);
 	tr_proto_putf(&h->wb, TR_F_HELLO, 0, "%d %ld %ld %s", TR_PROTO_VERSION,
@@ -317,7 +346,7 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			return;
 		}
 		/* Its slots take work, and the hosts still to connect may. */
-		c->assign_dirty = 1;
+		tr_host_free(c, h);
 		c->hk_next = 0;
 		h->ever_up = 1;
 		h->lost = 0;
@@ -465,6 +494,55 @@ void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
 	tr_host_down(c, h, why);
 }
 
+int tr_host_arrays(struct tr_ctl *c)
+{
+	const size_t n = (size_t)(c->nh ? c->nh : 1);
+	int *q, *d;
+	unsigned char *u;
+
+	if (c->capusable >= c->nh && c->usable)
+		return 0;
+	if (!(q = realloc(c->freeq, n * sizeof *q)))
+		return SK_ENOMEM;
+	c->freeq = q;
+	if (!(d = realloc(c->dirty, n * sizeof *d)))
+		return SK_ENOMEM;
+	c->dirty = d;
+	if (!(u = realloc(c->usable, n)))
+		return SK_ENOMEM;
+	c->usable = u;
+	c->capusable = c->nh;
+	return 0;
+}
+
+/* A host new in the host file: c->h, the name map and the arrays per host
+ * grow by one (c->h by doubling). */
+static int add_host(struct tr_ctl *c, const struct tr_hostent *e)
+{
+	struct tr_host *h;
+
+	if ((c->nh & (c->nh - 1)) == 0) {
+		struct tr_host *nh = realloc(c->h, (size_t)(c->nh ? 2 * c->nh : 1) * sizeof *nh);
+		if (!nh)
+			return SK_ENOMEM;
+		c->h = nh;
+	}
+	h = &c->h[c->nh];
+	memset(h, 0, sizeof *h);
+	if (!(h->name = strdup(e->name)) || tr_strmap_put(&c->hostmap, e->name, c->nh) != 0) {
+		free(h->name);
+		return SK_ENOMEM;
+	}
+	h->local = e->local;
+	h->slurm = e->slurm;
+	h->slots_cfg = h->slots = e->slots;
+	h->wfd = h->rfd = h->efd = -1;
+	if (c->hw.next > 0)
+		tr_jhost(c, "add", h, "new in %s", c->o->hostfile);
+	c->nh++;
+	return tr_host_arrays(c);
+}
+
 void tr_reload_hosts(struct tr_ctl *c, int force)
 {
 	struct stat st;
@@ -499,54 +577,46 @@ void tr_reload_hosts(struct tr_ctl *c, int force)
 		tr_warnx(c, "%s: %s (keeping the hosts)", err.file, err.msg);
 		return;
 	}
-	for (int i = 0; i < c->nh; i++) {
-		struct tr_host *h = &c->h[i];
-		int keep = 0;
-		if (h->gone && !h->removed)
-			continue;
-		for (int k = 0; k < n; k++)
-			if (strcmp(he[k].name, h->name) == 0) {
-				keep = 1;
+	/* The file's hosts against ours by name (a map, not every host of
+	 * one against every host of the other): seen marks ours that are
+	 * still listed. */
+	{
+		unsigned char *seen = calloc((size_t)c->nh + 1, 1);
+		const int known = c->nh;
+		if (!seen) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			tr_hostfile_free(he, n);
+			return;
+		}
+		for (int k = 0; k < n && !c->failed; k++) {
+			long i;
+			struct tr_host *h;
+			if (tr_strmap_get(&c->hostmap, he[k].name, &i)) {
+				h = &c->h[i];
+				if (i < known)
+					seen[i] = 1;
+				if (h->gone && !h->removed)
+					continue;
 				if (h->removed) {
 					h->removed = 0;
 					h->gone = 0;
 					tr_jhost(c, "add", h, "back in %s", c->o->hostfile);
 				}
-				if (he[k].slots && he[k].slots != h->slots_cfg) {
+				if (he[k].slots && he[k].slots != h->slots_cfg)
 					h->slots_cfg = h->slots = he[k].slots;
-				}
+				continue;
 			}
-		if (!keep && !h->removed) {
+			if (add_host(c, &he[k]) != 0)
+				tr_fail(c, SK_ENOMEM, "out of memory");
+		}
+		for (int i = 0; i < known && !c->failed; i++) {
+			struct tr_host *h = &c->h[i];
+			if (seen[i] || h->removed || (h->gone && !h->removed))
+				continue;
 			h->removed = 1;
 			tr_jhost(c, "drain", h, "removed from %s", c->o->hostfile);
 		}
-	}
-	for (int k = 0; k < n; k++) {
-		int found = 0;
-		for (int i = 0; i < c->nh; i++)
-			if (strcmp(c->h[i].name, he[k].name) == 0)
-				found = 1;
-		if (!found) {
-			struct tr_host *nh = realloc(c->h, (size_t)(c->nh + 1) * sizeof *nh);
-			if (!nh) {
-				tr_fail(c, SK_ENOMEM, "out of memory");
-				break;
-			}
-			c->h = nh;
-			memset(&nh[c->nh], 0, sizeof *nh);
-			nh[c->nh].name = strdup(he[k].name);
-			if (!nh[c->nh].name) {
-				tr_fail(c, SK_ENOMEM, "out of memory");
-				break;
-			}
-			nh[c->nh].local = he[k].local;
-			nh[c->nh].slurm = he[k].slurm;
-			nh[c->nh].slots_cfg = nh[c->nh].slots = he[k].slots;
-			nh[c->nh].wfd = nh[c->nh].rfd = nh[c->nh].efd = -1;
-			if (c->hw.next > 0)
-				tr_jhost(c, "add", &nh[c->nh], "new in %s", c->o->hostfile);
-			c->nh++;
-		}
+		free(seen);
 	}
 	tr_hostfile_free(he, n);
 	tr_fd_room(c, 0);

@@ -12,42 +12,35 @@ int tr_policy_failed_on(const struct tr_tstate *t, int h)
 	return 0;
 }
 
-long tr_policy_pick(const struct tr_tstate *ts, long n, long *lo, int h, const unsigned char *usable,
-		    int nh)
+long tr_policy_pick(const struct tr_tstate *ts, const struct tr_bitset *fresh, const struct tr_bitset *retry,
+		    int h, const unsigned char *usable, int nusable)
 {
-	while (*lo < n && ts[*lo].st != TR_T_PENDING)
-		(*lo)++;
-	for (long ti = *lo; ti < n; ti++) {
-		const struct tr_tstate *t = &ts[ti];
-		int other = 0;
-		if (t->st != TR_T_PENDING)
-			continue;
-		if (tr_policy_failed_on(t, h))
-			for (int g = 0; g < nh && !other; g++)
-				other = g != h && usable[g] && !tr_policy_failed_on(t, g);
-		if (!other)
-			return ti;
+	const long f = tr_bitset_next(fresh, 0);
+
+	/* A retry before the first fresh task goes first, if h may take it. */
+	for (long r = tr_bitset_next(retry, 0); r >= 0 && (f < 0 || r < f); r = tr_bitset_next(retry, r + 1)) {
+		const struct tr_tstate *t = &ts[r];
+		int others;
+		if (!tr_policy_failed_on(t, h))
+			return r;
+		/* The usable hosts other than h that have not failed it. */
+		others = nusable - (usable[h] != 0);
+		for (int i = 0; i < t->nfo; i++)
+			others -= t->failed_on[i] != h && usable[t->failed_on[i]];
+		if (others <= 0)
+			return r;
 	}
-	return -1;
+	return f;
 }
 
-static int cmp_double(const void *x, const void *y)
+double tr_policy_spec_after(const struct tr_median *m)
 {
-	const double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
+	double med;
 
-double tr_policy_spec_after(const double *walls, long n)
-{
-	double *w, m;
-
-	if (n <= 0 || !(w = malloc((size_t)n * sizeof *w)))
+	if (tr_median_count(m) == 0)
 		return -1;
-	memcpy(w, walls, (size_t)n * sizeof *w);
-	qsort(w, (size_t)n, sizeof *w, cmp_double);
-	m = w[n / 2];
-	free(w);
-	return 2 * m > TR_SPEC_MIN ? 2 * m : TR_SPEC_MIN;
+	med = tr_median_get(m);
+	return 2 * med > TR_SPEC_MIN ? 2 * med : TR_SPEC_MIN;
 }
 
 int tr_policy_straggler(const struct tr_run *r, int nr, const struct tr_tstate *ts, int h, double now,

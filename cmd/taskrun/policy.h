@@ -13,6 +13,9 @@
 #ifndef TR_POLICY_H
 #define TR_POLICY_H
 
+#include "bitset.h"
+#include "median.h"
+
 #define TR_QUAR_AFTER 3      /* task failures in a row that blame a host */
 #define TR_QUAR_MAX 600.0    /* longest quarantine, seconds */
 #define TR_SPEC_MIN 1.0      /* no copy of an attempt younger than this, seconds */
@@ -53,23 +56,24 @@ struct tr_run {
 int tr_policy_failed_on(const struct tr_tstate *t, int h);
 
 /*
- * The task that a free slot of host h takes: the first pending task from
- * *lo on, except a task that failed on h while another usable host
- * (usable[g] != 0, g != h) has not failed it (a retry goes elsewhere when
- * it can).  Returns the task index, or -1 when h should take none.  *lo
- * moves past the tasks before the first pending one (the caller resets it
- * when a task becomes pending again).
+ * The task that a free slot of host h takes: the first pending task, except
+ * a task that failed on h while another usable host (usable[g] != 0, g != h;
+ * nusable hosts are usable) has not failed it (a retry goes elsewhere when it
+ * can).  The pending tasks are in two sets: fresh (no attempt failed) and
+ * retry (some did), so that the tasks h skips are only retries that failed
+ * on h, never the whole task list.  usable is read only when retry is not
+ * empty (it may be NULL otherwise).  Returns the task index, or -1 when h
+ * should take none.
  */
-long tr_policy_pick(const struct tr_tstate *ts, long n, long *lo, int h, const unsigned char *usable,
-		    int nh);
+long tr_policy_pick(const struct tr_tstate *ts, const struct tr_bitset *fresh, const struct tr_bitset *retry,
+		    int h, const unsigned char *usable, int nusable);
 
 /*
  * How long an attempt must have run before a copy is started: twice the
- * median wall time of the n attempts that succeeded (the upper median),
- * and at least TR_SPEC_MIN.  Returns -1 when n is 0 (nothing to compare
- * with yet) or memory runs out.
+ * median wall time of the attempts that succeeded (m, the upper median),
+ * and at least TR_SPEC_MIN.  Returns -1 when there are none yet.
  */
-double tr_policy_spec_after(const double *walls, long n);
+double tr_policy_spec_after(const struct tr_median *m);
 
 /*
  * The attempt a free slot of host h copies: of the nr running attempts,

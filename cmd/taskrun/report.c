@@ -6,25 +6,9 @@
 #include <sys/stat.h>
 
 #include "hostfile.h"
+#include "idmap.h"
 #include "proto.h"
-
-static int host_index(struct tr_summary *s, const char *name)
-{
-	struct tr_rhost *nh;
-	if (strcmp(name, "-") == 0)
-		return -1;
-	for (int i = 0; i < s->nh; i++)
-		if (strcmp(s->h[i].name, name) == 0)
-			return i;
-	nh = realloc(s->h, (size_t)(s->nh + 1) * sizeof *nh);
-	if (!nh)
-		return -2;
-	s->h = nh;
-	memset(&nh[s->nh], 0, sizeof *nh);
-	snprintf(nh[s->nh].name, sizeof nh[s->nh].name, "%s", name);
-	nh[s->nh].first = -1;
-	return s->nh++;
-}
+#include "strmap.h"
 
 /* Host sessions: an "up" opens one, "down" (or the next run, or the end of
  * the journal) closes it. */
@@ -32,6 +16,61 @@ struct session {
 	double since;
 	int slots;
 };
+
+/* What the pass over the journal holds besides the summary. */
+struct sumscan {
+	struct tr_summary *s;
+	int flags;
+	int caph;
+	long capa;
+	struct session *ss;        /* per host */
+	struct tr_strmap names;    /* host name -> index */
+	struct tr_idmap open;      /* task and attempt -> OPEN_VAL(index in s->a or -1, host) */
+	long first;                /* events seen */
+};
+
+/* An open attempt's value in the map: its index in s->a (-1 when not
+ * kept) and its host (-1 for none). */
+#define OPEN_VAL(k, hi) ((((long)(k) + 1) << 24) | ((long)(hi) + 1))
+#define OPEN_A(v) (((v) >> 24) - 1)
+#define OPEN_HOST(v) ((int)((v) & 0xffffff) - 1)
+
+static uint64_t akey(long task, int attempt)
+{
+	return ((uint64_t)task << 32) ^ (uint32_t)attempt;
+}
+
+/* The index of host name (added when new), -1 for "-", -2 when out of
+ * memory. */
+static int host_index(struct sumscan *sc, const char *name)
+{
+	struct tr_summary *s = sc->s;
+	long i;
+
+	if (strcmp(name, "-") == 0)
+		return -1;
+	if (tr_strmap_get(&sc->names, name, &i))
+		return (int)i;
+	if (s->nh == sc->caph) {
+		const int cap = sc->caph ? 2 * sc->caph : 16;
+		struct tr_rhost *nh = realloc(s->h, (size_t)cap * sizeof *nh);
+		struct session *ns;
+		if (!nh)
+			return -2;
+		s->h = nh;
+		if (!(ns = realloc(sc->ss, (size_t)cap * sizeof *ns)))
+			return -2;
+		sc->ss = ns;
+		sc->caph = cap;
+	}
+	if (tr_strmap_put(&sc->names, name, s->nh) != 0)
+		return -2;
+	memset(&s->h[s->nh], 0, sizeof *s->h);
+	memset(&sc->ss[s->nh], 0, sizeof *sc->ss);
+	snprintf(s->h[s->nh].name, sizeof s->h[s->nh].name, "%s", name);
+	s->h[s->nh].first = -1;
+	return s->nh++;
+}
 
 static void close_session(struct tr_rhost *h, struct session *ss, double t)
 {
@@ -42,12 +81,204 @@ static void close_session(struct tr_rhost *h, struct session *ss, double t)
 	ss->since = 0;
 }
 
-int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
+static void host_event(struct sumscan *sc, const struct tr_event *e, int hi)
+{
+	struct tr_summary *s = sc->s;
+	struct tr_rhost *h = &s->h[hi];
+	struct session *ss = &sc->ss[hi];
+
+	if (strcmp(e->ev, "up") == 0) {
+		const char *p = strstr(e->note, "slots=");
+		close_session(h, ss, e->t);
+		ss->since = e->t;
+		ss->slots = p ? atoi(p + 6) : 1;
+		h->slots = ss->slots;
+		h->state = 1;
+	} else if (strcmp(e->ev, "down") == 0) {
+		const char *b = strstr(e->note, "; bytes rx=");
+		long long v[4];
+		close_session(h, ss, e->t);
+		if (b && sscanf(b, "; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld", &v[0], &v[1], &v[2], &v[3]) ==
+			     4) {
+			h->rx += v[0];
+			h->tx += v[1];
+			h->data_in += v[2];
+			h->data_out += v[3];
+			h->traffic = 1;
+		}
+		s->agent_cpu += e->user + e->sys;
+		if (h->state != 3)
+			h->state = strstr(e->note, "finished") ? 4 : h->state == 2 ? 2 : 0;
+	} else if (strcmp(e->ev, "quarantine") == 0) {
+		h->state = 2;
+		h->quar = 1;
+		h->nquar++;
+	} else if (strcmp(e->ev, "release") == 0) {
+		h->quar = 0;
+		if (h->state == 2)
+			h->state = ss->since > 0;
+	} else if (strcmp(e->ev, "probe") == 0) {
+		h->quar = 0;
+		h->state = 1;
+	} else if (strcmp(e->ev, "drain") == 0) {
+		h->state = 3;
+	} else if (strcmp(e->ev, "add") == 0) {
+		h->state = 0;
+	}
+}
+
+/* An attempt starts: kept (with TR_SUMMARY_ATTEMPTS) and open until the
+ * event that ends it. */
+static int start_event(struct sumscan *sc, const struct tr_event *e, long ti, int hi)
+{
+	struct tr_summary *s = sc->s;
+	long k = -1, k2;
+
+	if (hi >= 0xffffff)
+		return SK_ENOMEM;   /* 16 million hosts: more than memory allows */
+	if (sc->flags & TR_SUMMARY_ATTEMPTS) {
+		struct tr_rattempt *a;
+		const char *p = strstr(e->note, "slot=");
+		if (s->na == sc->capa) {
+			const long cap = sc->capa ? 2 * sc->capa : 256;
+			struct tr_rattempt *na = realloc(s->a, (size_t)cap * sizeof *na);
+			if (!na)
+				return SK_ENOMEM;
+			s->a = na;
+			sc->capa = cap;
+		}
+		k = s->na;
+		a = &s->a[k];
+		memset(a, 0, sizeof *a);
+		a->task = ti;
+		a->attempt = e->attempt;
+		a->host = hi;
+		a->slot = p ? atoi(p + 5) : 1;
+		/* The note is "slot=N[ speculative][ tmp=NAME]". */
+		a->spec = strncmp(e->note + strcspn(e->note, " "), " speculative", 12) == 0;
+		a->start = e->t;
+	}
+	s->na++;
+	/* A second start of one attempt (none is written) replaces the first. */
+	if (tr_idmap_get(&sc->open, akey(ti, e->attempt), &k2))
+		s->t[ti].open--;
+	if (tr_idmap_put(&sc->open, akey(ti, e->attempt), OPEN_VAL(k, hi)) != 0)
+		return SK_ENOMEM;
+	s->t[ti].open++;
+	s->t[ti].attempts++;
+	if (s->t[ti].state != 2)
+		s->t[ti].state = 1;
+	if (hi >= 0)
+		s->h[hi].attempts++;
+	return 0;
+}
+
+static int summary_event(const struct tr_event *e, void *arg)
+{
+	struct sumscan *sc = arg;
+	struct tr_summary *s = sc->s;
+	const long ti = e->task - 1;
+	const int hi = host_index(sc, e->host);
+	long v;
+
+	if (hi == -2)
+		return SK_ENOMEM;
+	if (hi >= 0) {
+		if (s->h[hi].first < 0)
+			s->h[hi].first = e->t;
+		s->h[hi].last = e->t;
+	}
+	if (sc->first++ == 0 || e->t < s->t0)
+		s->t0 = e->t;
+	if (e->t > s->t1)
+		s->t1 = e->t;
+	if (strcmp(e->ev, "run") == 0) {
+		/* A new run: sessions of a killed controller end at its last
+		 * event. */
+		for (int h = 0; h < s->nh; h++) {
+			close_session(&s->h[h], &sc->ss[h], s->h[h].last);
+			s->h[h].quar = 0;
+			/* Finished in the last run: down until it comes up. */
+			if (s->h[h].state == 4)
+				s->h[h].state = 0;
+		}
+		s->runs++;
+		s->run_start = e->t;
+		s->run_done = 0;
+		return 0;
+	}
+	if (strcmp(e->ev, "end") == 0) {
+		s->ctl_cpu += e->user + e->sys;
+		return 0;
+	}
+	if (hi >= 0 && ti < 0) {
+		host_event(sc, e, hi);
+		return 0;
+	}
+	if (ti < 0 || ti >= s->tl.n)
+		return 0;
+	if (strcmp(e->ev, "remake") == 0) {
+		s->t[ti].state = 0;
+		s->t[ti].kept = 0;
+		s->t[ti].remade++;
+		return 0;
+	}
+	if (strcmp(e->ev, "failed") == 0) {
+		s->t[ti].state = 3;
+		snprintf(s->t[ti].why, sizeof s->t[ti].why, "%s", e->note);
+		return 0;
+	}
+	if (strcmp(e->ev, "start") == 0)
+		return start_event(sc, e, ti, hi);
+	/* The end of an open attempt. */
+	if (!tr_idmap_get(&sc->open, akey(ti, e->attempt), &v))
+		return 0;
+	tr_idmap_del(&sc->open, akey(ti, e->attempt));
+	s->t[ti].open--;
+	if (OPEN_A(v) >= 0) {
+		struct tr_rattempt *a = &s->a[OPEN_A(v)];
+		snprintf(a->ev, sizeof a->ev, "%s", e->ev);
+		a->end = e->t;
+		a->wall = e->wall;
+		a->user = e->user;
+		a->sys = e->sys;
+		a->maxrss = e->maxrss;
+	}
+	s->task_user += e->user;
+	s->task_sys += e->sys;
+	if (hi >= 0) {
+		s->h[hi].cpu += e->user + e->sys;
+		s->h[hi].busy += e->wall;
+	}
+	if (strcmp(e->ev, "done") == 0) {
+		s->t[ti].state = 2;
+		s->t[ti].host = hi;
+		s->t[ti].wall = e->wall;
+		s->t[ti].cpu = e->user + e->sys;
+		s->t[ti].maxrss = e->maxrss;
+		s->t[ti].kept = sscanf(e->note, "size=%llu xxh64=%16[0-9a-f]", &s->t[ti].ksize, s->t[ti].khash) == 2;
+		s->run_done++;
+		if (hi >= 0)
+			s->h[hi].done++;
+	} else if (strcmp(e->ev, "fail") == 0) {
+		s->t[ti].failures++;
+		s->nfail++;
+		if (hi >= 0)
+			s->h[hi].failed++;
+	} else if (strcmp(e->ev, "lost") == 0) {
+		s->nlost++;
+		if (hi >= 0)
+			s->h[hi].lost++;
+	} else if (strcmp(e->ev, "cancel") == 0) {
+		s->ncancel++;
+	}
+	return 0;
+}
+
+int tr_summary_load(const char *dir, struct tr_summary *s, int flags, struct sk_error *err)
 {
 	char *path, *text;
-	struct tr_event *ev = NULL;
-	long n = 0;
-	struct session *ss = NULL;
+	struct sumscan sc;
 	struct stat st;
 	int rc;
 
@@ -71,191 +302,36 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 		return rc;
 	}
 	free(path);
-	if (!(path = tr_state_path(dir, "journal")))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	rc = tr_journal_read(path, &ev, &n, err);
-	free(path);
-	if (rc)
-		return rc;
+	memset(&sc, 0, sizeof sc);
+	sc.s = s;
+	sc.flags = flags;
+	tr_strmap_init(&sc.names);
+	tr_idmap_init(&sc.open);
 	s->t = calloc((size_t)s->tl.n + 1, sizeof *s->t);
-	if (!s->t)
-		goto oom;
+	if (!s->t || !(path = tr_state_path(dir, "journal"))) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (long i = 0; i < s->tl.n; i++)
 		s->t[i].host = -1;
 	s->holder = tr_state_holder(dir);
-	for (long i = 0; i < n; i++) {
-		const struct tr_event *e = &ev[i];
-		const long ti = e->task - 1;
-		const int hi = host_index(s, e->host);
-		struct tr_rattempt *a = NULL;
-
-		if (hi == -2)
-			goto oom;
-		if (hi >= 0) {
-			struct session *ns = realloc(ss, (size_t)s->nh * sizeof *ns);
-			if (!ns)
-				goto oom;
-			if (hi == s->nh - 1 && (!ss || s->h[hi].first < 0))
-				memset(&ns[hi], 0, sizeof *ns);
-			ss = ns;
-			if (s->h[hi].first < 0)
-				s->h[hi].first = e->t;
-			s->h[hi].last = e->t;
-		}
-		if (i == 0 || e->t < s->t0)
-			s->t0 = e->t;
-		if (e->t > s->t1)
-			s->t1 = e->t;
-		if (strcmp(e->ev, "run") == 0) {
-			/* A new run: sessions of a killed controller end at its
-			 * last event. */
-			for (int h = 0; h < s->nh; h++) {
-				close_session(&s->h[h], &ss[h], s->h[h].last);
-				s->h[h].quar = 0;
-				/* Finished in the last run: down until it comes up. */
-				if (s->h[h].state == 4)
-					s->h[h].state = 0;
-			}
-			s->runs++;
-			s->run_start = e->t;
-			s->run_done = 0;
-			continue;
-		}
-		if (strcmp(e->ev, "end") == 0) {
-			s->ctl_cpu += e->user + e->sys;
-			continue;
-		}
-		if (hi >= 0 && ti < 0) {
-			struct tr_rhost *h = &s->h[hi];
-			if (strcmp(e->ev, "up") == 0) {
-				const char *p = strstr(e->note, "slots=");
-				close_session(h, &ss[hi], e->t);
-				ss[hi].since = e->t;
-				ss[hi].slots = p ? atoi(p + 6) : 1;
-				h->slots = ss[hi].slots;
-				h->state = 1;
-			} else if (strcmp(e->ev, "down") == 0) {
-				const char *b = strstr(e->note, "; bytes rx=");
-				long long v[4];
-				close_session(h, &ss[hi], e->t);
-				if (b && sscanf(b, "; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld", &v[0], &v[1],
-						&v[2], &v[3]) == 4) {
-					h->rx += v[0];
-					h->tx += v[1];
-					h->data_in += v[2];
-					h->data_out += v[3];
-					h->traffic = 1;
-				}
-				s->agent_cpu += e->user + e->sys;
-				if (h->state != 3)
-					h->state = strstr(e->note, "finished") ? 4 : h->state == 2 ? 2 : 0;
-			} else if (strcmp(e->ev, "quarantine") == 0) {
-				h->state = 2;
-				h->quar = 1;
-				h->nquar++;
-			} else if (strcmp(e->ev, "release") == 0) {
-				h->quar = 0;
-				if (h->state == 2)
-					h->state = ss[hi].since > 0;
-			} else if (strcmp(e->ev, "probe") == 0) {
-				h->quar = 0;
-				h->state = 1;
-			} else if (strcmp(e->ev, "drain") == 0) {
-				h->state = 3;
-			} else if (strcmp(e->ev, "add") == 0) {
-				h->state = 0;
-			}
-			continue;
-		}
-		if (ti < 0 || ti >= s->tl.n)
-			continue;
-		if (strcmp(e->ev, "remake") == 0) {
-			s->t[ti].state = 0;
-			s->t[ti].kept = 0;
-			s->t[ti].remade++;
-			continue;
-		}
-		if (strcmp(e->ev, "failed") == 0) {
-			s->t[ti].state = 3;
-			snprintf(s->t[ti].why, sizeof s->t[ti].why, "%s", e->note);
-			continue;
-		}
-		if (strcmp(e->ev, "start") == 0) {
-			struct tr_rattempt *na = realloc(s->a, (size_t)(s->na + 1) * sizeof *na);
-			const char *p = strstr(e->note, "slot=");
-			if (!na)
-				goto oom;
-			s->a = na;
-			a = &s->a[s->na++];
-			memset(a, 0, sizeof *a);
-			a->task = ti;
-			a->attempt = e->attempt;
-			a->host = hi;
-			a->slot = p ? atoi(p + 5) : 1;
-			/* The note is "slot=N[ speculative][ tmp=NAME]". */
-			a->spec = strncmp(e->note + strcspn(e->note, " "), " speculative", 12) == 0;
-			a->start = e->t;
-			s->t[ti].attempts++;
-			if (s->t[ti].state != 2)
-				s->t[ti].state = 1;
-			if (hi >= 0)
-				s->h[hi].attempts++;
-			continue;
-		}
-		/* The start of an attempt is usually recent: search back. */
-		for (long k = s->na - 1; k >= 0 && !a; k--)
-			if (s->a[k].task == ti && s->a[k].attempt == e->attempt && !s->a[k].ev[0])
-				a = &s->a[k];
-		if (!a)
-			continue;
-		snprintf(a->ev, sizeof a->ev, "%s", e->ev);
-		a->end = e->t;
-		a->wall = e->wall;
-		a->user = e->user;
-		a->sys = e->sys;
-		a->maxrss = e->maxrss;
-		s->task_user += e->user;
-		s->task_sys += e->sys;
-		if (hi >= 0) {
-			s->h[hi].cpu += e->user + e->sys;
-			s->h[hi].busy += e->wall;
-		}
-		if (strcmp(e->ev, "done") == 0) {
-			s->t[ti].state = 2;
-			s->t[ti].host = hi;
-			s->t[ti].wall = e->wall;
-			s->t[ti].cpu = e->user + e->sys;
-			s->t[ti].maxrss = e->maxrss;
-			s->t[ti].kept = sscanf(e->note, "size=%llu xxh64=%16[0-9a-f]", &s->t[ti].ksize,
-					       s->t[ti].khash) == 2;
-			s->run_done++;
-			if (hi >= 0)
-				s->h[hi].done++;
-		} else if (strcmp(e->ev, "fail") == 0) {
-			s->t[ti].failures++;
-			s->nfail++;
-			if (hi >= 0)
-				s->h[hi].failed++;
-		} else if (strcmp(e->ev, "lost") == 0) {
-			s->nlost++;
-			if (hi >= 0)
-				s->h[hi].lost++;
-		} else if (strcmp(e->ev, "cancel") == 0) {
-			s->ncancel++;
-		}
-	}
+	rc = tr_journal_scan(path, summary_event, &sc, err);
+	free(path);
+	if (rc == SK_ENOMEM)
+		sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (rc)
+		goto out;
 	/* Open sessions end at the host's last event, or now while the
 	 * controller runs. */
 	for (int h = 0; h < s->nh; h++)
-		close_session(&s->h[h], &ss[h], s->holder > 0 ? tr_wall() : s->h[h].last);
-	for (long k = 0; k < s->na; k++)
-		if (!s->a[k].ev[0] && s->holder > 0 && s->a[k].host >= 0)
-			s->h[s->a[k].host].running++;
+		close_session(&s->h[h], &sc.ss[h], s->holder > 0 ? tr_wall() : s->h[h].last);
+	/* The attempts still open are running only while a controller runs. */
+	if (s->holder > 0)
+		for (size_t k = 0; k < sc.open.cap; k++)
+			if (sc.open.used[k] && OPEN_HOST(sc.open.val[k]) >= 0)
+				s->h[OPEN_HOST(sc.open.val[k])].running++;
 	for (long i = 0; i < s->tl.n; i++) {
-		int running = 0;
-		for (long k = 0; k < s->na && s->t[i].state == 1; k++)
-			running |= s->a[k].task == i && !s->a[k].ev[0];
-		if (s->t[i].state == 1 && !(running && s->holder > 0))
+		if (s->t[i].state == 1 && !(s->t[i].open > 0 && s->holder > 0))
 			s->t[i].state = 0;
 		s->done += s->t[i].state == 2;
 		s->failed += s->t[i].state == 3;
@@ -266,14 +342,15 @@ int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err)
 		s->running += s->t[i].state == 1;
 		s->pending += s->t[i].state == 0;
 	}
-	free(ev);
-	free(ss);
+out:
+	free(sc.ss);
+	tr_strmap_release(&sc.names);
+	tr_idmap_release(&sc.open);
+	if (rc) {
+		tr_summary_release(s);
+		return rc;
+	}
 	return 0;
-oom:
-	free(ev);
-	free(ss);
-	tr_summary_release(s);
-	return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
 void tr_summary_release(struct tr_summary *s)
@@ -341,7 +418,7 @@ static void traffic(const struct tr_summary *s, FILE *out)
 int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 {
 	struct tr_summary s;
-	const int rc = tr_summary_load(dir, &s, err);
+	const int rc = tr_summary_load(dir, &s, 0, err);
 
 	if (rc)
 		return rc;
@@ -372,7 +449,7 @@ int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 {
 	struct tr_summary s;
-	const int rc = tr_summary_load(dir, &s, err);
+	const int rc = tr_summary_load(dir, &s, 0, err);
 	if (rc)
 		return rc;
 	fprintf(out, "tasks: %ld total, %ld done, %ld failed, %ld not done\n", s.tl.n, s.done,
@@ -459,10 +536,11 @@ static const char *colour(const char *ev)
 int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 {
 	struct tr_summary s;
-	const int rc = tr_summary_load(dir, &s, err);
+	const int rc = tr_summary_load(dir, &s, TR_SUMMARY_ATTEMPTS, err);
 	const double left = 160, width = 760, lane = 14;
 	double span, y = 30, total_cpu;
 	int *lanes, nl = 0;
+	long *byhost = NULL, *from = NULL;
 
 	if (rc)
 		return rc;
@@ -506,17 +584,32 @@ int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 			"<text x=\"%.1f\" y=\"14\" text-anchor=\"middle\">%.1fs</text>\n",
 			x, x, 30 + nl * lane + s.nh * 6, x, span * t / 10);
 	}
+	/* The attempts host by host, in journal order (a counting sort: one
+	 * pass over them, not one per host). */
+	if (!(byhost = malloc((size_t)(s.na ? s.na : 1) * sizeof *byhost)) ||
+	    !(from = calloc((size_t)s.nh + 2, sizeof *from))) {
+		free(byhost);
+		free(lanes);
+		tr_summary_release(&s);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	for (long k = 0; k < s.na; k++)
+		if (s.a[k].host >= 0)
+			from[s.a[k].host + 2]++;
+	for (int i = 0; i < s.nh; i++)
+		from[i + 2] += from[i + 1];
+	for (long k = 0; k < s.na; k++)
+		if (s.a[k].host >= 0)
+			byhost[from[s.a[k].host + 1]++] = k;
 	for (int i = 0; i < s.nh; i++) {
 		fputs("<text x=\"4\" y=\"", out);
 		fprintf(out, "%.0f\">", y + lane - 3);
 		html_text(out, s.h[i].name);
 		fprintf(out, " (%d)</text>\n", lanes[i]);
-		for (long k = 0; k < s.na; k++) {
-			const struct tr_rattempt *a = &s.a[k];
+		for (long q = i ? from[i] : 0; q < from[i + 1]; q++) {
+			const struct tr_rattempt *a = &s.a[byhost[q]];
 			const double end = a->end > 0 ? a->end : s.t1;
 			double x0, w;
-			if (a->host != i)
-				continue;
 			x0 = left + width * (a->start - s.t0) / span;
 			w = width * (end - a->start) / span;
 			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"%s>"
@@ -568,6 +661,8 @@ int tr_report_html(const char *dir, FILE *out, struct sk_error *err)
 	}
 	fputs("</table>\n</body></html>\n", out);
 	free(lanes);
+	free(byhost);
+	free(from);
 	tr_summary_release(&s);
 	return 0;
 }

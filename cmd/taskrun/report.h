@@ -28,6 +28,7 @@ struct tr_rtask {
 	int host;                   /* of the committed attempt, or -1 */
 	double wall, cpu;
 	long maxrss;
+	int open;                   /* attempts started and not ended */
 	char why[384];
 	int kept;                   /* --keep: its file is in place on host */
 	unsigned long long ksize;   /* the file's size and xxh64 */
@@ -59,8 +60,8 @@ struct tr_summary {
 	struct tr_rtask *t;
 	struct tr_rhost *h;
 	int nh;
-	struct tr_rattempt *a;
-	long na;
+	struct tr_rattempt *a;      /* every attempt, with TR_SUMMARY_ATTEMPTS */
+	long na;                    /* attempts (kept in a or not) */
 	long done, failed, running, pending;
 	long nfail, nlost, ncancel;
 	int runs;
@@ -71,8 +72,14 @@ struct tr_summary {
 	long holder;                /* pid of the running controller, or 0 */
 };
 
-/* Reads DIR into s (release with tr_summary_release). */
-int tr_summary_load(const char *dir, struct tr_summary *s, struct sk_error *err);
+/* tr_summary_load keeps every attempt in s->a (the HTML report draws
+ * them); without it, only their count, so that status and the text report
+ * hold per task and per host, not per event. */
+#define TR_SUMMARY_ATTEMPTS 1
+
+/* Reads DIR into s (release with tr_summary_release), in one pass over the
+ * journal holding one event at a time. */
+int tr_summary_load(const char *dir, struct tr_summary *s, int flags, struct sk_error *err);
 void tr_summary_release(struct tr_summary *s);
 
 int tr_report_status(const char *dir, FILE *out, struct sk_error *err);

@@ -206,85 +206,128 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 	tr_jlog(c, &e);
 }
 
-/* Hands pending tasks to free slots.  A scan of the hosts, so only when a
- * slot or a task came free since the last one (or at housekeeping, when
- * quarantines end): with many events in a pass, one scan serves them all. */
+/* The first pending task from i on, or -1. */
+static long next_pending(const struct tr_ctl *c, long i)
+{
+	const long f = tr_bitset_next(&c->fresh, i), r = tr_bitset_next(&c->retry, i);
+	return f < 0 ? r : r < 0 || f < r ? f : r;
+}
+
+/* The usable hosts now, into c->usable; returns how many. */
+static int count_usable(struct tr_ctl *c, double now)
+{
+	int n = 0;
+
+	for (int g = 0; g < c->nh; g++)
+		n += c->usable[g] = (unsigned char)tr_usable(c, &c->h[g], now);
+	return n;
+}
+
+/* Fills the free slots of host i; returns 1 when it may still have one
+ * because no task was left for it. */
+static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
+{
+	struct tr_host *h = &c->h[i];
+	const int cap = h->hl.probing ? 1 : h->slots;
+
+	/* A quarantine whose end housekeeping has not yet journalled
+	 * (release, probe) still holds. */
+	if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
+		return 0;
+	while (h->nrun < cap && !c->stop) {
+		long pick;
+		if (c->npending == 0)
+			return 1;
+		/* Who else could take a retry: only when there are retries,
+		 * and once per call of assign(). */
+		if (c->retry.count > 0 && *nusable < 0)
+			*nusable = count_usable(c, now);
+		pick = tr_policy_pick(c->ts, &c->fresh, &c->retry, i, c->usable, *nusable < 0 ? 0 : *nusable);
+		if (pick < 0)
+			return 0;
+		tr_start_attempt(c, h, pick, 0);
+	}
+	return 0;
+}
+
+/* Hands pending tasks to free slots: of the hosts whose slots came free
+ * since the last call (freeq), or of every host at housekeeping (when
+ * quarantines end), so that ending one task does not cost a look at every
+ * host.  A host left with a free slot because nothing was pending stays in
+ * the queue for the next task that becomes pending. */
 static void assign(struct tr_ctl *c, double now)
 {
+	int nusable = -1, kept = 0;
+
 	if (c->npending == 0 || c->halted || !c->assign_dirty)
 		return;
 	c->assign_dirty = 0;
-	if (c->nusable < c->nh) {
-		unsigned char *u = realloc(c->usable, (size_t)c->nh);
-		if (!u) {
-			tr_fail(c, SK_ENOMEM, "out of memory");
-			return;
-		}
-		c->usable = u;
-		c->nusable = c->nh;
+	if (c->assign_all) {
+		c->assign_all = 0;
+		for (int i = 0; i < c->nh && c->npending > 0; i++)
+			if (fill_host(c, i, now, &nusable) && !c->h[i].inq) {
+				c->h[i].inq = 1;
+				c->freeq[c->nfreeq++] = i;
+			}
 	}
-	for (int g = 0; g < c->nh; g++)
-		c->usable[g] = (unsigned char)tr_usable(c, &c->h[g], now);
-	for (int i = 0; i < c->nh; i++) {
-		struct tr_host *h = &c->h[i];
-		const int cap = h->hl.probing ? 1 : h->slots;
-		/* A quarantine whose end housekeeping has not yet journalled
-		 * (release, probe) still holds. */
-		if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
+	for (int q = 0; q < c->nfreeq; q++) {
+		const int i = c->freeq[q];
+		if (c->npending > 0 && !fill_host(c, i, now, &nusable)) {
+			c->h[i].inq = 0;
 			continue;
-		while (h->nrun < cap && c->npending > 0 && !c->stop) {
-			const long pick = tr_policy_pick(c->ts, c->tl->n, &c->lo, i, c->usable, c->nh);
-			if (pick < 0)
-				break;
-			tr_start_attempt(c, h, pick, 0);
 		}
+		c->freeq[kept++] = i;
 	}
+	c->nfreeq = kept;
 }
 
+static int cmp_run_start(const void *x, const void *y)
+{
+	const struct tr_run *a = x, *b = y;
+	return (a->start > b->start) - (a->start < b->start);
+}
+
+/* Copies of stragglers into free slots, once nothing is pending.  The
+ * attempts that a copy may be made of (old enough, alone, not cancelled)
+ * are gathered once, oldest first; each free slot takes the first of them
+ * on another host that has not failed on its host. */
 static void speculate(struct tr_ctl *c, double now)
 {
-	struct tr_run *r = NULL;
+	struct tr_run *r;
+	int nr = 0;
 
-	if (!c->o->speculate || c->npending > 0 || c->spec.nwalls == 0 || c->halted)
+	if (!c->o->speculate || c->npending > 0 || tr_median_count(&c->spec.walls) == 0 || c->halted)
 		return;
 	if (c->spec.dirty) {
-		c->spec.after = tr_policy_spec_after(c->spec.walls, c->spec.nwalls);
+		c->spec.after = tr_policy_spec_after(&c->spec.walls);
 		c->spec.dirty = 0;
 	}
-	if (c->spec.after < 0)
+	if (c->spec.after < 0 || c->na == 0)
 		return;
-	{
-		/* Nothing has run long enough to be copied: no host needs to
-		 * look (the usual case, and a look costs every attempt). */
-		int old = 0;
-		for (int k = 0; k < c->na && !old; k++)
-			old = !c->a[k].cancel && now - c->a[k].start >= c->spec.after;
-		if (!old)
-			return;
+	if (!(r = malloc((size_t)c->na * sizeof *r)))
+		return;
+	for (int k = 0; k < c->na; k++) {
+		const struct tr_attempt *a = &c->a[k];
+		const struct tr_tstate *t = &c->ts[a->task];
+		if (a->cancel || now - a->start < c->spec.after || t->nrun != 1 || t->st != TR_T_ACTIVE)
+			continue;
+		r[nr].task = a->task;
+		r[nr].host = a->host;
+		r[nr].cancelled = 0;
+		r[nr++].start = a->start;
 	}
-	for (int i = 0; i < c->nh; i++) {
+	qsort(r, (size_t)nr, sizeof *r, cmp_run_start);
+	for (int i = 0; i < c->nh && nr > 0; i++) {
 		struct tr_host *h = &c->h[i];
 		while (h->st == HS_UP && !h->removed && h->hl.quar_until <= now && !h->hl.probing &&
-		       h->nrun < h->slots && !c->stop) {
-			int best;
-			/* The running attempts as the policy sees them, once
-			 * for every host (a copy started adds one). */
-			if (!r) {
-				if (!(r = malloc((size_t)(c->na + 1) * sizeof *r)))
-					break;
-				for (int k = 0; k < c->na; k++) {
-					r[k].task = c->a[k].task;
-					r[k].host = c->a[k].host;
-					r[k].cancelled = c->a[k].cancel != C_NONE;
-					r[k].start = c->a[k].start;
-				}
-			}
-			best = tr_policy_straggler(r, c->na, c->ts, i, now, c->spec.after);
+		       h->nrun < h->slots && !c->stop && nr > 0) {
+			const int best = tr_policy_straggler(r, nr, c->ts, i, now, c->spec.after);
 			if (best < 0)
 				break;
-			tr_start_attempt(c, h, c->a[best].task, 1);
-			free(r);
-			r = NULL;
+			tr_start_attempt(c, h, r[best].task, 1);
+			/* Copied: it has two attempts now. */
+			memmove(&r[best], &r[best + 1], (size_t)(nr - best - 1) * sizeof *r);
+			nr--;
 		}
 	}
 	free(r);
@@ -581,7 +624,17 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	c->j.fd = -1;
 	c->j.path = NULL;
 	c->ts = calloc((size_t)(c->tl->n ? c->tl->n : 1), sizeof *c->ts);
-	if (!c->ts)
+	if (c->ts) {
+		/* A write to every page first: a resume reads each task's
+		 * entry before it writes it, and a page whose first touch is
+		 * a read maps the shared zero page, which the write then
+		 * copies (a second fault and a TLB flush on every CPU). */
+		const size_t bytes = (size_t)(c->tl->n ? c->tl->n : 1) * sizeof *c->ts;
+		const long pg = sysconf(_SC_PAGESIZE);
+		for (size_t o = 0; o < bytes; o += (size_t)(pg > 0 ? pg : 4096))
+			((volatile char *)c->ts)[o] = 0;
+	}
+	if (!c->ts || tr_bitset_init(&c->fresh, c->tl->n) != 0 || tr_bitset_init(&c->retry, c->tl->n) != 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (c->o->state) {
 		char *path;
@@ -643,6 +696,8 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 	if (c->nh == 0)
 		return c->o->hostfile ? sk_error_at(err, sk_error_set(err, SK_EARG, "no hosts"), c->o->hostfile)
 				      : sk_error_set(err, SK_EARG, "job file: no hosts");
+	if (tr_host_arrays(c) != 0)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	tr_fd_room(c, 0);
 	return tr_output_open(c, err);
 }
@@ -765,6 +820,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.state.lockfd = -1;
 	c.ep = -1;
 	tr_idmap_init(&c.ids);
+	tr_strmap_init(&c.hostmap);
+	tr_median_init(&c.spec.walls);
 	memset(res, 0, sizeof *res);
 	res->ntasks = tasks->n;
 	res->halt_status = c.halt_status = -1;
@@ -848,6 +905,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		if (hk) {
 			c.hk_next = now + (c.hb / 4 < HK_EVERY ? c.hb / 4 : HK_EVERY);
 			c.assign_dirty = 1;
+			c.assign_all = 1;
 			closing = connecting = 0;
 			for (int i = 0; i < c.nh; i++)
 				connecting += c.h[i].st == HS_CONN;
@@ -934,11 +992,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				all_failing = 0;
 		}
 		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping) {
-			for (long i = 0; i < tasks->n; i++)
-				if (c.ts[i].st == TR_T_PENDING) {
-					c.npending--;
-					tr_final_fail(&c, i, "not run: no usable host");
-				}
+			for (long i = next_pending(&c, 0); i >= 0; i = next_pending(&c, i + 1)) {
+				tr_unpend(&c, i);
+				tr_final_fail(&c, i, "not run: no usable host");
+			}
 			tr_warnx(&c, "no usable host left");
 			break;
 		}
@@ -1098,7 +1155,11 @@ out:
 			free(c.ts[i].why);
 		}
 	free(c.ts);
-	free(c.spec.walls);
+	tr_median_release(&c.spec.walls);
+	tr_bitset_release(&c.fresh);
+	tr_bitset_release(&c.retry);
+	tr_strmap_release(&c.hostmap);
+	free(c.freeq);
 	if (c.keep_host)
 		for (long i = 0; i < tasks->n; i++)
 			free(c.keep_host[i]);

@@ -10,19 +10,22 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "bitset.h"
 #include "idmap.h"
+#include "median.h"
 #include "ofile.h"
 #include "policy.h"
 #include "proto.h"
 #include "sched.h"
 #include "state.h"
+#include "strmap.h"
 
 #define WINDOW (1L << 20)        /* unacknowledged stdin bytes per attempt */
 #define HOST_WB_HIGH (256u << 10) /* stop feeding stdin above this backlog */
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
 #define MAX_LOSSES 3             /* host losses that turn into a task failure */
-#define MAX_CONNECTING 8         /* agents starting at once */
+#define MAX_CONNECTING 64        /* agents starting at once */
 #define HK_EVERY 0.05            /* seconds between looks at every host */
 
 #define TR_STOP_ERROR (-1)
@@ -44,6 +47,7 @@ struct tr_host {
 	int quar_open;            /* a quarantine is journalled, its release not yet */
 	int wdirty;               /* wb holds frames: in the controller's dirty list */
 	int wout;                 /* wfd watched for POLLOUT (1), not (0), dropped (-1) */
+	int inq;                  /* in the controller's queue of hosts with a free slot */
 	unsigned char *busy;
 	int nbusy;
 	double agent_user, agent_sys;
@@ -94,8 +98,7 @@ struct tr_child {
 
 /* What speculation knows: the wall times of the attempts that succeeded. */
 struct tr_spec {
-	double *walls;
-	long nwalls;
+	struct tr_median walls;
 	int dirty;                /* after is to be computed again */
 	double after;             /* tr_policy_spec_after of walls */
 };
@@ -119,7 +122,8 @@ struct tr_ctl {
 	const struct tr_sched_opts *o;
 	const struct tr_tasklist *tl;
 	struct tr_tstate *ts;     /* per task */
-	long lo;                  /* no pending task before this one */
+	struct tr_bitset fresh;   /* pending tasks that never failed */
+	struct tr_bitset retry;   /* pending tasks that failed before */
 	long ndone, nfinal, npending, nfail;
 	struct tr_host *h;
 	int nh;
@@ -136,7 +140,7 @@ struct tr_ctl {
 	struct tr_progress pg;
 	int out_broken;           /* our stdout failed: task output is dropped */
 	unsigned char *usable;    /* per host, for tr_policy_pick */
-	int nusable;
+	int capusable;
 	int stop;                 /* 0, a signal number, or TR_STOP_ERROR */
 	double stop_at;           /* when stopping gives up on running attempts */
 	FILE *joblog;             /* --joblog, or NULL */
@@ -152,7 +156,11 @@ struct tr_ctl {
 	int *dirty;               /* hosts whose wb holds frames to write */
 	int ndirty;
 	int nin;                  /* running attempts that stream a --stdin file */
-	int assign_dirty;         /* a slot or a task came free: assign() scans */
+	int assign_dirty;         /* a slot or a task came free: assign() looks */
+	int assign_all;           /* assign() looks at every host (housekeeping) */
+	int *freeq;               /* hosts that may have a free slot, for assign() */
+	int nfreeq;
+	struct tr_strmap hostmap; /* host name -> index in h[] */
 	double hk_next;           /* the next look at every host (housekeeping) */
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
@@ -212,9 +220,15 @@ void tr_host_read(struct tr_ctl *c, struct tr_host *h);
 void tr_host_stderr(struct tr_host *h);
 void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reload_hosts(struct tr_ctl *c, int force);
+/* Sizes the arrays per host (freeq, dirty, usable) for c->nh hosts. */
+int tr_host_arrays(struct tr_ctl *c);
 
 /* attempts.c */
 void tr_set_pending(struct tr_ctl *c, long i);
+/* Task i leaves the pending tasks (when it is), before it starts or fails. */
+void tr_unpend(struct tr_ctl *c, long i);
+/* h may have a free slot: assign() looks at it. */
+void tr_host_free(struct tr_ctl *c, struct tr_host *h);
 void tr_close_fd(int *fd);
 void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);

@@ -686,6 +686,10 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 			if ((got = raw_batch(r, sk_sgk_room(w), &p, err)) > 0 &&
 			    (rc = sk_sgk_put_records(w, r, p, got, &side, err)) < 0 && !side)
 				got = rc, rc = 0;
+		} else if (mode == SK_RAW_SAME && sgk_in && !sgk_out &&
+			   (got = sk_sgk_get_block_direct(r, w, &side, err)) != 0) {
+			if (got < 0 && side)
+				rc = (int)got, got = 0;
 		} else if (mode == SK_RAW_SAME) {
 			if ((got = sk_reader_next_raw(r, &p, err)) > 0)
 				rc = sk_writer_put_raw(w, p, err);

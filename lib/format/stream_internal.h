@@ -147,6 +147,12 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
  * the traces written, 0 when it wrote none (nothing consumed), or an error
  * (*wfail 1 when the output failed). */
 int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err);
+/* Writes the next block of an sgk reader to a SEG-Y or SU writer that takes
+ * its records unchanged (SK_RAW_SAME) by writev, when the reader is at a
+ * block boundary.  Returns the traces written, 0 at the end of the stream
+ * or mid-block (the trace path goes on), or an error (*wfail 1 when the
+ * output failed). */
+int64_t sk_sgk_get_block_direct(struct sk_reader *r, struct sk_writer *w, int *wfail, struct sk_error *err);
 /* Traces that still fit into the writer's current block. */
 int64_t sk_sgk_room(const struct sk_writer *w);
 /* Decodes n raw records of a SEG-Y or SU reader (p, the last of them the

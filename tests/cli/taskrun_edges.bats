@@ -124,3 +124,14 @@ slots() {
 	run -1 --separate-stderr taskrun -H "$T/nohosts" 'true {}' ::: 1
 	[ "$stderr" = "taskrun: $T/nohosts: No such file or directory" ]
 }
+
+@test "taskrun: a launcher that cannot be run is reported once, as a shell would, and journalled" {
+	# Agents start with posix_spawn: exec's failure comes back as an error
+	# (no child to write it), and says what a forked child's message said.
+	echo node1 >"$T/hosts"
+	run -1 --separate-stderr taskrun --ssh /nonexistent/launch --backoff 0.2s -s "$T/s" -H "$T/hosts" 'true {}' ::: 1
+	[ "${stderr_lines[0]}" = "taskrun: node1: agent did not start: /nonexistent/launch: No such file or directory" ]
+	[ "${stderr_lines[1]}" = "taskrun: no usable host left" ]
+	[ "${#stderr_lines[@]}" = 3 ]
+	[ "$(awk -F'\t' '$2 == "down" && $5 == "node1" { print $12 }' "$T/s/journal" | sort -u)" = "/nonexistent/launch: No such file or directory" ]
+}

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,5 +69,31 @@ int main(void)
 	CHECK(strcmp(err.msg, "line 1: no host name") == 0);
 	CHECK(tr_hostfile_load("/nonexistent/hosts", &h, &n, &err) == SK_EIO);
 	CHECK(strcmp(err.file, "/nonexistent/hosts") == 0 && strcmp(err.msg, "No such file or directory") == 0);
+	/* 20,000 hosts (the duplicate check is a map): every one in order,
+	 * then the same with host 7 again on the last line. */
+	{
+		enum { N = 20000 };
+		char *text = malloc((size_t)N * 16 + 32), *p = text;
+		int bad = 0;
+		for (int i = 1; i <= N; i++)
+			p += sprintf(p, "%d/host%d\n", 1 + i % 4, i);
+		CHECK(tr_hostfile_parse("f", text, &h, &n, &err) == 0 && n == N);
+		for (int i = 0; i < n; i++) {
+			char want[32];
+			snprintf(want, sizeof want, "host%d", i + 1);
+			bad += strcmp(h[i].name, want) != 0 || h[i].slots != 1 + (i + 1) % 4;
+		}
+		CHECK(bad == 0);
+		tr_hostfile_free(h, n);
+		strcpy(p, "host7\n");
+		CHECK(tr_hostfile_parse("f", text, &h, &n, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "line 20001: host 'host7' listed twice") == 0);
+		free(text);
+	}
+	/* A local line called localhost is ":", so a node of that name may
+	 * follow it; the local lines still merge around other hosts. */
+	CHECK(tr_hostfile_parse("f", "1/localhost\nnode1\n2/:\n", &h, &n, &err) == 0 && n == 2);
+	CHECK(strcmp(h[0].name, ":") == 0 && h[0].local && h[0].slots == 3);
+	tr_hostfile_free(h, n);
 	return test_done();
 }

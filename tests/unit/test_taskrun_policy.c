@@ -15,42 +15,97 @@ static struct tr_tstate task(int st, int *fo, int nfo)
 	return t;
 }
 
+/* The pending sets of ts[0..n): fresh and retry as the controller keeps them. */
+static void pending(const struct tr_tstate *ts, long n, struct tr_bitset *fresh, struct tr_bitset *retry)
+{
+	tr_bitset_release(fresh);
+	tr_bitset_release(retry);
+	CHECK(tr_bitset_init(fresh, n) == 0 && tr_bitset_init(retry, n) == 0);
+	for (long i = 0; i < n; i++)
+		if (ts[i].st == TR_T_PENDING)
+			tr_bitset_add(ts[i].nfo ? retry : fresh, i);
+}
+
 static void test_pick(void)
 {
 	int on0[] = {0}, on01[] = {0, 1};
 	struct tr_tstate ts[6];
 	unsigned char usable[3] = {1, 1, 0};
-	long lo = 0;
+	struct tr_bitset fresh, retry;
 
+	memset(&fresh, 0, sizeof fresh);
+	memset(&retry, 0, sizeof retry);
 	ts[0] = task(TR_T_DONE, NULL, 0);
 	ts[1] = task(TR_T_ACTIVE, NULL, 0);
 	ts[2] = task(TR_T_PENDING, on0, 1);   /* failed on host 0 */
 	ts[3] = task(TR_T_PENDING, NULL, 0);
 	ts[4] = task(TR_T_PENDING, on01, 2);  /* failed on hosts 0 and 1 */
 	ts[5] = task(TR_T_FAILED, NULL, 0);
+	pending(ts, 6, &fresh, &retry);
 
 	/* Host 0 skips task 2 (host 1 can take it and has not failed it). */
-	CHECK(tr_policy_pick(ts, 6, &lo, 0, usable, 3) == 3);
-	CHECK(lo == 2);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, usable, 2) == 3);
 	/* Host 1 takes task 2 first. */
-	CHECK(tr_policy_pick(ts, 6, &lo, 1, usable, 3) == 2);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 1, usable, 2) == 2);
 	/* Host 2 (not usable itself, but asking) has failed nothing. */
-	CHECK(tr_policy_pick(ts, 6, &lo, 2, usable, 3) == 2);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 2, usable, 2) == 2);
 	/* With task 3 taken, host 0 gets task 4: every other usable host
 	 * failed it too, so it may as well run here. */
 	ts[2].st = TR_T_ACTIVE;
 	ts[3].st = TR_T_ACTIVE;
-	CHECK(tr_policy_pick(ts, 6, &lo, 0, usable, 3) == 4);
-	CHECK(lo == 4);
+	pending(ts, 6, &fresh, &retry);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, usable, 2) == 4);
 	/* When host 2 becomes usable, task 4 waits for it. */
 	usable[2] = 1;
-	CHECK(tr_policy_pick(ts, 6, &lo, 0, usable, 3) == -1);
-	CHECK(tr_policy_pick(ts, 6, &lo, 2, usable, 3) == 4);
-	/* Nothing pending: -1, and lo moves to the end. */
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, usable, 3) == -1);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 2, usable, 3) == 4);
+	/* A fresh task before a retry comes first; the retry after it waits. */
+	ts[3].st = TR_T_PENDING;
+	pending(ts, 6, &fresh, &retry);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 2, usable, 3) == 3);
+	/* Nothing pending: -1. */
+	ts[3].st = TR_T_DONE;
 	ts[4].st = TR_T_DONE;
-	CHECK(tr_policy_pick(ts, 6, &lo, 0, usable, 3) == -1);
-	CHECK(lo == 6);
-	CHECK(tr_policy_pick(ts, 0, &lo, 0, usable, 3) == -1);
+	pending(ts, 6, &fresh, &retry);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, usable, 3) == -1);
+	pending(ts, 0, &fresh, &retry);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, NULL, 0) == -1);
+	tr_bitset_release(&fresh);
+	tr_bitset_release(&retry);
+}
+
+/* Picks among many: 200,000 tasks, the first 100,000 failed on host 0 and
+ * pending again, the rest done but the last; host 0 skips the 100,000 (it
+ * may not take them while host 1 can) and finds the last task, host 1 the
+ * first retry; once host 1 took the retries, both sets say so. */
+static void test_pick_scale(void)
+{
+	enum { N = 200000 };
+	static struct tr_tstate ts[N];
+	int on0[] = {0};
+	unsigned char usable[2] = {1, 1};
+	struct tr_bitset fresh, retry;
+	long got;
+
+	memset(&fresh, 0, sizeof fresh);
+	memset(&retry, 0, sizeof retry);
+	for (long i = 0; i < N; i++)
+		ts[i] = i < N / 2 ? task(TR_T_PENDING, on0, 1) : task(TR_T_DONE, NULL, 0);
+	ts[N - 1] = task(TR_T_PENDING, NULL, 0);
+	pending(ts, N, &fresh, &retry);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 0, usable, 2) == N - 1);
+	CHECK(tr_policy_pick(ts, &fresh, &retry, 1, usable, 2) == 0);
+	/* Host 1 takes every retry: the sets say so, and the next pick of host
+	 * 0 looks at one bit per level, not at 200,000 tasks. */
+	for (long i = 0; i < N / 2; i++) {
+		ts[i].st = TR_T_ACTIVE;
+		tr_bitset_del(&retry, i);
+	}
+	got = tr_policy_pick(ts, &fresh, &retry, 0, usable, 2);
+	CHECK(got == N - 1);
+	CHECK(retry.count == 0 && fresh.count == 1);
+	tr_bitset_release(&fresh);
+	tr_bitset_release(&retry);
 }
 
 static void test_speculation(void)
@@ -62,12 +117,25 @@ static void test_speculation(void)
 	struct tr_tstate ts[4];
 	struct tr_run r[4];
 
-	CHECK(tr_policy_spec_after(w1, 0) == -1);
-	CHECK(tr_policy_spec_after(w1, 1) == 8.0);
-	/* Sorted 1 2 3 10: the upper median is 3. */
-	CHECK(tr_policy_spec_after(w4, 4) == 6.0);
-	CHECK(tr_policy_spec_after(w4, 3) == 6.0);     /* 1 3 10 */
-	CHECK(tr_policy_spec_after(tiny, 2) == TR_SPEC_MIN);
+	struct tr_median m;
+
+	tr_median_init(&m);
+	CHECK(tr_policy_spec_after(&m) == -1);
+	tr_median_add(&m, w1[0]);
+	CHECK(tr_policy_spec_after(&m) == 8.0);
+	tr_median_release(&m);
+	/* 3 1 10: sorted 1 3 10, the median 3; with 2, sorted 1 2 3 10: the
+	 * upper median is 3. */
+	for (int i = 0; i < 3; i++)
+		tr_median_add(&m, w4[i]);
+	CHECK(tr_policy_spec_after(&m) == 6.0);
+	tr_median_add(&m, w4[3]);
+	CHECK(tr_policy_spec_after(&m) == 6.0);
+	tr_median_release(&m);
+	tr_median_add(&m, tiny[0]);
+	tr_median_add(&m, tiny[1]);
+	CHECK(tr_policy_spec_after(&m) == TR_SPEC_MIN);
+	tr_median_release(&m);
 
 	ts[0] = task(TR_T_ACTIVE, NULL, 0);
 	ts[1] = task(TR_T_ACTIVE, NULL, 0);
@@ -156,6 +224,7 @@ static void test_quarantine(void)
 int main(void)
 {
 	test_pick();
+	test_pick_scale();
 	test_speculation();
 	test_quarantine();
 	return test_done();

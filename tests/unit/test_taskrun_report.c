@@ -155,7 +155,7 @@ int main(void)
 	put(dir, "tasks", TASKS, "w");
 	put(dir, "journal", journal_full, "w");
 
-	CHECK(tr_summary_load(dir, &s, &err) == 0);
+	CHECK(tr_summary_load(dir, &s, TR_SUMMARY_ATTEMPTS, &err) == 0);
 	CHECK(s.tl.n == 3 && s.na == 5 && s.nh == 2 && s.runs == 1);
 	CHECK(s.done == 3 && s.failed == 0 && s.running == 0 && s.pending == 0);
 	CHECK(s.nfail == 1 && s.nlost == 0 && s.ncancel == 1);
@@ -170,6 +170,12 @@ int main(void)
 	CHECK(s.t[1].host == 1 && s.t[1].attempts == 3 && s.t[1].failures == 1 && s.t[1].maxrss == 512);
 	CHECK(s.ctl_cpu > 0.1499 && s.ctl_cpu < 0.1501);
 	CHECK(s.agent_cpu > 0.0699 && s.agent_cpu < 0.0701);
+	tr_summary_release(&s);
+	/* Without the attempts kept (status, text report): the same counts. */
+	CHECK(tr_summary_load(dir, &s, 0, &err) == 0);
+	CHECK(s.a == NULL && s.na == 5 && s.nh == 2 && s.done == 3 && s.nfail == 1 && s.ncancel == 1);
+	CHECK(s.t[1].host == 1 && s.t[1].attempts == 3 && s.t[1].failures == 1 && s.t[1].open == 0);
+	CHECK(s.h[1].done == 2 && s.h[0].attempts + s.h[1].attempts == 5);
 	tr_summary_release(&s);
 
 	out = text_of(tr_report_text, dir, &rc);
@@ -189,7 +195,7 @@ int main(void)
 	/* An interrupted run, then a killed one (torn last line): the
 	 * cancelled and unfinished tasks are pending, not running. */
 	put(dir, "journal", journal_stopped, "w");
-	CHECK(tr_summary_load(dir, &s, &err) == 0);
+	CHECK(tr_summary_load(dir, &s, TR_SUMMARY_ATTEMPTS, &err) == 0);
 	CHECK(s.runs == 2 && s.na == 4 && s.ncancel == 2 && s.nlost == 0);
 	CHECK(s.done == 1 && s.running == 0 && s.pending == 2);
 	CHECK(s.t[1].attempts == 2 && s.t[1].state == 0);
@@ -248,7 +254,7 @@ int main(void)
 		snprintf(path, sizeof path, "%s/tasks", dir);
 		unlink(path);
 	}
-	CHECK(tr_summary_load(dir, &s, &err) == SK_EIO);
+	CHECK(tr_summary_load(dir, &s, TR_SUMMARY_ATTEMPTS, &err) == SK_EIO);
 	CHECKF(strcmp(err.msg, "not a taskrun state directory") == 0, "%s", err.msg);
 	CHECK(strcmp(err.file, dir) == 0);
 	rm_dir(dir);
