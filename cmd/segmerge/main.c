@@ -10,15 +10,18 @@
 #include "manifest.h"
 #include "merge.h"
 #include "par.h"
+#include "progress.h"
 #include "stream.h"
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: segmerge [-hnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
-	"                [-t segy|su|sgk] [-z[LEVEL]] [--from FMT] [INPUT ...]\n"
+	"usage: segmerge [-bhnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
+	"                [-t segy|su|sgk] [-z[LEVEL]] [--from FMT] [--no-progress] [INPUT ...]\n"
 	"Concatenates the inputs (standard input when none) into one stream,\n"
 	"converting it on the way; merges sorted inputs, stacks partial results,\n"
 	"or reassembles the pieces of a segsplit manifest.\n"
+	"  -b, --progress       report progress on standard error (a bar on a terminal,\n"
+	"                       a line every 5 s into a file or pipe)\n"
 	"  -e, --endian=ORDER   byte order of SEG-Y or SU output: big or little\n"
 	"  -f, --format=CODE    SEG-Y sample format code or name (1 ibm, 5 ieee, ...)\n"
 	"      --from=FMT       read the inputs as segy, su or sgk (default: detect)\n"
@@ -26,6 +29,7 @@ static const char usage_text[] =
 	"  -k, --key=KEYS       stable k-way merge of inputs sorted by KEYS (-key descending)\n"
 	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first\n"
 	"  -n, --no-verify      with -m: skip the checksums (sizes and counts are still checked)\n"
+	"      --no-progress    no progress report (default: one on a terminal)\n"
 	"  -o, --output=FILE    write FILE atomically instead of standard output\n"
 	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
 	"  -t, --to=FMT         output format: segy, su or sgk (default: the input's)\n"
@@ -33,9 +37,10 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]   compress sgk output with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (to=sgk).\n";
 
-static const char shortopts[] = "e:f:hk:m:no:st:Vz::";
+static const char shortopts[] = "be:f:hk:m:no:st:Vz::";
 
 static const struct option longopts[] = {
+	{"progress", no_argument, NULL, 'b'},
 	{"endian", required_argument, NULL, 'e'},
 	{"format", required_argument, NULL, 'f'},
 	{"from", required_argument, NULL, 'F'},
@@ -43,6 +48,7 @@ static const struct option longopts[] = {
 	{"key", required_argument, NULL, 'k'},
 	{"manifest", required_argument, NULL, 'm'},
 	{"no-verify", no_argument, NULL, 'n'},
+	{"no-progress", no_argument, NULL, 2},
 	{"output", required_argument, NULL, 'o'},
 	{"sum", no_argument, NULL, 's'},
 	{"to", required_argument, NULL, 't'},
@@ -64,6 +70,11 @@ static void report_piece(void *ctx, const struct sk_error *err)
 	sk_report(err);
 }
 
+static void progress(void *arg, int64_t done, int64_t total)
+{
+	sk_progress_update(arg, done, total);
+}
+
 int main(int argc, char **argv)
 {
 	struct sk_merge_opts o;
@@ -75,7 +86,8 @@ int main(int argc, char **argv)
 	char *stdin_only[] = {NULL};
 	char **inputs, **plan = NULL, *order = NULL;
 	size_t n;
-	int c, status = 0, verify = 1, sum = 0;
+	struct sk_progress pg;
+	int c, status = 0, verify = 1, sum = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	sk_merge_opts_init(&o);
@@ -86,6 +98,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
+		case 'b': show = SK_PROGRESS_ON; break;
+		case 2: show = SK_PROGRESS_OFF; break;
 		case 'e': name = "endian"; break;
 		case 'f': name = "format"; break;
 		case 't': name = "to"; break;
@@ -149,8 +163,19 @@ int main(int argc, char **argv)
 			sk_warnx("raised the open-file limit from %lu to %lu for %zu inputs", fd.old_soft,
 				 fd.new_soft, n);
 	}
-	if (sk_merge_run((const char *const *)inputs, n, &o, &res, &err) < 0)
+	sk_progress_init(&pg, show, "traces");
+	/* Unasked, on a terminal: only for work longer than a second. */
+	sk_progress_lazy(&pg, show, 1.0);
+	if (pg.on) {
+		o.progress = progress;
+		o.progress_arg = &pg;
+	}
+	if (sk_merge_run((const char *const *)inputs, n, &o, &res, &err) < 0) {
+		sk_progress_clear(&pg);
 		status = sk_report(&err);
+	} else {
+		sk_progress_finish(&pg);
+	}
 done:
 	sk_merge_plan_free(plan, plan ? n : 0, order);
 	sk_manifest_release(&m);

@@ -7,16 +7,19 @@
 
 #include "diag.h"
 #include "par.h"
+#include "progress.h"
 #include "split.h"
 #include "stream.h"
 #include "version.h"
 
 static const char usage_text[] =
-	"usage: segsplit [-hV] -d DIR (-c N | -k KEYS [-g G] | -p N | -R N | -r KEY=a:b,...)\n"
+	"usage: segsplit [-bhV] -d DIR (-c N | -k KEYS [-g G] | -p N | -R N | -r KEY=a:b,...)\n"
 	"                [-s KEYS] [-e big|little] [-f CODE] [-t segy|su|sgk] [-z[LEVEL]]\n"
-	"                [--from FMT] [INPUT]\n"
+	"                [--from FMT] [--no-progress] [INPUT]\n"
 	"Partitions a stream (standard input when no INPUT) into pieces DIR/part-NNNNNN.*,\n"
 	"each a valid file on its own, and writes DIR/manifest.yaml for segmerge -m.\n"
+	"  -b, --progress        report progress on standard error (a bar on a terminal,\n"
+	"                        a line every 5 s into a file or pipe)\n"
 	"  -c, --count=N         N traces per piece\n"
 	"  -d, --dir=DIR         directory of the pieces (created when missing)\n"
 	"  -e, --endian=ORDER    byte order of SEG-Y or SU pieces: big or little\n"
@@ -25,6 +28,7 @@ static const char usage_text[] =
 	"  -g, --group=G         with --key: G gathers per piece (default 1)\n"
 	"  -h, --help            print this help and exit\n"
 	"  -k, --key=KEYS        a new gather when a key value changes (gathers are never split)\n"
+	"      --no-progress     no progress report (default: one on a terminal)\n"
 	"  -p, --parts=N         N pieces of equal size\n"
 	"  -R, --round-robin=N   trace i goes to piece i mod N\n"
 	"  -r, --ranges=KEY=a:b,...  a piece per value range a <= KEY < b, plus one for the rest\n"
@@ -34,9 +38,10 @@ static const char usage_text[] =
 	"  -z, --zstd[=LEVEL]    compress sgk pieces with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (count=1000 dir=parts).\n";
 
-static const char shortopts[] = "c:d:e:f:g:hk:p:R:r:s:t:Vz::";
+static const char shortopts[] = "bc:d:e:f:g:hk:p:R:r:s:t:Vz::";
 
 static const struct option longopts[] = {
+	{"progress", no_argument, NULL, 'b'},
 	{"count", required_argument, NULL, 'c'},
 	{"dir", required_argument, NULL, 'd'},
 	{"endian", required_argument, NULL, 'e'},
@@ -45,6 +50,7 @@ static const struct option longopts[] = {
 	{"group", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{"key", required_argument, NULL, 'k'},
+	{"no-progress", no_argument, NULL, 2},
 	{"parts", required_argument, NULL, 'p'},
 	{"round-robin", required_argument, NULL, 'R'},
 	{"ranges", required_argument, NULL, 'r'},
@@ -100,6 +106,11 @@ static int keyvals(int argc, char **argv, const char **bad)
 	return rc;
 }
 
+static void progress(void *arg, int64_t done, int64_t total)
+{
+	sk_progress_update(arg, done, total);
+}
+
 int main(int argc, char **argv)
 {
 	struct sk_split_opts o;
@@ -108,8 +119,9 @@ int main(int argc, char **argv)
 	struct sk_reader *r = NULL;
 	const char *bad = NULL, *input = NULL, *keys = NULL, *sort = NULL;
 	const struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_progress pg;
 	long group = 0;
-	int from = SK_FMT_AUTO, c, status = 0;
+	int from = SK_FMT_AUTO, c, status = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -120,6 +132,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *wname = NULL;
 		switch (c) {
+		case 'b': show = SK_PROGRESS_ON; break;
+		case 2: show = SK_PROGRESS_OFF; break;
 		case 'c':
 			set_mode(&o, SK_SPLIT_COUNT);
 			if (sk_par_long("count", optarg, 1, 1L << 40, &o.n, &err) < 0)
@@ -197,11 +211,21 @@ int main(int argc, char **argv)
 	o.source = input;
 	if (sk_reader_open(input, from, &r, &err) < 0)
 		return sk_report(&err);
+	sk_progress_init(&pg, show, "traces");
+	/* Unasked, on a terminal: only for work longer than a second. */
+	sk_progress_lazy(&pg, show, 1.0);
+	if (pg.on) {
+		o.progress = progress;
+		o.progress_arg = &pg;
+	}
 	if (sk_split_run(r, &o, &res, &err) < 0) {
+		sk_progress_clear(&pg);
 		status = sk_report(&err);
-	} else if (res.fd.new_soft > res.fd.old_soft) {
-		sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
-			 res.fd.new_soft, res.pieces);
+	} else {
+		sk_progress_finish(&pg);
+		if (res.fd.new_soft > res.fd.old_soft)
+			sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
+				 res.fd.new_soft, res.pieces);
 	}
 	sk_reader_free(r);
 	free(o.ranges);

@@ -40,6 +40,7 @@ struct atask {
 	int lost;              /* TR_LOST_*: killed because the controller was lost */
 	int status;
 	struct rusage ru;
+	uint32_t chain;        /* the cluster it belongs to (its first id), or 0 */
 	char *keep, *ktmp;     /* --keep: the file and its temporary, or NULL */
 	int kfd;               /* the temporary, open for its fsync */
 };
@@ -55,6 +56,16 @@ struct agent {
 	struct tr_watchdog wd;
 	uint32_t keep_id;      /* the W frame waiting for its R */
 	char *keep;
+	struct qtask *q;       /* tasks of clusters waiting for their turn */
+	int nq, capq;
+};
+
+/* A task of a cluster (B frame) that waits for the one before it. */
+struct qtask {
+	uint32_t id, chain;
+	char *run;             /* the R payload */
+	size_t len;
+	char *keep;            /* its W path, or NULL */
 };
 
 /* The SIGCHLD self-pipe: a signal handler can reach nothing but file-scope
@@ -99,8 +110,11 @@ static void cancel_task(struct atask *t)
 
 /* Cancels every task; lost says why when the controller is lost (its
  * tasks are then reported as lost, not failed), TR_LOST_NO when it asked. */
+static void drop_queued(struct agent *a, uint32_t id, int all, int lost);
+
 static void cancel_all(struct agent *a, int lost)
 {
+	drop_queued(a, 0, 1, lost);
 	for (int i = 0; i < a->nt; i++) {
 		if (!a->t[i].reaped && a->t[i].kill_at == 0)
 			a->t[i].lost = lost;
@@ -218,6 +232,105 @@ static int keep_end(struct agent *a, struct atask *t, int status)
 	free(t->ktmp);
 	t->ktmp = NULL;
 	return status;
+}
+
+static void start_task(struct agent *a, uint32_t id, const char *data, size_t len);
+
+/* Starts the next waiting task of every cluster that has none running. */
+static void advance_clusters(struct agent *a)
+{
+	for (int i = 0; i < a->nq; i++) {
+		struct qtask q = a->q[i];
+		int running = 0;
+		for (int k = 0; k < a->nt && !running; k++)
+			running = a->t[k].chain == q.chain;
+		if (running)
+			continue;
+		memmove(&a->q[i], &a->q[i + 1], (size_t)(a->nq - i - 1) * sizeof *a->q);
+		a->nq--;
+		{
+			/* A W frame may wait for its R (not of a cluster):
+			 * kept aside meanwhile. */
+			char *const wkeep = a->keep;
+			const uint32_t wid = a->keep_id;
+			a->keep = q.keep;
+			a->keep_id = q.id;
+			start_task(a, q.id, q.run, q.len);
+			free(a->keep);
+			a->keep = wkeep;
+			a->keep_id = wid;
+		}
+		free(q.run);
+		for (int k = 0; k < a->nt; k++)
+			if (a->t[k].id == q.id)
+				a->t[k].chain = q.chain;
+		/* Started (or failed to start: its exit is sent); look again
+		 * from the start, as the queue moved. */
+		i = -1;
+	}
+}
+
+/* Ends waiting cluster tasks without running them (cancelled, or the
+ * agent is going): an exit as if killed by SIGTERM, lost says why. */
+static void drop_queued(struct agent *a, uint32_t id, int all, int lost)
+{
+	for (int i = 0; i < a->nq; i++) {
+		if (!all && a->q[i].id != id)
+			continue;
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, a->q[i].id, "-1 %d 0 0 0 0 %d", SIGTERM, lost);
+		free(a->q[i].run);
+		free(a->q[i].keep);
+		memmove(&a->q[i], &a->q[i + 1], (size_t)(a->nq - i - 1) * sizeof *a->q);
+		a->nq--;
+		i--;
+	}
+}
+
+/* A cluster: W and R frames; the first task starts now, the others wait
+ * for the one before them. */
+static int queue_cluster(struct agent *a, const char *data, size_t len)
+{
+	struct tr_buf b = {(char *)(uintptr_t)data, 0, len, len};
+	struct tr_frame f;
+	char *keep = NULL;
+	uint32_t chain = 0;
+
+	while (tr_proto_next(&b, &f, NULL) == 1) {
+		if (f.type == TR_F_KEEP) {
+			free(keep);
+			keep = keep_path(f.data, f.len);
+		} else if (f.type == TR_F_RUN && f.id != 0 && !find(a, f.id)) {
+			struct qtask *q;
+			if (a->nq == a->capq) {
+				const int cap = a->capq ? 2 * a->capq : 16;
+				struct qtask *nq = realloc(a->q, (size_t)cap * sizeof *nq);
+				if (!nq) {
+					free(keep);
+					return SK_ENOMEM;
+				}
+				a->q = nq;
+				a->capq = cap;
+			}
+			q = &a->q[a->nq];
+			if (!(q->run = malloc(f.len ? f.len : 1))) {
+				free(keep);
+				return SK_ENOMEM;
+			}
+			memcpy(q->run, f.data, f.len);
+			q->len = f.len;
+			q->id = f.id;
+			if (!chain)
+				chain = f.id;
+			q->chain = chain;
+			q->keep = keep;
+			keep = NULL;
+			a->nq++;
+		}
+		tr_buf_consume(&b, TR_PROTO_HDR + f.len);
+	}
+	free(keep);
+	advance_clusters(a);
+	return 0;
 }
 
 static _Noreturn void child(const char *cmd, int in, int out, int errfd, const long long *hdr,
@@ -436,6 +549,12 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 	case TR_F_CANCEL:
 		if ((t = find(a, f->id)))
 			cancel_task(t);
+		else
+			drop_queued(a, f->id, 0, TR_LOST_NO);
+		break;
+	case TR_F_CLUSTER:
+		if (!a->quitting && queue_cluster(a, f->data, f->len) != 0)
+			return SK_ENOMEM;
 		break;
 	case TR_F_KEEP:
 		free(a->keep);
@@ -626,6 +745,8 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				wake = t->reaped_at + DRAIN_WAIT;
 		}
 		finish_tasks(&a, now);
+		if (a.nq > 0 && !a.quitting)
+			advance_clusters(&a);
 		if (!a.out_dead && tr_buf_flush(&a.wbuf, a.out) != 0) {
 			a.out_dead = 1;
 			if (!a.quitting) {
@@ -735,6 +856,11 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		free(a.t[i].keep);
 	}
 	free(a.keep);
+	for (int i = 0; i < a.nq; i++) {
+		free(a.q[i].run);
+		free(a.q[i].keep);
+	}
+	free(a.q);
 	free(a.t);
 	tr_buf_release(&a.rbuf);
 	tr_buf_release(&a.wbuf);

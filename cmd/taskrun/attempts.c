@@ -120,8 +120,8 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	struct tr_tstate *t = &c->ts[a->task];
 
 	tr_drop_attempt_files(a);
-	if (a->slot >= 1 && a->slot <= h->nbusy)
-		h->busy[a->slot - 1] = 0;
+	if (a->slot >= 1 && a->slot <= h->nbusy && h->busy[a->slot - 1] > 0 && --h->busy[a->slot - 1] == 0)
+		h->slots_used--;
 	jobslot_give(c, a->jobslot);
 	h->nrun--;
 	t->nrun--;
@@ -271,12 +271,21 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		tr_final_fail(c, ti, why);
 		return;
 	}
-	for (int s = 0; s < h->nbusy; s++)
-		if (!h->busy[s]) {
-			h->busy[s] = 1;
-			slot = s + 1;
-			break;
-		}
+	if (c->batch && c->batch_slot > 0 && c->batch_slot <= h->nbusy) {
+		/* The next task of a cluster: the same slot, after the others. */
+		slot = c->batch_slot;
+		h->busy[slot - 1]++;
+	} else {
+		for (int s = 0; s < h->nbusy; s++)
+			if (!h->busy[s]) {
+				h->busy[s] = 1;
+				h->slots_used++;
+				slot = s + 1;
+				break;
+			}
+		if (c->batch)
+			c->batch_slot = slot;
+	}
 	a = &c->a[c->na++];
 	memset(a, 0, sizeof *a);
 	a->id = c->next_id++;
@@ -292,6 +301,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->in_done = in_fd < 0;
 	a->out = out;
 	a->err_fd = -1;
+	a->queued = c->batch != NULL;
 	tr_unpend(c, ti);
 	t->st = TR_T_ACTIVE;
 	t->nrun++;
@@ -308,10 +318,16 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		if ((!cmd && tr_tmpl_has_slot(task->cmd)) || tr_buf_put(&run, hdr, (size_t)n) ||
 		    tr_buf_put(&run, run_cmd, strlen(run_cmd))) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
+		} else if (c->batch) {
+			/* One request for the whole cluster (sched.c, assign). */
+			if ((task->keep && tr_proto_put(c->batch, TR_F_KEEP, a->id, task->keep, strlen(task->keep))) ||
+			    tr_proto_put(c->batch, TR_F_RUN, a->id, run.p, tr_buf_used(&run)))
+				tr_fail(c, SK_ENOMEM, "out of memory");
 		} else {
 			if (task->keep)
 				tr_send_frame(c, h, TR_F_KEEP, a->id, task->keep, strlen(task->keep));
 			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
+			h->requests++;
 		}
 		free(cmd);
 	}

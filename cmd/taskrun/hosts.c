@@ -114,12 +114,13 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->pid = 0;
 	if (h->hello || h->st != HS_DOWN) {
 		if (h->ever_up)
-			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld", why, h->rx,
-				 h->tx, h->data_in, h->data_out);
+			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld requests=%ld", why,
+				 h->rx, h->tx, h->data_in, h->data_out, h->requests);
 		else
 			tr_jhost(c, "down", h, "%s", why);
 	}
 	h->rx = h->tx = h->data_in = h->data_out = 0;
+	h->requests = 0;
 	if (!orderly && h->ever_up)
 		h->lost = 1;
 	h->st = HS_DOWN;
@@ -362,8 +363,15 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		tr_jhost(c, "up", h, "slots=%d agent_pid=%lld", h->slots, v[1]);
 		break;
 	case TR_F_STARTED:
-		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1) {
 			a->pid = (long)v[0];
+			/* A cluster's task waited for the ones before it: its
+			 * time (--timeout, speculation) starts now. */
+			if (a->queued) {
+				a->start = tr_mono();
+				a->wstart = tr_wall();
+			}
+		}
 		break;
 	case TR_F_KEPT:
 		if ((a = tr_find_attempt(c, f->id, &k)) && f->len > 17 && f->len < 48) {

@@ -23,13 +23,14 @@
 #include "tmpl.h"
 #include "version.h"
 
-enum { O_AGENT = 256, O_BACKOFF, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF,
+enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF,
        O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
 	{"agent", required_argument, NULL, O_AGENT},
 	{"backoff", required_argument, NULL, O_BACKOFF},
+	{"cluster", required_argument, NULL, O_CLUSTER},
 	{"dry-run", no_argument, NULL, O_DRYRUN},
 	{"fresh", no_argument, NULL, O_FRESH},
 	{"halt", required_argument, NULL, O_HALT},
@@ -62,10 +63,11 @@ static const struct option longopts[] = {
 static const char usage_text[] =
 	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
-	"               [--backoff duration] [--dry-run] [--fresh] [--halt when]\n"
-	"               [--joblog file] [--keep template] [--lease duration]\n"
-	"               [--line-buffer] [--[no-]progress] [--slurm] [--[no-]speculate]\n"
-	"               [--ssh command] [--stdin template] [--stdout template] [--tag]\n"
+	"               [--backoff duration] [--cluster n|auto] [--dry-run] [--fresh]\n"
+	"               [--halt when] [--joblog file] [--keep template]\n"
+	"               [--lease duration] [--line-buffer] [--[no-]progress] [--slurm]\n"
+	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
+	"               [--stdout template] [--tag]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
 	"       taskrun report [--html] dir\n"
@@ -79,6 +81,7 @@ static const char help_text[] =
 	"  -a, --arg-file=FILE    read command lines (or arguments) from FILE\n"
 	"      --agent=COMMAND    remote agent command (default: taskrun agent)\n"
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
+	"      --cluster=N|auto   send up to N tasks to a slot as one request\n"
 	"      --dry-run          print the command lines, run nothing\n"
 	"      --fresh            start over when the task list changed\n"
 	"      --halt=WHEN        now|soon,fail=N|success=N|done=N (N or N%): stop\n"
@@ -123,7 +126,7 @@ struct opts {
 	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
 	const char *ssh, *agent, *joblog;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
-	long jobs, retries;
+	long jobs, retries, cluster;
 	double timeout, lease, backoff;
 	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm;
 	struct tr_halt halt;
@@ -170,6 +173,12 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	switch (c) {
 	case 'a': o->argfile = arg; break;
 	case O_AGENT: o->agent = arg; break;
+	case O_CLUSTER:
+		if (strcmp(arg, "auto") == 0)
+			o->cluster = TR_CLUSTER_AUTO;
+		else
+			rc = sk_par_long("cluster size", arg, 1, TR_CLUSTER_MAX, &o->cluster, err);
+		break;
 	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
 	case O_DRYRUN: o->dryrun = 1; break;
 	case O_FRESH: o->fresh = 1; break;
@@ -308,6 +317,7 @@ static int run(int argc, char **argv, int *stopsig)
 	memset(&job, 0, sizeof job);
 	o.jobs = cpu_count();
 	o.retries = 4;
+	o.cluster = 1;
 	o.lease = 30;
 	o.backoff = 5;
 	o.speculate = 1;
@@ -465,6 +475,7 @@ static int run(int argc, char **argv, int *stopsig)
 	so.lease = o.lease;
 	so.backoff = o.backoff;
 	so.speculate = o.speculate;
+	so.cluster = (int)o.cluster;
 	so.state = o.state;
 	so.fresh = o.fresh;
 	so.progress = o.progress;

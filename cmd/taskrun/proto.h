@@ -28,6 +28,7 @@ enum {
 	TR_F_QUIT = 'Q',    /* kill what runs and exit */
 	TR_F_KEEP = 'W',    /* "path": the next R's stdout file on the host */
 	TR_F_DROP = 'D',    /* "path": remove a kept file */
+	TR_F_CLUSTER = 'B', /* W and R frames: tasks to run one after another */
 	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
 	TR_F_STARTED = 's', /* "pid" */
 	TR_F_OUT = 'o',     /* task stdout bytes */

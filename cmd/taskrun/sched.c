@@ -206,6 +206,61 @@ void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const c
 	tr_jlog(c, &e);
 }
 
+/*
+ * --cluster: how many tasks one request takes.  N as given; auto: one task
+ * until a task has succeeded, then as many as take about TR_CLUSTER_SECS by
+ * the median wall time of the tasks that succeeded, and no more than the
+ * pending tasks shared among all the slots of the hosts that are up (so
+ * that the tail of the run keeps every slot busy), at most TR_CLUSTER_MAX.
+ */
+#define TR_CLUSTER_SECS 1.0
+static int cluster_size(struct tr_ctl *c)
+{
+	double med;
+	long n, slots = 0;
+
+	if (c->o->cluster != TR_CLUSTER_AUTO)
+		return c->o->cluster > 1 ? c->o->cluster : 1;
+	if (tr_median_count(&c->spec.walls) == 0)
+		return 1;
+	med = tr_median_get(&c->spec.walls);
+	n = med > 0 ? (long)(TR_CLUSTER_SECS / med) : TR_CLUSTER_MAX;
+	for (int g = 0; g < c->nh; g++)
+		if (c->h[g].st == HS_UP && !c->h[g].removed)
+			slots += c->h[g].slots;
+	if (slots > 0 && n > c->npending / slots)
+		n = c->npending / slots;
+	return n < 1 ? 1 : n > TR_CLUSTER_MAX ? TR_CLUSTER_MAX : (int)n;
+}
+
+/* Starts task pick and up to n - 1 more pending tasks (none with --stdin,
+ * which streams while the task runs) on one free slot of host h (index
+ * hi), sent as one request: the agent runs them one after another.  Each
+ * is an attempt of its own, journalled and ended on its own. */
+static void start_cluster(struct tr_ctl *c, struct tr_host *h, int hi, long pick, int n, int nusable)
+{
+	struct tr_buf b = {0};
+	int k = 1;
+
+	c->batch = &b;
+	c->batch_slot = 0;
+	tr_start_attempt(c, h, pick, 0);
+	while (k < n && c->npending > 0 && !c->stop && c->batch_slot > 0 && tr_buf_used(&b) < TR_PROTO_MAX / 2) {
+		const long p = tr_policy_pick(c->ts, &c->fresh, &c->retry, hi, c->usable, nusable < 0 ? 0 : nusable);
+		if (p < 0 || c->tl->t[p].in)
+			break;
+		tr_start_attempt(c, h, p, 0);
+		k++;
+	}
+	c->batch = NULL;
+	c->batch_slot = 0;
+	if (tr_buf_used(&b) > 0) {
+		tr_send_frame(c, h, TR_F_CLUSTER, 0, b.p, tr_buf_used(&b));
+		h->requests++;
+	}
+	tr_buf_release(&b);
+}
+
 /* The first pending task from i on, or -1. */
 static long next_pending(const struct tr_ctl *c, long i)
 {
@@ -234,7 +289,7 @@ static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
 	 * (release, probe) still holds. */
 	if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
 		return 0;
-	while (h->nrun < cap && !c->stop) {
+	while (h->slots_used < cap && !c->stop) {
 		long pick;
 		if (c->npending == 0)
 			return 1;
@@ -245,7 +300,13 @@ static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
 		pick = tr_policy_pick(c->ts, &c->fresh, &c->retry, i, c->usable, *nusable < 0 ? 0 : *nusable);
 		if (pick < 0)
 			return 0;
-		tr_start_attempt(c, h, pick, 0);
+		{
+			const int n = !c->tl->t[pick].in && !h->hl.probing ? cluster_size(c) : 1;
+			if (n > 1)
+				start_cluster(c, h, i, pick, n, *nusable);
+			else
+				tr_start_attempt(c, h, pick, 0);
+		}
 	}
 	return 0;
 }
@@ -320,7 +381,7 @@ static void speculate(struct tr_ctl *c, double now)
 	for (int i = 0; i < c->nh && nr > 0; i++) {
 		struct tr_host *h = &c->h[i];
 		while (h->st == HS_UP && !h->removed && h->hl.quar_until <= now && !h->hl.probing &&
-		       h->nrun < h->slots && !c->stop && nr > 0) {
+		       h->slots_used < h->slots && !c->stop && nr > 0) {
 			const int best = tr_policy_straggler(r, nr, c->ts, i, now, c->spec.after);
 			if (best < 0)
 				break;
@@ -863,8 +924,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	}
 	if ((rc = setup(&c, err)) != 0)
 		goto out;
-	c.pg.tty = isatty(2);
-	c.pg.on = o->progress < 0 ? c.pg.tty : o->progress;
+	sk_progress_init(&c.pg, o->progress < 0 ? SK_PROGRESS_AUTO : o->progress ? SK_PROGRESS_ON : SK_PROGRESS_OFF,
+			 "tasks");
 	res->ran = 1;
 
 	tr_event_init(&e, "run");

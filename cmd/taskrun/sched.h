@@ -11,6 +11,9 @@
 #include "diag.h"
 #include "state.h"
 
+#define TR_CLUSTER_AUTO (-1)
+#define TR_CLUSTER_MAX 100      /* tasks in one request, at most */
+
 /* --halt: when to stop early. */
 enum { TR_HALT_NEVER, TR_HALT_SOON, TR_HALT_NOW };
 struct tr_halt {
@@ -36,6 +39,8 @@ struct tr_sched_opts {
 	double lease;             /* seconds */
 	double backoff;           /* first quarantine, seconds */
 	int speculate;
+	int cluster;              /* --cluster: tasks per request (1: none), or
+				     TR_CLUSTER_AUTO */
 	const char *state;        /* -s DIR, or NULL */
 	int fresh;
 	int progress;             /* 1 on, 0 off, -1 on a terminal */

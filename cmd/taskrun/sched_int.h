@@ -15,6 +15,7 @@
 #include "median.h"
 #include "ofile.h"
 #include "policy.h"
+#include "progress.h"
 #include "proto.h"
 #include "sched.h"
 #include "state.h"
@@ -56,6 +57,9 @@ struct tr_host {
 	 * them each way, and the task data among them (--stdin, and stdout
 	 * without --keep); journalled with its down event. */
 	long long rx, tx, data_in, data_out;
+	long requests;            /* run requests sent: R frames and clusters */
+	int slots_used;           /* slots with attempts (busy[] above 0); a
+				     cluster's attempts share one */
 	int lost;                 /* lost in this run and not up since: its
 				     --keep files count as lost at the end */
 };
@@ -80,6 +84,8 @@ struct tr_attempt {
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
 	long long tx;              /* --stdin bytes sent (--joblog) */
+	int queued;                /* sent in a cluster: starts when the agent
+				      gets to it (its start is then reset) */
 	int kept;                  /* --keep: the agent put the file in place */
 	unsigned long long ksize;  /* its size and xxh64 */
 	char khash[17];
@@ -110,14 +116,6 @@ struct tr_hostwatch {
 	double next;              /* the next look, monotonic seconds */
 };
 
-/* The progress line (progress.c). */
-struct tr_progress {
-	int on, tty;
-	double next;              /* the next update, monotonic seconds */
-	char last[256];           /* the last line printed (not on a terminal) */
-	int drawn;                /* a bar is on the terminal's last line */
-};
-
 struct tr_ctl {
 	const struct tr_sched_opts *o;
 	const struct tr_tasklist *tl;
@@ -137,7 +135,7 @@ struct tr_ctl {
 	double hb, grace;         /* heartbeat interval; the agents' kill grace */
 	struct tr_spec spec;
 	struct tr_hostwatch hw;
-	struct tr_progress pg;
+	struct sk_progress pg;    /* the shared progress report (progress.c) */
 	int out_broken;           /* our stdout failed: task output is dropped */
 	unsigned char *usable;    /* per host, for tr_policy_pick */
 	int capusable;
@@ -162,6 +160,9 @@ struct tr_ctl {
 	int nfreeq;
 	struct tr_strmap hostmap; /* host name -> index in h[] */
 	double hk_next;           /* the next look at every host (housekeeping) */
+	struct tr_buf *batch;     /* --cluster: tr_start_attempt puts its frames
+				     here, on slot batch_slot once chosen */
+	int batch_slot;
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */

@@ -29,6 +29,12 @@ static void clock_text(char *buf, size_t n, double s)
 const char *sk_progress_format(char *buf, size_t n, int bar, int last, int64_t done, int64_t total,
 			       double elapsed, const char *unit)
 {
+	return sk_progress_format_note(buf, n, bar, last, done, total, elapsed, unit, NULL);
+}
+
+const char *sk_progress_format_note(char *buf, size_t n, int bar, int last, int64_t done, int64_t total,
+				    double elapsed, const char *unit, const char *note)
+{
 	const char *sep = bar ? "  " : ", ";
 	char el[32], eta[32];
 	size_t k = 0;
@@ -56,6 +62,8 @@ const char *sk_progress_format(char *buf, size_t n, int bar, int last, int64_t d
 	} else {
 		PUT("%lld %s", (long long)done, unit);
 	}
+	if (note && *note)
+		PUT("%s%s", sep, note);
 	if (elapsed >= 0.05) {
 		const double rate = (double)done / elapsed;
 		PUT(rate >= 100 ? "%s%.0f %s/s" : "%s%.3g %s/s", sep, rate, unit);
@@ -83,11 +91,26 @@ void sk_progress_init(struct sk_progress *p, int mode, const char *unit)
 	p->next = p->tty ? p->t0 : p->t0 + p->interval;
 }
 
+void sk_progress_note(struct sk_progress *p, const char *note)
+{
+	snprintf(p->note, sizeof p->note, "%s", note ? note : "");
+}
+
+void sk_progress_lazy(struct sk_progress *p, int mode, double delay)
+{
+	if (mode != SK_PROGRESS_AUTO || !p->on)
+		return;
+	p->lazy = 1;
+	p->next = p->t0 + delay;
+}
+
 static void report(struct sk_progress *p, double now, int last)
 {
-	char line[256];
+	char line[512];
 
-	sk_progress_format(line, sizeof line, p->tty, last, p->done, p->total, now - p->t0, p->unit);
+	p->shown = 1;
+	sk_progress_format_note(line, sizeof line, p->tty, last, p->done, p->total, now - p->t0, p->unit,
+				p->note);
 	if (p->tty) {
 		fprintf(p->fp, "\r%s: %s\033[K%s", sk_progname(), line, last ? "\n" : "");
 		p->drawn = !last;
@@ -115,7 +138,7 @@ void sk_progress_update(struct sk_progress *p, int64_t done, int64_t total)
 
 void sk_progress_finish_at(struct sk_progress *p, double now)
 {
-	if (p->on)
+	if (p->on && (!p->lazy || p->shown))
 		report(p, now, 1);
 	p->on = 0;
 }

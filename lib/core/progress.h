@@ -39,11 +39,22 @@ struct sk_progress {
 	double next;           /* the earliest time of the next report */
 	double interval;       /* 0.2 s on a terminal, 5 s otherwise */
 	int drawn;             /* a bar is on the screen, without its newline */
+	int lazy;              /* sk_progress_lazy: say nothing for short work */
+	int shown;             /* a report was made */
+	char note[160];        /* said after the count (sk_progress_note) */
 	int64_t done, total;   /* the last update */
 };
 
 /* mode is SK_PROGRESS_AUTO (on when stderr is a terminal), _ON or _OFF. */
 void sk_progress_init(struct sk_progress *p, int mode, const char *unit);
+/* For work that is often short (segsplit, segmerge): when the report is on
+ * by default (mode AUTO, on a terminal), the first report waits delay
+ * seconds and the last is made only if an earlier one was, so short work
+ * draws nothing.  An explicit -b/--progress keeps every report. */
+void sk_progress_lazy(struct sk_progress *p, int mode, double delay);
+/* Text said after the count in the following reports ("3 failed, 2
+ * running": taskrun), or none with NULL. */
+void sk_progress_note(struct sk_progress *p, const char *note);
 /* Records done of total (total <= 0: unknown) and reports when due. */
 void sk_progress_update(struct sk_progress *p, int64_t done, int64_t total);
 /* The same at time now (monotonic seconds): what sk_progress_update does,
@@ -60,6 +71,9 @@ void sk_progress_clear(struct sk_progress *p);
  * set, without an ETA when last is.  Returns buf. */
 const char *sk_progress_format(char *buf, size_t n, int bar, int last, int64_t done, int64_t total,
 			       double elapsed, const char *unit);
+/* The same with a note after the count (NULL or "" for none). */
+const char *sk_progress_format_note(char *buf, size_t n, int bar, int last, int64_t done, int64_t total,
+				    double elapsed, const char *unit, const char *note);
 /* Monotonic seconds. */
 double sk_progress_now(void);
 

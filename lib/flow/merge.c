@@ -31,6 +31,7 @@ struct merger {
 	double *acc;
 	float *sum;
 	struct sk_error *err;   /* where at() names the input */
+	int64_t ptotal;         /* the progress report's total (-1 unknown) */
 };
 
 void sk_merge_opts_init(struct sk_merge_opts *o)
@@ -104,11 +105,13 @@ static void close_input(struct input *in)
  * count them it reads the others' headers first, but only for an output that
  * cannot be fixed afterwards (standard output not a file): a file gets its
  * count when it is closed. */
+static int64_t sum_counts(struct merger *g);
+
 static int64_t output_count(struct merger *g)
 {
 	const int all_open = g->o->mode != SK_MERGE_CONCAT;
 	struct stat st;
-	int64_t total = g->first->ntraces;
+	const int64_t total = g->first->ntraces;
 
 	if (g->o->total >= 0)
 		return g->o->total;
@@ -117,6 +120,14 @@ static int64_t output_count(struct merger *g)
 	if (!all_open && ((g->o->out && strcmp(g->o->out, "-") != 0) ||
 			  (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))))
 		return -1;
+	return sum_counts(g);
+}
+
+/* The sum of the inputs' counts (-1 when one is unknown). */
+static int64_t sum_counts(struct merger *g)
+{
+	int64_t total = g->first->ntraces;
+
 	for (size_t i = 1; i < g->n && total >= 0; i++) {
 		struct sk_reader *r = g->in[i].r;
 		struct sk_error e;
@@ -164,6 +175,13 @@ static int next(struct merger *g, size_t i, int want_hdr, struct sk_error *err)
 	return rc;
 }
 
+/* The progress callback, every 1024 traces (and after each bulk copy). */
+static void tick(const struct merger *g)
+{
+	if (g->o->progress && g->res->traces % 1024 == 0)
+		g->o->progress(g->o->progress_arg, g->res->traces, g->ptotal);
+}
+
 static int put(struct merger *g, size_t i, struct sk_error *err)
 {
 	const int rc = sk_rec_put(&g->in[i].rec, g->w, err);
@@ -171,6 +189,7 @@ static int put(struct merger *g, size_t i, struct sk_error *err)
 	if (rc < 0)
 		return rc;
 	g->res->traces++;
+	tick(g);
 	return 0;
 }
 
@@ -184,6 +203,8 @@ static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 	rc = sk_copy_traces(in->r, g->w, &n, NULL, err);
 	in->n += n;
 	g->res->traces += n;
+	if (g->o->progress)
+		g->o->progress(g->o->progress_arg, g->res->traces, g->ptotal);
 	if (rc < 0)
 		return rc;
 	return 0;
@@ -374,6 +395,7 @@ static int run_sum(struct merger *g, struct sk_error *err)
 		if ((rc = sk_writer_put(g->w, h0, g->sum, err)) < 0)
 			return rc;
 		g->res->traces++;
+		tick(g);
 	}
 }
 
@@ -498,6 +520,8 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 			goto out;
 	if ((rc = open_output(&g, err)) < 0)
 		goto out;
+	if (o->progress)
+		g.ptotal = o->total >= 0 ? o->total : o->mode == SK_MERGE_SUM ? g.first->ntraces : sum_counts(&g);
 	for (size_t i = 0; all_open && i < n; i++)
 		if ((rc = start_input(&g, i, err)) < 0)
 			goto out;
@@ -512,6 +536,8 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 		struct sk_writer *w = g.w;
 		g.w = NULL;
 		rc = sk_writer_close(w, err);
+		if (rc == 0 && o->progress)
+			o->progress(o->progress_arg, res->traces, g.ptotal);
 	}
 out:
 	sk_writer_abort(g.w);

@@ -49,6 +49,11 @@ struct sk_merge_opts {
 	int from;              /* input format (SK_FMT_AUTO to detect) */
 	struct sk_wopts wopts; /* output format; AUTO: like the first input */
 	const char *out;       /* output path; NULL or "-" for standard output */
+	/* Called with the traces written so far and the total when the inputs
+	 * tell it (-1 when not) every 1024 traces, after each input copied
+	 * whole, and at the end; may be NULL. */
+	void (*progress)(void *arg, int64_t done, int64_t total);
+	void *progress_arg;
 };
 
 struct sk_merge_result {

@@ -225,6 +225,13 @@ static void note_trace(struct ctx *c, struct out *out)
 	p->traces++;
 }
 
+/* The progress callback, every 1024 traces. */
+static void tick(const struct ctx *c, int64_t i)
+{
+	if (c->o->progress && i % 1024 == 0)
+		c->o->progress(c->o->progress_arg, i, c->total);
+}
+
 /* Writes the current trace to a piece, or into the sort buffer. */
 static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 {
@@ -353,6 +360,7 @@ static int run_sequential(struct ctx *c, struct sk_error *err)
 		if ((rc = piece_add(c, cur, err)) < 0)
 			return rc;
 		i++;
+		tick(c, i);
 	}
 	if (o->mode == SK_SPLIT_PARTS && i != c->total)
 		return sk_error_set(err, SK_EFMT, "%" PRId64 " traces, %" PRId64 " were counted", i, c->total);
@@ -495,6 +503,7 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 		if ((rc = piece_add(c, out, err)) < 0)
 			return rc;
 		i++;
+		tick(c, i);
 	}
 	for (size_t k = 0; k < c->nouts; k++) {
 		if (c->outs[k].p.traces == 0)
@@ -727,6 +736,8 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 	}
 	if ((rc = split_reader(&c, err)) < 0)
 		goto out;
+	if (o->progress)
+		o->progress(o->progress_arg, res->traces, c.total);
 
 	sk_manifest_new_id(&c.m);
 	c.m.fmt = c.wfmt;

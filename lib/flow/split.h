@@ -55,6 +55,10 @@ struct sk_split_opts {
 	const char *dir;       /* created when missing */
 	const char *source;    /* the input as named by the user ("-" for stdin) */
 	struct sk_wopts wopts; /* output format of the pieces */
+	/* Called with the traces read so far and the input's count (-1 when
+	 * unknown) every 1024 traces and at the end; may be NULL. */
+	void (*progress)(void *arg, int64_t done, int64_t total);
+	void *progress_arg;
 };
 
 struct sk_split_result {

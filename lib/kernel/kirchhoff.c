@@ -536,6 +536,7 @@ struct pc {
 struct tap {
 	int i0, kk;
 	float fr, W;
+	float c0, c1;  /* triangle weights: half-lengths kk and kk + 1 */
 };
 
 /*
@@ -552,24 +553,39 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	const float ts = c->tsrc[j], tr = sqrtf(ta->a[j] + c->dr2 * wj + TEPS);
 	const float t = ts + tr;
 	const float g = min_f(max_f(t * c->idt + c->goff, c->glo), c->ghi);
-	float W = c->wap, k2 = 1.0f;
+	float W = c->wap;
 
 	q.i0 = (int)g;
 	q.fr = g - (float)q.i0;
 	q.kk = 1;
+	q.c0 = 1.0f;
+	q.c1 = 0.0f;
 	if (aa) {
 		/* |dt/dx| = w |dsx / ts + drx / tr| over one product. */
 		const float itt = 1.0f / (ts * tr);
 		/* Half-length: the moveout between neighbouring traces in
-		 * samples, rounded, at least 1 (Lumley, Claerbout & Bevc).  The
-		 * former floor + 1 filtered where nothing can alias (|p| dx <
-		 * dt), inside the Fresnel zone, and imaged flat reflectors up to
-		 * 0.13 samples early. */
-		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt + 0.5f;
+		 * samples, at least 1 (Lumley, Claerbout & Bevc), and not
+		 * rounded: a length between two whole ones blends their two
+		 * triangles, so the filter changes smoothly along the
+		 * summation surface.  Whole lengths changed in steps, and in
+		 * 3-D (where every ring of the surface weighs the same) each
+		 * step left a ghost of the wavelet's derivative a few samples
+		 * from the apex of a flat reflector, moving it by up to 0.2
+		 * samples, late or early with the geometry. */
+		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt;
+		float b;
 		if (d3)
 			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
-		q.kk = (int)min_f(max_f(kf, 1.0f), c->kmax);
-		k2 = (float)q.kk * (float)q.kk;  /* the triangle's 1/k^2, below */
+		kf = min_f(max_f(kf, 1.0f), c->kmax);
+		q.kk = (int)min_f(kf, c->kmax - 1.0f);
+		b = kf - (float)q.kk;
+		{
+			/* (1 - b) / k^2 and b / (k + 1)^2 with one division. */
+			const float k0 = (float)q.kk * (float)q.kk, k1 = (float)(q.kk + 1) * (float)(q.kk + 1);
+			const float r = 1.0f / (k0 * k1);
+			q.c0 = (1.0f - b) * k1 * r;
+			q.c1 = b * k0 * r;
+		}
 	}
 	if (obl || spr) {
 		/* W = num / sqrt(den).  Obliquity: the vertical component of
@@ -590,9 +606,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 			num *= ta->sv[j];
 			den *= d3 ? t * t : t;
 		}
-		W *= num / (sqrtf(den) * k2);
-	} else if (aa) {
-		W /= k2;
+		W *= num / sqrtf(den);
 	}
 	if (tap) {
 		/* Cosine taper 0.5 + 0.5 cos(pi u) = 0.5 - 0.5 sin(pi (u - 1/2)),
@@ -713,13 +727,35 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 
 /* The plain triangle pick: the second difference of S at whole samples (in
  * double: S is large) plus fr times that of D[i] = S[i+1] - S[i] (small:
- * float is enough); the window reads below give exactly these values. */
-KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, float f)
+ * float is enough).  The triangle of half-length k + 1 needs S[m-1] and
+ * S[p+1]: its second difference is that of k plus D[m-1] - D[p], so two
+ * more float reads, not four; the two blend by c0 and c1.  The window reads
+ * below give exactly these values. */
+KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, float f, float c0, float c1)
 {
 	const int32_t m = i - kk, p = i + kk;
-	const double a = 2.0 * S[i] - S[m] - S[p];
-	const float b = 2.0f * D[i] - D[m] - D[p];
-	return (float)a + f * b;
+	const float a0 = (float)(2.0 * S[i] - S[m] - S[p]);
+	const float li = D[i], lm = D[m], lp = D[p], lm1 = D[m - 1], lp1 = D[p + 1];
+	const float a1 = a0 + (lm1 - lp);
+	const float b0 = 2.0f * li - lm - lp;
+	const float b1 = 2.0f * li - lm1 - lp1;
+	return c0 * (a0 + f * b0) + c1 * (a1 + f * b1);
+}
+
+/* The same on vectors of 8 lanes: a0 the (float) second difference of S,
+ * the five D reads, fr and the weights. */
+KINLINE void tri_blend(const kv8f *a0, const kv8f *li, const kv8f *lm, const kv8f *lp, const kv8f *lm1,
+		       const kv8f *lp1, const float *f, const float *c0, const float *c1, float *v)
+{
+	kv8f F, C0, C1, a1, b0, b1, r;
+	memcpy(&F, f, sizeof F);
+	memcpy(&C0, c0, sizeof C0);
+	memcpy(&C1, c1, sizeof C1);
+	a1 = *a0 + (*lm1 - *lp);
+	b0 = 2.0f * *li - *lm - *lp;
+	b1 = 2.0f * *li - *lm1 - *lp1;
+	r = C0 * (*a0 + F * b0) + C1 * (a1 + F * b1);
+	memcpy(v, &r, sizeof r);
 }
 
 /* Lowest lane of an index vector that runs up or down (the lower end), and
@@ -757,14 +793,14 @@ KINLINE void win_f(const float *D, int32_t b, const kv8i *d, kv8f *out)
  * reads nothing) when they spread wider.
  */
 KINLINE int tri_win16(const double *S, const float *D, const kv8i *i, const kv8i *m, const kv8i *p,
-		      const kv8f *f, kv8f *v)
+		      const float *f, const float *c0, const float *c1, float *v)
 {
-	const int32_t b = win_base(m);
-	const kv8i di = *i - b, dm = *m - b, dp = *p - b;
-	const kv8i o = (di | dm | dp) & ~15;
+	const int32_t b = win_base(m) - 1;
+	const kv8i di = *i - b, dm = *m - b, dp = *p - b, dm1 = dm - 1, dp1 = dp + 1;
+	const kv8i o = (di | dm1 | dp1) & ~15;
 	uint64_t out[4];
 	kv8d w0, w1, a, s;
-	kv8f x0, x1, t, y;
+	kv8f x0, x1, a0, li, lm, lp, lm1, lp1;
 
 	memcpy(out, &o, sizeof out);
 	if (out[0] | out[1] | out[2] | out[3])
@@ -774,27 +810,27 @@ KINLINE int tri_win16(const double *S, const float *D, const kv8i *i, const kv8i
 	memcpy(&x0, D + b, sizeof x0);
 	memcpy(&x1, D + b + 8, sizeof x1);
 	{
-		const kv8l li = __builtin_convertvector(di, kv8l);
-		KPERM2_8D(a, w0, w1, li);
-		KPERM2_8F(y, x0, x1, di);
+		const kv8l xi = __builtin_convertvector(di, kv8l);
+		KPERM2_8D(a, w0, w1, xi);
 	}
 	a = 2.0 * a;
-	y = 2.0f * y;
 	{
-		const kv8l lm = __builtin_convertvector(dm, kv8l);
-		KPERM2_8D(s, w0, w1, lm);
-		KPERM2_8F(t, x0, x1, dm);
+		const kv8l xm = __builtin_convertvector(dm, kv8l);
+		KPERM2_8D(s, w0, w1, xm);
 	}
 	a -= s;
-	y -= t;
 	{
-		const kv8l lp = __builtin_convertvector(dp, kv8l);
-		KPERM2_8D(s, w0, w1, lp);
-		KPERM2_8F(t, x0, x1, dp);
+		const kv8l xp = __builtin_convertvector(dp, kv8l);
+		KPERM2_8D(s, w0, w1, xp);
 	}
 	a -= s;
-	y -= t;
-	*v = __builtin_convertvector(a, kv8f) + *f * y;
+	a0 = __builtin_convertvector(a, kv8f);
+	KPERM2_8F(li, x0, x1, di);
+	KPERM2_8F(lm, x0, x1, dm);
+	KPERM2_8F(lp, x0, x1, dp);
+	KPERM2_8F(lm1, x0, x1, dm1);
+	KPERM2_8F(lp1, x0, x1, dp1);
+	tri_blend(&a0, &li, &lm, &lp, &lm1, &lp1, f, c0, c1, v);
 	return 1;
 }
 
@@ -814,7 +850,7 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 	const float *D = c->L;
 	const double *S = c->S;
 	int32_t ix[KSTRIP], kk[KSTRIP];
-	float fr[KSTRIP], W[KSTRIP], v[KSTRIP];
+	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], c0[KSTRIP], c1[KSTRIP];
 
 	for (long jb = j0; jb < j1; jb += KSTRIP) {
 		const long n = j1 - jb < KSTRIP ? j1 - jb : KSTRIP;
@@ -826,23 +862,19 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 			kk[l] = q.kk;
 			fr[l] = q.fr;
 			W[l] = q.W;
+			c0[l] = q.c0;
+			c1[l] = q.c1;
 		}
 		for (l = 0; wide >= 0 && l + 8 <= n; l += 8) {
 			kv8i i, k, m, p, di, dm, dp;
 			int32_t bi, bm, bp;
-			kv8f f, b;
 			kv4d a0, a1, s0, s1;
 			memcpy(&i, ix + l, sizeof i);
 			memcpy(&k, kk + l, sizeof k);
 			m = i - k;
 			p = i + k;
-			if (wide > 0) {
-				memcpy(&f, fr + l, sizeof f);
-				if (tri_win16(S, D, &i, &m, &p, &f, &b)) {
-					memcpy(v + l, &b, sizeof b);
-					continue;
-				}
-			}
+			if (wide > 0 && tri_win16(S, D, &i, &m, &p, fr + l, c0 + l, c1 + l, v + l))
+				continue;
 			bi = win_base(&i);
 			bm = win_base(&m);
 			bp = win_base(&p);
@@ -855,7 +887,7 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 				memcpy(out, &o, sizeof out);
 				if (out[0] | out[1] | out[2] | out[3]) {
 					for (long e = l; e < l + 8; e++)
-						v[e] = tri_at(S, D, ix[e], kk[e], fr[e]);
+						v[e] = tri_at(S, D, ix[e], kk[e], fr[e], c0[e], c1[e]);
 					continue;
 				}
 			}
@@ -868,23 +900,21 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 			win_d(S, bp, &dp, &s0, &s1);
 			a0 -= s0;
 			a1 -= s1;
-			win_f(D, bi, &di, &b);
-			b = 2.0f * b;
-			win_f(D, bm, &dm, &f);
-			b -= f;
-			win_f(D, bp, &dp, &f);
-			b -= f;
-			memcpy(&f, fr + l, sizeof f);
 			{
-				const kv4f c0 = __builtin_convertvector(a0, kv4f);
-				const kv4f c1 = __builtin_convertvector(a1, kv4f);
-				const kv8f af = {c0[0], c0[1], c0[2], c0[3], c1[0], c1[1], c1[2], c1[3]};
-				f = af + f * b;
+				const kv4f h0 = __builtin_convertvector(a0, kv4f);
+				const kv4f h1 = __builtin_convertvector(a1, kv4f);
+				const kv8f af = {h0[0], h0[1], h0[2], h0[3], h1[0], h1[1], h1[2], h1[3]};
+				kv8f li, lm, lp, lm1, lp1;
+				win_f(D, bi, &di, &li);
+				win_f(D, bm, &dm, &lm);
+				win_f(D, bp, &dp, &lp);
+				win_f(D, bm - 1, &dm, &lm1);
+				win_f(D, bp + 1, &dp, &lp1);
+				tri_blend(&af, &li, &lm, &lp, &lm1, &lp1, fr + l, c0 + l, c1 + l, v + l);
 			}
-			memcpy(v + l, &f, sizeof f);
 		}
 		for (; l < n; l++)
-			v[l] = tri_at(S, D, ix[l], kk[l], fr[l]);
+			v[l] = tri_at(S, D, ix[l], kk[l], fr[l], c0[l], c1[l]);
 #pragma omp simd
 		for (l = 0; l < n; l++)
 			acc[jb + l] += W[l] * v[l];
@@ -909,14 +939,18 @@ KINLINE void kern_adj(const struct tarr *ta, const struct pc *c, const float *ac
 		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
 		const float v = q.W * acc[j];
 		if (aa) {
-			const double fr = q.fr, vd = v;
-			const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-			S[i] += 2.0 * vd * (1.0 - fr);
-			S[i + 1] += 2.0 * vd * fr;
-			S[m] -= vd * (1.0 - fr);
-			S[m + 1] -= vd * fr;
-			S[p] -= vd * (1.0 - fr);
-			S[p + 1] -= vd * fr;
+			const double fr = q.fr;
+			const int i = q.i0;
+			for (int e = 0; e < 2; e++) {
+				const double vd = (double)v * (e ? q.c1 : q.c0);
+				const int m = i - q.kk - e, p = i + q.kk + e;
+				S[i] += 2.0 * vd * (1.0 - fr);
+				S[i + 1] += 2.0 * vd * fr;
+				S[m] -= vd * (1.0 - fr);
+				S[m + 1] -= vd * fr;
+				S[p] -= vd * (1.0 - fr);
+				S[p + 1] -= vd * fr;
+			}
 		} else {
 			L[q.i0] += (1.0f - q.fr) * v;
 			L[q.i0 + 1] += q.fr * v;

@@ -14,6 +14,15 @@
 /* h2 (model.h) uses its Kummer series for |u| <= HALF_U and its asymptotic
  * series beyond; before -HALF_U it is 0 (below 1e-25 of its peak). */
 #define HALF_U 8.0
+/* sk_model_trace's h2: a table of h2 on a grid of H2_STEP in u over
+ * [-HALF_U, HALF_U] (plus 2 nodes before and 3 after), read by 6-point
+ * Lagrange interpolation (error below 1e-10 of the peak: tests/unit
+ * test_model), and the asymptotic series summed only while its terms add
+ * more than 1e-15 beyond; the causal tail is dropped after u = H2_CUT_U,
+ * where h2 falls below 1e-7 of its peak h2(0) (segsynth(1) says so). */
+#define H2_PER_U 128
+#define H2_NODES (2 * (int)HALF_U * H2_PER_U + 6)
+#define H2_CUT_U 98.0
 
 static const char *const kind_names[SK_EV_NKINDS] = {"diffractor", "reflector", "plane", "hyperbola"};
 
@@ -32,6 +41,7 @@ void sk_model_release(struct sk_model *m)
 	free(m->vt);
 	free(m->vv);
 	free(m->ev);
+	free(m->h2tab);
 	memset(m, 0, sizeof *m);
 }
 
@@ -392,9 +402,25 @@ static int check_event(const struct sk_model *m, struct sk_event *e, struct sk_e
 	return 0;
 }
 
+static double half_integral(double u);
+
 int sk_model_check(struct sk_model *m, struct sk_error *err)
 {
 	m->diff = m->diffraction == SK_DIFF_AUTO ? SK_DIFF_2D : m->diffraction;
+	if (!m->h2tab && m->wavelet == SK_WAVELET_RICKER) {
+		/* Only for diffractors (the form may still become 2d). */
+		int any = 0;
+		for (size_t i = 0; i < m->nev; i++)
+			any |= m->ev[i].kind == SK_EV_DIFFRACTOR;
+		if (any) {
+			m->h2tab = malloc(H2_NODES * sizeof *m->h2tab);
+			if (!m->h2tab)
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			for (int k = 0; k < H2_NODES; k++)
+				m->h2tab[k] = 2.2567583341910251 *
+					half_integral(-HALF_U + (double)(k - 2) / H2_PER_U);
+		}
+	}
 	if (m->nev == 0)
 		return sk_error_set(err, SK_EARG,
 				    "no events: give --diffractor, --reflector, --plane or --hyperbola");
@@ -547,6 +573,55 @@ double sk_ricker_half(double f, double t)
 	return 2.2567583341910251 * half_integral(PI * f * t);
 }
 
+/* h2(u) by the table and the short asymptotic sum (see H2_PER_U). */
+static double h2_fast(const double *tab, double u)
+{
+	if (u < -HALF_U)
+		return 0;
+	if (u <= HALF_U) {
+		const double x = (u + HALF_U) * H2_PER_U;
+		long i = (long)x;
+		double f, d[6], w = 1;
+		const double *y;
+		i = i > 2 * (long)HALF_U * H2_PER_U - 1 ? 2 * (long)HALF_U * H2_PER_U - 1 : i;
+		f = x - (double)i;
+		y = tab + i;  /* nodes i - 2 .. i + 3 are tab[i .. i + 5] */
+		/* Lagrange weights for nodes -2..3: w_k = prod_{j != k} (f - j) / (k - j). */
+		for (int k = 0; k < 6; k++)
+			d[k] = f - (double)(k - 2);
+		{
+			const double p01 = d[0] * d[1], p45 = d[4] * d[5];
+			const double p23 = d[2] * d[3];
+			w = 0;
+			w += y[0] * (d[1] * p23 * p45) / -120.0;
+			w += y[1] * (d[0] * p23 * p45) / 24.0;
+			w += y[2] * (p01 * d[3] * p45) / -12.0;
+			w += y[3] * (p01 * d[2] * p45) / 12.0;
+			w += y[4] * (p01 * p23 * d[5]) / -24.0;
+			w += y[5] * (p01 * p23 * d[4]) / 120.0;
+		}
+		return w;
+	}
+	{
+		const double x = 2 * u, y = 1 / (x * x);
+		const double pre = 2.2567583341910251 * 3.3233509704478426 / (x * x * x * sqrt(x));
+		double sum = 0, p = 1;
+		for (size_t k = 0; k < sizeof ASYM / sizeof ASYM[0]; k++) {
+			const double term = ASYM[k] * p;
+			sum += term;
+			if (pre * term <= 1e-15)
+				break;
+			p *= y;
+		}
+		return pre * sum;
+	}
+}
+
+double sk_model_h2(const struct sk_model *m, double f, double t)
+{
+	return m->h2tab ? h2_fast(m->h2tab, PI * f * t) : sk_ricker_half(f, t);
+}
+
 double sk_ricker_d1(double f, double t)
 {
 	const double u = PI * f * t;
@@ -568,11 +643,12 @@ void sk_model_trace(const struct sk_model *m, const double s[2], const double r[
 		}
 		{
 			const int form = m->ev[k].kind != SK_EV_DIFFRACTOR ? SK_DIFF_WAVELET : m->diff;
-			/* The half-derivative has a causal tail to the end of the trace. */
+			/* The half-derivative has a causal tail, kept to H2_CUT_U. */
 			const double w = form == SK_DIFF_2D ? HALF_U / (PI * m->freq) :
 				sqrt(RICKER_ARG_MAX) / (PI * m->freq);
+			const double wt = form == SK_DIFF_2D ? H2_CUT_U / (PI * m->freq) : w;
 			double lo = ceil((t - w - t0) / dt);
-			double hi = form == SK_DIFF_2D ? (double)(ns - 1) : floor((t + w - t0) / dt);
+			double hi = floor((t + wt - t0) / dt);
 			if (lo < 0)
 				lo = 0;
 			if (hi > (double)(ns - 1))
@@ -581,7 +657,7 @@ void sk_model_trace(const struct sk_model *m, const double s[2], const double r[
 				continue;
 			for (long i = (long)lo; i <= (long)hi; i++) {
 				const double ti = t0 + (double)i * dt - t;
-				out[i] += amp * (form == SK_DIFF_2D ? sk_ricker_half(m->freq, ti) :
+				out[i] += amp * (form == SK_DIFF_2D ? sk_model_h2(m, m->freq, ti) :
 						 form == SK_DIFF_3D ? sk_ricker_d1(m->freq, ti) :
 						 sk_ricker(m->freq, ti));
 			}

@@ -40,6 +40,10 @@
  * (and the spike wavelet) draws the wavelet itself on the curve, with the
  * amplitude rule above; the exact diffractions carry their own spreading.
  *
+ * sk_model_trace evaluates h2 to within 1e-10 of its peak (sk_model_h2)
+ * and drops its causal tail after u = 98, where h2 is below 1e-7 of its
+ * peak h2(0) = 0.7333.
+ *
  * Events are given as strings "a,b,c" (positional) or "key=value,..." and
  * validated by sk_model_check, which must be called before evaluating.
  */
@@ -81,6 +85,7 @@ struct sk_model {
 	                        * makes AUTO 2D; sk_synth_check picks by geometry) */
 	struct sk_event *ev;
 	size_t nev, cap;
+	double *h2tab;         /* h2 on a grid, for sk_model_trace (sk_model_check) */
 };
 
 /* Defaults: v = 2000 m/s, Ricker 25 Hz, unit amplitude, no events. */
@@ -132,6 +137,10 @@ double sk_ricker(double f, double t);
  * series beyond; 0 before u = -8, where it is below 1e-25). */
 double sk_ricker_half(double f, double t);
 double sk_ricker_d1(double f, double t);
+/* h2 as sk_model_trace evaluates it, fast: within 1e-10 of h2's peak of
+ * sk_ricker_half after sk_model_check (a table and a shorter asymptotic
+ * sum), sk_ricker_half itself before. */
+double sk_model_h2(const struct sk_model *m, double f, double t);
 /* Adds every event for the pair to out[0..ns) (doubles, not cleared), at
  * times t0 + i dt (s). */
 void sk_model_trace(const struct sk_model *m, const double s[2], const double r[2], long ns,

@@ -137,8 +137,12 @@ def ref(args):
             S = np.cumsum(c[::-1])[::-1]
             px = (dsx / ts + drx / tr) / v ** 2
             py = (dsy / ts + dry / tr) / v ** 2
-            k = np.maximum(np.floor(aal * (np.abs(px) * dx + (np.abs(py) * dy if dim == 3 else 0)) / dti + 0.5), 1)
-            k = np.minimum(k, KMAX)
+            # The half-length kf, not rounded: between whole lengths k and
+            # k + 1 the two triangles blend, (1 - b) tri_k + b tri_(k+1).
+            kf = aal * (np.abs(px) * dx + (np.abs(py) * dy if dim == 3 else 0)) / dti
+            kf = np.minimum(np.maximum(kf.astype(np.float32), 1), KMAX)
+            k = np.minimum(np.floor(kf), KMAX - 1)
+            b = kf - k
 
             def Sat(q):
                 fl = np.floor(q)
@@ -148,7 +152,8 @@ def ref(args):
                 def g(j):
                     return np.where(j < 0, S[0], np.where(j >= ns, 0.0, S[np.clip(j, 0, ns - 1)]))
                 return g(fl) + r * (g(fl + 1) - g(fl))
-            val = (2 * Sat(f) - Sat(f - k) - Sat(f + k)) / k ** 2
+            val = ((1 - b) * (2 * Sat(f) - Sat(f - k) - Sat(f + k)) / k ** 2 +
+                   b * (2 * Sat(f) - Sat(f - k - 1) - Sat(f + k + 1)) / (k + 1) ** 2)
         else:
             fl = np.floor(f)
             r = f - fl

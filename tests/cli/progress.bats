@@ -16,6 +16,8 @@ cmdline() {
 	segsynth) echo "segsynth --line 4,50,24,25 --nt 101 --reflector 0.2 -o $T/s.sgy" ;;
 	migrate) echo "migrate --vel 2000 --grid 0,25,20 --nt 100 $T/a.sgy -o $T/m.sgy" ;;
 	regrid) echo "regrid -m dip -g -125,25,17 -r 100 $T/a.sgy -o $T/r.sgy" ;;
+	segsplit) echo "segsplit --count 10 -d $T/parts $T/a.sgy" ;;
+	segmerge) echo "segmerge $T/a.sgy $T/a.sgy -o $T/g.sgy" ;;
 	esac
 }
 
@@ -24,11 +26,11 @@ unit() {
 }
 
 total() {
-	case $1 in segsynth|migrate) echo 96 ;; regrid) echo 17 ;; esac
+	case $1 in segsynth|migrate|segsplit) echo 96 ;; regrid) echo 17 ;; segmerge) echo 192 ;; esac
 }
 
 @test "progress: the same options in every command with long work, and -P is --part wherever there is one" {
-	for c in segsynth migrate regrid; do
+	for c in segsynth migrate regrid segsplit segmerge; do
 		run -0 $c --help
 		[[ "$output" == *$'\n'"  -b, --progress "* ]] || { echo "$c: no -b, --progress"; return 1; }
 		[[ "$output" == *$'\n'"      --no-progress "* ]] || { echo "$c: no --no-progress"; return 1; }
@@ -49,7 +51,7 @@ total() {
 }
 
 @test "progress: into a pipe, one plain line at the end (and one every 5 s before it)" {
-	for c in segsynth migrate regrid; do
+	for c in segsynth migrate regrid segsplit segmerge; do
 		u=$(unit $c) n=$(total $c)
 		run -0 --separate-stderr sh -c "$(cmdline $c) --progress 2>&1 >/dev/null | cat"
 		[[ "${lines[0]}" =~ ^"$c: 100% $n/$n $u, "([0-9.]+" $u/s, ")?"elapsed 0:0"[0-9]$ ]] ||
@@ -57,9 +59,10 @@ total() {
 		[[ "$output" != *$'\r'* ]]
 	done
 	# migrate adds its summary.
-	[[ "${lines[1]}" == "migrate: 2-D, 96 of 96 traces migrated into 20 output traces: "*" updates/s" ]] || [ "$c" = regrid ]
+	run -0 --separate-stderr sh -c "$(cmdline migrate) --progress 2>&1 >/dev/null | cat"
+	[[ "${lines[1]}" == "migrate: 2-D, 96 of 96 traces migrated into 20 output traces: "*" updates/s" ]]
 	# Without --progress, nothing is said into a pipe.
-	for c in segsynth migrate regrid; do
+	for c in segsynth migrate regrid segsplit segmerge; do
 		run -0 sh -c "$(cmdline $c) 2>&1 >/dev/null | cat"
 		[ "$output" = "" ]
 	done
@@ -83,4 +86,26 @@ total() {
 	[[ "$output" =~ $'\r'"regrid: [########################] 100% 17/17 locations  " ]]
 	run -0 script -qec "regrid -g -125,25,17 -r 100 $T/a.sgy -o $T/r2.sgy" /dev/null </dev/null
 	[ "$output" = "" ]
+}
+
+@test "progress: segsplit and segmerge draw a bar on a terminal when asked, and unasked only for work longer than a second" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	for c in segsplit segmerge; do
+		n=$(total $c)
+		rm -rf "$T/parts"
+		run -0 script -qec "$(cmdline $c) -b" /dev/null </dev/null
+		[[ "$output" == $'\r'"$c: ["* ]] || { echo "$c: $output"; return 1; }
+		[[ "$output" =~ $'\r'"$c: [########################] 100% $n/$n traces  "([0-9.]+" traces/s  ")?"elapsed 0:0"[0-9]$'\e[K\r'($'\n'|$) ]] ||
+			{ echo "$c: $output"; return 1; }
+		# Short work, unasked: nothing.
+		rm -rf "$T/parts"
+		run -0 script -qec "$(cmdline $c)" /dev/null </dev/null
+		[ "$output" = "" ] || { echo "$c: $output"; return 1; }
+	done
+	# Long work, unasked: the bar shows once a second has passed (a reader
+	# that starts late holds segmerge's output back), and ends the line.
+	segsynth --no-progress --line 20,50,24,25 --nt 1001 --reflector 0.2 -o "$T/c.sgy"
+	run -0 script -qec "segmerge $T/c.sgy | (sleep 1.6; cat >/dev/null)" /dev/null </dev/null
+	[[ "$output" == $'\r'"segmerge: ["*$'\r'"segmerge: [########################] 100% 480/480 traces  "*$'\e[K\r' ]] ||
+		{ echo "$output"; return 1; }
 }

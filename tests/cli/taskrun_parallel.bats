@@ -419,6 +419,6 @@ myssh() {
 	# bar is erased (\r ESC[K), or after a newline.
 	[[ "$output" == *$'\r\e[K'"out 1"$'\r\n'"err 1"$'\r\n'* ]]
 	[[ "$output" == *$'\r\e[K'"out 2"$'\r\n'"err 2"$'\r\n'* ]]
-	[[ "$output" != *"up"$'\e[K'"out"* ]]
-	[[ "$output" == *"[##########..........] 1/2 done"* ]]
+	[[ "$output" != *[0-9]$'\e[K'"out"* ]]
+	[[ "$output" == *"[############............]  50% 1/2 tasks  0 failed, "* ]]
 }

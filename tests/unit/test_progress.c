@@ -75,6 +75,41 @@ int main(void)
 	      (printf("%s", mem), 0));
 	free(mem);
 
+	/* Lazy (segsplit, segmerge unasked on a terminal): short work draws
+	 * nothing, not even the last report; long work is drawn from the
+	 * delay on and ended; an explicit --progress is not lazy. */
+	for (int run = 0; run < 3; run++) {
+		fp = open_memstream(&mem, &len);
+		sk_progress_init(&p, run == 2 ? SK_PROGRESS_ON : SK_PROGRESS_AUTO, "traces");
+		p.on = 1;
+		p.fp = fp;
+		p.tty = 1;
+		p.interval = 0.2;
+		p.t0 = 0;
+		p.next = 0;
+		sk_progress_lazy(&p, run == 2 ? SK_PROGRESS_ON : SK_PROGRESS_AUTO, 1.0);
+		sk_progress_update_at(&p, 1, 4, 0.5);
+		if (run == 1)
+			sk_progress_update_at(&p, 2, 4, 1.0);
+		sk_progress_finish_at(&p, run == 1 ? 2.0 : 0.9);
+		fclose(fp);
+		if (run == 0)
+			CHECKF(strcmp(mem, "") == 0, "lazy, short: '%s'", mem);
+		else if (run == 1)
+			CHECKF(strcmp(mem, "\rmig: [############............]  50% 2/4 traces  2 traces/s  elapsed 0:01  ETA 0:01\033[K"
+				   "\rmig: [############............]  50% 2/4 traces  1 traces/s  elapsed 0:02\033[K\n") == 0,
+			       "lazy, long: '%s'", mem);
+		else
+			CHECKF(strncmp(mem, "\rmig: [######......", 19) == 0 && strstr(mem, "\n"), "asked: '%s'", mem);
+		free(mem);
+	}
+
+	/* A note after the count (taskrun's failed, running and host counts). */
+	sk_progress_format_note(buf, sizeof buf, 0, 0, 80, 200, 19.4, "tasks", "2 failed, 6 running, 3 hosts up");
+	CHECKF(strcmp(buf, "40% 80/200 tasks, 2 failed, 6 running, 3 hosts up, 4.12 tasks/s, elapsed 0:19, ETA 0:29") == 0,
+	       "note: '%s'", buf);
+	CHECK(strcmp(sk_progress_format_note(buf, sizeof buf, 0, 1, 5, -1, 0, "tasks", ""), "5 tasks, elapsed 0:00") == 0);
+
 	/* Off: nothing at all. */
 	sk_progress_init(&p, SK_PROGRESS_OFF, "traces");
 	CHECK(!p.on);

@@ -35,6 +35,15 @@ static void start(struct conn *c)
 	memset(&c->r, 0, sizeof c->r);
 }
 
+static void send_frame_n(struct conn *c, int type, uint32_t id, const char *s, size_t n)
+{
+	struct tr_buf b = {0};
+	tr_proto_put(&b, type, id, s, n);
+	if (write(c->to, b.p, b.len) != (ssize_t)b.len)
+		exit(1);
+	tr_buf_release(&b);
+}
+
 static void send_frame(struct conn *c, int type, uint32_t id, const char *s)
 {
 	struct tr_buf b = {0};
@@ -175,6 +184,40 @@ int main(void)
 		CHECK(rmdir(path) == 0);
 		snprintf(path, sizeof path, "%s/k", kdir);
 		CHECK(rmdir(path) == 0 && rmdir(kdir) == 0);
+	}
+
+	/* A cluster: three tasks in one B frame run one after another, each
+	 * with its own started and exit frames and status; a cancel of one
+	 * that has not started ends it without running it. */
+	{
+		struct tr_buf b = {0};
+		long long st11 = -9, st12 = -9, st13 = -9;
+		int order = 0, o11 = 0, o12 = 0, o13 = 0;
+		tr_proto_put(&b, TR_F_RUN, 11, "0 11 1 1\nsleep 0.2; echo a", 26);
+		tr_proto_put(&b, TR_F_RUN, 12, "0 12 1 1\necho b; exit 5", 23);
+		tr_proto_put(&b, TR_F_RUN, 13, "0 13 1 1\necho c", 15);
+		send_frame_n(&c, TR_F_CLUSTER, 0, b.p, b.len);
+		tr_buf_release(&b);
+		send_frame(&c, TR_F_CANCEL, 13, NULL);
+		out[0] = '\0';
+		for (int k = 0; k < 3 && expect(&c, TR_F_EXIT, &f, out, 5); k++) {
+			tr_proto_ints(f.data, f.len, v, 2, NULL);
+			if (f.id == 11) {
+				st11 = v[0];
+				o11 = ++order;
+			} else if (f.id == 12) {
+				st12 = v[0];
+				o12 = ++order;
+			} else if (f.id == 13) {
+				st13 = v[1] == SIGTERM ? -1 : 0;
+				o13 = ++order;
+			}
+			done(&c, &f);
+		}
+		/* 13 is cancelled at once; 11 then 12 run, in that order. */
+		CHECK(o13 == 1 && o11 == 2 && o12 == 3);
+		CHECK(st11 == 0 && st12 == 5 && st13 == -1);
+		CHECK(strcmp(out, "a\nb\n") == 0);
 	}
 
 	/* Cancel kills the whole process group. */
