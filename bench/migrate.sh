@@ -17,16 +17,25 @@
 # within minutes with the load of its host.
 # Anchors: the notes' independent implementation on one core of this machine
 # (S: 3.6 s linear, 11.8 s antialiased; M: 15.4 s, 42.7 s) and the bars of
-# issue 6 (<= 2 ns linear, <= 6 ns antialiased, >= 1.8x on 2 threads).
-# Seismic Unix (suktmig2d, sukdmig2d) is not packaged in Debian; the script
-# says so.  The machine load (uptime) is printed beside every
-# number: the cores are shared.  BENCH_SIZES selects sizes (default "S M").
+# issue 6 (<= 2 ns linear, <= 6 ns antialiased) and issue 17 (antialiased at
+# most 2.0x linear per update on one thread, >= 1.9x on 2 threads).
+# Then Seismic Unix (../shared/tools/su, or SUDIR) on one input: a
+# zero-offset section of 800 traces x 1001 samples (12.5 m, v_rms 2000-3500
+# m/s over 4 s): suktmig2d (prestack time migration of a common-offset
+# section, antialiased by 16 filtered copies; angmax 60) against migrate
+# --angle 60 (its default), antialiased and not, on 1 thread and on all; and
+# sukdmig2d (Kirchhoff depth migration from rayt2d traveltime tables, v(z) =
+# 2000 + 0.4 z, into 800 x 1001 depth samples) against the same.  SU runs
+# once (BENCH_SU_REPS), they take a minute; BENCH_SU=0 skips them.  The
+# machine load (uptime) is printed beside every number: the cores are
+# shared.  BENCH_SIZES selects sizes (default "S M").
 set -eu
 PATH=$PWD/bin:$PATH
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load() { uptime | sed 's/.*load average: //'; }
 reps=${BENCH_REPS:-3}
+su=${SUDIR:-$PWD/../shared/tools/su}
 
 size() {  # size S|M -> shots channels nout aperture ref_linear ref_aa
 	case $1 in
@@ -34,12 +43,6 @@ size() {  # size S|M -> shots channels nout aperture ref_linear ref_aa
 	M) echo 200 160 800 2000 15.4 42.7 ;;
 	esac
 }
-
-if command -v suktmig2d >/dev/null 2>&1 || command -v sukdmig2d >/dev/null 2>&1; then
-	echo "migrate bench: Seismic Unix found, but its runs are not scripted here (no SU anchor)"
-else
-	echo "migrate bench: Seismic Unix (suktmig2d, sukdmig2d) is not installed (not packaged in Debian): no SU anchor"
-fi
 
 for sz in ${BENCH_SIZES:-S M}; do
 	set -- $(size "$sz")
@@ -89,14 +92,79 @@ for sz in ${BENCH_SIZES:-S M}; do
 		# shellcheck disable=SC2154
 		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
 		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" \
-		    -v sa="$sec_a" -v sb="$sec_b" 'BEGIN {
+		    -v sa="$sec_a" -v sb="$sec_b" -v cl="${cn_lin:-0}" -v wl="${wn_lin:-0}" 'BEGIN {
 			ref = m ~ /^linear/ ? rl : ra; bar = m ~ /^linear/ ? 2 : 6
 			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
 			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
 			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
-			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.8) [load %s]\n",
+			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.9) [load %s]\n",
 			    m, u, s2, ns2, c2, cn2, s1 / s2, l2
+			if (m == "antialiased" && cl > 0)
+				printf "  antialiased / linear per update, 1 thread: %.2fx by cpu, %.2fx by wall (bar 2.0) [load %s]\n",
+				    cn1 / cl, ns1 / wl, l1
 			printf "  %-11s two 1-thread runs at once: %.2f s and %.2f s, %.2fx the work of one (the 2-thread ceiling here); migrate reaches %.0f%% of it\n",
 			    m, sa, sb, s1 / sa + s1 / sb, 100 * (s1 / s2) / (s1 / sa + s1 / sb) }'
+		if [ "$mode" = linear ]; then
+			cn_lin=$(awk -v c="$cpu_1" -v u="$upd_1" 'BEGIN { print c * 1e9 / u }')
+			wn_lin=$(awk -v s="$sec_1" -v u="$upd_1" 'BEGIN { print s * 1e9 / u }')
+		fi
 	done
 done
+
+# Seismic Unix on the same zero-offset section.
+if [ "${BENCH_SU:-1}" = 0 ]; then
+	exit 0
+fi
+if [ ! -x "$su/bin/suktmig2d" ] || [ ! -x "$su/bin/sukdmig2d" ] || [ ! -x "$su/bin/rayt2d" ]; then
+	echo "migrate bench: Seismic Unix (suktmig2d, sukdmig2d, rayt2d) not found in $su: no SU anchor"
+	exit 0
+fi
+surep=${BENCH_SU_REPS:-1}
+best() {  # best wall seconds of N runs of "$@", and "cpu" seconds (user + system) of that run
+	n=$1
+	shift
+	b=999999 bc=0 r=0
+	while [ "$r" -lt "$n" ]; do
+		r=$((r + 1))
+		/usr/bin/time -f '%e %U %S' -o "$tmp/t" "$@" > /dev/null 2>&1
+		w=$(awk '{ print $1 }' "$tmp/t")
+		c=$(awk '{ print $2 + $3 }' "$tmp/t")
+		if awk -v a="$w" -v b="$b" 'BEGIN { exit !(a < b) }'; then
+			b=$w bc=$c
+		fi
+	done
+	echo "$b $bc"
+}
+segsynth --line 800,12.5,1,12.5 --nt 1001 --vel 0:2000,4:3500 -D 5000,1.2 -R 1.6 -R 2.8 --to su -o "$tmp/zo.su"
+# v_rms(t) on every CDP for suktmig2d; v(z) on a 50 m grid for rayt2d.
+floats() {  # floats N EXPR-of-i: N little-endian floats
+	/usr/bin/python3 -c 'import sys, struct; n = int(sys.argv[1])
+sys.stdout.buffer.write(struct.pack("<%df" % n, *[eval(sys.argv[2]) for i in range(n)]))' "$@"
+}
+floats 800800 '2000 + 375 * (i % 1001) * 0.004' > "$tmp/vt.bin"
+floats 28341 '2000 + 0.4 * (i % 141) * 50' > "$tmp/vz.bin"
+export CWPROOT="$su"
+echo "Seismic Unix on one zero-offset section, 800 traces x 1001 samples at 12.5 m; load $(load)"
+set -- $(best "$surep" sh -c "$su/bin/suktmig2d vfile=$tmp/vt.bin dx=12.5 angmax=60 < $tmp/zo.su > $tmp/kt.su")
+kt=$1 ktc=$2
+set -- $(best "$surep" sh -c "$su/bin/rayt2d vfile=$tmp/vz.bin tfile=$tmp/tt.bin nz=141 dz=50 nx=201 dx=50 nt=1001 dt=0.004 nxs=101 fxs=0 dxs=100 aperx=5000")
+rt=$1
+set -- $(best "$surep" sh -c "$su/bin/sukdmig2d infile=$tmp/zo.su outfile=$tmp/kd.su ttfile=$tmp/tt.bin nzt=141 fzt=0 dzt=50 nxt=201 fxt=0 dxt=50 fs=0 ds=100 ns=101 dxm=12.5 nzo=1001 fzo=0 dzo=7 nxo=800 fxo=0 dxo=12.5 angmax=60 v0=2000 dvz=0.4 aperx=5000")
+kd=$1 kdc=$2
+lsu=$(load)
+set -- $(best "$reps" env OMP_NUM_THREADS=1 migrate --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/m1.su")
+m1=$1 m1c=$2
+set -- $(best "$reps" env OMP_NUM_THREADS=1 migrate --no-antialias --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/l1.su")
+l1=$1 l1c=$2
+set -- $(best "$reps" migrate --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/mn.su")
+mn=$1 mnc=$2
+awk -v kt="$kt" -v ktc="$ktc" -v rt="$rt" -v kd="$kd" -v kdc="$kdc" -v m1="$m1" -v m1c="$m1c" -v l1="$l1" \
+    -v l1c="$l1c" -v mn="$mn" -v mnc="$mnc" -v nc="$(nproc)" -v lsu="$lsu" -v lm="$(load)" 'BEGIN {
+	printf "  suktmig2d (antialiased)  wall %7.2f s, cpu %7.2f s [load %s]\n", kt, ktc, lsu
+	printf "  rayt2d + sukdmig2d       wall %7.2f s (tables %.2f s), cpu %7.2f s for the migration\n", rt + kd, rt, kdc
+	printf "  migrate, antialiased, 1 thread: wall %6.2f s, cpu %6.2f s; suktmig2d takes %.1fx its wall, %.1fx its cpu; sukdmig2d %.1fx, %.1fx [load %s]\n",
+	    m1, m1c, kt / m1, ktc / m1c, kd / m1, kdc / m1c, lm
+	printf "  migrate, linear,      1 thread: wall %6.2f s, cpu %6.2f s; suktmig2d takes %.1fx its wall, %.1fx its cpu; sukdmig2d %.1fx, %.1fx\n",
+	    l1, l1c, kt / l1, ktc / l1c, kd / l1, kdc / l1c
+	printf "  migrate, antialiased, %d threads: wall %6.2f s, cpu %6.2f s; suktmig2d takes %.1fx its wall, sukdmig2d %.1fx\n",
+	    nc, mn, mnc, kt / mn, kd / mn }'

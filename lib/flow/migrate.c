@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,77 @@ static void reach_add(struct reach *rc, const struct sk_grid *g, int dim, double
 }
 
 /*
+ * The input side of the migration loop: fills blocks of live traces (data
+ * and kernel positions) from the source, counting what it reads in inputs
+ * and rc.  Two buffers: while the kernel migrates one block, a thread fills the
+ * other (reading, decoding and locating traces overlap the computation).
+ * The blocks are the same as when read in turn, so is the image.
+ */
+struct feed {
+	struct src *s;
+	const struct sk_grid *g;
+	int dim, zero_offset;
+	double lim, dt_in;
+	long ns, block;
+	const struct sk_key *delrt;
+	unsigned char *hdr;             /* the last header read */
+	int have;                       /* hdr and data[0]'s slot 0 hold a trace not yet counted */
+	struct reach *rc;
+	int64_t inputs;                 /* traces read */
+	float *data[2];
+	struct sk_kirch_trace *tr[2];
+	long nb[2];
+	int64_t upto[2];                /* inputs when the block was complete */
+	/* The filling thread's result. */
+	int ret;
+	struct sk_error err;
+	int slot;
+};
+
+/* Fills block slot: 1 when full, 0 at the end of the input (the block may
+ * hold traces), or a negative code with f->err set. */
+static int feed_fill(struct feed *f, int slot)
+{
+	float *const data = f->data[slot];
+	long nb = 0;
+	int rc = 1;
+
+	for (;;) {
+		double p[4];
+		if (!f->have && (rc = src_next(f->s, f->hdr, data + (size_t)nb * (size_t)f->ns, &f->err)) <= 0)
+			break;
+		f->have = 0;
+		f->inputs++;
+		if (live(f->hdr)) {
+			double fx, fy;
+			struct sk_kirch_trace *t = &f->tr[slot][nb];
+			const int has_pos = position(f->hdr, f->zero_offset, p);
+			sk_grid_locate(f->g, p[0], p[1], &fx, &fy);
+			t->sx = fx * f->g->dx;
+			t->sy = fy * f->g->dy;
+			sk_grid_locate(f->g, p[2], p[3], &fx, &fy);
+			t->rx = fx * f->g->dx;
+			t->ry = fy * f->g->dy;
+			t->t0 = sk_key_value(f->hdr, f->delrt) * 1e-3;
+			reach_add(f->rc, f->g, f->dim, f->lim, f->hdr, p, has_pos, t,
+				  t->t0 + (double)(f->ns - 1) * f->dt_in);
+			if (++nb == f->block)
+				break;
+		}
+	}
+	f->nb[slot] = nb;
+	f->upto[slot] = f->inputs;
+	return rc;
+}
+
+static void *feed_thread(void *arg)
+{
+	struct feed *f = arg;
+	f->ret = feed_fill(f, f->slot);
+	return NULL;
+}
+
+/*
  * Why the image would be empty or mostly unreached, or 0 when it is not:
  * more than half the live traces beyond the reach of the grid (receivers
  * or sources at the origin named as the cause), no trace in an offset
@@ -547,7 +619,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	struct sk_grid g;
 	struct sk_kirch_par kp = job->kp;
 	struct sk_kirch *k = NULL;
-	struct sk_kirch_trace *tr = NULL;
+	struct feed f = {0};
 	const struct sk_key *delrt = sk_hdr_key("delrt");
 	unsigned char *hdr = NULL;
 	float *data = NULL, *img = NULL, *vel = NULL;
@@ -555,7 +627,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int32_t *carry = NULL;
 	int64_t first, last, nloc, ntotal = -1;
 	struct reach rc_ = {0};
-	long block, nb = 0;
+	long block;
 	int rc, per_loc = 0, noticed = 0, doomed = 0;
 	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
 				     "post-stack data, each trace at its CMP (--zero-offset)";
@@ -694,59 +766,71 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		rc_.r0_dist = rc_.s0_dist = grid_distance(&g, kp.dim, fx * g.dx, fy * g.dy);
 	}
 	img = calloc((size_t)nloc * (size_t)kp.noff * (size_t)kp.nt, sizeof *img);
-	tr = malloc((size_t)block * sizeof *tr);
+	f.tr[0] = malloc((size_t)block * sizeof *f.tr[0]);
+	f.tr[1] = malloc((size_t)block * sizeof *f.tr[1]);
+	f.data[1] = malloc((size_t)block * (size_t)info->ns * sizeof *f.data[1]);
 	{
 		float *d = realloc(data, (size_t)block * (size_t)info->ns * sizeof *d);
 		if (d)
 			data = d;
-		if (!img || !tr || !d) {
+		if (!img || !f.tr[0] || !f.tr[1] || !f.data[1] || !d) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory for an image of %lld x %ld x %ld samples",
 					  (long long)nloc, kp.noff, kp.nt);
 			goto done;
 		}
 	}
+	f.s = &s;
+	f.g = &g;
+	f.dim = kp.dim;
+	f.zero_offset = job->zero_offset;
+	f.lim = lim;
+	f.dt_in = kp.dt_in;
+	f.ns = info->ns;
+	f.block = block;
+	f.delrt = delrt;
+	f.hdr = hdr;
+	f.rc = &rc_;
+	f.data[0] = data;
+	f.have = 1;  /* the first trace is in slot 0 of block 0 already */
 
-	/* The first trace is in slot 0 already. */
-	rc = 1;
 	t_start = omp_get_wtime();
-	for (;;) {
-		double p[4];
-		if (rc == 1) {
-			st->inputs++;
-			if (live(hdr)) {
-				double fx, fy;
-				struct sk_kirch_trace *t = &tr[nb];
-				const int has_pos = position(hdr, job->zero_offset, p);
-				sk_grid_locate(&g, p[0], p[1], &fx, &fy);
-				t->sx = fx * g.dx;
-				t->sy = fy * g.dy;
-				sk_grid_locate(&g, p[2], p[3], &fx, &fy);
-				t->rx = fx * g.dx;
-				t->ry = fy * g.dy;
-				t->t0 = sk_key_value(hdr, delrt) * 1e-3;
-				reach_add(&rc_, &g, kp.dim, lim, hdr, p, has_pos, t,
-					  t->t0 + (double)(info->ns - 1) * kp.dt_in);
-				nb++;
-			}
-		}
+	rc = feed_fill(&f, 0);
+	for (int cur = 0; rc >= 0; cur = 1 - cur) {
+		const int more = rc == 1;
+		pthread_t th;
+		int started = 0;
 		/* More than half of all the traces beyond reach fails whatever
-		 * comes next: the rest is only read, for the message's counts. */
+		 * comes next: the rest is only read, for the message's counts.
+		 * (rc_ counts the traces up to this block: no filling runs.) */
 		if (!job->allow_outside && ntotal > 0 && 2 * rc_.far > ntotal)
 			doomed = 1;
-		if (nb == block || (rc == 0 && nb > 0)) {
-			const int rc2 = doomed ? 0 : sk_kirch_migrate(k, nb, tr, data, img, err);
+		if (more) {
+			f.slot = 1 - cur;
+			started = pthread_create(&th, NULL, feed_thread, &f) == 0;
+		}
+		if (f.nb[cur] > 0) {
+			const int rc2 = doomed ? 0 : sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
 			if (rc2 < 0) {
+				if (started)
+					pthread_join(th, NULL);
 				rc = rc2;
 				goto done;
 			}
-			nb = 0;
 			if (job->progress)
-				job->progress(job->progress_ctx, st->inputs, ntotal);
+				job->progress(job->progress_ctx, f.upto[cur], ntotal);
 		}
-		if (rc == 0)
+		if (!more)
 			break;
-		if ((rc = src_next(&s, hdr, data + (size_t)nb * (size_t)info->ns, err)) < 0)
-			goto done;
+		if (started)
+			pthread_join(th, NULL);
+		else  /* no thread to be had: read in turn */
+			f.ret = feed_fill(&f, 1 - cur);
+		rc = f.ret;
+	}
+	st->inputs = f.inputs;
+	if (rc < 0) {
+		*err = f.err;
+		goto done;
 	}
 	st->seconds = omp_get_wtime() - t_start;
 	if (rc_.live == 0) {
@@ -789,6 +873,8 @@ done:
 	free(vel);
 	free(ox);
 	free(oy);
-	free(tr);
+	free(f.tr[0]);
+	free(f.tr[1]);
+	free(f.data[1]);
 	return rc < 0 ? sk_error_at(err, rc, what) : 0;
 }

@@ -20,13 +20,19 @@
  * every machine (sqrtf vectorises because the Makefile gives
  * -fno-math-errno); minimum and maximum are integer operations on the bits
  * (below), because GCC keeps float ternaries as branches.  On x86-64 the
- * output-trace function is also built for AVX2 and picked at load time
- * (GCC's target_clones).
+ * FFT is also built for AVX2 and picked at load time (GCC's target_clones),
+ * and the output-trace function for AVX2 and for AVX-512 (x86-64-v4, whose
+ * two-register permutations let the triangle filter read one window for
+ * its three taps), picked once by sk_kirch_new.  Every version reads the
+ * same values and does the same IEEE operations on them: the image is the
+ * same bytes whichever runs.
  */
 #define KINLINE static inline __attribute__((always_inline))
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KX86 1
 #define KCLONES __attribute__((target_clones("avx2", "default")))
 #else
+#define KX86 0
 #define KCLONES
 #endif
 
@@ -85,7 +91,12 @@ struct sk_kirch {
 	double *box;       /* per tile: bounding box of its midpoints x0 x1 y0 y1 */
 	uint64_t updates;
 	int64_t used;
+	/* The output-trace function built for this CPU (out_trace_for). */
+	uint64_t (*out_trace)(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
+			      float *img, struct tarr *scratch, float *tsrc, float *priv, unsigned char *touched);
 };
+
+static int out_trace_for(struct sk_kirch *k, int simd);
 
 /* ---------------------------------------------------------------- FFT */
 
@@ -421,12 +432,13 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	/* Antialiasing keeps S (double) and its first differences D (float,
 	 * in L); linear interpolation the plain trace in L. */
 	if (p.antialias)
-		k->S = malloc((size_t)k->block * (size_t)k->len * sizeof *k->S);
-	/* Zeroed, and 8 floats longer: the vector reads of kern_lin may
-	 * look up to 7 samples past the last trace. */
+		k->S = calloc((size_t)k->block * (size_t)k->len + 8, sizeof *k->S);
+	/* Both zeroed, and 8 samples longer: the window reads of kern_lin
+	 * and kern_aa may look up to 7 samples past the last trace. */
 	k->L = calloc((size_t)k->block * (size_t)k->len + 8, sizeof *k->L);
 	if (!k->meta || !k->box || (p.antialias && !k->S) || !k->L)
 		goto nomem;
+	p.simd = out_trace_for(k, p.simd);
 	k->p = p;
 	*out = k;
 	return 0;
@@ -623,6 +635,12 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 #define KGROUP 8
 typedef float kv8f __attribute__((vector_size(32)));
 typedef int32_t kv8i __attribute__((vector_size(32)));
+typedef float kv4f __attribute__((vector_size(16)));
+typedef int32_t kv4i __attribute__((vector_size(16)));
+typedef double kv4d __attribute__((vector_size(32)));
+typedef int64_t kv4l __attribute__((vector_size(32)));
+typedef double kv8d __attribute__((vector_size(64)));
+typedef int64_t kv8l __attribute__((vector_size(64)));
 
 /* Lane permutation by a variable index vector (GCC: vpermps with AVX2;
  * clang has no variable-index shuffle builtin, so lane by lane there). */
@@ -635,8 +653,20 @@ static inline void kperm_lanes(kv8f *v, const kv8i *d)
 		r[e] = (*v)[(*d)[e] & 7];
 	*v = r;
 }
+#define KPERM2(r, a, b, d) kperm2_lanes(&(r), &(a), &(b), &(d))
+static inline void kperm2_lanes(kv4d *r, const kv4d *a, const kv4d *b, const kv4l *d)
+{
+	for (int e = 0; e < 4; e++)
+		(*r)[e] = ((*d)[e] & 4) ? (*b)[(*d)[e] & 3] : (*a)[(*d)[e] & 3];
+}
+/* The wide path (x86-64-v4) is GCC's on x86-64 only; never used here. */
+#define KPERM2_8D(r, a, b, d) ((void)(a), (void)(b), (void)(d), (r) = (kv8d){0})
+#define KPERM2_8F(r, a, b, d) ((void)(a), (void)(b), (void)(d), (r) = (kv8f){0})
 #else
 #define KPERM(v, d) ((v) = __builtin_shuffle(v, d))
+#define KPERM2(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
+#define KPERM2_8D(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
+#define KPERM2_8F(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
 #endif
 
 /* The plain read: L at i + f by linear interpolation. */
@@ -646,7 +676,7 @@ KINLINE float lin_at(const float *L, int32_t i, float f)
 }
 
 KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
-		      const int obl, const int spr, const int d3, const int tap)
+		      const int obl, const int spr, const int d3, const int tap, const int wide)
 {
 	const float *L = c->L;
 	int32_t ix[KSTRIP];
@@ -662,7 +692,7 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 			fr[l] = q.fr;
 			W[l] = q.W;
 		}
-		for (l = 0; l + 8 <= n; l += 8) {
+		for (l = 0; wide >= 0 && l + 8 <= n; l += 8) {
 			const int32_t b = ix[l];
 			kv8i d;
 			kv8f lo, hi, f;
@@ -695,35 +725,209 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
 	}
 }
 
-KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
-		  const int aa, const int obl, const int spr, const int d3, const int tap)
+/* The plain triangle pick: the second difference of S at whole samples (in
+ * double: S is large) plus fr times that of D[i] = S[i+1] - S[i] (small:
+ * float is enough).  The triangle of half-length k + 1 needs S[m-1] and
+ * S[p+1]: its second difference is that of k plus D[m-1] - D[p], so two
+ * more float reads, not four; the two blend by c0 and c1.  The window reads
+ * below give exactly these values. */
+KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, float f, float c0, float c1)
 {
-	const float *L = c->L;
-	const double *S = c->S;
+	const int32_t m = i - kk, p = i + kk;
+	const float a0 = (float)(2.0 * S[i] - S[m] - S[p]);
+	const float li = D[i], lm = D[m], lp = D[p], lm1 = D[m - 1], lp1 = D[p + 1];
+	const float a1 = a0 + (lm1 - lp);
+	const float b0 = 2.0f * li - lm - lp;
+	const float b1 = 2.0f * li - lm1 - lp1;
+	return c0 * (a0 + f * b0) + c1 * (a1 + f * b1);
+}
 
-	if (!aa) {
-		kern_lin(ta, c, acc, j0, j1, obl, spr, d3, tap);
-		return;
+/* The same on vectors of 8 lanes: a0 the (float) second difference of S,
+ * the five D reads, fr and the weights. */
+KINLINE void tri_blend(const kv8f *a0, const kv8f *li, const kv8f *lm, const kv8f *lp, const kv8f *lm1,
+		       const kv8f *lp1, const float *f, const float *c0, const float *c1, float *v)
+{
+	kv8f F, C0, C1, a1, b0, b1, r;
+	memcpy(&F, f, sizeof F);
+	memcpy(&C0, c0, sizeof C0);
+	memcpy(&C1, c1, sizeof C1);
+	a1 = *a0 + (*lm1 - *lp);
+	b0 = 2.0f * *li - *lm - *lp;
+	b1 = 2.0f * *li - *lm1 - *lp1;
+	r = C0 * (*a0 + F * b0) + C1 * (a1 + F * b1);
+	memcpy(v, &r, sizeof r);
+}
+
+/* Lowest lane of an index vector that runs up or down (the lower end), and
+ * whether every lane lies within [b, b + 7] of it: d = x - b. */
+KINLINE int32_t win_base(const kv8i *x)
+{
+	return (*x)[0] < (*x)[7] ? (*x)[0] : (*x)[7];
+}
+
+/* Eight doubles S[b + d[e]] from the window S[b .. b + 7]: two halves, each
+ * a two-source permutation of the window's two 4-double vectors (vpermt2pd
+ * with AVX-512, two vpermd and a blend with AVX2). */
+KINLINE void win_d(const double *S, int32_t b, const kv8i *d, kv4d *lo, kv4d *hi)
+{
+	kv4d w0, w1;
+	const kv4i dl = {(*d)[0], (*d)[1], (*d)[2], (*d)[3]}, dh = {(*d)[4], (*d)[5], (*d)[6], (*d)[7]};
+	const kv4l il = __builtin_convertvector(dl, kv4l), ih = __builtin_convertvector(dh, kv4l);
+	memcpy(&w0, S + b, sizeof w0);
+	memcpy(&w1, S + b + 4, sizeof w1);
+	KPERM2(*lo, w0, w1, il);
+	KPERM2(*hi, w0, w1, ih);
+}
+
+/* Eight floats D[b + d[e]] from the window D[b .. b + 7]. */
+KINLINE void win_f(const float *D, int32_t b, const kv8i *d, kv8f *out)
+{
+	memcpy(out, D + b, sizeof *out);
+	KPERM(*out, *d);
+}
+
+/*
+ * The wide form (x86-64-v4) of the window reads: the three taps of 8
+ * updates all within the 16 samples from b, each one two-register
+ * permutation of S (vpermi2pd) and one of D (vpermi2ps).  Returns 0 (and
+ * reads nothing) when they spread wider.
+ */
+KINLINE int tri_win16(const double *S, const float *D, const kv8i *i, const kv8i *m, const kv8i *p,
+		      const float *f, const float *c0, const float *c1, float *v)
+{
+	const int32_t b = win_base(m) - 1;
+	const kv8i di = *i - b, dm = *m - b, dp = *p - b, dm1 = dm - 1, dp1 = dp + 1;
+	const kv8i o = (di | dm1 | dp1) & ~15;
+	uint64_t out[4];
+	kv8d w0, w1, a, s;
+	kv8f x0, x1, a0, li, lm, lp, lm1, lp1;
+
+	memcpy(out, &o, sizeof out);
+	if (out[0] | out[1] | out[2] | out[3])
+		return 0;
+	memcpy(&w0, S + b, sizeof w0);
+	memcpy(&w1, S + b + 8, sizeof w1);
+	memcpy(&x0, D + b, sizeof x0);
+	memcpy(&x1, D + b + 8, sizeof x1);
+	{
+		const kv8l xi = __builtin_convertvector(di, kv8l);
+		KPERM2_8D(a, w0, w1, xi);
 	}
+	a = 2.0 * a;
+	{
+		const kv8l xm = __builtin_convertvector(dm, kv8l);
+		KPERM2_8D(s, w0, w1, xm);
+	}
+	a -= s;
+	{
+		const kv8l xp = __builtin_convertvector(dp, kv8l);
+		KPERM2_8D(s, w0, w1, xp);
+	}
+	a -= s;
+	a0 = __builtin_convertvector(a, kv8f);
+	KPERM2_8F(li, x0, x1, di);
+	KPERM2_8F(lm, x0, x1, dm);
+	KPERM2_8F(lp, x0, x1, dp);
+	KPERM2_8F(lm1, x0, x1, dm1);
+	KPERM2_8F(lp1, x0, x1, dp1);
+	tri_blend(&a0, &li, &lm, &lp, &lm1, &lp1, f, c0, c1, v);
+	return 1;
+}
+
+/*
+ * The triangle filter reads S and D at i0 and i0 -+ kk: six reads an update,
+ * which as gathers cost three times the arithmetic.  Where the reads of 8
+ * neighbouring updates each fall within 8 neighbouring samples (i0 grows by
+ * at most one input sample per output sample where dt <= dt_in, and kk
+ * changes slowly), each of the three is a window: unaligned vector loads and
+ * lane permutations, as in kern_lin; wide (x86-64-v4), the three share one
+ * window of 16 samples (tri_win16).  The values read and the arithmetic on
+ * them are those of tri_at, so the image is the same bytes any way.
+ */
+KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
+		     const int obl, const int spr, const int d3, const int tap, const int wide)
+{
+	const float *D = c->L;
+	const double *S = c->S;
+	int32_t ix[KSTRIP], kk[KSTRIP];
+	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], c0[KSTRIP], c1[KSTRIP];
+
+	for (long jb = j0; jb < j1; jb += KSTRIP) {
+		const long n = j1 - jb < KSTRIP ? j1 - jb : KSTRIP;
+		long l;
 #pragma omp simd
-	for (long j = j0; j < j1; j++) {
-		const struct tap q = tap_at(ta, c, j, aa, obl, spr, d3, tap);
-		/* The three reads share fr (k is whole), so the pick is the
-		 * second difference of S at whole samples (in double: S is
-		 * large) plus fr times that of D[i] = S[i+1] - S[i] (small:
-		 * float is enough).  Plain int indices off the base pointers:
-		 * GCC 12 does not vectorise gathers through a shifted pointer.
-		 * The triangle of half-length k + 1 needs S[m-1] and S[p+1]:
-		 * its second difference is that of k plus D[m-1] - D[p], so two
-		 * more float reads, not four. */
-		const int i = q.i0, m = q.i0 - q.kk, p = q.i0 + q.kk;
-		const float a0 = (float)(2.0 * S[i] - S[m] - S[p]);
-		const float li = L[i], lm = L[m], lp = L[p], lm1 = L[m - 1], lp1 = L[p + 1];
-		const float a1 = a0 + (lm1 - lp);
-		const float b0 = 2.0f * li - lm - lp;
-		const float b1 = 2.0f * li - lm1 - lp1;
-		acc[j] += q.W * (q.c0 * (a0 + q.fr * b0) + q.c1 * (a1 + q.fr * b1));
+		for (l = 0; l < n; l++) {
+			const struct tap q = tap_at(ta, c, jb + l, 1, obl, spr, d3, tap);
+			ix[l] = q.i0;
+			kk[l] = q.kk;
+			fr[l] = q.fr;
+			W[l] = q.W;
+			c0[l] = q.c0;
+			c1[l] = q.c1;
+		}
+		for (l = 0; wide >= 0 && l + 8 <= n; l += 8) {
+			kv8i i, k, m, p, di, dm, dp;
+			int32_t bi, bm, bp;
+			kv4d a0, a1, s0, s1;
+			memcpy(&i, ix + l, sizeof i);
+			memcpy(&k, kk + l, sizeof k);
+			m = i - k;
+			p = i + k;
+			if (wide > 0 && tri_win16(S, D, &i, &m, &p, fr + l, c0 + l, c1 + l, v + l))
+				continue;
+			bi = win_base(&i);
+			bm = win_base(&m);
+			bp = win_base(&p);
+			di = i - bi;
+			dm = m - bm;
+			dp = p - bp;
+			{
+				const kv8i o = (di | dm | dp) & ~7;
+				uint64_t out[4];
+				memcpy(out, &o, sizeof out);
+				if (out[0] | out[1] | out[2] | out[3]) {
+					for (long e = l; e < l + 8; e++)
+						v[e] = tri_at(S, D, ix[e], kk[e], fr[e], c0[e], c1[e]);
+					continue;
+				}
+			}
+			win_d(S, bi, &di, &a0, &a1);
+			a0 = 2.0 * a0;
+			a1 = 2.0 * a1;
+			win_d(S, bm, &dm, &s0, &s1);
+			a0 -= s0;
+			a1 -= s1;
+			win_d(S, bp, &dp, &s0, &s1);
+			a0 -= s0;
+			a1 -= s1;
+			{
+				const kv4f h0 = __builtin_convertvector(a0, kv4f);
+				const kv4f h1 = __builtin_convertvector(a1, kv4f);
+				const kv8f af = {h0[0], h0[1], h0[2], h0[3], h1[0], h1[1], h1[2], h1[3]};
+				kv8f li, lm, lp, lm1, lp1;
+				win_f(D, bi, &di, &li);
+				win_f(D, bm, &dm, &lm);
+				win_f(D, bp, &dp, &lp);
+				win_f(D, bm - 1, &dm, &lm1);
+				win_f(D, bp + 1, &dp, &lp1);
+				tri_blend(&af, &li, &lm, &lp, &lm1, &lp1, fr + l, c0 + l, c1 + l, v + l);
+			}
+		}
+		for (; l < n; l++)
+			v[l] = tri_at(S, D, ix[l], kk[l], fr[l], c0[l], c1[l]);
+#pragma omp simd
+		for (l = 0; l < n; l++)
+			acc[jb + l] += W[l] * v[l];
 	}
+}
+
+KINLINE void kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
+		  const int aa, const int obl, const int spr, const int d3, const int tap, const int wide)
+{
+	if (aa)
+		kern_aa(ta, c, acc, j0, j1, obl, spr, d3, tap, wide);
+	else
+		kern_lin(ta, c, acc, j0, j1, obl, spr, d3, tap, wide);
 }
 
 /* The adjoint of kern: spreads acc back into the padded trace. */
@@ -764,9 +968,9 @@ KINLINE void kern_adj(const struct tarr *ta, const struct pc *c, const float *ac
 #define KCASES(call) KCASES_OBL(0, call) KCASES_OBL(1, call)
 
 KINLINE void run_kern(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
-		      int flags)
+		      int flags, const int wide)
 {
-#define KCALL(aa, obl, spr, d3, tap) kern(ta, c, acc, j0, j1, aa, obl, spr, d3, tap)
+#define KCALL(aa, obl, spr, d3, tap) kern(ta, c, acc, j0, j1, aa, obl, spr, d3, tap, wide)
 	switch (flags) {
 		KCASES(KCALL)
 	default:
@@ -930,9 +1134,9 @@ static int tile_far(const struct sk_kirch *k, const double *box, long o)
  * copied in): a row of img shares its first and last cache lines with its
  * neighbours, which other threads write.
  */
-KCLONES
-static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
-			  float *img, struct tarr *scratch, float *tsrc, float *priv, unsigned char *touched)
+KINLINE uint64_t out_trace_body(const struct sk_kirch *k, long m0, long m1, const double *box, long o,
+				float *img, struct tarr *scratch, float *tsrc, float *priv,
+				unsigned char *touched, const int wide)
 {
 	const struct tarr *ta;
 	const long nt = k->p.nt;
@@ -960,11 +1164,11 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 			touched[bin] = 1;
 		}
 		if (jt0 < jt1) {
-			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1));
+			run_kern(ta, &c, acc, jt0, jt1, kflags(k, 1), wide);
 			n += (uint64_t)(jt1 - jt0);
 		}
 		if (jf0 < jf1) {
-			run_kern(ta, &c, acc, jf0, jf1, kflags(k, 0));
+			run_kern(ta, &c, acc, jf0, jf1, kflags(k, 0), wide);
 			n += (uint64_t)(jf1 - jf0);
 		}
 	}
@@ -972,6 +1176,61 @@ static uint64_t out_trace(const struct sk_kirch *k, long m0, long m1, const doub
 		if (touched[b])
 			memcpy(img + (size_t)b * (size_t)nt, priv + (size_t)b * (size_t)nt, row);
 	return n;
+}
+
+#define OUT_TRACE_ARGS const struct sk_kirch *k, long m0, long m1, const double *box, long o, float *img, \
+		       struct tarr *scratch, float *tsrc, float *priv, unsigned char *touched
+/* The reference: every read lane by lane, no windows. */
+static uint64_t out_trace_ref(OUT_TRACE_ARGS)
+{
+	return out_trace_body(k, m0, m1, box, o, img, scratch, tsrc, priv, touched, -1);
+}
+
+static uint64_t out_trace_base(OUT_TRACE_ARGS)
+{
+	return out_trace_body(k, m0, m1, box, o, img, scratch, tsrc, priv, touched, 0);
+}
+
+#if KX86
+__attribute__((target("avx2"))) static uint64_t out_trace_avx2(OUT_TRACE_ARGS)
+{
+	return out_trace_body(k, m0, m1, box, o, img, scratch, tsrc, priv, touched, 0);
+}
+
+__attribute__((target("arch=x86-64-v4"))) static uint64_t out_trace_v4(OUT_TRACE_ARGS)
+{
+	return out_trace_body(k, m0, m1, box, o, img, scratch, tsrc, priv, touched, 1);
+}
+#endif
+#undef OUT_TRACE_ARGS
+
+/* Picks the output-trace function for the level asked (enum
+ * sk_kirch_simd; SK_KIRCH_SIMD_BEST: no limit), or the best below it this
+ * CPU runs; returns the level picked. */
+static int out_trace_for(struct sk_kirch *k, int simd)
+{
+	const int cap = simd == SK_KIRCH_SIMD_BEST ? SK_KIRCH_SIMD_AVX512 : simd;
+	int got = SK_KIRCH_SIMD_PORTABLE;
+
+	if (cap == SK_KIRCH_SIMD_NONE) {
+		k->out_trace = out_trace_ref;
+		return cap;
+	}
+	k->out_trace = out_trace_base;
+#if KX86
+	__builtin_cpu_init();
+	if (cap >= SK_KIRCH_SIMD_AVX2 && __builtin_cpu_supports("avx2")) {
+		k->out_trace = out_trace_avx2;
+		got = SK_KIRCH_SIMD_AVX2;
+	}
+	if (cap >= SK_KIRCH_SIMD_AVX512 && __builtin_cpu_supports("x86-64-v4")) {
+		k->out_trace = out_trace_v4;
+		got = SK_KIRCH_SIMD_AVX512;
+	}
+#else
+	(void)cap;
+#endif
+	return got;
 }
 
 static void out_trace_adj(const struct sk_kirch *k, long m, long no, const float *img, struct tarr *scratch,
@@ -1120,7 +1379,7 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 				const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
 				const long o1 = (g + 1) * KGROUP < k->nout ? (g + 1) * KGROUP : k->nout;
 				for (long o = g * KGROUP; o < o1 && ok; o++)
-					upd += out_trace(k, m0, m1, k->box + 4 * t, o,
+					upd += k->out_trace(k, m0, m1, k->box + 4 * t, o,
 							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc,
 							 priv, touched);
 			}

@@ -20,7 +20,9 @@
  *
  * Work is done in the pull order: for a chunk of input traces (sized to stay
  * in the L2 cache), in parallel over output traces, for each input trace of
- * the chunk, a branch-free vectorised loop over output times.  No two
+ * the chunk, a branch-free vectorised loop over output times, whose reads
+ * of the input go by vector windows (loads and lane permutations, no
+ * gathers; the same values as sample by sample).  No two
  * threads write the same image sample, so the image is bitwise the same for
  * any number of threads, and the image is a linear function of the input:
  * partial images of any split of the input sum to the image of the whole.
@@ -37,6 +39,14 @@
 
 enum sk_rho { SK_RHO_AUTO = 0, SK_RHO_NONE, SK_RHO_HALF, SK_RHO_FIRST };
 enum sk_weights { SK_W_NONE = 0, SK_W_OBLIQUITY, SK_W_SPREADING, SK_W_BOTH };
+/* Vector instructions of the migration loop: the best the CPU has, or at
+ * most the level named; NONE reads the input sample by sample, without the
+ * vector windows (the reference).  For tests: every level gives the same
+ * bytes. */
+enum sk_kirch_simd {
+	SK_KIRCH_SIMD_BEST = 0, SK_KIRCH_SIMD_NONE, SK_KIRCH_SIMD_PORTABLE, SK_KIRCH_SIMD_AVX2,
+	SK_KIRCH_SIMD_AVX512
+};
 
 /* Longest antialiasing triangle (half-length in input samples). */
 #define SK_KIRCH_KMAX 64
@@ -61,6 +71,7 @@ struct sk_kirch_par {
 	long noff;            /* offset bins per location (1: a stack) */
 	double off0, doff;    /* offset of bin 0 and bin width (metres); doff 0 for a stack */
 	long chunk;           /* input traces per cache tile; 0: sized for the L2 cache */
+	int simd;             /* enum sk_kirch_simd; resolved to the level used */
 };
 
 /* An input trace: source and receiver in the output's local frame (the
@@ -83,7 +94,7 @@ int sk_kirch_new(const struct sk_kirch_par *p, long nout, const double *x, const
 void sk_kirch_free(struct sk_kirch *k);
 /* Input traces per call that sk_kirch_migrate and sk_kirch_model accept. */
 long sk_kirch_chunk(const struct sk_kirch *k);
-/* The resolved parameters (rho and chunk filled in). */
+/* The resolved parameters (rho, chunk and simd filled in). */
 const struct sk_kirch_par *sk_kirch_params(const struct sk_kirch *k);
 
 /*
