@@ -160,7 +160,7 @@ static double error_of(struct mem *m, const struct scenario *sc,
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m, NULL};
 	long n = 0;
 	double num = 0, den = 0;
 	long live_n = 0;
@@ -271,7 +271,7 @@ static float *run(struct mem *m, const struct sk_regrid_opts *o, const double *u
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m, NULL};
 	float *out = malloc((size_t)n * (size_t)o->ns * sizeof *out);
 	if (sk_regrid_new(o, &in, &rg, &err) < 0 ||
 	    sk_regrid_block(rg, u, v, cls, h0, n, out, live, &err) < 0) {
@@ -409,7 +409,7 @@ static void dead_fold_threads(void)
 		long dead = 0, expect = 0, nonzero = 0;
 		struct sk_regrid *rg = NULL;
 		struct sk_error err;
-		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m};
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
 		o.radius = 10;
 		out = run(&m, &o, u, v, NULL, NULL, n, live1, 1);
 		for (long i = 0; i < n; i++) {
@@ -596,7 +596,7 @@ static void options(void)
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
 	struct mem m = {0};
-	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m};
+	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m, NULL};
 	int meth;
 	CHECK(sk_regrid_method_parse("dip", &meth, &err) == 0 && meth == SK_REGRID_DIP);
 	CHECK(sk_regrid_method_parse("cubic", &meth, &err) == SK_EARG);
