@@ -666,6 +666,13 @@ static int scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts
 	struct par_ctx pc = {job, o, r, kp, want_hull, 0, 0, 0};
 	int rc = 0, nth = 1;
 
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	/* About 8 MiB a chunk, and at least four chunks a thread so that the
+	 * threads finish together; the result does not depend on the split. */
+	if (per > (info->ntraces + 4 * nth - 1) / (4 * nth))
+		per = (info->ntraces + 4 * nth - 1) / (4 * nth);
 	if (per < 16)
 		per = 16;
 	nc = (long)((info->ntraces + per - 1) / per);
@@ -675,9 +682,6 @@ static int scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts
 		ck[c].t0 = (int64_t)c * per;
 		ck[c].t1 = ck[c].t0 + per < info->ntraces ? ck[c].t0 + per : info->ntraces;
 	}
-#ifdef _OPENMP
-	nth = omp_get_max_threads();
-#endif
 	#pragma omp parallel num_threads(nth)
 	{
 		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
