@@ -45,3 +45,46 @@ for m in nearest bin idw linear dip; do
 		printf "%-8s %6d traces: 1 thread %8.3f s (%9.0f traces/s, %5.1f x anchor), 2 threads %8.3f s (%9.0f traces/s), speed-up %.2f; load %s\n",
 		    m, tr, t1, tr / t1, t1 / a, t2, tr / t2, t1 / t2, l }'
 done
+
+# --part memory (issue 17): linear and nearest on BENCH_PART_N traces
+# (default 4,000,000, BENCH_PART_NT samples each) over the same 200 x 200
+# grid, the whole grid against its first eighth (--part 1/8): max RSS
+# (/usr/bin/time -f %M) and wall time, 2 threads.  A slice keeps only the
+# traces that can reach it, so its memory should be at most a quarter of the
+# whole run's.  Beside it Seismic Unix's susort (../shared/tools/su, or
+# SUDIR) sorting the same traces by cdp, the SU way to gather them for
+# binning: its max RSS and wall time on the same input as SU.
+pn=${BENCH_PART_N:-4000000}
+pnt=${BENCH_PART_NT:-25}
+segsynth -r "$pn" -a -12.5,4987.5,-12.5,4987.5 -n "$pnt" -d 0.004 \
+	-p tau=0.04,px=0.00002,py=0.00001,x=2500,y=2500 -s 7 -o "$tmp/big.sgy"
+echo "regrid --part memory: $pn traces x $pnt samples -> 200 x 200 grid; load $(load)"
+rss() {  # rss LABEL CMD... -> "LABEL KB SECONDS"
+	l=$1
+	shift
+	s=$(now)
+	k=$(OMP_NUM_THREADS=2 /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1)
+	e=$(now)
+	echo "$l $k $(echo "$s $e" | awk '{ printf "%.2f", $2 - $1 }')"
+}
+for m in linear nearest; do
+	set -- $(rss whole regrid -g 0,25,200,0,25,200 -m "$m" -r 100 "$tmp/big.sgy" -o "$tmp/w.sgy")
+	wk=$2 ws=$3
+	set -- $(rss part regrid -g 0,25,200,0,25,200 -m "$m" -r 100 --part 1/8 "$tmp/big.sgy" -o "$tmp/p.sgy")
+	pk=$2 ps=$3
+	awk -v m="$m" -v wk="$wk" -v ws="$ws" -v pk="$pk" -v ps="$ps" -v l="$(load)" 'BEGIN {
+		printf "%-8s whole %8.1f MB %7.2f s, --part 1/8 %7.1f MB %6.2f s: memory ratio %.3f (bar 0.25), time ratio %.3f; load %s\n",
+		    m, wk / 1024, ws, pk / 1024, ps, pk / wk, ps / ws, l }'
+	[ "$m" = linear ] && lwk=$wk lws=$ws lpk=$pk lps=$ps
+done
+su=${SUDIR:-$PWD/../shared/tools/su}
+if [ -x "$su/bin/susort" ]; then
+	segmerge --to su "$tmp/big.sgy" -o "$tmp/big.su"
+	rm -f "$tmp/w.sgy" "$tmp/p.sgy"
+	set -- $(rss susort sh -c "exec '$su/bin/susort' cdp < '$tmp/big.su' > '$tmp/sorted.su'")
+	awk -v k="$2" -v s="$3" -v wk="$lwk" -v ws="$lws" -v pk="$lpk" -v ps="$lps" -v l="$(load)" 'BEGIN {
+		printf "susort cdp (Seismic Unix) %8.1f MB %7.2f s; regrid linear whole / susort: memory %.2f, time %.2f; --part 1/8 / susort: memory %.2f, time %.2f; load %s\n",
+		    k / 1024, s, wk / k, ws / s, pk / k, ps / s, l }'
+else
+	echo "susort: Seismic Unix not found in $su: no comparison"
+fi
