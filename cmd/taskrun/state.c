@@ -705,16 +705,16 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 	return 0;
 }
 
-/* Writes data to path through a temporary (lib/core ofile), synced before
- * the rename so that the file outlasts a crash. */
+/* Writes data to path through a temporary (lib/core ofile, which syncs it
+ * before the rename, so that the file outlasts a crash). */
 static int write_synced(const char *path, const char *data, size_t n, struct sk_error *err)
 {
 	struct sk_ofile f = {-1, NULL, NULL, -1};
 	struct sk_error e;
 	int rc = sk_ofile_open(&f, path, &e);
 
-	if (!rc && (rc = sk_ofile_write(&f, data, n, &e)) == 0 && fsync(f.fd) != 0)
-		rc = sk_error_sys(&e, "%s", "");
+	if (!rc)
+		rc = sk_ofile_write(&f, data, n, &e);
 	if (!rc)
 		rc = sk_ofile_commit(&f, &e);
 	else
