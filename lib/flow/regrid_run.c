@@ -841,8 +841,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* A file that allows random reads is read by every thread at once. */
-	par = info->ntraces >= 0 && sk_reader_pread_size(r) > 0;
+	/* A file that allows random reads is read by every thread at once;
+	 * one with a truncated last trace from start to end, which reports it. */
+	par = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 && info->trailing == 0;
 	/* A slice keeps the traces within its support: the radius, the bins
 	 * (the fold), and for linear the triangles around its locations,
 	 * widened until they are certainly the whole run's (a file read again;
