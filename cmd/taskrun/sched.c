@@ -250,10 +250,25 @@ static int apart_clash(const struct tr_ctl *c, long ti, int hi)
 	return 0;
 }
 
+/* Whether one of the hosts of a --where list is up or connecting, and not
+ * quarantined: when none is, a task has nothing to wait for. */
+static int where_alive(const struct tr_ctl *c, const char *where)
+{
+	for (int g = 0; g < c->nh; g++) {
+		const struct tr_host *h = &c->h[g];
+		if (h->removed || h->gone || (h->st != HS_UP && h->st != HS_CONN) || h->hl.quar_until > c->pick_now)
+			continue;
+		if (tr_policy_where(where, h->name, 0, 1) == TR_FIT_LOCAL)
+			return 1;
+	}
+	return 0;
+}
+
 /* What host hi is to pending task ti (tr_policy_pick_local): never a host
  * with a copy of its --apart group, nor one it failed on while a usable
  * host it has not failed on remains; its --where hosts first, the others
- * once it has waited --locality-wait. */
+ * once it has waited --locality-wait, or at once when none of them is up
+ * or on its way up. */
 static int task_fit(void *arg, long ti, int hi)
 {
 	struct tr_ctl *c = arg;
@@ -266,7 +281,11 @@ static int task_fit(void *arg, long ti, int hi)
 			if (g != hi && c->usable[g] && !tr_policy_failed_on(&c->ts[ti], g))
 				return TR_FIT_NO;
 	}
-	return tr_policy_where(t->where, c->h[hi].name, c->pick_now - c->ts[ti].pend_since, c->o->locwait);
+	{
+		const int k = tr_policy_where(t->where, c->h[hi].name, c->pick_now - c->ts[ti].pend_since,
+					      c->o->locwait);
+		return k == TR_FIT_NO && !where_alive(c, t->where) ? TR_FIT_ANY : k;
+	}
 }
 
 /* The task a free slot of host hi takes, or -1. */
