@@ -160,7 +160,7 @@ static double error_of(struct mem *m, const struct scenario *sc,
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m, NULL};
 	long n = 0;
 	double num = 0, den = 0;
 	long live_n = 0;
@@ -271,7 +271,7 @@ static float *run(struct mem *m, const struct sk_regrid_opts *o, const double *u
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m, NULL};
 	float *out = malloc((size_t)n * (size_t)o->ns * sizeof *out);
 	if (sk_regrid_new(o, &in, &rg, &err) < 0 ||
 	    sk_regrid_block(rg, u, v, cls, h0, n, out, live, &err) < 0) {
@@ -409,7 +409,7 @@ static void dead_fold_threads(void)
 		long dead = 0, expect = 0, nonzero = 0;
 		struct sk_regrid *rg = NULL;
 		struct sk_error err;
-		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m};
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
 		o.radius = 10;
 		out = run(&m, &o, u, v, NULL, NULL, n, live1, 1);
 		for (long i = 0; i < n; i++) {
@@ -596,7 +596,7 @@ static void options(void)
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
 	struct mem m = {0};
-	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m};
+	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m, NULL};
 	int meth;
 	CHECK(sk_regrid_method_parse("dip", &meth, &err) == 0 && meth == SK_REGRID_DIP);
 	CHECK(sk_regrid_method_parse("cubic", &meth, &err) == SK_EARG);
@@ -629,9 +629,85 @@ static void options(void)
 	sk_regrid_free(rg);
 }
 
+/* --part support: the convex hull, and when a subset's answer is certainly
+ * the whole set's (sk_regrid_exact). */
+static void part_support(void)
+{
+	double p[12][2] = {{0, 0}, {100, 0}, {100, 100}, {0, 100}, {50, 0}, {50, 40}, {20, 70},
+			   {100, 50}, {0, 0}, {30, 30}, {70, 10}, {60, 90}};
+	const double corners[4][2] = {{0, 0}, {100, 0}, {100, 100}, {0, 100}};
+	const double frame[4] = {0, 100, 0, 100};
+	const double wide[4] = {-1000, 1000, -1000, 1000}, tight[4] = {40, 60, 40, 60};
+	double two[2][2] = {{1, 2}, {3, 4}};
+	long nh;
+	/* Collinear (50,0), (100,50) and the duplicate corner are dropped;
+	 * counter-clockwise from the smallest (x, y). */
+	nh = sk_regrid_hull(p, 12);
+	CHECK(nh == 4);
+	for (long i = 0; i < 4 && nh == 4; i++)
+		CHECK(p[i][0] == corners[i][0] && p[i][1] == corners[i][1]);
+	CHECK(sk_regrid_hull(two, 2) == 2 && two[0][0] == 1);
+	{
+		/* S: three corners and an inside point of the whole square. */
+		double su[4] = {0, 100, 0, 50}, sv[4] = {0, 0, 100, 40};
+		struct mem m = {0};
+		struct sk_regrid_opts o = base_opts(&gentle, SK_REGRID_LINEAR);
+		struct sk_regrid_input in = {4, su, sv, NULL, NULL, 1, mem_fetch, &m, frame};
+		struct sk_regrid *rg = NULL;
+		struct sk_regrid_ws *ws;
+		struct sk_error err;
+		m.n = 4;
+		m.ns = o.ns;
+		m.tr = calloc((size_t)4 * (size_t)o.ns, sizeof *m.tr);
+		o.radius = 200;
+		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+		ws = sk_regrid_ws_new(rg);
+		/* Inside a triangle whose circle lies in the region (sides beyond
+		 * the frame bound nothing): certain; in a tight region: not. */
+		CHECK(sk_regrid_exact(rg, ws, 30, 20, 0, wide, NULL, 0) == 1);
+		CHECK(sk_regrid_exact(rg, ws, 50, 45, 0, tight, corners, 4) == 0);
+		/* Outside S's hull at (80, 80): the whole square's hull holds it,
+		 * so not certain; outside the frame, certain. */
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, corners, 4) == 0);
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 0);
+		CHECK(sk_regrid_exact(rg, ws, 110, 50, 0, tight, corners, 4) == 1);
+		{
+			/* A whole set whose hull is S's triangle (0,0) (100,0) (0,100):
+			 * (80, 80) lies outside it too. */
+			const double tri[3][2] = {{0, 0}, {100, 0}, {0, 100}};
+			CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, tri, 3) == 1);
+			/* Nothing within the radius: dead in both. */
+			o.radius = 5;
+			sk_regrid_ws_free(ws);
+			sk_regrid_free(rg);
+			CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+			ws = sk_regrid_ws_new(rg);
+			CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 1);
+		}
+		/* The other methods keep every trace in reach: always certain. */
+		sk_regrid_ws_free(ws);
+		sk_regrid_free(rg);
+		o.method = SK_REGRID_NEAREST;
+		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+		ws = sk_regrid_ws_new(rg);
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 1);
+		sk_regrid_ws_free(ws);
+		sk_regrid_free(rg);
+		/* A frame that does not hold the points is refused. */
+		{
+			const double small[4] = {0, 50, 0, 50};
+			o.method = SK_REGRID_LINEAR;
+			in.frame = small;
+			CHECK(sk_regrid_new(&o, &in, &rg, &err) == SK_EARG && rg == NULL);
+		}
+		free(m.tr);
+	}
+}
+
 int main(void)
 {
 	options();
+	part_support();
 	exact_at_centres();
 	constant_and_linear();
 	poisson_fill();
