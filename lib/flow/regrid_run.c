@@ -941,13 +941,18 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		goto done;
 	}
 	if (job->fold) {
-		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 || !(fold = fdopen(fold_of.fd, "w"))) {
+		/* stdio gets a copy of the descriptor: the ofile's own close
+		 * syncs the file before the rename. */
+		int fd = -1;
+		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 ||
+		    (fd = fcntl(fold_of.fd, F_DUPFD_CLOEXEC, 0)) < 0 || !(fold = fdopen(fd, "w"))) {
 			what = job->fold;
 			if (rc == 0)
 				rc = sk_error_sys(err, "%s", "");
+			if (fd >= 0)
+				close(fd);
 			goto done;
 		}
-		fold_of.fd = -1;  /* fold's */
 		fputs("cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive\n", fold);
 	}
 	blk = BLOCK_SAMPLES / (info->ns * no);

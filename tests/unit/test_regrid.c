@@ -22,6 +22,7 @@
 #endif
 
 #include "check.h"
+#include "rng.h"
 #include "regrid.h"
 
 #define NB 48
@@ -88,20 +89,11 @@ static int mem_fetch(void *ctx, int slot, long idx, float *out, struct sk_error 
 	return 0;
 }
 
-static unsigned long long rng;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
 /* rho traces per bin over the whole grid area, uniform or jittered. */
 static void positions(struct mem *m, double rho, int jitter, unsigned long long seed)
 {
 	const double lo = -BIN / 2, ext = NB * BIN;
-	rng = seed;
+	rng_seed(seed);
 	if (jitter) {
 		const long side = lround(NB * sqrt(rho));
 		const double cell = ext / (double)side;
@@ -109,16 +101,16 @@ static void positions(struct mem *m, double rho, int jitter, unsigned long long 
 		m->x = malloc((size_t)m->n * sizeof *m->x);
 		m->y = malloc((size_t)m->n * sizeof *m->y);
 		for (long i = 0; i < m->n; i++) {
-			m->x[i] = lo + ((double)(i % side) + urand()) * cell;
-			m->y[i] = lo + ((double)(i / side) + urand()) * cell;
+			m->x[i] = lo + ((double)(i % side) + rng_unit()) * cell;
+			m->y[i] = lo + ((double)(i / side) + rng_unit()) * cell;
 		}
 	} else {
 		m->n = lround(rho * NB * NB);
 		m->x = malloc((size_t)m->n * sizeof *m->x);
 		m->y = malloc((size_t)m->n * sizeof *m->y);
 		for (long i = 0; i < m->n; i++) {
-			m->x[i] = lo + ext * urand();
-			m->y[i] = lo + ext * urand();
+			m->x[i] = lo + ext * rng_unit();
+			m->y[i] = lo + ext * rng_unit();
 		}
 	}
 	m->h = NULL;
@@ -480,11 +472,11 @@ static void offsets_moveout(void)
 	m.h = malloc((size_t)m.n * sizeof *m.h);
 	m.cls = malloc((size_t)m.n * sizeof *m.cls);
 	m.tr = malloc((size_t)m.n * NS * sizeof *m.tr);
-	rng = 31337;
+	rng_seed(31337);
 	for (long i = 0; i < m.n; i++) {
-		m.x[i] = 1200 * urand();
-		m.y[i] = 1200 * urand();
-		m.h[i] = 1000 * urand();
+		m.x[i] = 1200 * rng_unit();
+		m.y[i] = 1200 * rng_unit();
+		m.h[i] = 1000 * rng_unit();
 		m.cls[i] = (int)(m.h[i] / 100); /* 10 classes of 100 m */
 		for (long s = 0; s < NS; s++)
 			m.tr[i * NS + s] = (float)ricker(25, (double)s * 0.004 -
@@ -560,10 +552,10 @@ static void line_mode(void)
 	m.x = malloc(300 * sizeof *m.x);
 	m.y = malloc(300 * sizeof *m.y);
 	m.tr = malloc(300 * 10 * sizeof *m.tr);
-	rng = 5;
+	rng_seed(5);
 	for (long i = 0; i < 300; i++) {
-		m.x[i] = 2000 * urand();
-		m.y[i] = 30 * urand() - 15; /* crooked line, ignored across */
+		m.x[i] = 2000 * rng_unit();
+		m.y[i] = 30 * rng_unit() - 15; /* crooked line, ignored across */
 		for (long s = 0; s < 10; s++)
 			m.tr[i * 10 + s] = (float)(1 + (double)s * m.x[i] / 1000);
 	}
