@@ -222,8 +222,7 @@ int main(int argc, char **argv)
 			bad_arg(&err);
 	}
 	if (!so.hostfile && (copies > 1 || so.rdir || so.ssh || so.agent)) {
-		sk_warnx("--copies, --remote-dir, --ssh and --agent need --hosts");
-		usage();
+		sk_par_usage_fail("--copies, --remote-dir, --ssh and --agent need --hosts");
 	}
 	if (so.hostfile) {
 		so.dir = o.dir;
