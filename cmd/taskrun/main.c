@@ -176,8 +176,10 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_CLUSTER:
 		if (strcmp(arg, "auto") == 0)
 			o->cluster = TR_CLUSTER_AUTO;
-		else
-			rc = sk_par_long("cluster size", arg, 1, TR_CLUSTER_MAX, &o->cluster, err);
+		else if (sk_par_long("cluster size", arg, 1, TR_CLUSTER_MAX, &o->cluster, err) != 0)
+			rc = sk_error_set(err, SK_EARG,
+					  "invalid cluster size '%s' (expected auto or an integer in 1..%d)", arg,
+					  TR_CLUSTER_MAX);
 		break;
 	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
 	case O_DRYRUN: o->dryrun = 1; break;
