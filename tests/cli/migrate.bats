@@ -365,7 +365,8 @@ alaska() {
 	# by a SEG-2 conversion) on a given grid, a file and a pipe: refused,
 	# nothing written, no trace migrated.
 	run -1 --separate-stderr migrate --progress --vel 0:2000 --grid 0,25,50 "$A" -o "$T/m.sgk"
-	[ "$stderr" = "migrate: $A: $ONEPOS" ]
+	[ "$stderr" = "migrate: 534 traces read, 0 migrated: 0 sample updates before the error
+migrate: $A: $ONEPOS" ]
 	run -1 --separate-stderr sh -c 'cat "$1" | migrate --vel 0:2000 --grid 0,25,50 -o "$2"' sh "$A" "$T/m.sgk"
 	[ "$stderr" = "migrate: <stdin>: $ONEPOS" ]
 	[ ! -e "$T/m.sgk" ]
