@@ -451,6 +451,7 @@ int main(void)
 #ifndef TEST_ASAN
 			CHECKF((after - before) / NIN < SK_MANY_BUF + 8192, "%zu bytes a reader", (after - before) / NIN);
 #endif
+			(void)before;  /* used only without ASan */
 			(void)after;
 			for (int t = 0; t < NTR && rc == 1; t++) {
 				for (int i = 0; i < NIN && rc == 1; i++) {
