@@ -232,3 +232,25 @@ check_scatter() {
 	for f in local/part-*; do cmp "$f" /tmp/"${LAB##*/}"-p/"${f##*/}"; done
 	rm -rf /tmp/"${LAB##*/}"-p
 }
+
+@test "taskrun --where: tasks wait for the host that holds their data; --locality-wait 0 or a dead host lets others take them" {
+	lab_need_root
+	printf '1/node1\n1/node2\n' >"$T/hosts"
+	# A long wait: node2 is up with a free slot, but every task waits
+	# for node1.
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/a" --where node1 --locality-wait 60s \
+		'sleep 0.2; echo {}' ::: 1 2 3 4 5
+	[ "$output" = $'1\n2\n3\n4\n5' ]
+	[ "$(j_count "$T/a/journal" done node1)" = 5 ]
+	[ "$(j_count "$T/a/journal" start node2)" = 0 ]
+	# No wait: any free slot.
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/b" --where node1 --locality-wait 0 \
+		'sleep 1; echo {}' ::: 1 2 3 4 5 6
+	[ "$(j_count "$T/b/journal" done)" = 6 ]
+	[ "$(j_count "$T/b/journal" done node2)" -ge 1 ]
+	# Data on a host that cannot be reached: not waited for.
+	printf '1/node2\n1/dead1\n' >"$T/hosts2"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts2" -s "$T/c" --where dead1 --locality-wait 60s \
+		'echo {}' ::: 1 2 3
+	[ "$(j_count "$T/c/journal" done node2)" = 3 ]
+}
