@@ -90,6 +90,26 @@ void sk_worker_wait(struct sk_worker *w, struct sk_job *j)
 	pthread_mutex_unlock(&w->mu);
 }
 
+int sk_worker_take(struct sk_worker *w, struct sk_job *j)
+{
+	struct sk_job **p, *prev = NULL;
+	int took = 0;
+
+	pthread_mutex_lock(&w->mu);
+	for (p = &w->head; *p; prev = *p, p = &(*p)->next)
+		if (*p == j) {
+			*p = j->next;
+			if (w->tail == j)
+				w->tail = prev;
+			j->state = 0;
+			w->busy--;
+			took = 1;
+			break;
+		}
+	pthread_mutex_unlock(&w->mu);
+	return took;
+}
+
 int sk_worker_done(struct sk_worker *w, const struct sk_job *j)
 {
 	int d;

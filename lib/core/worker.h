@@ -32,6 +32,10 @@ int sk_worker_new(struct sk_worker **out, struct sk_error *err);
 void sk_worker_post(struct sk_worker *w, struct sk_job *j);
 /* Waits until j, which was posted, has run; j is then done. */
 void sk_worker_wait(struct sk_worker *w, struct sk_job *j);
+/* Takes back a posted j that the worker has not started: 1 (j is idle
+ * again, for the caller to run itself: under load, waking a sleeping thread
+ * costs more than the job), or 0 when it runs or ran. */
+int sk_worker_take(struct sk_worker *w, struct sk_job *j);
 /* Whether a posted j has run (without waiting). */
 int sk_worker_done(struct sk_worker *w, const struct sk_job *j);
 /* Jobs queued or running. */

@@ -1,6 +1,6 @@
 /*
  * stream_dec: decoding ahead for SEG-Y and SU readers (stream_internal.h).
- * After sk_reader_readahead, the first sk_reader_next that asks for samples
+ * After sk_reader_parallel, the first sk_reader_next that asks for samples
  * starts it: this thread gathers a batch of raw records from the input (the
  * checks of sk_stream_rec_next_raw made on each), the worker decodes it
  * while this thread hands out the batch before it, so decoding runs beside
@@ -181,7 +181,12 @@ int sk_stream_dec_next(struct sk_reader *r, unsigned char *hdr, float *data, str
 		d->cur = d->cur < 0 ? 0 : 1 - d->cur;
 		d->pos = 0;
 		b = &d->b[d->cur];
-		sk_worker_wait(d->w, &b->job);
+		/* Not started: decoded here, rather than wait for the worker to
+		 * wake (under load that wait costs more than the decoding). */
+		if (b->n > 0 && sk_worker_take(d->w, &b->job))
+			dec_run(b);
+		else
+			sk_worker_wait(d->w, &b->job);
 		if (!b->last) {
 			struct dec_batch *const nb = &d->b[1 - d->cur];
 			dec_gather(r, d, nb);

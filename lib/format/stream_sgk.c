@@ -35,7 +35,8 @@ struct ahead;
 /* Reader state: the current block, decoded, and the block index. */
 struct sgk_rd {
 	struct zdec d;         /* the serial path's block */
-	unsigned char *bp;     /* the current block: d.blk, or an ahead slot's */
+	const unsigned char *bp; /* the current block: in the input buffer
+	                        * (uncompressed), d.blk, or an ahead slot's */
 	struct ahead *ah;      /* blocks decompressed ahead on two cores, or NULL */
 	unsigned char *rec;
 	long blk_n, blk_i;
@@ -339,9 +340,19 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 			  uint64_t stored, struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
-	const int rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err);
+	int rc;
 
-	if (rc < 0)
+	/* An uncompressed block is used where it is, in the input buffer, which
+	 * nothing reads into before the next block: a merge of many sgk inputs
+	 * holds one block each, not two. */
+	if (!(flags & 1)) {
+		s->bp = sk_in_ptr(&r->in);
+		sk_in_skip(&r->in, stored);
+		s->blk_n = cnt;
+		s->blk_i = 0;
+		return 1;
+	}
+	if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
 		return rc;
 	sk_in_skip(&r->in, stored);
 	s->bp = s->d.blk;
@@ -351,7 +362,7 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 }
 
 /*
- * Blocks ahead (sk_reader_readahead of a compressed stream): zstd
+ * Blocks ahead (sk_reader_parallel of a compressed stream): zstd
  * decompression on two cores.  The reader's thread reads the stored bytes
  * of the next blocks, in order, into AH_SLOTS slots; the worker decodes one
  * of them while this thread decodes another (or writes out the current
@@ -484,6 +495,9 @@ static int ah_block(struct sk_reader *r, struct sk_error *err)
 		return sk_error_set(err, SK_ESTATE, "sgk reader: no block ahead");
 	h = &a->slot[a->head];
 	if (h->st == AH_READ) {
+		ah_decode_here(h);
+	} else if (h->st == AH_POSTED && sk_worker_take(a->w, &h->job)) {
+		/* Not started: here, rather than wait for the worker to wake. */
 		ah_decode_here(h);
 	} else if (h->st == AH_POSTED) {
 		/* While the worker finishes the first block, decode a later one. */
@@ -1051,9 +1065,9 @@ int64_t sk_sgk_get_block_direct(struct sk_reader *r, struct sk_writer *w, int *w
 	if ((rc = sgk_block(r, err)) <= 0)
 		return rc;  /* at the end marker the trace path ends the stream */
 	for (long k = 0; k < s->blk_n; k++) {
-		s->iov[2 * k].iov_base = s->bp + (size_t)k * hl;
+		s->iov[2 * k].iov_base = (unsigned char *)(uintptr_t)(s->bp + (size_t)k * hl);
 		s->iov[2 * k].iov_len = hl;
-		s->iov[2 * k + 1].iov_base = s->bp + (size_t)s->blk_n * hl + (size_t)k * sb;
+		s->iov[2 * k + 1].iov_base = (unsigned char *)(uintptr_t)(s->bp + (size_t)s->blk_n * hl + (size_t)k * sb);
 		s->iov[2 * k + 1].iov_len = sb;
 	}
 	if ((rc = sk_out_writev(&w->out, s->iov, 2 * (size_t)s->blk_n, err)) < 0) {

@@ -1,4 +1,4 @@
-/* Decoding ahead (stream_dec.c): after sk_reader_readahead, SEG-Y and SU
+/* Decoding ahead (stream_dec.c): after sk_reader_parallel, SEG-Y and SU
  * traces decoded in a worker thread come out exactly as the serial path
  * gives them, from a file and from a pipe, and an error in the middle (a
  * word the decoder refuses, found by the worker; an ns that differs or a cut
@@ -96,7 +96,7 @@ static int read_all(const char *path, int from_pipe, int ahead, int switch_at, u
 	}
 	if ((rc = sk_reader_open(from_pipe ? name : path, SK_FMT_AUTO, &r, err)) == 0) {
 		if (ahead)
-			CHECK(sk_reader_readahead(r, err) == 0);
+			CHECK(sk_reader_parallel(r, err) == 0);
 		int told = 1;
 		for (;;) {
 			unsigned char *const o = out + (size_t)*count * REC;

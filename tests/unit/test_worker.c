@@ -73,5 +73,23 @@ int main(void)
 	CHECK(ok);
 	CHECK(rec.order[200] == 0);
 	sk_worker_free(NULL);
+	/* A job taken back before it started is not run by the worker. */
+	{
+		struct rec r2;
+		struct sk_worker *w2;
+		memset(&r2, 0, sizeof r2);
+		CHECK(sk_worker_new(&w2, &err) == 0);
+		for (int i = 0; i < 50; i++) {
+			it[i].rec = &r2;
+			it[i].id = 2;   /* a little work each */
+			sk_worker_post(w2, &it[i].job);
+		}
+		const int took = sk_worker_take(w2, &it[49].job);
+		sk_worker_wait(w2, &it[48].job);
+		CHECK(took == 1 ? it[49].job.state == 0 && r2.n == 49 : r2.n >= 49);
+		CHECK(sk_worker_take(w2, &it[0].job) == 0);  /* ran */
+		sk_worker_free(w2);
+		CHECK(r2.n == (took ? 49 : 50));
+	}
 	return test_done();
 }
