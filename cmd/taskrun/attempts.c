@@ -338,6 +338,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
 		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
 	tr_jput(c, &e);
+	/* On disk before the host hears of it: after a crash of this machine
+	 * the resume still finds the temporary to remove. */
+	if (a->out.tmp)
+		c->j.urgent = 1;
 }
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)
@@ -377,8 +381,7 @@ static int commit_prepare(struct tr_ctl *c, struct tr_attempt *a, char *why, siz
 
 	if (task->out) {
 		struct sk_error err;
-		if (c->o->state && fsync(a->out.fd) != 0) {
-			sk_error_sys(&err, "%s", "");
+		if (c->o->state && sk_ofile_sync(&a->out, &err) != 0) {
 			snprintf(why, nwhy, "%.250s: %.250s", task->out, err.msg);
 			sk_ofile_abort(&a->out);
 			return -1;
@@ -480,8 +483,11 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		/* A rename that fails after the line (rare: the temporary is
 		 * beside the target) is journalled as this attempt's failure
 		 * right after it, which a resume reads as not done. */
+		sk_error_clear(&err);
 		if (c->tl->t[ti].out && sk_ofile_commit(&a->out, &err) != 0) {
-			snprintf(why, sizeof why, "%.250s: %.250s", c->tl->t[ti].out, err.msg);
+			/* A failed directory sync names the directory. */
+			snprintf(why, sizeof why, "%.250s: %.250s", err.file[0] ? err.file : c->tl->t[ti].out,
+				 err.msg);
 			ok = 0;
 		}
 		/* A done line that did not reach the journal: a resume runs

@@ -196,14 +196,32 @@ size_t sk_ofile_registered(void)
 
 /* ---- one file ---- */
 
-/* fsync of the directory holding path, so that a rename into it lasts.
- * File systems that cannot sync a directory (EINVAL) are fine. */
-static int sync_dir(const char *path, struct sk_error *err)
+/* Whether this module syncs at all.  SEGKIT_TEST_FSYNC=0 turns its syncs
+ * off for the test suite's speed (scripts/check.sh sets it; git's test
+ * suite does the same with GIT_TEST_FSYNC): on this project's CI disk a sync
+ * costs 7-14 ms, and the suite commits thousands of files.  The tests of
+ * the syncs themselves run with it unset. */
+static int sync_wanted(void)
+{
+	const char *v = getenv("SEGKIT_TEST_FSYNC");
+
+	return !v || strcmp(v, "0") != 0;
+}
+
+/* fsync of the directory holding path, so that a rename into it lasts;
+ * more says that other files were renamed with it (the message).  File
+ * systems that cannot sync a directory (EINVAL) are fine.  When the sync
+ * fails the rename has happened: the error is about the directory and says
+ * that the file is in place. */
+static int sync_dir(const char *path, int more, struct sk_error *err)
 {
 	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
 	char *dir = NULL;
 	int fd, rc = 0;
 
+	if (!sync_wanted())
+		return 0;
 	if (slash) {
 		const size_t n = slash == path ? 1 : (size_t)(slash - path);
 		if (!(dir = malloc(n + 1)))
@@ -212,12 +230,18 @@ static int sync_dir(const char *path, struct sk_error *err)
 		dir[n] = '\0';
 	}
 	fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+			rc = sk_error_at(err, sk_error_sys(err, "%.300s%s in place, but syncing the directory failed "
+							      "(a system crash may undo the rename%s)", base,
+							      more ? " and the other files written are" : " is",
+							      more ? "s" : ""),
+					 dir ? dir : ".");
+		close(fd);
+	}
+	/* A directory we may write but not read (fd < 0) has nothing to
+	 * sync with. */
 	free(dir);
-	if (fd < 0)
-		return 0;  /* a directory we may write but not read: nothing to sync with */
-	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-		rc = sk_error_sys(err, "%s", "");
-	close(fd);
 	return rc;
 }
 
@@ -290,12 +314,20 @@ int sk_ofile_write(struct sk_ofile *f, const void *p, size_t n, struct sk_error 
 	return sk_file_write_all(f->fd, p, n, err);
 }
 
+int sk_ofile_sync(struct sk_ofile *f, struct sk_error *err)
+{
+	/* EINVAL: a file system that has nothing to sync. */
+	if (f->fd >= 0 && f->tmp && sync_wanted() && fsync(f->fd) != 0 && errno != EINVAL)
+		return sk_error_sys(err, "%s", "");
+	return 0;
+}
+
 int sk_ofile_close(struct sk_ofile *f, struct sk_error *err)
 {
-	int rc = 0;
+	int rc = sk_ofile_sync(f, err);
 
 	if (f->fd >= 0) {
-		if (close(f->fd) != 0)
+		if (close(f->fd) != 0 && rc == 0)
 			rc = sk_error_sys(err, "%s", "");
 		f->fd = -1;
 	}
@@ -319,7 +351,7 @@ int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err)
 		}
 		reg_unlock(&old);
 		if (rc == 0)
-			rc = sync_dir(f->path, err);
+			rc = sync_dir(f->path, 0, err);
 	}
 	sk_ofile_abort(f);
 	return rc;
@@ -425,6 +457,7 @@ static int same_dir(const char *a, const char *b)
 
 int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err)
 {
+	char *made = NULL;
 	sigset_t old;
 	size_t i;
 	int rc = 0;
@@ -451,13 +484,24 @@ int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err)
 		}
 		reg_del(s->dir_slot);
 		s->dir_slot = -1;
-		free(s->dir);
+		made = s->dir;
 		s->dir = NULL;
 	}
 	reg_unlock(&old);
 	for (i = 0; rc == 0 && i < s->n; i++)
-		if ((i == 0 || !same_dir(s->f[i].path, s->f[i - 1].path)) && (rc = sync_dir(s->f[i].path, err)) < 0)
+		if ((i == 0 || !same_dir(s->f[i].path, s->f[i - 1].path)) &&
+		    (rc = sync_dir(s->f[i].path, s->n > 1, err)) < 0)
 			s->failed = (long)i;
+	/* A directory the set made is an entry of its parent, which lasts
+	 * once the parent is synced. */
+	if (rc == 0 && made) {
+		size_t n = strlen(made);
+		while (n > 1 && made[n - 1] == '/')
+			made[--n] = '\0';
+		if ((rc = sync_dir(made, 1, err)) < 0)
+			s->failed = s->n ? 0 : -1;
+	}
+	free(made);
 	return rc;
 }
 

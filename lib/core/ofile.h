@@ -2,11 +2,19 @@
  * ofile: output files that appear complete or not at all.
  *
  * A file is written to a temporary file beside its target (".NAME.XXXXXX",
- * made by mkstemp, so the rename stays on one file system), then renamed
- * over the target on commit, after which the directory is synced; an abort
- * removes it.  A set commits several files together (segsplit's pieces and
- * manifest): they stay temporaries until the set commits, and a directory
- * the set created goes with them when it aborts.
+ * made by mkstemp, so the rename stays on one file system), synced to the
+ * disk (fsync) and closed, then renamed over the target on commit, after
+ * which the directory is synced; an abort removes it.  The sync before the
+ * rename is what reports an error a file system only sees at write-back
+ * (NFS, a failing disk under the page cache): the target keeps its old
+ * bytes then.  If the directory sync fails, the rename has happened: the
+ * error is about the directory ("DIR: NAME is in place, but syncing the
+ * directory failed (a system crash may undo the rename): Input/output
+ * error") and the caller still fails; the target holds the new bytes.
+ *
+ * A set commits several files together (segsplit's pieces and manifest):
+ * they stay temporaries until the set commits, and a directory the set
+ * created goes with them when it aborts.
  *
  * Every temporary is in a registry that the handlers sk_ofile_signals
  * installs for SIGINT, SIGTERM and SIGHUP read: they remove every temporary
@@ -18,7 +26,8 @@
  * handlers take, so a handler never sees a half-made change, in any thread.
  *
  * Errors are SK_EIO with the errno text as the message ("No space left on
- * device"): the caller names the file, which is the target the user gave.
+ * device"): the caller names the file, which is the target the user gave;
+ * only a failed directory sync names its directory itself (sk_error_at).
  */
 #ifndef SK_OFILE_H
 #define SK_OFILE_H
@@ -41,12 +50,22 @@ struct sk_ofile {
  * directory is EISDIR.  On failure f holds nothing to release. */
 int sk_ofile_open(struct sk_ofile *f, const char *path, struct sk_error *err);
 int sk_ofile_write(struct sk_ofile *f, const void *p, size_t n, struct sk_error *err);
-/* Closes the temporary file, checking the close (deferred write errors show
- * there); the file stays registered until committed or aborted. */
+/* Syncs the temporary file's data and size to the disk (fsync), so that a
+ * write error the file system reports only at write-back is seen before the
+ * rename.  Nothing to do for a device or a closed file.  The environment
+ * variable SEGKIT_TEST_FSYNC=0 turns this and the directory syncs off (the
+ * test suite's speed, as git's GIT_TEST_FSYNC). */
+int sk_ofile_sync(struct sk_ofile *f, struct sk_error *err);
+/* Syncs (sk_ofile_sync) and closes the temporary file, checking both
+ * (deferred write errors show there); the file stays registered until
+ * committed or aborted.  A caller that writes through stdio gives fdopen a
+ * dup of f->fd, so that this close still syncs. */
 int sk_ofile_close(struct sk_ofile *f, struct sk_error *err);
-/* Closes (when still open), renames the temporary over the target and syncs
- * the directory.  On failure the temporary is removed.  f is released either
- * way. */
+/* Closes (when still open, with sk_ofile_close's sync), renames the
+ * temporary over the target and syncs the directory.  On a failure before
+ * the rename the temporary is removed and the target is untouched; a failed
+ * directory sync is an error about the directory (see above).  f is
+ * released either way. */
 int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err);
 /* Closes and removes the temporary; releases f.  Does nothing more on a
  * released f. */
@@ -69,10 +88,11 @@ int sk_ofset_mkdir(struct sk_ofset *s, const char *dir, struct sk_error *err);
  * failure f is aborted. */
 int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err);
 /* Renames every temporary over its target, in order, with the signals held
- * off until all are done, then syncs the directories.  If a rename fails,
- * the ones done are renamed back (a target that existed before stays
- * replaced) and s->failed says which file failed; sk_ofset_abort then
- * removes the rest. */
+ * off until all are done, then syncs the directories (a failure there is
+ * about the directory, after the renames, as for one file).  Each file was
+ * synced when it was added.  If a rename fails, the ones done are renamed
+ * back (a target that existed before stays replaced) and s->failed says
+ * which file failed; sk_ofset_abort then removes the rest. */
 int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err);
 /* Removes every temporary still in the set and the directory the set
  * created, and releases s; after a commit it only releases s. */

@@ -215,30 +215,27 @@ static int manifest_write(const struct sk_manifest *m, const char *path, struct 
 {
 	struct sk_ofile f;
 	FILE *fp;
-	int rc;
+	int rc, fd, bad, e;
 
 	if ((rc = sk_ofile_open(&f, path, err)) < 0)
 		return rc;
-	if (!(fp = fdopen(f.fd, "w"))) {
+	/* stdio closes its own descriptor; the ofile's stays open, so that
+	 * its close syncs the manifest (what says a split is complete)
+	 * before it is renamed into place. */
+	if ((fd = fcntl(f.fd, F_DUPFD_CLOEXEC, 0)) < 0 || !(fp = fdopen(fd, "w"))) {
 		rc = sk_error_sys(err, "%s", "");
+		if (fd >= 0)
+			close(fd);
 		sk_ofile_abort(&f);
 		return rc;
 	}
 	errno = 0;
 	write_body(fp, m);
-	/* The manifest is small and is what says a split is complete: its
-	 * bytes are synced before it is renamed into place. */
-	if (fflush(fp) != 0 || ferror(fp) || fsync(f.fd) != 0) {
-		if (errno == 0)
-			errno = EIO;
-		rc = sk_error_sys(err, "%s", "");
-		fclose(fp);
-		f.fd = -1;
-		sk_ofile_abort(&f);
-		return rc;
-	}
-	f.fd = -1;  /* closed by fclose */
-	if (fclose(fp) != 0) {
+	bad = fflush(fp) != 0 || ferror(fp);
+	e = errno ? errno : EIO;
+	if (fclose(fp) != 0 || bad) {
+		if (bad)
+			errno = e;
 		rc = sk_error_sys(err, "%s", "");
 		sk_ofile_abort(&f);
 		return rc;

@@ -50,7 +50,26 @@ struct store {
 	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
 	const int64_t *tidx;     /* used trace -> input trace index */
+	/* The parallel scan's samples: chunk c holds used traces cstart[c] ..
+	 * cstart[c + 1] - 1. */
+	float **cs;
+	int64_t *cstart;
+	long nc;
 };
+
+/* The chunk holding used trace idx. */
+static long chunk_of(const struct store *s, long idx)
+{
+	long lo = 0, hi = s->nc - 1;
+	while (lo < hi) {
+		const long mid = (lo + hi + 1) / 2;
+		if (s->cstart[mid] <= idx)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
 
 static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
 {
@@ -58,6 +77,11 @@ static int store_fetch(void *ctx, int slot, long idx, float *out, struct sk_erro
 	const size_t rec = (size_t)s->ns * sizeof(float);
 	if (s->mem) {
 		memcpy(out, s->mem + (size_t)idx * (size_t)s->ns, rec);
+		return 0;
+	}
+	if (s->cs) {
+		const long c = chunk_of(s, idx);
+		memcpy(out, s->cs[c] + (size_t)(idx - s->cstart[c]) * (size_t)s->ns, rec);
 		return 0;
 	}
 	if (s->spool_fd >= 0) {
@@ -286,6 +310,476 @@ static int outside_error(const struct sk_regrid_job *job, const struct sk_regrid
 	}
 }
 
+/* Which used traces a run keeps: all of them, or (--part) those inside a
+ * box of the grid frame, the slice's locations widened by the support. */
+struct keep {
+	int on;
+	double box[4];           /* umin, umax, vmin, vmax */
+};
+
+static int keep_has(const struct keep *k, double u, double v)
+{
+	return !k->on || (u >= k->box[0] && u <= k->box[1] && v >= k->box[2] && v <= k->box[3]);
+}
+
+/* The locations first .. last - 1 (inline-major) lie in whole rows, or in
+ * part of one row: their box widened by mu and mv (and a little more, so
+ * that rounding never drops a trace at the edge). */
+static void keep_set(struct keep *k, const struct sk_grid *gr, int64_t first, int64_t last, double mu, double mv)
+{
+	const int64_t r0 = first / gr->nx, r1 = (last - 1) / gr->nx;
+	const int64_t c0 = r0 == r1 ? first % gr->nx : 0, c1 = r0 == r1 ? (last - 1) % gr->nx : gr->nx - 1;
+	const double u0 = fmin((double)c0 * gr->dx, (double)c1 * gr->dx);
+	const double u1 = fmax((double)c0 * gr->dx, (double)c1 * gr->dx);
+	const double v0 = gr->is_line ? 0.0 : fmin((double)r0 * gr->dy, (double)r1 * gr->dy);
+	const double v1 = gr->is_line ? 0.0 : fmax((double)r0 * gr->dy, (double)r1 * gr->dy);
+	const double tu = 1e-9 * (fabs(u0) + fabs(u1) + mu) + 1e-9, tv = 1e-9 * (fabs(v0) + fabs(v1) + mv) + 1e-9;
+
+	k->on = 1;
+	k->box[0] = u0 - mu - tu;
+	k->box[1] = u1 + mu + tu;
+	k->box[2] = gr->is_line ? -1.0 : v0 - mv - tv;
+	k->box[3] = gr->is_line ? 1.0 : v1 + mv + tv;
+}
+
+/* What the input pass counts over every used trace (kept or not). */
+struct tally {
+	int64_t inputs, used, zero_xy;
+	double ext[4];           /* world x, y extents */
+	double frame[4];         /* grid-frame u, v extents */
+	struct outside ou;
+	int64_t first;           /* input index of the first used trace, or -1 */
+};
+
+static void tally_init(struct tally *t)
+{
+	memset(t, 0, sizeof *t);
+	t->ext[0] = t->ext[2] = t->frame[0] = t->frame[2] = INFINITY;
+	t->ext[1] = t->ext[3] = t->frame[1] = t->frame[3] = -INFINITY;
+	t->ou.nearest = t->ou.nearest_r0 = t->ou.nearest_s0 = INFINITY;
+	t->first = -1;
+}
+
+static void tally_merge(struct tally *t, const struct tally *c)
+{
+	t->inputs += c->inputs;
+	t->used += c->used;
+	t->zero_xy += c->zero_xy;
+	for (int i = 0; i < 4; i += 2) {
+		t->ext[i] = fmin(t->ext[i], c->ext[i]);
+		t->ext[i + 1] = fmax(t->ext[i + 1], c->ext[i + 1]);
+		t->frame[i] = fmin(t->frame[i], c->frame[i]);
+		t->frame[i + 1] = fmax(t->frame[i + 1], c->frame[i + 1]);
+	}
+	t->ou.n += c->ou.n;
+	t->ou.r0 += c->ou.r0;
+	t->ou.s0 += c->ou.s0;
+	t->ou.zero += c->ou.zero;
+	t->ou.nearest = fmin(t->ou.nearest, c->ou.nearest);
+	t->ou.nearest_r0 = fmin(t->ou.nearest_r0, c->ou.nearest_r0);
+	t->ou.nearest_s0 = fmin(t->ou.nearest_s0, c->ou.nearest_s0);
+	if (t->first < 0)
+		t->first = c->first;
+}
+
+/* One trace's header: 0 when the trace is not used (dead or dummy, or
+ * outside the offset axis); else 1 with its position in the grid frame
+ * (u, v), offset h and class, counted in t. */
+static int classify(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const unsigned char *hdr,
+		    int64_t idx, struct tally *t, double *u, double *v, double *h, int *cls)
+{
+	const struct sk_grid *gr = &job->grid;
+	const int trid = sk_hdr_i16(hdr, SK_TR_TRID);
+	double x, y, fast, slow, dist;
+
+	t->inputs++;
+	if (trid == 2 || trid == 3)
+		return 0;
+	position(hdr, job->coords, &x, &y);
+	*cls = 0;
+	*h = 0;
+	if (job->have_offsets) {
+		const double ho = fabs((double)sk_hdr_i32(hdr, SK_TR_OFFSET));
+		const double c = floor((ho - job->o0) / job->dof + 0.5);
+		if (!(c >= 0 && c < (double)job->no))
+			return 0;
+		*cls = (int)c;
+		*h = ho;
+	}
+	if (x == 0 && y == 0)
+		t->zero_xy++;
+	if (t->first < 0)
+		t->first = idx;
+	t->used++;
+	t->ext[0] = fmin(t->ext[0], x);
+	t->ext[1] = fmax(t->ext[1], x);
+	t->ext[2] = fmin(t->ext[2], y);
+	t->ext[3] = fmax(t->ext[3], y);
+	sk_grid_locate(gr, x, y, &fast, &slow);
+	if (beyond(gr, o, fast, slow, &dist))
+		outside_add(&t->ou, hdr, x, y, dist);
+	*u = fast * gr->dx;
+	*v = gr->is_line ? 0.0 : slow * gr->dy;
+	t->frame[0] = fmin(t->frame[0], *u);
+	t->frame[1] = fmax(t->frame[1], *u);
+	t->frame[2] = fmin(t->frame[2], *v);
+	t->frame[3] = fmax(t->frame[3], *v);
+	return 1;
+}
+
+/* The result of one pass over the input. */
+struct scan {
+	struct grow g;           /* the kept traces */
+	struct tally t;
+	unsigned char *first_hdr;/* the first used trace's header */
+	double (*hull)[2];       /* the used traces' convex hull (when asked) */
+	long nh;
+	int in_place;            /* samples are read in place */
+	int spool_err;           /* the error is about the spool, not the input */
+};
+
+static void scan_release(struct scan *sc, struct store *st)
+{
+	free(sc->g.u);
+	free(sc->g.v);
+	free(sc->g.h);
+	free(sc->g.cls);
+	free(sc->g.tidx);
+	free(sc->hull);
+	memset(&sc->g, 0, sizeof sc->g);
+	sc->hull = NULL;
+	sc->nh = 0;
+	for (long c = 0; c < st->nc; c++)
+		free(st->cs[c]);
+	free(st->cs);
+	free(st->cstart);
+	st->cs = NULL;
+	st->cstart = NULL;
+	st->nc = 0;
+	free(st->mem);
+	st->mem = NULL;
+	st->nmem = 0;
+	if (st->spool_fd >= 0)
+		close(st->spool_fd);
+	st->spool_fd = -1;
+}
+
+/* The input read from start to end (pipes, compressed sgk): samples kept in
+ * memory while they fit in job->mem, then spooled; or, for a large file
+ * that allows random reads, left in place. */
+static int scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
+		    const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err)
+{
+	const struct sk_info *info = sk_reader_info(r);
+	unsigned char *hdr = malloc(info->hdrlen);
+	float *buf = malloc((size_t)info->ns * sizeof *buf);
+	int rc = 0;
+
+	if (!hdr || !buf) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	sc->in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
+		       (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
+	/* The first pass reads from start to end; the in-place reads later
+	 * seek, which ends the read-ahead. */
+	sk_reader_readahead(r, NULL);
+	for (;;) {
+		double u, v, h;
+		int cls;
+		const int64_t t = sk_reader_tell(r);
+		rc = sk_reader_next(r, hdr, sc->in_place ? NULL : buf, err);
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			goto out;
+		if (!classify(job, o, hdr, t, &sc->t, &u, &v, &h, &cls))
+			continue;
+		if (sc->t.first == t)
+			memcpy(sc->first_hdr, hdr, info->hdrlen);
+		if (!keep_has(kp, u, v))
+			continue;
+		if (grow_push(&sc->g, u, v, h, cls, t) < 0) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (sc->in_place)
+			continue;
+		/* Samples: memory while they fit, then the spool. */
+		if (store->spool_fd < 0) {
+			if ((uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) <= job->mem) {
+				if ((size_t)sc->g.n > (size_t)store->nmem) {
+					const long cap = store->nmem ? 2 * store->nmem : 1024;
+					float *m = realloc(store->mem, (size_t)cap * (size_t)info->ns * sizeof *m);
+					if (!m) {
+						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+						goto out;
+					}
+					store->mem = m;
+					store->nmem = cap;
+				}
+				memcpy(store->mem + (size_t)(sc->g.n - 1) * (size_t)info->ns, buf,
+				       (size_t)info->ns * sizeof *buf);
+				continue;
+			}
+			if ((rc = sk_ofile_spool_at("regrid-spool", store->spool_path, sizeof store->spool_path, err)) < 0) {
+				sc->spool_err = 1;
+				goto out;
+			}
+			store->spool_fd = rc;
+			rc = spool_write(store, store->mem, (size_t)(sc->g.n - 1) * (size_t)info->ns * sizeof(float), err);
+			free(store->mem);
+			store->mem = NULL;
+			if (rc < 0) {
+				sc->spool_err = 1;
+				goto out;
+			}
+		}
+		if ((rc = spool_write(store, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
+			sc->spool_err = 1;
+			goto out;
+		}
+	}
+out:
+	free(hdr);
+	free(buf);
+	return rc;
+}
+
+/* One chunk of the parallel pass: input traces t0 .. t1 - 1. */
+struct chunk {
+	int64_t t0, t1;
+	struct grow g;
+	float *s;                /* kept x ns samples, or NULL */
+	struct tally t;
+	unsigned char *first_hdr;
+	double (*pts)[2];        /* hull of its used traces (class 0) */
+	long nh;
+	int rc;
+	struct sk_error err;
+};
+
+struct par_ctx {
+	const struct sk_regrid_job *job;
+	const struct sk_regrid_opts *o;
+	const struct sk_reader *r;
+	const struct keep *kp;
+	int want_hull;
+	uint64_t held;           /* sample bytes reserved so far (atomic) */
+	int over;                /* they would exceed job->mem: in place */
+	int stop;                /* a chunk failed */
+};
+
+static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr)
+{
+	const struct sk_info *info = sk_reader_info(pc->r);
+	const long ns = info->ns, n = (long)(ck->t1 - ck->t0);
+	const uint64_t bytes = (uint64_t)n * (uint64_t)ns * sizeof(float);
+	long np = 0;
+	int over, samples = 0;
+
+	tally_init(&ck->t);
+	#pragma omp atomic read
+	over = pc->over;
+	if (!over) {
+		uint64_t held;
+		#pragma omp atomic capture
+		held = pc->held += bytes;
+		if (held > pc->job->mem) {
+			#pragma omp atomic write
+			pc->over = 1;
+		} else if (!(ck->s = malloc((size_t)bytes))) {
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+		} else {
+			samples = 1;
+		}
+	}
+	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
+		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	for (int64_t t = ck->t0; t < ck->t1; t++) {
+		double u, v, h;
+		int cls, rc;
+		/* A slice decodes only the samples it keeps. */
+		float *dst = samples && !pc->kp->on ? ck->s + (size_t)ck->g.n * (size_t)ns : NULL;
+		if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, dst, &ck->err)) < 0)
+			return rc;
+		if (!classify(pc->job, pc->o, hdr, t, &ck->t, &u, &v, &h, &cls))
+			continue;
+		if (ck->t.first == t) {
+			if (!(ck->first_hdr = malloc(info->hdrlen)))
+				return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+			memcpy(ck->first_hdr, hdr, info->hdrlen);
+		}
+		if (pc->want_hull && cls == 0) {
+			ck->pts[np][0] = u;
+			ck->pts[np][1] = v;
+			np++;
+		}
+		if (!keep_has(pc->kp, u, v))
+			continue;
+		if (samples && pc->kp->on &&
+		    (rc = sk_reader_pread(pc->r, t, scratch, NULL, ck->s + (size_t)ck->g.n * (size_t)ns, &ck->err)) < 0)
+			return rc;
+		if (grow_push(&ck->g, u, v, h, cls, t) < 0)
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	}
+	if (samples) {
+		const uint64_t unused = (uint64_t)(n - ck->g.n) * (uint64_t)ns * sizeof(float);
+		#pragma omp atomic update
+		pc->held -= unused;
+		if (ck->g.n == 0) {
+			free(ck->s);
+			ck->s = NULL;
+		} else {
+			float *m = realloc(ck->s, (size_t)ck->g.n * (size_t)ns * sizeof *m);
+			if (m)
+				ck->s = m;
+		}
+	}
+	if (pc->want_hull) {
+		ck->nh = sk_regrid_hull(ck->pts, np);
+		if (ck->nh < 0)
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int grow_append(struct grow *g, const struct grow *c)
+{
+	for (long i = 0; i < c->n; i++)
+		if (grow_push(g, c->u[i], c->v[i], c->h[i], c->cls[i], c->tidx[i]) < 0)
+			return SK_ENOMEM;
+	return 0;
+}
+
+/* A file that allows random reads, in chunks read and decoded by every
+ * thread at once (sk_reader_pread), merged in input order: the same result
+ * for any number of threads. */
+static int scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
+		    const struct keep *kp, int want_hull, struct scan *sc, struct store *store, struct sk_error *err)
+{
+	const struct sk_info *info = sk_reader_info(r);
+	const size_t psize = sk_reader_pread_size(r);
+	int64_t per = (int64_t)((8u << 20) / psize);
+	long nc, np = 0;
+	struct chunk *ck;
+	struct par_ctx pc = {job, o, r, kp, want_hull, 0, 0, 0};
+	int rc = 0, nth = 1;
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	/* About 8 MiB a chunk, and at least four chunks a thread so that the
+	 * threads finish together; the result does not depend on the split. */
+	if (per > (info->ntraces + 4 * nth - 1) / (4 * nth))
+		per = (info->ntraces + 4 * nth - 1) / (4 * nth);
+	if (per < 16)
+		per = 16;
+	nc = (long)((info->ntraces + per - 1) / per);
+	if (!(ck = calloc((size_t)(nc > 0 ? nc : 1), sizeof *ck)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (long c = 0; c < nc; c++) {
+		ck[c].t0 = (int64_t)c * per;
+		ck[c].t1 = ck[c].t0 + per < info->ntraces ? ck[c].t0 + per : info->ntraces;
+	}
+	#pragma omp parallel num_threads(nth)
+	{
+		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
+		#pragma omp for schedule(dynamic, 1)
+		for (long c = 0; c < nc; c++) {
+			int stop;
+			#pragma omp atomic read
+			stop = pc.stop;
+			if (stop)
+				continue;
+			ck[c].rc = scratch && hdr ? scan_chunk(&pc, &ck[c], scratch, hdr)
+						  : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
+			if (ck[c].rc < 0) {
+				#pragma omp atomic write
+				pc.stop = 1;
+			}
+		}
+		free(scratch);
+		free(hdr);
+	}
+	/* In input order: the first failing chunk's error, the kept traces,
+	 * the counts, the hull. */
+	sc->in_place = pc.over;
+	for (long c = 0; c < nc && rc == 0; c++) {
+		if (ck[c].rc < 0) {
+			*err = ck[c].err;
+			rc = ck[c].rc;
+			break;
+		}
+		if (sc->t.first < 0 && ck[c].first_hdr)
+			memcpy(sc->first_hdr, ck[c].first_hdr, info->hdrlen);
+		tally_merge(&sc->t, &ck[c].t);
+		if (grow_append(&sc->g, &ck[c].g) < 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		np += ck[c].nh;
+	}
+	if (rc == 0 && !sc->in_place) {
+		store->cs = calloc((size_t)(nc > 0 ? nc : 1), sizeof *store->cs);
+		store->cstart = calloc((size_t)(nc > 0 ? nc : 1) + 1, sizeof *store->cstart);
+		if (!store->cs || !store->cstart) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		} else {
+			store->nc = nc;
+			for (long c = 0; c < nc; c++) {
+				store->cs[c] = ck[c].s;
+				ck[c].s = NULL;
+				store->cstart[c + 1] = store->cstart[c] + ck[c].g.n;
+			}
+		}
+	}
+	if (rc == 0 && want_hull) {
+		if (!(sc->hull = malloc((size_t)(np > 0 ? np : 1) * sizeof *sc->hull))) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		} else {
+			np = 0;
+			for (long c = 0; c < nc; c++)
+				for (long i = 0; i < ck[c].nh; i++, np++) {
+					sc->hull[np][0] = ck[c].pts[i][0];
+					sc->hull[np][1] = ck[c].pts[i][1];
+				}
+			sc->nh = sk_regrid_hull(sc->hull, np);
+			if (sc->nh < 0)
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+	}
+	for (long c = 0; c < nc; c++) {
+		free(ck[c].g.u);
+		free(ck[c].g.v);
+		free(ck[c].g.h);
+		free(ck[c].g.cls);
+		free(ck[c].g.tidx);
+		free(ck[c].s);
+		free(ck[c].first_hdr);
+		free(ck[c].pts);
+	}
+	free(ck);
+	return rc;
+}
+
+/* For linear on a slice: whether every location of the slice gets the
+ * whole run's triangle (regrid.h sk_regrid_exact); 1, 0, or SK_ENOMEM. */
+static int slice_exact(const struct sk_regrid *rg, const struct sk_grid *gr, int64_t first, int64_t last, long no,
+		       const struct keep *kp, const struct scan *sc)
+{
+	struct sk_regrid_ws *ws = sk_regrid_ws_new(rg);
+	int ok = 1;
+
+	if (!ws)
+		return SK_ENOMEM;
+	for (int64_t i = first; i < last && ok == 1; i++)
+		for (long j = 0; j < no && ok == 1; j++)
+			ok = sk_regrid_exact(rg, ws, (double)(i % gr->nx) * gr->dx,
+					     gr->is_line ? 0.0 : (double)(i / gr->nx) * gr->dy, (int)j, kp->box,
+					     (const double (*)[2])sc->hull, sc->nh);
+	sk_regrid_ws_free(ws);
+	return ok;
+}
+
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err)
 {
@@ -293,13 +787,14 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	struct sk_writer *w = NULL;
 	struct sk_regrid *rg = NULL;
 	struct store store = {0};
-	struct grow g = {0};
+	struct scan sc;
+	struct keep kp = {0, {0, 0, 0, 0}};
 	struct sk_info like;
 	const struct sk_info *info;
 	const struct sk_grid *gr = &job->grid;
 	struct sk_regrid_opts o = job->opts;
-	unsigned char *hdr = NULL, *first_hdr = NULL;
-	float *buf = NULL, *out = NULL;
+	unsigned char *hdr = NULL;
+	float *out = NULL;
 	double *vr = NULL, *bu = NULL, *bv = NULL, *bh = NULL;
 	int *bc = NULL, *live = NULL;
 	FILE *fold = NULL;
@@ -307,15 +802,15 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	struct sk_ofile fold_of = {-1, NULL, NULL, -1};
 	struct sk_ofset set;
 	struct sk_wopts wo = job->wopts;
-	int64_t first = 0, last = sk_grid_size(gr), zero_xy = 0;
-	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-	struct outside ou = {0, 0, 0, 0, INFINITY, INFINITY, INFINITY};
+	int64_t first = 0, last = sk_grid_size(gr);
 	const long no = job->have_offsets ? job->no : 1;
-	int rc = 0, in_place = 0;
+	int rc = 0, par, linear_part = 0;
+	double mu = 0, mv = 0;
 	long blk;
 	const char *what;      /* the file an error is about */
 
 	memset(st, 0, sizeof *st);
+	memset(&sc, 0, sizeof sc);
 	sk_ofset_init(&set);
 	wo.set = &set;
 	what = sk_in_name(job->in);
@@ -341,136 +836,100 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		goto done;
 	}
 	hdr = malloc(info->hdrlen);
-	first_hdr = calloc(1, info->hdrlen);
-	buf = malloc((size_t)info->ns * sizeof *buf);
-	if (!hdr || !first_hdr || !buf) {
+	sc.first_hdr = calloc(1, info->hdrlen);
+	if (!hdr || !sc.first_hdr) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* A large file that allows random reads is read in place. */
-	in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
-		   (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
-	/* The first pass reads from start to end; the in-place reads later
-	 * seek, which ends the read-ahead. */
-	sk_reader_readahead(r, NULL);
+	/* A file that allows random reads is read by every thread at once. */
+	par = info->ntraces >= 0 && sk_reader_pread_size(r) > 0;
+	/* A slice keeps the traces within its support: the radius, the bins
+	 * (the fold), and for linear the triangles around its locations,
+	 * widened until they are certainly the whole run's (a file read again;
+	 * a pipe keeps everything for linear). */
+	if (job->part) {
+		const double rad = o.in_bin ? 0.0 : fabs(o.radius);
+		mu = fmax(rad, fabs(gr->dx) / 2);
+		mv = gr->is_line ? 0.0 : fmax(rad, fabs(gr->dy) / 2);
+		if (o.method != SK_REGRID_LINEAR) {
+			keep_set(&kp, gr, first, last, mu, mv);
+		} else if (par) {
+			linear_part = 1;
+			mu *= 2;
+			mv *= 2;
+			keep_set(&kp, gr, first, last, mu, mv);
+		}
+	}
 	for (;;) {
-		double x, y, fast, slow, h = 0;
-		int cls = 0, trid;
-		const int64_t t = sk_reader_tell(r);
-		rc = sk_reader_next(r, hdr, in_place ? NULL : buf, err);
-		if (rc == 0)
-			break;
-		if (rc < 0)
+		tally_init(&sc.t);
+		rc = par ? scan_par(job, &o, r, &kp, linear_part && !job->have_offsets, &sc, &store, err)
+			 : scan_seq(job, &o, r, &kp, &sc, &store, err);
+		if (rc < 0) {
+			if (sc.spool_err)
+				what = NULL;
 			goto done;
-		st->inputs++;
-		trid = sk_hdr_i16(hdr, SK_TR_TRID);
-		if (trid == 2 || trid == 3)
-			continue;
-		position(hdr, job->coords, &x, &y);
-		if (x == 0 && y == 0)
-			zero_xy++;
-		if (job->have_offsets) {
-			const double ho = fabs((double)sk_hdr_i32(hdr, SK_TR_OFFSET));
-			const double c = floor((ho - job->o0) / job->dof + 0.5);
-			if (!(c >= 0 && c < (double)job->no))
-				continue;
-			cls = (int)c;
-			h = ho;
 		}
-		if (g.n == 0)
-			memcpy(first_hdr, hdr, info->hdrlen);
-		if (x < xmin) xmin = x;
-		if (x > xmax) xmax = x;
-		if (y < ymin) ymin = y;
-		if (y > ymax) ymax = y;
-		sk_grid_locate(gr, x, y, &fast, &slow);
+		st->inputs = sc.t.inputs;
+		st->used = sc.t.used;
+		if (sc.t.used == 0) {
+			rc = sk_error_set(err, SK_EFMT, st->inputs ? "no live trace%s" : "no traces",
+					  job->have_offsets ? " in the offset range" : "");
+			goto done;
+		}
+		if (sc.t.zero_xy == sc.t.used) {
+			rc = sk_error_set(err, SK_EFMT, "no coordinates: %s are 0 in all %lld traces (see --coords)",
+					  coords_keys(job->coords), (long long)sc.t.used);
+			goto done;
+		}
+		/* Some trace must reach the grid's bins (or their radius), and most
+		 * of them must unless allow_outside says otherwise. */
+		st->outside = sc.t.ou.n;
+		st->radius = o.radius;
+		if ((rc = outside_error(job, &o, &sc.t.ou, sc.t.used, sc.t.ext, err)) < 0)
+			goto done;
+		store.tidx = sc.g.tidx;
+		if (sc.in_place && !store.raw && (rc = in_place_open(&store, r, err)) < 0)
+			goto done;
+		if (job->have_vel && !vr) {
+			vr = malloc((size_t)info->ns * sizeof *vr);
+			if (!vr) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto done;
+			}
+			if ((rc = vel_table(job, o.dt, info->ns, vr, err)) < 0)
+				goto done;
+			o.vrms = vr;
+		}
 		{
-			double dist;
-			if (beyond(gr, &o, fast, slow, &dist))
-				outside_add(&ou, hdr, x, y, dist);
-		}
-		if (grow_push(&g, fast * gr->dx, gr->is_line ? 0.0 : slow * gr->dy, h, cls, t) < 0) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-			goto done;
-		}
-		if (in_place)
-			continue;
-		/* Samples: memory while they fit, then the spool. */
-		if (store.spool_fd < 0) {
-			if ((uint64_t)g.n * (uint64_t)info->ns * sizeof(float) <= job->mem) {
-				if ((size_t)g.n > (size_t)store.nmem) {
-					const long cap = store.nmem ? 2 * store.nmem : 1024;
-					float *m = realloc(store.mem, (size_t)cap * (size_t)info->ns * sizeof *m);
-					if (!m) {
-						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-						goto done;
-					}
-					store.mem = m;
-					store.nmem = cap;
-				}
-				memcpy(store.mem + (size_t)(g.n - 1) * (size_t)info->ns, buf,
-				       (size_t)info->ns * sizeof *buf);
-				continue;
-			}
-			if ((rc = sk_ofile_spool_at("regrid-spool", store.spool_path, sizeof store.spool_path, err)) < 0) {
-				what = NULL;
-				goto done;
-			}
-			store.spool_fd = rc;
-			rc = spool_write(&store, store.mem,
-					 (size_t)(g.n - 1) * (size_t)info->ns * sizeof(float), err);
-			free(store.mem);
-			store.mem = NULL;
-			if (rc < 0) {
-				what = NULL;
-				goto done;
-			}
-		}
-		if ((rc = spool_write(&store, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
+			const struct sk_regrid_input in = {sc.g.n, sc.g.u, sc.g.v, job->have_offsets ? sc.g.h : NULL,
+							   sc.g.cls, (int)no, store_fetch, &store, sc.t.frame};
 			what = NULL;
-			goto done;
+			if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
+				goto done;
 		}
-	}
-	st->used = g.n;
-	if (g.n == 0) {
-		rc = sk_error_set(err, SK_EFMT, st->inputs ? "no live trace%s" : "no traces",
-				  job->have_offsets ? " in the offset range" : "");
-		goto done;
-	}
-	if (zero_xy == g.n) {
-		rc = sk_error_set(err, SK_EFMT, "no coordinates: %s are 0 in all %ld traces (see --coords)",
-				  coords_keys(job->coords), g.n);
-		goto done;
-	}
-	/* Some trace must reach the grid's bins (or their radius), and most
-	 * of them must unless allow_outside says otherwise. */
-	st->outside = ou.n;
-	st->radius = o.radius;
-	{
-		const double ext[4] = {xmin, xmax, ymin, ymax};
-		if ((rc = outside_error(job, &o, &ou, g.n, ext, err)) < 0)
-			goto done;
-	}
-	store.tidx = g.tidx;
-	if (in_place && (rc = in_place_open(&store, r, err)) < 0)
-		goto done;
-	if (job->have_vel) {
-		vr = malloc((size_t)info->ns * sizeof *vr);
-		if (!vr) {
+		if (!linear_part || !kp.on)
+			break;
+		if ((rc = slice_exact(rg, gr, first, last, no, &kp, &sc)) < 0) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((rc = vel_table(job, o.dt, info->ns, vr, err)) < 0)
-			goto done;
-		o.vrms = vr;
+		if (rc == 1)
+			break;
+		/* Not certain: a wider box, read again; at the data's extent it
+		 * keeps everything. */
+		rc = 0;
+		sk_regrid_free(rg);
+		rg = NULL;
+		scan_release(&sc, &store);
+		mu *= 2;
+		mv *= 2;
+		keep_set(&kp, gr, first, last, mu, mv);
+		if (kp.box[0] <= sc.t.frame[0] && kp.box[1] >= sc.t.frame[1] && kp.box[2] <= sc.t.frame[2] &&
+		    kp.box[3] >= sc.t.frame[3])
+			kp.on = 0;
+		what = sk_in_name(job->in);
 	}
-	{
-		const struct sk_regrid_input in = {g.n, g.u, g.v, job->have_offsets ? g.h : NULL, g.cls,
-						   (int)no, store_fetch, &store};
-		what = NULL;
-		if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
-			goto done;
-	}
+	st->kept = sc.g.n;
 	what = sk_out_name(job->out);
 	like = *info;
 	like.su_tail = 0;   /* output headers carry cdpx, cdpy, iline, xline */
@@ -482,13 +941,18 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		goto done;
 	}
 	if (job->fold) {
-		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 || !(fold = fdopen(fold_of.fd, "w"))) {
+		/* stdio gets a copy of the descriptor: the ofile's own close
+		 * syncs the file before the rename. */
+		int fd = -1;
+		if ((rc = sk_ofile_open(&fold_of, job->fold, err)) < 0 ||
+		    (fd = fcntl(fold_of.fd, F_DUPFD_CLOEXEC, 0)) < 0 || !(fold = fdopen(fd, "w"))) {
 			what = job->fold;
 			if (rc == 0)
 				rc = sk_error_sys(err, "%s", "");
+			if (fd >= 0)
+				close(fd);
 			goto done;
 		}
-		fold_of.fd = -1;  /* fold's */
 		fputs("cdp\tiline\txline\tcdpx\tcdpy\toffset\tfold\tlive\n", fold);
 	}
 	blk = BLOCK_SAMPLES / (info->ns * no);
@@ -520,7 +984,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			}
 		what = sk_in_name(job->in);
 		if ((rc = sk_regrid_block(rg, bu, bv, bc, bh, n, out, live, err)) < 0) {
-			if (!in_place)
+			if (!sc.in_place)
 				what = NULL;
 			goto done;
 		}
@@ -540,8 +1004,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 				sk_hdr_set_i16(hdr, SK_TR_NHS, (int16_t)(fold_n > 32767 ? 32767 : fold_n));
 				sk_hdr_set_i32(hdr, SK_TR_OFFSET, (int32_t)lround(bh[n]));
 				/* The first input's recording delay and its time scalar. */
-				memcpy(hdr + SK_TR_DELRT - 1, first_hdr + SK_TR_DELRT - 1, 2);
-				memcpy(hdr + SK_TR_SCALT - 1, first_hdr + SK_TR_SCALT - 1, 2);
+				memcpy(hdr + SK_TR_DELRT - 1, sc.first_hdr + SK_TR_DELRT - 1, 2);
+				memcpy(hdr + SK_TR_SCALT - 1, sc.first_hdr + SK_TR_SCALT - 1, 2);
 				sk_hdr_set_i16(hdr, SK_TR_NS, (int16_t)(uint16_t)(info->ns <= 65535 ? info->ns : 0));
 				sk_hdr_set_i16(hdr, SK_TR_DT, (int16_t)(uint16_t)(info->dt <= 65535 ? lround(info->dt) : 0));
 				if (!live[n])
@@ -605,17 +1069,9 @@ done:
 	for (int t = 0; t < store.nraw; t++)
 		free(store.raw[t]);
 	free(store.raw);
-	free(store.mem);
-	if (store.spool_fd >= 0)
-		close(store.spool_fd);
-	free(g.u);
-	free(g.v);
-	free(g.h);
-	free(g.cls);
-	free(g.tidx);
+	scan_release(&sc, &store);
+	free(sc.first_hdr);
 	free(hdr);
-	free(first_hdr);
-	free(buf);
 	free(out);
 	free(vr);
 	free(bu);

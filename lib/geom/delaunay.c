@@ -436,6 +436,12 @@ out:
 int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
 		    struct sk_error *err)
 {
+	return sk_delaunay_new_frame(x, y, n, NULL, out, err);
+}
+
+int sk_delaunay_new_frame(const double *x, const double *y, long n, const double frame[4],
+			  struct sk_delaunay **out, struct sk_error *err)
+{
 	struct sk_delaunay *d;
 	struct key *k = NULL;
 	double xmax = 0, ymax = 0, ext;
@@ -455,6 +461,16 @@ int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay
 		if (i == 0 || x[i] > xmax) xmax = x[i];
 		if (i == 0 || y[i] < d->ymin) d->ymin = y[i];
 		if (i == 0 || y[i] > ymax) ymax = y[i];
+	}
+	if (frame && n > 0) {
+		if (!(frame[0] <= d->xmin && frame[1] >= xmax && frame[2] <= d->ymin && frame[3] >= ymax)) {
+			sk_delaunay_free(d);
+			return sk_error_set(err, SK_EARG, "the frame does not hold the points");
+		}
+		d->xmin = frame[0];
+		xmax = frame[1];
+		d->ymin = frame[2];
+		ymax = frame[3];
 	}
 	ext = xmax - d->xmin > ymax - d->ymin ? xmax - d->xmin : ymax - d->ymin;
 	d->scale = ext > 0 ? (double)LATTICE / ext : 1.0;
@@ -620,7 +636,12 @@ fail:
 static int bary(const struct sk_delaunay *d, const struct tri *t, double qx, double qy, long v[3],
 		double w[3])
 {
-	const long a = d->rep[t->v[0]], b = d->rep[t->v[1]], c = d->rep[t->v[2]];
+	/* Starting from the smallest representative, so that a triangle gives
+	 * the same weights, in the same order, whichever of its rotations was
+	 * stored (a --part run triangulates a subset; regrid_run.c). */
+	const int r = d->rep[t->v[0]] < d->rep[t->v[1]] ? (d->rep[t->v[0]] < d->rep[t->v[2]] ? 0 : 2)
+							 : (d->rep[t->v[1]] < d->rep[t->v[2]] ? 1 : 2);
+	const long a = d->rep[t->v[r]], b = d->rep[t->v[(r + 1) % 3]], c = d->rep[t->v[(r + 2) % 3]];
 	const double x0 = d->x[a], y0 = d->y[a], x1 = d->x[b], y1 = d->y[b], x2 = d->x[c], y2 = d->y[c];
 	const double det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
 	w[0] = ((y1 - y2) * (qx - x2) + (x2 - x1) * (qy - y2)) / det;

@@ -30,6 +30,13 @@ struct sk_delaunay;
  * coordinate (naming the point, 1-based), SK_ENOMEM. */
 int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
 		    struct sk_error *err);
+/* The same with the snapping lattice spread over frame (xmin, xmax, ymin,
+ * ymax; it must hold every point) instead of the points' bounding box: the
+ * triangulations of subsets of one point set then share lattice coordinates,
+ * so a subset's triangle that is Delaunay in the whole set is found with the
+ * same weights (regrid --part).  SK_EARG when a point lies outside frame. */
+int sk_delaunay_new_frame(const double *x, const double *y, long n, const double frame[4],
+			  struct sk_delaunay **out, struct sk_error *err);
 void sk_delaunay_free(struct sk_delaunay *d);
 
 /* 0: fewer than two distinct points; 1: all collinear; 2: a triangulation. */
@@ -49,7 +56,8 @@ const long *sk_delaunay_group(const struct sk_delaunay *d, long i, long *count);
  * Locates (qx, qy) and gives the interpolation: v[] receives representative
  * input indices and w[] their weights (summing to 1).  Returns 3 inside (or
  * on) a triangle, 2 between two neighbours of a 1-D set, 1 on the only point,
- * 0 outside the convex hull.  *hint is the caller's walk start (set it to -1
+ * 0 outside the convex hull.  A triangle's vertices come counter-clockwise
+ * from the smallest representative.  *hint is the caller's walk start (set it to -1
  * before the first call; queries near the previous one are then found in a
  * few steps).
  */

@@ -84,6 +84,11 @@ struct sk_regrid_input {
 	int ncls;              /* number of classes (1 without offsets) */
 	sk_regrid_fetch_fn fetch;
 	void *ctx;
+	/* linear: the box (umin, umax, vmin, vmax) the triangulations snap
+	 * their lattice to (delaunay.h sk_delaunay_new_frame), or NULL for the
+	 * points' own; a --part run gives the whole input's, so that its
+	 * triangles are the whole run's. */
+	const double *frame;
 };
 
 struct sk_regrid;
@@ -94,6 +99,27 @@ struct sk_regrid_ws;
 int sk_regrid_new(const struct sk_regrid_opts *o, const struct sk_regrid_input *in,
 		  struct sk_regrid **out, struct sk_error *err);
 void sk_regrid_free(struct sk_regrid *rg);
+
+/*
+ * --part support.  A run on a subset S of the inputs (all inputs inside the
+ * box region = umin, umax, vmin, vmax; the whole input's extent is frame)
+ * builds the same output trace at (u, v, cls) as a run on every input when
+ * the trace's support lies in S.  For nearest, bin, idw and dip that is
+ * every input within the radius (or the bin), which the caller keeps; for
+ * linear it is the Delaunay triangle holding (u, v), which is the whole
+ * set's when its circumcircle lies inside region (no input outside S can lie
+ * in it), and the nearest trace outside the hull, which is the whole set's
+ * when (u, v) lies outside the whole set's convex hull (hull: nh vertices
+ * counter-clockwise, sk_regrid_hull; NULL when unknown).  sk_regrid_exact
+ * returns 1 when that holds (always for the other methods), 0 when it cannot
+ * tell (the caller widens the region), SK_ENOMEM.
+ */
+int sk_regrid_exact(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u, double v, int cls,
+		    const double region[4], const double (*hull)[2], long nh);
+/* The convex hull of the n points p, in place: returns the number of
+ * vertices left at the start of p, counter-clockwise (Andrew's monotone
+ * chain; collinear points dropped). */
+long sk_regrid_hull(double (*p)[2], long n);
 
 /* A workspace for one thread. */
 struct sk_regrid_ws *sk_regrid_ws_new(const struct sk_regrid *rg);
@@ -123,6 +149,16 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
  * stream.h sk_reader_pread) is read in place, and anything else (pipes,
  * compressed sgk) is spooled as raw floats to an unlinked temporary file in
  * $TMPDIR (default /tmp).
+ *
+ * A file that allows random reads (a known trace count) is read and decoded
+ * by every thread at once, in chunks merged in input order; a pipe or
+ * compressed sgk from start to end.  With --part, only the used traces
+ * that can reach the slice are kept (their positions, samples and index):
+ * within the radius (and the bins, for the fold) of its locations; for
+ * linear, inside a box widened until every location's triangle is certainly
+ * the whole run's (sk_regrid_exact; the file is read again each time), so the
+ * N slices of a run concatenate to the whole run's output byte for byte.
+ * Linear from a pipe or compressed sgk keeps every trace.
  *
  * No silent partial result: when more than half the used traces lie beyond
  * the whole grid's outer bins by more than the radius (outside the outer
@@ -174,6 +210,8 @@ struct sk_regrid_stats {
 	                            * more than the radius (more than half: an error
 	                            * unless allow_outside, all: an error) */
 	double radius;             /* the radius used, metres (its default resolved) */
+	int64_t kept;              /* used traces kept for the slice (--part: those
+	                            * within reach of it; else all used) */
 };
 
 /* Runs a job.  Returns 0 or a negative SK_E* code with err set, naming the

@@ -7,6 +7,12 @@
  *   eiofs close BACKING MOUNTPOINT   writes succeed, close(2) of a file
  *                                    opened for writing fails with EIO (as
  *                                    NFS reports a failed write-back)
+ *   eiofs fsync BACKING MOUNTPOINT   writes and close succeed, fsync(2) of a
+ *                                    file fails with EIO (a write-back that
+ *                                    fails after close, as NFS or a disk
+ *                                    under the page cache reports it)
+ *   eiofs dirsync BACKING MOUNTPOINT everything succeeds except fsync(2) of
+ *                                    a directory, which fails with EIO
  *
  * It stays in the foreground, single-threaded; the test unmounts it by its
  * mount point and then waits for it.  The kernel hands the error to the
@@ -29,7 +35,7 @@
 #include <unistd.h>
 
 static const char *backing;
-static int fail_close;
+static enum { FAIL_WRITE, FAIL_CLOSE, FAIL_FSYNC, FAIL_DIRSYNC } fail;
 
 /* A file handle is the backing fd, with this bit when it was opened for
  * writing (FUSE gives flush no open flags). */
@@ -142,7 +148,7 @@ static int fs_write(const char *path, const char *buf, size_t n, off_t off, stru
 {
 	ssize_t r;
 	(void)path;
-	if (!fail_close)
+	if (fail == FAIL_WRITE)
 		return -EIO;
 	r = pwrite(FD(fi), buf, n, off);
 	return r < 0 ? -errno : (int)r;
@@ -151,7 +157,7 @@ static int fs_write(const char *path, const char *buf, size_t n, off_t off, stru
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return fail_close && (fi->fh & WROTE) ? -EIO : 0;
+	return fail == FAIL_CLOSE && (fi->fh & WROTE) ? -EIO : 0;
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
@@ -164,6 +170,8 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	(void)path;
+	if (fail == FAIL_FSYNC)
+		return -EIO;
 	return SYS(datasync ? fdatasync(FD(fi)) : fsync(FD(fi)));
 }
 
@@ -172,7 +180,7 @@ static int fs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi
 	(void)path;
 	(void)datasync;
 	(void)fi;
-	return 0;
+	return fail == FAIL_DIRSYNC ? -EIO : 0;
 }
 
 static int fs_statfs(const char *path, struct statvfs *st) { return SYS(statvfs(P(path), st)); }
@@ -204,14 +212,17 @@ static const struct fuse_operations ops = {
 int main(int argc, char **argv)
 {
 	static char root[PATH_MAX];
+	static const char *const modes[] = {"write", "close", "fsync", "dirsync"};
 	char *fargv[] = {argv[0], "-f", "-s", argc > 3 ? argv[3] : NULL, NULL};
+	int m = 0;
 
-	if (argc != 4 || (strcmp(argv[1], "write") != 0 && strcmp(argv[1], "close") != 0) ||
-	    !realpath(argv[2], root)) {
-		fprintf(stderr, "usage: eiofs write|close BACKING MOUNTPOINT\n");
+	while (argc == 4 && m < 4 && strcmp(argv[1], modes[m]) != 0)
+		m++;
+	if (argc != 4 || m == 4 || !realpath(argv[2], root)) {
+		fprintf(stderr, "usage: eiofs write|close|fsync|dirsync BACKING MOUNTPOINT\n");
 		return 2;
 	}
-	fail_close = strcmp(argv[1], "close") == 0;
+	fail = m;
 	backing = root;
 	return fuse_main(4, fargv, &ops, NULL);
 }

@@ -224,6 +224,32 @@ interrupt() {
 	eio_writers "Input/output error"
 }
 
+@test "a file system whose write-back fails (fsync EIO, as NFS reports it): every writer says so, exit 1, the target untouched" {
+	eio_mount fsync
+	unset SEGKIT_TEST_FSYNC   # scripts/check.sh turns the syncs off for speed
+	printf 'old bytes\n' > "$MNT/out.png"
+	eio_writers "Input/output error"
+	[ "$(cat "$MNT/out.png")" = "old bytes" ]
+}
+
+@test "a directory sync that fails after the rename names the directory and says the file is in place, exit 1" {
+	local p
+	eio_mount dirsync
+	unset SEGKIT_TEST_FSYNC
+	printf 'old bytes\n' > "$MNT/out.sgy"
+	run -1 --separate-stderr segsynth $LINE -o "$MNT/out.sgy"
+	[ "$stderr" = "segsynth: $MNT: out.sgy is in place, but syncing the directory failed (a system crash may undo the rename): Input/output error" ]
+	cmp "$MNT/out.sgy" "$F/line.sgy"
+	[ "$(ls -A "$MNT")" = out.sgy ]
+	# A split: every piece and the manifest in place, as a good split's.
+	run -1 --separate-stderr segsplit --count 500 -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts: part-000001.sgy and the other files written are in place, but syncing the directory failed (a system crash may undo the renames): Input/output error" ]
+	[ "$(ls -A "$MNT/parts")" = "$(ls -A "$F/parts")" ]
+	for p in "$F"/parts/part-*; do cmp "$p" "$MNT/parts/${p##*/}"; done
+	[ "$(ls -A "$MNT")" = "$(printf 'out.sgy\nparts')" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
 @test "a file size limit (EFBIG): every writer says File too large, exit 1, nothing left" {
 	local c
 	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
@@ -250,19 +276,23 @@ interrupt() {
 	[ "$(ls -A "$T/out")" = target ]
 }
 
-@test "a commit renames the temporary over the target, then syncs the directory" {
+@test "a commit syncs the temporary, renames it over the target, then syncs the directory" {
 	command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh installs it)"
+	unset SEGKIT_TEST_FSYNC   # scripts/check.sh turns the syncs off for speed
 	# LeakSanitizer cannot run under ptrace (make asan): no leak check here.
 	ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/trace" -e trace=openat,rename,renameat,renameat2,fsync \
 		segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o "$T/out/target"
 	cat "$T/trace"
-	# The temporary: made beside the target, exclusively.
-	grep -Eq "openat\(AT_FDCWD, \"$T/out/\.target\.[A-Za-z0-9]{6}\", O_RDWR\|O_CREAT\|O_EXCL, 0600\) = [0-9]+$" "$T/trace"
+	# The temporary: made beside the target, exclusively, and synced
+	# before the rename.
+	t=$(grep -nE "openat\(AT_FDCWD, \"$T/out/\.target\.[A-Za-z0-9]{6}\", O_RDWR\|O_CREAT\|O_EXCL, 0600\) = [0-9]+$" "$T/trace" | cut -d: -f1)
+	tfd=$(sed -n "${t}s/.* = //p" "$T/trace")
+	ts=$(grep -nE "fsync\($tfd\) += 0$" "$T/trace" | cut -d: -f1 | head -n 1)
 	# Renamed over the target, then the directory opened and synced.
 	r=$(grep -nE "rename[a-z0-9]*\(.*\"$T/out/\.target\.[A-Za-z0-9]{6}\", .*\"$T/out/target\".*= 0$" "$T/trace" | cut -d: -f1)
 	o=$(grep -nE "openat\(AT_FDCWD, \"$T/out\", [A-Z_|]*O_DIRECTORY[A-Z_|]*\) = [0-9]+$" "$T/trace" | cut -d: -f1)
 	fd=$(sed -n "${o}s/.* = //p" "$T/trace")
 	s=$(grep -nE "fsync\($fd\) += 0$" "$T/trace" | cut -d: -f1 | tail -n 1)
-	[ -n "$r" ] && [ -n "$o" ] && [ -n "$s" ]
-	[ "$r" -lt "$o" ] && [ "$o" -lt "$s" ]
+	[ -n "$t" ] && [ -n "$ts" ] && [ -n "$r" ] && [ -n "$o" ] && [ -n "$s" ]
+	[ "$t" -lt "$ts" ] && [ "$ts" -lt "$r" ] && [ "$r" -lt "$o" ] && [ "$o" -lt "$s" ]
 }

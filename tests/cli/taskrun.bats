@@ -207,20 +207,32 @@ teardown() {
 	[ "$(j_count "$j" lost)" -ge 1 ]
 }
 
-@test "taskrun prints a task's output after its done line: a kill -9 between never prints it twice" {
-	# The test hook stops the controller (SIGSTOP) right after task 2's
-	# done line is synced and before its output is printed.
-	cmd='echo "out {}"; echo {} >>'"$T"'/ran'
-	TASKRUN_TEST_STOP_AFTER_DONE=2 taskrun -s "$T/s" -j 1 "$cmd" ::: 1 2 3 >"$T/out" 2>"$T/err" &
+# stop_after_done N ARGS...: starts taskrun ARGS in the background (output
+# in $T/out and $T/err, PID in $pid) with the test hook that stops it
+# (SIGSTOP) right after task N's done line is synced and before its output
+# is printed, and returns once it has stopped.
+stop_after_done() {
+	TASKRUN_TEST_STOP_AFTER_DONE=$1 taskrun "${@:2}" >"$T/out" 2>"$T/err" &
 	pid=$!
 	BG="$BG $pid"
 	lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
-	# Stopped there: the journal says done, stdout has only task 1.
-	[ "$(j_count "$T/s/journal" done "" 2)" = 1 ]
-	[ "$(cat "$T/out")" = "out 1" ]
+}
+
+# kill_stopped: kill -9 of that controller; returns once its state
+# directory $T/s says it is not running.
+kill_stopped() {
 	kill -9 "$pid"
 	wait "$pid" || true
 	lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+}
+
+@test "taskrun prints a task's output after its done line: a kill -9 between never prints it twice" {
+	cmd='echo "out {}"; echo {} >>'"$T"'/ran'
+	stop_after_done 2 -s "$T/s" -j 1 "$cmd" ::: 1 2 3
+	# Stopped there: the journal says done, stdout has only task 1.
+	[ "$(j_count "$T/s/journal" done "" 2)" = 1 ]
+	[ "$(cat "$T/out")" = "out 1" ]
+	kill_stopped
 	# The resume runs task 3 only and prints its output: task 2's output
 	# is not printed again (at most once), and task 2 did not run again.
 	taskrun -s "$T/s" -j 1 "$cmd" ::: 1 2 3 >>"$T/out" 2>>"$T/err"
@@ -230,15 +242,10 @@ teardown() {
 	[ "$(j_count "$T/s/journal" done)" = 3 ]
 	# With -k the same: the output of a done task goes out after its line.
 	rm -rf "$T/s" "$T/ran"
-	TASKRUN_TEST_STOP_AFTER_DONE=1 taskrun -k -s "$T/s" -j 1 "$cmd" ::: 1 2 >"$T/out" 2>"$T/err" &
-	pid=$!
-	BG="$BG $pid"
-	lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
+	stop_after_done 1 -k -s "$T/s" -j 1 "$cmd" ::: 1 2
 	[ "$(j_count "$T/s/journal" done "" 1)" = 1 ]
 	[ "$(cat "$T/out")" = "" ]
-	kill -9 "$pid"
-	wait "$pid" || true
-	lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+	kill_stopped
 	taskrun -k -s "$T/s" -j 1 "$cmd" ::: 1 2 >>"$T/out"
 	[ "$(cat "$T/out")" = "out 2" ]
 	[ "$(cat "$T/ran")" = $'1\n2' ]

@@ -55,5 +55,5 @@ per_task() {
 
 @test "taskrun --cluster: a bad size is a usage error" {
 	run -2 --separate-stderr taskrun --cluster 0 true ::: 1
-	[ "$stderr" = "taskrun: invalid cluster size '0' (expected an integer in 1..100)" ]
+	[ "$stderr" = "taskrun: invalid cluster size '0' (expected auto or an integer in 1..100)" ]
 }

@@ -9,16 +9,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "delaunay.h"
-
-static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
 
 /* Exact for integer coordinates below 2^13 (every product below 2^53). */
 static double incircle_ld(const double *a, const double *b, const double *c, const double *d)
@@ -120,7 +112,7 @@ static void check_set(const double *x, const double *y, long n, const char *what
 	CHECKF(fabs(area - poly_area(h, m)) <= 1e-9 * poly_area(h, m), "%s: area %g, hull %g", what,
 	       area, poly_area(h, m));
 	for (int q = 0; q < 2000; q++) {
-		const double qx = -200 + 8600 * urand(), qy = -200 + 8600 * urand();
+		const double qx = -200 + 8600 * rng_unit(), qy = -200 + 8600 * rng_unit();
 		long v[3];
 		double w[3];
 		const int r = sk_delaunay_locate(d, qx, qy, &hint, v, w);
@@ -153,6 +145,7 @@ int main(void)
 	struct sk_delaunay *d = NULL;
 	struct sk_error err;
 
+	rng_seed(0x9E3779B97F4A7C15ULL);
 	/* Predicates: signs, cocircular and collinear at the range's edge. */
 	{
 		const long long R = (1LL << 27) - 1;
@@ -178,8 +171,8 @@ int main(void)
 
 	/* Random integer points (corners pinned so the extent is 8191). */
 	for (long i = 0; i < N; i++) {
-		x[i] = floor(8192 * urand());
-		y[i] = floor(8192 * urand());
+		x[i] = floor(8192 * rng_unit());
+		y[i] = floor(8192 * rng_unit());
 	}
 	x[0] = 0; y[0] = 0; x[1] = 8191; y[1] = 8191;
 	check_set(x, y, N, "random");
@@ -233,8 +226,8 @@ int main(void)
 			x[i] = (double)(i * 13 % 8192);
 			y[i] = 4000;
 		} else {
-			x[i] = floor(1000 + c * 3000 + 40 * urand());
-			y[i] = floor(2000 + c * 1500 + 40 * urand());
+			x[i] = floor(1000 + c * 3000 + 40 * rng_unit());
+			y[i] = floor(2000 + c * 1500 + 40 * rng_unit());
 		}
 	}
 	x[0] = 0; y[0] = 0; x[1] = 8191; y[1] = 8191;
@@ -306,8 +299,8 @@ int main(void)
 		double (*p)[2] = malloc(M * sizeof *p), (*h)[2] = malloc((M + 1) * sizeof *h);
 		long hm;
 		for (long i = 0; i < M; i++) {
-			bx[i] = 500000 + 1200 * urand();
-			by[i] = 6000000 + 1200 * urand();
+			bx[i] = 500000 + 1200 * rng_unit();
+			by[i] = 6000000 + 1200 * rng_unit();
 			p[i][0] = bx[i];
 			p[i][1] = by[i];
 		}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "fmt.h"
 #include "ibm.h"
 
@@ -107,7 +108,7 @@ int main(void)
 		long bad = 0;
 		for (int le = 0; le < 2; le++) {
 			for (size_t i = 0; i < 4 * M; i++) {
-				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				rng_step(&x);
 				wb[i] = (unsigned char)(x >> 56);
 			}
 			/* The second half: fractions shifted right by 0-23
@@ -116,7 +117,7 @@ int main(void)
 			for (size_t i = M / 2; i < M; i++) {
 				unsigned char *p = wb + 4 * i;
 				uint32_t w;
-				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				rng_step(&x);
 				w = (uint32_t)(x >> 32);
 				w = (w & 0xff000000u) | ((w & 0xffffffu) >> (x % 24));
 				for (int b = 0; b < 4; b++)
@@ -147,7 +148,7 @@ int main(void)
 		long bad = 0, special = 0;
 		for (size_t i = 0; i < M; i++) {
 			uint32_t u;
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			rng_step(&x);
 			u = (uint32_t)(x >> 32);
 			memcpy(&a[i], &u, 4);
 			if (i % 97 == 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "heap.h"
 
 struct keys {
@@ -53,15 +54,6 @@ static int is_heap(const size_t *h, size_t len, sk_heap_less less, const void *c
 	return 1;
 }
 
-static uint64_t rng = 88172645463325252ULL;
-static uint32_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
-}
-
 int main(void)
 {
 	enum { N = 1000 };
@@ -106,11 +98,11 @@ int main(void)
 	 * both directions, against the insertion sort. */
 	bad = 0;
 	for (int round = 0; round < 200; round++) {
-		const size_t n = 1 + next_rand() % N;
+		const size_t n = 1 + rng_u32() % N;
 		const uint32_t range = round % 3 == 0 ? 4 : round % 3 == 1 ? 100 : 1u << 30;
 		k.desc = round % 2;
 		for (size_t i = 0; i < n; i++) {
-			v[i] = (int)(next_rand() % range) - (int)(range / 2);
+			v[i] = (int)(rng_u32() % range) - (int)(range / 2);
 			h[i] = i;
 		}
 		calls = 0;
@@ -129,7 +121,7 @@ int main(void)
 
 	/* Without a tie rule the values still come out in order. */
 	for (size_t i = 0; i < N; i++) {
-		v[i] = (int)(next_rand() % 10);
+		v[i] = (int)(rng_u32() % 10);
 		h[i] = i;
 	}
 	sk_heap_sort(h, N, by_value_only, &k);
@@ -151,7 +143,7 @@ int main(void)
 		for (int r = 0; r < K; r++) {
 			int x = 0;
 			for (int i = 0; i < PER; i++)
-				run[r][i] = x += (int)(next_rand() % 3);
+				run[r][i] = x += (int)(rng_u32() % 3);
 			pos[r] = 0;
 			cur[r] = run[r][0];
 			h[len++] = (size_t)r;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "ibm.h"
 
 /* The exact value, computed independently of lib/ibm.c with ldexp. */
@@ -17,15 +18,6 @@ static double exact(uint32_t w)
 static int same_float(float a, float b)
 {
 	return memcmp(&a, &b, sizeof a) == 0;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static uint32_t xorshift(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
 }
 
 /* Correct round-to-nearest-even of float x to IBM, by exhaustive reasoning
@@ -103,7 +95,7 @@ int main(void)
 
 	/* 10^7 random words against the exact double formula. */
 	for (long i = 0; i < 10000000; i++) {
-		const uint32_t w = xorshift();
+		const uint32_t w = rng_u32();
 		const double e = exact(w);
 		const float ref = fabs(e) > FLT_MAX ? (e < 0 ? -INFINITY : INFINITY) : (float)e;
 		if (sk_ibm_to_double(w) != e || !same_float(sk_ibm_to_float(w), ref))
@@ -115,7 +107,7 @@ int main(void)
 	 * IBM words in float range is the identity. */
 	bad = 0;
 	for (long i = 0; i < 1000000; i++) {
-		uint32_t b = xorshift();
+		uint32_t b = rng_u32();
 		float f;
 		memcpy(&f, &b, sizeof f);
 		if (isnan(f))
@@ -126,7 +118,7 @@ int main(void)
 	CHECKF(bad == 0, "%ld of 10^6 random floats rounded wrongly to IBM", bad);
 	bad = 0;
 	for (long i = 0; i < 1000000; i++) {
-		const uint32_t w = (xorshift() & 0x80ffffffu) | (uint32_t)(0x22 + i % 0x3e) << 24;
+		const uint32_t w = (rng_u32() & 0x80ffffffu) | (uint32_t)(0x22 + i % 0x3e) << 24;
 		if ((w & 0x00f00000u) == 0)
 			continue;  /* not normalised */
 		if (sk_float_to_ibm(sk_ibm_to_float(w)) != w)

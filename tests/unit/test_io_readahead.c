@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "rng.h"
 #include "io.h"
 #include "mkstream.h"
 #include "stream.h"
@@ -21,14 +23,6 @@ enum { N = 11 * 1000 * 1000 + 17 };   /* more than two 4 MiB slots */
 #define H ((size_t)4 << 20)            /* the read-ahead unit for a default buffer */
 
 static unsigned char *data;
-
-static unsigned long rnd(unsigned long *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static double now(void)
 {
@@ -39,27 +33,27 @@ static double now(void)
 
 /* A request size: mostly records, sometimes 0, up to H, beyond H (copied),
  * or beyond the end of the input. */
-static size_t pick(unsigned long *s, size_t at, size_t len)
+static size_t pick(uint64_t *s, size_t at, size_t len)
 {
-	switch (rnd(s) % 16) {
+	switch (rng_step(s) % 16) {
 	case 0:
 		return 0;
 	case 1:
-		return (size_t)(rnd(s) % H) + 1;
+		return (size_t)(rng_step(s) % H) + 1;
 	case 2:
-		return H + (size_t)(rnd(s) % (2 * H));
+		return H + (size_t)(rng_step(s) % (2 * H));
 	case 3:
-		return len - at + (size_t)(rnd(s) % 5000);
+		return len - at + (size_t)(rng_step(s) % 5000);
 	case 4:
 		return H;
 	default:
-		return (size_t)(rnd(s) % 30000) + 1;
+		return (size_t)(rng_step(s) % 30000) + 1;
 	}
 }
 
 /* Reads in from byte at (of src, len bytes) to the end with random requests
  * and skips; 1 when every byte, the end and eof are right. */
-static int consume(struct sk_in *in, const unsigned char *src, size_t at, size_t len, unsigned long seed)
+static int consume(struct sk_in *in, const unsigned char *src, size_t at, size_t len, uint64_t seed)
 {
 	struct sk_error err;
 	int ok = 1;
@@ -79,7 +73,7 @@ static int consume(struct sk_in *in, const unsigned char *src, size_t at, size_t
 		ok &= in->pos == (int64_t)at;
 		if (at == len)
 			break;
-		k = rnd(&seed) % 3 ? want : (size_t)(rnd(&seed) % (want + 1));
+		k = rng_step(&seed) % 3 ? want : (size_t)(rng_step(&seed) % (want + 1));
 		sk_in_skip(in, k);
 		at += k;
 	}
@@ -117,7 +111,7 @@ struct feeder {
 	int fd;
 	const unsigned char *p;
 	size_t n;
-	unsigned long seed;
+	uint64_t seed;
 	int slow;   /* pause now and then */
 };
 
@@ -129,7 +123,7 @@ static void *feed(void *arg)
 	long k = 0;
 
 	while (at < f->n) {
-		size_t n = (size_t)(rnd(&f->seed) % 997) + 1;
+		size_t n = (size_t)(rng_step(&f->seed) % 997) + 1;
 		if (n > f->n - at)
 			n = f->n - at;
 		if (write(f->fd, f->p + at, n) != (ssize_t)n)
@@ -146,7 +140,7 @@ static void *feed(void *arg)
 
 /* Opens the read end of a pipe fed by a thread as an sk_in. */
 static int open_pipe(struct sk_in *in, struct feeder *f, pthread_t *th, const unsigned char *p, size_t n,
-		     unsigned long seed, int slow)
+		     uint64_t seed, int slow)
 {
 	int fd[2];
 	char path[32];
@@ -172,7 +166,7 @@ static void test_files(const char *path)
 	struct sk_error err;
 
 	/* From the start, and after reads that leave bytes buffered. */
-	for (unsigned long seed = 1; seed <= 10; seed++) {
+	for (uint64_t seed = 1; seed <= 10; seed++) {
 		/* Units: the buffer (4 MiB: two 8 MiB slots), a record (four
 		 * 2 MiB slots), a large record (two 3 MiB slots). */
 		const size_t unit = seed <= 6 ? 0 : seed <= 8 ? 10240 : 1500000;
@@ -184,7 +178,7 @@ static void test_files(const char *path)
 			at = 777 * seed;
 		}
 		CHECK(sk_in_readahead(&in, unit, &err) == 0 && in.ra);
-		CHECKF(consume(&in, data, at, N, seed * 7919), "seed %lu", seed);
+		CHECKF(consume(&in, data, at, N, seed * 7919), "seed %lu", (unsigned long)seed);
 		sk_in_close(&in);
 	}
 	/* Started again, and twice. */
@@ -225,7 +219,7 @@ static void test_small_file(void)
 
 static void test_pipes(void)
 {
-	for (unsigned long seed = 1; seed <= 4; seed++) {
+	for (uint64_t seed = 1; seed <= 4; seed++) {
 		struct sk_in in;
 		struct sk_error err;
 		struct feeder f;
@@ -240,7 +234,7 @@ static void test_pipes(void)
 			at = 1234;
 		}
 		CHECK(sk_in_readahead(&in, 0, &err) == 0 && in.ra);
-		CHECKF(consume(&in, data, at, N, seed * 104729), "pipe seed %lu", seed);
+		CHECKF(consume(&in, data, at, N, seed * 104729), "pipe seed %lu", (unsigned long)seed);
 		sk_in_close(&in);
 		pthread_join(th, NULL);
 	}
@@ -267,7 +261,7 @@ static void test_seek(const char *path)
 {
 	struct sk_in in;
 	struct sk_error err;
-	unsigned long s = 5;
+	uint64_t s = 5;
 
 	CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 	/* Well into the second slot (of 8 MiB for a 4 MiB unit). */
@@ -298,8 +292,8 @@ static void test_seek(const char *path)
 	/* Stopped by a seek just after a slot change, many times: the fd is
 	 * set back right whatever the thread had read. */
 	for (int k = 0; k < 20; k++) {
-		const size_t at = (size_t)(rnd(&s) % (N - 100000));
-		const size_t to = (size_t)(rnd(&s) % (N - 100000));
+		const size_t at = (size_t)(rng_step(&s) % (N - 100000));
+		const size_t to = (size_t)(rng_step(&s) % (N - 100000));
 		CHECK(sk_in_open(&in, path, &err) == 0 && sk_in_readahead(&in, 0, &err) == 0);
 		CHECK(advance(&in, at));
 		CHECK(sk_in_need(&in, 50000, &err) == 50000 && memcmp(sk_in_ptr(&in), data + at, 50000) == 0);

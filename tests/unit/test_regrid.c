@@ -22,6 +22,7 @@
 #endif
 
 #include "check.h"
+#include "rng.h"
 #include "regrid.h"
 
 #define NB 48
@@ -88,20 +89,11 @@ static int mem_fetch(void *ctx, int slot, long idx, float *out, struct sk_error 
 	return 0;
 }
 
-static unsigned long long rng;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
 /* rho traces per bin over the whole grid area, uniform or jittered. */
 static void positions(struct mem *m, double rho, int jitter, unsigned long long seed)
 {
 	const double lo = -BIN / 2, ext = NB * BIN;
-	rng = seed;
+	rng_seed(seed);
 	if (jitter) {
 		const long side = lround(NB * sqrt(rho));
 		const double cell = ext / (double)side;
@@ -109,16 +101,16 @@ static void positions(struct mem *m, double rho, int jitter, unsigned long long 
 		m->x = malloc((size_t)m->n * sizeof *m->x);
 		m->y = malloc((size_t)m->n * sizeof *m->y);
 		for (long i = 0; i < m->n; i++) {
-			m->x[i] = lo + ((double)(i % side) + urand()) * cell;
-			m->y[i] = lo + ((double)(i / side) + urand()) * cell;
+			m->x[i] = lo + ((double)(i % side) + rng_unit()) * cell;
+			m->y[i] = lo + ((double)(i / side) + rng_unit()) * cell;
 		}
 	} else {
 		m->n = lround(rho * NB * NB);
 		m->x = malloc((size_t)m->n * sizeof *m->x);
 		m->y = malloc((size_t)m->n * sizeof *m->y);
 		for (long i = 0; i < m->n; i++) {
-			m->x[i] = lo + ext * urand();
-			m->y[i] = lo + ext * urand();
+			m->x[i] = lo + ext * rng_unit();
+			m->y[i] = lo + ext * rng_unit();
 		}
 	}
 	m->h = NULL;
@@ -160,7 +152,7 @@ static double error_of(struct mem *m, const struct scenario *sc,
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m, NULL};
 	long n = 0;
 	double num = 0, den = 0;
 	long live_n = 0;
@@ -271,7 +263,7 @@ static float *run(struct mem *m, const struct sk_regrid_opts *o, const double *u
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m, NULL};
 	float *out = malloc((size_t)n * (size_t)o->ns * sizeof *out);
 	if (sk_regrid_new(o, &in, &rg, &err) < 0 ||
 	    sk_regrid_block(rg, u, v, cls, h0, n, out, live, &err) < 0) {
@@ -409,7 +401,7 @@ static void dead_fold_threads(void)
 		long dead = 0, expect = 0, nonzero = 0;
 		struct sk_regrid *rg = NULL;
 		struct sk_error err;
-		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m};
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
 		o.radius = 10;
 		out = run(&m, &o, u, v, NULL, NULL, n, live1, 1);
 		for (long i = 0; i < n; i++) {
@@ -480,11 +472,11 @@ static void offsets_moveout(void)
 	m.h = malloc((size_t)m.n * sizeof *m.h);
 	m.cls = malloc((size_t)m.n * sizeof *m.cls);
 	m.tr = malloc((size_t)m.n * NS * sizeof *m.tr);
-	rng = 31337;
+	rng_seed(31337);
 	for (long i = 0; i < m.n; i++) {
-		m.x[i] = 1200 * urand();
-		m.y[i] = 1200 * urand();
-		m.h[i] = 1000 * urand();
+		m.x[i] = 1200 * rng_unit();
+		m.y[i] = 1200 * rng_unit();
+		m.h[i] = 1000 * rng_unit();
 		m.cls[i] = (int)(m.h[i] / 100); /* 10 classes of 100 m */
 		for (long s = 0; s < NS; s++)
 			m.tr[i * NS + s] = (float)ricker(25, (double)s * 0.004 -
@@ -560,10 +552,10 @@ static void line_mode(void)
 	m.x = malloc(300 * sizeof *m.x);
 	m.y = malloc(300 * sizeof *m.y);
 	m.tr = malloc(300 * 10 * sizeof *m.tr);
-	rng = 5;
+	rng_seed(5);
 	for (long i = 0; i < 300; i++) {
-		m.x[i] = 2000 * urand();
-		m.y[i] = 30 * urand() - 15; /* crooked line, ignored across */
+		m.x[i] = 2000 * rng_unit();
+		m.y[i] = 30 * rng_unit() - 15; /* crooked line, ignored across */
 		for (long s = 0; s < 10; s++)
 			m.tr[i * 10 + s] = (float)(1 + (double)s * m.x[i] / 1000);
 	}
@@ -596,7 +588,7 @@ static void options(void)
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
 	struct mem m = {0};
-	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m};
+	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m, NULL};
 	int meth;
 	CHECK(sk_regrid_method_parse("dip", &meth, &err) == 0 && meth == SK_REGRID_DIP);
 	CHECK(sk_regrid_method_parse("cubic", &meth, &err) == SK_EARG);
@@ -629,9 +621,85 @@ static void options(void)
 	sk_regrid_free(rg);
 }
 
+/* --part support: the convex hull, and when a subset's answer is certainly
+ * the whole set's (sk_regrid_exact). */
+static void part_support(void)
+{
+	double p[12][2] = {{0, 0}, {100, 0}, {100, 100}, {0, 100}, {50, 0}, {50, 40}, {20, 70},
+			   {100, 50}, {0, 0}, {30, 30}, {70, 10}, {60, 90}};
+	const double corners[4][2] = {{0, 0}, {100, 0}, {100, 100}, {0, 100}};
+	const double frame[4] = {0, 100, 0, 100};
+	const double wide[4] = {-1000, 1000, -1000, 1000}, tight[4] = {40, 60, 40, 60};
+	double two[2][2] = {{1, 2}, {3, 4}};
+	long nh;
+	/* Collinear (50,0), (100,50) and the duplicate corner are dropped;
+	 * counter-clockwise from the smallest (x, y). */
+	nh = sk_regrid_hull(p, 12);
+	CHECK(nh == 4);
+	for (long i = 0; i < 4 && nh == 4; i++)
+		CHECK(p[i][0] == corners[i][0] && p[i][1] == corners[i][1]);
+	CHECK(sk_regrid_hull(two, 2) == 2 && two[0][0] == 1);
+	{
+		/* S: three corners and an inside point of the whole square. */
+		double su[4] = {0, 100, 0, 50}, sv[4] = {0, 0, 100, 40};
+		struct mem m = {0};
+		struct sk_regrid_opts o = base_opts(&gentle, SK_REGRID_LINEAR);
+		struct sk_regrid_input in = {4, su, sv, NULL, NULL, 1, mem_fetch, &m, frame};
+		struct sk_regrid *rg = NULL;
+		struct sk_regrid_ws *ws;
+		struct sk_error err;
+		m.n = 4;
+		m.ns = o.ns;
+		m.tr = calloc((size_t)4 * (size_t)o.ns, sizeof *m.tr);
+		o.radius = 200;
+		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+		ws = sk_regrid_ws_new(rg);
+		/* Inside a triangle whose circle lies in the region (sides beyond
+		 * the frame bound nothing): certain; in a tight region: not. */
+		CHECK(sk_regrid_exact(rg, ws, 30, 20, 0, wide, NULL, 0) == 1);
+		CHECK(sk_regrid_exact(rg, ws, 50, 45, 0, tight, corners, 4) == 0);
+		/* Outside S's hull at (80, 80): the whole square's hull holds it,
+		 * so not certain; outside the frame, certain. */
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, corners, 4) == 0);
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 0);
+		CHECK(sk_regrid_exact(rg, ws, 110, 50, 0, tight, corners, 4) == 1);
+		{
+			/* A whole set whose hull is S's triangle (0,0) (100,0) (0,100):
+			 * (80, 80) lies outside it too. */
+			const double tri[3][2] = {{0, 0}, {100, 0}, {0, 100}};
+			CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, tri, 3) == 1);
+			/* Nothing within the radius: dead in both. */
+			o.radius = 5;
+			sk_regrid_ws_free(ws);
+			sk_regrid_free(rg);
+			CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+			ws = sk_regrid_ws_new(rg);
+			CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 1);
+		}
+		/* The other methods keep every trace in reach: always certain. */
+		sk_regrid_ws_free(ws);
+		sk_regrid_free(rg);
+		o.method = SK_REGRID_NEAREST;
+		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0);
+		ws = sk_regrid_ws_new(rg);
+		CHECK(sk_regrid_exact(rg, ws, 80, 80, 0, tight, NULL, 0) == 1);
+		sk_regrid_ws_free(ws);
+		sk_regrid_free(rg);
+		/* A frame that does not hold the points is refused. */
+		{
+			const double small[4] = {0, 50, 0, 50};
+			o.method = SK_REGRID_LINEAR;
+			in.frame = small;
+			CHECK(sk_regrid_new(&o, &in, &rg, &err) == SK_EARG && rg == NULL);
+		}
+		free(m.tr);
+	}
+}
+
 int main(void)
 {
 	options();
+	part_support();
 	exact_at_centres();
 	constant_and_linear();
 	poisson_fill();

@@ -5,16 +5,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "spatial.h"
-
-static unsigned long long rng = 88172645463325252ULL;
-static double urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
 
 /* Brute force k nearest, sorted by (d2, index). */
 static long brute_knn(const double *x, const double *y, long n, double qx, double qy, long k,
@@ -65,8 +57,8 @@ int main(void)
 	int ok;
 
 	for (long i = 0; i < N; i++) {
-		x[i] = 1000.0 + 1200.0 * urand();
-		y[i] = -500.0 + 800.0 * urand();
+		x[i] = 1000.0 + 1200.0 * rng_unit();
+		y[i] = -500.0 + 800.0 * rng_unit();
 	}
 	/* Exact duplicates and points on cell edges give ties. */
 	for (long i = 0; i < 50; i++) {
@@ -77,7 +69,7 @@ int main(void)
 	CHECK(sk_spatial_count(s) == N);
 	ok = 1;
 	for (int q = 0; q < 400 && ok; q++) {
-		const double qx = 900.0 + 1400.0 * urand(), qy = -600.0 + 1000.0 * urand();
+		const double qx = 900.0 + 1400.0 * rng_unit(), qy = -600.0 + 1000.0 * rng_unit();
 		const long k = 1 + q % 20;
 		ok = same_knn(s, x, y, N, qx, qy, k, -1) && same_knn(s, x, y, N, qx, qy, k, 30.0) &&
 		     same_knn(s, x, y, N, x[q], y[q], k, 0.0);
@@ -97,8 +89,8 @@ int main(void)
 	/* Boxes: half-open, sorted, count beyond max. */
 	ok = 1;
 	for (int q = 0; q < 200 && ok; q++) {
-		const double bx0 = 950 + 1200 * urand(), by0 = -550 + 800 * urand();
-		const double bx1 = bx0 + 60 * urand(), by1 = by0 + 60 * urand();
+		const double bx0 = 950 + 1200 * rng_unit(), by0 = -550 + 800 * rng_unit();
+		const double bx1 = bx0 + 60 * rng_unit(), by1 = by0 + 60 * rng_unit();
 		long m = 0, ref[N];
 		for (long i = 0; i < N; i++)
 			if (x[i] >= bx0 && x[i] < bx1 && y[i] >= by0 && y[i] < by1)

@@ -7,16 +7,7 @@
 
 #include "../../cmd/taskrun/idmap.h"
 #include "check.h"
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "rng.h"
 
 static void test_empty(void)
 {
@@ -65,7 +56,7 @@ static void test_random(void)
 	for (int i = 0; i < K; i++)
 		ref[i] = -1;
 	for (long op = 0; op < OPS; op++) {
-		const uint64_t r = next();
+		const uint64_t r = rng_next();
 		const int k = (int)(r % K);
 		/* Task-and-attempt style keys: high and low halves both used. */
 		const uint64_t key = ((uint64_t)k << 32) | (uint64_t)(k % 7);

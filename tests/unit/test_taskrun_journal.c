@@ -8,6 +8,7 @@
 
 #include "../../cmd/taskrun/state.h"
 #include "check.h"
+#include "rng.h"
 
 struct seen {
 	long n, bad, stop_at;
@@ -30,14 +31,14 @@ static int count(const struct tr_event *e, void *arg)
  * strtod gives, and other forms still parse. */
 static void test_numbers(void)
 {
-	unsigned long long r = 0x9e3779b97f4a7c15ULL;
+	uint64_t r = 0x9e3779b97f4a7c15ULL;
 	struct tr_event e;
 	char line[512], num[64];
 	long bad = 0;
 
 	for (int i = 0; i < 200000; i++) {
 		double v;
-		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		rng_step(&r);
 		/* Times near now, small CPU times, and whole numbers. */
 		v = i % 3 == 0 ? 1.7e9 + (double)(r % 1000000000) / 1e3
 		  : i % 3 == 1 ? (double)(r % 100000000) / 1e7 : (double)(r % 1000);

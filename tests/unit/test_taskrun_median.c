@@ -7,16 +7,7 @@
 
 #include "../../cmd/taskrun/median.h"
 #include "check.h"
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "rng.h"
 
 static int cmp(const void *x, const void *y)
 {
@@ -37,10 +28,10 @@ static void run(int kind, long n)
 		double v;
 		switch (kind) {
 		case 0:
-			v = (double)(next() % 1000000) / 1000.0;
+			v = (double)(rng_next() % 1000000) / 1000.0;
 			break;
 		case 1:
-			v = (double)(next() % 5);   /* duplicates */
+			v = (double)(rng_next() % 5);   /* duplicates */
 			break;
 		case 2:
 			v = (double)i;
