@@ -290,7 +290,7 @@ static void drop_queued(struct agent *a, uint32_t id, int all, int lost)
  * for the one before them. */
 static int queue_cluster(struct agent *a, const char *data, size_t len)
 {
-	struct tr_buf b = {(char *)(uintptr_t)data, 0, len, len};
+	struct tr_buf b = {(char *)(uintptr_t)data, 0, len, len, 1};
 	struct tr_frame f;
 	char *keep = NULL;
 	uint32_t chain = 0;
