@@ -86,12 +86,6 @@ static const struct option longopts[] = {
 static const char *const rho_names[] = {"auto", "none", "half", "first", NULL};
 static const char *const weight_names[] = {"none", "obliquity", "spreading", "both", NULL};
 
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
-
 /* Usage errors: the message, then exit 2. */
 static void check(int rc, const struct sk_error *err)
 {
@@ -222,14 +216,10 @@ int main(int argc, char **argv)
 		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
-	if (argc - optind > 1) {
-		sk_warnx("too many inputs (one at most)");
-		usage();
-	}
-	if (!have_vel) {
-		sk_warnx("missing --vel");
-		usage();
-	}
+	if (argc - optind > 1)
+		sk_par_usage_fail("one input at most ('%s' and '%s' given)", argv[optind], argv[optind + 1]);
+	if (!have_vel)
+		sk_par_usage_fail("missing --vel");
 	job.in = optind < argc ? argv[optind] : NULL;
 	ui.in = job.in;
 	job.notice = notice;

@@ -81,12 +81,6 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
-
 /* Usage errors: the message, then exit 2. */
 static void check(int rc, const struct sk_error *err)
 {
@@ -180,16 +174,12 @@ int main(int argc, char **argv)
 		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
-	if (argc - optind > 1) {
-		sk_warnx("too many inputs (one at most)");
-		usage();
-	}
-	if (!grid) {
-		sk_warnx("missing --grid");
-		usage();
-	}
+	if (argc - optind > 1)
+		sk_par_usage_fail("one input at most ('%s' and '%s' given)", argv[optind], argv[optind + 1]);
+	if (!grid)
+		sk_par_usage_fail("missing --grid");
 	if (job.have_vel && !job.have_offsets)
-		sk_die(2, "--vel needs --offsets");
+		sk_par_usage_fail("--vel needs --offsets");
 	if (k > 0) {
 		job.opts.k = k;
 		job.opts.dip_k = k < 2 ? 2 : k;

@@ -163,10 +163,10 @@ int main(int argc, char **argv)
 			usage_msg(err.msg);
 	}
 	if (!tpath != !by)
-		usage_msg(tpath ? "--table needs --by KEYS" : "--by needs --table FILE");
+		sk_par_usage_fail("%s", tpath ? "--table needs --by KEYS" : "--by needs --table FILE");
 	if (missing) {
 		if (!tpath)
-			usage_msg("--missing needs --table");
+			sk_par_usage_fail("--missing needs --table");
 		if (strcmp(missing, "error") == 0)
 			o.missing = SK_EDIT_MISSING_ERROR;
 		else if (strcmp(missing, "keep") == 0)

@@ -121,11 +121,11 @@ int main(int argc, char **argv)
 			usage_msg(err.msg);
 	}
 	if (keys && sum)
-		usage_msg("--key and --sum exclude each other");
+		sk_par_usage_fail("--key and --sum exclude each other");
 	if (mpath && (sum || optind < argc))
-		usage_msg(sum ? "--sum works on inputs, not on a manifest" : "-m takes no INPUT operands");
+		sk_par_usage_fail("%s", sum ? "--sum works on inputs, not on a manifest" : "-m takes no INPUT operands");
 	if (!verify && !mpath)
-		usage_msg("--no-verify needs -m");
+		sk_par_usage_fail("--no-verify needs -m");
 	if (keys) {
 		o.mode = SK_MERGE_KEY;
 		if (sk_keyset_parse(keys, 0, &o.keys, &err) < 0)

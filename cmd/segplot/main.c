@@ -119,10 +119,10 @@ static void range(const char *s, struct opts *o)
 	o->win.key = &o->rkey;
 }
 
-static _Noreturn void usage(int status)
+static _Noreturn void usage(void)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
+	fputs(usage_text, stdout);
+	exit(0);
 }
 
 static void size(const char *s, struct sk_plot_opts *o)
@@ -163,7 +163,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (sk_format_parse(optarg, &o->from, &err))
 				exit(sk_report(&err));
 			break;
-		case 'h': usage(0);
+		case 'h': usage();
 		case 'N': o->plot.colorbar = 0; break;
 		case 'n': traces(optarg, &o->win); break;
 		case 'r': range(optarg, o); break;
@@ -217,14 +217,12 @@ int main(int argc, char **argv)
 		sk_par_keyval_fail(bad, longopts);
 	}
 	first = parse(nops, ops, &o);
-	if (nops - first > 1) {
-		sk_warnx("one input at most ('%s' and '%s' given)", ops[first], ops[first + 1]);
-		usage(2);
-	}
+	if (nops - first > 1)
+		sk_par_usage_fail("one input at most ('%s' and '%s' given)", ops[first], ops[first + 1]);
 	if (first < nops)
 		in = ops[first];
 	if (!o.out)
-		sk_die(2, "no output: give -o FILE.png, FILE.svg or FILE.pdf");
+		sk_par_usage_fail("no output: give -o FILE.png, FILE.svg or FILE.pdf");
 	if (!o.plot.type && sk_plot_type_of(o.out) == SK_PLOT_AUTO)
 		sk_die(2, "%s: unknown picture type (name it .png, .svg or .pdf, or give --type)", o.out);
 	if (o.xkey && sk_key_parse(o.xkey, 0, &key, &err))

@@ -61,12 +61,6 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static _Noreturn void usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(2);
-}
-
 /* Bad option values: the message alone, status 2 (as segmerge). */
 static _Noreturn void bad_arg(const struct sk_error *err)
 {
@@ -76,10 +70,8 @@ static _Noreturn void bad_arg(const struct sk_error *err)
 
 static void set_mode(struct sk_split_opts *o, int mode)
 {
-	if (o->mode != SK_SPLIT_NONE && o->mode != mode) {
-		sk_warnx("give one of --count, --key, --parts, --ranges and --round-robin");
-		usage();
-	}
+	if (o->mode != SK_SPLIT_NONE && o->mode != mode)
+		sk_par_usage_fail("give one of --count, --key, --parts, --ranges and --round-robin");
 	o->mode = mode;
 }
 
@@ -180,22 +172,14 @@ int main(int argc, char **argv)
 		if (wname && sk_wopts_set(&o.wopts, wname, optarg, &err) < 0)
 			bad_arg(&err);
 	}
-	if (argc - optind > 1) {
-		sk_warnx("one input at most");
-		usage();
-	}
-	if (o.mode == SK_SPLIT_NONE) {
-		sk_warnx("no split mode: give one of --count, --key, --parts, --ranges and --round-robin");
-		usage();
-	}
-	if (!o.dir) {
-		sk_warnx("no output directory: give --dir");
-		usage();
-	}
-	if (group && o.mode != SK_SPLIT_KEY) {
-		sk_warnx("--group needs --key");
-		usage();
-	}
+	if (argc - optind > 1)
+		sk_par_usage_fail("one input at most ('%s' and '%s' given)", argv[optind], argv[optind + 1]);
+	if (o.mode == SK_SPLIT_NONE)
+		sk_par_usage_fail("no split mode: give one of --count, --key, --parts, --ranges and --round-robin");
+	if (!o.dir)
+		sk_par_usage_fail("no output directory: give --dir");
+	if (group && o.mode != SK_SPLIT_KEY)
+		sk_par_usage_fail("--group needs --key");
 	if (o.mode == SK_SPLIT_KEY) {
 		o.n = group ? group : 1;
 		o.keys_text = keys;

@@ -80,10 +80,10 @@ static const struct option longopts[] = {
 	{"wavelet", required_argument, NULL, 'w'}, {"zstd", optional_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0}};
 
-static _Noreturn void usage(int status)
+static _Noreturn void usage(void)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
+	fputs(usage_text, stdout);
+	exit(0);
 }
 
 static void progress(void *arg, int64_t done, int64_t total)
@@ -116,7 +116,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, shortopts,
 				longopts, NULL)) != -1) {
 		switch (c) {
-		case 'h': usage(0);
+		case 'h': usage();
 		case 'V': puts("segsynth " SK_VERSION); exit(0);
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -169,10 +169,8 @@ int main(int argc, char **argv)
 		sk_par_keyval_fail(bad, longopts);
 	}
 	first = parse(nops, ops, &o);
-	if (first < nops) {
-		sk_warnx("unexpected operand '%s'", ops[first]);
-		usage(2);
-	}
+	if (first < nops)
+		sk_par_usage_fail("unexpected operand '%s' (segsynth reads no input)", ops[first]);
 	sk_synth_init(&s);
 	/* A bad model file is a data error (exit 1): the error names it.
 	 * Every way out releases what it holds (LeakSanitizer counts it). */

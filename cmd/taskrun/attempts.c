@@ -338,6 +338,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	snprintf(e.note, sizeof e.note, "slot=%d%s%s%s", slot, spec ? " speculative" : "",
 		 a->out.tmp ? " tmp=" : "", a->out.tmp ? tmp_base(a->out.tmp) : "");
 	tr_jput(c, &e);
+	/* On disk before the host hears of it: after a crash of this machine
+	 * the resume still finds the temporary to remove. */
+	if (a->out.tmp)
+		c->j.urgent = 1;
 }
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)

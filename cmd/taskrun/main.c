@@ -393,16 +393,13 @@ static int run(int argc, char **argv, int *stopsig)
 		}
 	}
 	if (o.keep_tmpl && o.out_tmpl) {
-		sk_warnx("--keep and --stdout both say where output goes: give one of them");
-		usage(2);
+		sk_par_usage_fail("--keep and --stdout both say where output goes: give one of them");
 	}
 	if (o.hostfile && o.sshlogin) {
-		sk_warnx("-S and -H both name hosts: give one of them");
-		usage(2);
+		sk_par_usage_fail("-S and -H both name hosts: give one of them");
 	}
 	if (o.hostfile && strcmp(o.hostfile, "-") == 0) {
-		sk_warnx("-H: the host file must be a file (it is re-read)");
-		usage(2);
+		sk_par_usage_fail("-H: the host file must be a file (it is re-read)");
 	}
 	if (tr_tmpl_words(o.ssh, &ssh, &err) <= 0 || tr_tmpl_words(o.agent, &agent, &err) <= 0) {
 		sk_warnx("%s", err.code ? err.msg : "empty --ssh or --agent command");
@@ -410,8 +407,7 @@ static int run(int argc, char **argv, int *stopsig)
 		goto out;
 	}
 	if (o.slurm && (o.hostfile || o.sshlogin)) {
-		sk_warnx("--slurm and -H or -S are exclusive (a host file may list the line 'slurm')");
-		usage(2);
+		sk_par_usage_fail("--slurm and -H or -S are exclusive (a host file may list the line 'slurm')");
 	}
 	if (o.slurm) {
 		/* Said once, before anything starts. */
@@ -535,7 +531,7 @@ static int report_cmd(int argc, char **argv)
 			sk_par_fail(argv, "+h", ropts);
 	}
 	if (optind != argc - 1)
-		usage(2);
+		sk_par_usage_fail("report needs one state directory (taskrun report [--html] DIR)");
 	rc = html ? tr_report_html(argv[optind], stdout, &err) : tr_report_text(argv[optind], stdout, &err);
 	if (rc)
 		return sk_report(&err);
@@ -550,11 +546,15 @@ int main(int argc, char **argv)
 	sk_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
 		if (argc > 2)
-			usage(2);
+			sk_par_usage_fail("agent takes no operands ('%s' given)", argv[2]);
 		status = tr_agent_run(0, 1, &err) ? sk_report(&err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "status") == 0) {
-		if (argc != 3 || argv[2][0] == '-')
-			usage(argc == 3 && strcmp(argv[2], "--help") == 0 ? 0 : 2);
+		if (argc == 3 && strcmp(argv[2], "--help") == 0)
+			usage(0);
+		if (argc != 3)
+			sk_par_usage_fail("status needs one state directory (taskrun status DIR)");
+		if (argv[2][0] == '-')
+			sk_par_usage_fail("unknown option '%s' of status (taskrun status DIR)", argv[2]);
 		status = tr_report_status(argv[2], stdout, &err) ? sk_report(&err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		status = report_cmd(argc - 1, argv + 1);

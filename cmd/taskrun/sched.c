@@ -138,6 +138,16 @@ void tr_jsync(struct tr_ctl *c)
 		tr_fail_err(c, &err);
 }
 
+void tr_jflush(struct tr_ctl *c, double now)
+{
+	struct sk_error err;
+	double left;
+	const int rc = tr_journal_due(&c->j, now, &left) ? tr_journal_sync(&c->j, &err)
+							  : tr_journal_flush(&c->j, &err);
+	if (rc != 0)
+		tr_fail_err(c, &err);
+}
+
 void tr_fd_room(struct tr_ctl *c, int slots)
 {
 	unsigned long need;
@@ -225,9 +235,14 @@ static int cluster_size(struct tr_ctl *c)
 		return 1;
 	med = tr_median_get(&c->spec.walls);
 	n = med > 0 ? (long)(TR_CLUSTER_SECS / med) : TR_CLUSTER_MAX;
-	for (int g = 0; g < c->nh; g++)
-		if (c->h[g].st == HS_UP && !c->h[g].removed)
-			slots += c->h[g].slots;
+	/* Counted once per call of assign(), not per request. */
+	if (c->cl_slots < 0) {
+		c->cl_slots = 0;
+		for (int g = 0; g < c->nh; g++)
+			if (c->h[g].st == HS_UP && !c->h[g].removed)
+				c->cl_slots += c->h[g].slots;
+	}
+	slots = c->cl_slots;
 	if (slots > 0 && n > c->npending / slots)
 		n = c->npending / slots;
 	return n < 1 ? 1 : n > TR_CLUSTER_MAX ? TR_CLUSTER_MAX : (int)n;
@@ -323,6 +338,7 @@ static void assign(struct tr_ctl *c, double now)
 	if (c->npending == 0 || c->halted || !c->assign_dirty)
 		return;
 	c->assign_dirty = 0;
+	c->cl_slots = -1;
 	if (c->assign_all) {
 		c->assign_all = 0;
 		for (int i = 0; i < c->nh && c->npending > 0; i++)
@@ -669,8 +685,9 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			e.t = tr_wall();
 			strcpy(e.ev, "lost");
 			snprintf(e.note, sizeof e.note, "controller stopped");
-			tr_jlog(c, &e);
+			tr_jput(c, &e);
 		}
+		tr_jsync(c);
 	}
 	free(ix);
 	free(r.open);
@@ -1015,8 +1032,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		tr_pump_stdin(&c);
 		tr_output_flush(&c, 0);
 		/* The events of this pass (attempts started, failed, lost) are
-		 * on disk before any host hears of them. */
-		tr_jsync(&c);
+		 * written before any host hears of them, in one write; synced
+		 * by group commit at most TR_JOURNAL_DELAY later, or now when
+		 * one must be (a start that creates a --stdout temporary). */
+		tr_jflush(&c, now);
 		/* Only the hosts that have frames to write. */
 		for (int d = 0; d < c.ndirty; d++) {
 			struct tr_host *h = &c.h[c.dirty[d]];
@@ -1066,6 +1085,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			timeout = 0;
 		else if (c.hk_next - now < 0.2)
 			timeout = c.hk_next > now ? (int)((c.hk_next - now) * 1000) + 1 : 0;
+		{
+			/* The group commit's deadline. */
+			double left;
+			if (timeout > 0 && c.j.dirty && !tr_journal_due(&c.j, tr_mono(), &left) &&
+			    left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
 		nev = epoll_wait(c.ep, evs, (int)(sizeof evs / sizeof evs[0]), timeout);
 		if (nev < 0 && errno != EINTR) {
 			tr_fail(&c, SK_EIO, "epoll_wait: %s", strerror(errno));

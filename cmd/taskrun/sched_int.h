@@ -163,6 +163,8 @@ struct tr_ctl {
 	struct tr_buf *batch;     /* --cluster: tr_start_attempt puts its frames
 				     here, on slot batch_slot once chosen */
 	int batch_slot;
+	long cl_slots;            /* --cluster auto: slots of the hosts up, or
+				     -1 (counted again) */
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
@@ -191,10 +193,13 @@ void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((fo
 void tr_fail_err(struct tr_ctl *c, const struct sk_error *e);
 /* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
-/* Journals e; the sync waits for the next tr_jlog or tr_jsync (the loop
- * syncs once a pass, before it sends anything to a host). */
+/* Journals e; the write waits for the end of the pass (tr_jflush, before
+ * anything is sent to a host), the sync for the next tr_jlog, tr_jsync or
+ * group commit (TR_JOURNAL_DELAY). */
 void tr_jput(struct tr_ctl *c, struct tr_event *e);
 void tr_jsync(struct tr_ctl *c);
+/* Writes the lines put, and syncs them when due (tr_journal_due). */
+void tr_jflush(struct tr_ctl *c, double now);
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

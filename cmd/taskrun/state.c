@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,24 +195,107 @@ void tr_event_init(struct tr_event *e, const char *ev)
 	strcpy(e->host, "-");
 }
 
-static void clean(char *s)
+/* Appends s to *o (room is checked by the caller), with the journal's
+ * separators (tab, newline, CR) turned into blanks; at most max bytes. */
+static char *put_clean(char *o, const char *s, size_t max)
 {
-	for (; *s; s++)
-		if (*s == '\t' || *s == '\n' || *s == '\r')
-			*s = ' ';
+	for (size_t i = 0; i < max && s[i]; i++)
+		*o++ = s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i];
+	return o;
+}
+
+/* Appends the decimal digits of v (>= 0) to o. */
+static char *put_digits(char *o, unsigned long long v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n > 0)
+		*o++ = d[--n];
+	return o;
+}
+
+static char *put_long(char *o, long long v)
+{
+	if (v < 0) {
+		*o++ = '-';
+		return put_digits(o, (unsigned long long)(-(v + 1)) + 1);
+	}
+	return put_digits(o, (unsigned long long)v);
+}
+
+/* x as "%.6f" prints it, without printf's conversion of the whole binary
+ * value (most of the cost of a journal line): the integer part and the
+ * fraction apart (x - floor(x) is exact), the fraction scaled to
+ * micro-units and rounded.  A fraction within a hair of a rounding tie,
+ * and anything negative, huge or not finite, goes to snprintf. */
+static char *put_fixed6(char *o, double x)
+{
+	if (x >= 0 && x < 1e15) {
+		const double ip = floor(x), us = (x - ip) * 1e6, r = floor(us);
+		const double f = us - r;
+		if (f < 0.5 - 1e-6 || f > 0.5 + 1e-6) {
+			unsigned long long u = (unsigned long long)r + (f > 0.5);
+			unsigned long long i = (unsigned long long)ip;
+			char d[6];
+			if (u >= 1000000) {
+				u -= 1000000;
+				i++;
+			}
+			o = put_digits(o, i);
+			*o++ = '.';
+			for (int k = 5; k >= 0; k--, u /= 10)
+				d[k] = (char)('0' + u % 10);
+			memcpy(o, d, 6);
+			return o + 6;
+		}
+	}
+	return o + snprintf(o, 64, "%.6f", x);
 }
 
 int tr_event_format(const struct tr_event *e, char *buf, size_t n)
 {
-	char host[sizeof e->host], note[sizeof e->note];
+	/* The longest line: 4 numbers of up to 64 bytes, 5 integers of up to
+	 * 20, the strings and 12 separators. */
+	char line[4 * 64 + 5 * 21 + sizeof e->ev + sizeof e->host + sizeof e->note + 16];
+	char *o = line;
+	size_t len;
 
-	snprintf(host, sizeof host, "%s", e->host[0] ? e->host : "-");
-	snprintf(note, sizeof note, "%s", e->note);
-	clean(host);
-	clean(note);
-	return snprintf(buf, n, "%.6f\t%s\t%ld\t%d\t%s\t%d\t%d\t%.6f\t%.6f\t%.6f\t%ld\t%s\n", e->t,
-			e->ev, e->task, e->attempt, host, e->status, e->sig, e->wall, e->user, e->sys,
-			e->maxrss, note);
+	o = put_fixed6(o, e->t);
+	*o++ = '\t';
+	o = put_clean(o, e->ev, sizeof e->ev - 1);
+	*o++ = '\t';
+	o = put_long(o, e->task);
+	*o++ = '\t';
+	o = put_long(o, e->attempt);
+	*o++ = '\t';
+	o = e->host[0] ? put_clean(o, e->host, sizeof e->host - 1) : put_clean(o, "-", 1);
+	*o++ = '\t';
+	o = put_long(o, e->status);
+	*o++ = '\t';
+	o = put_long(o, e->sig);
+	*o++ = '\t';
+	o = put_fixed6(o, e->wall);
+	*o++ = '\t';
+	o = put_fixed6(o, e->user);
+	*o++ = '\t';
+	o = put_fixed6(o, e->sys);
+	*o++ = '\t';
+	o = put_long(o, e->maxrss);
+	*o++ = '\t';
+	o = put_clean(o, e->note, sizeof e->note - 1);
+	*o++ = '\n';
+	len = (size_t)(o - line);
+	/* As snprintf: what fits, terminated, and the whole length. */
+	if (n > 0) {
+		const size_t k = len < n ? len : n - 1;
+		memcpy(buf, line, k);
+		buf[k] = '\0';
+	}
+	return (int)len;
 }
 
 /* A number of the form taskrun writes ("%.6f": digits, a point, up to six
@@ -312,8 +396,8 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 {
 	struct stat st;
 
+	memset(j, 0, sizeof *j);
 	j->sync = sync;
-	j->dirty = 0;
 	if (!(j->path = strdup(path))) {
 		j->fd = -1;
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -337,6 +421,9 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 	return 0;
 }
 
+/* Lines put are written when this many bytes wait, or at a flush. */
+#define JBUF_MAX (64u << 10)
+
 int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
 {
 	char line[1024];
@@ -347,19 +434,64 @@ int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_err
 	n = tr_event_format(e, line, sizeof line);
 	if (n < 0 || (size_t)n >= sizeof line)
 		return sk_error_at(err, sk_error_set(err, SK_EARG, "journal line too long"), j->path);
-	if (write(j->fd, line, (size_t)n) != n)
-		return sk_error_sys_at(err, j->path);
+	if (j->len + (size_t)n > j->cap) {
+		const size_t cap = j->cap ? 2 * j->cap : 2 * JBUF_MAX;
+		char *b = realloc(j->buf, cap);
+		if (!b)
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		j->buf = b;
+		j->cap = cap;
+	}
+	memcpy(j->buf + j->len, line, (size_t)n);
+	j->len += (size_t)n;
+	if (!j->dirty)
+		j->since = tr_mono();
 	j->dirty = 1;
+	return j->len >= JBUF_MAX ? tr_journal_flush(j, err) : 0;
+}
+
+int tr_journal_flush(struct tr_journal *j, struct sk_error *err)
+{
+	size_t off = 0;
+
+	while (j->fd >= 0 && off < j->len) {
+		const ssize_t w = write(j->fd, j->buf + off, j->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			/* What was written stays written; the rest is
+			 * dropped with the error, which stops the run. */
+			j->len = 0;
+			return sk_error_sys_at(err, j->path);
+		}
+		off += (size_t)w;
+	}
+	j->len = 0;
 	return 0;
 }
 
 int tr_journal_sync(struct tr_journal *j, struct sk_error *err)
 {
-	if (j->fd < 0 || !j->dirty || !j->sync)
+	int rc;
+
+	if (j->fd < 0 || !j->dirty)
 		return 0;
-	if (fdatasync(j->fd) != 0)
+	if ((rc = tr_journal_flush(j, err)) != 0)
+		return rc;
+	if (j->sync && fdatasync(j->fd) != 0)
 		return sk_error_sys_at(err, j->path);
-	j->dirty = 0;
+	j->dirty = j->urgent = 0;
+	return 0;
+}
+
+int tr_journal_due(const struct tr_journal *j, double now, double *left)
+{
+	*left = 0;
+	if (j->fd < 0 || !j->dirty)
+		return 0;
+	if (j->urgent || now - j->since >= TR_JOURNAL_DELAY)
+		return 1;
+	*left = j->since + TR_JOURNAL_DELAY - now;
 	return 0;
 }
 
@@ -371,11 +503,18 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
 
 void tr_journal_close(struct tr_journal *j)
 {
-	if (j->fd >= 0)
+	struct sk_error err;
+
+	if (j->fd >= 0) {
+		tr_journal_flush(j, &err);
 		close(j->fd);
+	}
 	j->fd = -1;
 	free(j->path);
 	j->path = NULL;
+	free(j->buf);
+	j->buf = NULL;
+	j->len = j->cap = 0;
 }
 
 int tr_journal_scan(const char *path, int (*fn)(const struct tr_event *e, void *arg), void *arg,

@@ -5,7 +5,8 @@
  *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
  *	              "command<TAB>stdin<TAB>stdout[<TAB>keep]" with \t \n \\
  *	              escaped (the --keep field only when the task has one)
- *	DIR/journal   append-only, one event per line, synced (grouped per pass)
+ *	DIR/journal   append-only, one event per line, written once a pass and
+ *	              synced by group commit (TR_JOURNAL_DELAY)
  *	DIR/logs/T.A.err  standard error of attempt A of task T
  *
  * Journal lines are tab-separated: time (Unix seconds), event, task (0:
@@ -58,22 +59,38 @@ int tr_event_format(const struct tr_event *e, char *buf, size_t n);
 /* Parses one line (without '\n'); 0 or SK_EFMT. */
 int tr_event_parse(const char *line, struct tr_event *e);
 
+/* Group commit: a line put in the journal is synced at most this long
+ * after it was written (seconds), unless something follows from it sooner
+ * (taskrun(1) states the bound). */
+#define TR_JOURNAL_DELAY 0.5
+
 struct tr_journal {
 	int fd;
 	char *path;  /* its errors name it */
 	int sync;    /* fdatasync after every event (tr_journal_write) */
-	int dirty;   /* lines written by tr_journal_put and not synced yet */
+	int dirty;   /* lines put and not synced yet */
+	int urgent;  /* one of them is to be synced before anything is sent */
+	double since; /* tr_mono() when the oldest of them was put */
+	char *buf;   /* lines put and not written yet (one write(2) for all) */
+	size_t len, cap;
 };
 
 int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_error *err);
-/* Writes one event (one write(2): a killed process loses nothing written)
- * and, when j->sync, syncs it with every line before it. */
+/* Writes one event and syncs it with every line before it (when j->sync). */
 int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
-/* Writes one event and leaves the sync to the next tr_journal_write or
- * tr_journal_sync: group commit of events whose durability can wait. */
+/* Adds one event to the lines to write; tr_journal_flush writes them (in
+ * one write(2): a killed process loses none of the lines written), and
+ * tr_journal_sync, tr_journal_write or a due group commit syncs them. */
 int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
-/* Syncs the lines put since the last sync, if any. */
+/* Writes the lines put since the last flush. */
+int tr_journal_flush(struct tr_journal *j, struct sk_error *err);
+/* Writes and syncs the lines put since the last sync, if any. */
 int tr_journal_sync(struct tr_journal *j, struct sk_error *err);
+/* Whether the lines put are due for their sync at now (tr_mono()): one is
+ * urgent, or the oldest is TR_JOURNAL_DELAY old.  Returns the seconds left
+ * until then in *left (when not due and dirty), else 0. */
+int tr_journal_due(const struct tr_journal *j, double now, double *left);
+/* Writes what was put (best effort) and closes. */
 void tr_journal_close(struct tr_journal *j);
 /* Reads every complete event of a journal file (a missing file is empty). */
 int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_error *err);

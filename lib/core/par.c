@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,4 +374,15 @@ void sk_par_keyval_fail(const char *bad, const struct option *opts)
 	char buf[512];
 
 	sk_die(2, "%s", sk_par_keyval_error(bad ? bad : "?", opts, buf, sizeof buf));
+}
+
+void sk_par_usage_fail(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	sk_die(2, "%s; try --help", buf);
 }

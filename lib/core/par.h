@@ -84,5 +84,9 @@ const char *sk_par_keyval_error(const char *bad, const struct option *opts, char
  * sk_par_keyval_error on stderr, then exit 2. */
 _Noreturn void sk_par_fail(char *const *argv, const char *shortopts, const struct option *opts);
 _Noreturn void sk_par_keyval_fail(const char *bad, const struct option *opts);
+/* Any other usage error (operands, option combinations), in one line as the
+ * option typos: "prog: MESSAGE; try --help" on stderr, then exit 2.  The
+ * whole usage is for --help alone. */
+_Noreturn void sk_par_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

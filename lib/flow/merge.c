@@ -175,7 +175,7 @@ static int next(struct merger *g, size_t i, int want_hdr, struct sk_error *err)
 	return rc;
 }
 
-/* The progress callback, every 1024 traces (and after each bulk copy). */
+/* The progress callback, every 1024 traces (bulk copies: copy_ticked). */
 static void tick(const struct merger *g)
 {
 	if (g->o->progress && g->res->traces % 1024 == 0)
@@ -193,14 +193,29 @@ static int put(struct merger *g, size_t i, struct sk_error *err)
 	return 0;
 }
 
+/* The progress of a bulk copy, after every buffer or block of traces (the
+ * progress module decides when to draw). */
+struct copy_tick {
+	const struct merger *g;
+	int64_t base;
+};
+
+static void copy_ticked(void *arg, int64_t copied)
+{
+	const struct copy_tick *c = arg;
+
+	c->g->o->progress(c->g->o->progress_arg, c->base + copied, c->g->ptotal);
+}
+
 static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 {
 	struct input *in = &g->in[i];
+	struct copy_tick ct = {g, g->res->traces};
 	int64_t n = 0;
 	int rc;
 
 	/* A buffer at a time (stream.c batches records). */
-	rc = sk_copy_traces(in->r, g->w, &n, NULL, err);
+	rc = sk_copy_traces_tick(in->r, g->w, &n, NULL, g->o->progress ? copy_ticked : NULL, &ct, err);
 	in->n += n;
 	g->res->traces += n;
 	if (g->o->progress)

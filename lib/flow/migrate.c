@@ -69,7 +69,7 @@ static FILE *spool_open(struct src *s, struct sk_error *err)
  *       = 2 sqrt((tau/2)^2 + |m-x|^2/v^2) = sqrt(tau^2 + 4 |m-x|^2/v^2),
  * the post-stack (exploding reflector) time with v the RMS velocity.  The
  * kernel's weights reduce to the post-stack ones as well: the obliquity
- * cos((theta_s + theta_r)/2) = cos theta = tau/t, the spreading 1/sqrt(v t)
+ * (cos theta_s + cos theta_r)/2 = cos theta = tau/t, the spreading 1/sqrt(v t)
  * (2-D) or 1/(v t) (3-D), and the antialiasing slope (s-x)/(v^2 t_s) +
  * (r-x)/(v^2 t_r) = 4 (m-x)/(v^2 t), the notes' post-stack p.
  */

@@ -645,6 +645,12 @@ static int64_t raw_batch(struct sk_reader *r, int64_t max, const unsigned char *
 int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
 		   struct sk_error *err)
 {
+	return sk_copy_traces_tick(r, w, n, wfail, NULL, NULL, err);
+}
+
+int sk_copy_traces_tick(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
+			void (*tick)(void *arg, int64_t copied), void *arg, struct sk_error *err)
+{
 	const int mode = sk_stream_raw_mode(r, w);
 	const int sgk_in = r->info.fmt == SK_FMT_SGK, sgk_out = w->info.fmt == SK_FMT_SGK;
 	unsigned char *hdr = NULL, *rec = NULL;
@@ -706,6 +712,8 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 		if (got <= 0 || rc < 0)
 			break;
 		k += got;
+		if (tick)
+			tick(arg, k);
 	}
 	free(hdr);
 	free(data);

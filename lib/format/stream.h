@@ -191,6 +191,10 @@ int sk_stream_raw_mode(const struct sk_reader *r, const struct sk_writer *w);
  * caller can name the right file. */
 int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
 		   struct sk_error *err);
+/* The same, calling tick(arg, copied) (tick may be NULL) after every buffer
+ * or block of traces with the count copied so far: a progress report. */
+int sk_copy_traces_tick(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
+			void (*tick)(void *arg, int64_t copied), void *arg, struct sk_error *err);
 /* sk_reader_readahead for copying r to w, unless the copy has nothing to
  * overlap with reading: a raw copy into /dev/null. */
 int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err);

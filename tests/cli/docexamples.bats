@@ -4,6 +4,12 @@
 # touching this file), on the small files of examples/docs, with the hosts of
 # the loopback sshd lab (lab.bash) where an example names hosts.  The examples
 # that cannot run here are marked in their page, with the reason, and listed.
+# Inline command lines in prose (a `code` span or .Ql that starts with a
+# segkit command and has more than one option or operand, not only options
+# and placeholders such as DIR) run too, and must not be refused as usage
+# errors (exit 2); being fragments, they may fail on data (exit 1).  Spans of
+# one word after the command (`segmerge --sum`) name an option and do not
+# run; docexamples.py's header has the whole rule.
 bats_require_minimum_version 1.5.0
 load helpers
 load lab
@@ -84,8 +90,9 @@ run_examples() {
 }
 
 # The extractor itself, on pages made here: sessions with shown output,
-# commands spread over lines, markers, roff escapes; a failing example, a
-# wrong shown output and an unmarked non-command all fail the run.
+# commands spread over lines, markers, roff escapes, inline command lines; a
+# failing example, a wrong shown output, an unmarked non-command and an
+# inline command refused as a usage error all fail the run.
 @test "docexamples.py: extraction, markers and failures on a made-up page" {
 	local d=$BATS_TEST_TMPDIR
 	mkdir -p "$d/fix" "$d/wk"
@@ -135,6 +142,10 @@ run_examples() {
 		$ segfoo: a message without a marker
 		segfoo: a message without a marker
 		```
+
+		Inline: `segsplit --count 5 -d parts` (no input here: a data error
+		passes), `segsplit --cuont 5 -d parts` (refused), `segmerge --sum`
+		and `make check` (not command lines).
 	EOF
 	cd "$d"
 	run -1 /usr/bin/python3 "$EX" run --fixture fix --work wk t.md
@@ -157,7 +168,11 @@ run_examples() {
 		    | segfoo: a message without a marker
 		  real output:
 		    | bash: line 1: segfoo:: command not found
-		4 examples ran (7 commands), 3 failed, 3 skipped
+		ok   t.md:47 (inline: segsplit --count 5 -d parts)
+		FAIL t.md:48: segsplit --cuont 5 -d parts
+		  an inline command refused as a usage error (exit 2):
+		    | segsplit: unknown option '--cuont' (did you mean --count?); try --help
+		6 examples ran (9 commands, 2 inline), 4 failed, 3 skipped
 		(an example that cannot run here, or a block that is not a command, is marked in its page: see tests/cli/docexamples.py)
 	EOF
 	)" ]
@@ -182,7 +197,7 @@ run_examples() {
 	[ "$output" = "$(printf '%s\n' "t.1:3	printf 'a\\tb\\n' | \\\\n    cut -f2	=> 1 lines" \
 		"t.1:7	echo 'one' -two" "t.1:9	echo ex" "t.1:12	skip a formula")" ]
 	run -0 /usr/bin/python3 "$EX" run --fixture fix --work wk t.1
-	[ "${lines[-1]}" = "3 examples ran (3 commands), 0 failed, 1 skipped" ]
+	[ "${lines[-1]}" = "3 examples ran (3 commands, 0 inline), 0 failed, 1 skipped" ]
 	# A skip needs its reason.
 	sed -i 's/skip a formula/skip/' t.1
 	run -1 --separate-stderr /usr/bin/python3 "$EX" run --fixture fix --work wk t.1

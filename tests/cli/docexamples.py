@@ -32,6 +32,20 @@ document's later examples; COMMAND, if given, is run on it as a check.
 continues: the block runs in the folder of the document's previous example
 that ran (a reader following the page), not in a fresh one.
 
+Inline command lines in prose are checked too.  An inline span (Markdown
+`code` outside blocks, a man page's .Ql) whose first word is a segkit
+command and which has at least two more words is a command line
+(`segsplit --key fldr --group 10 -d parts line.sgy`, `taskrun report --html
+DIR > report.html`): it runs in a fresh copy of the fixture folder with
+standard input from /dev/null and passes unless the command refuses it as a
+usage error (exit 2) or does not finish.  Such a span is often a fragment,
+with placeholders (DIR, tile1.sgy ... tileN.sgy) or without its input, so a
+data error (exit 1) passes: the check is that every option, value and
+operand it shows is one the command takes.  A command with one word
+(`segmerge --sum`, `taskrun status`), or with options and placeholders alone
+(`segsplit -d DIR`), names an option or a subcommand and is not run; neither
+is a span whose first word is not a segkit command (`make check`).  A command a reader should run as written goes in a block.
+
 Every example runs in a fresh copy of the fixture folder (made by
 examples/docs/Makefile, plus the files of earlier "file" blocks of the same
 document).  An example that uses ssh or a host file (-H) needs the loopback
@@ -47,6 +61,7 @@ import subprocess
 import sys
 
 SHELL_LANGS = {"", "sh", "bash", "shell", "console"}
+COMMANDS = {"migrate", "regrid", "segedit", "seginfo", "segmerge", "segplot", "segsplit", "segsynth", "taskrun"}
 MARK = re.compile(r"^\s*example:\s*(skip|needs|file|continues)\b\s*(.*?)\s*$")
 NEEDS_LAB = re.compile(r"(^|[\s|;(])ssh\s|(^|\s)(-H|--hosts)[\s=]")
 
@@ -66,6 +81,7 @@ class Example:
                 raise SyntaxError("%s:%d: 'example: %s' needs %s" % (
                     doc, line, self.kind, "a reason" if self.kind == "skip" else "a name"))
         self.commands = [] if self.kind in ("skip", "file") else split_commands(self)
+        self.inline = False
 
     def where(self):
         return "%s:%d" % (self.doc, self.line)
@@ -115,12 +131,28 @@ def split_commands(ex):
     return [(n, c, None if not s else "\n".join(s)) for n, c, s in out]
 
 
+def inline_span(name, n, text):
+    """An Example for an inline command line (see above), or None."""
+    words = text.split()
+    if len(words) < 3 or words[0] not in COMMANDS:
+        return None
+    if all(w.startswith("-") or (w.isupper() and w.isalpha()) for w in words[1:]):
+        return None
+    ex = Example(name, n, [], None)
+    ex.commands, ex.inline = [(n, text, None)], True
+    return ex
+
+
 def markdown(path, name):
     exs, lines = [], open(path, encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
         m = re.match(r"^(```|~~~)\s*([A-Za-z]*)\s*$", lines[i])
         if not m:
+            for s in re.finditer(r"(?<!`)`([^`]+)`(?!`)", lines[i]):
+                ex = inline_span(name, i + 1, s.group(1))
+                if ex:
+                    exs.append(ex)
             i += 1
             continue
         j = i + 1
@@ -154,6 +186,16 @@ def roff(path, name):
             mk = m.group(1) if m else None
         if l.startswith(".Dl "):
             exs.append(Example(name, i + 1, [unroff(l[4:])], mk, first=i + 1))
+            i += 1
+            continue
+        if l.startswith(".Ql "):
+            # Its closing punctuation (words of one character) is not part of it.
+            words = unroff(l[4:]).split()
+            while words and len(words[-1]) == 1 and not words[-1].isalnum():
+                words.pop()
+            ex = inline_span(name, i + 1, " ".join(words))
+            if ex:
+                exs.append(ex)
             i += 1
             continue
         if not l.startswith(".Bd -literal") and not l.startswith(".EX"):
@@ -202,12 +244,15 @@ def run_command(cmd, cwd, timeout):
     return p.returncode, out.decode(errors="replace")
 
 
-def check(n, cmd, shown, cwd, timeout, where):
+def check(n, cmd, shown, cwd, timeout, where, inline=False):
     """None when the command does as shown, else the failure."""
     rc, got = run_command(cmd, cwd, timeout)
     head = "%s: %s" % (where(n), cmd.split("\n")[0] + (" ..." if "\n" in cmd else ""))
     if rc is None:
         return "%s\n  timed out after %d s\n%s" % (head, timeout, indent(got))
+    if inline:
+        return "%s\n  an inline command refused as a usage error (exit 2):\n%s" % (
+            head, indent(got)) if rc == 2 else None
     diag = shown is not None and re.search(r"^[a-z][a-z0-9_-]*: ", shown, re.M)
     if shown is not None and got.rstrip("\n") != shown.rstrip("\n"):
         return "%s\n  exit %d; shown output:\n%s\n  real output:\n%s" % (
@@ -253,7 +298,7 @@ def cmd_run(args):
     if not fixture or not work or not docs:
         print(__doc__, file=sys.stderr)
         return 2
-    counts = {"ran": 0, "failed": 0, "skipped": 0, "commands": 0}
+    counts = {"ran": 0, "failed": 0, "skipped": 0, "commands": 0, "inline": 0}
     failures = []
     for doc in docs:
         exs = extract(doc)
@@ -282,6 +327,22 @@ def cmd_run(args):
                 continue
             if not ex.commands:
                 continue
+            if ex.inline:
+                # In a folder of its own: a later "continues" follows the
+                # previous block, not a span of the prose between.
+                cwd = fresh(docfix, work, "%s_%d_inline" % (tag, ex.line))
+                counts["commands"] += 1
+                bad = check(ex.line, ex.commands[0][1], None, cwd, timeout, lambda k: "%s:%d" % (ex.doc, k), True)
+                shutil.rmtree(cwd, ignore_errors=True)
+                counts["inline"] += 1
+                if bad:
+                    counts["failed"] += 1
+                    failures.append(bad)
+                    print("FAIL " + bad)
+                else:
+                    counts["ran"] += 1
+                    print("ok   %s (inline: %s)" % (ex.where(), ex.commands[0][1]))
+                continue
             if ex.kind == "continues":
                 if prev is None:
                     raise SyntaxError("%s: 'example: continues' with no example before it" % ex.where())
@@ -293,7 +354,7 @@ def cmd_run(args):
             prev, t0, bad = cwd, time.monotonic(), None
             for n, cmd, shown in ex.commands:
                 counts["commands"] += 1
-                bad = check(n, cmd, shown, cwd, timeout, lambda k: "%s:%d" % (ex.doc, k))
+                bad = check(n, cmd, shown, cwd, timeout, lambda k: "%s:%d" % (ex.doc, k), ex.inline)
                 if bad:
                     break
             if bad:
@@ -308,8 +369,9 @@ def cmd_run(args):
         if prev is not None:
             shutil.rmtree(prev, ignore_errors=True)
         shutil.rmtree(docfix, ignore_errors=True)
-    print("%d examples ran (%d commands), %d failed, %d skipped" % (
-        counts["ran"] + counts["failed"], counts["commands"], counts["failed"], counts["skipped"]))
+    print("%d examples ran (%d commands, %d inline), %d failed, %d skipped" % (
+        counts["ran"] + counts["failed"], counts["commands"], counts["inline"], counts["failed"],
+        counts["skipped"]))
     if failures:
         print("(an example that cannot run here, or a block that is not a command, is marked in its page:"
               " see tests/cli/docexamples.py)")

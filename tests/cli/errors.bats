@@ -110,3 +110,47 @@ check() {
 	check 2 "segsplit -Q" "segsplit: unknown option '-Q'; try --help"
 	[ ! -e out ] && [ ! -e x.png ]
 }
+
+@test "errors: misused operands and options (too many inputs, a missing operand or option, a clash) are one line and --help, in every command" {
+	# The whole usage is for --help alone; an option value that is wrong
+	# says what was expected instead (above).  seginfo takes any number of
+	# files and has no such error.
+	check 2 "migrate --vel 2000 a.sgy b.sgy" "migrate: one input at most ('a.sgy' and 'b.sgy' given); try --help"
+	check 2 "migrate $DATA/f3.sgy" "migrate: missing --vel; try --help"
+	check 2 "regrid -g 0,10,5 a.sgy b.sgy" "regrid: one input at most ('a.sgy' and 'b.sgy' given); try --help"
+	check 2 "regrid $DATA/f3.sgy" "regrid: missing --grid; try --help"
+	check 2 "regrid -g 0,10,5 --vel 2000 $DATA/f3.sgy" "regrid: --vel needs --offsets; try --help"
+	check 2 "segsplit -c 5 -d out a.sgy b.sgy" "segsplit: one input at most ('a.sgy' and 'b.sgy' given); try --help"
+	check 2 "segsplit -d out $DATA/f3.sgy" \
+		"segsplit: no split mode: give one of --count, --key, --parts, --ranges and --round-robin; try --help"
+	check 2 "segsplit -c 5 $DATA/f3.sgy" "segsplit: no output directory: give --dir; try --help"
+	check 2 "segsplit -c 5 -p 2 -d out $DATA/f3.sgy" \
+		"segsplit: give one of --count, --key, --parts, --ranges and --round-robin; try --help"
+	check 2 "segsplit -c 5 -g 2 -d out $DATA/f3.sgy" "segsplit: --group needs --key; try --help"
+	check 2 "segplot -o x.png a.sgy b.sgy" "segplot: one input at most ('a.sgy' and 'b.sgy' given); try --help"
+	check 2 "segplot $DATA/f3.sgy" "segplot: no output: give -o FILE.png, FILE.svg or FILE.pdf; try --help"
+	check 2 "segsynth --line 2,50,4,25 -R 0.1 $DATA/f3.sgy" \
+		"segsynth: unexpected operand '$DATA/f3.sgy' (segsynth reads no input); try --help"
+	check 2 "segmerge -k cdp -s a.sgy" "segmerge: --key and --sum exclude each other; try --help"
+	check 2 "segmerge -m m.yaml a.sgy" "segmerge: -m takes no INPUT operands; try --help"
+	check 2 "segmerge -s -m m.yaml" "segmerge: --sum works on inputs, not on a manifest; try --help"
+	check 2 "segmerge -n a.sgy" "segmerge: --no-verify needs -m; try --help"
+	check 2 "segedit -T t.tsv $DATA/f3.sgy" "segedit: --table needs --by KEYS; try --help"
+	check 2 "segedit -b cdp $DATA/f3.sgy" "segedit: --by needs --table FILE; try --help"
+	check 2 "segedit -m keep $DATA/f3.sgy" "segedit: --missing needs --table; try --help"
+	check 2 "taskrun status" "taskrun: status needs one state directory (taskrun status DIR); try --help"
+	check 2 "taskrun status a b" "taskrun: status needs one state directory (taskrun status DIR); try --help"
+	check 2 "taskrun status -x" "taskrun: unknown option '-x' of status (taskrun status DIR); try --help"
+	check 2 "taskrun report" "taskrun: report needs one state directory (taskrun report [--html] DIR); try --help"
+	check 2 "taskrun agent x" "taskrun: agent takes no operands ('x' given); try --help"
+	check 2 "taskrun -S : -H h echo ::: 1" "taskrun: -S and -H both name hosts: give one of them; try --help"
+	check 2 "taskrun -H - echo ::: 1" "taskrun: -H: the host file must be a file (it is re-read); try --help"
+	check 2 "taskrun --keep 'k/{}' --stdout 'o/{}' echo ::: 1" \
+		"taskrun: --keep and --stdout both say where output goes: give one of them; try --help"
+	check 2 "taskrun --slurm -S : echo ::: 1" \
+		"taskrun: --slurm and -H or -S are exclusive (a host file may list the line 'slurm'); try --help"
+	# Nothing on standard output, and nothing made.
+	run --separate-stderr migrate --vel 2000 a.sgy b.sgy
+	[ "$output" = "" ]
+	[ ! -e out ] && [ ! -e x.png ] && [ ! -e k ] && [ ! -e o ]
+}

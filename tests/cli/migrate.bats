@@ -29,7 +29,7 @@ small_line() {
 	run -2 --separate-stderr migrate --bogus --vel 2000
 	[ "$stderr" = "migrate: unknown option '--bogus'; try --help" ]
 	run -2 --separate-stderr migrate
-	[ "${stderr%%$'\n'*}" = "migrate: missing --vel" ]
+	[ "$stderr" = "migrate: missing --vel; try --help" ]
 	run -2 --separate-stderr migrate --vel 2000 --rho sideways x.sgy
 	[ "$stderr" = "migrate: invalid rho 'sideways'" ]
 	run -2 --separate-stderr migrate --vel 2000 --weights all x.sgy

@@ -163,9 +163,9 @@ def ref(args):
             val = g(fl) + r * (g(fl + 1) - g(fl))
         W = np.ones_like(t)
         if weights in ("obliquity", "both"):
+            # The mean of the two rays' cosines from the vertical.
             cs, cr = (tau / 2) / ts, (tau / 2) / tr
-            cos_g = cs * cr + (dsx * drx + dsy * dry) / (v ** 2 * ts * tr)
-            W = W * (cs + cr) / np.sqrt(np.maximum(2 + 2 * cos_g, 1e-12))
+            W = W * (cs + cr) / 2
         if weights in ("spreading", "both"):
             W = W * (1 / np.sqrt(v * t) if dim == 2 else 1 / (v * t))
         dist = np.hypot((sx[i] + rx[i]) / 2 - ox, (sy[i] + ry[i]) / 2 - oy)[:, None]

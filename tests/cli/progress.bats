@@ -109,3 +109,23 @@ total() {
 	[[ "$output" == $'\r'"segmerge: ["*$'\r'"segmerge: [########################] 100% 480/480 traces  "*$'\e[K\r' ]] ||
 		{ echo "$output"; return 1; }
 }
+
+@test "progress: segmerge's concatenation reports block by block, not only per input" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	# One input of 2304 traces (9.8 MB), read slowly from segmerge's pipe:
+	# the report follows the copy, which goes a buffer of records at a time
+	# (about 2 MB), so a bar with fewer than all the traces shows before the
+	# last.  (Reporting once per input drew only the 100% bar.)
+	segsynth --no-progress --line 48,50,48,25 --nt 1001 --reflector 0.2 -o "$T/c.sgy"
+	run -0 script -qec "segmerge -b $T/c.sgy | /usr/bin/python3 -c 'import sys, time
+while sys.stdin.buffer.read(1 << 20): time.sleep(0.05)'" /dev/null </dev/null
+	local part=0 last=0 line
+	while IFS= read -r line; do
+		if [[ "$line" =~ ^"segmerge: ["[#.]+"] "+[0-9]+"% "([0-9]+)"/2304 traces" ]]; then
+			[ "${BASH_REMATCH[1]}" -lt 2304 ] && [ "${BASH_REMATCH[1]}" -gt 0 ] && part=$((part + 1))
+			[ "${BASH_REMATCH[1]}" -eq 2304 ] && last=1
+		fi
+	done < <(tr '\r' '\n' <<< "$output")
+	echo "$output" | tr '\r' '\n'
+	[ "$part" -ge 1 ] && [ "$last" -eq 1 ]
+}

@@ -47,13 +47,13 @@ below() {
 	run -2 --separate-stderr regrid -g 1,2
 	[ "$stderr" = "regrid: invalid grid '1,2' (expected x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth] or a YAML file)" ]
 	run -2 --separate-stderr regrid
-	[ "${stderr_lines[0]}" = "regrid: missing --grid" ]
+	[ "$stderr" = "regrid: missing --grid; try --help" ]
 	run -2 --separate-stderr regrid -g 0,1,2 bogus=1
 	[ "$stderr" = "regrid: unknown parameter 'bogus=1'; try --help" ]
 	run -2 --separate-stderr regrid -g 0,1,2 -P 4/3
 	[ "$stderr" = "regrid: invalid part '4/3' (expected K/N with 1 <= K <= N)" ]
 	run -2 --separate-stderr regrid -g 0,1,2 -v 2000
-	[ "$stderr" = "regrid: --vel needs --offsets" ]
+	[ "$stderr" = "regrid: --vel needs --offsets; try --help" ]
 }
 
 @test "a missing input file" {

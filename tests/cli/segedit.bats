@@ -82,9 +82,9 @@ run_block() {
 	run -2 --separate-stderr segedit --scale x "$DATA/small.sgy"
 	[ "$stderr" = "segedit: invalid --scale 'x' (expected a number)" ]
 	run -2 --separate-stderr segedit --table "$T/t.tsv" "$DATA/small.sgy"
-	[ "$stderr" = "segedit: --table needs --by KEYS" ]
+	[ "$stderr" = "segedit: --table needs --by KEYS; try --help" ]
 	run -2 --separate-stderr segedit --missing keep "$DATA/small.sgy"
-	[ "$stderr" = "segedit: --missing needs --table" ]
+	[ "$stderr" = "segedit: --missing needs --table; try --help" ]
 	run -2 --separate-stderr segedit --table "$T/t.tsv" --by cdp --missing maybe "$DATA/small.sgy"
 	[ "$stderr" = "segedit: invalid --missing 'maybe' (error, keep or drop)" ]
 	# name=value with no such option: an assignment to an unknown key.

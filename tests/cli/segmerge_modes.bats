@@ -80,11 +80,11 @@ segmerge: $T/d/manifest.yaml: 1 problem in a set of 8 pieces: nothing written" ]
 
 @test "segmerge: option combinations" {
 	run -2 --separate-stderr segmerge --key cdp --sum a b
-	[ "$stderr" = "segmerge: --key and --sum exclude each other" ]
+	[ "$stderr" = "segmerge: --key and --sum exclude each other; try --help" ]
 	run -2 --separate-stderr segmerge -m x.yaml a.sgy
-	[ "$stderr" = "segmerge: -m takes no INPUT operands" ]
+	[ "$stderr" = "segmerge: -m takes no INPUT operands; try --help" ]
 	run -2 --separate-stderr segmerge --no-verify a.sgy
-	[ "$stderr" = "segmerge: --no-verify needs -m" ]
+	[ "$stderr" = "segmerge: --no-verify needs -m; try --help" ]
 	run -2 --separate-stderr segmerge --key nosuch "$DATA/small.sgy"
 	[[ "$stderr" == "segmerge: "*"nosuch"* ]]
 }

@@ -33,7 +33,7 @@ setup() {
 
 @test "usage errors: no output, unknown type, bad size, unknown colour map, unknown key" {
 	run -2 --separate-stderr segplot "$DATA/f3.sgy"
-	[ "$stderr" = "segplot: no output: give -o FILE.png, FILE.svg or FILE.pdf" ]
+	[ "$stderr" = "segplot: no output: give -o FILE.png, FILE.svg or FILE.pdf; try --help" ]
 	run -2 --separate-stderr segplot "$DATA/f3.sgy" -o "$T/a.gif"
 	[ "$stderr" = "segplot: $T/a.gif: unknown picture type (name it .png, .svg or .pdf, or give --type)" ]
 	run -2 --separate-stderr segplot "$DATA/f3.sgy" -o "$T/a.png" -s 10x10

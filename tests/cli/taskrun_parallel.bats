@@ -384,7 +384,7 @@ myssh() {
 	taskrun -k -S ":,1/$T/myssh -p 2222 node4" --agent "$agent" echo ::: 1 2 3 4 >"$T/t.out"
 	cmp "$T/p.out" "$T/t.out"
 	run -2 --separate-stderr taskrun -S : -H "$T/hosts" echo ::: 1
-	[ "${stderr_lines[0]}" = "taskrun: -S and -H both name hosts: give one of them" ]
+	[ "$stderr" = "taskrun: -S and -H both name hosts: give one of them; try --help" ]
 }
 
 @test "taskrun: GNU parallel options with bad values are usage errors with the value" {

@@ -116,7 +116,7 @@ EOF
 	[ "$stderr" = "taskrun: --slurm: SLURM_JOB_NODELIST: invalid hostlist 'n[2-1]': invalid range" ]
 	echo : >"$T/hosts"
 	run -2 --separate-stderr taskrun --slurm -H "$T/hosts" echo ::: 1
-	[ "${stderr_lines[0]}" = "taskrun: --slurm and -H or -S are exclusive (a host file may list the line 'slurm')" ]
+	[ "$stderr" = "taskrun: --slurm and -H or -S are exclusive (a host file may list the line 'slurm'); try --help" ]
 	printf 'slurm\n' >"$T/hosts"
 	run -1 --separate-stderr taskrun -H "$T/hosts" echo ::: 1
 	[ "$stderr" = "taskrun: $T/hosts: line 1: slurm: SLURM_JOB_NODELIST is not set: not inside a Slurm allocation" ]

@@ -151,6 +151,21 @@ static int pread_stream(const char *path, int n)
 	return bad;
 }
 
+/* sk_copy_traces_tick's counts, in order. */
+struct ticks {
+	int n;
+	int64_t seen[16];
+};
+
+static void tick(void *arg, int64_t copied)
+{
+	struct ticks *t = arg;
+
+	if (t->n < 16)
+		t->seen[t->n] = copied;
+	t->n++;
+}
+
 int main(void)
 {
 	struct sk_wopts o = SK_WOPTS_INIT;
@@ -280,10 +295,22 @@ int main(void)
 		o.block = 5;
 		CHECK(sk_reader_open(p, SK_FMT_AUTO, &a, &err) == 0);
 		CHECK(sk_writer_open(q, sk_reader_info(a), &o, &w, &err) == 0);
-		CHECK(sk_copy_traces(a, w, &n1, NULL, &err) == 0 && n1 == NT);
+		/* A tick after every block passed through: 5, 10, 15, 20, 23
+		 * (what segmerge's progress report follows). */
+		{
+			struct ticks tk = {0};
+			CHECK(sk_copy_traces_tick(a, w, &n1, NULL, tick, &tk, &err) == 0 && n1 == NT);
+			CHECK(tk.n == 5 && tk.seen[0] == 5 && tk.seen[1] == 10 && tk.seen[3] == 20 && tk.seen[4] == NT);
+		}
 		sk_reader_free(a);
 		CHECK(sk_reader_open(p, SK_FMT_AUTO, &a, &err) == 0);
-		CHECK(sk_copy_traces(a, w, &n2, NULL, &err) == 0 && n2 == NT);
+		/* The tick after every trace here (the first input's short last
+		 * block leaves this one unaligned): 1, 2, ..., 23. */
+		{
+			struct ticks tk = {0};
+			CHECK(sk_copy_traces_tick(a, w, &n2, NULL, tick, &tk, &err) == 0 && n2 == NT);
+			CHECK(tk.n == NT && tk.seen[0] == 1 && tk.seen[15] == 16);
+		}
 		sk_reader_free(a);
 		CHECK(sk_writer_close(w, &err) == 0);
 		CHECK(sk_reader_open(q, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == 2 * NT);
