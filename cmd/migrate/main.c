@@ -237,6 +237,9 @@ int main(int argc, char **argv)
 	rc = sk_migrate_run(&job, &st, &err);
 	if (rc < 0) {
 		sk_progress_clear(&ui.pg);
+		if (job.progress && st.inputs > 0)
+			sk_warnx("%lld traces read, %lld migrated: %.3g sample updates before the error",
+				 (long long)st.inputs, (long long)st.used, (double)st.updates);
 		return sk_report(&err);
 	}
 	sk_progress_finish(&ui.pg);

@@ -78,28 +78,85 @@ static int stack_like(const unsigned char *h)
 	return sk_hdr_i32(h, SK_TR_OFFSET) == 0 && sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
 }
 
-/* Source and receiver of a trace (zo: as a zero-offset trace at its CMP);
- * returns 0 when every coordinate is 0 (the trace may still sit at the
- * origin: only a stream where no trace has a coordinate is refused). */
-static int position(const unsigned char *h, int zo, double p[4])
+/* Where a trace's position comes from: its source and receiver, or (as a
+ * zero-offset trace) its cdpx/cdpy, or its sx/sy. */
+enum pos_kind { POS_SR, POS_CDP, POS_SRC };
+
+/* Source and receiver of a trace (zo: as a zero-offset trace at its CMP),
+ * and where they come from; returns 0 when every coordinate is 0 (the trace
+ * may still sit at the origin: only a stream where no trace has a
+ * coordinate is refused). */
+static int position_kind(const unsigned char *h, int zo, double p[4], int *kind)
 {
 	p[0] = sk_hdr_coord(h, SK_TR_SX);
 	p[1] = sk_hdr_coord(h, SK_TR_SY);
 	p[2] = sk_hdr_coord(h, SK_TR_GX);
 	p[3] = sk_hdr_coord(h, SK_TR_GY);
+	*kind = POS_SR;
 	if (zo || (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) || stack_like(h)) {
 		/* Post-stack data often carries only the CDP location. */
 		const double cx = sk_hdr_coord(h, SK_TR_CDPX), cy = sk_hdr_coord(h, SK_TR_CDPY);
 		if (cx != 0 || cy != 0) {
 			p[0] = p[2] = cx;
 			p[1] = p[3] = cy;
+			*kind = POS_CDP;
 		} else {
 			p[2] = p[0];
 			p[3] = p[1];
+			*kind = POS_SRC;
 		}
 		return p[0] != 0 || p[1] != 0;
 	}
 	return 1;
+}
+
+/*
+ * Traces that all sit at one position: every live trace has the same source
+ * and the same receiver (for post-stack traces: the same CMP).  Migrated,
+ * they all spread from that one place, an image of nothing (a stack whose
+ * headers hold one constant cdpx/cdpy, left by a conversion).  A single
+ * trace is an impulse response and allowed; a CMP gather has one midpoint
+ * but many offsets, so its sources and receivers differ and it is allowed.
+ */
+struct onepos {
+	int64_t n;         /* live traces seen */
+	double p[4];       /* the first one's source and receiver */
+	int kind;          /* the first one's enum pos_kind */
+	int varied;        /* some trace sits elsewhere */
+	int mixed;         /* some trace's position comes from other keys */
+};
+
+static void onepos_add(struct onepos *o, const double p[4], int kind)
+{
+	if (o->n++ == 0) {
+		memcpy(o->p, p, sizeof o->p);
+		o->kind = kind;
+		return;
+	}
+	o->varied |= p[0] != o->p[0] || p[1] != o->p[1] || p[2] != o->p[2] || p[3] != o->p[3];
+	o->mixed |= kind != o->kind;
+}
+
+/* SK_ESTATE naming the one position when more than one live trace shares
+ * it, else 0. */
+static int onepos_error(const struct onepos *o, struct sk_error *err)
+{
+	char at[160];
+
+	if (o->n < 2 || o->varied)
+		return 0;
+	if (o->mixed)
+		snprintf(at, sizeof at, "source %g, %g and receiver %g, %g", o->p[0], o->p[1], o->p[2], o->p[3]);
+	else if (o->kind == POS_CDP)
+		snprintf(at, sizeof at, "cdpx %g, cdpy %g", o->p[0], o->p[1]);
+	else if (o->kind == POS_SRC)
+		snprintf(at, sizeof at, "sx %g, sy %g", o->p[0], o->p[1]);
+	else
+		snprintf(at, sizeof at, "sx %g, sy %g, gx %g, gy %g", o->p[0], o->p[1], o->p[2], o->p[3]);
+	return sk_error_set(err, SK_ESTATE,
+			    "all %lld live traces are at one position (%s in every trace), so all would be "
+			    "migrated from one place: load the geometry first (segedit; for a stack, "
+			    "segedit 'cdpx = cdp * SPACING' 'cdpy = 0')", (long long)o->n, at);
 }
 
 static int live(const unsigned char *h)
@@ -130,6 +187,7 @@ struct scan {
 	size_t stack;      /* traces with offset 0 and gx = gy = 0 */
 	size_t r0;         /* traces with gx = gy = 0 and a source not at the origin */
 	int nonzero[3];    /* some trace has a cdp, iline, xline that is not 0 */
+	struct onepos one; /* whether they all sit at one position */
 };
 
 static const int num_bytes[3] = {SK_TR_CDP, SK_TR_ILINE, SK_TR_XLINE};
@@ -262,6 +320,7 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 	}
 	while ((rc = sk_reader_next(s->r, hdr, seekable ? NULL : data, err)) == 1) {
 		double p[4];
+		int kind;
 		(*ntr)++;
 		if (s->spool && (fwrite(hdr, 1, info->hdrlen, s->spool) != info->hdrlen ||
 				 fwrite(data, sizeof *data, (size_t)info->ns, s->spool) != (size_t)info->ns)) {
@@ -270,7 +329,8 @@ static int scan_input(struct src *s, const struct sk_info *info, int zo, struct 
 		}
 		if (!live(hdr))
 			continue;
-		sc->with_pos += position(hdr, zo, p);
+		sc->with_pos += position_kind(hdr, zo, p, &kind);
+		onepos_add(&sc->one, p, kind);
 		sc->stack += stack_like(hdr);
 		sc->r0 += sk_hdr_coord(hdr, SK_TR_GX) == 0 && sk_hdr_coord(hdr, SK_TR_GY) == 0 &&
 			  (sk_hdr_coord(hdr, SK_TR_SX) != 0 || sk_hdr_coord(hdr, SK_TR_SY) != 0);
@@ -454,6 +514,27 @@ struct feed {
 	int slot;
 };
 
+/* Places the live trace h in the grid's frame (t) and counts it in rc
+ * (and one, unless NULL). */
+static void feed_locate(const struct feed *f, const unsigned char *h, struct sk_kirch_trace *t, struct reach *rc,
+			struct onepos *one)
+{
+	double p[4], fx, fy;
+	int kind;
+	const int has_pos = position_kind(h, f->zero_offset, p, &kind);
+
+	sk_grid_locate(f->g, p[0], p[1], &fx, &fy);
+	t->sx = fx * f->g->dx;
+	t->sy = fy * f->g->dy;
+	sk_grid_locate(f->g, p[2], p[3], &fx, &fy);
+	t->rx = fx * f->g->dx;
+	t->ry = fy * f->g->dy;
+	t->t0 = sk_key_value(h, f->delrt) * 1e-3;
+	reach_add(rc, f->g, f->dim, f->lim, h, p, has_pos, t, t->t0 + (double)(f->ns - 1) * f->dt_in);
+	if (one)
+		onepos_add(one, p, kind);
+}
+
 /* Fills block slot: 1 when full, 0 at the end of the input (the block may
  * hold traces), or a negative code with f->err set. */
 static int feed_fill(struct feed *f, int slot)
@@ -463,24 +544,12 @@ static int feed_fill(struct feed *f, int slot)
 	int rc = 1;
 
 	for (;;) {
-		double p[4];
 		if (!f->have && (rc = src_next(f->s, f->hdr, data + (size_t)nb * (size_t)f->ns, &f->err)) <= 0)
 			break;
 		f->have = 0;
 		f->inputs++;
 		if (live(f->hdr)) {
-			double fx, fy;
-			struct sk_kirch_trace *t = &f->tr[slot][nb];
-			const int has_pos = position(f->hdr, f->zero_offset, p);
-			sk_grid_locate(f->g, p[0], p[1], &fx, &fy);
-			t->sx = fx * f->g->dx;
-			t->sy = fy * f->g->dy;
-			sk_grid_locate(f->g, p[2], p[3], &fx, &fy);
-			t->rx = fx * f->g->dx;
-			t->ry = fy * f->g->dy;
-			t->t0 = sk_key_value(f->hdr, f->delrt) * 1e-3;
-			reach_add(f->rc, f->g, f->dim, f->lim, f->hdr, p, has_pos, t,
-				  t->t0 + (double)(f->ns - 1) * f->dt_in);
+			feed_locate(f, f->hdr, &f->tr[slot][nb], f->rc, NULL);
 			if (++nb == f->block)
 				break;
 		}
@@ -498,15 +567,79 @@ static void *feed_thread(void *arg)
 }
 
 /*
+ * The check pass of a run on a given grid, before any migration: every
+ * live trace is counted in pre and one from the headers of a file (read
+ * from the start again afterwards) or from a pipe, whose traces are spooled
+ * on the way to a temporary file and then read from there.  hdr and data
+ * hold the input's first trace, read already, and hold it again on return,
+ * with the source positioned after it.  So input that is refused (most
+ * traces beyond the reach, all at one position, no coordinates) is refused
+ * before any migration, from a pipe as from a file, and ntotal is known.
+ */
+static int check_pass(struct feed *f, const struct sk_info *info, unsigned char *hdr, float *data,
+		      struct reach *pre, struct onepos *one, int64_t *ntotal, struct sk_error *err)
+{
+	struct src *const s = f->s;
+	const size_t nd = (size_t)info->ns;
+	const int seekable = sk_reader_seek(s->r, 0, NULL) == 0;
+	unsigned char *h = malloc(info->hdrlen);
+	float *d = seekable ? NULL : malloc(nd * sizeof *d);
+	struct sk_kirch_trace t;
+	int rc;
+
+	*ntotal = 0;
+	if (!h || (!seekable && !d)) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!seekable) {
+		if (!(s->spool = spool_open(s, err))) {
+			rc = SK_EIO;
+			goto done;
+		}
+		if (fwrite(hdr, 1, info->hdrlen, s->spool) != info->hdrlen ||
+		    fwrite(data, sizeof *data, nd, s->spool) != nd)
+			goto spool_error;
+		++*ntotal;
+		if (live(hdr))
+			feed_locate(f, hdr, &t, pre, one);
+	}
+	while ((rc = sk_reader_next(s->r, h, d, err)) == 1) {
+		++*ntotal;
+		if (!seekable && (fwrite(h, 1, info->hdrlen, s->spool) != info->hdrlen ||
+				  fwrite(d, sizeof *d, nd, s->spool) != nd))
+			goto spool_error;
+		if (live(h))
+			feed_locate(f, h, &t, pre, one);
+	}
+	if (rc < 0)
+		goto done;
+	if (seekable) {
+		if ((rc = sk_reader_seek(s->r, 0, err)) < 0 || (rc = src_next(s, hdr, data, err)) < 0)
+			goto done;
+	} else if (fflush(s->spool) != 0 ||
+		   fseeko(s->spool, (off_t)(info->hdrlen + nd * sizeof *data), SEEK_SET) != 0) {
+		goto spool_error;
+	}
+	rc = 0;
+	goto done;
+spool_error:
+	rc = sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
+done:
+	free(h);
+	free(d);
+	return rc;
+}
+
+/*
  * Why the image would be empty or mostly unreached, or 0 when it is not:
  * more than half the live traces beyond the reach of the grid (receivers
  * or sources at the origin named as the cause), no trace in an offset
  * bin, input times that end before the output axis begins, or (whole
  * grids only) no sample updated at all.
  */
-static int empty_cause(const struct sk_migrate_job *job, const struct reach *rc, const struct sk_grid *g,
-		       double lim, const struct sk_kirch_par *kp, const struct sk_migrate_stats *st,
-		       struct sk_error *err)
+static int far_cause(const struct sk_migrate_job *job, const struct reach *rc, const struct sk_grid *g,
+		     double lim, struct sk_error *err)
 {
 	char d[64];
 
@@ -534,6 +667,33 @@ static int empty_cause(const struct sk_migrate_job *job, const struct reach *rc,
 					    rc->far < rc->live ? "; a grid over part of the data needs --allow-outside" : "");
 		}
 	}
+	return 0;
+}
+
+/* What makes the input unfit before any migration, or 0. */
+static int input_cause(const struct sk_migrate_job *job, const struct reach *rc, const struct onepos *one,
+		       const struct sk_grid *g, double lim, struct sk_error *err)
+{
+	int r;
+
+	if (rc->live == 0)
+		return sk_error_set(err, SK_EFMT, "no live traces (all are dead or dummy: trid 2 or 3)");
+	if (rc->pos == 0)
+		return sk_error_set(err, SK_EFMT,
+				    "no coordinates in the headers (sx, sy, gx, gy and cdpx, cdpy are all 0)");
+	if ((r = onepos_error(one, err)) < 0)
+		return r;
+	return far_cause(job, rc, g, lim, err);
+}
+
+static int empty_cause(const struct sk_migrate_job *job, const struct reach *rc, const struct sk_grid *g,
+		       double lim, const struct sk_kirch_par *kp, const struct sk_migrate_stats *st,
+		       struct sk_error *err)
+{
+	int r;
+
+	if ((r = far_cause(job, rc, g, lim, err)) < 0)
+		return r;
 	if (st->used == 0 && job->have_offsets)
 		return sk_error_set(err, SK_ESTATE,
 				    "no trace has an offset in the bins of --offsets (%g to %g m)",
@@ -628,7 +788,7 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	int64_t first, last, nloc, ntotal = -1;
 	struct reach rc_ = {0};
 	long block;
-	int rc, per_loc = 0, noticed = 0, doomed = 0;
+	int rc, per_loc = 0, noticed = 0;
 	static const char notice[] = "every trace has offset 0 and gx = gy = 0: migrating the input as "
 				     "post-stack data, each trace at its CMP (--zero-offset)";
 	const char *what;      /* the file an error is about */
@@ -675,6 +835,8 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 					  "are missing; give --zero-offset for post-stack data, or set gx/gy");
 			goto done;
 		}
+		if ((rc = onepos_error(&sc.one, err)) < 0)
+			goto done;
 		if (!job->zero_offset && sc.stack == sc.n) {
 			if (job->notice)
 				job->notice(job->notice_ctx, notice);
@@ -792,6 +954,15 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	f.rc = &rc_;
 	f.data[0] = data;
 	f.have = 1;  /* the first trace is in slot 0 of block 0 already */
+	if (job->have_grid) {
+		/* No scan made the grid: check the input before the work. */
+		struct reach pre = rc_;
+		struct onepos one = {0};
+		rc = check_pass(&f, info, hdr, data, &pre, &one, &ntotal, err);
+		st->inputs = ntotal;
+		if (rc < 0 || (rc = input_cause(job, &pre, &one, &g, lim, err)) < 0)
+			goto done;
+	}
 
 	t_start = omp_get_wtime();
 	rc = feed_fill(&f, 0);
@@ -799,17 +970,12 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		const int more = rc == 1;
 		pthread_t th;
 		int started = 0;
-		/* More than half of all the traces beyond reach fails whatever
-		 * comes next: the rest is only read, for the message's counts.
-		 * (rc_ counts the traces up to this block: no filling runs.) */
-		if (!job->allow_outside && ntotal > 0 && 2 * rc_.far > ntotal)
-			doomed = 1;
 		if (more) {
 			f.slot = 1 - cur;
 			started = pthread_create(&th, NULL, feed_thread, &f) == 0;
 		}
 		if (f.nb[cur] > 0) {
-			const int rc2 = doomed ? 0 : sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
+			const int rc2 = sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
 			if (rc2 < 0) {
 				if (started)
 					pthread_join(th, NULL);
@@ -860,6 +1026,11 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	rc = write_image(job, info, &g, first, last, kp.noff, kp.nt, kp.dt, kp.t0, img, carry, sc.nonzero, st,
 			 err);
 done:
+	if (k) {
+		/* Also on failure: how much was done before it. */
+		st->used = sk_kirch_used(k);
+		st->updates = sk_kirch_updates(k);
+	}
 	sk_kirch_free(k);
 	sk_reader_free(s.r);
 	if (s.spool)

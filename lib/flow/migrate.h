@@ -21,9 +21,13 @@
  * no output sample is updated (with a part: when the whole grid would not
  * be either) or when more than half the live traces have their midpoint
  * beyond the migration's reach (aperture and angle) of the whole grid,
- * unless allow_outside is set and some trace is within reach; the message
- * names the cause from the geometry (coordinates that are 0, the extents
- * of data and grid, the time axes).
+ * unless allow_outside is set and some trace is within reach, or when more
+ * than one live trace is used and all sit at one position (the same source
+ * and receiver, for post-stack traces the same CMP); the message names the
+ * cause from the geometry (coordinates that are 0, the one position, the
+ * extents of data and grid, the time axes).  With a grid given, a first
+ * pass over the headers (a pipe spooled on the way) makes these checks
+ * before any migration.
  *
  * Output: the grid's locations in inline-major order (--part K/N: a slice),
  * with noff offset bins each for gathers.  Headers: tracl and tracr (running
@@ -74,6 +78,7 @@ struct sk_migrate_job {
 	void *progress_ctx;
 };
 
+/* On failure, inputs, used and updates say how far the run got. */
 struct sk_migrate_stats {
 	int64_t inputs;            /* traces read */
 	int64_t used;              /* traces migrated (live, with a position and an offset bin) */

@@ -210,32 +210,61 @@ static int in_place_open(struct store *s, const struct sk_reader *r, struct sk_e
 	return 0;
 }
 
-/* Where the used traces lie against the grid: the outer bins widened by
- * the radius (or the bins alone with in_bin) reach them or not; of the
+/* Where the used traces lie against the grid: some grid location has them
+ * within the radius (with in_bin: some bin holds them) or not; of the
  * traces beyond, how many have the coordinates that are 0 that usually
  * explain it, and how near the nearest one comes. */
 struct outside {
 	int64_t n;               /* used traces beyond the grid's reach */
 	int64_t r0, s0, zero;    /* of them: gx = gy = 0 (sources not), sx = sy = 0 (receivers not),
 				    the position itself (0, 0) */
-	double nearest;          /* metres beyond the outer bins of the nearest of them */
+	int64_t inner;           /* of them: inside the outer bins (a radius below the gaps) */
+	double nearest;          /* metres from the nearest grid location (in_bin: beyond the outer
+				    bins) of the nearest of them */
 	double nearest_r0, nearest_s0;
 };
 
-/* Metres from fractional grid coordinates (fast, slow) to the rectangle of
- * the outer bins, per axis; 1 when the point lies beyond reach. */
+/* The nearest of n locations 0, 1, ..., n - 1 to f. */
+static double nearest_index(double f, long n)
+{
+	return fmin(fmax(nearbyint(f), 0.0), (double)(n - 1));
+}
+
+/*
+ * Whether the point at fractional grid coordinates (fast, slow) lies
+ * beyond the reach of every grid location, by the distance the
+ * interpolation's neighbour search uses (sk_spatial_knn in the grid's
+ * frame, along the line alone on a line): more than the radius from the
+ * nearest location, a circle about each one, into dist.  With in_bin (or
+ * dist NULL): outside every bin, dist from the rectangle of the outer bins.
+ */
 static int beyond(const struct sk_grid *gr, const struct sk_regrid_opts *o, double fast, double slow,
 		  double *dist)
 {
-	const double eu = fmax(fmax(-0.5 - fast, fast - (double)(gr->nx - 1) - 0.5), 0.0) * gr->dx;
-	const double ev = gr->is_line ? 0.0 : fmax(fmax(-0.5 - slow, slow - (double)(gr->ny - 1) - 0.5), 0.0) * gr->dy;
-	const double r = o->in_bin ? 0.0 : o->radius;
-
-	*dist = hypot(eu, ev);
-	return eu > r || ev > r;
+	if (o->in_bin || !dist) {
+		const double eu = fmax(fmax(-0.5 - fast, fast - (double)(gr->nx - 1) - 0.5), 0.0) * gr->dx;
+		const double ev = gr->is_line ? 0.0
+				  : fmax(fmax(-0.5 - slow, slow - (double)(gr->ny - 1) - 0.5), 0.0) * gr->dy;
+		if (dist)
+			*dist = hypot(eu, ev);
+		return eu > 0 || ev > 0;
+	}
+	{
+		/* As the search measures: metres in the frame, less the location's. */
+		const double du = fast * gr->dx - nearest_index(fast, gr->nx) * gr->dx;
+		const double dv = gr->is_line ? 0.0 : slow * gr->dy - nearest_index(slow, gr->ny) * gr->dy;
+		*dist = hypot(du, dv);
+		return du * du + dv * dv > o->radius * o->radius;
+	}
 }
 
-static void outside_add(struct outside *ou, const unsigned char *h, double x, double y, double dist)
+/* How a distance from beyond() reads in a message. */
+static const char *beyond_what(const struct sk_regrid_opts *o)
+{
+	return o->in_bin ? "beyond the outer bins" : "from the nearest grid location";
+}
+
+static void outside_add(struct outside *ou, const unsigned char *h, double x, double y, double dist, int inner)
 {
 	const int r0 = sk_hdr_coord(h, SK_TR_GX) == 0 && sk_hdr_coord(h, SK_TR_GY) == 0;
 	const int s0 = sk_hdr_coord(h, SK_TR_SX) == 0 && sk_hdr_coord(h, SK_TR_SY) == 0;
@@ -251,9 +280,32 @@ static void outside_add(struct outside *ou, const unsigned char *h, double x, do
 		ou->nearest_s0 = fmin(ou->nearest_s0, dist);
 	}
 	ou->zero += x == 0 && y == 0;
+	ou->inner += inner;
 }
 
 static const char *const coords_what[] = {"midpoints", "CDPs", "sources", "receivers"};
+
+/*
+ * More than one used trace, all at one position (the extents ext of their
+ * positions are a point), on a grid of more than one location: every
+ * location within reach would be built from the same traces, which hold
+ * nothing about the lateral variation (a stack whose headers hold one
+ * constant cdpx/cdpy, left by a conversion).  A grid of one location (a
+ * bin stack of one gather) is allowed.
+ */
+static int onepos_error(const struct sk_regrid_job *job, int64_t n, const double ext[4], struct sk_error *err)
+{
+	static const char *const kx[] = {"midpoint", "cdpx", "sx", "gx"}, *const ky[] = {"", " cdpy", " sy", " gy"};
+	char at[96];
+
+	if (n < 2 || ext[0] != ext[1] || ext[2] != ext[3] || sk_grid_size(&job->grid) < 2)
+		return 0;
+	snprintf(at, sizeof at, "%s %g,%s %g", kx[job->coords], ext[0], ky[job->coords], ext[2]);
+	return sk_error_set(err, SK_ESTATE,
+			    "all %lld live traces are at one position (%s in every trace), so every grid "
+			    "location within reach would be built from the same traces: load the geometry "
+			    "first (segedit) or give other --coords", (long long)n, at);
+}
 
 /* The error for most (or all) used traces beyond the grid's reach, naming
  * the cause from the geometry; 0 when it is not one. */
@@ -262,7 +314,7 @@ static int outside_error(const struct sk_regrid_job *job, const struct sk_regrid
 {
 	const struct sk_grid *gr = &job->grid;
 	const long long n = (long long)ou->n, m = (long long)used;
-	char d[64], r[64];
+	char d[64], d2[64], r[160];
 
 	if (2 * ou->n <= used || (job->allow_outside && ou->n < used))
 		return 0;
@@ -270,25 +322,31 @@ static int outside_error(const struct sk_regrid_job *job, const struct sk_regrid
 		return sk_error_set(err, SK_ESTATE,
 				    "%lld of %lld input traces lie outside the grid because gx/gy are 0 in %lld of "
 				    "them: their midpoints fall halfway between source and origin, the nearest %s "
-				    "beyond the outer bins; give --coords src or --coords cdp for post-stack data, or "
+				    "%s; give --coords src or --coords cdp for post-stack data, or "
 				    "set gx/gy (segedit)", n, m, (long long)ou->r0,
-				    sk_distance_text(ou->nearest_r0, d, sizeof d));
+				    sk_distance_text(ou->nearest_r0, d, sizeof d), beyond_what(o));
 	if (job->coords == SK_COORDS_MID && 2 * ou->s0 > ou->n)
 		return sk_error_set(err, SK_ESTATE,
 				    "%lld of %lld input traces lie outside the grid because sx/sy are 0 in %lld of "
 				    "them: their midpoints fall halfway between receiver and origin, the nearest %s "
-				    "beyond the outer bins; set sx/sy (segedit), or give --coords rcv", n, m,
-				    (long long)ou->s0, sk_distance_text(ou->nearest_s0, d, sizeof d));
+				    "%s; set sx/sy (segedit), or give --coords rcv", n, m,
+				    (long long)ou->s0, sk_distance_text(ou->nearest_s0, d, sizeof d), beyond_what(o));
 	if (2 * ou->zero > ou->n) {
 		double f, sl, dist;
 		sk_grid_locate(gr, 0.0, 0.0, &f, &sl);
 		beyond(gr, o, f, sl, &dist);
 		return sk_error_set(err, SK_ESTATE,
 				    "%lld of %lld input traces lie outside the grid because %s are 0 in %lld "
-				    "of them (the origin is %s beyond the outer bins); set them (segedit) or give "
+				    "of them (the origin is %s %s); set them (segedit) or give "
 				    "other --coords", n, m, coords_keys(job->coords), (long long)ou->zero,
-				    sk_distance_text(dist, d, sizeof d));
+				    sk_distance_text(dist, d, sizeof d), beyond_what(o));
 	}
+	if (2 * ou->inner > ou->n || (ou->n == used && ou->inner > 0))
+		return sk_error_set(err, SK_ESTATE,
+				    "%lld of %lld input traces lie more than %g m (--radius) from every grid "
+				    "location, %lld of them inside the grid's outer bins (the nearest is %s from a "
+				    "location): give a larger --radius", n, m, o->radius, (long long)ou->inner,
+				    sk_distance_text(ou->nearest, d, sizeof d));
 	{
 		double gx0, gx1, gy0, gy1;
 		sk_grid_extent(gr, &gx0, &gx1, &gy0, &gy1);
@@ -298,14 +356,16 @@ static int outside_error(const struct sk_regrid_job *job, const struct sk_regrid
 					    "grid locations in x %.1f..%.1f, y %.1f..%.1f", ext[0], ext[1], ext[2], ext[3],
 					    gx0, gx1, gy0, gy1);
 		if (o->in_bin)
-			snprintf(r, sizeof r, "outside its outer bins");
+			snprintf(r, sizeof r, "outside its outer bins; the nearest is %s beyond them",
+				 sk_distance_text(ou->nearest, d, sizeof d));
 		else
-			snprintf(r, sizeof r, "more than %s beyond its outer bins", sk_distance_text(o->radius, d, sizeof d));
+			snprintf(r, sizeof r, "more than %s from every grid location; the nearest is %s from one",
+				 sk_distance_text(o->radius, d, sizeof d),
+				 sk_distance_text(ou->nearest, d2, sizeof d2));
 		return sk_error_set(err, SK_ESTATE,
-				    "%lld of %lld input traces lie outside the grid (%s; the nearest is %s beyond "
-				    "them): %s in x %.1f..%.1f, y %.1f..%.1f, grid locations in x %.1f..%.1f, "
-				    "y %.1f..%.1f; a grid over part of the data needs --allow-outside", n, m, r,
-				    sk_distance_text(ou->nearest, d, sizeof d), coords_what[job->coords], ext[0],
+				    "%lld of %lld input traces lie outside the grid (%s): %s in x %.1f..%.1f, "
+				    "y %.1f..%.1f, grid locations in x %.1f..%.1f, y %.1f..%.1f; a grid over part "
+				    "of the data needs --allow-outside", n, m, r, coords_what[job->coords], ext[0],
 				    ext[1], ext[2], ext[3], gx0, gx1, gy0, gy1);
 	}
 }
@@ -375,6 +435,7 @@ static void tally_merge(struct tally *t, const struct tally *c)
 	t->ou.r0 += c->ou.r0;
 	t->ou.s0 += c->ou.s0;
 	t->ou.zero += c->ou.zero;
+	t->ou.inner += c->ou.inner;
 	t->ou.nearest = fmin(t->ou.nearest, c->ou.nearest);
 	t->ou.nearest_r0 = fmin(t->ou.nearest_r0, c->ou.nearest_r0);
 	t->ou.nearest_s0 = fmin(t->ou.nearest_s0, c->ou.nearest_s0);
@@ -417,7 +478,7 @@ static int classify(const struct sk_regrid_job *job, const struct sk_regrid_opts
 	t->ext[3] = fmax(t->ext[3], y);
 	sk_grid_locate(gr, x, y, &fast, &slow);
 	if (beyond(gr, o, fast, slow, &dist))
-		outside_add(&t->ou, hdr, x, y, dist);
+		outside_add(&t->ou, hdr, x, y, dist, !beyond(gr, o, fast, slow, NULL));
 	*u = fast * gr->dx;
 	*v = gr->is_line ? 0.0 : slow * gr->dy;
 	t->frame[0] = fmin(t->frame[0], *u);
@@ -881,6 +942,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 					  coords_keys(job->coords), (long long)sc.t.used);
 			goto done;
 		}
+		if ((rc = onepos_error(job, sc.t.used, sc.t.ext, err)) < 0)
+			goto done;
 		/* Some trace must reach the grid's bins (or their radius), and most
 		 * of them must unless allow_outside says otherwise. */
 		st->outside = sc.t.ou.n;

@@ -160,12 +160,15 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
  * N slices of a run concatenate to the whole run's output byte for byte.
  * Linear from a pipe or compressed sgk keeps every trace.
  *
- * No silent partial result: when more than half the used traces lie beyond
- * the whole grid's outer bins by more than the radius (outside the outer
- * bins with in_bin), the run fails (SK_ESTATE, nothing written) with a
- * message naming the cause from the geometry (receivers, sources or
- * positions at the origin, else the extents of data and grid), unless
- * allow_outside is set; when all of them do, it fails regardless.
+ * No silent partial result: when more than half the used traces lie
+ * farther than the radius from every location of the whole grid (the
+ * distance of the neighbour search; outside every bin with in_bin), the run
+ * fails (SK_ESTATE, nothing written) with a message naming the cause from
+ * the geometry (receivers, sources or positions at the origin, a radius
+ * below the gaps, else the extents of data and grid), unless allow_outside
+ * is set; when all of them do, it fails regardless.  More than one used
+ * trace, all at one position, on a grid of more than one location fails
+ * the same way.
  *
  * Output traces: the grid's locations in inline-major order (--part: a
  * slice of them), each with its offsets when there is an offset axis.
@@ -206,9 +209,9 @@ struct sk_regrid_stats {
 	int64_t inputs;            /* traces read */
 	int64_t used;              /* traces with a position and an offset class */
 	int64_t outputs, dead;     /* traces written, of them dead */
-	int64_t outside;           /* used traces beyond the grid's outer bins by
-	                            * more than the radius (more than half: an error
-	                            * unless allow_outside, all: an error) */
+	int64_t outside;           /* used traces farther than the radius from every
+	                            * grid location (more than half: an error unless
+	                            * allow_outside, all: an error) */
 	double radius;             /* the radius used, metres (its default resolved) */
 	int64_t kept;              /* used traces kept for the slice (--part: those
 	                            * within reach of it; else all used) */

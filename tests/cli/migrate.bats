@@ -279,6 +279,7 @@ PS="/usr/bin/python3 tests/cli/poststack.py"
 REAL=$BATS_TEST_DIRNAME/../../../shared/data/real
 SUDIR=$BATS_TEST_DIRNAME/../../../shared/tools/su
 NOTICE="every trace has offset 0 and gx = gy = 0: migrating the input as post-stack data, each trace at its CMP (--zero-offset)"
+ONEPOS="all 534 live traces are at one position (cdpx 6000, cdpy 65536 in every trace), so all would be migrated from one place: load the geometry first (segedit; for a stack, segedit 'cdpx = cdp * SPACING' 'cdpy = 0')"
 
 alaska() {
 	[ -r "$REAL/alaska_31-81_PR_stack.sgy" ] || skip "no $REAL/alaska_31-81_PR_stack.sgy"
@@ -338,8 +339,7 @@ alaska() {
 	alaska
 	# The file as it is: every cdpx 6000, every cdpy 65536.
 	run -1 --separate-stderr migrate --vel 3000 "$REAL/alaska_31-81_PR_stack.sgy" -o "$T/out.sgy"
-	[ "$stderr" = "migrate: $REAL/alaska_31-81_PR_stack.sgy: $NOTICE
-migrate: $REAL/alaska_31-81_PR_stack.sgy: all 534 live traces have the same midpoint (6000, 65536): set their coordinates (segedit) or give --grid" ]
+	[ "$stderr" = "migrate: $REAL/alaska_31-81_PR_stack.sgy: $ONEPOS" ]
 	# An explicit grid 91 km away from the data.
 	run -1 --separate-stderr migrate --zero-offset --vel 3000 --grid 100000,16.76,100 "$T/ak.sgy" -o "$T/out.sgy"
 	[ "$stderr" = "migrate: $T/ak.sgy: 534 of 534 traces lie beyond the migration's reach of the grid (16 km, from --aperture and --angle; the nearest is 91 km away): midpoints in x 0.0..8933.1, y 0.0..0.0, grid locations in x 100000.0..101659.2, y 0.0..0.0" ]
@@ -355,6 +355,43 @@ migrate: $REAL/alaska_31-81_PR_stack.sgy: all 534 live traces have the same midp
 	# With the flag, the same file migrates.
 	run -0 --separate-stderr migrate --zero-offset --vel 3000 --nt 101 --grid 500000,16.76,534,6000000,25,1,90 \
 		"$T/utm.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "" ]
+}
+
+@test "traces all at one position are refused before any work, from a file or a pipe; a CMP gather and one trace are not" {
+	A=$REAL/alaska_31-81_PR_stack.sgy
+	[ -r "$A" ] || skip "no $A"
+	# The real stack as it is (cdpx 6000, cdpy 65536 in every trace, left
+	# by a SEG-2 conversion) on a given grid, a file and a pipe: refused,
+	# nothing written, no trace migrated.
+	run -1 --separate-stderr migrate --progress --vel 0:2000 --grid 0,25,50 "$A" -o "$T/m.sgk"
+	[ "$stderr" = "migrate: 534 traces read, 0 migrated: 0 sample updates before the error
+migrate: $A: $ONEPOS" ]
+	run -1 --separate-stderr sh -c 'cat "$1" | migrate --vel 0:2000 --grid 0,25,50 -o "$2"' sh "$A" "$T/m.sgk"
+	[ "$stderr" = "migrate: <stdin>: $ONEPOS" ]
+	[ ! -e "$T/m.sgk" ]
+	# A stack whose CMP is in sx/sy (cdpx, cdpy 0): named by those keys.
+	segedit 'cdpx = 0' 'cdpy = 0' 'sx = 7.5' 'sy = -2' "$A" -o "$T/s.sgy"
+	run -1 --separate-stderr migrate --vel 2000 --grid 0,25,50 "$T/s.sgy" -o "$T/m.sgy"
+	[ "$stderr" = "migrate: $T/s.sgy: all 534 live traces are at one position (sx 7.5, sy -2 in every trace), so all would be migrated from one place: load the geometry first (segedit; for a stack, segedit 'cdpx = cdp * SPACING' 'cdpy = 0')" ]
+	# Prestack traces that all share one source and one receiver, one of
+	# them dead (not counted), on the default grid and a given one.
+	small_line
+	segedit 'sx = 1100' 'gx = 1300' 'trid = 1 + (i == 5)' "$T/s.sgy" -o "$T/one.sgy"
+	msg="migrate: $T/one.sgy: all 287 live traces are at one position (sx 1100, sy 0, gx 1300, gy 0 in every trace), so all would be migrated from one place: load the geometry first (segedit; for a stack, segedit 'cdpx = cdp * SPACING' 'cdpy = 0')"
+	run -1 --separate-stderr migrate --vel 2000 "$T/one.sgy" -o "$T/m.sgy"
+	[ "$stderr" = "$msg" ]
+	run -1 --separate-stderr migrate --vel 2000 --grid 1000,25,40 "$T/one.sgy" -o "$T/m.sgy"
+	[ "$stderr" = "$msg" ]
+	[ ! -e "$T/m.sgy" ]
+	# One CMP gather (one midpoint, offsets that differ) and a single
+	# trace are data, not an error.
+	segedit --where 'sx + gx == 2812.5' "$T/s.sgy" -o "$T/cmp.sgy"
+	[ "$(seginfo -k offset "$T/cmp.sgy" | sort -u | wc -l)" -gt 2 ]
+	run -0 --separate-stderr migrate --vel 2000 --grid 1000,25,40 "$T/cmp.sgy" -o "$T/m.sgy"
+	[ "$stderr" = "" ]
+	segedit --where 'i == 0' "$T/s.sgy" -o "$T/t1.sgy"
+	run -0 --separate-stderr migrate --vel 2000 --grid 1000,25,40 "$T/t1.sgy" -o "$T/m.sgy"
 	[ "$stderr" = "" ]
 }
 
@@ -390,6 +427,31 @@ migrate: $REAL/alaska_31-81_PR_stack.sgy: all 534 live traces have the same midp
 	# A part of the grid beyond the data is empty, not an error: the other parts hold the image.
 	run -0 --separate-stderr migrate --vel 2000 --aperture 300 --grid 0,25,200 --part 5/5 "$T/s.sgy" -o "$T/p5.sgy"
 	[ "$stderr" = "" ]
+}
+
+@test "a pipe mostly beyond the reach fails as the file does, before migrating anything" {
+	small_line
+	read -r far near < <(seginfo -k sx,gx "$T/s.sgy" | awk '
+		{ m = ($1 + $2) / 2; d = m < 2000 ? 2000 - m : m > 2975 ? m - 2975 : 0
+		  if (d > 300) { n++; if (n == 1 || d < best) best = d } }
+		END { printf "%d %.0f\n", n, best }')
+	[ "$far" -gt 144 ] && [ "$far" -lt 288 ]
+	why="$far of 288 traces lie beyond the migration's reach of the grid (300 m, from --aperture and --angle; the nearest is $near m away): midpoints in x 856.2..2243.8, y 0.0..0.0, grid locations in x 2000.0..2975.0, y 0.0..0.0; a grid over part of the data needs --allow-outside"
+	# --progress says, on failure, how much was read and migrated: all of
+	# it read, none of it migrated, from a pipe as from the file.
+	run -1 --separate-stderr sh -c 'cat "$1" | migrate --progress --vel 2000 --aperture 300 --grid 2000,25,40 -o "$2"' \
+		sh "$T/s.sgy" "$T/out.sgy"
+	[ "$stderr" = "migrate: 288 traces read, 0 migrated: 0 sample updates before the error
+migrate: <stdin>: $why" ]
+	[ ! -e "$T/out.sgy" ]
+	run -1 --separate-stderr migrate --progress --vel 2000 --aperture 300 --grid 2000,25,40 "$T/s.sgy" -o "$T/out.sgy"
+	[ "$stderr" = "migrate: 288 traces read, 0 migrated: 0 sample updates before the error
+migrate: $T/s.sgy: $why" ]
+	# The work it spares: with -x the same pipe migrates every trace.
+	run -0 --separate-stderr sh -c 'cat "$1" | migrate -x --progress --vel 2000 --aperture 300 --grid 2000,25,40 -o "$2"' \
+		sh "$T/s.sgy" "$T/out.sgy"
+	updates=$(printf '%s\n' "$stderr" | sed -n 's/^migrate: 2-D, 288 of 288 traces migrated into 40 output traces: \([0-9.e+]*\) sample updates in .*/\1/p')
+	awk -v u="$updates" 'BEGIN { exit !(u + 0 > 100000) }'
 }
 
 @test "integer input gives a float image unless --format says otherwise" {

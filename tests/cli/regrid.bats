@@ -251,40 +251,49 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	seginfo -k nhs "$BATS_TEST_TMPDIR/o.sgy" | diff - "$BATS_TEST_TMPDIR/expect"
 }
 
-# outside X0 X1 Y0 Y1 R FILE: from the midpoints of FILE, by awk, the count
-# of those beyond the rectangle [X0, X1] x [Y0, Y1] (the outer bins) by more
-# than R along either axis (R < 0: by anything), the distance of the nearest
-# of them from the rectangle as regrid writes it ("12 m", "6,021 km"), and
-# the midpoints' extents (%.1f).
+# outside X0 DX NX Y0 DY NY R FILE: from the midpoints of FILE, by awk, on
+# the grid X0,DX,NX,Y0,DY,NY: the count of those farther than R from every
+# grid location (R < 0: outside every bin, the rectangle of the outer bins),
+# the distance of the nearest of them from its nearest location (R < 0: from
+# the rectangle) as regrid writes it ("12 m", "6,021 km"), and the
+# midpoints' extents (%.1f).
 outside() {
-	seginfo -k sx,sy,gx,gy "$6" | awk -v x0="$1" -v x1="$2" -v y0="$3" -v y1="$4" -v r="$5" '
+	seginfo -k sx,sy,gx,gy "$8" | awk -v x0="$1" -v dx="$2" -v nx="$3" -v y0="$4" -v dy="$5" -v ny="$6" -v r="$7" '
 		function dist(d,   s, o, n, i) {
 			if (d < 1e4) return sprintf("%.0f m", d)
 			s = sprintf("%.0f", d / 1000); n = length(s); o = ""
 			for (i = 1; i <= n; i++) { if (i > 1 && (n - i + 1) % 3 == 0) o = o ","; o = o substr(s, i, 1) }
 			return o " km"
 		}
+		function at(f, n,   i) {  # the nearest of locations 0..n-1 to f
+			i = f < 0 ? 0 : int(f + 0.5); return i > n - 1 ? n - 1 : i
+		}
 		{ x = ($1 + $3) / 2; y = ($2 + $4) / 2
 		  if (NR == 1) { a = b = x; c = d = y }
 		  if (x < a) a = x; if (x > b) b = x; if (y < c) c = y; if (y > d) d = y
-		  ex = x0 - x; if (x - x1 > ex) ex = x - x1; if (ex < 0) ex = 0
-		  ey = y0 - y; if (y - y1 > ey) ey = y - y1; if (ey < 0) ey = 0
-		  if (r < 0 ? ex > 0 || ey > 0 : ex > r || ey > r) {
-			n++; e = sqrt(ex * ex + ey * ey); if (n == 1 || e < near) near = e } }
+		  if (r < 0) {
+			ex = x0 - dx / 2 - x; if (x - (x0 + (nx - 0.5) * dx) > ex) ex = x - (x0 + (nx - 0.5) * dx); if (ex < 0) ex = 0
+			ey = y0 - dy / 2 - y; if (y - (y0 + (ny - 0.5) * dy) > ey) ey = y - (y0 + (ny - 0.5) * dy); if (ey < 0) ey = 0
+			far = ex > 0 || ey > 0
+		  } else {
+			ex = x - (x0 + at((x - x0) / dx, nx) * dx); ey = y - (y0 + at((y - y0) / dy, ny) * dy)
+			far = ex * ex + ey * ey > r * r
+		  }
+		  if (far) { n++; e = sqrt(ex * ex + ey * ey); if (n == 1 || e < near) near = e } }
 		END { printf "%d\t%s\t%.1f..%.1f\t%.1f..%.1f\n", n, dist(near), a, b, c, d }'
 }
 
 @test "most input traces outside the grid: exit 1 naming the cause, nothing written; -x builds it" {
 	T=$BATS_TEST_TMPDIR
 	survey d.sgy 300 gentle
-	# A corner of the survey, radius 30 m: bins x -112.5..137.5, y -12.5..87.5.
-	IFS=$'\t' read -r out near xs ys < <(outside -112.5 137.5 -12.5 87.5 30 "$T/d.sgy")
+	# A corner of the survey, radius 30 m about each location.
+	IFS=$'\t' read -r out near xs ys < <(outside -100 25 10 0 25 4 30 "$T/d.sgy")
 	[ "$out" -gt 150 ] && [ "$out" -lt 300 ]
 	run -1 --separate-stderr regrid -g -100,25,10,0,25,4 -m idw -r 30 "$T/d.sgy" -o "$T/x.sgy"
-	[ "$stderr" = "regrid: $T/d.sgy: $out of 300 input traces lie outside the grid (more than 30 m beyond its outer bins; the nearest is $near beyond them): midpoints in x $xs, y $ys, grid locations in x -100.0..125.0, y 0.0..75.0; a grid over part of the data needs --allow-outside" ]
+	[ "$stderr" = "regrid: $T/d.sgy: $out of 300 input traces lie outside the grid (more than 30 m from every grid location; the nearest is $near from one): midpoints in x $xs, y $ys, grid locations in x -100.0..125.0, y 0.0..75.0; a grid over part of the data needs --allow-outside" ]
 	[ ! -e "$T/x.sgy" ]
 	# With bins: outside the outer bins at all (x, y -50..350).
-	IFS=$'\t' read -r out near xs ys < <(outside -50 350 -50 350 -1 "$T/d.sgy")
+	IFS=$'\t' read -r out near xs ys < <(outside 0 100 4 0 100 4 -1 "$T/d.sgy")
 	[ "$out" -gt 150 ]
 	run -1 --separate-stderr regrid -g 0,100,4,0,100,4 -r bin "$T/d.sgy" -o "$T/x.sgy"
 	[ "$stderr" = "regrid: $T/d.sgy: $out of 300 input traces lie outside the grid (outside its outer bins; the nearest is $near beyond them): midpoints in x $xs, y $ys, grid locations in x 0.0..300.0, y 0.0..300.0; a grid over part of the data needs --allow-outside" ]
@@ -305,17 +314,62 @@ outside() {
 	# Post-stack data in real coordinates with receivers at 0: midpoints
 	# halfway to the origin, named with the flag that helps.
 	segedit 'sx = sx + 500000' 'sy = sy + 6000000' 'gx = 0' 'gy = 0' "$T/d.sgy" -o "$T/r0.sgy"
-	IFS=$'\t' read -r out near xs ys < <(outside 499987.5 501187.5 5999987.5 6001187.5 50 "$T/r0.sgy")
+	IFS=$'\t' read -r out near xs ys < <(outside 500000 25 48 6000000 25 48 50 "$T/r0.sgy")
 	[ "$out" -eq 300 ]
 	run -1 --separate-stderr regrid -x -g 500000,25,48,6000000,25,48 "$T/r0.sgy" -o "$T/x.sgy"
-	[ "$stderr" = "regrid: $T/r0.sgy: 300 of 300 input traces lie outside the grid because gx/gy are 0 in 300 of them: their midpoints fall halfway between source and origin, the nearest $near beyond the outer bins; give --coords src or --coords cdp for post-stack data, or set gx/gy (segedit)" ]
+	[ "$stderr" = "regrid: $T/r0.sgy: 300 of 300 input traces lie outside the grid because gx/gy are 0 in 300 of them: their midpoints fall halfway between source and origin, the nearest $near from the nearest grid location; give --coords src or --coords cdp for post-stack data, or set gx/gy (segedit)" ]
 	[ ! -e "$T/x.sgy" ]
 	run -0 --separate-stderr regrid -c src -m nearest -g 500000,25,48,6000000,25,48 "$T/r0.sgy" -o "$T/o.sgy"
 	# CDP coordinates that are 0 in most traces (--coords cdp).
 	segedit 'cdpx = (i < 50) * round((sx + gx) / 2)' 'cdpy = (i < 50) * round((sy + gy) / 2)' "$T/r0.sgy" -o "$T/c0.sgy"
 	run -1 --separate-stderr regrid -c cdp -g 250000,25,48,3000000,25,48 "$T/c0.sgy" -o "$T/x.sgy"
-	# The origin from the outer bins' corner (249987.5, 2999987.5): 3,010 km.
-	[ "$stderr" = "regrid: $T/c0.sgy: 250 of 300 input traces lie outside the grid because cdpx and cdpy are 0 in 250 of them (the origin is 3,010 km beyond the outer bins); set them (segedit) or give other --coords" ]
+	# The origin from the nearest location (250000, 3000000): 3,010 km.
+	[ "$stderr" = "regrid: $T/c0.sgy: 250 of 300 input traces lie outside the grid because cdpx and cdpy are 0 in 250 of them (the origin is 3,010 km from the nearest grid location); set them (segedit) or give other --coords" ]
+}
+
+@test "outside is farther than the radius from every grid location (a circle), not beyond the outer bins per axis" {
+	T=$BATS_TEST_TMPDIR
+	# Three zero-offset traces: two off the corners of a 4 x 4 grid at
+	# 0..75 m, 25 m (x) and 25 m (y) beyond the corner locations: inside the
+	# outer bins widened by the radius on each axis, 35.4 m from every
+	# location; the third among the locations.
+	segsynth --line 1,10,3,10 --nt 50 --vel 2000 -R 0.05 -o "$T/l.sgy"
+	segedit 'sx = 100 * (i == 0) - 25 * (i == 1) + 40 * (i == 2)' 'sy = sx' 'gx = sx' 'gy = sx' 'offset = 0' \
+		"$T/l.sgy" -o "$T/c.sgy"
+	IFS=$'\t' read -r out near xs ys < <(outside 0 25 4 0 25 4 30 "$T/c.sgy")
+	[ "$out" = 2 ] && [ "$near" = "35 m" ]
+	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 -m nearest -r 30 "$T/c.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $T/c.sgy: 2 of 3 input traces lie outside the grid (more than 30 m from every grid location; the nearest is 35 m from one): midpoints in x -25.0..100.0, y -25.0..100.0, grid locations in x 0.0..75.0, y 0.0..75.0; a grid over part of the data needs --allow-outside" ]
+	[ ! -e "$T/x.sgy" ]
+	# A radius of 36 m reaches them: no error.
+	run -0 --separate-stderr regrid -g 0,25,4,0,25,4 -m nearest -r 36 "$T/c.sgy" -o "$T/x.sgy"
+	# With -x the two add nothing: the output is that of the third alone.
+	run -0 --separate-stderr regrid -x -g 0,25,4,0,25,4 -m nearest -r 30 "$T/c.sgy" -o "$T/x.sgy"
+	segedit --where 'i == 2' "$T/c.sgy" -o "$T/in.sgy"
+	regrid -g 0,25,4,0,25,4 -m nearest -r 30 "$T/in.sgy" -o "$T/y.sgy" 2>/dev/null
+	cmp "$T/x.sgy" "$T/y.sgy"
+	# On a line only the distance along it counts: 25 m from the end ones.
+	run -0 --separate-stderr regrid -g 0,25,4 -m nearest -r 30 "$T/c.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "" ]
+}
+
+@test "traces all at one position are refused on a grid of several locations, not on a one-location grid" {
+	A=$BATS_TEST_DIRNAME/../../../shared/data/real/alaska_31-81_PR_stack.sgy
+	[ -r "$A" ] || skip "no $A"
+	T=$BATS_TEST_TMPDIR
+	run -1 --separate-stderr regrid --coords cdp -g 5900,25,10 "$A" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $A: all 534 live traces are at one position (cdpx 6000, cdpy 65536 in every trace), so every grid location within reach would be built from the same traces: load the geometry first (segedit) or give other --coords" ]
+	[ ! -e "$T/x.sgy" ]
+	run -1 --separate-stderr sh -c 'cat "$1" | regrid -c cdp -g 5900,25,10,65500,25,4 -o "$2"' sh "$A" "$T/x.sgy"
+	[ "$stderr" = "regrid: <stdin>: all 534 live traces are at one position (cdpx 6000, cdpy 65536 in every trace), so every grid location within reach would be built from the same traces: load the geometry first (segedit) or give other --coords" ]
+	# Midpoints of prestack traces, one of them dead (not counted).
+	segsynth --line 2,10,3,10 --nt 50 --vel 2000 -R 0.05 -o "$T/l.sgy"
+	segedit 'sx = 10' 'gx = 30' 'trid = 1 + (i == 1)' "$T/l.sgy" -o "$T/m.sgy"
+	run -1 --separate-stderr regrid -g 0,10,5 "$T/m.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "regrid: $T/m.sgy: all 5 live traces are at one position (midpoint 20, 0 in every trace), so every grid location within reach would be built from the same traces: load the geometry first (segedit) or give other --coords" ]
+	# One location: the bin's mean of the gather, as asked.
+	run -0 --separate-stderr regrid -m bin -g 20,10,1 "$T/m.sgy" -o "$T/x.sgy"
+	[ "$stderr" = "" ]
 }
 
 @test "offsets: classes and moveout-aware interpolation (--vel)" {
@@ -354,10 +408,11 @@ outside() {
 }
 
 @test "regridded traces from integer input are IEEE float unless --format asks" {
-	regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/r.sgy"
+	# A corner of the data: -x.
+	regrid -x -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/r.sgy"
 	run -0 seginfo --json "$BATS_TEST_TMPDIR/r.sgy"
 	[[ "$output" == *'"sample_format": 5, "ns": 75'* ]]
-	regrid -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 --format int16 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/i.sgy"
+	regrid -x -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 100 --format int16 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/i.sgy"
 	run -0 seginfo --json "$BATS_TEST_TMPDIR/i.sgy"
 	[[ "$output" == *'"sample_format": 3, "ns": 75'* ]]
 	# Nearest traces hold the input's values exactly either way.
@@ -367,9 +422,17 @@ outside() {
 
 @test "bad input: no coordinates, a grid off the data, a malformed grid file" {
 	# A grid over the data with nothing in reach: exit 1, nothing written
-	# (most traces lie more than 0.01 m beyond the outer bins: -x).
+	# (every trace lies more than 0.01 m from every location, with -x as
+	# well); the count inside the outer bins and the nearest by awk.
+	read -r inner near < <(seginfo -k cdpx,cdpy "$DATA/f3.sgy" | awk '
+		function at(f) { f = f < 0 ? 0 : int(f + 0.5); return f > 4 ? 4 : f }
+		{ x = $1 - 620200; y = $2 - 6074300
+		  n += x >= -25 && x <= 225 && y >= -25 && y <= 225
+		  dx = x - 50 * at(x / 50); dy = y - 50 * at(y / 50); d = sqrt(dx * dx + dy * dy)
+		  if (NR == 1 || d < m) m = d }
+		END { printf "%d %.0f\n", n, m }')
 	run -1 --separate-stderr regrid -x -c cdp -g 620200,50,5,6074300,50,5 -m nearest -r 0.01 "$DATA/f3.sgy" -o "$BATS_TEST_TMPDIR/d.sgy"
-	[ "$stderr" = "regrid: $DATA/f3.sgy: all 25 output traces would be dead: no input trace lies within 0.01 m of a grid location (see --radius)" ]
+	[ "$stderr" = "regrid: $DATA/f3.sgy: 414 of 414 input traces lie more than 0.01 m (--radius) from every grid location, $inner of them inside the grid's outer bins (the nearest is $near m from a location): give a larger --radius" ]
 	[ ! -e "$BATS_TEST_TMPDIR/d.sgy" ]
 	run -1 --separate-stderr regrid -g 0,25,4,0,25,4 "$DATA/small.sgy"
 	[ "$stderr" = "regrid: $DATA/small.sgy: no coordinates: sx, sy, gx and gy are 0 in all 25 traces (see --coords)" ]
