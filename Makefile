@@ -63,9 +63,11 @@ $(O)/libsegkit.a: $(LIB_OBJS)
 $(O)/cmd/%.a:
 	@rm -f $@ && ar rcs $@ $^
 
+# segsplit --hosts reads taskrun's host file format (cmd/taskrun/hostfile.c).
+CMD_USES_segsplit = $(O)/cmd/taskrun/libtaskrun.a
 define cmd_rules
 $(O)/cmd/$(1)/lib$(1).a: $(patsubst %.c,$(O)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
-bin/$(1): $(O)/cmd/$(1)/main.o $(filter $(O)/cmd/$(1)/%,$(CMD_LIBS)) $(O)/libsegkit.a
+bin/$(1): $(O)/cmd/$(1)/main.o $(filter $(O)/cmd/$(1)/%,$(CMD_LIBS)) $(CMD_USES_$(1)) $(O)/libsegkit.a
 	@mkdir -p bin
 	@echo "LD $$@"; $$(CC) $$(CFLAGS) -fopenmp -pthread $$(LDFLAGS) -o $$@ $$^ $$(DEP_LIBS)
 endef

@@ -75,6 +75,15 @@ static void progress(void *arg, int64_t done, int64_t total)
 	sk_progress_update(arg, done, total);
 }
 
+/* The first location of the first distributed piece. */
+static const char *first_remote(const struct sk_manifest *m)
+{
+	for (size_t i = 0; i < m->npieces; i++)
+		if (m->pieces[i].nat > 0)
+			return m->pieces[i].at[0];
+	return "";
+}
+
 int main(int argc, char **argv)
 {
 	struct sk_merge_opts o;
@@ -138,6 +147,14 @@ int main(int argc, char **argv)
 		/* A manifest that does not parse is damaged data, not a usage error. */
 		if (sk_manifest_read(mpath, &m, &err) < 0)
 			return sk_report(&err), 1;
+		/* Reading pieces from their hosts is not done yet: say so
+		 * rather than report every piece missing. */
+		if (sk_manifest_remote(&m) > 0) {
+			sk_warnx("%s: %zu of %zu pieces are on hosts (%s, ...), not here: segmerge -m reads only "
+				 "local pieces", mpath, sk_manifest_remote(&m), m.npieces, first_remote(&m));
+			sk_manifest_release(&m);
+			return 1;
+		}
 		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, NULL)) > 0) {
 			sk_warnx("%s: %zu problem%s in a set of %zu pieces: nothing written", mpath, bad_pieces,
 				 bad_pieces > 1 ? "s" : "", m.npieces);

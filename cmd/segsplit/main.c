@@ -1,13 +1,16 @@
 /* segsplit: partitions a stream into pieces plus DIR/manifest.yaml. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "par.h"
 #include "progress.h"
+#include "scatter.h"
 #include "split.h"
 #include "stream.h"
 #include "version.h"
@@ -15,33 +18,43 @@
 static const char usage_text[] =
 	"usage: segsplit [-bhV] -d DIR (-c N | -k KEYS [-g G] | -p N | -R N | -r KEY=a:b,...)\n"
 	"                [-s KEYS] [-e big|little] [-f CODE] [-t segy|su|sgk] [-z[LEVEL]]\n"
+	"                [-H FILE [-C N] [--agent CMD] [--remote-dir DIR] [--ssh CMD]]\n"
 	"                [--from FMT] [--no-progress] [INPUT]\n"
 	"Partitions a stream (standard input when no INPUT) into pieces DIR/part-NNNNNN.*,\n"
 	"each a valid file on its own, and writes DIR/manifest.yaml for segmerge -m.\n"
+	"      --agent=CMD       with --hosts: taskrun's agent command on the hosts\n"
 	"  -b, --progress        report progress on standard error (a bar on a terminal,\n"
 	"                        a line every 5 s into a file or pipe)\n"
+	"  -C, --copies=N        with --hosts: N copies of each piece, on different hosts\n"
 	"  -c, --count=N         N traces per piece\n"
 	"  -d, --dir=DIR         directory of the pieces (created when missing)\n"
 	"  -e, --endian=ORDER    byte order of SEG-Y or SU pieces: big or little\n"
 	"  -f, --format=CODE     SEG-Y sample format code or name of the pieces\n"
 	"      --from=FMT        read the input as segy, su or sgk (default: detect)\n"
 	"  -g, --group=G         with --key: G gathers per piece (default 1)\n"
+	"  -H, --hosts=FILE      put the pieces on the hosts of a taskrun host file,\n"
+	"                        streamed through taskrun's agents, spread by slots\n"
 	"  -h, --help            print this help and exit\n"
 	"  -k, --key=KEYS        a new gather when a key value changes (gathers are never split)\n"
 	"      --no-progress     no progress report (default: one on a terminal)\n"
 	"  -p, --parts=N         N pieces of equal size\n"
 	"  -R, --round-robin=N   trace i goes to piece i mod N\n"
 	"  -r, --ranges=KEY=a:b,...  a piece per value range a <= KEY < b, plus one for the rest\n"
+	"      --remote-dir=DIR  with --hosts: the pieces' directory on the hosts\n"
+	"                        (default: DIR; relative to $TASKRUN_KEEP_DIR there)\n"
 	"  -s, --sort=KEYS       sort each piece by KEYS (stable; -key descending)\n"
+	"      --ssh=CMD         with --hosts: the command that reaches a host\n"
 	"  -t, --to=FMT          format of the pieces: segy, su or sgk (default: the input's)\n"
 	"  -V, --version         print the version and exit\n"
 	"  -z, --zstd[=LEVEL]    compress sgk pieces with zstd (level 1-19, default 3)\n"
 	"Operands key=value are aliases for the long options (count=1000 dir=parts).\n";
 
-static const char shortopts[] = "bc:d:e:f:g:hk:p:R:r:s:t:Vz::";
+static const char shortopts[] = "bC:c:d:e:f:g:H:hk:p:R:r:s:t:Vz::";
 
 static const struct option longopts[] = {
+	{"agent", required_argument, NULL, 3},
 	{"progress", no_argument, NULL, 'b'},
+	{"copies", required_argument, NULL, 'C'},
 	{"count", required_argument, NULL, 'c'},
 	{"dir", required_argument, NULL, 'd'},
 	{"endian", required_argument, NULL, 'e'},
@@ -49,11 +62,14 @@ static const struct option longopts[] = {
 	{"from", required_argument, NULL, 'F'},
 	{"group", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
+	{"hosts", required_argument, NULL, 'H'},
 	{"key", required_argument, NULL, 'k'},
 	{"no-progress", no_argument, NULL, 2},
 	{"parts", required_argument, NULL, 'p'},
 	{"round-robin", required_argument, NULL, 'R'},
 	{"ranges", required_argument, NULL, 'r'},
+	{"remote-dir", required_argument, NULL, 4},
+	{"ssh", required_argument, NULL, 5},
 	{"sort", required_argument, NULL, 's'},
 	{"to", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
@@ -112,11 +128,17 @@ int main(int argc, char **argv)
 	const char *bad = NULL, *input = NULL, *keys = NULL, *sort = NULL;
 	const struct sk_wopts wo = SK_WOPTS_INIT;
 	struct sk_progress pg;
-	long group = 0;
+	struct scatter_opts so;
+	struct sk_manifest made;
+	long group = 0, copies = 1;
+	char self[PATH_MAX], *slash;
+	ssize_t sl;
 	int from = SK_FMT_AUTO, c, status = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	memset(&o, 0, sizeof o);
+	memset(&so, 0, sizeof so);
+	sk_manifest_init(&made);
 	o.wopts = wo;
 	if (keyvals(argc, argv, &bad) < 0) {
 		sk_par_keyval_fail(bad, longopts);
@@ -126,6 +148,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'b': show = SK_PROGRESS_ON; break;
 		case 2: show = SK_PROGRESS_OFF; break;
+		case 3: so.agent = optarg; break;
+		case 4: so.rdir = optarg; break;
+		case 5: so.ssh = optarg; break;
+		case 'C':
+			if (sk_par_long("copies", optarg, 1, 100, &copies, &err) < 0)
+				bad_arg(&err);
+			break;
+		case 'H': so.hostfile = optarg; break;
 		case 'c':
 			set_mode(&o, SK_SPLIT_COUNT);
 			if (sk_par_long("count", optarg, 1, 1L << 40, &o.n, &err) < 0)
@@ -191,6 +221,37 @@ int main(int argc, char **argv)
 		if (sk_keyset_parse(sort, 0, &o.sort, &err) < 0)
 			bad_arg(&err);
 	}
+	if (!so.hostfile && (copies > 1 || so.rdir || so.ssh || so.agent)) {
+		sk_par_usage_fail("--copies, --remote-dir, --ssh and --agent need --hosts");
+	}
+	if (so.hostfile) {
+		so.dir = o.dir;
+		so.copies = (int)copies;
+		if (!so.rdir)
+			so.rdir = o.dir;
+		/* taskrun beside this program, else on PATH. */
+		so.taskrun = "taskrun";
+		sl = readlink("/proc/self/exe", self, sizeof self - 16);
+		if (sl > 0) {
+			self[sl] = '\0';
+			if ((slash = strrchr(self, '/'))) {
+				strcpy(slash + 1, "taskrun");
+				if (access(self, X_OK) == 0)
+					so.taskrun = self;
+			}
+		}
+		/* A host file that cannot hold the copies fails before the
+		 * split. */
+		if (scatter_check(&so, &err) < 0) {
+			if (err.code == SK_EUSAGE) {
+				sk_report(&err);
+				exit(2);
+			}
+			return sk_report(&err);
+		}
+	}
+	if (so.hostfile)
+		o.manifest_out = &made;
 	input = optind < argc ? argv[optind] : "-";
 	o.source = input;
 	if (sk_reader_open(input, from, &r, &err) < 0)
@@ -210,8 +271,11 @@ int main(int argc, char **argv)
 		if (res.fd.new_soft > res.fd.old_soft)
 			sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
 				 res.fd.new_soft, res.pieces);
+		if (so.hostfile && scatter_run(&so, &made, &err) < 0)
+			status = sk_report(&err);
 	}
 	sk_reader_free(r);
+	sk_manifest_release(&made);
 	free(o.ranges);
 	return status;
 }

@@ -28,6 +28,7 @@
 void tr_set_pending(struct tr_ctl *c, long i)
 {
 	c->ts[i].st = TR_T_PENDING;
+	c->ts[i].pend_since = tr_mono();
 	c->npending++;
 	c->assign_dirty = 1;
 	tr_bitset_add(c->ts[i].nfo ? &c->retry : &c->fresh, i);

@@ -71,6 +71,10 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		return SK_ENOMEM;
 	if (o->keep_tmpl && !(l->t[l->n - 1].keep = tr_tmpl_expandv(o->keep_tmpl, args, nargs, seq, 0)))
 		return SK_ENOMEM;
+	if (o->where_tmpl && !(l->t[l->n - 1].where = tr_tmpl_expandv(o->where_tmpl, args, nargs, seq, 0)))
+		return SK_ENOMEM;
+	if (o->apart_tmpl && !(l->t[l->n - 1].apart = tr_tmpl_expandv(o->apart_tmpl, args, nargs, seq, 0)))
+		return SK_ENOMEM;
 	if (o->tag) {
 		/* GNU parallel's tag: the arguments as given, joined by
 		 * blanks. */

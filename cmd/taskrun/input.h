@@ -18,6 +18,8 @@ struct tr_input {
 	const char *out_tmpl;  /* --stdout template, or NULL */
 	int tag;               /* set each task's tag (--tag) */
 	const char *keep_tmpl; /* --keep template, or NULL */
+	const char *where_tmpl; /* --where template, or NULL */
+	const char *apart_tmpl; /* --apart template, or NULL */
 };
 
 /*

@@ -23,12 +23,13 @@
 #include "tmpl.h"
 #include "version.h"
 
-enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF,
+enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF, O_LOCWAIT, O_APART, O_WHERE,
        O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
 	{"agent", required_argument, NULL, O_AGENT},
+	{"apart", required_argument, NULL, O_APART},
 	{"backoff", required_argument, NULL, O_BACKOFF},
 	{"cluster", required_argument, NULL, O_CLUSTER},
 	{"dry-run", no_argument, NULL, O_DRYRUN},
@@ -43,6 +44,7 @@ static const struct option longopts[] = {
 	{"keep-order", no_argument, NULL, 'k'},
 	{"lease", required_argument, NULL, O_LEASE},
 	{"line-buffer", no_argument, NULL, O_LINEBUF},
+	{"locality-wait", required_argument, NULL, O_LOCWAIT},
 	{"no-progress", no_argument, NULL, O_NOPROGRESS},
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
 	{"progress", no_argument, NULL, O_PROGRESS},
@@ -58,18 +60,21 @@ static const struct option longopts[] = {
 	{"tag", no_argument, NULL, O_TAG},
 	{"timeout", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
+	{"where", required_argument, NULL, O_WHERE},
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
 	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
-	"               [--backoff duration] [--cluster n|auto] [--dry-run] [--fresh]\n"
-	"               [--halt when] [--joblog file] [--keep template]\n"
-	"               [--lease duration] [--line-buffer] [--[no-]progress] [--slurm]\n"
+	"               [--apart template] [--backoff duration] [--cluster n|auto]\n"
+	"               [--dry-run] [--fresh] [--halt when] [--joblog file]\n"
+	"               [--keep template] [--lease duration] [--line-buffer]\n"
+	"               [--locality-wait duration] [--[no-]progress] [--slurm]\n"
 	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
-	"               [--stdout template] [--tag]\n"
+	"               [--stdout template] [--tag] [--where template]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
+	"       taskrun kept dir\n"
 	"       taskrun report [--html] dir\n"
 	"       taskrun agent\n";
 
@@ -80,6 +85,7 @@ static const char help_text[] =
 	"\n"
 	"  -a, --arg-file=FILE    read command lines (or arguments) from FILE\n"
 	"      --agent=COMMAND    remote agent command (default: taskrun agent)\n"
+	"      --apart=TEMPLATE   tasks with equal values run on different hosts\n"
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
 	"      --cluster=N|auto   send up to N tasks to a slot as one request\n"
 	"      --dry-run          print the command lines, run nothing\n"
@@ -98,6 +104,8 @@ static const char help_text[] =
 	"  -k, --keep-order       output in task order\n"
 	"      --lease=DUR        heartbeat lease of agents (default 30s)\n"
 	"      --line-buffer      output line by line as it comes\n"
+	"      --locality-wait=DUR  how long a task waits for a --where host\n"
+	"                         (default 3s)\n"
 	"      --no-progress      no progress line\n"
 	"      --no-speculate     never duplicate stragglers\n"
 	"  -b, --progress         progress line on stderr (default on a terminal)\n"
@@ -114,6 +122,8 @@ static const char help_text[] =
 	"      --tag              each output line starts with the task's arguments\n"
 	"  -t, --timeout=DUR      time limit of one attempt\n"
 	"  -V, --version          print the version and exit\n"
+	"      --where=TEMPLATE   hosts (comma-separated) that hold the task's data:\n"
+	"                         it runs there when one has a free slot\n"
 	"\n"
 	"Placeholders: {} {.} {/} {//} {/.}, {N} {N.} {N/} {N//} {N/.} for the\n"
 	"N-th input source, {#} the task number, {%} the slot; substituted\n"
@@ -124,10 +134,11 @@ static const char help_text[] =
 
 struct opts {
 	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
+	const char *where_tmpl, *apart_tmpl;
 	const char *ssh, *agent, *joblog;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries, cluster;
-	double timeout, lease, backoff;
+	double timeout, lease, backoff, locwait;
 	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm;
 	struct tr_halt halt;
 	char set[O_MAX];
@@ -173,6 +184,9 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	switch (c) {
 	case 'a': o->argfile = arg; break;
 	case O_AGENT: o->agent = arg; break;
+	case O_APART: o->apart_tmpl = arg; break;
+	case O_WHERE: o->where_tmpl = arg; break;
+	case O_LOCWAIT: rc = sk_par_duration("locality wait", arg, &o->locwait, err); break;
 	case O_CLUSTER:
 		if (strcmp(arg, "auto") == 0)
 			o->cluster = TR_CLUSTER_AUTO;
@@ -322,6 +336,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.cluster = 1;
 	o.lease = 30;
 	o.backoff = 5;
+	o.locwait = 3;
 	o.speculate = 1;
 	o.progress = -1;
 	o.ssh = DEFAULT_SSH;
@@ -425,6 +440,8 @@ static int run(int argc, char **argv, int *stopsig)
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
 	in.keep_tmpl = o.keep_tmpl;
+	in.where_tmpl = o.where_tmpl;
+	in.apart_tmpl = o.apart_tmpl;
 	in.tag = o.tag;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(&err);
@@ -472,6 +489,7 @@ static int run(int argc, char **argv, int *stopsig)
 	so.timeout = o.timeout;
 	so.lease = o.lease;
 	so.backoff = o.backoff;
+	so.locwait = o.locwait;
 	so.speculate = o.speculate;
 	so.cluster = (int)o.cluster;
 	so.state = o.state;
@@ -556,6 +574,10 @@ int main(int argc, char **argv)
 		if (argv[2][0] == '-')
 			sk_par_usage_fail("unknown option '%s' of status (taskrun status DIR)", argv[2]);
 		status = tr_report_status(argv[2], stdout, &err) ? sk_report(&err) : 0;
+	} else if (argc > 1 && strcmp(argv[1], "kept") == 0) {
+		if (argc != 3 || argv[2][0] == '-')
+			usage(argc == 3 && strcmp(argv[2], "--help") == 0 ? 0 : 2);
+		status = tr_report_kept(argv[2], stdout, &err) ? sk_report(&err) : 0;
 	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		status = report_cmd(argc - 1, argv + 1);
 	} else {

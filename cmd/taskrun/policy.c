@@ -33,6 +33,44 @@ long tr_policy_pick(const struct tr_tstate *ts, const struct tr_bitset *fresh, c
 	return f;
 }
 
+long tr_policy_pick_local(const struct tr_bitset *fresh, const struct tr_bitset *retry, int h,
+			  int (*fit)(void *arg, long t, int h), void *arg)
+{
+	long f = tr_bitset_next(fresh, 0), r = tr_bitset_next(retry, 0), any = -1;
+
+	while (f >= 0 || r >= 0) {
+		const long t = r < 0 || (f >= 0 && f < r) ? f : r;
+		const int k = fit(arg, t, h);
+		if (k == TR_FIT_LOCAL)
+			return t;
+		if (k == TR_FIT_ANY && any < 0)
+			any = t;
+		if (t == f)
+			f = tr_bitset_next(fresh, f + 1);
+		else
+			r = tr_bitset_next(retry, r + 1);
+	}
+	return any;
+}
+
+int tr_policy_where(const char *where, const char *name, double waited, double wait)
+{
+	const size_t n = strlen(name);
+
+	if (!where || !*where)
+		return TR_FIT_ANY;
+	for (const char *p = where; *p;) {
+		const char *e = strchr(p, ',');
+		const size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return TR_FIT_LOCAL;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return waited >= wait ? TR_FIT_ANY : TR_FIT_NO;
+}
+
 double tr_policy_spec_after(const struct tr_median *m)
 {
 	double med;

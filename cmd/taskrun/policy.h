@@ -32,6 +32,7 @@ struct tr_tstate {
 	int *failed_on;        /* hosts where an attempt failed (malloc'd) */
 	int nfo;
 	char *why;             /* why it finally failed (malloc'd), or NULL */
+	double pend_since;     /* when it last became pending (monotonic) */
 };
 
 /* A host's health: its quarantines and its current streak of failures. */
@@ -67,6 +68,28 @@ int tr_policy_failed_on(const struct tr_tstate *t, int h);
  */
 long tr_policy_pick(const struct tr_tstate *ts, const struct tr_bitset *fresh, const struct tr_bitset *retry,
 		    int h, const unsigned char *usable, int nusable);
+
+/* What a host is to a pending task (tr_policy_pick_local). */
+enum { TR_FIT_NO, TR_FIT_ANY, TR_FIT_LOCAL };
+
+/*
+ * tr_policy_pick for tasks with a place (--where, --apart): fit(arg, t, h)
+ * says what host h is to pending task t: TR_FIT_LOCAL (it holds the task's
+ * data), TR_FIT_ANY (it may run it), TR_FIT_NO (not now).  Returns the first
+ * pending task, in task order, that h holds the data of, else the first it
+ * may run, else -1.  It looks at every pending task: O(pending) per pick.
+ */
+long tr_policy_pick_local(const struct tr_bitset *fresh, const struct tr_bitset *retry, int h,
+			  int (*fit)(void *arg, long t, int h), void *arg);
+
+/*
+ * Delay scheduling: what host h (named name) is to a task whose data is on
+ * the hosts of where (comma-separated names; NULL or empty: anywhere) and
+ * that has been pending for waited seconds: TR_FIT_LOCAL when h is one of
+ * them, TR_FIT_ANY when it is not but the task has waited wait seconds or
+ * more (or where is empty), else TR_FIT_NO.
+ */
+int tr_policy_where(const char *where, const char *name, double waited, double wait);
 
 /*
  * How long an attempt must have run before a copy is started: twice the

@@ -446,6 +446,23 @@ int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 	return 0;
 }
 
+int tr_report_kept(const char *dir, FILE *out, struct sk_error *err)
+{
+	struct tr_summary s;
+	const int rc = tr_summary_load(dir, &s, 0, err);
+
+	if (rc)
+		return rc;
+	for (long i = 0; i < s.tl.n; i++) {
+		const struct tr_rtask *t = &s.t[i];
+		if (t->state == 2 && t->kept && t->host >= 0 && s.tl.t[i].keep)
+			fprintf(out, "%ld\t%s\t%llu\t%s\t%s\n", i + 1, s.h[t->host].name, t->ksize, t->khash,
+				s.tl.t[i].keep);
+	}
+	tr_summary_release(&s);
+	return 0;
+}
+
 int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 {
 	struct tr_summary s;

@@ -84,6 +84,9 @@ void tr_summary_release(struct tr_summary *s);
 
 int tr_report_status(const char *dir, FILE *out, struct sk_error *err);
 int tr_report_text(const char *dir, FILE *out, struct sk_error *err);
+/* The --keep files in place, one line per task: "task<TAB>host<TAB>bytes<TAB>
+ * xxh64<TAB>path" (the path as the task's --keep gave it), in task order. */
+int tr_report_kept(const char *dir, FILE *out, struct sk_error *err);
 int tr_report_html(const char *dir, FILE *out, struct sk_error *err);
 
 #endif

@@ -248,6 +248,69 @@ static int cluster_size(struct tr_ctl *c)
 	return n < 1 ? 1 : n > TR_CLUSTER_MAX ? TR_CLUSTER_MAX : (int)n;
 }
 
+/* --apart: whether host hi holds a copy of task ti's group: a task of the
+ * same --apart value runs there, or is done with its --keep file there. */
+static int apart_clash(const struct tr_ctl *c, long ti, int hi)
+{
+	if (!c->apart_next)
+		return 0;
+	for (long s = c->apart_next[ti]; s != ti; s = c->apart_next[s]) {
+		if (c->ts[s].st == TR_T_DONE && c->keep_host && c->keep_host[s] &&
+		    strcmp(c->keep_host[s], c->h[hi].name) == 0)
+			return 1;
+		for (int k = 0; c->ts[s].nrun > 0 && k < c->na; k++)
+			if (c->a[k].task == s && c->a[k].host == hi)
+				return 1;
+	}
+	return 0;
+}
+
+/* Whether one of the hosts of a --where list is up or connecting, and not
+ * quarantined: when none is, a task has nothing to wait for. */
+static int where_alive(const struct tr_ctl *c, const char *where)
+{
+	for (int g = 0; g < c->nh; g++) {
+		const struct tr_host *h = &c->h[g];
+		if (h->removed || h->gone || (h->st != HS_UP && h->st != HS_CONN) || h->hl.quar_until > c->pick_now)
+			continue;
+		if (tr_policy_where(where, h->name, 0, 1) == TR_FIT_LOCAL)
+			return 1;
+	}
+	return 0;
+}
+
+/* What host hi is to pending task ti (tr_policy_pick_local): never a host
+ * with a copy of its --apart group, nor one it failed on while a usable
+ * host it has not failed on remains; its --where hosts first, the others
+ * once it has waited --locality-wait, or at once when none of them is up
+ * or on its way up. */
+static int task_fit(void *arg, long ti, int hi)
+{
+	struct tr_ctl *c = arg;
+	const struct tr_task *t = &c->tl->t[ti];
+
+	if (t->apart && apart_clash(c, ti, hi))
+		return TR_FIT_NO;
+	if (c->ts[ti].nfo && tr_policy_failed_on(&c->ts[ti], hi)) {
+		for (int g = 0; g < c->nh; g++)
+			if (g != hi && c->usable[g] && !tr_policy_failed_on(&c->ts[ti], g))
+				return TR_FIT_NO;
+	}
+	{
+		const int k = tr_policy_where(t->where, c->h[hi].name, c->pick_now - c->ts[ti].pend_since,
+					      c->o->locwait);
+		return k == TR_FIT_NO && !where_alive(c, t->where) ? TR_FIT_ANY : k;
+	}
+}
+
+/* The task a free slot of host hi takes, or -1. */
+static long pick_task(struct tr_ctl *c, int hi, int nusable)
+{
+	if (c->placed)
+		return tr_policy_pick_local(&c->fresh, &c->retry, hi, task_fit, c);
+	return tr_policy_pick(c->ts, &c->fresh, &c->retry, hi, c->usable, nusable < 0 ? 0 : nusable);
+}
+
 /* Starts task pick and up to n - 1 more pending tasks (none with --stdin,
  * which streams while the task runs) on one free slot of host h (index
  * hi), sent as one request: the agent runs them one after another.  Each
@@ -261,7 +324,7 @@ static void start_cluster(struct tr_ctl *c, struct tr_host *h, int hi, long pick
 	c->batch_slot = 0;
 	tr_start_attempt(c, h, pick, 0);
 	while (k < n && c->npending > 0 && !c->stop && c->batch_slot > 0 && tr_buf_used(&b) < TR_PROTO_MAX / 2) {
-		const long p = tr_policy_pick(c->ts, &c->fresh, &c->retry, hi, c->usable, nusable < 0 ? 0 : nusable);
+		const long p = pick_task(c, hi, nusable);
 		if (p < 0 || c->tl->t[p].in)
 			break;
 		tr_start_attempt(c, h, p, 0);
@@ -310,9 +373,10 @@ static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
 			return 1;
 		/* Who else could take a retry: only when there are retries,
 		 * and once per call of assign(). */
-		if (c->retry.count > 0 && *nusable < 0)
+		if ((c->retry.count > 0 || c->placed) && *nusable < 0)
 			*nusable = count_usable(c, now);
-		pick = tr_policy_pick(c->ts, &c->fresh, &c->retry, i, c->usable, *nusable < 0 ? 0 : *nusable);
+		c->pick_now = now;
+		pick = pick_task(c, i, *nusable);
 		if (pick < 0)
 			return 0;
 		{
@@ -696,6 +760,61 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 	return rc;
 }
 
+/* --where and --apart: whether any task has a place, and the ring of each
+ * --apart value's tasks. */
+static int place_setup(struct tr_ctl *c, struct sk_error *err)
+{
+	struct tr_strmap last;
+	int any_apart = 0;
+
+	for (long i = 0; i < c->tl->n; i++) {
+		c->placed |= c->tl->t[i].where || c->tl->t[i].apart;
+		any_apart |= c->tl->t[i].apart != NULL;
+	}
+	if (!any_apart)
+		return 0;
+	if (!(c->apart_next = malloc((size_t)c->tl->n * sizeof *c->apart_next)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	tr_strmap_init(&last);
+	/* Each task points to the one before it of its value; the first of
+	 * each value, to the last (closing the ring). */
+	for (long i = 0; i < c->tl->n; i++) {
+		long prev;
+		c->apart_next[i] = i;
+		if (!c->tl->t[i].apart)
+			continue;
+		if (tr_strmap_get(&last, c->tl->t[i].apart, &prev)) {
+			c->apart_next[i] = c->apart_next[prev];
+			c->apart_next[prev] = i;
+		}
+		if (tr_strmap_put(&last, c->tl->t[i].apart, i) != 0) {
+			tr_strmap_release(&last);
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+	}
+	tr_strmap_release(&last);
+	return 0;
+}
+
+/* --apart: whether no host can ever take pending task ti: every host that
+ * is up holds a copy of its group, and every other one was given up on. */
+static int apart_stuck(const struct tr_ctl *c, long ti)
+{
+	for (int g = 0; g < c->nh; g++) {
+		const struct tr_host *h = &c->h[g];
+		if (h->removed || h->gone)
+			continue;
+		if (h->st != HS_UP) {
+			if (h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
+				return 0;
+			continue;
+		}
+		if (!apart_clash(c, ti, g))
+			return 0;
+	}
+	return 1;
+}
+
 static int setup(struct tr_ctl *c, struct sk_error *err)
 {
 	int rc;
@@ -730,6 +849,8 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		if ((rc = resume(c, err)) != 0)
 			return rc;
 	}
+	if ((rc = place_setup(c, err)) != 0)
+		return rc;
 	for (long i = 0; i < c->tl->n; i++)
 		if (c->ts[i].st != TR_T_DONE)
 			tr_set_pending(c, i);
@@ -1072,6 +1193,15 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			if (h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 				all_failing = 0;
 		}
+		/* A copy that no host may take (each holds one of its
+		 * group) would wait for ever. */
+		if (c.na == 0 && c.apart_next && !stopping && !c.halted) {
+			for (long i = next_pending(&c, 0); i >= 0; i = next_pending(&c, i + 1))
+				if (c.tl->t[i].apart && apart_stuck(&c, i)) {
+					tr_unpend(&c, i);
+					tr_final_fail(&c, i, "not run: every host holds a task of its --apart group");
+				}
+		}
 		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping) {
 			for (long i = next_pending(&c, 0); i >= 0; i = next_pending(&c, i + 1)) {
 				tr_unpend(&c, i);
@@ -1248,6 +1378,7 @@ out:
 	tr_bitset_release(&c.retry);
 	tr_strmap_release(&c.hostmap);
 	free(c.freeq);
+	free(c.apart_next);
 	if (c.keep_host)
 		for (long i = 0; i < tasks->n; i++)
 			free(c.keep_host[i]);

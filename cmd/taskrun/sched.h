@@ -38,6 +38,8 @@ struct tr_sched_opts {
 	double timeout;           /* per attempt, seconds; 0: none */
 	double lease;             /* seconds */
 	double backoff;           /* first quarantine, seconds */
+	double locwait;           /* --locality-wait: how long a task with
+				     --where hosts waits for one, seconds */
 	int speculate;
 	int cluster;              /* --cluster: tasks per request (1: none), or
 				     TR_CLUSTER_AUTO */

@@ -168,6 +168,12 @@ struct tr_ctl {
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
+	/* --where and --apart: some task has a place, so picks go through
+	 * tr_policy_pick_local; the tasks of one --apart value in a ring
+	 * (apart_next[t]: the next one, t itself when alone), or NULL. */
+	int placed;
+	long *apart_next;
+	double pick_now;          /* the time of the current assign() */
 	long stop_after_done;
 	long fd_slots;            /* slots of the hosts that came up */
 	unsigned long fd_room;    /* open files made room for (tr_fd_room) */

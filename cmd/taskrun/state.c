@@ -54,6 +54,8 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].out = out;
 	l->t[l->n].tag = NULL;
 	l->t[l->n].keep = NULL;
+	l->t[l->n].where = NULL;
+	l->t[l->n].apart = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -71,6 +73,8 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].out);
 		free(l->t[i].tag);
 		free(l->t[i].keep);
+		free(l->t[i].where);
+		free(l->t[i].apart);
 	}
 	free(l->t);
 	l->t = NULL;
@@ -104,9 +108,15 @@ char *tr_tasklist_format(const struct tr_tasklist *l)
 		rc |= put_escaped(&b, l->t[i].in);
 		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].out);
-		if (l->t[i].keep) {
+		if (l->t[i].keep || l->t[i].where || l->t[i].apart) {
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].keep);
+		}
+		if (l->t[i].where || l->t[i].apart) {
+			rc |= tr_buf_put(&b, "\t", 1);
+			rc |= put_escaped(&b, l->t[i].where);
+			rc |= tr_buf_put(&b, "\t", 1);
+			rc |= put_escaped(&b, l->t[i].apart);
 		}
 		rc |= tr_buf_put(&b, "\n", 1);
 	}
@@ -152,9 +162,9 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		return sk_error_set(err, SK_EFMT, "not a taskrun task list");
 	p += 16;
 	while (*p) {
-		const char *nl = strchr(p, '\n'), *t1, *t2, *t3;
+		const char *nl = strchr(p, '\n'), *t1, *t2, *t3, *t4 = NULL, *t5 = NULL;
 		int oom = 0;
-		char *c, *i, *o, *k = NULL;
+		char *c, *i, *o, *k = NULL, *wh = NULL, *ap = NULL;
 		lineno++;
 		if (!nl)
 			return sk_error_set(err, SK_EFMT, "line %ld: truncated", lineno);
@@ -164,13 +174,24 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_EFMT, "line %ld: malformed", lineno);
 		}
-		/* A fourth field, --keep, only in lists that have one. */
+		/* A fourth field, --keep, only in lists that have one; a
+		 * fifth and sixth, --where and --apart, likewise. */
 		t3 = memchr(t2 + 1, '\t', (size_t)(nl - t2 - 1));
+		if (t3)
+			t4 = memchr(t3 + 1, '\t', (size_t)(nl - t3 - 1));
+		if (t4 && !(t5 = memchr(t4 + 1, '\t', (size_t)(nl - t4 - 1)))) {
+			tr_tasklist_release(out);
+			return sk_error_set(err, SK_EFMT, "line %ld: malformed", lineno);
+		}
 		c = unescape(p, (size_t)(t1 - p), 0, &oom);
 		i = unescape(t1 + 1, (size_t)(t2 - t1 - 1), 1, &oom);
 		o = unescape(t2 + 1, (size_t)((t3 ? t3 : nl) - t2 - 1), 1, &oom);
 		if (t3)
-			k = unescape(t3 + 1, (size_t)(nl - t3 - 1), 1, &oom);
+			k = unescape(t3 + 1, (size_t)((t4 ? t4 : nl) - t3 - 1), 1, &oom);
+		if (t5) {
+			wh = unescape(t4 + 1, (size_t)(t5 - t4 - 1), 1, &oom);
+			ap = unescape(t5 + 1, (size_t)(nl - t5 - 1), 1, &oom);
+		}
 		if (oom || tr_tasklist_add(out, c, i, o) != 0) {
 			if (oom) {
 				free(c);
@@ -178,10 +199,14 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 				free(o);
 			}
 			free(k);
+			free(wh);
+			free(ap);
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
 		out->t[out->n - 1].keep = k;
+		out->t[out->n - 1].where = wh;
+		out->t[out->n - 1].apart = ap;
 		p = nl + 1;
 	}
 	return 0;

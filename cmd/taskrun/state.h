@@ -3,8 +3,9 @@
  *
  *	DIR/lock      held (fcntl write lock) by the one controller using DIR
  *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
- *	              "command<TAB>stdin<TAB>stdout[<TAB>keep]" with \t \n \\
- *	              escaped (the --keep field only when the task has one)
+ *	              "command<TAB>stdin<TAB>stdout[<TAB>keep[<TAB>where<TAB>apart]]"
+ *	              with \t \n \\ escaped (the --keep field only when a task
+ *	              has one, where and apart only when it has one of them)
  *	DIR/journal   append-only, one event per line, written once a pass and
  *	              synced by group commit (TR_JOURNAL_DELAY)
  *	DIR/logs/T.A.err  standard error of attempt A of task T
@@ -28,6 +29,10 @@ struct tr_task {
 	char *out;   /* controller-side file for stdout, or NULL */
 	char *keep;  /* --keep: the file on the host that runs it, or NULL */
 	char *tag;   /* --tag: the task's arguments joined by blanks, or NULL */
+	char *where; /* --where: the hosts that hold its data, comma-separated,
+			or NULL */
+	char *apart; /* --apart: tasks with equal values run on different
+			hosts (the copies of one piece), or NULL */
 };
 
 struct tr_tasklist {

@@ -493,9 +493,10 @@ static int wrong_tail(const struct sk_key *k, int su)
 
 static int tail_error(const struct sk_key *k, int su, const char *label, const char *what, struct sk_error *err)
 {
-	return sk_error_set(err, SK_EARG, "%s in %s'%s': %s streams hold %s at bytes 181-240, not %s", k->name, label, what,
-			    su ? "SU" : "SEG-Y and sgk", su ? "d1 f1 d2 f2 ungpow unscale ntr mark" : "cdpx cdpy iline xline ...",
-			    k->name);
+	/* An sgk stream is of the kind it was made from (its origin). */
+	return sk_error_set(err, SK_EARG, "%s in %s'%s': %s hold %s at bytes 181-240, not %s", k->name, label, what,
+			    su ? "SU streams and sgk made from SU" : "SEG-Y streams and sgk made from SEG-Y",
+			    su ? "d1 f1 d2 f2 ungpow unscale ntr mark" : "cdpx cdpy iline xline ...", k->name);
 }
 
 static int check_keys(const struct editor *g, const struct sk_info *info, struct sk_error *err)

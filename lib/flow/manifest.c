@@ -46,6 +46,52 @@ static void piece_release(struct sk_mpiece *p)
 {
 	free(p->file);
 	free(p->range);
+	for (int k = 0; k < p->nat; k++)
+		free(p->at[k]);
+	free(p->at);
+}
+
+int sk_manifest_add_at(struct sk_manifest *m, size_t i, const char *host, const char *path,
+		       struct sk_error *err)
+{
+	struct sk_mpiece *p = &m->pieces[i];
+	const size_t nh = strlen(host), np = strlen(path);
+	char **na = realloc(p->at, (size_t)(p->nat + 1) * sizeof *na);
+	char *loc;
+
+	if (!na)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	p->at = na;
+	if (!(loc = malloc(nh + np + 2)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	memcpy(loc, host, nh);
+	loc[nh] = ':';
+	memcpy(loc + nh + 1, path, np + 1);
+	p->at[p->nat++] = loc;
+	return 0;
+}
+
+int sk_manifest_loc(const char *loc, char *buf, size_t len, const char **path, struct sk_error *err)
+{
+	const char *colon = strchr(loc, ':');
+
+	if (!colon || colon == loc || !colon[1])
+		return sk_error_set(err, SK_EARG, "'%s' is not a location (host:path)", loc);
+	if ((size_t)(colon - loc) >= len)
+		return sk_error_set(err, SK_EARG, "'%s': host name too long", loc);
+	memcpy(buf, loc, (size_t)(colon - loc));
+	buf[colon - loc] = '\0';
+	*path = colon + 1;
+	return 0;
+}
+
+size_t sk_manifest_remote(const struct sk_manifest *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->npieces; i++)
+		n += m->pieces[i].nat > 0;
+	return n;
 }
 
 void sk_manifest_release(struct sk_manifest *m)
@@ -104,7 +150,18 @@ int sk_manifest_add(struct sk_manifest *m, const struct sk_mpiece *p, struct sk_
 	*q = *p;
 	q->file = dupstr(p->file);
 	q->range = dupstr(p->range);
-	if ((p->file && !q->file) || (p->range && !q->range)) {
+	q->at = NULL;
+	q->nat = 0;
+	for (int k = 0; k < p->nat; k++) {
+		char **na = realloc(q->at, (size_t)(k + 1) * sizeof *na);
+		if (!na)
+			break;
+		q->at = na;
+		if (!(q->at[k] = dupstr(p->at[k])))
+			break;
+		q->nat++;
+	}
+	if ((p->file && !q->file) || (p->range && !q->range) || q->nat != p->nat) {
 		piece_release(q);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
@@ -156,7 +213,7 @@ static void put_minmax(FILE *fp, const struct sk_keyset *ks, const char *which, 
 static void write_body(FILE *fp, const struct sk_manifest *m)
 {
 	fputs("# segsplit manifest: segmerge -m reassembles and verifies the pieces\n", fp);
-	fputs("manifest: segkit-split\nversion: 1\n", fp);
+	fprintf(fp, "manifest: segkit-split\nversion: %d\n", sk_manifest_remote(m) ? 2 : 1);
 	put_kv_str(fp, "", "id", m->id);
 	put_kv_str(fp, "", "source", m->source ? m->source : "-");
 	fprintf(fp, "format: %s\n", sk_format_name(m->fmt));
@@ -197,6 +254,15 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 		if (p->has_minmax && m->mm.n > 0) {
 			put_minmax(fp, &m->mm, "min", p->min);
 			put_minmax(fp, &m->mm, "max", p->max);
+		}
+		if (p->nat > 0) {
+			fputs("    at: [", fp);
+			for (int k = 0; k < p->nat; k++) {
+				if (k)
+					fputs(", ", fp);
+				sk_cfg_write_str(fp, p->at[k]);
+			}
+			fputs("]\n", fp);
 		}
 	}
 }
@@ -310,7 +376,7 @@ static int get_hex(const struct sk_cfg *map, const char *key, uint64_t *out, str
 	return 0;
 }
 
-static int read_piece(const struct sk_cfg *n, struct sk_mpiece *p, struct sk_error *err)
+static int read_piece(const struct sk_cfg *n, struct sk_mpiece *p, int version2, struct sk_error *err)
 {
 	const char *s;
 	long v;
@@ -340,6 +406,26 @@ static int read_piece(const struct sk_cfg *n, struct sk_mpiece *p, struct sk_err
 		return rc;
 	if (s && !(p->range = dupstr(s)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (sk_cfg_get(n, "at")) {
+		const struct sk_cfg *at = sk_cfg_get(n, "at");
+		if (!version2)
+			return where(err, at, "%s", "at: piece locations need version 2");
+		if (sk_cfg_kind(at) != SK_CFG_SEQ || sk_cfg_len(at) == 0)
+			return where(err, at, "%s", "at: expected a list of host:path locations");
+		if (!(p->at = calloc(sk_cfg_len(at), sizeof *p->at)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		for (size_t k = 0; k < sk_cfg_len(at); k++) {
+			const struct sk_cfg *e = sk_cfg_at(at, k);
+			const char *loc = sk_cfg_str(e), *path;
+			char host[256];
+			struct sk_error e2;
+			if (!loc || sk_manifest_loc(loc, host, sizeof host, &path, &e2) != 0)
+				return where(err, e, "at: '%s' is not a location (host:path)", loc ? loc : "");
+			if (!(p->at[p->nat] = dupstr(loc)))
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			p->nat++;
+		}
+	}
 	return 0;
 }
 
@@ -348,6 +434,7 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 	const struct sk_cfg *n;
 	const char *s;
 	long v;
+	long version;
 	int rc;
 
 	if (sk_cfg_kind(root) != SK_CFG_MAP || !(s = sk_cfg_str(sk_cfg_get(root, "manifest"))) ||
@@ -355,8 +442,9 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 		return where(err, root, "%s", "not a segsplit manifest (no 'manifest: segkit-split')");
 	if ((rc = get_long(root, "version", 1, &v, err)) < 0)
 		return rc;
-	if (v != 1)
-		return where(err, sk_cfg_get(root, "version"), "version %s is not supported (1 is)",
+	version = v;
+	if (v != 1 && v != 2)
+		return where(err, sk_cfg_get(root, "version"), "version %s is not supported (1 and 2 are)",
 			     sk_cfg_str(sk_cfg_get(root, "version")));
 	if ((rc = get_str(root, "id", 0, &s, err)) < 0)
 		return rc;
@@ -426,7 +514,7 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 		return where(err, n, "%s", "pieces: expected a list");
 	for (size_t i = 0; i < sk_cfg_len(n); i++) {
 		struct sk_mpiece p;
-		rc = read_piece(sk_cfg_at(n, i), &p, err);
+		rc = read_piece(sk_cfg_at(n, i), &p, version == 2, err);
 		if (rc == 0)
 			rc = sk_manifest_add(m, &p, err);
 		piece_release(&p);

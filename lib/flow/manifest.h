@@ -33,6 +33,14 @@
  *       range: "1:3"       ranges only ("outside" for the overflow piece)
  *       min: {cdp: 1}
  *       max: {cdp: 3}
+ *       at: ["node1:parts/part-000001.sgy", "node3:parts/part-000001.sgy"]
+ *
+ * A distributed split (segsplit --hosts) writes "version: 2" and gives each
+ * piece its locations, "at": one "host:path" per copy, the host as named in
+ * the host file and the path on that host (relative paths start at the
+ * host's $TASKRUN_KEEP_DIR, else at its agent's working directory, as
+ * taskrun --keep); such a piece is not in the manifest's directory.  A
+ * version 1 manifest, or a piece without "at", is local as before.
  *
  * Errors: SK_EIO (errno), SK_EARG for a manifest that does not parse or
  * lacks a field ("line L, column C: ..."), SK_ESTATE for a piece that does
@@ -62,6 +70,8 @@ struct sk_mpiece {
 	char *range;          /* ranges mode: "a:b" or "outside"; else NULL */
 	int has_minmax;       /* min/max hold codes (sortbuf.h) for the manifest's mm keys */
 	uint64_t min[SK_SORT_MAXKEYS], max[SK_SORT_MAXKEYS];
+	char **at;            /* its locations "host:path", one per copy (malloc'd) */
+	int nat;              /* 0: the piece is the local file */
 };
 
 struct sk_manifest {
@@ -91,6 +101,14 @@ void sk_manifest_init(struct sk_manifest *m);
 void sk_manifest_release(struct sk_manifest *m);
 /* Appends a copy of p (its strings are duplicated). */
 int sk_manifest_add(struct sk_manifest *m, const struct sk_mpiece *p, struct sk_error *err);
+/* Adds location "host:path" to piece i (duplicated). */
+int sk_manifest_add_at(struct sk_manifest *m, size_t i, const char *host, const char *path,
+		       struct sk_error *err);
+/* Splits location loc ("host:path") into its host (into buf of len bytes)
+ * and *path (pointing into loc); SK_EARG when it is not one. */
+int sk_manifest_loc(const char *loc, char *buf, size_t len, const char **path, struct sk_error *err);
+/* The number of pieces with locations (a distributed split when > 0). */
+size_t sk_manifest_remote(const struct sk_manifest *m);
 /* Sets a string field (duplicating s; NULL clears it). */
 int sk_manifest_set_str(char **field, const char *s, struct sk_error *err);
 /* A fresh split id from the clock, the pid and /dev/urandom. */

@@ -758,6 +758,10 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 		goto out;
 	if ((rc = sk_ofset_commit(&c.set, err)) < 0)
 		sk_error_at(err, rc, c.set.f[c.set.failed].path);
+	else if (o->manifest_out) {
+		*o->manifest_out = c.m;
+		sk_manifest_init(&c.m);
+	}
 out:
 	cleanup(&c);
 	if (spooled)

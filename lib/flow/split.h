@@ -59,6 +59,9 @@ struct sk_split_opts {
 	 * unknown) every 1024 traces and at the end; may be NULL. */
 	void (*progress)(void *arg, int64_t done, int64_t total);
 	void *progress_arg;
+	/* When set, receives the manifest written, after a split that
+	 * succeeded (the caller releases it); may be NULL. */
+	struct sk_manifest *manifest_out;
 };
 
 struct sk_split_result {

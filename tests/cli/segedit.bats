@@ -255,10 +255,10 @@ run_block() {
 	printf 'iline\tcdq\n' >"$T/key.tsv"
 	err 2 "segedit: $T/key.tsv: line 1, column 2: unknown header key 'cdq'" -T "$T/key.tsv" -b iline "$f"
 	# Bytes 181-240 by the stream's meaning: SEG-Y rev 1 fields, or SU's own.
-	err 2 "segedit: $f: d1 in 'd1 = 0.004': SEG-Y and sgk streams hold cdpx cdpy iline xline ... at bytes 181-240, not d1" \
+	err 2 "segedit: $f: d1 in 'd1 = 0.004': SEG-Y streams and sgk made from SEG-Y hold cdpx cdpy iline xline ... at bytes 181-240, not d1" \
 		'd1 = 0.004' "$f"
 	segmerge --to su "$f" -o "$T/f3.su"
-	err 2 "segedit: $T/f3.su: iline in --where 'iline > 3': SU streams hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" \
+	err 2 "segedit: $T/f3.su: iline in --where 'iline > 3': SU streams and sgk made from SU hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" \
 		--where 'iline > 3' "$T/f3.su"
 	err 1 "segedit: $f: trace 1: the window 0.2-0.4 s is outside the trace (0.004-0.3 s, ns 75)" --time 0.2:0.4 "$f"
 	err 1 "segedit: $f: trace 1: the window 0-0.1 s is outside the trace (0.004-0.3 s, ns 75)" --time 0:0.1 "$f"
@@ -372,8 +372,8 @@ run_block() {
 	# A key of bytes 181-240 names a field of one kind only: refused for an
 	# input of the other kind, naming it; nothing written.
 	run -2 --separate-stderr segedit 'iline = 3' "$T/a.sgy" "$T/b.su" -o "$T/x.sgy"
-	[ "$stderr" = "segedit: $T/b.su: iline in 'iline = 3': SU streams hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" ]
+	[ "$stderr" = "segedit: $T/b.su: iline in 'iline = 3': SU streams and sgk made from SU hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" ]
 	run -2 --separate-stderr segedit 'd1 = 3' "$T/b.su" "$T/a.sgy" -o "$T/x.sgy"
-	[ "$stderr" = "segedit: $T/a.sgy: d1 in 'd1 = 3': SEG-Y and sgk streams hold cdpx cdpy iline xline ... at bytes 181-240, not d1" ]
+	[ "$stderr" = "segedit: $T/a.sgy: d1 in 'd1 = 3': SEG-Y streams and sgk made from SEG-Y hold cdpx cdpy iline xline ... at bytes 181-240, not d1" ]
 	[ ! -e "$T/x.sgy" ]
 }

@@ -87,6 +87,42 @@ load helpers
 	[ "$stderr" = "segmerge: $BATS_TEST_TMPDIR/t.txt: not a SEG-Y, SU or sgk file: 15 bytes, shorter than a 3600-byte SEG-Y header, and no SU trace fits" ]
 }
 
+@test "segmerge and segedit: an sgk stream is of the kind it was made from (its origin), SU or SEG-Y" {
+	T=$BATS_TEST_TMPDIR
+	segsynth --line 2,100,4,25,1000 --nt 50 --vel 2000 -R 0.1 -o "$T/a0.sgy"
+	segedit 'cdpx = 1000 + i' 'iline = 7' "$T/a0.sgy" -o "$T/a.sgy"
+	segsynth --line 1,100,3,25,1500 --nt 50 --vel 2000 -R 0.1 --to su -o "$T/b0.su"
+	segedit 'd1 = 0.004' 'f1 = 0.5' "$T/b0.su" -o "$T/b.su"
+	segmerge --to sgk "$T/b.su" -o "$T/b.sgk"
+	segmerge --to sgk "$T/a.sgy" -o "$T/a.sgk"
+	# The sgk made from SU holds SU's d1 and f1 (its origin, at offset 36 of the
+	# stream header, is 2: SU) ...
+	[ "$(od -An -tu1 -j36 -N1 "$T/b.sgk" | tr -d ' ')" = 2 ]
+	run -0 seginfo -k d1,f1 "$T/b.sgk"
+	[ "${lines[0]}" = "$(printf '0.00400000019	0.5')" ]
+	# ... so it merges with SEG-Y as the SU file does, and the sgk made from
+	# SEG-Y as the SEG-Y file does, byte for byte.
+	segmerge "$T/a.sgy" "$T/b.su" -o "$T/m.sgy"
+	segmerge "$T/a.sgy" "$T/b.sgk" | cmp - "$T/m.sgy"
+	segmerge "$T/a.sgk" "$T/b.su" --to segy | cmp - "$T/m.sgy"
+	segmerge "$T/b.su" "$T/a.sgy" -o "$T/m.su"
+	segmerge "$T/b.sgk" "$T/a.sgk" --to su | cmp - "$T/m.su"
+	# An sgk output is of the first input's kind: SU's fields kept from b,
+	# a's rev 1 fields cleared.
+	segmerge "$T/b.su" "$T/a.sgy" --to sgk -o "$T/m.sgk"
+	[ "$(od -An -tu1 -j36 -N1 "$T/m.sgk" | tr -d ' ')" = 2 ]
+	segmerge "$T/m.sgk" --to su | cmp - "$T/m.su"
+	# Keys of bytes 181-240 and segedit's keys follow the kind, naming the file.
+	run -1 --separate-stderr segmerge --key iline "$T/a.sgk" "$T/b.sgk" -o "$T/k.sgk"
+	[ "$stderr" = "segmerge: $T/b.sgk: byte 189 (iline) holds one of SU's fields in this stream but a SEG-Y rev 1 field in $T/a.sgk: merge by keys outside bytes 181-240" ]
+	[ ! -e "$T/k.sgk" ]
+	run -2 --separate-stderr segedit 'iline = 3' "$T/a.sgk" "$T/b.sgk" -o "$T/x.sgk"
+	[ "$stderr" = "segedit: $T/b.sgk: iline in 'iline = 3': SU streams and sgk made from SU hold d1 f1 d2 f2 ungpow unscale ntr mark at bytes 181-240, not iline" ]
+	run -2 --separate-stderr segedit 'd1 = 3' "$T/b.sgk" "$T/a.sgk" -o "$T/x.sgk"
+	[ "$stderr" = "segedit: $T/a.sgk: d1 in 'd1 = 3': SEG-Y streams and sgk made from SEG-Y hold cdpx cdpy iline xline ... at bytes 181-240, not d1" ]
+	[ ! -e "$T/x.sgk" ]
+}
+
 @test "segmerge: SU and SEG-Y inputs mixed, each read as its own format and byte order" {
 	T=$BATS_TEST_TMPDIR
 	# A SEG-Y line with rev 1 fields in bytes 181-240 (cdpx, iline), an SU

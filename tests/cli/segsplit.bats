@@ -189,3 +189,19 @@ roundtrip() {
 	run -1 --separate-stderr segsplit --count 1 -d "$DATA/small.sgy" "$DATA/small.sgy"
 	[ "$stderr" = "segsplit: $DATA/small.sgy: Not a directory" ]
 }
+
+@test "segsplit --hosts: host files that cannot hold the copies, and options without --hosts, are usage errors" {
+	printf 'node1\nnode2\n' >"$T/h2"
+	run -2 --separate-stderr segsplit --hosts "$T/h2" --copies 3 -c 10 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: $T/h2: --copies 3 needs 3 hosts, the file lists 2" ]
+	printf 'node1\n:\n' >"$T/hl"
+	run -2 --separate-stderr segsplit -H "$T/hl" -c 10 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: $T/hl: :: a host that holds pieces is named by one word (not ':' or localhost: pieces stay on the hosts)" ]
+	run -2 --separate-stderr segsplit --copies 2 -c 10 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: --copies, --remote-dir, --ssh and --agent need --hosts; try --help" ]
+	run -1 --separate-stderr segsplit -H "$T/none" -c 10 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: $T/none: No such file or directory" ]
+	run -2 --separate-stderr segsplit -H "$T/h2" -C 0 -c 10 -d "$T/d" "$DATA/small.sgy"
+	[ "$stderr" = "segsplit: invalid copies '0' (expected an integer in 1..100)" ]
+	[ ! -e "$T/d" ]
+}

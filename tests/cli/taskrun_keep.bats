@@ -24,7 +24,7 @@ setup() {
 	BG=""
 	XXH="$BATS_TEST_DIRNAME/xxh64.py"
 	if [ -n "${LAB:-}" ]; then
-		rm -rf "$LAB"/keep/*/k
+		rm -rf "$LAB"/keep/*/k "$LAB"/keep/*/parts
 		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
 	fi
 }
@@ -153,4 +153,82 @@ check_kept() {  # JOURNAL [IGNORE]
 	t=$(awk -F'\t' '$2 == "remake" { print $3; exit }' "$j")
 	line=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { split($12, f, /[ =]/); l = sprintf("%6d %-20s %14d %-16s %6d %s", t, $5, f[2], f[4], 1, f[6]) } END { print l }' "$j")
 	grep -qxF "$line" <<<"$output"
+}
+
+# check_scatter DIR LOCAL COPIES: every piece of DIR/manifest.yaml has
+# COPIES locations on different hosts, each a file on its host (the lab's
+# $LAB/keep/HOST) with the bytes of the local split's piece LOCAL/NAME;
+# prints the copies per host ("host count" lines, sorted).
+check_scatter() {
+	local dir=$1 loc=$2 copies=$3 file locs l host path n
+	awk '/^  - file: / { gsub(/"/, "", $3); f = $3 } /^    at: / { sub(/^    at: \[/, ""); sub(/\]$/, ""); gsub(/"/, ""); gsub(/, /, " "); print f "\t" $0 }' \
+		"$dir/manifest.yaml" >"$T/at.tsv"
+	[ "$(wc -l <"$T/at.tsv")" = "$(ls "$loc"/part-* | wc -l)" ] || { echo "pieces without locations"; return 1; }
+	: >"$T/hosts.txt"
+	while IFS=$'\t' read -r file locs; do
+		n=0
+		for l in $locs; do
+			host=${l%%:*}
+			path=${l#*:}
+			n=$((n + 1))
+			cmp "$LAB/keep/$host/$path" "$loc/$file" || { echo "$l differs from $loc/$file"; return 1; }
+			echo "$host" >>"$T/hosts.txt"
+		done
+		[ "$n" = "$copies" ] || { echo "$file: $n copies"; return 1; }
+		[ "$(tr ' ' '\n' <<<"$locs" | cut -d: -f1 | sort -u | wc -l)" = "$copies" ] ||
+			{ echo "$file: two copies on one host: $locs"; return 1; }
+	done <"$T/at.tsv"
+	sort "$T/hosts.txt" | uniq -c | awk '{ print $2, $1 }'
+}
+
+@test "segsplit --hosts: pieces streamed to the hosts by slot count, two copies on different hosts, the bytes of a local split" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 12,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf '2/node1\n1/node2\n1/node3\n' >hosts
+	run -0 --separate-stderr segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
+		--key fldr -d parts line.sgy
+	[ "$stderr" = "" ]
+	# By slots, 2:1:1 with two copies: node1 holds every piece, node2 and
+	# node3 half each (the plan; every host was up).
+	run -0 check_scatter parts local 2
+	[ "$output" = $'node1 12\nnode2 6\nnode3 6' ]
+	# The manifest is the local split's, plus the locations (version 2).
+	grep -qx 'version: 2' parts/manifest.yaml
+	diff <(grep -v '^id:\|^version:\|^    at:' parts/manifest.yaml) \
+	     <(grep -v '^id:\|^version:' local/manifest.yaml)
+	# No piece is left here; the scatter's taskrun state stays.
+	[ "$(ls -A parts)" = $'.scatter\nmanifest.yaml' ]
+	# Each copy crossed the controller once: its task data is the pieces'
+	# bytes times two.
+	bytes=$(cat local/part-* | wc -c)
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); d += f[8] } END { print d }' parts/.scatter/journal
+	[ "$output" = $((2 * bytes)) ]
+	run -0 taskrun status parts/.scatter
+	[ "${lines[1]}" = "tasks: 24 total, 24 done, 0 failed, 0 running, 0 pending" ]
+	grep -qx "kept: 24 outputs, $((2 * bytes)) bytes, on their hosts" <<<"$output"
+	# segmerge -m reads only local pieces, and says so.
+	run -1 --separate-stderr segmerge -m parts/manifest.yaml -o out.sgy
+	[ "$stderr" = "segmerge: parts/manifest.yaml: 12 of 12 pieces are on hosts (node1:parts/part-000001.sgy, ...), not here: segmerge -m reads only local pieces" ]
+	[ ! -e out.sgy ]
+}
+
+@test "segsplit --hosts: a dead host's copies go to the live hosts at once, never two of a piece on one host" {
+	lab_need_root
+	segsynth --line 8,50,24,25 --reflector 0.01 -n 101 -o "$T/line.sgy"
+	segsplit --count 40 -d "$T/local" "$T/line.sgy"
+	printf 'node1\nnode2\ndead1\n' >"$T/hosts"
+	cd "$T"
+	run -0 --separate-stderr segsplit --hosts hosts -C 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --remote-dir /tmp/"${LAB##*/}"-p \
+		-c 40 -d parts line.sgy
+	[ "$stderr" = "taskrun: dead1: agent did not start: ssh: connect to host 127.0.0.1 port 1: Connection refused" ]
+	# An absolute --remote-dir: the same path on every host (one file
+	# system here, so the two copies are one file: checked by name).
+	grep -c '^    at: \["node[12]:/tmp/'"${LAB##*/}"'-p/part-0000[0-9][0-9].sgy", "node[12]:/tmp/' parts/manifest.yaml >"$T/n"
+	[ "$(cat "$T/n")" = 5 ]
+	run -0 awk -F'\t' '$2 == "done" { h[$5]++ } END { for (k in h) print k, h[k] }' parts/.scatter/journal
+	[ "$(sort <<<"$output")" = $'node1 5\nnode2 5' ]
+	for f in local/part-*; do cmp "$f" /tmp/"${LAB##*/}"-p/"${f##*/}"; done
+	rm -rf /tmp/"${LAB##*/}"-p
 }

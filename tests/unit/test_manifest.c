@@ -145,9 +145,52 @@ int main(void)
 	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
 	CHECKF(strcmp(err.msg, "line 13, column 11: file: '../etc/passwd' is not a file name in the manifest's directory") == 0,
 	       "%s", err.msg);
-	CHECK(write_text(path, "manifest: segkit-split\nversion: 2\n") == 0);
+	CHECK(write_text(path, "manifest: segkit-split\nversion: 3\n") == 0);
 	CHECK(sk_manifest_read(path, &r, &err) == SK_EARG);
-	CHECKF(strcmp(err.msg, "line 2, column 10: version 2 is not supported (1 is)") == 0, "%s", err.msg);
+	CHECKF(strcmp(err.msg, "line 2, column 10: version 3 is not supported (1 and 2 are)") == 0, "%s", err.msg);
+
+	/* Distributed pieces: "at" locations, written as version 2 and read
+	 * back; a version 1 manifest with them, or a bad location, is
+	 * refused. */
+	{
+		static const char head[] = "manifest: segkit-split\nversion: %d\nid: \"x\"\nsource: \"-\"\n"
+					   "format: segy\nns: 8\ndt: 4000\nhdrlen: 240\ntraces: 1\nmode: count\n"
+					   "count: 1\npieces:\n  - file: \"part-000001.sgy\"\n    traces: 1\n"
+					   "    first: 0\n    bytes: 1\n    xxh64: \"0000000000000000\"\n    at: %s\n";
+		char text[1024], host[16], *back = NULL;
+		const char *rp;
+		struct sk_manifest d;
+		size_t blen = 0;
+		FILE *fp;
+
+		snprintf(text, sizeof text, head, 2, "[\"node1:parts/part-000001.sgy\", \"n3:/abs/p 1.sgy\"]");
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_read(path, &d, &err) == 0);
+		CHECK(d.npieces == 1 && d.pieces[0].nat == 2 && sk_manifest_remote(&d) == 1);
+		CHECK(strcmp(d.pieces[0].at[0], "node1:parts/part-000001.sgy") == 0);
+		CHECK(sk_manifest_loc(d.pieces[0].at[1], host, sizeof host, &rp, &err) == 0);
+		CHECK(strcmp(host, "n3") == 0 && strcmp(rp, "/abs/p 1.sgy") == 0);
+		CHECK(sk_manifest_add_at(&d, 0, "node2", "x/y", &err) == 0 && d.pieces[0].nat == 3);
+		CHECK(sk_manifest_write(&d, path, NULL, &err) == 0);
+		CHECK((fp = fopen(path, "r")) != NULL);
+		CHECK(getdelim(&back, &blen, '\0', fp) > 0);
+		fclose(fp);
+		CHECK(back && strstr(back, "\nversion: 2\n") != NULL);
+		CHECKF(back && strstr(back, "\n    at: [\"node1:parts/part-000001.sgy\", \"n3:/abs/p 1.sgy\", \"node2:x/y\"]\n") != NULL,
+		       "%s", back);
+		free(back);
+		sk_manifest_release(&d);
+		snprintf(text, sizeof text, head, 1, "[\"node1:p\"]");
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_read(path, &d, &err) == SK_EARG);
+		CHECKF(strcmp(err.msg, "line 18, column 9: at: piece locations need version 2") == 0, "%s", err.msg);
+		snprintf(text, sizeof text, head, 2, "[\"node1\"]");
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_read(path, &d, &err) == SK_EARG);
+		CHECKF(strcmp(err.msg, "line 18, column 10: at: 'node1' is not a location (host:path)") == 0, "%s", err.msg);
+		CHECK(sk_manifest_loc(":p", host, sizeof host, &rp, &err) == SK_EARG);
+		CHECK(sk_manifest_loc("h:", host, sizeof host, &rp, &err) == SK_EARG);
+	}
 	unlink(path);
 	CHECK(sk_manifest_read(path, &r, &err) == SK_EIO);
 	CHECK(sk_split_mode_parse("round-robin") == SK_SPLIT_RR && sk_split_mode_parse("x") == SK_SPLIT_NONE);

@@ -221,9 +221,61 @@ static void test_quarantine(void)
 	CHECK(tr_policy_quarantine(&a, 5, 300) == 5);
 }
 
+/* A fit table for tr_policy_pick_local: fits[t * 3 + h]. */
+static int table_fit(void *arg, long t, int h)
+{
+	return ((const int *)arg)[t * 3 + h];
+}
+
+static void test_locality(void)
+{
+	struct tr_tstate ts[5];
+	struct tr_bitset fresh = {0}, retry = {0};
+	int fo0[] = {0};
+	/* Tasks 0-4 by hosts 0-2. */
+	int fits[15] = {
+		TR_FIT_NO, TR_FIT_ANY, TR_FIT_ANY,      /* 0 */
+		TR_FIT_ANY, TR_FIT_LOCAL, TR_FIT_NO,    /* 1 */
+		TR_FIT_NO, TR_FIT_NO, TR_FIT_LOCAL,     /* 2 */
+		TR_FIT_LOCAL, TR_FIT_ANY, TR_FIT_NO,    /* 3 */
+		TR_FIT_NO, TR_FIT_NO, TR_FIT_NO,        /* 4 */
+	};
+
+	for (int i = 0; i < 5; i++)
+		ts[i] = task(TR_T_PENDING, NULL, 0);
+	ts[3] = task(TR_T_PENDING, fo0, 1);     /* a retry */
+	pending(ts, 5, &fresh, &retry);
+	/* A host takes the first task whose data it holds, retries and
+	 * fresh tasks in task order, over an earlier task it may only run. */
+	CHECK(tr_policy_pick_local(&fresh, &retry, 0, table_fit, fits) == 3);
+	CHECK(tr_policy_pick_local(&fresh, &retry, 1, table_fit, fits) == 1);
+	CHECK(tr_policy_pick_local(&fresh, &retry, 2, table_fit, fits) == 2);
+	/* Nothing local: the first it may run; nothing at all: -1. */
+	fits[3 * 3 + 0] = TR_FIT_ANY;
+	CHECK(tr_policy_pick_local(&fresh, &retry, 0, table_fit, fits) == 1);
+	tr_bitset_del(&fresh, 1);
+	fits[3 * 3 + 0] = TR_FIT_NO;
+	CHECK(tr_policy_pick_local(&fresh, &retry, 0, table_fit, fits) == -1);
+	tr_bitset_release(&fresh);
+	tr_bitset_release(&retry);
+
+	/* Delay scheduling by name. */
+	CHECK(tr_policy_where(NULL, "node1", 0, 3) == TR_FIT_ANY);
+	CHECK(tr_policy_where("", "node1", 0, 3) == TR_FIT_ANY);
+	CHECK(tr_policy_where("node1,node3", "node1", 0, 3) == TR_FIT_LOCAL);
+	CHECK(tr_policy_where("node1,node3", "node3", 99, 3) == TR_FIT_LOCAL);
+	CHECK(tr_policy_where("node1,node3", "node2", 2.99, 3) == TR_FIT_NO);
+	CHECK(tr_policy_where("node1,node3", "node2", 3, 3) == TR_FIT_ANY);
+	/* Whole names only: node1 is not node10, nor node. */
+	CHECK(tr_policy_where("node10", "node1", 0, 3) == TR_FIT_NO);
+	CHECK(tr_policy_where("node1", "node", 0, 3) == TR_FIT_NO);
+	CHECK(tr_policy_where("a,node", "node", 0, 3) == TR_FIT_LOCAL);
+}
+
 int main(void)
 {
 	test_pick();
+	test_locality();
 	test_pick_scale();
 	test_speculation();
 	test_quarantine();

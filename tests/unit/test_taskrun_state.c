@@ -37,6 +37,21 @@ int main(void)
 	CHECK(tr_tasklist_parse(text, &back, &err) == 0 && back.n == 2);
 	CHECK(back.t[0].keep == NULL && strcmp(back.t[1].keep, "k/2\tx") == 0 && back.t[1].out == NULL);
 	tr_tasklist_release(&back);
+	/* --where and --apart: a fifth and sixth field (the fourth then
+	 * always there, empty without --keep); a list without them reads as
+	 * before. */
+	CHECK((l.t[0].where = strdup("node1,node2")) != NULL && (l.t[0].apart = strdup("7")) != NULL);
+	free(text);
+	text = tr_tasklist_format(&l);
+	CHECK(text && strcmp(text, "taskrun tasks 1\necho 'a\\tb'\\nx \\\\ y\t\tout/1\t\tnode1,node2\t7\n"
+				   "true\tin 2\t\tk/2\\tx\n") == 0);
+	CHECK(tr_tasklist_parse(text, &back, &err) == 0 && back.n == 2);
+	CHECK(back.t[0].keep == NULL && strcmp(back.t[0].where, "node1,node2") == 0 &&
+	      strcmp(back.t[0].apart, "7") == 0 && strcmp(back.t[0].out, "out/1") == 0);
+	CHECK(back.t[1].where == NULL && back.t[1].apart == NULL && strcmp(back.t[1].keep, "k/2\tx") == 0);
+	tr_tasklist_release(&back);
+	/* Five fields: a where without its apart is malformed. */
+	CHECK(tr_tasklist_parse("taskrun tasks 1\nc\t\t\tk\tnode1\n", &back, &err) == SK_EFMT);
 	CHECK(tr_tasklist_parse("taskrun tasks 1\nno tabs\n", &back, &err) == SK_EFMT);
 	CHECK(tr_tasklist_parse("other\n", &back, &err) == SK_EFMT);
 
