@@ -744,8 +744,18 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			tr_idmap_get(&r.where, (uint64_t)ix[i], &k);
 			e = r.open[k];
 			const long ti = e.task - 1;
-			if (c->tl->t[ti].out)
-				remove_tmp(c->tl->t[ti].out, e.note);
+			struct tr_task *t = &c->tl->t[ti];
+			if (t->out)
+				remove_tmp(t->out, e.note);
+			/* --keep: the agent may have renamed the file into
+			 * place before the kill, ahead of its done line.  The
+			 * task runs there again first (as --where waits for a
+			 * host), so the file is replaced, never left on one host
+			 * beside a new copy on another. */
+			if (t->keep && !t->where && e.host[0] && !(t->where = strdup(e.host))) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				break;
+			}
 			e.t = tr_wall();
 			strcpy(e.ev, "lost");
 			snprintf(e.note, sizeof e.note, "controller stopped");

@@ -795,38 +795,43 @@ KINLINE void win_f(const float *D, int32_t b, const kv8i *d, kv8f *out)
 /*
  * The wide form (x86-64-v4) of the window reads: the three taps of 8
  * updates all within the 16 samples from b, each one two-register
- * permutation of S (vpermi2pd) and one of D (vpermi2ps).  Returns 0 (and
- * reads nothing) when they spread wider.
+ * permutation of S (vpermi2pd) and one of D (vpermi2ps).  The double
+ * permutations take 64-bit indices: the strip loop stores i0 and kk as
+ * 64-bit integers too, so that no index vector is widened here (each
+ * widening costs the shuffle unit as much as a permutation).  Returns 0
+ * (and reads nothing) when they spread wider.
  */
 KINLINE int tri_win16(const double *S, const float *D, const kv8i *i, const kv8i *m, const kv8i *p,
-		      const float *f, const float *c0, const float *c1, float *v)
+		      const int64_t *i64, const int64_t *k64, const float *f, const float *c0,
+		      const float *c1, float *v)
 {
 	const int32_t b = win_base(m) - 1;
 	const kv8i di = *i - b, dm = *m - b, dp = *p - b, dm1 = dm - 1, dp1 = dp + 1;
 	const kv8i o = (di | dm1 | dp1) & ~15;
 	uint64_t out[4];
 	kv8d w0, w1, a, s;
+	kv8l xi, xk;
 	kv8f x0, x1, a0, li, lm, lp, lm1, lp1;
 
 	memcpy(out, &o, sizeof out);
 	if (out[0] | out[1] | out[2] | out[3])
 		return 0;
+	memcpy(&xi, i64, sizeof xi);
+	memcpy(&xk, k64, sizeof xk);
+	xi -= (int64_t)b;
 	memcpy(&w0, S + b, sizeof w0);
 	memcpy(&w1, S + b + 8, sizeof w1);
 	memcpy(&x0, D + b, sizeof x0);
 	memcpy(&x1, D + b + 8, sizeof x1);
-	{
-		const kv8l xi = __builtin_convertvector(di, kv8l);
-		KPERM2_8D(a, w0, w1, xi);
-	}
+	KPERM2_8D(a, w0, w1, xi);
 	a = 2.0 * a;
 	{
-		const kv8l xm = __builtin_convertvector(dm, kv8l);
+		const kv8l xm = xi - xk;
 		KPERM2_8D(s, w0, w1, xm);
 	}
 	a -= s;
 	{
-		const kv8l xp = __builtin_convertvector(dp, kv8l);
+		const kv8l xp = xi + xk;
 		KPERM2_8D(s, w0, w1, xp);
 	}
 	a -= s;
@@ -856,6 +861,7 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 	const float *D = c->L;
 	const double *S = c->S;
 	int32_t ix[KSTRIP], kk[KSTRIP];
+	int64_t ix64[KSTRIP], kk64[KSTRIP];
 	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], c0[KSTRIP], c1[KSTRIP];
 
 	for (long jb = j0; jb < j1; jb += KSTRIP) {
@@ -866,6 +872,10 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 			const struct tap q = tap_at(ta, c, jb + l, 1, obl, spr, d3, tap);
 			ix[l] = q.i0;
 			kk[l] = q.kk;
+			if (wide > 0) {
+				ix64[l] = q.i0;
+				kk64[l] = q.kk;
+			}
 			fr[l] = q.fr;
 			W[l] = q.W;
 			c0[l] = q.c0;
@@ -879,7 +889,7 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 			memcpy(&k, kk + l, sizeof k);
 			m = i - k;
 			p = i + k;
-			if (wide > 0 && tri_win16(S, D, &i, &m, &p, fr + l, c0 + l, c1 + l, v + l))
+			if (wide > 0 && tri_win16(S, D, &i, &m, &p, ix64 + l, kk64 + l, fr + l, c0 + l, c1 + l, v + l))
 				continue;
 			bi = win_base(&i);
 			bm = win_base(&m);
@@ -1369,7 +1379,10 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 		const int ok = buf && tsrc && priv && touched && (!k->vel_per_loc || tarr_alloc(&scratch, nt) == 0);
 		if (!ok)
 			fail = 1;
-#pragma omp for schedule(static)
+		/* Pairs of traces to whichever thread is free: on a shared
+		 * machine a thread that lost its core for a while would hold
+		 * the other at the barrier below under a static split. */
+#pragma omp for schedule(dynamic, 4)
 		for (long m = 0; m < n; m += 2)
 			if (buf)
 				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);

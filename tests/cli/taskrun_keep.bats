@@ -129,6 +129,29 @@ check_kept() {  # JOURNAL [IGNORE]
 	grep -qx "kept: 24 outputs, $((3000 * 300)) bytes, on their hosts" <<<"$output"
 }
 
+@test "taskrun --keep: a resume runs a task whose done line was lost on its host first, leaving no second copy" {
+	lab_need_root
+	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
+	cmd='sleep 0.2; head -c $(({} * 1000)) /dev/urandom'
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' "$cmd" ::: $(seq 6)
+	j="$T/s/journal"
+	[ "$(check_kept "$j")" = 6 ]
+	# A controller killed after node2's and node3's agents renamed their
+	# files into place but before their done lines: those lines go.
+	awk -F'\t' '$2 == "done" && $5 != "node1" { print $3 "\t" $5 }' "$j" | sort >"$T/lost"
+	[ "$(wc -l <"$T/lost")" -ge 1 ]
+	awk -F'\t' '!($2 == "done" && $5 != "node1")' "$j" >"$T/j"
+	cat "$T/j" >"$j"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' --locality-wait 60s \
+		"$cmd" ::: $(seq 6)
+	[ "$stderr" = "" ]
+	# Each ran again on the host that holds its file (which it replaced):
+	# one copy of every file (without the pin, node1's free slot took some).
+	[ "$(awk -F'\t' '$2 == "done" && $5 != "node1" { print $3 "\t" $5 }' "$j" | sort)" = "$(cat "$T/lost")" ]
+	[ "$(check_kept "$j")" = 6 ]
+	[ "$(ls -A "$LAB"/keep/*/k | grep -c '^\.')" = 0 ]
+}
+
 @test "taskrun --keep: a host lost with outputs on it: their tasks are remade elsewhere at the end" {
 	lab_need_root
 	printf '1/node1\n1/cut1\n' >"$T/hosts"
@@ -231,4 +254,26 @@ check_scatter() {
 	[ "$(sort <<<"$output")" = $'node1 5\nnode2 5' ]
 	for f in local/part-*; do cmp "$f" /tmp/"${LAB##*/}"-p/"${f##*/}"; done
 	rm -rf /tmp/"${LAB##*/}"-p
+}
+
+@test "taskrun --where: tasks wait for the host that holds their data; --locality-wait 0 or a dead host lets others take them" {
+	lab_need_root
+	printf '1/node1\n1/node2\n' >"$T/hosts"
+	# A long wait: node2 is up with a free slot, but every task waits
+	# for node1.
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/a" --where node1 --locality-wait 60s \
+		'sleep 0.2; echo {}' ::: 1 2 3 4 5
+	[ "$output" = $'1\n2\n3\n4\n5' ]
+	[ "$(j_count "$T/a/journal" done node1)" = 5 ]
+	[ "$(j_count "$T/a/journal" start node2)" = 0 ]
+	# No wait: any free slot.
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/b" --where node1 --locality-wait 0 \
+		'sleep 1; echo {}' ::: 1 2 3 4 5 6
+	[ "$(j_count "$T/b/journal" done)" = 6 ]
+	[ "$(j_count "$T/b/journal" done node2)" -ge 1 ]
+	# Data on a host that cannot be reached: not waited for.
+	printf '1/node2\n1/dead1\n' >"$T/hosts2"
+	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts2" -s "$T/c" --where dead1 --locality-wait 60s \
+		'echo {}' ::: 1 2 3
+	[ "$(j_count "$T/c/journal" done node2)" = 3 ]
 }

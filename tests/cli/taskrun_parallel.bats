@@ -22,10 +22,13 @@ teardown() {
 }
 
 # both ARGS...: runs "parallel --will-cite ARGS" and "taskrun ARGS"; sets
-# P_OUT P_ERR P_RC and T_OUT T_ERR T_RC.
+# P_OUT P_ERR P_RC and T_OUT T_ERR T_RC.  Markers $T/m.* that tasks leave
+# are removed before each.
 both() {
 	P_RC=0 T_RC=0
+	rm -f "$T"/m.*
 	parallel --will-cite "$@" >"$T/p.out" 2>"$T/p.err" || P_RC=$?
+	rm -f "$T"/m.*
 	taskrun "$@" >"$T/t.out" 2>"$T/t.err" || T_RC=$?
 	P_OUT=$(cat "$T/p.out") P_ERR=$(cat "$T/p.err")
 	T_OUT=$(cat "$T/t.out") T_ERR=$(cat "$T/t.err")
@@ -160,9 +163,6 @@ same_sorted() {
 @test "parallel and taskrun: -j N, N%, +N, -N and 0 give the same number of slots" {
 	ncpu=$(nproc)
 	for j in 50% 150% +1 -1 0; do
-		both -j "$j" 'sleep 0.2; echo {%}' ::: $(seq 3)
-		P_OUT=$(sort -un <<<"$P_OUT") T_OUT=$(sort -un <<<"$T_OUT")
-		same || { echo "-j $j"; false; }
 		case $j in
 		50%) n=$((ncpu / 2)) ;;
 		150%) n=$((ncpu * 3 / 2)) ;;
@@ -171,6 +171,12 @@ same_sorted() {
 		0) n=3 ;;
 		esac
 		n=$((n < 1 ? 1 : n > 3 ? 3 : n))
+		# Each task waits (at most 20 s) until n have started, so the
+		# slots in use do not depend on how fast a busy machine starts
+		# them: n slots show n numbers, fewer or more slots do not.
+		both -j "$j" 'touch $T/m.{#}; i=0; while [ $(ls $T/m.* | wc -l) -lt '"$n"' ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; echo {%}' ::: $(seq 3)
+		P_OUT=$(sort -un <<<"$P_OUT") T_OUT=$(sort -un <<<"$T_OUT")
+		same || { echo "-j $j"; false; }
 		[ "$(tail -1 <<<"$T_OUT")" = "$n" ]
 	done
 }
