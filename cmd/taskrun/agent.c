@@ -21,6 +21,7 @@
 
 #include "cpus.h"
 #include "file.h"
+#include "grow.h"
 #include "manifest.h"
 #include "proto.h"
 #include "tmpl.h"
@@ -49,7 +50,8 @@ struct agent {
 	int in, out;
 	struct tr_buf rbuf, wbuf;
 	struct atask *t;
-	int nt, capt;
+	int nt;
+	long capt;
 	double lease, grace, hb, last_rx, last_tx;
 	char host[256];
 	int quitting, out_dead;
@@ -57,7 +59,8 @@ struct agent {
 	uint32_t keep_id;      /* the W frame waiting for its R */
 	char *keep;
 	struct qtask *q;       /* tasks of clusters waiting for their turn */
-	int nq, capq;
+	int nq;
+	long capq;
 };
 
 /* A task of a cluster (B frame) that waits for the one before it. */
@@ -290,7 +293,7 @@ static void drop_queued(struct agent *a, uint32_t id, int all, int lost)
  * for the one before them. */
 static int queue_cluster(struct agent *a, const char *data, size_t len)
 {
-	struct tr_buf b = {(char *)(uintptr_t)data, 0, len, len};
+	struct tr_buf b = {(char *)(uintptr_t)data, 0, len, len, 1};
 	struct tr_frame f;
 	char *keep = NULL;
 	uint32_t chain = 0;
@@ -301,15 +304,9 @@ static int queue_cluster(struct agent *a, const char *data, size_t len)
 			keep = keep_path(f.data, f.len);
 		} else if (f.type == TR_F_RUN && f.id != 0 && !find(a, f.id)) {
 			struct qtask *q;
-			if (a->nq == a->capq) {
-				const int cap = a->capq ? 2 * a->capq : 16;
-				struct qtask *nq = realloc(a->q, (size_t)cap * sizeof *nq);
-				if (!nq) {
-					free(keep);
-					return SK_ENOMEM;
-				}
-				a->q = nq;
-				a->capq = cap;
+			if (sk_grow(&a->q, &a->capq, a->nq + 1L, sizeof *a->q, 16) != 0) {
+				free(keep);
+				return SK_ENOMEM;
 			}
 			q = &a->q[a->nq];
 			if (!(q->run = malloc(f.len ? f.len : 1))) {
@@ -416,15 +413,9 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 		free(kt.keep);
 		return;
 	}
-	if (a->nt == a->capt) {
-		const int cap = a->capt ? a->capt * 2 : 8;
-		struct atask *nt = realloc(a->t, (size_t)cap * sizeof *nt);
-		if (!nt) {
-			free(cmd);
-			return;
-		}
-		a->t = nt;
-		a->capt = cap;
+	if (sk_grow(&a->t, &a->capt, a->nt + 1L, sizeof *a->t, 8) != 0) {
+		free(cmd);
+		return;
 	}
 	if (hdr[0]) {
 		if (make_pipe(ip) != 0)

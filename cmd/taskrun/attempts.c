@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "grow.h"
 #include "hostfile.h"
 #include "ofile.h"
 #include "proto.h"
@@ -233,15 +234,9 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	int in_fd = -1, slot = 0, n;
 	struct tr_event e;
 
-	if (c->na == c->capa) {
-		const int cap = c->capa ? c->capa * 2 : 16;
-		struct tr_attempt *na = realloc(c->a, (size_t)cap * sizeof *na);
-		if (!na) {
-			tr_fail(c, SK_ENOMEM, "out of memory");
-			return;
-		}
-		c->a = na;
-		c->capa = cap;
+	if (sk_grow(&c->a, &c->capa, c->na + 1L, sizeof *c->a, 16) != 0) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
 	}
 	if (h->nbusy < h->slots) {
 		unsigned char *b = realloc(h->busy, (size_t)h->slots);

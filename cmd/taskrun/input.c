@@ -16,6 +16,7 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "r") : stdin;
 	char *line = NULL;
 	size_t cap = 0;
+	long vcap = *n;
 	ssize_t len;
 
 	if (f == stdin && isatty(STDIN_FILENO))
@@ -32,11 +33,20 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 			line[--len] = '\0';
 		if (len == 0 && !args)
 			continue;
-		if (!(nv = realloc(*out, (size_t)(*n + 1) * sizeof *nv)) || !(nv[*n] = strdup(line))) {
+		/* Room doubles: a million lines are a few dozen reallocs. */
+		if (*n == vcap) {
+			vcap = vcap ? 2 * vcap : 256;
+			if (!(nv = realloc(*out, (size_t)vcap * sizeof *nv))) {
+				free(line);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			*out = nv;
+		}
+		if (!((*out)[*n] = malloc((size_t)len + 1))) {
 			free(line);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
-		*out = nv;
+		memcpy((*out)[*n], line, (size_t)len + 1);
 		(*n)++;
 	}
 	free(line);

@@ -25,7 +25,14 @@ int tr_buf_put(struct tr_buf *b, const void *data, size_t n)
 		cap = b->cap ? b->cap : 4096;
 		while (b->len + n > cap)
 			cap *= 2;
-		if (cap != b->cap) {
+		if (cap != b->cap && b->borrowed) {
+			if (!(p = malloc(cap)))
+				return SK_ENOMEM;
+			memcpy(p, b->p, b->len);
+			b->p = p;
+			b->cap = cap;
+			b->borrowed = 0;
+		} else if (cap != b->cap) {
 			p = realloc(b->p, cap);
 			if (!p)
 				return SK_ENOMEM;
@@ -48,7 +55,9 @@ void tr_buf_consume(struct tr_buf *b, size_t n)
 
 void tr_buf_release(struct tr_buf *b)
 {
-	free(b->p);
+	if (!b->borrowed)
+		free(b->p);
+	b->borrowed = 0;
 	b->p = NULL;
 	b->off = b->len = b->cap = 0;
 }

@@ -53,6 +53,8 @@ enum {
 struct tr_buf {
 	char *p;
 	size_t off, len, cap;
+	int borrowed;  /* p is the caller's (a stack array): never freed, and
+			  copied to the heap when it must grow */
 };
 
 static inline size_t tr_buf_used(const struct tr_buf *b) { return b->len - b->off; }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "grow.h"
 #include "hostfile.h"
 #include "idmap.h"
 #include "proto.h"
@@ -566,15 +567,9 @@ static int seg_event(struct resume_scan *r, const struct tr_event *e, uint64_t k
 		char *path = tmp_path(t->out, e->note);
 		if (!path)
 			return 0;
-		if (r->nss == r->capss) {
-			const long cap = r->capss ? r->capss * 2 : 64;
-			struct seg_start *n = realloc(r->ss, (size_t)cap * sizeof *n);
-			if (!n) {
-				free(path);
-				return SK_ENOMEM;
-			}
-			r->ss = n;
-			r->capss = cap;
+		if (sk_grow(&r->ss, &r->capss, r->nss + 1, sizeof *r->ss, 64) != 0) {
+			free(path);
+			return SK_ENOMEM;
 		}
 		if (tr_idmap_put(&r->segmap, key, r->nss) != 0) {
 			free(path);
@@ -643,15 +638,10 @@ static int resume_event(const struct tr_event *e, void *arg)
 		return rc;
 	if (strcmp(e->ev, "start") == 0) {
 		if (r->nopen == r->capopen) {
-			const long cap = r->capopen ? r->capopen * 2 : 64;
-			struct tr_event *no = realloc(r->open, (size_t)cap * sizeof *no);
-			long *nord;
-			if (!no)
+			long cap = r->capopen, capo = r->capopen;
+			if (sk_grow(&r->open, &cap, r->nopen + 1, sizeof *r->open, 64) != 0 ||
+			    sk_grow(&r->order, &capo, cap, sizeof *r->order, 64) != 0)
 				return SK_ENOMEM;
-			r->open = no;
-			if (!(nord = realloc(r->order, (size_t)cap * sizeof *nord)))
-				return SK_ENOMEM;
-			r->order = nord;
 			r->capopen = cap;
 		}
 		/* Attempt numbers are not reused: a second start of one

@@ -126,7 +126,8 @@ struct tr_ctl {
 	struct tr_host *h;
 	int nh;
 	struct tr_attempt *a;     /* running attempts */
-	int na, capa;
+	int na;
+	long capa;
 	struct tr_child *kids;    /* agent processes being reaped */
 	int nkids;
 	uint32_t next_id;         /* of the next attempt */

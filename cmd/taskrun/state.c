@@ -84,7 +84,12 @@ void tr_tasklist_release(struct tr_tasklist *l)
 static int put_escaped(struct tr_buf *b, const char *s)
 {
 	int rc = 0;
-	for (; s && *s; s++) {
+	while (s && *s) {
+		/* The run of bytes that need no escape, at once. */
+		const size_t n = strcspn(s, "\t\n\\");
+		if (n > 0)
+			rc |= tr_buf_put(b, s, n);
+		s += n;
 		if (*s == '\t')
 			rc |= tr_buf_put(b, "\\t", 2);
 		else if (*s == '\n')
@@ -92,7 +97,8 @@ static int put_escaped(struct tr_buf *b, const char *s)
 		else if (*s == '\\')
 			rc |= tr_buf_put(b, "\\\\", 2);
 		else
-			rc |= tr_buf_put(b, s, 1);
+			break;
+		s++;
 	}
 	return rc;
 }

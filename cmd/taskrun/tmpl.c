@@ -146,7 +146,10 @@ static int put_value(struct tr_buf *b, int op, const char *arg, int quote)
 
 char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote)
 {
-	struct tr_buf b = {0};
+	/* Built on the stack while it fits, and returned at its size: a list
+	 * of a million tasks expands a million templates. */
+	char stack[256];
+	struct tr_buf b = {stack, 0, 0, sizeof stack, 1};
 	const char *p = tmpl;
 
 	while (*p) {
@@ -191,6 +194,12 @@ char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long
 	}
 	if (tr_buf_put(&b, "", 1) != 0)
 		goto oom;
+	if (b.borrowed) {
+		char *r = malloc(b.len);
+		if (r)
+			memcpy(r, stack, b.len);
+		return r;
+	}
 	return b.p;
 oom:
 	tr_buf_release(&b);

@@ -94,7 +94,7 @@ ref_resume() {
 	len=$(wc -c <"$T/s/journal")
 
 	run -0 --separate-stderr taskrun -j2 --no-progress -s "$T/s" --stdout "$T/out/{}" -a "$T/args" 'echo {}'
-	[ "$stderr" = "" ]
+	[ "$stderr" = "" ] || { echo "stderr: $stderr"; false; }
 	tail -c +$((len + 1)) "$T/s/journal" >"$T/new"
 	{
 		awk -F'\t' '$2 == "start" { printf "run %d %d\n", $3, $4 }' "$T/new" | sort -k2,2n

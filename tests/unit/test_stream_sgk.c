@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cpus.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "mkstream.h"
@@ -650,7 +651,7 @@ static void test_hostile_block(void)
 		}
 		rc = sk_reader_next_raw(r, &rec, &err);
 		if (rc != SK_EFMT ||
-		    strcmp(err.msg, "sgk block at byte 64: zstd block of 17 bytes cannot expand to 4294968256") != 0 ||
+		    strcmp(err.msg, "sgk block at byte 64 (traces 1-4): zstd block of 17 bytes cannot expand to 4294968256") != 0 ||
 		    strcmp(err.file, path) != 0) {
 			printf("# rc %d: %s: %s\n", rc, err.file, err.msg);
 			fflush(stdout);
@@ -665,6 +666,122 @@ static void test_hostile_block(void)
 #endif
 }
 
+
+/* Reads every trace of path (or of a pipe fed with it) with or without
+ * sk_reader_parallel: the traces into out (NT x (240 + 4 NS) bytes), the
+ * count returned before the end or the error, whose code and message
+ * (file name aside) are kept. */
+static int read_all(const char *path, int from_pipe, int ahead, unsigned char *out, int *count,
+		    struct sk_error *err)
+{
+	struct sk_reader *r;
+	pid_t pid = 0;
+	char name[64];
+	int rc, fd = -1;
+
+	*count = 0;
+	if (from_pipe) {
+		fd = pipe_of(path, 1L << 30, &pid);
+		snprintf(name, sizeof name, "/dev/fd/%d", fd);
+	}
+	rc = sk_reader_open(from_pipe ? name : path, SK_FMT_AUTO, &r, err);
+	if (rc == 0) {
+		if (ahead)
+			CHECK(sk_reader_parallel(r, err) == 0);
+		while ((rc = sk_reader_next(r, out + (size_t)*count * (240 + 4 * NS),
+					    (float *)(void *)(out + (size_t)*count * (240 + 4 * NS) + 240), err)) == 1)
+			if (++*count == NT)
+				break;
+		if (rc == 1)
+			rc = sk_reader_next(r, NULL, NULL, err);
+		CHECK(sk_reader_tell(r) == *count);
+		sk_reader_free(r);
+	}
+	if (from_pipe) {
+		int status;
+		close(fd);
+		waitpid(pid, &status, 0);
+	}
+	return rc;
+}
+
+/*
+ * Compressed blocks decompressed ahead on two cores (sk_reader_parallel):
+ * the same traces as the serial path from a file and a pipe, and a corrupt
+ * or cut block in the middle reported as the serial path reports it, with
+ * the same message (its byte and trace numbers), after the same traces.
+ */
+static void test_ahead(void)
+{
+	enum { REC = 240 + 4 * NS };
+	char a[128], z[128], bad[128], cut[128], hb[128];
+	static unsigned char want[NT * REC], got[NT * REC], all[1 << 16];
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_error e1, e2;
+	long off[NT], n = 0, at;
+	int c1, c2, r1, r2;
+	FILE *f;
+
+	if (sk_cpus_usable() < 2)
+		printf("# one CPU: blocks ahead stay off, the serial path is compared with itself\n");
+	path_of(a, sizeof a, "ah.sgy");
+	path_of(z, sizeof z, "ah.sgk");
+	path_of(bad, sizeof bad, "ah_bad.sgk");
+	path_of(cut, sizeof cut, "ah_cut.sgk");
+	path_of(hb, sizeof hb, "ah_head.sgk");
+	CHECK(make_segy(a, 1, 0, 7) == 0);
+	o.fmt = SK_FMT_SGK;
+	o.block = 2;   /* 9 blocks */
+	o.zstd = 3;
+	CHECK(convert(a, z, &o) == 0);
+	CHECK((f = fopen(z, "rb")) != NULL && (n = (long)fread(all, 1, sizeof all, f)) > 0 && fclose(f) == 0);
+	/* The blocks' offsets. */
+	at = SK_SGK_HEAD + SK_SEGY_HDR;
+	for (int k = 0; k < NT; k++) {
+		off[k] = at;
+		at += SK_SGK_BLOCK_HEAD + (long)sk_segy_get(all + at, SK_SGK_B_STORED + 1, 8, 1);
+		if (sk_segy_get(all + at, SK_SGK_B_COUNT + 1, 4, 1) == 0)
+			break;
+	}
+	for (int p = 0; p < 2; p++) {
+		memset(got, 0, sizeof got);
+		r1 = read_all(z, p, 0, want, &c1, &e1);
+		r2 = read_all(z, p, 1, got, &c2, &e2);
+		CHECKF(r1 == 0 && r2 == 0 && c1 == NT && c2 == NT && memcmp(want, got, sizeof want) == 0,
+		       "pipe %d: %d %d, %d %d traces", p, r1, r2, c1, c2);
+	}
+	/* Block 5 (traces 9-10): its frame header's reserved bit set. */
+	all[off[4] + SK_SGK_BLOCK_HEAD + 4] |= 0x08;
+	CHECK((f = fopen(bad, "wb")) && fwrite(all, 1, (size_t)n, f) == (size_t)n && fclose(f) == 0);
+	all[off[4] + SK_SGK_BLOCK_HEAD + 4] &= (unsigned char)~0x08;
+	/* Block 5's header claims a flag that does not exist. */
+	all[off[4] + SK_SGK_B_FLAGS] |= 4;
+	CHECK((f = fopen(hb, "wb")) && fwrite(all, 1, (size_t)n, f) == (size_t)n && fclose(f) == 0);
+	all[off[4] + SK_SGK_B_FLAGS] &= (unsigned char)~4;
+	/* Cut in block 5's payload. */
+	CHECK((f = fopen(cut, "wb")) && fwrite(all, 1, (size_t)off[4] + SK_SGK_BLOCK_HEAD + 5, f) ==
+						  (size_t)off[4] + SK_SGK_BLOCK_HEAD + 5 && fclose(f) == 0);
+	{
+		const char *const files[3] = {bad, hb, cut};
+		char exp[3][200];
+		snprintf(exp[0], sizeof exp[0], "sgk block at byte %ld (traces 9-10): ", off[4]);
+		snprintf(exp[1], sizeof exp[1], "corrupt sgk block header at byte %ld: 2 traces", off[4]);
+		snprintf(exp[2], sizeof exp[2], "truncated sgk stream: the block at byte %ld (traces 9-10) has 5 of ",
+			 off[4]);
+		for (int i = 0; i < 3; i++)
+			for (int p = 0; p < 2; p++) {
+				memset(got, 0, sizeof got);
+				r1 = read_all(files[i], p, 0, want, &c1, &e1);
+				r2 = read_all(files[i], p, 1, got, &c2, &e2);
+				CHECKF(r1 == SK_EFMT && r2 == r1 && c1 == 8 && c2 == 8 &&
+				       memcmp(want, got, 8 * REC) == 0 && strcmp(e1.msg, e2.msg) == 0 &&
+				       strncmp(e2.msg, exp[i], strlen(exp[i])) == 0,
+				       "file %d pipe %d: rc %d %d, %d %d traces: '%s' / '%s'", i, p, r1, r2, c1, c2, e1.msg,
+				       e2.msg);
+			}
+	}
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/test_stream_sgk_%ld", (long)getpid());
@@ -676,6 +793,7 @@ int main(void)
 	test_pass_blocks();
 	test_direct_blocks();
 	test_hostile_block();
+	test_ahead();
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
