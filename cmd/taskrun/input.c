@@ -120,7 +120,7 @@ static int add_piece(struct tr_tasklist *l, const struct tr_input *o, const char
 		return sk_error_at(err, sk_error_set(err, SK_EARG, "piece %zu (%s) is not on any host: "
 						     "--input-manifest takes a distributed manifest (segsplit --hosts)",
 						     i + 1, pc->file), m->path);
-	if ((rc = tr_piece_format(pc->bytes, pc->xxh64, pc->file, pc->at, pc->nat, &input, err)) != 0)
+	if ((rc = tr_piece_format(pc->bytes, pc->xxh64, pc->file, (const char *const *)pc->at, pc->nat, &input, err)) != 0)
 		return sk_error_at(err, rc, m->path);
 	/* The command's {} is the copy's directory (put there by the agent
 	 * that runs it) and the piece's name. */

@@ -48,7 +48,7 @@ int tr_piece_on(const struct tr_piece *p, const char *host)
 	return -1;
 }
 
-int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, char *const *at,
+int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, const char *const *at,
 		    int nat, char **out, struct sk_error *err)
 {
 	const char *slash = strrchr(file, '/');

@@ -45,7 +45,7 @@ int tr_piece_on(const struct tr_piece *p, const char *host);
  * name) and its nat locations "host:path"; SK_EARG with err set when a
  * location is not "host:path" or its path does not end in the name, or
  * there are more than TR_PIECE_MAXLOC. */
-int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, char *const *at,
+int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, const char *const *at,
 		    int nat, char **out, struct sk_error *err);
 /* The hosts of the locations, comma-separated (a task's --where; malloc'd). */
 char *tr_piece_hosts(const struct tr_piece *p);
