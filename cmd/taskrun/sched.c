@@ -745,10 +745,17 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			 * place before the kill, ahead of its done line.  The
 			 * task runs there again first (as --where waits for a
 			 * host), so the file is replaced, never left on one host
-			 * beside a new copy on another. */
-			if (t->keep && !t->where && e.host[0] && !(t->where = strdup(e.host))) {
-				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-				break;
+			 * beside a new copy on another; a task with --where hosts
+			 * is pinned to the one of them it ran on. */
+			if (t->keep && e.host[0] &&
+			    (!t->where || tr_policy_where(t->where, e.host, 0, 1) == TR_FIT_LOCAL)) {
+				char *pin = strdup(e.host);
+				if (!pin) {
+					rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+					break;
+				}
+				free(t->where);
+				t->where = pin;
 			}
 			e.t = tr_wall();
 			strcpy(e.ev, "lost");
