@@ -741,10 +741,19 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			 * place before the kill, ahead of its done line.  The
 			 * task runs there again first (as --where waits for a
 			 * host), so the file is replaced, never left on one host
-			 * beside a new copy on another. */
-			if (t->keep && !t->where && e.host[0] && !(t->where = strdup(e.host))) {
-				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-				break;
+			 * beside a new copy on another.  A task with --where
+			 * hosts is pinned the same way to the one of them it
+			 * ran on (another holder of its data would leave the
+			 * file on this one); one that had run away from them
+			 * keeps its list. */
+			if (t->keep && e.host[0] && tr_policy_where(t->where, e.host, 0, 1) != TR_FIT_NO) {
+				char *pin = strdup(e.host);
+				if (!pin) {
+					rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+					break;
+				}
+				free(t->where);
+				t->where = pin;
 			}
 			e.t = tr_wall();
 			strcpy(e.ev, "lost");
