@@ -1153,6 +1153,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 					tr_host_connect(&c, h);
 					connecting++;
 				}
+				/* Past its lease, what waits in its pipe first: a
+				 * controller that was stopped or starved itself must
+				 * not blame the agent for frames it has not read (the
+				 * agent may have said why it quit). */
+				if ((h->st == HS_CONN || h->st == HS_UP) && h->rfd >= 0 &&
+				    now - h->last_rx > (h->st == HS_UP ? o->lease : o->lease > 20 ? o->lease : 20))
+					tr_host_read(&c, h);
 				if (h->st == HS_CLOSING)
 					tr_finish_closing(&c, h, now);
 				else if (h->st == HS_CONN && now - h->last_rx > (o->lease > 20 ? o->lease : 20))
