@@ -599,7 +599,7 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 	if (a->err_fd < 0) {
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
-		path = tr_state_path(c->o->state, name);
+		path = sk_path_join(c->o->state, name);
 		if (!path) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
@@ -616,7 +616,7 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 	if (sk_file_write_all(a->err_fd, d, n, &err) != 0) {
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
-		path = tr_state_path(c->o->state, name);
+		path = sk_path_join(c->o->state, name);
 		sk_error_at(&err, err.code, path ? path : c->o->state);
 		free(path);
 		tr_fail_err(c, &err);

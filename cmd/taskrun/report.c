@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file.h"
 #include "hostfile.h"
 #include "idmap.h"
 #include "proto.h"
@@ -285,7 +286,7 @@ int tr_summary_load(const char *dir, struct tr_summary *s, int flags, struct sk_
 	memset(s, 0, sizeof *s);
 	if (stat(dir, &st) != 0)
 		return sk_error_sys_at(err, dir);
-	if (!(path = tr_state_path(dir, "tasks")))
+	if (!(path = sk_path_join(dir, "tasks")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	rc = tr_read_file(path, &text, NULL, err);
 	if (rc) {
@@ -308,7 +309,7 @@ int tr_summary_load(const char *dir, struct tr_summary *s, int flags, struct sk_
 	tr_strmap_init(&sc.names);
 	tr_idmap_init(&sc.open);
 	s->t = calloc((size_t)s->tl.n + 1, sizeof *s->t);
-	if (!s->t || !(path = tr_state_path(dir, "journal"))) {
+	if (!s->t || !(path = sk_path_join(dir, "journal"))) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "file.h"
 #include "grow.h"
 #include "hostfile.h"
 #include "idmap.h"
@@ -693,7 +694,7 @@ out:
  * only: a journal of millions of tasks resumes in about a second. */
 static int resume(struct tr_ctl *c, struct sk_error *err)
 {
-	char *path = tr_state_path(c->o->state, "journal");
+	char *path = sk_path_join(c->o->state, "journal");
 	struct resume_scan r;
 	long *ix = NULL;
 	int rc;
@@ -840,7 +841,7 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 			return rc;
 		if ((rc = tr_state_tasks(&c->state, c->tl, c->o->fresh, err)) != 0)
 			return rc;
-		if (!(path = tr_state_path(c->o->state, "journal")))
+		if (!(path = sk_path_join(c->o->state, "journal")))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		rc = tr_journal_open(&c->j, path, 1, err);
 		free(path);
@@ -963,7 +964,7 @@ static void say_failed(const struct tr_ctl *c, long i)
 	const int cut = strlen(cmd) > 200;
 
 	snprintf(log, sizeof log, "logs/%ld.%d.err", i + 1, t->attempts);
-	if (c->o->state && t->attempts > 0 && (path = tr_state_path(c->o->state, log)) && stat(path, &st) != 0) {
+	if (c->o->state && t->attempts > 0 && (path = sk_path_join(c->o->state, log)) && stat(path, &st) != 0) {
 		free(path);
 		path = NULL;
 	}

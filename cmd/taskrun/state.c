@@ -642,18 +642,9 @@ int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_
 	return 0;
 }
 
-char *tr_state_path(const char *dir, const char *name)
-{
-	const size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 long tr_state_holder(const char *dir)
 {
-	char *path = tr_state_path(dir, "lock");
+	char *path = sk_path_join(dir, "lock");
 	struct flock fl;
 	int fd;
 
@@ -700,7 +691,7 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 	if (st.st_mode & 077)
 		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "accessible by other users (expected mode 0700)"),
 				   dir);
-	if (!(s->dir = strdup(dir)) || !(path = tr_state_path(dir, "lock")))
+	if (!(s->dir = strdup(dir)) || !(path = sk_path_join(dir, "lock")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lockfd < 0) {
@@ -725,7 +716,7 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 		return SK_EIO;
 	}
 	free(path);
-	if (!(path = tr_state_path(dir, "logs")))
+	if (!(path = sk_path_join(dir, "logs")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 		sk_error_sys_at(err, path);
@@ -758,7 +749,7 @@ static int write_synced(const char *path, const char *data, size_t n, struct sk_
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err)
 {
-	char *path = tr_state_path(s->dir, "tasks");
+	char *path = sk_path_join(s->dir, "tasks");
 	char *text = tr_tasklist_format(l), *old = NULL;
 	size_t oldn;
 	int rc = 0;
@@ -778,15 +769,15 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		for (int k = 1; k < 10000; k++) {
 			char name[32], *aside;
 			snprintf(name, sizeof name, "old.%d", k);
-			if (!(aside = tr_state_path(s->dir, name))) {
+			if (!(aside = sk_path_join(s->dir, name))) {
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto out;
 			}
 			if (mkdir(aside, 0700) == 0) {
 				static const char *const move[] = {"tasks", "journal", "logs"};
 				for (int i = 0; i < 3; i++) {
-					char *from = tr_state_path(s->dir, move[i]);
-					char *to = tr_state_path(aside, move[i]);
+					char *from = sk_path_join(s->dir, move[i]);
+					char *to = sk_path_join(aside, move[i]);
 					if (from && to && rename(from, to) != 0 && errno != ENOENT)
 						rc = sk_error_sys_at(err, from);
 					free(from);
@@ -804,7 +795,7 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		if (rc)
 			goto out;
 		{
-			char *logs = tr_state_path(s->dir, "logs");
+			char *logs = sk_path_join(s->dir, "logs");
 			if (logs && mkdir(logs, 0700) != 0 && errno != EEXIST)
 				rc = sk_error_sys_at(err, logs);
 			free(logs);

@@ -119,8 +119,6 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err);
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err);
 void tr_state_close(struct tr_state *s);
-/* "DIR/name" (malloc'd). */
-char *tr_state_path(const char *dir, const char *name);
 /* Whether a controller holds DIR's lock: its pid, 0 if none, or -1. */
 long tr_state_holder(const char *dir);
 
