@@ -989,6 +989,22 @@ static void finish_tasks(struct agent *a, double now)
 	}
 }
 
+/* The controller is lost: every task is killed and reported lost (lost says
+ * why), and the agent says why on its standard error, which reaches the
+ * controller as the launcher's words: its message for this host shows them
+ * (an agent that quits idle sends no frame that could). */
+static void lose_controller(struct agent *a, int lost, const char *why)
+{
+	const int busy = a->nt + a->nq;
+
+	a->quitting = 1;
+	cancel_all(a, lost);
+	if (busy)
+		dprintf(2, "taskrun agent: %s: quitting, %d task%s killed\n", why, busy, busy == 1 ? "" : "s");
+	else
+		dprintf(2, "taskrun agent: idle, %s: quitting\n", why);
+}
+
 static void pump_output(struct agent *a, int *fd, int type, uint32_t id)
 {
 	char buf[65536];
@@ -1070,8 +1086,9 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		int np = 0, timeout;
 
 		if (!a.quitting && now - a.last_rx > a.lease) {
-			a.quitting = 1;
-			cancel_all(&a, TR_LOST_LEASE);
+			char why[96];
+			snprintf(why, sizeof why, "nothing from the controller for %gs (the lease)", a.lease);
+			lose_controller(&a, TR_LOST_LEASE, why);
 		}
 		if (now - a.wd.last >= a.hb)
 			tr_watchdog_send(&a.wd, TR_WD_PING, 0);
@@ -1104,8 +1121,9 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		if (!a.out_dead && tr_buf_flush(&a.wbuf, a.out) != 0) {
 			a.out_dead = 1;
 			if (!a.quitting) {
-				a.quitting = 1;
-				cancel_all(&a, TR_LOST_OUTPUT);
+				char why[160];
+				snprintf(why, sizeof why, "lost the controller: writing to it: %s", strerror(errno));
+				lose_controller(&a, TR_LOST_OUTPUT, why);
 			}
 		}
 		if (a.quitting && a.nt == 0 && (a.out_dead || tr_buf_used(&a.wbuf) == 0))
@@ -1175,13 +1193,11 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 					if (r < 0) {
 						rc = r;
 						a.in = -1;
-						a.quitting = 1;
-						cancel_all(&a, TR_LOST_PROTO);
+						lose_controller(&a, TR_LOST_PROTO, "a malformed frame from the controller");
 					}
 				} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 					a.in = -1;
-					a.quitting = 1;
-					cancel_all(&a, TR_LOST_INPUT);
+					lose_controller(&a, TR_LOST_INPUT, "lost the controller: its input closed");
 				}
 			} else if (fd == a.out) {
 				/* Flushed at the top of the loop. */

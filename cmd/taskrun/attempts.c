@@ -32,7 +32,7 @@ void tr_set_pending(struct tr_ctl *c, long i)
 	c->ts[i].pend_since = tr_mono();
 	c->npending++;
 	c->assign_dirty = 1;
-	tr_bitset_add(c->ts[i].nfo ? &c->retry : &c->fresh, i);
+	tr_bitset_add(c->ts[i].alone ? &c->alone : c->ts[i].nfo ? &c->retry : &c->fresh, i);
 }
 
 void tr_unpend(struct tr_ctl *c, long i)
@@ -42,6 +42,7 @@ void tr_unpend(struct tr_ctl *c, long i)
 	c->npending--;
 	tr_bitset_del(&c->fresh, i);
 	tr_bitset_del(&c->retry, i);
+	tr_bitset_del(&c->alone, i);
 }
 
 void tr_host_free(struct tr_ctl *c, struct tr_host *h)
@@ -126,6 +127,8 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	if (a->slot >= 1 && a->slot <= h->nbusy && h->busy[a->slot - 1] > 0 && --h->busy[a->slot - 1] == 0)
 		h->slots_used--;
 	jobslot_give(c, a->jobslot);
+	if (a->alone)
+		h->alone_run = 0;
 	h->nrun--;
 	t->nrun--;
 	tr_host_free(c, h);
@@ -161,19 +164,32 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	tr_jlog(c, &e);
 }
 
-void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int loss, const char *why)
 {
 	const long ti = c->a[k].task;
+	struct tr_tstate *t = &c->ts[ti];
 	struct tr_event e;
 
 	tr_attempt_event(c, &c->a[k], &e, "lost");
-	snprintf(e.note, sizeof e.note, "%s", note);
+	if (loss == TR_LOSS_ALONE)
+		snprintf(e.note, sizeof e.note, "%.300s; the agent died running this task alone (%d of %d)", note,
+			 t->kills + 1, MAX_KILLS);
+	else if (loss == TR_LOSS_SHARED)
+		snprintf(e.note, sizeof e.note, "%.300s; the agent died running other tasks too: it runs alone next",
+			 note);
+	else
+		snprintf(e.note, sizeof e.note, "%s", note);
 	tr_jput(c, &e);
 	tr_forget_attempt(c, k);
-	if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
-		if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
+	if (loss == TR_LOSS_ALONE)
+		t->kills++;
+	else if (loss == TR_LOSS_SHARED)
+		t->alone = 1;
+	if (t->st == TR_T_ACTIVE && t->nrun == 0) {
+		if (t->kills >= MAX_KILLS) {
+			char msg[400];
+			snprintf(msg, sizeof msg, "took its agent down %d times running alone (last on host '%.100s': %.200s)",
+				 t->kills, e.host, why);
 			tr_final_fail(c, ti, msg);
 		} else {
 			tr_set_pending(c, ti);
@@ -304,6 +320,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->err_fd = -1;
 	a->queued = c->batch != NULL;
 	a->src = -1;
+	if (t->alone && !spec) {
+		a->alone = 1;
+		h->alone_run = 1;
+	}
 	tr_unpend(c, ti);
 	t->st = TR_T_ACTIVE;
 	t->nrun++;
@@ -455,6 +475,8 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
 		return;
 	}
+	/* Its agent lived through it. */
+	t->alone = 0;
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
 	why[0] = '\0';
 	if (ok && commit_prepare(c, a, why, sizeof why) != 0)

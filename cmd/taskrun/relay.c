@@ -272,6 +272,6 @@ void tr_input_host_down(struct tr_ctl *c, int hi)
 			input_event(c, a, 1, "aborted moved bytes=%lld from=%s: holder lost", a->relayed, c->h[hi].name);
 		tr_send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
 		snprintf(note, sizeof note, "its input's holder %s lost", c->h[hi].name);
-		tr_lose_attempt(c, k--, note, 1);
+		tr_lose_attempt(c, k--, note, TR_LOSS_HOST, note);
 	}
 }

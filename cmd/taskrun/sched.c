@@ -348,7 +348,18 @@ static void start_cluster(struct tr_ctl *c, struct tr_host *h, int hi, long pick
 static long next_pending(const struct tr_ctl *c, long i)
 {
 	const long f = tr_bitset_next(&c->fresh, i), r = tr_bitset_next(&c->retry, i);
-	return f < 0 ? r : r < 0 || f < r ? f : r;
+	const long fr = f < 0 ? r : r < 0 || f < r ? f : r, a = tr_bitset_next(&c->alone, i);
+	return fr < 0 ? a : a < 0 || fr < a ? fr : a;
+}
+
+/* A task that runs alone (tr_tstate.alone) for empty host hi: the first
+ * that may run there, or -1. */
+static long pick_alone(struct tr_ctl *c, int hi)
+{
+	for (long i = tr_bitset_next(&c->alone, 0); i >= 0; i = tr_bitset_next(&c->alone, i + 1))
+		if (!c->placed || task_fit(c, i, hi) != TR_FIT_NO)
+			return i;
+	return -1;
 }
 
 /* The usable hosts now, into c->usable; returns how many. */
@@ -370,8 +381,27 @@ static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
 
 	/* A quarantine whose end housekeeping has not yet journalled
 	 * (release, probe) still holds. */
-	if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open)
+	if (h->st != HS_UP || h->removed || h->hl.quar_until > now || h->quar_open || h->alone_run)
 		return 0;
+	/* A task that runs alone takes an empty host.  Where none is, one
+	 * host (c->drain) takes no more tasks until it is empty. */
+	if (c->alone.count > 0) {
+		if (h->slots_used == 0) {
+			const long pick = pick_alone(c, i);
+			if (pick >= 0) {
+				if (c->drain == i)
+					c->drain = -1;
+				c->pick_now = now;
+				tr_start_attempt(c, h, pick, 0);
+				return 0;
+			}
+		} else if (c->drain < 0 || c->drain == i) {
+			c->drain = i;
+			return 0;
+		}
+	} else if (c->drain == i) {
+		c->drain = -1;
+	}
 	while (h->slots_used < cap && !c->stop) {
 		long pick;
 		if (c->npending == 0)
@@ -455,7 +485,7 @@ static void speculate(struct tr_ctl *c, double now)
 	for (int k = 0; k < c->na; k++) {
 		const struct tr_attempt *a = &c->a[k];
 		const struct tr_tstate *t = &c->ts[a->task];
-		if (a->cancel || now - a->start < c->spec.after || t->nrun != 1 || t->st != TR_T_ACTIVE)
+		if (a->cancel || a->alone || now - a->start < c->spec.after || t->nrun != 1 || t->st != TR_T_ACTIVE)
 			continue;
 		r[nr].task = a->task;
 		r[nr].host = a->host;
@@ -745,10 +775,12 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			 * place before the kill, ahead of its done line.  The
 			 * task runs there again first (as --where waits for a
 			 * host), so the file is replaced, never left on one host
-			 * beside a new copy on another; a task with --where hosts
-			 * is pinned to the one of them it ran on. */
-			if (t->keep && e.host[0] &&
-			    (!t->where || tr_policy_where(t->where, e.host, 0, 1) == TR_FIT_LOCAL)) {
+			 * beside a new copy on another.  A task with --where
+			 * hosts is pinned the same way to the one of them it
+			 * ran on (another holder of its data would leave the
+			 * file on this one); one that had run away from them
+			 * keeps its list. */
+			if (t->keep && e.host[0] && tr_policy_where(t->where, e.host, 0, 1) != TR_FIT_NO) {
 				char *pin = strdup(e.host);
 				if (!pin) {
 					rc = sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -843,7 +875,8 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 		for (size_t o = 0; o < bytes; o += (size_t)(pg > 0 ? pg : 4096))
 			((volatile char *)c->ts)[o] = 0;
 	}
-	if (!c->ts || tr_bitset_init(&c->fresh, c->tl->n) != 0 || tr_bitset_init(&c->retry, c->tl->n) != 0)
+	if (!c->ts || tr_bitset_init(&c->fresh, c->tl->n) != 0 || tr_bitset_init(&c->retry, c->tl->n) != 0 ||
+	    tr_bitset_init(&c->alone, c->tl->n) != 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (c->o->state) {
 		char *path;
@@ -1043,6 +1076,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.grace = o->lease / 2 < 2 ? o->lease / 2 : 2;
 	c.state.lockfd = -1;
 	c.ep = -1;
+	c.drain = -1;
 	tr_idmap_init(&c.ids);
 	tr_strmap_init(&c.hostmap);
 	tr_median_init(&c.spec.walls);
@@ -1145,6 +1179,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 					tr_host_connect(&c, h);
 					connecting++;
 				}
+				/* Past its lease, what waits in its pipe first: a
+				 * controller that was stopped or starved itself must
+				 * not blame the agent for frames it has not read (the
+				 * agent may have said why it quit). */
+				if ((h->st == HS_CONN || h->st == HS_UP) && h->rfd >= 0 &&
+				    now - h->last_rx > (h->st == HS_UP ? o->lease : o->lease > 20 ? o->lease : 20))
+					tr_host_read(&c, h);
 				if (h->st == HS_CLOSING)
 					tr_finish_closing(&c, h, now);
 				else if (h->st == HS_CONN && now - h->last_rx > (o->lease > 20 ? o->lease : 20))
@@ -1408,6 +1449,7 @@ out:
 	tr_median_release(&c.spec.walls);
 	tr_bitset_release(&c.fresh);
 	tr_bitset_release(&c.retry);
+	tr_bitset_release(&c.alone);
 	tr_strmap_release(&c.hostmap);
 	free(c.freeq);
 	free(c.apart_next);

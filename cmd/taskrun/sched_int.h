@@ -25,7 +25,8 @@
 #define HOST_WB_HIGH (256u << 10) /* stop feeding stdin above this backlog */
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
-#define MAX_LOSSES 3             /* host losses that turn into a task failure */
+#define MAX_KILLS 3              /* agents that died running the task alone:
+				     a task failure */
 #define MAX_CONNECTING 64        /* agents starting at once */
 #define HK_EVERY 0.05            /* seconds between looks at every host */
 
@@ -64,6 +65,10 @@ struct tr_host {
 				     --keep files count as lost at the end */
 	long long relayed;        /* input piece bytes relayed to it from
 				     other hosts in this session (relay.c) */
+	int died;                 /* the agent died (tr_finish_closing): killed
+				     by a signal or an error status, with no
+				     word from it or its launcher */
+	int alone_run;            /* runs an attempt that must be alone there */
 };
 
 struct tr_attempt {
@@ -86,6 +91,8 @@ struct tr_attempt {
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
 	long long tx;              /* --stdin bytes sent (--joblog) */
+	int alone;                 /* runs alone on its host (its task was in a
+				      death of an agent with other tasks) */
 	int queued;                /* sent in a cluster: starts when the agent
 				      gets to it (its start is then reset) */
 	int kept;                  /* --keep: the agent put the file in place */
@@ -130,6 +137,9 @@ struct tr_ctl {
 	struct tr_tstate *ts;     /* per task */
 	struct tr_bitset fresh;   /* pending tasks that never failed */
 	struct tr_bitset retry;   /* pending tasks that failed before */
+	struct tr_bitset alone;   /* pending tasks that run alone on a host */
+	int drain;                /* a host that takes no task until it is
+				     empty, for a task of alone; or -1 */
 	long ndone, nfinal, npending, nfail;
 	struct tr_host *h;
 	int nh;
@@ -255,10 +265,20 @@ void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
 void tr_final_fail(struct tr_ctl *c, long i, const char *why);
+/* Why an attempt is lost (tr_lose_attempt). */
+enum {
+	TR_LOSS_HOST,    /* the host's doing (link, lease, the agent quit or was
+			    stopped, an orderly end): nothing counts */
+	TR_LOSS_ALONE,   /* the agent died running this task alone: it counts
+			    toward MAX_KILLS */
+	TR_LOSS_SHARED   /* the agent died running it and others: it runs alone
+			    next, so that a task that kills its agent shows */
+};
+
 /* Attempt k is lost with its host: journalled as lost with note, forgotten,
- * and its task requeued without spending a retry; a task lost MAX_LOSSES
- * times fails (it may be what kills its hosts), unless orderly. */
-void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly);
+ * and its task requeued without spending a retry.  A task whose agent died
+ * under it alone MAX_KILLS times fails (why names the death). */
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int loss, const char *why);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
 /* --keep: task ti's file is on host (journalled done there). */
 void tr_keep_note(struct tr_ctl *c, long ti, const char *host);
