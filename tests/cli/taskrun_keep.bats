@@ -362,17 +362,20 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 @test "taskrun --keep: a host removed from the host file mid-run: its outputs are remade on the other hosts" {
 	lab_need_root
 	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
-	cmd='sleep 0.3; head -c $(({} * 1000)) /dev/urandom'
+	cmd='sleep 0.5; head -c $(({} * 1000)) /dev/urandom'
 	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 12) 2>"$T/err" &
 	BG=$!
 	j="$T/s/journal"
 	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done node3) -ge 2 ]" 30
 	printf '1/node1\n1/node2\n' >"$T/hosts.new"
 	mv "$T/hosts.new" "$T/hosts"
+	# Read again now (SIGUSR1), not at the next look a second later.
+	kill -USR1 "$BG"
 	wait "$BG"
 	BG=""
 	# Every output node3 made (before or while it drained) was remade
 	# elsewhere, and the last done of every task is on node1 or node2.
+	[ "$(j_count "$j" drain node3)" = 1 ]
 	on3=$(j_count "$j" done node3)
 	[ "$(j_count "$j" remake node3)" = "$on3" ]
 	grep -qx "taskrun: node3: $on3 kept outputs on a host removed from the host file: remade" "$T/err"
