@@ -16,6 +16,7 @@
 #include "input.h"
 #include "job.h"
 #include "par.h"
+#include "piece.h"
 #include "report.h"
 #include "sched.h"
 #include "slurm.h"
@@ -311,9 +312,12 @@ static int dry_run(const struct tr_tasklist *tl, int several)
 {
 	for (long i = 0; i < tl->n; i++) {
 		char *cmd = tr_tmpl_slot(tl->t[i].cmd, several ? (int)(i % 2) + 1 : 1);
-		if (!cmd)
+		/* A piece's {} as on its first copy's host. */
+		char *shown = cmd ? tr_piece_show(cmd, tl->t[i].input, NULL) : NULL;
+		if (!shown)
 			sk_die(1, "out of memory");
-		puts(cmd);
+		puts(shown);
+		free(shown);
 		free(cmd);
 	}
 	return 0;

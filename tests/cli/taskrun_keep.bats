@@ -322,12 +322,18 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	# The report says so too.
 	run -0 taskrun report b
 	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+	# A resume (nothing left to run) keeps them: they are in the journal.
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s b --where node2 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml --keep 'k/{/}' 'cat {}'
+	[ "$(j_count b/journal run)" = 2 ]
+	run -0 taskrun status b
+	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
 }
 
 @test "taskrun --input-manifest: a holder lost mid-run: its pieces are read from the other copy, the result is the same, the report names them" {
 	lab_need_root
 	cd "$T"
-	segsynth --line 8,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsynth --line 6,50,24,25 --reflector 0.01 -n 101 -o line.sgy
 	segsplit --key fldr -d local line.sgy
 	printf 'node1\ncut1\n' >h2
 	segsplit --hosts h2 --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
@@ -363,7 +369,7 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	lab_need_root
 	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
 	cmd='sleep 0.5; head -c $(({} * 1000)) /dev/urandom'
-	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 12) 2>"$T/err" &
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 9) 2>"$T/err" &
 	BG=$!
 	j="$T/s/journal"
 	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done node3) -ge 2 ]" 30
@@ -379,8 +385,8 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	on3=$(j_count "$j" done node3)
 	[ "$(j_count "$j" remake node3)" = "$on3" ]
 	grep -qx "taskrun: node3: $on3 kept outputs on a host removed from the host file: remade" "$T/err"
-	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "node3") n++; print n }' "$j")" = 12 ]
-	[ "$(check_kept "$j" node3)" = 12 ]
+	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "node3") n++; print n }' "$j")" = 9 ]
+	[ "$(check_kept "$j" node3)" = 9 ]
 	run -0 taskrun kept "$T/s"
 	[ "$(grep -c $'\tnode3\t' <<<"$output")" = 0 ]
 	run -0 taskrun report "$T/s"
@@ -388,4 +394,22 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 		h=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { h = $5 } END { print h }' "$j")
 		grep -qx "remade: task $t, k/$t.bin, lost on node3, now on $h" <<<"$output"
 	done
+}
+
+@test "taskrun --input-manifest: one task per piece (--dry-run shows {} on the first copy); ::: with it, a local manifest and a copy of another name are refused" {
+	cd "$T"
+	segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o line.sgy
+	segsplit --key fldr -d p line.sgy
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml cat {} ::: a
+	[ "$stderr" = "taskrun: --input-manifest gives one task per piece: give a command and no ::: or :::: inputs; try --help" ]
+	run -1 --separate-stderr taskrun --dry-run --input-manifest p/manifest.yaml cat {}
+	[ "$stderr" = "taskrun: p/manifest.yaml: piece 1 (part-000001.sgy) is not on any host: --input-manifest takes a distributed manifest (segsplit --hosts)" ]
+	# The same pieces placed by hand (version 2).
+	awk '/^version:/ { print "version: 2"; next } /^  - file: / { f = $3; gsub(/"/, "", f) } { print }
+		/^    xxh64: / { print "    at: [\"node1:parts/" f "\", \"node2:/scratch/" f "\"]" }' p/manifest.yaml >m2.yaml
+	run -0 --separate-stderr taskrun --dry-run --input-manifest m2.yaml 'cksum < {} > {/.}.ck'
+	[ "$output" = $'cksum < \'parts/part-000001.sgy\' > part-000001.ck\ncksum < \'parts/part-000002.sgy\' > part-000002.ck' ]
+	sed 's|node2:/scratch/part-000002.sgy|node2:/scratch/other.sgy|' m2.yaml >m3.yaml
+	run -1 --separate-stderr taskrun --dry-run --input-manifest m3.yaml cat {}
+	[ "$stderr" = "taskrun: m3.yaml: part-000002.sgy: copy node2:/scratch/other.sgy is not named part-000002.sgy" ]
 }
