@@ -33,8 +33,6 @@ struct sk_reader {
 	int64_t data_start;    /* offset of the first trace or block */
 	int check_ns;          /* trace header ns must equal info.ns */
 	void *fs;              /* the format's own state (its ops free it) */
-	int dec_want;          /* decode ahead at the next sk_reader_next */
-	struct sk_dec *dec;    /* decoding ahead (stream_dec.c), or NULL */
 };
 
 struct sk_writer {
@@ -77,7 +75,7 @@ struct sk_format_ops {
 	void (*release)(struct sk_reader *r);
 	/* Reading ahead in a thread pays (sk_reader_readahead). */
 	int readahead;
-	/* The format's own work ahead for sk_reader_parallel (NULL: none):
+	/* The format's own work ahead for sk_reader_readahead (NULL: none):
 	 * sgk decompresses blocks on two cores. */
 	int (*ahead)(struct sk_reader *r, struct sk_error *err);
 
@@ -133,16 +131,6 @@ int sk_stream_check_record(const struct sk_reader *r, const unsigned char *p, in
  * 1-based trace idx and sample bad of the samples at smp. */
 int sk_stream_bad_fixed(int64_t idx, size_t bad, const unsigned char *smp, int little,
 			struct sk_error *err);
-
-/* Decoding ahead (stream_dec.c), for SEG-Y and SU readers whose
- * dec_want is set: sk_reader_next by batches decoded in a worker thread,
- * started at the first call; the traces handed out (its r->idx runs ahead);
- * and its end, which with restore sets the reader back to the first trace
- * not handed out (in the buffer, or by seeking: SK_ESTATE on a pipe whose
- * bytes are gone). */
-int sk_stream_dec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
-int64_t sk_stream_dec_tell(const struct sk_reader *r);
-int sk_stream_dec_stop(struct sk_reader *r, int restore, struct sk_error *err);
 
 /* SU detection (stream_su.c): the byte order in which the first bytes are a
  * plausible SU stream (1 little, 0 big), or -1; size -1 when unknown. */

@@ -362,7 +362,7 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 }
 
 /*
- * Blocks ahead (sk_reader_parallel of a compressed stream): zstd
+ * Blocks ahead (sk_reader_readahead of a compressed stream): zstd
  * decompression on two cores.  The reader's thread reads the stored bytes
  * of the next blocks, in order, into AH_SLOTS slots; the worker decodes one
  * of them while this thread decodes another (or writes out the current

@@ -668,7 +668,7 @@ static void test_hostile_block(void)
 
 
 /* Reads every trace of path (or of a pipe fed with it) with or without
- * sk_reader_parallel: the traces into out (NT x (240 + 4 NS) bytes), the
+ * sk_reader_readahead: the traces into out (NT x (240 + 4 NS) bytes), the
  * count returned before the end or the error, whose code and message
  * (file name aside) are kept. */
 static int read_all(const char *path, int from_pipe, int ahead, unsigned char *out, int *count,
@@ -687,7 +687,7 @@ static int read_all(const char *path, int from_pipe, int ahead, unsigned char *o
 	rc = sk_reader_open(from_pipe ? name : path, SK_FMT_AUTO, &r, err);
 	if (rc == 0) {
 		if (ahead)
-			CHECK(sk_reader_parallel(r, err) == 0);
+			CHECK(sk_reader_readahead(r, err) == 0);
 		while ((rc = sk_reader_next(r, out + (size_t)*count * (240 + 4 * NS),
 					    (float *)(void *)(out + (size_t)*count * (240 + 4 * NS) + 240), err)) == 1)
 			if (++*count == NT)
@@ -706,7 +706,7 @@ static int read_all(const char *path, int from_pipe, int ahead, unsigned char *o
 }
 
 /*
- * Compressed blocks decompressed ahead on two cores (sk_reader_parallel):
+ * Compressed blocks decompressed ahead on two cores (sk_reader_readahead):
  * the same traces as the serial path from a file and a pipe, and a corrupt
  * or cut block in the middle reported as the serial path reports it, with
  * the same message (its byte and trace numbers), after the same traces.
