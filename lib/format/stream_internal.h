@@ -33,6 +33,9 @@ struct sk_reader {
 	int64_t data_start;    /* offset of the first trace or block */
 	int check_ns;          /* trace header ns must equal info.ns */
 	void *fs;              /* the format's own state (its ops free it) */
+	int lean;              /* one of many inputs open at once (opened with a
+	                        * small buffer): hold as little as the format
+	                        * allows between traces */
 };
 
 struct sk_writer {
@@ -98,6 +101,9 @@ struct sk_format_ops {
 };
 
 extern const struct sk_format_ops sk_segy_ops, sk_su_ops, sk_sgk_ops;
+
+/* The input buffer of a lean compressed sgk reader. */
+#define SK_LEAN_ZBUF ((size_t)16 << 10)
 
 /* Fixed-length records (SEG-Y, SU), in stream.c. */
 int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);

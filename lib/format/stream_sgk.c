@@ -352,9 +352,31 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 		s->blk_i = 0;
 		return 1;
 	}
-	if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
-		return rc;
-	sk_in_skip(&r->in, stored);
+	if (r->lean) {
+		/* One of many inputs: the stored bytes are read past the small
+		 * input buffer into memory that, like the frame's output and
+		 * the zstd context, goes back to the heap for the next input's
+		 * block.  Only the decoded block stays (a merge of 1,000
+		 * compressed runs held three blocks each). */
+		unsigned char *const c = malloc(stored ? stored : 1);
+		int64_t got = c ? sk_in_read(&r->in, c, stored, err) : sk_error_set(err, SK_ENOMEM, "out of memory");
+
+		if (got >= 0 && (uint64_t)got < stored)
+			got = sgk_short_block(r, at, cnt, got, stored, err);
+		rc = got < 0 ? (int)got : block_decode(r, &s->d, c, at, r->idx, cnt, flags, raw, stored, err);
+		free(c);
+		sk_zio_free(s->d.z);
+		free(s->d.zbuf);
+		s->d.z = NULL;
+		s->d.zbuf = NULL;
+		s->d.zbuf_cap = 0;
+		if (rc < 0)
+			return rc;
+	} else {
+		if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
+			return rc;
+		sk_in_skip(&r->in, stored);
+	}
 	s->bp = s->d.blk;
 	s->blk_n = cnt;
 	s->blk_i = 0;
@@ -582,7 +604,10 @@ static int sgk_block(struct sk_reader *r, struct sk_error *err)
 
 	if (s->ah)
 		return ah_block(r, err);
-	rc = sgk_block_head(r, 1, &cnt, &flags, &raw, &stored, err);
+	/* A lean reader's buffer holds a compressed block's header alone. */
+	rc = sgk_block_head(r, !r->lean, &cnt, &flags, &raw, &stored, err);
+	if (rc > 0 && r->lean && !(flags & 1))
+		rc = sgk_block_payload(r, at, cnt, stored, err);
 
 	return rc <= 0 ? rc : sgk_block_load(r, at, cnt, flags, raw, stored, err);
 }
@@ -1109,7 +1134,7 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	if ((rc = sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
 		return rc;
 	if (flags & 1 || cnt > (uint32_t)ws->B) {
-		if (direct && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
+		if (direct && !(r->lean && flags & 1) && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
 			return rc;
 		return (rc = sgk_block_load(r, at, cnt, flags, raw, stored, err)) < 0 ? rc : 0;
 	}
