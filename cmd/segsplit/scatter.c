@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../taskrun/hostfile.h"
+#include "file.h"
 #include "manifest.h"
 
 void scatter_plan(const int *weights, int nhosts, size_t npieces, int copies, int *out)
@@ -90,19 +91,6 @@ int scatter_check(const struct scatter_opts *o, struct sk_error *err)
 }
 
 /* "dir/name" (malloc'd), or NULL. */
-static char *join(const char *dir, const char *name)
-{
-	const size_t nd = strlen(dir), nn = strlen(name);
-	char *p = malloc(nd + nn + 2);
-
-	if (p) {
-		memcpy(p, dir, nd);
-		p[nd] = '/';
-		memcpy(p + nd + 1, name, nn + 1);
-	}
-	return p;
-}
-
 /* Runs argv; with out, its standard output is read into *out (malloc'd).
  * Returns its exit status (128 + signal), or -1 with err set. */
 static int run_child(char *const *argv, char **out, struct sk_error *err)
@@ -201,8 +189,8 @@ static int write_task_args(const struct scatter_opts *o, const struct sk_manifes
 			break;
 		}
 		snprintf(group, sizeof group, "%zu-%016" PRIx64, t / (size_t)o->copies + 1, p->xxh64);
-		col[0][t] = join(o->dir, p->file);
-		col[1][t] = join(o->rdir, p->file);
+		col[0][t] = sk_path_join(o->dir, p->file);
+		col[1][t] = sk_path_join(o->rdir, p->file);
 		col[2][t] = strdup(he[plan[t]].name);
 		col[3][t] = strdup(group);
 		if (!col[0][t] || !col[1][t] || !col[2][t] || !col[3][t]) {
@@ -265,9 +253,9 @@ static int take_kept(const struct scatter_opts *o, struct sk_manifest *m, char *
 int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_error *err)
 {
 	struct tr_hostent *he = NULL;
-	char *mpath = join(o->dir, "manifest.yaml"), *state = join(o->dir, ".scatter");
-	char *files[4] = {join(o->dir, ".scatter.in"), join(o->dir, ".scatter.keep"),
-			  join(o->dir, ".scatter.where"), join(o->dir, ".scatter.apart")};
+	char *mpath = sk_path_join(o->dir, "manifest.yaml"), *state = sk_path_join(o->dir, ".scatter");
+	char *files[4] = {sk_path_join(o->dir, ".scatter.in"), sk_path_join(o->dir, ".scatter.keep"),
+			  sk_path_join(o->dir, ".scatter.where"), sk_path_join(o->dir, ".scatter.apart")};
 	char *kept = NULL;
 	int nh = 0, *plan = NULL, *w = NULL, rc, st;
 
@@ -354,7 +342,7 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		goto out;
 	/* The manifest says where the pieces are: the local ones go. */
 	for (size_t i = 0; i < mp->npieces; i++) {
-		char *p = join(o->dir, mp->pieces[i].file);
+		char *p = sk_path_join(o->dir, mp->pieces[i].file);
 		if (p && unlink(p) != 0 && errno != ENOENT) {
 			rc = sk_error_sys_at(err, p);
 			free(p);

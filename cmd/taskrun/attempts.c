@@ -32,7 +32,7 @@ void tr_set_pending(struct tr_ctl *c, long i)
 	c->ts[i].pend_since = tr_mono();
 	c->npending++;
 	c->assign_dirty = 1;
-	tr_bitset_add(c->ts[i].nfo ? &c->retry : &c->fresh, i);
+	tr_bitset_add(c->ts[i].alone ? &c->alone : c->ts[i].nfo ? &c->retry : &c->fresh, i);
 }
 
 void tr_unpend(struct tr_ctl *c, long i)
@@ -42,6 +42,7 @@ void tr_unpend(struct tr_ctl *c, long i)
 	c->npending--;
 	tr_bitset_del(&c->fresh, i);
 	tr_bitset_del(&c->retry, i);
+	tr_bitset_del(&c->alone, i);
 }
 
 void tr_host_free(struct tr_ctl *c, struct tr_host *h)
@@ -121,10 +122,13 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	struct tr_host *h = &c->h[a->host];
 	struct tr_tstate *t = &c->ts[a->task];
 
+	tr_input_stop(c, a);
 	tr_drop_attempt_files(a);
 	if (a->slot >= 1 && a->slot <= h->nbusy && h->busy[a->slot - 1] > 0 && --h->busy[a->slot - 1] == 0)
 		h->slots_used--;
 	jobslot_give(c, a->jobslot);
+	if (a->alone)
+		h->alone_run = 0;
 	h->nrun--;
 	t->nrun--;
 	tr_host_free(c, h);
@@ -160,19 +164,32 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	tr_jlog(c, &e);
 }
 
-void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly)
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int loss, const char *why)
 {
 	const long ti = c->a[k].task;
+	struct tr_tstate *t = &c->ts[ti];
 	struct tr_event e;
 
 	tr_attempt_event(c, &c->a[k], &e, "lost");
-	snprintf(e.note, sizeof e.note, "%s", note);
+	if (loss == TR_LOSS_ALONE)
+		snprintf(e.note, sizeof e.note, "%.300s; the agent died running this task alone (%d of %d)", note,
+			 t->kills + 1, MAX_KILLS);
+	else if (loss == TR_LOSS_SHARED)
+		snprintf(e.note, sizeof e.note, "%.300s; the agent died running other tasks too: it runs alone next",
+			 note);
+	else
+		snprintf(e.note, sizeof e.note, "%s", note);
 	tr_jput(c, &e);
 	tr_forget_attempt(c, k);
-	if (c->ts[ti].st == TR_T_ACTIVE && c->ts[ti].nrun == 0) {
-		if (++c->ts[ti].losses >= MAX_LOSSES && !orderly) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "lost with its host %d times", c->ts[ti].losses);
+	if (loss == TR_LOSS_ALONE)
+		t->kills++;
+	else if (loss == TR_LOSS_SHARED)
+		t->alone = 1;
+	if (t->st == TR_T_ACTIVE && t->nrun == 0) {
+		if (t->kills >= MAX_KILLS) {
+			char msg[400];
+			snprintf(msg, sizeof msg, "took its agent down %d times running alone (last on host '%.100s': %.200s)",
+				 t->kills, e.host, why);
 			tr_final_fail(c, ti, msg);
 		} else {
 			tr_set_pending(c, ti);
@@ -234,6 +251,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	int in_fd = -1, slot = 0, n;
 	struct tr_event e;
 
+	/* A piece that no holder can stream now (speculation's copies come
+	 * here unchecked). */
+	if (task->input && !tr_input_fit(c, ti, (int)(h - c->h)))
+		return;
 	if (sk_grow(&c->a, &c->capa, c->na + 1L, sizeof *c->a, 16) != 0) {
 		tr_fail(c, SK_ENOMEM, "out of memory");
 		return;
@@ -298,6 +319,11 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->out = out;
 	a->err_fd = -1;
 	a->queued = c->batch != NULL;
+	a->src = -1;
+	if (t->alone && !spec) {
+		a->alone = 1;
+		h->alone_run = 1;
+	}
 	tr_unpend(c, ti);
 	t->st = TR_T_ACTIVE;
 	t->nrun++;
@@ -322,6 +348,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		} else {
 			if (task->keep)
 				tr_send_frame(c, h, TR_F_KEEP, a->id, task->keep, strlen(task->keep));
+			tr_input_start(c, h, a);
 			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
 			h->requests++;
 		}
@@ -355,6 +382,7 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
 	if (a->cancel)
 		return;
 	a->cancel = why;
+	tr_input_stop(c, a);
 	tr_send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
 	tr_close_fd(&a->in_fd);
 	a->in_done = 1;
@@ -447,6 +475,8 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			 v[6] > 0 && v[6] <= TR_LOST_OUTPUT ? lost[v[6]] : "unknown reason");
 		return;
 	}
+	/* Its agent lived through it. */
+	t->alone = 0;
 	ok = v[0] == 0 && v[1] == 0 && a->cancel == C_NONE;
 	why[0] = '\0';
 	if (ok && commit_prepare(c, a, why, sizeof why) != 0)
@@ -518,6 +548,8 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		tr_halt_check(c, 1, 0, 0, tr_mono());
 		return;
 	}
+	if (!why[0] && a->in_why[0])
+		snprintf(why, sizeof why, "%s", a->in_why);
 	if (!why[0]) {
 		if (a->cancel == C_OUTPUT)
 			snprintf(why, sizeof why, "%.250s: %s", c->tl->t[ti].out, strerror(a->out_errnum));
@@ -599,7 +631,7 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 	if (a->err_fd < 0) {
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
-		path = tr_state_path(c->o->state, name);
+		path = sk_path_join(c->o->state, name);
 		if (!path) {
 			tr_fail(c, SK_ENOMEM, "out of memory");
 			return;
@@ -616,7 +648,7 @@ void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const cha
 	if (sk_file_write_all(a->err_fd, d, n, &err) != 0) {
 		char name[64], *path;
 		snprintf(name, sizeof name, "logs/%ld.%d.err", a->task + 1, a->att);
-		path = tr_state_path(c->o->state, name);
+		path = sk_path_join(c->o->state, name);
 		sk_error_at(&err, err.code, path ? path : c->o->state);
 		free(path);
 		tr_fail_err(c, &err);

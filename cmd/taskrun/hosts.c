@@ -97,13 +97,21 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	} else if (!orderly && !h->quit_sent) {
 		tr_warnx(c, "%s: connection lost: %s", h->name, why);
 	}
+	tr_input_host_down(c, hi);
+	/* Whose fault: an agent that died (not one that quit, was stopped,
+	 * or lost its link: h->died) with one task counts against that task;
+	 * with several, each runs alone next (tr_lose_attempt). */
+	const int loss = !h->died || orderly ? TR_LOSS_HOST : h->nrun == 1 ? TR_LOSS_ALONE : TR_LOSS_SHARED;
 	for (int k = 0; k < c->na; k++) {
 		char note[384];
 		if (c->a[k].host != hi)
 			continue;
 		snprintf(note, sizeof note, "host lost: %s", why);
-		tr_lose_attempt(c, k--, note, orderly);
+		tr_lose_attempt(c, k--, note, loss, why);
 	}
+	h->died = 0;
+	if (c->drain == hi)
+		c->drain = -1;
 	tr_close_fd(&h->wfd);
 	tr_close_fd(&h->rfd);
 	tr_close_fd(&h->efd);
@@ -114,12 +122,12 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->pid = 0;
 	if (h->hello || h->st != HS_DOWN) {
 		if (h->ever_up)
-			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld requests=%ld", why,
-				 h->rx, h->tx, h->data_in, h->data_out, h->requests);
+			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld requests=%ld relayed=%lld",
+				 why, h->rx, h->tx, h->data_in, h->data_out, h->requests, h->relayed);
 		else
 			tr_jhost(c, "down", h, "%s", why);
 	}
-	h->rx = h->tx = h->data_in = h->data_out = 0;
+	h->rx = h->tx = h->data_in = h->data_out = h->relayed = 0;
 	h->requests = 0;
 	if (!orderly && h->ever_up)
 		h->lost = 1;
@@ -318,6 +326,7 @@ void tr_host_connect(struct tr_ctl *c, struct tr_host *h)
 	h->st = HS_CONN;
 	h->hello = 0;
 	h->quit_sent = 0;
+	h->died = 0;
 	h->conn_at = h->last_rx = tr_mono();
 	h->etail[0] = '\0';
 	if (rc != 0) {
@@ -393,8 +402,20 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			tr_attempt_data(c, a, f->type, f->data, f->len);
 		break;
 	case TR_F_CREDIT:
-		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1) {
 			a->window -= (long)v[0];
+			tr_input_credit(c, a, v[0]);
+		}
+		break;
+	case TR_F_PIECE:
+		tr_input_data(c, h, f);
+		break;
+	case TR_F_GFAIL:
+		tr_input_gfail(c, h, f);
+		break;
+	case TR_F_INOK:
+		if ((a = tr_find_attempt(c, f->id, &k)) && a->host == (int)(h - c->h))
+			tr_input_ok(c, a, f);
 		break;
 	case TR_F_EXIT:
 		if (tr_find_attempt(c, f->id, &k))
@@ -488,11 +509,18 @@ void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
 		return;
 	if (h->pid > 0 && waitpid(h->pid, &st, WNOHANG) == h->pid) {
 		h->pid = 0;
-		/* The launcher's own words say more than its status. */
-		if (last_words(h, why, sizeof why) == 0 && WIFSIGNALED(st))
+		/* The launcher's own words say more than its status.  Without
+		 * them, a signal or an error status is the agent's death (ssh
+		 * says nothing when the remote agent is killed, and exits
+		 * 255); with them, the launcher explains a lost link, or the
+		 * agent why it quit. */
+		if (last_words(h, why, sizeof why) == 0 && WIFSIGNALED(st)) {
 			snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
-		else if (why[0] == '\0')
+			h->died = 1;
+		} else if (why[0] == '\0') {
 			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+			h->died = WEXITSTATUS(st) != 0;
+		}
 	} else if (h->pid > 0 && now - h->closing_at < 1.0) {
 		return;
 	} else {

@@ -28,7 +28,9 @@ struct tr_tstate {
 	int failures;          /* failed attempts (exit status or signal) */
 	int attempts;          /* attempts started, in every run */
 	int nrun;              /* attempts running now */
-	int losses;            /* attempts lost with their host */
+	int kills;             /* agents that died running it alone */
+	int alone;             /* it runs alone on a host: it was in the death
+				  of an agent that ran other tasks too */
 	int *failed_on;        /* hosts where an attempt failed (malloc'd) */
 	int nfo;
 	char *why;             /* why it finally failed (malloc'd), or NULL */

@@ -25,14 +25,15 @@
 #define HOST_WB_HIGH (256u << 10) /* stop feeding stdin above this backlog */
 #define GIVE_UP 5                /* quarantines in a row of every host: give up */
 #define GIVE_UP_NEVER 3          /* the same for hosts that never came up */
-#define MAX_LOSSES 3             /* host losses that turn into a task failure */
+#define MAX_KILLS 3              /* agents that died running the task alone:
+				     a task failure */
 #define MAX_CONNECTING 64        /* agents starting at once */
 #define HK_EVERY 0.05            /* seconds between looks at every host */
 
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT, C_INPUT };
 
 struct tr_host {
 	char *name;
@@ -62,6 +63,12 @@ struct tr_host {
 				     cluster's attempts share one */
 	int lost;                 /* lost in this run and not up since: its
 				     --keep files count as lost at the end */
+	long long relayed;        /* input piece bytes relayed to it from
+				     other hosts in this session (relay.c) */
+	int died;                 /* the agent died (tr_finish_closing): killed
+				     by a signal or an error status, with no
+				     word from it or its launcher */
+	int alone_run;            /* runs an attempt that must be alone there */
 };
 
 struct tr_attempt {
@@ -84,11 +91,19 @@ struct tr_attempt {
 	double wstart;             /* wall clock at the start (--joblog) */
 	long long rx;              /* stdout bytes received (--joblog) */
 	long long tx;              /* --stdin bytes sent (--joblog) */
+	int alone;                 /* runs alone on its host (its task was in a
+				      death of an agent with other tasks) */
 	int queued;                /* sent in a cluster: starts when the agent
 				      gets to it (its start is then reset) */
 	int kept;                  /* --keep: the agent put the file in place */
 	unsigned long long ksize;  /* its size and xxh64 */
 	char khash[17];
+	/* --input-manifest (relay.c): the host its piece is streamed from,
+	 * or -1 (none, or read where it lies); the stream ended or stopped;
+	 * its bytes forwarded so far; the piece is in place; why it is not. */
+	int src, src_done, in_ok;
+	long long relayed;
+	char in_why[256];
 };
 
 /* A task's finished output, held for -k until the tasks before it are
@@ -122,6 +137,9 @@ struct tr_ctl {
 	struct tr_tstate *ts;     /* per task */
 	struct tr_bitset fresh;   /* pending tasks that never failed */
 	struct tr_bitset retry;   /* pending tasks that failed before */
+	struct tr_bitset alone;   /* pending tasks that run alone on a host */
+	int drain;                /* a host that takes no task until it is
+				     empty, for a task of alone; or -1 */
 	long ndone, nfinal, npending, nfail;
 	struct tr_host *h;
 	int nh;
@@ -247,10 +265,20 @@ void tr_drop_attempt_files(struct tr_attempt *a);
 void tr_forget_attempt(struct tr_ctl *c, int k);
 void tr_attempt_event(struct tr_ctl *c, const struct tr_attempt *a, struct tr_event *e, const char *ev);
 void tr_final_fail(struct tr_ctl *c, long i, const char *why);
+/* Why an attempt is lost (tr_lose_attempt). */
+enum {
+	TR_LOSS_HOST,    /* the host's doing (link, lease, the agent quit or was
+			    stopped, an orderly end): nothing counts */
+	TR_LOSS_ALONE,   /* the agent died running this task alone: it counts
+			    toward MAX_KILLS */
+	TR_LOSS_SHARED   /* the agent died running it and others: it runs alone
+			    next, so that a task that kills its agent shows */
+};
+
 /* Attempt k is lost with its host: journalled as lost with note, forgotten,
- * and its task requeued without spending a retry; a task lost MAX_LOSSES
- * times fails (it may be what kills its hosts), unless orderly. */
-void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int orderly);
+ * and its task requeued without spending a retry.  A task whose agent died
+ * under it alone MAX_KILLS times fails (why names the death). */
+void tr_lose_attempt(struct tr_ctl *c, int k, const char *note, int loss, const char *why);
 void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec);
 /* --keep: task ti's file is on host (journalled done there). */
 void tr_keep_note(struct tr_ctl *c, long ti, const char *host);
@@ -260,6 +288,32 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f);
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n);
 void tr_pump_stdin(struct tr_ctl *c);
 int tr_stdin_ready(const struct tr_ctl *c);
+
+/* relay.c: input pieces (--input-manifest). */
+/* Whether h is lost for good now: not in the host file any more (removed),
+ * lost in this run (its connection went down other than by finishing) and
+ * not up since, or quarantined. */
+int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now);
+/* Whether host hi can run task ti as far as its piece goes: it holds a
+ * copy, or a holder is up to stream one (always 1 without a piece). */
+int tr_input_fit(const struct tr_ctl *c, long ti, int hi);
+/* Whether no holder of task ti's piece can ever serve it (every one gone
+ * from the host list or given up on). */
+int tr_input_stuck(const struct tr_ctl *c, long ti);
+/* Sends attempt a's L frame to its host h (and the G to the holder that
+ * streams it), right before its R; sets a->src.  -1 when no holder can. */
+int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a);
+/* The holder stops streaming a's piece (a ends or is cancelled). */
+void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a);
+/* Frames about pieces: g and z from a holder hs, l from a runner, and the
+ * runner's credits for a relayed piece (passed on to the holder). */
+void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
+void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
+void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f);
+void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n);
+/* Host hi is down: the attempts whose piece it was streaming go back to
+ * the queue (without spending a retry) to read another copy. */
+void tr_input_host_down(struct tr_ctl *c, int hi);
 
 /* progress.c */
 void tr_show_progress(struct tr_ctl *c, double now, int last);

@@ -56,6 +56,7 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].keep = NULL;
 	l->t[l->n].where = NULL;
 	l->t[l->n].apart = NULL;
+	l->t[l->n].input = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -75,6 +76,7 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].keep);
 		free(l->t[i].where);
 		free(l->t[i].apart);
+		free(l->t[i].input);
 	}
 	free(l->t);
 	l->t = NULL;
@@ -114,15 +116,19 @@ char *tr_tasklist_format(const struct tr_tasklist *l)
 		rc |= put_escaped(&b, l->t[i].in);
 		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].out);
-		if (l->t[i].keep || l->t[i].where || l->t[i].apart) {
+		if (l->t[i].keep || l->t[i].where || l->t[i].apart || l->t[i].input) {
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].keep);
 		}
-		if (l->t[i].where || l->t[i].apart) {
+		if (l->t[i].where || l->t[i].apart || l->t[i].input) {
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].where);
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].apart);
+		}
+		if (l->t[i].input) {
+			rc |= tr_buf_put(&b, "\t", 1);
+			rc |= put_escaped(&b, l->t[i].input);
 		}
 		rc |= tr_buf_put(&b, "\n", 1);
 	}
@@ -168,9 +174,9 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		return sk_error_set(err, SK_EFMT, "not a taskrun task list");
 	p += 16;
 	while (*p) {
-		const char *nl = strchr(p, '\n'), *t1, *t2, *t3, *t4 = NULL, *t5 = NULL;
+		const char *nl = strchr(p, '\n'), *t1, *t2, *t3, *t4 = NULL, *t5 = NULL, *t6 = NULL;
 		int oom = 0;
-		char *c, *i, *o, *k = NULL, *wh = NULL, *ap = NULL;
+		char *c, *i, *o, *k = NULL, *wh = NULL, *ap = NULL, *ip = NULL;
 		lineno++;
 		if (!nl)
 			return sk_error_set(err, SK_EFMT, "line %ld: truncated", lineno);
@@ -194,10 +200,15 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		o = unescape(t2 + 1, (size_t)((t3 ? t3 : nl) - t2 - 1), 1, &oom);
 		if (t3)
 			k = unescape(t3 + 1, (size_t)((t4 ? t4 : nl) - t3 - 1), 1, &oom);
+		/* A seventh, the input piece, likewise. */
+		if (t5)
+			t6 = memchr(t5 + 1, '\t', (size_t)(nl - t5 - 1));
 		if (t5) {
 			wh = unescape(t4 + 1, (size_t)(t5 - t4 - 1), 1, &oom);
-			ap = unescape(t5 + 1, (size_t)(nl - t5 - 1), 1, &oom);
+			ap = unescape(t5 + 1, (size_t)((t6 ? t6 : nl) - t5 - 1), 1, &oom);
 		}
+		if (t6)
+			ip = unescape(t6 + 1, (size_t)(nl - t6 - 1), 1, &oom);
 		if (oom || tr_tasklist_add(out, c, i, o) != 0) {
 			if (oom) {
 				free(c);
@@ -207,12 +218,14 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 			free(k);
 			free(wh);
 			free(ap);
+			free(ip);
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
 		out->t[out->n - 1].keep = k;
 		out->t[out->n - 1].where = wh;
 		out->t[out->n - 1].apart = ap;
+		out->t[out->n - 1].input = ip;
 		p = nl + 1;
 	}
 	return 0;
@@ -642,18 +655,9 @@ int tr_journal_read(const char *path, struct tr_event **out, long *n, struct sk_
 	return 0;
 }
 
-char *tr_state_path(const char *dir, const char *name)
-{
-	const size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 long tr_state_holder(const char *dir)
 {
-	char *path = tr_state_path(dir, "lock");
+	char *path = sk_path_join(dir, "lock");
 	struct flock fl;
 	int fd;
 
@@ -700,7 +704,7 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 	if (st.st_mode & 077)
 		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "accessible by other users (expected mode 0700)"),
 				   dir);
-	if (!(s->dir = strdup(dir)) || !(path = tr_state_path(dir, "lock")))
+	if (!(s->dir = strdup(dir)) || !(path = sk_path_join(dir, "lock")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lockfd < 0) {
@@ -725,7 +729,7 @@ int tr_state_open(struct tr_state *s, const char *dir, struct sk_error *err)
 		return SK_EIO;
 	}
 	free(path);
-	if (!(path = tr_state_path(dir, "logs")))
+	if (!(path = sk_path_join(dir, "logs")))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 		sk_error_sys_at(err, path);
@@ -758,7 +762,7 @@ static int write_synced(const char *path, const char *data, size_t n, struct sk_
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err)
 {
-	char *path = tr_state_path(s->dir, "tasks");
+	char *path = sk_path_join(s->dir, "tasks");
 	char *text = tr_tasklist_format(l), *old = NULL;
 	size_t oldn;
 	int rc = 0;
@@ -778,15 +782,15 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		for (int k = 1; k < 10000; k++) {
 			char name[32], *aside;
 			snprintf(name, sizeof name, "old.%d", k);
-			if (!(aside = tr_state_path(s->dir, name))) {
+			if (!(aside = sk_path_join(s->dir, name))) {
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto out;
 			}
 			if (mkdir(aside, 0700) == 0) {
 				static const char *const move[] = {"tasks", "journal", "logs"};
 				for (int i = 0; i < 3; i++) {
-					char *from = tr_state_path(s->dir, move[i]);
-					char *to = tr_state_path(aside, move[i]);
+					char *from = sk_path_join(s->dir, move[i]);
+					char *to = sk_path_join(aside, move[i]);
 					if (from && to && rename(from, to) != 0 && errno != ENOENT)
 						rc = sk_error_sys_at(err, from);
 					free(from);
@@ -804,7 +808,7 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		if (rc)
 			goto out;
 		{
-			char *logs = tr_state_path(s->dir, "logs");
+			char *logs = sk_path_join(s->dir, "logs");
 			if (logs && mkdir(logs, 0700) != 0 && errno != EEXIST)
 				rc = sk_error_sys_at(err, logs);
 			free(logs);

@@ -148,3 +148,16 @@ int sk_file_mkdirs(const char *path, mode_t mode, struct sk_error *err)
 	free(p);
 	return rc;
 }
+
+char *sk_path_join(const char *dir, const char *name)
+{
+	const size_t a = strlen(dir), b = strlen(name);
+	char *s = malloc(a + b + 2);
+
+	if (s) {
+		memcpy(s, dir, a);
+		s[a] = '/';
+		memcpy(s + a + 1, name, b + 1);
+	}
+	return s;
+}

@@ -1,7 +1,8 @@
 /*
  * file: the small file-system mechanisms every writer and reader shares,
- * each in one place: writing a whole buffer, reading a whole file, and
- * creating a directory with its parents (mkdir -p).
+ * each in one place: writing a whole buffer, reading a whole file,
+ * creating a directory with its parents (mkdir -p) and joining a directory
+ * and a name into a path.
  *
  * Errors are SK_EIO with the errno text alone as the message ("No space left
  * on device"): the caller knows which file it is about and names it.
@@ -31,5 +32,7 @@ int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error 
  * an existing directory is fine, anything else in the way is ENOTDIR or
  * EEXIST. */
 int sk_file_mkdirs(const char *path, mode_t mode, struct sk_error *err);
+/* "dir/name" in a malloc'd string (NULL when out of memory). */
+char *sk_path_join(const char *dir, const char *name);
 
 #endif

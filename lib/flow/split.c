@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "hdr.h"
 #include "ofile.h"
 #include "recio.h"
@@ -155,19 +156,6 @@ static const char *ext_of(int fmt)
 	return fmt == SK_FMT_SU ? "su" : fmt == SK_FMT_SGK ? "sgk" : "sgy";
 }
 
-static char *join(const char *dir, const char *name)
-{
-	const size_t a = strlen(dir), b = strlen(name);
-	char *s = malloc(a + b + 2);
-
-	if (s) {
-		memcpy(s, dir, a);
-		s[a] = '/';
-		memcpy(s + a + 1, name, b + 1);
-	}
-	return s;
-}
-
 /* Opens the next piece's writer into out. */
 static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t expect,
 		      struct sk_error *err)
@@ -180,7 +168,7 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 	c->num++;
 	snprintf(name, sizeof name, "part-%06zu.%s", c->num, c->ext);
 	out->p.file = malloc(strlen(name) + 1);
-	out->path = join(c->o->dir, name);
+	out->path = sk_path_join(c->o->dir, name);
 	if (!out->p.file || !out->path)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	memcpy(out->p.file, name, strlen(name) + 1);
@@ -631,7 +619,7 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 			c->rorder[j] = k;
 		}
 		if (o->sort.n == 0) {
-			if (!(c->order_path = join(o->dir, "order.tsv")))
+			if (!(c->order_path = sk_path_join(o->dir, "order.tsv")))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
 			if ((rc = sk_ofile_open(&c->order_of, c->order_path, err)) < 0)
 				return sk_error_at(err, rc, c->order_path);
@@ -657,7 +645,7 @@ static int spool(struct ctx *c, struct sk_ofset *set, char **path, struct sk_rea
 	int rc;
 
 	snprintf(name, sizeof name, ".segsplit-spool.%s", ext_of(info->fmt));
-	if (!(*path = join(c->o->dir, name)))
+	if (!(*path = sk_path_join(c->o->dir, name)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	wo.set = set;
 	if ((rc = sk_writer_open(*path, info, &wo, &w, err)) < 0)
@@ -724,7 +712,7 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 		return sk_error_at(err, rc, o->dir);
 	/* A manifest left from an earlier split stays until this one commits
 	 * its pieces and then its own manifest, last. */
-	if (!(mpath = join(o->dir, "manifest.yaml"))) {
+	if (!(mpath = sk_path_join(o->dir, "manifest.yaml"))) {
 		sk_ofset_abort(&c.set);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}

@@ -152,7 +152,7 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	[ "${lines[0]}" = 134 ] && [ "${#lines[@]}" -eq 133 ]
 }
 
-@test "nearest, idw, linear: 1 and 2 threads read alike; --part keeps only what reaches its slice, parts equal the whole" {
+@test "nearest, idw, linear: 1 and 2 threads read alike; --part slices equal the whole" {
 	T=$BATS_TEST_TMPDIR
 	survey t.sgy 2304 gentle
 	for m in nearest idw linear; do
@@ -178,6 +178,13 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	done
 	segmerge "$T"/s-p[1-4].sgy -o "$T/s-parts.sgy"
 	cmp "$T/s.sgy.all" "$T/s-parts.sgy"
+}
+
+@test "--part keeps only the traces that reach its slice: an eighth of the grid in under a third of the memory" {
+	if ldd "$(command -v regrid)" | grep -q libasan; then
+		skip "ASan's own memory counts on both sides: max RSS says nothing"
+	fi
+	T=$BATS_TEST_TMPDIR
 	# Memory: 40,000 traces of 1,000 bytes of samples; an eighth of the
 	# grid keeps its rows and four bins around them for linear: under a third
 	# of the memory (max RSS, kilobytes).

@@ -268,8 +268,9 @@ agent_of() {
 	status=0
 	wait "$BG" || status=$?
 	BG=""
-	# A task lost with its host three times in one run fails (it may be
-	# what kills its hosts); running the command again completes the job.
+	# A task whose agent was killed under it alone three times in one run
+	# fails (it may be what kills its agents); running the command again
+	# completes the job.
 	local finally_failed=$(j_count "$j" failed)
 	[ "$status" = 0 ] || [ "$finally_failed" -gt 0 ]
 	if [ "$status" != 0 ]; then

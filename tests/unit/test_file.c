@@ -109,6 +109,16 @@ int main(void)
 	snprintf(path, sizeof path, "%s/f", dir);
 	CHECK(sk_file_mkdirs(path, 0755, &err) == SK_EIO && strcmp(err.msg, "File exists") == 0);
 	CHECK(sk_file_mkdirs("/", 0755, &err) == 0);
+
+	/* dir/name, whatever either holds (split.c, scatter.c, taskrun's state). */
+	{
+		char *j = sk_path_join("d/e", "piece 1.sgy");
+		CHECK(j && strcmp(j, "d/e/piece 1.sgy") == 0);
+		free(j);
+		j = sk_path_join("", "x");
+		CHECK(j && strcmp(j, "/x") == 0);
+		free(j);
+	}
 	{
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# Issue 16's acceptance flow, end to end on the loopback ssh lab (lab.bash):
+# a survey split onto three hosts with two copies of each piece (segsplit
+# --hosts), each piece migrated on a host that holds it (taskrun --where,
+# --keep), the partial images summed, and the result compared byte for byte
+# with the same flow run locally (segsplit -d, migrate each piece, segmerge
+# --sum).  The lab hosts share one file system; each has its own directory
+# ($LAB/keep/HOST, the agents' TASKRUN_KEEP_DIR), so a file's directory says
+# which host holds it, and cut1 sits in a network namespace behind a veth
+# whose byte counters are the traffic between it and the controller.
+#
+# The sum: segmerge --sum does not yet read pieces through the agents, so
+# the tests fetch the kept partial images themselves (a taskrun --stdout
+# run on the host that keeps each one: counted by taskrun's own counters)
+# and sum them here, in piece order, as the local flow does.
+bats_require_minimum_version 1.5.0
+
+# Migration parameters: small and cheap (48 output traces, 200 samples).
+MIG="--vel 2000 --grid 0,25,48 --nt 200 --aperture 400"
+
+setup_file() {
+	load lab
+	[ "$(id -u)" -eq 0 ] || return 0
+	lab_start
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	# The lab user runs the same migrate binary as the local flow.
+	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$LAB/migrate"
+	chmod 755 "$LAB/migrate"
+	FLOW=$LAB/flow
+	export FLOW
+	mkdir -p "$FLOW/limg"
+	# 24 shots x 48 channels x 500 samples: 2.6 MB of SEG-Y, 12 pieces of
+	# two shots each.
+	segsynth --line 24,50,48,25 --nt 500 --vel 2000 -D 600,0.3 -R 0.5 -o "$FLOW/line.sgy"
+	segsplit --key fldr --group 2 -d "$FLOW/local" "$FLOW/line.sgy"
+	local p
+	for p in "$FLOW"/local/part-*.sgy; do
+		migrate $MIG "$p" -o "$FLOW/limg/${p##*/}"
+	done
+	segmerge --sum "$FLOW"/limg/part-*.sgy -o "$FLOW/local.sgy"
+	chmod -R a+rX "$FLOW"
+	# The distributed split, shared by the tests: two copies of each piece
+	# on node1, node2 and cut1 (a relative -d: each host keeps its copies
+	# in parts/ of its own directory), and the bytes cut1's link carried.
+	printf '1/node1\n1/node2\n1/cut1\n' >"$FLOW/hosts"
+	V0=$(veth_bytes)
+	(cd "$FLOW" && segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
+		--key fldr --group 2 -d parts line.sgy) 2>"$FLOW/split.err" || true
+	V1=$(veth_bytes)
+	export V0 V1
+	# One line per piece: its path on its hosts and the hosts.
+	pieces "$FLOW/parts/manifest.yaml" >"$FLOW/pieces.tsv"
+	cut -f1 "$FLOW/pieces.tsv" >"$FLOW/paths"
+	cut -f2 "$FLOW/pieces.tsv" >"$FLOW/where"
+}
+
+teardown_file() {
+	load lab
+	lab_stop
+}
+
+setup() {
+	load lab
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	chmod 755 "$T"
+	BG=""
+	if [ -n "${LAB:-}" ]; then
+		rm -rf "$LAB"/keep/*/img
+		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
+		# The migration task: on its host, in the host's directory, the
+		# piece {1} (a manifest path) migrated to standard output, which
+		# --keep puts in img/ there.
+		MCMD="cd \"\${TASKRUN_KEEP_DIR:-.}\" && $LAB/migrate $MIG {1}"
+	fi
+}
+
+teardown() {
+	local p
+	for p in $BG; do
+		lab_kill_tree "$p"
+	done
+	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# pieces MANIFEST: one line per piece, "path<TAB>host,host", the path the
+# piece has on its hosts (the same on each) and the hosts that hold it.
+pieces() {
+	awk '/^    at: / { sub(/^    at: \[/, ""); sub(/\]$/, ""); gsub(/"/, ""); n = split($0, l, /, /);
+		hs = ""; for (i = 1; i <= n; i++) { c = index(l[i], ":"); p = substr(l[i], c + 1);
+		hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' "$1"
+}
+
+# migrate_cmd HOSTFILE STATE [OPTION...]: the migration by locality, as
+# the command line in the array M.
+migrate_cmd() {
+	local hosts=$1 state=$2
+	shift 2
+	M=("${TR[@]}" -H "$hosts" -s "$state" --where '{2}' --locality-wait 60s --keep 'img/{1/}' "$@"
+		"$MCMD" :::: "$FLOW/paths" ::::+ "$FLOW/where")
+}
+
+# fetch_sum HOSTFILE STATE: fetches the kept partial images listed by
+# `taskrun kept STATE` from their hosts (taskrun --stdout, state in
+# STATE.fetch) into $T/got, checks them by size and xxh64 against the list,
+# and sums them in piece order into $T/image.sgy.
+fetch_sum() {
+	local hosts=$1 state=$2
+	taskrun kept "$state" >"$T/kept" || return 1
+	[ "$(wc -l <"$T/kept")" = 12 ] || { echo "$(wc -l <"$T/kept") kept"; return 1; }
+	cut -f5 "$T/kept" >"$T/kpaths"
+	cut -f2 "$T/kept" >"$T/khosts"
+	rm -rf "$T/got"
+	mkdir "$T/got"
+	"${TR[@]}" -H "$hosts" -s "$state.fetch" --where '{2}' --locality-wait 60s --stdout "$T/got/{1/}" \
+		'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: "$T/kpaths" ::::+ "$T/khosts" || return 1
+	python3 "$BATS_TEST_DIRNAME/xxh64.py" "$T"/got/part-*.sgy >"$T/got.xxh"
+	paste <(cut -f3,4 "$T/kept") <(stat -c %s "$T"/got/part-*.sgy) "$T/got.xxh" |
+		awk -F'\t' '$1 != $3 || $2 != $4 { bad++ } END { exit bad > 0 }' || { echo "a fetched image differs from its kept record"; return 1; }
+	segmerge --sum "$T"/got/part-*.sgy -o "$T/image.sgy"
+}
+
+# The task data and all the bytes the controller's connections carried in
+# a run: "stdin stdout rx+tx" from the down events of STATE/journal.
+carried() {
+	awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); rx += f[4]; tx += f[6]; i += f[8]; o += f[10] }
+		END { print i + 0, o + 0, rx + tx }' "$1/journal"
+}
+
+# Every done of STATE/journal on a host that holds its task's piece (a
+# host in its --where list): prints the count of tasks done.
+check_local() {
+	awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next }
+		$2 == "done" { n[$3]++; if (index(w[$3], "," $5 ",") == 0) { print "task " $3 " ran on " $5 " away from its piece"; bad = 1 } }
+		END { if (!bad) print length(n) }' "$FLOW/where" "$1/journal"
+}
+
+# check_kept STATE: `taskrun kept STATE` lists each of the 12 tasks once,
+# its file is on its host with the listed size and xxh64 and the bytes of
+# the local flow's partial image, and no host holds any other image file
+# (no second copy, no temporary).
+check_kept() {
+	local task host size hash path n=0
+	taskrun kept "$1" >"$T/kept" || return 1
+	[ "$(cut -f1 "$T/kept" | tr '\n' ' ')" = "$(seq 12 | tr '\n' ' ')" ] || { echo "kept tasks: $(cut -f1 "$T/kept" | tr '\n' ' ')"; return 1; }
+	python3 "$BATS_TEST_DIRNAME/xxh64.py" $(awk -F'\t' -v k="$LAB/keep" '{ print k "/" $2 "/" $5 }' "$T/kept") >"$T/kept.xxh" ||
+		{ echo "a kept file is missing"; return 1; }
+	while IFS=$'\t' read -r task host size hash path; do
+		n=$((n + 1))
+		[ "$(stat -c %s "$LAB/keep/$host/$path")" = "$size" ] || { echo "task $task: size"; return 1; }
+		[ "$(sed -n "${n}p" "$T/kept.xxh")" = "$hash" ] || { echo "task $task: xxh64"; return 1; }
+		cmp "$LAB/keep/$host/$path" "$FLOW/limg/${path##*/}" || return 1
+	done <"$T/kept"
+	[ "$(find "$LAB"/keep/*/img -mindepth 1 | wc -l)" = 12 ] || { echo "image files on the hosts:"; find "$LAB"/keep/*/img -mindepth 1; return 1; }
+}
+
+veth_bytes() {
+	echo $(($(cat /sys/class/net/"${LAB_VETH}a"/statistics/rx_bytes) + $(cat /sys/class/net/"${LAB_VETH}a"/statistics/tx_bytes)))
+}
+
+@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum: the local flow's bytes; the controller carried control frames and the images only" {
+	lab_need_root
+	# The split: every piece has two copies on different hosts, each with
+	# the bytes of the local split's piece.
+	[ ! -s "$FLOW/split.err" ] || { cat "$FLOW/split.err"; false; }
+	[ "$(wc -l <"$FLOW/pieces.tsv")" = 12 ]
+	while IFS=$'\t' read -r path hosts; do
+		[ "$(tr ',' '\n' <<<"$hosts" | sort -u | wc -l)" = 2 ]
+		for h in ${hosts//,/ }; do cmp "$LAB/keep/$h/$path" "$FLOW/local/${path##*/}"; done
+	done <"$FLOW/pieces.tsv"
+	# cut1's copies crossed its link (at least their bytes went over it).
+	oncut=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs cat | wc -c)
+	[ "$oncut" -gt 0 ]
+	[ $((V1 - V0)) -gt "$oncut" ]
+	v1=$(veth_bytes)
+	migrate_cmd "$FLOW/hosts" "$T/s"
+	run -0 --separate-stderr "${M[@]}"
+	[ "$stderr" = "" ]
+	v2=$(veth_bytes)
+	# Every piece migrated once, on a host that holds it, its image kept
+	# there.
+	[ "$(j_count "$T/s/journal" done)" = 12 ]
+	[ "$(check_local "$T/s")" = 12 ]
+	check_kept "$T/s"
+	# No task data through the controller, and little else: all its
+	# connections carried (frames, heartbeats) under 2% of the data.
+	data=$(cat "$FLOW"/local/part-*.sgy | wc -c)
+	run -0 carried "$T/s"
+	read -r in out ctl <<<"$output"
+	[ "$in $out" = "0 0" ]
+	[ "$ctl" -lt $((data / 50)) ]
+	# cut1's link carried no piece and no image: less than its smallest
+	# piece went over it during the migration.
+	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs stat -c %s | sort -n | head -1)
+	[ $((v2 - v1)) -lt "$small" ]
+	# The sum of the partial images is the local flow's image.
+	fetch_sum "$FLOW/hosts" "$T/s"
+	cmp "$T/image.sgy" "$FLOW/local.sgy"
+	# The fetch carried exactly the partial images, as task data.
+	run -0 carried "$T/s.fetch"
+	read -r in out ctl <<<"$output"
+	[ "$in $out" = "0 $(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")" ]
+}
+
+@test "distflow: a host holding pieces is lost in the middle of the migration: its pieces are read from their copies, its images remade, the result identical" {
+	lab_need_root
+	# Each task takes at least 0.6 s, so that the cut falls in the run.
+	MCMD="sleep 0.6; $MCMD"
+	migrate_cmd "$FLOW/hosts" "$T/s" --lease 2s --no-speculate
+	"${M[@]}" 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done cut1) -ge 1 ]" 30
+	ip link set "${LAB_VETH}a" down
+	wait "$BG"
+	BG=""
+	ip link set "${LAB_VETH}a" up
+	# cut1's images were remade on the other holders of their pieces.
+	on_cut=$(j_count "$j" done cut1)
+	[ "$on_cut" -ge 1 ]
+	[ "$(j_count "$j" remake cut1)" = "$on_cut" ]
+	[ "$on_cut" = 1 ] && what=output || what=outputs
+	grep -qx "taskrun: cut1: $on_cut kept $what lost with the host: remade" "$T/err"
+	[ "$(j_count "$j" done)" = $((12 + on_cut)) ]
+	[ "$(check_local "$T/s")" = 12 ]
+	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "cut1") n++; print n }' "$j")" = 12 ]
+	# Every kept image is where taskrun kept says, equal to the local
+	# flow's; cut1's stale files are the only others.
+	rm -rf "$LAB/keep/cut1/img"
+	check_kept "$T/s"
+	printf '1/node1\n1/node2\n' >"$T/live"
+	fetch_sum "$T/live" "$T/s"
+	cmp "$T/image.sgy" "$FLOW/local.sgy"
+	# The report names each remade task.
+	run -0 taskrun report "$T/s"
+	for t in $(awk -F'\t' '$2 == "remake" { print $3 }' "$j"); do
+		line=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { split($12, f, /[ =]/); l = sprintf("%6d %-20s %14d %-16s %6d %s", t, $5, f[2], f[4], 1, f[6]) } END { print l }' "$j")
+		grep -qxF "$line" <<<"$output"
+	done
+}
+
+@test "distflow: kill -9 of the controller in the middle of the migration, then a rerun: every piece migrated and every image kept once" {
+	lab_need_root
+	MCMD="sleep 0.4; $MCMD"
+	migrate_cmd "$FLOW/hosts" "$T/s"
+	# The controller stops itself (SIGSTOP, taskrun's test hook) after task
+	# 4's done line; the tasks running meanwhile finish on their hosts and
+	# put their images in place, but their done lines are never written:
+	# the kill -9 comes while it is stopped.
+	TASKRUN_TEST_STOP_AFTER_DONE=4 "${M[@]}" 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ \"\$(cut -d' ' -f3 /proc/$BG/stat)\" = T ]" 30
+	lab_wait "[ \$(find '$LAB'/keep/*/img -name 'part-*' | wc -l) -gt \$(j_count '$j' done) ]" 10
+	kill -9 "$BG"
+	wait "$BG" || true
+	BG=""
+	# The agents lose their controller and stop.
+	lab_wait "! pgrep -u $LAB_USER -f 'taskrun agent' >/dev/null" 20
+	[ "$(j_count "$j" done)" -lt 12 ]
+	# More images in place than done lines: the hard case for a rerun.
+	[ "$(find "$LAB"/keep/*/img -name 'part-*' | wc -l)" -gt "$(j_count "$j" done)" ]
+	awk -F'\t' '$2 == "done" { print $3 }' "$j" >"$T/before"
+	run -0 --separate-stderr "${M[@]}"
+	[ "$stderr" = "" ]
+	# One done per task, each on a holder of its piece; the rerun ran
+	# only the tasks not done before the kill.
+	[ "$(j_count "$j" done)" = 12 ]
+	[ "$(check_local "$T/s")" = 12 ]
+	[ "$(awk -F'\t' 'NR == FNR { d[$1]; next } $2 == "run" { runs++ } runs == 2 && $2 == "start" && ($3 in d) { n++ }
+		END { print runs, n + 0 }' "$T/before" "$j")" = "2 0" ]
+	check_kept "$T/s"
+	run -0 taskrun status "$T/s"
+	[ "${lines[1]}" = "tasks: 12 total, 12 done, 0 failed, 0 running, 0 pending" ]
+	fetch_sum "$FLOW/hosts" "$T/s"
+	cmp "$T/image.sgy" "$FLOW/local.sgy"
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# taskrun's lost hosts, whose fault they are (issue 14, man/taskrun.1): a
+# host lost by no doing of its tasks (no heartbeat, a launcher that says the
+# link went, an agent that quits because it lost the controller or idled
+# past the lease) spends no retry and counts toward no limit, however often;
+# an agent that dies running one task alone counts against that task, which
+# fails the third time, named; an agent that dies running several makes each
+# run alone next.  Local agents only (no ssh): the hosts are simulated by a
+# launcher given to --ssh, as in bench/taskrun_scale.sh.  Every process
+# started here is stopped by PID in teardown.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	BG=""
+	: >"$T/agents"
+}
+
+teardown() {
+	local p
+	for p in $BG; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	# Agents a test stopped or killed, and their tasks' process groups.
+	for p in $(cat "$T/agents"); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+
+# wait_file FILE: waits up to 30 s for FILE to exist.
+wait_file() {
+	local i
+	for i in $(seq 300); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "# no $1" >&3
+	return 1
+}
+
+# A launcher that runs the agent here and, when the agent ends with an
+# error, says so as ssh does when the host goes away (and exits 255 as ssh).
+make_launcher() {
+	cat >"$T/launch" <<'EOF'
+#!/bin/sh
+h=$1
+shift
+# The shell's own report of a killed child ("Killed") is not ssh's: the
+# agent runs in the background, its standard input kept.
+exec 3>&2 2>/dev/null 4<&0
+"$@" <&4 2>&3 3>&- 4<&- &
+wait $!
+st=$?
+[ "$st" -eq 0 ] && exit 0
+echo "Connection to $h closed by remote host." >&3
+exit 255
+EOF
+	chmod +x "$T/launch"
+}
+
+@test "taskrun: an innocent task whose hosts are lost 4 times is not failed: it finishes" {
+	make_launcher
+	printf '1/h1\n1/h2\n' >"$T/hosts"
+	# Attempts 1-4 wait; each is hit by a host fault while it runs alone
+	# on its host: the agent stopped (no heartbeat for the lease) or the
+	# link gone (the launcher says so).  The fifth finishes.
+	cmd='echo $PPID >>'"$T"'/agents; echo $PPID >'"$T"'/a.$TASKRUN_ATTEMPT; [ $TASKRUN_ATTEMPT -gt 4 ] || sleep 30; echo finished'
+	echo "$cmd" >"$T/tasks"
+	(
+		for n in 1 2 3 4; do
+			wait_file "$T/a.$n" || exit 1
+			sleep 0.2
+			case $n in
+			1 | 3) kill -STOP "$(cat "$T/a.$n")" ;;
+			*) kill -9 "$(cat "$T/a.$n")" ;;
+			esac
+		done
+	) &
+	BG=$!
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/launch" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" \
+		--lease 1s --backoff 0.2s -s "$T/s" --no-speculate --no-progress -a "$T/tasks"
+	[ "$output" = finished ]
+	# Four losses of task 1, none of them its fault, then done (a load
+	# that starves an agent past the lease may add a loss: it is no fault
+	# of the task either).
+	run -0 awk -F'\t' '$2 == "lost" || $2 == "failed" || $2 == "done" { sub(/h[12]/, "HOST", $12); print $2, $3, $4, $12 }' "$T/s/journal"
+	local n=${#lines[@]}
+	[ "$n" -ge 5 ]
+	[ "${lines[$((n - 1))]}" = "done 1 $n " ]
+	[ "$(grep -c '^lost 1 [0-9]* host lost: no heartbeat for 1s$' <<<"$output")" -ge 2 ]
+	[ "$(grep -c '^lost 1 [0-9]* host lost: Connection to HOST closed by remote host\.$' <<<"$output")" = 2 ]
+	[ "$(grep -c '^lost ' <<<"$output")" = $((n - 1)) ]
+}
+
+@test "taskrun: a task that takes its agent down each time fails, named; the tasks beside it finish" {
+	# One local agent, 2 slots: the first death takes tasks 1 and 2 (each
+	# then runs alone), the next three are task 2's alone.
+	printf '%s\n' 'sleep 0.3; echo a' 'echo $PPID >>'"$T"'/agents; kill -9 $PPID' 'sleep 0.3; echo c' >"$T/tasks"
+	run -1 --separate-stderr taskrun -j2 --backoff 0.1s -s "$T/s" --no-progress -a "$T/tasks"
+	[ "$(sort <<<"$output")" = "$(printf 'a\nc')" ]
+	[ "${stderr_lines[-1]}" = "taskrun: task 2: took its agent down 3 times running alone (last on host ':': killed by signal 9): echo \$PPID >>$T/agents; kill -9 \$PPID" ]
+	[ "$(grep -c 'took its agent down' <<<"$stderr")" = 1 ]
+	run -0 awk -F'\t' '$2 == "lost" || $2 == "failed" || $2 == "done" { print $2, $3, $4, $12 }' "$T/s/journal"
+	local shared="host lost: killed by signal 9; the agent died running other tasks too: it runs alone next"
+	[ "${lines[0]}" = "lost 1 1 $shared" ] || [ "${lines[0]}" = "lost 2 1 $shared" ]
+	[ "${lines[1]}" = "lost 1 1 $shared" ] || [ "${lines[1]}" = "lost 2 1 $shared" ]
+	[ "${lines[2]}" = "done 1 2 " ]
+	[ "${lines[3]}" = "lost 2 2 host lost: killed by signal 9; the agent died running this task alone (1 of 3)" ]
+	[ "${lines[4]}" = "lost 2 3 host lost: killed by signal 9; the agent died running this task alone (2 of 3)" ]
+	[ "${lines[5]}" = "lost 2 4 host lost: killed by signal 9; the agent died running this task alone (3 of 3)" ]
+	[ "${lines[6]}" = "failed 2 4 took its agent down 3 times running alone (last on host ':': killed by signal 9)" ]
+	[ "${lines[7]}" = "done 3 1 " ]
+	[ "${#lines[@]}" = 8 ]
+}
+
+@test "taskrun: an agent that quits, idle or not, after nothing from the controller for the lease says why" {
+	make_launcher
+	printf '1/h1\n1/h2\n' >"$T/hosts"
+	# One task: one host runs it, the other is idle.  The controller is
+	# stopped past the lease: both agents quit; the one with the task
+	# reports it lost (its exit frame says why), the idle one says why on
+	# its stderr, which the controller's message carries.
+	echo 'echo $PPID >'"$T"'/busy; [ -e '"$T"'/go ] || sleep 30; echo one' >"$T/tasks"
+	taskrun -H "$T/hosts" --ssh "$T/launch" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" --lease 1s \
+		--backoff 0.1s -s "$T/s" --no-speculate --no-progress -a "$T/tasks" >"$T/out" 2>"$T/err" &
+	BG=$!
+	wait_file "$T/busy"
+	local agents i
+	agents=$(awk -F'\t' '$2 == "up" { sub(/.*agent_pid=/, "", $12); print $12 }' "$T/s/journal")
+	[ "$(wc -w <<<"$agents")" = 2 ]
+	echo "$agents" >>"$T/agents"
+	kill -STOP "$BG"
+	for i in $(seq 100); do
+		kill -0 $agents 2>/dev/null || break
+		sleep 0.1
+	done
+	touch "$T/go"
+	kill -CONT "$BG"
+	wait "$BG"
+	BG=""
+	[ "$(cat "$T/out")" = one ]
+	run -0 grep -E '^taskrun: h[12]: connection lost' "$T/err"
+	[ "${#lines[@]}" = 2 ]
+	# Which host had the task is the controller's choice.
+	local busy=h1 idle=h2
+	grep -q "^taskrun: h2: connection lost: the agent" "$T/err" && busy=h2 idle=h1
+	[ "$(grep "^taskrun: $busy: connection lost" "$T/err")" = "taskrun: $busy: connection lost: the agent lost the controller: no frame for the lease" ]
+	[ "$(grep "^taskrun: $idle: connection lost" "$T/err")" = "taskrun: $idle: connection lost: taskrun agent: idle, nothing from the controller for 1s (the lease): quitting" ]
+}
