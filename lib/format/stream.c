@@ -166,8 +166,6 @@ static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_read
 
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
 {
-	if (r->ops->ahead)
-		return sk_error_at(err, r->ops->ahead(r, err), r->in.name);
 	if (!r->ops->readahead)
 		return 0;
 	return sk_error_at(err, sk_in_readahead(&r->in, r->recsize, err), r->in.name);
@@ -181,9 +179,7 @@ int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_
 	 * copy each and overlap the reads (tmpfs file 1.07x cat against
 	 * 0.94x; through a pipe 0.82 s against 1.16 s for 512 MB). */
 	struct stat o, null;
-	/* Compressed sgk has its decompression to overlap, even then. */
-	if (sk_stream_same_encoding(r, w) && !(r->info.fmt == SK_FMT_SGK && r->info.compressed) &&
-	    fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) &&
+	if (sk_stream_same_encoding(r, w) && fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) &&
 	    stat("/dev/null", &null) == 0 && o.st_rdev == null.st_rdev)
 		return 0;
 	return sk_reader_readahead(r, err);

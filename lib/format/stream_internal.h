@@ -78,9 +78,6 @@ struct sk_format_ops {
 	void (*release)(struct sk_reader *r);
 	/* Reading ahead in a thread pays (sk_reader_readahead). */
 	int readahead;
-	/* The format's own work ahead for sk_reader_readahead (NULL: none):
-	 * sgk decompresses blocks on two cores. */
-	int (*ahead)(struct sk_reader *r, struct sk_error *err);
 
 	/* Checks that the format can hold a stream like `like` and chooses
 	 * the encoding (hdr_little, samp_fmt, samp_little; info.block,

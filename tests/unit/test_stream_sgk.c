@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cpus.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "mkstream.h"
@@ -667,12 +666,12 @@ static void test_hostile_block(void)
 }
 
 
-/* Reads every trace of path (or of a pipe fed with it) serially (ahead 0),
- * with sk_reader_readahead (1) or as one of many inputs (2: opened with a
- * small buffer, so compressed blocks are read past it): the traces into out (NT x (240 + 4 NS) bytes), the
+/* Reads every trace of path (or of a pipe fed with it) with the default
+ * buffer (lean 0) or as one of many inputs (1: opened with a small buffer,
+ * so compressed blocks are read past it): the traces into out (NT x (240 + 4 NS) bytes), the
  * count returned before the end or the error, whose code and message
  * (file name aside) are kept. */
-static int read_all(const char *path, int from_pipe, int ahead, unsigned char *out, int *count,
+static int read_all(const char *path, int from_pipe, int lean, unsigned char *out, int *count,
 		    struct sk_error *err)
 {
 	struct sk_reader *r;
@@ -685,10 +684,8 @@ static int read_all(const char *path, int from_pipe, int ahead, unsigned char *o
 		fd = pipe_of(path, 1L << 30, &pid);
 		snprintf(name, sizeof name, "/dev/fd/%d", fd);
 	}
-	rc = sk_reader_open_buf(from_pipe ? name : path, SK_FMT_AUTO, ahead == 2 ? SK_MANY_BUF : 0, &r, err);
+	rc = sk_reader_open_buf(from_pipe ? name : path, SK_FMT_AUTO, lean ? SK_MANY_BUF : 0, &r, err);
 	if (rc == 0) {
-		if (ahead == 1)
-			CHECK(sk_reader_readahead(r, err) == 0);
 		while ((rc = sk_reader_next(r, out + (size_t)*count * (240 + 4 * NS),
 					    (float *)(void *)(out + (size_t)*count * (240 + 4 * NS) + 240), err)) == 1)
 			if (++*count == NT)
@@ -707,13 +704,12 @@ static int read_all(const char *path, int from_pipe, int ahead, unsigned char *o
 }
 
 /*
- * Compressed blocks decompressed ahead on two cores (sk_reader_readahead),
- * and read past a small buffer by a reader opened as one of many: the same
- * traces as the serial path from a file and a pipe, and a corrupt
+ * Compressed blocks read past a small buffer by a reader opened as one of
+ * many: the same traces as with the default buffer, from a file and a pipe, and a corrupt
  * or cut block in the middle reported as the serial path reports it, with
  * the same message (its byte and trace numbers), after the same traces.
  */
-static void test_ahead(void)
+static void test_lean(void)
 {
 	enum { REC = 240 + 4 * NS };
 	char a[128], z[128], bad[128], cut[128], hb[128];
@@ -724,8 +720,6 @@ static void test_ahead(void)
 	int c1, c2, r1, r2;
 	FILE *f;
 
-	if (sk_cpus_usable() < 2)
-		printf("# one CPU: blocks ahead stay off, the serial path is compared with itself\n");
 	path_of(a, sizeof a, "ah.sgy");
 	path_of(z, sizeof z, "ah.sgk");
 	path_of(bad, sizeof bad, "ah_bad.sgk");
@@ -748,11 +742,9 @@ static void test_ahead(void)
 	for (int p = 0; p < 2; p++) {
 		memset(got, 0, sizeof got);
 		r1 = read_all(z, p, 0, want, &c1, &e1);
-		for (int m = 1; m <= 2; m++) {
-			r2 = read_all(z, p, m, got, &c2, &e2);
-			CHECKF(r1 == 0 && r2 == 0 && c1 == NT && c2 == NT && memcmp(want, got, sizeof want) == 0,
-			       "pipe %d mode %d: %d %d, %d %d traces", p, m, r1, r2, c1, c2);
-		}
+		r2 = read_all(z, p, 1, got, &c2, &e2);
+		CHECKF(r1 == 0 && r2 == 0 && c1 == NT && c2 == NT && memcmp(want, got, sizeof want) == 0,
+		       "pipe %d: %d %d, %d %d traces", p, r1, r2, c1, c2);
 	}
 	/* Block 5 (traces 9-10): its frame header's reserved bit set. */
 	all[off[4] + SK_SGK_BLOCK_HEAD + 4] |= 0x08;
@@ -773,17 +765,16 @@ static void test_ahead(void)
 		snprintf(exp[2], sizeof exp[2], "truncated sgk stream: the block at byte %ld (traces 9-10) has 5 of ",
 			 off[4]);
 		for (int i = 0; i < 3; i++)
-			for (int p = 0; p < 2; p++)
-				for (int m = 1; m <= 2; m++) {
-					memset(got, 0, sizeof got);
-					r1 = read_all(files[i], p, 0, want, &c1, &e1);
-					r2 = read_all(files[i], p, m, got, &c2, &e2);
-					CHECKF(r1 == SK_EFMT && r2 == r1 && c1 == 8 && c2 == 8 &&
-					       memcmp(want, got, 8 * REC) == 0 && strcmp(e1.msg, e2.msg) == 0 &&
-					       strncmp(e2.msg, exp[i], strlen(exp[i])) == 0,
-					       "file %d pipe %d mode %d: rc %d %d, %d %d traces: '%s' / '%s'", i, p, m, r1,
-					       r2, c1, c2, e1.msg, e2.msg);
-				}
+			for (int p = 0; p < 2; p++) {
+				memset(got, 0, sizeof got);
+				r1 = read_all(files[i], p, 0, want, &c1, &e1);
+				r2 = read_all(files[i], p, 1, got, &c2, &e2);
+				CHECKF(r1 == SK_EFMT && r2 == r1 && c1 == 8 && c2 == 8 &&
+				       memcmp(want, got, 8 * REC) == 0 && strcmp(e1.msg, e2.msg) == 0 &&
+				       strncmp(e2.msg, exp[i], strlen(exp[i])) == 0,
+				       "file %d pipe %d: rc %d %d, %d %d traces: '%s' / '%s'", i, p, r1, r2, c1, c2, e1.msg,
+				       e2.msg);
+			}
 	}
 }
 
@@ -798,7 +789,7 @@ int main(void)
 	test_pass_blocks();
 	test_direct_blocks();
 	test_hostile_block();
-	test_ahead();
+	test_lean();
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
