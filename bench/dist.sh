@@ -19,7 +19,9 @@
 # link once (the data has to reach the hosts once); the bars compare the
 # flows on data at rest where each keeps it.
 # The migration is made cheap on purpose (16 output traces, 200 m aperture,
-# --allow-outside), so that the flow is bound by the links, not the CPUs.
+# --allow-outside, --rho none, one thread per task), so that the flow is
+# bound by the links, not the CPUs: it still reads and decodes every trace
+# (about 8 s of CPU per GB here).
 # Environment: BENCH_DIST_MB (survey size, default 2048), BENCH_DIST_RATE,
 # BENCH_DIST_PIECES (default 32), BENCH_DIST_TIMEOUT (seconds per step,
 # default 900).  Needs root (namespaces, sshd, tc, a throw-away user); all
@@ -128,7 +130,10 @@ shots=$(((traces + ch - 1) / ch))
 group=$(((shots + PIECES - 1) / PIECES))
 len=$((shots * 50))
 dx=$((len / 16))
-MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outside"
+MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outside --rho none"
+# Four hosts share this machine's CPUs: one thread per task (OpenMP's
+# spinning threads would take CPU time from the other hosts' tasks).
+RUN="env OMP_NUM_THREADS=1 $LAB/migrate"
 timeout "$TMO" "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
 	-o "$W/line.sgy" || fail "segsynth failed"
 data=$(stat -c %s "$W/line.sgy")
@@ -153,7 +158,7 @@ cut -f2 pieces.tsv >where
 b0=$(ctl_bytes) t0=$(now)
 timeout "$TMO" segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
 in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s1 --stdin 'local/{}' --stdout 'img1/{}' \
-	"$LAB/migrate" $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
+	$RUN $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
 timeout "$TMO" segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
 t1=$(now) b1=$(ctl_bytes)
 str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
@@ -161,9 +166,9 @@ str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
 # Locality: each piece migrated on its host, the image kept there; the sum.
 b0=$(ctl_bytes) t0=$(now)
 in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --where '{2}' --locality-wait 60s --keep 'img/{1/}' \
-	"cd \"\${TASKRUN_KEEP_DIR:-.}\" && $LAB/migrate $MIG {1}" :::: paths ::::+ where 2>"$W/s2.err" ||
+	"cd \"\${TASKRUN_KEEP_DIR:-.}\" && $RUN $MIG {1}" :::: paths ::::+ where 2>"$W/s2.err" ||
 	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
-bm=$(ctl_bytes)
+bm=$(ctl_bytes) tm=$(now)
 # The partial images fetched through taskrun from their hosts and summed
 # here (segmerge --sum does not read them through the agents yet).
 taskrun kept s2 >kept
@@ -172,6 +177,7 @@ cut -f2 kept >khosts
 in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --where '{2}' --locality-wait 60s --stdout 'img2/{1/}' \
 	'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: kpaths ::::+ khosts 2>"$W/s3.err" ||
 	{ cat "$W/s3.err" >&2; fail "fetching the images failed"; }
+tf=$(now)
 timeout "$TMO" segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
 t1=$(now) b1=$(ctl_bytes)
 loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
@@ -192,4 +198,8 @@ awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 	r = s / l; p = 100 * b / d
 	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",
 		r, (r >= 3 ? "met" : "NOT met"), p, (p <= 2 ? "met" : "NOT met") }'
+# The tasks' CPU time (user + system, as the agents measured it) and wall.
+tcpu() { awk -F'\t' '$2 == "done" { c += $9 + $10; w += $8 } END { printf "%.2f s CPU in %.2f s of task wall", c, w }' "$1/journal"; }
+echo "  streamed tasks: $(tcpu s1); locality tasks: $(tcpu s2); locality steps: migration $(secs "$t0" "$tm") s," \
+	"fetch $(secs "$tm" "$tf") s, sum $(secs "$tf" "$t1") s"
 echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"
