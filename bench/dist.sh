@@ -61,10 +61,29 @@ cleanup() {
 	done
 	rm -rf "$W"
 }
+# Each step runs in the background and is waited for, so that a signal
+# reaches the trap at once: the trap stops the step (timeout passes the
+# signal on to its command) and cleans up.
+CUR=""
+step() {
+	local rc=0
+	timeout "$TMO" "$@" &
+	CUR=$!
+	wait "$CUR" || rc=$?
+	CUR=""
+	return "$rc"
+}
+on_signal() {
+	if [ -n "$CUR" ]; then
+		kill -TERM "$CUR" 2>/dev/null || true
+		wait "$CUR" 2>/dev/null || true
+	fi
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 fail() {
 	echo "dist.sh: $*" >&2
@@ -111,7 +130,7 @@ lab_client_config
 SSH=$LAB_SSH
 # in_ctl CMD...: runs CMD in the controller's namespace, bounded in time.
 in_ctl() {
-	timeout "$TMO" ip netns exec "$CTL" "$@"
+	step ip netns exec "$CTL" "$@"
 }
 for i in $(seq "$NH"); do
 	in_ctl $SSH "h$i" true || fail "h$i does not answer"
@@ -134,7 +153,7 @@ MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outsi
 # Four hosts share this machine's CPUs: one thread per task (OpenMP's
 # spinning threads would take CPU time from the other hosts' tasks).
 RUN="env OMP_NUM_THREADS=1 $LAB/migrate"
-timeout "$TMO" "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
+step "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
 	-o "$W/line.sgy" || fail "segsynth failed"
 data=$(stat -c %s "$W/line.sgy")
 cd "$W"
@@ -156,10 +175,10 @@ cut -f2 pieces.tsv >where
 
 # Streamed: split here, every piece and image through the controller.
 b0=$(ctl_bytes) t0=$(now)
-timeout "$TMO" segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
+step segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
 in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s1 --stdin 'local/{}' --stdout 'img1/{}' \
 	$RUN $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
-timeout "$TMO" segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
+step segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
 t1=$(now) b1=$(ctl_bytes)
 str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
 
@@ -178,7 +197,7 @@ in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --where '{2}' --
 	'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: kpaths ::::+ khosts 2>"$W/s3.err" ||
 	{ cat "$W/s3.err" >&2; fail "fetching the images failed"; }
 tf=$(now)
-timeout "$TMO" segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
+step segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
 t1=$(now) b1=$(ctl_bytes)
 loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
 away=$(awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next } $2 == "done" && index(w[$3], "," $5 ",") == 0 { n++ } END { print n + 0 }' where s2/journal)
