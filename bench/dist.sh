@@ -10,8 +10,8 @@
 #             controller's link), segmerge --sum on the controller;
 #   locality: the pieces already on the hosts (placed once by segsplit
 #             --hosts, timed and counted on a line of its own), taskrun
-#             --where/--keep (each piece migrated where it lies, the image
-#             kept there), then the sum.
+#             --input-manifest/--keep (each piece migrated where it lies,
+#             the image kept there), then the sum.
 # Bytes through the controller are its interface's counters (rx + tx, all
 # traffic: ssh, frames, data).  The bars (issue 16): locality's controller
 # traffic at most 2% of the survey's bytes, and its wall time at least 3x
@@ -170,7 +170,6 @@ npieces=$(grep -c '^  - file: ' parts/manifest.yaml)
 awk '/^    at: / { sub(/^    at: \[/, ""); sub(/\]$/, ""); gsub(/"/, ""); n = split($0, l, /, /);
 	hs = ""; for (i = 1; i <= n; i++) { c = index(l[i], ":"); p = substr(l[i], c + 1);
 	hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' parts/manifest.yaml >pieces.tsv
-cut -f1 pieces.tsv >paths
 cut -f2 pieces.tsv >where
 
 # Streamed: split here, every piece and image through the controller.
@@ -184,8 +183,8 @@ str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
 
 # Locality: each piece migrated on its host, the image kept there; the sum.
 b0=$(ctl_bytes) t0=$(now)
-in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --where '{2}' --locality-wait 60s --keep 'img/{1/}' \
-	"cd \"\${TASKRUN_KEEP_DIR:-.}\" && $RUN $MIG {1}" :::: paths ::::+ where 2>"$W/s2.err" ||
+in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --input-manifest parts/manifest.yaml --locality-wait 60s \
+	--keep 'img/{/}' $RUN $MIG {} 2>"$W/s2.err" ||
 	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
 bm=$(ctl_bytes) tm=$(now)
 # The partial images fetched through taskrun from their hosts and summed
@@ -210,7 +209,8 @@ printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n'
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
 	"streamed (segsplit -d, --stdin/--stdout, sum)" "$str_w" "$str_b" "$(pct "$str_b" "$data")"
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
-	"locality (--where/--keep, fetch, sum)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+	"locality (--input-manifest/--keep, sum)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+echo "  locality's $(taskrun status s2 | grep '^inputs:' || echo 'inputs: not counted')"
 echo "  images: $same; tasks run away from their piece: $away; locality's bytes: $((bm - b0)) in the migration run," \
 	"$((b1 - bm)) in fetching the $(wc -l <kept) partial images ($(awk -F'\t' '{ s += $3 } END { print s }' kept) bytes)"
 awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
