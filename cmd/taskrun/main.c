@@ -420,6 +420,9 @@ static int run(int argc, char **argv, int *stopsig)
 	if (o.keep_tmpl && o.out_tmpl) {
 		sk_par_usage_fail("--keep and --stdout both say where output goes: give one of them");
 	}
+	if (o.manifest && o.in_tmpl) {
+		sk_par_usage_fail("--input-manifest and --stdin both give the tasks their input: give one of them");
+	}
 	if (o.manifest) {
 		int sources = optind == argc;
 		for (int i = optind; i < argc && !sources; i++)

@@ -402,6 +402,8 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	segsplit --key fldr -d p line.sgy
 	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml cat {} ::: a
 	[ "$stderr" = "taskrun: --input-manifest gives one task per piece: give a command and no ::: or :::: inputs; try --help" ]
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml --stdin x cat
+	[ "$stderr" = "taskrun: --input-manifest and --stdin both give the tasks their input: give one of them; try --help" ]
 	run -1 --separate-stderr taskrun --dry-run --input-manifest p/manifest.yaml cat {}
 	[ "$stderr" = "taskrun: p/manifest.yaml: piece 1 (part-000001.sgy) is not on any host: --input-manifest takes a distributed manifest (segsplit --hosts)" ]
 	# The same pieces placed by hand (version 2).
