@@ -142,7 +142,9 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	D  drop: "path", a kept file to remove (a copy that lost).
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
- *	s  started: "pid" (also the process group id).
+ *	s  started: "pid" (also the process group id), for a task of a cluster
+ *	   that waited for the one before it: its time starts now.  A task
+ *	   that starts when its request arrives is not announced.
  *	o  bytes the task wrote to its standard output.
  *	e  bytes the task wrote to its standard error.
  *	k  credit: "n", n more bytes of standard input were written to the task.
