@@ -11,6 +11,7 @@
 #include "hdr.h"
 #include "heap.h"
 #include "recio.h"
+#include "xsum.h"
 
 struct input {
 	const char *path;
@@ -29,6 +30,7 @@ struct merger {
 	const struct sk_info *first;  /* the first input's info (the writer's model) */
 	size_t *heap;
 	double *acc;
+	unsigned char *inexact;
 	float *sum;
 	struct sk_error *err;   /* where at() names the input */
 	int64_t ptotal;         /* the progress report's total (-1 unknown) */
@@ -354,14 +356,35 @@ static const struct sumkey sum_keys[] = {
 	{"cdpx", 181, 1}, {"cdpy", 185, 1},
 };
 
+/* The inputs' current traces summed exactly, rounded once (xsum.h): in
+ * double where that is exact, else sample by sample with an accumulator. */
+static void sum_trace(struct merger *g, size_t ns)
+{
+	sk_xsum_fast_init(g->acc, g->inexact, ns);
+	for (size_t i = 0; i < g->n; i++)
+		sk_xsum_fast_add_floats(g->acc, g->inexact, g->in[i].rec.data, ns);
+	for (size_t s = 0; s < ns; s++) {
+		if (g->inexact[s]) {
+			struct sk_xsum x;
+			sk_xsum_zero(&x, 1);
+			for (size_t i = 0; i < g->n; i++)
+				sk_xsum_add_float(&x, g->in[i].rec.data[s]);
+			g->sum[s] = sk_xsum_float(&x);
+		} else {
+			g->sum[s] = (float)g->acc[s];
+		}
+	}
+}
+
 static int run_sum(struct merger *g, struct sk_error *err)
 {
 	const long ns = g->first->ns;
 	int rc;
 
 	g->acc = malloc(((size_t)ns + 1) * sizeof *g->acc);
+	g->inexact = malloc((size_t)ns + 1);
 	g->sum = malloc(((size_t)ns + 1) * sizeof *g->sum);
-	if (!g->acc || !g->sum)
+	if (!g->acc || !g->inexact || !g->sum)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	for (int64_t t = 1;; t++) {
 		const unsigned char *h0;
@@ -382,8 +405,6 @@ static int run_sum(struct merger *g, struct sk_error *err)
 		if (!got0)
 			return 0;
 		h0 = g->in[0].rec.hdr;
-		for (long s = 0; s < ns; s++)
-			g->acc[s] = g->in[0].rec.data[s];
 		for (size_t i = 1; i < g->n; i++) {
 			const unsigned char *h = g->in[i].rec.hdr;
 			/* SU and SEG-Y give bytes 181-240 different meanings:
@@ -402,11 +423,8 @@ static int run_sum(struct merger *g, struct sk_error *err)
 							       "not the same traces", t, sk->name, a,
 							       sk_in_name(g->in[0].path), sk->name, b));
 			}
-			for (long s = 0; s < ns; s++)
-				g->acc[s] += g->in[i].rec.data[s];
 		}
-		for (long s = 0; s < ns; s++)
-			g->sum[s] = (float)g->acc[s];
+		sum_trace(g, (size_t)ns);
 		if ((rc = sk_writer_put(g->w, h0, g->sum, err)) < 0)
 			return rc;
 		g->res->traces++;
@@ -562,6 +580,7 @@ out:
 	free(g.in);
 	free(g.heap);
 	free(g.acc);
+	free(g.inexact);
 	free(g.sum);
 	return rc;
 }

@@ -11,8 +11,9 @@
  *   sum         the sample-wise sum of inputs holding the same traces (same
  *               count; cdp, iline, xline, offset, cdpx and cdpy equal trace
  *               by trace, coordinates compared with scalco applied), with
- *               the first input's headers; sums are formed in double, in
- *               input order, and rounded to float once;
+ *               the first input's headers; sums are exact and rounded to
+ *               float once (xsum.h), so any order or grouping of the
+ *               inputs gives the same bytes (segmerge's sums on hosts);
  *   interleave  trace i from input i mod N (-m for round-robin splits);
  *   runs        runs "PIECE<TAB>COUNT" from an order file (-m for ranges).
  *
