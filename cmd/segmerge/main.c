@@ -1,6 +1,8 @@
 /* segmerge: reassembles streams: concatenation (a format converter with one
  * input), manifests of segsplit with verification, k-way merge, stacking. */
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +13,38 @@
 #include "merge.h"
 #include "par.h"
 #include "progress.h"
+#include "remote.h"
+#include "spawn.h"
 #include "stream.h"
 #include "version.h"
 
 static const char usage_text[] =
 	"usage: segmerge [-bhnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
-	"                [-t segy|su|sgk] [-z[LEVEL]] [--from FMT] [--no-progress] [INPUT ...]\n"
+	"                [-t segy|su|sgk] [-z[LEVEL]] [--agent CMD] [--from FMT] [--kept DIR]\n"
+	"                [--no-progress] [--remote CMD] [--ssh CMD] [--state DIR] [INPUT ...]\n"
 	"Concatenates the inputs (standard input when none) into one stream,\n"
 	"converting it on the way; merges sorted inputs, stacks partial results,\n"
 	"or reassembles the pieces of a segsplit manifest.\n"
+	"      --agent=CMD      pieces on hosts: taskrun's agent command there\n"
 	"  -b, --progress       report progress on standard error (a bar on a terminal,\n"
 	"                       a line every 5 s into a file or pipe)\n"
 	"  -e, --endian=ORDER   byte order of SEG-Y or SU output: big or little\n"
 	"  -f, --format=CODE    SEG-Y sample format code or name (1 ibm, 5 ieee, ...)\n"
 	"      --from=FMT       read the inputs as segy, su or sgk (default: detect)\n"
 	"  -h, --help           print this help and exit\n"
+	"      --kept=DIR       with --sum: the outputs taskrun --keep left on the hosts\n"
+	"                       (state directory DIR), summed on their hosts first\n"
 	"  -k, --key=KEYS       stable k-way merge of inputs sorted by KEYS (-key descending)\n"
-	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first\n"
+	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first (with\n"
+	"                       --sum: sum them); pieces on hosts are read there\n"
 	"  -n, --no-verify      with -m: skip the checksums (sizes and counts are still checked)\n"
 	"      --no-progress    no progress report (default: one on a terminal)\n"
 	"  -o, --output=FILE    write FILE atomically instead of standard output\n"
+	"      --remote=CMD     pieces on hosts: the segmerge program there\n"
 	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
+	"      --ssh=CMD        pieces on hosts: the command that reaches a host\n"
+	"      --state=DIR      pieces on hosts: keep taskrun's state and the partial\n"
+	"                       sums in DIR (default: a temporary, removed)\n"
 	"  -t, --to=FMT         output format: segy, su or sgk (default: the input's)\n"
 	"  -V, --version        print the version and exit\n"
 	"  -z, --zstd[=LEVEL]   compress sgk output with zstd (level 1-19, default 3)\n"
@@ -40,16 +53,22 @@ static const char usage_text[] =
 static const char shortopts[] = "be:f:hk:m:no:st:Vz::";
 
 static const struct option longopts[] = {
+	{"agent", required_argument, NULL, 3},
 	{"progress", no_argument, NULL, 'b'},
 	{"endian", required_argument, NULL, 'e'},
 	{"format", required_argument, NULL, 'f'},
 	{"from", required_argument, NULL, 'F'},
 	{"help", no_argument, NULL, 'h'},
+	{"kept", required_argument, NULL, 4},
 	{"key", required_argument, NULL, 'k'},
 	{"manifest", required_argument, NULL, 'm'},
 	{"no-verify", no_argument, NULL, 'n'},
 	{"no-progress", no_argument, NULL, 2},
 	{"output", required_argument, NULL, 'o'},
+	{"partial", required_argument, NULL, 7},
+	{"remote", required_argument, NULL, 5},
+	{"ssh", required_argument, NULL, 6},
+	{"state", required_argument, NULL, 8},
 	{"sum", no_argument, NULL, 's'},
 	{"to", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
@@ -84,6 +103,73 @@ static const char *first_remote(const struct sk_manifest *m)
 	return "";
 }
 
+/* segmerge --sum of a manifest's pieces or of taskrun's kept outputs:
+ * summed on their hosts first (remote.h), or here when they are here. */
+static int sum_pieces(const struct remote_opts *ro, const char *kept, const char *mpath,
+		      const struct sk_merge_opts *o)
+{
+	struct sk_manifest m;
+	struct sk_error err;
+	struct rpiece *pc = NULL;
+	size_t n = 0, remote;
+	int64_t traces = 0;
+	int rc;
+
+	sk_manifest_init(&m);
+	if (kept) {
+		if ((rc = remote_kept(ro->taskrun, kept, &pc, &n, &err)) < 0)
+			return sk_report(&err);
+	} else {
+		if (sk_manifest_read(mpath, &m, &err) < 0)
+			return sk_report(&err);
+		remote = sk_manifest_remote(&m);
+		if (remote == 0) {
+			/* Every piece here: the local sum of their paths. */
+			char **plan = NULL, *order = NULL;
+			struct sk_merge_opts lo = *o;
+			struct sk_merge_result res;
+			size_t np;
+			if (sk_merge_plan(&m, &lo, &plan, &np, &order, &err) < 0) {
+				sk_manifest_release(&m);
+				return sk_report(&err);
+			}
+			lo.mode = SK_MERGE_SUM;
+			lo.total = -1;
+			rc = sk_merge_run((const char *const *)plan, np, &lo, &res, &err);
+			sk_merge_plan_free(plan, np, order);
+			sk_manifest_release(&m);
+			return rc < 0 ? sk_report(&err) : 0;
+		}
+		if (remote < m.npieces) {
+			sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: a sum takes pieces all on "
+				 "hosts or all here", mpath, remote, m.npieces);
+			sk_manifest_release(&m);
+			return 1;
+		}
+		if (!(pc = calloc(m.npieces, sizeof *pc))) {
+			sk_manifest_release(&m);
+			sk_error_set(&err, SK_ENOMEM, "out of memory");
+			return sk_report(&err);
+		}
+		/* The pieces borrow the manifest's locations. */
+		for (size_t i = 0; i < m.npieces; i++) {
+			pc[i].at = m.pieces[i].at;
+			pc[i].nat = m.pieces[i].nat;
+			pc[i].bytes = (int64_t)m.pieces[i].bytes;
+			pc[i].xxh64 = m.pieces[i].xxh64;
+			pc[i].has_xxh64 = 1;
+		}
+		n = m.npieces;
+	}
+	rc = remote_sum(ro, pc, n, &o->wopts, o->out, &traces, &err);
+	if (kept)
+		remote_pieces_free(pc, n);
+	else
+		free(pc);
+	sk_manifest_release(&m);
+	return rc < 0 ? sk_report(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sk_merge_opts o;
@@ -91,7 +177,9 @@ int main(int argc, char **argv)
 	struct sk_manifest m;
 	struct sk_error err;
 	struct sk_fdlimit fd;
-	const char *bad = NULL, *mpath = NULL, *keys = NULL;
+	const char *bad = NULL, *mpath = NULL, *keys = NULL, *kept = NULL, *partial = NULL;
+	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO};
+	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
 	char **inputs, **plan = NULL, *order = NULL;
 	size_t n;
@@ -117,6 +205,12 @@ int main(int argc, char **argv)
 			if (sk_format_parse(optarg, &o.from, &err) < 0)
 				usage_msg(err.msg);
 			break;
+		case 3: ro.agent = optarg; break;
+		case 4: kept = optarg; break;
+		case 5: ro.segmerge = optarg; break;
+		case 6: ro.ssh = optarg; break;
+		case 7: partial = optarg; break;
+		case 8: ro.state = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
@@ -131,10 +225,24 @@ int main(int argc, char **argv)
 	}
 	if (keys && sum)
 		sk_par_usage_fail("--key and --sum exclude each other");
-	if (mpath && (sum || optind < argc))
-		sk_par_usage_fail("%s", sum ? "--sum works on inputs, not on a manifest" : "-m takes no INPUT operands");
-	if (!verify && !mpath)
+	ro.verify = verify;
+	ro.from = o.from;
+	if (partial) {
+		/* On a host, as a task of segmerge's taskrun: the piece list
+		 * on standard input, the partial sum on standard output. */
+		if (remote_partial(partial, o.from, verify, &err) < 0)
+			return sk_report(&err);
+		return 0;
+	}
+	if (mpath && optind < argc)
+		sk_par_usage_fail("-m takes no INPUT operands");
+	if (kept && (!sum || mpath || optind < argc))
+		sk_par_usage_fail("%s", !sum ? "--kept needs --sum" : "--kept takes no -m or INPUT operands");
+	if (!verify && !mpath && !kept)
 		sk_par_usage_fail("--no-verify needs -m");
+	ro.taskrun = sk_spawn_sibling("taskrun", self, sizeof self);
+	if (sum && (kept || mpath))
+		return sum_pieces(&ro, kept, mpath, &o);
 	if (keys) {
 		o.mode = SK_MERGE_KEY;
 		if (sk_keyset_parse(keys, 0, &o.keys, &err) < 0)
