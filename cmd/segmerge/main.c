@@ -65,6 +65,7 @@ static const struct option longopts[] = {
 	{"no-verify", no_argument, NULL, 'n'},
 	{"no-progress", no_argument, NULL, 2},
 	{"output", required_argument, NULL, 'o'},
+	{"fetch", no_argument, NULL, 9},
 	{"partial", required_argument, NULL, 7},
 	{"remote", required_argument, NULL, 5},
 	{"ssh", required_argument, NULL, 6},
@@ -94,15 +95,6 @@ static void progress(void *arg, int64_t done, int64_t total)
 	sk_progress_update(arg, done, total);
 }
 
-/* The first location of the first distributed piece. */
-static const char *first_remote(const struct sk_manifest *m)
-{
-	for (size_t i = 0; i < m->npieces; i++)
-		if (m->pieces[i].nat > 0)
-			return m->pieces[i].at[0];
-	return "";
-}
-
 /* segmerge --sum of a manifest's pieces or of taskrun's kept outputs:
  * summed on their hosts first (remote.h), or here when they are here. */
 static int sum_pieces(const struct remote_opts *ro, const char *kept, const char *mpath,
@@ -117,8 +109,35 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 
 	sk_manifest_init(&m);
 	if (kept) {
+		size_t here = 0;
 		if ((rc = remote_kept(ro->taskrun, kept, &pc, &n, &err)) < 0)
 			return sk_report(&err);
+		for (size_t i = 0; i < n; i++)
+			here += pc[i].nat == 0;
+		if (here == n) {
+			/* Outputs of local slots: the local sum of their files. */
+			struct sk_merge_opts lo = *o;
+			struct sk_merge_result res;
+			char **paths = malloc(n * sizeof *paths);
+			if (!paths) {
+				remote_pieces_free(pc, n);
+				sk_error_set(&err, SK_ENOMEM, "out of memory");
+				return sk_report(&err);
+			}
+			for (size_t i = 0; i < n; i++)
+				paths[i] = pc[i].at[0];
+			lo.mode = SK_MERGE_SUM;
+			rc = sk_merge_run((const char *const *)paths, n, &lo, &res, &err);
+			free(paths);
+			remote_pieces_free(pc, n);
+			return rc < 0 ? sk_report(&err) : 0;
+		}
+		if (here > 0) {
+			sk_warnx("%s: %zu of %zu outputs are here and the others on hosts: a sum takes outputs all on "
+				 "hosts or all here", kept, here, n);
+			remote_pieces_free(pc, n);
+			return 1;
+		}
 	} else {
 		if (sk_manifest_read(mpath, &m, &err) < 0)
 			return sk_report(&err);
@@ -181,10 +200,10 @@ int main(int argc, char **argv)
 	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO};
 	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
-	char **inputs, **plan = NULL, *order = NULL;
+	char **inputs, **plan = NULL, *order = NULL, *tmpdir = NULL;
 	size_t n;
 	struct sk_progress pg;
-	int c, status = 0, verify = 1, sum = 0, show = SK_PROGRESS_AUTO;
+	int c, status = 0, verify = 1, sum = 0, fetch = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	sk_merge_opts_init(&o);
@@ -211,6 +230,7 @@ int main(int argc, char **argv)
 		case 6: ro.ssh = optarg; break;
 		case 7: partial = optarg; break;
 		case 8: ro.state = optarg; break;
+		case 9: fetch = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
@@ -231,6 +251,12 @@ int main(int argc, char **argv)
 		/* On a host, as a task of segmerge's taskrun: the piece list
 		 * on standard input, the partial sum on standard output. */
 		if (remote_partial(partial, o.from, verify, &err) < 0)
+			return sk_report(&err);
+		return 0;
+	}
+	if (fetch) {
+		/* On a host: a piece's bytes to standard output. */
+		if (remote_fetch_one(&err) < 0)
 			return sk_report(&err);
 		return 0;
 	}
@@ -255,13 +281,48 @@ int main(int argc, char **argv)
 		/* A manifest that does not parse is damaged data, not a usage error. */
 		if (sk_manifest_read(mpath, &m, &err) < 0)
 			return sk_report(&err), 1;
-		/* Reading pieces from their hosts is not done yet: say so
-		 * rather than report every piece missing. */
 		if (sk_manifest_remote(&m) > 0) {
-			sk_warnx("%s: %zu of %zu pieces are on hosts (%s, ...), not here: segmerge -m reads only "
-				 "local pieces", mpath, sk_manifest_remote(&m), m.npieces, first_remote(&m));
-			sk_manifest_release(&m);
-			return 1;
+			/* Pieces on hosts: copied here from a host that holds
+			 * each (checked there), then merged as planned. */
+			struct rpiece *pc;
+			char **got = NULL;
+			if (sk_manifest_remote(&m) < m.npieces) {
+				sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: -m takes pieces all on "
+					 "hosts or all here", mpath, sk_manifest_remote(&m), m.npieces);
+				sk_manifest_release(&m);
+				return 1;
+			}
+			if (!(pc = calloc(m.npieces, sizeof *pc))) {
+				sk_manifest_release(&m);
+				return 1;
+			}
+			for (size_t i = 0; i < m.npieces; i++) {
+				pc[i].at = m.pieces[i].at;
+				pc[i].nat = m.pieces[i].nat;
+				pc[i].bytes = (int64_t)m.pieces[i].bytes;
+				pc[i].xxh64 = m.pieces[i].xxh64;
+				pc[i].has_xxh64 = 1;
+			}
+			if (remote_fetch(&ro, pc, m.npieces, &got, &tmpdir, &err) < 0) {
+				free(pc);
+				status = sk_report(&err);
+				goto done;
+			}
+			free(pc);
+			if (sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
+				status = sk_report(&err) ? 1 : 0;
+				for (size_t i = 0; i < m.npieces; i++)
+					free(got[i]);
+				free(got);
+				goto done;
+			}
+			for (size_t i = 0; i < n; i++) {
+				free(plan[i]);
+				plan[i] = got[i];
+			}
+			free(got);
+			inputs = plan;
+			goto merge;
 		}
 		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, NULL)) > 0) {
 			sk_warnx("%s: %zu problem%s in a set of %zu pieces: nothing written", mpath, bad_pieces,
@@ -279,6 +340,7 @@ int main(int argc, char **argv)
 		inputs = n ? argv + optind : stdin_only;
 		n = n ? n : 1;
 	}
+merge:
 	if (o.mode != SK_MERGE_CONCAT) {
 		if (sk_fdlimit_ensure(n, "inputs", &fd, &err) < 0) {
 			status = sk_report(&err);
@@ -303,6 +365,7 @@ int main(int argc, char **argv)
 	}
 done:
 	sk_merge_plan_free(plan, plan ? n : 0, order);
+	remote_rmdir(tmpdir);
 	sk_manifest_release(&m);
 	return status;
 }

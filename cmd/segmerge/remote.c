@@ -17,7 +17,7 @@
 void remote_pieces_free(struct rpiece *p, size_t n)
 {
 	for (size_t i = 0; p && i < n; i++) {
-		for (int k = 0; k < p[i].nat; k++)
+		for (int k = 0; k < (p[i].nat ? p[i].nat : 1); k++)
 			free(p[i].at[k]);
 		free(p[i].at);
 	}
@@ -90,11 +90,9 @@ static char *state_dir(const struct remote_opts *o, struct sk_error *err)
 /* Removes a temporary state directory's files (one level of rounds). */
 static void rm_tree(const char *dir)
 {
-	char cmd[PATH_MAX + 16];
 	char *argv[] = {(char *)(uintptr_t)"rm", (char *)(uintptr_t)"-rf", (char *)(uintptr_t)dir, NULL};
 	struct sk_error e;
 
-	(void)cmd;
 	sk_spawn_run(argv, NULL, &e);
 }
 
@@ -374,14 +372,121 @@ out:
 	return rc;
 }
 
-int remote_fetch(const struct remote_opts *o, const struct rpiece *pc, size_t n, char ***paths,
-		 struct sk_error *err)
+void remote_rmdir(char *tmpdir)
 {
-	(void)o;
-	(void)pc;
-	(void)n;
+	if (tmpdir)
+		rm_tree(tmpdir);
+	free(tmpdir);
+}
+
+int remote_fetch(const struct remote_opts *o, const struct rpiece *pc, size_t n, char ***paths,
+		 char **tmpdir, struct sk_error *err)
+{
+	char *dir = state_dir(o, err), *rdir = NULL, **hosts = calloc(n ? n : 1, sizeof *hosts);
+	char **out = calloc(n ? n : 1, sizeof *out);
+	char fetch[] = "--fetch";
+	char *cmd[3];
+	int rc = 0;
+
 	*paths = NULL;
-	return sk_error_set(err, SK_EARG, "not yet");
+	*tmpdir = NULL;
+	if (!dir || !hosts || !out) {
+		rc = dir ? sk_error_set(err, SK_ENOMEM, "out of memory") : SK_EIO;
+		goto out;
+	}
+	if (!(rdir = sk_path_join(dir, "fetch")) || sk_file_mkdirs(rdir, 0777, err) < 0) {
+		rc = rdir ? SK_EIO : sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* One task a piece, on any host that holds a copy (--where lists
+	 * them all), its locations on standard input. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char num[32], *lp, h[256], list[4096] = "";
+		size_t off = 0;
+		FILE *fp;
+		snprintf(num, sizeof num, "%zu.list", i + 1);
+		if (!(lp = sk_path_join(rdir, num)) || !(fp = fopen(lp, "w"))) {
+			rc = lp ? sk_error_sys_at(err, lp) : sk_error_set(err, SK_ENOMEM, "out of memory");
+			free(lp);
+			break;
+		}
+		for (int k = 0; k < pc[i].nat; k++) {
+			const char *path;
+			if (split_loc(pc[i].at[k], h, sizeof h, &path, err) < 0) {
+				rc = sk_error_at(err, err->code, pc[i].at[k]);
+				break;
+			}
+			fprintf(fp, "%s\t%s\n", h, path);
+			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? "," : "", h);
+			if (off >= sizeof list)
+				off = sizeof list - 1;
+		}
+		if (fclose(fp) != 0 && rc == 0)
+			rc = sk_error_sys_at(err, lp);
+		free(lp);
+		if (rc == 0 && !(hosts[i] = strdup(list)))
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	if (rc < 0)
+		goto out;
+	cmd[0] = (char *)(uintptr_t)o->segmerge;
+	cmd[1] = fetch;
+	cmd[2] = NULL;
+	if ((rc = run_round(o, rdir, hosts, n, "{1}", cmd, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char num[32];
+		uint64_t h = 0, size = 0;
+		snprintf(num, sizeof num, "%zu.out", i + 1);
+		if (!(out[i] = sk_path_join(rdir, num))) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto out;
+		}
+		/* The copy read must be the piece: its size, and its xxh64
+		 * unless -n. */
+		if (o->verify && pc[i].has_xxh64) {
+			if ((rc = sk_file_xxh64(out[i], &h, &size, err)) < 0)
+				goto out;
+		} else {
+			struct stat st;
+			if (stat(out[i], &st) != 0) {
+				rc = sk_error_sys_at(err, out[i]);
+				goto out;
+			}
+			size = (uint64_t)st.st_size;
+		}
+		if (pc[i].bytes >= 0 && size != (uint64_t)pc[i].bytes) {
+			rc = sk_error_at(err, sk_error_set(err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRId64
+							   " (%s)", size, pc[i].bytes,
+							   size < (uint64_t)pc[i].bytes ? "truncated" : "longer than written"),
+					 pc[i].at[0]);
+			goto out;
+		}
+		if (o->verify && pc[i].has_xxh64 && h != pc[i].xxh64) {
+			rc = sk_error_at(err, sk_error_set(err, SK_ESTATE, "xxh64 %016" PRIx64 ", the manifest says %016" PRIx64
+							   " (changed since the split, or a piece of another split)",
+							   h, pc[i].xxh64), pc[i].at[0]);
+			goto out;
+		}
+	}
+	*paths = out;
+	out = NULL;
+	if (!o->state) {
+		*tmpdir = dir;
+		dir = NULL;
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(hosts ? hosts[i] : NULL);
+		free(out ? out[i] : NULL);
+	}
+	free(hosts);
+	free(out);
+	free(rdir);
+	if (dir && !o->state)
+		rm_tree(dir);
+	free(dir);
+	return rc;
 }
 
 int remote_kept(const char *taskrun, const char *state, struct rpiece **out, size_t *n, struct sk_error *err)
@@ -420,8 +525,12 @@ int remote_kept(const char *taskrun, const char *state, struct rpiece **out, siz
 			free(p[np].at);
 			goto nomem;
 		}
-		sprintf(p[np].at[0], "%s:%s", host, path);
-		p[np].nat = 1;
+		/* A local slot's output (host ":") is a file here. */
+		if (strcmp(host, ":") == 0)
+			strcpy(p[np].at[0], path);
+		else
+			sprintf(p[np].at[0], "%s:%s", host, path);
+		p[np].nat = strcmp(host, ":") != 0;
 		np++;
 	}
 	free(text);
@@ -452,8 +561,49 @@ int remote_partial(const char *want, int from, int verify, struct sk_error *err)
 	return sk_error_at(err, rc, "<stdout>");
 }
 
-int remote_fetch_one(const char *want, struct sk_error *err)
+int remote_fetch_one(struct sk_error *err)
 {
-	(void)want;
-	return sk_error_set(err, SK_EARG, "not yet");
+	const char *me = getenv("TASKRUN_HOST"), *base = getenv("TASKRUN_KEEP_DIR");
+	char *line = NULL, *path = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp;
+	char buf[1 << 16];
+	size_t k;
+	int rc = 0;
+
+	if (!me || !*me)
+		return sk_error_set(err, SK_EARG, "--fetch runs as a task of taskrun (TASKRUN_HOST is not set)");
+	while (!path && (len = getline(&line, &cap, stdin)) > 0) {
+		char *tab = strchr(line, '\t');
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (tab && (size_t)(tab - line) == strlen(me) && strncmp(line, me, strlen(me)) == 0) {
+			const char *p = tab + 1;
+			if (p[0] != '/' && base && *base)
+				path = sk_path_join(base, p);
+			else
+				path = strdup(p);
+		}
+	}
+	free(line);
+	if (!path)
+		return sk_error_set(err, SK_ESTATE, "%s holds no copy of this piece", me);
+	if (!(fp = fopen(path, "rb"))) {
+		rc = sk_error_sys_at(err, path);
+		free(path);
+		return rc;
+	}
+	while ((k = fread(buf, 1, sizeof buf, fp)) > 0)
+		if (fwrite(buf, 1, k, stdout) != k) {
+			rc = sk_error_sys_at(err, "<stdout>");
+			break;
+		}
+	if (rc == 0 && ferror(fp))
+		rc = sk_error_sys_at(err, path);
+	fclose(fp);
+	free(path);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = sk_error_sys_at(err, "<stdout>");
+	return rc;
 }

@@ -26,8 +26,8 @@
 #include "stream.h"
 
 struct rpiece {
-	char **at;             /* "host:path" locations; ":" host: local */
-	int nat;
+	char **at;             /* "host:path" locations */
+	int nat;               /* 0: a local file, its path in at[0] (kept lists) */
 	int64_t bytes;         /* -1: not known */
 	uint64_t xxh64;
 	int has_xxh64;
@@ -49,9 +49,13 @@ int remote_sum(const struct remote_opts *o, const struct rpiece *pc, size_t n, c
 /* Copies every piece from a host that holds it into DIR/NNNNNN (DIR made
  * under the state directory; its path malloc'd into *dir) and returns their
  * paths (malloc'd, in piece order).  Each copy's size and xxh64 are checked
- * when known. */
+ * when known.  *tmpdir: the temporary state directory to remove with
+ * remote_rmdir after the merge (NULL with o->state). */
 int remote_fetch(const struct remote_opts *o, const struct rpiece *pc, size_t n, char ***paths,
-		 struct sk_error *err);
+		 char **tmpdir, struct sk_error *err);
+/* Removes a temporary directory remote_fetch made (and frees its name;
+ * NULL: nothing). */
+void remote_rmdir(char *tmpdir);
 
 /* Reads taskrun kept STATE's lines into pieces (one location each). */
 int remote_kept(const char *taskrun, const char *state, struct rpiece **out, size_t *n, struct sk_error *err);
@@ -60,6 +64,6 @@ void remote_pieces_free(struct rpiece *p, size_t n);
 /* The host side of --partial (lists on standard input, the partial sum on
  * standard output) and --fetch. */
 int remote_partial(const char *want, int from, int verify, struct sk_error *err);
-int remote_fetch_one(const char *want, struct sk_error *err);
+int remote_fetch_one(struct sk_error *err);
 
 #endif

@@ -59,7 +59,7 @@ keep_images() {
 
 @test "segmerge --sum --kept: pieces summed on 3 hosts equal the local sum byte for byte; the controller carried the partial sums only" {
 	lab_need_root
-	images 6
+	images 6 1.152921504606846976e18
 	keep_images 6
 	run -0 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" --state "$T/st" -o "$T/sum.sgy"
 	[ "$stderr" = "" ]
@@ -87,40 +87,112 @@ keep_images() {
 	run -0 awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); i += f[8]; o += f[10] } END { print i, o }' \
 		"$T/st/r1/taskrun/journal"
 	[ "$output" = "$(cat "$T"/st/r1/*.list | wc -c) $((s1 + s2 + s3))" ]
-	# The second image scaled by 2^60: sums that need more than a double
-	# (extra terms), still the local sum's bytes.
-	images 6 1.152921504606846976e18
-	rm -rf "$T/k"
-	keep_images 6
-	run -0 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" --state "$T/st2" -o "$T/sum2.sgy"
-	segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local2.sgy"
-	cmp "$T/sum2.sgy" "$T/local2.sgy"
-	run -0 python3 "$BATS_TEST_DIRNAME/psum.py" "$T/st2/r1/2.out"
-	[ "$(cut -d' ' -f4 <<<"$output")" -gt 100 ]
+	# The second image is scaled by 2^60: sums a double does not hold
+	# (extra terms) on its host, still the local sum's bytes.
+	[ "$x2" -gt 100 ]
 }
 
-@test "segmerge --sum --kept: a geometry mismatch on a host is the local sum's message, naming host:path" {
+# manifest FILE PIECE...: a version-2 manifest of images whose locations
+# are given as "K=LOC,LOC" (image K of $T/img at those host:path places).
+manifest() {
+	local out=$1 k locs loc q n=0 sep
+	local -a hashes
+	shift
+	printf 'manifest: segkit-split\nversion: 2\nid: "00000000000000a1"\nsource: "img"\nformat: segy\nns: 101\ndt: 4000\nhdrlen: 240\ntraces: %d\nmode: count\ncount: 24\npieces:\n' \
+		$((24 * $#)) >"$out"
+	# One python start for every file (seconds each on a loaded machine).
+	mapfile -t hashes < <(for q in "$@"; do echo "$T/img/${q%%=*}.sgy"; done | xargs python3 "$BATS_TEST_DIRNAME/xxh64.py")
+	for q in "$@"; do
+		k=${q%%=*}
+		locs=${q#*=}
+		printf '  - file: "%d.sgy"\n    traces: 24\n    first: 0\n    bytes: %d\n    xxh64: "%s"\n    at: [' \
+			"$k" "$(stat -c %s "$T/img/$k.sgy")" "${hashes[n]}" >>"$out"
+		n=$((n + 1))
+		sep=""
+		for loc in ${locs//,/ }; do
+			printf '%s"%s"' "$sep" "$loc" >>"$out"
+			sep=", "
+		done
+		printf ']\n' >>"$out"
+	done
+}
+
+# place K HOST...: image K into img/K.sgy of each host's directory.
+place() {
+	local k=$1 h
+	shift
+	for h in "$@"; do
+		mkdir -p "$LAB/keep/$h/img"
+		cp "$T/img/$k.sgy" "$LAB/keep/$h/img/$k.sgy"
+	done
+}
+
+@test "segmerge --sum -m: a geometry mismatch on a host is the local sum's message, naming host:path" {
 	lab_need_root
 	images 6
 	# Image 4 (node1's second) differs at trace 3: found on node1.
 	segedit 'cdp = cdp + (i == 2)' "$T/img/4.sgy" -o "$T/x.sgy" && mv "$T/x.sgy" "$T/img/4.sgy"
-	keep_images 6
+	for k in 1 2 3 4 5 6; do place "$k" "node$(((k - 1) % 3 + 1))"; done
+	manifest "$T/m.yaml" 1=node1:img/1.sgy 2=node2:img/2.sgy 3=node3:img/3.sgy 4=node1:img/4.sgy \
+		5=node2:img/5.sgy 6=node3:img/6.sgy
 	run -1 --separate-stderr segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local.sgy"
 	want=${stderr//$T\/img\/4.sgy/node1:img/4.sgy}
 	want=${want//$T\/img\/1.sgy/node1:img/1.sgy}
 	[ "$want" = "segmerge: node1:img/4.sgy: trace 3: cdp 4 differs from node1:img/1.sgy (cdp 3): not the same traces" ]
-	run -1 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" -o "$T/sum.sgy"
+	run -1 --separate-stderr segmerge --sum -m "$T/m.yaml" "${R[@]}" -o "$T/sum.sgy"
 	[ "$stderr" = "$want" ]
 	[ ! -e "$T/sum.sgy" ]
 	# Image 2 (node2's first) differs at trace 3 too: found here, against
 	# image 1, and it comes first (piece 2 before piece 4).
 	segedit 'offset = offset + (i == 2)' "$T/img/2.sgy" -o "$T/x.sgy" && mv "$T/x.sgy" "$T/img/2.sgy"
-	rm -rf "$T/k"
-	keep_images 6
+	place 2 node2
+	manifest "$T/m.yaml" 1=node1:img/1.sgy 2=node2:img/2.sgy 3=node3:img/3.sgy 4=node1:img/4.sgy \
+		5=node2:img/5.sgy 6=node3:img/6.sgy
 	run -1 --separate-stderr segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local.sgy"
 	want=${stderr//$T\/img\/2.sgy/node2:img/2.sgy}
 	want=${want//$T\/img\/1.sgy/node1:img/1.sgy}
 	[[ "$want" = "segmerge: node2:img/2.sgy: trace 3: offset "*" differs from node1:img/1.sgy (offset "*"): not the same traces" ]]
-	run -1 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" -o "$T/sum.sgy"
+	run -1 --separate-stderr segmerge --sum -m "$T/m.yaml" "${R[@]}" -o "$T/sum.sgy"
 	[ "$stderr" = "$want" ]
+}
+
+@test "segmerge --sum -m: a dead host's pieces are summed from their copies elsewhere" {
+	lab_need_root
+	images 4 1e12
+	place 1 node1
+	place 2 node2 node3
+	place 3 node3
+	place 4 node1
+	manifest "$T/m.yaml" 1=dead1:img/1.sgy,node1:img/1.sgy 2=node2:img/2.sgy,node3:img/2.sgy \
+		3=dead1:img/3.sgy,node3:img/3.sgy 4=node1:img/4.sgy
+	run -0 --separate-stderr segmerge --sum -m "$T/m.yaml" "${R[@]}" --state "$T/st" -o "$T/sum.sgy"
+	[ "$stderr" = "taskrun: dead1: agent did not start: ssh: connect to host 127.0.0.1 port 1: Connection refused" ]
+	segmerge --sum "$T"/img/{1,2,3,4}.sgy -o "$T/local.sgy"
+	cmp "$T/sum.sgy" "$T/local.sgy"
+	# dead1's task ran elsewhere and said so (a skip); its pieces went to
+	# their copies in a second round.
+	[ "$(ls "$T/st")" = $'r1\nr2' ]
+	[ "$(cat "$T/st/r2/args")" = $'node1\nnode3' ]
+	# Every copy's host down: named.
+	manifest "$T/m2.yaml" 1=node1:img/1.sgy 2=dead1:img/2.sgy
+	run -1 --separate-stderr segmerge --sum -m "$T/m2.yaml" "${R[@]}" -o "$T/sum2.sgy"
+	[ "$(tail -n 1 <<<"$stderr")" = "segmerge: dead1:img/2.sgy: no host that holds it answered (dead1)" ]
+	[ ! -e "$T/sum2.sgy" ]
+}
+
+@test "segmerge -m: a distributed manifest's pieces read from their hosts equal the local merge, a dead host's from their copies" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 6,50,12,25 --nt 101 --reflector 0.01 -o line.sgy
+	printf 'node1\nnode2\nnode3\n' >hosts
+	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	run -0 --separate-stderr segmerge -m parts/manifest.yaml "${R[@]}" -o out.sgy
+	[ "$stderr" = "" ]
+	cmp out.sgy line.sgy
+	# node2 gone: every piece it held has its other copy.
+	sed 's/"node2:/"dead1:/g' parts/manifest.yaml >parts/m2.yaml
+	run -0 --separate-stderr segmerge -m parts/m2.yaml "${R[@]}" --state st -o out2.sgy
+	cmp out2.sgy line.sgy
+	# Each piece was read from a live host.
+	[ "$(awk -F'\t' '$2 == "done" { print $5 }' st/fetch/taskrun/journal | sort -u | tr '\n' ' ')" = "node1 node3 " ]
 }
