@@ -3,6 +3,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "file.h"
 #include "grow.h"
 #include "manifest.h"
+#include "piece.h"
 #include "proto.h"
 #include "tmpl.h"
 #include "watchdog.h"
@@ -44,6 +46,32 @@ struct atask {
 	uint32_t chain;        /* the cluster it belongs to (its first id), or 0 */
 	char *keep, *ktmp;     /* --keep: the file and its temporary, or NULL */
 	int kfd;               /* the temporary, open for its fsync */
+	char *rdir;            /* a relayed input piece's temporary directory
+				  (removed with the piece at the end), or NULL */
+};
+
+/* An input piece (L frame) for a task not started yet: a copy on this
+ * host, or one streamed here in I frames. */
+struct pin {
+	uint32_t id;
+	int relay;
+	unsigned long long size, got;
+	char hash[17];
+	char *path;            /* the copy, or the relayed temporary */
+	char *dir;             /* relay: the temporary directory */
+	int fd;                /* relay: the temporary, open for writing */
+	int ended;             /* relay: the empty I came */
+	char why[300];         /* relay: what went wrong, or "" */
+	char *run;             /* the R payload once it came (malloc'd) */
+	size_t len;
+	char *keep;            /* its W path, or NULL */
+};
+
+/* A file a G frame asked for, sent in g frames as credit allows. */
+struct aread {
+	uint32_t id;
+	int fd;
+	long long credit;
 };
 
 struct agent {
@@ -61,6 +89,12 @@ struct agent {
 	struct qtask *q;       /* tasks of clusters waiting for their turn */
 	int nq;
 	long capq;
+	struct pin *pin;       /* input pieces of tasks waiting for them */
+	int npin;
+	long cappin;
+	struct aread *rd;      /* files being sent (G) */
+	int nrd;
+	long caprd;
 };
 
 /* A task of a cluster (B frame) that waits for the one before it. */
@@ -115,9 +149,16 @@ static void cancel_task(struct atask *t)
  * tasks are then reported as lost, not failed), TR_LOST_NO when it asked. */
 static void drop_queued(struct agent *a, uint32_t id, int all, int lost);
 
+static void drop_pins(struct agent *a, uint32_t id, int all, int lost);
+
 static void cancel_all(struct agent *a, int lost)
 {
 	drop_queued(a, 0, 1, lost);
+	drop_pins(a, 0, 1, lost);
+	while (a->nrd > 0) {
+		close(a->rd[a->nrd - 1].fd);
+		a->nrd--;
+	}
 	for (int i = 0; i < a->nt; i++) {
 		if (!a->t[i].reaped && a->t[i].kill_at == 0)
 			a->t[i].lost = lost;
@@ -238,6 +279,255 @@ static int keep_end(struct agent *a, struct atask *t, int status)
 }
 
 static void start_task(struct agent *a, uint32_t id, const char *data, size_t len);
+
+static struct pin *find_pin(struct agent *a, uint32_t id)
+{
+	for (int i = 0; i < a->npin; i++)
+		if (a->pin[i].id == id)
+			return &a->pin[i];
+	return NULL;
+}
+
+/* Forgets pin i (its relayed temporary removed unless kept for the task). */
+static void drop_pin(struct agent *a, int i, int remove)
+{
+	struct pin *p = &a->pin[i];
+
+	if (p->fd >= 0)
+		close(p->fd);
+	if (remove && p->relay && p->path)
+		unlink(p->path);
+	if (remove && p->dir)
+		rmdir(p->dir);
+	free(p->path);
+	free(p->dir);
+	free(p->run);
+	free(p->keep);
+	a->pin[i] = a->pin[--a->npin];
+}
+
+/* L: an input piece for the R of the same id that follows. */
+static void add_pin(struct agent *a, uint32_t id, const char *data, size_t len)
+{
+	long long v[2];
+	const char *rest, *nl = memchr(data, '\n', len);
+	struct pin *p;
+
+	if (!nl || find_pin(a, id) || sk_grow(&a->pin, &a->cappin, a->npin + 1L, sizeof *a->pin, 8) != 0)
+		return;
+	p = &a->pin[a->npin];
+	memset(p, 0, sizeof *p);
+	p->fd = -1;
+	p->id = id;
+	if (tr_proto_ints(data, (size_t)(nl - data), v, 2, &rest) != 2 || nl - rest != 16)
+		return;
+	p->relay = v[0] != 0;
+	p->size = (unsigned long long)v[1];
+	memcpy(p->hash, rest, 16);
+	a->npin++;
+	if (!p->relay) {
+		p->path = keep_path(nl + 1, len - (size_t)(nl + 1 - data));
+		return;
+	}
+	{
+		/* A directory of its own, beside the task's files, so that
+		 * the piece keeps its name ({/} in the command). */
+		const char *base = getenv("TASKRUN_KEEP_DIR");
+		const size_t nn = len - (size_t)(nl + 1 - data);
+		char *dir = malloc((base && *base ? strlen(base) : 1) + 24);
+		if (!dir) {
+			snprintf(p->why, sizeof p->why, "out of memory");
+			return;
+		}
+		sprintf(dir, "%s/.taskrun-in.XXXXXX", base && *base ? base : ".");
+		if (!mkdtemp(dir)) {
+			snprintf(p->why, sizeof p->why, "%s: %s", dir, strerror(errno));
+			free(dir);
+			return;
+		}
+		p->dir = dir;
+		if (nn == 0 || memchr(nl + 1, '/', nn) || !(p->path = malloc(strlen(dir) + nn + 2))) {
+			snprintf(p->why, sizeof p->why, "bad piece name");
+			return;
+		}
+		sprintf(p->path, "%s/%.*s", dir, (int)nn, nl + 1);
+		if ((p->fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0)
+			snprintf(p->why, sizeof p->why, "%s: %s", p->path, strerror(errno));
+	}
+}
+
+/* Relayed bytes of pin p: into its temporary, credited as they are
+ * written (also when they cannot be, so the controller goes on to the
+ * end and hears why). */
+static void pin_data(struct agent *a, struct pin *p, const char *d, size_t n)
+{
+	if (n == 0) {
+		p->ended = 1;
+	} else {
+		if (p->fd >= 0 && !p->why[0]) {
+			struct sk_error e;
+			if (sk_file_write_all(p->fd, d, n, &e) != 0)
+				snprintf(p->why, sizeof p->why, "%.150s: %.140s", p->path, e.msg);
+		}
+		p->got += n;
+		tr_proto_putf(&a->wbuf, TR_F_CREDIT, p->id, "%zu", n);
+	}
+}
+
+/* Starts pin i's task when its piece is in place and its R came: with the
+ * piece's directory in its command; or ends it with status 126 and why. */
+static void pin_ready(struct agent *a, int i)
+{
+	struct pin *p = &a->pin[i];
+	struct stat st;
+	char why[400];
+
+	if (!p->run || (p->relay && !p->ended))
+		return;
+	why[0] = '\0';
+	if (p->why[0]) {
+		snprintf(why, sizeof why, "%s", p->why);
+	} else if (!p->path) {
+		snprintf(why, sizeof why, "out of memory");
+	} else if (p->relay) {
+		struct sk_error e;
+		uint64_t hash, size;
+		char hex[17];
+		if (p->fd >= 0 && close(p->fd) != 0)
+			snprintf(why, sizeof why, "%s: %s", p->path, strerror(errno));
+		p->fd = -1;
+		if (!why[0] && sk_file_xxh64(p->path, &hash, &size, &e) != 0)
+			snprintf(why, sizeof why, "%.300s", e.msg);
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+		if (!why[0] && (size != p->size || strcmp(hex, p->hash) != 0))
+			snprintf(why, sizeof why, "%s: relayed %llu bytes with xxh64 %s, the manifest says %llu bytes, %s",
+				 p->path, (unsigned long long)size, hex, p->size, p->hash);
+	} else if (stat(p->path, &st) != 0) {
+		snprintf(why, sizeof why, "%s: %s", p->path, strerror(errno));
+	} else if ((unsigned long long)st.st_size != p->size) {
+		snprintf(why, sizeof why, "%s: %llu bytes, the manifest says %llu", p->path,
+			 (unsigned long long)st.st_size, p->size);
+	}
+	if (why[0]) {
+		char msg[460];
+		const int n = snprintf(msg, sizeof msg, "taskrun agent: input piece: %s\n", why);
+		tr_proto_putf(&a->wbuf, TR_F_INOK, p->id, "1 %s", why);
+		send_frame(a, TR_F_ERR, p->id, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, p->id, "126 0 0 0 0 0 0");
+		drop_pin(a, i, 1);
+		return;
+	}
+	{
+		const char *slash = strrchr(p->path, '/');
+		char *dir = slash ? strndup(p->path, slash > p->path ? (size_t)(slash - p->path) : 1) : strdup(".");
+		char *run = dir ? tr_piece_subst(p->run, dir) : NULL;
+		char *const wkeep = a->keep;
+		const uint32_t wid = a->keep_id, id = p->id;
+		struct atask *t;
+		free(dir);
+		if (!run) {
+			tr_proto_putf(&a->wbuf, TR_F_INOK, id, "1 out of memory");
+			tr_proto_putf(&a->wbuf, TR_F_EXIT, id, "126 0 0 0 0 0 0");
+			drop_pin(a, i, 1);
+			return;
+		}
+		tr_proto_putf(&a->wbuf, TR_F_INOK, id, "0 %llu", p->relay ? p->got : p->size);
+		/* Its W path, kept aside meanwhile (as a cluster's). */
+		a->keep = p->keep;
+		a->keep_id = id;
+		p->keep = NULL;
+		start_task(a, id, run, strlen(run));
+		free(a->keep);
+		a->keep = wkeep;
+		a->keep_id = wid;
+		free(run);
+		/* The relayed piece goes when the task ends (finish_tasks). */
+		if ((t = find(a, id)) && p->relay) {
+			t->rdir = p->dir;
+			p->dir = NULL;
+			drop_pin(a, i, 0);
+		} else {
+			drop_pin(a, i, 1);
+		}
+	}
+}
+
+/* Ends the pin of id (cancelled) or every pin (the agent is going), as if
+ * its task was killed by SIGTERM; lost says why. */
+static void drop_pins(struct agent *a, uint32_t id, int all, int lost)
+{
+	for (int i = 0; i < a->npin; i++) {
+		if (!all && a->pin[i].id != id)
+			continue;
+		tr_proto_putf(&a->wbuf, TR_F_EXIT, a->pin[i].id, "-1 %d 0 0 0 0 %d", SIGTERM, lost);
+		drop_pin(a, i--, 1);
+	}
+}
+
+/* G: a file to send. */
+static void add_read(struct agent *a, uint32_t id, const char *data, size_t len)
+{
+	long long w;
+	const char *rest, *nl = memchr(data, '\n', len);
+	char *path;
+	int fd;
+
+	if (!nl || tr_proto_ints(data, (size_t)(nl - data) + 1, &w, 1, &rest) != 1)
+		return;
+	if (!(path = keep_path(nl + 1, len - (size_t)(nl + 1 - data))) ||
+	    sk_grow(&a->rd, &a->caprd, a->nrd + 1L, sizeof *a->rd, 8) != 0) {
+		free(path);
+		tr_proto_putf(&a->wbuf, TR_F_GFAIL, id, "out of memory");
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		tr_proto_putf(&a->wbuf, TR_F_GFAIL, id, "%s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	free(path);
+	a->rd[a->nrd].id = id;
+	a->rd[a->nrd].fd = fd;
+	a->rd[a->nrd++].credit = w;
+}
+
+static void drop_read(struct agent *a, int i)
+{
+	close(a->rd[i].fd);
+	a->rd[i] = a->rd[--a->nrd];
+}
+
+/* Sends what the credit of each file being read allows, while the output
+ * has room; returns 1 when one could send more now. */
+static int pump_reads(struct agent *a)
+{
+	char buf[65536];
+	int more = 0;
+
+	for (int i = 0; i < a->nrd && !a->out_dead; i++) {
+		struct aread *r = &a->rd[i];
+		while (r->credit > 0 && tr_buf_used(&a->wbuf) < OUT_HIGH) {
+			const size_t want = r->credit < (long long)sizeof buf ? (size_t)r->credit : sizeof buf;
+			const ssize_t n = read(r->fd, buf, want);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				tr_proto_putf(&a->wbuf, TR_F_GFAIL, r->id, "read: %s", strerror(errno));
+				drop_read(a, i--);
+				break;
+			}
+			send_frame(a, TR_F_PIECE, r->id, buf, (size_t)n);
+			if (n == 0) {
+				drop_read(a, i--);
+				break;
+			}
+			r->credit -= n;
+		}
+		if (i >= 0 && i < a->nrd && a->rd[i].credit > 0)
+			more = 1;
+	}
+	return more;
+}
 
 /* Starts the next waiting task of every cluster that has none running. */
 static void advance_clusters(struct agent *a)
@@ -523,10 +813,50 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 		}
 		break;
 	case TR_F_RUN:
+		if (a->quitting)
+			break;
+		{
+			struct pin *p = find_pin(a, f->id);
+			if (p && !p->run) {
+				/* It waits for its piece. */
+				if (!(p->run = malloc(f->len + 1)))
+					return SK_ENOMEM;
+				memcpy(p->run, f->data, f->len);
+				p->run[f->len] = '\0';
+				p->len = f->len;
+				if (a->keep && a->keep_id == f->id) {
+					p->keep = a->keep;
+					a->keep = NULL;
+				}
+				pin_ready(a, (int)(p - a->pin));
+				break;
+			}
+		}
+		start_task(a, f->id, f->data, f->len);
+		break;
+	case TR_F_INPUT:
 		if (!a->quitting)
-			start_task(a, f->id, f->data, f->len);
+			add_pin(a, f->id, f->data, f->len);
+		break;
+	case TR_F_GET:
+		if (!a->quitting)
+			add_read(a, f->id, f->data, f->len);
+		break;
+	case TR_F_MORE:
+		for (int i = 0; i < a->nrd; i++)
+			if (a->rd[i].id == f->id && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+				a->rd[i].credit += v[0];
 		break;
 	case TR_F_IN:
+		{
+			struct pin *p = find_pin(a, f->id);
+			if (p && p->relay) {
+				pin_data(a, p, f->data, f->len);
+				if (f->len == 0)
+					pin_ready(a, (int)(p - a->pin));
+				break;
+			}
+		}
 		t = find(a, f->id);
 		if (t && t->in_fd >= 0) {
 			if (f->len == 0)
@@ -542,6 +872,10 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 			cancel_task(t);
 		else
 			drop_queued(a, f->id, 0, TR_LOST_NO);
+		drop_pins(a, f->id, 0, TR_LOST_NO);
+		for (int i = 0; i < a->nrd; i++)
+			if (a->rd[i].id == f->id)
+				drop_read(a, i--);
 		break;
 	case TR_F_CLUSTER:
 		if (!a->quitting && queue_cluster(a, f->data, f->len) != 0)
@@ -587,6 +921,32 @@ static void reap(struct agent *a)
 	}
 }
 
+/* Removes t's relayed input piece and its directory (the only file in
+ * it, unless the task put more there). */
+static void rdir_remove(struct atask *t)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!t->rdir)
+		return;
+	if ((d = opendir(t->rdir))) {
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+				char *p = malloc(strlen(t->rdir) + strlen(de->d_name) + 2);
+				if (p) {
+					sprintf(p, "%s/%s", t->rdir, de->d_name);
+					unlink(p);
+					free(p);
+				}
+			}
+		closedir(d);
+	}
+	rmdir(t->rdir);
+	free(t->rdir);
+	t->rdir = NULL;
+}
+
 /* Sends the exit frame of tasks that are reaped and whose output is all
  * forwarded (or that have waited long enough for it), and forgets them. */
 static void finish_tasks(struct agent *a, double now)
@@ -624,6 +984,7 @@ static void finish_tasks(struct agent *a, double now)
 			close(t->err_fd);
 		tr_buf_release(&t->inq);
 		free(t->keep);
+		rdir_remove(t);
 		a->t[i--] = a->t[--a->nt];
 	}
 }
@@ -755,6 +1116,8 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		finish_tasks(&a, now);
 		if (a.nq > 0 && !a.quitting)
 			advance_clusters(&a);
+		if (a.nrd > 0 && pump_reads(&a) && tr_buf_used(&a.wbuf) < OUT_HIGH)
+			wake = now;
 		if (!a.out_dead && tr_buf_flush(&a.wbuf, a.out) != 0) {
 			a.out_dead = 1;
 			if (!a.quitting) {
@@ -862,6 +1225,14 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		}
 		free(a.t[i].keep);
 	}
+	for (int i = 0; i < a.nt; i++)
+		rdir_remove(&a.t[i]);
+	while (a.npin > 0)
+		drop_pin(&a, a.npin - 1, 1);
+	free(a.pin);
+	while (a.nrd > 0)
+		drop_read(&a, a.nrd - 1);
+	free(a.rd);
 	free(a.keep);
 	for (int i = 0; i < a.nq; i++) {
 		free(a.q[i].run);

@@ -122,6 +122,7 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	struct tr_host *h = &c->h[a->host];
 	struct tr_tstate *t = &c->ts[a->task];
 
+	tr_input_stop(c, a);
 	tr_drop_attempt_files(a);
 	if (a->slot >= 1 && a->slot <= h->nbusy && h->busy[a->slot - 1] > 0 && --h->busy[a->slot - 1] == 0)
 		h->slots_used--;
@@ -250,6 +251,10 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	int in_fd = -1, slot = 0, n;
 	struct tr_event e;
 
+	/* A piece that no holder can stream now (speculation's copies come
+	 * here unchecked). */
+	if (task->input && !tr_input_fit(c, ti, (int)(h - c->h)))
+		return;
 	if (sk_grow(&c->a, &c->capa, c->na + 1L, sizeof *c->a, 16) != 0) {
 		tr_fail(c, SK_ENOMEM, "out of memory");
 		return;
@@ -314,6 +319,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->out = out;
 	a->err_fd = -1;
 	a->queued = c->batch != NULL;
+	a->src = -1;
 	if (t->alone && !spec) {
 		a->alone = 1;
 		h->alone_run = 1;
@@ -342,6 +348,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 		} else {
 			if (task->keep)
 				tr_send_frame(c, h, TR_F_KEEP, a->id, task->keep, strlen(task->keep));
+			tr_input_start(c, h, a);
 			tr_send_frame(c, h, TR_F_RUN, a->id, run.p, tr_buf_used(&run));
 			h->requests++;
 		}
@@ -375,6 +382,7 @@ void tr_cancel_attempt(struct tr_ctl *c, struct tr_attempt *a, int why)
 	if (a->cancel)
 		return;
 	a->cancel = why;
+	tr_input_stop(c, a);
 	tr_send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
 	tr_close_fd(&a->in_fd);
 	a->in_done = 1;
@@ -540,6 +548,8 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		tr_halt_check(c, 1, 0, 0, tr_mono());
 		return;
 	}
+	if (!why[0] && a->in_why[0])
+		snprintf(why, sizeof why, "%s", a->in_why);
 	if (!why[0]) {
 		if (a->cancel == C_OUTPUT)
 			snprintf(why, sizeof why, "%.250s: %s", c->tl->t[ti].out, strerror(a->out_errnum));

@@ -97,6 +97,7 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	} else if (!orderly && !h->quit_sent) {
 		tr_warnx(c, "%s: connection lost: %s", h->name, why);
 	}
+	tr_input_host_down(c, hi);
 	/* Whose fault: an agent that died (not one that quit, was stopped,
 	 * or lost its link: h->died) with one task counts against that task;
 	 * with several, each runs alone next (tr_lose_attempt). */
@@ -121,12 +122,12 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->pid = 0;
 	if (h->hello || h->st != HS_DOWN) {
 		if (h->ever_up)
-			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld requests=%ld", why,
-				 h->rx, h->tx, h->data_in, h->data_out, h->requests);
+			tr_jhost(c, "down", h, "%s; bytes rx=%lld tx=%lld stdin=%lld stdout=%lld requests=%ld relayed=%lld",
+				 why, h->rx, h->tx, h->data_in, h->data_out, h->requests, h->relayed);
 		else
 			tr_jhost(c, "down", h, "%s", why);
 	}
-	h->rx = h->tx = h->data_in = h->data_out = 0;
+	h->rx = h->tx = h->data_in = h->data_out = h->relayed = 0;
 	h->requests = 0;
 	if (!orderly && h->ever_up)
 		h->lost = 1;
@@ -401,8 +402,20 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 			tr_attempt_data(c, a, f->type, f->data, f->len);
 		break;
 	case TR_F_CREDIT:
-		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
+		if ((a = tr_find_attempt(c, f->id, &k)) && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1) {
 			a->window -= (long)v[0];
+			tr_input_credit(c, a, v[0]);
+		}
+		break;
+	case TR_F_PIECE:
+		tr_input_data(c, h, f);
+		break;
+	case TR_F_GFAIL:
+		tr_input_gfail(c, h, f);
+		break;
+	case TR_F_INOK:
+		if ((a = tr_find_attempt(c, f->id, &k)) && a->host == (int)(h - c->h))
+			tr_input_ok(c, a, f);
 		break;
 	case TR_F_EXIT:
 		if (tr_find_attempt(c, f->id, &k))

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "manifest.h"
+#include "piece.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -98,6 +100,51 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		}
 		l->t[l->n - 1].tag = b.p;
 	}
+	return 0;
+}
+
+/* Adds one task for piece i of manifest m (tr_input_tasks). */
+static int add_piece(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
+		     const struct sk_manifest *m, size_t i, struct sk_error *err)
+{
+	const struct sk_mpiece *pc = &m->pieces[i];
+	const long seq = l->n + 1;
+	const char *slash = strrchr(pc->file, '/');
+	const char *const file = pc->file;
+	char *input, *mark, *cmd, *in, *out;
+	struct tr_task *t;
+	struct tr_piece p;
+	int rc;
+
+	if (pc->nat == 0)
+		return sk_error_at(err, sk_error_set(err, SK_EARG, "piece %zu (%s) is not on any host: "
+						     "--input-manifest takes a distributed manifest (segsplit --hosts)",
+						     i + 1, pc->file), m->path);
+	if ((rc = tr_piece_format(pc->bytes, pc->xxh64, pc->file, (const char *const *)pc->at, pc->nat, &input, err)) != 0)
+		return sk_error_at(err, rc, m->path);
+	/* The command's {} is the copy's directory (put there by the agent
+	 * that runs it) and the piece's name. */
+	if (!(mark = malloc(strlen(file) + 3))) {
+		free(input);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	sprintf(mark, "%c/%s", TR_PIECE_DIR, slash ? slash + 1 : file);
+	cmd = tr_tmpl_expand(tmpl, mark, seq, 1);
+	free(mark);
+	in = o->in_tmpl ? tr_tmpl_expand(o->in_tmpl, file, seq, 0) : NULL;
+	out = o->out_tmpl ? tr_tmpl_expand(o->out_tmpl, file, seq, 0) : NULL;
+	if (!cmd || (o->in_tmpl && !in) || (o->out_tmpl && !out) || tr_tasklist_add(l, cmd, in, out) != 0) {
+		free(input);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	t = &l->t[l->n - 1];
+	t->input = input;
+	tr_piece_parse(t->input, &p);
+	if ((o->keep_tmpl && !(t->keep = tr_tmpl_expand(o->keep_tmpl, file, seq, 0))) ||
+	    !(t->where = o->where_tmpl ? tr_tmpl_expand(o->where_tmpl, file, seq, 0) : tr_piece_hosts(&p)) ||
+	    (o->apart_tmpl && !(t->apart = tr_tmpl_expand(o->apart_tmpl, file, seq, 0))) ||
+	    (o->tag && !(t->tag = strdup(file))))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -277,6 +324,27 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 			strcat(tmpl, " {}");
 	} else if (colons >= 0) {
 		return sk_error_set(err, SK_EARG, "%s without a command", argv[colons]);
+	}
+	if (o->manifest) {
+		struct sk_manifest m;
+		if (ncmd == 0 || colons >= 0) {
+			free(tmpl);
+			return sk_error_set(err, SK_EARG, "--input-manifest gives one task per piece: give a command "
+					    "and no ::: or :::: inputs");
+		}
+		if ((rc = sk_manifest_read(o->manifest, &m, err)) != 0) {
+			free(tmpl);
+			if (!err->file[0])
+				sk_error_at(err, rc, o->manifest);
+			return rc;
+		}
+		for (size_t i = 0; i < m.npieces && !rc; i++)
+			rc = add_piece(l, o, tmpl, &m, i, err);
+		if (rc && !err->file[0])
+			sk_error_at(err, rc, o->manifest);
+		sk_manifest_release(&m);
+		free(tmpl);
+		return rc;
 	}
 	if (colons >= 0) {
 		struct source *s = NULL;

@@ -20,6 +20,7 @@ struct tr_input {
 	const char *keep_tmpl; /* --keep template, or NULL */
 	const char *where_tmpl; /* --where template, or NULL */
 	const char *apart_tmpl; /* --apart template, or NULL */
+	const char *manifest;  /* --input-manifest: one task per piece, or NULL */
 };
 
 /*
@@ -32,7 +33,12 @@ struct tr_input {
  * lines are read from argfile or stdin; with command words and no source,
  * argument lines are.  Returns 0, SK_EARG (a source without a command, a
  * :::: without a file), SK_EIO (a file that cannot be read) or SK_ENOMEM,
- * with err set.
+ * with err set.  With a manifest (a distributed one: every piece has
+ * locations), the command template makes one task per piece, in manifest
+ * order: in the command, {} is the piece's path on the host that runs it
+ * (piece.h), in the other templates the piece's file as the manifest names
+ * it; its --where is the piece's hosts unless a --where template is given;
+ * its input (field 7) the piece.  No ::: sources then (SK_EARG).
  */
 int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc, char **argv,
 		   struct tr_tasklist *l, struct sk_error *err);

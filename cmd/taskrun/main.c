@@ -16,6 +16,7 @@
 #include "input.h"
 #include "job.h"
 #include "par.h"
+#include "piece.h"
 #include "report.h"
 #include "sched.h"
 #include "slurm.h"
@@ -23,7 +24,7 @@
 #include "tmpl.h"
 #include "version.h"
 
-enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF, O_LOCWAIT, O_APART, O_WHERE,
+enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF, O_LOCWAIT, O_APART, O_WHERE, O_INMAN,
        O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
 
 static const struct option longopts[] = {
@@ -37,6 +38,7 @@ static const struct option longopts[] = {
 	{"halt", required_argument, NULL, O_HALT},
 	{"help", no_argument, NULL, 'h'},
 	{"hosts", required_argument, NULL, 'H'},
+	{"input-manifest", required_argument, NULL, O_INMAN},
 	{"job", required_argument, NULL, 'J'},
 	{"joblog", required_argument, NULL, O_JOBLOG},
 	{"jobs", required_argument, NULL, 'j'},
@@ -67,8 +69,9 @@ static const char usage_text[] =
 	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
 	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
 	"               [--apart template] [--backoff duration] [--cluster n|auto]\n"
-	"               [--dry-run] [--fresh] [--halt when] [--joblog file]\n"
-	"               [--keep template] [--lease duration] [--line-buffer]\n"
+	"               [--dry-run] [--fresh] [--halt when] [--input-manifest file]\n"
+	"               [--joblog file] [--keep template] [--lease duration]\n"
+	"               [--line-buffer]\n"
 	"               [--locality-wait duration] [--[no-]progress] [--slurm]\n"
 	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
 	"               [--stdout template] [--tag] [--where template]\n"
@@ -95,6 +98,9 @@ static const char help_text[] =
 	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
 	"                         (also --sshloginfile)\n"
 	"  -h, --help             print this help and exit\n"
+	"      --input-manifest=FILE  one task per piece of a distributed manifest\n"
+	"                         (segsplit --hosts): {} is the piece on the host\n"
+	"                         that runs it, streamed from a holder when needed\n"
 	"  -J, --job=FILE         YAML job file: tasks, hosts and options\n"
 	"      --joblog=FILE      GNU parallel's job log of the finished tasks\n"
 	"  -j, --jobs=N           local slots without hosts: N, N% or +N/-N of\n"
@@ -134,7 +140,7 @@ static const char help_text[] =
 
 struct opts {
 	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
-	const char *where_tmpl, *apart_tmpl;
+	const char *where_tmpl, *apart_tmpl, *manifest;
 	const char *ssh, *agent, *joblog;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries, cluster;
@@ -186,6 +192,7 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_AGENT: o->agent = arg; break;
 	case O_APART: o->apart_tmpl = arg; break;
 	case O_WHERE: o->where_tmpl = arg; break;
+	case O_INMAN: o->manifest = arg; break;
 	case O_LOCWAIT: rc = sk_par_duration("locality wait", arg, &o->locwait, err); break;
 	case O_CLUSTER:
 		if (strcmp(arg, "auto") == 0)
@@ -305,9 +312,12 @@ static int dry_run(const struct tr_tasklist *tl, int several)
 {
 	for (long i = 0; i < tl->n; i++) {
 		char *cmd = tr_tmpl_slot(tl->t[i].cmd, several ? (int)(i % 2) + 1 : 1);
-		if (!cmd)
+		/* A piece's {} as on its first copy's host. */
+		char *shown = cmd ? tr_piece_show(cmd, tl->t[i].input, NULL) : NULL;
+		if (!shown)
 			sk_die(1, "out of memory");
-		puts(cmd);
+		puts(shown);
+		free(shown);
 		free(cmd);
 	}
 	return 0;
@@ -410,6 +420,17 @@ static int run(int argc, char **argv, int *stopsig)
 	if (o.keep_tmpl && o.out_tmpl) {
 		sk_par_usage_fail("--keep and --stdout both say where output goes: give one of them");
 	}
+	if (o.manifest && o.in_tmpl) {
+		sk_par_usage_fail("--input-manifest and --stdin both give the tasks their input: give one of them");
+	}
+	if (o.manifest) {
+		int sources = optind == argc;
+		for (int i = optind; i < argc && !sources; i++)
+			sources = strncmp(argv[i], ":::", 3) == 0 && strspn(argv[i], ":+") == strlen(argv[i]);
+		if (sources)
+			sk_par_usage_fail("--input-manifest gives one task per piece: give a command and no ::: or "
+					  ":::: inputs");
+	}
 	if (o.hostfile && o.sshlogin) {
 		sk_par_usage_fail("-S and -H both name hosts: give one of them");
 	}
@@ -442,6 +463,7 @@ static int run(int argc, char **argv, int *stopsig)
 	in.keep_tmpl = o.keep_tmpl;
 	in.where_tmpl = o.where_tmpl;
 	in.apart_tmpl = o.apart_tmpl;
+	in.manifest = o.manifest;
 	in.tag = o.tag;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(&err);

@@ -140,6 +140,21 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   it, else at its working directory).  The agent writes a temporary
  *	   beside it and renames it into place when the task exits 0.
  *	D  drop: "path", a kept file to remove (a copy that lost).
+ *	L  input (--input-manifest), sent right before the R of the same id:
+ *	   "relay size xxh64\npath".  relay 0: path is the piece's copy on
+ *	   this host (relative paths as W's), checked by its size; relay 1:
+ *	   path is the piece's name, and its bytes follow in I frames (an
+ *	   empty one ends them), which the agent writes to a temporary
+ *	   directory beside the task's files ($TASKRUN_KEEP_DIR, else its
+ *	   working directory), crediting them with k frames, and checks by
+ *	   size and xxh64.  The task starts once the piece is in place, with
+ *	   the directory of the piece where its command holds TR_PIECE_DIR
+ *	   (piece.h); a relayed piece is removed when the task ends.
+ *	G  get: "window\npath": the agent sends the bytes of the file at
+ *	   path (relative paths as W's) in g frames of the same id, at most
+ *	   window bytes ahead of the K frames, then an empty g; or a z frame
+ *	   when it cannot read it.  C with that id stops it.
+ *	K  more: "n", n more bytes of a G's file may be sent.
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
  *	s  started: "pid" (also the process group id).
@@ -156,6 +171,11 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
  *	w  kept: "size xxh64" (decimal bytes, 16 hex digits) of the --keep file
  *	   now in place; sent right before the x frame of a task that exited 0.
+ *	g  bytes of a G's file; an empty payload ends it.
+ *	z  "message": a G's file cannot be read (or failed midway).
+ *	l  the L piece: "0 size", in place (the task starts), or "1 message",
+ *	   not (missing, or not the size and xxh64 asked for): the x frame of
+ *	   exit status 126 follows.
  * Each side sends a heartbeat at least every lease/6 and treats silence for a
  * whole lease as a lost peer.  Frames of unknown type are ignored, so either
  * side can grow new ones.

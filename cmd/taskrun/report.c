@@ -174,6 +174,49 @@ static int start_event(struct sumscan *sc, const struct tr_event *e, long ti, in
 	return 0;
 }
 
+/* An input event (relay.c): "local bytes=N from=HOST[ copy lost=H,...]",
+ * "moved bytes=N from=HOST[ copy lost=...]", or, status 1, a failed or
+ * aborted read ("failed moved bytes=N from=...", "aborted moved bytes=N
+ * from=...", "failed local from=..."), whose bytes moved count too. */
+static int input_event(struct sumscan *sc, const struct tr_event *e, long ti, int hi)
+{
+	struct tr_summary *s = sc->s;
+	const char *m = strstr(e->note, "moved bytes="), *from = strstr(e->note, " from=");
+	const int local = strncmp(e->note, "local bytes=", 12) == 0;
+	unsigned long long n = 0;
+	int src = -1, lost = -1;
+
+	s->inputs = 1;
+	if (hi < 0)
+		return 0;
+	if (m)
+		n = strtoull(m + 12, NULL, 10);
+	else if (local)
+		n = strtoull(e->note + 12, NULL, 10);
+	if (m) {
+		s->h[hi].in_moved += n;
+		s->h[hi].n_moved += e->status == 0;
+	} else if (local && e->status == 0) {
+		s->h[hi].in_local += n;
+		s->h[hi].n_local++;
+	}
+	if (e->status != 0 || !from)
+		return 0;
+	{
+		char name[128];
+		const char *c = strstr(e->note, " copy lost=");
+		sscanf(from + 6, "%127[^ ,]", name);
+		if ((src = host_index(sc, name)) == -2)
+			return SK_ENOMEM;
+		if (c && sscanf(c + 11, "%127[^ ,]", name) == 1 && (lost = host_index(sc, name)) == -2)
+			return SK_ENOMEM;
+	}
+	s->t[ti].in_src = src;
+	s->t[ti].in_moved = m != NULL;
+	s->t[ti].in_lost = lost;
+	return 0;
+}
+
 static int summary_event(const struct tr_event *e, void *arg)
 {
 	struct sumscan *sc = arg;
@@ -222,8 +265,11 @@ static int summary_event(const struct tr_event *e, void *arg)
 		s->t[ti].state = 0;
 		s->t[ti].kept = 0;
 		s->t[ti].remade++;
+		s->t[ti].remade_from = hi;
 		return 0;
 	}
+	if (strcmp(e->ev, "input") == 0)
+		return input_event(sc, e, ti, hi);
 	if (strcmp(e->ev, "failed") == 0) {
 		s->t[ti].state = 3;
 		snprintf(s->t[ti].why, sizeof s->t[ti].why, "%s", e->note);
@@ -314,7 +360,7 @@ int tr_summary_load(const char *dir, struct tr_summary *s, int flags, struct sk_
 		goto out;
 	}
 	for (long i = 0; i < s->tl.n; i++)
-		s->t[i].host = -1;
+		s->t[i].host = s->t[i].remade_from = s->t[i].in_src = s->t[i].in_lost = -1;
 	s->holder = tr_state_holder(dir);
 	rc = tr_journal_scan(path, summary_event, &sc, err);
 	free(path);
@@ -398,6 +444,50 @@ static void kept_hosts(const struct tr_summary *s, FILE *out)
 				s->h[i].kept_bytes);
 }
 
+/* Input pieces (--input-manifest), per host: the bytes its tasks read
+ * where they lay and the bytes moved to it from other hosts. */
+static void input_hosts(const struct tr_summary *s, FILE *out)
+{
+	unsigned long long local = 0, moved = 0;
+
+	if (!s->inputs)
+		return;
+	for (int i = 0; i < s->nh; i++) {
+		local += s->h[i].in_local;
+		moved += s->h[i].in_moved;
+	}
+	fprintf(out, "inputs: %llu bytes read where they lie, %llu bytes moved\n", local, moved);
+	for (int i = 0; i < s->nh; i++)
+		if (s->h[i].n_local + s->h[i].n_moved > 0 || s->h[i].in_moved > 0)
+			fprintf(out, "  %-20s %6ld local %14llu bytes %6ld moved %14llu bytes\n", s->h[i].name,
+				s->h[i].n_local, s->h[i].in_local, s->h[i].n_moved, s->h[i].in_moved);
+}
+
+/* The pieces read from a copy because a holder was lost, and the kept
+ * outputs remade because their host was, one line each. */
+static void lost_lines(const struct tr_summary *s, FILE *out)
+{
+	for (long i = 0; i < s->tl.n; i++) {
+		const struct tr_rtask *t = &s->t[i];
+		if (t->in_src >= 0 && t->in_lost >= 0) {
+			char piece[256];
+			/* The piece's name is the third word of its first line. */
+			if (sscanf(s->tl.t[i].input ? s->tl.t[i].input : "", "%*s %*s %255[^\n]", piece) != 1)
+				snprintf(piece, sizeof piece, "?");
+			fprintf(out, "read from a copy: task %ld, piece %s, from %s (%s lost)\n", i + 1, piece,
+				s->h[t->in_src].name, s->h[t->in_lost].name);
+		}
+	}
+	for (long i = 0; i < s->tl.n; i++) {
+		const struct tr_rtask *t = &s->t[i];
+		if (t->remade > 0 && t->remade_from >= 0 && s->tl.t[i].keep)
+			fprintf(out, "remade: task %ld, %s, lost on %s, %s %s\n", i + 1, s->tl.t[i].keep,
+				s->h[t->remade_from].name,
+				t->state == 2 && t->kept && t->host >= 0 ? "now on" : "not made again yet",
+				t->state == 2 && t->kept && t->host >= 0 ? s->h[t->host].name : "");
+	}
+}
+
 /* What went through the controller's connections, when the journal says. */
 static void traffic(const struct tr_summary *s, FILE *out)
 {
@@ -443,6 +533,7 @@ int tr_report_status(const char *dir, FILE *out, struct sk_error *err)
 		fprintf(out, "eta: finished\n");
 	}
 	kept_hosts(&s, out);
+	input_hosts(&s, out);
 	tr_summary_release(&s);
 	return 0;
 }
@@ -518,6 +609,11 @@ int tr_report_text(const char *dir, FILE *out, struct sk_error *err)
 			}
 		}
 	}
+	if (s.inputs) {
+		fputc('\n', out);
+		input_hosts(&s, out);
+	}
+	lost_lines(&s, out);
 	tr_summary_release(&s);
 	return 0;
 }

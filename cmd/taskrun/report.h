@@ -3,7 +3,9 @@
  * text report (per task and per host wall, CPU, efficiency = CPU / (wall x
  * slots), attempts, failures, controller overhead) and a self-contained
  * HTML page (inline SVG: allocation over time per host, efficiency per
- * host).  All numbers come from DIR/tasks and DIR/journal.
+ * host).  All numbers come from DIR/tasks and DIR/journal; input events
+ * (--input-manifest) give per host the piece bytes read where they lay and
+ * moved to it, and per task the copy it read when a holder was lost.
  */
 #ifndef TR_REPORT_H
 #define TR_REPORT_H
@@ -34,6 +36,11 @@ struct tr_rtask {
 	unsigned long long ksize;   /* the file's size and xxh64 */
 	char khash[17];
 	int remade;                 /* times its file was lost and remade */
+	int remade_from;            /* the host of its last remake, or -1 */
+	/* --input-manifest: its piece's last read that put it in place: from
+	 * host in_src (-1: none yet), in_moved (else where it lay), and the
+	 * first of its holders lost then (in_lost: read from a copy), or -1. */
+	int in_src, in_moved, in_lost;
 };
 
 struct tr_rhost {
@@ -53,6 +60,10 @@ struct tr_rhost {
 	int traffic;                /* a down event carried those counts */
 	long nkept;                 /* --keep files on this host */
 	unsigned long long kept_bytes;
+	/* --input-manifest: piece bytes its tasks read where they lay, and
+	 * bytes moved to it from other hosts (input events), with counts. */
+	unsigned long long in_local, in_moved;
+	long n_local, n_moved;
 };
 
 struct tr_summary {
@@ -70,6 +81,7 @@ struct tr_summary {
 	double run_start;           /* start of the last run */
 	long run_done;              /* tasks done in the last run */
 	long holder;                /* pid of the running controller, or 0 */
+	int inputs;                 /* the journal has input events */
 };
 
 /* tr_summary_load keeps every attempt in s->a (the HTML report draws

@@ -293,6 +293,9 @@ static int task_fit(void *arg, long ti, int hi)
 
 	if (t->apart && apart_clash(c, ti, hi))
 		return TR_FIT_NO;
+	/* Its piece must reach hi: hi holds it, or a holder is up. */
+	if (t->input && !tr_input_fit(c, ti, hi))
+		return TR_FIT_NO;
 	if (c->ts[ti].nfo && tr_policy_failed_on(&c->ts[ti], hi)) {
 		for (int g = 0; g < c->nh; g++)
 			if (g != hi && c->usable[g] && !tr_policy_failed_on(&c->ts[ti], g))
@@ -327,7 +330,7 @@ static void start_cluster(struct tr_ctl *c, struct tr_host *h, int hi, long pick
 	tr_start_attempt(c, h, pick, 0);
 	while (k < n && c->npending > 0 && !c->stop && c->batch_slot > 0 && tr_buf_used(&b) < TR_PROTO_MAX / 2) {
 		const long p = pick_task(c, hi, nusable);
-		if (p < 0 || c->tl->t[p].in)
+		if (p < 0 || c->tl->t[p].in || c->tl->t[p].input)
 			break;
 		tr_start_attempt(c, h, p, 0);
 		k++;
@@ -412,7 +415,7 @@ static int fill_host(struct tr_ctl *c, int i, double now, int *nusable)
 		if (pick < 0)
 			return 0;
 		{
-			const int n = !c->tl->t[pick].in && !h->hl.probing ? cluster_size(c) : 1;
+			const int n = !c->tl->t[pick].in && !c->tl->t[pick].input && !h->hl.probing ? cluster_size(c) : 1;
 			if (n > 1)
 				start_cluster(c, h, i, pick, n, *nusable);
 			else
@@ -772,10 +775,19 @@ static int resume(struct tr_ctl *c, struct sk_error *err)
 			 * place before the kill, ahead of its done line.  The
 			 * task runs there again first (as --where waits for a
 			 * host), so the file is replaced, never left on one host
-			 * beside a new copy on another. */
-			if (t->keep && !t->where && e.host[0] && !(t->where = strdup(e.host))) {
-				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-				break;
+			 * beside a new copy on another.  A task with --where
+			 * hosts is pinned the same way to the one of them it
+			 * ran on (another holder of its data would leave the
+			 * file on this one); one that had run away from them
+			 * keeps its list. */
+			if (t->keep && e.host[0] && tr_policy_where(t->where, e.host, 0, 1) != TR_FIT_NO) {
+				char *pin = strdup(e.host);
+				if (!pin) {
+					rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+					break;
+				}
+				free(t->where);
+				t->where = pin;
 			}
 			e.t = tr_wall();
 			strcpy(e.ev, "lost");
@@ -936,14 +948,26 @@ static int setup(struct tr_ctl *c, struct sk_error *err)
 
 /*
  * --keep files are where their tasks ran.  At the end of a run (nothing
- * else to do), a done task whose file is on a host that was lost in this
- * run and did not come back, or on a host no longer in the host list, is
+ * else to do), a done task whose file is on a host lost for good is
  * requeued: the task that made the file makes it again (a remake event,
- * which a resume reads as not done).  Returns the number requeued.
+ * which a resume reads as not done), and its kept record moves to the host
+ * of that new done.  Lost for good, decided: at that moment the host is not
+ * in the host file (never listed, or removed: drained), or it was lost in
+ * this run (its connection went down other than by finishing) and has not
+ * come back, or it is quarantined.  A host that comes back before the end
+ * keeps its files: losing a connection is not losing a disk.  Returns the
+ * number requeued.
  */
+/* The remake event's note for a host lost for good. */
+static const char *lost_why(const struct tr_host *h)
+{
+	return h->lost ? "host lost" : h->removed || h->gone ? "host removed" : "host quarantined";
+}
+
 static long remake_lost(struct tr_ctl *c)
 {
 	long n = 0;
+	const double now = tr_mono();
 
 	if (!c->keep_host || c->stop || c->halted)
 		return 0;
@@ -959,13 +983,13 @@ static long remake_lost(struct tr_ctl *c)
 				k++;
 			/* Pass g takes host g's files; pass nh those of hosts
 			 * not in the list. */
-			if (k != g || (k < c->nh && !c->h[k].lost))
+			if (k != g || (k < c->nh && !tr_host_lost(c, &c->h[k], now)))
 				continue;
 			tr_event_init(&e, "remake");
 			e.task = i + 1;
 			e.attempt = c->ts[i].attempts;
 			snprintf(e.host, sizeof e.host, "%s", hn);
-			snprintf(e.note, sizeof e.note, "%s: keep=%.300s", k < c->nh ? "host lost" : "host gone",
+			snprintf(e.note, sizeof e.note, "%s: keep=%.300s", k < c->nh ? lost_why(&c->h[k]) : "host gone",
 				 c->tl->t[i].keep);
 			tr_jput(c, &e);
 			free(c->keep_host[i]);
@@ -975,8 +999,9 @@ static long remake_lost(struct tr_ctl *c)
 			ng++;
 		}
 		if (ng > 0 && g < c->nh)
-			tr_warnx(c, "%s: %ld kept output%s lost with the host: remade", c->h[g].name, ng,
-				 ng == 1 ? "" : "s");
+			tr_warnx(c, "%s: %ld kept output%s %s: remade", c->h[g].name, ng, ng == 1 ? "" : "s",
+				 c->h[g].lost ? "lost with the host"
+				 : c->h[g].removed ? "on a host removed from the host file" : "on a quarantined host");
 		n += ng;
 	}
 	if (n > 0)
@@ -1240,6 +1265,14 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				if (c.tl->t[i].apart && apart_stuck(&c, i)) {
 					tr_unpend(&c, i);
 					tr_final_fail(&c, i, "not run: every host holds a task of its --apart group");
+				}
+		}
+		/* A piece that no holder can ever send. */
+		if (c.na == 0 && c.placed && !stopping && !c.halted) {
+			for (long i = next_pending(&c, 0); i >= 0; i = next_pending(&c, i + 1))
+				if (c.tl->t[i].input && tr_input_stuck(&c, i)) {
+					tr_unpend(&c, i);
+					tr_final_fail(&c, i, "not run: no holder of its input piece is left");
 				}
 		}
 		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping) {

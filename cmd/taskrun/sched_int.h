@@ -33,7 +33,7 @@
 #define TR_STOP_ERROR (-1)
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
-enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT };
+enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT, C_INPUT };
 
 struct tr_host {
 	char *name;
@@ -63,6 +63,8 @@ struct tr_host {
 				     cluster's attempts share one */
 	int lost;                 /* lost in this run and not up since: its
 				     --keep files count as lost at the end */
+	long long relayed;        /* input piece bytes relayed to it from
+				     other hosts in this session (relay.c) */
 	int died;                 /* the agent died (tr_finish_closing): killed
 				     by a signal or an error status, with no
 				     word from it or its launcher */
@@ -96,6 +98,12 @@ struct tr_attempt {
 	int kept;                  /* --keep: the agent put the file in place */
 	unsigned long long ksize;  /* its size and xxh64 */
 	char khash[17];
+	/* --input-manifest (relay.c): the host its piece is streamed from,
+	 * or -1 (none, or read where it lies); the stream ended or stopped;
+	 * its bytes forwarded so far; the piece is in place; why it is not. */
+	int src, src_done, in_ok;
+	long long relayed;
+	char in_why[256];
 };
 
 /* A task's finished output, held for -k until the tasks before it are
@@ -280,6 +288,32 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f);
 void tr_attempt_data(struct tr_ctl *c, struct tr_attempt *a, int type, const char *d, size_t n);
 void tr_pump_stdin(struct tr_ctl *c);
 int tr_stdin_ready(const struct tr_ctl *c);
+
+/* relay.c: input pieces (--input-manifest). */
+/* Whether h is lost for good now: not in the host file any more (removed),
+ * lost in this run (its connection went down other than by finishing) and
+ * not up since, or quarantined. */
+int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now);
+/* Whether host hi can run task ti as far as its piece goes: it holds a
+ * copy, or a holder is up to stream one (always 1 without a piece). */
+int tr_input_fit(const struct tr_ctl *c, long ti, int hi);
+/* Whether no holder of task ti's piece can ever serve it (every one gone
+ * from the host list or given up on). */
+int tr_input_stuck(const struct tr_ctl *c, long ti);
+/* Sends attempt a's L frame to its host h (and the G to the holder that
+ * streams it), right before its R; sets a->src.  -1 when no holder can. */
+int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a);
+/* The holder stops streaming a's piece (a ends or is cancelled). */
+void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a);
+/* Frames about pieces: g and z from a holder hs, l from a runner, and the
+ * runner's credits for a relayed piece (passed on to the holder). */
+void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
+void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
+void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f);
+void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n);
+/* Host hi is down: the attempts whose piece it was streaming go back to
+ * the queue (without spending a retry) to read another copy. */
+void tr_input_host_down(struct tr_ctl *c, int hi);
 
 /* progress.c */
 void tr_show_progress(struct tr_ctl *c, double now, int last);

@@ -56,6 +56,7 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 	l->t[l->n].keep = NULL;
 	l->t[l->n].where = NULL;
 	l->t[l->n].apart = NULL;
+	l->t[l->n].input = NULL;
 	l->n++;
 	return 0;
 oom:
@@ -75,6 +76,7 @@ void tr_tasklist_release(struct tr_tasklist *l)
 		free(l->t[i].keep);
 		free(l->t[i].where);
 		free(l->t[i].apart);
+		free(l->t[i].input);
 	}
 	free(l->t);
 	l->t = NULL;
@@ -114,15 +116,19 @@ char *tr_tasklist_format(const struct tr_tasklist *l)
 		rc |= put_escaped(&b, l->t[i].in);
 		rc |= tr_buf_put(&b, "\t", 1);
 		rc |= put_escaped(&b, l->t[i].out);
-		if (l->t[i].keep || l->t[i].where || l->t[i].apart) {
+		if (l->t[i].keep || l->t[i].where || l->t[i].apart || l->t[i].input) {
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].keep);
 		}
-		if (l->t[i].where || l->t[i].apart) {
+		if (l->t[i].where || l->t[i].apart || l->t[i].input) {
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].where);
 			rc |= tr_buf_put(&b, "\t", 1);
 			rc |= put_escaped(&b, l->t[i].apart);
+		}
+		if (l->t[i].input) {
+			rc |= tr_buf_put(&b, "\t", 1);
+			rc |= put_escaped(&b, l->t[i].input);
 		}
 		rc |= tr_buf_put(&b, "\n", 1);
 	}
@@ -168,9 +174,9 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		return sk_error_set(err, SK_EFMT, "not a taskrun task list");
 	p += 16;
 	while (*p) {
-		const char *nl = strchr(p, '\n'), *t1, *t2, *t3, *t4 = NULL, *t5 = NULL;
+		const char *nl = strchr(p, '\n'), *t1, *t2, *t3, *t4 = NULL, *t5 = NULL, *t6 = NULL;
 		int oom = 0;
-		char *c, *i, *o, *k = NULL, *wh = NULL, *ap = NULL;
+		char *c, *i, *o, *k = NULL, *wh = NULL, *ap = NULL, *ip = NULL;
 		lineno++;
 		if (!nl)
 			return sk_error_set(err, SK_EFMT, "line %ld: truncated", lineno);
@@ -194,10 +200,15 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 		o = unescape(t2 + 1, (size_t)((t3 ? t3 : nl) - t2 - 1), 1, &oom);
 		if (t3)
 			k = unescape(t3 + 1, (size_t)((t4 ? t4 : nl) - t3 - 1), 1, &oom);
+		/* A seventh, the input piece, likewise. */
+		if (t5)
+			t6 = memchr(t5 + 1, '\t', (size_t)(nl - t5 - 1));
 		if (t5) {
 			wh = unescape(t4 + 1, (size_t)(t5 - t4 - 1), 1, &oom);
-			ap = unescape(t5 + 1, (size_t)(nl - t5 - 1), 1, &oom);
+			ap = unescape(t5 + 1, (size_t)((t6 ? t6 : nl) - t5 - 1), 1, &oom);
 		}
+		if (t6)
+			ip = unescape(t6 + 1, (size_t)(nl - t6 - 1), 1, &oom);
 		if (oom || tr_tasklist_add(out, c, i, o) != 0) {
 			if (oom) {
 				free(c);
@@ -207,12 +218,14 @@ int tr_tasklist_parse(const char *text, struct tr_tasklist *out, struct sk_error
 			free(k);
 			free(wh);
 			free(ap);
+			free(ip);
 			tr_tasklist_release(out);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
 		out->t[out->n - 1].keep = k;
 		out->t[out->n - 1].where = wh;
 		out->t[out->n - 1].apart = ap;
+		out->t[out->n - 1].input = ip;
 		p = nl + 1;
 	}
 	return 0;

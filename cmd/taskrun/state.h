@@ -3,9 +3,10 @@
  *
  *	DIR/lock      held (fcntl write lock) by the one controller using DIR
  *	DIR/tasks     the frozen task list: "taskrun tasks 1", then per task
- *	              "command<TAB>stdin<TAB>stdout[<TAB>keep[<TAB>where<TAB>apart]]"
+ *	              "command<TAB>stdin<TAB>stdout[<TAB>keep[<TAB>where<TAB>apart[<TAB>input]]]"
  *	              with \t \n \\ escaped (the --keep field only when a task
- *	              has one, where and apart only when it has one of them)
+ *	              has one, where and apart only when it has one of them or
+ *	              an input, the input (piece.h) only when it has one)
  *	DIR/journal   append-only, one event per line, written once a pass and
  *	              synced by group commit (TR_JOURNAL_DELAY)
  *	DIR/logs/T.A.err  standard error of attempt A of task T
@@ -13,8 +14,8 @@
  * Journal lines are tab-separated: time (Unix seconds), event, task (0:
  * none), attempt, host ("-": none), status, signal, wall, user and sys CPU
  * seconds, max RSS (KiB), and a note.  Events: run, end, up, down, add,
- * drain, quarantine, release, probe (hosts); start, done, fail, lost, cancel, failed,
- * remake (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
+ * drain, quarantine, release, probe (hosts); start, input, done, fail, lost,
+ * cancel, failed, remake (attempts and tasks).  A torn last line (a crash mid-write) is ignored.
  */
 #ifndef TR_STATE_H
 #define TR_STATE_H
@@ -33,6 +34,7 @@ struct tr_task {
 			or NULL */
 	char *apart; /* --apart: tasks with equal values run on different
 			hosts (the copies of one piece), or NULL */
+	char *input; /* --input-manifest: its piece (piece.h), or NULL */
 };
 
 struct tr_tasklist {

@@ -39,6 +39,19 @@ setup_file() {
 	done
 	segmerge --sum "$FLOW"/limg/part-*.sgy -o "$FLOW/local.sgy"
 	chmod -R a+rX "$FLOW"
+	# The distributed split, shared by the tests: two copies of each piece
+	# on node1, node2 and cut1 (a relative -d: each host keeps its copies
+	# in parts/ of its own directory), and the bytes cut1's link carried.
+	printf '1/node1\n1/node2\n1/cut1\n' >"$FLOW/hosts"
+	V0=$(veth_bytes)
+	(cd "$FLOW" && segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
+		--key fldr --group 2 -d parts line.sgy) 2>"$FLOW/split.err" || true
+	V1=$(veth_bytes)
+	export V0 V1
+	# One line per piece: its path on its hosts and the hosts.
+	pieces "$FLOW/parts/manifest.yaml" >"$FLOW/pieces.tsv"
+	cut -f1 "$FLOW/pieces.tsv" >"$FLOW/paths"
+	cut -f2 "$FLOW/pieces.tsv" >"$FLOW/where"
 }
 
 teardown_file() {
@@ -53,7 +66,7 @@ setup() {
 	chmod 755 "$T"
 	BG=""
 	if [ -n "${LAB:-}" ]; then
-		rm -rf "$LAB"/keep/*/parts "$LAB"/keep/*/img "$LAB"/keep/*/.img* "$LAB"/keep/*/img.*
+		rm -rf "$LAB"/keep/*/img
 		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
 		# The migration task: on its host, in the host's directory, the
 		# piece {1} (a manifest path) migrated to standard output, which
@@ -79,27 +92,13 @@ pieces() {
 		hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' "$1"
 }
 
-# split_onto HOSTFILE: the survey split onto the hosts with two copies,
-# into $T/parts; writes $T/paths and $T/where (one line per piece).
-split_onto() {
-	# A relative -d: each host keeps its copies in parts/ of its own
-	# directory.
-	(cd "$T" && segsplit --hosts "$1" --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
-		--key fldr --group 2 -d parts "$FLOW/line.sgy") 2>"$T/split.err" || { cat "$T/split.err"; return 1; }
-	[ ! -s "$T/split.err" ] || { cat "$T/split.err"; return 1; }
-	pieces "$T/parts/manifest.yaml" >"$T/pieces.tsv"
-	[ "$(wc -l <"$T/pieces.tsv")" = 12 ] || { echo "$(wc -l <"$T/pieces.tsv") pieces with locations"; return 1; }
-	cut -f1 "$T/pieces.tsv" >"$T/paths"
-	cut -f2 "$T/pieces.tsv" >"$T/where"
-}
-
 # migrate_cmd HOSTFILE STATE [OPTION...]: the migration by locality, as
 # the command line in the array M.
 migrate_cmd() {
 	local hosts=$1 state=$2
 	shift 2
 	M=("${TR[@]}" -H "$hosts" -s "$state" --where '{2}' --locality-wait 60s --keep 'img/{1/}' "$@"
-		"$MCMD" :::: "$T/paths" ::::+ "$T/where")
+		"$MCMD" :::: "$FLOW/paths" ::::+ "$FLOW/where")
 }
 
 # fetch_sum HOSTFILE STATE: fetches the kept partial images listed by
@@ -134,7 +133,7 @@ carried() {
 check_local() {
 	awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next }
 		$2 == "done" { n[$3]++; if (index(w[$3], "," $5 ",") == 0) { print "task " $3 " ran on " $5 " away from its piece"; bad = 1 } }
-		END { if (!bad) print length(n) }' "$T/where" "$1/journal"
+		END { if (!bad) print length(n) }' "$FLOW/where" "$1/journal"
 }
 
 # check_kept STATE: `taskrun kept STATE` lists each of the 12 tasks once,
@@ -162,15 +161,20 @@ veth_bytes() {
 
 @test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum: the local flow's bytes; the controller carried control frames and the images only" {
 	lab_need_root
-	printf '1/node1\n1/node2\n1/cut1\n' >"$T/hosts"
-	v0=$(veth_bytes)
-	split_onto "$T/hosts"
-	v1=$(veth_bytes)
+	# The split: every piece has two copies on different hosts, each with
+	# the bytes of the local split's piece.
+	[ ! -s "$FLOW/split.err" ] || { cat "$FLOW/split.err"; false; }
+	[ "$(wc -l <"$FLOW/pieces.tsv")" = 12 ]
+	while IFS=$'\t' read -r path hosts; do
+		[ "$(tr ',' '\n' <<<"$hosts" | sort -u | wc -l)" = 2 ]
+		for h in ${hosts//,/ }; do cmp "$LAB/keep/$h/$path" "$FLOW/local/${path##*/}"; done
+	done <"$FLOW/pieces.tsv"
 	# cut1's copies crossed its link (at least their bytes went over it).
-	oncut=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$T/pieces.tsv" | sed "s|^parts/|$LAB/keep/cut1/parts/|" | xargs cat | wc -c)
+	oncut=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs cat | wc -c)
 	[ "$oncut" -gt 0 ]
-	[ $((v1 - v0)) -gt "$oncut" ]
-	migrate_cmd "$T/hosts" "$T/s"
+	[ $((V1 - V0)) -gt "$oncut" ]
+	v1=$(veth_bytes)
+	migrate_cmd "$FLOW/hosts" "$T/s"
 	run -0 --separate-stderr "${M[@]}"
 	[ "$stderr" = "" ]
 	v2=$(veth_bytes)
@@ -188,25 +192,22 @@ veth_bytes() {
 	[ "$ctl" -lt $((data / 50)) ]
 	# cut1's link carried no piece and no image: less than its smallest
 	# piece went over it during the migration.
-	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$T/pieces.tsv" | sed "s|^parts/|$LAB/keep/cut1/parts/|" | xargs stat -c %s | sort -n | head -1)
+	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs stat -c %s | sort -n | head -1)
 	[ $((v2 - v1)) -lt "$small" ]
 	# The sum of the partial images is the local flow's image.
-	fetch_sum "$T/hosts" "$T/s"
+	fetch_sum "$FLOW/hosts" "$T/s"
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
 	# The fetch carried exactly the partial images, as task data.
 	run -0 carried "$T/s.fetch"
 	read -r in out ctl <<<"$output"
 	[ "$in $out" = "0 $(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")" ]
-	[ "$(ls -A "$LAB"/keep/*/img | grep -c '^\.')" = 0 ]
 }
 
 @test "distflow: a host holding pieces is lost in the middle of the migration: its pieces are read from their copies, its images remade, the result identical" {
 	lab_need_root
-	printf '1/node1\n1/node2\n1/cut1\n' >"$T/hosts"
-	split_onto "$T/hosts"
 	# Each task takes at least 0.6 s, so that the cut falls in the run.
 	MCMD="sleep 0.6; $MCMD"
-	migrate_cmd "$T/hosts" "$T/s" --lease 2s --no-speculate
+	migrate_cmd "$FLOW/hosts" "$T/s" --lease 2s --no-speculate
 	"${M[@]}" 2>"$T/err" &
 	BG=$!
 	j="$T/s/journal"
@@ -241,10 +242,8 @@ veth_bytes() {
 
 @test "distflow: kill -9 of the controller in the middle of the migration, then a rerun: every piece migrated and every image kept once" {
 	lab_need_root
-	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
-	split_onto "$T/hosts"
 	MCMD="sleep 0.4; $MCMD"
-	migrate_cmd "$T/hosts" "$T/s"
+	migrate_cmd "$FLOW/hosts" "$T/s"
 	# The controller stops itself (SIGSTOP, taskrun's test hook) after task
 	# 4's done line; the tasks running meanwhile finish on their hosts and
 	# put their images in place, but their done lines are never written:
@@ -262,16 +261,18 @@ veth_bytes() {
 	[ "$(j_count "$j" done)" -lt 12 ]
 	# More images in place than done lines: the hard case for a rerun.
 	[ "$(find "$LAB"/keep/*/img -name 'part-*' | wc -l)" -gt "$(j_count "$j" done)" ]
+	awk -F'\t' '$2 == "done" { print $3 }' "$j" >"$T/before"
 	run -0 --separate-stderr "${M[@]}"
 	[ "$stderr" = "" ]
 	# One done per task, each on a holder of its piece; the rerun ran
 	# only the tasks not done before the kill.
 	[ "$(j_count "$j" done)" = 12 ]
 	[ "$(check_local "$T/s")" = 12 ]
-	[ "$(awk -F'\t' '$2 == "start" { s[$3]++ } END { print length(s) }' "$j")" = 12 ]
+	[ "$(awk -F'\t' 'NR == FNR { d[$1]; next } $2 == "run" { runs++ } runs == 2 && $2 == "start" && ($3 in d) { n++ }
+		END { print runs, n + 0 }' "$T/before" "$j")" = "2 0" ]
 	check_kept "$T/s"
 	run -0 taskrun status "$T/s"
 	[ "${lines[1]}" = "tasks: 12 total, 12 done, 0 failed, 0 running, 0 pending" ]
-	fetch_sum "$T/hosts" "$T/s"
+	fetch_sum "$FLOW/hosts" "$T/s"
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
 }

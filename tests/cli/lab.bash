@@ -70,7 +70,9 @@ Host $name
 CONF
 }
 
-lab_start() {
+# lab_init: the lab directory, the throw-away user, keys and the copied
+# taskrun, without any host (bench/dist.sh adds its own).
+lab_init() {
 	local suffix
 	suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	LAB=$(mktemp -d /tmp/taskrun-lab.XXXXXX)
@@ -96,6 +98,30 @@ lab_start() {
 	: >"$LAB/ssh_config"
 	: >"$LAB/known_hosts"
 	: >"$LAB/sshd.pids"
+}
+
+# lab_client_config: the ssh_config lines for every host, after the hosts.
+lab_client_config() {
+	cat >>"$LAB/ssh_config" <<CONF
+Host *
+	User $LAB_USER
+	IdentityFile $LAB/id
+	IdentitiesOnly yes
+	BatchMode yes
+	StrictHostKeyChecking yes
+	UserKnownHostsFile $LAB/known_hosts
+	ConnectTimeout 4
+	LogLevel ERROR
+CONF
+	LAB_SSH="ssh -F $LAB/ssh_config"
+	LAB_AGENT="$LAB/taskrun agent"
+	export LAB_SSH LAB_AGENT
+}
+
+lab_start() {
+	local suffix
+	lab_init
+	suffix=$(cat "$LAB/suffix")
 	lab_sshd node1 127.0.0.1 "$(lab_free_port)"
 	lab_sshd node2 127.0.0.1 "$(lab_free_port)"
 	lab_sshd node3 127.0.0.1 "$(lab_free_port)"
@@ -116,19 +142,8 @@ lab_start() {
 Host dead1
 	HostName 127.0.0.1
 	Port 1
-Host *
-	User $LAB_USER
-	IdentityFile $LAB/id
-	IdentitiesOnly yes
-	BatchMode yes
-	StrictHostKeyChecking yes
-	UserKnownHostsFile $LAB/known_hosts
-	ConnectTimeout 4
-	LogLevel ERROR
 CONF
-	LAB_SSH="ssh -F $LAB/ssh_config"
-	LAB_AGENT="$LAB/taskrun agent"
-	export LAB_SSH LAB_AGENT
+	lab_client_config
 	# Every host answers before the tests start.
 	for h in node1 node2 node3 cut1; do
 		$LAB_SSH "$h" true

@@ -274,3 +274,141 @@ check_scatter() {
 		'echo {}' ::: 1 2 3
 	[ "$(j_count "$T/c/journal" done node2)" = 3 ]
 }
+
+# The "inputs:" lines of taskrun status for HOST: local count and bytes,
+# moved count and bytes.
+in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
+	printf '  %-20s %6d local %14d bytes %6d moved %14d bytes' "$@"
+}
+
+@test "taskrun --input-manifest: a task reads its piece where it lies; one streamed to a host without a copy is the same bytes, counted exactly" {
+	lab_need_root
+	cd "$T"
+	# Three pieces of 1.5 MB (more than the 1 MiB relay window).
+	segsynth --line 3,50,300,25 --reflector 0.01 -n 1201 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\n' >h1
+	segsplit --hosts h1 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	bytes=$(cat local/part-* | wc -c)
+	printf '1/node1\n1/node2\n' >hosts
+	# By locality: every task on node1, which holds every piece; {} is
+	# its copy there (cksum of each equals the local split's).
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --locality-wait 60s --input-manifest parts/manifest.yaml \
+		'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	[ "$(j_count a/journal done node1)" = 3 ]
+	run -0 taskrun status a
+	grep -qx "inputs: $bytes bytes read where they lie, 0 bytes moved" <<<"$output"
+	grep -qx "$(in_line node1 3 "$bytes" 0 0)" <<<"$output"
+	# Placed on node2 by --where: every piece streamed from node1's agent
+	# through the controller to node2's, which keeps it in a temporary
+	# until its task ends.
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s b --where node2 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml --keep 'k/{/}' 'cat {}'
+	[ "$stderr" = "" ]
+	for f in local/part-*; do cmp "$LAB/keep/node2/k/${f##*/}" "$f"; done
+	[ "$(ls -A "$LAB/keep/node2")" = k ]
+	[ "$(awk -F'\t' '$2 == "input" && $5 == "node2" && $12 ~ /^moved bytes=[0-9]+ from=node1$/' b/journal | wc -l)" = 3 ]
+	run -0 taskrun status b
+	grep -qx "inputs: 0 bytes read where they lie, $bytes bytes moved" <<<"$output"
+	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+	# The controller's own count of the bytes it relayed (down events).
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /relayed=/); r += f[2] } END { print r }' b/journal
+	[ "$output" = "$bytes" ]
+	# The report says so too.
+	run -0 taskrun report b
+	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+	# A resume (nothing left to run) keeps them: they are in the journal.
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s b --where node2 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml --keep 'k/{/}' 'cat {}'
+	[ "$(j_count b/journal run)" = 2 ]
+	run -0 taskrun status b
+	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+}
+
+@test "taskrun --input-manifest: a holder lost mid-run: its pieces are read from the other copy, the result is the same, the report names them" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 6,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\ncut1\n' >h2
+	segsplit --hosts h2 --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	printf '1/node1\n1/cut1\n1/node2\n' >hosts
+	"${TR[@]}" -H hosts -s s --lease 2s --no-speculate -k --input-manifest parts/manifest.yaml \
+		'sleep 1; cksum < {}' >out 2>err &
+	BG=$!
+	j=s/journal
+	# cut1 runs a task on its own copy; then its link goes.
+	lab_wait "[ -f $j ] && [ \$(j_count $j input cut1) -ge 1 ]" 30
+	ip link set "${LAB_VETH}a" down
+	wait "$BG"
+	BG=""
+	ip link set "${LAB_VETH}a" up
+	[ "$(cat out)" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	# The task lost with cut1 ran again and read node1's copy.
+	lost=$(awk -F'\t' '$2 == "lost" && $5 == "cut1" { print $3 }' "$j" | sort -u)
+	[ -n "$lost" ]
+	# The report names every piece read from a copy because cut1 was
+	# lost: the tasks whose last read says so, the lost ones among them.
+	awk -F'\t' '$2 == "input" && $6 == 0 { last[$3] = $12 } END { for (t in last) if (last[t] ~ / copy lost=cut1$/) print t }' "$j" |
+		sort -n >copies
+	for t in $lost; do grep -qx "$t" copies; done
+	run -0 taskrun report s
+	[ "$(grep -c '^read from a copy: ' <<<"$output")" = "$(wc -l <copies)" ]
+	for t in $(cat copies); do
+		p=$(printf 'part-%06d.sgy' "$t")
+		grep -qx "read from a copy: task $t, piece $p, from node1 (cut1 lost)" <<<"$output"
+	done
+}
+
+@test "taskrun --keep: a host removed from the host file mid-run: its outputs are remade on the other hosts" {
+	lab_need_root
+	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
+	cmd='sleep 0.5; head -c $(({} * 1000)) /dev/urandom'
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 9) 2>"$T/err" &
+	BG=$!
+	j="$T/s/journal"
+	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done node3) -ge 2 ]" 30
+	printf '1/node1\n1/node2\n' >"$T/hosts.new"
+	mv "$T/hosts.new" "$T/hosts"
+	# Read again now (SIGUSR1), not at the next look a second later.
+	kill -USR1 "$BG"
+	wait "$BG"
+	BG=""
+	# Every output node3 made (before or while it drained) was remade
+	# elsewhere, and the last done of every task is on node1 or node2.
+	[ "$(j_count "$j" drain node3)" = 1 ]
+	on3=$(j_count "$j" done node3)
+	[ "$(j_count "$j" remake node3)" = "$on3" ]
+	grep -qx "taskrun: node3: $on3 kept outputs on a host removed from the host file: remade" "$T/err"
+	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "node3") n++; print n }' "$j")" = 9 ]
+	[ "$(check_kept "$j" node3)" = 9 ]
+	run -0 taskrun kept "$T/s"
+	[ "$(grep -c $'\tnode3\t' <<<"$output")" = 0 ]
+	run -0 taskrun report "$T/s"
+	for t in $(awk -F'\t' '$2 == "remake" { print $3 }' "$j"); do
+		h=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { h = $5 } END { print h }' "$j")
+		grep -qx "remade: task $t, k/$t.bin, lost on node3, now on $h" <<<"$output"
+	done
+}
+
+@test "taskrun --input-manifest: one task per piece (--dry-run shows {} on the first copy); ::: with it, a local manifest and a copy of another name are refused" {
+	cd "$T"
+	segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o line.sgy
+	segsplit --key fldr -d p line.sgy
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml cat {} ::: a
+	[ "$stderr" = "taskrun: --input-manifest gives one task per piece: give a command and no ::: or :::: inputs; try --help" ]
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml --stdin x cat
+	[ "$stderr" = "taskrun: --input-manifest and --stdin both give the tasks their input: give one of them; try --help" ]
+	run -1 --separate-stderr taskrun --dry-run --input-manifest p/manifest.yaml cat {}
+	[ "$stderr" = "taskrun: p/manifest.yaml: piece 1 (part-000001.sgy) is not on any host: --input-manifest takes a distributed manifest (segsplit --hosts)" ]
+	# The same pieces placed by hand (version 2).
+	awk '/^version:/ { print "version: 2"; next } /^  - file: / { f = $3; gsub(/"/, "", f) } { print }
+		/^    xxh64: / { print "    at: [\"node1:parts/" f "\", \"node2:/scratch/" f "\"]" }' p/manifest.yaml >m2.yaml
+	run -0 --separate-stderr taskrun --dry-run --input-manifest m2.yaml 'cksum < {} > {/.}.ck'
+	[ "$output" = $'cksum < \'parts/part-000001.sgy\' > part-000001.ck\ncksum < \'parts/part-000002.sgy\' > part-000002.ck' ]
+	sed 's|node2:/scratch/part-000002.sgy|node2:/scratch/other.sgy|' m2.yaml >m3.yaml
+	run -1 --separate-stderr taskrun --dry-run --input-manifest m3.yaml cat {}
+	[ "$stderr" = "taskrun: m3.yaml: part-000002.sgy: copy node2:/scratch/other.sgy is not named part-000002.sgy" ]
+}

@@ -10,7 +10,7 @@
 
 int main(void)
 {
-	struct tr_input in = {NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	struct tr_input in = {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
 	struct tr_tasklist l = {0};
 	struct sk_error err;
 	struct tr_job job;

@@ -1,0 +1,195 @@
+#!/bin/sh
+# Benchmarks issue 16's distributed flow (make bench, or sh bench/dist.sh
+# from the top directory): four hosts and the controller, each in a network
+# namespace, joined by a bridge in a fifth; every link (the controller's and
+# each host's, both directions) shaped by tc tbf to BENCH_DIST_RATE (default
+# 200mbit).  The same survey goes through split -> migrate -> sum twice, in
+# one run:
+#   streamed: segsplit -d on the controller, taskrun --stdin/--stdout (every
+#             piece to a host and every partial image back through the
+#             controller's link), segmerge --sum on the controller;
+#   locality: the pieces already on the hosts (placed once by segsplit
+#             --hosts, timed and counted on a line of its own), taskrun
+#             --where/--keep (each piece migrated where it lies, the image
+#             kept there), then the sum.
+# Bytes through the controller are its interface's counters (rx + tx, all
+# traffic: ssh, frames, data).  The bars (issue 16): locality's controller
+# traffic at most 2% of the survey's bytes, and its wall time at least 3x
+# shorter than the streamed flow's.  The placement crosses the controller's
+# link once (the data has to reach the hosts once); the bars compare the
+# flows on data at rest where each keeps it.
+# The migration is made cheap on purpose (16 output traces, 200 m aperture,
+# --allow-outside), so that the flow is bound by the links, not the CPUs.
+# Environment: BENCH_DIST_MB (survey size, default 2048), BENCH_DIST_RATE,
+# BENCH_DIST_PIECES (default 32), BENCH_DIST_TIMEOUT (seconds per step,
+# default 900).  Needs root (namespaces, sshd, tc, a throw-away user); all
+# of it is removed on exit, also after a failure or a signal.
+[ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+MB=${BENCH_DIST_MB:-2048}
+RATE=${BENCH_DIST_RATE:-200mbit}
+PIECES=${BENCH_DIST_PIECES:-32}
+TMO=${BENCH_DIST_TIMEOUT:-900}
+NH=4
+echo "distributed flow benchmark (survey ${MB} MB, $NH hosts, links $RATE, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "  skipped: needs root (network namespaces, sshd, tc, a test user)"
+	exit 0
+fi
+for t in ip tc /usr/sbin/sshd ssh-keygen; do
+	command -v "$t" >/dev/null || { echo "  skipped: $t not installed"; exit 0; }
+done
+
+W=$(mktemp -d /tmp/dist-bench.XXXXXX)
+chmod 755 "$W"
+BATS_TEST_DIRNAME=$top/tests/cli
+# shellcheck disable=SC1091
+. "$top/tests/cli/lab.bash"
+NETNS=""
+cleanup() {
+	local ns
+	trap - EXIT INT TERM HUP
+	# sshd and the user's processes by PID, the user, the lab directory;
+	# then the namespaces by name (their veths, bridge and tc qdiscs go
+	# with them).
+	if [ -n "${LAB:-}" ]; then lab_stop; fi
+	for ns in $NETNS; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+fail() {
+	echo "dist.sh: $*" >&2
+	exit 1
+}
+
+lab_init
+suf=$(cat "$LAB/suffix")
+cp "$top/bin/migrate" "$LAB/migrate"
+chmod 755 "$LAB/migrate"
+net=10.$((0x${suf:0:2} % 200 + 20)).$((0x${suf:2:2}))
+SW=ds${suf}s
+CTL=ds${suf}c
+NETNS="$SW $CTL"
+ip netns add "$SW"
+ip netns add "$CTL"
+ip -n "$SW" link add br0 type bridge
+ip -n "$SW" link set br0 up
+# link NS ADDR PORT: a veth from namespace NS (end e0, address ADDR) to the
+# bridge (end PORT), shaped both ways; made inside the namespaces, so that
+# nothing of it is left outside them.
+link() {
+	local ns=$1 addr=$2 port=$3
+	ip link add e0 netns "$ns" type veth peer name "$port" netns "$SW"
+	ip -n "$ns" addr add "$addr/24" dev e0
+	ip -n "$ns" link set e0 up
+	ip -n "$ns" link set lo up
+	ip -n "$SW" link set "$port" master br0
+	ip -n "$SW" link set "$port" up
+	tc -n "$ns" qdisc add dev e0 root tbf rate "$RATE" burst 256kb latency 100ms
+	tc -n "$SW" qdisc add dev "$port" root tbf rate "$RATE" burst 256kb latency 100ms
+}
+link "$CTL" "$net.1" pc
+: >"$W/hosts"
+for i in $(seq "$NH"); do
+	ns=ds${suf}h$i
+	NETNS="$NETNS $ns"
+	ip netns add "$ns"
+	link "$ns" "$net.$((10 + i))" "p$i"
+	lab_sshd "h$i" "$net.$((10 + i))" 22 "$ns"
+	echo "1/h$i" >>"$W/hosts"
+done
+lab_client_config
+SSH=$LAB_SSH
+# in_ctl CMD...: runs CMD in the controller's namespace, bounded in time.
+in_ctl() {
+	timeout "$TMO" ip netns exec "$CTL" "$@"
+}
+for i in $(seq "$NH"); do
+	in_ctl $SSH "h$i" true || fail "h$i does not answer"
+done
+ctl_bytes() {
+	ip netns exec "$CTL" sh -c 'echo $(($(cat /sys/class/net/e0/statistics/rx_bytes) + $(cat /sys/class/net/e0/statistics/tx_bytes)))'
+}
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# The survey: a line of shots with 120 channels of 1000 samples (4,240
+# bytes a trace), MB megabytes, split by shot into PIECES pieces.
+ch=120
+traces=$((MB * 1048576 / 4240))
+shots=$(((traces + ch - 1) / ch))
+group=$(((shots + PIECES - 1) / PIECES))
+len=$((shots * 50))
+dx=$((len / 16))
+MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outside"
+timeout "$TMO" "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
+	-o "$W/line.sgy" || fail "segsynth failed"
+data=$(stat -c %s "$W/line.sgy")
+cd "$W"
+PATH=$top/bin:$PATH
+export PATH
+
+# Placement, once: the pieces to the hosts (one copy each).
+b0=$(ctl_bytes) t0=$(now)
+in_ctl segsplit --hosts hosts --ssh "$SSH" --agent "$LAB_AGENT" --key fldr --group "$group" -d parts line.sgy \
+	2>"$W/place.err" || { cat "$W/place.err" >&2; fail "segsplit --hosts failed"; }
+t1=$(now) b1=$(ctl_bytes)
+place_w=$(secs "$t0" "$t1") place_b=$((b1 - b0))
+npieces=$(grep -c '^  - file: ' parts/manifest.yaml)
+awk '/^    at: / { sub(/^    at: \[/, ""); sub(/\]$/, ""); gsub(/"/, ""); n = split($0, l, /, /);
+	hs = ""; for (i = 1; i <= n; i++) { c = index(l[i], ":"); p = substr(l[i], c + 1);
+	hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' parts/manifest.yaml >pieces.tsv
+cut -f1 pieces.tsv >paths
+cut -f2 pieces.tsv >where
+
+# Streamed: split here, every piece and image through the controller.
+b0=$(ctl_bytes) t0=$(now)
+timeout "$TMO" segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
+in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s1 --stdin 'local/{}' --stdout 'img1/{}' \
+	"$LAB/migrate" $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
+timeout "$TMO" segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
+t1=$(now) b1=$(ctl_bytes)
+str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
+
+# Locality: each piece migrated on its host, the image kept there; the sum.
+b0=$(ctl_bytes) t0=$(now)
+in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --where '{2}' --locality-wait 60s --keep 'img/{1/}' \
+	"cd \"\${TASKRUN_KEEP_DIR:-.}\" && $LAB/migrate $MIG {1}" :::: paths ::::+ where 2>"$W/s2.err" ||
+	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
+bm=$(ctl_bytes)
+# The partial images fetched through taskrun from their hosts and summed
+# here (segmerge --sum does not read them through the agents yet).
+taskrun kept s2 >kept
+cut -f5 kept >kpaths
+cut -f2 kept >khosts
+in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --where '{2}' --locality-wait 60s --stdout 'img2/{1/}' \
+	'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: kpaths ::::+ khosts 2>"$W/s3.err" ||
+	{ cat "$W/s3.err" >&2; fail "fetching the images failed"; }
+timeout "$TMO" segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
+t1=$(now) b1=$(ctl_bytes)
+loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
+away=$(awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next } $2 == "done" && index(w[$3], "," $5 ",") == 0 { n++ } END { print n + 0 }' where s2/journal)
+cmp -s streamed.sgy locality.sgy && same="the same bytes" || same="DIFFERENT images"
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f%%", 100 * a / b }'; }
+echo "  survey: $data bytes, $traces traces, $npieces pieces; migrate $MIG"
+printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
+	"placement (segsplit --hosts, once)" "$place_w" "$place_b" "$(pct "$place_b" "$data")"
+printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
+	"streamed (segsplit -d, --stdin/--stdout, sum)" "$str_w" "$str_b" "$(pct "$str_b" "$data")"
+printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
+	"locality (--where/--keep, fetch, sum)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+echo "  images: $same; tasks run away from their piece: $away; locality's bytes: $((bm - b0)) in the migration run," \
+	"$((b1 - bm)) in fetching the $(wc -l <kept) partial images ($(awk -F'\t' '{ s += $3 } END { print s }' kept) bytes)"
+awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
+	r = s / l; p = 100 * b / d
+	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",
+		r, (r >= 3 ? "met" : "NOT met"), p, (p <= 2 ? "met" : "NOT met") }'
+echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"

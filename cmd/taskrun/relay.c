@@ -1,0 +1,277 @@
+/* relay: a task's input piece (--input-manifest) on the controller's
+ * side: read where it lies when the host that runs the task holds a copy,
+ * else streamed from a holder's agent through the controller to the
+ * runner's (G, g and K frames in, I frames out, the runner's credits
+ * passed back), and the journal's input events that say which and how many
+ * bytes.  proto.c documents the frames, piece.h the piece. */
+#include "sched_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "piece.h"
+
+int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now)
+{
+	(void)c;
+	return h->lost || h->removed || h->gone || h->quar_open || h->hl.quar_until > now;
+}
+
+/* Host index of location k of piece p, or -1 when it is not in the list. */
+static int loc_host(const struct tr_ctl *c, const struct tr_piece *p, int k)
+{
+	char name[256];
+	long i;
+
+	snprintf(name, sizeof name, "%.*s", (int)p->hostlen[k], p->host[k]);
+	return tr_strmap_get(&c->hostmap, name, &i) ? (int)i : -1;
+}
+
+/* Relays running from host g now. */
+static int relays_from(const struct tr_ctl *c, int g)
+{
+	int n = 0;
+
+	for (int k = 0; k < c->na; k++)
+		n += c->a[k].src == g && !c->a[k].src_done;
+	return n;
+}
+
+/* Where task ti's piece comes from when host hi runs it: -2 when hi holds
+ * a copy; else a holder that is up, of the least busy ones the one the
+ * attempt number points at (a retry reads another copy when there is
+ * one); -1 when none is up.  p is the parsed piece. */
+static int source(const struct tr_ctl *c, const struct tr_piece *p, int hi, int att)
+{
+	int cand[TR_PIECE_MAXLOC], nc = 0, least = -1;
+	const double now = tr_mono();
+
+	if (tr_piece_on(p, c->h[hi].name) >= 0)
+		return -2;
+	for (int k = 0; k < p->nloc; k++) {
+		const int g = loc_host(c, p, k);
+		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
+		int n;
+		if (!h || h->st != HS_UP || h->removed || h->wfd < 0 || h->hl.quar_until > now)
+			continue;
+		n = relays_from(c, g);
+		if (least < 0 || n < least) {
+			least = n;
+			nc = 0;
+		}
+		if (n == least)
+			cand[nc++] = g;
+	}
+	return nc ? cand[(att > 0 ? att - 1 : 0) % nc] : -1;
+}
+
+int tr_input_fit(const struct tr_ctl *c, long ti, int hi)
+{
+	struct tr_piece p;
+
+	if (!c->tl->t[ti].input || tr_piece_parse(c->tl->t[ti].input, &p) != 0)
+		return 1;
+	return source(c, &p, hi, c->ts[ti].attempts + 1) != -1;
+}
+
+int tr_input_stuck(const struct tr_ctl *c, long ti)
+{
+	struct tr_piece p;
+
+	if (!c->tl->t[ti].input || tr_piece_parse(c->tl->t[ti].input, &p) != 0)
+		return 0;
+	for (int k = 0; k < p.nloc; k++) {
+		const int g = loc_host(c, &p, k);
+		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
+		if (!h || h->removed || h->gone)
+			continue;
+		if (h->st == HS_UP || h->st == HS_CONN || h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
+			return 0;
+	}
+	return 1;
+}
+
+/* " copy lost=H1,H2": the holders of p that are lost (tr_host_lost) or
+ * not in the host list, when the piece is read from another copy. */
+static void copy_note(const struct tr_ctl *c, const struct tr_piece *p, char *buf, size_t n)
+{
+	const double now = tr_mono();
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < p->nloc; k++) {
+		const int g = loc_host(c, p, k);
+		if (g >= 0 && !tr_host_lost(c, &c->h[g], now))
+			continue;
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%.*s", len ? "," : " copy lost=",
+					(int)p->hostlen[k], p->host[k]);
+		if (len >= n) {
+			buf[n - 1] = '\0';
+			return;
+		}
+	}
+}
+
+int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
+{
+	const struct tr_task *t = &c->tl->t[a->task];
+	struct tr_piece p;
+	char head[64];
+	struct tr_buf b = {0};
+	int src, k, rc = 0;
+
+	a->src = -1;
+	if (!t->input)
+		return 0;
+	if (tr_piece_parse(t->input, &p) != 0)
+		return -1;
+	src = source(c, &p, (int)(h - c->h), a->att);
+	if (src == -1)
+		return -1;
+	snprintf(head, sizeof head, "%d %llu %s\n", src >= 0, p.size, p.hash);
+	rc |= tr_buf_put(&b, head, strlen(head));
+	if (src == -2) {
+		k = tr_piece_on(&p, h->name);
+		rc |= tr_buf_put(&b, p.path[k], p.pathlen[k]);
+	} else {
+		rc |= tr_buf_put(&b, p.name, p.namelen);
+	}
+	if (rc) {
+		tr_buf_release(&b);
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return 0;
+	}
+	tr_send_frame(c, h, TR_F_INPUT, a->id, b.p, tr_buf_used(&b));
+	tr_buf_release(&b);
+	if (src >= 0) {
+		/* The holder sends a window's worth ahead, then as the runner's
+		 * credits come back (tr_input_credit). */
+		struct tr_host *hs = &c->h[src];
+		char get[16 + 4096];
+		for (k = 0; k < p.nloc && loc_host(c, &p, k) != src; k++)
+			;
+		const int n = snprintf(get, sizeof get, "%ld\n%.*s", (long)WINDOW, (int)p.pathlen[k], p.path[k]);
+		tr_send_frame(c, hs, TR_F_GET, a->id, get, (size_t)n < sizeof get ? (size_t)n : sizeof get - 1);
+		a->src = src;
+		a->src_done = 0;
+	}
+	return 0;
+}
+
+void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a)
+{
+	if (a->src >= 0 && !a->src_done)
+		tr_send_frame(c, &c->h[a->src], TR_F_CANCEL, a->id, NULL, 0);
+	a->src_done = 1;
+}
+
+/* An input event of attempt a: status 0 or 1, and its note. */
+static void input_event(struct tr_ctl *c, const struct tr_attempt *a, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void input_event(struct tr_ctl *c, const struct tr_attempt *a, int status, const char *fmt, ...)
+{
+	struct tr_event e;
+	va_list ap;
+
+	tr_attempt_event(c, a, &e, "input");
+	e.status = status;
+	va_start(ap, fmt);
+	vsnprintf(e.note, sizeof e.note, fmt, ap);
+	va_end(ap);
+	tr_jput(c, &e);
+}
+
+void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f)
+{
+	int k;
+	struct tr_attempt *a = tr_find_attempt(c, f->id, &k);
+
+	if (!a || a->src != (int)(hs - c->h) || a->src_done || a->cancel) {
+		/* Not wanted any more: the holder stops. */
+		if (!a || a->src == (int)(hs - c->h))
+			tr_send_frame(c, hs, TR_F_CANCEL, f->id, NULL, 0);
+		return;
+	}
+	tr_send_frame(c, &c->h[a->host], TR_F_IN, a->id, f->data, f->len);
+	c->h[a->host].data_in -= (long long)f->len;
+	c->h[a->host].relayed += (long long)f->len;
+	a->relayed += (long long)f->len;
+	a->window += (long)f->len;
+	if (f->len == 0)
+		a->src_done = 1;
+}
+
+void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f)
+{
+	int k;
+	struct tr_attempt *a = tr_find_attempt(c, f->id, &k);
+
+	if (!a || a->src != (int)(hs - c->h) || a->src_done)
+		return;
+	a->src_done = 1;
+	snprintf(a->in_why, sizeof a->in_why, "input piece: %s: %.*s", hs->name,
+		 (int)(f->len < 200 ? f->len : 200), f->data);
+	input_event(c, a, 1, "failed moved bytes=%lld from=%s: %.*s", a->relayed, hs->name,
+		    (int)(f->len < 200 ? f->len : 200), f->data);
+	tr_cancel_attempt(c, a, C_INPUT);
+}
+
+void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n)
+{
+	if (a->src >= 0 && !a->src_done && n > 0) {
+		char s[32];
+		const int len = snprintf(s, sizeof s, "%lld", n);
+		tr_send_frame(c, &c->h[a->src], TR_F_MORE, a->id, s, (size_t)len);
+	}
+}
+
+void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f)
+{
+	const struct tr_task *t = &c->tl->t[a->task];
+	struct tr_piece p;
+	char copy[200];
+	long long v[2];
+
+	if (!t->input || tr_piece_parse(t->input, &p) != 0 || a->in_ok)
+		return;
+	if (tr_proto_ints(f->data, f->len, v, 2, NULL) == 2 && v[0] == 0) {
+		copy_note(c, &p, copy, sizeof copy);
+		a->in_ok = 1;
+		if (a->src >= 0)
+			input_event(c, a, 0, "moved bytes=%lld from=%s%s", v[1], c->h[a->src].name, copy);
+		else
+			input_event(c, a, 0, "local bytes=%lld from=%s%s", v[1], c->h[a->host].name, copy);
+		return;
+	}
+	{
+		const char *msg = memchr(f->data, ' ', f->len);
+		const size_t n = msg ? f->len - (size_t)(msg + 1 - f->data) : 0;
+		snprintf(a->in_why, sizeof a->in_why, "input piece: %.*s", (int)(n < 200 ? n : 200), msg ? msg + 1 : "");
+		if (a->src >= 0)
+			input_event(c, a, 1, "failed moved bytes=%lld from=%s: %.*s", a->relayed, c->h[a->src].name,
+				    (int)(n < 200 ? n : 200), msg ? msg + 1 : "");
+		else
+			input_event(c, a, 1, "failed local from=%s: %.*s", c->h[a->host].name, (int)(n < 200 ? n : 200),
+				    msg ? msg + 1 : "");
+	}
+}
+
+void tr_input_host_down(struct tr_ctl *c, int hi)
+{
+	for (int k = 0; k < c->na; k++) {
+		struct tr_attempt *a = &c->a[k];
+		char note[384];
+		if (a->src != hi || a->src_done || a->host == hi)
+			continue;
+		/* Its task has not started: it goes back to the queue, to
+		 * read another copy, without spending a retry. */
+		a->src_done = 1;
+		if (a->relayed > 0)
+			input_event(c, a, 1, "aborted moved bytes=%lld from=%s: holder lost", a->relayed, c->h[hi].name);
+		tr_send_frame(c, &c->h[a->host], TR_F_CANCEL, a->id, NULL, 0);
+		snprintf(note, sizeof note, "its input's holder %s lost", c->h[hi].name);
+		tr_lose_attempt(c, k--, note, TR_LOSS_HOST, note);
+	}
+}
