@@ -14,7 +14,7 @@
 #include "par.h"
 #include "progress.h"
 #include "remote.h"
-#include "spawn.h"
+#include "subproc.h"
 #include "stream.h"
 #include "version.h"
 
@@ -266,7 +266,7 @@ int main(int argc, char **argv)
 		sk_par_usage_fail("%s", !sum ? "--kept needs --sum" : "--kept takes no -m or INPUT operands");
 	if (!verify && !mpath && !kept)
 		sk_par_usage_fail("--no-verify needs -m");
-	ro.taskrun = sk_spawn_sibling("taskrun", self, sizeof self);
+	ro.taskrun = sk_subproc_sibling("taskrun", self, sizeof self);
 	if (sum && (kept || mpath))
 		return sum_pieces(&ro, kept, mpath, &o);
 	if (keys) {

@@ -12,7 +12,7 @@
 #include "file.h"
 #include "manifest.h"
 #include "psum.h"
-#include "spawn.h"
+#include "subproc.h"
 
 void remote_pieces_free(struct rpiece *p, size_t n)
 {
@@ -93,7 +93,7 @@ static void rm_tree(const char *dir)
 	char *argv[] = {(char *)(uintptr_t)"rm", (char *)(uintptr_t)"-rf", (char *)(uintptr_t)dir, NULL};
 	struct sk_error e;
 
-	sk_spawn_run(argv, NULL, &e);
+	sk_subproc_run(argv, NULL, &e);
 }
 
 /* Runs one round: tasks[k] on host hosts[k] (distinct), its list in
@@ -173,7 +173,7 @@ static int run_round(const struct remote_opts *o, const char *dir, char **hosts,
 	argv[a++] = (char *)(uintptr_t)"::::";
 	argv[a++] = af;
 	argv[a] = NULL;
-	if ((s = sk_spawn_run(argv, NULL, err)) < 0)
+	if ((s = sk_subproc_run(argv, NULL, err)) < 0)
 		rc = SK_EIO;
 	else if (s != 0)
 		rc = sk_error_set(err, SK_EIO, "taskrun exited with status %d (its state: %s)", s, st);
@@ -499,7 +499,7 @@ int remote_kept(const char *taskrun, const char *state, struct rpiece **out, siz
 
 	*out = NULL;
 	*n = 0;
-	if ((st = sk_spawn_run(argv, &text, err)) != 0 || !text) {
+	if ((st = sk_subproc_run(argv, &text, err)) != 0 || !text) {
 		free(text);
 		return st < 0 ? SK_EIO : sk_error_at(err, sk_error_set(err, SK_EIO, "taskrun kept exited with status %d", st), state);
 	}

@@ -11,7 +11,7 @@
 #include "par.h"
 #include "progress.h"
 #include "scatter.h"
-#include "spawn.h"
+#include "subproc.h"
 #include "split.h"
 #include "stream.h"
 #include "version.h"
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 		if (!so.rdir)
 			so.rdir = o.dir;
 		/* taskrun beside this program, else on PATH. */
-		so.taskrun = sk_spawn_sibling("taskrun", self, sizeof self);
+		so.taskrun = sk_subproc_sibling("taskrun", self, sizeof self);
 		/* A host file that cannot hold the copies fails before the
 		 * split. */
 		if (scatter_check(&so, &err) < 0) {

@@ -13,7 +13,7 @@
 #include "../taskrun/hostfile.h"
 #include "file.h"
 #include "manifest.h"
-#include "spawn.h"
+#include "subproc.h"
 
 void scatter_plan(const int *weights, int nhosts, size_t npieces, int copies, int *out)
 {
@@ -252,7 +252,7 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		argv[a++] = (char *)(uintptr_t)"::::+";
 		argv[a++] = files[3];
 		argv[a] = NULL;
-		if ((st = sk_spawn_run(argv, NULL, err)) < 0) {
+		if ((st = sk_subproc_run(argv, NULL, err)) < 0) {
 			rc = SK_EIO;
 			goto out;
 		}
@@ -266,7 +266,7 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		argv[a++] = (char *)(uintptr_t)"kept";
 		argv[a++] = state;
 		argv[a] = NULL;
-		if ((st = sk_spawn_run(argv, &kept, err)) != 0 || !kept) {
+		if ((st = sk_subproc_run(argv, &kept, err)) != 0 || !kept) {
 			rc = st < 0 ? SK_EIO : sk_error_set(err, SK_EIO, "taskrun kept exited with status %d", st);
 			goto out;
 		}

@@ -1,4 +1,4 @@
-#include "spawn.h"
+#include "subproc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int sk_spawn_run(char *const *argv, char **out, struct sk_error *err)
+int sk_subproc_run(char *const *argv, char **out, struct sk_error *err)
 {
 	int p[2] = {-1, -1}, st;
 	pid_t pid;
@@ -70,7 +70,7 @@ int sk_spawn_run(char *const *argv, char **out, struct sk_error *err)
 }
 
 
-const char *sk_spawn_sibling(const char *name, char *buf, size_t len)
+const char *sk_subproc_sibling(const char *name, char *buf, size_t len)
 {
 	const size_t nn = strlen(name);
 	ssize_t sl;
