@@ -28,7 +28,9 @@
 #define MAX_KILLS 3              /* agents that died running the task alone:
 				     a task failure */
 #define MAX_CONNECTING 64        /* agents starting at once */
-#define HK_EVERY 0.05            /* seconds between looks at every host */
+#define HK_EVERY 0.05            /* seconds between looks at every host, at
+				     the most often */
+#define HK_IDLE 1.0              /* the same, at the least often */
 
 #define TR_STOP_ERROR (-1)
 
