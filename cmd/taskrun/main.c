@@ -16,6 +16,7 @@
 #include "input.h"
 #include "job.h"
 #include "par.h"
+#include "piece.h"
 #include "report.h"
 #include "sched.h"
 #include "slurm.h"
@@ -311,9 +312,12 @@ static int dry_run(const struct tr_tasklist *tl, int several)
 {
 	for (long i = 0; i < tl->n; i++) {
 		char *cmd = tr_tmpl_slot(tl->t[i].cmd, several ? (int)(i % 2) + 1 : 1);
-		if (!cmd)
+		/* A piece's {} as on its first copy's host. */
+		char *shown = cmd ? tr_piece_show(cmd, tl->t[i].input, NULL) : NULL;
+		if (!shown)
 			sk_die(1, "out of memory");
-		puts(cmd);
+		puts(shown);
+		free(shown);
 		free(cmd);
 	}
 	return 0;
@@ -415,6 +419,9 @@ static int run(int argc, char **argv, int *stopsig)
 	}
 	if (o.keep_tmpl && o.out_tmpl) {
 		sk_par_usage_fail("--keep and --stdout both say where output goes: give one of them");
+	}
+	if (o.manifest && o.in_tmpl) {
+		sk_par_usage_fail("--input-manifest and --stdin both give the tasks their input: give one of them");
 	}
 	if (o.manifest) {
 		int sources = optind == argc;

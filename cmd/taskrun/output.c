@@ -5,6 +5,8 @@
  * --joblog file; and --halt. */
 #include "sched_int.h"
 
+#include "piece.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "compat.h"
 #include "file.h"
 #include "ofile.h"
+#include "piece.h"
 #include "tmpl.h"
 
 /* Writes d to fd (1 or 2); a failed stdout is said once and given up. */
@@ -215,6 +218,15 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->jobslot))) {
 		tr_fail(c, SK_ENOMEM, "out of memory");
 		return;
+	}
+	if (c->tl->t[a->task].input) {
+		/* Its piece's {} as on that host. */
+		char *shown = tr_piece_show(cmd, c->tl->t[a->task].input, c->h[a->host].name);
+		free(cmd);
+		if (!(cmd = shown)) {
+			tr_fail(c, SK_ENOMEM, "out of memory");
+			return;
+		}
 	}
 	/* GNU parallel's columns: a killed task has Exitval 0 and its signal;
 	 * Send the bytes of its --stdin file (parallel: of its --pipe block),

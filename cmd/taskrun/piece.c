@@ -133,3 +133,24 @@ char *tr_piece_subst(const char *cmd, const char *dir)
 	}
 	return b.p;
 }
+
+char *tr_piece_show(const char *cmd, const char *text, const char *host)
+{
+	struct tr_piece p;
+	char dir[4096];
+	int k;
+
+	if (!text || tr_piece_parse(text, &p) != 0)
+		return strdup(cmd);
+	k = host ? tr_piece_on(&p, host) : 0;
+	if (k < 0) {
+		snprintf(dir, sizeof dir, ".taskrun-in.XXXXXX");
+	} else {
+		/* The path less its last component (the name). */
+		size_t n = p.pathlen[k] > p.namelen ? p.pathlen[k] - p.namelen - 1 : 0;
+		if (n == 0 && p.pathlen[k] > p.namelen)
+			n = 1;   /* "/NAME": the root */
+		snprintf(dir, sizeof dir, "%.*s", n ? (int)n : 1, n ? p.path[k] : ".");
+	}
+	return tr_piece_subst(cmd, dir);
+}

@@ -54,4 +54,11 @@ char *tr_piece_hosts(const struct tr_piece *p);
  * is written '"'"' (malloc'd; NULL when out of memory). */
 char *tr_piece_subst(const char *cmd, const char *dir);
 
+/* cmd as shown (--dry-run, --joblog) for a task of piece text run on
+ * host: the directory of host's copy (as the manifest gives it, relative
+ * paths unresolved); of the first copy when host is NULL; ".taskrun-in.
+ * XXXXXX" when host holds no copy (a relayed piece's temporary).  cmd
+ * itself, copied, without text (malloc'd; NULL when out of memory). */
+char *tr_piece_show(const char *cmd, const char *text, const char *host);
+
 #endif

@@ -536,8 +536,29 @@ struct pc {
 struct tap {
 	int i0, kk;
 	float fr, W;
-	float c0, c1;  /* triangle weights: half-lengths kk and kk + 1 */
+	float b;       /* blend fraction of the triangles kk and kk + 1 */
+	float c0, c1;  /* their weights (tri_weights) */
 };
+
+/* The weights of the triangles of half-lengths kk and kk + 1 blended by b:
+ * (1 - b) / kk^2 and b / (kk + 1)^2 with one division.  The quotient
+ * depends on kk alone (kk^2 (kk + 1)^2 is exact in float up to
+ * SK_KIRCH_KMAX), so a group of updates with one kk takes it once, the
+ * same value. */
+KINLINE float tri_recip(int32_t kk, float *k0, float *k1)
+{
+	*k0 = (float)kk * (float)kk;
+	*k1 = (float)(kk + 1) * (float)(kk + 1);
+	return 1.0f / (*k0 * *k1);
+}
+
+KINLINE void tri_weights(int32_t kk, float b, float *c0, float *c1)
+{
+	float k0, k1;
+	const float r = tri_recip(kk, &k0, &k1);
+	*c0 = (1.0f - b) * k1 * r;
+	*c1 = b * k0 * r;
+}
 
 /*
  * The arithmetic of one sample update, shared by migration and modelling so
@@ -558,6 +579,7 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 	q.i0 = (int)g;
 	q.fr = g - (float)q.i0;
 	q.kk = 1;
+	q.b = 0.0f;
 	q.c0 = 1.0f;
 	q.c1 = 0.0f;
 	if (aa) {
@@ -573,19 +595,12 @@ KINLINE struct tap tap_at(const struct tarr *ta, const struct pc *c, long j, con
 		 * from the apex of a flat reflector, moving it by up to 0.2
 		 * samples, late or early with the geometry. */
 		float kf = c->ax * fabsf(wj * (c->dsx * tr + c->drx * ts)) * itt;
-		float b;
 		if (d3)
 			kf += c->ay * fabsf(wj * (c->dsy * tr + c->dry * ts)) * itt;
 		kf = min_f(max_f(kf, 1.0f), c->kmax);
 		q.kk = (int)min_f(kf, c->kmax - 1.0f);
-		b = kf - (float)q.kk;
-		{
-			/* (1 - b) / k^2 and b / (k + 1)^2 with one division. */
-			const float k0 = (float)q.kk * (float)q.kk, k1 = (float)(q.kk + 1) * (float)(q.kk + 1);
-			const float r = 1.0f / (k0 * k1);
-			q.c0 = (1.0f - b) * k1 * r;
-			q.c1 = b * k0 * r;
-		}
+		q.b = kf - (float)q.kk;
+		tri_weights(q.kk, q.b, &q.c0, &q.c1);
 	}
 	if (obl || spr) {
 		/* W = num / sqrt(den).  Obliquity: (cos theta_s + cos theta_r)
@@ -647,6 +662,8 @@ typedef double kv4d __attribute__((vector_size(32)));
 typedef int64_t kv4l __attribute__((vector_size(32)));
 typedef double kv8d __attribute__((vector_size(64)));
 typedef int64_t kv8l __attribute__((vector_size(64)));
+typedef float kv16f __attribute__((vector_size(64)));
+typedef int32_t kv16i __attribute__((vector_size(64)));
 
 /* Lane permutation by a variable index vector (GCC: vpermps with AVX2;
  * clang has no variable-index shuffle builtin, so lane by lane there). */
@@ -668,11 +685,13 @@ static inline void kperm2_lanes(kv4d *r, const kv4d *a, const kv4d *b, const kv4
 /* The wide path (x86-64-v4) is GCC's on x86-64 only; never used here. */
 #define KPERM2_8D(r, a, b, d) ((void)(a), (void)(b), (void)(d), (r) = (kv8d){0})
 #define KPERM2_8F(r, a, b, d) ((void)(a), (void)(b), (void)(d), (r) = (kv8f){0})
+#define KPERM16(v, d) ((void)(d), (v) = (kv16f){0})
 #else
 #define KPERM(v, d) ((v) = __builtin_shuffle(v, d))
 #define KPERM2(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
 #define KPERM2_8D(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
 #define KPERM2_8F(r, a, b, d) ((r) = __builtin_shuffle(a, b, d))
+#define KPERM16(v, d) ((v) = __builtin_shuffle(v, d))
 #endif
 
 /* The plain read: L at i + f by linear interpolation. */
@@ -735,33 +754,48 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
  * double: S is large) plus fr times that of D[i] = S[i+1] - S[i] (small:
  * float is enough).  The triangle of half-length k + 1 needs S[m-1] and
  * S[p+1]: its second difference is that of k plus D[m-1] - D[p], so two
- * more float reads, not four; the two blend by c0 and c1.  The window reads
- * below give exactly these values. */
-KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, float f, float c0, float c1)
+ * more float reads, not four; the two blend by c0 and c1 (tri_weights).
+ * Every vector form below computes these same IEEE operations in this
+ * order (tri_mix), so the image is the same bytes whichever runs. */
+#define TRI_MIX(T)                                                                                      \
+	KINLINE void tri_mix_##T(const T *a0, const T *li, const T *lm, const T *lp, const T *lm1, const T *lp1, \
+				 const T *f, const T *c0, const T *c1, T *out)                          \
+	{                                                                                               \
+		const T a1 = *a0 + (*lm1 - *lp);                                                        \
+		const T b0 = 2.0f * *li - *lm - *lp;                                                    \
+		const T b1 = 2.0f * *li - *lm1 - *lp1;                                                  \
+		*out = *c0 * (*a0 + *f * b0) + *c1 * (a1 + *f * b1);                                    \
+	}
+TRI_MIX(float)
+TRI_MIX(kv8f)
+TRI_MIX(kv16f)
+#undef TRI_MIX
+
+KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, float f, float b)
 {
 	const int32_t m = i - kk, p = i + kk;
 	const float a0 = (float)(2.0 * S[i] - S[m] - S[p]);
 	const float li = D[i], lm = D[m], lp = D[p], lm1 = D[m - 1], lp1 = D[p + 1];
-	const float a1 = a0 + (lm1 - lp);
-	const float b0 = 2.0f * li - lm - lp;
-	const float b1 = 2.0f * li - lm1 - lp1;
-	return c0 * (a0 + f * b0) + c1 * (a1 + f * b1);
+	float c0, c1, r;
+	tri_weights(kk, b, &c0, &c1);
+	tri_mix_float(&a0, &li, &lm, &lp, &lm1, &lp1, &f, &c0, &c1, &r);
+	return r;
 }
 
-/* The same on vectors of 8 lanes: a0 the (float) second difference of S,
- * the five D reads, fr and the weights. */
-KINLINE void tri_blend(const kv8f *a0, const kv8f *li, const kv8f *lm, const kv8f *lp, const kv8f *lm1,
-		       const kv8f *lp1, const float *f, const float *c0, const float *c1, float *v)
+/* True when any lane of x is not zero. */
+KINLINE int any8(const kv8i *x)
 {
-	kv8f F, C0, C1, a1, b0, b1, r;
-	memcpy(&F, f, sizeof F);
-	memcpy(&C0, c0, sizeof C0);
-	memcpy(&C1, c1, sizeof C1);
-	a1 = *a0 + (*lm1 - *lp);
-	b0 = 2.0f * *li - *lm - *lp;
-	b1 = 2.0f * *li - *lm1 - *lp1;
-	r = C0 * (*a0 + F * b0) + C1 * (a1 + F * b1);
-	memcpy(v, &r, sizeof r);
+	uint64_t out[4];
+	memcpy(out, x, sizeof out);
+	return (out[0] | out[1] | out[2] | out[3]) != 0;
+}
+
+KINLINE int any16(const kv16i *x)
+{
+	const kv8i lo = __builtin_shufflevector(*x, *x, 0, 1, 2, 3, 4, 5, 6, 7);
+	const kv8i hi = __builtin_shufflevector(*x, *x, 8, 9, 10, 11, 12, 13, 14, 15);
+	const kv8i o = lo | hi;
+	return any8(&o);
 }
 
 /* Lowest lane of an index vector that runs up or down (the lower end), and
@@ -774,15 +808,20 @@ KINLINE int32_t win_base(const kv8i *x)
 /* Eight doubles S[b + d[e]] from the window S[b .. b + 7]: two halves, each
  * a two-source permutation of the window's two 4-double vectors (vpermt2pd
  * with AVX-512, two vpermd and a blend with AVX2). */
-KINLINE void win_d(const double *S, int32_t b, const kv8i *d, kv4d *lo, kv4d *hi)
+KINLINE void win_d(const double *S, int32_t b, const kv4l *il, const kv4l *ih, kv4d *lo, kv4d *hi)
 {
 	kv4d w0, w1;
-	const kv4i dl = {(*d)[0], (*d)[1], (*d)[2], (*d)[3]}, dh = {(*d)[4], (*d)[5], (*d)[6], (*d)[7]};
-	const kv4l il = __builtin_convertvector(dl, kv4l), ih = __builtin_convertvector(dh, kv4l);
 	memcpy(&w0, S + b, sizeof w0);
 	memcpy(&w1, S + b + 4, sizeof w1);
-	KPERM2(*lo, w0, w1, il);
-	KPERM2(*hi, w0, w1, ih);
+	KPERM2(*lo, w0, w1, *il);
+	KPERM2(*hi, w0, w1, *ih);
+}
+
+KINLINE void win_d8(const double *S, int32_t b, const kv8i *d, kv4d *lo, kv4d *hi)
+{
+	const kv4i dl = {(*d)[0], (*d)[1], (*d)[2], (*d)[3]}, dh = {(*d)[4], (*d)[5], (*d)[6], (*d)[7]};
+	const kv4l il = __builtin_convertvector(dl, kv4l), ih = __builtin_convertvector(dh, kv4l);
+	win_d(S, b, &il, &ih, lo, hi);
 }
 
 /* Eight floats D[b + d[e]] from the window D[b .. b + 7]. */
@@ -792,68 +831,224 @@ KINLINE void win_f(const float *D, int32_t b, const kv8i *d, kv8f *out)
 	KPERM(*out, *d);
 }
 
-/*
- * The wide form (x86-64-v4) of the window reads: the three taps of 8
- * updates all within the 16 samples from b, each one two-register
- * permutation of S (vpermi2pd) and one of D (vpermi2ps).  The double
- * permutations take 64-bit indices: the strip loop stores i0 and kk as
- * 64-bit integers too, so that no index vector is widened here (each
- * widening costs the shuffle unit as much as a permutation).  Returns 0
- * (and reads nothing) when they spread wider.
- */
-KINLINE int tri_win16(const double *S, const float *D, const kv8i *i, const kv8i *m, const kv8i *p,
-		      const int64_t *i64, const int64_t *k64, const float *f, const float *c0,
-		      const float *c1, float *v)
+/* Sixteen floats D[b + d[e]] from the window D[b .. b + 15] (vpermps). */
+KINLINE void win_f16(const float *D, int32_t b, const kv16i *d, kv16f *out)
 {
-	const int32_t b = win_base(m) - 1;
-	const kv8i di = *i - b, dm = *m - b, dp = *p - b, dm1 = dm - 1, dp1 = dp + 1;
-	const kv8i o = (di | dm1 | dp1) & ~15;
-	uint64_t out[4];
-	kv8d w0, w1, a, s;
-	kv8l xi, xk;
-	kv8f x0, x1, a0, li, lm, lp, lm1, lp1;
+	memcpy(out, D + b, sizeof *out);
+	KPERM16(*out, *d);
+}
 
-	memcpy(out, &o, sizeof out);
-	if (out[0] | out[1] | out[2] | out[3])
-		return 0;
-	memcpy(&xi, i64, sizeof xi);
-	memcpy(&xk, k64, sizeof xk);
-	xi -= (int64_t)b;
+/* Sixteen doubles S[b + d[e]] from the window S[b .. b + 15], as the two
+ * halves lo (lanes 0-7) and hi (8-15) (vpermi2pd, 64-bit indices xl, xh). */
+KINLINE void win_d16(const double *S, int32_t b, const kv8l *xl, const kv8l *xh, kv8d *lo, kv8d *hi)
+{
+	kv8d w0, w1;
 	memcpy(&w0, S + b, sizeof w0);
 	memcpy(&w1, S + b + 8, sizeof w1);
-	memcpy(&x0, D + b, sizeof x0);
-	memcpy(&x1, D + b + 8, sizeof x1);
-	KPERM2_8D(a, w0, w1, xi);
-	a = 2.0 * a;
+	KPERM2_8D(*lo, w0, w1, *xl);
+	KPERM2_8D(*hi, w0, w1, *xh);
+}
+
+/*
+ * The common case: a group of neighbouring updates with one half-length kk
+ * (it changes slowly along a summation curve) and every i0 within one
+ * window from the lowest, b.  Then each of the eight taps is the window at
+ * b + offset (0, -kk, +kk for S; also -kk-1, +kk+1 for D) read by the one
+ * index vector i0 - b: an unaligned load and a permutation each, as the
+ * linear path reads, with no index arithmetic per tap; and the blend
+ * weights take the group's one quotient (tri_recip).  Wide (x86-64-v4):
+ * 16 updates, D by single-source permutations of 16 floats, S by
+ * two-source permutations of 16 doubles (vpermi2pd).  Returns 0, reading
+ * nothing, when the group does not qualify.
+ */
+KINLINE int tri_uni16(const double *S, const float *D, const int32_t *ix, const int32_t *kk, const float *fr,
+		      const float *bb, float *v)
+{
+	const int32_t k = kk[0], b = ix[0] < ix[15] ? ix[0] : ix[15];
+	kv16i I, K, d, o;
+	kv8i il, ih;
+	kv8l xl, xh;
+	kv8d s0l, s0h, sml, smh, spl, sph;
+	kv16f a0, li, lm, lp, lm1, lp1, F, B, C0, C1, r;
+	float k0, k1, q;
+
+	memcpy(&I, ix, sizeof I);
+	memcpy(&K, kk, sizeof K);
+	d = I - b;
+	o = (K - k) | (d & ~15);
+	if (any16(&o))
+		return 0;
+	memcpy(&il, ix, sizeof il);
+	memcpy(&ih, ix + 8, sizeof ih);
+	il -= b;
+	ih -= b;
+	xl = __builtin_convertvector(il, kv8l);
+	xh = __builtin_convertvector(ih, kv8l);
+	win_d16(S, b, &xl, &xh, &s0l, &s0h);
+	win_d16(S, b - k, &xl, &xh, &sml, &smh);
+	win_d16(S, b + k, &xl, &xh, &spl, &sph);
+	s0l = 2.0 * s0l - sml - spl;
+	s0h = 2.0 * s0h - smh - sph;
 	{
-		const kv8l xm = xi - xk;
-		KPERM2_8D(s, w0, w1, xm);
+		const kv8f fl = __builtin_convertvector(s0l, kv8f), fh = __builtin_convertvector(s0h, kv8f);
+		a0 = __builtin_shufflevector(fl, fh, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 	}
-	a -= s;
+	win_f16(D, b, &d, &li);
+	win_f16(D, b - k, &d, &lm);
+	win_f16(D, b + k, &d, &lp);
+	win_f16(D, b - k - 1, &d, &lm1);
+	win_f16(D, b + k + 1, &d, &lp1);
+	memcpy(&F, fr, sizeof F);
+	memcpy(&B, bb, sizeof B);
+	q = tri_recip(k, &k0, &k1);
+	C0 = (1.0f - B) * k1 * q;
+	C1 = B * k0 * q;
+	tri_mix_kv16f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
+	memcpy(v, &r, sizeof r);
+	return 1;
+}
+
+/* The same for 8 updates (AVX2 and the portable build): D by permutations
+ * of 8 floats, S by two-source permutations of 8 doubles in two halves. */
+KINLINE int tri_uni8(const double *S, const float *D, const int32_t *ix, const int32_t *kk, const float *fr,
+		     const float *bb, float *v)
+{
+	const int32_t k = kk[0], b = ix[0] < ix[7] ? ix[0] : ix[7];
+	kv8i I, K, d, o;
+	kv4i dl, dh;
+	kv4l il, ih;
+	kv4d s0l, s0h, sml, smh, spl, sph;
+	kv8f a0, li, lm, lp, lm1, lp1, F, B, C0, C1, r;
+	float k0, k1, q;
+
+	memcpy(&I, ix, sizeof I);
+	memcpy(&K, kk, sizeof K);
+	d = I - b;
+	o = (K - k) | (d & ~7);
+	if (any8(&o))
+		return 0;
+	memcpy(&dl, ix, sizeof dl);
+	memcpy(&dh, ix + 4, sizeof dh);
+	dl -= b;
+	dh -= b;
+	il = __builtin_convertvector(dl, kv4l);
+	ih = __builtin_convertvector(dh, kv4l);
+	win_d(S, b, &il, &ih, &s0l, &s0h);
+	win_d(S, b - k, &il, &ih, &sml, &smh);
+	win_d(S, b + k, &il, &ih, &spl, &sph);
+	s0l = 2.0 * s0l - sml - spl;
+	s0h = 2.0 * s0h - smh - sph;
 	{
-		const kv8l xp = xi + xk;
-		KPERM2_8D(s, w0, w1, xp);
+		const kv4f fl = __builtin_convertvector(s0l, kv4f), fh = __builtin_convertvector(s0h, kv4f);
+		a0 = __builtin_shufflevector(fl, fh, 0, 1, 2, 3, 4, 5, 6, 7);
 	}
-	a -= s;
-	a0 = __builtin_convertvector(a, kv8f);
-	KPERM2_8F(li, x0, x1, di);
-	KPERM2_8F(lm, x0, x1, dm);
-	KPERM2_8F(lp, x0, x1, dp);
-	KPERM2_8F(lm1, x0, x1, dm1);
-	KPERM2_8F(lp1, x0, x1, dp1);
-	tri_blend(&a0, &li, &lm, &lp, &lm1, &lp1, f, c0, c1, v);
+	win_f(D, b, &d, &li);
+	win_f(D, b - k, &d, &lm);
+	win_f(D, b + k, &d, &lp);
+	win_f(D, b - k - 1, &d, &lm1);
+	win_f(D, b + k + 1, &d, &lp1);
+	memcpy(&F, fr, sizeof F);
+	memcpy(&B, bb, sizeof B);
+	q = tri_recip(k, &k0, &k1);
+	C0 = (1.0f - B) * k1 * q;
+	C1 = B * k0 * q;
+	tri_mix_kv8f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
+	memcpy(v, &r, sizeof r);
 	return 1;
 }
 
 /*
- * The triangle filter reads S and D at i0 and i0 -+ kk: six reads an update,
- * which as gathers cost three times the arithmetic.  Where the reads of 8
- * neighbouring updates each fall within 8 neighbouring samples (i0 grows by
- * at most one input sample per output sample where dt <= dt_in, and kk
- * changes slowly), each of the three is a window: unaligned vector loads and
- * lane permutations, as in kern_lin; wide (x86-64-v4), the three share one
- * window of 16 samples (tri_win16).  The values read and the arithmetic on
- * them are those of tri_at, so the image is the same bytes any way.
+ * Groups of 8 that are not uniform: the lane weights one by one, then the
+ * wide form (x86-64-v4): the three taps of 8 updates all within the 16
+ * samples from b, each one two-register permutation of S (vpermi2pd) and
+ * one of D (vpermi2ps); else three windows of 8 (S[i], S[m], S[p] and D
+ * around each); else lane by lane.
+ */
+KINLINE void tri_any8(const double *S, const float *D, const int32_t *ix, const int32_t *kk, const float *fr,
+		      const float *bb, float *v, const int wide)
+{
+	float c0[8], c1[8];
+	kv8i i, k, m, p;
+	kv8f F, C0, C1, a0, li, lm, lp, lm1, lp1, r;
+
+	for (int e = 0; e < 8; e++)
+		tri_weights(kk[e], bb[e], c0 + e, c1 + e);
+	memcpy(&i, ix, sizeof i);
+	memcpy(&k, kk, sizeof k);
+	memcpy(&F, fr, sizeof F);
+	memcpy(&C0, c0, sizeof C0);
+	memcpy(&C1, c1, sizeof C1);
+	m = i - k;
+	p = i + k;
+	if (wide > 0) {
+		const int32_t b = win_base(&m) - 1;
+		const kv8i di = i - b, dm = m - b, dp = p - b, dm1 = dm - 1, dp1 = dp + 1;
+		const kv8i o = (di | dm1 | dp1) & ~15;
+		if (!any8(&o)) {
+			const kv8l xi = __builtin_convertvector(di, kv8l), xk = __builtin_convertvector(k, kv8l);
+			const kv8l xm = xi - xk, xp = xi + xk;
+			kv8d w0, w1, a, sm, sp;
+			kv8f x0, x1;
+			memcpy(&w0, S + b, sizeof w0);
+			memcpy(&w1, S + b + 8, sizeof w1);
+			memcpy(&x0, D + b, sizeof x0);
+			memcpy(&x1, D + b + 8, sizeof x1);
+			KPERM2_8D(a, w0, w1, xi);
+			KPERM2_8D(sm, w0, w1, xm);
+			KPERM2_8D(sp, w0, w1, xp);
+			a = 2.0 * a - sm - sp;
+			a0 = __builtin_convertvector(a, kv8f);
+			KPERM2_8F(li, x0, x1, di);
+			KPERM2_8F(lm, x0, x1, dm);
+			KPERM2_8F(lp, x0, x1, dp);
+			KPERM2_8F(lm1, x0, x1, dm1);
+			KPERM2_8F(lp1, x0, x1, dp1);
+			tri_mix_kv8f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
+			memcpy(v, &r, sizeof r);
+			return;
+		}
+	}
+	{
+		const int32_t bi = win_base(&i), bm = win_base(&m), bp = win_base(&p);
+		const kv8i di = i - bi, dm = m - bm, dp = p - bp;
+		const kv8i o = (di | dm | dp) & ~7;
+		kv4d s0, s1, t0, t1;
+		if (any8(&o)) {
+			for (int e = 0; e < 8; e++)
+				v[e] = tri_at(S, D, ix[e], kk[e], fr[e], bb[e]);
+			return;
+		}
+		win_d8(S, bi, &di, &s0, &s1);
+		s0 = 2.0 * s0;
+		s1 = 2.0 * s1;
+		win_d8(S, bm, &dm, &t0, &t1);
+		s0 -= t0;
+		s1 -= t1;
+		win_d8(S, bp, &dp, &t0, &t1);
+		s0 -= t0;
+		s1 -= t1;
+		{
+			const kv4f h0 = __builtin_convertvector(s0, kv4f);
+			const kv4f h1 = __builtin_convertvector(s1, kv4f);
+			a0 = __builtin_shufflevector(h0, h1, 0, 1, 2, 3, 4, 5, 6, 7);
+		}
+		win_f(D, bi, &di, &li);
+		win_f(D, bm, &dm, &lm);
+		win_f(D, bp, &dp, &lp);
+		win_f(D, bm - 1, &dm, &lm1);
+		win_f(D, bp + 1, &dp, &lp1);
+		tri_mix_kv8f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
+		memcpy(v, &r, sizeof r);
+	}
+}
+
+/*
+ * The triangle filter reads S and D at i0 and i0 -+ kk: eight reads an
+ * update, which as gathers cost three times the arithmetic.  So the updates
+ * go by strips, as in kern_lin: positions, half-lengths and weights
+ * (vectorised), then the reads by groups (tri_uni16, tri_uni8, tri_any8),
+ * then the sums.  The values read and the arithmetic on them are those of
+ * tri_at, so the image is the same bytes any way.
  */
 KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long j0, long j1,
 		     const int obl, const int spr, const int d3, const int tap, const int wide)
@@ -861,76 +1056,32 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 	const float *D = c->L;
 	const double *S = c->S;
 	int32_t ix[KSTRIP], kk[KSTRIP];
-	int64_t ix64[KSTRIP], kk64[KSTRIP];
-	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], c0[KSTRIP], c1[KSTRIP];
+	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], bb[KSTRIP];
 
 	for (long jb = j0; jb < j1; jb += KSTRIP) {
 		const long n = j1 - jb < KSTRIP ? j1 - jb : KSTRIP;
-		long l;
+		long l = 0;
 #pragma omp simd
-		for (l = 0; l < n; l++) {
-			const struct tap q = tap_at(ta, c, jb + l, 1, obl, spr, d3, tap);
-			ix[l] = q.i0;
-			kk[l] = q.kk;
-			if (wide > 0) {
-				ix64[l] = q.i0;
-				kk64[l] = q.kk;
-			}
-			fr[l] = q.fr;
-			W[l] = q.W;
-			c0[l] = q.c0;
-			c1[l] = q.c1;
+		for (long e = 0; e < n; e++) {
+			const struct tap q = tap_at(ta, c, jb + e, 1, obl, spr, d3, tap);
+			ix[e] = q.i0;
+			kk[e] = q.kk;
+			fr[e] = q.fr;
+			W[e] = q.W;
+			bb[e] = q.b;
 		}
-		for (l = 0; wide >= 0 && l + 8 <= n; l += 8) {
-			kv8i i, k, m, p, di, dm, dp;
-			int32_t bi, bm, bp;
-			kv4d a0, a1, s0, s1;
-			memcpy(&i, ix + l, sizeof i);
-			memcpy(&k, kk + l, sizeof k);
-			m = i - k;
-			p = i + k;
-			if (wide > 0 && tri_win16(S, D, &i, &m, &p, ix64 + l, kk64 + l, fr + l, c0 + l, c1 + l, v + l))
-				continue;
-			bi = win_base(&i);
-			bm = win_base(&m);
-			bp = win_base(&p);
-			di = i - bi;
-			dm = m - bm;
-			dp = p - bp;
-			{
-				const kv8i o = (di | dm | dp) & ~7;
-				uint64_t out[4];
-				memcpy(out, &o, sizeof out);
-				if (out[0] | out[1] | out[2] | out[3]) {
-					for (long e = l; e < l + 8; e++)
-						v[e] = tri_at(S, D, ix[e], kk[e], fr[e], c0[e], c1[e]);
-					continue;
+		if (wide > 0) {
+			for (; l + 16 <= n; l += 16)
+				if (!tri_uni16(S, D, ix + l, kk + l, fr + l, bb + l, v + l)) {
+					tri_any8(S, D, ix + l, kk + l, fr + l, bb + l, v + l, wide);
+					tri_any8(S, D, ix + l + 8, kk + l + 8, fr + l + 8, bb + l + 8, v + l + 8, wide);
 				}
-			}
-			win_d(S, bi, &di, &a0, &a1);
-			a0 = 2.0 * a0;
-			a1 = 2.0 * a1;
-			win_d(S, bm, &dm, &s0, &s1);
-			a0 -= s0;
-			a1 -= s1;
-			win_d(S, bp, &dp, &s0, &s1);
-			a0 -= s0;
-			a1 -= s1;
-			{
-				const kv4f h0 = __builtin_convertvector(a0, kv4f);
-				const kv4f h1 = __builtin_convertvector(a1, kv4f);
-				const kv8f af = {h0[0], h0[1], h0[2], h0[3], h1[0], h1[1], h1[2], h1[3]};
-				kv8f li, lm, lp, lm1, lp1;
-				win_f(D, bi, &di, &li);
-				win_f(D, bm, &dm, &lm);
-				win_f(D, bp, &dp, &lp);
-				win_f(D, bm - 1, &dm, &lm1);
-				win_f(D, bp + 1, &dp, &lp1);
-				tri_blend(&af, &li, &lm, &lp, &lm1, &lp1, fr + l, c0 + l, c1 + l, v + l);
-			}
 		}
+		for (; wide >= 0 && l + 8 <= n; l += 8)
+			if (!tri_uni8(S, D, ix + l, kk + l, fr + l, bb + l, v + l))
+				tri_any8(S, D, ix + l, kk + l, fr + l, bb + l, v + l, wide);
 		for (; l < n; l++)
-			v[l] = tri_at(S, D, ix[l], kk[l], fr[l], c0[l], c1[l]);
+			v[l] = tri_at(S, D, ix[l], kk[l], fr[l], bb[l]);
 #pragma omp simd
 		for (l = 0; l < n; l++)
 			acc[jb + l] += W[l] * v[l];

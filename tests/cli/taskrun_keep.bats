@@ -231,10 +231,7 @@ check_scatter() {
 	run -0 taskrun status parts/.scatter
 	[ "${lines[1]}" = "tasks: 24 total, 24 done, 0 failed, 0 running, 0 pending" ]
 	grep -qx "kept: 24 outputs, $((2 * bytes)) bytes, on their hosts" <<<"$output"
-	# segmerge -m reads only local pieces, and says so.
-	run -1 --separate-stderr segmerge -m parts/manifest.yaml -o out.sgy
-	[ "$stderr" = "segmerge: parts/manifest.yaml: 12 of 12 pieces are on hosts (node1:parts/part-000001.sgy, ...), not here: segmerge -m reads only local pieces" ]
-	[ ! -e out.sgy ]
+	# segmerge -m reads the pieces from their hosts (tests/cli/segmerge_hosts.bats).
 }
 
 @test "segsplit --hosts: a dead host's copies go to the live hosts at once, never two of a piece on one host" {
@@ -322,12 +319,18 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	# The report says so too.
 	run -0 taskrun report b
 	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+	# A resume (nothing left to run) keeps them: they are in the journal.
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s b --where node2 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml --keep 'k/{/}' 'cat {}'
+	[ "$(j_count b/journal run)" = 2 ]
+	run -0 taskrun status b
+	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
 }
 
 @test "taskrun --input-manifest: a holder lost mid-run: its pieces are read from the other copy, the result is the same, the report names them" {
 	lab_need_root
 	cd "$T"
-	segsynth --line 8,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsynth --line 6,50,24,25 --reflector 0.01 -n 101 -o line.sgy
 	segsplit --key fldr -d local line.sgy
 	printf 'node1\ncut1\n' >h2
 	segsplit --hosts h2 --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
@@ -363,7 +366,7 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	lab_need_root
 	printf '1/node1\n1/node2\n1/node3\n' >"$T/hosts"
 	cmd='sleep 0.5; head -c $(({} * 1000)) /dev/urandom'
-	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 12) 2>"$T/err" &
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --no-speculate --keep 'k/{}.bin' "$cmd" ::: $(seq 9) 2>"$T/err" &
 	BG=$!
 	j="$T/s/journal"
 	lab_wait "[ -f '$j' ] && [ \$(j_count '$j' done node3) -ge 2 ]" 30
@@ -379,8 +382,8 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	on3=$(j_count "$j" done node3)
 	[ "$(j_count "$j" remake node3)" = "$on3" ]
 	grep -qx "taskrun: node3: $on3 kept outputs on a host removed from the host file: remade" "$T/err"
-	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "node3") n++; print n }' "$j")" = 12 ]
-	[ "$(check_kept "$j" node3)" = 12 ]
+	[ "$(awk -F'\t' '$2 == "done" { last[$3] = $5 } END { for (t in last) if (last[t] != "node3") n++; print n }' "$j")" = 9 ]
+	[ "$(check_kept "$j" node3)" = 9 ]
 	run -0 taskrun kept "$T/s"
 	[ "$(grep -c $'\tnode3\t' <<<"$output")" = 0 ]
 	run -0 taskrun report "$T/s"
@@ -388,4 +391,67 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 		h=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { h = $5 } END { print h }' "$j")
 		grep -qx "remade: task $t, k/$t.bin, lost on node3, now on $h" <<<"$output"
 	done
+}
+
+@test "taskrun --input-manifest: one task per piece (--dry-run shows {} on the first copy); ::: with it, a local manifest and a copy of another name are refused" {
+	cd "$T"
+	segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o line.sgy
+	segsplit --key fldr -d p line.sgy
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml cat {} ::: a
+	[ "$stderr" = "taskrun: --input-manifest gives one task per piece: give a command and no ::: or :::: inputs; try --help" ]
+	run -2 --separate-stderr taskrun --input-manifest p/manifest.yaml --stdin x cat
+	[ "$stderr" = "taskrun: --input-manifest and --stdin both give the tasks their input: give one of them; try --help" ]
+	run -1 --separate-stderr taskrun --dry-run --input-manifest p/manifest.yaml cat {}
+	[ "$stderr" = "taskrun: p/manifest.yaml: piece 1 (part-000001.sgy) is not on any host: --input-manifest takes a distributed manifest (segsplit --hosts)" ]
+	# The same pieces placed by hand (version 2).
+	awk '/^version:/ { print "version: 2"; next } /^  - file: / { f = $3; gsub(/"/, "", f) } { print }
+		/^    xxh64: / { print "    at: [\"node1:parts/" f "\", \"node2:/scratch/" f "\"]" }' p/manifest.yaml >m2.yaml
+	run -0 --separate-stderr taskrun --dry-run --input-manifest m2.yaml 'cksum < {} > {/.}.ck'
+	[ "$output" = $'cksum < \'parts/part-000001.sgy\' > part-000001.ck\ncksum < \'parts/part-000002.sgy\' > part-000002.ck' ]
+	sed 's|node2:/scratch/part-000002.sgy|node2:/scratch/other.sgy|' m2.yaml >m3.yaml
+	run -1 --separate-stderr taskrun --dry-run --input-manifest m3.yaml cat {}
+	[ "$stderr" = "taskrun: m3.yaml: part-000002.sgy: copy node2:/scratch/other.sgy is not named part-000002.sgy" ]
+}
+
+@test "taskrun --input-manifest: a copy missing on its holder, or not what the manifest says: the task reads another copy without spending a retry; none left: not run" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 3,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\nnode2\n' >hosts
+	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	size=$(stat -c %s local/part-000001.sgy)
+	# node1's copy of piece 1 is gone; every task placed on node1.
+	rm "$LAB/keep/node1/parts/part-000001.sgy"
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --where node1 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	run -0 awk -F'\t' '$2 == "input" || $2 == "lost" || $2 == "fail" { print $2, $3, $5, $6, $12 }' a/journal
+	[ "${lines[0]}" = "input 1 node1 1 failed local from=node1: $LAB/keep/node1/parts/part-000001.sgy: No such file or directory" ]
+	[ "${lines[1]}" = "lost 1 node1 0 input piece: $LAB/keep/node1/parts/part-000001.sgy: No such file or directory" ]
+	[ "$(grep '^input 1 ' <<<"$output" | sed -n 2p)" = "input 1 node1 0 moved bytes=$size from=node2" ]
+	[ "$(j_count a/journal fail)" = 0 ]
+	# Piece 2's first copy damaged (same size); every task placed on
+	# node3 (one slot), which holds none: piece 2 is streamed from its
+	# first copy (the holders are equally idle), refused by its xxh64,
+	# then streamed from the other.
+	first=$(awk '/^    at: / { n++ } n == 2 { sub(/^    at: \["/, ""); sub(/:.*/, ""); print; exit }' parts/manifest.yaml)
+	other=$([ "$first" = node1 ] && echo node2 || echo node1)
+	printf 'X' | dd of="$LAB/keep/$first/parts/part-000002.sgy" bs=1 seek=3000 conv=notrunc 2>/dev/null
+	printf '1/node1\n1/node2\n1/node3\n' >hosts3
+	run -0 --separate-stderr "${TR[@]}" -H hosts3 -s b -k --where node3 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	run -0 awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' b/journal
+	[[ "${lines[0]}" = "1 failed moved bytes=$size from=$first: "*"/part-000002.sgy: relayed $size bytes with xxh64 "*", the manifest says $size bytes, "* ]]
+	[ "${lines[1]}" = "0 moved bytes=$size from=$other" ]
+	[ "$(j_count b/journal fail)" = 0 ]
+	# No copy of piece 1 left: its task is not run, the others are.
+	rm "$LAB/keep/node2/parts/part-000001.sgy"
+	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "taskrun: task 1: not run: no holder of its input piece is left (log c/logs/1.2.err): cksum < 'parts/part-000001.sgy'" ]
+	[ "$(j_count c/journal done)" = 2 ]
 }

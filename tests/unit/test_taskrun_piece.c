@@ -78,6 +78,25 @@ static void test_subst(void)
 	free(cmd);
 }
 
+static void test_show(void)
+{
+	const char *text = "7600 0123456789abcdef part-1.sgy\nnode1:parts/part-1.sgy\ncut1:/s/part-1.sgy\n"
+			   "n3:part-1.sgy";
+	char cmd[64], *r;
+
+	snprintf(cmd, sizeof cmd, "cat '%c/part-1.sgy'", TR_PIECE_DIR);
+	CHECK((r = tr_piece_show(cmd, text, NULL)) && strcmp(r, "cat 'parts/part-1.sgy'") == 0);
+	free(r);
+	CHECK((r = tr_piece_show(cmd, text, "cut1")) && strcmp(r, "cat '/s/part-1.sgy'") == 0);
+	free(r);
+	CHECK((r = tr_piece_show(cmd, text, "n3")) && strcmp(r, "cat './part-1.sgy'") == 0);
+	free(r);
+	CHECK((r = tr_piece_show(cmd, text, "node2")) && strcmp(r, "cat '.taskrun-in.XXXXXX/part-1.sgy'") == 0);
+	free(r);
+	CHECK((r = tr_piece_show("echo x", NULL, "node2")) && strcmp(r, "echo x") == 0);
+	free(r);
+}
+
 static void test_tasklist(void)
 {
 	struct tr_tasklist l = {0}, back;
@@ -108,6 +127,7 @@ int main(void)
 {
 	test_format_parse();
 	test_subst();
+	test_show();
 	test_tasklist();
 	return test_done();
 }
