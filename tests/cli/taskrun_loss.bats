@@ -174,5 +174,7 @@ EOF
 	chmod +x "$T/job"
 	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/launch" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" \
 		--retries 2 --no-speculate --no-progress "$T/job {} {%}" ::: 1 2 3
+	# Shown when it fails.
+	cat "$T/log"; echo "$stderr"
 	[ "$(cat "$T/log")" = "$(printf '1 1\n2 2\n3 3\n1 1')" ]
 }
