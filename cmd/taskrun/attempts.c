@@ -485,6 +485,15 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		tr_forget_attempt(c, k);
 		return;
 	}
+	if (a->in_bad && t->st == TR_T_ACTIVE) {
+		/* Its piece's copy was missing or bad (relay.c marked it):
+		 * the task reads another, without spending a retry; with no
+		 * copy left it fails as not run. */
+		char note[320];
+		snprintf(note, sizeof note, "%.300s", a->in_why);
+		tr_lose_attempt(c, k, note, TR_LOSS_HOST, note);
+		return;
+	}
 	if (v[6] != TR_LOST_NO && a->cancel == C_NONE) {
 		/* The agent killed it because it lost us (sshd closed its
 		 * input, say, while its output still reaches us): the host is

@@ -26,6 +26,7 @@
 #include "grow.h"
 #include "hostfile.h"
 #include "idmap.h"
+#include "piece.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -1064,7 +1065,9 @@ static long remake_lost(struct tr_ctl *c)
 static void say_failed(const struct tr_ctl *c, long i)
 {
 	const struct tr_tstate *t = &c->ts[i];
-	const char *cmd = c->tl->t[i].cmd;
+	/* A piece's {} as on its first copy's host. */
+	char *shown = tr_piece_show(c->tl->t[i].cmd, c->tl->t[i].input, NULL);
+	const char *cmd = shown ? shown : c->tl->t[i].cmd;
 	char log[64], *path = NULL;
 	struct stat st;
 	const int cut = strlen(cmd) > 200;
@@ -1077,6 +1080,7 @@ static void say_failed(const struct tr_ctl *c, long i)
 	sk_warnx("task %ld: %s%s%s%s: %.*s%s", i + 1, t->why ? t->why : "failed", path ? " (log " : "",
 		 path ? path : "", path ? ")" : "", cut ? 197 : 200, cmd, cut ? "..." : "");
 	free(path);
+	free(shown);
 }
 
 static const char *sigabbrev(int sig)
@@ -1520,6 +1524,7 @@ out:
 	tr_strmap_release(&c.hostmap);
 	free(c.freeq);
 	free(c.apart_next);
+	free(c.bad_loc);
 	if (c.keep_host)
 		for (long i = 0; i < tasks->n; i++)
 			free(c.keep_host[i]);

@@ -104,6 +104,8 @@ struct tr_attempt {
 	 * or -1 (none, or read where it lies); the stream ended or stopped;
 	 * its bytes forwarded so far; the piece is in place; why it is not. */
 	int src, src_done, in_ok;
+	int in_bad;                /* its piece's copy was missing or bad: the
+				      attempt is lost, not failed */
 	long long relayed;
 	char in_why[256];
 };
@@ -189,6 +191,9 @@ struct tr_ctl {
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
+	unsigned short *bad_loc;  /* --input-manifest: per task, the copies of
+				     its piece found missing or bad (bit k:
+				     location k), or NULL (relay.c) */
 	/* --where and --apart: some task has a place, so picks go through
 	 * tr_policy_pick_local; the tasks of one --apart value in a ring
 	 * (apart_next[t]: the next one, t itself when alone), or NULL. */
@@ -303,7 +308,7 @@ int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now);
  * copy, or a holder is up to stream one (always 1 without a piece). */
 int tr_input_fit(const struct tr_ctl *c, long ti, int hi);
 /* Whether no holder of task ti's piece can ever serve it (every one gone
- * from the host list or given up on). */
+ * from the host list or given up on, or its copy found bad). */
 int tr_input_stuck(const struct tr_ctl *c, long ti);
 /* Sends attempt a's L frame to its host h (and the G to the holder that
  * streams it), right before its R; sets a->src.  -1 when no holder can. */
