@@ -1132,6 +1132,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.ep = -1;
 	c.drain = -1;
 	tr_idmap_init(&c.ids);
+	tr_idmap_init(&c.jheld);
 	tr_strmap_init(&c.hostmap);
 	tr_median_init(&c.spec.walls);
 	memset(res, 0, sizeof *res);
@@ -1494,6 +1495,7 @@ out:
 	if (c.ep >= 0)
 		close(c.ep);
 	tr_idmap_release(&c.ids);
+	tr_idmap_release(&c.jheld);
 	free(c.dirty);
 	free(c.jfree);
 	tr_output_close(&c);

@@ -206,7 +206,10 @@ struct tr_ctl {
 	int fd_said;              /* the hard limit is short: said */
 	/* {%}: free job slots over all hosts, first freed first taken (GNU
 	 * parallel's order), in a ring; njobslots numbered so far. */
-	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
+	int *jfree, jcap, jhead, jn, njobslots;
+	/* A task to run again keeps its job slot, as in GNU parallel (the
+	 * slot is not freed meanwhile): task index -> slot. */
+	struct tr_idmap jheld;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
