@@ -175,8 +175,10 @@ static int run_round(const struct remote_opts *o, const char *dir, char **hosts,
 	argv[a] = NULL;
 	if ((s = sk_subproc_run(argv, NULL, err)) < 0)
 		rc = SK_EIO;
-	else if (s != 0)
+	else if (s != 0 && o->state)
 		rc = sk_error_set(err, SK_EIO, "taskrun exited with status %d (its state: %s)", s, st);
+	else if (s != 0)
+		rc = sk_error_set(err, SK_EIO, "taskrun exited with status %d (--state DIR keeps its journal)", s);
 out:
 	hs_free(&seen);
 	free(hf);
