@@ -11,7 +11,9 @@
 #   locality: the pieces already on the hosts (placed once by segsplit
 #             --hosts, timed and counted on a line of its own), taskrun
 #             --input-manifest/--keep (each piece migrated where it lies,
-#             the image kept there), then the sum.
+#             the image kept there), then the sum near the data
+#             (segmerge --sum --kept: each host sums its images, the
+#             controller adds one partial sum a host).
 # Bytes through the controller are its interface's counters (rx + tx, all
 # traffic: ssh, frames, data).  The bars (issue 16): locality's controller
 # traffic at most 2% of the survey's bytes, and its wall time at least 3x
@@ -92,8 +94,8 @@ fail() {
 
 lab_init
 suf=$(cat "$LAB/suffix")
-cp "$top/bin/migrate" "$LAB/migrate"
-chmod 755 "$LAB/migrate"
+cp "$top/bin/migrate" "$top/bin/segmerge" "$LAB"
+chmod 755 "$LAB/migrate" "$LAB/segmerge"
 net=10.$((0x${suf:0:2} % 200 + 20)).$((0x${suf:2:2}))
 SW=ds${suf}s
 CTL=ds${suf}c
@@ -187,16 +189,11 @@ in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --input-manifest
 	--keep 'img/{/}' $RUN $MIG {} 2>"$W/s2.err" ||
 	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
 bm=$(ctl_bytes) tm=$(now)
-# The partial images fetched through taskrun from their hosts and summed
-# here (segmerge --sum does not read them through the agents yet).
-taskrun kept s2 >kept
-cut -f5 kept >kpaths
-cut -f2 kept >khosts
-in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --where '{2}' --locality-wait 60s --stdout 'img2/{1/}' \
-	'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: kpaths ::::+ khosts 2>"$W/s3.err" ||
-	{ cat "$W/s3.err" >&2; fail "fetching the images failed"; }
+# The sum near the data: each host sums the images it keeps, the
+# controller adds one partial sum a host (segmerge --sum --kept).
 tf=$(now)
-step segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
+in_ctl segmerge --sum --kept s2 --ssh "$SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge" --state sum -o locality.sgy \
+	2>"$W/sum.err" || { cat "$W/sum.err" >&2; fail "the sum near the data failed"; }
 t1=$(now) b1=$(ctl_bytes)
 loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
 away=$(awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next } $2 == "done" && index(w[$3], "," $5 ",") == 0 { n++ } END { print n + 0 }' where s2/journal)
@@ -209,10 +206,11 @@ printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n'
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
 	"streamed (segsplit -d, --stdin/--stdout, sum)" "$str_w" "$str_b" "$(pct "$str_b" "$data")"
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
-	"locality (--input-manifest/--keep, sum)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+	"locality (--input-manifest/--keep, sum --kept)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
 echo "  locality's $(taskrun status s2 | grep '^inputs:' || echo 'inputs: not counted')"
 echo "  images: $same; tasks run away from their piece: $away; locality's bytes: $((bm - b0)) in the migration run," \
-	"$((b1 - bm)) in fetching the $(wc -l <kept) partial images ($(awk -F'\t' '{ s += $3 } END { print s }' kept) bytes)"
+	"$((b1 - bm)) in the sum ($(taskrun kept s2 | wc -l) images of $(taskrun kept s2 | awk -F'\t' '{ s += $3 } END { print s }') bytes on the hosts," \
+	"$(ls sum/r*/*.out | wc -l) partial sums of $(cat sum/r*/*.out | wc -c) bytes received)"
 awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 	r = s / l; p = 100 * b / d
 	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",
@@ -220,5 +218,5 @@ awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 # The tasks' CPU time (user + system, as the agents measured it) and wall.
 tcpu() { awk -F'\t' '$2 == "done" { c += $9 + $10; w += $8 } END { printf "%.2f s CPU in %.2f s of task wall", c, w }' "$1/journal"; }
 echo "  streamed tasks: $(tcpu s1); locality tasks: $(tcpu s2); locality steps: migration $(secs "$t0" "$tm") s," \
-	"fetch $(secs "$tm" "$tf") s, sum $(secs "$tf" "$t1") s"
+	"sum near the data $(secs "$tf" "$t1") s"
 echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"

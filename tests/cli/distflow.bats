@@ -9,12 +9,10 @@
 # which host holds it, and cut1 sits in a network namespace behind a veth
 # whose byte counters are the traffic between it and the controller.
 #
-# The sum: segmerge --sum does not yet read pieces through the agents, so
-# the first test fetches the kept partial images itself (a taskrun --stdout
-# run on the host that keeps each one: counted by taskrun's own counters)
-# and sums them here, as the local flow does; the others sum the kept files
-# from the hosts' directories, after checking each against the local
-# flow's partial image.
+# The sum: the first test sums the kept images near the data (segmerge
+# --sum --kept: a partial sum on each host, added on the controller); the
+# fault tests sum the kept files from the hosts' directories, after
+# checking each against the local flow's partial image.
 bats_require_minimum_version 1.5.0
 
 # Migration parameters: small and cheap (48 output traces, 200 samples).
@@ -26,8 +24,8 @@ setup_file() {
 	lab_start
 	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
 	# The lab user runs the same migrate binary as the local flow.
-	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$LAB/migrate"
-	chmod 755 "$LAB/migrate"
+	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$BATS_TEST_DIRNAME/../../bin/segmerge" "$LAB"
+	chmod 755 "$LAB/migrate" "$LAB/segmerge"
 	FLOW=$LAB/flow
 	export FLOW
 	mkdir -p "$FLOW/limg"
@@ -103,27 +101,6 @@ migrate_cmd() {
 		--keep 'img/{/}' "$@" "$MCMD")
 }
 
-# fetch_sum HOSTFILE STATE: fetches the kept partial images listed by
-# `taskrun kept STATE` from their hosts (taskrun --stdout, state in
-# STATE.fetch) into $T/got, checks them against the files on the hosts,
-# and sums them in piece order into $T/image.sgy.
-fetch_sum() {
-	local hosts=$1 state=$2
-	taskrun kept "$state" >"$T/kept" || return 1
-	[ "$(wc -l <"$T/kept")" = 12 ] || { echo "$(wc -l <"$T/kept") kept"; return 1; }
-	cut -f5 "$T/kept" >"$T/kpaths"
-	cut -f2 "$T/kept" >"$T/khosts"
-	rm -rf "$T/got"
-	mkdir "$T/got"
-	"${TR[@]}" -H "$hosts" -s "$state.fetch" --where '{2}' --locality-wait 60s --stdout "$T/got/{1/}" \
-		'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: "$T/kpaths" ::::+ "$T/khosts" || return 1
-	# Each fetched image is its host's file (check_kept checked those).
-	paste "$T/khosts" "$T/kpaths" | while IFS=$'\t' read -r h p; do
-		cmp "$T/got/${p##*/}" "$LAB/keep/$h/$p" || exit 1
-	done || return 1
-	segmerge --sum "$T"/got/part-*.sgy -o "$T/image.sgy"
-}
-
 # sum_kept STATE: sums the kept images of `taskrun kept STATE` (checked by
 # check_kept) in task order, reading them from the hosts' directories (one
 # file system here), into $T/image.sgy.
@@ -169,7 +146,7 @@ veth_bytes() {
 	echo $(($(cat /sys/class/net/"${LAB_VETH}a"/statistics/rx_bytes) + $(cat /sys/class/net/"${LAB_VETH}a"/statistics/tx_bytes)))
 }
 
-@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum: the local flow's bytes; the controller carried control frames and the images only" {
+@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum near the data: the local flow's bytes; the controller carried control frames and one partial sum a host" {
 	lab_need_root
 	# The split: every piece has two copies on different hosts, each with
 	# the bytes of the local split's piece.
@@ -206,13 +183,25 @@ veth_bytes() {
 	# piece went over it during the migration.
 	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs stat -c %s | sort -n | head -1)
 	[ $((v2 - v1)) -lt "$small" ]
-	# The sum of the partial images is the local flow's image.
-	fetch_sum "$FLOW/hosts" "$T/s"
+	# The sum near the data (segmerge --sum --kept): each host sums the
+	# images it keeps, the controller adds one partial sum a host; the
+	# local flow's image, byte for byte.
+	run -0 --separate-stderr segmerge --sum --kept "$T/s" --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
+		--remote "$LAB/segmerge" --state "$T/st" -o "$T/image.sgy"
+	[ "$stderr" = "" ]
+	v3=$(veth_bytes)
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
-	# The fetch carried exactly the partial images, as task data.
-	run -0 carried "$T/s.fetch"
+	# The controller received the three partial sums as task data, and
+	# sent the piece lists: fewer bytes than the twelve images.
+	[ "$(ls "$T/st")" = r1 ]
+	[ "$(ls "$T"/st/r1/*.out | wc -l)" = 3 ]
+	run -0 carried "$T/st/r1/taskrun"
 	read -r in out ctl <<<"$output"
-	[ "$in $out" = "0 $(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")" ]
+	[ "$in $out" = "$(cat "$T"/st/r1/*.list | wc -c) $(cat "$T"/st/r1/*.out | wc -c)" ]
+	images=$(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")
+	[ "$out" -lt "$images" ]
+	# cut1's link carried less than the images cut1 keeps.
+	[ $((v3 - v2)) -lt "$(awk -F'\t' '$2 == "cut1" { s += $3 } END { print s }' "$T/kept")" ]
 }
 
 @test "distflow: a host holding pieces is lost in the middle of the migration: its pieces are read from their copies, its images remade, the result identical" {
