@@ -165,15 +165,39 @@ void tr_fd_room(struct tr_ctl *c, int slots)
 		return;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
 		if (!c->fd_said)
-			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
-				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
-				 (unsigned long)rl.rlim_max);
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu: running on the "
+				 "hosts that fit (raise it: ulimit -Hn as root, or nofile in "
+				 "/etc/security/limits.conf)", c->nh, need, (unsigned long)rl.rlim_max);
 		c->fd_said = 1;
+		c->fd_hard = (unsigned long)rl.rlim_max;
 		rl.rlim_cur = rl.rlim_max;
 	} else {
 		rl.rlim_cur = need;
 	}
 	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* A host's open files in the controller: its pipes, and per slot what an
+ * attempt may hold; slots from its hello, else its N/, else one. */
+static unsigned long host_fds(const struct tr_host *h)
+{
+	const int slots = h->hello ? h->slots : h->slots_cfg > 0 ? h->slots_cfg : 1;
+	return FD_PER_HOST + FD_PER_SLOT * (unsigned long)slots;
+}
+
+unsigned long tr_fd_used(const struct tr_ctl *c)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < c->nh; i++)
+		if (c->h[i].st != HS_DOWN)
+			n += host_fds(&c->h[i]);
+	return n;
+}
+
+int tr_fd_fits(const struct tr_ctl *c, const struct tr_host *h, unsigned long used)
+{
+	return c->fd_hard == 0 || used == 0 || FD_OWN + used + host_fds(h) <= c->fd_hard;
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -519,6 +543,7 @@ static double hk_due(const struct tr_ctl *c, double now)
 {
 	const double every = c->hb / 4 < HK_EVERY ? c->hb / 4 : HK_EVERY;
 	const double wait = c->o->lease > 20 ? c->o->lease : 20;
+	const unsigned long fd_used = c->fd_hard ? tr_fd_used(c) : 0;
 	double due = now + HK_IDLE;
 
 	/* A placed task may go to any host once it has waited
@@ -535,7 +560,7 @@ static double hk_due(const struct tr_ctl *c, double now)
 		/* Left down with work to do: more agents than may start at
 		 * once. */
 		if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now &&
-		    (c->npending > 0 || (c->o->speculate && c->na > 0)))
+		    (c->npending > 0 || (c->o->speculate && c->na > 0)) && tr_fd_fits(c, h, fd_used))
 			HK_SOONER(now + every);
 		if (h->st == HS_CONN)
 			HK_SOONER(h->last_rx + wait);
@@ -1221,6 +1246,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		 * second of a long task twenty wake-ups. */
 		hk = now >= c.hk_next || stopping || closing > 0;
 		if (hk) {
+			/* With a short hard limit on open files, only the hosts
+			 * that fit connect. */
+			unsigned long fd_used = c.fd_hard ? tr_fd_used(&c) : 0;
 			c.assign_dirty = 1;
 			c.assign_all = 1;
 			closing = connecting = 0;
@@ -1234,7 +1262,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				/* Pace new logins: sshd refuses bursts (MaxStartups). */
 				if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
 				    !c.halted && (c.npending > 0 || (o->speculate && c.na > 0)) &&
-				    connecting < MAX_CONNECTING) {
+				    connecting < MAX_CONNECTING && tr_fd_fits(&c, h, fd_used)) {
+					if (c.fd_hard)
+						fd_used += host_fds(h);
 					tr_host_connect(&c, h);
 					connecting++;
 				}

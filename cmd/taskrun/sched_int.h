@@ -28,6 +28,9 @@
 #define MAX_KILLS 3              /* agents that died running the task alone:
 				     a task failure */
 #define MAX_CONNECTING 64        /* agents starting at once */
+#define FD_PER_HOST 3UL          /* the controller's descriptors per agent */
+#define FD_PER_SLOT 4UL          /* per running attempt, at most */
+#define FD_OWN 16UL              /* the controller's own, with a margin */
 #define HK_EVERY 0.05            /* seconds between looks at every host, at
 				     the most often */
 #define HK_IDLE 1.0              /* the same, at the least often */
@@ -204,6 +207,9 @@ struct tr_ctl {
 	long fd_slots;            /* slots of the hosts that came up */
 	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
 	int fd_said;              /* the hard limit is short: said */
+	unsigned long fd_hard;    /* the hard limit on open files, or 0 when it
+				     is not short: only the hosts that fit
+				     connect (tr_fd_fits) */
 	/* {%}: free job slots over all hosts, first freed first taken (GNU
 	 * parallel's order), in a ring; njobslots numbered so far. */
 	int *jfree, jcap, jhead, jn, njobslots;
@@ -219,6 +225,13 @@ struct tr_ctl {
  * with slots more slots up: raises the soft limit as needed, up to the hard
  * one, and says once when even that is short. */
 void tr_fd_room(struct tr_ctl *c, int slots);
+/* With a short hard limit (fd_hard), whether host h may connect: the open
+ * files of the hosts connected (used, from tr_fd_used) and h's fit in it.
+ * The first host always may: a run with too few descriptors for even one
+ * fails on its own error rather than waiting for ever. */
+int tr_fd_fits(const struct tr_ctl *c, const struct tr_host *h, unsigned long used);
+/* The open files the connected hosts may hold (FD_PER_HOST, FD_PER_SLOT). */
+unsigned long tr_fd_used(const struct tr_ctl *c);
 
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
