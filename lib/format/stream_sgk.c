@@ -12,14 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpus.h"
 #include "file.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "segy.h"
 #include "sgk.h"
 #include "stream_internal.h"
-#include "worker.h"
 #include "zio.h"
 
 /* A block's decoding buffers: the frame's output (shuffled) and the block
@@ -30,14 +28,11 @@ struct zdec {
 	size_t zbuf_cap, blk_cap;
 };
 
-struct ahead;
-
 /* Reader state: the current block, decoded, and the block index. */
 struct sgk_rd {
 	struct zdec d;         /* the serial path's block */
 	const unsigned char *bp; /* the current block: in the input buffer
-	                        * (uncompressed), d.blk, or an ahead slot's */
-	struct ahead *ah;      /* blocks decompressed ahead on two cores, or NULL */
+	                        * (uncompressed) or d.blk */
 	unsigned char *rec;
 	long blk_n, blk_i;
 	int done;
@@ -276,8 +271,7 @@ static int sgk_block_head(struct sk_reader *r, int payload, uint32_t *cnt, uint3
 }
 
 /* Decodes the stored bytes src of a block (at byte at) into d->blk:
- * headers, then samples.  Reads only r's stream description, so the worker
- * may run it for one block while the reader's thread reads the next. */
+ * headers, then samples. */
 static int block_decode(const struct sk_reader *r, struct zdec *d, const unsigned char *src, int64_t at,
 			int64_t first, uint32_t cnt, uint32_t flags, uint64_t raw, uint64_t stored, struct sk_error *err)
 {
@@ -352,237 +346,49 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 		s->blk_i = 0;
 		return 1;
 	}
-	if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
-		return rc;
-	sk_in_skip(&r->in, stored);
+	if (r->lean) {
+		/* One of many inputs: the stored bytes are read past the small
+		 * input buffer into memory that, like the frame's output and
+		 * the zstd context, goes back to the heap for the next input's
+		 * block.  Only the decoded block stays (a merge of 1,000
+		 * compressed runs held three blocks each). */
+		unsigned char *const c = malloc(stored ? stored : 1);
+		int64_t got = c ? sk_in_read(&r->in, c, stored, err) : sk_error_set(err, SK_ENOMEM, "out of memory");
+
+		if (got >= 0 && (uint64_t)got < stored)
+			got = sgk_short_block(r, at, cnt, got, stored, err);
+		rc = got < 0 ? (int)got : block_decode(r, &s->d, c, at, r->idx, cnt, flags, raw, stored, err);
+		free(c);
+		sk_zio_free(s->d.z);
+		free(s->d.zbuf);
+		s->d.z = NULL;
+		s->d.zbuf = NULL;
+		s->d.zbuf_cap = 0;
+		if (rc < 0)
+			return rc;
+	} else {
+		if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
+			return rc;
+		sk_in_skip(&r->in, stored);
+	}
 	s->bp = s->d.blk;
 	s->blk_n = cnt;
 	s->blk_i = 0;
 	return 1;
 }
 
-/*
- * Blocks ahead (sk_reader_parallel of a compressed stream): zstd
- * decompression on two cores.  The reader's thread reads the stored bytes
- * of the next blocks, in order, into AH_SLOTS slots; the worker decodes one
- * of them while this thread decodes another (or writes out the current
- * one).  Every slot keeps its own result, and blocks are handed out in
- * order: an error of block k, found by either thread, or a read error
- * after it, is reported when block k is reached, with the message the
- * serial path gives (trace numbers and byte positions of that block), and
- * not before the blocks in front of it are delivered.
- */
-#define AH_SLOTS 2
-enum { AH_FREE, AH_READ, AH_POSTED, AH_DONE, AH_END };
-
-struct ahslot {
-	struct sk_job job;
-	const struct sk_reader *r;
-	struct zdec d;
-	unsigned char *cbuf;   /* the stored bytes */
-	size_t ccap;
-	int64_t at, first;     /* byte of the block, 0-based index of its first trace */
-	uint32_t cnt, flags;
-	uint64_t raw, stored;
-	int st;                /* AH_* */
-	int rc;
-	struct sk_error err;
-};
-
-struct ahead {
-	struct sk_worker *w;
-	struct ahslot slot[AH_SLOTS];
-	int head, n;           /* the slots in use, in block order from head */
-	int cur;               /* the slot the reader's current block is in, -1 */
-	int stopped;           /* the reading met the end marker or an error */
-	int64_t next_idx;      /* 0-based index of the next block's first trace */
-};
-
-static void ah_run(void *arg)
-{
-	struct ahslot *const sl = arg;
-
-	sl->rc = block_decode(sl->r, &sl->d, sl->cbuf, sl->at, sl->first, sl->cnt, sl->flags, sl->raw, sl->stored, &sl->err);
-}
-
-/* Reads the next block's header and stored bytes into sl; an error (or the
- * end marker) is kept in the slot, to be reported in its turn. */
-static void ah_read(struct sk_reader *r, struct ahead *a, struct ahslot *sl)
-{
-	struct sgk_rd *const s = r->fs;
-	const int64_t keep = r->idx;
-	const int done = s->done;
-	int64_t got;
-	int rc;
-
-	sk_error_clear(&sl->err);
-	sl->rc = 0;
-	sl->at = r->in.pos;
-	sl->first = a->next_idx;
-	/* The messages name the traces of this block. */
-	r->idx = a->next_idx;
-	rc = sgk_block_head(r, 0, &sl->cnt, &sl->flags, &sl->raw, &sl->stored, &sl->err);
-	s->done = done;
-	if (rc == 0) {
-		sl->st = AH_END;
-		a->stopped = 1;
-	} else if (rc < 0) {
-		sl->st = AH_DONE;
-		sl->rc = rc;
-		a->stopped = 1;
-	} else {
-		if (sl->ccap < sl->stored) {
-			free(sl->cbuf);
-			sl->ccap = 0;
-			if (!(sl->cbuf = malloc(sl->stored ? sl->stored : 1)))
-				got = sk_error_set(&sl->err, SK_ENOMEM, "out of memory");
-			else
-				sl->ccap = sl->stored;
-		}
-		got = sl->cbuf ? sk_in_read(&r->in, sl->cbuf, sl->stored, &sl->err) : SK_ENOMEM;
-		if (got >= 0 && (uint64_t)got < sl->stored)
-			got = sgk_short_block(r, sl->at, sl->cnt, got, sl->stored, &sl->err);
-		if (got < 0) {
-			sl->st = AH_DONE;
-			sl->rc = (int)got;
-			a->stopped = 1;
-		} else {
-			sl->st = AH_READ;
-			a->next_idx += sl->cnt;
-		}
-	}
-	r->idx = keep;
-}
-
-static void ah_post_one(struct ahead *a)
-{
-	for (int k = 1; k < a->n && !sk_worker_busy(a->w); k++) {
-		struct ahslot *const sl = &a->slot[(a->head + k) % AH_SLOTS];
-		if (sl->st == AH_READ) {
-			sl->st = AH_POSTED;
-			sk_worker_post(a->w, &sl->job);
-			return;
-		}
-	}
-}
-
-static void ah_decode_here(struct ahslot *sl)
-{
-	ah_run(sl);
-	sl->st = AH_DONE;
-}
-
-/* sgk_block with blocks ahead. */
-static int ah_block(struct sk_reader *r, struct sk_error *err)
-{
-	struct sgk_rd *const s = r->fs;
-	struct ahead *const a = s->ah;
-	struct ahslot *h;
-
-	if (a->cur >= 0) {
-		/* The reader is done with the current block. */
-		a->slot[a->cur].st = AH_FREE;
-		a->head = (a->head + 1) % AH_SLOTS;
-		a->n--;
-		a->cur = -1;
-	}
-	while (a->n < AH_SLOTS && !a->stopped) {
-		ah_read(r, a, &a->slot[(a->head + a->n) % AH_SLOTS]);
-		a->n++;
-		ah_post_one(a);
-	}
-	if (a->n == 0)
-		return sk_error_set(err, SK_ESTATE, "sgk reader: no block ahead");
-	h = &a->slot[a->head];
-	if (h->st == AH_READ) {
-		ah_decode_here(h);
-	} else if (h->st == AH_POSTED && sk_worker_take(a->w, &h->job)) {
-		/* Not started: here, rather than wait for the worker to wake. */
-		ah_decode_here(h);
-	} else if (h->st == AH_POSTED) {
-		/* While the worker finishes the first block, decode a later one. */
-		for (int k = 1; k < a->n && !sk_worker_done(a->w, &h->job); k++) {
-			struct ahslot *const sl = &a->slot[(a->head + k) % AH_SLOTS];
-			if (sl->st == AH_READ)
-				ah_decode_here(sl);
-		}
-		sk_worker_wait(a->w, &h->job);
-		h->st = AH_DONE;
-	}
-	ah_post_one(a);
-	if (h->st == AH_END) {
-		s->done = 1;
-		return 0;
-	}
-	if (h->rc < 0) {
-		*err = h->err;
-		return h->rc;
-	}
-	a->cur = a->head;
-	s->bp = h->d.blk;
-	s->blk_n = h->cnt;
-	s->blk_i = 0;
-	return 1;
-}
-
-/* Ends blocks ahead: the worker stops, the slots are freed (the stream's
- * position is then wherever the reading got: only a seek goes on). */
-static void ah_stop(struct sgk_rd *s)
-{
-	struct ahead *const a = s->ah;
-
-	if (!a)
-		return;
-	sk_worker_free(a->w);
-	for (int i = 0; i < AH_SLOTS; i++) {
-		zdec_release(&a->slot[i].d);
-		free(a->slot[i].cbuf);
-	}
-	free(a);
-	s->ah = NULL;
-	s->bp = s->d.blk;
-	s->blk_n = s->blk_i = 0;
-}
-
-/* Starts blocks ahead for a compressed stream read from here to its end,
- * at a block boundary; a no-op otherwise, and on one CPU. */
-static int sgk_ahead(struct sk_reader *r, struct sk_error *err)
-{
-	struct sgk_rd *const s = r->fs;
-	struct ahead *a;
-	int rc;
-
-	if (!r->info.compressed || s->ah || s->done || s->blk_i != s->blk_n || sk_cpus_usable() < 2)
-		return 0;
-	if (!(a = calloc(1, sizeof *a)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	if ((rc = sk_worker_new(&a->w, err)) < 0) {
-		free(a);
-		return rc;
-	}
-	for (int i = 0; i < AH_SLOTS; i++) {
-		a->slot[i].job.fn = ah_run;
-		a->slot[i].job.arg = &a->slot[i];
-		a->slot[i].r = r;
-	}
-	a->cur = -1;
-	a->next_idx = r->idx;
-	s->ah = a;
-	return 0;
-}
-
 /* Reads the next sgk block into s->bp; 0 at the end marker. */
 static int sgk_block(struct sk_reader *r, struct sk_error *err)
 {
-	const struct sgk_rd *const s = r->fs;
 	const int64_t at = r->in.pos;
 	uint32_t cnt, flags;
 	uint64_t raw, stored;
 	int rc;
 
-	if (s->ah)
-		return ah_block(r, err);
-	rc = sgk_block_head(r, 1, &cnt, &flags, &raw, &stored, err);
+	/* A lean reader's buffer holds a compressed block's header alone. */
+	rc = sgk_block_head(r, !r->lean, &cnt, &flags, &raw, &stored, err);
+	if (rc > 0 && r->lean && !(flags & 1))
+		rc = sgk_block_payload(r, at, cnt, stored, err);
 
 	return rc <= 0 ? rc : sgk_block_load(r, at, cnt, flags, raw, stored, err);
 }
@@ -667,7 +473,6 @@ static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe) holding a whole sgk stream");
 	if ((rc = sk_stream_check_index(r, idx, err)) < 0)
 		return rc;
-	ah_stop(s);
 	s->blk_n = s->blk_i = 0;
 	if (idx == r->info.ntraces) {
 		/* At the end: the next read returns none. */
@@ -734,7 +539,6 @@ static void sgk_release(struct sk_reader *r)
 
 	if (!s)
 		return;
-	ah_stop(s);
 	zdec_release(&s->d);
 	free(s->rec);
 	free(s->boff);
@@ -1103,13 +907,12 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	int64_t got;
 	int rc;
 
-	/* Blocks read ahead go the trace path (sgk_block). */
-	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done || rs->ah)
+	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done)
 		return 0;
 	if ((rc = sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
 		return rc;
 	if (flags & 1 || cnt > (uint32_t)ws->B) {
-		if (direct && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
+		if (direct && !(r->lean && flags & 1) && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
 			return rc;
 		return (rc = sgk_block_load(r, at, cnt, flags, raw, stored, err)) < 0 ? rc : 0;
 	}
@@ -1170,7 +973,6 @@ const struct sk_format_ops sk_sgk_ops = {
 	 * be copied together; the copy cost more than the overlap saved (sgk
 	 * copies ran 1.25x slower). */
 	.readahead = 0,
-	.ahead = sgk_ahead,
 	.wopen = sgk_wopen,
 	.whead = sgk_whead,
 	.put = sgk_put,
