@@ -146,13 +146,14 @@ static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_read
 	}
 	r->info.fmt = fmt;
 	r->ops = format_ops[fmt];
-	r->lean = bufsize != 0;
+	/* segedit's cache-sized buffers are for one input at a time. */
+	r->lean = bufsize != 0 && bufsize <= SK_MANY_BUF;
 	rc = r->ops->open(r, err);
 	if (rc == 0 && bufsize) {
 		size_t cap = bufsize > r->recsize ? bufsize : r->recsize;
 		/* Compressed sgk reads a block's stored bytes past the buffer
 		 * (stream_sgk.c), which then only holds block headers. */
-		if (r->info.fmt == SK_FMT_SGK && r->info.compressed && cap > SK_LEAN_ZBUF)
+		if (r->lean && r->info.fmt == SK_FMT_SGK && r->info.compressed && cap > SK_LEAN_ZBUF)
 			cap = SK_LEAN_ZBUF;
 		rc = sk_in_resize(&r->in, cap, err);
 	}

@@ -34,8 +34,8 @@ struct sk_reader {
 	int check_ns;          /* trace header ns must equal info.ns */
 	void *fs;              /* the format's own state (its ops free it) */
 	int lean;              /* one of many inputs open at once (opened with a
-	                        * small buffer): hold as little as the format
-	                        * allows between traces */
+	                        * buffer of SK_MANY_BUF or less): hold as little
+	                        * as the format allows between traces */
 };
 
 struct sk_writer {
