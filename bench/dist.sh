@@ -10,8 +10,10 @@
 #             controller's link), segmerge --sum on the controller;
 #   locality: the pieces already on the hosts (placed once by segsplit
 #             --hosts, timed and counted on a line of its own), taskrun
-#             --where/--keep (each piece migrated where it lies, the image
-#             kept there), then the sum.
+#             --input-manifest/--keep (each piece migrated where it lies,
+#             the image kept there), then the sum near the data
+#             (segmerge --sum --kept: each host sums its images, the
+#             controller adds one partial sum a host).
 # Bytes through the controller are its interface's counters (rx + tx, all
 # traffic: ssh, frames, data).  The bars (issue 16): locality's controller
 # traffic at most 2% of the survey's bytes, and its wall time at least 3x
@@ -19,7 +21,9 @@
 # link once (the data has to reach the hosts once); the bars compare the
 # flows on data at rest where each keeps it.
 # The migration is made cheap on purpose (16 output traces, 200 m aperture,
-# --allow-outside), so that the flow is bound by the links, not the CPUs.
+# --allow-outside, --rho none, one thread per task), so that the flow is
+# bound by the links, not the CPUs: it still reads and decodes every trace
+# (about 8 s of CPU per GB here).
 # Environment: BENCH_DIST_MB (survey size, default 2048), BENCH_DIST_RATE,
 # BENCH_DIST_PIECES (default 32), BENCH_DIST_TIMEOUT (seconds per step,
 # default 900).  Needs root (namespaces, sshd, tc, a throw-away user); all
@@ -59,10 +63,29 @@ cleanup() {
 	done
 	rm -rf "$W"
 }
+# Each step runs in the background and is waited for, so that a signal
+# reaches the trap at once: the trap stops the step (timeout passes the
+# signal on to its command) and cleans up.
+CUR=""
+step() {
+	local rc=0
+	timeout "$TMO" "$@" &
+	CUR=$!
+	wait "$CUR" || rc=$?
+	CUR=""
+	return "$rc"
+}
+on_signal() {
+	if [ -n "$CUR" ]; then
+		kill -TERM "$CUR" 2>/dev/null || true
+		wait "$CUR" 2>/dev/null || true
+	fi
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 fail() {
 	echo "dist.sh: $*" >&2
@@ -71,8 +94,8 @@ fail() {
 
 lab_init
 suf=$(cat "$LAB/suffix")
-cp "$top/bin/migrate" "$LAB/migrate"
-chmod 755 "$LAB/migrate"
+cp "$top/bin/migrate" "$top/bin/segmerge" "$LAB"
+chmod 755 "$LAB/migrate" "$LAB/segmerge"
 net=10.$((0x${suf:0:2} % 200 + 20)).$((0x${suf:2:2}))
 SW=ds${suf}s
 CTL=ds${suf}c
@@ -109,7 +132,7 @@ lab_client_config
 SSH=$LAB_SSH
 # in_ctl CMD...: runs CMD in the controller's namespace, bounded in time.
 in_ctl() {
-	timeout "$TMO" ip netns exec "$CTL" "$@"
+	step ip netns exec "$CTL" "$@"
 }
 for i in $(seq "$NH"); do
 	in_ctl $SSH "h$i" true || fail "h$i does not answer"
@@ -128,8 +151,11 @@ shots=$(((traces + ch - 1) / ch))
 group=$(((shots + PIECES - 1) / PIECES))
 len=$((shots * 50))
 dx=$((len / 16))
-MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outside"
-timeout "$TMO" "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
+MIG="--vel 2000 --grid $((dx / 2)),$dx,16 --nt 1000 --aperture 200 --allow-outside --rho none"
+# Four hosts share this machine's CPUs: one thread per task (OpenMP's
+# spinning threads would take CPU time from the other hosts' tasks).
+RUN="env OMP_NUM_THREADS=1 $LAB/migrate"
+step "$top/bin/segsynth" --line "$shots,50,$ch,25" --nt 1000 --vel 2000 -R 0.5 -D "$((len / 2)),0.6" \
 	-o "$W/line.sgy" || fail "segsynth failed"
 data=$(stat -c %s "$W/line.sgy")
 cd "$W"
@@ -146,33 +172,28 @@ npieces=$(grep -c '^  - file: ' parts/manifest.yaml)
 awk '/^    at: / { sub(/^    at: \[/, ""); sub(/\]$/, ""); gsub(/"/, ""); n = split($0, l, /, /);
 	hs = ""; for (i = 1; i <= n; i++) { c = index(l[i], ":"); p = substr(l[i], c + 1);
 	hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' parts/manifest.yaml >pieces.tsv
-cut -f1 pieces.tsv >paths
 cut -f2 pieces.tsv >where
 
 # Streamed: split here, every piece and image through the controller.
 b0=$(ctl_bytes) t0=$(now)
-timeout "$TMO" segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
+step segsplit --key fldr --group "$group" -d local line.sgy || fail "segsplit -d failed"
 in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s1 --stdin 'local/{}' --stdout 'img1/{}' \
-	"$LAB/migrate" $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
-timeout "$TMO" segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
+	$RUN $MIG ::: $(cd local && ls part-*) 2>"$W/s1.err" || { cat "$W/s1.err" >&2; fail "streamed migration failed"; }
+step segmerge --sum img1/part-* -o streamed.sgy || fail "streamed sum failed"
 t1=$(now) b1=$(ctl_bytes)
 str_w=$(secs "$t0" "$t1") str_b=$((b1 - b0))
 
 # Locality: each piece migrated on its host, the image kept there; the sum.
 b0=$(ctl_bytes) t0=$(now)
-in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --where '{2}' --locality-wait 60s --keep 'img/{1/}' \
-	"cd \"\${TASKRUN_KEEP_DIR:-.}\" && $LAB/migrate $MIG {1}" :::: paths ::::+ where 2>"$W/s2.err" ||
+in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --input-manifest parts/manifest.yaml --locality-wait 60s \
+	--keep 'img/{/}' $RUN $MIG {} 2>"$W/s2.err" ||
 	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
-bm=$(ctl_bytes)
-# The partial images fetched through taskrun from their hosts and summed
-# here (segmerge --sum does not read them through the agents yet).
-taskrun kept s2 >kept
-cut -f5 kept >kpaths
-cut -f2 kept >khosts
-in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --where '{2}' --locality-wait 60s --stdout 'img2/{1/}' \
-	'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: kpaths ::::+ khosts 2>"$W/s3.err" ||
-	{ cat "$W/s3.err" >&2; fail "fetching the images failed"; }
-timeout "$TMO" segmerge --sum img2/part-* -o locality.sgy || fail "locality sum failed"
+bm=$(ctl_bytes) tm=$(now)
+# The sum near the data: each host sums the images it keeps, the
+# controller adds one partial sum a host (segmerge --sum --kept).
+tf=$(now)
+in_ctl segmerge --sum --kept s2 --ssh "$SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge" --state sum -o locality.sgy \
+	2>"$W/sum.err" || { cat "$W/sum.err" >&2; fail "the sum near the data failed"; }
 t1=$(now) b1=$(ctl_bytes)
 loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
 away=$(awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next } $2 == "done" && index(w[$3], "," $5 ",") == 0 { n++ } END { print n + 0 }' where s2/journal)
@@ -185,11 +206,17 @@ printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n'
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
 	"streamed (segsplit -d, --stdin/--stdout, sum)" "$str_w" "$str_b" "$(pct "$str_b" "$data")"
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
-	"locality (--where/--keep, fetch, sum)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+	"locality (--input-manifest/--keep, sum --kept)" "$loc_w" "$loc_b" "$(pct "$loc_b" "$data")"
+echo "  locality's $(taskrun status s2 | grep '^inputs:' || echo 'inputs: not counted')"
 echo "  images: $same; tasks run away from their piece: $away; locality's bytes: $((bm - b0)) in the migration run," \
-	"$((b1 - bm)) in fetching the $(wc -l <kept) partial images ($(awk -F'\t' '{ s += $3 } END { print s }' kept) bytes)"
+	"$((b1 - bm)) in the sum ($(taskrun kept s2 | wc -l) images of $(taskrun kept s2 | awk -F'\t' '{ s += $3 } END { print s }') bytes on the hosts," \
+	"$(ls sum/r*/*.out | wc -l) partial sums of $(cat sum/r*/*.out | wc -c) bytes received)"
 awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 	r = s / l; p = 100 * b / d
 	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",
 		r, (r >= 3 ? "met" : "NOT met"), p, (p <= 2 ? "met" : "NOT met") }'
+# The tasks' CPU time (user + system, as the agents measured it) and wall.
+tcpu() { awk -F'\t' '$2 == "done" { c += $9 + $10; w += $8 } END { printf "%.2f s CPU in %.2f s of task wall", c, w }' "$1/journal"; }
+echo "  streamed tasks: $(tcpu s1); locality tasks: $(tcpu s2); locality steps: migration $(secs "$t0" "$tm") s," \
+	"sum near the data $(secs "$tf" "$t1") s"
 echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"

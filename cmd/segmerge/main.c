@@ -1,6 +1,8 @@
 /* segmerge: reassembles streams: concatenation (a format converter with one
  * input), manifests of segsplit with verification, k-way merge, stacking. */
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +13,38 @@
 #include "merge.h"
 #include "par.h"
 #include "progress.h"
+#include "remote.h"
+#include "subproc.h"
 #include "stream.h"
 #include "version.h"
 
 static const char usage_text[] =
 	"usage: segmerge [-bhnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
-	"                [-t segy|su|sgk] [-z[LEVEL]] [--from FMT] [--no-progress] [INPUT ...]\n"
+	"                [-t segy|su|sgk] [-z[LEVEL]] [--agent CMD] [--from FMT] [--kept DIR]\n"
+	"                [--no-progress] [--remote CMD] [--ssh CMD] [--state DIR] [INPUT ...]\n"
 	"Concatenates the inputs (standard input when none) into one stream,\n"
 	"converting it on the way; merges sorted inputs, stacks partial results,\n"
 	"or reassembles the pieces of a segsplit manifest.\n"
+	"      --agent=CMD      pieces on hosts: taskrun's agent command there\n"
 	"  -b, --progress       report progress on standard error (a bar on a terminal,\n"
 	"                       a line every 5 s into a file or pipe)\n"
 	"  -e, --endian=ORDER   byte order of SEG-Y or SU output: big or little\n"
 	"  -f, --format=CODE    SEG-Y sample format code or name (1 ibm, 5 ieee, ...)\n"
 	"      --from=FMT       read the inputs as segy, su or sgk (default: detect)\n"
 	"  -h, --help           print this help and exit\n"
+	"      --kept=DIR       with --sum: the outputs taskrun --keep left on the hosts\n"
+	"                       (state directory DIR), summed on their hosts first\n"
 	"  -k, --key=KEYS       stable k-way merge of inputs sorted by KEYS (-key descending)\n"
-	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first\n"
+	"  -m, --manifest=FILE  reassemble the pieces FILE lists, verified first (with\n"
+	"                       --sum: sum them); pieces on hosts are read there\n"
 	"  -n, --no-verify      with -m: skip the checksums (sizes and counts are still checked)\n"
 	"      --no-progress    no progress report (default: one on a terminal)\n"
 	"  -o, --output=FILE    write FILE atomically instead of standard output\n"
+	"      --remote=CMD     pieces on hosts: the segmerge program there\n"
 	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
+	"      --ssh=CMD        pieces on hosts: the command that reaches a host\n"
+	"      --state=DIR      pieces on hosts: keep taskrun's state and the partial\n"
+	"                       sums in DIR (default: a temporary, removed)\n"
 	"  -t, --to=FMT         output format: segy, su or sgk (default: the input's)\n"
 	"  -V, --version        print the version and exit\n"
 	"  -z, --zstd[=LEVEL]   compress sgk output with zstd (level 1-19, default 3)\n"
@@ -40,16 +53,23 @@ static const char usage_text[] =
 static const char shortopts[] = "be:f:hk:m:no:st:Vz::";
 
 static const struct option longopts[] = {
+	{"agent", required_argument, NULL, 3},
 	{"progress", no_argument, NULL, 'b'},
 	{"endian", required_argument, NULL, 'e'},
 	{"format", required_argument, NULL, 'f'},
 	{"from", required_argument, NULL, 'F'},
 	{"help", no_argument, NULL, 'h'},
+	{"kept", required_argument, NULL, 4},
 	{"key", required_argument, NULL, 'k'},
 	{"manifest", required_argument, NULL, 'm'},
 	{"no-verify", no_argument, NULL, 'n'},
 	{"no-progress", no_argument, NULL, 2},
 	{"output", required_argument, NULL, 'o'},
+	{"fetch", no_argument, NULL, 9},
+	{"partial", required_argument, NULL, 7},
+	{"remote", required_argument, NULL, 5},
+	{"ssh", required_argument, NULL, 6},
+	{"state", required_argument, NULL, 8},
 	{"sum", no_argument, NULL, 's'},
 	{"to", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
@@ -75,13 +95,98 @@ static void progress(void *arg, int64_t done, int64_t total)
 	sk_progress_update(arg, done, total);
 }
 
-/* The first location of the first distributed piece. */
-static const char *first_remote(const struct sk_manifest *m)
+/* segmerge --sum of a manifest's pieces or of taskrun's kept outputs:
+ * summed on their hosts first (remote.h), or here when they are here. */
+static int sum_pieces(const struct remote_opts *ro, const char *kept, const char *mpath,
+		      const struct sk_merge_opts *o)
 {
-	for (size_t i = 0; i < m->npieces; i++)
-		if (m->pieces[i].nat > 0)
-			return m->pieces[i].at[0];
-	return "";
+	struct sk_manifest m;
+	struct sk_error err;
+	struct rpiece *pc = NULL;
+	size_t n = 0, remote;
+	int64_t traces = 0;
+	int rc;
+
+	sk_manifest_init(&m);
+	if (kept) {
+		size_t here = 0;
+		if ((rc = remote_kept(ro->taskrun, kept, &pc, &n, &err)) < 0)
+			return sk_report(&err);
+		for (size_t i = 0; i < n; i++)
+			here += pc[i].nat == 0;
+		if (here == n) {
+			/* Outputs of local slots: the local sum of their files. */
+			struct sk_merge_opts lo = *o;
+			struct sk_merge_result res;
+			char **paths = malloc(n * sizeof *paths);
+			if (!paths) {
+				remote_pieces_free(pc, n);
+				sk_error_set(&err, SK_ENOMEM, "out of memory");
+				return sk_report(&err);
+			}
+			for (size_t i = 0; i < n; i++)
+				paths[i] = pc[i].at[0];
+			lo.mode = SK_MERGE_SUM;
+			rc = sk_merge_run((const char *const *)paths, n, &lo, &res, &err);
+			free(paths);
+			remote_pieces_free(pc, n);
+			return rc < 0 ? sk_report(&err) : 0;
+		}
+		if (here > 0) {
+			sk_warnx("%s: %zu of %zu outputs are here and the others on hosts: a sum takes outputs all on "
+				 "hosts or all here", kept, here, n);
+			remote_pieces_free(pc, n);
+			return 1;
+		}
+	} else {
+		if (sk_manifest_read(mpath, &m, &err) < 0)
+			return sk_report(&err);
+		remote = sk_manifest_remote(&m);
+		if (remote == 0) {
+			/* Every piece here: the local sum of their paths. */
+			char **plan = NULL, *order = NULL;
+			struct sk_merge_opts lo = *o;
+			struct sk_merge_result res;
+			size_t np;
+			if (sk_merge_plan(&m, &lo, &plan, &np, &order, &err) < 0) {
+				sk_manifest_release(&m);
+				return sk_report(&err);
+			}
+			lo.mode = SK_MERGE_SUM;
+			lo.total = -1;
+			rc = sk_merge_run((const char *const *)plan, np, &lo, &res, &err);
+			sk_merge_plan_free(plan, np, order);
+			sk_manifest_release(&m);
+			return rc < 0 ? sk_report(&err) : 0;
+		}
+		if (remote < m.npieces) {
+			sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: a sum takes pieces all on "
+				 "hosts or all here", mpath, remote, m.npieces);
+			sk_manifest_release(&m);
+			return 1;
+		}
+		if (!(pc = calloc(m.npieces, sizeof *pc))) {
+			sk_manifest_release(&m);
+			sk_error_set(&err, SK_ENOMEM, "out of memory");
+			return sk_report(&err);
+		}
+		/* The pieces borrow the manifest's locations. */
+		for (size_t i = 0; i < m.npieces; i++) {
+			pc[i].at = m.pieces[i].at;
+			pc[i].nat = m.pieces[i].nat;
+			pc[i].bytes = (int64_t)m.pieces[i].bytes;
+			pc[i].xxh64 = m.pieces[i].xxh64;
+			pc[i].has_xxh64 = 1;
+		}
+		n = m.npieces;
+	}
+	rc = remote_sum(ro, pc, n, &o->wopts, o->out, &traces, &err);
+	if (kept)
+		remote_pieces_free(pc, n);
+	else
+		free(pc);
+	sk_manifest_release(&m);
+	return rc < 0 ? sk_report(&err) : 0;
 }
 
 int main(int argc, char **argv)
@@ -91,12 +196,14 @@ int main(int argc, char **argv)
 	struct sk_manifest m;
 	struct sk_error err;
 	struct sk_fdlimit fd;
-	const char *bad = NULL, *mpath = NULL, *keys = NULL;
+	const char *bad = NULL, *mpath = NULL, *keys = NULL, *kept = NULL, *partial = NULL;
+	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO};
+	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
-	char **inputs, **plan = NULL, *order = NULL;
+	char **inputs, **plan = NULL, *order = NULL, *tmpdir = NULL;
 	size_t n;
 	struct sk_progress pg;
-	int c, status = 0, verify = 1, sum = 0, show = SK_PROGRESS_AUTO;
+	int c, status = 0, verify = 1, sum = 0, fetch = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	sk_merge_opts_init(&o);
@@ -117,6 +224,13 @@ int main(int argc, char **argv)
 			if (sk_format_parse(optarg, &o.from, &err) < 0)
 				usage_msg(err.msg);
 			break;
+		case 3: ro.agent = optarg; break;
+		case 4: kept = optarg; break;
+		case 5: ro.segmerge = optarg; break;
+		case 6: ro.ssh = optarg; break;
+		case 7: partial = optarg; break;
+		case 8: ro.state = optarg; break;
+		case 9: fetch = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
@@ -131,10 +245,30 @@ int main(int argc, char **argv)
 	}
 	if (keys && sum)
 		sk_par_usage_fail("--key and --sum exclude each other");
-	if (mpath && (sum || optind < argc))
-		sk_par_usage_fail("%s", sum ? "--sum works on inputs, not on a manifest" : "-m takes no INPUT operands");
-	if (!verify && !mpath)
+	ro.verify = verify;
+	ro.from = o.from;
+	if (partial) {
+		/* On a host, as a task of segmerge's taskrun: the piece list
+		 * on standard input, the partial sum on standard output. */
+		if (remote_partial(partial, o.from, verify, &err) < 0)
+			return sk_report(&err);
+		return 0;
+	}
+	if (fetch) {
+		/* On a host: a piece's bytes to standard output. */
+		if (remote_fetch_one(&err) < 0)
+			return sk_report(&err);
+		return 0;
+	}
+	if (mpath && optind < argc)
+		sk_par_usage_fail("-m takes no INPUT operands");
+	if (kept && (!sum || mpath || optind < argc))
+		sk_par_usage_fail("%s", !sum ? "--kept needs --sum" : "--kept takes no -m or INPUT operands");
+	if (!verify && !mpath && !kept)
 		sk_par_usage_fail("--no-verify needs -m");
+	ro.taskrun = sk_subproc_sibling("taskrun", self, sizeof self);
+	if (sum && (kept || mpath))
+		return sum_pieces(&ro, kept, mpath, &o);
 	if (keys) {
 		o.mode = SK_MERGE_KEY;
 		if (sk_keyset_parse(keys, 0, &o.keys, &err) < 0)
@@ -147,13 +281,48 @@ int main(int argc, char **argv)
 		/* A manifest that does not parse is damaged data, not a usage error. */
 		if (sk_manifest_read(mpath, &m, &err) < 0)
 			return sk_report(&err), 1;
-		/* Reading pieces from their hosts is not done yet: say so
-		 * rather than report every piece missing. */
 		if (sk_manifest_remote(&m) > 0) {
-			sk_warnx("%s: %zu of %zu pieces are on hosts (%s, ...), not here: segmerge -m reads only "
-				 "local pieces", mpath, sk_manifest_remote(&m), m.npieces, first_remote(&m));
-			sk_manifest_release(&m);
-			return 1;
+			/* Pieces on hosts: copied here from a host that holds
+			 * each (checked there), then merged as planned. */
+			struct rpiece *pc;
+			char **got = NULL;
+			if (sk_manifest_remote(&m) < m.npieces) {
+				sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: -m takes pieces all on "
+					 "hosts or all here", mpath, sk_manifest_remote(&m), m.npieces);
+				sk_manifest_release(&m);
+				return 1;
+			}
+			if (!(pc = calloc(m.npieces, sizeof *pc))) {
+				sk_manifest_release(&m);
+				return 1;
+			}
+			for (size_t i = 0; i < m.npieces; i++) {
+				pc[i].at = m.pieces[i].at;
+				pc[i].nat = m.pieces[i].nat;
+				pc[i].bytes = (int64_t)m.pieces[i].bytes;
+				pc[i].xxh64 = m.pieces[i].xxh64;
+				pc[i].has_xxh64 = 1;
+			}
+			if (remote_fetch(&ro, pc, m.npieces, &got, &tmpdir, &err) < 0) {
+				free(pc);
+				status = sk_report(&err);
+				goto done;
+			}
+			free(pc);
+			if (sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
+				status = sk_report(&err) ? 1 : 0;
+				for (size_t i = 0; i < m.npieces; i++)
+					free(got[i]);
+				free(got);
+				goto done;
+			}
+			for (size_t i = 0; i < n; i++) {
+				free(plan[i]);
+				plan[i] = got[i];
+			}
+			free(got);
+			inputs = plan;
+			goto merge;
 		}
 		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, NULL)) > 0) {
 			sk_warnx("%s: %zu problem%s in a set of %zu pieces: nothing written", mpath, bad_pieces,
@@ -171,6 +340,7 @@ int main(int argc, char **argv)
 		inputs = n ? argv + optind : stdin_only;
 		n = n ? n : 1;
 	}
+merge:
 	if (o.mode != SK_MERGE_CONCAT) {
 		if (sk_fdlimit_ensure(n, "inputs", &fd, &err) < 0) {
 			status = sk_report(&err);
@@ -195,6 +365,7 @@ int main(int argc, char **argv)
 	}
 done:
 	sk_merge_plan_free(plan, plan ? n : 0, order);
+	remote_rmdir(tmpdir);
 	sk_manifest_release(&m);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include "par.h"
 #include "progress.h"
 #include "scatter.h"
+#include "subproc.h"
 #include "split.h"
 #include "stream.h"
 #include "version.h"
@@ -131,8 +132,7 @@ int main(int argc, char **argv)
 	struct scatter_opts so;
 	struct sk_manifest made;
 	long group = 0, copies = 1;
-	char self[PATH_MAX], *slash;
-	ssize_t sl;
+	char self[PATH_MAX];
 	int from = SK_FMT_AUTO, c, status = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
@@ -230,16 +230,7 @@ int main(int argc, char **argv)
 		if (!so.rdir)
 			so.rdir = o.dir;
 		/* taskrun beside this program, else on PATH. */
-		so.taskrun = "taskrun";
-		sl = readlink("/proc/self/exe", self, sizeof self - 16);
-		if (sl > 0) {
-			self[sl] = '\0';
-			if ((slash = strrchr(self, '/'))) {
-				strcpy(slash + 1, "taskrun");
-				if (access(self, X_OK) == 0)
-					so.taskrun = self;
-			}
-		}
+		so.taskrun = sk_subproc_sibling("taskrun", self, sizeof self);
 		/* A host file that cannot hold the copies fails before the
 		 * split. */
 		if (scatter_check(&so, &err) < 0) {

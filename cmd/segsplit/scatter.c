@@ -13,6 +13,7 @@
 #include "../taskrun/hostfile.h"
 #include "file.h"
 #include "manifest.h"
+#include "subproc.h"
 
 void scatter_plan(const int *weights, int nhosts, size_t npieces, int copies, int *out)
 {
@@ -91,70 +92,6 @@ int scatter_check(const struct scatter_opts *o, struct sk_error *err)
 }
 
 /* "dir/name" (malloc'd), or NULL. */
-/* Runs argv; with out, its standard output is read into *out (malloc'd).
- * Returns its exit status (128 + signal), or -1 with err set. */
-static int run_child(char *const *argv, char **out, struct sk_error *err)
-{
-	int p[2] = {-1, -1}, st;
-	pid_t pid;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-
-	fflush(stdout);
-	fflush(stderr);
-	if (out && pipe(p) != 0)
-		return sk_error_sys(err, "pipe"), -1;
-	pid = fork();
-	if (pid < 0) {
-		sk_error_sys(err, "fork");
-		if (out) {
-			close(p[0]);
-			close(p[1]);
-		}
-		return -1;
-	}
-	if (pid == 0) {
-		if (out) {
-			dup2(p[1], 1);
-			close(p[0]);
-			close(p[1]);
-		} else {
-			/* taskrun's task output (none: it goes to --keep files)
-			 * must not mix with segsplit's. */
-			dup2(2, 1);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "segsplit: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		close(p[1]);
-		for (;;) {
-			ssize_t k;
-			if (len + 4096 + 1 > cap) {
-				char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
-				if (!nb)
-					break;
-				buf = nb;
-			}
-			k = read(p[0], buf + len, cap - len - 1);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				break;
-			len += (size_t)k;
-		}
-		close(p[0]);
-		if (buf)
-			buf[len] = '\0';
-		*out = buf;
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return sk_error_sys(err, "waitpid"), -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* Writes one argument per line to path; a line break in one is refused. */
 static int write_args(const char *path, char **v, size_t n, struct sk_error *err)
 {
@@ -315,7 +252,7 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		argv[a++] = (char *)(uintptr_t)"::::+";
 		argv[a++] = files[3];
 		argv[a] = NULL;
-		if ((st = run_child(argv, NULL, err)) < 0) {
+		if ((st = sk_subproc_run(argv, NULL, err)) < 0) {
 			rc = SK_EIO;
 			goto out;
 		}
@@ -329,7 +266,7 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		argv[a++] = (char *)(uintptr_t)"kept";
 		argv[a++] = state;
 		argv[a] = NULL;
-		if ((st = run_child(argv, &kept, err)) != 0 || !kept) {
+		if ((st = sk_subproc_run(argv, &kept, err)) != 0 || !kept) {
 			rc = st < 0 ? SK_EIO : sk_error_set(err, SK_EIO, "taskrun kept exited with status %d", st);
 			goto out;
 		}

@@ -554,9 +554,15 @@ static void advance_clusters(struct agent *a)
 			a->keep_id = wid;
 		}
 		free(q.run);
+		/* Its time (--timeout, speculation) starts now: the
+		 * controller hears so.  A task started at once by its request
+		 * is not announced, which would cost the controller a wake-up
+		 * per task. */
 		for (int k = 0; k < a->nt; k++)
-			if (a->t[k].id == q.id)
+			if (a->t[k].id == q.id) {
 				a->t[k].chain = q.chain;
+				tr_proto_putf(&a->wbuf, TR_F_STARTED, q.id, "%ld", (long)a->t[k].pid);
+			}
 		/* Started (or failed to start: its exit is sent); look again
 		 * from the start, as the queue moved. */
 		i = -1;
@@ -770,7 +776,6 @@ static void start_task(struct agent *a, uint32_t id, const char *data, size_t le
 		tr_set_nonblock(t->out_fd);
 	tr_set_nonblock(t->err_fd);
 	t->start = tr_mono();
-	tr_proto_putf(&a->wbuf, TR_F_STARTED, id, "%ld", (long)pid);
 	return;
 spawn_fail:
 	{

@@ -126,7 +126,15 @@ void tr_forget_attempt(struct tr_ctl *c, int k)
 	tr_drop_attempt_files(a);
 	if (a->slot >= 1 && a->slot <= h->nbusy && h->busy[a->slot - 1] > 0 && --h->busy[a->slot - 1] == 0)
 		h->slots_used--;
-	jobslot_give(c, a->jobslot);
+	/* The last attempt of a task that runs again (failed, lost, stopped)
+	 * keeps its slot for the next one; done, or failed for good
+	 * (tr_final_fail), gives it back. */
+	if (!a->spec && a->jobslot > 0 && t->st == TR_T_ACTIVE && t->nrun == 1) {
+		if (tr_idmap_put(&c->jheld, (uint64_t)a->task, a->jobslot) != 0)
+			tr_fail(c, SK_ENOMEM, "out of memory");
+	} else {
+		jobslot_give(c, a->jobslot);
+	}
 	if (a->alone)
 		h->alone_run = 0;
 	h->nrun--;
@@ -156,6 +164,13 @@ void tr_final_fail(struct tr_ctl *c, long i, const char *why)
 	free(t->why);
 	t->why = strdup(why);
 	t->st = TR_T_FAILED;
+	{
+		long held;
+		if (tr_idmap_get(&c->jheld, (uint64_t)i, &held)) {
+			tr_idmap_del(&c->jheld, (uint64_t)i);
+			jobslot_give(c, (int)held);
+		}
+	}
 	c->nfinal++;
 	tr_event_init(&e, "failed");
 	e.task = i + 1;
@@ -310,7 +325,15 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->att = ++t->attempts;
 	a->host = (int)(h - c->h);
 	a->slot = slot;
-	a->jobslot = jobslot_take(c);
+	{
+		long held;
+		if (!spec && tr_idmap_get(&c->jheld, (uint64_t)ti, &held)) {
+			a->jobslot = (int)held;
+			tr_idmap_del(&c->jheld, (uint64_t)ti);
+		} else {
+			a->jobslot = jobslot_take(c);
+		}
+	}
 	a->spec = spec;
 	a->start = tr_mono();
 	a->wstart = tr_wall();
@@ -460,6 +483,15 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		snprintf(e.note, sizeof e.note, "%s", t->st == TR_T_DONE ? "another attempt won" : "discarded");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, k);
+		return;
+	}
+	if (a->in_bad && t->st == TR_T_ACTIVE) {
+		/* Its piece's copy was missing or bad (relay.c marked it):
+		 * the task reads another, without spending a retry; with no
+		 * copy left it fails as not run. */
+		char note[320];
+		snprintf(note, sizeof note, "%.300s", a->in_why);
+		tr_lose_attempt(c, k, note, TR_LOSS_HOST, note);
 		return;
 	}
 	if (v[6] != TR_LOST_NO && a->cancel == C_NONE) {

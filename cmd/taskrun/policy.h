@@ -24,17 +24,18 @@ enum { TR_T_PENDING, TR_T_ACTIVE, TR_T_DONE, TR_T_FAILED };
 
 /* A task's state in the controller. */
 struct tr_tstate {
-	int st;                /* TR_T_* */
-	int failures;          /* failed attempts (exit status or signal) */
-	int attempts;          /* attempts started, in every run */
-	int nrun;              /* attempts running now */
-	int kills;             /* agents that died running it alone */
-	int alone;             /* it runs alone on a host: it was in the death
-				  of an agent that ran other tasks too */
+	/* 40 bytes a task, the small counts last (a million tasks: 40 MB). */
 	int *failed_on;        /* hosts where an attempt failed (malloc'd) */
-	int nfo;
 	char *why;             /* why it finally failed (malloc'd), or NULL */
 	double pend_since;     /* when it last became pending (monotonic) */
+	int failures;          /* failed attempts (exit status or signal) */
+	int attempts;          /* attempts started, in every run */
+	int nfo;
+	unsigned char st;      /* TR_T_* */
+	unsigned char nrun;    /* attempts running now (a copy makes 2) */
+	unsigned char kills;   /* agents that died running it alone */
+	unsigned char alone;   /* it runs alone on a host: it was in the death
+				  of an agent that ran other tasks too */
 };
 
 /* A host's health: its quarantines and its current streak of failures. */

@@ -157,7 +157,9 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	K  more: "n", n more bytes of a G's file may be sent.
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
- *	s  started: "pid" (also the process group id).
+ *	s  started: "pid" (also the process group id), for a task of a cluster
+ *	   when its turn comes: its time starts now.  A task of a run frame
+ *	   starts when the frame arrives and is not announced.
  *	o  bytes the task wrote to its standard output.
  *	e  bytes the task wrote to its standard error.
  *	k  credit: "n", n more bytes of standard input were written to the task.

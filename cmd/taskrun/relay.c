@@ -29,6 +29,30 @@ static int loc_host(const struct tr_ctl *c, const struct tr_piece *p, int k)
 	return tr_strmap_get(&c->hostmap, name, &i) ? (int)i : -1;
 }
 
+/* Whether location k of task ti's piece was found missing or bad. */
+static int bad(const struct tr_ctl *c, long ti, int k)
+{
+	return c->bad_loc && k >= 0 && (c->bad_loc[ti] >> k & 1);
+}
+
+/* Location k of task ti's piece is missing or bad: not read again. */
+static void mark_bad(struct tr_ctl *c, long ti, int k)
+{
+	if (k < 0)
+		return;
+	if (!c->bad_loc && !(c->bad_loc = calloc((size_t)c->tl->n, sizeof *c->bad_loc))) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	c->bad_loc[ti] |= (unsigned short)(1u << k);
+}
+
+/* The location of piece p on host g, or -1. */
+static int loc_of(const struct tr_ctl *c, const struct tr_piece *p, int g)
+{
+	return g >= 0 ? tr_piece_on(p, c->h[g].name) : -1;
+}
+
 /* Relays running from host g now. */
 static int relays_from(const struct tr_ctl *c, int g)
 {
@@ -43,18 +67,20 @@ static int relays_from(const struct tr_ctl *c, int g)
  * a copy; else a holder that is up, of the least busy ones the one the
  * attempt number points at (a retry reads another copy when there is
  * one); -1 when none is up.  p is the parsed piece. */
-static int source(const struct tr_ctl *c, const struct tr_piece *p, int hi, int att)
+static int source(const struct tr_ctl *c, long ti, const struct tr_piece *p, int hi, int att)
 {
 	int cand[TR_PIECE_MAXLOC], nc = 0, least = -1;
 	const double now = tr_mono();
+	const int here = tr_piece_on(p, c->h[hi].name);
 
-	if (tr_piece_on(p, c->h[hi].name) >= 0)
+	if (here >= 0 && !bad(c, ti, here))
 		return -2;
 	for (int k = 0; k < p->nloc; k++) {
 		const int g = loc_host(c, p, k);
 		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
 		int n;
-		if (!h || h->st != HS_UP || h->removed || h->wfd < 0 || h->hl.quar_until > now)
+		if (!h || g == hi || bad(c, ti, k) || h->st != HS_UP || h->removed || h->wfd < 0 ||
+		    h->hl.quar_until > now)
 			continue;
 		n = relays_from(c, g);
 		if (least < 0 || n < least) {
@@ -73,7 +99,7 @@ int tr_input_fit(const struct tr_ctl *c, long ti, int hi)
 
 	if (!c->tl->t[ti].input || tr_piece_parse(c->tl->t[ti].input, &p) != 0)
 		return 1;
-	return source(c, &p, hi, c->ts[ti].attempts + 1) != -1;
+	return source(c, ti, &p, hi, c->ts[ti].attempts + 1) != -1;
 }
 
 int tr_input_stuck(const struct tr_ctl *c, long ti)
@@ -85,7 +111,7 @@ int tr_input_stuck(const struct tr_ctl *c, long ti)
 	for (int k = 0; k < p.nloc; k++) {
 		const int g = loc_host(c, &p, k);
 		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
-		if (!h || h->removed || h->gone)
+		if (!h || h->removed || h->gone || bad(c, ti, k))
 			continue;
 		if (h->st == HS_UP || h->st == HS_CONN || h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 			return 0;
@@ -127,7 +153,7 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 		return 0;
 	if (tr_piece_parse(t->input, &p) != 0)
 		return -1;
-	src = source(c, &p, (int)(h - c->h), a->att);
+	src = source(c, a->task, &p, (int)(h - c->h), a->att);
 	if (src == -1)
 		return -1;
 	snprintf(head, sizeof head, "%d %llu %s\n", src >= 0, p.size, p.hash);
@@ -213,6 +239,13 @@ void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame 
 	a->src_done = 1;
 	snprintf(a->in_why, sizeof a->in_why, "input piece: %s: %.*s", hs->name,
 		 (int)(f->len < 200 ? f->len : 200), f->data);
+	{
+		/* That copy is not read again; the task reads another. */
+		struct tr_piece p;
+		if (tr_piece_parse(c->tl->t[a->task].input, &p) == 0)
+			mark_bad(c, a->task, loc_of(c, &p, a->src));
+		a->in_bad = 1;
+	}
 	input_event(c, a, 1, "failed moved bytes=%lld from=%s: %.*s", a->relayed, hs->name,
 		    (int)(f->len < 200 ? f->len : 200), f->data);
 	tr_cancel_attempt(c, a, C_INPUT);
@@ -249,6 +282,11 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 		const char *msg = memchr(f->data, ' ', f->len);
 		const size_t n = msg ? f->len - (size_t)(msg + 1 - f->data) : 0;
 		snprintf(a->in_why, sizeof a->in_why, "input piece: %.*s", (int)(n < 200 ? n : 200), msg ? msg + 1 : "");
+		/* The copy it read is missing or not what the manifest says:
+		 * not read again (the task reads another copy, without
+		 * spending a retry: tr_attempt_exit). */
+		mark_bad(c, a->task, loc_of(c, &p, a->src >= 0 ? a->src : a->host));
+		a->in_bad = 1;
 		if (a->src >= 0)
 			input_event(c, a, 1, "failed moved bytes=%lld from=%s: %.*s", a->relayed, c->h[a->src].name,
 				    (int)(n < 200 ? n : 200), msg ? msg + 1 : "");

@@ -26,6 +26,7 @@
 #include "grow.h"
 #include "hostfile.h"
 #include "idmap.h"
+#include "piece.h"
 #include "proto.h"
 #include "tmpl.h"
 
@@ -164,15 +165,39 @@ void tr_fd_room(struct tr_ctl *c, int slots)
 		return;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
 		if (!c->fd_said)
-			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu (raise it: "
-				 "ulimit -Hn as root, or nofile in /etc/security/limits.conf)", c->nh, need,
-				 (unsigned long)rl.rlim_max);
+			tr_warnx(c, "%d hosts need %lu open files or more, but the hard limit is %lu: running on the "
+				 "hosts that fit (raise it: ulimit -Hn as root, or nofile in "
+				 "/etc/security/limits.conf)", c->nh, need, (unsigned long)rl.rlim_max);
 		c->fd_said = 1;
+		c->fd_hard = (unsigned long)rl.rlim_max;
 		rl.rlim_cur = rl.rlim_max;
 	} else {
 		rl.rlim_cur = need;
 	}
 	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* A host's open files in the controller: its pipes, and per slot what an
+ * attempt may hold; slots from its hello, else its N/, else one. */
+static unsigned long host_fds(const struct tr_host *h)
+{
+	const int slots = h->hello ? h->slots : h->slots_cfg > 0 ? h->slots_cfg : 1;
+	return FD_PER_HOST + FD_PER_SLOT * (unsigned long)slots;
+}
+
+unsigned long tr_fd_used(const struct tr_ctl *c)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < c->nh; i++)
+		if (c->h[i].st != HS_DOWN)
+			n += host_fds(&c->h[i]);
+	return n;
+}
+
+int tr_fd_fits(const struct tr_ctl *c, const struct tr_host *h, unsigned long used)
+{
+	return c->fd_hard == 0 || used == 0 || FD_OWN + used + host_fds(h) <= c->fd_hard;
 }
 
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...)
@@ -507,6 +532,57 @@ static void speculate(struct tr_ctl *c, double now)
 		}
 	}
 	free(r);
+}
+
+/* When housekeeping is next due, after the one at now: the first of a
+ * host's quarantine end, lease, heartbeat or answer deadline, an attempt's
+ * --timeout or the time a copy of it may be made, a host waiting to
+ * connect; HK_EVERY at the soonest (a quarter of
+ * the heartbeat interval with a short lease), HK_IDLE at the latest. */
+static double hk_due(const struct tr_ctl *c, double now)
+{
+	const double every = c->hb / 4 < HK_EVERY ? c->hb / 4 : HK_EVERY;
+	const double wait = c->o->lease > 20 ? c->o->lease : 20;
+	const unsigned long fd_used = c->fd_hard ? tr_fd_used(c) : 0;
+	double due = now + HK_IDLE;
+
+	/* A placed task may go to any host once it has waited
+	 * --locality-wait: looked at as often as ever. */
+	if (c->placed && c->npending > 0)
+		return now + every;
+#define HK_SOONER(t) do { if ((t) < due) due = (t); } while (0)
+	for (int i = 0; i < c->nh && due > now + every; i++) {
+		const struct tr_host *h = &c->h[i];
+		if (h->gone)
+			continue;
+		if (h->quar_open || h->hl.quar_until > now)
+			HK_SOONER(h->hl.quar_until);
+		/* Left down with work to do: more agents than may start at
+		 * once. */
+		if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now &&
+		    (c->npending > 0 || (c->o->speculate && c->na > 0)) && tr_fd_fits(c, h, fd_used))
+			HK_SOONER(now + every);
+		if (h->st == HS_CONN)
+			HK_SOONER(h->last_rx + wait);
+		if (h->st == HS_UP)
+			HK_SOONER(h->last_rx + c->o->lease);
+		if (h->st == HS_UP || h->st == HS_CONN)
+			HK_SOONER(h->last_tx + c->hb);
+		if (h->st == HS_UP && h->removed && h->nrun == 0 && !h->quit_sent)
+			HK_SOONER(now);
+		if (h->st == HS_CLOSING)
+			HK_SOONER(now);
+	}
+	for (int k = 0; k < c->na && due > now + every; k++) {
+		const struct tr_attempt *a = &c->a[k];
+		if (c->o->timeout > 0 && !a->cancel)
+			HK_SOONER(a->start + c->o->timeout);
+		if (c->o->speculate && c->npending == 0 && tr_median_count(&c->spec.walls) > 0 && c->spec.after >= 0 &&
+		    !a->cancel)
+			HK_SOONER(a->start + (c->spec.after > TR_SPEC_MIN ? c->spec.after : TR_SPEC_MIN));
+	}
+#undef HK_SOONER
+	return due > now + every ? due : now + every;
 }
 
 /* The path of the --stdout temporary of target that a start event's note
@@ -1014,7 +1090,9 @@ static long remake_lost(struct tr_ctl *c)
 static void say_failed(const struct tr_ctl *c, long i)
 {
 	const struct tr_tstate *t = &c->ts[i];
-	const char *cmd = c->tl->t[i].cmd;
+	/* A piece's {} as on its first copy's host. */
+	char *shown = tr_piece_show(c->tl->t[i].cmd, c->tl->t[i].input, NULL);
+	const char *cmd = shown ? shown : c->tl->t[i].cmd;
 	char log[64], *path = NULL;
 	struct stat st;
 	const int cut = strlen(cmd) > 200;
@@ -1027,6 +1105,7 @@ static void say_failed(const struct tr_ctl *c, long i)
 	sk_warnx("task %ld: %s%s%s%s: %.*s%s", i + 1, t->why ? t->why : "failed", path ? " (log " : "",
 		 path ? path : "", path ? ")" : "", cut ? 197 : 200, cmd, cut ? "..." : "");
 	free(path);
+	free(shown);
 }
 
 static const char *sigabbrev(int sig)
@@ -1078,6 +1157,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	c.ep = -1;
 	c.drain = -1;
 	tr_idmap_init(&c.ids);
+	tr_idmap_init(&c.jheld);
 	tr_strmap_init(&c.hostmap);
 	tr_median_init(&c.spec.walls);
 	memset(res, 0, sizeof *res);
@@ -1154,14 +1234,21 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			tr_reload_hosts(&c, got_usr1);
 			got_usr1 = 0;
 			c.hw.next = now + 1;
+			/* New hosts connect at the next housekeeping. */
+			if (c.hk_next > now + HK_EVERY)
+				c.hk_next = now + HK_EVERY;
 		}
 		/* Housekeeping: what every host and attempt needs now and then
 		 * (connects, leases, heartbeats, quarantines, timeouts,
-		 * speculation) runs HK_EVERY, not in every pass: a pass that
-		 * only ends one task must not cost the number of hosts. */
+		 * speculation) runs when the first of those is due (hk_due),
+		 * HK_EVERY at the most often, not in every pass: a pass that
+		 * only ends one task must not cost the number of hosts, nor a
+		 * second of a long task twenty wake-ups. */
 		hk = now >= c.hk_next || stopping || closing > 0;
 		if (hk) {
-			c.hk_next = now + (c.hb / 4 < HK_EVERY ? c.hb / 4 : HK_EVERY);
+			/* With a short hard limit on open files, only the hosts
+			 * that fit connect. */
+			unsigned long fd_used = c.fd_hard ? tr_fd_used(&c) : 0;
 			c.assign_dirty = 1;
 			c.assign_all = 1;
 			closing = connecting = 0;
@@ -1175,7 +1262,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				/* Pace new logins: sshd refuses bursts (MaxStartups). */
 				if (h->st == HS_DOWN && !h->removed && h->hl.quar_until <= now && !stopping &&
 				    !c.halted && (c.npending > 0 || (o->speculate && c.na > 0)) &&
-				    connecting < MAX_CONNECTING) {
+				    connecting < MAX_CONNECTING && tr_fd_fits(&c, h, fd_used)) {
+					if (c.fd_hard)
+						fd_used += host_fds(h);
 					tr_host_connect(&c, h);
 					connecting++;
 				}
@@ -1214,6 +1303,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			for (int k = 0; k < c.na; k++)
 				if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
 					tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
+			c.hk_next = hk_due(&c, now);
 		}
 		tr_pump_stdin(&c);
 		tr_output_flush(&c, 0);
@@ -1284,10 +1374,20 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			break;
 		}
 
-		if (tr_stdin_ready(&c) || (got_stop && !stopping) || (c.assign_dirty && c.npending > 0 && !c.halted))
+		if (tr_stdin_ready(&c) || (got_stop && !stopping) || (c.assign_dirty && c.npending > 0 && !c.halted)) {
 			timeout = 0;
-		else if (c.hk_next - now < 0.2)
-			timeout = c.hk_next > now ? (int)((c.hk_next - now) * 1000) + 1 : 0;
+		} else {
+			/* Nothing to do before the first of these (signals and
+			 * agents' frames wake the loop by themselves). */
+			double until = c.hk_next < c.hw.next ? c.hk_next : c.hw.next;
+			if (stopping && c.stop_at < until)
+				until = c.stop_at;
+			if (c.halted && o->halt.when == TR_HALT_NOW && c.halt_at < until)
+				until = c.halt_at;
+			if (c.nkids > 0 && now + 0.5 < until)
+				until = now + 0.5;
+			timeout = until > now ? (int)((until - now) * 1000) + 1 : 0;
+		}
 		{
 			/* The group commit's deadline. */
 			double left;
@@ -1425,6 +1525,7 @@ out:
 	if (c.ep >= 0)
 		close(c.ep);
 	tr_idmap_release(&c.ids);
+	tr_idmap_release(&c.jheld);
 	free(c.dirty);
 	free(c.jfree);
 	tr_output_close(&c);
@@ -1453,6 +1554,7 @@ out:
 	tr_strmap_release(&c.hostmap);
 	free(c.freeq);
 	free(c.apart_next);
+	free(c.bad_loc);
 	if (c.keep_host)
 		for (long i = 0; i < tasks->n; i++)
 			free(c.keep_host[i]);

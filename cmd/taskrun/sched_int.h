@@ -28,7 +28,12 @@
 #define MAX_KILLS 3              /* agents that died running the task alone:
 				     a task failure */
 #define MAX_CONNECTING 64        /* agents starting at once */
-#define HK_EVERY 0.05            /* seconds between looks at every host */
+#define FD_PER_HOST 3UL          /* the controller's descriptors per agent */
+#define FD_PER_SLOT 4UL          /* per running attempt, at most */
+#define FD_OWN 16UL              /* the controller's own, with a margin */
+#define HK_EVERY 0.05            /* seconds between looks at every host, at
+				     the most often */
+#define HK_IDLE 1.0              /* the same, at the least often */
 
 #define TR_STOP_ERROR (-1)
 
@@ -102,6 +107,8 @@ struct tr_attempt {
 	 * or -1 (none, or read where it lies); the stream ended or stopped;
 	 * its bytes forwarded so far; the piece is in place; why it is not. */
 	int src, src_done, in_ok;
+	int in_bad;                /* its piece's copy was missing or bad: the
+				      attempt is lost, not failed */
 	long long relayed;
 	char in_why[256];
 };
@@ -187,6 +194,9 @@ struct tr_ctl {
 	char **keep_host;         /* --keep: per task, the host that holds its
 				     file once done (malloc'd), or NULL */
 	int failed;               /* fatal holds an error */
+	unsigned short *bad_loc;  /* --input-manifest: per task, the copies of
+				     its piece found missing or bad (bit k:
+				     location k), or NULL (relay.c) */
 	/* --where and --apart: some task has a place, so picks go through
 	 * tr_policy_pick_local; the tasks of one --apart value in a ring
 	 * (apart_next[t]: the next one, t itself when alone), or NULL. */
@@ -197,9 +207,15 @@ struct tr_ctl {
 	long fd_slots;            /* slots of the hosts that came up */
 	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
 	int fd_said;              /* the hard limit is short: said */
+	unsigned long fd_hard;    /* the hard limit on open files, or 0 when it
+				     is not short: only the hosts that fit
+				     connect (tr_fd_fits) */
 	/* {%}: free job slots over all hosts, first freed first taken (GNU
 	 * parallel's order), in a ring; njobslots numbered so far. */
-	int *jfree, jcap, jhead, jn, njobslots;     /* test hook: SIGSTOP after this task's done line */
+	int *jfree, jcap, jhead, jn, njobslots;
+	/* A task to run again keeps its job slot, as in GNU parallel (the
+	 * slot is not freed meanwhile): task index -> slot. */
+	struct tr_idmap jheld;     /* test hook: SIGSTOP after this task's done line */
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
@@ -209,6 +225,13 @@ struct tr_ctl {
  * with slots more slots up: raises the soft limit as needed, up to the hard
  * one, and says once when even that is short. */
 void tr_fd_room(struct tr_ctl *c, int slots);
+/* With a short hard limit (fd_hard), whether host h may connect: the open
+ * files of the hosts connected (used, from tr_fd_used) and h's fit in it.
+ * The first host always may: a run with too few descriptors for even one
+ * fails on its own error rather than waiting for ever. */
+int tr_fd_fits(const struct tr_ctl *c, const struct tr_host *h, unsigned long used);
+/* The open files the connected hosts may hold (FD_PER_HOST, FD_PER_SLOT). */
+unsigned long tr_fd_used(const struct tr_ctl *c);
 
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
@@ -298,7 +321,7 @@ int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now);
  * copy, or a holder is up to stream one (always 1 without a piece). */
 int tr_input_fit(const struct tr_ctl *c, long ti, int hi);
 /* Whether no holder of task ti's piece can ever serve it (every one gone
- * from the host list or given up on). */
+ * from the host list or given up on, or its copy found bad). */
 int tr_input_stuck(const struct tr_ctl *c, long ti);
 /* Sends attempt a's L frame to its host h (and the G to the holder that
  * streams it), right before its R; sets a->src.  -1 when no holder can. */

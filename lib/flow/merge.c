@@ -356,6 +356,33 @@ static const struct sumkey sum_keys[] = {
 	{"cdpx", 181, 1}, {"cdpy", 185, 1},
 };
 
+int sk_merge_sum_differs(const unsigned char *h, const unsigned char *h0, int same_tail, const char **key,
+			 double *a, double *b)
+{
+	for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
+		const struct sumkey *sk = &sum_keys[k];
+		if (!same_tail && sk->byte >= SK_HDR_SU_TAIL)
+			continue;
+		*a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
+		*b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
+		if (*a != *b) {
+			*key = sk->name;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+double sk_merge_sum_value(const unsigned char *h, const char *key)
+{
+	for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
+		const struct sumkey *sk = &sum_keys[k];
+		if (strcmp(sk->name, key) == 0)
+			return sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
+	}
+	return 0;
+}
+
 /* The inputs' current traces summed exactly, rounded once (xsum.h): in
  * double where that is exact, else sample by sample with an accumulator. */
 static void sum_trace(struct merger *g, size_t ns)
@@ -406,23 +433,17 @@ static int run_sum(struct merger *g, struct sk_error *err)
 			return 0;
 		h0 = g->in[0].rec.hdr;
 		for (size_t i = 1; i < g->n; i++) {
-			const unsigned char *h = g->in[i].rec.hdr;
 			/* SU and SEG-Y give bytes 181-240 different meanings:
 			 * compared only between inputs of one flavour. */
 			const int same_tail = g->in[i].rec.info->su_tail == g->in[0].rec.info->su_tail;
-			for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
-				const struct sumkey *sk = &sum_keys[k];
-				if (!same_tail && sk->byte >= SK_HDR_SU_TAIL)
-					continue;
-				const double a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
-				const double b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
-				if (a != b)
-					return at(g, i,
-						  sk_error_set(err, SK_ESTATE,
-							       "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
-							       "not the same traces", t, sk->name, a,
-							       sk_in_name(g->in[0].path), sk->name, b));
-			}
+			const char *key;
+			double a, b;
+			if (sk_merge_sum_differs(g->in[i].rec.hdr, h0, same_tail, &key, &a, &b))
+				return at(g, i,
+					  sk_error_set(err, SK_ESTATE,
+						       "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
+						       "not the same traces", t, key, a,
+						       sk_in_name(g->in[0].path), key, b));
 		}
 		sum_trace(g, (size_t)ns);
 		if ((rc = sk_writer_put(g->w, h0, g->sum, err)) < 0)

@@ -180,6 +180,12 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		wo.set = &c->set;
 		if (c->nouts > 16)
 			wo.bufsize = SK_MANY_BUF;
+		/* Sorted pieces are the runs of an external sort, which
+		 * segmerge --key merges by the hundred; each of those inputs
+		 * holds a compressed block whole while it is read, so the
+		 * blocks are small (64 KiB, not 4 MiB). */
+		if (c->o->sort.n > 0 && wo.zstd)
+			wo.bufsize = SK_MANY_BUF;
 		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
 			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cpus.h"
 #include "file.h"
 #include "fmt.h"
 #include "hdr.h"
@@ -147,24 +146,23 @@ static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_read
 	}
 	r->info.fmt = fmt;
 	r->ops = format_ops[fmt];
+	/* segedit's cache-sized buffers are for one input at a time. */
+	r->lean = bufsize != 0 && bufsize <= SK_MANY_BUF;
 	rc = r->ops->open(r, err);
-	if (rc == 0 && bufsize)
-		rc = sk_in_resize(&r->in, bufsize > r->recsize ? bufsize : r->recsize, err);
+	if (rc == 0 && bufsize) {
+		size_t cap = bufsize > r->recsize ? bufsize : r->recsize;
+		/* Compressed sgk reads a block's stored bytes past the buffer
+		 * (stream_sgk.c), which then only holds block headers. */
+		if (r->lean && r->info.fmt == SK_FMT_SGK && r->info.compressed && cap > SK_LEAN_ZBUF)
+			cap = SK_LEAN_ZBUF;
+		rc = sk_in_resize(&r->in, cap, err);
+	}
 	if (rc < 0) {
 		sk_reader_free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
-}
-
-int sk_reader_parallel(struct sk_reader *r, struct sk_error *err)
-{
-	if (r->ops->ahead)
-		return sk_error_at(err, r->ops->ahead(r, err), r->in.name);
-	/* Decoding runs beside reading (stream_dec.c). */
-	r->dec_want = r->ops->next == sk_stream_rec_next && sk_cpus_usable() >= 2;
-	return sk_reader_readahead(r, err);
 }
 
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
@@ -200,15 +198,13 @@ const char *sk_reader_name(const struct sk_reader *r)
 
 int64_t sk_reader_tell(const struct sk_reader *r)
 {
-	return r->dec ? sk_stream_dec_tell(r) : r->idx;
+	return r->idx;
 }
 
 void sk_reader_free(struct sk_reader *r)
 {
 	if (!r)
 		return;
-	if (r->dec)
-		sk_stream_dec_stop(r, 0, NULL);
 	sk_in_close(&r->in);
 	if (r->ops && r->ops->release)
 		r->ops->release(r);
@@ -340,35 +336,18 @@ int sk_stream_rec_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 	return 0;
 }
 
-/* Raw reading after decoded reading: no more decoding ahead, and the
- * reader set back to the first trace not handed out. */
-static int dec_off(struct sk_reader *r, struct sk_error *err)
-{
-	r->dec_want = 0;
-	return r->dec ? sk_error_at(err, sk_stream_dec_stop(r, 1, err), r->in.name) : 0;
-}
-
 int sk_reader_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err)
 {
-	int rc;
-
-	if ((r->dec || r->dec_want) && (rc = dec_off(r, err)) < 0)
-		return rc;
 	return sk_error_at(err, r->ops->next_raw(r, rec, err), r->in.name);
 }
 
 int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err)
 {
-	/* Decoding ahead pays for samples; headers alone are read here. */
-	if (r->dec || (r->dec_want && data))
-		return sk_error_at(err, sk_stream_dec_next(r, hdr, data, err), r->in.name);
 	return sk_error_at(err, r->ops->next(r, hdr, data, err), r->in.name);
 }
 
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 {
-	if (r->dec)
-		sk_stream_dec_stop(r, 0, NULL);  /* the seek sets the position */
 	return sk_error_at(err, r->ops->seek(r, idx, err), r->in.name);
 }
 
@@ -644,8 +623,8 @@ void sk_writer_abort(struct sk_writer *w)
  * Batches for sk_copy_traces.  raw_batch returns up to max whole records of a
  * SEG-Y or SU reader that lie one after another in its input buffer (at
  * least one unless the stream ends), each checked as sk_reader_next_raw
- * checks it: the copy then costs one write, or one parallel decode, per
- * buffer rather than per trace.
+ * checks it: the copy then costs one write, or one decode, per buffer
+ * rather than per trace.
  */
 static int64_t raw_batch(struct sk_reader *r, int64_t max, const unsigned char **p, struct sk_error *err)
 {
@@ -688,9 +667,6 @@ int sk_copy_traces_tick(struct sk_reader *r, struct sk_writer *w, int64_t *n, in
 	int rc = 0, side = 0;
 
 	sk_writer_source(w, &r->info);
-	/* Raw copies read the input here: decoded reading before stops. */
-	if (mode != SK_RAW_NO && (r->dec || r->dec_want) && (rc = dec_off(r, err)) < 0)
-		return rc;
 	if (mode == SK_RAW_HSWAP && (sgk_in || !sgk_out) && !(rec = malloc(r->recsize)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (mode == SK_RAW_NO && (sgk_in || !sgk_out)) {

@@ -85,21 +85,12 @@ int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_read
 /* Starts reading ahead in a thread (io.h sk_in_readahead), so that reading
  * overlaps decoding: for one large input read from start to end, not for
  * many inputs open at once (it takes about 8 MiB).  Stops at a seek outside
- * the buffered data.  A no-op for sgk input (whole blocks are read in place)
- * and for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader
- * works on without it after an error. */
+ * the buffered data.  A no-op for sgk input (whole blocks are read in
+ * place; decompressing blocks on a second core, tried, took 0.86x the wall
+ * of one core on a quiet machine but 1.36-1.41x at load 12, for 1.4x the
+ * CPU time) and for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader works on without it after an
+ * error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
-/* sk_reader_readahead, and with two CPUs or more the decoding on a second
- * core too: SEG-Y and SU samples are decoded ahead in a worker thread from
- * the first sk_reader_next that asks for samples (1 MiB batches); blocks of
- * compressed sgk are decompressed ahead, one by the worker while this thread
- * decodes or hands out another (2 blocks of memory more).  The same traces,
- * and the same errors at the same traces with the same messages, as
- * without.  Raw reading after decoded reading goes on at the first trace
- * not handed out, but fails with SK_ESTATE on a pipe when the bytes read
- * ahead are gone.  Not used by the commands yet: on this shared 2-core
- * machine (load 20-250) it ran 1.1-1.5x slower than the serial path. */
-int sk_reader_parallel(struct sk_reader *r, struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* The name its errors give the input: the path, or "<stdin>". */
 const char *sk_reader_name(const struct sk_reader *r);

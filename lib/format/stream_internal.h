@@ -33,8 +33,9 @@ struct sk_reader {
 	int64_t data_start;    /* offset of the first trace or block */
 	int check_ns;          /* trace header ns must equal info.ns */
 	void *fs;              /* the format's own state (its ops free it) */
-	int dec_want;          /* decode ahead at the next sk_reader_next */
-	struct sk_dec *dec;    /* decoding ahead (stream_dec.c), or NULL */
+	int lean;              /* one of many inputs open at once (opened with a
+	                        * buffer of SK_MANY_BUF or less): hold as little
+	                        * as the format allows between traces */
 };
 
 struct sk_writer {
@@ -77,9 +78,6 @@ struct sk_format_ops {
 	void (*release)(struct sk_reader *r);
 	/* Reading ahead in a thread pays (sk_reader_readahead). */
 	int readahead;
-	/* The format's own work ahead for sk_reader_parallel (NULL: none):
-	 * sgk decompresses blocks on two cores. */
-	int (*ahead)(struct sk_reader *r, struct sk_error *err);
 
 	/* Checks that the format can hold a stream like `like` and chooses
 	 * the encoding (hdr_little, samp_fmt, samp_little; info.block,
@@ -100,6 +98,9 @@ struct sk_format_ops {
 };
 
 extern const struct sk_format_ops sk_segy_ops, sk_su_ops, sk_sgk_ops;
+
+/* The input buffer of a lean compressed sgk reader. */
+#define SK_LEAN_ZBUF ((size_t)16 << 10)
 
 /* Fixed-length records (SEG-Y, SU), in stream.c. */
 int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
@@ -133,16 +134,6 @@ int sk_stream_check_record(const struct sk_reader *r, const unsigned char *p, in
  * 1-based trace idx and sample bad of the samples at smp. */
 int sk_stream_bad_fixed(int64_t idx, size_t bad, const unsigned char *smp, int little,
 			struct sk_error *err);
-
-/* Decoding ahead (stream_dec.c), for SEG-Y and SU readers whose
- * dec_want is set: sk_reader_next by batches decoded in a worker thread,
- * started at the first call; the traces handed out (its r->idx runs ahead);
- * and its end, which with restore sets the reader back to the first trace
- * not handed out (in the buffer, or by seeking: SK_ESTATE on a pipe whose
- * bytes are gone). */
-int sk_stream_dec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
-int64_t sk_stream_dec_tell(const struct sk_reader *r);
-int sk_stream_dec_stop(struct sk_reader *r, int restore, struct sk_error *err);
 
 /* SU detection (stream_su.c): the byte order in which the first bytes are a
  * plausible SU stream (1 little, 0 big), or -1; size -1 when unknown. */

@@ -1,25 +1,25 @@
 /*
  * stream_sgk: segkit's native format in the stream layer
  * (stream_internal.h; man/sgk.5 is the specification, sgk.h the constants):
- * the stream header, blocks of traces (plain, or byte-shuffled in one zstd
- * frame) whose samples keep the source's encoding, the block index of a file
- * (for a count the writer could not record, and for seeking in compressed
- * files), random reads of uncompressed files, and the block fast paths that
- * sk_copy_traces uses.  Version 1 streams (float32 samples) are read too.
+ * the reader: the stream header, blocks of traces (plain, or byte-shuffled
+ * in one zstd frame) whose samples keep the source's encoding, the block
+ * index of a file (for a count the writer could not record, and for seeking
+ * in compressed files), random reads of uncompressed files, and the block
+ * fast paths from an sgk reader that sk_copy_traces uses; the writer is
+ * stream_sgk_write.c.  Version 1 streams (float32 samples) are read too.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpus.h"
 #include "file.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "segy.h"
 #include "sgk.h"
 #include "stream_internal.h"
-#include "worker.h"
+#include "stream_sgk_internal.h"
 #include "zio.h"
 
 /* A block's decoding buffers: the frame's output (shuffled) and the block
@@ -30,14 +30,11 @@ struct zdec {
 	size_t zbuf_cap, blk_cap;
 };
 
-struct ahead;
-
 /* Reader state: the current block, decoded, and the block index. */
 struct sgk_rd {
 	struct zdec d;         /* the serial path's block */
 	const unsigned char *bp; /* the current block: in the input buffer
-	                        * (uncompressed), d.blk, or an ahead slot's */
-	struct ahead *ah;      /* blocks decompressed ahead on two cores, or NULL */
+	                        * (uncompressed) or d.blk */
 	unsigned char *rec;
 	long blk_n, blk_i;
 	int done;
@@ -48,18 +45,6 @@ struct sgk_rd {
 	struct iovec *iov;     /* sk_sgk_get_block_direct's pieces */
 };
 
-/* Writer state: the block being filled. */
-struct sgk_wr {
-	long B, blk_n;
-	unsigned char *hbuf, *sbuf, *zraw, *zbuf;
-	size_t zcap;
-	struct sk_zio *z;
-	int zlevel;
-	float *tmp;            /* one trace, for records recoded on the way */
-	struct iovec *iov;     /* sk_sgk_put_block_direct's pieces */
-	int sized;             /* it set the reader's buffer to a block */
-};
-
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)sk_segy_get(p, 1, 4, 1);
@@ -68,11 +53,6 @@ static uint32_t le32(const unsigned char *p)
 static uint64_t le64(const unsigned char *p)
 {
 	return sk_segy_get(p, 1, 8, 1);
-}
-
-static void put_le(unsigned char *p, int size, uint64_t v)
-{
-	sk_segy_put(p, 1, size, 1, v);
 }
 
 static int sgk_index(struct sk_reader *r, struct sk_error *err);
@@ -276,8 +256,7 @@ static int sgk_block_head(struct sk_reader *r, int payload, uint32_t *cnt, uint3
 }
 
 /* Decodes the stored bytes src of a block (at byte at) into d->blk:
- * headers, then samples.  Reads only r's stream description, so the worker
- * may run it for one block while the reader's thread reads the next. */
+ * headers, then samples. */
 static int block_decode(const struct sk_reader *r, struct zdec *d, const unsigned char *src, int64_t at,
 			int64_t first, uint32_t cnt, uint32_t flags, uint64_t raw, uint64_t stored, struct sk_error *err)
 {
@@ -352,237 +331,49 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 		s->blk_i = 0;
 		return 1;
 	}
-	if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
-		return rc;
-	sk_in_skip(&r->in, stored);
+	if (r->lean) {
+		/* One of many inputs: the stored bytes are read past the small
+		 * input buffer into memory that, like the frame's output and
+		 * the zstd context, goes back to the heap for the next input's
+		 * block.  Only the decoded block stays (a merge of 1,000
+		 * compressed runs held three blocks each). */
+		unsigned char *const c = malloc(stored ? stored : 1);
+		int64_t got = c ? sk_in_read(&r->in, c, stored, err) : sk_error_set(err, SK_ENOMEM, "out of memory");
+
+		if (got >= 0 && (uint64_t)got < stored)
+			got = sgk_short_block(r, at, cnt, got, stored, err);
+		rc = got < 0 ? (int)got : block_decode(r, &s->d, c, at, r->idx, cnt, flags, raw, stored, err);
+		free(c);
+		sk_zio_free(s->d.z);
+		free(s->d.zbuf);
+		s->d.z = NULL;
+		s->d.zbuf = NULL;
+		s->d.zbuf_cap = 0;
+		if (rc < 0)
+			return rc;
+	} else {
+		if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
+			return rc;
+		sk_in_skip(&r->in, stored);
+	}
 	s->bp = s->d.blk;
 	s->blk_n = cnt;
 	s->blk_i = 0;
 	return 1;
 }
 
-/*
- * Blocks ahead (sk_reader_parallel of a compressed stream): zstd
- * decompression on two cores.  The reader's thread reads the stored bytes
- * of the next blocks, in order, into AH_SLOTS slots; the worker decodes one
- * of them while this thread decodes another (or writes out the current
- * one).  Every slot keeps its own result, and blocks are handed out in
- * order: an error of block k, found by either thread, or a read error
- * after it, is reported when block k is reached, with the message the
- * serial path gives (trace numbers and byte positions of that block), and
- * not before the blocks in front of it are delivered.
- */
-#define AH_SLOTS 2
-enum { AH_FREE, AH_READ, AH_POSTED, AH_DONE, AH_END };
-
-struct ahslot {
-	struct sk_job job;
-	const struct sk_reader *r;
-	struct zdec d;
-	unsigned char *cbuf;   /* the stored bytes */
-	size_t ccap;
-	int64_t at, first;     /* byte of the block, 0-based index of its first trace */
-	uint32_t cnt, flags;
-	uint64_t raw, stored;
-	int st;                /* AH_* */
-	int rc;
-	struct sk_error err;
-};
-
-struct ahead {
-	struct sk_worker *w;
-	struct ahslot slot[AH_SLOTS];
-	int head, n;           /* the slots in use, in block order from head */
-	int cur;               /* the slot the reader's current block is in, -1 */
-	int stopped;           /* the reading met the end marker or an error */
-	int64_t next_idx;      /* 0-based index of the next block's first trace */
-};
-
-static void ah_run(void *arg)
-{
-	struct ahslot *const sl = arg;
-
-	sl->rc = block_decode(sl->r, &sl->d, sl->cbuf, sl->at, sl->first, sl->cnt, sl->flags, sl->raw, sl->stored, &sl->err);
-}
-
-/* Reads the next block's header and stored bytes into sl; an error (or the
- * end marker) is kept in the slot, to be reported in its turn. */
-static void ah_read(struct sk_reader *r, struct ahead *a, struct ahslot *sl)
-{
-	struct sgk_rd *const s = r->fs;
-	const int64_t keep = r->idx;
-	const int done = s->done;
-	int64_t got;
-	int rc;
-
-	sk_error_clear(&sl->err);
-	sl->rc = 0;
-	sl->at = r->in.pos;
-	sl->first = a->next_idx;
-	/* The messages name the traces of this block. */
-	r->idx = a->next_idx;
-	rc = sgk_block_head(r, 0, &sl->cnt, &sl->flags, &sl->raw, &sl->stored, &sl->err);
-	s->done = done;
-	if (rc == 0) {
-		sl->st = AH_END;
-		a->stopped = 1;
-	} else if (rc < 0) {
-		sl->st = AH_DONE;
-		sl->rc = rc;
-		a->stopped = 1;
-	} else {
-		if (sl->ccap < sl->stored) {
-			free(sl->cbuf);
-			sl->ccap = 0;
-			if (!(sl->cbuf = malloc(sl->stored ? sl->stored : 1)))
-				got = sk_error_set(&sl->err, SK_ENOMEM, "out of memory");
-			else
-				sl->ccap = sl->stored;
-		}
-		got = sl->cbuf ? sk_in_read(&r->in, sl->cbuf, sl->stored, &sl->err) : SK_ENOMEM;
-		if (got >= 0 && (uint64_t)got < sl->stored)
-			got = sgk_short_block(r, sl->at, sl->cnt, got, sl->stored, &sl->err);
-		if (got < 0) {
-			sl->st = AH_DONE;
-			sl->rc = (int)got;
-			a->stopped = 1;
-		} else {
-			sl->st = AH_READ;
-			a->next_idx += sl->cnt;
-		}
-	}
-	r->idx = keep;
-}
-
-static void ah_post_one(struct ahead *a)
-{
-	for (int k = 1; k < a->n && !sk_worker_busy(a->w); k++) {
-		struct ahslot *const sl = &a->slot[(a->head + k) % AH_SLOTS];
-		if (sl->st == AH_READ) {
-			sl->st = AH_POSTED;
-			sk_worker_post(a->w, &sl->job);
-			return;
-		}
-	}
-}
-
-static void ah_decode_here(struct ahslot *sl)
-{
-	ah_run(sl);
-	sl->st = AH_DONE;
-}
-
-/* sgk_block with blocks ahead. */
-static int ah_block(struct sk_reader *r, struct sk_error *err)
-{
-	struct sgk_rd *const s = r->fs;
-	struct ahead *const a = s->ah;
-	struct ahslot *h;
-
-	if (a->cur >= 0) {
-		/* The reader is done with the current block. */
-		a->slot[a->cur].st = AH_FREE;
-		a->head = (a->head + 1) % AH_SLOTS;
-		a->n--;
-		a->cur = -1;
-	}
-	while (a->n < AH_SLOTS && !a->stopped) {
-		ah_read(r, a, &a->slot[(a->head + a->n) % AH_SLOTS]);
-		a->n++;
-		ah_post_one(a);
-	}
-	if (a->n == 0)
-		return sk_error_set(err, SK_ESTATE, "sgk reader: no block ahead");
-	h = &a->slot[a->head];
-	if (h->st == AH_READ) {
-		ah_decode_here(h);
-	} else if (h->st == AH_POSTED && sk_worker_take(a->w, &h->job)) {
-		/* Not started: here, rather than wait for the worker to wake. */
-		ah_decode_here(h);
-	} else if (h->st == AH_POSTED) {
-		/* While the worker finishes the first block, decode a later one. */
-		for (int k = 1; k < a->n && !sk_worker_done(a->w, &h->job); k++) {
-			struct ahslot *const sl = &a->slot[(a->head + k) % AH_SLOTS];
-			if (sl->st == AH_READ)
-				ah_decode_here(sl);
-		}
-		sk_worker_wait(a->w, &h->job);
-		h->st = AH_DONE;
-	}
-	ah_post_one(a);
-	if (h->st == AH_END) {
-		s->done = 1;
-		return 0;
-	}
-	if (h->rc < 0) {
-		*err = h->err;
-		return h->rc;
-	}
-	a->cur = a->head;
-	s->bp = h->d.blk;
-	s->blk_n = h->cnt;
-	s->blk_i = 0;
-	return 1;
-}
-
-/* Ends blocks ahead: the worker stops, the slots are freed (the stream's
- * position is then wherever the reading got: only a seek goes on). */
-static void ah_stop(struct sgk_rd *s)
-{
-	struct ahead *const a = s->ah;
-
-	if (!a)
-		return;
-	sk_worker_free(a->w);
-	for (int i = 0; i < AH_SLOTS; i++) {
-		zdec_release(&a->slot[i].d);
-		free(a->slot[i].cbuf);
-	}
-	free(a);
-	s->ah = NULL;
-	s->bp = s->d.blk;
-	s->blk_n = s->blk_i = 0;
-}
-
-/* Starts blocks ahead for a compressed stream read from here to its end,
- * at a block boundary; a no-op otherwise, and on one CPU. */
-static int sgk_ahead(struct sk_reader *r, struct sk_error *err)
-{
-	struct sgk_rd *const s = r->fs;
-	struct ahead *a;
-	int rc;
-
-	if (!r->info.compressed || s->ah || s->done || s->blk_i != s->blk_n || sk_cpus_usable() < 2)
-		return 0;
-	if (!(a = calloc(1, sizeof *a)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	if ((rc = sk_worker_new(&a->w, err)) < 0) {
-		free(a);
-		return rc;
-	}
-	for (int i = 0; i < AH_SLOTS; i++) {
-		a->slot[i].job.fn = ah_run;
-		a->slot[i].job.arg = &a->slot[i];
-		a->slot[i].r = r;
-	}
-	a->cur = -1;
-	a->next_idx = r->idx;
-	s->ah = a;
-	return 0;
-}
-
 /* Reads the next sgk block into s->bp; 0 at the end marker. */
 static int sgk_block(struct sk_reader *r, struct sk_error *err)
 {
-	const struct sgk_rd *const s = r->fs;
 	const int64_t at = r->in.pos;
 	uint32_t cnt, flags;
 	uint64_t raw, stored;
 	int rc;
 
-	if (s->ah)
-		return ah_block(r, err);
-	rc = sgk_block_head(r, 1, &cnt, &flags, &raw, &stored, err);
+	/* A lean reader's buffer holds a compressed block's header alone. */
+	rc = sgk_block_head(r, !r->lean, &cnt, &flags, &raw, &stored, err);
+	if (rc > 0 && r->lean && !(flags & 1))
+		rc = sgk_block_payload(r, at, cnt, stored, err);
 
 	return rc <= 0 ? rc : sgk_block_load(r, at, cnt, flags, raw, stored, err);
 }
@@ -667,7 +458,6 @@ static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe) holding a whole sgk stream");
 	if ((rc = sk_stream_check_index(r, idx, err)) < 0)
 		return rc;
-	ah_stop(s);
 	s->blk_n = s->blk_i = 0;
 	if (idx == r->info.ntraces) {
 		/* At the end: the next read returns none. */
@@ -734,314 +524,11 @@ static void sgk_release(struct sk_reader *r)
 
 	if (!s)
 		return;
-	ah_stop(s);
 	zdec_release(&s->d);
 	free(s->rec);
 	free(s->boff);
 	free(s->iov);
 	free(s);
-}
-
-/* ---- writer ------------------------------------------------------------- */
-
-static void sgk_wrelease(struct sk_writer *w)
-{
-	struct sgk_wr *const s = w->fs;
-
-	if (!s)
-		return;
-	sk_zio_free(s->z);
-	free(s->hbuf);
-	free(s->sbuf);
-	free(s->zraw);
-	free(s->zbuf);
-	free(s->tmp);
-	free(s->iov);
-	free(s);
-	w->fs = NULL;
-}
-
-/* The encoding: the source's own (its sample format and byte order), so
- * that SEG-Y -> sgk -> SEG-Y gives back the same bytes, unless the options
- * ask for another; float32 for formats that cannot be written (4). */
-static int sgk_wopen(struct sk_writer *w, const struct sk_info *like, const struct sk_wopts *o,
-		     struct sk_error *err)
-{
-	struct sgk_wr *s;
-	size_t hb, sb, bps;
-
-	w->samp_fmt = o->sample_format ? o->sample_format
-		    : like->sample_format && sk_fmt_writable(like->sample_format) ? like->sample_format : 5;
-	if (!sk_fmt_writable(w->samp_fmt))
-		return sk_error_set(err, SK_EARG, "sample format %d cannot be written (1-3, 5-12, 15, 16)",
-				    o->sample_format);
-	w->samp_little = o->little >= 0 ? o->little : like->little != 0;
-	w->hdr_little = 0;   /* header blocks are canonical */
-	bps = (size_t)sk_fmt_size(w->samp_fmt);
-	if (!(s = w->fs = calloc(1, sizeof *s)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	s->zlevel = o->zstd;
-	s->B = o->block > 0 ? o->block
-			    : (long)((o->bufsize ? o->bufsize : 4u << 20) / (w->info.hdrlen + bps * (size_t)like->ns));
-	if (s->B < 1)
-		s->B = 1;
-	if (s->B > SK_SGK_MAX_BLOCK)
-		s->B = SK_SGK_MAX_BLOCK;
-	w->info.block = s->B;
-	w->info.compressed = s->zlevel != 0;
-	hb = (size_t)s->B * w->info.hdrlen;
-	sb = (size_t)s->B * bps * (size_t)like->ns;
-	s->hbuf = malloc(hb);
-	s->sbuf = malloc(sb);
-	s->tmp = malloc((size_t)like->ns * sizeof *s->tmp);
-	if (s->zlevel) {
-		s->zraw = malloc(hb + sb);
-		s->zcap = sk_zio_bound(hb + sb);
-		s->zbuf = malloc(s->zcap);
-		s->z = sk_zio_new(s->zlevel);
-	}
-	if (!s->hbuf || !s->sbuf || !s->tmp || (s->zlevel && (!s->zraw || !s->zbuf || !s->z)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	return 0;
-}
-
-static int sgk_whead(struct sk_writer *w, const struct sk_info *like, struct sk_error *err)
-{
-	const struct sgk_wr *const s = w->fs;
-	unsigned char h[SK_SGK_HEAD];
-	uint64_t dtw;
-
-	memset(h, 0, sizeof h);
-	memcpy(h, SK_SGK_MAGIC, 8);
-	put_le(h + SK_SGK_H_VERSION, 4, SK_SGK_VERSION);
-	put_le(h + SK_SGK_H_FLAGS, 4, s->zlevel ? 1 : 0);
-	put_le(h + SK_SGK_H_NS, 4, (uint64_t)w->info.ns);
-	put_le(h + SK_SGK_H_HDRLEN, 4, w->info.hdrlen);
-	memcpy(&dtw, &w->info.dt, 8);
-	put_le(h + SK_SGK_H_DT, 8, dtw);
-	put_le(h + SK_SGK_H_BLOCK, 4, (uint64_t)s->B);
-	/* The origin says SU whenever the headers are SU's (an sgk copy of an
-	 * sgk made from SU too), so that bytes 181-240 keep their meaning. */
-	put_le(h + SK_SGK_H_ORIGIN, 4, (uint64_t)(unsigned)(like->su_tail ? SK_FMT_SU : like->fmt) |
-					       (uint64_t)(like->little != 0) << 8);
-	put_le(h + SK_SGK_H_COUNT, 8, (uint64_t)w->declared);   /* -1 when not known yet */
-	put_le(h + SK_SGK_H_FHDR, 8, like->fhdr_len);
-	put_le(h + SK_SGK_H_CODE, 2, (uint64_t)w->samp_fmt);
-	h[SK_SGK_H_ORDER] = (unsigned char)w->samp_little;
-	if (sk_out_write(&w->out, h, sizeof h, err) < 0)
-		return err->code;
-	if (like->fhdr_len)
-		return sk_out_write(&w->out, like->fhdr, like->fhdr_len, err);
-	return 0;
-}
-
-static int sgk_flush(struct sk_writer *w, struct sk_error *err)
-{
-	struct sgk_wr *const s = w->fs;
-	unsigned char h[SK_SGK_BLOCK_HEAD];
-	const size_t hl = w->info.hdrlen, sb = w->recsize - hl;
-	const size_t raw = (size_t)s->blk_n * (hl + sb);
-	size_t stored = raw;
-	int rc;
-
-	if (s->zlevel && s->blk_n) {
-		sk_sgk_shuffle(s->hbuf, s->sbuf, (size_t)s->blk_n, hl, (size_t)w->info.ns, (size_t)w->bps, 1, s->zraw);
-		if ((rc = sk_zio_compress(s->z, s->zraw, raw, s->zbuf, s->zcap, &stored, err)) < 0)
-			return rc;
-	}
-	put_le(h + SK_SGK_B_COUNT, 4, (uint64_t)s->blk_n);
-	put_le(h + SK_SGK_B_FLAGS, 4, s->zlevel && s->blk_n ? 1 : 0);
-	put_le(h + SK_SGK_B_RAW, 8, raw);
-	put_le(h + SK_SGK_B_STORED, 8, stored);
-	if ((rc = sk_out_write(&w->out, h, sizeof h, err)) < 0)
-		return rc;
-	if (s->zlevel && s->blk_n)
-		rc = sk_out_write(&w->out, s->zbuf, stored, err);
-	else if (s->blk_n && (rc = sk_out_write(&w->out, s->hbuf, (size_t)s->blk_n * hl, err)) == 0)
-		rc = sk_out_write(&w->out, s->sbuf, (size_t)s->blk_n * sb, err);
-	s->blk_n = 0;
-	return rc;
-}
-
-/* The header and sample slots of trace i of the writer's block from its
- * current fill: records go straight into them. */
-static void sgk_slot(const struct sk_writer *w, int64_t i, unsigned char **hdr, unsigned char **smp)
-{
-	const struct sgk_wr *const s = w->fs;
-	const size_t sb = w->recsize - w->info.hdrlen;
-
-	*hdr = s->hbuf + (size_t)(s->blk_n + i) * w->info.hdrlen;
-	*smp = s->sbuf + (size_t)(s->blk_n + i) * sb;
-}
-
-static int sgk_commit(struct sk_writer *w, int64_t n, struct sk_error *err)
-{
-	struct sgk_wr *const s = w->fs;
-
-	w->count += n;
-	s->blk_n += (long)n;
-	if (s->blk_n == s->B)
-		return sgk_flush(w, err);
-	return 0;
-}
-
-static int sgk_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_error *err)
-{
-	/* A record is the header block and the samples in the stream's encoding. */
-	unsigned char *h, *d;
-
-	sgk_slot(w, 0, &h, &d);
-	memcpy(h, rec, w->info.hdrlen);
-	memcpy(d, rec + w->info.hdrlen, w->recsize - w->info.hdrlen);
-	return sgk_commit(w, 1, err);
-}
-
-static int sgk_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
-			   struct sk_error *err)
-{
-	unsigned char *h, *d;
-
-	sgk_slot(w, 0, &h, &d);
-	memcpy(h, hdr, w->info.hdrlen);
-	memcpy(d, rec + w->info.hdrlen, w->recsize - w->info.hdrlen);
-	return sgk_commit(w, 1, err);
-}
-
-static int sgk_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
-{
-	unsigned char *h, *d;
-
-	sgk_slot(w, 0, &h, &d);
-	memcpy(h, hdr, w->info.hdrlen);
-	sk_hdr_tail_convert(h, w->from_su_tail, w->info.su_tail);
-	sk_fmt_encode(w->samp_fmt, w->samp_little, data, (size_t)w->info.ns, d);
-	return sgk_commit(w, 1, err);
-}
-
-/* Writes the last block, the end marker (a block of 0 traces) and, into a
- * file, the trace count. */
-static int sgk_finish(struct sk_writer *w, struct sk_error *err)
-{
-	const struct sgk_wr *const s = w->fs;
-	int rc = 0;
-
-	if (s->blk_n)
-		rc = sgk_flush(w, err);
-	if (rc == 0)
-		rc = sgk_flush(w, err);
-	if (rc == 0 && w->out.seekable) {
-		unsigned char c[8];
-		put_le(c, 8, (uint64_t)w->count);
-		rc = sk_out_pwrite(&w->out, SK_SGK_H_COUNT, c, 8, err);
-	}
-	return rc;
-}
-
-/* ---- fast paths for sk_copy_traces --------------------------------------- */
-
-int64_t sk_sgk_room(const struct sk_writer *w)
-{
-	const struct sgk_wr *const s = w->fs;
-
-	return s->B - s->blk_n;
-}
-
-/* One thread: the vectorised decoding outruns the kernel's copy from the
- * page cache, and a parallel region per buffer cost more than it saved
- * (0.41 s against 0.08 s for 200 MB of IBM SEG-Y on 2 threads).  Samples in
- * the writer's encoding (the default: the source's) are copied as they are;
- * others are decoded and encoded again. */
-int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const unsigned char *p, int64_t n,
-		       int *wfail, struct sk_error *err)
-{
-	struct sgk_wr *const s = w->fs;
-	const size_t hl = r->info.hdrlen, ns = (size_t)r->info.ns;
-	const int same = r->samp_fmt == w->samp_fmt && r->samp_little == w->samp_little;
-
-	for (int64_t i = 0; i < n; i++) {
-		const unsigned char *rec = p + i * (int64_t)r->recsize;
-		unsigned char *h, *d;
-
-		sgk_slot(w, i, &h, &d);
-		memcpy(h, rec, hl);
-		if (r->hdr_little)
-			sk_stream_swap(h, &r->info);
-		sk_hdr_tail_convert(h, r->info.su_tail, w->info.su_tail);
-		if (same) {
-			memcpy(d, rec + hl, r->recsize - hl);
-		} else {
-			const size_t bad = sk_fmt_decode(r->samp_fmt, r->samp_little, rec + hl, ns, s->tmp);
-			if (bad) {
-				*wfail = 0;
-				return sk_stream_bad_fixed(r->idx - n + i + 1, bad, rec + hl, r->samp_little, err);
-			}
-			sk_fmt_encode(w->samp_fmt, w->samp_little, s->tmp, ns, d);
-		}
-	}
-	*wfail = 1;
-	return sgk_commit(w, n, err);
-}
-
-/*
- * A whole block of SEG-Y or SU records straight from the reader's buffer:
- * the block header, the B trace headers and the B sample runs gathered by
- * writev, with no copy in user space (into /dev/null, IBM SEG-Y -> sgk then
- * costs what reading costs: it ran at 0.65x cat with the copy into the
- * block, on one core, as a copy into /dev/null starts no read-ahead).  The
- * first call sets the reader's buffer to one block's bytes, so that each
- * block is one read and nothing moves in the buffer.  The bytes written are
- * those of sgk_flush.
- */
-int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err)
-{
-	struct sgk_wr *const s = w->fs;
-	const size_t hl = r->info.hdrlen, sb = r->recsize - hl, bytes = (size_t)s->B * r->recsize;
-	unsigned char h[SK_SGK_BLOCK_HEAD];
-	const unsigned char *p;
-	int64_t n;
-	int rc;
-
-	*wfail = 0;
-	if (s->zlevel || s->blk_n || r->in.ra || (r->info.ntraces >= 0 && r->info.ntraces - r->idx < s->B))
-		return 0;
-	if (!s->sized) {
-		s->sized = 1;
-		if ((rc = sk_in_resize(&r->in, bytes, err)) < 0)
-			return rc;
-	}
-	if (!s->iov && !(s->iov = malloc((2 * (size_t)s->B + 1) * sizeof *s->iov)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	if ((n = sk_in_need(&r->in, bytes, err)) < 0)
-		return n;
-	if ((size_t)n < bytes)
-		return 0;  /* the last traces, or a truncated one: the record path */
-	p = sk_in_ptr(&r->in);
-	for (long k = 0; k < s->B && r->check_ns; k++) {
-		struct sk_error e;
-		if (sk_stream_check_record(r, p + (size_t)k * r->recsize, r->idx + k, 0, &e) < 0)
-			return 0;  /* the record path reports it, where it is */
-	}
-	put_le(h + SK_SGK_B_COUNT, 4, (uint64_t)s->B);
-	put_le(h + SK_SGK_B_FLAGS, 4, 0);
-	put_le(h + SK_SGK_B_RAW, 8, bytes);
-	put_le(h + SK_SGK_B_STORED, 8, bytes);
-	s->iov[0].iov_base = h;
-	s->iov[0].iov_len = sizeof h;
-	for (long k = 0; k < s->B; k++) {
-		unsigned char *const rec = (unsigned char *)(uintptr_t)(p + (size_t)k * r->recsize);
-		s->iov[1 + k].iov_base = rec;
-		s->iov[1 + k].iov_len = hl;
-		s->iov[1 + s->B + k].iov_base = rec + hl;
-		s->iov[1 + s->B + k].iov_len = sb;
-	}
-	if ((rc = sk_out_writev(&w->out, s->iov, 2 * (size_t)s->B + 1, err)) < 0) {
-		*wfail = 1;
-		return rc;
-	}
-	sk_in_skip(&r->in, bytes);
-	r->idx += s->B;
-	w->count += s->B;
-	return s->B;
 }
 
 /*
@@ -1103,13 +590,12 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	int64_t got;
 	int rc;
 
-	/* Blocks read ahead go the trace path (sgk_block). */
-	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done || rs->ah)
+	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done)
 		return 0;
 	if ((rc = sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
 		return rc;
 	if (flags & 1 || cnt > (uint32_t)ws->B) {
-		if (direct && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
+		if (direct && !(r->lean && flags & 1) && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
 			return rc;
 		return (rc = sgk_block_load(r, at, cnt, flags, raw, stored, err)) < 0 ? rc : 0;
 	}
@@ -1119,7 +605,7 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 		const size_t hb = (size_t)cnt * r->info.hdrlen;
 		unsigned char *hd, *sd;
 
-		sgk_slot(w, 0, &hd, &sd);
+		sk_sgk_slot(w, 0, &hd, &sd);
 		if (direct) {
 			if ((got = sk_in_read(&r->in, hd, hb, err)) >= 0 && (uint64_t)got == hb &&
 			    (got = sk_in_read(&r->in, sd, raw - hb, err)) >= 0 && (uint64_t)got == raw - hb)
@@ -1135,7 +621,7 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 		}
 		r->idx += cnt;
 		*wfail = 1;
-		return (rc = sgk_commit(w, cnt, err)) < 0 ? rc : (int64_t)cnt;
+		return (rc = sk_sgk_commit(w, cnt, err)) < 0 ? rc : (int64_t)cnt;
 	}
 	put_le(h + SK_SGK_B_COUNT, 4, cnt);
 	put_le(h + SK_SGK_B_FLAGS, 4, 0);
@@ -1170,12 +656,11 @@ const struct sk_format_ops sk_sgk_ops = {
 	 * be copied together; the copy cost more than the overlap saved (sgk
 	 * copies ran 1.25x slower). */
 	.readahead = 0,
-	.ahead = sgk_ahead,
-	.wopen = sgk_wopen,
-	.whead = sgk_whead,
-	.put = sgk_put,
-	.put_raw = sgk_put_raw,
-	.put_raw_hdr = sgk_put_raw_hdr,
-	.finish = sgk_finish,
-	.wrelease = sgk_wrelease,
+	.wopen = sk_sgk_wopen,
+	.whead = sk_sgk_whead,
+	.put = sk_sgk_put,
+	.put_raw = sk_sgk_put_raw,
+	.put_raw_hdr = sk_sgk_put_raw_hdr,
+	.finish = sk_sgk_finish,
+	.wrelease = sk_sgk_wrelease,
 };

@@ -1,18 +1,18 @@
 #!/usr/bin/env bats
 # Issue 16's acceptance flow, end to end on the loopback ssh lab (lab.bash):
 # a survey split onto three hosts with two copies of each piece (segsplit
-# --hosts), each piece migrated on a host that holds it (taskrun --where,
-# --keep), the partial images summed, and the result compared byte for byte
+# --hosts), each piece migrated on a host that holds it (taskrun
+# --input-manifest, --keep), the partial images summed, and the result compared byte for byte
 # with the same flow run locally (segsplit -d, migrate each piece, segmerge
 # --sum).  The lab hosts share one file system; each has its own directory
 # ($LAB/keep/HOST, the agents' TASKRUN_KEEP_DIR), so a file's directory says
 # which host holds it, and cut1 sits in a network namespace behind a veth
 # whose byte counters are the traffic between it and the controller.
 #
-# The sum: segmerge --sum does not yet read pieces through the agents, so
-# the tests fetch the kept partial images themselves (a taskrun --stdout
-# run on the host that keeps each one: counted by taskrun's own counters)
-# and sum them here, in piece order, as the local flow does.
+# The sum: the first test sums the kept images near the data (segmerge
+# --sum --kept: a partial sum on each host, added on the controller); the
+# fault tests sum the kept files from the hosts' directories, after
+# checking each against the local flow's partial image.
 bats_require_minimum_version 1.5.0
 
 # Migration parameters: small and cheap (48 output traces, 200 samples).
@@ -24,8 +24,8 @@ setup_file() {
 	lab_start
 	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
 	# The lab user runs the same migrate binary as the local flow.
-	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$LAB/migrate"
-	chmod 755 "$LAB/migrate"
+	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$BATS_TEST_DIRNAME/../../bin/segmerge" "$LAB"
+	chmod 755 "$LAB/migrate" "$LAB/segmerge"
 	FLOW=$LAB/flow
 	export FLOW
 	mkdir -p "$FLOW/limg"
@@ -50,7 +50,6 @@ setup_file() {
 	export V0 V1
 	# One line per piece: its path on its hosts and the hosts.
 	pieces "$FLOW/parts/manifest.yaml" >"$FLOW/pieces.tsv"
-	cut -f1 "$FLOW/pieces.tsv" >"$FLOW/paths"
 	cut -f2 "$FLOW/pieces.tsv" >"$FLOW/where"
 }
 
@@ -68,10 +67,10 @@ setup() {
 	if [ -n "${LAB:-}" ]; then
 		rm -rf "$LAB"/keep/*/img
 		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
-		# The migration task: on its host, in the host's directory, the
-		# piece {1} (a manifest path) migrated to standard output, which
-		# --keep puts in img/ there.
-		MCMD="cd \"\${TASKRUN_KEEP_DIR:-.}\" && $LAB/migrate $MIG {1}"
+		# The migration task: the piece {} (its path on the host that
+		# runs it) migrated to standard output, which --keep puts in
+		# img/ there.
+		MCMD="$LAB/migrate $MIG {}"
 	fi
 }
 
@@ -92,33 +91,21 @@ pieces() {
 		hs = hs (i > 1 ? "," : "") substr(l[i], 1, c - 1) } print p "\t" hs }' "$1"
 }
 
-# migrate_cmd HOSTFILE STATE [OPTION...]: the migration by locality, as
-# the command line in the array M.
+# migrate_cmd HOSTFILE STATE [OPTION...]: the migration by locality (one
+# task per piece of the manifest, run where a copy lies), as the command
+# line in the array M.
 migrate_cmd() {
 	local hosts=$1 state=$2
 	shift 2
-	M=("${TR[@]}" -H "$hosts" -s "$state" --where '{2}' --locality-wait 60s --keep 'img/{1/}' "$@"
-		"$MCMD" :::: "$FLOW/paths" ::::+ "$FLOW/where")
+	M=("${TR[@]}" -H "$hosts" -s "$state" --input-manifest "$FLOW/parts/manifest.yaml" --locality-wait 60s
+		--keep 'img/{/}' "$@" "$MCMD")
 }
 
-# fetch_sum HOSTFILE STATE: fetches the kept partial images listed by
-# `taskrun kept STATE` from their hosts (taskrun --stdout, state in
-# STATE.fetch) into $T/got, checks them by size and xxh64 against the list,
-# and sums them in piece order into $T/image.sgy.
-fetch_sum() {
-	local hosts=$1 state=$2
-	taskrun kept "$state" >"$T/kept" || return 1
-	[ "$(wc -l <"$T/kept")" = 12 ] || { echo "$(wc -l <"$T/kept") kept"; return 1; }
-	cut -f5 "$T/kept" >"$T/kpaths"
-	cut -f2 "$T/kept" >"$T/khosts"
-	rm -rf "$T/got"
-	mkdir "$T/got"
-	"${TR[@]}" -H "$hosts" -s "$state.fetch" --where '{2}' --locality-wait 60s --stdout "$T/got/{1/}" \
-		'cd "${TASKRUN_KEEP_DIR:-.}" && cat {1}' :::: "$T/kpaths" ::::+ "$T/khosts" || return 1
-	python3 "$BATS_TEST_DIRNAME/xxh64.py" "$T"/got/part-*.sgy >"$T/got.xxh"
-	paste <(cut -f3,4 "$T/kept") <(stat -c %s "$T"/got/part-*.sgy) "$T/got.xxh" |
-		awk -F'\t' '$1 != $3 || $2 != $4 { bad++ } END { exit bad > 0 }' || { echo "a fetched image differs from its kept record"; return 1; }
-	segmerge --sum "$T"/got/part-*.sgy -o "$T/image.sgy"
+# sum_kept STATE: sums the kept images of `taskrun kept STATE` (checked by
+# check_kept) in task order, reading them from the hosts' directories (one
+# file system here), into $T/image.sgy.
+sum_kept() {
+	segmerge --sum $(taskrun kept "$1" | awk -F'\t' -v k="$LAB/keep" '{ print k "/" $2 "/" $5 }') -o "$T/image.sgy"
 }
 
 # The task data and all the bytes the controller's connections carried in
@@ -159,7 +146,7 @@ veth_bytes() {
 	echo $(($(cat /sys/class/net/"${LAB_VETH}a"/statistics/rx_bytes) + $(cat /sys/class/net/"${LAB_VETH}a"/statistics/tx_bytes)))
 }
 
-@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum: the local flow's bytes; the controller carried control frames and the images only" {
+@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum near the data: the local flow's bytes; the controller carried control frames and one partial sum a host" {
 	lab_need_root
 	# The split: every piece has two copies on different hosts, each with
 	# the bytes of the local split's piece.
@@ -179,13 +166,15 @@ veth_bytes() {
 	[ "$stderr" = "" ]
 	v2=$(veth_bytes)
 	# Every piece migrated once, on a host that holds it, its image kept
-	# there.
+	# there; taskrun counted every piece's bytes as read where it lies.
 	[ "$(j_count "$T/s/journal" done)" = 12 ]
 	[ "$(check_local "$T/s")" = 12 ]
 	check_kept "$T/s"
+	data=$(cat "$FLOW"/local/part-*.sgy | wc -c)
+	run -0 taskrun status "$T/s"
+	grep -qx "inputs: $data bytes read where they lie, 0 bytes moved" <<<"$output"
 	# No task data through the controller, and little else: all its
 	# connections carried (frames, heartbeats) under 2% of the data.
-	data=$(cat "$FLOW"/local/part-*.sgy | wc -c)
 	run -0 carried "$T/s"
 	read -r in out ctl <<<"$output"
 	[ "$in $out" = "0 0" ]
@@ -194,13 +183,25 @@ veth_bytes() {
 	# piece went over it during the migration.
 	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs stat -c %s | sort -n | head -1)
 	[ $((v2 - v1)) -lt "$small" ]
-	# The sum of the partial images is the local flow's image.
-	fetch_sum "$FLOW/hosts" "$T/s"
+	# The sum near the data (segmerge --sum --kept): each host sums the
+	# images it keeps, the controller adds one partial sum a host; the
+	# local flow's image, byte for byte.
+	run -0 --separate-stderr segmerge --sum --kept "$T/s" --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
+		--remote "$LAB/segmerge" --state "$T/st" -o "$T/image.sgy"
+	[ "$stderr" = "" ]
+	v3=$(veth_bytes)
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
-	# The fetch carried exactly the partial images, as task data.
-	run -0 carried "$T/s.fetch"
+	# The controller received the three partial sums as task data, and
+	# sent the piece lists: fewer bytes than the twelve images.
+	[ "$(ls "$T/st")" = r1 ]
+	[ "$(ls "$T"/st/r1/*.out | wc -l)" = 3 ]
+	run -0 carried "$T/st/r1/taskrun"
 	read -r in out ctl <<<"$output"
-	[ "$in $out" = "0 $(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")" ]
+	[ "$in $out" = "$(cat "$T"/st/r1/*.list | wc -c) $(cat "$T"/st/r1/*.out | wc -c)" ]
+	images=$(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")
+	[ "$out" -lt "$images" ]
+	# cut1's link carried less than the images cut1 keeps.
+	[ $((v3 - v2)) -lt "$(awk -F'\t' '$2 == "cut1" { s += $3 } END { print s }' "$T/kept")" ]
 }
 
 @test "distflow: a host holding pieces is lost in the middle of the migration: its pieces are read from their copies, its images remade, the result identical" {
@@ -229,14 +230,23 @@ veth_bytes() {
 	# flow's; cut1's stale files are the only others.
 	rm -rf "$LAB/keep/cut1/img"
 	check_kept "$T/s"
-	printf '1/node1\n1/node2\n' >"$T/live"
-	fetch_sum "$T/live" "$T/s"
+	sum_kept "$T/s"
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
-	# The report names each remade task.
+	# Nothing was moved between hosts: every piece was read where a copy
+	# lies, some from the copy on node1 or node2 because cut1 was lost.
+	run -0 taskrun status "$T/s"
+	grep -q "^inputs: [0-9]* bytes read where they lie, 0 bytes moved$" <<<"$output"
+	# The report names each piece read from a copy and each image remade.
 	run -0 taskrun report "$T/s"
+	awk -F'\t' '$2 == "input" && / copy lost=cut1/ { print $3 }' "$j" | sort -un >"$T/fromcopy"
+	[ -s "$T/fromcopy" ]
+	for t in $(cat "$T/fromcopy"); do
+		from=$(awk -F'\t' -v t="$t" '$2 == "input" && $3 == t && / copy lost=cut1/ { sub(/.* from=/, "", $12); sub(/ .*/, "", $12); h = $12 } END { print h }' "$j")
+		grep -qx "read from a copy: task $t, piece part-$(printf %06d "$t").sgy, from $from (cut1 lost)" <<<"$output"
+	done
 	for t in $(awk -F'\t' '$2 == "remake" { print $3 }' "$j"); do
-		line=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { split($12, f, /[ =]/); l = sprintf("%6d %-20s %14d %-16s %6d %s", t, $5, f[2], f[4], 1, f[6]) } END { print l }' "$j")
-		grep -qxF "$line" <<<"$output"
+		host=$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { h = $5 } END { print h }' "$j")
+		grep -qx "remade: task $t, img/part-$(printf %06d "$t").sgy, lost on cut1, now on $host" <<<"$output"
 	done
 }
 
@@ -273,6 +283,6 @@ veth_bytes() {
 	check_kept "$T/s"
 	run -0 taskrun status "$T/s"
 	[ "${lines[1]}" = "tasks: 12 total, 12 done, 0 failed, 0 running, 0 pending" ]
-	fetch_sum "$FLOW/hosts" "$T/s"
+	sum_kept "$T/s"
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
 }

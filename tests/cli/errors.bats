@@ -133,7 +133,7 @@ check() {
 		"segsynth: unexpected operand '$DATA/f3.sgy' (segsynth reads no input); try --help"
 	check 2 "segmerge -k cdp -s a.sgy" "segmerge: --key and --sum exclude each other; try --help"
 	check 2 "segmerge -m m.yaml a.sgy" "segmerge: -m takes no INPUT operands; try --help"
-	check 2 "segmerge -s -m m.yaml" "segmerge: --sum works on inputs, not on a manifest; try --help"
+	check 2 "segmerge -s --kept st -m m.yaml" "segmerge: --kept takes no -m or INPUT operands; try --help"
 	check 2 "segmerge -n a.sgy" "segmerge: --no-verify needs -m; try --help"
 	check 2 "segedit -T t.tsv $DATA/f3.sgy" "segedit: --table needs --by KEYS; try --help"
 	check 2 "segedit -b cdp $DATA/f3.sgy" "segedit: --by needs --table FILE; try --help"

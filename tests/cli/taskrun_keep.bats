@@ -231,10 +231,7 @@ check_scatter() {
 	run -0 taskrun status parts/.scatter
 	[ "${lines[1]}" = "tasks: 24 total, 24 done, 0 failed, 0 running, 0 pending" ]
 	grep -qx "kept: 24 outputs, $((2 * bytes)) bytes, on their hosts" <<<"$output"
-	# segmerge -m reads only local pieces, and says so.
-	run -1 --separate-stderr segmerge -m parts/manifest.yaml -o out.sgy
-	[ "$stderr" = "segmerge: parts/manifest.yaml: 12 of 12 pieces are on hosts (node1:parts/part-000001.sgy, ...), not here: segmerge -m reads only local pieces" ]
-	[ ! -e out.sgy ]
+	# segmerge -m reads the pieces from their hosts (tests/cli/segmerge_hosts.bats).
 }
 
 @test "segsplit --hosts: a dead host's copies go to the live hosts at once, never two of a piece on one host" {
@@ -414,4 +411,47 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	sed 's|node2:/scratch/part-000002.sgy|node2:/scratch/other.sgy|' m2.yaml >m3.yaml
 	run -1 --separate-stderr taskrun --dry-run --input-manifest m3.yaml cat {}
 	[ "$stderr" = "taskrun: m3.yaml: part-000002.sgy: copy node2:/scratch/other.sgy is not named part-000002.sgy" ]
+}
+
+@test "taskrun --input-manifest: a copy missing on its holder, or not what the manifest says: the task reads another copy without spending a retry; none left: not run" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 3,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\nnode2\n' >hosts
+	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	size=$(stat -c %s local/part-000001.sgy)
+	# node1's copy of piece 1 is gone; every task placed on node1.
+	rm "$LAB/keep/node1/parts/part-000001.sgy"
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --where node1 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	run -0 awk -F'\t' '$2 == "input" || $2 == "lost" || $2 == "fail" { print $2, $3, $5, $6, $12 }' a/journal
+	[ "${lines[0]}" = "input 1 node1 1 failed local from=node1: $LAB/keep/node1/parts/part-000001.sgy: No such file or directory" ]
+	[ "${lines[1]}" = "lost 1 node1 0 input piece: $LAB/keep/node1/parts/part-000001.sgy: No such file or directory" ]
+	[ "$(grep '^input 1 ' <<<"$output" | sed -n 2p)" = "input 1 node1 0 moved bytes=$size from=node2" ]
+	[ "$(j_count a/journal fail)" = 0 ]
+	# Piece 2's first copy damaged (same size); every task placed on
+	# node3 (one slot), which holds none: piece 2 is streamed from its
+	# first copy (the holders are equally idle), refused by its xxh64,
+	# then streamed from the other.
+	first=$(awk '/^    at: / { n++ } n == 2 { sub(/^    at: \["/, ""); sub(/:.*/, ""); print; exit }' parts/manifest.yaml)
+	other=$([ "$first" = node1 ] && echo node2 || echo node1)
+	printf 'X' | dd of="$LAB/keep/$first/parts/part-000002.sgy" bs=1 seek=3000 conv=notrunc 2>/dev/null
+	printf '1/node1\n1/node2\n1/node3\n' >hosts3
+	run -0 --separate-stderr "${TR[@]}" -H hosts3 -s b -k --where node3 --locality-wait 60s \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	run -0 awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' b/journal
+	[[ "${lines[0]}" = "1 failed moved bytes=$size from=$first: "*"/part-000002.sgy: relayed $size bytes with xxh64 "*", the manifest says $size bytes, "* ]]
+	[ "${lines[1]}" = "0 moved bytes=$size from=$other" ]
+	[ "$(j_count b/journal fail)" = 0 ]
+	# No copy of piece 1 left: its task is not run, the others are.
+	rm "$LAB/keep/node2/parts/part-000001.sgy"
+	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "taskrun: task 1: not run: no holder of its input piece is left (log c/logs/1.2.err): cksum < 'parts/part-000001.sgy'" ]
+	[ "$(j_count c/journal done)" = 2 ]
 }

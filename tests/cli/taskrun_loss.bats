@@ -6,7 +6,8 @@
 # an agent that dies running one task alone counts against that task, which
 # fails the third time, named; an agent that dies running several makes each
 # run alone next.  Local agents only (no ssh): the hosts are simulated by a
-# launcher given to --ssh, as in bench/taskrun_scale.sh.  Every process
+# launcher given to --ssh, as in bench/taskrun_scale.sh.  Also: a task run
+# again keeps its {%}, as in GNU parallel.  Every process
 # started here is stopped by PID in teardown.
 bats_require_minimum_version 1.5.0
 
@@ -148,4 +149,34 @@ EOF
 	grep -q "^taskrun: h2: connection lost: the agent" "$T/err" && busy=h2 idle=h1
 	[ "$(grep "^taskrun: $busy: connection lost" "$T/err")" = "taskrun: $busy: connection lost: the agent lost the controller: no frame for the lease" ]
 	[ "$(grep "^taskrun: $idle: connection lost" "$T/err")" = "taskrun: $idle: connection lost: taskrun agent: idle, nothing from the controller for 1s (the lease): quitting" ]
+}
+
+@test "taskrun: a task run again keeps its {%}, as in GNU parallel; the slot is not given to another task meanwhile" {
+	# GNU parallel (20221122) frees a job's slot only when the job will
+	# not be retried (Job::free_slot), so a retry keeps {%} and a job
+	# started meanwhile takes a new number.  Two hosts of one slot: task 1
+	# fails once on one host; its retry waits for the other host (busy
+	# with task 2); task 3 takes the free host meanwhile, as slot 3.
+	make_launcher
+	printf '1/h1\n1/h2\n' >"$T/hosts"
+	cat >"$T/job" <<EOF
+#!/bin/sh
+echo "\$1 \$2" >>$T/log
+# Each waits for the other (30 s at most): 1 fails once task 2 runs,
+# 2 ends once task 3 has run.
+w() { i=0; until [ -e \$1 ] || [ \$i -ge 300 ]; do sleep 0.1; i=\$((i + 1)); done; }
+case \$1 in
+1) [ -e $T/f1 ] || { touch $T/f1; w $T/r2; exit 1; } ;;
+2) touch $T/r2; w $T/r3 ;;
+3) touch $T/r3 ;;
+esac
+EOF
+	chmod +x "$T/job"
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/launch" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" \
+		--retries 2 --no-speculate --no-progress "$T/job {} {%}" ::: 1 2 3
+	# Shown when it fails.
+	cat "$T/log"; echo "$stderr"
+	# Tasks 1 and 2 start together (their lines in either order).
+	[ "$(sed -n 3,4p "$T/log")" = "$(printf '3 3\n1 1')" ]
+	[ "$(sed -n 1,2p "$T/log" | sort)" = "$(printf '1 1\n2 2')" ]
 }

@@ -8,7 +8,7 @@ static struct tr_tstate task(int st, int *fo, int nfo)
 {
 	struct tr_tstate t;
 	memset(&t, 0, sizeof t);
-	t.st = st;
+	t.st = (unsigned char)st;
 	t.failed_on = fo;
 	t.nfo = nfo;
 	t.nrun = st == TR_T_ACTIVE;

@@ -1,0 +1,769 @@
+#include "psum.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "manifest.h"
+#include "merge.h"
+#include "xsum.h"
+
+#define MAGIC "SKPSUM1\n"
+
+int sk_psum_pieces_read(FILE *fp, struct sk_psum_piece **out, size_t *n, struct sk_error *err)
+{
+	struct sk_psum_piece *p = NULL;
+	size_t np = 0, cap = 0;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	long lineno = 0;
+
+	*out = NULL;
+	*n = 0;
+	while ((len = getline(&line, &lcap, fp)) > 0) {
+		char *f[4], *save = NULL, *end;
+		struct sk_psum_piece q;
+		lineno++;
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		f[0] = strtok_r(line, "\t", &save);
+		f[1] = strtok_r(NULL, "\t", &save);
+		f[2] = strtok_r(NULL, "\t", &save);
+		f[3] = strtok_r(NULL, "", &save);
+		if (!f[0] || !f[1] || !f[2] || !f[3] || !*f[3])
+			goto bad;
+		memset(&q, 0, sizeof q);
+		errno = 0;
+		q.idx = (size_t)strtoull(f[0], &end, 10);
+		if (*end || errno)
+			goto bad;
+		q.bytes = -1;
+		if (strcmp(f[1], "-") != 0) {
+			q.bytes = strtoll(f[1], &end, 10);
+			if (*end || errno || q.bytes < 0)
+				goto bad;
+		}
+		if (strcmp(f[2], "-") != 0) {
+			q.xxh64 = strtoull(f[2], &end, 16);
+			if (*end || errno || strlen(f[2]) != 16)
+				goto bad;
+			q.has_xxh64 = 1;
+		}
+		if (np == cap) {
+			struct sk_psum_piece *np2 = realloc(p, (cap = cap ? 2 * cap : 16) * sizeof *p);
+			if (!np2)
+				goto nomem;
+			p = np2;
+		}
+		if (!(q.path = strdup(f[3])))
+			goto nomem;
+		p[np++] = q;
+	}
+	free(line);
+	if (np == 0) {
+		free(p);
+		return sk_error_set(err, SK_EFMT, "no pieces in the list");
+	}
+	*out = p;
+	*n = np;
+	return 0;
+bad:
+	free(line);
+	sk_psum_pieces_free(p, np);
+	return sk_error_set(err, SK_EFMT, "piece list line %ld: expected IDX<TAB>BYTES<TAB>XXH64<TAB>PATH", lineno);
+nomem:
+	free(line);
+	sk_psum_pieces_free(p, np);
+	return sk_error_set(err, SK_ENOMEM, "out of memory");
+}
+
+void sk_psum_pieces_free(struct sk_psum_piece *p, size_t n)
+{
+	for (size_t i = 0; p && i < n; i++)
+		free(p[i].path);
+	free(p);
+}
+
+/* ---- the host's side ---- */
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	for (int k = 0; k < 4; k++)
+		b[k] = (unsigned char)(v >> (8 * k));
+}
+
+static void put_f64(unsigned char *b, double x)
+{
+	uint64_t v;
+	memcpy(&v, &x, sizeof v);
+	for (int k = 0; k < 8; k++)
+		b[k] = (unsigned char)(v >> (8 * k));
+}
+
+static uint32_t get_u32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static double get_f64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	double x;
+	for (int k = 7; k >= 0; k--)
+		v = v << 8 | b[k];
+	memcpy(&x, &v, sizeof x);
+	return x;
+}
+
+/* A message on one line (line breaks would end the record). */
+static const char *one_line(char *msg)
+{
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	return msg;
+}
+
+struct host {
+	const struct sk_psum_piece *pc;
+	size_t n;
+	struct sk_reader **r;
+	unsigned char **hdr;
+	float **data;
+	FILE *out;
+};
+
+/* Checks piece i's size and xxh64 and opens it; 0 or the error. */
+static int open_piece(struct host *h, size_t i, const char *path, int from, int verify, struct sk_error *err)
+{
+	const struct sk_psum_piece *p = &h->pc[i];
+	struct stat st;
+	int rc;
+
+	if (p->bytes >= 0) {
+		if (stat(path, &st) != 0)
+			return sk_error_sys(err, "%s", "");
+		if ((uint64_t)st.st_size != (uint64_t)p->bytes)
+			return sk_error_set(err, SK_ESTATE, "%" PRIu64 " bytes, the manifest says %" PRId64 " (%s)",
+					    (uint64_t)st.st_size, p->bytes,
+					    (uint64_t)st.st_size < (uint64_t)p->bytes ? "truncated" : "longer than written");
+	}
+	if (verify && p->has_xxh64) {
+		uint64_t hash, size;
+		if ((rc = sk_file_xxh64(path, &hash, &size, err)) < 0)
+			return rc;
+		if (hash != p->xxh64)
+			return sk_error_set(err, SK_ESTATE,
+					    "xxh64 %016" PRIx64 ", the manifest says %016" PRIx64
+					    " (changed since the split, or a piece of another split)", hash, p->xxh64);
+	}
+	return sk_reader_open_buf(path, from, h->n > 16 ? SK_MANY_BUF : 0, &h->r[i], err);
+}
+
+/* Writes the records: the traces' partial sums until a piece ends or a
+ * problem (written as a record). */
+static int host_traces(struct host *h, struct sk_error *err)
+{
+	const struct sk_info *f = sk_reader_info(h->r[0]);
+	const size_t ns = (size_t)f->ns, rlen = 1 + f->hdrlen + 8 * ns + 4;
+	unsigned char *rec = malloc(rlen), *xrec = malloc(ns * 12 + 1);
+	double *acc = malloc((ns + 1) * sizeof *acc);
+	unsigned char *inexact = malloc(ns + 1);
+	int rc = 0;
+
+	if (!rec || !xrec || !acc || !inexact) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t t = 1;; t++) {
+		size_t nx = 0;
+		for (size_t i = 0; i < h->n; i++) {
+			struct sk_error e;
+			const int got = sk_reader_next(h->r[i], h->hdr[i], h->data[i], &e);
+			if (got < 0) {
+				fprintf(h->out, "R%" PRId64 " %zu %d %s\n", t, h->pc[i].idx, e.code, one_line(e.msg));
+				goto end;
+			}
+			if (got == 0)
+				goto end;
+		}
+		for (size_t i = 1; i < h->n; i++) {
+			const int same_tail = sk_reader_info(h->r[i])->su_tail == f->su_tail;
+			const char *key;
+			double a, b;
+			if (sk_merge_sum_differs(h->hdr[i], h->hdr[0], same_tail, &key, &a, &b)) {
+				/* With the first piece's header at this trace: the
+				 * controller compares it with piece 0's. */
+				fprintf(h->out, "K%" PRId64 " %zu %s %.17g\n", t, h->pc[i].idx, key, a);
+				if (fwrite(h->hdr[0], 1, f->hdrlen, h->out) != f->hdrlen)
+					rc = sk_error_sys(err, "write");
+				goto end;
+			}
+		}
+		sk_xsum_fast_init(acc, inexact, ns);
+		for (size_t i = 0; i < h->n; i++)
+			sk_xsum_fast_add_floats(acc, inexact, h->data[i], ns);
+		rec[0] = 'T';
+		memcpy(rec + 1, h->hdr[0], f->hdrlen);
+		for (size_t s = 0; s < ns; s++) {
+			double terms[SK_XSUM_MAXTERMS];
+			int k = 1;
+			terms[0] = acc[s];
+			if (inexact[s]) {
+				struct sk_xsum x;
+				sk_xsum_zero(&x, 1);
+				for (size_t i = 0; i < h->n; i++)
+					sk_xsum_add_float(&x, h->data[i][s]);
+				k = sk_xsum_terms(&x, terms);
+			}
+			put_f64(rec + 1 + f->hdrlen + 8 * s, terms[0]);
+			for (int j = 1; j < k; j++, nx++) {
+				if (nx >= ns) {
+					/* More than one extra term a sample on average:
+					 * grow (rare: sums across 100 binades). */
+					unsigned char *nb = realloc(xrec, (nx + ns) * 12 + 1);
+					if (!nb) {
+						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+						goto out;
+					}
+					xrec = nb;
+				}
+				put_u32(xrec + 12 * nx, (uint32_t)s);
+				put_f64(xrec + 12 * nx + 4, terms[j]);
+			}
+		}
+		put_u32(rec + rlen - 4, (uint32_t)nx);
+		if (fwrite(rec, 1, rlen, h->out) != rlen || (nx && fwrite(xrec, 12, nx, h->out) != nx)) {
+			rc = sk_error_sys(err, "write");
+			goto out;
+		}
+	}
+end:
+	if (fputc('Z', h->out) == EOF)
+		rc = sk_error_sys(err, "write");
+out:
+	free(rec);
+	free(xrec);
+	free(acc);
+	free(inexact);
+	return rc;
+}
+
+int sk_psum_host(const char *want_host, const char *this_host, const struct sk_psum_piece *pieces,
+		 size_t n, const char *base, int from, int verify, FILE *out, struct sk_error *err)
+{
+	struct host h;
+	int rc = 0, ok = 1;
+
+	memset(&h, 0, sizeof h);
+	h.pc = pieces;
+	h.n = n;
+	h.out = out;
+	fprintf(out, MAGIC "host %s\n", this_host);
+	if (strcmp(want_host, this_host) != 0) {
+		fputs("skip\n", out);
+		goto flush;
+	}
+	h.r = calloc(n, sizeof *h.r);
+	h.hdr = calloc(n, sizeof *h.hdr);
+	h.data = calloc(n, sizeof *h.data);
+	if (!h.r || !h.hdr || !h.data) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n && ok; i++) {
+		const char *p = pieces[i].path;
+		char *full = NULL;
+		struct sk_error e;
+		const struct sk_info *a, *f;
+		if (base && *base && p[0] != '/') {
+			if (!(full = malloc(strlen(base) + strlen(p) + 2))) {
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto done;
+			}
+			sprintf(full, "%s/%s", base, p);
+			p = full;
+		}
+		memset(&e, 0, sizeof e);
+		if (open_piece(&h, i, p, from, verify, &e) < 0) {
+			fprintf(out, "piece %zu fail %d %s\n", pieces[i].idx, e.code, one_line(e.msg));
+			free(full);
+			ok = 0;
+			break;
+		}
+		free(full);
+		a = sk_reader_info(h.r[i]);
+		f = sk_reader_info(h.r[0]);
+		fprintf(out, "piece %zu ok %ld %.17g %zu %d %" PRId64 "\n", pieces[i].idx, a->ns, a->dt, a->hdrlen,
+			a->su_tail, a->ntraces);
+		/* A shape this host cannot sum: the controller names it. */
+		if (a->ns != f->ns || a->dt != f->dt || a->hdrlen != f->hdrlen)
+			ok = 0;
+		else if (!(h.hdr[i] = malloc(a->hdrlen)) || !(h.data[i] = malloc(((size_t)a->ns + 1) * sizeof(float)))) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	if (!ok) {
+		fputs("end\n", out);
+		goto done;
+	}
+	{
+		const struct sk_info *f = sk_reader_info(h.r[0]);
+		fprintf(out, "info %d %d %d %ld %.17g %zu %" PRId64 " %d %zu\n", f->fmt, f->little, f->sample_format,
+			f->ns, f->dt, f->hdrlen, f->ntraces, f->su_tail, f->fhdr_len);
+		if (f->fhdr_len && fwrite(f->fhdr, 1, f->fhdr_len, out) != f->fhdr_len) {
+			rc = sk_error_sys(err, "write");
+			goto done;
+		}
+	}
+	rc = host_traces(&h, err);
+done:
+	for (size_t i = 0; i < n; i++) {
+		if (h.r && h.r[i])
+			sk_reader_free(h.r[i]);
+		if (h.hdr)
+			free(h.hdr[i]);
+		if (h.data)
+			free(h.data[i]);
+	}
+	free(h.r);
+	free(h.hdr);
+	free(h.data);
+flush:
+	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+		rc = sk_error_sys(err, "write");
+	return rc;
+}
+
+/* ---- the controller's side ---- */
+
+int sk_psum_peek(const char *path, char *host, size_t hostlen, int *skip, struct sk_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char line[1024];
+	int rc = 0;
+
+	if (!fp)
+		return sk_error_sys_at(err, path);
+	if (!fgets(line, sizeof line, fp) || strcmp(line, MAGIC) != 0 || !fgets(line, sizeof line, fp) ||
+	    strncmp(line, "host ", 5) != 0) {
+		rc = sk_error_at(err, sk_error_set(err, SK_EFMT, "not a partial sum"), path);
+	} else {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(host, hostlen, "%s", line + 5);
+		*skip = fgets(line, sizeof line, fp) && strcmp(line, "skip\n") == 0;
+	}
+	fclose(fp);
+	return rc;
+}
+
+struct pinfo {            /* one piece as its partial described it */
+	int state;            /* 0 unknown (after a problem), 1 ok, 2 fail */
+	long ns;
+	double dt;
+	size_t hdrlen;
+	int su_tail;
+	int64_t ntraces;
+	int code;
+	char msg[512];
+};
+
+struct part {
+	FILE *fp;
+	const char *path;
+	size_t first;         /* its first piece */
+	struct sk_info info;  /* its first piece's stream (fhdr malloc'd) */
+	int done;             /* its 'Z' read */
+	/* the current trace */
+	unsigned char *hdr;
+	double *main;
+	uint32_t nx;
+	unsigned char *x;
+	size_t xcap;
+	/* a problem record at trace ev_t */
+	int ev;               /* 0, 'K' or 'R' */
+	int64_t ev_t;
+	size_t ev_idx;
+	int ev_code;
+	char ev_key[32];
+	double ev_val;
+	char ev_msg[512];
+};
+
+static int bad_part(struct part *p, struct sk_error *err)
+{
+	return sk_error_at(err, sk_error_set(err, SK_EFMT, "a damaged partial sum"), p->path);
+}
+
+/* Reads partial p's piece lines into pi[] and its info; 1 when it goes on
+ * with traces, 0 when it stopped at a problem ("end"). */
+static int read_head(struct part *p, struct pinfo *pi, size_t npieces, struct sk_error *err)
+{
+	char line[1200];
+
+	if (!fgets(line, sizeof line, p->fp) || strcmp(line, MAGIC) != 0 || !fgets(line, sizeof line, p->fp))
+		return bad_part(p, err);
+	while (fgets(line, sizeof line, p->fp)) {
+		size_t idx;
+		int off = 0;
+		struct pinfo *q;
+		if (strcmp(line, "end\n") == 0)
+			return 0;
+		if (strncmp(line, "info ", 5) == 0) {
+			struct sk_info *f = &p->info;
+			if (sscanf(line, "info %d %d %d %ld %lg %zu %" SCNd64 " %d %zu", &f->fmt, &f->little,
+				   &f->sample_format, &f->ns, &f->dt, &f->hdrlen, &f->ntraces, &f->su_tail,
+				   &f->fhdr_len) != 9 || f->ns < 0 || f->hdrlen < 240 || f->fhdr_len > (1u << 28))
+				return bad_part(p, err);
+			if (f->fhdr_len) {
+				if (!(f->fhdr = malloc(f->fhdr_len)))
+					return sk_error_set(err, SK_ENOMEM, "out of memory");
+				if (fread(f->fhdr, 1, f->fhdr_len, p->fp) != f->fhdr_len)
+					return bad_part(p, err);
+			}
+			p->hdr = malloc(f->hdrlen);
+			p->main = malloc(((size_t)f->ns + 1) * sizeof *p->main);
+			if (!p->hdr || !p->main)
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			return 1;
+		}
+		if (sscanf(line, "piece %zu %n", &idx, &off) != 1 || off == 0 || idx >= npieces)
+			return bad_part(p, err);
+		q = &pi[idx];
+		if (strncmp(line + off, "ok ", 3) == 0) {
+			if (sscanf(line + off + 3, "%ld %lg %zu %d %" SCNd64, &q->ns, &q->dt, &q->hdrlen, &q->su_tail,
+				   &q->ntraces) != 5)
+				return bad_part(p, err);
+			q->state = 1;
+		} else if (strncmp(line + off, "fail ", 5) == 0) {
+			int n = 0;
+			if (sscanf(line + off + 5, "%d %n", &q->code, &n) != 1 || n == 0)
+				return bad_part(p, err);
+			snprintf(q->msg, sizeof q->msg, "%s", line + off + 5 + n);
+			q->msg[strcspn(q->msg, "\n")] = '\0';
+			q->state = 2;
+		} else {
+			return bad_part(p, err);
+		}
+	}
+	return bad_part(p, err);
+}
+
+/* Reads partial p's next record: 1 a trace, 0 the end or a problem (p->ev). */
+static int read_rec(struct part *p, struct sk_error *err)
+{
+	const size_t ns = (size_t)p->info.ns;
+	int c;
+
+	if (p->done || p->ev)
+		return 0;
+	c = fgetc(p->fp);
+	if (c == 'Z') {
+		p->done = 1;
+		return 0;
+	}
+	if (c == 'K' || c == 'R') {
+		char line[700];
+		int n = 0;
+		if (!fgets(line, sizeof line, p->fp))
+			return bad_part(p, err);
+		line[strcspn(line, "\n")] = '\0';
+		if (c == 'K' ? sscanf(line, "%" SCNd64 " %zu %31s %lg", &p->ev_t, &p->ev_idx, p->ev_key, &p->ev_val) != 4
+			     : sscanf(line, "%" SCNd64 " %zu %d %n", &p->ev_t, &p->ev_idx, &p->ev_code, &n) != 3)
+			return bad_part(p, err);
+		if (c == 'R')
+			snprintf(p->ev_msg, sizeof p->ev_msg, "%s", line + n);
+		else if (fread(p->hdr, 1, p->info.hdrlen, p->fp) != p->info.hdrlen)
+			return bad_part(p, err);
+		p->ev = c;
+		return 0;
+	}
+	if (c != 'T')
+		return bad_part(p, err);
+	{
+		unsigned char b[8], n4[4];
+		if (fread(p->hdr, 1, p->info.hdrlen, p->fp) != p->info.hdrlen)
+			return bad_part(p, err);
+		for (size_t s = 0; s < ns; s++) {
+			if (fread(b, 1, 8, p->fp) != 8)
+				return bad_part(p, err);
+			p->main[s] = get_f64(b);
+		}
+		if (fread(n4, 1, 4, p->fp) != 4)
+			return bad_part(p, err);
+		p->nx = get_u32(n4);
+		if (p->nx > ns * SK_XSUM_MAXTERMS)
+			return bad_part(p, err);
+		if (p->nx * (size_t)12 > p->xcap) {
+			unsigned char *nb = realloc(p->x, p->nx * (size_t)12);
+			if (!nb)
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			p->x = nb;
+			p->xcap = p->nx * (size_t)12;
+		}
+		if (p->nx && fread(p->x, 12, p->nx, p->fp) != p->nx)
+			return bad_part(p, err);
+	}
+	return 1;
+}
+
+/* The first problem at open time in the local sum's order: piece by piece,
+ * a piece that does not open, then its shape against piece 0's. */
+static int check_open(const struct pinfo *pi, const char *const *names, size_t npieces, struct sk_error *err)
+{
+	for (size_t i = 0; i < npieces; i++) {
+		const struct pinfo *q = &pi[i], *f = &pi[0];
+		int rc = 0;
+		if (q->state == 0)
+			return sk_error_set(err, SK_EFMT, "piece %zu: no partial sum says what it holds", i + 1);
+		if (q->state == 2) {
+			sk_error_set(err, q->code < 0 ? q->code : SK_EIO, "%s", q->msg);
+			return sk_error_at(err, err->code, names[i]);
+		}
+		if (i == 0 || f->state != 1)
+			continue;
+		if (q->ns != f->ns)
+			rc = sk_error_set(err, SK_ESTATE, "ns=%ld differs from %s's ns=%ld", q->ns, names[0], f->ns);
+		else if (q->dt != f->dt)
+			rc = sk_error_set(err, SK_ESTATE, "dt=%g differs from %s's dt=%g", q->dt, names[0], f->dt);
+		else if (q->hdrlen != f->hdrlen)
+			rc = sk_error_set(err, SK_ESTATE, "trace header length %zu differs from %s's %zu", q->hdrlen,
+					  names[0], f->hdrlen);
+		if (rc < 0)
+			return sk_error_at(err, rc, names[i]);
+	}
+	return 0;
+}
+
+int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *part,
+		    const char *const *names, size_t npieces, const struct sk_wopts *wopts,
+		    const char *out, int64_t *traces, struct sk_error *err)
+{
+	struct pinfo *pi = calloc(npieces ? npieces : 1, sizeof *pi);
+	struct part *ps = calloc(nparts ? nparts : 1, sizeof *ps);
+	struct sk_writer *w = NULL;
+	double *acc = NULL;
+	unsigned char *inexact = NULL;
+	float *sum = NULL;
+	size_t p0 = 0, ns;
+	int rc = 0, all_on = 1;
+	int64_t count_t = -1;
+	size_t count_i = 0;
+
+	*traces = 0;
+	if (!pi || !ps) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < nparts; k++) {
+		ps[k].path = partials[k];
+		ps[k].first = npieces;
+	}
+	for (size_t i = 0; i < npieces; i++)
+		if (part[i] < nparts && ps[part[i]].first == npieces)
+			ps[part[i]].first = i;
+	for (size_t k = 0; k < nparts; k++) {
+		if (!(ps[k].fp = fopen(partials[k], "rb"))) {
+			rc = sk_error_sys_at(err, partials[k]);
+			goto out;
+		}
+		if ((rc = read_head(&ps[k], pi, npieces, err)) < 0)
+			goto out;
+		all_on &= rc;
+		rc = 0;
+		if (ps[k].first == 0)
+			p0 = k;
+	}
+	if ((rc = check_open(pi, names, npieces, err)) < 0)
+		goto out;
+	if (!all_on) {
+		rc = sk_error_set(err, SK_EFMT, "a partial sum stopped without saying why");
+		goto out;
+	}
+	/* The trace counts: where the local sum finds the first difference
+	 * (the lowest trace; there the lowest piece read). */
+	for (size_t i = 1; i < npieces; i++) {
+		const int64_t c0 = pi[0].ntraces, ci = pi[i].ntraces;
+		if (c0 >= 0 && ci >= 0 && ci != c0) {
+			const int64_t t = (ci < c0 ? ci : c0) + 1;
+			if (count_t < 0 || t < count_t) {
+				count_t = t;
+				count_i = i;
+			}
+		}
+	}
+	ns = (size_t)ps[p0].info.ns;
+	acc = malloc((ns + 1) * sizeof *acc);
+	inexact = malloc(ns + 1);
+	sum = malloc((ns + 1) * sizeof *sum);
+	if (!acc || !inexact || !sum) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		struct sk_info like = ps[p0].info;
+		struct sk_wopts wo = *wopts;
+		const int64_t total = count_t < 0 ? pi[0].ntraces : -1;
+		if (total >= 0) {
+			wo.count_known = 1;
+			wo.count = total;
+		}
+		like.ntraces = -1;
+		if ((rc = sk_writer_open(out, &like, &wo, &w, err)) < 0)
+			goto out;
+	}
+	for (int64_t t = 1;; t++) {
+		size_t bad = npieces, ends = 0;
+		int kind = 0;
+		const char *key = NULL;
+		double a = 0, b = 0;
+		for (size_t k = 0; k < nparts; k++) {
+			const int got = read_rec(&ps[k], err);
+			if (got < 0) {
+				rc = got;
+				goto out;
+			}
+			ends += !got;
+			/* A read problem at this trace: before any key. */
+			if (ps[k].ev == 'R' && ps[k].ev_t == t && ps[k].ev_idx < bad) {
+				bad = ps[k].ev_idx;
+				kind = 'R';
+			}
+		}
+		if (count_t == t && count_i < bad) {
+			bad = count_i;
+			kind = 'C';
+		}
+		if (kind == 'R') {
+			const struct part *q = NULL;
+			for (size_t k = 0; k < nparts; k++)
+				if (ps[k].ev == 'R' && ps[k].ev_t == t && ps[k].ev_idx == bad)
+					q = &ps[k];
+			rc = sk_error_set(err, q->ev_code < 0 ? q->ev_code : SK_EIO, "%s", q->ev_msg);
+			rc = sk_error_at(err, rc, names[bad]);
+			goto out;
+		}
+		if (kind == 'C') {
+			const int shorter0 = pi[0].ntraces < pi[count_i].ntraces;
+			rc = sk_error_set(err, SK_ESTATE, "%" PRId64 " traces, but %s has more", t - 1,
+					  names[shorter0 ? count_i : 0]);
+			rc = sk_error_at(err, rc, names[shorter0 ? 0 : count_i]);
+			goto out;
+		}
+		if (ends == nparts && ps[p0].done) {
+			int all_done = 1;
+			for (size_t k = 0; k < nparts; k++)
+				all_done &= ps[k].done;
+			if (all_done)
+				break;
+		}
+		/* Keys: a host's own finding, or a partial's first piece
+		 * against piece 0. */
+		for (size_t k = 0; k < nparts; k++) {
+			const struct part *q = &ps[k];
+			if (q->ev == 'K' && q->ev_t == t && q->ev_idx < bad) {
+				bad = q->ev_idx;
+				key = NULL;
+			}
+		}
+		for (size_t k = 0; k < nparts; k++) {
+			const struct part *q = &ps[k];
+			const char *kk;
+			double aa, bb;
+			/* A partial that stopped at a key mismatch at this trace
+			 * still sent its first piece's header. */
+			if (k == p0 || q->done || (q->ev && !(q->ev == 'K' && q->ev_t == t)) || q->first >= bad)
+				continue;
+			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, q->info.su_tail == ps[p0].info.su_tail, &kk, &aa,
+						 &bb)) {
+				bad = q->first;
+				key = kk;
+				a = aa;
+				b = bb;
+			}
+		}
+		if (bad < npieces) {
+			if (!key) {
+				for (size_t k = 0; k < nparts; k++)
+					if (ps[k].ev == 'K' && ps[k].ev_t == t && ps[k].ev_idx == bad) {
+						key = ps[k].ev_key;
+						a = ps[k].ev_val;
+					}
+				/* Piece 0's value of that key (the host compared
+				 * with its first piece, equal to piece 0 here). */
+				b = sk_merge_sum_value(ps[p0].hdr, key);
+			}
+			rc = sk_error_set(err, SK_ESTATE, "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
+					  "not the same traces", t, key, a, names[0], key, b);
+			rc = sk_error_at(err, rc, names[bad]);
+			goto out;
+		}
+		if (ends) {
+			rc = sk_error_set(err, SK_EFMT, "trace %" PRId64 ": a partial sum ended early", t);
+			goto out;
+		}
+		/* The sum: in double where exact, else with the exact terms. */
+		sk_xsum_fast_init(acc, inexact, ns);
+		for (size_t k = 0; k < nparts; k++) {
+			sk_xsum_fast_add_doubles(acc, inexact, ps[k].main, ns);
+			for (uint32_t j = 0; j < ps[k].nx; j++) {
+				const uint32_t s = get_u32(ps[k].x + 12 * j);
+				if (s >= ns) {
+					rc = bad_part(&ps[k], err);
+					goto out;
+				}
+				inexact[s] = 1;
+			}
+		}
+		for (size_t s = 0; s < ns; s++)
+			if (!inexact[s])
+				sum[s] = (float)acc[s];
+		for (size_t s = 0; s < ns; s++) {
+			struct sk_xsum x;
+			if (!inexact[s])
+				continue;
+			sk_xsum_zero(&x, 1);
+			for (size_t k = 0; k < nparts; k++) {
+				if (sk_xsum_add_term(&x, ps[k].main[s]) < 0) {
+					rc = bad_part(&ps[k], err);
+					goto out;
+				}
+				for (uint32_t j = 0; j < ps[k].nx; j++)
+					if (get_u32(ps[k].x + 12 * j) == s &&
+					    sk_xsum_add_term(&x, get_f64(ps[k].x + 12 * j + 4)) < 0) {
+						rc = bad_part(&ps[k], err);
+						goto out;
+					}
+			}
+			sum[s] = sk_xsum_float(&x);
+		}
+		if ((rc = sk_writer_put(w, ps[p0].hdr, sum, err)) < 0)
+			goto out;
+		++*traces;
+	}
+	{
+		struct sk_writer *ww = w;
+		w = NULL;
+		rc = sk_writer_close(ww, err);
+	}
+out:
+	sk_writer_abort(w);
+	for (size_t k = 0; ps && k < nparts; k++) {
+		if (ps[k].fp)
+			fclose(ps[k].fp);
+		free(ps[k].info.fhdr);
+		free(ps[k].hdr);
+		free(ps[k].main);
+		free(ps[k].x);
+	}
+	free(ps);
+	free(pi);
+	free(acc);
+	free(inexact);
+	free(sum);
+	return rc;
+}

@@ -1,0 +1,254 @@
+/* Unit tests of lib/flow/psum: partial sums on hosts, added by the
+ * controller, against the local sum (merge.c). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "merge.h"
+#include "mkstream.h"
+#include "psum.h"
+
+static char dir[64];
+
+static const char *fpath(const char *name)
+{
+	static char buf[16][160];
+	static int k;
+	k = (k + 1) % 16;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+	return buf[k];
+}
+
+static void big(long t, struct mk_trace *tr) { (void)t; tr->scale = 1e20; }
+static void tiny(long t, struct mk_trace *tr) { (void)t; tr->scale = -1e-20; }
+static void neg(long t, struct mk_trace *tr) { (void)t; tr->scale = -1e20; }
+static void third(long t, struct mk_trace *tr) { (void)t; tr->scale = 1.0 / 3; }
+static void moved(long t, struct mk_trace *tr) { if (t == 4) tr->cdp = 99; }
+
+static char *slurp(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	char *b = NULL;
+	long len;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)len + 1);
+	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*n = (size_t)len;
+	return b;
+}
+
+static int same_files(const char *a, const char *b)
+{
+	size_t na, nb;
+	char *x = slurp(a, &na), *y = slurp(b, &nb);
+	const int same = x && y && na == nb && memcmp(x, y, na) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+/* Sums the pieces named in[0..n-1] (files pK.su) grouped by group[] (a
+ * partial per group value, hosts "h0", "h1", ...) into out. */
+static int dsum(const int *in, size_t n, const size_t *group, size_t ngroups, const char *out,
+		struct sk_error *err, const char **names)
+{
+	const struct sk_wopts wo = SK_WOPTS_INIT;
+	const char *partials[8];
+	int64_t traces;
+	int rc;
+
+	for (size_t g = 0; g < ngroups; g++) {
+		struct sk_psum_piece pc[8];
+		size_t np = 0;
+		char host[16], pname[32];
+		FILE *fp;
+		snprintf(host, sizeof host, "h%zu", g);
+		snprintf(pname, sizeof pname, "part%zu", g);
+		partials[g] = fpath(pname);
+		for (size_t i = 0; i < n; i++) {
+			char file[32];
+			if (group[i] != g)
+				continue;
+			snprintf(file, sizeof file, "p%d.su", in[i]);
+			pc[np].idx = i;
+			pc[np].bytes = -1;
+			pc[np].has_xxh64 = 0;
+			pc[np].path = strdup(file);
+			np++;
+		}
+		fp = fopen(partials[g], "wb");
+		rc = sk_psum_host(host, host, pc, np, dir, SK_FMT_AUTO, 1, fp, err);
+		fclose(fp);
+		for (size_t k = 0; k < np; k++)
+			free(pc[k].path);
+		if (rc < 0)
+			return rc;
+	}
+	return sk_psum_combine(partials, ngroups, group, names, n, &wo, out, &traces, err);
+}
+
+static int lsum(const int *in, size_t n, const char *out, struct sk_error *err)
+{
+	struct sk_merge_opts o;
+	struct sk_merge_result res;
+	const char *paths[8];
+	char buf[8][32];
+
+	sk_merge_opts_init(&o);
+	o.mode = SK_MERGE_SUM;
+	o.out = out;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf[i], sizeof buf[i], "p%d.su", in[i]);
+		paths[i] = strdup(fpath(buf[i]));
+	}
+	const int rc = sk_merge_run(paths, n, &o, &res, err);
+	for (size_t i = 0; i < n; i++)
+		free((char *)(uintptr_t)paths[i]);
+	return rc;
+}
+
+int main(void)
+{
+	struct sk_error err;
+	const char *names[6] = {"a:p", "b:q", "c:r", "d:s", "e:t", "f:u"};
+
+	strcpy(dir, "/tmp/test_psum.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	/* Pieces: plain, 1e20, -1e-20, -1e20, a third, and a moved cdp. */
+	CHECK(mk_stream(fpath("p0.su"), SK_FMT_SU, 12, 16, NULL) == 0);
+	CHECK(mk_stream(fpath("p1.su"), SK_FMT_SU, 12, 16, big) == 0);
+	CHECK(mk_stream(fpath("p2.su"), SK_FMT_SU, 12, 16, tiny) == 0);
+	CHECK(mk_stream(fpath("p3.su"), SK_FMT_SU, 12, 16, neg) == 0);
+	CHECK(mk_stream(fpath("p4.su"), SK_FMT_SU, 12, 16, third) == 0);
+	CHECK(mk_stream(fpath("p5.su"), SK_FMT_SU, 12, 16, moved) == 0);
+	CHECK(mk_stream(fpath("p6.su"), SK_FMT_SU, 11, 16, NULL) == 0);
+
+	/* Every grouping gives the local sum's bytes, cancellation and
+	 * sums a double does not hold included. */
+	{
+		const int in[5] = {0, 1, 2, 3, 4};
+		const size_t g1[5] = {0, 1, 0, 1, 0}, g2[5] = {0, 1, 1, 1, 1}, g3[5] = {0, 1, 2, 3, 4},
+			     g4[5] = {0, 0, 0, 0, 0};
+		CHECK(lsum(in, 5, fpath("local.su"), &err) == 0);
+		CHECK(dsum(in, 5, g1, 2, fpath("d1.su"), &err, names) == 0);
+		CHECK(same_files(fpath("local.su"), fpath("d1.su")));
+		CHECK(dsum(in, 5, g2, 2, fpath("d2.su"), &err, names) == 0);
+		CHECK(same_files(fpath("local.su"), fpath("d2.su")));
+		CHECK(dsum(in, 5, g3, 5, fpath("d3.su"), &err, names) == 0);
+		CHECK(same_files(fpath("local.su"), fpath("d3.su")));
+		CHECK(dsum(in, 5, g4, 1, fpath("d4.su"), &err, names) == 0);
+		CHECK(same_files(fpath("local.su"), fpath("d4.su")));
+		/* 1e20 x v + w on one host, -1e20 x v on another: the sum is w
+		 * only if the first partial keeps every bit (extra terms). */
+		const int in2[3] = {0, 1, 3};
+		const size_t h2[3] = {0, 0, 1};
+		CHECK(lsum(in2, 3, fpath("local2.su"), &err) == 0);
+		CHECK(dsum(in2, 3, h2, 2, fpath("d5.su"), &err, names) == 0);
+		CHECK(same_files(fpath("local2.su"), fpath("d5.su")));
+		CHECK(same_files(fpath("local2.su"), fpath("p0.su")));
+		/* The 1e20 and -1e20 pieces on one host: extra terms there. */
+		size_t n;
+		char *b = slurp(fpath("part1"), &n);
+		CHECK(b && n > 12 * (1 + 240 + 8 * 16 + 4));
+		free(b);
+	}
+	/* A key mismatch, found on a host (piece 3 after piece 1 there) or
+	 * here (piece 3 first on its host): the local sum's message, with the
+	 * names given. */
+	{
+		const int in[4] = {0, 1, 4, 5};
+		const size_t g1[4] = {0, 1, 0, 1}, g2[4] = {0, 0, 1, 2};
+		struct sk_error le;
+		char want[600];
+		CHECK(lsum(in, 4, fpath("x.su"), &le) == SK_ESTATE);
+		CHECK(strcmp(le.file, fpath("p5.su")) == 0);
+		snprintf(want, sizeof want, "trace 5: cdp 99 differs from %s (cdp 2): not the same traces", fpath("p0.su"));
+		CHECK(strcmp(le.msg, want) == 0);
+		CHECK(dsum(in, 4, g1, 2, fpath("x1.su"), &err, names) == SK_ESTATE);
+		CHECK(strcmp(err.file, "d:s") == 0);
+		CHECKF(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0, "%s", err.msg);
+		CHECK(dsum(in, 4, g2, 3, fpath("x2.su"), &err, names) == SK_ESTATE);
+		CHECK(strcmp(err.file, "d:s") == 0);
+		CHECK(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0);
+		CHECK(access(fpath("x1.su"), F_OK) != 0 && access(fpath("x2.su"), F_OK) != 0);
+	}
+	/* Counts: a shorter piece, as the local sum says it. */
+	{
+		const int in[3] = {0, 4, 6};
+		const size_t g[3] = {0, 1, 1};
+		struct sk_error le;
+		CHECK(lsum(in, 3, fpath("y.su"), &le) == SK_ESTATE);
+		char want[300];
+		snprintf(want, sizeof want, "11 traces, but %s has more", fpath("p0.su"));
+		CHECK(strcmp(le.msg, want) == 0 && strcmp(le.file, fpath("p6.su")) == 0);
+		CHECK(dsum(in, 3, g, 2, fpath("y1.su"), &err, names) == SK_ESTATE);
+		CHECK(strcmp(err.file, "c:r") == 0 && strcmp(err.msg, "11 traces, but a:p has more") == 0);
+	}
+	/* A missing piece; a size that differs from the manifest's. */
+	{
+		const int in[2] = {0, 9};
+		const size_t g[2] = {0, 1};
+		CHECK(dsum(in, 2, g, 2, fpath("z.su"), &err, names) < 0);
+		CHECK(strcmp(err.file, "b:q") == 0 && strcmp(err.msg, "No such file or directory") == 0);
+		struct sk_psum_piece pc = {0, 5, 0, 0, (char *)(uintptr_t)fpath("p0.su")};
+		FILE *fp = fopen(fpath("part0"), "wb");
+		CHECK(sk_psum_host("h", "h", &pc, 1, NULL, SK_FMT_AUTO, 1, fp, &err) == 0);
+		fclose(fp);
+		const size_t g0[1] = {0};
+		const char *parts[1] = {fpath("part0")};
+		int64_t tr;
+		const struct sk_wopts wo = SK_WOPTS_INIT;
+		CHECK(sk_psum_combine(parts, 1, g0, names, 1, &wo, fpath("z1.su"), &tr, &err) == SK_ESTATE);
+		CHECK(strcmp(err.file, "a:p") == 0);
+		CHECK(strncmp(err.msg, "28864 bytes, the manifest says 5 (longer than written)", 60) == 0 ||
+		      strstr(err.msg, ", the manifest says 5 (longer than written)") != NULL);
+	}
+	/* A task that ran on another host: a skip, with the host it ran on. */
+	{
+		struct sk_psum_piece pc = {0, -1, 0, 0, (char *)(uintptr_t)"p0.su"};
+		FILE *fp = fopen(fpath("skip"), "wb");
+		char host[32];
+		int skip = 0;
+		CHECK(sk_psum_host("node3", "node1", &pc, 1, dir, SK_FMT_AUTO, 1, fp, &err) == 0);
+		fclose(fp);
+		CHECK(sk_psum_peek(fpath("skip"), host, sizeof host, &skip, &err) == 0);
+		CHECK(skip == 1 && strcmp(host, "node1") == 0);
+		CHECK(sk_psum_peek(fpath("p0.su"), host, sizeof host, &skip, &err) == SK_EFMT);
+	}
+	/* Piece lists. */
+	{
+		struct sk_psum_piece *p;
+		size_t n;
+		static const char list[] = "0\t10\t00000000000000ff\ta b\n3\t-\t-\t/x\n";
+		FILE *fp = fmemopen((char *)(uintptr_t)list, strlen(list), "r");
+		if (sk_psum_pieces_read(fp, &p, &n, &err) != 0 || n != 2) {
+			CHECK(0);
+			return test_done();
+		}
+		CHECK(p[0].idx == 0 && p[0].bytes == 10 && p[0].has_xxh64 && p[0].xxh64 == 255 &&
+		      strcmp(p[0].path, "a b") == 0);
+		CHECK(p[1].idx == 3 && p[1].bytes == -1 && !p[1].has_xxh64 && strcmp(p[1].path, "/x") == 0);
+		sk_psum_pieces_free(p, n);
+		fclose(fp);
+		fp = fmemopen((char *)(uintptr_t)"0\t10\tzz\tp\n", 9, "r");
+		CHECK(sk_psum_pieces_read(fp, &p, &n, &err) == SK_EFMT);
+		CHECK(strcmp(err.msg, "piece list line 1: expected IDX<TAB>BYTES<TAB>XXH64<TAB>PATH") == 0);
+		fclose(fp);
+	}
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return test_done();
+}
