@@ -42,6 +42,13 @@
 /* Padding of a plain trace: one 0 before, two after. */
 #define PADL_FRONT 1
 #define PADL_BACK 2
+/* Tables of the half-length 1 taps per prepared trace (tri_table), and
+ * the bytes a prepared trace takes per sample with antialiasing: S, D and
+ * those tables. */
+#define TRI_NT 4
+#define PREP_AA (sizeof(double) + (1 + TRI_NT) * sizeof(float))
+/* Samples allocated past the last prepared trace for the window reads. */
+#define WINPAD 32
 #define BIG 1e30f
 #define PI 3.14159265358979323846
 #define TEPS 1e-12f
@@ -87,6 +94,7 @@ struct sk_kirch {
 	long len;          /* padded samples per prepared trace */
 	float *L;
 	double *S;
+	float *T;          /* antialiasing: the taps of half-length 1 (tri_table) */
 	struct tmeta *meta;
 	double *box;       /* per tile: bounding box of its midpoints x0 x1 y0 y1 */
 	uint64_t updates;
@@ -328,6 +336,7 @@ void sk_kirch_free(struct sk_kirch *k)
 	free(k->hr);
 	free(k->L);
 	free(k->S);
+	free(k->T);
 	free(k->meta);
 	free(k->box);
 	free(k);
@@ -414,7 +423,7 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	if (p.chunk <= 0) {
 		/* About 256 KiB of prepared traces: half the L2 of this machine's
 		 * cores, leaving room for the output trace and the time arrays. */
-		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
+		const long bytes = k->len * (long)(p.antialias ? PREP_AA : sizeof(float));
 		p.chunk = (256L << 10) / bytes;
 		p.chunk = p.chunk < 16 ? 16 : p.chunk > 512 ? 512 : p.chunk;
 	}
@@ -422,21 +431,24 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	{
 		/* A block is what one parallel region works on: the threads
 		 * meet at a barrier once per block, not once per tile. */
-		const long bytes = k->len * (long)(p.antialias ? sizeof(double) + sizeof(float) : sizeof(float));
+		const long bytes = k->len * (long)(p.antialias ? PREP_AA : sizeof(float));
 		long tiles = (8L << 20) / (bytes * p.chunk);
 		tiles = tiles < 1 ? 1 : tiles;
 		k->block = tiles * p.chunk;
 	}
 	k->meta = malloc(k->block * sizeof *k->meta);
 	k->box = malloc(4 * (size_t)(k->block / k->chunk + 1) * sizeof *k->box);
-	/* Antialiasing keeps S (double) and its first differences D (float,
-	 * in L); linear interpolation the plain trace in L. */
-	if (p.antialias)
-		k->S = calloc((size_t)k->block * (size_t)k->len + 8, sizeof *k->S);
-	/* Both zeroed, and 8 samples longer: the window reads of kern_lin
-	 * and kern_aa may look up to 7 samples past the last trace. */
-	k->L = calloc((size_t)k->block * (size_t)k->len + 8, sizeof *k->L);
-	if (!k->meta || !k->box || (p.antialias && !k->S) || !k->L)
+	/* Antialiasing keeps S (double), its first differences D (float,
+	 * in L) and the tables of tri_table; linear interpolation the plain
+	 * trace in L. */
+	if (p.antialias) {
+		k->S = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->S);
+		k->T = calloc((size_t)k->block * (size_t)k->len * TRI_NT + WINPAD, sizeof *k->T);
+	}
+	/* All zeroed, and WINPAD samples longer: a window read of kern_lin
+	 * or kern_aa may look up to WINPAD - 1 samples past the last trace. */
+	k->L = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->L);
+	if (!k->meta || !k->box || (p.antialias && (!k->S || !k->T)) || !k->L)
 		goto nomem;
 	p.simd = out_trace_for(k, p.simd);
 	k->p = p;
@@ -524,6 +536,8 @@ KINLINE float min_f(float a, float b)
 struct pc {
 	const float *L;
 	const double *S;
+	const float *T;           /* tri_table's tables (antialiasing), */
+	long tlen;                /* each of tlen samples */
 	const float *tsrc;        /* t_s over output time: the source leg, cached */
 	float ds2, dr2;           /* |s-x|^2, |r-x|^2 */
 	float dsx, dsy, drx, dry; /* s - x, r - x for the slope */
@@ -758,13 +772,25 @@ KINLINE void kern_lin(const struct tarr *ta, const struct pc *c, float *acc, lon
  * Every vector form below computes these same IEEE operations in this
  * order (tri_mix), so the image is the same bytes whichever runs. */
 #define TRI_MIX(T)                                                                                      \
+	KINLINE void tri_parts_##T(const T *li, const T *lm, const T *lp, const T *lm1, const T *lp1, T *g,  \
+				   T *b0, T *b1)                                                        \
+	{                                                                                               \
+		*g = *lm1 - *lp;                                                                        \
+		*b0 = 2.0f * *li - *lm - *lp;                                                           \
+		*b1 = 2.0f * *li - *lm1 - *lp1;                                                         \
+	}                                                                                               \
+	KINLINE void tri_sum_##T(const T *a0, const T *g, const T *b0, const T *b1, const T *f, const T *c0, \
+				 const T *c1, T *out)                                                   \
+	{                                                                                               \
+		const T a1 = *a0 + *g;                                                                  \
+		*out = *c0 * (*a0 + *f * *b0) + *c1 * (a1 + *f * *b1);                                  \
+	}                                                                                               \
 	KINLINE void tri_mix_##T(const T *a0, const T *li, const T *lm, const T *lp, const T *lm1, const T *lp1, \
 				 const T *f, const T *c0, const T *c1, T *out)                          \
 	{                                                                                               \
-		const T a1 = *a0 + (*lm1 - *lp);                                                        \
-		const T b0 = 2.0f * *li - *lm - *lp;                                                    \
-		const T b1 = 2.0f * *li - *lm1 - *lp1;                                                  \
-		*out = *c0 * (*a0 + *f * b0) + *c1 * (a1 + *f * b1);                                    \
+		T g, b0, b1;                                                                            \
+		tri_parts_##T(li, lm, lp, lm1, lp1, &g, &b0, &b1);                                      \
+		tri_sum_##T(a0, &g, &b0, &b1, f, c0, c1, out);                                          \
 	}
 TRI_MIX(float)
 TRI_MIX(kv8f)
@@ -780,6 +806,32 @@ KINLINE float tri_at(const double *S, const float *D, int32_t i, int32_t kk, flo
 	tri_weights(kk, b, &c0, &c1);
 	tri_mix_float(&a0, &li, &lm, &lp, &lm1, &lp1, &f, &c0, &c1, &r);
 	return r;
+}
+
+/*
+ * The half-length 1 triangle (kf <= 2, the shortest, where the moveout
+ * between neighbouring traces is below two samples: most updates of a
+ * survey) reads, per whole sample n, the four values that tri_sum takes
+ * besides f and the weights: a0 (the second difference of S, computed in
+ * double), g, b0 and b1 (tri_parts).  They depend on the input trace alone,
+ * so they are made once per trace here, with the same operations as the
+ * reads at every output sample would make, and each output sample reads
+ * them by one window each (tri_uni16, tri_uni8): four reads an update, not
+ * eight, and no double arithmetic.  Tables a0, g, b0, b1 of len samples at
+ * T, T + len, ...; the samples within 2 of either end are 0 (never read).
+ */
+static void tri_table(const double *S, const float *D, long len, float *T)
+{
+	float *A = T, *G = T + len, *B0 = T + 2 * len, *B1 = T + 3 * len;
+
+	for (long n = 0; n < len; n++) {
+		if (n < 2 || n + 2 >= len) {
+			A[n] = G[n] = B0[n] = B1[n] = 0.0f;
+			continue;
+		}
+		A[n] = (float)(2.0 * S[n] - S[n - 1] - S[n + 1]);
+		tri_parts_float(D + n, D + n - 1, D + n + 1, D + n - 2, D + n + 2, G + n, B0 + n, B1 + n);
+	}
 }
 
 /* True when any lane of x is not zero. */
@@ -861,15 +913,15 @@ KINLINE void win_d16(const double *S, int32_t b, const kv8l *xl, const kv8l *xh,
  * two-source permutations of 16 doubles (vpermi2pd).  Returns 0, reading
  * nothing, when the group does not qualify.
  */
-KINLINE int tri_uni16(const double *S, const float *D, const int32_t *ix, const int32_t *kk, const float *fr,
-		      const float *bb, float *v)
+KINLINE int tri_uni16(const double *S, const float *D, const float *T, long len, const int32_t *ix,
+		      const int32_t *kk, const float *fr, const float *bb, kv16f *v)
 {
 	const int32_t k = kk[0], b = ix[0] < ix[15] ? ix[0] : ix[15];
 	kv16i I, K, d, o;
 	kv8i il, ih;
 	kv8l xl, xh;
 	kv8d s0l, s0h, sml, smh, spl, sph;
-	kv16f a0, li, lm, lp, lm1, lp1, F, B, C0, C1, r;
+	kv16f a0, li, lm, lp, lm1, lp1, F, B, C0, C1;
 	float k0, k1, q;
 
 	memcpy(&I, ix, sizeof I);
@@ -878,6 +930,25 @@ KINLINE int tri_uni16(const double *S, const float *D, const int32_t *ix, const 
 	o = (K - k) | (d & ~15);
 	if (any16(&o))
 		return 0;
+	memcpy(&F, fr, sizeof F);
+	memcpy(&B, bb, sizeof B);
+	if (k == 1) {
+		/* The weights (1 - b) 4 / 4 and b 1 / 4 (tri_weights): the
+		 * scalings by 4 and 1/4 are exact, so these are the same
+		 * floats. */
+		kv16f g, b0, b1;
+		C0 = 1.0f - B;
+		C1 = B * 0.25f;
+		win_f16(T, b, &d, &a0);
+		win_f16(T + len, b, &d, &g);
+		win_f16(T + 2 * len, b, &d, &b0);
+		win_f16(T + 3 * len, b, &d, &b1);
+		tri_sum_kv16f(&a0, &g, &b0, &b1, &F, &C0, &C1, v);
+		return 1;
+	}
+	q = tri_recip(k, &k0, &k1);
+	C0 = (1.0f - B) * k1 * q;
+	C1 = B * k0 * q;
 	memcpy(&il, ix, sizeof il);
 	memcpy(&ih, ix + 8, sizeof ih);
 	il -= b;
@@ -898,27 +969,21 @@ KINLINE int tri_uni16(const double *S, const float *D, const int32_t *ix, const 
 	win_f16(D, b + k, &d, &lp);
 	win_f16(D, b - k - 1, &d, &lm1);
 	win_f16(D, b + k + 1, &d, &lp1);
-	memcpy(&F, fr, sizeof F);
-	memcpy(&B, bb, sizeof B);
-	q = tri_recip(k, &k0, &k1);
-	C0 = (1.0f - B) * k1 * q;
-	C1 = B * k0 * q;
-	tri_mix_kv16f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
-	memcpy(v, &r, sizeof r);
+	tri_mix_kv16f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, v);
 	return 1;
 }
 
 /* The same for 8 updates (AVX2 and the portable build): D by permutations
  * of 8 floats, S by two-source permutations of 8 doubles in two halves. */
-KINLINE int tri_uni8(const double *S, const float *D, const int32_t *ix, const int32_t *kk, const float *fr,
-		     const float *bb, float *v)
+KINLINE int tri_uni8(const double *S, const float *D, const float *T, long len, const int32_t *ix,
+		     const int32_t *kk, const float *fr, const float *bb, kv8f *v)
 {
 	const int32_t k = kk[0], b = ix[0] < ix[7] ? ix[0] : ix[7];
 	kv8i I, K, d, o;
 	kv4i dl, dh;
 	kv4l il, ih;
 	kv4d s0l, s0h, sml, smh, spl, sph;
-	kv8f a0, li, lm, lp, lm1, lp1, F, B, C0, C1, r;
+	kv8f a0, li, lm, lp, lm1, lp1, F, B, C0, C1;
 	float k0, k1, q;
 
 	memcpy(&I, ix, sizeof I);
@@ -927,6 +992,22 @@ KINLINE int tri_uni8(const double *S, const float *D, const int32_t *ix, const i
 	o = (K - k) | (d & ~7);
 	if (any8(&o))
 		return 0;
+	memcpy(&F, fr, sizeof F);
+	memcpy(&B, bb, sizeof B);
+	if (k == 1) {
+		kv8f g, b0, b1;
+		C0 = 1.0f - B;
+		C1 = B * 0.25f;
+		win_f(T, b, &d, &a0);
+		win_f(T + len, b, &d, &g);
+		win_f(T + 2 * len, b, &d, &b0);
+		win_f(T + 3 * len, b, &d, &b1);
+		tri_sum_kv8f(&a0, &g, &b0, &b1, &F, &C0, &C1, v);
+		return 1;
+	}
+	q = tri_recip(k, &k0, &k1);
+	C0 = (1.0f - B) * k1 * q;
+	C1 = B * k0 * q;
 	memcpy(&dl, ix, sizeof dl);
 	memcpy(&dh, ix + 4, sizeof dh);
 	dl -= b;
@@ -947,13 +1028,7 @@ KINLINE int tri_uni8(const double *S, const float *D, const int32_t *ix, const i
 	win_f(D, b + k, &d, &lp);
 	win_f(D, b - k - 1, &d, &lm1);
 	win_f(D, b + k + 1, &d, &lp1);
-	memcpy(&F, fr, sizeof F);
-	memcpy(&B, bb, sizeof B);
-	q = tri_recip(k, &k0, &k1);
-	C0 = (1.0f - B) * k1 * q;
-	C1 = B * k0 * q;
-	tri_mix_kv8f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, &r);
-	memcpy(v, &r, sizeof r);
+	tri_mix_kv8f(&a0, &li, &lm, &lp, &lm1, &lp1, &F, &C0, &C1, v);
 	return 1;
 }
 
@@ -1055,6 +1130,7 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 {
 	const float *D = c->L;
 	const double *S = c->S;
+	const long len = c->tlen;
 	int32_t ix[KSTRIP], kk[KSTRIP];
 	float fr[KSTRIP], W[KSTRIP], v[KSTRIP], bb[KSTRIP];
 
@@ -1070,21 +1146,33 @@ KINLINE void kern_aa(const struct tarr *ta, const struct pc *c, float *acc, long
 			W[e] = q.W;
 			bb[e] = q.b;
 		}
-		if (wide > 0) {
-			for (; l + 16 <= n; l += 16)
-				if (!tri_uni16(S, D, ix + l, kk + l, fr + l, bb + l, v + l)) {
-					tri_any8(S, D, ix + l, kk + l, fr + l, bb + l, v + l, wide);
-					tri_any8(S, D, ix + l + 8, kk + l + 8, fr + l + 8, bb + l + 8, v + l + 8, wide);
-				}
-		}
-		for (; wide >= 0 && l + 8 <= n; l += 8)
-			if (!tri_uni8(S, D, ix + l, kk + l, fr + l, bb + l, v + l))
+		/* Each group's sums right after its reads: acc + W v, as the
+		 * lane by lane loop at the end does. */
+		for (; wide > 0 && l + 16 <= n; l += 16) {
+			kv16f r, a, w;
+			if (!tri_uni16(S, D, c->T, len, ix + l, kk + l, fr + l, bb + l, &r)) {
 				tri_any8(S, D, ix + l, kk + l, fr + l, bb + l, v + l, wide);
+				tri_any8(S, D, ix + l + 8, kk + l + 8, fr + l + 8, bb + l + 8, v + l + 8, wide);
+				memcpy(&r, v + l, sizeof r);
+			}
+			memcpy(&a, acc + jb + l, sizeof a);
+			memcpy(&w, W + l, sizeof w);
+			a += w * r;
+			memcpy(acc + jb + l, &a, sizeof a);
+		}
+		for (; wide >= 0 && l + 8 <= n; l += 8) {
+			kv8f r, a, w;
+			if (!tri_uni8(S, D, c->T, len, ix + l, kk + l, fr + l, bb + l, &r)) {
+				tri_any8(S, D, ix + l, kk + l, fr + l, bb + l, v + l, wide);
+				memcpy(&r, v + l, sizeof r);
+			}
+			memcpy(&a, acc + jb + l, sizeof a);
+			memcpy(&w, W + l, sizeof w);
+			a += w * r;
+			memcpy(acc + jb + l, &a, sizeof a);
+		}
 		for (; l < n; l++)
-			v[l] = tri_at(S, D, ix[l], kk[l], fr[l], bb[l]);
-#pragma omp simd
-		for (l = 0; l < n; l++)
-			acc[jb + l] += W[l] * v[l];
+			acc[jb + l] += W[l] * tri_at(S, D, ix[l], kk[l], fr[l], bb[l]);
 	}
 }
 
@@ -1244,6 +1332,8 @@ static int pair_setup(const struct sk_kirch *k, const struct tarr *ta, long o, l
 	if (p->antialias) {
 		c->S = k->S + (size_t)m * (size_t)k->len;
 		c->L = k->L + (size_t)m * (size_t)k->len;
+		c->T = k->T + (size_t)m * (size_t)k->len * TRI_NT;
+		c->tlen = k->len;
 		c->glo = (float)SK_KIRCH_KMAX;
 		c->ghi = (float)(k->len - SK_KIRCH_KMAX - 2);
 		c->ax = (float)(p->aal * p->dx / p->dt_in);
@@ -1252,6 +1342,8 @@ static int pair_setup(const struct sk_kirch *k, const struct tarr *ta, long o, l
 	} else {
 		c->L = k->L + (size_t)m * (size_t)k->len;
 		c->S = NULL;
+		c->T = NULL;
+		c->tlen = 0;
 		c->glo = 0.0f;
 		c->ghi = (float)(k->len - PADL_BACK);
 		c->ax = c->ay = 0.0f;
@@ -1488,6 +1580,7 @@ static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, dou
 			for (long i = 0; i + 1 < k->len; i++)
 				D[i] = (float)(S[i + 1] - S[i]);
 			D[k->len - 1] = 0.0f;
+			tri_table(S, D, k->len, k->T + (size_t)mm * (size_t)k->len * TRI_NT);
 		} else {
 			float *L = k->L + (size_t)mm * (size_t)k->len;
 			L[0] = 0.0f;
