@@ -97,6 +97,26 @@ static void progress(void *arg, int64_t done, int64_t total)
 
 /* segmerge --sum of a manifest's pieces or of taskrun's kept outputs:
  * summed on their hosts first (remote.h), or here when they are here. */
+/* A distributed manifest's pieces for remote_sum and remote_fetch (calloc'd;
+ * they borrow the manifest's locations), or NULL with err set. */
+static struct rpiece *manifest_pieces(const struct sk_manifest *m, struct sk_error *err)
+{
+	struct rpiece *pc = calloc(m->npieces ? m->npieces : 1, sizeof *pc);
+
+	if (!pc) {
+		sk_error_set(err, SK_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < m->npieces; i++) {
+		pc[i].at = m->pieces[i].at;
+		pc[i].nat = m->pieces[i].nat;
+		pc[i].bytes = (int64_t)m->pieces[i].bytes;
+		pc[i].xxh64 = m->pieces[i].xxh64;
+		pc[i].has_xxh64 = 1;
+	}
+	return pc;
+}
+
 static int sum_pieces(const struct remote_opts *ro, const char *kept, const char *mpath,
 		      const struct sk_merge_opts *o)
 {
@@ -165,18 +185,9 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 			sk_manifest_release(&m);
 			return 1;
 		}
-		if (!(pc = calloc(m.npieces, sizeof *pc))) {
+		if (!(pc = manifest_pieces(&m, &err))) {
 			sk_manifest_release(&m);
-			sk_error_set(&err, SK_ENOMEM, "out of memory");
 			return sk_report(&err);
-		}
-		/* The pieces borrow the manifest's locations. */
-		for (size_t i = 0; i < m.npieces; i++) {
-			pc[i].at = m.pieces[i].at;
-			pc[i].nat = m.pieces[i].nat;
-			pc[i].bytes = (int64_t)m.pieces[i].bytes;
-			pc[i].xxh64 = m.pieces[i].xxh64;
-			pc[i].has_xxh64 = 1;
 		}
 		n = m.npieces;
 	}
@@ -292,16 +303,9 @@ int main(int argc, char **argv)
 				sk_manifest_release(&m);
 				return 1;
 			}
-			if (!(pc = calloc(m.npieces, sizeof *pc))) {
+			if (!(pc = manifest_pieces(&m, &err))) {
 				sk_manifest_release(&m);
-				return 1;
-			}
-			for (size_t i = 0; i < m.npieces; i++) {
-				pc[i].at = m.pieces[i].at;
-				pc[i].nat = m.pieces[i].nat;
-				pc[i].bytes = (int64_t)m.pieces[i].bytes;
-				pc[i].xxh64 = m.pieces[i].xxh64;
-				pc[i].has_xxh64 = 1;
+				return sk_report(&err);
 			}
 			if (remote_fetch(&ro, pc, m.npieces, &got, &tmpdir, &err) < 0) {
 				free(pc);

@@ -145,25 +145,8 @@ static int run_round(const struct remote_opts *o, const char *dir, char **hosts,
 	snprintf(wh, sizeof wh, "--where=%s", where);
 	snprintf(si, sizeof si, "--stdin=%s", in);
 	snprintf(so, sizeof so, "--stdout=%s", outp);
-	argv[a++] = (char *)(uintptr_t)o->taskrun;
-	argv[a++] = (char *)(uintptr_t)"-H";
-	argv[a++] = hf;
-	argv[a++] = (char *)(uintptr_t)"-s";
-	argv[a++] = st;
-	argv[a++] = (char *)(uintptr_t)"--no-progress";
-	argv[a++] = (char *)(uintptr_t)"--fresh";
-	/* A task waits for its own host while that host is up or coming up;
-	 * a host that does not answer is passed over at once. */
-	argv[a++] = (char *)(uintptr_t)"--locality-wait=30s";
+	a = sk_subproc_taskrun_argv(argv, o->taskrun, hf, st, o->ssh, o->agent);
 	argv[a++] = (char *)(uintptr_t)"--no-speculate";
-	if (o->ssh) {
-		argv[a++] = (char *)(uintptr_t)"--ssh";
-		argv[a++] = (char *)(uintptr_t)o->ssh;
-	}
-	if (o->agent) {
-		argv[a++] = (char *)(uintptr_t)"--agent";
-		argv[a++] = (char *)(uintptr_t)o->agent;
-	}
 	argv[a++] = wh;
 	argv[a++] = si;
 	argv[a++] = so;

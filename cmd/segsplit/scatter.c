@@ -217,26 +217,9 @@ int scatter_run(const struct scatter_opts *o, struct sk_manifest *mp, struct sk_
 		goto out;
 	{
 		char *argv[32];
-		int a = 0;
-		argv[a++] = (char *)(uintptr_t)o->taskrun;
-		argv[a++] = (char *)(uintptr_t)"-H";
-		argv[a++] = (char *)(uintptr_t)o->hostfile;
-		argv[a++] = (char *)(uintptr_t)"-s";
-		argv[a++] = state;
-		argv[a++] = (char *)(uintptr_t)"--no-progress";
-		argv[a++] = (char *)(uintptr_t)"--fresh";
-		/* The plan spreads by slots: a copy waits for its host while
-		 * that host is up or coming up (a dead one is passed over at
-		 * once). */
-		argv[a++] = (char *)(uintptr_t)"--locality-wait=30s";
-		if (o->ssh) {
-			argv[a++] = (char *)(uintptr_t)"--ssh";
-			argv[a++] = (char *)(uintptr_t)o->ssh;
-		}
-		if (o->agent) {
-			argv[a++] = (char *)(uintptr_t)"--agent";
-			argv[a++] = (char *)(uintptr_t)o->agent;
-		}
+		int a;
+		/* The plan spreads by slots: a copy waits for its host. */
+		a = sk_subproc_taskrun_argv(argv, o->taskrun, o->hostfile, state, o->ssh, o->agent);
 		argv[a++] = (char *)(uintptr_t)"--stdin={1}";
 		argv[a++] = (char *)(uintptr_t)"--keep={2}";
 		argv[a++] = (char *)(uintptr_t)"--where={3}";

@@ -1,6 +1,7 @@
 #include "subproc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,31 @@ const char *sk_subproc_sibling(const char *name, char *buf, size_t len)
 		return name;
 	memcpy(slash + 1, name, nn + 1);
 	return access(buf, X_OK) == 0 ? buf : name;
+}
+
+int sk_subproc_taskrun_argv(char **argv, const char *taskrun, const char *hostfile, const char *state,
+			    const char *ssh, const char *agent)
+{
+	const char *v[SK_SUBPROC_TASKRUN_ARGS];
+	int a = 0;
+
+	v[a++] = taskrun;
+	v[a++] = "-H";
+	v[a++] = hostfile;
+	v[a++] = "-s";
+	v[a++] = state;
+	v[a++] = "--no-progress";
+	v[a++] = "--fresh";
+	v[a++] = "--locality-wait=30s";
+	if (ssh) {
+		v[a++] = "--ssh";
+		v[a++] = ssh;
+	}
+	if (agent) {
+		v[a++] = "--agent";
+		v[a++] = agent;
+	}
+	for (int k = 0; k < a; k++)
+		argv[k] = (char *)(uintptr_t)v[k];
+	return a;
 }

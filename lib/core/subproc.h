@@ -19,4 +19,15 @@ int sk_subproc_run(char *const *argv, char **out, struct sk_error *err);
  * there (into buf), else name itself (found on PATH when run). */
 const char *sk_subproc_sibling(const char *name, char *buf, size_t len);
 
+/* The start of a taskrun child's command line, as segsplit --hosts and
+ * segmerge's sums on hosts run it: TASKRUN -H HOSTFILE -s STATE
+ * --no-progress --fresh --locality-wait=30s [--ssh SSH] [--agent AGENT]
+ * (ssh, agent: NULL for taskrun's own).  A task waits for its planned host
+ * while that host is up or coming up; a host that does not answer is
+ * passed over at once.  Writes at most SK_SUBPROC_TASKRUN_ARGS pointers
+ * (borrowed, not copied) into argv and returns their count. */
+#define SK_SUBPROC_TASKRUN_ARGS 11
+int sk_subproc_taskrun_argv(char **argv, const char *taskrun, const char *hostfile, const char *state,
+			    const char *ssh, const char *agent);
+
 #endif
