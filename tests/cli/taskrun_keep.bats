@@ -445,13 +445,20 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	[ "$stderr" = "" ]
 	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
 	run -0 awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' b/journal
-	[[ "${lines[0]}" = "1 failed moved bytes=$size from=$first: "*"/part-000002.sgy: relayed $size bytes with xxh64 "*", the manifest says $size bytes, "* ]]
-	[ "${lines[1]}" = "0 moved bytes=$size from=$other" ]
+	# Under load the first holder's agent may not be up when node3 takes
+	# the task, and the intact copy is streamed at once: the damaged one
+	# is then never read (the cksums above say it was not used).
+	if [ "${#lines[@]}" = 2 ]; then
+		[[ "${lines[0]}" = "1 failed moved bytes=$size from=$first: "*"/part-000002.sgy: relayed $size bytes with xxh64 "*", the manifest says $size bytes, "* ]]
+	fi
+	[ "${lines[-1]}" = "0 moved bytes=$size from=$other" ]
 	[ "$(j_count b/journal fail)" = 0 ]
 	# No copy of piece 1 left: its task is not run, the others are.
 	rm "$LAB/keep/node2/parts/part-000001.sgy"
 	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
 		--input-manifest parts/manifest.yaml 'cksum < {}'
-	[ "$stderr" = "taskrun: task 1: not run: no holder of its input piece is left (log c/logs/1.2.err): cksum < 'parts/part-000001.sgy'" ]
+	# The log of its last attempt is named when that attempt made one
+	# (whether it did depends on when the agent found the copy missing).
+	[[ "$stderr" =~ ^"taskrun: task 1: not run: no holder of its input piece is left"( \(log\ c/logs/1\.[0-9]+\.err\))?": cksum < 'parts/part-000001.sgy'"$ ]]
 	[ "$(j_count c/journal done)" = 2 ]
 }
