@@ -26,7 +26,7 @@ const char *sk_subproc_sibling(const char *name, char *buf, size_t len);
  * while that host is up or coming up; a host that does not answer is
  * passed over at once.  Writes at most SK_SUBPROC_TASKRUN_ARGS pointers
  * (borrowed, not copied) into argv and returns their count. */
-#define SK_SUBPROC_TASKRUN_ARGS 11
+#define SK_SUBPROC_TASKRUN_ARGS 12
 int sk_subproc_taskrun_argv(char **argv, const char *taskrun, const char *hostfile, const char *state,
 			    const char *ssh, const char *agent);
 
