@@ -475,7 +475,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		if (hk) {
 			tr_speculate(&c, now);
 			for (int k = 0; k < c.na; k++)
-				if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
+				if (o->timeout > 0 && !c.a[k].cancel && tr_input_clock(&c, &c.a[k]) &&
+				    now - c.a[k].start > o->timeout)
 					tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 			c.hk_next = tr_hk_due(&c, now);
 		}
