@@ -500,6 +500,25 @@ static int last_words(const struct tr_host *h, char *why, size_t n)
 	return tr_launcher_lines(h->etail, TR_LAUNCHER_LINES, why, n);
 }
 
+/* Over ssh a link that drops silently ends like an agent's death: ssh
+ * gives up (ServerAliveInterval) and exits 255, saying nothing at LogLevel
+ * ERROR or with -q.  What came before tells them apart: an agent sends a
+ * frame at least every heartbeat (a sixth of the lease) until it dies, and
+ * the controller reads what arrived before it sees the end; a connection
+ * from which nothing came for more than two heartbeats before it closed
+ * lost its link (or its agent was stopped), which is no task's doing. */
+static void silent_link(const struct tr_ctl *c, struct tr_host *h, char *why, size_t n)
+{
+	const double quiet = h->closing_at - h->last_rx;
+	const size_t len = strlen(why);
+
+	if (!h->died || quiet <= 2 * c->hb)
+		return;
+	h->died = 0;
+	if (len + 1 < n)
+		snprintf(why + len, n - len, " after %.1fs without a frame (a silent link)", quiet);
+}
+
 void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
 {
 	int st;
@@ -521,6 +540,7 @@ void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now)
 			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
 			h->died = WEXITSTATUS(st) != 0;
 		}
+		silent_link(c, h, why, sizeof why);
 	} else if (h->pid > 0 && now - h->closing_at < 1.0) {
 		return;
 	} else {

@@ -5,10 +5,12 @@
 # past the lease) spends no retry and counts toward no limit, however often;
 # an agent that dies running one task alone counts against that task, which
 # fails the third time, named; an agent that dies running several makes each
-# run alone next.  Local agents only (no ssh): the hosts are simulated by a
-# launcher given to --ssh, as in bench/taskrun_scale.sh.  Also: a task run
-# again keeps its {%}, as in GNU parallel.  Every process
-# started here is stopped by PID in teardown.
+# run alone next (a busy host is emptied for it, with several hosts too);
+# a link that goes silent before it closes is no task's doing either.
+# Local agents only (no ssh): the hosts are simulated by a launcher given
+# to --ssh, as in bench/taskrun_scale.sh.  Also: a task run again keeps its
+# {%}, as in GNU parallel.  Every process started here is stopped by PID in
+# teardown.
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -114,6 +116,98 @@ EOF
 	[ "${lines[6]}" = "failed 2 4 took its agent down 3 times running alone (last on host ':': killed by signal 9)" ]
 	[ "${lines[7]}" = "done 3 1 " ]
 	[ "${#lines[@]}" = 8 ]
+}
+
+@test "taskrun: a link that goes silent, then closes without a word (ssh at LogLevel ERROR), blames no task" {
+	# The launcher carries the agent's frames through a relay (cat), as
+	# ssh carries them; the test stops the relay (the link goes silent)
+	# and 4.5 s later ends the launcher as ssh ends when its ServerAlive
+	# checks give up: status 255, nothing said.  An agent killed under
+	# its task ends its connection at once (the test above); this one
+	# was silent for more than two heartbeats (lease 10 s: 1.7 s each).
+	cat >"$T/slink" <<EOF
+#!/bin/sh
+shift
+exec 4<&0
+"\$@" <&4 4<&- 2>/dev/null | cat &
+echo \$! >>$T/agents
+echo \$! >$T/relay.\$\$
+trap 'kill -9 \$(cat $T/relay.\$\$) 2>/dev/null; exit 255' TERM
+wait \$!
+EOF
+	chmod +x "$T/slink"
+	printf '1/h1\n1/h2\n' >"$T/hosts"
+	echo 'echo $PPID >>'"$T"'/agents; echo $PPID >'"$T"'/a.$TASKRUN_ATTEMPT; [ $TASKRUN_ATTEMPT -gt 1 ] || sleep 30; echo finished' >"$T/tasks"
+	(
+		wait_file "$T/a.1" || exit 1
+		l=$(ps -o ppid= -p "$(cat "$T/a.1")" | tr -d ' ')
+		kill -STOP "$(cat "$T/relay.$l")"
+		sleep 4.5
+		kill -TERM "$l"
+	) &
+	BG=$!
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/slink" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" \
+		--lease 10s --backoff 0.1s -s "$T/s" --no-speculate --no-progress -a "$T/tasks"
+	[ "$output" = finished ]
+	run -0 awk -F'\t' '$2 == "lost" || $2 == "failed" || $2 == "done" { print $2, $3, $4, $12 }' "$T/s/journal"
+	printf '%s\n' "${lines[@]}"   # shown when it fails
+	[[ "${lines[0]}" =~ ^"lost 1 1 host lost: exited with status 255 after "[0-9]+\.[0-9]"s without a frame (a silent link)"$ ]]
+	[ "${lines[1]}" = "done 1 2 " ]
+	[ "${#lines[@]}" = 2 ]
+}
+
+@test "taskrun: three hosts of two slots: a busy host is emptied for a task that must run alone, the others go on" {
+	# The launcher is the agent (exec), so that its death by kill -9 is
+	# one without a word.  Once all six slots run, the agent of the first
+	# task is killed: its two tasks run alone next (a second attempt, 2 s;
+	# the rest take 1 s).  Its host comes back empty and takes one; for the
+	# other, a host that was busy takes no more tasks until it is empty,
+	# while the third goes on taking tasks.
+	printf '#!/bin/sh\nshift\nexec "$@"\n' >"$T/exec"
+	chmod +x "$T/exec"
+	printf '2/h1\n2/h2\n2/h3\n' >"$T/hosts"
+	for i in $(seq 12); do
+		echo "echo $i \$PPID >>$T/log; echo \$PPID >>$T/agents; sleep \$TASKRUN_ATTEMPT"
+	done >"$T/tasks"
+	(
+		for i in $(seq 300); do
+			[ -e "$T/log" ] && [ "$(wc -l <"$T/log")" -ge 6 ] && break
+			sleep 0.1
+		done
+		kill -9 "$(awk 'NR == 1 { print $2 }' "$T/log")"
+	) &
+	BG=$!
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/exec" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" \
+		--backoff 0.1s -s "$T/s" --no-speculate --no-progress -a "$T/tasks"
+	# Per host, what runs; at the death, who was busy; then each attempt
+	# of a task that must run alone, and each host emptied for one.
+	run -0 awk -F'\t' '
+		$2 == "lost" && $12 ~ /runs alone next$/ {
+			alone[$3] = 1; run[$5]--
+			if (!dead) for (h in run) if (run[h] > 0 && h != $5) busy[h] = 1
+			dead = 1; next
+		}
+		$2 == "start" {
+			if (($3 in alone) && $4 == 2) {
+				print "alone " (run[$5] == 0 ? "on an empty host" : "beside " run[$5])
+				if (busy[$5] && !took[$5]) print "emptied for it: a host busy at the death"
+				solo[$5] = $3
+			} else {
+				if (solo[$5]) print "task " $3 " started beside it"
+				if (dead) took[$5] = 1
+			}
+			run[$5]++
+		}
+		$2 == "done" || $2 == "lost" || $2 == "failed" {
+			run[$5]--
+			if (solo[$5] == $3) solo[$5] = 0
+		}' "$T/s/journal"
+	printf '%s\n' "${lines[@]}"   # shown when it fails
+	[ "$(grep -c '^alone on an empty host$' <<<"$output")" = 2 ]
+	[ "$(grep -c '^emptied for it' <<<"$output")" = 1 ]
+	[ "${#lines[@]}" = 3 ]
+	[ "$(awk -F'\t' '$2 == "done" { print $3 }' "$T/s/journal" | sort -n | uniq | wc -l)" = 12 ]
+	[ "$(grep -c 'runs alone next$' "$T/s/journal")" = 2 ]
 }
 
 @test "taskrun: an agent that quits, idle or not, after nothing from the controller for the lease says why" {
