@@ -337,16 +337,33 @@ static void cat_words(const struct tree *t, size_t k, int probe, char **w, char 
 
 /* Whether unit k's partial is on its host as recorded (the launcher from
  * here). */
-static int probe_unit(const struct tree *t, size_t k)
+static int probe_unit(const struct tree *t, size_t k, char *msg, size_t len)
 {
-	char b[3][PATH_MAX + 32], *w[8], msg[256];
+	char b[3][PATH_MAX + 32], *w[8];
 	struct sk_hostfetch f;
 	struct sk_error e;
 
 	cat_words(t, k, 1, w, b);
-	if (sk_hostfetch_open(launcher(t->o), t->u[k].host, w, &f, &e) < 0)
-		return 0;
-	return sk_hostfetch_close(&f, msg, sizeof msg, &e) == 0;
+	/* Twice: a loaded host may miss one connection timeout, and a host
+	 * wrongly taken for lost costs a second sum of its pieces. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (sk_hostfetch_open(launcher(t->o), t->u[k].host, w, &f, &e) < 0) {
+			snprintf(msg, len, "%s", e.msg);
+			return 0;
+		}
+		if (sk_hostfetch_close(&f, msg, len, &e) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Unit k's partial cannot be read: its host counts as down. */
+static void lost_unit(struct tree *t, size_t k, const char *why)
+{
+	sk_warnx("%s: its partial sum cannot be read%s%s: its pieces are summed again from their copies",
+		 t->u[k].host, *why ? ": " : "", why);
+	hs_add(&t->down, t->u[k].host);
+	lose_unit(t, k);
 }
 
 /* A round's directory STATE/rN. */
@@ -594,7 +611,8 @@ static int pair_round(struct tree *t, struct sk_error *err)
 	for (size_t j = 0; j < np; j++) {
 		const size_t ka = live[2 * j], kb = live[2 * j + 1];
 		size_t u;
-		if (khost[j] && strcmp(khost[j], hosts[j]) == 0) {
+		if (khost[j] && strcmp(khost[j], hosts[j]) == 0 &&
+		    kbytes[j] != (int64_t)(strlen("SKPSUM1\nhost \nmiss\n") + strlen(hosts[j]))) {
 			if ((u = add_unit(t, khost[j], kpath[j], kbytes[j], khash[j], final)) == SIZE_MAX) {
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto out;
@@ -605,7 +623,7 @@ static int pair_round(struct tree *t, struct sk_error *err)
 					t->owner[i] = u;
 			continue;
 		}
-		if (khost[j]) {
+		if (khost[j] && strcmp(khost[j], hosts[j]) != 0) {
 			/* It ran elsewhere: a's host is down. */
 			hs_add(&t->used, khost[j]);
 			hs_add(&t->down, t->u[ka].host);
@@ -615,7 +633,8 @@ static int pair_round(struct tree *t, struct sk_error *err)
 		/* It failed: a host lost, or hosts that do not reach one
 		 * another (both partials still there, as seen from here). */
 		{
-			const int oka = probe_unit(t, ka), okb = probe_unit(t, kb);
+			char wa[600] = "", wb[600] = "";
+			const int oka = probe_unit(t, ka, wa, sizeof wa), okb = probe_unit(t, kb, wb, sizeof wb);
 			char ab[520], ba[520];
 			snprintf(ab, sizeof ab, "%s\t%s", t->u[ka].host, t->u[kb].host);
 			snprintf(ba, sizeof ba, "%s\t%s", t->u[kb].host, t->u[ka].host);
@@ -629,14 +648,10 @@ static int pair_round(struct tree *t, struct sk_error *err)
 						 "sum in a tree)", t->u[ka].host, t->u[kb].host, launcher(t->o));
 				t->star = 1;
 			}
-			if (!oka) {
-				hs_add(&t->down, t->u[ka].host);
-				lose_unit(t, ka);
-			}
-			if (!okb) {
-				hs_add(&t->down, t->u[kb].host);
-				lose_unit(t, kb);
-			}
+			if (!oka)
+				lost_unit(t, ka, wa);
+			if (!okb)
+				lost_unit(t, kb, wb);
 		}
 	}
 out:
@@ -711,10 +726,7 @@ static int fetch_combine(struct tree *t, const struct sk_wopts *wopts, const cha
 		 * in the data (those name a piece). */
 		if (s != 0 && rc < 0 && strcmp(err->file, label) == 0) {
 			/* The reading failed there, not the data. */
-			sk_warnx("%s: %s%s%s", t->u[k].host, s == 255 ? "lost" : "could not send its partial sum",
-				 *msg ? ": " : "", msg);
-			hs_add(&t->down, t->u[k].host);
-			lose_unit(t, k);
+			lost_unit(t, k, msg);
 			lost = 1;
 		}
 	}
@@ -1163,6 +1175,22 @@ int remote_pair(const char *want, struct sk_error *err)
 	if ((rc = sk_hostfetch_open(launch, peer, w, &f, err)) < 0)
 		goto out;
 	in[1] = f.fp;
+	{
+		/* Nothing from the peer (it sends only once its partial
+		 * checked out): this host cannot read it.  A short "miss"
+		 * partial says so, which the controller knows by its size,
+		 * and finds out from here why (a host lost, or hosts that do
+		 * not reach one another). */
+		const int c = fgetc(f.fp);
+		if (c == EOF) {
+			sk_hostfetch_close(&f, msg, sizeof msg, err);
+			printf("SKPSUM1\nhost %s\nmiss\n", me);
+			if (fflush(stdout) != 0)
+				rc = sk_error_sys_at(err, "<stdout>");
+			goto out;
+		}
+		ungetc(c, f.fp);
+	}
 	snprintf(lab[0], sizeof lab[0], "%s:%s", me, self);
 	snprintf(lab[1], sizeof lab[1], "%s:%s", peer, ppath);
 	labels[0] = lab[0];

@@ -287,10 +287,8 @@ SH
 	[ "$st" = 0 ]
 	segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local.sgy"
 	cmp "$T/sum.sgy" "$T/local.sgy"
-	# The pair task that failed, and why (in its log).
-	[ "$(cat "$T/err")" = "taskrun: task 1: exited with status 1 (log $T/st/r2/taskrun/logs/1.1.err): $LAB/segmerge-hold --pair=node1" ]
-	cat "$T/st/r2/taskrun/logs/1.1.err"
-	grep -q "^segmerge: node1: could not read node2's partial sum through '$LAB_SSH' (status 255): " "$T/st/r2/taskrun/logs/1.1.err"
+	# node1 could not read node2's partial, nor could the controller.
+	[[ "$(cat "$T/err")" = "segmerge: node2: its partial sum cannot be read: ssh: connect to host 127.0.0.1 port "*": Connection refused: its pieces are summed again from their copies" ]]
 	# node2's pieces (2 and 5) were summed again on node3, which holds
 	# their other copies; then the three partials were added in pairs.
 	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4\nr5' ]
