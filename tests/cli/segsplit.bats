@@ -190,6 +190,33 @@ roundtrip() {
 	[ "$stderr" = "segsplit: $DATA/small.sgy: Not a directory" ]
 }
 
+@test "segsplit --sort: a run its writer thread cannot write, and a read failing while one is written" {
+	# Runs are written by a second thread while the next fills: its errors
+	# reach the exit status and the message, and nothing is left behind.
+	"$GEN" --shots 12 --chans 10 --shuffle 3 > "$T/s.sgy"
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 16; segsplit --count 50 --sort cdp,offset -d $T/d $T/s.sgy"
+	[ "$stderr" = "segsplit: $T/d/part-000001.sgy: File too large" ]
+	[ ! -e "$T/d" ]
+	run -1 --separate-stderr segsplit --count 1 --sort cdp -d "$T/d" "$DATA/broken.sgy"
+	[ "$stderr" = "segsplit: $DATA/broken.sgy: trace 4 (from byte 10769) is truncated: 68 of 256 bytes" ]
+	[ ! -e "$T/d" ]
+	# Runs of 7 (the last one short), each sorted stably, the same bytes as
+	# the unsorted split's pieces put through a stable sort of their keys.
+	segsplit --count 7 --sort cdp,-offset -d "$T/d" "$T/s.sgy"
+	segsplit --count 7 -d "$T/u" "$T/s.sgy"
+	[ "$(ls "$T/d")" = "$(ls "$T/u")" ]
+	for p in "$T"/u/part-*; do
+		seginfo -k cdp,offset,tracl "$p" | sort -s -t$'\t' -k1,1n -k2,2nr > "$T/want"
+		seginfo -k cdp,offset,tracl "$T/d/${p##*/}" > "$T/got"
+		cmp "$T/want" "$T/got"
+		[ "$(stat -c %s "$p")" = "$(stat -c %s "$T/d/${p##*/}")" ]
+	done
+	segmerge --key cdp,-offset -m "$T/d/manifest.yaml" -o "$T/sorted.sgy"
+	seginfo -k cdp,offset,tracl "$T/s.sgy" | sort -s -t$'\t' -k1,1n -k2,2nr > "$T/want"
+	seginfo -k cdp,offset,tracl "$T/sorted.sgy" > "$T/got"
+	cmp "$T/want" "$T/got"
+}
+
 @test "segsplit --hosts: host files that cannot hold the copies, and options without --hosts, are usage errors" {
 	printf 'node1\nnode2\n' >"$T/h2"
 	run -2 --separate-stderr segsplit --hosts "$T/h2" --copies 3 -c 10 -d "$T/d" "$DATA/small.sgy"
@@ -204,4 +231,25 @@ roundtrip() {
 	run -2 --separate-stderr segsplit -H "$T/h2" -C 0 -c 10 -d "$T/d" "$DATA/small.sgy"
 	[ "$stderr" = "segsplit: invalid copies '0' (expected an integer in 1..100)" ]
 	[ ! -e "$T/d" ]
+}
+
+@test "segsplit --remake: a manifest without lineage, a piece it does not have, and usage errors" {
+	segsplit -c 10 -d "$T/d" "$DATA/small.sgy"
+	run -1 --separate-stderr segsplit --remake 1 -d "$T/r" "$T/d/manifest.yaml"
+	[ "$stderr" = "segsplit: $T/d/manifest.yaml: the manifest records no lineage (segsplit --hosts of a file does)" ]
+	# A distributed manifest's lineage written by hand (segsplit --hosts
+	# writes it: tests/cli/taskrun_keep.bats).
+	sed -e 's/^version: 1$/version: 2/' -e "s|^pieces:\$|lineage: {source: \"$DATA/small.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}\\npieces:|" \
+		-e 's|^    xxh64: .*|&\n    at: ["node1:p/x"]|' "$T/d/manifest.yaml" >"$T/d/m2.yaml"
+	n=$(grep -c '^  - file: ' "$T/d/m2.yaml")
+	for i in $(seq "$n"); do segsplit --remake "$i" -d "$T/r" "$T/d/m2.yaml"; done
+	for f in "$T"/d/part-*; do cmp "$T/r/${f##*/}" "$f"; done
+	run -1 --separate-stderr segsplit --remake $((n + 1)) -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: $T/d/m2.yaml: piece $((n + 1)): the manifest has $n" ]
+	run -2 --separate-stderr segsplit --remake 1 "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: no output directory: give --dir; try --help" ]
+	run -2 --separate-stderr segsplit --remake 1 -c 10 -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: --remake takes -d DIR and a manifest, no split mode or --hosts; try --help" ]
+	run -2 --separate-stderr segsplit --remake 0 -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: invalid remake '0' (expected an integer in 1..1000000000)" ]
 }
