@@ -190,6 +190,33 @@ roundtrip() {
 	[ "$stderr" = "segsplit: $DATA/small.sgy: Not a directory" ]
 }
 
+@test "segsplit --sort: a run its writer thread cannot write, and a read failing while one is written" {
+	# Runs are written by a second thread while the next fills: its errors
+	# reach the exit status and the message, and nothing is left behind.
+	"$GEN" --shots 12 --chans 10 --shuffle 3 > "$T/s.sgy"
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 16; segsplit --count 50 --sort cdp,offset -d $T/d $T/s.sgy"
+	[ "$stderr" = "segsplit: $T/d/part-000001.sgy: File too large" ]
+	[ ! -e "$T/d" ]
+	run -1 --separate-stderr segsplit --count 1 --sort cdp -d "$T/d" "$DATA/broken.sgy"
+	[ "$stderr" = "segsplit: $DATA/broken.sgy: trace 4 (from byte 10769) is truncated: 68 of 256 bytes" ]
+	[ ! -e "$T/d" ]
+	# Runs of 7 (the last one short), each sorted stably, the same bytes as
+	# the unsorted split's pieces put through a stable sort of their keys.
+	segsplit --count 7 --sort cdp,-offset -d "$T/d" "$T/s.sgy"
+	segsplit --count 7 -d "$T/u" "$T/s.sgy"
+	[ "$(ls "$T/d")" = "$(ls "$T/u")" ]
+	for p in "$T"/u/part-*; do
+		seginfo -k cdp,offset,tracl "$p" | sort -s -t$'\t' -k1,1n -k2,2nr > "$T/want"
+		seginfo -k cdp,offset,tracl "$T/d/${p##*/}" > "$T/got"
+		cmp "$T/want" "$T/got"
+		[ "$(stat -c %s "$p")" = "$(stat -c %s "$T/d/${p##*/}")" ]
+	done
+	segmerge --key cdp,-offset -m "$T/d/manifest.yaml" -o "$T/sorted.sgy"
+	seginfo -k cdp,offset,tracl "$T/s.sgy" | sort -s -t$'\t' -k1,1n -k2,2nr > "$T/want"
+	seginfo -k cdp,offset,tracl "$T/sorted.sgy" > "$T/got"
+	cmp "$T/want" "$T/got"
+}
+
 @test "segsplit --hosts: host files that cannot hold the copies, and options without --hosts, are usage errors" {
 	printf 'node1\nnode2\n' >"$T/h2"
 	run -2 --separate-stderr segsplit --hosts "$T/h2" --copies 3 -c 10 -d "$T/d" "$DATA/small.sgy"
