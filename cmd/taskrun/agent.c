@@ -407,6 +407,20 @@ static void pin_ready(struct agent *a, int i)
 	} else if ((unsigned long long)st.st_size != p->size) {
 		snprintf(why, sizeof why, "%s: %llu bytes, the manifest says %llu", p->path,
 			 (unsigned long long)st.st_size, p->size);
+	} else {
+		/* Its xxh64 too, so that a damaged copy of the right size is
+		 * never used; the task's read then comes from the page cache
+		 * this one filled. */
+		struct sk_error e;
+		uint64_t hash, size;
+		char hex[17];
+		if (sk_file_xxh64(p->path, &hash, &size, &e) != 0) {
+			snprintf(why, sizeof why, "%.300s", e.msg);
+		} else {
+			snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+			if (strcmp(hex, p->hash) != 0)
+				snprintf(why, sizeof why, "%s: xxh64 %s, the manifest says %s", p->path, hex, p->hash);
+		}
 	}
 	if (why[0]) {
 		char msg[460];

@@ -510,7 +510,8 @@ static void speculate(struct tr_ctl *c, double now)
 	for (int k = 0; k < c->na; k++) {
 		const struct tr_attempt *a = &c->a[k];
 		const struct tr_tstate *t = &c->ts[a->task];
-		if (a->cancel || a->alone || now - a->start < c->spec.after || t->nrun != 1 || t->st != TR_T_ACTIVE)
+		if (a->cancel || a->alone || !tr_input_clock(c, a) || now - a->start < c->spec.after || t->nrun != 1 ||
+		    t->st != TR_T_ACTIVE)
 			continue;
 		r[nr].task = a->task;
 		r[nr].host = a->host;
@@ -575,7 +576,7 @@ static double hk_due(const struct tr_ctl *c, double now)
 	}
 	for (int k = 0; k < c->na && due > now + every; k++) {
 		const struct tr_attempt *a = &c->a[k];
-		if (c->o->timeout > 0 && !a->cancel)
+		if (c->o->timeout > 0 && !a->cancel && tr_input_clock(c, a))
 			HK_SOONER(a->start + c->o->timeout);
 		if (c->o->speculate && c->npending == 0 && tr_median_count(&c->spec.walls) > 0 && c->spec.after >= 0 &&
 		    !a->cancel)
@@ -1301,7 +1302,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		if (hk) {
 			speculate(&c, now);
 			for (int k = 0; k < c.na; k++)
-				if (o->timeout > 0 && !c.a[k].cancel && now - c.a[k].start > o->timeout)
+				if (o->timeout > 0 && !c.a[k].cancel && tr_input_clock(&c, &c.a[k]) &&
+				    now - c.a[k].start > o->timeout)
 					tr_cancel_attempt(&c, &c.a[k], C_TIMEOUT);
 			c.hk_next = hk_due(&c, now);
 		}

@@ -333,6 +333,10 @@ void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a);
 void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
 void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
 void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f);
+/* Whether attempt a's clock (--timeout, speculation) runs: not while its
+ * input piece is on its way (checked, read or streamed): the task's time
+ * starts when its piece is in place (tr_input_ok sets a->start). */
+int tr_input_clock(const struct tr_ctl *c, const struct tr_attempt *a);
 void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n);
 /* Host hi is down: the attempts whose piece it was streaming go back to
  * the queue (without spending a retry) to read another copy. */
