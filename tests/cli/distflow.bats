@@ -21,8 +21,8 @@ MIG="--vel 2000 --grid 0,25,48 --nt 200 --aperture 400"
 
 setup_file() {
 	load lab
-	[ "$(id -u)" -eq 0 ] || return 0
-	lab_start
+	lab_setup_file
+	[ -n "${LAB:-}" ] || return 0
 	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
 	# The lab user runs the same migrate binary as the local flow.
 	cp "$BATS_TEST_DIRNAME/../../bin/migrate" "$BATS_TEST_DIRNAME/../../bin/segmerge" "$LAB"
@@ -56,15 +56,12 @@ setup_file() {
 
 teardown_file() {
 	load lab
-	lab_stop
+	lab_teardown_file
 }
 
 setup() {
 	load lab
-	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-	T=$(mktemp -d)
-	chmod 755 "$T"
-	BG=""
+	lab_setup
 	if [ -n "${LAB:-}" ]; then
 		rm -rf "$LAB"/keep/*/img
 		TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
@@ -76,12 +73,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $BG; do
-		lab_kill_tree "$p"
-	done
-	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
-	rm -rf "$T"
+	lab_teardown
 }
 
 # pieces MANIFEST: one line per piece, "path<TAB>host,host", the path the

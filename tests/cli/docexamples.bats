@@ -22,8 +22,8 @@ setup_file() {
 	export FIX=$BATS_FILE_TMPDIR/fixture
 	make -s -C "$TOP/examples/docs" W="$FIX" >&3
 	export WORK=$BATS_FILE_TMPDIR/work LABOPT=
-	if [ "$(id -u)" -eq 0 ]; then
-		lab_start
+	lab_setup_file
+	if [ -n "${LAB:-}" ]; then
 		# The hosts of the examples (node1, node2 and "host") are the lab's; an
 		# ssh first on PATH reaches them, as the lab user, in the same folder
 		# (a shared file system) and with segkit on the remote PATH.
@@ -60,7 +60,7 @@ setup_file() {
 }
 
 teardown_file() {
-	lab_stop
+	lab_teardown_file
 }
 
 run_examples() {

@@ -2,8 +2,16 @@
 # (notes/taskrun.md): a throw-away user, sshd processes on loopback ports
 # with their own keys and config, and one sshd inside a network namespace
 # reached over a veth pair, whose link the tests can cut.  Everything is
-# started in lab_start and stopped by PID in lab_stop, which the bats files
-# call from setup_file/teardown_file (and which also runs after failures).
+# started in lab_start and stopped by PID in lab_stop.
+#
+# The bats files call lab_setup_file/lab_teardown_file and lab_setup/
+# lab_teardown (below).  One lab serves every file of a bats run: the
+# first file that needs it starts it, the next ones find it (lab.env in
+# the suite's directory, LAB_SUITE, which setup_suite.bash sets), clean
+# it between files (lab_reset) and check that every host answers (else
+# they start a new one), and teardown_suite stops it at the end of the
+# run, also after a failure or Ctrl-C.  Without LAB_SUITE (bats --jobs
+# runs files at once; another runner) each file has a lab of its own.
 #
 # After lab_start:
 #   LAB        the lab directory (world-readable; pids/ is world-writable)
@@ -119,8 +127,13 @@ CONF
 }
 
 lab_start() {
-	local suffix
 	lab_init
+	lab_start_hosts
+}
+
+# lab_start_hosts: lab_start's hosts, in the directory lab_init made.
+lab_start_hosts() {
+	local suffix
 	suffix=$(cat "$LAB/suffix")
 	lab_sshd node1 127.0.0.1 "$(lab_free_port)"
 	lab_sshd node2 127.0.0.1 "$(lab_free_port)"
@@ -193,6 +206,97 @@ lab_stop() {
 		done
 	fi
 	rm -rf "$LAB"
+}
+
+# lab_env_save: the lab's variables, for the next files of the run.
+lab_env_save() {
+	local v
+	for v in LAB LAB_USER LAB_NS LAB_VETH LAB_SSH LAB_AGENT; do
+		printf 'export %s=%q\n' "$v" "${!v:-}"
+	done >"$LAB_SUITE/lab.env"
+}
+
+# lab_reset: the lab as lab_start left it, between the files that share
+# it: no process of the test user (by PID), the link up, and nothing that
+# a file added (the keep directories emptied, its files in $LAB removed).
+lab_reset() {
+	local p f
+	for p in $(ps -o pid= -u "$LAB_USER" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	ip link set "${LAB_VETH}a" up 2>/dev/null || true
+	# segmerge_hosts gives the client key to the test user.
+	chown root "$LAB/id"
+	rm -rf "$LAB"/keep/*/* "$LAB"/keep/*/.[!.]* "$LAB"/home/* "$LAB"/home/.[!.]* "$LAB"/pids/*
+	for f in "$LAB"/*; do
+		grep -qxF "${f##*/}" "$LAB/base" || rm -rf "$f"
+	done
+}
+
+# lab_healthy: every host answers (a file may have killed an sshd).
+lab_healthy() {
+	local h
+	for h in node1 node2 node3 cut1; do
+		timeout 20 $LAB_SSH "$h" true </dev/null || return 1
+	done
+}
+
+# setup_file: the run's lab (started here when there is none, or none that
+# answers), or one of this file's own.  Not root: no lab, and the tests
+# that need one skip (lab_need_root).
+lab_setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	if [ -n "${LAB_SUITE:-}" ] && [ -f "$LAB_SUITE/lab.env" ]; then
+		. "$LAB_SUITE/lab.env"
+		lab_reset
+		lab_healthy && return 0
+		lab_stop
+		rm -f "$LAB_SUITE/lab.env"
+	fi
+	lab_init
+	# Saved at once, so that teardown_suite stops even a lab that failed
+	# to start.
+	if [ -n "${LAB_SUITE:-}" ]; then lab_env_save; fi
+	lab_start_hosts
+	if [ -n "${LAB_SUITE:-}" ]; then lab_env_save; fi
+	(cd "$LAB" && ls -A) >"$LAB/base"
+	echo base >>"$LAB/base"
+}
+
+# teardown_file: a shared lab is cleaned for the next file; one of this
+# file's own is stopped.
+lab_teardown_file() {
+	if [ -n "${LAB_SUITE:-}" ] && [ -f "$LAB_SUITE/lab.env" ]; then
+		lab_reset
+	else
+		lab_stop
+	fi
+}
+
+# setup: bin/ on PATH, the test's directory $T (readable by the test
+# user), and BG, the background PIDs that lab_teardown kills.
+lab_setup() {
+	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+	T=$(mktemp -d)
+	chmod 755 "$T"
+	BG=""
+}
+
+# BG's process trees killed (the controllers a test started first, so
+# that none starts a task after its cleanup), and BG emptied.
+lab_kill_bg() {
+	local p
+	for p in ${BG:-}; do
+		lab_kill_tree "$p"
+	done
+	BG=""
+}
+
+# teardown: BG's process trees killed, the cut link up again, $T removed.
+lab_teardown() {
+	lab_kill_bg
+	if [ -n "${LAB_VETH:-}" ]; then ip link set "${LAB_VETH}a" up 2>/dev/null || true; fi
+	rm -rf "$T"
 }
 
 # Waits up to $2 seconds (default 20) for a command to succeed.

@@ -7,8 +7,8 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load lab
-	[ "$(id -u)" -eq 0 ] || return 0
-	lab_start
+	lab_setup_file
+	[ -n "${LAB:-}" ] || return 0
 	# segmerge for the lab user (the build tree may be out of its reach).
 	cp "$BATS_TEST_DIRNAME/../../bin/segmerge" "$LAB/segmerge"
 	chmod 755 "$LAB/segmerge"
@@ -16,14 +16,12 @@ setup_file() {
 
 teardown_file() {
 	load lab
-	lab_stop
+	lab_teardown_file
 }
 
 setup() {
 	load lab
-	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-	T=$(mktemp -d)
-	chmod 755 "$T"
+	lab_setup
 	if [ -n "${LAB:-}" ]; then
 		rm -rf "$LAB"/keep/*/img "$LAB"/keep/*/parts
 		R=(--ssh "$LAB_SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge")
@@ -34,11 +32,8 @@ setup() {
 }
 
 teardown() {
-	# A sum left running by a failed test, by its PID.
-	if [ -n "${BG:-}" ]; then
-		lab_kill_tree "$BG"
-	fi
-	rm -rf "$T"
+	# A sum left running by a failed test, by its PID (BG).
+	lab_teardown
 }
 
 # images N [SCALE]: N partial images of one line (the same 24 traces,

@@ -10,22 +10,18 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load lab
-	[ "$(id -u)" -eq 0 ] || return 0
-	lab_start
+	lab_setup_file
 }
 
 teardown_file() {
 	load lab
-	lab_stop
+	lab_teardown_file
 }
 
 setup() {
 	load lab
-	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-	T=$(mktemp -d)
-	chmod 755 "$T"
+	lab_setup
 	mkdir -m 1777 "$T/pids"
-	BG=""
 	KIDS=""
 	[ -n "${LAB:-}" ] && rm -f "$LAB"/pids/*
 	return 0
@@ -33,9 +29,7 @@ setup() {
 
 teardown() {
 	local p
-	for p in $BG; do
-		if [ -n "${LAB:-}" ]; then lab_kill_tree "$p"; else kill -9 "$p" 2>/dev/null || true; fi
-	done
+	lab_kill_bg
 	# What killed controllers left (their ssh clients and local agents).
 	for p in $KIDS; do
 		kill -9 "$p" 2>/dev/null || true
@@ -44,8 +38,7 @@ teardown() {
 	for p in $(cat "$T"/pids/* 2>/dev/null) $(cat "${LAB:-/nonexistent}"/pids/* 2>/dev/null); do
 		kill -9 -- "-$p" 2>/dev/null || true
 	done
-	if [ -n "${LAB_VETH:-}" ]; then ip link set "${LAB_VETH}a" up 2>/dev/null || true; fi
-	rm -rf "$T"
+	lab_teardown
 }
 
 # The processes left in the process groups listed (one id a line) in the

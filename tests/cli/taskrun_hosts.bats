@@ -6,33 +6,24 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load lab
-	[ "$(id -u)" -eq 0 ] || return 0
-	lab_start
+	lab_setup_file
 }
 
 teardown_file() {
 	load lab
-	lab_stop
+	lab_teardown_file
 }
 
 setup() {
 	load lab
 	lab_need_root
-	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-	T=$(mktemp -d)
-	chmod 755 "$T"
-	BG=""
+	lab_setup
 	rm -f "$LAB"/pids/*
 	TR=(taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" --backoff 1s)
 }
 
 teardown() {
-	local p
-	for p in $BG; do
-		lab_kill_tree "$p"
-	done
-	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
-	rm -rf "$T"
+	lab_teardown
 }
 
 # started FILE HOST: the number of start events on HOST.

@@ -7,21 +7,17 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load lab
-	[ "$(id -u)" -eq 0 ] || return 0
-	lab_start
+	lab_setup_file
 }
 
 teardown_file() {
 	load lab
-	lab_stop
+	lab_teardown_file
 }
 
 setup() {
 	load lab
-	export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-	T=$(mktemp -d)
-	chmod 755 "$T"
-	BG=""
+	lab_setup
 	XXH="$BATS_TEST_DIRNAME/xxh64.py"
 	if [ -n "${LAB:-}" ]; then
 		rm -rf "$LAB"/keep/*/k "$LAB"/keep/*/parts
@@ -30,12 +26,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $BG; do
-		lab_kill_tree "$p"
-	done
-	[ -n "${LAB_VETH:-}" ] && ip link set "${LAB_VETH}a" up 2>/dev/null || true
-	rm -rf "$T"
+	lab_teardown
 }
 
 # check_kept JOURNAL: every task's last done names a file on its host whose
