@@ -31,9 +31,9 @@ run() {  # run METHOD THREADS PART [SUFFIX] -> seconds, output traces
 	[ "$3" = all ] || part="--part $3"
 	s=$(now)
 	# shellcheck disable=SC2086
-	OMP_NUM_THREADS=$2 regrid -g 0,25,200,0,25,200 -m "$1" -r 100 $part "$tmp/in.sgy" -o "$tmp/out$4.sgy" 2>/dev/null
+	OMP_NUM_THREADS=$2 regrid -g 0,25,200,0,25,200 -m "$1" -r 100 $part "$tmp/in.sgy" -o "$tmp/out${4:-}.sgy" 2>/dev/null
 	e=$(now)
-	tr=$(seginfo "$tmp/out$4.sgy" | sed -n 's/^  traces: *\([0-9]*\),.*/\1/p')
+	tr=$(seginfo "$tmp/out${4:-}.sgy" | sed -n 's/^  traces: *\([0-9]*\),.*/\1/p')
 	echo "$s $e $tr" | awk '{ printf "%.3f %d\n", $2 - $1, $3 }'
 }
 
