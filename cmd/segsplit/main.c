@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
+#include "file.h"
 #include "par.h"
 #include "progress.h"
 #include "scatter.h"
@@ -21,8 +23,10 @@ static const char usage_text[] =
 	"                [-s KEYS] [-e big|little] [-f CODE] [-t segy|su|sgk] [-z[LEVEL]]\n"
 	"                [-H FILE [-C N] [--agent CMD] [--remote-dir DIR] [--ssh CMD]]\n"
 	"                [--from FMT] [--no-progress] [INPUT]\n"
+	"       segsplit --remake=N -d DIR MANIFEST\n"
 	"Partitions a stream (standard input when no INPUT) into pieces DIR/part-NNNNNN.*,\n"
 	"each a valid file on its own, and writes DIR/manifest.yaml for segmerge -m.\n"
+	"With --remake, remakes piece N of a distributed split into DIR from its source.\n"
 	"      --agent=CMD       with --hosts: taskrun's agent command on the hosts\n"
 	"  -b, --progress        report progress on standard error (a bar on a terminal,\n"
 	"                        a line every 5 s into a file or pipe)\n"
@@ -40,6 +44,8 @@ static const char usage_text[] =
 	"      --no-progress     no progress report (default: one on a terminal)\n"
 	"  -p, --parts=N         N pieces of equal size\n"
 	"  -R, --round-robin=N   trace i goes to piece i mod N\n"
+	"      --remake=N        remake piece N (from 1) of MANIFEST's split into DIR from\n"
+	"                        the source its lineage names, checked by size and xxh64\n"
 	"  -r, --ranges=KEY=a:b,...  a piece per value range a <= KEY < b, plus one for the rest\n"
 	"      --remote-dir=DIR  with --hosts: the pieces' directory on the hosts\n"
 	"                        (default: DIR; relative to $TASKRUN_KEEP_DIR there)\n"
@@ -69,6 +75,7 @@ static const struct option longopts[] = {
 	{"parts", required_argument, NULL, 'p'},
 	{"round-robin", required_argument, NULL, 'R'},
 	{"ranges", required_argument, NULL, 'r'},
+	{"remake", required_argument, NULL, 6},
 	{"remote-dir", required_argument, NULL, 4},
 	{"ssh", required_argument, NULL, 5},
 	{"sort", required_argument, NULL, 's'},
@@ -115,6 +122,30 @@ static int keyvals(int argc, char **argv, const char **bad)
 	return rc;
 }
 
+/* segsplit --remake=N -d DIR MANIFEST. */
+static int remake_piece(const char *dir, long n, int nargs, char **args, int other)
+{
+	struct sk_manifest m;
+	struct sk_error err;
+	int rc;
+
+	if (other)
+		sk_par_usage_fail("--remake takes -d DIR and a manifest, no split mode or --hosts");
+	if (!dir)
+		sk_par_usage_fail("no output directory: give --dir");
+	if (nargs != 1)
+		sk_par_usage_fail("--remake needs one manifest");
+	if ((rc = sk_manifest_read(args[0], &m, &err)) < 0) {
+		sk_error_at(&err, rc, args[0]);
+		return sk_report(&err);
+	}
+	rc = sk_split_remake(&m, (size_t)n - 1, dir, &err);
+	if (rc == SK_EARG)
+		sk_error_at(&err, rc, args[0]);
+	sk_manifest_release(&m);
+	return rc < 0 ? sk_report(&err) : 0;
+}
+
 static void progress(void *arg, int64_t done, int64_t total)
 {
 	sk_progress_update(arg, done, total);
@@ -131,7 +162,7 @@ int main(int argc, char **argv)
 	struct sk_progress pg;
 	struct scatter_opts so;
 	struct sk_manifest made;
-	long group = 0, copies = 1;
+	long group = 0, copies = 1, remake = 0;
 	char self[PATH_MAX];
 	int from = SK_FMT_AUTO, c, status = 0, show = SK_PROGRESS_AUTO;
 
@@ -151,6 +182,10 @@ int main(int argc, char **argv)
 		case 3: so.agent = optarg; break;
 		case 4: so.rdir = optarg; break;
 		case 5: so.ssh = optarg; break;
+		case 6:
+			if (sk_par_long("remake", optarg, 1, 1000000000, &remake, &err) < 0)
+				bad_arg(&err);
+			break;
 		case 'C':
 			if (sk_par_long("copies", optarg, 1, 100, &copies, &err) < 0)
 				bad_arg(&err);
@@ -202,6 +237,8 @@ int main(int argc, char **argv)
 		if (wname && sk_wopts_set(&o.wopts, wname, optarg, &err) < 0)
 			bad_arg(&err);
 	}
+	if (remake)
+		return remake_piece(o.dir, remake, argc - optind, argv + optind, o.mode != SK_SPLIT_NONE || so.hostfile);
 	if (argc - optind > 1)
 		sk_par_usage_fail("one input at most ('%s' and '%s' given)", argv[optind], argv[optind + 1]);
 	if (o.mode == SK_SPLIT_NONE)
@@ -262,6 +299,22 @@ int main(int argc, char **argv)
 		if (res.fd.new_soft > res.fd.old_soft)
 			sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
 				 res.fd.new_soft, res.pieces);
+		/* The lineage, when a piece can be remade from the source:
+		 * a file, split into runs of its traces. */
+		struct stat st;
+		char cwd[PATH_MAX];
+		if (so.hostfile && sk_split_remakable(&made) && strcmp(input, "-") != 0 && stat(input, &st) == 0 &&
+		    S_ISREG(st.st_mode) && (input[0] == '/' || getcwd(cwd, sizeof cwd))) {
+			char *abs = input[0] == '/' ? NULL : sk_path_join(cwd, input);
+			const int nomem = sk_manifest_set_str(&made.lineage, abs ? abs : input, &err) < 0;
+			free(abs);
+			if (nomem)
+				return sk_report(&err);
+			made.lin_from = sk_reader_info(r)->fmt;
+			made.lin_sample = o.wopts.sample_format;
+			made.lin_little = o.wopts.little;
+			made.lin_zstd = o.wopts.zstd;
+		}
 		if (so.hostfile && scatter_run(&so, &made, &err) < 0)
 			status = sk_report(&err);
 	}

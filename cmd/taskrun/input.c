@@ -63,13 +63,33 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 	return 0;
 }
 
-/* Adds one task for the nargs inputs args (or a command line when tmpl is
- * NULL). */
+/* The nargs arguments joined by blanks, as they are (malloc'd): without a
+ * command, GNU parallel runs its arguments as the command line. */
+static char *join_args(const char *const *args, int nargs)
+{
+	size_t n = 1;
+	char *s;
+
+	for (int k = 0; k < nargs; k++)
+		n += strlen(args[k]) + 1;
+	if (!(s = malloc(n)))
+		return NULL;
+	s[0] = '\0';
+	for (int k = 0; k < nargs; k++) {
+		if (k)
+			strcat(s, " ");
+		strcat(s, args[k]);
+	}
+	return s;
+}
+
+/* Adds one task for the nargs inputs args (or, when tmpl is NULL, the
+ * command line they make). */
 static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
 		    const char *const *args, int nargs, const char *in, const char *out)
 {
 	const long seq = l->n + 1;
-	char *cmd = tmpl ? tr_tmpl_expandv(tmpl, args, nargs, seq, 1) : strdup(args[0]);
+	char *cmd = tmpl ? tr_tmpl_expandv(tmpl, args, nargs, seq, 1) : join_args(args, nargs);
 	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expandv(o->in_tmpl, args, nargs, seq, 0) : NULL;
 	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expandv(o->out_tmpl, args, nargs, seq, 0) : NULL;
 
@@ -174,13 +194,15 @@ static void free_sources(struct source *s, int n)
 	free(s);
 }
 
-/* The sources of argv[first..argc): "::: a b" one source of the words,
- * ":::: f g" one source per file. */
-static int parse_sources(int argc, char **argv, int first, struct source **out, int *nout,
+/* The sources of argv[first..argc), after the *nout in *out: "::: a b" one
+ * source of the words, ":::: f g" one source per file.  -a files come
+ * first (nfiles of them): a :::+ right after them is not linked to them,
+ * as in GNU parallel. */
+static int parse_sources(int argc, char **argv, int first, int nfiles, struct source **out, int *nout,
 			 struct sk_error *err)
 {
-	struct source *s = NULL;
-	int n = 0, rc = 0;
+	struct source *s = *out;
+	int n = *nout, rc = 0;
 
 	for (int i = first; i < argc && !rc;) {
 		const char *sep = argv[i++];
@@ -198,7 +220,7 @@ static int parse_sources(int argc, char **argv, int first, struct source **out, 
 			}
 			s = ns;
 			memset(&s[n], 0, sizeof *s);
-			s[n].linked = linked && n > 0 && (!files || k == i);
+			s[n].linked = linked && n > nfiles && (!files || k == i);
 			if (files) {
 				s[n].owned = 1;
 				n++;
@@ -213,6 +235,25 @@ static int parse_sources(int argc, char **argv, int first, struct source **out, 
 	}
 	*out = s;
 	*nout = n;
+	return rc;
+}
+
+/* The -a files as sources, each its own (GNU parallel's -a FILE is
+ * :::: FILE before the command line's sources). */
+static int file_sources(const struct tr_input *o, struct source **out, int *nout, struct sk_error *err)
+{
+	struct source *s = calloc((size_t)o->nargfiles + 1, sizeof *s);
+	int rc = 0;
+
+	*out = s;
+	*nout = 0;
+	if (!s)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (int i = 0; i < o->nargfiles && !rc; i++) {
+		s[i].owned = 1;
+		*nout = i + 1;
+		rc = read_lines(o->argfiles[i], 1, &s[i].v, &s[i].n, err);
+	}
 	return rc;
 }
 
@@ -322,8 +363,6 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		 * arguments appended, unless the argument names its input. */
 		if (!tr_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
 			strcat(tmpl, " {}");
-	} else if (colons >= 0) {
-		return sk_error_set(err, SK_EARG, "%s without a command", argv[colons]);
 	}
 	if (o->manifest) {
 		struct sk_manifest m;
@@ -346,15 +385,19 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		free(tmpl);
 		return rc;
 	}
-	if (colons >= 0) {
+	/* Sources (::: and ::::, or -a given more than once): every
+	 * combination; without a command, each makes the command line. */
+	if (colons >= 0 || o->nargfiles > 1) {
 		struct source *s = NULL;
 		int ns = 0;
-		rc = parse_sources(argc, argv, colons, &s, &ns, err);
+		rc = file_sources(o, &s, &ns, err);
+		if (!rc && colons >= 0)
+			rc = parse_sources(argc, argv, colons, o->nargfiles, &s, &ns, err);
 		if (!rc)
 			rc = add_combinations(l, o, tmpl, s, ns, err);
 		free_sources(s, ns);
-	} else if (ncmd > 0 || !job || o->argfile) {
-		rc = read_lines(o->argfile, ncmd > 0, &args, &nargs, err);
+	} else if (ncmd > 0 || !job || o->nargfiles) {
+		rc = read_lines(o->nargfiles ? o->argfiles[0] : NULL, ncmd > 0, &args, &nargs, err);
 		for (long i = 0; i < nargs && !rc; i++) {
 			const char *a = args[i];
 			rc = add_task(l, o, tmpl, &a, 1, NULL, NULL);

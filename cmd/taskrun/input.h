@@ -13,7 +13,8 @@
 #include "state.h"
 
 struct tr_input {
-	const char *argfile;   /* -a FILE; NULL or "-" for stdin */
+	const char *const *argfiles; /* -a FILE, each given ("-": stdin) */
+	int nargfiles;
 	const char *in_tmpl;   /* --stdin template, or NULL */
 	const char *out_tmpl;  /* --stdout template, or NULL */
 	int tag;               /* set each task's tag (--tag) */
@@ -29,10 +30,13 @@ struct tr_input {
  * (its lines), ":::+" and "::::+" linked to the source before.  Every
  * combination of the sources becomes a task, in GNU parallel's order (the
  * last source varies fastest; linked sources move together and stop at the
- * shortest).  job may be NULL.  Without command words and job, command
- * lines are read from argfile or stdin; with command words and no source,
- * argument lines are.  Returns 0, SK_EARG (a source without a command, a
- * :::: without a file), SK_EIO (a file that cannot be read) or SK_ENOMEM,
+ * shortest); without command words, a combination's arguments joined by
+ * blanks are the command line, as in GNU parallel.  -a files given more
+ * than once, or with ::: or ::::, are sources too, before the others (GNU
+ * parallel's -a).  job may be NULL.  Without command words and job, command
+ * lines are read from the one -a file or stdin; with command words and no
+ * source, argument lines are.  Returns 0, SK_EARG (a :::: without a file,
+ * --input-manifest with sources), SK_EIO (a file that cannot be read) or SK_ENOMEM,
  * with err set.  With a manifest (a distributed one: every piece has
  * locations), the command template makes one task per piece, in manifest
  * order: in the command, {} is the piece's path on the host that runs it

@@ -138,8 +138,12 @@ static const char help_text[] =
 
 #define DEFAULT_SSH "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 
+#define TR_ARGFILES 32   /* -a files (GNU parallel's input sources) */
+
 struct opts {
-	const char *argfile, *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
+	const char *argfiles[TR_ARGFILES];  /* -a, each given */
+	int nargfiles;
+	const char *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
 	const char *where_tmpl, *apart_tmpl, *manifest;
 	const char *ssh, *agent, *joblog;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
@@ -188,7 +192,11 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	int rc = 0;
 
 	switch (c) {
-	case 'a': o->argfile = arg; break;
+	case 'a':
+		if (o->nargfiles == TR_ARGFILES)
+			return sk_error_set(err, SK_EARG, "-a given more than %d times", TR_ARGFILES);
+		o->argfiles[o->nargfiles++] = arg;
+		break;
 	case O_AGENT: o->agent = arg; break;
 	case O_APART: o->apart_tmpl = arg; break;
 	case O_WHERE: o->where_tmpl = arg; break;
@@ -457,7 +465,8 @@ static int run(int argc, char **argv, int *stopsig)
 		}
 		tr_hostfile_free(sh, n);
 	}
-	in.argfile = o.argfile;
+	in.argfiles = o.argfiles;
+	in.nargfiles = o.nargfiles;
 	in.in_tmpl = o.in_tmpl;
 	in.out_tmpl = o.out_tmpl;
 	in.keep_tmpl = o.keep_tmpl;

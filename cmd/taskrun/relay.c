@@ -272,6 +272,10 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 	if (tr_proto_ints(f->data, f->len, v, 2, NULL) == 2 && v[0] == 0) {
 		copy_note(c, &p, copy, sizeof copy);
 		a->in_ok = 1;
+		/* The task starts now: its time (--timeout, speculation, the
+		 * joblog's) is its own run, not the relay of its piece. */
+		a->start = tr_mono();
+		a->wstart = tr_wall();
 		if (a->src >= 0)
 			input_event(c, a, 0, "moved bytes=%lld from=%s%s", v[1], c->h[a->src].name, copy);
 		else
@@ -294,6 +298,11 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 			input_event(c, a, 1, "failed local from=%s: %.*s", c->h[a->host].name, (int)(n < 200 ? n : 200),
 				    msg ? msg + 1 : "");
 	}
+}
+
+int tr_input_clock(const struct tr_ctl *c, const struct tr_attempt *a)
+{
+	return !c->tl->t[a->task].input || a->in_ok;
 }
 
 void tr_input_host_down(struct tr_ctl *c, int hi)

@@ -1,6 +1,7 @@
 /*
  * sched_int.h: the controller's state, shared by cmd/taskrun/sched.c,
- * hosts.c, attempts.c and progress.c; for those files alone.
+ * sched_assign.c, sched_resume.c, hosts.c, attempts.c, relay.c, output.c
+ * and progress.c; for those files alone.
  */
 #ifndef TR_SCHED_INT_H
 #define TR_SCHED_INT_H
@@ -180,9 +181,9 @@ struct tr_ctl {
 	int *dirty;               /* hosts whose wb holds frames to write */
 	int ndirty;
 	int nin;                  /* running attempts that stream a --stdin file */
-	int assign_dirty;         /* a slot or a task came free: assign() looks */
-	int assign_all;           /* assign() looks at every host (housekeeping) */
-	int *freeq;               /* hosts that may have a free slot, for assign() */
+	int assign_dirty;         /* a slot or a task came free: tr_assign() looks */
+	int assign_all;           /* tr_assign() looks at every host (housekeeping) */
+	int *freeq;               /* hosts that may have a free slot, for tr_assign() */
 	int nfreeq;
 	struct tr_strmap hostmap; /* host name -> index in h[] */
 	double hk_next;           /* the next look at every host (housekeeping) */
@@ -202,7 +203,7 @@ struct tr_ctl {
 	 * (apart_next[t]: the next one, t itself when alone), or NULL. */
 	int placed;
 	long *apart_next;
-	double pick_now;          /* the time of the current assign() */
+	double pick_now;          /* the time of the current tr_assign() */
 	long stop_after_done;
 	long fd_slots;            /* slots of the hosts that came up */
 	unsigned long fd_room;    /* open files made room for (tr_fd_room) */
@@ -219,7 +220,12 @@ struct tr_ctl {
 	struct sk_error fatal;    /* the first error that stops the run */
 };
 
-/* sched.c */
+/* sched_resume.c */
+/* Sets up a run: task states, the state directory and the resume from its
+ * journal, --where and --apart, the hosts, the output. */
+int tr_sched_setup(struct tr_ctl *c, struct sk_error *err);
+
+/* sched_assign.c */
 /* Makes room for the open files of every host (3) and slot (up to 4: a
  * --stdin file, a --stdout temporary, the stdout spool, the stderr log),
  * with slots more slots up: raises the soft limit as needed, up to the hard
@@ -232,6 +238,21 @@ void tr_fd_room(struct tr_ctl *c, int slots);
 int tr_fd_fits(const struct tr_ctl *c, const struct tr_host *h, unsigned long used);
 /* The open files the connected hosts may hold (FD_PER_HOST, FD_PER_SLOT). */
 unsigned long tr_fd_used(const struct tr_ctl *c);
+/* Host h's open files in the controller (FD_PER_HOST, FD_PER_SLOT). */
+unsigned long tr_host_fds(const struct tr_host *h);
+/* The first pending task from i on, or -1. */
+long tr_next_pending(const struct tr_ctl *c, long i);
+/* Hands pending tasks to free slots (of the hosts in freeq, or of every
+ * host at housekeeping). */
+void tr_assign(struct tr_ctl *c, double now);
+/* Copies of stragglers into free slots, once nothing is pending. */
+void tr_speculate(struct tr_ctl *c, double now);
+/* When housekeeping is next due, after the one at now. */
+double tr_hk_due(const struct tr_ctl *c, double now);
+/* --apart: whether no host can ever take pending task ti. */
+int tr_apart_stuck(const struct tr_ctl *c, long ti);
+
+/* sched.c */
 
 /* Records an error that stops the run (the first one is reported) and asks
  * the loop to stop: attempts are cancelled, their outputs removed, and the
@@ -281,7 +302,7 @@ int tr_host_arrays(struct tr_ctl *c);
 void tr_set_pending(struct tr_ctl *c, long i);
 /* Task i leaves the pending tasks (when it is), before it starts or fails. */
 void tr_unpend(struct tr_ctl *c, long i);
-/* h may have a free slot: assign() looks at it. */
+/* h may have a free slot: tr_assign() looks at it. */
 void tr_host_free(struct tr_ctl *c, struct tr_host *h);
 void tr_close_fd(int *fd);
 void tr_drop_attempt_files(struct tr_attempt *a);
@@ -333,6 +354,10 @@ void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a);
 void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
 void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
 void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f);
+/* Whether attempt a's clock (--timeout, speculation) runs: not while its
+ * input piece is on its way (checked, read or streamed): the task's time
+ * starts when its piece is in place (tr_input_ok sets a->start). */
+int tr_input_clock(const struct tr_ctl *c, const struct tr_attempt *a);
 void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n);
 /* Host hi is down: the attempts whose piece it was streaming go back to
  * the queue (without spending a retry) to read another copy. */

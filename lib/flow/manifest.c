@@ -106,6 +106,7 @@ void sk_manifest_release(struct sk_manifest *m)
 	free(m->ranges);
 	free(m->sort);
 	free(m->order_file);
+	free(m->lineage);
 	sk_manifest_init(m);
 }
 
@@ -240,6 +241,12 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 		sk_cfg_write_str(fp, m->order_file);
 		fprintf(fp, ", runs: %" PRId64 ", bytes: %" PRIu64 ", xxh64: \"%016" PRIx64 "\"}\n",
 			m->order_runs, m->order_bytes, m->order_xxh64);
+	}
+	if (m->lineage && sk_manifest_remote(m)) {
+		fputs("lineage: {source: ", fp);
+		sk_cfg_write_str(fp, m->lineage);
+		fprintf(fp, ", from: %s, sample-format: %d, little: %d, zstd: %d}\n", sk_format_name(m->lin_from),
+			m->lin_sample, m->lin_little, m->lin_zstd);
 	}
 	fputs(m->npieces ? "pieces:\n" : "pieces: []\n", fp);
 	for (size_t i = 0; i < m->npieces; i++) {
@@ -507,6 +514,28 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 		m->order_bytes = (uint64_t)v;
 		if ((rc = get_hex(o, "xxh64", &m->order_xxh64, err)) < 0)
 			return rc;
+	}
+	if (version == 2 && sk_cfg_get(root, "lineage")) {
+		const struct sk_cfg *l = sk_cfg_get(root, "lineage");
+		long w[3];
+		if (sk_cfg_kind(l) != SK_CFG_MAP)
+			return where(err, l, "%s", "lineage: expected a map");
+		if ((rc = get_str(l, "source", 0, &s, err)) < 0)
+			return rc;
+		if (s[0] != '/')
+			return where(err, sk_cfg_get(l, "source"), "source: '%s' is not an absolute path", s);
+		if ((rc = sk_manifest_set_str(&m->lineage, s, err)) < 0 || (rc = get_str(l, "from", 0, &s, err)) < 0)
+			return rc;
+		if (sk_format_parse(s, &m->lin_from, err) < 0)
+			return where(err, sk_cfg_get(l, "from"), "from: unknown format '%s'", s);
+		if ((rc = get_long(l, "sample-format", 0, &w[0], err)) < 0 ||
+		    (rc = get_long(l, "little", -1, &w[1], err)) < 0 || (rc = get_long(l, "zstd", 0, &w[2], err)) < 0)
+			return rc;
+		if (w[0] > 255 || w[1] > 1 || w[2] > 22)
+			return where(err, l, "%s", "lineage: write options out of range");
+		m->lin_sample = (int)w[0];
+		m->lin_little = (int)w[1];
+		m->lin_zstd = (int)w[2];
 	}
 	if ((rc = get(root, "pieces", &n, err)) < 0)
 		return rc;

@@ -35,6 +35,13 @@
  *       max: {cdp: 3}
  *       at: ["node1:parts/part-000001.sgy", "node3:parts/part-000001.sgy"]
  *
+ * A distributed split (segsplit --hosts) of a file also records its
+ * lineage, what remakes a piece with no copy left from the source:
+ *
+ *   lineage: {source: "/data/line.sgy", from: segy, sample-format: 0, little: -1, zstd: 0}
+ *
+ * the source's absolute path and format and the options the pieces were
+ * written with (sk_wopts); a piece's traces are its "first" and "traces".
  * A distributed split (segsplit --hosts) writes "version: 2" and gives each
  * piece its locations, "at": one "host:path" per copy, the host as named in
  * the host file and the path on that host (relative paths start at the
@@ -93,6 +100,13 @@ struct sk_manifest {
 	int64_t order_runs;
 	uint64_t order_bytes, order_xxh64;
 	struct sk_keyset mm;  /* keys of the pieces' min/max (written only) */
+	/* The lineage (version 2): what remakes a piece from the source
+	 * (sk_split_remake).  lineage is the source's absolute path, NULL
+	 * when there is none (a pipe, or a version 1 manifest); lin_from its
+	 * format, lin_sample, lin_little and lin_zstd the pieces' write options
+	 * (struct sk_wopts' sample_format, little and zstd). */
+	char *lineage;
+	int lin_from, lin_sample, lin_little, lin_zstd;
 	size_t npieces, cap;
 	struct sk_mpiece *pieces;
 };

@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "bigmem.h"
 #include "file.h"
 #include "hdr.h"
 #include "io.h"
@@ -649,7 +650,7 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 		if (held > pc->job->mem) {
 			#pragma omp atomic write
 			pc->over = 1;
-		} else if (!(ck->s = malloc((size_t)bytes))) {
+		} else if (!(ck->s = sk_bigmem_alloc((size_t)bytes))) {
 			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
 		} else {
 			samples = 1;
@@ -1029,7 +1030,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		bh = malloc((size_t)nb * sizeof *bh);
 		bc = malloc((size_t)nb * sizeof *bc);
 		live = malloc((size_t)nb * sizeof *live);
-		out = malloc((size_t)nb * (size_t)info->ns * sizeof *out);
+		out = sk_bigmem_alloc((size_t)nb * (size_t)info->ns * sizeof *out);
 		if (!bu || !bv || !bh || !bc || !live || !out) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto done;

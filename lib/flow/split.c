@@ -890,3 +890,99 @@ out:
 	sk_manifest_release(&c.m);
 	return rc;
 }
+
+int sk_split_remakable(const struct sk_manifest *m)
+{
+	return (m->mode == SK_SPLIT_COUNT || m->mode == SK_SPLIT_PARTS || m->mode == SK_SPLIT_KEY) && !m->sort;
+}
+
+static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const char *path, struct sk_error *err)
+{
+	struct sk_reader *r = NULL;
+	struct sk_writer *w = NULL;
+	struct sk_wopts wo = SK_WOPTS_INIT;
+	struct sk_info like;
+	struct sk_rec rec;
+	uint64_t hash, bytes;
+	int rc;
+
+	memset(&rec, 0, sizeof rec);
+	if ((rc = sk_reader_open(m->lineage, m->lin_from, &r, err)) < 0)
+		return sk_error_at(err, rc, m->lineage);
+	like = *sk_reader_info(r);
+	/* As the split opened the piece: the count it expected (count: N,
+	 * parts: the part's traces, key: unknown), fixed at close. */
+	like.ntraces = m->mode == SK_SPLIT_COUNT ? m->n : m->mode == SK_SPLIT_PARTS ? p->traces : -1;
+	wo.fmt = m->fmt;
+	wo.sample_format = m->lin_sample;
+	wo.little = m->lin_little;
+	wo.zstd = m->lin_zstd;
+	if ((rc = sk_writer_open(path, &like, &wo, &w, err)) < 0) {
+		rc = sk_error_at(err, rc, path);
+		goto out;
+	}
+	if ((rc = sk_rec_init(&rec, r, sk_stream_raw_mode(r, w), err)) < 0)
+		goto out;
+	/* To its first trace: a seek where the source allows one, else
+	 * by reading. */
+	if (sk_reader_seek(r, p->first, err) < 0) {
+		for (int64_t i = 0; i < p->first; i++)
+			if ((rc = sk_rec_next(&rec, 0, err)) <= 0)
+				goto short_source;
+	}
+	for (int64_t i = 0; i < p->traces; i++) {
+		if ((rc = sk_rec_next(&rec, 0, err)) <= 0)
+			goto short_source;
+		if ((rc = sk_rec_put(&rec, w, err)) < 0) {
+			rc = sk_error_at(err, rc, path);
+			goto out;
+		}
+	}
+	rc = sk_writer_close(w, err);
+	w = NULL;
+	if (rc < 0) {
+		rc = sk_error_at(err, rc, path);
+		goto out;
+	}
+	if ((rc = sk_file_xxh64(path, &hash, &bytes, err)) < 0) {
+		rc = sk_error_at(err, rc, path);
+	} else if (hash != p->xxh64 || bytes != p->bytes) {
+		unlink(path);
+		rc = sk_error_set(err, SK_ESTATE, "%s: remade %" PRIu64 " bytes with xxh64 %016" PRIx64 ", the manifest "
+				  "says %" PRIu64 " bytes, %016" PRIx64 " (has the source changed?)", p->file, bytes, hash,
+				  p->bytes, p->xxh64);
+	}
+	goto out;
+short_source:
+	if (rc == 0)
+		rc = sk_error_set(err, SK_ESTATE, "%s: the source ends before trace %" PRId64 " (has it changed?)",
+				  m->lineage, p->first + p->traces);
+	else
+		rc = sk_error_at(err, rc, m->lineage);
+out:
+	sk_writer_abort(w);
+	sk_rec_release(&rec);
+	sk_reader_free(r);
+	return rc;
+}
+
+int sk_split_remake(const struct sk_manifest *m, size_t i, const char *dir, struct sk_error *err)
+{
+	char *path;
+	int rc;
+
+	if (i >= m->npieces)
+		return sk_error_set(err, SK_EARG, "piece %zu: the manifest has %zu", i + 1, m->npieces);
+	if (!m->lineage)
+		return sk_error_set(err, SK_EARG, "the manifest records no lineage (segsplit --hosts of a file does)");
+	if (!sk_split_remakable(m))
+		return sk_error_set(err, SK_EARG, "a %s split%s: a piece is not one run of the source's traces",
+				    sk_split_mode_name(m->mode), m->sort ? " with --sort" : "");
+	if ((rc = sk_file_mkdirs(dir, 0777, err)) < 0)
+		return sk_error_at(err, rc, dir);
+	if (!(path = sk_path_join(dir, m->pieces[i].file)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	rc = remake(m, &m->pieces[i], path, err);
+	free(path);
+	return rc;
+}

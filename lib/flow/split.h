@@ -84,4 +84,17 @@ int sk_split_ranges_parse(const char *arg, struct sk_split_opts *o, struct sk_er
 int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_split_result *res,
 		 struct sk_error *err);
 
+/*
+ * Remakes piece i (0-based) of a distributed split from its lineage
+ * (manifest.h): reads the piece's traces from m->lineage and writes them
+ * with the split's options into DIR/FILE (created; the file replaces one
+ * of that name), then checks its size and xxh64 against the manifest.
+ * Only a piece that is one run of the source (count, parts and key modes
+ * without --sort: sk_split_remakable).  Returns 0; SK_EARG (no lineage,
+ * another mode, no such piece); SK_ESTATE when the source no longer gives
+ * the piece's bytes (the file is removed); SK_EIO.
+ */
+int sk_split_remakable(const struct sk_manifest *m);
+int sk_split_remake(const struct sk_manifest *m, size_t i, const char *dir, struct sk_error *err);
+
 #endif

@@ -232,3 +232,24 @@ roundtrip() {
 	[ "$stderr" = "segsplit: invalid copies '0' (expected an integer in 1..100)" ]
 	[ ! -e "$T/d" ]
 }
+
+@test "segsplit --remake: a manifest without lineage, a piece it does not have, and usage errors" {
+	segsplit -c 10 -d "$T/d" "$DATA/small.sgy"
+	run -1 --separate-stderr segsplit --remake 1 -d "$T/r" "$T/d/manifest.yaml"
+	[ "$stderr" = "segsplit: $T/d/manifest.yaml: the manifest records no lineage (segsplit --hosts of a file does)" ]
+	# A distributed manifest's lineage written by hand (segsplit --hosts
+	# writes it: tests/cli/taskrun_keep.bats).
+	sed -e 's/^version: 1$/version: 2/' -e "s|^pieces:\$|lineage: {source: \"$DATA/small.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}\\npieces:|" \
+		-e 's|^    xxh64: .*|&\n    at: ["node1:p/x"]|' "$T/d/manifest.yaml" >"$T/d/m2.yaml"
+	n=$(grep -c '^  - file: ' "$T/d/m2.yaml")
+	for i in $(seq "$n"); do segsplit --remake "$i" -d "$T/r" "$T/d/m2.yaml"; done
+	for f in "$T"/d/part-*; do cmp "$T/r/${f##*/}" "$f"; done
+	run -1 --separate-stderr segsplit --remake $((n + 1)) -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: $T/d/m2.yaml: piece $((n + 1)): the manifest has $n" ]
+	run -2 --separate-stderr segsplit --remake 1 "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: no output directory: give --dir; try --help" ]
+	run -2 --separate-stderr segsplit --remake 1 -c 10 -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: --remake takes -d DIR and a manifest, no split mode or --hosts; try --help" ]
+	run -2 --separate-stderr segsplit --remake 0 -d "$T/r" "$T/d/m2.yaml"
+	[ "$stderr" = "segsplit: invalid remake '0' (expected an integer in 1..1000000000)" ]
+}

@@ -219,8 +219,18 @@ check_scatter() {
 	[ "$output" = $'node1 12\nnode2 6\nnode3 6' ]
 	# The manifest is the local split's, plus the locations (version 2).
 	grep -qx 'version: 2' parts/manifest.yaml
-	diff <(grep -v '^id:\|^version:\|^    at:' parts/manifest.yaml) \
+	diff <(grep -v '^id:\|^version:\|^    at:\|^lineage:' parts/manifest.yaml) \
 	     <(grep -v '^id:\|^version:' local/manifest.yaml)
+	# Its lineage: the source file and the write options; each piece
+	# remade from it (segsplit --remake) is the local piece's bytes.
+	grep -qx "lineage: {source: \"$T/line.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}" parts/manifest.yaml
+	for i in $(seq 12); do segsplit --remake "$i" -d remade parts/manifest.yaml; done
+	for f in local/part-*; do cmp "remade/${f##*/}" "$f"; done
+	# A source changed since (one sample of piece 3): no file, and why.
+	printf 'X' | dd of=line.sgy bs=1 seek=$((3600 + 2 * 24 * 644 + 300)) conv=notrunc 2>/dev/null
+	run -1 --separate-stderr segsplit --remake 3 -d remade2 parts/manifest.yaml
+	[[ "$stderr" =~ ^"segsplit: part-000003.sgy: remade $(stat -c %s local/part-000003.sgy) bytes with xxh64 "[0-9a-f]{16}", the manifest says $(stat -c %s local/part-000003.sgy) bytes, "[0-9a-f]{16}" (has the source changed?)"$ ]]
+	[ "$(ls -A remade2)" = "" ]
 	# No piece is left here; the scatter's taskrun state stays.
 	[ "$(ls -A parts)" = $'.scatter\nmanifest.yaml' ]
 	# Each copy crossed the controller once: its task data is the pieces'
@@ -325,6 +335,32 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	[ "$(j_count b/journal run)" = 2 ]
 	run -0 taskrun status b
 	grep -qx "$(in_line node2 0 0 3 "$bytes")" <<<"$output"
+}
+
+@test "taskrun --input-manifest: --timeout counts the task's own run, not the time its piece takes to arrive" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 2,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\n' >h1
+	segsplit --hosts h1 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	# node1's copy of piece 1 becomes a pipe that gives its first 1000
+	# bytes, then the rest 3 s later: streaming it to node2 takes longer
+	# than the 2 s timeout; the task itself takes milliseconds.
+	p="$LAB/keep/node1/parts/part-000001.sgy"
+	mv "$p" p1
+	mkfifo -m 666 "$p"
+	(exec 3>"$p"; head -c 1000 p1 >&3; sleep 3; tail -c +1001 p1 >&3) &
+	BG=$!
+	printf '1/node1\n1/node2\n' >hosts
+	run -0 --separate-stderr timeout 60 "${TR[@]}" -H hosts -s a -k --where node2 --locality-wait 60s \
+		--timeout 2s --retries 1 --input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	wait "$BG"
+	BG=""
+	[ "$(awk -F'\t' '$2 == "input" && $5 == "node2" && $6 == 0 && $12 ~ /^moved bytes=[0-9]+ from=node1$/' a/journal | wc -l)" = 2 ]
+	[ "$(j_count a/journal done)" = 2 ]
 }
 
 @test "taskrun --input-manifest: a holder lost mid-run: its pieces are read from the other copy, the result is the same, the report names them" {
@@ -453,6 +489,22 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	fi
 	[ "${lines[-1]}" = "0 moved bytes=$size from=$other" ]
 	[ "$(j_count b/journal fail)" = 0 ]
+	# Every task placed on that holder: its copy of piece 2 in place has
+	# the right size but not the xxh64, so it is not used (the agent
+	# hashes it before the task reads it) and the piece comes from the
+	# other copy.
+	good=$(awk '/^    xxh64: / { n++ } n == 2 { gsub(/[" ]|xxh64:/, ""); print; exit }' parts/manifest.yaml)
+	bad=$(python3 "$XXH" "$LAB/keep/$first/parts/part-000002.sgy")
+	[ "$bad" != "$good" ]
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s d -k --where "$first" --locality-wait 60s \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	run -0 awk -F'\t' '$2 == "input" && $3 == 2 { print $5, $6, $12 }' d/journal
+	[ "${lines[0]}" = "$first 1 failed local from=$first: $LAB/keep/$first/parts/part-000002.sgy: xxh64 $bad, the manifest says $good" ]
+	[ "${lines[1]}" = "$first 0 moved bytes=$size from=$other" ]
+	[ "${#lines[@]}" = 2 ]
+	[ "$(j_count d/journal fail)" = 0 ]
 	# No copy of piece 1 left: its task is not run, the others are.
 	rm "$LAB/keep/node2/parts/part-000001.sgy"
 	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \

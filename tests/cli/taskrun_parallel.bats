@@ -86,6 +86,44 @@ same_sorted() {
 	same
 }
 
+@test "parallel and taskrun: -a more than once, or with ::: and ::::, is a source of its own, first" {
+	printf 'x y\nz\n' >"$T/f"
+	printf '1\n2\n' >"$T/g"
+	both -k -a "$T/f" -a "$T/g" echo {2}-{1}
+	same
+	[ "$T_OUT" = $'1-x y\n2-x y\n1-z\n2-z' ]
+	both -k -a "$T/g" echo ::: p q
+	same
+	[ "$T_OUT" = $'1 p\n1 q\n2 p\n2 q' ]
+	both -k -a "$T/g" echo :::: "$T/f"
+	same
+	[ "$T_OUT" = $'1 x y\n1 z\n2 x y\n2 z' ]
+	# A :::+ right after -a is not linked to it.
+	both -k -a "$T/g" echo :::+ p q
+	same
+	[ "$T_OUT" = $'1 p\n1 q\n2 p\n2 q' ]
+}
+
+@test "parallel and taskrun: without a command, the arguments are the command lines" {
+	printf 'echo A\nprintf B\n' >"$T/c"
+	printf '1\n2\n' >"$T/g"
+	both -k ::: 'echo a' 'echo "b  c"'
+	same
+	[ "$T_OUT" = $'a\nb  c' ]
+	both -k ::: echo 'printf %s-' ::: x y
+	same
+	[ "$T_OUT" = $'x\ny\nx-y-' ]
+	both -k :::: "$T/c"
+	same
+	[ "$T_OUT" = $'A\nB' ]
+	both -k -a "$T/c" -a "$T/g"
+	same
+	[ "$T_OUT" = $'A 1\nA 2\nBB' ]
+	both -k --tag ::: 'echo a'
+	same
+	[ "$T_OUT" = $'echo a\ta' ]
+}
+
 @test "parallel and taskrun: {} {.} {/} {//} {/.} and {N} with the same forms" {
 	both -k echo '{1},{1.},{1/},{1//},{1/.},{2},{2.},{2/},{2//},{2/.},{},{.},{/},{//},{/.},{#},{3}' \
 		::: dir/a.b.c /x/y.tar.gz noext ::: 'sp ace/f.x' .hidden

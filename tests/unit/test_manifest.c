@@ -190,6 +190,36 @@ int main(void)
 		CHECKF(strcmp(err.msg, "line 18, column 10: at: 'node1' is not a location (host:path)") == 0, "%s", err.msg);
 		CHECK(sk_manifest_loc(":p", host, sizeof host, &rp, &err) == SK_EARG);
 		CHECK(sk_manifest_loc("h:", host, sizeof host, &rp, &err) == SK_EARG);
+
+		/* The lineage: written with the locations, read back; a
+		 * relative source or an option out of range is refused. */
+		snprintf(text, sizeof text, head, 2, "[\"node1:p/part-000001.sgy\"]");
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_read(path, &d, &err) == 0 && d.lineage == NULL);
+		CHECK(sk_manifest_set_str(&d.lineage, "/data/a \"b\".sgy", &err) == 0);
+		d.lin_from = SK_FMT_SU;
+		d.lin_sample = 5;
+		d.lin_little = 1;
+		d.lin_zstd = 3;
+		CHECK(sk_manifest_write(&d, path, NULL, &err) == 0);
+		sk_manifest_release(&d);
+		CHECK(sk_manifest_read(path, &d, &err) == 0);
+		CHECKF(d.lineage && strcmp(d.lineage, "/data/a \"b\".sgy") == 0, "%s", d.lineage ? d.lineage : "(none)");
+		CHECK(d.lin_from == SK_FMT_SU && d.lin_sample == 5 && d.lin_little == 1 && d.lin_zstd == 3);
+		sk_manifest_release(&d);
+		{
+			char t2[1200];
+			snprintf(t2, sizeof t2, "%.*slineage: {source: \"rel.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}\n%s",
+				 (int)(strstr(text, "pieces:") - text), text, strstr(text, "pieces:"));
+			CHECK(write_text(path, t2) == 0);
+			CHECK(sk_manifest_read(path, &d, &err) == SK_EARG);
+			CHECKF(strcmp(err.msg, "line 12, column 19: source: 'rel.sgy' is not an absolute path") == 0, "%s", err.msg);
+			snprintf(t2, sizeof t2, "%.*slineage: {source: \"/a\", from: segy, sample-format: 0, little: 2, zstd: 0}\n%s",
+				 (int)(strstr(text, "pieces:") - text), text, strstr(text, "pieces:"));
+			CHECK(write_text(path, t2) == 0);
+			CHECK(sk_manifest_read(path, &d, &err) == SK_EARG);
+			CHECKF(strcmp(err.msg, "line 12, column 10: lineage: write options out of range") == 0, "%s", err.msg);
+		}
 	}
 	unlink(path);
 	CHECK(sk_manifest_read(path, &r, &err) == SK_EIO);

@@ -10,7 +10,7 @@
 
 int main(void)
 {
-	struct tr_input in = {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
+	struct tr_input in;
 	struct tr_tasklist l = {0};
 	struct sk_error err;
 	struct tr_job job;
@@ -22,8 +22,11 @@ int main(void)
 	char *bad[] = {(char *)(uintptr_t)"a", (char *)(uintptr_t)":::", (char *)(uintptr_t)"x",
 		       (char *)(uintptr_t)":::", (char *)(uintptr_t)"y"};
 	char *nocmd[] = {(char *)(uintptr_t)":::", (char *)(uintptr_t)"y"};
+	char *nocmd2[] = {(char *)(uintptr_t)":::", (char *)(uintptr_t)"echo a", (char *)(uintptr_t)":::",
+			  (char *)(uintptr_t)"b", (char *)(uintptr_t)"'c'"};
 
 	/* A template without a placeholder gets the argument appended. */
+	memset(&in, 0, sizeof in);
 	CHECK(tr_input_tasks(&in, NULL, 5, args, &l, &err) == 0 && l.n == 2);
 	CHECK(strcmp(l.t[0].cmd, "gzip -c 'a b'") == 0 && strcmp(l.t[1].cmd, "gzip -c c") == 0);
 	CHECK(l.t[0].in == NULL && l.t[0].out == NULL);
@@ -101,9 +104,47 @@ int main(void)
 		CHECK(strcmp(err.file, "/nonexistent/list") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 		tr_tasklist_release(&l);
 	}
-	CHECK(tr_input_tasks(&in, NULL, 2, nocmd, &l, &err) == SK_EARG);
-	CHECK(strcmp(err.msg, "::: without a command") == 0);
-	in.argfile = "/nonexistent/args";
+	/* Without a command, the arguments are the command lines (GNU
+	 * parallel's ::: cmd1 cmd2), a combination joined by blanks. */
+	CHECK(tr_input_tasks(&in, NULL, 2, nocmd, &l, &err) == 0 && l.n == 1 && strcmp(l.t[0].cmd, "y") == 0);
+	tr_tasklist_release(&l);
+	CHECK(tr_input_tasks(&in, NULL, 5, nocmd2, &l, &err) == 0 && l.n == 2);
+	CHECK(l.n == 2 && strcmp(l.t[0].cmd, "echo a b") == 0 && strcmp(l.t[1].cmd, "echo a 'c'") == 0);
+	tr_tasklist_release(&l);
+	{
+		/* -a twice: two sources, before those of the command line,
+		 * as GNU parallel's -a; with the command words, combined. */
+		char p1[] = "/tmp/test_taskrun_input.a1.XXXXXX", p2[] = "/tmp/test_taskrun_input.a2.XXXXXX";
+		const int f1 = mkstemp(p1), f2 = mkstemp(p2);
+		const char *files2[] = {p1, p2};
+		char *cmd2[] = {(char *)(uintptr_t)"echo", (char *)(uintptr_t)":::", (char *)(uintptr_t)"z"};
+		CHECK(f1 >= 0 && write(f1, "x y\nw\n", 6) == 6 && close(f1) == 0);
+		CHECK(f2 >= 0 && write(f2, "1\n", 2) == 2 && close(f2) == 0);
+		in.argfiles = files2;
+		in.nargfiles = 2;
+		CHECK(tr_input_tasks(&in, NULL, 1, cmd2, &l, &err) == 0 && l.n == 2);
+		CHECK(l.n == 2 && strcmp(l.t[0].cmd, "echo 'x y' 1") == 0 && strcmp(l.t[1].cmd, "echo w 1") == 0);
+		tr_tasklist_release(&l);
+		CHECK(tr_input_tasks(&in, NULL, 3, cmd2, &l, &err) == 0 && l.n == 2);
+		CHECK(l.n == 2 && strcmp(l.t[0].cmd, "echo 'x y' 1 z") == 0 && strcmp(l.t[1].cmd, "echo w 1 z") == 0);
+		tr_tasklist_release(&l);
+		/* Without a command: the lines joined are the command lines. */
+		CHECK(tr_input_tasks(&in, NULL, 0, NULL, &l, &err) == 0 && l.n == 2);
+		CHECK(l.n == 2 && strcmp(l.t[0].cmd, "x y 1") == 0 && strcmp(l.t[1].cmd, "w 1") == 0);
+		tr_tasklist_release(&l);
+		/* One -a with :::: a source too. */
+		in.nargfiles = 1;
+		CHECK(tr_input_tasks(&in, NULL, 3, cmd2, &l, &err) == 0 && l.n == 2);
+		CHECK(l.n == 2 && strcmp(l.t[0].cmd, "echo 'x y' z") == 0 && strcmp(l.t[1].cmd, "echo w z") == 0);
+		tr_tasklist_release(&l);
+		unlink(p1);
+		unlink(p2);
+	}
+	{
+		static const char *const missing1[] = {"/nonexistent/args"};
+		in.argfiles = missing1;
+		in.nargfiles = 1;
+	}
 	CHECK(tr_input_tasks(&in, NULL, 0, NULL, &l, &err) == SK_EIO);
 	CHECK(strcmp(err.file, "/nonexistent/args") == 0 && strcmp(err.msg, "No such file or directory") == 0);
 	tr_tasklist_release(&l);
