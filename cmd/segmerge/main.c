@@ -21,7 +21,8 @@
 static const char usage_text[] =
 	"usage: segmerge [-bhnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
 	"                [-t segy|su|sgk] [-z[LEVEL]] [--agent CMD] [--from FMT] [--kept DIR]\n"
-	"                [--no-progress] [--remote CMD] [--ssh CMD] [--state DIR] [INPUT ...]\n"
+	"                [--no-progress] [--reduce tree|star] [--remote CMD] [--ssh CMD]\n"
+	"                [--state DIR] [INPUT ...]\n"
 	"Concatenates the inputs (standard input when none) into one stream,\n"
 	"converting it on the way; merges sorted inputs, stacks partial results,\n"
 	"or reassembles the pieces of a segsplit manifest.\n"
@@ -40,6 +41,10 @@ static const char usage_text[] =
 	"  -n, --no-verify      with -m: skip the checksums (sizes and counts are still checked)\n"
 	"      --no-progress    no progress report (default: one on a terminal)\n"
 	"  -o, --output=FILE    write FILE atomically instead of standard output\n"
+	"      --reduce=HOW     pieces on hosts, --sum: tree (default: hosts add their\n"
+	"                       partial sums in pairs, reading one another's through\n"
+	"                       --ssh; a star when they cannot) or star (each host's\n"
+	"                       partial sum comes here)\n"
 	"      --remote=CMD     pieces on hosts: the segmerge program there\n"
 	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
 	"      --ssh=CMD        pieces on hosts: the command that reaches a host\n"
@@ -67,6 +72,14 @@ static const struct option longopts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"fetch", no_argument, NULL, 9},
 	{"partial", required_argument, NULL, 7},
+	{"pair", required_argument, NULL, 10},
+	{"cat", required_argument, NULL, 11},
+	{"bytes", required_argument, NULL, 12},
+	{"xxh64", required_argument, NULL, 13},
+	{"probe", no_argument, NULL, 14},
+	{"clean", required_argument, NULL, 15},
+	{"final", no_argument, NULL, 16},
+	{"reduce", required_argument, NULL, 17},
 	{"remote", required_argument, NULL, 5},
 	{"ssh", required_argument, NULL, 6},
 	{"state", required_argument, NULL, 8},
@@ -207,8 +220,11 @@ int main(int argc, char **argv)
 	struct sk_manifest m;
 	struct sk_error err;
 	struct sk_fdlimit fd;
-	const char *bad = NULL, *mpath = NULL, *keys = NULL, *kept = NULL, *partial = NULL;
-	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO};
+	const char *bad = NULL, *mpath = NULL, *keys = NULL, *kept = NULL, *partial = NULL, *pair = NULL;
+	const char *cat = NULL, *hash = NULL, *clean = NULL;
+	long long cat_bytes = -1;
+	int probe = 0, final = 0;
+	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO, 0};
 	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
 	char **inputs, **plan = NULL, *order = NULL, *tmpdir = NULL;
@@ -242,6 +258,21 @@ int main(int argc, char **argv)
 		case 7: partial = optarg; break;
 		case 8: ro.state = optarg; break;
 		case 9: fetch = 1; break;
+		case 10: pair = optarg; break;
+		case 11: cat = optarg; break;
+		case 12: cat_bytes = strtoll(optarg, NULL, 10); break;
+		case 13: hash = optarg; break;
+		case 14: probe = 1; break;
+		case 15: clean = optarg; break;
+		case 16: final = 1; break;
+		case 17:
+			if (strcmp(optarg, "star") == 0)
+				ro.star = 1;
+			else if (strcmp(optarg, "tree") == 0)
+				ro.star = 0;
+			else
+				usage_msg("--reduce: expected tree or star");
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
@@ -261,10 +292,17 @@ int main(int argc, char **argv)
 	if (partial) {
 		/* On a host, as a task of segmerge's taskrun: the piece list
 		 * on standard input, the partial sum on standard output. */
-		if (remote_partial(partial, o.from, verify, &err) < 0)
+		if (remote_partial(partial, o.from, verify, final, &err) < 0)
 			return sk_report(&err);
 		return 0;
 	}
+	/* The tree's steps on a host (remote.h). */
+	if (pair)
+		return remote_pair(pair, &err) < 0 ? sk_report(&err) : 0;
+	if (cat)
+		return remote_cat(cat, cat_bytes, hash, probe, &err) < 0 ? sk_report(&err) : 0;
+	if (clean)
+		return remote_clean(clean, &err) < 0 ? sk_report(&err) : 0;
 	if (fetch) {
 		/* On a host: a piece's bytes to standard output. */
 		if (remote_fetch_one(&err) < 0)

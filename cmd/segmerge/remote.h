@@ -8,7 +8,13 @@
  *	        --stdout STATE/rN/{#}.out -- SEGMERGE --partial={1} :::: ARGS
  *
  * one task per host.  For a sum, each task sums on its host the pieces that
- * host holds (lib/flow/psum.h) and only that partial sum comes back; for -m,
+ * host holds (lib/flow/psum.h) and keeps that partial sum there (taskrun
+ * --keep); then, round by round, pairs of hosts merge their partials, the
+ * first reading the second's straight from its host through the launcher
+ * (lib/flow/hostfetch.h), until one partial is left, the image, which this
+ * machine reads from its host and writes.  Hosts that cannot reach one
+ * another (a pair fails while both partials are in place as seen from here)
+ * turn the rest into a star: every partial left is read here.  For -m,
  * SEGMERGE --fetch sends a piece's bytes back, one task per piece.  A piece
  * goes to the first of its hosts not known to be down.  A task that taskrun
  * had to run on another host (its own did not answer) sends back a skip:
@@ -40,6 +46,7 @@ struct remote_opts {
 	const char *state;         /* the state directory (kept), or NULL: a temporary */
 	int verify;                /* check xxh64 on the hosts */
 	int from;
+	int star;                  /* --reduce=star: each host's partial comes here */
 };
 
 /* Sums the pieces on their hosts into out (wopts: the output format). */
@@ -63,7 +70,15 @@ void remote_pieces_free(struct rpiece *p, size_t n);
 
 /* The host side of --partial (lists on standard input, the partial sum on
  * standard output) and --fetch. */
-int remote_partial(const char *want, int from, int verify, struct sk_error *err);
+int remote_partial(const char *want, int from, int verify, int final, struct sk_error *err);
 int remote_fetch_one(struct sk_error *err);
+/* The host side of the tree: --pair (a pair list on standard input: this
+ * host's partial and a peer's, read through the launcher; the merged
+ * partial on standard output), --cat (a kept file, checked first, to
+ * standard output; with probe, the check alone) and --clean (a sum's
+ * directory of kept partials removed). */
+int remote_pair(const char *want, struct sk_error *err);
+int remote_cat(const char *path, int64_t bytes, const char *hash, int probe, struct sk_error *err);
+int remote_clean(const char *id, struct sk_error *err);
 
 #endif

@@ -48,7 +48,7 @@ static const char usage_text[] =
 	"  -m, --model=FILE        read settings and events from a YAML file first\n"
 	"output:\n"
 	"  -o, --output=FILE       write FILE (atomically) instead of standard output\n"
-	"  -t, --to=FMT            segy (default), su or sgk\n"
+	"  -t, --to=FMT            segy, su or sgk (default: as -o's name says, else segy)\n"
 	"  -f, --format=CODE       SEG-Y sample format code or name (default 5, ieee)\n"
 	"  -e, --endian=ORDER      big or little (default big for SEG-Y, little for SU)\n"
 	"  -z, --zstd[=LEVEL]      compress sgk output with zstd (level 1-19, default 3)\n"
@@ -102,6 +102,7 @@ static const char *long_name(int c)
 struct opts {
 	struct sk_wopts wo;
 	const char *model, *out;
+	const char *fmt_by;          /* the option that chose the format, or NULL */
 	const char **keys, **vals;   /* settings in command-line order */
 	int nset, show;
 };
@@ -123,6 +124,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'b': o->show = SK_PROGRESS_ON; break;
 		case 2: o->show = SK_PROGRESS_OFF; break;
 		case 'e': case 'f': case 't': case 'z':
+			if (c == 't' || (c == 'z' && !o->fmt_by))
+				o->fmt_by = c == 't' ? "--to" : "--zstd";
 			if (sk_wopts_set(&o->wo, c == 'e' ? "endian" : c == 'f' ? "format" : c == 't' ? "to" : "zstd",
 					 optarg, &err))
 				exit(sk_report(&err));
@@ -143,7 +146,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {SK_WOPTS_INIT, NULL, NULL, NULL, NULL, 0, SK_PROGRESS_AUTO};
+	struct opts o = {SK_WOPTS_INIT, NULL, NULL, NULL, NULL, NULL, 0, SK_PROGRESS_AUTO};
 	struct sk_synth s;
 	struct sk_info info;
 	struct sk_writer *w = NULL;
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 	/* The operands left after the options, moved up in argv itself. */
 	char **ops = argv;
 	struct sk_progress pg;
-	int nops = 1, first, status = 0;
+	int nops = 1, first, status = 0, named;
 
 	sk_init(argv[0]);
 	o.keys = calloc((size_t)argc + 1, sizeof *o.keys);
@@ -171,6 +174,16 @@ int main(int argc, char **argv)
 	first = parse(nops, ops, &o);
 	if (first < nops)
 		sk_par_usage_fail("unexpected operand '%s' (segsynth reads no input)", ops[first]);
+	/* With no input to look like, the output's name says its format (a
+	 * user who names a file x.su expects SU, and SU's programs refuse
+	 * SEG-Y); --to (or --zstd: sgk) says it first, and a name that says
+	 * otherwise is refused rather than left to mislead. */
+	named = sk_format_of_name(o.out);
+	if (named != SK_FMT_AUTO && o.wo.fmt == SK_FMT_AUTO)
+		o.wo.fmt = named;
+	else if (named != SK_FMT_AUTO && o.wo.fmt != named)
+		sk_par_usage_fail("-o %s: the name says %s, %s says %s", o.out, sk_format_name(named), o.fmt_by,
+				  sk_format_name(o.wo.fmt));
 	sk_synth_init(&s);
 	/* A bad model file is a data error (exit 1): the error names it.
 	 * Every way out releases what it holds (LeakSanitizer counts it). */

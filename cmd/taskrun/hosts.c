@@ -84,18 +84,27 @@ void tr_reap_kids(struct tr_ctl *c)
 }
 
 /* A host is gone (connection lost, agent dead, lease expired): its attempts
- * go back to the queue without spending retries, and it is quarantined. */
+ * go back to the queue without spending retries, and it is quarantined,
+ * unless the controller had just stalled (tr_note_stall). */
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 {
 	const int hi = (int)(h - c->h);
 	const int orderly = h->quit_sent && h->removed;
+	/* Its agent quit, or its link went, within a lease after the
+	 * controller stalled: the controller's doing, not the host's (an
+	 * agent that died is not excused). */
+	const int stall = h->stalled && !h->died && tr_mono() - c->stall_end <= c->o->lease + 2;
 
 	if (!h->hello && !orderly) {
 		if (!h->said_nostart)
 			tr_warnx(c, "%s: agent did not start: %s", h->name, why);
 		h->said_nostart = 1;
 	} else if (!orderly && !h->quit_sent) {
-		tr_warnx(c, "%s: connection lost: %s", h->name, why);
+		if (stall)
+			tr_warnx(c, "%s: connection lost: %s (the controller stalled for %.1fs: not the host's doing)",
+				 h->name, why, c->stall_len);
+		else
+			tr_warnx(c, "%s: connection lost: %s", h->name, why);
 	}
 	tr_input_host_down(c, hi);
 	/* Whose fault: an agent that died (not one that quit, was stopped,
@@ -110,6 +119,7 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 		tr_lose_attempt(c, k--, note, loss, why);
 	}
 	h->died = 0;
+	h->stalled = 0;
 	if (c->drain == hi)
 		c->drain = -1;
 	tr_close_fd(&h->wfd);
@@ -136,8 +146,37 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->etail[0] = '\0';
 	if (h->removed)
 		h->gone = 1;
-	else if (!orderly)
+	else if (!orderly && !stall)
 		tr_quarantine(c, h, why);
+}
+
+void tr_note_stall(struct tr_ctl *c, double from, double expected)
+{
+	const double now = tr_mono(), late = now - from - expected;
+	struct tr_event e;
+
+	if (late <= c->o->lease / 2)
+		return;
+	c->stall_end = now;
+	c->stall_len = late;
+	for (int i = 0; i < c->nh; i++)
+		c->h[i].stalled = c->h[i].st != HS_DOWN;
+	/* Said on stderr only with the hosts it cost (tr_host_down). */
+	tr_event_init(&e, "stall");
+	snprintf(e.note, sizeof e.note, "for %.1fs (lease %gs): hosts lost in the next lease are not quarantined",
+		 late, c->o->lease);
+	tr_jlog(c, &e);
+	/* What the agents said meanwhile, up to the end of those that quit,
+	 * before anything is assigned to them. */
+	for (int i = 0; i < c->nh; i++) {
+		struct tr_host *h = &c->h[i];
+		for (int k = 0; k < 64 && h->rfd >= 0 && (h->st == HS_UP || h->st == HS_CONN); k++) {
+			const long long rx = h->rx;
+			tr_host_read(c, h);
+			if (h->rx == rx)
+				break;
+		}
+	}
 }
 
 void tr_host_dirty(struct tr_ctl *c, struct tr_host *h)

@@ -571,6 +571,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				timeout = (int)(left * 1000) + 1;
 		}
 		nev = epoll_wait(c.ep, evs, (int)(sizeof evs / sizeof evs[0]), timeout);
+		/* Stopped or starved past half the lease, before the agents'
+		 * frames are read (their losses may be its doing). */
+		tr_note_stall(&c, now, timeout / 1000.0);
 		if (nev < 0 && errno != EINTR) {
 			tr_fail(&c, SK_EIO, "epoll_wait: %s", strerror(errno));
 			continue;

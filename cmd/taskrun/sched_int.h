@@ -75,6 +75,8 @@ struct tr_host {
 				     by a signal or an error status, with no
 				     word from it or its launcher */
 	int alone_run;            /* runs an attempt that must be alone there */
+	int stalled;              /* its connection was open during the
+				     controller's last stall (tr_note_stall) */
 };
 
 struct tr_attempt {
@@ -160,6 +162,9 @@ struct tr_ctl {
 	struct tr_journal j;
 	struct tr_state state;
 	double hb, grace;         /* heartbeat interval; the agents' kill grace */
+	double stall_end;         /* when the controller's last stall past half
+				     the lease ended (tr_note_stall), or 0 */
+	double stall_len;         /* and how long it was, seconds */
 	struct tr_spec spec;
 	struct tr_hostwatch hw;
 	struct sk_progress pg;    /* the shared progress report (progress.c) */
@@ -282,6 +287,13 @@ void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why);
 void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reap_kids(struct tr_ctl *c);
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
+/* The controller itself stalled (stopped, suspended or starved) when more
+ * than half the lease passed since from beyond the expected seconds: its
+ * agents may have quit for want of its frames.  Journals "stall" and marks
+ * the hosts connected then: one lost within a lease
+ * after it (not by a death of its agent) is not quarantined, and its
+ * "connection lost" message says why. */
+void tr_note_stall(struct tr_ctl *c, double from, double expected);
 void tr_send_frame(struct tr_ctl *c, struct tr_host *h, int type, uint32_t id, const void *d, size_t n);
 /* Puts h in the list of hosts whose frames the loop writes out. */
 void tr_host_dirty(struct tr_ctl *c, struct tr_host *h);

@@ -103,6 +103,13 @@ static void put_f64(unsigned char *b, double x)
 		b[k] = (unsigned char)(v >> (8 * k));
 }
 
+static void put_f32(unsigned char *b, float x)
+{
+	uint32_t v;
+	memcpy(&v, &x, sizeof v);
+	put_u32(b, v);
+}
+
 static uint32_t get_u32(const unsigned char *b)
 {
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -130,6 +137,7 @@ static const char *one_line(char *msg)
 struct host {
 	const struct sk_psum_piece *pc;
 	size_t n;
+	int final;
 	struct sk_reader **r;
 	unsigned char **hdr;
 	float **data;
@@ -206,6 +214,27 @@ static int host_traces(struct host *h, struct sk_error *err)
 		sk_xsum_fast_init(acc, inexact, ns);
 		for (size_t i = 0; i < h->n; i++)
 			sk_xsum_fast_add_floats(acc, inexact, h->data[i], ns);
+		if (h->final) {
+			/* The whole sum: rounded here, once. */
+			rec[0] = 'F';
+			memcpy(rec + 1, h->hdr[0], f->hdrlen);
+			for (size_t s = 0; s < ns; s++) {
+				float v = (float)acc[s];
+				if (inexact[s]) {
+					struct sk_xsum x;
+					sk_xsum_zero(&x, 1);
+					for (size_t i = 0; i < h->n; i++)
+						sk_xsum_add_float(&x, h->data[i][s]);
+					v = sk_xsum_float(&x);
+				}
+				put_f32(rec + 1 + f->hdrlen + 4 * s, v);
+			}
+			if (fwrite(rec, 1, 1 + f->hdrlen + 4 * ns, h->out) != 1 + f->hdrlen + 4 * ns) {
+				rc = sk_error_sys(err, "write");
+				goto out;
+			}
+			continue;
+		}
 		rec[0] = 'T';
 		memcpy(rec + 1, h->hdr[0], f->hdrlen);
 		for (size_t s = 0; s < ns; s++) {
@@ -253,7 +282,7 @@ out:
 }
 
 int sk_psum_host(const char *want_host, const char *this_host, const struct sk_psum_piece *pieces,
-		 size_t n, const char *base, int from, int verify, FILE *out, struct sk_error *err)
+		 size_t n, const char *base, int from, int verify, int final, FILE *out, struct sk_error *err)
 {
 	struct host h;
 	int rc = 0, ok = 1;
@@ -261,6 +290,7 @@ int sk_psum_host(const char *want_host, const char *this_host, const struct sk_p
 	memset(&h, 0, sizeof h);
 	h.pc = pieces;
 	h.n = n;
+	h.final = final;
 	h.out = out;
 	fprintf(out, MAGIC "host %s\n", this_host);
 	if (strcmp(want_host, this_host) != 0) {
@@ -378,6 +408,9 @@ struct part {
 	size_t first;         /* its first piece */
 	struct sk_info info;  /* its first piece's stream (fhdr malloc'd) */
 	int done;             /* its 'Z' read */
+	int final;            /* it sent rounded sums ('F' records) */
+	size_t first_line;    /* the lowest piece its lines name */
+	size_t nlines;
 	/* the current trace */
 	unsigned char *hdr;
 	double *main;
@@ -434,6 +467,8 @@ static int read_head(struct part *p, struct pinfo *pi, size_t npieces, struct sk
 		if (sscanf(line, "piece %zu %n", &idx, &off) != 1 || off == 0 || idx >= npieces)
 			return bad_part(p, err);
 		q = &pi[idx];
+		if (p->nlines++ == 0 || idx < p->first_line)
+			p->first_line = idx;
 		if (strncmp(line + off, "ok ", 3) == 0) {
 			if (sscanf(line + off + 3, "%ld %lg %zu %d %" SCNd64, &q->ns, &q->dt, &q->hdrlen, &q->su_tail,
 				   &q->ntraces) != 5)
@@ -481,6 +516,23 @@ static int read_rec(struct part *p, struct sk_error *err)
 			return bad_part(p, err);
 		p->ev = c;
 		return 0;
+	}
+	if (c == 'F') {
+		unsigned char b[4];
+		if (fread(p->hdr, 1, p->info.hdrlen, p->fp) != p->info.hdrlen)
+			return bad_part(p, err);
+		for (size_t s = 0; s < ns; s++) {
+			uint32_t v;
+			float x;
+			if (fread(b, 1, 4, p->fp) != 4)
+				return bad_part(p, err);
+			v = get_u32(b);
+			memcpy(&x, &v, sizeof x);
+			p->main[s] = x;
+		}
+		p->nx = 0;
+		p->final = 1;
+		return 1;
 	}
 	if (c != 'T')
 		return bad_part(p, err);
@@ -543,6 +595,28 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 		    const char *const *names, size_t npieces, const struct sk_wopts *wopts,
 		    const char *out, int64_t *traces, struct sk_error *err)
 {
+	FILE **fps = calloc(nparts ? nparts : 1, sizeof *fps);
+	int rc = 0;
+
+	*traces = 0;
+	if (!fps)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (size_t k = 0; k < nparts && rc == 0; k++)
+		if (!(fps[k] = fopen(partials[k], "rb")))
+			rc = sk_error_sys_at(err, partials[k]);
+	if (rc == 0)
+		rc = sk_psum_combine_fp(fps, partials, nparts, part, names, npieces, wopts, out, traces, err);
+	for (size_t k = 0; k < nparts; k++)
+		if (fps[k])
+			fclose(fps[k]);
+	free(fps);
+	return rc;
+}
+
+int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t nparts, const size_t *part,
+		       const char *const *names, size_t npieces, const struct sk_wopts *wopts,
+		       const char *out, int64_t *traces, struct sk_error *err)
+{
 	struct pinfo *pi = calloc(npieces ? npieces : 1, sizeof *pi);
 	struct part *ps = calloc(nparts ? nparts : 1, sizeof *ps);
 	struct sk_writer *w = NULL;
@@ -560,17 +634,14 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 		goto out;
 	}
 	for (size_t k = 0; k < nparts; k++) {
-		ps[k].path = partials[k];
+		ps[k].path = labels[k];
+		ps[k].fp = fps[k];
 		ps[k].first = npieces;
 	}
 	for (size_t i = 0; i < npieces; i++)
 		if (part[i] < nparts && ps[part[i]].first == npieces)
 			ps[part[i]].first = i;
 	for (size_t k = 0; k < nparts; k++) {
-		if (!(ps[k].fp = fopen(partials[k], "rb"))) {
-			rc = sk_error_sys_at(err, partials[k]);
-			goto out;
-		}
 		if ((rc = read_head(&ps[k], pi, npieces, err)) < 0)
 			goto out;
 		all_on &= rc;
@@ -706,6 +777,12 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 			rc = sk_error_set(err, SK_EFMT, "trace %" PRId64 ": a partial sum ended early", t);
 			goto out;
 		}
+		/* A rounded sum is the whole sum, never one of several. */
+		for (size_t k = 0; k < nparts; k++)
+			if (ps[k].final && nparts > 1) {
+				rc = bad_part(&ps[k], err);
+				goto out;
+			}
 		/* The sum: in double where exact, else with the exact terms. */
 		sk_xsum_fast_init(acc, inexact, ns);
 		for (size_t k = 0; k < nparts; k++) {
@@ -753,8 +830,6 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 out:
 	sk_writer_abort(w);
 	for (size_t k = 0; ps && k < nparts; k++) {
-		if (ps[k].fp)
-			fclose(ps[k].fp);
 		free(ps[k].info.fhdr);
 		free(ps[k].hdr);
 		free(ps[k].main);
@@ -765,5 +840,246 @@ out:
 	free(acc);
 	free(inexact);
 	free(sum);
+	return rc;
+}
+
+/* ---- a host's merge of partials into one (the tree) ---- */
+
+static int put_piece_lines(const struct pinfo *pi, size_t npieces, FILE *out)
+{
+	for (size_t i = 0; i < npieces; i++) {
+		const struct pinfo *q = &pi[i];
+		if (q->state == 1)
+			fprintf(out, "piece %zu ok %ld %.17g %zu %d %" PRId64 "\n", i, q->ns, q->dt, q->hdrlen, q->su_tail,
+				q->ntraces);
+		else if (q->state == 2)
+			fprintf(out, "piece %zu fail %d %s\n", i, q->code, q->msg);
+	}
+	return 0;
+}
+
+/* Adds the inputs' trace t (every one a 'T' record) into one record of out:
+ * the exact terms, or with final the sum rounded once. */
+static int merge_put(struct part *ps, size_t nin, size_t p0, int final, double *acc, unsigned char *inexact,
+		     unsigned char *rec, unsigned char **xrec, size_t *xcap, FILE *out, struct sk_error *err)
+{
+	const size_t ns = (size_t)ps[p0].info.ns, hl = ps[p0].info.hdrlen;
+	size_t nx = 0, rlen;
+
+	sk_xsum_fast_init(acc, inexact, ns);
+	for (size_t k = 0; k < nin; k++) {
+		sk_xsum_fast_add_doubles(acc, inexact, ps[k].main, ns);
+		for (uint32_t j = 0; j < ps[k].nx; j++) {
+			const uint32_t s = get_u32(ps[k].x + 12 * j);
+			if (s >= ns)
+				return bad_part(&ps[k], err);
+			inexact[s] = 1;
+		}
+	}
+	rec[0] = final ? 'F' : 'T';
+	memcpy(rec + 1, ps[p0].hdr, hl);
+	for (size_t s = 0; s < ns; s++) {
+		double terms[SK_XSUM_MAXTERMS];
+		int nt = 1;
+		terms[0] = acc[s];
+		if (inexact[s]) {
+			struct sk_xsum x;
+			sk_xsum_zero(&x, 1);
+			for (size_t k = 0; k < nin; k++) {
+				if (sk_xsum_add_term(&x, ps[k].main[s]) < 0)
+					return bad_part(&ps[k], err);
+				for (uint32_t j = 0; j < ps[k].nx; j++)
+					if (get_u32(ps[k].x + 12 * j) == s &&
+					    sk_xsum_add_term(&x, get_f64(ps[k].x + 12 * j + 4)) < 0)
+						return bad_part(&ps[k], err);
+			}
+			if (final) {
+				put_f32(rec + 1 + hl + 4 * s, sk_xsum_float(&x));
+				continue;
+			}
+			nt = sk_xsum_terms(&x, terms);
+		} else if (final) {
+			put_f32(rec + 1 + hl + 4 * s, (float)acc[s]);
+			continue;
+		}
+		put_f64(rec + 1 + hl + 8 * s, terms[0]);
+		for (int j = 1; j < nt; j++, nx++) {
+			if ((nx + 1) * 12 > *xcap) {
+				unsigned char *nb = realloc(*xrec, *xcap = (nx + 1 + ns) * 12);
+				if (!nb)
+					return sk_error_set(err, SK_ENOMEM, "out of memory");
+				*xrec = nb;
+			}
+			put_u32(*xrec + 12 * nx, (uint32_t)s);
+			put_f64(*xrec + 12 * nx + 4, terms[j]);
+		}
+	}
+	rlen = final ? 1 + hl + 4 * ns : 1 + hl + 8 * ns + 4;
+	if (!final)
+		put_u32(rec + rlen - 4, (uint32_t)nx);
+	if (fwrite(rec, 1, rlen, out) != rlen || (nx && fwrite(*xrec, 12, nx, out) != nx))
+		return sk_error_sys(err, "write");
+	return 0;
+}
+
+/* The records of the merge, until the inputs end or a problem (written as
+ * the record the controller would have found first: as sk_psum_combine
+ * orders them). */
+static int merge_traces(struct part *ps, size_t nin, size_t p0, const struct pinfo *pi, size_t npieces, int final,
+			FILE *out, struct sk_error *err)
+{
+	const size_t ns = (size_t)ps[p0].info.ns, hl = ps[p0].info.hdrlen;
+	double *acc = malloc((ns + 1) * sizeof *acc);
+	unsigned char *inexact = malloc(ns + 1), *rec = malloc(1 + hl + 8 * ns + 4), *xrec = NULL;
+	size_t xcap = 0;
+	int rc = 0;
+
+	if (!acc || !inexact || !rec) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t t = 1;; t++) {
+		size_t bad = SIZE_MAX, ends = 0, shorter = SIZE_MAX;
+		const struct part *r = NULL;
+		const char *key = NULL;
+		double a = 0;
+		for (size_t k = 0; k < nin; k++) {
+			const int got = read_rec(&ps[k], err);
+			if (got < 0) {
+				rc = got;
+				goto out;
+			}
+			if (!got && ps[k].done) {
+				ends++;
+				if (ps[k].first < shorter)
+					shorter = ps[k].first;
+			}
+			if (ps[k].ev == 'R' && ps[k].ev_t == t && ps[k].ev_idx < bad) {
+				bad = ps[k].ev_idx;
+				r = &ps[k];
+			}
+		}
+		if (r) {
+			fprintf(out, "R%" PRId64 " %zu %d %s\n", t, r->ev_idx, r->ev_code, r->ev_msg);
+			break;
+		}
+		if (ends) {
+			/* Equal counts end together; unequal ones are named by
+			 * the controller from the piece lines (the counts), or
+			 * here when a count is not known. */
+			if (ends < nin) {
+				int known = 1;
+				for (size_t i = 0; i < npieces; i++)
+					known &= pi[i].state != 1 || pi[i].ntraces >= 0;
+				if (!known)
+					fprintf(out, "R%" PRId64 " %zu %d trace %" PRId64 ": a partial sum ended early\n", t,
+						shorter, SK_EFMT, t);
+			}
+			break;
+		}
+		for (size_t k = 0; k < nin; k++)
+			if (ps[k].ev == 'K' && ps[k].ev_t == t && ps[k].ev_idx < bad) {
+				bad = ps[k].ev_idx;
+				key = ps[k].ev_key;
+				a = ps[k].ev_val;
+			}
+		for (size_t k = 0; k < nin; k++) {
+			const struct part *q = &ps[k];
+			const char *kk;
+			double aa, bb;
+			if (k == p0 || (q->ev && !(q->ev == 'K' && q->ev_t == t)) || q->first >= bad)
+				continue;
+			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, q->info.su_tail == ps[p0].info.su_tail, &kk, &aa,
+						 &bb)) {
+				bad = q->first;
+				key = kk;
+				a = aa;
+			}
+		}
+		if (bad != SIZE_MAX) {
+			fprintf(out, "K%" PRId64 " %zu %s %.17g\n", t, bad, key, a);
+			if (fwrite(ps[p0].hdr, 1, hl, out) != hl)
+				rc = sk_error_sys(err, "write");
+			break;
+		}
+		for (size_t k = 0; k < nin; k++)
+			if (ps[k].final) {
+				/* Rounded already: not a term of a larger sum. */
+				rc = bad_part(&ps[k], err);
+				goto out;
+			}
+		if ((rc = merge_put(ps, nin, p0, final, acc, inexact, rec, &xrec, &xcap, out, err)) < 0)
+			goto out;
+	}
+	if (rc == 0 && fputc('Z', out) == EOF)
+		rc = sk_error_sys(err, "write");
+out:
+	free(acc);
+	free(inexact);
+	free(rec);
+	free(xrec);
+	return rc;
+}
+
+int sk_psum_merge(FILE *const *in, const char *const *labels, size_t nin, size_t npieces, const char *this_host,
+		  int final, FILE *out, struct sk_error *err)
+{
+	struct pinfo *pi = calloc(npieces ? npieces : 1, sizeof *pi);
+	struct part *ps = calloc(nin ? nin : 1, sizeof *ps);
+	size_t p0 = 0;
+	int rc = 0, all_on = 1;
+
+	if (!pi || !ps) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < nin; k++) {
+		ps[k].path = labels[k];
+		ps[k].fp = in[k];
+		if ((rc = read_head(&ps[k], pi, npieces, err)) < 0)
+			goto out;
+		all_on &= rc;
+		rc = 0;
+	}
+	fprintf(out, MAGIC "host %s\n", this_host);
+	put_piece_lines(pi, npieces, out);
+	for (size_t k = 0; k < nin && all_on; k++)
+		if (ps[k].info.ns != ps[0].info.ns || ps[k].info.dt != ps[0].info.dt ||
+		    ps[k].info.hdrlen != ps[0].info.hdrlen)
+			all_on = 0;
+	if (!all_on) {
+		/* A problem the piece lines show (the controller names it). */
+		fputs("end\n", out);
+		goto flush;
+	}
+	/* Each input's first piece: the lowest its piece lines name. */
+	for (size_t k = 0; k < nin; k++) {
+		ps[k].first = ps[k].first_line;
+		if (ps[k].first < ps[p0].first)
+			p0 = k;
+	}
+	{
+		const struct sk_info *f = &ps[p0].info;
+		fprintf(out, "info %d %d %d %ld %.17g %zu %" PRId64 " %d %zu\n", f->fmt, f->little, f->sample_format,
+			f->ns, f->dt, f->hdrlen, f->ntraces, f->su_tail, f->fhdr_len);
+		if (f->fhdr_len && fwrite(f->fhdr, 1, f->fhdr_len, out) != f->fhdr_len) {
+			rc = sk_error_sys(err, "write");
+			goto out;
+		}
+	}
+	if ((rc = merge_traces(ps, nin, p0, pi, npieces, final, out, err)) < 0)
+		goto out;
+flush:
+	if (fflush(out) != 0 || ferror(out))
+		rc = sk_error_sys(err, "write");
+out:
+	for (size_t k = 0; ps && k < nin; k++) {
+		free(ps[k].info.fhdr);
+		free(ps[k].hdr);
+		free(ps[k].main);
+		free(ps[k].x);
+	}
+	free(ps);
+	free(pi);
 	return rc;
 }

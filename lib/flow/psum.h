@@ -29,6 +29,8 @@
  *	          'K' "TRACE IDX KEY VALUE\n" HDR    a key differs from the first
  *	                                              piece's (HDR: its header)
  *	          'R' "TRACE IDX CODE MESSAGE\n"     a read failed
+ *	          'F' header, NS floats                the whole sum rounded (a
+ *	                                              final partial: sk_psum_merge)
  *	          'Z'                                 the end
  *
  * (no info and no records after a problem in the piece lines: "end\n").
@@ -67,13 +69,14 @@ void sk_psum_pieces_free(struct sk_psum_piece *p, size_t n);
 
 /*
  * The host's side: writes the partial sum of pieces[0..n-1] to out (base:
- * the directory relative paths start at, or NULL).  When this_host is not
+ * the directory relative paths start at, or NULL); with final, when they
+ * are every piece of the sum, the sums rounded ('F' records: the image).  When this_host is not
  * want_host, writes a skip partial instead (the task ran elsewhere).  Data
  * problems go into the stream; the return is 0, or SK_EIO/SK_ENOMEM with err
  * set when the stream cannot be written.
  */
 int sk_psum_host(const char *want_host, const char *this_host, const struct sk_psum_piece *pieces,
-		 size_t n, const char *base, int from, int verify, FILE *out, struct sk_error *err);
+		 size_t n, const char *base, int from, int verify, int final, FILE *out, struct sk_error *err);
 
 /* A partial's host and whether it is a skip (0 or an error naming path). */
 int sk_psum_peek(const char *path, char *host, size_t hostlen, int *skip, struct sk_error *err);
@@ -88,5 +91,24 @@ int sk_psum_peek(const char *path, char *host, size_t hostlen, int *skip, struct
 int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *part,
 		    const char *const *names, size_t npieces, const struct sk_wopts *wopts,
 		    const char *out, int64_t *traces, struct sk_error *err);
+/* The same, reading the partials from streams (labels: their names in
+ * messages about a damaged partial); the streams stay open. */
+int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t nparts, const size_t *part,
+		       const char *const *names, size_t npieces, const struct sk_wopts *wopts,
+		       const char *out, int64_t *traces, struct sk_error *err);
+
+/*
+ * A host's step of a tree sum: merges the partials in[0..nin-1] (of a sum of
+ * npieces pieces; each piece in at most one) into one partial written to
+ * out, as from this_host: the pieces' lines of all, the exact terms of the
+ * sums (any grouping gives the same bytes at the end), and the first
+ * problem in the order sk_psum_combine finds it, as a record the
+ * controller names as it would have.  With final (the inputs hold every
+ * piece), the records carry the sums rounded ('F'): the image itself, half
+ * the bytes of a partial; such a partial is combined alone.  Returns 0, or
+ * SK_EFMT for a damaged input (err about its label), SK_EIO, SK_ENOMEM.
+ */
+int sk_psum_merge(FILE *const *in, const char *const *labels, size_t nin, size_t npieces, const char *this_host,
+		  int final, FILE *out, struct sk_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "file.h"
@@ -42,6 +43,25 @@ int sk_format_parse(const char *s, int *out, struct sk_error *err)
 	else
 		return sk_error_set(err, SK_EARG, "unknown format '%s' (segy, su or sgk)", s);
 	return 0;
+}
+
+int sk_format_of_name(const char *path)
+{
+	static const struct { const char *ext; int fmt; } names[] = {
+		{"sgy", SK_FMT_SEGY}, {"segy", SK_FMT_SEGY}, {"su", SK_FMT_SU}, {"sgk", SK_FMT_SGK},
+	};
+	const char *slash, *dot;
+
+	if (!path)
+		return SK_FMT_AUTO;
+	slash = strrchr(path, '/');
+	dot = strrchr(slash ? slash + 1 : path, '.');
+	if (!dot)
+		return SK_FMT_AUTO;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(dot + 1, names[i].ext) == 0)
+			return names[i].fmt;
+	return SK_FMT_AUTO;
 }
 
 /* ---- detection ---------------------------------------------------------- */

@@ -214,5 +214,9 @@ int sk_detect(const unsigned char *buf, size_t n);
 const char *sk_format_name(int fmt);
 /* Parses "segy", "su" or "sgk"; SK_EARG otherwise. */
 int sk_format_parse(const char *s, int *out, struct sk_error *err);
+/* The format a file's name says by its extension, in any case: .sgy and
+ * .segy SEG-Y, .su SU, .sgk sgk; SK_FMT_AUTO for any other name, for
+ * NULL and for "-" (standard output). */
+int sk_format_of_name(const char *path);
 
 #endif

@@ -781,6 +781,13 @@ static int dip_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
 		    const double *h0, long n, float *out, int *live, struct sk_error *err)
 {
+	return sk_regrid_block_beside(rg, u, v, cls, h0, n, out, live, NULL, NULL, err);
+}
+
+int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
+			   const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
+			   void *ctx, struct sk_error *err)
+{
 	int nth = 1, failed = 0;
 	long first_bad = n;
 	struct sk_regrid_ws **ws;
@@ -805,8 +812,18 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
 		if (!ws[t])
 			failed = 1;
 	}
+	if (failed && beside)
+		beside(ctx);
 	if (!failed) {
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nth)
+#pragma omp parallel num_threads(nth)
+	{
+		/* The initial thread runs beside first (the driver writes the
+		 * previous block there), then joins the traces the others have
+		 * left: nothing waits for it. */
+#pragma omp master
+		if (beside)
+			beside(ctx);
+#pragma omp for schedule(dynamic, 4) nowait
 		for (long i = 0; i < n; i++) {
 			int t = 0;
 #ifdef _OPENMP
@@ -824,6 +841,7 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
 					live[i] = rc;
 			}
 		}
+	}
 	}
 	{
 		int rc = 0;

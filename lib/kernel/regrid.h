@@ -140,6 +140,15 @@ long sk_regrid_fold(const struct sk_regrid *rg, double u, double v, int cls);
  * in output order. */
 int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
 		    const double *h0, long n, float *out, int *live, struct sk_error *err);
+/* The same, while the calling (initial) thread first runs beside(ctx), when
+ * not NULL, and then joins the traces left: other work (the driver writes
+ * the previous block's output) overlaps the interpolation instead of
+ * leaving the other threads idle.  beside runs exactly once, even when the
+ * workspaces cannot be made; it reports its own errors through ctx.  The
+ * traces do not depend on it: the same output for any number of threads. */
+int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
+			   const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
+			   void *ctx, struct sk_error *err);
 
 /*
  * The driver behind the regrid command.  It reads the input once: headers

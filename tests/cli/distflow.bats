@@ -10,7 +10,8 @@
 # whose byte counters are the traffic between it and the controller.
 #
 # The sum: the first test sums the kept images near the data (segmerge
-# --sum --kept: a partial sum on each host, added on the controller); the
+# --sum --kept: a partial sum on each host, added in a tree host to host,
+# the image read by the controller); the
 # fault tests sum the kept files from the hosts' directories, after
 # checking each against the local flow's partial image.
 bats_require_minimum_version 1.5.0
@@ -146,7 +147,7 @@ veth_bytes() {
 	echo $(($(cat /sys/class/net/"${LAB_VETH}a"/statistics/rx_bytes) + $(cat /sys/class/net/"${LAB_VETH}a"/statistics/tx_bytes)))
 }
 
-@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum near the data: the local flow's bytes; the controller carried control frames and one partial sum a host" {
+@test "distflow: split onto 3 hosts with 2 copies, migrate by locality, sum in a tree: the local flow's bytes; the controller carried control frames and the image" {
 	lab_need_root
 	# The split: every piece has two copies on different hosts, each with
 	# the bytes of the local split's piece.
@@ -183,23 +184,33 @@ veth_bytes() {
 	# piece went over it during the migration.
 	small=$(awk -F'\t' '$2 ~ /cut1/ { print $1 }' "$FLOW/pieces.tsv" | sed "s|^|$LAB/keep/cut1/|" | xargs stat -c %s | sort -n | head -1)
 	[ $((v2 - v1)) -lt "$small" ]
-	# The sum near the data (segmerge --sum --kept): each host sums the
-	# images it keeps, the controller adds one partial sum a host; the
-	# local flow's image, byte for byte.
+	# The sum in a tree (segmerge --sum --kept): each host sums the
+	# images it keeps and keeps that partial sum, pairs of hosts add
+	# theirs, reading one another's through the launcher (the lab user
+	# can read the lab's key for that), and the controller receives the
+	# last: the image.  The local flow's image, byte for byte.
+	chown "$LAB_USER" "$LAB/id"
 	run -0 --separate-stderr segmerge --sum --kept "$T/s" --ssh "$LAB_SSH" --agent "$LAB_AGENT" \
 		--remote "$LAB/segmerge" --state "$T/st" -o "$T/image.sgy"
+	chown root "$LAB/id"
 	[ "$stderr" = "" ]
 	v3=$(veth_bytes)
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
-	# The controller received the three partial sums as task data, and
-	# sent the piece lists: fewer bytes than the twelve images.
-	[ "$(ls "$T/st")" = r1 ]
-	[ "$(ls "$T"/st/r1/*.out | wc -l)" = 3 ]
-	run -0 carried "$T/st/r1/taskrun"
-	read -r in out ctl <<<"$output"
-	[ "$in $out" = "$(cat "$T"/st/r1/*.list | wc -c) $(cat "$T"/st/r1/*.out | wc -c)" ]
-	images=$(awk -F'\t' '{ s += $3 } END { print s }' "$T/kept")
-	[ "$out" -lt "$images" ]
+	# The controller received one partial sum, the last: the image's
+	# traces (1 byte more each) behind its file header and the text lines
+	# of the twelve pieces; taskrun carried the piece and pair lists out
+	# and nothing in.
+	[ "$(ls "$T"/st/r*/*.out 2>/dev/null | wc -l)" = 0 ]
+	[ "$(wc -l <"$T/st/fetched")" = 1 ]
+	read -r fh fpath fbytes <"$T/st/fetched"
+	text=$(printf 'SKPSUM1\nhost %s\n' "$fh"; for i in $(seq 0 11); do printf 'piece %d ok 200 4000 240 0 48\n' "$i"; done
+		printf 'info 1 0 5 200 4000 240 48 0 3600\n')
+	[ "$fbytes" = $((${#text} + 1 + $(stat -c %s "$T/image.sgy") + 48 + 1)) ]
+	for r in "$T"/st/r*/; do
+		run -0 carried "$r/taskrun"
+		read -r in out ctl <<<"$output"
+		[ "$in $out" = "$(cat "$r"/*.list | wc -c) 0" ]
+	done
 	# cut1's link carried less than the images cut1 keeps.
 	[ $((v3 - v2)) -lt "$(awk -F'\t' '$2 == "cut1" { s += $3 } END { print s }' "$T/kept")" ]
 }

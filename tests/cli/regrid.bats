@@ -464,6 +464,36 @@ outside() {
 	[[ "$stderr" =~ ^"regrid: 100% 100/100 locations, "([0-9.]+" locations/s, ")?"elapsed 0:0"[0-9]$ ]]
 }
 
+@test "every method writes the same bytes on 1, 2 and 3 threads, over several output blocks and on real data" {
+	T=$BATS_TEST_TMPDIR
+	# 2,000 samples a trace: blocks of 1,048 locations, so the 48 x 48 grid
+	# is written in three blocks while the next is interpolated.
+	segsynth -r 2304 $AREA -n 2000 -d 0.004 $GENTLE_SYN -s 11 -o "$T/t.sgy"
+	for m in nearest bin idw linear dip; do
+		g=$GRID
+		[ $m = dip ] && g=0,25,4,0,25,4
+		for t in 1 2 3; do
+			OMP_NUM_THREADS=$t regrid -x -g $g -m $m --fold "$T/$m-$t.tsv" "$T/t.sgy" -o "$T/$m-$t.sgy" 2>/dev/null
+		done
+		cmp "$T/$m-1.sgy" "$T/$m-2.sgy"
+		cmp "$T/$m-1.sgy" "$T/$m-3.sgy"
+		cmp "$T/$m-1.tsv" "$T/$m-2.tsv"
+		cmp "$T/$m-1.tsv" "$T/$m-3.tsv"
+	done
+	run -0 seginfo "$T/linear-3.sgy"
+	[[ "${lines[2]}" == *"traces:  2304,"* ]]
+	# F3 onto a grid of its own azimuth shifted by half a bin: every
+	# location interpolated, none copied.
+	printf 'x0: 620209.7\ny0: 6074245.4\ndx: 25.0036\ndy: 25.0036\nnx: 17\nny: 22\nazimuth: 88.41\n' >"$T/f3.yaml"
+	for m in nearest bin idw linear dip; do
+		for t in 1 2 3; do
+			OMP_NUM_THREADS=$t regrid -g "$T/f3.yaml" -c cdp -m $m -r 40 "$DATA/f3.sgy" -o "$T/f3-$m-$t.sgy"
+		done
+		cmp "$T/f3-$m-1.sgy" "$T/f3-$m-2.sgy"
+		cmp "$T/f3-$m-1.sgy" "$T/f3-$m-3.sgy"
+	done
+}
+
 @test "real data: f3.sgy onto its own (rotated) bin grid gives back its traces" {
 	# The F3 crop's bins: 18 crosslines x 23 inlines of 25 m, azimuth 88.41
 	# degrees; coordinates in the file are rounded to 0.1 m.

@@ -27,10 +27,17 @@ setup() {
 	if [ -n "${LAB:-}" ]; then
 		rm -rf "$LAB"/keep/*/img "$LAB"/keep/*/parts
 		R=(--ssh "$LAB_SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge")
+		# The lab's hosts reach one another as the lab user (the tree
+		# sum's reads host to host) once it can read the lab's key.
+		chown "$LAB_USER" "$LAB/id"
 	fi
 }
 
 teardown() {
+	# A sum left running by a failed test, by its PID.
+	if [ -n "${BG:-}" ]; then
+		lab_kill_tree "$BG"
+	fi
 	rm -rf "$T"
 }
 
@@ -57,7 +64,17 @@ keep_images() {
 		--keep 'img/{1}.sgy' --where '{2}' --locality-wait 60s cat ::: $(seq "$1") :::+ "${hosts[@]}"
 }
 
-@test "segmerge --sum --kept: pieces summed on 3 hosts equal the local sum byte for byte; the controller carried the partial sums only" {
+# psum_text HOST PIECES...: the lines of a partial sum of 24-trace pieces
+# of 101 samples (as segmerge --partial writes them).
+psum_text() {
+	local h=$1 p
+	shift
+	printf 'SKPSUM1\nhost %s\n' "$h"
+	for p in "$@"; do printf 'piece %d ok 101 4000 240 0 24\n' "$p"; done
+	printf 'info 1 0 5 101 4000 240 24 0 3600\n'
+}
+
+@test "segmerge --sum --kept: a tree over 3 hosts equals the local sum byte for byte; the controller received one image" {
 	lab_need_root
 	images 6 1.152921504606846976e18
 	keep_images 6
@@ -65,31 +82,58 @@ keep_images() {
 	[ "$stderr" = "" ]
 	segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local.sgy"
 	cmp "$T/sum.sgy" "$T/local.sgy"
-	# One round, one partial sum a host (pieces 1 and 4 on node1, ...).
-	[ "$(ls "$T/st")" = r1 ]
-	run -0 python3 "$BATS_TEST_DIRNAME/psum.py" "$T"/st/r1/{1,2,3}.out
-	read -r s1 h1 t1 x1 n1 <<<"${lines[0]}"
-	read -r s2 h2 t2 x2 n2 <<<"${lines[1]}"
-	read -r s3 h3 t3 x3 n3 <<<"${lines[2]}"
-	[ "$n1 $n2 $n3" = "node1 node2 node3" ]
-	[ "$t1 $t2 $t3" = "24 24 24" ]
-	# Each partial: its lines, the first piece's 3600-byte file header,
-	# 24 traces of 1 + 240 + 8 x 101 + 4 bytes, 12 bytes an extra term
-	# (samples whose sum a double does not hold), the end byte.
-	for k in 1 2 3; do
-		text=$(printf 'SKPSUM1\nhost node%d\npiece %d ok 101 4000 240 0 24\npiece %d ok 101 4000 240 0 24\ninfo 1 0 5 101 4000 240 24 0 3600\n' \
-			"$k" $((k - 1)) $((k + 2)))
-		eval "h=\$h$k s=\$s$k x=\$x$k"
-		[ "$h" = $((${#text} + 1 + 3600)) ]
-		[ "$s" = $((h + 24 * (1 + 240 + 808 + 4) + 12 * x + 1)) ]
-	done
-	# The controller's task data: those bytes in, the piece lists out.
+	# Rounds: the hosts' partials (pieces 1 and 4 on node1, ...), node1
+	# adds node2's, then node3 adds node1's: log2 of 3 rounds of pairs.
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3' ]
+	[ "$(cat "$T/st/r1/args")" = $'node1\nnode2\nnode3' ]
+	[ "$(cat "$T/st/r2/args")" = node1 ]
+	[ "$(cat "$T/st/r3/args")" = node3 ]
+	# The controller received one partial, the last, which carries the
+	# image's floats (1 + 240 + 4 x 101 bytes a trace) behind the lines
+	# of the six pieces and the file header.
+	text=$(psum_text node3 0 1 2 3 4 5)
+	want=$((${#text} + 1 + 3600 + 24 * (1 + 240 + 4 * 101) + 1))
+	read -r fh fpath fbytes <"$T/st/fetched"
+	[ "$(wc -l <"$T/st/fetched")" = 1 ]
+	[ "$fh $fbytes" = "node3 $want" ]
+	# Through taskrun, the controller carried the piece and pair lists
+	# out and nothing in (every partial stayed on its host).
 	run -0 awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); i += f[8]; o += f[10] } END { print i, o }' \
-		"$T/st/r1/taskrun/journal"
-	[ "$output" = "$(cat "$T"/st/r1/*.list | wc -c) $((s1 + s2 + s3))" ]
-	# The second image is scaled by 2^60: sums a double does not hold
-	# (extra terms) on its host, still the local sum's bytes.
-	[ "$x2" -gt 100 ]
+		"$T"/st/r*/taskrun/journal
+	[ "$output" = "$(cat "$T"/st/r*/*.list | wc -c) 0" ]
+	# The star (--reduce=star) receives one partial a host: 3 partials
+	# of 8 bytes a sample and extra terms (the 2^60-scaled image), more
+	# than 2.5 x the tree's image.
+	run -0 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" --reduce star --state "$T/st2" -o "$T/sum2.sgy"
+	cmp "$T/sum2.sgy" "$T/local.sgy"
+	[ "$(ls "$T/st2")" = $'fetched\nr1' ]
+	[ "$(cut -f1 "$T/st2/fetched" | tr '\n' ' ')" = "node1 node2 node3 " ]
+	star=$(awk -F'\t' '{ s += $3 } END { print s }' "$T/st2/fetched")
+	[ "$star" -gt $((want * 5 / 2)) ]
+	echo "# bytes through the controller: star $star, tree $fbytes" >&3
+	# Nothing of the sum is left on the hosts.
+	run -0 find "$LAB/keep" -name .segmerge
+	[ "$output" = "" ]
+}
+
+@test "segmerge --sum --kept: hosts that cannot reach one another fall back to the star, and say so" {
+	lab_need_root
+	images 4
+	keep_images 4
+	# The lab user cannot read the key: node1 cannot reach node2.
+	chown root "$LAB/id"
+	run -0 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" --state "$T/st" -o "$T/sum.sgy"
+	chown "$LAB_USER" "$LAB/id"
+	segmerge --sum "$T"/img/{1,2,3,4}.sgy -o "$T/local.sgy"
+	cmp "$T/sum.sgy" "$T/local.sgy"
+	[ "$(grep -c '^segmerge: ' <<<"$stderr")" = 1 ]
+	[ "$(grep '^segmerge: ' <<<"$stderr")" = "segmerge: node2 and node1 could not read each other's partial sums through '$LAB_SSH': the partial sums come to this machine instead (hosts that reach one another sum in a tree)" ]
+	# node1 tried to read node2's partial, then node2 node1's; then each
+	# host's partial came here.
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3' ]
+	[ "$(cat "$T/st/r2/args")" = node1 ]
+	[ "$(cat "$T/st/r3/args")" = node2 ]
+	[ "$(cut -f1 "$T/st/fetched" | tr '\n' ' ')" = "node1 node2 node3 " ]
 }
 
 # manifest FILE PIECE...: a version-2 manifest of images whose locations
@@ -170,9 +214,13 @@ place() {
 	segmerge --sum "$T"/img/{1,2,3,4}.sgy -o "$T/local.sgy"
 	cmp "$T/sum.sgy" "$T/local.sgy"
 	# dead1's task ran elsewhere and said so (a skip); its pieces went to
-	# their copies in a second round.
-	[ "$(ls "$T/st")" = $'r1\nr2' ]
+	# their copies in a second round, then the four partials (node2's,
+	# node1's two, node3's) were added in pairs, in two rounds.
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4' ]
 	[ "$(cat "$T/st/r2/args")" = $'node1\nnode3' ]
+	[ "$(cat "$T/st/r3/args")" = $'node2\nnode1' ]
+	[ "$(cat "$T/st/r4/args")" = node2 ]
+	[ "$(wc -l <"$T/st/fetched")" = 1 ]
 	# Every copy's host down: named.
 	manifest "$T/m2.yaml" 1=node1:img/1.sgy 2=dead1:img/2.sgy
 	run -1 --separate-stderr segmerge --sum -m "$T/m2.yaml" "${R[@]}" -o "$T/sum2.sgy"
@@ -195,4 +243,58 @@ place() {
 	cmp out2.sgy line.sgy
 	# Each piece was read from a live host.
 	[ "$(awk -F'\t' '$2 == "done" { print $5 }' st/fetch/taskrun/journal | sort -u | tr '\n' ' ')" = "node1 node3 " ]
+}
+
+@test "segmerge --sum -m: a host killed in the middle of the tree: its pieces summed again from their copies, the same bytes" {
+	lab_need_root
+	images 6 1e12
+	local k a b locs=()
+	for k in 1 2 3 4 5 6; do
+		a=$(((k - 1) % 3 + 1)) b=$((k % 3 + 1))
+		place "$k" "node$a" "node$b"
+		locs+=("$k=node$a:img/$k.sgy,node$b:img/$k.sgy")
+	done
+	manifest "$T/m.yaml" "${locs[@]}"
+	# The pair tasks wait for the test's word, so that node2 dies after
+	# its partial is made and before node1 reads it.
+	cat >"$LAB/segmerge-hold" <<SH
+#!/bin/sh
+case "\$1" in --pair=*)
+	: >"$LAB/pids/pair.\$TASKRUN_HOST"
+	i=0
+	while [ ! -e "$LAB/pids/go" ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done ;;
+esac
+exec "$LAB/segmerge" "\$@"
+SH
+	chmod 755 "$LAB/segmerge-hold"
+	rm -f "$LAB"/pids/pair.* "$LAB/pids/go"
+	segmerge --sum -m "$T/m.yaml" --ssh "$LAB_SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge-hold" \
+		--state "$T/st" -o "$T/sum.sgy" 2>"$T/err" &
+	BG=$!
+	lab_wait "[ -e '$LAB/pids/pair.node1' ]" 120
+	# node2 goes: its sshd and every session under it.
+	lab_kill_tree "$(cat "$LAB/sshd_node2.pid")"
+	: >"$LAB/pids/go"
+	st=0
+	wait "$BG" || st=$?
+	BG=""
+	# node2 back for any test after this one.
+	rm -f "$LAB/sshd_node2.pid"
+	/usr/sbin/sshd -f "$LAB/sshd_node2.conf" -E "$LAB/sshd_node2.log"
+	lab_wait "[ -s '$LAB/sshd_node2.pid' ]" 10
+	cat "$LAB/sshd_node2.pid" >>"$LAB/sshd.pids"
+	cat "$T/err"
+	[ "$st" = 0 ]
+	segmerge --sum "$T"/img/{1,2,3,4,5,6}.sgy -o "$T/local.sgy"
+	cmp "$T/sum.sgy" "$T/local.sgy"
+	# node1 could not read node2's partial, nor could the controller.
+	[[ "$(cat "$T/err")" = "segmerge: node2: its partial sum cannot be read: ssh: connect to host 127.0.0.1 port "*": Connection refused: its pieces are summed again from their copies" ]]
+	# node2's pieces (2 and 5) were summed again on node3, which holds
+	# their other copies; then the three partials were added in pairs.
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4\nr5' ]
+	[ "$(cat "$T/st/r1/args")" = $'node1\nnode2\nnode3' ]
+	[ "$(cat "$T/st/r2/args")" = node1 ]
+	[ "$(cut -f1 "$T/st/r3/1.list" | tr '\n' ' ')" = "1 4 " ]
+	[ "$(cat "$T/st/r3/args")" = node3 ]
+	[ "$(wc -l <"$T/st/fetched")" = 1 ]
 }

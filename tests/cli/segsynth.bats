@@ -187,3 +187,56 @@ synth() {
 	echo "max RSS $small KB vs $big KB"
 	[ $((big - small)) -lt 2048 ]
 }
+
+@test "-o names the format when --to does not: x.su is SU, x.SGK sgk, x.segy and others SEG-Y" {
+	local d=$BATS_TEST_TMPDIR g=(--line 3,50,4,25 --nt 101 --reflector 0.2)
+	segsynth "${g[@]}" --to su >"$d/ref.su"
+	segsynth "${g[@]}" --to sgk >"$d/ref.sgk"
+	segsynth "${g[@]}" >"$d/ref.sgy"
+	segsynth "${g[@]}" -o "$d/x.su"
+	segsynth "${g[@]}" -o "$d/x.SGK"
+	segsynth "${g[@]}" -o "$d/x.segy"
+	segsynth "${g[@]}" -o "$d/x.dat"
+	cmp "$d/x.su" "$d/ref.su"
+	cmp "$d/x.SGK" "$d/ref.sgk"
+	cmp "$d/x.segy" "$d/ref.sgy"
+	cmp "$d/x.dat" "$d/ref.sgy"
+	# The SU file is 12 traces of 240 + 4 x 101 bytes, no file header.
+	[ "$(stat -c %s "$d/x.su")" = $((12 * (240 + 4 * 101))) ]
+	# --to wins where the name says nothing; an agreeing --to is fine.
+	segsynth "${g[@]}" --to su -o "$d/y.su"
+	cmp "$d/y.su" "$d/ref.su"
+	segsynth "${g[@]}" -z -o "$d/z.sgk"
+	[ "$(seginfo --json "$d/z.sgk" | sed -n 's/.*"format": "\([a-z]*\)".*/\1/p')" = sgk ]
+}
+
+@test "a name that says another format than --to or --zstd is a usage error, and nothing is written" {
+	local d=$BATS_TEST_TMPDIR/e g=(--line 3,50,4,25 --nt 101 --reflector 0.2)
+	mkdir "$d"
+	run -2 --separate-stderr segsynth "${g[@]}" --to segy -o "$d/x.su"
+	[ "$stderr" = "segsynth: -o $d/x.su: the name says su, --to says segy; try --help" ]
+	run -2 --separate-stderr segsynth "${g[@]}" -o "$d/x.sgy" to=sgk
+	[ "$stderr" = "segsynth: -o $d/x.sgy: the name says segy, --to says sgk; try --help" ]
+	run -2 --separate-stderr segsynth "${g[@]}" --zstd -o "$d/x.su"
+	[ "$stderr" = "segsynth: -o $d/x.su: the name says su, --zstd says sgk; try --help" ]
+	[ -z "$(ls -A "$d")" ]
+}
+
+@test "Seismic Unix reads segsynth -o x.su: surange and sugethw give the headers written" {
+	local su
+	su=$(cd "$BATS_TEST_DIRNAME/../../../shared/tools/su" 2>/dev/null && pwd) || su=/nonexistent
+	[ -x "$su/bin/surange" ] || skip "Seismic Unix is absent ($su): no cross-check"
+	export CWPROOT=$su PATH=$PATH:$su/bin
+	segsynth --line 3,50,4,25 --nt 101 --reflector 0.2 -o "$BATS_TEST_TMPDIR/x.su"
+	run -0 surange <"$BATS_TEST_TMPDIR/x.su"
+	[ "${lines[0]}" = "12 traces:" ]
+	# SU reads SU's header: 101 samples of 4 ms (a SEG-Y file would give
+	# SU the textual header's bytes as its first trace header).
+	[[ "$output" == *$'\nns       101\n'* ]]
+	[[ "$output" == *$'\ndt       4000\n'* ]]
+	[[ "$output" == *$'\noffset   -37 38 (-37 - 38)\n'* ]]
+	run -0 --separate-stderr sugethw key=tracl,fldr,tracf,offset,ns,dt output=geom <"$BATS_TEST_TMPDIR/x.su"
+	[ "${#lines[@]}" = 12 ]
+	[ "$(echo "${lines[0]}" | awk '{ $1 = $1; print }')" = "$(seginfo -k tracl,fldr,tracf,offset,ns,dt "$BATS_TEST_TMPDIR/x.su" | head -n 1 | tr '\t' ' ')" ]
+	[ "$(echo "${lines[11]}" | awk '{ $1 = $1; print }')" = "$(seginfo -k tracl,fldr,tracf,offset,ns,dt "$BATS_TEST_TMPDIR/x.su" | tail -n 1 | tr '\t' ' ')" ]
+}

@@ -210,13 +210,15 @@ EOF
 	[ "$(grep -c 'runs alone next$' "$T/s/journal")" = 2 ]
 }
 
-@test "taskrun: an agent that quits, idle or not, after nothing from the controller for the lease says why" {
+@test "taskrun: an agent that quits, idle or not, after nothing from the controller for the lease says why; its host is not quarantined" {
 	make_launcher
 	printf '1/h1\n1/h2\n' >"$T/hosts"
 	# One task: one host runs it, the other is idle.  The controller is
 	# stopped past the lease: both agents quit; the one with the task
 	# reports it lost (its exit frame says why), the idle one says why on
-	# its stderr, which the controller's message carries.
+	# its stderr, which the controller's message carries.  The controller
+	# knows it stalled (its clock jumped past the lease): neither host is
+	# quarantined, and the task runs again at once.
 	echo 'echo $PPID >'"$T"'/busy; [ -e '"$T"'/go ] || sleep 30; echo one' >"$T/tasks"
 	taskrun -H "$T/hosts" --ssh "$T/launch" --agent "$BATS_TEST_DIRNAME/../../bin/taskrun agent" --lease 1s \
 		--backoff 0.1s -s "$T/s" --no-speculate --no-progress -a "$T/tasks" >"$T/out" 2>"$T/err" &
@@ -241,8 +243,14 @@ EOF
 	# Which host had the task is the controller's choice.
 	local busy=h1 idle=h2
 	grep -q "^taskrun: h2: connection lost: the agent" "$T/err" && busy=h2 idle=h1
-	[ "$(grep "^taskrun: $busy: connection lost" "$T/err")" = "taskrun: $busy: connection lost: the agent lost the controller: no frame for the lease" ]
-	[ "$(grep "^taskrun: $idle: connection lost" "$T/err")" = "taskrun: $idle: connection lost: taskrun agent: idle, nothing from the controller for 1s (the lease): quitting" ]
+	local stalled=" \(the controller stalled for [0-9]+\.[0-9]s: not the host's doing\)"
+	grep -Ex "taskrun: $busy: connection lost: the agent lost the controller: no frame for the lease$stalled" "$T/err"
+	grep -Ex "taskrun: $idle: connection lost: taskrun agent: idle, nothing from the controller for 1s \(the lease\): quitting$stalled" "$T/err"
+	[ "$(grep -c '' "$T/err")" = 2 ]
+	run -0 awk -F'\t' '{ print $2 }' "$T/s/journal"
+	[ "$(grep -c '^stall$' <<<"$output")" = 1 ]
+	[ "$(grep -c '^quarantine$' <<<"$output")" = 0 ]
+	[ "$(grep -c '^done$' <<<"$output")" = 1 ]
 }
 
 @test "taskrun: a task run again keeps its {%}, as in GNU parallel; the slot is not given to another task meanwhile" {

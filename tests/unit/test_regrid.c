@@ -453,6 +453,73 @@ static void dead_fold_threads(void)
 	mem_free(&m);
 }
 
+/* What beside saw: how often it ran, and on which thread. */
+struct beside_log {
+	int calls, thread;
+};
+
+static void beside_count(void *ctx)
+{
+	struct beside_log *l = ctx;
+	l->calls++;
+#ifdef _OPENMP
+	l->thread = omp_get_thread_num();
+#endif
+}
+
+/* sk_regrid_block_beside: beside runs once, on the initial thread, and the
+ * traces are sk_regrid_block's, for 1, 2 and 3 threads and every method. */
+static void block_beside(void)
+{
+	static double u[1600], v[1600];
+	static int live1[1600], live2[1600];
+	long n;
+	struct mem m;
+	interior(u, v, &n);
+	positions(&m, 0.5, 0, 777);
+	fill(&m, &gentle);
+	for (int method = 0; method <= SK_REGRID_DIP; method++) {
+		struct sk_regrid_opts o = base_opts(&gentle, method);
+		const long nn = method == SK_REGRID_DIP ? 60 : n;
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
+		struct sk_regrid *rg = NULL;
+		struct sk_error err;
+		float *a = malloc((size_t)nn * (size_t)gentle.ns * sizeof *a);
+		float *b = malloc((size_t)nn * (size_t)gentle.ns * sizeof *b);
+		CHECK(a && b && sk_regrid_new(&o, &in, &rg, &err) == 0);
+		if (!a || !b || !rg) {
+			free(a);
+			free(b);
+			sk_regrid_free(rg);
+			continue;
+		}
+#ifdef _OPENMP
+		omp_set_num_threads(1);
+#endif
+		CHECK(sk_regrid_block(rg, u, v, NULL, NULL, nn, a, live1, &err) == 0);
+		for (int t = 1; t <= 3; t++) {
+			struct beside_log l = {0, -1};
+#ifdef _OPENMP
+			omp_set_num_threads(t);
+#endif
+			memset(b, 0xff, (size_t)nn * (size_t)gentle.ns * sizeof *b);
+			CHECK(sk_regrid_block_beside(rg, u, v, NULL, NULL, nn, b, live2, beside_count, &l, &err) == 0);
+			CHECKF(l.calls == 1 && l.thread <= 0, "%s, %d threads: beside ran %d times, on thread %d",
+			       sk_regrid_method_name(method), t, l.calls, l.thread);
+			CHECKF(memcmp(a, b, (size_t)nn * (size_t)gentle.ns * sizeof *a) == 0 &&
+			       memcmp(live1, live2, (size_t)nn * sizeof *live1) == 0,
+			       "%s: sk_regrid_block_beside on %d threads differs", sk_regrid_method_name(method), t);
+		}
+		free(a);
+		free(b);
+		sk_regrid_free(rg);
+	}
+#ifdef _OPENMP
+	omp_set_num_threads(2);
+#endif
+	mem_free(&m);
+}
+
 /* Offsets: an event with hyperbolic moveout t(h) = sqrt(t0^2 + h^2 / v^2),
  * the same at every location.  Classes keep offsets apart; with the
  * velocity, traces of neighbouring offsets (one class spanning 100 m) are
@@ -704,6 +771,7 @@ int main(void)
 	constant_and_linear();
 	poisson_fill();
 	dead_fold_threads();
+	block_beside();
 	offsets_moveout();
 	line_mode();
 	accuracy_table();

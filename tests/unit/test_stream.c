@@ -177,6 +177,21 @@ int main(void)
 	snprintf(dir, sizeof dir, "/tmp/test_stream_%ld", (long)getpid());
 	mkdir(dir, 0700);
 
+	/* The format a name says: its extension, in any case, after the last
+	 * slash; none for other names, standard output and NULL. */
+	{
+		static const struct { const char *name; int fmt; } names[] = {
+			{"x.su", SK_FMT_SU}, {"dir/x.SU", SK_FMT_SU}, {"x.sgy", SK_FMT_SEGY},
+			{"a.b.segy", SK_FMT_SEGY}, {"x.Sgk", SK_FMT_SGK}, {".su", SK_FMT_SU},
+			{"x.dat", SK_FMT_AUTO}, {"x.su.gz", SK_FMT_AUTO}, {"x.sux", SK_FMT_AUTO},
+			{"x.", SK_FMT_AUTO}, {"su", SK_FMT_AUTO}, {"d.su/x", SK_FMT_AUTO},
+			{"-", SK_FMT_AUTO}, {"", SK_FMT_AUTO}, {NULL, SK_FMT_AUTO},
+		};
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			CHECKF(sk_format_of_name(names[i].name) == names[i].fmt, "%s",
+			       names[i].name ? names[i].name : "NULL");
+	}
+
 	/* Every format and byte order, written and read back exactly. */
 	{
 		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
