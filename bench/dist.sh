@@ -13,7 +13,8 @@
 #             --input-manifest/--keep (each piece migrated where it lies,
 #             the image kept there), then the sum near the data
 #             (segmerge --sum --kept: each host sums its images, the
-#             controller adds one partial sum a host).
+#             hosts add their partial sums in pairs, reading one another's
+#             through ssh, and the controller receives the image).
 # Bytes through the controller are its interface's counters (rx + tx, all
 # traffic: ssh, frames, data).  The bars (issue 16): locality's controller
 # traffic at most 2% of the survey's bytes, and its wall time at least 3x
@@ -189,8 +190,11 @@ in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s2 --input-manifest
 	--keep 'img/{/}' $RUN $MIG {} 2>"$W/s2.err" ||
 	{ cat "$W/s2.err" >&2; fail "migration by locality failed"; }
 bm=$(ctl_bytes) tm=$(now)
-# The sum near the data: each host sums the images it keeps, the
-# controller adds one partial sum a host (segmerge --sum --kept).
+# The sum near the data: each host sums the images it keeps, the hosts
+# add their partial sums in a tree (the lab user reads the lab's key to
+# reach the other hosts), the controller receives the image (segmerge
+# --sum --kept).
+chown "$LAB_USER" "$LAB/id"
 tf=$(now)
 in_ctl segmerge --sum --kept s2 --ssh "$SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge" --state sum -o locality.sgy \
 	2>"$W/sum.err" || { cat "$W/sum.err" >&2; fail "the sum near the data failed"; }
@@ -210,7 +214,8 @@ printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n'
 echo "  locality's $(taskrun status s2 | grep '^inputs:' || echo 'inputs: not counted')"
 echo "  images: $same; tasks run away from their piece: $away; locality's bytes: $((bm - b0)) in the migration run," \
 	"$((b1 - bm)) in the sum ($(taskrun kept s2 | wc -l) images of $(taskrun kept s2 | awk -F'\t' '{ s += $3 } END { print s }') bytes on the hosts," \
-	"$(ls sum/r*/*.out | wc -l) partial sums of $(cat sum/r*/*.out | wc -c) bytes received)"
+	"$(wc -l <sum/fetched) partial sums of $(awk -F'\t' '{ s += $3 } END { print s + 0 }' sum/fetched) bytes received," \
+	"$(ls -d sum/r* | wc -l) rounds)"
 awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 	r = s / l; p = 100 * b / d
 	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",

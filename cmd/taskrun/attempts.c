@@ -343,6 +343,7 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	a->err_fd = -1;
 	a->queued = c->batch != NULL;
 	a->src = -1;
+	a->lfd = -1;
 	if (t->alone && !spec) {
 		a->alone = 1;
 		h->alone_run = 1;

@@ -140,8 +140,23 @@ static int add_piece(struct tr_tasklist *l, const struct tr_input *o, const char
 		return sk_error_at(err, sk_error_set(err, SK_EARG, "piece %zu (%s) is not on any host: "
 						     "--input-manifest takes a distributed manifest (segsplit --hosts)",
 						     i + 1, pc->file), m->path);
-	if ((rc = tr_piece_format(pc->bytes, pc->xxh64, pc->file, (const char *const *)pc->at, pc->nat, &input, err)) != 0)
-		return sk_error_at(err, rc, m->path);
+	{
+		/* Its lineage: the piece's number and the manifest's absolute
+		 * path, for segsplit --remake (relay.c). */
+		char *lin = NULL;
+		if (m->lineage) {
+			char cwd[4096];
+			const int abs = m->path[0] == '/';
+			if ((abs || getcwd(cwd, sizeof cwd)) &&
+			    (lin = malloc(strlen(m->path) + (abs ? 0 : strlen(cwd) + 1) + 24)))
+				sprintf(lin, "%zu %s%s%s", i + 1, abs ? "" : cwd, abs ? "" : "/", m->path);
+		}
+		rc = tr_piece_format(pc->bytes, pc->xxh64, pc->file, (const char *const *)pc->at, pc->nat, lin, &input,
+				     err);
+		free(lin);
+		if (rc != 0)
+			return sk_error_at(err, rc, m->path);
+	}
 	/* The command's {} is the copy's directory (put there by the agent
 	 * that runs it) and the piece's name. */
 	if (!(mark = malloc(strlen(file) + 3))) {

@@ -26,6 +26,14 @@ int tr_piece_parse(const char *text, struct tr_piece *p)
 	for (s = nl + 1; *s; ) {
 		const char *e = strchr(s, '\n'), *colon;
 		const size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (*s == '=') {
+			/* The lineage, last. */
+			if (e || n < 4 || p->nloc == TR_PIECE_MAXLOC)
+				return SK_EFMT;
+			p->lin = s + 1;
+			p->linlen = n - 1;
+			break;
+		}
 		if (p->nloc == TR_PIECE_MAXLOC || !(colon = memchr(s, ':', n)) || colon == s || colon + 1 == s + n)
 			return SK_EFMT;
 		p->host[p->nloc] = s;
@@ -49,7 +57,7 @@ int tr_piece_on(const struct tr_piece *p, const char *host)
 }
 
 int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, const char *const *at,
-		    int nat, char **out, struct sk_error *err)
+		    int nat, const char *lineage, char **out, struct sk_error *err)
 {
 	const char *slash = strrchr(file, '/');
 	const char *name = slash ? slash + 1 : file;
@@ -59,7 +67,7 @@ int tr_piece_format(unsigned long long size, unsigned long long hash, const char
 	int rc = 0;
 
 	*out = NULL;
-	if (nat < 1 || nat > TR_PIECE_MAXLOC)
+	if (nat < 1 || nat > TR_PIECE_MAXLOC - (lineage != NULL))
 		return sk_error_set(err, SK_EARG, "%s: %d locations (1 to %d taken)", file, nat, TR_PIECE_MAXLOC);
 	if (nn == 0 || strchr(name, '\n'))
 		return sk_error_set(err, SK_EARG, "%s: not a file name", file);
@@ -83,6 +91,14 @@ int tr_piece_format(unsigned long long size, unsigned long long hash, const char
 		}
 		rc |= tr_buf_put(&b, "\n", 1);
 		rc |= tr_buf_put(&b, at[i], n);
+	}
+	if (lineage && !rc) {
+		if (strchr(lineage, '\n')) {
+			tr_buf_release(&b);
+			return sk_error_set(err, SK_EARG, "%s: a line break in its lineage", file);
+		}
+		rc |= tr_buf_put(&b, "\n=", 2);
+		rc |= tr_buf_put(&b, lineage, strlen(lineage));
 	}
 	rc |= tr_buf_put(&b, "", 1);
 	if (rc) {

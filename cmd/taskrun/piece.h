@@ -3,12 +3,15 @@
  * distributed manifest (segsplit --hosts), its size, xxh64, file name and
  * locations, as field 7 of the frozen task list keeps it:
  *
- *	"SIZE XXH64 NAME\nHOST:PATH\nHOST:PATH..."
+ *	"SIZE XXH64 NAME\nHOST:PATH\nHOST:PATH...[\n=N MANIFEST]"
  *
  * SIZE in bytes (decimal), XXH64 16 hex digits (seed 0), NAME the piece's
  * file name (every location's path ends with it), one location per copy,
  * the host as the host file names it and the path on that host (relative
- * paths start at its $TASKRUN_KEEP_DIR, as --keep's).
+ * paths start at its $TASKRUN_KEEP_DIR, as --keep's); last, when the
+ * manifest records the lineage of its pieces, "=N MANIFEST": the piece's
+ * number and the manifest's absolute path, what remakes the piece
+ * (segsplit --remake N) when no copy is left.
  *
  * In the task's command, the piece's path is TR_PIECE_DIR "/" NAME until
  * the agent that runs it puts the directory of its copy there
@@ -34,6 +37,8 @@ struct tr_piece {
 	int nloc;
 	const char *host[TR_PIECE_MAXLOC], *path[TR_PIECE_MAXLOC];   /* into the text */
 	size_t hostlen[TR_PIECE_MAXLOC], pathlen[TR_PIECE_MAXLOC];
+	const char *lin;            /* "N MANIFEST" (into the text), or NULL */
+	size_t linlen;
 };
 
 /* Parses field 7 (text stays owned by the caller and must outlive p);
@@ -42,11 +47,12 @@ int tr_piece_parse(const char *text, struct tr_piece *p);
 /* The index of the location on host, or -1 when host holds no copy. */
 int tr_piece_on(const struct tr_piece *p, const char *host);
 /* Field 7 for a piece (malloc'd): size, hash, file (its base name is the
- * name) and its nat locations "host:path"; SK_EARG with err set when a
+ * name), its nat locations "host:path" and its lineage ("N MANIFEST", or
+ * NULL: none; at most TR_PIECE_MAXLOC - 1 locations then); SK_EARG with err set when a
  * location is not "host:path" or its path does not end in the name, or
  * there are more than TR_PIECE_MAXLOC. */
 int tr_piece_format(unsigned long long size, unsigned long long hash, const char *file, const char *const *at,
-		    int nat, char **out, struct sk_error *err);
+		    int nat, const char *lineage, char **out, struct sk_error *err);
 /* The hosts of the locations, comma-separated (a task's --where; malloc'd). */
 char *tr_piece_hosts(const struct tr_piece *p);
 /* cmd with every TR_PIECE_DIR replaced by dir, which lands inside the

@@ -6,12 +6,25 @@
  * bytes.  proto.c documents the frames, piece.h the piece. */
 #include "sched_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "file.h"
 #include "piece.h"
+#include "subproc.h"
+
+/* bad_loc's bit for a piece's lineage: its remake failed, so it is not
+ * remade again (piece.h keeps the last location free when there is one). */
+#define LIN_BIT (TR_PIECE_MAXLOC - 1)
+
+static void input_event(struct tr_ctl *c, const struct tr_attempt *a, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 int tr_host_lost(const struct tr_ctl *c, const struct tr_host *h, double now)
 {
@@ -63,10 +76,33 @@ static int relays_from(const struct tr_ctl *c, int g)
 	return n;
 }
 
+/* Whether no holder of task ti's piece p can ever serve it (every one gone
+ * from the host list or given up on, or its copy found bad). */
+static int holders_gone(const struct tr_ctl *c, long ti, const struct tr_piece *p)
+{
+	for (int k = 0; k < p->nloc; k++) {
+		const int g = loc_host(c, p, k);
+		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
+		if (!h || h->removed || h->gone || bad(c, ti, k))
+			continue;
+		if (h->st == HS_UP || h->st == HS_CONN || h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether task ti's piece is to be remade from its lineage: it has one,
+ * no holder is left, and no remake of it failed. */
+static int remake_due(const struct tr_ctl *c, long ti, const struct tr_piece *p)
+{
+	return p->lin && !bad(c, ti, LIN_BIT) && holders_gone(c, ti, p);
+}
+
 /* Where task ti's piece comes from when host hi runs it: -2 when hi holds
  * a copy; else a holder that is up, of the least busy ones the one the
  * attempt number points at (a retry reads another copy when there is
- * one); -1 when none is up.  p is the parsed piece. */
+ * one); -3 when no holder is left and the controller remakes the piece
+ * from its lineage; -1 when none is up.  p is the parsed piece. */
 static int source(const struct tr_ctl *c, long ti, const struct tr_piece *p, int hi, int att)
 {
 	int cand[TR_PIECE_MAXLOC], nc = 0, least = -1;
@@ -90,6 +126,8 @@ static int source(const struct tr_ctl *c, long ti, const struct tr_piece *p, int
 		if (n == least)
 			cand[nc++] = g;
 	}
+	if (nc == 0 && remake_due(c, ti, p))
+		return -3;
 	return nc ? cand[(att > 0 ? att - 1 : 0) % nc] : -1;
 }
 
@@ -108,15 +146,73 @@ int tr_input_stuck(const struct tr_ctl *c, long ti)
 
 	if (!c->tl->t[ti].input || tr_piece_parse(c->tl->t[ti].input, &p) != 0)
 		return 0;
-	for (int k = 0; k < p.nloc; k++) {
-		const int g = loc_host(c, &p, k);
-		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
-		if (!h || h->removed || h->gone || bad(c, ti, k))
+	return holders_gone(c, ti, &p) && !remake_due(c, ti, &p);
+}
+
+/* Sends up to n bytes of a's remade piece to its runner, and the end. */
+static void pump_remade(struct tr_ctl *c, struct tr_attempt *a, long long n)
+{
+	char buf[65536];
+
+	while (a->lfd >= 0 && n > 0) {
+		const ssize_t got = read(a->lfd, buf, n < (long long)sizeof buf ? (size_t)n : sizeof buf);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (h->st == HS_UP || h->st == HS_CONN || h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
-			return 0;
+		/* An error ends the stream short: the runner's size check
+		 * says so. */
+		if (got <= 0) {
+			tr_close_fd(&a->lfd);
+			tr_send_frame(c, &c->h[a->host], TR_F_IN, a->id, NULL, 0);
+			break;
+		}
+		tr_send_frame(c, &c->h[a->host], TR_F_IN, a->id, buf, (size_t)got);
+		c->h[a->host].data_in -= (long long)got;
+		c->h[a->host].relayed += (long long)got;
+		a->relayed += (long long)got;
+		n -= got;
 	}
-	return 1;
+}
+
+/* The piece of attempt a remade from its lineage into the state
+ * directory (STATE/remade/NAME, kept for the retries and resumes of the
+ * run: made once) by segsplit --remake, open for reading; -1 with why. */
+static int remade_open(struct tr_ctl *c, const struct tr_piece *p, char *why, size_t n)
+{
+	char dir[4096], path[4400], num[32], prog[4096], man[4096];
+	struct stat st;
+	struct sk_error err;
+	const char *sp;
+	int fd, st_rc;
+
+	snprintf(dir, sizeof dir, "%s/remade", c->o->state ? c->o->state : ".taskrun-remade");
+	snprintf(path, sizeof path, "%s/%.*s", dir, (int)p->namelen, p->name);
+	if (stat(path, &st) != 0 || (unsigned long long)st.st_size != p->size) {
+		char *argv[8];
+		if (!(sp = memchr(p->lin, ' ', p->linlen)) || (size_t)(sp - p->lin) >= sizeof num) {
+			snprintf(why, n, "bad lineage");
+			return -1;
+		}
+		snprintf(num, sizeof num, "%.*s", (int)(sp - p->lin), p->lin);
+		snprintf(man, sizeof man, "%.*s", (int)(p->linlen - (size_t)(sp + 1 - p->lin)), sp + 1);
+		argv[0] = (char *)(uintptr_t)sk_subproc_sibling("segsplit", prog, sizeof prog);
+		argv[1] = (char *)(uintptr_t)"--remake";
+		argv[2] = num;
+		argv[3] = (char *)(uintptr_t)"-d";
+		argv[4] = dir;
+		argv[5] = man;
+		argv[6] = NULL;
+		/* The controller waits for it (one piece's read and write). */
+		if ((st_rc = sk_subproc_run(argv, NULL, &err)) != 0) {
+			if (st_rc < 0)
+				snprintf(why, n, "segsplit --remake %s: %.200s", num, err.msg);
+			else
+				snprintf(why, n, "segsplit --remake %s %.200s exited with status %d", num, man, st_rc);
+			return -1;
+		}
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		snprintf(why, n, "%.200s: %.60s", path, strerror(errno));
+	return fd;
 }
 
 /* " copy lost=H1,H2": the holders of p that are lost (tr_host_lost) or
@@ -156,7 +252,7 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 	src = source(c, a->task, &p, (int)(h - c->h), a->att);
 	if (src == -1)
 		return -1;
-	snprintf(head, sizeof head, "%d %llu %s\n", src >= 0, p.size, p.hash);
+	snprintf(head, sizeof head, "%d %llu %s\n", src >= 0 || src == -3, p.size, p.hash);
 	rc |= tr_buf_put(&b, head, strlen(head));
 	if (src == -2) {
 		k = tr_piece_on(&p, h->name);
@@ -171,6 +267,20 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 	}
 	tr_send_frame(c, h, TR_F_INPUT, a->id, b.p, tr_buf_used(&b));
 	tr_buf_release(&b);
+	if (src == -3) {
+		/* No copy left: the controller remakes the piece from its
+		 * source and streams it as a holder would. */
+		char why[300];
+		a->remade = 1;
+		if ((a->lfd = remade_open(c, &p, why, sizeof why)) < 0) {
+			mark_bad(c, a->task, LIN_BIT);
+			input_event(c, a, 1, "failed remade from=lineage: %s", why);
+			tr_send_frame(c, h, TR_F_IN, a->id, NULL, 0);
+		} else {
+			pump_remade(c, a, WINDOW);
+		}
+		return 0;
+	}
 	if (src >= 0) {
 		/* The holder sends a window's worth ahead, then as the runner's
 		 * credits come back (tr_input_credit). */
@@ -188,6 +298,7 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 
 void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a)
 {
+	tr_close_fd(&a->lfd);
 	if (a->src >= 0 && !a->src_done)
 		tr_send_frame(c, &c->h[a->src], TR_F_CANCEL, a->id, NULL, 0);
 	a->src_done = 1;
@@ -253,6 +364,8 @@ void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame 
 
 void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n)
 {
+	if (a->lfd >= 0 && n > 0)
+		pump_remade(c, a, n);
 	if (a->src >= 0 && !a->src_done && n > 0) {
 		char s[32];
 		const int len = snprintf(s, sizeof s, "%lld", n);
@@ -276,7 +389,9 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 		 * joblog's) is its own run, not the relay of its piece. */
 		a->start = tr_mono();
 		a->wstart = tr_wall();
-		if (a->src >= 0)
+		if (a->remade)
+			input_event(c, a, 0, "remade bytes=%lld from=lineage%s", v[1], copy);
+		else if (a->src >= 0)
 			input_event(c, a, 0, "moved bytes=%lld from=%s%s", v[1], c->h[a->src].name, copy);
 		else
 			input_event(c, a, 0, "local bytes=%lld from=%s%s", v[1], c->h[a->host].name, copy);
@@ -289,8 +404,17 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 		/* The copy it read is missing or not what the manifest says:
 		 * not read again (the task reads another copy, without
 		 * spending a retry: tr_attempt_exit). */
-		mark_bad(c, a->task, loc_of(c, &p, a->src >= 0 ? a->src : a->host));
 		a->in_bad = 1;
+		if (a->remade) {
+			/* Not remade again (the failed remake itself is
+			 * journalled where it failed). */
+			mark_bad(c, a->task, LIN_BIT);
+			if (a->relayed > 0)
+				input_event(c, a, 1, "failed remade bytes=%lld from=lineage: %.*s", a->relayed,
+					    (int)(n < 200 ? n : 200), msg ? msg + 1 : "");
+			return;
+		}
+		mark_bad(c, a->task, loc_of(c, &p, a->src >= 0 ? a->src : a->host));
 		if (a->src >= 0)
 			input_event(c, a, 1, "failed moved bytes=%lld from=%s: %.*s", a->relayed, c->h[a->src].name,
 				    (int)(n < 200 ? n : 200), msg ? msg + 1 : "");

@@ -177,7 +177,9 @@ static int start_event(struct sumscan *sc, const struct tr_event *e, long ti, in
 /* An input event (relay.c): "local bytes=N from=HOST[ copy lost=H,...]",
  * "moved bytes=N from=HOST[ copy lost=...]", or, status 1, a failed or
  * aborted read ("failed moved bytes=N from=...", "aborted moved bytes=N
- * from=...", "failed local from=..."), whose bytes moved count too. */
+ * from=...", "failed local from=..."), whose bytes moved count too;
+ * "remade bytes=N from=lineage[ copy lost=...]": the piece remade from its
+ * source by the controller and moved to the host. */
 static int input_event(struct sumscan *sc, const struct tr_event *e, long ti, int hi)
 {
 	struct tr_summary *s = sc->s;
@@ -189,6 +191,15 @@ static int input_event(struct sumscan *sc, const struct tr_event *e, long ti, in
 	s->inputs = 1;
 	if (hi < 0)
 		return 0;
+	if (strncmp(e->note, "remade bytes=", 13) == 0) {
+		if (e->status == 0) {
+			s->h[hi].in_moved += strtoull(e->note + 13, NULL, 10);
+			s->h[hi].n_moved++;
+			s->t[ti].in_src = hi;
+			s->t[ti].in_remade = 1;
+		}
+		return 0;
+	}
 	if (m)
 		n = strtoull(m + 12, NULL, 10);
 	else if (local)
@@ -469,6 +480,14 @@ static void lost_lines(const struct tr_summary *s, FILE *out)
 {
 	for (long i = 0; i < s->tl.n; i++) {
 		const struct tr_rtask *t = &s->t[i];
+		if (t->in_remade && t->in_src >= 0) {
+			char piece[256];
+			if (sscanf(s->tl.t[i].input ? s->tl.t[i].input : "", "%*s %*s %255[^\n]", piece) != 1)
+				snprintf(piece, sizeof piece, "?");
+			fprintf(out, "remade from its lineage: task %ld, piece %s, on %s (no copy left)\n", i + 1, piece,
+				s->h[t->in_src].name);
+			continue;
+		}
 		if (t->in_src >= 0 && t->in_lost >= 0) {
 			char piece[256];
 			/* The piece's name is the third word of its first line. */

@@ -41,6 +41,7 @@ struct tr_rtask {
 	 * host in_src (-1: none yet), in_moved (else where it lay), and the
 	 * first of its holders lost then (in_lost: read from a copy), or -1. */
 	int in_src, in_moved, in_lost;
+	int in_remade;          /* its piece was remade from its lineage (on in_src) */
 };
 
 struct tr_rhost {

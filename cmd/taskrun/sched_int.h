@@ -112,6 +112,8 @@ struct tr_attempt {
 	int src, src_done, in_ok;
 	int in_bad;                /* its piece's copy was missing or bad: the
 				      attempt is lost, not failed */
+	int remade, lfd;           /* its piece is remade from its lineage
+				      and streamed from lfd (or -1) */
 	long long relayed;
 	char in_why[256];
 };

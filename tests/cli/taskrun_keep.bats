@@ -505,12 +505,62 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	[ "${lines[1]}" = "$first 0 moved bytes=$size from=$other" ]
 	[ "${#lines[@]}" = 2 ]
 	[ "$(j_count d/journal fail)" = 0 ]
-	# No copy of piece 1 left: its task is not run, the others are.
+	# No copy of piece 1 left and no lineage (a manifest without it): its
+	# task is not run, the others are.
 	rm "$LAB/keep/node2/parts/part-000001.sgy"
+	grep -v '^lineage:' parts/manifest.yaml >parts/nolin.yaml
 	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
-		--input-manifest parts/manifest.yaml 'cksum < {}'
+		--input-manifest parts/nolin.yaml 'cksum < {}'
 	# The log of its last attempt is named when that attempt made one
 	# (whether it did depends on when the agent found the copy missing).
 	[[ "$stderr" =~ ^"taskrun: task 1: not run: no holder of its input piece is left"( \(log\ c/logs/1\.[0-9]+\.err\))?": cksum < 'parts/part-000001.sgy'"$ ]]
 	[ "$(j_count c/journal done)" = 2 ]
+}
+
+@test "taskrun --input-manifest: both holders of pieces removed mid-run: the controller remakes each piece from its lineage, once, and the result is the same" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 3,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit --key fldr -d local line.sgy
+	printf 'node1\nnode2\n' >h2
+	segsplit --hosts h2 --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	size=$(stat -c %s local/part-000002.sgy)
+	# Every task on node3, which holds no copy: piece 1 is streamed from
+	# a holder and its task waits on a file; meanwhile both holders leave
+	# the host file, so pieces 2 and 3 have no copy left.
+	printf '1/node1\n1/node2\n1/node3\n' >hosts
+	touch hold
+	"${TR[@]}" -H hosts -s s -k --where node3 --locality-wait 60s --no-speculate \
+		--input-manifest parts/manifest.yaml "while [ -e $T/hold ]; do sleep 0.05; done; cksum < {}" >out 2>err &
+	BG=$!
+	lab_wait "[ -f s/journal ] && [ \$(j_count s/journal start node3 1) -ge 1 ]" 30
+	printf '1/node3\n' >hosts.new
+	mv hosts.new hosts
+	kill -USR1 "$BG"
+	lab_wait "[ \$(j_count s/journal drain) -ge 2 ]" 30
+	rm hold
+	wait "$BG"
+	BG=""
+	[ "$(cat err)" = "" ]
+	[ "$(cat out)" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
+	# Pieces 2 and 3 remade once each (segsplit --remake into the state
+	# directory), streamed to node3, the bytes of the local split.
+	run -0 awk -F'\t' '$2 == "input" { print $3, $5, $6, $12 }' s/journal
+	[ "${#lines[@]}" = 3 ]
+	[[ "${lines[0]}" =~ ^"1 node3 0 moved bytes=$(stat -c %s local/part-000001.sgy) from=node"[12]$ ]]
+	[[ "${lines[1]}" =~ ^"2 node3 0 remade bytes=$size from=lineage copy lost=node"[12]",node"[12]$ ]]
+	[[ "${lines[2]}" =~ ^"3 node3 0 remade bytes=$(stat -c %s local/part-000003.sgy) from=lineage copy lost=node"[12]",node"[12]$ ]]
+	for i in 2 3; do cmp "s/remade/part-00000$i.sgy" "local/part-00000$i.sgy"; done
+	[ "$(j_count s/journal done)" = 3 ]
+	run -0 taskrun report s
+	grep -qx "remade from its lineage: task 2, piece part-000002.sgy, on node3 (no copy left)" <<<"$output"
+	grep -qx "remade from its lineage: task 3, piece part-000003.sgy, on node3 (no copy left)" <<<"$output"
+	# A source changed since: the remake fails, the task is not run.
+	printf 'X' | dd of=line.sgy bs=1 seek=$((3600 + 24 * 644 + 300)) conv=notrunc 2>/dev/null
+	run -1 --separate-stderr "${TR[@]}" -H hosts -s t -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$(j_count t/journal done)" = 2 ]
+	grep -q "^segsplit: part-000002.sgy: remade $size bytes with xxh64 [0-9a-f]*, the manifest says $size bytes, [0-9a-f]* (has the source changed?)$" <<<"$stderr"
+	grep -q "^taskrun: task 2: not run: no holder of its input piece is left" <<<"$stderr"
+	[ "$(awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' t/journal)" = "1 failed remade from=lineage: segsplit --remake 2 $T/parts/manifest.yaml exited with status 1" ]
 }

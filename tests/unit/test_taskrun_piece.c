@@ -20,7 +20,7 @@ static void test_format_parse(void)
 	struct tr_piece p;
 	struct sk_error e;
 
-	CHECK(tr_piece_format(7600, 0x0123456789abcdefULL, "sub/part-000001.sgy", at, 2, &s, &e) == 0);
+	CHECK(tr_piece_format(7600, 0x0123456789abcdefULL, "sub/part-000001.sgy", at, 2, NULL, &s, &e) == 0);
 	CHECK(strcmp(s, "7600 0123456789abcdef part-000001.sgy\nnode1:parts/part-000001.sgy\n"
 		     "cut1:/scratch/x/part-000001.sgy") == 0);
 	CHECK(tr_piece_parse(s, &p) == 0);
@@ -33,17 +33,24 @@ static void test_format_parse(void)
 	CHECK(tr_piece_on(&p, "node") == -1 && tr_piece_on(&p, "node12") == -1 && tr_piece_on(&p, "cut") == -1);
 	CHECK((h = tr_piece_hosts(&p)) && strcmp(h, "node1,cut1") == 0);
 	free(h);
+	CHECK(p.lin == NULL);
 	free(s);
+	/* With its lineage, last. */
+	CHECK(tr_piece_format(7600, 1, "part-000001.sgy", ok1, 1, "3 /d/m.yaml", &s, &e) == 0);
+	CHECK(strcmp(s, "7600 0000000000000001 part-000001.sgy\nn:part-000001.sgy\n=3 /d/m.yaml") == 0);
+	CHECK(tr_piece_parse(s, &p) == 0 && p.nloc == 1 && p.linlen == 11 && strncmp(p.lin, "3 /d/m.yaml", 11) == 0);
+	free(s);
+	CHECK(tr_piece_parse("1 0000000000000001 a\nn:a\n=3 /m\nn2:a", &p) == SK_EFMT);
 	/* A location that is no host:path, a copy of another name, a host
 	 * with a comma (the --where separator), no locations at all. */
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad1, 1, &s, &e) == SK_EARG && !s);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad1, 1, NULL, &s, &e) == SK_EARG && !s);
 	CHECK(strcmp(e.msg, "part-000001.sgy: location 'node1parts/part-000001.sgy' is not host:path") == 0);
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad2, 1, &s, &e) == SK_EARG);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad2, 1, NULL, &s, &e) == SK_EARG);
 	CHECK(strcmp(e.msg, "part-000001.sgy: copy node1:parts/other.sgy is not named part-000001.sgy") == 0);
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad3, 1, &s, &e) == SK_EARG);
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad4, 1, &s, &e) == SK_EARG);
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", at, 0, &s, &e) == SK_EARG);
-	CHECK(tr_piece_format(1, 2, "part-000001.sgy", ok1, 1, &s, &e) == 0);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad3, 1, NULL, &s, &e) == SK_EARG);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", bad4, 1, NULL, &s, &e) == SK_EARG);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", at, 0, NULL, &s, &e) == SK_EARG);
+	CHECK(tr_piece_format(1, 2, "part-000001.sgy", ok1, 1, NULL, &s, &e) == 0);
 	CHECK(strcmp(s, "1 0000000000000002 part-000001.sgy\nn:part-000001.sgy") == 0);
 	free(s);
 	/* Malformed fields. */
