@@ -619,10 +619,10 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		}
 	}
 	{
-		/* --retries N: N runs in all, as in GNU parallel (0 is 1); none
-		 * after --halt. */
+		/* --retries N: N runs in all, as in GNU parallel (0: no limit,
+		 * as in parallel); none after --halt. */
 		const int final = t->nrun == 1 &&
-				  (t->failures >= (c->o->retries > 1 ? c->o->retries : 1) || c->halted);
+				  ((c->o->retries > 0 && t->failures >= c->o->retries) || c->halted);
 		const int status = e.status, sig = e.sig;
 		tr_output_end(c, a, final);
 		if (final)

@@ -39,6 +39,8 @@ void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why)
 {
 	const double d = tr_policy_quarantine(&h->hl, c->o->backoff, tr_mono());
 	tr_jhost(c, "quarantine", h, "for %.1fs: %s", d, why);
+	/* Synced before stderr says so (rare, unlike add, up and down). */
+	tr_jsync(c);
 	if (h->ever_up)
 		tr_warnx(c, "%s: quarantined for %.1fs: %s", h->name, d, why);
 	h->quar_open = 1;
@@ -50,6 +52,7 @@ void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now)
 		return;
 	h->quar_open = 0;
 	tr_jhost(c, "release", h, "quarantine over");
+	tr_jsync(c);
 	if (h->ever_up && !h->removed && !h->gone)
 		tr_warnx(c, "%s: quarantine over", h->name);
 }
@@ -471,13 +474,53 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 	}
 }
 
+/* Host h's frames are read through one buffer for every host, on the
+ * stack (in, 64 KiB, as tmp): they are handled where they were read, and
+ * only a frame cut by the read's end waits in the host's own buffer (at its
+ * size, freed once used).  A buffer of 64 KiB per host cost a thousand
+ * hosts 8 MiB of resident memory.  Reads once; returns read(2)'s count (or
+ * -1 with errno) and in *b the buffer that holds the frames. */
+static ssize_t host_fill(struct tr_host *h, char *in, size_t size, struct tr_buf *tmp, struct tr_buf **b)
+{
+	ssize_t n;
+
+	*b = tr_buf_used(&h->rb) > 0 ? &h->rb : tmp;
+	do
+		n = read(h->rfd, in, size);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && *b == tmp) {
+		tmp->len = (size_t)n;
+	} else if (n > 0 && tr_buf_put(&h->rb, in, (size_t)n) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return n;
+}
+
+/* After the frames of b were handled: the start of a frame left in the
+ * shared buffer moves to the host's; the host's, used up, is freed. */
+static int host_keep(struct tr_host *h, struct tr_buf *tmp, struct tr_buf *b)
+{
+	if (b == tmp && tr_buf_used(tmp) > 0)
+		return tr_buf_put(&h->rb, tmp->p + tmp->off, tr_buf_used(tmp));
+	if (b == &h->rb && tr_buf_used(&h->rb) == 0)
+		tr_buf_release(&h->rb);
+	return 0;
+}
+
 void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 {
-	const ssize_t n = tr_buf_fill(&h->rb, h->rfd);
+	char in[65536];
+	struct tr_buf tmp = {in, 0, 0, sizeof in, 1}, *b;
+	const ssize_t n = host_fill(h, in, sizeof in, &tmp, &b);
 	struct tr_frame f;
 	struct sk_error err;
-	int r;
+	int r = 0;
 
+	if (n < 0 && errno == ENOMEM) {
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 		/* Wait a moment for the process's last words on stderr. */
 		tr_close_fd(&h->rfd);
@@ -490,17 +533,39 @@ void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 		return;
 	h->rx += n;
 	h->last_rx = tr_mono();
-	while (h->rfd >= 0 && (r = tr_proto_next(&h->rb, &f, &err)) == 1) {
+	while (h->rfd >= 0 && (r = tr_proto_next(b, &f, &err)) == 1) {
 		tr_host_frame(c, h, &f);
-		tr_buf_consume(&h->rb, TR_PROTO_HDR + f.len);
+		tr_buf_consume(b, TR_PROTO_HDR + f.len);
 		if (h->why[0]) {
 			tr_host_down(c, h, h->why);
 			h->why[0] = '\0';
 			return;
 		}
 	}
-	if (h->rfd >= 0 && r < 0)
+	if (h->rfd >= 0 && r < 0) {
 		tr_host_down(c, h, err.msg);
+		return;
+	}
+	if (h->rfd >= 0 && host_keep(h, &tmp, b) != 0)
+		tr_fail(c, SK_ENOMEM, "out of memory");
+}
+
+void tr_host_read_last(struct tr_ctl *c, struct tr_host *h)
+{
+	char in[65536];
+	struct tr_buf tmp = {in, 0, 0, sizeof in, 1}, *b;
+	const ssize_t n = host_fill(h, in, sizeof in, &tmp, &b);
+	struct tr_frame f;
+
+	if (n > 0)
+		h->rx += n;
+	while (tr_proto_next(b, &f, NULL) == 1) {
+		if (f.type == TR_F_APING)
+			tr_host_frame(c, h, &f);
+		tr_buf_consume(b, TR_PROTO_HDR + f.len);
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || host_keep(h, &tmp, b) != 0)
+		tr_close_fd(&h->rfd);
 }
 
 void tr_host_stderr(struct tr_host *h)

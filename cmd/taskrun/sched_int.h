@@ -276,6 +276,7 @@ void tr_jput(struct tr_ctl *c, struct tr_event *e);
 void tr_jsync(struct tr_ctl *c);
 /* Writes the lines put, and syncs them when due (tr_journal_due). */
 void tr_jflush(struct tr_ctl *c, double now);
+/* Journals a host's event (as tr_jput: by group commit). */
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -306,6 +307,9 @@ void tr_host_wout(struct tr_ctl *c, struct tr_host *h, int on);
 void tr_host_connect(struct tr_ctl *c, struct tr_host *h);
 void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f);
 void tr_host_read(struct tr_ctl *c, struct tr_host *h);
+/* At the end of the run, after QUIT: reads once what the agent still says
+ * (its heartbeats carry its CPU time) and closes the pipe at its end. */
+void tr_host_read_last(struct tr_ctl *c, struct tr_host *h);
 void tr_host_stderr(struct tr_host *h);
 void tr_finish_closing(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reload_hosts(struct tr_ctl *c, int force);

@@ -712,9 +712,9 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 		/* The writer's record state: the same mode, scratch of its own. */
 		*jr = c->rec;
 		jr->hdr = malloc(c->rec.info->hdrlen);
-		jr->data = malloc(((size_t)c->rec.info->ns + 1) * sizeof(float));
+		jr->data = c->rec.data ? malloc(((size_t)c->rec.info->ns + 1) * sizeof(float)) : NULL;
 		jr->out = c->rec.out ? malloc(c->rec.rawlen) : NULL;
-		if (!jr->hdr || !jr->data || (c->rec.out && !jr->out))
+		if (!jr->hdr || (c->rec.data && !jr->data) || (c->rec.out && !jr->out))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		/* Count mode knows its runs' size: the second buffer is only
 		 * needed (and only reserved) when a second run comes. */

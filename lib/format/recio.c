@@ -23,10 +23,13 @@ int sk_rec_init(struct sk_rec *s, struct sk_reader *r, int raw, struct sk_error 
 	s->rawlen = sk_rec_rawlen(s->info);
 	s->declen = s->info->hdrlen + (size_t)s->info->ns * sizeof(float);
 	s->hdr = malloc(s->info->hdrlen);
-	s->data = malloc(((size_t)s->info->ns + 1) * sizeof(float));
+	/* Samples are decoded only without pass-through: a merge of many
+	 * raw inputs holds no float record for each. */
+	if (!raw)
+		s->data = malloc(((size_t)s->info->ns + 1) * sizeof(float));
 	if (raw == SK_RAW_HSWAP)
 		s->out = malloc(s->rawlen);
-	if (!s->hdr || !s->data || (raw == SK_RAW_HSWAP && !s->out)) {
+	if (!s->hdr || (!raw && !s->data) || (raw == SK_RAW_HSWAP && !s->out)) {
 		sk_rec_release(s);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}

@@ -24,7 +24,7 @@ struct sk_rec {
 	size_t declen;             /* bytes of a decoded record: hdrlen + 4 ns */
 	const unsigned char *rec;  /* raw: the current record (the reader's buffer) */
 	unsigned char *hdr;        /* canonical header of the current trace */
-	float *data;               /* decoded samples (decoded mode) */
+	float *data;               /* decoded samples (decoded mode only; NULL in raw mode) */
 	unsigned char *out;        /* SK_RAW_HSWAP: the record as it is written */
 };
 

@@ -100,7 +100,7 @@ struct sk_format_ops {
 extern const struct sk_format_ops sk_segy_ops, sk_su_ops, sk_sgk_ops;
 
 /* The input buffer of a lean compressed sgk reader. */
-#define SK_LEAN_ZBUF ((size_t)16 << 10)
+#define SK_LEAN_ZBUF ((size_t)4 << 10)
 
 /* Fixed-length records (SEG-Y, SU), in stream.c. */
 int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);

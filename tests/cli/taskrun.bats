@@ -129,9 +129,9 @@ teardown() {
 	for a in 1 2 3; do
 		[ "$(cat "$T/s/logs/1.$a.err")" = "oops x" ]
 	done
-	run -1 --separate-stderr taskrun -r 0 -j 1 'kill -9 $$' ::: x
+	run -1 --separate-stderr taskrun -r 1 -j 1 'kill -9 $$' ::: x
 	[ "$stderr" = "taskrun: task 1: killed by signal 9: kill -9 \$\$ x" ]
-	run -1 --separate-stderr taskrun -r 0 -j 1 -t 0.5 sleep ::: 30
+	run -1 --separate-stderr taskrun -r 1 -j 1 -t 0.5 sleep ::: 30
 	[ "$stderr" = "taskrun: task 1: timed out after 0.5s: sleep 30" ]
 }
 
@@ -158,10 +158,10 @@ teardown() {
 @test "taskrun resumes: done tasks are skipped, failed ones run again" {
 	mkdir "$T/flag"
 	cmd='if [ {} = 3 ] && [ ! -e '"$T"'/flag/ok ]; then exit 1; fi; echo run {} >>'"$T"'/ran; echo {}'
-	run -1 --separate-stderr taskrun -s "$T/s" -r 0 -j 2 "$cmd" ::: 1 2 3 4
+	run -1 --separate-stderr taskrun -s "$T/s" -r 1 -j 2 "$cmd" ::: 1 2 3 4
 	[ "$stderr" = "taskrun: task 3: exited with status 1: ${cmd//\{\}/3}" ]
 	touch "$T/flag/ok"
-	run -0 --separate-stderr taskrun -s "$T/s" -r 0 -j 2 "$cmd" ::: 1 2 3 4
+	run -0 --separate-stderr taskrun -s "$T/s" -r 1 -j 2 "$cmd" ::: 1 2 3 4
 	[ "$output" = "3" ]
 	[ "$(sort "$T/ran" | tr '\n' ' ')" = "run 1 run 2 run 3 run 4 " ]
 	[ "$(j_count "$T/s/journal" done)" = 4 ]
@@ -301,7 +301,7 @@ kill_stopped() {
 	  - echo first
 	  - {cmd: "tr a-z A-Z", stdin: "$T/job.yaml", stdout: "$T/upper"}
 	hosts: ["2/:"]
-	options: {retries: 0, speculate: false}
+	options: {retries: 1, speculate: false}
 	EOF
 	run -0 --separate-stderr taskrun -J "$T/job.yaml" -s "$T/s"
 	[ "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' '|')" = "alpha|b c|first|" ]

@@ -142,7 +142,7 @@ agent_of() {
 	chmod 755 "$T/wrap"
 	echo 2/node1 >"$T/hosts"
 	cmd='echo $$ > '"$LAB"'/pids/{}.$TASKRUN_ATTEMPT; [ $TASKRUN_ATTEMPT != 1 ] || sleep 60; echo {} $TASKRUN_ATTEMPT'
-	taskrun --ssh "$LAB_SSH" --agent "$T/wrap" --backoff 0.5s -H "$T/hosts" -s "$T/s" -r 0 --no-speculate \
+	taskrun --ssh "$LAB_SSH" --agent "$T/wrap" --backoff 0.5s -H "$T/hosts" -s "$T/s" -r 1 --no-speculate \
 		--stdout "$T/out/{}" "$cmd" ::: 1 2 2>"$T/err" &
 	BG=$!
 	lab_wait "[ -f '$LAB/pids/1.1' ] && [ -f '$LAB/pids/2.1' ]" 30

@@ -62,7 +62,7 @@ started() { j_count "$1" start "$2"; }
 @test "taskrun: a killed agent and a cut link requeue their tasks without spending retries" {
 	printf '2/node1\n2/node2\n2/cut1\n' >"$T/hosts"
 	cmd='echo $$ > '"$LAB"'/pids/{}.$TASKRUN_HOST.$TASKRUN_ATTEMPT; sleep 4; echo done {}'
-	"${TR[@]}" -H "$T/hosts" -s "$T/s" --lease 3s -r 0 --no-speculate --stdout "$T/out/{}" \
+	"${TR[@]}" -H "$T/hosts" -s "$T/s" --lease 3s -r 1 --no-speculate --stdout "$T/out/{}" \
 		"$cmd" ::: $(seq 12) 2>"$T/err" &
 	BG=$!
 	j="$T/s/journal"

@@ -309,6 +309,12 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	both -k --retries 3 'echo $PARALLEL_SEQ; [ -e $T/ok{} ] || { touch $T/ok{}; exit 1; }' ::: 1 2
 	same
 	[ "$T_OUT" = $'1\n2' ]
+	# 0 is no limit, as in GNU parallel: a task that fails 5 times runs a
+	# sixth and succeeds (taskrun said 0 is 1 and stopped after one run).
+	parallel --will-cite --retries 0 'echo r >>$T/n.{}; [ $(wc -l <$T/n.{}) -ge 6 ] && echo ok' ::: p >"$T/p.out"
+	run -0 taskrun --retries 0 'echo r >>$T/n.{}; [ $(wc -l <$T/n.{}) -ge 6 ] && echo ok' ::: t
+	[ "$output" = ok ] && [ "$(cat "$T/p.out")" = ok ]
+	[ "$(wc -l <"$T/n.p")" = 6 ] && [ "$(wc -l <"$T/n.t")" = 6 ]
 }
 
 @test "parallel and taskrun: the exit status is the number of failed tasks, at most 101" {

@@ -46,6 +46,9 @@ int main(void)
 		CHECK(sk_stream_same_encoding(r, w) == 1);
 		CHECK(sk_rec_init(&s, r, raw, &err) == 0);
 		CHECK(s.swap == raw);
+		/* Pass-through holds no float record (a merge of many inputs
+		 * pays for it per input); decoding has one. */
+		CHECK(raw ? s.data == NULL : s.data != NULL);
 		saved = malloc(sk_rec_len(&s));
 		while ((rc = sk_rec_next(&s, 1, &err)) == 1) {
 			n++;
