@@ -427,6 +427,18 @@ struct part {
 	char ev_msg[512];
 };
 
+/* Frees the n parts of ps (those not yet filled hold NULLs) and ps itself. */
+static void parts_free(struct part *ps, size_t n)
+{
+	for (size_t k = 0; ps && k < n; k++) {
+		free(ps[k].info.fhdr);
+		free(ps[k].hdr);
+		free(ps[k].main);
+		free(ps[k].x);
+	}
+	free(ps);
+}
+
 static int bad_part(struct part *p, struct sk_error *err)
 {
 	return sk_error_at(err, sk_error_set(err, SK_EFMT, "a damaged partial sum"), p->path);
@@ -829,13 +841,7 @@ int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t npart
 	}
 out:
 	sk_writer_abort(w);
-	for (size_t k = 0; ps && k < nparts; k++) {
-		free(ps[k].info.fhdr);
-		free(ps[k].hdr);
-		free(ps[k].main);
-		free(ps[k].x);
-	}
-	free(ps);
+	parts_free(ps, nparts);
 	free(pi);
 	free(acc);
 	free(inexact);
@@ -1073,13 +1079,7 @@ flush:
 	if (fflush(out) != 0 || ferror(out))
 		rc = sk_error_sys(err, "write");
 out:
-	for (size_t k = 0; ps && k < nin; k++) {
-		free(ps[k].info.fhdr);
-		free(ps[k].hdr);
-		free(ps[k].main);
-		free(ps[k].x);
-	}
-	free(ps);
+	parts_free(ps, nin);
 	free(pi);
 	return rc;
 }
