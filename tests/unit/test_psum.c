@@ -69,7 +69,7 @@ static int dsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 	for (size_t g = 0; g < ngroups; g++) {
 		struct sk_psum_piece pc[8];
 		size_t np = 0;
-		char host[16], pname[32];
+		char host[24], pname[32];
 		FILE *fp;
 		snprintf(host, sizeof host, "h%zu", g);
 		snprintf(pname, sizeof pname, "part%zu", g);
