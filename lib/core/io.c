@@ -32,6 +32,9 @@
 #define RA_CHUNK ((size_t)2 << 20)
 #define RA_MAX ((size_t)16 << 20)
 #define RA_ALIGN 4096
+/* Unit mode: the headroom for bytes carried over (a record cut by the end
+ * of a slot before the first unit starts). */
+#define RA_COPY ((size_t)256 << 10)
 
 /*
  * Read-ahead.  A producer thread fills the data part [H, H + C) of its slots
@@ -72,6 +75,9 @@ struct sk_ra {
 	int batch;           /* slots per wake-up */
 	int take;            /* the slot the consumer takes next */
 	int held;            /* the slot in->buf points into, -1 for a malloc'd buffer */
+	size_t unit;         /* sk_in_readahead_blocks: each slot holds whole
+	                      * units from the consumer's position; else 0 */
+	size_t skew0;        /* unit mode: the first read is this much short of C */
 };
 
 static int ra_count(const struct sk_ra *ra, int state)
@@ -92,6 +98,12 @@ static void *ra_main(void *arg)
 	const off_t at = lseek(ra->fd, 0, SEEK_CUR);
 	size_t skew = at > 0 ? (size_t)(at % RA_ALIGN) : 0;
 	int i = 0;
+
+	/* In unit mode the first slot ends where a unit ends, counted from the
+	 * consumer's position (its buffered bytes come first), so that every
+	 * unit lies whole in one slot and nothing is carried over. */
+	if (ra->unit)
+		skew = ra->skew0;
 
 	pthread_mutex_lock(&ra->mu);
 	for (;;) {
@@ -115,9 +127,10 @@ static void *ra_main(void *arg)
 			if (ra->pipe) {
 				/* Wait for data or for a stop; and never wait
 				 * while holding bytes the consumer may wait
-				 * for. */
+				 * for (in unit mode it waits for whole slots:
+				 * a short one would be carried over). */
 				struct pollfd pf[2] = {{ra->fd, POLLIN, 0}, {ra->wake[0], POLLIN, 0}};
-				const int k = poll(pf, 2, len > 0 ? 0 : -1);
+				const int k = poll(pf, 2, len > 0 && !ra->unit ? 0 : -1);
 				if (k < 0 && errno == EINTR)
 					continue;
 				if (pf[1].revents) {
@@ -272,7 +285,7 @@ static int ra_end(struct sk_in *in, int mode, struct sk_error *err)
 	return rc;
 }
 
-int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
+static int ra_start(struct sk_in *in, size_t unit, size_t first, int blocks, struct sk_error *err)
 {
 	struct sk_ra *ra;
 	sigset_t all, old;
@@ -290,16 +303,34 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
 	ra->pipe = !in->seekable;
 	if (!unit)
 		unit = in->cap;
-	ra->H = unit > RA_MAX ? RA_MAX : unit < RA_ALIGN ? RA_ALIGN : unit;
-	ra->H = (ra->H + RA_ALIGN - 1) / RA_ALIGN * RA_ALIGN;
-	ra->C = 2 * ra->H > RA_CHUNK ? 2 * ra->H : RA_CHUNK;
-	ra->n = ra->C > RA_CHUNK ? 2 : RA_SLOTS;
+	if (blocks) {
+		/* Slots of whole units (at least RA_CHUNK), three of them: the
+		 * consumer's, one filled and one filling.  The headroom holds
+		 * the bytes buffered at the start, or what a short slot (the
+		 * end, a read error) leaves; more goes through ra_gather. */
+		const size_t lead = in->end - in->beg;
+		ra->unit = unit;
+		ra->C = (RA_CHUNK + unit - 1) / unit * unit;
+		/* Units start at first + k x unit from the consumer; the
+		 * thread starts lead bytes on, and its first slot, C - skew0
+		 * bytes, ends at such a start. */
+		ra->skew0 = (lead % unit + unit - first % unit) % unit;
+		ra->H = lead > RA_COPY ? lead : RA_COPY;
+		ra->H = ra->H > unit ? unit : ra->H;
+		ra->H = (ra->H + RA_ALIGN - 1) / RA_ALIGN * RA_ALIGN;
+		ra->n = 3;
+	} else {
+		ra->H = unit > RA_MAX ? RA_MAX : unit < RA_ALIGN ? RA_ALIGN : unit;
+		ra->H = (ra->H + RA_ALIGN - 1) / RA_ALIGN * RA_ALIGN;
+		ra->C = 2 * ra->H > RA_CHUNK ? 2 * ra->H : RA_CHUNK;
+		ra->n = ra->C > RA_CHUNK ? 2 : RA_SLOTS;
+	}
 	ra->batch = ra->n / 2;
 	ra->held = -1;
 	pthread_mutex_init(&ra->mu, NULL);
 	pthread_cond_init(&ra->cv, NULL);
 	for (int i = 0; i < ra->n; i++)
-		if (!(ra->slot[i] = aligned_alloc(RA_ALIGN, ra->H + ra->C))) {
+		if (!(ra->slot[i] = aligned_alloc(RA_ALIGN, (ra->H + ra->C + RA_ALIGN - 1) / RA_ALIGN * RA_ALIGN))) {
 			ra_free(ra);
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
@@ -315,6 +346,23 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
 	}
 	in->ra = ra;
 	return 0;
+}
+
+int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
+{
+	return ra_start(in, unit, 0, 0, err);
+}
+
+int sk_in_readahead_blocks(struct sk_in *in, size_t unit, size_t first, struct sk_error *err)
+{
+	if (unit == 0 || unit > ((size_t)1 << 30) || first > unit)
+		return sk_error_set(err, SK_EARG, "read-ahead unit of %zu bytes, the first %zu", unit, first);
+	return ra_start(in, unit, first ? first : unit, 1, err);
+}
+
+size_t sk_in_readahead_unit(const struct sk_in *in)
+{
+	return in->ra ? in->ra->unit : 0;
 }
 
 static int64_t need(struct sk_in *in, size_t n, struct sk_error *err);
@@ -372,11 +420,15 @@ static int64_t ra_need(struct sk_in *in, size_t n, struct sk_error *err)
 {
 	struct sk_ra *ra = in->ra;
 
-	if (n > ra->H)
+	if (n > ra->H && (!ra->unit || n > ra->unit))
 		return ra_gather(in, n, err);
 	while (in->end - in->beg < n && !in->eof) {
 		const size_t left = in->end - in->beg;
-		const int i = ra_take(ra);
+		int i;
+
+		if (left > ra->H)
+			return ra_gather(in, n, err);
+		i = ra_take(ra);
 		unsigned char *const d = ra->slot[i] + ra->H - left;
 
 		memcpy(d, in->buf + in->beg, left);

@@ -68,6 +68,20 @@ void sk_in_close(struct sk_in *in);
  * (at once on a pipe, after the current read of a file).  Does nothing when the input is read to its end
  * already.  SK_ENOMEM, or SK_EIO when no thread can start. */
 int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
+/* sk_in_readahead for a consumer that takes the input in whole units of
+ * unit bytes (the records of a block, say), the first of them first bytes
+ * from where it is now (0: unit bytes) and the others after it: each slot
+ * holds whole units (about 2 MiB of them, at least one), so that every
+ * request of a unit at a unit's start is served in place, with no byte
+ * copied in user space, and reading overlaps the caller's work on the unit
+ * before.  Other requests work as with sk_in_readahead (the same bytes),
+ * some at the cost of a copy.  A pipe's
+ * slot is published when full (or at the end), not when the pipe runs
+ * dry.  Memory: three slots.  SK_EARG for a unit of 0 or above 1 GiB or a
+ * first above it, SK_ENOMEM, or SK_EIO when no thread can start. */
+int sk_in_readahead_blocks(struct sk_in *in, size_t unit, size_t first, struct sk_error *err);
+/* The unit of a running sk_in_readahead_blocks, else 0. */
+size_t sk_in_readahead_unit(const struct sk_in *in);
 
 struct sk_out {
 	char *name;          /* the name errors give it: the path or "<stdout>" */

@@ -203,6 +203,14 @@ int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_
 	if (sk_stream_same_encoding(r, w) && fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) &&
 	    stat("/dev/null", &null) == 0 && o.st_rdev == null.st_rdev)
 		return 0;
+	/* SEG-Y or SU records into sgk blocks unchanged: read by whole
+	 * blocks, written from where they were read. */
+	if (r->ops->readahead && w->info.fmt == SK_FMT_SGK && r->info.fmt != SK_FMT_SGK &&
+	    sk_stream_same_encoding(r, w)) {
+		const int rc = sk_sgk_readahead(r, w, err);
+		if (rc < 0 || r->in.ra)
+			return sk_error_at(err, rc, r->in.name);
+	}
 	return sk_reader_readahead(r, err);
 }
 

@@ -151,7 +151,8 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
  * reader's buffer, when the writer is uncompressed and at a block boundary,
  * the reader reads without read-ahead and B whole records follow.  Returns
  * the traces written, 0 when it wrote none (nothing consumed), or an error
- * (*wfail 1 when the output failed). */
+ * (*wfail 1 when the output failed).  Read-ahead by its blocks
+ * (sk_sgk_readahead) is the one read-ahead it works with. */
 int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err);
 /* Writes the next block of an sgk reader to a SEG-Y or SU writer that takes
  * its records unchanged (SK_RAW_SAME) by writev, when the reader is at a
@@ -159,6 +160,11 @@ int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *w
  * or mid-block (the trace path goes on), or an error (*wfail 1 when the
  * output failed). */
 int64_t sk_sgk_get_block_direct(struct sk_reader *r, struct sk_writer *w, int *wfail, struct sk_error *err);
+/* Starts a SEG-Y or SU reader's read-ahead by whole blocks of an sgk
+ * writer (io.h sk_in_readahead_blocks) when sk_sgk_put_block_direct can
+ * take them: an uncompressed writer taking the records unchanged.  0 when
+ * started or not for this pair; an error as sk_in_readahead_blocks. */
+int sk_sgk_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err);
 /* Traces that still fit into the writer's current block. */
 int64_t sk_sgk_room(const struct sk_writer *w);
 /* Decodes n raw records of a SEG-Y or SU reader (p, the last of them the

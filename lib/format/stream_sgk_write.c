@@ -256,6 +256,16 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
 	return sk_sgk_commit(w, n, err);
 }
 
+int sk_sgk_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err)
+{
+	const struct sgk_wr *const s = w->fs;
+
+	if (w->info.fmt != SK_FMT_SGK || r->info.fmt == SK_FMT_SGK || s->zlevel ||
+	    sk_stream_raw_mode(r, w) != SK_RAW_SAME)
+		return 0;
+	return sk_in_readahead_blocks(&r->in, (size_t)s->B * r->recsize, (size_t)(s->B - s->blk_n) * r->recsize, err);
+}
+
 /*
  * A whole block of SEG-Y or SU records straight from the reader's buffer:
  * the block header, the B trace headers and the B sample runs gathered by
@@ -263,8 +273,11 @@ int sk_sgk_put_records(struct sk_writer *w, const struct sk_reader *r, const uns
  * costs what reading costs: it ran at 0.65x cat with the copy into the
  * block, on one core, as a copy into /dev/null starts no read-ahead).  The
  * first call sets the reader's buffer to one block's bytes, so that each
- * block is one read and nothing moves in the buffer.  The bytes written are
- * those of sgk_flush.
+ * block is one read and nothing moves in the buffer; or, with read-ahead by
+ * blocks (sk_sgk_readahead), each block lies whole in a slot the thread
+ * filled, and the writev is the only copy (into a file or a pipe, the
+ * records copied into the writer's block took a quarter of the time).
+ * The bytes written are those of sgk_flush.
  */
 int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *wfail, struct sk_error *err)
 {
@@ -276,9 +289,10 @@ int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *w
 	int rc;
 
 	*wfail = 0;
-	if (s->zlevel || s->blk_n || r->in.ra || (r->info.ntraces >= 0 && r->info.ntraces - r->idx < s->B))
+	if (s->zlevel || s->blk_n || (r->in.ra && sk_in_readahead_unit(&r->in) != bytes) ||
+	    (r->info.ntraces >= 0 && r->info.ntraces - r->idx < s->B))
 		return 0;
-	if (!s->sized) {
+	if (!s->sized && !r->in.ra) {
 		s->sized = 1;
 		if ((rc = sk_in_resize(&r->in, bytes, err)) < 0)
 			return rc;

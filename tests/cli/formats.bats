@@ -286,6 +286,26 @@ PYEOF
 	[ "$output" = "$T/u.sgk: 30 traces in 2 blocks of B=17, zstd" ]
 }
 
+@test "formats: IBM SEG-Y -> sgk read ahead by whole blocks (file, pipe, several inputs) is the layout of man 5 sgk" {
+	# 3,000 traces of 4,244 bytes: blocks of 988 traces, three whole and
+	# a short one; read ahead in slots of whole blocks into a pipe.
+	segsynth --line 30,25,100,12.5 --nt 1001 --reflector 0.5 --noise 4 --format ibm -o "$T/i.sgy"
+	segmerge --to sgk "$T/i.sgy" | cat >"$T/a.sgk"
+	run -0 "$PY" "$H/sgkcheck.py" "$T/a.sgk" "$T/i.sgy" 3000
+	[ "$output" = "$T/a.sgk: 3000 traces in 4 blocks of B=988, plain" ]
+	cat "$T/i.sgy" | segmerge --to sgk | cat >"$T/b.sgk"
+	run -0 "$PY" "$H/sgkcheck.py" "$T/b.sgk" "$T/i.sgy" -1
+	# Inputs after the first start in the middle of a block.
+	segmerge "$T/i.sgy" "$T/i.sgy" "$T/i.sgy" -o "$T/i3.sgy"
+	cat "$T/i.sgy" | segmerge --to sgk "$T/i.sgy" - "$T/i.sgy" | cat >"$T/c.sgk"
+	run -0 "$PY" "$H/sgkcheck.py" "$T/c.sgk" "$T/i3.sgy" -1
+	[ "$output" = "$T/c.sgk: 9000 traces in 10 blocks of B=988, plain" ]
+	# The same blocks from files into a file (its count fixed at the end).
+	segmerge --to sgk "$T/i.sgy" "$T/i.sgy" "$T/i.sgy" -o "$T/d.sgk"
+	cmp -n 40 "$T/c.sgk" "$T/d.sgk" && cmp -i 48 "$T/c.sgk" "$T/d.sgk"
+	[ "$(od -An -td8 -j40 -N8 "$T/d.sgk" | tr -d ' ')" = 9000 ]
+}
+
 # --- 5. pipes in irregular chunks ------------------------------------------------
 
 # samebytes A B: the same bytes, but for sgk's trace count (bytes 41-48), which
