@@ -85,11 +85,12 @@ int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_read
 /* Starts reading ahead in a thread (io.h sk_in_readahead), so that reading
  * overlaps decoding: for one large input read from start to end, not for
  * many inputs open at once (it takes about 8 MiB).  Stops at a seek outside
- * the buffered data.  A no-op for sgk input (whole blocks are read in
- * place; decompressing blocks on a second core, tried, took 0.86x the wall
- * of one core on a quiet machine but 1.36-1.41x at load 12, for 1.4x the
- * CPU time) and for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader works on without it after an
- * error. */
+ * the buffered data.  For compressed sgk input, blocks are read ahead and
+ * decompressed by a helper thread and the reader's, whichever is free
+ * (about 24 MiB for 4 MiB blocks; not with one usable CPU; stopped by a
+ * seek); a no-op for uncompressed sgk (whole blocks are read in place) and
+ * for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader
+ * works on without it after an error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* The name its errors give the input: the path, or "<stdin>". */

@@ -22,29 +22,6 @@
 #include "stream_sgk_internal.h"
 #include "zio.h"
 
-/* A block's decoding buffers: the frame's output (shuffled) and the block
- * (headers, then samples), with the zstd context that fills them. */
-struct zdec {
-	struct sk_zio *z;
-	unsigned char *zbuf, *blk;
-	size_t zbuf_cap, blk_cap;
-};
-
-/* Reader state: the current block, decoded, and the block index. */
-struct sgk_rd {
-	struct zdec d;         /* the serial path's block */
-	const unsigned char *bp; /* the current block: in the input buffer
-	                        * (uncompressed) or d.blk */
-	unsigned char *rec;
-	long blk_n, blk_i;
-	int done;
-	int version;           /* of the stream: 1 or 2 */
-	int indexed;           /* the block index below was built */
-	int64_t *boff;         /* file offset of each block's header */
-	int64_t nblk;
-	struct iovec *iov;     /* sk_sgk_get_block_direct's pieces */
-};
-
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)sk_segy_get(p, 1, 4, 1);
@@ -223,7 +200,7 @@ static int sgk_block_payload(struct sk_reader *r, int64_t at, uint32_t cnt, uint
 /* Reads and checks the next sgk block header and, when payload is set,
  * makes its payload available at sk_in_ptr.  Returns 1 with the header's
  * fields, 0 at the end marker, or an error. */
-static int sgk_block_head(struct sk_reader *r, int payload, uint32_t *cnt, uint32_t *flags, uint64_t *raw,
+int sk_sgk_block_head(struct sk_reader *r, int payload, uint32_t *cnt, uint32_t *flags, uint64_t *raw,
 			  uint64_t *stored, struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
@@ -257,7 +234,7 @@ static int sgk_block_head(struct sk_reader *r, int payload, uint32_t *cnt, uint3
 
 /* Decodes the stored bytes src of a block (at byte at) into d->blk:
  * headers, then samples. */
-static int block_decode(const struct sk_reader *r, struct zdec *d, const unsigned char *src, int64_t at,
+int sk_sgk_block_decode(const struct sk_reader *r, struct zdec *d, const unsigned char *src, int64_t at,
 			int64_t first, uint32_t cnt, uint32_t flags, uint64_t raw, uint64_t stored, struct sk_error *err)
 {
 	const struct sgk_rd *const s = r->fs;
@@ -305,7 +282,7 @@ static int block_decode(const struct sk_reader *r, struct zdec *d, const unsigne
 	return 0;
 }
 
-static void zdec_release(struct zdec *d)
+void sk_sgk_zdec_release(struct zdec *d)
 {
 	sk_zio_free(d->z);
 	free(d->zbuf);
@@ -342,7 +319,7 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 
 		if (got >= 0 && (uint64_t)got < stored)
 			got = sgk_short_block(r, at, cnt, got, stored, err);
-		rc = got < 0 ? (int)got : block_decode(r, &s->d, c, at, r->idx, cnt, flags, raw, stored, err);
+		rc = got < 0 ? (int)got : sk_sgk_block_decode(r, &s->d, c, at, r->idx, cnt, flags, raw, stored, err);
 		free(c);
 		sk_zio_free(s->d.z);
 		free(s->d.zbuf);
@@ -352,7 +329,7 @@ static int sgk_block_load(struct sk_reader *r, int64_t at, uint32_t cnt, uint32_
 		if (rc < 0)
 			return rc;
 	} else {
-		if ((rc = block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
+		if ((rc = sk_sgk_block_decode(r, &s->d, sk_in_ptr(&r->in), at, r->idx, cnt, flags, raw, stored, err)) < 0)
 			return rc;
 		sk_in_skip(&r->in, stored);
 	}
@@ -370,8 +347,11 @@ static int sgk_block(struct sk_reader *r, struct sk_error *err)
 	uint64_t raw, stored;
 	int rc;
 
+	if (((struct sgk_rd *)r->fs)->ah)
+		return sk_sgk_ahead_block(r, err);
+
 	/* A lean reader's buffer holds a compressed block's header alone. */
-	rc = sgk_block_head(r, !r->lean, &cnt, &flags, &raw, &stored, err);
+	rc = sk_sgk_block_head(r, !r->lean, &cnt, &flags, &raw, &stored, err);
 	if (rc > 0 && r->lean && !(flags & 1))
 		rc = sgk_block_payload(r, at, cnt, stored, err);
 
@@ -458,6 +438,7 @@ static int sgk_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 		return sk_error_set(err, SK_EARG, "random access needs a file (not a pipe) holding a whole sgk stream");
 	if ((rc = sk_stream_check_index(r, idx, err)) < 0)
 		return rc;
+	sk_sgk_ahead_free(r);   /* it read on from where the reader was */
 	s->blk_n = s->blk_i = 0;
 	if (idx == r->info.ntraces) {
 		/* At the end: the next read returns none. */
@@ -524,7 +505,8 @@ static void sgk_release(struct sk_reader *r)
 
 	if (!s)
 		return;
-	zdec_release(&s->d);
+	sk_sgk_ahead_free(r);
+	sk_sgk_zdec_release(&s->d);
 	free(s->rec);
 	free(s->boff);
 	free(s->iov);
@@ -592,7 +574,7 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 
 	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done)
 		return 0;
-	if ((rc = sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
+	if ((rc = sk_sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
 		return rc;
 	if (flags & 1 || cnt > (uint32_t)ws->B) {
 		if (direct && !(r->lean && flags & 1) && (rc = sgk_block_payload(r, at, cnt, stored, err)) < 0)
@@ -652,9 +634,10 @@ const struct sk_format_ops sk_sgk_ops = {
 	.pread_size = sgk_pread_size,
 	.pread = sgk_pread,
 	.release = sgk_release,
-	/* Not for sgk: a block (about 4 MiB) spans read-ahead slots and would
-	 * be copied together; the copy cost more than the overlap saved (sgk
-	 * copies ran 1.25x slower). */
+	/* Not io.c's for sgk: a block (about 4 MiB) spans read-ahead slots and
+	 * would be copied together; the copy cost more than the overlap saved
+	 * (sgk copies ran 1.25x slower).  sk_reader_readahead decompresses
+	 * blocks ahead instead (stream_sgk_ahead.c). */
 	.readahead = 0,
 	.wopen = sk_sgk_wopen,
 	.whead = sk_sgk_whead,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cpus.h"
 #include "fmt.h"
 #include "hdr.h"
 #include "mkstream.h"
@@ -667,8 +668,10 @@ static void test_hostile_block(void)
 
 
 /* Reads every trace of path (or of a pipe fed with it) with the default
- * buffer (lean 0) or as one of many inputs (1: opened with a small buffer,
- * so compressed blocks are read past it): the traces into out (NT x (240 + 4 NS) bytes), the
+ * buffer (lean 0), as one of many inputs (1: opened with a small buffer,
+ * so compressed blocks are read past it) or with the default buffer and
+ * sk_reader_readahead (2: compressed blocks decompressed ahead on two
+ * cores): the traces into out (NT x (240 + 4 NS) bytes), the
  * count returned before the end or the error, whose code and message
  * (file name aside) are kept. */
 static int read_all(const char *path, int from_pipe, int lean, unsigned char *out, int *count,
@@ -684,8 +687,10 @@ static int read_all(const char *path, int from_pipe, int lean, unsigned char *ou
 		fd = pipe_of(path, 1L << 30, &pid);
 		snprintf(name, sizeof name, "/dev/fd/%d", fd);
 	}
-	rc = sk_reader_open_buf(from_pipe ? name : path, SK_FMT_AUTO, lean ? SK_MANY_BUF : 0, &r, err);
+	rc = sk_reader_open_buf(from_pipe ? name : path, SK_FMT_AUTO, lean == 1 ? SK_MANY_BUF : 0, &r, err);
 	if (rc == 0) {
+		if (lean == 2)
+			CHECK(sk_reader_readahead(r, err) == 0);
 		while ((rc = sk_reader_next(r, out + (size_t)*count * (240 + 4 * NS),
 					    (float *)(void *)(out + (size_t)*count * (240 + 4 * NS) + 240), err)) == 1)
 			if (++*count == NT)
@@ -778,6 +783,161 @@ static void test_lean(void)
 	}
 }
 
+/*
+ * Compressed blocks decompressed ahead on two cores (sk_reader_readahead):
+ * the same traces as the serial path from a file and a pipe, and a corrupt
+ * or cut block in the middle reported as the serial path reports it, with
+ * the same message (its byte and trace numbers), after the same traces.
+ */
+static void test_ahead(void)
+{
+	enum { REC = 240 + 4 * NS };
+	char a[128], z[128], bad[128], cut[128], hb[128];
+	static unsigned char want[NT * REC], got[NT * REC], all[1 << 16];
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_error e1, e2;
+	long off[NT], n = 0, at;
+	int c1, c2, r1, r2;
+	FILE *f;
+
+	if (sk_cpus_usable() < 2)
+		printf("# one CPU: blocks ahead stay off, the serial path is compared with itself\n");
+	path_of(a, sizeof a, "ah.sgy");
+	path_of(z, sizeof z, "ah.sgk");
+	path_of(bad, sizeof bad, "ah_bad.sgk");
+	path_of(cut, sizeof cut, "ah_cut.sgk");
+	path_of(hb, sizeof hb, "ah_head.sgk");
+	CHECK(make_segy(a, 1, 0, 7) == 0);
+	o.fmt = SK_FMT_SGK;
+	o.block = 2;   /* 9 blocks */
+	o.zstd = 3;
+	CHECK(convert(a, z, &o) == 0);
+	CHECK((f = fopen(z, "rb")) != NULL && (n = (long)fread(all, 1, sizeof all, f)) > 0 && fclose(f) == 0);
+	/* The blocks' offsets. */
+	at = SK_SGK_HEAD + SK_SEGY_HDR;
+	for (int k = 0; k < NT; k++) {
+		off[k] = at;
+		at += SK_SGK_BLOCK_HEAD + (long)sk_segy_get(all + at, SK_SGK_B_STORED + 1, 8, 1);
+		if (sk_segy_get(all + at, SK_SGK_B_COUNT + 1, 4, 1) == 0)
+			break;
+	}
+	for (int p = 0; p < 2; p++) {
+		memset(got, 0, sizeof got);
+		r1 = read_all(z, p, 0, want, &c1, &e1);
+		r2 = read_all(z, p, 2, got, &c2, &e2);
+		CHECKF(r1 == 0 && r2 == 0 && c1 == NT && c2 == NT && memcmp(want, got, sizeof want) == 0,
+		       "pipe %d: %d %d, %d %d traces", p, r1, r2, c1, c2);
+	}
+	/* Block 5 (traces 9-10): its frame header's reserved bit set. */
+	all[off[4] + SK_SGK_BLOCK_HEAD + 4] |= 0x08;
+	CHECK((f = fopen(bad, "wb")) && fwrite(all, 1, (size_t)n, f) == (size_t)n && fclose(f) == 0);
+	all[off[4] + SK_SGK_BLOCK_HEAD + 4] &= (unsigned char)~0x08;
+	/* Block 5's header claims a flag that does not exist. */
+	all[off[4] + SK_SGK_B_FLAGS] |= 4;
+	CHECK((f = fopen(hb, "wb")) && fwrite(all, 1, (size_t)n, f) == (size_t)n && fclose(f) == 0);
+	all[off[4] + SK_SGK_B_FLAGS] &= (unsigned char)~4;
+	/* Cut in block 5's payload. */
+	CHECK((f = fopen(cut, "wb")) && fwrite(all, 1, (size_t)off[4] + SK_SGK_BLOCK_HEAD + 5, f) ==
+						  (size_t)off[4] + SK_SGK_BLOCK_HEAD + 5 && fclose(f) == 0);
+	{
+		const char *const files[3] = {bad, hb, cut};
+		char exp[3][200];
+		snprintf(exp[0], sizeof exp[0], "sgk block at byte %ld (traces 9-10): ", off[4]);
+		snprintf(exp[1], sizeof exp[1], "corrupt sgk block header at byte %ld: 2 traces", off[4]);
+		snprintf(exp[2], sizeof exp[2], "truncated sgk stream: the block at byte %ld (traces 9-10) has 5 of ",
+			 off[4]);
+		for (int i = 0; i < 3; i++)
+			for (int p = 0; p < 2; p++) {
+				memset(got, 0, sizeof got);
+				r1 = read_all(files[i], p, 0, want, &c1, &e1);
+				r2 = read_all(files[i], p, 2, got, &c2, &e2);
+				CHECKF(r1 == SK_EFMT && r2 == r1 && c1 == 8 && c2 == 8 &&
+				       memcmp(want, got, 8 * REC) == 0 && strcmp(e1.msg, e2.msg) == 0 &&
+				       strncmp(e2.msg, exp[i], strlen(exp[i])) == 0,
+				       "file %d pipe %d: rc %d %d, %d %d traces: '%s' / '%s'", i, p, r1, r2, c1, c2, e1.msg,
+				       e2.msg);
+			}
+	}
+}
+
+
+/* Threads of this process (/proc/self/task). */
+static int threads(void)
+{
+	char cmd[64], buf[32];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof cmd, "ls /proc/%ld/task | wc -l", (long)getpid());
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(buf, sizeof buf, p))
+			n = atoi(buf);
+		pclose(p);
+	}
+	return n;
+}
+
+/* The helper thread runs while blocks are read ahead, and is gone after a
+ * seek (which reads on serially) and at the end; a seek after blocks read
+ * ahead, and a copy to SEG-Y, give the serial path's traces. */
+static void test_ahead_seek(void)
+{
+	char a[128], z[128], back[128];
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_reader *r;
+	struct sk_error err;
+	unsigned char h1[240], h2[240];
+	float d1[NS], d2[NS];
+	const int two = sk_cpus_usable() >= 2;
+	const int t0 = threads();
+
+	path_of(a, sizeof a, "as.sgy");
+	path_of(z, sizeof z, "as.sgk");
+	path_of(back, sizeof back, "as_back.sgy");
+	CHECK(make_segy(a, 1, 0, 11) == 0);
+	o.fmt = SK_FMT_SGK;
+	o.block = 3;
+	o.zstd = 1;
+	CHECK(convert(a, z, &o) == 0);
+	CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
+	CHECK(sk_reader_readahead(r, &err) == 0);
+	CHECKF(threads() == t0 + two, "threads %d, %d before", threads(), t0);
+	for (int i = 0; i < 5; i++)
+		CHECK(sk_reader_next(r, h1, d1, &err) == 1);
+	CHECK(sk_reader_seek(r, 2, &err) == 0);
+	CHECK(threads() == t0);
+	{
+		struct sk_reader *s;
+		CHECK(sk_reader_open(z, SK_FMT_AUTO, &s, &err) == 0);
+		for (int i = 0; i < 3; i++)
+			CHECK(sk_reader_next(s, h2, d2, &err) == 1);
+		CHECK(sk_reader_next(r, h1, d1, &err) == 1);
+		CHECK(memcmp(h1, h2, 240) == 0 && memcmp(d1, d2, sizeof d1) == 0);
+		sk_reader_free(s);
+	}
+	sk_reader_free(r);
+	/* The copy path (blocks written by writev) back to the SEG-Y bytes. */
+	o = (struct sk_wopts)SK_WOPTS_INIT;
+	o.fmt = SK_FMT_SEGY;
+	CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
+	{
+		struct sk_writer *w;
+		int64_t n = 0;
+		CHECK(sk_writer_open(back, sk_reader_info(r), &o, &w, &err) == 0);
+		CHECK(sk_copy_readahead(r, w, &err) == 0);
+		CHECK(threads() == t0 + two);
+		CHECK(sk_copy_traces(r, w, &n, NULL, &err) == 0 && n == NT);
+		CHECK(sk_writer_close(w, &err) == 0);
+	}
+	sk_reader_free(r);
+	CHECK(threads() == t0);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "cmp -s %s %s", a, back);
+		CHECK(system(cmd) == 0);
+	}
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/test_stream_sgk_%ld", (long)getpid());
@@ -790,6 +950,8 @@ int main(void)
 	test_direct_blocks();
 	test_hostile_block();
 	test_lean();
+	test_ahead();
+	test_ahead_seek();
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
