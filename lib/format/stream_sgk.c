@@ -572,7 +572,9 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	int64_t got;
 	int rc;
 
-	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done)
+	/* Blocks read ahead (compressed) go through sgk_block, to the trace
+	 * path. */
+	if (ws->zlevel || rs->blk_i != rs->blk_n || ws->blk_n != 0 || rs->done || rs->ah)
 		return 0;
 	if ((rc = sk_sgk_block_head(r, !direct, &cnt, &flags, &raw, &stored, err)) <= 0)
 		return rc;
