@@ -427,8 +427,9 @@ void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final);
 void tr_output_flush(struct tr_ctl *c, int all);
 /* The --joblog line of task a->task's last attempt. */
 void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, int sig, double wall);
-/* A task finished (ok or for good): checks --halt. status and sig are the
+/* Task ti finished (ok or for good) in job slot slot on host host: checks
+ * --halt, and says so in GNU parallel's words.  status and sig are the
  * failed attempt's. */
-void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now);
+void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, long ti, int slot, int host, double now);
 
 #endif
