@@ -19,7 +19,9 @@
 #      a thousand left open by a killed controller, which the resume
 #      journals as lost and runs again.
 # Environment: BENCH_N (default 1000), BENCH_HOSTS (1000), BENCH_TASKS
-# (100000), BENCH_RESUME (1000000), BENCH_PARTS (the parts to run: "a b c").
+# (100000), BENCH_RESUME (1000000), BENCH_PARTS (the parts to run: "a b c"),
+# BENCH_KEEP (a directory, created: the state directories, hostfile and
+# launcher are kept there instead of removed, to read the journals after).
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,8 +32,15 @@ T=${BENCH_TASKS:-100000}
 R=${BENCH_RESUME:-1000000}
 PARTS=${BENCH_PARTS:-a b c}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-W=$(mktemp -d /tmp/taskrun-scale.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+if [ -n "${BENCH_KEEP:-}" ]; then
+	mkdir -p "$BENCH_KEEP"
+	W=$(cd "$BENCH_KEEP" && pwd)
+	rm -rf "$W/sb" "$W/sc" "$W/so"
+	echo "keeping the state in $W"
+else
+	W=$(mktemp -d /tmp/taskrun-scale.XXXXXX)
+	trap 'rm -rf "$W"' EXIT
+fi
 
 # timed NAME CMD...: runs CMD (output discarded), sets WALL and CPU (seconds).
 timed() {
@@ -93,6 +102,13 @@ awk -v w="$WALL" -v c="$b_cpu" -v r="$b_rss" -v j="$b_j" -v t="$T" -v s="$slots"
 	printf "  controller CPU %.2f s = %.1f us/task (bar: 30)\n", c, c / t * 1e6
 	printf "  controller max RSS %.1f MiB = %.0f bytes/task (bar: 300)\n", r / 1024, r * 1024 / t
 	printf "  journal %.1f MiB = %.0f bytes/task\n", j / 1048576, j / t }'
+# Why agents went down other than at the end (digits made N, byte counts
+# dropped), and the controller's stalls: under load, lost agents cost CPU.
+awk -F'\t' '$2 == "stall" { s++ } $2 == "quarantine" { q++ } $2 == "lost" { l++ }
+	END { printf "  %d stall(s), %d quarantine(s), %d attempt(s) lost; agents down, by reason:\n", s, q, l }' "$W/sb/journal"
+awk -F'\t' '$2 == "down" { r = $12; sub(/; bytes rx=.*/, "", r); gsub(/[0-9]+(\.[0-9]+)?/, "N", r)
+	if (r != "finished") n[r]++ }
+	END { for (r in n) printf "  %7d  %s\n", n[r], r }' "$W/sb/journal" | sort -k1,1nr
 
 fi
 
