@@ -85,6 +85,7 @@ struct scan {
 	double (*hull)[2];       /* the used traces' convex hull (when asked) */
 	long nh;
 	int in_place;            /* samples are read in place */
+	int deferred;            /* samples not read yet: sk_rgrun_fill fills each chunk */
 	int spool_err;           /* the error is about the spool, not the input */
 };
 
@@ -124,9 +125,17 @@ void sk_rgrun_scan_release(struct scan *sc, struct store *st);
 /* The pass from start to end (pipes, compressed sgk). */
 int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
 		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
-/* The pass by every thread at once (a file that allows random reads). */
+/* The pass by every thread at once (a file that allows random reads).
+ * With defer, it reads the headers alone; when the kept traces' samples
+ * fit in job->mem, sc->deferred says so and the chunks' sample stores
+ * (store->cs) are left NULL for sk_rgrun_fill, else they stay in place. */
 int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
-		      const struct keep *kp, int want_hull, struct scan *sc, struct store *store,
+		      const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
 		      struct sk_error *err);
+/* Decodes the samples of chunk c's kept traces (store->tidx, store->r and
+ * store->cstart set) into a new store->cs[c], through scratch
+ * (sk_reader_pread_size bytes); any number of threads at once, each with
+ * its own chunks and scratch.  Errors as sk_reader_pread, SK_ENOMEM. */
+int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err);
 
 #endif

@@ -239,6 +239,7 @@ struct par_ctx {
 	const struct sk_reader *r;
 	const struct keep *kp;
 	int want_hull;
+	int defer;               /* headers only: the samples are decoded later (sk_rgrun_fill) */
 	uint64_t held;           /* sample bytes reserved so far (atomic) */
 	int over;                /* they would exceed job->mem: in place */
 	int stop;                /* a chunk failed */
@@ -255,7 +256,7 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 	sk_rgrun_tally_init(&ck->t);
 	#pragma omp atomic read
 	over = pc->over;
-	if (!over) {
+	if (!over && !pc->defer) {
 		uint64_t held;
 		#pragma omp atomic capture
 		held = pc->held += bytes;
@@ -330,14 +331,15 @@ static int grow_append(struct grow *g, const struct grow *c)
  * thread at once (sk_reader_pread), merged in input order: the same result
  * for any number of threads. */
 int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
-		    const struct keep *kp, int want_hull, struct scan *sc, struct store *store, struct sk_error *err)
+		    const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
+		    struct sk_error *err)
 {
 	const struct sk_info *info = sk_reader_info(r);
 	const size_t psize = sk_reader_pread_size(r);
 	int64_t per = (int64_t)((8u << 20) / psize);
 	long nc, np = 0;
 	struct chunk *ck;
-	struct par_ctx pc = {job, o, r, kp, want_hull, 0, 0, 0};
+	struct par_ctx pc = {job, o, r, kp, want_hull, defer, 0, 0, 0};
 	int rc = 0, nth = 1;
 
 #ifdef _OPENMP
@@ -379,6 +381,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	/* In input order: the first failing chunk's error, the kept traces,
 	 * the counts, the hull. */
 	sc->in_place = pc.over;
+	sc->deferred = 0;
 	for (long c = 0; c < nc && rc == 0; c++) {
 		if (ck[c].rc < 0) {
 			*err = ck[c].err;
@@ -391,6 +394,12 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		if (grow_append(&sc->g, &ck[c].g) < 0)
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		np += ck[c].nh;
+	}
+	/* Deferred: the samples of the kept traces fit in memory, or stay in
+	 * place, by their exact count. */
+	if (rc == 0 && defer) {
+		sc->in_place = (uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) > job->mem;
+		sc->deferred = !sc->in_place;
 	}
 	if (rc == 0 && !sc->in_place) {
 		store->cs = calloc((size_t)(nc > 0 ? nc : 1), sizeof *store->cs);
@@ -433,4 +442,23 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	}
 	free(ck);
 	return rc;
+}
+
+int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err)
+{
+	const long ns = s->ns, n = (long)(s->cstart[c + 1] - s->cstart[c]);
+	float *m;
+
+	if (n == 0)
+		return 0;
+	if (!(m = sk_bigmem_alloc((size_t)n * (size_t)ns * sizeof *m)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	s->cs[c] = m;
+	for (long i = 0; i < n; i++) {
+		const int rc = sk_reader_pread(s->r, s->tidx[s->cstart[c] + i], scratch, NULL, m + (size_t)i * (size_t)ns,
+					       err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
