@@ -601,6 +601,13 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	done
 	# Nothing else of the manifest changed.
 	diff <(grep -v '^    at: ' before.yaml) <(grep -v '^    at: ' parts/manifest.yaml)
+	# The same command again resumes its state directory (the pieces
+	# have more copies, the tasks are the same): all done, nothing run.
+	starts=$(j_count a/journal start)
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$(j_count a/journal start)" = "$starts" ]
 	# A second flow on the same manifest: every piece read where it lies
 	# or streamed from a live copy, none remade, the same result.  (A
 	# piece streamed while a copy of it is lost, 1 or 3 here, becomes a
