@@ -13,6 +13,7 @@
 #include "merge.h"
 #include "par.h"
 #include "progress.h"
+#include "psum_tree.h"
 #include "remote.h"
 #include "subproc.h"
 #include "stream.h"
@@ -103,18 +104,49 @@ static void report_piece(void *ctx, const struct sk_error *err)
 	sk_report(err);
 }
 
+/* What the tree says while it goes on (psum_tree.h). */
+static void warn_line(void *arg, const char *msg)
+{
+	(void)arg;
+	sk_warnx("%s", msg);
+}
+
+/* The tree's steps on a host (psum_tree.h), as tasks of segmerge's taskrun
+ * (--partial, --pair: lists on standard input) or through the launcher
+ * (--cat, --clean). */
+static int host_step(const char *partial, const char *pair, const char *cat, long long cat_bytes, const char *hash,
+		     int probe, const char *clean, int final, const struct sk_merge_opts *o, int verify)
+{
+	const char *me = getenv("TASKRUN_HOST"), *base = getenv("TASKRUN_KEEP_DIR");
+	struct sk_error err;
+	int rc;
+
+	if ((partial || pair) && (!me || !*me)) {
+		sk_error_set(&err, SK_EARG, "--%s runs as a task of taskrun (TASKRUN_HOST is not set)",
+			     partial ? "partial" : "pair");
+		return sk_report(&err);
+	}
+	if (partial)
+		rc = sk_ptree_partial(partial, me, base, o->from, verify, final, stdin, stdout, &err);
+	else if (pair)
+		rc = sk_ptree_pair(pair, me, base, stdin, stdout, &err);
+	else if (cat)
+		rc = sk_ptree_cat(cat, base, cat_bytes, hash, probe ? NULL : stdout, &err);
+	else
+		rc = sk_ptree_clean(clean, base, &err);
+	return rc < 0 ? sk_report(&err) : 0;
+}
+
 static void progress(void *arg, int64_t done, int64_t total)
 {
 	sk_progress_update(arg, done, total);
 }
 
-/* segmerge --sum of a manifest's pieces or of taskrun's kept outputs:
- * summed on their hosts first (remote.h), or here when they are here. */
-/* A distributed manifest's pieces for remote_sum and remote_fetch (calloc'd;
+/* A distributed manifest's pieces for sk_ptree_sum and remote_fetch (calloc'd;
  * they borrow the manifest's locations), or NULL with err set. */
-static struct rpiece *manifest_pieces(const struct sk_manifest *m, struct sk_error *err)
+static struct sk_ptree_piece *manifest_pieces(const struct sk_manifest *m, struct sk_error *err)
 {
-	struct rpiece *pc = calloc(m->npieces ? m->npieces : 1, sizeof *pc);
+	struct sk_ptree_piece *pc = calloc(m->npieces ? m->npieces : 1, sizeof *pc);
 
 	if (!pc) {
 		sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -130,12 +162,14 @@ static struct rpiece *manifest_pieces(const struct sk_manifest *m, struct sk_err
 	return pc;
 }
 
-static int sum_pieces(const struct remote_opts *ro, const char *kept, const char *mpath,
+/* segmerge --sum of a manifest's pieces or of taskrun's kept outputs: summed on
+ * their hosts first (psum_tree.h), or here when they are here. */
+static int sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const char *mpath,
 		      const struct sk_merge_opts *o)
 {
 	struct sk_manifest m;
 	struct sk_error err;
-	struct rpiece *pc = NULL;
+	struct sk_ptree_piece *pc = NULL;
 	size_t n = 0, remote;
 	int64_t traces = 0;
 	int rc;
@@ -143,7 +177,7 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 	sk_manifest_init(&m);
 	if (kept) {
 		size_t here = 0;
-		if ((rc = remote_kept(ro->taskrun, kept, &pc, &n, &err)) < 0)
+		if ((rc = sk_ptree_kept(ro->taskrun, kept, &pc, &n, &err)) < 0)
 			return sk_report(&err);
 		for (size_t i = 0; i < n; i++)
 			here += pc[i].nat == 0;
@@ -153,7 +187,7 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 			struct sk_merge_result res;
 			char **paths = malloc(n * sizeof *paths);
 			if (!paths) {
-				remote_pieces_free(pc, n);
+				sk_ptree_pieces_free(pc, n);
 				sk_error_set(&err, SK_ENOMEM, "out of memory");
 				return sk_report(&err);
 			}
@@ -162,13 +196,13 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 			lo.mode = SK_MERGE_SUM;
 			rc = sk_merge_run((const char *const *)paths, n, &lo, &res, &err);
 			free(paths);
-			remote_pieces_free(pc, n);
+			sk_ptree_pieces_free(pc, n);
 			return rc < 0 ? sk_report(&err) : 0;
 		}
 		if (here > 0) {
 			sk_warnx("%s: %zu of %zu outputs are here and the others on hosts: a sum takes outputs all on "
 				 "hosts or all here", kept, here, n);
-			remote_pieces_free(pc, n);
+			sk_ptree_pieces_free(pc, n);
 			return 1;
 		}
 	} else {
@@ -204,9 +238,9 @@ static int sum_pieces(const struct remote_opts *ro, const char *kept, const char
 		}
 		n = m.npieces;
 	}
-	rc = remote_sum(ro, pc, n, &o->wopts, o->out, &traces, &err);
+	rc = sk_ptree_sum(ro, pc, n, &o->wopts, o->out, &traces, &err);
 	if (kept)
-		remote_pieces_free(pc, n);
+		sk_ptree_pieces_free(pc, n);
 	else
 		free(pc);
 	sk_manifest_release(&m);
@@ -224,7 +258,7 @@ int main(int argc, char **argv)
 	const char *cat = NULL, *hash = NULL, *clean = NULL;
 	long long cat_bytes = -1;
 	int probe = 0, final = 0;
-	struct remote_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO, 0};
+	struct sk_ptree_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO, 0, warn_line, NULL};
 	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
 	char **inputs, **plan = NULL, *order = NULL, *tmpdir = NULL;
@@ -289,20 +323,8 @@ int main(int argc, char **argv)
 		sk_par_usage_fail("--key and --sum exclude each other");
 	ro.verify = verify;
 	ro.from = o.from;
-	if (partial) {
-		/* On a host, as a task of segmerge's taskrun: the piece list
-		 * on standard input, the partial sum on standard output. */
-		if (remote_partial(partial, o.from, verify, final, &err) < 0)
-			return sk_report(&err);
-		return 0;
-	}
-	/* The tree's steps on a host (remote.h). */
-	if (pair)
-		return remote_pair(pair, &err) < 0 ? sk_report(&err) : 0;
-	if (cat)
-		return remote_cat(cat, cat_bytes, hash, probe, &err) < 0 ? sk_report(&err) : 0;
-	if (clean)
-		return remote_clean(clean, &err) < 0 ? sk_report(&err) : 0;
+	if (partial || pair || cat || clean)
+		return host_step(partial, pair, cat, cat_bytes, hash, probe, clean, final, &o, verify);
 	if (fetch) {
 		/* On a host: a piece's bytes to standard output. */
 		if (remote_fetch_one(&err) < 0)
@@ -333,7 +355,7 @@ int main(int argc, char **argv)
 		if (sk_manifest_remote(&m) > 0) {
 			/* Pieces on hosts: copied here from a host that holds
 			 * each (checked there), then merged as planned. */
-			struct rpiece *pc;
+			struct sk_ptree_piece *pc;
 			char **got = NULL;
 			if (sk_manifest_remote(&m) < m.npieces) {
 				sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: -m takes pieces all on "

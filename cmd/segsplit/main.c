@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 			sk_warnx("raised the open-file limit from %lu to %lu for %zu pieces", res.fd.old_soft,
 				 res.fd.new_soft, res.pieces);
 		/* The lineage, when a piece can be remade from the source:
-		 * a file, split into runs of its traces. */
+		 * a file (any mode: sk_split_remake). */
 		struct stat st;
 		char cwd[PATH_MAX];
 		if (so.hostfile && sk_split_remakable(&made) && strcmp(input, "-") != 0 && stat(input, &st) == 0 &&

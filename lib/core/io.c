@@ -395,6 +395,19 @@ static int64_t ra_need(struct sk_in *in, size_t n, struct sk_error *err)
 
 static int in_open(struct sk_in *in, const char *path, struct sk_error *err);
 
+int sk_in_open_fd(struct sk_in *in, int fd, const char *name, struct sk_error *err)
+{
+	memset(in, 0, sizeof *in);
+	in->fd = fd;
+	in->size = -1;
+	in->cap = IO_BUF;
+	if (!(in->name = strdup(name)) || !(in->buf = malloc(in->cap))) {
+		sk_in_close(in);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err)
 {
 	return sk_error_at(err, in_open(in, path, err), sk_in_name(path));

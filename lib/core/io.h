@@ -33,6 +33,9 @@ struct sk_in {
 
 /* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */
 int sk_in_open(struct sk_in *in, const char *path, struct sk_error *err);
+/* Reads fd, a pipe or socket the caller owns and closes (after sk_in_close),
+ * as a stream (not seekable, size unknown); name: what errors call it. */
+int sk_in_open_fd(struct sk_in *in, int fd, const char *name, struct sk_error *err);
 /* Makes n bytes available at sk_in_ptr, reading as needed.  Returns the
  * number available: n, or fewer at the end of the input; or an error. */
 int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err);

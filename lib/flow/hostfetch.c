@@ -45,6 +45,12 @@ int sk_hostfetch_open(const char *launcher, const char *host, char *const *argv,
 		free(av);
 		return sk_error_sys(err, "pipe");
 	}
+	/* The ends this process keeps are not inherited by the commands it
+	 * starts next: a reader that closes its end must be the only one, so
+	 * that the sender gets SIGPIPE and ends, and its stream's end is
+	 * seen when the sender's is closed. */
+	fcntl(out[0], F_SETFD, FD_CLOEXEC);
+	fcntl(errp[0], F_SETFD, FD_CLOEXEC);
 	fflush(stdout);
 	fflush(stderr);
 	f->pid = fork();

@@ -15,9 +15,10 @@
  * reader counts the bytes it received.  ssh's own integrity check covers the
  * bytes on the way.
  *
- * segmerge's tree sum (cmd/segmerge/remote.c) reads partial sums host to
+ * segmerge's tree sum (psum_tree.h) reads partial sums host to
  * host this way: a summing task on host A reads B's partial by running the
- * launcher on A.  Any task that needs a file of another host (a relayed
+ * launcher on A; segmerge -m reads each piece from a host that holds it
+ * (merge_hosts.h).  Any task that needs a file of another host (a relayed
  * input piece) can do the same when its hosts reach one another.
  */
 #ifndef SK_HOSTFETCH_H
@@ -28,6 +29,11 @@
 #include <sys/types.h>
 
 #include "diag.h"
+
+/* The launcher when none is given: ssh that never asks, gives up on a host
+ * that does not answer within 20 s, and on a link silent for 30 s. */
+#define SK_HOSTFETCH_LAUNCHER \
+	"ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 
 struct sk_hostfetch {
 	FILE *fp;          /* the command's standard output */

@@ -245,8 +245,25 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 	if (m->lineage && sk_manifest_remote(m)) {
 		fputs("lineage: {source: ", fp);
 		sk_cfg_write_str(fp, m->lineage);
-		fprintf(fp, ", from: %s, sample-format: %d, little: %d, zstd: %d}\n", sk_format_name(m->lin_from),
+		fprintf(fp, ", from: %s, sample-format: %d, little: %d, zstd: %d", sk_format_name(m->lin_from),
 			m->lin_sample, m->lin_little, m->lin_zstd);
+		/* What a remake reads of the source (sk_split_remake): a
+		 * piece's run of traces, every stride-th trace from its
+		 * first, or the traces from its first whose key falls in its
+		 * range; a sorted piece is sorted again by the same keys. */
+		if (m->mode == SK_SPLIT_RR)
+			fprintf(fp, ", read: stride, stride: %ld", m->n);
+		else if (m->mode == SK_SPLIT_RANGES && m->keys) {
+			fputs(", read: range, key: ", fp);
+			sk_cfg_write_str(fp, m->keys);
+		} else {
+			fputs(", read: run", fp);
+		}
+		if (m->sort) {
+			fputs(", sort: ", fp);
+			sk_cfg_write_str(fp, m->sort);
+		}
+		fputs("}\n", fp);
 	}
 	fputs(m->npieces ? "pieces:\n" : "pieces: []\n", fp);
 	for (size_t i = 0; i < m->npieces; i++) {
@@ -365,6 +382,47 @@ static int get_str(const struct sk_cfg *map, const char *key, int optional, cons
 		return optional ? 0 : where(err, map, "no '%s' field", key);
 	if (!(*out = sk_cfg_str(n)))
 		return where(err, n, "%s: expected a string", key);
+	return 0;
+}
+
+/*
+ * The lineage's account of what a remake reads (written by
+ * sk_manifest_write) against the split's own fields, which the remake
+ * follows: a lineage that says otherwise was edited, and is refused.
+ * Absent fields (a manifest of an older segsplit, count, parts or key
+ * mode without --sort) are implied by the mode.
+ */
+static int lineage_read_check(const struct sk_cfg *l, const struct sk_manifest *m, struct sk_error *err)
+{
+	const char *want = m->mode == SK_SPLIT_RR ? "stride" : m->mode == SK_SPLIT_RANGES ? "range" : "run";
+	const char *s;
+	long v;
+	int rc;
+
+	if ((rc = get_str(l, "read", 1, &s, err)) < 0)
+		return rc;
+	if (s && strcmp(s, want) != 0)
+		return where(err, sk_cfg_get(l, "read"), "read: %s, but a %s split reads a piece's %s", s,
+			     sk_split_mode_name(m->mode), want);
+	if (sk_cfg_get(l, "stride")) {
+		if ((rc = get_long(l, "stride", 1, &v, err)) < 0)
+			return rc;
+		if (m->mode != SK_SPLIT_RR || v != m->n)
+			return where(err, sk_cfg_get(l, "stride"), "stride: %ld, but the split's is %ld", v,
+				     m->mode == SK_SPLIT_RR ? m->n : 1);
+	}
+	if ((rc = get_str(l, "key", 1, &s, err)) < 0)
+		return rc;
+	if (s && (m->mode != SK_SPLIT_RANGES || !m->keys || strcmp(s, m->keys) != 0))
+		return where(err, sk_cfg_get(l, "key"), "key: '%s', but the split's ranges are of '%s'", s,
+			     m->mode == SK_SPLIT_RANGES && m->keys ? m->keys : "");
+	if ((rc = get_str(l, "sort", 1, &s, err)) < 0)
+		return rc;
+	if (!s && m->sort)
+		return where(err, l, "lineage: no sort, but the pieces were sorted by '%s'", m->sort);
+	if (s && (!m->sort || strcmp(s, m->sort) != 0))
+		return where(err, sk_cfg_get(l, "sort"), "sort: '%s', but the pieces were %s%s%s", s,
+			     m->sort ? "sorted by '" : "not sorted", m->sort ? m->sort : "", m->sort ? "'" : "");
 	return 0;
 }
 
@@ -536,6 +594,8 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 		m->lin_sample = (int)w[0];
 		m->lin_little = (int)w[1];
 		m->lin_zstd = (int)w[2];
+		if ((rc = lineage_read_check(l, m, err)) < 0)
+			return rc;
 	}
 	if ((rc = get(root, "pieces", &n, err)) < 0)
 		return rc;

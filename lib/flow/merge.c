@@ -18,6 +18,8 @@ struct input {
 	struct sk_reader *r;
 	struct sk_rec rec;
 	int64_t n;            /* traces read so far */
+	int opened;           /* a caller's stream (o->src) opened */
+	int ended;            /* read to its end (and closed when o->src) */
 	uint64_t codes[SK_SORT_MAXKEYS], prev[SK_SORT_MAXKEYS];
 };
 
@@ -34,6 +36,7 @@ struct merger {
 	float *sum;
 	struct sk_error *err;   /* where at() names the input */
 	int64_t ptotal;         /* the progress report's total (-1 unknown) */
+	size_t bad;             /* the input the last error is about (SIZE_MAX: none) */
 };
 
 void sk_merge_opts_init(struct sk_merge_opts *o)
@@ -48,8 +51,9 @@ void sk_merge_opts_init(struct sk_merge_opts *o)
 }
 
 /* Says that the error rc is about input i. */
-static int at(const struct merger *g, size_t i, int rc)
+static int at(struct merger *g, size_t i, int rc)
 {
+	g->bad = i;
 	return sk_error_at(g->err, rc, sk_in_name(g->in[i].path));
 }
 
@@ -76,8 +80,16 @@ static int open_input(struct merger *g, size_t i, struct sk_error *err)
 	int rc;
 
 	/* With many inputs open at once, memory is about one record each. */
-	if ((rc = sk_reader_open_buf(in->path, g->o->from, g->n > 16 ? SK_MANY_BUF : 0, &in->r, err)) < 0)
+	if (g->o->src) {
+		/* Streams of a caller: a lean buffer each when they are all
+		 * open at once. */
+		const size_t buf = g->n > 16 || g->o->mode != SK_MERGE_CONCAT ? SK_MANY_BUF : 0;
+		if ((rc = g->o->src->open(g->o->src->arg, i, buf, &in->r, err)) < 0)
+			return at(g, i, rc);
+		in->opened = 1;
+	} else if ((rc = sk_reader_open_buf(in->path, g->o->from, g->n > 16 ? SK_MANY_BUF : 0, &in->r, err)) < 0) {
 		return at(g, i, rc);
+	}
 	if (!g->first)
 		g->first = sk_reader_info(in->r);
 	else if ((rc = check_shape(g, i, sk_reader_info(in->r), err)) < 0)
@@ -99,6 +111,25 @@ static void close_input(struct input *in)
 	sk_rec_release(&in->rec);
 	sk_reader_free(in->r);
 	in->r = NULL;
+}
+
+/* Input i was read to its end: a caller's stream is closed now, and its
+ * close may fail (the sender's failure).  Its reader stays (the first
+ * input's info is the writer's model). */
+static int end_input(struct merger *g, size_t i, struct sk_error *err)
+{
+	struct input *in = &g->in[i];
+	int rc;
+
+	if (in->ended)
+		return 0;
+	in->ended = 1;
+	if (!in->opened)
+		return 0;
+	in->opened = 0;
+	if ((rc = g->o->src->close(g->o->src->arg, i, 1, err)) < 0)
+		return at(g, i, rc);
+	return 0;
 }
 
 /* The traces the output will hold, when the inputs tell it (-1 when not):
@@ -169,10 +200,12 @@ static int open_output(struct merger *g, struct sk_error *err)
 static int next(struct merger *g, size_t i, int want_hdr, struct sk_error *err)
 {
 	struct input *in = &g->in[i];
-	const int rc = sk_rec_next(&in->rec, want_hdr, err);
+	int rc = sk_rec_next(&in->rec, want_hdr, err);
 
 	if (rc < 0)
 		return at(g, i, rc);
+	if (rc == 0 && (rc = end_input(g, i, err)) < 0)
+		return rc;
 	in->n += rc;
 	return rc;
 }
@@ -222,9 +255,13 @@ static int copy_rest(struct merger *g, size_t i, struct sk_error *err)
 	g->res->traces += n;
 	if (g->o->progress)
 		g->o->progress(g->o->progress_arg, g->res->traces, g->ptotal);
-	if (rc < 0)
+	if (rc < 0) {
+		/* A read error names the input (the writer's its output). */
+		if (strcmp(err->file, sk_in_name(in->path)) == 0)
+			g->bad = i;
 		return rc;
-	return 0;
+	}
+	return end_input(g, i, err);
 }
 
 /* ---- concat ---- */
@@ -234,8 +271,9 @@ static int run_concat(struct merger *g, struct sk_error *err)
 	int rc;
 
 	/* Check every input's shape before writing anything, so a mismatch
-	 * leaves no partial output; standard input is checked when reached. */
-	for (size_t i = 1; i < g->n; i++) {
+	 * leaves no partial output; standard input and a caller's streams
+	 * (opened once) are checked when reached. */
+	for (size_t i = 1; i < g->n && !g->o->src; i++) {
 		struct sk_reader *r;
 		if (!g->in[i].path || strcmp(g->in[i].path, "-") == 0)
 			continue;
@@ -251,7 +289,8 @@ static int run_concat(struct merger *g, struct sk_error *err)
 			return rc;
 		/* One input at a time: reading overlaps the copy.  Without
 		 * read-ahead (out of memory) the copy works as well. */
-		sk_copy_readahead(g->in[i].r, g->w, NULL);
+		if (!g->o->src)
+			sk_copy_readahead(g->in[i].r, g->w, NULL);
 		if ((rc = start_input(g, i, err)) < 0 || (rc = copy_rest(g, i, err)) < 0)
 			return rc;
 		/* The first input's info is the writer's model until the end. */
@@ -555,6 +594,7 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 	g.res = res;
 	g.err = err;
 	g.n = n;
+	g.bad = SIZE_MAX;
 	if (n == 0)
 		return sk_error_set(err, SK_EARG, "no inputs");
 	for (size_t i = 0; i < n; i++)
@@ -596,8 +636,12 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 out:
 	sk_writer_abort(g.w);
 	/* Inputs go last: the first one's info was the writer's model. */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		close_input(&g.in[i]);
+		/* A caller's stream the merge did not read to its end. */
+		if (g.in[i].opened)
+			o->src->close(o->src->arg, i, 0, rc < 0 && g.bad == i ? err : NULL);
+	}
 	free(g.in);
 	free(g.heap);
 	free(g.acc);

@@ -42,6 +42,29 @@
 
 enum sk_merge_mode { SK_MERGE_CONCAT, SK_MERGE_KEY, SK_MERGE_SUM, SK_MERGE_INTERLEAVE, SK_MERGE_RUNS };
 
+/*
+ * Inputs that are streams the caller opens (pieces read from the hosts that
+ * hold them: merge_hosts.h) rather than files: each is opened once, when
+ * the merge needs it (a concatenation: in turn; the other modes: all at the
+ * start), so its header is read once and nothing is read twice.
+ *   open   makes input i's reader (bufsize as sk_reader_open_buf's); its
+ *          errors name the input;
+ *   close  is called once for every input open succeeded for, after its
+ *          reader is freed: with whole 1 when the merge read it to its end
+ *          (an error then, such as the sender's failure, fails the merge),
+ *          with whole 0 when the merge stopped early, err NULL or the error
+ *          the merge stopped with if it is about input i (close may say
+ *          better what happened: a holder lost).
+ * A concatenation of such inputs checks each one's shape when it reaches
+ * it: an output file is then removed, but what went to standard output
+ * stays (as a read error part-way does).
+ */
+struct sk_merge_src {
+	int (*open)(void *arg, size_t i, size_t bufsize, struct sk_reader **r, struct sk_error *err);
+	int (*close)(void *arg, size_t i, int whole, struct sk_error *err);
+	void *arg;
+};
+
 struct sk_merge_opts {
 	int mode;              /* enum sk_merge_mode */
 	struct sk_keyset keys; /* key mode */
@@ -50,6 +73,7 @@ struct sk_merge_opts {
 	int from;              /* input format (SK_FMT_AUTO to detect) */
 	struct sk_wopts wopts; /* output format; AUTO: like the first input */
 	const char *out;       /* output path; NULL or "-" for standard output */
+	const struct sk_merge_src *src; /* NULL: the paths are files (or "-") */
 	/* Called with the traces written so far and the total when the inputs
 	 * tell it (-1 when not) every 1024 traces, after each input copied
 	 * whole, and at the end; may be NULL. */

@@ -179,6 +179,19 @@ static const char *ext_of(int fmt)
 	return fmt == SK_FMT_SU ? "su" : fmt == SK_FMT_SGK ? "sgk" : "sgy";
 }
 
+/*
+ * The pieces' output buffer, which is also an sgk piece's block size, so a
+ * remake (sk_split_remake) takes it from here to give the same bytes: with
+ * many pieces open at once, memory is about one record each; sorted pieces
+ * are the runs of an external sort, which segmerge --key merges by the
+ * hundred, each of those inputs holding a compressed block whole while it
+ * is read, so their blocks are small (64 KiB, not 4 MiB).
+ */
+static size_t piece_bufsize(size_t nouts, int sorted, int zstd)
+{
+	return nouts > 16 || (sorted && zstd) ? SK_MANY_BUF : 0;
+}
+
 /* Opens the next piece's writer into out. */
 static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t expect,
 		      struct sk_error *err)
@@ -201,14 +214,7 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		/* With many pieces open at once, memory is about one record each. */
 		struct sk_wopts wo = c->o->wopts;
 		wo.set = &c->set;
-		if (c->nouts > 16)
-			wo.bufsize = SK_MANY_BUF;
-		/* Sorted pieces are the runs of an external sort, which
-		 * segmerge --key merges by the hundred; each of those inputs
-		 * holds a compressed block whole while it is read, so the
-		 * blocks are small (64 KiB, not 4 MiB). */
-		if (c->o->sort.n > 0 && wo.zstd)
-			wo.bufsize = SK_MANY_BUF;
+		wo.bufsize = piece_bufsize(c->nouts, c->o->sort.n > 0, wo.zstd);
 		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
 			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);
@@ -465,11 +471,27 @@ static int run_sequential(struct ctx *c, struct sk_error *err)
 	return 0;
 }
 
+/* The ranges' indices in the order of their lower bounds, for range_of
+ * (malloc'd; NULL when out of memory). */
+static size_t *range_order(const struct sk_split_opts *o)
+{
+	size_t *r = malloc(((size_t)o->nranges + 1) * sizeof *r);
+
+	for (size_t k = 0; r && k < (size_t)o->nranges; k++) {
+		size_t j = k;
+		while (j > 0 && range_lo_cmp(&o->ranges[r[j - 1]], &o->ranges[k]) > 0) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = k;
+	}
+	return r;
+}
+
 /* The piece (0-based) a value belongs to: the range that holds it, or the
  * overflow piece nranges. */
-static size_t range_of(const struct ctx *c, double v)
+static size_t range_of(const struct sk_split_opts *o, const size_t *rorder, double v)
 {
-	const struct sk_split_opts *o = c->o;
 	size_t lo = 0, hi = (size_t)o->nranges;
 
 	if (isnan(v))
@@ -477,16 +499,16 @@ static size_t range_of(const struct ctx *c, double v)
 	/* Last range (in lo order) whose lower bound is <= v. */
 	while (lo < hi) {
 		const size_t mid = lo + (hi - lo) / 2;
-		const struct sk_range *r = &o->ranges[c->rorder[mid]];
+		const struct sk_range *r = &o->ranges[rorder[mid]];
 		if (!r->has_lo || r->lo <= v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo > 0) {
-		const struct sk_range *r = &o->ranges[c->rorder[lo - 1]];
+		const struct sk_range *r = &o->ranges[rorder[lo - 1]];
 		if (!r->has_hi || v < r->hi)
-			return c->rorder[lo - 1];
+			return rorder[lo - 1];
 	}
 	return (size_t)o->nranges;
 }
@@ -585,7 +607,7 @@ static int run_concurrent(struct ctx *c, struct sk_error *err)
 		if (o->mode == SK_SPLIT_RR) {
 			k = (size_t)(i % o->n);
 		} else {
-			k = range_of(c, sk_key_value(c->rec.hdr, &o->keys.key[0]));
+			k = range_of(o, c->rorder, sk_key_value(c->rec.hdr, &o->keys.key[0]));
 			if (c->run_len > 0 && c->run_piece != (int64_t)k + 1 && (rc = flush_run(c, err)) < 0)
 				return rc;
 			c->run_piece = (int64_t)k + 1;
@@ -722,16 +744,8 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 			return rc;
 	}
 	if (o->mode == SK_SPLIT_RANGES) {
-		if (!(c->rorder = malloc((size_t)o->nranges * sizeof *c->rorder)))
+		if (!(c->rorder = range_order(o)))
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
-		for (size_t k = 0; k < (size_t)o->nranges; k++) {
-			size_t j = k;
-			while (j > 0 && range_lo_cmp(&o->ranges[c->rorder[j - 1]], &o->ranges[k]) > 0) {
-				c->rorder[j] = c->rorder[j - 1];
-				j--;
-			}
-			c->rorder[j] = k;
-		}
 		if (o->sort.n == 0) {
 			if (!(c->order_path = sk_path_join(o->dir, "order.tsv")))
 				return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -893,9 +907,67 @@ out:
 
 int sk_split_remakable(const struct sk_manifest *m)
 {
-	return (m->mode == SK_SPLIT_COUNT || m->mode == SK_SPLIT_PARTS || m->mode == SK_SPLIT_KEY) && !m->sort;
+	return m->mode >= SK_SPLIT_COUNT && m->mode <= SK_SPLIT_RR && (!m->sort || m->mode == SK_SPLIT_COUNT ||
+									 m->mode == SK_SPLIT_PARTS || m->mode == SK_SPLIT_KEY);
 }
 
+/* What a remake needs of a ranges split: its ranges parsed again from the
+ * manifest, their lookup order, and the index of piece p's range
+ * (nranges for "outside"). */
+struct remake_ranges {
+	struct sk_split_opts o;
+	size_t *rorder;
+	size_t want;
+};
+
+static int ranges_of(const struct sk_manifest *m, const struct sk_mpiece *p, struct remake_ranges *rr,
+		     struct sk_error *err)
+{
+	char *arg;
+	int rc;
+
+	memset(rr, 0, sizeof *rr);
+	if (!m->keys || !m->ranges || !p->range)
+		return sk_error_set(err, SK_EARG, "%s: a ranges split without its key, ranges or the piece's range",
+				    p->file);
+	if (!(arg = malloc(strlen(m->keys) + strlen(m->ranges) + 2)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	sprintf(arg, "%s=%s", m->keys, m->ranges);
+	rc = sk_split_ranges_parse(arg, &rr->o, err);
+	free(arg);
+	if (rc < 0)
+		return rc;
+	if (!(rr->rorder = range_order(&rr->o)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (rr->want = 0; rr->want < (size_t)rr->o.nranges; rr->want++)
+		if (strcmp(rr->o.ranges[rr->want].text, p->range) == 0)
+			break;
+	if (rr->want == (size_t)rr->o.nranges && strcmp(p->range, "outside") != 0)
+		return sk_error_set(err, SK_EARG, "%s: range '%s' is not one of the split's '%s'", p->file, p->range,
+				    m->ranges);
+	return 0;
+}
+
+/* The number of ranges in a manifest's list (its pieces before empty ones
+ * were dropped, less the overflow piece). */
+static size_t count_ranges(const char *list)
+{
+	size_t n = 1;
+
+	for (; list && *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+/*
+ * Remakes piece p into path.  The traces are read from the source as the
+ * split took them (lineage, manifest.h): a run from p->first (count, parts
+ * and key modes), every n-th trace from p->first (round-robin), or the
+ * traces from p->first whose key falls in p's range (ranges); sorted pieces
+ * are sorted again, stably, by the same keys.  They are written with the
+ * split's options, expected count and buffer (an sgk piece's blocks), so
+ * the file's bytes are the piece's, checked by size and xxh64.
+ */
 static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const char *path, struct sk_error *err)
 {
 	struct sk_reader *r = NULL;
@@ -903,40 +975,87 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 	struct sk_wopts wo = SK_WOPTS_INIT;
 	struct sk_info like;
 	struct sk_rec rec;
+	struct sk_sortbuf sb;
+	struct sk_keyset sort;
+	struct remake_ranges rr;
 	uint64_t hash, bytes;
+	int64_t got = 0, at;
+	const int sorted = m->sort != NULL;
+	size_t nouts = 1;
 	int rc;
 
 	memset(&rec, 0, sizeof rec);
-	if ((rc = sk_reader_open(m->lineage, m->lin_from, &r, err)) < 0)
-		return sk_error_at(err, rc, m->lineage);
+	memset(&rr, 0, sizeof rr);
+	memset(&sort, 0, sizeof sort);
+	sk_sortbuf_init(&sb, &sort, 1);
+	if (sorted && (rc = sk_keyset_parse(m->sort, 0, &sort, err)) < 0)
+		goto out;
+	if (m->mode == SK_SPLIT_RANGES) {
+		if ((rc = ranges_of(m, p, &rr, err)) < 0)
+			goto out;
+		nouts = count_ranges(m->ranges) + 1;
+	} else if (m->mode == SK_SPLIT_RR) {
+		nouts = (size_t)m->n;
+	}
+	if ((rc = sk_reader_open(m->lineage, m->lin_from, &r, err)) < 0) {
+		rc = sk_error_at(err, rc, m->lineage);
+		goto out;
+	}
 	like = *sk_reader_info(r);
 	/* As the split opened the piece: the count it expected (count: N,
-	 * parts: the part's traces, key: unknown), fixed at close. */
+	 * parts: the part's traces, else unknown), fixed at close. */
 	like.ntraces = m->mode == SK_SPLIT_COUNT ? m->n : m->mode == SK_SPLIT_PARTS ? p->traces : -1;
 	wo.fmt = m->fmt;
 	wo.sample_format = m->lin_sample;
 	wo.little = m->lin_little;
 	wo.zstd = m->lin_zstd;
+	wo.bufsize = piece_bufsize(nouts, sorted, wo.zstd);
 	if ((rc = sk_writer_open(path, &like, &wo, &w, err)) < 0) {
 		rc = sk_error_at(err, rc, path);
 		goto out;
 	}
 	if ((rc = sk_rec_init(&rec, r, sk_stream_raw_mode(r, w), err)) < 0)
 		goto out;
-	/* To its first trace: a seek where the source allows one, else
-	 * by reading. */
-	if (sk_reader_seek(r, p->first, err) < 0) {
-		for (int64_t i = 0; i < p->first; i++)
-			if ((rc = sk_rec_next(&rec, 0, err)) <= 0)
-				goto short_source;
-	}
-	for (int64_t i = 0; i < p->traces; i++) {
-		if ((rc = sk_rec_next(&rec, 0, err)) <= 0)
+	if (sorted)
+		sk_sortbuf_init(&sb, &sort, sk_rec_len(&rec));
+	for (at = p->first; got < p->traces; at++) {
+		int take = 1;
+		/* To the next trace wanted: a seek where the source allows
+		 * one, else by reading. */
+		if (at == p->first || (m->mode == SK_SPLIT_RR && m->n > 1)) {
+			if (sk_reader_seek(r, at, err) < 0) {
+				for (int64_t k = at == p->first ? 0 : at - m->n + 1; k < at; k++)
+					if ((rc = sk_rec_next(&rec, 0, err)) <= 0)
+						goto short_source;
+			}
+		}
+		if ((rc = sk_rec_next(&rec, sorted || m->mode == SK_SPLIT_RANGES, err)) <= 0)
 			goto short_source;
-		if ((rc = sk_rec_put(&rec, w, err)) < 0) {
+		if (m->mode == SK_SPLIT_RANGES)
+			take = range_of(&rr.o, rr.rorder, sk_key_value(rec.hdr, &rr.o.keys.key[0])) == rr.want;
+		if (m->mode == SK_SPLIT_RR)
+			at += m->n - 1;
+		if (!take)
+			continue;
+		got++;
+		if (sorted) {
+			unsigned char *slot;
+			if ((rc = sk_sortbuf_add(&sb, rec.hdr, &slot, err)) < 0)
+				goto out;
+			sk_rec_copy(&rec, slot);
+		} else if ((rc = sk_rec_put(&rec, w, err)) < 0) {
 			rc = sk_error_at(err, rc, path);
 			goto out;
 		}
+	}
+	if (sorted) {
+		if ((rc = sk_sortbuf_sort(&sb, err)) < 0)
+			goto out;
+		for (size_t k = 0; k < sb.n; k++)
+			if ((rc = sk_rec_put_saved(&rec, sk_sortbuf_get(&sb, k), w, err)) < 0) {
+				rc = sk_error_at(err, rc, path);
+				goto out;
+			}
 	}
 	rc = sk_writer_close(w, err);
 	w = NULL;
@@ -955,14 +1074,20 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 	goto out;
 short_source:
 	if (rc == 0)
-		rc = sk_error_set(err, SK_ESTATE, "%s: the source ends before trace %" PRId64 " (has it changed?)",
-				  m->lineage, p->first + p->traces);
+		rc = sk_error_set(err, SK_ESTATE, "%s: the source ends before the piece's trace %" PRId64
+				  " (has it changed?)", m->lineage, got + 1);
 	else
 		rc = sk_error_at(err, rc, m->lineage);
 out:
-	sk_writer_abort(w);
+	if (w) {
+		sk_writer_abort(w);
+		unlink(path);
+	}
+	sk_sortbuf_release(&sb);
 	sk_rec_release(&rec);
 	sk_reader_free(r);
+	free(rr.o.ranges);
+	free(rr.rorder);
 	return rc;
 }
 
@@ -976,7 +1101,7 @@ int sk_split_remake(const struct sk_manifest *m, size_t i, const char *dir, stru
 	if (!m->lineage)
 		return sk_error_set(err, SK_EARG, "the manifest records no lineage (segsplit --hosts of a file does)");
 	if (!sk_split_remakable(m))
-		return sk_error_set(err, SK_EARG, "a %s split%s: a piece is not one run of the source's traces",
+		return sk_error_set(err, SK_EARG, "a %s split%s: no remake is known for its pieces",
 				    sk_split_mode_name(m->mode), m->sort ? " with --sort" : "");
 	if ((rc = sk_file_mkdirs(dir, 0777, err)) < 0)
 		return sk_error_at(err, rc, dir);

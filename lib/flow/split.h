@@ -86,13 +86,17 @@ int sk_split_run(struct sk_reader *r, const struct sk_split_opts *o, struct sk_s
 
 /*
  * Remakes piece i (0-based) of a distributed split from its lineage
- * (manifest.h): reads the piece's traces from m->lineage and writes them
- * with the split's options into DIR/FILE (created; the file replaces one
- * of that name), then checks its size and xxh64 against the manifest.
- * Only a piece that is one run of the source (count, parts and key modes
- * without --sort: sk_split_remakable).  Returns 0; SK_EARG (no lineage,
- * another mode, no such piece); SK_ESTATE when the source no longer gives
- * the piece's bytes (the file is removed); SK_EIO.
+ * (manifest.h): reads the piece's traces from m->lineage as the split took
+ * them (a run from the piece's first trace in count, parts and key modes;
+ * every N-th trace from it in round-robin N; the traces from it whose key
+ * falls in the piece's range in ranges mode; sorted again by the same keys,
+ * stably, after --sort) and writes them with the split's options and
+ * buffer size (an sgk piece's blocks) into DIR/FILE (created; the file
+ * replaces one of that name), then checks its size and xxh64 against the
+ * manifest.  sk_split_remakable: a mode the remake knows.  Returns 0;
+ * SK_EARG (no lineage, another mode, no such piece, a range not in the
+ * split's list); SK_ESTATE when the source no longer gives the piece's
+ * bytes (no file is left); SK_EIO.
  */
 int sk_split_remakable(const struct sk_manifest *m);
 int sk_split_remake(const struct sk_manifest *m, size_t i, const char *dir, struct sk_error *err);

@@ -125,6 +125,25 @@ int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_read
 	return sk_error_at(err, reader_open(path, fmt, bufsize, out, err), sk_in_name(path));
 }
 
+static int reader_start(struct sk_reader *r, int fmt, size_t bufsize, struct sk_reader **out,
+			struct sk_error *err);
+
+int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, struct sk_reader **out,
+		      struct sk_error *err)
+{
+	struct sk_reader *r = calloc(1, sizeof *r);
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if ((rc = sk_in_open_fd(&r->in, fd, name, err)) < 0) {
+		free(r);
+		return sk_error_at(err, rc, name);
+	}
+	return sk_error_at(err, reader_start(r, fmt, bufsize, out, err), name);
+}
+
 static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
 		       struct sk_error *err)
 {
@@ -138,6 +157,15 @@ static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_read
 		free(r);
 		return rc;
 	}
+	return reader_start(r, fmt, bufsize, out, err);
+}
+
+/* The format detected (unless fmt says it) and opened on r's input. */
+static int reader_start(struct sk_reader *r, int fmt, size_t bufsize, struct sk_reader **out,
+			struct sk_error *err)
+{
+	int rc;
+
 	if (fmt == SK_FMT_AUTO) {
 		/* Enough for a SEG-Y header and two SU trace headers of any ns. */
 		const int64_t n = sk_in_need(&r->in, SK_SEGY_HDR + 240 + 4 * 65535 + 240, err);

@@ -161,7 +161,9 @@ int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const do
  *
  * A file that allows random reads (a known trace count) is read and decoded
  * by every thread at once, in chunks merged in input order; a pipe or
- * compressed sgk from start to end.  With --part, only the used traces
+ * compressed sgk from start to end.  For linear, such a file's headers are
+ * read first, and the kept traces' samples are decoded by the other
+ * threads while one builds the triangulation (its serial part).  With --part, only the used traces
  * that can reach the slice are kept (their positions, samples and index):
  * within the radius (and the bins, for the fold) of its locations; for
  * linear, inside a box widened until every location's triangle is certainly

@@ -494,6 +494,34 @@ outside() {
 	done
 }
 
+@test "a sample that cannot be decoded: exit 1 naming trace and word, nothing written, on 1, 2 and 3 threads" {
+	T=$BATS_TEST_TMPDIR
+	# Format 4 (fixed point with gain), every sample 0 but sample 3 of trace
+	# 200 (live, inside the grid), whose first byte is not 0.  linear reads
+	# the headers first and decodes the samples beside its triangulation.
+	survey q.sgy 300 gentle
+	/usr/bin/python3 - "$T/q.sgy" "$T/f4.sgy" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+ns = int.from_bytes(d[3220:3222], "big")
+d[3224:3226] = (4).to_bytes(2, "big")
+rec = 240 + 4 * ns
+for i in range(300):
+    a = 3600 + i * rec + 240
+    d[a:a + 4 * ns] = bytes(4 * ns)
+a = 3600 + 199 * rec + 240 + 8
+d[a:a + 4] = bytes([1, 0, 0, 0])
+open(sys.argv[2], "wb").write(d)
+PY
+	for m in linear nearest; do
+		for t in 1 2 3; do
+			OMP_NUM_THREADS=$t run -1 --separate-stderr regrid -g $GRID -m $m "$T/f4.sgy" -o "$T/f4-$m-$t.sgy"
+			[ "$stderr" = "regrid: $T/f4.sgy: trace 200, sample 3: word 0x01000000 is not fixed point with gain (format 4 needs a zero first byte)" ]
+			[ ! -e "$T/f4-$m-$t.sgy" ]
+		done
+	done
+}
+
 @test "real data: f3.sgy onto its own (rotated) bin grid gives back its traces" {
 	# The F3 crop's bins: 18 crosslines x 23 inlines of 25 m, azimuth 88.41
 	# degrees; coordinates in the file are rounded to 0.1 m.

@@ -253,3 +253,58 @@ roundtrip() {
 	run -2 --separate-stderr segsplit --remake 0 -d "$T/r" "$T/d/m2.yaml"
 	[ "$stderr" = "segsplit: invalid remake '0' (expected an integer in 1..1000000000)" ]
 }
+
+# lineage DIR SRC FROM EXTRA: DIR/m2.yaml, DIR/manifest.yaml made a
+# distributed one by hand with the lineage segsplit --hosts writes (the
+# lab tests in taskrun_keep.bats run segsplit --hosts itself).
+lineage() {
+	sed -e 's/^version: 1$/version: 2/' \
+		-e "s|^pieces:\$|lineage: {source: \"$2\", from: $3, $4}\\npieces:|" \
+		-e 's|^    xxh64: .*|&\n    at: ["node1:p/x"]|' "$1/manifest.yaml" >"$1/m2.yaml"
+}
+
+@test "segsplit --remake: round-robin, ranges and sorted pieces remade byte for byte; a changed source refused" {
+	cd "$T"
+	segsynth --line 4,50,30,25 --reflector 0.01 -n 51 -o line.sgy
+	w='sample-format: 0, little: -1, zstd: 0'
+	# mode-args | the lineage's read fields | piece options
+	while IFS='|' read -r args lin opts; do
+		rm -rf d r
+		segsplit $args $opts -d d line.sgy
+		lineage d "$T/line.sgy" segy "${lin//W/$w}"
+		n=$(grep -c '^  - file: ' d/m2.yaml)
+		for i in $(seq "$n"); do segsplit --remake "$i" -d r d/m2.yaml; done
+		for f in d/part-*; do cmp "r/${f##*/}" "$f"; done
+		[ "$(ls r | wc -l)" = "$n" ]
+	done <<'MODES'
+-R 3|W, read: stride, stride: 3|
+-R 20|sample-format: 0, little: -1, zstd: 3, read: stride, stride: 20|-t sgk -z
+-r offset=:100,100:300,900:|W, read: range, key: offset|
+-r offset=0:10,10:20,20:30,30:40,40:50,50:60,60:70,70:80,80:90,90:100,100:110,110:120,120:130,130:140,140:150,150:160,160:170|sample-format: 0, little: -1, zstd: 3, read: range, key: offset|-t sgk -z
+-c 17 -s offset,-cdp|W, read: run, sort: "offset,-cdp"|
+-p 3 -s -offset|sample-format: 0, little: 1, zstd: 0, read: run, sort: "-offset"|-t su -e little
+-k fldr -s offset|sample-format: 0, little: -1, zstd: 3, read: run, sort: offset|-t sgk -z
+MODES
+	# The lineage must name what the split did.
+	segsplit -R 3 -d d2 line.sgy
+	lineage d2 "$T/line.sgy" segy "$w, read: run"
+	run -1 --separate-stderr segsplit --remake 1 -d r2 d2/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: d2/m2.yaml: line 13, column "[0-9]+": read: run, but a round-robin split reads a piece's stride"$ ]]
+	lineage d2 "$T/line.sgy" segy "$w, read: stride, stride: 2"
+	run -1 --separate-stderr segsplit --remake 1 -d r2 d2/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: d2/m2.yaml: line 13, column "[0-9]+": stride: 2, but the split's is 3"$ ]]
+	segsplit -c 40 -s cdp -d d3 line.sgy
+	lineage d3 "$T/line.sgy" segy "$w"
+	run -1 --separate-stderr segsplit --remake 1 -d r2 d3/m2.yaml
+	[ "$stderr" = "segsplit: d3/m2.yaml: line 14, column 10: lineage: no sort, but the pieces were sorted by 'cdp'" ]
+	# A sample of trace 5 changed (in round-robin piece 2 of 3, ranges
+	# piece 1): those pieces are refused with no file left, the others
+	# are still remade.
+	printf 'X' | dd of=line.sgy bs=1 seek=$((3600 + 4 * 444 + 300)) conv=notrunc 2>/dev/null
+	lineage d2 "$T/line.sgy" segy "$w, read: stride, stride: 3"
+	run -1 --separate-stderr segsplit --remake 2 -d r2 d2/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: part-000002.sgy: remade 21360 bytes with xxh64 "[0-9a-f]{16}", the manifest says 21360 bytes, "[0-9a-f]{16}" (has the source changed?)"$ ]]
+	[ ! -e r2/part-000002.sgy ]
+	segsplit --remake 1 -d r2 d2/m2.yaml
+	cmp r2/part-000001.sgy d2/part-000001.sgy
+}

@@ -214,7 +214,7 @@ check_scatter() {
 	     <(grep -v '^id:\|^version:' local/manifest.yaml)
 	# Its lineage: the source file and the write options; each piece
 	# remade from it (segsplit --remake) is the local piece's bytes.
-	grep -qx "lineage: {source: \"$T/line.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}" parts/manifest.yaml
+	grep -qx "lineage: {source: \"$T/line.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0, read: run}" parts/manifest.yaml
 	for i in $(seq 12); do segsplit --remake "$i" -d remade parts/manifest.yaml; done
 	for f in local/part-*; do cmp "remade/${f##*/}" "$f"; done
 	# A source changed since (one sample of piece 3): no file, and why.

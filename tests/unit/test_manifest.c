@@ -206,7 +206,36 @@ int main(void)
 		CHECK(sk_manifest_read(path, &d, &err) == 0);
 		CHECKF(d.lineage && strcmp(d.lineage, "/data/a \"b\".sgy") == 0, "%s", d.lineage ? d.lineage : "(none)");
 		CHECK(d.lin_from == SK_FMT_SU && d.lin_sample == 5 && d.lin_little == 1 && d.lin_zstd == 3);
-		sk_manifest_release(&d);
+		{
+			/* What a remake reads is named in the lineage: a run
+			 * (sorted again when the split sorted), a stride, a
+			 * key's range; one that disagrees with the split's
+			 * fields is refused. */
+			size_t len;
+			char *t, *at;
+			CHECK(sk_manifest_set_str(&d.sort, "cdp,-offset", &err) == 0);
+			CHECK(sk_manifest_write(&d, path, NULL, &err) == 0);
+			t = (char *)mk_slurp(path, &len);
+			CHECK(t && strstr(t, "zstd: 3, read: run, sort: \"cdp,-offset\"}\n"));
+			free(t);
+			sk_manifest_release(&d);
+			CHECK(sk_manifest_read(path, &d, &err) == 0 && d.sort && strcmp(d.sort, "cdp,-offset") == 0);
+			sk_manifest_set_str(&d.sort, NULL, &err);
+			d.mode = SK_SPLIT_RR;
+			d.n = 3;
+			CHECK(sk_manifest_write(&d, path, NULL, &err) == 0);
+			t = (char *)mk_slurp(path, &len);
+			CHECK(t && (at = strstr(t, "zstd: 3, read: stride, stride: 3}\n")));
+			if (t && at) {
+				at[31] = '4';
+				CHECK(write_text(path, t) == 0);
+				sk_manifest_release(&d);
+				CHECK(sk_manifest_read(path, &d, &err) == SK_EARG);
+				CHECKF(strstr(err.msg, ": stride: 4, but the split's is 3") != NULL, "%s", err.msg);
+			}
+			free(t);
+			sk_manifest_release(&d);
+		}
 		{
 			char t2[1200];
 			snprintf(t2, sizeof t2, "%.*slineage: {source: \"rel.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0}\n%s",

@@ -1,0 +1,290 @@
+#include "merge_hosts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostfetch.h"
+#include "stream.h"
+
+struct mpiece {
+	int loc;                  /* the location being read (or to try next) */
+	int started;              /* f runs */
+	struct sk_hostfetch f;
+	char *name;               /* the location's name, room for any of them */
+};
+
+struct sk_mhosts {
+	const struct sk_manifest *m;
+	struct sk_mhosts_opts o;
+	struct sk_merge_src src;
+	struct mpiece *p;
+	const char **names;
+	char **down;              /* hosts that did not answer */
+	size_t ndown;
+};
+
+static void say(const struct sk_mhosts *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const struct sk_mhosts *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!s->o.warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	s->o.warn(s->o.warn_arg, msg);
+}
+
+static int is_down(const struct sk_mhosts *s, const char *h)
+{
+	for (size_t k = 0; k < s->ndown; k++)
+		if (strcmp(s->down[k], h) == 0)
+			return 1;
+	return 0;
+}
+
+static void set_down(struct sk_mhosts *s, const char *h)
+{
+	char **nd;
+
+	if (is_down(s, h) || !(nd = realloc(s->down, (s->ndown + 1) * sizeof *nd)))
+		return;
+	s->down = nd;
+	if ((s->down[s->ndown] = strdup(h)))
+		s->ndown++;
+}
+
+/* Starts piece i's sender at its location p->loc (the first whose host is
+ * not down, from there): 0, 1 when no location is left, or an error. */
+static int start(struct sk_mhosts *s, size_t i, struct sk_error *err)
+{
+	const struct sk_mpiece *mp = &s->m->pieces[i];
+	struct mpiece *p = &s->p[i];
+	char host[256], b[3][4200], *w[6];
+	const char *path;
+	int a = 0;
+
+	for (; p->loc < mp->nat; p->loc++)
+		if (sk_manifest_loc(mp->at[p->loc], host, sizeof host, &path, err) == 0 && !is_down(s, host))
+			break;
+	if (p->loc >= mp->nat)
+		return 1;
+	strcpy(p->name, mp->at[p->loc]);
+	snprintf(b[0], sizeof b[0], "--cat=%s", path);
+	snprintf(b[1], sizeof b[1], "--bytes=%" PRIu64, mp->bytes);
+	snprintf(b[2], sizeof b[2], "--xxh64=%016" PRIx64, mp->xxh64);
+	w[a++] = (char *)(uintptr_t)s->o.segmerge;
+	w[a++] = b[0];
+	w[a++] = b[1];
+	if (s->o.verify)
+		w[a++] = b[2];
+	w[a] = NULL;
+	if (sk_hostfetch_open(s->o.launcher, host, w, &p->f, err) < 0)
+		return sk_error_at(err, err->code, p->name);
+	p->started = 1;
+	return 0;
+}
+
+/* Ends piece i's sender: with stop, at once (SIGTERM: the merge does not
+ * want the rest); else after reading what is left.  Its exit status (-1
+ * when it could not be waited for), what it said last into msg. */
+static int finish(struct mpiece *p, int stop, char *msg, size_t len)
+{
+	struct sk_error e;
+	char buf[4096];
+
+	if (!p->started)
+		return 0;
+	p->started = 0;
+	if (stop) {
+		kill(p->f.pid, SIGTERM);
+	} else {
+		while (fread(buf, 1, sizeof buf, p->f.fp) > 0)
+			;
+	}
+	return sk_hostfetch_close(&p->f, msg, len, &e);
+}
+
+/* Whether the sender's stream has ended (its writing end closed: it
+ * exited or is exiting), without waiting for more bytes. */
+static int at_end(const struct mpiece *p)
+{
+	const int fd = fileno(p->f.fp), fl = fcntl(fd, F_GETFL);
+	char c;
+	ssize_t k;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return 0;
+	while ((k = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	fcntl(fd, F_SETFL, fl);
+	return k == 0;
+}
+
+/* Every host of piece i is down: the error, naming them. */
+static int none_left(const struct sk_mhosts *s, size_t i, struct sk_error *err)
+{
+	const struct sk_mpiece *mp = &s->m->pieces[i];
+	char hosts[512] = "";
+	size_t off = 0;
+
+	for (int k = 0; k < mp->nat && off < sizeof hosts - 1; k++) {
+		char h[256];
+		const char *path;
+		struct sk_error e;
+		if (sk_manifest_loc(mp->at[k], h, sizeof h, &path, &e) == 0)
+			off += (size_t)snprintf(hosts + off, sizeof hosts - off, "%s%s", k ? ", " : "", h);
+	}
+	sk_error_set(err, SK_EIO, "none of its hosts answered (%s)", hosts);
+	return sk_error_at(err, err->code, mp->at[0]);
+}
+
+static int src_open(void *arg, size_t i, size_t bufsize, struct sk_reader **r, struct sk_error *err)
+{
+	struct sk_mhosts *s = arg;
+	struct mpiece *p = &s->p[i];
+	int rc;
+
+	for (;;) {
+		char msg[512], host[256];
+		const char *path;
+		int st, stopped;
+		if (!p->started) {
+			if ((rc = start(s, i, err)) < 0)
+				return rc;
+			if (rc == 1)
+				return none_left(s, i, err);
+		}
+		/* A concatenation reads one piece at a time: the next one's
+		 * sender checks its copy and connects meanwhile. */
+		if (i + 1 < s->m->npieces && !s->p[i + 1].started && s->p[i + 1].loc == 0) {
+			struct sk_error e;
+			start(s, i + 1, &e);
+		}
+		if ((rc = sk_reader_open_fd(fileno(p->f.fp), p->name, s->m->fmt, bufsize, r, err)) == 0)
+			return 0;
+		/* Nothing readable came: the sender's failure, or the data's
+		 * (the sender still sending: stopped here). */
+		stopped = !at_end(p);
+		st = finish(p, stopped, msg, sizeof msg);
+		if (st == 0 || stopped)
+			return sk_error_at(err, rc, p->name);
+		sk_manifest_loc(s->m->pieces[i].at[p->loc], host, sizeof host, &path, err);
+		/* ssh's own failure (it did not reach the host): the host is
+		 * down for the pieces after; another failure is this copy's. */
+		if (st == 255)
+			set_down(s, host);
+		if (p->loc + 1 < s->m->pieces[i].nat)
+			say(s, "%s: not read there: %s: its next copy is read instead", p->name,
+			    *msg ? msg : "the sender failed");
+		else {
+			sk_error_set(err, SK_EIO, "not read there: %s (status %d); no other copy", *msg ? msg : "the sender failed",
+				     st);
+			return sk_error_at(err, err->code, p->name);
+		}
+		p->loc++;
+	}
+}
+
+static int src_close(void *arg, size_t i, int whole, struct sk_error *err)
+{
+	struct sk_mhosts *s = arg;
+	struct mpiece *p = &s->p[i];
+	char msg[512] = "";
+	int st, ended;
+
+	if (!p->started)
+		return 0;
+	if (whole) {
+		if ((st = finish(p, 0, msg, sizeof msg)) == 0)
+			return 0;
+		sk_error_set(err, SK_EIO, "its sender failed at the end (status %d)%s%s", st, *msg ? ": " : "", msg);
+		return sk_error_at(err, err->code, p->name);
+	}
+	/* The merge stopped early: a lost sender explains its error better
+	 * than the bytes that did not come. */
+	ended = at_end(p);
+	st = finish(p, !ended, msg, sizeof msg);
+	if (err && ended && st != 0 && strcmp(err->file, p->name) == 0) {
+		sk_error_set(err, SK_EIO, "its sender stopped before the end (status %d)%s%s: the host or its link was "
+			     "lost", st, *msg ? ": " : "", msg);
+		sk_error_at(err, err->code, p->name);
+	}
+	return 0;
+}
+
+int sk_mhosts_new(const struct sk_manifest *m, const struct sk_mhosts_opts *o, struct sk_mhosts **out,
+		  struct sk_error *err)
+{
+	struct sk_mhosts *s = calloc(1, sizeof *s);
+
+	*out = NULL;
+	if (!s)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	s->m = m;
+	s->o = *o;
+	if (!s->o.launcher)
+		s->o.launcher = SK_HOSTFETCH_LAUNCHER;
+	s->src.open = src_open;
+	s->src.close = src_close;
+	s->src.arg = s;
+	s->p = calloc(m->npieces ? m->npieces : 1, sizeof *s->p);
+	s->names = calloc(m->npieces ? m->npieces : 1, sizeof *s->names);
+	if (!s->p || !s->names)
+		goto nomem;
+	for (size_t i = 0; i < m->npieces; i++) {
+		size_t len = 0;
+		if (m->pieces[i].nat < 1) {
+			sk_mhosts_free(s);
+			return sk_error_set(err, SK_EARG, "piece %zu has no host", i + 1);
+		}
+		for (int k = 0; k < m->pieces[i].nat; k++)
+			if (strlen(m->pieces[i].at[k]) > len)
+				len = strlen(m->pieces[i].at[k]);
+		if (!(s->p[i].name = malloc(len + 1)))
+			goto nomem;
+		strcpy(s->p[i].name, m->pieces[i].at[0]);
+		s->names[i] = s->p[i].name;
+	}
+	*out = s;
+	return 0;
+nomem:
+	sk_mhosts_free(s);
+	return sk_error_set(err, SK_ENOMEM, "out of memory");
+}
+
+void sk_mhosts_free(struct sk_mhosts *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->p && i < s->m->npieces; i++) {
+		finish(&s->p[i], 1, NULL, 0);
+		free(s->p[i].name);
+	}
+	for (size_t k = 0; k < s->ndown; k++)
+		free(s->down[k]);
+	free(s->down);
+	free(s->p);
+	free(s->names);
+	free(s);
+}
+
+const struct sk_merge_src *sk_mhosts_src(const struct sk_mhosts *s)
+{
+	return &s->src;
+}
+
+const char *const *sk_mhosts_names(const struct sk_mhosts *s)
+{
+	return s->names;
+}

@@ -1,0 +1,141 @@
+/*
+ * regrid_run_internal: what the regrid driver's files share (the input
+ * pass's results, the sample store, the reach of the grid).  This header
+ * shall only be used by lib/flow/regrid_run.c, regrid_scan.c and
+ * regrid_reach.c; everything else uses regrid.h.
+ *
+ * regrid_reach.c: the policy, pure functions of a trace header and the job
+ *   (where a trace lies in the grid frame, what the pass counts, why traces
+ *   miss the grid, which traces a --part slice keeps);
+ * regrid_scan.c: the input pass (read, classify, keep samples in memory,
+ *   in place or in a spool) and the sample store behind the fetch callback;
+ * regrid_run.c: sk_regrid_run, the output loop and the fold table.
+ */
+#ifndef SK_REGRID_RUN_INTERNAL_H
+#define SK_REGRID_RUN_INTERNAL_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "grid.h"
+#include "regrid.h"
+#include "stream.h"
+
+/* Where the samples of the used traces live. */
+struct store {
+	long ns;
+	float *mem;              /* used x ns, or NULL */
+	int spool_fd;            /* raw float records, or -1 */
+	char spool_path[SK_ERROR_FILE];   /* what errors about it name */
+	long nmem;               /* traces in mem before spilling to the spool */
+	/* In place: traces read from the reader with sk_reader_pread. */
+	const struct sk_reader *r;
+	unsigned char **raw;     /* one scratch buffer per thread */
+	int nraw;
+	const int64_t *tidx;     /* used trace -> input trace index */
+	/* The parallel scan's samples: chunk c holds used traces cstart[c] ..
+	 * cstart[c + 1] - 1. */
+	float **cs;
+	int64_t *cstart;
+	long nc;
+};
+
+struct grow {
+	double *u, *v, *h;
+	int *cls;
+	int64_t *tidx;
+	long n, cap;
+};
+
+/* Where the used traces lie against the grid: some grid location has them
+ * within the radius (with in_bin: some bin holds them) or not; of the
+ * traces beyond, how many have the coordinates that are 0 that usually
+ * explain it, and how near the nearest one comes. */
+struct outside {
+	int64_t n;               /* used traces beyond the grid's reach */
+	int64_t r0, s0, zero;    /* of them: gx = gy = 0 (sources not), sx = sy = 0 (receivers not),
+				    the position itself (0, 0) */
+	int64_t inner;           /* of them: inside the outer bins (a radius below the gaps) */
+	double nearest;          /* metres from the nearest grid location (in_bin: beyond the outer
+				    bins) of the nearest of them */
+	double nearest_r0, nearest_s0;
+};
+
+/* Which used traces a run keeps: all of them, or (--part) those inside a
+ * box of the grid frame, the slice's locations widened by the support. */
+struct keep {
+	int on;
+	double box[4];           /* umin, umax, vmin, vmax */
+};
+
+/* What the input pass counts over every used trace (kept or not). */
+struct tally {
+	int64_t inputs, used, zero_xy;
+	double ext[4];           /* world x, y extents */
+	double frame[4];         /* grid-frame u, v extents */
+	struct outside ou;
+	int64_t first;           /* input index of the first used trace, or -1 */
+};
+
+/* The result of one pass over the input. */
+struct scan {
+	struct grow g;           /* the kept traces */
+	struct tally t;
+	unsigned char *first_hdr;/* the first used trace's header */
+	double (*hull)[2];       /* the used traces' convex hull (when asked) */
+	long nh;
+	int in_place;            /* samples are read in place */
+	int deferred;            /* samples not read yet: sk_rgrun_fill fills each chunk */
+	int spool_err;           /* the error is about the spool, not the input */
+};
+
+
+/* regrid_reach.c */
+
+/* The header keys --coords reads, for messages ("sx, sy, gx and gy"). */
+const char *sk_rgrun_coords_keys(int coords);
+/* Classifies one trace header (input index idx) and counts it in t: 0 when
+ * the trace is not used, else 1 with its grid-frame position (u, v), offset
+ * h and class. */
+int sk_rgrun_classify(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const unsigned char *hdr,
+		      int64_t idx, struct tally *t, double *u, double *v, double *h, int *cls);
+void sk_rgrun_tally_init(struct tally *t);
+/* Adds chunk c's counts to t; c follows t in input order. */
+void sk_rgrun_tally_merge(struct tally *t, const struct tally *c);
+/* SK_ESTATE when every used trace is at one position on a grid of more than
+ * one location; 0 otherwise. */
+int sk_rgrun_onepos_error(const struct sk_regrid_job *job, int64_t n, const double ext[4], struct sk_error *err);
+/* SK_ESTATE naming the cause when most (or all) used traces miss the grid;
+ * 0 otherwise. */
+int sk_rgrun_outside_error(const struct sk_regrid_job *job, const struct sk_regrid_opts *o,
+			   const struct outside *ou, int64_t used, const double ext[4], struct sk_error *err);
+int sk_rgrun_keep_has(const struct keep *k, double u, double v);
+/* Keeps the box of locations first .. last - 1 widened by mu, mv. */
+void sk_rgrun_keep_set(struct keep *k, const struct sk_grid *gr, int64_t first, int64_t last, double mu,
+		       double mv);
+
+/* regrid_scan.c */
+
+/* The fetch callback (regrid.h sk_regrid_fetch_fn) over a struct store. */
+int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err);
+/* Prepares reading the input in place: one scratch buffer per thread. */
+int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err);
+/* Frees what a pass kept (positions, hull, samples, spool). */
+void sk_rgrun_scan_release(struct scan *sc, struct store *st);
+/* The pass from start to end (pipes, compressed sgk). */
+int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
+		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
+/* The pass by every thread at once (a file that allows random reads).
+ * With defer, it reads the headers alone; when the kept traces' samples
+ * fit in job->mem, sc->deferred says so and the chunks' sample stores
+ * (store->cs) are left NULL for sk_rgrun_fill, else they stay in place. */
+int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
+		      const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
+		      struct sk_error *err);
+/* Decodes the samples of chunk c's kept traces (store->tidx, store->r and
+ * store->cstart set) into a new store->cs[c], through scratch
+ * (sk_reader_pread_size bytes); any number of threads at once, each with
+ * its own chunks and scratch.  Errors as sk_reader_pread, SK_ENOMEM. */
+int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err);
+
+#endif

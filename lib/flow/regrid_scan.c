@@ -1,0 +1,464 @@
+/*
+ * The regrid driver's input pass: read, classify and keep the used traces,
+ * their samples in memory, in place or in a raw spool, and the store the
+ * interpolation fetches them from.  regrid_run_internal.h has the contract.
+ */
+#include "regrid.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "bigmem.h"
+#include "file.h"
+#include "ofile.h"
+#include "regrid_run_internal.h"
+
+/* The chunk holding used trace idx. */
+static long chunk_of(const struct store *s, long idx)
+{
+	long lo = 0, hi = s->nc - 1;
+	while (lo < hi) {
+		const long mid = (lo + hi + 1) / 2;
+		if (s->cstart[mid] <= idx)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
+{
+	struct store *s = ctx;
+	const size_t rec = (size_t)s->ns * sizeof(float);
+	if (s->mem) {
+		memcpy(out, s->mem + (size_t)idx * (size_t)s->ns, rec);
+		return 0;
+	}
+	if (s->cs) {
+		const long c = chunk_of(s, idx);
+		memcpy(out, s->cs[c] + (size_t)(idx - s->cstart[c]) * (size_t)s->ns, rec);
+		return 0;
+	}
+	if (s->spool_fd >= 0) {
+		size_t got;
+		if (sk_file_pread_all(s->spool_fd, out, rec, (int64_t)((size_t)idx * rec), &got, err) < 0) {
+			errno = err->errnum;
+			return sk_error_at(err, sk_error_sys(err, "read error"), s->spool_path);
+		}
+		return got == rec ? 0 : sk_error_at(err, sk_error_set(err, SK_EIO, "short read"), s->spool_path);
+	}
+	return sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err);
+}
+
+static int spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err)
+{
+	if (sk_file_write_all(s->spool_fd, p, n, err) < 0) {
+		errno = err->errnum;
+		return sk_error_at(err, sk_error_sys(err, "%s", ""), s->spool_path);
+	}
+	return 0;
+}
+
+static int grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t)
+{
+	if (g->n == g->cap) {
+		const long cap = g->cap ? 2 * g->cap : 4096;
+		double *nu = realloc(g->u, (size_t)cap * sizeof *nu);
+		if (nu) g->u = nu;
+		double *nv = realloc(g->v, (size_t)cap * sizeof *nv);
+		if (nv) g->v = nv;
+		double *nh = realloc(g->h, (size_t)cap * sizeof *nh);
+		if (nh) g->h = nh;
+		int *nc = realloc(g->cls, (size_t)cap * sizeof *nc);
+		if (nc) g->cls = nc;
+		int64_t *nt = realloc(g->tidx, (size_t)cap * sizeof *nt);
+		if (nt) g->tidx = nt;
+		if (!nu || !nv || !nh || !nc || !nt)
+			return SK_ENOMEM;
+		g->cap = cap;
+	}
+	g->u[g->n] = u;
+	g->v[g->n] = v;
+	g->h[g->n] = h;
+	g->cls[g->n] = cls;
+	g->tidx[g->n] = t;
+	g->n++;
+	return 0;
+}
+
+/* Prepares reading the input in place: one scratch buffer per thread. */
+int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err)
+{
+	const size_t size = sk_reader_pread_size(r);
+	int nth = 1;
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	s->r = r;
+	if (!(s->raw = calloc((size_t)nth, sizeof *s->raw)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	s->nraw = nth;
+	for (int t = 0; t < nth; t++)
+		if (!(s->raw[t] = malloc(size)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+	return 0;
+}
+
+void sk_rgrun_scan_release(struct scan *sc, struct store *st)
+{
+	free(sc->g.u);
+	free(sc->g.v);
+	free(sc->g.h);
+	free(sc->g.cls);
+	free(sc->g.tidx);
+	free(sc->hull);
+	memset(&sc->g, 0, sizeof sc->g);
+	sc->hull = NULL;
+	sc->nh = 0;
+	for (long c = 0; c < st->nc; c++)
+		free(st->cs[c]);
+	free(st->cs);
+	free(st->cstart);
+	st->cs = NULL;
+	st->cstart = NULL;
+	st->nc = 0;
+	free(st->mem);
+	st->mem = NULL;
+	st->nmem = 0;
+	if (st->spool_fd >= 0)
+		close(st->spool_fd);
+	st->spool_fd = -1;
+}
+
+/* The input read from start to end (pipes, compressed sgk): samples kept in
+ * memory while they fit in job->mem, then spooled; or, for a large file
+ * that allows random reads, left in place. */
+int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
+		    const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err)
+{
+	const struct sk_info *info = sk_reader_info(r);
+	unsigned char *hdr = malloc(info->hdrlen);
+	float *buf = malloc((size_t)info->ns * sizeof *buf);
+	int rc = 0;
+
+	if (!hdr || !buf) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	sc->in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
+		       (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
+	/* The first pass reads from start to end; the in-place reads later
+	 * seek, which ends the read-ahead. */
+	sk_reader_readahead(r, NULL);
+	for (;;) {
+		double u, v, h;
+		int cls;
+		const int64_t t = sk_reader_tell(r);
+		rc = sk_reader_next(r, hdr, sc->in_place ? NULL : buf, err);
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			goto out;
+		if (!sk_rgrun_classify(job, o, hdr, t, &sc->t, &u, &v, &h, &cls))
+			continue;
+		if (sc->t.first == t)
+			memcpy(sc->first_hdr, hdr, info->hdrlen);
+		if (!sk_rgrun_keep_has(kp, u, v))
+			continue;
+		if (grow_push(&sc->g, u, v, h, cls, t) < 0) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (sc->in_place)
+			continue;
+		/* Samples: memory while they fit, then the spool. */
+		if (store->spool_fd < 0) {
+			if ((uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) <= job->mem) {
+				if ((size_t)sc->g.n > (size_t)store->nmem) {
+					const long cap = store->nmem ? 2 * store->nmem : 1024;
+					float *m = realloc(store->mem, (size_t)cap * (size_t)info->ns * sizeof *m);
+					if (!m) {
+						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+						goto out;
+					}
+					store->mem = m;
+					store->nmem = cap;
+				}
+				memcpy(store->mem + (size_t)(sc->g.n - 1) * (size_t)info->ns, buf,
+				       (size_t)info->ns * sizeof *buf);
+				continue;
+			}
+			if ((rc = sk_ofile_spool_at("regrid-spool", store->spool_path, sizeof store->spool_path, err)) < 0) {
+				sc->spool_err = 1;
+				goto out;
+			}
+			store->spool_fd = rc;
+			rc = spool_write(store, store->mem, (size_t)(sc->g.n - 1) * (size_t)info->ns * sizeof(float), err);
+			free(store->mem);
+			store->mem = NULL;
+			if (rc < 0) {
+				sc->spool_err = 1;
+				goto out;
+			}
+		}
+		if ((rc = spool_write(store, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
+			sc->spool_err = 1;
+			goto out;
+		}
+	}
+out:
+	free(hdr);
+	free(buf);
+	return rc;
+}
+
+/* One chunk of the parallel pass: input traces t0 .. t1 - 1. */
+struct chunk {
+	int64_t t0, t1;
+	struct grow g;
+	float *s;                /* kept x ns samples, or NULL */
+	struct tally t;
+	unsigned char *first_hdr;
+	double (*pts)[2];        /* hull of its used traces (class 0) */
+	long nh;
+	int rc;
+	struct sk_error err;
+};
+
+struct par_ctx {
+	const struct sk_regrid_job *job;
+	const struct sk_regrid_opts *o;
+	const struct sk_reader *r;
+	const struct keep *kp;
+	int want_hull;
+	int defer;               /* headers only: the samples are decoded later (sk_rgrun_fill) */
+	uint64_t held;           /* sample bytes reserved so far (atomic) */
+	int over;                /* they would exceed job->mem: in place */
+	int stop;                /* a chunk failed */
+};
+
+static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr)
+{
+	const struct sk_info *info = sk_reader_info(pc->r);
+	const long ns = info->ns, n = (long)(ck->t1 - ck->t0);
+	const uint64_t bytes = (uint64_t)n * (uint64_t)ns * sizeof(float);
+	long np = 0;
+	int over, samples = 0;
+
+	sk_rgrun_tally_init(&ck->t);
+	#pragma omp atomic read
+	over = pc->over;
+	if (!over && !pc->defer) {
+		uint64_t held;
+		#pragma omp atomic capture
+		held = pc->held += bytes;
+		if (held > pc->job->mem) {
+			#pragma omp atomic write
+			pc->over = 1;
+		} else if (!(ck->s = sk_bigmem_alloc((size_t)bytes))) {
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+		} else {
+			samples = 1;
+		}
+	}
+	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
+		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	for (int64_t t = ck->t0; t < ck->t1; t++) {
+		double u, v, h;
+		int cls, rc;
+		/* A slice decodes only the samples it keeps. */
+		float *dst = samples && !pc->kp->on ? ck->s + (size_t)ck->g.n * (size_t)ns : NULL;
+		if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, dst, &ck->err)) < 0)
+			return rc;
+		if (!sk_rgrun_classify(pc->job, pc->o, hdr, t, &ck->t, &u, &v, &h, &cls))
+			continue;
+		if (ck->t.first == t) {
+			if (!(ck->first_hdr = malloc(info->hdrlen)))
+				return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+			memcpy(ck->first_hdr, hdr, info->hdrlen);
+		}
+		if (pc->want_hull && cls == 0) {
+			ck->pts[np][0] = u;
+			ck->pts[np][1] = v;
+			np++;
+		}
+		if (!sk_rgrun_keep_has(pc->kp, u, v))
+			continue;
+		if (samples && pc->kp->on &&
+		    (rc = sk_reader_pread(pc->r, t, scratch, NULL, ck->s + (size_t)ck->g.n * (size_t)ns, &ck->err)) < 0)
+			return rc;
+		if (grow_push(&ck->g, u, v, h, cls, t) < 0)
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	}
+	if (samples) {
+		const uint64_t unused = (uint64_t)(n - ck->g.n) * (uint64_t)ns * sizeof(float);
+		#pragma omp atomic update
+		pc->held -= unused;
+		if (ck->g.n == 0) {
+			free(ck->s);
+			ck->s = NULL;
+		} else {
+			float *m = realloc(ck->s, (size_t)ck->g.n * (size_t)ns * sizeof *m);
+			if (m)
+				ck->s = m;
+		}
+	}
+	if (pc->want_hull) {
+		ck->nh = sk_regrid_hull(ck->pts, np);
+		if (ck->nh < 0)
+			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int grow_append(struct grow *g, const struct grow *c)
+{
+	for (long i = 0; i < c->n; i++)
+		if (grow_push(g, c->u[i], c->v[i], c->h[i], c->cls[i], c->tidx[i]) < 0)
+			return SK_ENOMEM;
+	return 0;
+}
+
+/* A file that allows random reads, in chunks read and decoded by every
+ * thread at once (sk_reader_pread), merged in input order: the same result
+ * for any number of threads. */
+int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
+		    const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
+		    struct sk_error *err)
+{
+	const struct sk_info *info = sk_reader_info(r);
+	const size_t psize = sk_reader_pread_size(r);
+	int64_t per = (int64_t)((8u << 20) / psize);
+	long nc, np = 0;
+	struct chunk *ck;
+	struct par_ctx pc = {job, o, r, kp, want_hull, defer, 0, 0, 0};
+	int rc = 0, nth = 1;
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	/* About 8 MiB a chunk, and at least four chunks a thread so that the
+	 * threads finish together; the result does not depend on the split. */
+	if (per > (info->ntraces + 4 * nth - 1) / (4 * nth))
+		per = (info->ntraces + 4 * nth - 1) / (4 * nth);
+	if (per < 16)
+		per = 16;
+	nc = (long)((info->ntraces + per - 1) / per);
+	if (!(ck = calloc((size_t)(nc > 0 ? nc : 1), sizeof *ck)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (long c = 0; c < nc; c++) {
+		ck[c].t0 = (int64_t)c * per;
+		ck[c].t1 = ck[c].t0 + per < info->ntraces ? ck[c].t0 + per : info->ntraces;
+	}
+	#pragma omp parallel num_threads(nth)
+	{
+		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
+		#pragma omp for schedule(dynamic, 1)
+		for (long c = 0; c < nc; c++) {
+			int stop;
+			#pragma omp atomic read
+			stop = pc.stop;
+			if (stop)
+				continue;
+			ck[c].rc = scratch && hdr ? scan_chunk(&pc, &ck[c], scratch, hdr)
+						  : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
+			if (ck[c].rc < 0) {
+				#pragma omp atomic write
+				pc.stop = 1;
+			}
+		}
+		free(scratch);
+		free(hdr);
+	}
+	/* In input order: the first failing chunk's error, the kept traces,
+	 * the counts, the hull. */
+	sc->in_place = pc.over;
+	sc->deferred = 0;
+	for (long c = 0; c < nc && rc == 0; c++) {
+		if (ck[c].rc < 0) {
+			*err = ck[c].err;
+			rc = ck[c].rc;
+			break;
+		}
+		if (sc->t.first < 0 && ck[c].first_hdr)
+			memcpy(sc->first_hdr, ck[c].first_hdr, info->hdrlen);
+		sk_rgrun_tally_merge(&sc->t, &ck[c].t);
+		if (grow_append(&sc->g, &ck[c].g) < 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		np += ck[c].nh;
+	}
+	/* Deferred: the samples of the kept traces fit in memory, or stay in
+	 * place, by their exact count. */
+	if (rc == 0 && defer) {
+		sc->in_place = (uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) > job->mem;
+		sc->deferred = !sc->in_place;
+	}
+	if (rc == 0 && !sc->in_place) {
+		store->cs = calloc((size_t)(nc > 0 ? nc : 1), sizeof *store->cs);
+		store->cstart = calloc((size_t)(nc > 0 ? nc : 1) + 1, sizeof *store->cstart);
+		if (!store->cs || !store->cstart) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		} else {
+			store->nc = nc;
+			for (long c = 0; c < nc; c++) {
+				store->cs[c] = ck[c].s;
+				ck[c].s = NULL;
+				store->cstart[c + 1] = store->cstart[c] + ck[c].g.n;
+			}
+		}
+	}
+	if (rc == 0 && want_hull) {
+		if (!(sc->hull = malloc((size_t)(np > 0 ? np : 1) * sizeof *sc->hull))) {
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		} else {
+			np = 0;
+			for (long c = 0; c < nc; c++)
+				for (long i = 0; i < ck[c].nh; i++, np++) {
+					sc->hull[np][0] = ck[c].pts[i][0];
+					sc->hull[np][1] = ck[c].pts[i][1];
+				}
+			sc->nh = sk_regrid_hull(sc->hull, np);
+			if (sc->nh < 0)
+				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		}
+	}
+	for (long c = 0; c < nc; c++) {
+		free(ck[c].g.u);
+		free(ck[c].g.v);
+		free(ck[c].g.h);
+		free(ck[c].g.cls);
+		free(ck[c].g.tidx);
+		free(ck[c].s);
+		free(ck[c].first_hdr);
+		free(ck[c].pts);
+	}
+	free(ck);
+	return rc;
+}
+
+int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err)
+{
+	const long ns = s->ns, n = (long)(s->cstart[c + 1] - s->cstart[c]);
+	float *m;
+
+	if (n == 0)
+		return 0;
+	if (!(m = sk_bigmem_alloc((size_t)n * (size_t)ns * sizeof *m)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	s->cs[c] = m;
+	for (long i = 0; i < n; i++) {
+		const int rc = sk_reader_pread(s->r, s->tidx[s->cstart[c] + i], scratch, NULL, m + (size_t)i * (size_t)ns,
+					       err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
