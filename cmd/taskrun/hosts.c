@@ -98,6 +98,8 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	 * agent that died is not excused). */
 	const int stall = h->stalled && !h->died && tr_mono() - c->stall_end <= c->o->lease + 2;
 
+	if (!h->hello && !orderly)
+		h->nostart = 1;
 	if (!h->hello && !orderly) {
 		if (!h->said_nostart)
 			tr_warnx(c, "%s: agent did not start: %s", h->name, why);
@@ -402,6 +404,7 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		c->hk_next = 0;
 		h->ever_up = 1;
 		h->lost = 0;
+		h->nostart = 0;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
 		if (!h->hello)

@@ -29,7 +29,9 @@ enum {
 	TR_F_KEEP = 'W',    /* "path": the next R's stdout file on the host */
 	TR_F_DROP = 'D',    /* "path": remove a kept file */
 	TR_F_CLUSTER = 'B', /* W and R frames: tasks to run one after another */
-	TR_F_INPUT = 'L',   /* "relay size xxh64\npath": the next R's input piece */
+	TR_F_INPUT = 'L',   /* "relay size xxh64\npath[\nplace]": the next R's
+			       input piece (relayed: its name, and where it
+			       stays as a new copy once checked) */
 	TR_F_GET = 'G',     /* "window\npath": send this file's bytes (g frames) */
 	TR_F_MORE = 'K',    /* "n": n more bytes of a G's file may be sent */
 	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
@@ -42,8 +44,9 @@ enum {
 	TR_F_KEPT = 'w',    /* "size xxh64": the W file is in place */
 	TR_F_PIECE = 'g',   /* bytes of a G's file; empty: its end */
 	TR_F_GFAIL = 'z',   /* "message": a G's file cannot be read */
-	TR_F_INOK = 'l'     /* "0 size", the L piece is in place (the task
-			       starts), or "1 message", it is not (126 follows) */
+	TR_F_INOK = 'l'     /* "0 size placed", the L piece is in place (the
+			       task starts; placed 1: kept at the L's place),
+			       or "1 message", it is not (126 follows) */
 };
 
 /* Why an agent killed a task on its own (the last field of TR_F_EXIT): it
