@@ -74,6 +74,21 @@ void tr_buf_release(struct tr_buf *b);
 /* Reads once from fd (up to 64 KiB) into b.  Returns the byte count, 0 at end
  * of file, or -1 with errno set (EAGAIN when nothing is there). */
 ssize_t tr_buf_fill(struct tr_buf *b, int fd);
+/*
+ * Frames read through one buffer shared by many streams (the controller's
+ * agents): tr_frames_fill reads once from fd into in (size bytes, the
+ * caller's, e.g. on the stack) and sets *b to the buffer that holds the
+ * stream's unread bytes: tmp (made to borrow in, len the count read) when
+ * keep was empty, else keep, with the bytes read appended.  The caller takes
+ * whole frames from *b (tr_proto_next, tr_buf_consume), then calls
+ * tr_frames_keep, which moves a frame cut by the read's end from tmp into
+ * keep (at its size) and frees keep once it is used up, so that in serves
+ * the next stream.  tr_frames_fill returns read(2)'s count, 0 at end of file,
+ * or -1 with errno (ENOMEM when keep cannot grow); tr_frames_keep 0 or
+ * SK_ENOMEM.
+ */
+ssize_t tr_frames_fill(int fd, struct tr_buf *keep, char *in, size_t size, struct tr_buf *tmp, struct tr_buf **b);
+int tr_frames_keep(struct tr_buf *keep, const struct tr_buf *tmp, const struct tr_buf *b);
 /* Writes as much of b to fd as it takes without blocking.  Returns 0, or -1
  * with errno set on a real error (not EAGAIN). */
 int tr_buf_flush(struct tr_buf *b, int fd);

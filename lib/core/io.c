@@ -291,7 +291,9 @@ static int ra_start(struct sk_in *in, size_t unit, size_t first, int blocks, str
 	sigset_t all, old;
 	int rc;
 
-	if (in->ra || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
+	/* A tapped input is read by this thread alone (the tap sees the
+	 * bytes in order). */
+	if (in->ra || in->tap || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
 		return 0;
 	if (!(ra = calloc(1, sizeof *ra)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -579,6 +581,8 @@ static int64_t need(struct sk_in *in, size_t n, struct sk_error *err)
 		}
 		if (r == 0)
 			in->eof = 1;
+		else if (in->tap)
+			in->tap(in->tap_arg, in->buf + in->end, (size_t)r);
 		in->end += (size_t)r;
 	}
 	return (int64_t)(in->end < n ? in->end : n);
@@ -603,6 +607,8 @@ int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail,
 			if (r < 0)
 				return sk_error_at(err, sk_error_sys(err, "read error at byte %lld", (long long)in->pos),
 						   in->name);
+			if (r > 0 && in->tap)
+				in->tap(in->tap_arg, in->buf, (size_t)r);
 			in->beg = 0;
 			in->end = (size_t)r;
 			in->eof = r == 0;
@@ -652,6 +658,8 @@ int64_t sk_in_read(struct sk_in *in, void *dst, size_t n, struct sk_error *err)
 		if (r < 0)
 			return sk_error_at(err, sk_error_sys(err, "read error at byte %lld", (long long)in->pos), in->name);
 		in->eof = r == 0;
+		if (r > 0 && in->tap)
+			in->tap(in->tap_arg, d + done, (size_t)r);
 		in->pos += r;
 		done += (size_t)r;
 	}
