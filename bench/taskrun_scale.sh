@@ -21,7 +21,13 @@
 # Environment: BENCH_N (default 1000), BENCH_HOSTS (1000), BENCH_TASKS
 # (100000), BENCH_RESUME (1000000), BENCH_PARTS (the parts to run: "a b c"),
 # BENCH_KEEP (a directory, created: the state directories, hostfile and
-# launcher are kept there instead of removed, to read the journals after).
+# launcher are kept there instead of removed, to read the journals after),
+# BENCH_LEASE (part b's --lease, default taskrun's 30s).  Part b runs every
+# simulated agent and its tasks on this machine: past a few hundred hosts on
+# 2 cores an agent can wait longer than the lease for the CPU, and is lost
+# and started again (the "no heartbeat" lines it prints), which costs the
+# controller too; a longer lease measures the controller without them.
+# BENCH_WRAP: words put before part b's controller (perf record -i -g --).
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,14 +86,16 @@ echo "  wall: taskrun / xargs $(ratio "$t_w" "$x_w") (bar: 1.2x)${p_w:+; paralle
 fi
 
 if part b; then
-echo "b. $H simulated hosts (1-4 slots each), $T true tasks"
+echo "b. $H simulated hosts (1-4 slots each), $T true tasks${BENCH_LEASE:+, --lease $BENCH_LEASE}"
 # The launcher: "launch HOST taskrun agent" runs the agent here.
 printf '#!/bin/sh\nshift\nexec "$@"\n' >"$W/launch"
 chmod 755 "$W/launch"
 awk -v h="$H" 'BEGIN { for (i = 1; i <= h; i++) printf "%d/host%d\n", 1 + i % 4, i }' >"$W/hosts"
 slots=$(awk -F/ '{ s += $1 } END { print s }' "$W/hosts")
 seq "$T" >"$W/targs"
-timed hosts "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress \
+# shellcheck disable=SC2086
+timed hosts ${BENCH_WRAP:-} "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress \
+	${BENCH_LEASE:+--lease "$BENCH_LEASE"} \
 	-s "$W/sb" -a "$W/targs" 'true {}'
 b_cpu=$(end_field "$W/sb" cpu) b_rss=$(end_field "$W/sb" rss)
 b_j=$(wc -c <"$W/sb/journal")

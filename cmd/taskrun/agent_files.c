@@ -147,7 +147,7 @@ void ag_drop_pin(struct agent *a, int i, int remove)
 
 	if (p->fd >= 0)
 		close(p->fd);
-	if (remove && p->relay && p->path)
+	if (remove && p->relay && p->path && !p->placed)
 		unlink(p->path);
 	if (remove && p->dir)
 		rmdir(p->dir);
@@ -155,6 +155,7 @@ void ag_drop_pin(struct agent *a, int i, int remove)
 	free(p->dir);
 	free(p->run);
 	free(p->keep);
+	free(p->place);
 	a->pin[i] = a->pin[--a->npin];
 }
 
@@ -183,9 +184,14 @@ void ag_add_pin(struct agent *a, uint32_t id, const char *data, size_t len)
 	}
 	{
 		/* A directory of its own, beside the task's files, so that
-		 * the piece keeps its name ({/} in the command). */
+		 * the piece keeps its name ({/} in the command).  A second
+		 * line is where the piece stays as a new copy once checked
+		 * (ag_pin_ready). */
 		const char *base = getenv("TASKRUN_KEEP_DIR");
-		const size_t nn = len - (size_t)(nl + 1 - data);
+		const char *nl2 = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - data));
+		const size_t nn = nl2 ? (size_t)(nl2 - (nl + 1)) : len - (size_t)(nl + 1 - data);
+		if (nl2 && nl2 + 1 < data + len)
+			p->place = ag_keep_path(nl2 + 1, len - (size_t)(nl2 + 1 - data));
 		char *dir = malloc((base && *base ? strlen(base) : 1) + 24);
 		if (!dir) {
 			snprintf(p->why, sizeof p->why, "out of memory");
@@ -226,6 +232,39 @@ void ag_pin_data(struct agent *a, struct pin *p, const char *d, size_t n)
 	}
 }
 
+/*
+ * A relayed piece, checked, becomes a copy on this host at p->place: synced,
+ * its directory made, renamed there (over a bad copy of the same name), so
+ * that the controller can record it and later runs read it here.  When it
+ * cannot be (another file system, no room), the task reads the temporary as
+ * before and no copy is reported.
+ */
+static void pin_place(struct pin *p)
+{
+	const char *slash = strrchr(p->place, '/');
+	char *dir = slash && slash > p->place ? strndup(p->place, (size_t)(slash - p->place)) : NULL;
+	struct sk_error e;
+	int fd;
+
+	if ((fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0)
+		goto out;
+	if (fsync(fd) != 0 || (dir && sk_file_mkdirs(dir, 0777, &e) != 0) || rename(p->path, p->place) != 0) {
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	free(p->path);
+	p->path = p->place;
+	p->place = NULL;
+	p->placed = 1;
+	/* Its temporary directory is empty now. */
+	rmdir(p->dir);
+	free(p->dir);
+	p->dir = NULL;
+out:
+	free(dir);
+}
+
 /* Starts pin i's task when its piece is in place and its R came: with the
  * piece's directory in its command; or ends it with status 126 and why. */
 void ag_pin_ready(struct agent *a, int i)
@@ -254,6 +293,8 @@ void ag_pin_ready(struct agent *a, int i)
 		if (!why[0] && (size != p->size || strcmp(hex, p->hash) != 0))
 			snprintf(why, sizeof why, "%s: relayed %llu bytes with xxh64 %s, the manifest says %llu bytes, %s",
 				 p->path, (unsigned long long)size, hex, p->size, p->hash);
+		if (!why[0] && p->place)
+			pin_place(p);
 	} else if (stat(p->path, &st) != 0) {
 		snprintf(why, sizeof why, "%s: %s", p->path, strerror(errno));
 	} else if ((unsigned long long)st.st_size != p->size) {
@@ -297,7 +338,7 @@ void ag_pin_ready(struct agent *a, int i)
 			ag_drop_pin(a, i, 1);
 			return;
 		}
-		tr_proto_putf(&a->wbuf, TR_F_INOK, id, "0 %llu", p->relay ? p->got : p->size);
+		tr_proto_putf(&a->wbuf, TR_F_INOK, id, "0 %llu %d", p->relay ? p->got : p->size, p->placed);
 		/* Its W path, kept aside meanwhile (as a cluster's). */
 		a->keep = p->keep;
 		a->keep_id = id;

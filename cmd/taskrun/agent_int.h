@@ -47,6 +47,9 @@ struct pin {
 	char *run;             /* the R payload once it came (malloc'd) */
 	size_t len;
 	char *keep;            /* its W path, or NULL */
+	char *place;           /* relay: where to keep the piece as a new
+				  copy once checked (this host's path), or NULL */
+	int placed;            /* it is there: path is the copy, kept */
 };
 
 /* A file a G frame asked for, sent in g frames as credit allows. */

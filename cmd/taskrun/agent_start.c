@@ -1,8 +1,8 @@
 /* agent_start: how an agent starts tasks: clusters (B frames) run one
  * after another, and each task forked in its own process group with its
  * pipes and TASKRUN_* environment.  Moved out of agent.c as it was. */
-/* prctl() is not in POSIX; the rest is. */
-#define _DEFAULT_SOURCE
+/* prctl(), vfork() and execvpe() are not in POSIX; the rest is. */
+#define _GNU_SOURCE
 #include "agent_int.h"
 
 #include <errno.h>
@@ -125,11 +125,62 @@ int ag_queue_cluster(struct agent *a, const char *data, size_t len)
 	return 0;
 }
 
-static _Noreturn void child(const char *cmd, int in, int out, int errfd, const long long *hdr,
-			    const char *host)
+/* The environment of a task: the agent's, with its TASKRUN_* and PARALLEL_*
+ * variables set (replacing any of the same names), built before vfork so
+ * that the child writes no memory it shares with the agent.  One block:
+ * the pointers, then the six strings. */
+static const char *const task_vars[] = {"TASKRUN_TASK", "PARALLEL_SEQ", "TASKRUN_ATTEMPT", "TASKRUN_SLOT",
+					"PARALLEL_JOBSLOT", "TASKRUN_HOST"};
+#define NVARS (sizeof task_vars / sizeof task_vars[0])
+
+static int is_task_var(const char *kv)
 {
-	char num[32];
+	for (size_t i = 0; i < NVARS; i++) {
+		const size_t n = strlen(task_vars[i]);
+		if (strncmp(kv, task_vars[i], n) == 0 && kv[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+static char **task_env(const long long *hdr, const char *host)
+{
+	const size_t hlen = strlen(host), each = 48;
+	size_t n = 0, k = 0;
+	char **env, *o;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	env = malloc((n + NVARS + 1) * sizeof *env + NVARS * each + hlen);
+	if (!env)
+		return NULL;
+	o = (char *)(env + n + NVARS + 1);
+	for (char **e = environ; *e; e++)
+		if (!is_task_var(*e))
+			env[k++] = *e;
+	for (size_t i = 0; i < NVARS; i++) {
+		/* TASK and SEQ: hdr[1]; then attempt, slot, jobslot. */
+		const long long v = hdr[i < 2 ? 1 : i];
+		env[k++] = o;
+		if (i == NVARS - 1)
+			o += sprintf(o, "%s=%s", task_vars[i], host) + 1;
+		else
+			o += sprintf(o, "%s=%lld", task_vars[i], v) + 1;
+	}
+	env[k] = NULL;
+	return env;
+}
+
+/* What the child of a task does between vfork and exec: only system calls
+ * on its own process (its group, death signal, descriptors, signals) and
+ * exec, writing nothing in the memory it shares with the agent until then.
+ * old is the agent's signal mask before it blocked every signal for the
+ * vfork (no handler of the agent may run in the child). */
+static _Noreturn void child(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd)
+{
+	static const char msg[] = "taskrun agent: /bin/sh: ";
 	sigset_t set;
+	const char *why;
 
 	setpgid(0, 0);
 #ifdef __linux__
@@ -145,27 +196,34 @@ static _Noreturn void child(const char *cmd, int in, int out, int errfd, const l
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	snprintf(num, sizeof num, "%lld", hdr[1]);
-	setenv("TASKRUN_TASK", num, 1);
-	setenv("PARALLEL_SEQ", num, 1);
-	snprintf(num, sizeof num, "%lld", hdr[2]);
-	setenv("TASKRUN_ATTEMPT", num, 1);
-	snprintf(num, sizeof num, "%lld", hdr[3]);
-	setenv("TASKRUN_SLOT", num, 1);
-	snprintf(num, sizeof num, "%lld", hdr[4]);
-	setenv("PARALLEL_JOBSLOT", num, 1);
-	setenv("TASKRUN_HOST", host, 1);
-	if (tr_tmpl_plain(cmd)) {
-		char **w;
-		if (tr_tmpl_words(cmd, &w, NULL) > 0) {
-			execvp(w[0], w);
-			/* Not a program (a shell builtin such as exit or cd, or
-			 * a missing one): let the shell run it and say so. */
-		}
-	}
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	dprintf(2, "taskrun agent: /bin/sh: %s\n", strerror(errno));
+	/* Not a program (a shell builtin such as exit or cd, or a missing
+	 * one): the shell runs it and says so. */
+	if (words)
+		execvpe(words[0], words, env);
+	execve("/bin/sh", (char *const[]){(char *)(uintptr_t)"sh", (char *)(uintptr_t)"-c",
+					  (char *)(uintptr_t)cmd, NULL}, env);
+	why = strerror(errno);
+	if (write(2, msg, sizeof msg - 1) >= 0 && write(2, why, strlen(why)) >= 0 && write(2, "\n", 1) >= 0)
+		_exit(127);
 	_exit(127);
+}
+
+/* vfork, not fork: the agent's page tables are not copied for every task,
+ * nor its pages made copy-on-write (most of an agent's CPU per trivial
+ * task went there).  Every signal is blocked around it, so that none of
+ * the agent's handlers runs in the child. */
+static pid_t spawn_task(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child(words, cmd, env, in, out, errfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
 }
 
 int ag_make_pipe(int p[2])
@@ -241,9 +299,20 @@ void ag_start_task(struct agent *a, uint32_t id, const char *data, size_t len)
 		close(op[1]);
 		goto spawn_fail;
 	}
-	pid = fork();
-	if (pid == 0)
-		child(cmd, ip[0], op[1], ep[1], hdr, a->host);
+	{
+		char **words = NULL, **env = task_env(hdr, a->host);
+		int serr = ENOMEM;
+		if (env && tr_tmpl_plain(cmd) && tr_tmpl_words(cmd, &words, NULL) <= 0) {
+			tr_tmpl_words_free(words);
+			words = NULL;
+		}
+		pid = env ? spawn_task(words, cmd, env, ip[0], op[1], ep[1]) : -1;
+		if (env)
+			serr = errno;
+		tr_tmpl_words_free(words);
+		free(env);
+		errno = serr;
+	}
 	close(ip[0]);
 	if (!kt.keep)
 		close(op[1]);

@@ -567,6 +567,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			fflush(stdout);
 			raise(SIGSTOP);
 		}
+		const int slot = a->jobslot, host = a->host;
 		if (printable)
 			tr_output_end(c, a, 1);
 		tr_policy_success(&h->hl);
@@ -578,7 +579,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		for (int i = 0; t->nrun > 0 && i < c->na; i++)
 			if (c->a[i].task == ti)
 				tr_cancel_attempt(c, &c->a[i], C_LOSER);
-		tr_halt_check(c, 1, 0, 0, tr_mono());
+		tr_halt_check(c, 1, 0, 0, ti, slot, host, tr_mono());
 		return;
 	}
 	if (!why[0] && a->in_why[0])
@@ -623,14 +624,14 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		 * as in parallel); none after --halt. */
 		const int final = t->nrun == 1 &&
 				  ((c->o->retries > 0 && t->failures >= c->o->retries) || c->halted);
-		const int status = e.status, sig = e.sig;
+		const int status = e.status, sig = e.sig, slot = a->jobslot, host = a->host;
 		tr_output_end(c, a, final);
 		if (final)
 			tr_joblog_line(c, a, status, sig, e.wall);
 		tr_forget_attempt(c, k);
 		if (final) {
 			tr_final_fail(c, ti, why);
-			tr_halt_check(c, 0, status, sig, tr_mono());
+			tr_halt_check(c, 0, status, sig, ti, slot, host, tr_mono());
 		} else if (t->nrun == 0) {
 			tr_set_pending(c, ti);
 		}

@@ -48,8 +48,23 @@ int tr_compat_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 	long x;
 
 	memset(h, 0, sizeof *h);
-	if (strcmp(arg, "never") == 0)
+	if (strcmp(arg, "never") == 0 || strcmp(arg, "0") == 0)
 		return 0;
+	/* GNU parallel's older forms, which its man page still lists: 1 and
+	 * 2 halt on the first failure (soon, now), -1 and -2 on the first
+	 * success, and N% is soon,fail=N%. */
+	if (strcmp(arg, "1") == 0 || strcmp(arg, "2") == 0 || strcmp(arg, "-1") == 0 || strcmp(arg, "-2") == 0) {
+		h->when = arg[strlen(arg) - 1] == '2' ? TR_HALT_NOW : TR_HALT_SOON;
+		h->on = arg[0] == '-' ? TR_HALT_SUCCESS : TR_HALT_FAIL;
+		h->n = 1;
+		return 0;
+	}
+	if (!comma && (n = strlen(arg)) > 1 && arg[n - 1] == '%') {
+		h->when = TR_HALT_SOON;
+		h->on = TR_HALT_FAIL;
+		v = arg;
+		goto count;
+	}
 	if (comma && comma - arg == 3 && strncmp(arg, "now", 3) == 0)
 		h->when = TR_HALT_NOW;
 	else if (comma && comma - arg == 4 && strncmp(arg, "soon", 4) == 0)
@@ -63,6 +78,7 @@ int tr_compat_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 		}
 	if (!v)
 		goto bad;
+count:
 	n = strlen(v);
 	h->pct = n > 1 && v[n - 1] == '%';
 	if (n == 0 || n >= sizeof num)
@@ -75,7 +91,7 @@ int tr_compat_halt(const char *arg, struct tr_halt *h, struct sk_error *err)
 bad:
 	memset(h, 0, sizeof *h);
 	return sk_error_set(err, SK_EARG, "invalid halt '%s' (expected now|soon,fail=N|success=N|done=N, N a "
-			    "count or a percentage)", arg);
+			    "count or a percentage, or never, 0, 1, 2, -1, -2 or N%%)", arg);
 }
 
 /* The count that halts: N, or N% of total as GNU parallel computes it, in

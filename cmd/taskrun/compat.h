@@ -17,7 +17,9 @@
 int tr_compat_jobs(const char *arg, long ncpu, long *out, int *all, struct sk_error *err);
 
 /* --halt as GNU parallel reads it: "never", or now|soon, a comma, and
- * fail=N|success=N|done=N, N a count (1..1e8) or a percentage (1%..100%).
+ * fail=N|success=N|done=N, N a count (1..1e8) or a percentage (1%..100%);
+ * or its older forms: 0 (never), 1 (soon,fail=1), 2 (now,fail=1), -1
+ * (soon,success=1), -2 (now,success=1) and N% (soon,fail=N%).
  * Returns 0 or SK_EARG ("invalid halt ..."). */
 int tr_compat_halt(const char *arg, struct tr_halt *out, struct sk_error *err);
 

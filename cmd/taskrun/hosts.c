@@ -98,6 +98,8 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	 * agent that died is not excused). */
 	const int stall = h->stalled && !h->died && tr_mono() - c->stall_end <= c->o->lease + 2;
 
+	if (!h->hello && !orderly)
+		h->nostart = 1;
 	if (!h->hello && !orderly) {
 		if (!h->said_nostart)
 			tr_warnx(c, "%s: agent did not start: %s", h->name, why);
@@ -402,6 +404,7 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		c->hk_next = 0;
 		h->ever_up = 1;
 		h->lost = 0;
+		h->nostart = 0;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
 		if (!h->hello)
@@ -475,44 +478,13 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 }
 
 /* Host h's frames are read through one buffer for every host, on the
- * stack (in, 64 KiB, as tmp): they are handled where they were read, and
- * only a frame cut by the read's end waits in the host's own buffer (at its
- * size, freed once used).  A buffer of 64 KiB per host cost a thousand
- * hosts 8 MiB of resident memory.  Reads once; returns read(2)'s count (or
- * -1 with errno) and in *b the buffer that holds the frames. */
-static ssize_t host_fill(struct tr_host *h, char *in, size_t size, struct tr_buf *tmp, struct tr_buf **b)
-{
-	ssize_t n;
-
-	*b = tr_buf_used(&h->rb) > 0 ? &h->rb : tmp;
-	do
-		n = read(h->rfd, in, size);
-	while (n < 0 && errno == EINTR);
-	if (n > 0 && *b == tmp) {
-		tmp->len = (size_t)n;
-	} else if (n > 0 && tr_buf_put(&h->rb, in, (size_t)n) != 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return n;
-}
-
-/* After the frames of b were handled: the start of a frame left in the
- * shared buffer moves to the host's; the host's, used up, is freed. */
-static int host_keep(struct tr_host *h, struct tr_buf *tmp, struct tr_buf *b)
-{
-	if (b == tmp && tr_buf_used(tmp) > 0)
-		return tr_buf_put(&h->rb, tmp->p + tmp->off, tr_buf_used(tmp));
-	if (b == &h->rb && tr_buf_used(&h->rb) == 0)
-		tr_buf_release(&h->rb);
-	return 0;
-}
-
+ * stack (in, 64 KiB): see tr_frames_fill.  A buffer of 64 KiB per host cost
+ * a thousand hosts 8 MiB of resident memory. */
 void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 {
 	char in[65536];
 	struct tr_buf tmp = {in, 0, 0, sizeof in, 1}, *b;
-	const ssize_t n = host_fill(h, in, sizeof in, &tmp, &b);
+	const ssize_t n = tr_frames_fill(h->rfd, &h->rb, in, sizeof in, &tmp, &b);
 	struct tr_frame f;
 	struct sk_error err;
 	int r = 0;
@@ -546,7 +518,7 @@ void tr_host_read(struct tr_ctl *c, struct tr_host *h)
 		tr_host_down(c, h, err.msg);
 		return;
 	}
-	if (h->rfd >= 0 && host_keep(h, &tmp, b) != 0)
+	if (h->rfd >= 0 && tr_frames_keep(&h->rb, &tmp, b) != 0)
 		tr_fail(c, SK_ENOMEM, "out of memory");
 }
 
@@ -554,7 +526,7 @@ void tr_host_read_last(struct tr_ctl *c, struct tr_host *h)
 {
 	char in[65536];
 	struct tr_buf tmp = {in, 0, 0, sizeof in, 1}, *b;
-	const ssize_t n = host_fill(h, in, sizeof in, &tmp, &b);
+	const ssize_t n = tr_frames_fill(h->rfd, &h->rb, in, sizeof in, &tmp, &b);
 	struct tr_frame f;
 
 	if (n > 0)
@@ -564,7 +536,7 @@ void tr_host_read_last(struct tr_ctl *c, struct tr_host *h)
 			tr_host_frame(c, h, &f);
 		tr_buf_consume(b, TR_PROTO_HDR + f.len);
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || host_keep(h, &tmp, b) != 0)
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || tr_frames_keep(&h->rb, &tmp, b) != 0)
 		tr_close_fd(&h->rfd);
 }
 

@@ -280,7 +280,7 @@ static int file_sources(const struct tr_input *o, struct source **out, int *nout
 static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
 			    const struct source *s, int ns, struct sk_error *err)
 {
-	int nd = 0, rc = 0;
+	int nd = 0, rc = 0, any = 0;
 	int *dim = calloc((size_t)ns + 1, sizeof *dim);       /* first source of each dimension */
 	long *len = calloc((size_t)ns + 1, sizeof *len), *at = calloc((size_t)ns + 1, sizeof *at);
 	const char **args = calloc((size_t)ns + 1, sizeof *args);
@@ -289,12 +289,18 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* As in GNU parallel (20221122): an empty source (a trailing ":::",
+	 * an empty :::: file) is one empty argument beside sources that have
+	 * some, and no task at all when every source is empty. */
+	for (int i = 0; i < ns; i++)
+		any |= s[i].n > 0;
 	for (int i = 0; i < ns; i++) {
+		const long n = s[i].n > 0 ? s[i].n : any;
 		if (!s[i].linked || nd == 0) {
 			dim[nd] = i;
-			len[nd++] = s[i].n;
-		} else if (s[i].n < len[nd - 1]) {
-			len[nd - 1] = s[i].n;
+			len[nd++] = n;
+		} else if (n < len[nd - 1]) {
+			len[nd - 1] = n;
 		}
 	}
 	dim[nd] = ns;
@@ -304,7 +310,7 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 	for (;;) {
 		for (int d = 0; d < nd; d++)
 			for (int i = dim[d]; i < dim[d + 1]; i++)
-				args[i] = s[i].v[at[d]];
+				args[i] = s[i].n > 0 ? s[i].v[at[d]] : "";
 		if ((rc = add_task(l, o, tmpl, args, ns, NULL, NULL)) != 0) {
 			rc = sk_error_set(err, rc, "out of memory");
 			break;

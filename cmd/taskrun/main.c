@@ -531,6 +531,7 @@ static int run(int argc, char **argv, int *stopsig)
 	so.tag = o.tag;
 	so.linebuf = o.linebuf;
 	so.joblog = o.joblog;
+	so.manifest = o.manifest;
 	so.halt = o.halt;
 	if (o.dryrun) {
 		status = dry_run(&tl, so.jobs > 1 || so.hostfile || so.hosts_text);

@@ -209,25 +209,29 @@ void tr_output_flush(struct tr_ctl *c, int all)
 	}
 }
 
+/* Task ti's command line as it ran in job slot slot on host host (its {%},
+ * and its piece's {} as on that host), as GNU parallel shows it; NULL when
+ * out of memory (the run stops). */
+static char *shown_cmd(struct tr_ctl *c, long ti, int slot, int host)
+{
+	char *cmd = tr_tmpl_slot(c->tl->t[ti].cmd, slot);
+
+	if (cmd && c->tl->t[ti].input) {
+		char *shown = tr_piece_show(cmd, c->tl->t[ti].input, c->h[host].name);
+		free(cmd);
+		cmd = shown;
+	}
+	if (!cmd)
+		tr_fail(c, SK_ENOMEM, "out of memory");
+	return cmd;
+}
+
 void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, int sig, double wall)
 {
 	char *cmd;
 
-	if (!c->joblog)
+	if (!c->joblog || !(cmd = shown_cmd(c, a->task, a->jobslot, a->host)))
 		return;
-	if (!(cmd = tr_tmpl_slot(c->tl->t[a->task].cmd, a->jobslot))) {
-		tr_fail(c, SK_ENOMEM, "out of memory");
-		return;
-	}
-	if (c->tl->t[a->task].input) {
-		/* Its piece's {} as on that host. */
-		char *shown = tr_piece_show(cmd, c->tl->t[a->task].input, c->h[a->host].name);
-		free(cmd);
-		if (!(cmd = shown)) {
-			tr_fail(c, SK_ENOMEM, "out of memory");
-			return;
-		}
-	}
 	/* GNU parallel's columns: a killed task has Exitval 0 and its signal;
 	 * Send the bytes of its --stdin file (parallel: of its --pipe block),
 	 * Receive the bytes of the task's stdout. */
@@ -243,29 +247,36 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 	}
 }
 
-void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now)
+void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, long ti, int slot, int host, double now)
 {
-	static const char *const why[] = {"fail", "success", "done"};
 	static const char *const did[] = {"failed", "succeeded", "finished"};
 	const struct tr_halt *h = &c->o->halt;
-	const long k = h->on == TR_HALT_FAIL ? c->nfinal : h->on == TR_HALT_SUCCESS ? c->nsucc : c->nsucc + c->nfinal;
+	char *cmd;
 	int running = 0;
 
-	if (c->halted || !tr_halt_due(h, ok, c->nsucc, c->nfinal, c->tl->n))
+	if (h->when == TR_HALT_NEVER || (h->on == TR_HALT_FAIL && ok) || (h->on == TR_HALT_SUCCESS && !ok))
 		return;
-	c->halted = 1;
-	c->halt_status = tr_halt_status(h, 1, status, sig, c->nfinal, c->tl->n);
-	for (int i = 0; i < c->na; i++)
-		running += c->a[i].cancel == C_NONE;
+	/* GNU parallel's words, with their capitals and on two lines (unlike
+	 * taskrun's own messages), so that what reads or greps parallel's
+	 * stderr reads taskrun's: every task of the kind --halt counts, halted
+	 * or not, and, halted soon, the tasks still running. */
+	if (!(cmd = shown_cmd(c, ti, slot, host)))
+		return;
 	tr_progress_clear(c);
 	fflush(stdout);
-	sk_warnx("halting (%s,%s=%ld%s): %ld task%s %s; %s %d running task%s",
-		 h->when == TR_HALT_NOW ? "now" : "soon", why[h->on], h->n, h->pct ? "%" : "", k,
-		 k == 1 ? "" : "s", did[h->on], h->when == TR_HALT_NOW ? "killing" : "waiting for", running,
-		 running == 1 ? "" : "s");
-	if (h->when == TR_HALT_NOW) {
-		for (int i = 0; i < c->na; i++)
-			tr_cancel_attempt(c, &c->a[i], C_HALT);
-		c->halt_at = now + c->grace + 3;
+	sk_warnx("This job %s:\n%s", did[h->on], cmd);
+	free(cmd);
+	if (!c->halted && tr_halt_due(h, ok, c->nsucc, c->nfinal, c->tl->n)) {
+		c->halted = 1;
+		c->halt_status = tr_halt_status(h, 1, status, sig, c->nfinal, c->tl->n);
+		if (h->when == TR_HALT_NOW) {
+			for (int i = 0; i < c->na; i++)
+				tr_cancel_attempt(c, &c->a[i], C_HALT);
+			c->halt_at = now + c->grace + 3;
+		}
 	}
+	for (int i = 0; i < c->na; i++)
+		running += c->a[i].cancel == C_NONE;
+	if (c->halted && h->when == TR_HALT_SOON && running > 0)
+		sk_warnx("Starting no more jobs. Waiting for %d jobs to finish.", running);
 }

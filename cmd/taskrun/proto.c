@@ -62,6 +62,33 @@ void tr_buf_release(struct tr_buf *b)
 	b->off = b->len = b->cap = 0;
 }
 
+ssize_t tr_frames_fill(int fd, struct tr_buf *keep, char *in, size_t size, struct tr_buf *tmp, struct tr_buf **b)
+{
+	ssize_t n;
+
+	*b = tr_buf_used(keep) > 0 ? keep : tmp;
+	do
+		n = read(fd, in, size);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && *b == tmp) {
+		tmp->off = 0;
+		tmp->len = (size_t)n;
+	} else if (n > 0 && tr_buf_put(keep, in, (size_t)n) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return n;
+}
+
+int tr_frames_keep(struct tr_buf *keep, const struct tr_buf *tmp, const struct tr_buf *b)
+{
+	if (b == tmp && tr_buf_used(tmp) > 0)
+		return tr_buf_put(keep, tmp->p + tmp->off, tr_buf_used(tmp));
+	if (b == keep && tr_buf_used(keep) == 0)
+		tr_buf_release(keep);
+	return 0;
+}
+
 ssize_t tr_buf_fill(struct tr_buf *b, int fd)
 {
 	ssize_t n;

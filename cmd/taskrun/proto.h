@@ -29,7 +29,9 @@ enum {
 	TR_F_KEEP = 'W',    /* "path": the next R's stdout file on the host */
 	TR_F_DROP = 'D',    /* "path": remove a kept file */
 	TR_F_CLUSTER = 'B', /* W and R frames: tasks to run one after another */
-	TR_F_INPUT = 'L',   /* "relay size xxh64\npath": the next R's input piece */
+	TR_F_INPUT = 'L',   /* "relay size xxh64\npath[\nplace]": the next R's
+			       input piece (relayed: its name, and where it
+			       stays as a new copy once checked) */
 	TR_F_GET = 'G',     /* "window\npath": send this file's bytes (g frames) */
 	TR_F_MORE = 'K',    /* "n": n more bytes of a G's file may be sent */
 	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
@@ -42,8 +44,9 @@ enum {
 	TR_F_KEPT = 'w',    /* "size xxh64": the W file is in place */
 	TR_F_PIECE = 'g',   /* bytes of a G's file; empty: its end */
 	TR_F_GFAIL = 'z',   /* "message": a G's file cannot be read */
-	TR_F_INOK = 'l'     /* "0 size", the L piece is in place (the task
-			       starts), or "1 message", it is not (126 follows) */
+	TR_F_INOK = 'l'     /* "0 size placed", the L piece is in place (the
+			       task starts; placed 1: kept at the L's place),
+			       or "1 message", it is not (126 follows) */
 };
 
 /* Why an agent killed a task on its own (the last field of TR_F_EXIT): it
@@ -71,6 +74,21 @@ void tr_buf_release(struct tr_buf *b);
 /* Reads once from fd (up to 64 KiB) into b.  Returns the byte count, 0 at end
  * of file, or -1 with errno set (EAGAIN when nothing is there). */
 ssize_t tr_buf_fill(struct tr_buf *b, int fd);
+/*
+ * Frames read through one buffer shared by many streams (the controller's
+ * agents): tr_frames_fill reads once from fd into in (size bytes, the
+ * caller's, e.g. on the stack) and sets *b to the buffer that holds the
+ * stream's unread bytes: tmp (made to borrow in, len the count read) when
+ * keep was empty, else keep, with the bytes read appended.  The caller takes
+ * whole frames from *b (tr_proto_next, tr_buf_consume), then calls
+ * tr_frames_keep, which moves a frame cut by the read's end from tmp into
+ * keep (at its size) and frees keep once it is used up, so that in serves
+ * the next stream.  tr_frames_fill returns read(2)'s count, 0 at end of file,
+ * or -1 with errno (ENOMEM when keep cannot grow); tr_frames_keep 0 or
+ * SK_ENOMEM.
+ */
+ssize_t tr_frames_fill(int fd, struct tr_buf *keep, char *in, size_t size, struct tr_buf *tmp, struct tr_buf **b);
+int tr_frames_keep(struct tr_buf *keep, const struct tr_buf *tmp, const struct tr_buf *b);
 /* Writes as much of b to fd as it takes without blocking.  Returns 0, or -1
  * with errno set on a real error (not EAGAIN). */
 int tr_buf_flush(struct tr_buf *b, int fd);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "grow.h"
+#include "manifest.h"
 #include "piece.h"
 #include "subproc.h"
 
@@ -76,14 +78,19 @@ static int relays_from(const struct tr_ctl *c, int g)
 	return n;
 }
 
-/* Whether no holder of task ti's piece p can ever serve it (every one gone
- * from the host list or given up on, or its copy found bad). */
-static int holders_gone(const struct tr_ctl *c, long ti, const struct tr_piece *p)
+/* Whether no holder of task ti's piece p can serve it: every one gone from
+ * the host list or given up on, or its copy found bad; with now, also
+ * every one whose last agent start failed (h->nostart: a holder killed or
+ * unreachable while still listed), which may come back, so that only a
+ * remake, which needs no holder, goes ahead at once on it. */
+static int holders_gone(const struct tr_ctl *c, long ti, const struct tr_piece *p, int now)
 {
 	for (int k = 0; k < p->nloc; k++) {
 		const int g = loc_host(c, p, k);
 		const struct tr_host *h = g >= 0 ? &c->h[g] : NULL;
 		if (!h || h->removed || h->gone || bad(c, ti, k))
+			continue;
+		if (now && h->nostart && h->st != HS_UP)
 			continue;
 		if (h->st == HS_UP || h->st == HS_CONN || h->hl.nquar < (h->ever_up ? GIVE_UP : GIVE_UP_NEVER))
 			return 0;
@@ -92,10 +99,11 @@ static int holders_gone(const struct tr_ctl *c, long ti, const struct tr_piece *
 }
 
 /* Whether task ti's piece is to be remade from its lineage: it has one,
- * no holder is left, and no remake of it failed. */
+ * no holder is left (a holder whose agent cannot start counts as gone),
+ * and no remake of it failed. */
 static int remake_due(const struct tr_ctl *c, long ti, const struct tr_piece *p)
 {
-	return p->lin && !bad(c, ti, LIN_BIT) && holders_gone(c, ti, p);
+	return p->lin && !bad(c, ti, LIN_BIT) && holders_gone(c, ti, p, 1);
 }
 
 /* Where task ti's piece comes from when host hi runs it: -2 when hi holds
@@ -146,7 +154,31 @@ int tr_input_stuck(const struct tr_ctl *c, long ti)
 
 	if (!c->tl->t[ti].input || tr_piece_parse(c->tl->t[ti].input, &p) != 0)
 		return 0;
-	return holders_gone(c, ti, &p) && !remake_due(c, ti, &p);
+	return holders_gone(c, ti, &p, 0) && !remake_due(c, ti, &p);
+}
+
+/* Whether a copy of task ti's piece is lost: its holder lost (tr_host_lost)
+ * or not in the host list, or the copy found missing or bad. */
+static int copy_lost(const struct tr_ctl *c, long ti, const struct tr_piece *p)
+{
+	const double now = tr_mono();
+
+	for (int k = 0; k < p->nloc; k++) {
+		const int g = loc_host(c, p, k);
+		if (g < 0 || bad(c, ti, k) || tr_host_lost(c, &c->h[g], now))
+			return 1;
+	}
+	return 0;
+}
+
+/* Where a relayed piece stays on host h as a new copy: h's own location
+ * when it has one (a bad copy is replaced), else the first copy's path
+ * (the split's --remote-dir layout). */
+static int place_loc(const struct tr_piece *p, const char *host)
+{
+	const int k = tr_piece_on(p, host);
+
+	return k >= 0 ? k : 0;
 }
 
 /* Sends up to n bytes of a's remade piece to its runner, and the end. */
@@ -259,6 +291,18 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 		rc |= tr_buf_put(&b, p.path[k], p.pathlen[k]);
 	} else {
 		rc |= tr_buf_put(&b, p.name, p.namelen);
+		/* A remade piece, or one streamed while a copy of it is lost,
+		 * stays on the runner as a new copy (the manifest gains it at
+		 * the end: tr_copies_flush), so that no later run remakes or
+		 * streams it again for want of a copy.  A piece streamed only
+		 * because its holders were busy is not kept (each locality
+		 * miss would add a copy). */
+		a->place = src == -3 || copy_lost(c, a->task, &p) || tr_piece_on(&p, h->name) >= 0;
+		if (a->place) {
+			k = place_loc(&p, h->name);
+			rc |= tr_buf_put(&b, "\n", 1);
+			rc |= tr_buf_put(&b, p.path[k], p.pathlen[k]);
+		}
 	}
 	if (rc) {
 		tr_buf_release(&b);
@@ -373,16 +417,90 @@ void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n)
 	}
 }
 
+/* Keeps copy loc of task ti's piece (xxh64 hex) for the manifest. */
+static void copy_add(struct tr_ctl *c, long ti, const char *hash, const char *loc)
+{
+	char *dup = strdup(loc);
+
+	for (long i = 0; i < c->ncopies; i++)
+		if (c->copies[i].task == ti && strcmp(c->copies[i].loc, loc) == 0) {
+			free(dup);
+			return;
+		}
+	if (!dup || sk_grow(&c->copies, &c->capcopies, c->ncopies + 1, sizeof *c->copies, 16) != 0) {
+		free(dup);
+		tr_fail(c, SK_ENOMEM, "out of memory");
+		return;
+	}
+	c->copies[c->ncopies].task = ti;
+	c->copies[c->ncopies].xxh64 = strtoull(hash, NULL, 16);
+	c->copies[c->ncopies++].loc = dup;
+}
+
+/* Attempt a's runner kept its relayed piece p as a new copy: journalled
+ * (host, path, size, xxh64) and kept for the manifest. */
+static void placed(struct tr_ctl *c, const struct tr_attempt *a, const struct tr_piece *p)
+{
+	const int k = place_loc(p, c->h[a->host].name);
+	struct tr_event e;
+	char loc[4400];
+
+	tr_attempt_event(c, a, &e, "copy");
+	snprintf(e.note, sizeof e.note, "size=%llu xxh64=%s path=%.*s", p->size, p->hash, (int)p->pathlen[k],
+		 p->path[k]);
+	tr_jput(c, &e);
+	snprintf(loc, sizeof loc, "%s:%.*s", c->h[a->host].name, (int)p->pathlen[k], p->path[k]);
+	copy_add(c, a->task, p->hash, loc);
+}
+
+void tr_copy_resumed(struct tr_ctl *c, const struct tr_event *e)
+{
+	char hash[17], loc[4400];
+	const char *path = strstr(e->note, " path=");
+
+	if (!path || sscanf(e->note, "size=%*u xxh64=%16[0-9a-f]", hash) != 1)
+		return;
+	snprintf(loc, sizeof loc, "%s:%s", e->host, path + 6);
+	copy_add(c, e->task - 1, hash, loc);
+}
+
+void tr_copies_flush(struct tr_ctl *c)
+{
+	struct sk_mcopy *mc;
+	struct sk_error err;
+	size_t added = 0;
+	int rc;
+
+	if (c->ncopies == 0 || !c->o || !c->o->manifest)
+		return;
+	if (!(mc = calloc((size_t)c->ncopies, sizeof *mc))) {
+		tr_warnx(c, "%s: not updated with %ld new copies: out of memory", c->o->manifest, c->ncopies);
+		return;
+	}
+	/* One task per piece, in the manifest's order (input.c). */
+	for (long i = 0; i < c->ncopies; i++) {
+		mc[i].piece = (size_t)c->copies[i].task;
+		mc[i].xxh64 = c->copies[i].xxh64;
+		mc[i].loc = c->copies[i].loc;
+	}
+	/* A piece's locations and its lineage fit field 7 (piece.h). */
+	rc = sk_manifest_add_copies(c->o->manifest, mc, (size_t)c->ncopies, TR_PIECE_MAXLOC - 1, &added, &err);
+	if (rc < 0)
+		tr_warnx(c, "%s: not updated with %ld new copies: %s", c->o->manifest, c->ncopies, err.msg);
+	free(mc);
+}
+
 void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f)
 {
 	const struct tr_task *t = &c->tl->t[a->task];
 	struct tr_piece p;
 	char copy[200];
-	long long v[2];
+	long long v[3];
+	int nv;
 
 	if (!t->input || tr_piece_parse(t->input, &p) != 0 || a->in_ok)
 		return;
-	if (tr_proto_ints(f->data, f->len, v, 2, NULL) == 2 && v[0] == 0) {
+	if ((nv = tr_proto_ints(f->data, f->len, v, 3, NULL)) >= 2 && v[0] == 0) {
 		copy_note(c, &p, copy, sizeof copy);
 		a->in_ok = 1;
 		/* The task starts now: its time (--timeout, speculation, the
@@ -395,6 +513,8 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 			input_event(c, a, 0, "moved bytes=%lld from=%s%s", v[1], c->h[a->src].name, copy);
 		else
 			input_event(c, a, 0, "local bytes=%lld from=%s%s", v[1], c->h[a->host].name, copy);
+		if (a->place && nv == 3 && v[2] == 1)
+			placed(c, a, &p);
 		return;
 	}
 	{

@@ -690,6 +690,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		rc = c.fatal.code ? c.fatal.code : SK_EIO;
 	}
 out:
+	tr_copies_flush(&c);
 	restore_signals();
 	res->stopsig = got_stop;
 	sig_fd = -1;
@@ -730,6 +731,9 @@ out:
 	free(c.freeq);
 	free(c.apart_next);
 	free(c.bad_loc);
+	for (long i = 0; i < c.ncopies; i++)
+		free(c.copies[i].loc);
+	free(c.copies);
 	if (c.keep_host)
 		for (long i = 0; i < tasks->n; i++)
 			free(c.keep_host[i]);

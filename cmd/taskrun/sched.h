@@ -50,6 +50,8 @@ struct tr_sched_opts {
 	int tag;                  /* --tag: lines start with the task's tag */
 	int linebuf;              /* --line-buffer: lines as they come */
 	const char *joblog;       /* --joblog FILE, or NULL */
+	const char *manifest;     /* --input-manifest FILE, or NULL: new
+				     copies of its pieces are added to it */
 	struct tr_halt halt;
 };
 

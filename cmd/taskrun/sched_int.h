@@ -77,6 +77,17 @@ struct tr_host {
 	int alone_run;            /* runs an attempt that must be alone there */
 	int stalled;              /* its connection was open during the
 				     controller's last stall (tr_note_stall) */
+	int nostart;              /* its last agent start failed (no hello):
+				     its copies count as gone (relay.c) until
+				     an agent of it says hello */
+};
+
+/* A piece placed on a host as a new copy (relay.c): its task (the piece's
+ * index in the manifest), its xxh64 and the location "host:path". */
+struct tr_copy {
+	long task;
+	unsigned long long xxh64;
+	char *loc;
 };
 
 struct tr_attempt {
@@ -114,6 +125,8 @@ struct tr_attempt {
 				      attempt is lost, not failed */
 	int remade, lfd;           /* its piece is remade from its lineage
 				      and streamed from lfd (or -1) */
+	int place;                 /* the runner keeps the relayed piece as a
+				      new copy (relay.c) */
 	long long relayed;
 	char in_why[256];
 };
@@ -205,6 +218,10 @@ struct tr_ctl {
 	unsigned short *bad_loc;  /* --input-manifest: per task, the copies of
 				     its piece found missing or bad (bit k:
 				     location k), or NULL (relay.c) */
+	struct tr_copy *copies;   /* --input-manifest: pieces placed on hosts
+				     as new copies (journalled "copy"), to be
+				     added to the manifest at the end (relay.c) */
+	long ncopies, capcopies;
 	/* --where and --apart: some task has a place, so picks go through
 	 * tr_policy_pick_local; the tasks of one --apart value in a ring
 	 * (apart_next[t]: the next one, t itself when alone), or NULL. */
@@ -380,6 +397,13 @@ void tr_input_credit(struct tr_ctl *c, struct tr_attempt *a, long long n);
 /* Host hi is down: the attempts whose piece it was streaming go back to
  * the queue (without spending a retry) to read another copy. */
 void tr_input_host_down(struct tr_ctl *c, int hi);
+/* A copy journalled by an earlier controller of this state directory
+ * (sched_resume.c): kept to be added to the manifest at the end. */
+void tr_copy_resumed(struct tr_ctl *c, const struct tr_event *e);
+/* Adds this run's new copies to the --input-manifest (at the end of the
+ * run, whatever its status); a manifest that cannot take them is said on
+ * standard error, the run's status unchanged. */
+void tr_copies_flush(struct tr_ctl *c);
 
 /* progress.c */
 void tr_show_progress(struct tr_ctl *c, double now, int last);
@@ -403,8 +427,9 @@ void tr_output_end(struct tr_ctl *c, struct tr_attempt *a, int final);
 void tr_output_flush(struct tr_ctl *c, int all);
 /* The --joblog line of task a->task's last attempt. */
 void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, int sig, double wall);
-/* A task finished (ok or for good): checks --halt. status and sig are the
+/* Task ti finished (ok or for good) in job slot slot on host host: checks
+ * --halt, and says so in GNU parallel's words.  status and sig are the
  * failed attempt's. */
-void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, double now);
+void tr_halt_check(struct tr_ctl *c, int ok, int status, int sig, long ti, int slot, int host, double now);
 
 #endif

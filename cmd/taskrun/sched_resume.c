@@ -218,6 +218,10 @@ static int resume_event(const struct tr_event *e, void *arg)
 	} else if (strcmp(e->ev, "remake") == 0) {
 		/* Its --keep file was lost with its host: it runs again. */
 		c->ts[ti].st = TR_T_PENDING;
+	} else if (strcmp(e->ev, "copy") == 0) {
+		tr_copy_resumed(c, e);
+		if (c->failed)
+			return SK_ENOMEM;
 	}
 	/* A commit that failed after its done line (attempts.c). */
 	else if (strcmp(e->ev, "fail") == 0 && strcmp(r->prev_ev, "done") == 0 && r->prev_task == e->task &&

@@ -13,6 +13,7 @@
 #include "file.h"
 #include "hostfile.h"
 #include "ofile.h"
+#include "piece.h"
 #include "proto.h"
 
 /* A copy of s at its size, and s freed: builders hand over strings in
@@ -759,6 +760,65 @@ static int write_synced(const char *path, const char *data, size_t n, struct sk_
 	return sk_error_at(err, rc, path);
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether input piece b is input piece a with more copies (taskrun adds
+ * the copies it places to the manifest: relay.c), and where b is its
+ * holders when where a was a's. */
+static int more_copies(const struct tr_task *a, const struct tr_task *b)
+{
+	struct tr_piece pa, pb;
+	char *ha, *hb;
+	int same;
+
+	if (!a->input || !b->input || tr_piece_parse(a->input, &pa) != 0 || tr_piece_parse(b->input, &pb) != 0)
+		return 0;
+	if (pa.size != pb.size || strcmp(pa.hash, pb.hash) != 0 || pa.namelen != pb.namelen ||
+	    memcmp(pa.name, pb.name, pa.namelen) != 0 || pa.linlen != pb.linlen ||
+	    (pa.lin && memcmp(pa.lin, pb.lin, pa.linlen) != 0))
+		return 0;
+	for (int k = 0; k < pa.nloc; k++) {
+		int found = 0;
+		for (int j = 0; j < pb.nloc && !found; j++)
+			found = pa.hostlen[k] == pb.hostlen[j] && pa.pathlen[k] == pb.pathlen[j] &&
+				memcmp(pa.host[k], pb.host[j], pa.hostlen[k]) == 0 &&
+				memcmp(pa.path[k], pb.path[j], pa.pathlen[k]) == 0;
+		if (!found)
+			return 0;
+	}
+	ha = tr_piece_hosts(&pa);
+	hb = tr_piece_hosts(&pb);
+	same = ha && hb && same_str(a->where, ha) && same_str(b->where, hb);
+	free(ha);
+	free(hb);
+	return same || same_str(a->where, b->where);
+}
+
+/* Whether task list l is the frozen one (text) but for copies of input
+ * pieces added since: the same run, resumed. */
+static int same_but_copies(const char *text, const struct tr_tasklist *l)
+{
+	struct tr_tasklist o;
+	struct sk_error e;
+	int same;
+
+	memset(&o, 0, sizeof o);
+	if (tr_tasklist_parse(text, &o, &e) != 0)
+		return 0;
+	same = o.n == l->n;
+	for (long i = 0; same && i < l->n; i++) {
+		const struct tr_task *a = &o.t[i], *b = &l->t[i];
+		same = same_str(a->cmd, b->cmd) && same_str(a->in, b->in) && same_str(a->out, b->out) &&
+		       same_str(a->keep, b->keep) && same_str(a->apart, b->apart) &&
+		       ((same_str(a->input, b->input) && same_str(a->where, b->where)) || more_copies(a, b));
+	}
+	tr_tasklist_release(&o);
+	return same;
+}
+
 int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 		   struct sk_error *err)
 {
@@ -774,6 +834,12 @@ int tr_state_tasks(struct tr_state *s, const struct tr_tasklist *l, int fresh,
 	if (tr_read_file(path, &old, &oldn, err) == 0) {
 		if (strcmp(old, text) == 0)
 			goto out;
+		/* The manifest gained copies since (relay.c): the same tasks,
+		 * whose pieces now have more places; frozen as they are now. */
+		if (!fresh && same_but_copies(old, l)) {
+			rc = write_synced(path, text, strlen(text), err);
+			goto out;
+		}
 		if (!fresh) {
 			rc = sk_error_at(err, sk_error_set(err, SK_ESTATE, "the task list differs from the one in the "
 							     "state directory (--fresh starts over)"), s->dir);

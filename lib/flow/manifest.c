@@ -1,3 +1,5 @@
+/* flock(2) is BSD's. */
+#define _DEFAULT_SOURCE
 #include "manifest.h"
 
 #include <errno.h>
@@ -7,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include <xxhash.h>
 
 #include "cfg.h"
+#include "file.h"
 #include "stream.h"
 
 static const char *const mode_names[] = {
@@ -764,4 +768,120 @@ int sk_manifest_check(const struct sk_manifest *m, size_t i, int checksums,
 out:
 	sk_reader_free(r);
 	return sk_error_at(err, rc, path);
+}
+
+/* ---- copies added after the split ---- */
+
+/* Whether piece p lists location loc. */
+static int has_loc(const struct sk_mpiece *p, const char *loc)
+{
+	for (int k = 0; k < p->nat; k++)
+		if (strcmp(p->at[k], loc) == 0)
+			return 1;
+	return 0;
+}
+
+/* The new text of path: m's text with the "at:" line of each piece that
+ * gains a copy written again (into a memstream). */
+static int copies_text(const char *text, size_t len, struct sk_manifest *m, const struct sk_mcopy *c, size_t n,
+		       int max, size_t *added, FILE *out, struct sk_error *err)
+{
+	const char *p = text, *const end = text + len;
+	long piece = -1;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sk_mpiece *pc;
+		char host[256];
+		const char *rp;
+		if (c[i].piece >= m->npieces)
+			return sk_error_set(err, SK_ESTATE, "piece %zu: the manifest has %zu", c[i].piece + 1, m->npieces);
+		pc = &m->pieces[c[i].piece];
+		if (pc->xxh64 != c[i].xxh64)
+			return sk_error_set(err, SK_ESTATE, "%s: xxh64 %016" PRIx64 ", the copy's is %016" PRIx64
+					    " (has the manifest been replaced?)", pc->file, pc->xxh64, c[i].xxh64);
+		if (pc->nat == 0)
+			return sk_error_set(err, SK_ESTATE, "%s: not a distributed piece (no 'at')", pc->file);
+		if ((rc = sk_manifest_loc(c[i].loc, host, sizeof host, &rp, err)) < 0)
+			return rc;
+		if (has_loc(pc, c[i].loc) || (max > 0 && pc->nat >= max))
+			continue;
+		/* The new list in m: written below. */
+		if ((rc = sk_manifest_add_at(m, c[i].piece, host, rp, err)) < 0)
+			return rc;
+		(*added)++;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const size_t ll = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		if (ll >= 10 && strncmp(p, "  - file: ", 10) == 0)
+			piece++;
+		if (piece >= 0 && (size_t)piece < m->npieces && ll >= 9 && strncmp(p, "    at: [", 9) == 0) {
+			const struct sk_mpiece *pc = &m->pieces[piece];
+			fputs("    at: [", out);
+			for (int k = 0; k < pc->nat; k++) {
+				if (k)
+					fputs(", ", out);
+				sk_cfg_write_str(out, pc->at[k]);
+			}
+			fputs("]\n", out);
+		} else {
+			fwrite(p, 1, ll, out);
+		}
+		p += ll;
+	}
+	if (piece + 1 != (long)m->npieces)
+		return sk_error_set(err, SK_ESTATE, "%ld piece entries, %zu pieces: not a manifest segsplit wrote",
+				    piece + 1, m->npieces);
+	return 0;
+}
+
+int sk_manifest_add_copies(const char *path, const struct sk_mcopy *c, size_t n, int max, size_t *added,
+			   struct sk_error *err)
+{
+	struct sk_manifest m;
+	struct sk_ofile f = {-1, NULL, NULL, -1};
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash > path ? (size_t)(slash - path) : 1) : strdup(".");
+	char *text = NULL, *buf = NULL;
+	size_t len = 0, blen = 0;
+	FILE *out = NULL;
+	int dfd = -1, rc;
+
+	*added = 0;
+	sk_manifest_init(&m);
+	if (!dir)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	/* The directory's lock: held until the new file is in place, so a
+	 * second writer reads this one's result. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock(dfd, LOCK_EX) != 0) {
+		rc = sk_error_sys(err, "%s", dir);
+		goto out;
+	}
+	if ((rc = sk_file_read_all(path, &text, &len, err)) < 0 || (rc = manifest_read(path, &m, err)) < 0)
+		goto out;
+	if (!(out = open_memstream(&buf, &blen))) {
+		rc = sk_error_sys(err, "open_memstream");
+		goto out;
+	}
+	rc = copies_text(text, len, &m, c, n, max, added, out, err);
+	if (fclose(out) != 0 && rc == 0)
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	out = NULL;
+	if (rc < 0 || *added == 0)
+		goto out;
+	if ((rc = sk_ofile_open(&f, path, err)) < 0 || (rc = sk_ofile_write(&f, buf, blen, err)) < 0 ||
+	    (rc = sk_ofile_commit(&f, err)) < 0)
+		goto out;
+out:
+	if (rc < 0)
+		*added = 0;
+	sk_ofile_abort(&f);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(text);
+	free(buf);
+	sk_manifest_release(&m);
+	return rc;
 }

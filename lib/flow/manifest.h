@@ -132,6 +132,31 @@ void sk_manifest_new_id(struct sk_manifest *m);
  * a set, the finished temporary joins it instead of being renamed. */
 int sk_manifest_write(const struct sk_manifest *m, const char *path, struct sk_ofset *set,
 		      struct sk_error *err);
+/*
+ * New copies of pieces, made after the split (taskrun places a piece that
+ * was remade or streamed to a host as a copy there): piece (0-based), the
+ * piece's xxh64 as the copier knew it, and the location "host:path".
+ */
+struct sk_mcopy {
+	size_t piece;
+	uint64_t xxh64;
+	const char *loc;
+};
+
+/*
+ * Adds the copies' locations to the distributed manifest at path, in place
+ * (temporary, fsync, rename), under an exclusive lock of its directory so
+ * that two writers lose nothing.  Only each piece's "at:" line changes (the
+ * rest of the file is kept byte for byte); a location already listed is not
+ * added again, nor any beyond max locations a piece (0: no
+ * limit).  *added receives how many were added (0: the file is not
+ * rewritten).  SK_ESTATE when a piece is not the one copied (another
+ * xxh64: the manifest was replaced) or has no "at:" line; SK_EARG when the
+ * manifest does not parse; SK_EIO.  Errors do not name the manifest.
+ */
+int sk_manifest_add_copies(const char *path, const struct sk_mcopy *c, size_t n, int max, size_t *added,
+			   struct sk_error *err);
+
 /* Reads path into m (initialised here); m->dir becomes path's directory. */
 int sk_manifest_read(const char *path, struct sk_manifest *m, struct sk_error *err);
 /* The path of piece i (dir/file) in buf; SK_EARG when it does not fit. */

@@ -83,6 +83,7 @@ SlurmdTimeout=60
 InactiveLimit=0
 KillWait=2
 MessageTimeout=30
+UnkillableStepTimeout=180
 CONF
 	for n in 1 2 3; do
 		echo "NodeName=n$n NodeHostname=$host NodeAddr=127.0.0.1 Port=$(echo "$ports" | sed -n "$((n + 1))p")" \
@@ -129,6 +130,29 @@ slurm_need() {
 	SLURM_DIR=$(cat "$BATS_FILE_TMPDIR/slurm_dir")
 	SLURM_CONF=$SLURM_DIR/slurm.conf
 	export SLURM_DIR SLURM_CONF
+	slurm_idle
+}
+
+# Waits (60 s at most) until the three nodes are idle: an earlier test's
+# job may still be completing.  A node drained since (a step that did not
+# end within UnkillableStepTimeout, as happens when the machine is loaded
+# to hundreds) is named on stderr and resumed, so that one slow test does
+# not fail the ones after it.
+slurm_idle() {
+	local s=""
+	for _ in $(seq 600); do
+		s=$(sinfo -h -N -o '%N %t' 2>/dev/null | sort | tr '\n' ' ')
+		[ "$s" = "n1 idle n2 idle n3 idle " ] && return 0
+		case $s in
+		*drain* | *drng* | *down*)
+			sinfo -h -N -o 'slurm: %N %t: %E' | grep -v ' idle: ' >&2
+			scontrol update nodename='n[1-3]' state=resume 2>/dev/null || true
+			;;
+		esac
+		sleep 0.1
+	done
+	echo "slurm: the nodes are not idle: $s" >&2
+	return 1
 }
 
 # Waits until job JOB has left the queue (up to $2 seconds, default 60).

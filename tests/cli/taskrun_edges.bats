@@ -135,3 +135,18 @@ slots() {
 	[ "${#stderr_lines[@]}" = 3 ]
 	[ "$(awk -F'\t' '$2 == "down" && $5 == "node1" { print $12 }' "$T/s/journal" | sort -u)" = "/nonexistent/launch: No such file or directory" ]
 }
+
+@test "taskrun: a task's TASKRUN_* and PARALLEL_* variables replace those it inherits, each once; the rest passes" {
+	# The agent builds each task's environment before it starts the task
+	# (vfork): a name that only begins like one of them is not replaced.
+	run -0 --separate-stderr env TASKRUN_SLOT=zz PARALLEL_SEQ=zz TASKRUN_HOSTX=keep FOO='a  b' taskrun -j 1 -k \
+		'echo $TASKRUN_TASK $PARALLEL_SEQ $TASKRUN_ATTEMPT $TASKRUN_SLOT $PARALLEL_JOBSLOT "$FOO" $TASKRUN_HOSTX $(env | grep -c "^TASKRUN_SLOT=\|^PARALLEL_SEQ=\|^TASKRUN_TASK="); : {}' ::: x y
+	[ "$output" = "1 1 1 1 1 a  b keep 3
+2 2 1 1 1 a  b keep 3" ]
+	[ "$stderr" = "" ]
+	# A program that is not there: the shell says so, status 127.
+	run -1 --separate-stderr taskrun -j 1 'nonexistent-program-s9 {}' ::: 1
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "sh: 1: nonexistent-program-s9: not found" ]
+	[ "${stderr_lines[1]}" = "taskrun: task 1: exited with status 127: nonexistent-program-s9 1" ]
+}

@@ -448,6 +448,9 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	printf 'node1\nnode2\n' >hosts
 	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
 	size=$(stat -c %s local/part-000001.sgy)
+	# The manifest as split, for the runs below that must not see the
+	# copies the ones before them place.
+	cp parts/manifest.yaml parts/orig.yaml
 	# node1's copy of piece 1 is gone; every task placed on node1.
 	rm "$LAB/keep/node1/parts/part-000001.sgy"
 	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --where node1 --locality-wait 60s \
@@ -459,6 +462,9 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	[ "${lines[1]}" = "lost 1 node1 0 input piece: $LAB/keep/node1/parts/part-000001.sgy: No such file or directory" ]
 	[ "$(grep '^input 1 ' <<<"$output" | sed -n 2p)" = "input 1 node1 0 moved bytes=$size from=node2" ]
 	[ "$(j_count a/journal fail)" = 0 ]
+	# The piece streamed there is node1's copy again.
+	cmp "$LAB/keep/node1/parts/part-000001.sgy" local/part-000001.sgy
+	[ "$(awk -F'\t' '$2 == "copy" { print $3, $5, $12 }' a/journal)" = "1 node1 size=$size xxh64=$(python3 "$XXH" local/part-000001.sgy) path=parts/part-000001.sgy" ]
 	# Piece 2's first copy damaged (same size); every task placed on
 	# node3 (one slot), which holds none: piece 2 is streamed from its
 	# first copy (the holders are equally idle), refused by its xxh64,
@@ -488,7 +494,7 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	bad=$(python3 "$XXH" "$LAB/keep/$first/parts/part-000002.sgy")
 	[ "$bad" != "$good" ]
 	run -0 --separate-stderr "${TR[@]}" -H hosts -s d -k --where "$first" --locality-wait 60s \
-		--input-manifest parts/manifest.yaml 'cksum < {}'
+		--input-manifest parts/orig.yaml 'cksum < {}'
 	[ "$stderr" = "" ]
 	[ "$output" = "$(for f in local/part-*; do cksum <"$f"; done)" ]
 	run -0 awk -F'\t' '$2 == "input" && $3 == 2 { print $5, $6, $12 }' d/journal
@@ -498,8 +504,8 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	[ "$(j_count d/journal fail)" = 0 ]
 	# No copy of piece 1 left and no lineage (a manifest without it): its
 	# task is not run, the others are.
-	rm "$LAB/keep/node2/parts/part-000001.sgy"
-	grep -v '^lineage:' parts/manifest.yaml >parts/nolin.yaml
+	rm "$LAB/keep/node1/parts/part-000001.sgy" "$LAB/keep/node2/parts/part-000001.sgy"
+	grep -v '^lineage:' parts/orig.yaml >parts/nolin.yaml
 	run -1 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
 		--input-manifest parts/nolin.yaml 'cksum < {}'
 	# The log of its last attempt is named when that attempt made one
@@ -515,6 +521,7 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	segsplit --key fldr -d local line.sgy
 	printf 'node1\nnode2\n' >h2
 	segsplit --hosts h2 --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
+	cp parts/manifest.yaml parts/orig.yaml
 	size=$(stat -c %s local/part-000002.sgy)
 	# Every task on node3, which holds no copy: piece 1 is streamed from
 	# a holder and its task waits on a file; meanwhile both holders leave
@@ -546,12 +553,84 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	run -0 taskrun report s
 	grep -qx "remade from its lineage: task 2, piece part-000002.sgy, on node3 (no copy left)" <<<"$output"
 	grep -qx "remade from its lineage: task 3, piece part-000003.sgy, on node3 (no copy left)" <<<"$output"
-	# A source changed since: the remake fails, the task is not run.
+	# The remade pieces stay on node3 as copies (tested below).
+	[ "$(awk -F'\t' '$2 == "copy" { print $3, $5 }' s/journal | tr '\n' ' ')" = "2 node3 3 node3 " ]
+	# A source changed since (and the manifest as split, without the
+	# copies on node3): the remake fails, the task is not run.
 	printf 'X' | dd of=line.sgy bs=1 seek=$((3600 + 24 * 644 + 300)) conv=notrunc 2>/dev/null
 	run -1 --separate-stderr "${TR[@]}" -H hosts -s t -k --locality-wait 0 \
-		--input-manifest parts/manifest.yaml 'cksum < {}'
+		--input-manifest parts/orig.yaml 'cksum < {}'
 	[ "$(j_count t/journal done)" = 2 ]
 	grep -q "^segsplit: part-000002.sgy: remade $size bytes with xxh64 [0-9a-f]*, the manifest says $size bytes, [0-9a-f]* (has the source changed?)$" <<<"$stderr"
 	grep -q "^taskrun: task 2: not run: no holder of its input piece is left" <<<"$stderr"
-	[ "$(awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' t/journal)" = "1 failed remade from=lineage: segsplit --remake 2 $T/parts/manifest.yaml exited with status 1" ]
+	[ "$(awk -F'\t' '$2 == "input" && $3 == 2 { print $6, $12 }' t/journal)" = "1 failed remade from=lineage: segsplit --remake 2 $T/parts/orig.yaml exited with status 1" ]
+}
+
+@test "taskrun --input-manifest: a piece remade for want of a copy stays on its runner as a new copy in the manifest; a second run remakes nothing; a listed holder whose agent cannot start counts as gone at once" {
+	lab_need_root
+	cd "$T"
+	segsynth --line 2,50,24,25 --reflector 0.01 -n 101 -o line.sgy
+	segsplit -R 4 -d local line.sgy
+	printf 'node1\nnode2\n' >h2
+	segsplit --hosts h2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" -R 4 -d parts line.sgy
+	grep -qx "lineage: {source: \"$T/line.sgy\", from: segy, sample-format: 0, little: -1, zstd: 0, read: stride, stride: 4}" parts/manifest.yaml
+	cp parts/manifest.yaml before.yaml
+	# node1's pieces said to be on dead1 (nothing listens there), for the
+	# last run.
+	sed 's/"node1:/"dead1:/' parts/manifest.yaml >parts/dead.yaml
+	# node1 (pieces 1 and 3, the plan's alternation) is not in the host
+	# file: those pieces have no copy left and are remade.
+	printf '1/node2\n1/node3\n' >hosts
+	want=$(for f in local/part-*; do cksum <"$f"; done)
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$want" ]
+	[ "$(awk -F'\t' '$2 == "input" && $12 ~ /^remade / { print $3 }' a/journal | tr '\n' ' ')" = "1 3 " ]
+	# Each became a copy on the host that ran its task: journalled with
+	# host, path, size and xxh64, and added to the manifest's locations.
+	run -0 awk -F'\t' '$2 == "copy" { print $3, $5, $12 }' a/journal
+	[ "${#lines[@]}" = 2 ]
+	for i in 1 3; do
+		f=$(printf 'part-%06d.sgy' "$i")
+		h=$(awk -F'\t' -v t="$i" '$2 == "copy" && $3 == t { print $5 }' a/journal)
+		x=$(python3 "$XXH" "local/$f")
+		grep -qx "$i $h size=$(stat -c %s "local/$f") xxh64=$x path=parts/$f" <<<"$output"
+		cmp "$LAB/keep/$h/parts/$f" "local/$f"
+		grep -qx "    at: \[\"node1:parts/$f\", \"$h:parts/$f\"\]" parts/manifest.yaml
+	done
+	# Nothing else of the manifest changed.
+	diff <(grep -v '^    at: ' before.yaml) <(grep -v '^    at: ' parts/manifest.yaml)
+	# The same command again resumes its state directory (the pieces
+	# have more copies, the tasks are the same): all done, nothing run.
+	starts=$(j_count a/journal start)
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s a -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$(j_count a/journal start)" = "$starts" ]
+	# A second flow on the same manifest: every piece read where it lies
+	# or streamed from a live copy, none remade, the same result.  (A
+	# piece streamed while a copy of it is lost, 1 or 3 here, becomes a
+	# copy on its runner too; 2 and 4 lost none.)
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s b -k --locality-wait 0 \
+		--input-manifest parts/manifest.yaml 'cksum < {}'
+	[ "$stderr" = "" ]
+	[ "$output" = "$want" ]
+	[ "$(awk -F'\t' '$2 == "input" && $12 ~ /^remade / { n++ } END { print n + 0 }' b/journal)" = 0 ]
+	[ "$(awk -F'\t' '$2 == "input" && $6 == 0 { n++ } END { print n + 0 }' b/journal)" = 4 ]
+	[ "$(awk -F'\t' '$2 == "copy" && $3 != 1 && $3 != 3 { n++ } END { print n + 0 }' b/journal)" = 0 ]
+	# dead1 listed, its agent cannot start: its pieces (1 and 3) count as
+	# gone at once and are remade before it is quarantined a third time
+	# (when it would be given up on: the rule before), then placed as
+	# copies on the live hosts, in dead.yaml.
+	printf 'dead1\n1/node2\n1/node3\n' >hosts
+	run -0 --separate-stderr "${TR[@]}" -H hosts -s c -k --locality-wait 0 \
+		--input-manifest parts/dead.yaml 'cksum < {}'
+	[ "$output" = "$want" ]
+	[ "$stderr" = "taskrun: dead1: agent did not start: ssh: connect to host 127.0.0.1 port 1: Connection refused" ]
+	[ "$(awk -F'\t' '$2 == "input" && $12 ~ /^remade / { print $3 }' c/journal | tr '\n' ' ')" = "1 3 " ]
+	run -0 awk -F'\t' '$2 == "quarantine" && $5 == "dead1" { q++ } $2 == "input" && $12 ~ /^remade / { print q + 0; exit }' c/journal
+	[ "$output" -lt 3 ]
+	[ "$(j_count c/journal copy)" = 2 ]
+	[ "$(grep -c '^    at: \["dead1:parts/part-00000[13].sgy", "node[23]:parts/part-00000[13].sgy"\]$' parts/dead.yaml)" = 2 ]
 }

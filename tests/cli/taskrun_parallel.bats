@@ -334,7 +334,7 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	same
 	[ "$T_OUT" = $'0\n2' ]
 	[ "$T_RC" = 2 ]
-	[ "$T_ERR" = $'taskrun: halting (now,fail=1): 1 task failed; killing 0 running tasks\ntaskrun: task 2: exited with status 2: echo 2; exit 2' ]
+	[ "$T_ERR" = $'taskrun: This job failed:\necho 2; exit 2\ntaskrun: task 2: exited with status 2: echo 2; exit 2' ]
 	both -j 1 -k --halt soon,fail=2 'echo {}; exit {}' ::: 0 2 3 0 0
 	same
 	[ "$T_RC" = 2 ]
@@ -363,6 +363,111 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	both -j 2 -k --halt soon,fail=1 'sleep 0.{}; echo {}; exit {}' ::: 3 6
 	same
 	[ "$T_OUT" = $'3\n6' ]
+}
+
+# same_err: the last "both"'s stderr, taskrun's own lines for each failed
+# task (which parallel does not print) left out and parallel's name made
+# taskrun's, are the same.
+same_err() {
+	local p t
+	p=$(sed 's/^parallel:/taskrun:/' <<<"$P_ERR")
+	t=$(grep -v '^taskrun: task [0-9]*: ' <<<"$T_ERR" || true)
+	if [ "$p" != "$t" ]; then
+		printf 'parallel stderr:\n%s\ntaskrun stderr:\n%s\n' "$P_ERR" "$T_ERR"
+		return 1
+	fi
+}
+
+@test "parallel and taskrun: --halt's old numeric forms 0, 1, 2, -1, -2 and N%, with parallel's messages" {
+	# What each gives, as parallel 20221122 gives it: 0 and never run the
+	# five tasks, 1 and 2 stop after the first failure with its status, -1
+	# and -2 after the first success, 50% never halts and exits with the
+	# percentage failed (2 of 5), 20% halts at the first failure.
+	for h in 0 1 2 -1 -2 50% 20% never; do
+		both -j 1 -k --halt $h 'echo {}; exit {}' ::: 0 2 0 3 0
+		same || { echo "--halt $h"; false; }
+		same_err || { echo "--halt $h"; false; }
+		case $h in
+		0 | never) [ "$T_OUT" = $'0\n2\n0\n3\n0' ] && [ "$T_RC" = 2 ] &&
+			[ "$T_ERR" = $'taskrun: task 2: exited with status 2: echo 2; exit 2\ntaskrun: task 4: exited with status 3: echo 3; exit 3' ] ;;
+		1 | 2) [ "$T_OUT" = $'0\n2' ] && [ "$T_RC" = 2 ] && [ "$P_ERR" = $'parallel: This job failed:\necho 2; exit 2' ] ;;
+		-1 | -2) [ "$T_OUT" = 0 ] && [ "$T_RC" = 0 ] && [ "$T_ERR" = $'taskrun: This job succeeded:\necho 0; exit 0' ] ;;
+		50%) [ "$T_OUT" = $'0\n2\n0\n3\n0' ] && [ "$T_RC" = 40 ] && [ "$(grep -c '^taskrun: This job failed:$' <<<"$T_ERR")" = 2 ] ;;
+		20%) [ "$T_OUT" = $'0\n2' ] && [ "$T_RC" = 2 ] ;;
+		esac || { echo "--halt $h: $T_OUT, $T_RC, $T_ERR"; false; }
+	done
+	# A failure before the success: taskrun names it too, in task order
+	# with -k.
+	both -j 1 -k --halt -2 'echo {}; exit {}' ::: 2 0 3 0
+	same
+	same_err
+	[ "$T_ERR" = $'taskrun: This job succeeded:\necho 0; exit 0\ntaskrun: task 1: exited with status 2: echo 2; exit 2' ]
+	# 1 is soon: the running tasks end, each named as it ends, and the
+	# ones still running are counted as parallel counts them.  Each task
+	# waits (20 s at most) until the three have started, so that a busy
+	# machine's slow starts do not change the count.
+	w='touch $T/m.{#}; i=0; while [ $(ls $T/m.* | wc -l) -lt 3 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done'
+	both -j 3 --halt 1 "$w; sleep {}; exit 1" ::: 0 1 2
+	same
+	same_err
+	[ "$P_RC" = 1 ]
+	[ "$(grep '^taskrun: [SW]' <<<"$T_ERR")" = $'taskrun: Starting no more jobs. Waiting for 2 jobs to finish.\ntaskrun: Starting no more jobs. Waiting for 1 jobs to finish.' ]
+	[ "$(grep -c '^taskrun: This job failed:$' <<<"$T_ERR")" = 3 ]
+	# 2 is now: the running ones are killed without a word.
+	both -j 3 --halt 2 'sleep {}; exit 1' ::: 0.2 3 3
+	same
+	same_err
+	[ "$P_ERR" = $'parallel: This job failed:\nsleep 0.2; exit 1' ]
+	# done and success name what they count.
+	both -j 1 -k --halt now,done=3 'echo {}; exit {}' ::: 0 2 0 3 0
+	same
+	same_err
+	[ "$(grep -c '^taskrun: This job finished:$' <<<"$T_ERR")" = 3 ]
+	both -j 1 -k --halt soon,success=2 'echo {}; exit {}' ::: 0 2 0 3 0
+	same
+	same_err
+	# Not a form parallel knows: a usage error, with the forms.
+	for h in 3 -3 01 +1 0% 101% 1.5; do
+		run -2 --separate-stderr taskrun --halt "$h" true ::: 1
+		[ "$stderr" = "taskrun: invalid halt '$h' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage, or never, 0, 1, 2, -1, -2 or N%)" ]
+	done
+}
+
+@test "parallel and taskrun: an empty ::: is one empty argument beside other sources, and no task alone" {
+	: >"$T/empty"
+	for args in "echo x{}y :::" "echo :::" "echo ::: :::" "echo z{} :::: $T/empty" "-a $T/empty echo z{}"; do
+		# shellcheck disable=SC2086
+		both -k $args
+		same || { echo "$args"; false; }
+		[ "$T_OUT" = "" ] && [ "$T_RC" = 0 ] && [ "$T_ERR" = "" ]
+	done
+	both -k echo {1}-{2} ::: a b :::
+	same
+	[ "$T_OUT" = $'a-\nb-' ]
+	both -k echo {1}-{2} ::: ::: a b
+	same
+	[ "$T_OUT" = $'-a\n-b' ]
+	both -k echo x{1}-{2}-{3}y ::: a b ::: :::
+	same
+	[ "$T_OUT" = $'xa--y\nxb--y' ]
+	# A linked empty source is one empty argument: linked sources stop at
+	# the shortest.
+	both -k echo {1}-{2} ::: a b :::+
+	same
+	[ "$T_OUT" = 'a-' ]
+	both -k echo {1}-{2}-{3} ::: :::+ 1 2 ::: x y
+	same
+	[ "$T_OUT" = $'-1-x\n-1-y' ]
+	both -k echo {2}-{1} :::: "$T/empty" ::: a
+	same
+	[ "$T_OUT" = 'a-' ]
+	both -k -a "$T/empty" echo ::: a
+	same
+	[ "$T_OUT" = ' a' ]
+	# The empty argument is quoted as any other: '' on the command line.
+	both --dry-run -k echo x {2} ::: a :::
+	same
+	[ "$T_OUT" = "echo x ''" ]
 }
 
 @test "parallel and taskrun: --halt percentages, case by case" {
@@ -439,9 +544,9 @@ myssh() {
 
 @test "taskrun: GNU parallel options with bad values are usage errors with the value" {
 	run -2 --separate-stderr taskrun --halt later,fail=1 true ::: 1
-	[ "$stderr" = "taskrun: invalid halt 'later,fail=1' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage)" ]
+	[ "$stderr" = "taskrun: invalid halt 'later,fail=1' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage, or never, 0, 1, 2, -1, -2 or N%)" ]
 	run -2 --separate-stderr taskrun --halt now,fail=101% true ::: 1
-	[ "$stderr" = "taskrun: invalid halt 'now,fail=101%' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage)" ]
+	[ "$stderr" = "taskrun: invalid halt 'now,fail=101%' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage, or never, 0, 1, 2, -1, -2 or N%)" ]
 	run -2 --separate-stderr taskrun -j 5x true ::: 1
 	[ "$stderr" = "taskrun: invalid slot count '5x' (expected N, N%, +N, -N or 0)" ]
 	run -2 --separate-stderr taskrun echo ::: a :::: 

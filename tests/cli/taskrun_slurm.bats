@@ -205,8 +205,18 @@ upslots() {
 	slurm_need
 	barrier
 	cmd="$T/barrier $T/s/journal 3; "'sleep 0.2; echo {} $SLURMD_NODENAME $TASKRUN_HOST $(nproc) $(grep Cpus_allowed_list /proc/self/status | cut -f2)'
+	# What the allocation gives, as Slurm says it, before taskrun runs.
+	cat >"$T/alloc" <<-EOF
+	#!/bin/sh
+	echo "\$SLURM_JOB_NODELIST \$SLURM_JOB_CPUS_PER_NODE" >"$T/env"
+	scontrol show job -d "\$SLURM_JOB_ID" >"$T/job"
+	exec "\$@"
+	EOF
+	chmod 755 "$T/alloc"
 	# 4 CPUs over 3 nodes: 2 on n1, 1 on n2 and n3.
-	run -0 --separate-stderr salloc -N3 -n4 -w 'n[1-3]' taskrun --slurm -s "$T/s" "$cmd" ::: $(seq 30)
+	run -0 --separate-stderr salloc -I120 -N3 -n4 -w 'n[1-3]' "$T/alloc" taskrun --slurm -s "$T/s" "$cmd" ::: $(seq 30)
+	# The compressed form of the CPU counts, N(xM), is what taskrun read.
+	[ "$(cat "$T/env")" = "n[1-3] 2,1(x2)" ]
 	# Nothing from taskrun on stderr: only salloc's lines (how many
 	# depends on whether the job waited for the nodes).
 	[ "$(echo "$stderr" | grep -v '^salloc: ')" = "" ]
@@ -224,16 +234,26 @@ upslots() {
 	# Tasks confined to the CPUs of the job on their node.
 	[ "$(awk '$2 == "n1" { print $4 }' "$T/out" | sort -u)" = 2 ]
 	[ "$(awk '$2 == "n2" || $2 == "n3" { print $4 }' "$T/out" | sort -u)" = 1 ]
-	for n in n1 n2 n3; do
-		[ "$(awk -v n=$n '$2 == n { print $5 }' "$T/out" | sort -u | wc -l)" = 1 ]
-	done
+	# Each task's affinity mask is the CPUs Slurm gave the job on its node
+	# (scontrol show job -d: "Nodes=n[2-3] CPU_IDs=1 ...").
+	awk '$1 ~ /^Nodes=/ && $2 ~ /^CPU_IDs=/ { sub(/^Nodes=/, "", $1); sub(/^CPU_IDs=/, "", $2); print $1, $2 }' \
+		"$T/job" >"$T/cpuids"
+	[ "$(wc -l <"$T/cpuids")" -ge 1 ]
+	while read -r nodes ids; do
+		for n in $(scontrol show hostnames "$nodes"); do
+			echo "$n $ids"
+		done
+	done <"$T/cpuids" | sort >"$T/want"
+	[ "$(wc -l <"$T/want")" = 3 ]
+	[ "$(awk '{ print $2, $5 }' "$T/out" | sort -u)" = "$(cat "$T/want")" ] ||
+		{ cat "$T/job"; awk '{ print $2, $5 }' "$T/out" | sort -u; false; }
 }
 
 @test "slurm cluster: the documented --ssh 'srun -u -N1 -n1 -w' works; an agent's slots are its step's CPUs, N/ wins" {
 	slurm_need
 	printf 'n1\nn2\n3/n3\n' >"$T/hosts"
 	barrier
-	run -0 --separate-stderr salloc -N3 -n3 -w 'n[1-3]' taskrun -H "$T/hosts" --ssh 'srun -u -N1 -n1 -w' \
+	run -0 --separate-stderr salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun -H "$T/hosts" --ssh 'srun -u -N1 -n1 -w' \
 		--agent "$TASKRUN agent" -s "$T/s" "$T/barrier $T/s/journal 3; "'echo {} $SLURMD_NODENAME $(nproc)' ::: $(seq 20)
 	[ "$(echo "$output" | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
 	# A step of one task gets one CPU (steps are exclusive): the agent
@@ -242,12 +262,14 @@ upslots() {
 	[ "$(echo "$output" | awk '{ print $3 }' | sort -u)" = 1 ]
 }
 
-@test "slurm cluster: taskrun --slurm in an sbatch script" {
+@test "slurm cluster: taskrun in an sbatch script, with a host file of slurm" {
 	slurm_need
 	barrier
+	# Here through a host file of the line "slurm" (--slurm in salloc above).
+	echo slurm >"$T/hosts"
 	cat >"$T/job.sh" <<EOF
 #!/bin/sh
-taskrun --slurm -s "$T/s" "$T/barrier $T/s/journal 3; "'echo {} \$SLURMD_NODENAME \$(nproc)' ::: \$(seq 20) >"$T/out"
+taskrun -H "$T/hosts" -s "$T/s" "$T/barrier $T/s/journal 3; "'echo {} \$SLURMD_NODENAME \$(nproc)' ::: \$(seq 20) >"$T/out"
 echo "status \$?" >"$T/status"
 EOF
 	run -0 sbatch --parsable -N3 -n3 -o "$T/job.log" "$T/job.sh"
@@ -266,7 +288,7 @@ EOF
 @test "slurm cluster: scancel of one agent's step requeues its tasks; none lost, none run twice to the end" {
 	slurm_need
 	mkdir "$T/out"
-	salloc -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
+	salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
 		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 12) >"$T/stdout" 2>"$T/err" &
 	BG=$!
 	lab_wait "[ -f '$T/s/journal' ] && awk -F'\t' '\$2 == \"start\" && \$5 == \"n2\"' '$T/s/journal' | grep -q ." 60

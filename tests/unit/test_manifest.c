@@ -250,6 +250,38 @@ int main(void)
 			CHECKF(strcmp(err.msg, "line 12, column 10: lineage: write options out of range") == 0, "%s", err.msg);
 		}
 	}
+	{
+		/* New copies after the split: only the at: lines change; a
+		 * location listed is not added twice; the limit holds; a
+		 * piece of another xxh64 is refused and nothing written. */
+		static const char text[] = "manifest: segkit-split\nversion: 2\nid: \"x\"\nsource: \"-\"\n"
+					   "format: segy\nns: 8\ndt: 4000\nhdrlen: 240\ntraces: 2\nmode: count\n"
+					   "count: 1\npieces:\n  - file: \"part-000001.sgy\"\n    traces: 1\n"
+					   "    first: 0\n    bytes: 1\n    xxh64: \"00000000000000aa\"\n    min: {cdp: 1}\n"
+					   "    at: [\"node1:p/part-000001.sgy\"]\n  - file: \"part-000002.sgy\"\n"
+					   "    traces: 1\n    first: 1\n    bytes: 1\n    xxh64: \"00000000000000bb\"\n"
+					   "    at: [\"node2:p/part-000002.sgy\"]\n";
+		const struct sk_mcopy c[3] = {{1, 0xbb, "node3:p/part-000002.sgy"}, {0, 0xaa, "node1:p/part-000001.sgy"},
+					      {1, 0xbb, "n 4:/x/part-000002.sgy"}};
+		const struct sk_mcopy wrong = {0, 0xab, "node3:p/part-000001.sgy"};
+		size_t added, len;
+		char *back;
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_add_copies(path, c, 3, 0, &added, &err) == 0 && added == 2);
+		back = (char *)mk_slurp(path, &len);
+		CHECKF(back && strstr(back, "    xxh64: \"00000000000000bb\"\n    at: [\"node2:p/part-000002.sgy\", "
+				      "\"node3:p/part-000002.sgy\", \"n 4:/x/part-000002.sgy\"]\n") &&
+		       len == strlen(text) + 53 && strncmp(back, text, 300) == 0, "%s", back ? back : "");
+		free(back);
+		CHECK(sk_manifest_add_copies(path, c, 3, 0, &added, &err) == 0 && added == 0);
+		CHECK(write_text(path, text) == 0);
+		CHECK(sk_manifest_add_copies(path, c, 3, 2, &added, &err) == 0 && added == 1);
+		CHECK(sk_manifest_add_copies(path, &wrong, 1, 0, &added, &err) == SK_ESTATE && added == 0);
+		CHECKF(strcmp(err.msg, "part-000001.sgy: xxh64 00000000000000aa, the copy's is 00000000000000ab "
+				       "(has the manifest been replaced?)") == 0, "%s", err.msg);
+		CHECK(sk_manifest_read(path, &r, &err) == 0 && r.pieces[1].nat == 2 && r.pieces[0].nat == 1);
+		sk_manifest_release(&r);
+	}
 	unlink(path);
 	CHECK(sk_manifest_read(path, &r, &err) == SK_EIO);
 	CHECK(sk_split_mode_parse("round-robin") == SK_SPLIT_RR && sk_split_mode_parse("x") == SK_SPLIT_NONE);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,6 +205,55 @@ int main(void)
 		CHECK(rmdir(path) == 0);
 		snprintf(path, sizeof path, "%s/k", kdir);
 		CHECK(rmdir(path) == 0 && rmdir(kdir) == 0);
+	}
+
+	/* A relayed input piece with a place (L's third line): once it
+	 * checks by size and xxh64 it stays there as a copy ("l" says 0 5
+	 * 1), the task reads it there, and no temporary is left; one that
+	 * does not check is not placed. */
+	{
+		char path[300], buf[16], cmd[64];
+		FILE *fp;
+		out[0] = '\0';
+		CHECK(mkdir(kdir, 0700) == 0);
+		send_frame(&c, TR_F_INPUT, 21, "1 5 26c7827d889f6da3\npart-1.sgy\npl/x/part-1.sgy");
+		send_frame(&c, TR_F_IN, 21, "hello");
+		send_frame(&c, TR_F_IN, 21, NULL);
+		snprintf(cmd, sizeof cmd, "0 1 1 1\ncat '%c/part-1.sgy'", 0x1d);
+		send_frame(&c, TR_F_RUN, 21, cmd);
+		CHECK(expect(&c, TR_F_INOK, &f, out, 5) && f.id == 21);
+		CHECKF(f.len == 5 && memcmp(f.data, "0 5 1", 5) == 0, "%.*s", (int)f.len, f.data);
+		done(&c, &f);
+		CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 21);
+		CHECK(tr_proto_ints(f.data, f.len, v, 2, NULL) == 2 && v[0] == 0);
+		done(&c, &f);
+		CHECK(strcmp(out, "hello") == 0);
+		snprintf(path, sizeof path, "%s/pl/x/part-1.sgy", kdir);
+		CHECK((fp = fopen(path, "r")) && fread(buf, 1, sizeof buf, fp) == 5 && memcmp(buf, "hello", 5) == 0);
+		if (fp)
+			fclose(fp);
+		snprintf(cmd, sizeof cmd, "ls -a %s | grep -c taskrun-in", kdir);
+		CHECK((fp = popen(cmd, "r")) && fgets(buf, sizeof buf, fp) && strcmp(buf, "0\n") == 0);
+		if (fp)
+			pclose(fp);
+		send_frame(&c, TR_F_INPUT, 22, "1 5 26c7827d889f6da3\npart-2.sgy\npl/x/part-2.sgy");
+		send_frame(&c, TR_F_IN, 22, "hellO");
+		send_frame(&c, TR_F_IN, 22, NULL);
+		send_frame(&c, TR_F_RUN, 22, "0 1 1 1\ntrue");
+		CHECK(expect(&c, TR_F_INOK, &f, out, 5) && f.id == 22 && f.len > 2 && memcmp(f.data, "1 ", 2) == 0);
+		done(&c, &f);
+		CHECK(expect(&c, TR_F_EXIT, &f, out, 5) && f.id == 22);
+		done(&c, &f);
+		snprintf(path, sizeof path, "%s/pl/x/part-2.sgy", kdir);
+		CHECK(access(path, F_OK) != 0);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/pl/x/part-1.sgy", kdir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/pl/x", kdir);
+		rmdir(path);
+		snprintf(path, sizeof path, "%s/pl", kdir);
+		rmdir(path);
+		CHECK(rmdir(kdir) == 0);
 	}
 
 	/* A cluster: three tasks in one B frame run one after another, each

@@ -45,7 +45,30 @@ int main(void)
 	CHECK(tr_compat_halt("never", &h, &err) == 0 && h.when == TR_HALT_NEVER);
 	CHECK(tr_compat_halt("nowish,fail=1", &h, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "invalid halt 'nowish,fail=1' (expected now|soon,fail=N|success=N|done=N, N a "
-			      "count or a percentage)") == 0);
+			      "count or a percentage, or never, 0, 1, 2, -1, -2 or N%)") == 0);
+	/* GNU parallel's older forms (its man page, "for backwards
+	 * compatibility"). */
+	CHECK(tr_compat_halt("0", &h, &err) == 0 && h.when == TR_HALT_NEVER);
+	CHECK(tr_compat_halt("1", &h, &err) == 0 && h.when == TR_HALT_SOON && h.on == TR_HALT_FAIL && h.n == 1 &&
+	      !h.pct);
+	CHECK(tr_compat_halt("2", &h, &err) == 0 && h.when == TR_HALT_NOW && h.on == TR_HALT_FAIL && h.n == 1 &&
+	      !h.pct);
+	CHECK(tr_compat_halt("-1", &h, &err) == 0 && h.when == TR_HALT_SOON && h.on == TR_HALT_SUCCESS &&
+	      h.n == 1 && !h.pct);
+	CHECK(tr_compat_halt("-2", &h, &err) == 0 && h.when == TR_HALT_NOW && h.on == TR_HALT_SUCCESS &&
+	      h.n == 1 && !h.pct);
+	CHECK(tr_compat_halt("35%", &h, &err) == 0 && h.when == TR_HALT_SOON && h.on == TR_HALT_FAIL &&
+	      h.n == 35 && h.pct);
+	CHECK(tr_compat_halt("100%", &h, &err) == 0 && h.n == 100 && h.pct);
+	CHECK(tr_compat_halt("3", &h, &err) == SK_EARG && h.when == TR_HALT_NEVER);
+	CHECK(tr_compat_halt("-3", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("01", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("+1", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("0%", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("101%", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("%", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("5", &h, &err) == SK_EARG);
+	CHECK(tr_compat_halt("", &h, &err) == SK_EARG);
 	CHECK(tr_compat_halt("now,fail=0", &h, &err) == SK_EARG);
 	CHECK(tr_compat_halt("now,fail=101%", &h, &err) == SK_EARG);
 	CHECK(tr_compat_halt("now,fail=", &h, &err) == SK_EARG);
