@@ -11,10 +11,10 @@
 #include "fdlimit.h"
 #include "manifest.h"
 #include "merge.h"
+#include "merge_hosts.h"
 #include "par.h"
 #include "progress.h"
 #include "psum_tree.h"
-#include "remote.h"
 #include "subproc.h"
 #include "stream.h"
 #include "version.h"
@@ -71,7 +71,6 @@ static const struct option longopts[] = {
 	{"no-verify", no_argument, NULL, 'n'},
 	{"no-progress", no_argument, NULL, 2},
 	{"output", required_argument, NULL, 'o'},
-	{"fetch", no_argument, NULL, 9},
 	{"partial", required_argument, NULL, 7},
 	{"pair", required_argument, NULL, 10},
 	{"cat", required_argument, NULL, 11},
@@ -142,7 +141,7 @@ static void progress(void *arg, int64_t done, int64_t total)
 	sk_progress_update(arg, done, total);
 }
 
-/* A distributed manifest's pieces for sk_ptree_sum and remote_fetch (calloc'd;
+/* A distributed manifest's pieces for sk_ptree_sum (calloc'd;
  * they borrow the manifest's locations), or NULL with err set. */
 static struct sk_ptree_piece *manifest_pieces(const struct sk_manifest *m, struct sk_error *err)
 {
@@ -261,10 +260,11 @@ int main(int argc, char **argv)
 	struct sk_ptree_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO, 0, warn_line, NULL};
 	char self[PATH_MAX];
 	char *stdin_only[] = {NULL};
-	char **inputs, **plan = NULL, *order = NULL, *tmpdir = NULL;
+	char **inputs, **plan = NULL, *order = NULL;
+	struct sk_mhosts *mh = NULL;
 	size_t n;
 	struct sk_progress pg;
-	int c, status = 0, verify = 1, sum = 0, fetch = 0, show = SK_PROGRESS_AUTO;
+	int c, status = 0, verify = 1, sum = 0, show = SK_PROGRESS_AUTO;
 
 	sk_init(argv[0]);
 	sk_merge_opts_init(&o);
@@ -291,7 +291,6 @@ int main(int argc, char **argv)
 		case 6: ro.ssh = optarg; break;
 		case 7: partial = optarg; break;
 		case 8: ro.state = optarg; break;
-		case 9: fetch = 1; break;
 		case 10: pair = optarg; break;
 		case 11: cat = optarg; break;
 		case 12: cat_bytes = strtoll(optarg, NULL, 10); break;
@@ -325,12 +324,6 @@ int main(int argc, char **argv)
 	ro.from = o.from;
 	if (partial || pair || cat || clean)
 		return host_step(partial, pair, cat, cat_bytes, hash, probe, clean, final, &o, verify);
-	if (fetch) {
-		/* On a host: a piece's bytes to standard output. */
-		if (remote_fetch_one(&err) < 0)
-			return sk_report(&err);
-		return 0;
-	}
 	if (mpath && optind < argc)
 		sk_par_usage_fail("-m takes no INPUT operands");
 	if (kept && (!sum || mpath || optind < argc))
@@ -353,39 +346,21 @@ int main(int argc, char **argv)
 		if (sk_manifest_read(mpath, &m, &err) < 0)
 			return sk_report(&err), 1;
 		if (sk_manifest_remote(&m) > 0) {
-			/* Pieces on hosts: copied here from a host that holds
-			 * each (checked there), then merged as planned. */
-			struct sk_ptree_piece *pc;
-			char **got = NULL;
+			/* Pieces on hosts: each streamed from a host that holds
+			 * it (checked there) into the merge as planned. */
+			struct sk_mhosts_opts mo = {ro.ssh, ro.segmerge, verify, warn_line, NULL};
 			if (sk_manifest_remote(&m) < m.npieces) {
 				sk_warnx("%s: %zu of %zu pieces are on hosts and the others here: -m takes pieces all on "
 					 "hosts or all here", mpath, sk_manifest_remote(&m), m.npieces);
 				sk_manifest_release(&m);
 				return 1;
 			}
-			if (!(pc = manifest_pieces(&m, &err))) {
-				sk_manifest_release(&m);
-				return sk_report(&err);
-			}
-			if (remote_fetch(&ro, pc, m.npieces, &got, &tmpdir, &err) < 0) {
-				free(pc);
+			if (sk_mhosts_new(&m, &mo, &mh, &err) < 0 || sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
 				status = sk_report(&err);
 				goto done;
 			}
-			free(pc);
-			if (sk_merge_plan(&m, &o, &plan, &n, &order, &err) < 0) {
-				status = sk_report(&err) ? 1 : 0;
-				for (size_t i = 0; i < m.npieces; i++)
-					free(got[i]);
-				free(got);
-				goto done;
-			}
-			for (size_t i = 0; i < n; i++) {
-				free(plan[i]);
-				plan[i] = got[i];
-			}
-			free(got);
-			inputs = plan;
+			o.src = sk_mhosts_src(mh);
+			inputs = (char **)(uintptr_t)sk_mhosts_names(mh);
 			goto merge;
 		}
 		if ((bad_pieces = sk_merge_check(&m, verify, report_piece, NULL)) > 0) {
@@ -406,7 +381,9 @@ int main(int argc, char **argv)
 	}
 merge:
 	if (o.mode != SK_MERGE_CONCAT) {
-		if (sk_fdlimit_ensure(n, "inputs", &fd, &err) < 0) {
+		/* A piece read from a host holds two pipes (its bytes, what
+		 * the launcher says). */
+		if (sk_fdlimit_ensure(o.src ? 2 * n : n, "inputs", &fd, &err) < 0) {
 			status = sk_report(&err);
 			goto done;
 		}
@@ -429,7 +406,7 @@ merge:
 	}
 done:
 	sk_merge_plan_free(plan, plan ? n : 0, order);
-	remote_rmdir(tmpdir);
+	sk_mhosts_free(mh);
 	sk_manifest_release(&m);
 	return status;
 }

@@ -278,7 +278,9 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err)
 	sigset_t all, old;
 	int rc;
 
-	if (in->ra || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
+	/* A tapped input is read by this thread alone (the tap sees the
+	 * bytes in order). */
+	if (in->ra || in->tap || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
 		return 0;
 	if (!(ra = calloc(1, sizeof *ra)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -527,6 +529,8 @@ static int64_t need(struct sk_in *in, size_t n, struct sk_error *err)
 		}
 		if (r == 0)
 			in->eof = 1;
+		else if (in->tap)
+			in->tap(in->tap_arg, in->buf + in->end, (size_t)r);
 		in->end += (size_t)r;
 	}
 	return (int64_t)(in->end < n ? in->end : n);
@@ -551,6 +555,8 @@ int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail,
 			if (r < 0)
 				return sk_error_at(err, sk_error_sys(err, "read error at byte %lld", (long long)in->pos),
 						   in->name);
+			if (r > 0 && in->tap)
+				in->tap(in->tap_arg, in->buf, (size_t)r);
 			in->beg = 0;
 			in->end = (size_t)r;
 			in->eof = r == 0;
@@ -600,6 +606,8 @@ int64_t sk_in_read(struct sk_in *in, void *dst, size_t n, struct sk_error *err)
 		if (r < 0)
 			return sk_error_at(err, sk_error_sys(err, "read error at byte %lld", (long long)in->pos), in->name);
 		in->eof = r == 0;
+		if (r > 0 && in->tap)
+			in->tap(in->tap_arg, d + done, (size_t)r);
 		in->pos += r;
 		done += (size_t)r;
 	}

@@ -29,6 +29,10 @@ struct sk_in {
 	int eof;
 	int64_t pos;         /* offset of buf[beg] in the input */
 	struct sk_ra *ra;    /* read-ahead, NULL when off (io.c only) */
+	/* Called with every byte read from fd, in order (a checksum of a
+	 * stream as it is read); NULL: none.  Read-ahead is off then. */
+	void (*tap)(void *arg, const void *p, size_t n);
+	void *tap_arg;
 };
 
 /* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */

@@ -1,3 +1,6 @@
+/* fopencookie (glibc, musl): the checked reads of sk_hostfetch_hash go
+ * through stdio, which every reader of a fetch uses. */
+#define _GNU_SOURCE
 #include "hostfetch.h"
 
 #include <errno.h>
@@ -93,8 +96,56 @@ int sk_hostfetch_open(const char *launcher, const char *host, char *const *argv,
 size_t sk_hostfetch_read(struct sk_hostfetch *f, void *buf, size_t n)
 {
 	const size_t k = fread(buf, 1, n, f->fp);
-	f->bytes += k;
+	if (!f->hash)
+		f->bytes += k;
 	return k;
+}
+
+static ssize_t hashed_read(void *cookie, char *buf, size_t n)
+{
+	struct sk_hostfetch *f = cookie;
+	ssize_t k;
+
+	while ((k = read(fileno(f->raw), buf, n)) < 0 && errno == EINTR)
+		;
+	if (k > 0) {
+		sk_xxh64_update(f->hash, buf, (size_t)k);
+		f->bytes += (uint64_t)k;
+	}
+	return k;
+}
+
+static int hashed_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+int sk_hostfetch_hash(struct sk_hostfetch *f, struct sk_error *err)
+{
+	cookie_io_functions_t io;
+	FILE *fp;
+
+	memset(&io, 0, sizeof io);
+	io.read = hashed_read;
+	io.close = hashed_close;
+	if (!(f->hash = sk_xxh64_new()))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	f->raw = f->fp;
+	f->bytes = 0;
+	if (!(fp = fopencookie(f, "rb", io))) {
+		sk_xxh64_free(f->hash);
+		f->hash = NULL;
+		f->raw = NULL;
+		return sk_error_sys(err, "fopencookie");
+	}
+	f->fp = fp;
+	return 0;
+}
+
+uint64_t sk_hostfetch_digest(const struct sk_hostfetch *f)
+{
+	return f->hash ? sk_xxh64_digest(f->hash) : 0;
 }
 
 int sk_hostfetch_close(struct sk_hostfetch *f, char *msg, size_t msglen, struct sk_error *err)
@@ -106,6 +157,11 @@ int sk_hostfetch_close(struct sk_hostfetch *f, char *msg, size_t msglen, struct 
 	if (f->fp)
 		fclose(f->fp);
 	f->fp = NULL;
+	if (f->raw)
+		fclose(f->raw);
+	f->raw = NULL;
+	sk_xxh64_free(f->hash);
+	f->hash = NULL;
 	/* The command may still be writing its standard error: read what
 	 * there is (it ends when the command does). */
 	while (f->errfd >= 0 && len < sizeof buf - 1) {

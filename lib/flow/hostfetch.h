@@ -35,11 +35,15 @@
 #define SK_HOSTFETCH_LAUNCHER \
 	"ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 
+struct sk_xxh64;
+
 struct sk_hostfetch {
 	FILE *fp;          /* the command's standard output */
 	pid_t pid;
 	int errfd;         /* its standard error (read at close) */
-	uint64_t bytes;    /* counted by sk_hostfetch_read */
+	uint64_t bytes;    /* counted by sk_hostfetch_read (with hashing: every read) */
+	struct sk_xxh64 *hash;  /* sk_hostfetch_hash: of every byte read */
+	FILE *raw;         /* with hashing: the pipe under fp */
 };
 
 /*
@@ -49,6 +53,16 @@ struct sk_hostfetch {
  */
 int sk_hostfetch_open(const char *launcher, const char *host, char *const *argv, struct sk_hostfetch *f,
 		      struct sk_error *err);
+
+/*
+ * Makes every read through f->fp count into f->bytes and go into an xxh64
+ * (seed 0) of the bytes received, for an end-to-end check of the whole
+ * transfer against the sender's record (sk_hostfetch_digest).  Call it
+ * right after sk_hostfetch_open.  SK_ENOMEM, or SK_EIO when the stream
+ * cannot be made (a C library without fopencookie).
+ */
+int sk_hostfetch_hash(struct sk_hostfetch *f, struct sk_error *err);
+uint64_t sk_hostfetch_digest(const struct sk_hostfetch *f);
 
 /* fread on f->fp that counts the bytes in f->bytes. */
 size_t sk_hostfetch_read(struct sk_hostfetch *f, void *buf, size_t n);

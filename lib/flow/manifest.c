@@ -770,6 +770,42 @@ out:
 	return sk_error_at(err, rc, path);
 }
 
+struct sk_xxh64 {
+	XXH64_state_t *st;
+};
+
+struct sk_xxh64 *sk_xxh64_new(void)
+{
+	struct sk_xxh64 *h = malloc(sizeof *h);
+
+	if (!h)
+		return NULL;
+	if (!(h->st = XXH64_createState())) {
+		free(h);
+		return NULL;
+	}
+	XXH64_reset(h->st, 0);
+	return h;
+}
+
+void sk_xxh64_update(struct sk_xxh64 *h, const void *p, size_t n)
+{
+	XXH64_update(h->st, p, n);
+}
+
+uint64_t sk_xxh64_digest(const struct sk_xxh64 *h)
+{
+	return (uint64_t)XXH64_digest(h->st);
+}
+
+void sk_xxh64_free(struct sk_xxh64 *h)
+{
+	if (!h)
+		return;
+	XXH64_freeState(h->st);
+	free(h);
+}
+
 /* ---- copies added after the split ---- */
 
 /* Whether piece p lists location loc. */

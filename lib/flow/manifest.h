@@ -168,6 +168,13 @@ int sk_split_mode_parse(const char *s);  /* SK_SPLIT_NONE when unknown */
 
 /* xxh64 (seed 0) of a whole file's bytes and its size. */
 int sk_file_xxh64(const char *path, uint64_t *hash, uint64_t *size, struct sk_error *err);
+/* The same hash of a stream, fed as it is read: new (NULL out of memory),
+ * update with each piece in order, digest (any time), free (NULL: nothing). */
+struct sk_xxh64;
+struct sk_xxh64 *sk_xxh64_new(void);
+void sk_xxh64_update(struct sk_xxh64 *h, const void *p, size_t n);
+uint64_t sk_xxh64_digest(const struct sk_xxh64 *h);
+void sk_xxh64_free(struct sk_xxh64 *h);
 
 /*
  * Checks piece i against the manifest: that it exists, has the recorded

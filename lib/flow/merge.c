@@ -639,8 +639,11 @@ out:
 	for (size_t i = 0; i < n; i++) {
 		close_input(&g.in[i]);
 		/* A caller's stream the merge did not read to its end. */
-		if (g.in[i].opened)
+		if (g.in[i].opened) {
 			o->src->close(o->src->arg, i, 0, rc < 0 && g.bad == i ? err : NULL);
+			if (rc < 0 && g.bad == i)
+				rc = err->code;
+		}
 	}
 	free(g.in);
 	free(g.heap);

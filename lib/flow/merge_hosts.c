@@ -18,6 +18,8 @@ struct mpiece {
 	int started;              /* f runs */
 	struct sk_hostfetch f;
 	char *name;               /* the location's name, room for any of them */
+	struct sk_xxh64 *hash;    /* of the bytes received here, as read */
+	uint64_t got;             /* their count */
 };
 
 struct sk_mhosts {
@@ -64,6 +66,15 @@ static void set_down(struct sk_mhosts *s, const char *h)
 		s->ndown++;
 }
 
+/* The reader's tap: every byte of the piece received here. */
+static void tap(void *arg, const void *buf, size_t n)
+{
+	struct mpiece *p = arg;
+
+	sk_xxh64_update(p->hash, buf, n);
+	p->got += n;
+}
+
 /* Starts piece i's sender at its location p->loc (the first whose host is
  * not down, from there): 0, 1 when no location is left, or an error. */
 static int start(struct sk_mhosts *s, size_t i, struct sk_error *err)
@@ -89,6 +100,10 @@ static int start(struct sk_mhosts *s, size_t i, struct sk_error *err)
 	if (s->o.verify)
 		w[a++] = b[2];
 	w[a] = NULL;
+	sk_xxh64_free(p->hash);
+	p->got = 0;
+	if (!(p->hash = sk_xxh64_new()))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (sk_hostfetch_open(s->o.launcher, host, w, &p->f, err) < 0)
 		return sk_error_at(err, err->code, p->name);
 	p->started = 1;
@@ -109,8 +124,13 @@ static int finish(struct mpiece *p, int stop, char *msg, size_t len)
 	if (stop) {
 		kill(p->f.pid, SIGTERM);
 	} else {
-		while (fread(buf, 1, sizeof buf, p->f.fp) > 0)
-			;
+		/* What the reader left (nothing, for a piece of a split),
+		 * through the tap too. */
+		const int fd = fileno(p->f.fp);
+		ssize_t k;
+		while ((k = read(fd, buf, sizeof buf)) > 0 || (k < 0 && errno == EINTR))
+			if (k > 0)
+				tap(p, buf, (size_t)k);
 	}
 	return sk_hostfetch_close(&p->f, msg, len, &e);
 }
@@ -171,7 +191,7 @@ static int src_open(void *arg, size_t i, size_t bufsize, struct sk_reader **r, s
 			struct sk_error e;
 			start(s, i + 1, &e);
 		}
-		if ((rc = sk_reader_open_fd(fileno(p->f.fp), p->name, s->m->fmt, bufsize, r, err)) == 0)
+		if ((rc = sk_reader_open_fd(fileno(p->f.fp), p->name, s->m->fmt, bufsize, tap, p, r, err)) == 0)
 			return 0;
 		/* Nothing readable came: the sender's failure, or the data's
 		 * (the sender still sending: stopped here). */
@@ -180,17 +200,20 @@ static int src_open(void *arg, size_t i, size_t bufsize, struct sk_reader **r, s
 		if (st == 0 || stopped)
 			return sk_error_at(err, rc, p->name);
 		sk_manifest_loc(s->m->pieces[i].at[p->loc], host, sizeof host, &path, err);
-		/* ssh's own failure (it did not reach the host): the host is
-		 * down for the pieces after; another failure is this copy's. */
-		if (st == 255)
+		if (p->loc + 1 >= s->m->pieces[i].nat) {
+			sk_error_set(err, SK_EIO, "not read there: %s (status %d); no other copy",
+				     *msg ? msg : "the sender failed", st);
+			return sk_error_at(err, err->code, p->name);
+		}
+		/* The launcher's own failure (255: it did not reach the host):
+		 * the host is down for the pieces after, said once; another
+		 * failure is this copy's. */
+		if (st == 255 && !is_down(s, host)) {
 			set_down(s, host);
-		if (p->loc + 1 < s->m->pieces[i].nat)
+			say(s, "%s: %s: its pieces are read from their other copies", host, *msg ? msg : "no answer");
+		} else if (st != 255) {
 			say(s, "%s: not read there: %s: its next copy is read instead", p->name,
 			    *msg ? msg : "the sender failed");
-		else {
-			sk_error_set(err, SK_EIO, "not read there: %s (status %d); no other copy", *msg ? msg : "the sender failed",
-				     st);
-			return sk_error_at(err, err->code, p->name);
 		}
 		p->loc++;
 	}
@@ -206,9 +229,22 @@ static int src_close(void *arg, size_t i, int whole, struct sk_error *err)
 	if (!p->started)
 		return 0;
 	if (whole) {
-		if ((st = finish(p, 0, msg, sizeof msg)) == 0)
+		const struct sk_mpiece *mp = &s->m->pieces[i];
+		uint64_t h;
+		st = finish(p, 0, msg, sizeof msg);
+		/* End to end: the bytes received here are the piece the
+		 * manifest records (the sender checked its copy before); they
+		 * are, whatever became of the sender after its last byte. */
+		h = sk_xxh64_digest(p->hash);
+		if (p->got == mp->bytes && (!s->o.verify || h == mp->xxh64))
 			return 0;
-		sk_error_set(err, SK_EIO, "its sender failed at the end (status %d)%s%s", st, *msg ? ": " : "", msg);
+		if (st != 0 && p->got < mp->bytes)
+			sk_error_set(err, SK_EIO, "its sender stopped before the end (status %d)%s%s: the host or its link "
+				     "was lost", st, *msg ? ": " : "", msg);
+		else
+			sk_error_set(err, SK_ESTATE, "received %" PRIu64 " bytes, xxh64 %016" PRIx64 ", but the manifest says %"
+				     PRIu64 " bytes, xxh64 %016" PRIx64 ": changed on the way", p->got, h, mp->bytes,
+				     mp->xxh64);
 		return sk_error_at(err, err->code, p->name);
 	}
 	/* The merge stopped early: a lost sender explains its error better
@@ -270,6 +306,7 @@ void sk_mhosts_free(struct sk_mhosts *s)
 	for (size_t i = 0; s->p && i < s->m->npieces; i++) {
 		finish(&s->p[i], 1, NULL, 0);
 		free(s->p[i].name);
+		sk_xxh64_free(s->p[i].hash);
 	}
 	for (size_t k = 0; k < s->ndown; k++)
 		free(s->down[k]);

@@ -9,7 +9,9 @@
  *
  * whose sender checks the copy's size (and xxh64 unless verify is 0)
  * before it sends a byte; the merge reads its standard output as the
- * piece.  The first location whose host is not known to be down is tried
+ * piece, and at its end the bytes received here are checked against the
+ * manifest's size and xxh64 (end to end: the sender's check is of its copy
+ * before it sends), before the output is committed.  The first location whose host is not known to be down is tried
  * first; a host that sends nothing and fails (it does not answer, or its
  * copy is not what the manifest says) is said (warn) and, when it did not
  * answer, counted as down for the pieces after; the piece's next copy is

@@ -92,9 +92,13 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 		    const char *const *names, size_t npieces, const struct sk_wopts *wopts,
 		    const char *out, int64_t *traces, struct sk_error *err);
 /* The same, reading the partials from streams (labels: their names in
- * messages about a damaged partial); the streams stay open. */
+ * messages about a damaged partial); the streams stay open.  check (NULL:
+ * none) is called once every partial was read to its end, before the
+ * output is committed: its error fails the sum (an output file is then
+ * removed), as an end-to-end check of what was received. */
 int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t nparts, const size_t *part,
 		       const char *const *names, size_t npieces, const struct sk_wopts *wopts,
+		       int (*check)(void *arg, struct sk_error *err), void *check_arg,
 		       const char *out, int64_t *traces, struct sk_error *err);
 
 /*

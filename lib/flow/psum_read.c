@@ -261,7 +261,7 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 		if (!(fps[k] = fopen(partials[k], "rb")))
 			rc = sk_error_sys_at(err, partials[k]);
 	if (rc == 0)
-		rc = sk_psum_combine_fp(fps, partials, nparts, part, names, npieces, wopts, out, traces, err);
+		rc = sk_psum_combine_fp(fps, partials, nparts, part, names, npieces, wopts, NULL, NULL, out, traces, err);
 	for (size_t k = 0; k < nparts; k++)
 		if (fps[k])
 			fclose(fps[k]);
@@ -271,6 +271,7 @@ int sk_psum_combine(const char *const *partials, size_t nparts, const size_t *pa
 
 int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t nparts, const size_t *part,
 		       const char *const *names, size_t npieces, const struct sk_wopts *wopts,
+		       int (*check)(void *arg, struct sk_error *err), void *check_arg,
 		       const char *out, int64_t *traces, struct sk_error *err)
 {
 	struct pinfo *pi = calloc(npieces ? npieces : 1, sizeof *pi);
@@ -478,6 +479,8 @@ int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t npart
 			goto out;
 		++*traces;
 	}
+	if (check && (rc = check(check_arg, err)) < 0)
+		goto out;
 	{
 		struct sk_writer *ww = w;
 		w = NULL;

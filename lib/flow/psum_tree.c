@@ -488,6 +488,39 @@ out:
 	return rc;
 }
 
+/* The end-to-end check of the partials read here, before the output is
+ * committed: each one's bytes, as received, are what taskrun kept
+ * recorded (its sender checked its copy before it sent a byte). */
+struct fetched {
+	const struct sk_ptree *t;
+	struct sk_hostfetch *f;
+	const size_t *unit;   /* per fetch: its unit */
+	const char *const *labels;
+	size_t nf;
+};
+
+static int check_fetched(void *arg, struct sk_error *err)
+{
+	const struct fetched *c = arg;
+	char buf[4096];
+
+	for (size_t j = 0; j < c->nf; j++) {
+		const struct sk_ptree_unit *u = &c->t->u[c->unit[j]];
+		uint64_t h;
+		/* Nothing follows a partial's end: read to the stream's. */
+		while (fread(buf, 1, sizeof buf, c->f[j].fp) > 0)
+			;
+		h = sk_hostfetch_digest(&c->f[j]);
+		if ((int64_t)c->f[j].bytes != u->bytes || h != u->xxh64) {
+			sk_error_set(err, SK_ESTATE, "received %" PRIu64 " bytes, xxh64 %016" PRIx64 ", but taskrun kept "
+				     "%" PRId64 " bytes, xxh64 %016" PRIx64 ": changed on the way", c->f[j].bytes, h, u->bytes,
+				     u->xxh64);
+			return sk_error_at(err, err->code, c->labels[j]);
+		}
+	}
+	return 0;
+}
+
 /* The live units' partials read here, straight from their hosts, and
  * combined into out.  1: a host failed before anything was written (its
  * pieces are summed again), 0 done, < 0 an error. */
@@ -498,10 +531,12 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 	FILE **fps = calloc(t->nu ? t->nu : 1, sizeof *fps);
 	const char **labels = calloc(t->nu ? t->nu : 1, sizeof *labels);
 	size_t *map = calloc(t->nu ? t->nu : 1, sizeof *map), *part = calloc(t->n ? t->n : 1, sizeof *part), nf = 0;
+	size_t *unit = calloc(t->nu ? t->nu : 1, sizeof *unit);
+	struct fetched chk;
 	char (*lab)[300] = calloc(t->nu ? t->nu : 1, sizeof *lab);
 	int rc = 0, lost = 0;
 
-	if (!f || !fps || !labels || !map || !part || !lab) {
+	if (!f || !fps || !labels || !map || !part || !lab || !unit) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -512,6 +547,11 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 		sk_ptree_cat_words(t->o->segmerge, t->u[k].path, t->u[k].bytes, t->u[k].xxh64, 0, w, b);
 		if ((rc = sk_hostfetch_open(sk_ptree_launcher(t->o), t->u[k].host, w, &f[nf], err)) < 0)
 			goto out;
+		if ((rc = sk_hostfetch_hash(&f[nf], err)) < 0) {
+			nf++;
+			goto out;
+		}
+		unit[nf] = k;
 		snprintf(lab[nf], sizeof lab[nf], "%s:%s", t->u[k].host, t->u[k].path);
 		labels[nf] = lab[nf];
 		fps[nf] = f[nf].fp;
@@ -519,7 +559,12 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 	}
 	for (size_t i = 0; i < t->n; i++)
 		part[i] = map[t->owner[i]];
-	rc = sk_psum_combine_fp(fps, labels, nf, part, t->names, t->n, wopts, out, traces, err);
+	chk.t = t;
+	chk.f = f;
+	chk.unit = unit;
+	chk.labels = labels;
+	chk.nf = nf;
+	rc = sk_psum_combine_fp(fps, labels, nf, part, t->names, t->n, wopts, check_fetched, &chk, out, traces, err);
 	{
 		/* What came here, for the record (STATE/fetched): each
 		 * partial's host, path and bytes (checked by its sender). */
@@ -563,6 +608,7 @@ out:
 	free(map);
 	free(part);
 	free(lab);
+	free(unit);
 	return rc;
 }
 

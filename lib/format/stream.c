@@ -128,8 +128,8 @@ int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_read
 static int reader_start(struct sk_reader *r, int fmt, size_t bufsize, struct sk_reader **out,
 			struct sk_error *err);
 
-int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, struct sk_reader **out,
-		      struct sk_error *err)
+int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, void (*tap)(void *, const void *, size_t),
+		      void *tap_arg, struct sk_reader **out, struct sk_error *err)
 {
 	struct sk_reader *r = calloc(1, sizeof *r);
 	int rc;
@@ -141,6 +141,8 @@ int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, struct 
 		free(r);
 		return sk_error_at(err, rc, name);
 	}
+	r->in.tap = tap;
+	r->in.tap_arg = tap_arg;
 	return sk_error_at(err, reader_start(r, fmt, bufsize, out, err), name);
 }
 

@@ -83,9 +83,10 @@ int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_
 int sk_reader_open_buf(const char *path, int fmt, size_t bufsize, struct sk_reader **out,
 		       struct sk_error *err);
 /* The same on fd, a pipe the caller owns and closes after sk_reader_free
- * (name: what errors call the input). */
-int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, struct sk_reader **out,
-		      struct sk_error *err);
+ * (name: what errors call the input); tap (NULL: none) is called with every
+ * byte read, in order (io.h). */
+int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, void (*tap)(void *, const void *, size_t),
+		      void *tap_arg, struct sk_reader **out, struct sk_error *err);
 /* Starts reading ahead in a thread (io.h sk_in_readahead), so that reading
  * overlaps decoding: for one large input read from start to end, not for
  * many inputs open at once (it takes about 8 MiB).  Stops at a seek outside

@@ -223,21 +223,119 @@ place() {
 	[ ! -e "$T/sum2.sgy" ]
 }
 
-@test "segmerge -m: a distributed manifest's pieces read from their hosts equal the local merge, a dead host's from their copies" {
-	lab_need_root
+# split_line: a 6-shot line split by shot onto node1-3 with 2 copies
+# (parts/manifest.yaml); local/manifest.yaml: the same pieces here.
+split_line() {
 	cd "$T"
 	segsynth --line 6,50,12,25 --nt 101 --reflector 0.01 -o line.sgy
 	printf 'node1\nnode2\nnode3\n' >hosts
 	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr -d parts line.sgy
-	run -0 --separate-stderr segmerge -m parts/manifest.yaml "${R[@]}" -o out.sgy
+	mkdir local
+	grep -v '^    at: ' parts/manifest.yaml | sed 's/^version: 2/version: 1/' >local/manifest.yaml
+	for f in $(sed -n 's/^  - file: "\(.*\)"/\1/p' parts/manifest.yaml); do
+		cp "$(ls "$LAB"/keep/node*/parts/"$f" | head -n 1)" local/
+	done
+}
+
+# first_host N: the host of piece N's first copy in parts/manifest.yaml.
+first_host() {
+	awk '/^    at: /{ n++; if (n == '"$1"') { sub(/.*\["/, ""); sub(/:.*/, ""); print } }' "$T/parts/manifest.yaml"
+}
+
+@test "segmerge -m: a distributed manifest's pieces stream from their hosts: the local merge's bytes, nothing spooled here" {
+	lab_need_root
+	split_line
+	segmerge -m local/manifest.yaml -o local.sgy
+	cmp local.sgy line.sgy
+	mkdir tmp
+	TMPDIR=$T/tmp run -0 --separate-stderr segmerge -m parts/manifest.yaml "${R[@]}" -o out.sgy
 	[ "$stderr" = "" ]
-	cmp out.sgy line.sgy
-	# node2 gone: every piece it held has its other copy.
+	cmp out.sgy local.sgy
+	# Nothing spooled: no temporary, no state directory, nothing beside.
+	[ -z "$(ls -A tmp)" ]
+	[ "$(ls)" = "$(printf '%s\n' hosts line.sgy local local.sgy out.sgy parts tmp)" ]
+	# To a pipe, and with -n (the senders check sizes only).
+	segmerge -m parts/manifest.yaml "${R[@]}" -n | cmp - local.sgy
+	# node2 gone (dead1 in its place): said once, every piece it held
+	# read from its other copy.
 	sed 's/"node2:/"dead1:/g' parts/manifest.yaml >parts/m2.yaml
-	run -0 --separate-stderr segmerge -m parts/m2.yaml "${R[@]}" --state st -o out2.sgy
-	cmp out2.sgy line.sgy
-	# Each piece was read from a live host.
-	[ "$(awk -F'\t' '$2 == "done" { print $5 }' st/fetch/taskrun/journal | sort -u | tr '\n' ' ')" = "node1 node3 " ]
+	run -0 --separate-stderr segmerge -m parts/m2.yaml "${R[@]}" -o out2.sgy
+	cmp out2.sgy local.sgy
+	[ "$stderr" = "segmerge: dead1: ssh: connect to host 127.0.0.1 port 1: Connection refused: its pieces are read from their other copies" ]
+	# A damaged copy (a flipped byte, same size) on piece 2's first host:
+	# refused by its sender before a byte is sent, the next copy read.
+	h=$(first_host 2)
+	f=$(sed -n 's/^  - file: "\(.*\)"/\1/p' parts/manifest.yaml | sed -n 2p)
+	printf '\377' | dd of="$LAB/keep/$h/parts/$f" bs=1 seek=5000 conv=notrunc 2>/dev/null
+	run -0 --separate-stderr segmerge -m parts/manifest.yaml "${R[@]}" -o out3.sgy
+	cmp out3.sgy local.sgy
+	[[ "$stderr" = "segmerge: $h:parts/$f: not read there: segmerge: $LAB/keep/$h/parts/$f: xxh64 "*", the record says "*": its next copy is read instead" ]]
+	# Every copy of a piece unreadable: named, nothing written.
+	sed "s|\"\(node[123]\):parts/$f\"|\"dead1:parts/$f\"|g" parts/manifest.yaml >parts/m3.yaml
+	run -1 --separate-stderr segmerge -m parts/m3.yaml "${R[@]}" -o out4.sgy
+	[ "$stderr" = "segmerge: dead1: ssh: connect to host 127.0.0.1 port 1: Connection refused: its pieces are read from their other copies
+segmerge: dead1:parts/$f: none of its hosts answered (dead1, dead1)" ]
+	[ ! -e out4.sgy ]
+}
+
+@test "segmerge -m: a holder lost in the middle of a piece: a clear message, exit 1, no output; Ctrl-C leaves nothing" {
+	lab_need_root
+	split_line
+	f=$(sed -n 's/^  - file: "\(.*\)"/\1/p' parts/manifest.yaml | sed -n 2p)
+	h=$(first_host 2)
+	# The hosts send piece 2 (11,328 bytes) in two parts, the second
+	# when the test says so.
+	cat >"$LAB/segmerge-hold" <<SH
+#!/bin/sh
+case "\$1" in --cat=parts/$f)
+	"$LAB/segmerge" "\$@" | {
+		dd bs=6000 count=1 iflag=fullblock 2>/dev/null
+		: >"$LAB/pids/half"
+		i=0
+		while [ ! -e "$LAB/pids/go" ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+		cat
+	}
+	exit ;;
+esac
+exec "$LAB/segmerge" "\$@"
+SH
+	chmod 755 "$LAB/segmerge-hold"
+	rm -f "$LAB"/pids/half* "$LAB/pids/go"
+	mkdir o
+	segmerge -m parts/manifest.yaml --ssh "$LAB_SSH" --remote "$LAB/segmerge-hold" -o o/out.sgy 2>err &
+	BG=$!
+	lab_wait "[ -e '$LAB/pids/half' ]" 120
+	# The holder goes: its sshd and every session under it.
+	lab_kill_tree "$(cat "$LAB/sshd_$h.pid")"
+	st=0
+	wait "$BG" || st=$?
+	BG=""
+	rm -f "$LAB/sshd_$h.pid"
+	/usr/sbin/sshd -f "$LAB/sshd_$h.conf" -E "$LAB/sshd_$h.log"
+	lab_wait "[ -s '$LAB/sshd_$h.pid' ]" 10
+	cat "$LAB/sshd_$h.pid" >>"$LAB/sshd.pids"
+	cat err
+	[ "$st" = 1 ]
+	[[ "$(cat err)" = "segmerge: $h:parts/$f: its sender stopped before the end (status 255)"*": the host or its link was lost" ]]
+	[ -z "$(ls -A o)" ]
+	# Ctrl-C (SIGINT to the foreground process group, as a terminal sends
+	# it; a background job here starts with SIGINT ignored, so python
+	# restores it) while a sender waits: no output, no temporary, no
+	# process left here; on the host the sender ends once it writes.
+	rm -f "$LAB"/pids/half* "$LAB/pids/go"
+	python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' \
+		segmerge -m parts/manifest.yaml --ssh "$LAB_SSH" --remote "$LAB/segmerge-hold" -o o/out.sgy 2>err &
+	BG=$!
+	lab_wait "[ -e '$LAB/pids/half' ]" 120
+	kill -INT -- "-$BG"
+	st=0
+	wait "$BG" || st=$?
+	BG=""
+	[ "$st" = 130 ]
+	[ -z "$(ls -A o)" ]
+	lab_wait "! pgrep -u root -f -- '--cat=parts/$f' >/dev/null" 20
+	: >"$LAB/pids/go"
+	lab_wait "! pgrep -u '$LAB_USER' -f -- '--cat=parts/$f' >/dev/null" 20
 }
 
 @test "segmerge --sum -m: a host killed in the middle of the tree: its pieces summed again from their copies, the same bytes" {

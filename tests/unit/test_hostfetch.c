@@ -56,6 +56,19 @@ int main(void)
 		CHECK(sk_hostfetch_close(&f, msg, sizeof msg, &err) == 0);
 		CHECK(strcmp(msg, "") == 0);
 	}
+	/* Hashed: every byte read through the stream counted and in the
+	 * xxh64, whatever the reads' sizes. */
+	{
+		char *argv[] = {(char *)(uintptr_t)"cat", path, NULL};
+		CHECK(sk_hostfetch_open(local, "node9", argv, &f, &err) == 0);
+		CHECK(sk_hostfetch_hash(&f, &err) == 0);
+		CHECK(fgetc(f.fp) == '0' && fread(buf, 1, 4, f.fp) == 4 && memcmp(buf, "1234", 4) == 0);
+		CHECK(sk_hostfetch_read(&f, buf, sizeof buf) == 5 && memcmp(buf, "56789", 5) == 0);
+		CHECK(fgetc(f.fp) == EOF && f.bytes == 10);
+		CHECKF(sk_hostfetch_digest(&f) == 0x3f5fc178a81867e7ULL, "%016llx",
+		       (unsigned long long)sk_hostfetch_digest(&f));
+		CHECK(sk_hostfetch_close(&f, msg, sizeof msg, &err) == 0 && f.hash == NULL && f.raw == NULL);
+	}
 	/* The host word reaches the launcher; a failure's last line of
 	 * standard error and status (255: ssh's own). */
 	{

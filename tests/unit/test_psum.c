@@ -26,6 +26,13 @@ static void neg(long t, struct mk_trace *tr) { (void)t; tr->scale = -1e20; }
 static void third(long t, struct mk_trace *tr) { (void)t; tr->scale = 1.0 / 3; }
 static void moved(long t, struct mk_trace *tr) { if (t == 4) tr->cdp = 99; }
 
+/* An end-to-end check that finds the bytes changed. */
+static int refuse(void *arg, struct sk_error *err)
+{
+	(void)arg;
+	return sk_error_at(err, sk_error_set(err, SK_ESTATE, "changed on the way"), "h:part0");
+}
+
 static char *slurp(const char *p, size_t *n)
 {
 	FILE *f = fopen(p, "rb");
@@ -322,6 +329,28 @@ int main(void)
 		CHECK(strcmp(err.file, "a:p") == 0);
 		CHECK(strncmp(err.msg, "28864 bytes, the manifest says 5 (longer than written)", 60) == 0 ||
 		      strstr(err.msg, ", the manifest says 5 (longer than written)") != NULL);
+	}
+	/* The end-to-end check of the streams read: its error fails the sum
+	 * before the output is committed. */
+	{
+		struct sk_psum_piece pc = {0, -1, 0, 0, (char *)(uintptr_t)fpath("p0.su")};
+		FILE *fp = fopen(fpath("part0"), "wb");
+		const size_t g0[1] = {0};
+		const char *lab[1] = {"h:part0"};
+		const struct sk_wopts wo = SK_WOPTS_INIT;
+		int64_t tr;
+		CHECK(sk_psum_host("h", "h", &pc, 1, NULL, SK_FMT_AUTO, 1, 0, fp, &err) == 0);
+		fclose(fp);
+		fp = fopen(fpath("part0"), "rb");
+		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, refuse, NULL, fpath("z2.su"), &tr, &err) ==
+		      SK_ESTATE);
+		CHECK(strcmp(err.msg, "changed on the way") == 0 && strcmp(err.file, "h:part0") == 0);
+		CHECK(access(fpath("z2.su"), F_OK) != 0);
+		rewind(fp);
+		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, NULL, NULL, fpath("z2.su"), &tr, &err) == 0);
+		CHECK(tr == 12 && access(fpath("z2.su"), F_OK) == 0);
+		fclose(fp);
+		unlink(fpath("z2.su"));
 	}
 	/* A task that ran on another host: a skip, with the host it ran on. */
 	{
