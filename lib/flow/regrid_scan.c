@@ -245,13 +245,18 @@ struct par_ctx {
 	int stop;                /* a chunk failed */
 };
 
-static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr)
+/* Headers read in runs of about this many bytes of records (a system call
+ * per record costs more than the copy). */
+#define HDR_RUN (1u << 20)
+
+static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr,
+		      unsigned char *run, long nrun, unsigned char *hrun)
 {
 	const struct sk_info *info = sk_reader_info(pc->r);
 	const long ns = info->ns, n = (long)(ck->t1 - ck->t0);
 	const uint64_t bytes = (uint64_t)n * (uint64_t)ns * sizeof(float);
 	long np = 0;
-	int over, samples = 0;
+	int over, samples = 0, hdrs_only;
 
 	sk_rgrun_tally_init(&ck->t);
 	#pragma omp atomic read
@@ -271,13 +276,23 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 	}
 	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
 		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	/* The first read takes the headers alone unless it decodes every
+	 * trace's samples (a slice decodes only the samples it keeps). */
+	hdrs_only = !samples || pc->kp->on;
 	for (int64_t t = ck->t0; t < ck->t1; t++) {
 		double u, v, h;
 		int cls, rc;
-		/* A slice decodes only the samples it keeps. */
-		float *dst = samples && !pc->kp->on ? ck->s + (size_t)ck->g.n * (size_t)ns : NULL;
-		if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, dst, &ck->err)) < 0)
+		if (hdrs_only) {
+			const long j = (long)((t - ck->t0) % nrun);
+			if (j == 0 && (rc = sk_reader_pread_hdrs(pc->r, t, ck->t1 - t < nrun ? (long)(ck->t1 - t) : nrun,
+								 run, (size_t)nrun * sk_reader_pread_size(pc->r), hrun,
+								 &ck->err)) < 0)
+				return rc;
+			hdr = hrun + (size_t)j * info->hdrlen;
+		} else if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, ck->s + (size_t)ck->g.n * (size_t)ns,
+						 &ck->err)) < 0) {
 			return rc;
+		}
 		if (!sk_rgrun_classify(pc->job, pc->o, hdr, t, &ck->t, &u, &v, &h, &cls))
 			continue;
 		if (ck->t.first == t) {
@@ -360,7 +375,9 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	}
 	#pragma omp parallel num_threads(nth)
 	{
+		const long nrun = HDR_RUN / psize > 0 ? (long)(HDR_RUN / psize) : 1;
 		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
+		unsigned char *run = malloc((size_t)nrun * psize), *hrun = malloc((size_t)nrun * info->hdrlen);
 		#pragma omp for schedule(dynamic, 1)
 		for (long c = 0; c < nc; c++) {
 			int stop;
@@ -368,8 +385,9 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 			stop = pc.stop;
 			if (stop)
 				continue;
-			ck[c].rc = scratch && hdr ? scan_chunk(&pc, &ck[c], scratch, hdr)
-						  : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
+			ck[c].rc = scratch && hdr && run && hrun
+					   ? scan_chunk(&pc, &ck[c], scratch, hdr, run, nrun, hrun)
+					   : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
 			if (ck[c].rc < 0) {
 				#pragma omp atomic write
 				pc.stop = 1;
@@ -377,6 +395,8 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		}
 		free(scratch);
 		free(hdr);
+		free(run);
+		free(hrun);
 	}
 	/* In input order: the first failing chunk's error, the kept traces,
 	 * the counts, the hull. */

@@ -122,6 +122,18 @@ size_t sk_reader_pread_size(const struct sk_reader *r);
  * SK_EFMT for a truncated or malformed trace. */
 int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
 		    float *data, struct sk_error *err);
+/* sk_reader_pread of the header block alone (data NULL), reading only its
+ * bytes where the format allows: the headers of a file at a tenth of the
+ * cost of its records.  A record cut short in its samples is not seen;
+ * the same errors otherwise. */
+int sk_reader_pread_hdr(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
+			struct sk_error *err);
+/* The header blocks of traces idx .. idx + n - 1 into hdrs (n x
+ * info->hdrlen bytes), as n calls of sk_reader_pread_hdr, but SEG-Y and SU
+ * records are read in runs as long as scratch (size bytes; at least
+ * sk_reader_pread_size) holds: one system call for many headers. */
+int sk_reader_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
+			 unsigned char *hdrs, struct sk_error *err);
 void sk_reader_free(struct sk_reader *r);
 
 struct sk_ofset;

@@ -133,6 +133,21 @@ static int pread_stream(const char *path, int n)
 			    memcmp(d, f, sizeof d) != 0 || sk_reader_pread(r, i, scratch, h, NULL, &terr) != 0 ||
 			    memcmp(h, e, 240) != 0)
 				bad++;
+			/* The header alone, and runs of up to 5 headers through a
+			 * scratch of two records (three reads for five). */
+			if (!scratch || sk_reader_pread_hdr(r, i, scratch, h, &terr) != 0 || memcmp(h, e, 240) != 0)
+				bad++;
+			{
+				const int m = n - i < 5 ? n - i : 5;
+				unsigned char *two = malloc(2 * size), hs[5 * 240];
+				if (!two || sk_reader_pread_hdrs(r, i, m, two, 2 * size, hs, &terr) != 0)
+					bad++;
+				for (int j = 0; two && j < m; j++) {
+					make_trace(i + j, e, f);
+					bad += memcmp(hs + 240 * j, e, 240) != 0;
+				}
+				free(two);
+			}
 		}
 #pragma omp single nowait
 		{
