@@ -89,6 +89,28 @@ int sk_manifest_loc(const char *loc, char *buf, size_t len, const char **path, s
 	return 0;
 }
 
+const char *sk_manifest_loc_hosts(char *const *at, int nat, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int k = 0; k < nat && off + 1 < len; k++) {
+		char h[256];
+		const char *path;
+		struct sk_error e;
+		if (sk_manifest_loc(at[k], h, sizeof h, &path, &e) == 0) {
+			const int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", h);
+			if (n < 0 || (size_t)n >= len - off) {
+				buf[off] = '\0'; /* no host cut in half */
+				break;
+			}
+			off += (size_t)n;
+		}
+	}
+	return buf;
+}
+
 size_t sk_manifest_remote(const struct sk_manifest *m)
 {
 	size_t n = 0;

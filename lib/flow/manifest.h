@@ -121,6 +121,9 @@ int sk_manifest_add_at(struct sk_manifest *m, size_t i, const char *host, const 
 /* Splits location loc ("host:path") into its host (into buf of len bytes)
  * and *path (pointing into loc); SK_EARG when it is not one. */
 int sk_manifest_loc(const char *loc, char *buf, size_t len, const char **path, struct sk_error *err);
+/* Writes the hosts of the nat locations at ("h1, h2", cut to fit) into
+ * buf of len bytes, for a message naming them; returns buf. */
+const char *sk_manifest_loc_hosts(char *const *at, int nat, char *buf, size_t len);
 /* The number of pieces with locations (a distributed split when > 0). */
 size_t sk_manifest_remote(const struct sk_manifest *m);
 /* Sets a string field (duplicating s; NULL clears it). */

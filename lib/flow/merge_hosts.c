@@ -155,17 +155,10 @@ static int at_end(const struct mpiece *p)
 static int none_left(const struct sk_mhosts *s, size_t i, struct sk_error *err)
 {
 	const struct sk_mpiece *mp = &s->m->pieces[i];
-	char hosts[512] = "";
-	size_t off = 0;
+	char hosts[512];
 
-	for (int k = 0; k < mp->nat && off < sizeof hosts - 1; k++) {
-		char h[256];
-		const char *path;
-		struct sk_error e;
-		if (sk_manifest_loc(mp->at[k], h, sizeof h, &path, &e) == 0)
-			off += (size_t)snprintf(hosts + off, sizeof hosts - off, "%s%s", k ? ", " : "", h);
-	}
-	sk_error_set(err, SK_EIO, "none of its hosts answered (%s)", hosts);
+	sk_error_set(err, SK_EIO, "none of its hosts answered (%s)",
+		     sk_manifest_loc_hosts(mp->at, mp->nat, hosts, sizeof hosts));
 	return sk_error_at(err, err->code, mp->at[0]);
 }
 

@@ -101,17 +101,11 @@ int sk_ptree_pick(const struct sk_ptree_piece *p, const struct sk_hostset *down,
 
 int sk_ptree_no_host(const struct sk_ptree_piece *p, struct sk_error *err)
 {
-	char hosts[512] = "";
-	size_t off = 0;
+	char hosts[512];
 
-	for (int k = 0; k < p->nat && off < sizeof hosts - 1; k++) {
-		char h[256];
-		const char *path;
-		struct sk_error e;
-		if (sk_manifest_loc(p->at[k], h, sizeof h, &path, &e) == 0)
-			off += (size_t)snprintf(hosts + off, sizeof hosts - off, "%s%s", k ? ", " : "", h);
-	}
-	return sk_error_at(err, sk_error_set(err, SK_EIO, "no host that holds it answered (%s)", hosts), p->at[0]);
+	return sk_error_at(err, sk_error_set(err, SK_EIO, "no host that holds it answered (%s)",
+					      sk_manifest_loc_hosts(p->at, p->nat, hosts, sizeof hosts)),
+			   p->at[0]);
 }
 
 size_t sk_ptree_add_unit(struct sk_ptree *t, const char *host, const char *path, int64_t bytes, uint64_t hash,

@@ -190,6 +190,17 @@ int main(void)
 		CHECKF(strcmp(err.msg, "line 18, column 10: at: 'node1' is not a location (host:path)") == 0, "%s", err.msg);
 		CHECK(sk_manifest_loc(":p", host, sizeof host, &rp, &err) == SK_EARG);
 		CHECK(sk_manifest_loc("h:", host, sizeof host, &rp, &err) == SK_EARG);
+		{
+			/* The hosts of a list of locations, for messages:
+			 * bad ones skipped, cut to the buffer. */
+			char l0[] = "n1:/a", l1[] = "bad", l2[] = "node22:/b", l3[] = "n3:/c";
+			char *locs[] = {l0, l1, l2, l3};
+			char hb[12];
+			CHECK(strcmp(sk_manifest_loc_hosts(locs, 4, text, sizeof text), "n1, node22, n3") == 0);
+			CHECK(strcmp(sk_manifest_loc_hosts(locs + 1, 1, text, sizeof text), "") == 0);
+			CHECK(strcmp(sk_manifest_loc_hosts(locs, 4, hb, sizeof hb), "n1, node22") == 0);
+			CHECK(strcmp(sk_manifest_loc_hosts(locs, 0, hb, sizeof hb), "") == 0);
+		}
 
 		/* The lineage: written with the locations, read back; a
 		 * relative source or an option out of range is refused. */
