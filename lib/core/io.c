@@ -398,7 +398,7 @@ static int64_t ra_gather(struct sk_in *in, size_t n, struct sk_error *err)
 	in->beg = 0;
 	in->end = left;
 	while (in->end < n && !in->eof) {
-		int i;
+		int i, e;
 		if (in->cap - in->end < ra->C) {
 			const size_t c = in->end + ra->C > 2 * in->cap ? in->end + ra->C : 2 * in->cap;
 			if (!(b = realloc(in->buf, c)))
@@ -410,8 +410,9 @@ static int64_t ra_gather(struct sk_in *in, size_t n, struct sk_error *err)
 		memcpy(in->buf + in->end, ra->slot[i] + ra->H, ra->len[i]);
 		in->end += ra->len[i];
 		in->eof = ra->eof[i];
+		e = ra->errnum[i]; /* read before the slot goes back to the reader */
 		ra_give(ra, i);
-		if (ra->errnum[i])
+		if (e)
 			return ra_failed(in, n, err);
 	}
 	return (int64_t)(in->end < n ? in->end : n);
