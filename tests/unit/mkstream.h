@@ -85,7 +85,8 @@ static inline int mk_stream(const char *path, int fmt, long n, long ns, mk_fn fn
 	return 0;
 }
 
-/* Reads a whole file; *len receives its size.  NULL on failure. */
+/* Reads a whole file, NUL-terminated; *len receives its size.  NULL on
+ * failure. */
 static inline unsigned char *mk_slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -96,6 +97,7 @@ static inline unsigned char *mk_slurp(const char *path, size_t *len)
 		return NULL;
 	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
 	    (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, fp) == (size_t)n) {
+		buf[n] = '\0'; /* text files are read as strings too */
 		*len = (size_t)n;
 	} else {
 		free(buf);
