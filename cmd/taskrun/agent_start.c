@@ -159,13 +159,11 @@ static char **task_env(const long long *hdr, const char *host)
 		if (!is_task_var(*e))
 			env[k++] = *e;
 	for (size_t i = 0; i < NVARS; i++) {
-		/* TASK and SEQ: hdr[1]; then attempt, slot, jobslot. */
-		const long long v = hdr[i < 2 ? 1 : i];
 		env[k++] = o;
-		if (i == NVARS - 1)
+		if (i == NVARS - 1) /* the host */
 			o += sprintf(o, "%s=%s", task_vars[i], host) + 1;
-		else
-			o += sprintf(o, "%s=%lld", task_vars[i], v) + 1;
+		else /* TASK and SEQ: hdr[1]; then attempt, slot, jobslot */
+			o += sprintf(o, "%s=%lld", task_vars[i], hdr[i < 2 ? 1 : i]) + 1;
 	}
 	env[k] = NULL;
 	return env;
