@@ -108,8 +108,9 @@ interrupt() {
 			echo "SIG$sig $mode: status $status, temporary seen $seen"
 			[ "$status" -eq $((128 + n)) ]
 			[ "$mode" = early ] || [ "$seen" = 1 ]
-			[ "$(state "$T/out")" = "$before" ]
-			[ -z "$(ls -A "$T/tmp")" ]
+			[ "$(state "$T/out")" = "$before" ] ||
+				{ echo "SIG$sig $mode: $T/out changed"; diff <(echo "$before") <(state "$T/out"); false; }
+			[ -z "$(ls -A "$T/tmp")" ] || { echo "SIG$sig $mode: left in \$TMPDIR:" "$T"/tmp/*; false; }
 		done
 	done
 }

@@ -59,6 +59,35 @@ def targets(dirs):
     return t
 
 
+def wait_stopped(pid):
+    """Until the stop has landed: kill() only queues SIGSTOP, and a command
+    running on the other core goes on for a moment (long enough to rename
+    its output into place after the checks below)."""
+    while True:
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                state = f.read().rsplit(')', 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in 'TtZX':
+            return
+        time.sleep(0.0005)
+
+
+def blocked(pid, sig):
+    """Whether the command's main thread holds sig off: it is inside a
+    commit (lib/core/ofile.c renames with the signals blocked), and a signal
+    sent now lands after the rename."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('SigBlk:'):
+                    return int(line.split()[1], 16) >> (sig - 1) & 1
+    except FileNotFoundError:
+        pass
+    return 0
+
+
 def attempt(sig, mode, feed, dirs, cmd, delay):
     before = targets(dirs)
     prod = None
@@ -86,12 +115,14 @@ def attempt(sig, mode, feed, dirs, cmd, delay):
     ok = p.poll() is None and (mode == 'early' or was)
     if ok:
         os.kill(p.pid, signal.SIGSTOP)
+        wait_stopped(p.pid)
         seen = 1 if temporaries(dirs) else 0
         # Not a moment before the end: the command must not have ended just
         # before the stop, nor committed its output (its temporaries gone),
-        # nor begun to (a target renamed into place already: a set of files
-        # commits with the signals held off, and a signal then lands after).
-        ok = p.poll() is None and (seen or not was) and targets(dirs) == before
+        # nor begun to (a target renamed into place already, or the signals
+        # held off for a commit: the signal would land after it).
+        ok = (p.poll() is None and (seen or not was) and targets(dirs) == before
+              and not blocked(p.pid, sig))
         if ok:
             os.kill(p.pid, sig)
         # p.poll() above reaps a command that ended just before the stop;
