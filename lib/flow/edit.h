@@ -76,6 +76,9 @@ int sk_edit_table_load(const char *path, const char *by, size_t hdrlen, struct s
 		       struct sk_error *err);
 /* The row matching hdr's --by keys, or NULL. */
 const double *sk_edit_table_find(const struct sk_edit_table *t, const unsigned char *hdr);
+/* The --by values v (one per --by key) as text, "fldr 3, tracf 7", into
+ * buf (size bytes, cut when short): what messages about a row say. */
+void sk_edit_table_by_text(const struct sk_edit_table *t, const double *v, char *buf, size_t size);
 void sk_edit_table_release(struct sk_edit_table *t);
 
 /*
