@@ -116,6 +116,19 @@ int main(void)
 		CHECK(ok);
 		sk_edit_table_release(&t);
 	}
+	/* The --by values as messages say them, in --by's order, cut to the
+	 * buffer. */
+	text = "fldr\ttracf\tsx\n";
+	CHECK(sk_edit_table_parse(text, strlen(text), "tracf,fldr", 240, &t, &err) == 0 && t.nrow == 0);
+	{
+		const double v[2] = {7, -2.5};
+		char buf[64];
+		sk_edit_table_by_text(&t, v, buf, sizeof buf);
+		CHECKF(strcmp(buf, "tracf 7, fldr -2.5") == 0, "%s", buf);
+		sk_edit_table_by_text(&t, v, buf, 10);
+		CHECKF(strcmp(buf, "tracf 7, ") == 0, "%s", buf);
+	}
+	sk_edit_table_release(&t);
 	CHECK(table_fails("fldr\ttracf\n1\t1\n2\t1\n1\t1\n1\t1\n", "fldr,tracf", SK_EFMT,
 			  "line 4: the same fldr 1, tracf 1 as line 2"));
 	CHECK(table_fails("fldr\ttracf\n1\t1\n2\tx\n", "fldr", SK_EFMT, "line 3, column 2: 'x' is not a number"));
