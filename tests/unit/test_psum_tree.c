@@ -1,6 +1,7 @@
 /* Unit tests of lib/flow/psum_tree's policy, without hosts: which host sums
  * which pieces, the pairs and their lists, what a failed pair means, the
- * words of --cat, and a host's --cat and --clean on files here. */
+ * words of --cat, and a host's --partial, --pair, --cat and --clean on
+ * files here. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "manifest.h"
+#include "mkstream.h"
+#include "psum.h"
 #include "psum_tree.h"
 #include "psum_tree_int.h"
 
@@ -20,6 +24,178 @@ static void warn(void *arg, const char *msg)
 	if (nsaid < 4)
 		snprintf(said[nsaid], sizeof said[nsaid], "%s", msg);
 	nsaid++;
+}
+
+static void scaled(long t, struct mk_trace *tr) { tr->scale = 1.0 / (double)(t + 3); }
+
+/* The size and xxh64 of a file, as a pair list names a partial. */
+static int file_id(const char *path, int64_t *bytes, uint64_t *hash)
+{
+	size_t n;
+	unsigned char *b = mk_slurp(path, &n);
+	struct sk_xxh64 *h = sk_xxh64_new();
+
+	if (!b || !h) {
+		free(b);
+		sk_xxh64_free(h);
+		return -1;
+	}
+	sk_xxh64_update(h, b, n);
+	*hash = sk_xxh64_digest(h);
+	*bytes = (int64_t)n;
+	free(b);
+	sk_xxh64_free(h);
+	return 0;
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+	size_t na, nb;
+	unsigned char *x = mk_slurp(a, &na), *y = mk_slurp(b, &nb);
+	const int same = x && y && na == nb && memcmp(x, y, na) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/* A file's text, or "" when it cannot be read (static). */
+static const char *text_of(const char *path)
+{
+	static char buf[256];
+	size_t n;
+	unsigned char *b = mk_slurp(path, &n);
+
+	snprintf(buf, sizeof buf, "%s", b ? (const char *)b : "");
+	free(b);
+	return buf;
+}
+
+/*
+ * A host's --partial and --pair, here: two pieces summed on hosts h1 and h2
+ * (sk_ptree_partial against sk_psum_host), then h1 merging h2's partial,
+ * read through a launcher that runs the command here and a "remote" that
+ * copies the file as segmerge --cat does once it has checked it (against
+ * sk_psum_merge of the two partials).
+ */
+static void test_steps(void)
+{
+	char dir[64], a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[1024], aname[] = "a.su";
+	char l0[] = "0\t-\t-\ta.su\n", l1[] = "1\t-\t-\tb.su\n", bad[] = "zero\n";
+	const char *const launcher = "sh -c 'shift; exec \"$@\"' launcher";
+	struct sk_psum_piece pc = {0, -1, 0, 0, NULL};
+	struct sk_error err;
+	int64_t sa, sb;
+	uint64_t ha, hb;
+	FILE *in, *out;
+
+	CHECK(mk_tmpdir(dir, sizeof dir, "test_psum_tree") != NULL);
+	snprintf(a, sizeof a, "%s/a.su", dir);
+	snprintf(b, sizeof b, "%s/b.su", dir);
+	snprintf(pa, sizeof pa, "%s/r1-1.psum", dir);
+	snprintf(pb, sizeof pb, "%s/r1-2.psum", dir);
+	snprintf(ref, sizeof ref, "%s/ref.psum", dir);
+	snprintf(got, sizeof got, "%s/got.psum", dir);
+	snprintf(rem, sizeof rem, "%s/remote", dir);
+	CHECK(mk_stream(a, SK_FMT_SU, 6, 8, NULL) == 0 && mk_stream(b, SK_FMT_SU, 6, 8, scaled) == 0);
+
+	/* --partial: the list on in (a relative path starts at base), the
+	 * partial on out, as sk_psum_host writes it. */
+	in = fmemopen(l0, strlen(l0), "r");
+	out = fopen(pa, "wb");
+	CHECK(sk_ptree_partial("h1", "h1", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
+	fclose(in);
+	fclose(out);
+	pc.path = aname;
+	out = fopen(ref, "wb");
+	CHECK(sk_psum_host("h1", "h1", &pc, 1, dir, SK_FMT_AUTO, 1, 0, out, &err) == 0);
+	fclose(out);
+	CHECK(same_bytes(pa, ref) && strncmp(text_of(pa), "SKPSUM1\nhost h1\n", 16) == 0);
+	in = fmemopen(l1, strlen(l1), "r");
+	out = fopen(pb, "wb");
+	CHECK(sk_ptree_partial("h2", "h2", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
+	fclose(in);
+	fclose(out);
+	/* Run elsewhere: a skip partial. */
+	in = fmemopen(l1, strlen(l1), "r");
+	out = fopen(got, "wb");
+	CHECK(sk_ptree_partial("h2", "h9", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
+	fclose(in);
+	fclose(out);
+	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h9\nskip\n") == 0, "%s", text_of(got));
+	/* A list that is not one: the error is about standard input. */
+	in = fmemopen(bad, strlen(bad), "r");
+	out = fopen(got, "wb");
+	CHECK(sk_ptree_partial("h2", "h2", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == SK_EFMT &&
+	      strcmp(err.file, "<stdin>") == 0);
+	fclose(in);
+	fclose(out);
+
+	/* --pair: h1's own partial (checked by size and xxh64) and h2's, read
+	 * through the launcher, merged as sk_psum_merge merges them. */
+	CHECK(file_id(pa, &sa, &ha) == 0 && file_id(pb, &sb, &hb) == 0);
+	out = fopen(rem, "w");
+	fputs("#!/bin/sh\ncase $1 in --cat=*) exec cat -- \"${1#--cat=}\";; esac\nexit 2\n", out);
+	fclose(out);
+	CHECK(chmod(rem, 0755) == 0);
+	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
+		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)ha, (long long)sb,
+		 (unsigned long long)hb, pb);
+	in = fmemopen(list, strlen(list), "r");
+	out = fopen(got, "wb");
+	CHECKF(sk_ptree_pair("h1", "h1", dir, in, out, &err) == 0, "%s", err.msg);
+	fclose(in);
+	fclose(out);
+	{
+		FILE *ins[2] = {fopen(pa, "rb"), fopen(pb, "rb")};
+		char la[160], lb[160];
+		const char *labels[2] = {la, lb};
+		snprintf(la, sizeof la, "h1:r1-1.psum");
+		snprintf(lb, sizeof lb, "h2:%s", pb);
+		out = fopen(ref, "wb");
+		CHECK(ins[0] && ins[1] && sk_psum_merge(ins, labels, 2, 2, "h1", 1, out, &err) == 0);
+		fclose(out);
+		fclose(ins[0]);
+		fclose(ins[1]);
+	}
+	CHECK(same_bytes(got, ref) && !same_bytes(got, pa) && strncmp(text_of(got), "SKPSUM1\nhost h1\n", 16) == 0);
+	/* Run elsewhere: a skip partial, the list not read. */
+	in = fmemopen(list, strlen(list), "r");
+	out = fopen(got, "wb");
+	CHECK(sk_ptree_pair("h1", "h3", dir, in, out, &err) == 0);
+	fclose(in);
+	fclose(out);
+	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h3\nskip\n") == 0, "%s", text_of(got));
+	/* Its own partial changed: not merged, the check says so. */
+	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
+		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)(ha ^ 1),
+		 (long long)sb, (unsigned long long)hb, pb);
+	in = fmemopen(list, strlen(list), "r");
+	out = fopen(got, "wb");
+	CHECK(sk_ptree_pair("h1", "h1", dir, in, out, &err) == SK_ESTATE);
+	fclose(in);
+	fclose(out);
+	/* Nothing comes from the peer: a "miss" partial (as long as
+	 * sk_ptree_miss_bytes says), not an error. */
+	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
+		 "peer\th2\t%lld\t%016llx\t%s/nothing.psum\n", launcher, rem, (long long)sa, (unsigned long long)ha,
+		 (long long)sb, (unsigned long long)hb, dir);
+	in = fmemopen(list, strlen(list), "r");
+	out = fopen(got, "wb");
+	CHECK(sk_ptree_pair("h1", "h1", dir, in, out, &err) == 0);
+	fclose(in);
+	fclose(out);
+	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h1\nmiss\n") == 0 &&
+	       (int64_t)strlen(text_of(got)) == sk_ptree_miss_bytes("h1"), "%s", text_of(got));
+
+	unlink(a);
+	unlink(b);
+	unlink(pa);
+	unlink(pb);
+	unlink(ref);
+	unlink(got);
+	unlink(rem);
+	CHECK(rmdir(dir) == 0);
 }
 
 int main(void)
@@ -193,5 +369,6 @@ int main(void)
 		CHECK(access(p, F_OK) != 0);
 		CHECK(rmdir(dir) == 0);
 	}
+	test_steps();
 	return test_done();
 }
