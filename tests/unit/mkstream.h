@@ -107,6 +107,18 @@ static inline unsigned char *mk_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* 1 when the files at a and b hold the same bytes (both readable). */
+static inline int mk_same_file(const char *a, const char *b)
+{
+	size_t na = 0, nb = 0;
+	unsigned char *x = mk_slurp(a, &na), *y = mk_slurp(b, &nb);
+	const int same = x && y && na == nb && memcmp(x, y, na) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
 /* A fresh directory under /tmp for one test binary. */
 static inline const char *mk_tmpdir(char *buf, size_t len, const char *name)
 {

@@ -104,17 +104,6 @@ static int run(const struct sk_manifest *m, int mode, const char *out, struct sk
 	return rc;
 }
 
-static int same(const char *a, const char *b)
-{
-	size_t na, nb;
-	unsigned char *x = mk_slurp(a, &na), *y = mk_slurp(b, &nb);
-	const int eq = x && y && na == nb && memcmp(x, y, na) == 0;
-
-	free(x);
-	free(y);
-	return eq;
-}
-
 int main(void)
 {
 	static const char *files[] = {"p1.sgy", "p2.sgy", "p3.sgy"};
@@ -157,7 +146,7 @@ int main(void)
 		mk_manifest(&m, files, locs, 3);
 		nsaid = 0;
 		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == 0);
-		CHECK(same(fpath("out.sgy"), fpath("cat.sgy")));
+		CHECK(mk_same_file(fpath("out.sgy"), fpath("cat.sgy")));
 		CHECKF(nsaid == 1 && strcmp(said[0], "dead: ssh: connect to host dead port 22: Connection refused: its "
 						     "pieces are read from their other copies") == 0, "%d %s", nsaid, said[0]);
 		sk_manifest_release(&m);
@@ -169,7 +158,7 @@ int main(void)
 		mk_manifest(&m, files, locs, 3);
 		nsaid = 0;
 		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == 0);
-		CHECK(same(fpath("out.sgy"), fpath("cat.sgy")));
+		CHECK(mk_same_file(fpath("out.sgy"), fpath("cat.sgy")));
 		snprintf(want, sizeof want, "h1:%s: not read there: segmerge: %s: xxh64 0000000000000000, the record says "
 			 "0000000000000001: its next copy is read instead", fpath("bad/p1.sgy"), fpath("bad/p1.sgy"));
 		CHECKF(nsaid == 1 && strcmp(said[0], want) == 0, "%d %s", nsaid, said[0]);
@@ -180,7 +169,7 @@ int main(void)
 		static const char *locs[] = {"h1:p1.sgy", "dead:p2.sgy,h2:p2.sgy"};
 		mk_manifest(&m, files, locs, 2);
 		CHECK(run(&m, SK_MERGE_KEY, fpath("out.sgy"), &err) == 0);
-		CHECK(same(fpath("out.sgy"), fpath("key.sgy")));
+		CHECK(mk_same_file(fpath("out.sgy"), fpath("key.sgy")));
 		sk_manifest_release(&m);
 	}
 	/* A sender lost part-way: the piece named with what the launcher

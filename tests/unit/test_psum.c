@@ -33,36 +33,6 @@ static int refuse(void *arg, struct sk_error *err)
 	return sk_error_at(err, sk_error_set(err, SK_ESTATE, "changed on the way"), "h:part0");
 }
 
-static char *slurp(const char *p, size_t *n)
-{
-	FILE *f = fopen(p, "rb");
-	char *b = NULL;
-	long len;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)len + 1);
-	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*n = (size_t)len;
-	return b;
-}
-
-static int same_files(const char *a, const char *b)
-{
-	size_t na, nb;
-	char *x = slurp(a, &na), *y = slurp(b, &nb);
-	const int same = x && y && na == nb && memcmp(x, y, na) == 0;
-	free(x);
-	free(y);
-	return same;
-}
-
 /* Sums the pieces named in[0..n-1] (files pK.su) grouped by group[] (a
  * partial per group value, hosts "h0", "h1", ...) into out. */
 static int dsum(const int *in, size_t n, const size_t *group, size_t ngroups, const char *out,
@@ -208,24 +178,24 @@ int main(void)
 			     g4[5] = {0, 0, 0, 0, 0};
 		CHECK(lsum(in, 5, fpath("local.su"), &err) == 0);
 		CHECK(dsum(in, 5, g1, 2, fpath("d1.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("d1.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("d1.su")));
 		CHECK(dsum(in, 5, g2, 2, fpath("d2.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("d2.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("d2.su")));
 		CHECK(dsum(in, 5, g3, 5, fpath("d3.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("d3.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("d3.su")));
 		CHECK(dsum(in, 5, g4, 1, fpath("d4.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("d4.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("d4.su")));
 		/* 1e20 x v + w on one host, -1e20 x v on another: the sum is w
 		 * only if the first partial keeps every bit (extra terms). */
 		const int in2[3] = {0, 1, 3};
 		const size_t h2[3] = {0, 0, 1};
 		CHECK(lsum(in2, 3, fpath("local2.su"), &err) == 0);
 		CHECK(dsum(in2, 3, h2, 2, fpath("d5.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local2.su"), fpath("d5.su")));
-		CHECK(same_files(fpath("local2.su"), fpath("p0.su")));
+		CHECK(mk_same_file(fpath("local2.su"), fpath("d5.su")));
+		CHECK(mk_same_file(fpath("local2.su"), fpath("p0.su")));
 		/* The 1e20 and -1e20 pieces on one host: extra terms there. */
 		size_t n;
-		char *b = slurp(fpath("part1"), &n);
+		unsigned char *b = mk_slurp(fpath("part1"), &n);
 		CHECK(b && n > 12 * (1 + 240 + 8 * 16 + 4));
 		free(b);
 	}
@@ -235,21 +205,21 @@ int main(void)
 		const int in[5] = {0, 1, 2, 3, 4};
 		const size_t g1[5] = {0, 1, 0, 1, 0}, g3[5] = {0, 1, 2, 3, 4}, g5[5] = {0, 0, 1, 2, 2};
 		CHECK(tsum(in, 5, g1, 2, fpath("t1.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("t1.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("t1.su")));
 		CHECK(tsum(in, 5, g3, 5, fpath("t3.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("t3.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("t3.su")));
 		CHECK(tsum(in, 5, g5, 3, fpath("t5.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local.su"), fpath("t5.su")));
+		CHECK(mk_same_file(fpath("local.su"), fpath("t5.su")));
 		/* 1e20 on one host, -1e20 on another: the merge keeps the
 		 * extra terms until the last, rounded, step. */
 		const int in2[3] = {0, 1, 3};
 		const size_t h2[3] = {0, 1, 2};
 		CHECK(tsum(in2, 3, h2, 3, fpath("t6.su"), &err, names) == 0);
-		CHECK(same_files(fpath("local2.su"), fpath("t6.su")));
+		CHECK(mk_same_file(fpath("local2.su"), fpath("t6.su")));
 		/* The final partial: 1 + 240 + 4 x 16 bytes a trace (the
 		 * image), not 1 + 240 + 8 x 16 + 4. */
 		size_t n1, n2;
-		char *b1 = slurp(fpath("m1.0"), &n1), *b2 = slurp(fpath("m2.0"), &n2);
+		unsigned char *b1 = mk_slurp(fpath("m1.0"), &n1), *b2 = mk_slurp(fpath("m2.0"), &n2);
 		CHECK(b1 && b2 && n2 < n1);
 		CHECK(b2 && memchr(b2, 'F', n2) != NULL);
 		free(b1);

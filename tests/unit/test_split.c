@@ -106,19 +106,13 @@ static size_t remake_all(struct sk_manifest *m)
 	m->lin_little = -1;
 	m->lin_zstd = 0;
 	for (size_t i = 0; i < m->npieces; i++) {
-		size_t na = 0, nb = 0;
-		unsigned char *x, *y;
 		if (sk_split_remake(m, i, rdir, &err) < 0) {
 			printf("# remake %zu: %s\n", i + 1, err.msg);
 			continue;
 		}
 		sk_manifest_piece_path(m, i, a, sizeof a, &err);
 		snprintf(b, sizeof b, "%s/%s", rdir, m->pieces[i].file);
-		x = mk_slurp(a, &na);
-		y = mk_slurp(b, &nb);
-		same += x && y && na == nb && memcmp(x, y, na) == 0;
-		free(x);
-		free(y);
+		same += mk_same_file(a, b);
 		unlink(b);
 	}
 	rmdir(rdir);
