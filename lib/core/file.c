@@ -1,5 +1,6 @@
 #include "file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -7,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err)
+/* The loop of both writers: off < 0 writes at the file position (write),
+ * else at off (pwrite). */
+static int write_loop(int fd, const void *p, size_t n, int64_t off, struct sk_error *err)
 {
 	const unsigned char *c = p;
 
 	while (n > 0) {
-		const ssize_t w = write(fd, c, n);
+		const ssize_t w = off < 0 ? write(fd, c, n) : pwrite(fd, c, n, (off_t)off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -26,30 +29,21 @@ int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err)
 		}
 		c += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += (int64_t)w;
 	}
 	return 0;
 }
 
+int sk_file_write_all(int fd, const void *p, size_t n, struct sk_error *err)
+{
+	return write_loop(fd, p, n, -1, err);
+}
+
 int sk_file_pwrite_all(int fd, const void *p, size_t n, int64_t off, struct sk_error *err)
 {
-	const unsigned char *c = p;
-
-	while (n > 0) {
-		const ssize_t w = pwrite(fd, c, n, (off_t)off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return sk_error_sys(err, "%s", "");
-		}
-		if (w == 0) {
-			errno = EIO;
-			return sk_error_sys(err, "%s", "");
-		}
-		c += w;
-		n -= (size_t)w;
-		off += (int64_t)w;
-	}
-	return 0;
+	assert(off >= 0);
+	return write_loop(fd, p, n, off, err);
 }
 
 int sk_file_pread_all(int fd, void *p, size_t n, int64_t off, size_t *got, struct sk_error *err)
