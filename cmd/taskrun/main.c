@@ -133,9 +133,9 @@ static const char help_text[] =
 	"                         it runs there when one has a free slot\n"
 	"\n"
 	"Placeholders: {} {.} {/} {//} {/.}, {N} {N.} {N/} {N//} {N/.} for the\n"
-	"N-th input source, {#} the task number, {%} the slot; substituted\n"
-	"arguments are shell-quoted.  key=value operands are aliases of the long\n"
-	"options.\n";
+	"N-th input source ({-N} ... the N-th from the last), {#} the task\n"
+	"number, {%} the slot; substituted arguments are shell-quoted.\n"
+	"key=value operands are aliases of the long options.\n";
 
 #define DEFAULT_SSH "ssh -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
 

@@ -60,18 +60,24 @@ char *tr_tmpl_quote(const char *s)
 enum { OP_ALL, OP_NOEXT, OP_BASE, OP_DIR, OP_BASENOEXT, OP_SEQ, OP_SLOT };
 
 /* Parses a placeholder at p ('{'): {} {.} {/} {//} {/.} with an optional
- * input number before the operator ({2/.}), {#} and {%}.  Returns its
- * length and sets *op and *num (0: every input), or 0. */
+ * input number before the operator ({2/.}), counted from the last input
+ * when negative ({-1} the last, {-2/} as GNU parallel), {#} and {%}.
+ * Returns its length and sets *op and *num (0: every input), or 0. */
 static size_t placeholder_at(const char *p, int *op, long *num)
 {
 	static const char *const ops[] = {"}", ".}", "/}", "//}", "/.}"};
 	const char *q = p + 1;
 	long n = 0;
+	int neg = 0;
 
 	if (strncmp(q, "#}", 2) == 0 || strncmp(q, "%}", 2) == 0) {
 		*op = q[0] == '#' ? OP_SEQ : OP_SLOT;
 		*num = 0;
 		return 3;
+	}
+	if (*q == '-' && q[1] >= '1' && q[1] <= '9') {
+		neg = 1;
+		q++;
 	}
 	if (*q >= '1' && *q <= '9') {
 		while (*q >= '0' && *q <= '9' && n < 1000000)
@@ -82,7 +88,7 @@ static size_t placeholder_at(const char *p, int *op, long *num)
 	for (int i = (int)(sizeof ops / sizeof *ops) - 1; i >= 0; i--)
 		if (strncmp(q, ops[i], strlen(ops[i])) == 0) {
 			*op = i;
-			*num = n;
+			*num = neg ? -n : n;
 			return (size_t)(q - p) + strlen(ops[i]);
 		}
 	return 0;
@@ -184,6 +190,12 @@ char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long
 			 * parallel. */
 			if (num <= nargs)
 				rc = put_value(&b, op, args[num - 1], quote);
+		} else if (num < 0) {
+			/* Counted from the last input; empty before the first
+			 * (where GNU parallel 20221122 wraps around oddly:
+			 * {-3} of two inputs is the second). */
+			if (-num <= nargs)
+				rc = put_value(&b, op, args[nargs + num], quote);
 		} else {
 			for (int i = 0; i < nargs && !rc; i++)
 				rc = (i && tr_buf_put(&b, " ", 1)) || put_value(&b, op, args[i], quote);

@@ -13,7 +13,8 @@
 char *tr_tmpl_quote(const char *s);
 
 /* 1 if tmpl contains a placeholder: {} {.} {/} {//} {/.}, the same with an
- * input number ({1} {2.} {3/} {1//} {2/.}), {#} or {%}. */
+ * input number ({1} {2.} {3/} {1//} {2/.}) or one counted from the last
+ * input ({-1} {-2/.}), {#} or {%}. */
 int tr_tmpl_has_placeholder(const char *tmpl);
 
 /* The byte that an expanded command holds where {%} (the job slot) was,
@@ -26,6 +27,7 @@ int tr_tmpl_has_slot(const char *cmd);
 /*
  * Expands tmpl for one task of nargs inputs (one per ::: group): {} the
  * inputs joined by blanks, {N} the N-th input (empty beyond the last),
+ * {-N} the N-th from the last (empty before the first),
  * {.} {N.} without the extension, {/} {N/} the base name, {//} {N//} the
  * directory, {/.} {N/.} the base name without extension, {#} seq, {%}
  * TR_TMPL_SLOT.  With quote, each substituted value is shell-quoted ({#}

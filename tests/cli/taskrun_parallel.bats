@@ -130,6 +130,11 @@ same_sorted() {
 	same
 	[ "$(sed -n 1p <<<"$T_OUT")" = "dir/a.b.c,dir/a.b,a.b.c,dir,a.b,sp ace/f.x,sp ace/f,f.x,sp ace,f,dir/a.b.c sp ace/f.x,dir/a.b sp ace/f,a.b.c f.x,dir sp ace,a.b f,1," ]
 	[ "$(sed -n 6p <<<"$T_OUT")" = "noext,noext,noext,.,noext,.hidden,,.hidden,.,,noext .hidden,noext ,noext .hidden,. .,noext ,6," ]
+	# Counted from the last source: {-1} is the last, {-2/.} the base
+	# name without extension of the one before.
+	both -k echo '{-1},{-1.},{-1/},{-1//},{-1/.},{-2},{-2/.},{-3}' ::: dir/a.b.c noext ::: 'sp ace/f.x' ::: z
+	same
+	[ "$T_OUT" = $'z,z,z,.,z,sp ace/f.x,f,dir/a.b.c\nz,z,z,.,z,sp ace/f.x,f,noext' ]
 }
 
 @test "parallel and taskrun: arguments with spaces, quotes, \$, * and unicode reach the command unchanged" {

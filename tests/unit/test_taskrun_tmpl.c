@@ -68,10 +68,18 @@ int main(void)
 		}
 		free(s);
 		CHECK(expands("{10}{1x}{0}", "a", 1, 1, "{1x}{0}"));
+		/* Counted from the last input, as GNU parallel; empty before
+		 * the first; {-0} and {--1} are not placeholders. */
+		s = tr_tmpl_expandv("{-1}|{-1/}|{-1.}|{-2//}|{-2/.}|{-3}|{-0}|{--1}|{-1x}", two, 2, 1, 1);
+		CHECK(s && strcmp(s, "'it'\"'\"'s x'|'it'\"'\"'s x'|'it'\"'\"'s x'|d|a.b||{-0}|{--1}|{-1x}") == 0);
+		free(s);
 	}
 	CHECK(tr_tmpl_has_placeholder("echo {/.}") == 1);
 	CHECK(tr_tmpl_has_placeholder("echo {2//}") == 1);
 	CHECK(tr_tmpl_has_placeholder("echo {%}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {-1}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {-2/.}") == 1);
+	CHECK(tr_tmpl_has_placeholder("echo {-0} {-}") == 0);
 	CHECK(tr_tmpl_has_placeholder("echo {0} {x}") == 0);
 	CHECK(tr_tmpl_has_placeholder("awk '{print $1}'") == 0);
 
