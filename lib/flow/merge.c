@@ -395,12 +395,12 @@ static const struct sumkey sum_keys[] = {
 	{"cdpx", 181, 1}, {"cdpy", 185, 1},
 };
 
-int sk_merge_sum_differs(const unsigned char *h, const unsigned char *h0, int same_tail, const char **key,
+int sk_merge_sum_differs(const unsigned char *h, const unsigned char *h0, int segy_tails, const char **key,
 			 double *a, double *b)
 {
 	for (size_t k = 0; k < sizeof sum_keys / sizeof sum_keys[0]; k++) {
 		const struct sumkey *sk = &sum_keys[k];
-		if (!same_tail && sk->byte >= SK_HDR_SU_TAIL)
+		if (!segy_tails && sk->byte >= SK_HDR_SU_TAIL)
 			continue;
 		*a = sk->coord ? sk_hdr_coord(h, sk->byte) : sk_hdr_i32(h, sk->byte);
 		*b = sk->coord ? sk_hdr_coord(h0, sk->byte) : sk_hdr_i32(h0, sk->byte);
@@ -472,15 +472,15 @@ static int run_sum(struct merger *g, struct sk_error *err)
 			return 0;
 		h0 = g->in[0].rec.hdr;
 		for (size_t i = 1; i < g->n; i++) {
-			/* SU and SEG-Y give bytes 181-240 different meanings:
-			 * compared only between inputs of one flavour. */
-			const int same_tail = g->in[i].rec.info->su_tail == g->in[0].rec.info->su_tail;
+			/* Bytes 181-240 hold cdpx ... only in SEG-Y: SU's d1,
+			 * f1, ... there are not compared. */
+			const int segy_tails = !g->in[i].rec.info->su_tail && !g->in[0].rec.info->su_tail;
 			const char *key;
 			double a, b;
-			if (sk_merge_sum_differs(g->in[i].rec.hdr, h0, same_tail, &key, &a, &b))
+			if (sk_merge_sum_differs(g->in[i].rec.hdr, h0, segy_tails, &key, &a, &b))
 				return at(g, i,
 					  sk_error_set(err, SK_ESTATE,
-						       "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
+						       "trace %" PRId64 ": %s %.15g differs from %s (%s %.15g): "
 						       "not the same traces", t, key, a,
 						       sk_in_name(g->in[0].path), key, b));
 		}

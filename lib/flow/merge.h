@@ -95,9 +95,10 @@ int sk_merge_run(const char *const *paths, size_t n, const struct sk_merge_opts 
 
 /* The sum's geometry check of header h against the first input's h0: 1
  * when a key differs (its name in *key, the values in *a and *b), else 0.
- * same_tail: both streams give bytes 181-240 one meaning (else those keys
- * are not compared). */
-int sk_merge_sum_differs(const unsigned char *h, const unsigned char *h0, int same_tail, const char **key,
+ * segy_tails: both streams give bytes 181-240 SEG-Y rev 1's meaning (cdpx,
+ * cdpy, iline, xline); else, in SU (d1, f1, d2, f2) or when the two
+ * differ, those keys are not compared. */
+int sk_merge_sum_differs(const unsigned char *h, const unsigned char *h0, int segy_tails, const char **key,
 			 double *a, double *b);
 /* The value of the sum's key named key in header h (0 for another name). */
 double sk_merge_sum_value(const unsigned char *h, const char *key);

@@ -164,10 +164,10 @@ static int host_traces(struct host *h, struct sk_error *err)
 				goto end;
 		}
 		for (size_t i = 1; i < h->n; i++) {
-			const int same_tail = sk_reader_info(h->r[i])->su_tail == f->su_tail;
+			const int segy_tails = !sk_reader_info(h->r[i])->su_tail && !f->su_tail;
 			const char *key;
 			double a, b;
-			if (sk_merge_sum_differs(h->hdr[i], h->hdr[0], same_tail, &key, &a, &b)) {
+			if (sk_merge_sum_differs(h->hdr[i], h->hdr[0], segy_tails, &key, &a, &b)) {
 				/* With the first piece's header at this trace: the
 				 * controller compares it with piece 0's. */
 				fprintf(h->out, "K%" PRId64 " %zu %s %.17g\n", t, h->pc[i].idx, key, a);

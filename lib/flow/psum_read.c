@@ -406,7 +406,7 @@ int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t npart
 			 * still sent its first piece's header. */
 			if (k == p0 || q->done || (q->ev && !(q->ev == 'K' && q->ev_t == t)) || q->first >= bad)
 				continue;
-			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, q->info.su_tail == ps[p0].info.su_tail, &kk, &aa,
+			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, !q->info.su_tail && !ps[p0].info.su_tail, &kk, &aa,
 						 &bb)) {
 				bad = q->first;
 				key = kk;
@@ -425,7 +425,7 @@ int sk_psum_combine_fp(FILE *const *fps, const char *const *labels, size_t npart
 				 * with its first piece, equal to piece 0 here). */
 				b = sk_merge_sum_value(ps[p0].hdr, key);
 			}
-			rc = sk_error_set(err, SK_ESTATE, "trace %" PRId64 ": %s %.17g differs from %s (%s %.17g): "
+			rc = sk_error_set(err, SK_ESTATE, "trace %" PRId64 ": %s %.15g differs from %s (%s %.15g): "
 					  "not the same traces", t, key, a, names[0], key, b);
 			rc = sk_error_at(err, rc, names[bad]);
 			goto out;
@@ -642,7 +642,7 @@ static int merge_traces(struct part *ps, size_t nin, size_t p0, const struct pin
 			double aa, bb;
 			if (k == p0 || (q->ev && !(q->ev == 'K' && q->ev_t == t)) || q->first >= bad)
 				continue;
-			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, q->info.su_tail == ps[p0].info.su_tail, &kk, &aa,
+			if (sk_merge_sum_differs(q->hdr, ps[p0].hdr, !q->info.su_tail && !ps[p0].info.su_tail, &kk, &aa,
 						 &bb)) {
 				bad = q->first;
 				key = kk;

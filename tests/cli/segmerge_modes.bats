@@ -193,6 +193,33 @@ PY
 	[ -z "$(ls -A "$T/out")" ]
 }
 
+@test "segmerge --sum: values said as seginfo prints them; SU's d1, f1 (bytes 181-188) are not cdpx" {
+	mkdir "$T/out"
+	segedit 'cdpx = cdpx + 0.1' "$DATA/f3.sgy" -o "$T/f3x.sgy"
+	run -1 --separate-stderr segmerge --sum "$DATA/f3.sgy" "$T/f3x.sgy" -o "$T/out/x.sgy"
+	[ "$stderr" = "segmerge: $T/f3x.sgy: trace 1: cdpx 620197.3 differs from $DATA/f3.sgy (cdpx 620197.2): not the same traces" ]
+	# The same SU traces, coordinates written with scalco -100 instead of
+	# -10 (ten times the integers), d1 = 0.004 in both: summed, as the
+	# same places.
+	"$GEN" --shots 4 --chans 6 | segmerge --to su | segedit '@181:f4 = 0.004' -o "$T/a.su"
+	/usr/bin/python3 - "$T/a.su" "$T/b.su" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+rec = 240 + 4 * 50
+for t in range(len(b) // rec):
+    h = t * rec
+    assert struct.unpack_from('<h', b, h + 70)[0] == -10
+    struct.pack_into('<h', b, h + 70, -100)
+    for off in (72, 76, 80, 84):
+        struct.pack_into('<i', b, h + off, struct.unpack_from('<i', b, h + off)[0] * 10)
+open(sys.argv[2], 'wb').write(b)
+PY
+	diff <(seginfo -k sx,sy,gx,gy "$T/a.su") <(seginfo -k sx,sy,gx,gy "$T/b.su")
+	segmerge --sum "$T/a.su" "$T/b.su" -o "$T/ab.su"
+	segedit --scale 2 "$T/a.su" | cmp - "$T/ab.su"
+	[ -z "$(ls -A "$T/out")" ]
+}
+
 @test "segmerge: 3000 inputs, the open-file limit raised or explained" {
 	"$GEN" --shots 300 --chans 10 --ns 4 > "$T/s.sgy"
 	segsplit --round-robin 3000 -d "$T/rr" "$T/s.sgy"
