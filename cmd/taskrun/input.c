@@ -380,6 +380,16 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 				strcat(tmpl, " ");
 			strcat(tmpl, argv[i]);
 		}
+		/* GNU parallel's perl expressions ({= s:x:y: =}) would reach the
+		 * shell as they are: refused rather than run as something else. */
+		{
+			const char *pe = strstr(tmpl, "{=");
+			if (pe && strstr(pe + 2, "=}")) {
+				free(tmpl);
+				return sk_error_set(err, SK_EUSAGE, "GNU parallel's perl expressions ({= ... =}) are "
+						    "not supported: use {} {.} {/} {//} {/.} {N} {-N}, or do it in the command");
+			}
+		}
 		/* As in GNU parallel, a command without a placeholder gets the
 		 * arguments appended, unless the argument names its input. */
 		if (!tr_tmpl_has_placeholder(tmpl) && !o->in_tmpl)

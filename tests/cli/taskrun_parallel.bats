@@ -543,6 +543,15 @@ myssh() {
 	[ "$stderr" = "taskrun: -S and -H both name hosts: give one of them; try --help" ]
 }
 
+@test "taskrun: GNU parallel's perl expressions {= =} are refused, not run as shell words" {
+	run -2 --separate-stderr taskrun echo '{= s:\.[^.]+$:: =}' ::: foo.tar.gz
+	[ "$stderr" = "taskrun: GNU parallel's perl expressions ({= ... =}) are not supported: use {} {.} {/} {//} {/.} {N} {-N}, or do it in the command" ]
+	[ -z "$output" ]
+	# Not an expression: run as written.
+	run -0 taskrun echo 'a{=b' ::: x
+	[ "$output" = "a{=b x" ]
+}
+
 @test "taskrun: GNU parallel options with bad values are usage errors with the value" {
 	run -2 --separate-stderr taskrun --halt later,fail=1 true ::: 1
 	[ "$stderr" = "taskrun: invalid halt 'later,fail=1' (expected now|soon,fail=N|success=N|done=N, N a count or a percentage, or never, 0, 1, 2, -1, -2 or N%)" ]
