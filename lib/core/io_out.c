@@ -1,0 +1,210 @@
+/*
+ * io_out: buffered output (io.h sk_out_*): atomic files through ofile.h,
+ * standard output, writev straight from the caller's memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "io_internal.h"
+
+
+static int out_open(struct sk_out *out, const char *path, struct sk_error *err);
+
+/* Binary trace data onto a terminal only when -o - asks for it, as zstd and
+ * gzip do. */
+static int out_tty(const char *path, struct sk_error *err)
+{
+	if (!path && isatty(STDOUT_FILENO))
+		return sk_error_set(err, SK_EUSAGE,
+				    "standard output is a terminal; give -o FILE, or -o - to write to it anyway");
+	return 0;
+}
+
+int sk_out_check_tty(const char *path, struct sk_error *err)
+{
+	return sk_error_at(err, out_tty(path, err), sk_out_name(path));
+}
+
+int sk_out_open(struct sk_out *out, const char *path, struct sk_error *err)
+{
+	const int rc = out_open(out, path, err);
+
+	/* A failed open keeps nothing (its name included): callers do not
+	 * abort what they could not open. */
+	if (rc < 0)
+		sk_out_abort(out);
+	return sk_error_at(err, rc, sk_out_name(path));
+}
+
+static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
+{
+	struct stat st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->fd = -1;
+	out->of.fd = -1;
+	out->of.slot = -1;
+	if (!(out->name = strdup(sk_out_name(path))))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (!path || strcmp(path, "-") == 0) {
+		out->fd = STDOUT_FILENO;
+		if ((rc = out_tty(path, err)) < 0)
+			return rc;
+		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(out->fd, 0, SEEK_CUR) == 0)
+			out->seekable = 1;
+	} else {
+		if ((rc = sk_ofile_open(&out->of, path, err)) < 0)
+			return rc;
+		out->fd = out->of.fd;
+		out->seekable = out->of.tmp != NULL;
+	}
+	out->cap = IO_BUF;
+	out->buf = malloc(out->cap);
+	if (!out->buf) {
+		sk_out_abort(out);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int sk_out_flush(struct sk_out *out, struct sk_error *err)
+{
+	int rc = 0;
+	if (out->len)
+		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
+	out->len = 0;
+	return sk_error_at(err, rc, out->name);
+}
+
+/* Pieces per writev: Linux's limit (IOV_MAX, which POSIX hides from
+ * _POSIX_C_SOURCE builds). */
+#define IO_IOV 1024
+
+static int out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = sk_out_flush(out, err)) < 0)
+		return rc;
+	while (n > 0) {
+		const int k = n < IO_IOV ? (int)n : IO_IOV;
+		ssize_t w = writev(out->fd, iov, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;  /* as sk_file_write_all */
+			return sk_error_sys(err, "%s", "");
+		}
+		out->off += (int64_t)w;
+		/* Drop the pieces written, and what was written of the next. */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int sk_out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_error *err)
+{
+	return sk_error_at(err, out_writev(out, iov, n, err), out->name);
+}
+
+int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err)
+{
+	unsigned char *b;
+
+	if (sk_out_flush(out, err) < 0)
+		return err->code;
+	if (!(b = realloc(out->buf, cap ? cap : 1)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	out->buf = b;
+	out->cap = cap;
+	return 0;
+}
+
+unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err)
+{
+	if (out->cap - out->len < n) {
+		if (sk_out_flush(out, err) < 0)
+			return NULL;
+		if (n > out->cap) {
+			unsigned char *b = realloc(out->buf, n);
+			if (!b) {
+				sk_error_set(err, SK_ENOMEM, "out of memory");
+				return NULL;
+			}
+			out->buf = b;
+			out->cap = n;
+		}
+	}
+	return out->buf + out->len;
+}
+
+int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *err)
+{
+	if (n >= out->cap || (n >= (256u << 10) && out->cap >= (256u << 10))) {
+		/* Large pieces go straight from the caller's memory. */
+		int rc = sk_out_flush(out, err);
+		if (rc == 0)
+			rc = sk_file_write_all(out->fd, p, n, err);
+		out->off += (int64_t)n;
+		return sk_error_at(err, rc, out->name);
+	}
+	{
+		unsigned char *d = sk_out_reserve(out, n, err);
+		if (!d)
+			return err ? err->code : SK_EIO;
+		memcpy(d, p, n);
+		sk_out_advance(out, n);
+	}
+	return 0;
+}
+
+int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err)
+{
+	if (!out->seekable)
+		return 0;
+	if (sk_out_flush(out, err) < 0)
+		return err->code;
+	return sk_error_at(err, sk_file_pwrite_all(out->fd, p, n, off, err), out->name);
+}
+
+int sk_out_close(struct sk_out *out, struct sk_error *err)
+{
+	int rc = sk_out_flush(out, err);
+
+	if (out->fd != STDOUT_FILENO) {
+		out->fd = -1;  /* the ofile's */
+		if (rc == 0)
+			rc = out->set && out->of.tmp ? sk_ofset_add(out->set, &out->of, err)
+						     : sk_ofile_commit(&out->of, err);
+	}
+	sk_error_at(err, rc, out->name);
+	sk_out_abort(out);
+	return rc;
+}
+
+void sk_out_abort(struct sk_out *out)
+{
+	/* out->fd is stdout or the ofile's descriptor. */
+	sk_ofile_abort(&out->of);
+	out->fd = -1;
+	free(out->buf);
+	free(out->name);
+	out->name = NULL;
+	out->buf = NULL;
+	out->cap = out->len = 0;
+}
