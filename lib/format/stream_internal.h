@@ -2,13 +2,14 @@
  * stream_internal: the reader and writer behind stream.h, and the table of
  * format operations that stream.c dispatches through.
  *
- * This header shall only be used by modules within lib/format (stream.c and
+ * This header shall only be used by modules within lib/format (stream*.c and
  * the stream_<format>.c files).  Everything else uses stream.h.
  *
- * stream.c owns detection, opening, dispatch and copying; each format file
+ * stream.c owns detection, opening and dispatch (stream_write.c the writer's,
+ * stream_pread.c random reads, stream_copy.c copying); each format file
  * (stream_segy.c, stream_su.c, stream_sgk.c) fills one struct sk_format_ops.
  * SEG-Y and SU are both fixed-length records after a file header, so they
- * share the record functions sk_stream_rec_* (stream.c).
+ * share the record functions sk_stream_rec_* (stream.c, stream_write.c).
  */
 #ifndef SK_STREAM_INTERNAL_H
 #define SK_STREAM_INTERNAL_H
@@ -98,11 +99,14 @@ struct sk_format_ops {
 };
 
 extern const struct sk_format_ops sk_segy_ops, sk_su_ops, sk_sgk_ops;
+/* The operations of format fmt (SK_FMT_SEGY, SK_FMT_SU or SK_FMT_SGK). */
+const struct sk_format_ops *sk_stream_ops(int fmt);
 
 /* The input buffer of a lean compressed sgk reader. */
 #define SK_LEAN_ZBUF ((size_t)4 << 10)
 
-/* Fixed-length records (SEG-Y, SU), in stream.c. */
+/* Fixed-length records (SEG-Y, SU), in stream.c (reading) and
+ * stream_write.c (writing). */
 int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struct sk_error *err);
 int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
 int sk_stream_rec_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);

@@ -1,0 +1,149 @@
+/* Random reads (sk_reader_pread*) from threads, beside sequential reading. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "tstream.h"
+
+/* Reads every trace of path with sk_reader_pread from several OpenMP threads
+ * at once, in an order that jumps around, while the reader also reads on
+ * sequentially; checks each against make_trace.  Returns the traces that
+ * differ or failed, or -1 when the file cannot be read at random. */
+static int pread_stream(const char *path, int n)
+{
+	struct sk_reader *r;
+	struct sk_error err;
+	size_t size;
+	int bad = 0, seq = 0;
+
+	if (sk_reader_open(path, SK_FMT_AUTO, &r, &err) < 0)
+		return -1;
+	if ((size = sk_reader_pread_size(r)) == 0) {
+		sk_reader_free(r);
+		return -1;
+	}
+#pragma omp parallel num_threads(4) reduction(+ : bad)
+	{
+		unsigned char *scratch = malloc(size), h[240], e[240];
+		float d[NS], f[NS];
+		struct sk_error terr;
+#pragma omp for schedule(dynamic, 1)
+		for (int k = 0; k < 4 * n; k++) {
+			const int i = (k * 7 + 3) % n;
+			make_trace(i, e, f);
+			if (!scratch || sk_reader_pread(r, i, scratch, h, d, &terr) != 0 ||
+			    memcmp(h, e, 240) != 0 || memcmp(d, f, sizeof d) != 0)
+				bad++;
+			/* Header or samples alone. */
+			if (!scratch || sk_reader_pread(r, i, scratch, NULL, d, &terr) != 0 ||
+			    memcmp(d, f, sizeof d) != 0 || sk_reader_pread(r, i, scratch, h, NULL, &terr) != 0 ||
+			    memcmp(h, e, 240) != 0)
+				bad++;
+			/* The header alone, and runs of up to 5 headers through a
+			 * scratch of two records (three reads for five). */
+			if (!scratch || sk_reader_pread_hdr(r, i, scratch, h, &terr) != 0 || memcmp(h, e, 240) != 0)
+				bad++;
+			{
+				const int m = n - i < 5 ? n - i : 5;
+				unsigned char *two = malloc(2 * size), hs[5 * 240];
+				if (!two || sk_reader_pread_hdrs(r, i, m, two, 2 * size, hs, &terr) != 0)
+					bad++;
+				for (int j = 0; two && j < m; j++) {
+					make_trace(i + j, e, f);
+					bad += memcmp(hs + 240 * j, e, 240) != 0;
+				}
+				free(two);
+			}
+		}
+#pragma omp single nowait
+		{
+			unsigned char h2[240];
+			float d2[NS];
+			while (sk_reader_next(r, h2, d2, &terr) > 0) {
+				make_trace(seq, e, f);
+				bad += memcmp(h2, e, 240) != 0 || memcmp(d2, f, sizeof d2) != 0;
+				seq++;
+			}
+		}
+		free(scratch);
+	}
+	bad += seq != n;
+	sk_reader_free(r);
+	return bad;
+}
+
+
+int main(void)
+{
+	struct sk_wopts o = SK_WOPTS_INIT;
+	struct sk_error err;
+	struct sk_reader *r;
+	char p[128], q[128];
+
+	snprintf(dir, sizeof dir, "/tmp/test_stream_pread_%ld", (long)getpid());
+	mkdir(dir, 0700);
+
+	/* The files read below (test_stream checks every format). */
+	{
+		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
+			{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SEGY, 5, 1, 0, "b.sgy"},
+			{SK_FMT_SEGY, 6, 0, 0, "c.sgy"}, {SK_FMT_SU, 0, 1, 0, "a.su"},
+			{SK_FMT_SU, 0, 0, 0, "b.su"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
+			{SK_FMT_SGK, 0, -1, 5, "b.sgk"},
+		};
+		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+			o.fmt = cases[c].fmt;
+			o.sample_format = cases[c].code;
+			o.little = cases[c].little;
+			o.zstd = cases[c].zstd;
+			o.block = 5;
+			path_of(p, sizeof p, cases[c].name);
+			CHECKF(write_stream(p, &o, NT) == 0, "%s", cases[c].name);
+		}
+	}
+	/* Random reads from threads: every file but compressed sgk. */
+	{
+		static const char *const files[] = {"a.sgy", "b.sgy", "c.sgy", "a.su", "b.su", "a.sgk"};
+		unsigned char h[240], scratch[240 + 8 * NS];
+		float d[NS];
+		for (size_t c = 0; c < sizeof files / sizeof files[0]; c++) {
+			path_of(p, sizeof p, files[c]);
+			CHECKF(pread_stream(p, NT) == 0, "%s", files[c]);
+		}
+		path_of(p, sizeof p, "b.sgk");
+		CHECK(pread_stream(p, NT) == -1);
+		CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_reader_pread(r, 0, scratch, h, d, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "random access needs a file (not a pipe) holding uncompressed sgk with a trace count") == 0);
+		sk_reader_free(r);
+		path_of(p, sizeof p, "a.sgy");
+		CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_reader_pread(r, NT, scratch, h, d, &err) == SK_EARG);
+		CHECK(strcmp(err.msg, "trace 24 is out of range (1-23)") == 0);
+		CHECK(sk_reader_pread(r, -1, scratch, h, d, &err) == SK_EARG);
+		sk_reader_free(r);
+		/* A file cut short after opening: the trace is a format error. */
+		path_of(q, sizeof q, "cut.sgy");
+		{
+			char cmd[300];
+			snprintf(cmd, sizeof cmd, "cp %s %s", p, q);
+			CHECK(system(cmd) == 0);
+		}
+		CHECK(sk_reader_open(q, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == NT);
+		CHECK(truncate(q, 3600 + 22 * (240 + 4 * NS) + 100) == 0);
+		CHECK(sk_reader_pread(r, 21, scratch, h, d, &err) == 0);
+		CHECK(sk_reader_pread(r, 22, scratch, h, d, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "trace 23 (from byte 12137) is truncated: 100 of 388 bytes") == 0, "%s", err.msg);
+		sk_reader_free(r);
+	}
+
+	{
+		char cmd[160];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return test_done();
+}
