@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -44,6 +45,39 @@ int main(void)
 			sk_sgk_unshuffle(sh, 2, 240, 7, w, 1, un);
 			CHECKF(memcmp(un, in, 480 + w * 14) == 0, "width %zu back", w);
 		}
+	}
+
+	/* The vector loops (16 samples at a time) and the scalar tails: the
+	 * planes byte for byte as defined, and back, for sample counts around
+	 * multiples of 16 and a large block. */
+	{
+		static const size_t counts[] = {1, 15, 16, 17, 31, 32, 33, 47, 64, 100, 4093, 250000};
+		static const size_t widths[] = {2, 4};
+		const size_t big = 250000 * 4;
+		unsigned char *in = malloc(2 * 240 + big), *sh = malloc(2 * 240 + big), *un = malloc(2 * 240 + big);
+		unsigned x = 12345;
+		CHECK(in && sh && un);
+		for (size_t i = 0; in && i < 2 * 240 + big; i++) {
+			x = x * 1103515245u + 12345u;
+			in[i] = (unsigned char)(x >> 16);
+		}
+		for (size_t c = 0; in && sh && un && c < sizeof counts / sizeof counts[0]; c++) {
+			for (size_t k = 0; k < 2; k++) {
+				const size_t w = widths[k], m = counts[c];
+				size_t bad = 0;
+				/* Two traces of ns = m / 2 (+ 1 for odd m: one more
+				 * sample there, in the second trace's place). */
+				sk_sgk_shuffle(in, in + 480, 1, 480, m, w, 0, sh);
+				for (size_t b = 0; b < w; b++)
+					for (size_t i = 0; i < m; i++)
+						bad += sh[480 + b * m + i] != in[480 + w * i + b];
+				sk_sgk_unshuffle(sh, 1, 480, m, w, 0, un);
+				CHECKF(bad == 0 && memcmp(un, in, 480 + w * m) == 0, "%zu samples of %zu bytes", m, w);
+			}
+		}
+		free(in);
+		free(sh);
+		free(un);
 	}
 
 	CHECK(zc && sk_zio_bound(sizeof raw) >= sizeof raw);
