@@ -16,11 +16,20 @@
 # and sgk+zstd (level 3) against `zstd -3 -T1` of the SEG-Y file: sizes,
 # compression and decompression speeds, on ../shared/data/segy/f3.sgy and on
 # the generated file.  Each timing is the best of BENCH_REPS (3) runs.
-# Bars: SEG-Y -> sgk >= 8x segyio and >= 0.9x cat (issue 17); copies >=
-# 0.8x cat.
+# Bars: SEG-Y -> sgk >= 8x segyio and >= 0.9x cat, sgk+zstd -> SEG-Y >= the
+# speed of zstd -d (issue 17); copies >= 0.8x cat.
+#
+# Into /dev/null nothing reads the bytes written: segmerge then writes
+# unchanged records from a mapping of the input (io_map.c) and copies none,
+# while cat copies each once; the same conversion into a file in /dev/shm,
+# where both copy, is printed beside it.  The sgk+zstd decompression and
+# zstd -d write into the same sink (/dev/null, then a file in /dev/shm).
 #
 #   sh bench/io.sh                 (make bench)
 #   BENCH_TRACES=10000 sh bench/io.sh   a smaller file
+#   BENCH_OLD=DIR sh bench/io.sh   also DIR/segmerge (an older build) on the
+#                                  conversion and the decompression, in the
+#                                  same run, as new/old time ratios
 set -eu
 export LC_ALL=C
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,6 +139,24 @@ if [ -d "$shm" ] && [ -w "$shm" ] &&
 	printf '  %-40s %6s MB/s  %5.2fs  (%.2fx cat)
 ' "segmerge SEG-Y -o file in $shm" "$(mbps "$size" "$t_cp_f")" \
 		"$t_cp_f" "$(ratio "$t_cat_f" "$t_cp_f")"
+	t_sgk_f=$(best "'$bin/segmerge' --to sgk '$f' -o '$out'")
+	rm -f "$out"
+	printf '  %-40s %6s MB/s  %5.2fs  (%.2fx cat)
+' "segmerge --to sgk -o file in $shm" "$(mbps "$size" "$t_sgk_f")" \
+		"$t_sgk_f" "$(ratio "$t_cat_f" "$t_sgk_f")"
+fi
+old=${BENCH_OLD:-}
+if [ -n "$old" ] && [ -x "$old/segmerge" ]; then
+	t_old=$(best "'$old/segmerge' --to sgk '$f' >/dev/null")
+	printf '  %-40s %6s MB/s  %5.2fs  (new/old time %.2f)
+' "old build: --to sgk > /dev/null" "$(mbps "$size" "$t_old")" "$t_old" "$(ratio "$t_sgk" "$t_old")"
+	if [ -n "${out:-}" ]; then
+		t_old_f=$(best "'$old/segmerge' --to sgk '$f' -o '$out'")
+		rm -f "$out"
+		printf '  %-40s %6s MB/s  %5.2fs  (new/old time %.2f)
+' "old build: --to sgk -o file in $shm" "$(mbps "$size" "$t_old_f")" "$t_old_f" \
+			"$(ratio "$t_sgk_f" "$t_old_f")"
+	fi
 fi
 echo "ratios:"
 bar "SEG-Y -> sgk / segyio (best of plain, mmap)" "$(ratio "$r_sgk" "$sio_best")" 8
@@ -147,8 +174,8 @@ zbench() {
 	tx=$(best "zstd -q -3 -T1 -c '$src' >'$work/z.zst'")
 	zs=$(stat -c %s "$work/z.sgk")
 	xs=$(stat -c %s "$work/z.zst")
-	td=$(best "'$bin/segmerge' --to segy '$work/z.sgk' >'$work/back'")
-	cmp "$work/back" "$src"
+	"$bin/segmerge" --to segy "$work/z.sgk" | cmp - "$src"
+	td=$(best "'$bin/segmerge' --to segy '$work/z.sgk' >/dev/null")
 	txd=$(best "zstd -q -d -c '$work/z.zst' >/dev/null")
 	echo "zstd on $name ($n bytes):"
 	printf '  %-34s %11s bytes  ratio %5.3f  compress %5s MB/s  decompress to SEG-Y %5s MB/s\n' \
@@ -156,6 +183,19 @@ zbench() {
 	printf '  %-34s %11s bytes  ratio %5.3f  compress %5s MB/s  decompress            %5s MB/s\n' \
 		"zstd -3 -T1 of the SEG-Y file" "$xs" "$(ratio "$xs" "$n")" "$(mbps "$n" "$tx")" "$(mbps "$n" "$txd")"
 	echo "  sgk+zstd size / zstd -3 size: $(ratio "$zs" "$xs")"
+	if [ -n "${out:-}" ]; then
+		tdf=$(best "'$bin/segmerge' --to segy '$work/z.sgk' -o '$out'")
+		txdf=$(best "zstd -q -d -c '$work/z.zst' >'$out'")
+		rm -f "$out"
+		printf '  into a file in %s: segmerge --to segy %5s MB/s, zstd -d %5s MB/s\n' "$shm" \
+			"$(mbps "$n" "$tdf")" "$(mbps "$n" "$txdf")"
+	fi
+	if [ -n "$old" ] && [ -x "$old/segmerge" ]; then
+		tdo=$(best "'$old/segmerge' --to segy '$work/z.sgk' >/dev/null")
+		printf '  old build: decompress to SEG-Y %5s MB/s (new/old time %.2f)\n' "$(mbps "$n" "$tdo")" \
+			"$(ratio "$td" "$tdo")"
+	fi
+	bar "sgk+zstd -> SEG-Y / zstd -d (speed)" "$(ratio "$txd" "$td")" 1
 }
 f3=$root/../shared/data/segy/f3.sgy
 if [ -f "$f3" ]; then
