@@ -146,6 +146,10 @@ static int handle_frame(struct agent *a, const struct tr_frame *f)
 		if (!a->quitting)
 			ag_add_read(a, f->id, f->data, f->len);
 		break;
+	case TR_F_FETCH:
+		if (!a->quitting)
+			ag_fetch_start(a, f->id, f->data, f->len);
+		break;
 	case TR_F_MORE:
 		for (int i = 0; i < a->nrd; i++)
 			if (a->rd[i].id == f->id && tr_proto_ints(f->data, f->len, v, 1, NULL) == 1)
@@ -215,6 +219,8 @@ static void reap(struct agent *a)
 		const pid_t pid = wait4(-1, &st, WNOHANG, &ru);
 		if (pid <= 0)
 			break;
+		if (ag_fetch_reaped(a, pid, st))
+			continue;
 		for (int i = 0; i < a->nt; i++)
 			if (a->t[i].pid == pid && !a->t[i].reaped) {
 				a->t[i].reaped = 1;
@@ -392,6 +398,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				wake = t->reaped_at + DRAIN_WAIT;
 		}
 		ag_finish_tasks(&a, now);
+		ag_fetch_finish(&a);
 		if (a.nq > 0 && !a.quitting)
 			ag_advance_clusters(&a);
 		if (a.nrd > 0 && ag_pump_reads(&a) && tr_buf_used(&a.wbuf) < OUT_HIGH)

@@ -16,4 +16,13 @@
  * protocol error (with err set). */
 int tr_agent_run(int in_fd, int out_fd, struct sk_error *err);
 
+/*
+ * "taskrun agent --send SIZE XXH64 PATH", run on a piece's holder by the
+ * agent of the host that fetches it (agent_fetch.c): PATH (relative paths
+ * start at $TASKRUN_KEEP_DIR, as the agent's) checked by size and xxh64,
+ * then copied to standard output.  0, or the sk_error code with err set
+ * (SK_ESTATE: the copy is not what the manifest says).
+ */
+int tr_agent_send(const char *size, const char *hash, const char *path, struct sk_error *err);
+
 #endif

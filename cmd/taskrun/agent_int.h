@@ -50,6 +50,9 @@ struct pin {
 	char *place;           /* relay: where to keep the piece as a new
 				  copy once checked (this host's path), or NULL */
 	int placed;            /* it is there: path is the copy, kept */
+	pid_t fpid;            /* relay: its fetch host to host (F), running */
+	int fdone, fstatus;    /* the fetch was reaped: its wait status */
+	char *ferr;            /* the fetch's standard error (a file) */
 };
 
 /* A file a G frame asked for, sent in g frames as credit allows. */
@@ -118,6 +121,15 @@ void ag_drop_read(struct agent *a, int i);
  * left. */
 int ag_pump_reads(struct agent *a);
 void ag_rdir_remove(struct atask *t);
+
+/* agent_fetch.c: a relayed piece fetched host to host (F frames). */
+void ag_fetch_start(struct agent *a, uint32_t id, const char *data, size_t len);
+/* Whether pid was a fetch (its status kept for ag_fetch_finish). */
+int ag_fetch_reaped(struct agent *a, pid_t pid, int status);
+/* The fetches reaped: their pieces ready, or the controller told. */
+void ag_fetch_finish(struct agent *a);
+/* Kills pin p's fetch, if one runs, and removes its files. */
+void ag_fetch_stop(struct pin *p);
 
 /* agent_start.c: clusters and task start. */
 void ag_advance_clusters(struct agent *a);

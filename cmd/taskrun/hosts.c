@@ -458,6 +458,9 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 	case TR_F_GFAIL:
 		tr_input_gfail(c, h, f);
 		break;
+	case TR_F_FFAIL:
+		tr_input_ffail(c, h, f);
+		break;
 	case TR_F_INOK:
 		if ((a = tr_find_attempt(c, f->id, &k)) && a->host == (int)(h - c->h))
 			tr_input_ok(c, a, f);

@@ -596,9 +596,16 @@ int main(int argc, char **argv)
 
 	sk_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
-		if (argc > 2)
+		if (argc == 6 && strcmp(argv[2], "--send") == 0) {
+			/* A piece's holder, for an agent that fetches it (a
+			 * bad copy: 3, so that it is not read another way). */
+			const int rc = tr_agent_send(argv[3], argv[4], argv[5], &err);
+			status = rc == 0 ? 0 : rc == SK_ESTATE || err.errnum == ENOENT ? (sk_report(&err), 3) : sk_report(&err);
+		} else if (argc > 2) {
 			sk_par_usage_fail("agent takes no operands ('%s' given)", argv[2]);
-		status = tr_agent_run(0, 1, &err) ? sk_report(&err) : 0;
+		} else {
+			status = tr_agent_run(0, 1, &err) ? sk_report(&err) : 0;
+		}
 	} else if (argc > 1 && strcmp(argv[1], "status") == 0) {
 		if (argc == 3 && strcmp(argv[2], "--help") == 0)
 			usage(0);

@@ -182,6 +182,14 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   window bytes ahead of the K frames, then an empty g; or a z frame
  *	   when it cannot read it.  C with that id stops it.
  *	K  more: "n", n more bytes of a G's file may be sent.
+ *	F  fetch, sent right after the L (relay 1) of the same id: words
+ *	   separated by NUL bytes, a command the agent runs (execvp, no
+ *	   shell) with its standard output into the piece's temporary: the
+ *	   launcher that reaches the holder and "AGENT --send SIZE XXH64 PATH"
+ *	   there, so that the piece goes host to host.  No I frames follow
+ *	   unless the agent answers f: then the controller streams the piece
+ *	   as without F.  A command that exits 3 (the holder's copy is not
+ *	   what the manifest says) ends the piece as a bad copy (l "1 ...").
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
  *	s  started: "pid" (also the process group id), for a task of a cluster
@@ -198,6 +206,9 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   then lost with its host, not failed.  Sent after the o and e frames
  *	   of the attempt; the last frame about that id.
  *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
+ *	f  fetch failed: "status message", the F command's exit status (128 +
+ *	   signal when killed) and the last line of its standard error; the
+ *	   temporary is emptied and the piece awaited in I frames.
  *	w  kept: "size xxh64" (decimal bytes, 16 hex digits) of the --keep file
  *	   now in place; sent right before the x frame of a task that exited 0.
  *	g  bytes of a G's file; an empty payload ends it.

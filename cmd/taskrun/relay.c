@@ -1,9 +1,12 @@
 /* relay: a task's input piece (--input-manifest) on the controller's
  * side: read where it lies when the host that runs the task holds a copy,
- * else streamed from a holder's agent through the controller to the
- * runner's (G, g and K frames in, I frames out, the runner's credits
- * passed back), and the journal's input events that say which and how many
- * bytes.  proto.c documents the frames, piece.h the piece. */
+ * else fetched by the runner from a holder host to host (an F frame: the
+ * runner's agent runs "AGENT --send" on the holder through --ssh), or,
+ * where that is not possible or fails, streamed from a holder's agent
+ * through the controller to the runner's (G, g and K frames in, I frames
+ * out, the runner's credits passed back); and the journal's input events
+ * that say which and how many bytes.  proto.c documents the frames,
+ * piece.h the piece. */
 #include "sched_int.h"
 
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include "manifest.h"
 #include "piece.h"
 #include "subproc.h"
+#include "tmpl.h"
 
 /* bad_loc's bit for a piece's lineage: its remake failed, so it is not
  * remade again (piece.h keeps the last location free when there is one). */
@@ -268,6 +272,91 @@ static void copy_note(const struct tr_ctl *c, const struct tr_piece *p, char *bu
 	}
 }
 
+/* Streams attempt a's piece p from holder src through the controller:
+ * the holder sends a window's worth ahead, then as the runner's credits
+ * come back (tr_input_credit). */
+static void send_get(struct tr_ctl *c, struct tr_attempt *a, const struct tr_piece *p, int src)
+{
+	char get[16 + 4096];
+	int k;
+
+	for (k = 0; k < p->nloc && loc_host(c, p, k) != src; k++)
+		;
+	if (k == p->nloc)
+		k = 0;
+	const int n = snprintf(get, sizeof get, "%ld\n%.*s", (long)WINDOW, (int)p->pathlen[k], p->path[k]);
+	tr_send_frame(c, &c->h[src], TR_F_GET, a->id, get, (size_t)n < sizeof get ? (size_t)n : sizeof get - 1);
+}
+
+/* Whether runner h may fetch a piece from holder src itself: both are
+ * reached by ssh (not the controller's own host, not Slurm nodes), and no
+ * fetch of h's failed in this run. */
+static int fetch_ok(const struct tr_ctl *c, const struct tr_host *h, int src)
+{
+	const struct tr_host *hs = &c->h[src];
+
+	return !h->local && !h->slurm && !hs->local && !hs->slurm && !h->nofetch &&
+	       c->o->ssh && c->o->agent;
+}
+
+/* Appends word w and its NUL to b; nonzero when out of memory. */
+static int put_word(struct tr_buf *b, const char *w, size_t n)
+{
+	return tr_buf_put(b, w, n) | tr_buf_put(b, "", 1);
+}
+
+/* Sends runner h the command that fetches attempt a's piece p from its
+ * holder a->src (F frame): the holder reached as its agent is
+ * (tr_host_connect: --ssh and the host's words, or the host's own command)
+ * running "AGENT --send SIZE XXH64 PATH", the path quoted for the remote
+ * shell.  0, or -1 when the words cannot be made (the controller's path
+ * then). */
+static int fetch_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a, const struct tr_piece *p)
+{
+	const struct tr_host *hs = &c->h[a->src];
+	struct tr_buf b = {0};
+	struct sk_error err;
+	char **hw = NULL, num[64];
+	int rc = 0, own, k;
+
+	if (tr_tmpl_words(hs->name, &hw, &err) <= 0) {
+		tr_tmpl_words_free(hw);
+		return -1;
+	}
+	/* As tr_host_connect: a host of several words that does not start
+	 * with an option is the whole command that reaches it. */
+	own = hw[1] && hw[0][0] != '-';
+	for (char **w = c->o->ssh; !own && *w; w++)
+		rc |= put_word(&b, *w, strlen(*w));
+	for (char **w = hw; *w; w++)
+		rc |= put_word(&b, *w, strlen(*w));
+	tr_tmpl_words_free(hw);
+	for (char **w = c->o->agent; *w; w++)
+		rc |= put_word(&b, *w, strlen(*w));
+	snprintf(num, sizeof num, "%llu", p->size);
+	rc |= put_word(&b, "--send", 6);
+	rc |= put_word(&b, num, strlen(num));
+	rc |= put_word(&b, p->hash, strlen(p->hash));
+	for (k = 0; k < p->nloc && loc_host(c, p, k) != a->src; k++)
+		;
+	if (k == p->nloc)
+		k = 0;
+	/* ssh hands the words to the remote shell: the path in single
+	 * quotes, each of its own quotes as '"'"'. */
+	rc |= tr_buf_put(&b, "'", 1);
+	for (size_t i = 0; i < p->pathlen[k]; i++)
+		rc |= p->path[k][i] == '\'' ? tr_buf_put(&b, "'\"'\"'", 5) : tr_buf_put(&b, &p->path[k][i], 1);
+	rc |= put_word(&b, "'", 1);
+	if (rc || tr_buf_used(&b) > TR_PROTO_MAX) {
+		tr_buf_release(&b);
+		return -1;
+	}
+	tr_send_frame(c, h, TR_F_FETCH, a->id, b.p, tr_buf_used(&b));
+	tr_buf_release(&b);
+	a->fetch = 1;
+	return 0;
+}
+
 int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 {
 	const struct tr_task *t = &c->tl->t[a->task];
@@ -277,6 +366,7 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 	int src, k, rc = 0;
 
 	a->src = -1;
+	a->fetch = 0;
 	if (!t->input)
 		return 0;
 	if (tr_piece_parse(t->input, &p) != 0)
@@ -326,16 +416,14 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 		return 0;
 	}
 	if (src >= 0) {
-		/* The holder sends a window's worth ahead, then as the runner's
-		 * credits come back (tr_input_credit). */
-		struct tr_host *hs = &c->h[src];
-		char get[16 + 4096];
-		for (k = 0; k < p.nloc && loc_host(c, &p, k) != src; k++)
-			;
-		const int n = snprintf(get, sizeof get, "%ld\n%.*s", (long)WINDOW, (int)p.pathlen[k], p.path[k]);
-		tr_send_frame(c, hs, TR_F_GET, a->id, get, (size_t)n < sizeof get ? (size_t)n : sizeof get - 1);
 		a->src = src;
 		a->src_done = 0;
+		a->fetch = 0;
+		/* Host to host when the runner can reach the holder (the
+		 * controller's path when it cannot: tr_input_ffail). */
+		if (fetch_ok(c, h, src) && fetch_start(c, h, a, &p) == 0)
+			return 0;
+		send_get(c, a, &p, src);
 	}
 	return 0;
 }
@@ -343,9 +431,40 @@ int tr_input_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a)
 void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a)
 {
 	tr_close_fd(&a->lfd);
-	if (a->src >= 0 && !a->src_done)
+	/* A fetch host to host is the runner's: cancelling the attempt
+	 * stops it there. */
+	if (a->src >= 0 && !a->src_done && !a->fetch)
 		tr_send_frame(c, &c->h[a->src], TR_F_CANCEL, a->id, NULL, 0);
 	a->src_done = 1;
+}
+
+void tr_input_ffail(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f)
+{
+	int k;
+	struct tr_attempt *a = tr_find_attempt(c, f->id, &k);
+	struct tr_piece p;
+	struct tr_event e;
+
+	if (!a || a->host != (int)(h - c->h) || !a->fetch || a->src_done || a->cancel ||
+	    tr_piece_parse(c->tl->t[a->task].input, &p) != 0)
+		return;
+	/* This runner's pieces go through the controller for the rest of
+	 * the run: its hosts may not reach one another (each try could
+	 * cost a connection timeout). */
+	a->fetch = 0;
+	h->nofetch = 1;
+	{
+		/* "status message" */
+		const char *msg = memchr(f->data, ' ', f->len);
+		const size_t n = msg ? f->len - (size_t)(msg + 1 - f->data) : 0;
+		tr_attempt_event(c, a, &e, "fetch");
+		e.status = 1;
+		snprintf(e.note, sizeof e.note, "failed from=%s status=%.*s, through the controller now: %.*s",
+			 c->h[a->src].name, (int)(msg ? msg - f->data : 0), f->data, (int)(n < 300 ? n : 300),
+			 msg ? msg + 1 : "");
+		tr_jput(c, &e);
+	}
+	send_get(c, a, &p, a->src);
 }
 
 /* An input event of attempt a: status 0 or 1, and its note. */
@@ -500,6 +619,9 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 
 	if (!t->input || tr_piece_parse(t->input, &p) != 0 || a->in_ok)
 		return;
+	/* A fetch host to host ends here, whichever way it went. */
+	if (a->fetch)
+		a->src_done = 1;
 	if ((nv = tr_proto_ints(f->data, f->len, v, 3, NULL)) >= 2 && v[0] == 0) {
 		copy_note(c, &p, copy, sizeof copy);
 		a->in_ok = 1;
@@ -510,7 +632,8 @@ void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *
 		if (a->remade)
 			input_event(c, a, 0, "remade bytes=%lld from=lineage%s", v[1], copy);
 		else if (a->src >= 0)
-			input_event(c, a, 0, "moved bytes=%lld from=%s%s", v[1], c->h[a->src].name, copy);
+			input_event(c, a, 0, "moved bytes=%lld from=%s%s%s", v[1], c->h[a->src].name,
+				    a->fetch ? " direct" : "", copy);
 		else
 			input_event(c, a, 0, "local bytes=%lld from=%s%s", v[1], c->h[a->host].name, copy);
 		if (a->place && nv == 3 && v[2] == 1)

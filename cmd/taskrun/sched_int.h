@@ -77,6 +77,9 @@ struct tr_host {
 	int alone_run;            /* runs an attempt that must be alone there */
 	int stalled;              /* its connection was open during the
 				     controller's last stall (tr_note_stall) */
+	int nofetch;              /* a fetch of a piece host to host failed on
+				     it: its pieces come through the
+				     controller for the rest of the run */
 	int nostart;              /* its last agent start failed (no hello):
 				     its copies count as gone (relay.c) until
 				     an agent of it says hello */
@@ -127,6 +130,9 @@ struct tr_attempt {
 				      and streamed from lfd (or -1) */
 	int place;                 /* the runner keeps the relayed piece as a
 				      new copy (relay.c) */
+	int fetch;                 /* the runner fetches the piece from src
+				      host to host (F frame), not through
+				      the controller */
 	long long relayed;
 	char in_why[256];
 };
@@ -388,6 +394,9 @@ void tr_input_stop(struct tr_ctl *c, struct tr_attempt *a);
  * runner's credits for a relayed piece (passed on to the holder). */
 void tr_input_data(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
 void tr_input_gfail(struct tr_ctl *c, struct tr_host *hs, const struct tr_frame *f);
+/* Runner h could not fetch its piece host to host (f frame): the piece
+ * comes through the controller, and so do h's next ones. */
+void tr_input_ffail(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f);
 void tr_input_ok(struct tr_ctl *c, struct tr_attempt *a, const struct tr_frame *f);
 /* Whether attempt a's clock (--timeout, speculation) runs: not while its
  * input piece is on its way (checked, read or streamed): the task's time

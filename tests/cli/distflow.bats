@@ -296,3 +296,60 @@ veth_bytes() {
 	sum_kept "$T/s"
 	cmp "$T/image.sgy" "$FLOW/local.sgy"
 }
+
+# Bytes both ways over cut1's link (the one veth behind which cut1 and cut2
+# sit): the controller's traffic with those two hosts, and nothing else.
+@test "distflow: a piece run away from its holder goes host to host, not through the controller; where that fails, through it" {
+	lab_need_root
+	# Every piece on cut1 alone; every task placed on cut2, which holds
+	# none: each piece goes from cut1 to cut2.
+	printf 'cut1\n' >"$T/h1"
+	(cd "$T" && segsplit --hosts h1 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr --group 2 -d p2 "$FLOW/line.sgy")
+	data=$(cat "$FLOW"/local/part-*.sgy | wc -c)
+	small=$(stat -c %s "$FLOW"/local/part-*.sgy | sort -n | head -1)
+	printf '1/cut1\n1/cut2\n' >"$T/hosts"
+	run_where() {  # STATE KEEPDIR
+		"${TR[@]}" -H "$T/hosts" -s "$T/$1" --where cut2 --locality-wait 60s \
+			--input-manifest "$T/p2/manifest.yaml" --keep "$2/{/}" 'cat {}'
+	}
+	# cut2's agent reaches cut1 through the same launcher (the lab user
+	# can read the lab's key for that): the pieces cross no link of the
+	# controller's; its link carried the control frames, less than the
+	# smallest piece.
+	chown "$LAB_USER" "$LAB/id"
+	v0=$(veth_bytes)
+	run -0 --separate-stderr run_where s k
+	v1=$(veth_bytes)
+	chown root "$LAB/id"
+	[ "$stderr" = "" ]
+	for f in "$FLOW"/local/part-*.sgy; do cmp "$LAB/keep/cut2/k/${f##*/}" "$f"; done
+	# Every piece journalled as moved host to host, its bytes counted.
+	[ "$(awk -F'\t' '$2 == "input" && $5 == "cut2" && $6 == 0 && $12 ~ /^moved bytes=[0-9]+ from=cut1 direct$/ { n++; s += substr($12, 13) }
+		END { print n, s }' "$T/s/journal")" = "12 $data" ]
+	[ "$(awk -F'\t' '$2 == "input"' "$T/s/journal" | wc -l)" = 12 ]
+	[ "$(j_count "$T/s/journal" fetch)" = 0 ]
+	[ $((v1 - v0)) -lt "$small" ]
+	run -0 carried "$T/s"
+	read -r in out ctl <<<"$output"
+	[ "$in $out" = "0 0" ]
+	[ "$ctl" -lt "$small" ]
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /relayed=/); r += f[2] } END { print r + 0 }' "$T/s/journal"
+	[ "$output" = 0 ]
+	run -0 taskrun status "$T/s"
+	grep -qx "inputs: 0 bytes read where they lie, $data bytes moved" <<<"$output"
+	# The key unreadable: cut2 cannot reach cut1.  Its first fetch fails
+	# (journalled with ssh's words), that piece and every later one come
+	# through the controller: each crosses the controller's link twice.
+	v2=$(veth_bytes)
+	run -0 --separate-stderr run_where f k3
+	v3=$(veth_bytes)
+	[ "$stderr" = "" ]
+	for f in "$FLOW"/local/part-*.sgy; do cmp "$LAB/keep/cut2/k3/${f##*/}" "$f"; done
+	run -0 awk -F'\t' '$2 == "fetch" { print $3, $5, $6, $12 }' "$T/f/journal"
+	[ "${#lines[@]}" = 1 ]
+	[[ "${lines[0]}" =~ ^"1 cut2 1 failed from=cut1 status=255, through the controller now: ".*"Permission denied" ]]
+	[ "$(awk -F'\t' '$2 == "input" && $6 == 0 && $12 ~ /^moved bytes=[0-9]+ from=cut1$/' "$T/f/journal" | wc -l)" = 12 ]
+	[ $((v3 - v2)) -gt $((2 * data)) ]
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /relayed=/); r += f[2] } END { print r + 0 }' "$T/f/journal"
+	[ "$output" = "$data" ]
+}

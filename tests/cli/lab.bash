@@ -17,7 +17,8 @@
 #   LAB        the lab directory (world-readable; pids/ is world-writable)
 #   LAB_SSH    the --ssh value: "ssh -F $LAB/ssh_config"
 #   LAB_AGENT  the --agent value: the copied taskrun binary + " agent"
-#   hosts node1 node2 node3 (loopback), cut1 (in the namespace), dead1 (a
+#   hosts node1 node2 node3 (loopback), cut1 and cut2 (in the namespace,
+#   behind one veth: they reach each other without crossing it), dead1 (a
 #   port where nothing listens); each host's sessions have
 #   TASKRUN_KEEP_DIR=$LAB/keep/HOST, a directory of its own
 
@@ -151,6 +152,9 @@ lab_start_hosts() {
 	ip netns exec "$LAB_NS" ip link set "${LAB_VETH}b" up
 	ip netns exec "$LAB_NS" ip link set lo up
 	lab_sshd cut1 "${net}2" 22 "$LAB_NS"
+	# A second host behind the same link: cut1 and cut2 reach each other
+	# inside the namespace, the controller only over the veth.
+	lab_sshd cut2 "${net}2" 2222 "$LAB_NS"
 	cat >>"$LAB/ssh_config" <<CONF
 Host dead1
 	HostName 127.0.0.1
@@ -158,7 +162,7 @@ Host dead1
 CONF
 	lab_client_config
 	# Every host answers before the tests start.
-	for h in node1 node2 node3 cut1; do
+	for h in node1 node2 node3 cut1 cut2; do
 		$LAB_SSH "$h" true
 	done
 }
@@ -236,7 +240,7 @@ lab_reset() {
 # lab_healthy: every host answers (a file may have killed an sshd).
 lab_healthy() {
 	local h
-	for h in node1 node2 node3 cut1; do
+	for h in node1 node2 node3 cut1 cut2; do
 		timeout 20 $LAB_SSH "$h" true </dev/null || return 1
 	done
 }

@@ -524,14 +524,16 @@ in_line() {  # HOST NLOCAL LOCAL NMOVED MOVED
 	cp parts/manifest.yaml parts/orig.yaml
 	size=$(stat -c %s local/part-000002.sgy)
 	# Every task on node3, which holds no copy: piece 1 is streamed from
-	# a holder and its task waits on a file; meanwhile both holders leave
-	# the host file, so pieces 2 and 3 have no copy left.
+	# a holder and its task waits on a file; once the piece is there
+	# (node3 first tries to fetch it itself, which fails here: the lab
+	# user cannot read the key), both holders leave the host file, so
+	# pieces 2 and 3 have no copy left.
 	printf '1/node1\n1/node2\n1/node3\n' >hosts
 	touch hold
 	"${TR[@]}" -H hosts -s s -k --where node3 --locality-wait 60s --no-speculate \
 		--input-manifest parts/manifest.yaml "while [ -e $T/hold ]; do sleep 0.05; done; cksum < {}" >out 2>err &
 	BG=$!
-	lab_wait "[ -f s/journal ] && [ \$(j_count s/journal start node3 1) -ge 1 ]" 30
+	lab_wait "[ -f s/journal ] && [ \$(j_count s/journal input node3 1) -ge 1 ]" 30
 	printf '1/node3\n' >hosts.new
 	mv hosts.new hosts
 	kill -USR1 "$BG"
