@@ -73,6 +73,19 @@ struct sk_ptree_opts {
 int sk_ptree_sum(const struct sk_ptree_opts *o, const struct sk_ptree_piece *pc, size_t n,
 		 const struct sk_wopts *wopts, const char *out, int64_t *traces, struct sk_error *err);
 
+struct sk_merge_opts;
+
+/*
+ * segmerge --sum of the pieces of the distributed manifest mpath, or (kept
+ * not NULL) of the outputs taskrun kept in state directory kept (read with
+ * ro->taskrun kept): summed on their hosts (sk_ptree_sum) with ro, or, when
+ * every one is here (a local manifest, local slots' outputs), summed here
+ * by sk_merge_run with o (its mode set to a sum); o's output and format
+ * either way.  Some here and others on hosts: SK_EARG about mpath or kept.
+ */
+int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const char *mpath,
+			const struct sk_merge_opts *o, struct sk_error *err);
+
 /* Reads taskrun kept STATE's lines (taskrun: the program) into pieces, one
  * location each (a local slot's output: nat 0, its path).  *out malloc'd:
  * sk_ptree_pieces_free. */
