@@ -612,35 +612,6 @@ out:
 	return rc;
 }
 
-/* Removes this sum's files on the hosts that may hold some (those not
- * down), a few hosts at a time. */
-static void clean_hosts(struct sk_ptree *t)
-{
-	enum { WIDTH = 16 };
-	struct sk_hostfetch f[WIDTH];
-	char cl[64], *w[3];
-	size_t k = 0;
-
-	snprintf(cl, sizeof cl, "--clean=%s", t->id);
-	w[0] = (char *)(uintptr_t)t->o->segmerge;
-	w[1] = cl;
-	w[2] = NULL;
-	while (k < t->used.n) {
-		size_t m = 0;
-		for (; k < t->used.n && m < WIDTH; k++) {
-			struct sk_error e;
-			if (sk_hostset_has(&t->down, t->used.name[k]))
-				continue;
-			if (sk_hostfetch_open(sk_ptree_launcher(t->o), t->used.name[k], w, &f[m], &e) == 0)
-				m++;
-		}
-		for (size_t j = 0; j < m; j++) {
-			struct sk_error e;
-			sk_hostfetch_close(&f[j], NULL, 0, &e);
-		}
-	}
-}
-
 /* A new sum's id: 16 hex digits, random. */
 static void new_id(char id[17])
 {
@@ -670,6 +641,8 @@ int sk_ptree_sum(const struct sk_ptree_opts *o, const struct sk_ptree_piece *pc,
 		sk_ptree_release(&t);
 		return SK_EIO;
 	}
+	if (o->state)
+		sk_ptree_leftovers_retry(o, t.dir);
 	for (;;) {
 		if (sk_ptree_pending(&t)) {
 			if ((rc = leaf_round(&t, err)) < 0)
@@ -684,7 +657,7 @@ int sk_ptree_sum(const struct sk_ptree_opts *o, const struct sk_ptree_piece *pc,
 		if ((rc = fetch_combine(&t, wopts, out, traces, err)) <= 0)
 			break;
 	}
-	clean_hosts(&t);
+	sk_ptree_clean_hosts(&t);
 	if (!o->state)
 		rm_tree(t.dir);
 	sk_ptree_release(&t);

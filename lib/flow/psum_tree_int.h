@@ -56,6 +56,15 @@ void sk_ptree_release(struct sk_ptree *t);
 
 const char *sk_ptree_launcher(const struct sk_ptree_opts *o);
 
+/* psum_clean.c: removes t's files on every host it used (SEGMERGE --clean);
+ * a host that is down or does not answer keeps them, and is recorded in
+ * STATE/leftovers ("HOST<TAB>ID") with a state directory, else said
+ * (o->warn). */
+void sk_ptree_clean_hosts(struct sk_ptree *t);
+/* Removes the files of DIR/leftovers' sums from the hosts that answer now
+ * (the file keeps the others' lines; removed when none is left). */
+void sk_ptree_leftovers_retry(const struct sk_ptree_opts *o, const char *dir);
+
 /* The index of the first of p's locations whose host is not down (the host
  * into host, *path into the location), or -1. */
 int sk_ptree_pick(const struct sk_ptree_piece *p, const struct sk_hostset *down, char *host, size_t len,

@@ -384,10 +384,24 @@ SH
 	[[ "$(cat "$T/err")" = "segmerge: node2: its partial sum cannot be read: ssh: connect to host 127.0.0.1 port "*": Connection refused: its pieces are summed again from their copies" ]]
 	# node2's pieces (2 and 5) were summed again on node3, which holds
 	# their other copies; then the three partials were added in pairs.
-	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4\nr5' ]
+	[ "$(ls "$T/st")" = $'fetched\nleftovers\nr1\nr2\nr3\nr4\nr5' ]
 	[ "$(cat "$T/st/r1/args")" = $'node1\nnode2\nnode3' ]
 	[ "$(cat "$T/st/r2/args")" = node1 ]
 	[ "$(cut -f1 "$T/st/r3/1.list" | tr '\n' ' ')" = "1 4 " ]
 	[ "$(cat "$T/st/r3/args")" = node3 ]
 	[ "$(wc -l <"$T/st/fetched")" = 1 ]
+	# node2 was down at the end: its partial stays there, recorded in
+	# the state directory; the other hosts have nothing left.
+	[ "$(cut -f1 "$T/st/leftovers")" = node2 ]
+	id=$(cut -f2 "$T/st/leftovers")
+	[ "$(ls "$LAB/keep/node2/.segmerge")" = "$id" ]
+	[ -n "$(ls -A "$LAB/keep/node2/.segmerge/$id")" ]
+	[ ! -e "$LAB/keep/node1/.segmerge" ] && [ ! -e "$LAB/keep/node3/.segmerge" ]
+	# node2 is back: the next sum on that state directory removes it
+	# first, and leaves nothing either.
+	run -0 --separate-stderr segmerge --sum -m "$T/m.yaml" "${R[@]}" --state "$T/st" -o "$T/sum2.sgy"
+	[ "$stderr" = "" ]
+	cmp "$T/sum2.sgy" "$T/local.sgy"
+	[ ! -e "$T/st/leftovers" ]
+	[ -z "$(find "$LAB"/keep -name .segmerge)" ]
 }

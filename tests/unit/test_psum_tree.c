@@ -359,5 +359,82 @@ int main(void)
 		CHECK(rmdir(dir) == 0);
 	}
 	test_steps();
+
+	/* The end of a sum (psum_clean.c): --clean=ID on every host used but
+	 * those down; a host down or that does not answer keeps its files,
+	 * said without a state directory, recorded in STATE/leftovers with
+	 * one, and removed by the next sum on it once the host answers.  The
+	 * launcher here logs "HOST --clean=ID" and fails (255, as ssh) for
+	 * the hosts named in DIR/refuse. */
+	{
+		char dir[] = "/tmp/test_psum_clean.XXXXXX", launcher[600], p[256], *log = NULL;
+		size_t len = 0;
+		FILE *fp;
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(launcher, sizeof launcher,
+			 "sh -c 'echo \"$1 $3\" >>%s/log; grep -qx \"$1\" %s/refuse && exit 255; shift; exec \"$@\"' "
+			 "launcher", dir, dir);
+		snprintf(p, sizeof p, "%s/refuse", dir);
+		fp = fopen(p, "w");
+		fputs("dead1\nnode9\n", fp);
+		fclose(fp);
+		o.ssh = launcher;
+		o.segmerge = "true";
+		CHECK(sk_ptree_init(&t, &o, pc, 4, "0123456789abcdef", &err) == 0);
+		CHECK(sk_hostset_add(&t.used, "node1") == 0 && sk_hostset_add(&t.used, "dead1") == 0 &&
+		      sk_hostset_add(&t.used, "node9") == 0 && sk_hostset_add(&t.down, "dead1") == 0);
+		t.dir = strdup(dir);
+		nsaid = 0;
+		sk_ptree_clean_hosts(&t);
+		snprintf(p, sizeof p, "%s/log", dir);
+		log = (char *)mk_slurp(p, &len);
+		/* (started together: in either order) */
+		CHECKF(log && strlen(log) == 62 && strstr(log, "node1 --clean=0123456789abcdef\n") &&
+		       strstr(log, "node9 --clean=0123456789abcdef\n"), "%s", log ? log : "(none)");
+		free(log);
+		CHECK(nsaid == 2);
+		CHECK(strcmp(said[0], "dead1: did not answer at the end: this sum's files stay in .segmerge/0123456789abcdef "
+				      "there (with --state, the next sum on that directory removes them)") == 0);
+		CHECK(strncmp(said[1], "node9: did not answer", 21) == 0);
+		/* With a state directory: recorded, nothing said. */
+		o.state = dir;
+		nsaid = 0;
+		sk_ptree_clean_hosts(&t);
+		CHECK(nsaid == 0);
+		snprintf(p, sizeof p, "%s/leftovers", dir);
+		log = (char *)mk_slurp(p, &len);
+		CHECK(log && strcmp(log, "dead1\t0123456789abcdef\nnode9\t0123456789abcdef\n") == 0);
+		free(log);
+		/* node9 answers now, dead1 not yet: node9's line goes. */
+		snprintf(p, sizeof p, "%s/refuse", dir);
+		fp = fopen(p, "w");
+		fputs("dead1\n", fp);
+		fclose(fp);
+		sk_ptree_leftovers_retry(&o, dir);
+		snprintf(p, sizeof p, "%s/leftovers", dir);
+		log = (char *)mk_slurp(p, &len);
+		CHECK(log && strcmp(log, "dead1\t0123456789abcdef\n") == 0);
+		free(log);
+		/* Both answer: the file goes. */
+		snprintf(p, sizeof p, "%s/refuse", dir);
+		fp = fopen(p, "w");
+		fclose(fp);
+		sk_ptree_leftovers_retry(&o, dir);
+		snprintf(p, sizeof p, "%s/leftovers", dir);
+		CHECK(access(p, F_OK) != 0);
+		snprintf(p, sizeof p, "%s/log", dir);
+		log = (char *)mk_slurp(p, &len);
+		/* Two ends of the sum (node1, node9 each), the first retry
+		 * (dead1, node9, in either order), the second (dead1). */
+		CHECK(log && strlen(log) == 7 * 31 && strcmp(log + 6 * 31, "dead1 --clean=0123456789abcdef\n") == 0 &&
+		      (strncmp(log + 4 * 31, "dead1 --clean=0123456789abcdef\nnode9", 36) == 0 ||
+		       strncmp(log + 4 * 31, "node9 --clean=0123456789abcdef\ndead1", 36) == 0));
+		free(log);
+		sk_ptree_release(&t);
+		unlink(p);
+		snprintf(p, sizeof p, "%s/refuse", dir);
+		unlink(p);
+		CHECK(rmdir(dir) == 0);
+	}
 	return test_done();
 }
