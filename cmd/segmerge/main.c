@@ -12,6 +12,7 @@
 #include "manifest.h"
 #include "merge.h"
 #include "merge_hosts.h"
+#include "ofile.h"
 #include "par.h"
 #include "progress.h"
 #include "psum_tree.h"
@@ -23,7 +24,7 @@ static const char usage_text[] =
 	"usage: segmerge [-bhnsV] [-e big|little] [-f CODE] [-k KEYS] [-m MANIFEST] [-o FILE]\n"
 	"                [-t segy|su|sgk] [-z[LEVEL]] [--agent CMD] [--from FMT] [--kept DIR]\n"
 	"                [--no-progress] [--reduce tree|star] [--remote CMD] [--ssh CMD]\n"
-	"                [--state DIR] [INPUT ...]\n"
+	"                [--state DIR] [--streams N] [INPUT ...]\n"
 	"Concatenates the inputs (standard input when none) into one stream,\n"
 	"converting it on the way; merges sorted inputs, stacks partial results,\n"
 	"or reassembles the pieces of a segsplit manifest.\n"
@@ -49,6 +50,9 @@ static const char usage_text[] =
 	"      --remote=CMD     pieces on hosts: the segmerge program there\n"
 	"  -s, --sum            sum the inputs sample by sample (same traces, same geometry)\n"
 	"      --ssh=CMD        pieces on hosts: the command that reaches a host\n"
+	"      --streams=N      pieces on hosts, a merge that reads them all at once:\n"
+	"                       at most N read from hosts at once (default 32); more\n"
+	"                       pieces are brought here first, N at a time\n"
 	"      --state=DIR      pieces on hosts: keep taskrun's state and the partial\n"
 	"                       sums in DIR (default: a temporary, removed)\n"
 	"  -t, --to=FMT         output format: segy, su or sgk (default: the input's)\n"
@@ -83,6 +87,7 @@ static const struct option longopts[] = {
 	{"remote", required_argument, NULL, 5},
 	{"ssh", required_argument, NULL, 6},
 	{"state", required_argument, NULL, 8},
+	{"streams", required_argument, NULL, 18},
 	{"sum", no_argument, NULL, 's'},
 	{"to", required_argument, NULL, 't'},
 	{"version", no_argument, NULL, 'V'},
@@ -157,6 +162,9 @@ int main(int argc, char **argv)
 	char *stdin_only[] = {NULL};
 	char **inputs, **plan = NULL, *order = NULL;
 	struct sk_mhosts *mh = NULL;
+	struct sk_ofile *spool = NULL;
+	char **spooled = NULL;
+	long streams = 32;
 	size_t n;
 	struct sk_progress pg;
 	int c, status = 0, verify = 1, sum = 0, show = SK_PROGRESS_AUTO;
@@ -201,6 +209,13 @@ int main(int argc, char **argv)
 			else
 				usage_msg("--reduce: expected tree or star");
 			break;
+		case 18: {
+			char *end;
+			streams = strtol(optarg, &end, 10);
+			if (end == optarg || *end || streams < 1 || streams > 100000)
+				usage_msg("--streams: expected a count from 1 to 100000");
+			break;
+		}
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
@@ -254,6 +269,24 @@ int main(int argc, char **argv)
 				status = sk_report(&err);
 				goto done;
 			}
+			if (o.mode != SK_MERGE_CONCAT && n == m.npieces && n > (size_t)streams) {
+				/* Read all at once, more than --streams: here
+				 * first, --streams at a time. */
+				const char *tmp = getenv("TMPDIR");
+				if (!(spool = calloc(n, sizeof *spool)) || !(spooled = calloc(n, sizeof *spooled))) {
+					sk_error_set(&err, SK_ENOMEM, "out of memory");
+					status = sk_report(&err);
+					goto done;
+				}
+				if (sk_mhosts_spool(mh, (size_t)streams, tmp && *tmp ? tmp : "/tmp", spool, &err) < 0) {
+					status = sk_report(&err);
+					goto done;
+				}
+				for (size_t i = 0; i < n; i++)
+					spooled[i] = spool[i].tmp;
+				inputs = spooled;
+				goto merge;
+			}
 			o.src = sk_mhosts_src(mh);
 			inputs = (char **)(uintptr_t)sk_mhosts_names(mh);
 			goto merge;
@@ -300,6 +333,10 @@ merge:
 		sk_progress_finish(&pg);
 	}
 done:
+	for (size_t i = 0; spool && i < n; i++)
+		sk_ofile_abort(&spool[i]);
+	free(spool);
+	free(spooled);
 	sk_merge_plan_free(plan, plan ? n : 0, order);
 	sk_mhosts_free(mh);
 	sk_manifest_release(&m);

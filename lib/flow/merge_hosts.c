@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "hostfetch.h"
+#include "ofile.h"
 #include "stream.h"
 
 struct mpiece {
@@ -250,6 +252,105 @@ static int src_close(void *arg, size_t i, int whole, struct sk_error *err)
 		sk_error_at(err, err->code, p->name);
 	}
 	return 0;
+}
+
+/* Reads piece i whole from its sender (started) into f: 0; 1 when that
+ * copy failed (said when another is left; its message and status in msg,
+ * *st), so that the next copy is tried; or an error writing f. */
+static int spool_one(struct sk_mhosts *s, size_t i, struct sk_ofile *f, char *msg, size_t len, int *st,
+		     struct sk_error *err)
+{
+	const struct sk_mpiece *mp = &s->m->pieces[i];
+	struct mpiece *p = &s->p[i];
+	char buf[1 << 16], host[256];
+	const char *path;
+	size_t k;
+
+	while ((k = fread(buf, 1, sizeof buf, p->f.fp)) > 0) {
+		tap(p, buf, k);
+		if (sk_ofile_write(f, buf, k, err) < 0) {
+			finish(p, 1, NULL, 0);
+			return err->code;
+		}
+	}
+	*st = finish(p, 0, msg, len);
+	if (*st == 0 && p->got == mp->bytes && (!s->o.verify || sk_xxh64_digest(p->hash) == mp->xxh64))
+		return 0;
+	if (*st == 0)
+		snprintf(msg, len, "received %" PRIu64 " bytes, xxh64 %016" PRIx64 ", but the manifest says %" PRIu64
+			 " bytes, xxh64 %016" PRIx64 ": changed on the way", p->got, sk_xxh64_digest(p->hash), mp->bytes,
+			 mp->xxh64);
+	if (p->loc + 1 < mp->nat && sk_manifest_loc(mp->at[p->loc], host, sizeof host, &path, err) == 0) {
+		if (*st == 255 && !is_down(s, host)) {
+			set_down(s, host);
+			say(s, "%s: %s: its pieces are read from their other copies", host, *msg ? msg : "no answer");
+		} else if (*st != 255) {
+			say(s, "%s: not read there: %s: its next copy is read instead", p->name,
+			    *msg ? msg : "the sender failed");
+		}
+	}
+	p->loc++;
+	return 1;
+}
+
+int sk_mhosts_spool(struct sk_mhosts *s, size_t width, const char *tmpdir, struct sk_ofile *files,
+		    struct sk_error *err)
+{
+	const size_t n = s->m->npieces;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		files[i] = (struct sk_ofile){-1, NULL, NULL, -1};
+	if (width < 1)
+		width = 1;
+	for (size_t i0 = 0; i0 < n && rc == 0; i0 += width) {
+		const size_t i1 = i0 + width < n ? i0 + width : n;
+		/* These pieces' senders start together (each checks its copy
+		 * and connects meanwhile), then are read in turn. */
+		for (size_t i = i0; i < i1; i++) {
+			struct sk_error e;
+			if (!s->p[i].started && start(s, i, &e) < 0) {
+				*err = e;
+				return e.code;
+			}
+		}
+		for (size_t i = i0; i < i1 && rc == 0; i++) {
+			char name[64], *target, msg[512] = "";
+			int st = 0;
+			snprintf(name, sizeof name, "segmerge-piece-%zu", i + 1);
+			if (!(target = sk_path_join(tmpdir, name)))
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			for (;;) {
+				if (!s->p[i].started) {
+					if ((rc = start(s, i, err)) < 0)
+						break;
+					if (rc == 1) {
+						if (*msg) {
+							sk_error_set(err, SK_EIO, "not read there: %s (status %d); no other copy",
+								     msg, st);
+							rc = sk_error_at(err, err->code, s->p[i].name);
+						} else {
+							rc = none_left(s, i, err);
+						}
+						break;
+					}
+				}
+				if ((rc = sk_ofile_open(&files[i], target, err)) < 0) {
+					rc = sk_error_at(err, rc, tmpdir);
+					break;
+				}
+				if ((rc = spool_one(s, i, &files[i], msg, sizeof msg, &st, err)) <= 0) {
+					if (rc < 0)
+						sk_error_at(err, rc, tmpdir);
+					break;
+				}
+				/* That copy failed: its bytes go, the next copy's come. */
+				sk_ofile_abort(&files[i]);
+			}
+			free(target);
+		}
+	}
+	return rc;
 }
 
 int sk_mhosts_new(const struct sk_manifest *m, const struct sk_mhosts_opts *o, struct sk_mhosts **out,

@@ -20,7 +20,9 @@
  * merged cannot be read again from another copy without a second read.
  * A concatenation starts the next piece's sender while it reads one (at
  * most two at once); the other modes read every piece at once (one
- * launcher process and a 64 KiB buffer each).
+ * launcher process and a 64 KiB buffer each), or, with more pieces than
+ * the caller lets stream at once, after sk_mhosts_spool has brought them
+ * here.
  */
 #ifndef SK_MERGE_HOSTS_H
 #define SK_MERGE_HOSTS_H
@@ -53,6 +55,21 @@ void sk_mhosts_free(struct sk_mhosts *s);
  * its paths: each piece's location being read (host:path; it changes when
  * a piece is read from its next copy). */
 const struct sk_merge_src *sk_mhosts_src(const struct sk_mhosts *s);
+
+/*
+ * Brings every piece here instead, width senders at a time (their launcher
+ * processes started together, then read in turn), each into a temporary in
+ * tmpdir (files[i], n of them: sk_ofile temporaries, never committed,
+ * removed on a signal; the caller reads files[i].tmp and aborts them all),
+ * checked against the manifest's size and xxh64 as it arrives.  A copy that
+ * fails, before or during its bytes, is said and the next one read, as for
+ * a stream (a host that did not answer is down for the pieces after); an
+ * error when no copy is left, naming the piece, or when a temporary cannot
+ * be written, naming tmpdir.
+ */
+struct sk_ofile;
+int sk_mhosts_spool(struct sk_mhosts *s, size_t width, const char *tmpdir, struct sk_ofile *files,
+		    struct sk_error *err);
 const char *const *sk_mhosts_names(const struct sk_mhosts *s);
 
 #endif

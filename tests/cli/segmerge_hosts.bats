@@ -405,3 +405,57 @@ SH
 	[ ! -e "$T/st/leftovers" ]
 	[ -z "$(find "$LAB"/keep -name .segmerge)" ]
 }
+
+@test "segmerge -m: a k-way merge of more pieces than --streams reads at most that many at once, the local merge's bytes, nothing left" {
+	lab_need_root
+	cd "$T"
+	# 9 pieces sorted by cdp (a merge by keys reads them all at once),
+	# two copies each on node1-3; the same pieces here.
+	segsynth --line 6,50,12,25 --nt 101 --reflector 0.01 -o line.sgy
+	printf 'node1\nnode2\nnode3\n' >hosts
+	segsplit --hosts hosts --copies 2 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --count 8 --sort cdp -d parts line.sgy
+	[ "$(grep -c '^  - file: ' parts/manifest.yaml)" = 9 ]
+	mkdir local tmp
+	grep -v '^    at: ' parts/manifest.yaml | sed 's/^version: 2/version: 1/' >local/manifest.yaml
+	for f in $(sed -n 's/^  - file: "\(.*\)"/\1/p' parts/manifest.yaml); do
+		cp "$(ls "$LAB"/keep/node*/parts/"$f" | head -n 1)" local/
+	done
+	segmerge -m local/manifest.yaml -o local.sgy
+	# The senders count the senders running as each starts (and wait a
+	# little, so that the ones started together overlap).
+	cat >"$LAB/segmerge-count" <<SH
+#!/bin/sh
+case "\$1" in --cat=*)
+	: >"$LAB/pids/cat.\$\$"
+	ls "$LAB/pids" | grep -c '^cat\.' >>"$LAB/pids/conc"
+	sleep 0.3
+	"$LAB/segmerge" "\$@"; st=\$?
+	rm -f "$LAB/pids/cat.\$\$"
+	exit \$st ;;
+esac
+exec "$LAB/segmerge" "\$@"
+SH
+	chmod 755 "$LAB/segmerge-count"
+	rm -f "$LAB"/pids/cat.* "$LAB/pids/conc"
+	TMPDIR=$T/tmp run -0 --separate-stderr segmerge -m parts/manifest.yaml --ssh "$LAB_SSH" \
+		--remote "$LAB/segmerge-count" --streams 3 -o out.sgy
+	[ "$stderr" = "" ]
+	cmp out.sgy local.sgy
+	[ "$(wc -l <"$LAB/pids/conc")" = 9 ]
+	[ "$(sort -n "$LAB/pids/conc" | tail -n 1)" = 3 ]
+	[ -z "$(ls -A tmp)" ]
+	# A host gone: said once, its pieces read from their other copies,
+	# the same bytes.
+	sed 's/"node2:/"dead1:/g' parts/manifest.yaml >parts/m2.yaml
+	TMPDIR=$T/tmp run -0 --separate-stderr segmerge -m parts/m2.yaml "${R[@]}" --streams 4 -o out2.sgy
+	[ "$stderr" = "segmerge: dead1: ssh: connect to host 127.0.0.1 port 1: Connection refused: its pieces are read from their other copies" ]
+	cmp out2.sgy local.sgy
+	[ -z "$(ls -A tmp)" ]
+	# Within the limit: streamed as before, nothing here.
+	TMPDIR=$T/tmp run -0 --separate-stderr segmerge -m parts/manifest.yaml "${R[@]}" -o out3.sgy
+	[ "$stderr" = "" ]
+	cmp out3.sgy local.sgy
+	[ -z "$(ls -A tmp)" ]
+	run -2 --separate-stderr segmerge -m parts/manifest.yaml --streams 0
+	[ "$stderr" = "segmerge: --streams: expected a count from 1 to 100000" ]
+}
