@@ -959,11 +959,66 @@ static size_t count_ranges(const char *list)
 	return n;
 }
 
+/* The order file of a ranges split (beside its manifest), open for
+ * reading, or NULL when it has none or it cannot be opened (the remake then
+ * scans the source by keys). */
+static FILE *order_open(const struct sk_manifest *m, char *path, size_t len)
+{
+	if (!m->order_file || (size_t)snprintf(path, len, "%s/%s", m->dir ? m->dir : ".", m->order_file) >= len)
+		return NULL;
+	return fopen(path, "r");
+}
+
+/* A ranges piece (number `want` in the order file, 1-based) remade by
+ * its runs: each of its runs read where it starts in the source (a seek,
+ * else reading up to it), the other pieces' runs not read.  1 when every
+ * trace of the piece was written (*got of them), 0 when the source ended
+ * first, or an error (the order file's, naming it). */
+static int remake_runs(FILE *ord, const char *ordname, int64_t want, const struct sk_mpiece *p, struct sk_reader *r,
+		       struct sk_rec *rec, struct sk_writer *w, const char *path, int64_t *got, struct sk_error *err)
+{
+	char line[128];
+	int64_t pos = 0;
+	long lineno = 0;
+	int rc;
+
+	while (*got < p->traces && fgets(line, sizeof line, ord)) {
+		long long piece, count;
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%lld\t%lld", &piece, &count) != 2 || piece < 1 || count < 1)
+			return sk_error_at(err, sk_error_set(err, SK_EFMT, "line %ld: bad run '%.40s'", lineno, line),
+					   ordname);
+		if (piece == want) {
+			if (sk_reader_tell(r) != pos && sk_reader_seek(r, pos, err) < 0)
+				while (sk_reader_tell(r) < pos)
+					if ((rc = sk_rec_next(rec, 0, err)) <= 0)
+						return rc;
+			for (long long k = 0; k < count && *got < p->traces; k++) {
+				if ((rc = sk_rec_next(rec, 0, err)) <= 0)
+					return rc;
+				if ((rc = sk_rec_put(rec, w, err)) < 0)
+					return sk_error_at(err, rc, path);
+				++*got;
+			}
+		}
+		pos += count;
+	}
+	if (ferror(ord))
+		return sk_error_at(err, sk_error_sys(err, "read"), ordname);
+	if (*got < p->traces)
+		return sk_error_at(err, sk_error_set(err, SK_ESTATE, "it gives piece %lld %" PRId64 " traces, the manifest "
+						      "says %" PRId64, (long long)want, *got, p->traces), ordname);
+	return 1;
+}
+
 /*
  * Remakes piece p into path.  The traces are read from the source as the
  * split took them (lineage, manifest.h): a run from p->first (count, parts
- * and key modes), every n-th trace from p->first (round-robin), or the
- * traces from p->first whose key falls in p's range (ranges); sorted pieces
+ * and key modes), every n-th trace from p->first (round-robin), or, for
+ * ranges, the piece's runs in the order file (each read where it starts),
+ * or without that file the traces from p->first whose key falls in p's
+ * range; sorted pieces
  * are sorted again, stably, by the same keys.  They are written with the
  * split's options, expected count and buffer (an sgk piece's blocks), so
  * the file's bytes are the piece's, checked by size and xxh64.
@@ -982,6 +1037,8 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 	int64_t got = 0, at;
 	const int sorted = m->sort != NULL;
 	size_t nouts = 1;
+	char ordname[4200];
+	FILE *ord;
 	int rc;
 
 	memset(&rec, 0, sizeof rec);
@@ -1018,6 +1075,18 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 		goto out;
 	if (sorted)
 		sk_sortbuf_init(&sb, &sort, sk_rec_len(&rec));
+	if (m->mode == SK_SPLIT_RANGES && (ord = order_open(m, ordname, sizeof ordname))) {
+		/* Its runs, from the order file: only its traces are read. */
+		rc = remake_runs(ord, ordname, (int64_t)(p - m->pieces) + 1, p, r, &rec, w, path, &got, err);
+		fclose(ord);
+		if (rc == 0)
+			goto short_source;
+		if (rc < 0) {
+			if (err->file[0] == '\0')
+				sk_error_at(err, rc, m->lineage);
+			goto out;
+		}
+	}
 	for (at = p->first; got < p->traces; at++) {
 		int take = 1;
 		/* To the next trace wanted: a seek where the source allows

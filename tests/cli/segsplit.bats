@@ -308,3 +308,31 @@ MODES
 	segsplit --remake 1 -d r2 d2/m2.yaml
 	cmp r2/part-000001.sgy d2/part-000001.sgy
 }
+
+@test "segsplit --remake: a ranges piece is remade from its runs in the order file (its traces alone read); without that file, by its keys" {
+	cd "$T"
+	segsynth --line 4,50,30,25 --reflector 0.01 -n 51 -o line.sgy
+	segsplit -r offset=:100,100:300,900: -d d line.sgy
+	lineage d "$T/line.sgy" segy 'sample-format: 0, little: -1, zstd: 0, read: range, key: offset'
+	[ "$(head -n 2 d/order.tsv)" = $'1\t19\n2\t8' ]
+	# Trace 21's offset (138: range 100:300) made 13 (range :100) in the
+	# source: piece 1 (runs of traces 1-19, 31-49, ...) is remade byte
+	# for byte without reading it; piece 2, whose run holds it, is
+	# refused.
+	printf '\000\000\000\015' | dd of=line.sgy bs=1 seek=$((3600 + 20 * 444 + 36)) conv=notrunc 2>/dev/null
+	segsplit --remake 1 -d r d/m2.yaml
+	cmp r/part-000001.sgy d/part-000001.sgy
+	run -1 --separate-stderr segsplit --remake 2 -d r d/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: part-000002.sgy: remade 17808 bytes with xxh64 "[0-9a-f]{16}", the manifest says 17808 bytes, "[0-9a-f]{16}" (has the source changed?)"$ ]]
+	# Without the order file, piece 1's traces are those from its first
+	# on whose key is in its range: trace 21 among them, so it is refused.
+	mv d/order.tsv d/order.off
+	rm r/part-000001.sgy
+	run -1 --separate-stderr segsplit --remake 1 -d r d/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: part-000001.sgy: remade 37344 bytes with xxh64 "[0-9a-f]{16}", the manifest says 37344 bytes, "[0-9a-f]{16}" (has the source changed?)"$ ]]
+	[ ! -e r/part-000001.sgy ]
+	# A damaged order file is an error naming it.
+	printf '1\tx\n' >d/order.tsv
+	run -1 --separate-stderr segsplit --remake 1 -d r d/m2.yaml
+	[ "$stderr" = "segsplit: d/order.tsv: line 1: bad run '1	x'" ]
+}
