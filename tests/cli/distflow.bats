@@ -308,8 +308,9 @@ veth_bytes() {
 	data=$(cat "$FLOW"/local/part-*.sgy | wc -c)
 	small=$(stat -c %s "$FLOW"/local/part-*.sgy | sort -n | head -1)
 	printf '1/cut1\n1/cut2\n' >"$T/hosts"
+	# (cut1 takes no task: the wait for cut2 outlasts any load.)
 	run_where() {  # STATE KEEPDIR
-		"${TR[@]}" -H "$T/hosts" -s "$T/$1" --where cut2 --locality-wait 60s \
+		"${TR[@]}" -H "$T/hosts" -s "$T/$1" --where cut2 --locality-wait 1h \
 			--input-manifest "$T/p2/manifest.yaml" --keep "$2/{/}" 'cat {}'
 	}
 	# cut2's agent reaches cut1 through the same launcher (the lab user
