@@ -67,17 +67,6 @@ static int write_manifest(const char *path, const char *loc)
 	return rc;
 }
 
-static int same(const char *a, const char *b)
-{
-	size_t na, nb;
-	unsigned char *x = mk_slurp(a, &na), *y = mk_slurp(b, &nb);
-	const int eq = x && y && na == nb && memcmp(x, y, na) == 0;
-
-	free(x);
-	free(y);
-	return eq;
-}
-
 int main(void)
 {
 	struct sk_ptree_opts ro = {NULL, NULL, "taskrun", "segmerge", NULL, 1, SK_FMT_AUTO, 0, NULL, NULL};
@@ -110,7 +99,7 @@ int main(void)
 	sk_merge_opts_init(&o);
 	o.out = fpath("sum.sgy");
 	CHECK(sk_ptree_sum_pieces(&ro, NULL, fpath("m.yaml"), &o, &err) == 0);
-	CHECK(same(fpath("sum.sgy"), fpath("ref.sgy")));
+	CHECK(mk_same_file(fpath("sum.sgy"), fpath("ref.sgy")));
 	/* Each sample is three times the piece's: trace 1's first sample, an
 	 * IBM float (1000 in a piece, 3000 summed: 0x43bb8000). */
 	{
@@ -151,7 +140,7 @@ int main(void)
 	ro.taskrun = fpath("taskrun");
 	o.out = fpath("kept.sgy");
 	CHECKF(sk_ptree_sum_pieces(&ro, "state", NULL, &o, &err) == 0, "%s: %s", err.file, err.msg);
-	CHECK(same(fpath("kept.sgy"), fpath("ref.sgy")));
+	CHECK(mk_same_file(fpath("kept.sgy"), fpath("ref.sgy")));
 	o.out = fpath("kept2.sgy");
 	CHECK(sk_ptree_sum_pieces(&ro, "mixed", NULL, &o, &err) == SK_EARG);
 	CHECK(strcmp(err.file, "mixed") == 0);
