@@ -1,37 +1,66 @@
 /* tasklist: the tasks of a run and their frozen text (DIR/tasks). */
 #include "tasklist.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
 
-/* A copy of s at its size, and s freed: builders hand over strings in
- * buffers with room to grow (4 KiB for a command of a few bytes), and a list
- * of a million tasks keeps them all. */
-static int fit(char **s)
+/* The strings of the tasks, packed in blocks: one allocation per block, not
+ * per string, and no room to grow (builders hand over strings in buffers of
+ * 4 KiB for a command of a few bytes). */
+struct tr_strblk {
+	struct tr_strblk *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define STRBLK_SIZE (64u << 10)   /* bytes a block holds, unless a string is longer */
+
+/* A copy of s in l's blocks, and s freed; NULL (s freed too) when out of
+ * memory.  A NULL s is NULL. */
+static char *pack(struct tr_tasklist *l, char *s, int *oom)
 {
+	struct tr_strblk *b = l->blk;
 	size_t n;
 	char *c;
 
-	if (!*s)
-		return 0;
-	n = strlen(*s) + 1;
-	/* Already at its size (give or take malloc's rounding). */
-	if (malloc_usable_size(*s) <= n + 32)
-		return 0;
-	if (!(c = malloc(n)))
-		return SK_ENOMEM;
-	memcpy(c, *s, n);
-	free(*s);
-	*s = c;
-	return 0;
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (!b || b->cap - b->used < n) {
+		/* A string longer than a quarter of a block gets one of its
+		 * own, behind the current one, whose room stays in use. */
+		const size_t cap = n > STRBLK_SIZE / 4 ? n : STRBLK_SIZE;
+		struct tr_strblk *nb = malloc(sizeof *nb + cap);
+		if (!nb) {
+			free(s);
+			*oom = 1;
+			return NULL;
+		}
+		nb->used = 0;
+		nb->cap = cap;
+		if (b && cap != STRBLK_SIZE) {
+			nb->next = b->next;
+			b->next = nb;
+		} else {
+			nb->next = b;
+			l->blk = nb;
+		}
+		b = nb;
+	}
+	c = b->data + b->used;
+	memcpy(c, s, n);
+	b->used += n;
+	free(s);
+	return c;
 }
 
 int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 {
-	if (!cmd || fit(&cmd) || fit(&in) || fit(&out))
+	int oom = 0;
+
+	if (!cmd)
 		goto oom;
 	if (l->n == l->cap) {
 		const long cap = l->cap ? l->cap * 2 : 64;
@@ -41,9 +70,11 @@ int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out)
 		l->t = t;
 		l->cap = cap;
 	}
-	l->t[l->n].cmd = cmd;
-	l->t[l->n].in = in;
-	l->t[l->n].out = out;
+	l->t[l->n].cmd = pack(l, cmd, &oom);
+	l->t[l->n].in = pack(l, in, &oom);
+	l->t[l->n].out = pack(l, out, &oom);
+	if (oom)
+		return SK_ENOMEM;
 	l->t[l->n].tag = NULL;
 	l->t[l->n].keep = NULL;
 	l->t[l->n].where = NULL;
@@ -61,14 +92,16 @@ oom:
 void tr_tasklist_release(struct tr_tasklist *l)
 {
 	for (long i = 0; i < l->n; i++) {
-		free(l->t[i].cmd);
-		free(l->t[i].in);
-		free(l->t[i].out);
 		free(l->t[i].tag);
 		free(l->t[i].keep);
 		free(l->t[i].where);
 		free(l->t[i].apart);
 		free(l->t[i].input);
+	}
+	while (l->blk) {
+		struct tr_strblk *next = l->blk->next;
+		free(l->blk);
+		l->blk = next;
 	}
 	free(l->t);
 	l->t = NULL;

@@ -16,6 +16,8 @@
 #include "diag.h"
 
 struct tr_task {
+	/* The three of every task live in the list's string blocks (never
+	 * freed one by one); the others are malloc'd each. */
 	char *cmd;
 	char *in;    /* controller-side file for stdin, or NULL */
 	char *out;   /* controller-side file for stdout, or NULL */
@@ -28,12 +30,19 @@ struct tr_task {
 	char *input; /* --input-manifest: its piece (piece.h), or NULL */
 };
 
+struct tr_strblk;
+
 struct tr_tasklist {
 	struct tr_task *t;
 	long n, cap;
+	struct tr_strblk *blk;  /* the blocks that hold cmd, in and out */
 };
 
+/* Adds a task: cmd (not NULL), in and out are malloc'd strings that the list
+ * takes (freed, also on failure), copied into its blocks: a malloc'd string
+ * of a few bytes costs 32, and a million tasks keep theirs.  0 or SK_ENOMEM. */
 int tr_tasklist_add(struct tr_tasklist *l, char *cmd, char *in, char *out);
+/* Frees every task's strings and the list; l is empty after. */
 void tr_tasklist_release(struct tr_tasklist *l);
 /* The DIR/tasks text of l (malloc'd). */
 char *tr_tasklist_format(const struct tr_tasklist *l);

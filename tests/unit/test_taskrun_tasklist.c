@@ -1,10 +1,58 @@
 /* taskrun's task list: its frozen text (DIR/tasks) and back, the optional
  * fields only on the tasks that have them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../cmd/taskrun/tasklist.h"
 #include "check.h"
+
+/* Many tasks: their strings packed one after another in blocks (no
+ * malloc each), intact, a string longer than a block in one of its own,
+ * and the list released (valgrind and ASan see the blocks freed). */
+static void test_blocks(void)
+{
+	struct tr_tasklist l = {0};
+	char buf[80], *big = malloc(100000);
+	long packed = 0, bad = 0;
+	const long n = 30000;
+
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'x', 99999);
+	big[99999] = '\0';
+	for (long i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "true %ld", i);
+		if (i == n / 2)
+			bad += tr_tasklist_add(&l, strdup(big), NULL, strdup("o")) != 0;
+		else
+			bad += tr_tasklist_add(&l, strdup(buf), i % 3 ? NULL : strdup("in"), NULL) != 0;
+	}
+	CHECK(bad == 0 && l.n == n);
+	for (long i = 0; i < n; i++) {
+		const struct tr_task *t = &l.t[i];
+		if (i == n / 2) {
+			CHECK(strcmp(t->cmd, big) == 0 && strcmp(t->out, "o") == 0 && t->in == NULL);
+			continue;
+		}
+		snprintf(buf, sizeof buf, "true %ld", i);
+		bad += strcmp(t->cmd, buf) != 0 || (i % 3 ? t->in != NULL : strcmp(t->in, "in") != 0) ||
+		       t->out != NULL;
+		/* The next task's command right after this task's strings,
+		 * unless a block ended. */
+		if (i + 1 < n && i + 1 != n / 2 && i != n / 2)
+			packed += l.t[i + 1].cmd == (t->in ? t->in + 3 : t->cmd + strlen(t->cmd) + 1);
+	}
+	CHECKF(bad == 0, "%ld tasks with other strings", bad);
+	/* About 12 bytes a task: 64 KiB blocks hold ~5,000 tasks; the
+	 * long string's block comes behind the current one, so the tasks
+	 * around it stay packed too. */
+	CHECKF(packed > n - 2 - 20, "%ld of %ld packed", packed, n - 3);
+	tr_tasklist_release(&l);
+	CHECK(l.n == 0 && l.t == NULL && l.blk == NULL);
+	free(big);
+}
 
 int main(void)
 {
@@ -47,5 +95,6 @@ int main(void)
 	CHECK(tr_tasklist_parse("other\n", &back, &err) == SK_EFMT);
 	tr_tasklist_release(&l);
 	free(text);
+	test_blocks();
 	return test_done();
 }
