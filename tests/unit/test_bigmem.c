@@ -43,6 +43,20 @@ int main(void)
 	int can = -1, ok = 1;
 
 	CHECK(s != NULL && z != NULL);
+	/* The sizes asked of the system: whole huge pages where that adds at
+	 * most an eighth. */
+	CHECK(sk_bigmem_size(100) == 100);
+	CHECK(sk_bigmem_size(SK_BIGMEM_PAGE - 1) == SK_BIGMEM_PAGE - 1);
+	CHECK(sk_bigmem_size(SK_BIGMEM_PAGE) == SK_BIGMEM_PAGE);
+	CHECK(sk_bigmem_size(SK_BIGMEM_PAGE + 1) == SK_BIGMEM_PAGE + 1);
+	CHECK(sk_bigmem_size(5 * SK_BIGMEM_PAGE / 4) == 5 * SK_BIGMEM_PAGE / 4);
+	CHECK(sk_bigmem_size(7 * SK_BIGMEM_PAGE / 2) == 7 * SK_BIGMEM_PAGE / 2);
+	CHECK(sk_bigmem_size(15 * SK_BIGMEM_PAGE / 4) == 4 * SK_BIGMEM_PAGE);
+	CHECK(sk_bigmem_size(7 * SK_BIGMEM_PAGE) == 7 * SK_BIGMEM_PAGE);
+	CHECK(sk_bigmem_size(8 * SK_BIGMEM_PAGE - SK_BIGMEM_PAGE) == 7 * SK_BIGMEM_PAGE);
+	CHECK(sk_bigmem_size(7 * SK_BIGMEM_PAGE + 1) == 7 * SK_BIGMEM_PAGE + 1);
+	CHECK(sk_bigmem_size(16 * SK_BIGMEM_PAGE - SK_BIGMEM_PAGE + 1) == 16 * SK_BIGMEM_PAGE);
+	CHECK(sk_bigmem_size(big) == big);
 	CHECK(b != NULL && (uintptr_t)b % SK_BIGMEM_PAGE == 0);
 	if (b) {
 		for (size_t i = 0; i < big; i += 4096)
@@ -58,8 +72,13 @@ int main(void)
 	    madvise(probe, 2 * SK_BIGMEM_PAGE, MADV_HUGEPAGE) == 0)
 		can = advised(probe);
 	if (can == 1) {
+		/* 7.5 MiB is rounded up to four whole huge pages: the fourth
+		 * is advised to its end. */
+		unsigned char *r = sk_bigmem_alloc(15 * SK_BIGMEM_PAGE / 4);
 		CHECK(b && advised(b) == 1);
 		CHECK(b && advised(b + big - 1) == 1);
+		CHECK(r && advised(r + 4 * SK_BIGMEM_PAGE - 1) == 1);
+		free(r);
 	} else {
 		printf("# skipped: this process cannot advise huge pages (smaps %d)\n", can);
 	}
