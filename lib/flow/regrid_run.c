@@ -227,6 +227,7 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 	struct sk_reader *r = NULL;
 	struct sk_writer *w = NULL;
 	struct sk_regrid *rg = NULL;
+	struct sk_regrid_wsset *wss = NULL;
 	struct store store = {0};
 	struct scan sc;
 	struct keep kp = {0, {0, 0, 0, 0}};
@@ -425,6 +426,13 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			}
 		}
 	}
+	/* The threads' workspaces serve every block: their caches are
+	 * faulted in once. */
+	if (!(wss = sk_regrid_wsset_new(rg))) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		what = NULL;
+		goto done;
+	}
 	{
 		struct wblock wb = {job, gr, info, rg, st, w, fold, sc.first_hdr, hdr, no, first, last,
 				    0, 0, NULL, NULL, NULL, NULL, NULL, 0, {0}};
@@ -443,8 +451,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 					bh[k][n] = job->have_offsets ? job->o0 + (double)j * job->dof : 0.0;
 					n++;
 				}
-			rc = sk_regrid_block_beside(rg, bu[k], bv[k], bc[k], bh[k], n, out[k], live[k],
-						    wb.b1 > wb.b0 ? write_block : NULL, &wb, err);
+			rc = sk_regrid_block_ws(rg, wss, bu[k], bv[k], bc[k], bh[k], n, out[k], live[k],
+						wb.b1 > wb.b0 ? write_block : NULL, &wb, err);
 			if (wb.rc < 0) {
 				*err = wb.err;
 				rc = wb.rc;
@@ -513,6 +521,7 @@ done:
 		fclose(fold);
 	sk_ofile_abort(&fold_of);
 	sk_ofset_abort(&set);
+	sk_regrid_wsset_free(wss);
 	sk_regrid_free(rg);
 	sk_reader_free(r);
 	for (int t = 0; t < store.nraw; t++)

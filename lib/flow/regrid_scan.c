@@ -66,24 +66,29 @@ static int spool_write(const struct store *s, const void *p, size_t n, struct sk
 	return 0;
 }
 
+/* Room for cap traces in g (cap > g->cap). */
+static int grow_reserve(struct grow *g, long cap)
+{
+	double *nu = realloc(g->u, (size_t)cap * sizeof *nu);
+	if (nu) g->u = nu;
+	double *nv = realloc(g->v, (size_t)cap * sizeof *nv);
+	if (nv) g->v = nv;
+	double *nh = realloc(g->h, (size_t)cap * sizeof *nh);
+	if (nh) g->h = nh;
+	int *nc = realloc(g->cls, (size_t)cap * sizeof *nc);
+	if (nc) g->cls = nc;
+	int64_t *nt = realloc(g->tidx, (size_t)cap * sizeof *nt);
+	if (nt) g->tidx = nt;
+	if (!nu || !nv || !nh || !nc || !nt)
+		return SK_ENOMEM;
+	g->cap = cap;
+	return 0;
+}
+
 static int grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t)
 {
-	if (g->n == g->cap) {
-		const long cap = g->cap ? 2 * g->cap : 4096;
-		double *nu = realloc(g->u, (size_t)cap * sizeof *nu);
-		if (nu) g->u = nu;
-		double *nv = realloc(g->v, (size_t)cap * sizeof *nv);
-		if (nv) g->v = nv;
-		double *nh = realloc(g->h, (size_t)cap * sizeof *nh);
-		if (nh) g->h = nh;
-		int *nc = realloc(g->cls, (size_t)cap * sizeof *nc);
-		if (nc) g->cls = nc;
-		int64_t *nt = realloc(g->tidx, (size_t)cap * sizeof *nt);
-		if (nt) g->tidx = nt;
-		if (!nu || !nv || !nh || !nc || !nt)
-			return SK_ENOMEM;
-		g->cap = cap;
-	}
+	if (g->n == g->cap && grow_reserve(g, g->cap ? 2 * g->cap : 4096) < 0)
+		return SK_ENOMEM;
 	g->u[g->n] = u;
 	g->v[g->n] = v;
 	g->h[g->n] = h;
@@ -276,6 +281,10 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 	}
 	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
 		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
+	/* Every trace of the chunk kept, without a slice: room for them at
+	 * once, not by doubling (each doubling faults in fresh pages again). */
+	if (!pc->kp->on && n > 0 && grow_reserve(&ck->g, n) < 0)
+		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
 	/* The first read takes the headers alone unless it decodes every
 	 * trace's samples (a slice decodes only the samples it keeps). */
 	hdrs_only = !samples || pc->kp->on;
@@ -336,9 +345,16 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 
 static int grow_append(struct grow *g, const struct grow *c)
 {
-	for (long i = 0; i < c->n; i++)
-		if (grow_push(g, c->u[i], c->v[i], c->h[i], c->cls[i], c->tidx[i]) < 0)
-			return SK_ENOMEM;
+	if (c->n == 0)
+		return 0;
+	if (g->n + c->n > g->cap && grow_reserve(g, g->n + c->n) < 0)
+		return SK_ENOMEM;
+	memcpy(g->u + g->n, c->u, (size_t)c->n * sizeof *g->u);
+	memcpy(g->v + g->n, c->v, (size_t)c->n * sizeof *g->v);
+	memcpy(g->h + g->n, c->h, (size_t)c->n * sizeof *g->h);
+	memcpy(g->cls + g->n, c->cls, (size_t)c->n * sizeof *g->cls);
+	memcpy(g->tidx + g->n, c->tidx, (size_t)c->n * sizeof *g->tidx);
+	g->n += c->n;
 	return 0;
 }
 
@@ -402,6 +418,13 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	 * the counts, the hull. */
 	sc->in_place = pc.over;
 	sc->deferred = 0;
+	{
+		long total = 0;
+		for (long c = 0; c < nc; c++)
+			total += ck[c].g.n;
+		if (total > sc->g.cap && grow_reserve(&sc->g, total) < 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	for (long c = 0; c < nc && rc == 0; c++) {
 		if (ck[c].rc < 0) {
 			*err = ck[c].err;

@@ -250,37 +250,85 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
 	return sk_regrid_block_beside(rg, u, v, cls, h0, n, out, live, NULL, NULL, err);
 }
 
-int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
-			   const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
-			   void *ctx, struct sk_error *err)
-{
-	int nth = 1, failed = 0;
-	long first_bad = n;
+struct sk_regrid_wsset {
+	int n;                   /* threads */
 	struct sk_regrid_ws **ws;
 	struct sk_error *errs;
 	long *bad_at;
+};
+
+void sk_regrid_wsset_free(struct sk_regrid_wsset *set)
+{
+	if (!set)
+		return;
+	for (int t = 0; t < set->n && set->ws; t++)
+		sk_regrid_ws_free(set->ws[t]);
+	free(set->ws);
+	free(set->errs);
+	free(set->bad_at);
+	free(set);
+}
+
+struct sk_regrid_wsset *sk_regrid_wsset_new(const struct sk_regrid *rg)
+{
+	struct sk_regrid_wsset *set = calloc(1, sizeof *set);
+	int nth = 1;
 
 #ifdef _OPENMP
 	nth = omp_get_max_threads();
 #endif
-	ws = calloc((size_t)nth, sizeof *ws);
-	errs = calloc((size_t)nth, sizeof *errs);
-	bad_at = malloc((size_t)nth * sizeof *bad_at);
-	if (!ws || !errs || !bad_at) {
-		free(ws);
-		free(errs);
-		free(bad_at);
+	if (!set)
+		return NULL;
+	set->n = nth;
+	set->ws = calloc((size_t)nth, sizeof *set->ws);
+	set->errs = calloc((size_t)nth, sizeof *set->errs);
+	set->bad_at = malloc((size_t)nth * sizeof *set->bad_at);
+	if (!set->ws || !set->errs || !set->bad_at) {
+		sk_regrid_wsset_free(set);
+		return NULL;
+	}
+	for (int t = 0; t < nth; t++)
+		if (!(set->ws[t] = sk_regrid_ws_new(rg))) {
+			sk_regrid_wsset_free(set);
+			return NULL;
+		}
+	return set;
+}
+
+int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
+			   const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
+			   void *ctx, struct sk_error *err)
+{
+	struct sk_regrid_wsset *set = sk_regrid_wsset_new(rg);
+	int rc;
+
+	if (!set) {
+		if (beside)
+			beside(ctx);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
+	rc = sk_regrid_block_ws(rg, set, u, v, cls, h0, n, out, live, beside, ctx, err);
+	sk_regrid_wsset_free(set);
+	return rc;
+}
+
+int sk_regrid_block_ws(const struct sk_regrid *rg, struct sk_regrid_wsset *set, const double *u, const double *v,
+		       const int *cls, const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
+		       void *ctx, struct sk_error *err)
+{
+	const int nth = set->n;
+	struct sk_regrid_ws **ws = set->ws;
+	struct sk_error *errs = set->errs;
+	long *bad_at = set->bad_at, first_bad = n;
+	int rc = 0;
+
+	/* Each block starts its walks afresh, as with new workspaces; the
+	 * caches of fetched traces carry over (their traces do not change). */
 	for (int t = 0; t < nth; t++) {
 		bad_at[t] = n;
-		ws[t] = sk_regrid_ws_new(rg);
-		if (!ws[t])
-			failed = 1;
+		for (int c = 0; c < rg->ncls; c++)
+			ws[t]->hint[c] = -1;
 	}
-	if (failed && beside)
-		beside(ctx);
-	if (!failed) {
 #pragma omp parallel num_threads(nth)
 	{
 		/* The initial thread runs beside first (the driver writes the
@@ -298,34 +346,21 @@ int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const do
 			if (bad_at[t] < n)
 				continue;
 			{
-				const int rc = sk_regrid_trace(rg, ws[t], t, u[i], v[i], cls ? cls[i] : 0,
-							       h0 ? h0[i] : 0.0,
-							       out + (size_t)i * (size_t)rg->o.ns, &errs[t]);
-				if (rc < 0)
+				const int trc = sk_regrid_trace(rg, ws[t], t, u[i], v[i], cls ? cls[i] : 0,
+								h0 ? h0[i] : 0.0,
+								out + (size_t)i * (size_t)rg->o.ns, &errs[t]);
+				if (trc < 0)
 					bad_at[t] = i;
 				else
-					live[i] = rc;
+					live[i] = trc;
 			}
 		}
 	}
-	}
-	{
-		int rc = 0;
-		if (failed) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-		} else {
-			for (int t = 0; t < nth; t++)
-				if (bad_at[t] < first_bad) {
-					first_bad = bad_at[t];
-					*err = errs[t];
-					rc = errs[t].code ? errs[t].code : SK_EIO;
-				}
+	for (int t = 0; t < nth; t++)
+		if (bad_at[t] < first_bad) {
+			first_bad = bad_at[t];
+			*err = errs[t];
+			rc = errs[t].code ? errs[t].code : SK_EIO;
 		}
-		for (int t = 0; t < nth; t++)
-			sk_regrid_ws_free(ws[t]);
-		free(ws);
-		free(errs);
-		free(bad_at);
-		return rc;
-	}
+	return rc;
 }

@@ -149,6 +149,18 @@ int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v
 int sk_regrid_block_beside(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
 			   const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
 			   void *ctx, struct sk_error *err);
+/* The workspaces of every thread (omp_get_max_threads() when made), kept
+ * for the blocks of one run: each holds a cache of fetched traces (about 8
+ * MiB) whose fresh pages sk_regrid_block_beside faults in again for every
+ * block.  NULL when out of memory. */
+struct sk_regrid_wsset;
+struct sk_regrid_wsset *sk_regrid_wsset_new(const struct sk_regrid *rg);
+void sk_regrid_wsset_free(struct sk_regrid_wsset *set);
+/* sk_regrid_block_beside on the workspaces of set (made from rg, one call
+ * at a time); the same output. */
+int sk_regrid_block_ws(const struct sk_regrid *rg, struct sk_regrid_wsset *set, const double *u, const double *v,
+		       const int *cls, const double *h0, long n, float *out, int *live, void (*beside)(void *ctx),
+		       void *ctx, struct sk_error *err);
 
 /*
  * The driver behind the regrid command.  It reads the input once: headers
