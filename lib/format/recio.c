@@ -88,9 +88,11 @@ int sk_rec_put_saved(struct sk_rec *s, const unsigned char *rec, struct sk_write
 	sk_writer_source(w, s->info);
 	if (s->raw)
 		return put_raw(s, rec, w, err);
+	if (!s->wdata && !(s->wdata = malloc(((size_t)s->info->ns + 1) * sizeof(float))))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	/* Copied out rather than cast: the record buffer holds bytes. */
-	memcpy(s->data, rec + s->info->hdrlen, (size_t)s->info->ns * sizeof(float));
-	return sk_writer_put(w, rec, s->data, err);
+	memcpy(s->wdata, rec + s->info->hdrlen, (size_t)s->info->ns * sizeof(float));
+	return sk_writer_put(w, rec, s->wdata, err);
 }
 
 void sk_rec_release(struct sk_rec *s)
@@ -98,7 +100,9 @@ void sk_rec_release(struct sk_rec *s)
 	free(s->hdr);
 	free(s->data);
 	free(s->out);
+	free(s->wdata);
 	s->hdr = NULL;
 	s->data = NULL;
 	s->out = NULL;
+	s->wdata = NULL;
 }

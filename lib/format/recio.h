@@ -25,6 +25,7 @@ struct sk_rec {
 	const unsigned char *rec;  /* raw: the current record (the reader's buffer) */
 	unsigned char *hdr;        /* canonical header of the current trace */
 	float *data;               /* decoded samples (decoded mode only; NULL in raw mode) */
+	float *wdata;              /* sk_rec_put_saved's samples (made on its first call) */
 	unsigned char *out;        /* SK_RAW_HSWAP: the record as it is written */
 };
 
@@ -44,8 +45,11 @@ size_t sk_rec_len(const struct sk_rec *s);
 void sk_rec_copy(const struct sk_rec *s, unsigned char *out);
 /* Writes the current trace to w. */
 int sk_rec_put(const struct sk_rec *s, struct sk_writer *w, struct sk_error *err);
-/* Writes a record saved by sk_rec_copy to w (s gives the mode; its data
- * buffer is used as scratch). */
+/* Writes a record saved by sk_rec_copy to w (s gives the mode).  The
+ * current trace stays as it is: a decoded record's samples are copied into
+ * a scratch buffer of their own, not into s->data (a split writing a sorted
+ * piece after reading the next piece's first trace once overwrote that
+ * trace's samples). */
 int sk_rec_put_saved(struct sk_rec *s, const unsigned char *rec, struct sk_writer *w,
 		     struct sk_error *err);
 void sk_rec_release(struct sk_rec *s);
