@@ -20,8 +20,11 @@ for fl in $floors; do
 		done
 	done
 done
-# A floor's private headers (*_internal.h) are for the files of that floor.
-for src in lib/*/*.[ch] cmd/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]; do
+# A floor's private headers (*_internal.h) are for the files of that floor,
+# and for the unit tests of the policy they share (STYLE.md: the policy apart
+# from the I/O loop, so that it has unit tests); cmd/ and the fuzzers read
+# only public headers.
+for src in lib/*/*.[ch] cmd/*/*.[ch] tests/fuzz/*.[ch]; do
 	[ -f "$src" ] || continue
 	for h in $(sed -n 's/^#include "\([^"/]*_internal\.h\)".*/\1/p' "$src"); do
 		hit=$(ls lib/*/"$h" 2>/dev/null | head -n 1)
