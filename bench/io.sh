@@ -19,10 +19,9 @@
 # Bars: SEG-Y -> sgk >= 8x segyio and >= 0.9x cat, sgk+zstd -> SEG-Y >= the
 # speed of zstd -d (issue 17); copies >= 0.8x cat.
 #
-# Into /dev/null nothing reads the bytes written: segmerge then writes
-# unchanged records from a mapping of the input (io_map.c) and copies none,
-# while cat copies each once; the same conversion into a file in /dev/shm,
-# where both copy, is printed beside it.  The sgk+zstd decompression and
+# Into /dev/null cat and segmerge both read every byte of the input and
+# write for nothing; the same conversion into a file in /dev/shm, where both
+# copy the bytes once more, is printed beside it.  The sgk+zstd decompression and
 # zstd -d write into the same sink (/dev/null, then a file in /dev/shm).
 #
 #   sh bench/io.sh                 (make bench)

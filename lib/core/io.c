@@ -1,7 +1,6 @@
 /*
  * io: buffered byte input over a file or a pipe (io.h sk_in_*); its
- * read-ahead thread is io_readahead.c, reading by mmap io_map.c, the output
- * io_out.c.
+ * read-ahead thread is io_readahead.c, the output io_out.c.
  */
 #include "io.h"
 
@@ -9,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,7 +94,7 @@ int64_t sk_in_need(struct sk_in *in, size_t n, struct sk_error *err)
 	 * a bad header makes larger than the file. */
 	if (in->size >= 0 && (int64_t)n > in->size - in->pos)
 		n = in->size > in->pos ? (size_t)(in->size - in->pos) : 0;
-	got = in->ra ? sk_io_ra_need(in, n, err) : in->map ? sk_io_map_need(in, n, err) : sk_io_need(in, n, err);
+	got = in->ra ? sk_io_ra_need(in, n, err) : sk_io_need(in, n, err);
 	if (got < 0)
 		sk_error_at(err, (int)got, in->name);
 	return got;
@@ -167,7 +165,7 @@ int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail,
 		size_t len = in->end - in->beg;
 		int rc;
 
-		if (len == 0 && !in->ra && !in->map && !in->eof) {
+		if (len == 0 && !in->ra && !in->eof) {
 			/* A whole piece even for the last bytes: what follows them
 			 * (the next record's header) is then buffered too. */
 			const ssize_t r = read(in->fd, in->buf, COPY_PIECE < in->cap ? COPY_PIECE : in->cap);
@@ -209,7 +207,7 @@ int64_t sk_in_read(struct sk_in *in, void *dst, size_t n, struct sk_error *err)
 
 	memcpy(d, sk_in_ptr(in), done);
 	sk_in_skip(in, done);
-	if (in->ra || in->map) {
+	if (in->ra) {
 		while (done < n) {
 			const int64_t got = sk_in_need(in, n - done, err);
 			if (got <= 0)
@@ -241,8 +239,6 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err)
 	int rc;
 
 	if (in->ra && (rc = sk_io_ra_end(in, RA_DRAIN, err)) < 0)
-		return rc;
-	if (in->map && (rc = sk_io_map_end(in, err)) < 0)
 		return rc;
 	memmove(in->buf, in->buf + in->beg, in->end - in->beg);
 	in->end -= in->beg;
@@ -290,13 +286,6 @@ static int in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
 		in->pos = off;
 		return 0;
 	}
-	if (in->map && off >= 0) {
-		/* Mapped, the buffer is the file: off is its byte off. */
-		in->beg = in->end = (size_t)off;
-		in->eof = 0;
-		in->pos = off;
-		return 0;
-	}
 	if (in->ra)
 		sk_io_ra_end(in, RA_KEEP, err);
 	if (lseek(in->fd, (off_t)off, SEEK_SET) < 0)
@@ -311,11 +300,6 @@ void sk_in_close(struct sk_in *in)
 {
 	if (in->ra)
 		sk_io_ra_end(in, RA_CLOSE, NULL);
-	if (in->map) {
-		munmap(in->map, in->mapped);
-		in->map = NULL;
-		in->buf = NULL;
-	}
 	if (in->own && in->fd >= 0)
 		close(in->fd);
 	in->fd = -1;

@@ -29,12 +29,6 @@ struct sk_in {
 	int eof;
 	int64_t pos;         /* offset of buf[beg] in the input */
 	struct sk_ra *ra;    /* read-ahead, NULL when off (io.c only) */
-	/* sk_in_map: the file mapped whole (buf then points at its byte 0,
-	 * and beg is pos), NULL when read by read(); its length; the bytes
-	 * before offset dropped were given back to the kernel. */
-	unsigned char *map;
-	size_t mapped;
-	size_t dropped;
 	/* Called with every byte read from fd, in order (a checksum of a
 	 * stream as it is read); NULL: none.  Read-ahead is off then. */
 	void (*tap)(void *arg, const void *p, size_t n);
@@ -95,23 +89,6 @@ int sk_in_readahead(struct sk_in *in, size_t unit, struct sk_error *err);
 int sk_in_readahead_blocks(struct sk_in *in, size_t unit, size_t first, struct sk_error *err);
 /* The unit of a running sk_in_readahead_blocks, else 0. */
 size_t sk_in_readahead_unit(const struct sk_in *in);
-/* Reads the rest of a regular file through a mapping of it (mmap) instead
- * of read(): sk_in_need then makes windows of the mapping (16 MiB, or what
- * is asked) available at sk_in_ptr, so the bytes are never copied, by the
- * kernel or in user space, on their way from the page cache to the
- * consumer; the windows behind the consumer are given back as it moves on
- * (about 32 MiB of the file mapped at a time).  For one large input read
- * from start to end, as sk_in_readahead, which it excludes.  Everything
- * else works as without it: the same bytes, short results only at the
- * end; sk_in_seek within the file; sk_in_resize ends it (the input is read
- * by read() from there on).  A file found shorter than its size when a
- * window is mapped is read by read() from there, so a file cut while it
- * is read ends as it would without the mapping (cut within a window
- * already mapped, the process gets SIGBUS, as every reader by mmap).  Does
- * nothing (and returns 0) for pipes, empty files, a tapped input, an
- * input reading ahead, or when the kernel refuses the mapping.  Never
- * fails: 0. */
-int sk_in_map(struct sk_in *in);
 
 struct sk_out {
 	char *name;          /* the name errors give it: the path or "<stdout>" */

@@ -1,10 +1,10 @@
 /*
- * io_internal: what the files of the byte I/O module share: io.c (input),
- * io_readahead.c (the input's read-ahead thread), io_map.c (the input
- * read through a mapping) and io_out.c (output).
+ * io_internal: what the three files of the byte I/O module share: io.c
+ * (input), io_readahead.c (the input's read-ahead thread) and io_out.c
+ * (output).
  *
  * This header shall only be used by modules within lib/core (io.c,
- * io_readahead.c, io_map.c, io_out.c).  Everything else uses io.h.
+ * io_readahead.c, io_out.c).  Everything else uses io.h.
  */
 #ifndef SK_IO_INTERNAL_H
 #define SK_IO_INTERNAL_H
@@ -37,11 +37,5 @@ int64_t sk_io_ra_need(struct sk_in *in, size_t n, struct sk_error *err);
  * buffer holding the unread bytes at 0 (none for RA_CLOSE).  Fails only for
  * RA_DRAIN, out of memory. */
 int sk_io_ra_end(struct sk_in *in, int mode, struct sk_error *err);
-/* sk_in_need of a mapped input (io_map.c), n capped. */
-int64_t sk_io_map_need(struct sk_in *in, size_t n, struct sk_error *err);
-/* Ends the mapping (io_map.c): in->buf then is a malloc'd buffer of
- * IO_BUF bytes, empty, the file offset at in->pos (the unread bytes of the
- * window are read again).  SK_ENOMEM, or SK_EIO when the seek fails. */
-int sk_io_map_end(struct sk_in *in, struct sk_error *err);
 
 #endif

@@ -281,7 +281,7 @@ static int ra_start(struct sk_in *in, size_t unit, size_t first, int blocks, str
 
 	/* A tapped input is read by this thread alone (the tap sees the
 	 * bytes in order). */
-	if (in->ra || in->map || in->tap || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
+	if (in->ra || in->tap || in->eof || (in->size >= 0 && in->pos + (int64_t)(in->end - in->beg) >= in->size))
 		return 0;
 	if (!(ra = calloc(1, sizeof *ra)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");

@@ -17,28 +17,14 @@
 int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err)
 {
 	struct stat o, null;
-	const int to_null = fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) && stat("/dev/null", &null) == 0 &&
-			    o.st_rdev == null.st_rdev;
 
-	/* Records that go out as they came in (SEG-Y -> sgk with the IBM
-	 * words kept, copies) into /dev/null, which takes them without
-	 * reading a byte: from a mapping of a regular file, only the pages
-	 * of the trace headers checked on the way are ever touched (io_map.c;
-	 * 512 MB IBM SEG-Y -> sgk: 0.24x the wall of cat).  Into a file or a
-	 * pipe, where the bytes are copied once anyway, the mapping cost 1.5x
-	 * the CPU of read() and a copy (its page faults, and the kernel's
-	 * fault_in_readable before every write): read-ahead serves those. */
-	if (to_null && sk_stream_same_encoding(r, w) && !r->info.compressed && !r->lean) {
-		sk_in_map(&r->in);
-		if (r->in.map)
-			return 0;
-	}
 	/* A raw copy into /dev/null only reads: a second thread adds its
 	 * hand-overs and has nothing to overlap (1 GB IBM SEG-Y: 0.67x cat
 	 * with it, 0.86x without).  Into a file or a pipe the writes cost a
 	 * copy each and overlap the reads (tmpfs file 1.07x cat against
 	 * 0.94x; through a pipe 0.82 s against 1.16 s for 512 MB). */
-	if (to_null && sk_stream_same_encoding(r, w) && !r->info.compressed)
+	if (sk_stream_same_encoding(r, w) && !r->info.compressed && fstat(w->out.fd, &o) == 0 && S_ISCHR(o.st_mode) &&
+	    stat("/dev/null", &null) == 0 && o.st_rdev == null.st_rdev)
 		return 0;
 	/* SEG-Y or SU records into sgk blocks unchanged: read by whole
 	 * blocks, written from where they were read. */

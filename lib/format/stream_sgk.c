@@ -565,7 +565,7 @@ int64_t sk_sgk_pass_block(struct sk_reader *r, struct sk_writer *w, int *wfail, 
 	const struct sgk_rd *const rs = r->fs;
 	const struct sgk_wr *const ws = w->fs;
 	const int64_t at = r->in.pos;
-	const int direct = r->in.seekable && !r->in.ra && !r->in.map;
+	const int direct = r->in.seekable && !r->in.ra;
 	uint32_t cnt, flags;
 	uint64_t raw, stored;
 	unsigned char h[SK_SGK_BLOCK_HEAD];

@@ -292,7 +292,7 @@ int64_t sk_sgk_put_block_direct(struct sk_writer *w, struct sk_reader *r, int *w
 	if (s->zlevel || s->blk_n || (r->in.ra && sk_in_readahead_unit(&r->in) != bytes) ||
 	    (r->info.ntraces >= 0 && r->info.ntraces - r->idx < s->B))
 		return 0;
-	if (!s->sized && !r->in.ra && !r->in.map) {
+	if (!s->sized && !r->in.ra) {
 		s->sized = 1;
 		if ((rc = sk_in_resize(&r->in, bytes, err)) < 0)
 			return rc;

@@ -76,33 +76,6 @@ load helpers
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
 }
 
-@test "segmerge: into /dev/null (a file read through its mapping) the same messages and exit codes as into a file" {
-	# Unchanged records into /dev/null come from a mapping of the input
-	# file (io_map.c); into a file, by read().  A file shorter than its
-	# binary header says, a truncated trace, and good files of each kind.
-	T=$BATS_TEST_TMPDIR
-	segmerge --to sgk "$DATA/f3.sgy" -o "$T/f3.sgk"
-	head -c 100000 "$T/f3.sgk" >"$T/cut.sgk"
-	for f in "$DATA/broken.sgy" "$DATA/f3.sgy" "$DATA/small-lsb.sgy" "$T/f3.sgk" "$T/cut.sgk"; do
-		for to in sgk segy; do
-			run --separate-stderr segmerge --to $to "$f" -o "$T/o"
-			local st=$status err=$stderr
-			run --separate-stderr segmerge --to $to "$f" -o /dev/null
-			[ "$status" = "$st" ] && [ "$stderr" = "$err" ] || { echo "$f --to $to: $status $stderr"; false; }
-		done
-	done
-	run -1 --separate-stderr segmerge --to sgk "$DATA/broken.sgy" -o /dev/null
-	[ "$stderr" = "segmerge: $DATA/broken.sgy: trace 4 (from byte 10769) is truncated: 68 of 256 bytes" ]
-	run -1 --separate-stderr segmerge "$T/cut.sgk" -o /dev/null
-	[ "$stderr" = "segmerge: $T/cut.sgk: truncated sgk stream: the block at byte 3664 (traces 1-414) has 96312 of 161460 bytes" ]
-	# Several inputs, the second cut within a trace.
-	head -c 50000 "$DATA/f3.sgy" >"$T/f3cut.sgy"
-	run -1 --separate-stderr segmerge --to sgk "$DATA/f3.sgy" "$T/f3cut.sgy" -o /dev/null
-	[ "$stderr" = "segmerge: $T/f3cut.sgy: trace 119 (from byte 49621) is truncated: 380 of 390 bytes" ]
-	run -1 --separate-stderr segmerge --to sgk "$DATA/f3.sgy" "$T/f3cut.sgy" -o "$T/o"
-	[ "$stderr" = "segmerge: $T/f3cut.sgy: trace 119 (from byte 49621) is truncated: 380 of 390 bytes" ]
-}
-
 @test "segmerge: a directory, an empty file and a text file" {
 	run -1 --separate-stderr segmerge "$BATS_TEST_TMPDIR"
 	[ "$stderr" = "segmerge: $BATS_TEST_TMPDIR: Is a directory" ]
