@@ -389,13 +389,6 @@ void tr_start_attempt(struct tr_ctl *c, struct tr_host *h, long ti, int spec)
 	 * the resume still finds the temporary to remove. */
 	if (a->out.tmp)
 		c->j.urgent = 1;
-	/* Written before the host hears of it (a kill -9 of the controller
-	 * may follow): a --keep file or a piece's new copy may be put in place
-	 * on the host, and the resume pins the task to where it ran (or
-	 * journals the copy), so that none is left on one host beside another
-	 * made elsewhere.  Other starts wait for the batch (tr_jflush). */
-	if (task->keep || task->input)
-		c->j.wnow = 1;
 }
 
 struct tr_attempt *tr_find_attempt(struct tr_ctl *c, uint32_t id, int *k)

@@ -268,12 +268,10 @@ int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_err
 		j->buf = b;
 		j->cap = cap;
 	}
-	if (j->len == 0)
-		j->wsince = tr_mono();
 	memcpy(j->buf + j->len, line, (size_t)n);
 	j->len += (size_t)n;
 	if (!j->dirty)
-		j->since = j->wsince;
+		j->since = tr_mono();
 	j->dirty = 1;
 	return j->len >= JBUF_MAX ? tr_journal_flush(j, err) : 0;
 }
@@ -295,7 +293,6 @@ int tr_journal_flush(struct tr_journal *j, struct sk_error *err)
 		off += (size_t)w;
 	}
 	j->len = 0;
-	j->wnow = 0;
 	return 0;
 }
 
@@ -321,17 +318,6 @@ int tr_journal_due(const struct tr_journal *j, double now, double *left)
 	if (j->urgent || now - j->since >= TR_JOURNAL_DELAY)
 		return 1;
 	*left = j->since + TR_JOURNAL_DELAY - now;
-	return 0;
-}
-
-int tr_journal_wdue(const struct tr_journal *j, double now, double *left)
-{
-	*left = 0;
-	if (j->fd < 0 || j->len == 0)
-		return 0;
-	if (j->wnow || now - j->wsince >= TR_JOURNAL_WRITE)
-		return 1;
-	*left = j->wsince + TR_JOURNAL_WRITE - now;
 	return 0;
 }
 

@@ -38,12 +38,6 @@ int tr_event_parse(const char *line, struct tr_event *e);
  * after it was written (seconds), unless something follows from it sooner
  * (taskrun(1) states the bound). */
 #define TR_JOURNAL_DELAY 0.5
-/* Lines put are written (one write(2) for all) at most this long after the
- * first of them was put (seconds), or sooner when something follows from
- * one of them (tr_journal_write, tr_journal_sync) or a sync is due: a
- * write a pass cost a thousand hosts more than every other part of the
- * journal (taskrun(1) states the bound). */
-#define TR_JOURNAL_WRITE 0.1
 
 struct tr_journal {
 	int fd;
@@ -52,8 +46,6 @@ struct tr_journal {
 	int dirty;   /* lines put and not synced yet */
 	int urgent;  /* one of them is to be synced before anything is sent */
 	double since; /* tr_mono() when the oldest of them was put */
-	double wsince; /* tr_mono() when the oldest line not written was put */
-	int wnow;      /* one of them is to be written before anything is sent */
 	char *buf;   /* lines put and not written yet (one write(2) for all) */
 	size_t len, cap;
 };
@@ -67,11 +59,6 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
 int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
 /* Writes the lines put since the last flush. */
 int tr_journal_flush(struct tr_journal *j, struct sk_error *err);
-/* Whether the lines put and not written yet are due for their write at now
- * (tr_mono()): one is to be written now (wnow), or the oldest is
- * TR_JOURNAL_WRITE old.  Returns the seconds
- * left until then in *left (when not due and some wait), else 0. */
-int tr_journal_wdue(const struct tr_journal *j, double now, double *left);
 /* Writes and syncs the lines put since the last sync, if any. */
 int tr_journal_sync(struct tr_journal *j, struct sk_error *err);
 /* Whether the lines put are due for their sync at now (tr_mono()): one is

@@ -232,14 +232,6 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 
 	if (!c->joblog || !(cmd = shown_cmd(c, a->task, a->jobslot, a->host)))
 		return;
-	{
-		/* The journal's lines first (the task's done or fail among
-		 * them): a joblog line is never ahead of what a resume after
-		 * kill -9 reads, which would run the task again. */
-		struct sk_error err;
-		if (tr_journal_flush(&c->j, &err) != 0)
-			tr_fail_err(c, &err);
-	}
 	/* GNU parallel's columns: a killed task has Exitval 0 and its signal;
 	 * Send the bytes of its --stdin file (parallel: of its --pipe block),
 	 * Receive the bytes of the task's stdout. */

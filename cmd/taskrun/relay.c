@@ -568,9 +568,6 @@ static void placed(struct tr_ctl *c, const struct tr_attempt *a, const struct tr
 	snprintf(e.note, sizeof e.note, "size=%llu xxh64=%s path=%.*s", p->size, p->hash, (int)p->pathlen[k],
 		 p->path[k]);
 	tr_jput(c, &e);
-	/* Written with this pass, not with the next batch: a copy in place
-	 * that the journal does not name would never reach the manifest. */
-	c->j.wnow = 1;
 	snprintf(loc, sizeof loc, "%s:%.*s", c->h[a->host].name, (int)p->pathlen[k], p->path[k]);
 	copy_add(c, a->task, p->hash, loc);
 }

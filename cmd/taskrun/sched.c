@@ -147,9 +147,8 @@ void tr_jflush(struct tr_ctl *c, double now)
 {
 	struct sk_error err;
 	double left;
-	const int rc = tr_journal_due(&c->j, now, &left)    ? tr_journal_sync(&c->j, &err)
-		       : tr_journal_wdue(&c->j, now, &left) ? tr_journal_flush(&c->j, &err)
-							    : 0;
+	const int rc = tr_journal_due(&c->j, now, &left) ? tr_journal_sync(&c->j, &err)
+							  : tr_journal_flush(&c->j, &err);
 	if (rc != 0)
 		tr_fail_err(c, &err);
 }
@@ -486,15 +485,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		tr_pump_stdin(&c);
 		tr_output_flush(&c, 0);
-		/* The events of the passes since the last write (attempts
-		 * started, ended, lost; hosts) are written in one write at most
-		 * TR_JOURNAL_WRITE after the first of them, and synced by group
-		 * commit at most TR_JOURNAL_DELAY after it; both now when one
-		 * must be before a host hears of it (a start that creates a
-		 * --stdout temporary).  Nothing irreversible follows from the
-		 * others: a kill -9 that loses a start loses an attempt that
-		 * its agent kills and a resume runs again, as it would have
-		 * after the start line (docs: taskrun(1), "-s"). */
+		/* The events of this pass (attempts started, failed, lost) are
+		 * written before any host hears of them, in one write; synced
+		 * by group commit at most TR_JOURNAL_DELAY later, or now when
+		 * one must be (a start that creates a --stdout temporary). */
 		tr_jflush(&c, now);
 		/* Only the hosts that have frames to write. */
 		for (int d = 0; d < c.ndirty; d++) {
@@ -577,12 +571,10 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 			timeout = until > now ? (int)((until - now) * 1000) + 1 : 0;
 		}
 		{
-			/* The group commit's deadline, and the write's. */
-			const double t = tr_mono();
+			/* The group commit's deadline. */
 			double left;
-			if (timeout > 0 && c.j.dirty && !tr_journal_due(&c.j, t, &left) && left * 1000 < timeout)
-				timeout = (int)(left * 1000) + 1;
-			if (timeout > 0 && !tr_journal_wdue(&c.j, t, &left) && left > 0 && left * 1000 < timeout)
+			if (timeout > 0 && c.j.dirty && !tr_journal_due(&c.j, tr_mono(), &left) &&
+			    left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
 		nev = epoll_wait(c.ep, evs, (int)(sizeof evs / sizeof evs[0]), timeout);

@@ -292,13 +292,12 @@ void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((fo
 void tr_fail_err(struct tr_ctl *c, const struct sk_error *e);
 /* Journals e and syncs it (with every line before it). */
 void tr_jlog(struct tr_ctl *c, struct tr_event *e);
-/* Journals e; the write waits for the next tr_jlog, tr_jsync, or a
- * tr_jflush at most TR_JOURNAL_WRITE later, the sync for the next tr_jlog,
- * tr_jsync or group commit (TR_JOURNAL_DELAY). */
+/* Journals e; the write waits for the end of the pass (tr_jflush, before
+ * anything is sent to a host), the sync for the next tr_jlog, tr_jsync or
+ * group commit (TR_JOURNAL_DELAY). */
 void tr_jput(struct tr_ctl *c, struct tr_event *e);
 void tr_jsync(struct tr_ctl *c);
-/* Syncs the lines put when due (tr_journal_due), else writes them when due
- * (tr_journal_wdue). */
+/* Writes the lines put, and syncs them when due (tr_journal_due). */
 void tr_jflush(struct tr_ctl *c, double now);
 /* Journals a host's event (as tr_jput: by group commit). */
 void tr_jhost(struct tr_ctl *c, const char *ev, const struct tr_host *h, const char *fmt, ...)

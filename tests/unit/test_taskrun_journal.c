@@ -1,7 +1,6 @@
 /* taskrun's journal scan: every complete line in order across the reads of
  * its buffer, a line longer than the buffer, a torn last line ignored, a
  * stop asked by the callback, and tr_journal_read on top of it. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,19 +167,9 @@ static void test_lines(const char *dir)
 	CHECK(tr_journal_due(&j, j.since + TR_JOURNAL_DELAY * 0.75, &left) == 0 && left > 0 &&
 	      left < TR_JOURNAL_DELAY * 0.26);
 	CHECK(tr_journal_due(&j, j.since + TR_JOURNAL_DELAY, &left) == 1 && left == 0);
-	/* The write is due TR_JOURNAL_WRITE after the first line not
-	 * written, sooner than the sync; a second line does not move it. */
-	CHECK(TR_JOURNAL_WRITE < TR_JOURNAL_DELAY);
-	CHECK(tr_journal_wdue(&j, j.wsince, &left) == 0 && fabs(left - TR_JOURNAL_WRITE) < 1e-9);
-	CHECK(tr_journal_wdue(&j, j.wsince + TR_JOURNAL_WRITE * 0.5, &left) == 0 && left > 0 &&
-	      left < TR_JOURNAL_WRITE * 0.51);
-	CHECK(tr_journal_wdue(&j, j.wsince + TR_JOURNAL_WRITE * 1.001, &left) == 1 && left == 0);
 	j.urgent = 1;
 	CHECK(tr_journal_due(&j, j.since, &left) == 1);
 	CHECK(tr_journal_flush(&j, &err) == 0 && j.dirty == 1 && j.len == 0);
-	/* Written: no write is due, the sync still is. */
-	CHECK(tr_journal_wdue(&j, tr_mono() + 10, &left) == 0 && left == 0);
-	CHECK(tr_journal_due(&j, j.since, &left) == 1);
 	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 3 && ev[2].task == 19);
 	free(ev);
 	CHECK(tr_journal_sync(&j, &err) == 0 && j.dirty == 0 && j.urgent == 0);
