@@ -23,9 +23,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "hostfetch.h"
 #include "proto.h"
@@ -88,27 +85,9 @@ void ag_fetch_start(struct agent *a, uint32_t id, const char *data, size_t len)
 		fetch_fail(a, p, -1, strerror(e));
 		return;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		sigset_t set;
-		setpgid(0, 0);
-#ifdef __linux__
-		/* The fetch goes with an agent that dies (SIGKILL). */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-		if (dup2(null, 0) < 0 || dup2(p->fd, 1) < 0 || dup2(errfd, 2) < 0)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sigemptyset(&set);
-		sigprocmask(SIG_SETMASK, &set, NULL);
-		execvp(argv[0], argv);
-		dprintf(2, "taskrun agent: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	/* In a process group of its own, killed with the agent (SIGKILL):
+	 * the child setup of a task's. */
+	pid = ag_spawn(argv, NULL, NULL, null, p->fd, errfd);
 	close(errfd);
 	close(null);
 	free(buf);

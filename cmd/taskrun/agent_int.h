@@ -140,6 +140,13 @@ void ag_drop_queued(struct agent *a, uint32_t id, int all, int lost);
 int ag_queue_cluster(struct agent *a, const char *data, size_t len);
 /* A pipe with both ends close-on-exec; -1 on failure. */
 int ag_make_pipe(int p[2]);
+/* Starts words (execvpe; when words is NULL or no program, /bin/sh -c cmd
+ * if cmd is given) in a process group of its own, with in, out and errfd
+ * as its standard input, output and error, every signal at its default and
+ * none blocked, killed when the agent dies (PR_SET_PDEATHSIG); env: its
+ * environment, NULL for the agent's.  By vfork: the child touches no
+ * memory of the agent's but its arguments.  The pid, or -1 (errno set). */
+pid_t ag_spawn(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd);
 /* R: starts task id (its payload data); one that cannot start gets an
  * error frame and exit status 126. */
 void ag_start_task(struct agent *a, uint32_t id, const char *data, size_t len);

@@ -169,21 +169,23 @@ static char **task_env(const long long *hdr, const char *host)
 	return env;
 }
 
-/* What the child of a task does between vfork and exec: only system calls
- * on its own process (its group, death signal, descriptors, signals) and
- * exec, writing nothing in the memory it shares with the agent until then.
- * old is the agent's signal mask before it blocked every signal for the
- * vfork (no handler of the agent may run in the child). */
+/* What the child of ag_spawn does between vfork and exec: only system
+ * calls on its own process (its group, death signal, descriptors, signals)
+ * and exec, reading its arguments and writing nothing in the memory it
+ * shares with the agent until then (errno aside, which the agent does not
+ * read after a vfork that succeeded).  The agent blocked every signal for
+ * the vfork (no handler of the agent may run in the child); the child's
+ * mask is emptied before exec. */
 static _Noreturn void child(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd)
 {
-	static const char msg[] = "taskrun agent: /bin/sh: ";
+	static const char msg[] = "taskrun agent: ";
 	sigset_t set;
-	const char *why;
+	const char *why, *what;
 
 	setpgid(0, 0);
 #ifdef __linux__
-	/* If the agent dies without cleaning up (SIGKILL), the task's shell
-	 * goes with it. */
+	/* If the agent dies without cleaning up (SIGKILL), the child goes
+	 * with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
@@ -194,14 +196,22 @@ static _Noreturn void child(char *const *words, const char *cmd, char *const *en
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	/* Not a program (a shell builtin such as exit or cd, or a missing
-	 * one): the shell runs it and says so. */
+	if (!env)
+		env = environ;
 	if (words)
 		execvpe(words[0], words, env);
-	execve("/bin/sh", (char *const[]){(char *)(uintptr_t)"sh", (char *)(uintptr_t)"-c",
-					  (char *)(uintptr_t)cmd, NULL}, env);
+	/* A task that is not a program (a shell builtin such as exit or cd,
+	 * or a missing one): the shell runs it and says so. */
+	if (cmd) {
+		execve("/bin/sh", (char *const[]){(char *)(uintptr_t)"sh", (char *)(uintptr_t)"-c",
+						  (char *)(uintptr_t)cmd, NULL}, env);
+		what = "/bin/sh";
+	} else {
+		what = words[0];
+	}
 	why = strerror(errno);
-	if (write(2, msg, sizeof msg - 1) >= 0 && write(2, why, strlen(why)) >= 0 && write(2, "\n", 1) >= 0)
+	if (write(2, msg, sizeof msg - 1) >= 0 && write(2, what, strlen(what)) >= 0 && write(2, ": ", 2) >= 0 &&
+	    write(2, why, strlen(why)) >= 0 && write(2, "\n", 1) >= 0)
 		_exit(127);
 	_exit(127);
 }
@@ -210,7 +220,7 @@ static _Noreturn void child(char *const *words, const char *cmd, char *const *en
  * nor its pages made copy-on-write (most of an agent's CPU per trivial
  * task went there).  Every signal is blocked around it, so that none of
  * the agent's handlers runs in the child. */
-static pid_t spawn_task(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd)
+pid_t ag_spawn(char *const *words, const char *cmd, char *const *env, int in, int out, int errfd)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -304,7 +314,7 @@ void ag_start_task(struct agent *a, uint32_t id, const char *data, size_t len)
 			tr_tmpl_words_free(words);
 			words = NULL;
 		}
-		pid = env ? spawn_task(words, cmd, env, ip[0], op[1], ep[1]) : -1;
+		pid = env ? ag_spawn(words, cmd, env, ip[0], op[1], ep[1]) : -1;
 		if (env)
 			serr = errno;
 		tr_tmpl_words_free(words);
