@@ -85,6 +85,60 @@ static inline int mk_stream(const char *path, int fmt, long n, long ns, mk_fn fn
 	return 0;
 }
 
+/* Fills trace i's header block (zeroed first) and samples. */
+typedef void (*mk_fill)(int i, unsigned char *h, float *d);
+
+/* Writes n traces of ns samples (at most 1024) every dt us with 240-byte
+ * headers, made by fill, as o says (like SEG-Y for the fields o leaves to
+ * the input).  0, or the writer's SK_E* code (SK_EARG for ns) with the
+ * message printed. */
+static inline int mk_write(const char *path, const struct sk_wopts *o, long ns, double dt, int n, mk_fill fill)
+{
+	struct sk_info like;
+	struct sk_writer *w;
+	struct sk_error err;
+	unsigned char h[240];
+	float d[1024];
+	int rc;
+
+	memset(&like, 0, sizeof like);
+	like.fmt = SK_FMT_SEGY;
+	like.ns = ns;
+	like.dt = dt;
+	like.hdrlen = 240;
+	if (ns > 1024) {
+		printf("# mk_write: ns %ld > 1024\n", ns);
+		return SK_EARG;
+	}
+	if ((rc = sk_writer_open(path, &like, o, &w, &err)) < 0) {
+		printf("# mk_write: %s\n", err.msg);
+		return rc;
+	}
+	for (int i = 0; i < n; i++) {
+		memset(h, 0, sizeof h);
+		fill(i, h, d);
+		if ((rc = sk_writer_put(w, h, d, &err)) < 0) {
+			printf("# mk_write: %s\n", err.msg);
+			sk_writer_abort(w);
+			return rc;
+		}
+	}
+	if ((rc = sk_writer_close(w, &err)) < 0)
+		printf("# mk_write: %s\n", err.msg);
+	return rc < 0 ? rc : 0;
+}
+
+/* n bytes of a pattern that repeats no short period (byte i is
+ * i * 31 + i / 977), malloc'd; NULL out of memory. */
+static inline unsigned char *mk_bytes(size_t n)
+{
+	unsigned char *b = malloc(n ? n : 1);
+
+	for (size_t i = 0; b && i < n; i++)
+		b[i] = (unsigned char)(i * 31 + i / 977);
+	return b;
+}
+
 /* Reads a whole file, NUL-terminated; *len receives its size.  NULL on
  * failure. */
 static inline unsigned char *mk_slurp(const char *path, size_t *len)
@@ -117,6 +171,21 @@ static inline int mk_same_file(const char *a, const char *b)
 	free(x);
 	free(y);
 	return same;
+}
+
+/* The folder of a test binary's files (mk_tmpdir(mk_dir, sizeof mk_dir,
+ * NAME) makes one), and a file in it by name: one of 16 buffers, used in
+ * turn, so that a call may name several files. */
+__attribute__((unused)) static char mk_dir[64];
+
+static inline const char *mk_path(const char *name)
+{
+	static char buf[16][160];
+	static int k;
+
+	k = (k + 1) % 16;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", mk_dir, name);
+	return buf[k];
 }
 
 /* A fresh directory under /tmp for one test binary. */

@@ -9,19 +9,18 @@
 
 #include "check.h"
 #include "io.h"
+#include "mkstream.h"
 
 int main(void)
 {
 	enum { N = 3 * 1000 * 1000 };
-	unsigned char *data = malloc(N);
+	unsigned char *data = mk_bytes(N);
 	struct sk_in in;
 	struct sk_out out;
 	struct sk_error err;
 	int fd[2];
 	pid_t pid;
 
-	for (int i = 0; i < N; i++)
-		data[i] = (unsigned char)(i * 31 + i / 977);
 	CHECK(pipe(fd) == 0);
 	pid = fork();
 	if (pid == 0) {

@@ -11,19 +11,18 @@
 
 #include "check.h"
 #include "io.h"
+#include "mkstream.h"
 
 int main(void)
 {
 	enum { N = 3 * 1000 * 1000 };
-	unsigned char *data = malloc(N);
+	unsigned char *data = mk_bytes(N);
 	struct sk_in in;
 	struct sk_out out;
 	struct sk_error err;
 	char path[64];
 	struct stat st;
 
-	for (int i = 0; i < N; i++)
-		data[i] = (unsigned char)(i * 31 + i / 977);
 
 	/* Atomic output: invisible until closed; abort leaves nothing. */
 	snprintf(path, sizeof path, "/tmp/test_io_%ld.bin", (long)getpid());

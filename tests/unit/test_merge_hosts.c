@@ -14,31 +14,11 @@
 #include "merge_hosts.h"
 #include "mkstream.h"
 
-static char dir[64], said[4][1100];
-static int nsaid;
-
-static void warn(void *arg, const char *msg)
-{
-	(void)arg;
-	if (nsaid < 4)
-		snprintf(said[nsaid], sizeof said[nsaid], "%s", msg);
-	nsaid++;
-}
-
-static const char *fpath(const char *name)
-{
-	static char buf[16][160];
-	static int k;
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 static void odd(long t, struct mk_trace *tr) { tr->cdp = (int)(2 * t + 1); tr->offset = 0; }
 static void even(long t, struct mk_trace *tr) { tr->cdp = (int)(2 * t + 2); tr->offset = 0; }
 
 /* A manifest of pieces: file k's locations are locs[k] (comma-separated
- * host:path, path relative to dir), its size and hash the file's. */
+ * host:path, path relative to mk_dir), its size and hash the file's. */
 static void mk_manifest(struct sk_manifest *m, const char *const *files, const char *const *locs, size_t n)
 {
 	struct sk_error err;
@@ -57,7 +37,7 @@ static void mk_manifest(struct sk_manifest *m, const char *const *files, const c
 		memset(&p, 0, sizeof p);
 		p.file = (char *)(uintptr_t)files[k];
 		p.traces = 6;
-		sk_file_xxh64(fpath(files[k]), &h, &size, &err);
+		sk_file_xxh64(mk_path(files[k]), &h, &size, &err);
 		p.bytes = size;
 		p.xxh64 = h;
 		sk_manifest_add(m, &p, &err);
@@ -66,7 +46,7 @@ static void mk_manifest(struct sk_manifest *m, const char *const *files, const c
 		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			char *colon = strchr(tok, ':');
 			*colon = '\0';
-			sk_manifest_add_at(m, k, tok, fpath(colon + 1), &err);
+			sk_manifest_add_at(m, k, tok, mk_path(colon + 1), &err);
 		}
 	}
 }
@@ -81,14 +61,14 @@ static int run(const struct sk_manifest *m, int mode, const char *out, struct sk
 	struct sk_merge_result res;
 	int rc;
 
-	snprintf(sender, sizeof sender, "%s/sender", dir);
+	snprintf(sender, sizeof sender, "%s/sender", mk_dir);
 	snprintf(launcher, sizeof launcher, "sh -c 'if [ \"$1\" = dead ]; then echo \"ssh: connect to host dead "
 		 "port 22: Connection refused\" >&2; exit 255; fi; shift; exec \"$@\"' launcher");
 	memset(&mo, 0, sizeof mo);
 	mo.launcher = launcher;
 	mo.segmerge = sender;
 	mo.verify = 1;
-	mo.warn = warn;
+	mo.warn = said_warn;
 	if ((rc = sk_mhosts_new(m, &mo, &mh, err)) < 0)
 		return rc;
 	sk_merge_opts_init(&o);
@@ -113,27 +93,27 @@ int main(void)
 	struct sk_error err;
 	FILE *fp;
 
-	if (!mk_tmpdir(dir, sizeof dir, "merge_hosts"))
+	if (!mk_tmpdir(mk_dir, sizeof mk_dir, "merge_hosts"))
 		return 1;
 	/* The sender: SEGMERGE --cat=PATH --bytes=N --xxh64=HEX. */
-	fp = fopen(fpath("sender"), "w");
+	fp = fopen(mk_path("sender"), "w");
 	fputs("#!/bin/sh\np=${1#--cat=}\ncase $p in\n"
 	      "*bad*) echo \"segmerge: $p: xxh64 0000000000000000, the record says 0000000000000001\" >&2; exit 1 ;;\n"
 	      "*half*) head -c 5000 \"${p%.half}\"; echo 'Connection to dead closed by remote host.' >&2; exit 255 ;;\n"
 	      "*flip*) f=${p%.flip}; head -c 100 \"$f\"; printf X; tail -c +102 \"$f\"; exit 0 ;;\n"
 	      "esac\nexec cat \"$p\"\n", fp);
 	fclose(fp);
-	chmod(fpath("sender"), 0755);
-	CHECK(mk_stream(fpath("p1.sgy"), SK_FMT_SEGY, 6, 50, odd) == 0);
-	CHECK(mk_stream(fpath("p2.sgy"), SK_FMT_SEGY, 6, 50, even) == 0);
-	CHECK(mk_stream(fpath("p3.sgy"), SK_FMT_SEGY, 6, 50, NULL) == 0);
+	chmod(mk_path("sender"), 0755);
+	CHECK(mk_stream(mk_path("p1.sgy"), SK_FMT_SEGY, 6, 50, odd) == 0);
+	CHECK(mk_stream(mk_path("p2.sgy"), SK_FMT_SEGY, 6, 50, even) == 0);
+	CHECK(mk_stream(mk_path("p3.sgy"), SK_FMT_SEGY, 6, 50, NULL) == 0);
 	/* The local merges to compare with. */
 	{
-		const char *in[] = {fpath("p1.sgy"), fpath("p2.sgy"), fpath("p3.sgy")};
+		const char *in[] = {mk_path("p1.sgy"), mk_path("p2.sgy"), mk_path("p3.sgy")};
 		sk_merge_opts_init(&o);
-		o.out = fpath("cat.sgy");
+		o.out = mk_path("cat.sgy");
 		CHECK(sk_merge_run(in, 3, &o, &res, &err) == 0 && res.traces == 18);
-		o.out = fpath("key.sgy");
+		o.out = mk_path("key.sgy");
 		o.mode = SK_MERGE_KEY;
 		sk_keyset_parse("cdp", 0, &o.keys, &err);
 		CHECK(sk_merge_run(in, 2, &o, &res, &err) == 0 && res.traces == 12);
@@ -145,8 +125,8 @@ int main(void)
 		static const char *locs[] = {"dead:p1.sgy,h1:p1.sgy", "h2:p2.sgy", "dead:p3.sgy,h3:p3.sgy"};
 		mk_manifest(&m, files, locs, 3);
 		nsaid = 0;
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == 0);
-		CHECK(mk_same_file(fpath("out.sgy"), fpath("cat.sgy")));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == 0);
+		CHECK(mk_same_file(mk_path("out.sgy"), mk_path("cat.sgy")));
 		CHECKF(nsaid == 1 && strcmp(said[0], "dead: ssh: connect to host dead port 22: Connection refused: its "
 						     "pieces are read from their other copies") == 0, "%d %s", nsaid, said[0]);
 		sk_manifest_release(&m);
@@ -157,10 +137,10 @@ int main(void)
 		char want[600];
 		mk_manifest(&m, files, locs, 3);
 		nsaid = 0;
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == 0);
-		CHECK(mk_same_file(fpath("out.sgy"), fpath("cat.sgy")));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == 0);
+		CHECK(mk_same_file(mk_path("out.sgy"), mk_path("cat.sgy")));
 		snprintf(want, sizeof want, "h1:%s: not read there: segmerge: %s: xxh64 0000000000000000, the record says "
-			 "0000000000000001: its next copy is read instead", fpath("bad/p1.sgy"), fpath("bad/p1.sgy"));
+			 "0000000000000001: its next copy is read instead", mk_path("bad/p1.sgy"), mk_path("bad/p1.sgy"));
 		CHECKF(nsaid == 1 && strcmp(said[0], want) == 0, "%d %s", nsaid, said[0]);
 		sk_manifest_release(&m);
 	}
@@ -168,8 +148,8 @@ int main(void)
 	{
 		static const char *locs[] = {"h1:p1.sgy", "dead:p2.sgy,h2:p2.sgy"};
 		mk_manifest(&m, files, locs, 2);
-		CHECK(run(&m, SK_MERGE_KEY, fpath("out.sgy"), &err) == 0);
-		CHECK(mk_same_file(fpath("out.sgy"), fpath("key.sgy")));
+		CHECK(run(&m, SK_MERGE_KEY, mk_path("out.sgy"), &err) == 0);
+		CHECK(mk_same_file(mk_path("out.sgy"), mk_path("key.sgy")));
 		sk_manifest_release(&m);
 	}
 	/* A sender lost part-way: the piece named with what the launcher
@@ -178,13 +158,13 @@ int main(void)
 		static const char *locs[] = {"h1:p1.sgy", "h2:p2.sgy.half,h3:p2.sgy", "h3:p3.sgy"};
 		char want[300];
 		mk_manifest(&m, files, locs, 3);
-		unlink(fpath("out.sgy"));
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == SK_EIO);
-		snprintf(want, sizeof want, "h2:%s", fpath("p2.sgy.half"));
+		unlink(mk_path("out.sgy"));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == SK_EIO);
+		snprintf(want, sizeof want, "h2:%s", mk_path("p2.sgy.half"));
 		CHECKF(strcmp(err.file, want) == 0, "%s", err.file);
 		CHECKF(strcmp(err.msg, "its sender stopped before the end (status 255): Connection to dead closed by "
 				       "remote host.: the host or its link was lost") == 0, "%s", err.msg);
-		CHECK(access(fpath("out.sgy"), F_OK) != 0);
+		CHECK(access(mk_path("out.sgy"), F_OK) != 0);
 		sk_manifest_release(&m);
 	}
 	/* Bytes changed on the way (the sender's copy was right): caught
@@ -193,13 +173,13 @@ int main(void)
 		static const char *locs[] = {"h1:p1.sgy.flip", "h2:p2.sgy", "h3:p3.sgy"};
 		char want[300];
 		mk_manifest(&m, files, locs, 3);
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == SK_ESTATE);
-		snprintf(want, sizeof want, "h1:%s", fpath("p1.sgy.flip"));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == SK_ESTATE);
+		snprintf(want, sizeof want, "h1:%s", mk_path("p1.sgy.flip"));
 		CHECKF(strcmp(err.file, want) == 0, "%s", err.file);
 		CHECKF(strncmp(err.msg, "received 6240 bytes, xxh64 ", 27) == 0 &&
 		       strstr(err.msg, ", but the manifest says 6240 bytes, xxh64 ") &&
 		       strcmp(err.msg + strlen(err.msg) - 20, ": changed on the way") == 0, "%s", err.msg);
-		CHECK(access(fpath("out.sgy"), F_OK) != 0);
+		CHECK(access(mk_path("out.sgy"), F_OK) != 0);
 		sk_manifest_release(&m);
 	}
 	/* No copy left: named. */
@@ -207,12 +187,12 @@ int main(void)
 		static const char *locs[] = {"h1:p1.sgy", "dead:p2.sgy", "h3:p3.sgy"};
 		char want[300];
 		mk_manifest(&m, files, locs, 3);
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == SK_EIO);
-		snprintf(want, sizeof want, "dead:%s", fpath("p2.sgy"));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == SK_EIO);
+		snprintf(want, sizeof want, "dead:%s", mk_path("p2.sgy"));
 		CHECKF(strcmp(err.file, want) == 0, "%s", err.file);
 		CHECKF(strcmp(err.msg, "not read there: ssh: connect to host dead port 22: Connection refused (status "
 				       "255); no other copy") == 0, "%s", err.msg);
-		CHECK(access(fpath("out.sgy"), F_OK) != 0);
+		CHECK(access(mk_path("out.sgy"), F_OK) != 0);
 		sk_manifest_release(&m);
 	}
 	{
@@ -221,8 +201,8 @@ int main(void)
 		char want[300];
 		mk_manifest(&m, files, locs, 3);
 		nsaid = 0;
-		CHECK(run(&m, SK_MERGE_CONCAT, fpath("out.sgy"), &err) == SK_EIO);
-		snprintf(want, sizeof want, "dead:%s", fpath("p3.sgy"));
+		CHECK(run(&m, SK_MERGE_CONCAT, mk_path("out.sgy"), &err) == SK_EIO);
+		snprintf(want, sizeof want, "dead:%s", mk_path("p3.sgy"));
 		CHECKF(strcmp(err.file, want) == 0 && strcmp(err.msg, "none of its hosts answered (dead)") == 0, "%s: %s",
 		       err.file, err.msg);
 		sk_manifest_release(&m);
@@ -230,7 +210,7 @@ int main(void)
 	for (const char *const *f = (const char *const[]){"p1.sgy", "p2.sgy", "p3.sgy", "cat.sgy", "key.sgy", "out.sgy",
 							     "sender", NULL};
 	     *f; f++)
-		unlink(fpath(*f));
-	rmdir(dir);
+		unlink(mk_path(*f));
+	rmdir(mk_dir);
 	return test_done();
 }

@@ -9,17 +9,6 @@
 #include "mkstream.h"
 #include "psum.h"
 
-static char dir[64];
-
-static const char *fpath(const char *name)
-{
-	static char buf[16][160];
-	static int k;
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 static void big(long t, struct mk_trace *tr) { (void)t; tr->scale = 1e20; }
 static void tiny(long t, struct mk_trace *tr) { (void)t; tr->scale = -1e-20; }
 static void neg(long t, struct mk_trace *tr) { (void)t; tr->scale = -1e20; }
@@ -50,7 +39,7 @@ static int dsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 		FILE *fp;
 		snprintf(host, sizeof host, "h%zu", g);
 		snprintf(pname, sizeof pname, "part%zu", g);
-		partials[g] = fpath(pname);
+		partials[g] = mk_path(pname);
 		for (size_t i = 0; i < n; i++) {
 			char file[32];
 			if (group[i] != g)
@@ -63,7 +52,7 @@ static int dsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 			np++;
 		}
 		fp = fopen(partials[g], "wb");
-		rc = sk_psum_host(host, host, pc, np, dir, SK_FMT_AUTO, 1, 0, fp, err);
+		rc = sk_psum_host(host, host, pc, np, mk_dir, SK_FMT_AUTO, 1, 0, fp, err);
 		fclose(fp);
 		for (size_t k = 0; k < np; k++)
 			free(pc[k].path);
@@ -88,13 +77,13 @@ static int tsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 	snprintf(outp, sizeof outp, "%s", out);
 	out = outp;
 
-	if ((rc = dsum(in, n, group, ngroups, fpath("unused.su"), err, names)) < 0 && rc != SK_ESTATE &&
+	if ((rc = dsum(in, n, group, ngroups, mk_path("unused.su"), err, names)) < 0 && rc != SK_ESTATE &&
 	    rc != SK_EIO)
 		return rc;
 	for (size_t g = 0; g < ngroups; g++) {
 		char pname[32];
 		snprintf(pname, sizeof pname, "part%zu", g);
-		snprintf(cur[g], sizeof cur[g], "%s", fpath(pname));
+		snprintf(cur[g], sizeof cur[g], "%s", mk_path(pname));
 	}
 	while (ncur > 1) {
 		size_t next = 0;
@@ -111,7 +100,7 @@ static int tsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 			snprintf(host, sizeof host, "h%u", (unsigned)k % 100);
 			in2[0] = fopen(cur[k], "rb");
 			in2[1] = fopen(cur[k + 1], "rb");
-			fo = fopen(fpath(name), "wb");
+			fo = fopen(mk_path(name), "wb");
 			labels[0] = cur[k];
 			labels[1] = cur[k + 1];
 			rc = sk_psum_merge(in2, labels, 2, n, host, ncur == 2, fo, err);
@@ -120,7 +109,7 @@ static int tsum(const int *in, size_t n, const size_t *group, size_t ngroups, co
 			fclose(fo);
 			if (rc < 0)
 				return rc;
-			snprintf(cur[next++], sizeof cur[0], "%s", fpath(name));
+			snprintf(cur[next++], sizeof cur[0], "%s", mk_path(name));
 		}
 		ncur = next;
 	}
@@ -145,7 +134,7 @@ static int lsum(const int *in, size_t n, const char *out, struct sk_error *err)
 	o.out = out;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(buf[i], sizeof buf[i], "p%d.su", in[i]);
-		paths[i] = strdup(fpath(buf[i]));
+		paths[i] = strdup(mk_path(buf[i]));
 	}
 	const int rc = sk_merge_run(paths, n, &o, &res, err);
 	for (size_t i = 0; i < n; i++)
@@ -158,17 +147,17 @@ int main(void)
 	struct sk_error err;
 	const char *names[6] = {"a:p", "b:q", "c:r", "d:s", "e:t", "f:u"};
 
-	strcpy(dir, "/tmp/test_psum.XXXXXX");
-	if (!mkdtemp(dir))
+	strcpy(mk_dir, "/tmp/test_psum.XXXXXX");
+	if (!mkdtemp(mk_dir))
 		return 1;
 	/* Pieces: plain, 1e20, -1e-20, -1e20, a third, and a moved cdp. */
-	CHECK(mk_stream(fpath("p0.su"), SK_FMT_SU, 12, 16, NULL) == 0);
-	CHECK(mk_stream(fpath("p1.su"), SK_FMT_SU, 12, 16, big) == 0);
-	CHECK(mk_stream(fpath("p2.su"), SK_FMT_SU, 12, 16, tiny) == 0);
-	CHECK(mk_stream(fpath("p3.su"), SK_FMT_SU, 12, 16, neg) == 0);
-	CHECK(mk_stream(fpath("p4.su"), SK_FMT_SU, 12, 16, third) == 0);
-	CHECK(mk_stream(fpath("p5.su"), SK_FMT_SU, 12, 16, moved) == 0);
-	CHECK(mk_stream(fpath("p6.su"), SK_FMT_SU, 11, 16, NULL) == 0);
+	CHECK(mk_stream(mk_path("p0.su"), SK_FMT_SU, 12, 16, NULL) == 0);
+	CHECK(mk_stream(mk_path("p1.su"), SK_FMT_SU, 12, 16, big) == 0);
+	CHECK(mk_stream(mk_path("p2.su"), SK_FMT_SU, 12, 16, tiny) == 0);
+	CHECK(mk_stream(mk_path("p3.su"), SK_FMT_SU, 12, 16, neg) == 0);
+	CHECK(mk_stream(mk_path("p4.su"), SK_FMT_SU, 12, 16, third) == 0);
+	CHECK(mk_stream(mk_path("p5.su"), SK_FMT_SU, 12, 16, moved) == 0);
+	CHECK(mk_stream(mk_path("p6.su"), SK_FMT_SU, 11, 16, NULL) == 0);
 
 	/* Every grouping gives the local sum's bytes, cancellation and
 	 * sums a double does not hold included. */
@@ -176,26 +165,26 @@ int main(void)
 		const int in[5] = {0, 1, 2, 3, 4};
 		const size_t g1[5] = {0, 1, 0, 1, 0}, g2[5] = {0, 1, 1, 1, 1}, g3[5] = {0, 1, 2, 3, 4},
 			     g4[5] = {0, 0, 0, 0, 0};
-		CHECK(lsum(in, 5, fpath("local.su"), &err) == 0);
-		CHECK(dsum(in, 5, g1, 2, fpath("d1.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("d1.su")));
-		CHECK(dsum(in, 5, g2, 2, fpath("d2.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("d2.su")));
-		CHECK(dsum(in, 5, g3, 5, fpath("d3.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("d3.su")));
-		CHECK(dsum(in, 5, g4, 1, fpath("d4.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("d4.su")));
+		CHECK(lsum(in, 5, mk_path("local.su"), &err) == 0);
+		CHECK(dsum(in, 5, g1, 2, mk_path("d1.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("d1.su")));
+		CHECK(dsum(in, 5, g2, 2, mk_path("d2.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("d2.su")));
+		CHECK(dsum(in, 5, g3, 5, mk_path("d3.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("d3.su")));
+		CHECK(dsum(in, 5, g4, 1, mk_path("d4.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("d4.su")));
 		/* 1e20 x v + w on one host, -1e20 x v on another: the sum is w
 		 * only if the first partial keeps every bit (extra terms). */
 		const int in2[3] = {0, 1, 3};
 		const size_t h2[3] = {0, 0, 1};
-		CHECK(lsum(in2, 3, fpath("local2.su"), &err) == 0);
-		CHECK(dsum(in2, 3, h2, 2, fpath("d5.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local2.su"), fpath("d5.su")));
-		CHECK(mk_same_file(fpath("local2.su"), fpath("p0.su")));
+		CHECK(lsum(in2, 3, mk_path("local2.su"), &err) == 0);
+		CHECK(dsum(in2, 3, h2, 2, mk_path("d5.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local2.su"), mk_path("d5.su")));
+		CHECK(mk_same_file(mk_path("local2.su"), mk_path("p0.su")));
 		/* The 1e20 and -1e20 pieces on one host: extra terms there. */
 		size_t n;
-		unsigned char *b = mk_slurp(fpath("part1"), &n);
+		unsigned char *b = mk_slurp(mk_path("part1"), &n);
 		CHECK(b && n > 12 * (1 + 240 + 8 * 16 + 4));
 		free(b);
 	}
@@ -204,30 +193,30 @@ int main(void)
 	{
 		const int in[5] = {0, 1, 2, 3, 4};
 		const size_t g1[5] = {0, 1, 0, 1, 0}, g3[5] = {0, 1, 2, 3, 4}, g5[5] = {0, 0, 1, 2, 2};
-		CHECK(tsum(in, 5, g1, 2, fpath("t1.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("t1.su")));
-		CHECK(tsum(in, 5, g3, 5, fpath("t3.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("t3.su")));
-		CHECK(tsum(in, 5, g5, 3, fpath("t5.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local.su"), fpath("t5.su")));
+		CHECK(tsum(in, 5, g1, 2, mk_path("t1.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("t1.su")));
+		CHECK(tsum(in, 5, g3, 5, mk_path("t3.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("t3.su")));
+		CHECK(tsum(in, 5, g5, 3, mk_path("t5.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local.su"), mk_path("t5.su")));
 		/* 1e20 on one host, -1e20 on another: the merge keeps the
 		 * extra terms until the last, rounded, step. */
 		const int in2[3] = {0, 1, 3};
 		const size_t h2[3] = {0, 1, 2};
-		CHECK(tsum(in2, 3, h2, 3, fpath("t6.su"), &err, names) == 0);
-		CHECK(mk_same_file(fpath("local2.su"), fpath("t6.su")));
+		CHECK(tsum(in2, 3, h2, 3, mk_path("t6.su"), &err, names) == 0);
+		CHECK(mk_same_file(mk_path("local2.su"), mk_path("t6.su")));
 		/* The final partial: 1 + 240 + 4 x 16 bytes a trace (the
 		 * image), not 1 + 240 + 8 x 16 + 4. */
 		size_t n1, n2;
-		unsigned char *b1 = mk_slurp(fpath("m1.0"), &n1), *b2 = mk_slurp(fpath("m2.0"), &n2);
+		unsigned char *b1 = mk_slurp(mk_path("m1.0"), &n1), *b2 = mk_slurp(mk_path("m2.0"), &n2);
 		CHECK(b1 && b2 && n2 < n1);
 		CHECK(b2 && memchr(b2, 'F', n2) != NULL);
 		free(b1);
 		free(b2);
 		/* A rounded partial is never added to another. */
-		FILE *two[2] = {fopen(fpath("m2.0"), "rb"), fopen(fpath("m2.0"), "rb")};
+		FILE *two[2] = {fopen(mk_path("m2.0"), "rb"), fopen(mk_path("m2.0"), "rb")};
 		const char *lab[2] = {"x", "y"};
-		FILE *fo = fopen(fpath("bad"), "wb");
+		FILE *fo = fopen(mk_path("bad"), "wb");
 		CHECK(sk_psum_merge(two, lab, 2, 3, "h", 0, fo, &err) == SK_EFMT);
 		CHECK(strcmp(err.msg, "a damaged partial sum") == 0 && strcmp(err.file, "x") == 0);
 		fclose(two[0]);
@@ -242,60 +231,60 @@ int main(void)
 		const size_t g1[4] = {0, 1, 0, 1}, g2[4] = {0, 0, 1, 2};
 		struct sk_error le;
 		char want[600];
-		CHECK(lsum(in, 4, fpath("x.su"), &le) == SK_ESTATE);
-		CHECK(strcmp(le.file, fpath("p5.su")) == 0);
-		snprintf(want, sizeof want, "trace 5: cdp 99 differs from %s (cdp 2): not the same traces", fpath("p0.su"));
+		CHECK(lsum(in, 4, mk_path("x.su"), &le) == SK_ESTATE);
+		CHECK(strcmp(le.file, mk_path("p5.su")) == 0);
+		snprintf(want, sizeof want, "trace 5: cdp 99 differs from %s (cdp 2): not the same traces", mk_path("p0.su"));
 		CHECK(strcmp(le.msg, want) == 0);
-		CHECK(dsum(in, 4, g1, 2, fpath("x1.su"), &err, names) == SK_ESTATE);
+		CHECK(dsum(in, 4, g1, 2, mk_path("x1.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "d:s") == 0);
 		CHECKF(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0, "%s", err.msg);
-		CHECK(dsum(in, 4, g2, 3, fpath("x2.su"), &err, names) == SK_ESTATE);
+		CHECK(dsum(in, 4, g2, 3, mk_path("x2.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "d:s") == 0);
 		CHECK(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0);
-		CHECK(access(fpath("x1.su"), F_OK) != 0 && access(fpath("x2.su"), F_OK) != 0);
+		CHECK(access(mk_path("x1.su"), F_OK) != 0 && access(mk_path("x2.su"), F_OK) != 0);
 		/* In a tree: the same piece, the same message. */
 		const size_t g3[4] = {0, 1, 2, 3}, g4[4] = {0, 1, 1, 0};
-		CHECK(tsum(in, 4, g1, 2, fpath("x3.su"), &err, names) == SK_ESTATE);
+		CHECK(tsum(in, 4, g1, 2, mk_path("x3.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "d:s") == 0);
 		CHECK(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0);
-		CHECK(tsum(in, 4, g3, 4, fpath("x4.su"), &err, names) == SK_ESTATE);
+		CHECK(tsum(in, 4, g3, 4, mk_path("x4.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "d:s") == 0);
 		CHECK(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0);
-		CHECK(tsum(in, 4, g4, 2, fpath("x5.su"), &err, names) == SK_ESTATE);
+		CHECK(tsum(in, 4, g4, 2, mk_path("x5.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "d:s") == 0);
 		CHECK(strcmp(err.msg, "trace 5: cdp 99 differs from a:p (cdp 2): not the same traces") == 0);
-		CHECK(access(fpath("x3.su"), F_OK) != 0 && access(fpath("x5.su"), F_OK) != 0);
+		CHECK(access(mk_path("x3.su"), F_OK) != 0 && access(mk_path("x5.su"), F_OK) != 0);
 	}
 	/* Counts: a shorter piece, as the local sum says it. */
 	{
 		const int in[3] = {0, 4, 6};
 		const size_t g[3] = {0, 1, 1};
 		struct sk_error le;
-		CHECK(lsum(in, 3, fpath("y.su"), &le) == SK_ESTATE);
+		CHECK(lsum(in, 3, mk_path("y.su"), &le) == SK_ESTATE);
 		char want[300];
-		snprintf(want, sizeof want, "11 traces, but %s has more", fpath("p0.su"));
-		CHECK(strcmp(le.msg, want) == 0 && strcmp(le.file, fpath("p6.su")) == 0);
-		CHECK(dsum(in, 3, g, 2, fpath("y1.su"), &err, names) == SK_ESTATE);
+		snprintf(want, sizeof want, "11 traces, but %s has more", mk_path("p0.su"));
+		CHECK(strcmp(le.msg, want) == 0 && strcmp(le.file, mk_path("p6.su")) == 0);
+		CHECK(dsum(in, 3, g, 2, mk_path("y1.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "c:r") == 0 && strcmp(err.msg, "11 traces, but a:p has more") == 0);
 		const size_t g3[3] = {0, 1, 2};
-		CHECK(tsum(in, 3, g3, 3, fpath("y2.su"), &err, names) == SK_ESTATE);
+		CHECK(tsum(in, 3, g3, 3, mk_path("y2.su"), &err, names) == SK_ESTATE);
 		CHECK(strcmp(err.file, "c:r") == 0 && strcmp(err.msg, "11 traces, but a:p has more") == 0);
 	}
 	/* A missing piece; a size that differs from the manifest's. */
 	{
 		const int in[2] = {0, 9};
 		const size_t g[2] = {0, 1};
-		CHECK(dsum(in, 2, g, 2, fpath("z.su"), &err, names) < 0);
+		CHECK(dsum(in, 2, g, 2, mk_path("z.su"), &err, names) < 0);
 		CHECK(strcmp(err.file, "b:q") == 0 && strcmp(err.msg, "No such file or directory") == 0);
-		struct sk_psum_piece pc = {0, 5, 0, 0, (char *)(uintptr_t)fpath("p0.su")};
-		FILE *fp = fopen(fpath("part0"), "wb");
+		struct sk_psum_piece pc = {0, 5, 0, 0, (char *)(uintptr_t)mk_path("p0.su")};
+		FILE *fp = fopen(mk_path("part0"), "wb");
 		CHECK(sk_psum_host("h", "h", &pc, 1, NULL, SK_FMT_AUTO, 1, 0, fp, &err) == 0);
 		fclose(fp);
 		const size_t g0[1] = {0};
-		const char *parts[1] = {fpath("part0")};
+		const char *parts[1] = {mk_path("part0")};
 		int64_t tr;
 		const struct sk_wopts wo = SK_WOPTS_INIT;
-		CHECK(sk_psum_combine(parts, 1, g0, names, 1, &wo, fpath("z1.su"), &tr, &err) == SK_ESTATE);
+		CHECK(sk_psum_combine(parts, 1, g0, names, 1, &wo, mk_path("z1.su"), &tr, &err) == SK_ESTATE);
 		CHECK(strcmp(err.file, "a:p") == 0);
 		CHECK(strncmp(err.msg, "28864 bytes, the manifest says 5 (longer than written)", 60) == 0 ||
 		      strstr(err.msg, ", the manifest says 5 (longer than written)") != NULL);
@@ -303,36 +292,36 @@ int main(void)
 	/* The end-to-end check of the streams read: its error fails the sum
 	 * before the output is committed. */
 	{
-		struct sk_psum_piece pc = {0, -1, 0, 0, (char *)(uintptr_t)fpath("p0.su")};
-		FILE *fp = fopen(fpath("part0"), "wb");
+		struct sk_psum_piece pc = {0, -1, 0, 0, (char *)(uintptr_t)mk_path("p0.su")};
+		FILE *fp = fopen(mk_path("part0"), "wb");
 		const size_t g0[1] = {0};
 		const char *lab[1] = {"h:part0"};
 		const struct sk_wopts wo = SK_WOPTS_INIT;
 		int64_t tr;
 		CHECK(sk_psum_host("h", "h", &pc, 1, NULL, SK_FMT_AUTO, 1, 0, fp, &err) == 0);
 		fclose(fp);
-		fp = fopen(fpath("part0"), "rb");
-		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, refuse, NULL, fpath("z2.su"), &tr, &err) ==
+		fp = fopen(mk_path("part0"), "rb");
+		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, refuse, NULL, mk_path("z2.su"), &tr, &err) ==
 		      SK_ESTATE);
 		CHECK(strcmp(err.msg, "changed on the way") == 0 && strcmp(err.file, "h:part0") == 0);
-		CHECK(access(fpath("z2.su"), F_OK) != 0);
+		CHECK(access(mk_path("z2.su"), F_OK) != 0);
 		rewind(fp);
-		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, NULL, NULL, fpath("z2.su"), &tr, &err) == 0);
-		CHECK(tr == 12 && access(fpath("z2.su"), F_OK) == 0);
+		CHECK(sk_psum_combine_fp(&fp, lab, 1, g0, names, 1, &wo, NULL, NULL, mk_path("z2.su"), &tr, &err) == 0);
+		CHECK(tr == 12 && access(mk_path("z2.su"), F_OK) == 0);
 		fclose(fp);
-		unlink(fpath("z2.su"));
+		unlink(mk_path("z2.su"));
 	}
 	/* A task that ran on another host: a skip, with the host it ran on. */
 	{
 		struct sk_psum_piece pc = {0, -1, 0, 0, (char *)(uintptr_t)"p0.su"};
-		FILE *fp = fopen(fpath("skip"), "wb");
+		FILE *fp = fopen(mk_path("skip"), "wb");
 		char host[32];
 		int skip = 0;
-		CHECK(sk_psum_host("node3", "node1", &pc, 1, dir, SK_FMT_AUTO, 1, 0, fp, &err) == 0);
+		CHECK(sk_psum_host("node3", "node1", &pc, 1, mk_dir, SK_FMT_AUTO, 1, 0, fp, &err) == 0);
 		fclose(fp);
-		CHECK(sk_psum_peek(fpath("skip"), host, sizeof host, &skip, &err) == 0);
+		CHECK(sk_psum_peek(mk_path("skip"), host, sizeof host, &skip, &err) == 0);
 		CHECK(skip == 1 && strcmp(host, "node1") == 0);
-		CHECK(sk_psum_peek(fpath("p0.su"), host, sizeof host, &skip, &err) == SK_EFMT);
+		CHECK(sk_psum_peek(mk_path("p0.su"), host, sizeof host, &skip, &err) == SK_EFMT);
 	}
 	/* Piece lists. */
 	{
@@ -356,7 +345,7 @@ int main(void)
 	}
 	{
 		char cmd[128];
-		snprintf(cmd, sizeof cmd, "%s %s", getenv("KEEPDIR") ? "echo" : "rm -rf", dir);
+		snprintf(cmd, sizeof cmd, "%s %s", getenv("KEEPDIR") ? "echo" : "rm -rf", mk_dir);
 		CHECK(system(cmd) == 0);
 	}
 	return test_done();

@@ -16,17 +16,6 @@
 #include "mkstream.h"
 #include "psum_tree.h"
 
-static char dir[64];
-
-static const char *fpath(const char *name)
-{
-	static char buf[16][160];
-	static int k;
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 /* A manifest of the three pieces p1-p3.sgy (6 traces each) at path; loc:
  * piece 2's location "host:path", or NULL (every piece here). */
 static int write_manifest(const char *path, const char *loc)
@@ -51,7 +40,7 @@ static int write_manifest(const char *path, const char *loc)
 		p.file = (char *)(uintptr_t)files[k];
 		p.traces = 6;
 		p.first = (int64_t)k * 6;
-		rc |= sk_file_xxh64(fpath(files[k]), &h, &size, &err);
+		rc |= sk_file_xxh64(mk_path(files[k]), &h, &size, &err);
 		p.bytes = size;
 		p.xxh64 = h;
 		rc |= sk_manifest_add(&m, &p, &err);
@@ -77,58 +66,58 @@ int main(void)
 	const char *files[3];
 	FILE *fp;
 
-	if (!mk_tmpdir(dir, sizeof dir, "psum_pieces"))
+	if (!mk_tmpdir(mk_dir, sizeof mk_dir, "psum_pieces"))
 		return 1;
 	/* Three pieces of one geometry, the same samples: 6 traces each, as
 	 * three images of one line. */
 	for (int k = 0; k < 3; k++) {
 		char name[16];
 		snprintf(name, sizeof name, "p%d.sgy", k + 1);
-		CHECK(mk_stream(fpath(name), SK_FMT_SEGY, 6, 50, NULL) == 0);
-		snprintf(names[k], sizeof names[k], "%s", fpath(name));
+		CHECK(mk_stream(mk_path(name), SK_FMT_SEGY, 6, 50, NULL) == 0);
+		snprintf(names[k], sizeof names[k], "%s", mk_path(name));
 		files[k] = names[k];
 	}
 	/* The reference: the files summed by the engine itself. */
 	sk_merge_opts_init(&lo);
 	lo.mode = SK_MERGE_SUM;
-	lo.out = fpath("ref.sgy");
+	lo.out = mk_path("ref.sgy");
 	CHECK(sk_merge_run(files, 3, &lo, &res, &err) == 0);
 
 	/* Every piece here: summed here, those bytes. */
-	CHECK(write_manifest(fpath("m.yaml"), NULL) == 0);
+	CHECK(write_manifest(mk_path("m.yaml"), NULL) == 0);
 	sk_merge_opts_init(&o);
-	o.out = fpath("sum.sgy");
-	CHECK(sk_ptree_sum_pieces(&ro, NULL, fpath("m.yaml"), &o, &err) == 0);
-	CHECK(mk_same_file(fpath("sum.sgy"), fpath("ref.sgy")));
+	o.out = mk_path("sum.sgy");
+	CHECK(sk_ptree_sum_pieces(&ro, NULL, mk_path("m.yaml"), &o, &err) == 0);
+	CHECK(mk_same_file(mk_path("sum.sgy"), mk_path("ref.sgy")));
 	/* Each sample is three times the piece's: trace 1's first sample, an
 	 * IBM float (1000 in a piece, 3000 summed: 0x43bb8000). */
 	{
 		unsigned char b[4];
-		CHECK(bytes_at(fpath("sum.sgy"), 3600 + 240, b, 4) == 0);
+		CHECK(bytes_at(mk_path("sum.sgy"), 3600 + 240, b, 4) == 0);
 		CHECK(b[0] == 0x43 && b[1] == 0xbb && b[2] == 0x80 && b[3] == 0x00);
-		CHECK(bytes_at(fpath("p1.sgy"), 3600 + 240, b, 4) == 0);
+		CHECK(bytes_at(mk_path("p1.sgy"), 3600 + 240, b, 4) == 0);
 		CHECK(b[0] == 0x43 && b[1] == 0x3e && b[2] == 0x80 && b[3] == 0x00);
 	}
 
 	/* Piece 2 on a host, the others here: the error about the manifest,
 	 * nothing written. */
-	CHECK(write_manifest(fpath("mixed.yaml"), "node1:img/p2.sgy") == 0);
-	o.out = fpath("mixed.sgy");
-	CHECK(sk_ptree_sum_pieces(&ro, NULL, fpath("mixed.yaml"), &o, &err) == SK_EARG);
-	CHECK(strcmp(err.file, fpath("mixed.yaml")) == 0);
+	CHECK(write_manifest(mk_path("mixed.yaml"), "node1:img/p2.sgy") == 0);
+	o.out = mk_path("mixed.sgy");
+	CHECK(sk_ptree_sum_pieces(&ro, NULL, mk_path("mixed.yaml"), &o, &err) == SK_EARG);
+	CHECK(strcmp(err.file, mk_path("mixed.yaml")) == 0);
 	CHECK(strcmp(err.msg, "1 of 3 pieces are on hosts and the others here: a sum takes pieces all on hosts or "
 			      "all here") == 0);
-	CHECK(access(fpath("mixed.sgy"), F_OK) != 0);
+	CHECK(access(mk_path("mixed.sgy"), F_OK) != 0);
 
 	/* A manifest that is not there: the reader's error. */
-	CHECK(sk_ptree_sum_pieces(&ro, NULL, fpath("none.yaml"), &o, &err) < 0);
-	CHECK(strcmp(err.file, fpath("none.yaml")) == 0);
-	CHECK(access(fpath("mixed.sgy"), F_OK) != 0);
+	CHECK(sk_ptree_sum_pieces(&ro, NULL, mk_path("none.yaml"), &o, &err) < 0);
+	CHECK(strcmp(err.file, mk_path("none.yaml")) == 0);
+	CHECK(access(mk_path("mixed.sgy"), F_OK) != 0);
 
 	/* Kept outputs (taskrun kept STATE: task, host, size, xxh64, path):
 	 * all of local slots (host ":"), summed here; one of them on a host:
 	 * the error about the state directory. */
-	CHECK((fp = fopen(fpath("taskrun"), "w")) != NULL);
+	CHECK((fp = fopen(mk_path("taskrun"), "w")) != NULL);
 	fprintf(fp, "#!/bin/sh\n[ \"$1\" = kept ] || exit 9\n"
 		    "printf '1\\t:\\t1\\t0000000000000001\\t%s\\n'\n"
 		    "if [ \"$2\" = mixed ]; then printf '2\\tnode1\\t1\\t0000000000000001\\timg/p2.sgy\\n'; "
@@ -136,22 +125,22 @@ int main(void)
 		    "printf '3\\t:\\t1\\t0000000000000001\\t%s\\n'\n",
 		files[0], files[1], files[2]);
 	CHECK(fclose(fp) == 0);
-	CHECK(chmod(fpath("taskrun"), 0755) == 0);
-	ro.taskrun = fpath("taskrun");
-	o.out = fpath("kept.sgy");
+	CHECK(chmod(mk_path("taskrun"), 0755) == 0);
+	ro.taskrun = mk_path("taskrun");
+	o.out = mk_path("kept.sgy");
 	CHECKF(sk_ptree_sum_pieces(&ro, "state", NULL, &o, &err) == 0, "%s: %s", err.file, err.msg);
-	CHECK(mk_same_file(fpath("kept.sgy"), fpath("ref.sgy")));
-	o.out = fpath("kept2.sgy");
+	CHECK(mk_same_file(mk_path("kept.sgy"), mk_path("ref.sgy")));
+	o.out = mk_path("kept2.sgy");
 	CHECK(sk_ptree_sum_pieces(&ro, "mixed", NULL, &o, &err) == SK_EARG);
 	CHECK(strcmp(err.file, "mixed") == 0);
 	CHECK(strcmp(err.msg, "2 of 3 outputs are here and the others on hosts: a sum takes outputs all on hosts or "
 			      "all here") == 0);
-	CHECK(access(fpath("kept2.sgy"), F_OK) != 0);
+	CHECK(access(mk_path("kept2.sgy"), F_OK) != 0);
 
 	for (const char *const *f = (const char *const[]){"p1.sgy", "p2.sgy", "p3.sgy", "ref.sgy", "sum.sgy", "m.yaml",
 							     "mixed.yaml", "kept.sgy", "taskrun", NULL};
 	     *f; f++)
-		unlink(fpath(*f));
-	rmdir(dir);
+		unlink(mk_path(*f));
+	rmdir(mk_dir);
 	return test_done();
 }

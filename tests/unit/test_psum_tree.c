@@ -15,17 +15,6 @@
 #include "psum_tree.h"
 #include "psum_tree_int.h"
 
-static char said[4][1100];
-static int nsaid;
-
-static void warn(void *arg, const char *msg)
-{
-	(void)arg;
-	if (nsaid < 4)
-		snprintf(said[nsaid], sizeof said[nsaid], "%s", msg);
-	nsaid++;
-}
-
 static void scaled(long t, struct mk_trace *tr) { tr->scale = 1.0 / (double)(t + 3); }
 
 /* The size and xxh64 of a file, as a pair list names a partial. */
@@ -198,7 +187,7 @@ int main(void)
 		{l3, 2, 300, 0xabcdefULL, 1},
 		{l4, 1, 400, 0x1ULL, 1},
 	};
-	struct sk_ptree_opts o = {"ssh -F cfg", NULL, "taskrun", "/opt/segmerge", NULL, 1, 0, 0, warn, NULL};
+	struct sk_ptree_opts o = {"ssh -F cfg", NULL, "taskrun", "/opt/segmerge", NULL, 1, 0, 0, said_warn, NULL};
 	struct sk_ptree t;
 	struct sk_error err;
 	char h[256], *hosts[4] = {0}, *text, fromf[32], *cmd[8];

@@ -16,38 +16,25 @@
 /* A 6 x 5 survey with one trace at every bin centre of a 10 m grid, trace
  * value 100 ix + iy at every sample, plus one trace far away, written as o
  * says. */
+static void survey_trace(int i, unsigned char *h, float *d)
+{
+	const int ix = i % 6, iy = i / 6;
+	const double x = i == 30 ? 5000 : 10.0 * ix, y = i == 30 ? 5000 : 10.0 * iy;
+
+	sk_hdr_set_i32(h, 1, i + 1);
+	sk_hdr_set_i16(h, SK_SCALCO, -10);
+	sk_hdr_set_coord(h, 73, x);
+	sk_hdr_set_coord(h, 77, y);
+	sk_hdr_set_coord(h, 81, x);
+	sk_hdr_set_coord(h, 85, y);
+	sk_hdr_set_i16(h, 29, 1);
+	for (int s = 0; s < NS; s++)
+		d[s] = (float)(100 * ix + iy);
+}
+
 static int write_input(const char *path, const struct sk_wopts *o)
 {
-	struct sk_info like;
-	struct sk_writer *w;
-	struct sk_error err;
-	unsigned char h[240];
-	float d[NS];
-
-	memset(&like, 0, sizeof like);
-	like.fmt = SK_FMT_SEGY;
-	like.ns = NS;
-	like.dt = 4000;
-	like.hdrlen = 240;
-	if (sk_writer_open(path, &like, o, &w, &err) < 0)
-		return -1;
-	for (int i = 0; i <= 30; i++) {
-		const int ix = i % 6, iy = i / 6;
-		const double x = i == 30 ? 5000 : 10.0 * ix, y = i == 30 ? 5000 : 10.0 * iy;
-		memset(h, 0, sizeof h);
-		sk_hdr_set_i32(h, 1, i + 1);
-		sk_hdr_set_i16(h, SK_SCALCO, -10);
-		sk_hdr_set_coord(h, 73, x);
-		sk_hdr_set_coord(h, 77, y);
-		sk_hdr_set_coord(h, 81, x);
-		sk_hdr_set_coord(h, 85, y);
-		sk_hdr_set_i16(h, 29, 1);
-		for (int s = 0; s < NS; s++)
-			d[s] = (float)(100 * ix + iy);
-		if (sk_writer_put(w, h, d, &err) < 0)
-			return -1;
-	}
-	return sk_writer_close(w, &err);
+	return mk_write(path, o, NS, 4000, 31, survey_trace);
 }
 
 /* The file the last failed run's error named. */

@@ -33,8 +33,7 @@ int main(void)
 	char p[128], q[128];
 	struct stat st;
 
-	snprintf(dir, sizeof dir, "/tmp/test_stream_%ld", (long)getpid());
-	mkdir(dir, 0700);
+	tdir_make("test_stream");
 
 	/* The format a name says: its extension, in any case, after the last
 	 * slash; none for other names, standard output and NULL. */
@@ -52,24 +51,7 @@ int main(void)
 	}
 
 	/* Every format and byte order, written and read back exactly. */
-	{
-		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
-			{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SEGY, 5, 1, 0, "b.sgy"},
-			{SK_FMT_SEGY, 6, 0, 0, "c.sgy"}, {SK_FMT_SU, 0, 1, 0, "a.su"},
-			{SK_FMT_SU, 0, 0, 0, "b.su"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
-			{SK_FMT_SGK, 0, -1, 5, "b.sgk"},
-		};
-		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-			o.fmt = cases[c].fmt;
-			o.sample_format = cases[c].code;
-			o.little = cases[c].little;
-			o.zstd = cases[c].zstd;
-			o.block = 5;    /* several blocks and a partial one */
-			path_of(p, sizeof p, cases[c].name);
-			CHECKF(write_stream(p, &o, NT) == 0, "%s", cases[c].name);
-			CHECKF(check_stream(p, SK_FMT_AUTO, NT) == 0, "%s", cases[c].name);
-		}
-	}
+	write_cases(tcases, sizeof tcases / sizeof tcases[0], &o, 1);
 	/* Detection and info. */
 	path_of(p, sizeof p, "b.sgy");
 	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
@@ -226,7 +208,7 @@ int main(void)
 	path_of(p, sizeof p, "empty");
 	fclose(fopen(p, "w"));
 	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == SK_EFMT && strcmp(err.msg, "empty file") == 0);
-	CHECK(sk_reader_open(dir, SK_FMT_AUTO, &r, &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
+	CHECK(sk_reader_open(mk_dir, SK_FMT_AUTO, &r, &err) == SK_EIO && strcmp(err.msg, "Is a directory") == 0);
 	path_of(p, sizeof p, "missing");
 	CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == SK_EIO &&
 	      strcmp(err.msg, "No such file or directory") == 0);
@@ -257,7 +239,7 @@ int main(void)
 
 	{
 		char cmd[160];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", mk_dir);
 		CHECK(system(cmd) == 0);
 	}
 	/* @BYTE keys that keep a little-endian stream's order: outside the

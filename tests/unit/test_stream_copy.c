@@ -30,23 +30,12 @@ int main(void)
 	struct sk_reader *r;
 	char p[128], q[128];
 
-	snprintf(dir, sizeof dir, "/tmp/test_stream_copy_%ld", (long)getpid());
-	mkdir(dir, 0700);
+	tdir_make("test_stream_copy");
 
 	/* The files read below (test_stream checks every format). */
 	{
-		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
-			{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
-		};
-		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-			o.fmt = cases[c].fmt;
-			o.sample_format = cases[c].code;
-			o.little = cases[c].little;
-			o.zstd = cases[c].zstd;
-			o.block = 5;
-			path_of(p, sizeof p, cases[c].name);
-			CHECKF(write_stream(p, &o, NT) == 0, "%s", cases[c].name);
-		}
+		static const struct tcase cases[] = {{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"}};
+		write_cases(cases, 2, &o, 0);
 	}
 
 	/* sk_copy_traces: two sgk streams of 23 traces in blocks of 5 (full
@@ -104,7 +93,7 @@ int main(void)
 
 	{
 		char cmd[160];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", mk_dir);
 		CHECK(system(cmd) == 0);
 	}
 	return test_done();

@@ -83,27 +83,10 @@ int main(void)
 	struct sk_reader *r;
 	char p[128], q[128];
 
-	snprintf(dir, sizeof dir, "/tmp/test_stream_pread_%ld", (long)getpid());
-	mkdir(dir, 0700);
+	tdir_make("test_stream_pread");
 
 	/* The files read below (test_stream checks every format). */
-	{
-		static const struct { int fmt, code, little, zstd; const char *name; } cases[] = {
-			{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SEGY, 5, 1, 0, "b.sgy"},
-			{SK_FMT_SEGY, 6, 0, 0, "c.sgy"}, {SK_FMT_SU, 0, 1, 0, "a.su"},
-			{SK_FMT_SU, 0, 0, 0, "b.su"}, {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
-			{SK_FMT_SGK, 0, -1, 5, "b.sgk"},
-		};
-		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-			o.fmt = cases[c].fmt;
-			o.sample_format = cases[c].code;
-			o.little = cases[c].little;
-			o.zstd = cases[c].zstd;
-			o.block = 5;
-			path_of(p, sizeof p, cases[c].name);
-			CHECKF(write_stream(p, &o, NT) == 0, "%s", cases[c].name);
-		}
-	}
+	write_cases(tcases, sizeof tcases / sizeof tcases[0], &o, 0);
 	/* Random reads from threads: every file but compressed sgk. */
 	{
 		static const char *const files[] = {"a.sgy", "b.sgy", "c.sgy", "a.su", "b.su", "a.sgk"};
@@ -142,7 +125,7 @@ int main(void)
 
 	{
 		char cmd[160];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", mk_dir);
 		CHECK(system(cmd) == 0);
 	}
 	return test_done();

@@ -17,8 +17,7 @@ int main(void)
 	char p[128], q[128];
 	struct stat st;
 
-	snprintf(dir, sizeof dir, "/tmp/test_stream_write_%ld", (long)getpid());
-	mkdir(dir, 0700);
+	tdir_make("test_stream_write");
 
 	/* Atomic output: a failed writer leaves nothing behind. */
 	{
@@ -101,7 +100,7 @@ int main(void)
 
 	{
 		char cmd[160];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", mk_dir);
 		CHECK(system(cmd) == 0);
 	}
 	return test_done();

@@ -1,19 +1,21 @@
 /* Test helper for the stream tests (test_stream*.c): NT traces of NS
  * samples made by make_trace, written by write_stream and checked by
- * check_stream, in files under dir (path_of). */
+ * check_stream, in files under mk_dir (tdir_make, path_of). */
 #ifndef SK_TEST_TSTREAM_H
 #define SK_TEST_TSTREAM_H
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "hdr.h"
+#include "mkstream.h"
 #include "stream.h"
 
 #define NS 37
 #define NT 23
-
-static char dir[64];
 
 static inline void make_trace(int i, unsigned char *h, float *d)
 {
@@ -29,27 +31,7 @@ static inline void make_trace(int i, unsigned char *h, float *d)
 
 static inline int write_stream(const char *path, const struct sk_wopts *o, int n)
 {
-	struct sk_info like;
-	struct sk_writer *w;
-	struct sk_error err;
-	unsigned char h[240];
-	float d[NS];
-
-	memset(&like, 0, sizeof like);
-	like.fmt = SK_FMT_SEGY;
-	like.ns = NS;
-	like.dt = 2000;
-	like.hdrlen = 240;
-	if (sk_writer_open(path, &like, o, &w, &err) < 0) {
-		printf("# %s\n", err.msg);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		make_trace(i, h, d);
-		if (sk_writer_put(w, h, d, &err) < 0)
-			return -1;
-	}
-	return sk_writer_close(w, &err);
+	return mk_write(path, o, NS, 2000, n, make_trace);
 }
 
 /* Reads every trace and checks it against make_trace. */
@@ -82,7 +64,48 @@ static inline int check_stream(const char *path, int fmt, int n)
 
 static inline void path_of(char *buf, size_t n, const char *name)
 {
-	snprintf(buf, n, "%s/%s", dir, name);
+	snprintf(buf, n, "%s/%s", mk_dir, name);
 }
+
+/* Makes mk_dir /tmp/NAME_PID for the test's files. */
+static inline void tdir_make(const char *name)
+{
+	snprintf(mk_dir, sizeof mk_dir, "/tmp/%s_%ld", name, (long)getpid());
+	mkdir(mk_dir, 0700);
+}
+
+/* A file of the stream tests: format, sample format code, byte order
+ * (-1: sgk's own), zstd level, name under mk_dir. */
+struct tcase {
+	int fmt, code, little, zstd;
+	const char *name;
+};
+
+/* Writes each case's file of NT traces (sgk in blocks of 5: several and a
+ * partial one) through o's other fields; with check, reads each back
+ * against make_trace. */
+static inline void write_cases(const struct tcase *c, size_t n, struct sk_wopts *o, int check)
+{
+	char p[128];
+
+	for (size_t k = 0; k < n; k++) {
+		o->fmt = c[k].fmt;
+		o->sample_format = c[k].code;
+		o->little = c[k].little;
+		o->zstd = c[k].zstd;
+		o->block = 5;
+		path_of(p, sizeof p, c[k].name);
+		CHECKF(write_stream(p, o, NT) == 0, "%s", c[k].name);
+		if (check)
+			CHECKF(check_stream(p, SK_FMT_AUTO, NT) == 0, "%s", c[k].name);
+	}
+}
+
+/* Every format and byte order the stream tests read. */
+__attribute__((unused)) static const struct tcase tcases[] = {
+	{SK_FMT_SEGY, 5, 0, 0, "a.sgy"}, {SK_FMT_SEGY, 5, 1, 0, "b.sgy"}, {SK_FMT_SEGY, 6, 0, 0, "c.sgy"},
+	{SK_FMT_SU, 0, 1, 0, "a.su"},    {SK_FMT_SU, 0, 0, 0, "b.su"},    {SK_FMT_SGK, 0, -1, 0, "a.sgk"},
+	{SK_FMT_SGK, 0, -1, 5, "b.sgk"},
+};
 
 #endif
