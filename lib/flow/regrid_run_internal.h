@@ -2,8 +2,8 @@
  * regrid_run_internal: what the regrid driver's files share (the input
  * pass's results, the sample store, the reach of the grid).  This header
  * shall only be used by lib/flow/regrid_run.c, regrid_scan.c and
- * regrid_reach.c, and by tests/unit/test_regrid_reach.c; everything else
- * uses regrid.h.
+ * regrid_reach.c, and by their unit tests (tests/unit/test_regrid_reach.c,
+ * test_regrid_scan.c); everything else uses regrid.h.
  *
  * regrid_reach.c: the policy, pure functions of a trace header and the job
  *   (where a trace lies in the grid frame, what the pass counts, why traces
