@@ -131,6 +131,24 @@ interrupt() {
 		segmerge -m "$F/parts/manifest.yaml" --zstd=19 -o "$T/out/target"
 }
 
+@test "segmerge -m of pieces on hosts, more than --streams (brought to TMPDIR first): interrupted, nothing changes, nothing left" {
+	# 5 pieces sorted by cdp, each "on" two hosts that a launcher reaches
+	# here (it drops the host word): a merge by keys of more pieces than
+	# --streams 2 spools them into $TMPDIR as they arrive, then merges.
+	# The early stop lands while they come (or before), the mid-write one
+	# while the output is written, the spooled pieces still in $TMPDIR.
+	segsplit --count 500 --sort cdp -d "$T/parts" "$F/line.sgy"
+	awk -v d="$T/parts" '{ print } /^  - file: /{ f = $3; gsub(/"/, "", f) }
+		/^    xxh64: /{ printf "    at: [\"node1:%s/%s\", \"node2:%s/%s\"]\n", d, f, d, f }' \
+		"$T/parts/manifest.yaml" | sed 's/^version: 1$/version: 2/' >"$T/hosts.yaml"
+	[ "$(grep -c '^    at: ' "$T/hosts.yaml")" = 5 ]
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- \
+		segmerge --key cdp -m "$T/hosts.yaml" --ssh "sh -c 'shift; exec \"\$@\"' launcher" \
+		--remote "$(command -v segmerge)" --streams 2 --zstd=19 -o "$T/out/target"
+	# No sender is left behind.
+	! pgrep -f -- "--cat=$T/parts/" >/dev/null
+}
+
 @test "segsplit -d over an earlier split: interrupted, the directory is as it was" {
 	segsplit --count 700 -d "$T/saved" "$F/line.sgy"
 	cp -a "$T/saved" "$T/out/split"
