@@ -41,11 +41,15 @@ struct store {
 	long nc;
 };
 
+/* The kept traces' positions, offsets, classes and input indices.  Grown
+ * by doubling (five arrays), or packed: one block from u, sized once (the
+ * parallel pass; huge pages, bigmem.h), or a view into another's block. */
 struct grow {
 	double *u, *v, *h;
-	int *cls;
 	int64_t *tidx;
+	int *cls;
 	long n, cap;
+	int packed;              /* 1: one block owned through u; 2: a view, owns nothing */
 };
 
 /* Where the used traces lie against the grid: some grid location has them

@@ -66,9 +66,46 @@ static int spool_write(const struct store *s, const void *p, size_t n, struct sk
 	return 0;
 }
 
-/* Room for cap traces in g (cap > g->cap). */
+/* Frees g's arrays (none for a view) and empties it. */
+static void grow_free(struct grow *g)
+{
+	if (g->packed != 2) {
+		free(g->u);
+		if (!g->packed) {
+			free(g->v);
+			free(g->h);
+			free(g->tidx);
+			free(g->cls);
+		}
+	}
+	memset(g, 0, sizeof *g);
+}
+
+/* An empty g with room for cap traces in one block: huge pages from 2 MiB
+ * (bigmem.h); 36 bytes a trace in five arrays of malloc were a fault per
+ * 4 KiB, 900 for 100,000 traces.  It does not grow. */
+static int grow_pack(struct grow *g, long cap)
+{
+	const size_t m = (size_t)(cap > 0 ? cap : 1);
+	double *b = sk_bigmem_alloc(m * (3 * sizeof *g->u + sizeof *g->tidx + sizeof *g->cls));
+	grow_free(g);
+	if (!b)
+		return SK_ENOMEM;
+	g->u = b;
+	g->v = b + m;
+	g->h = b + 2 * m;
+	g->tidx = (int64_t *)(void *)(b + 3 * m);
+	g->cls = (int *)(void *)(g->tidx + m);
+	g->cap = (long)m;
+	g->packed = 1;
+	return 0;
+}
+
+/* Room for cap traces in g (cap > g->cap); a packed g does not grow. */
 static int grow_reserve(struct grow *g, long cap)
 {
+	if (g->packed)
+		return SK_ENOMEM;
 	double *nu = realloc(g->u, (size_t)cap * sizeof *nu);
 	if (nu) g->u = nu;
 	double *nv = realloc(g->v, (size_t)cap * sizeof *nv);
@@ -119,13 +156,8 @@ int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk
 
 void sk_rgrun_scan_release(struct scan *sc, struct store *st)
 {
-	free(sc->g.u);
-	free(sc->g.v);
-	free(sc->g.h);
-	free(sc->g.cls);
-	free(sc->g.tidx);
+	grow_free(&sc->g);
 	free(sc->hull);
-	memset(&sc->g, 0, sizeof sc->g);
 	sc->hull = NULL;
 	sc->nh = 0;
 	for (long c = 0; c < st->nc; c++)
@@ -281,10 +313,6 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 	}
 	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
 		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
-	/* Every trace of the chunk kept, without a slice: room for them at
-	 * once, not by doubling (each doubling faults in fresh pages again). */
-	if (!pc->kp->on && n > 0 && grow_reserve(&ck->g, n) < 0)
-		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
 	/* The first read takes the headers alone unless it decodes every
 	 * trace's samples (a slice decodes only the samples it keeps). */
 	hdrs_only = !samples || pc->kp->on;
@@ -358,6 +386,20 @@ static int grow_append(struct grow *g, const struct grow *c)
 	return 0;
 }
 
+/* Appends the view c (into g's block, at or after g's end) to g: its
+ * traces move down over the gap the unused traces before it left. */
+static void grow_close_gap(struct grow *g, const struct grow *c)
+{
+	if (c->n > 0 && c->u != g->u + g->n) {
+		memmove(g->u + g->n, c->u, (size_t)c->n * sizeof *g->u);
+		memmove(g->v + g->n, c->v, (size_t)c->n * sizeof *g->v);
+		memmove(g->h + g->n, c->h, (size_t)c->n * sizeof *g->h);
+		memmove(g->tidx + g->n, c->tidx, (size_t)c->n * sizeof *g->tidx);
+		memmove(g->cls + g->n, c->cls, (size_t)c->n * sizeof *g->cls);
+	}
+	g->n += c->n;
+}
+
 /* A file that allows random reads, in chunks read and decoded by every
  * thread at once (sk_reader_pread), merged in input order: the same result
  * for any number of threads. */
@@ -385,9 +427,28 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	nc = (long)((info->ntraces + per - 1) / per);
 	if (!(ck = calloc((size_t)(nc > 0 ? nc : 1), sizeof *ck)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	/* Without a slice every trace may be kept: each chunk writes its kept
+	 * traces straight into the whole pass's block, from its first trace's
+	 * place on (a view), and the merge closes the gaps the unused traces
+	 * leave; no arrays per chunk, no copy of the whole.  A slice keeps few
+	 * traces: arrays per chunk, merged into a block of their count. */
+	if (!kp->on && grow_pack(&sc->g, (long)info->ntraces) < 0) {
+		free(ck);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	for (long c = 0; c < nc; c++) {
 		ck[c].t0 = (int64_t)c * per;
 		ck[c].t1 = ck[c].t0 + per < info->ntraces ? ck[c].t0 + per : info->ntraces;
+		if (!kp->on) {
+			struct grow *g = &ck[c].g;
+			g->u = sc->g.u + ck[c].t0;
+			g->v = sc->g.v + ck[c].t0;
+			g->h = sc->g.h + ck[c].t0;
+			g->tidx = sc->g.tidx + ck[c].t0;
+			g->cls = sc->g.cls + ck[c].t0;
+			g->cap = (long)(ck[c].t1 - ck[c].t0);
+			g->packed = 2;
+		}
 	}
 	#pragma omp parallel num_threads(nth)
 	{
@@ -418,11 +479,11 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	 * the counts, the hull. */
 	sc->in_place = pc.over;
 	sc->deferred = 0;
-	{
+	if (kp->on) {
 		long total = 0;
 		for (long c = 0; c < nc; c++)
 			total += ck[c].g.n;
-		if (total > sc->g.cap && grow_reserve(&sc->g, total) < 0)
+		if (grow_pack(&sc->g, total) < 0)
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 	}
 	for (long c = 0; c < nc && rc == 0; c++) {
@@ -434,7 +495,9 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		if (sc->t.first < 0 && ck[c].first_hdr)
 			memcpy(sc->first_hdr, ck[c].first_hdr, info->hdrlen);
 		sk_rgrun_tally_merge(&sc->t, &ck[c].t);
-		if (grow_append(&sc->g, &ck[c].g) < 0)
+		if (ck[c].g.packed == 2)
+			grow_close_gap(&sc->g, &ck[c].g);
+		else if (grow_append(&sc->g, &ck[c].g) < 0)
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		np += ck[c].nh;
 	}
@@ -474,11 +537,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		}
 	}
 	for (long c = 0; c < nc; c++) {
-		free(ck[c].g.u);
-		free(ck[c].g.v);
-		free(ck[c].g.h);
-		free(ck[c].g.cls);
-		free(ck[c].g.tidx);
+		grow_free(&ck[c].g);
 		free(ck[c].s);
 		free(ck[c].first_hdr);
 		free(ck[c].pts);

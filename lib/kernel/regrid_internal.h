@@ -29,7 +29,7 @@
 struct cls {
 	long n;                  /* inputs of this class */
 	long *gid;               /* class index -> input index */
-	double *u, *v;
+	double *u, *v;           /* u, v and gid: one block, freed through u */
 	struct sk_spatial *sp;
 	struct sk_delaunay *dl;  /* linear only */
 };
