@@ -415,7 +415,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 			break;
 
 		free(pfd);
-		pfd = calloc((size_t)(3 + 3 * a.nt), sizeof *pfd);
+		pfd = calloc((size_t)(3 + 3 * a.nt + 2 * a.nfl), sizeof *pfd);
 		if (!pfd) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			break;
@@ -447,6 +447,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				pfd[np++].events = POLLOUT;
 			}
 		}
+		np += ag_fetch_fds(&a, pfd + np);
 		if (!a.quitting && a.last_rx + a.lease < wake)
 			wake = a.last_rx + a.lease;
 		timeout = (int)((wake - now) * 1000) + 1;
@@ -486,7 +487,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 				}
 			} else if (fd == a.out) {
 				/* Flushed at the top of the loop. */
-			} else {
+			} else if (!ag_fetch_io(&a, fd, pfd[k].revents)) {
 				for (int i = 0; i < a.nt; i++) {
 					struct atask *t = &a.t[i];
 					if (fd == t->out_fd)
@@ -514,6 +515,7 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		ag_rdir_remove(&a.t[i]);
 	while (a.npin > 0)
 		ag_drop_pin(&a, a.npin - 1, 1);
+	ag_fetch_close(&a);
 	free(a.pin);
 	while (a.nrd > 0)
 		ag_drop_read(&a, a.nrd - 1);

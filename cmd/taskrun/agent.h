@@ -9,6 +9,8 @@
 #ifndef TR_AGENT_H
 #define TR_AGENT_H
 
+#include <stdio.h>
+
 #include "diag.h"
 
 /* Runs until the controller quits or is lost.  Returns 0 after an orderly
@@ -17,12 +19,19 @@
 int tr_agent_run(int in_fd, int out_fd, struct sk_error *err);
 
 /*
- * "taskrun agent --send SIZE XXH64 PATH", run on a piece's holder by the
- * agent of the host that fetches it (agent_fetch.c): PATH (relative paths
- * start at $TASKRUN_KEEP_DIR, as the agent's) checked by size and xxh64,
- * then copied to standard output.  0, or the sk_error code with err set
- * (SK_ESTATE: the copy is not what the manifest says).
+ * "taskrun agent --serve", started on a piece's holder, through the
+ * launcher, once by each agent that fetches pieces from it (agent_fetch.c):
+ * reads requests from in, one a line, "SIZE XXH64 PATH" (decimal bytes, 16
+ * hex digits, the piece's path there: relative paths start at
+ * $TASKRUN_KEEP_DIR, as the agent's), and answers each on out, in order,
+ * after checking the file's size and xxh64: "ok SIZE" on a line and then
+ * the SIZE bytes of the file; "bad FILE: MESSAGE" when the copy is missing
+ * or not what the request says (the runner's task reads another copy);
+ * "fail FILE: MESSAGE" when it cannot be read (the runner has the piece
+ * relayed).  Returns 0 at the end of in, or SK_EARG for a request that is
+ * not one, SK_EIO when out cannot be written or a file fails midway (the
+ * stream then cannot go on), with err set.
  */
-int tr_agent_send(const char *size, const char *hash, const char *path, struct sk_error *err);
+int tr_agent_serve(FILE *in, FILE *out, struct sk_error *err);
 
 #endif

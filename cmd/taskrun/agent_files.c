@@ -145,7 +145,7 @@ void ag_drop_pin(struct agent *a, int i, int remove)
 {
 	struct pin *p = &a->pin[i];
 
-	ag_fetch_stop(p);
+	ag_fetch_stop(a, p);
 	if (p->fd >= 0)
 		close(p->fd);
 	if (remove && p->relay && p->path && !p->placed)

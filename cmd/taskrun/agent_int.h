@@ -5,6 +5,7 @@
 #ifndef TR_AGENT_INT_H
 #define TR_AGENT_INT_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -50,9 +51,31 @@ struct pin {
 	char *place;           /* relay: where to keep the piece as a new
 				  copy once checked (this host's path), or NULL */
 	int placed;            /* it is there: path is the copy, kept */
-	pid_t fpid;            /* relay: its fetch host to host (F), running */
-	int fdone, fstatus;    /* the fetch was reaped: its wait status */
-	char *ferr;            /* the fetch's standard error (a file) */
+	int fetching;          /* relay: its bytes come host to host, over a
+				  link to its holder (F) */
+};
+
+/* A connection to a piece holder's server ("AGENT --serve" through the
+ * launcher), which serves every piece this agent fetches from that holder
+ * (agent_fetch.c). */
+struct flink {
+	char *words;           /* the command, each word ended by a NUL: its key */
+	size_t wlen;
+	pid_t pid;             /* the launcher (its own process group); 0 once reaped */
+	int status;            /* its wait status, once reaped */
+	int to, from;          /* its standard input (requests) and output; -1: closed */
+	int to_dead;           /* writing to it failed */
+	int eof;               /* its output reached end of file */
+	int errfd;             /* its standard error: an unlinked file */
+	struct tr_buf req;     /* request lines not written yet */
+	uint32_t *q;           /* the pins asked for, in order; q[0] is answered next */
+	int nq;
+	long capq;
+	int body;              /* in the bytes of q[0]'s piece */
+	unsigned long long left;  /* bytes of it still to come */
+	char line[512];        /* the answer line so far */
+	size_t nline;
+	char why[300];         /* why the link was given up, or "" */
 };
 
 /* A file a G frame asked for, sent in g frames as credit allows. */
@@ -83,6 +106,9 @@ struct agent {
 	struct aread *rd;      /* files being sent (G) */
 	int nrd;
 	long caprd;
+	struct flink *fl;      /* connections to piece holders (F) */
+	int nfl;
+	long capfl;
 };
 
 /* A task of a cluster (B frame) that waits for the one before it. */
@@ -122,14 +148,25 @@ void ag_drop_read(struct agent *a, int i);
 int ag_pump_reads(struct agent *a);
 void ag_rdir_remove(struct atask *t);
 
-/* agent_fetch.c: a relayed piece fetched host to host (F frames). */
+/* agent_fetch.c: relayed pieces fetched host to host (F frames), over
+ * one link per holder. */
 void ag_fetch_start(struct agent *a, uint32_t id, const char *data, size_t len);
-/* Whether pid was a fetch (its status kept for ag_fetch_finish). */
+/* Whether pid was a link's launcher (its status kept for ag_fetch_finish). */
 int ag_fetch_reaped(struct agent *a, pid_t pid, int status);
-/* The fetches reaped: their pieces ready, or the controller told. */
+/* The links that ended: the pieces they still owed are told to the
+ * controller (f frames), and the links forgotten. */
 void ag_fetch_finish(struct agent *a);
-/* Kills pin p's fetch, if one runs, and removes its files. */
-void ag_fetch_stop(struct pin *p);
+/* The links' descriptors to poll, into pfd (room for 2 * a->nfl); the
+ * count added. */
+int ag_fetch_fds(const struct agent *a, struct pollfd *pfd);
+/* Serves fd if it is a link's (revents from poll); 1 if it was. */
+int ag_fetch_io(struct agent *a, int fd, short revents);
+/* Pin p no longer waits for its bytes (its link drops them, and takes no
+ * new request). */
+void ag_fetch_stop(struct agent *a, struct pin *p);
+/* At the agent's end: every link's input closed (its server ends), its
+ * launcher waited for a moment, then killed with its group. */
+void ag_fetch_close(struct agent *a);
 
 /* agent_start.c: clusters and task start. */
 void ag_advance_clusters(struct agent *a);

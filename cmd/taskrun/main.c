@@ -596,11 +596,10 @@ int main(int argc, char **argv)
 
 	sk_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
-		if (argc == 6 && strcmp(argv[2], "--send") == 0) {
-			/* A piece's holder, for an agent that fetches it (a
-			 * bad copy: 3, so that it is not read another way). */
-			const int rc = tr_agent_send(argv[3], argv[4], argv[5], &err);
-			status = rc == 0 ? 0 : rc == SK_ESTATE || err.errnum == ENOENT ? (sk_report(&err), 3) : sk_report(&err);
+		if (argc == 3 && strcmp(argv[2], "--serve") == 0) {
+			/* A piece's holder, for the agents that fetch from it
+			 * (agent_serve.c). */
+			status = tr_agent_serve(stdin, stdout, &err) ? sk_report(&err) : 0;
 		} else if (argc > 2) {
 			sk_par_usage_fail("agent takes no operands ('%s' given)", argv[2]);
 		} else {

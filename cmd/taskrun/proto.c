@@ -182,14 +182,19 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   window bytes ahead of the K frames, then an empty g; or a z frame
  *	   when it cannot read it.  C with that id stops it.
  *	K  more: "n", n more bytes of a G's file may be sent.
- *	F  fetch, sent right after the L (relay 1) of the same id: words
- *	   separated by NUL bytes, a command the agent runs (execvp, no
- *	   shell) with its standard output into the piece's temporary: the
- *	   launcher that reaches the holder and "AGENT --send SIZE XXH64 PATH"
- *	   there, so that the piece goes host to host.  No I frames follow
- *	   unless the agent answers f: then the controller streams the piece
- *	   as without F.  A command that exits 3 (the holder's copy is not
- *	   what the manifest says) ends the piece as a bad copy (l "1 ...").
+ *	F  fetch, sent right after the L (relay 1) of the same id: the
+ *	   request "size xxh64 path" on a line (the holder's copy), then
+ *	   words each ended by a NUL: the launcher that reaches the holder
+ *	   and "AGENT --serve" there.  The agent starts each distinct command
+ *	   once (execvp, no shell), writes every request for it to its
+ *	   standard input and reads the answers from its standard output,
+ *	   in order: "ok size" and the bytes, into the piece's temporary;
+ *	   "bad message" (the holder's copy is missing or not what the
+ *	   manifest says), which ends the piece as a bad copy (l "1 ...");
+ *	   "fail message" (agent_serve.c).  So the piece goes host to host
+ *	   over one connection per pair of hosts.  No I frames follow unless
+ *	   the agent answers f: then the controller streams the piece as
+ *	   without F.
  * Agent to controller:
  *	h  hello, sent first: "version pid ncpu hostname".
  *	s  started: "pid" (also the process group id), for a task of a cluster
@@ -206,8 +211,10 @@ int tr_buf_flush(struct tr_buf *b, int fd)
  *	   then lost with its host, not failed.  Sent after the o and e frames
  *	   of the attempt; the last frame about that id.
  *	p  heartbeat: "user_us sys_us", the agent's own CPU time so far.
- *	f  fetch failed: "status message", the F command's exit status (128 +
- *	   signal when killed) and the last line of its standard error; the
+ *	f  fetch failed: "status message": the server's "fail" (status 1),
+ *	   or its command's exit status (128 + signal when killed) and the
+ *	   last line of its standard error when it ended owing the piece (it
+ *	   did not start, ssh's 255: the runner cannot reach the holder); the
  *	   temporary is emptied and the piece awaited in I frames.
  *	w  kept: "size xxh64" (decimal bytes, 16 hex digits) of the --keep file
  *	   now in place; sent right before the x frame of a task that exited 0.

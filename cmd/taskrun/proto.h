@@ -14,7 +14,9 @@
 
 #include "diag.h"
 
-#define TR_PROTO_VERSION 3         /* 2: run frames carry the job slot; 3: F, f */
+/* 2: run frames carry the job slot; 3: F, f; 4: F is a request to a
+ * holder's server (agent --serve). */
+#define TR_PROTO_VERSION 4
 #define TR_PROTO_HDR 9              /* bytes: type, id, length */
 #define TR_PROTO_MAX (1u << 20)     /* largest payload accepted, bytes */
 
@@ -34,8 +36,9 @@ enum {
 			       stays as a new copy once checked) */
 	TR_F_GET = 'G',     /* "window\npath": send this file's bytes (g frames) */
 	TR_F_MORE = 'K',    /* "n": n more bytes of a G's file may be sent */
-	TR_F_FETCH = 'F',   /* "word\0word\0...": the L piece's bytes come from
-			       this command's output (host to host) */
+	TR_F_FETCH = 'F',   /* "size xxh64 path\nword\0word\0...": the L
+			       piece's bytes come host to host, asked of the
+			       holder's server these words start */
 	TR_F_AHELLO = 'h',  /* "version pid ncpu hostname" */
 	TR_F_STARTED = 's', /* "pid" */
 	TR_F_OUT = 'o',     /* task stdout bytes */
@@ -46,7 +49,7 @@ enum {
 	TR_F_KEPT = 'w',    /* "size xxh64": the W file is in place */
 	TR_F_PIECE = 'g',   /* bytes of a G's file; empty: its end */
 	TR_F_GFAIL = 'z',   /* "message": a G's file cannot be read */
-	TR_F_FFAIL = 'f',   /* "status message": the F command failed; I
+	TR_F_FFAIL = 'f',   /* "status message": the F fetch failed; I
 			       frames are awaited instead */
 	TR_F_INOK = 'l'     /* "0 size placed", the L piece is in place (the
 			       task starts; placed 1: kept at the L's place),

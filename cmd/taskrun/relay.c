@@ -1,7 +1,8 @@
 /* relay: a task's input piece (--input-manifest) on the controller's
  * side: read where it lies when the host that runs the task holds a copy,
  * else fetched by the runner from a holder host to host (an F frame: the
- * runner's agent runs "AGENT --send" on the holder through --ssh), or,
+ * runner's agent asks the holder's "AGENT --serve", started through --ssh
+ * once per holder), or,
  * where that is not possible or fails, streamed from a holder's agent
  * through the controller to the runner's (G, g and K frames in, I frames
  * out, the runner's credits passed back); and the journal's input events
@@ -305,24 +306,34 @@ static int put_word(struct tr_buf *b, const char *w, size_t n)
 	return tr_buf_put(b, w, n) | tr_buf_put(b, "", 1);
 }
 
-/* Sends runner h the command that fetches attempt a's piece p from its
- * holder a->src (F frame): the holder reached as its agent is
- * (tr_host_connect: --ssh and the host's words, or the host's own command)
- * running "AGENT --send SIZE XXH64 PATH", the path quoted for the remote
- * shell.  0, or -1 when the words cannot be made (the controller's path
- * then). */
+/* Sends runner h the fetch of attempt a's piece p from its holder a->src
+ * (F frame): the request "SIZE XXH64 PATH" on a line (the path of the
+ * holder's copy), then the command that starts the holder's server, reached
+ * as its agent is (tr_host_connect: --ssh and the host's words, or the
+ * host's own command) running "AGENT --serve".  The runner starts that
+ * command once and sends it every request for that holder (agent_fetch.c).
+ * 0, or -1 when the frame cannot be made (the controller's path then). */
 static int fetch_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a, const struct tr_piece *p)
 {
 	const struct tr_host *hs = &c->h[a->src];
 	struct tr_buf b = {0};
 	struct sk_error err;
-	char **hw = NULL, num[64];
+	char **hw = NULL, head[64];
 	int rc = 0, own, k;
 
-	if (tr_tmpl_words(hs->name, &hw, &err) <= 0) {
+	for (k = 0; k < p->nloc && loc_host(c, p, k) != a->src; k++)
+		;
+	if (k == p->nloc)
+		k = 0;
+	/* A request is a line: a path with a line end is relayed. */
+	if (memchr(p->path[k], '\n', p->pathlen[k]) || tr_tmpl_words(hs->name, &hw, &err) <= 0) {
 		tr_tmpl_words_free(hw);
 		return -1;
 	}
+	snprintf(head, sizeof head, "%llu %s ", p->size, p->hash);
+	rc |= tr_buf_put(&b, head, strlen(head));
+	rc |= tr_buf_put(&b, p->path[k], p->pathlen[k]);
+	rc |= tr_buf_put(&b, "\n", 1);
 	/* As tr_host_connect: a host of several words that does not start
 	 * with an option is the whole command that reaches it. */
 	own = hw[1] && hw[0][0] != '-';
@@ -333,20 +344,7 @@ static int fetch_start(struct tr_ctl *c, struct tr_host *h, struct tr_attempt *a
 	tr_tmpl_words_free(hw);
 	for (char **w = c->o->agent; *w; w++)
 		rc |= put_word(&b, *w, strlen(*w));
-	snprintf(num, sizeof num, "%llu", p->size);
-	rc |= put_word(&b, "--send", 6);
-	rc |= put_word(&b, num, strlen(num));
-	rc |= put_word(&b, p->hash, strlen(p->hash));
-	for (k = 0; k < p->nloc && loc_host(c, p, k) != a->src; k++)
-		;
-	if (k == p->nloc)
-		k = 0;
-	/* ssh hands the words to the remote shell: the path in single
-	 * quotes, each of its own quotes as '"'"'. */
-	rc |= tr_buf_put(&b, "'", 1);
-	for (size_t i = 0; i < p->pathlen[k]; i++)
-		rc |= p->path[k][i] == '\'' ? tr_buf_put(&b, "'\"'\"'", 5) : tr_buf_put(&b, &p->path[k][i], 1);
-	rc |= put_word(&b, "'", 1);
+	rc |= put_word(&b, "--serve", 7);
 	if (rc || tr_buf_used(&b) > TR_PROTO_MAX) {
 		tr_buf_release(&b);
 		return -1;

@@ -135,6 +135,17 @@ check_kept() {
 	[ "$(find "$LAB"/keep/*/img -mindepth 1 | wc -l)" = 12 ] || { echo "image files on the hosts:"; find "$LAB"/keep/*/img -mindepth 1; return 1; }
 }
 
+# The live processes of the lab user (not zombies: this machine's init
+# does not reap what a killed process leaves).
+live_procs() {
+	ps -o pid=,stat= -u "$LAB_USER" | awk '$2 !~ /^Z/ { print $1 }'
+}
+
+# Whether process PID has ended (gone, or a zombie).
+ended() {
+	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ]
+}
+
 veth_bytes() {
 	echo $(($(cat /sys/class/net/"${LAB_VETH}a"/statistics/rx_bytes) + $(cat /sys/class/net/"${LAB_VETH}a"/statistics/tx_bytes)))
 }
@@ -353,4 +364,66 @@ veth_bytes() {
 	[ $((v3 - v2)) -gt $((2 * data)) ]
 	run -0 awk -F'\t' '$2 == "down" { split($12, f, /relayed=/); r += f[2] } END { print r + 0 }' "$T/f/journal"
 	[ "$output" = "$data" ]
+}
+
+@test "distflow: the pieces a host fetches from one holder share one connection, with a launcher of the user's; nothing is left after the run, nor after kill -9 of the agent" {
+	lab_need_root
+	printf 'cut1\n' >"$T/h1"
+	(cd "$T" && segsplit --hosts h1 --ssh "$LAB_SSH" --agent "$LAB_AGENT" --key fldr --group 2 -d p2 "$FLOW/line.sgy")
+	small=$(stat -c %s "$FLOW"/local/part-*.sgy | sort -n | head -1)
+	printf '1/cut1\n1/cut2\n' >"$T/hosts"
+	# The user's launcher (not called ssh): it logs each start, its pid
+	# (ssh's, after the exec) and its words.
+	cat >"$T/launch" <<SH
+#!/bin/sh
+echo "\$\$ \$*" >>$T/launches
+exec ssh -F $LAB/ssh_config "\$@"
+SH
+	chmod 755 "$T/launch"
+	: >"$T/launches"
+	chmod 666 "$T/launches"
+	# Every piece on cut1, every task on cut2: twelve fetches from cut1.
+	run_where() {  # STATE KEEPDIR COMMAND
+		taskrun --ssh "$T/launch" --agent "$LAB_AGENT" --backoff 1s -H "$T/hosts" -s "$T/$1" --where cut2 \
+			--locality-wait 1h --input-manifest "$T/p2/manifest.yaml" --keep "$2/{/}" "$3"
+	}
+	chown "$LAB_USER" "$LAB/id"
+	v0=$(veth_bytes)
+	run -0 --separate-stderr run_where s k 'cat {}'
+	v1=$(veth_bytes)
+	chown root "$LAB/id"
+	[ "$stderr" = "" ]
+	for f in "$FLOW"/local/part-*.sgy; do cmp "$LAB/keep/cut2/k/${f##*/}" "$f"; done
+	[ "$(awk -F'\t' '$2 == "input" && $5 == "cut2" && $12 ~ /^moved bytes=[0-9]+ from=cut1 direct$/' "$T/s/journal" | wc -l)" = 12 ]
+	[ "$(j_count "$T/s/journal" fetch)" = 0 ]
+	[ $((v1 - v0)) -lt "$small" ]
+	# One start of cut1's server for the twelve pieces, beside the two
+	# agents' starts.
+	cut -d' ' -f2- "$T/launches" | sort >"$T/starts"
+	printf '%s\n' "cut1 $LAB_AGENT" "cut1 $LAB_AGENT --serve" "cut2 $LAB_AGENT" | sort | diff - "$T/starts"
+	# Nothing left: no process of the lab user (agents, the launchers,
+	# the server on cut1), no temporary, no socket.
+	lab_wait '[ -z "$(live_procs)" ]' 10
+	[ -z "$(find "$LAB/keep" -name '.taskrun-*')" ]
+	[ -z "$(find /tmp "$LAB" -maxdepth 3 -user "$LAB_USER" \( -type s -o -name '.taskrun-fetch.*' \))" ]
+	# kill -9 of cut2's agent while its link to cut1 is open (its first
+	# task holds): the link's ssh and cut1's server go with it.
+	: >"$T/launches"
+	touch "$T/hold"
+	chown "$LAB_USER" "$LAB/id"
+	run_where s2 k2 "cat {}; while [ -e $T/hold ]; do sleep 0.05; done" 2>"$T/err" &
+	BG=$!
+	lab_wait "grep -q -F -- ' --serve' '$T/launches' && [ -f '$T/s2/journal' ] && [ \$(j_count '$T/s2/journal' input cut2) -ge 1 ]" 30
+	link=$(grep -F -- ' --serve' "$T/launches" | cut -d' ' -f1)
+	agent=$(ps -o ppid= -p "$link" | tr -d ' ')
+	[ "$(tr '\0' ' ' </proc/"$agent"/cmdline)" = "$LAB_AGENT " ]
+	server=$(pgrep -u "$LAB_USER" -f -x -- "$LAB/taskrun agent --serve")
+	[ -n "$server" ]
+	kill -9 "$agent"
+	lab_wait "ended $link && ended $server" 10
+	rm "$T/hold"
+	lab_kill_bg
+	chown root "$LAB/id"
+	lab_wait '[ -z "$(live_procs)" ]' 10
+	[ -z "$(find /tmp "$LAB" -maxdepth 3 -user "$LAB_USER" \( -type s -o -name '.taskrun-fetch.*' \))" ]
 }

@@ -1,4 +1,6 @@
 /* The agent, driven through pipes as the controller drives it. */
+/* realpath() is XSI. */
+#define _DEFAULT_SOURCE
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "../../cmd/taskrun/agent.h"
 #include "../../cmd/taskrun/proto.h"
 #include "check.h"
+#include "manifest.h"
 
 struct conn {
 	pid_t pid;
@@ -107,12 +110,121 @@ static int gone(pid_t pid)
 	return 0;
 }
 
+/* Whether process pid is gone (or a zombie: its parent, the agent, may
+ * have died before reaping it) within two seconds. */
+static int ended(pid_t pid)
+{
+	for (int i = 0; i < 100; i++) {
+		char path[64], buf[256];
+		FILE *fp;
+		const char *rp;
+		size_t n = 0;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((fp = fopen(path, "r"))) {
+			n = fread(buf, 1, sizeof buf - 1, fp);
+			fclose(fp);
+		}
+		buf[n] = '\0';
+		/* "pid (comm) state ...": the state after the last ')'. */
+		if (n == 0 || ((rp = strrchr(buf, ')')) && rp[1] == ' ' && rp[2] == 'Z'))
+			return 1;
+		poll(NULL, 0, 20);
+	}
+	return 0;
+}
+
 static void done(struct conn *c, struct tr_frame *f)
 {
 	tr_buf_consume(&c->r, TR_PROTO_HDR + f->len);
 }
 
-int main(void)
+/* The pids this binary logged as a piece holder's server ("--serve"), in
+ * pids (at most 8); their count. */
+static int servers(const char *log, pid_t *pids)
+{
+	FILE *fp = fopen(log, "r");
+	long v;
+	int n = 0;
+
+	while (fp && n < 8 && fscanf(fp, "%ld", &v) == 1)
+		pids[n++] = (pid_t)v;
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+/* Piece id: NAME of SIZE bytes with xxh64 HASH, fetched from the holder's
+ * copy src/NAME through the server words (each ended by a NUL), and a task
+ * that compares it with that copy. */
+static void fetch_piece(struct conn *c, uint32_t id, const char *name, long size, const char *hash,
+			const char *words, size_t wlen, const char *kdir)
+{
+	char buf[600], fr[1200];
+	int n;
+
+	snprintf(buf, sizeof buf, "1 %ld %s\n%s", size, hash, name);
+	send_frame(c, TR_F_INPUT, id, buf);
+	n = snprintf(fr, sizeof fr, "%ld %s src/%s\n", size, hash, name);
+	memcpy(fr + n, words, wlen);
+	send_frame_n(c, TR_F_FETCH, id, fr, (size_t)n + wlen);
+	snprintf(buf, sizeof buf, "0 %u 1 1\ncmp '%c/%s' %s/src/%s && echo same", id, 0x1d, name, kdir, name);
+	send_frame(c, TR_F_RUN, id, buf);
+}
+
+/* Reads frames until n tasks, ids first to first + n - 1, have exited:
+ * each one's l payload, exit status and output; the count that exited. */
+static int collect(struct conn *c, uint32_t first, int n, char inok[][300], long long *status, char outs[][64],
+		   double secs)
+{
+	const double end = tr_mono() + secs;
+	struct tr_frame f;
+	int exited = 0;
+
+	for (int k = 0; k < n; k++) {
+		inok[k][0] = outs[k][0] = '\0';
+		status[k] = -999;
+	}
+	while (exited < n) {
+		struct pollfd p = {c->from, POLLIN, 0};
+		while (tr_proto_next(&c->r, &f, NULL) == 1) {
+			const int k = (int)(f.id - first);
+			if (k >= 0 && k < n) {
+				if (f.type == TR_F_INOK)
+					snprintf(inok[k], 300, "%.*s", (int)f.len, f.data);
+				else if (f.type == TR_F_OUT)
+					strncat(outs[k], f.data, f.len < 63 - strlen(outs[k]) ? f.len : 63 - strlen(outs[k]));
+				else if (f.type == TR_F_EXIT && tr_proto_ints(f.data, f.len, &status[k], 1, NULL) == 1)
+					exited++;
+			}
+			tr_buf_consume(&c->r, TR_PROTO_HDR + f.len);
+		}
+		if (exited == n || tr_mono() > end || poll(&p, 1, 50) < 0)
+			break;
+		if (p.revents && tr_buf_fill(&c->r, c->from) <= 0)
+			break;
+	}
+	return exited;
+}
+
+/* Writes n bytes of a pattern to kdir/src/name; its xxh64 into hex. */
+static void holder_file(const char *kdir, const char *name, long n, char hex[17])
+{
+	char path[400];
+	struct sk_error e;
+	uint64_t h, size;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/src/%s", kdir, name);
+	CHECK((fp = fopen(path, "w")) != NULL);
+	for (long i = 0; fp && i < n; i++)
+		putc((int)((i * 7 + n) % 251), fp);
+	if (fp)
+		fclose(fp);
+	CHECK(sk_file_xxh64(path, &h, &size, &e) == 0 && size == (uint64_t)n);
+	snprintf(hex, 17, "%016llx", (unsigned long long)h);
+}
+
+int main(int argc, char **argv)
 {
 	struct conn c;
 	struct tr_frame f;
@@ -121,12 +233,28 @@ int main(void)
 	int st;
 	pid_t pg;
 	double t0;
-	char kdir[] = "/tmp/test_taskrun_agent.XXXXXX";
+	char kdir[] = "/tmp/test_taskrun_agent.XXXXXX", log[300];
 
+	/* This binary as a piece holder's server, for the fetches below:
+	 * its pid logged. */
+	if (argc == 2 && strcmp(argv[1], "--serve") == 0) {
+		struct sk_error e;
+		const char *lp = getenv("TEST_SERVE_LOG");
+		FILE *lf = lp ? fopen(lp, "a") : NULL;
+		if (!lf)
+			return 9;
+		fprintf(lf, "%ld\n", (long)getpid());
+		fclose(lf);
+		return tr_agent_serve(stdin, stdout, &e) ? 1 : 0;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* The agent's --keep directory. */
 	CHECK(mkdtemp(kdir) != NULL);
 	setenv("TASKRUN_KEEP_DIR", kdir, 1);
+	/* Where the fetch tests' servers log their pids (set before the agent
+	 * starts: they inherit its environment). */
+	snprintf(log, sizeof log, "%s/servers", kdir);
+	setenv("TEST_SERVE_LOG", log, 1);
 	start(&c);
 	CHECK(expect(&c, TR_F_AHELLO, &f, NULL, 5));
 	CHECK(tr_proto_ints(f.data, f.len, v, 3, NULL) == 3 && v[0] == TR_PROTO_VERSION && v[1] == c.pid);
@@ -304,12 +432,91 @@ int main(void)
 	CHECK(tr_mono() - t0 < 3);
 	CHECK(pg > 1 && gone(-pg));
 
-	/* Quit: the agent exits. */
+	/* Pieces fetched host to host (F): three from one holder over one
+	 * link (one server started), each checked and read by its task; a
+	 * copy that is not what the request says and a missing one end as
+	 * bad copies (l "1 ...", exit 126) on the same link; a server that
+	 * cannot start is an f frame with its status and words, and the
+	 * piece is then relayed.  After the quit, no server is left. */
+	char self[4096], words[4200];
+	pid_t spid[8];
+	size_t wlen;
+	{
+		char h1[17], h2[17], h3[17], path[300], inok[5][300], outs[5][64];
+		long long status[5];
+		static const long sizes[3] = {5, 200000, 0};
+		CHECK(mkdir(kdir, 0700) == 0);
+		snprintf(path, sizeof path, "%s/src", kdir);
+		CHECK(mkdir(path, 0700) == 0);
+		holder_file(kdir, "a.sgy", sizes[0], h1);
+		holder_file(kdir, "b.sgy", sizes[1], h2);
+		holder_file(kdir, "c.sgy", sizes[2], h3);
+		CHECK(realpath(argv[0], self) != NULL);
+		wlen = (size_t)snprintf(words, sizeof words, "%s%c--serve%c", self, 0, 0);
+		fetch_piece(&c, 31, "a.sgy", sizes[0], h1, words, wlen, kdir);
+		fetch_piece(&c, 32, "b.sgy", sizes[1], h2, words, wlen, kdir);
+		fetch_piece(&c, 33, "c.sgy", sizes[2], h3, words, wlen, kdir);
+		/* a.sgy's request with b.sgy's hash; a missing file. */
+		fetch_piece(&c, 34, "a.sgy", sizes[0], h2, words, wlen, kdir);
+		fetch_piece(&c, 35, "d.sgy", 7, h1, words, wlen, kdir);
+		CHECK(collect(&c, 31, 5, inok, status, outs, 20) == 5);
+		for (int k = 0; k < 3; k++) {
+			char want[64];
+			snprintf(want, sizeof want, "0 %ld 0", sizes[k]);
+			CHECKF(strcmp(inok[k], want) == 0, "%d: %s", 31 + k, inok[k]);
+			CHECKF(status[k] == 0 && strcmp(outs[k], "same\n") == 0, "%d: %lld %s", 31 + k, status[k], outs[k]);
+		}
+		snprintf(path, sizeof path, "1 %s/src/a.sgy: xxh64 %s, the record says %s", kdir, h1, h2);
+		CHECKF(strcmp(inok[3], path) == 0 && status[3] == 126, "%s", inok[3]);
+		snprintf(path, sizeof path, "1 %s/src/d.sgy: No such file or directory", kdir);
+		CHECKF(strcmp(inok[4], path) == 0 && status[4] == 126, "%s", inok[4]);
+		CHECK(servers(log, spid) == 1 && spid[0] > 1 && kill(spid[0], 0) == 0);
+		/* A server that cannot start. */
+		static const char nowhere[] = "/nonexistent/taskrun\0--serve";
+		fetch_piece(&c, 36, "a.sgy", sizes[0], h1, nowhere, sizeof nowhere, kdir);
+		CHECK(expect(&c, TR_F_FFAIL, &f, NULL, 10) && f.id == 36);
+		snprintf(path, sizeof path, "127 taskrun agent: /nonexistent/taskrun: No such file or directory");
+		CHECKF(f.len == strlen(path) && memcmp(f.data, path, f.len) == 0, "%.*s", (int)f.len, f.data);
+		done(&c, &f);
+		/* Then the controller relays it (a.sgy's bytes). */
+		send_frame(&c, TR_F_IN, 36, "\x05\x0c\x13\x1a\x21");
+		send_frame(&c, TR_F_IN, 36, NULL);
+		CHECK(collect(&c, 36, 1, inok, status, outs, 10) == 1);
+		CHECKF(strcmp(inok[0], "0 5 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0, "%s", inok[0]);
+		CHECK(servers(log, spid) == 1);
+	}
+
+	/* Quit: the agent exits, and its link's server with it. */
 	send_frame(&c, TR_F_QUIT, 0, NULL);
 	CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(ended(spid[0]));
 	close(c.to);
 	close(c.from);
 	tr_buf_release(&c.r);
+
+	/* kill -9 of an agent with a link: its server goes too. */
+	unlink(log);
+	start(&c);
+	{
+		char h1[17];
+		holder_file(kdir, "a.sgy", 5, h1);
+		char inok[1][300], outs[1][64];
+		long long status[1];
+		fetch_piece(&c, 41, "a.sgy", 5, h1, words, wlen, kdir);
+		CHECK(collect(&c, 41, 1, inok, status, outs, 10) == 1 && status[0] == 0);
+		CHECK(servers(log, spid) == 1 && kill(spid[0], 0) == 0);
+		kill(c.pid, SIGKILL);
+		CHECK(waitpid(c.pid, &st, 0) == c.pid);
+		CHECK(ended(spid[0]));
+		close(c.to);
+		close(c.from);
+		tr_buf_release(&c.r);
+	}
+	{
+		char cmd[400];
+		snprintf(cmd, sizeof cmd, "rm -r '%s'", kdir);
+		CHECK(system(cmd) == 0);
+	}
 
 	/* Lease: no heartbeat for 0.6 s, and the task's group is killed. */
 	start(&c);
