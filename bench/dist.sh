@@ -25,9 +25,13 @@
 # --allow-outside, --rho none, one thread per task), so that the flow is
 # bound by the links, not the CPUs: it still reads and decodes every trace
 # (about 8 s of CPU per GB here).
+# A third flow, host to host, runs the migration without regard to where
+# the pieces lie (each task on the first free slot), so that most pieces
+# are fetched by their runner from their holder host to host, one
+# connection per pair of hosts (BENCH_DIST_FETCH=0 leaves it out).
 # Environment: BENCH_DIST_MB (survey size, default 2048), BENCH_DIST_RATE,
 # BENCH_DIST_PIECES (default 32), BENCH_DIST_TIMEOUT (seconds per step,
-# default 900).  Needs root (namespaces, sshd, tc, a throw-away user); all
+# default 900), BENCH_DIST_FETCH (default 1).  Needs root (namespaces, sshd, tc, a throw-away user); all
 # of it is removed on exit, also after a failure or a signal.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -eu
@@ -203,6 +207,31 @@ loc_w=$(secs "$t0" "$t1") loc_b=$((b1 - b0))
 away=$(awk -F'\t' 'NR == FNR { w[NR] = "," $0 ","; next } $2 == "done" && index(w[$3], "," $5 ",") == 0 { n++ } END { print n + 0 }' where s2/journal)
 cmp -s streamed.sgy locality.sgy && same="the same bytes" || same="DIFFERENT images"
 
+# Host to host: the same migration placed without regard to the data
+# (--where names no host of the run, so each task takes the first free
+# slot), then the sum near the data.  A task on a host that does not hold
+# its piece has it fetched from the holder host to host (one connection per
+# pair of hosts), not through the controller.  The lab user can read the
+# lab's key (chown above), as the sum needs too.
+if [ "${BENCH_DIST_FETCH:-1}" = 1 ]; then
+	fb0=$(ctl_bytes) f0=$(now)
+	in_ctl taskrun -H hosts --ssh "$SSH" --agent "$LAB_AGENT" -s s3 --input-manifest parts/manifest.yaml \
+		--where 'nohost-{/.}' --keep 'img3/{/}' $RUN $MIG {} 2>"$W/s3.err" ||
+		{ cat "$W/s3.err" >&2; fail "migration with fetches failed"; }
+	in_ctl segmerge --sum --kept s3 --ssh "$SSH" --agent "$LAB_AGENT" --remote "$LAB/segmerge" --state sum3 \
+		-o fetched.sgy 2>"$W/sum3.err" || { cat "$W/sum3.err" >&2; fail "the sum of the fetched flow failed"; }
+	f1=$(now) fb1=$(ctl_bytes)
+	fet_w=$(secs "$f0" "$f1") fet_b=$((fb1 - fb0))
+	cmp -s streamed.sgy fetched.sgy && fsame="the same bytes" || fsame="DIFFERENT images"
+	# Pieces moved host to host and relayed, and the pairs of hosts that
+	# fetched (each one connection).
+	fet_n=$(awk -F'\t' '$2 == "input" && $12 ~ /^moved .* direct/ { n++ } END { print n + 0 }' s3/journal)
+	fet_r=$(awk -F'\t' '$2 == "input" && $12 ~ /^moved / && $12 !~ / direct/ { n++ } END { print n + 0 }' s3/journal)
+	fet_pairs=$(awk -F'\t' '$2 == "input" && $12 ~ /^moved .* direct/ { split($12, f, /from=/); sub(/ .*/, "", f[2]); p[$5 " " f[2]] }
+		END { print length(p) }' s3/journal)
+	fet_f=$(awk -F'\t' '$2 == "fetch"' s3/journal | wc -l)
+fi
+
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f%%", 100 * a / b }'; }
 echo "  survey: $data bytes, $traces traces, $npieces pieces; migrate $MIG"
 printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
@@ -216,12 +245,20 @@ echo "  images: $same; tasks run away from their piece: $away; locality's bytes:
 	"$((b1 - bm)) in the sum ($(taskrun kept s2 | wc -l) images of $(taskrun kept s2 | awk -F'\t' '{ s += $3 } END { print s }') bytes on the hosts," \
 	"$(wc -l <sum/fetched) partial sums of $(awk -F'\t' '{ s += $3 } END { print s + 0 }' sum/fetched) bytes received," \
 	"$(ls -d sum/r* | wc -l) rounds)"
+if [ "${BENCH_DIST_FETCH:-1}" = 1 ]; then
+	printf '  %-44s %8s s wall %14d bytes through the controller (%s of the data)\n' \
+		"host to host (no locality, fetches, sum --kept)" "$fet_w" "$fet_b" "$(pct "$fet_b" "$data")"
+	echo "  host to host: $fet_n of $npieces pieces fetched host to host over $fet_pairs pairs of hosts (one connection" \
+		"each), $fet_r relayed by the controller, $fet_f failed fetches; images: $fsame;" \
+		"streamed/host-to-host wall $(awk -v s="$str_w" -v f="$fet_w" 'BEGIN { printf "%.2fx", s / f }')"
+fi
 awk -v s="$str_w" -v l="$loc_w" -v b="$loc_b" -v d="$data" 'BEGIN {
 	r = s / l; p = 100 * b / d
 	printf "  streamed/locality wall %.2fx (bar >= 3x: %s); locality controller traffic %.2f%% of the data (bar <= 2%%: %s)\n",
 		r, (r >= 3 ? "met" : "NOT met"), p, (p <= 2 ? "met" : "NOT met") }'
 # The tasks' CPU time (user + system, as the agents measured it) and wall.
 tcpu() { awk -F'\t' '$2 == "done" { c += $9 + $10; w += $8 } END { printf "%.2f s CPU in %.2f s of task wall", c, w }' "$1/journal"; }
+if [ "${BENCH_DIST_FETCH:-1}" = 1 ]; then echo "  host-to-host tasks: $(tcpu s3)"; fi
 echo "  streamed tasks: $(tcpu s1); locality tasks: $(tcpu s2); locality steps: migration $(secs "$t0" "$tm") s," \
 	"sum near the data $(secs "$tf" "$t1") s"
 echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"
