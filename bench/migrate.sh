@@ -28,7 +28,24 @@
 # 2000 + 0.4 z, into 800 x 1001 depth samples) against the same.  SU runs
 # once (BENCH_SU_REPS), they take a minute; BENCH_SU=0 skips them.  The
 # machine load (uptime) is printed beside every number: the cores are
-# shared.  BENCH_SIZES selects sizes (default "S M").
+# shared.  BENCH_SIZES selects sizes (default "S M"), BENCH_MODES the
+# modes (default "linear-w1 linear antialiased").
+#
+# An older build beside this one, in the same run, so that a change's gain
+# is a ratio of two runs under the same load, not a comparison across
+# sessions:
+#   BENCH_OLD=REV sh bench/migrate.sh   builds git revision REV (git archive
+#                                       into a temporary directory, make
+#                                       bin/migrate at nice 10; removed at
+#                                       the end) and runs its migrate in
+#                                       turn with this one, each round
+#   BENCH_OLD=DIR sh bench/migrate.sh   the same with DIR/migrate (or
+#                                       DIR/bin/migrate) built before
+# Each mode then also prints the old build's best wall and CPU time on 1
+# and 2 threads, its 2-thread speed-up, the new/old ratios of wall and CPU
+# time (below 1: the new build is faster), and whether the two images are
+# the same bytes; the Seismic Unix part adds the old build's antialiased
+# 1-thread run on the zero-offset section.
 set -eu
 PATH=$PWD/bin:$PATH
 tmp=$(mktemp -d)
@@ -36,6 +53,37 @@ trap 'rm -rf "$tmp"' EXIT
 load() { uptime | sed 's/.*load average: //'; }
 reps=${BENCH_REPS:-3}
 su=${SUDIR:-$PWD/../shared/tools/su}
+
+# The older build, when asked for: old is its migrate, oldname what the
+# lines call it.
+old="" oldname=""
+if [ -n "${BENCH_OLD:-}" ]; then
+	if [ -x "$BENCH_OLD/migrate" ] && [ -f "$BENCH_OLD/migrate" ]; then
+		old=$BENCH_OLD/migrate
+	elif [ -x "$BENCH_OLD/bin/migrate" ]; then
+		old=$BENCH_OLD/bin/migrate
+	fi
+	if [ -n "$old" ]; then
+		oldname=$BENCH_OLD
+	else
+		if ! rev=$(git rev-parse --verify -q "$BENCH_OLD^{commit}"); then
+			echo "migrate bench: BENCH_OLD=$BENCH_OLD is neither a build (DIR/migrate, DIR/bin/migrate) nor a git revision" >&2
+			exit 2
+		fi
+		oldname=$(git rev-parse --short "$rev")
+		mkdir "$tmp/old"
+		git archive "$rev" | tar -x -C "$tmp/old"
+		echo "old build: $oldname ($(git log -1 --format=%s "$rev" | cut -c1-60)), make bin/migrate at nice 10 in $tmp/old; load $(load)"
+		b0=$(date +%s)
+		if ! (cd "$tmp/old" && nice -n 10 make -s -j2 bin/migrate) > "$tmp/old.log" 2>&1; then
+			cat "$tmp/old.log" >&2
+			echo "migrate bench: the build of $oldname failed" >&2
+			exit 1
+		fi
+		echo "old build: made in $(($(date +%s) - b0)) s"
+		old=$tmp/old/bin/migrate
+	fi
+fi
 
 size() {  # size S|M -> shots channels nout aperture ref_linear ref_aa
 	case $1 in
@@ -50,7 +98,7 @@ for sz in ${BENCH_SIZES:-S M}; do
 	segsynth --line "$ns,50,$nch,25" --nt 1001 --vel 0:2000,4:3500 --to sgk \
 		-D "$((ns * 25)),1.2" -R 1.6 -R 2.8 -o "$tmp/in.sgk"
 	echo "size $sz: $ns shots x $nch channels, nt 1001 -> $nout traces at 12.5 m, aperture +-$ap m; load $(load)"
-	for mode in linear-w1 linear antialiased; do
+	for mode in ${BENCH_MODES:-linear-w1 linear antialiased}; do
 		opt=""
 		[ "$mode" = linear ] && opt=--no-antialias
 		[ "$mode" = linear-w1 ] && opt="--no-antialias --weights none --rho none"
@@ -58,22 +106,34 @@ for sz in ${BENCH_SIZES:-S M}; do
 		# the machine's own ceiling for two threads: two 1-thread runs at
 		# once (shared caches, memory, clock and host) do s1/sa + s1/sb
 		# times the work of one alone.  Interleaved, so that a slow spell
-		# of the host hits every kind alike.
+		# of the host hits every kind alike; with BENCH_OLD the old
+		# build's run right after the new one's, on the same thread count.
 		sec_1=999999 sec_2=999999 pa=0 sec_a=0 sec_b=0
+		osec_1=999999 osec_2=999999 same=identical
 		rep=0
 		while [ "$rep" -lt "$reps" ]; do
 			rep=$((rep + 1))
 			for th in 1 2; do
-				# shellcheck disable=SC2086
-				OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" migrate --progress $opt \
-					--vel 0:2000,4:3500 --angle 90 --aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" \
-					-o "$tmp/out.sgk" 2>"$tmp/err"
-				line=$(tr '\r' '\n' < "$tmp/err" | grep 'sample updates')
-				upd=$(echo "$line" | sed 's/.*: \([0-9.e+]*\) sample updates.*/\1/')
-				sec=$(echo "$line" | sed 's/.* in \([0-9.]*\) s,.*/\1/')
-				cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
-				if eval "awk -v a=$sec -v b=\$sec_$th 'BEGIN { exit !(a < b) }'"; then
-					eval "upd_$th=$upd sec_$th=$sec cpu_$th=$cpu load_$th=\"$(load)\""
+				for who in new old; do
+					bin=migrate pre="" out=$tmp/out-$th.sgk
+					if [ "$who" = old ]; then
+						[ -n "$old" ] || continue
+						bin=$old pre=o out=$tmp/old-$th.sgk
+					fi
+					# shellcheck disable=SC2086
+					OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" "$bin" --progress $opt \
+						--vel 0:2000,4:3500 --angle 90 --aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" \
+						-o "$out" 2>"$tmp/err"
+					line=$(tr '\r' '\n' < "$tmp/err" | grep 'sample updates')
+					upd=$(echo "$line" | sed 's/.*: \([0-9.e+]*\) sample updates.*/\1/')
+					sec=$(echo "$line" | sed 's/.* in \([0-9.]*\) s,.*/\1/')
+					cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
+					if eval "awk -v a=$sec -v b=\$${pre}sec_$th 'BEGIN { exit !(a < b) }'"; then
+						eval "${pre}upd_$th=$upd ${pre}sec_$th=$sec ${pre}cpu_$th=$cpu ${pre}load_$th=\"$(load)\""
+					fi
+				done
+				if [ -n "$old" ] && ! cmp -s "$tmp/out-$th.sgk" "$tmp/old-$th.sgk"; then
+					same="not the same bytes ($th thread(s))"
 				fi
 			done
 			for r in a b; do
@@ -104,6 +164,23 @@ for sz in ${BENCH_SIZES:-S M}; do
 				    cn1 / cl, ns1 / wl, l1
 			printf "  %-11s two 1-thread runs at once: %.2f s and %.2f s, %.2fx the work of one (the 2-thread ceiling here); migrate reaches %.0f%% of it\n",
 			    m, sa, sb, s1 / sa + s1 / sb, 100 * (s1 / s2) / (s1 / sa + s1 / sb) }'
+		if [ -n "$old" ]; then
+			# shellcheck disable=SC2154
+			awk -v m="$mode" -v n="$oldname" -v u="$upd_1" -v ou="$oupd_1" -v s1="$sec_1" -v s2="$sec_2" \
+			    -v c1="$cpu_1" -v c2="$cpu_2" -v o1="$osec_1" -v o2="$osec_2" -v p1="$ocpu_1" -v p2="$ocpu_2" \
+			    -v l1="$oload_1" -v l2="$oload_2" -v sa="$sec_a" -v sb="$sec_b" -v same="$same" 'BEGIN {
+				for (th = 1; th <= 2; th++) {
+					w = th == 1 ? o1 : o2; c = th == 1 ? p1 : p2
+					printf "  %-11s old build %s, %s wall %6.2f s, cpu %6.2f s", m, n,
+					    th == 1 ? "1 thread: " : "2 threads:", w, c
+					if (th == 2)
+						printf "; speed-up %.2f (%.0f%% of the ceiling)", o1 / o2, 100 * (o1 / o2) / (s1 / sa + s1 / sb)
+					printf "; new/old: wall %.3f, cpu %.3f [load %s]\n", (th == 1 ? s1 : s2) / w, (th == 1 ? c1 : c2) / c,
+					    th == 1 ? l1 : l2
+				}
+				printf "  %-11s new and old images: %s%s\n", m, same, u == ou ? "" : sprintf("; updates differ: %.6g new, %.6g old", u, ou)
+			}'
+		fi
 		if [ "$mode" = linear ]; then
 			cn_lin=$(awk -v c="$cpu_1" -v u="$upd_1" 'BEGIN { print c * 1e9 / u }')
 			wn_lin=$(awk -v s="$sec_1" -v u="$upd_1" 'BEGIN { print s * 1e9 / u }')
@@ -154,6 +231,13 @@ kd=$1 kdc=$2
 lsu=$(load)
 set -- $(best "$reps" env OMP_NUM_THREADS=1 migrate --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/m1.su")
 m1=$1 m1c=$2
+if [ -n "$old" ]; then
+	set -- $(best "$reps" env OMP_NUM_THREADS=1 "$old" --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/o1.su")
+	cmp -s "$tmp/m1.su" "$tmp/o1.su" && osame=identical || osame="not the same bytes"
+	awk -v n="$oldname" -v w="$1" -v c="$2" -v m1="$m1" -v m1c="$m1c" -v s="$osame" -v l="$(load)" 'BEGIN {
+		printf "  old build %s, antialiased, 1 thread: wall %6.2f s, cpu %6.2f s; new/old: wall %.3f, cpu %.3f; images %s [load %s]\n",
+		    n, w, c, m1 / w, m1c / c, s, l }' > "$tmp/oldsu"
+fi
 set -- $(best "$reps" env OMP_NUM_THREADS=1 migrate --no-antialias --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/l1.su")
 l1=$1 l1c=$2
 set -- $(best "$reps" migrate --vel 0:2000,4:3500 --grid 0,12.5,800 "$tmp/zo.su" -o "$tmp/mn.su")
@@ -168,3 +252,6 @@ awk -v kt="$kt" -v ktc="$ktc" -v rt="$rt" -v kd="$kd" -v kdc="$kdc" -v m1="$m1" 
 	    l1, l1c, kt / l1, ktc / l1c, kd / l1, kdc / l1c
 	printf "  migrate, antialiased, %d threads: wall %6.2f s, cpu %6.2f s; suktmig2d takes %.1fx its wall, sukdmig2d %.1fx\n",
 	    nc, mn, mnc, kt / mn, kd / mn }'
+if [ -n "$old" ]; then
+	cat "$tmp/oldsu"
+fi
