@@ -484,12 +484,33 @@ int main(int argc, char **argv)
 		CHECK(collect(&c, 36, 1, inok, status, outs, 10) == 1);
 		CHECKF(strcmp(inok[0], "0 5 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0, "%s", inok[0]);
 		CHECK(servers(log, spid) == 1);
+		/* A fetch cancelled while its link owes it (L, F and C in one
+		 * write: the cancel comes before any answer): the link takes no
+		 * new request (it may hang: the controller cancels the fetches
+		 * from a holder it lost), and the next piece from that holder
+		 * has a server of its own. */
+		{
+			struct tr_buf b = {0};
+			char lf[600], fr[1200];
+			const int n = snprintf(fr, sizeof fr, "%ld %s src/b.sgy\n", sizes[1], h2);
+			snprintf(lf, sizeof lf, "1 %ld %s\nb.sgy", sizes[1], h2);
+			memcpy(fr + n, words, wlen);
+			tr_proto_put(&b, TR_F_INPUT, 37, lf, strlen(lf));
+			tr_proto_put(&b, TR_F_FETCH, 37, fr, (size_t)n + wlen);
+			tr_proto_put(&b, TR_F_CANCEL, 37, NULL, 0);
+			CHECK(write(c.to, b.p, b.len) == (ssize_t)b.len);
+			tr_buf_release(&b);
+		}
+		fetch_piece(&c, 38, "a.sgy", sizes[0], h1, words, wlen, kdir);
+		CHECK(collect(&c, 38, 1, inok, status, outs, 10) == 1);
+		CHECKF(strcmp(inok[0], "0 5 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0, "%s", inok[0]);
+		CHECK(servers(log, spid) == 2);
 	}
 
-	/* Quit: the agent exits, and its link's server with it. */
+	/* Quit: the agent exits, and its links' servers with it. */
 	send_frame(&c, TR_F_QUIT, 0, NULL);
 	CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	CHECK(ended(spid[0]));
+	CHECK(ended(spid[0]) && ended(spid[1]));
 	close(c.to);
 	close(c.from);
 	tr_buf_release(&c.r);
