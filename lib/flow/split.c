@@ -901,6 +901,10 @@ static int remake_runs(FILE *ord, const char *ordname, int64_t want, const struc
 	return 1;
 }
 
+/* The stride (bytes between a round-robin piece's traces) from which a
+ * remake reads each trace alone (remake). */
+#define RR_ALONE ((uint64_t)1 << 20)
+
 /*
  * Remakes piece p into path.  The traces are read from the source as the
  * split took them (lineage, manifest.h): a run from p->first (count, parts
@@ -946,6 +950,23 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 	if ((rc = sk_reader_open(m->lineage, m->lin_from, &r, err)) < 0) {
 		rc = sk_error_at(err, rc, m->lineage);
 		goto out;
+	}
+	/* Every n-th trace of a SEG-Y or SU file (round-robin): past a stride
+	 * of RR_ALONE bytes each trace is read alone, a seek and its record,
+	 * with a buffer of one record.  With the reader's 4 MiB buffer, a seek
+	 * within it costs nothing (a stride below it reads the source in
+	 * order, a whole buffer at a time), but each seek past it read a whole
+	 * buffer for one trace: 13 traces of a 2,000-way split of 104 MB read
+	 * 50 MB (strace). */
+	if (m->mode == SK_SPLIT_RR && m->n > 1 && sk_reader_info(r)->fmt != SK_FMT_SGK && sk_reader_pread_size(r) > 0 &&
+	    (uint64_t)m->n * sk_rec_rawlen(sk_reader_info(r)) >= RR_ALONE) {
+		const size_t one = sk_rec_rawlen(sk_reader_info(r));
+		sk_reader_free(r);
+		if ((rc = sk_reader_open_buf(m->lineage, m->lin_from, one, &r, err)) < 0) {
+			r = NULL;
+			rc = sk_error_at(err, rc, m->lineage);
+			goto out;
+		}
 	}
 	like = *sk_reader_info(r);
 	/* As the split opened the piece: the count it expected (count: N,

@@ -362,6 +362,24 @@ MODES
 	cmp r2/part-000001.sgy d2/part-000001.sgy
 }
 
+@test "segsplit --remake: round-robin pieces whose traces lie over 1 MiB apart (each read alone) remade byte for byte" {
+	cd "$T"
+	# 288 traces of 11,440 bytes, 96 pieces: a piece's traces lie
+	# 1,098,240 bytes apart.
+	segsynth --line 3,50,96,25 --reflector 0.01 -n 2800 -o line.sgy
+	while IFS='|' read -r lin opts; do
+		rm -rf d r
+		segsplit -R 96 $opts -d d line.sgy
+		lineage d "$T/line.sgy" segy "$lin, read: stride, stride: 96"
+		for i in 1 50 96; do segsplit --remake "$i" -d r d/m2.yaml; done
+		for f in r/*; do cmp "$f" "d/${f##*/}"; done
+		[ "$(ls r | wc -l)" = 3 ]
+	done <<'MODES'
+sample-format: 0, little: -1, zstd: 0|
+sample-format: 0, little: 1, zstd: 0|-t su -e little
+MODES
+}
+
 @test "segsplit --remake: a ranges piece is remade from its runs in the order file (its traces alone read); without that file, by its keys" {
 	cd "$T"
 	segsynth --line 4,50,30,25 --reflector 0.01 -n 51 -o line.sgy
