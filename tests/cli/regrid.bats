@@ -229,6 +229,37 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep spool-)" ]
 }
 
+@test "unused traces scattered through a file, a whole chunk of them: the parallel pass keeps what a pipe's keeps, on 1, 2 and 3 threads" {
+	T=$BATS_TEST_TMPDIR
+	# Dead (trid 2) and dummy (trid 3) traces leave gaps where each chunk of
+	# the parallel pass wrote its kept traces; traces 577-864 (chunk 3 of 8
+	# on 2 threads, chunks 4 and 5 of 12 on 3) are all dead.  The pass from
+	# start to end (a pipe) keeps the same traces in the same order.
+	survey q.sgy 2304 gentle
+	/usr/bin/python3 - "$T/q.sgy" "$T/d.sgy" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+ns = int.from_bytes(d[3220:3222], "big")
+rec = 240 + 4 * ns
+for i in range(2304):
+    trid = 2 if i % 7 == 3 or 576 <= i < 864 else 3 if i % 11 == 5 else None
+    if trid:
+        a = 3600 + i * rec + 28
+        d[a:a + 2] = trid.to_bytes(2, "big")
+open(sys.argv[2], "wb").write(d)
+PY
+	for m in nearest bin idw; do
+		cat "$T/d.sgy" | regrid -x -g $GRID -m $m -o "$T/$m-pipe.sgy"
+		for t in 1 2 3; do
+			OMP_NUM_THREADS=$t regrid -x -g $GRID -m $m "$T/d.sgy" -o "$T/$m-$t.sgy"
+			cmp "$T/$m-pipe.sgy" "$T/$m-$t.sgy"
+		done
+		# The unused traces were left out: the full survey reads otherwise.
+		regrid -x -g $GRID -m $m "$T/q.sgy" -o "$T/$m-all.sgy"
+		! cmp -s "$T/$m-all.sgy" "$T/$m-1.sgy"
+	done
+}
+
 @test "dead traces are counted and reported; --fold writes the fold table" {
 	survey d.sgy 300 gentle
 	# The grid overlaps the survey's corner: some traces live, most dead (all
