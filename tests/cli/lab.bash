@@ -34,7 +34,12 @@ lab_free_port() {
 
 # lab_sshd NAME ADDR PORT [NETNS]
 lab_sshd() {
-	local name=$1 addr=$2 port=$3 ns=${4:-}
+	local name=$1 addr=$2 port=$3 ns=${4:-} v senv=""
+	# sshd gives its sessions a fresh environment: the sanitizers' options
+	# of a make asan run (halt, log_path) reach the hosts' agents too.
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		if [ -n "${!v:-}" ]; then senv="$senv \"$v=${!v}\""; fi
+	done
 	cat >"$LAB/sshd_$name.conf" <<CONF
 Port $port
 ListenAddress $addr
@@ -50,7 +55,7 @@ PermitRootLogin no
 MaxStartups 200:30:400
 MaxSessions 200
 LogLevel ERROR
-SetEnv TASKRUN_KEEP_DIR=$LAB/keep/$name
+SetEnv TASKRUN_KEEP_DIR=$LAB/keep/$name$senv
 CONF
 	# Each host's own directory for taskrun --keep (they share one file
 	# system): the agents' relative --keep paths start there.
