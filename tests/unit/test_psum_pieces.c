@@ -71,7 +71,7 @@ int main(void)
 	/* Three pieces of one geometry, the same samples: 6 traces each, as
 	 * three images of one line. */
 	for (int k = 0; k < 3; k++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof name, "p%d.sgy", k + 1);
 		CHECK(mk_stream(mk_path(name), SK_FMT_SEGY, 6, 50, NULL) == 0);
 		snprintf(names[k], sizeof names[k], "%s", mk_path(name));
