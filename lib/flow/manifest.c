@@ -274,6 +274,8 @@ static void write_body(FILE *fp, const struct sk_manifest *m)
 		sk_cfg_write_str(fp, m->lineage);
 		fprintf(fp, ", from: %s, sample-format: %d, little: %d, zstd: %d", sk_format_name(m->lin_from),
 			m->lin_sample, m->lin_little, m->lin_zstd);
+		if (m->lin_block > 0)
+			fprintf(fp, ", block: %ld", m->lin_block);
 		/* What a remake reads of the source (sk_split_remake): a
 		 * piece's run of traces, every stride-th trace from its
 		 * first, or the traces from its first whose key falls in its

@@ -104,9 +104,12 @@ struct sk_manifest {
 	 * (sk_split_remake).  lineage is the source's absolute path, NULL
 	 * when there is none (a pipe, or a version 1 manifest); lin_from its
 	 * format, lin_sample, lin_little and lin_zstd the pieces' write options
-	 * (struct sk_wopts' sample_format, little and zstd). */
+	 * (struct sk_wopts' sample_format, little and zstd), lin_block an sgk
+	 * piece's traces per block (0: not recorded, a lineage written before
+	 * it was, whose blocks follow the rule of then: sk_split_remake). */
 	char *lineage;
 	int lin_from, lin_sample, lin_little, lin_zstd;
+	long lin_block;
 	size_t npieces, cap;
 	struct sk_mpiece *pieces;
 };

@@ -281,6 +281,8 @@ static int read_tree(const struct sk_cfg *root, struct sk_manifest *m, struct sk
 		m->lin_sample = (int)w[0];
 		m->lin_little = (int)w[1];
 		m->lin_zstd = (int)w[2];
+		if (sk_cfg_get(l, "block") && (rc = get_long(l, "block", 1, &m->lin_block, err)) < 0)
+			return rc;
 		if ((rc = lineage_read_check(l, m, err)) < 0)
 			return rc;
 	}

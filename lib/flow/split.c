@@ -58,12 +58,15 @@ static const char *ext_of(int fmt)
  * remake (sk_split_remake) takes it from here to give the same bytes: with
  * many pieces open at once, memory is about one record each; sorted pieces
  * are the runs of an external sort, which segmerge --key merges by the
- * hundred, each of those inputs holding a compressed block whole while it
- * is read, so their blocks are small (64 KiB, not 4 MiB).
+ * hundred, each of those inputs holding an sgk block whole while it is read
+ * (compressed or not: the block layout puts a trace's header and samples
+ * apart), so their blocks are small (64 KiB, not 4 MiB: 1,000 uncompressed
+ * runs of 2 MB each held 4 MiB).  An sgk piece's block size is recorded in
+ * the manifest (lin_block), since a remake must give the same bytes.
  */
-size_t sk_split_piece_bufsize(size_t nouts, int sorted, int zstd)
+size_t sk_split_piece_bufsize(size_t nouts, int sorted, int sgk)
 {
-	return nouts > 16 || (sorted && zstd) ? SK_MANY_BUF : 0;
+	return nouts > 16 || (sorted && sgk) ? SK_MANY_BUF : 0;
 }
 
 /* Opens the next piece's writer into out. */
@@ -88,10 +91,13 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		/* With many pieces open at once, memory is about one record each. */
 		struct sk_wopts wo = c->o->wopts;
 		wo.set = &c->set;
-		wo.bufsize = sk_split_piece_bufsize(c->nouts, c->o->sort.n > 0, wo.zstd);
+		wo.bufsize = sk_split_piece_bufsize(c->nouts, c->o->sort.n > 0,
+						    (wo.fmt ? wo.fmt : like.fmt) == SK_FMT_SGK);
 		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
 			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);
+		if (sk_writer_info(out->w)->fmt == SK_FMT_SGK)
+			c->m.lin_block = sk_writer_info(out->w)->block;
 	}
 	return 0;
 }

@@ -16,7 +16,7 @@ size_t *sk_split_range_order(const struct sk_split_opts *o);
  * overflow piece o->nranges; rorder from sk_split_range_order. */
 size_t sk_split_range_of(const struct sk_split_opts *o, const size_t *rorder, double v);
 /* The pieces' output buffer (0: the default), also an sgk piece's block
- * size: nouts pieces open at once, sorted or not, compressed or not. */
-size_t sk_split_piece_bufsize(size_t nouts, int sorted, int zstd);
+ * size: nouts pieces open at once, sorted or not, sgk or not. */
+size_t sk_split_piece_bufsize(size_t nouts, int sorted, int sgk);
 
 #endif

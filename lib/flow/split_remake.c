@@ -194,7 +194,14 @@ static int remake(const struct sk_manifest *m, const struct sk_mpiece *p, const 
 	wo.sample_format = m->lin_sample;
 	wo.little = m->lin_little;
 	wo.zstd = m->lin_zstd;
-	wo.bufsize = sk_split_piece_bufsize(nouts, sorted, wo.zstd);
+	wo.bufsize = sk_split_piece_bufsize(nouts, sorted, wo.fmt == SK_FMT_SGK);
+	/* An sgk piece's blocks as the split recorded them.  A lineage
+	 * without block: is older than 64 KiB blocks for every sorted sgk
+	 * piece: only compressed ones had them then. */
+	if (m->lin_block > 0)
+		wo.block = m->lin_block;
+	else if (wo.fmt == SK_FMT_SGK)
+		wo.bufsize = nouts > 16 || (sorted && wo.zstd) ? SK_MANY_BUF : 0;
 	if ((rc = sk_writer_open(path, &like, &wo, &w, err)) < 0) {
 		rc = sk_error_at(err, rc, path);
 		goto out;

@@ -380,6 +380,44 @@ sample-format: 0, little: 1, zstd: 0|-t su -e little
 MODES
 }
 
+@test "segsplit --remake: sorted sgk pieces in the blocks their lineage records; without block: in the 4 MiB blocks of older splits" {
+	cd "$T"
+	segsynth --line 4,50,30,25 --reflector 0.01 -n 51 -o line.sgy
+	rec=$((240 + 4 * 51))
+	w='sample-format: 0, little: -1, zstd: 0, read: run, sort: offset'
+	segsplit -c 17 -s offset -t sgk -d d line.sgy
+	n=$(grep -c '^  - file: ' d/manifest.yaml)
+	[ "$n" -eq 8 ]
+	# 64 KiB blocks (sgk(5): traces per block at byte 32), 147 traces.
+	[ "$(od -An -tu4 -j32 -N4 d/part-000001.sgk | tr -d ' ')" -eq $((65536 / rec)) ]
+	lineage d "$T/line.sgy" segy "$w, block: $((65536 / rec))"
+	for i in $(seq "$n"); do segsplit --remake "$i" -d r d/m2.yaml; done
+	for f in d/part-*; do cmp "r/${f##*/}" "$f"; done
+	# A split from before block: was recorded wrote the same pieces in 4
+	# MiB blocks: the same bytes here (17 traces fit one block either
+	# way) but for the header's block field, 9446 traces.  Its lineage
+	# (no block:) remakes those bytes, not the 64 KiB ones.
+	mkdir old
+	for f in d/part-*; do
+		cp "$f" old/
+		printf '\346\044\000\000' | dd of="old/${f##*/}" bs=1 seek=32 conv=notrunc 2>/dev/null
+	done
+	[ "$(od -An -tu4 -j32 -N4 old/part-000001.sgk | tr -d ' ')" -eq $(((4 << 20) / rec)) ]
+	lineage d "$T/line.sgy" segy "$w"
+	awk -v dir=old 'BEGIN { c = "python3 '"$BATS_TEST_DIRNAME"'/xxh64.py" }
+		/^  - file: / { f = $3 }
+		/^    xxh64: / { (c " " dir "/" f) | getline h; close(c " " dir "/" f); $0 = "    xxh64: \"" h "\"" }
+		{ print }' d/m2.yaml >old/m2.yaml
+	[ "$(grep -c '^    xxh64: ' old/m2.yaml)" -eq "$n" ]
+	! grep -q 'block:' old/m2.yaml
+	for i in $(seq "$n"); do segsplit --remake "$i" -d rold old/m2.yaml; done
+	for f in old/part-*; do cmp "rold/${f##*/}" "$f"; done
+	# Each lineage remakes its own blocks only.
+	run -1 --separate-stderr segsplit --remake 1 -d rx d/m2.yaml
+	[[ "$stderr" =~ ^"segsplit: part-000001.sgk: remade "[0-9]+" bytes with xxh64 "[0-9a-f]{16}", the manifest says "[0-9]+" bytes, "[0-9a-f]{16}" (has the source changed?)"$ ]]
+	[ ! -e rx/part-000001.sgk ]
+}
+
 @test "segsplit --remake: a ranges piece is remade from its runs in the order file (its traces alone read); without that file, by its keys" {
 	cd "$T"
 	segsynth --line 4,50,30,25 --reflector 0.01 -n 51 -o line.sgy
