@@ -100,6 +100,13 @@ struct sk_out {
 	unsigned char *buf;
 	size_t cap, len;
 	int64_t off;         /* bytes written so far, buffer included */
+	/* Called with every byte handed to the file, in order (a checksum of
+	 * the file as it is written); NULL: none.  A later sk_out_pwrite
+	 * that changes bytes already handed over calls it with p NULL: what
+	 * it was given is then not the file. */
+	void (*tap)(void *arg, const void *p, size_t n);
+	void *tap_arg;
+	int64_t kicked;      /* bytes sent on to the disk (sk_ofile_writeback) */
 };
 
 /* Opens path (NULL or "-" for stdout).  A regular file is written to a
@@ -123,7 +130,8 @@ int sk_out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk_err
 int sk_out_flush(struct sk_out *out, struct sk_error *err);
 /* Flushes and sets the buffer to cap bytes. */
 int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);
-/* Overwrites n bytes at offset off of a seekable output (after a flush). */
+/* Overwrites n bytes at offset off of a seekable output (after a flush);
+ * with a tap, bytes equal to those already there are left alone. */
 int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err);
 /* Flushes and commits (rename, or into out->set).  On failure the temporary
  * file is removed.  Releases out. */

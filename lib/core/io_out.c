@@ -73,12 +73,30 @@ static int out_open(struct sk_out *out, const char *path, struct sk_error *err)
 	return 0;
 }
 
+/* Written bytes go on to the disk every OUT_KICK (without waiting), so that
+ * the sync at the close, which makes the file last, finds little left. */
+#define OUT_KICK ((int64_t)16 << 20)
+
+static void out_kick(struct sk_out *out)
+{
+	const int64_t done = out->off - (int64_t)out->len;
+
+	if (out->of.tmp && done - out->kicked >= OUT_KICK) {
+		sk_ofile_writeback(&out->of, out->kicked, done - out->kicked);
+		out->kicked = done;
+	}
+}
+
 int sk_out_flush(struct sk_out *out, struct sk_error *err)
 {
 	int rc = 0;
+	if (out->len && out->tap)
+		out->tap(out->tap_arg, out->buf, out->len);
 	if (out->len)
 		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
 	out->len = 0;
+	if (rc == 0)
+		out_kick(out);
 	return sk_error_at(err, rc, out->name);
 }
 
@@ -92,6 +110,8 @@ static int out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk
 
 	if ((rc = sk_out_flush(out, err)) < 0)
 		return rc;
+	for (size_t i = 0; out->tap && i < n; i++)
+		out->tap(out->tap_arg, iov[i].iov_base, iov[i].iov_len);
 	while (n > 0) {
 		const int k = n < IO_IOV ? (int)n : IO_IOV;
 		ssize_t w = writev(out->fd, iov, k);
@@ -114,6 +134,7 @@ static int out_writev(struct sk_out *out, struct iovec *iov, size_t n, struct sk
 			iov->iov_len -= (size_t)w;
 		}
 	}
+	out_kick(out);
 	return 0;
 }
 
@@ -158,9 +179,13 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 	if (n >= out->cap || (n >= (256u << 10) && out->cap >= (256u << 10))) {
 		/* Large pieces go straight from the caller's memory. */
 		int rc = sk_out_flush(out, err);
+		if (rc == 0 && out->tap)
+			out->tap(out->tap_arg, p, n);
 		if (rc == 0)
 			rc = sk_file_write_all(out->fd, p, n, err);
 		out->off += (int64_t)n;
+		if (rc == 0)
+			out_kick(out);
 		return sk_error_at(err, rc, out->name);
 	}
 	{
@@ -179,6 +204,18 @@ int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, stru
 		return 0;
 	if (sk_out_flush(out, err) < 0)
 		return err->code;
+	if (out->tap && off < out->off) {
+		/* The tap has seen these bytes: a change voids its account, the
+		 * same bytes (a count known from the start) do not. */
+		unsigned char was[64];
+		struct sk_error e;
+		size_t got = 0;
+		if (n > sizeof was || sk_file_pread_all(out->fd, was, n, off, &got, &e) < 0 || got != n ||
+		    memcmp(was, p, n) != 0)
+			out->tap(out->tap_arg, NULL, 0);
+		else
+			return 0;
+	}
 	return sk_error_at(err, sk_file_pwrite_all(out->fd, p, n, off, err), out->name);
 }
 

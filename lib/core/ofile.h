@@ -33,6 +33,7 @@
 #define SK_OFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
@@ -61,6 +62,11 @@ int sk_ofile_sync(struct sk_ofile *f, struct sk_error *err);
  * committed or aborted.  A caller that writes through stdio gives fdopen a
  * dup of f->fd, so that this close still syncs. */
 int sk_ofile_close(struct sk_ofile *f, struct sk_error *err);
+/* Starts writing bytes [off, off + len) of the temporary file to the disk,
+ * without waiting (sync_file_range), so that its sync finds less to do:
+ * for a writer to call as it goes.  Nothing for a device, a closed file, or
+ * without syncs (SEGKIT_TEST_FSYNC=0). */
+void sk_ofile_writeback(const struct sk_ofile *f, int64_t off, int64_t len);
 /* Closes (when still open, with sk_ofile_close's sync), renames the
  * temporary over the target and syncs the directory.  On a failure before
  * the rename the temporary is removed and the target is untouched; a failed
@@ -72,8 +78,9 @@ int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err);
 void sk_ofile_abort(struct sk_ofile *f);
 
 struct sk_ofset {
-	struct sk_ofile *f;  /* closed temporaries, committed in this order */
+	struct sk_ofile *f;  /* temporaries, committed in this order */
 	size_t n, cap;
+	size_t open;         /* f[open..n) are still open, not yet synced */
 	char *dir;           /* a directory the set created, or NULL */
 	int dir_slot;
 	long failed;         /* after a failed commit: the file (index) that failed */
@@ -84,13 +91,17 @@ void sk_ofset_init(struct sk_ofset *s);
  * must exist), it is registered, and removed again if the set aborts or a
  * signal kills the process first.  ENOTDIR when dir is something else. */
 int sk_ofset_mkdir(struct sk_ofset *s, const char *dir, struct sk_error *err);
-/* Closes f (with checks) and moves it into the set; f is released.  On
+/* Moves f into the set; f is released.  Its sync waits for the commit (its
+ * pages are sent to the disk now, without waiting), or, once more than 16
+ * files of the set are open, for the next adds (the oldest first): a failure
+ * then is about that file (sk_error_at names it, s->failed says which).  On
  * failure f is aborted. */
 int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err);
-/* Renames every temporary over its target, in order, with the signals held
- * off until all are done, then syncs the directories (a failure there is
- * about the directory, after the renames, as for one file).  Each file was
- * synced when it was added.  If a rename fails, the ones done are renamed
+/* Syncs and closes the files not yet synced (a failure names the file and
+ * renames none), renames every temporary over its target, in order, with the
+ * signals held off until all are done, then syncs the directories (a failure
+ * there is about the directory, after the renames, as for one file).  If a
+ * rename fails, the ones done are renamed
  * back (a target that existed before stays replaced) and s->failed says
  * which file failed; sk_ofset_abort then removes the rest. */
 int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err);

@@ -186,6 +186,11 @@ static int open_output(struct merger *g, struct sk_error *err)
 	int rc;
 
 	like.ntraces = g->o->total;
+	/* A merge by keys takes its records from all its inputs' buffers:
+	 * a small output buffer keeps them in the cache until written (not
+	 * for sgk, whose blocks it sizes: the output's bytes would change). */
+	if (g->o->mode == SK_MERGE_KEY && !wo.bufsize && (wo.fmt ? wo.fmt : like.fmt) != SK_FMT_SGK)
+		wo.bufsize = SK_CACHE_BUF;
 	/* The writer records the count from the start, so that the stream
 	 * header of a pipe is the file's (SEG-Y rev 2, sgk). */
 	if (total >= 0) {

@@ -17,7 +17,24 @@ struct out {
 	struct sk_writer *w;
 	char *path;
 	struct sk_mpiece p;
+	/* The piece's checksum, taken as its bytes go out (sk_writer_tap);
+	 * hashed says how many, or -1 when the tap's account is void (a
+	 * count fixed at the close: the file is read back instead). */
+	struct sk_xxh64 *h;
+	int64_t hashed;
 };
+
+static void hash_tap(void *arg, const void *p, size_t n)
+{
+	struct out *out = arg;
+
+	if (!p || out->hashed < 0) {
+		out->hashed = -1;
+		return;
+	}
+	sk_xxh64_update(out->h, p, n);
+	out->hashed += (int64_t)n;
+}
 
 struct ctx {
 	const struct sk_split_opts *o;
@@ -63,10 +80,12 @@ static const char *ext_of(int fmt)
  * apart), so their blocks are small (64 KiB, not 4 MiB: 1,000 uncompressed
  * runs of 2 MB each held 4 MiB).  An sgk piece's block size is recorded in
  * the manifest (lin_block), since a remake must give the same bytes.
+ * Other pieces are checksummed as their buffer is written out, so it is
+ * small enough to be in the cache still (SK_CACHE_BUF).
  */
 size_t sk_split_piece_bufsize(size_t nouts, int sorted, int sgk)
 {
-	return nouts > 16 || (sorted && sgk) ? SK_MANY_BUF : 0;
+	return nouts > 16 || (sorted && sgk) ? SK_MANY_BUF : sgk ? 0 : SK_CACHE_BUF;
 }
 
 /* Opens the next piece's writer into out. */
@@ -93,12 +112,24 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		wo.set = &c->set;
 		wo.bufsize = sk_split_piece_bufsize(c->nouts, c->o->sort.n > 0,
 						    (wo.fmt ? wo.fmt : like.fmt) == SK_FMT_SGK);
+		/* A count known from the start (count and parts modes of a
+		 * file) goes into the headers as they are written: the same
+		 * bytes as fixing it at the close, but final as they go out, so
+		 * the checksum is taken then and not by reading the file back. */
+		if (expect >= 0 && c->total >= 0 && (c->o->mode == SK_SPLIT_COUNT || c->o->mode == SK_SPLIT_PARTS)) {
+			wo.count_known = 1;
+			wo.count = expect < c->total - first ? expect : c->total - first;
+		}
 		/* SK_EARG: the options cannot hold the stream (no file's fault). */
 		if ((rc = sk_writer_open(out->path, &like, &wo, &out->w, err)) < 0)
 			return rc == SK_EARG ? rc : sk_error_at(err, rc, out->path);
 		if (sk_writer_info(out->w)->fmt == SK_FMT_SGK)
 			c->m.lin_block = sk_writer_info(out->w)->block;
 	}
+	if (!(out->h = sk_xxh64_new()))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (sk_writer_tap(out->w, hash_tap, out) < 0)
+		out->hashed = -1;
 	return 0;
 }
 
@@ -109,6 +140,7 @@ static void out_free(struct out *out)
 	free(out->path);
 	free(out->p.file);
 	free(out->p.range);
+	sk_xxh64_free(out->h);
 	memset(out, 0, sizeof *out);
 }
 
@@ -185,13 +217,17 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 		return sk_error_at(err, rc, out->path);
 	if ((rc = sk_manifest_add(&c->m, &out->p, err)) < 0)
 		return rc;
-	/* The checksum is of the finished file (the set's last), after the
-	 * writer fixed its counts; reading it back costs a pass over the page
-	 * cache. */
+	/* The checksum is of the finished file (the set's last): as its bytes
+	 * went out, unless the writer changed some at the close (then read
+	 * back, a pass over the page cache). */
 	{
 		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
-		if ((rc = sk_file_xxh64(c->set.f[c->set.n - 1].tmp, &p->xxh64, &p->bytes, err)) < 0)
+		if (out->hashed >= 0) {
+			p->xxh64 = sk_xxh64_digest(out->h);
+			p->bytes = (uint64_t)out->hashed;
+		} else if ((rc = sk_file_xxh64(c->set.f[c->set.n - 1].tmp, &p->xxh64, &p->bytes, err)) < 0) {
 			return sk_error_at(err, rc, out->path);
+		}
 	}
 	c->res->pieces++;
 	return 0;

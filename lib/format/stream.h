@@ -30,6 +30,11 @@ enum sk_format { SK_FMT_AUTO = 0, SK_FMT_SEGY, SK_FMT_SU, SK_FMT_SGK };
 
 /* The buffer size for commands holding many streams open at once. */
 #define SK_MANY_BUF ((size_t)64 << 10)
+/* An output buffer for records gathered from all over memory (a sorted run,
+ * a k-way merge): small enough that what is copied into it is still in the
+ * cache when its checksum and write() take it out.  A 2 GB sort's run
+ * formation took 0.91x the CPU, its merge 0.80x, of a 4 MiB buffer's. */
+#define SK_CACHE_BUF ((size_t)256 << 10)
 
 /* Largest ns any reader accepts (a trace of 2^28 samples is 1 GiB). */
 #define SK_MAX_NS (1L << 28)
@@ -197,6 +202,11 @@ int sk_stream_same_encoding(const struct sk_reader *r, const struct sk_writer *w
  * rec, after its header block.  For header edits at the speed of a copy. */
 int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const unsigned char *rec,
 			  struct sk_error *err);
+/* Calls tap(arg, p, n) with every byte handed to the output, in order, from
+ * its first (io.h sk_out.tap): p NULL says that bytes it was given were
+ * changed afterwards (a count fixed at the close).  -1 (and no tap) when
+ * bytes have left the buffer already (a file header too large for it). */
+int sk_writer_tap(struct sk_writer *w, void (*tap)(void *arg, const void *p, size_t n), void *arg);
 /* How a reader's raw records can go to a writer: SK_RAW_SAME unchanged (as
  * sk_stream_same_encoding says), SK_RAW_HSWAP with the samples unchanged and
  * the header block in the other byte order (sk_hdr_swap it on the way: sgk

@@ -159,6 +159,15 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 	return sk_error_at(err, w->ops->put_raw(w, rec, err), w->out.name);
 }
 
+int sk_writer_tap(struct sk_writer *w, void (*tap)(void *arg, const void *p, size_t n), void *arg)
+{
+	if (w->out.off != (int64_t)w->out.len)
+		return -1;
+	w->out.tap = tap;
+	w->out.tap_arg = arg;
+	return 0;
+}
+
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	return sk_error_at(err, w->ops->put(w, hdr, data, err), w->out.name);

@@ -1,6 +1,7 @@
 /* Buffered output (io_out.c): atomic files, writev straight from the
  * caller's memory, reserved room, and the errors that name the output. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,58 @@
 #include "check.h"
 #include "io.h"
 #include "mkstream.h"
+
+/* A tap that keeps a copy of what it was given, and whether it was voided. */
+struct tapped {
+	unsigned char *p;
+	size_t n;
+	int voided;
+};
+
+static void tap(void *arg, const void *p, size_t n)
+{
+	struct tapped *t = arg;
+
+	if (!p) {
+		t->voided++;
+		return;
+	}
+	memcpy(t->p + t->n, p, n);
+	t->n += n;
+}
+
+/* The tap sees every byte in the file's order, whichever way it leaves
+ * (the buffer, a large write straight from the caller, writev); a pwrite of
+ * the same bytes leaves it alone, one that changes bytes voids it. */
+static void test_tap(const unsigned char *data, size_t n)
+{
+	struct tapped t = {malloc(n + 16), 0, 0};
+	struct sk_out out;
+	struct sk_error err;
+	struct iovec v[2] = {{(void *)(uintptr_t)(data + 300000), 1000}, {(void *)(uintptr_t)(data + 301000), n - 301000}};
+	char path[64];
+	unsigned char *back = malloc(n + 16);
+	FILE *fp;
+
+	snprintf(path, sizeof path, "/tmp/test_io_tap_%ld.bin", (long)getpid());
+	CHECK(t.p && back && sk_out_open(&out, path, &err) == 0);
+	out.tap = tap;
+	out.tap_arg = &t;
+	CHECK(sk_out_write(&out, data, 100, &err) == 0 && t.n == 0);       /* buffered */
+	CHECK(sk_out_write(&out, data + 100, 299900, &err) == 0);          /* straight */
+	CHECK(t.n == 300000 && memcmp(t.p, data, 300000) == 0);
+	CHECK(sk_out_writev(&out, v, 2, &err) == 0 && t.n == n && memcmp(t.p, data, n) == 0);
+	CHECK(sk_out_pwrite(&out, 10, data + 10, 8, &err) == 0 && t.voided == 0);
+	CHECK(sk_out_write(&out, "tail", 4, &err) == 0 && sk_out_flush(&out, &err) == 0 && t.n == n + 4);
+	CHECK(sk_out_pwrite(&out, 10, "12345678", 8, &err) == 0 && t.voided == 1);
+	CHECK(sk_out_close(&out, &err) == 0);
+	CHECK((fp = fopen(path, "rb")) && fread(back, 1, n + 16, fp) == n + 4 && fclose(fp) == 0);
+	CHECK(memcmp(back, t.p, 10) == 0 && memcmp(back + 10, "12345678", 8) == 0 &&
+	      memcmp(back + 18, t.p + 18, n - 14) == 0);
+	unlink(path);
+	free(back);
+	free(t.p);
+}
 
 int main(void)
 {
@@ -131,6 +184,7 @@ int main(void)
 	}
 	CHECK(sk_out_open(&out, "/nonexistent/dir/x", &err) == SK_EIO);
 	CHECK(strcmp(err.msg, "No such file or directory") == 0);
+	test_tap(data, N);
 	free(data);
 	return test_done();
 }

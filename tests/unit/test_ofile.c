@@ -141,17 +141,38 @@ static void test_sync(const char *dir)
 	sk_ofile_abort(&f);
 	CHECK(has(path, "old") && entries(dir, NULL, NULL, 0) == 1 && sk_ofile_registered() == 0);
 
-	/* In a set the file's sync happens as it is added; a failure aborts
-	 * it and leaves the files added before, which the set's abort
-	 * removes. */
+	/* In a set the files' syncs wait for the commit, which syncs them all
+	 * before it renames any: a failure names the file, renames nothing,
+	 * and the set's abort removes them all. */
 	sync_reset(NULL);
 	sk_ofset_init(&set);
 	snprintf(other, sizeof other, "%s/a", dir);
-	CHECK(sk_ofile_open(&f, other, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0 && sync_files == 1);
-	sync_fail = 1;
+	CHECK(sk_ofile_open(&f, other, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0 && sync_files == 0);
 	snprintf(other, sizeof other, "%s/b", dir);
+	CHECK(sk_ofile_open(&f, other, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0 && sync_files == 0);
+	CHECK(f.tmp == NULL && set.n == 2 && set.open == 0 && set.f[0].fd >= 0 && set.f[1].fd >= 0);
+	sync_fail = 1;
+	snprintf(other, sizeof other, "%s/a", dir);
+	CHECK(sk_ofset_commit(&set, &err) == SK_EIO && set.failed == 0 && sync_files == 1);
+	CHECKF(strcmp(err.msg, "Input/output error") == 0 && strcmp(err.file, other) == 0, "'%s' '%s'", err.file,
+	       err.msg);
+	CHECK(access(other, F_OK) != 0 && entries(dir, NULL, NULL, 0) == 3);
+	sk_ofset_abort(&set);
+	CHECK(entries(dir, NULL, NULL, 0) == 1 && sk_ofile_registered() == 0);
+	/* At most 16 stay open unsynced: the 17th add syncs and closes the
+	 * first, and a failure there is about that file. */
+	sync_reset(NULL);
+	sk_ofset_init(&set);
+	for (int i = 0; i < 17; i++) {
+		snprintf(other, sizeof other, "%s/f%02d", dir, i);
+		CHECK(sk_ofile_open(&f, other, &err) == 0 && sk_ofset_add(&set, &f, &err) == 0);
+	}
+	CHECK(set.n == 17 && set.open == 1 && sync_files == 1 && set.f[0].fd == -1 && set.f[1].fd >= 0);
+	sync_fail = 1;
+	snprintf(other, sizeof other, "%s/f17", dir);
 	CHECK(sk_ofile_open(&f, other, &err) == 0 && sk_ofset_add(&set, &f, &err) == SK_EIO);
-	CHECK(f.tmp == NULL && set.n == 1 && strcmp(err.msg, "Input/output error") == 0);
+	snprintf(other, sizeof other, "%s/f01", dir);
+	CHECKF(f.tmp == NULL && set.n == 18 && set.failed == 1 && strcmp(err.file, other) == 0, "'%s'", err.file);
 	sk_ofset_abort(&set);
 	CHECK(entries(dir, NULL, NULL, 0) == 1 && sk_ofile_registered() == 0);
 
@@ -384,8 +405,9 @@ int main(void)
 	CHECK(entries(dir, NULL, NULL, 0) == 1 && has(path, "xyz"));
 
 	/* A set: nothing appears until the commit; the registry grows from
-	 * its first 64 entries to thousands.  Each file is synced as it is
-	 * added, the directory once, and its parent (the set made it). */
+	 * its first 64 entries to thousands.  Each file is synced once 16 more
+	 * are added, the last 16 at the commit, the directory once, and its
+	 * parent (the set made it). */
 	sync_reset(NULL);
 	sk_ofset_init(&set);
 	snprintf(other, sizeof other, "%s/parts", dir);
@@ -397,7 +419,7 @@ int main(void)
 		CHECK(sk_ofset_add(&set, &f, &err) == 0 && f.tmp == NULL);
 	}
 	CHECK(sk_ofile_registered() == 3001 && set.n == 3000);
-	CHECK(sync_files == 3000 && sync_dirs == 0);
+	CHECK(sync_files == 3000 - 16 && set.open == 3000 - 16 && sync_dirs == 0);
 	name[0] = '\0';
 	CHECK(entries(other, "p", name, sizeof name) == 3000 && name[0] == '\0');
 	CHECK(sk_ofset_commit(&set, &err) == 0 && sync_files == 3000 && sync_dirs == 2);
