@@ -22,13 +22,15 @@ run() {
 	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$W/$name.time" |
 		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/$name.time")
-	echo "$wall $rss" > "$W/$name.t"
+	cpu=$(sed -n 's/.*\(User\|System\) time (seconds): //p' "$W/$name.time" | awk '{ s += $1 } END { print s }')
+	echo "$wall $rss $cpu" > "$W/$name.t"
 }
 wall() { cut -d' ' -f1 "$W/$1.t"; }
 rss() { cut -d' ' -f2 "$W/$1.t"; }
+cpu() { cut -d' ' -f3 "$W/$1.t"; }
 ratio() { awk -v a="$(wall "$1")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
 mbs() { awk -v s="$(wall "$1")" -v m="$2" 'BEGIN { printf "%.0f", m / (s > 0 ? s : 0.001) }'; }
-line() { printf '%-44s %8.2f s %7s MB/s %8s kB max RSS  %s\n' "$1" "$(wall "$2")" "$(mbs "$2" "$3")" "$(rss "$2")" "$4"; }
+line() { printf '%-44s %8.2f s %7s MB/s %8s kB max RSS %6.2f s CPU  %s\n' "$1" "$(wall "$2")" "$(mbs "$2" "$3")" "$(rss "$2")" "$(cpu "$2")" "$4"; }
 
 shots=$(( SPLIT_MB * 1000000 / 4240 / 100 + 1 ))
 "$GEN" --shots $shots --chans 100 --ns 1000 --format 5 > "$W/in.sgy"
@@ -58,6 +60,7 @@ size=$(stat -c %s "$W/big.sgy")
 mb=$(( size / 1000000 ))
 n=$((shots * 100))
 echo "== external sort by cdp,offset of a shuffled $mb MB survey ($n traces)"
+echo "load:$(uptime | sed 's/.*load average://')"
 cat "$W/big.sgy" > /dev/null
 # The anchor, one copy of the data: cat of the same file to the same file
 # system as the runs and the output (a new file each time, as theirs are).
@@ -73,14 +76,14 @@ run dd "dd if='$W/big.sgy' of='$W/copy.sgy' bs=4M status=none"
 rm -f "$W/copy.sgy"
 run sort1 "segsplit --count 100000 --sort cdp,offset -d '$W/runs' '$W/big.sgy'"
 run sort2 "segmerge --no-verify --key cdp,offset -m '$W/runs/manifest.yaml' -o '$W/sorted.sgy'"
-awk -v a="$(wall sort1)" -v b="$(wall sort2)" 'BEGIN { print a + b, 0 }' > "$W/sort.t"
+awk -v a="$(wall sort1)" -v b="$(wall sort2)" -v c="$(cpu sort1)" -v d="$(cpu sort2)" 'BEGIN { print a + b, 0, c + d }' > "$W/sort.t"
 line "one copy: cat in > copy (anchor)" copy $mb "1.00 x copy"
 line "segmerge in -o copy (read, write, fsync)" cat2 $mb "$(ratio cat2 copy) x copy"
 line "dd bs=4M in -> copy (read, write)" dd $mb "$(ratio dd copy) x copy"
 line "segsplit --count 100000 --sort cdp,offset" sort1 $mb "$(ratio sort1 copy) x copy"
 line "segmerge --key cdp,offset -m (k-way merge)" sort2 $mb "$(ratio sort2 copy) x copy"
-printf '%-44s %8.2f s %7s MB/s  %s x copy (%s x dd); max RSS %s kB of a %s MB input\n' "external sort in all" \
-	"$(wall sort)" "$(mbs sort $mb)" "$(ratio sort copy)" "$(ratio sort dd)" "$(rss sort1)" "$mb"
+printf '%-44s %8.2f s %7s MB/s  %s x copy (%s x dd); max RSS %s kB of a %s MB input; CPU %.2f s\n' "external sort in all" \
+	"$(wall sort)" "$(mbs sort $mb)" "$(ratio sort copy)" "$(ratio sort dd)" "$(rss sort1)" "$mb" "$(cpu sort)"
 # Seismic Unix's susort (the build in ../shared/tools/su, else one on PATH):
 # its input is SU in this machine's byte order, made beforehand, so the
 # figure is the sort's alone; the output is checked against segkit's.
