@@ -17,7 +17,7 @@ ifeq ($(DEV),1)
 WARN += -Werror
 endif
 
-PKGS      = yaml-0.1 libzstd libxxhash cairo
+PKGS      = yaml-0.1 libzstd libxxhash cairo libpcre2-8
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # -fno-math-errno: no code reads errno after a math call, and it lets the

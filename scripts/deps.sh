@@ -10,7 +10,7 @@ libyaml-dev libzstd-dev zstd libxxhash-dev libcairo2-dev \
 bats parallel openssh-server openssh-client iproute2 procps \
 python3 python3-segyio python3-numpy libsegyio-dev \
 groff-base mandoc valgrind time xxd strace \
-slurm-wlm slurm-client munge fuse3 libfuse3-dev"
+slurm-wlm slurm-client munge fuse3 libfuse3-dev libpcre2-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,6 +1,7 @@
 #include "compat.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,4 +130,71 @@ int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, lon
 	if (halt_count(h, total) == 1)
 		return sig ? 128 + sig : status < 0 || status > 255 ? 1 : status;
 	return h->pct ? pct_of(nfail, total) : nfail > 101 ? 101 : (int)nfail;
+}
+
+/* One of unquote_printf's rules over s[0..*n): every backslash followed by
+ * what the rule takes (pass 0: t, 1: n, 2: r, 3: three digits, 4: one
+ * digit) becomes its value, left to right, as Perl's s///g.  Returns -1
+ * for an octal value above 0377. */
+static int unquote_pass(char *s, size_t *n, int pass)
+{
+	size_t r = 0, w = 0;
+
+	while (r < *n) {
+		const size_t digits = pass == 3 ? 3 : 1;
+		int take = s[r] == '\\' && r + 1 < *n;
+		if (take && pass < 3)
+			take = s[r + 1] == "tnr"[pass];
+		for (size_t k = 1; take && pass >= 3 && k <= digits; k++)
+			take = r + k < *n && s[r + k] >= '0' && s[r + k] <= '9';
+		if (!take) {
+			s[w++] = s[r++];
+			continue;
+		}
+		if (pass < 3) {
+			s[w++] = "\t\n\r"[pass];
+			r += 2;
+			continue;
+		}
+		/* Perl's "\NNN": up to three octal digits make a byte; a
+		 * digit after them (8, 9) is itself, and so is "\8". */
+		{
+			size_t k = 1;
+			unsigned v = 0;
+			while (k <= digits && s[r + k] <= '7')
+				v = v * 8 + (unsigned)(s[r + k++] - '0');
+			if (v > 0377)
+				return -1;
+			if (k > 1)
+				s[w++] = (char)v;
+			memmove(s + w, s + r + k, digits + 1 - k);
+			w += digits + 1 - k;
+			r += digits + 1;
+		}
+	}
+	*n = w;
+	return 0;
+}
+
+int tr_compat_delim(const char *arg, char **out, size_t *len, struct sk_error *err)
+{
+	size_t n = strlen(arg);
+	char *s = strdup(arg);
+
+	*out = NULL;
+	if (!s)
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (int pass = 0; pass < 5; pass++)
+		if (unquote_pass(s, &n, pass) != 0) {
+			free(s);
+			return sk_error_set(err, SK_EARG, "invalid delimiter '%s' (an octal value above \\377)", arg);
+		}
+	if (n == 0) {
+		free(s);
+		return sk_error_set(err, SK_EARG, "invalid delimiter '' (GNU parallel's empty -d, Perl's paragraph "
+				    "mode, is not supported)");
+	}
+	*out = s;
+	*len = n;
+	return 0;
 }

@@ -43,4 +43,14 @@ int tr_halt_due(const struct tr_halt *h, int ok, long nsucc, long nfail, long to
  * Returns -1 where the status is the number of failed tasks. */
 int tr_halt_status(const struct tr_halt *h, int halted, int status, int sig, long nfail, long total);
 
+/*
+ * -d as GNU parallel reads it (its unquote_printf): \t \n \r, then \NNN
+ * and \N in octal, each rule applied to the whole string in that order;
+ * any other backslash stays.  *out is malloc'd (it may hold NUL bytes),
+ * *len its length.  Returns 0, or SK_EARG for an empty delimiter (Perl's
+ * paragraph mode, not supported) or an octal value above \377, or
+ * SK_ENOMEM.
+ */
+int tr_compat_delim(const char *arg, char **out, size_t *len, struct sk_error *err);
+
 #endif

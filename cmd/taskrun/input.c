@@ -1,5 +1,8 @@
+#define _GNU_SOURCE /* memmem */
 #include "input.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +13,49 @@
 #include "proto.h"
 #include "tmpl.h"
 
-/* Reads the lines of path ("-" or NULL: stdin) into *out.  Command lines
- * (args 0) lose a trailing CR, and blank ones are skipped; arguments (args
- * 1) are kept as GNU parallel keeps them, empty or with a CR. */
-static int read_lines(const char *path, int args, char ***out, long *n, struct sk_error *err)
+/* Reads the next record of f, up to and with the delimiter d (dl bytes),
+ * into *line: as Perl reads with $/ = d, the first whole d ends it.
+ * Returns its length, or -1 at the end of the file. */
+static ssize_t read_record(FILE *f, const char *d, size_t dl, char **line, size_t *cap)
+{
+	ssize_t len = getdelim(line, cap, d[dl - 1], f);
+	char *part = NULL;
+	size_t pcap = 0;
+
+	/* A longer delimiter: read on to its last byte until the record ends
+	 * with the whole of it. */
+	while (dl > 1 && len > 0 && ((size_t)len < dl || memcmp(*line + len - dl, d, dl) != 0)) {
+		const ssize_t more = getdelim(&part, &pcap, d[dl - 1], f);
+		char *nl;
+		if (more < 0)
+			break;
+		if ((size_t)len + (size_t)more + 1 > *cap) {
+			if (!(nl = realloc(*line, (size_t)len + (size_t)more + 1))) {
+				free(part);
+				errno = ENOMEM;
+				return -2;
+			}
+			*line = nl;
+			*cap = (size_t)len + (size_t)more + 1;
+		}
+		memcpy(*line + len, part, (size_t)more + 1);
+		len += more;
+	}
+	free(part);
+	return len;
+}
+
+/* Reads the records of path ("-" or NULL: stdin) into *out, each without
+ * its delimiter (o->delim, a newline by default); with o->eof, a record
+ * equal to it ends the file (GNU parallel's -E).  Command lines (args 0)
+ * lose a trailing CR, and blank ones are skipped; arguments (args 1) are
+ * kept as GNU parallel keeps them, empty or with a CR. */
+static int read_lines(const struct tr_input *o, const char *path, int args, char ***out, long *n,
+		      struct sk_error *err)
 {
 	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "r") : stdin;
+	const char *const d = o->delim ? o->delim : "\n";
+	const size_t dl = o->delim ? o->delimlen : 1;
 	char *line = NULL;
 	size_t cap = 0;
 	long vcap = *n;
@@ -27,12 +67,14 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 
 	if (!f)
 		return sk_error_sys_at(err, path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while ((len = read_record(f, d, dl, &line, &cap)) >= 0) {
 		char **nv;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
+		if ((size_t)len >= dl && memcmp(line + len - dl, d, dl) == 0)
+			line[len -= (ssize_t)dl] = '\0';
 		while (!args && len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
+		if (o->eof && o->eof[0] && strcmp(line, o->eof) == 0)
+			break;
 		if (len == 0 && !args)
 			continue;
 		/* Room doubles: a million lines are a few dozen reallocs. */
@@ -52,6 +94,11 @@ static int read_lines(const char *path, int args, char ***out, long *n, struct s
 		(*n)++;
 	}
 	free(line);
+	if (len == -2) {
+		if (f != stdin)
+			fclose(f);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	if (ferror(f)) {
 		const int rc = sk_error_sys_at(err, sk_in_name(path));
 		if (f != stdin)
@@ -89,9 +136,9 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		    const char *const *args, int nargs, const char *in, const char *out)
 {
 	const long seq = l->n + 1;
-	char *cmd = tmpl ? tr_tmpl_expandv(tmpl, args, nargs, seq, 1) : join_args(args, nargs);
-	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expandv(o->in_tmpl, args, nargs, seq, 0) : NULL;
-	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expandv(o->out_tmpl, args, nargs, seq, 0) : NULL;
+	char *cmd = tmpl ? tr_tmpl_expandr(tmpl, o->rpl, args, nargs, seq, 1) : join_args(args, nargs);
+	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expandr(o->in_tmpl, o->rpl, args, nargs, seq, 0) : NULL;
+	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expandr(o->out_tmpl, o->rpl, args, nargs, seq, 0) : NULL;
 
 	if (!cmd || ((in || o->in_tmpl) && !i) || ((out || o->out_tmpl) && !w)) {
 		free(cmd);
@@ -101,11 +148,11 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 	}
 	if (tr_tasklist_add(l, cmd, i, w) != 0)
 		return SK_ENOMEM;
-	if (o->keep_tmpl && !(l->t[l->n - 1].keep = tr_tmpl_expandv(o->keep_tmpl, args, nargs, seq, 0)))
+	if (o->keep_tmpl && !(l->t[l->n - 1].keep = tr_tmpl_expandr(o->keep_tmpl, o->rpl, args, nargs, seq, 0)))
 		return SK_ENOMEM;
-	if (o->where_tmpl && !(l->t[l->n - 1].where = tr_tmpl_expandv(o->where_tmpl, args, nargs, seq, 0)))
+	if (o->where_tmpl && !(l->t[l->n - 1].where = tr_tmpl_expandr(o->where_tmpl, o->rpl, args, nargs, seq, 0)))
 		return SK_ENOMEM;
-	if (o->apart_tmpl && !(l->t[l->n - 1].apart = tr_tmpl_expandv(o->apart_tmpl, args, nargs, seq, 0)))
+	if (o->apart_tmpl && !(l->t[l->n - 1].apart = tr_tmpl_expandr(o->apart_tmpl, o->rpl, args, nargs, seq, 0)))
 		return SK_ENOMEM;
 	if (o->tag) {
 		/* GNU parallel's tag: the arguments as given, joined by
@@ -121,6 +168,37 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		l->t[l->n - 1].tag = b.p;
 	}
 	return 0;
+}
+
+/* Adds the task of one record, the nargs arguments of a combination (or
+ * of an input line), as GNU parallel makes it: with --colsep each argument
+ * split into columns, the columns of all in order ({1} the first column of
+ * the first source); with --trim (or --colsep's default) each trimmed, as
+ * parallel trims a value before it substitutes it.  cols is scratch. */
+static int add_record(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
+		      const char *const *args, int nargs, struct tr_strv *cols, struct sk_error *err)
+{
+	const char **vals;
+	int rc = 0;
+
+	if (!o->colsep && o->trim == TR_TRIM_NONE) {
+		rc = add_task(l, o, tmpl, args, nargs, NULL, NULL);
+		return rc ? sk_error_set(err, rc, "out of memory") : 0;
+	}
+	tr_strv_clear(cols);
+	for (int k = 0; k < nargs && !rc; k++)
+		rc = o->colsep ? tr_colsep_split(o->colsep, args[k], cols, err)
+			       : tr_strv_push(cols, args[k], strlen(args[k])) ? sk_error_set(err, SK_ENOMEM, "out of memory")
+									      : 0;
+	if (rc)
+		return rc;
+	if (cols->n > INT_MAX || !(vals = malloc((size_t)(cols->n + 1) * sizeof *vals)))
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	for (long k = 0; k < cols->n; k++)
+		vals[k] = tr_trim(cols->v[k], o->trim);
+	rc = add_task(l, o, tmpl, vals, (int)cols->n, NULL, NULL);
+	free(vals);
+	return rc ? sk_error_set(err, rc, "out of memory") : 0;
 }
 
 /* Adds one task for piece i of manifest m (tr_input_tasks). */
@@ -209,11 +287,55 @@ static void free_sources(struct source *s, int n)
 	free(s);
 }
 
+/* The arguments of a ::: source, words w[0..nw), into src: GNU parallel
+ * writes each followed by the delimiter and reads them back as records,
+ * so a word that holds the delimiter (a newline by default) is several
+ * arguments, and -E's record ends the source there.  The words themselves
+ * when neither happens. */
+static int word_records(const struct tr_input *o, char **w, long nw, struct source *src, struct sk_error *err)
+{
+	const char *const d = o->delim ? o->delim : "\n";
+	const size_t dl = o->delim ? o->delimlen : 1;
+	const int eof = o->eof && o->eof[0];
+	struct tr_strv v = {0};
+	long k;
+
+	for (k = 0; k < nw && !eof; k++)
+		if (memmem(w[k], strlen(w[k]), d, dl))
+			break;
+	if (k == nw) {
+		src->v = w;
+		src->n = nw;
+		return 0;
+	}
+	for (k = 0; k < nw; k++) {
+		const char *p = w[k], *e = p + strlen(p), *q;
+		for (;; p = q + dl) {
+			q = memmem(p, (size_t)(e - p), d, dl);
+			if (!q)
+				q = e;
+			if (eof && (size_t)(q - p) == strlen(o->eof) && memcmp(p, o->eof, (size_t)(q - p)) == 0)
+				goto done;
+			if (tr_strv_push(&v, p, (size_t)(q - p)) != 0) {
+				tr_strv_release(&v);
+				return sk_error_set(err, SK_ENOMEM, "out of memory");
+			}
+			if (q == e)
+				break;
+		}
+	}
+done:
+	src->v = v.v;
+	src->n = v.n;
+	src->owned = 1;
+	return 0;
+}
+
 /* The sources of argv[first..argc), after the *nout in *out: "::: a b" one
  * source of the words, ":::: f g" one source per file.  -a files come
  * first (nfiles of them): a :::+ right after them is not linked to them,
  * as in GNU parallel. */
-static int parse_sources(int argc, char **argv, int first, int nfiles, struct source **out, int *nout,
+static int parse_sources(const struct tr_input *o, int argc, char **argv, int first, int nfiles, struct source **out, int *nout,
 			 struct sk_error *err)
 {
 	struct source *s = *out;
@@ -239,11 +361,10 @@ static int parse_sources(int argc, char **argv, int first, int nfiles, struct so
 			if (files) {
 				s[n].owned = 1;
 				n++;
-				rc = read_lines(argv[k], 1, &s[n - 1].v, &s[n - 1].n, err);
+				rc = read_lines(o, argv[k], 1, &s[n - 1].v, &s[n - 1].n, err);
 			} else {
-				s[n].v = argv + i;
-				s[n].n = j - i;
 				n++;
+				rc = word_records(o, argv + i, j - i, &s[n - 1], err);
 			}
 		}
 		i = j;
@@ -267,7 +388,7 @@ static int file_sources(const struct tr_input *o, struct source **out, int *nout
 	for (int i = 0; i < o->nargfiles && !rc; i++) {
 		s[i].owned = 1;
 		*nout = i + 1;
-		rc = read_lines(o->argfiles[i], 1, &s[i].v, &s[i].n, err);
+		rc = read_lines(o, o->argfiles[i], 1, &s[i].v, &s[i].n, err);
 	}
 	return rc;
 }
@@ -284,6 +405,7 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 	int *dim = calloc((size_t)ns + 1, sizeof *dim);       /* first source of each dimension */
 	long *len = calloc((size_t)ns + 1, sizeof *len), *at = calloc((size_t)ns + 1, sizeof *at);
 	const char **args = calloc((size_t)ns + 1, sizeof *args);
+	struct tr_strv cols = {0};
 
 	if (!dim || !len || !at || !args) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -296,7 +418,12 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 		any |= s[i].n > 0;
 	for (int i = 0; i < ns; i++) {
 		const long n = s[i].n > 0 ? s[i].n : any;
-		if (!s[i].linked || nd == 0) {
+		if (o->link) {
+			/* --link: one dimension as long as the longest source;
+			 * a shorter one wraps around (GNU parallel's rule). */
+			nd = 1;
+			len[0] = n > len[0] ? n : len[0];
+		} else if (!s[i].linked || nd == 0) {
 			dim[nd] = i;
 			len[nd++] = n;
 		} else if (n < len[nd - 1]) {
@@ -310,11 +437,9 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 	for (;;) {
 		for (int d = 0; d < nd; d++)
 			for (int i = dim[d]; i < dim[d + 1]; i++)
-				args[i] = s[i].n > 0 ? s[i].v[at[d]] : "";
-		if ((rc = add_task(l, o, tmpl, args, ns, NULL, NULL)) != 0) {
-			rc = sk_error_set(err, rc, "out of memory");
+				args[i] = s[i].n > 0 ? s[i].v[at[d] % s[i].n] : "";
+		if ((rc = add_record(l, o, tmpl, args, ns, &cols, err)) != 0)
 			break;
-		}
 		int d = nd - 1;
 		while (d >= 0 && ++at[d] == len[d])
 			at[d--] = 0;
@@ -322,6 +447,7 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 			break;
 	}
 out:
+	tr_strv_release(&cols);
 	free(dim);
 	free(len);
 	free(at);
@@ -347,11 +473,11 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 	if (job && job->command) {
 		char *t = job->command;
 		char buf[32];
-		if (!tr_tmpl_has_placeholder(t) && job->nargs && !o->in_tmpl) {
-			const size_t n = strlen(t) + 4;
+		if (!tr_tmpl_has_placeholder_r(t, o->rpl) && job->nargs && !o->in_tmpl) {
+			const size_t n = strlen(t) + 4 + (o->rpl ? strlen(o->rpl) : 0);
 			if (!(tmpl = malloc(n)))
 				return SK_ENOMEM;
-			snprintf(tmpl, n, "%s {}", t);
+			snprintf(tmpl, n, "%s %s", t, o->rpl ? o->rpl : "{}");
 			t = tmpl;
 		}
 		for (long i = 0; i < job->nargs && !rc; i++) {
@@ -369,7 +495,7 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 	if (rc)
 		return sk_error_set(err, rc, "out of memory");
 	if (ncmd > 0) {
-		size_t n = 4;
+		size_t n = 4 + (o->rpl ? strlen(o->rpl) : 0);
 		for (int i = 0; i < ncmd; i++)
 			n += strlen(argv[i]) + 1;
 		if (!(tmpl = malloc(n)))
@@ -392,8 +518,10 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		}
 		/* As in GNU parallel, a command without a placeholder gets the
 		 * arguments appended, unless the argument names its input. */
-		if (!tr_tmpl_has_placeholder(tmpl) && !o->in_tmpl)
-			strcat(tmpl, " {}");
+		if (!tr_tmpl_has_placeholder_r(tmpl, o->rpl) && !o->in_tmpl) {
+			strcat(tmpl, " ");
+			strcat(tmpl, o->rpl ? o->rpl : "{}");
+		}
 	}
 	if (o->manifest) {
 		struct sk_manifest m;
@@ -423,18 +551,18 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		int ns = 0;
 		rc = file_sources(o, &s, &ns, err);
 		if (!rc && colons >= 0)
-			rc = parse_sources(argc, argv, colons, o->nargfiles, &s, &ns, err);
+			rc = parse_sources(o, argc, argv, colons, o->nargfiles, &s, &ns, err);
 		if (!rc)
 			rc = add_combinations(l, o, tmpl, s, ns, err);
 		free_sources(s, ns);
 	} else if (ncmd > 0 || !job || o->nargfiles) {
-		rc = read_lines(o->nargfiles ? o->argfiles[0] : NULL, ncmd > 0, &args, &nargs, err);
+		struct tr_strv cols = {0};
+		rc = read_lines(o, o->nargfiles ? o->argfiles[0] : NULL, ncmd > 0, &args, &nargs, err);
 		for (long i = 0; i < nargs && !rc; i++) {
 			const char *a = args[i];
-			rc = add_task(l, o, tmpl, &a, 1, NULL, NULL);
+			rc = add_record(l, o, tmpl, &a, 1, &cols, err);
 		}
-		if (rc == SK_ENOMEM)
-			sk_error_set(err, rc, "out of memory");
+		tr_strv_release(&cols);
 	}
 	for (long i = 0; i < nargs; i++)
 		free(args[i]);

@@ -8,6 +8,7 @@
 #ifndef TR_INPUT_H
 #define TR_INPUT_H
 
+#include "columns.h"
 #include "diag.h"
 #include "job.h"
 #include "state.h"
@@ -22,6 +23,13 @@ struct tr_input {
 	const char *where_tmpl; /* --where template, or NULL */
 	const char *apart_tmpl; /* --apart template, or NULL */
 	const char *manifest;  /* --input-manifest: one task per piece, or NULL */
+	struct tr_colsep *colsep; /* --colsep: each argument split into columns, or NULL */
+	int trim;              /* --trim: TR_TRIM_* (columns.h) of each argument */
+	int link;              /* --link: sources linked, the shorter ones wrapping */
+	const char *delim;     /* -d, -0: the end of an input record (delimlen bytes), or NULL: newline */
+	size_t delimlen;
+	const char *eof;       /* -E: a record that ends its input, or NULL */
+	const char *rpl;       /* -I: the replacement string for {} (tr_tmpl_expandr), or NULL */
 };
 
 /*

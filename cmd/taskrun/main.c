@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "columns.h"
 #include "compat.h"
 #include "cpus.h"
 #include "diag.h"
@@ -25,7 +26,7 @@
 #include "version.h"
 
 enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF, O_LOCWAIT, O_APART, O_WHERE, O_INMAN,
-       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_MAX };
+       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_LINK, O_TRIM, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
@@ -33,7 +34,10 @@ static const struct option longopts[] = {
 	{"apart", required_argument, NULL, O_APART},
 	{"backoff", required_argument, NULL, O_BACKOFF},
 	{"cluster", required_argument, NULL, O_CLUSTER},
+	{"colsep", required_argument, NULL, 'C'},
+	{"delimiter", required_argument, NULL, 'd'},
 	{"dry-run", no_argument, NULL, O_DRYRUN},
+	{"eof", required_argument, NULL, 'E'},
 	{"fresh", no_argument, NULL, O_FRESH},
 	{"halt", required_argument, NULL, O_HALT},
 	{"help", no_argument, NULL, 'h'},
@@ -46,9 +50,11 @@ static const struct option longopts[] = {
 	{"keep-order", no_argument, NULL, 'k'},
 	{"lease", required_argument, NULL, O_LEASE},
 	{"line-buffer", no_argument, NULL, O_LINEBUF},
+	{"link", no_argument, NULL, O_LINK},
 	{"locality-wait", required_argument, NULL, O_LOCWAIT},
 	{"no-progress", no_argument, NULL, O_NOPROGRESS},
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
+	{"null", no_argument, NULL, '0'},
 	{"progress", no_argument, NULL, O_PROGRESS},
 	{"retries", required_argument, NULL, 'r'},
 	{"slurm", no_argument, NULL, O_SLURM},
@@ -61,20 +67,24 @@ static const struct option longopts[] = {
 	{"stdout", required_argument, NULL, O_STDOUT},
 	{"tag", no_argument, NULL, O_TAG},
 	{"timeout", required_argument, NULL, 't'},
+	{"trim", required_argument, NULL, O_TRIM},
 	{"version", no_argument, NULL, 'V'},
 	{"where", required_argument, NULL, O_WHERE},
+	{"xapply", no_argument, NULL, O_LINK},
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
-	"usage: taskrun [-bhV] [-a file] [-H hostfile] [-J jobfile] [-j slots] [-r retries]\n"
-	"               [-k] [-S hosts] [-s dir] [-t duration] [--agent command]\n"
-	"               [--apart template] [--backoff duration] [--cluster n|auto]\n"
-	"               [--dry-run] [--fresh] [--halt when] [--input-manifest file]\n"
-	"               [--joblog file] [--keep template] [--lease duration]\n"
-	"               [--line-buffer]\n"
+	"usage: taskrun [-0bhkV] [-a file] [-C regex] [-d delim] [-E eof]\n"
+	"               [-H hostfile] [-I replace] [-J jobfile] [-j slots]\n"
+	"               [-r retries] [-S hosts] [-s dir] [-t duration]\n"
+	"               [--agent command] [--apart template] [--backoff duration]\n"
+	"               [--cluster n|auto] [--dry-run] [--fresh] [--halt when]\n"
+	"               [--input-manifest file] [--joblog file] [--keep template]\n"
+	"               [--lease duration] [--line-buffer] [--link]\n"
 	"               [--locality-wait duration] [--[no-]progress] [--slurm]\n"
 	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
-	"               [--stdout template] [--tag] [--where template]\n"
+	"               [--stdout template] [--tag] [--trim n|l|r|lr]\n"
+	"               [--where template]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
 	"       taskrun kept dir\n"
@@ -90,14 +100,22 @@ static const char help_text[] =
 	"      --agent=COMMAND    remote agent command (default: taskrun agent)\n"
 	"      --apart=TEMPLATE   tasks with equal values run on different hosts\n"
 	"      --backoff=DUR      first quarantine of a failing host (default 5s)\n"
+	"  -0, --null             input records end with a NUL byte (-d '\\0')\n"
 	"      --cluster=N|auto   send up to N tasks to a slot as one request\n"
+	"  -C, --colsep=REGEX     split each argument into columns {1} {2} ... at\n"
+	"                         the matches of a Perl regular expression\n"
+	"  -d, --delimiter=DELIM  input records end with DELIM, not a newline\n"
+	"                         (\\t \\n \\r \\NNN read as in GNU parallel)\n"
 	"      --dry-run          print the command lines, run nothing\n"
+	"  -E, --eof=STR          a record STR ends its input\n"
 	"      --fresh            start over when the task list changed\n"
 	"      --halt=WHEN        now|soon,fail=N|success=N|done=N (N or N%): stop\n"
 	"                         early\n"
 	"  -H, --hosts=FILE       hosts, [N/]host per line, ':' for local\n"
 	"                         (also --sshloginfile)\n"
 	"  -h, --help             print this help and exit\n"
+	"  -I REPLACE             REPLACE is the placeholder of the arguments, not\n"
+	"                         {} ({} {N} {-N} are then text)\n"
 	"      --input-manifest=FILE  one task per piece of a distributed manifest\n"
 	"                         (segsplit --hosts): {} is the piece on the host\n"
 	"                         that runs it, streamed from a holder when needed\n"
@@ -110,6 +128,9 @@ static const char help_text[] =
 	"  -k, --keep-order       output in task order\n"
 	"      --lease=DUR        heartbeat lease of agents (default 30s)\n"
 	"      --line-buffer      output line by line as it comes\n"
+	"      --link             link the input sources (the shorter ones wrap)\n"
+	"                         instead of taking every combination (also\n"
+	"                         --xapply)\n"
 	"      --locality-wait=DUR  how long a task waits for a --where host\n"
 	"                         (default 3s)\n"
 	"      --no-progress      no progress line\n"
@@ -128,6 +149,8 @@ static const char help_text[] =
 	"      --stdout=TEMPLATE  file receiving each task's standard output\n"
 	"      --tag              each output line starts with the task's arguments\n"
 	"  -t, --timeout=DUR      time limit of one attempt\n"
+	"      --trim=n|l|r|lr    trim white space of each argument: none, left,\n"
+	"                         right or both (default: both with --colsep)\n"
 	"  -V, --version          print the version and exit\n"
 	"      --where=TEMPLATE   hosts (comma-separated) that hold the task's data:\n"
 	"                         it runs there when one has a free slot\n"
@@ -146,11 +169,13 @@ struct opts {
 	int nargfiles;
 	const char *jobfile, *hostfile, *state, *in_tmpl, *out_tmpl, *keep_tmpl;
 	const char *where_tmpl, *apart_tmpl, *manifest;
-	const char *ssh, *agent, *joblog;
+	const char *ssh, *agent, *joblog, *colsep, *eof, *rpl;
+	char *delim;           /* -d, -0 (malloc'd) */
+	size_t delimlen;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
 	long jobs, retries, cluster;
 	double timeout, lease, backoff, locwait;
-	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm;
+	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm, link, trim;
 	struct tr_halt halt;
 	char set[O_MAX];
 };
@@ -212,6 +237,26 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 					  TR_CLUSTER_MAX);
 		break;
 	case O_BACKOFF: rc = sk_par_duration("backoff", arg, &o->backoff, err); break;
+	case 'C': o->colsep = arg; break;
+	case '0':
+	case 'd': {
+		char *d = NULL;
+		size_t n = 1;
+		if (c == '0' && !(d = calloc(1, 1)))
+			return sk_error_set(err, SK_ENOMEM, "out of memory");
+		if (c == 'd' && (rc = tr_compat_delim(arg, &d, &n, err)) != 0)
+			return rc;
+		free(o->delim);
+		o->delim = d;
+		o->delimlen = n;
+		break;
+	}
+	case 'E': o->eof = arg; break;
+	case 'I':
+		if (!*arg)
+			return sk_error_set(err, SK_EARG, "invalid replacement string '' (-I needs one)");
+		o->rpl = arg;
+		break;
 	case O_DRYRUN: o->dryrun = 1; break;
 	case O_FRESH: o->fresh = 1; break;
 	case O_HALT: rc = tr_compat_halt(arg, &o->halt, err); break;
@@ -219,6 +264,8 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 	case O_KEEP: o->keep_tmpl = arg; break;
 	case 'k': o->keep = 1; break;
 	case O_LINEBUF: o->linebuf = 1; break;
+	case O_LINK: o->link = 1; break;
+	case O_TRIM: rc = tr_trim_parse(arg, &o->trim, err); break;
 	case 'S': rc = add_sshlogin(o, arg, err); break;
 	case O_TAG: o->tag = 1; break;
 	case 'H': o->hostfile = arg; break;
@@ -342,6 +389,7 @@ static int run(int argc, char **argv, int *stopsig)
 	struct tr_input in;
 	char self[PATH_MAX];
 	char **ssh = NULL, **agent = NULL, **srun = NULL, **srun_agent = NULL;
+	struct tr_colsep *colsep = NULL;
 	int c, nkv = 0, rc, status = 0;
 	struct tr_sched_result res = {0, 0, 0, 0, 0, -1};
 	const char *bad = NULL;
@@ -361,7 +409,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.ssh = DEFAULT_SSH;
 	o.agent = "taskrun agent";
 
-	while ((c = getopt_long(argc, argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+0a:bC:d:E:H:hI:J:j:kr:S:s:t:V", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(0);
 		if (c == 'V') {
@@ -369,11 +417,12 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			sk_par_fail(argv, "+a:bH:hJ:j:kr:S:s:t:V", longopts);
+			sk_par_fail(argv, "+0a:bC:d:E:H:hI:J:j:kr:S:s:t:V", longopts);
 		if (c == 'b')
 			c = O_PROGRESS;   /* -b/--progress, as in every command */
 		if (set_opt(&o, c, optarg, &err) != 0) {
 			free(o.sshlogin);
+			free(o.delim);
 			return sk_report(&err);
 		}
 	}
@@ -466,6 +515,7 @@ static int run(int argc, char **argv, int *stopsig)
 		}
 		tr_hostfile_free(sh, n);
 	}
+	memset(&in, 0, sizeof in);
 	in.argfiles = o.argfiles;
 	in.nargfiles = o.nargfiles;
 	in.in_tmpl = o.in_tmpl;
@@ -475,6 +525,19 @@ static int run(int argc, char **argv, int *stopsig)
 	in.apart_tmpl = o.apart_tmpl;
 	in.manifest = o.manifest;
 	in.tag = o.tag;
+	in.link = o.link;
+	in.delim = o.delim;
+	in.delimlen = o.delimlen;
+	in.eof = o.eof;
+	in.rpl = o.rpl;
+	/* --colsep trims both ends unless --trim says otherwise, as in GNU
+	 * parallel. */
+	in.trim = o.set[O_TRIM] ? o.trim : o.colsep ? TR_TRIM_BOTH : TR_TRIM_NONE;
+	if (o.colsep && tr_colsep_new(o.colsep, &colsep, &err) != 0) {
+		status = sk_report(&err);
+		goto out;
+	}
+	in.colsep = colsep;
 	if ((rc = tr_input_tasks(&in, have_job ? &job : NULL, argc - optind, argv + optind, &tl, &err)) != 0) {
 		status = sk_report(&err);
 		goto out;
@@ -560,6 +623,8 @@ out:
 	tr_tmpl_words_free(srun);
 	tr_tmpl_words_free(srun_agent);
 	tr_tasklist_release(&tl);
+	tr_colsep_free(colsep);
+	free(o.delim);
 	free(o.sshlogin);
 	if (have_job)
 		tr_job_release(&job);

@@ -94,15 +94,36 @@ static size_t placeholder_at(const char *p, int *op, long *num)
 	return 0;
 }
 
-int tr_tmpl_has_placeholder(const char *tmpl)
+/* The next placeholder of p, or NULL: its length in *len, its operator
+ * and input in *op and *num.  With rpl (-I), rpl is {} (OP_ALL of every
+ * input), and {} {N} {-N} are text, as GNU parallel reads them then. */
+static const char *next_placeholder(const char *p, const char *rpl, size_t *len, int *op, long *num)
 {
+	const char *r = rpl ? strstr(p, rpl) : NULL;
+
+	for (const char *q = strchr(p, '{'); q && (!r || q < r); q = strchr(q + 1, '{'))
+		if ((*len = placeholder_at(q, op, num)) > 0 && (!rpl || *op != OP_ALL))
+			return q;
+	if (r) {
+		*len = strlen(rpl);
+		*op = OP_ALL;
+		*num = 0;
+	}
+	return r;
+}
+
+int tr_tmpl_has_placeholder_r(const char *tmpl, const char *rpl)
+{
+	size_t len;
 	int op;
 	long num;
 
-	for (const char *p = strchr(tmpl, '{'); p; p = strchr(p + 1, '{'))
-		if (placeholder_at(p, &op, &num) > 0)
-			return 1;
-	return 0;
+	return next_placeholder(tmpl, rpl, &len, &op, &num) != NULL;
+}
+
+int tr_tmpl_has_placeholder(const char *tmpl)
+{
+	return tr_tmpl_has_placeholder_r(tmpl, NULL);
 }
 
 int tr_tmpl_has_slot(const char *tmpl)
@@ -150,7 +171,7 @@ static int put_value(struct tr_buf *b, int op, const char *arg, int quote)
 	return rc ? -1 : 0;
 }
 
-char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote)
+char *tr_tmpl_expandr(const char *tmpl, const char *rpl, const char *const *args, int nargs, long seq, int quote)
 {
 	/* Built on the stack while it fits, and returned at its size: a list
 	 * of a million tasks expands a million templates. */
@@ -159,10 +180,10 @@ char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long
 	const char *p = tmpl;
 
 	while (*p) {
-		const char *q = strchr(p, '{');
 		int op, rc = 0;
 		long num;
 		size_t len;
+		const char *q = next_placeholder(p, rpl, &len, &op, &num);
 
 		if (!q) {
 			if (tr_buf_put(&b, p, strlen(p)) != 0)
@@ -171,12 +192,6 @@ char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long
 		}
 		if (tr_buf_put(&b, p, (size_t)(q - p)) != 0)
 			goto oom;
-		if ((len = placeholder_at(q, &op, &num)) == 0) {
-			if (tr_buf_put(&b, "{", 1) != 0)
-				goto oom;
-			p = q + 1;
-			continue;
-		}
 		if (op == OP_SEQ) {
 			char n[32];
 			snprintf(n, sizeof n, "%ld", seq);
@@ -216,6 +231,11 @@ char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long
 oom:
 	tr_buf_release(&b);
 	return NULL;
+}
+
+char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote)
+{
+	return tr_tmpl_expandr(tmpl, NULL, args, nargs, seq, quote);
 }
 
 char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote)

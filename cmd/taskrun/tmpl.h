@@ -16,6 +16,8 @@ char *tr_tmpl_quote(const char *s);
  * input number ({1} {2.} {3/} {1//} {2/.}) or one counted from the last
  * input ({-1} {-2/.}), {#} or {%}. */
 int tr_tmpl_has_placeholder(const char *tmpl);
+/* The same with -I's replacement string rpl (tr_tmpl_expandr). */
+int tr_tmpl_has_placeholder_r(const char *tmpl, const char *rpl);
 
 /* The byte that an expanded command holds where {%} (the job slot) was,
  * until tr_tmpl_slot puts the slot there when the task starts. */
@@ -34,6 +36,11 @@ int tr_tmpl_has_slot(const char *cmd);
  * is digits).  Returns a malloc'd string, or NULL when out of memory.
  */
 char *tr_tmpl_expandv(const char *tmpl, const char *const *args, int nargs, long seq, int quote);
+/* tr_tmpl_expandv with GNU parallel's -I: rpl (when not NULL) is {}, and
+ * {} {N} {-N} are text, as parallel reads them then; {.} {N.} {/} ... {#}
+ * {%} keep their meaning. */
+char *tr_tmpl_expandr(const char *tmpl, const char *rpl, const char *const *args, int nargs, long seq,
+		      int quote);
 /* tr_tmpl_expandv with one input. */
 char *tr_tmpl_expand(const char *tmpl, const char *arg, long seq, int quote);
 

@@ -578,3 +578,204 @@ myssh() {
 	[[ "$output" != *[0-9]$'\e[K'"out"* ]]
 	[[ "$output" == *"[############............]  50% 1/2 tasks  0 failed, "* ]]
 }
+
+# both_in FILE ARGS...: "both" with FILE on standard input.
+both_in() {
+	local in=$1
+	shift
+	P_RC=0 T_RC=0
+	parallel --will-cite "$@" <"$in" >"$T/p.out" 2>"$T/p.err" || P_RC=$?
+	taskrun "$@" <"$in" >"$T/t.out" 2>"$T/t.err" || T_RC=$?
+	P_OUT=$(cat "$T/p.out") P_ERR=$(cat "$T/p.err")
+	T_OUT=$(cat "$T/t.out") T_ERR=$(cat "$T/t.err")
+}
+
+@test "parallel and taskrun: --colsep splits ::::, -a, stdin and ::: arguments into columns {1} {2} ..." {
+	# A blank column, blanks around columns (trimmed), an empty line (one
+	# empty column), a line without the separator, a leading separator.
+	printf 'a,b,c\n1,,3\n x , y \n\nlast\n,lead\n' >"$T/csv"
+	both -k --colsep , echo '{3}:{2}:{1}:{-1}' :::: "$T/csv"
+	same
+	[ "$T_OUT" = $'c:b:a:c\n3::1:3\n:y:x:y\n:::\n::last:last\n:lead::lead' ]
+	[ "$T_ERR" = "" ]
+	both -k -C , -a "$T/csv" echo '[{}]'
+	same
+	[ "$(sed -n 3p <<<"$T_OUT")" = "[x y]" ]
+	both_in "$T/csv" -k --colsep , echo '{2}.'
+	same
+	[ "$T_OUT" = $'b.\n.\ny.\n.\n.\nlead.' ]
+	# Without a placeholder the columns are appended, each quoted.
+	both_in "$T/csv" -k --dry-run --colsep , echo
+	same
+	[ "$T_OUT" = $'echo a b c\necho 1 \'\' 3\necho x y\necho \'\'\necho last\necho \'\' lead' ]
+	# Several sources: the columns of each, in order; -a first.
+	both -k --colsep - echo {4} {3} {2} {1} ::: A-B C-D ::: e-f g-h
+	same
+	[ "$T_OUT" = $'f e B A\nh g B A\nf e D C\nh g D C' ]
+	printf '1\n2\n' >"$T/n"
+	both -k --colsep , -a "$T/n" echo ::: 'p,q'
+	same
+	[ "$T_OUT" = $'1 p q\n2 p q' ]
+	# Without a command, the columns joined by blanks are the command line.
+	printf 'echo\t a\nprintf %%s-\tb c\n' >"$T/cmds"
+	both_in "$T/cmds" -k --colsep '\t'
+	same
+	[ "$T_OUT" = "a"$'\n'"b-c-" ]
+}
+
+@test "parallel and taskrun: --colsep is a Perl regular expression, split as Perl splits" {
+	both -k --colsep '\s*;\s*' echo '{2}/{1}' ::: 'a ; b' 'c;d;e'
+	same
+	[ "$T_OUT" = $'b/a\nd/c' ]
+	# A group is a column too.
+	both -k --colsep '(,)' printf "'%s|'" {1} {2} {3} ::: 'a,b'
+	same
+	[ "$T_OUT" = 'a|,|b|' ]
+	both -k --colsep '(?i)X' echo '{3}{2}{1}' ::: 'axbXc'
+	same
+	[ "$T_OUT" = 'cba' ]
+	# Columns with blanks, quotes, $, * and unicode reach the command
+	# unchanged; --tag and --joblog show them as parallel does.
+	both -k --colsep '\|' --tag --joblog "$T/j.log" printf "'[%s]'" ::: "it's|\$HOME \"x\"|*|ünï ✓"
+	same
+	[ "$T_OUT" = "it's \$HOME \"x\" * ünï ✓	[it's][\$HOME \"x\"][*][ünï ✓]" ]
+	[ "$(tail -1 "$T/j.log" | cut -f 9)" = "printf '[%s]' 'it'\"'\"'s' '\$HOME \"x\"' '*' 'ünï ✓'" ]
+	# A bad expression is a usage error, with PCRE2's reason.
+	run -2 --separate-stderr taskrun --colsep 'a(b' echo ::: x
+	[ "$stderr" = "taskrun: invalid --colsep 'a(b': missing closing parenthesis at offset 3" ]
+	[ "$output" = "" ]
+}
+
+@test "parallel and taskrun: --trim, and --colsep's trim undone by --trim n" {
+	both -k --colsep , --trim n printf "'<%s>'" {1} {2} ::: ' a , b '
+	same
+	[ "$T_OUT" = '< a >< b >' ]
+	for t in l r lr rl; do
+		both -k --trim $t --tag printf "'<%s>'" ::: $' \ta b \t'
+		same || { echo "--trim $t"; false; }
+	done
+	[ "$T_OUT" = 'a b	<a b>' ]
+	run -2 --separate-stderr taskrun --trim x echo ::: a
+	[ "$stderr" = "taskrun: invalid trim 'x' (expected n, l, r, lr or rl)" ]
+}
+
+@test "parallel and taskrun: --link and --xapply link the sources, the shorter ones wrapping" {
+	both -k --link echo {1} {2} {3} ::: 1 2 ::: I II III ::: a b c d e f g
+	same
+	[ "$T_OUT" = $'1 I a\n2 II b\n1 III c\n2 I d\n1 II e\n2 III f\n1 I g' ]
+	printf 'a,b,c\n1,,3\n x , y \n\nlast\n,lead\n' >"$T/csv"
+	printf '1\n2\n3\n' >"$T/n"
+	both -k --xapply -a "$T/n" echo ::: p q
+	same
+	[ "$T_OUT" = $'1 p\n2 q\n3 p' ]
+	both -k --link --colsep , echo '{3}-{1}' :::: "$T/csv" ::: x y
+	same
+	[ "$T_OUT" = $'c-a\n3-1\nx-x\n-\n-last\ny-' ]
+	# One source: as without --link.
+	both -k --link echo ::: a b
+	same
+	[ "$T_OUT" = $'a\nb' ]
+	# :::+ under --link is linked as the others (GNU parallel 20221122
+	# prints the same lines, then fails on a Perl error: not compared).
+	run -0 taskrun -k --link echo ::: a b c :::+ 1 2 ::: x
+	[ "$output" = $'a 1 x\nb 2 x\nc 1 x' ]
+	# An empty source is one empty argument (parallel 20221122 runs
+	# nothing and fails: not compared).
+	run -0 taskrun -k --link echo 'x{1}-{2}y' ::: a b :::
+	[ "$output" = $'xa-y\nxb-y' ]
+}
+
+@test "taskrun: --link and --colsep give the same task list on a resume after kill -9" {
+	load lab
+	printf 'a,1\nb,2\nc,3\nd,4\n' >"$T/csv"
+	cmd='echo {1}{2}{3} >>'"$T"'/ran; echo out {1} {2} {3}'
+	TASKRUN_TEST_STOP_AFTER_DONE=2 taskrun -s "$T/s" -j 1 -k --colsep , --link "$cmd" :::: "$T/csv" ::: x y \
+		>"$T/out" 2>"$T/err" &
+	pid=$!
+	lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
+	[ "$(j_count "$T/s/journal" done)" = 2 ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	lab_wait "[ \"\$(taskrun status '$T/s' | head -n 1)\" = 'controller: not running' ]" 5
+	# The same command resumes: tasks 3 and 4 only, each task run once.
+	run -0 --separate-stderr taskrun -s "$T/s" -j 1 -k --colsep , --link "$cmd" :::: "$T/csv" ::: x y
+	[ "$output" = $'out c 3 x\nout d 4 y' ]
+	[ "$(cat "$T/ran")" = $'a1x\nb2y\nc3x\nd4y' ]
+	[ "$(j_count "$T/s/journal" done)" = 4 ]
+	# Another separator is another task list: refused without --fresh.
+	run -1 --separate-stderr taskrun -s "$T/s" -j 1 --colsep ';' --link "$cmd" :::: "$T/csv" ::: x y
+	[ "$stderr" = "taskrun: $T/s: the task list differs from the one in the state directory (--fresh starts over)" ]
+}
+
+@test "parallel and taskrun: -0, -d and -E read input records as parallel does, ::: arguments too" {
+	printf 'a\nb\0c\0\0' >"$T/nul"
+	both -k -0 --dry-run echo :::: "$T/nul"
+	same
+	[ "$T_OUT" = $'echo \'a\nb\'\necho c\necho \'\'' ]
+	both_in "$T/nul" -k --null printf "'[%s]'"
+	same
+	[ "$T_OUT" = $'[a\nb][c][]' ]
+	printf 'a\tb c\t\nd' >"$T/tabs"
+	both -k -d '\t' --dry-run echo :::: "$T/tabs"
+	same
+	[ "$T_OUT" = $'echo a\necho \'b c\'\necho \'\nd\'' ]
+	# A delimiter of several bytes; octal escapes.
+	printf 'x--y--z' >"$T/dd"
+	both -k --delimiter -- --dry-run echo :::: "$T/dd"
+	same
+	[ "$T_OUT" = $'echo x\necho y\necho z' ]
+	both -k -d '\054' --dry-run echo ::: 'p,q'
+	same
+	[ "$T_OUT" = $'echo p\necho q' ]
+	# A ::: argument is re-read at the delimiter, a newline by default.
+	both -k -d , --dry-run echo ::: 'a,b' c
+	same
+	[ "$T_OUT" = $'echo a\necho b\necho c' ]
+	both -k --dry-run echo ::: $'a\nb' c
+	same
+	[ "$T_OUT" = $'echo a\necho b\necho c' ]
+	# -E: the record ends its source.
+	both -k -E stop --dry-run echo ::: a stop b ::: 1 2
+	same
+	[ "$T_OUT" = $'echo a 1\necho a 2' ]
+	printf '1\nEND\n2\n' >"$T/e"
+	both -k --eof END --dry-run echo :::: "$T/e"
+	same
+	[ "$T_OUT" = 'echo 1' ]
+	run -2 --separate-stderr taskrun -d '' echo ::: a
+	[ "$stderr" = "taskrun: invalid delimiter '' (GNU parallel's empty -d, Perl's paragraph mode, is not supported)" ]
+}
+
+@test "parallel and taskrun: -I names the placeholder of the arguments" {
+	both -k -I @@ --dry-run echo @@ {} {1} {.} ::: a.x
+	same
+	[ "$T_OUT" = 'echo a.x {} {1} a' ]
+	# Without it in the command, the arguments are appended.
+	both -k -I @@ --dry-run echo ::: a.x 'b c'
+	same
+	[ "$T_OUT" = $'echo a.x\necho \'b c\'' ]
+	both -k -I '{x}' echo 'pre{x}post' ::: 'a b'
+	same
+	[ "$T_OUT" = 'prea bpost' ]
+	run -2 --separate-stderr taskrun -I '' echo ::: a
+	[ "$stderr" = "taskrun: invalid replacement string '' (-I needs one)" ]
+}
+
+@test "taskrun: GNU parallel options it does not take are usage errors, not misread" {
+	for o in -N -n -X -m --xargs -q --tagstring --header -v -u --ungroup --nice --delay --plus --env --results \
+		--files --csv --pipe; do
+		run -2 --separate-stderr taskrun "$o" 2 echo ::: a b c
+		[ "$stderr" = "taskrun: unknown option '$o'; try --help" ] || { echo "$o: $stderr"; false; }
+		[ "$output" = "" ]
+	done
+	# -t and -r as parallel takes them (no value): the command is read as
+	# their value.
+	run -2 --separate-stderr taskrun -t echo ::: a
+	[ "$stderr" = "taskrun: invalid timeout 'echo' (expected a duration like 30s, 5m or 2h)" ]
+	run -2 --separate-stderr taskrun -r echo ::: a
+	[ "$stderr" = "taskrun: invalid retry count 'echo' (expected an integer in 0..1000000)" ]
+	# {-N} before the first input is empty, where parallel wraps around.
+	run -0 taskrun -k echo '{-3}.' ::: a ::: b
+	[ "$output" = "." ]
+	[ "$(parallel --will-cite echo '{-3}.' ::: a ::: b)" = "b." ]
+}

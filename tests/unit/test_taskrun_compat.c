@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../cmd/taskrun/compat.h"
@@ -11,6 +12,20 @@ static int jobs(const char *arg, long ncpu, long want, int want_all)
 	const int ok = tr_compat_jobs(arg, ncpu, &n, &all, &err) == 0 && n == want && all == want_all;
 	if (!ok)
 		printf("# -j %s on %ld CPUs gave %ld (all %d), want %ld (all %d)\n", arg, ncpu, n, all, want, want_all);
+	return ok;
+}
+
+/* -d's value as GNU parallel's unquote_printf makes it: each expected
+ * byte string printed by perl 5.36 running those rules. */
+static int delim(const char *arg, const char *want, size_t wlen)
+{
+	struct sk_error err;
+	char *d = NULL;
+	size_t n = 0;
+	const int ok = tr_compat_delim(arg, &d, &n, &err) == 0 && n == wlen && memcmp(d, want, n) == 0;
+	if (!ok)
+		printf("# -d '%s' gave %zu bytes, want %zu\n", arg, n, wlen);
+	free(d);
 	return ok;
 }
 
@@ -114,5 +129,23 @@ int main(void)
 	CHECK(tr_halt_status(&h, 1, 1, 0, 1, 4) == 25 && tr_halt_status(&h, 0, 1, 0, 2, 4) == 50);
 	tr_compat_halt("never", &h, &err);
 	CHECK(tr_halt_status(&h, 0, 0, 0, 3, 5) == -1 && !tr_halt_due(&h, 0, 0, 9, 9));
+
+	/* -d: \t \n \r, \NNN and \N in octal, rule after rule; any other
+	 * backslash stays. */
+	CHECK(delim("\\t", "\t", 1) && delim("\\0", "", 1) && delim("\\000", "", 1));
+	CHECK(delim("\\012", "\n", 1) && delim("\\r\\n", "\r\n", 2) && delim(",", ",", 1));
+	CHECK(delim("\\x41", "\\x41", 4) && delim("a\\b", "a\\b", 3) && delim("\\101", "A", 1));
+	CHECK(delim("\\1010", "A0", 2) && delim("\\12", "\0012", 2) && delim("\\089", "\00089", 3));
+	CHECK(delim("\\8", "8", 1) && delim("\\\\t", "\\\t", 2) && delim("\\\\101", "\\A", 2));
+	CHECK(delim("-|-", "-|-", 3));
+	{
+		char *d = NULL;
+		size_t dn;
+		CHECK(tr_compat_delim("", &d, &dn, &err) == SK_EARG && d == NULL);
+		CHECK(strcmp(err.msg, "invalid delimiter '' (GNU parallel's empty -d, Perl's paragraph mode, is not "
+			      "supported)") == 0);
+		CHECK(tr_compat_delim("\\400", &d, &dn, &err) == SK_EARG && d == NULL);
+		CHECKF(strcmp(err.msg, "invalid delimiter '\\400' (an octal value above \\377)") == 0, "%s", err.msg);
+	}
 	return test_done();
 }
