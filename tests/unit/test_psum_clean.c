@@ -69,7 +69,7 @@ static int same_lines(char *log, const char *const *want, size_t n)
 
 int main(void)
 {
-	char launcher[600], ids[20][32], *log;
+	char launcher[600], ids[20][48], *log;
 	const char *want[20];
 	struct sk_ptree_opts o = {NULL, NULL, "taskrun", "true", NULL, 1, SK_FMT_AUTO, 0, said_warn, NULL};
 	struct sk_ptree t;
@@ -87,7 +87,7 @@ int main(void)
 	put("refuse", "h07\nh17\n");
 	CHECK(sk_ptree_init(&t, &o, pc, 1, "00000000000000aa", &err) == 0);
 	for (int k = 0; k < 20; k++) {
-		char h[8];
+		char h[16];
 		snprintf(h, sizeof h, "h%02d", k);
 		CHECK(sk_hostset_add(&t.used, h) == 0);
 		snprintf(ids[k], sizeof ids[k], "h%02d --clean=00000000000000aa", k);
