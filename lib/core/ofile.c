@@ -38,6 +38,10 @@ static int reg_atexit;
 static atomic_flag reg_busy = ATOMIC_FLAG_INIT;
 
 static const int reg_signals[] = {SIGHUP, SIGINT, SIGTERM};
+/* The signals on_signal handles (bit i: reg_signals[i]), and whether it has
+ * begun for one of them. */
+static unsigned reg_handled;
+static volatile sig_atomic_t reg_dying;
 
 static void nap(void)
 {
@@ -94,6 +98,7 @@ static void on_signal(int sig)
 	struct sigaction sa;
 	sigset_t s;
 
+	reg_dying = 1;
 	while (atomic_flag_test_and_set_explicit(&reg_busy, memory_order_acquire))
 		nap();
 	reg_remove_all();
@@ -105,6 +110,31 @@ static void on_signal(int sig)
 	sigaddset(&s, sig);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
+}
+
+/* reg_lock for a commit, which must not begin once a stop is on its way:
+ * the signal can be taken by another thread (a worker of regrid or
+ * migrate), whose handler waits for the lock while the renames go on, so a
+ * stop that came before the commit would end the process with the new
+ * files in place.  Pending on the process or this thread, or its handler
+ * begun: the lock is let go and the handler given time to end the process
+ * (a signal blocked in every thread never ends it: after 2 s the commit
+ * goes on, as without this check). */
+static void reg_lock_commit(sigset_t *old)
+{
+	reg_lock(old);
+	for (int waited = 0; waited < 20000; waited++) {
+		sigset_t p;
+		int stop = reg_dying;
+		if (!stop && sigpending(&p) == 0)
+			for (size_t i = 0; i < sizeof reg_signals / sizeof reg_signals[0]; i++)
+				stop |= (reg_handled >> i & 1) && sigismember(&p, reg_signals[i]) == 1;
+		if (!stop)
+			return;
+		reg_unlock(old);
+		nap();
+		reg_lock(old);
+	}
 }
 
 static void at_exit(void)
@@ -178,7 +208,8 @@ void sk_ofile_signals(void)
 		sigemptyset(&sa.sa_mask);
 		for (size_t k = 0; k < sizeof reg_signals / sizeof reg_signals[0]; k++)
 			sigaddset(&sa.sa_mask, reg_signals[k]);
-		sigaction(reg_signals[i], &sa, NULL);
+		if (sigaction(reg_signals[i], &sa, NULL) == 0)
+			reg_handled |= 1u << i;
 	}
 }
 
@@ -353,7 +384,7 @@ int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err)
 
 	if (rc == 0 && f->tmp) {
 		sigset_t old;
-		reg_lock(&old);
+		reg_lock_commit(&old);
 		if (rename(f->tmp, f->path) != 0) {
 			rc = sk_error_sys(err, "%s", "");
 		} else {
@@ -517,7 +548,7 @@ int sk_ofset_commit(struct sk_ofset *s, struct sk_error *err)
 	/* Every file synced before any is renamed. */
 	if ((rc = ofset_sync(s, 0, err)) < 0)
 		return rc;
-	reg_lock(&old);
+	reg_lock_commit(&old);
 	for (i = 0; i < s->n; i++)
 		if (rename(s->f[i].tmp, s->f[i].path) != 0) {
 			rc = sk_error_sys(err, "%s", "");

@@ -299,6 +299,56 @@ static void child(const char *dir, int ready, int ignore_int, int threaded)
 			_exit(16);
 }
 
+/* A worker thread that takes the signals 100 ms after it starts. */
+static void *late_taker(void *arg)
+{
+	sigset_t s;
+	(void)arg;
+	sleep_ms(100);
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A stop that came before the commit, and is taken by another thread after
+ * the commit began: the commit waits for it, so the target is not made and
+ * the temporary goes (without the wait, the rename went first and the
+ * process died with the new file in place: regrid -F under load). */
+static void stop_before_commit(const char *dir)
+{
+	char path[512];
+	int status = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof path, "%s/late", dir);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct sk_ofile f;
+		struct sk_error err;
+		pthread_t th;
+		sigset_t s;
+		sk_ofile_signals();
+		sigemptyset(&s);
+		sigaddset(&s, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &s, NULL);
+		if (pthread_create(&th, NULL, late_taker, NULL) != 0 || sk_ofile_open(&f, path, &err) < 0 ||
+		    sk_ofile_write(&f, "new", 3, &err) < 0)
+			_exit(10);
+		/* Pending on the process, every thread holding it off. */
+		kill(getpid(), SIGINT);
+		sk_ofile_commit(&f, &err);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT, "status %#x", status);
+	CHECK(access(path, F_OK) != 0);
+	CHECK(entries(dir, ".late.", NULL, 0) == 0);
+}
+
 /* Runs child, sends sig, and checks how it ended and what it left. */
 static void killed(const char *dir, int sig, int ignore_int, int threaded)
 {
@@ -511,6 +561,7 @@ int main(void)
 	killed(other, SIGINT, 0, 1);
 	killed(other, SIGHUP, 0, 1);
 	killed(other, SIGTERM, 1, 0);
+	stop_before_commit(other);
 	CHECK(entries(other, NULL, NULL, 0) == 0);
 
 	/* exit() with temporaries open removes them too. */
