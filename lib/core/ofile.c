@@ -528,6 +528,11 @@ int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err)
 	return ofset_sync(s, OFSET_OPEN, err);
 }
 
+int sk_ofset_sync(struct sk_ofset *s, struct sk_error *err)
+{
+	return ofset_sync(s, 0, err);
+}
+
 /* Whether a and b are in the same directory (by their names). */
 static int same_dir(const char *a, const char *b)
 {

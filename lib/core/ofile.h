@@ -97,6 +97,11 @@ int sk_ofset_mkdir(struct sk_ofset *s, const char *dir, struct sk_error *err);
  * then is about that file (sk_error_at names it, s->failed says which).  On
  * failure f is aborted. */
 int sk_ofset_add(struct sk_ofset *s, struct sk_ofile *f, struct sk_error *err);
+/* Syncs and closes every file of the set not yet synced, in the order they
+ * were added (a failure names its file, as sk_ofset_add's): the syncs
+ * sk_ofset_commit would do first, done before what is written last, so
+ * that a failure is about the first file that failed. */
+int sk_ofset_sync(struct sk_ofset *s, struct sk_error *err);
 /* Syncs and closes the files not yet synced (a failure names the file and
  * renames none), renames every temporary over its target, in order, with the
  * signals held off until all are done, then syncs the directories (a failure

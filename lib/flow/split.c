@@ -664,7 +664,10 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 				      err)) < 0 ||
 	    (rc = sk_manifest_set_str(&c.m.sort, o->sort.n > 0 ? o->sort_text : NULL, err)) < 0)
 		goto out;
-	if ((rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0)
+	/* The pieces synced before the manifest is written: a file system
+	 * that fails at close (NFS) is reported about the first piece, not
+	 * the manifest. */
+	if ((rc = sk_ofset_sync(&c.set, err)) < 0 || (rc = sk_manifest_write(&c.m, mpath, &c.set, err)) < 0)
 		goto out;
 	if ((rc = sk_ofset_commit(&c.set, err)) < 0)
 		sk_error_at(err, rc, c.set.f[c.set.failed].path);
