@@ -304,7 +304,12 @@ KINLINE int tri_uni16(const double *S, const float *D, const float *T, long len,
 }
 
 /* The same for 8 updates (AVX2 and the portable build): D by permutations
- * of 8 floats, S by two-source permutations of 8 doubles in two halves. */
+ * of 8 floats, S by two-source permutations of 8 doubles in two halves.
+ * tri_uni16 and tri_uni8 have one shape but stay two functions: every one
+ * of their ten vector types and window reads differs in width (GCC's vector
+ * types have no width parameter), so one body would be a macro over all of
+ * them, as TRI_MIX is for the arithmetic they already share (tri_sum,
+ * tri_mix); the window reads are what is left written twice. */
 KINLINE int tri_uni8(const double *S, const float *D, const float *T, long len, const int32_t *ix,
 		     const int32_t *kk, const float *fr, const float *bb, kv8f *v)
 {
