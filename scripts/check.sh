@@ -34,7 +34,13 @@ export PATH="$PWD/bin:$PATH"
 # runs with GIT_TEST_FSYNC=0: on this disk a sync costs 7-14 ms and the suite
 # commits thousands of files.  The tests of the syncs unset it.
 export SEGKIT_TEST_FSYNC=0
-bats --tap tests/cli >"$log/bats" 2>&1
+# make asan (scripts/asan.sh) checks leaks in the unit tests, not in the
+# commands the bats tests run: their ASan options come in SK_BATS_ASAN_OPTIONS.
+if [ -n "${SK_BATS_ASAN_OPTIONS:-}" ]; then
+	ASAN_OPTIONS=$SK_BATS_ASAN_OPTIONS bats --tap tests/cli >"$log/bats" 2>&1
+else
+	bats --tap tests/cli >"$log/bats" 2>&1
+fi
 grep -E '^not ok' -A 15 "$log/bats" | grep -vE '^ok ' | head -n 200
 p=$(grep -cE '^ok ' "$log/bats")
 f=$(grep -cE '^not ok ' "$log/bats")

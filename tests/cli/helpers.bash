@@ -11,3 +11,9 @@ check_help_in_man() {
 	done
 	[ -z "$missing" ] || { echo "missing in $page:$missing"; return 1; }
 }
+
+# asan_build CMD: CMD was built by make asan (ASan linked in statically,
+# so ldd does not show it: its symbols are in the binary).
+asan_build() {
+	grep -qa __asan_init "$(command -v "$1")"
+}

@@ -305,7 +305,7 @@ interrupt() {
 	command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh installs it)"
 	unset SEGKIT_TEST_FSYNC   # scripts/check.sh turns the syncs off for speed
 	# LeakSanitizer cannot run under ptrace (make asan): no leak check here.
-	ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/trace" -e trace=openat,rename,renameat,renameat2,fsync \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -o "$T/trace" -e trace=openat,rename,renameat,renameat2,fsync \
 		segsynth --line 2,50,4,25 --reflector 0.01 -n 11 -o "$T/out/target"
 	cat "$T/trace"
 	# The temporary: made beside the target, exclusively, and synced

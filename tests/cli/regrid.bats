@@ -181,7 +181,7 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 }
 
 @test "--part keeps only the traces that reach its slice: an eighth of the grid in under a third of the memory" {
-	if ldd "$(command -v regrid)" | grep -q libasan; then
+	if asan_build regrid; then
 		skip "ASan's own memory counts on both sides: max RSS says nothing"
 	fi
 	T=$BATS_TEST_TMPDIR

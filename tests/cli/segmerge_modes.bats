@@ -289,7 +289,7 @@ PY
 # Format detection reads 260 KiB of each; that used to stay buffered (100
 # inputs of 300 KB took 22 MiB more than one input of all the traces).
 @test "segmerge --key: 100 inputs hold about 64 KiB each, not what detection read" {
-	if ldd "$(command -v segmerge)" | grep -q libasan; then
+	if asan_build segmerge; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
 	fi
 	segsynth --line 100,25,100,12.5 --nt 700 --format ibm --reflector 1.0 -o "$T/s.sgy"
@@ -312,7 +312,7 @@ PY
 # blocks, 986 runs of 207 KB took 274 MB and 1,000 runs of 2 MB would hold
 # 4 MiB each).
 @test "segmerge --key: 100 sgk inputs hold one 64 KiB block each, not two" {
-	if ldd "$(command -v segmerge)" | grep -q libasan; then
+	if asan_build segmerge; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
 	fi
 	segsynth --line 100,25,100,12.5 --nt 700 --format ibm --reflector 1.0 -o "$T/s.sgy"
@@ -341,7 +341,7 @@ PY
 # stored block, the frame's output and the block (three blocks of 4 MiB
 # runs: 1,000 runs of 424 KB took 1.25 GB).
 @test "segmerge --key: 100 sgk+zstd runs hold one 64 KiB block each" {
-	if ldd "$(command -v segmerge)" | grep -q libasan; then
+	if asan_build segmerge; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
 	fi
 	segsynth --line 100,25,100,12.5 --nt 700 --format ibm --reflector 1.0 --noise 4 --seed 7 -o "$T/s.sgy"

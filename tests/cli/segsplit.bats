@@ -294,7 +294,7 @@ MODES
 }
 
 @test "segsplit --sort holds one piece in memory, not two" {
-	if ldd "$(command -v segsplit)" | grep -q libasan; then
+	if asan_build segsplit; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
 	fi
 	# Two pieces of 31.6 MB of real SU: max RSS is one piece and the

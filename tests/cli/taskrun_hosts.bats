@@ -254,3 +254,24 @@ started() { j_count "$1" start "$2"; }
 		'printf "[%s] " {}; echo $PARALLEL_SEQ' ::: "${args[@]}"
 	[ "$output" = "$tr_out" ]
 }
+
+# make asan (scripts/asan.sh) sends every sanitizer report to a file in one
+# directory and fails when it is not empty; sshd gives a session a fresh
+# environment, so lab_sshd hands the options on through SetEnv, and the
+# hosts' throw-away user must be able to write there.
+@test "lab: a host's sessions get make asan's sanitizer options, and write to its log directory" {
+	mkdir -m 1777 "$T/sanlog"
+	local o="halt_on_error=1:exitcode=99:log_path=$T/sanlog/san" pid
+	ASAN_OPTIONS="$o:detect_leaks=0" UBSAN_OPTIONS="$o:print_stacktrace=1" \
+		LSAN_OPTIONS="$o:suppressions=$BATS_TEST_DIRNAME/../lsan.supp" lab_sshd sanhost 127.0.0.1 "$(lab_free_port)"
+	pid=$(cat "$LAB/sshd_sanhost.pid")
+	run -0 --separate-stderr $LAB_SSH sanhost "printenv ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; id -un; touch $T/sanlog/san.1 && echo written"
+	kill "$pid"
+	[ "$stderr" = "" ]
+	[ "${lines[0]}" = "$o:detect_leaks=0" ]
+	[ "${lines[1]}" = "$o:print_stacktrace=1" ]
+	[ "${lines[2]}" = "$o:suppressions=$BATS_TEST_DIRNAME/../lsan.supp" ]
+	[ "${lines[3]}" = "$LAB_USER" ]
+	[ "${lines[4]}" = "written" ]
+	[ "$(stat -c %U "$T/sanlog/san.1")" = "$LAB_USER" ]
+}

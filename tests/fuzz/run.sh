@@ -25,8 +25,9 @@ dict=tests/fuzz/$name.dict
 # header may announce records of up to 1 GiB (ns 2^28) that the readers
 # allocate before they find the input too short; under ASan such a buffer
 # takes seconds, so allocations above 256 MiB fail (the library's
-# out-of-memory paths) instead.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=16:allocator_may_return_null=1:max_allocation_size_mb=256}"
+# out-of-memory paths) instead.  Options already set (make asan's halt,
+# exit status and log_path) come after these and so are kept.
+export ASAN_OPTIONS="quarantine_size_mb=16:allocator_may_return_null=1:max_allocation_size_mb=256${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 rc=0
 "$fz" -max_total_time="$secs" -max_len="${FUZZ_MAX_LEN:-8192}" -rss_limit_mb=2048 -timeout=10 \
 	-dict="$dict" -print_final_stats=1 -artifact_prefix="$work/art/" \
