@@ -50,7 +50,7 @@ UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 HDRS      := $(sort $(wildcard $(FLOORS:%=lib/%/*.h)))
 ALL_SRCS  := $(LIB_SRCS) $(wildcard cmd/*/*.c) $(UNIT_SRCS)
 
-.PHONY: FORCE all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind manlint headers
+.PHONY: FORCE all check unit cli fuzz fuzz-short bench demo install uninstall clean asan valgrind valgrind-cmds manlint headers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -161,6 +161,11 @@ asan:
 
 valgrind: units
 	@for t in $(UNITS); do valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null || exit 1; done; echo "valgrind: all unit tests clean"
+
+# memcheck on the commands over ../shared/data's real files, at two sizes
+# (errors, and memory left at exit that grows with the input): scripts/valgrind.sh.
+valgrind-cmds: all
+	@sh scripts/valgrind.sh
 
 bench: all
 	@for b in bench/*.sh; do [ -f $$b ] && sh $$b; done
