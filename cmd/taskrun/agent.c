@@ -289,6 +289,15 @@ static void lose_controller(struct agent *a, int lost, const char *why)
 		dprintf(2, "taskrun agent: idle, %s: quitting\n", why);
 }
 
+/* A heartbeat frame: the agent's own CPU time so far. */
+static void put_cpu(struct agent *a)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	tr_proto_putf(&a->wbuf, TR_F_APING, 0, "%lld %lld", usec(&ru.ru_utime), usec(&ru.ru_stime));
+}
+
 static void pump_output(struct agent *a, int *fd, int type, uint32_t id)
 {
 	char buf[65536];
@@ -376,11 +385,12 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 		}
 		if (now - a.wd.last >= a.hb)
 			tr_watchdog_send(&a.wd, TR_WD_PING, 0);
+		/* A heartbeat only when nothing else went to the controller
+		 * for a sixth of the lease (any frame keeps the link alive):
+		 * a busy agent's exit frames do, and a thousand agents' pings
+		 * every few seconds were a wake-up of the controller each. */
 		if (now - a.last_tx >= a.hb) {
-			struct rusage ru;
-			getrusage(RUSAGE_SELF, &ru);
-			tr_proto_putf(&a.wbuf, TR_F_APING, 0, "%lld %lld", usec(&ru.ru_utime),
-				      usec(&ru.ru_stime));
+			put_cpu(&a);
 			a.last_tx = now;
 		}
 		for (int i = 0; i < a.nt; i++) {
@@ -403,12 +413,25 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 			ag_advance_clusters(&a);
 		if (a.nrd > 0 && ag_pump_reads(&a) && tr_buf_used(&a.wbuf) < OUT_HIGH)
 			wake = now;
-		if (!a.out_dead && tr_buf_flush(&a.wbuf, a.out) != 0) {
-			a.out_dead = 1;
-			if (!a.quitting) {
-				char why[160];
-				snprintf(why, sizeof why, "lost the controller: writing to it: %s", strerror(errno));
-				lose_controller(&a, TR_LOST_OUTPUT, why);
+		/* Quitting, a last heartbeat carries the agent's final CPU
+		 * time (journalled with the host's down event). */
+		if (a.quitting && a.nt == 0 && !a.said_cpu && !a.out_dead) {
+			put_cpu(&a);
+			a.said_cpu = 1;
+		}
+		if (!a.out_dead && tr_buf_used(&a.wbuf) > 0) {
+			const size_t before = tr_buf_used(&a.wbuf);
+			if (tr_buf_flush(&a.wbuf, a.out) != 0) {
+				a.out_dead = 1;
+				if (!a.quitting) {
+					char why[160];
+					snprintf(why, sizeof why, "lost the controller: writing to it: %s",
+						 strerror(errno));
+					lose_controller(&a, TR_LOST_OUTPUT, why);
+				}
+			} else if (tr_buf_used(&a.wbuf) < before) {
+				/* The controller heard from us: no heartbeat due. */
+				a.last_tx = now;
 			}
 		}
 		if (a.quitting && a.nt == 0 && (a.out_dead || tr_buf_used(&a.wbuf) == 0))

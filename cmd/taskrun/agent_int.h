@@ -94,6 +94,7 @@ struct agent {
 	double lease, grace, hb, last_rx, last_tx;
 	char host[256];
 	int quitting, out_dead;
+	int said_cpu;          /* quitting: its last heartbeat (CPU time) put */
 	struct tr_watchdog wd;
 	uint32_t keep_id;      /* the W frame waiting for its R */
 	char *keep;

@@ -224,6 +224,28 @@ static void holder_file(const char *kdir, const char *name, long n, char hex[17]
 	snprintf(hex, 17, "%016llx", (unsigned long long)h);
 }
 
+/* Reads frames for secs seconds (or to end of file): counts heartbeats
+ * and exits, and the type of the last frame; returns 1 at end of file. */
+static int tally(struct conn *c, double secs, int *pings, int *exits, int *last)
+{
+	const double end = tr_mono() + secs;
+	struct tr_frame f;
+
+	for (;;) {
+		struct pollfd p = {c->from, POLLIN, 0};
+		while (tr_proto_next(&c->r, &f, NULL) == 1) {
+			*pings += f.type == TR_F_APING;
+			*exits += f.type == TR_F_EXIT;
+			*last = f.type;
+			tr_buf_consume(&c->r, TR_PROTO_HDR + f.len);
+		}
+		if (tr_mono() > end || poll(&p, 1, 10) < 0)
+			return 0;
+		if (p.revents && tr_buf_fill(&c->r, c->from) <= 0)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct conn c;
@@ -537,6 +559,50 @@ int main(int argc, char **argv)
 		char cmd[400];
 		snprintf(cmd, sizeof cmd, "rm -r '%s'", kdir);
 		CHECK(system(cmd) == 0);
+	}
+
+	/* Heartbeats, with a lease of 3 s (one due after 0.5 s with nothing
+	 * sent): none while exit frames go out more often than that (a
+	 * thousand busy agents pinged the controller every few seconds
+	 * each), some when the agent is idle, and a last one, with its final
+	 * CPU time, after the exit of its last task as it quits. */
+	start(&c);
+	CHECK(expect(&c, TR_F_AHELLO, &f, NULL, 5));
+	done(&c, &f);
+	send_frame(&c, TR_F_HELLO, 0, "1 3000 300 h");
+	{
+		int pings = 0, exits = 0, last = 0, eof = 0;
+		/* What it sent before it heard the lease. */
+		tally(&c, 0.1, &pings, &exits, &last);
+		pings = exits = 0;
+		/* Busy for 2 s: a task every 80 ms. */
+		for (uint32_t id = 100; id < 125 && !eof; id++) {
+			char run[64];
+			snprintf(run, sizeof run, "0 %u 1 1\ntrue", id);
+			send_frame(&c, TR_F_RUN, id, run);
+			eof = tally(&c, 0.08, &pings, &exits, &last);
+		}
+		for (double t1 = tr_mono() + 5; !eof && exits < 25 && tr_mono() < t1;)
+			eof = tally(&c, 0.02, &pings, &exits, &last);
+		/* Four without the rule; one may come of a moment's load. */
+		CHECKF(!eof && exits == 25 && pings <= 1, "busy: %d exits, %d heartbeats", exits, pings);
+		pings = 0;
+		eof = tally(&c, 1.2, &pings, &exits, &last);
+		CHECKF(!eof && pings >= 1 && last == TR_F_APING, "idle: %d heartbeats", pings);
+		pings = exits = 0;
+		/* Quit while a task runs: its exit (killed), then the last
+		 * heartbeat, then the end. */
+		send_frame(&c, TR_F_RUN, 130, "0 130 1 1\nsleep 5");
+		tally(&c, 0.1, &pings, &exits, &last);
+		pings = 0;
+		send_frame(&c, TR_F_QUIT, 0, NULL);
+		eof = tally(&c, 5, &pings, &exits, &last);
+		CHECKF(eof && exits == 1 && pings == 1 && last == TR_F_APING, "quit: %d exits, %d heartbeats, last '%c'",
+		       exits, pings, last);
+		CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		close(c.to);
+		close(c.from);
+		tr_buf_release(&c.r);
 	}
 
 	/* Lease: no heartbeat for 0.6 s, and the task's group is killed. */
