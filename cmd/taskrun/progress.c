@@ -31,6 +31,10 @@ void tr_show_progress(struct tr_ctl *c, double now, int last)
 
 	if (!c->pg.on)
 		return;
+	/* Counted only when the line is due (every 0.2 s on a terminal):
+	 * a pass that ends one task must not look at every host. */
+	if (!last && now < c->pg.next)
+		return;
 	for (int i = 0; i < c->nh; i++) {
 		up += c->h[i].st == HS_UP && !c->h[i].removed;
 		quar += c->h[i].hl.quar_until > now && !c->h[i].removed;
