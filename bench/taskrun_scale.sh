@@ -12,13 +12,20 @@
 #      shell.  Measured: the controller's own CPU time and maximum RSS
 #      (getrusage RUSAGE_SELF, recorded in the journal's end event, so the
 #      agents and tasks are not counted) per task, and journal bytes per task
-#      (bars: 30 us of CPU and 300 bytes of RSS per task);
+#      (bars: 30 us of CPU and 300 bytes of RSS per task).  BENCH_HOSTS may
+#      list several host counts ("10 50 100"): a block for each, then the
+#      least-squares slope of CPU and RSS per task over them (a cost that
+#      grows with hosts x tasks shows as a slope);
 #   c. resume of a state directory whose journal holds R tasks (generated:
 #      every task started and done, some after a failure or with a copy), so
 #      that nothing is left to run (bar: 2 s), then the same with one task in
 #      a thousand left open by a killed controller, which the resume
 #      journals as lost and runs again.
-# Environment: BENCH_N (default 1000), BENCH_HOSTS (1000), BENCH_TASKS
+# Environment: BENCH_N (default 1000), BENCH_HOSTS (1000; or a list of
+# counts), BENCH_ROUNDS (part b's runs per host count, default 1: medians
+# of them), BENCH_OLD (REV or DIR: an older build's taskrun runs part b in
+# turn with this one each round, its CPU per task and new/old beside;
+# agents of that build too), BENCH_TASKS
 # (100000), BENCH_RESUME (1000000), BENCH_PARTS (the parts to run: "a b c"),
 # BENCH_KEEP (a directory, created: the state directories, hostfile and
 # launcher are kept there instead of removed, to read the journals after),
@@ -41,11 +48,40 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 if [ -n "${BENCH_KEEP:-}" ]; then
 	mkdir -p "$BENCH_KEEP"
 	W=$(cd "$BENCH_KEEP" && pwd)
-	rm -rf "$W/sb" "$W/sc" "$W/so"
+	rm -rf "$W"/sb.* "$W/sc" "$W/so" "$W/old"
 	echo "keeping the state in $W"
 else
 	W=$(mktemp -d /tmp/taskrun-scale.XXXXXX)
 	trap 'rm -rf "$W"' EXIT
+fi
+
+# BENCH_OLD: an older build's taskrun (DIR/taskrun, DIR/bin/taskrun, or a
+# git revision built here) runs part b in turn with this one.
+OLD="" OLDNAME=""
+if [ -n "${BENCH_OLD:-}" ]; then
+	if [ -x "$BENCH_OLD/taskrun" ] && [ -f "$BENCH_OLD/taskrun" ]; then
+		OLD=$BENCH_OLD/taskrun
+	elif [ -x "$BENCH_OLD/bin/taskrun" ]; then
+		OLD=$BENCH_OLD/bin/taskrun
+	fi
+	if [ -n "$OLD" ]; then
+		OLDNAME=$BENCH_OLD
+	else
+		if ! rev=$(cd "$top" && git rev-parse --verify -q "$BENCH_OLD^{commit}"); then
+			echo "taskrun_scale.sh: BENCH_OLD=$BENCH_OLD is neither a build (DIR/taskrun, DIR/bin/taskrun) nor a git revision" >&2
+			exit 2
+		fi
+		OLDNAME=$(cd "$top" && git rev-parse --short "$rev")
+		mkdir "$W/old"
+		(cd "$top" && git archive "$rev") | tar -x -C "$W/old"
+		echo "old build: $OLDNAME, make bin/taskrun at nice 10 in $W/old"
+		if ! (cd "$W/old" && nice -n 10 make -s -j2 bin/taskrun) >"$W/old.log" 2>&1; then
+			cat "$W/old.log" >&2
+			echo "taskrun_scale.sh: the build of $OLDNAME failed" >&2
+			exit 1
+		fi
+		OLD=$W/old/bin/taskrun
+	fi
 fi
 
 # timed NAME CMD...: runs CMD (output discarded), sets WALL and CPU (seconds).
@@ -86,37 +122,79 @@ echo "  wall: taskrun / xargs $(ratio "$t_w" "$x_w") (bar: 1.2x)${p_w:+; paralle
 fi
 
 if part b; then
-echo "b. $H simulated hosts (1-4 slots each), $T true tasks${BENCH_LEASE:+, --lease $BENCH_LEASE}"
+# One run of part b: hosts_run TR H TAG.  Sets B_CPU (s), B_RSS (KiB),
+# B_J (journal bytes), B_WALL, B_UP, B_UPS, B_SLOTS; keeps the journal in
+# $W/sb.TAG.H.
+hosts_run() {
+	local tr=$1 h=$2 tag=$3 d=$W/sb.$3.$2
+	awk -v h="$h" 'BEGIN { for (i = 1; i <= h; i++) printf "%d/host%d\n", 1 + i % 4, i }' >"$W/hosts.$h"
+	B_SLOTS=$(awk -F/ '{ s += $1 } END { print s }' "$W/hosts.$h")
+	rm -rf "$d"
+	# shellcheck disable=SC2086
+	timed "hosts.$tag.$h" ${BENCH_WRAP:-} "$tr" -H "$W/hosts.$h" --ssh "$W/launch" --agent "$tr agent" \
+		--no-progress ${BENCH_LEASE:+--lease "$BENCH_LEASE"} -s "$d" -a "$W/targs" 'true {}'
+	B_WALL=$WALL B_CPU=$(end_field "$d" cpu) B_RSS=$(end_field "$d" rss) B_J=$(wc -c <"$d/journal")
+	local n
+	n=$(awk -F'\t' '$2 == "done" { n++ } END { print n + 0 }' "$d/journal")
+	[ "$n" -eq "$T" ] || { echo "taskrun_scale.sh: $tag, $h hosts: $n of $T tasks done" >&2; exit 1; }
+	# Hosts whose agent came up at least once, and agents started in all.
+	B_UP=$(awk -F'\t' '$2 == "up" && !($5 in u) { u[$5] = 1; n++ } END { print n + 0 }' "$d/journal")
+	B_UPS=$(awk -F'\t' '$2 == "up" { n++ } END { print n + 0 }' "$d/journal")
+}
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ROUNDS=${BENCH_ROUNDS:-1}
+echo "b. simulated hosts (1-4 slots each): ${H} hosts, $T true tasks, $ROUNDS round(s)${BENCH_LEASE:+, --lease $BENCH_LEASE}${OLD:+; old build $OLDNAME in turn}"
 # The launcher: "launch HOST taskrun agent" runs the agent here.
 printf '#!/bin/sh\nshift\nexec "$@"\n' >"$W/launch"
 chmod 755 "$W/launch"
-awk -v h="$H" 'BEGIN { for (i = 1; i <= h; i++) printf "%d/host%d\n", 1 + i % 4, i }' >"$W/hosts"
-slots=$(awk -F/ '{ s += $1 } END { print s }' "$W/hosts")
 seq "$T" >"$W/targs"
-# shellcheck disable=SC2086
-timed hosts ${BENCH_WRAP:-} "$TR" -H "$W/hosts" --ssh "$W/launch" --agent "$TR agent" --no-progress \
-	${BENCH_LEASE:+--lease "$BENCH_LEASE"} \
-	-s "$W/sb" -a "$W/targs" 'true {}'
-b_cpu=$(end_field "$W/sb" cpu) b_rss=$(end_field "$W/sb" rss)
-b_j=$(wc -c <"$W/sb/journal")
-b_done=$(awk -F'\t' '$2 == "done" { n++ } END { print n + 0 }' "$W/sb/journal")
-# Hosts whose agent came up at least once, and agents started in all.
-b_up=$(awk -F'\t' '$2 == "up" && !($5 in u) { u[$5] = 1; n++ } END { print n + 0 }' "$W/sb/journal")
-b_ups=$(awk -F'\t' '$2 == "up" { n++ } END { print n + 0 }' "$W/sb/journal")
-[ "$b_done" -eq "$T" ] || { echo "taskrun_scale.sh: $b_done of $T tasks done" >&2; exit 1; }
-awk -v w="$WALL" -v c="$b_cpu" -v r="$b_rss" -v j="$b_j" -v t="$T" -v s="$slots" -v up="$b_up" -v ups="$b_ups" \
-	-v h="$H" 'BEGIN {
-	printf "  %d slots; %d of %d hosts came up (%d agent starts); %.1f s wall\n", s, up, h, ups, w
-	printf "  controller CPU %.2f s = %.1f us/task (bar: 30)\n", c, c / t * 1e6
-	printf "  controller max RSS %.1f MiB = %.0f bytes/task (bar: 300)\n", r / 1024, r * 1024 / t
-	printf "  journal %.1f MiB = %.0f bytes/task\n", j / 1048576, j / t }'
-# Why agents went down other than at the end (digits made N, byte counts
-# dropped), and the controller's stalls: under load, lost agents cost CPU.
-awk -F'\t' '$2 == "stall" { s++ } $2 == "quarantine" { q++ } $2 == "lost" { l++ }
-	END { printf "  %d stall(s), %d quarantine(s), %d attempt(s) lost; agents down, by reason:\n", s, q, l }' "$W/sb/journal"
-awk -F'\t' '$2 == "down" { r = $12; sub(/; bytes rx=.*/, "", r); gsub(/[0-9]+(\.[0-9]+)?/, "N", r)
-	if (r != "finished") n[r]++ }
-	END { for (r in n) printf "  %7d  %s\n", n[r], r }' "$W/sb/journal" | sort -k1,1nr
+rows=""
+for h in $H; do
+	cpus="" rsss="" js="" walls="" ocpus="" ratios=""
+	for r in $(seq "$ROUNDS"); do
+		hosts_run "$TR" "$h" new
+		cpus="$cpus $B_CPU" rsss="$rsss $B_RSS" js="$js $B_J" walls="$walls $B_WALL"
+		up=$B_UP ups=$B_UPS slots=$B_SLOTS
+		if [ -n "$OLD" ]; then
+			ncpu=$B_CPU
+			hosts_run "$OLD" "$h" old
+			ocpus="$ocpus $B_CPU"
+			ratios="$ratios $(awk -v a="$ncpu" -v b="$B_CPU" 'BEGIN { printf "%.4f", a / (b > 0 ? b : 1e-9) }')"
+		fi
+	done
+	c=$(echo "$cpus" | median) rss=$(echo "$rsss" | median) j=$(echo "$js" | median) w=$(echo "$walls" | median)
+	awk -v w="$w" -v c="$c" -v r="$rss" -v j="$j" -v t="$T" -v s="$slots" -v up="$up" -v ups="$ups" \
+		-v h="$h" -v l="$(cut -d' ' -f1 /proc/loadavg)" -v all="$cpus" 'BEGIN {
+		printf "  %d hosts, %d slots; %d of %d hosts came up (%d agent starts); %.1f s wall; load %s\n", h, s, up, h, ups, w, l
+		printf "  controller CPU %.2f s = %.1f us/task (bar: 30) [rounds:%s s]\n", c, c / t * 1e6, all
+		printf "  controller max RSS %.1f MiB = %.0f bytes/task (bar: 300)\n", r / 1024, r * 1024 / t
+		printf "  journal %.1f MiB = %.0f bytes/task\n", j / 1048576, j / t }'
+	if [ -n "$OLD" ]; then
+		oc=$(echo "$ocpus" | median) ra=$(echo "$ratios" | median)
+		awk -v c="$oc" -v t="$T" -v ra="$ra" -v all="$ocpus" 'BEGIN {
+			printf "  old build: controller CPU %.2f s = %.1f us/task [rounds:%s s]; new/old CPU %.3f (median of the rounds)\n",
+				c, c / t * 1e6, all, ra }'
+	fi
+	# Why agents went down other than at the end (digits made N, byte
+	# counts dropped), and the controller's stalls: under load, lost
+	# agents cost CPU.  Of the last round of this build.
+	awk -F'\t' '$2 == "stall" { s++ } $2 == "quarantine" { q++ } $2 == "lost" { l++ }
+		END { printf "  %d stall(s), %d quarantine(s), %d attempt(s) lost; agents down, by reason:\n", s, q, l }' "$W/sb.new.$h/journal"
+	awk -F'\t' '$2 == "down" { r = $12; sub(/; bytes rx=.*/, "", r); gsub(/[0-9]+(\.[0-9]+)?/, "N", r)
+		if (r != "finished") n[r]++ }
+		END { for (r in n) printf "  %7d  %s\n", n[r], r }' "$W/sb.new.$h/journal" | sort -k1,1nr
+	rows="$rows$h $(awk -v c="$c" -v t="$T" 'BEGIN { printf "%.3f", c / t * 1e6 }') $(awk -v r="$rss" -v t="$T" 'BEGIN { printf "%.1f", r * 1024 / t }')
+"
+done
+if [ "$(printf '%s' "$rows" | wc -l)" -ge 2 ]; then
+	# What grows with the hosts: the least-squares slope of CPU and
+	# memory per task over the host counts (a cost per host and task
+	# shows as a slope that does not shrink with more tasks).
+	printf '%s' "$rows" | awk '{ n++; x += $1; y += $2; m += $3; xx += $1 * $1; xy += $1 * $2; xm += $1 * $3 }
+		END { d = n * xx - x * x
+		printf "  per task over the host counts: CPU %+.3f us, RSS %+.1f bytes per 100 hosts (least squares)\n",
+			100 * (n * xy - x * y) / d, 100 * (n * xm - x * m) / d }'
+fi
 
 fi
 
