@@ -1,16 +1,31 @@
 /* psum_pieces: segmerge --sum of a distributed manifest's pieces or of
- * taskrun's kept outputs, as a whole: on their hosts (sk_ptree_sum) when
- * they are there, here (sk_merge_run) when they are here.  Moved out of
- * cmd/segmerge/main.c as it was. */
+ * taskrun's kept outputs, as a whole: here (sk_merge_run) when every one is
+ * here, else through sk_ptree_sum (the ones on hosts summed there, the ones
+ * here summed here). */
 #include "psum_tree.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "manifest.h"
 #include "merge.h"
 
-/* A distributed manifest's pieces for sk_ptree_sum (calloc'd;
- * they borrow the manifest's locations), or NULL with err set. */
+/* Frees manifest_pieces' pieces (the locations of those here). */
+static void free_pieces(struct sk_ptree_piece *pc, size_t n)
+{
+	for (size_t i = 0; pc && i < n; i++)
+		if (pc[i].nat == 0 && pc[i].at) {
+			free(pc[i].at[0]);
+			free(pc[i].at);
+		}
+	free(pc);
+}
+
+/* A distributed manifest's pieces for sk_ptree_sum (calloc'd; those on
+ * hosts borrow the manifest's locations, those here get their path,
+ * dir/file, in a location of their own: free_pieces), or NULL with err
+ * set. */
 static struct sk_ptree_piece *manifest_pieces(const struct sk_manifest *m, struct sk_error *err)
 {
 	struct sk_ptree_piece *pc = calloc(m->npieces ? m->npieces : 1, sizeof *pc);
@@ -20,13 +35,28 @@ static struct sk_ptree_piece *manifest_pieces(const struct sk_manifest *m, struc
 		return NULL;
 	}
 	for (size_t i = 0; i < m->npieces; i++) {
-		pc[i].at = m->pieces[i].at;
 		pc[i].nat = m->pieces[i].nat;
 		pc[i].bytes = (int64_t)m->pieces[i].bytes;
 		pc[i].xxh64 = m->pieces[i].xxh64;
 		pc[i].has_xxh64 = 1;
+		if (pc[i].nat > 0) {
+			pc[i].at = m->pieces[i].at;
+			continue;
+		}
+		{
+			char buf[PATH_MAX];
+			if (sk_manifest_piece_path(m, i, buf, sizeof buf, err) < 0)
+				goto fail;
+			if (!(pc[i].at = malloc(sizeof *pc[i].at)) || !(pc[i].at[0] = strdup(buf))) {
+				sk_error_set(err, SK_ENOMEM, "out of memory");
+				goto fail;
+			}
+		}
 	}
 	return pc;
+fail:
+	free_pieces(pc, m->npieces);
+	return NULL;
 }
 
 int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const char *mpath,
@@ -62,12 +92,8 @@ int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const 
 			sk_ptree_pieces_free(pc, n);
 			return rc < 0 ? rc : 0;
 		}
-		if (here > 0) {
-			sk_error_set(err, SK_EARG, "%zu of %zu outputs are here and the others on hosts: a sum takes "
-				     "outputs all on hosts or all here", here, n);
-			sk_ptree_pieces_free(pc, n);
-			return sk_error_at(err, SK_EARG, kept);
-		}
+		/* Some here, the others on hosts: those here are summed here
+		 * (sk_ptree_sum), the others on their hosts. */
 	} else {
 		if ((rc = sk_manifest_read(mpath, &m, err)) < 0)
 			return rc;
@@ -89,15 +115,9 @@ int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const 
 			sk_manifest_release(&m);
 			return rc < 0 ? rc : 0;
 		}
-		if (remote < m.npieces) {
-			sk_error_set(err, SK_EARG, "%zu of %zu pieces are on hosts and the others here: a sum takes "
-				     "pieces all on hosts or all here", remote, m.npieces);
-			sk_manifest_release(&m);
-			return sk_error_at(err, SK_EARG, mpath);
-		}
 		if (!(pc = manifest_pieces(&m, err))) {
 			sk_manifest_release(&m);
-			return SK_ENOMEM;
+			return err->code < 0 ? err->code : SK_ENOMEM;
 		}
 		n = m.npieces;
 	}
@@ -105,7 +125,7 @@ int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const 
 	if (kept)
 		sk_ptree_pieces_free(pc, n);
 	else
-		free(pc);
+		free_pieces(pc, n);
 	sk_manifest_release(&m);
 	return rc < 0 ? rc : 0;
 }

@@ -352,6 +352,74 @@ static void round_free(struct round *r)
 	free(r->khash);
 }
 
+/* Appends to STATE/summed where each piece of the unit just made was
+ * summed: a line "HOST<TAB>LOCATION" a piece (":" for this machine), in
+ * piece order; a piece summed again after its host was lost has a line
+ * more.  Only a record: a failure to write it is no failure of the sum. */
+static void record_summed(const struct sk_ptree *t, const char *host, const size_t *task_of, size_t k,
+			  const int *locs, size_t unit)
+{
+	char *path = sk_path_join(t->dir, "summed");
+	FILE *rec = path ? fopen(path, "a") : NULL;
+
+	for (size_t i = 0; rec && i < t->n; i++) {
+		if (task_of ? t->owner[i] != unit || task_of[i] != k : t->owner[i] != unit)
+			continue;
+		fprintf(rec, "%s\t%s\n", host, task_of ? t->pc[i].at[locs[i]] : t->pc[i].at[0]);
+	}
+	if (rec)
+		fclose(rec);
+	free(path);
+}
+
+/* The pieces here (a local slot's kept output) summed by this machine into
+ * STATE/here.psum, their partial (psum.h, exact terms: the hosts' last
+ * partial is added to it here), before the hosts' rounds; the unit that
+ * owns them (sk_ptree_add_here).  A problem in a piece goes into the
+ * partial, as on a host, and the combine names it in the local sum's
+ * order. */
+static int here_partial(struct sk_ptree *t, struct sk_error *err)
+{
+	struct sk_psum_piece *pcs = calloc(t->n ? t->n : 1, sizeof *pcs);
+	char *path = sk_path_join(t->dir, "here.psum");
+	size_t m = 0, u;
+	FILE *fp = NULL;
+	int rc = 0;
+
+	if (!pcs || !path) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->pc[i].nat == 0) {
+			pcs[m].idx = i;
+			pcs[m].bytes = t->pc[i].bytes;
+			pcs[m].xxh64 = t->pc[i].xxh64;
+			pcs[m].has_xxh64 = t->pc[i].has_xxh64;
+			pcs[m++].path = t->pc[i].at[0];
+		}
+	if (!(fp = fopen(path, "wbe"))) {
+		rc = sk_error_sys_at(err, path);
+		goto out;
+	}
+	rc = sk_psum_host(":", ":", pcs, m, NULL, t->o->from, t->o->verify, 0, fp, err);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = sk_error_sys_at(err, path);
+	if (rc < 0)
+		goto out;
+	if ((u = sk_ptree_add_here(t, path)) == SIZE_MAX) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto out;
+	}
+	record_summed(t, ":", NULL, 0, NULL, u);
+out:
+	if (rc < 0 && path)
+		unlink(path);
+	free(pcs);
+	free(path);
+	return rc;
+}
+
 /* The leaf round: each piece not summed yet on the first of its hosts not
  * down; one task a host sums its pieces there and keeps the partial. */
 static int leaf_round(struct sk_ptree *t, struct sk_error *err)
@@ -406,6 +474,7 @@ static int leaf_round(struct sk_ptree *t, struct sk_error *err)
 				t->owner[i] = u;
 				t->names[i] = t->pc[i].at[locs[i]];
 			}
+		record_summed(t, r.khost[k], task_of, k, locs, u);
 	}
 out:
 	round_free(&r);
@@ -496,6 +565,7 @@ struct fetched {
 	struct sk_hostfetch *f;
 	const size_t *unit;   /* per fetch: its unit */
 	const char *const *labels;
+	const unsigned char *here;   /* per fetch: this machine's own partial */
 	size_t nf;
 };
 
@@ -507,6 +577,8 @@ static int check_fetched(void *arg, struct sk_error *err)
 	for (size_t j = 0; j < c->nf; j++) {
 		const struct sk_ptree_unit *u = &c->t->u[c->unit[j]];
 		uint64_t h;
+		if (c->here[j])
+			continue;
 		/* Nothing follows a partial's end: read to the stream's. */
 		while (fread(buf, 1, sizeof buf, c->f[j].fp) > 0)
 			;
@@ -532,11 +604,12 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 	const char **labels = calloc(t->nu ? t->nu : 1, sizeof *labels);
 	size_t *map = calloc(t->nu ? t->nu : 1, sizeof *map), *part = calloc(t->n ? t->n : 1, sizeof *part), nf = 0;
 	size_t *unit = calloc(t->nu ? t->nu : 1, sizeof *unit);
+	unsigned char *here = calloc(t->nu ? t->nu : 1, 1);
 	struct fetched chk;
 	char (*lab)[300] = calloc(t->nu ? t->nu : 1, sizeof *lab);
 	int rc = 0, lost = 0;
 
-	if (!f || !fps || !labels || !map || !part || !lab || !unit) {
+	if (!f || !fps || !labels || !map || !part || !lab || !unit || !here) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -544,6 +617,19 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 		char b[3][SK_PTREE_WORDLEN], *w[8];
 		if (!t->u[k].live)
 			continue;
+		if (t->u[k].here) {
+			/* This machine's partial: a file here, not fetched. */
+			if (!(fps[nf] = fopen(t->u[k].path, "rbe"))) {
+				rc = sk_error_sys_at(err, t->u[k].path);
+				goto out;
+			}
+			here[nf] = 1;
+			unit[nf] = k;
+			snprintf(lab[nf], sizeof lab[nf], "%s", t->u[k].path);
+			labels[nf] = lab[nf];
+			map[k] = nf++;
+			continue;
+		}
 		sk_ptree_cat_words(t->o->segmerge, t->u[k].path, t->u[k].bytes, t->u[k].xxh64, 0, w, b);
 		if ((rc = sk_hostfetch_open(sk_ptree_launcher(t->o), t->u[k].host, w, &f[nf], err)) < 0)
 			goto out;
@@ -564,6 +650,7 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 	chk.unit = unit;
 	chk.labels = labels;
 	chk.nf = nf;
+	chk.here = here;
 	rc = sk_psum_combine_fp(fps, labels, nf, part, t->names, t->n, wopts, check_fetched, &chk, out, traces, err);
 	{
 		/* What came here, for the record (STATE/fetched): each
@@ -571,7 +658,7 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 		char *fp = sk_path_join(t->dir, "fetched");
 		FILE *rec = fp ? fopen(fp, "a") : NULL;
 		for (size_t k = 0; rec && k < t->nu; k++)
-			if (t->u[k].live)
+			if (t->u[k].live && !t->u[k].here)
 				fprintf(rec, "%s\t%s\t%" PRId64 "\n", t->u[k].host, t->u[k].path, t->u[k].bytes);
 		if (rec)
 			fclose(rec);
@@ -584,6 +671,10 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 		int s;
 		if (!t->u[k].live)
 			continue;
+		if (here[j]) {
+			fclose(fps[j++]);
+			continue;
+		}
 		label = labels[j];
 		s = sk_hostfetch_close(&f[j++], msg, sizeof msg, &e);
 		/* A partial cut short because its host failed, not a problem
@@ -600,7 +691,10 @@ static int fetch_combine(struct sk_ptree *t, const struct sk_wopts *wopts, const
 out:
 	for (size_t j = 0; f && j < nf; j++) {
 		struct sk_error e;
-		sk_hostfetch_close(&f[j], NULL, 0, &e);
+		if (here[j])
+			fclose(fps[j]);
+		else
+			sk_hostfetch_close(&f[j], NULL, 0, &e);
 	}
 	free(f);
 	free(fps);
@@ -609,6 +703,7 @@ out:
 	free(part);
 	free(lab);
 	free(unit);
+	free(here);
 	return rc;
 }
 
@@ -643,13 +738,20 @@ int sk_ptree_sum(const struct sk_ptree_opts *o, const struct sk_ptree_piece *pc,
 	}
 	if (o->state)
 		sk_ptree_leftovers_retry(o, t.dir);
-	for (;;) {
+	rc = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pc[i].nat == 0) {
+			/* Pieces here (local slots' outputs): summed here. */
+			rc = here_partial(&t, err);
+			break;
+		}
+	while (rc >= 0) {
 		if (sk_ptree_pending(&t)) {
 			if ((rc = leaf_round(&t, err)) < 0)
 				break;
 			continue;
 		}
-		if (sk_ptree_live_units(&t) > 1 && !t.star) {
+		if (sk_ptree_host_units(&t) > 1 && !t.star) {
 			if ((rc = pair_round(&t, err)) < 0)
 				break;
 			continue;
@@ -658,6 +760,9 @@ int sk_ptree_sum(const struct sk_ptree_opts *o, const struct sk_ptree_piece *pc,
 			break;
 	}
 	sk_ptree_clean_hosts(&t);
+	for (size_t k = 0; k < t.nu; k++)
+		if (t.u[k].here)
+			unlink(t.u[k].path);
 	if (!o->state)
 		rm_tree(t.dir);
 	sk_ptree_release(&t);

@@ -12,7 +12,11 @@
  * round, pairs of hosts merge their partials (SEGMERGE --pair={1}), the first
  * reading the second's straight from its host through the launcher
  * (hostfetch.h, SEGMERGE --cat), until one partial is left, the image, which
- * this machine reads from its host and writes.  Hosts that cannot reach one
+ * this machine reads from its host and writes.  Pieces here (nat 0: a local
+ * slot's kept output, a manifest's local piece) are summed by this machine
+ * first, into a partial of its own (STATE/here.psum) that takes no part in
+ * the pairs; the hosts' last partial then keeps its exact terms, and this
+ * machine adds its own to it and rounds once.  Hosts that cannot reach one
  * another (a pair fails while both partials are in place as seen from here)
  * turn the rest into a star: every partial left is read here.  A piece goes
  * to the first of its hosts not known to be down.  A task that taskrun had
@@ -81,7 +85,8 @@ struct sk_merge_opts;
  * ro->taskrun kept): summed on their hosts (sk_ptree_sum) with ro, or, when
  * every one is here (a local manifest, local slots' outputs), summed here
  * by sk_merge_run with o (its mode set to a sum); o's output and format
- * either way.  Some here and others on hosts: SK_EARG about mpath or kept.
+ * either way.  Some here and others on hosts: sk_ptree_sum, which sums
+ * the ones here on this machine.
  */
 int sk_ptree_sum_pieces(const struct sk_ptree_opts *ro, const char *kept, const char *mpath,
 			const struct sk_merge_opts *o, struct sk_error *err);

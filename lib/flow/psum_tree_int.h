@@ -31,6 +31,9 @@ struct sk_ptree_unit {
 	int64_t bytes;
 	uint64_t xxh64;
 	int final, live;
+	int here;             /* this machine's partial of the pieces here (host
+				 ":", path a file in the state directory): in no
+				 pair, never final, read here by the last step */
 };
 
 struct sk_ptree {
@@ -79,7 +82,14 @@ size_t sk_ptree_add_unit(struct sk_ptree *t, const char *host, const char *path,
 /* Unit k is gone (its host is down): its pieces are to be summed again. */
 void sk_ptree_lose_unit(struct sk_ptree *t, size_t k);
 size_t sk_ptree_live_units(const struct sk_ptree *t);
+/* The live units on hosts (those a pair round can pair). */
+size_t sk_ptree_host_units(const struct sk_ptree *t);
 size_t sk_ptree_pending(const struct sk_ptree *t);
+/* The unit of the pieces here (nat 0), summed into the file path by this
+ * machine: it owns them, named by their paths, and is never paired nor
+ * final, so the image is rounded only when it is added to the hosts' last
+ * partial.  Its index, or SIZE_MAX out of memory. */
+size_t sk_ptree_add_here(struct sk_ptree *t, const char *path);
 
 /*
  * The leaf round's plan: each piece not summed yet on the first of its
@@ -104,7 +114,8 @@ int sk_ptree_leaf_words(const struct sk_ptree *t, size_t nt, char **cmd, char *f
  * the first of a pair the one that reads the second, turned round when that
  * direction failed before and the other did not; an odd one waits.  live
  * (t->nu long) gets the units, *final whether this round's pairs make the
- * image (one pair and every piece summed).  Returns the number of pairs.
+ * image (one pair, every piece summed, none here).  Units here are not
+ * paired.  Returns the number of pairs.
  */
 size_t sk_ptree_pair_plan(const struct sk_ptree *t, size_t *live, int *final);
 /* Pair j's list for its first host (npieces, final, launcher, remote,

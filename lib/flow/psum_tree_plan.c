@@ -127,6 +127,7 @@ size_t sk_ptree_add_unit(struct sk_ptree *t, const char *host, const char *path,
 	u->xxh64 = hash;
 	u->final = final;
 	u->live = 1;
+	u->here = 0;
 	if (!u->host || !u->path || sk_hostset_add(&t->used, host) < 0) {
 		free(u->host);
 		free(u->path);
@@ -150,6 +151,47 @@ size_t sk_ptree_live_units(const struct sk_ptree *t)
 	for (size_t k = 0; k < t->nu; k++)
 		m += t->u[k].live;
 	return m;
+}
+
+size_t sk_ptree_host_units(const struct sk_ptree *t)
+{
+	size_t m = 0;
+
+	for (size_t k = 0; k < t->nu; k++)
+		m += t->u[k].live && !t->u[k].here;
+	return m;
+}
+
+size_t sk_ptree_add_here(struct sk_ptree *t, const char *path)
+{
+	size_t k;
+
+	if (t->nu == t->ucap) {
+		struct sk_ptree_unit *nu = realloc(t->u, (t->ucap ? 2 * t->ucap : 8) * sizeof *nu);
+		if (!nu)
+			return SIZE_MAX;
+		t->u = nu;
+		t->ucap = t->ucap ? 2 * t->ucap : 8;
+	}
+	k = t->nu;
+	memset(&t->u[k], 0, sizeof t->u[k]);
+	t->u[k].host = strdup(":");
+	t->u[k].path = strdup(path);
+	t->u[k].bytes = -1;
+	t->u[k].live = t->u[k].here = 1;
+	if (!t->u[k].host || !t->u[k].path) {
+		free(t->u[k].host);
+		free(t->u[k].path);
+		return SIZE_MAX;
+	}
+	/* Not in t->used: no host has files of it to remove. */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->pc[i].nat == 0 && t->owner[i] == SIZE_MAX) {
+			t->owner[i] = k;
+			t->names[i] = t->pc[i].at[0];
+		}
+	t->nu++;
+	return k;
 }
 
 size_t sk_ptree_pending(const struct sk_ptree *t)
@@ -240,12 +282,17 @@ int sk_ptree_leaf_words(const struct sk_ptree *t, size_t nt, char **cmd, char *f
 size_t sk_ptree_pair_plan(const struct sk_ptree *t, size_t *live, int *final)
 {
 	size_t nl = 0, np;
+	int here = 0;
 
-	for (size_t k = 0; k < t->nu; k++)
-		if (t->u[k].live)
+	for (size_t k = 0; k < t->nu; k++) {
+		here |= t->u[k].live && t->u[k].here;
+		if (t->u[k].live && !t->u[k].here)
 			live[nl++] = k;
+	}
 	np = nl / 2;
-	*final = nl == 2 && sk_ptree_pending(t) == 0;
+	/* With pieces here, the hosts' last partial keeps its exact terms:
+	 * this machine adds its own and rounds. */
+	*final = nl == 2 && sk_ptree_pending(t) == 0 && !here;
 	for (size_t j = 0; j < np; j++) {
 		char ab[520], ba[520];
 		/* A direction that failed before: the other one. */

@@ -79,8 +79,9 @@ psum_text() {
 	cmp "$T/sum.sgy" "$T/local.sgy"
 	# Rounds: the hosts' partials (pieces 1 and 4 on node1, ...), node1
 	# adds node2's, then node3 adds node1's: log2 of 3 rounds of pairs.
-	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3' ]
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nsummed' ]
 	[ "$(cat "$T/st/r1/args")" = $'node1\nnode2\nnode3' ]
+	[ "$(cat "$T/st/summed")" = $'node1\tnode1:img/1.sgy\nnode1\tnode1:img/4.sgy\nnode2\tnode2:img/2.sgy\nnode2\tnode2:img/5.sgy\nnode3\tnode3:img/3.sgy\nnode3\tnode3:img/6.sgy' ]
 	[ "$(cat "$T/st/r2/args")" = node1 ]
 	[ "$(cat "$T/st/r3/args")" = node3 ]
 	# The controller received one partial, the last, which carries the
@@ -101,7 +102,7 @@ psum_text() {
 	# than 2.5 x the tree's image.
 	run -0 --separate-stderr segmerge --sum --kept "$T/k" "${R[@]}" --reduce star --state "$T/st2" -o "$T/sum2.sgy"
 	cmp "$T/sum2.sgy" "$T/local.sgy"
-	[ "$(ls "$T/st2")" = $'fetched\nr1' ]
+	[ "$(ls "$T/st2")" = $'fetched\nr1\nsummed' ]
 	[ "$(cut -f1 "$T/st2/fetched" | tr '\n' ' ')" = "node1 node2 node3 " ]
 	star=$(awk -F'\t' '{ s += $3 } END { print s }' "$T/st2/fetched")
 	[ "$star" -gt $((want * 5 / 2)) ]
@@ -125,14 +126,85 @@ psum_text() {
 	[ "$(grep '^segmerge: ' <<<"$stderr")" = "segmerge: node2 and node1 could not read each other's partial sums through '$LAB_SSH': the partial sums come to this machine instead (hosts that reach one another sum in a tree)" ]
 	# node1 tried to read node2's partial, then node2 node1's; then each
 	# host's partial came here.
-	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3' ]
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nsummed' ]
 	[ "$(cat "$T/st/r2/args")" = node1 ]
 	[ "$(cat "$T/st/r3/args")" = node2 ]
 	[ "$(cut -f1 "$T/st/fetched" | tr '\n' ' ')" = "node1 node2 node3 " ]
 }
 
+@test "segmerge --sum --kept: outputs some here (local slots) and some on hosts: those here summed here, the others on their hosts; the local sum's bytes, one partial received" {
+	lab_need_root
+	images 6 1.152921504606846976e18
+	# The shipped hosts file's case: local slots (':') and hosts.  Tasks
+	# 1, 4 and 6 keep their images here, 2 and 5 on node1, 3 on node2.
+	printf '2/:\n1/node1\n1/node2\n' >"$T/hosts"
+	cd "$T"
+	taskrun --ssh "$LAB_SSH" --agent "$LAB_AGENT" -H hosts -s k --stdin 'img/{1}.sgy' --keep 'img/k{1}.sgy' \
+		--where '{2}' --locality-wait 60s cat ::: 1 2 3 4 5 6 :::+ : node1 node2 : node1 :
+	[ "$(taskrun kept k | cut -f1,2,5 | tr '\t\n' ' |')" = \
+		"1 : img/k1.sgy|2 node1 img/k2.sgy|3 node2 img/k3.sgy|4 : img/k4.sgy|5 node1 img/k5.sgy|6 : img/k6.sgy|" ]
+	run -0 --separate-stderr segmerge --sum --kept k "${R[@]}" --state st -o sum.sgy
+	[ "$stderr" = "" ]
+	segmerge --sum img/{1,2,3,4,5,6}.sgy -o local.sgy
+	cmp sum.sgy local.sgy
+	# Where each image was summed: here first, then on the hosts.
+	[ "$(cat st/summed)" = $':\timg/k1.sgy\n:\timg/k4.sgy\n:\timg/k6.sgy\nnode1\tnode1:img/k2.sgy\nnode1\tnode1:img/k5.sgy\nnode2\tnode2:img/k3.sgy' ]
+	# The hosts' partials (node1's two images, node2's one), then node1
+	# adds node2's, keeping the exact terms (not the last: this machine's
+	# own partial is added to it here, and the sum rounded once).
+	[ "$(ls st)" = $'fetched\nr1\nr2\nsummed' ]
+	[ "$(cat st/r1/args)" = $'node1\nnode2' ]
+	[ "$(cat st/r2/args)" = node1 ]
+	grep -qx $'final\t0' st/r2/1.list
+	# The controller received one partial, node1's: the exact terms of 3
+	# images (8 bytes a sample and more), no more than the star's two.
+	[ "$(wc -l <st/fetched)" = 1 ]
+	read -r fh fpath fbytes <st/fetched
+	[ "$fh" = node1 ]
+	[ "$fbytes" -gt $((24 * (1 + 240 + 8 * 101 + 4))) ]
+	# Through taskrun, the lists out and nothing in.
+	run -0 awk -F'\t' '$2 == "down" { split($12, f, /[ =]/); i += f[8]; o += f[10] } END { print i, o }' st/r*/taskrun/journal
+	[ "$output" = "$(cat st/r*/*.list | wc -c) 0" ]
+	# The star: node1's and node2's partials come here, the same bytes.
+	run -0 --separate-stderr segmerge --sum --kept k "${R[@]}" --reduce star --state st2 -o sum2.sgy
+	[ "$stderr" = "" ]
+	cmp sum2.sgy local.sgy
+	[ "$(cut -f1 st2/fetched | tr '\n' ' ')" = "node1 node2 " ]
+	star=$(awk -F'\t' '{ s += $3 } END { print s }' st2/fetched)
+	[ "$star" -gt "$fbytes" ]
+	echo "# bytes through the controller: star $star, tree $fbytes" >&3
+	# An image here changed since taskrun kept it: named, as one on a
+	# host would be (the hosts' words), nothing written.
+	segedit 'cdp = cdp + (i == 2)' img/k4.sgy -o x.sgy && cp img/k4.sgy k4.bak && mv x.sgy img/k4.sgy
+	run -1 --separate-stderr segmerge --sum --kept k "${R[@]}" -o bad.sgy
+	[ "$stderr" = "segmerge: img/k4.sgy: xxh64 $(python3 "$BATS_TEST_DIRNAME/xxh64.py" img/k4.sgy | cut -c1-16), the manifest says $(python3 "$BATS_TEST_DIRNAME/xxh64.py" k4.bak | cut -c1-16) (changed since the split, or a piece of another split)" ]
+	[ ! -e bad.sgy ]
+	# Nothing of the sums is left, here or on the hosts.
+	[ "$(ls st st2)" = $'st:\nfetched\nr1\nr2\nsummed\n\nst2:\nfetched\nr1\nsummed' ]
+	run -0 find "$LAB/keep" -name .segmerge
+	[ "$output" = "" ]
+}
+
+@test "segmerge --sum -m: a manifest with pieces here and on hosts: the local sum's bytes" {
+	lab_need_root
+	images 4 1e12
+	place 2 node1
+	place 4 node2
+	manifest "$T/img/m.yaml" 1= 2=node1:img/2.sgy 3= 4=node2:img/4.sgy
+	run -0 --separate-stderr segmerge --sum -m "$T/img/m.yaml" "${R[@]}" --state "$T/st" -o "$T/sum.sgy"
+	[ "$stderr" = "" ]
+	segmerge --sum "$T"/img/{1,2,3,4}.sgy -o "$T/local.sgy"
+	cmp "$T/sum.sgy" "$T/local.sgy"
+	[ "$(cat "$T/st/summed")" = ":	$T/img/1.sgy
+:	$T/img/3.sgy
+node1	node1:img/2.sgy
+node2	node2:img/4.sgy" ]
+	[ "$(wc -l <"$T/st/fetched")" = 1 ]
+}
+
 # manifest FILE PIECE...: a version-2 manifest of images whose locations
-# are given as "K=LOC,LOC" (image K of $T/img at those host:path places).
+# are given as "K=LOC,LOC" (image K of $T/img at those host:path places;
+# "K=": the file K.sgy beside FILE, here).
 manifest() {
 	local out=$1 k locs loc q n=0 sep
 	local -a hashes
@@ -144,9 +216,11 @@ manifest() {
 	for q in "$@"; do
 		k=${q%%=*}
 		locs=${q#*=}
-		printf '  - file: "%d.sgy"\n    traces: 24\n    first: 0\n    bytes: %d\n    xxh64: "%s"\n    at: [' \
+		printf '  - file: "%d.sgy"\n    traces: 24\n    first: 0\n    bytes: %d\n    xxh64: "%s"\n' \
 			"$k" "$(stat -c %s "$T/img/$k.sgy")" "${hashes[n]}" >>"$out"
 		n=$((n + 1))
+		[ -n "$locs" ] || continue
+		printf '    at: [' >>"$out"
 		sep=""
 		for loc in ${locs//,/ }; do
 			printf '%s"%s"' "$sep" "$loc" >>"$out"
@@ -211,7 +285,7 @@ place() {
 	# dead1's task ran elsewhere and said so (a skip); its pieces went to
 	# their copies in a second round, then the four partials (node2's,
 	# node1's two, node3's) were added in pairs, in two rounds.
-	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4' ]
+	[ "$(ls "$T/st")" = $'fetched\nr1\nr2\nr3\nr4\nsummed' ]
 	[ "$(cat "$T/st/r2/args")" = $'node1\nnode3' ]
 	[ "$(cat "$T/st/r3/args")" = $'node2\nnode1' ]
 	[ "$(cat "$T/st/r4/args")" = node2 ]
@@ -384,7 +458,7 @@ SH
 	[[ "$(cat "$T/err")" = "segmerge: node2: its partial sum cannot be read: ssh: connect to host 127.0.0.1 port "*": Connection refused: its pieces are summed again from their copies" ]]
 	# node2's pieces (2 and 5) were summed again on node3, which holds
 	# their other copies; then the three partials were added in pairs.
-	[ "$(ls "$T/st")" = $'fetched\nleftovers\nr1\nr2\nr3\nr4\nr5' ]
+	[ "$(ls "$T/st")" = $'fetched\nleftovers\nr1\nr2\nr3\nr4\nr5\nsummed' ]
 	[ "$(cat "$T/st/r1/args")" = $'node1\nnode2\nnode3' ]
 	[ "$(cat "$T/st/r2/args")" = node1 ]
 	[ "$(cut -f1 "$T/st/r3/1.list" | tr '\n' ' ')" = "1 4 " ]

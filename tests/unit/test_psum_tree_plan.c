@@ -74,7 +74,7 @@ int main(void)
 	 * before dead1 went down. */
 	CHECK(sk_ptree_add_unit(&t, "node1", ".segmerge/ff/r1-1.psum", 30, 0x30ULL, 0) == 0);
 	CHECK(sk_ptree_add_unit(&t, "dead1", ".segmerge/ff/r1-2.psum", 40, 0x40ULL, 0) == 1);
-	CHECK(t.u[1].live && t.u[1].bytes == 40 && t.u[1].xxh64 == 0x40 && t.u[1].final == 0 &&
+	CHECK(t.u[1].live && !t.u[1].here && t.u[1].bytes == 40 && t.u[1].xxh64 == 0x40 && t.u[1].final == 0 &&
 	      strcmp(t.u[1].path, ".segmerge/ff/r1-2.psum") == 0);
 	t.owner[0] = t.owner[1] = 0;
 	t.owner[3] = 1;
@@ -135,6 +135,39 @@ int main(void)
 	CHECK(sk_ptree_pair_plan(&t, live, &final) == 0 && !final && live[0] == 5);
 	sk_ptree_release(&t);
 	CHECK(t.u == NULL && t.owner == NULL && t.nu == 0 && t.down.n == 0 && t.used.n == 0);
+
+	/* Pieces here (0 and 2: local slots' outputs) and one on node1: the
+	 * unit here owns them, named by their paths, has no host to clean,
+	 * is never paired, and keeps every pair and leaf from being final
+	 * (this machine adds its partial to the hosts' last and rounds). */
+	{
+		char p0[] = "img/k1.sgy", p1[] = "node1:img/k2.sgy", p2[] = "/abs/k3.sgy";
+		char *m0[] = {p0}, *m1[] = {p1}, *m2[] = {p2};
+		const struct sk_ptree_piece mp[3] = {{m0, 0, 5, 1, 1}, {m1, 1, 6, 2, 1}, {m2, 0, 7, 3, 1}};
+		CHECK(sk_ptree_init(&t, &o, mp, 3, "00000000000000fe", &err) == 0);
+		CHECK(sk_ptree_add_here(&t, "st/here.psum") == 0);
+		CHECK(t.u[0].here && t.u[0].live && !t.u[0].final && strcmp(t.u[0].host, ":") == 0 &&
+		      strcmp(t.u[0].path, "st/here.psum") == 0);
+		CHECK(t.owner[0] == 0 && t.owner[1] == SIZE_MAX && t.owner[2] == 0);
+		CHECK(strcmp(t.names[0], "img/k1.sgy") == 0 && t.names[1] == NULL && strcmp(t.names[2], "/abs/k3.sgy") == 0);
+		CHECK(t.used.n == 0 && sk_ptree_pending(&t) == 1 && sk_ptree_live_units(&t) == 1 &&
+		      sk_ptree_host_units(&t) == 0);
+		/* The leaf round: node1 alone, its partial not the image. */
+		CHECK(sk_ptree_leaf_plan(&t, hosts, &nt, task_of, locs, &err) == 0);
+		CHECK(nt == 1 && strcmp(hosts[0], "node1") == 0 && task_of[1] == 0 && locs[1] == 0);
+		free(hosts[0]);
+		hosts[0] = NULL;
+		CHECK(sk_ptree_leaf_words(&t, 1, cmd, fromf) == 2 && cmd[2] == NULL);
+		CHECK(sk_ptree_add_unit(&t, "node1", "x1", 1, 1, 0) == 1);
+		t.owner[1] = 1;
+		/* One unit on a host: nothing to pair (this machine reads it). */
+		CHECK(sk_ptree_host_units(&t) == 1 && sk_ptree_pair_plan(&t, live, &final) == 0 && !final);
+		/* Two on hosts: their pair is not the last word. */
+		CHECK(sk_ptree_add_unit(&t, "node2", "x2", 1, 2, 0) == 2);
+		CHECK(sk_ptree_host_units(&t) == 2 && t.used.n == 2);
+		CHECK(sk_ptree_pair_plan(&t, live, &final) == 1 && !final && live[0] == 1 && live[1] == 2);
+		sk_ptree_release(&t);
+	}
 
 	/* Pair lists: a self line short of its path, or a peer line short of
 	 * one field, counts as missing; npieces 0 as well; a later line of a
