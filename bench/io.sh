@@ -23,7 +23,8 @@
 #                                              of version 1)
 # and sgk+zstd (level 3) against `zstd -3 -T1` of the SEG-Y file: sizes,
 # compression and decompression speeds, on ../shared/data/segy/f3.sgy and on
-# the generated file.
+# the generated file; the decompressions into /dev/null, through a pipe into
+# cat and into a file in /dev/shm, each with its bar.
 # Bars: SEG-Y -> sgk >= 8x segyio and >= 0.9x cat, sgk+zstd -> SEG-Y >= the
 # speed of zstd -d (issue 17); copies >= 0.8x cat.
 #
@@ -40,7 +41,8 @@
 # Into /dev/null cat and segmerge both read every byte of the input and
 # write for nothing; the same conversion into a file in /dev/shm, where both
 # copy the bytes once more, is printed beside it.  The sgk+zstd decompression and
-# zstd -d write into the same sink (/dev/null, then a file in /dev/shm).
+# zstd -d write into the same sink (/dev/null, a pipe read by cat, a file in
+# /dev/shm).
 #
 #   sh bench/io.sh                 (make bench)
 #   BENCH_TRACES=10000 sh bench/io.sh   a smaller file
@@ -231,13 +233,18 @@ zbench() {
 	set -- "tz='$bin/segmerge' --zstd=3 '$src' >'$work/z1.sgk'" \
 		"tx=zstd -q -3 -T1 -c '$src' >'$work/z1.zst'" \
 		"td='$bin/segmerge' --to segy '$work/z.sgk' >/dev/null" \
-		"txd=zstd -q -d -c '$work/z.zst' >/dev/null"
+		"txd=zstd -q -d -c '$work/z.zst' >/dev/null" \
+		"tdp='$bin/segmerge' --to segy '$work/z.sgk' | cat >/dev/null" \
+		"txdp=zstd -q -d -c '$work/z.zst' | cat >/dev/null"
 	[ -n "${out:-}" ] && set -- "$@" "tdf='$bin/segmerge' --to segy '$work/z.sgk' -o '$out'" \
 		"txdf=zstd -q -d -c '$work/z.zst' >'$out'"
-	[ -n "$old" ] && set -- "$@" "tdo='$old/segmerge' --to segy '$work/z.sgk' >/dev/null"
-	set -- "$@" -- td/txd
+	[ -n "$old" ] && set -- "$@" "tdo='$old/segmerge' --to segy '$work/z.sgk' >/dev/null" \
+		"tdpo='$old/segmerge' --to segy '$work/z.sgk' | cat >/dev/null"
+	[ -n "$old" ] && [ -n "${out:-}" ] && set -- "$@" "tdfo='$old/segmerge' --to segy '$work/z.sgk' -o '$out'"
+	set -- "$@" -- td/txd tdp/txdp
 	[ -n "${out:-}" ] && set -- "$@" tdf/txdf
-	[ -n "$old" ] && set -- "$@" td/tdo
+	[ -n "$old" ] && set -- "$@" td/tdo tdp/tdpo
+	[ -n "$old" ] && [ -n "${out:-}" ] && set -- "$@" tdf/tdfo
 	timeit "$zrounds" "$@"
 	rm -f "$work/z1.sgk" "$work/z1.zst" "${out:-}"
 	echo "zstd on $name ($n bytes, $zrounds rounds, MB/s at the median):"
@@ -249,13 +256,24 @@ zbench() {
 	row "segmerge --to segy of sgk+zstd" td "$n"
 	row "zstd -d" txd "$n"
 	rline "sgk+zstd -> SEG-Y / zstd -d" td/txd
+	row "segmerge --to segy | cat > /dev/null" tdp "$n"
+	row "zstd -d | cat > /dev/null" txdp "$n"
+	rline "into a pipe: sgk+zstd -> SEG-Y / zstd -d" tdp/txdp
 	if [ -n "${out:-}" ]; then
 		row "segmerge --to segy -o file in $shm" tdf "$n"
 		row "zstd -d > file in $shm" txdf "$n"
 		rline "into a file: sgk+zstd -> SEG-Y / zstd -d" tdf/txdf
 	fi
-	[ -n "$old" ] && rline "sgk+zstd -> SEG-Y: new / old build" td/tdo
+	if [ -n "$old" ]; then
+		rline "sgk+zstd -> SEG-Y: new / old build" td/tdo
+		rline "into a pipe: new / old build" tdp/tdpo
+		[ -n "${out:-}" ] && rline "into a file: new / old build" tdf/tdfo
+	fi
 	bar "sgk+zstd -> SEG-Y / zstd -d (speed)" "$(rt td/txd 3)" 1
+	bar "the same into a pipe" "$(rt tdp/txdp 3)" 1
+	if [ -n "${out:-}" ]; then
+		bar "the same into a file in $shm" "$(rt tdf/txdf 3)" 1
+	fi
 }
 f3=$root/../shared/data/segy/f3.sgy
 if [ -f "$f3" ]; then
