@@ -304,6 +304,23 @@ PY
 	[ $((many - one)) -lt $((100 * 96)) ]
 }
 
+@test "segmerge --key: 16 inputs or fewer are read 256 KiB at a time, not 4 MiB" {
+	command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh installs it)"
+	# Two runs of 5 MB: each read() after format detection's first (260
+	# KiB) takes at most 256 KiB (4 MiB reads into cold buffers took 30% of
+	# a 5-run merge's CPU).
+	"$GEN" --shots 24 --chans 100 --ns 1000 --shuffle 5 > "$T/s.sgy"
+	segsplit --count 1200 --sort cdp,offset -d "$T/r" "$T/s.sgy"
+	ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/trace" -e trace=read \
+		segmerge --key cdp,offset "$T"/r/part-*.sgy -o "$T/sorted.sgy"
+	max=$(awk '/ read\(/ { if ($NF + 0 > m) m = $NF + 0 } END { print m + 0 }' "$T/trace")
+	echo "largest read: $max bytes"
+	[ "$max" -le $((260 * 1024)) ]
+	[ "$(awk '/ read\(/ && $NF + 0 > 262144' "$T/trace" | wc -l)" -le 2 ]
+	seginfo -k cdp,offset,tracl "$T/s.sgy" | sort -s -t$'\t' -k1,1n -k2,2n > "$T/want"
+	seginfo -k cdp,offset,tracl "$T/sorted.sgy" | cmp - "$T/want"
+}
+
 # sgk inputs: an uncompressed block is read where it lies in the input
 # buffer, so each input holds one block (it held two: 1,000 runs of 336 KB
 # took 676 MB), plus the 64 KiB of the others.  Still a block, not 64 KiB:
