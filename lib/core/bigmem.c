@@ -3,6 +3,7 @@
 
 #include "bigmem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -30,4 +31,16 @@ void *sk_bigmem_alloc(size_t n)
 	(void)madvise(p, n, MADV_HUGEPAGE);
 #endif
 	return p;
+}
+
+void sk_bigmem_advise(void *p, size_t n)
+{
+	const uintptr_t a = (uintptr_t)p, lo = (a + SK_BIGMEM_PAGE - 1) / SK_BIGMEM_PAGE * SK_BIGMEM_PAGE,
+			hi = (a + n) / SK_BIGMEM_PAGE * SK_BIGMEM_PAGE;
+
+	if (!p || hi <= lo)
+		return;
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
 }

@@ -25,6 +25,10 @@
  * may shrink it (the huge-page advice stays on the pages kept).
  */
 void *sk_bigmem_alloc(size_t n);
+/* Advises the whole huge pages inside [p, p + n) of memory from malloc or
+ * realloc for huge pages (a hint, as above; the pages already touched stay
+ * as they are). */
+void sk_bigmem_advise(void *p, size_t n);
 /* The bytes sk_bigmem_alloc asks the system for n: n rounded up to a
  * multiple of SK_BIGMEM_PAGE when n >= SK_BIGMEM_PAGE and that adds at most
  * n / 8 bytes, else n. */
