@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "group.h"
 #include "manifest.h"
 #include "piece.h"
 #include "proto.h"
@@ -136,7 +137,9 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 		    const char *const *args, int nargs, const char *in, const char *out)
 {
 	const long seq = l->n + 1;
-	char *cmd = tmpl ? tr_tmpl_expandr(tmpl, o->rpl, args, nargs, seq, 1) : join_args(args, nargs);
+	char *cmd = !tmpl     ? join_args(args, o->group && o->group->noarg ? 0 : nargs)
+		    : o->group ? tr_tmpl_expandg(tmpl, o->rpl, args, nargs, seq, 1, o->group->context, o->group->noarg)
+			       : tr_tmpl_expandr(tmpl, o->rpl, args, nargs, seq, 1);
 	char *i = in ? strdup(in) : o->in_tmpl ? tr_tmpl_expandr(o->in_tmpl, o->rpl, args, nargs, seq, 0) : NULL;
 	char *w = out ? strdup(out) : o->out_tmpl ? tr_tmpl_expandr(o->out_tmpl, o->rpl, args, nargs, seq, 0) : NULL;
 
@@ -170,19 +173,70 @@ static int add_task(struct tr_tasklist *l, const struct tr_input *o, const char 
 	return 0;
 }
 
+/* The records kept for -N, -n, -X, -m and --xargs (o->group): their
+ * inputs in order, record i's from off[i] to off[i + 1]. */
+struct records {
+	struct tr_strv in;
+	long *off, n, cap;
+};
+
+static int keep_record(struct records *r, const char *const *args, int nargs)
+{
+	if (r->n + 2 > r->cap) {
+		long *no = realloc(r->off, (size_t)(r->cap = r->cap ? 2 * r->cap : 256) * sizeof *no);
+		if (!no)
+			return SK_ENOMEM;
+		r->off = no;
+	}
+	r->off[0] = 0;
+	for (int k = 0; k < nargs; k++)
+		if (tr_strv_push(&r->in, args[k], strlen(args[k])) != 0)
+			return SK_ENOMEM;
+	r->off[++r->n] = r->in.n;
+	return 0;
+}
+
+/* Adds the tasks of the records r, grouped as GNU parallel groups them
+ * (group.h), and empties r. */
+static int add_groups(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl, struct records *r,
+		      struct sk_error *err)
+{
+	long *count = NULL, ntask = 0, at = 0;
+	int rc = 0;
+
+	if (r->n == 0)
+		return 0;
+	rc = tr_group_split(o->group, tmpl, o->rpl, 1, (const char *const *)r->in.v, r->off, r->n, l->n + 1,
+			    &count, &ntask, err);
+	for (long t = 0; t < ntask && !rc; t++) {
+		const long first = r->off[at], nin = r->off[at + count[t]] - first;
+		if (nin > INT_MAX || (rc = add_task(l, o, tmpl, (const char *const *)r->in.v + first, (int)nin, NULL,
+						    NULL)) != 0)
+			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		at += count[t];
+	}
+	free(count);
+	tr_strv_release(&r->in);
+	free(r->off);
+	memset(r, 0, sizeof *r);
+	return rc;
+}
+
 /* Adds the task of one record, the nargs arguments of a combination (or
  * of an input line), as GNU parallel makes it: with --colsep each argument
  * split into columns, the columns of all in order ({1} the first column of
  * the first source); with --trim (or --colsep's default) each trimmed, as
- * parallel trims a value before it substitutes it.  cols is scratch. */
+ * parallel trims a value before it substitutes it.  With o->group the
+ * record is kept in r, for add_groups.  cols is scratch. */
 static int add_record(struct tr_tasklist *l, const struct tr_input *o, const char *tmpl,
-		      const char *const *args, int nargs, struct tr_strv *cols, struct sk_error *err)
+		      const char *const *args, int nargs, struct tr_strv *cols, struct records *r,
+		      struct sk_error *err)
 {
 	const char **vals;
 	int rc = 0;
 
 	if (!o->colsep && o->trim == TR_TRIM_NONE) {
-		rc = add_task(l, o, tmpl, args, nargs, NULL, NULL);
+		rc = o->group ? keep_record(r, args, nargs) : add_task(l, o, tmpl, args, nargs, NULL, NULL);
 		return rc ? sk_error_set(err, rc, "out of memory") : 0;
 	}
 	tr_strv_clear(cols);
@@ -196,7 +250,7 @@ static int add_record(struct tr_tasklist *l, const struct tr_input *o, const cha
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	for (long k = 0; k < cols->n; k++)
 		vals[k] = tr_trim(cols->v[k], o->trim);
-	rc = add_task(l, o, tmpl, vals, (int)cols->n, NULL, NULL);
+	rc = o->group ? keep_record(r, vals, (int)cols->n) : add_task(l, o, tmpl, vals, (int)cols->n, NULL, NULL);
 	free(vals);
 	return rc ? sk_error_set(err, rc, "out of memory") : 0;
 }
@@ -406,6 +460,7 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 	long *len = calloc((size_t)ns + 1, sizeof *len), *at = calloc((size_t)ns + 1, sizeof *at);
 	const char **args = calloc((size_t)ns + 1, sizeof *args);
 	struct tr_strv cols = {0};
+	struct records r = {0};
 
 	if (!dim || !len || !at || !args) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -438,7 +493,7 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 		for (int d = 0; d < nd; d++)
 			for (int i = dim[d]; i < dim[d + 1]; i++)
 				args[i] = s[i].n > 0 ? s[i].v[at[d] % s[i].n] : "";
-		if ((rc = add_record(l, o, tmpl, args, ns, &cols, err)) != 0)
+		if ((rc = add_record(l, o, tmpl, args, ns, &cols, &r, err)) != 0)
 			break;
 		int d = nd - 1;
 		while (d >= 0 && ++at[d] == len[d])
@@ -446,8 +501,12 @@ static int add_combinations(struct tr_tasklist *l, const struct tr_input *o, con
 		if (d < 0)
 			break;
 	}
+	if (!rc)
+		rc = add_groups(l, o, tmpl, &r, err);
 out:
 	tr_strv_release(&cols);
+	tr_strv_release(&r.in);
+	free(r.off);
 	free(dim);
 	free(len);
 	free(at);
@@ -461,14 +520,18 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 	char *tmpl = NULL, **args = NULL;
 	long nargs = 0;
 	int ncmd = 0, rc = 0, colons = -1;
+	struct tr_input plain;
 
 	for (int i = 0; i < argc && colons < 0; i++)
 		if (is_sep(argv[i]))
 			colons = i;
 	ncmd = colons >= 0 ? colons : argc;
+	/* A job file's tasks and arguments are one each, as they are. */
+	plain = *o;
+	plain.group = NULL;
 	for (long i = 0; job && i < job->ntasks && !rc; i++) {
 		const char *cmd = job->tasks[i].cmd;
-		rc = add_task(l, o, NULL, &cmd, 1, job->tasks[i].in, job->tasks[i].out);
+		rc = add_task(l, &plain, NULL, &cmd, 1, job->tasks[i].in, job->tasks[i].out);
 	}
 	if (job && job->command) {
 		char *t = job->command;
@@ -482,12 +545,12 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		}
 		for (long i = 0; i < job->nargs && !rc; i++) {
 			const char *a = job->args[i];
-			rc = add_task(l, o, t, &a, 1, NULL, NULL);
+			rc = add_task(l, &plain, t, &a, 1, NULL, NULL);
 		}
 		if (!job->nargs && !rc) {
 			const char *a = buf;
 			snprintf(buf, sizeof buf, "%ld", l->n + 1);
-			rc = add_task(l, o, t, &a, 1, NULL, NULL);
+			rc = add_task(l, &plain, t, &a, 1, NULL, NULL);
 		}
 		free(tmpl);
 		tmpl = NULL;
@@ -557,12 +620,19 @@ int tr_input_tasks(const struct tr_input *o, const struct tr_job *job, int argc,
 		free_sources(s, ns);
 	} else if (ncmd > 0 || !job || o->nargfiles) {
 		struct tr_strv cols = {0};
-		rc = read_lines(o, o->nargfiles ? o->argfiles[0] : NULL, ncmd > 0, &args, &nargs, err);
+		struct records r = {0};
+		/* Without a command, with -N and the like, the input lines are
+		 * arguments too (GNU parallel's {} alone). */
+		rc = read_lines(o, o->nargfiles ? o->argfiles[0] : NULL, ncmd > 0 || o->group, &args, &nargs, err);
 		for (long i = 0; i < nargs && !rc; i++) {
 			const char *a = args[i];
-			rc = add_record(l, o, tmpl, &a, 1, &cols, err);
+			rc = add_record(l, o, tmpl, &a, 1, &cols, &r, err);
 		}
+		if (!rc)
+			rc = add_groups(l, o, tmpl, &r, err);
 		tr_strv_release(&cols);
+		tr_strv_release(&r.in);
+		free(r.off);
 	}
 	for (long i = 0; i < nargs; i++)
 		free(args[i]);

@@ -10,6 +10,7 @@
 
 #include "columns.h"
 #include "diag.h"
+#include "group.h"
 #include "job.h"
 #include "state.h"
 
@@ -30,6 +31,7 @@ struct tr_input {
 	size_t delimlen;
 	const char *eof;       /* -E: a record that ends its input, or NULL */
 	const char *rpl;       /* -I: the replacement string for {} (tr_tmpl_expandr), or NULL */
+	const struct tr_group *group; /* -N -n -X -m --xargs: records grouped into tasks, or NULL */
 };
 
 /*

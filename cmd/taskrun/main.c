@@ -14,6 +14,8 @@
 #include "compat.h"
 #include "cpus.h"
 #include "diag.h"
+#include "group.h"
+#include "hostfile.h"
 #include "input.h"
 #include "job.h"
 #include "par.h"
@@ -26,7 +28,7 @@
 #include "version.h"
 
 enum { O_AGENT = 256, O_BACKOFF, O_CLUSTER, O_DRYRUN, O_FRESH, O_HALT, O_JOBLOG, O_KEEP, O_LEASE, O_LINEBUF, O_LOCWAIT, O_APART, O_WHERE, O_INMAN,
-       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_LINK, O_TRIM, O_MAX };
+       O_NOPROGRESS, O_NOSPEC, O_PROGRESS, O_SLURM, O_SPEC, O_SSH, O_STDIN, O_STDOUT, O_TAG, O_LINK, O_TRIM, O_MAXCHARS, O_XARGS, O_MAX };
 
 static const struct option longopts[] = {
 	{"arg-file", required_argument, NULL, 'a'},
@@ -52,6 +54,9 @@ static const struct option longopts[] = {
 	{"line-buffer", no_argument, NULL, O_LINEBUF},
 	{"link", no_argument, NULL, O_LINK},
 	{"locality-wait", required_argument, NULL, O_LOCWAIT},
+	{"max-args", required_argument, NULL, 'n'},
+	{"max-chars", required_argument, NULL, O_MAXCHARS},
+	{"max-replace-args", required_argument, NULL, 'N'},
 	{"no-progress", no_argument, NULL, O_NOPROGRESS},
 	{"no-speculate", no_argument, NULL, O_NOSPEC},
 	{"null", no_argument, NULL, '0'},
@@ -71,20 +76,22 @@ static const struct option longopts[] = {
 	{"version", no_argument, NULL, 'V'},
 	{"where", required_argument, NULL, O_WHERE},
 	{"xapply", no_argument, NULL, O_LINK},
+	{"xargs", no_argument, NULL, O_XARGS},
 	{NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
-	"usage: taskrun [-0bhkV] [-a file] [-C regex] [-d delim] [-E eof]\n"
+	"usage: taskrun [-0bhkmVX] [-a file] [-C regex] [-d delim] [-E eof]\n"
 	"               [-H hostfile] [-I replace] [-J jobfile] [-j slots]\n"
-	"               [-r retries] [-S hosts] [-s dir] [-t duration]\n"
-	"               [--agent command] [--apart template] [--backoff duration]\n"
-	"               [--cluster n|auto] [--dry-run] [--fresh] [--halt when]\n"
-	"               [--input-manifest file] [--joblog file] [--keep template]\n"
-	"               [--lease duration] [--line-buffer] [--link]\n"
-	"               [--locality-wait duration] [--[no-]progress] [--slurm]\n"
+	"               [-N args] [-n args] [-r retries] [-S hosts] [-s dir]\n"
+	"               [-t duration] [--agent command] [--apart template]\n"
+	"               [--backoff duration] [--cluster n|auto] [--dry-run]\n"
+	"               [--fresh] [--halt when] [--input-manifest file]\n"
+	"               [--joblog file] [--keep template] [--lease duration]\n"
+	"               [--line-buffer] [--link] [--locality-wait duration]\n"
+	"               [--max-chars n] [--[no-]progress] [--slurm]\n"
 	"               [--[no-]speculate] [--ssh command] [--stdin template]\n"
 	"               [--stdout template] [--tag] [--trim n|l|r|lr]\n"
-	"               [--where template]\n"
+	"               [--where template] [--xargs]\n"
 	"               [key=value ...] [command [arg ...] [::: arg ... | :::: file ...] ...]\n"
 	"       taskrun status dir\n"
 	"       taskrun kept dir\n"
@@ -133,6 +140,18 @@ static const char help_text[] =
 	"                         --xapply)\n"
 	"      --locality-wait=DUR  how long a task waits for a --where host\n"
 	"                         (default 3s)\n"
+	"  -m                     as many arguments per task as fit --max-chars,\n"
+	"                         spread over the slots at the end\n"
+	"      --max-chars=N      with -N -n -X -m --xargs: a task's command line\n"
+	"                         is shorter than N, counted as GNU parallel does\n"
+	"                         (its -s; default 64035)\n"
+	"  -N, --max-replace-args=N  N arguments per task, {1} ... {N}, each word\n"
+	"                         with {} once per argument (0: none)\n"
+	"  -n, --max-args=N       at most N arguments per task, {} all of them\n"
+	;
+
+/* Split in two: ISO C's longest string literal is 4095 bytes. */
+static const char help_text2[] =
 	"      --no-progress      no progress line\n"
 	"      --no-speculate     never duplicate stragglers\n"
 	"  -b, --progress         progress line on stderr (default on a terminal)\n"
@@ -154,6 +173,8 @@ static const char help_text[] =
 	"  -V, --version          print the version and exit\n"
 	"      --where=TEMPLATE   hosts (comma-separated) that hold the task's data:\n"
 	"                         it runs there when one has a free slot\n"
+	"  -X                     as -m, each word with {} once per argument\n"
+	"      --xargs            as many arguments per task as fit --max-chars\n"
 	"\n"
 	"Placeholders: {} {.} {/} {//} {/.}, {N} {N.} {N/} {N//} {N/.} for the\n"
 	"N-th input source ({-N} ... the N-th from the last), {#} the task\n"
@@ -173,9 +194,10 @@ struct opts {
 	char *delim;           /* -d, -0 (malloc'd) */
 	size_t delimlen;
 	char *sshlogin;        /* -S hosts, one per line (malloc'd) */
-	long jobs, retries, cluster;
+	long jobs, retries, cluster, maxn, maxN, max_chars;
 	double timeout, lease, backoff, locwait;
 	int fresh, progress, speculate, keep, tag, linebuf, dryrun, jobs_all, slurm, link, trim;
+	int m, X, xargs;       /* -m, -X, --xargs */
 	struct tr_halt halt;
 	char set[O_MAX];
 };
@@ -208,8 +230,10 @@ static int add_sshlogin(struct opts *o, const char *arg, struct sk_error *err)
 static _Noreturn void usage(int status)
 {
 	fputs(usage_text, status ? stderr : stdout);
-	if (!status)
+	if (!status) {
 		fputs(help_text, stdout);
+		fputs(help_text2, stdout);
+	}
 	exit(status);
 }
 
@@ -252,6 +276,14 @@ static int set_opt(struct opts *o, int c, const char *arg, struct sk_error *err)
 		break;
 	}
 	case 'E': o->eof = arg; break;
+	case 'm': o->m = 1; break;
+	case 'X': o->X = 1; break;
+	case O_XARGS: o->xargs = 1; break;
+	case 'N': rc = sk_par_long("argument count", arg, 0, 100000000, &o->maxN, err); break;
+	case 'n': rc = sk_par_long("argument count", arg, 0, 100000000, &o->maxn, err); break;
+	case O_MAXCHARS:
+		rc = sk_par_long("line length", arg, 1, TR_GROUP_MAX_CHARS_LIMIT, &o->max_chars, err);
+		break;
 	case 'I':
 		if (!*arg)
 			return sk_error_set(err, SK_EARG, "invalid replacement string '' (-I needs one)");
@@ -358,6 +390,34 @@ static size_t keyval_len(const char *a, int *known)
 	return k;
 }
 
+/* The slots that -X and -m spread the last arguments over, known before
+ * the run as GNU parallel knows its jobs: -j without hosts; with hosts
+ * (-H, -S, --slurm, a job file's), the sum of their N/, a host without one
+ * counted as this machine's CPUs (its agent says its own only when it
+ * starts).  A host file that cannot be read counts as no hosts here: the
+ * run says why. */
+static long spread_slots(const struct opts *o, const char *hosts_text)
+{
+	struct tr_hostent *h = NULL;
+	struct sk_error err;
+	long sum = 0;
+	int n = 0, rc;
+
+	if (o->slurm)
+		rc = tr_slurm_hosts(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_JOB_CPUS_PER_NODE"), 0, &h, &n, &err);
+	else if (o->hostfile)
+		rc = tr_hostfile_load(o->hostfile, &h, &n, &err);
+	else if (hosts_text)
+		rc = tr_hostfile_parse("hosts", hosts_text, &h, &n, &err);
+	else
+		return o->jobs_all ? 1000 : o->jobs;
+	for (int i = 0; !rc && i < n; i++)
+		sum += h[i].slots > 0 ? h[i].slots : cpu_count();
+	if (!rc)
+		tr_hostfile_free(h, n);
+	return sum > 0 ? sum : o->jobs;
+}
+
 /* --dry-run: the command lines on stdout.  {%} as GNU parallel's dry run
  * prints it: it runs each task as `true`, which ends about when the next
  * one starts, so with more than one slot the job slots are 1 and 2 in turn
@@ -390,6 +450,7 @@ static int run(int argc, char **argv, int *stopsig)
 	char self[PATH_MAX];
 	char **ssh = NULL, **agent = NULL, **srun = NULL, **srun_agent = NULL;
 	struct tr_colsep *colsep = NULL;
+	struct tr_group grp;
 	int c, nkv = 0, rc, status = 0;
 	struct tr_sched_result res = {0, 0, 0, 0, 0, -1};
 	const char *bad = NULL;
@@ -409,7 +470,7 @@ static int run(int argc, char **argv, int *stopsig)
 	o.ssh = DEFAULT_SSH;
 	o.agent = "taskrun agent";
 
-	while ((c = getopt_long(argc, argv, "+0a:bC:d:E:H:hI:J:j:kr:S:s:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+0a:bC:d:E:H:hI:J:j:kmN:n:r:S:s:t:VX", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(0);
 		if (c == 'V') {
@@ -417,7 +478,7 @@ static int run(int argc, char **argv, int *stopsig)
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			sk_par_fail(argv, "+0a:bC:d:E:H:hI:J:j:kr:S:s:t:V", longopts);
+			sk_par_fail(argv, "+0a:bC:d:E:H:hI:J:j:kmN:n:r:S:s:t:VX", longopts);
 		if (c == 'b')
 			c = O_PROGRESS;   /* -b/--progress, as in every command */
 		if (set_opt(&o, c, optarg, &err) != 0) {
@@ -530,6 +591,19 @@ static int run(int argc, char **argv, int *stopsig)
 	in.delimlen = o.delimlen;
 	in.eof = o.eof;
 	in.rpl = o.rpl;
+	if (o.set['N'] || o.set['n'] || o.m || o.X || o.xargs) {
+		/* GNU parallel's reading: -N wins over -n; -N makes each word
+		 * with {} a context (as -X does) unless -m or --xargs is given. */
+		grp.max_args = o.set['N'] ? o.maxN : o.set['n'] ? o.maxn : 0;
+		grp.noarg = (o.set['N'] || o.set['n']) && grp.max_args == 0;
+		grp.context = o.X || (o.set['N'] && !o.m && !o.xargs);
+		grp.spread = o.X || o.m;
+		grp.slots = spread_slots(&o, o.sshlogin ? o.sshlogin : have_job ? job.hosts : NULL);
+		grp.max_chars = o.set[O_MAXCHARS] ? o.max_chars : TR_GROUP_MAX_CHARS;
+		in.group = &grp;
+	} else if (o.set[O_MAXCHARS]) {
+		sk_par_usage_fail("--max-chars is for -N, -n, -X, -m and --xargs: give one of them");
+	}
 	/* --colsep trims both ends unless --trim says otherwise, as in GNU
 	 * parallel. */
 	in.trim = o.set[O_TRIM] ? o.trim : o.colsep ? TR_TRIM_BOTH : TR_TRIM_NONE;

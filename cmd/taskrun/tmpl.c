@@ -57,7 +57,6 @@ char *tr_tmpl_quote(const char *s)
 	return b.p;
 }
 
-enum { OP_ALL, OP_NOEXT, OP_BASE, OP_DIR, OP_BASENOEXT, OP_SEQ, OP_SLOT };
 
 /* Parses a placeholder at p ('{'): {} {.} {/} {//} {/.} with an optional
  * input number before the operator ({2/.}), counted from the last input
@@ -71,7 +70,7 @@ static size_t placeholder_at(const char *p, int *op, long *num)
 	int neg = 0;
 
 	if (strncmp(q, "#}", 2) == 0 || strncmp(q, "%}", 2) == 0) {
-		*op = q[0] == '#' ? OP_SEQ : OP_SLOT;
+		*op = q[0] == '#' ? TR_OP_SEQ : TR_OP_SLOT;
 		*num = 0;
 		return 3;
 	}
@@ -95,18 +94,18 @@ static size_t placeholder_at(const char *p, int *op, long *num)
 }
 
 /* The next placeholder of p, or NULL: its length in *len, its operator
- * and input in *op and *num.  With rpl (-I), rpl is {} (OP_ALL of every
+ * and input in *op and *num.  With rpl (-I), rpl is {} (TR_OP_ALL of every
  * input), and {} {N} {-N} are text, as GNU parallel reads them then. */
-static const char *next_placeholder(const char *p, const char *rpl, size_t *len, int *op, long *num)
+const char *tr_tmpl_next(const char *p, const char *rpl, size_t *len, int *op, long *num)
 {
 	const char *r = rpl ? strstr(p, rpl) : NULL;
 
 	for (const char *q = strchr(p, '{'); q && (!r || q < r); q = strchr(q + 1, '{'))
-		if ((*len = placeholder_at(q, op, num)) > 0 && (!rpl || *op != OP_ALL))
+		if ((*len = placeholder_at(q, op, num)) > 0 && (!rpl || *op != TR_OP_ALL))
 			return q;
 	if (r) {
 		*len = strlen(rpl);
-		*op = OP_ALL;
+		*op = TR_OP_ALL;
 		*num = 0;
 	}
 	return r;
@@ -118,7 +117,7 @@ int tr_tmpl_has_placeholder_r(const char *tmpl, const char *rpl)
 	int op;
 	long num;
 
-	return next_placeholder(tmpl, rpl, &len, &op, &num) != NULL;
+	return tr_tmpl_next(tmpl, rpl, &len, &op, &num) != NULL;
 }
 
 int tr_tmpl_has_placeholder(const char *tmpl)
@@ -131,7 +130,7 @@ int tr_tmpl_has_slot(const char *tmpl)
 	return strchr(tmpl, TR_TMPL_SLOT) != NULL;
 }
 
-static char *value(int which, const char *arg)
+char *tr_tmpl_value(int which, const char *arg)
 {
 	const char *base = strrchr(arg, '/');
 	const char *dot;
@@ -140,15 +139,15 @@ static char *value(int which, const char *arg)
 	switch (which) {
 	/* The extension goes as GNU parallel removes it (s/\.[^\/.]*$//):
 	 * from the last dot of the base name, even its first character. */
-	case OP_BASENOEXT:
+	case TR_OP_BASENOEXT:
 		dot = strrchr(base, '.');
 		return strndup(base, dot ? (size_t)(dot - base) : strlen(base));
-	case OP_DIR:
+	case TR_OP_DIR:
 		return base == arg ? strdup(".") : strndup(arg, base - arg > 1 ? (size_t)(base - arg - 1) : 1);
-	case OP_NOEXT:
+	case TR_OP_NOEXT:
 		dot = strrchr(base, '.');
 		return strndup(arg, dot ? (size_t)(dot - arg) : strlen(arg));
-	case OP_BASE:
+	case TR_OP_BASE:
 		return strdup(base);
 	default:
 		return strdup(arg);
@@ -158,7 +157,7 @@ static char *value(int which, const char *arg)
 /* Appends op of arg, quoted when asked. */
 static int put_value(struct tr_buf *b, int op, const char *arg, int quote)
 {
-	char *v = value(op, arg), *qv;
+	char *v = tr_tmpl_value(op, arg), *qv;
 	int rc;
 
 	if (!v)
@@ -171,64 +170,142 @@ static int put_value(struct tr_buf *b, int op, const char *arg, int quote)
 	return rc ? -1 : 0;
 }
 
-char *tr_tmpl_expandr(const char *tmpl, const char *rpl, const char *const *args, int nargs, long seq, int quote)
+/* Appends tmpl expanded to b: {} and the other placeholders without an
+ * input number take the ncur inputs cur (each in turn, joined by blanks),
+ * {N} and {-N} the N-th of the nall inputs all.  With noarg (GNU
+ * parallel's -N 0) every input is nothing, not even quotes. */
+static int expand_into(struct tr_buf *b, const char *tmpl, const char *rpl, const char *const *all, int nall,
+		       const char *const *cur, int ncur, long seq, int quote, int noarg)
 {
-	/* Built on the stack while it fits, and returned at its size: a list
-	 * of a million tasks expands a million templates. */
-	char stack[256];
-	struct tr_buf b = {stack, 0, 0, sizeof stack, 1};
 	const char *p = tmpl;
 
 	while (*p) {
 		int op, rc = 0;
 		long num;
 		size_t len;
-		const char *q = next_placeholder(p, rpl, &len, &op, &num);
+		const char *q = tr_tmpl_next(p, rpl, &len, &op, &num);
 
-		if (!q) {
-			if (tr_buf_put(&b, p, strlen(p)) != 0)
-				goto oom;
-			break;
-		}
-		if (tr_buf_put(&b, p, (size_t)(q - p)) != 0)
-			goto oom;
-		if (op == OP_SEQ) {
+		if (!q)
+			return tr_buf_put(b, p, strlen(p)) != 0 ? -1 : 0;
+		if (tr_buf_put(b, p, (size_t)(q - p)) != 0)
+			return -1;
+		if (op == TR_OP_SEQ) {
 			char n[32];
 			snprintf(n, sizeof n, "%ld", seq);
-			rc = tr_buf_put(&b, n, strlen(n));
-		} else if (op == OP_SLOT) {
+			rc = tr_buf_put(b, n, strlen(n));
+		} else if (op == TR_OP_SLOT) {
 			/* Known when the task starts (tr_tmpl_slot). */
 			const char m = TR_TMPL_SLOT;
-			rc = tr_buf_put(&b, &m, 1);
+			rc = tr_buf_put(b, &m, 1);
+		} else if (noarg) {
+			for (int i = 1; i < ncur && num == 0 && !rc; i++)
+				rc = tr_buf_put(b, " ", 1);
 		} else if (num > 0) {
 			/* An input beyond the last one is empty, as in GNU
 			 * parallel. */
-			if (num <= nargs)
-				rc = put_value(&b, op, args[num - 1], quote);
+			if (num <= nall)
+				rc = put_value(b, op, all[num - 1], quote);
 		} else if (num < 0) {
 			/* Counted from the last input; empty before the first
 			 * (where GNU parallel 20221122 wraps around oddly:
 			 * {-3} of two inputs is the second). */
-			if (-num <= nargs)
-				rc = put_value(&b, op, args[nargs + num], quote);
+			if (-num <= nall)
+				rc = put_value(b, op, all[nall + num], quote);
+		} else {
+			for (int i = 0; i < ncur && !rc; i++)
+				rc = (i && tr_buf_put(b, " ", 1)) || put_value(b, op, cur[i], quote);
+		}
+		if (rc)
+			return -1;
+		p = q + len;
+	}
+	return 0;
+}
+
+/* The buffer's string, malloc'd at its size (NULL when out of memory). */
+static char *buf_string(struct tr_buf *b, const char *stack)
+{
+	if (tr_buf_put(b, "", 1) != 0) {
+		tr_buf_release(b);
+		return NULL;
+	}
+	if (b->borrowed) {
+		char *r = malloc(b->len);
+		if (r)
+			memcpy(r, stack, b->len);
+		return r;
+	}
+	return b->p;
+}
+
+char *tr_tmpl_expandr(const char *tmpl, const char *rpl, const char *const *args, int nargs, long seq, int quote)
+{
+	/* Built on the stack while it fits, and returned at its size: a list
+	 * of a million tasks expands a million templates. */
+	char stack[256];
+	struct tr_buf b = {stack, 0, 0, sizeof stack, 1};
+
+	if (expand_into(&b, tmpl, rpl, args, nargs, args, nargs, seq, quote, 0) != 0) {
+		tr_buf_release(&b);
+		return NULL;
+	}
+	return buf_string(&b, stack);
+}
+
+char *tr_tmpl_expandg(const char *tmpl, const char *rpl, const char *const *args, int nargs, long seq, int quote,
+		      int context, int noarg)
+{
+	char stack[256];
+	struct tr_buf b = {stack, 0, 0, sizeof stack, 1};
+	const char *p = tmpl;
+	char *word = NULL;
+
+	if (!context) {
+		if (expand_into(&b, tmpl, rpl, args, nargs, args, nargs, seq, quote, noarg) != 0)
+			goto oom;
+		return buf_string(&b, stack);
+	}
+	/* GNU parallel's context replace: a word (up to a blank or a tab)
+	 * that holds a placeholder of the inputs is written once per input,
+	 * the copies separated by blanks; a word with only {N} {-N} {#} {%}
+	 * once. */
+	while (*p) {
+		const size_t gap = strspn(p, " \t"), wl = strcspn(p + gap, " \t");
+		size_t len;
+		int op, each = 0, any = 0, rc = 0;
+		long num;
+
+		if (tr_buf_put(&b, p, gap) != 0)
+			goto oom;
+		p += gap;
+		if (!wl)
+			break;
+		free(word);
+		if (!(word = strndup(p, wl)))
+			goto oom;
+		p += wl;
+		for (const char *q = word; (q = tr_tmpl_next(q, rpl, &len, &op, &num)) != NULL; q += len) {
+			any = 1;
+			each |= num == 0 && op != TR_OP_SEQ && op != TR_OP_SLOT;
+		}
+		if (!any) {
+			rc = tr_buf_put(&b, word, wl);
+		} else if (!each) {
+			rc = expand_into(&b, word, rpl, args, nargs, args, nargs, seq, quote, noarg);
+		} else if (nargs == 0) {
+			rc = expand_into(&b, word, rpl, args, nargs, args, 0, seq, quote, noarg);
 		} else {
 			for (int i = 0; i < nargs && !rc; i++)
-				rc = (i && tr_buf_put(&b, " ", 1)) || put_value(&b, op, args[i], quote);
+				rc = (i && tr_buf_put(&b, " ", 1)) ||
+				     expand_into(&b, word, rpl, args, nargs, args + i, 1, seq, quote, noarg);
 		}
 		if (rc)
 			goto oom;
-		p = q + len;
 	}
-	if (tr_buf_put(&b, "", 1) != 0)
-		goto oom;
-	if (b.borrowed) {
-		char *r = malloc(b.len);
-		if (r)
-			memcpy(r, stack, b.len);
-		return r;
-	}
-	return b.p;
+	free(word);
+	return buf_string(&b, stack);
 oom:
+	free(word);
 	tr_buf_release(&b);
 	return NULL;
 }

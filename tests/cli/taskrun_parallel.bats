@@ -761,8 +761,156 @@ both_in() {
 	[ "$stderr" = "taskrun: invalid replacement string '' (-I needs one)" ]
 }
 
+@test "parallel and taskrun: -N n arguments per task, {1} to {n}, a shorter last one" {
+	both -k -N 2 echo {1}-{2} ::: a b c d e
+	same
+	[ "$T_OUT" = $'a-b\nc-d\ne-' ]
+	# Without a placeholder they are appended; a word that holds {} is
+	# written once per argument, {#} and {-1} once.
+	both -k --dry-run -N 3 echo ::: a b c d
+	same
+	[ "$T_OUT" = $'echo a b c\necho d' ]
+	both -k --dry-run -N 2 echo pre{}post {#} {-1} ::: a 'b c' d
+	same
+	[ "$T_OUT" = "echo preapost pre'b c'post 1 'b c'"$'\n'"echo predpost 2 d" ]
+	# Several sources: {1} {2} are the first combination's, {3} {4} the
+	# second's.
+	both -k -N 2 echo {1}{2}/{3}{4} ::: a b ::: 1 2
+	same
+	[ "$T_OUT" = $'a1/a2\nb1/b2' ]
+	# The exit status counts the failed tasks.
+	both -k -N 2 'echo {1}{2}; [ {1} = {2} ]' ::: x x y z p
+	same
+	[ "$T_OUT" = $'xx\nyz\np' ]
+	[ "$T_RC" = 2 ]
+}
+
+@test "parallel and taskrun: -n at most n arguments per task, {} all of them where it stands" {
+	both -k -n 2 echo pre{}post ::: a b c
+	same
+	[ "$T_OUT" = $'prea bpost\nprecpost' ]
+	both -k --dry-run -n 2 echo {1} {} {2}. ::: a 'b c' d
+	same
+	[ "$T_OUT" = "echo a a 'b c' 'b c'."$'\n'"echo d d ." ]
+	# -N wins over -n.
+	both -k -n 3 -N 2 echo ::: 1 2 3 4
+	same
+	[ "$T_OUT" = $'1 2\n3 4' ]
+}
+
+@test "parallel and taskrun: -N 0 and -n 0 run the command once per argument, with none of them" {
+	both -k -N 0 echo x ::: a b c
+	same
+	[ "$T_OUT" = $'x\nx\nx' ]
+	both -k --dry-run -n 0 echo x {} ::: a b
+	same
+	[ "$T_OUT" = $'echo x \necho x ' ]
+}
+
+@test "parallel and taskrun: -X and -m put as many arguments as fit, spread over the slots" {
+	for j in 1 2 3 10; do
+		both -k --dry-run -j $j -X echo pre{}post ::: 1 2 3 4 5 6 7
+		same || { echo "-X -j $j"; false; }
+		both -k --dry-run -j $j -m echo pre{}post ::: 1 2 3 4 5 6 7
+		same || { echo "-m -j $j"; false; }
+	done
+	both -k --dry-run -j 3 -X echo pre{}post ::: 1 2 3 4 5 6 7
+	[ "$T_OUT" = $'echo pre1post pre2post pre3post\necho pre4post pre5post pre6post\necho pre7post' ]
+	both -k --dry-run -j 3 -m echo pre{}post ::: 1 2 3 4 5 6 7
+	[ "$T_OUT" = $'echo pre1 2 3post\necho pre4 5 6post\necho pre7post' ]
+	# --max-chars (parallel's -s) cuts a task where parallel does, and
+	# the last ones spread.
+	for n in 20 31 45; do
+		for t in echo 'echo x{}y' 'echo {}.x {#} {1//}'; do
+			both -k --dry-run -j 1 -X --max-chars $n $t ::: $(seq 20)
+			same || { echo "-X $n $t"; false; }
+			both -k --dry-run -j 2 -m --max-chars $n $t ::: $(seq 20)
+			same || { echo "-m $n $t"; false; }
+			both -k --dry-run -j 3 --xargs --max-chars $n $t ::: $(seq 20)
+			same || { echo "--xargs $n $t"; false; }
+		done
+	done
+	both -k --dry-run -j 1 -X --max-chars 20 echo ::: $(seq 20)
+	[ "$T_OUT" = $'echo 1 2 3 4 5 6 7\necho 8 9 10 11 12\necho 13 14 15 16 17\necho 18 19 20' ]
+	# With -n: the spread at the end takes over, as in parallel.
+	both -k --dry-run -j 2 -X -n 2 echo ::: 1 2 3 4
+	same
+	[ "$T_OUT" = $'echo 1 2\necho 3\necho 4' ]
+	# Run, not only printed.
+	both -k -j 2 -X 'echo {#}: {}' ::: a b c d e
+	same
+	[ "$T_OUT" = $'1: a b c\n2: d e' ]
+}
+
+@test "taskrun: an argument too long for --max-chars alone is an error, as in parallel" {
+	run -1 --separate-stderr taskrun -X --max-chars 12 echo ::: ab abcdefgh
+	[ "$stderr" = "taskrun: command line too long (13 >= 12, --max-chars) at input 2: abcdefgh" ]
+	[ "$output" = "" ]
+	run -255 --separate-stderr parallel --will-cite -X --max-chars 12 echo ::: ab abcdefgh
+	run -2 --separate-stderr taskrun --max-chars 100 echo ::: a
+	[ "$stderr" = "taskrun: --max-chars is for -N, -n, -X, -m and --xargs: give one of them; try --help" ]
+	run -2 --separate-stderr taskrun -X --max-chars 131072 echo ::: a
+	[ "$stderr" = "taskrun: invalid line length '131072' (expected an integer in 1..131071)" ]
+	run -2 --separate-stderr taskrun -N x echo ::: a
+	[ "$stderr" = "taskrun: invalid argument count 'x' (expected an integer in 0..100000000)" ]
+}
+
+@test "parallel and taskrun: arguments with spaces, quotes, \$, * and unicode through -N and -X" {
+	args=("a b" "it's" "'" '$HOME "x"' '*' 'ünïcødé ✓' '`id`;true' 'back\slash' 'tab	in' '' '-n')
+	both -k -N 3 "printf '[%s]\n'" ::: "${args[@]}"
+	same
+	[ "$(wc -l <<<"$T_OUT")" = 11 ]
+	[ "$(sed -n 5p <<<"$T_OUT")" = "[*]" ]
+	both -k -j 3 -X "printf '<%s>\n'" pre{}post ::: "${args[@]}"
+	same
+	[ "$(sed -n 4p <<<"$T_OUT")" = '<pre$HOME "x"post>' ]
+	both -k -j 2 -m "printf '<%s>\n'" pre{}post ::: "${args[@]}"
+	same
+	both --dry-run -k -X -j 2 "printf '[%s]\n'" {} ::: "${args[@]}"
+	same
+	both --dry-run -k -N 2 "printf '[%s]\n'" {2} {1} ::: "${args[@]}"
+	same
+	[ "$(sed -n 1p <<<"$T_OUT")" = "printf '[%s]\n' 'it'\"'\"'s' 'a b'" ]
+	[ ! -e "$HOME/\$HOME" ]
+}
+
+@test "taskrun: -N and -X give the same task list on a resume after kill -9" {
+	load lab
+	cd "$T"
+	cmd='echo {} >>ran; echo out {}'
+	for mode in "-N 2" "-X --max-chars 36"; do
+		rm -rf s ran
+		# As GNU parallel groups them.
+		parallel --will-cite --dry-run -j 1 $mode "$cmd" ::: a b c d e f g h i j k l >p.dry
+		run -0 taskrun --dry-run -j 1 $mode "$cmd" ::: a b c d e f g h i j k l
+		[ "$output" = "$(cat p.dry)" ]
+		TASKRUN_TEST_STOP_AFTER_DONE=2 taskrun -s s -j 1 -k $mode "$cmd" ::: a b c d e f g h i j k l \
+			>out 2>err &
+		pid=$!
+		lab_wait "[ \"\$(awk '{ print \$3 }' /proc/$pid/stat 2>/dev/null)\" = T ]" 10
+		[ "$(j_count s/journal done)" = 2 ]
+		kill -9 "$pid"
+		wait "$pid" || true
+		lab_wait "[ \"\$(taskrun status s | head -n 1)\" = 'controller: not running' ]" 5
+		# The same command resumes: only the rest, each task run once.
+		run -0 --separate-stderr taskrun -s s -j 1 -k $mode "$cmd" ::: a b c d e f g h i j k l
+		if [ "$mode" = "-N 2" ]; then
+			[ "$output" = $'out e f\nout g h\nout i j\nout k l' ]
+			[ "$(cat ran)" = $'a b\nc d\ne f\ng h\ni j\nk l' ]
+			[ "$(j_count s/journal done)" = 6 ]
+		else
+			[ "$output" = $'out g h i\nout j k l' ]
+			[ "$(cat ran)" = $'a b c\nd e f\ng h i\nj k l' ]
+			[ "$(j_count s/journal done)" = 4 ]
+		fi
+	done
+	# Other groups are another task list: refused without --fresh.
+	run -1 --separate-stderr taskrun -s s -j 1 -X --max-chars 40 "$cmd" ::: a b c d e f g h i j k l
+	[ "$stderr" = "taskrun: s: the task list differs from the one in the state directory (--fresh starts over)" ]
+}
+
 @test "taskrun: GNU parallel options it does not take are usage errors, not misread" {
-	for o in -N -n -X -m --xargs -q --tagstring --header -v -u --ungroup --nice --delay --plus --env --results \
+	for o in -q --tagstring --header -v -u --ungroup --nice --delay --plus --env --results \
 		--files --csv --pipe; do
 		run -2 --separate-stderr taskrun "$o" 2 echo ::: a b c
 		[ "$stderr" = "taskrun: unknown option '$o'; try --help" ] || { echo "$o: $stderr"; false; }
