@@ -1,15 +1,18 @@
 /*
  * regrid_run_internal: what the regrid driver's files share (the input
  * pass's results, the sample store, the reach of the grid).  This header
- * shall only be used by lib/flow/regrid_run.c, regrid_scan.c and
- * regrid_reach.c, and by their unit tests (tests/unit/test_regrid_reach.c,
+ * shall only be used by lib/flow/regrid_run.c, regrid_scan.c, regrid_seq.c
+ * and regrid_reach.c, and by their unit tests (tests/unit/test_regrid_reach.c,
  * test_regrid_scan.c); everything else uses regrid.h.
  *
  * regrid_reach.c: the policy, pure functions of a trace header and the job
  *   (where a trace lies in the grid frame, what the pass counts, why traces
  *   miss the grid, which traces a --part slice keeps);
- * regrid_scan.c: the input pass (read, classify, keep samples in memory,
- *   in place or in a spool) and the sample store behind the fetch callback;
+ * regrid_scan.c: the input pass over a file read at random by every thread
+ *   (read, classify, keep samples in memory or in place) and the sample
+ *   store behind the fetch callback;
+ * regrid_seq.c: the pass from start to end (pipes, compressed sgk): one
+ *   thread reads, every thread decodes; samples in memory or in a spool;
  * regrid_run.c: sk_regrid_run, the output loop and the fold table.
  */
 #ifndef SK_REGRID_RUN_INTERNAL_H
@@ -25,17 +28,15 @@
 /* Where the samples of the used traces live. */
 struct store {
 	long ns;
-	float *mem;              /* used x ns, or NULL */
 	int spool_fd;            /* raw float records, or -1 */
 	char spool_path[SK_ERROR_FILE];   /* what errors about it name */
-	long nmem;               /* traces in mem before spilling to the spool */
 	/* In place: traces read from the reader with sk_reader_pread. */
 	const struct sk_reader *r;
 	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
 	const int64_t *tidx;     /* used trace -> input trace index */
-	/* The parallel scan's samples: chunk c holds used traces cstart[c] ..
-	 * cstart[c + 1] - 1. */
+	/* The samples in memory, in chunks (of either pass): chunk c holds
+	 * used traces cstart[c] .. cstart[c + 1] - 1. */
 	float **cs;
 	int64_t *cstart;
 	long nc;
@@ -92,6 +93,8 @@ struct scan {
 	int in_place;            /* samples are read in place */
 	int deferred;            /* samples not read yet: sk_rgrun_fill fills each chunk */
 	int spool_err;           /* the error is about the spool, not the input */
+	long batch;              /* the pass from start to end: records per batch
+				    (0: about 2 MiB of them); tests set it small */
 };
 
 
@@ -121,15 +124,21 @@ void sk_rgrun_keep_set(struct keep *k, const struct sk_grid *gr, int64_t first, 
 
 /* regrid_scan.c */
 
+/* The kept traces' arrays: freed (none for a view) and emptied; one more
+ * trace; c's traces after g's (g grown by doubling unless packed).
+ * SK_ENOMEM. */
+void sk_rgrun_grow_free(struct grow *g);
+int sk_rgrun_grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t);
+int sk_rgrun_grow_append(struct grow *g, const struct grow *c);
+/* Appends n bytes to the spool; errors name it. */
+int sk_rgrun_spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err);
+
 /* The fetch callback (regrid.h sk_regrid_fetch_fn) over a struct store. */
 int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err);
 /* Prepares reading the input in place: one scratch buffer per thread. */
 int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err);
 /* Frees what a pass kept (positions, hull, samples, spool). */
 void sk_rgrun_scan_release(struct scan *sc, struct store *st);
-/* The pass from start to end (pipes, compressed sgk). */
-int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
-		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
 /* The pass by every thread at once (a file that allows random reads).
  * With defer, it reads the headers alone; when the kept traces' samples
  * fit in job->mem, sc->deferred says so and the chunks' sample stores
@@ -142,5 +151,20 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
  * (sk_reader_pread_size bytes); any number of threads at once, each with
  * its own chunks and scratch.  Errors as sk_reader_pread, SK_ENOMEM. */
 int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err);
+
+/* regrid_seq.c */
+
+/* The pass from start to end (pipes, compressed sgk, a file with a cut last
+ * trace): this thread reads the raw records in batches (sc->batch) and
+ * every thread (omp_get_max_threads) decodes and classifies them, this one
+ * too when it is ahead; the batches are merged in input order, so the kept
+ * traces, counts and samples are the same for any number of threads and
+ * batch size.  Every trace's samples are decoded (a bad one is an error,
+ * used or not), and kept in memory chunks (store->cs) while the kept ones
+ * fit in job->mem, then in a spool; or, for a file that allows random
+ * reads and would not fit, left in place (not decoded).  Errors: the first
+ * in input order, with the trace number as sk_reader_next's. */
+int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
+		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The regrid driver's input pass: read, classify and keep the used traces,
- * their samples in memory, in place or in a raw spool, and the store the
- * interpolation fetches them from.  regrid_run_internal.h has the contract.
+ * The regrid driver's input pass over a file that allows random reads: read,
+ * classify and keep the used traces, their samples in memory or in place,
+ * and the store the interpolation fetches them from (regrid_seq.c has the
+ * pass from start to end).  regrid_run_internal.h has the contract.
  */
 #include "regrid.h"
 
@@ -37,10 +38,6 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 {
 	struct store *s = ctx;
 	const size_t rec = (size_t)s->ns * sizeof(float);
-	if (s->mem) {
-		memcpy(out, s->mem + (size_t)idx * (size_t)s->ns, rec);
-		return 0;
-	}
 	if (s->cs) {
 		const long c = chunk_of(s, idx);
 		memcpy(out, s->cs[c] + (size_t)(idx - s->cstart[c]) * (size_t)s->ns, rec);
@@ -57,7 +54,7 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 	return sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err);
 }
 
-static int spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err)
+int sk_rgrun_spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err)
 {
 	if (sk_file_write_all(s->spool_fd, p, n, err) < 0) {
 		errno = err->errnum;
@@ -66,8 +63,7 @@ static int spool_write(const struct store *s, const void *p, size_t n, struct sk
 	return 0;
 }
 
-/* Frees g's arrays (none for a view) and empties it. */
-static void grow_free(struct grow *g)
+void sk_rgrun_grow_free(struct grow *g)
 {
 	if (g->packed != 2) {
 		free(g->u);
@@ -88,7 +84,7 @@ static int grow_pack(struct grow *g, long cap)
 {
 	const size_t m = (size_t)(cap > 0 ? cap : 1);
 	double *b = sk_bigmem_alloc(m * (3 * sizeof *g->u + sizeof *g->tidx + sizeof *g->cls));
-	grow_free(g);
+	sk_rgrun_grow_free(g);
 	if (!b)
 		return SK_ENOMEM;
 	g->u = b;
@@ -122,7 +118,7 @@ static int grow_reserve(struct grow *g, long cap)
 	return 0;
 }
 
-static int grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t)
+int sk_rgrun_grow_push(struct grow *g, double u, double v, double h, int cls, int64_t t)
 {
 	if (g->n == g->cap && grow_reserve(g, g->cap ? 2 * g->cap : 4096) < 0)
 		return SK_ENOMEM;
@@ -156,7 +152,7 @@ int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk
 
 void sk_rgrun_scan_release(struct scan *sc, struct store *st)
 {
-	grow_free(&sc->g);
+	sk_rgrun_grow_free(&sc->g);
 	free(sc->hull);
 	sc->hull = NULL;
 	sc->nh = 0;
@@ -167,94 +163,9 @@ void sk_rgrun_scan_release(struct scan *sc, struct store *st)
 	st->cs = NULL;
 	st->cstart = NULL;
 	st->nc = 0;
-	free(st->mem);
-	st->mem = NULL;
-	st->nmem = 0;
 	if (st->spool_fd >= 0)
 		close(st->spool_fd);
 	st->spool_fd = -1;
-}
-
-/* The input read from start to end (pipes, compressed sgk): samples kept in
- * memory while they fit in job->mem, then spooled; or, for a large file
- * that allows random reads, left in place. */
-int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
-		    const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err)
-{
-	const struct sk_info *info = sk_reader_info(r);
-	unsigned char *hdr = malloc(info->hdrlen);
-	float *buf = malloc((size_t)info->ns * sizeof *buf);
-	int rc = 0;
-
-	if (!hdr || !buf) {
-		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-		goto out;
-	}
-	sc->in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
-		       (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
-	/* The first pass reads from start to end; the in-place reads later
-	 * seek, which ends the read-ahead. */
-	sk_reader_readahead(r, NULL);
-	for (;;) {
-		double u, v, h;
-		int cls;
-		const int64_t t = sk_reader_tell(r);
-		rc = sk_reader_next(r, hdr, sc->in_place ? NULL : buf, err);
-		if (rc == 0)
-			break;
-		if (rc < 0)
-			goto out;
-		if (!sk_rgrun_classify(job, o, hdr, t, &sc->t, &u, &v, &h, &cls))
-			continue;
-		if (sc->t.first == t)
-			memcpy(sc->first_hdr, hdr, info->hdrlen);
-		if (!sk_rgrun_keep_has(kp, u, v))
-			continue;
-		if (grow_push(&sc->g, u, v, h, cls, t) < 0) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-			goto out;
-		}
-		if (sc->in_place)
-			continue;
-		/* Samples: memory while they fit, then the spool. */
-		if (store->spool_fd < 0) {
-			if ((uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) <= job->mem) {
-				if ((size_t)sc->g.n > (size_t)store->nmem) {
-					const long cap = store->nmem ? 2 * store->nmem : 1024;
-					float *m = realloc(store->mem, (size_t)cap * (size_t)info->ns * sizeof *m);
-					if (!m) {
-						rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-						goto out;
-					}
-					store->mem = m;
-					store->nmem = cap;
-				}
-				memcpy(store->mem + (size_t)(sc->g.n - 1) * (size_t)info->ns, buf,
-				       (size_t)info->ns * sizeof *buf);
-				continue;
-			}
-			if ((rc = sk_ofile_spool_at("regrid-spool", store->spool_path, sizeof store->spool_path, err)) < 0) {
-				sc->spool_err = 1;
-				goto out;
-			}
-			store->spool_fd = rc;
-			rc = spool_write(store, store->mem, (size_t)(sc->g.n - 1) * (size_t)info->ns * sizeof(float), err);
-			free(store->mem);
-			store->mem = NULL;
-			if (rc < 0) {
-				sc->spool_err = 1;
-				goto out;
-			}
-		}
-		if ((rc = spool_write(store, buf, (size_t)info->ns * sizeof *buf, err)) < 0) {
-			sc->spool_err = 1;
-			goto out;
-		}
-	}
-out:
-	free(hdr);
-	free(buf);
-	return rc;
 }
 
 /* One chunk of the parallel pass: input traces t0 .. t1 - 1. */
@@ -347,7 +258,7 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 		if (samples && pc->kp->on &&
 		    (rc = sk_reader_pread(pc->r, t, scratch, NULL, ck->s + (size_t)ck->g.n * (size_t)ns, &ck->err)) < 0)
 			return rc;
-		if (grow_push(&ck->g, u, v, h, cls, t) < 0)
+		if (sk_rgrun_grow_push(&ck->g, u, v, h, cls, t) < 0)
 			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
 	}
 	if (samples) {
@@ -371,11 +282,11 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 	return 0;
 }
 
-static int grow_append(struct grow *g, const struct grow *c)
+int sk_rgrun_grow_append(struct grow *g, const struct grow *c)
 {
 	if (c->n == 0)
 		return 0;
-	if (g->n + c->n > g->cap && grow_reserve(g, g->n + c->n) < 0)
+	if (g->n + c->n > g->cap && grow_reserve(g, g->n + c->n > 2 * g->cap ? g->n + c->n : 2 * g->cap) < 0)
 		return SK_ENOMEM;
 	memcpy(g->u + g->n, c->u, (size_t)c->n * sizeof *g->u);
 	memcpy(g->v + g->n, c->v, (size_t)c->n * sizeof *g->v);
@@ -497,7 +408,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		sk_rgrun_tally_merge(&sc->t, &ck[c].t);
 		if (ck[c].g.packed == 2)
 			grow_close_gap(&sc->g, &ck[c].g);
-		else if (grow_append(&sc->g, &ck[c].g) < 0)
+		else if (sk_rgrun_grow_append(&sc->g, &ck[c].g) < 0)
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		np += ck[c].nh;
 	}
@@ -537,7 +448,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		}
 	}
 	for (long c = 0; c < nc; c++) {
-		grow_free(&ck[c].g);
+		sk_rgrun_grow_free(&ck[c].g);
 		free(ck[c].s);
 		free(ck[c].first_hdr);
 		free(ck[c].pts);

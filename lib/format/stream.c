@@ -385,6 +385,12 @@ int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct 
 	return sk_error_at(err, r->ops->next(r, hdr, data, err), r->in.name);
 }
 
+int sk_reader_decode(const struct sk_reader *r, int64_t idx, const unsigned char *rec, unsigned char *hdr,
+		     float *data, struct sk_error *err)
+{
+	return sk_error_at(err, sk_stream_decode(r, idx, rec, rec + r->info.hdrlen, hdr, data, err), r->in.name);
+}
+
 int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err)
 {
 	return sk_error_at(err, r->ops->seek(r, idx, err), r->in.name);

@@ -109,6 +109,15 @@ const char *sk_reader_name(const struct sk_reader *r);
  * floats).  Returns 1 for a trace, 0 at the end of the stream, or an error.
  * Either buffer may be NULL to skip decoding that part. */
 int sk_reader_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
+/* Decodes a raw record of r (stream.h raw records; trace idx, 0-based) as
+ * sk_reader_next would have: its header block canonical into hdr
+ * (info->hdrlen bytes), its samples into data (info->ns floats), either
+ * NULL.  It changes no state of r, so any number of threads may decode at
+ * once the records one thread reads with sk_reader_next_raw (and copied out
+ * of the reader's buffer).  SK_EFMT for a sample that cannot be decoded
+ * (format 4), with trace idx + 1 in the message as sk_reader_next's. */
+int sk_reader_decode(const struct sk_reader *r, int64_t idx, const unsigned char *rec, unsigned char *hdr,
+		     float *data, struct sk_error *err);
 /* Traces returned so far (the 0-based index of the next one). */
 int64_t sk_reader_tell(const struct sk_reader *r);
 /* Positions the reader at trace idx; SK_EARG when the input does not allow

@@ -553,6 +553,54 @@ PY
 	done
 }
 
+@test "a pipe and compressed sgk: one thread reads, 1, 2 and 3 decode; the file's bytes; errors in input order, nothing written" {
+	T=$BATS_TEST_TMPDIR
+	# 2,304 records of 8,240 bytes: ten batches of up to 254 (2 MiB);
+	# --mem 1 spools them, one after the other.
+	segsynth -r 2304 $AREA -n 2000 -d 0.004 $GENTLE_SYN -s 11 -o "$T/q.sgy"
+	segmerge --zstd "$T/q.sgy" -o "$T/qz.sgk"
+	for m in nearest idw linear; do
+		regrid -g $GRID -m $m "$T/q.sgy" -o "$T/$m-file.sgy"
+		for t in 1 2 3; do
+			cat "$T/q.sgy" | OMP_NUM_THREADS=$t regrid -g $GRID -m $m -o "$T/$m-pipe$t.sgy"
+			cmp "$T/$m-file.sgy" "$T/$m-pipe$t.sgy"
+			cat "$T/q.sgy" | OMP_NUM_THREADS=$t regrid -g $GRID -m $m --mem 1 -o "$T/$m-spool$t.sgy"
+			cmp "$T/$m-file.sgy" "$T/$m-spool$t.sgy"
+			OMP_NUM_THREADS=$t regrid -g $GRID -m $m --to segy "$T/qz.sgk" -o "$T/$m-zstd$t.sgy"
+			cmp "$T/$m-file.sgy" "$T/$m-zstd$t.sgy"
+		done
+	done
+	# Format 4: trace 1,000 is dead (unused), its sample 2 cannot be
+	# decoded; the stream ends inside trace 2,001.  Every trace is
+	# decoded, used or not: the bad word is the error, then (without it)
+	# the cut.
+	/usr/bin/python3 - "$T/q.sgy" "$T/f4.sgy" "$T/cut.sgy" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+ns = int.from_bytes(d[3220:3222], "big")
+d[3224:3226] = (4).to_bytes(2, "big")
+rec = 240 + 4 * ns
+for i in range(2304):
+    a = 3600 + i * rec + 240
+    d[a:a + 4 * ns] = bytes(4 * ns)
+d = d[:3600 + 2000 * rec + 500]
+open(sys.argv[3], "wb").write(d)
+a = 3600 + 999 * rec
+d[a + 28:a + 30] = (2).to_bytes(2, "big")
+d[a + 244:a + 248] = bytes([0x80, 0, 0, 7])
+open(sys.argv[2], "wb").write(d)
+PY
+	for m in nearest linear; do
+		for t in 1 2 3; do
+			OMP_NUM_THREADS=$t run -1 --separate-stderr sh -c "cat '$T/f4.sgy' | regrid -g $GRID -m $m -o '$T/x-$m-$t.sgy'"
+			[ "$stderr" = "regrid: <stdin>: trace 1000, sample 2: word 0x80000007 is not fixed point with gain (format 4 needs a zero first byte)" ]
+			OMP_NUM_THREADS=$t run -1 --separate-stderr sh -c "cat '$T/cut.sgy' | regrid -g $GRID -m $m -o '$T/x-$m-$t.sgy'"
+			[ "$stderr" = "regrid: <stdin>: trace 2001 (from byte 16483601) is truncated: 500 of 8240 bytes" ]
+			[ ! -e "$T/x-$m-$t.sgy" ]
+		done
+	done
+}
+
 @test "real data: f3.sgy onto its own (rotated) bin grid gives back its traces" {
 	# The F3 crop's bins: 18 crosslines x 23 inlines of 25 m, azimuth 88.41
 	# degrees; coordinates in the file are rounded to 0.1 m.

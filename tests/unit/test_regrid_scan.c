@@ -5,7 +5,8 @@
  * place past the memory budget, or for a pass from start to end memory then
  * a spool); and that the store hands back each kept trace's own samples
  * from each of them (sk_rgrun_store_fetch: the chunk search, the spool's
- * short read).  300 traces: trace i at midpoint (1000 + 5 (i % 20),
+ * short read); the pass from start to end on 1-3 threads in batches of
+ * any size, and its errors in input order.  300 traces: trace i at midpoint (1000 + 5 (i % 20),
  * 2000 + 4 (i / 20)), dead when i % 7 == 3, samples 100 i + s. */
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +245,7 @@ int main(void)
 	job.mem = 10 * NS * sizeof(float);
 	scan_init(&sc, &st);
 	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 0, &sc, &st, &err) == 0);
-	CHECK(sc.in_place && st.cs == NULL && st.mem == NULL);
+	CHECK(sc.in_place && st.cs == NULL);
 	CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0 && st.nraw == nth && st.raw[0] != NULL);
 	st.tidx = sc.g.tidx;
 	CHECK(kept_right(&sc, &st, want, nused));
@@ -254,9 +255,93 @@ int main(void)
 	 * place too (it allows random reads). */
 	scan_init(&sc, &st);
 	CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == 0);
-	CHECK(sc.in_place && st.mem == NULL && st.spool_fd < 0 && sc.g.n == nused);
+	CHECK(sc.in_place && st.cs == NULL && st.spool_fd < 0 && sc.g.n == nused);
 	scan_free(&sc, &st);
 	sk_reader_free(r);
+
+	/* The pass from start to end of the SEG-Y file within the budget, in
+	 * batches of 1, 7 and 64 records on 1, 2 and 3 threads: the same
+	 * traces, counts and samples, a memory chunk per batch that keeps
+	 * any (every batch of 7 does: 1 trace in 7 is dead). */
+	job.mem = 1 << 30;
+	for (int th = 1; th <= 3; th++) {
+		static const long batches[] = {1, 7, 64};
+#ifdef _OPENMP
+		omp_set_num_threads(th);
+#endif
+		for (int k = 0; k < 3; k++) {
+			CHECK(sk_reader_open(sgy, SK_FMT_AUTO, &r, &err) == 0);
+			scan_init(&sc, &st);
+			sc.batch = batches[k];
+			CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == 0);
+			CHECK(!sc.in_place && st.spool_fd < 0 && st.cs != NULL);
+			CHECKF(st.nc == (batches[k] == 1 ? nused : (NTR + batches[k] - 1) / batches[k]), "# %ld chunks",
+			       st.nc);
+			CHECK(st.cstart[0] == 0 && st.cstart[st.nc] == nused);
+			guard_chunks(&st);
+			CHECK(kept_right(&sc, &st, want, nused));
+			CHECK(sc.t.inputs == NTR && sc.t.used == nused && sc.t.first == 0 && sk_hdr_i32(sc.first_hdr, 1) == 1);
+			CHECK(sc.t.ext[0] == 1000 && sc.t.ext[1] == 1095 && sc.t.ext[2] == 2000 && sc.t.ext[3] == 2056);
+			scan_free(&sc, &st);
+			sk_reader_free(r);
+		}
+	}
+#ifdef _OPENMP
+	omp_set_num_threads(nth);
+#endif
+	/* Errors in input order whatever the threads and batches: trace 53
+	 * (dead, so unused: its samples are decoded all the same) has a
+	 * format 4 word that is not fixed point with gain, and the file ends
+	 * inside trace 201; without the bad word, the cut is the error. */
+	{
+		char f4[128], cut[128];
+		size_t len;
+		unsigned char *b;
+		const size_t rec = 240 + 4 * NS;
+		FILE *f;
+		struct sk_wopts w = SK_WOPTS_INIT;
+		snprintf(f4, sizeof f4, "%s/f4.sgy", dir);
+		snprintf(cut, sizeof cut, "%s/cut.sgy", dir);
+		w.sample_format = 2;   /* 100 i + s in int32: first byte 0 */
+		CHECK(mk_write(f4, &w, NS, 4000, NTR, trace) == 0);
+		CHECK((b = mk_slurp(f4, &len)) != NULL && len == 3600 + NTR * rec);
+		b[3225] = 4;
+		len = 3600 + 200 * rec + 100;
+		CHECK((f = fopen(cut, "wb")) != NULL && fwrite(b, 1, len, f) == len && fclose(f) == 0);
+		b[3600 + 52 * rec + 240 + 3 * 4] = 1;
+		CHECK((f = fopen(f4, "wb")) != NULL && fwrite(b, 1, len, f) == len && fclose(f) == 0);
+		free(b);
+		for (int th = 1; th <= 3; th++) {
+			static const long batches[] = {1, 7, 64};
+#ifdef _OPENMP
+			omp_set_num_threads(th);
+#endif
+			for (int k = 0; k < 3; k++) {
+				CHECK(sk_reader_open(f4, SK_FMT_AUTO, &r, &err) == 0);
+				scan_init(&sc, &st);
+				sc.batch = batches[k];
+				CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == SK_EFMT);
+				CHECKF(strcmp(err.msg, "trace 53, sample 4: word 0x01001453 is not fixed point with gain (format 4 "
+					      "needs a zero first byte)") == 0 && strcmp(err.file, f4) == 0, "# %s: %s", err.file,
+				       err.msg);
+				scan_free(&sc, &st);
+				sk_reader_free(r);
+				CHECK(sk_reader_open(cut, SK_FMT_AUTO, &r, &err) == 0);
+				scan_init(&sc, &st);
+				sc.batch = batches[k];
+				CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == SK_EFMT);
+				CHECKF(strncmp(err.msg, "trace 201 (from byte ", 21) == 0 && strstr(err.msg, "is truncated: 100 of 304 bytes") &&
+				       strcmp(err.file, cut) == 0, "# %s: %s", err.file, err.msg);
+				scan_free(&sc, &st);
+				sk_reader_free(r);
+			}
+		}
+#ifdef _OPENMP
+		omp_set_num_threads(nth);
+#endif
+		unlink(f4);
+		unlink(cut);
+	}
 
 	/* Compressed sgk (no random reads): in memory within the budget ... */
 	CHECK(sk_reader_open(sgk, SK_FMT_AUTO, &r, &err) == 0);
@@ -264,7 +349,7 @@ int main(void)
 	job.mem = 1 << 30;
 	scan_init(&sc, &st);
 	CHECK(sk_rgrun_scan_seq(&job, &o, r, &box, &sc, &st, &err) == 0);
-	CHECK(!sc.in_place && st.mem != NULL && st.spool_fd < 0 && st.nmem >= nbox);
+	CHECK(!sc.in_place && st.cs != NULL && st.spool_fd < 0 && st.nc >= 1 && st.cstart[st.nc] == nbox);
 	CHECK(kept_right(&sc, &st, inbox, nbox) && sc.t.used == nused && sc.t.inputs == NTR);
 	scan_free(&sc, &st);
 	sk_reader_free(r);
@@ -280,7 +365,7 @@ int main(void)
 		job.mem = 10 * NS * sizeof(float);
 		scan_init(&sc, &st);
 		CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == 0);
-		CHECK(st.mem == NULL && st.spool_fd >= 0 && strncmp(st.spool_path, tmp, strlen(tmp)) == 0);
+		CHECK(st.cs == NULL && st.spool_fd >= 0 && strncmp(st.spool_path, tmp, strlen(tmp)) == 0);
 		CHECK(lseek(st.spool_fd, 0, SEEK_END) == (off_t)all_bytes);
 		CHECK(kept_right(&sc, &st, want, nused));
 		/* A trace past the spool's end: a short read naming it. */
