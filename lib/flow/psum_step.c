@@ -108,8 +108,11 @@ int sk_ptree_cat(const char *path, const char *base, int64_t bytes, const char *
 	if (!p)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (hash) {
-		h = strtoull(hash, &end, 16);
-		if (!*hash || *end) {
+		/* Exactly the 16 digits sk_ptree_cat_words writes: strtoull
+		 * alone would also take fewer, a sign, "0x" or spaces. */
+		const int digits = strlen(hash) == 16 && strspn(hash, "0123456789abcdefABCDEF") == 16;
+		h = digits ? strtoull(hash, &end, 16) : 0;
+		if (!digits || *end) {
 			free(p);
 			return sk_error_set(err, SK_EARG, "--xxh64: '%s' is not 16 hex digits", hash);
 		}
