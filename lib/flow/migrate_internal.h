@@ -2,8 +2,9 @@
  * migrate_internal: what the migrate driver's files share (the trace
  * source, the input scan's results, the reach counts, the block feed).
  * This header shall only be used by lib/flow/migrate.c, migrate_reach.c,
- * migrate_scan.c and migrate_feed.c, and by the unit tests of the policy
- * (tests/unit/test_migrate_reach.c); everything else uses migrate.h.
+ * migrate_scan.c and migrate_feed.c, and by their unit tests
+ * (tests/unit/test_migrate_reach.c, test_migrate_scan.c,
+ * test_migrate_feed.c); everything else uses migrate.h.
  *
  * migrate_reach.c: the policy, pure functions of a trace header and the
  *   job (where a trace's position comes from, whether all sit at one
