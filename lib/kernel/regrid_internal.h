@@ -2,7 +2,8 @@
  * regrid_internal: what the regrid core's files share (the index, a thread's
  * workspace, the sinc interpolator and the calls between the files).  This
  * header shall only be used by lib/kernel/regrid.c, regrid_trace.c,
- * regrid_dip.c and regrid_part.c; everything else uses regrid.h.
+ * regrid_dip.c and regrid_part.c, and by the unit tests of their parts
+ * (tests/unit/test_regrid_trace.c); everything else uses regrid.h.
  *
  * regrid.c: method names, the index (sk_regrid_new), workspaces and the
  *   parallel block of output traces;
