@@ -19,7 +19,18 @@
  * frame): it streams the piece through itself.  Links live as long as the
  * agent: at its end their input is closed (the server ends at end of file);
  * a launcher dies with a killed agent (PR_SET_PDEATHSIG, and the watchdog
- * kills its group), its server with the connection. */
+ * kills its group), its server with the connection.  A piece cancelled
+ * while its link sends it, or is about to, cuts the link (link_cut): its
+ * launcher is killed, the connection closes and the server stops at its
+ * next write, so the rest of the piece does not cross the network; the
+ * pieces queued behind it are asked again on a new link.  A cancel message
+ * read by the server between chunks would keep the connection (one login
+ * less), but the answer would need a framing that can end a piece early
+ * (the protocol's "ok SIZE" then SIZE bytes cannot) and the server would
+ * have to read its input while it sends; the bytes already on their way
+ * (the pipes', ssh's and the socket's buffers) cross either way, and a
+ * cancel is rare (a task no longer needed, a holder lost, whose connection
+ * is suspect anyway).  The retired link of before cost that login too. */
 /* mkostemp() is GNU; the rest is POSIX. */
 #define _GNU_SOURCE
 #include "agent_int.h"
@@ -147,6 +158,17 @@ void ag_fetch_start(struct agent *a, uint32_t id, const char *data, size_t len)
 		if (!a->fl[i].why[0] && a->fl[i].pid > 0 && !a->fl[i].to_dead && a->fl[i].wlen == wlen &&
 		    memcmp(a->fl[i].words, words, wlen) == 0)
 			l = &a->fl[i];
+	/* Kept to ask again on a new link if this one is cut (link_cut). */
+	if (p->fdata != data) {
+		free(p->fdata);
+		p->flen = 0;
+		if (!(p->fdata = malloc(len))) {
+			fetch_fail(a, p, -1, "out of memory");
+			return;
+		}
+		memcpy(p->fdata, data, len);
+		p->flen = len;
+	}
 	if (!l && !(l = link_start(a, words, wlen, why, sizeof why))) {
 		fetch_fail(a, p, -1, why);
 		return;
@@ -172,6 +194,30 @@ static void link_kill(struct flink *l, const char *why)
 		kill(-l->pid, SIGKILL);
 		kill(l->pid, SIGKILL);
 	}
+}
+
+/* Cuts link l because a piece it is sending, or about to send, is no longer
+ * waited for: its launcher is killed with its group, which closes the
+ * connection, so the server's next write fails and it stops, instead of
+ * sending the rest of the piece to be dropped here.  The pieces still
+ * waiting on l (queued behind) start again from nothing on a new link
+ * (ag_fetch_finish), which costs one more login to the holder. */
+static void link_cut(struct agent *a, struct flink *l)
+{
+	for (int k = 0; k < l->nq; k++) {
+		struct pin *p = waiting(a, l->q[k]);
+		if (!p)
+			continue;
+		if (p->fd >= 0 && (ftruncate(p->fd, 0) != 0 || lseek(p->fd, 0, SEEK_SET) != 0) && !p->why[0])
+			snprintf(p->why, sizeof p->why, "%.150s: %.140s", p->path, strerror(errno));
+		p->got = 0;
+		p->fetching = 0;
+		p->refetch = 1;
+	}
+	l->nq = 0;
+	l->body = 0;
+	l->left = 0;
+	link_kill(l, "cut: a fetch was cancelled");
 }
 
 /* q[0]'s answer is complete (its bytes, or "bad" with why): it leaves
@@ -211,6 +257,11 @@ static void link_answer(struct agent *a, struct flink *l, const char *line)
 		n = strtoull(line + 3, &end, 10);
 		if (errno || *end || end == line + 3 || line[3] == '-' || (p && n != p->size)) {
 			link_kill(l, "the holder's server answered with another size");
+			return;
+		}
+		/* A piece cancelled while queued: its bytes start now. */
+		if (!p && n > 0) {
+			link_cut(a, l);
 			return;
 		}
 		l->body = 1;
@@ -363,6 +414,12 @@ static void link_free(struct flink *l)
 
 void ag_fetch_finish(struct agent *a)
 {
+	/* The pieces of links cut: asked again, on a new link. */
+	for (int i = 0; i < a->npin; i++)
+		if (a->pin[i].refetch) {
+			a->pin[i].refetch = 0;
+			ag_fetch_start(a, a->pin[i].id, a->pin[i].fdata, a->pin[i].flen);
+		}
 	for (int i = 0; i < a->nfl; i++) {
 		struct flink *l = &a->fl[i];
 		char msg[300];
@@ -400,17 +457,17 @@ void ag_fetch_finish(struct agent *a)
 
 void ag_fetch_stop(struct agent *a, struct pin *p)
 {
+	p->refetch = 0;
 	if (!p->fetching)
 		return;
 	p->fetching = 0;
-	/* A piece cancelled while its link owes it: the link may hang (the
-	 * controller cancels the fetches from a holder it lost), so it takes
-	 * no new request; its input is closed, and its server ends once it
-	 * has answered what it was asked (the bytes of this piece dropped). */
+	/* A piece cancelled while its link sends it, or is about to (the
+	 * controller cancels the fetches from a holder it lost, whose link
+	 * may hang, and a task it no longer needs): the link is cut.  One
+	 * queued behind: cut when its answer comes (link_answer). */
 	for (int i = 0; i < a->nfl; i++)
-		for (int k = 0; k < a->fl[i].nq; k++)
-			if (a->fl[i].q[k] == p->id)
-				a->fl[i].to_dead = 1;
+		if (!a->fl[i].why[0] && a->fl[i].nq > 0 && a->fl[i].q[0] == p->id)
+			link_cut(a, &a->fl[i]);
 }
 
 void ag_fetch_close(struct agent *a)

@@ -157,6 +157,7 @@ void ag_drop_pin(struct agent *a, int i, int remove)
 	free(p->run);
 	free(p->keep);
 	free(p->place);
+	free(p->fdata);
 	a->pin[i] = a->pin[--a->npin];
 }
 

@@ -53,6 +53,10 @@ struct pin {
 	int placed;            /* it is there: path is the copy, kept */
 	int fetching;          /* relay: its bytes come host to host, over a
 				  link to its holder (F) */
+	char *fdata;           /* that F frame's payload (malloc'd), to ask
+				  again on a new link when its link is cut */
+	size_t flen;
+	int refetch;           /* its link was cut: ask again (ag_fetch_finish) */
 };
 
 /* A connection to a piece holder's server ("AGENT --serve" through the
@@ -154,16 +158,18 @@ void ag_rdir_remove(struct atask *t);
 void ag_fetch_start(struct agent *a, uint32_t id, const char *data, size_t len);
 /* Whether pid was a link's launcher (its status kept for ag_fetch_finish). */
 int ag_fetch_reaped(struct agent *a, pid_t pid, int status);
-/* The links that ended: the pieces they still owed are told to the
- * controller (f frames), and the links forgotten. */
+/* The pieces of links cut are asked again on new links; the links that
+ * ended: the pieces they still owed are told to the controller (f
+ * frames), and the links forgotten. */
 void ag_fetch_finish(struct agent *a);
 /* The links' descriptors to poll, into pfd (room for 2 * a->nfl); the
  * count added. */
 int ag_fetch_fds(const struct agent *a, struct pollfd *pfd);
 /* Serves fd if it is a link's (revents from poll); 1 if it was. */
 int ag_fetch_io(struct agent *a, int fd, short revents);
-/* Pin p no longer waits for its bytes (its link drops them, and takes no
- * new request). */
+/* Pin p no longer waits for its bytes: when its link is sending them, or
+ * about to, the link is cut (its launcher killed, so its server stops) and
+ * the pieces queued behind it are asked again on a new link. */
 void ag_fetch_stop(struct agent *a, struct pin *p);
 /* At the agent's end: every link's input closed (its server ends), its
  * launcher waited for a moment, then killed with its group. */

@@ -1,6 +1,8 @@
 /* The agent, driven through pipes as the controller drives it. */
-/* realpath() is XSI. */
-#define _DEFAULT_SOURCE
+/* realpath() is XSI, fopencookie() GNU. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -153,6 +155,54 @@ static int servers(const char *log, pid_t *pids)
 	return n;
 }
 
+/* The slow server's standard output ("--serve-slow"): 16 bytes a
+ * microsecond, so that a cancel comes while a large piece is on its way,
+ * each byte written counted in a file (a line, rewritten in place). */
+struct counted {
+	int fd;
+	long long total;
+};
+
+static ssize_t slow_write(void *arg, const char *buf, size_t n)
+{
+	struct counted *c = arg;
+	char line[32];
+	size_t done = 0;
+	int len;
+
+	usleep((useconds_t)(n / 16));
+	while (done < n) {
+		const ssize_t k = write(1, buf + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)k;
+		c->total += k;
+	}
+	len = snprintf(line, sizeof line, "%20lld\n", c->total);
+	if (pwrite(c->fd, line, (size_t)len, 0) != len)
+		return -1;
+	return (ssize_t)done;
+}
+
+/* The bytes the slow server pid wrote, as its count file (log.PID.bytes)
+ * says; -1 before its first write. */
+static long long slow_bytes(const char *log, pid_t pid)
+{
+	char path[400];
+	long long v = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s.%ld.bytes", log, (long)pid);
+	if ((fp = fopen(path, "r"))) {
+		if (fscanf(fp, "%lld", &v) != 1)
+			v = -1;
+		fclose(fp);
+	}
+	return v;
+}
+
 /* Piece id: NAME of SIZE bytes with xxh64 HASH, fetched from the holder's
  * copy src/NAME through the server words (each ended by a NUL), and a task
  * that compares it with that copy. */
@@ -259,7 +309,7 @@ int main(int argc, char **argv)
 
 	/* This binary as a piece holder's server, for the fetches below:
 	 * its pid logged. */
-	if (argc == 2 && strcmp(argv[1], "--serve") == 0) {
+	if (argc == 2 && (strcmp(argv[1], "--serve") == 0 || strcmp(argv[1], "--serve-slow") == 0)) {
 		struct sk_error e;
 		const char *lp = getenv("TEST_SERVE_LOG");
 		FILE *lf = lp ? fopen(lp, "a") : NULL;
@@ -267,6 +317,18 @@ int main(int argc, char **argv)
 			return 9;
 		fprintf(lf, "%ld\n", (long)getpid());
 		fclose(lf);
+		if (strcmp(argv[1], "--serve-slow") == 0) {
+			static struct counted cnt;
+			char bp[400];
+			FILE *sout;
+			int rc;
+			snprintf(bp, sizeof bp, "%s.%ld.bytes", lp, (long)getpid());
+			if ((cnt.fd = open(bp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+			    !(sout = fopencookie(&cnt, "w", (cookie_io_functions_t){NULL, slow_write, NULL, NULL})))
+				return 9;
+			rc = tr_agent_serve(stdin, sout, &e);
+			return fclose(sout) != 0 || rc ? 1 : 0;
+		}
 		return tr_agent_serve(stdin, stdout, &e) ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -527,12 +589,68 @@ int main(int argc, char **argv)
 		CHECK(collect(&c, 38, 1, inok, status, outs, 10) == 1);
 		CHECKF(strcmp(inok[0], "0 5 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0, "%s", inok[0]);
 		CHECK(servers(log, spid) == 2);
+		/* A large piece cancelled while its holder sends it (a server
+		 * that sends 16 MB/s and counts its bytes), with a piece queued
+		 * behind it on the same link: the link is cut, so the server
+		 * stops (far fewer bytes than the piece's 64 MiB cross), and
+		 * the piece behind is asked again on a new link, which then
+		 * serves the next piece from that holder; nothing is left. */
+		{
+			struct tr_buf b = {0};
+			char hb[17], lf[600], fr[1200], words2[4200];
+			const long big = 64L << 20;
+			const size_t wlen2 = (size_t)snprintf(words2, sizeof words2, "%s%c--serve-slow%c", self, 0, 0);
+			long long sent = -1;
+			int n;
+			holder_file(kdir, "big.sgy", big, hb);
+			n = snprintf(fr, sizeof fr, "%ld %s src/big.sgy\n", big, hb);
+			snprintf(lf, sizeof lf, "1 %ld %s\nbig.sgy", big, hb);
+			memcpy(fr + n, words2, wlen2);
+			tr_proto_put(&b, TR_F_INPUT, 39, lf, strlen(lf));
+			tr_proto_put(&b, TR_F_FETCH, 39, fr, (size_t)n + wlen2);
+			CHECK(write(c.to, b.p, b.len) == (ssize_t)b.len);
+			tr_buf_release(&b);
+			fetch_piece(&c, 40, "a.sgy", sizes[0], h1, words2, wlen2, kdir);
+			/* Cancelled once 1 MiB of it was sent. */
+			for (int k = 0; k < 1000 && (servers(log, spid) < 3 || (sent = slow_bytes(log, spid[2])) < (1L << 20));
+			     k++)
+				poll(NULL, 0, 10);
+			CHECKF(servers(log, spid) == 3 && sent >= (1L << 20), "%lld", sent);
+			send_frame(&c, TR_F_CANCEL, 39, NULL);
+			CHECK(ended(spid[2]));
+			sent = slow_bytes(log, spid[2]);
+			CHECKF(sent >= (1L << 20) && sent < big / 4, "the cut server sent %lld bytes of %ld", sent, big);
+			fprintf(stderr, "test_taskrun_agent: a fetch of %ld bytes cancelled: %lld bytes sent\n", big, sent);
+			CHECK(collect(&c, 40, 1, inok, status, outs, 20) == 1);
+			CHECKF(strcmp(inok[0], "0 5 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0, "%s",
+			       inok[0]);
+			CHECK(servers(log, spid) == 4 && kill(spid[3], 0) == 0);
+			/* The new link serves the next piece: no other server. */
+			fetch_piece(&c, 42, "b.sgy", sizes[1], h2, words2, wlen2, kdir);
+			CHECK(collect(&c, 42, 1, inok, status, outs, 20) == 1);
+			CHECKF(strcmp(inok[0], "0 200000 0") == 0 && status[0] == 0 && strcmp(outs[0], "same\n") == 0,
+			       "%s", inok[0]);
+			CHECK(servers(log, spid) == 4 && slow_bytes(log, spid[3]) > 200000);
+			/* No piece's temporary is left in the keep directory. */
+			{
+				char cmd[600];
+				int left = 1;
+				snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q '^\\.taskrun-in'", kdir);
+				for (int k = 0; k < 100 && (left = system(cmd) == 0); k++)
+					poll(NULL, 0, 20);
+				CHECK(!left);
+			}
+			snprintf(lf, sizeof lf, "%s/src/big.sgy", kdir);
+			unlink(lf);
+		}
 	}
 
 	/* Quit: the agent exits, and its links' servers with it. */
 	send_frame(&c, TR_F_QUIT, 0, NULL);
 	CHECK(waitpid(c.pid, &st, 0) == c.pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	CHECK(ended(spid[0]) && ended(spid[1]));
+	CHECK(servers(log, spid) == 4);
+	for (int k = 0; k < 4; k++)
+		CHECKF(ended(spid[k]), "server %d", k);
 	close(c.to);
 	close(c.from);
 	tr_buf_release(&c.r);
