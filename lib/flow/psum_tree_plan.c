@@ -108,27 +108,43 @@ int sk_ptree_no_host(const struct sk_ptree_piece *p, struct sk_error *err)
 			   p->at[0]);
 }
 
-size_t sk_ptree_add_unit(struct sk_ptree *t, const char *host, const char *path, int64_t bytes, uint64_t hash,
-			 int final)
+/* A new unit at t->u[t->nu], zeroed, with copies of host and path; NULL
+ * when memory runs out (nothing added).  The caller counts it in t->nu. */
+static struct sk_ptree_unit *unit_new(struct sk_ptree *t, const char *host, const char *path)
 {
 	struct sk_ptree_unit *u;
 
 	if (t->nu == t->ucap) {
 		struct sk_ptree_unit *nu = realloc(t->u, (t->ucap ? 2 * t->ucap : 8) * sizeof *nu);
 		if (!nu)
-			return SIZE_MAX;
+			return NULL;
 		t->u = nu;
 		t->ucap = t->ucap ? 2 * t->ucap : 8;
 	}
 	u = &t->u[t->nu];
+	memset(u, 0, sizeof *u);
 	u->host = strdup(host);
 	u->path = strdup(path);
+	if (!u->host || !u->path) {
+		free(u->host);
+		free(u->path);
+		return NULL;
+	}
+	return u;
+}
+
+size_t sk_ptree_add_unit(struct sk_ptree *t, const char *host, const char *path, int64_t bytes, uint64_t hash,
+			 int final)
+{
+	struct sk_ptree_unit *u = unit_new(t, host, path);
+
+	if (!u)
+		return SIZE_MAX;
 	u->bytes = bytes;
 	u->xxh64 = hash;
 	u->final = final;
 	u->live = 1;
-	u->here = 0;
-	if (!u->host || !u->path || sk_hostset_add(&t->used, host) < 0) {
+	if (sk_hostset_add(&t->used, host) < 0) {
 		free(u->host);
 		free(u->path);
 		return SIZE_MAX;
@@ -164,26 +180,13 @@ size_t sk_ptree_host_units(const struct sk_ptree *t)
 
 size_t sk_ptree_add_here(struct sk_ptree *t, const char *path)
 {
-	size_t k;
+	struct sk_ptree_unit *u = unit_new(t, ":", path);
+	const size_t k = t->nu;
 
-	if (t->nu == t->ucap) {
-		struct sk_ptree_unit *nu = realloc(t->u, (t->ucap ? 2 * t->ucap : 8) * sizeof *nu);
-		if (!nu)
-			return SIZE_MAX;
-		t->u = nu;
-		t->ucap = t->ucap ? 2 * t->ucap : 8;
-	}
-	k = t->nu;
-	memset(&t->u[k], 0, sizeof t->u[k]);
-	t->u[k].host = strdup(":");
-	t->u[k].path = strdup(path);
-	t->u[k].bytes = -1;
-	t->u[k].live = t->u[k].here = 1;
-	if (!t->u[k].host || !t->u[k].path) {
-		free(t->u[k].host);
-		free(t->u[k].path);
+	if (!u)
 		return SIZE_MAX;
-	}
+	u->bytes = -1;
+	u->live = u->here = 1;
 	/* Not in t->used: no host has files of it to remove. */
 	for (size_t i = 0; i < t->n; i++)
 		if (t->pc[i].nat == 0 && t->owner[i] == SIZE_MAX) {

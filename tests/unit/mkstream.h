@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "hdr.h"
 #include "stream.h"
@@ -159,6 +161,30 @@ static inline unsigned char *mk_slurp(const char *path, size_t *len)
 	}
 	fclose(fp);
 	return buf;
+}
+
+/* A pipe a child process fills with path's bytes, then exits: its read end
+ * (-1 on failure); *pid is the child, for the caller to wait for. */
+static inline int mk_pipe_of(const char *path, pid_t *pid)
+{
+	int fd[2];
+
+	if (pipe(fd) != 0)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		size_t n = 0, at = 0;
+		unsigned char *b = mk_slurp(path, &n);
+		close(fd[0]);
+		while (b && at < n) {
+			const ssize_t k = write(fd[1], b + at, n - at);
+			if (k <= 0)
+				break;
+			at += (size_t)k;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	return fd[0];
 }
 
 /* 1 when the files at a and b hold the same bytes (both readable). */

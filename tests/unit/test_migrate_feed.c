@@ -145,29 +145,6 @@ static void check_blocks(struct rig *g)
 	       (long long)g->rc.far, g->rc.near_far, g->rc.mx0, g->rc.mx1, g->rc.my0, g->rc.my1, g->rc.tin1);
 }
 
-/* A pipe the child fills with path's bytes; the read end. */
-static int pipe_of(const char *path, pid_t *pid)
-{
-	int fd[2];
-
-	if (pipe(fd) != 0)
-		return -1;
-	if ((*pid = fork()) == 0) {
-		size_t n = 0, at = 0;
-		unsigned char *b = mk_slurp(path, &n);
-		close(fd[0]);
-		while (b && at < n) {
-			const ssize_t k = write(fd[1], b + at, n - at);
-			if (k <= 0)
-				break;
-			at += (size_t)k;
-		}
-		_exit(0);
-	}
-	close(fd[1]);
-	return fd[0];
-}
-
 int main(void)
 {
 	const struct sk_wopts wo = SK_WOPTS_INIT;
@@ -209,7 +186,7 @@ int main(void)
 	sk_reader_free(r);
 
 	/* From a pipe: spooled, the spool after the first trace. */
-	fd = pipe_of(path, &pid);
+	fd = mk_pipe_of(path, &pid);
 	CHECK(fd >= 0 && sk_reader_open_fd(fd, "<stdin>", SK_FMT_AUTO, 0, NULL, NULL, &r, &err) == 0);
 	rig_init(&g, r, 2);
 	CHECK(sk_mig_src_next(&g.s, g.hdr, g.data[0], &err) == 1);
@@ -227,7 +204,7 @@ int main(void)
 
 	/* No spool to be had: about its directory, nothing counted. */
 	setenv("TMPDIR", "/nonexistent-segkit-dir", 1);
-	fd = pipe_of(path, &pid);
+	fd = mk_pipe_of(path, &pid);
 	CHECK(fd >= 0 && sk_reader_open_fd(fd, "<stdin>", SK_FMT_AUTO, 0, NULL, NULL, &r, &err) == 0);
 	rig_init(&g, r, 2);
 	CHECK(sk_mig_src_next(&g.s, g.hdr, g.data[0], &err) == 1);

@@ -238,29 +238,6 @@ static int nums(const struct scan *sc, size_t k, int32_t a, int32_t b, int32_t c
 	return q[0] == a && q[1] == b && q[2] == c;
 }
 
-/* A pipe the child fills with path's bytes; the read end. */
-static int pipe_of(const char *path, pid_t *pid)
-{
-	int fd[2];
-
-	if (pipe(fd) != 0)
-		return -1;
-	if ((*pid = fork()) == 0) {
-		size_t n = 0, at = 0;
-		unsigned char *b = mk_slurp(path, &n);
-		close(fd[0]);
-		while (b && at < n) {
-			const ssize_t k = write(fd[1], b + at, n - at);
-			if (k <= 0)
-				break;
-			at += (size_t)k;
-		}
-		_exit(0);
-	}
-	close(fd[1]);
-	return fd[0];
-}
-
 static void test_scan(void)
 {
 	const struct sk_wopts wo = SK_WOPTS_INIT;
@@ -319,7 +296,7 @@ static void test_scan(void)
 	 * not), past the first 4096 rows. */
 	memset(&s, 0, sizeof s);
 	memset(&sc, 0, sizeof sc);
-	fd = pipe_of(big, &pid);
+	fd = mk_pipe_of(big, &pid);
 	CHECK(fd >= 0 && sk_reader_open_fd(fd, "<stdin>", SK_FMT_AUTO, 0, NULL, NULL, &s.r, &err) == 0);
 	s.hdrlen = 240;
 	s.ns = 4;
@@ -364,7 +341,7 @@ static void test_scan(void)
 	setenv("TMPDIR", "/nonexistent-segkit-dir", 1);
 	memset(&s, 0, sizeof s);
 	memset(&sc, 0, sizeof sc);
-	fd = pipe_of(path, &pid);
+	fd = mk_pipe_of(path, &pid);
 	CHECK(fd >= 0 && sk_reader_open_fd(fd, "<stdin>", SK_FMT_AUTO, 0, NULL, NULL, &s.r, &err) == 0);
 	s.hdrlen = 240;
 	s.ns = 4;
