@@ -17,9 +17,12 @@ int sk_mig_src_next(struct src *s, unsigned char *hdr, float *data, struct sk_er
 {
 	if (!s->spool)
 		return sk_reader_next(s->r, hdr, data, err);
-	if (fread(hdr, 1, s->hdrlen, s->spool) != s->hdrlen)
-		return ferror(s->spool) ? sk_error_at(err, sk_error_sys(err, "read error"), s->spool_path) : 0;
-	if (fread(data, sizeof *data, (size_t)s->ns, s->spool) != (size_t)s->ns)
+	/* The end of the spool is the end of the input only between traces:
+	 * one cut inside a header is as short as one cut inside samples. */
+	const size_t got = fread(hdr, 1, s->hdrlen, s->spool);
+	if (got == 0 && !ferror(s->spool))
+		return 0;
+	if (got != s->hdrlen || fread(data, sizeof *data, (size_t)s->ns, s->spool) != (size_t)s->ns)
 		return sk_error_at(err, ferror(s->spool) ? sk_error_sys(err, "read error")
 							 : sk_error_set(err, SK_EIO, "short read"),
 				   s->spool_path);

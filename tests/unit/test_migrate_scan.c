@@ -331,6 +331,15 @@ static void test_scan(void)
 		       strncmp(s.spool_path, want, strlen(want)) == 0 && strlen(s.spool_path) == strlen(want) + 6,
 		       "%s: %s", err.file, err.msg);
 	}
+	/* Cut inside trace 1's header: as short, not a clean end (it was). */
+	CHECK(fseek(s.spool, 0, SEEK_SET) == 0 && ftruncate(fileno(s.spool), (240 + 16) + 100) == 0);
+	CHECK(sk_mig_src_next(&s, h, d, &err) == 1);
+	memset(&err, 0, sizeof err);
+	CHECKF(sk_mig_src_next(&s, h, d, &err) == SK_EIO && strcmp(err.msg, "short read") == 0 &&
+	       strcmp(err.file, s.spool_path) == 0, "%s: %s", err.file, err.msg);
+	/* Cut between traces: the end of the input. */
+	CHECK(fseek(s.spool, 0, SEEK_SET) == 0 && ftruncate(fileno(s.spool), 240 + 16) == 0);
+	CHECK(sk_mig_src_next(&s, h, d, &err) == 1 && sk_mig_src_next(&s, h, d, &err) == 0);
 	fclose(s.spool);
 	sk_reader_free(s.r);
 	CHECK(waitpid(pid, &st, 0) == pid);
