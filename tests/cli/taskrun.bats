@@ -21,7 +21,7 @@ teardown() {
 
 @test "taskrun --help prints usage on stdout and exits 0" {
 	run -0 --separate-stderr taskrun --help
-	[ "${lines[0]}" = "usage: taskrun [-0bhkV] [-a file] [-C regex] [-d delim] [-E eof]" ]
+	[ "${lines[0]}" = "usage: taskrun [-0bhkmVX] [-a file] [-C regex] [-d delim] [-E eof]" ]
 	[ "$stderr" = "" ]
 	[[ "$output" == *"--stdout=TEMPLATE"* ]]
 }
