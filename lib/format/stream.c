@@ -167,8 +167,14 @@ static int reader_open(const char *path, int fmt, size_t bufsize, struct sk_read
 static int reader_start(struct sk_reader *r, int fmt, size_t bufsize, struct sk_reader **out,
 			struct sk_error *err)
 {
+	struct stat st;
 	int rc;
 
+	if (r->in.seekable && fstat(r->in.fd, &st) == 0) {
+		r->have_st = 1;
+		r->size0 = (int64_t)st.st_size;
+		r->mtim0 = st.st_mtim;
+	}
 	if (fmt == SK_FMT_AUTO) {
 		/* Enough for a SEG-Y header and two SU trace headers of any ns. */
 		const int64_t n = sk_in_need(&r->in, SK_SEGY_HDR + 240 + 4 * 65535 + 240, err);
@@ -233,6 +239,27 @@ const struct sk_info *sk_reader_info(const struct sk_reader *r)
 const char *sk_reader_name(const struct sk_reader *r)
 {
 	return r->in.name;
+}
+
+static int check_same(const struct sk_reader *r, struct sk_error *err)
+{
+	struct stat st;
+
+	if (!r->have_st)
+		return 0;
+	if (fstat(r->in.fd, &st) < 0)
+		return sk_error_sys(err, "%s", "");
+	if ((int64_t)st.st_size != r->size0)
+		return sk_error_set(err, SK_EFMT, "changed while it was read: %lld bytes, %lld when it was opened",
+				    (long long)st.st_size, (long long)r->size0);
+	if (st.st_mtim.tv_sec != r->mtim0.tv_sec || st.st_mtim.tv_nsec != r->mtim0.tv_nsec)
+		return sk_error_set(err, SK_EFMT, "changed while it was read: modified after it was opened");
+	return 0;
+}
+
+int sk_reader_check_same(const struct sk_reader *r, struct sk_error *err)
+{
+	return sk_error_at(err, check_same(r, err), r->in.name);
 }
 
 int64_t sk_reader_tell(const struct sk_reader *r)

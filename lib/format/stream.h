@@ -148,6 +148,18 @@ int sk_reader_pread_hdr(const struct sk_reader *r, int64_t idx, void *scratch, u
  * sk_reader_pread_size) holds: one system call for many headers. */
 int sk_reader_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
 			 unsigned char *hdrs, struct sk_error *err);
+/* sk_reader_pread_hdrs, and each record's samples decoded into data
+ * (info->ns floats, overwritten record after record), so that a sample
+ * that cannot be decoded (format 4) is an error as sk_reader_pread's: a
+ * pass over the headers that must still see every bad word. */
+int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
+			       unsigned char *hdrs, float *data, struct sk_error *err);
+/* 0 when the file r reads still has the size and modification time it had
+ * when r was opened (or r reads a pipe); else SK_EFMT, "changed while it
+ * was read", with both sizes or, at the same size, that it was modified.
+ * For a caller that reads a file at random long after opening it (regrid
+ * reads kept traces back in place): the check before it commits. */
+int sk_reader_check_same(const struct sk_reader *r, struct sk_error *err);
 void sk_reader_free(struct sk_reader *r);
 
 struct sk_ofset;

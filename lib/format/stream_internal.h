@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "diag.h"
 #include "io.h"
@@ -37,6 +38,11 @@ struct sk_reader {
 	int lean;              /* one of many inputs open at once (opened with a
 	                        * buffer of SK_MANY_BUF or less): hold as little
 	                        * as the format allows between traces */
+	/* A regular file's size and modification time when opened
+	 * (sk_reader_check_same); have_st 0 for a pipe. */
+	int have_st;
+	int64_t size0;
+	struct timespec mtim0;
 };
 
 struct sk_writer {

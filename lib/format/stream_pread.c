@@ -64,9 +64,10 @@ int sk_reader_pread_hdr(const struct sk_reader *r, int64_t idx, void *scratch, u
 }
 
 /* SEG-Y and SU: runs of whole records, as many as scratch holds, in one
- * read each; other formats (and a scratch below a record) trace by trace. */
+ * read each; other formats (and a scratch below a record) trace by trace.
+ * With data, each record's samples are decoded there too. */
 static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned char *scratch, size_t size,
-		      unsigned char *hdrs, struct sk_error *err)
+		      unsigned char *hdrs, float *data, struct sk_error *err)
 {
 	const size_t hl = r->info.hdrlen, rs = r->recsize;
 	int rc;
@@ -74,7 +75,8 @@ static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned c
 	if (r->ops->pread != sk_stream_rec_pread || r->ops->pread_size(r) == 0 || size < rs || idx < 0 || n < 0 ||
 	    idx + n > r->info.ntraces) {
 		for (long i = 0; i < n; i++)
-			if ((rc = pread_hdr(r, idx + i, scratch, hdrs + (size_t)i * hl, err)) < 0)
+			if ((rc = data ? pread_trace(r, idx + i, scratch, hdrs + (size_t)i * hl, data, err)
+				       : pread_hdr(r, idx + i, scratch, hdrs + (size_t)i * hl, err)) < 0)
 				return rc;
 		return 0;
 	}
@@ -92,7 +94,7 @@ static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned c
 						    (long long)k + 1, (long long)pos + 1, got - (size_t)j * rs, rs);
 			if (r->check_ns && (rc = sk_stream_check_record(r, p, k, pos, err)) < 0)
 				return rc;
-			if ((rc = sk_stream_decode(r, k, p, p + hl, hdrs + (size_t)(i + j) * hl, NULL, err)) < 0)
+			if ((rc = sk_stream_decode(r, k, p, p + hl, hdrs + (size_t)(i + j) * hl, data, err)) < 0)
 				return rc;
 		}
 		i += m;
@@ -103,5 +105,11 @@ static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned c
 int sk_reader_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
 			 unsigned char *hdrs, struct sk_error *err)
 {
-	return sk_error_at(err, pread_hdrs(r, idx, n, scratch, size, hdrs, err), r->in.name);
+	return sk_error_at(err, pread_hdrs(r, idx, n, scratch, size, hdrs, NULL, err), r->in.name);
+}
+
+int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
+			       unsigned char *hdrs, float *data, struct sk_error *err)
+{
+	return sk_error_at(err, pread_hdrs(r, idx, n, scratch, size, hdrs, data, err), r->in.name);
 }
