@@ -303,6 +303,12 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			sk_rgrun_keep_set(&kp, gr, first, last, mu, mv);
 		}
 	}
+	/* A file read at random is read in place, from the page cache: no
+	 * copy of its samples decoded into memory (a 100,000-trace file of
+	 * 500 samples, nearest on 2 threads, forcing the old in-place path
+	 * with --mem 1: 37 against 232 MB, 0.58 against 1.00 s CPU; the same
+	 * bytes). */
+	sc.place = par;
 	for (;;) {
 		sk_rgrun_tally_init(&sc.t);
 		/* Linear reads the headers first and decodes the samples beside
@@ -479,6 +485,13 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			what = sk_out_name(job->out);
 			goto done;
 		}
+	}
+	/* Read in place, the samples came from the file long after the pass
+	 * over it: a file changed since it was opened (its size or its
+	 * modification time) gave some of them changed or not at all. */
+	if (sc.in_place && (rc = sk_reader_check_same(r, err)) < 0) {
+		what = sk_in_name(job->in);
+		goto done;
 	}
 	/* Not one grid location has an input trace in reach: all-dead output
 	 * is no result (a --part slice may be empty on its own). */

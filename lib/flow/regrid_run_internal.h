@@ -93,6 +93,8 @@ struct scan {
 	int in_place;            /* samples are read in place */
 	int deferred;            /* samples not read yet: sk_rgrun_fill fills each chunk */
 	int spool_err;           /* the error is about the spool, not the input */
+	int place;               /* the parallel pass: leave every kept trace's samples in place
+				    (read at each fetch), whatever job->mem */
 	long batch;              /* the pass from start to end: records per batch
 				    (0: about 2 MiB of them); tests set it small */
 };

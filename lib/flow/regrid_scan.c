@@ -7,6 +7,7 @@
 #include "regrid.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,8 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 {
 	struct store *s = ctx;
 	const size_t rec = (size_t)s->ns * sizeof(float);
+	int rc;
+
 	if (s->cs) {
 		const long c = chunk_of(s, idx);
 		memcpy(out, s->cs[c] + (size_t)(idx - s->cstart[c]) * (size_t)s->ns, rec);
@@ -51,7 +54,17 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 		}
 		return got == rec ? 0 : sk_error_at(err, sk_error_set(err, SK_EIO, "short read"), s->spool_path);
 	}
-	return sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err);
+	if ((rc = sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err)) < 0) {
+		/* The pass read this trace whole (or its header, which says
+		 * where it is): failing now, the file most likely changed
+		 * under us, which the message says when it can. */
+		struct sk_error why = {0};
+		if (sk_reader_check_same(s->r, &why) < 0) {
+			const size_t l = strlen(err->msg);
+			snprintf(err->msg + l, sizeof err->msg - l, "; the file %s", why.msg);
+		}
+	}
+	return rc;
 }
 
 int sk_rgrun_spool_write(const struct store *s, const void *p, size_t n, struct sk_error *err)
@@ -187,7 +200,8 @@ struct par_ctx {
 	const struct sk_reader *r;
 	const struct keep *kp;
 	int want_hull;
-	int defer;               /* headers only: the samples are decoded later (sk_rgrun_fill) */
+	int defer;               /* headers only: the samples are decoded later (sk_rgrun_fill) or in place */
+	int check;               /* format 4: every trace's samples decoded all the same (a word can be bad) */
 	uint64_t held;           /* sample bytes reserved so far (atomic) */
 	int over;                /* they would exceed job->mem: in place */
 	int stop;                /* a chunk failed */
@@ -198,7 +212,7 @@ struct par_ctx {
 #define HDR_RUN (1u << 20)
 
 static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr,
-		      unsigned char *run, long nrun, unsigned char *hrun)
+		      unsigned char *run, long nrun, unsigned char *hrun, float *junk)
 {
 	const struct sk_info *info = sk_reader_info(pc->r);
 	const long ns = info->ns, n = (long)(ck->t1 - ck->t0);
@@ -232,9 +246,10 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 		int cls, rc;
 		if (hdrs_only) {
 			const long j = (long)((t - ck->t0) % nrun);
-			if (j == 0 && (rc = sk_reader_pread_hdrs(pc->r, t, ck->t1 - t < nrun ? (long)(ck->t1 - t) : nrun,
-								 run, (size_t)nrun * sk_reader_pread_size(pc->r), hrun,
-								 &ck->err)) < 0)
+			if (j == 0 && (rc = sk_reader_pread_hdrs_check(pc->r, t,
+								       ck->t1 - t < nrun ? (long)(ck->t1 - t) : nrun, run,
+								       (size_t)nrun * sk_reader_pread_size(pc->r), hrun,
+								       pc->check ? junk : NULL, &ck->err)) < 0)
 				return rc;
 			hdr = hrun + (size_t)j * info->hdrlen;
 		} else if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, ck->s + (size_t)ck->g.n * (size_t)ns,
@@ -323,7 +338,12 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	int64_t per = (int64_t)((8u << 20) / psize);
 	long nc, np = 0;
 	struct chunk *ck;
-	struct par_ctx pc = {job, o, r, kp, want_hull, defer, 0, 0, 0};
+	/* In place (sc->place): the headers alone, each kept trace's samples
+	 * read when the interpolation fetches them; only format 4 samples can
+	 * fail to decode (sk_fmt_decode), so those are decoded here, every
+	 * trace's, and a bad word is an error as from a pipe. */
+	struct par_ctx pc = {job, o, r, kp, want_hull, defer || sc->place, sc->place && info->sample_format == 4,
+			     0, 0, 0};
 	int rc = 0, nth = 1;
 
 #ifdef _OPENMP
@@ -366,6 +386,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 		const long nrun = HDR_RUN / psize > 0 ? (long)(HDR_RUN / psize) : 1;
 		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
 		unsigned char *run = malloc((size_t)nrun * psize), *hrun = malloc((size_t)nrun * info->hdrlen);
+		float *junk = malloc((size_t)info->ns * sizeof *junk);
 		#pragma omp for schedule(dynamic, 1)
 		for (long c = 0; c < nc; c++) {
 			int stop;
@@ -373,8 +394,8 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 			stop = pc.stop;
 			if (stop)
 				continue;
-			ck[c].rc = scratch && hdr && run && hrun
-					   ? scan_chunk(&pc, &ck[c], scratch, hdr, run, nrun, hrun)
+			ck[c].rc = scratch && hdr && run && hrun && junk
+					   ? scan_chunk(&pc, &ck[c], scratch, hdr, run, nrun, hrun, junk)
 					   : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
 			if (ck[c].rc < 0) {
 				#pragma omp atomic write
@@ -382,6 +403,7 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 			}
 		}
 		free(scratch);
+		free(junk);
 		free(hdr);
 		free(run);
 		free(hrun);
@@ -417,6 +439,10 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	if (rc == 0 && defer) {
 		sc->in_place = (uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) > job->mem;
 		sc->deferred = !sc->in_place;
+	}
+	if (rc == 0 && sc->place) {
+		sc->in_place = 1;
+		sc->deferred = 0;
 	}
 	if (rc == 0 && !sc->in_place) {
 		store->cs = calloc((size_t)(nc > 0 ? nc : 1), sizeof *store->cs);

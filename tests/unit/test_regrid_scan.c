@@ -8,6 +8,7 @@
  * short read); the pass from start to end on 1-3 threads in batches of
  * any size, and its errors in input order.  300 traces: trace i at midpoint (1000 + 5 (i % 20),
  * 2000 + 4 (i / 20)), dead when i % 7 == 3, samples 100 i + s. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -341,6 +342,127 @@ int main(void)
 #endif
 		unlink(f4);
 		unlink(cut);
+	}
+
+	/* In place (sc.place: what sk_regrid_run sets for a file that allows
+	 * random reads): the headers alone whatever the budget, each kept
+	 * trace's samples read back at its fetch, for the whole and for a box.
+	 * A format 4 file's samples are decoded in the pass all the same,
+	 * every trace's: trace 11 (dead, unused; outside the box) with a bad
+	 * word is the error, which the headers-only pass without sc.place
+	 * (linear's, deferred) does not see.  The file cut inside trace 201
+	 * after the pass: its fetch names it and the file's sizes, the one
+	 * before still reads; rewritten at the same size, sk_reader_check_same
+	 * says so. */
+	{
+		char f4[128], place[128];
+		size_t len;
+		unsigned char *b;
+		const size_t rec = 240 + 4 * NS;
+		FILE *f;
+		float d[NS];
+		long k198 = -1, k200 = -1;
+		struct sk_wopts w = SK_WOPTS_INIT;
+		const struct timespec past[2] = {{1, 0}, {1, 0}};
+		int fd;
+
+		job.mem = 1 << 30;
+		snprintf(place, sizeof place, "%s/place.sgy", dir);
+		snprintf(f4, sizeof f4, "%s/placef4.sgy", dir);
+		CHECK(mk_write(place, &w, NS, 4000, NTR, trace) == 0);
+		CHECK(sk_reader_open(place, SK_FMT_AUTO, &r, &err) == 0);
+		for (int defer = 0; defer < 2; defer++) {
+			scan_init(&sc, &st);
+			sc.place = 1;
+			CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, defer, &sc, &st, &err) == 0);
+			CHECK(sc.in_place && !sc.deferred && st.cs == NULL && st.nc == 0);
+			CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0);
+			st.tidx = sc.g.tidx;
+			CHECK(kept_right(&sc, &st, want, nused));
+			scan_free(&sc, &st);
+		}
+		scan_init(&sc, &st);
+		sc.place = 1;
+		CHECK(sk_rgrun_scan_par(&job, &o, r, &box, 0, 0, &sc, &st, &err) == 0);
+		CHECK(sc.in_place && st.cs == NULL && sk_rgrun_in_place_open(&st, r, &err) == 0);
+		st.tidx = sc.g.tidx;
+		CHECK(kept_right(&sc, &st, inbox, nbox) && sc.t.used == nused);
+		scan_free(&sc, &st);
+
+		/* Cut after the pass. */
+		scan_init(&sc, &st);
+		sc.place = 1;
+		CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 0, &sc, &st, &err) == 0);
+		CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0);
+		st.tidx = sc.g.tidx;
+		for (long k = 0; k < sc.g.n; k++) {
+			if (sc.g.tidx[k] == 198)
+				k198 = k;
+			if (sc.g.tidx[k] == 200)
+				k200 = k;
+		}
+		CHECK(k198 >= 0 && k200 == k198 + 1);   /* 199 is dead */
+		CHECK(sk_reader_check_same(r, &err) == 0);
+		CHECK(truncate(place, 3600 + 200 * (off_t)rec + 100) == 0);
+		CHECK(sk_rgrun_store_fetch(&st, 0, k198, d, &err) == 0 && d[NS - 1] == (float)(100 * 198 + NS - 1));
+		CHECK(sk_rgrun_store_fetch(&st, 0, k200, d, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "trace 201 (from byte 64401) is truncated: 100 of 304 bytes; the file changed while "
+			      "it was read: 64500 bytes, 94800 when it was opened") == 0 && strcmp(err.file, place) == 0,
+		       "# %s: %s", err.file, err.msg);
+		CHECK(sk_reader_check_same(r, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "changed while it was read: 64500 bytes, 94800 when it was opened") == 0 &&
+		       strcmp(err.file, place) == 0, "# %s: %s", err.file, err.msg);
+		scan_free(&sc, &st);
+		sk_reader_free(r);
+
+		/* Rewritten at the same size: its modification time set far back
+		 * first, so that the rewrite's differs whatever the clock's
+		 * granularity. */
+		CHECK(mk_write(place, &w, NS, 4000, NTR, trace) == 0);
+		CHECK(utimensat(AT_FDCWD, place, past, 0) == 0);
+		CHECK(sk_reader_open(place, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_reader_check_same(r, &err) == 0);
+		CHECK((fd = open(place, O_WRONLY)) >= 0 && pwrite(fd, "abcd", 4, 3600 + 240) == 4 && close(fd) == 0);
+		CHECK(sk_reader_check_same(r, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "changed while it was read: modified after it was opened") == 0 &&
+		       strcmp(err.file, place) == 0, "# %s: %s", err.file, err.msg);
+		sk_reader_free(r);
+		unlink(place);
+
+		/* Format 4: 100 i + s in int32 (first byte 0), trace 11's sample
+		 * 5 not. */
+		w.sample_format = 2;
+		CHECK(mk_write(f4, &w, NS, 4000, NTR, trace) == 0);
+		CHECK((b = mk_slurp(f4, &len)) != NULL && len == 3600 + NTR * rec);
+		b[3225] = 4;
+		b[3600 + 10 * rec + 240 + 4 * 4] = 0x7f;
+		CHECK((f = fopen(f4, "wb")) != NULL && fwrite(b, 1, len, f) == len && fclose(f) == 0);
+		free(b);
+		CHECK(sk_reader_open(f4, SK_FMT_AUTO, &r, &err) == 0);
+		for (int th = 1; th <= 3; th++) {
+#ifdef _OPENMP
+			omp_set_num_threads(th);
+#endif
+			for (int inbox_only = 0; inbox_only < 2; inbox_only++)
+				for (int defer = 0; defer < 2; defer++) {
+					scan_init(&sc, &st);
+					sc.place = 1;
+					CHECK(sk_rgrun_scan_par(&job, &o, r, inbox_only ? &box : &all, 0, defer, &sc, &st, &err) ==
+					      SK_EFMT);
+					CHECKF(strcmp(err.msg, "trace 11, sample 5: word 0x7f0003ec is not fixed point with gain "
+							      "(format 4 needs a zero first byte)") == 0 &&
+					       strcmp(err.file, f4) == 0, "# %s: %s", err.file, err.msg);
+					scan_free(&sc, &st);
+				}
+			scan_init(&sc, &st);
+			CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 1, &sc, &st, &err) == 0 && sc.deferred);
+			scan_free(&sc, &st);
+		}
+#ifdef _OPENMP
+		omp_set_num_threads(nth);
+#endif
+		sk_reader_free(r);
+		unlink(f4);
 	}
 
 	/* Compressed sgk (no random reads): in memory within the budget ... */
