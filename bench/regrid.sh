@@ -7,7 +7,14 @@
 # machine load (uptime) is printed beside the numbers: the cores are shared.
 # dip is measured on a slice (--part) of the grid: it costs milliseconds per
 # trace.  BENCH_N and BENCH_NT override the input size, BENCH_REPS the
-# rounds (best of), and BENCH_PART_N=0 skips the --part memory figures.
+# rounds (best of), BENCH_METHODS the methods of the speed-up figures
+# (default nearest bin idw linear dip; empty skips them), and
+# BENCH_PART_N=0 skips the --part memory figures.  BENCH_OLD=DIR runs
+# DIR/regrid (or DIR/bin/regrid), an older build, in turn with this one on
+# the same file: wall and CPU by bench/timeit.py (BENCH_ROUNDS interleaved
+# rounds, default 5, medians; new/old ratios above 1: the new build is
+# faster), max RSS, cmp of the outputs; and the --part memory figures of
+# both builds.
 set -eu
 PATH=$PWD/bin:$PATH
 tmp=$(mktemp -d)
@@ -16,6 +23,18 @@ n=${BENCH_N:-100000}
 nt=${BENCH_NT:-500}
 now() { date +%s.%N; }
 load() { uptime | sed 's/.*load average: //'; }
+new=$PWD/bin/regrid
+old=""
+if [ -n "${BENCH_OLD:-}" ]; then
+	if [ -x "$BENCH_OLD/regrid" ] && [ -f "$BENCH_OLD/regrid" ]; then
+		old=$BENCH_OLD/regrid
+	elif [ -x "$BENCH_OLD/bin/regrid" ]; then
+		old=$BENCH_OLD/bin/regrid
+	else
+		echo "regrid bench: BENCH_OLD=$BENCH_OLD holds no regrid build" >&2
+		exit 2
+	fi
+fi
 
 segsynth -r "$n" -a -12.5,4987.5,-12.5,4987.5 -n "$nt" -d 0.004 \
 	-p tau=0.6,px=0.0002,py=0.0001,x=2500,y=2500 -p tau=1.2,px=-0.0003,py=0.0002,x=2500,y=2500 \
@@ -44,7 +63,7 @@ run() {  # run METHOD THREADS PART [SUFFIX] -> seconds, output traces
 # given as a share of that ceiling, so a busy machine shows as a low
 # ceiling, not as a regression.
 reps=${BENCH_REPS:-3}
-for m in nearest bin idw linear dip; do
+for m in ${BENCH_METHODS-nearest bin idw linear dip}; do
 	part=all
 	[ "$m" = dip ] && part=1/40
 	t1=999999 t2=999999 pc=0 ta=0 tb=0 l1="" l2=""
@@ -75,6 +94,27 @@ for m in nearest bin idw linear dip; do
 		    m, ta, tb, c, 100 * (t1 / t2) / c, l }'
 done
 
+# The older build against this one (BENCH_OLD), reading the same file on
+# 2 threads: medians of interleaved rounds, then each build's max RSS
+# (/usr/bin/time -f %M, one run each) and cmp of the outputs.
+if [ -n "$old" ]; then
+	g="-g 0,25,200,0,25,200 -r 100"
+	for m in nearest idw linear; do
+		echo "$m: old build $old; load before $(load)"
+		/usr/bin/python3 bench/timeit.py "${BENCH_ROUNDS:-5}" \
+			"new=OMP_NUM_THREADS=2 '$new' $g -m $m '$tmp/in.sgy' -o '$tmp/new.sgy'" \
+			"old=OMP_NUM_THREADS=2 '$old' $g -m $m '$tmp/in.sgy' -o '$tmp/old.sgy'" -- new/old | sed "s/^/$m /"
+		# shellcheck disable=SC2086
+		kn=$(OMP_NUM_THREADS=2 /usr/bin/time -f %M "$new" $g -m $m "$tmp/in.sgy" -o "$tmp/new.sgy" 2>&1 | tail -n 1)
+		# shellcheck disable=SC2086
+		ko=$(OMP_NUM_THREADS=2 /usr/bin/time -f %M "$old" $g -m $m "$tmp/in.sgy" -o "$tmp/old.sgy" 2>&1 | tail -n 1)
+		cmp "$tmp/new.sgy" "$tmp/old.sgy" || { echo "$m: the builds' outputs differ" >&2; exit 1; }
+		awk -v m="$m" -v kn="$kn" -v ko="$ko" -v l="$(load)" 'BEGIN {
+			printf "%s max RSS new %.1f MB, old %.1f MB (new/old %.3f); outputs the same bytes; load after %s\n",
+			    m, kn / 1024, ko / 1024, kn / ko, l }'
+	done
+fi
+
 # --part memory (issue 17): linear and nearest on BENCH_PART_N traces
 # (default 4,000,000, BENCH_PART_NT samples each) over the same 200 x 200
 # grid, the whole grid against its first eighth (--part 1/8): max RSS
@@ -97,15 +137,23 @@ rss() {  # rss LABEL CMD... -> "LABEL KB SECONDS"
 	e=$(now)
 	echo "$l $k $(echo "$s $e" | awk '{ printf "%.2f", $2 - $1 }')"
 }
-for m in linear nearest; do
-	set -- $(rss whole regrid -g 0,25,200,0,25,200 -m "$m" -r 100 "$tmp/big.sgy" -o "$tmp/w.sgy")
-	wk=$2 ws=$3
-	set -- $(rss part regrid -g 0,25,200,0,25,200 -m "$m" -r 100 --part 1/8 "$tmp/big.sgy" -o "$tmp/p.sgy")
-	pk=$2 ps=$3
-	awk -v m="$m" -v wk="$wk" -v ws="$ws" -v pk="$pk" -v ps="$ps" -v l="$(load)" 'BEGIN {
-		printf "%-8s whole %8.1f MB %7.2f s, --part 1/8 %7.1f MB %6.2f s: memory ratio %.3f (bar 0.25), time ratio %.3f; load %s\n",
-		    m, wk / 1024, ws, pk / 1024, ps, pk / wk, ps / ws, l }'
-	[ "$m" = linear ] && lwk=$wk lws=$ws lpk=$pk lps=$ps
+for b in new ${old:+old}; do
+	x=$new
+	[ "$b" = old ] && x=$old
+	for m in linear nearest; do
+		# shellcheck disable=SC2046
+		set -- $(rss whole "$x" -g 0,25,200,0,25,200 -m "$m" -r 100 "$tmp/big.sgy" -o "$tmp/w.sgy")
+		wk=$2 ws=$3
+		# shellcheck disable=SC2046
+		set -- $(rss part "$x" -g 0,25,200,0,25,200 -m "$m" -r 100 --part 1/8 "$tmp/big.sgy" -o "$tmp/p.sgy")
+		pk=$2 ps=$3
+		lab=$m
+		[ -n "$old" ] && lab="$b $m"
+		awk -v m="$lab" -v wk="$wk" -v ws="$ws" -v pk="$pk" -v ps="$ps" -v l="$(load)" 'BEGIN {
+			printf "%-8s whole %8.1f MB %7.2f s, --part 1/8 %7.1f MB %6.2f s: memory ratio %.3f (bar 0.25), time ratio %.3f; load %s\n",
+			    m, wk / 1024, ws, pk / 1024, ps, pk / wk, ps / ws, l }'
+		[ "$b" = new ] && [ "$m" = linear ] && lwk=$wk lws=$ws lpk=$pk lps=$ps
+	done
 done
 su=${SUDIR:-$PWD/../shared/tools/su}
 if [ -x "$su/bin/susort" ]; then
