@@ -17,23 +17,13 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "manifest.h"
-#include "mkstream.h"
-#include "psum.h"
-#include "psum_tree.h"
+#include "mkpsum.h"
 
 #define ID_A "00000000000000aa"
 #define ID_B "bbbbbbbbbbbbbbbb"
 
 static char cwd0[4096];
 static struct sk_error err;
-
-static int put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-
-	return f && fputs(text, f) >= 0 && fclose(f) == 0 ? 0 : -1;
-}
 
 static int exists(const char *path)
 {
@@ -65,14 +55,14 @@ static void test_cat(void)
 	char abs[128], p[128];
 
 	snprintf(abs, sizeof abs, "%s/abs.psum", mk_dir);
-	CHECK(put(abs, "0123456789") == 0);
+	CHECK(ps_put(abs, "0123456789") == 0);
 	/* An absolute path: the keep directory does not apply. */
 	CHECK(cat_gives(abs, "/nonexistent/keep", 10, "3f5fc178a81867e7", "0123456789") == 0);
 	/* Relative: under the keep directory, else the working one. */
 	snprintf(p, sizeof p, "%s/k", mk_dir);
 	CHECK(mkdir(p, 0777) == 0);
 	snprintf(p, sizeof p, "%s/k/rel.psum", mk_dir);
-	CHECK(put(p, "kept partial\n") == 0);
+	CHECK(ps_put(p, "kept partial\n") == 0);
 	snprintf(p, sizeof p, "%s/k", mk_dir);
 	CHECK(cat_gives("rel.psum", p, 13, "2f77e8ade0bed218", "kept partial\n") == 0);
 	CHECK(chdir(p) == 0);
@@ -132,11 +122,11 @@ static void kept(const char *base, const char *id)
 	snprintf(p, sizeof p, "%s/.segmerge/%s", base, id);
 	CHECK(mkdir(p, 0777) == 0);
 	snprintf(p, sizeof p, "%s/.segmerge/%s/r1-1.psum", base, id);
-	CHECK(put(p, "a") == 0);
+	CHECK(ps_put(p, "a") == 0);
 	snprintf(p, sizeof p, "%s/.segmerge/%s/r2-1.psum", base, id);
-	CHECK(put(p, "b") == 0);
+	CHECK(ps_put(p, "b") == 0);
 	snprintf(p, sizeof p, "%s/.segmerge/%s/.r3-1.psum.tmp.1234", base, id);
-	CHECK(put(p, "c") == 0);
+	CHECK(ps_put(p, "c") == 0);
 }
 
 static void test_clean(void)
@@ -169,7 +159,7 @@ static void test_clean(void)
 	/* .segmerge kept when it holds anything else. */
 	kept(base, ID_A);
 	snprintf(p, sizeof p, "%s/.segmerge/notes", base);
-	CHECK(put(p, "mine") == 0);
+	CHECK(ps_put(p, "mine") == 0);
 	CHECK(sk_ptree_clean(ID_A, base, &err) == 0);
 	CHECK(exists(p));
 	unlink(p);
@@ -190,24 +180,11 @@ static void test_clean(void)
 	CHECK(rmdir(base) == 0);
 }
 
-/* The size and xxh64 of a file. */
-static int file_id(const char *path, int64_t *bytes, uint64_t *hash)
-{
-	uint64_t n;
-
-	if (sk_file_xxh64(path, hash, &n, &err) < 0)
-		return -1;
-	*bytes = (int64_t)n;
-	return 0;
-}
-
 static void test_partial_pair(void)
 {
-	char a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[2048], launcher[300];
-	char l0[] = "0\t-\t-\ta.su\n", l1[200];
+	char a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[2048], l1[200], la[200], lb[200];
 	int64_t sa = 0, sb = 0;
 	uint64_t ha = 0, hb = 0;
-	FILE *in, *out;
 
 	snprintf(a, sizeof a, "%s/a.su", mk_dir);
 	snprintf(b, sizeof b, "%s/b.su", mk_dir);
@@ -221,116 +198,64 @@ static void test_partial_pair(void)
 	/* --partial: a relative piece with no keep directory is read from
 	 * the working directory; an absolute one from where it is. */
 	CHECK(chdir(mk_dir) == 0);
-	in = fmemopen(l0, strlen(l0), "r");
-	out = fopen(pa, "wb");
-	CHECK(sk_ptree_partial("h1", "h1", NULL, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
+	CHECK(ps_partial("h1", "h1", NULL, "0\t-\t-\ta.su\n", pa, &err) == 0);
 	CHECK(chdir(cwd0) == 0);
 	snprintf(l1, sizeof l1, "1\t-\t-\t%s\n", b);
-	in = fmemopen(l1, strlen(l1), "r");
-	out = fopen(pb, "wb");
-	CHECK(sk_ptree_partial("h2", "h2", "/nonexistent/keep", SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
+	CHECK(ps_partial("h2", "h2", "/nonexistent/keep", l1, pb, &err) == 0);
 	/* The same as sk_psum_host's, each. */
 	{
 		char aname[] = "a.su";
 		struct sk_psum_piece pc = {0, -1, 0, 0, aname};
-		out = fopen(ref, "wb");
+		FILE *out = fopen(ref, "wb");
 		CHECK(sk_psum_host("h1", "h1", &pc, 1, mk_dir, SK_FMT_AUTO, 1, 0, out, &err) == 0);
 		fclose(out);
 		CHECK(mk_same_file(pa, ref));
 	}
 	/* A partial that cannot be written: about standard output. */
-	in = fmemopen(l1, strlen(l1), "r");
-	out = fopen("/dev/full", "wb");
 	memset(&err, 0, sizeof err);
-	CHECK(out && sk_ptree_partial("h2", "h2", NULL, SK_FMT_AUTO, 1, 0, in, out, &err) == SK_EIO);
+	CHECK(ps_partial("h2", "h2", NULL, l1, "/dev/full", &err) == SK_EIO);
 	CHECKF(strcmp(err.file, "<stdout>") == 0 && strcmp(err.msg, "write: No space left on device") == 0, "%s: %s",
 	       err.file, err.msg);
-	fclose(in);
-	if (out)
-		fclose(out);
 
 	/* --pair: its own partial by absolute path (no keep directory), the
 	 * peer's through a launcher that runs the command here and a remote
 	 * that copies the file, then exits as REMOTE_EXIT says, after a line
 	 * on standard error when REMOTE_SAY is set. */
-	CHECK(file_id(pa, &sa, &ha) == 0 && file_id(pb, &sb, &hb) == 0);
-	CHECK(put(rem, "#!/bin/sh\ncase $1 in --cat=*) cat -- \"${1#--cat=}\";; *) exit 2;; esac\n"
-		       "[ -n \"$REMOTE_SAY\" ] && { echo first >&2; echo \"$REMOTE_SAY\" >&2; }\nexit ${REMOTE_EXIT:-0}\n") ==
-	      0);
-	CHECK(chmod(rem, 0755) == 0);
-	snprintf(launcher, sizeof launcher, "sh -c 'shift; exec \"$@\"' launcher");
-	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\t%s\n"
-		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)ha, pa,
-		 (long long)sb, (unsigned long long)hb, pb);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
-	CHECKF(sk_ptree_pair("h1", "h1", NULL, in, out, &err) == 0, "%s", err.msg);
-	fclose(in);
-	fclose(out);
-	{
-		FILE *ins[2] = {fopen(pa, "rb"), fopen(pb, "rb")};
-		char la[200], lb[200];
-		const char *labels[2] = {la, lb};
-		snprintf(la, sizeof la, "h1:%s", pa);
-		snprintf(lb, sizeof lb, "h2:%s", pb);
-		out = fopen(ref, "wb");
-		CHECK(ins[0] && ins[1] && sk_psum_merge(ins, labels, 2, 2, "h1", 1, out, &err) == 0);
-		fclose(out);
-		fclose(ins[0]);
-		fclose(ins[1]);
-	}
+	CHECK(ps_file_id(pa, &sa, &ha) == 0 && ps_file_id(pb, &sb, &hb) == 0);
+	CHECK(ps_remote(rem) == 0);
+	ps_pair_list(list, sizeof list, rem, sa, ha, pa, sb, hb, pb);
+	CHECKF(ps_pair("h1", "h1", NULL, list, got, &err) == 0, "%s", err.msg);
+	snprintf(la, sizeof la, "h1:%s", pa);
+	snprintf(lb, sizeof lb, "h2:%s", pb);
+	CHECK(ps_merged(pa, la, pb, lb, ref) == 0);
 	CHECK(mk_same_file(got, ref));
 	/* The peer's command sent its partial but failed: an error about
 	 * this host, with its status and its last line. */
 	setenv("REMOTE_EXIT", "3", 1);
 	setenv("REMOTE_SAY", "disk gone", 1);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
 	memset(&err, 0, sizeof err);
-	CHECK(sk_ptree_pair("h1", "h1", NULL, in, out, &err) == SK_EIO);
-	{
-		char want[600];
-		snprintf(want, sizeof want, "could not read h2's partial sum through '%s' (status 3): disk gone", launcher);
-		CHECKF(strcmp(err.msg, want) == 0 && strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
-	}
-	fclose(in);
-	fclose(out);
+	CHECK(ps_pair("h1", "h1", NULL, list, got, &err) == SK_EIO);
+	CHECKF(strcmp(err.msg, "could not read h2's partial sum through '" PS_LAUNCHER "' (status 3): disk gone") == 0 &&
+	       strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
 	/* Without a word on standard error: the status alone. */
 	unsetenv("REMOTE_SAY");
 	setenv("REMOTE_EXIT", "7", 1);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
 	memset(&err, 0, sizeof err);
-	CHECK(sk_ptree_pair("h1", "h1", NULL, in, out, &err) == SK_EIO);
-	{
-		char want[600];
-		snprintf(want, sizeof want, "could not read h2's partial sum through '%s' (status 7)", launcher);
-		CHECKF(strcmp(err.msg, want) == 0 && strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
-	}
-	fclose(in);
-	fclose(out);
+	CHECK(ps_pair("h1", "h1", NULL, list, got, &err) == SK_EIO);
+	CHECKF(strcmp(err.msg, "could not read h2's partial sum through '" PS_LAUNCHER "' (status 7)") == 0 &&
+	       strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
 	unsetenv("REMOTE_EXIT");
 	/* Its own partial gone: the error names it, under the keep
 	 * directory (relative self). */
-	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tgone.psum\n"
-		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)ha, (long long)sb,
-		 (unsigned long long)hb, pb);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
+	ps_pair_list(list, sizeof list, rem, sa, ha, "gone.psum", sb, hb, pb);
 	memset(&err, 0, sizeof err);
-	CHECK(sk_ptree_pair("h1", "h1", mk_dir, in, out, &err) == SK_EIO);
+	CHECK(ps_pair("h1", "h1", mk_dir, list, got, &err) == SK_EIO);
 	{
 		char want[200];
 		snprintf(want, sizeof want, "%s/gone.psum", mk_dir);
 		CHECKF(strcmp(err.file, want) == 0 && strcmp(err.msg, "No such file or directory") == 0, "%s: %s",
 		       err.file, err.msg);
 	}
-	fclose(in);
-	fclose(out);
 
 	unlink(a);
 	unlink(b);

@@ -9,45 +9,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "manifest.h"
-#include "mkstream.h"
-#include "psum.h"
-#include "psum_tree.h"
+#include "mkpsum.h"
 #include "psum_tree_int.h"
 
 static void scaled(long t, struct mk_trace *tr) { tr->scale = 1.0 / (double)(t + 3); }
-
-/* The size and xxh64 of a file, as a pair list names a partial. */
-static int file_id(const char *path, int64_t *bytes, uint64_t *hash)
-{
-	size_t n;
-	unsigned char *b = mk_slurp(path, &n);
-	struct sk_xxh64 *h = sk_xxh64_new();
-
-	if (!b || !h) {
-		free(b);
-		sk_xxh64_free(h);
-		return -1;
-	}
-	sk_xxh64_update(h, b, n);
-	*hash = sk_xxh64_digest(h);
-	*bytes = (int64_t)n;
-	free(b);
-	sk_xxh64_free(h);
-	return 0;
-}
-
-/* A file's text, or "" when it cannot be read (static). */
-static const char *text_of(const char *path)
-{
-	static char buf[256];
-	size_t n;
-	unsigned char *b = mk_slurp(path, &n);
-
-	snprintf(buf, sizeof buf, "%s", b ? (const char *)b : "");
-	free(b);
-	return buf;
-}
 
 /*
  * A host's --partial and --pair, here: two pieces summed on hosts h1 and h2
@@ -58,14 +23,13 @@ static const char *text_of(const char *path)
  */
 static void test_steps(void)
 {
-	char dir[64], a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[1024], aname[] = "a.su";
-	char l0[] = "0\t-\t-\ta.su\n", l1[] = "1\t-\t-\tb.su\n", bad[] = "zero\n";
-	const char *const launcher = "sh -c 'shift; exec \"$@\"' launcher";
+	char dir[64], a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[1024], lb[160], gone[160];
+	char aname[] = "a.su";
 	struct sk_psum_piece pc = {0, -1, 0, 0, NULL};
 	struct sk_error err;
-	int64_t sa, sb;
-	uint64_t ha, hb;
-	FILE *in, *out;
+	int64_t sa = 0, sb = 0;
+	uint64_t ha = 0, hb = 0;
+	FILE *out;
 
 	CHECK(mk_tmpdir(dir, sizeof dir, "test_psum_tree") != NULL);
 	snprintf(a, sizeof a, "%s/a.su", dir);
@@ -79,92 +43,42 @@ static void test_steps(void)
 
 	/* --partial: the list on in (a relative path starts at base), the
 	 * partial on out, as sk_psum_host writes it. */
-	in = fmemopen(l0, strlen(l0), "r");
-	out = fopen(pa, "wb");
-	CHECK(sk_ptree_partial("h1", "h1", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
+	CHECK(ps_partial("h1", "h1", dir, "0\t-\t-\ta.su\n", pa, &err) == 0);
 	pc.path = aname;
 	out = fopen(ref, "wb");
 	CHECK(sk_psum_host("h1", "h1", &pc, 1, dir, SK_FMT_AUTO, 1, 0, out, &err) == 0);
 	fclose(out);
-	CHECK(mk_same_file(pa, ref) && strncmp(text_of(pa), "SKPSUM1\nhost h1\n", 16) == 0);
-	in = fmemopen(l1, strlen(l1), "r");
-	out = fopen(pb, "wb");
-	CHECK(sk_ptree_partial("h2", "h2", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
+	CHECK(mk_same_file(pa, ref) && strncmp(ps_text_of(pa), "SKPSUM1\nhost h1\n", 16) == 0);
+	CHECK(ps_partial("h2", "h2", dir, "1\t-\t-\tb.su\n", pb, &err) == 0);
 	/* Run elsewhere: a skip partial. */
-	in = fmemopen(l1, strlen(l1), "r");
-	out = fopen(got, "wb");
-	CHECK(sk_ptree_partial("h2", "h9", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
-	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h9\nskip\n") == 0, "%s", text_of(got));
+	CHECK(ps_partial("h2", "h9", dir, "1\t-\t-\tb.su\n", got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h9\nskip\n") == 0, "%s", ps_text_of(got));
 	/* A list that is not one: the error is about standard input. */
-	in = fmemopen(bad, strlen(bad), "r");
-	out = fopen(got, "wb");
-	CHECK(sk_ptree_partial("h2", "h2", dir, SK_FMT_AUTO, 1, 0, in, out, &err) == SK_EFMT &&
-	      strcmp(err.file, "<stdin>") == 0);
-	fclose(in);
-	fclose(out);
+	CHECK(ps_partial("h2", "h2", dir, "zero\n", got, &err) == SK_EFMT && strcmp(err.file, "<stdin>") == 0);
 
 	/* --pair: h1's own partial (checked by size and xxh64) and h2's, read
 	 * through the launcher, merged as sk_psum_merge merges them. */
-	CHECK(file_id(pa, &sa, &ha) == 0 && file_id(pb, &sb, &hb) == 0);
-	out = fopen(rem, "w");
-	fputs("#!/bin/sh\ncase $1 in --cat=*) exec cat -- \"${1#--cat=}\";; esac\nexit 2\n", out);
-	fclose(out);
-	CHECK(chmod(rem, 0755) == 0);
-	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
-		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)ha, (long long)sb,
-		 (unsigned long long)hb, pb);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
-	CHECKF(sk_ptree_pair("h1", "h1", dir, in, out, &err) == 0, "%s", err.msg);
-	fclose(in);
-	fclose(out);
-	{
-		FILE *ins[2] = {fopen(pa, "rb"), fopen(pb, "rb")};
-		char la[160], lb[160];
-		const char *labels[2] = {la, lb};
-		snprintf(la, sizeof la, "h1:r1-1.psum");
-		snprintf(lb, sizeof lb, "h2:%s", pb);
-		out = fopen(ref, "wb");
-		CHECK(ins[0] && ins[1] && sk_psum_merge(ins, labels, 2, 2, "h1", 1, out, &err) == 0);
-		fclose(out);
-		fclose(ins[0]);
-		fclose(ins[1]);
-	}
-	CHECK(mk_same_file(got, ref) && !mk_same_file(got, pa) && strncmp(text_of(got), "SKPSUM1\nhost h1\n", 16) == 0);
+	CHECK(ps_file_id(pa, &sa, &ha) == 0 && ps_file_id(pb, &sb, &hb) == 0);
+	CHECK(ps_remote(rem) == 0);
+	ps_pair_list(list, sizeof list, rem, sa, ha, "r1-1.psum", sb, hb, pb);
+	CHECKF(ps_pair("h1", "h1", dir, list, got, &err) == 0, "%s", err.msg);
+	snprintf(lb, sizeof lb, "h2:%s", pb);
+	CHECK(ps_merged(pa, "h1:r1-1.psum", pb, lb, ref) == 0);
+	CHECK(mk_same_file(got, ref) && !mk_same_file(got, pa) &&
+	      strncmp(ps_text_of(got), "SKPSUM1\nhost h1\n", 16) == 0);
 	/* Run elsewhere: a skip partial, the list not read. */
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
-	CHECK(sk_ptree_pair("h1", "h3", dir, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
-	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h3\nskip\n") == 0, "%s", text_of(got));
+	CHECK(ps_pair("h1", "h3", dir, list, got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h3\nskip\n") == 0, "%s", ps_text_of(got));
 	/* Its own partial changed: not merged, the check says so. */
-	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
-		 "peer\th2\t%lld\t%016llx\t%s\n", launcher, rem, (long long)sa, (unsigned long long)(ha ^ 1),
-		 (long long)sb, (unsigned long long)hb, pb);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
-	CHECK(sk_ptree_pair("h1", "h1", dir, in, out, &err) == SK_ESTATE);
-	fclose(in);
-	fclose(out);
+	ps_pair_list(list, sizeof list, rem, sa, ha ^ 1, "r1-1.psum", sb, hb, pb);
+	CHECK(ps_pair("h1", "h1", dir, list, got, &err) == SK_ESTATE);
 	/* Nothing comes from the peer: a "miss" partial (as long as
 	 * sk_ptree_miss_bytes says), not an error. */
-	snprintf(list, sizeof list, "npieces\t2\nfinal\t1\nlauncher\t%s\nremote\t%s\nself\t%lld\t%016llx\tr1-1.psum\n"
-		 "peer\th2\t%lld\t%016llx\t%s/nothing.psum\n", launcher, rem, (long long)sa, (unsigned long long)ha,
-		 (long long)sb, (unsigned long long)hb, dir);
-	in = fmemopen(list, strlen(list), "r");
-	out = fopen(got, "wb");
-	CHECK(sk_ptree_pair("h1", "h1", dir, in, out, &err) == 0);
-	fclose(in);
-	fclose(out);
-	CHECKF(strcmp(text_of(got), "SKPSUM1\nhost h1\nmiss\n") == 0 &&
-	       (int64_t)strlen(text_of(got)) == sk_ptree_miss_bytes("h1"), "%s", text_of(got));
+	snprintf(gone, sizeof gone, "%s/nothing.psum", dir);
+	ps_pair_list(list, sizeof list, rem, sa, ha, "r1-1.psum", sb, hb, gone);
+	CHECK(ps_pair("h1", "h1", dir, list, got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h1\nmiss\n") == 0 &&
+	       (int64_t)strlen(ps_text_of(got)) == sk_ptree_miss_bytes("h1"), "%s", ps_text_of(got));
 
 	unlink(a);
 	unlink(b);
