@@ -5,8 +5,10 @@
  * place past the memory budget, or for a pass from start to end memory then
  * a spool); and that the store hands back each kept trace's own samples
  * from each of them (sk_rgrun_store_fetch: the chunk search, the spool's
- * short read); the pass from start to end on 1-3 threads in batches of
- * any size, and its errors in input order.  300 traces: trace i at midpoint (1000 + 5 (i % 20),
+ * short read); the pass from start to end (regrid_seq.c) on 1-3 threads in
+ * batches of any size, and its errors in input order; its memory chunks
+ * moved to the spool when the budget is crossed after several batches,
+ * and a spool that cannot be made.  300 traces: trace i at midpoint (1000 + 5 (i % 20),
  * 2000 + 4 (i / 20)), dead when i % 7 == 3, samples 100 i + s. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -499,6 +501,41 @@ int main(void)
 		scan_free(&sc, &st);
 		CHECK(st.spool_fd == -1);
 		sk_reader_free(r);
+		/* The budget (30 traces) crossed after several batches of 7
+		 * records (6 or 7 kept each) on 1-3 threads (regrid_seq.c's
+		 * merge): the memory chunks made so far go to the spool first,
+		 * in order, then the rest; no chunk is left. */
+		for (int th = 1; th <= 3; th++) {
+#ifdef _OPENMP
+			omp_set_num_threads(th);
+#endif
+			CHECK(sk_reader_open(sgk, SK_FMT_AUTO, &r, &err) == 0);
+			job.mem = 30 * NS * sizeof(float);
+			scan_init(&sc, &st);
+			sc.batch = 7;
+			CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == 0);
+			CHECKF(st.cs == NULL && st.nc == 0 && st.spool_fd >= 0 &&
+			       lseek(st.spool_fd, 0, SEEK_END) == (off_t)all_bytes, "%d threads", th);
+			CHECK(kept_right(&sc, &st, want, nused) && sc.spool_err == 0);
+			scan_free(&sc, &st);
+			sk_reader_free(r);
+		}
+#ifdef _OPENMP
+		omp_set_num_threads(nth);
+#endif
+		/* A spool that cannot be made (TMPDIR is a file): its error,
+		 * about TMPDIR, marked as the spool's (not the input's). */
+		setenv("TMPDIR", sgy, 1);
+		CHECK(sk_reader_open(sgk, SK_FMT_AUTO, &r, &err) == 0);
+		scan_init(&sc, &st);
+		sc.batch = 7;
+		memset(&err, 0, sizeof err);
+		CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == SK_EIO);
+		CHECKF(strcmp(err.msg, "Not a directory") == 0 && strcmp(err.file, sgy) == 0 && sc.spool_err == 1,
+		       "%s: %s", err.file, err.msg);
+		scan_free(&sc, &st);
+		sk_reader_free(r);
+		setenv("TMPDIR", tmp, 1);
 		CHECK(rmdir(tmp) == 0);
 	}
 	unlink(sgy);
