@@ -1,0 +1,305 @@
+/* Unit tests of lib/format/stream_sgk_ahead.c (compressed sgk blocks
+ * decompressed ahead on two cores: sk_sgk_ahead_start through
+ * sk_reader_readahead, sk_sgk_ahead_block through sk_reader_next,
+ * sk_sgk_ahead_free through seeks and sk_reader_free), for what
+ * test_stream_sgk.c's test_ahead and test_ahead_seek do not reach:
+ * - when the helper is not started (the reader then reads serially, the
+ *   same traces): an uncompressed stream, a reader opened as one of many
+ *   (lean), in the middle of a block, at the end, a second time, and on
+ *   one CPU (this process's affinity cut to one for the call);
+ * - started at a block boundary in the middle of a stream: the traces that
+ *   follow, and an error in a later block counted from the stream's first
+ *   trace (its message the serial path's, word for word);
+ * - more blocks than it reads ahead (14 of 3 traces), blocks cut in their
+ *   header, a stream with no end marker, a stream of no trace, a reader
+ *   freed with blocks in flight, and a seek then a restart.
+ * The serial path (no sk_reader_readahead) is the reference for traces
+ * and messages; the parts of messages worked out by hand are the block's
+ * byte and its traces.  The helper's presence is seen as a thread of this
+ * process (/proc/self/task). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cpus.h"
+#include "segy.h"
+#include "sgk.h"
+#include "tstream.h"
+
+#define N 40
+#define B 3
+#define REC (240 + 4 * NS)
+
+/* Threads of this process. */
+static int threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	const struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+struct got {
+	int rc, count;
+	struct sk_error err;
+	unsigned char rec[N * REC];
+};
+
+/* Reads r to its end or error into g (from trace g->count on). */
+static void read_rest(struct sk_reader *r, struct got *g)
+{
+	int rc = 0;
+
+	while (g->count < N &&
+	       (rc = sk_reader_next(r, g->rec + (size_t)g->count * REC,
+				    (float *)(void *)(g->rec + (size_t)g->count * REC + 240), &g->err)) == 1)
+		g->count++;
+	if (g->count == N)
+		rc = sk_reader_next(r, NULL, NULL, &g->err);
+	g->rc = rc;
+}
+
+/* Opens path (buffer bufsize, 0 the default), reads skip traces, then
+ * with ahead asks sk_reader_readahead and says in *started whether the
+ * helper thread came (and, for the caller, *extra: threads beyond
+ * before), then reads the rest into g. */
+static void read_with(const char *path, size_t bufsize, int skip, int ahead, struct got *g, int *extra)
+{
+	struct sk_reader *r;
+	const int t0 = threads();
+
+	memset(g, 0, sizeof *g);
+	*extra = 0;
+	if ((g->rc = sk_reader_open_buf(path, SK_FMT_AUTO, bufsize, &r, &g->err)) < 0)
+		return;
+	for (; g->count < skip; g->count++)
+		if (sk_reader_next(r, g->rec + (size_t)g->count * REC,
+				   (float *)(void *)(g->rec + (size_t)g->count * REC + 240), &g->err) != 1)
+			break;
+	if (ahead) {
+		CHECK(sk_reader_readahead(r, &g->err) == 0);
+		*extra = threads() - t0;
+	}
+	read_rest(r, g);
+	sk_reader_free(r);
+	/* The helper stops with its reader. */
+	CHECKF(threads() == t0, "%d threads after the reader, %d before", threads(), t0);
+}
+
+/* Same traces, same end or error (code and message) as the serial read. */
+static int same_as(const struct got *a, const struct got *b)
+{
+	if (a->rc != b->rc || a->count != b->count || memcmp(a->rec, b->rec, (size_t)a->count * REC) != 0 ||
+	    (a->rc < 0 && strcmp(a->err.msg, b->err.msg) != 0)) {
+		printf("# rc %d/%d, %d/%d traces, '%s' / '%s'\n", a->rc, b->rc, a->count, b->count,
+		       a->rc < 0 ? a->err.msg : "", b->rc < 0 ? b->err.msg : "");
+		return 0;
+	}
+	return 1;
+}
+
+/* The byte offsets of the blocks of the sgk stream in b (n bytes), up to
+ * max; the end marker's is the last.  Returns how many. */
+static int block_offsets(const unsigned char *b, size_t n, long *off, int max)
+{
+	/* After the stream header and the L bytes of the carried file header. */
+	long at = SK_SGK_HEAD + (long)sk_segy_get(b + SK_SGK_H_FHDR, 1, 8, 1);
+	int k = 0;
+
+	while (k < max && at + SK_SGK_BLOCK_HEAD <= (long)n) {
+		off[k++] = at;
+		if (sk_segy_get(b + at, SK_SGK_B_COUNT + 1, 4, 1) == 0)
+			break;
+		at += SK_SGK_BLOCK_HEAD + (long)sk_segy_get(b + at, SK_SGK_B_STORED + 1, 8, 1);
+	}
+	return k;
+}
+
+static int put(const char *path, const unsigned char *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	return f && fwrite(b, 1, n, f) == n && fclose(f) == 0 ? 0 : -1;
+}
+
+static struct got ser, ah;
+static int two;
+
+/* Reads path serially and with the helper (started after skip traces,
+ * expected to come when want and the machine has two CPUs): the same. */
+static void compare(const char *what, const char *path, size_t bufsize, int skip, int want)
+{
+	int extra, dummy;
+
+	read_with(path, bufsize, skip, 0, &ser, &dummy);
+	read_with(path, bufsize, skip, 1, &ah, &extra);
+	CHECKF(same_as(&ser, &ah), "%s", what);
+	CHECKF(extra == (want && two), "%s: %d helper threads", what, extra);
+}
+
+int main(void)
+{
+	char z[128], plain[128], p[128];
+	struct sk_wopts o = SK_WOPTS_INIT;
+	unsigned char *b;
+	size_t n = 0;
+	long off[32];
+	int nb;
+
+	two = sk_cpus_usable() >= 2;
+	if (!two)
+		printf("# one CPU: the helper never starts; the checks that it does are made against none\n");
+	tdir_make("test_stream_sgk_ahead");
+	path_of(z, sizeof z, "z.sgk");
+	path_of(plain, sizeof plain, "plain.sgk");
+	o.fmt = SK_FMT_SGK;
+	o.block = B;
+	o.zstd = 3;
+	CHECK(mk_write(z, &o, NS, 2000, N, make_trace) == 0);
+	o.zstd = 0;
+	CHECK(mk_write(plain, &o, NS, 2000, N, make_trace) == 0);
+	CHECK((b = mk_slurp(z, &n)) != NULL);
+	/* 40 traces in blocks of 3: 14 blocks (the last of 1), then the end
+	 * marker. */
+	nb = block_offsets(b, n, off, 32);
+	CHECKF(nb == 15 && sk_segy_get(b + off[13], SK_SGK_B_COUNT + 1, 4, 1) == 1, "%d blocks", nb);
+
+	/* The whole stream: every trace as written, with the helper. */
+	compare("whole", z, 0, 0, 1);
+	{
+		int bad = 0;
+		for (int i = 0; i < N; i++) {
+			unsigned char h[240];
+			float d[NS];
+			make_trace(i, h, d);
+			bad += memcmp(ah.rec + (size_t)i * REC, h, 240) != 0 ||
+			       memcmp(ah.rec + (size_t)i * REC + 240, d, sizeof d) != 0;
+		}
+		CHECK(ah.rc == 0 && ah.count == N && bad == 0);
+	}
+	/* Not started: uncompressed, lean, mid-block (1 trace into block 1),
+	 * at the end (the end marker read). */
+	compare("uncompressed", plain, 0, 0, 0);
+	compare("lean", z, SK_MANY_BUF, 0, 0);
+	compare("mid-block", z, 0, 1, 0);
+	compare("at the end", z, 0, N + 1, 0);
+	/* After the last trace, before the end marker is read: started (it
+	 * reads the end marker). */
+	compare("before the end marker", z, 0, N, 1);
+	/* At a block boundary after 3 and 12 traces: started, the rest the
+	 * same. */
+	compare("after block 1", z, 0, 3, 1);
+	compare("after block 4", z, 0, 12, 1);
+	/* Asked twice: one helper. */
+	{
+		struct sk_reader *r;
+		struct sk_error err;
+		const int t0 = threads();
+		CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_reader_readahead(r, &err) == 0 && sk_reader_readahead(r, &err) == 0);
+		CHECK(threads() == t0 + two);
+		/* Freed at once, with blocks read ahead and in flight. */
+		unsigned char h[240];
+		float d[NS];
+		CHECK(sk_reader_next(r, h, d, &err) == 1);
+		sk_reader_free(r);
+		CHECK(threads() == t0);
+	}
+	/* One CPU: not started. */
+	{
+		cpu_set_t all, one;
+		CHECK(sched_getaffinity(0, sizeof all, &all) == 0);
+		CPU_ZERO(&one);
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &all)) {
+				CPU_SET(c, &one);
+				break;
+			}
+		CHECK(sched_setaffinity(0, sizeof one, &one) == 0 && sk_cpus_usable() == 1);
+		compare("one CPU", z, 0, 0, 0);
+		CHECK(sched_setaffinity(0, sizeof all, &all) == 0);
+	}
+
+	/* Block 6 (traces 16-18) corrupt: its frame header's reserved bit.
+	 * Started from the start and after 3 traces (messages count traces
+	 * from the stream's first, not from where the helper started). */
+	path_of(p, sizeof p, "bad.sgk");
+	b[off[5] + SK_SGK_BLOCK_HEAD + 4] |= 0x08;
+	CHECK(put(p, b, n) == 0);
+	b[off[5] + SK_SGK_BLOCK_HEAD + 4] &= (unsigned char)~0x08;
+	{
+		char want[100];
+		snprintf(want, sizeof want, "sgk block at byte %ld (traces 16-18): ", off[5]);
+		compare("corrupt block 6", p, 0, 0, 1);
+		CHECKF(ah.rc == SK_EFMT && ah.count == 15 && strncmp(ah.err.msg, want, strlen(want)) == 0, "%d %s",
+		       ah.count, ah.err.msg);
+		compare("corrupt block 6, started after 3", p, 0, 3, 1);
+		CHECKF(ah.rc == SK_EFMT && ah.count == 15 && strncmp(ah.err.msg, want, strlen(want)) == 0, "%d %s",
+		       ah.count, ah.err.msg);
+	}
+	/* Cut inside block 9's header (after 24 traces), and right after the
+	 * last block (no end marker). */
+	CHECK(put(p, b, (size_t)off[8] + 10) == 0);
+	compare("cut in a block header", p, 0, 0, 1);
+	CHECKF(ah.rc == SK_EFMT && ah.count == 24, "%d", ah.count);
+	CHECK(put(p, b, (size_t)off[14]) == 0);
+	compare("no end marker", p, 0, 0, 1);
+	CHECKF(ah.rc == SK_EFMT && ah.count == N, "%d", ah.count);
+	/* The stream header (its count made 0) and the end marker alone: no
+	 * trace. */
+	{
+		unsigned char *e = malloc((size_t)off[0] + (n - (size_t)off[14]));
+		memcpy(e, b, (size_t)off[0]);
+		memset(e + SK_SGK_H_COUNT, 0, 8);
+		memcpy(e + off[0], b + off[14], n - (size_t)off[14]);
+		CHECK(put(p, e, (size_t)off[0] + (n - (size_t)off[14])) == 0);
+		free(e);
+		compare("no trace", p, 0, 0, 1);
+		CHECKF(ah.rc == 0 && ah.count == 0, "%d %d %s", ah.rc, ah.count, ah.err.msg);
+	}
+
+	/* A seek stops the helper (the input stands after the blocks read
+	 * ahead) and loads the block it lands in: asked there, the helper
+	 * does not start (that block is read serially); asked at the next
+	 * boundary, it does, and the traces are the file's throughout. */
+	{
+		struct sk_reader *r;
+		struct sk_error err;
+		unsigned char h[240], e[240];
+		float d[NS], f[NS];
+		const int t0 = threads();
+		int bad = 0;
+		CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
+		CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0 + two);
+		for (int i = 0; i < 20; i++)
+			CHECK(sk_reader_next(r, h, d, &err) == 1);
+		CHECK(sk_reader_seek(r, 6, &err) == 0 && threads() == t0);
+		CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0);
+		for (int i = 6; i < N; i++) {
+			if (i == 9)
+				CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0 + two);
+			make_trace(i, e, f);
+			bad += sk_reader_next(r, h, d, &err) != 1 || memcmp(h, e, 240) != 0 || memcmp(d, f, sizeof d) != 0;
+		}
+		CHECK(bad == 0 && sk_reader_next(r, h, d, &err) == 0);
+		sk_reader_free(r);
+		CHECK(threads() == t0);
+	}
+	free(b);
+	unlink(z);
+	unlink(plain);
+	unlink(p);
+	CHECK(rmdir(mk_dir) == 0);
+	return test_done();
+}
