@@ -27,9 +27,9 @@
 #include "kirchhoff.h"
 #include "rng.h"
 
-#define NCASE 24
+#define NCASE 16
 #define NO 20
-#define NTR 90
+#define NTR 60
 
 static const char *const level_name[] = {"best", "none", "portable", "AVX2", "AVX-512"};
 
