@@ -66,6 +66,16 @@ static void f64(FILE *f, double x)
 	le(f, v, 8);
 }
 
+/* The start of a 'T' record: hl bytes of the header h, then n samples
+ * of 1. */
+static void t_start(FILE *f, const unsigned char *h, size_t hl, int n)
+{
+	fputc('T', f);
+	fwrite(h, 1, hl, f);
+	for (int k = 0; k < n; k++)
+		f64(f, 1.0);
+}
+
 /* A 'T' record of trace t (cdp), samples m, and nx terms (s, x). */
 static void rec_t(struct pb *p, int t, int cdp, const double *m, uint32_t nx, const uint32_t *s, const double *x)
 {
@@ -239,10 +249,7 @@ static void test_damaged(void)
 		for (int t = 1; t <= 2 && k != 1 && k < 11; t++) {
 			unsigned char h[240];
 			hdr_of(h, t, t);
-			fputc('T', b.f);
-			fwrite(h, 1, k == 9 ? 120 : 240, b.f);
-			f64(b.f, m10[0]);
-			f64(b.f, m10[1]);
+			t_start(b.f, h, k == 9 ? 120 : 240, 2);
 			le(b.f, 0, 4);
 		}
 		if (k != 1 && k < 11)
@@ -270,29 +277,18 @@ static void test_damaged(void)
 			fwrite(h, 1, 100, b.f);   /* 100 of 240 header bytes */
 			break;
 		case 3:
-			fputc('T', b.f);
-			fwrite(h, 1, 240, b.f);
-			f64(b.f, 1.0);   /* one of two samples */
+			t_start(b.f, h, 240, 1);   /* one of two samples */
 			break;
 		case 4:
-			fputc('T', b.f);
-			fwrite(h, 1, 240, b.f);
-			f64(b.f, 1.0);
-			f64(b.f, 1.0);
+			t_start(b.f, h, 240, 2);
 			le(b.f, 1, 2);   /* half a count */
 			break;
 		case 5:
-			fputc('T', b.f);
-			fwrite(h, 1, 240, b.f);
-			f64(b.f, 1.0);
-			f64(b.f, 1.0);
+			t_start(b.f, h, 240, 2);
 			le(b.f, 15, 4);
 			break;
 		case 6:
-			fputc('T', b.f);
-			fwrite(h, 1, 240, b.f);
-			f64(b.f, 1.0);
-			f64(b.f, 1.0);
+			t_start(b.f, h, 240, 2);
 			le(b.f, 2, 4);
 			le(b.f, 0, 4);
 			f64(b.f, 1.0);   /* one of two terms */
