@@ -20,6 +20,7 @@
 #include "segy.h"
 #include "sgk.h"
 #include "stream.h"
+#include "tthreads.h"
 #include "zio.h"
 
 #define NS 13
@@ -854,22 +855,6 @@ static void test_ahead(void)
 }
 
 
-/* Threads of this process (/proc/self/task). */
-static int threads(void)
-{
-	char cmd[64], buf[32];
-	FILE *p;
-	int n = -1;
-
-	snprintf(cmd, sizeof cmd, "ls /proc/%ld/task | wc -l", (long)getpid());
-	if ((p = popen(cmd, "r")) != NULL) {
-		if (fgets(buf, sizeof buf, p))
-			n = atoi(buf);
-		pclose(p);
-	}
-	return n;
-}
-
 /* The helper thread runs while blocks are read ahead, and is gone after a
  * seek (which reads on serially) and at the end; a seek after blocks read
  * ahead, and a copy to SEG-Y, give the serial path's traces. */
@@ -882,7 +867,7 @@ static void test_ahead_seek(void)
 	unsigned char h1[240], h2[240];
 	float d1[NS], d2[NS];
 	const int two = sk_cpus_usable() >= 2;
-	const int t0 = threads();
+	const int t0 = t_threads();
 
 	path_of(a, sizeof a, "as.sgy");
 	path_of(z, sizeof z, "as.sgk");
@@ -894,11 +879,11 @@ static void test_ahead_seek(void)
 	CHECK(convert(a, z, &o) == 0);
 	CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
 	CHECK(sk_reader_readahead(r, &err) == 0);
-	CHECKF(threads() == t0 + two, "threads %d, %d before", threads(), t0);
+	CHECKF(t_threads() == t0 + two, "threads %d, %d before", t_threads(), t0);
 	for (int i = 0; i < 5; i++)
 		CHECK(sk_reader_next(r, h1, d1, &err) == 1);
 	CHECK(sk_reader_seek(r, 2, &err) == 0);
-	CHECK(threads() == t0);
+	CHECK(t_threads_gone(t0) == t0);
 	{
 		struct sk_reader *s;
 		CHECK(sk_reader_open(z, SK_FMT_AUTO, &s, &err) == 0);
@@ -918,12 +903,12 @@ static void test_ahead_seek(void)
 		int64_t n = 0;
 		CHECK(sk_writer_open(back, sk_reader_info(r), &o, &w, &err) == 0);
 		CHECK(sk_copy_readahead(r, w, &err) == 0);
-		CHECK(threads() == t0 + two);
+		CHECK(t_threads() == t0 + two);
 		CHECK(sk_copy_traces(r, w, &n, NULL, &err) == 0 && n == NT);
 		CHECK(sk_writer_close(w, &err) == 0);
 	}
 	sk_reader_free(r);
-	CHECK(threads() == t0);
+	CHECK(t_threads_gone(t0) == t0);
 	CHECK(mk_same_file(a, back));
 }
 

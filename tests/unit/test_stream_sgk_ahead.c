@@ -16,14 +16,12 @@
  * The serial path (no sk_reader_readahead) is the reference for traces
  * and messages; the parts of messages worked out by hand are the block's
  * byte and its traces.  The helper's presence is seen as a thread of this
- * process (/proc/self/task). */
+ * process (tthreads.h). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -31,43 +29,11 @@
 #include "segy.h"
 #include "sgk.h"
 #include "tstream.h"
+#include "tthreads.h"
 
 #define N 40
 #define B 3
 #define REC (240 + 4 * NS)
-
-/* Threads of this process.  A thread is listed once pthread_create has
- * returned; a joined one is unlisted when the kernel reaps it, which
- * follows pthread_join by no set time (the join returns at the thread's
- * exit, its entry goes a moment later): threads_gone waits for that. */
-static int threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	const struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/* The threads once no more than want are listed: waits for the reaping
- * (a hang guard of 60 s, no bound on speed: the count is read again
- * every millisecond until then). */
-static int threads_gone(int want)
-{
-	int n = threads();
-
-	for (int k = 0; k < 60000 && n > want; k++) {
-		const struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-		n = threads();
-	}
-	return n;
-}
 
 struct got {
 	int rc, count;
@@ -96,7 +62,7 @@ static void read_rest(struct sk_reader *r, struct got *g)
 static void read_with(const char *path, size_t bufsize, int skip, int ahead, struct got *g, int *extra)
 {
 	struct sk_reader *r;
-	const int t0 = threads();
+	const int t0 = t_threads();
 
 	memset(g, 0, sizeof *g);
 	*extra = 0;
@@ -108,12 +74,12 @@ static void read_with(const char *path, size_t bufsize, int skip, int ahead, str
 			break;
 	if (ahead) {
 		CHECK(sk_reader_readahead(r, &g->err) == 0);
-		*extra = threads() - t0;
+		*extra = t_threads() - t0;
 	}
 	read_rest(r, g);
 	sk_reader_free(r);
 	/* The helper stops with its reader. */
-	CHECKF(threads_gone(t0) == t0, "%d threads after the reader, %d before", threads(), t0);
+	CHECKF(t_threads_gone(t0) == t0, "%d threads after the reader, %d before", t_threads(), t0);
 }
 
 /* Same traces, same end or error (code and message) as the serial read. */
@@ -224,16 +190,16 @@ int main(void)
 	{
 		struct sk_reader *r;
 		struct sk_error err;
-		const int t0 = threads();
+		const int t0 = t_threads();
 		CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
 		CHECK(sk_reader_readahead(r, &err) == 0 && sk_reader_readahead(r, &err) == 0);
-		CHECK(threads() == t0 + two);
+		CHECK(t_threads() == t0 + two);
 		/* Freed at once, with blocks read ahead and in flight. */
 		unsigned char h[240];
 		float d[NS];
 		CHECK(sk_reader_next(r, h, d, &err) == 1);
 		sk_reader_free(r);
-		CHECK(threads_gone(t0) == t0);
+		CHECK(t_threads_gone(t0) == t0);
 	}
 	/* One CPU: not started. */
 	{
@@ -297,23 +263,23 @@ int main(void)
 		struct sk_error err;
 		unsigned char h[240], e[240];
 		float d[NS], f[NS];
-		const int t0 = threads();
+		const int t0 = t_threads();
 		int bad = 0;
 		CHECK(sk_reader_open(z, SK_FMT_AUTO, &r, &err) == 0);
-		CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0 + two);
+		CHECK(sk_reader_readahead(r, &err) == 0 && t_threads() == t0 + two);
 		for (int i = 0; i < 20; i++)
 			CHECK(sk_reader_next(r, h, d, &err) == 1);
-		CHECK(sk_reader_seek(r, 6, &err) == 0 && threads_gone(t0) == t0);
-		CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0);
+		CHECK(sk_reader_seek(r, 6, &err) == 0 && t_threads_gone(t0) == t0);
+		CHECK(sk_reader_readahead(r, &err) == 0 && t_threads() == t0);
 		for (int i = 6; i < N; i++) {
 			if (i == 9)
-				CHECK(sk_reader_readahead(r, &err) == 0 && threads() == t0 + two);
+				CHECK(sk_reader_readahead(r, &err) == 0 && t_threads() == t0 + two);
 			make_trace(i, e, f);
 			bad += sk_reader_next(r, h, d, &err) != 1 || memcmp(h, e, 240) != 0 || memcmp(d, f, sizeof d) != 0;
 		}
 		CHECK(bad == 0 && sk_reader_next(r, h, d, &err) == 0);
 		sk_reader_free(r);
-		CHECK(threads_gone(t0) == t0);
+		CHECK(t_threads_gone(t0) == t0);
 	}
 	free(b);
 	unlink(z);
