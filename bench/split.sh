@@ -2,16 +2,34 @@
 # segsplit / segmerge throughput against cat, and an external sort against
 # reading and writing the data once (and Seismic Unix's susort when it is
 # installed).  Peak memory of each step from /usr/bin/time -v.
-#   SPLIT_MB (default 1024): size of the survey for split and merge
+#   SPLIT_MB (default 1024): size of the survey for split and merge (0: skip)
 #   SORT_MB  (default 2048): size of the shuffled survey for the sort
 #   BENCH_DIR (default a fresh directory under /tmp)
+#   SORT_DIR (default a fresh directory under /dev/shm; "none": skip): the
+#     external sort again in a memory file system (tmpfs), where no disk's
+#     writeback throttles whoever writes: the steady anchor (below)
+#   BENCH_ROUNDS (default 5): interleaved rounds there (bench/timeit.py)
+#   BENCH_OLD=DIR: DIR/segsplit and DIR/segmerge (or DIR/bin/...), an older
+#     build, sort in turn with this one there (old/new ratios, outputs cmp'd)
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$PATH"
 SPLIT_MB=${SPLIT_MB:-1024}
 SORT_MB=${SORT_MB:-2048}
 W=${BENCH_DIR:-$(mktemp -d /tmp/segkit-bench-split.XXXXXX)}
-trap 'rm -rf "$W"' EXIT
+S=""
+trap 'rm -rf "$W" ${S:+"$S"}' EXIT
+old=""
+if [ -n "${BENCH_OLD:-}" ]; then
+	if [ -x "$BENCH_OLD/segsplit" ] && [ -f "$BENCH_OLD/segsplit" ]; then
+		old=$BENCH_OLD
+	elif [ -x "$BENCH_OLD/bin/segsplit" ]; then
+		old=$BENCH_OLD/bin
+	else
+		echo "split bench: BENCH_OLD=$BENCH_OLD holds no segsplit build" >&2
+		exit 2
+	fi
+fi
 GEN=tests/cli/gensegy.py
 
 # run NAME CMD...: wall seconds and max RSS (kB) of CMD, into $W/NAME.t
@@ -32,6 +50,7 @@ ratio() { awk -v a="$(wall "$1")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", a 
 mbs() { awk -v s="$(wall "$1")" -v m="$2" 'BEGIN { printf "%.0f", m / (s > 0 ? s : 0.001) }'; }
 line() { printf '%-44s %8.2f s %7s MB/s %8s kB max RSS %6.2f s CPU  %s\n' "$1" "$(wall "$2")" "$(mbs "$2" "$3")" "$(rss "$2")" "$(cpu "$2")" "$4"; }
 
+if [ "$SPLIT_MB" -gt 0 ]; then
 shots=$(( SPLIT_MB * 1000000 / 4240 / 100 + 1 ))
 "$GEN" --shots $shots --chans 100 --ns 1000 --format 5 > "$W/in.sgy"
 size=$(stat -c %s "$W/in.sgy")
@@ -53,13 +72,90 @@ line "segsplit --round-robin 64" splitrr $mb "$(ratio splitrr cat) x cat"
 line "segmerge -m --no-verify (interleave 64)" mergerr $mb "$(ratio mergerr cat) x cat"
 echo "identity: merged files equal the input byte for byte"
 rm -rf "$W/parts" "$W/rr" "$W"/*.out "$W"/merged*.sgy "$W/in.sgy"
+fi
 
 shots=$(( SORT_MB * 1000000 / 4240 / 100 + 1 ))
 "$GEN" --shots $shots --chans 100 --ns 1000 --format 5 --shuffle 11 > "$W/big.sgy"
 size=$(stat -c %s "$W/big.sgy")
 mb=$(( size / 1000000 ))
 n=$((shots * 100))
-echo "== external sort by cdp,offset of a shuffled $mb MB survey ($n traces)"
+SU=${SU:-../shared/tools/su}
+if [ -x "$SU/bin/susort" ]; then
+	export CWPROOT="$SU" PATH="$SU/bin:$PATH"
+fi
+sortcmd="--count 100000 --sort cdp,offset"
+
+# The external sort in a memory file system: no disk, so no writeback
+# throttles any writer and fsync has nothing to wait for; what is left is
+# the programs' own work (the copies through the kernel and user space, the
+# sort), which is what the bar (at most 1.4x one copy) is about.  On a disk,
+# the anchor itself moved 7x between quiet runs (cat 0.36-2.72 s): a 2 GB
+# copy is throttled or not by whatever dirty data the steps before it left,
+# and ours syncs 4 GB (the runs, the output) where cat syncs nothing.  Every
+# command is timed by bench/timeit.py: the median of BENCH_ROUNDS
+# interleaved rounds (each round: cat, dd, ours, the old build's), wall and
+# CPU, with the removals of each output timed apart (freeing 2 GB of tmpfs
+# is not the copy's work).  Space: the input, the runs and two sorted
+# outputs, 8 GB at most for 2 GB (the machine has 24 GiB).  The bar's
+# anchor is one copy there, `cat big > copy` (GNU cat: copy_file_range, a
+# copy inside the kernel); dd's read and write through user space beside.
+if [ "${SORT_DIR:-}" != none ] && { [ -n "${SORT_DIR:-}" ] || [ -d /dev/shm ]; }; then
+	if [ -n "${SORT_DIR:-}" ]; then
+		mkdir -p "$SORT_DIR"
+		S=$(mktemp -d "$SORT_DIR/segkit-bench-sort.XXXXXX")
+	else
+		S=$(mktemp -d /dev/shm/segkit-bench-sort.XXXXXX)
+	fi
+	rounds=${BENCH_ROUNDS:-5}
+	cp "$W/big.sgy" "$S/big.sgy"
+	echo "== external sort by cdp,offset of a shuffled $mb MB survey ($n traces) in $(df --output=fstype "$S" | tail -1) ($S): medians of $rounds interleaved rounds"
+	echo "load:$(uptime | sed 's/.*load average://')"
+	set -- "cat=cat '$S/big.sgy' > '$S/copy.sgy'" "rmcat=rm -f '$S/copy.sgy'" \
+		"dd=dd if='$S/big.sgy' of='$S/copy.sgy' bs=4M status=none" "rmdd=rm -f '$S/copy.sgy'" \
+		"sort=segsplit $sortcmd -d '$S/runs' '$S/big.sgy' && segmerge --no-verify --key cdp,offset -m '$S/runs/manifest.yaml' -o '$S/sorted.sgy'" \
+		"rmsort=mv '$S/sorted.sgy' '$S/sorted.last' && rm -rf '$S/runs'"
+	pairs="cat/sort dd/sort cat/dd"
+	if [ -n "$old" ]; then
+		set -- "$@" "old=$old/segsplit $sortcmd -d '$S/oruns' '$S/big.sgy' && $old/segmerge --no-verify --key cdp,offset -m '$S/oruns/manifest.yaml' -o '$S/osorted.sgy'" \
+			"rmold=cmp '$S/osorted.sgy' '$S/sorted.last' && rm -rf '$S/osorted.sgy' '$S/oruns'"
+		pairs="$pairs sort/old cat/old"
+	fi
+	# shellcheck disable=SC2086
+	/usr/bin/python3 bench/timeit.py "$rounds" "$@" -- $pairs > "$S/timeit.out"
+	echo "load:$(uptime | sed 's/.*load average://')"
+	med() { awk -v n="$1" '$1 == "time" && $2 == n { print $3 " s wall, " $6 " s CPU (min " $4 ", max " $5 ", spread " $7 ")" }' "$S/timeit.out"; }
+	rat() { awk -v p="$1" '$1 == "ratio" && $2 == p { print $3 " (quartiles " $4 "-" $5 "), CPU " $6 }' "$S/timeit.out"; }
+	echo "one copy: cat in > copy (anchor)            $(med cat)"
+	echo "dd bs=4M in -> copy (read, write)           $(med dd)"
+	echo "external sort (segsplit $sortcmd, segmerge --key): $(med sort)"
+	echo "  external sort / one copy (cat), per round: $(rat cat/sort) x copy"
+	echo "  external sort / dd, per round:             $(rat dd/sort) x dd"
+	echo "  dd / cat, per round:                       $(rat cat/dd)"
+	if [ -n "$old" ]; then
+		echo "old build ($old):                $(med old)"
+		echo "  old / new (above 1: the new build is faster): $(rat sort/old)"
+		echo "  old build / one copy (cat):                 $(rat cat/old) x copy"
+		echo "  the old and new sorted outputs were the same bytes in every round (cmp)"
+	fi
+	# One more run of each step alone, for their shares and peak memory.
+	run shm1 "segsplit $sortcmd -d '$S/runs' '$S/big.sgy'"
+	run shm2 "segmerge --no-verify --key cdp,offset -m '$S/runs/manifest.yaml' -o '$S/sorted.sgy'"
+	cmp "$S/sorted.sgy" "$S/sorted.last"
+	rm -rf "$S/runs" "$S/sorted.last"
+	line "  segsplit $sortcmd" shm1 $mb ""
+	line "  segmerge --key cdp,offset -m (k-way merge)" shm2 $mb ""
+	if command -v susort >/dev/null 2>&1; then
+		segmerge --to su --endian little "$S/big.sgy" -o "$S/su.in"
+		rm -f "$S/big.sgy"
+		run shmsu "susort cdp offset < '$S/su.in' > '$S/su.out'"
+		rm -f "$S/su.in" "$S/su.out"
+		line "susort cdp offset (Seismic Unix, one run)" shmsu $mb ""
+	fi
+	rm -rf "$S"
+	S=""
+fi
+
+echo "== external sort by cdp,offset of a shuffled $mb MB survey ($n traces) on $(df --output=fstype "$W" | tail -1) ($W): one run each"
 echo "load:$(uptime | sed 's/.*load average://')"
 cat "$W/big.sgy" > /dev/null
 # The anchor, one copy of the data: cat of the same file to the same file
@@ -74,23 +170,24 @@ rm -f "$W/copy.sgy"
 # filter's bytes pass through its memory: dd's read and write is that copy.
 run dd "dd if='$W/big.sgy' of='$W/copy.sgy' bs=4M status=none"
 rm -f "$W/copy.sgy"
-run sort1 "segsplit --count 100000 --sort cdp,offset -d '$W/runs' '$W/big.sgy'"
+# One durable copy, as ours are (fsync before it ends).
+run ddsync "dd if='$W/big.sgy' of='$W/copy.sgy' bs=4M conv=fsync status=none"
+rm -f "$W/copy.sgy"
+run sort1 "segsplit $sortcmd -d '$W/runs' '$W/big.sgy'"
 run sort2 "segmerge --no-verify --key cdp,offset -m '$W/runs/manifest.yaml' -o '$W/sorted.sgy'"
 awk -v a="$(wall sort1)" -v b="$(wall sort2)" -v c="$(cpu sort1)" -v d="$(cpu sort2)" 'BEGIN { print a + b, 0, c + d }' > "$W/sort.t"
 line "one copy: cat in > copy (anchor)" copy $mb "1.00 x copy"
 line "segmerge in -o copy (read, write, fsync)" cat2 $mb "$(ratio cat2 copy) x copy"
 line "dd bs=4M in -> copy (read, write)" dd $mb "$(ratio dd copy) x copy"
+line "dd bs=4M conv=fsync (one durable copy)" ddsync $mb "$(ratio ddsync copy) x copy"
 line "segsplit --count 100000 --sort cdp,offset" sort1 $mb "$(ratio sort1 copy) x copy"
 line "segmerge --key cdp,offset -m (k-way merge)" sort2 $mb "$(ratio sort2 copy) x copy"
 printf '%-44s %8.2f s %7s MB/s  %s x copy (%s x dd); max RSS %s kB of a %s MB input; CPU %.2f s\n' "external sort in all" \
 	"$(wall sort)" "$(mbs sort $mb)" "$(ratio sort copy)" "$(ratio sort dd)" "$(rss sort1)" "$mb" "$(cpu sort)"
+echo "external sort / one durable copy (dd conv=fsync): $(ratio sort ddsync) (ours syncs the runs and the output: twice the data)"
 # Seismic Unix's susort (the build in ../shared/tools/su, else one on PATH):
 # its input is SU in this machine's byte order, made beforehand, so the
 # figure is the sort's alone; the output is checked against segkit's.
-SU=${SU:-../shared/tools/su}
-if [ -x "$SU/bin/susort" ]; then
-	export CWPROOT=$SU PATH="$SU/bin:$PATH"
-fi
 if command -v susort >/dev/null 2>&1; then
 	segmerge --to su --endian little "$W/big.sgy" -o "$W/su.in"
 	run susort "susort cdp offset < '$W/su.in' > '$W/su.out'"
