@@ -137,7 +137,7 @@ static int reserve(struct sk_sortbuf *b, size_t n, int advise, struct sk_error *
 	const size_t nk = (size_t)b->ks->n;
 	unsigned char *rec;
 	uint64_t *codes;
-	size_t *order, *tmp;
+	size_t *order, *tmp, *slot, *spare;
 
 	if (n <= b->cap)
 		return 0;
@@ -165,6 +165,18 @@ static int reserve(struct sk_sortbuf *b, size_t n, int advise, struct sk_error *
 	if (!tmp)
 		goto nomem;
 	b->tmp = tmp;
+	spare = realloc(b->spare, n * sizeof *spare);
+	if (!spare)
+		goto nomem;
+	b->spare = spare;
+	slot = realloc(b->slot, n * sizeof *slot);
+	if (!slot)
+		goto nomem;
+	b->slot = slot;
+	/* The new slots come after the ones the permutation has (free or
+	 * not, those keep their places). */
+	for (size_t s = b->cap; s < n; s++)
+		slot[s] = s;
 	b->cap = n;
 	return 0;
 nomem:
@@ -184,7 +196,7 @@ int sk_sortbuf_add(struct sk_sortbuf *b, const unsigned char *hdr, unsigned char
 		if (rc < 0)
 			return rc;
 	}
-	*slot = b->rec + b->n * b->reclen;
+	*slot = b->rec + b->slot[b->n] * b->reclen;
 	sk_keyset_eval(b->ks, hdr, b->codes + b->n * nk);
 	b->n++;
 	return 0;
@@ -245,7 +257,24 @@ int sk_sortbuf_sort(struct sk_sortbuf *b, struct sk_error *err)
 
 const unsigned char *sk_sortbuf_get(const struct sk_sortbuf *b, size_t i)
 {
-	return b->rec + b->order[i] * b->reclen;
+	return b->rec + b->slot[b->order[i]] * b->reclen;
+}
+
+const size_t *sk_sortbuf_take(struct sk_sortbuf *b)
+{
+	size_t *const next = b->spare;
+
+	/* The sorted records' slots, in their order, then the slots no record
+	 * of this piece used (in the order the permutation had them): still a
+	 * permutation of [0, cap), the next fill's. */
+	for (size_t i = 0; i < b->n; i++)
+		next[i] = b->slot[b->order[i]];
+	if (b->n < b->cap)
+		memcpy(next + b->n, b->slot + b->n, (b->cap - b->n) * sizeof *next);
+	b->spare = b->slot;
+	b->slot = next;
+	b->n = 0;
+	return next;
 }
 
 void sk_sortbuf_clear(struct sk_sortbuf *b)
@@ -259,5 +288,7 @@ void sk_sortbuf_release(struct sk_sortbuf *b)
 	free(b->codes);
 	free(b->order);
 	free(b->tmp);
+	free(b->slot);
+	free(b->spare);
 	memset(b, 0, sizeof *b);
 }

@@ -12,7 +12,15 @@
  * The sort buffer holds fixed-length records (raw file records or decoded
  * header + samples, the caller's choice) and the codes of their keys, and
  * sorts them stably: ties keep their input order.  Memory: the records,
- * plus (8 x keys + 16) bytes per record.
+ * plus (8 x keys + 32) bytes per record.
+ *
+ * Records lie in slots, not in input order: after a sort, sk_sortbuf_take
+ * hands the caller the slots of the sorted records in their order, and the
+ * next records fill those same slots in that same order (then the slots the
+ * sorted ones did not use).  So a thread can write the sorted records out
+ * while the next piece fills the buffer behind it, in one buffer: record j
+ * of the next piece may be added once the j-th sorted record has been
+ * written (when j is below the count taken).
  */
 #ifndef SK_SORTBUF_H
 #define SK_SORTBUF_H
@@ -51,25 +59,38 @@ struct sk_sortbuf {
 	const struct sk_keyset *ks;
 	size_t reclen;        /* bytes per record */
 	size_t n, cap;        /* records held, records allocated */
-	unsigned char *rec;   /* n x reclen bytes, in input order */
-	uint64_t *codes;      /* n x ks->n codes */
+	unsigned char *rec;   /* cap x reclen bytes: the slots */
+	uint64_t *codes;      /* n x ks->n codes, in input order */
 	size_t *order;        /* after sk_sortbuf_sort: record indices in sorted order */
 	size_t *tmp;          /* merge sort scratch */
+	size_t *slot;         /* record j lies in slot slot[j]: a permutation of [0, cap) */
+	size_t *spare;        /* the next permutation, made by sk_sortbuf_take */
 };
 
 /* Sets up an empty buffer of reclen-byte records ordered by ks (which must
  * outlive it). */
 void sk_sortbuf_init(struct sk_sortbuf *b, const struct sk_keyset *ks, size_t reclen);
-/* Makes room for n records in all (SK_ENOMEM). */
+/* Makes room for n records in all (SK_ENOMEM).  Moves the records: not
+ * while a list from sk_sortbuf_take is in use. */
 int sk_sortbuf_reserve(struct sk_sortbuf *b, size_t n, struct sk_error *err);
 /* Appends a record keyed by the canonical header hdr; *slot receives the
- * place (reclen bytes) where the caller copies the record. */
+ * place (reclen bytes) where the caller copies the record.  When the buffer
+ * is full it grows (sk_sortbuf_reserve's caveat). */
 int sk_sortbuf_add(struct sk_sortbuf *b, const unsigned char *hdr, unsigned char **slot,
 		   struct sk_error *err);
 /* Sorts stably (a merge sort; O(n log n), ties by input order). */
 int sk_sortbuf_sort(struct sk_sortbuf *b, struct sk_error *err);
-/* The i-th record in sorted order (only after sk_sortbuf_sort). */
+/* The i-th record in sorted order (only after sk_sortbuf_sort, and not
+ * after sk_sortbuf_take: use its list). */
 const unsigned char *sk_sortbuf_get(const struct sk_sortbuf *b, size_t i);
+/* After sk_sortbuf_sort: empties the buffer and returns the slots of the
+ * sorted records in sorted order (the record of slot s at b->rec + s x
+ * reclen), b->n of them before the call.  The next records added fill
+ * these slots in this order, then the other ones: the caller adds record
+ * j only when it is done with the j-th listed slot.  The list stays valid,
+ * and the records in it, until the next sk_sortbuf_take or sk_sortbuf_reserve
+ * (sk_sortbuf_add growing the buffer). */
+const size_t *sk_sortbuf_take(struct sk_sortbuf *b);
 /* Empties the buffer and keeps its memory for the next piece. */
 void sk_sortbuf_clear(struct sk_sortbuf *b);
 void sk_sortbuf_release(struct sk_sortbuf *b);

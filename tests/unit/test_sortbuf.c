@@ -155,5 +155,84 @@ int main(void)
 		CHECK(ok);
 		sk_sortbuf_release(&sb);
 	}
+	/* sk_sortbuf_take: pieces filling the slots of the piece before in the
+	 * order it was written (as segsplit's writer thread frees them), then
+	 * the slots it did not use; a buffer that grows after a take.  Pieces
+	 * of 1,000 (full), 600, 1,000 and 1,500 records of 256 bytes in a buffer
+	 * of 1,000: each record's bytes name its piece and index, and every
+	 * piece is checked whole after its sort (a slot given twice, or one
+	 * still holding a record not yet taken, fails). */
+	{
+		struct sk_sortbuf sb;
+		const size_t reclen = SK_HDR_LEN + 16, sizes[] = {1000, 600, 1000, 1500};
+		const size_t *prev = NULL;
+		size_t nprev = 0;
+		unsigned char h[SK_HDR_LEN];
+		int ok = 1, order_ok = 1, perm_ok = 1;
+
+		CHECK(sk_keyset_parse("cdp", 0, &ks, &err) == 0);
+		sk_sortbuf_init(&sb, &ks, reclen);
+		CHECK(sk_sortbuf_reserve(&sb, 1000, &err) == 0);
+		for (size_t p = 0; p < 4; p++) {
+			unsigned char *seen;
+			const unsigned char **sorted = malloc(sizes[p] * sizeof *sorted);
+			const size_t *list;
+			int grown = 0;
+			for (size_t i = 0; i < sizes[p]; i++) {
+				unsigned char *slot;
+				const size_t cap = sb.cap;
+				mkhdr(h, (int)((i * 7919 + p * 13) % 97), (int)i, (int)p, 0);
+				CHECK(sk_sortbuf_add(&sb, h, &slot, &err) == 0);
+				grown |= sb.cap != cap;
+				/* The fill order take promised: the slots of the piece
+				 * before in its sorted order, then the others; after a
+				 * growth (which moves the records and drops the list)
+				 * the new slots in turn. */
+				if (!grown && prev && i < nprev && slot != sb.rec + prev[i] * reclen)
+					order_ok = 0;
+				if (i >= cap && slot != sb.rec + i * reclen)
+					order_ok = 0;
+				memcpy(slot, h, SK_HDR_LEN);
+				memset(slot + SK_HDR_LEN, (int)(p * 50 + i % 50), reclen - SK_HDR_LEN);
+			}
+			CHECK(sk_sortbuf_sort(&sb, &err) == 0);
+			for (size_t j = 0; j < sizes[p]; j++) {
+				const unsigned char *r = sk_sortbuf_get(&sb, j);
+				const size_t i = (size_t)sk_hdr_i32(r, 37);
+				if (sk_hdr_i32(r, 73) != (int)p || sk_hdr_i32(r, 21) != (int)((i * 7919 + p * 13) % 97))
+					ok = 0;
+				if (j > 0) {
+					const unsigned char *q = sk_sortbuf_get(&sb, j - 1);
+					if (sk_hdr_i32(q, 21) > sk_hdr_i32(r, 21) ||
+					    (sk_hdr_i32(q, 21) == sk_hdr_i32(r, 21) && sk_hdr_i32(q, 37) >= (int)i))
+						ok = 0;
+				}
+				for (size_t k = SK_HDR_LEN; k < reclen; k++)
+					if (r[k] != (unsigned char)(p * 50 + i % 50))
+						ok = 0;
+				sorted[j] = r;
+			}
+			list = sk_sortbuf_take(&sb);
+			CHECK(sb.n == 0);
+			seen = calloc(sb.cap, 1);
+			/* The list: the sorted records' slots in their order, and a
+			 * permutation of all the slots. */
+			for (size_t j = 0; j < sb.cap; j++) {
+				if (list[j] >= sb.cap || seen[list[j]]++)
+					perm_ok = 0;
+				if (j < sizes[p] && sb.rec + list[j] * reclen != sorted[j])
+					perm_ok = 0;
+			}
+			free(seen);
+			free(sorted);
+			prev = list;
+			nprev = sb.cap;
+		}
+		CHECK(ok);
+		CHECK(order_ok);
+		CHECK(perm_ok);
+		CHECK(sb.cap >= 1500);
+		sk_sortbuf_release(&sb);
+	}
 	return test_done();
 }
