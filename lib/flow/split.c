@@ -57,6 +57,13 @@ struct ctx {
 	struct sk_ofile order_of;  /* order.tsv's temporary */
 	char *order_path;
 	int64_t run_piece, run_len;
+	/* --sort: the piece the writer thread writes (sk_runw), whose records
+	 * still hold slots of the sort buffer, and that thread's record
+	 * scratch; wpending: wout is written, not yet in the manifest. */
+	struct sk_runw rw;
+	struct out wout;
+	struct sk_rec wrec;
+	int wpending;
 	/* Every file of the split (pieces, order.tsv, manifest) stays a
 	 * temporary in this set until the end: an interrupted or failed
 	 * split leaves DIR as it was (and no DIR if it made it). */
@@ -167,6 +174,77 @@ static void tick(const struct ctx *c, int64_t i)
 		c->o->progress(c->o->progress_arg, i, c->total);
 }
 
+/*
+ * A sorted piece goes out by a thread of its own (split_write.c) while the
+ * next piece fills the buffer behind it, in the slots it has written: the
+ * two overlap in one buffer's memory.  Below RUNW_MIN bytes of records a
+ * piece is written here (a thread's start and hand-over cost more than
+ * the overlap gains).
+ */
+#define RUNW_MIN ((size_t)1 << 20)
+
+/* The piece the writer had: waits for it, then records it in the manifest
+ * with its checksum.  Nothing to do without one. */
+static int piece_collect(struct ctx *c, struct sk_error *err)
+{
+	struct out *out = &c->wout;
+	int rc;
+
+	if (!c->wpending)
+		return 0;
+	c->wpending = 0;
+	rc = sk_runw_wait(&c->rw, err);
+	out->w = NULL;  /* closed or aborted by the job */
+	if (rc == 0)
+		rc = sk_manifest_add(&c->m, &out->p, err);
+	/* The checksum is of the finished file (the set's last): as its bytes
+	 * went out, unless the writer changed some at the close (then read
+	 * back, a pass over the page cache). */
+	if (rc == 0) {
+		struct sk_mpiece *p = &c->m.pieces[c->m.npieces - 1];
+		if (out->hashed >= 0) {
+			p->xxh64 = sk_xxh64_digest(out->h);
+			p->bytes = (uint64_t)out->hashed;
+		} else if ((rc = sk_file_xxh64(c->set.f[c->set.n - 1].tmp, &p->xxh64, &p->bytes, err)) < 0) {
+			sk_error_at(err, rc, out->path);
+		}
+	}
+	if (rc == 0)
+		c->res->pieces++;
+	out_free(out);
+	return rc;
+}
+
+/* Hands the sorted piece in out to the writer (out is left empty). */
+static int piece_write_sorted(struct ctx *c, struct out *out, struct sk_error *err)
+{
+	struct sk_runw *q = &c->rw;
+	const size_t n = c->sb.n;
+	int rc;
+
+	if ((rc = piece_collect(c, err)) < 0)
+		return rc;
+	c->wout = *out;
+	memset(out, 0, sizeof *out);
+	/* The checksum's tap follows the piece to its new place; a piece
+	 * holds only its file header until now, so the tap has seen nothing
+	 * (else its account is void: the file is read back). */
+	if (sk_writer_tap(c->wout.w, hash_tap, &c->wout) < 0)
+		c->wout.hashed = -1;
+	q->rec = &c->wrec;
+	q->w = c->wout.w;
+	q->base = c->sb.rec;
+	q->reclen = c->sb.reclen;
+	q->n = n;
+	q->slots = sk_sortbuf_take(&c->sb);
+	q->path = c->wout.path;
+	c->wpending = 1;
+	if ((rc = sk_runw_start(q, n * c->sb.reclen >= RUNW_MIN, err)) < 0)
+		return rc;
+	/* Written here: in the manifest now. */
+	return q->active ? 0 : piece_collect(c, err);
+}
+
 /* Writes the current trace to a piece, or into the sort buffer. */
 static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 {
@@ -175,7 +253,14 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 	note_trace(c, out);
 	if (c->o->sort.n > 0) {
 		unsigned char *slot;
-		if ((rc = sk_sortbuf_add(&c->sb, c->rec.hdr, &slot, err)) < 0)
+		/* The next slot is free once the writer has written it; a buffer
+		 * that must grow waits for the writer's whole piece (the
+		 * records move). */
+		if (c->sb.n == c->sb.cap)
+			rc = piece_collect(c, err);
+		else
+			rc = sk_runw_slot(&c->rw, c->sb.n, err);
+		if (rc < 0 || (rc = sk_sortbuf_add(&c->sb, c->rec.hdr, &slot, err)) < 0)
 			return rc;
 		sk_rec_copy(&c->rec, slot);
 		return 0;
@@ -199,18 +284,12 @@ static int piece_close(struct ctx *c, struct out *out, struct sk_error *err)
 		return 0;
 	}
 
-	/* Written here, in sorted order, before the next piece fills (a
-	 * writer thread that overlapped the two cost more CPU and twice the
-	 * memory, for no gain in wall time measured on this machine in three
-	 * sessions).  The trace just read, the next piece's first, stays
-	 * intact: sk_rec_put_saved has scratch of its own. */
+	/* Sorted, then written by the writer (piece_write_sorted) while the
+	 * next piece fills; the piece before is in the manifest first. */
 	if (c->o->sort.n > 0) {
 		if ((rc = sk_sortbuf_sort(&c->sb, err)) < 0)
 			return rc;
-		for (size_t i = 0; i < c->sb.n; i++)
-			if ((rc = sk_rec_put_saved(&c->rec, sk_sortbuf_get(&c->sb, i), w, err)) < 0)
-				return sk_error_at(err, rc, out->path);
-		sk_sortbuf_clear(&c->sb);
+		return piece_write_sorted(c, out, err);
 	}
 	out->w = NULL;
 	if ((rc = sk_writer_close(w, err)) < 0)
@@ -308,7 +387,7 @@ static int run_sequential(struct ctx *c, struct sk_error *err)
 	}
 	if (o->mode == SK_SPLIT_PARTS && i != c->total)
 		return sk_error_set(err, SK_EFMT, "%" PRId64 " traces, %" PRId64 " were counted", i, c->total);
-	if ((rc = piece_close(c, cur, err)) < 0)
+	if ((rc = piece_close(c, cur, err)) < 0 || (rc = piece_collect(c, err)) < 0)
 		return rc;
 	out_free(cur);
 	c->res->traces = i;
@@ -466,6 +545,14 @@ static int add_mm_key(struct sk_keyset *mm, const struct sk_key *k)
 
 static void cleanup(struct ctx *c)
 {
+	/* A piece still being written (after a failure elsewhere) is waited
+	 * for, then dropped with the set. */
+	if (c->wpending) {
+		c->wpending = 0;
+		(void)sk_runw_wait(&c->rw, NULL);
+		c->wout.w = NULL;
+	}
+	out_free(&c->wout);
 	for (size_t k = 0; k < c->nouts; k++)
 		out_free(&c->outs[k]);
 	if (c->order) {
@@ -525,6 +612,8 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 	if ((rc = sk_rec_init(&c->rec, c->r, sk_stream_raw_mode(c->r, c->outs[0].w), err)) < 0)
 		return rc;
 	if (o->sort.n > 0) {
+		if ((rc = sk_rec_init(&c->wrec, c->r, c->rec.raw, err)) < 0)
+			return rc;
 		sk_sortbuf_init(&c->sb, &o->sort, sk_rec_len(&c->rec));
 		if (o->mode == SK_SPLIT_COUNT &&
 		    (rc = sk_sortbuf_reserve(&c->sb, (size_t)(c->like.ntraces >= 0 && c->like.ntraces < o->n
@@ -619,6 +708,7 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 	sk_ofset_init(&c.set);
 	sk_ofset_init(&spool_set);
 	c.order_of.fd = c.order_of.slot = -1;
+	sk_runw_init(&c.rw);
 	if (o->mode < SK_SPLIT_COUNT || o->mode > SK_SPLIT_RR || o->n < 1)
 		return sk_error_set(err, SK_EARG, "no split mode");
 	if (o->sort.n > 0 && (o->mode == SK_SPLIT_RR || o->mode == SK_SPLIT_RANGES))
@@ -689,6 +779,8 @@ out:
 	free(c.prev);
 	free(c.rorder);
 	sk_rec_release(&c.rec);
+	sk_rec_release(&c.wrec);
+	sk_runw_release(&c.rw);
 	sk_sortbuf_release(&c.sb);
 	sk_manifest_release(&c.m);
 	return rc;

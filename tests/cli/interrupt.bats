@@ -77,6 +77,9 @@ eio_writers() {
 	done
 	run -1 --separate-stderr segsplit --count 900 -d "$MNT/parts" "$F/line.sgy"
 	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
+	# Sorted pieces of 3.8 MB: written by a thread while the next fills.
+	run -1 --separate-stderr segsplit --count 900 --sort cdp -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
 	run -1 --separate-stderr taskrun --retries 1 --stdout "$MNT/tr/{/}" cat ::: "$F/m.sgy"
 	[ "$stderr" = "taskrun: task 1: $MNT/tr/m.sgy: $1: cat $F/m.sgy" ]
 	[ "$(state "$MNT")" = "$before" ]
@@ -162,6 +165,14 @@ interrupt() {
 	[ ! -e "$T/out/new" ]
 }
 
+@test "segsplit --sort -d into a new directory, pieces written by a thread: interrupted, no directory" {
+	# Pieces of 300 traces (1.27 MB) go out by a thread while the next
+	# fills the sort buffer (split_write.c): the signals land in either.
+	interrupt --watch "$T/out/new" --in "segsynth $LINE" --reset "rm -rf $T/out/new" -- \
+		segsplit --count 300 --sort cdp,offset -d "$T/out/new"
+	[ ! -e "$T/out/new" ]
+}
+
 @test "regrid -o fed by a pipe (spooled to TMPDIR): interrupted, nothing changes" {
 	# zstd at level 19 makes the write long enough to land in, even on an
 	# idle machine (a plain write can end within the watcher's 2 ms).
@@ -198,6 +209,10 @@ interrupt() {
 	[ "$stderr" = "segsynth: $T/out/big.sgy: File too large" ]
 	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 64; segsplit --count 9000 -d $T/out/parts $F/line.sgy"
 	[ "$stderr" = "segsplit: $T/out/parts/part-000001.sgy: File too large" ]
+	# Sorted pieces of 1.27 MB, written by a thread: the limit (1 MiB)
+	# stops the first while the second fills.
+	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 1024; segsplit --count 300 --sort cdp -d $T/out/parts $F/line.sgy"
+	[ "$stderr" = "segsplit: $T/out/parts/part-000001.sgy: File too large" ]
 	[ "$(ls -A "$T/out")" = target ]
 }
 
@@ -224,6 +239,20 @@ interrupt() {
 	run -1 --separate-stderr segsplit --count 9000 -d "$MNT/parts" "$F/line.sgy"
 	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: No space left on device" ]
 	[ "$(state "$MNT")" = "$before" ]
+	# Sorted pieces of 2.1 MB, written by a thread while the next fills:
+	# with 3 MB free the second fails (the first was written), and the
+	# split leaves nothing.
+	rm "$MNT/filler"
+	mount -o remount,size=8m "$MNT"
+	head -c $((5 * 1024))k /dev/zero > "$MNT/filler"
+	before=$(state "$MNT")
+	run -1 --separate-stderr segsplit --count 500 --sort cdp -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000002.sgy: No space left on device" ]
+	[ "$(state "$MNT")" = "$before" ]
+	rm "$MNT/filler"
+	mount -o remount,size=2m "$MNT"
+	head -c $((2048 - 16))k /dev/zero > "$MNT/filler"
+	before=$(state "$MNT")
 	# A pipe spooled to a full $TMPDIR: the spool is named, and gone.
 	run -1 --separate-stderr env TMPDIR="$MNT" sh -c "cat $F/m.sgy | migrate --vel 2000 -o $T/out/x"
 	echo "$stderr"

@@ -293,6 +293,33 @@ ARGS
 MODES
 }
 
+@test "segsplit --sort: pieces written by a thread while the next fills the same buffer: a stable sort's bytes (sortref.py), a buffer that grows meanwhile included" {
+	# Pieces of 1 MiB of records and more go out by a thread while the
+	# next piece fills the slots already written (split_write.c); smaller
+	# ones are written where they are sorted.  7,600 shuffled traces of 440
+	# bytes as big-endian SU: --count 2500 gives three pieces of 1.1 MB by
+	# the thread, each filling the one before's slots, and a short last one
+	# written in place; --key fldr a first piece of 2,600 traces and a
+	# second of 5,000, for which the buffer (1,024 records, grown by half:
+	# 3,456 after the first) must grow while the first may still be written.
+	REF=$BATS_TEST_DIRNAME/sortref.py
+	"$GEN" --shots 76 --chans 100 --ns 50 --shuffle 5 > "$T/s.sgy"
+	segedit 'fldr = 1 + (i >= 2600)' "$T/s.sgy" -o "$T/k.sgy"
+	segmerge --to su --endian big "$T/k.sgy" -o "$T/in.su"
+	while IFS='|' read -r mode keys npieces; do
+		rm -rf "$T/want" "$T/d"
+		"$REF" $mode --keys="$keys" --in-endian big --out-endian big --whole "$T/whole.su" "$T/in.su" "$T/want"
+		segsplit $mode --sort="$keys" -e big -d "$T/d" "$T/in.su"
+		[ "$(ls "$T/d" | grep -c '^part-')" = "$npieces" ]
+		[ "$(ls "$T/want" | wc -l)" = "$npieces" ]
+		for f in "$T"/want/part-*; do cmp "$f" "$T/d/${f##*/}"; done
+		segmerge --key="$keys" -m "$T/d/manifest.yaml" | cmp - "$T/whole.su"
+	done <<'MODES'
+--count 2500|cdp,-offset|4
+--key fldr --group 1|offset,tracl|2
+MODES
+}
+
 @test "segsplit --sort holds one piece in memory, not two" {
 	if asan_build segsplit; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
@@ -305,6 +332,14 @@ MODES
 	piece=$(( $(stat -c %s "$T/d/part-000001.su") / 1024 ))
 	echo "max RSS $rss KiB, a piece $piece KiB"
 	[ "$piece" -eq 30885 ]
+	[ "$rss" -lt $((piece + 20 * 1024)) ]
+	# The same pieces by count: the first is written by a thread while
+	# the second fills the slots it has written (split_write.c), in the
+	# same buffer (42,084 KiB here; a second buffer would be 30,885 more).
+	rss=$(/usr/bin/time -f %M segsplit -c 3840 --sort tracf -d "$T/c" "$REAL/servilleta_lomablanca_053018_H1_shots001-120.su" 2>&1)
+	echo "count: max RSS $rss KiB"
+	for f in "$T"/d/part-*; do cmp "$f" "$T/c/${f##*/}"; done
+	[ "$(ls "$T/c" | grep -c '^part-')" = 2 ]
 	[ "$rss" -lt $((piece + 20 * 1024)) ]
 }
 
