@@ -62,76 +62,6 @@ static int vel_table(const struct sk_regrid_job *job, double dt, long ns, double
 	return 0;
 }
 
-/*
- * Builds the index (sk_regrid_new) on one thread while the others decode
- * the samples of a deferred pass (sk_rgrun_fill, chunk by chunk); the
- * thread that built the index then joins the decoding.  The index is the
- * serial part of linear (the Delaunay triangulation: a quarter of its
- * work on one thread), and decoding is the largest part, so on two
- * threads most of the index costs no wall time.  Neither depends on the
- * other or on the thread count.  Errors: the first failing chunk's in
- * input order (*what the input), then the index's (*what NULL).
- */
-static int index_beside_fill(const struct sk_regrid_opts *o, const struct sk_regrid_input *in, struct store *store,
-			     int fill, struct sk_regrid **rg, int *about_input, struct sk_error *err)
-{
-	const long nc = fill ? store->nc : 0;
-	const size_t psize = fill ? sk_reader_pread_size(store->r) : 0;
-	struct sk_error ierr = {0};
-	int irc = 0, stop = 0, rc = 0;
-	int *crc = NULL;
-	struct sk_error *cerr = NULL;
-
-	*about_input = 0;
-	if (nc == 0)
-		return sk_regrid_new(o, in, rg, err);
-	crc = calloc((size_t)nc, sizeof *crc);
-	cerr = calloc((size_t)nc, sizeof *cerr);
-	if (!crc || !cerr) {
-		free(crc);
-		free(cerr);
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	}
-	#pragma omp parallel
-	{
-		unsigned char *scratch = malloc(psize);
-		#pragma omp single nowait
-		irc = sk_regrid_new(o, in, rg, &ierr);
-		#pragma omp for schedule(dynamic, 1) nowait
-		for (long c = 0; c < nc; c++) {
-			int s;
-			#pragma omp atomic read
-			s = stop;
-			if (s)
-				continue;
-			crc[c] = scratch ? sk_rgrun_fill(store, c, scratch, &cerr[c])
-					 : sk_error_set(&cerr[c], SK_ENOMEM, "out of memory");
-			if (crc[c] < 0) {
-				#pragma omp atomic write
-				stop = 1;
-			}
-		}
-		free(scratch);
-	}
-	for (long c = 0; c < nc && rc == 0; c++)
-		if (crc[c] < 0) {
-			*err = cerr[c];
-			rc = crc[c];
-			*about_input = 1;
-		}
-	if (rc == 0 && irc < 0) {
-		*err = ierr;
-		rc = irc;
-	}
-	if (rc < 0) {
-		sk_regrid_free(*rg);
-		*rg = NULL;
-	}
-	free(crc);
-	free(cerr);
-	return rc;
-}
-
 /* For linear on a slice: whether every location of the slice gets the
  * whole run's triangle (regrid.h sk_regrid_exact); 1, 0, or SK_ENOMEM. */
 static int slice_exact(const struct sk_regrid *rg, const struct sk_grid *gr, int64_t first, int64_t last, long no,
@@ -283,8 +213,13 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* A file that allows random reads is read by every thread at once;
-	 * one with a truncated last trace from start to end, which reports it. */
+	/* A file that allows random reads is read by every thread at once,
+	 * and in place, from the page cache: no copy of its samples decoded
+	 * into memory, whatever --mem (a 100,000-trace file of 500 samples,
+	 * nearest on 2 threads, against the former in-place path forced with
+	 * --mem 1: 37 against 232 MB, 0.58 against 1.00 s CPU; the same
+	 * bytes).  One with a truncated last trace is read from start to end,
+	 * which reports it. */
 	par = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 && info->trailing == 0;
 	/* A slice keeps the traces within its support: the radius, the bins
 	 * (the fold), and for linear the triangles around its locations,
@@ -303,18 +238,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 			sk_rgrun_keep_set(&kp, gr, first, last, mu, mv);
 		}
 	}
-	/* A file read at random is read in place, from the page cache: no
-	 * copy of its samples decoded into memory (a 100,000-trace file of
-	 * 500 samples, nearest on 2 threads, forcing the old in-place path
-	 * with --mem 1: 37 against 232 MB, 0.58 against 1.00 s CPU; the same
-	 * bytes). */
-	sc.place = par;
 	for (;;) {
 		sk_rgrun_tally_init(&sc.t);
-		/* Linear reads the headers first and decodes the samples beside
-		 * its triangulation (index_beside_fill). */
-		rc = par ? sk_rgrun_scan_par(job, &o, r, &kp, linear_part && !job->have_offsets,
-					     o.method == SK_REGRID_LINEAR, &sc, &store, err)
+		rc = par ? sk_rgrun_scan_par(job, &o, r, &kp, linear_part && !job->have_offsets, &sc, err)
 			 : sk_rgrun_scan_seq(job, &o, r, &kp, &sc, &store, err);
 		if (rc < 0) {
 			if (sc.spool_err)
@@ -357,14 +283,9 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		{
 			const struct sk_regrid_input in = {sc.g.n, sc.g.u, sc.g.v, job->have_offsets ? sc.g.h : NULL,
 							   sc.g.cls, (int)no, sk_rgrun_store_fetch, &store, sc.t.frame};
-			int about_input;
-			store.r = r;
 			what = NULL;
-			if ((rc = index_beside_fill(&o, &in, &store, sc.deferred, &rg, &about_input, err)) < 0) {
-				if (about_input)
-					what = sk_in_name(job->in);
+			if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
 				goto done;
-			}
 		}
 		if (!linear_part || !kp.on)
 			break;

@@ -9,8 +9,8 @@
  *   (where a trace lies in the grid frame, what the pass counts, why traces
  *   miss the grid, which traces a --part slice keeps);
  * regrid_scan.c: the input pass over a file read at random by every thread
- *   (read, classify, keep samples in memory or in place) and the sample
- *   store behind the fetch callback;
+ *   (read the headers, classify, leave the samples in place) and the
+ *   sample store behind the fetch callback;
  * regrid_seq.c: the pass from start to end (pipes, compressed sgk): one
  *   thread reads, every thread decodes; samples in memory or in a spool;
  * regrid_run.c: sk_regrid_run, the output loop and the fold table.
@@ -35,8 +35,8 @@ struct store {
 	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
 	const int64_t *tidx;     /* used trace -> input trace index */
-	/* The samples in memory, in chunks (of either pass): chunk c holds
-	 * used traces cstart[c] .. cstart[c + 1] - 1. */
+	/* The samples in memory, in chunks (the pass from start to end):
+	 * chunk c holds used traces cstart[c] .. cstart[c + 1] - 1. */
 	float **cs;
 	int64_t *cstart;
 	long nc;
@@ -91,10 +91,7 @@ struct scan {
 	double (*hull)[2];       /* the used traces' convex hull (when asked) */
 	long nh;
 	int in_place;            /* samples are read in place */
-	int deferred;            /* samples not read yet: sk_rgrun_fill fills each chunk */
 	int spool_err;           /* the error is about the spool, not the input */
-	int place;               /* the parallel pass: leave every kept trace's samples in place
-				    (read at each fetch), whatever job->mem */
 	long batch;              /* the pass from start to end: records per batch
 				    (0: about 2 MiB of them); tests set it small */
 };
@@ -141,18 +138,14 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err);
 /* Frees what a pass kept (positions, hull, samples, spool). */
 void sk_rgrun_scan_release(struct scan *sc, struct store *st);
-/* The pass by every thread at once (a file that allows random reads).
- * With defer, it reads the headers alone; when the kept traces' samples
- * fit in job->mem, sc->deferred says so and the chunks' sample stores
- * (store->cs) are left NULL for sk_rgrun_fill, else they stay in place. */
+/* The pass by every thread at once (a file that allows random reads): it
+ * reads the headers alone (and decodes every trace's format 4 samples,
+ * whose words can be bad: an error as from a pipe) and leaves the kept
+ * traces' samples in place, whatever job->mem (sc->in_place set; the
+ * store is opened on r by sk_rgrun_in_place_open).  The hull of the used
+ * traces of class 0 when want_hull.  Errors: the first in input order. */
 int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
-		      const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
-		      struct sk_error *err);
-/* Decodes the samples of chunk c's kept traces (store->tidx, store->r and
- * store->cstart set) into a new store->cs[c], through scratch
- * (sk_reader_pread_size bytes); any number of threads at once, each with
- * its own chunks and scratch.  Errors as sk_reader_pread, SK_ENOMEM. */
-int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err);
+		      const struct keep *kp, int want_hull, struct scan *sc, struct sk_error *err);
 
 /* regrid_seq.c */
 

@@ -1,8 +1,9 @@
 /*
- * The regrid driver's input pass over a file that allows random reads: read,
- * classify and keep the used traces, their samples in memory or in place,
- * and the store the interpolation fetches them from (regrid_seq.c has the
- * pass from start to end).  regrid_run_internal.h has the contract.
+ * The regrid driver's input pass over a file that allows random reads: read
+ * and classify the headers, keep the used traces, their samples left in
+ * place; and the store the interpolation fetches them from (in place, or
+ * the pass from start to end's memory chunks or spool: regrid_seq.c).
+ * regrid_run_internal.h has the contract.
  */
 #include "regrid.h"
 
@@ -185,7 +186,6 @@ void sk_rgrun_scan_release(struct scan *sc, struct store *st)
 struct chunk {
 	int64_t t0, t1;
 	struct grow g;
-	float *s;                /* kept x ns samples, or NULL */
 	struct tally t;
 	unsigned char *first_hdr;
 	double (*pts)[2];        /* hull of its used traces (class 0) */
@@ -200,10 +200,7 @@ struct par_ctx {
 	const struct sk_reader *r;
 	const struct keep *kp;
 	int want_hull;
-	int defer;               /* headers only: the samples are decoded later (sk_rgrun_fill) or in place */
 	int check;               /* format 4: every trace's samples decoded all the same (a word can be bad) */
-	uint64_t held;           /* sample bytes reserved so far (atomic) */
-	int over;                /* they would exceed job->mem: in place */
 	int stop;                /* a chunk failed */
 };
 
@@ -211,51 +208,26 @@ struct par_ctx {
  * per record costs more than the copy). */
 #define HDR_RUN (1u << 20)
 
-static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scratch, unsigned char *hdr,
-		      unsigned char *run, long nrun, unsigned char *hrun, float *junk)
+static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *run, long nrun, unsigned char *hrun,
+		      float *junk)
 {
 	const struct sk_info *info = sk_reader_info(pc->r);
-	const long ns = info->ns, n = (long)(ck->t1 - ck->t0);
-	const uint64_t bytes = (uint64_t)n * (uint64_t)ns * sizeof(float);
+	const long n = (long)(ck->t1 - ck->t0);
 	long np = 0;
-	int over, samples = 0, hdrs_only;
 
 	sk_rgrun_tally_init(&ck->t);
-	#pragma omp atomic read
-	over = pc->over;
-	if (!over && !pc->defer) {
-		uint64_t held;
-		#pragma omp atomic capture
-		held = pc->held += bytes;
-		if (held > pc->job->mem) {
-			#pragma omp atomic write
-			pc->over = 1;
-		} else if (!(ck->s = sk_bigmem_alloc((size_t)bytes))) {
-			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
-		} else {
-			samples = 1;
-		}
-	}
 	if (pc->want_hull && !(ck->pts = malloc((size_t)n * sizeof *ck->pts)))
 		return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
-	/* The first read takes the headers alone unless it decodes every
-	 * trace's samples (a slice decodes only the samples it keeps). */
-	hdrs_only = !samples || pc->kp->on;
 	for (int64_t t = ck->t0; t < ck->t1; t++) {
+		const long j = (long)((t - ck->t0) % nrun);
+		const unsigned char *hdr;
 		double u, v, h;
 		int cls, rc;
-		if (hdrs_only) {
-			const long j = (long)((t - ck->t0) % nrun);
-			if (j == 0 && (rc = sk_reader_pread_hdrs_check(pc->r, t,
-								       ck->t1 - t < nrun ? (long)(ck->t1 - t) : nrun, run,
-								       (size_t)nrun * sk_reader_pread_size(pc->r), hrun,
-								       pc->check ? junk : NULL, &ck->err)) < 0)
-				return rc;
-			hdr = hrun + (size_t)j * info->hdrlen;
-		} else if ((rc = sk_reader_pread(pc->r, t, scratch, hdr, ck->s + (size_t)ck->g.n * (size_t)ns,
-						 &ck->err)) < 0) {
+		if (j == 0 && (rc = sk_reader_pread_hdrs_check(pc->r, t, ck->t1 - t < nrun ? (long)(ck->t1 - t) : nrun, run,
+							       (size_t)nrun * sk_reader_pread_size(pc->r), hrun,
+							       pc->check ? junk : NULL, &ck->err)) < 0)
 			return rc;
-		}
+		hdr = hrun + (size_t)j * info->hdrlen;
 		if (!sk_rgrun_classify(pc->job, pc->o, hdr, t, &ck->t, &u, &v, &h, &cls))
 			continue;
 		if (ck->t.first == t) {
@@ -270,24 +242,8 @@ static int scan_chunk(struct par_ctx *pc, struct chunk *ck, unsigned char *scrat
 		}
 		if (!sk_rgrun_keep_has(pc->kp, u, v))
 			continue;
-		if (samples && pc->kp->on &&
-		    (rc = sk_reader_pread(pc->r, t, scratch, NULL, ck->s + (size_t)ck->g.n * (size_t)ns, &ck->err)) < 0)
-			return rc;
 		if (sk_rgrun_grow_push(&ck->g, u, v, h, cls, t) < 0)
 			return sk_error_set(&ck->err, SK_ENOMEM, "out of memory");
-	}
-	if (samples) {
-		const uint64_t unused = (uint64_t)(n - ck->g.n) * (uint64_t)ns * sizeof(float);
-		#pragma omp atomic update
-		pc->held -= unused;
-		if (ck->g.n == 0) {
-			free(ck->s);
-			ck->s = NULL;
-		} else {
-			float *m = realloc(ck->s, (size_t)ck->g.n * (size_t)ns * sizeof *m);
-			if (m)
-				ck->s = m;
-		}
 	}
 	if (pc->want_hull) {
 		ck->nh = sk_regrid_hull(ck->pts, np);
@@ -326,31 +282,30 @@ static void grow_close_gap(struct grow *g, const struct grow *c)
 	g->n += c->n;
 }
 
-/* A file that allows random reads, in chunks read and decoded by every
- * thread at once (sk_reader_pread), merged in input order: the same result
- * for any number of threads. */
+/* A file that allows random reads, in chunks whose headers every thread
+ * reads at once (sk_reader_pread_hdrs_check), merged in input order: the
+ * same result for any number of threads. */
 int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, const struct sk_reader *r,
-		    const struct keep *kp, int want_hull, int defer, struct scan *sc, struct store *store,
-		    struct sk_error *err)
+		      const struct keep *kp, int want_hull, struct scan *sc, struct sk_error *err)
 {
 	const struct sk_info *info = sk_reader_info(r);
 	const size_t psize = sk_reader_pread_size(r);
 	int64_t per = (int64_t)((8u << 20) / psize);
 	long nc, np = 0;
 	struct chunk *ck;
-	/* In place (sc->place): the headers alone, each kept trace's samples
-	 * read when the interpolation fetches them; only format 4 samples can
-	 * fail to decode (sk_fmt_decode), so those are decoded here, every
-	 * trace's, and a bad word is an error as from a pipe. */
-	struct par_ctx pc = {job, o, r, kp, want_hull, defer || sc->place, sc->place && info->sample_format == 4,
-			     0, 0, 0};
+	/* The headers alone, each kept trace's samples read when the
+	 * interpolation fetches them; only format 4 samples can fail to
+	 * decode (sk_fmt_decode), so those are decoded here, every trace's,
+	 * and a bad word is an error as from a pipe. */
+	struct par_ctx pc = {job, o, r, kp, want_hull, info->sample_format == 4, 0};
 	int rc = 0, nth = 1;
 
 #ifdef _OPENMP
 	nth = omp_get_max_threads();
 #endif
-	/* About 8 MiB a chunk, and at least four chunks a thread so that the
-	 * threads finish together; the result does not depend on the split. */
+	/* About 8 MiB of records a chunk, and at least four chunks a thread so
+	 * that the threads finish together; the result does not depend on the
+	 * split. */
 	if (per > (info->ntraces + 4 * nth - 1) / (4 * nth))
 		per = (info->ntraces + 4 * nth - 1) / (4 * nth);
 	if (per < 16)
@@ -384,7 +339,6 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	#pragma omp parallel num_threads(nth)
 	{
 		const long nrun = HDR_RUN / psize > 0 ? (long)(HDR_RUN / psize) : 1;
-		unsigned char *scratch = malloc(psize), *hdr = malloc(info->hdrlen);
 		unsigned char *run = malloc((size_t)nrun * psize), *hrun = malloc((size_t)nrun * info->hdrlen);
 		float *junk = malloc((size_t)info->ns * sizeof *junk);
 		#pragma omp for schedule(dynamic, 1)
@@ -394,24 +348,20 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 			stop = pc.stop;
 			if (stop)
 				continue;
-			ck[c].rc = scratch && hdr && run && hrun && junk
-					   ? scan_chunk(&pc, &ck[c], scratch, hdr, run, nrun, hrun, junk)
-					   : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
+			ck[c].rc = run && hrun && junk ? scan_chunk(&pc, &ck[c], run, nrun, hrun, junk)
+						       : sk_error_set(&ck[c].err, SK_ENOMEM, "out of memory");
 			if (ck[c].rc < 0) {
 				#pragma omp atomic write
 				pc.stop = 1;
 			}
 		}
-		free(scratch);
 		free(junk);
-		free(hdr);
 		free(run);
 		free(hrun);
 	}
 	/* In input order: the first failing chunk's error, the kept traces,
 	 * the counts, the hull. */
-	sc->in_place = pc.over;
-	sc->deferred = 0;
+	sc->in_place = 1;
 	if (kp->on) {
 		long total = 0;
 		for (long c = 0; c < nc; c++)
@@ -434,30 +384,6 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		np += ck[c].nh;
 	}
-	/* Deferred: the samples of the kept traces fit in memory, or stay in
-	 * place, by their exact count. */
-	if (rc == 0 && defer) {
-		sc->in_place = (uint64_t)sc->g.n * (uint64_t)info->ns * sizeof(float) > job->mem;
-		sc->deferred = !sc->in_place;
-	}
-	if (rc == 0 && sc->place) {
-		sc->in_place = 1;
-		sc->deferred = 0;
-	}
-	if (rc == 0 && !sc->in_place) {
-		store->cs = calloc((size_t)(nc > 0 ? nc : 1), sizeof *store->cs);
-		store->cstart = calloc((size_t)(nc > 0 ? nc : 1) + 1, sizeof *store->cstart);
-		if (!store->cs || !store->cstart) {
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-		} else {
-			store->nc = nc;
-			for (long c = 0; c < nc; c++) {
-				store->cs[c] = ck[c].s;
-				ck[c].s = NULL;
-				store->cstart[c + 1] = store->cstart[c] + ck[c].g.n;
-			}
-		}
-	}
 	if (rc == 0 && want_hull) {
 		if (!(sc->hull = malloc((size_t)(np > 0 ? np : 1) * sizeof *sc->hull))) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -475,29 +401,9 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
 	}
 	for (long c = 0; c < nc; c++) {
 		sk_rgrun_grow_free(&ck[c].g);
-		free(ck[c].s);
 		free(ck[c].first_hdr);
 		free(ck[c].pts);
 	}
 	free(ck);
 	return rc;
-}
-
-int sk_rgrun_fill(struct store *s, long c, unsigned char *scratch, struct sk_error *err)
-{
-	const long ns = s->ns, n = (long)(s->cstart[c + 1] - s->cstart[c]);
-	float *m;
-
-	if (n == 0)
-		return 0;
-	if (!(m = sk_bigmem_alloc((size_t)n * (size_t)ns * sizeof *m)))
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
-	s->cs[c] = m;
-	for (long i = 0; i < n; i++) {
-		const int rc = sk_reader_pread(s->r, s->tidx[s->cstart[c] + i], scratch, NULL, m + (size_t)i * (size_t)ns,
-					       err);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }

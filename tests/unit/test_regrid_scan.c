@@ -1,9 +1,9 @@
 /* Unit tests of lib/flow/regrid_scan.c, the regrid driver's input pass,
  * on a file written here: which traces the parallel pass keeps (every used
  * one, or a --part box's), in input order whatever the threads; where
- * their samples go (chunks in memory, deferred and filled later, left in
- * place past the memory budget, or for a pass from start to end memory then
- * a spool); and that the store hands back each kept trace's own samples
+ * their samples go (left in place whatever the memory budget, or for a
+ * pass from start to end memory then a spool); and that the store hands
+ * back each kept trace's own samples
  * from each of them (sk_rgrun_store_fetch: the chunk search, the spool's
  * short read); the pass from start to end (regrid_seq.c) on 1-3 threads in
  * batches of any size, and its errors in input order; its memory chunks
@@ -174,88 +174,49 @@ int main(void)
 	}
 	CHECK(sk_reader_open(sgy, SK_FMT_AUTO, &r, &err) == 0);
 
-	/* The parallel pass, everything in memory: chunks of
-	 * ceil(300 / (4 threads' worth)) traces (at least 16), the store
-	 * finding each trace's chunk; tallies over every trace. */
-	job_init(&job, &o, 1 << 30);
-	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 1, 0, &sc, &st, &err) == 0);
-	{
-		long per = (NTR + 4 * nth - 1) / (4 * nth);
-		per = per < 16 ? 16 : per;
-		CHECK(!sc.in_place && !sc.deferred && st.nc == (NTR + per - 1) / per && st.nc > 1);
+	/* The parallel pass: the headers alone, every used trace kept in
+	 * input order, its samples left in place whatever the budget (1 GiB,
+	 * or 1 byte: the parallel pass does not read it) and read back from
+	 * the file by each thread's scratch; tallies over every trace. */
+	for (int small = 0; small < 2; small++) {
+		job_init(&job, &o, small ? 1 : 1 << 30);
+		scan_init(&sc, &st);
+		CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 1, &sc, &err) == 0);
+		CHECK(sc.in_place && st.cs == NULL && st.nc == 0 && st.spool_fd < 0);
+		CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0 && st.nraw == nth && st.raw[0] != NULL);
+		st.tidx = sc.g.tidx;
+		CHECK(kept_right(&sc, &st, want, nused));
+		CHECK(sc.t.inputs == NTR && sc.t.used == nused && sc.t.first == 0 && sk_hdr_i32(sc.first_hdr, 1) == 1);
+		CHECK(sc.t.ext[0] == 1000 && sc.t.ext[1] == 1095 && sc.t.ext[2] == 2000 && sc.t.ext[3] == 2056);
+		/* The hull of the used midpoints: the four corners (all live). */
+		CHECK(sc.nh == 4 && hull_has(&sc, 0, 0) && hull_has(&sc, 95, 0) && hull_has(&sc, 95, 56) &&
+		      hull_has(&sc, 0, 56));
+		scan_free(&sc, &st);
 	}
-	CHECK(st.cstart[0] == 0 && st.cstart[st.nc] == nused);
-	guard_chunks(&st);
-	CHECK(kept_right(&sc, &st, want, nused));
-	CHECK(sc.t.inputs == NTR && sc.t.used == nused && sc.t.first == 0 && sk_hdr_i32(sc.first_hdr, 1) == 1);
-	CHECK(sc.t.ext[0] == 1000 && sc.t.ext[1] == 1095 && sc.t.ext[2] == 2000 && sc.t.ext[3] == 2056);
-	/* The hull of the used midpoints: the four corners (all live). */
-	CHECK(sc.nh == 4 && hull_has(&sc, 0, 0) && hull_has(&sc, 95, 0) && hull_has(&sc, 95, 56) &&
-	      hull_has(&sc, 0, 56));
 #ifdef _OPENMP
 	/* One thread: other chunks, the same traces in the same order. */
 	omp_set_num_threads(1);
 	scan_init(&sc1, &st1);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 0, &sc1, &st1, &err) == 0);
+	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, &sc1, &err) == 0);
+	CHECK(sk_rgrun_in_place_open(&st1, r, &err) == 0 && st1.nraw == 1);
+	st1.tidx = sc1.g.tidx;
 	CHECK(kept_right(&sc1, &st1, want, nused) && sc1.nh == 0 && sc1.hull == NULL);
-	CHECK(st1.nc == 4);   /* 75 traces a chunk */
 	scan_free(&sc1, &st1);
 	omp_set_num_threads(nth);
 #endif
-	scan_free(&sc, &st);
 
 	/* A --part box: only its traces kept, every used one counted. */
 	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &box, 0, 0, &sc, &st, &err) == 0);
-	CHECK(kept_right(&sc, &st, inbox, nbox) && sc.t.used == nused && sc.t.first == 0);
-	scan_free(&sc, &st);
-
-	/* Deferred: headers only, then each chunk's samples filled. */
-	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 1, &sc, &st, &err) == 0);
-	CHECK(sc.deferred && !sc.in_place && st.nc > 1);
-	{
-		int none = 1;
-		unsigned char *scratch = malloc(sk_reader_pread_size(r));
-		for (long c = 0; c < st.nc; c++)
-			none &= st.cs[c] == NULL;
-		CHECK(none && scratch != NULL);
-		st.r = r;
-		st.tidx = sc.g.tidx;
-		for (long c = 0; c < st.nc; c++)
-			CHECK(sk_rgrun_fill(&st, c, scratch, &err) == 0);
-		free(scratch);
-	}
-	guard_chunks(&st);
-	CHECK(kept_right(&sc, &st, want, nused));
-	scan_free(&sc, &st);
-	/* Deferred, the kept samples one float more than the budget: in place. */
-	job.mem = all_bytes - 1;
-	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 1, &sc, &st, &err) == 0);
-	CHECK(sc.in_place && !sc.deferred && st.cs == NULL);
-	/* ... and exactly the budget: in memory. */
-	scan_free(&sc, &st);
-	job.mem = all_bytes;
-	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 1, &sc, &st, &err) == 0);
-	CHECK(!sc.in_place && sc.deferred);
-	scan_free(&sc, &st);
-
-	/* Not deferred, over a budget of 10 traces: in place, read from the
-	 * file by each thread's scratch. */
-	job.mem = 10 * NS * sizeof(float);
-	scan_init(&sc, &st);
-	CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 0, &sc, &st, &err) == 0);
-	CHECK(sc.in_place && st.cs == NULL);
-	CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0 && st.nraw == nth && st.raw[0] != NULL);
+	CHECK(sk_rgrun_scan_par(&job, &o, r, &box, 0, &sc, &err) == 0);
+	CHECK(sc.in_place && st.cs == NULL && sk_rgrun_in_place_open(&st, r, &err) == 0);
 	st.tidx = sc.g.tidx;
-	CHECK(kept_right(&sc, &st, want, nused));
+	CHECK(kept_right(&sc, &st, inbox, nbox) && sc.t.used == nused && sc.t.first == 0 && sc.t.inputs == NTR);
 	scan_free(&sc, &st);
 
-	/* The pass from start to end of a SEG-Y file over the budget: in
-	 * place too (it allows random reads). */
+	/* The pass from start to end (what a file with a cut last trace
+	 * takes) of a SEG-Y file over a budget of 10 traces: in place too (it
+	 * allows random reads). */
+	job.mem = 10 * NS * sizeof(float);
 	scan_init(&sc, &st);
 	CHECK(sk_rgrun_scan_seq(&job, &o, r, &all, &sc, &st, &err) == 0);
 	CHECK(sc.in_place && st.cs == NULL && st.spool_fd < 0 && sc.g.n == nused);
@@ -346,13 +307,9 @@ int main(void)
 		unlink(cut);
 	}
 
-	/* In place (sc.place: what sk_regrid_run sets for a file that allows
-	 * random reads): the headers alone whatever the budget, each kept
-	 * trace's samples read back at its fetch, for the whole and for a box.
-	 * A format 4 file's samples are decoded in the pass all the same,
-	 * every trace's: trace 11 (dead, unused; outside the box) with a bad
-	 * word is the error, which the headers-only pass without sc.place
-	 * (linear's, deferred) does not see.  The file cut inside trace 201
+	/* In place: a format 4 file's samples are decoded in the parallel
+	 * pass all the same, every trace's: trace 11 (dead, unused; outside
+	 * the box) with a bad word is the error.  The file cut inside trace 201
 	 * after the pass: its fetch names it and the file's sizes, the one
 	 * before still reads; rewritten at the same size, sk_reader_check_same
 	 * says so. */
@@ -373,28 +330,10 @@ int main(void)
 		snprintf(f4, sizeof f4, "%s/placef4.sgy", dir);
 		CHECK(mk_write(place, &w, NS, 4000, NTR, trace) == 0);
 		CHECK(sk_reader_open(place, SK_FMT_AUTO, &r, &err) == 0);
-		for (int defer = 0; defer < 2; defer++) {
-			scan_init(&sc, &st);
-			sc.place = 1;
-			CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, defer, &sc, &st, &err) == 0);
-			CHECK(sc.in_place && !sc.deferred && st.cs == NULL && st.nc == 0);
-			CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0);
-			st.tidx = sc.g.tidx;
-			CHECK(kept_right(&sc, &st, want, nused));
-			scan_free(&sc, &st);
-		}
-		scan_init(&sc, &st);
-		sc.place = 1;
-		CHECK(sk_rgrun_scan_par(&job, &o, r, &box, 0, 0, &sc, &st, &err) == 0);
-		CHECK(sc.in_place && st.cs == NULL && sk_rgrun_in_place_open(&st, r, &err) == 0);
-		st.tidx = sc.g.tidx;
-		CHECK(kept_right(&sc, &st, inbox, nbox) && sc.t.used == nused);
-		scan_free(&sc, &st);
 
 		/* Cut after the pass. */
 		scan_init(&sc, &st);
-		sc.place = 1;
-		CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 0, &sc, &st, &err) == 0);
+		CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, &sc, &err) == 0);
 		CHECK(sk_rgrun_in_place_open(&st, r, &err) == 0);
 		st.tidx = sc.g.tidx;
 		for (long k = 0; k < sc.g.n; k++) {
@@ -445,20 +384,14 @@ int main(void)
 #ifdef _OPENMP
 			omp_set_num_threads(th);
 #endif
-			for (int inbox_only = 0; inbox_only < 2; inbox_only++)
-				for (int defer = 0; defer < 2; defer++) {
-					scan_init(&sc, &st);
-					sc.place = 1;
-					CHECK(sk_rgrun_scan_par(&job, &o, r, inbox_only ? &box : &all, 0, defer, &sc, &st, &err) ==
-					      SK_EFMT);
-					CHECKF(strcmp(err.msg, "trace 11, sample 5: word 0x7f0003ec is not fixed point with gain "
-							      "(format 4 needs a zero first byte)") == 0 &&
-					       strcmp(err.file, f4) == 0, "# %s: %s", err.file, err.msg);
-					scan_free(&sc, &st);
-				}
-			scan_init(&sc, &st);
-			CHECK(sk_rgrun_scan_par(&job, &o, r, &all, 0, 1, &sc, &st, &err) == 0 && sc.deferred);
-			scan_free(&sc, &st);
+			for (int inbox_only = 0; inbox_only < 2; inbox_only++) {
+				scan_init(&sc, &st);
+				CHECK(sk_rgrun_scan_par(&job, &o, r, inbox_only ? &box : &all, 0, &sc, &err) == SK_EFMT);
+				CHECKF(strcmp(err.msg, "trace 11, sample 5: word 0x7f0003ec is not fixed point with gain "
+						      "(format 4 needs a zero first byte)") == 0 &&
+				       strcmp(err.file, f4) == 0, "# %s: %s", err.file, err.msg);
+				scan_free(&sc, &st);
+			}
 		}
 #ifdef _OPENMP
 		omp_set_num_threads(nth);
