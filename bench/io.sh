@@ -57,7 +57,7 @@
 #   BENCH_TRACES=10000 sh bench/io.sh   a smaller file
 #   BENCH_INPUT=FILE sh bench/io.sh     FILE (big-endian IBM SEG-Y) instead of a
 #                                  generated one
-#   BENCH_OLD=DIR sh bench/io.sh   also DIR/segmerge (an older build) on the
+#   BENCH_OLD=DIR sh bench/io.sh   also DIR/segmerge or DIR/bin/segmerge (an older build) on the
 #                                  conversion and the decompression, in the
 #                                  same rounds, as new/old time ratios
 set -eu
@@ -128,8 +128,8 @@ echo "file: $size bytes ($(awk -v n="$size" 'BEGIN { printf "%.2f", n / 1e9 }') 
 cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
 cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
 
-old=${BENCH_OLD:-}
-[ -n "$old" ] && [ ! -x "$old/segmerge" ] && { echo "io.sh: $old/segmerge missing" >&2; exit 1; }
+. "$root/bench/old.sh"
+old=$(old_build segmerge)
 set -- "cat=cat '$f' >/dev/null" \
 	"sgk='$bin/segmerge' --to sgk '$f' >/dev/null" \
 	"sio='$work/segyio_read' '$f' >/dev/null" \

@@ -22,17 +22,9 @@ rounds=${BENCH_ROUNDS:-7}
 methods=${BENCH_METHODS:-nearest idw linear}
 load() { uptime | sed 's/.*load average: //'; }
 new=$PWD/bin/regrid
-old=""
-if [ -n "${BENCH_OLD:-}" ]; then
-	if [ -x "$BENCH_OLD/regrid" ] && [ -f "$BENCH_OLD/regrid" ]; then
-		old=$BENCH_OLD/regrid
-	elif [ -x "$BENCH_OLD/bin/regrid" ]; then
-		old=$BENCH_OLD/bin/regrid
-	else
-		echo "regrid_pipe bench: BENCH_OLD=$BENCH_OLD holds no regrid build" >&2
-		exit 2
-	fi
-fi
+. "$(dirname "$0")/old.sh"
+old=$(old_build regrid)
+old=${old:+$old/regrid}
 
 segsynth -r "$n" -a -12.5,4987.5,-12.5,4987.5 -n "$nt" -d 0.004 \
 	-p tau=0.6,px=0.0002,py=0.0001,x=2500,y=2500 -p tau=1.2,px=-0.0003,py=0.0002,x=2500,y=2500 \

@@ -19,17 +19,8 @@ SORT_MB=${SORT_MB:-2048}
 W=${BENCH_DIR:-$(mktemp -d /tmp/segkit-bench-split.XXXXXX)}
 S=""
 trap 'rm -rf "$W" ${S:+"$S"}' EXIT
-old=""
-if [ -n "${BENCH_OLD:-}" ]; then
-	if [ -x "$BENCH_OLD/segsplit" ] && [ -f "$BENCH_OLD/segsplit" ]; then
-		old=$BENCH_OLD
-	elif [ -x "$BENCH_OLD/bin/segsplit" ]; then
-		old=$BENCH_OLD/bin
-	else
-		echo "split bench: BENCH_OLD=$BENCH_OLD holds no segsplit build" >&2
-		exit 2
-	fi
-fi
+. bench/old.sh
+old=$(old_build segsplit)
 GEN=tests/cli/gensegy.py
 
 # run NAME CMD...: wall seconds and max RSS (kB) of CMD, into $W/NAME.t

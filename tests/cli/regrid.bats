@@ -25,6 +25,24 @@ survey() {
 	segsynth -r "$2" $AREA -n $nt -d 0.004 $syn -s 11 -o "$BATS_TEST_TMPDIR/$1"
 }
 
+# format4 SRC DST [PY]: SRC (IEEE SEG-Y) as format 4, fixed point with
+# gain, every sample of its whole traces 0, then the python statements PY
+# run on its bytes d (rec: a record's length), written to DST.
+format4() {
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+ns = int.from_bytes(d[3220:3222], "big")
+d[3224:3226] = (4).to_bytes(2, "big")
+rec = 240 + 4 * ns
+for i in range((len(d) - 3600) // rec):
+    a = 3600 + i * rec + 240
+    d[a:a + 4 * ns] = bytes(4 * ns)
+exec(sys.argv[3])
+open(sys.argv[2], "wb").write(d)
+PY
+}
+
 # below E BAR: E <= 1.25 x BAR.
 below() {
 	/usr/bin/python3 -c "import sys; e, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if e <= 1.25 * b else 1)" "$1" "$2" ||
@@ -545,19 +563,7 @@ outside() {
 	# 200 (live, inside the grid), whose first byte is not 0.  linear reads
 	# the headers first and decodes the samples beside its triangulation.
 	survey q.sgy 300 gentle
-	/usr/bin/python3 - "$T/q.sgy" "$T/f4.sgy" <<'PY'
-import sys
-d = bytearray(open(sys.argv[1], "rb").read())
-ns = int.from_bytes(d[3220:3222], "big")
-d[3224:3226] = (4).to_bytes(2, "big")
-rec = 240 + 4 * ns
-for i in range(300):
-    a = 3600 + i * rec + 240
-    d[a:a + 4 * ns] = bytes(4 * ns)
-a = 3600 + 199 * rec + 240 + 8
-d[a:a + 4] = bytes([1, 0, 0, 0])
-open(sys.argv[2], "wb").write(d)
-PY
+	format4 "$T/q.sgy" "$T/f4.sgy" 'a = 3600 + 199 * rec + 240 + 8; d[a:a + 4] = bytes([1, 0, 0, 0])'
 	for m in linear nearest; do
 		for t in 1 2 3; do
 			OMP_NUM_THREADS=$t run -1 --separate-stderr regrid -g $GRID -m $m "$T/f4.sgy" -o "$T/f4-$m-$t.sgy"
@@ -575,20 +581,9 @@ PY
 	# trace's format 4 samples, so the word is found, whatever the method,
 	# threads or slice, before anything is written.
 	survey q.sgy 300 gentle
-	/usr/bin/python3 - "$T/q.sgy" "$T/f4.sgy" <<'PY'
-import sys
-d = bytearray(open(sys.argv[1], "rb").read())
-ns = int.from_bytes(d[3220:3222], "big")
-d[3224:3226] = (4).to_bytes(2, "big")
-rec = 240 + 4 * ns
-for i in range(300):
-    a = 3600 + i * rec + 240
-    d[a:a + 4 * ns] = bytes(4 * ns)
-a = 3600 + 119 * rec
+	format4 "$T/q.sgy" "$T/f4.sgy" 'a = 3600 + 119 * rec
 d[a + 28:a + 30] = (2).to_bytes(2, "big")
-d[a + 240 + 24:a + 240 + 28] = bytes([0x7f, 0, 0, 1])
-open(sys.argv[2], "wb").write(d)
-PY
+d[a + 240 + 24:a + 240 + 28] = bytes([0x7f, 0, 0, 1])'
 	for m in nearest idw linear; do
 		for t in 1 2 3; do
 			for p in "" "--part 8/8"; do
@@ -702,22 +697,10 @@ gate_run() {
 	# decoded; the stream ends inside trace 2,001.  Every trace is
 	# decoded, used or not: the bad word is the error, then (without it)
 	# the cut.
-	/usr/bin/python3 - "$T/q.sgy" "$T/f4.sgy" "$T/cut.sgy" <<'PY'
-import sys
-d = bytearray(open(sys.argv[1], "rb").read())
-ns = int.from_bytes(d[3220:3222], "big")
-d[3224:3226] = (4).to_bytes(2, "big")
-rec = 240 + 4 * ns
-for i in range(2304):
-    a = 3600 + i * rec + 240
-    d[a:a + 4 * ns] = bytes(4 * ns)
-d = d[:3600 + 2000 * rec + 500]
-open(sys.argv[3], "wb").write(d)
-a = 3600 + 999 * rec
+	format4 "$T/q.sgy" "$T/cut.sgy" 'd = d[:3600 + 2000 * rec + 500]'
+	format4 "$T/cut.sgy" "$T/f4.sgy" 'a = 3600 + 999 * rec
 d[a + 28:a + 30] = (2).to_bytes(2, "big")
-d[a + 244:a + 248] = bytes([0x80, 0, 0, 7])
-open(sys.argv[2], "wb").write(d)
-PY
+d[a + 244:a + 248] = bytes([0x80, 0, 0, 7])'
 	for m in nearest linear; do
 		for t in 1 2 3; do
 			OMP_NUM_THREADS=$t run -1 --separate-stderr sh -c "cat '$T/f4.sgy' | regrid -g $GRID -m $m -o '$T/x-$m-$t.sgy'"
