@@ -320,6 +320,31 @@ MODES
 MODES
 }
 
+@test "segsplit --sort: a count of at least the input's traces sorts it in one pass: the external sort's bytes (SEG-Y; SU against sortref.py)" {
+	# One piece of every trace is the whole input sorted: the same bytes as
+	# the runs of an external sort merged by segmerge --key, and (SU)
+	# sortref.py's stable sort of the whole, from a file and from a pipe.
+	REF=$BATS_TEST_DIRNAME/sortref.py
+	"$GEN" --shots 30 --chans 40 --ns 60 --format 1 --shuffle 7 > "$T/s.sgy"
+	segsplit --count 100 --sort cdp,-offset -d "$T/runs" "$T/s.sgy"
+	segmerge --key cdp,-offset -m "$T/runs/manifest.yaml" -o "$T/sorted.sgy"
+	for n in 1200 5000; do
+		rm -rf "$T/one"
+		segsplit --count $n --sort cdp,-offset -d "$T/one" "$T/s.sgy"
+		[ "$(ls "$T/one")" = "$(printf 'manifest.yaml\npart-000001.sgy')" ]
+		cmp "$T/one/part-000001.sgy" "$T/sorted.sgy"
+	done
+	rm -rf "$T/one"
+	segsplit --parts 1 --sort cdp,-offset -d "$T/one" - < "$T/s.sgy"
+	cmp "$T/one/part-000001.sgy" "$T/sorted.sgy"
+	segmerge --to su --endian big "$T/s.sgy" -o "$T/in.su"
+	"$REF" --count 1200 --keys=cdp,-offset --in-endian big --out-endian big --whole "$T/whole.su" "$T/in.su" "$T/want"
+	cmp "$T/want/part-000001.su" "$T/whole.su"
+	rm -rf "$T/one"
+	segsplit --count 1200 --sort cdp,-offset -d "$T/one" "$T/in.su"
+	cmp "$T/one/part-000001.su" "$T/whole.su"
+}
+
 @test "segsplit --sort holds one piece in memory, not two" {
 	if asan_build segsplit; then
 		skip "ASan keeps freed memory in quarantine: max RSS says nothing"
