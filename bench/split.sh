@@ -1,7 +1,8 @@
 #!/bin/sh
 # segsplit / segmerge throughput against cat, and an external sort against
 # reading and writing the data once (and Seismic Unix's susort when it is
-# installed).  Peak memory of each step from /usr/bin/time -v.
+# installed), and a one-pass sort (one piece of every trace) against the
+# same copy.  Peak memory of each step from /usr/bin/time -v.
 #   SPLIT_MB (default 1024): size of the survey for split and merge (0: skip)
 #   SORT_MB  (default 2048): size of the shuffled survey for the sort
 #   BENCH_DIR (default a fresh directory under /tmp)
@@ -75,6 +76,10 @@ if [ -x "$SU/bin/susort" ]; then
 	export CWPROOT="$SU" PATH="$SU/bin:$PATH"
 fi
 sortcmd="--count 100000 --sort cdp,offset"
+# The one-pass sort: one piece of every trace (--count at least the input's
+# traces), sorted in memory and written once, the same bytes as the
+# external sort's output (cmp'd below).
+onecmd="--count $n --sort cdp,offset"
 
 # The external sort in a memory file system: no disk, so no writeback
 # throttles any writer and fsync has nothing to wait for; what is left is
@@ -104,12 +109,16 @@ if [ "${SORT_DIR:-}" != none ] && { [ -n "${SORT_DIR:-}" ] || [ -d /dev/shm ]; }
 	set -- "cat=cat '$S/big.sgy' > '$S/copy.sgy'" "rmcat=rm -f '$S/copy.sgy'" \
 		"dd=dd if='$S/big.sgy' of='$S/copy.sgy' bs=4M status=none" "rmdd=rm -f '$S/copy.sgy'" \
 		"sort=segsplit $sortcmd -d '$S/runs' '$S/big.sgy' && segmerge --no-verify --key cdp,offset -m '$S/runs/manifest.yaml' -o '$S/sorted.sgy'" \
-		"rmsort=mv '$S/sorted.sgy' '$S/sorted.last' && rm -rf '$S/runs'"
-	pairs="cat/sort dd/sort cat/dd"
+		"rmsort=mv '$S/sorted.sgy' '$S/sorted.last' && rm -rf '$S/runs'" \
+		"one=segsplit $onecmd -d '$S/one' '$S/big.sgy'" \
+		"rmone=cmp '$S/one/part-000001.sgy' '$S/sorted.last' && rm -rf '$S/one'"
+	pairs="cat/sort dd/sort cat/dd cat/one dd/one"
 	if [ -n "$old" ]; then
 		set -- "$@" "old=$old/segsplit $sortcmd -d '$S/oruns' '$S/big.sgy' && $old/segmerge --no-verify --key cdp,offset -m '$S/oruns/manifest.yaml' -o '$S/osorted.sgy'" \
 			"rmold=cmp '$S/osorted.sgy' '$S/sorted.last' && rm -rf '$S/osorted.sgy' '$S/oruns'"
-		pairs="$pairs sort/old cat/old"
+		set -- "$@" "oldone=$old/segsplit $onecmd -d '$S/oone' '$S/big.sgy'" \
+			"rmoldone=cmp '$S/oone/part-000001.sgy' '$S/sorted.last' && rm -rf '$S/oone'"
+		pairs="$pairs sort/old cat/old one/oldone cat/oldone"
 	fi
 	# shellcheck disable=SC2086
 	/usr/bin/python3 bench/timeit.py "$rounds" "$@" -- $pairs > "$S/timeit.out"
@@ -122,11 +131,18 @@ if [ "${SORT_DIR:-}" != none ] && { [ -n "${SORT_DIR:-}" ] || [ -d /dev/shm ]; }
 	echo "  external sort / one copy (cat), per round: $(rat cat/sort) x copy"
 	echo "  external sort / dd, per round:             $(rat dd/sort) x dd"
 	echo "  dd / cat, per round:                       $(rat cat/dd)"
+	echo "one-pass sort (segsplit $onecmd): $(med one)"
+	echo "  one-pass sort / one copy (cat), per round: $(rat cat/one) x copy"
+	echo "  one-pass sort / dd, per round:             $(rat dd/one) x dd"
 	if [ -n "$old" ]; then
 		echo "old build ($old):                $(med old)"
 		echo "  old / new (above 1: the new build is faster): $(rat sort/old)"
 		echo "  old build / one copy (cat):                 $(rat cat/old) x copy"
 		echo "  the old and new sorted outputs were the same bytes in every round (cmp)"
+		echo "old build's one-pass sort:                  $(med oldone)"
+		echo "  old / new one-pass (above 1: the new build is faster): $(rat one/oldone)"
+		echo "  old build's one-pass / one copy (cat):      $(rat cat/oldone) x copy"
+		echo "  every one-pass piece, old and new, was the external sort's output byte for byte (cmp)"
 	fi
 	# One more run of each step alone, for their shares and peak memory.
 	run shm1 "segsplit $sortcmd -d '$S/runs' '$S/big.sgy'"
@@ -166,6 +182,14 @@ run ddsync "dd if='$W/big.sgy' of='$W/copy.sgy' bs=4M conv=fsync status=none"
 rm -f "$W/copy.sgy"
 run sort1 "segsplit $sortcmd -d '$W/runs' '$W/big.sgy'"
 run sort2 "segmerge --no-verify --key cdp,offset -m '$W/runs/manifest.yaml' -o '$W/sorted.sgy'"
+run onepass "segsplit $onecmd -d '$W/one' '$W/big.sgy'"
+cmp "$W/one/part-000001.sgy" "$W/sorted.sgy"
+rm -rf "$W/one"
+if [ -n "$old" ]; then
+	run oldone "$old/segsplit $onecmd -d '$W/oone' '$W/big.sgy'"
+	cmp "$W/oone/part-000001.sgy" "$W/sorted.sgy"
+	rm -rf "$W/oone"
+fi
 awk -v a="$(wall sort1)" -v b="$(wall sort2)" -v c="$(cpu sort1)" -v d="$(cpu sort2)" 'BEGIN { print a + b, 0, c + d }' > "$W/sort.t"
 line "one copy: cat in > copy (anchor)" copy $mb "1.00 x copy"
 line "segmerge in -o copy (read, write, fsync)" cat2 $mb "$(ratio cat2 copy) x copy"
@@ -176,6 +200,11 @@ line "segmerge --key cdp,offset -m (k-way merge)" sort2 $mb "$(ratio sort2 copy)
 printf '%-44s %8.2f s %7s MB/s  %s x copy (%s x dd); max RSS %s kB of a %s MB input; CPU %.2f s\n' "external sort in all" \
 	"$(wall sort)" "$(mbs sort $mb)" "$(ratio sort copy)" "$(ratio sort dd)" "$(rss sort1)" "$mb" "$(cpu sort)"
 echo "external sort / one durable copy (dd conv=fsync): $(ratio sort ddsync) (ours syncs the runs and the output: twice the data)"
+line "one-pass sort (segsplit $onecmd)" onepass $mb "$(ratio onepass copy) x copy, $(ratio onepass dd) x dd, $(ratio onepass ddsync) x durable copy"
+if [ -n "$old" ]; then
+	line "  the old build's one-pass sort" oldone $mb "$(ratio oldone copy) x copy; old/new $(ratio oldone onepass)"
+fi
+echo "the one-pass piece equals the external sort's output byte for byte (cmp)"
 # Seismic Unix's susort (the build in ../shared/tools/su, else one on PATH):
 # its input is SU in this machine's byte order, made beforehand, so the
 # figure is the sort's alone; the output is checked against segkit's.
