@@ -151,6 +151,15 @@ static void write_block(void *ctx)
 		wb->job->progress(wb->job->progress_ctx, wb->b1 - wb->first, wb->last - wb->first);
 }
 
+int64_t sk_rgrun_block_end(int64_t b0, int64_t last, long blk)
+{
+	const int64_t rest = last - b0, tail = blk / 16 > 16 ? blk / 16 : 16;
+
+	if (rest >= 2 * (int64_t)blk || rest <= tail)
+		return b0 + (rest < blk ? rest : blk);
+	return b0 + ((rest + 1) / 2 > tail ? (rest + 1) / 2 : tail);
+}
+
 int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		  struct sk_error *err)
 {
@@ -366,10 +375,11 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		int k = 0;
 		/* Block b is interpolated while block b - 1 is written (by the
 		 * initial thread, which then joins the interpolation): the
-		 * output's conversion and writes overlap the work. */
-		for (int64_t b0 = first; b0 < last; b0 += blk, k ^= 1) {
-			const int64_t b1 = b0 + blk < last ? b0 + blk : last;
+		 * output's conversion and writes overlap the work; the last
+		 * block, written alone, is short (sk_rgrun_block_end). */
+		for (int64_t b0 = first, b1; b0 < last; b0 = b1, k ^= 1) {
 			long n = 0;
+			b1 = sk_rgrun_block_end(b0, last, blk);
 			for (int64_t i = b0; i < b1; i++)
 				for (long j = 0; j < no; j++) {
 					bu[k][n] = (double)(i % gr->nx) * gr->dx;

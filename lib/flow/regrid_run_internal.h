@@ -3,7 +3,7 @@
  * pass's results, the sample store, the reach of the grid).  This header
  * shall only be used by lib/flow/regrid_run.c, regrid_scan.c, regrid_seq.c
  * and regrid_reach.c, and by their unit tests (tests/unit/test_regrid_reach.c,
- * test_regrid_scan.c); everything else uses regrid.h.
+ * test_regrid_scan.c, test_regrid_run.c); everything else uses regrid.h.
  *
  * regrid_reach.c: the policy, pure functions of a trace header and the job
  *   (where a trace lies in the grid frame, what the pass counts, why traces
@@ -161,5 +161,17 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
  * in input order, with the trace number as sk_reader_next's. */
 int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
 		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
+
+/* regrid_run.c */
+
+/* The end of the output block that starts at location b0 (the next block's
+ * start), of blocks of blk locations up to last.  The last block is written
+ * alone, after all the work (nearest on 2 threads, 40,000 locations of 500
+ * samples: 4-16 ms for a whole one): the last two blocks' worth of
+ * locations go in halves (a half, a quarter, ...) down to a sixteenth of a
+ * block (at least 16), so that each block's write overlaps the work of one
+ * half its size and the write nothing overlaps is short.  What is computed
+ * does not depend on the blocks: each trace is interpolated alone. */
+int64_t sk_rgrun_block_end(int64_t b0, int64_t last, long blk);
 
 #endif

@@ -9,6 +9,7 @@
 #include "hdr.h"
 #include "mkstream.h"
 #include "regrid.h"
+#include "regrid_run_internal.h"
 #include "stream.h"
 
 #define NS 16
@@ -88,6 +89,55 @@ static int exact(const char *path)
 	return ok && i == 30;
 }
 
+/* The output blocks of first .. last - 1 in blocks of blk: written to b,
+ * their count returned; every one checked to follow the last. */
+static int blocks(int64_t first, int64_t last, long blk, int64_t *b, int max)
+{
+	int n = 0;
+	for (int64_t b0 = first; b0 < last && n < max; n++) {
+		b[n] = sk_rgrun_block_end(b0, last, blk);
+		if (b[n] <= b0 || b[n] > last || b[n] - b0 > blk)
+			return -1;
+		b0 = b[n];
+	}
+	return n;
+}
+
+/* sk_rgrun_block_end: whole blocks, then the last two blocks' worth in
+ * halves down to a sixteenth of a block (at least 16 locations). */
+static void test_block_end(void)
+{
+	int64_t b[64];
+	static const int64_t grid[] = {4000, 8000, 12000, 16000, 20000, 24000, 28000, 32000, 36000,
+				       38000, 39000, 39500, 39750, 40000};
+	static const int64_t part[] = {1050, 1075, 1091, 1100};
+	static const int64_t small[] = {16, 20};
+	int ok = 1;
+
+	/* The benchmark's grid: 40,000 locations of 500 samples, blocks of
+	 * 4,194 (BLOCK_SAMPLES / 500) rounded here to 4,000. */
+	CHECK(blocks(0, 40000, 4000, b, 64) == 14 && memcmp(b, grid, sizeof grid) == 0);
+	/* A --part slice: 100 locations from 1000, blocks of 64 (tail 16). */
+	CHECK(blocks(1000, 1100, 64, b, 64) == 4 && memcmp(b, part, sizeof part) == 0);
+	/* Blocks of the minimum 16: the tail is 16 too. */
+	CHECK(blocks(0, 20, 16, b, 64) == 2 && memcmp(b, small, sizeof small) == 0);
+	CHECK(blocks(7, 12, 16, b, 64) == 1 && b[0] == 12);
+	{
+		static const int64_t two[] = {4000, 6000, 7000, 7500, 7750, 8000};
+		CHECK(blocks(0, 8000, 4000, b, 64) == 6 && memcmp(b, two, sizeof two) == 0);
+	}
+	/* Any size: the blocks cover it, none larger than blk, the last at
+	 * most the tail when there was more than one block. */
+	for (long blk = 16; blk <= 5000 && ok; blk += 331)
+		for (int64_t len = 1; len <= 12 * blk && ok; len += 1 + len / 7) {
+			const int n = blocks(5, 5 + len, blk, b, 64);
+			const long tail = blk / 16 > 16 ? blk / 16 : 16;
+			ok = n > 0 && n < 64 && b[n - 1] == 5 + len &&
+			     (n == 1 || b[n - 1] - b[n - 2] <= tail);
+		}
+	CHECK(ok);
+}
+
 int main(void)
 {
 	char in[64], out[64], out2[64], z[64];
@@ -96,6 +146,8 @@ int main(void)
 	struct sk_regrid_job job;
 	struct sk_error err;
 	int c;
+
+	test_block_end();
 
 	snprintf(in, sizeof in, "/tmp/test_regrid_run_%ld.sgy", (long)getpid());
 	snprintf(out, sizeof out, "/tmp/test_regrid_run_%ld.out", (long)getpid());
