@@ -20,6 +20,9 @@
  */
 #include "delaunay.h"
 
+#include "bigmem.h"
+#include "delaunay_internal.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,51 +81,63 @@ int sk_delaunay_incircle(const long long a[2], const long long b[2], const long 
 }
 
 /* Hilbert curve index of (x, y) on a 2^order grid: the classic
- * rotate-and-reflect recursion, written iteratively. */
-static unsigned long long hilbert(unsigned long long x, unsigned long long y, int order)
+ * rotate-and-reflect recursion (at each level, from the top: the quadrant's
+ * digit (3 rx) ^ ry, then the rest of the square swapped when ry = 0, and
+ * also mirrored when rx = 1 too), kept as two flags applied to each level's
+ * bits instead of to x and y: a swap and a mirror commute, and a mirror of
+ * every bit is one of the bits read later.  No branches: a branch per level
+ * on random points mispredicted half the time (26 levels, about 0.45 us a
+ * point, 45 ms for 100,000 points against 5 now). */
+unsigned long long sk_dl_hilbert(unsigned long long x, unsigned long long y, int order)
 {
-	const unsigned long long n = 1ULL << order;
-	unsigned long long d = 0;
-	for (unsigned long long s = n >> 1; s > 0; s >>= 1) {
-		const unsigned long long rx = (x & s) > 0, ry = (y & s) > 0;
-		d += s * s * ((3 * rx) ^ ry);
-		if (ry == 0) {
-			if (rx == 1) {
-				x = n - 1 - x;
-				y = n - 1 - y;
-			}
-			{
-				const unsigned long long tmp = x;
-				x = y;
-				y = tmp;
-			}
-		}
+	unsigned long long d = 0, sw = 0, mi = 0;
+	for (int l = order - 1; l >= 0; l--) {
+		const unsigned long long bx = ((x >> l) & 1) ^ mi, by = ((y >> l) & 1) ^ mi;
+		const unsigned long long sx = (bx ^ by) & sw; /* the swap, by arithmetic */
+		const unsigned long long rx = bx ^ sx, ry = by ^ sx, turn = ry ^ 1;
+		d = (d << 2) | ((3 * rx) ^ ry);
+		sw ^= turn;
+		mi ^= turn & rx;
 	}
 	return d;
 }
 
-struct key {
-	long long X, Y;
-	unsigned long long h;
-	long i;
-};
-
-static int cmp_xy(const void *pa, const void *pb)
+/* Sorts k[0 .. n) by s (below 2^52), ties kept in their order (stable):
+ * least significant digit first, 11 bits a pass, through tmp (n entries),
+ * a pass whose digit is the same everywhere skipped.  Both callers' k
+ * comes in ascending i, so the order is qsort's by (s, i), a unique total
+ * order: the same vertices, in the same insertion order.  glibc's qsort
+ * took 30 ms for 100,000 points (an indirect call a comparison). */
+#define RADIX_BITS 11
+void sk_dl_sort(struct sk_dl_key *k, struct sk_dl_key *tmp, long n)
 {
-	const struct key *a = pa, *b = pb;
-	if (a->X != b->X)
-		return a->X < b->X ? -1 : 1;
-	if (a->Y != b->Y)
-		return a->Y < b->Y ? -1 : 1;
-	return (a->i > b->i) - (a->i < b->i);
-}
+	enum { NB = 1 << RADIX_BITS };
+	const unsigned long long mask = NB - 1;
+	long cnt[NB];
+	struct sk_dl_key *a = k, *b = tmp;
 
-static int cmp_h(const void *pa, const void *pb)
-{
-	const struct key *a = pa, *b = pb;
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return (a->i > b->i) - (a->i < b->i);
+	for (int sh = 0; sh < 52; sh += RADIX_BITS) {
+		long sum = 0;
+		memset(cnt, 0, sizeof cnt);
+		for (long i = 0; i < n; i++)
+			cnt[(a[i].s >> sh) & mask]++;
+		if (n == 0 || cnt[(a[0].s >> sh) & mask] == n)
+			continue;
+		for (int j = 0; j < NB; j++) {
+			const long c = cnt[j];
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (long i = 0; i < n; i++)
+			b[cnt[(a[i].s >> sh) & mask]++] = a[i];
+		{
+			struct sk_dl_key *t = a;
+			a = b;
+			b = t;
+		}
+	}
+	if (a != k)
+		memcpy(k, a, (size_t)n * sizeof *k);
 }
 
 struct sv_pair {
@@ -301,7 +316,13 @@ static int triangulate(struct sk_delaunay *d, struct sk_error *err)
 	freel = malloc((size_t)ncap * sizeof *freel);
 	be = malloc((size_t)ncap * sizeof *be);
 	link = malloc((size_t)(d->nv + 1) * sizeof *link);
-	if (!stack || !cav || !freel || !be || !link) {
+	/* Every insertion frees its cavity's triangles and makes two more
+	 * than it freed: 4 + 2 (nv - 3) triangles, real and ghost, at most.
+	 * Sized once (huge pages, bigmem.h), the array is not copied as it
+	 * grows, nor faulted in 4 KiB at a time (10 MB for 100,000 points). */
+	d->capt = 2 * d->nv + 16;
+	d->t = sk_bigmem_alloc((size_t)d->capt * sizeof *d->t);
+	if (!stack || !cav || !freel || !be || !link || !d->t) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -325,8 +346,12 @@ static int triangulate(struct sk_delaunay *d, struct sk_error *err)
 		hint = ids[0];
 	}
 	mcap = d->capt;
-	mark = calloc((size_t)mcap, sizeof *mark);
-	inc = calloc((size_t)mcap, sizeof *inc);
+	mark = sk_bigmem_alloc((size_t)mcap * sizeof *mark);
+	inc = sk_bigmem_alloc((size_t)mcap * sizeof *inc);
+	if (mark)
+		memset(mark, 0, (size_t)mcap * sizeof *mark);
+	if (inc)
+		memset(inc, 0, (size_t)mcap * sizeof *inc);
 	if (!mark || !inc) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
@@ -443,7 +468,7 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 			  struct sk_delaunay **out, struct sk_error *err)
 {
 	struct sk_delaunay *d;
-	struct key *k = NULL;
+	struct sk_dl_key *k = NULL, *tmp = NULL;
 	double xmax = 0, ymax = 0, ext;
 	int rc = 0;
 
@@ -483,7 +508,9 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 		d->gstart = malloc((m + 1) * sizeof *d->gstart);
 		d->p = malloc(m * sizeof *d->p);
 		d->rep = malloc(m * sizeof *d->rep);
-		k = malloc(m * sizeof *k);
+		/* k, then the sort's room and the vertices' keys: one block. */
+		k = sk_bigmem_alloc(3 * m * sizeof *k);
+		tmp = k + m;
 	}
 	if (!d->x || !d->y || !d->vof || !d->glist || !d->gstart || !d->p || !d->rep || !k) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -494,20 +521,18 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 		memcpy(d->y, y, (size_t)n * sizeof *y);
 	}
 	for (long i = 0; i < n; i++) {
-		k[i].X = llround((x[i] - d->xmin) * d->scale);
-		k[i].Y = llround((y[i] - d->ymin) * d->scale);
+		const unsigned long long X = (unsigned long long)llround((x[i] - d->xmin) * d->scale);
+		const unsigned long long Y = (unsigned long long)llround((y[i] - d->ymin) * d->scale);
+		k[i].s = X << 26 | Y;
 		k[i].i = i;
 	}
 	/* Group duplicates (same lattice point): sorted by (X, Y, index), the
 	 * first of a run is the representative. */
-	qsort(k, (size_t)n, sizeof *k, cmp_xy);
+	sk_dl_sort(k, tmp, n);
 	d->nv = 0;
 	for (long i = 0; i < n; i++) {
-		if (i == 0 || k[i].X != k[i - 1].X || k[i].Y != k[i - 1].Y) {
-			d->gstart[d->nv] = i;
-			k[d->nv].X = k[i].X; /* compacted below through rep */
-			d->nv++;
-		}
+		if (i == 0 || k[i].s != k[i - 1].s)
+			d->gstart[d->nv++] = i;
 		d->glist[i] = k[i].i;
 		d->vof[k[i].i] = d->nv - 1;
 	}
@@ -515,34 +540,31 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 	/* Distinct vertices in Hilbert order; vertex ids follow that order, so
 	 * the groups are renumbered too. */
 	{
-		struct key *vk = malloc((size_t)(d->nv > 0 ? d->nv : 1) * sizeof *vk);
+		struct sk_dl_key *vk = tmp + (n > 0 ? n : 1);
 		long *gs = malloc((size_t)(d->nv + 1) * sizeof *gs);
-		long *gl = malloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
-		if (!vk || !gs || !gl) {
-			free(vk);
+		long *gl = sk_bigmem_alloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
+		if (!gs || !gl) {
 			free(gs);
 			free(gl);
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto fail;
 		}
 		for (long v = 0; v < d->nv; v++) {
-			const long first = d->glist[d->gstart[v]];
-			vk[v].X = llround((x[first] - d->xmin) * d->scale);
-			vk[v].Y = llround((y[first] - d->ymin) * d->scale);
-			vk[v].h = hilbert((unsigned long long)vk[v].X, (unsigned long long)vk[v].Y, 26);
+			const unsigned long long xy = k[d->gstart[v]].s;
+			vk[v].s = sk_dl_hilbert(xy >> 26, xy & LATTICE, 26);
 			vk[v].i = v;
 		}
-		qsort(vk, (size_t)d->nv, sizeof *vk, cmp_h);
+		sk_dl_sort(vk, tmp, d->nv);
 		gs[0] = 0;
 		for (long v = 0; v < d->nv; v++) {
 			const long old = vk[v].i, a = d->gstart[old], b = d->gstart[old + 1];
-			d->p[v][0] = vk[v].X;
-			d->p[v][1] = vk[v].Y;
+			const unsigned long long xy = k[a].s;
+			d->p[v][0] = (long long)(xy >> 26);
+			d->p[v][1] = (long long)(xy & LATTICE);
 			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
 			gs[v + 1] = gs[v] + (b - a);
 			d->rep[v] = d->glist[a]; /* smallest index: the group is sorted */
 		}
-		free(vk);
 		free(d->gstart);
 		free(d->glist);
 		d->gstart = gs;
