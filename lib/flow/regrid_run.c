@@ -291,7 +291,8 @@ int sk_regrid_run(const struct sk_regrid_job *job, struct sk_regrid_stats *st,
 		}
 		{
 			const struct sk_regrid_input in = {sc.g.n, sc.g.u, sc.g.v, job->have_offsets ? sc.g.h : NULL,
-							   sc.g.cls, (int)no, sk_rgrun_store_fetch, &store, sc.t.frame};
+							   sc.g.cls, (int)no, sk_rgrun_store_fetch, &store, sc.t.frame,
+							   store.batch > 0 ? sk_rgrun_store_fetch_many : NULL, store.batch};
 			what = NULL;
 			if ((rc = sk_regrid_new(&o, &in, &rg, err)) < 0)
 				goto done;
@@ -468,9 +469,7 @@ done:
 	sk_regrid_wsset_free(wss);
 	sk_regrid_free(rg);
 	sk_reader_free(r);
-	for (int t = 0; t < store.nraw; t++)
-		free(store.raw[t]);
-	free(store.raw);
+	sk_rgrun_in_place_close(&store);
 	sk_rgrun_scan_release(&sc, &store);
 	free(sc.first_hdr);
 	free(hdr);

@@ -34,6 +34,12 @@ struct store {
 	const struct sk_reader *r;
 	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
+	/* In place, SEG-Y or SU with io_uring: per thread, a batch reader,
+	 * room for batch records and their trace indices (fetch_many). */
+	struct sk_batchread **br;
+	unsigned char **bscratch;
+	int64_t **bidx;
+	long batch;
 	const int64_t *tidx;     /* used trace -> input trace index */
 	/* The samples in memory, in chunks (the pass from start to end):
 	 * chunk c holds used traces cstart[c] .. cstart[c + 1] - 1. */
@@ -134,8 +140,14 @@ int sk_rgrun_spool_write(const struct store *s, const void *p, size_t n, struct 
 
 /* The fetch callback (regrid.h sk_regrid_fetch_fn) over a struct store. */
 int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err);
-/* Prepares reading the input in place: one scratch buffer per thread. */
+/* Prepares reading the input in place: one scratch buffer per thread, and
+ * where the reader allows (sk_reader_batch_new) a batch reader per thread
+ * (s->batch > 0 then). */
 int sk_rgrun_in_place_open(struct store *s, const struct sk_reader *r, struct sk_error *err);
+/* Frees what sk_rgrun_in_place_open made. */
+void sk_rgrun_in_place_close(struct store *s);
+/* The batch fetch (regrid.h fetch_many) over a store read in place. */
+void sk_rgrun_store_fetch_many(void *ctx, int slot, long n, const long *idx, float *const *out, unsigned char *ok);
 /* Frees what a pass kept (positions, hull, samples, spool). */
 void sk_rgrun_scan_release(struct scan *sc, struct store *st);
 /* The pass by every thread at once (a file that allows random reads): it

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchread.h"
 #include "file.h"
 #include "io.h"
 #include "stream_internal.h"
@@ -112,4 +113,57 @@ int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, v
 			       unsigned char *hdrs, float *data, struct sk_error *err)
 {
 	return sk_error_at(err, pread_hdrs(r, idx, n, scratch, size, hdrs, data, err), r->in.name);
+}
+
+struct sk_batchread *sk_reader_batch_new(const struct sk_reader *r)
+{
+	if (r->ops->pread != sk_stream_rec_pread || r->ops->pread_size(r) == 0)
+		return NULL;
+	return sk_batchread_new(r->in.fd);
+}
+
+/* Runs of consecutive traces are one read each (at most SK_BATCHREAD_MAX
+ * runs a round; sk_batchread_run takes any number). */
+long sk_reader_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
+			   unsigned char *scratch, float *const *data, unsigned char *ok)
+{
+	const size_t rs = r->recsize, hl = r->info.hdrlen;
+	void *buf[SK_BATCHREAD_MAX];
+	size_t len[SK_BATCHREAD_MAX];
+	int64_t off[SK_BATCHREAD_MAX];
+	long got[SK_BATCHREAD_MAX], first[SK_BATCHREAD_MAX], nok = 0;
+
+	memset(ok, 0, (size_t)n);
+	for (long i = 0; i < n;) {
+		long nr = 0;
+		/* Up to SK_BATCHREAD_MAX runs of consecutive traces. */
+		while (i < n && nr < SK_BATCHREAD_MAX) {
+			long j = i + 1;
+			while (j < n && idx[j] == idx[j - 1] + 1)
+				j++;
+			buf[nr] = scratch + (size_t)i * rs;
+			len[nr] = (size_t)(j - i) * rs;
+			off[nr] = r->data_start + idx[i] * (int64_t)rs;
+			first[nr] = i;
+			nr++;
+			i = j;
+		}
+		if (sk_batchread_run(b, nr, buf, len, off, got) < 0)
+			return nok;
+		for (long k = 0; k < nr; k++) {
+			const long m = (long)(len[k] / rs);
+			for (long j = 0; j < m; j++) {
+				const long t = first[k] + j;
+				const unsigned char *p = scratch + (size_t)t * rs;
+				struct sk_error e;
+				if (got[k] < (long)((size_t)(j + 1) * rs) ||
+				    (r->check_ns && sk_stream_check_record(r, p, idx[t], off[k] + j * (int64_t)rs, &e) < 0) ||
+				    sk_stream_decode(r, idx[t], p, p + hl, NULL, data[t], &e) < 0)
+					continue;
+				ok[t] = 1;
+				nok++;
+			}
+		}
+	}
+	return nok;
 }

@@ -89,6 +89,13 @@ struct sk_regrid_input {
 	 * points' own; a --part run gives the whole input's, so that its
 	 * triangles are the whole run's. */
 	const double *frame;
+	/* Optional, for the fetches of many output traces at once: reads the
+	 * n input traces idx[0 .. n) (ascending, n <= batch) into out[i],
+	 * ok[i] = 1 for each trace read.  A trace it did not read is fetched
+	 * again by fetch, which says why; so nothing but speed depends on it.
+	 * NULL: fetch alone. */
+	void (*fetch_many)(void *ctx, int slot, long n, const long *idx, float *const *out, unsigned char *ok);
+	long batch;
 };
 
 struct sk_regrid;
@@ -173,9 +180,10 @@ int sk_regrid_block_ws(const struct sk_regrid *rg, struct sk_regrid_wsset *set, 
  *
  * A file that allows random reads (a known trace count) is read and decoded
  * by every thread at once, in chunks merged in input order; a pipe or
- * compressed sgk from start to end.  For linear, such a file's headers are
- * read first, and the kept traces' samples are decoded by the other
- * threads while one builds the triangulation (its serial part).  With --part, only the used traces
+ * compressed sgk from start to end.  Such a file's headers are read by the
+ * pass, and the kept traces' samples read back in place when the output
+ * traces need them: for SEG-Y and SU, those of each run of output traces
+ * in batches (fetch_many; batchread.h).  With --part, only the used traces
  * that can reach the slice are kept (their positions, samples and index):
  * within the radius (and the bins, for the fold) of its locations; for
  * linear, inside a box widened until every location's triangle is certainly

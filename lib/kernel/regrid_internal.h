@@ -66,6 +66,14 @@ struct sk_regrid_ws {
 	long cache_n;
 	long *cache_id;
 	float *cache;
+	/* with fetch_many: the traces of a run of output traces read into the
+	 * cache at once, before the run (regrid.c prefetch) */
+	long *phint;             /* per class: the walk hint of that pass */
+	long *claim;             /* per cache slot: the run that took it */
+	long stamp;              /* the run's number */
+	long *pf_idx;            /* batch: the traces to read */
+	float **pf_dst;          /* batch: their cache slots */
+	unsigned char *pf_ok;
 };
 
 /* The value of tr (ns samples, zero outside) at fractional sample s. */
@@ -110,6 +118,12 @@ int sk_rgk_ws_grow(struct sk_regrid_ws *ws, long cap, long ns);
  * when a velocity is given. */
 int sk_rgk_get_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, long gi,
 		     int have_map, double h0, float *dst, struct sk_error *err);
+/* The inputs the output trace at (u, v) of class cls (0 <= cls < ncls,
+ * the class not empty; v = 0 on a line) takes: m global indices in
+ * ws->idx (class-local in ws->cidx), their weights in ws->w; returns m (0:
+ * none, a dead trace), or -1 out of memory.  hint: linear's walk start
+ * (sk_delaunay_locate). */
+long sk_rgk_select(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u, double v, int cls, long *hint);
 /* The k nearest (class-local into cidx, squared distances into d2), within
  * the radius or inside the bin. */
 long sk_rgk_nearest_k(const struct sk_regrid *rg, struct sk_regrid_ws *ws, const struct cls *k,

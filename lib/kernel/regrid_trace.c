@@ -187,22 +187,12 @@ static int combine(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot
 	return 0;
 }
 
-int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u,
-		    double v, int cls, double h0, float *out, struct sk_error *err)
+long sk_rgk_select(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u, double v, int cls, long *hint)
 {
 	const struct sk_regrid_opts *o = &rg->o;
-	const struct cls *k;
-	const int have_map = o->vrms != NULL && rg->in.h != NULL;
+	const struct cls *k = &rg->c[cls];
 	long m = 0;
 
-	memset(out, 0, (size_t)o->ns * sizeof *out);
-	if (cls < 0 || cls >= rg->ncls || rg->c[cls].n == 0)
-		return 0;
-	k = &rg->c[cls];
-	if (o->line)
-		v = 0;
-	if (have_map)
-		moveout_map(rg, ws, h0);
 	switch (o->method) {
 	case SK_REGRID_NEAREST:
 		m = sk_rgk_nearest_k(rg, ws, k, u, v, 1);
@@ -227,7 +217,7 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 		m = sk_rgk_nearest_k(rg, ws, k, u, v, 1);
 		if (m <= 0)
 			break;
-		r = sk_delaunay_locate(k->dl, u, v, &ws->hint[cls], vv, w3);
+		r = sk_delaunay_locate(k->dl, u, v, hint, vv, w3);
 		if (r > 1) {
 			/* Expand each vertex into its group of coincident inputs. */
 			long cnt = 0;
@@ -235,7 +225,7 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 				long gn;
 				const long *g = sk_delaunay_group(k->dl, vv[a], &gn);
 				if (sk_rgk_ws_grow(ws, cnt + gn, o->ns) < 0)
-					return sk_error_set(err, SK_ENOMEM, "out of memory");
+					return -1;
 				for (long b = 0; b < gn; b++) {
 					ws->cidx[cnt] = g[b];
 					ws->w[cnt] = w3[a] / (double)gn;
@@ -252,14 +242,32 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 		m = sk_rgk_nearest_k(rg, ws, k, u, v, o->dip_k);
 		break;
 	}
+	for (long a = 0; a < m; a++)
+		ws->idx[a] = k->gid[ws->cidx[a]];
+	return m;
+}
+
+int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u,
+		    double v, int cls, double h0, float *out, struct sk_error *err)
+{
+	const struct sk_regrid_opts *o = &rg->o;
+	const int have_map = o->vrms != NULL && rg->in.h != NULL;
+	long m;
+
+	memset(out, 0, (size_t)o->ns * sizeof *out);
+	if (cls < 0 || cls >= rg->ncls || rg->c[cls].n == 0)
+		return 0;
+	if (o->line)
+		v = 0;
+	if (have_map)
+		moveout_map(rg, ws, h0);
+	m = sk_rgk_select(rg, ws, u, v, cls, &ws->hint[cls]);
 	if (m < 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (m == 0)
 		return 0;
-	for (long a = 0; a < m; a++)
-		ws->idx[a] = k->gid[ws->cidx[a]];
 	if (o->method == SK_REGRID_DIP) {
-		const int rc = sk_rgk_dip_trace(rg, ws, slot, k, u, v, m, have_map, h0, out, err);
+		const int rc = sk_rgk_dip_trace(rg, ws, slot, &rg->c[cls], u, v, m, have_map, h0, out, err);
 		return rc < 0 ? rc : 1;
 	}
 	{
@@ -267,4 +275,3 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 		return rc < 0 ? rc : 1;
 	}
 }
-

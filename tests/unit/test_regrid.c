@@ -152,7 +152,7 @@ static double error_of(struct mem *m, const struct scenario *sc,
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m, NULL};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, 1, mem_fetch, m, NULL, NULL, 0};
 	long n = 0;
 	double num = 0, den = 0;
 	long live_n = 0;
@@ -263,7 +263,7 @@ static float *run(struct mem *m, const struct sk_regrid_opts *o, const double *u
 {
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
-	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m, NULL};
+	const struct sk_regrid_input in = {m->n, m->x, m->y, m->h, m->cls, ncls, mem_fetch, m, NULL, NULL, 0};
 	float *out = malloc((size_t)n * (size_t)o->ns * sizeof *out);
 	if (sk_regrid_new(o, &in, &rg, &err) < 0 ||
 	    sk_regrid_block(rg, u, v, cls, h0, n, out, live, &err) < 0) {
@@ -401,7 +401,7 @@ static void dead_fold_threads(void)
 		long dead = 0, expect = 0, nonzero = 0;
 		struct sk_regrid *rg = NULL;
 		struct sk_error err;
-		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL, NULL, 0};
 		o.radius = 10;
 		out = run(&m, &o, u, v, NULL, NULL, n, live1, 1);
 		for (long i = 0; i < n; i++) {
@@ -481,7 +481,7 @@ static void block_beside(void)
 	for (int method = 0; method <= SK_REGRID_DIP; method++) {
 		struct sk_regrid_opts o = base_opts(&gentle, method);
 		const long nn = method == SK_REGRID_DIP ? 60 : n;
-		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL};
+		const struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, mem_fetch, &m, NULL, NULL, 0};
 		struct sk_regrid *rg = NULL;
 		struct sk_error err;
 		float *a = malloc((size_t)nn * (size_t)gentle.ns * sizeof *a);
@@ -655,7 +655,7 @@ static void options(void)
 	struct sk_regrid *rg = NULL;
 	struct sk_error err;
 	struct mem m = {0};
-	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m, NULL};
+	const struct sk_regrid_input in = {0, NULL, NULL, NULL, NULL, 1, mem_fetch, &m, NULL, NULL, 0};
 	int meth;
 	CHECK(sk_regrid_method_parse("dip", &meth, &err) == 0 && meth == SK_REGRID_DIP);
 	CHECK(sk_regrid_method_parse("cubic", &meth, &err) == SK_EARG);
@@ -711,7 +711,7 @@ static void part_support(void)
 		double su[4] = {0, 100, 0, 50}, sv[4] = {0, 0, 100, 40};
 		struct mem m = {0};
 		struct sk_regrid_opts o = base_opts(&gentle, SK_REGRID_LINEAR);
-		struct sk_regrid_input in = {4, su, sv, NULL, NULL, 1, mem_fetch, &m, frame};
+		struct sk_regrid_input in = {4, su, sv, NULL, NULL, 1, mem_fetch, &m, frame, NULL, 0};
 		struct sk_regrid *rg = NULL;
 		struct sk_regrid_ws *ws;
 		struct sk_error err;
@@ -763,6 +763,108 @@ static void part_support(void)
 	}
 }
 
+/* fetch_many over struct mem (batch_fetch below): counts, checks that
+ * each batch comes sorted and within its size, and (bad set) reports every
+ * other trace unread, its slot filled with NaN that must not be used. */
+struct counted {
+	struct mem *m;
+	long single, batches, batched, unread, order_bad;
+	int bad;
+};
+
+static int counted_fetch(void *ctx, int slot, long idx, float *out, struct sk_error *err)
+{
+	struct counted *c = ctx;
+#pragma omp atomic
+	c->single++;
+	return mem_fetch(c->m, slot, idx, out, err);
+}
+
+static void counted_many(void *ctx, int slot, long n, const long *idx, float *const *out, unsigned char *ok)
+{
+	struct counted *c = ctx;
+	long unread = 0, order_bad = n > 16 ? 1 : 0;
+	(void)slot;
+	for (long i = 0; i < n; i++) {
+		order_bad += i > 0 && idx[i] <= idx[i - 1];
+		ok[i] = !(c->bad && i % 2);
+		if (ok[i])
+			memcpy(out[i], c->m->tr + (size_t)idx[i] * (size_t)c->m->ns, (size_t)c->m->ns * sizeof *out[i]);
+		else
+			for (long s = 0; s < c->m->ns; s++)
+				out[i][s] = NAN;
+		unread += !ok[i];
+	}
+#pragma omp critical
+	{
+		c->batches++;
+		c->batched += n;
+		c->unread += unread;
+		c->order_bad += order_bad;
+	}
+}
+
+/* The same output with fetch_many as without, every method, 1 and 2
+ * threads: with every trace read in batches, and with every other one
+ * left unread (then fetched one by one).  On one thread (the counts do not
+ * depend on the schedule there) most fetches go in batches: a trace is
+ * fetched alone only when two traces of a run of 32 output traces share a
+ * cache slot (1,024 slots; a run takes some 100 traces here, so about 5
+ * pairs of 100), or when a run's trace was evicted by another's; a quarter
+ * of the fetches without batches is far above that. */
+static void batch_fetch(void)
+{
+	static double u[1600], v[1600];
+	static int live0[1600], live1[1600];
+	static const int methods[] = {SK_REGRID_NEAREST, SK_REGRID_BIN, SK_REGRID_IDW, SK_REGRID_LINEAR};
+	const int nth = omp_get_max_threads();
+	long n;
+	struct mem m;
+	interior(u, v, &n);
+	positions(&m, 2.0, 0, 777);
+	fill(&m, &steep);
+	for (int th = 1; th <= 2; th++)
+		for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++)
+			for (int bad = 0; bad < 2; bad++) {
+				struct sk_regrid_opts o = base_opts(&steep, methods[k]);
+				struct counted c0 = {&m, 0, 0, 0, 0, 0, 0}, c1 = {&m, 0, 0, 0, 0, 0, bad};
+				struct sk_regrid_input in = {m.n, m.x, m.y, NULL, NULL, 1, counted_fetch, &c0, NULL, NULL, 0};
+				struct sk_regrid *r0 = NULL, *r1 = NULL;
+				struct sk_error err;
+				float *o0 = malloc((size_t)n * (size_t)o.ns * sizeof *o0);
+				float *o1 = malloc((size_t)n * (size_t)o.ns * sizeof *o1);
+				omp_set_num_threads(th);
+				CHECK(o0 && o1 && sk_regrid_new(&o, &in, &r0, &err) == 0 &&
+				      sk_regrid_block(r0, u, v, NULL, NULL, n, o0, live0, &err) == 0);
+				in.ctx = &c1;
+				in.fetch_many = counted_many;
+				in.batch = 16;
+				CHECK(sk_regrid_new(&o, &in, &r1, &err) == 0 &&
+				      sk_regrid_block(r1, u, v, NULL, NULL, n, o1, live1, &err) == 0);
+				CHECKF(memcmp(o0, o1, (size_t)n * (size_t)o.ns * sizeof *o0) == 0 &&
+				       memcmp(live0, live1, (size_t)n * sizeof *live0) == 0,
+				       "%s, %d threads, %s: not the same output", sk_regrid_method_name(methods[k]), th,
+				       bad ? "half unread" : "all read");
+				CHECKF(c1.batches > 0 && c1.order_bad == 0, "%ld batches, %ld unsorted or too long",
+				       c1.batches, c1.order_bad);
+				if (th == 1 && !bad)
+					printf("# batches, %s: %ld traces in %ld batches, %ld alone; %ld without\n",
+					       sk_regrid_method_name(methods[k]), c1.batched, c1.batches, c1.single, c0.single);
+				if (th == 1 && !bad)
+					CHECKF(c1.single * 4 < c0.single, "%s: %ld fetched alone (%ld in batches), %ld without",
+					       sk_regrid_method_name(methods[k]), c1.single, c1.batched, c0.single);
+				if (bad)
+					CHECKF(c1.single >= c1.unread && c1.unread > 0, "%ld unread, %ld fetched alone",
+					       c1.unread, c1.single);
+				sk_regrid_free(r0);
+				sk_regrid_free(r1);
+				free(o0);
+				free(o1);
+			}
+	omp_set_num_threads(nth);
+	mem_free(&m);
+}
+
 int main(void)
 {
 	options();
@@ -772,6 +874,7 @@ int main(void)
 	poisson_fill();
 	dead_fold_threads();
 	block_beside();
+	batch_fetch();
 	offsets_moveout();
 	line_mode();
 	accuracy_table();

@@ -81,7 +81,7 @@ static void base_trace(float *b)
 static int trace_at(const struct sk_regrid_opts *o, long n, const double *u, const double *v, struct mem *m,
 		    double qu, double qv, float *out)
 {
-	const struct sk_regrid_input in = {n, u, v, NULL, NULL, 1, fetch, m, NULL};
+	const struct sk_regrid_input in = {n, u, v, NULL, NULL, 1, fetch, m, NULL, NULL, 0};
 	struct sk_regrid *rg = NULL;
 	struct sk_regrid_ws *ws = NULL;
 	struct sk_error err;

@@ -172,8 +172,8 @@ static long soundness(long n, const double *u, const double *v, const double *fr
 		}
 	}
 	{
-		const struct sk_regrid_input iw = {n, u, v, NULL, NULL, 1, fetch, &ws_src, fr};
-		const struct sk_regrid_input is = {ns, su, sv, NULL, NULL, 1, fetch, &s_src, fr};
+		const struct sk_regrid_input iw = {n, u, v, NULL, NULL, 1, fetch, &ws_src, fr, NULL, 0};
+		const struct sk_regrid_input is = {ns, su, sv, NULL, NULL, 1, fetch, &s_src, fr, NULL, 0};
 		if (sk_regrid_new(&o, &iw, &rw, &err) < 0 || sk_regrid_new(&o, &is, &rs, &err) < 0 ||
 		    !(ww = sk_regrid_ws_new(rw)) || !(wsub = sk_regrid_ws_new(rs))) {
 			printf("# soundness setup: %s\n", err.msg);
@@ -273,7 +273,7 @@ static void test_exact_cases(void)
 	/* Without a frame (the whole input's extent unknown): never. */
 	{
 		const double pu[3] = {0, 100, 0}, pv[3] = {0, 0, 100};
-		const struct sk_regrid_input in = {3, pu, pv, NULL, NULL, 1, fetch, &s, NULL};
+		const struct sk_regrid_input in = {3, pu, pv, NULL, NULL, 1, fetch, &s, NULL, NULL, 0};
 		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0 && (ws = sk_regrid_ws_new(rg)) != NULL);
 		CHECK(sk_regrid_exact(rg, ws, 20, 20, 0, wide, NULL, 0) == 0);
 		sk_regrid_ws_free(ws);
@@ -283,7 +283,7 @@ static void test_exact_cases(void)
 	 * reach in S, nothing in the whole: certain. */
 	{
 		const double pu[3] = {0, 100, 0}, pv[3] = {0, 0, 100};
-		const struct sk_regrid_input in = {3, pu, pv, NULL, cls2, 2, fetch, &s, fr};
+		const struct sk_regrid_input in = {3, pu, pv, NULL, cls2, 2, fetch, &s, fr, NULL, 0};
 		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0 && (ws = sk_regrid_ws_new(rg)) != NULL);
 		CHECK(sk_regrid_exact(rg, ws, 20, 20, -1, wide, NULL, 0) == 1);
 		CHECK(sk_regrid_exact(rg, ws, 20, 20, 2, wide, NULL, 0) == 1);
@@ -304,7 +304,7 @@ static void test_exact_cases(void)
 	 * whole hull (sq) or the frame. */
 	{
 		const double pu[1] = {50}, pv[1] = {50};
-		const struct sk_regrid_input in = {1, pu, pv, NULL, NULL, 1, fetch, &s, fr};
+		const struct sk_regrid_input in = {1, pu, pv, NULL, NULL, 1, fetch, &s, fr, NULL, 0};
 		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0 && (ws = sk_regrid_ws_new(rg)) != NULL);
 		CHECK(sk_regrid_exact(rg, ws, 50, 50, 0, wide, sq, 4) == 0);
 		CHECK(sk_regrid_exact(rg, ws, 60, 50, 0, wide, sq, 4) == 0);
@@ -325,7 +325,7 @@ static void test_exact_cases(void)
 	 * the ends of the line: certain (the nearest end, the whole's too). */
 	o.line = 1;
 	{
-		const struct sk_regrid_input in = {5, u, v, NULL, NULL, 1, fetch, &s, frl};
+		const struct sk_regrid_input in = {5, u, v, NULL, NULL, 1, fetch, &s, frl, NULL, 0};
 		const double r1[4] = {10, 20, 0, 0}, r2[4] = {16, 40, 0, 0}, r3[4] = {0, 14.99999, 0, 0};
 		CHECK(sk_regrid_new(&o, &in, &rg, &err) == 0 && (ws = sk_regrid_ws_new(rg)) != NULL);
 		CHECK(sk_regrid_exact(rg, ws, 15, 0, 0, wide, NULL, 0) == 1);
