@@ -239,14 +239,15 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 		rc_.r0_dist = rc_.s0_dist = sk_mig_grid_distance(&g, kp.dim, fx * g.dx, fy * g.dy);
 	}
 	img = calloc((size_t)nloc * (size_t)kp.noff * (size_t)kp.nt, sizeof *img);
-	f.tr[0] = malloc((size_t)block * sizeof *f.tr[0]);
-	f.tr[1] = malloc((size_t)block * sizeof *f.tr[1]);
+	for (int i = 0; i < 3; i++)
+		f.tr[i] = malloc((size_t)block * sizeof *f.tr[i]);
 	f.data[1] = malloc((size_t)block * (size_t)info->ns * sizeof *f.data[1]);
+	f.data[2] = malloc((size_t)block * (size_t)info->ns * sizeof *f.data[2]);
 	{
 		float *d = realloc(data, (size_t)block * (size_t)info->ns * sizeof *d);
 		if (d)
 			data = d;
-		if (!img || !f.tr[0] || !f.tr[1] || !f.data[1] || !d) {
+		if (!img || !f.tr[0] || !f.tr[1] || !f.tr[2] || !f.data[1] || !f.data[2] || !d) {
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory for an image of %lld x %ld x %ld samples",
 					  (long long)nloc, kp.noff, kp.nt);
 			goto done;
@@ -276,33 +277,55 @@ int sk_migrate_run(const struct sk_migrate_job *job, struct sk_migrate_stats *st
 	}
 
 	t_start = omp_get_wtime();
+	/*
+	 * Blocks in three slots: cur is migrated while the kernel's idle
+	 * threads prepare nxt (sk_kirch_migrate_next) and a thread reads the
+	 * block after it into the third; nxt -1: cur is the last block.  The
+	 * first two are read in turn.
+	 */
 	rc = sk_mig_feed_fill(&f, 0);
-	for (int cur = 0; rc >= 0; cur = 1 - cur) {
-		const int more = rc == 1;
-		pthread_t th;
-		int started = 0;
-		if (more) {
-			f.slot = 1 - cur;
-			started = pthread_create(&th, NULL, sk_mig_feed_thread, &f) == 0;
+	{
+		int cur = 0, nxt = -1, eof = rc == 0;
+		if (rc == 1) {
+			rc = sk_mig_feed_fill(&f, 1);
+			nxt = 1;
+			eof = rc == 0;
 		}
-		if (f.nb[cur] > 0) {
-			const int rc2 = sk_kirch_migrate(k, f.nb[cur], f.tr[cur], f.data[cur], img, err);
-			if (rc2 < 0) {
+		while (rc >= 0) {
+			const int more = !eof && nxt >= 0, fill = nxt >= 0 ? 3 - cur - nxt : -1;
+			pthread_t th;
+			int started = 0;
+			if (more) {
+				f.slot = fill;
+				started = pthread_create(&th, NULL, sk_mig_feed_thread, &f) == 0;
+			}
+			if (f.nb[cur] > 0) {
+				const int has_next = nxt >= 0 && f.nb[nxt] > 0;
+				const int rc2 = sk_kirch_migrate_next(k, f.nb[cur], f.tr[cur], f.data[cur], img,
+								      has_next ? f.nb[nxt] : 0, has_next ? f.tr[nxt] : NULL,
+								      has_next ? f.data[nxt] : NULL, err);
+				if (rc2 < 0) {
+					if (started)
+						pthread_join(th, NULL);
+					rc = rc2;
+					goto done;
+				}
+				if (job->progress)
+					job->progress(job->progress_ctx, f.upto[cur], ntotal);
+			}
+			if (nxt < 0)
+				break;
+			if (more) {
 				if (started)
 					pthread_join(th, NULL);
-				rc = rc2;
-				goto done;
+				else  /* no thread to be had: read in turn */
+					f.ret = sk_mig_feed_fill(&f, fill);
+				rc = f.ret;
+				eof = rc == 0;
 			}
-			if (job->progress)
-				job->progress(job->progress_ctx, f.upto[cur], ntotal);
+			cur = nxt;
+			nxt = more ? fill : -1;
 		}
-		if (!more)
-			break;
-		if (started)
-			pthread_join(th, NULL);
-		else  /* no thread to be had: read in turn */
-			f.ret = sk_mig_feed_fill(&f, 1 - cur);
-		rc = f.ret;
 	}
 	st->inputs = f.inputs;
 	if (rc < 0) {
@@ -355,8 +378,9 @@ done:
 	free(vel);
 	free(ox);
 	free(oy);
-	free(f.tr[0]);
-	free(f.tr[1]);
+	for (int i = 0; i < 3; i++)
+		free(f.tr[i]);
 	free(f.data[1]);
+	free(f.data[2]);
 	return rc < 0 ? sk_error_at(err, rc, what) : 0;
 }

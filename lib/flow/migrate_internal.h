@@ -103,10 +103,12 @@ struct feed {
 	int have;                       /* hdr and data[0]'s slot 0 hold a trace not yet counted */
 	struct reach *rc;
 	int64_t inputs;                 /* traces read */
-	float *data[2];
-	struct sk_kirch_trace *tr[2];
-	long nb[2];
-	int64_t upto[2];                /* inputs when the block was complete */
+	/* Three slots: the block being migrated, the next one (whose traces
+	 * the kernel prepares ahead) and the one being read. */
+	float *data[3];
+	struct sk_kirch_trace *tr[3];
+	long nb[3];
+	int64_t upto[3];                /* inputs when the block was complete */
 	/* The filling thread's result. */
 	int ret;
 	struct sk_error err;

@@ -73,6 +73,11 @@ void sk_kirch_free(struct sk_kirch *k)
 	free(k->T);
 	free(k->meta);
 	free(k->box);
+	free(k->L2);
+	free(k->S2);
+	free(k->T2);
+	free(k->meta2);
+	free(k->box2);
 	free(k);
 }
 
@@ -170,19 +175,27 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 		tiles = tiles < 1 ? 1 : tiles;
 		k->block = tiles * p.chunk;
 	}
+	/* Two sets: the block being migrated and the next one, prepared
+	 * ahead (sk_kirch_migrate_next). */
 	k->meta = malloc(k->block * sizeof *k->meta);
 	k->box = malloc(4 * (size_t)(k->block / k->chunk + 1) * sizeof *k->box);
+	k->meta2 = malloc(k->block * sizeof *k->meta2);
+	k->box2 = malloc(4 * (size_t)(k->block / k->chunk + 1) * sizeof *k->box2);
 	/* Antialiasing keeps S (double), its first differences D (float,
 	 * in L) and the tables of tri_table; linear interpolation the plain
 	 * trace in L. */
 	if (p.antialias) {
 		k->S = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->S);
 		k->T = calloc((size_t)k->block * (size_t)k->len * TRI_NT + WINPAD, sizeof *k->T);
+		k->S2 = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->S2);
+		k->T2 = calloc((size_t)k->block * (size_t)k->len * TRI_NT + WINPAD, sizeof *k->T2);
 	}
 	/* All zeroed, and WINPAD samples longer: a window read of kern_lin
 	 * or kern_aa may look up to WINPAD - 1 samples past the last trace. */
 	k->L = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->L);
-	if (!k->meta || !k->box || (p.antialias && (!k->S || !k->T)) || !k->L)
+	k->L2 = calloc((size_t)k->block * (size_t)k->len + WINPAD, sizeof *k->L2);
+	if (!k->meta || !k->box || (p.antialias && (!k->S || !k->T)) || !k->L || !k->meta2 || !k->box2 ||
+	    (p.antialias && (!k->S2 || !k->T2)) || !k->L2)
 		goto nomem;
 	p.simd = out_trace_for(k, p.simd);
 	k->p = p;
@@ -394,15 +407,17 @@ static int out_trace_for(struct sk_kirch *k, int simd)
 
 /* ------------------------------------------------- chunk preparation */
 
-void sk_kirch_meta_fill(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr)
+/* sk_kirch_meta_fill into meta and box (the current block's or the next). */
+static void meta_fill_into(const struct sk_kirch *k, struct tmeta *meta, double *boxes, long n,
+			   const struct sk_kirch_trace *tr)
 {
 	const struct sk_kirch_par *p = &k->p;
 	const double pad = p->antialias ? PADS : PADL_FRONT;
 	const double reach = p->antialias ? SK_KIRCH_KMAX + 1 : 1;
 
 	for (long m = 0; m < n; m++) {
-		struct tmeta *t = &k->meta[m];
-		double *box = k->box + 4 * (m / k->chunk);
+		struct tmeta *t = &meta[m];
+		double *box = boxes + 4 * (m / k->chunk);
 		/* t >= tau for every pair, so past the trace's end (plus the
 		 * reach of the interpolation or triangle) nothing is read. */
 		const double tend = tr[m].t0 + ((double)p->nt_in - 1 + reach) * p->dt_in;
@@ -429,9 +444,15 @@ void sk_kirch_meta_fill(struct sk_kirch *k, long n, const struct sk_kirch_trace 
 	}
 }
 
-/* Rho filter and integration of traces m and m+1 (when m + 1 < n). */
-static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, double *x1, double *x2,
-		      double *re, double *im)
+void sk_kirch_meta_fill(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr)
+{
+	meta_fill_into(k, k->meta, k->box, n, tr);
+}
+
+/* Rho filter and integration of traces m and m+1 (when m + 1 < n) into
+ * the set L, S, T (the current block's or the next). */
+static void prep_pair(const struct sk_kirch *k, float *Lset, double *Sset, float *Tset, long n, long m,
+		      const float *data, double *x1, double *x2, double *re, double *im)
 {
 	const long nt = k->p.nt_in;
 	const int two = m + 1 < n;
@@ -447,8 +468,8 @@ static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, dou
 		const double *x = q ? x2 : x1;
 		const long mm = m + q;
 		if (k->p.antialias) {
-			double *S = k->S + (size_t)mm * (size_t)k->len;
-			float *D = k->L + (size_t)mm * (size_t)k->len;
+			double *S = Sset + (size_t)mm * (size_t)k->len;
+			float *D = Lset + (size_t)mm * (size_t)k->len;
 			sk_kirch_integrate(nt, x, S + PADS);
 			for (long i = 0; i < PADS; i++) {
 				S[i] = S[PADS];
@@ -457,9 +478,9 @@ static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, dou
 			for (long i = 0; i + 1 < k->len; i++)
 				D[i] = (float)(S[i + 1] - S[i]);
 			D[k->len - 1] = 0.0f;
-			tri_table(S, D, k->len, k->T + (size_t)mm * (size_t)k->len * TRI_NT);
+			tri_table(S, D, k->len, Tset + (size_t)mm * (size_t)k->len * TRI_NT);
 		} else {
-			float *L = k->L + (size_t)mm * (size_t)k->len;
+			float *L = Lset + (size_t)mm * (size_t)k->len;
 			L[0] = 0.0f;
 			for (long i = 0; i < nt; i++)
 				L[PADL_FRONT + i] = (float)x[i];
@@ -468,26 +489,79 @@ static void prep_pair(struct sk_kirch *k, long n, long m, const float *data, dou
 	}
 }
 
+/* Swaps the current block's set with the next one's. */
+static void set_swap(struct sk_kirch *k)
+{
+	float *L = k->L, *T = k->T;
+	double *S = k->S, *box = k->box;
+	struct tmeta *meta = k->meta;
+
+	k->L = k->L2;
+	k->S = k->S2;
+	k->T = k->T2;
+	k->meta = k->meta2;
+	k->box = k->box2;
+	k->L2 = L;
+	k->S2 = S;
+	k->T2 = T;
+	k->meta2 = meta;
+	k->box2 = box;
+}
+
+/* The first trace (even) of the next pair to prepare from *pos, shared by
+ * the threads; n or more when none is left. */
+static long take_pair(long *pos)
+{
+	return __atomic_fetch_add(pos, 2, __ATOMIC_RELAXED);
+}
+
 int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		     const float *data, float *img, struct sk_error *err)
+{
+	return sk_kirch_migrate_next(k, n, tr, data, img, 0, NULL, NULL, err);
+}
+
+int sk_kirch_migrate_next(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr, const float *data,
+			  float *img, long n_next, const struct sk_kirch_trace *tr_next,
+			  const float *data_next, struct sk_error *err)
 {
 	const long nt = k->p.nt, noff = k->p.noff, nti = k->p.nt_in;
 	const long nf = k->nfft > nti ? k->nfft : nti, ntiles = (n + k->chunk - 1) / k->chunk;
 	uint64_t upd = 0;
+	long pos = 0;
 	int fail = 0;
 
 	if (n <= 0)
 		return 0;
-	if (n > k->block)
-		return sk_error_set(err, SK_EARG, "block of %ld traces exceeds %ld", n, k->block);
-	sk_kirch_meta_fill(k, n, tr);
+	if (n > k->block || n_next > k->block)
+		return sk_error_set(err, SK_EARG, "block of %ld traces exceeds %ld", n > k->block ? n : n_next,
+				    k->block);
+	if (k->ahead_n > 0 && k->ahead_n == n && k->ahead_tr == tr && k->ahead_data == data) {
+		/* The block promised by the last call: its geometry is filled
+		 * and the pairs that call's threads took are prepared. */
+		set_swap(k);
+		pos = k->ahead_pos < n ? k->ahead_pos : n;
+	} else {
+		meta_fill_into(k, k->meta, k->box, n, tr);
+	}
+	k->ahead_n = 0;
 	for (long m = 0; m < n; m++)
 		k->used += k->meta[m].bin >= 0;
+	if (n_next > 0) {
+		meta_fill_into(k, k->meta2, k->box2, n_next, tr_next);
+		k->ahead_n = n_next;
+		k->ahead_tr = tr_next;
+		k->ahead_data = data_next;
+		k->ahead_pos = 0;
+	}
 
 	/*
-	 * One parallel region per block: prepare every trace, then every
-	 * output trace, each through the tiles in order by one thread, so the
-	 * image is the same whatever the number of threads.
+	 * One parallel region per block: prepare every trace not prepared
+	 * yet, then every output trace, each through the tiles in order by
+	 * one thread, so the image is the same whatever the number of
+	 * threads; then the next block's traces, while another thread still
+	 * has output traces of this one (the wait at the end of the block
+	 * becomes preparation).
 	 */
 #pragma omp parallel reduction(+:upd) reduction(|:fail)
 	{
@@ -500,13 +574,15 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 		const int ok = buf && tsrc && priv && touched && (!k->vel_per_loc || sk_kirch_tarr_alloc(&scratch, nt) == 0);
 		if (!ok)
 			fail = 1;
-		/* Pairs of traces to whichever thread is free: on a shared
-		 * machine a thread that lost its core for a while would hold
-		 * the other at the barrier below under a static split. */
-#pragma omp for schedule(dynamic, 4)
-		for (long m = 0; m < n; m += 2)
+		/* Pairs of traces to whichever thread is free, one at a time:
+		 * on a shared machine a thread that lost its core for a while
+		 * would hold the other at the barrier below under a static
+		 * split.  A pair is always (m, m + 1) from an even m of the
+		 * block: the rho filter transforms the two together. */
+		for (long m; (m = take_pair(&pos)) < n;)
 			if (buf)
-				prep_pair(k, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
+				prep_pair(k, k->L, k->S, k->T, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
+#pragma omp barrier
 		/* Groups of KGROUP output traces to whichever thread is free
 		 * (the cores of a shared machine do not keep one speed), each
 		 * group through every tile in order: each output trace still
@@ -522,15 +598,22 @@ int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr
 							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc,
 							 priv, touched);
 			}
+		/* No group left: the next block's pairs (into the other set,
+		 * which no thread reads in this block). */
+		for (long m; n_next > 0 && (m = take_pair(&k->ahead_pos)) < n_next;)
+			if (buf)
+				prep_pair(k, k->L2, k->S2, k->T2, n_next, m, data_next, buf, buf + nf, buf + 2 * nf,
+					  buf + 3 * nf);
 		free(touched);
 		free(priv);
 		free(tsrc);
 		free(buf);
 		free(scratch.mem);
 	}
-	if (fail)
+	if (fail) {
+		k->ahead_n = 0;
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
 	k->updates += upd;
 	return 0;
 }
-

@@ -106,6 +106,17 @@ const struct sk_kirch_par *sk_kirch_params(const struct sk_kirch *k);
 int sk_kirch_migrate(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr,
 		     const float *data, float *img, struct sk_error *err);
 /*
+ * The same, and the threads that run out of output traces of this block
+ * prepare the traces of the next one meanwhile (n_next <= sk_kirch_chunk
+ * traces; 0: none), instead of waiting for the others at the block's end.
+ * The next call uses that work when it is given the same n_next, tr_next
+ * and data_next, which must not change in between; any other call
+ * prepares its block itself.  The image is the same bytes either way.
+ */
+int sk_kirch_migrate_next(struct sk_kirch *k, long n, const struct sk_kirch_trace *tr, const float *data,
+			  float *img, long n_next, const struct sk_kirch_trace *tr_next,
+			  const float *data_next, struct sk_error *err);
+/*
  * The adjoint of sk_kirch_migrate (Kirchhoff modelling with the same index
  * arithmetic and weights): writes n traces into data (n x nt_in) from img.
  */

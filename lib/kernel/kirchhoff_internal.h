@@ -108,6 +108,20 @@ struct sk_kirch {
 	float *T;          /* antialiasing: the taps of half-length 1 (tri_table) */
 	struct tmeta *meta;
 	double *box;       /* per tile: bounding box of its midpoints x0 x1 y0 y1 */
+	/* The same for the next block, prepared ahead by threads that have
+	 * no output trace left in the current one (sk_kirch_migrate_next);
+	 * swapped with the above when that block's call comes. */
+	float *L2;
+	double *S2;
+	float *T2;
+	struct tmeta *meta2;
+	double *box2;
+	/* The block promised for the next call (0 traces: none), and the
+	 * first trace of it that no thread has taken to prepare yet. */
+	long ahead_n;
+	const struct sk_kirch_trace *ahead_tr;
+	const float *ahead_data;
+	long ahead_pos;
 	uint64_t updates;
 	int64_t used;
 	/* The output-trace function built for this CPU (out_trace_for). */

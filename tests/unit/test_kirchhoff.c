@@ -7,6 +7,7 @@
  * determinism and split-sum equivalence.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,6 +477,107 @@ static void test_diffractor2d(void)
 	free(vloc);
 }
 
+/*
+ * sk_kirch_migrate_next: the threads that run out of output traces of a
+ * block prepare the traces of the next.  Blocks of 37, 64, 1 and 53 traces
+ * in turn (a pair cut at a block's end, a block of one trace), each call
+ * promising the next block: the same bytes as block by block without a
+ * promise, on 1 and 2 threads, with the triangle filter and with linear
+ * interpolation.  A call given another block than the one promised (other
+ * samples behind the same geometry) prepares its own: the image is that of
+ * the blocks it was given.
+ */
+enum { AHN = 1000 };
+static int ahead_run(const struct sk_kirch_par *p, const double *x, const float *vel,
+		     const struct sk_kirch_trace *tr, const float *data, float *img, int ahead)
+{
+	static const long sizes[] = {37, 64, 1, 53};
+	struct sk_kirch *k;
+	struct sk_error err;
+	long i = 0, s = 0;
+	int rc = 0;
+
+	memset(img, 0, (size_t)D2NO * D2NT * sizeof *img);
+	if (sk_kirch_new(p, D2NO, x, NULL, vel, 0, &k, &err) < 0)
+		return -1;
+	while (i < AHN && rc == 0) {
+		const long n = AHN - i < sizes[s % 4] ? AHN - i : sizes[s % 4];
+		const long i2 = i + n, n2 = AHN - i2 < sizes[(s + 1) % 4] ? AHN - i2 : sizes[(s + 1) % 4];
+		const float *d = data + (size_t)i * D2NTI;
+		if (ahead)
+			rc = sk_kirch_migrate_next(k, n, tr + i, d, img, n2, tr + i2, data + (size_t)i2 * D2NTI, &err);
+		else
+			rc = sk_kirch_migrate(k, n, tr + i, d, img, &err);
+		i = i2;
+		s++;
+	}
+	sk_kirch_free(k);
+	return rc;
+}
+
+static void test_prepare_ahead(void)
+{
+	struct sk_kirch_trace *tr = malloc(D2S * D2R * sizeof *tr);
+	float *data = malloc((size_t)D2S * D2R * D2NTI * sizeof *data);
+	float *ref = malloc(D2NO * D2NT * sizeof *ref), *img = malloc(D2NO * D2NT * sizeof *img);
+	float vel[D2NT];
+	double x[D2NO];
+	struct sk_kirch_par p = par2d(D2NTI, D2NT, 0.0);
+	const int nth = omp_get_max_threads();
+	struct sk_kirch *k;
+	struct sk_error err;
+
+	diffractor2d_data(tr, data);
+	for (int o = 0; o < D2NO; o++)
+		x[o] = 1500.0 + 12.5 * o;
+	for (int j = 0; j < D2NT; j++)
+		vel[j] = (float)(2000.0 + 500.0 * j * 0.004);
+	for (int aa = 1; aa >= 0; aa--) {
+		p.antialias = aa;
+		omp_set_num_threads(1);
+		CHECK(ahead_run(&p, x, vel, tr, data, ref, 0) == 0);
+		for (int th = 1; th <= 2; th++) {
+			omp_set_num_threads(th);
+			CHECK(ahead_run(&p, x, vel, tr, data, img, 1) == 0);
+			CHECKF(memcmp(img, ref, D2NO * D2NT * sizeof *img) == 0,
+			       "prepared ahead (antialias %d, %d threads): not the same bytes", aa, th);
+		}
+	}
+	omp_set_num_threads(2);
+	/* Traces 0-36, then 37-73 promised; given 37-73's geometry with the
+	 * samples of 500-536 instead: the image of 0-36 and of those. */
+	p.antialias = 1;
+	memset(ref, 0, (size_t)D2NO * D2NT * sizeof *ref);
+	memset(img, 0, (size_t)D2NO * D2NT * sizeof *img);
+	CHECK(sk_kirch_new(&p, D2NO, x, NULL, vel, 0, &k, &err) == 0);
+	CHECK(sk_kirch_migrate(k, 37, tr, data, ref, &err) == 0);
+	CHECK(sk_kirch_migrate(k, 37, tr + 37, data + (size_t)500 * D2NTI, ref, &err) == 0);
+	sk_kirch_free(k);
+	CHECK(sk_kirch_new(&p, D2NO, x, NULL, vel, 0, &k, &err) == 0);
+	CHECK(sk_kirch_migrate_next(k, 37, tr, data, img, 37, tr + 37, data + (size_t)37 * D2NTI, &err) == 0);
+	CHECK(sk_kirch_migrate(k, 37, tr + 37, data + (size_t)500 * D2NTI, img, &err) == 0);
+	CHECK(memcmp(img, ref, D2NO * D2NT * sizeof *img) == 0);
+	/* The promised block's own samples give another image: the check
+	 * above tells the two apart. */
+	memset(img, 0, (size_t)D2NO * D2NT * sizeof *img);
+	CHECK(sk_kirch_migrate(k, 37, tr, data, img, &err) == 0);
+	CHECK(sk_kirch_migrate(k, 37, tr + 37, data + (size_t)37 * D2NTI, img, &err) == 0);
+	CHECK(memcmp(img, ref, D2NO * D2NT * sizeof *img) != 0);
+	/* A next block longer than a call takes. */
+	{
+		char want[80];
+		snprintf(want, sizeof want, "block of %ld traces exceeds %ld", sk_kirch_chunk(k) + 1, sk_kirch_chunk(k));
+		CHECK(sk_kirch_migrate_next(k, 1, tr, data, img, sk_kirch_chunk(k) + 1, tr, data, &err) == SK_EARG);
+		CHECKF(strcmp(err.msg, want) == 0, "%s", err.msg);
+	}
+	sk_kirch_free(k);
+	omp_set_num_threads(nth);
+	free(tr);
+	free(data);
+	free(ref);
+	free(img);
+}
+
 static void test_diffractor3d(void)
 {
 	enum { NS = 15, NR = 5, NTI = 376, NX = 17, NT = 251 };
@@ -858,6 +960,7 @@ int main(void)
 	test_errors();
 	test_gathers();
 	test_diffractor2d();
+	test_prepare_ahead();
 	test_diffractor3d();
 	test_flat();
 	test_flat3d();
