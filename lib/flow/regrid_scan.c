@@ -56,7 +56,7 @@ int sk_rgrun_store_fetch(void *ctx, int slot, long idx, float *out, struct sk_er
 		}
 		return got == rec ? 0 : sk_error_at(err, sk_error_set(err, SK_EIO, "short read"), s->spool_path);
 	}
-	if ((rc = sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], NULL, out, err)) < 0) {
+	if ((rc = sk_reader_pread(s->r, s->tidx[idx], s->raw[slot], out, err)) < 0) {
 		/* The pass read this trace whole (or its header, which says
 		 * where it is): failing now, the file most likely changed
 		 * under us, which the message says when it can. */

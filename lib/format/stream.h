@@ -126,32 +126,25 @@ int sk_reader_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
 /* Bytes of scratch space sk_reader_pread needs, or 0 when r cannot be read
  * that way: a pipe, a stream of unknown length, compressed sgk. */
 size_t sk_reader_pread_size(const struct sk_reader *r);
-/* Reads trace idx (0-based) of a seekable input with pread, without moving
- * the reader: its header block (hdr: info->hdrlen bytes, canonical) and its
- * samples (data: info->ns floats), either NULL to skip.  It changes no state
- * of r, so any number of threads may call it at once on one reader, each with
+/* Reads the samples of trace idx (0-based) of a seekable input with pread,
+ * without moving the reader (data: info->ns floats).  It changes no state of
+ * r, so any number of threads may call it at once on one reader, each with
  * its own scratch of sk_reader_pread_size(r) bytes, while one thread goes on
  * with sk_reader_next.  SK_EARG when r cannot be read at random or idx is out
  * of range (1-based in the message, as everywhere), SK_EIO with errno,
  * SK_EFMT for a truncated or malformed trace. */
-int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
-		    float *data, struct sk_error *err);
-/* sk_reader_pread of the header block alone (data NULL), reading only its
- * bytes where the format allows: the headers of a file at a tenth of the
- * cost of its records.  A record cut short in its samples is not seen;
- * the same errors otherwise. */
-int sk_reader_pread_hdr(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
-			struct sk_error *err);
+int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, float *data, struct sk_error *err);
 /* The header blocks of traces idx .. idx + n - 1 into hdrs (n x
- * info->hdrlen bytes), as n calls of sk_reader_pread_hdr, but SEG-Y and SU
- * records are read in runs as long as scratch (size bytes; at least
- * sk_reader_pread_size) holds: one system call for many headers. */
-int sk_reader_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
-			 unsigned char *hdrs, struct sk_error *err);
-/* sk_reader_pread_hdrs, and each record's samples decoded into data
- * (info->ns floats, overwritten record after record), so that a sample
- * that cannot be decoded (format 4) is an error as sk_reader_pread's: a
- * pass over the headers that must still see every bad word. */
+ * info->hdrlen bytes), with pread as sk_reader_pread and as safe from
+ * threads: SEG-Y and SU records are read in runs as long as scratch (size
+ * bytes; at least sk_reader_pread_size) holds, one system call for many
+ * headers.  With data (info->ns floats, overwritten record after record),
+ * each record's samples are decoded too, so that a sample that cannot be
+ * decoded (format 4) is an error as sk_reader_pread's: a pass over the
+ * headers that must still see every bad word.  Without data, only the
+ * header bytes are read where a record is read alone (sgk, or a scratch
+ * smaller than a record), and a record cut short in its samples is then not
+ * seen; the same errors otherwise. */
 int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
 			       unsigned char *hdrs, float *data, struct sk_error *err);
 struct sk_batchread;

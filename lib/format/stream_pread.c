@@ -1,6 +1,7 @@
 /*
  * stream_pread: random reads of a seekable input's traces by pread (stream.h
- * sk_reader_pread*), from any number of threads at once.
+ * sk_reader_pread, sk_reader_pread_hdrs_check), from any number of threads
+ * at once.
  */
 #include "stream.h"
 
@@ -29,14 +30,14 @@ static int pread_trace(const struct sk_reader *r, int64_t idx, void *scratch, un
 	return r->ops->pread(r, idx, scratch, hdr, data, err);
 }
 
-int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr, float *data,
-		    struct sk_error *err)
+int sk_reader_pread(const struct sk_reader *r, int64_t idx, void *scratch, float *data, struct sk_error *err)
 {
-	return sk_error_at(err, pread_trace(r, idx, scratch, hdr, data, err), r->in.name);
+	return sk_error_at(err, pread_trace(r, idx, scratch, NULL, data, err), r->in.name);
 }
 
-/* SEG-Y and SU records: the header block's bytes alone (sgk's pread already
- * skips the samples when data is NULL). */
+/* One record's header block without its samples: for SEG-Y and SU the
+ * header block's bytes alone (sgk's pread already skips the samples when
+ * data is NULL). */
 static int pread_hdr(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
 		     struct sk_error *err)
 {
@@ -56,12 +57,6 @@ static int pread_hdr(const struct sk_reader *r, int64_t idx, unsigned char *scra
 	if (r->check_ns && (rc = sk_stream_check_record(r, scratch, idx, at, err)) < 0)
 		return rc;
 	return sk_stream_decode(r, idx, scratch, scratch + hl, hdr, NULL, err);
-}
-
-int sk_reader_pread_hdr(const struct sk_reader *r, int64_t idx, void *scratch, unsigned char *hdr,
-			struct sk_error *err)
-{
-	return sk_error_at(err, pread_hdr(r, idx, scratch, hdr, err), r->in.name);
 }
 
 /* SEG-Y and SU: runs of whole records, as many as scratch holds, in one
@@ -101,12 +96,6 @@ static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned c
 		i += m;
 	}
 	return 0;
-}
-
-int sk_reader_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,
-			 unsigned char *hdrs, struct sk_error *err)
-{
-	return sk_error_at(err, pread_hdrs(r, idx, n, scratch, size, hdrs, NULL, err), r->in.name);
 }
 
 int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, void *scratch, size_t size,

@@ -1,4 +1,5 @@
-/* Random reads (sk_reader_pread*) from threads, beside sequential reading. */
+/* Random reads (sk_reader_pread, sk_reader_pread_hdrs_check) from threads,
+ * beside sequential reading. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "check.h"
 #include "tstream.h"
 
-/* Reads every trace of path with sk_reader_pread from several OpenMP threads
+/* Reads every trace of path with sk_reader_pread and its header with
+ * sk_reader_pread_hdrs_check (alone and in runs) from several OpenMP threads
  * at once, in an order that jumps around, while the reader also reads on
  * sequentially; checks each against make_trace.  Returns the traces that
  * differ or failed, or -1 when the file cannot be read at random. */
@@ -36,23 +38,26 @@ static int pread_stream(const char *path, int n)
 		for (int k = 0; k < 4 * n; k++) {
 			const int i = (k * 7 + 3) % n;
 			make_trace(i, e, f);
-			if (!scratch || sk_reader_pread(r, i, scratch, h, d, &terr) != 0 ||
-			    memcmp(h, e, 240) != 0 || memcmp(d, f, sizeof d) != 0)
+			if (!scratch || sk_reader_pread(r, i, scratch, d, &terr) != 0 || memcmp(d, f, sizeof d) != 0)
 				bad++;
-			/* Header or samples alone. */
-			if (!scratch || sk_reader_pread(r, i, scratch, NULL, d, &terr) != 0 ||
-			    memcmp(d, f, sizeof d) != 0 || sk_reader_pread(r, i, scratch, h, NULL, &terr) != 0 ||
+			/* The header alone: read by itself (a scratch below a
+			 * record: its header bytes only) and as a run of one
+			 * record, without the samples. */
+			memset(h, 0, sizeof h);
+			if (!scratch || sk_reader_pread_hdrs_check(r, i, 1, scratch, 240, h, NULL, &terr) != 0 ||
 			    memcmp(h, e, 240) != 0)
 				bad++;
-			/* The header alone, and runs of up to 5 headers through a
-			 * scratch of two records (three reads for five). */
-			if (!scratch || sk_reader_pread_hdr(r, i, scratch, h, &terr) != 0 || memcmp(h, e, 240) != 0)
+			memset(h, 0, sizeof h);
+			if (!scratch || sk_reader_pread_hdrs_check(r, i, 1, scratch, size, h, NULL, &terr) != 0 ||
+			    memcmp(h, e, 240) != 0)
 				bad++;
+			/* Runs of up to 5 headers through a scratch of two
+			 * records (three reads for five). */
 			{
 				const int m = n - i < 5 ? n - i : 5;
 				unsigned char *two = malloc(2 * size), hs[5 * 240];
 				float last[NS];
-				if (!two || sk_reader_pread_hdrs(r, i, m, two, 2 * size, hs, &terr) != 0)
+				if (!two || sk_reader_pread_hdrs_check(r, i, m, two, 2 * size, hs, NULL, &terr) != 0)
 					bad++;
 				for (int j = 0; two && j < m; j++) {
 					make_trace(i + j, e, f);
@@ -140,7 +145,7 @@ int main(void)
 	/* Random reads from threads: every file but compressed sgk. */
 	{
 		static const char *const files[] = {"a.sgy", "b.sgy", "c.sgy", "a.su", "b.su", "a.sgk"};
-		unsigned char h[240], scratch[240 + 8 * NS];
+		unsigned char h[240], h2[2 * 240], scratch[2 * (240 + 8 * NS)];
 		float d[NS];
 		for (size_t c = 0; c < sizeof files / sizeof files[0]; c++) {
 			path_of(p, sizeof p, files[c]);
@@ -166,14 +171,14 @@ int main(void)
 		path_of(p, sizeof p, "b.sgk");
 		CHECK(pread_stream(p, NT) == -1);
 		CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
-		CHECK(sk_reader_pread(r, 0, scratch, h, d, &err) == SK_EARG);
+		CHECK(sk_reader_pread(r, 0, scratch, d, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, "random access needs a file (not a pipe) holding uncompressed sgk with a trace count") == 0);
 		sk_reader_free(r);
 		path_of(p, sizeof p, "a.sgy");
 		CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
-		CHECK(sk_reader_pread(r, NT, scratch, h, d, &err) == SK_EARG);
+		CHECK(sk_reader_pread(r, NT, scratch, d, &err) == SK_EARG);
 		CHECK(strcmp(err.msg, "trace 24 is out of range (1-23)") == 0);
-		CHECK(sk_reader_pread(r, -1, scratch, h, d, &err) == SK_EARG);
+		CHECK(sk_reader_pread(r, -1, scratch, d, &err) == SK_EARG);
 		sk_reader_free(r);
 		/* A file cut short after opening: the trace is a format error. */
 		path_of(q, sizeof q, "cut.sgy");
@@ -185,7 +190,7 @@ int main(void)
 		CHECK(sk_reader_open(q, SK_FMT_AUTO, &r, &err) == 0 && sk_reader_info(r)->ntraces == NT);
 		CHECK(sk_reader_check_same(r, &err) == 0);
 		CHECK(truncate(q, 3600 + 22 * (240 + 4 * NS) + 100) == 0);
-		CHECK(sk_reader_pread(r, 21, scratch, h, d, &err) == 0);
+		CHECK(sk_reader_pread(r, 21, scratch, d, &err) == 0);
 		/* In a batch: the whole trace read, the cut one not. */
 		{
 			struct sk_batchread *b = sk_reader_batch_new(r);
@@ -199,7 +204,13 @@ int main(void)
 				sk_batchread_free(b);
 			}
 		}
-		CHECK(sk_reader_pread(r, 22, scratch, h, d, &err) == SK_EFMT);
+		CHECK(sk_reader_pread(r, 22, scratch, d, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "trace 23 (from byte 12137) is truncated: 100 of 388 bytes") == 0, "%s", err.msg);
+		/* The same cut in a run of headers (22 and 23), and read alone. */
+		CHECK(sk_reader_pread_hdrs_check(r, 21, 2, scratch, sizeof scratch, h2, NULL, &err) == SK_EFMT);
+		CHECKF(strcmp(err.msg, "trace 23 (from byte 12137) is truncated: 100 of 388 bytes") == 0 &&
+		       strcmp(err.file, q) == 0, "%s: %s", err.file, err.msg);
+		CHECK(sk_reader_pread_hdrs_check(r, 22, 1, scratch, 240, h, NULL, &err) == SK_EFMT);
 		CHECKF(strcmp(err.msg, "trace 23 (from byte 12137) is truncated: 100 of 388 bytes") == 0, "%s", err.msg);
 		/* ... and the reader can tell that the file changed. */
 		CHECK(sk_reader_check_same(r, &err) == SK_EFMT);

@@ -315,7 +315,8 @@ static void test_from_pipe(int zstd)
 		ok &= sk_reader_seek(r, i, &err) == 0 && sk_reader_next(r, h, d, &err) == 1 &&
 		      sk_hdr_i32(h, SK_TR_TRACL) == i + 1;
 		if (!zstd)
-			ok &= sk_reader_pread(r, i, scratch, h, e, &err) == 0 && memcmp(d, e, sizeof d) == 0 &&
+			ok &= sk_reader_pread(r, i, scratch, e, &err) == 0 && memcmp(d, e, sizeof d) == 0 &&
+			      sk_reader_pread_hdrs_check(r, i, 1, scratch, sizeof scratch, h, NULL, &err) == 0 &&
 			      sk_hdr_i32(h, SK_TR_TRACL) == i + 1;
 	}
 	CHECKF(ok, "zstd %d", zstd);
