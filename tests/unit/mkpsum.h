@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "manifest.h"
 #include "mkstream.h"
@@ -132,6 +133,35 @@ static inline int ps_merged(const char *pa, const char *la, const char *pb, cons
 	if (o && fclose(o) != 0)
 		rc = -1;
 	return rc;
+}
+
+/* The files of a pair's test in dir: the pieces a.su and b.su (6 SU
+ * traces of 8 samples, b's made with bfn), their partials (named na and
+ * nb), the merge expected (ref) and the one made (got), and the remote
+ * (ps_remote).  0, or -1. */
+struct ps_files {
+	char a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128];
+};
+
+static inline int ps_files_make(struct ps_files *f, const char *dir, const char *na, const char *nb, mk_fn bfn)
+{
+	snprintf(f->a, sizeof f->a, "%s/a.su", dir);
+	snprintf(f->b, sizeof f->b, "%s/b.su", dir);
+	snprintf(f->pa, sizeof f->pa, "%s/%s", dir, na);
+	snprintf(f->pb, sizeof f->pb, "%s/%s", dir, nb);
+	snprintf(f->ref, sizeof f->ref, "%s/ref.psum", dir);
+	snprintf(f->got, sizeof f->got, "%s/got.psum", dir);
+	snprintf(f->rem, sizeof f->rem, "%s/remote", dir);
+	return mk_stream(f->a, SK_FMT_SU, 6, 8, NULL) == 0 && mk_stream(f->b, SK_FMT_SU, 6, 8, bfn) == 0 &&
+			       ps_remote(f->rem) == 0 ? 0 : -1;
+}
+
+/* Removes every file of f (those a test did not make are not there). */
+static inline void ps_files_rm(const struct ps_files *f)
+{
+	const char *const all[] = {f->a, f->b, f->pa, f->pb, f->ref, f->got, f->rem};
+	for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+		unlink(all[k]);
 }
 
 #endif

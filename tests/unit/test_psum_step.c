@@ -182,34 +182,28 @@ static void test_clean(void)
 
 static void test_partial_pair(void)
 {
-	char a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[2048], l1[200], la[200], lb[200];
+	struct ps_files f;
+	char list[2048], l1[200], la[200], lb[200];
 	int64_t sa = 0, sb = 0;
 	uint64_t ha = 0, hb = 0;
 
-	snprintf(a, sizeof a, "%s/a.su", mk_dir);
-	snprintf(b, sizeof b, "%s/b.su", mk_dir);
-	snprintf(pa, sizeof pa, "%s/pa.psum", mk_dir);
-	snprintf(pb, sizeof pb, "%s/pb.psum", mk_dir);
-	snprintf(ref, sizeof ref, "%s/ref.psum", mk_dir);
-	snprintf(got, sizeof got, "%s/got.psum", mk_dir);
-	snprintf(rem, sizeof rem, "%s/remote", mk_dir);
-	CHECK(mk_stream(a, SK_FMT_SU, 6, 8, NULL) == 0 && mk_stream(b, SK_FMT_SU, 6, 8, NULL) == 0);
+	CHECK(ps_files_make(&f, mk_dir, "pa.psum", "pb.psum", NULL) == 0);
 
 	/* --partial: a relative piece with no keep directory is read from
 	 * the working directory; an absolute one from where it is. */
 	CHECK(chdir(mk_dir) == 0);
-	CHECK(ps_partial("h1", "h1", NULL, "0\t-\t-\ta.su\n", pa, &err) == 0);
+	CHECK(ps_partial("h1", "h1", NULL, "0\t-\t-\ta.su\n", f.pa, &err) == 0);
 	CHECK(chdir(cwd0) == 0);
-	snprintf(l1, sizeof l1, "1\t-\t-\t%s\n", b);
-	CHECK(ps_partial("h2", "h2", "/nonexistent/keep", l1, pb, &err) == 0);
+	snprintf(l1, sizeof l1, "1\t-\t-\t%s\n", f.b);
+	CHECK(ps_partial("h2", "h2", "/nonexistent/keep", l1, f.pb, &err) == 0);
 	/* The same as sk_psum_host's, each. */
 	{
 		char aname[] = "a.su";
 		struct sk_psum_piece pc = {0, -1, 0, 0, aname};
-		FILE *out = fopen(ref, "wb");
+		FILE *out = fopen(f.ref, "wb");
 		CHECK(sk_psum_host("h1", "h1", &pc, 1, mk_dir, SK_FMT_AUTO, 1, 0, out, &err) == 0);
 		fclose(out);
-		CHECK(mk_same_file(pa, ref));
+		CHECK(mk_same_file(f.pa, f.ref));
 	}
 	/* A partial that cannot be written: about standard output. */
 	memset(&err, 0, sizeof err);
@@ -221,35 +215,34 @@ static void test_partial_pair(void)
 	 * peer's through a launcher that runs the command here and a remote
 	 * that copies the file, then exits as REMOTE_EXIT says, after a line
 	 * on standard error when REMOTE_SAY is set. */
-	CHECK(ps_file_id(pa, &sa, &ha) == 0 && ps_file_id(pb, &sb, &hb) == 0);
-	CHECK(ps_remote(rem) == 0);
-	ps_pair_list(list, sizeof list, rem, sa, ha, pa, sb, hb, pb);
-	CHECKF(ps_pair("h1", "h1", NULL, list, got, &err) == 0, "%s", err.msg);
-	snprintf(la, sizeof la, "h1:%s", pa);
-	snprintf(lb, sizeof lb, "h2:%s", pb);
-	CHECK(ps_merged(pa, la, pb, lb, ref) == 0);
-	CHECK(mk_same_file(got, ref));
+	CHECK(ps_file_id(f.pa, &sa, &ha) == 0 && ps_file_id(f.pb, &sb, &hb) == 0);
+	ps_pair_list(list, sizeof list, f.rem, sa, ha, f.pa, sb, hb, f.pb);
+	CHECKF(ps_pair("h1", "h1", NULL, list, f.got, &err) == 0, "%s", err.msg);
+	snprintf(la, sizeof la, "h1:%s", f.pa);
+	snprintf(lb, sizeof lb, "h2:%s", f.pb);
+	CHECK(ps_merged(f.pa, la, f.pb, lb, f.ref) == 0);
+	CHECK(mk_same_file(f.got, f.ref));
 	/* The peer's command sent its partial but failed: an error about
 	 * this host, with its status and its last line. */
 	setenv("REMOTE_EXIT", "3", 1);
 	setenv("REMOTE_SAY", "disk gone", 1);
 	memset(&err, 0, sizeof err);
-	CHECK(ps_pair("h1", "h1", NULL, list, got, &err) == SK_EIO);
+	CHECK(ps_pair("h1", "h1", NULL, list, f.got, &err) == SK_EIO);
 	CHECKF(strcmp(err.msg, "could not read h2's partial sum through '" PS_LAUNCHER "' (status 3): disk gone") == 0 &&
 	       strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
 	/* Without a word on standard error: the status alone. */
 	unsetenv("REMOTE_SAY");
 	setenv("REMOTE_EXIT", "7", 1);
 	memset(&err, 0, sizeof err);
-	CHECK(ps_pair("h1", "h1", NULL, list, got, &err) == SK_EIO);
+	CHECK(ps_pair("h1", "h1", NULL, list, f.got, &err) == SK_EIO);
 	CHECKF(strcmp(err.msg, "could not read h2's partial sum through '" PS_LAUNCHER "' (status 7)") == 0 &&
 	       strcmp(err.file, "h1") == 0, "%s: %s", err.file, err.msg);
 	unsetenv("REMOTE_EXIT");
 	/* Its own partial gone: the error names it, under the keep
 	 * directory (relative self). */
-	ps_pair_list(list, sizeof list, rem, sa, ha, "gone.psum", sb, hb, pb);
+	ps_pair_list(list, sizeof list, f.rem, sa, ha, "gone.psum", sb, hb, f.pb);
 	memset(&err, 0, sizeof err);
-	CHECK(ps_pair("h1", "h1", mk_dir, list, got, &err) == SK_EIO);
+	CHECK(ps_pair("h1", "h1", mk_dir, list, f.got, &err) == SK_EIO);
 	{
 		char want[200];
 		snprintf(want, sizeof want, "%s/gone.psum", mk_dir);
@@ -257,13 +250,7 @@ static void test_partial_pair(void)
 		       err.file, err.msg);
 	}
 
-	unlink(a);
-	unlink(b);
-	unlink(pa);
-	unlink(pb);
-	unlink(ref);
-	unlink(got);
-	unlink(rem);
+	ps_files_rm(&f);
 }
 
 int main(void)

@@ -23,7 +23,8 @@ static void scaled(long t, struct mk_trace *tr) { tr->scale = 1.0 / (double)(t +
  */
 static void test_steps(void)
 {
-	char dir[64], a[128], b[128], pa[128], pb[128], ref[128], got[128], rem[128], list[1024], lb[160], gone[160];
+	struct ps_files f;
+	char dir[64], list[1024], lb[160], gone[160];
 	char aname[] = "a.su";
 	struct sk_psum_piece pc = {0, -1, 0, 0, NULL};
 	struct sk_error err;
@@ -32,61 +33,47 @@ static void test_steps(void)
 	FILE *out;
 
 	CHECK(mk_tmpdir(dir, sizeof dir, "test_psum_tree") != NULL);
-	snprintf(a, sizeof a, "%s/a.su", dir);
-	snprintf(b, sizeof b, "%s/b.su", dir);
-	snprintf(pa, sizeof pa, "%s/r1-1.psum", dir);
-	snprintf(pb, sizeof pb, "%s/r1-2.psum", dir);
-	snprintf(ref, sizeof ref, "%s/ref.psum", dir);
-	snprintf(got, sizeof got, "%s/got.psum", dir);
-	snprintf(rem, sizeof rem, "%s/remote", dir);
-	CHECK(mk_stream(a, SK_FMT_SU, 6, 8, NULL) == 0 && mk_stream(b, SK_FMT_SU, 6, 8, scaled) == 0);
+	CHECK(ps_files_make(&f, dir, "r1-1.psum", "r1-2.psum", scaled) == 0);
 
 	/* --partial: the list on in (a relative path starts at base), the
 	 * partial on out, as sk_psum_host writes it. */
-	CHECK(ps_partial("h1", "h1", dir, "0\t-\t-\ta.su\n", pa, &err) == 0);
+	CHECK(ps_partial("h1", "h1", dir, "0\t-\t-\ta.su\n", f.pa, &err) == 0);
 	pc.path = aname;
-	out = fopen(ref, "wb");
+	out = fopen(f.ref, "wb");
 	CHECK(sk_psum_host("h1", "h1", &pc, 1, dir, SK_FMT_AUTO, 1, 0, out, &err) == 0);
 	fclose(out);
-	CHECK(mk_same_file(pa, ref) && strncmp(ps_text_of(pa), "SKPSUM1\nhost h1\n", 16) == 0);
-	CHECK(ps_partial("h2", "h2", dir, "1\t-\t-\tb.su\n", pb, &err) == 0);
+	CHECK(mk_same_file(f.pa, f.ref) && strncmp(ps_text_of(f.pa), "SKPSUM1\nhost h1\n", 16) == 0);
+	CHECK(ps_partial("h2", "h2", dir, "1\t-\t-\tb.su\n", f.pb, &err) == 0);
 	/* Run elsewhere: a skip partial. */
-	CHECK(ps_partial("h2", "h9", dir, "1\t-\t-\tb.su\n", got, &err) == 0);
-	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h9\nskip\n") == 0, "%s", ps_text_of(got));
+	CHECK(ps_partial("h2", "h9", dir, "1\t-\t-\tb.su\n", f.got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(f.got), "SKPSUM1\nhost h9\nskip\n") == 0, "%s", ps_text_of(f.got));
 	/* A list that is not one: the error is about standard input. */
-	CHECK(ps_partial("h2", "h2", dir, "zero\n", got, &err) == SK_EFMT && strcmp(err.file, "<stdin>") == 0);
+	CHECK(ps_partial("h2", "h2", dir, "zero\n", f.got, &err) == SK_EFMT && strcmp(err.file, "<stdin>") == 0);
 
 	/* --pair: h1's own partial (checked by size and xxh64) and h2's, read
 	 * through the launcher, merged as sk_psum_merge merges them. */
-	CHECK(ps_file_id(pa, &sa, &ha) == 0 && ps_file_id(pb, &sb, &hb) == 0);
-	CHECK(ps_remote(rem) == 0);
-	ps_pair_list(list, sizeof list, rem, sa, ha, "r1-1.psum", sb, hb, pb);
-	CHECKF(ps_pair("h1", "h1", dir, list, got, &err) == 0, "%s", err.msg);
-	snprintf(lb, sizeof lb, "h2:%s", pb);
-	CHECK(ps_merged(pa, "h1:r1-1.psum", pb, lb, ref) == 0);
-	CHECK(mk_same_file(got, ref) && !mk_same_file(got, pa) &&
-	      strncmp(ps_text_of(got), "SKPSUM1\nhost h1\n", 16) == 0);
+	CHECK(ps_file_id(f.pa, &sa, &ha) == 0 && ps_file_id(f.pb, &sb, &hb) == 0);
+	ps_pair_list(list, sizeof list, f.rem, sa, ha, "r1-1.psum", sb, hb, f.pb);
+	CHECKF(ps_pair("h1", "h1", dir, list, f.got, &err) == 0, "%s", err.msg);
+	snprintf(lb, sizeof lb, "h2:%s", f.pb);
+	CHECK(ps_merged(f.pa, "h1:r1-1.psum", f.pb, lb, f.ref) == 0);
+	CHECK(mk_same_file(f.got, f.ref) && !mk_same_file(f.got, f.pa) &&
+	      strncmp(ps_text_of(f.got), "SKPSUM1\nhost h1\n", 16) == 0);
 	/* Run elsewhere: a skip partial, the list not read. */
-	CHECK(ps_pair("h1", "h3", dir, list, got, &err) == 0);
-	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h3\nskip\n") == 0, "%s", ps_text_of(got));
+	CHECK(ps_pair("h1", "h3", dir, list, f.got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(f.got), "SKPSUM1\nhost h3\nskip\n") == 0, "%s", ps_text_of(f.got));
 	/* Its own partial changed: not merged, the check says so. */
-	ps_pair_list(list, sizeof list, rem, sa, ha ^ 1, "r1-1.psum", sb, hb, pb);
-	CHECK(ps_pair("h1", "h1", dir, list, got, &err) == SK_ESTATE);
+	ps_pair_list(list, sizeof list, f.rem, sa, ha ^ 1, "r1-1.psum", sb, hb, f.pb);
+	CHECK(ps_pair("h1", "h1", dir, list, f.got, &err) == SK_ESTATE);
 	/* Nothing comes from the peer: a "miss" partial (as long as
 	 * sk_ptree_miss_bytes says), not an error. */
 	snprintf(gone, sizeof gone, "%s/nothing.psum", dir);
-	ps_pair_list(list, sizeof list, rem, sa, ha, "r1-1.psum", sb, hb, gone);
-	CHECK(ps_pair("h1", "h1", dir, list, got, &err) == 0);
-	CHECKF(strcmp(ps_text_of(got), "SKPSUM1\nhost h1\nmiss\n") == 0 &&
-	       (int64_t)strlen(ps_text_of(got)) == sk_ptree_miss_bytes("h1"), "%s", ps_text_of(got));
+	ps_pair_list(list, sizeof list, f.rem, sa, ha, "r1-1.psum", sb, hb, gone);
+	CHECK(ps_pair("h1", "h1", dir, list, f.got, &err) == 0);
+	CHECKF(strcmp(ps_text_of(f.got), "SKPSUM1\nhost h1\nmiss\n") == 0 &&
+	       (int64_t)strlen(ps_text_of(f.got)) == sk_ptree_miss_bytes("h1"), "%s", ps_text_of(f.got));
 
-	unlink(a);
-	unlink(b);
-	unlink(pa);
-	unlink(pb);
-	unlink(ref);
-	unlink(got);
-	unlink(rem);
+	ps_files_rm(&f);
 	CHECK(rmdir(dir) == 0);
 }
 
