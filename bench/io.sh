@@ -62,15 +62,13 @@
 #                                  same rounds, as new/old time ratios
 set -eu
 export LC_ALL=C
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
+. "$(dirname "$0")/common.sh"
 ntr=${BENCH_TRACES:-100000}
 ns=${BENCH_NS:-2500}
 rounds=${BENCH_ROUNDS:-15}
 zrounds=${BENCH_ZROUNDS:-5}
-work=$(mktemp -d "${TMPDIR:-/tmp}/segkit-bench.XXXXXX")
-trap 'rm -rf "$work" "${out:-}"' EXIT INT TERM
-fails=0
+bench_dir work
+trap 'rm -rf "$work" "${out:-}"' EXIT
 
 # timeit ROUNDS NAME=CMD ... [-- A/B ...]: bench/timeit.py's lines into $work/t.
 timeit() {
@@ -81,9 +79,6 @@ timeit() {
 # 6 median CPU ratio).
 tm() { awk -v n="$1" -v f="$2" '$1 == "time" && $2 == n { print $f }' "$work/t"; }
 rt() { awk -v n="$1" -v f="$2" '$1 == "ratio" && $2 == n { printf "%.2f", $f }' "$work/t"; }
-
-mbps() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / 1e6 / t }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # row LABEL NAME BYTES: MB/s of BYTES at NAME's median wall time, the
 # median wall and CPU times and the spread.
@@ -97,19 +92,7 @@ rline() {
 		"$(rt "$2" 5)" "$(rt "$2" 6)"
 }
 
-# bar NAME VALUE MIN: prints ok or BELOW and counts failures.
-bar() {
-	if awk -v v="$2" -v m="$3" 'BEGIN { exit !(v >= m) }'; then
-		printf '  bar %-40s %6s >= %s  ok\n' "$1" "$2" "$3"
-	else
-		printf '  bar %-40s %6s >= %s  BELOW\n' "$1" "$2" "$3"
-		fails=$((fails + 1))
-	fi
-}
-
-for c in segmerge seginfo; do
-	[ -x "$bin/$c" ] || { echo "io.sh: $bin/$c missing: run make first" >&2; exit 1; }
-done
+bench_need segmerge seginfo
 cc -O2 -Wall -Wextra -o "$work/segyio_read" "$root/bench/segyio_read.c" -lsegyio
 
 echo "== segkit I/O benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
@@ -128,7 +111,6 @@ echo "file: $size bytes ($(awk -v n="$size" 'BEGIN { printf "%.2f", n / 1e9 }') 
 cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
 cat "$f" "$work/bench.sgk" "$work/bench-float.sgk" >/dev/null
 
-. "$root/bench/old.sh"
 old=$(old_build segmerge)
 set -- "cat=cat '$f' >/dev/null" \
 	"sgk='$bin/segmerge' --to sgk '$f' >/dev/null" \

@@ -9,12 +9,9 @@
 #   sh bench/poststack.sh          (make bench)
 set -eu
 export LC_ALL=C
-root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+. "$(dirname "$0")/common.sh"
 reps=${BENCH_REPS:-3}
-load() { uptime | sed 's/.*load average: //'; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/segkit-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+bench_dir tmp
 cd "$root"
 real=${REAL:-$root/../shared/data/real}/alaska_31-81_PR_stack.sgy
 su=${SUDIR:-$root/../shared/tools/su}

@@ -13,16 +13,13 @@
 # is faster) of wall and CPU, and cmp of their outputs.  BENCH_METHODS picks
 # the methods (default nearest idw linear).
 set -eu
-PATH=$PWD/bin:$PATH
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/common.sh"
+bench_dir tmp
 n=${BENCH_N:-100000}
 nt=${BENCH_NT:-500}
 rounds=${BENCH_ROUNDS:-7}
 methods=${BENCH_METHODS:-nearest idw linear}
-load() { uptime | sed 's/.*load average: //'; }
-new=$PWD/bin/regrid
-. "$(dirname "$0")/old.sh"
+new=$bin/regrid
 old=$(old_build regrid)
 old=${old:+$old/regrid}
 

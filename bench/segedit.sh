@@ -15,28 +15,21 @@
 #   BENCH_TRACES=20000 sh bench/segedit.sh   a smaller file
 set -eu
 export LC_ALL=C
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
+. "$(dirname "$0")/common.sh"
 ntr=${BENCH_TRACES:-100000}
 ns=${BENCH_NS:-2500}
 reps=${BENCH_REPS:-3}
 shm=${BENCH_SHM:-/dev/shm}
 su=$root/../shared/tools/su
-fails=0
 
-for c in segedit segsynth segmerge; do
-	[ -x "$bin/$c" ] || { echo "segedit.sh: $bin/$c missing: run make first" >&2; exit 1; }
-done
+bench_need segedit segsynth segmerge
 # The files live in memory when there is room for three of them.
 need=$(( (ntr * (240 + 4 * ns)) / 1024 * 3 ))
 if [ -d "$shm" ] && [ -w "$shm" ] && [ "$(df -Pk "$shm" | awk 'NR == 2 { print $4 }')" -gt "$need" ]; then
-	work=$(mktemp -d "$shm/segkit-bench.XXXXXX")
+	bench_dir work "$shm"
 else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/segkit-bench.XXXXXX")
+	bench_dir work
 fi
-trap 'rm -rf "$work"' EXIT INT TERM
-
-now() { date +%s.%N; }
 
 # best CMD: the best wall time in seconds of reps runs of CMD (sh -c).
 best() {
@@ -50,19 +43,6 @@ best() {
 		i=$((i + 1))
 	done
 	echo "$b"
-}
-
-mbps() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / 1e6 / t }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# bar NAME VALUE MIN: prints ok or BELOW and counts failures.
-bar() {
-	if awk -v v="$2" -v m="$3" 'BEGIN { exit !(v >= m) }'; then
-		printf '  bar %-44s %6s >= %s  ok\n' "$1" "$2" "$3"
-	else
-		printf '  bar %-44s %6s >= %s  BELOW\n' "$1" "$2" "$3"
-		fails=$((fails + 1))
-	fi
 }
 
 echo "== segedit benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, files in $work"
