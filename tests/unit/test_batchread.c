@@ -2,7 +2,8 @@
  * overlapping and empty reads, more than one round, reads past the end of
  * the file (short, then none); without io_uring (SEGKIT_NO_URING, or a
  * system without it) no ring at all, which the test tells by asking the
- * kernel itself. */
+ * kernel itself; and no ring for a file system whose cached reads block
+ * (tmpfs here), told by preadv2's RWF_NOWAIT on the same file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "batchread.h"
@@ -27,6 +29,40 @@ static int kernel_has_uring(void)
 		return 0;
 	close(fd);
 	return 1;
+}
+
+/* Whether fd's file system reads its first byte, just read so cached,
+ * without blocking (preadv2 RWF_NOWAIT; tmpfs says EOPNOTSUPP on this
+ * project's kernel): io_uring completes such a read in the call that
+ * submits it, and hands any other to a worker thread. */
+static int reads_nowait(int fd)
+{
+	char c;
+	struct iovec io = {&c, 1};
+	return pread(fd, &c, 1, 0) == 1 && preadv2(fd, &io, 1, 0, RWF_NOWAIT) == 1;
+}
+
+/* A file of a few bytes in dir: a ring for it exactly when its cached reads
+ * do not block.  Whether or not a ring, 1 when the check holds. */
+static int ring_iff_nowait(const char *dir)
+{
+	char path[256];
+	int fd, ok;
+	struct sk_batchread *b;
+
+	snprintf(path, sizeof path, "%s/test_batchread_XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0)
+		return 1; /* no such directory here: nothing to check */
+	unlink(path);
+	ok = write(fd, "segkit", 6) == 6;
+	b = sk_batchread_new(fd);
+	ok = ok && (b != NULL) == reads_nowait(fd);
+	if (!ok)
+		printf("# %s: a ring %s, reads without blocking %s\n", dir, b ? "made" : "refused",
+		       reads_nowait(fd) ? "yes" : "no");
+	sk_batchread_free(b);
+	close(fd);
+	return ok;
 }
 
 int main(void)
@@ -54,6 +90,18 @@ int main(void)
 		/* The one case where the rest cannot run: said, and counted
 		 * as passing only because the kernel refused it too. */
 		printf("# io_uring refused by this system: no ring, as expected\n");
+		CHECK(b == NULL);
+		unlink(path);
+		free(data);
+		free(want);
+		return test_done();
+	}
+	/* A ring exactly where cached reads do not block: /dev/shm (tmpfs,
+	 * none on this project's kernel) and /tmp (ext4 here, a ring). */
+	CHECK(ring_iff_nowait("/dev/shm"));
+	CHECK(ring_iff_nowait("/tmp"));
+	if (!reads_nowait(fd)) {
+		printf("# /tmp's cached reads block on this system: no ring for it, as expected\n");
 		CHECK(b == NULL);
 		unlink(path);
 		free(data);
