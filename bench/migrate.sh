@@ -47,12 +47,11 @@
 # the same bytes; the Seismic Unix part adds the old build's antialiased
 # 1-thread run on the zero-offset section.
 set -eu
-PATH=$PWD/bin:$PATH
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-load() { uptime | sed 's/.*load average: //'; }
+. "$(dirname "$0")/common.sh"
+cd "$root"
+bench_dir tmp
 reps=${BENCH_REPS:-3}
-su=${SUDIR:-$PWD/../shared/tools/su}
+su=${SUDIR:-$root/../shared/tools/su}
 
 # The older build, when asked for: old is its migrate, oldname what the
 # lines call it.
@@ -115,13 +114,13 @@ for sz in ${BENCH_SIZES:-S M}; do
 			rep=$((rep + 1))
 			for th in 1 2; do
 				for who in new old; do
-					bin=migrate pre="" out=$tmp/out-$th.sgk
+					exe=migrate pre="" out=$tmp/out-$th.sgk
 					if [ "$who" = old ]; then
 						[ -n "$old" ] || continue
-						bin=$old pre=o out=$tmp/old-$th.sgk
+						exe=$old pre=o out=$tmp/old-$th.sgk
 					fi
 					# shellcheck disable=SC2086
-					OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" "$bin" --progress $opt \
+					OMP_NUM_THREADS=$th /usr/bin/time -f 'cpu %U %S' -o "$tmp/time" "$exe" --progress $opt \
 						--vel 0:2000,4:3500 --angle 90 --aperture "$ap" --grid "0,12.5,$nout" "$tmp/in.sgk" \
 						-o "$out" 2>"$tmp/err"
 					line=$(tr '\r' '\n' < "$tmp/err" | grep 'sample updates')

@@ -25,15 +25,12 @@
 # faster), max RSS, cmp of the outputs; and the --part memory figures of
 # both builds.
 set -eu
-PATH=$PWD/bin:$PATH
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/common.sh"
+cd "$root"
+bench_dir tmp
 n=${BENCH_N:-100000}
 nt=${BENCH_NT:-500}
-now() { date +%s.%N; }
-load() { uptime | sed 's/.*load average: //'; }
-new=$PWD/bin/regrid
-. "$(dirname "$0")/old.sh"
+new=$bin/regrid
 old=$(old_build regrid)
 old=${old:+$old/regrid}
 
@@ -194,7 +191,7 @@ for b in new ${old:+old}; do
 		[ "$b" = new ] && [ "$m" = linear ] && lwk=$wk lws=$ws lpk=$pk lps=$ps
 	done
 done
-su=${SUDIR:-$PWD/../shared/tools/su}
+su=${SUDIR:-$root/../shared/tools/su}
 if [ -x "$su/bin/susort" ]; then
 	segmerge --to su "$tmp/big.sgy" -o "$tmp/big.su"
 	rm -f "$tmp/w.sgy" "$tmp/p.sgy"

@@ -5,7 +5,8 @@
 # same copy.  Peak memory of each step from /usr/bin/time -v.
 #   SPLIT_MB (default 1024): size of the survey for split and merge (0: skip)
 #   SORT_MB  (default 2048): size of the shuffled survey for the sort
-#   BENCH_DIR (default a fresh directory under /tmp)
+#   BENCH_DIR (default TMPDIR or /tmp): where the fresh working directory
+#     is made (and removed at the end)
 #   SORT_DIR (default a fresh directory under /dev/shm; "none": skip): the
 #     external sort again in a memory file system (tmpfs), where no disk's
 #     writeback throttles whoever writes: the steady anchor (below)
@@ -13,18 +14,21 @@
 #   BENCH_OLD=DIR: DIR/segsplit and DIR/segmerge (or DIR/bin/...), an older
 #     build, sort in turn with this one there (old/new ratios, outputs cmp'd)
 set -eu
-cd "$(dirname "$0")/.."
-export PATH="$PWD/bin:$PATH"
+. "$(dirname "$0")/common.sh"
+cd "$root"
 SPLIT_MB=${SPLIT_MB:-1024}
 SORT_MB=${SORT_MB:-2048}
-W=${BENCH_DIR:-$(mktemp -d /tmp/segkit-bench-split.XXXXXX)}
+if [ -n "${BENCH_DIR:-}" ]; then
+	mkdir -p "$BENCH_DIR"
+fi
+bench_dir W "${BENCH_DIR:-}"
 S=""
 trap 'rm -rf "$W" ${S:+"$S"}' EXIT
-. bench/old.sh
 old=$(old_build segsplit)
 GEN=tests/cli/gensegy.py
 
-# run NAME CMD...: wall seconds and max RSS (kB) of CMD, into $W/NAME.t
+# run NAME CMD...: wall seconds and max RSS (kB) of CMD, into $W/NAME.t.
+# (ratio here takes two run NAMEs, not common.sh's two figures.)
 run() {
 	name=$1
 	shift
