@@ -11,12 +11,19 @@
  * derivative (-i omega)^(1/2), exact, without the quarter-sample advance of
  * the discrete (1 - rho/Z)^(1/2); 3-D first derivative -i omega; both
  * applied spectrally), then for antialiasing its double
- * integral S = anticausal(causal(sum)) kept in double, from which a triangle
- * of integer half-length k samples is picked with exactly 1/k^2 weight:
- *     (2 S(f) - S(f-k) - S(f+k)) / k^2,  k = max(1, round(aal |p| dx / dt_in)),
- * p the operator slope (sum of the source and receiver terms with their
- * signs; in 3-D |p_x| dx + |p_y| dy), clipped to SK_KIRCH_KMAX.  Without
- * antialiasing the trace is read by linear interpolation.
+ * integral S = anticausal(causal(sum)) kept in double, from which the
+ * triangle of integer half-length k samples is picked with exactly 1/k^2
+ * weight:
+ *     T_k(f) = (2 S(f) - S(f-k) - S(f+k)) / k^2.
+ * The half-length wanted, kf = aal |p| dx / dt_in with p the operator slope
+ * (sum of the source and receiver terms with their signs; in 3-D
+ * |p_x| dx + |p_y| dy), clipped to [1, SK_KIRCH_KMAX], is not rounded: the
+ * two triangles either side of it are blended,
+ *     (1 - b) T_kk(f) + b T_(kk+1)(f),  kk = floor(kf) (at most
+ *     SK_KIRCH_KMAX - 1), b = kf - kk,
+ * so the filter changes smoothly along the summation surface
+ * (kirchhoff_tap_internal.h: tap, tri_weights).  Without antialiasing the
+ * trace is read by linear interpolation.
  *
  * Work is done in the pull order: for a chunk of input traces (sized to stay
  * in the L2 cache), in parallel over output traces, for each input trace of
