@@ -18,8 +18,29 @@
 
 #include "kirchhoff_kern_internal.h"
 
-/* Output traces per unit of work of a thread (sk_kirch_migrate). */
-#define KGROUP 8
+/*
+ * Output traces per unit of work of a thread (sk_kirch_migrate): at most
+ * KGROUP_MAX, and at least KGROUP_PER_THREAD groups a thread.  A group
+ * reads each tile of the block into the L2 cache once and every one of its
+ * output traces then reads the tile from there, so the traffic beyond L2
+ * (shared by the cores: L3, memory, the host) falls with the group's size.
+ * Cachegrind with this machine's caches (48 KiB L1d, 1 MiB L2), bench
+ * size S, 96 of its output traces, antialiased, 1 thread: 27.4 M L2 misses
+ * (20.0 M reads) with groups of 8, 14.9 M (7.4 M reads) with groups of 32;
+ * the writes (7.5 M: the trace preparation) do not depend on it.  Enough
+ * groups stay for the threads to balance (a thread that lost its core for
+ * a while), and the last group's imbalance at the block's end goes to
+ * preparing the next block.  The grouping does not change the image: each
+ * output trace sums the tiles in order, by one thread.
+ */
+#define KGROUP_MAX 32
+#define KGROUP_PER_THREAD 4
+
+static long group_size(long nout, int threads)
+{
+	const long g = nout / ((long)KGROUP_PER_THREAD * (threads > 0 ? threads : 1));
+	return g < 1 ? 1 : g > KGROUP_MAX ? KGROUP_MAX : g;
+}
 
 static int out_trace_for(struct sk_kirch *k, int simd);
 
@@ -527,6 +548,8 @@ int sk_kirch_migrate_next(struct sk_kirch *k, long n, const struct sk_kirch_trac
 {
 	const long nt = k->p.nt, noff = k->p.noff, nti = k->p.nt_in;
 	const long nf = k->nfft > nti ? k->nfft : nti, ntiles = (n + k->chunk - 1) / k->chunk;
+	const long grp = group_size(k->nout, omp_get_max_threads());
+	const long ngrp = (k->nout + grp - 1) / grp;
 	uint64_t upd = 0;
 	long pos = 0;
 	int fail = 0;
@@ -583,17 +606,17 @@ int sk_kirch_migrate_next(struct sk_kirch *k, long n, const struct sk_kirch_trac
 			if (buf)
 				prep_pair(k, k->L, k->S, k->T, n, m, data, buf, buf + nf, buf + 2 * nf, buf + 3 * nf);
 #pragma omp barrier
-		/* Groups of KGROUP output traces to whichever thread is free
+		/* Groups of grp output traces to whichever thread is free
 		 * (the cores of a shared machine do not keep one speed), each
 		 * group through every tile in order: each output trace still
 		 * sums the tiles in input order, and a tile read into the cache
 		 * serves the whole group. */
 #pragma omp for schedule(dynamic, 1) nowait
-		for (long g = 0; g < (k->nout + KGROUP - 1) / KGROUP; g++)
+		for (long g = 0; g < ngrp; g++)
 			for (long t = 0; t < ntiles; t++) {
 				const long m0 = t * k->chunk, m1 = m0 + k->chunk < n ? m0 + k->chunk : n;
-				const long o1 = (g + 1) * KGROUP < k->nout ? (g + 1) * KGROUP : k->nout;
-				for (long o = g * KGROUP; o < o1 && ok; o++)
+				const long o1 = (g + 1) * grp < k->nout ? (g + 1) * grp : k->nout;
+				for (long o = g * grp; o < o1 && ok; o++)
 					upd += k->out_trace(k, m0, m1, k->box + 4 * t, o,
 							 img + (size_t)o * (size_t)noff * (size_t)nt, &scratch, tsrc,
 							 priv, touched);

@@ -482,8 +482,9 @@ static void test_diffractor2d(void)
  * block prepare the traces of the next.  Blocks of 37, 64, 1 and 53 traces
  * in turn (a pair cut at a block's end, a block of one trace), each call
  * promising the next block: the same bytes as block by block without a
- * promise, on 1 and 2 threads, with the triangle filter and with linear
- * interpolation.  A call given another block than the one promised (other
+ * promise, on 1, 2 and 3 threads (groups of 20, 10 and 6 of the 81 output
+ * traces a thread takes at a time), with the triangle filter and with
+ * linear interpolation.  A call given another block than the one promised (other
  * samples behind the same geometry) prepares its own: the image is that of
  * the blocks it was given.
  */
@@ -536,7 +537,7 @@ static void test_prepare_ahead(void)
 		p.antialias = aa;
 		omp_set_num_threads(1);
 		CHECK(ahead_run(&p, x, vel, tr, data, ref, 0) == 0);
-		for (int th = 1; th <= 2; th++) {
+		for (int th = 1; th <= 3; th++) {
 			omp_set_num_threads(th);
 			CHECK(ahead_run(&p, x, vel, tr, data, img, 1) == 0);
 			CHECKF(memcmp(img, ref, D2NO * D2NT * sizeof *img) == 0,
