@@ -176,6 +176,13 @@ fail:
 	return rc;
 }
 
+/* Output traces per run whose input traces are read at once (fetch_many)
+ * before the run is built: about 2 traces to read an output trace for
+ * linear on 2.5 inputs a bin, so some 70 reads a batch, where io_uring's
+ * cost per read has levelled off (batchread.h); few enough that the run's
+ * traces rarely share a cache slot (70 of 1,048: about 2 pairs). */
+#define PF_RUN 32
+
 void sk_regrid_ws_free(struct sk_regrid_ws *ws)
 {
 	if (!ws)
@@ -198,6 +205,13 @@ void sk_regrid_ws_free(struct sk_regrid_ws *ws)
 	free(ws->pf_idx);
 	free(ws->pf_dst);
 	free(ws->pf_ok);
+	free(ws->sel_m);
+	free(ws->sel_at);
+	free(ws->sel_hint);
+	free(ws->sel_idx);
+	free(ws->sel_cidx);
+	free(ws->sel_w);
+	free(ws->sel_d2);
 	free(ws);
 }
 
@@ -264,7 +278,15 @@ struct sk_regrid_ws *sk_regrid_ws_new(const struct sk_regrid *rg)
 		ws->pf_idx = malloc((size_t)nb * sizeof *ws->pf_idx);
 		ws->pf_dst = malloc((size_t)nb * sizeof *ws->pf_dst);
 		ws->pf_ok = malloc((size_t)nb);
-		if (!ws->phint || !ws->claim || !ws->pf_idx || !ws->pf_dst || !ws->pf_ok) {
+		ws->sel_m = malloc(PF_RUN * sizeof *ws->sel_m);
+		ws->sel_at = malloc(PF_RUN * sizeof *ws->sel_at);
+		ws->sel_hint = malloc(PF_RUN * sizeof *ws->sel_hint);
+		/* The selections a run keeps: room for PF_RUN traces of the
+		 * method's neighbour count (at least 16 each: linear's 3 vertices
+		 * and their coincident inputs); a trace past it selects again. */
+		ws->sel_max = PF_RUN * (rg->maxnb > 16 ? rg->maxnb : 16);
+		if (!ws->phint || !ws->claim || !ws->pf_idx || !ws->pf_dst || !ws->pf_ok || !ws->sel_m ||
+		    !ws->sel_at || !ws->sel_hint) {
 			sk_regrid_ws_free(ws);
 			return NULL;
 		}
@@ -276,12 +298,6 @@ struct sk_regrid_ws *sk_regrid_ws_new(const struct sk_regrid *rg)
 	return ws;
 }
 
-/* Output traces per run whose input traces are read at once (fetch_many)
- * before the run is built: about 2 traces to read an output trace for
- * linear on 2.5 inputs a bin, so some 70 reads a batch, where io_uring's
- * cost per read has levelled off (batchread.h); few enough that the run's
- * traces rarely share a cache slot (70 of 1,048: about 2 pairs). */
-#define PF_RUN 32
 
 static int cmp_long(const void *pa, const void *pb)
 {
@@ -304,6 +320,49 @@ static void pf_flush(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 			ws->cache_id[ws->pf_idx[j] % ws->cache_n] = ws->pf_idx[j];
 }
 
+/* Keeps the selection sk_rgk_select just made (m inputs; -1 out of
+ * memory) for run position r, when it fits in sel_max entries: the trace
+ * then takes it instead of selecting again (the same walk from the same
+ * hint: the same inputs and weights).  What the trace reads of it: idx and
+ * w, and cidx and d2 for dip. */
+static void keep_selection(const struct sk_regrid *rg, struct sk_regrid_ws *ws, long r, long m)
+{
+	const int dip = rg->o.method == SK_REGRID_DIP;
+	const long need = ws->sel_used + m;
+	if (m < 0 || need > ws->sel_max)
+		return;
+	if (need > ws->sel_cap) {
+		long cap = ws->sel_cap ? 2 * ws->sel_cap : 256, *a, *b = NULL;
+		double *c, *d = NULL;
+		if (cap < need)
+			cap = need;
+		if (cap > ws->sel_max)
+			cap = ws->sel_max;
+		a = realloc(ws->sel_idx, (size_t)cap * sizeof *a);
+		if (a) ws->sel_idx = a;
+		c = realloc(ws->sel_w, (size_t)cap * sizeof *c);
+		if (c) ws->sel_w = c;
+		if (dip) {
+			b = realloc(ws->sel_cidx, (size_t)cap * sizeof *b);
+			if (b) ws->sel_cidx = b;
+			d = realloc(ws->sel_d2, (size_t)cap * sizeof *d);
+			if (d) ws->sel_d2 = d;
+		}
+		if (!a || !c || (dip && (!b || !d)))
+			return; /* not kept: the trace selects (and fails) itself */
+		ws->sel_cap = cap;
+	}
+	memcpy(ws->sel_idx + ws->sel_used, ws->idx, (size_t)m * sizeof *ws->idx);
+	memcpy(ws->sel_w + ws->sel_used, ws->w, (size_t)m * sizeof *ws->w);
+	if (dip) {
+		memcpy(ws->sel_cidx + ws->sel_used, ws->cidx, (size_t)m * sizeof *ws->cidx);
+		memcpy(ws->sel_d2 + ws->sel_used, ws->d2, (size_t)m * sizeof *ws->d2);
+	}
+	ws->sel_m[r] = m;
+	ws->sel_at[r] = ws->sel_used;
+	ws->sel_used = need;
+}
+
 /*
  * Before output traces i0 .. i1 - 1 are built: the input traces they take
  * (sk_rgk_select, as they will be selected; linear's walk from its own
@@ -311,9 +370,10 @@ static void pf_flush(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
  * cache, read in batches of sorted indices (file order: neighbouring
  * records one read).  A slot is taken once a run: a later trace of the run
  * that maps to it is left to its own fetch rather than evict one the run
- * needs.  The traces are then built as without it, from the cache; a trace
- * not read here (out of memory, a read that failed) is fetched then, and
- * its error reported there: the output does not depend on this.
+ * needs.  The traces are then built from the selections kept here
+ * (keep_selection: not made twice) and the cache; a trace not read here
+ * (out of memory, a read that failed) is fetched then, and its error
+ * reported there: the output does not depend on this.
  */
 static void prefetch(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, const double *u,
 		     const double *v, const int *cls, long i0, long i1)
@@ -322,12 +382,18 @@ static void prefetch(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 	long n = 0;
 
 	ws->stamp++;
+	ws->sel_i0 = i0;
+	ws->sel_n = i1 - i0;
+	ws->sel_used = 0;
 	for (long i = i0; i < i1; i++) {
 		const int c = cls ? cls[i] : 0;
 		long m;
+		ws->sel_m[i - i0] = -1;
 		if (c < 0 || c >= rg->ncls || rg->c[c].n == 0)
 			continue;
+		ws->sel_hint[i - i0] = ws->phint[c];
 		m = sk_rgk_select(rg, ws, u[i], rg->o.line ? 0.0 : v[i], c, &ws->phint[c]);
+		keep_selection(rg, ws, i - i0, m);
 		for (long a = 0; a < m; a++) {
 			const long gi = ws->idx[a], cs = gi % ws->cache_n;
 			if (ws->claim[cs] == ws->stamp)
@@ -344,6 +410,21 @@ static void prefetch(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
 		}
 	}
 	pf_flush(rg, ws, slot, n);
+}
+
+long sk_rgk_run(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, const double *u, const double *v,
+		const int *cls, const double *h0, long i0, long i1, float *out, int *live, struct sk_error *err)
+{
+	if (rg->in.fetch_many)
+		prefetch(rg, ws, slot, u, v, cls, i0, i1);
+	for (long i = i0; i < i1; i++) {
+		const int trc = sk_rgk_trace(rg, ws, slot, u[i], v[i], cls ? cls[i] : 0, h0 ? h0[i] : 0.0,
+					     rg->in.fetch_many ? i - i0 : -1, out + (size_t)i * (size_t)rg->o.ns, err);
+		if (trc < 0)
+			return i;
+		live[i] = trc;
+	}
+	return i1;
 }
 
 int sk_regrid_block(const struct sk_regrid *rg, const double *u, const double *v, const int *cls,
@@ -454,16 +535,10 @@ int sk_regrid_block_ws(const struct sk_regrid *rg, struct sk_regrid_wsset *set, 
 #endif
 			if (bad_at[t] < n)
 				continue;
-			if (rg->in.fetch_many)
-				prefetch(rg, ws[t], t, u, v, cls, i0, i1);
-			for (long i = i0; i < i1 && bad_at[t] == n; i++) {
-				const int trc = sk_regrid_trace(rg, ws[t], t, u[i], v[i], cls ? cls[i] : 0,
-								h0 ? h0[i] : 0.0,
-								out + (size_t)i * (size_t)rg->o.ns, &errs[t]);
-				if (trc < 0)
-					bad_at[t] = i;
-				else
-					live[i] = trc;
+			{
+				const long bad = sk_rgk_run(rg, ws[t], t, u, v, cls, h0, i0, i1, out, live, &errs[t]);
+				if (bad < i1)
+					bad_at[t] = bad;
 			}
 		}
 	}

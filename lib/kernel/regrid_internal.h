@@ -74,6 +74,18 @@ struct sk_regrid_ws {
 	long *pf_idx;            /* batch: the traces to read */
 	float **pf_dst;          /* batch: their cache slots */
 	unsigned char *pf_ok;
+	/* with fetch_many: each output trace's selection in the run, made by
+	 * prefetch and taken by the trace instead of selecting again */
+	long sel_i0;             /* the run's first output trace */
+	long sel_n;              /* output traces of the run in sel_m / sel_at / sel_hint */
+	long *sel_m;             /* per trace: inputs, or -1: not kept (the trace selects) */
+	long *sel_at;            /* per trace: its first entry */
+	long *sel_hint;          /* per trace: its class's walk hint before its selection */
+	long sel_used, sel_cap;  /* entries kept, room (at most sel_max) */
+	long sel_max;
+	long *sel_idx, *sel_cidx;
+	double *sel_w, *sel_d2;
+	long nselect;            /* sk_rgk_select calls (the unit tests count them) */
 };
 
 /* The value of tr (ns samples, zero outside) at fractional sample s. */
@@ -109,6 +121,14 @@ static inline float interp(const struct sk_regrid *rg, const float *tr, long ns,
 
 /* regrid.c */
 
+/* Output traces i0 .. i1 - 1 (at u[i], v[i], class cls[i] or 0, offset
+ * h0[i] or 0) into out + i * ns and live[i], as one run of a block: with
+ * fetch_many, their inputs read in batches first and each trace's
+ * selection made once.  Returns i1, or the first trace that failed (err
+ * set; the traces after it not built). */
+long sk_rgk_run(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, const double *u, const double *v,
+		const int *cls, const double *h0, long i0, long i1, float *out, int *live, struct sk_error *err);
+
 /* Makes room for cap neighbours of ns samples in ws; SK_ENOMEM. */
 int sk_rgk_ws_grow(struct sk_regrid_ws *ws, long cap, long ns);
 
@@ -124,6 +144,10 @@ int sk_rgk_get_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int sl
  * none, a dead trace), or -1 out of memory.  hint: linear's walk start
  * (sk_delaunay_locate). */
 long sk_rgk_select(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u, double v, int cls, long *hint);
+/* sk_regrid_trace, with run position r of the selections prefetch kept
+ * (sel_*), or r < 0: none; the bytes are the same either way. */
+int sk_rgk_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u, double v, int cls,
+		 double h0, long r, float *out, struct sk_error *err);
 /* The k nearest (class-local into cidx, squared distances into d2), within
  * the radius or inside the bin. */
 long sk_rgk_nearest_k(const struct sk_regrid *rg, struct sk_regrid_ws *ws, const struct cls *k,

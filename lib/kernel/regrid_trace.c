@@ -193,6 +193,7 @@ long sk_rgk_select(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u
 	const struct cls *k = &rg->c[cls];
 	long m = 0;
 
+	ws->nselect++;
 	switch (o->method) {
 	case SK_REGRID_NEAREST:
 		m = sk_rgk_nearest_k(rg, ws, k, u, v, 1);
@@ -250,9 +251,37 @@ long sk_rgk_select(const struct sk_regrid *rg, struct sk_regrid_ws *ws, double u
 int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u,
 		    double v, int cls, double h0, float *out, struct sk_error *err)
 {
+	return sk_rgk_trace(rg, ws, slot, u, v, cls, h0, -1, out, err);
+}
+
+/* The selection prefetch kept for run position r into ws's arrays, as
+ * sk_rgk_select leaves what the trace then reads (idx and w; cidx and d2
+ * for dip); -1 when none was kept (the trace selects), -2 out of memory. */
+static long kept_selection(const struct sk_regrid *rg, struct sk_regrid_ws *ws, long r, int cls)
+{
+	const long m = ws->sel_m[r], at = ws->sel_at[r];
+	if (m < 0) {
+		/* Its walk starts where prefetch's did: the same triangle. */
+		ws->hint[cls] = ws->sel_hint[r];
+		return -1;
+	}
+	if (sk_rgk_ws_grow(ws, m, rg->o.ns) < 0)
+		return -2;
+	memcpy(ws->idx, ws->sel_idx + at, (size_t)m * sizeof *ws->idx);
+	memcpy(ws->w, ws->sel_w + at, (size_t)m * sizeof *ws->w);
+	if (rg->o.method == SK_REGRID_DIP) {
+		memcpy(ws->cidx, ws->sel_cidx + at, (size_t)m * sizeof *ws->cidx);
+		memcpy(ws->d2, ws->sel_d2 + at, (size_t)m * sizeof *ws->d2);
+	}
+	return m;
+}
+
+int sk_rgk_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slot, double u, double v, int cls,
+		 double h0, long r, float *out, struct sk_error *err)
+{
 	const struct sk_regrid_opts *o = &rg->o;
 	const int have_map = o->vrms != NULL && rg->in.h != NULL;
-	long m;
+	long m = -1;
 
 	memset(out, 0, (size_t)o->ns * sizeof *out);
 	if (cls < 0 || cls >= rg->ncls || rg->c[cls].n == 0)
@@ -261,7 +290,10 @@ int sk_regrid_trace(const struct sk_regrid *rg, struct sk_regrid_ws *ws, int slo
 		v = 0;
 	if (have_map)
 		moveout_map(rg, ws, h0);
-	m = sk_rgk_select(rg, ws, u, v, cls, &ws->hint[cls]);
+	if (r >= 0)
+		m = kept_selection(rg, ws, r, cls);
+	if (m == -1)
+		m = sk_rgk_select(rg, ws, u, v, cls, &ws->hint[cls]);
 	if (m < 0)
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (m == 0)

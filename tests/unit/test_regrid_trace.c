@@ -217,10 +217,138 @@ out:
 	free(h);
 }
 
+/* test_kept's fetches: fetch's samples, every trace readable. */
+static int fetch_all(void *ctx, int slot, long idx, float *out, struct sk_error *e)
+{
+	(void)ctx;
+	(void)slot;
+	(void)e;
+	for (int s = 0; s < NSMP; s++)
+		out[s] = (float)(idx * 100 + s);
+	return 0;
+}
+
+static void fetch_many(void *ctx, int slot, long n, const long *idx, float *const *out, unsigned char *ok)
+{
+	for (long i = 0; i < n; i++)
+		ok[i] = fetch_all(ctx, slot, idx[i], out[i], NULL) == 0;
+}
+
+/*
+ * A run's selections are made once (prefetch keeps them for the traces):
+ * sk_rgk_run with fetch_many selects each live-class output trace once,
+ * and builds the bytes sk_regrid_trace builds alone; with no room to keep
+ * them (sel_max 0: only a dead trace's empty selection fits) or room for
+ * a few (a trace past it selects again, its walk from the hint prefetch
+ * started from), twice and the same bytes.  Inputs: a 12 x 12 lattice of
+ * 10 m (cocircular quadruples everywhere: the walk decides which diagonal
+ * a query on one meets) and a twin of input 14 (a group of 2); outputs on
+ * the lattice's points, edges and centres, and outside it (dead, or the
+ * nearest within the radius).
+ */
+static void test_kept(void)
+{
+	enum { SIDE = 12, NIN = SIDE * SIDE + 1, NOUT = 101 };
+	static const int methods[] = {SK_REGRID_NEAREST, SK_REGRID_BIN, SK_REGRID_IDW, SK_REGRID_LINEAR, SK_REGRID_DIP};
+	double u[NIN], v[NIN], qu[NOUT], qv[NOUT];
+	int cls[NOUT];
+	float *a = malloc((size_t)NOUT * NSMP * sizeof *a), *b = malloc((size_t)NOUT * NSMP * sizeof *b);
+	int la[NOUT], lb[NOUT];
+
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	for (int i = 0; i < SIDE * SIDE; i++) {
+		u[i] = 10.0 * (i % SIDE);
+		v[i] = 10.0 * (i / SIDE);
+	}
+	u[SIDE * SIDE] = u[14];
+	v[SIDE * SIDE] = v[14];
+	for (int i = 0; i < NOUT; i++) {
+		/* steps of 5 m and 2.5 m from the lattice: points, edges, centres */
+		qu[i] = 5.0 * (i % 23) + 2.5 * (i % 3);
+		qv[i] = 5.0 * (i / 23) + 2.5 * (i % 2);
+		cls[i] = i == 7 ? 1 : 0; /* class 1 is empty: dead, never selected */
+	}
+	qu[NOUT - 1] = 300; /* outside the lattice and its radius */
+	qv[NOUT - 1] = 300;
+	for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++)
+		for (long room = -1; room <= 3; room++) {
+			struct sk_regrid_opts o = SK_REGRID_OPTS_INIT;
+			struct sk_regrid_input in;
+			struct sk_regrid *rg = NULL;
+			struct sk_regrid_ws *ws = NULL, *w1 = NULL;
+			long sel = 0, live = 0, dead = 0, bad = 0;
+			memset(&in, 0, sizeof in);
+			in.n = NIN;
+			in.u = u;
+			in.v = v;
+			in.ncls = 2;
+			in.fetch = fetch_all;
+			in.fetch_many = fetch_many;
+			in.batch = 8;
+			o.method = methods[k];
+			o.bin_dx = o.bin_dy = 10;
+			o.radius = 20;
+			o.ns = NSMP;
+			o.dt = 0.004;
+			o.dip_k = 4;
+			o.dip_np = 3;
+			o.dip_win = 0.008;
+			if (sk_regrid_new(&o, &in, &rg, &err) < 0 || !(ws = sk_regrid_ws_new(rg)) ||
+			    !(w1 = sk_regrid_ws_new(rg))) {
+				CHECKF(0, "%s: set-up: %s", sk_regrid_method_name(methods[k]), err.msg);
+				sk_regrid_ws_free(ws);
+				sk_regrid_free(rg);
+				continue;
+			}
+			/* room -1: as built; 0: nothing kept; 1-3: that many
+			 * entries (a trace takes 1 to 8). */
+			if (room >= 0)
+				ws->sel_max = room;
+			ws->hint[0] = ws->phint[0] = -1;
+			w1->hint[0] = -1;
+			for (long i0 = 0; i0 < NOUT && bad == 0; i0 += 32) {
+				const long i1 = i0 + 32 < NOUT ? i0 + 32 : NOUT;
+				bad = sk_rgk_run(rg, ws, 0, qu, qv, cls, NULL, i0, i1, a, la, &err) - i1;
+			}
+			for (long i = 0; i < NOUT; i++) {
+				lb[i] = sk_regrid_trace(rg, w1, 0, qu[i], qv[i], cls[i], 0, b + i * NSMP, &err);
+				sel += cls[i] == 0;
+				live += lb[i] == 1;
+				dead += cls[i] == 0 && lb[i] == 0;
+			}
+			CHECKF(bad == 0 && memcmp(a, b, (size_t)NOUT * NSMP * sizeof *a) == 0 &&
+			       memcmp(la, lb, sizeof la) == 0, "%s, room %ld: not the bytes of sk_regrid_trace",
+			       sk_regrid_method_name(methods[k]), room);
+			/* Every method leaves dead traces here (class 1, the far
+			 * output) and live ones. */
+			CHECKF(live > 50 && live < NOUT - 1 && w1->nselect == sel, "%s: %ld live, %ld selections of %ld",
+			       sk_regrid_method_name(methods[k]), live, w1->nselect, sel);
+			if (room < 0)
+				CHECKF(ws->nselect == sel, "%s: %ld selections for %ld traces (kept: once each)",
+				       sk_regrid_method_name(methods[k]), ws->nselect, sel);
+			else if (room == 0)
+				CHECKF(ws->nselect == 2 * sel - dead, "%s: %ld selections for %ld traces, %ld dead "
+				       "(nothing kept but the dead's: twice)", sk_regrid_method_name(methods[k]),
+				       ws->nselect, sel, dead);
+			else
+				CHECKF(ws->nselect > sel && ws->nselect < 2 * sel, "%s, room %ld: %ld selections, %ld traces",
+				       sk_regrid_method_name(methods[k]), room, ws->nselect, sel);
+			sk_regrid_ws_free(ws);
+			sk_regrid_ws_free(w1);
+			sk_regrid_free(rg);
+		}
+out:
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	test_idw();
 	test_nearest();
 	test_fetch();
+	test_kept();
 	return test_done();
 }
