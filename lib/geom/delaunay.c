@@ -27,7 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #define LATTICE ((1LL << 26) - 1)
+/* Points from which the order's loops and the insertion share two threads
+ * (below, a thread's start costs more than it saves). */
+#define DL_PAR_MIN 20000
 #define GHOST (-1L)
 
 __extension__ typedef __int128 i128;
@@ -279,16 +286,12 @@ struct bedge {
 	int oe;
 };
 
-/* Builds the triangulation of vertices 0..nv-1 (inserted in that order). */
-static int triangulate(struct sk_delaunay *d, struct sk_error *err)
+/* The dimension, and for 2: the first vertex not collinear with vertices
+ * 0 and 1 moved to position 2, the vertices between shifted up by one
+ * (keeps the Hilbert order of the rest).  Vertex ids are final after it. */
+static void place_third(struct sk_delaunay *d)
 {
-	long *stack = NULL, *cav = NULL, *freel = NULL, *link = NULL;
-	long *mark = NULL, *inc = NULL;
-	struct bedge *be = NULL;
-	long ncap = 0, mcap = 0, hint, v2 = -1;
-	int rc = 0;
-
-	/* The first vertex not collinear with vertices 0 and 1 goes third. */
+	long v2 = -1;
 	for (long k = 2; k < d->nv; k++)
 		if (sk_delaunay_orient(d->p[0], d->p[1], d->p[k]) != 0) {
 			v2 = k;
@@ -296,12 +299,10 @@ static int triangulate(struct sk_delaunay *d, struct sk_error *err)
 		}
 	if (v2 < 0) {
 		d->dim = d->nv >= 2 ? 1 : 0;
-		return 0;
+		return;
 	}
 	d->dim = 2;
 	{
-		/* Move v2 to position 2, shifting 2..v2-1 up by one (keeps the
-		 * Hilbert order of the rest). */
 		long long pt[2] = {d->p[v2][0], d->p[v2][1]};
 		const long r = d->rep[v2];
 		memmove(d->p + 3, d->p + 2, (size_t)(v2 - 2) * sizeof *d->p);
@@ -310,6 +311,18 @@ static int triangulate(struct sk_delaunay *d, struct sk_error *err)
 		d->p[2][1] = pt[1];
 		d->rep[2] = r;
 	}
+}
+
+/* Builds the triangulation of vertices 0..nv-1 (inserted in that order;
+ * place_third has run and found dimension 2).  Reads p and rep only. */
+static int triangulate(struct sk_delaunay *d, struct sk_error *err)
+{
+	long *stack = NULL, *cav = NULL, *freel = NULL, *link = NULL;
+	long *mark = NULL, *inc = NULL;
+	struct bedge *be = NULL;
+	long ncap = 0, mcap = 0, hint;
+	int rc = 0;
+
 	ncap = 64;
 	stack = malloc((size_t)ncap * sizeof *stack);
 	cav = malloc((size_t)ncap * sizeof *cav);
@@ -458,29 +471,83 @@ out:
 	return rc;
 }
 
+/* Two threads when the caller's OpenMP allows two or more. */
+static int par_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads() >= 2 ? 2 : 1;
+#else
+	return 1;
+#endif
+}
+
+/* The groups rebuilt in final vertex order (after place_third): vertex v's
+ * group is the one of its representative; vof follows.  Reads rep,
+ * gstart and glist, writes vof and new gstart and glist: it runs beside
+ * the insertion, which reads p and rep. */
+static int regroup(struct sk_delaunay *d, struct sk_error *err)
+{
+	const long n = d->n;
+	long *gs = malloc((size_t)(d->nv + 1) * sizeof *gs);
+	long *gl = malloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
+	long *where = malloc((size_t)(n > 0 ? n : 1) * sizeof *where);
+	if (!gs || !gl || !where) {
+		free(gs);
+		free(gl);
+		free(where);
+		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	}
+	/* where[rep] = old group index */
+	for (long v = 0; v < d->nv; v++)
+		where[d->glist[d->gstart[v]]] = v;
+	gs[0] = 0;
+	for (long v = 0; v < d->nv; v++) {
+		const long old = where[d->rep[v]], a = d->gstart[old], b = d->gstart[old + 1];
+		memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
+		gs[v + 1] = gs[v] + (b - a);
+		for (long j = a; j < b; j++)
+			d->vof[d->glist[j]] = v;
+	}
+	free(where);
+	free(d->gstart);
+	free(d->glist);
+	d->gstart = gs;
+	d->glist = gl;
+	return 0;
+}
+
 int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
 		    struct sk_error *err)
 {
-	return sk_delaunay_new_frame(x, y, n, NULL, out, err);
+	return sk_delaunay_new_beside(x, y, n, NULL, NULL, NULL, out, err);
 }
 
 int sk_delaunay_new_frame(const double *x, const double *y, long n, const double frame[4],
 			  struct sk_delaunay **out, struct sk_error *err)
 {
+	return sk_delaunay_new_beside(x, y, n, frame, NULL, NULL, out, err);
+}
+
+int sk_delaunay_new_beside(const double *x, const double *y, long n, const double frame[4],
+			   void (*beside)(void *ctx), void *ctx, struct sk_delaunay **out, struct sk_error *err)
+{
 	struct sk_delaunay *d;
 	struct sk_dl_key *k = NULL, *tmp = NULL;
+	const int nth = n >= DL_PAR_MIN ? par_threads() : 1;
 	double xmax = 0, ymax = 0, ext;
 	int rc = 0;
 
 	*out = NULL;
 	d = calloc(1, sizeof *d);
-	if (!d)
-		return sk_error_set(err, SK_ENOMEM, "out of memory");
+	if (!d) {
+		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		goto fail;
+	}
 	d->n = n;
 	for (long i = 0; i < n; i++) {
 		if (!isfinite(x[i]) || !isfinite(y[i])) {
-			sk_delaunay_free(d);
-			return sk_error_set(err, SK_EARG, "point %ld: coordinate is not finite", i + 1);
+			rc = sk_error_set(err, SK_EARG, "point %ld: coordinate is not finite", i + 1);
+			goto fail;
 		}
 		if (i == 0 || x[i] < d->xmin) d->xmin = x[i];
 		if (i == 0 || x[i] > xmax) xmax = x[i];
@@ -489,8 +556,8 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 	}
 	if (frame && n > 0) {
 		if (!(frame[0] <= d->xmin && frame[1] >= xmax && frame[2] <= d->ymin && frame[3] >= ymax)) {
-			sk_delaunay_free(d);
-			return sk_error_set(err, SK_EARG, "the frame does not hold the points");
+			rc = sk_error_set(err, SK_EARG, "the frame does not hold the points");
+			goto fail;
 		}
 		d->xmin = frame[0];
 		xmax = frame[1];
@@ -520,6 +587,7 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 		memcpy(d->x, x, (size_t)n * sizeof *x);
 		memcpy(d->y, y, (size_t)n * sizeof *y);
 	}
+#pragma omp parallel for num_threads(nth)
 	for (long i = 0; i < n; i++) {
 		const unsigned long long X = (unsigned long long)llround((x[i] - d->xmin) * d->scale);
 		const unsigned long long Y = (unsigned long long)llround((y[i] - d->ymin) * d->scale);
@@ -549,6 +617,7 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto fail;
 		}
+#pragma omp parallel for num_threads(nth)
 		for (long v = 0; v < d->nv; v++) {
 			const unsigned long long xy = k[d->gstart[v]].s;
 			vk[v].s = sk_dl_hilbert(xy >> 26, xy & LATTICE, 26);
@@ -557,12 +626,16 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 		sk_dl_sort(vk, tmp, d->nv);
 		gs[0] = 0;
 		for (long v = 0; v < d->nv; v++) {
+			const long old = vk[v].i;
+			gs[v + 1] = gs[v] + (d->gstart[old + 1] - d->gstart[old]);
+		}
+#pragma omp parallel for num_threads(nth)
+		for (long v = 0; v < d->nv; v++) {
 			const long old = vk[v].i, a = d->gstart[old], b = d->gstart[old + 1];
 			const unsigned long long xy = k[a].s;
 			d->p[v][0] = (long long)(xy >> 26);
 			d->p[v][1] = (long long)(xy & LATTICE);
 			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
-			gs[v + 1] = gs[v] + (b - a);
 			d->rep[v] = d->glist[a]; /* smallest index: the group is sorted */
 		}
 		free(d->gstart);
@@ -570,39 +643,35 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 		d->gstart = gs;
 		d->glist = gl;
 	}
-	/* Vertex ids may move during triangulate (the third vertex), so vof is
-	 * recomputed from rep afterwards. */
-	rc = triangulate(d, err);
-	if (rc < 0)
-		goto fail;
+	/* Vertex ids move once (the third vertex, place_third); then the
+	 * insertion, and beside it on a second thread the groups in the final
+	 * vertex order and the caller's work: neither waits for the other,
+	 * and neither's result depends on the threads. */
+	place_third(d);
 	{
-		/* Rebuild the groups in final vertex order: group of rep r. */
-		long *gs = malloc((size_t)(d->nv + 1) * sizeof *gs);
-		long *gl = malloc((size_t)(n > 0 ? n : 1) * sizeof *gl);
-		long *where = malloc((size_t)(n > 0 ? n : 1) * sizeof *where);
-		if (!gs || !gl || !where) {
-			free(gs);
-			free(gl);
-			free(where);
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+		struct sk_error e2 = {0};
+		int rc2 = 0;
+#pragma omp parallel sections num_threads(nth)
+		{
+#pragma omp section
+			{
+				if (d->dim == 2)
+					rc = triangulate(d, err);
+			}
+#pragma omp section
+			{
+				rc2 = regroup(d, &e2);
+				if (beside)
+					beside(ctx);
+			}
+		}
+		if (rc >= 0 && rc2 < 0) {
+			*err = e2;
+			rc = rc2;
+		}
+		beside = NULL; /* run */
+		if (rc < 0)
 			goto fail;
-		}
-		/* where[rep] = old group index */
-		for (long v = 0; v < d->nv; v++)
-			where[d->glist[d->gstart[v]]] = v;
-		gs[0] = 0;
-		for (long v = 0; v < d->nv; v++) {
-			const long old = where[d->rep[v]], a = d->gstart[old], b = d->gstart[old + 1];
-			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
-			gs[v + 1] = gs[v] + (b - a);
-			for (long j = a; j < b; j++)
-				d->vof[d->glist[j]] = v;
-		}
-		free(where);
-		free(d->gstart);
-		free(d->glist);
-		d->gstart = gs;
-		d->glist = gl;
 	}
 	if (d->dim == 2) {
 		d->real = malloc((size_t)(d->nt > 0 ? d->nt : 1) * sizeof *d->real);
@@ -650,6 +719,8 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 	*out = d;
 	return 0;
 fail:
+	if (beside)
+		beside(ctx);
 	free(k);
 	sk_delaunay_free(d);
 	return rc;

@@ -37,6 +37,13 @@ int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay
  * same weights (regrid --part).  SK_EARG when a point lies outside frame. */
 int sk_delaunay_new_frame(const double *x, const double *y, long n, const double frame[4],
 			  struct sk_delaunay **out, struct sk_error *err);
+/* The same, with beside(ctx) run once on a second thread while the points
+ * are inserted (the insertion is serial; from 20,000 points), or on the
+ * calling thread when there is none or the call fails first: the caller's
+ * work that does not need the triangulation.  Every result is the same
+ * whatever the threads. */
+int sk_delaunay_new_beside(const double *x, const double *y, long n, const double frame[4],
+			   void (*beside)(void *ctx), void *ctx, struct sk_delaunay **out, struct sk_error *err);
 void sk_delaunay_free(struct sk_delaunay *d);
 
 /* 0: fewer than two distinct points; 1: all collinear; 2: a triangulation. */

@@ -13,6 +13,8 @@
 #include "delaunay.h"
 #include "delaunay_internal.h"
 
+#include <omp.h>
+
 /* Exact for integer coordinates below 2^13 (every product below 2^53). */
 static double incircle_ld(const double *a, const double *b, const double *c, const double *d)
 {
@@ -228,6 +230,93 @@ static void test_order(void)
 		}
 }
 
+static void count_beside(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/*
+ * From 20,000 points the order's loops and the insertion run on two threads
+ * (the groups and the caller's beside work next to the insertion): the
+ * same triangulation as on one, triangle for triangle, the same groups
+ * and the same located triangles and weights; beside runs once either
+ * way, and once when the call fails.  60,000 points: a 200 x 200 lattice
+ * of 10 m (cocircular everywhere) with every fifth point doubled, and
+ * 16,000 random ones.
+ */
+static void test_threads(void)
+{
+	enum { G = 200, NG = G * G, M = NG + NG / 5 + 16000 };
+	double *x = malloc(M * sizeof *x), *y = malloc(M * sizeof *y);
+	struct sk_delaunay *d[2] = {NULL, NULL};
+	struct sk_error err;
+	const int nth = omp_get_max_threads();
+	long diff = 0, qdiff = 0, gdiff = 0;
+	int ran[2] = {0, 0};
+
+	CHECK(x && y);
+	if (!x || !y)
+		goto out;
+	for (long i = 0; i < NG; i++) {
+		x[i] = 10.0 * (double)(i % G);
+		y[i] = 10.0 * (double)(i / G);
+	}
+	for (long i = 0; i < NG / 5; i++) {
+		x[NG + i] = x[5 * i];
+		y[NG + i] = y[5 * i];
+	}
+	for (long i = NG + NG / 5; i < M; i++) {
+		x[i] = 1990 * rng_unit();
+		y[i] = 1990 * rng_unit();
+	}
+	for (int t = 0; t < 2; t++) {
+		omp_set_num_threads(t + 1);
+		CHECKF(sk_delaunay_new_beside(x, y, M, NULL, count_beside, &ran[t], &d[t], &err) == 0 && ran[t] == 1,
+		       "%d threads: beside ran %d times", t + 1, ran[t]);
+	}
+	omp_set_num_threads(nth);
+	if (!d[0] || !d[1])
+		goto out;
+	CHECK(sk_delaunay_dim(d[1]) == 2 && sk_delaunay_nvertices(d[1]) == NG + 16000 &&
+	      sk_delaunay_ntriangles(d[0]) == sk_delaunay_ntriangles(d[1]));
+	for (long t = 0; t < sk_delaunay_ntriangles(d[0]) && t < sk_delaunay_ntriangles(d[1]); t++) {
+		long a[3], b[3];
+		sk_delaunay_triangle(d[0], t, a);
+		sk_delaunay_triangle(d[1], t, b);
+		diff += a[0] != b[0] || a[1] != b[1] || a[2] != b[2];
+	}
+	for (long i = 0; i < M; i++) {
+		long ca, cb;
+		const long *ga = sk_delaunay_group(d[0], i, &ca), *gb = sk_delaunay_group(d[1], i, &cb);
+		gdiff += ca != cb || ca != (i < NG / 5 * 5 && i % 5 == 0 ? 2 : i >= NG && i < NG + NG / 5 ? 2 : 1) ||
+			 memcmp(ga, gb, (size_t)ca * sizeof *ga) != 0;
+	}
+	for (int q = 0; q < 20000; q++) {
+		const double qx = -5 + 2000 * rng_unit(), qy = -5 + 2000 * rng_unit();
+		long va[3] = {0, 0, 0}, vb[3] = {0, 0, 0}, ha = -1, hb = -1;
+		double wa[3] = {0, 0, 0}, wb[3] = {0, 0, 0};
+		const int ra = sk_delaunay_locate(d[0], qx, qy, &ha, va, wa);
+		const int rb = sk_delaunay_locate(d[1], qx, qy, &hb, vb, wb);
+		qdiff += ra != rb || memcmp(va, vb, sizeof va) != 0 || memcmp(wa, wb, sizeof wa) != 0;
+	}
+	CHECKF(diff == 0 && gdiff == 0 && qdiff == 0, "1 against 2 threads: %ld triangles, %ld groups, %ld queries differ",
+	       diff, gdiff, qdiff);
+	/* A failure (a point not finite): beside still runs, once. */
+	ran[0] = 0;
+	y[M - 1] = NAN;
+	sk_delaunay_free(d[0]);
+	omp_set_num_threads(2);
+	CHECKF(sk_delaunay_new_beside(x, y, M, NULL, count_beside, &ran[0], &d[0], &err) == SK_EARG && d[0] == NULL &&
+	       ran[0] == 1 && strcmp(err.msg, "point 64000: coordinate is not finite") == 0, "beside ran %d times: %s",
+	       ran[0], err.msg);
+	omp_set_num_threads(nth);
+out:
+	sk_delaunay_free(d[0]);
+	sk_delaunay_free(d[1]);
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	enum { N = 600 };
@@ -406,5 +495,6 @@ int main(void)
 	}
 	sk_delaunay_free(NULL);
 	test_order();
+	test_threads();
 	return test_done();
 }
