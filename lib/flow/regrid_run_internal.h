@@ -34,7 +34,7 @@ struct store {
 	const struct sk_reader *r;
 	unsigned char **raw;     /* one scratch buffer per thread */
 	int nraw;
-	/* In place, SEG-Y or SU with io_uring: per thread, a batch reader,
+	/* In place, SEG-Y, SU or uncompressed sgk with io_uring: per thread, a batch reader,
 	 * room for batch records and their trace indices (fetch_many). */
 	struct sk_batchread **br;
 	unsigned char **bscratch;

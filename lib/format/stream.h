@@ -149,15 +149,18 @@ int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, v
 			       unsigned char *hdrs, float *data, struct sk_error *err);
 struct sk_batchread;
 /* A batch reader (batchread.h) of r's file, for sk_reader_pread_batch:
- * SEG-Y and SU files that allow random reads; NULL for anything else, or
- * when the system has no io_uring.  Free it with sk_batchread_free. */
+ * SEG-Y, SU and uncompressed sgk files that allow random reads; NULL for
+ * anything else, or when the system has no io_uring.  Free it with
+ * sk_batchread_free. */
 struct sk_batchread *sk_reader_batch_new(const struct sk_reader *r);
 /* Reads traces idx[0 .. n) (ascending, in range) through b, their samples
  * decoded into data[i] (info->ns floats each), records next to each other
- * in one read; scratch holds n records (n x sk_reader_pread_size(r)
- * bytes).  ok[i] receives 1 for a trace read and decoded, 0 for one that
- * was not (cut short, a failed read, a bad format-4 word, a wrong ns):
- * sk_reader_pread of it gives the error.  Returns how many are ok. */
+ * in one read (sgk: a run in one block is three, its block header, its
+ * header blocks, its samples); scratch holds n records (n x
+ * sk_reader_pread_size(r) bytes).  ok[i] receives 1 for a trace read and
+ * decoded, 0 for one that was not (cut short, a failed read, a bad
+ * format-4 word, a wrong ns, a wrong sgk block header): sk_reader_pread
+ * of it gives the error.  Returns how many are ok. */
 long sk_reader_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
 			   unsigned char *scratch, float *const *data, unsigned char *ok);
 /* 0 when the file r reads still has the size and modification time it had

@@ -81,6 +81,9 @@ struct sk_format_ops {
 	/* sk_reader_pread, idx checked against the trace count already. */
 	int (*pread)(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
 		     float *data, struct sk_error *err);
+	/* sk_reader_pread_batch (pread_size > 0), or NULL: no batches. */
+	long (*pread_batch)(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
+			    unsigned char *scratch, float *const *data, unsigned char *ok);
 	/* Frees r->fs (may be NULL). */
 	void (*release)(struct sk_reader *r);
 	/* Reading ahead in a thread pays (sk_reader_readahead). */
@@ -117,6 +120,9 @@ int sk_stream_rec_next_raw(struct sk_reader *r, const unsigned char **rec, struc
 int sk_stream_rec_next(struct sk_reader *r, unsigned char *hdr, float *data, struct sk_error *err);
 int sk_stream_rec_seek(struct sk_reader *r, int64_t idx, struct sk_error *err);
 size_t sk_stream_rec_pread_size(const struct sk_reader *r);
+/* pread_batch of SEG-Y and SU: runs of consecutive records one read each. */
+long sk_stream_rec_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
+			       unsigned char *scratch, float *const *data, unsigned char *ok);
 int sk_stream_rec_pread(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
 			float *data, struct sk_error *err);
 /* Decodes a record's header block (hdr_little) and samples (samp_fmt,

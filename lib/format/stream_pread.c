@@ -106,15 +106,21 @@ int sk_reader_pread_hdrs_check(const struct sk_reader *r, int64_t idx, long n, v
 
 struct sk_batchread *sk_reader_batch_new(const struct sk_reader *r)
 {
-	if (r->ops->pread != sk_stream_rec_pread || r->ops->pread_size(r) == 0)
+	if (!r->ops->pread_batch || r->ops->pread_size(r) == 0)
 		return NULL;
 	return sk_batchread_new(r->in.fd);
 }
 
-/* Runs of consecutive traces are one read each (at most SK_BATCHREAD_MAX
- * runs a round; sk_batchread_run takes any number). */
 long sk_reader_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
 			   unsigned char *scratch, float *const *data, unsigned char *ok)
+{
+	return r->ops->pread_batch(r, b, n, idx, scratch, data, ok);
+}
+
+/* Runs of consecutive traces are one read each (at most SK_BATCHREAD_MAX
+ * runs a round; sk_batchread_run takes any number). */
+long sk_stream_rec_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
+			       unsigned char *scratch, float *const *data, unsigned char *ok)
 {
 	const size_t rs = r->recsize, hl = r->info.hdrlen;
 	void *buf[SK_BATCHREAD_MAX];

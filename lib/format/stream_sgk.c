@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchread.h"
 #include "file.h"
 #include "fmt.h"
 #include "hdr.h"
@@ -499,6 +500,73 @@ static int sgk_pread(const struct sk_reader *r, int64_t idx, unsigned char *scra
 	return sk_stream_decode(r, idx, scratch, scratch + hl, hdr, data, err);
 }
 
+/* Traces of an uncompressed file in batches: a run of consecutive traces
+ * in one block is three reads, its block header (checked as sgk_pread
+ * checks it), its header blocks and its samples, all of a round's runs in
+ * one sk_batchread_run.  scratch holds n records: the n header blocks
+ * first, then the n traces' samples.  A trace not read whole, or in a
+ * block whose header is wrong, or that does not decode, is left (ok 0)
+ * to sgk_pread, which says why. */
+static long sgk_pread_batch(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
+			    unsigned char *scratch, float *const *data, unsigned char *ok)
+{
+	enum { RUNS = SK_BATCHREAD_MAX / 3 };
+	const int64_t B = r->info.block;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl;
+	unsigned char bh[RUNS][SK_SGK_BLOCK_HEAD], *const samples = scratch + (size_t)n * hl;
+	void *buf[3 * RUNS];
+	size_t len[3 * RUNS];
+	int64_t off[3 * RUNS], cnt[RUNS];
+	long got[3 * RUNS], first[RUNS], nok = 0;
+
+	memset(ok, 0, (size_t)n);
+	for (long i = 0; i < n;) {
+		long nr = 0;
+		while (i < n && nr < RUNS) {
+			const int64_t k = idx[i] / B, j0 = idx[i] % B, at = block_at(r, k);
+			long j = i + 1;
+			while (j < n && idx[j] == idx[j - 1] + 1 && idx[j] / B == k)
+				j++;
+			if (at < 0) { /* past the index: sgk_pread's error */
+				i = j;
+				continue;
+			}
+			cnt[nr] = r->info.ntraces - k * B < B ? r->info.ntraces - k * B : B;
+			first[nr] = i;
+			buf[3 * nr] = bh[nr];
+			len[3 * nr] = SK_SGK_BLOCK_HEAD;
+			off[3 * nr] = at;
+			buf[3 * nr + 1] = scratch + (size_t)i * hl;
+			len[3 * nr + 1] = (size_t)(j - i) * hl;
+			off[3 * nr + 1] = at + SK_SGK_BLOCK_HEAD + j0 * (int64_t)hl;
+			buf[3 * nr + 2] = samples + (size_t)i * sb;
+			len[3 * nr + 2] = (size_t)(j - i) * sb;
+			off[3 * nr + 2] = at + SK_SGK_BLOCK_HEAD + cnt[nr] * (int64_t)hl + j0 * (int64_t)sb;
+			nr++;
+			i = j;
+		}
+		if (sk_batchread_run(b, 3 * nr, buf, len, off, got) < 0)
+			return nok;
+		for (long q = 0; q < nr; q++) {
+			const long m = (long)(len[3 * q + 1] / hl);
+			if (got[3 * q] != SK_SGK_BLOCK_HEAD ||
+			    le32(bh[q] + SK_SGK_B_COUNT) != (uint64_t)cnt[q] || le32(bh[q] + SK_SGK_B_FLAGS) != 0)
+				continue;
+			for (long j = 0; j < m; j++) {
+				const long t = first[q] + j;
+				struct sk_error e;
+				if (got[3 * q + 1] < (long)((size_t)(j + 1) * hl) || got[3 * q + 2] < (long)((size_t)(j + 1) * sb) ||
+				    sk_stream_decode(r, idx[t], scratch + (size_t)t * hl, samples + (size_t)t * sb, NULL, data[t],
+						     &e) < 0)
+					continue;
+				ok[t] = 1;
+				nok++;
+			}
+		}
+	}
+	return nok;
+}
+
 static void sgk_release(struct sk_reader *r)
 {
 	struct sgk_rd *const s = r->fs;
@@ -635,6 +703,7 @@ const struct sk_format_ops sk_sgk_ops = {
 	.seek = sgk_seek,
 	.pread_size = sgk_pread_size,
 	.pread = sgk_pread,
+	.pread_batch = sgk_pread_batch,
 	.release = sgk_release,
 	/* Not io.c's for sgk: a block (about 4 MiB) spans read-ahead slots and
 	 * would be copied together; the copy cost more than the overlap saved

@@ -117,6 +117,7 @@ const struct sk_format_ops sk_su_ops = {
 	.seek = su_seek,
 	.pread_size = sk_stream_rec_pread_size,
 	.pread = sk_stream_rec_pread,
+	.pread_batch = sk_stream_rec_pread_batch,
 	.release = NULL,
 	.readahead = 1,
 	.wopen = su_wopen,

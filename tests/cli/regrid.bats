@@ -256,13 +256,15 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	cmp "$BATS_TEST_TMPDIR/su-mem.su" "$BATS_TEST_TMPDIR/su-inplace.su"
 	# In place, the traces read back in batches (io_uring, where the
 	# system has it) or one by one (SEGKIT_NO_URING): the same bytes, on 1
-	# and 2 threads, SEG-Y and SU.
+	# and 2 threads, SEG-Y, SU and uncompressed sgk.
 	for t in 1 2; do
 		OMP_NUM_THREADS=$t SEGKIT_NO_URING=1 regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.sgy" -o "$BATS_TEST_TMPDIR/noring$t.sgy"
 		OMP_NUM_THREADS=$t SEGKIT_NO_URING=1 regrid -g $GRID -m linear "$BATS_TEST_TMPDIR/q.su" -o "$BATS_TEST_TMPDIR/noring$t.su"
 		cmp "$BATS_TEST_TMPDIR/su-mem.su" "$BATS_TEST_TMPDIR/noring$t.su"
+		OMP_NUM_THREADS=$t SEGKIT_NO_URING=1 regrid -g $GRID -m linear --to segy "$BATS_TEST_TMPDIR/q.sgk" -o "$BATS_TEST_TMPDIR/noringsgk$t.sgy"
+		OMP_NUM_THREADS=$t regrid -g $GRID -m linear --to segy "$BATS_TEST_TMPDIR/q.sgk" -o "$BATS_TEST_TMPDIR/ringsgk$t.sgy"
 	done
-	for f in pipe spool inplace sgk sgkfile sgkpipe sgkz noring1 noring2; do
+	for f in pipe spool inplace sgk sgkfile sgkpipe sgkz noring1 noring2 noringsgk1 noringsgk2 ringsgk1 ringsgk2; do
 		cmp "$BATS_TEST_TMPDIR/mem.sgy" "$BATS_TEST_TMPDIR/$f.sgy"
 	done
 	# No spool file is left behind.
