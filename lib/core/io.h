@@ -107,6 +107,7 @@ struct sk_out {
 	void (*tap)(void *arg, const void *p, size_t n);
 	void *tap_arg;
 	int64_t kicked;      /* bytes sent on to the disk (sk_ofile_writeback) */
+	struct sk_syncbehind *behind; /* sk_out_sync_behind's helper, or NULL */
 };
 
 /* Opens path (NULL or "-" for stdout).  A regular file is written to a
@@ -133,6 +134,13 @@ int sk_out_resize(struct sk_out *out, size_t cap, struct sk_error *err);
 /* Overwrites n bytes at offset off of a seekable output (after a flush);
  * with a tap, bytes equal to those already there are left alone. */
 int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, struct sk_error *err);
+/* From now on the file is made durable behind the writer: at each start of
+ * write-back (every 16 MiB) a helper thread syncs it (fdatasync) while the
+ * writer goes on, so that the sync at the commit waits for little
+ * (ofile_behind.h has the figures).  The helper ends at sk_out_close, whose
+ * error is then a failed sync's, or at sk_out_abort.  Nothing for stdout, a
+ * device, or without syncs (SEGKIT_TEST_FSYNC=0). */
+void sk_out_sync_behind(struct sk_out *out);
 /* Flushes and commits (rename, or into out->set).  On failure the temporary
  * file is removed.  Releases out. */
 int sk_out_close(struct sk_out *out, struct sk_error *err);

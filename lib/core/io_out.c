@@ -11,6 +11,7 @@
 
 #include "file.h"
 #include "io_internal.h"
+#include "ofile_behind.h"
 
 
 static int out_open(struct sk_out *out, const char *path, struct sk_error *err);
@@ -84,7 +85,15 @@ static void out_kick(struct sk_out *out)
 	if (out->of.tmp && done - out->kicked >= OUT_KICK) {
 		sk_ofile_writeback(&out->of, out->kicked, done - out->kicked);
 		out->kicked = done;
+		if (out->behind)
+			sk_syncbehind_kick(out->behind);
 	}
+}
+
+void sk_out_sync_behind(struct sk_out *out)
+{
+	if (!out->behind && out->fd == out->of.fd)
+		out->behind = sk_ofile_behind(&out->of);
 }
 
 int sk_out_flush(struct sk_out *out, struct sk_error *err)
@@ -223,6 +232,17 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 {
 	int rc = sk_out_flush(out, err);
 
+	if (out->behind) {
+		/* A write-back error its sync saw is not seen again by the
+		 * commit's fsync (once per descriptor): it is reported here. */
+		const int e = sk_syncbehind_end(out->behind);
+		out->behind = NULL;
+		if (rc == 0 && e) {
+			errno = e;
+			rc = sk_error_sys(err, "%s", "");
+		}
+	}
+
 	if (out->fd != STDOUT_FILENO) {
 		out->fd = -1;  /* the ofile's */
 		if (rc == 0)
@@ -237,6 +257,8 @@ int sk_out_close(struct sk_out *out, struct sk_error *err)
 void sk_out_abort(struct sk_out *out)
 {
 	/* out->fd is stdout or the ofile's descriptor. */
+	sk_syncbehind_end(out->behind);
+	out->behind = NULL;
 	sk_ofile_abort(&out->of);
 	out->fd = -1;
 	free(out->buf);

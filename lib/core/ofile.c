@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "ofile_behind.h"
 
 /*
  * The registry.  It is file-scope state, against the style guide's rule,
@@ -399,6 +400,11 @@ int sk_ofile_commit(struct sk_ofile *f, struct sk_error *err)
 	}
 	sk_ofile_abort(f);
 	return rc;
+}
+
+struct sk_syncbehind *sk_ofile_behind(const struct sk_ofile *f)
+{
+	return f->fd >= 0 && f->tmp && sync_wanted() ? sk_syncbehind_new(f->fd) : NULL;
 }
 
 void sk_ofile_abort(struct sk_ofile *f)

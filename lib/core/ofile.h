@@ -67,6 +67,11 @@ int sk_ofile_close(struct sk_ofile *f, struct sk_error *err);
  * for a writer to call as it goes.  Nothing for a device, a closed file, or
  * without syncs (SEGKIT_TEST_FSYNC=0). */
 void sk_ofile_writeback(const struct sk_ofile *f, int64_t off, int64_t len);
+struct sk_syncbehind;
+/* A helper thread that makes f's data durable behind its writer
+ * (ofile_behind.h), or NULL: for a device, a closed file, without syncs
+ * (SEGKIT_TEST_FSYNC=0), or without a thread. */
+struct sk_syncbehind *sk_ofile_behind(const struct sk_ofile *f);
 /* Closes (when still open, with sk_ofile_close's sync), renames the
  * temporary over the target and syncs the directory.  On a failure before
  * the rename the temporary is removed and the target is untouched; a failed

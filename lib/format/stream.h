@@ -186,8 +186,11 @@ struct sk_wopts {
 	int64_t count;         /* then the stream header records count from the
 	                        * start (SEG-Y rev 2 3513, sgk), so a pipe carries
 	                        * it too; sk_writer_close fails when it differs */
+	int sync_behind;       /* a file output is made durable behind the writer
+	                        * as it goes (io.h sk_out_sync_behind): for
+	                        * outputs of tens of MB written fast */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0 }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0, 0 }
 
 struct sk_writer;
 
