@@ -81,6 +81,11 @@ struct sk_format_ops {
 	/* sk_reader_pread, idx checked against the trace count already. */
 	int (*pread)(const struct sk_reader *r, int64_t idx, unsigned char *scratch, unsigned char *hdr,
 		     float *data, struct sk_error *err);
+	/* sk_reader_pread_hdrs_check of a file read at random, idx .. idx + n
+	 * in range (NULL: the format's records are read as SEG-Y's or one by
+	 * one). */
+	int (*pread_hdrs)(const struct sk_reader *r, int64_t idx, long n, unsigned char *scratch, size_t size,
+			  unsigned char *hdrs, float *data, struct sk_error *err);
 	/* sk_reader_pread_batch (pread_size > 0), or NULL: no batches. */
 	long (*pread_batch)(const struct sk_reader *r, struct sk_batchread *b, long n, const int64_t *idx,
 			    unsigned char *scratch, float *const *data, unsigned char *ok);

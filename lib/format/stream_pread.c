@@ -60,7 +60,8 @@ static int pread_hdr(const struct sk_reader *r, int64_t idx, unsigned char *scra
 }
 
 /* SEG-Y and SU: runs of whole records, as many as scratch holds, in one
- * read each; other formats (and a scratch below a record) trace by trace.
+ * read each; sgk its own way (pread_hdrs); other formats (and a scratch
+ * below a record) trace by trace.
  * With data, each record's samples are decoded there too. */
 static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned char *scratch, size_t size,
 		      unsigned char *hdrs, float *data, struct sk_error *err)
@@ -68,6 +69,8 @@ static int pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned c
 	const size_t hl = r->info.hdrlen, rs = r->recsize;
 	int rc;
 
+	if (r->ops->pread_hdrs && r->ops->pread_size(r) > 0 && idx >= 0 && n >= 0 && idx + n <= r->info.ntraces)
+		return r->ops->pread_hdrs(r, idx, n, scratch, size, hdrs, data, err);
 	if (r->ops->pread != sk_stream_rec_pread || r->ops->pread_size(r) == 0 || size < rs || idx < 0 || n < 0 ||
 	    idx + n > r->info.ntraces) {
 		for (long i = 0; i < n; i++)

@@ -500,6 +500,57 @@ static int sgk_pread(const struct sk_reader *r, int64_t idx, unsigned char *scra
 	return sk_stream_decode(r, idx, scratch, scratch + hl, hdr, data, err);
 }
 
+/* The header blocks of traces idx .. idx + n - 1 (in range) into hdrs:
+ * a run of them in one block is two reads, its block header (checked as
+ * sgk_pread checks it) and its header blocks, as many as scratch holds;
+ * with data, the run's samples a third read (scratch holds records then),
+ * each trace's decoded into data.  A run that does not come whole (a block
+ * header that is wrong, a file cut short, a scratch below one header) goes
+ * to sgk_pread trace by trace from its first trace, which gives the same
+ * error, in the same order, as reading every trace alone did. */
+static int sgk_pread_hdrs(const struct sk_reader *r, int64_t idx, long n, unsigned char *scratch, size_t size,
+			  unsigned char *hdrs, float *data, struct sk_error *err)
+{
+	const int64_t B = r->info.block;
+	const size_t hl = r->info.hdrlen, sb = r->recsize - hl, per = data ? hl + sb : hl;
+	int rc;
+
+	for (long i = 0; i < n;) {
+		const int64_t t = idx + i, k = t / B, j0 = t % B, at = block_at(r, k);
+		const int64_t cnt = r->info.ntraces - k * B < B ? r->info.ntraces - k * B : B;
+		long m = n - i < cnt - j0 ? n - i : (long)(cnt - j0);
+		unsigned char bh[SK_SGK_BLOCK_HEAD];
+		size_t got = 0, got2 = 0;
+		int whole;
+		if ((size_t)m > size / per)
+			m = (long)(size / per);
+		whole = m > 0 && at >= 0;
+		if (whole && ((rc = sk_file_pread_all(r->in.fd, bh, sizeof bh, at, &got, err)) < 0 ||
+			      (rc = sk_file_pread_all(r->in.fd, scratch, (size_t)m * hl,
+						      at + (int64_t)sizeof bh + j0 * (int64_t)hl, &got, err)) < 0 ||
+			      (data && (rc = sk_file_pread_all(r->in.fd, scratch + (size_t)m * hl, (size_t)m * sb,
+							       at + (int64_t)sizeof bh + cnt * (int64_t)hl + j0 * (int64_t)sb,
+							       &got2, err)) < 0)))
+			return rc;
+		whole = whole && le32(bh + SK_SGK_B_COUNT) == (uint64_t)cnt && le32(bh + SK_SGK_B_FLAGS) == 0 &&
+			got == (size_t)m * hl && (!data || got2 == (size_t)m * sb);
+		if (!whole) {
+			/* Trace by trace: the first that fails says why. */
+			if ((rc = sgk_pread(r, t, scratch, hdrs + (size_t)i * hl, data, err)) < 0)
+				return rc;
+			i++;
+			continue;
+		}
+		for (long j = 0; j < m; j++)
+			if ((rc = sk_stream_decode(r, t + j, scratch + (size_t)j * hl,
+						   data ? scratch + (size_t)m * hl + (size_t)j * sb : NULL,
+						   hdrs + (size_t)(i + j) * hl, data, err)) < 0)
+				return rc;
+		i += m;
+	}
+	return 0;
+}
+
 /* Traces of an uncompressed file in batches: a run of consecutive traces
  * in one block is three reads, its block header (checked as sgk_pread
  * checks it), its header blocks and its samples, all of a round's runs in
@@ -703,6 +754,7 @@ const struct sk_format_ops sk_sgk_ops = {
 	.seek = sgk_seek,
 	.pread_size = sgk_pread_size,
 	.pread = sgk_pread,
+	.pread_hdrs = sgk_pread_hdrs,
 	.pread_batch = sgk_pread_batch,
 	.release = sgk_release,
 	/* Not io.c's for sgk: a block (about 4 MiB) spans read-ahead slots and

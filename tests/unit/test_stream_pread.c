@@ -286,6 +286,28 @@ int main(void)
 				CHECKF(strcmp(err.msg, want) == 0, "%s", err.msg);
 				CHECK(sk_reader_pread(r, 22, one, d1, &err) == SK_EFMT);
 				CHECKF(strncmp(err.msg, "truncated sgk stream: the block at byte ", 40) == 0, "%s", err.msg);
+				/* Headers in runs (one block's in one read): the
+				 * same errors where a run reaches them. */
+				{
+					unsigned char *run = malloc(4 * (size_t)rs), hs[5 * 240], h[240];
+					float last[NS], f[NS];
+					char msg[sizeof err.msg];
+					snprintf(msg, sizeof msg, "%s", err.msg);
+					CHECK(run && sk_reader_pread_hdrs_check(r, 0, 5, run, 4 * (size_t)rs, hs, NULL, &err) == 0);
+					for (int i = 0; run && i < 5; i++) {
+						make_trace(i, h, f);
+						CHECK(memcmp(hs + 240 * i, h, 240) == 0);
+					}
+					CHECK(run && sk_reader_pread_hdrs_check(r, 3, 4, run, 4 * (size_t)rs, hs, NULL, &err) == SK_EFMT);
+					CHECKF(strcmp(err.msg, want) == 0, "%s", err.msg);
+					/* The cut samples: seen with data, not without. */
+					CHECK(run && sk_reader_pread_hdrs_check(r, 20, 3, run, 4 * (size_t)rs, hs, NULL, &err) == 0);
+					make_trace(22, h, f);
+					CHECK(memcmp(hs + 2 * 240, h, 240) == 0);
+					CHECK(run && sk_reader_pread_hdrs_check(r, 20, 3, run, 4 * (size_t)rs, hs, last, &err) == SK_EFMT);
+					CHECKF(strcmp(err.msg, msg) == 0, "%s", err.msg);
+					free(run);
+				}
 			}
 		} else if (r) {
 			printf("# io_uring refused by this system: no sgk batches, as expected\n");
