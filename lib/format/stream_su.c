@@ -19,7 +19,12 @@ static long su_ns(const unsigned char *b, int little)
 
 /* SU is plausible in one byte order when the first header's ns is non-zero,
  * the file size (when known) is a whole number of traces, and the second
- * header (when present) has the same ns. */
+ * header (when present) has the same ns.  A size that is not a whole number
+ * of traces is an SU file cut short (an interrupted copy) when a second
+ * header follows the first trace with the same ns and dt: it is read as SU,
+ * as the same bytes through a pipe are, and fails at its last trace
+ * ("trace 414 (from byte 223021) is truncated: 440 of 540 bytes") rather than
+ * as no format at all. */
 static int su_plausible(const unsigned char *b, size_t n, int64_t size, int little)
 {
 	long ns;
@@ -28,8 +33,11 @@ static int su_plausible(const unsigned char *b, size_t n, int64_t size, int litt
 	if (n < 240 || (ns = su_ns(b, little)) <= 0)
 		return 0;
 	rec = 240 + 4 * (size_t)ns;
-	if (size >= 0 && (size == 0 || size % (int64_t)rec != 0))
+	if (size == 0)
 		return 0;
+	if (size > 0 && size % (int64_t)rec != 0)
+		return n >= rec + 240 && su_ns(b + rec, little) == ns &&
+		       sk_segy_get(b + rec, SK_TR_DT, 2, little) == sk_segy_get(b, SK_TR_DT, 2, little);
 	if (n >= rec + 240)
 		return su_ns(b + rec, little) == ns;
 	/* One header of a stream of unknown size: ask for a dt as well. */
@@ -70,6 +78,9 @@ static int su_open(struct sk_reader *r, struct sk_error *err)
 	r->info.hdrlen = 240;
 	r->recsize = 240 + 4 * (size_t)r->info.ns;
 	r->info.ntraces = r->in.size >= 0 ? r->in.size / (int64_t)r->recsize : -1;
+	/* Bytes of a last trace cut short: read, and reported truncated, as
+	 * SEG-Y's are (su_plausible). */
+	r->info.trailing = r->in.size >= 0 ? r->in.size % (int64_t)r->recsize : 0;
 	r->check_ns = 1;
 	return 0;
 }

@@ -10,6 +10,9 @@ setup() {
 	cd "$T"
 	: >empty
 	head -c 5000 "$DATA/f3.sgy" >trunc.sgy
+	# An SU file cut short (f3's 414 traces of 540 bytes, 100 bytes less):
+	# its size is no whole number of traces, its first two headers agree.
+	segmerge --to su "$DATA/f3.sgy" | head -c 223460 >trunc.su
 	echo "hello world" >text.txt
 	mkdir dir
 }
@@ -37,6 +40,10 @@ check() {
 		check 1 "$c text.txt" \
 			"${c%% *}: text.txt: not a SEG-Y, SU or sgk file: 12 bytes, shorter than a 3600-byte SEG-Y header, and no SU trace fits"
 		check 1 "$c - <trunc.sgy" "${c%% *}: <stdin>: trace 4 (from byte 4771) is truncated: 230 of 390 bytes"
+		# A file and a pipe of the same bytes say the same (a pipe that
+		# ends within the first read has a known size too).
+		check 1 "$c trunc.su" "${c%% *}: trunc.su: trace 414 (from byte 223021) is truncated: 440 of 540 bytes"
+		check 1 "cat trunc.su | $c -" "${c%% *}: <stdin>: trace 414 (from byte 223021) is truncated: 440 of 540 bytes"
 	done
 	[ ! -e out ] && [ ! -e x.png ]
 }
