@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		case 1: check(sk_format_parse(optarg, &job.from, &err), &err); break;
 		case 2: job.kp.antialias = 1; break;
 		case 'g': grid = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'K':
 			check(sk_par_double("aal", optarg, &job.kp.aal, &err), &err);
 			if (!(job.kp.aal > 0) || job.kp.aal > 100)
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 		case 'r': job.kp.rho = choice("rho", optarg, rho_names); break;
 		case 'T': job.t0 = seconds("t0", optarg); job.have_t0 = 1; break;
 		case 't': check(sk_wopts_set(&job.wopts, "to", optarg, &err), &err); break;
-		case 'V': puts("migrate " SK_VERSION); return 0;
+		case 'V': puts("migrate " SK_VERSION); return sk_flush_stdout();
 		case 'v': check(sk_vel_parse(optarg, &job.vel, &err), &err); have_vel = 1; break;
 		case 'w': job.kp.weights = choice("weights", optarg, weight_names); break;
 		case 'x': job.allow_outside = 1; break;

@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 		case 'f': check(sk_wopts_set(&job.wopts, "format", optarg, &err), &err); break;
 		case 1: check(sk_format_parse(optarg, &job.from, &err), &err); break;
 		case 'g': grid = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'k': check(sk_par_long("k", optarg, 1, 64, &k, &err), &err); break;
 		case 'M': check(sk_par_size("mem", optarg, &job.mem, &err), &err); break;
 		case 'm': check(sk_regrid_method_parse(optarg, &job.opts.method, &err), &err); break;
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': check(sk_par_long("slopes", optarg, 1, 201, &job.opts.dip_np, &err), &err); break;
 		case 't': check(sk_wopts_set(&job.wopts, "to", optarg, &err), &err); break;
-		case 'V': puts("regrid " SK_VERSION); return 0;
+		case 'V': puts("regrid " SK_VERSION); return sk_flush_stdout();
 		case 'v': check(sk_vel_parse(optarg, &job.vel, &err), &err); job.have_vel = 1; break;
 		case 'w':
 			check(sk_par_double("window", optarg, &d, &err), &err);

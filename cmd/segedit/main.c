@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 			if (sk_format_parse(optarg, &o.from, &err) < 0)
 				usage_msg(err.msg);
 			break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'm': missing = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 's':
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 			o.scale_set = 1;
 			break;
 		case 'T': tpath = optarg; break;
-		case 'V': puts("segedit " SK_VERSION); return 0;
+		case 'V': puts("segedit " SK_VERSION); return sk_flush_stdout();
 		case 'W': parse_time(optarg, &o); break;
 		case 'w': wsrc = optarg; break;
 		default: sk_par_fail(argv, shortopts, longopts);

@@ -182,6 +182,10 @@ static int one(const char *path, const struct opts *o)
 		summary(sk_reader_name(r), in, &s, o->json);
 	}
 	sk_reader_free(r);
+	/* A write to stdout that failed is said once, by main's flush, as
+	 * for every other output. */
+	if (rc < 0 && err.code == SK_EIO && strcmp(err.file, sk_out_name(NULL)) == 0)
+		return 1;
 	return rc < 0 ? sk_report(&err) : 0;
 }
 
@@ -203,7 +207,7 @@ int main(int argc, char **argv)
 			if (sk_format_parse(optarg, &o.from, &err) < 0)
 				exit(sk_report(&err));
 			break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'j': o.json = 1; break;
 		case 'k': o.keys = optarg; break;
 		case 'l': {
@@ -216,11 +220,11 @@ int main(int argc, char **argv)
 			t = sk_hdr_su_table(&n);
 			for (size_t i = 0; i < n; i++)
 				printf("%s\t%u\t%s\tsu\n", t[i].name, t[i].byte, sk_type_name(t[i].type));
-			return fflush(stdout) == 0 ? 0 : 1;
+			return sk_flush_stdout();
 		}
 		case 'N': o.names = 0; break;
 		case 't': o.text = 1; break;
-		case 'V': puts("seginfo " SK_VERSION); return 0;
+		case 'V': puts("seginfo " SK_VERSION); return sk_flush_stdout();
 		default: sk_par_fail(argv, shortopts, longopts);
 		}
 	}
@@ -240,9 +244,7 @@ int main(int argc, char **argv)
 		if (rc > status)
 			status = rc;
 	}
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		sk_warn("stdout");
+	if (sk_flush_stdout())
 		status = 1;
-	}
 	return status;
 }

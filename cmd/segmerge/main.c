@@ -216,13 +216,13 @@ int main(int argc, char **argv)
 				usage_msg("--streams: expected a count from 1 to 100000");
 			break;
 		}
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'k': keys = optarg; break;
 		case 'm': mpath = optarg; break;
 		case 'n': verify = 0; break;
 		case 'o': o.out = optarg; break;
 		case 's': sum = 1; break;
-		case 'V': puts("segmerge " SK_VERSION); return 0;
+		case 'V': puts("segmerge " SK_VERSION); return sk_flush_stdout();
 		default: sk_par_fail(argv, shortopts, longopts);
 		}
 		if (name && sk_wopts_set(&o.wopts, name, optarg, &err) < 0)

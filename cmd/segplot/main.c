@@ -122,7 +122,7 @@ static void range(const char *s, struct opts *o)
 static _Noreturn void usage(void)
 {
 	fputs(usage_text, stdout);
-	exit(0);
+	exit(sk_flush_stdout());
 }
 
 static void size(const char *s, struct sk_plot_opts *o)
@@ -182,7 +182,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (sk_plot_type_parse(optarg, &o->plot.type, &err))
 				exit(sk_report(&err));
 			break;
-		case 'V': puts("segplot " SK_VERSION); exit(0);
+		case 'V': puts("segplot " SK_VERSION); exit(sk_flush_stdout());
 		case 'w': o->plot.wiggle = 1; break;
 		case 'x': o->xkey = optarg; break;
 		default: sk_par_fail(argv, shortopts, longopts);

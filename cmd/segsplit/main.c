@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 			if (sk_par_long("group", optarg, 1, 1L << 40, &group, &err) < 0)
 				bad_arg(&err);
 			break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': fputs(usage_text, stdout); return sk_flush_stdout();
 		case 'k': set_mode(&o, SK_SPLIT_KEY); keys = optarg; break;
 		case 'p':
 			set_mode(&o, SK_SPLIT_PARTS);
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': sort = optarg; break;
 		case 't': wname = "to"; break;
-		case 'V': puts("segsplit " SK_VERSION); return 0;
+		case 'V': puts("segsplit " SK_VERSION); return sk_flush_stdout();
 		case 'z': wname = "zstd"; break;
 		default: sk_par_fail(argv, shortopts, longopts);
 		}

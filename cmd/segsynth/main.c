@@ -83,7 +83,7 @@ static const struct option longopts[] = {
 static _Noreturn void usage(void)
 {
 	fputs(usage_text, stdout);
-	exit(0);
+	exit(sk_flush_stdout());
 }
 
 static void progress(void *arg, int64_t done, int64_t total)
@@ -118,7 +118,7 @@ static int parse(int argc, char **argv, struct opts *o)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage();
-		case 'V': puts("segsynth " SK_VERSION); exit(0);
+		case 'V': puts("segsynth " SK_VERSION); exit(sk_flush_stdout());
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'b': o->show = SK_PROGRESS_ON; break;

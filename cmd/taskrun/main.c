@@ -233,6 +233,7 @@ static _Noreturn void usage(int status)
 	if (!status) {
 		fputs(help_text, stdout);
 		fputs(help_text2, stdout);
+		status = sk_flush_stdout();
 	}
 	exit(status);
 }
@@ -452,7 +453,7 @@ static int run(int argc, char **argv, int *stopsig)
 	struct tr_colsep *colsep = NULL;
 	struct tr_group grp;
 	int c, nkv = 0, rc, status = 0;
-	struct tr_sched_result res = {0, 0, 0, 0, 0, -1};
+	struct tr_sched_result res = {0, 0, 0, 0, 0, -1, 0};
 	const char *bad = NULL;
 	int have_job = 0, known;
 	ssize_t sl;
@@ -685,6 +686,10 @@ static int run(int argc, char **argv, int *stopsig)
 		status = res.halt_status;
 	else
 		status = res.nfailed > 101 ? 101 : (int)res.nfailed;
+	/* Every task succeeded but what they printed was lost (a full disk,
+	 * a reader gone): not a success. */
+	if (status == 0 && res.out_broken)
+		status = 1;
 	if (res.stopsig || (rc && res.ran)) {
 		/* How far the run got, and how to go on. */
 		sk_warnx("%s: %ld of %ld tasks done%s", res.stopsig ? "interrupted" : "stopped", res.ndone,
@@ -761,10 +766,8 @@ int main(int argc, char **argv)
 	} else {
 		status = run(argc, argv, &stopsig);
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		sk_warn("stdout");
+	if (sk_flush_stdout())
 		status = 1;
-	}
 	if (stopsig) {
 		/* Die of the signal, as a shell expects of an interrupted
 		 * command (status 128+n), now that nothing is left behind. */

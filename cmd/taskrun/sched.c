@@ -683,6 +683,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		 * tasks of those that ran to their end in this run. */
 		res->halt_status = tr_halt_status(&o->halt, 0, 0, 0, c.nfinal, c.nsucc + c.nfinal);
 	res->ndone = c.ndone;
+	res->out_broken = c.out_broken;
 	res->stopsig = got_stop;
 	rc = 0;
 	if (c.failed) {

@@ -63,6 +63,8 @@ struct tr_sched_result {
 	int ran;         /* the run started (setup succeeded) */
 	int halt_status; /* the exit status that --halt asks for (see
 			    tr_halt_check and tr_sched_run), else -1 */
+	int out_broken;  /* a write of task output to stdout failed (said
+			    once on stderr; the output after it dropped) */
 };
 
 /*

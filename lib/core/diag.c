@@ -132,6 +132,19 @@ void sk_die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+int sk_flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	/* The stream keeps no errno of its own: a flush that failed set it,
+	 * else it is the failed write's (stdio writes what is left of its
+	 * buffer again on the flush). */
+	if (errno == 0)
+		errno = EIO;
+	sk_warn("stdout");
+	return 1;
+}
+
 int sk_report(const struct sk_error *err)
 {
 	if (err->file[0])

@@ -65,6 +65,11 @@ void sk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sk_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sk_vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 _Noreturn void sk_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes stdout: 0, or 1 after "prog: stdout: strerror" when a write to it
+ * or the flush failed (a full disk, a reader gone).  For what main prints
+ * itself and then returns or exits with (--help, --version, listings), as
+ * sbase's fshut, so that no write error ends in status 0. */
+int sk_flush_stdout(void);
 /* Prints "prog: file: msg" ("prog: msg" for an error about no file) and
  * returns the exit status for err: 2 for a usage error (SK_EUSAGE, or
  * SK_EARG about no file: an option or operand), else 1 (SK_EARG about a

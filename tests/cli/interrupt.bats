@@ -206,6 +206,35 @@ interrupt() {
 	[ -z "$(ls -A "$T/tmp")" ]
 }
 
+@test "a full standard output: said once, exit 1, also for --help, --version and taskrun's tasks" {
+	local c
+	for c in seginfo segmerge segsplit segedit regrid migrate segplot segsynth taskrun; do
+		run -1 --separate-stderr sh -c "$c --help > /dev/full"
+		echo "$c --help: $stderr"
+		[ "$stderr" = "$c: stdout: No space left on device" ]
+		run -1 --separate-stderr sh -c "$c --version > /dev/full"
+		echo "$c --version: $stderr"
+		[ "$stderr" = "$c: stdout: No space left on device" ]
+	done
+	for c in "-l" "-k cdp,offset $F/line.sgy" "$F/line.sgy" "--json $F/line.sgy"; do
+		run -1 --separate-stderr sh -c "seginfo $c > /dev/full"
+		echo "seginfo $c: $stderr"
+		[ "$stderr" = "seginfo: stdout: No space left on device" ]
+	done
+	# Every task succeeds, but what they printed is lost: not a success.
+	run -1 --separate-stderr sh -c "taskrun -j 1 echo ::: a b > /dev/full"
+	[ "$stderr" = "taskrun: stdout: No space left on device" ]
+	# A reader that has gone (its end closed before taskrun starts, so the
+	# first write fails whatever the timing): taskrun ignores SIGPIPE and
+	# gets EPIPE.
+	run -1 --separate-stderr /usr/bin/python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=w).returncode)'
+	[ "$stderr" = "taskrun: stdout: Broken pipe" ]
+}
+
 @test "a file size limit: File too large, exit 1, nothing left" {
 	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 64; segsynth $LINE -o $T/out/big.sgy"
 	[ "$stderr" = "segsynth: $T/out/big.sgy: File too large" ]
