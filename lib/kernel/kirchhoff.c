@@ -190,9 +190,17 @@ int sk_kirch_new(const struct sk_kirch_par *par, long nout, const double *x, con
 	k->chunk = p.chunk;
 	{
 		/* A block is what one parallel region works on: the threads
-		 * meet at a barrier once per block, not once per tile. */
+		 * meet at a barrier once per block, not once per tile.  About
+		 * 4 MiB prepared: every group of output traces reads the whole
+		 * block, and two sets of it are held (the next block's is
+		 * written meanwhile), so the two should stay in a share of the
+		 * last-level cache.  Cachegrind with a 16 MiB last level (half
+		 * the 32 MiB L3 of this host's Zen 5 core complex, which its
+		 * other tenants share), bench size S, 96 output traces, 1
+		 * thread: 7.42 M misses beyond it (1.31 M reads, 6.11 M writes)
+		 * with 8 MiB blocks, 0.23 M with 4 MiB, 0.15 M with 2 MiB. */
 		const long bytes = k->len * (long)(p.antialias ? PREP_AA : sizeof(float));
-		long tiles = (8L << 20) / (bytes * p.chunk);
+		long tiles = (SK_KIRCH_BLOCK_BYTES) / (bytes * p.chunk);
 		tiles = tiles < 1 ? 1 : tiles;
 		k->block = tiles * p.chunk;
 	}

@@ -58,6 +58,9 @@
  * those tables. */
 #define TRI_NT 4
 #define PREP_AA (sizeof(double) + (1 + TRI_NT) * sizeof(float))
+/* Prepared bytes of a block (sk_kirch_chunk's traces): whole tiles, at
+ * most this, at least one tile. */
+#define SK_KIRCH_BLOCK_BYTES (4L << 20)
 /* Samples allocated past the last prepared trace for the window reads. */
 #define WINPAD 32
 #define BIG 1e30f
@@ -101,7 +104,7 @@ struct sk_kirch {
 	double *cs, *sn, *hr, *hi;
 	/* Chunk storage. */
 	long chunk;        /* traces per tile (cache-sized) */
-	long block;        /* traces per call: whole tiles, about 8 MiB prepared */
+	long block;        /* traces per call: whole tiles, about SK_KIRCH_BLOCK_BYTES prepared */
 	long len;          /* padded samples per prepared trace */
 	float *L;
 	double *S;

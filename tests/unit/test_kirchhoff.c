@@ -870,6 +870,42 @@ static void test_errors(void)
 	sk_kirch_free(NULL);
 }
 
+/*
+ * A block (sk_kirch_chunk traces) is whole tiles of about 4 MiB prepared
+ * (migrate(1)): with the triangle filter a trace takes S (double), its
+ * differences D and four tap tables (floats) over nt_in samples padded by
+ * 2 KMAX + 2 at each end; with linear interpolation the float trace padded
+ * by 1 before and 2 after.  Tiles hold 256 KiB of prepared traces, at
+ * least 16 traces: so at most 4 MiB, and less than one tile short of it.
+ */
+static void test_block_size(void)
+{
+	float vel[1001];
+	double x[1] = {0.0};
+	struct sk_kirch *k;
+	struct sk_error err;
+
+	for (int j = 0; j < 1001; j++)
+		vel[j] = 2000.0f;
+	for (int aa = 1; aa >= 0; aa--) {
+		struct sk_kirch_par p = par2d(1001, 1001, 0.0);
+		long per, tile, bytes;
+		p.antialias = aa;
+		per = aa ? (1001 + 2 * (2 * SK_KIRCH_KMAX + 2)) * (long)(sizeof(double) + 5 * sizeof(float))
+			 : (1001 + 3) * (long)sizeof(float);
+		CHECK(sk_kirch_new(&p, 1, x, NULL, vel, 0, &k, &err) == 0);
+		tile = sk_kirch_params(k)->chunk;
+		bytes = sk_kirch_chunk(k) * per;
+		CHECKF(sk_kirch_chunk(k) % tile == 0 && bytes <= 4L << 20 && bytes > (4L << 20) - tile * per,
+		       "antialias %d: a block of %ld traces in tiles of %ld: %ld bytes prepared", aa, sk_kirch_chunk(k),
+		       tile, bytes);
+		/* 35,308 bytes a trace, tiles of 16: 7 tiles; 4,016 bytes,
+		 * tiles of 65: 16 tiles. */
+		CHECK(sk_kirch_chunk(k) == (aa ? 112 : 1040));
+		sk_kirch_free(k);
+	}
+}
+
 /* ------------------------------------------------ vector levels */
 
 /*
@@ -959,6 +995,7 @@ int main(void)
 	test_constant_trace();
 	test_adjoint();
 	test_errors();
+	test_block_size();
 	test_gathers();
 	test_diffractor2d();
 	test_prepare_ahead();
