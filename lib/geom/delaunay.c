@@ -35,6 +35,10 @@
 /* Points from which the order's loops and the insertion share two threads
  * (below, a thread's start costs more than it saves). */
 #define DL_PAR_MIN 20000
+/* The loops' share a thread takes at a time: taken as threads come free,
+ * so a thread the machine runs late (a busy host) holds no half of a loop
+ * the other waits for; the results do not depend on who takes what. */
+#define DL_CHUNK 2048
 #define GHOST (-1L)
 
 __extension__ typedef __int128 i128;
@@ -587,7 +591,7 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 		memcpy(d->x, x, (size_t)n * sizeof *x);
 		memcpy(d->y, y, (size_t)n * sizeof *y);
 	}
-#pragma omp parallel for num_threads(nth)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
 	for (long i = 0; i < n; i++) {
 		const unsigned long long X = (unsigned long long)llround((x[i] - d->xmin) * d->scale);
 		const unsigned long long Y = (unsigned long long)llround((y[i] - d->ymin) * d->scale);
@@ -617,7 +621,7 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 			goto fail;
 		}
-#pragma omp parallel for num_threads(nth)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
 		for (long v = 0; v < d->nv; v++) {
 			const unsigned long long xy = k[d->gstart[v]].s;
 			vk[v].s = sk_dl_hilbert(xy >> 26, xy & LATTICE, 26);
@@ -629,7 +633,7 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 			const long old = vk[v].i;
 			gs[v + 1] = gs[v] + (d->gstart[old + 1] - d->gstart[old]);
 		}
-#pragma omp parallel for num_threads(nth)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
 		for (long v = 0; v < d->nv; v++) {
 			const long old = vk[v].i, a = d->gstart[old], b = d->gstart[old + 1];
 			const unsigned long long xy = k[a].s;
