@@ -20,11 +20,11 @@ struct sk_batchread;
 
 /* A ring for reads of fd, up to SK_BATCHREAD_MAX at once; NULL when io_uring
  * is not available (or read() of fd through it fails: one byte at offset 0
- * is read to find out), when that read, of a byte the caller has read
- * before, did not complete in the system call that submitted it (the file
- * system hands cached reads to a worker thread: tmpfs here), or when
- * SEGKIT_NO_URING is set in the environment (tests of the path without
- * it). */
+ * is read to find out), when fd's file system cannot read a cached page
+ * without blocking (preadv2 RWF_NOWAIT of the first byte, which the caller
+ * has read before, fails: tmpfs here hands such reads to a worker thread),
+ * or when SEGKIT_NO_URING is set in the environment (tests of the path
+ * without it). */
 #define SK_BATCHREAD_MAX 128
 struct sk_batchread *sk_batchread_new(int fd);
 void sk_batchread_free(struct sk_batchread *b);
