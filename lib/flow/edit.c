@@ -502,6 +502,23 @@ int sk_edit_run(const char *const *paths, size_t n, const struct sk_edit_opts *o
 		if (rc < 0)
 			goto out;
 	}
+	if (res->read > 0 && res->written == 0 && (o->wopts.fmt ? o->wopts.fmt : g.first->fmt) != SK_FMT_SGK) {
+		/* A SEG-Y or SU file of no traces is refused by every reader
+		 * (stream.c): said here, nothing written, rather than found by
+		 * the next command.  sgk holds a stream of none. */
+		if (o->where && o->missing == SK_EDIT_MISSING_DROP)
+			rc = sk_error_set(err, SK_EFMT, "no trace kept: of the %lld read, none satisfies --where '%s' "
+					  "and has a table row (--missing drop); nothing written",
+					  (long long)res->read, o->where_src);
+		else if (o->where)
+			rc = sk_error_set(err, SK_EFMT,
+					  "no trace kept: of the %lld read, none satisfies --where '%s'; nothing written",
+					  (long long)res->read, o->where_src);
+		else
+			rc = sk_error_set(err, SK_EFMT, "no trace kept: of the %lld read, none has a table row "
+					  "(--missing drop); nothing written", (long long)res->read);
+		goto out;
+	}
 	if (!g.w && (rc = open_output(&g, err)) < 0)
 		goto out;
 	rc = sk_writer_close(g.w, err);

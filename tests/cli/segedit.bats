@@ -182,8 +182,28 @@ run_block() {
 	     <(seginfo -k iline,xline "$DATA/f3.sgy" | awk '($1 % 2 == 0 && $2 >= 880) || NR == 1')
 	# The where sees the edits.
 	segedit 'cdp = iline * 1000 + xline' --where 'cdp < 112000' "$DATA/f3.sgy" | seginfo -k iline | sort -u | diff - <(echo 111)
-	# Nothing kept: a valid stream without traces.
-	segedit --where '0' --to su "$DATA/f3.sgy" | wc -c | grep -qx 0
+	# Nothing kept: exit 1 and nothing written, to a file, a pipe or a
+	# terminal's stand-in (a SEG-Y or SU file of no traces is one that no
+	# reader takes: seginfo says so below).
+	run -1 --separate-stderr segedit --where '0' --to su "$DATA/f3.sgy" -o "$T/none.su"
+	[ "$stderr" = "segedit: no trace kept: of the 414 read, none satisfies --where '0'; nothing written" ]
+	[ ! -e "$T/none.su" ]
+	run -1 --separate-stderr bash -c "set -o pipefail; segedit --where 'cdp > 1e9' '$DATA/f3.sgy' | wc -c"
+	[ "$output" = 0 ]
+	[ "$stderr" = "segedit: no trace kept: of the 414 read, none satisfies --where 'cdp > 1e9'; nothing written" ]
+	printf 'iline\txline\tcdp\n1\t1\t1\n' >"$T/none.tsv"
+	run -1 --separate-stderr segedit -T "$T/none.tsv" -b iline,xline -m drop "$DATA/f3.sgy" -o "$T/none.sgy"
+	[ "$stderr" = "segedit: no trace kept: of the 414 read, none has a table row (--missing drop); nothing written" ]
+	run -1 --separate-stderr segedit -T "$T/none.tsv" -b iline,xline -m drop -w 'cdp > 0' "$DATA/f3.sgy" -o "$T/none.sgy"
+	[ "$stderr" = "segedit: no trace kept: of the 414 read, none satisfies --where 'cdp > 0' and has a table row (--missing drop); nothing written" ]
+	[ ! -e "$T/none.sgy" ]
+	# sgk holds a stream of no traces: written, and read as one.
+	segedit --where '0' --to sgk "$DATA/f3.sgy" -o "$T/none.sgk"
+	seginfo "$T/none.sgk" | grep -qx "  traces:  0, 240-byte headers"
+	# What segedit would have written, made by hand: refused.
+	head -c 3600 "$DATA/f3.sgy" >"$T/hdr.sgy"
+	run -1 --separate-stderr seginfo "$T/hdr.sgy"
+	[ "$stderr" = "seginfo: $T/hdr.sgy: no traces: the file ends at byte 3600, after its headers" ]
 }
 
 @test "segedit --time cuts a window; ns and delrt follow; --scale multiplies" {
