@@ -6,12 +6,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io_internal.h"
+#include "ofile.h"
 
 
 /* Slots: RA_SLOTS of RA_CHUNK bytes each (plus the headroom) for records
@@ -276,7 +276,6 @@ int sk_io_ra_end(struct sk_in *in, int mode, struct sk_error *err)
 static int ra_start(struct sk_in *in, size_t unit, size_t first, int blocks, struct sk_error *err)
 {
 	struct sk_ra *ra;
-	sigset_t all, old;
 	int rc;
 
 	/* A tapped input is read by this thread alone (the tap sees the
@@ -325,11 +324,7 @@ static int ra_start(struct sk_in *in, size_t unit, size_t first, int blocks, str
 			return sk_error_set(err, SK_ENOMEM, "out of memory");
 		}
 	/* Signals go to the caller's threads, not to the reader. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&ra->th, NULL, ra_main, ra);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = sk_ofile_thread(&ra->th, ra_main, ra)) != 0) {
 		ra_free(ra);
 		errno = rc;
 		return sk_error_sys(err, "cannot start the read-ahead thread");

@@ -193,6 +193,18 @@ static void reg_del(int slot)
 	}
 }
 
+int sk_ofile_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 void sk_ofile_signals(void)
 {
 	sigset_t old;

@@ -32,6 +32,7 @@
 #ifndef SK_OFILE_H
 #define SK_OFILE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,6 +136,10 @@ int sk_ofile_spool_at(const char *name, char *path, size_t n, struct sk_error *e
  * started with ignored (nohup's SIGHUP, SIGINT of a background job in a
  * non-interactive shell) stays ignored: that is what the caller asked for. */
 void sk_ofile_signals(void);
+/* pthread_create of fn(arg) with every signal blocked in the new thread, so
+ * that signals reach the threads where they were handled before (the
+ * handlers above remove the temporaries there); its return value. */
+int sk_ofile_thread(pthread_t *th, void *(*fn)(void *), void *arg);
 /* The number of temporaries and directories registered (for tests). */
 size_t sk_ofile_registered(void);
 

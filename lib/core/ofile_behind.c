@@ -3,9 +3,10 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "ofile.h"
 
 struct sk_syncbehind {
 	int fd;
@@ -45,8 +46,6 @@ static void *helper(void *arg)
 struct sk_syncbehind *sk_syncbehind_new(int fd)
 {
 	struct sk_syncbehind *s = calloc(1, sizeof *s);
-	sigset_t all, old;
-	int rc;
 
 	if (!s)
 		return NULL;
@@ -60,13 +59,8 @@ struct sk_syncbehind *sk_syncbehind_new(int fd)
 		free(s);
 		return NULL;
 	}
-	/* The thread starts with every signal blocked (it inherits the mask):
-	 * SIGINT and the others stay with the threads that handled them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->th, NULL, helper, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	/* SIGINT and the others stay with the threads that handled them. */
+	if (sk_ofile_thread(&s->th, helper, s) != 0) {
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
 		free(s);

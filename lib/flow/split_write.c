@@ -15,9 +15,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <string.h>
 
+#include "ofile.h"
 #include "split_int.h"
 
 /* The records a waiting filler is woken for: 256 KiB of them (at least
@@ -73,9 +73,6 @@ void sk_runw_init(struct sk_runw *q)
 
 int sk_runw_start(struct sk_runw *q, int thread, struct sk_error *err)
 {
-	sigset_t all, old;
-	int rc;
-
 	atomic_store(&q->done, 0);
 	atomic_store(&q->want, 0);
 	q->finished = 0;
@@ -83,11 +80,7 @@ int sk_runw_start(struct sk_runw *q, int thread, struct sk_error *err)
 	if (thread) {
 		/* Signals go to the caller's thread, not to the writer (the
 		 * handlers that remove the temporaries run there). */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		rc = pthread_create(&q->th, NULL, runw_main, q);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (rc == 0) {
+		if (sk_ofile_thread(&q->th, runw_main, q) == 0) {
 			q->active = 1;
 			return 0;
 		}

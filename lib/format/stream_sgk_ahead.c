@@ -15,12 +15,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bigmem.h"
 #include "cpus.h"
+#include "ofile.h"
 #include "stream_sgk_internal.h"
 
 /* Slots: one the caller holds (its current block, being written, say)
@@ -156,7 +156,6 @@ int sk_sgk_ahead_start(struct sk_reader *r, struct sk_error *err)
 {
 	struct sgk_rd *const s = r->fs;
 	struct sgk_ahead *a;
-	sigset_t all, old;
 	int rc;
 
 	if (s->ah || !r->info.compressed || r->lean || s->done || s->blk_i != s->blk_n || sk_cpus_usable() < 2)
@@ -190,11 +189,7 @@ int sk_sgk_ahead_start(struct sk_reader *r, struct sk_error *err)
 	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&a->th, NULL, ah_main, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = sk_ofile_thread(&a->th, ah_main, a)) != 0) {
 		pthread_mutex_destroy(&a->mu);
 		pthread_cond_destroy(&a->cv);
 		free(a);

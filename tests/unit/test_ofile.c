@@ -394,6 +394,37 @@ static void killed(const char *dir, int sig, int ignore_int, int threaded)
 	}
 }
 
+/* A thread of sk_ofile_thread: its mask, as it started. */
+static void *mask_of(void *arg)
+{
+	pthread_sigmask(SIG_BLOCK, NULL, (sigset_t *)arg);
+	return arg;
+}
+
+/* sk_ofile_thread: every signal blocked in the thread, the caller's mask as
+ * it was (SIGINT reaches the caller, whose handler removes temporaries). */
+static void test_thread(void)
+{
+	sigset_t in, before, after, usr;
+	pthread_t th;
+	void *ret = NULL;
+
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	CHECK(pthread_sigmask(SIG_BLOCK, &usr, &before) == 0);
+	CHECK(pthread_sigmask(SIG_BLOCK, NULL, &before) == 0);
+	sigemptyset(&in);
+	CHECK(sk_ofile_thread(&th, mask_of, &in) == 0 && pthread_join(th, &ret) == 0 && ret == &in);
+	CHECK(sigismember(&in, SIGINT) == 1 && sigismember(&in, SIGTERM) == 1 && sigismember(&in, SIGHUP) == 1 &&
+	      sigismember(&in, SIGPIPE) == 1 && sigismember(&in, SIGUSR1) == 1);
+	CHECK(pthread_sigmask(SIG_BLOCK, NULL, &after) == 0);
+	CHECK(sigismember(&after, SIGINT) == 0 && sigismember(&after, SIGTERM) == 0 &&
+	      sigismember(&after, SIGUSR1) == 1);
+	for (int sig = 1; sig < 32; sig++)
+		CHECKF(sigismember(&after, sig) == sigismember(&before, sig), "signal %d", sig);
+	CHECK(pthread_sigmask(SIG_UNBLOCK, &usr, NULL) == 0);
+}
+
 int main(void)
 {
 	struct sk_ofile f;
@@ -407,6 +438,7 @@ int main(void)
 	/* The syncs are what is tested: not turned off by the caller's
 	 * environment (the bats suite's SEGKIT_TEST_FSYNC=0, exported). */
 	CHECK(unsetenv("SEGKIT_TEST_FSYNC") == 0);
+	test_thread();
 	CHECK(mk_tmpdir(dir, sizeof dir, "ofile") != NULL);
 	snprintf(path, sizeof path, "%s/out.sgy", dir);
 
