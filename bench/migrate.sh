@@ -15,9 +15,21 @@
 # registers at once: where that stays below 2 too, the host sets the
 # ceiling, not what migrate's threads share).  The angle
 # limit is off (--angle 90) so that the updates are exactly the pairs within
-# the aperture times nt, the notes' cost model.  Each number is the best of
-# BENCH_REPS (3) interleaved rounds: this machine's speed drifts by 10-20%
-# within minutes with the load of its host.
+# the aperture times nt, the notes' cost model.  Each figure comes from
+# BENCH_ROUNDS (default 5) rounds, each of 1 thread, 2 threads, two 1-thread
+# runs at once and the awk loops, back to back: this machine's speed drifts
+# by 10-20% within minutes with the load of its host, and a slow spell then
+# falls on the runs of one round alike.  Times are the medians of the
+# rounds; the speed-up, the two ceilings and the share of them are taken
+# round by round and given as their median with its quartiles
+# (bench/common.sh: round_speedups); "best / best", the fastest 1-thread run
+# over the fastest 2-thread run, is the figure these lines gave before
+# (best of BENCH_REPS rounds).  Against issue 17's bar for antialiased
+# migration (1.9) the line says met when the lower quartile reaches it, not
+# met when the upper quartile is below it, and not called when they straddle
+# it (call_bar).  The rounds' times (wall s1 s2, the pair sa sb, cpu c1 c2,
+# the loops x1 xa xb, the old build's o1 o2 oc1 oc2) go, one line a round, to
+# the file BENCH_RAW (appended to) or to standard error.
 # Anchors: the notes' independent implementation on one core of this machine
 # (S: 3.6 s linear, 11.8 s antialiased; M: 15.4 s, 42.7 s) and the bars of
 # issue 6 (<= 2 ns linear, <= 6 ns antialiased) and issue 17 (antialiased at
@@ -29,7 +41,8 @@
 # --angle 60 (its default), antialiased and not, on 1 thread and on all; and
 # sukdmig2d (Kirchhoff depth migration from rayt2d traveltime tables, v(z) =
 # 2000 + 0.4 z, into 800 x 1001 depth samples) against the same.  SU runs
-# once (BENCH_SU_REPS), they take a minute; BENCH_SU=0 skips them.  The
+# once (BENCH_SU_REPS), they take a minute, and migrate's runs beside them
+# are the best of BENCH_REPS (3); BENCH_SU=0 skips them.  The
 # machine load (uptime) is printed beside every number: the cores are
 # shared.  BENCH_SIZES selects sizes (default "S M"), BENCH_MODES the
 # modes (default "linear-w1 linear antialiased").
@@ -44,16 +57,18 @@
 #                                       turn with this one, each round
 #   BENCH_OLD=DIR sh bench/migrate.sh   the same with DIR/migrate (or
 #                                       DIR/bin/migrate) built before
-# Each mode then also prints the old build's best wall and CPU time on 1
-# and 2 threads, its 2-thread speed-up, the new/old ratios of wall and CPU
-# time (below 1: the new build is faster), and whether the two images are
-# the same bytes; the Seismic Unix part adds the old build's antialiased
+# Each mode then also prints the old build's median wall and CPU time on 1
+# and 2 threads, its 2-thread speed-up and its share of the ceiling (the
+# new build's pair of the same round), the medians of the rounds' new/old
+# ratios of wall and CPU time (below 1: the new build is faster), and
+# whether the two images are the same bytes; the Seismic Unix part adds the old build's antialiased
 # 1-thread run on the zero-offset section.
 set -eu
 . "$(dirname "$0")/common.sh"
 cd "$root"
 bench_dir tmp
 reps=${BENCH_REPS:-3}
+rounds=${BENCH_ROUNDS:-5}
 # About 0.5 s of one core in awk's registers (the host's own ceiling below).
 spin='BEGIN { for (i = 0; i < 2e7; i++) s += i * 0.5; if (s < 0) print s }'
 su=${SUDIR:-$root/../shared/tools/su}
@@ -106,16 +121,23 @@ for sz in ${BENCH_SIZES:-S M}; do
 		opt=""
 		[ "$mode" = linear ] && opt=--no-antialias
 		[ "$mode" = linear-w1 ] && opt="--no-antialias --weights none --rho none"
-		# Best of BENCH_REPS rounds, each round 1 thread, 2 threads and
-		# the machine's own ceiling for two threads: two 1-thread runs at
-		# once (shared caches, memory, clock and host) do s1/sa + s1/sb
-		# times the work of one alone.  Interleaved, so that a slow spell
-		# of the host hits every kind alike; with BENCH_OLD the old
-		# build's run right after the new one's, on the same thread count.
-		sec_1=999999 sec_2=999999 pa=0 sec_a=0 sec_b=0 spin_1=999999 px=0
-		osec_1=999999 osec_2=999999 same=identical
+		# BENCH_ROUNDS rounds, each of 1 thread, 2 threads and the
+		# machine's own ceiling for two threads, two 1-thread runs at
+		# once (shared caches, memory, clock and host: they do s1/sa +
+		# s1/sb times the work of one alone), back to back, so that a
+		# slow spell of the host falls on the three runs of a round
+		# alike; with BENCH_OLD the old build's run right after the new
+		# one's, on the same thread count.  Times are the medians of
+		# the rounds; the speed-up, the ceilings and the new/old ratios
+		# are taken round by round, then their median and quartiles
+		# (bench/common.sh).  One row a round in $tmp/rounds: s1 s2 sa
+		# sb c1 c2 x1 xa xb [o1 o2 oc1 oc2] (wall and cpu seconds; x:
+		# the awk loops below).
+		same=identical
+		: >"$tmp/rounds"
+		l0=$(load)
 		rep=0
-		while [ "$rep" -lt "$reps" ]; do
+		while [ "$rep" -lt "$rounds" ]; do
 			rep=$((rep + 1))
 			for th in 1 2; do
 				for who in new old; do
@@ -132,26 +154,22 @@ for sz in ${BENCH_SIZES:-S M}; do
 					upd=$(echo "$line" | sed 's/.*: \([0-9.e+]*\) sample updates.*/\1/')
 					sec=$(echo "$line" | sed 's/.* in \([0-9.]*\) s,.*/\1/')
 					cpu=$(awk '/^cpu/ { print $2 + $3 }' "$tmp/time")
-					if eval "awk -v a=$sec -v b=\$${pre}sec_$th 'BEGIN { exit !(a < b) }'"; then
-						eval "${pre}upd_$th=$upd ${pre}sec_$th=$sec ${pre}cpu_$th=$cpu ${pre}load_$th=\"$(load)\""
-					fi
+					eval "${pre}upd_$th=$upd ${pre}sec_$th=$sec ${pre}cpu_$th=$cpu"
 				done
 				if [ -n "$old" ] && ! cmp -s "$tmp/out-$th.sgk" "$tmp/old-$th.sgk"; then
 					same="not the same bytes ($th thread(s))"
 				fi
 			done
+			pids=""
 			for r in a b; do
 				# shellcheck disable=SC2086
 				OMP_NUM_THREADS=1 migrate --progress $opt --vel 0:2000,4:3500 --angle 90 --aperture "$ap" \
 					--grid "0,12.5,$nout" "$tmp/in.sgk" -o "$tmp/out-$r.sgk" 2>"$tmp/err-$r" &
+				pids="$pids $!"
 			done
-			wait
+			for p in $pids; do wait "$p"; done
 			ra=$(tr '\r' '\n' < "$tmp/err-a" | sed -n 's/.* in \([0-9.]*\) s,.*/\1/p')
 			rb=$(tr '\r' '\n' < "$tmp/err-b" | sed -n 's/.* in \([0-9.]*\) s,.*/\1/p')
-			if awk -v a="$ra" -v b="$rb" -v p="$pa" 'BEGIN { exit !(1 / a + 1 / b > p) }'; then
-				pa=$(awk -v a="$ra" -v b="$rb" 'BEGIN { print 1 / a + 1 / b }')
-				sec_a=$ra sec_b=$rb
-			fi
 			# The same for work that shares nothing but the cores: a
 			# loop in awk's registers and L1 cache (no memory traffic),
 			# alone, then two at once.  Where it stays below 2 too, the
@@ -160,56 +178,74 @@ for sz in ${BENCH_SIZES:-S M}; do
 			t0=$(now)
 			awk "$spin"
 			spin1=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+			pids=""
 			for r in a b; do
 				(t0=$(now); awk "$spin"; awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }' > "$tmp/spin-$r") &
+				pids="$pids $!"
 			done
-			wait
-			# Best alone and best pair of the rounds, as for migrate's.
-			if awk -v a="$spin1" -v b="$spin_1" 'BEGIN { exit !(a < b) }'; then
-				spin_1=$spin1
-			fi
-			x=$(awk -v a="$(cat "$tmp/spin-a")" -v b="$(cat "$tmp/spin-b")" 'BEGIN { print 1 / a + 1 / b }')
-			if awk -v x="$x" -v p="$px" 'BEGIN { exit !(x > p) }'; then
-				px=$x
-			fi
+			for p in $pids; do wait "$p"; done
+			# shellcheck disable=SC2154
+			row="$sec_1 $sec_2 $ra $rb $cpu_1 $cpu_2 $spin1 $(cat "$tmp/spin-a") $(cat "$tmp/spin-b")"
+			# shellcheck disable=SC2154
+			[ -z "$old" ] || row="$row $osec_1 $osec_2 $ocpu_1 $ocpu_2"
+			echo "$row" >>"$tmp/rounds"
+			raw "size=$sz mode=$mode round=$rep $(echo "$row" | awk '{
+				split("s1 s2 sa sb c1 c2 x1 xa xb o1 o2 oc1 oc2", k, " ")
+				for (i = 1; i <= NF; i++) printf "%s%s=%s", (i > 1 ? " " : ""), k[i], $i }')"
 		done
+		tq=$(cut -d' ' -f1-9 "$tmp/rounds" | quartiles)
+		sq=$(cut -d' ' -f1-4 "$tmp/rounds" | round_speedups)
+		# The host's ceiling x1/xa + x1/xb and migrate's share of it.
+		hq=$(awk '{ r = $1 / $2; x = $7 / $8 + $7 / $9; printf "%.17g %.17g\n", x, r / x }' "$tmp/rounds" | quartiles)
+		best=$(awk 'NR == 1 || $1 < b1 { b1 = $1 } NR == 1 || $2 < b2 { b2 = $2 } END { printf "%.2f", b1 / b2 }' "$tmp/rounds")
+		verdict=""
+		# shellcheck disable=SC2086
+		[ "$mode" = antialiased ] && verdict="; $(set -- $sq; call_bar 1.9 "$2" "$3")"
 		# shellcheck disable=SC2154
-		awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v s1="$sec_1" -v s2="$sec_2" -v c1="$cpu_1" \
-		    -v c2="$cpu_2" -v l1="$load_1" -v l2="$load_2" -v rl="$ref_lin" -v ra="$ref_aa" \
-		    -v sa="$sec_a" -v sb="$sec_b" -v cl="${cn_lin:-0}" -v wl="${wn_lin:-0}" -v px="$px" -v x1="$spin_1" 'BEGIN {
+		echo "$tq $sq $hq" | awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v n="$rounds" -v l0="$l0" -v l="$(load)" \
+		    -v rl="$ref_lin" -v ra="$ref_aa" -v cl="${cn_lin:-0}" -v wl="${wn_lin:-0}" -v best="$best" -v v="$verdict" '{
+			s1 = $1; s2 = $4; sa = $7; sb = $10; c1 = $13; c2 = $16
 			ref = m ~ /^linear/ ? rl : ra; bar = m ~ /^linear/ ? 2 : 6
 			ns1 = s1 * 1e9 / u; ns2 = s2 * 2e9 / u; cn1 = c1 * 1e9 / u; cn2 = c2 * 1e9 / u
-			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
-			    m, u, s1, ns1, c1, cn1, bar, cn1 / bar, ref, c1 / ref, l1
-			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update; speed-up %.2f (bar 1.9) [load %s]\n",
-			    m, u, s2, ns2, c2, cn2, s1 / s2, l2
+			printf "  %-11s %.3g updates, 1 thread:  wall %6.2f s = %.2f ns/update, cpu %6.2f s = %.2f ns/update (medians of %d rounds; bar %d: %.2fx; notes %.1f s: %.2fx) [load %s]\n",
+			    m, u, s1, ns1, c1, cn1, n, bar, cn1 / bar, ref, c1 / ref, l0
+			printf "  %-11s %.3g updates, 2 threads: wall %6.2f s = %.2f ns/update/thread, cpu %6.2f s = %.2f ns/update (medians); speed-up %.2f (median of the rounds'"'"' s1/s2, quartiles %.2f-%.2f; best / best %s)%s [load after the rounds %s]\n",
+			    m, u, s2, ns2, c2, cn2, $28, $29, $30, best, v, l
 			if (m == "antialiased" && cl > 0)
-				printf "  antialiased / linear per update, 1 thread: %.2fx by cpu, %.2fx by wall (bar 2.0) [load %s]\n",
-				    cn1 / cl, ns1 / wl, l1
-			printf "  %-11s two 1-thread runs at once: %.2f s and %.2f s, %.2fx the work of one (the 2-thread ceiling here); migrate reaches %.0f%% of it\n",
-			    m, sa, sb, s1 / sa + s1 / sb, 100 * (s1 / s2) / (s1 / sa + s1 / sb)
-			printf "  %-11s a loop in registers (awk), two at once: %.2fx the work of one (the host'"'"'s ceiling for work that shares no cache or memory); migrate reaches %.0f%% of it\n",
-			    m, x1 * px, 100 * (s1 / s2) / (x1 * px) }'
+				printf "  antialiased / linear per update, 1 thread (medians): %.2fx by cpu, %.2fx by wall (bar 2.0)\n",
+				    cn1 / cl, ns1 / wl
+			printf "  %-11s two 1-thread runs at once: %.2f s and %.2f s (medians), %.2fx the work of one (median of the rounds'"'"' s1/sa + s1/sb, quartiles %.2f-%.2f: the 2-thread ceiling here); migrate reaches %.0f%% of it (quartiles %.0f-%.0f%%)\n",
+			    m, sa, sb, $31, $32, $33, 100 * $34, 100 * $35, 100 * $36
+			printf "  %-11s a loop in registers (awk), two at once: %.2fx the work of one (median of the rounds, quartiles %.2f-%.2f: the host'"'"'s ceiling for work that shares no cache or memory); migrate reaches %.0f%% of it (quartiles %.0f-%.0f%%)\n",
+			    m, $37, $38, $39, 100 * $40, 100 * $41, 100 * $42 }'
 		if [ -n "$old" ]; then
+			# Per round: the old build's speed-up, its share of the
+			# round's ceiling (the new build's pair), and new/old of
+			# wall and cpu on 1 and 2 threads (below 1: the new build
+			# is faster).
+			oq=$(awk '{ r = $10 / $11; printf "%.17g %.17g %.17g %.17g %.17g %.17g\n", r, r / ($1 / $3 + $1 / $4), $1 / $10, $2 / $11, $5 / $12, $6 / $13 }' \
+				"$tmp/rounds" | quartiles)
 			# shellcheck disable=SC2154
-			awk -v m="$mode" -v n="$oldname" -v u="$upd_1" -v ou="$oupd_1" -v s1="$sec_1" -v s2="$sec_2" \
-			    -v c1="$cpu_1" -v c2="$cpu_2" -v o1="$osec_1" -v o2="$osec_2" -v p1="$ocpu_1" -v p2="$ocpu_2" \
-			    -v l1="$oload_1" -v l2="$oload_2" -v sa="$sec_a" -v sb="$sec_b" -v same="$same" 'BEGIN {
+			tqo=$(cut -d' ' -f10-13 "$tmp/rounds" | quartiles)
+			echo "$tqo $oq" | awk -v m="$mode" -v nm="$oldname" -v u="$upd_1" -v ou="$oupd_1" -v same="$same" '{
 				for (th = 1; th <= 2; th++) {
-					w = th == 1 ? o1 : o2; c = th == 1 ? p1 : p2
-					printf "  %-11s old build %s, %s wall %6.2f s, cpu %6.2f s", m, n,
+					w = th == 1 ? $1 : $4; c = th == 1 ? $7 : $10
+					printf "  %-11s old build %s, %s wall %6.2f s, cpu %6.2f s (medians)", m, nm,
 					    th == 1 ? "1 thread: " : "2 threads:", w, c
 					if (th == 2)
-						printf "; speed-up %.2f (%.0f%% of the ceiling)", o1 / o2, 100 * (o1 / o2) / (s1 / sa + s1 / sb)
-					printf "; new/old: wall %.3f, cpu %.3f [load %s]\n", (th == 1 ? s1 : s2) / w, (th == 1 ? c1 : c2) / c,
-					    th == 1 ? l1 : l2
+						printf "; speed-up %.2f (quartiles %.2f-%.2f), %.0f%% of the ceiling (quartiles %.0f-%.0f%%)",
+						    $13, $14, $15, 100 * $16, 100 * $17, 100 * $18
+					printf "; new/old, medians of the rounds'"'"' ratios: wall %.3f, cpu %.3f\n", th == 1 ? $19 : $22, th == 1 ? $25 : $28
 				}
 				printf "  %-11s new and old images: %s%s\n", m, same, u == ou ? "" : sprintf("; updates differ: %.6g new, %.6g old", u, ou)
 			}'
 		fi
 		if [ "$mode" = linear ]; then
-			cn_lin=$(awk -v c="$cpu_1" -v u="$upd_1" 'BEGIN { print c * 1e9 / u }')
-			wn_lin=$(awk -v s="$sec_1" -v u="$upd_1" 'BEGIN { print s * 1e9 / u }')
+			# The medians of linear's 1-thread cpu and wall per update.
+			# shellcheck disable=SC2086
+			cn_lin=$(set -- $tq; awk -v c="${13}" -v u="$upd_1" 'BEGIN { print c * 1e9 / u }')
+			# shellcheck disable=SC2086
+			wn_lin=$(set -- $tq; awk -v s="$1" -v u="$upd_1" 'BEGIN { print s * 1e9 / u }')
 		fi
 	done
 done
