@@ -10,6 +10,7 @@
 #include "file.h"
 #include "par.h"
 #include "slurm.h"
+#include "stream.h"
 #include "strmap.h"
 
 void tr_hostfile_free(struct tr_hostent *h, int n)
@@ -167,10 +168,17 @@ int tr_read_file(const char *path, char **out, size_t *len, struct sk_error *err
 int tr_hostfile_load(const char *path, struct tr_hostent **out, int *n, struct sk_error *err)
 {
 	char *text;
-	int rc = tr_read_file(path, &text, NULL, err);
+	size_t len, at;
+	int rc = tr_read_file(path, &text, &len, err);
 
 	if (rc)
 		return rc;
+	if ((at = sk_file_binary_at(text, len)) < len) {
+		sk_error_set(err, SK_EFMT, "binary data, not text (byte %zu is 0x%02x)", at + 1,
+			     (unsigned char)text[at]);
+		free(text);
+		return sk_not_text(path, "a host file", SK_EFMT, err);
+	}
 	rc = tr_hostfile_parse(path, text, out, n, err);
 	free(text);
 	return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "stream.h"
 
 static int at(struct sk_error *err, const struct sk_cfg *n, const char *msg)
 {
@@ -162,8 +163,10 @@ int tr_job_load(const char *path, struct tr_job *job, struct sk_error *err)
 	int rc;
 
 	memset(job, 0, sizeof *job);
-	if ((rc = sk_cfg_load(path, &root, err)) < 0)
-		return rc == SK_EARG ? (err->code = SK_EUSAGE) : rc;
+	if ((rc = sk_cfg_load(path, &root, err)) < 0) {
+		rc = sk_not_text(path, "a YAML job file", rc, err);
+		return rc == SK_EARG || rc == SK_EFMT ? (err->code = SK_EUSAGE) : rc;
+	}
 	rc = walk(root, job, err);
 	sk_cfg_free(root);
 	if (rc)

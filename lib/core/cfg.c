@@ -213,12 +213,18 @@ int sk_cfg_load(const char *path, struct sk_cfg **out, struct sk_error *err)
 static int load(const char *path, struct sk_cfg **out, struct sk_error *err)
 {
 	char *buf;
-	size_t len;
+	size_t len, at;
 	int rc;
 
 	*out = NULL;
 	if ((rc = sk_file_read_all(path, &buf, &len, err)) < 0)
 		return rc;
+	if ((at = sk_file_binary_at(buf, len)) < len) {
+		rc = sk_error_set(err, SK_EFMT, "binary data, not YAML text (byte %zu is 0x%02x)", at + 1,
+				  (unsigned char)buf[at]);
+		free(buf);
+		return rc;
+	}
 	rc = sk_cfg_parse(buf, len, out, err);
 	free(buf);
 	return rc;

@@ -17,7 +17,10 @@ enum sk_cfg_kind { SK_CFG_SCALAR, SK_CFG_MAP, SK_CFG_SEQ };
 struct sk_cfg;
 
 /* Loads a YAML document.  Syntax errors: SK_EARG, "line L, column C: what"
- * (1-based).  A missing file: SK_EIO.  Errors name path (sk_error_at).  An
+ * (1-based).  A missing file: SK_EIO.  A file that is not text (a byte no
+ * YAML holds: a control other than tab, CR and LF, or DEL; a SEG-Y, SU or
+ * sgk file given for a YAML one): SK_EFMT, "binary data, not YAML text
+ * (byte N is 0xHH)", N from 1 (sk_not_text, stream.h, names a trace format).  Errors name path (sk_error_at).  An
  * empty document gives an empty map. */
 int sk_cfg_load(const char *path, struct sk_cfg **out, struct sk_error *err);
 /* The same from memory (len bytes). */

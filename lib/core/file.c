@@ -65,6 +65,20 @@ int sk_file_pread_all(int fd, void *p, size_t n, int64_t off, size_t *got, struc
 	return 0;
 }
 
+size_t sk_file_binary_at(const void *buf, size_t len)
+{
+	const unsigned char *b = buf;
+
+	if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe)))
+		return len;
+	if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff)
+		return len;
+	for (size_t i = 0; i < len; i++)
+		if ((b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') || b[i] == 0x7f)
+			return i;
+	return len;
+}
+
 int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error *err)
 {
 	const int fd = open(path, O_RDONLY | O_CLOEXEC);

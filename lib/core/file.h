@@ -28,6 +28,13 @@ int sk_file_pread_all(int fd, void *p, size_t n, int64_t off, size_t *got, struc
  * NUL not counted in *len; len may be NULL).  A directory is SK_EIO with
  * EISDIR. */
 int sk_file_read_all(const char *path, char **out, size_t *len, struct sk_error *err);
+/* Where a text file (YAML, a host file) read whole is binary: the offset of
+ * its first byte no text of ours holds (a C0 control other than tab, line
+ * feed and carriage return, or DEL: YAML 1.1's printable set), or len for
+ * none.  A buffer that starts with a UTF-16 or UTF-32 byte order mark is
+ * text (libyaml reads UTF-16 and says what it refuses).  A SEG-Y, SU or sgk
+ * file given for a text one fails here; sk_not_text (stream.h) names it. */
+size_t sk_file_binary_at(const void *buf, size_t len);
 /* Creates directory path and its missing parents with mode (as mkdir -p);
  * an existing directory is fine, anything else in the way is ENOTDIR or
  * EEXIST. */

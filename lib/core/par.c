@@ -154,6 +154,21 @@ int sk_par_items(const char *what, const char *spec, char *buf, size_t bufsize, 
 	return 0;
 }
 
+int sk_par_numlike(const char *s)
+{
+	struct stat st;
+	const char *d = s[0] == '+' || s[0] == '-' ? s + 1 : s;
+
+	if (*d == '.')
+		d++;
+	if (!isdigit((unsigned char)*d) || strchr(s, '/'))
+		return 0;
+	for (const char *p = s; (p = strchr(p, '.')) != NULL; p++)
+		if (isalpha((unsigned char)p[1]))
+			return 0;
+	return stat(s, &st) < 0 && errno == ENOENT;
+}
+
 static int looks_keyval(const char *a, size_t *klen)
 {
 	const char *eq = strchr(a, '=');

@@ -26,6 +26,17 @@ int sk_par_doubles(const char *what, const char *s, double *out, int max, int *n
 		   struct sk_error *err);
 
 /*
+ * 1 when s begins as a number does (a digit, or '+', '-' or '.' and a digit),
+ * reads as no file name does (no '/', no '.' before a letter: "2d.yaml"
+ * and "dir/25" are names) and no file of that name exists (stat fails with
+ * ENOENT): an option that
+ * takes a number or a file name then reads s as a mistyped number ("25OO",
+ * "17x22"), a usage error, rather than as a missing file.  0 otherwise, so
+ * that an existing file of any name is read as documented.
+ */
+int sk_par_numlike(const char *s);
+
+/*
  * Splits a comma-separated specification ("2000,1.0" or "x=2000,tau=1.0")
  * into at most max items, copying spec into buf (bufsize bytes).  Either all
  * items are key=value (then *keyed = 1, items[i] is the key and vals[i] the

@@ -317,7 +317,7 @@ static int manifest_read(const char *path, struct sk_manifest *m, struct sk_erro
 
 	sk_manifest_init(m);
 	if ((rc = sk_cfg_load(path, &root, err)) < 0)
-		return rc;
+		return sk_not_text(path, "a segsplit manifest", rc, err);
 	if (!(m->path = sk_manifest_dupstr(path))) {
 		sk_cfg_free(root);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");

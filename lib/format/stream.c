@@ -108,6 +108,32 @@ int sk_detect(const unsigned char *buf, size_t n)
 	return detect(buf, n, -1);
 }
 
+int sk_not_text(const char *path, const char *what, int rc, struct sk_error *err)
+{
+	unsigned char b[SK_SEGY_HDR];
+	char had[sizeof err->msg];
+	struct stat st;
+	ssize_t n = -1;
+	int fmt = SK_FMT_AUTO;
+	FILE *fp;
+
+	if (rc != SK_EFMT)
+		return rc;
+	if ((fp = fopen(path, "rb")) != NULL) {
+		n = (ssize_t)fread(b, 1, sizeof b, fp);
+		if (fstat(fileno(fp), &st) == 0 && n > 0)
+			fmt = detect(b, (size_t)n, S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1);
+		fclose(fp);
+	}
+	snprintf(had, sizeof had, "%s", err->msg);
+	if (fmt != SK_FMT_AUTO)
+		sk_error_set(err, SK_EFMT, "not %s: a%s file", what,
+			     fmt == SK_FMT_SEGY ? " SEG-Y" : fmt == SK_FMT_SU ? "n SU" : "n sgk");
+	else
+		sk_error_set(err, SK_EFMT, "not %s: %s", what, had);
+	return sk_error_at(err, rc, path);
+}
+
 /* ---- reader ------------------------------------------------------------- */
 
 int sk_reader_open(const char *path, int fmt, struct sk_reader **out, struct sk_error *err)

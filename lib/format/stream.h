@@ -273,6 +273,12 @@ int sk_wopts_set(struct sk_wopts *o, const char *name, const char *val, struct s
  * available); returns enum sk_format or SK_FMT_AUTO when unknown. */
 int sk_detect(const unsigned char *buf, size_t n);
 const char *sk_format_name(int fmt);
+/* For a text file refused as binary (rc SK_EFMT: sk_cfg_load's YAML, or a
+ * caller's sk_file_binary_at): err becomes "not WHAT: a SEG-Y file" (SU, sgk) when path's first bytes are
+ * one of the trace formats, else "not WHAT: " and its message, about path;
+ * WHAT names the file expected ("a segsplit manifest").  Any other rc is
+ * returned untouched, with err. */
+int sk_not_text(const char *path, const char *what, int rc, struct sk_error *err);
 /* Parses "segy", "su" or "sgk"; SK_EARG otherwise. */
 int sk_format_parse(const char *s, int *out, struct sk_error *err);
 /* The format a file's name says by its extension, in any case: .sgy and

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "hdr.h"
 #include "par.h"
+#include "stream.h"
 
 static int check(struct sk_grid *g, const char *arg, struct sk_error *err)
 {
@@ -35,7 +36,7 @@ static int parse_file(const char *path, struct sk_grid *g, struct sk_error *err)
 	int seen_nx = 0, seen_dx = 0;
 
 	if ((rc = sk_cfg_load(path, &c, err)) < 0)
-		return rc;
+		return sk_not_text(path, "a YAML grid file", rc, err);
 	if (sk_cfg_kind(c) != SK_CFG_MAP) {
 		sk_cfg_free(c);
 		return sk_error_set(err, SK_EARG, "line 1, column 1: a grid file is a map of x0, y0, dx, dy, nx, ny, azimuth, iline, xline");
@@ -85,6 +86,10 @@ int sk_grid_parse(const char *arg, struct sk_grid *g, struct sk_error *err)
 	g->azimuth = 90;
 	g->il0 = g->dil = g->xl0 = g->dxl = 1;
 	if (strchr(arg, ',') == NULL || strstr(arg, ".yaml") || strstr(arg, ".yml")) {
+		if (sk_par_numlike(arg))
+			return sk_error_set(err, SK_EARG,
+					    "invalid grid '%s' (not x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth], "
+					    "and no file of that name)", arg);
 		if ((rc = parse_file(arg, g, err)) < 0) {
 			/* A bad grid file is bad data (exit 1), not a bad option. */
 			if (rc == SK_EARG)

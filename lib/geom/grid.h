@@ -28,7 +28,8 @@ struct sk_grid {
 };
 
 /* Parses the --grid argument: a list of numbers or a YAML file name.  A bad
- * list is SK_EARG; a file that cannot be read SK_EIO; bad file contents
+ * list, or a name that begins as a number and names no file
+ * (sk_par_numlike: "17x22"), is SK_EARG; a file that cannot be read SK_EIO; bad file contents
  * SK_EFMT, "FILE: line L, column C: ...". */
 int sk_grid_parse(const char *arg, struct sk_grid *out, struct sk_error *err);
 /* Number of output locations (nx * ny). */

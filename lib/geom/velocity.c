@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hdr.h"
+#include "par.h"
 #include "stream.h"
 
 /* Parses a whole string as a finite double. */
@@ -38,6 +39,9 @@ int sk_vel_parse(const char *arg, struct sk_vel *out, struct sk_error *err)
 		return 0;
 	}
 	if (!strchr(arg, ':')) {
+		if (sk_par_numlike(arg))
+			return sk_error_set(err, SK_EARG, "invalid vel '%s' (not a number, and no file of that name)",
+					    arg);
 		out->kind = SK_VEL_FILE;
 		out->path = arg;
 		return 0;

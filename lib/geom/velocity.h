@@ -30,8 +30,9 @@ struct sk_vel {
 
 /* Parses the --vel argument.  A number is a constant, a list of t:v pairs
  * is a function of time (times strictly increasing), anything else a file
- * name.  SK_EARG for a non-positive velocity or a malformed list, with the
- * text: "invalid vel '...' (...)". */
+ * name.  SK_EARG for a non-positive velocity, a malformed list, or a name
+ * that begins as a number and names no file (sk_par_numlike: "25OO"), with
+ * the text: "invalid vel '...' (...)". */
 int sk_vel_parse(const char *arg, struct sk_vel *out, struct sk_error *err);
 /* v(t) of a constant or a list of pairs. */
 double sk_vel_at(const struct sk_vel *v, double t);

@@ -10,6 +10,7 @@
 #include "cfg.h"
 #include "hdr.h"
 #include "par.h"
+#include "stream.h"
 
 #define PI 3.14159265358979323846
 #define BLOCK_BYTES (4L << 20)
@@ -255,7 +256,7 @@ static int load(struct sk_synth *s, const char *path, struct sk_error *err)
 	int rc;
 
 	if ((rc = sk_cfg_load(path, &root, err)))
-		return rc;
+		return sk_not_text(path, "a YAML model file", rc, err);
 	if (sk_cfg_kind(root) != SK_CFG_MAP) {
 		rc = sk_error_set(err, SK_EARG, "line %d, column %d: expected a map of settings",
 				  sk_cfg_line(root), sk_cfg_column(root));

@@ -94,6 +94,51 @@ check() {
 	[ ! -e o.sgy ]
 }
 
+@test "errors: a mistyped number where a number or a file is taken is a bad value, exit 2" {
+	# Not a number, and no file of that name: the value is wrong (exit 2),
+	# whichever spelling of the option.
+	check 2 "migrate --vel 25OO --grid 0,10,5 $DATA/f3.sgy -o o.sgy" \
+		"migrate: invalid vel '25OO' (not a number, and no file of that name)"
+	check 2 "regrid --grid 0,10,5 --vel 2OOO --offsets 0,100,3 $DATA/f3.sgy -o o.sgy" \
+		"regrid: invalid vel '2OOO' (not a number, and no file of that name)"
+	check 2 "regrid -g 17x22 $DATA/f3.sgy -o o.sgy" \
+		"regrid: invalid grid '17x22' (not x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth], and no file of that name)"
+	check 2 "regrid grid=100 $DATA/f3.sgy -o o.sgy" \
+		"regrid: invalid grid '100' (not x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth], and no file of that name)"
+	check 2 "migrate --vel 2000 --grid 1e3x5 $DATA/f3.sgy -o o.sgy" \
+		"migrate: invalid grid '1e3x5' (not x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth], and no file of that name)"
+	# A name (an extension, a directory) that is missing is a missing file.
+	check 1 "regrid -g 2d.yaml $DATA/f3.sgy -o o.sgy" "regrid: 2d.yaml: No such file or directory"
+	check 1 "migrate --vel 2000.su --grid 0,10,5 $DATA/f3.sgy -o o.sgy" "migrate: 2000.su: No such file or directory"
+	# A file of that name is read, whatever its name looks like.
+	printf 'dx: 10\n' >17x22
+	echo x >25OO
+	check 1 "regrid -g 17x22 $DATA/f3.sgy -o o.sgy" "regrid: 17x22: grid file needs at least dx and nx"
+	check 1 "migrate --vel 25OO --grid 0,10,5 $DATA/f3.sgy -o o.sgy" \
+		"migrate: 25OO: not a SEG-Y, SU or sgk file: 2 bytes, shorter than a 3600-byte SEG-Y header, and no SU trace fits"
+	[ ! -e o.sgy ]
+}
+
+@test "errors: a trace file given where a text file (YAML, hosts) is taken is named for what it is, exit 1" {
+	segsynth --line 2,50,4,25 --nt 11 --reflector 0.02 -o s.sgk
+	printf 'dx: 10\nnx: 5\n\001' >ctl.yaml
+	check 1 "segmerge -m $DATA/f3.sgy" "segmerge: $DATA/f3.sgy: not a segsplit manifest: a SEG-Y file"
+	check 1 "segmerge --manifest $DATA/small.su" "segmerge: $DATA/small.su: not a segsplit manifest: an SU file"
+	check 1 "segmerge -m s.sgk -o o.sgy" "segmerge: s.sgk: not a segsplit manifest: an sgk file"
+	check 1 "segmerge -m ctl.yaml" "segmerge: ctl.yaml: not a segsplit manifest: binary data, not YAML text (byte 14 is 0x01)"
+	check 1 "segsplit --remake=1 -d d $DATA/f3.sgy" "segsplit: $DATA/f3.sgy: not a segsplit manifest: a SEG-Y file"
+	check 1 "taskrun --input-manifest $DATA/f3.sgy echo" "taskrun: $DATA/f3.sgy: not a segsplit manifest: a SEG-Y file"
+	check 1 "regrid -g $DATA/small.sgy $DATA/f3.sgy -o o.sgy" "regrid: $DATA/small.sgy: not a YAML grid file: a SEG-Y file"
+	check 1 "migrate --vel 2000 --grid ctl.yaml $DATA/f3.sgy -o o.sgy" \
+		"migrate: ctl.yaml: not a YAML grid file: binary data, not YAML text (byte 14 is 0x01)"
+	check 1 "segsynth -m $DATA/f3.sgy -o o.sgy" "segsynth: $DATA/f3.sgy: not a YAML model file: a SEG-Y file"
+	check 1 "taskrun -H $DATA/f3.sgy echo ::: a" "taskrun: $DATA/f3.sgy: not a host file: a SEG-Y file"
+	check 1 "segsplit -c 5 -H $DATA/small.su -d d $DATA/f3.sgy" "segsplit: $DATA/small.su: not a host file: an SU file"
+	# A job file is the command line's continuation: a usage error.
+	check 2 "taskrun -J $DATA/f3.sgy" "taskrun: $DATA/f3.sgy: not a YAML job file: a SEG-Y file"
+	[ ! -e o.sgy ] && [ ! -e d ]
+}
+
 @test "errors: a misspelt option is one line naming the closest option and --help, in every command" {
 	check 2 "migrate --aperature 500 --vel 2000 $DATA/f3.sgy" \
 		"migrate: unknown option '--aperature' (did you mean --aperture?); try --help"

@@ -1,5 +1,7 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "check.h"
@@ -50,6 +52,25 @@ int main(void)
 	sk_cfg_free(c);
 	CHECK(sk_cfg_load("/nonexistent/x.yaml", &c, &err) == SK_EIO);
 	CHECK(strcmp(err.msg, "No such file or directory") == 0);
+	/* A file that is not text (a trace file given for a YAML one) is
+	 * refused before libyaml sees it, at its first such byte; UTF-16 with
+	 * its byte order mark is text. */
+	{
+		char path[] = "/tmp/test_cfg.XXXXXX";
+		const int fd = mkstemp(path);
+		static const char bin[] = "dx: 10\nnx: 5\n\0\0\x01";
+		static const char u16[] = "\xff\xfe" "d\0x\0:\0 \0" "1\0\n\0";
+		CHECK(fd >= 0 && write(fd, bin, sizeof bin - 1) == (ssize_t)(sizeof bin - 1) && close(fd) == 0);
+		CHECK(sk_cfg_load(path, &c, &err) == SK_EFMT && c == NULL);
+		CHECK(strcmp(err.msg, "binary data, not YAML text (byte 14 is 0x00)") == 0);
+		CHECK(strcmp(err.file, path) == 0);
+		FILE *fp = fopen(path, "wb");
+		CHECK(fp && fwrite(u16, 1, sizeof u16 - 1, fp) == sizeof u16 - 1 && fclose(fp) == 0);
+		CHECK(sk_cfg_load(path, &c, &err) == 0);
+		CHECK(sk_cfg_long(sk_cfg_get(c, "dx"), "dx", &l, &err) == 0 && l == 1);
+		sk_cfg_free(c);
+		unlink(path);
+	}
 	{
 		char buf[64];
 		FILE *fp = fmemopen(buf, sizeof buf, "w");

@@ -110,6 +110,19 @@ int main(void)
 	CHECK(sk_file_mkdirs(path, 0755, &err) == SK_EIO && strcmp(err.msg, "File exists") == 0);
 	CHECK(sk_file_mkdirs("/", 0755, &err) == 0);
 
+	/* Text or not: the first byte no YAML or host file holds. */
+	CHECK(sk_file_binary_at("a: 1\tb\r\n", 8) == 8);
+	CHECK(sk_file_binary_at("", 0) == 0);
+	CHECK(sk_file_binary_at("ab\0c", 4) == 2);
+	CHECK(sk_file_binary_at("\x1f", 1) == 0);
+	CHECK(sk_file_binary_at(" \x7f", 2) == 1);
+	CHECK(sk_file_binary_at("\x0b", 1) == 0);
+	CHECK(sk_file_binary_at("\xc3\xa9\x80\xff", 4) == 4);       /* bytes past ASCII: libyaml's to judge */
+	CHECK(sk_file_binary_at("\xff\xfe" "a\0", 4) == 4);             /* UTF-16LE, its mark */
+	CHECK(sk_file_binary_at("\xfe\xff\0a", 4) == 4);             /* UTF-16BE */
+	CHECK(sk_file_binary_at("\0\0\xfe\xff", 4) == 4);           /* UTF-32BE */
+	CHECK(sk_file_binary_at("\xfe", 1) == 1 && sk_file_binary_at("\0\0\xfe", 3) == 0);
+
 	/* dir/name, whatever either holds (split.c, scatter.c, taskrun's state). */
 	{
 		char *j = sk_path_join("d/e", "piece 1.sgy");

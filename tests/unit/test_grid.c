@@ -41,6 +41,13 @@ int main(void)
 	CHECK(strcmp(err.msg, "invalid grid '0,-5,10': spacings must be positive") == 0);
 	CHECK(sk_grid_parse("0,5,10.5", &g, &err) == SK_EARG);
 	CHECK(sk_grid_parse("0,5", &g, &err) == SK_EARG);
+	/* A mistyped list that names no file (not in the test's directory) is
+	 * a bad value; a missing file name is a missing file. */
+	CHECK(sk_grid_parse("17x22", &g, &err) == SK_EARG && err.file[0] == '\0');
+	CHECK(strcmp(err.msg, "invalid grid '17x22' (not x0,dx,nx or x0,dx,nx,y0,dy,ny[,azimuth], "
+			      "and no file of that name)") == 0);
+	CHECK(sk_grid_parse("/nonexistent/17x22", &g, &err) == SK_EIO);
+	CHECK(strcmp(err.msg, "No such file or directory") == 0);
 	CHECK(sk_grid_part("2/4", 10, &a, &b, &err) == 0 && a == 2 && b == 5);
 	CHECK(sk_grid_part("4/4", 10, &a, &b, &err) == 0 && a == 7 && b == 10);
 	CHECK(sk_grid_part("5/4", 10, &a, &b, &err) == SK_EARG);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "par.h"
@@ -14,6 +15,26 @@ int main(void)
 	uint64_t sz;
 	int n;
 	const char *bad = NULL;
+
+	/* A number mistyped (a missing name that begins as a number and
+	 * reads as no file name) or a name: in a directory of one file,
+	 * "25OO", which is then a name like any other. */
+	{
+		char dir[] = "/tmp/test_par.XXXXXX", old[4096];
+		FILE *fp;
+		CHECK(mkdtemp(dir) != NULL && getcwd(old, sizeof old) != NULL && chdir(dir) == 0);
+		CHECK(sk_par_numlike("17x22") == 1 && sk_par_numlike("1e3x5") == 1 && sk_par_numlike("100") == 1);
+		CHECK(sk_par_numlike("-5O") == 1 && sk_par_numlike("+.5O") == 1 && sk_par_numlike(".5,x") == 1);
+		CHECK(sk_par_numlike("2.5O") == 1);
+		CHECK(sk_par_numlike("abc") == 0 && sk_par_numlike("") == 0 && sk_par_numlike("-") == 0);
+		CHECK(sk_par_numlike("-x") == 0 && sk_par_numlike(".x") == 0 && sk_par_numlike("x25") == 0);
+		CHECK(sk_par_numlike("2d.yaml") == 0 && sk_par_numlike("2000.su") == 0);
+		CHECK(sk_par_numlike("25/vel") == 0 && sk_par_numlike("./25OO") == 0);
+		CHECK(sk_par_numlike("25OO") == 1);
+		CHECK((fp = fopen("25OO", "w")) != NULL && fclose(fp) == 0);
+		CHECK(sk_par_numlike("25OO") == 0);
+		CHECK(unlink("25OO") == 0 && chdir(old) == 0 && rmdir(dir) == 0);
+	}
 
 	CHECK(sk_par_long("count", "42", 1, 100, &l, &err) == 0 && l == 42);
 	CHECK(sk_par_long("count", "0", 1, 100, &l, &err) == SK_EARG);

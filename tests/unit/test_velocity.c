@@ -79,6 +79,11 @@ int main(void)
 	CHECK(sk_vel_parse("0:2000,x:2500", &v, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "invalid vel '0:2000,x:2500' (expected V, t:v,t:v,... or a file)") == 0);
 	CHECK(sk_vel_parse("0:2000,", &v, &err) == SK_EARG);
+	/* A mistyped number (no such file in the test's directory) is a bad
+	 * value, a missing name a file to be opened (and found missing). */
+	CHECK(sk_vel_parse("25OO", &v, &err) == SK_EARG);
+	CHECK(strcmp(err.msg, "invalid vel '25OO' (not a number, and no file of that name)") == 0);
+	CHECK(sk_vel_parse("vel.su", &v, &err) == 0 && v.kind == SK_VEL_FILE && strcmp(v.path, "vel.su") == 0);
 
 	/* Files on a line grid of 4 locations. */
 	CHECK(fd >= 0);
