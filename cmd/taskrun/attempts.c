@@ -453,7 +453,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	struct tr_event e;
 	const long ti = a->task;
 	char why[512];
-	int ok, printable = 1;
+	int ok;
 
 	tr_proto_ints(f->data, f->len, v, 7, NULL);
 	tr_attempt_event(c, a, &e, "done");
@@ -528,7 +528,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 	}
 	if (ok) {
 		struct sk_error err;
-		const int failed = c->failed;
+		int logged = 1;
 		/* The line is written at once (a kill loses nothing).  It is
 		 * synced now when something follows from it: the rename of a
 		 * --stdout file, or output printed only once the journal says
@@ -536,7 +536,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		 * task was most of the controller's work). */
 		if (c->tl->t[ti].out || a->spool || a->espool || tr_buf_used(&a->lbuf[0]) > 0 ||
 		    tr_buf_used(&a->lbuf[1]) > 0)
-			tr_jlog(c, &e);
+			logged = tr_jlog(c, &e) == 0;
 		else
 			tr_jput(c, &e);
 		/* A rename that fails after the line (rare: the temporary is
@@ -549,9 +549,18 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 				 err.msg);
 			ok = 0;
 		}
-		/* A done line that did not reach the journal: a resume runs
-		 * the task again and prints its output then, not twice. */
-		printable = !c->failed || failed;
+		/* A done line that did not reach the journal (its own write
+		 * says so, also when an earlier one failed and the run is
+		 * stopping: a task that ends in the stop's grace): the task is
+		 * not done, as the resume that runs it again knows, and its
+		 * output is printed then, not twice (it was printed here,
+		 * and "stopped: N of M tasks done" counted it). */
+		if (!logged) {
+			tr_forget_attempt(c, k);
+			if (t->nrun == 0)
+				tr_set_pending(c, ti);
+			return;
+		}
 	}
 	if (ok) {
 		t->st = TR_T_DONE;
@@ -568,8 +577,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 			raise(SIGSTOP);
 		}
 		const int slot = a->jobslot, host = a->host;
-		if (printable)
-			tr_output_end(c, a, 1);
+		tr_output_end(c, a, 1);
 		tr_policy_success(&h->hl);
 		note_wall(c, e.wall);
 		tr_joblog_line(c, a, e.status, e.sig, e.wall);

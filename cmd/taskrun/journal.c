@@ -250,6 +250,13 @@ int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_
 /* Lines put are written when this many bytes wait, or at a flush. */
 #define JBUF_MAX (64u << 10)
 
+/* The error a write or sync has given, again. */
+static int broken(const struct tr_journal *j, struct sk_error *err)
+{
+	errno = j->errnum;
+	return sk_error_sys_at(err, j->path);
+}
+
 int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err)
 {
 	char line[1024];
@@ -257,6 +264,8 @@ int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_err
 
 	if (j->fd < 0)
 		return 0;
+	if (j->errnum)
+		return broken(j, err);
 	n = tr_event_format(e, line, sizeof line);
 	if (n < 0 || (size_t)n >= sizeof line)
 		return sk_error_at(err, sk_error_set(err, SK_EARG, "journal line too long"), j->path);
@@ -280,6 +289,10 @@ int tr_journal_flush(struct tr_journal *j, struct sk_error *err)
 {
 	size_t off = 0;
 
+	if (j->fd >= 0 && j->errnum) {
+		j->len = 0;
+		return broken(j, err);
+	}
 	while (j->fd >= 0 && off < j->len) {
 		const ssize_t w = write(j->fd, j->buf + off, j->len - off);
 		if (w < 0 && errno == EINTR)
@@ -288,7 +301,8 @@ int tr_journal_flush(struct tr_journal *j, struct sk_error *err)
 			/* What was written stays written; the rest is
 			 * dropped with the error, which stops the run. */
 			j->len = 0;
-			return sk_error_sys_at(err, j->path);
+			j->errnum = w < 0 ? errno : ENOSPC;
+			return broken(j, err);
 		}
 		off += (size_t)w;
 	}
@@ -304,8 +318,10 @@ int tr_journal_sync(struct tr_journal *j, struct sk_error *err)
 		return 0;
 	if ((rc = tr_journal_flush(j, err)) != 0)
 		return rc;
-	if (j->sync && fdatasync(j->fd) != 0)
-		return sk_error_sys_at(err, j->path);
+	if (j->sync && fdatasync(j->fd) != 0) {
+		j->errnum = errno;
+		return broken(j, err);
+	}
 	j->dirty = j->urgent = 0;
 	return 0;
 }

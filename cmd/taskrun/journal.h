@@ -48,6 +48,7 @@ struct tr_journal {
 	double since; /* tr_mono() when the oldest of them was put */
 	char *buf;   /* lines put and not written yet (one write(2) for all) */
 	size_t len, cap;
+	int errnum;  /* a write or sync failed with it: nothing more is written */
 };
 
 int tr_journal_open(struct tr_journal *j, const char *path, int sync, struct sk_error *err);
@@ -57,7 +58,11 @@ int tr_journal_write(struct tr_journal *j, const struct tr_event *e, struct sk_e
  * one write(2): a killed process loses none of the lines written), and
  * tr_journal_sync, tr_journal_write or a due group commit syncs them. */
 int tr_journal_put(struct tr_journal *j, const struct tr_event *e, struct sk_error *err);
-/* Writes the lines put since the last flush. */
+/* Writes the lines put since the last flush.  Once a write or sync has
+ * failed (a full disk), every later put, flush and sync fails with the same
+ * error and writes nothing: the file stays the lines before, and at most
+ * one torn line the reader skips, never a torn line with later ones run
+ * into it (a line that parses as an event no one wrote). */
 int tr_journal_flush(struct tr_journal *j, struct sk_error *err);
 /* Writes and syncs the lines put since the last sync, if any. */
 int tr_journal_sync(struct tr_journal *j, struct sk_error *err);

@@ -122,11 +122,13 @@ static void restore_signals(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
-void tr_jlog(struct tr_ctl *c, struct tr_event *e)
+int tr_jlog(struct tr_ctl *c, struct tr_event *e)
 {
 	struct sk_error err;
-	if (tr_journal_write(&c->j, e, &err) != 0)
+	const int rc = tr_journal_write(&c->j, e, &err);
+	if (rc != 0)
 		tr_fail_err(c, &err);
+	return rc;
 }
 
 void tr_jput(struct tr_ctl *c, struct tr_event *e)

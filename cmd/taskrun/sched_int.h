@@ -290,8 +290,9 @@ int tr_apart_stuck(const struct tr_ctl *c, long ti);
 void tr_fail(struct tr_ctl *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* tr_fail with an error as the library gave it, its file included. */
 void tr_fail_err(struct tr_ctl *c, const struct sk_error *e);
-/* Journals e and syncs it (with every line before it). */
-void tr_jlog(struct tr_ctl *c, struct tr_event *e);
+/* Journals e and syncs it (with every line before it); 0 when it is in
+ * the journal, else the error (the run stops: tr_fail_err). */
+int tr_jlog(struct tr_ctl *c, struct tr_event *e);
 /* Journals e; the write waits for the end of the pass (tr_jflush, before
  * anything is sent to a host), the sync for the next tr_jlog, tr_jsync or
  * group commit (TR_JOURNAL_DELAY). */

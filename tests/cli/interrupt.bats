@@ -293,6 +293,40 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 	[ -z "$(ls -A "$T/tmp")" ]
 }
 
+@test "taskrun: a journal that fills its disk stops the run; what was printed is what the journal says done, once" {
+	if [ "$(id -u)" != 0 ]; then
+		skip "mounting a tmpfs needs root"
+	fi
+	MNT=$T/full
+	mkdir "$MNT"
+	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
+	# 128 KiB free: the task list (16 KB) fits, the journal's two lines a
+	# task (about 200 bytes) do not for 3,000 tasks (600 KB): the disk
+	# fills mid-run, wherever the scheduling puts it.  With 8 slots,
+	# tasks still end after the first failed write, in the stop's grace:
+	# each of those was printed though its done line was lost (then the
+	# resume printed it again), and counted as done.
+	head -c $((2048 - 128))k /dev/zero > "$MNT/filler"
+	run -1 --separate-stderr sh -c "taskrun -j 8 -s $MNT/s echo {} ::: \$(seq 3000) > $T/out1"
+	[ "${stderr_lines[0]}" = "taskrun: $MNT/s/journal: No space left on device" ]
+	[ "${#stderr_lines[@]}" = 2 ]
+	n=$(wc -l < "$T/out1")
+	[ "$n" -gt 0 ] && [ "$n" -lt 3000 ]
+	[ "${stderr_lines[1]}" = "taskrun: stopped: $n of 3000 tasks done; run the same command again to resume" ]
+	# The journal's done lines (a torn last line is no event) are the
+	# tasks printed.
+	j=$MNT/s/journal
+	if [ -n "$(tail -c 1 "$j")" ]; then head -n -1 "$j"; else cat "$j"; fi |
+		awk -F'\t' '$2 == "done" { print $3 }' | sort -n > "$T/jdone"
+	sort -n "$T/out1" | cmp - "$T/jdone"
+	# Room again: the resume runs the rest, and every task was printed once.
+	rm "$MNT/filler"
+	run -0 --separate-stderr sh -c "taskrun -j 8 -s $MNT/s echo {} ::: \$(seq 3000) > $T/out2"
+	[ "$stderr" = "" ]
+	[ "$(wc -l < "$T/out2")" = $((3000 - n)) ]
+	cat "$T/out1" "$T/out2" | sort -n | cmp - <(seq 3000)
+}
+
 @test "a disk that fails every write (EIO): every writer says so, exit 1, nothing left" {
 	eio_mount write
 	eio_writers "Input/output error"

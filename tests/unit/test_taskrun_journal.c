@@ -1,9 +1,12 @@
 /* taskrun's journal scan: every complete line in order across the reads of
  * its buffer, a line longer than the buffer, a torn last line ignored, a
  * stop asked by the callback, and tr_journal_read on top of it. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../cmd/taskrun/proto.h"
@@ -200,6 +203,35 @@ static void test_lines(const char *dir)
 	tr_journal_close(&j);
 	snprintf(line, sizeof line, "%s/none", path);
 	CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 0);
+	/* A write that fails (here the file size limit, a full disk's
+	 * stand-in that can be lifted) leaves at most a torn line: nothing is
+	 * written after it, though the disk has room again, so no later line
+	 * runs into the torn one. */
+	{
+		struct rlimit was, lim;
+		struct stat st;
+		snprintf(line, sizeof line, "%s/torn", path);
+		CHECK(tr_journal_open(&j, line, 0, &err) == 0);
+		e.task = 1;
+		CHECK(tr_journal_write(&j, &e, &err) == 0 && stat(line, &st) == 0);
+		signal(SIGXFSZ, SIG_IGN);
+		CHECK(getrlimit(RLIMIT_FSIZE, &was) == 0);
+		lim = was;
+		lim.rlim_cur = (rlim_t)st.st_size + 20;
+		CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+		e.task = 2;
+		CHECK(tr_journal_write(&j, &e, &err) == SK_EIO && strcmp(err.msg, "File too large") == 0);
+		CHECK(setrlimit(RLIMIT_FSIZE, &was) == 0);
+		e.task = 3;
+		CHECK(tr_journal_put(&j, &e, &err) == SK_EIO && strcmp(err.msg, "File too large") == 0);
+		CHECK(strcmp(err.file, line) == 0);
+		CHECK(tr_journal_flush(&j, &err) == SK_EIO && tr_journal_sync(&j, &err) == SK_EIO);
+		tr_journal_close(&j);
+		CHECK(stat(line, &st) == 0 && st.st_size == (off_t)lim.rlim_cur);
+		CHECK(tr_journal_read(line, &ev, &n, &err) == 0 && n == 1 && ev[0].task == 1);
+		free(ev);
+		signal(SIGXFSZ, SIG_DFL);
+	}
 	/* A journal that cannot be written names itself. */
 	CHECK(tr_journal_open(&j, "/dev/full", 0, &err) == 0);
 	CHECK(tr_journal_write(&j, &e, &err) == SK_EIO);
