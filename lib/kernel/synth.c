@@ -106,8 +106,15 @@ int sk_synth_set(struct sk_synth *s, const char *key, const char *val, struct sk
 	}
 	if (strcmp(key, "nt") == 0)
 		return sk_par_long("nt", val, 1, 65535, &s->ns, err);
-	if (strcmp(key, "dt") == 0)
-		return sk_par_duration("dt", val, &s->dt, err);
+	if (strcmp(key, "dt") == 0) {
+		/* A sample interval fits in 65.535 ms: the duration parser's
+		 * own example (30s, 5m or 2h) would be no help. */
+		if (sk_par_duration("dt", val, &s->dt, err) < 0)
+			return sk_error_set(err, SK_EARG,
+					    "invalid dt '%s' (expected seconds, or milliseconds with ms: 0.004 or 4ms)",
+					    val);
+		return 0;
+	}
 	if (strcmp(key, "vel") == 0)
 		return sk_model_set_vel(&s->model, val, err);
 	if (strcmp(key, "wavelet") == 0)

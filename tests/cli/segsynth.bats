@@ -154,6 +154,11 @@ synth() {
 	[ "$stderr" = "segsynth: diffractor: cannot read '1,2,3,4' (expected x,tau or x,y,tau or key=value,...)" ]
 	run -2 --separate-stderr segsynth --line 9,50,11,25 --diffractor 1,1 --dt 0.0000005
 	[ "$stderr" = "segsynth: dt must be a whole number of microseconds from 1 to 65535, got 5e-07 s" ]
+	# A typo in dt: the message gives a sample interval's forms, not 5m or 2h.
+	run -2 --separate-stderr segsynth --line 9,50,11,25 --diffractor 1,1 --dt 4mz
+	[ "$stderr" = "segsynth: invalid dt '4mz' (expected seconds, or milliseconds with ms: 0.004 or 4ms)" ]
+	run -2 --separate-stderr segsynth --line 9,50,11,25 --diffractor 1,1 dt=0.004x
+	[ "$stderr" = "segsynth: invalid dt '0.004x' (expected seconds, or milliseconds with ms: 0.004 or 4ms)" ]
 	run -2 --separate-stderr segsynth --random 10 --diffractor 1,1
 	[ "$stderr" = "segsynth: random: the area is missing (give --area x0,x1,y0,y1)" ]
 }
