@@ -30,12 +30,17 @@
 #                       taken round by round, so that a slow spell of the
 #                       host, which falls on all three runs of a round,
 #                       cancels: 9 numbers
-#   call_bar BAR Q1 Q3  calls a bar on a figure's quartiles over the rounds:
+#   call_bar BAR Q1 Q3 [CEIL]
+#                       calls a bar on a speed-up's quartiles over the rounds:
 #                       "bar BAR: met" when the lower quartile Q1 reaches it
 #                       (three rounds in four did), "not met" when the upper
 #                       quartile Q3 is below it, and "not called" when they
 #                       straddle it (more rounds narrow them), with the
-#                       quartile that decided, 3 decimals
+#                       quartile that decided, 3 decimals.  With CEIL, the
+#                       median of the machine's own ceiling in the same
+#                       rounds: a bar not met is "not called" when CEIL is
+#                       below it (a busy host: two 1-thread runs at once did
+#                       not reach it either)
 #   raw WORDS...        one line of a round's raw figures, "raw SCRIPT
 #                       WORDS...", appended to the file BENCH_RAW, or without
 #                       it written to standard error, for a reader to
@@ -121,8 +126,10 @@ round_speedups() {
 }
 
 call_bar() {
-	awk -v b="$1" -v lo="$2" -v hi="$3" 'BEGIN {
+	awk -v b="$1" -v lo="$2" -v hi="$3" -v c="${4:-}" 'BEGIN {
 		if (lo + 0 >= b + 0) printf "bar %s: met, lower quartile %.3f\n", b, lo
+		else if (c != "" && c + 0 < b + 0)
+			printf "bar %s: not called, the ceiling here (median %.3f) is below it\n", b, c
 		else if (hi + 0 < b + 0) printf "bar %s: not met, upper quartile %.3f\n", b, hi
 		else printf "bar %s: not called, quartiles %.3f-%.3f straddle it\n", b, lo, hi
 	}'

@@ -27,7 +27,8 @@
 # (best of BENCH_REPS rounds).  Against issue 17's bar for antialiased
 # migration (1.9) the line says met when the lower quartile reaches it, not
 # met when the upper quartile is below it, and not called when they straddle
-# it (call_bar).  The rounds' times (wall s1 s2, the pair sa sb, cpu c1 c2,
+# it or when the machine's own ceiling in those rounds (median) is below the
+# bar (call_bar).  The rounds' times (wall s1 s2, the pair sa sb, cpu c1 c2,
 # the loops x1 xa xb, the old build's o1 o2 oc1 oc2) go, one line a round, to
 # the file BENCH_RAW (appended to) or to standard error.
 # Anchors: the notes' independent implementation on one core of this machine
@@ -200,7 +201,7 @@ for sz in ${BENCH_SIZES:-S M}; do
 		best=$(awk 'NR == 1 || $1 < b1 { b1 = $1 } NR == 1 || $2 < b2 { b2 = $2 } END { printf "%.2f", b1 / b2 }' "$tmp/rounds")
 		verdict=""
 		# shellcheck disable=SC2086
-		[ "$mode" = antialiased ] && verdict="; $(set -- $sq; call_bar 1.9 "$2" "$3")"
+		[ "$mode" = antialiased ] && verdict="; $(set -- $sq; call_bar 1.9 "$2" "$3" "$4")"
 		# shellcheck disable=SC2154
 		echo "$tq $sq $hq" | awk -v sz="$sz" -v m="$mode" -v u="$upd_1" -v n="$rounds" -v l0="$l0" -v l="$(load)" \
 		    -v rl="$ref_lin" -v ra="$ref_aa" -v cl="${cn_lin:-0}" -v wl="${wn_lin:-0}" -v best="$best" -v v="$verdict" '{
@@ -225,8 +226,8 @@ for sz in ${BENCH_SIZES:-S M}; do
 			# is faster).
 			oq=$(awk '{ r = $10 / $11; printf "%.17g %.17g %.17g %.17g %.17g %.17g\n", r, r / ($1 / $3 + $1 / $4), $1 / $10, $2 / $11, $5 / $12, $6 / $13 }' \
 				"$tmp/rounds" | quartiles)
-			# shellcheck disable=SC2154
 			tqo=$(cut -d' ' -f10-13 "$tmp/rounds" | quartiles)
+			# shellcheck disable=SC2154
 			echo "$tqo $oq" | awk -v m="$mode" -v nm="$oldname" -v u="$upd_1" -v ou="$oupd_1" -v same="$same" '{
 				for (th = 1; th <= 2; th++) {
 					w = th == 1 ? $1 : $4; c = th == 1 ? $7 : $10

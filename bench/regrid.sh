@@ -27,9 +27,10 @@
 # likewise (bench/common.sh: round_speedups).  Against issue 17's bar (1.6
 # for nearest, idw and linear) the line says met when the lower quartile
 # reaches it (three rounds in four did), not met when the upper quartile is
-# below it, and not called when the quartiles straddle it (call_bar).  The
-# rounds' times go, one line a round, to the file BENCH_RAW (appended to) or
-# to standard error.  BENCH_OLD=DIR runs
+# below it, and not called when the quartiles straddle it or when the
+# machine's own ceiling in those rounds (median) is below the bar
+# (call_bar).  The rounds' times go, one line a round, to the file BENCH_RAW
+# (appended to) or to standard error.  BENCH_OLD=DIR runs
 # DIR/regrid (or DIR/bin/regrid), an older build, in turn with this one on
 # the same file: wall and CPU by bench/timeit.py (BENCH_ROUNDS interleaved
 # rounds, default 5, medians; new/old ratios above 1: the new build is
@@ -108,7 +109,7 @@ for m in "$@"; do
 	best=$(awk 'NR == 1 || $1 < b1 { b1 = $1 } NR == 1 || $2 < b2 { b2 = $2 } END { printf "%.2f", b1 / b2 }' "$tmp/rounds")
 	verdict=""
 	# shellcheck disable=SC2086
-	case $m in nearest|idw|linear) verdict="; $(set -- $sq; call_bar 1.6 "$2" "$3")" ;; esac
+	case $m in nearest|idw|linear) verdict="; $(set -- $sq; call_bar 1.6 "$2" "$3" "$4")" ;; esac
 	echo "$tq $sq" | awk -v m="$m" -v tr="$tr" -v a="$anchor" -v n="$rounds" -v best="$best" -v v="$verdict" \
 	    -v l0="$l0" -v l="$(load)" '{
 		t1 = $1; t2 = $4; ta = $7; tb = $10

@@ -102,6 +102,19 @@ print("%.6g %.6g %.6g" % (np.percentile(v, 50), np.percentile(v, 25), np.percent
 	[ "$output" = "bar 1.9: not called, quartiles 1.830-2.010 straddle it" ]
 }
 
+@test "call_bar: with the ceiling's median, a bar not met is not called when the ceiling is below it too" {
+	# regrid linear at load 5: speed-up quartiles 1.10-1.41, ceiling 1.59
+	run bench 'call_bar 1.6 1.10 1.41 1.59'
+	[ "$output" = "bar 1.6: not called, the ceiling here (median 1.590) is below it" ]
+	run bench 'call_bar 1.6 1.10 1.41 1.6'
+	[ "$output" = "bar 1.6: not met, upper quartile 1.410" ]
+	# met stands whatever the ceiling (a share above 100% is possible)
+	run bench 'call_bar 1.6 1.62 1.70 1.5'
+	[ "$output" = "bar 1.6: met, lower quartile 1.620" ]
+	run bench 'call_bar 1.6 1.5 1.7 1.4'
+	[ "$output" = "bar 1.6: not called, the ceiling here (median 1.400) is below it" ]
+}
+
 @test "raw: a line to BENCH_RAW, appended, or without it to standard error" {
 	f=$BATS_TEST_TMPDIR/raw
 	echo "first" >"$f"
