@@ -25,7 +25,7 @@ static void put(struct tr_ctl *c, int fd, const char *d, size_t n)
 	if (n == 0 || (fd == 1 && c->out_broken))
 		return;
 	if (sk_file_write_all(fd, d, n, NULL) != 0 && fd == 1) {
-		sk_warn("stdout");
+		sk_warn("%s", sk_out_name(NULL));
 		c->out_broken = 1;
 	}
 }

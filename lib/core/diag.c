@@ -141,7 +141,7 @@ int sk_flush_stdout(void)
 	 * buffer again on the flush). */
 	if (errno == 0)
 		errno = EIO;
-	sk_warn("stdout");
+	sk_warn("%s", sk_out_name(NULL));
 	return 1;
 }
 

@@ -65,7 +65,8 @@ void sk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sk_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sk_vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 _Noreturn void sk_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Flushes stdout: 0, or 1 after "prog: stdout: strerror" when a write to it
+/* Flushes stdout: 0, or 1 after "prog: <stdout>: strerror" (sk_out_name's
+ * name, as every write error to it says) when a write to it
  * or the flush failed (a full disk, a reader gone).  For what main prints
  * itself and then returns or exits with (--help, --version, listings), as
  * sbase's fshut, so that no write error ends in status 0. */

@@ -211,19 +211,27 @@ interrupt() {
 	for c in seginfo segmerge segsplit segedit regrid migrate segplot segsynth taskrun; do
 		run -1 --separate-stderr sh -c "$c --help > /dev/full"
 		echo "$c --help: $stderr"
-		[ "$stderr" = "$c: stdout: No space left on device" ]
+		[ "$stderr" = "$c: <stdout>: No space left on device" ]
 		run -1 --separate-stderr sh -c "$c --version > /dev/full"
 		echo "$c --version: $stderr"
-		[ "$stderr" = "$c: stdout: No space left on device" ]
+		[ "$stderr" = "$c: <stdout>: No space left on device" ]
 	done
 	for c in "-l" "-k cdp,offset $F/line.sgy" "$F/line.sgy" "--json $F/line.sgy"; do
 		run -1 --separate-stderr sh -c "seginfo $c > /dev/full"
 		echo "seginfo $c: $stderr"
-		[ "$stderr" = "seginfo: stdout: No space left on device" ]
+		[ "$stderr" = "seginfo: <stdout>: No space left on device" ]
+	done
+	# Standard output is named one way, "<stdout>" (as "<stdin>"), whoever
+	# finds it full: the traces a writer streams there, and what main
+	# prints itself (it was "stdout" there).
+	for c in "segsynth $LINE" "segmerge $F/line.sgy" "segplot --type png $F/line.sgy -o -"; do
+		run -1 --separate-stderr sh -c "$c > /dev/full"
+		echo "$c: $stderr"
+		[ "$stderr" = "${c%% *}: <stdout>: No space left on device" ]
 	done
 	# Every task succeeds, but what they printed is lost: not a success.
 	run -1 --separate-stderr sh -c "taskrun -j 1 echo ::: a b > /dev/full"
-	[ "$stderr" = "taskrun: stdout: No space left on device" ]
+	[ "$stderr" = "taskrun: <stdout>: No space left on device" ]
 	# A reader that has gone (its end closed before taskrun starts, so the
 	# first write fails whatever the timing): taskrun ignores SIGPIPE and
 	# gets EPIPE.
@@ -232,7 +240,7 @@ import os, subprocess, sys
 r, w = os.pipe()
 os.close(r)
 sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=w).returncode)'
-	[ "$stderr" = "taskrun: stdout: Broken pipe" ]
+	[ "$stderr" = "taskrun: <stdout>: Broken pipe" ]
 }
 
 @test "a file size limit: File too large, exit 1, nothing left" {
