@@ -316,8 +316,19 @@ static int manifest_read(const char *path, struct sk_manifest *m, struct sk_erro
 	int rc;
 
 	sk_manifest_init(m);
-	if ((rc = sk_cfg_load(path, &root, err)) < 0)
+	if ((rc = sk_cfg_load(path, &root, err)) < 0) {
+		/* segsplit -d DIR is what the user remembers: the manifest in
+		 * it is named, not only the directory refused. */
+		if (rc == SK_EIO && err->errnum == EISDIR) {
+			char mp[4096];
+			struct stat st;
+			const size_t n = strlen(path), used = strlen(err->msg);
+			snprintf(mp, sizeof mp, "%s%smanifest.yaml", path, n && path[n - 1] == '/' ? "" : "/");
+			if (stat(mp, &st) == 0 && S_ISREG(st.st_mode))
+				snprintf(err->msg + used, sizeof err->msg - used, " (its manifest is %s)", mp);
+		}
 		return sk_not_text(path, "a segsplit manifest", rc, err);
+	}
 	if (!(m->path = sk_manifest_dupstr(path))) {
 		sk_cfg_free(root);
 		return sk_error_set(err, SK_ENOMEM, "out of memory");

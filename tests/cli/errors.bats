@@ -134,6 +134,12 @@ check() {
 	check 1 "segsynth -m $DATA/f3.sgy -o o.sgy" "segsynth: $DATA/f3.sgy: not a YAML model file: a SEG-Y file"
 	check 1 "taskrun -H $DATA/f3.sgy echo ::: a" "taskrun: $DATA/f3.sgy: not a host file: a SEG-Y file"
 	check 1 "segsplit -c 5 -H $DATA/small.su -d d $DATA/f3.sgy" "segsplit: $DATA/small.su: not a host file: an SU file"
+	# The directory of a split, for its manifest: the manifest is named.
+	segsplit -c 200 -d sp "$DATA/f3.sgy"
+	check 1 "segmerge -m sp" "segmerge: sp: Is a directory (its manifest is sp/manifest.yaml)"
+	check 1 "segmerge -m sp/ -o o.sgy" "segmerge: sp/: Is a directory (its manifest is sp/manifest.yaml)"
+	check 1 "segsplit --remake=1 -d d sp" "segsplit: sp: Is a directory (its manifest is sp/manifest.yaml)"
+	check 1 "segmerge -m dir" "segmerge: dir: Is a directory"
 	# A job file is the command line's continuation: a usage error.
 	check 2 "taskrun -J $DATA/f3.sgy" "taskrun: $DATA/f3.sgy: not a YAML job file: a SEG-Y file"
 	[ ! -e o.sgy ] && [ ! -e d ]
