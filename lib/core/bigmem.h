@@ -17,12 +17,13 @@
 #define SK_BIGMEM_PAGE ((size_t)2 << 20)
 
 /*
- * Allocates n bytes (n > 0; uninitialised).  From SK_BIGMEM_PAGE up, the
- * buffer starts on a huge-page boundary and is advised for huge pages (a
- * hint: where the kernel declines, it is ordinary memory), rounded up to
- * whole huge pages when that adds at most n / 8 bytes (touching the last
- * byte then costs one fault, not one per 4 KiB); below it, plain malloc.  Returns NULL when out of memory.  Release with free(); realloc
- * may shrink it (the huge-page advice stays on the pages kept).
+ * Allocates n bytes (n > 0; uninitialised).  Rounded up to whole huge pages
+ * as sk_bigmem_size says (touching the last byte then costs one fault, not
+ * one per 4 KiB); from SK_BIGMEM_PAGE up, the buffer starts on a huge-page
+ * boundary and is advised for huge pages (a hint: where the kernel
+ * declines, it is ordinary memory); below it, plain malloc.  Returns NULL
+ * when out of memory.  Release with free(); realloc may shrink it (the
+ * huge-page advice stays on the pages kept).
  */
 void *sk_bigmem_alloc(size_t n);
 /* Advises the whole huge pages inside [p, p + n) of memory from malloc or
@@ -30,8 +31,8 @@ void *sk_bigmem_alloc(size_t n);
  * as they are). */
 void sk_bigmem_advise(void *p, size_t n);
 /* The bytes sk_bigmem_alloc asks the system for n: n rounded up to a
- * multiple of SK_BIGMEM_PAGE when n >= SK_BIGMEM_PAGE and that adds at most
- * n / 8 bytes, else n. */
+ * multiple of SK_BIGMEM_PAGE when n >= SK_BIGMEM_PAGE / 2 and that adds at
+ * most n / 8 bytes or half a huge page, whichever is more; else n. */
 size_t sk_bigmem_size(size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "check.h"
 #include "io.h"
 #include "mkstream.h"
@@ -151,10 +152,17 @@ int main(void)
 		(void)ok;
 		free(iov);
 	}
-	/* Reserved room: filled in place; larger than the buffer grows it. */
+	/* The buffer comes with the first write: 4 MiB on a huge-page boundary
+	 * (bigmem.h); a size set before it (a writer of many outputs) is the
+	 * size allocated, nothing larger first. */
 	snprintf(path, sizeof path, "/tmp/test_io_out_%ld.bin", (long)getpid());
+	CHECK(sk_out_open(&out, path, &err) == 0 && out.buf == NULL && out.cap == 4u << 20);
+	CHECK(sk_out_write(&out, "a", 1, &err) == 0 && out.buf != NULL && out.cap == 4u << 20 &&
+	      (uintptr_t)out.buf % SK_BIGMEM_PAGE == 0);
+	CHECK(sk_out_close(&out, &err) == 0);
+	/* Reserved room: filled in place; larger than the buffer grows it. */
 	CHECK(sk_out_open(&out, path, &err) == 0 && out.seekable);
-	CHECK(sk_out_resize(&out, 100, &err) == 0 && out.cap == 100);
+	CHECK(sk_out_resize(&out, 100, &err) == 0 && out.cap == 100 && out.buf == NULL);
 	{
 		unsigned char *d = sk_out_reserve(&out, 60, &err);
 		CHECK(d != NULL);
