@@ -43,6 +43,15 @@ teardown() {
 	fi
 }
 
+# full_tmpfs: mounts a tmpfs of 2 MB at $T/full (MNT, unmounted by teardown);
+# skips without root.
+full_tmpfs() {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	MNT=$T/full
+	mkdir "$MNT"
+	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
+}
+
 # eio_mount write|close: mounts eiofs at $T/eio (MNT, unmounted by
 # teardown) over $T/eio.back: every write(2) of a file fails with EIO, or
 # every close(2) of a file written to (as NFS reports a failed write-back).
@@ -256,12 +265,7 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 }
 
 @test "a full file system (a 2 MB tmpfs): every writer says so, exit 1, nothing left" {
-	if [ "$(id -u)" != 0 ]; then
-		skip "mounting a tmpfs needs root"
-	fi
-	MNT=$T/full
-	mkdir "$MNT"
-	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
+	full_tmpfs
 	# Full but for 16 KiB: every output below is larger.
 	head -c $((2048 - 16))k /dev/zero > "$MNT/filler"
 	before=$(state "$MNT")
@@ -302,12 +306,7 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 }
 
 @test "taskrun: a journal that fills its disk stops the run; what was printed is what the journal says done, once" {
-	if [ "$(id -u)" != 0 ]; then
-		skip "mounting a tmpfs needs root"
-	fi
-	MNT=$T/full
-	mkdir "$MNT"
-	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
+	full_tmpfs
 	# 128 KiB free: the task list (16 KB) fits, the journal's two lines a
 	# task (about 200 bytes) do not for 3,000 tasks (600 KB): the disk
 	# fills mid-run, wherever the scheduling puts it.  With 8 slots,
