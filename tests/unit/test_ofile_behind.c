@@ -1,5 +1,5 @@
 /* An output made durable behind its writer (io.h sk_out_sync_behind,
- * ofile_behind.c): a start of write-back (every 16 MiB written) has the
+ * ofile_behind.c): a start of write-back (every 4 MiB written) has the
  * helper sync the file; the commit's fsync follows; a failed sync of the
  * helper is the close's error (the commit's fsync would not see it again),
  * with nothing committed; the helper ends at close and at abort; none for
@@ -95,11 +95,11 @@ static long wait_fdatasync(long want)
 	return n;
 }
 
-/* Bytes written: 17 MiB in pieces of 1 MiB (straight from the caller's
- * memory), so the 16 MiB mark starts write-back once, during the writes;
+/* Bytes written: 5 MiB in pieces of 1 MiB (straight from the caller's
+ * memory), so the 4 MiB mark starts write-back once, during the writes;
  * the last byte of each piece is its number. */
 #define PIECE ((size_t)1 << 20)
-#define PIECES 17
+#define PIECES 5
 
 static int write_pieces(struct sk_out *out, unsigned char *buf, struct sk_error *err)
 {
@@ -154,7 +154,7 @@ int main(void)
 	CHECK(buf != NULL && mk_tmpdir(mk_dir, sizeof mk_dir, "ofile-behind") != NULL);
 	path = mk_path("out.bin");
 
-	/* Asked for: a helper thread; the write-back start at 16 MiB has it
+	/* Asked for: a helper thread; the write-back start at 4 MiB has it
 	 * sync the file once; the commit's fsync follows, the helper gone. */
 	reset(0);
 	CHECK(sk_out_open(&out, path, &err) == 0);
