@@ -173,6 +173,13 @@ int sk_rgrun_scan_par(const struct sk_regrid_job *job, const struct sk_regrid_op
  * in input order, with the trace number as sk_reader_next's. */
 int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_opts *o, struct sk_reader *r,
 		      const struct keep *kp, struct scan *sc, struct store *store, struct sk_error *err);
+/* Records per batch of that pass when sc->batch does not say: about 2 MiB
+ * of raw records of rawlen bytes, or, when the samples (ns a trace) are
+ * decoded into memory, as many traces as fill one huge page with them
+ * (bigmem.h would round a batch's samples up to whole huge pages: at 2 MiB
+ * of raw records the samples of 500-sample traces were 1.79 MiB, kept in 2,
+ * 12% more memory than --mem counts).  At least 1. */
+long sk_rgrun_seq_per(size_t rawlen, long ns, int samples);
 
 /* regrid_run.c */
 

@@ -29,9 +29,9 @@
 #include "recio.h"
 #include "regrid_run_internal.h"
 
-/* Raw record bytes per batch: small enough that the threads take turns
- * often (and the ring stays a few MiB), large enough that the lock and the
- * per-batch arrays are paid rarely. */
+/* Bytes per batch (sk_rgrun_seq_per): small enough that the threads take
+ * turns often (and the ring stays a few MiB), large enough that the lock
+ * and the per-batch arrays are paid rarely. */
 #define SEQ_BATCH_BYTES ((size_t)2 << 20)
 /* Records above this size are read one batch at a time (the ring would
  * hold several of them). */
@@ -73,6 +73,13 @@ struct seq {
 	pthread_cond_t work;     /* a batch was read, or stop */
 	pthread_cond_t done;     /* a batch was decoded */
 };
+
+long sk_rgrun_seq_per(size_t rawlen, long ns, int samples)
+{
+	const long per = (long)(SEQ_BATCH_BYTES / (samples ? (size_t)ns * sizeof(float) : rawlen));
+
+	return per > 0 ? per : 1;
+}
 
 /* Decodes and classifies batch b (taken: B_BUSY), without the lock; hdr
  * and junk are the thread's (a header block, ns floats). */
@@ -344,9 +351,6 @@ int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_op
 	q.r = r;
 	q.kp = kp;
 	q.rawlen = sk_rec_rawlen(info);
-	q.per = sc->batch > 0 ? sc->batch : (long)(SEQ_BATCH_BYTES / q.rawlen);
-	if (q.per < 1)
-		q.per = 1;
 	if (q.rawlen > SEQ_RING_MAX)
 		nth = 1;
 	/* One batch read while the others are decoded: two for each thread
@@ -355,6 +359,7 @@ int sk_rgrun_scan_seq(const struct sk_regrid_job *job, const struct sk_regrid_op
 	sc->in_place = info->ntraces >= 0 && sk_reader_pread_size(r) > 0 &&
 		       (uint64_t)info->ntraces * (uint64_t)info->ns * sizeof(float) > job->mem;
 	q.samples = !sc->in_place;
+	q.per = sc->batch > 0 ? sc->batch : sk_rgrun_seq_per(q.rawlen, info->ns, q.samples);
 	q.b = calloc((size_t)q.nslot, sizeof *q.b);
 	if (!hdr || !junk || !q.b) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");

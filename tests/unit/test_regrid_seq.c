@@ -21,6 +21,7 @@
 #include <omp.h>
 #endif
 
+#include "bigmem.h"
 #include "check.h"
 #include "mkstream.h"
 #include "rgscan.h"
@@ -130,6 +131,22 @@ int main(void)
 		w.zstd = 1;
 		w.block = 7;
 		CHECK(mk_write(sgk, &w, NS, 4000, NTR, trace) == 0);
+	}
+
+	/* The batch when none is set: about 2 MiB of raw records, or of
+	 * samples when they are kept, which then fill one huge page to within
+	 * a trace (bigmem rounds a batch's samples up to whole huge pages). */
+	{
+		static const long nss[] = {1, 16, 500, 1001, 3000, 200000, 300000};
+		for (size_t k = 0; k < sizeof nss / sizeof nss[0]; k++) {
+			const long n = nss[k];
+			const size_t raw = 240 + 4 * (size_t)n, bytes = (size_t)sk_rgrun_seq_per(raw, n, 1) * 4 * (size_t)n;
+			CHECKF(sk_rgrun_seq_per(raw, n, 0) == (long)(((size_t)2 << 20) / raw), "ns %ld", n);
+			CHECKF(bytes <= SK_BIGMEM_PAGE ? SK_BIGMEM_PAGE - bytes < 4 * (size_t)n
+						       : sk_rgrun_seq_per(raw, n, 1) == 1,
+			       "ns %ld: %zu bytes of samples a batch", n, bytes);
+			CHECK(sk_bigmem_size(bytes) - bytes < 4 * (size_t)n || bytes > SK_BIGMEM_PAGE);
+		}
 	}
 
 	/* A SEG-Y file over a budget of 10 traces: left in place (it allows
