@@ -130,6 +130,25 @@ int tr_tmpl_has_slot(const char *tmpl)
 	return strchr(tmpl, TR_TMPL_SLOT) != NULL;
 }
 
+/* {//}: the directory of arg as GNU parallel gives it, which is Perl's
+ * File::Basename::dirname and dirname(1): trailing slashes are dropped,
+ * then the last part, then the slashes before it ("a/" and "../" give
+ * ".", "a//b" and "a/b//" "a", "//a//" "/"). */
+static char *dir_of(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	while (n > 0 && arg[n - 1] != '/')
+		n--;
+	if (n == 0)
+		return strdup(".");
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	return strndup(arg, n);
+}
+
 char *tr_tmpl_value(int which, const char *arg)
 {
 	const char *base = strrchr(arg, '/');
@@ -143,7 +162,7 @@ char *tr_tmpl_value(int which, const char *arg)
 		dot = strrchr(base, '.');
 		return strndup(base, dot ? (size_t)(dot - base) : strlen(base));
 	case TR_OP_DIR:
-		return base == arg ? strdup(".") : strndup(arg, base - arg > 1 ? (size_t)(base - arg - 1) : 1);
+		return dir_of(arg);
 	case TR_OP_NOEXT:
 		dot = strrchr(base, '.');
 		return strndup(arg, dot ? (size_t)(dot - arg) : strlen(arg));

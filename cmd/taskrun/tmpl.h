@@ -31,7 +31,8 @@ enum { TR_OP_ALL, TR_OP_NOEXT, TR_OP_BASE, TR_OP_DIR, TR_OP_BASENOEXT, TR_OP_SEQ
 const char *tr_tmpl_next(const char *p, const char *rpl, size_t *len, int *op, long *num);
 
 /* The value of operation op (not TR_OP_SEQ, TR_OP_SLOT) of arg, unquoted:
- * arg for TR_OP_ALL, its base name for TR_OP_BASE, and so on.  malloc'd;
+ * arg for TR_OP_ALL, its base name for TR_OP_BASE, its directory as
+ * dirname(1) gives it for TR_OP_DIR, and so on.  malloc'd;
  * NULL when out of memory. */
 char *tr_tmpl_value(int op, const char *arg);
 

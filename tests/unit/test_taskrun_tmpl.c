@@ -49,6 +49,15 @@ int main(void)
 	/* GNU parallel's: a leading dot starts the extension too. */
 	CHECK(expands("{.}|{/.}", "d/.hidden", 1, 1, "d/|''"));
 	CHECK(expands("{//}", "/top", 1, 1, "/"));
+	/* {//} is dirname(1)'s and Perl's dirname: trailing slashes first. */
+	CHECK(expands("{//}|{/}", "dir/", 1, 0, ".|"));
+	CHECK(expands("{//}", "a/b//", 1, 0, "a"));
+	CHECK(expands("{//}", "a//b", 1, 0, "a"));
+	CHECK(expands("{//}", "//a//", 1, 0, "/"));
+	CHECK(expands("{//}", "//", 1, 0, "/"));
+	CHECK(expands("{//}", "../", 1, 0, "."));
+	CHECK(expands("{//}", "x/.", 1, 0, "x"));
+	CHECK(expands("{//}", "", 1, 0, "."));
 	CHECK(expands("out/{/.}.img", "parts/p 1.sgy", 1, 0, "out/p 1.img"));
 	CHECK(expands("awk '{print}' {}", "x", 1, 1, "awk '{print}' x"));
 	CHECK(expands("a {{}} b", "x", 1, 1, "a {x} b"));
