@@ -67,19 +67,31 @@ static void put_file(struct tr_ctl *c, int fd, const char *tag, FILE *f)
 	fclose(f);
 }
 
+/* The --joblog file: GNU parallel's +FILE is FILE, appended to. */
+static const char *joblog_path(const struct tr_ctl *c)
+{
+	return c->o->joblog[0] == '+' ? c->o->joblog + 1 : c->o->joblog;
+}
+
 int tr_output_open(struct tr_ctl *c, struct sk_error *err)
 {
 	c->halt_status = -1;
 	if (c->o->keep && c->tl->n > 0 && !(c->held = calloc((size_t)c->tl->n, sizeof *c->held)))
 		return sk_error_set(err, SK_ENOMEM, "out of memory");
 	if (c->o->joblog) {
-		/* As GNU parallel without --resume: a new log each run. */
-		c->joblog = strcmp(c->o->joblog, "-") == 0 ? stdout : fopen(c->o->joblog, "w");
+		/* As GNU parallel without --resume: a new log each run, with its
+		 * header; +FILE appends to FILE, with no header even when it is
+		 * new. */
+		const int append = c->o->joblog[0] == '+';
+		const char *path = joblog_path(c);
+
+		c->joblog = strcmp(path, "-") == 0 ? stdout : fopen(path, append ? "a" : "w");
 		if (!c->joblog)
-			return sk_error_sys_at(err, c->o->joblog);
-		fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n", c->joblog);
+			return sk_error_sys_at(err, path);
+		if (!append)
+			fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n", c->joblog);
 		if (fflush(c->joblog) != 0)
-			return sk_error_sys_at(err, c->o->joblog);
+			return sk_error_sys_at(err, path);
 	}
 	return 0;
 }
@@ -97,7 +109,7 @@ void tr_output_close(struct tr_ctl *c)
 		c->held = NULL;
 	}
 	if (c->joblog && c->joblog != stdout && fclose(c->joblog) != 0)
-		sk_warn("%s", c->o->joblog);
+		sk_warn("%s", joblog_path(c));
 	c->joblog = NULL;
 }
 
@@ -242,7 +254,7 @@ void tr_joblog_line(struct tr_ctl *c, const struct tr_attempt *a, int status, in
 	free(cmd);
 	if (fflush(c->joblog) != 0) {
 		struct sk_error err;
-		sk_error_sys_at(&err, c->o->joblog);
+		sk_error_sys_at(&err, joblog_path(c));
 		tr_fail_err(c, &err);
 	}
 }
