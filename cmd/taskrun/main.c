@@ -433,6 +433,9 @@ static int dry_run(const struct tr_tasklist *tl, int several)
 		char *shown = cmd ? tr_piece_show(cmd, tl->t[i].input, NULL) : NULL;
 		if (!shown)
 			sk_die(1, "out of memory");
+		/* --tag: the arguments and a tab first, as GNU parallel. */
+		if (tl->t[i].tag)
+			printf("%s\t", tl->t[i].tag);
 		puts(shown);
 		free(shown);
 		free(cmd);
