@@ -137,6 +137,20 @@ same_sorted() {
 	[ "$T_OUT" = $'z,z,z,.,z,sp ace/f.x,f,dir/a.b.c\nz,z,z,.,z,sp ace/f.x,f,noext' ]
 }
 
+@test "parallel and taskrun: {//} is the directory as dirname gives it, trailing and doubled slashes too" {
+	# GNU parallel's {//} is Perl's File::Basename::dirname, which drops
+	# trailing slashes first (ls -d */ gives "dir/": its {//} is "."),
+	# and the slashes before the last part; {/} is what follows the last
+	# slash, empty after a trailing one.
+	both -k echo '{//}:{1//}:{/}:{/.}' ::: a/ a//b / // a/b// /a a// ../ 'a b/' //a// x/. ''
+	same
+	[ "$T_OUT" = $'.:.::\na:a:b:b\n/:/::\n/:/::\na:a::\n/:/:a:a\n.:.::\n.:.::\n.:.::\n/:/::\nx:x:.:\n.:.::' ]
+	# dirname(1) agrees on every one.
+	while IFS= read -r a; do
+		[ "$(taskrun echo '{//}' ::: "$a")" = "$(dirname -- "$a")" ] || { echo "$a"; false; }
+	done <<<$'a/\na//b\n/\n//\na/b//\n/a\na//\n../\na b/\n//a//\nx/.\ndir/f.x'
+}
+
 @test "parallel and taskrun: arguments with spaces, quotes, \$, * and unicode reach the command unchanged" {
 	args=("a b" "it's" "'" '$HOME "x"' '*' 'ünïcødé ✓' '`id`;true' 'back\slash' 'tab	in' '' '-n' 'a,b=c:d@e%f^g~h')
 	both -k "printf '[%s]\n'" ::: "${args[@]}"
@@ -201,6 +215,25 @@ same_sorted() {
 	[ "$output" = $'echo 1 1\necho 2 2\necho 1 3\necho 2 4\necho 1 5\necho 2 6' ]
 	run -0 taskrun --dry-run -S 1/:,1/node2 'echo {%}' ::: a b c
 	[ "$output" = $'echo 1\necho 2\necho 1' ]
+}
+
+@test "taskrun: a command line runs in /bin/sh, as GNU parallel's with PARALLEL_SHELL=/bin/sh" {
+	# GNU parallel runs it in the shell that started parallel (here
+	# bats's bash); taskrun in /bin/sh on every host.  "; true" keeps the
+	# shell from exec'ing readlink in its place.
+	run -0 taskrun 'readlink -f /proc/$$/exe; true' ::: a
+	[ "$output" = "$(readlink -f /bin/sh)" ]
+	PARALLEL_SHELL=/bin/sh both -k 'readlink -f /proc/$$/exe; echo {}' ::: 'a\tb' 'c\\d'
+	same
+}
+
+@test "parallel and taskrun: --dry-run --tag starts each line with the arguments" {
+	both -k --dry-run --tag echo {} ::: a 'b c'
+	same
+	[ "$T_OUT" = $'a\techo a\nb c\techo \'b c\'' ]
+	both -k --dry-run --tag echo {1}{2} ::: a b ::: 1
+	same
+	[ "$T_OUT" = $'a 1\techo a1\nb 1\techo b1' ]
 }
 
 @test "parallel and taskrun: -j N, N%, +N, -N and 0 give the same number of slots" {
@@ -282,6 +315,23 @@ else while [ ! -e $T/m1 ]; do sleep 0.05; done; sleep 0.3; echo b1; touch $T/m2;
 	# {%} is written as it ran.
 	both --joblog "$T/j.log" -j 1 true {%} {} ::: a
 	[ "$(cut -f 9 "$T/j.log" | tail -1)" = "true 1 a" ]
+}
+
+@test "parallel and taskrun: --joblog +FILE appends without a header, a new FILE too" {
+	cd "$T"
+	both --joblog +p.log echo {} ::: a
+	[ "$T_RC" = 0 ] && [ ! -e +p.log ] || { echo "taskrun: status $T_RC, $(ls)"; false; }
+	# parallel appended one line to a new file, taskrun after it: no header.
+	[ "$(cut -f 1,2,5- p.log)" = $'1\t:\t0\t2\t0\t0\techo a\n1\t:\t0\t2\t0\t0\techo a' ]
+	parallel --will-cite --joblog p2.log echo {} ::: a >/dev/null
+	parallel --will-cite --joblog +p2.log echo {} ::: b >/dev/null
+	taskrun --joblog t.log echo {} ::: a >/dev/null
+	taskrun --joblog +t.log echo {} ::: b >/dev/null
+	[ "$(cut -f 1,2,5- t.log)" = "$(cut -f 1,2,5- p2.log)" ]
+	[ "$(cut -f 9 t.log)" = $'Command\necho a\necho b' ]
+	# A file that cannot be opened is named, exit 1.
+	run -1 --separate-stderr taskrun --joblog +no/j.log echo ::: a
+	[ "$stderr" = "taskrun: no/j.log: No such file or directory" ]
 }
 
 @test "parallel and taskrun: --joblog's Send is the bytes of stdin, Receive of stdout" {
