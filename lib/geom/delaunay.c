@@ -121,7 +121,7 @@ unsigned long long sk_dl_hilbert(unsigned long long x, unsigned long long y, int
 
 /* Sorts k[0 .. n) by s (below 2^52), ties kept in their order (stable):
  * least significant digit first, 11 bits a pass, through tmp (n entries),
- * a pass whose digit is the same everywhere skipped.  Both callers' k
+ * a pass whose digit is the same everywhere skipped.  The caller's k
  * comes in ascending i, so the order is qsort's by (s, i), a unique total
  * order: the same vertices, in the same insertion order.  glibc's qsort
  * took 30 ms for 100,000 points (an indirect call a comparison). */
@@ -603,8 +603,8 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 		}
 		d->glist = dl_big(m * sizeof *d->glist, &d->plain);
 		d->gstart = dl_big((m + 1) * sizeof *d->gstart, &d->plain);
-		/* k, then the sort's room and the vertices' keys: one block. */
-		k = dl_big(3 * m * sizeof *k, &d->plain);
+		/* k, then the sort's room: one block. */
+		k = dl_big(2 * m * sizeof *k, &d->plain);
 		tmp = k + m;
 	}
 	if (!d->pts || !d->glist || !d->gstart || !k) {
@@ -615,61 +615,33 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 		memcpy(d->x, x, (size_t)n * sizeof *x);
 		memcpy(d->y, y, (size_t)n * sizeof *y);
 	}
+	/* One sort by (Hilbert key, index): the key is a bijection of the
+	 * lattice point (X, Y), so a run of equal keys is one vertex's group
+	 * (ascending index: the first is the representative), and the runs
+	 * come in the insertion order along the curve. */
 #pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
 	for (long i = 0; i < n; i++) {
 		const unsigned long long X = (unsigned long long)llround((x[i] - d->xmin) * d->scale);
 		const unsigned long long Y = (unsigned long long)llround((y[i] - d->ymin) * d->scale);
-		k[i].s = X << 26 | Y;
+		k[i].s = sk_dl_hilbert(X, Y, 26);
 		k[i].i = i;
 	}
-	/* Group duplicates (same lattice point): sorted by (X, Y, index), the
-	 * first of a run is the representative. */
 	sk_dl_sort(k, tmp, n);
 	d->nv = 0;
 	for (long i = 0; i < n; i++) {
-		if (i == 0 || k[i].s != k[i - 1].s)
+		if (i == 0 || k[i].s != k[i - 1].s) {
+			d->rep[d->nv] = k[i].i;
 			d->gstart[d->nv++] = i;
+		}
 		d->glist[i] = k[i].i;
-		d->vof[k[i].i] = d->nv - 1;
 	}
 	d->gstart[d->nv] = n;
-	/* Distinct vertices in Hilbert order; vertex ids follow that order, so
-	 * the groups are renumbered too. */
-	{
-		struct sk_dl_key *vk = tmp + (n > 0 ? n : 1);
-		long *gs = dl_big((size_t)(d->nv + 1) * sizeof *gs, &d->plain);
-		long *gl = dl_big((size_t)(n > 0 ? n : 1) * sizeof *gl, &d->plain);
-		if (!gs || !gl) {
-			free(gs);
-			free(gl);
-			rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-			goto fail;
-		}
 #pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
-		for (long v = 0; v < d->nv; v++) {
-			const unsigned long long xy = k[d->gstart[v]].s;
-			vk[v].s = sk_dl_hilbert(xy >> 26, xy & LATTICE, 26);
-			vk[v].i = v;
-		}
-		sk_dl_sort(vk, tmp, d->nv);
-		gs[0] = 0;
-		for (long v = 0; v < d->nv; v++) {
-			const long old = vk[v].i;
-			gs[v + 1] = gs[v] + (d->gstart[old + 1] - d->gstart[old]);
-		}
-#pragma omp parallel for num_threads(nth) schedule(dynamic, DL_CHUNK)
-		for (long v = 0; v < d->nv; v++) {
-			const long old = vk[v].i, a = d->gstart[old], b = d->gstart[old + 1];
-			const unsigned long long xy = k[a].s;
-			d->p[v][0] = (long long)(xy >> 26);
-			d->p[v][1] = (long long)(xy & LATTICE);
-			memcpy(gl + gs[v], d->glist + a, (size_t)(b - a) * sizeof *gl);
-			d->rep[v] = d->glist[a]; /* smallest index: the group is sorted */
-		}
-		free(d->gstart);
-		free(d->glist);
-		d->gstart = gs;
-		d->glist = gl;
+	for (long v = 0; v < d->nv; v++) {
+		/* Every point of a group snaps to the same lattice point. */
+		const long r = d->rep[v];
+		d->p[v][0] = llround((x[r] - d->xmin) * d->scale);
+		d->p[v][1] = llround((y[r] - d->ymin) * d->scale);
 	}
 	/* Vertex ids move once (the third vertex, place_third); then the
 	 * insertion, and beside it on a second thread the groups in the final

@@ -406,7 +406,7 @@ static void test_pages(void)
 		struct sk_delaunay *d = NULL;
 		struct sk_error err;
 		CHECK(sk_delaunay_new(x, y, 1000, &d, &err) == 0 && sk_delaunay_dim(d) == 2);
-		/* 1,000 points: 48 + 8 + 8 + 48 (keys) bytes a point, the two
+		/* 1,000 points: 48 + 8 + 8 + 32 (keys) bytes a point, the two
 		 * regroupings' 24 + 16, the insertion's link, marks and list of real
 		 * triangles: all below 512 KiB. */
 		if (d)
