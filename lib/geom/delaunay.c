@@ -97,6 +97,48 @@ int sk_delaunay_incircle(const long long a[2], const long long b[2], const long 
 	return (det > 0) - (det < 0);
 }
 
+/* Does lattice point p come before q in (X, Y) order?  The earlier of
+ * four cocircular points carries the larger lift (below). */
+static int lex_before(const long long p[2], const long long q[2])
+{
+	return p[0] < q[0] || (p[0] == q[0] && p[1] < q[1]);
+}
+
+/*
+ * Simulation of Simplicity (Edelsbrunner & Muecke 1990) for the in-circle
+ * test, in the lifting form of Devillers & Teillaud (2011, "Perturbations
+ * for Delaunay and weighted Delaunay 3D triangulations"): each point's lift
+ * X^2 + Y^2 gets an infinitesimal e_p, e_p much larger than e_q when p comes
+ * before q in (X, Y) order.  The determinant is linear in each lift, so
+ * when it is exactly 0 (four distinct cocircular points) its perturbed sign
+ * is that of its derivative with respect to the lift of the earliest of the
+ * four: for a +orient(b, c, d), for b -orient(a, c, d), for c +orient(a, b,
+ * d), for d -orient(a, b, c) (lifting d moves it outside: the derivative is
+ * negative for a counter-clockwise a, b, c).  Three distinct points of a
+ * circle are never collinear, so the result is never 0, and it depends on
+ * the four points alone: not on the order of insertion, nor on which other
+ * points are triangulated.
+ */
+int sk_delaunay_incircle_perturbed(const long long a[2], const long long b[2], const long long c[2],
+				   const long long d[2])
+{
+	const int s = sk_delaunay_incircle(a, b, c, d);
+	const long long *m;
+	if (s != 0)
+		return s;
+	m = a;
+	if (lex_before(b, m)) m = b;
+	if (lex_before(c, m)) m = c;
+	if (lex_before(d, m)) m = d;
+	if (m == a)
+		return sk_delaunay_orient(b, c, d);
+	if (m == b)
+		return -sk_delaunay_orient(a, c, d);
+	if (m == c)
+		return sk_delaunay_orient(a, b, d);
+	return -sk_delaunay_orient(a, b, c);
+}
+
 /* Hilbert curve index of (x, y) on a 2^order grid: the classic
  * rotate-and-reflect recursion (at each level, from the top: the quadrant's
  * digit (3 rx) ^ ry, then the rest of the square swapped when ry = 0, and
@@ -273,7 +315,7 @@ static int conflict(const struct sk_delaunay *d, const struct tri *t, const long
 			       (q[0] - b[0]) * (a[0] - b[0]) + (q[1] - b[1]) * (a[1] - b[1]) > 0;
 		}
 	}
-	return sk_delaunay_incircle(d->p[t->v[0]], d->p[t->v[1]], d->p[t->v[2]], q) > 0;
+	return sk_delaunay_incircle_perturbed(d->p[t->v[0]], d->p[t->v[1]], d->p[t->v[2]], q) > 0;
 }
 
 /* Visibility walk from real triangle t towards q: returns a real triangle
@@ -540,6 +582,21 @@ static int regroup(struct sk_delaunay *d, struct sk_error *err)
 	return 0;
 }
 
+static int build(const double *x, const double *y, long n, const double frame[4], void (*beside)(void *ctx),
+		 void *ctx, unsigned long long seed, struct sk_delaunay **out, struct sk_error *err);
+
+int sk_delaunay_new_beside(const double *x, const double *y, long n, const double frame[4],
+			   void (*beside)(void *ctx), void *ctx, struct sk_delaunay **out, struct sk_error *err)
+{
+	return build(x, y, n, frame, beside, ctx, 0, out, err);
+}
+
+int sk_dl_new_shuffled(const double *x, const double *y, long n, const double frame[4], unsigned long long seed,
+		       struct sk_delaunay **out, struct sk_error *err)
+{
+	return build(x, y, n, frame, NULL, NULL, seed, out, err);
+}
+
 int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
 		    struct sk_error *err)
 {
@@ -552,8 +609,8 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 	return sk_delaunay_new_beside(x, y, n, frame, NULL, NULL, out, err);
 }
 
-int sk_delaunay_new_beside(const double *x, const double *y, long n, const double frame[4],
-			   void (*beside)(void *ctx), void *ctx, struct sk_delaunay **out, struct sk_error *err)
+static int build(const double *x, const double *y, long n, const double frame[4], void (*beside)(void *ctx),
+		 void *ctx, unsigned long long seed, struct sk_delaunay **out, struct sk_error *err)
 {
 	struct sk_delaunay *d;
 	struct sk_dl_key *k = NULL, *tmp = NULL;
@@ -642,6 +699,27 @@ int sk_delaunay_new_beside(const double *x, const double *y, long n, const doubl
 		const long r = d->rep[v];
 		d->p[v][0] = llround((x[r] - d->xmin) * d->scale);
 		d->p[v][1] = llround((y[r] - d->ymin) * d->scale);
+	}
+	/* Tests only: the vertices in a pseudo-random order (splitmix64,
+	 * Steele, Lea & Flood 2014; a Fisher-Yates shuffle), to show that
+	 * the triangles do not depend on the insertion order. */
+	for (long v = d->nv - 1; seed != 0 && v > 0; v--) {
+		unsigned long long z = (seed += 0x9e3779b97f4a7c15ULL);
+		long u;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		u = (long)(z % (unsigned long long)(v + 1));
+		{
+			const long long px = d->p[v][0], py = d->p[v][1];
+			const long r = d->rep[v];
+			d->p[v][0] = d->p[u][0];
+			d->p[v][1] = d->p[u][1];
+			d->rep[v] = d->rep[u];
+			d->p[u][0] = px;
+			d->p[u][1] = py;
+			d->rep[u] = r;
+		}
 	}
 	/* Vertex ids move once (the third vertex, place_third); then the
 	 * insertion, and beside it on a second thread the groups in the final

@@ -6,7 +6,16 @@
  * bounding box, and the orientation and in-circle predicates are evaluated
  * exactly on those integers (64- and 128-bit arithmetic), so the
  * triangulation is valid whatever the input: collinear runs, cocircular
- * points and duplicates included.  Points that snap to the same lattice
+ * points and duplicates included.
+ *
+ * It is unique: where four or more points are cocircular (every cell of a
+ * regular survey), the tie is broken by a fixed rule on the points
+ * (sk_delaunay_incircle_perturbed: the lattice point that comes first in
+ * (X, Y) order is taken as lifted the most), so the triangles are those of
+ * the perturbed Delaunay triangulation, whatever the order of the input
+ * points or of their insertion, and a triangle whose circumcircle holds
+ * the same points in a subset (on the same frame) is the same triangle
+ * there.  Points that snap to the same lattice
  * point are one vertex; sk_delaunay_group lists the input points behind a
  * vertex, so callers can average them.  Barycentric weights are computed
  * from the original (unsnapped) coordinates, so a field linear in x and y is
@@ -77,5 +86,12 @@ int sk_delaunay_locate(const struct sk_delaunay *d, double qx, double qy, long *
 int sk_delaunay_orient(const long long a[2], const long long b[2], const long long c[2]);
 int sk_delaunay_incircle(const long long a[2], const long long b[2], const long long c[2],
 			 const long long d[2]);
+/* The in-circle test with ties broken (the triangulation's): the exact
+ * sign when it is not 0; for four distinct cocircular points, the sign
+ * after lifting each point by an infinitesimal that is larger the earlier
+ * the point comes in (X, Y) order (symbolic perturbation).  Never 0 for a
+ * counter-clockwise a, b, c and d distinct from them. */
+int sk_delaunay_incircle_perturbed(const long long a[2], const long long b[2], const long long c[2],
+				   const long long d[2]);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * delaunay_internal: the insertion order's parts of delaunay.c, apart so
  * that tests/unit/test_delaunay.c checks them against their definitions
- * (the insertion order decides the triangulation of cocircular points, so
- * it must not change).  Only delaunay.c and its unit test use this header.
+ * (the order keeps the walks short; the triangles do not depend on it),
+ * and a construction in another order for the test that shows the latter.
+ * Only delaunay.c and its unit test use this header.
  */
 #ifndef SK_DELAUNAY_INTERNAL_H
 #define SK_DELAUNAY_INTERNAL_H
 
 #include <stddef.h>
+
+#include "diag.h"
 
 struct sk_delaunay;
 
@@ -23,6 +26,12 @@ unsigned long long sk_dl_hilbert(unsigned long long x, unsigned long long y, int
 /* Sorts k[0 .. n) by s, ties kept in their order (stable), through tmp (n
  * entries). */
 void sk_dl_sort(struct sk_dl_key *k, struct sk_dl_key *tmp, long n);
+
+/* sk_delaunay_new_frame (frame may be NULL) with the distinct points
+ * inserted in a pseudo-random order drawn from seed (0: the usual order,
+ * along the Hilbert curve).  Tests only: the triangles must be the same. */
+int sk_dl_new_shuffled(const double *x, const double *y, long n, const double frame[4], unsigned long long seed,
+		       struct sk_delaunay **out, struct sk_error *err);
 
 /* The bytes of d's arrays sized by the points (the construction's too)
  * that were given plain 4 KiB pages rather than whole huge pages: those
