@@ -13,6 +13,9 @@
 #include "stream.h"
 #include "version.h"
 
+/* -k: room for every named key (96) and more, as many as a user types. */
+#define SEGINFO_MAXKEYS 256
+
 static const char usage_text[] =
 	"usage: seginfo [-bhjlNtV] [-k KEYS] [--from FMT] [FILE ...]\n"
 	"Summarises each file (standard input when none): format, byte order,\n"
@@ -167,9 +170,9 @@ static int one(const char *path, const struct opts *o)
 		if (o->binary)
 			binary(in);
 	} else if (o->keys) {
-		struct sk_key keys[64];
+		struct sk_key keys[SEGINFO_MAXKEYS];
 		int n;
-		if (sk_keys_parse(o->keys, in->hdrlen, keys, 64, &n, &err) < 0) {
+		if (sk_keys_parse(o->keys, in->hdrlen, keys, SEGINFO_MAXKEYS, &n, &err) < 0) {
 			sk_reader_free(r);
 			return sk_report(&err);
 		}
@@ -229,9 +232,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.keys) {
-		struct sk_key k[64];
+		struct sk_key k[SEGINFO_MAXKEYS];
 		int n;
-		if (sk_keys_parse(o.keys, 0, k, 64, &n, &err) < 0)
+		if (sk_keys_parse(o.keys, 0, k, SEGINFO_MAXKEYS, &n, &err) < 0)
 			exit(sk_report(&err));
 	}
 	/* As grep: rows say which file they are from when there are several. */

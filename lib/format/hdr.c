@@ -150,8 +150,11 @@ int sk_keys_parse(const char *list, size_t hdrlen, struct sk_key *out, int max, 
 
 		if (len == 0 || len >= sizeof buf)
 			return sk_error_set(err, SK_EARG, "invalid key list '%s'", list);
+		/* The key, not the list: a long list would push the limit out of
+		 * the message. */
 		if (k == max)
-			return sk_error_set(err, SK_EARG, "too many keys in '%s' (at most %d)", list, max);
+			return sk_error_set(err, SK_EARG, "too many keys (at most %d): '%.*s' is key %d", max,
+					    len > 64 ? 64 : (int)len, p, k + 1);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		if ((rc = sk_key_parse(buf, hdrlen, &out[k], err)) < 0)

@@ -61,6 +61,26 @@ load helpers
 	[ "$stderr" = "seginfo: unknown header key 'nosuch'" ]
 }
 
+@test "seginfo -k takes every key of the table at once; past 256 the message names the first key too many" {
+	all=$(seginfo -l | cut -f 1 | paste -sd, -)
+	[ "$(seginfo -l | wc -l)" -ge 90 ]
+	run -0 --separate-stderr seginfo -k "$all" "$DATA/f3.sgy"
+	[ "${#lines[@]}" -eq 414 ]
+	[ "$(awk -F'\t' '{ print NF }' <<<"$output" | sort -u)" = "$(seginfo -l | wc -l)" ]
+	# Each column is what the key alone prints.
+	i=0
+	for k in tracl cdp iline xline cdpx sx offset; do
+		col=$(seginfo -l | cut -f 1 | grep -nx "$k" | cut -d: -f1)
+		diff <(cut -f "$col" <<<"$output") <(seginfo -k "$k" "$DATA/f3.sgy")
+		i=$((i + 1))
+	done
+	[ "$i" = 7 ]
+	many=$(for i in $(seq 256); do printf 'cdp,'; done)offset,sx
+	run -2 --separate-stderr seginfo -k "$many" "$DATA/f3.sgy"
+	[ "$stderr" = "seginfo: too many keys (at most 256): 'offset' is key 257" ]
+	[ "$output" = "" ]
+}
+
 @test "seginfo --text and --binary" {
 	run -0 seginfo --text "$DATA/f3.sgy"
 	[ "${lines[0]}" = "C 1 Cropped F3 2-byte integer data set" ]
