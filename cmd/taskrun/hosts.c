@@ -86,6 +86,42 @@ void tr_reap_kids(struct tr_ctl *c)
 	}
 }
 
+/* srun's words when the job it was to start a step in is over (its time
+ * limit, scancel, a node failure): "Expired or invalid job N" (srun's
+ * allocation lookup), "Job/step already completing or completed" and
+ * "Invalid job id specified" (the step request).  No agent can start in
+ * that allocation again. */
+static int slurm_job_over(const char *why)
+{
+	static const char *const words[] = {"Expired or invalid job", "Job/step already completing or completed",
+					    "Invalid job id specified"};
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strstr(why, words[i]))
+			return 1;
+	return 0;
+}
+
+/* The Slurm allocation is over: every node of it is given up at once (as
+ * after its last quarantine), instead of each trying srun again through
+ * its quarantines for minutes; the run ends when nothing else can run its
+ * tasks, and the same command in a new allocation resumes it (-s). */
+static void slurm_give_up(struct tr_ctl *c, const struct tr_host *h, const char *why)
+{
+	if (!c->slurm_over)
+		tr_warnx(c, "the Slurm allocation has ended: %s: %s", h->name, why);
+	c->slurm_over = 1;
+	for (int i = 0; i < c->nh; i++) {
+		struct tr_host *n = &c->h[i];
+		if (!n->slurm)
+			continue;
+		if (n->hl.nquar < GIVE_UP)
+			n->hl.nquar = GIVE_UP;
+		n->hl.quar_until = HUGE_VAL;
+		n->hl.probing = 0;
+	}
+}
+
 /* A host is gone (connection lost, agent dead, lease expired): its attempts
  * go back to the queue without spending retries, and it is quarantined,
  * unless the controller had just stalled (tr_note_stall). */
@@ -93,6 +129,7 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 {
 	const int hi = (int)(h - c->h);
 	const int orderly = h->quit_sent && h->removed;
+	const int nostart = !h->hello && !orderly;
 	/* Its agent quit, or its link went, within a lease after the
 	 * controller stalled: the controller's doing, not the host's (an
 	 * agent that died is not excused). */
@@ -151,6 +188,8 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->etail[0] = '\0';
 	if (h->removed)
 		h->gone = 1;
+	else if (nostart && h->slurm && slurm_job_over(why))
+		slurm_give_up(c, h, why);
 	else if (!orderly && !stall)
 		tr_quarantine(c, h, why);
 }

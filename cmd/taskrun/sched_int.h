@@ -169,6 +169,8 @@ struct tr_ctl {
 	struct tr_bitset fresh;   /* pending tasks that never failed */
 	struct tr_bitset retry;   /* pending tasks that failed before */
 	struct tr_bitset alone;   /* pending tasks that run alone on a host */
+	int slurm_over;           /* srun said the allocation is over: its
+				     nodes are given up (hosts.c) */
 	int drain;                /* a host that takes no task until it is
 				     empty, for a task of alone; or -1 */
 	long ndone, nfinal, npending, nfail;
