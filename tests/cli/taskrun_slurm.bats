@@ -316,3 +316,75 @@ EOF
 		[ "$(j_count "$j" start "" "$t")" -ge 2 ]
 	done
 }
+
+@test "slurm cluster: a node that dies under its tasks (slurmd and the step killed) is a lost host; every task runs once, elsewhere" {
+	slurm_need
+	mkdir "$T/out"
+	# A short lease: srun does not end when its step's node dies, so the
+	# heartbeat is what finds it (30 s by default).
+	salloc -I120 -N3 -n6 -w 'n[1-3]' taskrun --slurm --lease 3s --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
+		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 18) >"$T/stdout" 2>"$T/err" &
+	BG=$!
+	lab_wait "[ -f '$T/s/journal' ] && awk -F'\t' '\$2 == \"start\" && \$5 == \"n2\"' '$T/s/journal' | grep -q ." 60
+	agent=$(awk -F'\t' '$2 == "up" && $5 == "n2" { sub(/.*agent_pid=/, "", $12); print $12 }' "$T/s/journal" | tail -1)
+	step=$(ps -o ppid= -p "$agent" | tr -d ' ')
+	[ "$(ps -o comm= -p "$step")" = slurmstepd ]
+	kill -9 "$(cat "$SLURM_DIR/slurmd.n2.pid")"
+	lab_kill_tree "$step"
+	status=0
+	wait "$BG" || status=$?
+	BG=""
+	# n2 back for the tests after this one.
+	/usr/sbin/slurmd -f "$SLURM_CONF" -N n2
+	[ "$status" = 0 ] || { cat "$T/err"; false; }
+	grep -q '^taskrun: n2: connection lost: ' "$T/err" || { cat "$T/err"; false; }
+	j=$T/s/journal
+	[ "$(j_count "$j" lost n2)" -ge 1 ]
+	[ "$(j_count "$j" fail)" = 0 ]
+	for i in $(seq 18); do
+		[ "$(awk '{ print $1 }' "$T/out/$i")" = "$i" ]
+		[ "$(j_count "$j" done "" "$i")" = 1 ]
+	done
+	# What n2 lost ran again on n1 or n3.
+	for t in $(awk -F'\t' '$2 == "lost" && $5 == "n2" { print $3 }' "$j"); do
+		[ "$(awk -F'\t' -v t="$t" '$2 == "done" && $3 == t { print $5 }' "$j")" != n2 ]
+	done
+}
+
+@test "slurm cluster: the allocation ended under the run (scancel of the job): its nodes are given up at srun's first word of it; a new allocation resumes" {
+	slurm_need
+	mkdir "$T/out"
+	salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
+		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 12) >"$T/stdout" 2>"$T/err" &
+	BG=$!
+	lab_wait "[ -f '$T/s/journal' ] && awk -F'\t' '\$2 == \"start\"' '$T/s/journal' | grep -q ." 60
+	job=$(squeue -h -o %i)
+	[ -n "$job" ]
+	scancel "$job"
+	status=0
+	wait "$BG" || status=$?
+	BG=""
+	j=$T/s/journal
+	# Said once, with srun's words; every task not done is not run, and
+	# counted in the exit status.
+	[ "$(grep -c '^taskrun: the Slurm allocation has ended' "$T/err")" = 1 ] || { cat "$T/err"; false; }
+	grep -qE "^taskrun: the Slurm allocation has ended: [^:]+: srun: .*(Expired or invalid job $job|Job/step already completing or completed|Invalid job id specified)" "$T/err" ||
+		{ cat "$T/err"; false; }
+	done1=$(j_count "$j" done)
+	[ "$status" = $((12 - done1)) ]
+	[ "$(grep -c '^taskrun: task [0-9]*: not run: no usable host' "$T/err")" = $((12 - done1)) ]
+	# No host tried the ended allocation again after srun said so: at most
+	# one such failed start each (three hosts may try at the same moment);
+	# before, each went on through its quarantines (5 each).
+	for n in n1 n2 n3; do
+		[ "$(awk -F'\t' -v n=$n '$2 == "down" && $5 == n && /Expired or invalid job|already completing or completed|Invalid job id/' "$j" | wc -l)" -le 1 ]
+	done
+	# The same command in a new allocation runs the rest, each task once.
+	slurm_idle
+	run -0 --separate-stderr salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
+		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 12)
+	for i in $(seq 12); do
+		[ "$(awk '{ print $1 }' "$T/out/$i")" = "$i" ]
+		[ "$(j_count "$j" done "" "$i")" = 1 ]
+	done
+}
