@@ -8,6 +8,11 @@
  * triangulation is valid whatever the input: collinear runs, cocircular
  * points and duplicates included.
  *
+ * From 20,000 distinct points the triangulation is built as two parts
+ * (left and right of a lattice X), on two threads when the caller's OpenMP
+ * allows, and merged along the seam; on any number of threads the same
+ * triangles in the same order.
+ *
  * It is unique: where four or more points are cocircular (every cell of a
  * regular survey), the tie is broken by a fixed rule on the points
  * (sk_delaunay_incircle_perturbed: the lattice point that comes first in
@@ -47,7 +52,9 @@ int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay
 int sk_delaunay_new_frame(const double *x, const double *y, long n, const double frame[4],
 			  struct sk_delaunay **out, struct sk_error *err);
 /* The same, with beside(ctx) run once on a second thread while the points
- * are inserted (the insertion is serial; from 20,000 points), or on the
+ * are inserted (from 20,000 points: beside runs first on one thread, then
+ * the smaller of two parts; the other thread builds the larger part; the
+ * two are then merged), or on the
  * calling thread when there is none or the call fails first: the caller's
  * work that does not need the triangulation.  Every result is the same
  * whatever the threads. */

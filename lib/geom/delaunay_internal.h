@@ -29,9 +29,16 @@ void sk_dl_sort(struct sk_dl_key *k, struct sk_dl_key *tmp, long n);
 
 /* sk_delaunay_new_frame (frame may be NULL) with the distinct points
  * inserted in a pseudo-random order drawn from seed (0: the usual order,
- * along the Hilbert curve).  Tests only: the triangles must be the same. */
+ * along the Hilbert curve), built in two parts and merged from split_min
+ * distinct points (0: from 20,000, as sk_delaunay_new).  Tests only: the
+ * triangles must be the same. */
 int sk_dl_new_shuffled(const double *x, const double *y, long n, const double frame[4], unsigned long long seed,
-		       struct sk_delaunay **out, struct sk_error *err);
+		       long split_min, struct sk_delaunay **out, struct sk_error *err);
+
+/* The links that do not hold in d's triangles (dimension 2): a live
+ * triangle not counter-clockwise, or a neighbour that is dead or does not
+ * share the edge back.  0 for a sound triangulation; tests only. */
+long sk_dl_check(const struct sk_delaunay *d);
 
 /* The bytes of d's arrays sized by the points (the construction's too)
  * that were given plain 4 KiB pages rather than whole huge pages: those

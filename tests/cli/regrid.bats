@@ -170,6 +170,29 @@ sys.exit(0 if e < 1e-6 and len(x) == 64 else 1)" "$BATS_TEST_TMPDIR/c.sgy" "$BAT
 	[ "${lines[0]}" = 134 ] && [ "${#lines[@]}" -eq 133 ]
 }
 
+@test "linear from 20,000 positions (two parts, merged): 1 and 2 threads alike and --part slices equal the whole, on a lattice and at random" {
+	T=$BATS_TEST_TMPDIR
+	# 22,500 midpoints on a 10 m lattice (one shot, 150 x 150 receivers 20 m
+	# apart): every cell's corners cocircular; 22,000 random positions.
+	# A whole run triangulates them in two parts; a third's slice holds
+	# fewer than 20,000 (one part): slices equal to the whole show the two
+	# constructions give the same triangles.
+	segsynth -S 1,100,1,100,150,20,150,20 -n 40 -d 0.004 $GENTLE_SYN -o "$T/lat.sgy"
+	segsynth -r 22000 $AREA -n 40 -d 0.004 $GENTLE_SYN -s 5 -o "$T/rnd.sgy"
+	for f in lat rnd; do
+		g=$GRID
+		[ $f = lat ] && g=0,25,60,0,25,60
+		OMP_NUM_THREADS=1 regrid -g $g -m linear "$T/$f.sgy" -o "$T/$f-1.sgy"
+		OMP_NUM_THREADS=2 regrid -g $g -m linear "$T/$f.sgy" -o "$T/$f-2.sgy"
+		cmp "$T/$f-1.sgy" "$T/$f-2.sgy"
+		for k in 1 2 3; do
+			OMP_NUM_THREADS=2 regrid -g $g -m linear --part $k/3 "$T/$f.sgy" -o "$T/$f-p$k.sgy"
+		done
+		segmerge "$T"/$f-p[1-3].sgy -o "$T/$f-parts.sgy"
+		cmp "$T/$f-1.sgy" "$T/$f-parts.sgy"
+	done
+}
+
 @test "nearest, idw, linear: 1 and 2 threads read alike; --part slices equal the whole" {
 	T=$BATS_TEST_TMPDIR
 	survey t.sgy 2304 gentle
