@@ -198,3 +198,25 @@ int tr_compat_delim(const char *arg, char **out, size_t *len, struct sk_error *e
 	*len = n;
 	return 0;
 }
+
+const char *tr_compat_hint(const char *name)
+{
+	static const struct {
+		const char *name, *hint;
+	} tab[] = {
+		{"-P", "GNU parallel's -P is -j here"},
+		{"--max-procs", "GNU parallel's --max-procs is -j here"},
+		{"--halt-on-error", "GNU parallel's --halt-on-error is --halt here"},
+		{"--slf", "GNU parallel's --slf is --sshloginfile here"},
+		{"--resume", "GNU parallel's --resume is -s DIR here: the same command again resumes"},
+		{"--resume-failed", "GNU parallel's --resume-failed is -s DIR here: the same command again resumes"},
+		{"--retry-failed", "GNU parallel's --retry-failed is -s DIR here: the same command again resumes"},
+		{"--will-cite", "GNU parallel's citation notice: taskrun has none, leave it out"},
+		{"--no-notice", "GNU parallel's citation notice: taskrun has none, leave it out"},
+	};
+
+	for (size_t i = 0; i < sizeof tab / sizeof *tab; i++)
+		if (strcmp(name, tab[i].name) == 0)
+			return tab[i].hint;
+	return NULL;
+}

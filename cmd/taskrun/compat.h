@@ -16,6 +16,13 @@
  */
 int tr_compat_jobs(const char *arg, long ncpu, long *out, int *all, struct sk_error *err);
 
+/* For an option GNU parallel takes that taskrun does not, named as typed
+ * ("--max-procs", "-P", without "=value"): what taskrun calls it, as
+ * "GNU parallel's --max-procs is -j here"; NULL for any other.
+ * Said instead of the nearest option name, which can be another option
+ * altogether (--max-procs is not --max-args). */
+const char *tr_compat_hint(const char *name);
+
 /* --halt as GNU parallel reads it: "never", or now|soon, a comma, and
  * fail=N|success=N|done=N, N a count (1..1e8) or a percentage (1%..100%);
  * or its older forms: 0 (never), 1 (soon,fail=1), 2 (now,fail=1), -1

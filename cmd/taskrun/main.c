@@ -419,6 +419,22 @@ static long spread_slots(const struct opts *o, const char *hosts_text)
 	return sum > 0 ? sum : o->jobs;
 }
 
+/* An unknown option that is GNU parallel's for what taskrun does under
+ * another name: that name, as a usage error; else nothing (sk_par_fail
+ * says the rest).  ind and opt as getopt_long left them. */
+static void parallel_hint(char *const *argv, int ind, int opt)
+{
+	const char *a = ind > 0 ? argv[ind - 1] : "", *hint;
+	char name[64];
+
+	if (a[0] == '-' && a[1] == '-')
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+	else
+		snprintf(name, sizeof name, "-%c", opt > 32 && opt < 127 ? opt : '?');
+	if ((hint = tr_compat_hint(name)))
+		sk_die(2, "unknown option '%s' (%s); try --help", name, hint);
+}
+
 /* --dry-run: the command lines on stdout.  {%} as GNU parallel's dry run
  * prints it: it runs each task as `true`, which ends about when the next
  * one starts, so with more than one slot the job slots are 1 and 2 in turn
@@ -481,6 +497,8 @@ static int run(int argc, char **argv, int *stopsig)
 			printf("taskrun %s\n", SK_VERSION);
 			return 0;
 		}
+		if (c == '?')
+			parallel_hint(argv, optind, optopt);
 		if (c == '?' || c == ':')
 			sk_par_fail(argv, "+0a:bC:d:E:H:hI:J:j:kmN:n:r:S:s:t:VX", longopts);
 		if (c == 'b')

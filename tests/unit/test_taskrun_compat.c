@@ -147,5 +147,14 @@ int main(void)
 		CHECK(tr_compat_delim("\\400", &d, &dn, &err) == SK_EARG && d == NULL);
 		CHECKF(strcmp(err.msg, "invalid delimiter '\\400' (an octal value above \\377)") == 0, "%s", err.msg);
 	}
+
+	/* GNU parallel's names for taskrun's options: the name, not a near
+	 * miss; NULL for the rest, with or without a value. */
+	CHECK(strcmp(tr_compat_hint("--max-procs"), "GNU parallel's --max-procs is -j here") == 0);
+	CHECK(strcmp(tr_compat_hint("-P"), "GNU parallel's -P is -j here") == 0);
+	CHECK(strcmp(tr_compat_hint("--will-cite"), "GNU parallel's citation notice: taskrun has none, leave it out") ==
+	      0);
+	CHECK(tr_compat_hint("--max-args") == NULL && tr_compat_hint("--max-proc") == NULL);
+	CHECK(tr_compat_hint("-p") == NULL && tr_compat_hint("") == NULL && tr_compat_hint("--max-procs=2") == NULL);
 	return test_done();
 }
