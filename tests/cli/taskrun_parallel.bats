@@ -977,3 +977,32 @@ both_in() {
 	[ "$output" = "." ]
 	[ "$(parallel --will-cite echo '{-3}.' ::: a ::: b)" = "b." ]
 }
+
+@test "taskrun: GNU parallel's names for what taskrun does under another name are refused with that name, not a near miss" {
+	# --max-procs was "did you mean --max-args?", which groups arguments:
+	# following the hint would have run something else.
+	run -2 --separate-stderr taskrun --max-procs 2 echo ::: a b
+	[ "$stderr" = "taskrun: unknown option '--max-procs' (GNU parallel's --max-procs is -j here); try --help" ]
+	[ "$output" = "" ]
+	run -2 --separate-stderr taskrun -P 2 echo ::: a b
+	[ "$stderr" = "taskrun: unknown option '-P' (GNU parallel's -P is -j here); try --help" ]
+	run -2 --separate-stderr taskrun --max-procs=2 echo ::: a b
+	[ "$stderr" = "taskrun: unknown option '--max-procs' (GNU parallel's --max-procs is -j here); try --help" ]
+	run -2 --separate-stderr taskrun --halt-on-error 2 echo ::: a
+	[ "$stderr" = "taskrun: unknown option '--halt-on-error' (GNU parallel's --halt-on-error is --halt here); try --help" ]
+	run -2 --separate-stderr taskrun --slf hosts echo ::: a
+	[ "$stderr" = "taskrun: unknown option '--slf' (GNU parallel's --slf is --sshloginfile here); try --help" ]
+	for o in --resume --resume-failed --retry-failed; do
+		run -2 --separate-stderr taskrun --joblog "$T/j" "$o" echo ::: a
+		[ "$stderr" = "taskrun: unknown option '$o' (GNU parallel's $o is -s DIR here: the same command again resumes); try --help" ]
+	done
+	run -2 --separate-stderr taskrun --will-cite echo ::: a
+	[ "$stderr" = "taskrun: unknown option '--will-cite' (GNU parallel's citation notice: taskrun has none, leave it out); try --help" ]
+	[ ! -e "$T/j" ]
+	# The same lines run through parallel: these are its options.
+	[ "$(parallel --will-cite -k --max-procs 2 echo ::: a b)" = $'a\nb' ]
+	[ "$(parallel --will-cite -k -P 2 echo ::: a b)" = $'a\nb' ]
+	# Other typos keep their nearest option.
+	run -2 --separate-stderr taskrun --max-agrs 2 echo ::: a
+	[ "$stderr" = "taskrun: unknown option '--max-agrs' (did you mean --max-args?); try --help" ]
+}
