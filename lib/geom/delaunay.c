@@ -294,8 +294,8 @@ static void place_third(struct sk_delaunay *d)
  * slots, so two parts can be built at once. */
 static int triangulate(struct sk_delaunay *d, struct part *pt, struct sk_error *err)
 {
-	long *stack = NULL, *cav = NULL, *freel = NULL, *link = NULL;
-	long *mark = NULL;
+	long *stack = NULL, *cav = NULL, *freel = NULL, *const link = pt->link;
+	long *const mark = pt->mark;
 	struct bedge *be = NULL;
 	const long lo = pt->lo, size = pt->cap - pt->lo;
 	long ncap = 0, hint;
@@ -306,16 +306,14 @@ static int triangulate(struct sk_delaunay *d, struct part *pt, struct sk_error *
 	cav = malloc((size_t)ncap * sizeof *cav);
 	freel = malloc((size_t)ncap * sizeof *freel);
 	be = malloc((size_t)ncap * sizeof *be);
-	link = dl_big((size_t)(d->nv + 1) * sizeof *link, &pt->plain);
 	/* One mark a triangle for both states (one array to fault in and to
 	 * reach, not two): 2 i when tested by the i-th point and not in
 	 * conflict, 2 i + 1 in conflict; marks of earlier points are smaller. */
-	mark = dl_big((size_t)size * sizeof *mark, &pt->plain);
-	if (!stack || !cav || !freel || !be || !link || !mark) {
+	if (!stack || !cav || !freel || !be) {
 		rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 		goto out;
 	}
-	memset(mark, 0, (size_t)size * sizeof *mark);
+	memset(mark + lo, 0, (size_t)size * sizeof *mark);
 	pt->nt = lo;
 	{
 		long a = part_id(pt, 0), b = part_id(pt, 1), c = part_id(pt, 2);
@@ -348,7 +346,7 @@ static int triangulate(struct sk_delaunay *d, struct part *pt, struct sk_error *
 		}
 		/* Depth-first search of the cavity; mark[t] >= tested means tested,
 		 * mark[t] == inside means in conflict. */
-		mark[t0 - lo] = inside;
+		mark[t0] = inside;
 		stack[ns++] = t0;
 		while (ns > 0) {
 			const long t = stack[--ns];
@@ -371,12 +369,12 @@ static int triangulate(struct sk_delaunay *d, struct part *pt, struct sk_error *
 			cav[nc++] = t;
 			for (int e = 0; e < 3; e++) {
 				const long u = d->t[t].n[e];
-				if (mark[u - lo] < tested) {
-					mark[u - lo] = conflict(d, &d->t[u], q) ? inside : tested;
-					if (mark[u - lo] == inside)
+				if (mark[u] < tested) {
+					mark[u] = conflict(d, &d->t[u], q) ? inside : tested;
+					if (mark[u] == inside)
 						stack[ns++] = u;
 				}
-				if (mark[u - lo] != inside) {
+				if (mark[u] != inside) {
 					int oe = 0;
 					while (d->t[u].n[oe] != t)
 						oe++;
@@ -414,8 +412,6 @@ out:
 	free(cav);
 	free(freel);
 	free(be);
-	free(link);
-	free(mark);
 	return rc;
 }
 
@@ -544,8 +540,11 @@ static int build(const double *x, const double *y, long n, const double frame[4]
 		}
 		d->glist = dl_big(m * sizeof *d->glist, &d->plain);
 		d->gstart = dl_big((m + 1) * sizeof *d->gstart, &d->plain);
-		/* k, then the sort's room: one block. */
-		k = dl_big(2 * m * sizeof *k, &d->plain);
+		/* k, then the sort's room: one block; after the sort (dead by
+		 * then) the parts' ids, vt and links, 4 nv + 2 longs (faulted in
+		 * already: on this VM a fresh 4 KiB page costs 11-14 us, a huge
+		 * page's clearing about 0.2 ms). */
+		k = dl_big((2 * m + 1) * sizeof *k, &d->plain);
 		tmp = k + m;
 	}
 	if (!d->pts || !d->glist || !d->gstart || !k) {
@@ -612,35 +611,31 @@ static int build(const double *x, const double *y, long n, const double frame[4]
 	place_third(d);
 	{
 		struct sk_error e2 = {0}, e3 = {0};
-		struct part pa = {NULL, d->nv, 0, 0, 0, 0, 0}, pb = {NULL, 0, 0, 0, 0, 0, 0};
-		long *ids = NULL, *vt = NULL;
+		struct part pa = {NULL, d->nv, 0, 0, 0, 0, 0, NULL, NULL}, pb = {NULL, 0, 0, 0, 0, 0, 0, NULL, NULL};
+		long *const ids = (long *)(void *)k, *const vt = ids + d->nv, *mark = NULL;
 		int rc2 = 0, rc3 = 0, two = 0;
 		if (d->dim == 2 && d->nv >= par_min) {
 			/* Two parts, built at once (on 1 thread one after the other:
 			 * the same triangles in the same slots), then merged. */
-			ids = dl_big((size_t)d->nv * sizeof *ids, &d->plain);
-			vt = dl_big(2 * (size_t)d->nv * sizeof *vt, &d->plain);
-			if (!ids || !vt) {
-				free(ids);
-				free(vt);
-				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-				goto fail;
-			}
 			two = sk_dl_split(d, ids, &pa, &pb);
 			if (!two)
-				pa = (struct part){NULL, d->nv, 0, 0, 0, 0, 0};
+				pa = (struct part){NULL, d->nv, 0, 0, 0, 0, 0, NULL, NULL};
 		}
 		if (d->dim == 2) {
 			d->capt = two ? pb.cap + 2 : 2 * d->nv + 16;
 			if (!two)
 				pa.cap = d->capt;
 			d->t = sk_bigmem_alloc((size_t)d->capt * sizeof *d->t);
-			if (!d->t) {
-				free(ids);
-				free(vt);
+			mark = dl_big((size_t)d->capt * sizeof *mark, &d->plain);
+			if (!d->t || !mark) {
+				free(mark);
 				rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 				goto fail;
 			}
+			/* the links after ids and vt (two parts) or at the start */
+			pa.link = two ? vt + d->nv : (long *)(void *)k;
+			pb.link = pa.link + d->nv + 1;
+			pa.mark = pb.mark = mark;
 		}
 		/* Two parts: thread 0 the groups and the caller's work first
 		 * (their arrays are fresh memory: before the parts', not after;
@@ -671,7 +666,7 @@ static int build(const double *x, const double *y, long n, const double frame[4]
 				if (two) {
 					rc3 = triangulate(d, &pb, &e3);
 					if (rc3 >= 0)
-						sk_dl_part_done(d, &pb, vt + d->nv);
+						sk_dl_part_done(d, &pb, vt);
 				} else if (nthr > 1) {
 					/* one part: the groups and the caller's work beside it */
 					rc2 = regroup(d, &e2);
@@ -692,14 +687,13 @@ static int build(const double *x, const double *y, long n, const double frame[4]
 		beside = NULL; /* run */
 		if (rc >= 0 && d->dim == 2) {
 			if (two)
-				rc = sk_dl_merge(d, &pa, &pb, vt, vt + d->nv, err);
+				rc = sk_dl_merge(d, &pa, &pb, vt, vt, err);
 			else {
 				d->nt = pa.nt;
 				d->start = pa.start;
 			}
 		}
-		free(ids);
-		free(vt);
+		free(mark);
 		if (rc < 0)
 			goto fail;
 	}

@@ -65,8 +65,8 @@ int sk_dl_split(const struct sk_delaunay *d, long *ids, struct part *pa, struct 
 		if (d->p[v][0] >= lo)
 			ids[mr++] = v;
 	mr -= ml;
-	*pa = (struct part){ids, ml, 0, 0, 2 * ml + 16, 0, 0};
-	*pb = (struct part){ids + ml, mr, pa->cap, pa->cap, pa->cap + 2 * mr + 16, 0, 0};
+	*pa = (struct part){ids, ml, 0, 0, 2 * ml + 16, 0, 0, NULL, NULL};
+	*pb = (struct part){ids + ml, mr, pa->cap, pa->cap, pa->cap + 2 * mr + 16, 0, 0, NULL, NULL};
 	for (int k = 0; k < 2; k++) {
 		struct part *pt = k ? pb : pa;
 		long *id = k ? ids + ml : ids, j = 2;
@@ -86,9 +86,9 @@ int sk_dl_split(const struct sk_delaunay *d, long *ids, struct part *pa, struct 
 }
 
 /* After a part's construction: its unused slots dead, and a triangle of
- * each of its vertices (vt: each part its own array, as the parts'
- * vertices interleave in the global order: no cache line written by both
- * threads). */
+ * each of its vertices (vt; the parts' vertices interleave in it, but the
+ * smaller part's are written while the larger part is still being built,
+ * and the larger's after). */
 void sk_dl_part_done(struct sk_delaunay *d, const struct part *pt, long *vt)
 {
 	for (long t = pt->nt; t < pt->cap; t++)

@@ -53,6 +53,8 @@ struct part {
 	long lo, nt, cap;
 	long start;     /* a real triangle of it */
 	size_t plain;   /* dl_big's count of its arrays */
+	long *link;     /* room for nv + 1: a vertex's new triangle (its own) */
+	long *mark;     /* the insertion's marks, indexed by slot (its slots) */
 };
 
 /* Lattice point order and ghost triangles. */
