@@ -52,8 +52,6 @@
 
 __extension__ typedef __int128 i128;
 
-
-
 int sk_delaunay_orient(const long long a[2], const long long b[2], const long long c[2])
 {
 	const long long det = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
