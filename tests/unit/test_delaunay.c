@@ -12,6 +12,7 @@
 #include "rng.h"
 #include "delaunay.h"
 #include "delaunay_internal.h"
+#include "dltri.h"
 
 #include <omp.h>
 
@@ -317,36 +318,18 @@ out:
 	free(y);
 }
 
-static int cmp_tri3(const void *pa, const void *pb)
-{
-	const long *a = pa, *b = pb;
-	for (int k = 0; k < 3; k++)
-		if (a[k] != b[k])
-			return a[k] < b[k] ? -1 : 1;
-	return 0;
-}
-
 /* FNV-1a over the triangles' representatives, each from its smallest
  * (counter-clockwise), the triangles sorted: the set, not the order. */
 static unsigned long long tri_hash(const struct sk_delaunay *d)
 {
-	const long nt = sk_delaunay_ntriangles(d);
-	long (*t)[3] = malloc((size_t)(nt > 0 ? nt : 1) * sizeof *t);
+	long nt;
+	struct tri3 *t = tri_set(d, &nt);
 	unsigned long long h = 1469598103934665603ULL;
 	if (!t)
 		return 0;
-	for (long i = 0; i < nt; i++) {
-		long v[3];
-		int r;
-		sk_delaunay_triangle(d, i, v);
-		r = v[0] < v[1] ? (v[0] < v[2] ? 0 : 2) : (v[1] < v[2] ? 1 : 2);
-		for (int k = 0; k < 3; k++)
-			t[i][k] = v[(r + k) % 3];
-	}
-	qsort(t, (size_t)nt, sizeof *t, cmp_tri3);
 	for (long i = 0; i < nt; i++)
 		for (int k = 0; k < 3; k++) {
-			h ^= (unsigned long long)t[i][k];
+			h ^= (unsigned long long)t[i].v[k];
 			h *= 1099511628211ULL;
 		}
 	free(t);

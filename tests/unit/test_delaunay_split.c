@@ -20,37 +20,7 @@
 #include "check.h"
 #include "delaunay.h"
 #include "delaunay_internal.h"
-
-struct tri3 {
-	long v[3];
-};
-
-static int cmp_tri(const void *pa, const void *pb)
-{
-	const struct tri3 *a = pa, *b = pb;
-	for (int k = 0; k < 3; k++)
-		if (a->v[k] != b->v[k])
-			return a->v[k] < b->v[k] ? -1 : 1;
-	return 0;
-}
-
-static struct tri3 *tri_set(const struct sk_delaunay *d, long *nt)
-{
-	struct tri3 *t;
-	*nt = sk_delaunay_ntriangles(d);
-	t = malloc((size_t)(*nt > 0 ? *nt : 1) * sizeof *t);
-	for (long i = 0; t && i < *nt; i++) {
-		long v[3];
-		int r;
-		sk_delaunay_triangle(d, i, v);
-		r = v[0] < v[1] ? (v[0] < v[2] ? 0 : 2) : (v[1] < v[2] ? 1 : 2);
-		for (int k = 0; k < 3; k++)
-			t[i].v[k] = v[(r + k) % 3];
-	}
-	if (t)
-		qsort(t, (size_t)*nt, sizeof *t, cmp_tri);
-	return t;
-}
+#include "dltri.h"
 
 static unsigned long long st = 88172645463325252ULL;
 

@@ -16,6 +16,7 @@
 #include "rng.h"
 #include "delaunay.h"
 #include "delaunay_internal.h"
+#include "dltri.h"
 
 __extension__ typedef __int128 i128;
 
@@ -90,44 +91,6 @@ static int oracle_incircle(const long long *a, const long long *b, const long lo
 	return 0;
 }
 
-struct tri3 {
-	long v[3];
-};
-
-static int cmp_tri(const void *pa, const void *pb)
-{
-	const struct tri3 *a = pa, *b = pb;
-	for (int k = 0; k < 3; k++)
-		if (a->v[k] != b->v[k])
-			return a->v[k] < b->v[k] ? -1 : 1;
-	return 0;
-}
-
-/* Counter-clockwise, the smallest index first. */
-static struct tri3 canon(const long v[3])
-{
-	const int r = v[0] < v[1] ? (v[0] < v[2] ? 0 : 2) : (v[1] < v[2] ? 1 : 2);
-	struct tri3 t = {{v[r], v[(r + 1) % 3], v[(r + 2) % 3]}};
-	return t;
-}
-
-/* d's triangles, canonical and sorted; *nt receives how many. */
-static struct tri3 *tri_set(const struct sk_delaunay *d, long *nt)
-{
-	struct tri3 *t;
-	*nt = sk_delaunay_ntriangles(d);
-	t = malloc((size_t)(*nt > 0 ? *nt : 1) * sizeof *t);
-	if (!t)
-		return NULL;
-	for (long i = 0; i < *nt; i++) {
-		long v[3];
-		sk_delaunay_triangle(d, i, v);
-		t[i] = canon(v);
-	}
-	qsort(t, (size_t)*nt, sizeof *t, cmp_tri);
-	return t;
-}
-
 /* The oracle's triangles of points (x, y) (integers below 2^13), by the
  * empty perturbed circle, over the first index of each location. */
 static struct tri3 *oracle_set(const double *x, const double *y, long n, long *nt)
@@ -164,7 +127,7 @@ static struct tri3 *oracle_set(const double *x, const double *y, long n, long *n
 				}
 				{
 					const long v[3] = {first[a], first[u], first[w]};
-					t[k++] = canon(v);
+					t[k++] = tri_canon(v);
 				}
 			}
 	qsort(t, (size_t)k, sizeof *t, cmp_tri);
