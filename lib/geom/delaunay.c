@@ -2,9 +2,9 @@
  * Incremental Delaunay triangulation (Bowyer 1981, Watson 1981: remove the
  * triangles whose circumcircle contains the new point, connect the point to
  * the boundary of that cavity), with
- * - exact predicates: the orientation determinant and the in-circle
- *   determinant of Guibas & Stolfi (1985), evaluated in integer arithmetic on
- *   lattice coordinates.  Shewchuk (1997, "Adaptive precision floating-point
+ * - exact predicates (delaunay_pred.c): the orientation determinant and the
+ *   in-circle determinant of Guibas & Stolfi (1985), evaluated in integer
+ *   arithmetic on lattice coordinates.  Shewchuk (1997, "Adaptive precision floating-point
  *   arithmetic and fast robust geometric predicates") explains why inexact
  *   predicates break incremental triangulators; snapping to a 2^26 lattice
  *   makes 64-bit (orientation) and 128-bit (in-circle) sums exact instead.
@@ -27,6 +27,7 @@
 #include "delaunay_internal.h"
 #include "delaunay_mesh.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,65 +50,6 @@
 /* From this size (a quarter of a huge page) the arrays below take whole
  * huge pages (dl_big). */
 #define DL_BIG_MIN (SK_BIGMEM_PAGE / 4)
-
-__extension__ typedef __int128 i128;
-
-int sk_delaunay_orient(const long long a[2], const long long b[2], const long long c[2])
-{
-	const long long det = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
-	return (det > 0) - (det < 0);
-}
-
-int sk_delaunay_incircle(const long long a[2], const long long b[2], const long long c[2],
-			 const long long d[2])
-{
-	const long long adx = a[0] - d[0], ady = a[1] - d[1];
-	const long long bdx = b[0] - d[0], bdy = b[1] - d[1];
-	const long long cdx = c[0] - d[0], cdy = c[1] - d[1];
-	const i128 alift = (i128)adx * adx + (i128)ady * ady;
-	const i128 blift = (i128)bdx * bdx + (i128)bdy * bdy;
-	const i128 clift = (i128)cdx * cdx + (i128)cdy * cdy;
-	const i128 bc = (i128)bdx * cdy - (i128)cdx * bdy;
-	const i128 ca = (i128)cdx * ady - (i128)adx * cdy;
-	const i128 ab = (i128)adx * bdy - (i128)bdx * ady;
-	const i128 det = alift * bc + blift * ca + clift * ab;
-	return (det > 0) - (det < 0);
-}
-
-/*
- * Simulation of Simplicity (Edelsbrunner & Muecke 1990) for the in-circle
- * test, in the lifting form of Devillers & Teillaud (2011, "Perturbations
- * for Delaunay and weighted Delaunay 3D triangulations"): each point's lift
- * X^2 + Y^2 gets an infinitesimal e_p, e_p much larger than e_q when p comes
- * before q in (X, Y) order.  The determinant is linear in each lift, so
- * when it is exactly 0 (four distinct cocircular points) its perturbed sign
- * is that of its derivative with respect to the lift of the earliest of the
- * four: for a +orient(b, c, d), for b -orient(a, c, d), for c +orient(a, b,
- * d), for d -orient(a, b, c) (lifting d moves it outside: the derivative is
- * negative for a counter-clockwise a, b, c).  Three distinct points of a
- * circle are never collinear, so the result is never 0, and it depends on
- * the four points alone: not on the order of insertion, nor on which other
- * points are triangulated.
- */
-int sk_delaunay_incircle_perturbed(const long long a[2], const long long b[2], const long long c[2],
-				   const long long d[2])
-{
-	const int s = sk_delaunay_incircle(a, b, c, d);
-	const long long *m;
-	if (s != 0)
-		return s;
-	m = a;
-	if (sk_dl_lex_before(b, m)) m = b;
-	if (sk_dl_lex_before(c, m)) m = c;
-	if (sk_dl_lex_before(d, m)) m = d;
-	if (m == a)
-		return sk_delaunay_orient(b, c, d);
-	if (m == b)
-		return -sk_delaunay_orient(a, c, d);
-	if (m == c)
-		return sk_delaunay_orient(a, b, d);
-	return -sk_delaunay_orient(a, b, c);
-}
 
 struct sv_pair {
 	double s;
@@ -461,18 +403,44 @@ static int regroup(struct sk_delaunay *d, struct sk_error *err)
 }
 
 static int build(const double *x, const double *y, long n, const double frame[4], void (*beside)(void *ctx),
-		 void *ctx, unsigned long long seed, long par_min, struct sk_delaunay **out, struct sk_error *err);
+		 void *ctx, unsigned long long seed, long par_min, int fail_merge, int *merge_failed,
+		 struct sk_delaunay **out, struct sk_error *err);
+
+/* A merge that fails (SK_ESTATE: the parts were not as it expects, which
+ * no test has made happen) leaves the whole to one part, built again from
+ * the start: the same triangles (the perturbed triangulation is unique) in
+ * other slots, alike on any number of threads (the merge fails or not
+ * whatever the threads).  beside has run. */
+static int build_or_one(const double *x, const double *y, long n, const double frame[4],
+			void (*beside)(void *ctx), void *ctx, unsigned long long seed, long par_min, int fail_merge,
+			int *fell_back, struct sk_delaunay **out, struct sk_error *err)
+{
+	int failed = 0, rc = build(x, y, n, frame, beside, ctx, seed, par_min, fail_merge, &failed, out, err);
+
+	if (rc < 0 && failed)
+		rc = build(x, y, n, frame, NULL, NULL, seed, LONG_MAX, 0, &failed, out, err);
+	if (fell_back)
+		*fell_back = failed;
+	return rc;
+}
 
 int sk_delaunay_new_beside(const double *x, const double *y, long n, const double frame[4],
 			   void (*beside)(void *ctx), void *ctx, struct sk_delaunay **out, struct sk_error *err)
 {
-	return build(x, y, n, frame, beside, ctx, 0, DL_SPLIT_MIN, out, err);
+	return build_or_one(x, y, n, frame, beside, ctx, 0, DL_SPLIT_MIN, 0, NULL, out, err);
 }
 
 int sk_dl_new_shuffled(const double *x, const double *y, long n, const double frame[4], unsigned long long seed,
 		       long split_min, struct sk_delaunay **out, struct sk_error *err)
 {
-	return build(x, y, n, frame, NULL, NULL, seed, split_min > 0 ? split_min : DL_SPLIT_MIN, out, err);
+	return build_or_one(x, y, n, frame, NULL, NULL, seed, split_min > 0 ? split_min : DL_SPLIT_MIN, 0, NULL, out,
+			    err);
+}
+
+int sk_dl_new_merge_fails(const double *x, const double *y, long n, int *fell_back, struct sk_delaunay **out,
+			  struct sk_error *err)
+{
+	return build_or_one(x, y, n, NULL, NULL, NULL, 0, DL_SPLIT_MIN, 1, fell_back, out, err);
 }
 
 int sk_delaunay_new(const double *x, const double *y, long n, struct sk_delaunay **out,
@@ -488,7 +456,8 @@ int sk_delaunay_new_frame(const double *x, const double *y, long n, const double
 }
 
 static int build(const double *x, const double *y, long n, const double frame[4], void (*beside)(void *ctx),
-		 void *ctx, unsigned long long seed, long par_min, struct sk_delaunay **out, struct sk_error *err)
+		 void *ctx, unsigned long long seed, long par_min, int fail_merge, int *merge_failed,
+		 struct sk_delaunay **out, struct sk_error *err)
 {
 	struct sk_delaunay *d;
 	struct sk_dl_key *k = NULL, *tmp = NULL;
@@ -684,9 +653,11 @@ static int build(const double *x, const double *y, long n, const double frame[4]
 		}
 		beside = NULL; /* run */
 		if (rc >= 0 && d->dim == 2) {
-			if (two)
-				rc = sk_dl_merge(d, &pa, &pb, vt, vt, err);
-			else {
+			if (two) {
+				rc = fail_merge ? sk_error_set(err, SK_ESTATE, "delaunay: merge: failed for a test")
+						: sk_dl_merge(d, &pa, &pb, vt, vt, err);
+				*merge_failed = rc == SK_ESTATE;
+			} else {
 				d->nt = pa.nt;
 				d->start = pa.start;
 			}

@@ -35,6 +35,12 @@ void sk_dl_sort(struct sk_dl_key *k, struct sk_dl_key *tmp, long n);
 int sk_dl_new_shuffled(const double *x, const double *y, long n, const double frame[4], unsigned long long seed,
 		       long split_min, struct sk_delaunay **out, struct sk_error *err);
 
+/* sk_delaunay_new with its merge taken as failed (when the points are
+ * built in two parts): *fell_back is 1 when the whole was then built again
+ * in one part.  Tests only: the triangles must be the same. */
+int sk_dl_new_merge_fails(const double *x, const double *y, long n, int *fell_back, struct sk_delaunay **out,
+			  struct sk_error *err);
+
 /* The links that do not hold in d's triangles (dimension 2): a live
  * triangle not counter-clockwise, or a neighbour that is dead or does not
  * share the edge back.  0 for a sound triangulation; tests only. */

@@ -1,7 +1,7 @@
 /*
  * delaunay_mesh: the triangle mesh that delaunay.c builds and
  * delaunay_merge.c merges (two parts built at once, then one), shared by
- * those two files only.
+ * those two files and delaunay_pred.c (the lattice order of its ties) only.
  */
 #ifndef SK_DELAUNAY_MESH_H
 #define SK_DELAUNAY_MESH_H

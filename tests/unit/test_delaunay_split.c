@@ -187,6 +187,25 @@ static void test_sets(void)
 			const long ld = locate_diff(th[0], th[1], x, y, n, 200);
 			CHECKF(ld == 0, "%s: %ld of 45,000 locations differ between 1 and 2 threads", names[k], ld);
 		}
+		/* A merge that fails: the whole built again in one part, the
+		 * same set (on 1 and 2 threads, whose triangles are the same). */
+		for (int t = 0; t < 2; t++) {
+			struct sk_delaunay *f = NULL;
+			struct tri3 *c = NULL;
+			long nc = 0;
+			int fell = 0;
+			omp_set_num_threads(t + 1);
+			CHECKF(sk_dl_new_merge_fails(x, y, n, &fell, &f, &err) == 0 && fell == 1, "%s, %d threads: fell back %d",
+			       names[k], t + 1, fell);
+			if (f && (c = tri_set(f, &nc)))
+				CHECKF(sk_dl_check(f) == 0 && nc == na && memcmp(a, c, (size_t)na * sizeof *a) == 0,
+				       "%s, %d threads: the fallback's %ld triangles are not the set", names[k], t + 1, nc);
+			else
+				CHECKF(0, "%s, %d threads: no fallback triangulation", names[k], t + 1);
+			free(c);
+			sk_delaunay_free(f);
+		}
+		omp_set_num_threads(nth);
 next:
 		free(a);
 		free(b);
