@@ -1,6 +1,6 @@
 /* Delaunay in two parts and a merge (from 20,000 vertices, on any number of
  * threads): the same triangle set as the one-part construction (whose
- * triangles test_delaunay_ties checks against an oracle), a sound mesh
+ * triangles test_delaunay_pred checks against an oracle), a sound mesh
  * (every link shared back, every triangle counter-clockwise), and on 1 and
  * 2 threads the same triangles in the same order and the same located
  * triangles and weights, bit for bit, over dense query grids (a fresh walk
