@@ -27,6 +27,8 @@
 #include "watchdog.h"
 
 #define DRAIN_WAIT 2.0        /* seconds to wait for a dead task's pipes */
+#define SWEEP_WAIT 1.0        /* seconds before the death of a task killed
+				 from outside is reported (swept) */
 
 /* The SIGCHLD self-pipe: a signal handler can reach nothing but file-scope
  * state, so this one descriptor is the exception to "no mutable globals". */
@@ -231,6 +233,28 @@ static void reap(struct agent *a)
 	}
 }
 
+/*
+ * Whether task t was killed by a signal that the agent did not send, of
+ * those that kill a whole process tree from outside: slurmstepd's SIGTERM
+ * and SIGKILL when a step or its job is cancelled or reaches its time
+ * limit, which go to the step's processes deepest first, the agent (their
+ * top) last.  Reported at once, such a death reached the controller as the
+ * task's failure whenever the agent ran between its task's signal and its
+ * own.  Its exit waits SWEEP_WAIT instead: an agent killed by the same
+ * sweep is dead by then, and the controller counts the task lost with its
+ * host; a task killed alone (a user's kill, the OOM killer) is reported as
+ * failed, a second later.
+ */
+static int swept(const struct atask *t)
+{
+	int sig;
+
+	if (t->kill_at > 0 || !WIFSIGNALED(t->status))
+		return 0;
+	sig = WTERMSIG(t->status);
+	return sig == SIGTERM || sig == SIGKILL || sig == SIGHUP || sig == SIGINT;
+}
+
 /* Sends the exit frame of tasks that are reaped and whose output is all
  * forwarded (or that have waited long enough for it), and forgets them. */
 void ag_finish_tasks(struct agent *a, double now)
@@ -242,6 +266,8 @@ void ag_finish_tasks(struct agent *a, double now)
 			continue;
 		if ((t->out_fd >= 0 || t->err_fd >= 0) && now - t->reaped_at < DRAIN_WAIT &&
 		    !a->quitting)
+			continue;
+		if (swept(t) && now - t->reaped_at < SWEEP_WAIT && !a->quitting)
 			continue;
 		/* A cancelled task's group goes with it: a process that
 		 * ignored SIGTERM, or outlived its leader, is no orphan. */
@@ -406,6 +432,9 @@ int tr_agent_run(int in_fd, int out_fd, struct sk_error *err)
 			if (t->reaped && now - t->reaped_at < DRAIN_WAIT &&
 			    t->reaped_at + DRAIN_WAIT < wake)
 				wake = t->reaped_at + DRAIN_WAIT;
+			if (t->reaped && swept(t) && now - t->reaped_at < SWEEP_WAIT &&
+			    t->reaped_at + SWEEP_WAIT < wake)
+				wake = t->reaped_at + SWEEP_WAIT;
 		}
 		ag_finish_tasks(&a, now);
 		ag_fetch_finish(&a);

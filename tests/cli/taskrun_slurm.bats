@@ -184,6 +184,40 @@ EOF
 	[ "$(j_count "$T/s/journal" fail)" = 0 ]
 }
 
+@test "taskrun: a task killed in the same sweep as its agent (slurmstepd's order: the task, then the agent) is lost, not failed" {
+	# The launcher kills the task's process group, and its agent 0.3 s
+	# later, as slurmstepd does at a step's cancellation (the deepest
+	# processes first).  An agent that reported the task's death at once
+	# made it a failure (killed by signal 15).
+	mkdir -p "$T/fake"
+	cat >"$T/fake/launch" <<EOF
+#!/bin/sh
+shift
+exec 3<&0
+"\$@" 0<&3 3<&- &
+agent=\$!
+if mkdir "$T/swept" 2>/dev/null; then
+	i=0
+	while [ ! -s "$T/pid" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+	kill -TERM "-\$(cat "$T/pid")"
+	sleep 0.3
+	kill -TERM \$agent
+	echo "slurmstepd: error: *** STEP 9.0 ON n1 CANCELLED AT 2026-12-05T11:00:00 ***" >&2
+	wait \$agent
+	exit 143
+fi
+wait \$agent
+EOF
+	chmod 755 "$T/fake/launch"
+	echo 1/n1 >"$T/hosts"
+	run -0 --separate-stderr taskrun -H "$T/hosts" --ssh "$T/fake/launch" --agent "$TASKRUN agent" \
+		--backoff 0.1s -s "$T/s" "echo \$\$ >$T/pid; exec sleep 30" ::: 1
+	why="slurmstepd: error: *** STEP 9.0 ON n1 CANCELLED AT 2026-12-05T11:00:00 ***"
+	[ "${stderr_lines[0]}" = "taskrun: n1: connection lost: $why" ]
+	run -0 awk -F'\t' '$2 == "fail" || $2 == "lost" || $2 == "done" { print $2, $3, $4, $12 }' "$T/s/journal"
+	[ "$output" = "$(printf 'lost 1 1 host lost: %s\ndone 1 2 ' "$why")" ]
+}
+
 @test "slurm cluster: sinfo shows three idle nodes of 2 CPUs" {
 	slurm_need
 	run -0 sinfo -h -N -o '%N %c %t'
