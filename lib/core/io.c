@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +239,9 @@ int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err)
 	unsigned char *b;
 	int rc;
 
+	if (in->map)
+		return 0;  /* the mapping is not memory of the input's own */
+
 	if (in->ra && (rc = sk_io_ra_end(in, RA_DRAIN, err)) < 0)
 		return rc;
 	memmove(in->buf, in->buf + in->beg, in->end - in->beg);
@@ -279,6 +283,12 @@ static int in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
 {
 	if (!in->seekable)
 		return sk_error_set(err, SK_EARG, "input is not seekable");
+	if (in->map) {
+		/* Past the end: nothing to give (sk_in_need caps by size). */
+		in->beg = off < (int64_t)in->maplen ? (size_t)(off > 0 ? off : 0) : in->maplen;
+		in->pos = off;
+		return 0;
+	}
 	if (off >= in->pos - (int64_t)in->beg && off <= in->pos + (int64_t)(in->end - in->beg)) {
 		/* Inside the buffer. */
 		const int64_t d = off - in->pos;
@@ -296,6 +306,30 @@ static int in_seek(struct sk_in *in, int64_t off, struct sk_error *err)
 	return 0;
 }
 
+int sk_in_map(struct sk_in *in)
+{
+	struct stat st;
+	void *m;
+
+	if (in->map)
+		return 1;
+	if (!in->seekable || in->tap || in->ra || in->size <= 0 || (uint64_t)in->size > SIZE_MAX ||
+	    fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != in->size)
+		return 0;
+	m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_SHARED, in->fd, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	/* The buffered bytes are the file's at pos: the mapping holds them
+	 * too, and all after them. */
+	free(in->buf);
+	in->map = in->buf = m;
+	in->maplen = in->cap = (size_t)in->size;
+	in->beg = in->pos < in->size ? (size_t)in->pos : in->maplen;
+	in->end = in->maplen;
+	in->eof = 1;
+	return 1;
+}
+
 void sk_in_close(struct sk_in *in)
 {
 	if (in->ra)
@@ -303,6 +337,10 @@ void sk_in_close(struct sk_in *in)
 	if (in->own && in->fd >= 0)
 		close(in->fd);
 	in->fd = -1;
+	if (in->map) {
+		munmap(in->map, in->maplen);
+		in->buf = in->map = NULL;
+	}
 	free(in->buf);
 	in->buf = NULL;
 	free(in->name);

@@ -33,6 +33,10 @@ struct sk_in {
 	 * stream as it is read); NULL: none.  Read-ahead is off then. */
 	void (*tap)(void *arg, const void *p, size_t n);
 	void *tap_arg;
+	/* sk_in_map: the file mapped whole (buf then points into it), and its
+	 * length; NULL when not mapped. */
+	unsigned char *map;
+	size_t maplen;
 };
 
 /* Opens path (NULL or "-" for stdin).  A directory is SK_EIO with EISDIR. */
@@ -60,6 +64,20 @@ int64_t sk_in_copy(struct sk_in *in, struct sk_out *out, uint64_t n, int *wfail,
  * beyond cap (they are read again); any other keeps at least what is
  * buffered and unread. */
 int sk_in_resize(struct sk_in *in, size_t cap, struct sk_error *err);
+/*
+ * Maps a regular file whole, read-only, and serves the input from the
+ * mapping from where it is: sk_in_ptr then points into the file's own pages
+ * (the page cache), which stay valid until sk_in_close, so a caller may keep
+ * pointers to bytes it has skipped; nothing is read or copied (sk_in_need
+ * gives what is asked up to the end at once) and the input holds no buffer
+ * of its own.  Returns 1 when mapped (or mapped already), 0 when the input is not a regular file
+ * of at least one byte whose size is still the one it had when opened, is
+ * tapped, reads ahead or cannot be mapped: it is then read as before.  The
+ * file must not shrink while mapped (a read of a page no longer in it is
+ * SIGBUS, where read() would have returned short).  sk_in_resize does
+ * nothing then; sk_in_seek moves within the mapping.
+ */
+int sk_in_map(struct sk_in *in);
 /* Moves to byte off of a seekable input. */
 int sk_in_seek(struct sk_in *in, int64_t off, struct sk_error *err);
 void sk_in_close(struct sk_in *in);

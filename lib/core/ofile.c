@@ -228,6 +228,21 @@ void sk_ofile_signals(void)
 		if (sigaction(reg_signals[i], &sa, NULL) == 0)
 			reg_handled |= 1u << i;
 	}
+	/* A bus error, from a mapped file cut short: the same end, raised
+	 * again by the handler with the default action.  Not one of
+	 * reg_signals: a fault cannot be held off (blocked, it kills at once),
+	 * and nothing under reg_lock touches a mapping. */
+	{
+		struct sigaction sa, was;
+		if (sigaction(SIGBUS, NULL, &was) == 0 && was.sa_handler == SIG_DFL && !(was.sa_flags & SA_SIGINFO)) {
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_signal;
+			sigemptyset(&sa.sa_mask);
+			for (size_t k = 0; k < sizeof reg_signals / sizeof reg_signals[0]; k++)
+				sigaddset(&sa.sa_mask, reg_signals[k]);
+			sigaction(SIGBUS, &sa, NULL);
+		}
+	}
 }
 
 size_t sk_ofile_registered(void)

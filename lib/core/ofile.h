@@ -134,7 +134,10 @@ int sk_ofile_spool_at(const char *name, char *path, size_t n, struct sk_error *e
 
 /* Installs the handlers (sk_init calls it).  A signal the process was
  * started with ignored (nohup's SIGHUP, SIGINT of a background job in a
- * non-interactive shell) stays ignored: that is what the caller asked for. */
+ * non-interactive shell) stays ignored: that is what the caller asked for.
+ * SIGBUS too, unless another handler has it (ASan's): a mapped input file
+ * cut short under its reader (io.h sk_in_map) ends the process as it would,
+ * but without its temporaries. */
 void sk_ofile_signals(void);
 /* pthread_create of fn(arg) with every signal blocked in the new thread, so
  * that signals reach the threads where they were handled before (the

@@ -1,5 +1,6 @@
 #include "split.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,13 @@ struct ctx {
 	struct out wout;
 	struct sk_rec wrec;
 	int wpending;
+	/* --sort of a mapped file (sk_reader_map) whose pieces take its raw
+	 * records: the sort buffer holds their keys alone, a piece's records
+	 * stay in the file's pages from piece_base on, and the writer writes
+	 * them from there (no copy of the piece in memory, and no slots to
+	 * wait for). */
+	int mapped, inplace;
+	const unsigned char *piece_base;
 	/* Every file of the split (pieces, order.tsv, manifest) stays a
 	 * temporary in this set until the end: an interrupted or failed
 	 * split leaves DIR as it was (and no DIR if it made it). */
@@ -233,13 +241,13 @@ static int piece_write_sorted(struct ctx *c, struct out *out, struct sk_error *e
 		c->wout.hashed = -1;
 	q->rec = &c->wrec;
 	q->w = c->wout.w;
-	q->base = c->sb.rec;
-	q->reclen = c->sb.reclen;
+	q->base = c->inplace ? c->piece_base : c->sb.rec;
+	q->reclen = c->inplace ? sk_rec_len(&c->rec) : c->sb.reclen;
 	q->n = n;
 	q->slots = sk_sortbuf_take(&c->sb);
 	q->path = c->wout.path;
 	c->wpending = 1;
-	if ((rc = sk_runw_start(q, n * c->sb.reclen >= RUNW_MIN, err)) < 0)
+	if ((rc = sk_runw_start(q, n * q->reclen >= RUNW_MIN, err)) < 0)
 		return rc;
 	/* Written here: in the manifest now. */
 	return q->active ? 0 : piece_collect(c, err);
@@ -259,10 +267,17 @@ static int piece_add(struct ctx *c, struct out *out, struct sk_error *err)
 		if (c->sb.n == c->sb.cap)
 			rc = piece_collect(c, err);
 		else
-			rc = sk_runw_slot(&c->rw, c->sb.n, err);
+			rc = c->inplace ? 0 : sk_runw_slot(&c->rw, c->sb.n, err);
 		if (rc < 0 || (rc = sk_sortbuf_add(&c->sb, c->rec.hdr, &slot, err)) < 0)
 			return rc;
-		sk_rec_copy(&c->rec, slot);
+		if (!c->inplace) {
+			sk_rec_copy(&c->rec, slot);
+			return 0;
+		}
+		if (c->sb.n == 1)
+			c->piece_base = c->rec.rec;
+		/* The records of a mapped file lie one after another. */
+		assert(c->rec.rec == c->piece_base + (c->sb.n - 1) * sk_rec_len(&c->rec));
 		return 0;
 	}
 	if ((rc = sk_rec_put(&c->rec, out->w, err)) < 0)
@@ -614,7 +629,8 @@ static int split_reader(struct ctx *c, struct sk_error *err)
 	if (o->sort.n > 0) {
 		if ((rc = sk_rec_init(&c->wrec, c->r, c->rec.raw, err)) < 0)
 			return rc;
-		sk_sortbuf_init(&c->sb, &o->sort, sk_rec_len(&c->rec));
+		c->inplace = c->mapped && c->rec.raw != SK_RAW_NO;
+		sk_sortbuf_init(&c->sb, &o->sort, c->inplace ? 0 : sk_rec_len(&c->rec));
 		if (o->mode == SK_SPLIT_COUNT &&
 		    (rc = sk_sortbuf_reserve(&c->sb, (size_t)(c->like.ntraces >= 0 && c->like.ntraces < o->n
 							      ? c->like.ntraces : o->n), err)) < 0)
@@ -724,12 +740,17 @@ static int split_run(struct sk_reader *r, const struct sk_split_opts *o, struct 
 	}
 	c.ext = ext_of(o->wopts.fmt != SK_FMT_AUTO ? o->wopts.fmt : sk_reader_info(r)->fmt);
 	c.total = sk_reader_info(r)->ntraces;
-	/* One input read from start to end: reading overlaps the split (and
-	 * without read-ahead, out of memory, it works as well). */
+	/* A sort of a file takes the records from the file's own pages
+	 * (sk_reader_map): a piece of 848 MB read into the sort buffer spent
+	 * 42% of the CPU clearing fresh pages, 14% copying, on this project's
+	 * VM.  Else one input read from start to end: reading overlaps the
+	 * split (and without read-ahead, out of memory, it works as well). */
+	c.mapped = o->sort.n > 0 && sk_reader_map(r);
 	sk_reader_readahead(r, NULL);
 	if (o->mode == SK_SPLIT_PARTS && c.total < 0) {
 		if ((rc = spool(&c, &spool_set, &spool_path, &spooled, err)) < 0)
 			goto out;
+		c.mapped = o->sort.n > 0 && sk_reader_map(spooled);
 		sk_reader_readahead(spooled, NULL);
 		c.r = spooled;
 		c.total = sk_reader_info(spooled)->ntraces;

@@ -257,6 +257,11 @@ int sk_reader_readahead(struct sk_reader *r, struct sk_error *err)
 	return sk_error_at(err, sk_in_readahead(&r->in, r->recsize, err), r->in.name);
 }
 
+int sk_reader_map(struct sk_reader *r)
+{
+	return r->info.fmt != SK_FMT_SGK && sk_in_map(&r->in);
+}
+
 const struct sk_info *sk_reader_info(const struct sk_reader *r)
 {
 	return &r->info;

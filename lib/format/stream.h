@@ -102,6 +102,14 @@ int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, void (*
  * for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader
  * works on without it after an error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
+/* Serves a SEG-Y or SU file's records from a mapping of the file (io.h
+ * sk_in_map) instead of reading them: the records sk_reader_next_raw gives
+ * then stay valid, where they are, until sk_reader_free, and record k (from
+ * 0) lies at the first record + k x its length.  For a consumer that keeps
+ * records to write later (a sort): it keeps pointers, not copies.  Returns
+ * 1 when mapped, 0 when not (sgk, a pipe, a file changed since it was
+ * opened, reading ahead already): the reader works as before. */
+int sk_reader_map(struct sk_reader *r);
 const struct sk_info *sk_reader_info(const struct sk_reader *r);
 /* The name its errors give the input: the path, or "<stdin>". */
 const char *sk_reader_name(const struct sk_reader *r);

@@ -144,15 +144,17 @@ static int reserve(struct sk_sortbuf *b, size_t n, int advise, struct sk_error *
 	if (b->reclen && n > SIZE_MAX / b->reclen)
 		return sk_error_set(err, SK_ENOMEM, "%zu records of %zu bytes do not fit in memory",
 				    n, b->reclen);
-	rec = realloc(b->rec, n * b->reclen);
-	if (!rec)
-		goto nomem;
-	b->rec = rec;
+	if (b->reclen) {
+		rec = realloc(b->rec, n * b->reclen);
+		if (!rec)
+			goto nomem;
+		b->rec = rec;
+	}
 	/* The records in huge pages (bigmem.h): a piece of 424 MB took
 	 * 106,000 page faults in 4 KiB pages, a third of segsplit --sort's
 	 * CPU on this project's virtual machines. */
-	if (advise)
-		sk_bigmem_advise(rec, n * b->reclen);
+	if (advise && b->reclen)
+		sk_bigmem_advise(b->rec, n * b->reclen);
 	codes = realloc(b->codes, n * nk * sizeof *codes);
 	if (!codes)
 		goto nomem;
@@ -180,6 +182,9 @@ static int reserve(struct sk_sortbuf *b, size_t n, int advise, struct sk_error *
 	b->cap = n;
 	return 0;
 nomem:
+	if (!b->reclen)
+		return sk_error_set(err, SK_ENOMEM, "out of memory holding the keys of %zu traces for sorting "
+				    "(use smaller pieces)", n);
 	return sk_error_set(err, SK_ENOMEM,
 			    "out of memory holding %zu traces of %zu bytes for sorting "
 			    "(use smaller pieces)", n, b->reclen);
@@ -196,7 +201,7 @@ int sk_sortbuf_add(struct sk_sortbuf *b, const unsigned char *hdr, unsigned char
 		if (rc < 0)
 			return rc;
 	}
-	*slot = b->rec + b->slot[b->n] * b->reclen;
+	*slot = b->reclen ? b->rec + b->slot[b->n] * b->reclen : NULL;
 	sk_keyset_eval(b->ks, hdr, b->codes + b->n * nk);
 	b->n++;
 	return 0;
@@ -264,6 +269,13 @@ const size_t *sk_sortbuf_take(struct sk_sortbuf *b)
 {
 	size_t *const next = b->spare;
 
+	/* Records kept by the caller: their numbers in sorted order, in a
+	 * list of its own (the next piece's sort reuses order). */
+	if (!b->reclen) {
+		memcpy(next, b->order, b->n * sizeof *next);
+		b->n = 0;
+		return next;
+	}
 	/* The sorted records' slots, in their order, then the slots no record
 	 * of this piece used (in the order the permutation had them): still a
 	 * permutation of [0, cap), the next fill's. */

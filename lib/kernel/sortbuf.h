@@ -68,20 +68,24 @@ struct sk_sortbuf {
 };
 
 /* Sets up an empty buffer of reclen-byte records ordered by ks (which must
- * outlive it). */
+ * outlive it).  reclen 0: the records stay where the caller has them (a
+ * mapped file, say) and the buffer holds their keys alone: sk_sortbuf_add
+ * gives no slot, and sk_sortbuf_take lists the records' numbers (the j-th
+ * added is j) in sorted order. */
 void sk_sortbuf_init(struct sk_sortbuf *b, const struct sk_keyset *ks, size_t reclen);
 /* Makes room for n records in all (SK_ENOMEM).  Moves the records: not
  * while a list from sk_sortbuf_take is in use. */
 int sk_sortbuf_reserve(struct sk_sortbuf *b, size_t n, struct sk_error *err);
 /* Appends a record keyed by the canonical header hdr; *slot receives the
- * place (reclen bytes) where the caller copies the record.  When the buffer
+ * place (reclen bytes) where the caller copies the record (NULL for
+ * reclen 0).  When the buffer
  * is full it grows (sk_sortbuf_reserve's caveat). */
 int sk_sortbuf_add(struct sk_sortbuf *b, const unsigned char *hdr, unsigned char **slot,
 		   struct sk_error *err);
 /* Sorts stably (a merge sort; O(n log n), ties by input order). */
 int sk_sortbuf_sort(struct sk_sortbuf *b, struct sk_error *err);
 /* The i-th record in sorted order (only after sk_sortbuf_sort, and not
- * after sk_sortbuf_take: use its list). */
+ * after sk_sortbuf_take: use its list; not for reclen 0). */
 const unsigned char *sk_sortbuf_get(const struct sk_sortbuf *b, size_t i);
 /* After sk_sortbuf_sort: empties the buffer and returns the slots of the
  * sorted records in sorted order (the record of slot s at b->rec + s x

@@ -11,6 +11,13 @@
 #include "io.h"
 #include "mkstream.h"
 
+static void said_warn_bytes(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+}
+
 int main(void)
 {
 	enum { N = 3 * 1000 * 1000 };
@@ -65,6 +72,7 @@ int main(void)
 		CHECK(sk_in_open(&in, "-", &err) == 0 && sk_in_need(&in, 40000, &err) == 40000);
 		sk_in_skip(&in, 100);
 		CHECK(sk_in_resize(&in, 1000, &err) == 0 && in.cap >= 39900 && in.cap == in.end);
+		CHECK(sk_in_map(&in) == 0 && !in.map);  /* nor mapped */
 		CHECK(sk_in_need(&in, 60000, &err) == 49900 && memcmp(sk_in_ptr(&in), data + 100, 49900) == 0);
 		sk_in_close(&in);
 		dup2(saved, 0);
@@ -120,6 +128,52 @@ int main(void)
 			}
 			CHECK(ok && at == N && in.cap == 65536);
 		}
+		sk_in_close(&in);
+		/* Mapped (sk_in_map) after 300,000 bytes buffered and 1,000
+		 * taken: the same bytes from where it was, every pointer given
+		 * still valid at the end (the caller may keep them), nothing
+		 * read; a resize does nothing, a seek moves in the mapping, past
+		 * the end gives nothing; closed, it is unmapped. */
+		CHECK(sk_in_open(&in, p3, &err) == 0 && sk_in_need(&in, 300000, &err) == 300000);
+		sk_in_skip(&in, 1000);
+		CHECK(sk_in_map(&in) == 1 && in.map && in.maplen == N && in.eof && sk_in_map(&in) == 1);
+		{
+			const unsigned char *kept[N / 4321 + 2];
+			size_t at = 1000, k = 0;
+			int ok = 1;
+			for (int64_t n; (n = sk_in_need(&in, 4321, &err)) > 0; at += (size_t)n) {
+				ok &= (n == 4321 || at + (size_t)n == N) && sk_in_ptr(&in) == in.map + at;
+				kept[k++] = sk_in_ptr(&in);
+				sk_in_skip(&in, (size_t)n);
+			}
+			CHECK(ok && at == N && in.pos == N && sk_in_need(&in, 10, &err) == 0);
+			for (size_t i = 0; i < k; i++)
+				ok &= memcmp(kept[i], data + 1000 + i * 4321, i + 1 < k ? 4321 : (N - 1000) % 4321) == 0;
+			CHECK(ok && k == (N - 1000 + 4320) / 4321);
+		}
+		CHECK(sk_in_resize(&in, 65536, &err) == 0 && in.cap == N);
+		CHECK(sk_in_seek(&in, 17, &err) == 0 && sk_in_need(&in, 100, &err) == 100 &&
+		      memcmp(sk_in_ptr(&in), data + 17, 100) == 0);
+		{
+			unsigned char got[50];
+			CHECK(sk_in_read(&in, got, 50, &err) == 50 && memcmp(got, data + 17, 50) == 0 && in.pos == 67);
+		}
+		CHECK(sk_in_seek(&in, N - 5, &err) == 0 && sk_in_need(&in, 100, &err) == 5 &&
+		      memcmp(sk_in_ptr(&in), data + N - 5, 5) == 0);
+		CHECK(sk_in_seek(&in, N + 10, &err) == 0 && sk_in_need(&in, 1, &err) == 0);
+		CHECK(sk_in_readahead(&in, 0, &err) == 0 && !in.ra);
+		sk_in_close(&in);
+		CHECK(!in.map && !in.buf);
+		/* Not mapped: a file changed since it was opened, an empty one,
+		 * a tapped one (it must see every byte read). */
+		CHECK(sk_in_open(&in, p3, &err) == 0 && truncate(p3, N - 1) == 0);
+		CHECK(sk_in_map(&in) == 0 && !in.map && sk_in_need(&in, 10, &err) == 10);
+		sk_in_close(&in);
+		CHECK(truncate(p3, 0) == 0 && sk_in_open(&in, p3, &err) == 0 && sk_in_map(&in) == 0);
+		sk_in_close(&in);
+		CHECK(truncate(p3, 100) == 0 && sk_in_open(&in, p3, &err) == 0);
+		in.tap = said_warn_bytes;
+		CHECK(sk_in_map(&in) == 0);
 		sk_in_close(&in);
 		unlink(p2);
 		unlink(p3);

@@ -234,5 +234,45 @@ int main(void)
 		CHECK(sb.cap >= 1500);
 		sk_sortbuf_release(&sb);
 	}
+	/* reclen 0: the records stay the caller's (segsplit's mapped file);
+	 * no slot is given, and take lists the records' numbers in the order a
+	 * buffer holding them gives, piece after piece (the same pieces as
+	 * above, growth included), with ties in input order. */
+	{
+		struct sk_sortbuf sb, held;
+		const size_t sizes[] = {1000, 600, 1000, 1500};
+		unsigned char h[SK_HDR_LEN];
+		int ok = 1, slot_ok = 1;
+
+		CHECK(sk_keyset_parse("cdp", 0, &ks, &err) == 0);
+		sk_sortbuf_init(&sb, &ks, 0);
+		sk_sortbuf_init(&held, &ks, sizeof(size_t));
+		CHECK(sk_sortbuf_reserve(&sb, 1000, &err) == 0 && sb.rec == NULL);
+		for (size_t p = 0; p < 4; p++) {
+			const size_t *list, *hl;
+			for (size_t i = 0; i < sizes[p]; i++) {
+				unsigned char *slot = h, *hs;
+				mkhdr(h, (int)((i * 7919 + p * 13) % 97), (int)i, (int)p, 0);
+				CHECK(sk_sortbuf_add(&sb, h, &slot, &err) == 0 && sk_sortbuf_add(&held, h, &hs, &err) == 0);
+				slot_ok &= slot == NULL;
+				memcpy(hs, &i, sizeof i);
+			}
+			CHECK(sk_sortbuf_sort(&sb, &err) == 0 && sk_sortbuf_sort(&held, &err) == 0);
+			list = sk_sortbuf_take(&sb);
+			hl = sk_sortbuf_take(&held);
+			for (size_t j = 0; j < sizes[p]; j++) {
+				size_t want;
+				memcpy(&want, held.rec + hl[j] * sizeof(size_t), sizeof want);
+				ok &= list[j] == want;
+				/* Stable: equal cdp in input order. */
+				if (j > 0 && (list[j - 1] * 7919 + p * 13) % 97 == (list[j] * 7919 + p * 13) % 97)
+					ok &= list[j - 1] < list[j];
+			}
+			CHECK(sb.n == 0);
+		}
+		CHECK(ok && slot_ok && sb.rec == NULL && sb.cap >= 1500);
+		sk_sortbuf_release(&sb);
+		sk_sortbuf_release(&held);
+	}
 	return test_done();
 }
