@@ -14,6 +14,7 @@
 
 #include "file.h"
 #include "io_internal.h"
+#include "ofile.h"
 
 static int in_open(struct sk_in *in, const char *path, struct sk_error *err);
 
@@ -327,6 +328,7 @@ int sk_in_map(struct sk_in *in)
 	in->beg = in->pos < in->size ? (size_t)in->pos : in->maplen;
 	in->end = in->maplen;
 	in->eof = 1;
+	sk_ofile_bus_name(in->name);
 	return 1;
 }
 
@@ -338,6 +340,7 @@ void sk_in_close(struct sk_in *in)
 		close(in->fd);
 	in->fd = -1;
 	if (in->map) {
+		sk_ofile_bus_name(NULL);
 		munmap(in->map, in->maplen);
 		in->buf = in->map = NULL;
 	}

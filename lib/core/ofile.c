@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "file.h"
 #include "ofile_behind.h"
 
@@ -111,6 +112,34 @@ static void on_signal(int sig)
 	sigaddset(&s, sig);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
+}
+
+/* The file a bus error comes from (sk_ofile_bus_name): file-scope, as the
+ * registry, for the handler. */
+static const char *volatile bus_name;
+
+void sk_ofile_bus_name(const char *name)
+{
+	bus_name = name;
+}
+
+static void say(const char *s)
+{
+	ssize_t r = write(2, s, strlen(s));
+	(void)r;
+}
+
+static void on_bus(int sig)
+{
+	const char *name = bus_name;
+
+	if (name) {
+		say(sk_progname());
+		say(": ");
+		say(name);
+		say(": could not be read (a bus error): it was cut short while being read, or reading it failed\n");
+	}
+	on_signal(sig);
 }
 
 /* reg_lock for a commit, which must not begin once a stop is on its way:
@@ -236,7 +265,7 @@ void sk_ofile_signals(void)
 		struct sigaction sa, was;
 		if (sigaction(SIGBUS, NULL, &was) == 0 && was.sa_handler == SIG_DFL && !(was.sa_flags & SA_SIGINFO)) {
 			memset(&sa, 0, sizeof sa);
-			sa.sa_handler = on_signal;
+			sa.sa_handler = on_bus;
 			sigemptyset(&sa.sa_mask);
 			for (size_t k = 0; k < sizeof reg_signals / sizeof reg_signals[0]; k++)
 				sigaddset(&sa.sa_mask, reg_signals[k]);

@@ -136,9 +136,16 @@ int sk_ofile_spool_at(const char *name, char *path, size_t n, struct sk_error *e
  * started with ignored (nohup's SIGHUP, SIGINT of a background job in a
  * non-interactive shell) stays ignored: that is what the caller asked for.
  * SIGBUS too, unless another handler has it (ASan's): a mapped input file
- * cut short under its reader (io.h sk_in_map) ends the process as it would,
- * but without its temporaries. */
+ * cut short under its reader, or whose pages could not be read (io.h
+ * sk_in_map), ends the process as it would, but without its temporaries
+ * and with a message naming the file (sk_ofile_bus_name). */
 void sk_ofile_signals(void);
+/* Names the file a bus error would come from (the one sk_in_map mapped
+ * last; NULL: none; not copied: valid until named again): the SIGBUS
+ * handler then writes "prog: NAME: could not be read (a bus error): it was
+ * cut short while being read, or reading it failed" to standard error
+ * first. */
+void sk_ofile_bus_name(const char *name);
 /* pthread_create of fn(arg) with every signal blocked in the new thread, so
  * that signals reach the threads where they were handled before (the
  * handlers above remove the temporaries there); its return value. */

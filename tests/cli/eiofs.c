@@ -13,6 +13,14 @@
  *                                    under the page cache reports it)
  *   eiofs dirsync BACKING MOUNTPOINT everything succeeds except fsync(2) of
  *                                    a directory, which fails with EIO
+ *   eiofs read BACKING MOUNTPOINT    reading a file beyond its first 4 MiB
+ *                                    fails with EIO (a bad sector further
+ *                                    on: the file opens and its headers
+ *                                    read), through the page cache, so a
+ *                                    file can be mapped (mmap(2))
+ *   eiofs readdirect BACKING MOUNTPOINT  the same with direct I/O, as the
+ *                                    other modes: no file can be mapped
+ *                                    (mmap fails with ENODEV)
  *
  * It stays in the foreground, single-threaded; the test unmounts it by its
  * mount point and then waits for it.  The kernel hands the error to the
@@ -35,7 +43,7 @@
 #include <unistd.h>
 
 static const char *backing;
-static enum { FAIL_WRITE, FAIL_CLOSE, FAIL_FSYNC, FAIL_DIRSYNC } fail;
+static enum { FAIL_WRITE, FAIL_CLOSE, FAIL_FSYNC, FAIL_DIRSYNC, FAIL_READ, FAIL_READ_DIRECT } fail;
 
 /* A file handle is the backing fd, with this bit when it was opened for
  * writing (FUSE gives flush no open flags). */
@@ -60,7 +68,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
 	cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = 0;
-	cfg->direct_io = 1;  /* every write(2) reaches fs_write */
+	cfg->direct_io = fail != FAIL_READ;  /* every write(2) reaches fs_write */
 	return NULL;
 }
 
@@ -139,8 +147,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
 static int fs_read(const char *path, char *buf, size_t n, off_t off, struct fuse_file_info *fi)
 {
-	const ssize_t r = pread(FD(fi), buf, n, off);
+	ssize_t r;
 	(void)path;
+	if ((fail == FAIL_READ || fail == FAIL_READ_DIRECT) && off + (off_t)n > ((off_t)4 << 20))
+		return -EIO;
+	r = pread(FD(fi), buf, n, off);
 	return r < 0 ? -errno : (int)r;
 }
 
@@ -212,14 +223,14 @@ static const struct fuse_operations ops = {
 int main(int argc, char **argv)
 {
 	static char root[PATH_MAX];
-	static const char *const modes[] = {"write", "close", "fsync", "dirsync"};
+	static const char *const modes[] = {"write", "close", "fsync", "dirsync", "read", "readdirect"};
 	char *fargv[] = {argv[0], "-f", "-s", argc > 3 ? argv[3] : NULL, NULL};
 	int m = 0;
 
-	while (argc == 4 && m < 4 && strcmp(argv[1], modes[m]) != 0)
+	while (argc == 4 && m < 6 && strcmp(argv[1], modes[m]) != 0)
 		m++;
-	if (argc != 4 || m == 4 || !realpath(argv[2], root)) {
-		fprintf(stderr, "usage: eiofs write|close|fsync|dirsync BACKING MOUNTPOINT\n");
+	if (argc != 4 || m == 6 || !realpath(argv[2], root)) {
+		fprintf(stderr, "usage: eiofs write|close|fsync|dirsync|read|readdirect BACKING MOUNTPOINT\n");
 		return 2;
 	}
 	fail = m;

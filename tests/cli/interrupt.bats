@@ -52,9 +52,9 @@ full_tmpfs() {
 	mount -t tmpfs -o size=2m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs here"; }
 }
 
-# eio_mount write|close: mounts eiofs at $T/eio (MNT, unmounted by
-# teardown) over $T/eio.back: every write(2) of a file fails with EIO, or
-# every close(2) of a file written to (as NFS reports a failed write-back).
+# eio_mount MODE: mounts eiofs at $T/eio (MNT, unmounted by teardown) over
+# $T/eio.back: every write(2) of a file fails with EIO, or every close(2) of
+# a file written to (as NFS reports a failed write-back), ... (eiofs.c).
 eio_mount() {
 	[ "$(id -u)" = 0 ] || skip "mounting a FUSE file system needs root"
 	[ -c /dev/fuse ] || skip "no /dev/fuse (FUSE is not in this kernel)"
@@ -179,6 +179,12 @@ interrupt() {
 	# fills the sort buffer (split_write.c): the signals land in either.
 	interrupt --watch "$T/out/new" --in "segsynth $LINE" --reset "rm -rf $T/out/new" -- \
 		segsplit --count 300 --sort cdp,offset -d "$T/out/new"
+	[ ! -e "$T/out/new" ]
+}
+
+@test "segsplit --sort of a file (mapped, pieces written from its pages by a thread): interrupted, no directory" {
+	interrupt --watch "$T/out/new" --reset "rm -rf $T/out/new" -- \
+		segsplit --count 300 --sort cdp,offset -d "$T/out/new" "$F/line.sgy"
 	[ ! -e "$T/out/new" ]
 }
 
@@ -373,6 +379,30 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 	[ "$(ls -A "$MNT/parts")" = "$(ls -A "$F/parts")" ]
 	for p in "$F"/parts/part-*; do cmp "$p" "$MNT/parts/${p##*/}"; done
 	[ "$(ls -A "$MNT")" = "$(printf 'out.sgy\nparts')" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "a disk that fails reads past 4 MiB (EIO): a copy says read error, exit 1; a sort of the file (mapped) dies of SIGBUS naming it; nothing left" {
+	eio_mount read
+	cp "$F/line.sgy" "$T/eio.back/in.sgy"
+	run -1 --separate-stderr segmerge "$MNT/in.sgy" -o "$T/out/copy.sgy"
+	[[ "$stderr" =~ ^"segmerge: $MNT/in.sgy: read error at byte "[0-9]+": Input/output error"$ ]]
+	# segsplit --sort reads a file through a mapping of it (its pieces are
+	# written from the file's pages): a page that cannot be read is a bus
+	# error, not a short read.  It says which file, and ends as the
+	# signal would, its temporaries and DIR removed.
+	run -135 --separate-stderr segsplit --count 500 --sort cdp -d "$T/out/runs" "$MNT/in.sgy"
+	[ "$stderr" = "segsplit: $MNT/in.sgy: could not be read (a bus error): it was cut short while being read, or reading it failed" ]
+	[ "$(ls -A "$T/out")" = target ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "the same disk with direct I/O (no file can be mapped): the sort reads the file as a copy does, and says read error, exit 1" {
+	eio_mount readdirect
+	cp "$F/line.sgy" "$T/eio.back/in.sgy"
+	run -1 --separate-stderr segsplit --count 500 --sort cdp -d "$T/out/runs" "$MNT/in.sgy"
+	[[ "$stderr" =~ ^"segsplit: $MNT/in.sgy: read error at byte "[0-9]+": Input/output error"$ ]]
+	[ "$(ls -A "$T/out")" = target ]
 	[ -z "$(ls -A "$T/tmp")" ]
 }
 

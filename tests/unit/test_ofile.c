@@ -621,6 +621,9 @@ int main(void)
 	{
 		pid_t pid;
 		int status = 0;
+		char buserr[300], inname[300], said_bus[400];
+		snprintf(buserr, sizeof buserr, "%s.bus.err", dir);
+		snprintf(inname, sizeof inname, "%s/in.bin", other);
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
@@ -631,6 +634,8 @@ int main(void)
 			sk_ofile_signals();
 			snprintf(path, sizeof path, "%s/bus", other);
 			snprintf(inpath, sizeof inpath, "%s/in.bin", other);
+			if (!freopen(buserr, "w", stderr))
+				_exit(9);
 			if (!(fp = fopen(inpath, "w")))
 				_exit(10);
 			for (int i = 0; i < 3 * 4096; i++)
@@ -656,7 +661,19 @@ int main(void)
 		}
 #else
 		CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "status %#x", status);
+		{
+			FILE *fp = fopen(buserr, "r");
+			char want[400];
+			size_t n = fp ? fread(said_bus, 1, sizeof said_bus - 1, fp) : 0;
+			said_bus[n] = 0;
+			if (fp)
+				fclose(fp);
+			snprintf(want, sizeof want, "segkit: %s: could not be read (a bus error): it was cut short while "
+				 "being read, or reading it failed\n", inname);
+			CHECKF(strcmp(said_bus, want) == 0, "said '%s'", said_bus);
+		}
 #endif
+		unlink(buserr);
 		CHECK(entries(other, NULL, NULL, 0) == 0);
 	}
 	/* A forked child never removes its parent's temporaries. */
