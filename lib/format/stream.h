@@ -97,10 +97,11 @@ int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, void (*
  * many inputs open at once (it takes about 8 MiB).  Stops at a seek outside
  * the buffered data.  For compressed sgk input, blocks are read ahead and
  * decompressed by a helper thread and the reader's, whichever is free
- * (about 24 MiB for 4 MiB blocks; not with one usable CPU; stopped by a
- * seek); a no-op for uncompressed sgk (whole blocks are read in place) and
- * for an input read to its end already.  SK_ENOMEM or SK_EIO; the reader
- * works on without it after an error. */
+ * (about 24 MiB for 4 MiB blocks); uncompressed sgk is read ahead by whole
+ * blocks, one in each of three slots (with their headroom 13-25 MiB for
+ * 4 MiB blocks; not for blocks above 16 MiB).  Neither with one usable CPU, nor mid-block;
+ * both stopped by a seek.  A no-op for an input read to its end already.
+ * SK_ENOMEM or SK_EIO; the reader works on without it after an error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
 /* Serves a SEG-Y or SU file's records from a mapping of the file (io.h
  * sk_in_map) instead of reading them: the records sk_reader_next_raw gives
@@ -267,7 +268,9 @@ int sk_copy_traces(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wf
 int sk_copy_traces_tick(struct sk_reader *r, struct sk_writer *w, int64_t *n, int *wfail,
 			void (*tick)(void *arg, int64_t copied), void *arg, struct sk_error *err);
 /* sk_reader_readahead for copying r to w, unless the copy has nothing to
- * overlap with reading: a raw copy into /dev/null. */
+ * overlap with reading: a raw copy into /dev/null, or uncompressed sgk
+ * blocks passed unchanged (to an uncompressed sgk writer, or SEG-Y or SU
+ * taking the records as they are), which are read in place. */
 int sk_copy_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err);
 
 /* Sets one output option from its command line form, for every command that

@@ -186,9 +186,11 @@ int64_t sk_sgk_get_block_direct(struct sk_reader *r, struct sk_writer *w, int *w
  * take them: an uncompressed writer taking the records unchanged.  0 when
  * started or not for this pair; an error as sk_in_readahead_blocks. */
 int sk_sgk_readahead(struct sk_reader *r, const struct sk_writer *w, struct sk_error *err);
-/* Starts decompressing a compressed sgk reader's blocks ahead on a second
- * core (stream_sgk_ahead.c); 0 also when it does not pay (an uncompressed
- * or lean reader, one usable CPU) or the reader is mid-block. */
+/* Starts reading an sgk reader ahead on a second core (stream_sgk_ahead.c):
+ * a compressed one's blocks decompressed ahead, an uncompressed one's read
+ * ahead whole by the input's thread (io.h sk_in_readahead_blocks); 0 also
+ * when it does not pay (a lean reader, one usable CPU, uncompressed blocks
+ * above 16 MiB) or the reader is mid-block. */
 int sk_sgk_ahead_start(struct sk_reader *r, struct sk_error *err);
 /* Traces that still fit into the writer's current block. */
 int64_t sk_sgk_room(const struct sk_writer *w);

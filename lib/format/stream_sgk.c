@@ -757,10 +757,12 @@ const struct sk_format_ops sk_sgk_ops = {
 	.pread_hdrs = sgk_pread_hdrs,
 	.pread_batch = sgk_pread_batch,
 	.release = sgk_release,
-	/* Not io.c's for sgk: a block (about 4 MiB) spans read-ahead slots and
-	 * would be copied together; the copy cost more than the overlap saved
-	 * (sgk copies ran 1.25x slower).  sk_reader_readahead decompresses
-	 * blocks ahead instead (stream_sgk_ahead.c). */
+	/* Not io.c's record read-ahead for sgk: a block (about 4 MiB) would
+	 * span its slots and be copied together (sgk copies ran 1.25x
+	 * slower).  sk_reader_readahead reads uncompressed blocks ahead whole,
+	 * one a slot, and decompresses compressed ones ahead
+	 * (stream_sgk_ahead.c); copies that pass blocks unchanged read in
+	 * place, without (sk_copy_readahead). */
 	.readahead = 0,
 	.wopen = sk_sgk_wopen,
 	.whead = sk_sgk_whead,

@@ -78,8 +78,9 @@ void sk_sgk_zdec_release(struct zdec *d);
 /* Blocks of a compressed stream decompressed ahead (stream_sgk_ahead.c):
  * a helper thread and the reader's own take the blocks read ahead, up to a
  * few, whichever is free first, and the reader hands them out in order.
- * sk_sgk_ahead_start starts it (0 also when it does not pay: an
- * uncompressed or lean reader, one CPU); sk_sgk_ahead_block then stands for
+ * sk_sgk_ahead_start starts it (0 also when it does not pay: a lean
+ * reader, one CPU; an uncompressed reader is read ahead by its input's
+ * thread instead, and s->ah stays NULL); sk_sgk_ahead_block then stands for
  * the reader's block loading (s->bp, blk_n, blk_i; s->done at the end
  * marker), each block's errors reported when it is reached, as the serial
  * path reports them; sk_sgk_ahead_free stops it (the input then stands

@@ -13,6 +13,13 @@
  * - more blocks than it reads ahead (14 of 3 traces), blocks cut in their
  *   header, a stream with no end marker, a stream of no trace, a reader
  *   freed with blocks in flight, and a seek then a restart.
+ * Uncompressed blocks, read ahead whole by the input's thread (test_plain):
+ * IBM samples in blocks of one read-ahead slot each (above 2 MiB) and of
+ * 71 a slot, the last block short; started at every block boundary of the
+ * first and at the slot boundaries of the second, not mid-block; from a
+ * file and a pipe; cut in a block header, in a payload and before the end
+ * marker, and a corrupt block header; a seek; copies that pass the blocks
+ * unchanged start no thread, copies that decode them do.
  * The serial path (no sk_reader_readahead) is the reference for traces
  * and messages; the parts of messages worked out by hand are the block's
  * byte and its traces.  The helper's presence is seen as a thread of this
@@ -22,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -121,6 +129,285 @@ static int put(const char *path, const unsigned char *b, size_t n)
 static struct got ser, ah;
 static int two;
 
+/* ---- uncompressed blocks ---- */
+
+#define UNS 1000
+#define UREC (240 + 4 * UNS)
+#define UN 2623
+
+static void ufill(int i, unsigned char *h, float *d)
+{
+	sk_hdr_set_i32(h, 1, i + 1);
+	sk_hdr_set_i32(h, 21, 100 + i / 7);
+	sk_hdr_set_i16(h, 115, UNS);
+	sk_hdr_set_i16(h, 117, 2000);
+	for (int s = 0; s < UNS; s++)
+		d[s] = (float)((i % 97) * 1000 + s) - 0.5f;   /* exact in IBM */
+}
+
+struct ugot {
+	int rc, count, extra;
+	struct sk_error err;
+	unsigned char *rec;   /* UN records: header block, float samples */
+};
+
+/* Reads path (from a pipe fed with it when pipe is set), skip traces
+ * serially, then with ahead asks sk_reader_readahead (*extra: the threads
+ * it added), then the rest into g; the reader's threads gone after. */
+static void uread(const char *path, int pipe, int skip, int ahead, struct ugot *g)
+{
+	struct sk_reader *r;
+	const int t0 = t_threads();
+	char name[64];
+	pid_t pid = 0;
+	int fd = -1, rc = 0;
+
+	g->rc = g->count = g->extra = 0;
+	if (pipe) {
+		fd = mk_pipe_of(path, &pid);
+		snprintf(name, sizeof name, "/dev/fd/%d", fd);
+	}
+	if ((g->rc = sk_reader_open(pipe ? name : path, SK_FMT_AUTO, &r, &g->err)) == 0) {
+		for (;;) {
+			unsigned char *const at = g->rec + (size_t)(g->count < UN ? g->count : UN - 1) * UREC;
+			if (g->count == skip && ahead) {
+				CHECK(sk_reader_readahead(r, &g->err) == 0);
+				g->extra = t_threads() - t0;
+			}
+			if ((rc = sk_reader_next(r, at, (float *)(void *)(at + 240), &g->err)) != 1)
+				break;
+			g->count++;
+		}
+		g->rc = rc;
+		sk_reader_free(r);
+	}
+	if (pipe) {
+		int status;
+		close(fd);
+		waitpid(pid, &status, 0);
+	}
+	CHECKF(t_threads_gone(t0) == t0, "%d threads after the reader, %d before", t_threads(), t0);
+}
+
+static int usame(const struct ugot *a, const struct ugot *b)
+{
+	if (a->rc != b->rc || a->count != b->count || memcmp(a->rec, b->rec, (size_t)a->count * UREC) != 0 ||
+	    (a->rc < 0 && strcmp(a->err.msg, b->err.msg) != 0)) {
+		printf("# rc %d/%d, %d/%d traces, '%s' / '%s'\n", a->rc, b->rc, a->count, b->count,
+		       a->rc < 0 ? a->err.msg : "", b->rc < 0 ? b->err.msg : "");
+		return 0;
+	}
+	return 1;
+}
+
+static struct ugot user, uah;
+
+/* Serial and read ahead (from trace skip): the same traces and end; the
+ * thread there when want is 1 (and two CPUs), not when 0, and either way
+ * when -1: the rest of the input may have been read into the buffer by
+ * then (it takes 4 MiB), which leaves nothing to read ahead. */
+static void ucompare(const char *what, const char *path, int pipe, int skip, int want)
+{
+	uread(path, pipe, skip, 0, &user);
+	uread(path, pipe, skip, 1, &uah);
+	CHECKF(usame(&user, &uah), "%s", what);
+	CHECKF(want < 0 ? uah.extra == 0 || uah.extra == two : uah.extra == (want && two), "%s: %d threads added",
+	       what, uah.extra);
+}
+
+/* want for ucompare: 1 when more than 8 MiB of the n bytes follow byte at,
+ * else -1. */
+static int more_than_buffered(size_t n, long at)
+{
+	return n - (size_t)at > ((size_t)8 << 20) ? 1 : -1;
+}
+
+/* A copy of path into a writer of o (a file: into /dev/null raw copies
+ * start none) after sk_copy_readahead: the threads it added. */
+static int copy_threads(const char *path, const struct sk_wopts *o)
+{
+	char out[128];
+
+	struct sk_reader *r;
+	struct sk_writer *w;
+	struct sk_error err;
+	int64_t n = 0;
+	int wfail = 0, extra = -1;
+	const int t0 = t_threads();
+
+	CHECK(sk_reader_open(path, SK_FMT_AUTO, &r, &err) == 0);
+	path_of(out, sizeof out, "ucopy");
+	CHECK(sk_writer_open(out, sk_reader_info(r), o, &w, &err) == 0);
+	CHECK(sk_copy_readahead(r, w, &err) == 0);
+	extra = t_threads() - t0;
+	CHECK(sk_copy_traces(r, w, &n, &wfail, &err) == 0 && n == UN);
+	CHECK(sk_writer_close(w, &err) == 0);
+	sk_reader_free(r);
+	CHECK(t_threads_gone(t0) == t0);
+	unlink(out);
+	return extra;
+}
+
+static void test_plain(void)
+{
+	static const long blocks[] = {500, 7};
+	char p[128], q[128];
+	struct sk_wopts o = SK_WOPTS_INIT;
+
+	user.rec = malloc((size_t)UN * UREC);
+	uah.rec = malloc((size_t)UN * UREC);
+	CHECK(user.rec && uah.rec);
+	path_of(p, sizeof p, "u.sgk");
+	path_of(q, sizeof q, "ucut.sgk");
+	for (size_t c = 0; c < sizeof blocks / sizeof *blocks; c++) {
+		const long B2 = blocks[c];
+		const long nfull = UN / B2;
+		unsigned char *b;
+		size_t n = 0;
+		long off[400];
+		int nb;
+		char what[96];
+
+		o = (struct sk_wopts)SK_WOPTS_INIT;
+		o.fmt = SK_FMT_SGK;
+		o.sample_format = 1;
+		o.little = 0;
+		o.block = B2;
+		CHECK(mk_write(p, &o, UNS, 2000, UN, ufill) == 0);
+		CHECK((b = mk_slurp(p, &n)) != NULL);
+		nb = block_offsets(b, n, off, 400);
+		/* nfull full blocks, a short one, the end marker. */
+		CHECKF(nb == nfull + 2 && sk_segy_get(b + off[nfull], SK_SGK_B_COUNT + 1, 4, 1) == (uint64_t)(UN % B2),
+		       "%d blocks of %ld", nb, B2);
+
+		/* The whole stream, against the traces as written (IBM words
+		 * decoded: the values are exact in IBM). */
+		ucompare("whole", p, 0, 0, 1);
+		{
+			int bad = 0;
+			for (int i = 0; i < UN && uah.count == UN; i++) {
+				unsigned char h[240] = {0};
+				float d[UNS];
+				ufill(i, h, d);
+				bad += memcmp(uah.rec + (size_t)i * UREC, h, 240) != 0 ||
+				       memcmp(uah.rec + (size_t)i * UREC + 240, d, sizeof d) != 0;
+			}
+			CHECKF(uah.rc == 0 && uah.count == UN && bad == 0, "blocks of %ld: %d traces, %d differ", B2,
+			       uah.count, bad);
+		}
+		/* Started at block boundaries (every one of the big blocks; the
+		 * slot boundaries of the small, 71 blocks a slot), before the
+		 * end marker; not mid-block. */
+		for (long k = 1; k <= nfull; k++) {
+			if (B2 < 100 && k != 1 && k != 70 && k != 71 && k != 72 && k != 142 && k != nfull)
+				continue;
+			snprintf(what, sizeof what, "blocks of %ld, started after block %ld", B2, k);
+			ucompare(what, p, 0, (int)(k * B2), more_than_buffered(n, off[k]));
+		}
+		snprintf(what, sizeof what, "blocks of %ld, started before the end marker", B2);
+		ucompare(what, p, 0, UN, -1);
+		snprintf(what, sizeof what, "blocks of %ld, started mid-block", B2);
+		ucompare(what, p, 0, (int)B2 + 1, 0);
+		/* A pipe, from the start and from block 2. */
+		snprintf(what, sizeof what, "blocks of %ld, a pipe", B2);
+		ucompare(what, p, 1, 0, 1);
+		ucompare(what, p, 1, (int)(2 * B2), more_than_buffered(n, off[2]));
+
+		/* Cut in block 3's header, in its payload, right before the
+		 * end marker and in it; from a file and a pipe. */
+		{
+			const size_t cuts[] = {(size_t)off[2] + 10, (size_t)off[2] + SK_SGK_BLOCK_HEAD + 5000,
+					       (size_t)off[nfull + 1], (size_t)off[nfull + 1] + 5,
+					       (size_t)off[nfull] + SK_SGK_BLOCK_HEAD + 1};
+			for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+				CHECK(put(q, b, cuts[k]) == 0);
+				snprintf(what, sizeof what, "blocks of %ld, cut at byte %zu", B2, cuts[k]);
+				ucompare(what, q, 0, 0, more_than_buffered(cuts[k], 0));
+				CHECKF(uah.rc == SK_EFMT && strncmp(uah.err.msg, "truncated sgk stream: ", 22) == 0, "%s: %s",
+				       what, uah.err.msg);
+				ucompare(what, q, 1, 0, more_than_buffered(cuts[k], 0));
+			}
+			/* The message of a cut payload: its byte and traces. */
+			{
+				char want[160];
+				CHECK(put(q, b, cuts[1]) == 0);
+				ucompare("cut payload", q, 0, 0, more_than_buffered(cuts[1], 0));
+				snprintf(want, sizeof want,
+					 "truncated sgk stream: the block at byte %ld (traces %ld-%ld) has 5000 of %ld bytes",
+					 off[2], 2 * B2 + 1, 3 * B2, B2 * UREC);
+				CHECKF(uah.count == 2 * B2 && strcmp(uah.err.msg, want) == 0, "%d '%s'", uah.count,
+				       uah.err.msg);
+			}
+		}
+		/* Block 4's header claims one trace more than a block holds. */
+		{
+			unsigned char *const h = b + off[3] + SK_SGK_B_COUNT;
+			const uint32_t cnt = (uint32_t)sk_segy_get(h, 1, 4, 1);
+			char want[160];
+			sk_segy_put(h, 1, 4, 1, cnt + 1);
+			CHECK(put(q, b, n) == 0);
+			sk_segy_put(h, 1, 4, 1, cnt);
+			ucompare("corrupt block header", q, 0, 0, 1);   /* 11 MB */
+			snprintf(want, sizeof want, "corrupt sgk block header at byte %ld: %ld traces, %ld raw bytes", off[3],
+				 B2 + 1, B2 * UREC);
+			CHECKF(uah.count == 3 * B2 && strncmp(uah.err.msg, want, strlen(want)) == 0, "%d '%s'", uah.count,
+			       uah.err.msg);
+			ucompare("corrupt block header, a pipe", q, 1, 0, 1);
+		}
+		/* A seek out of the buffer (from trace 1000 or more back to
+		 * trace 3) ends the read-ahead; the traces after it are the
+		 * file's. */
+		{
+			struct sk_reader *r;
+			struct sk_error err;
+			unsigned char h[240], e[240];
+			static float d[UNS], f[UNS];
+			const int t0 = t_threads();
+			int bad = 0;
+			CHECK(sk_reader_open(p, SK_FMT_AUTO, &r, &err) == 0);
+			CHECK(sk_reader_readahead(r, &err) == 0 && t_threads() == t0 + two);
+			for (int i = 0; i < (3 * B2 > 1000 ? 3 * (int)B2 : 1000) + 3; i++)
+				CHECK(sk_reader_next(r, h, d, &err) == 1);
+			CHECK(sk_reader_seek(r, 2, &err) == 0 && t_threads_gone(t0) == t0);
+			for (int i = 2; i < UN; i++) {
+				memset(e, 0, sizeof e);
+				ufill(i, e, f);
+				bad += sk_reader_next(r, h, d, &err) != 1 || memcmp(h, e, 240) != 0 ||
+				       memcmp(d, f, sizeof d) != 0;
+			}
+			CHECK(bad == 0 && sk_reader_next(r, h, d, &err) == 0);
+			sk_reader_free(r);
+		}
+		/* Copies: blocks passed unchanged (to sgk, to SEG-Y of IBM
+		 * words) read in place, no thread; decoded (to SU, to float
+		 * sgk) or compressed, read ahead. */
+		{
+			struct sk_wopts w = SK_WOPTS_INIT;
+			int extra;
+			w.fmt = SK_FMT_SGK;
+			CHECKF((extra = copy_threads(p, &w)) == 0, "%d", extra);
+			w.fmt = SK_FMT_SEGY;
+			w.sample_format = 1;
+			CHECKF((extra = copy_threads(p, &w)) == 0, "%d", extra);
+			w.sample_format = 0;
+			w.fmt = SK_FMT_SU;
+			CHECKF((extra = copy_threads(p, &w)) == two, "%d", extra);
+			w = (struct sk_wopts)SK_WOPTS_INIT;
+			w.fmt = SK_FMT_SGK;
+			w.sample_format = 5;
+			CHECKF((extra = copy_threads(p, &w)) == two, "%d", extra);
+			w.sample_format = 0;
+			w.zstd = 1;
+			CHECKF((extra = copy_threads(p, &w)) == two, "%d", extra);
+		}
+		free(b);
+	}
+	unlink(p);
+	unlink(q);
+	free(user.rec);
+	free(uah.rec);
+}
+
 /* Reads path serially and with the helper (started after skip traces,
  * expected to come when want and the machine has two CPUs): the same. */
 static void compare(const char *what, const char *path, size_t bufsize, int skip, int want)
@@ -173,9 +460,10 @@ int main(void)
 		}
 		CHECK(ah.rc == 0 && ah.count == N && bad == 0);
 	}
-	/* Not started: uncompressed, lean, mid-block (1 trace into block 1),
-	 * at the end (the end marker read). */
-	compare("uncompressed", plain, 0, 0, 0);
+	/* Not started: a small uncompressed file (read whole into the
+	 * buffer at the open), lean, mid-block (1 trace into block 1), at the
+	 * end (the end marker read). */
+	compare("uncompressed, read whole", plain, 0, 0, 0);
 	compare("lean", z, SK_MANY_BUF, 0, 0);
 	compare("mid-block", z, 0, 1, 0);
 	compare("at the end", z, 0, N + 1, 0);
@@ -285,6 +573,7 @@ int main(void)
 	unlink(z);
 	unlink(plain);
 	unlink(p);
+	test_plain();
 	CHECK(rmdir(mk_dir) == 0);
 	return test_done();
 }
