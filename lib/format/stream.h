@@ -99,9 +99,10 @@ int sk_reader_open_fd(int fd, const char *name, int fmt, size_t bufsize, void (*
  * decompressed by a helper thread and the reader's, whichever is free
  * (about 24 MiB for 4 MiB blocks); uncompressed sgk is read ahead by whole
  * blocks, one in each of three slots (with their headroom 13-25 MiB for
- * 4 MiB blocks; not for blocks above 16 MiB).  Neither with one usable CPU, nor mid-block;
- * both stopped by a seek.  A no-op for an input read to its end already.
- * SK_ENOMEM or SK_EIO; the reader works on without it after an error. */
+ * 4 MiB blocks; not for blocks above 16 MiB).  Neither with one usable
+ * CPU, nor mid-block; the compressed one stopped by any seek.  A no-op for
+ * an input read to its end already.  SK_ENOMEM or SK_EIO; the reader works
+ * on without it after an error. */
 int sk_reader_readahead(struct sk_reader *r, struct sk_error *err);
 /* Serves a SEG-Y or SU file's records from a mapping of the file (io.h
  * sk_in_map) instead of reading them: the records sk_reader_next_raw gives

@@ -11,10 +11,11 @@
  * are independent zstd frames).  The reader's thread reads up to AH_SLOTS
  * blocks ahead (headers checked and stored bytes read as the serial path
  * does, in order), and a helper thread and the reader's own decompress
- * them, whichever is free takes the oldest block no one has taken.  The reader hands them out in order and
- * only waits when the block it needs is the helper's and no other is left
- * to take: on a busy machine, where the helper gets little time, the
- * reader does nearly all of the work itself, as the serial path would.
+ * them, whichever is free takes the oldest block no one has taken.  The
+ * reader hands them out in order and only waits when the block it needs
+ * is the helper's and no other is left to take: on a busy machine, where
+ * the helper gets little time, the reader does nearly all of the work
+ * itself, as the serial path would.
  * (The earlier decompressor, be4ea47, waited for the helper's block and
  * ran 1.36-1.41x the serial wall at load 12.)  Errors met reading ahead, or
  * decoding, are kept with their block and reported when it is reached,
