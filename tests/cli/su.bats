@@ -99,3 +99,22 @@ su_files() {
 	done
 	[ "$n" -ge 60 ]
 }
+
+@test "su: segsplit --sort orders real SU as Seismic Unix's susort does (the same bytes but tracl and tracr, which susort numbers anew), in one pass of a file and as runs merged from pipe to pipe, which susort refuses" {
+	need_su
+	segmerge --to su --endian little "$REAL/servilleta_lomablanca_053018_H1_shots001-120.su" -o "$T/le.su"
+	# By channel, then shot: 7,680 traces, every key pair once.
+	[ "$(seginfo -k tracf,fldr "$T/le.su" | sort -u | wc -l)" = 7680 ]
+	susort tracf fldr <"$T/le.su" >"$T/su.su"
+	[ "$(seginfo -k tracl,tracr "$T/su.su" | sed -n '1p;7680p' | tr '\t\n' ',,')" = "1,1,7680,7680," ]
+	segedit 'tracl = 0' 'tracr = 0' "$T/su.su" -o "$T/want.su"
+	# A file: sorted where it lies (mapped), one piece.
+	segsplit -p 1 --sort tracf,fldr -d "$T/one" "$T/le.su"
+	segedit 'tracl = 0' 'tracr = 0' "$T/one/part-000001.su" | cmp - "$T/want.su"
+	# From a pipe to a pipe: sorted runs of 1,000 traces, then their merge.
+	cat "$T/le.su" | segsplit -c 1000 --sort tracf,fldr -d "$T/runs" -
+	segmerge --key tracf,fldr -m "$T/runs/manifest.yaml" | segedit 'tracl = 0' 'tracr = 0' | cmp - "$T/want.su"
+	run -1 --separate-stderr bash -c "set -o pipefail; cat '$T/le.su' | susort tracf fldr | cat >'$T/pp.su'"
+	[ "$stderr" = "susort: OK IO types are: DISK->ANYTHING, PIPE->DISK" ]
+	[ ! -s "$T/pp.su" ]
+}
