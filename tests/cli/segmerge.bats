@@ -171,3 +171,57 @@ sys.exit(0 if all(t == bytes(60) for t in tails[8:]) and tails[0] != bytes(60) e
 	segmerge --sum "$T/a.sgy" "$T/a.sgy" -o "$T/s2.sgy"
 	cmp "$T/s1.sgy" "$T/s2.sgy"
 }
+
+# What segmerge_threads starts (a fifo's writer, segmerge), stopped by PID
+# also when a test fails.
+teardown() {
+	if [ -f "$BATS_TEST_TMPDIR/pids" ]; then
+		while read -r p; do kill "$p" 2>/dev/null || true; done <"$BATS_TEST_TMPDIR/pids"
+		while read -r p; do wait "$p" 2>/dev/null || true; done <"$BATS_TEST_TMPDIR/pids"
+	fi
+}
+
+# segmerge_threads FILE OPTS...: the threads of `segmerge OPTS` reading FILE
+# through a fifo whose writer, after 9 MB (or half the file if smaller: the
+# stream must not end), holds it open: counted once segmerge has read them
+# (a 60 s hang guard, no bound on speed).
+segmerge_threads() {
+	local f=$1 fifo=$BATS_TEST_TMPDIR/fifo p w n=0 k m
+	shift
+	m=$(($(stat -c %s "$f") / 2))
+	[ "$m" -le 9000000 ] || m=9000000
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	(head -c "$m" "$f" && exec sleep 60) >"$fifo" &
+	w=$!
+	echo "$w" >>"$BATS_TEST_TMPDIR/pids"
+	segmerge "$@" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	p=$!
+	echo "$p" >>"$BATS_TEST_TMPDIR/pids"
+	for k in $(seq 6000); do
+		n=$(awk '$1 == "rchar:" { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$m" ] && break
+		sleep 0.01
+	done
+	[ "${n:-0}" -ge "$m" ] && ls "/proc/$p/task" | wc -l || echo "segmerge read ${n:-0} of $m bytes"
+	kill "$p" "$w"
+	wait "$p" "$w" 2>/dev/null || true
+}
+
+@test "segmerge: input is read ahead in a second thread; uncompressed sgk only when it is decoded, not when its blocks pass unchanged (segkit(7))" {
+	T=$BATS_TEST_TMPDIR
+	# 3840 traces of 1001 IBM samples in blocks of about 4 MiB: 16 MB (with
+	# noise: 12 MB compressed).
+	segsynth --line 40,25,96,12.5 --nt 1001 -R 0.5 -N 2 -s 1 --to sgk --format ibm -o "$T/in.sgk"
+	want=2
+	[ "$(nproc)" -ge 2 ] || want=1  # sgk is read in one thread on one CPU
+	[ "$(segmerge_threads "$T/in.sgk" --to su)" -eq "$want" ]
+	[ "$(segmerge_threads "$T/in.sgk" --to sgk --format ieee)" -eq "$want" ]
+	[ "$(segmerge_threads "$T/in.sgk")" -eq 1 ]
+	[ "$(segmerge_threads "$T/in.sgk" --to segy --format ibm)" -eq 1 ]
+	# Compressed sgk: decompressed ahead; SEG-Y read ahead (on any CPUs).
+	segmerge --zstd=1 "$T/in.sgk" -o "$T/z.sgk"
+	[ "$(segmerge_threads "$T/z.sgk" --to su)" -eq "$want" ]
+	segmerge --to segy --format ibm "$T/in.sgk" -o "$T/in.sgy"
+	[ "$(segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
+}
