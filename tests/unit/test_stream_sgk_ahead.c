@@ -90,16 +90,23 @@ static void read_with(const char *path, size_t bufsize, int skip, int ahead, str
 	CHECKF(t_threads_gone(t0) == t0, "%d threads after the reader, %d before", t_threads(), t0);
 }
 
-/* Same traces, same end or error (code and message) as the serial read. */
-static int same_as(const struct got *a, const struct got *b)
+/* Two reads ended alike: the same end or error (rc, and the message of an
+ * error) after the same count of the same records (rec bytes each). */
+static int same_read(int rca, int rcb, int na, int nb, const unsigned char *a, const unsigned char *b, size_t rec,
+		     const struct sk_error *ea, const struct sk_error *eb)
 {
-	if (a->rc != b->rc || a->count != b->count || memcmp(a->rec, b->rec, (size_t)a->count * REC) != 0 ||
-	    (a->rc < 0 && strcmp(a->err.msg, b->err.msg) != 0)) {
-		printf("# rc %d/%d, %d/%d traces, '%s' / '%s'\n", a->rc, b->rc, a->count, b->count,
-		       a->rc < 0 ? a->err.msg : "", b->rc < 0 ? b->err.msg : "");
+	if (rca != rcb || na != nb || memcmp(a, b, (size_t)na * rec) != 0 || (rca < 0 && strcmp(ea->msg, eb->msg) != 0)) {
+		printf("# rc %d/%d, %d/%d traces, '%s' / '%s'\n", rca, rcb, na, nb, rca < 0 ? ea->msg : "",
+		       rcb < 0 ? eb->msg : "");
 		return 0;
 	}
 	return 1;
+}
+
+/* Same traces, same end or error (code and message) as the serial read. */
+static int same_as(const struct got *a, const struct got *b)
+{
+	return same_read(a->rc, b->rc, a->count, b->count, a->rec, b->rec, REC, &a->err, &b->err);
 }
 
 /* The byte offsets of the blocks of the sgk stream in b (n bytes), up to
@@ -191,13 +198,7 @@ static void uread(const char *path, int pipe, int skip, int ahead, struct ugot *
 
 static int usame(const struct ugot *a, const struct ugot *b)
 {
-	if (a->rc != b->rc || a->count != b->count || memcmp(a->rec, b->rec, (size_t)a->count * UREC) != 0 ||
-	    (a->rc < 0 && strcmp(a->err.msg, b->err.msg) != 0)) {
-		printf("# rc %d/%d, %d/%d traces, '%s' / '%s'\n", a->rc, b->rc, a->count, b->count,
-		       a->rc < 0 ? a->err.msg : "", b->rc < 0 ? b->err.msg : "");
-		return 0;
-	}
-	return 1;
+	return same_read(a->rc, b->rc, a->count, b->count, a->rec, b->rec, UREC, &a->err, &b->err);
 }
 
 static struct ugot user, uah;
