@@ -467,7 +467,7 @@ void tr_attempt_exit(struct tr_ctl *c, int k, const struct tr_frame *f)
 		/* Not a failure of the task: a resume runs it again. */
 		strcpy(e.ev, "cancel");
 		snprintf(e.note, sizeof e.note, "%s",
-			 a->cancel == C_HALT ? "halted" : c->stop > 0 ? "interrupted" : "stopped by an error");
+			 a->cancel == C_HALT ? "halted" : tr_stop_note(c));
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, k);
 		if (t->st == TR_T_ACTIVE && t->nrun == 0)

@@ -24,6 +24,8 @@
 #include "hostfile.h"
 #include "launcher.h"
 #include "proto.h"
+#include "slurm.h"
+#include "subproc.h"
 #include "tmpl.h"
 
 extern char **environ;
@@ -102,15 +104,45 @@ static int slurm_job_over(const char *why)
 	return 0;
 }
 
+/* srun's and slurmstepd's words when a step was ended from outside: its
+ * own scancel, or its allocation's end (the job's scancel, its time limit,
+ * a preemption), which these words do not tell apart.  srun may say no
+ * more than that its task, the agent, was terminated (SIGTERM: the step's
+ * end; a node that dies kills nothing so). */
+static int slurm_step_ended(const char *why)
+{
+	static const char *const words[] = {" CANCELLED AT ", "Job step aborted", "forcing job termination",
+					    ": task 0: Terminated"};
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strstr(why, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Says a Slurm node's held loss (its step's end was not the allocation's). */
+static void say_held(struct tr_ctl *c, struct tr_host *h)
+{
+	if (!h->held)
+		return;
+	tr_warnx(c, "%s: connection lost: %s", h->name, h->held);
+	free(h->held);
+	h->held = NULL;
+}
+
 /* The Slurm allocation is over: every node of it is given up at once (as
  * after its last quarantine), instead of each trying srun again through
- * its quarantines for minutes; the run ends when nothing else can run its
- * tasks, and the same command in a new allocation resumes it (-s). */
+ * its quarantines for minutes, and the run stops as an interrupted one
+ * does: the tasks not done stay to do, and the same command in a new
+ * allocation resumes it (-s).  What happened is said once, at the end
+ * (tr_slurm_end). */
 static void slurm_give_up(struct tr_ctl *c, const struct tr_host *h, const char *why)
 {
 	if (!c->slurm_over)
-		tr_warnx(c, "the Slurm allocation has ended: %s: %s", h->name, why);
+		snprintf(c->slurm_words, sizeof c->slurm_words, "%s: %s", h->name, why);
 	c->slurm_over = 1;
+	if (!c->stop)
+		c->stop = TR_STOP_SLURM;
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *n = &c->h[i];
 		if (!n->slurm)
@@ -119,6 +151,46 @@ static void slurm_give_up(struct tr_ctl *c, const struct tr_host *h, const char 
 			n->hl.nquar = GIVE_UP;
 		n->hl.quar_until = HUGE_VAL;
 		n->hl.probing = 0;
+	}
+}
+
+void tr_slurm_end(struct tr_ctl *c)
+{
+	const char *id = getenv("SLURM_JOB_ID");
+	struct tr_slurm_job job;
+	int slurm = 0, held = 0, known = 0;
+
+	for (int i = 0; i < c->nh; i++) {
+		slurm |= c->h[i].slurm;
+		held |= c->h[i].held != NULL;
+	}
+	if (!slurm || !(c->slurm_over || c->stop > 0 || held))
+		return;
+	if (id) {
+		/* Its error ("Invalid job id specified" once the job left
+		 * slurmctld's memory) is no JobState, not ours to print. */
+		char *const argv[] = {(char *)(uintptr_t) "sh", (char *)(uintptr_t) "-c",
+				      (char *)(uintptr_t) "exec scontrol show job -o \"$1\" 2>&1",
+				      (char *)(uintptr_t) "sh", (char *)(uintptr_t)id, NULL};
+		char *out = NULL;
+		struct sk_error err;
+		known = sk_subproc_run(argv, &out, &err) >= 0 && out && tr_slurm_job_parse(out, &job) == 0;
+		free(out);
+	}
+	if (known ? !job.ended : !c->slurm_over) {
+		for (int i = 0; i < c->nh; i++)
+			say_held(c, &c->h[i]);
+		return;
+	}
+	c->slurm_end = known && job.timelimit ? 2 : 1;
+	if (known)
+		snprintf(c->slurm_why, sizeof c->slurm_why, "job %.20s: %s%s%s", id, job.state,
+			 strcmp(job.reason, "None") ? ", reason " : "", strcmp(job.reason, "None") ? job.reason : "");
+	else
+		snprintf(c->slurm_why, sizeof c->slurm_why, "%.255s", c->slurm_words);
+	for (int i = 0; i < c->nh; i++) {
+		free(c->h[i].held);
+		c->h[i].held = NULL;
 	}
 }
 
@@ -134,13 +206,27 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	 * controller stalled: the controller's doing, not the host's (an
 	 * agent that died is not excused). */
 	const int stall = h->stalled && !h->died && tr_mono() - c->stall_end <= c->o->lease + 2;
+	/* A Slurm node's srun that says the allocation is over. */
+	const int over = nostart && h->slurm && slurm_job_over(why);
+	/* A Slurm node lost because its step was ended from outside, or
+	 * while the run stops (in a batch script, Slurm's SIGTERM reaches
+	 * taskrun and its sruns together): the allocation may be over.  Its
+	 * agent starts again at once, with no quarantine: srun asks
+	 * slurmctld, and either says the allocation is over, once for every
+	 * node, or starts it (the loss is said then). */
+	const int hold = h->slurm && h->hello && !orderly && !h->quit_sent && (c->stop || slurm_step_ended(why));
 
 	if (!h->hello && !orderly)
 		h->nostart = 1;
 	if (!h->hello && !orderly) {
-		if (!h->said_nostart)
+		if (!over)
+			say_held(c, h);
+		if (!h->said_nostart && !over)
 			tr_warnx(c, "%s: agent did not start: %s", h->name, why);
 		h->said_nostart = 1;
+	} else if (hold) {
+		free(h->held);
+		h->held = strdup(why);
 	} else if (!orderly && !h->quit_sent) {
 		if (stall)
 			tr_warnx(c, "%s: connection lost: %s (the controller stalled for %.1fs: not the host's doing)",
@@ -188,8 +274,10 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	h->etail[0] = '\0';
 	if (h->removed)
 		h->gone = 1;
-	else if (nostart && h->slurm && slurm_job_over(why))
+	else if (over)
 		slurm_give_up(c, h, why);
+	else if (hold)
+		c->hk_next = 0;
 	else if (!orderly && !stall)
 		tr_quarantine(c, h, why);
 }
@@ -446,6 +534,8 @@ void tr_host_frame(struct tr_ctl *c, struct tr_host *h, const struct tr_frame *f
 		h->nostart = 0;
 		h->st = HS_UP;
 		h->slots = h->slots_cfg > 0 ? h->slots_cfg : (int)(v[2] > 0 ? v[2] : 1);
+		/* Its step's end was its own: the allocation lives. */
+		say_held(c, h);
 		if (!h->hello)
 			tr_fd_room(c, h->slots);
 		h->hello = 1;

@@ -472,7 +472,7 @@ static int run(int argc, char **argv, int *stopsig)
 	struct tr_colsep *colsep = NULL;
 	struct tr_group grp;
 	int c, nkv = 0, rc, status = 0;
-	struct tr_sched_result res = {0, 0, 0, 0, 0, -1, 0};
+	struct tr_sched_result res = {0, 0, 0, 0, 0, -1, 0, 0, ""};
 	const char *bad = NULL;
 	int have_job = 0, known;
 	ssize_t sl;
@@ -711,7 +711,15 @@ static int run(int argc, char **argv, int *stopsig)
 	 * a reader gone): not a success. */
 	if (status == 0 && res.out_broken)
 		status = 1;
-	if (res.stopsig || (rc && res.ran)) {
+	if (!rc && res.slurm_end) {
+		/* The allocation ended under the run, which stopped cleanly
+		 * (with Slurm's SIGTERM too, in a batch script): said once,
+		 * with how to go on; 124 (timeout(1)'s) at its time limit. */
+		sk_warnx("the Slurm allocation %s (%s): %ld of %ld tasks done%s",
+			 res.slurm_end == 2 ? "reached its time limit" : "has ended", res.slurm_why, res.ndone,
+			 res.ntasks, o.state ? "; run the same command in a new allocation to resume" : "");
+		status = res.slurm_end == 2 ? 124 : 1;
+	} else if (res.stopsig || (rc && res.ran)) {
 		/* How far the run got, and how to go on. */
 		sk_warnx("%s: %ld of %ld tasks done%s", res.stopsig ? "interrupted" : "stopped", res.ndone,
 			 res.ntasks, o.state ? "; run the same command again to resume" : "");

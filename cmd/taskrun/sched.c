@@ -292,6 +292,11 @@ static const char *sigabbrev(int sig)
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
+const char *tr_stop_note(const struct tr_ctl *c)
+{
+	return c->stop > 0 ? "interrupted" : c->stop == TR_STOP_SLURM ? "the Slurm allocation ended" : "stopped by an error";
+}
+
 /* The run stops (a signal or an error): every running attempt is
  * cancelled on its host; the loop waits for them until the deadline. */
 static void begin_stop(struct tr_ctl *c, double now)
@@ -308,8 +313,7 @@ static void abandon_attempts(struct tr_ctl *c)
 	while (c->na > 0) {
 		struct tr_event e;
 		tr_attempt_event(c, &c->a[0], &e, "cancel");
-		snprintf(e.note, sizeof e.note, "%s; no answer from the host",
-			 c->stop > 0 ? "interrupted" : c->stop ? "stopped by an error" : "halted");
+		snprintf(e.note, sizeof e.note, "%s; no answer from the host", c->stop ? tr_stop_note(c) : "halted");
 		tr_jlog(c, &e);
 		tr_forget_attempt(c, 0);
 	}
@@ -619,6 +623,7 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	}
 	tr_show_progress(&c, tr_mono(), 1);
 	tr_output_flush(&c, 1);
+	tr_slurm_end(&c);
 
 	/* Orderly shutdown: ask every agent to quit and wait briefly. */
 	for (int i = 0; i < c.nh; i++) {
@@ -671,9 +676,13 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	e.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	e.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	e.maxrss = ru.ru_maxrss;
-	snprintf(e.note, sizeof e.note, "done=%ld failed=%ld%s%s", c.ndone, c.nfinal,
-		 c.stop > 0 ? " interrupted by " : c.stop ? " stopped by an error" : "",
-		 c.stop > 0 ? sigabbrev(c.stop) : "");
+	if (c.slurm_end)
+		snprintf(e.note, sizeof e.note, "done=%ld failed=%ld the Slurm allocation ended: %s", c.ndone,
+			 c.nfinal, c.slurm_why);
+	else
+		snprintf(e.note, sizeof e.note, "done=%ld failed=%ld%s%s", c.ndone, c.nfinal,
+			 c.stop > 0 ? " interrupted by " : c.stop ? " stopped by an error" : "",
+			 c.stop > 0 ? sigabbrev(c.stop) : "");
 	tr_jlog(&c, &e);
 	for (long i = 0; i < tasks->n; i++)
 		if (c.ts[i].st == TR_T_FAILED)
@@ -687,6 +696,8 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 	res->ndone = c.ndone;
 	res->out_broken = c.out_broken;
 	res->stopsig = got_stop;
+	res->slurm_end = c.slurm_end;
+	snprintf(res->slurm_why, sizeof res->slurm_why, "%s", c.slurm_why);
 	rc = 0;
 	if (c.failed) {
 		*err = c.fatal;
@@ -713,6 +724,7 @@ out:
 	for (int i = 0; i < c.nh; i++) {
 		free(c.h[i].name);
 		free(c.h[i].busy);
+		free(c.h[i].held);
 		tr_buf_release(&c.h[i].wb);
 		tr_buf_release(&c.h[i].rb);
 	}

@@ -65,6 +65,10 @@ struct tr_sched_result {
 			    tr_halt_check and tr_sched_run), else -1 */
 	int out_broken;  /* a write of task output to stdout failed (said
 			    once on stderr; the output after it dropped) */
+	int slurm_end;   /* the Slurm allocation ended under the run, which
+			    stopped: 1, or 2 at its time limit; else 0 */
+	char slurm_why[256]; /* then what Slurm said ("job 4: TIMEOUT, reason
+				TimeLimit"), or srun's words */
 };
 
 /*

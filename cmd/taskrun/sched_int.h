@@ -37,6 +37,7 @@
 #define HK_IDLE 1.0              /* the same, at the least often */
 
 #define TR_STOP_ERROR (-1)
+#define TR_STOP_SLURM (-2)       /* the Slurm allocation ended (hosts.c) */
 
 enum { HS_DOWN, HS_CONN, HS_UP, HS_CLOSING };
 enum { C_NONE, C_TIMEOUT, C_LOSER, C_OUTPUT, C_STOP, C_HALT, C_INPUT };
@@ -83,6 +84,11 @@ struct tr_host {
 	int nostart;              /* its last agent start failed (no hello):
 				     its copies count as gone (relay.c) until
 				     an agent of it says hello */
+	char *held;               /* a Slurm node's loss, not said yet (malloc'd):
+				     its step was ended from outside, which may
+				     be the allocation's end (said once for
+				     all, tr_slurm_end) or its own scancel
+				     (said when its next agent answers) */
 };
 
 /* A piece placed on a host as a new copy (relay.c): its task (the piece's
@@ -171,6 +177,10 @@ struct tr_ctl {
 	struct tr_bitset alone;   /* pending tasks that run alone on a host */
 	int slurm_over;           /* srun said the allocation is over: its
 				     nodes are given up (hosts.c) */
+	char slurm_words[512];    /* what that srun said */
+	int slurm_end;            /* the allocation ended under the run: 1, 2
+				     at its time limit (tr_slurm_end) */
+	char slurm_why[256];      /* what Slurm said of it */
 	int drain;                /* a host that takes no task until it is
 				     empty, for a task of alone; or -1 */
 	long ndone, nfinal, npending, nfail;
@@ -315,6 +325,14 @@ void tr_quarantine(struct tr_ctl *c, struct tr_host *h, const char *why);
  * and says so on stderr as tr_quarantine did. */
 void tr_quarantine_over(struct tr_ctl *c, struct tr_host *h, double now);
 void tr_reap_kids(struct tr_ctl *c);
+/* At the end of a run with Slurm nodes that lost their steps or stopped
+ * by a signal: asks Slurm (scontrol) whether the allocation is over, and
+ * why.  If it is (or srun said so), sets slurm_end and slurm_why and
+ * forgets the nodes' held losses; if not, says them. */
+void tr_slurm_end(struct tr_ctl *c);
+/* Why the run stops, for the journal's notes of attempts it cancels:
+ * "interrupted", "stopped by an error", "the Slurm allocation ended". */
+const char *tr_stop_note(const struct tr_ctl *c);
 void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why);
 /* The controller itself stalled (stopped, suspended or starved) when more
  * than half the lease passed since from beyond the expected seconds: its

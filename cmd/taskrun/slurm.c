@@ -245,3 +245,35 @@ int tr_slurm_hosts(const char *nodelist, const char *cpus, int slots, struct tr_
 	*n = nn;
 	return 0;
 }
+
+/* The value of KEY= in a line of blank-separated KEY=VALUE words, into
+ * out (n bytes); 0 when it is not there. */
+static int field(const char *text, const char *key, char *out, size_t n)
+{
+	const size_t k = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p += k) {
+		size_t len;
+		if (p != text && p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n')
+			continue;
+		p += k;
+		len = strcspn(p, " \t\n");
+		snprintf(out, n, "%.*s", (int)len, p);
+		return 1;
+	}
+	return 0;
+}
+
+int tr_slurm_job_parse(const char *text, struct tr_slurm_job *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!field(text, "JobState=", out->state, sizeof out->state) || !out->state[0])
+		return SK_EFMT;
+	if (!field(text, "Reason=", out->reason, sizeof out->reason))
+		snprintf(out->reason, sizeof out->reason, "None");
+	out->ended = strcmp(out->state, "RUNNING") != 0 && strcmp(out->state, "SUSPENDED") != 0 &&
+		     strcmp(out->state, "CONFIGURING") != 0;
+	out->timelimit = strcmp(out->state, "TIMEOUT") == 0 ||
+			 (out->ended && strcmp(out->reason, "TimeLimit") == 0);
+	return 0;
+}

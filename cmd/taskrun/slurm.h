@@ -49,4 +49,24 @@ int tr_slurm_cpus(const char *spec, int n, int *out, struct sk_error *err);
 int tr_slurm_hosts(const char *nodelist, const char *cpus, int slots, struct tr_hostent **out,
 		   int *n, struct sk_error *err);
 
+/* What Slurm says of a job ("scontrol show job -o ID"): its JobState and
+ * Reason, and what taskrun makes of them. */
+struct tr_slurm_job {
+	char state[32];           /* "RUNNING", "COMPLETING", "TIMEOUT", ... */
+	char reason[64];          /* "None", "TimeLimit", ... */
+	int ended;                /* the allocation is over: no step can start
+				     in it again (any state but RUNNING,
+				     SUSPENDED, CONFIGURING) */
+	int timelimit;            /* it ended at its time limit (TIMEOUT, or
+				     Reason=TimeLimit while COMPLETING) */
+};
+
+/*
+ * Reads scontrol's one-line record of a job (text, NUL-terminated) into
+ * out.  Returns 0, or SK_EFMT when it holds no JobState (scontrol's error,
+ * such as "slurm_load_jobs error: Invalid job id specified" once the job
+ * has left slurmctld's memory).
+ */
+int tr_slurm_job_parse(const char *text, struct tr_slurm_job *out);
+
 #endif

@@ -338,7 +338,11 @@ EOF
 	# cancellation (srun's own lines around it depend on timing).
 	grep -qE "^taskrun: n2: connection lost: (.*; )?slurmstepd[^:]*: error: \*\*\* STEP $step ON n2 CANCELLED AT [^;]* \*\*\*(; srun: .*)?\$" "$T/err" ||
 		{ cat "$T/err"; false; }
+	# Said once, when n2's next agent answered (srun asked Slurm: the
+	# allocation lives); no quarantine: n2 was not at fault.
+	[ "$(grep -vc '^salloc: ' "$T/err")" = 1 ] || { cat "$T/err"; false; }
 	j=$T/s/journal
+	[ "$(j_count "$j" quarantine)" = 0 ]
 	[ "$(j_count "$j" lost n2)" -ge 1 ]
 	[ "$(j_count "$j" fail)" = 0 ]
 	for i in $(seq 12); do
@@ -386,7 +390,20 @@ EOF
 	done
 }
 
-@test "slurm cluster: the allocation ended under the run (scancel of the job): its nodes are given up at srun's first word of it; a new allocation resumes" {
+# second_run JOURNAL: the tasks started after the journal's second "run"
+# line (a resume's), sorted and unique, on one line.
+second_run() {
+	awk -F'\t' '$2 == "run" { n++ } n == 2 && $2 == "start" { print $3 }' "$1" | sort -nu | tr '\n' ' '
+}
+
+# not_done N JOURNAL: the tasks of 1..N without a done line, on one line.
+not_done() {
+	for i in $(seq "$1"); do
+		[ "$(j_count "$2" done "" "$i")" = 1 ] || printf '%s ' "$i"
+	done
+}
+
+@test "slurm cluster: the allocation ended under the run (scancel of the job): said once, what ran is lost, not failed; a new allocation runs exactly the rest" {
 	slurm_need
 	mkdir "$T/out"
 	salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
@@ -400,30 +417,101 @@ EOF
 	wait "$BG" || status=$?
 	BG=""
 	j=$T/s/journal
+	done1=$(j_count "$j" done)
+	# One line from taskrun (salloc says its own): what Slurm says of the
+	# job, how far the run got, how to go on; no quarantine, no "connection
+	# lost", no "agent did not start", no task "not run".
+	# (The job's state as scontrol gives it: CANCELLED, or COMPLETING
+	# while its nodes clean up.)
+	grep -v '^salloc: ' "$T/err" >"$T/said"
+	[ "$(wc -l <"$T/said")" = 1 ] || { cat "$T/err"; cat "$T/s/journal"; false; }
+	grep -qE "^taskrun: the Slurm allocation has ended \(job $job: (CANCELLED|COMPLETING)\): $done1 of 12 tasks done; run the same command in a new allocation to resume\$" "$T/said" ||
+		{ cat "$T/err"; false; }
+	[ "$status" = 1 ]
 	# The tasks killed with the allocation are lost with their hosts, not
 	# failed (one run in two journalled them failed, before the agent held
-	# the report of a task killed from outside).
+	# the report of a task killed from outside); the others wait.
 	[ "$(j_count "$j" fail)" = 0 ] || { cat "$j"; false; }
-	# Said once, with srun's words; every task not done is not run, and
-	# counted in the exit status.
-	[ "$(grep -c '^taskrun: the Slurm allocation has ended' "$T/err")" = 1 ] || { cat "$T/err"; false; }
-	grep -qE "^taskrun: the Slurm allocation has ended: [^:]+: srun: .*(Expired or invalid job $job|Job/step already completing or completed|Invalid job id specified)" "$T/err" ||
-		{ cat "$T/err"; false; }
-	done1=$(j_count "$j" done)
-	[ "$status" = $((12 - done1)) ]
-	[ "$(grep -c '^taskrun: task [0-9]*: not run: no usable host' "$T/err")" = $((12 - done1)) ]
+	[ "$(j_count "$j" failed)" = 0 ]
+	[ "$(j_count "$j" lost)" -ge 1 ]
+	[ "$(j_count "$j" quarantine)" = 0 ]
+	tail -1 "$j" | cut -f2,12 | grep -qE "^end	done=$done1 failed=0 the Slurm allocation ended: job $job: (CANCELLED|COMPLETING)\$"
 	# No host tried the ended allocation again after srun said so: at most
 	# one such failed start each (three hosts may try at the same moment);
 	# before, each went on through its quarantines (5 each).
 	for n in n1 n2 n3; do
 		[ "$(awk -F'\t' -v n=$n '$2 == "down" && $5 == n && /Expired or invalid job|already completing or completed|Invalid job id/' "$j" | wc -l)" -le 1 ]
 	done
-	# The same command in a new allocation runs the rest, each task once.
+	# The same command in a new allocation runs exactly the rest, each
+	# task done once.
+	rest=$(not_done 12 "$j")
 	slurm_idle
 	run -0 --separate-stderr salloc -I120 -N3 -n3 -w 'n[1-3]' taskrun --slurm --backoff 1s -s "$T/s" --stdout "$T/out/{}" \
 		'sleep 1; echo {} $SLURMD_NODENAME' ::: $(seq 12)
+	[ "$(second_run "$j")" = "$rest" ]
 	for i in $(seq 12); do
 		[ "$(awk '{ print $1 }' "$T/out/$i")" = "$i" ]
 		[ "$(j_count "$j" done "" "$i")" = 1 ]
+	done
+}
+
+@test "slurm cluster: the allocation's time limit (sbatch -t 1, salloc -t 1) ends the run cleanly: said once, status 124, what ran is lost; a new allocation runs exactly the rest" {
+	slurm_need
+	# Tasks 1-3 end at once, the others run until the limit (or, once
+	# $T/mark exists, at once too).
+	cmd="if [ {} -le 3 ] || [ -e $T/mark ]; then echo {}; else exec sleep 300; fi"
+	printf '%s\n' $(seq 8) >"$T/args"
+	# As a user would: a batch job on n3, and salloc on n1 and n2, at once
+	# (each limit is found at slurmctld's next look, within 30 s of it).
+	run -0 sbatch --parsable -t 1 -N1 -w n3 -o "$T/job.out" -e "$T/job.log" \
+		--wrap "taskrun --slurm -s $T/b -a $T/args '$cmd'; echo status \$? >$T/bstatus"
+	bjob=$output
+	salloc -I120 -t 1 -N2 -w 'n[1-2]' taskrun --slurm -s "$T/a" -a "$T/args" "$cmd" >"$T/aout" 2>"$T/aerr" &
+	BG=$!
+	status=0
+	wait "$BG" || status=$?
+	BG=""
+	slurm_wait_job "$bjob" 60
+	# salloc: taskrun's status, one line of it after salloc's own.
+	ajob=$(sed -n 's/^salloc: Granted job allocation \([0-9]*\)$/\1/p' "$T/aerr")
+	[ -n "$ajob" ]
+	[ "$status" = 124 ] || { cat "$T/aerr"; false; }
+	a=$T/a/journal
+	[ "$(grep -v '^salloc: ' "$T/aerr")" = "taskrun: the Slurm allocation reached its time limit (job $ajob: TIMEOUT, reason TimeLimit): $(j_count "$a" done) of 8 tasks done; run the same command in a new allocation to resume" ] ||
+		{ cat "$T/aerr"; false; }
+	# sbatch: Slurm's SIGTERM reached taskrun, which ended cleanly before
+	# the SIGKILL (KillWait); the script's shell died of it (no status).
+	b=$T/b/journal
+	[ ! -e "$T/bstatus" ]
+	[ "$(sort -n "$T/job.out" | tr '\n' ' ')" = "1 2 3 " ]
+	run -0 cat "$T/job.log"
+	[ "${#lines[@]}" = 2 ] || { echo "$output"; false; }
+	[[ "${lines[0]}" == "slurmstepd-n3: error: *** JOB $bjob ON n3 CANCELLED AT "*" DUE TO TIME LIMIT ***" ]]
+	[[ "${lines[1]}" =~ ^"taskrun: the Slurm allocation reached its time limit (job $bjob: "(COMPLETING|TIMEOUT)", reason TimeLimit): $(j_count "$b" done) of 8 tasks done; run the same command in a new allocation to resume"$ ]]
+	for j in "$a" "$b"; do
+		# The quick tasks done, the others lost (those running) or not
+		# started; none failed; the journal ends with why.
+		for i in 1 2 3; do
+			[ "$(j_count "$j" done "" "$i")" = 1 ]
+		done
+		[ "$(j_count "$j" done)" = 3 ]
+		[ "$(j_count "$j" fail)" = 0 ] || { cat "$j"; false; }
+		[ "$(j_count "$j" failed)" = 0 ]
+		[ "$(j_count "$j" lost)" -ge 1 ]
+		[ "$(j_count "$j" quarantine)" = 0 ]
+		tail -1 "$j" | cut -f2,12 | grep -qE "^end	done=3 failed=0 the Slurm allocation ended: job [0-9]+: (COMPLETING|TIMEOUT), reason TimeLimit\$"
+	done
+	# The same commands in a new allocation run exactly the rest.
+	touch "$T/mark"
+	slurm_idle
+	run -0 --separate-stderr salloc -I120 -N3 -w 'n[1-3]' taskrun --slurm -s "$T/a" -a "$T/args" "$cmd"
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "4 5 6 7 8 " ]
+	run -0 --separate-stderr salloc -I120 -N3 -w 'n[1-3]' taskrun --slurm -s "$T/b" -a "$T/args" "$cmd"
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "4 5 6 7 8 " ]
+	for j in "$a" "$b"; do
+		[ "$(second_run "$j")" = "4 5 6 7 8 " ]
+		for i in $(seq 8); do
+			[ "$(j_count "$j" done "" "$i")" = 1 ]
+		done
 	done
 }

@@ -118,5 +118,40 @@ int main(void)
 	CHECK(strcmp(err.msg, "SLURM_JOB_CPUS_PER_NODE: '1' gives 1 CPU count for 2 nodes") == 0);
 	CHECK(tr_slurm_hosts("n[2-1]", "1", 0, &h, &n, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "SLURM_JOB_NODELIST: invalid hostlist 'n[2-1]': invalid range") == 0);
+
+	/* scontrol show job -o, as Slurm 22.05 prints it (cut after
+	 * RunTime), running, cancelled, at its time limit and after. */
+	{
+		static const char *const pre = "JobId=4 JobName=wrap UserId=root(0) GroupId=root(0) MCS_label=N/A "
+					       "Priority=4294901756 Nice=0 Account=(null) QOS=(null) ";
+		static const struct {
+			const char *rest;
+			const char *state, *reason;
+			int ended, timelimit;
+		} jt[] = {
+			{"JobState=RUNNING Reason=None Dependency=(null) Requeue=1", "RUNNING", "None", 0, 0},
+			{"JobState=CANCELLED Reason=None Dependency=(null) ExitCode=0:15", "CANCELLED", "None", 1, 0},
+			{"JobState=COMPLETING Reason=TimeLimit Dependency=(null)", "COMPLETING", "TimeLimit", 1, 1},
+			{"JobState=TIMEOUT Reason=TimeLimit Dependency=(null)\n", "TIMEOUT", "TimeLimit", 1, 1},
+			{"JobState=COMPLETING Reason=None Dependency=(null)", "COMPLETING", "None", 1, 0},
+			{"JobState=NODE_FAIL Reason=NodeDown", "NODE_FAIL", "NodeDown", 1, 0},
+			{"JobState=SUSPENDED Reason=None", "SUSPENDED", "None", 0, 0},
+			{"JobState=TIMEOUT", "TIMEOUT", "None", 1, 1},
+		};
+		char line[512];
+		struct tr_slurm_job job;
+		for (size_t i = 0; i < sizeof jt / sizeof *jt; i++) {
+			snprintf(line, sizeof line, "%s%s", pre, jt[i].rest);
+			CHECK(tr_slurm_job_parse(line, &job) == 0);
+			CHECK(strcmp(job.state, jt[i].state) == 0 && strcmp(job.reason, jt[i].reason) == 0);
+			CHECK(job.ended == jt[i].ended && job.timelimit == jt[i].timelimit);
+		}
+		/* A key inside another's value is not it. */
+		CHECK(tr_slurm_job_parse("JobName=xJobState=RUNNING JobState=TIMEOUT", &job) == 0 &&
+		      strcmp(job.state, "TIMEOUT") == 0);
+		CHECK(tr_slurm_job_parse("slurm_load_jobs error: Invalid job id specified\n", &job) == SK_EFMT);
+		CHECK(tr_slurm_job_parse("", &job) == SK_EFMT);
+		CHECK(tr_slurm_job_parse("JobState= Reason=None", &job) == SK_EFMT);
+	}
 	return test_done();
 }
