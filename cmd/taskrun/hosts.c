@@ -88,38 +88,6 @@ void tr_reap_kids(struct tr_ctl *c)
 	}
 }
 
-/* srun's words when the job it was to start a step in is over (its time
- * limit, scancel, a node failure): "Expired or invalid job N" (srun's
- * allocation lookup), "Job/step already completing or completed" and
- * "Invalid job id specified" (the step request).  No agent can start in
- * that allocation again. */
-static int slurm_job_over(const char *why)
-{
-	static const char *const words[] = {"Expired or invalid job", "Job/step already completing or completed",
-					    "Invalid job id specified"};
-
-	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-		if (strstr(why, words[i]))
-			return 1;
-	return 0;
-}
-
-/* srun's and slurmstepd's words when a step was ended from outside: its
- * own scancel, or its allocation's end (the job's scancel, its time limit,
- * a preemption), which these words do not tell apart.  srun may say no
- * more than that its task, the agent, was terminated (SIGTERM: the step's
- * end; a node that dies kills nothing so). */
-static int slurm_step_ended(const char *why)
-{
-	static const char *const words[] = {" CANCELLED AT ", "Job step aborted", "forcing job termination",
-					    ": task 0: Terminated"};
-
-	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-		if (strstr(why, words[i]))
-			return 1;
-	return 0;
-}
-
 /* Says a Slurm node's held loss (its step's end was not the allocation's). */
 static void say_held(struct tr_ctl *c, struct tr_host *h)
 {
@@ -207,14 +175,14 @@ void tr_host_down(struct tr_ctl *c, struct tr_host *h, const char *why)
 	 * agent that died is not excused). */
 	const int stall = h->stalled && !h->died && tr_mono() - c->stall_end <= c->o->lease + 2;
 	/* A Slurm node's srun that says the allocation is over. */
-	const int over = nostart && h->slurm && slurm_job_over(why);
+	const int over = nostart && h->slurm && tr_slurm_job_over(why);
 	/* A Slurm node lost because its step was ended from outside, or
 	 * while the run stops (in a batch script, Slurm's SIGTERM reaches
 	 * taskrun and its sruns together): the allocation may be over.  Its
 	 * agent starts again at once, with no quarantine: srun asks
 	 * slurmctld, and either says the allocation is over, once for every
 	 * node, or starts it (the loss is said then). */
-	const int hold = h->slurm && h->hello && !orderly && !h->quit_sent && (c->stop || slurm_step_ended(why));
+	const int hold = h->slurm && h->hello && !orderly && !h->quit_sent && (c->stop || tr_slurm_step_ended(why));
 
 	if (!h->hello && !orderly)
 		h->nostart = 1;

@@ -538,7 +538,9 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 		}
 		/* A copy that no host may take (each holds one of its
 		 * group) would wait for ever. */
-		if (c.na == 0 && c.apart_next && !stopping && !c.halted) {
+		/* (c.stop too: a stop asked in this pass, by a Slurm
+		 * allocation's end, leaves the tasks to do.) */
+		if (c.na == 0 && c.apart_next && !stopping && !c.stop && !c.halted) {
 			for (long i = tr_next_pending(&c, 0); i >= 0; i = tr_next_pending(&c, i + 1))
 				if (c.tl->t[i].apart && tr_apart_stuck(&c, i)) {
 					tr_unpend(&c, i);
@@ -546,14 +548,14 @@ int tr_sched_run(const struct tr_sched_opts *o, const struct tr_tasklist *tasks,
 				}
 		}
 		/* A piece that no holder can ever send. */
-		if (c.na == 0 && c.placed && !stopping && !c.halted) {
+		if (c.na == 0 && c.placed && !stopping && !c.stop && !c.halted) {
 			for (long i = tr_next_pending(&c, 0); i >= 0; i = tr_next_pending(&c, i + 1))
 				if (c.tl->t[i].input && tr_input_stuck(&c, i)) {
 					tr_unpend(&c, i);
 					tr_final_fail(&c, i, "not run: no holder of its input piece is left");
 				}
 		}
-		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping) {
+		if (c.na == 0 && live > 0 && usable_hosts == 0 && all_failing && !stopping && !c.stop) {
 			for (long i = tr_next_pending(&c, 0); i >= 0; i = tr_next_pending(&c, i + 1)) {
 				tr_unpend(&c, i);
 				tr_final_fail(&c, i, "not run: no usable host");

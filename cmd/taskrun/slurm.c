@@ -277,3 +277,28 @@ int tr_slurm_job_parse(const char *text, struct tr_slurm_job *out)
 			 (out->ended && strcmp(out->reason, "TimeLimit") == 0);
 	return 0;
 }
+
+/* Whether words holds one of the n strings of w. */
+static int has_any(const char *words, const char *const *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(words, w[i]))
+			return 1;
+	return 0;
+}
+
+int tr_slurm_job_over(const char *words)
+{
+	static const char *const w[] = {"Expired or invalid job", "Job/step already completing or completed",
+					"Invalid job id specified"};
+
+	return has_any(words, w, sizeof w / sizeof *w);
+}
+
+int tr_slurm_step_ended(const char *words)
+{
+	static const char *const w[] = {" CANCELLED AT ", "Job step aborted", "forcing job termination",
+					": task 0: Terminated"};
+
+	return has_any(words, w, sizeof w / sizeof *w);
+}

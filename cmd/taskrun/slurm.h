@@ -49,6 +49,25 @@ int tr_slurm_cpus(const char *spec, int n, int *out, struct sk_error *err);
 int tr_slurm_hosts(const char *nodelist, const char *cpus, int slots, struct tr_hostent **out,
 		   int *n, struct sk_error *err);
 
+/*
+ * Whether a launcher's words (srun's last lines) say that the job it was
+ * to start a step in is over (its time limit, scancel, a node failure):
+ * "Expired or invalid job N" (srun's allocation lookup), "Job/step already
+ * completing or completed" and "Invalid job id specified" (the step
+ * request).  No agent can start in that allocation again.
+ */
+int tr_slurm_job_over(const char *words);
+
+/*
+ * Whether they say that a step was ended from outside: its own scancel,
+ * or its allocation's end (the job's scancel, its time limit, a
+ * preemption), which these words do not tell apart: slurmstepd's "***
+ * STEP N.M ON NODE CANCELLED AT ... ***", srun's "Job step aborted" or
+ * "forcing job termination", or no more than that its task, the agent, was
+ * terminated (SIGTERM: a step's end; a node that dies kills nothing so).
+ */
+int tr_slurm_step_ended(const char *words);
+
 /* What Slurm says of a job ("scontrol show job -o ID"): its JobState and
  * Reason, and what taskrun makes of them. */
 struct tr_slurm_job {

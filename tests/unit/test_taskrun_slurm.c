@@ -119,6 +119,27 @@ int main(void)
 	CHECK(tr_slurm_hosts("n[2-1]", "1", 0, &h, &n, &err) == SK_EARG);
 	CHECK(strcmp(err.msg, "SLURM_JOB_NODELIST: invalid hostlist 'n[2-1]': invalid range") == 0);
 
+	/* srun's last lines as taskrun_slurm.bats met them (Slurm 22.05). */
+	CHECK(tr_slurm_job_over("srun: error: Slurm job 3 has expired; srun: Check SLURM_JOB_ID environment "
+				"variable. Expired or invalid job 3"));
+	CHECK(tr_slurm_job_over("srun: error: Unable to create step for job 5: Job/step already completing or "
+				"completed"));
+	CHECK(tr_slurm_job_over("srun: error: Unable to create step for job 5: Invalid job id specified"));
+	CHECK(!tr_slurm_job_over("srun: job 7 queued and waiting for resources"));
+	CHECK(!tr_slurm_job_over("slurmstepd-n2: error: *** STEP 3.1 ON n2 CANCELLED AT 2026-12-07T05:51:32 ***"));
+	CHECK(tr_slurm_step_ended("srun: Job step aborted: Waiting up to 4 seconds for job step to finish.; "
+				  "slurmstepd-n2: error: *** STEP 3.1 ON n2 CANCELLED AT 2026-12-07T05:51:32 ***; "
+				  "srun: error: n2: task 0: Terminated"));
+	CHECK(tr_slurm_step_ended("slurmstepd-n3: error: *** STEP 1.2 ON n3 CANCELLED AT 2026-12-07T05:53:53 DUE "
+				  "TO TIME LIMIT ***"));
+	CHECK(tr_slurm_step_ended("srun: got SIGCONT; srun: error: n1: task 0: Terminated; srun: forcing job "
+				  "termination"));
+	CHECK(tr_slurm_step_ended("srun: error: n1: task 0: Terminated"));
+	CHECK(!tr_slurm_step_ended("srun: error: n2: task 0: Killed"));
+	CHECK(!tr_slurm_step_ended("no heartbeat for 3s"));
+	CHECK(!tr_slurm_step_ended("srun: error: Slurm job 3 has expired; srun: Check SLURM_JOB_ID environment "
+				   "variable. Expired or invalid job 3"));
+
 	/* scontrol show job -o, as Slurm 22.05 prints it (cut after
 	 * RunTime), running, cancelled, at its time limit and after. */
 	{
