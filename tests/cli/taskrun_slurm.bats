@@ -343,6 +343,9 @@ EOF
 	[ "$(grep -vc '^salloc: ' "$T/err")" = 1 ] || { cat "$T/err"; false; }
 	j=$T/s/journal
 	[ "$(j_count "$j" quarantine)" = 0 ]
+	# n2 took tasks again, through a new agent.
+	[ "$(awk -F'\t' '$2 == "up" && $5 == "n2"' "$j" | wc -l)" = 2 ]
+	[ "$(awk -F'\t' '$2 == "up" && $5 == "n2" { u++ } u == 2 && $2 == "start" && $5 == "n2"' "$j" | wc -l)" -ge 1 ]
 	[ "$(j_count "$j" lost n2)" -ge 1 ]
 	[ "$(j_count "$j" fail)" = 0 ]
 	for i in $(seq 12); do
