@@ -480,7 +480,11 @@ not_done() {
 	[ -n "$ajob" ]
 	[ "$status" = 124 ] || { cat "$T/aerr"; false; }
 	a=$T/a/journal
-	[ "$(grep -v '^salloc: ' "$T/aerr")" = "taskrun: the Slurm allocation reached its time limit (job $ajob: TIMEOUT, reason TimeLimit): $(j_count "$a" done) of 8 tasks done; run the same command in a new allocation to resume" ] ||
+	# (The job's state as scontrol gives it: TIMEOUT, or COMPLETING
+	# while its nodes clean up; the reason is TimeLimit in both.)
+	grep -v '^salloc: ' "$T/aerr" >"$T/said"
+	[ "$(wc -l <"$T/said")" = 1 ] || { cat "$T/aerr"; false; }
+	[[ "$(cat "$T/said")" =~ ^"taskrun: the Slurm allocation reached its time limit (job $ajob: "(COMPLETING|TIMEOUT)", reason TimeLimit): $(j_count "$a" done) of 8 tasks done; run the same command in a new allocation to resume"$ ]] ||
 		{ cat "$T/aerr"; false; }
 	# sbatch: Slurm's SIGTERM reached taskrun, which ended cleanly before
 	# the SIGKILL (KillWait); the script's shell died of it (no status).
