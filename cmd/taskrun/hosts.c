@@ -100,16 +100,25 @@ static void say_held(struct tr_ctl *c, struct tr_host *h)
 
 /* The Slurm allocation is over: every node of it is given up at once (as
  * after its last quarantine), instead of each trying srun again through
- * its quarantines for minutes, and the run stops as an interrupted one
- * does: the tasks not done stay to do, and the same command in a new
- * allocation resumes it (-s).  What happened is said once, at the end
- * (tr_slurm_end). */
+ * its quarantines for minutes.  With no other host (a host file's
+ * "slurm" beside others), the run stops as an interrupted one does: the
+ * tasks not done stay to do, and the same command in a new allocation
+ * resumes it (-s); what happened is said once, at the end (tr_slurm_end).
+ * With others, it goes on on them, and says so now. */
 static void slurm_give_up(struct tr_ctl *c, const struct tr_host *h, const char *why)
 {
-	if (!c->slurm_over)
+	int others = 0;
+
+	for (int i = 0; i < c->nh; i++)
+		others |= !c->h[i].slurm && !c->h[i].removed && !c->h[i].gone;
+	if (!c->slurm_over) {
 		snprintf(c->slurm_words, sizeof c->slurm_words, "%s: %s", h->name, why);
+		if (others)
+			tr_warnx(c, "the Slurm allocation has ended: %s: %s; the run goes on on the other hosts",
+				 h->name, why);
+	}
 	c->slurm_over = 1;
-	if (!c->stop)
+	if (!c->stop && !others)
 		c->stop = TR_STOP_SLURM;
 	for (int i = 0; i < c->nh; i++) {
 		struct tr_host *n = &c->h[i];
@@ -150,16 +159,19 @@ void tr_slurm_end(struct tr_ctl *c)
 			say_held(c, &c->h[i]);
 		return;
 	}
+	for (int i = 0; i < c->nh; i++) {
+		free(c->h[i].held);
+		c->h[i].held = NULL;
+	}
+	/* A run that other hosts finished was not ended by it. */
+	if (!c->stop)
+		return;
 	c->slurm_end = known && job.timelimit ? 2 : 1;
 	if (known)
 		snprintf(c->slurm_why, sizeof c->slurm_why, "job %.20s: %s%s%s", id, job.state,
 			 strcmp(job.reason, "None") ? ", reason " : "", strcmp(job.reason, "None") ? job.reason : "");
 	else
 		snprintf(c->slurm_why, sizeof c->slurm_why, "%.255s", c->slurm_words);
-	for (int i = 0; i < c->nh; i++) {
-		free(c->h[i].held);
-		c->h[i].held = NULL;
-	}
 }
 
 /* A host is gone (connection lost, agent dead, lease expired): its attempts

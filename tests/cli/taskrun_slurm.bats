@@ -184,6 +184,25 @@ EOF
 	[ "$(j_count "$T/s/journal" fail)" = 0 ]
 }
 
+@test "taskrun: a host file's slurm beside other hosts: the allocation's end gives up its nodes, said once, and the run goes on on the others" {
+	mkdir -p "$T/fake"
+	cat >"$T/fake/srun" <<'EOF'
+#!/bin/sh
+echo "srun: error: Slurm job 12 has expired" >&2
+echo "srun: Check SLURM_JOB_ID environment variable. Expired or invalid job 12" >&2
+exit 1
+EOF
+	chmod 755 "$T/fake/srun"
+	printf '1/:\nslurm\n' >"$T/hosts"
+	SLURM_JOB_NODELIST='n[1-2]' SLURM_JOB_CPUS_PER_NODE='1(x2)' PATH="$T/fake:$PATH" \
+		run -0 --separate-stderr taskrun -H "$T/hosts" -s "$T/s" 'sleep 0.2; echo {}' ::: $(seq 6)
+	[ "$stderr" = "taskrun: the Slurm allocation has ended: n1: srun: error: Slurm job 12 has expired; srun: Check SLURM_JOB_ID environment variable. Expired or invalid job 12; the run goes on on the other hosts" ] ||
+		[ "$stderr" = "taskrun: the Slurm allocation has ended: n2: srun: error: Slurm job 12 has expired; srun: Check SLURM_JOB_ID environment variable. Expired or invalid job 12; the run goes on on the other hosts" ]
+	[ "$(echo "$output" | sort -n | tr '\n' ' ')" = "$(seq 6 | tr '\n' ' ')" ]
+	[ "$(j_count "$T/s/journal" done :)" = 6 ]
+	[ "$(tail -1 "$T/s/journal" | cut -f2,12)" = "$(printf 'end\tdone=6 failed=0')" ]
+}
+
 @test "taskrun: a task killed in the same sweep as its agent (slurmstepd's order: the task, then the agent) is lost, not failed" {
 	# The launcher kills the task's process group, and its agent 0.3 s
 	# later, as slurmstepd does at a step's cancellation (the deepest
