@@ -23,13 +23,6 @@ struct out {
 	 * count fixed at the close: the file is read back instead). */
 	struct sk_xxh64 *h;
 	int64_t hashed;
-	/* A sorted piece of a mapped file written as it lies there: the
-	 * split's own thread hashes its records from the file's pages while
-	 * the writer writes them (piece_collect), and the writer's tap only
-	 * counts the bytes (counted, -1 when void); defer_hdr: the bytes
-	 * hashed before (the file header). */
-	int defer;
-	int64_t counted, defer_hdr;
 };
 
 static void hash_tap(void *arg, const void *p, size_t n)
@@ -42,13 +35,6 @@ static void hash_tap(void *arg, const void *p, size_t n)
 	}
 	sk_xxh64_update(out->h, p, n);
 	out->hashed += (int64_t)n;
-}
-
-static void count_tap(void *arg, const void *p, size_t n)
-{
-	struct out *out = arg;
-
-	out->counted = !p || out->counted < 0 ? -1 : out->counted + (int64_t)n;
 }
 
 struct ctx {
@@ -215,19 +201,8 @@ static int piece_collect(struct ctx *c, struct sk_error *err)
 	if (!c->wpending)
 		return 0;
 	c->wpending = 0;
-	/* Hashed here while the writer writes the same records (they are in
-	 * the file's pages): the same bytes in the same order, if the writer's
-	 * count agrees at the end.  XXH64 took 11% of a one-pass sort's CPU
-	 * on the writer's thread, the slower of the two. */
-	if (out->defer) {
-		const struct sk_runw *q = &c->rw;
-		for (size_t i = 0; i < q->n; i++)
-			sk_xxh64_update(out->h, q->base + q->slots[i] * q->reclen, q->reclen);
-	}
 	rc = sk_runw_wait(&c->rw, err);
 	out->w = NULL;  /* closed or aborted by the job */
-	if (out->defer)
-		out->hashed = out->counted == out->defer_hdr + (int64_t)(c->rw.n * c->rw.reclen) ? out->counted : -1;
 	if (rc == 0)
 		rc = sk_manifest_add(&c->m, &out->p, err);
 	/* The checksum is of the finished file (the set's last): as its bytes
@@ -261,23 +236,9 @@ static int piece_write_sorted(struct ctx *c, struct out *out, struct sk_error *e
 	memset(out, 0, sizeof *out);
 	/* The checksum's tap follows the piece to its new place; a piece
 	 * holds only its file header until now, so the tap has seen nothing
-	 * (else its account is void: the file is read back).  Records that go
-	 * out as they lie in a mapped file are hashed by this thread
-	 * (piece_collect), the header now. */
-	{
-		const unsigned char *hdr;
-		size_t nhdr;
-		struct out *o = &c->wout;
-		o->defer = c->inplace && c->rec.raw == SK_RAW_SAME && c->wfmt != SK_FMT_SGK && o->hashed == 0 &&
-			   sk_writer_pending(o->w, &hdr, &nhdr) == 0;
-		if (o->defer) {
-			sk_xxh64_update(o->h, hdr, nhdr);
-			o->defer_hdr = (int64_t)nhdr;
-			o->counted = 0;
-		}
-		if (sk_writer_tap(o->w, o->defer ? count_tap : hash_tap, o) < 0)
-			o->hashed = -1, o->defer = 0;
-	}
+	 * (else its account is void: the file is read back). */
+	if (sk_writer_tap(c->wout.w, hash_tap, &c->wout) < 0)
+		c->wout.hashed = -1;
 	q->rec = &c->wrec;
 	q->w = c->wout.w;
 	q->base = c->inplace ? c->piece_base : c->sb.rec;

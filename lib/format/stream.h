@@ -250,10 +250,6 @@ int sk_writer_put_raw_hdr(struct sk_writer *w, const unsigned char *hdr, const u
  * changed afterwards (a count fixed at the close).  -1 (and no tap) when
  * bytes have left the buffer already (a file header too large for it). */
 int sk_writer_tap(struct sk_writer *w, void (*tap)(void *arg, const void *p, size_t n), void *arg);
-/* The bytes handed to w so far while all are still in its buffer (a file
- * header, say): 0 with *p and *n set (valid until the next write), or -1
- * when some have left it. */
-int sk_writer_pending(const struct sk_writer *w, const unsigned char **p, size_t *n);
 /* How a reader's raw records can go to a writer: SK_RAW_SAME unchanged (as
  * sk_stream_same_encoding says), SK_RAW_HSWAP with the samples unchanged and
  * the header block in the other byte order (sk_hdr_swap it on the way: sgk

@@ -170,15 +170,6 @@ int sk_writer_tap(struct sk_writer *w, void (*tap)(void *arg, const void *p, siz
 	return 0;
 }
 
-int sk_writer_pending(const struct sk_writer *w, const unsigned char **p, size_t *n)
-{
-	if (w->out.off != (int64_t)w->out.len)
-		return -1;
-	*p = w->out.buf;
-	*n = w->out.len;
-	return 0;
-}
-
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
 {
 	return sk_error_at(err, w->ops->put(w, hdr, data, err), w->out.name);

@@ -98,40 +98,6 @@ int main(void)
 		CHECK(wo.sample_format == 3);
 	}
 
-	/* sk_writer_pending: a SEG-Y file's 3,600-byte header, buffered, are
-	 * the file's first bytes; once bytes have left the buffer, -1. */
-	{
-		struct sk_info like;
-		struct sk_writer *w;
-		const unsigned char *b = NULL;
-		size_t n = 0;
-		unsigned char h[240] = {0};
-		float d[NS] = {0};
-		unsigned char *file;
-		size_t len = 0;
-		o = (struct sk_wopts)SK_WOPTS_INIT;
-		o.fmt = SK_FMT_SEGY;
-		o.bufsize = 64 << 10;
-		memset(&like, 0, sizeof like);
-		like.fmt = SK_FMT_SEGY;
-		like.ns = NS;
-		like.hdrlen = 240;
-		like.ntraces = -1;
-		path_of(p, sizeof p, "pending.sgy");
-		CHECK(sk_writer_open(p, &like, &o, &w, &err) == 0);
-		CHECK(sk_writer_pending(w, &b, &n) == 0 && n == 3600);
-		{
-			unsigned char head[3600];
-			memcpy(head, b, sizeof head);
-			for (int i = 0; i < 1000 && sk_writer_put(w, h, d, &err) == 0; i++)
-				;
-			CHECK(sk_writer_pending(w, &b, &n) == -1);
-			CHECK(sk_writer_close(w, &err) == 0 && (file = mk_slurp(p, &len)) != NULL);
-			CHECK(len == 3600 + 1000 * (240 + 4 * NS) && memcmp(file, head, 3600) == 0);
-			free(file);
-		}
-	}
-
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", mk_dir);
