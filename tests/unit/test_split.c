@@ -245,6 +245,40 @@ int main(void)
 	}
 	clean(&m);
 
+	/* Sorted pieces of a mapped file, written from its pages: each
+	 * piece's xxh64 and size in the manifest are its file's, in count mode
+	 * (the header final from the start), in key mode (the count fixed at
+	 * the close: read back) and for pieces of 1 MiB and more (written by
+	 * the writer's thread): 2,000 traces of 250 samples, pieces of 1,000
+	 * and 300. */
+	{
+		static const struct {
+			const char *mode, *keys;
+			long n, traces, ns;
+			size_t pieces;
+		} c[] = {
+			{"count", NULL, 10, 25, 6, 3},
+			{"key", "cdp", 2, 25, 6, 5},
+			{"count", NULL, 300, 2000, 250, 7},
+			{"count", NULL, 1000, 2000, 250, 2},
+		};
+		for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+			int ok = 1;
+			CHECK(mk_stream(src, SK_FMT_SEGY, c[k].traces, c[k].ns, alt) == 0);
+			CHECK(split(c[k].mode, c[k].n, c[k].keys, "-offset,cdp", &m) == 0);
+			for (size_t i = 0; i < m.npieces; i++) {
+				char path[256];
+				uint64_t h = 0, bytes = 0;
+				sk_manifest_piece_path(&m, i, path, sizeof path, &err);
+				ok &= sk_file_xxh64(path, &h, &bytes, &err) == 0 && h == m.pieces[i].xxh64 &&
+				      bytes == m.pieces[i].bytes;
+			}
+			CHECKF(ok && m.npieces == c[k].pieces, "case %zu: %zu pieces", k, m.npieces);
+			clean(&m);
+		}
+		CHECK(mk_stream(src, SK_FMT_SEGY, 25, 6, alt) == 0);
+	}
+
 	/* A piece that cannot be written: the error names it and the pieces
 	 * already written are removed, with no manifest. */
 	{
