@@ -60,8 +60,11 @@ check_kept() {  # JOURNAL [IGNORE]
 @test "taskrun --keep: outputs stay on the hosts that ran them; the controller carries none of their bytes" {
 	lab_need_root
 	printf '2/node1\n2/node2\n2/node3\n' >"$T/hosts"
+	# Each task takes 0.3 s, so that the first host up cannot run all 18
+	# (2.7 s on its 2 slots) before the others are: without it, on a fast
+	# machine one host ran them all in 4 runs of 6 (base18 too).
 	run -0 --separate-stderr "${TR[@]}" -H "$T/hosts" -s "$T/s" --keep 'k/{}.bin' \
-		'head -c $(({} * 5000)) /dev/urandom' ::: $(seq 18)
+		'sleep 0.3; head -c $(({} * 5000)) /dev/urandom' ::: $(seq 18)
 	[ "$stderr" = "" ]
 	j="$T/s/journal"
 	[ "$(check_kept "$j")" = 18 ]
