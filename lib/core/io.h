@@ -126,6 +126,10 @@ struct sk_out {
 	void *tap_arg;
 	int64_t kicked;      /* bytes sent on to the disk (sk_ofile_writeback) */
 	struct sk_syncbehind *behind; /* sk_out_sync_behind's helper, or NULL */
+	int wb_want;         /* sk_out_write_behind asked for, thread to come */
+	struct sk_wbehind *wb; /* its helper, or NULL */
+	unsigned char *spare; /* the buffer the helper writes, or NULL */
+	size_t inflight;     /* bytes handed to it, not known written */
 };
 
 /* Opens path (NULL or "-" for stdout).  A regular file is written to a
@@ -159,6 +163,15 @@ int sk_out_pwrite(struct sk_out *out, int64_t off, const void *p, size_t n, stru
  * error is then a failed sync's, or at sk_out_abort.  Nothing for stdout, a
  * device, or without syncs (SEGKIT_TEST_FSYNC=0). */
 void sk_out_sync_behind(struct sk_out *out);
+/* From now on a full buffer is written by a helper thread while the
+ * caller fills a second one (io_behind.c has the figures); the thread comes
+ * with the first full buffer.  For regular files only (a pipe's SIGPIPE
+ * would go to the helper); nothing for others.  A failed write is reported
+ * by the next write, flush or close that waits for it; the direct writes
+ * (large sk_out_write, sk_out_writev, sk_out_pwrite) wait for the buffer in
+ * flight first, so the file's bytes keep their order.  Costs a second
+ * buffer of the same size. */
+void sk_out_write_behind(struct sk_out *out);
 /* Flushes and commits (rename, or into out->set).  On failure the temporary
  * file is removed.  Releases out. */
 int sk_out_close(struct sk_out *out, struct sk_error *err);

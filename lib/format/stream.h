@@ -199,8 +199,13 @@ struct sk_wopts {
 	int sync_behind;       /* a file output is made durable behind the writer
 	                        * as it goes (io.h sk_out_sync_behind): for
 	                        * outputs of tens of MB written fast */
+	int write_behind;      /* a file output's full buffers are written by a
+	                        * helper thread while the next fills (io.h
+	                        * sk_out_write_behind): for writers with work
+	                        * of their own between writes, and buffers of
+	                        * 1 MiB or more */
 };
-#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0, 0 }
+#define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0, 0, 0 }
 
 struct sk_writer;
 

@@ -195,7 +195,7 @@ segmerge_threads() {
 	(head -c "$m" "$f" && exec sleep 60) >"$fifo" &
 	w=$!
 	echo "$w" >>"$BATS_TEST_TMPDIR/pids"
-	segmerge "$@" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	segmerge "$@" <"$fifo" >"${OUT:-/dev/null}" 2>/dev/null &
 	p=$!
 	echo "$p" >>"$BATS_TEST_TMPDIR/pids"
 	for k in $(seq 6000); do
@@ -224,4 +224,9 @@ segmerge_threads() {
 	[ "$(segmerge_threads "$T/z.sgk" --to su)" -eq "$want" ]
 	segmerge --to segy --format ibm "$T/in.sgk" -o "$T/in.sgy"
 	[ "$(segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
+	# Into a regular file, full buffers are written behind by a third
+	# thread (16 MB: four buffers; the first full one starts it); into a
+	# pipe, by segmerge itself.
+	[ "$(OUT=$T/out.su segmerge_threads "$T/in.sgy" --to su)" -eq 3 ]
+	[ "$(OUT=>(cat >/dev/null) segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
 }

@@ -362,10 +362,11 @@ MODES
 	[ "$(ls "$T/d" | grep -c '^part-')" = 2 ]
 	[ "$rss" -lt $((piece + 20 * 1024)) ]
 	# Of a file, the records are written from the file's own pages
-	# (mapped): the heap holds their keys and the buffers of writing,
-	# 4,195,747 bytes at its peak here (valgrind's massif; max RSS counts
-	# the mapped file's pages, 64,680 KiB), against 44,415,234 for the
-	# build before (one piece).  The same pieces, by count and by parts.
+	# (mapped): the heap holds their keys and the buffers of writing (two
+	# of 4 MiB, one written behind), 8,549,733 bytes at its peak here
+	# (valgrind's massif; max RSS counts the mapped file's pages, 64,680
+	# KiB), against 44,415,234 for the build before the mapping (one
+	# piece).  The same pieces, by count and by parts.
 	for mode in "-c 3840" "-p 2"; do
 		rm -rf "$T/c" "$T/m.out"
 		valgrind -q --tool=massif --massif-out-file="$T/m.out" segsplit $mode --sort tracf -d "$T/c" "$S"
@@ -373,7 +374,7 @@ MODES
 		[ "$(ls "$T/c" | grep -c '^part-')" = 2 ]
 		heap=$(grep -o 'mem_heap_B=[0-9]*' "$T/m.out" | cut -d= -f2 | sort -n | tail -1)
 		echo "$mode: heap peak $heap bytes"
-		[ "$heap" -lt $((8 << 20)) ]
+		[ "$heap" -lt $((12 << 20)) ]
 	done
 }
 
