@@ -76,8 +76,9 @@ eio_writers() {
 	local c before
 	mkdir "$MNT/tr"
 	before=$(state "$MNT")
+	# segmerge --to su: 10 MB, its full buffers written behind by a thread.
 	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
-		 "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
+		 "segmerge --to su $F/line.sgy -o" "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
 		 "migrate --vel 2000 $F/m.sgy -o" "segplot $F/line.sgy -o"; do
 		run -1 --separate-stderr $c "$MNT/out.png"
 		echo "$c: $stderr"
@@ -88,6 +89,9 @@ eio_writers() {
 	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
 	# Sorted pieces of 3.8 MB: written by a thread while the next fills.
 	run -1 --separate-stderr segsplit --count 900 --sort cdp -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
+	# One sorted piece of 10 MB, its full buffers written behind.
+	run -1 --separate-stderr segsplit --count 3000 --sort cdp -d "$MNT/parts" "$F/line.sgy"
 	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: $1" ]
 	run -1 --separate-stderr taskrun --retries 1 --stdout "$MNT/tr/{/}" cat ::: "$F/m.sgy"
 	[ "$stderr" = "taskrun: task 1: $MNT/tr/m.sgy: $1: cat $F/m.sgy" ]
@@ -161,6 +165,14 @@ interrupt() {
 	! pgrep -f -- "--cat=$T/parts/" >/dev/null
 }
 
+@test "segmerge --key into a file, its full buffers written behind by a thread: interrupted, nothing changes" {
+	# Two runs of 5 MB sorted by cdp, merged into 10 MB of SU: the
+	# signals land while a buffer is in the helper's hands, or before.
+	segsplit --count 1200 --sort cdp -d "$T/runs" "$F/line.sgy"
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- \
+		segmerge --key cdp --to su -m "$T/runs/manifest.yaml" -o "$T/out/target"
+}
+
 @test "segsplit -d over an earlier split: interrupted, the directory is as it was" {
 	segsplit --count 700 -d "$T/saved" "$F/line.sgy"
 	cp -a "$T/saved" "$T/out/split"
@@ -209,6 +221,7 @@ interrupt() {
 
 @test "a full device: every writer says so, exit 1" {
 	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "segmerge --to su $F/line.sgy -o" \
 		 "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" "migrate --vel 2000 $F/m.sgy -o" \
 		 "segplot --type png $F/line.sgy -o"; do
 		run -1 --separate-stderr $c /dev/full
@@ -276,6 +289,7 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 	head -c $((2048 - 16))k /dev/zero > "$MNT/filler"
 	before=$(state "$MNT")
 	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
+		 "segmerge --to su $F/line.sgy -o" \
 		 "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" "migrate --vel 2000 $F/m.sgy -o" \
 		 "segplot -s 2000x1500 $F/line.sgy -o"; do
 		run -1 --separate-stderr $c "$MNT/out.png"
@@ -297,6 +311,11 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 	before=$(state "$MNT")
 	run -1 --separate-stderr segsplit --count 500 --sort cdp -d "$MNT/parts" "$F/line.sgy"
 	[ "$stderr" = "segsplit: $MNT/parts/part-000002.sgy: No space left on device" ]
+	[ "$(state "$MNT")" = "$before" ]
+	# One sorted piece of 10 MB, its full buffers written behind: the
+	# second fails.
+	run -1 --separate-stderr segsplit --count 3000 --sort cdp -d "$MNT/parts" "$F/line.sgy"
+	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: No space left on device" ]
 	[ "$(state "$MNT")" = "$before" ]
 	rm "$MNT/filler"
 	mount -o remount,size=2m "$MNT"
@@ -408,8 +427,9 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 
 @test "a file size limit (EFBIG): every writer says File too large, exit 1, nothing left" {
 	local c
+	# segmerge --to su: 10 MB, its full buffers written behind by a thread.
 	for c in "segsynth $LINE -o" "segmerge $F/line.sgy -o" "segmerge -m $F/parts/manifest.yaml -o" \
-		 "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
+		 "segmerge --to su $F/line.sgy -o" "segedit cdp=1 $F/line.sgy -o" "regrid -g 0,10,100,0,10,100 -m nearest $F/r.sgy -o" \
 		 "migrate --vel 2000 $F/m.sgy -o" "segplot $F/line.sgy -o"; do
 		run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 4; $c $T/out/big.png"
 		echo "$c: $stderr"
