@@ -118,8 +118,10 @@ struct sk_out {
 	unsigned char *buf;
 	size_t cap, len;
 	int64_t off;         /* bytes written so far, buffer included */
-	/* Called with every byte handed to the file, in order (a checksum of
-	 * the file as it is written); NULL: none.  A later sk_out_pwrite
+	/* Called with every byte handed to the file, in order, as it is
+	 * handed over (sk_out_advance, sk_out_write, sk_out_writev): a
+	 * checksum of the file taken while the bytes are in the cache; NULL:
+	 * none.  A later sk_out_pwrite
 	 * that changes bytes already handed over calls it with p NULL: what
 	 * it was given is then not the file. */
 	void (*tap)(void *arg, const void *p, size_t n);
@@ -132,6 +134,11 @@ struct sk_out {
 	size_t inflight;     /* bytes handed to it, not known written */
 };
 
+/* Sets the tap (above), which is given at once what is in the buffer; or,
+ * when a tap is set already, puts this one in its place, which is given
+ * nothing (the account moves: the caller's arg holds it now).  -1 when
+ * bytes have left the buffer already (the tap would miss them), else 0. */
+int sk_out_tap(struct sk_out *out, void (*tap)(void *arg, const void *p, size_t n), void *arg);
 /* Opens path (NULL or "-" for stdout).  A regular file is written to a
  * temporary file in the same directory (ofile.h) and renamed by
  * sk_out_close; other files (devices, fifos) are written directly.  Write
@@ -145,7 +152,13 @@ int sk_out_write(struct sk_out *out, const void *p, size_t n, struct sk_error *e
 /* Room for n bytes in the buffer (flushing first as needed); the caller fills
  * them and calls sk_out_advance(out, n).  NULL with err set on failure. */
 unsigned char *sk_out_reserve(struct sk_out *out, size_t n, struct sk_error *err);
-static inline void sk_out_advance(struct sk_out *out, size_t n) { out->len += n; out->off += (int64_t)n; }
+static inline void sk_out_advance(struct sk_out *out, size_t n)
+{
+	if (out->tap)
+		out->tap(out->tap_arg, out->buf + out->len, n);
+	out->len += n;
+	out->off += (int64_t)n;
+}
 /* Flushes, then writes the n pieces iov[] straight from the caller's
  * memory (writev, IOV_MAX at a time; short writes continued).  iov is
  * used up: its entries are changed. */

@@ -30,8 +30,6 @@ struct sk_wbehind {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int fd;
-	void (*tap)(void *arg, const void *p, size_t n);
-	void *tap_arg;
 	const unsigned char *p; /* the buffer to write, NULL: none */
 	size_t n;
 	int err;                /* errno of the first write that failed, or 0 */
@@ -53,8 +51,6 @@ static void *wb_main(void *arg)
 			const size_t n = w->n;
 			struct sk_error e;
 			pthread_mutex_unlock(&w->mu);
-			if (w->tap)
-				w->tap(w->tap_arg, p, n);
 			const int rc = sk_file_write_all(w->fd, p, n, &e);
 			const int en = errno;
 			pthread_mutex_lock(&w->mu);
@@ -68,15 +64,13 @@ static void *wb_main(void *arg)
 	return NULL;
 }
 
-struct sk_wbehind *sk_wbehind_new(int fd, void (*tap)(void *, const void *, size_t), void *tap_arg)
+struct sk_wbehind *sk_wbehind_new(int fd)
 {
 	struct sk_wbehind *w = calloc(1, sizeof *w);
 
 	if (!w)
 		return NULL;
 	w->fd = fd;
-	w->tap = tap;
-	w->tap_arg = tap_arg;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (sk_ofile_thread(&w->th, wb_main, w) != 0) {

@@ -22,18 +22,6 @@
 #define IO_BUF 4096u
 #else
 #define IO_BUF (4u << 20)
-/* The write-behind helper (io_behind.c): sk_wbehind_new starts a thread
- * that writes to fd what sk_wbehind_put hands it (one buffer at a time;
- * put waits for the one before), each passed to tap first (NULL: none); NULL when no thread can be had.  wait
- * waits until nothing is in flight and returns the errno of the first
- * failed write (0: none; the writes after one are dropped); end waits,
- * stops the thread, frees it and returns the same (NULL: 0). */
-struct sk_wbehind;
-struct sk_wbehind *sk_wbehind_new(int fd, void (*tap)(void *, const void *, size_t), void *tap_arg);
-void sk_wbehind_put(struct sk_wbehind *w, const void *p, size_t n);
-int sk_wbehind_wait(struct sk_wbehind *w);
-int sk_wbehind_end(struct sk_wbehind *w);
-
 #endif
 /* How read-ahead ends: the input closes; the consumer's unread bytes stay
  * and a seekable fd is set back after them (what the thread read beyond is
@@ -52,12 +40,12 @@ int sk_io_ra_end(struct sk_in *in, int mode, struct sk_error *err);
 
 /* The write-behind helper (io_behind.c): sk_wbehind_new starts a thread
  * that writes to fd what sk_wbehind_put hands it (one buffer at a time;
- * put waits for the one before), each passed to tap first (NULL: none); NULL when no thread can be had.  wait
+ * put waits for the one before); NULL when no thread can be had.  wait
  * waits until nothing is in flight and returns the errno of the first
  * failed write (0: none; the writes after one are dropped); end waits,
  * stops the thread, frees it and returns the same (NULL: 0). */
 struct sk_wbehind;
-struct sk_wbehind *sk_wbehind_new(int fd, void (*tap)(void *, const void *, size_t), void *tap_arg);
+struct sk_wbehind *sk_wbehind_new(int fd);
 void sk_wbehind_put(struct sk_wbehind *w, const void *p, size_t n);
 int sk_wbehind_wait(struct sk_wbehind *w);
 int sk_wbehind_end(struct sk_wbehind *w);

@@ -108,6 +108,19 @@ void sk_out_sync_behind(struct sk_out *out)
  * was slower than with none (0.63-0.70 s against 0.56-0.62). */
 #define OUT_BEHIND_MIN ((size_t)1 << 20)
 
+int sk_out_tap(struct sk_out *out, void (*tap)(void *arg, const void *p, size_t n), void *arg)
+{
+	const int fresh = !out->tap;
+
+	if (out->off != (int64_t)out->len)
+		return -1;
+	out->tap = tap;
+	out->tap_arg = arg;
+	if (fresh && tap && out->len)
+		tap(arg, out->buf, out->len);
+	return 0;
+}
+
 void sk_out_write_behind(struct sk_out *out)
 {
 	struct stat st;
@@ -128,7 +141,7 @@ static int out_flush(struct sk_out *out, int wait, struct sk_error *err)
 		 * one is written here, with no thread.  None to be had, or a
 		 * small buffer (which costs more in hand-overs than it
 		 * gains): here from now on. */
-		out->wb = out->cap >= OUT_BEHIND_MIN ? sk_wbehind_new(out->fd, out->tap, out->tap_arg) : NULL;
+		out->wb = out->cap >= OUT_BEHIND_MIN ? sk_wbehind_new(out->fd) : NULL;
 		out->wb_want = out->wb != NULL;
 	}
 	if (out->wb) {
@@ -155,8 +168,6 @@ static int out_flush(struct sk_out *out, int wait, struct sk_error *err)
 		rc = sk_error_sys(err, "%s", "");
 	} else if (out->len) {
 		/* No helper, or no memory for its second buffer. */
-		if (out->tap)
-			out->tap(out->tap_arg, out->buf, out->len);
 		rc = sk_file_write_all(out->fd, out->buf, out->len, err);
 	}
 	out->len = 0;

@@ -165,11 +165,7 @@ int sk_writer_put_raw(struct sk_writer *w, const unsigned char *rec, struct sk_e
 
 int sk_writer_tap(struct sk_writer *w, void (*tap)(void *arg, const void *p, size_t n), void *arg)
 {
-	if (w->out.off != (int64_t)w->out.len)
-		return -1;
-	w->out.tap = tap;
-	w->out.tap_arg = arg;
-	return 0;
+	return sk_out_tap(&w->out, tap, arg);
 }
 
 int sk_writer_put(struct sk_writer *w, const unsigned char *hdr, const float *data, struct sk_error *err)
