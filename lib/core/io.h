@@ -179,12 +179,15 @@ void sk_out_sync_behind(struct sk_out *out);
 /* From now on a full buffer is written by a helper thread while the
  * caller fills a second one (io_behind.c has the figures); the thread comes
  * with the first full buffer.  For regular files only (a pipe's SIGPIPE
- * would go to the helper); nothing for others.  A failed write is reported
+ * would go to the helper), whose buffer it sets to at least 4 MiB (smaller
+ * ones cost more in hand-overs than they gain; the buffers in hand are
+ * flushed first); nothing for others.  Fails only out of memory, or as the
+ * flush fails.  A failed write is reported
  * by the next write, flush or close that waits for it; the direct writes
  * (large sk_out_write, sk_out_writev, sk_out_pwrite) wait for the buffer in
  * flight first, so the file's bytes keep their order.  Costs a second
  * buffer of the same size. */
-void sk_out_write_behind(struct sk_out *out);
+int sk_out_write_behind(struct sk_out *out, struct sk_error *err);
 /* Flushes and commits (rename, or into out->set).  On failure the temporary
  * file is removed.  Releases out. */
 int sk_out_close(struct sk_out *out, struct sk_error *err);

@@ -102,12 +102,6 @@ void sk_out_sync_behind(struct sk_out *out)
 		out->behind = sk_ofile_behind(&out->of);
 }
 
-/* The smallest buffer written behind: segmerge --key of two runs of 424 MB
- * in tmpfs took 0.29-0.31 s with 1 MiB buffers, 0.27-0.28 with 4, against
- * 0.38-0.42 with none; with 256 KiB ones, segsplit --sort into one piece
- * was slower than with none (0.63-0.70 s against 0.56-0.62). */
-#define OUT_BEHIND_MIN ((size_t)1 << 20)
-
 int sk_out_tap(struct sk_out *out, void (*tap)(void *arg, const void *p, size_t n), void *arg)
 {
 	const int fresh = !out->tap;
@@ -121,12 +115,21 @@ int sk_out_tap(struct sk_out *out, void (*tap)(void *arg, const void *p, size_t 
 	return 0;
 }
 
-void sk_out_write_behind(struct sk_out *out)
+/* The buffer written behind: segmerge --key of two runs of 424 MB in tmpfs
+ * took 0.29-0.31 s with 1 MiB buffers, 0.27-0.28 with 4, against 0.38-0.42
+ * with 256 KiB and none; with 256 KiB ones, segsplit --sort into one piece
+ * was slower than with none (0.63-0.70 s against 0.56-0.62); segedit of
+ * 424 MB, 0.37 s with 4 MiB, 0.44 with 1, 0.53 with 256 KiB and none. */
+#define OUT_BEHIND_BUF IO_BUF
+
+int sk_out_write_behind(struct sk_out *out, struct sk_error *err)
 {
 	struct stat st;
 
-	if (out->fd >= 0 && fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode))
-		out->wb_want = 1;
+	if (out->fd < 0 || fstat(out->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	out->wb_want = 1;
+	return out->cap < OUT_BEHIND_BUF ? sk_out_resize(out, OUT_BEHIND_BUF, err) : 0;
 }
 
 /* Writes the buffer out: handed to the write-behind helper when there is
@@ -138,10 +141,9 @@ static int out_flush(struct sk_out *out, int wait, struct sk_error *err)
 
 	if (out->len && !wait && out->wb_want && !out->wb) {
 		/* Started with the first full buffer: an output that fits in
-		 * one is written here, with no thread.  None to be had, or a
-		 * small buffer (which costs more in hand-overs than it
-		 * gains): here from now on. */
-		out->wb = out->cap >= OUT_BEHIND_MIN ? sk_wbehind_new(out->fd) : NULL;
+		 * one is written here, with no thread.  None to be had: here
+		 * from now on. */
+		out->wb = sk_wbehind_new(out->fd);
 		out->wb_want = out->wb != NULL;
 	}
 	if (out->wb) {

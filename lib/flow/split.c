@@ -96,26 +96,25 @@ static const char *ext_of(int fmt)
  * runs of 2 MB each held 4 MiB).  An sgk piece's block size is recorded in
  * the manifest (lin_block), since a remake must give the same bytes.
  * Other pieces are checksummed as their buffer is written out, so it is
- * small enough to be in the cache still (SK_CACHE_BUF), except a sorted
- * piece written alone: it is written behind its writer (piece_behind), in
- * buffers of the usual 4 MiB.
+ * small enough to be in the cache still (SK_CACHE_BUF); a sorted piece
+ * written alone is written behind (piece_behind) in 4 MiB buffers.
  */
 size_t sk_split_piece_bufsize(size_t nouts, int sorted, int sgk)
 {
-	return nouts > 16 || (sorted && sgk) ? SK_MANY_BUF : sgk || (sorted && nouts == 1) ? 0 : SK_CACHE_BUF;
+	return nouts > 16 || (sorted && sgk) ? SK_MANY_BUF : sgk ? 0 : SK_CACHE_BUF;
 }
 
-/* A sorted SEG-Y or SU piece written alone is written behind its writer
- * (stream.h write_behind), which hashes it there too: the writer gathers
- * the records in their order, from the mapped file or the sort buffer,
- * while the kernel copies the buffer before into the file's new pages.
- * 848 MB in tmpfs, one piece: 0.47-0.53 s against 0.56-0.60; two pieces
- * (the runs of an external sort): 0.44-0.47 against 0.50-0.54.  Unsorted
- * pieces gain nothing: they are copies, whose new 4 MiB buffers each cost
- * more than they gain (20 pieces: 0.38-0.42 s against 0.34-0.37). */
-static int piece_behind(const struct ctx *c, int sgk)
+/* A sorted piece written alone is written behind its writer (stream.h
+ * write_behind): the writer gathers the records in their order, from the
+ * mapped file or the sort buffer, and hashes them, while the kernel copies
+ * the buffer before into the file's new pages.  848 MB in tmpfs, one
+ * piece: 0.47-0.53 s against 0.56-0.60; two pieces (the runs of an
+ * external sort): 0.44-0.47 against 0.50-0.54.  Unsorted pieces gain
+ * nothing: they are copies, whose new 4 MiB buffers each cost more than
+ * they gain (20 pieces: 0.38-0.42 s against 0.34-0.37). */
+static int piece_behind(const struct ctx *c)
 {
-	return c->o->sort.n > 0 && c->nouts == 1 && !sgk;
+	return c->o->sort.n > 0 && c->nouts == 1;
 }
 
 /* Opens the next piece's writer into out. */
@@ -142,7 +141,7 @@ static int piece_open(struct ctx *c, struct out *out, int64_t first, int64_t exp
 		wo.set = &c->set;
 		wo.bufsize = sk_split_piece_bufsize(c->nouts, c->o->sort.n > 0,
 						    (wo.fmt ? wo.fmt : like.fmt) == SK_FMT_SGK);
-		wo.write_behind = piece_behind(c, (wo.fmt ? wo.fmt : like.fmt) == SK_FMT_SGK);
+		wo.write_behind = piece_behind(c);
 		/* A count known from the start (count and parts modes of a
 		 * file) goes into the headers as they are written: the same
 		 * bytes as fixing it at the close, but final as they go out, so

@@ -199,11 +199,12 @@ struct sk_wopts {
 	int sync_behind;       /* a file output is made durable behind the writer
 	                        * as it goes (io.h sk_out_sync_behind): for
 	                        * outputs of tens of MB written fast */
-	int write_behind;      /* a file output's full buffers are written by a
-	                        * helper thread while the next fills (io.h
+	int write_behind;      /* a regular file's full buffers (then at least
+	                        * 4 MiB, whatever bufsize says) are written by
+	                        * a helper thread while the next fills (io.h
 	                        * sk_out_write_behind): for writers with work
-	                        * of their own between writes, and buffers of
-	                        * 1 MiB or more */
+	                        * of their own between writes.  Not for sgk,
+	                        * whose blocks are sized by the buffer. */
 };
 #define SK_WOPTS_INIT { SK_FMT_AUTO, 0, -1, 0, 0, 0, NULL, 0, 0, 0, 0 }
 

@@ -85,9 +85,8 @@ static int writer_open(const char *path, const struct sk_info *like, const struc
 	w->out.set = o->set;
 	if (o->sync_behind)
 		sk_out_sync_behind(&w->out);
-	if (o->write_behind)
-		sk_out_write_behind(&w->out);
 	if ((o->bufsize && (rc = sk_out_resize(&w->out, o->bufsize > w->recsize ? o->bufsize : w->recsize, err)) < 0) ||
+	    (o->write_behind && w->info.fmt != SK_FMT_SGK && (rc = sk_out_write_behind(&w->out, err)) < 0) ||
 	    (w->ops->whead && (rc = w->ops->whead(w, like, err)) < 0)) {
 		sk_writer_abort(w);
 		return rc;

@@ -188,7 +188,6 @@ static void test_bufsize(void)
 	 * sgk pieces otherwise the writer's default (0: about 4 MiB blocks);
 	 * other pieces 256 KiB (SK_CACHE_BUF). */
 	CHECK(sk_split_piece_bufsize(1, 0, 0) == 262144 && sk_split_piece_bufsize(16, 1, 0) == 262144);
-	CHECK(sk_split_piece_bufsize(1, 1, 0) == 0 && sk_split_piece_bufsize(2, 1, 0) == 262144);
 	CHECK(sk_split_piece_bufsize(17, 0, 0) == 65536 && sk_split_piece_bufsize(4096, 1, 0) == 65536);
 	CHECK(sk_split_piece_bufsize(1, 0, 1) == 0 && sk_split_piece_bufsize(16, 0, 1) == 0);
 	CHECK(sk_split_piece_bufsize(1, 1, 1) == 65536 && sk_split_piece_bufsize(17, 0, 1) == 65536);
