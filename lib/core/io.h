@@ -121,9 +121,8 @@ struct sk_out {
 	/* Called with every byte handed to the file, in order, as it is
 	 * handed over (sk_out_advance, sk_out_write, sk_out_writev): a
 	 * checksum of the file taken while the bytes are in the cache; NULL:
-	 * none.  A later sk_out_pwrite
-	 * that changes bytes already handed over calls it with p NULL: what
-	 * it was given is then not the file. */
+	 * none.  A later sk_out_pwrite that changes bytes already handed over
+	 * calls it with p NULL: what it was given is then not the file. */
 	void (*tap)(void *arg, const void *p, size_t n);
 	void *tap_arg;
 	int64_t kicked;      /* bytes sent on to the disk (sk_ofile_writeback) */
@@ -180,11 +179,10 @@ void sk_out_sync_behind(struct sk_out *out);
  * caller fills a second one (io_behind.c has the figures); the thread comes
  * with the first full buffer.  For regular files only (a pipe's SIGPIPE
  * would go to the helper), whose buffer it sets to at least 4 MiB (smaller
- * ones cost more in hand-overs than they gain; the buffers in hand are
- * flushed first); nothing for others.  Fails only out of memory, or as the
- * flush fails.  A failed write is reported
- * by the next write, flush or close that waits for it; the direct writes
- * (large sk_out_write, sk_out_writev, sk_out_pwrite) wait for the buffer in
+ * ones cost more in hand-overs than they gain); nothing for others.  Fails
+ * only as sk_out_resize does.  A failed write is reported by the next
+ * write, flush or close that waits for it; the direct writes (large
+ * sk_out_write, sk_out_writev, sk_out_pwrite) wait for the buffer in
  * flight first, so the file's bytes keep their order.  Costs a second
  * buffer of the same size. */
 int sk_out_write_behind(struct sk_out *out, struct sk_error *err);
