@@ -397,3 +397,36 @@ run_block() {
 	[ "$stderr" = "segedit: $T/a.sgy: d1 in 'd1 = 3': SEG-Y streams and sgk made from SEG-Y hold cdpx cdpy iline xline ... at bytes 181-240, not d1" ]
 	[ ! -e "$T/x.sgy" ]
 }
+
+@test "segedit: into a file, written behind in 4 MiB buffers by a second thread, the bytes of a pipe (segkit(7); its failures: interrupt.bats)" {
+	T=$BATS_TEST_TMPDIR
+	# 16 MB of SEG-Y with IBM samples: three full buffers, edited raw, and
+	# decoded (--scale), to SEG-Y and to SU.
+	segsynth --line 40,25,96,12.5 --nt 1001 -R 0.5 -N 2 -s 1 --format ibm -o "$T/in.sgy"
+	for opts in "cdp=cdp+1" "cdp=cdp+1 --scale 2" "cdp=cdp+1 --to su --endian little"; do
+		segedit $opts "$T/in.sgy" -o "$T/f.out"
+		segedit $opts "$T/in.sgy" | cat >"$T/p.out"
+		[ "$(stat -c %s "$T/f.out")" -gt $((12 << 20)) ]
+		cmp "$T/f.out" "$T/p.out"
+		segedit $opts "$T/in.sgy" >"$T/s.out"
+		cmp "$T/s.out" "$T/p.out"
+	done
+	# The helper thread is there once segedit has written a buffer into a
+	# regular file (a raw edit: no read-ahead thread).
+	mkfifo "$T/fifo"
+	(head -c 9000000 "$T/in.sgy" && exec sleep 60) >"$T/fifo" &
+	w=$!
+	segedit cdp=cdp+1 -o "$T/x.sgy" <"$T/fifo" &
+	p=$!
+	for k in $(seq 6000); do
+		n=$(awk '$1 == "wchar:" { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge $((4 << 20)) ] && break
+		sleep 0.01
+	done
+	threads=$(ls "/proc/$p/task" | wc -l)
+	kill "$p" "$w"
+	wait "$p" "$w" 2>/dev/null || true
+	echo "segedit wrote ${n:-0} bytes, $threads threads"
+	[ "$threads" -eq 2 ]
+	[ ! -e "$T/x.sgy" ]
+}
