@@ -173,6 +173,11 @@ interrupt() {
 		segmerge --key cdp --to su -m "$T/runs/manifest.yaml" -o "$T/out/target"
 }
 
+@test "segedit -o, its full buffers written behind by a thread: interrupted, nothing changes" {
+	interrupt --reset "printf 'old bytes\n' > $T/out/target" -- \
+		segedit cdp=cdp+1 --scale 2 "$F/line.sgy" -o "$T/out/target"
+}
+
 @test "segsplit -d over an earlier split: interrupted, the directory is as it was" {
 	segsplit --count 700 -d "$T/saved" "$F/line.sgy"
 	cp -a "$T/saved" "$T/out/split"
