@@ -95,9 +95,9 @@ static const char *ext_of(int fmt)
  * apart), so their blocks are small (64 KiB, not 4 MiB: 1,000 uncompressed
  * runs of 2 MB each held 4 MiB).  An sgk piece's block size is recorded in
  * the manifest (lin_block), since a remake must give the same bytes.
- * Other pieces are checksummed as their buffer is written out, so it is
- * small enough to be in the cache still (SK_CACHE_BUF); a sorted piece
- * written alone is written behind (piece_behind) in 4 MiB buffers.
+ * Other pieces have a buffer small enough to be in the cache still when
+ * the kernel copies it out (SK_CACHE_BUF); a sorted piece written alone is
+ * written behind (piece_behind) in 4 MiB buffers.
  */
 size_t sk_split_piece_bufsize(size_t nouts, int sorted, int sgk)
 {
