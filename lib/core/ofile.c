@@ -238,6 +238,11 @@ int sk_ofile_thread(pthread_t *th, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+static void on_xfsz(int sig)
+{
+	(void)sig;
+}
+
 void sk_ofile_signals(void)
 {
 	sigset_t old;
@@ -270,6 +275,23 @@ void sk_ofile_signals(void)
 			for (size_t k = 0; k < sizeof reg_signals / sizeof reg_signals[0]; k++)
 				sigaddset(&sa.sa_mask, reg_signals[k]);
 			sigaction(SIGBUS, &sa, NULL);
+		}
+	}
+	/* A write past the file size limit (ulimit -f): SIGXFSZ would kill
+	 * the command before it could remove its temporaries (or say why);
+	 * caught by a handler that does nothing, the write fails with EFBIG
+	 * and is reported as any failed write ("File too large", exit 1).
+	 * The same then on every thread: one in which it is blocked (the
+	 * helpers, ofile.h sk_ofile_thread) gets EFBIG too.  A handler, not
+	 * SIG_IGN, so that the programs a command starts (taskrun's tasks)
+	 * begin with the default again; left alone when it is ignored. */
+	{
+		struct sigaction sa, was;
+		if (sigaction(SIGXFSZ, NULL, &was) == 0 && was.sa_handler == SIG_DFL && !(was.sa_flags & SA_SIGINFO)) {
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_xfsz;
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGXFSZ, &sa, NULL);
 		}
 	}
 }

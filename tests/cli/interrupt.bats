@@ -439,10 +439,20 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 		run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 4; $c $T/out/big.png"
 		echo "$c: $stderr"
 		[ "$stderr" = "${c%% *}: $T/out/big.png: File too large" ]
+		# SIGXFSZ at its default: caught, so the same (it killed the
+		# command, status 153, its temporary left, before).
+		run -1 --separate-stderr bash -c "ulimit -f 4; $c $T/out/big.png"
+		[ "$stderr" = "${c%% *}: $T/out/big.png: File too large" ]
 	done
 	mkdir "$T/out/tr"
 	run -1 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 4; taskrun --retries 1 --stdout '$T/out/tr/{/}' cat ::: $F/m.sgy"
 	[ "$stderr" = "taskrun: task 1: $T/out/tr/m.sgy: File too large: cat $F/m.sgy" ]
+	# A task starts with SIGXFSZ at its default (taskrun's handler is
+	# not inherited): the shell's head is killed by it (the argument, 1,
+	# is appended to the task's echo).
+	run -0 --separate-stderr bash -c "ulimit -f 4; taskrun -j 1 'head -c 100000 /dev/zero > $T/out/tr/z; echo \$?' ::: 1"
+	[ "$output" = "153 1" ]
+	rm -f "$T/out/tr/z"
 	rmdir "$T/out/tr"
 	[ "$(ls -A "$T/out")" = target ]
 	[ -z "$(ls -A "$T/tmp")" ]
