@@ -184,9 +184,10 @@ teardown() {
 # segmerge_threads FILE OPTS...: the threads of `segmerge OPTS` reading FILE
 # through a fifo whose writer, after 9 MB (or half the file if smaller: the
 # stream must not end), holds it open: counted once segmerge has read them
-# (a 60 s hang guard, no bound on speed).
+# and written WROTE bytes (default 0; a 60 s hang guard, no bound on speed),
+# into OUT (default /dev/null).
 segmerge_threads() {
-	local f=$1 fifo=$BATS_TEST_TMPDIR/fifo p w n=0 k m
+	local f=$1 fifo=$BATS_TEST_TMPDIR/fifo p w n=0 k m o=0
 	shift
 	m=$(($(stat -c %s "$f") / 2))
 	[ "$m" -le 9000000 ] || m=9000000
@@ -200,10 +201,12 @@ segmerge_threads() {
 	echo "$p" >>"$BATS_TEST_TMPDIR/pids"
 	for k in $(seq 6000); do
 		n=$(awk '$1 == "rchar:" { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)
-		[ "${n:-0}" -ge "$m" ] && break
+		o=$(awk '$1 == "wchar:" { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$m" ] && [ "${o:-0}" -ge "${WROTE:-0}" ] && break
 		sleep 0.01
 	done
-	[ "${n:-0}" -ge "$m" ] && ls "/proc/$p/task" | wc -l || echo "segmerge read ${n:-0} of $m bytes"
+	[ "${n:-0}" -ge "$m" ] && [ "${o:-0}" -ge "${WROTE:-0}" ] && ls "/proc/$p/task" | wc -l ||
+		echo "segmerge read ${n:-0} of $m bytes, wrote ${o:-0}"
 	kill "$p" "$w"
 	wait "$p" "$w" 2>/dev/null || true
 }
@@ -225,8 +228,8 @@ segmerge_threads() {
 	segmerge --to segy --format ibm "$T/in.sgk" -o "$T/in.sgy"
 	[ "$(segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
 	# Into a regular file, full buffers are written behind by a third
-	# thread (16 MB: four buffers; the first full one starts it); into a
-	# pipe, by segmerge itself.
-	[ "$(OUT=$T/out.su segmerge_threads "$T/in.sgy" --to su)" -eq 3 ]
-	[ "$(OUT=>(cat >/dev/null) segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
+	# thread, there once the first buffer is written (1 MiB of it seen:
+	# 4 MiB less a part record); into a pipe, by segmerge itself.
+	[ "$(OUT=$T/out.su WROTE=$((1 << 20)) segmerge_threads "$T/in.sgy" --to su)" -eq 3 ]
+	[ "$(OUT=>(cat >/dev/null) WROTE=$((1 << 20)) segmerge_threads "$T/in.sgy" --to su)" -eq 2 ]
 }
