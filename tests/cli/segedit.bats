@@ -420,7 +420,7 @@ run_block() {
 	p=$!
 	for k in $(seq 6000); do
 		n=$(awk '$1 == "wchar:" { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)
-		[ "${n:-0}" -ge $((4 << 20)) ] && break
+		[ "${n:-0}" -ge $((1 << 20)) ] && break
 		sleep 0.01
 	done
 	threads=$(ls "/proc/$p/task" | wc -l)
