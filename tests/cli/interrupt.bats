@@ -318,7 +318,7 @@ sys.exit(subprocess.run(["taskrun", "-j", "1", "echo", ":::", "a", "b"], stdout=
 	[ "$stderr" = "segsplit: $MNT/parts/part-000002.sgy: No space left on device" ]
 	[ "$(state "$MNT")" = "$before" ]
 	# One sorted piece of 10 MB, its full buffers written behind: the
-	# second fails.
+	# first (4 MiB) does not fit in the 3 MB left.
 	run -1 --separate-stderr segsplit --count 3000 --sort cdp -d "$MNT/parts" "$F/line.sgy"
 	[ "$stderr" = "segsplit: $MNT/parts/part-000001.sgy: No space left on device" ]
 	[ "$(state "$MNT")" = "$before" ]
